@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload: an RDMA/RoCEv2 protocol-offload network adapter.
+ *
+ * This file is only the QEMU glue: PCI Express function, BARs, MSI-X, DMA,
+ * network backend, timers, migration, properties and trace events. The
+ * adapter itself lives in core/, which knows nothing of QEMU; this file
+ * implements the core's host interface (RdoHostOps) on top of QEMU.
+ */
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qapi/error.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "system/dma.h"
+#include "trace.h"
+
+#include "rdma-offload.h"
+
+/* Host interface for the core. */
+
+static int rdo_qemu_dma_read(void *host, uint64_t addr, void *buf, size_t len)
+{
+    RdmaOffloadState *s = host;
+    MemTxResult r = pci_dma_read(PCI_DEVICE(s), addr, buf, len);
+
+    trace_rdma_offload_dma_read(addr, len, r);
+    return r == MEMTX_OK ? 0 : -1;
+}
+
+static int rdo_qemu_dma_write(void *host, uint64_t addr, const void *buf,
+                              size_t len)
+{
+    RdmaOffloadState *s = host;
+    MemTxResult r = pci_dma_write(PCI_DEVICE(s), addr, buf, len);
+
+    trace_rdma_offload_dma_write(addr, len, r);
+    return r == MEMTX_OK ? 0 : -1;
+}
+
+static void rdo_qemu_raise_irq(void *host, unsigned vector)
+{
+    PCIDevice *pci = PCI_DEVICE(host);
+    bool enabled = msix_enabled(pci);
+
+    trace_rdma_offload_irq(vector, enabled, enabled && msix_is_masked(pci, vector));
+    if (enabled) {
+        /* A masked vector is held pending in the PBA by msix_notify. */
+        msix_notify(pci, vector);
+    }
+}
+
+static void rdo_qemu_send_frame(void *host, const void *frame, size_t len)
+{
+    RdmaOffloadState *s = host;
+
+    trace_rdma_offload_tx_frame(len);
+    qemu_send_packet(qemu_get_queue(s->nic), frame, len);
+}
+
+static uint64_t rdo_qemu_now_ns(void *host)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void rdo_qemu_schedule(void *host, uint64_t when_ns)
+{
+    RdmaOffloadState *s = host;
+
+    timer_mod(s->wakeup, when_ns);
+}
+
+static void rdo_qemu_guest_error(void *host, enum rdo_err err, uint64_t addr,
+                                 const char *what)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "rdma-offload: %s: %s\n",
+                  rdo_err_name(err), what);
+    trace_rdma_offload_guest_error(err, addr, what);
+}
+
+static const RdoHostOps rdo_qemu_host_ops = {
+    .dma_read = rdo_qemu_dma_read,
+    .dma_write = rdo_qemu_dma_write,
+    .raise_irq = rdo_qemu_raise_irq,
+    .send_frame = rdo_qemu_send_frame,
+    .now_ns = rdo_qemu_now_ns,
+    .schedule = rdo_qemu_schedule,
+    .guest_error = rdo_qemu_guest_error,
+};
+
+static void rdo_wakeup(void *opaque)
+{
+    /* Nothing schedules wake-ups yet; the timer exists for the pipelines. */
+    trace_rdma_offload_wakeup(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+}
+
+/* BAR0: registers. Sizes and alignment are checked by the core. */
+
+static uint64_t rdo_reg_read(void *opaque, hwaddr addr, unsigned size)
+{
+    RdmaOffloadState *s = opaque;
+    uint64_t val = rdo_core_reg_read(&s->core, addr, size);
+
+    trace_rdma_offload_reg_read(addr, size, val);
+    return val;
+}
+
+static void rdo_reg_write(void *opaque, hwaddr addr, uint64_t val,
+                          unsigned size)
+{
+    RdmaOffloadState *s = opaque;
+
+    trace_rdma_offload_reg_write(addr, size, val);
+    rdo_core_reg_write(&s->core, addr, val, size);
+}
+
+static const MemoryRegionOps rdo_reg_ops = {
+    .read = rdo_reg_read,
+    .write = rdo_reg_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    /* Let every access through so the core can report the bad ones. */
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
+/* BAR2: doorbell pages. */
+
+static uint64_t rdo_db_read(void *opaque, hwaddr addr, unsigned size)
+{
+    RdmaOffloadState *s = opaque;
+
+    return rdo_core_db_read(&s->core, addr, size);
+}
+
+static void rdo_db_write(void *opaque, hwaddr addr, uint64_t val,
+                         unsigned size)
+{
+    RdmaOffloadState *s = opaque;
+
+    trace_rdma_offload_db_write(addr, size, val);
+    rdo_core_db_write(&s->core, addr, val, size);
+}
+
+static const MemoryRegionOps rdo_db_ops = {
+    .read = rdo_db_read,
+    .write = rdo_db_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
+/* Network backend. */
+
+static ssize_t rdo_nc_receive(NetClientState *nc, const uint8_t *buf,
+                              size_t size)
+{
+    RdmaOffloadState *s = qemu_get_nic_opaque(nc);
+
+    trace_rdma_offload_rx_frame(size);
+    rdo_core_receive(&s->core, buf, size);
+    return size;
+}
+
+static void rdo_nc_link_status_changed(NetClientState *nc)
+{
+    RdmaOffloadState *s = qemu_get_nic_opaque(nc);
+
+    rdo_core_set_link(&s->core, !nc->link_down);
+}
+
+static NetClientInfo rdo_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .receive = rdo_nc_receive,
+    .link_status_changed = rdo_nc_link_status_changed,
+};
+
+/* PCI function. */
+
+static void rdo_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
+                             int len)
+{
+    pci_default_write_config(pci, addr, val, len);
+    /* Function-level reset goes through the device's reset below. */
+    pcie_cap_flr_write_config(pci, addr, val, len);
+}
+
+static void rdo_realize(PCIDevice *pci, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(pci);
+    DeviceState *dev = DEVICE(pci);
+    RdoConfig cfg = {
+        .msix_vectors = s->msix_vectors,
+        .doorbell_pages = s->doorbell_pages,
+        .has_port = s->conf.peers.ncs[0] != NULL,
+    };
+    const char *why;
+    int ret;
+
+    if (!rdo_config_valid(&cfg, &why)) {
+        error_setg(errp, "rdma-offload: %s", why);
+        return;
+    }
+
+    pci->config_write = rdo_write_config;
+    /* Interrupts are MSI-X only; there is no INTx pin. */
+    pci->config[PCI_INTERRUPT_PIN] = 0;
+
+    memory_region_init_io(&s->regs, OBJECT(s), &rdo_reg_ops, s,
+                          "rdma-offload-regs", RDO_BAR_REGS_SIZE);
+    pci_register_bar(pci, RDO_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->regs);
+
+    /* Prefetchable so drivers may map it write-combined for WQE push. */
+    memory_region_init_io(&s->doorbells, OBJECT(s), &rdo_db_ops, s,
+                          "rdma-offload-doorbells",
+                          (uint64_t)s->doorbell_pages * RDO_DB_PAGE_SIZE);
+    pci_register_bar(pci, RDO_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->doorbells);
+
+    ret = msix_init_exclusive_bar(pci, s->msix_vectors, RDO_BAR_MSIX, errp);
+    if (ret) {
+        return;
+    }
+    for (unsigned i = 0; i < s->msix_vectors; i++) {
+        msix_vector_use(pci, i);
+    }
+
+    if (pcie_endpoint_cap_init(pci, 0x80) < 0) {
+        error_setg(errp, "rdma-offload: cannot add the PCIe capability");
+        goto fail_msix;
+    }
+    pcie_cap_flr_init(pci);
+
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
+    s->nic = qemu_new_nic(&rdo_net_info, &s->conf,
+                          object_get_typename(OBJECT(s)), dev->id,
+                          &dev->mem_reentrancy_guard, s);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+
+    s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
+    rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
+    return;
+
+fail_msix:
+    msix_unuse_all_vectors(pci);
+    msix_uninit_exclusive_bar(pci);
+}
+
+static void rdo_exit(PCIDevice *pci)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(pci);
+
+    timer_free(s->wakeup);
+    qemu_del_nic(s->nic);
+    msix_unuse_all_vectors(pci);
+    msix_uninit_exclusive_bar(pci);
+}
+
+static void rdo_reset_hold(Object *obj, ResetType type)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    trace_rdma_offload_reset();
+    timer_del(s->wakeup);
+    rdo_core_reset(&s->core);
+}
+
+static int rdo_post_load(void *opaque, int version_id)
+{
+    RdmaOffloadState *s = opaque;
+
+    rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
+    return 0;
+}
+
+static const VMStateDescription rdo_vmstate = {
+    .name = "rdma-offload",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = rdo_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, RdmaOffloadState),
+        VMSTATE_MSIX(parent_obj, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.control, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.scratch, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.err_count, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.err_last, RdmaOffloadState),
+        VMSTATE_UINT64(core.regs.err_addr, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.db_writes, RdmaOffloadState),
+        VMSTATE_UINT32(core.regs.irq_test_count, RdmaOffloadState),
+        VMSTATE_TIMER_PTR(wakeup, RdmaOffloadState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const Property rdo_properties[] = {
+    DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
+    DEFINE_PROP_UINT32("msix-vectors", RdmaOffloadState, msix_vectors, 32),
+    DEFINE_PROP_UINT32("doorbell-pages", RdmaOffloadState, doorbell_pages, 256),
+};
+
+static void rdo_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    pc->realize = rdo_realize;
+    pc->exit = rdo_exit;
+    pc->vendor_id = RDO_PCI_VENDOR_ID;
+    pc->device_id = RDO_PCI_DEVICE_ID;
+    pc->revision = RDO_PCI_REVISION;
+    pc->class_id = RDO_PCI_CLASS;
+    pc->subsystem_vendor_id = RDO_PCI_VENDOR_ID;
+    pc->subsystem_id = RDO_PCI_DEVICE_ID;
+
+    rc->phases.hold = rdo_reset_hold;
+    dc->desc = "RDMA/RoCEv2 protocol-offload adapter (simulator)";
+    dc->vmsd = &rdo_vmstate;
+    device_class_set_props(dc, rdo_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+}
+
+static void rdo_instance_init(Object *obj)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    device_add_bootindex_property(obj, &s->conf.bootindex, "bootindex",
+                                  "/ethernet-phy@0", DEVICE(obj));
+}
+
+static const TypeInfo rdo_type_info = {
+    .name = TYPE_RDMA_OFFLOAD,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(RdmaOffloadState),
+    .instance_init = rdo_instance_init,
+    .class_init = rdo_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void rdo_register_types(void)
+{
+    type_register_static(&rdo_type_info);
+}
+
+type_init(rdo_register_types)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rdma-offload: QEMU device state around the QEMU-free core. */
+#ifndef HW_RDMA_OFFLOAD_H
+#define HW_RDMA_OFFLOAD_H
+
+#include "hw/pci/pci_device.h"
+#include "net/net.h"
+#include "qemu/timer.h"
+#include "qom/object.h"
+#include "core/rdo-core.h"
+
+#define TYPE_RDMA_OFFLOAD "rdma-offload"
+OBJECT_DECLARE_SIMPLE_TYPE(RdmaOffloadState, RDMA_OFFLOAD)
+
+struct RdmaOffloadState {
+    PCIDevice parent_obj;
+
+    MemoryRegion regs;
+    MemoryRegion doorbells;
+    MemoryRegion msix;
+    NICState *nic;
+    NICConf conf;
+    QEMUTimer *wakeup;
+
+    uint32_t msix_vectors;
+    uint32_t doorbell_pages;
+
+    RdoCore core;
+};
+
+#endif /* HW_RDMA_OFFLOAD_H */

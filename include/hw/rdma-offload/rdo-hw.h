@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/* rdma-offload hardware interface: the whole family. */
+#ifndef RDO_HW_H
+#define RDO_HW_H
+
+#include "rdo-types.h"
+#include "rdo-regs.h"
+
+#endif /* RDO_HW_H */

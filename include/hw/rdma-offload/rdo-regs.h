@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * rdma-offload hardware interface: PCI identity, BAR map and the BAR0
+ * register file. docs/programming-model.md is the prose form of this file;
+ * the two change together.
+ */
+#ifndef RDO_REGS_H
+#define RDO_REGS_H
+
+#include "rdo-types.h"
+
+/* PCI identity: QEMU's experimental range (docs/specs/pci-ids.rst). */
+#define RDO_PCI_VENDOR_ID       0x1af4
+#define RDO_PCI_DEVICE_ID       0x10f0
+#define RDO_PCI_REVISION        0x01
+#define RDO_PCI_CLASS           0x0207  /* network controller: InfiniBand */
+
+/* BAR map. */
+#define RDO_BAR_REGS            0       /* registers, 64-bit memory */
+#define RDO_BAR_REGS_SIZE       0x10000
+#define RDO_BAR_DOORBELL        2       /* doorbell pages, 64-bit prefetchable */
+#define RDO_DB_PAGE_SHIFT       12
+#define RDO_DB_PAGE_SIZE        (1u << RDO_DB_PAGE_SHIFT)
+#define RDO_BAR_MSIX            4       /* MSI-X table and PBA */
+
+/* Register identity values. */
+#define RDO_ID_MAGIC            0x464f4452u     /* "RDOF" in memory order */
+#define RDO_VERSION_MAJOR       0
+#define RDO_VERSION_MINOR       1
+#define RDO_VERSION_VALUE(maj, min) (((uint32_t)(maj) << 16) | (min))
+
+/*
+ * BAR0 registers. Every register is 32 bits wide and must be accessed with
+ * naturally aligned 32-bit loads and stores; 64-bit quantities are split into
+ * _LO/_HI pairs. Any other access is a driver mistake (see RDO_ERR_*).
+ */
+#define RDO_REG_ID              0x0000  /* RO  RDO_ID_MAGIC */
+#define RDO_REG_VERSION         0x0004  /* RO  interface version major.minor */
+#define RDO_REG_CAPS_LO         0x0008  /* RO  RDO_CAP_* bits 31:0 */
+#define RDO_REG_CAPS_HI         0x000c  /* RO  RDO_CAP_* bits 63:32 */
+#define RDO_REG_CONTROL         0x0010  /* RW  RDO_CONTROL_* */
+#define RDO_REG_STATUS          0x0014  /* RO  RDO_STATUS_* */
+#define RDO_REG_SCRATCH         0x0018  /* RW  free for the driver, 0 after reset */
+#define RDO_REG_DB_INFO         0x001c  /* RO  doorbell BAR geometry */
+#define RDO_REG_MSIX_INFO       0x0020  /* RO  number of MSI-X vectors */
+#define RDO_REG_IRQ_TEST        0x0024  /* WO  raise the MSI-X vector written */
+#define RDO_REG_ERR_COUNT       0x0028  /* RO  driver mistakes seen since reset */
+#define RDO_REG_ERR_LAST        0x002c  /* RO  RDO_ERR_* of the latest mistake */
+#define RDO_REG_ERR_ADDR_LO     0x0030  /* RO  offset or address it concerned */
+#define RDO_REG_ERR_ADDR_HI     0x0034  /* RO */
+#define RDO_REG_MAC_LO          0x0038  /* RO  MAC bytes 0-3, byte 0 in bits 7:0 */
+#define RDO_REG_MAC_HI          0x003c  /* RO  MAC bytes 4-5 in bits 15:0 */
+#define RDO_REG_PORT_STATUS     0x0040  /* RO  RDO_PORT_* */
+#define RDO_REG_DB_WRITES       0x0044  /* RO  doorbell writes accepted since reset */
+#define RDO_REG_IRQ_TEST_COUNT  0x0048  /* RO  interrupts raised through IRQ_TEST */
+#define RDO_REG_LAST            RDO_REG_IRQ_TEST_COUNT
+
+/* RDO_REG_CAPS_*: what this device implements. */
+#define RDO_CAP_MSIX            RDO_BIT64(0)
+#define RDO_CAP_IRQ_TEST        RDO_BIT64(1)
+#define RDO_CAP_FLR             RDO_BIT64(2)
+#define RDO_CAP_ETH_PORT        RDO_BIT64(3)    /* has a netdev backend */
+
+/* RDO_REG_CONTROL */
+#define RDO_CONTROL_ENABLE      RDO_BIT(0)      /* accept doorbells */
+#define RDO_CONTROL_RESET       RDO_BIT(31)     /* self-clearing device reset */
+#define RDO_CONTROL_WRITABLE    (RDO_CONTROL_ENABLE | RDO_CONTROL_RESET)
+
+/* RDO_REG_STATUS */
+#define RDO_STATUS_READY        RDO_BIT(0)      /* registers usable */
+#define RDO_STATUS_ENABLED      RDO_BIT(1)      /* mirrors CONTROL.ENABLE */
+#define RDO_STATUS_FATAL        RDO_BIT(2)      /* catastrophic error: reset */
+
+/* RDO_REG_DB_INFO */
+#define RDO_DB_INFO_PAGE_SHIFT(v)   ((v) & 0xff)
+#define RDO_DB_INFO_NUM_PAGES(v)    ((v) >> 16)
+#define RDO_DB_INFO_MAKE(shift, pages) ((uint32_t)(shift) | ((uint32_t)(pages) << 16))
+
+/* RDO_REG_PORT_STATUS */
+#define RDO_PORT_LINK_UP        RDO_BIT(0)
+
+/* Driver mistakes the device detects and records in RDO_REG_ERR_LAST. */
+enum rdo_err {
+    RDO_ERR_NONE            = 0,
+    RDO_ERR_UNALIGNED       = 1,    /* register access not naturally aligned */
+    RDO_ERR_BAD_SIZE        = 2,    /* register access not 32 bits wide */
+    RDO_ERR_UNKNOWN_OFFSET  = 3,    /* no register at that offset */
+    RDO_ERR_READ_ONLY       = 4,    /* write to a read-only register */
+    RDO_ERR_WRITE_ONLY      = 5,    /* read of a write-only register */
+    RDO_ERR_BAD_VALUE       = 6,    /* value out of range for the register */
+    RDO_ERR_DB_DISABLED     = 7,    /* doorbell written while not enabled */
+    RDO_ERR_DB_BAD_ACCESS   = 8,    /* doorbell access of the wrong size/offset */
+    RDO_ERR__COUNT
+};
+
+#endif /* RDO_REGS_H */

@@ -1,0 +1,36 @@
+# Common settings for the project's scripts. Sourced, not run.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything downloaded or built lives here, outside the clone, so that later
+# runs and fresh clones on the same machine reuse it.
+CACHE=${RDMA_OFFLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdma-offload}
+QEMU_VERSION_PREFIX=10.0
+QEMU_BUILD=$CACHE/qemu-build
+QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+GUEST_DIR=$CACHE/guest
+FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+mkdir -p "$CACHE"
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Run a command quietly, printing its output only when it fails.
+quiet() {
+    local out
+    out=$(mktemp)
+    if ! "$@" >"$out" 2>&1; then
+        tail -n 60 "$out" >&2
+        rm -f "$out"
+        return 1
+    fi
+    rm -f "$out"
+}
+
+# Make sure host packages and build products exist. Each step is cheap when
+# already done, so every entry point just calls what it needs.
+need_setup() { "$TOP/scripts/setup"; }
+need_qemu() { need_setup; "$TOP/scripts/build-qemu"; }
+need_guest() { need_setup; "$TOP/scripts/build-guest"; }
