@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+#include "test-host.h"
+
+static bool mem_range_ok(TestHost *h, uint64_t addr, size_t len)
+{
+    return addr >= TEST_HOST_MEM_BASE &&
+           addr - TEST_HOST_MEM_BASE <= h->mem_size &&
+           len <= h->mem_size - (addr - TEST_HOST_MEM_BASE);
+}
+
+static int th_dma_read(void *host, uint64_t addr, void *buf, size_t len)
+{
+    TestHost *h = host;
+
+    if (!mem_range_ok(h, addr, len)) {
+        return -1;
+    }
+    memcpy(buf, h->mem + (addr - TEST_HOST_MEM_BASE), len);
+    return 0;
+}
+
+static int th_dma_write(void *host, uint64_t addr, const void *buf, size_t len)
+{
+    TestHost *h = host;
+
+    if (!mem_range_ok(h, addr, len)) {
+        return -1;
+    }
+    memcpy(h->mem + (addr - TEST_HOST_MEM_BASE), buf, len);
+    return 0;
+}
+
+static void th_raise_irq(void *host, unsigned vector)
+{
+    TestHost *h = host;
+
+    g_assert_cmpuint(vector, <, TEST_HOST_IRQS);
+    h->irqs[vector]++;
+}
+
+static void th_send_frame(void *host, const void *frame, size_t len)
+{
+    TestHost *h = host;
+
+    g_ptr_array_add(h->frames, g_bytes_new(frame, len));
+}
+
+static uint64_t th_now_ns(void *host)
+{
+    return ((TestHost *)host)->now_ns;
+}
+
+static void th_schedule(void *host, uint64_t when_ns)
+{
+    ((TestHost *)host)->wakeup_ns = when_ns;
+}
+
+static void th_guest_error(void *host, enum rdo_err err, uint64_t addr,
+                           const char *what)
+{
+    TestHost *h = host;
+
+    h->last_error = err;
+    g_ptr_array_add(h->errors, g_strdup(what));
+    if (g_test_verbose()) {
+        g_test_message("guest error %d at 0x%llx: %s", err,
+                       (unsigned long long)addr, what);
+    }
+}
+
+static const RdoHostOps test_host_ops = {
+    .dma_read = th_dma_read,
+    .dma_write = th_dma_write,
+    .raise_irq = th_raise_irq,
+    .send_frame = th_send_frame,
+    .now_ns = th_now_ns,
+    .schedule = th_schedule,
+    .guest_error = th_guest_error,
+};
+
+RdoConfig test_host_default_config(void)
+{
+    RdoConfig cfg = {
+        .msix_vectors = 32,
+        .doorbell_pages = 256,
+        .mac = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef },
+        .has_port = true,
+    };
+    return cfg;
+}
+
+TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
+{
+    TestHost *h = g_new0(TestHost, 1);
+    const char *why;
+
+    g_assert_true(rdo_config_valid(cfg, &why));
+    h->mem = g_malloc0(mem_size);
+    h->mem_size = mem_size;
+    h->frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    h->errors = g_ptr_array_new_with_free_func(g_free);
+    rdo_core_init(&h->core, cfg, &test_host_ops, h);
+    return h;
+}
+
+void test_host_free(TestHost *h)
+{
+    g_ptr_array_unref(h->frames);
+    g_ptr_array_unref(h->errors);
+    g_free(h->mem);
+    g_free(h);
+}
+
+uint32_t test_reg_read(TestHost *h, uint32_t reg)
+{
+    return (uint32_t)rdo_core_reg_read(&h->core, reg, 4);
+}
+
+void test_reg_write(TestHost *h, uint32_t reg, uint32_t value)
+{
+    rdo_core_reg_write(&h->core, reg, value, 4);
+}

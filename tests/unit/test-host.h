@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A host for the adapter core without QEMU: flat guest memory, an interrupt
+ * log, a frame log, a virtual clock and a log of reported driver mistakes.
+ */
+#ifndef RDO_TEST_HOST_H
+#define RDO_TEST_HOST_H
+
+#include <glib.h>
+#include "rdo-core.h"
+
+#define TEST_HOST_MEM_BASE  0x100000ull
+#define TEST_HOST_IRQS      RDO_MSIX_VECTORS_MAX
+
+typedef struct TestHost {
+    RdoCore core;
+    uint8_t *mem;
+    size_t mem_size;
+    uint64_t now_ns;
+    uint64_t wakeup_ns;             /* 0: none requested */
+    unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
+    GPtrArray *frames;              /* GBytes of each frame sent */
+    GPtrArray *errors;              /* char * for each driver mistake */
+    enum rdo_err last_error;
+} TestHost;
+
+/* Default configuration: 32 vectors, 256 doorbell pages, a port. */
+RdoConfig test_host_default_config(void);
+TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size);
+void test_host_free(TestHost *h);
+
+/* 32-bit register access, as a driver does. */
+uint32_t test_reg_read(TestHost *h, uint32_t reg);
+void test_reg_write(TestHost *h, uint32_t reg, uint32_t value);
+
+#endif
