@@ -324,6 +324,10 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     dc->desc = "RDMA/RoCEv2 protocol-offload adapter (simulator)";
     dc->vmsd = &rdo_vmstate;
     device_class_set_props(dc, rdo_properties);
+    object_class_property_set_description(klass, "msix-vectors",
+        "MSI-X vectors, one per event queue (1-2048)");
+    object_class_property_set_description(klass, "doorbell-pages",
+        "4 KiB doorbell pages in BAR 2 (power of two, 1-4096)");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 
