@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: MSI-X vectors. One handler per vector; for now it only
+ * counts, which is what the probe-time self-test (RDO_REG_IRQ_TEST) checks.
+ * Event-queue processing will hang off the same per-vector structures.
+ */
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+
+#include "rdo.h"
+
+#define RDO_IRQ_TEST_TIMEOUT	HZ
+
+static irqreturn_t rdo_irq_handler(int irq, void *data)
+{
+	struct rdo_vector *vec = data;
+
+	atomic_inc(&vec->count);
+	wake_up(&vec->rdev->irq_wait);
+	return IRQ_HANDLED;
+}
+
+static void rdo_irq_free_vectors(struct rdo_dev *rdev, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		struct rdo_vector *vec = &rdev->vectors[i];
+
+		if (vec->requested)
+			free_irq(vec->irq, vec);
+		vec->requested = false;
+	}
+}
+
+int rdo_irq_init(struct rdo_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	struct device *dev = &pdev->dev;
+	unsigned int want = rdev->hw_msix_vectors;
+	unsigned int i, got;
+	int ret;
+
+	init_waitqueue_head(&rdev->irq_wait);
+
+	if (!(rdev->caps & RDO_CAP_MSIX) || !want) {
+		dev_err(dev, "device offers no MSI-X vectors (caps 0x%llx, MSIX_INFO %u)\n",
+			rdev->caps, want);
+		return -ENODEV;
+	}
+	ret = pci_msix_vec_count(pdev);
+	if (ret < 0) {
+		dev_err(dev, "no MSI-X capability: %d\n", ret);
+		return ret;
+	}
+	if (want > (unsigned int)ret) {
+		dev_warn(dev, "MSIX_INFO says %u vectors but the MSI-X table has %d\n",
+			 want, ret);
+		want = ret;
+	}
+
+	ret = pci_alloc_irq_vectors(pdev, 1, want, PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(dev, "cannot allocate MSI-X vectors: %d\n", ret);
+		return ret;
+	}
+	got = ret;
+	if (got < want)
+		dev_warn(dev, "got %u of %u MSI-X vectors\n", got, want);
+
+	rdev->vectors = kcalloc(got, sizeof(*rdev->vectors), GFP_KERNEL);
+	if (!rdev->vectors) {
+		ret = -ENOMEM;
+		goto err_free_vectors;
+	}
+
+	for (i = 0; i < got; i++) {
+		struct rdo_vector *vec = &rdev->vectors[i];
+
+		vec->rdev = rdev;
+		vec->index = i;
+		vec->irq = pci_irq_vector(pdev, i);
+		atomic_set(&vec->count, 0);
+		snprintf(vec->name, sizeof(vec->name), RDO_DRV_NAME "-%u", i);
+		ret = request_irq(vec->irq, rdo_irq_handler, 0, vec->name, vec);
+		if (ret) {
+			dev_err(dev, "cannot request IRQ %u for vector %u: %d\n",
+				vec->irq, i, ret);
+			goto err_free_irqs;
+		}
+		vec->requested = true;
+	}
+	rdev->num_vectors = got;
+	return 0;
+
+err_free_irqs:
+	rdo_irq_free_vectors(rdev, i);
+	kfree(rdev->vectors);
+	rdev->vectors = NULL;
+err_free_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+void rdo_irq_fini(struct rdo_dev *rdev)
+{
+	rdo_irq_free_vectors(rdev, rdev->num_vectors);
+	kfree(rdev->vectors);
+	rdev->vectors = NULL;
+	rdev->num_vectors = 0;
+	pci_free_irq_vectors(rdev->pdev);
+}
+
+/*
+ * Ask the device to raise each vector in turn and wait for its handler to
+ * run. Failures are reported and counted, not fatal: irq_test_ok in sysfs
+ * tells tests how many vectors work.
+ */
+void rdo_irq_self_test(struct rdo_dev *rdev)
+{
+	struct device *dev = &rdev->pdev->dev;
+	unsigned int i;
+
+	rdev->irq_test_ok = 0;
+	if (!(rdev->caps & RDO_CAP_IRQ_TEST)) {
+		dev_info(dev, "device has no interrupt self-test; skipped\n");
+		return;
+	}
+
+	for (i = 0; i < rdev->num_vectors; i++) {
+		struct rdo_vector *vec = &rdev->vectors[i];
+		int before = atomic_read(&vec->count);
+
+		rdo_wr32(rdev, RDO_REG_IRQ_TEST, i);
+		if (wait_event_timeout(rdev->irq_wait,
+				       atomic_read(&vec->count) != before,
+				       RDO_IRQ_TEST_TIMEOUT))
+			rdev->irq_test_ok++;
+		else
+			dev_err(dev, "MSI-X vector %u (IRQ %u) did not fire on IRQ_TEST\n",
+				i, vec->irq);
+	}
+}
