@@ -8,6 +8,7 @@
  * implements the core's host interface (RdoHostOps) on top of QEMU.
  */
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -70,7 +71,10 @@ static void rdo_qemu_schedule(void *host, uint64_t when_ns)
 {
     RdmaOffloadState *s = host;
 
-    timer_mod(s->wakeup, when_ns);
+    /* The earliest request wins; the core re-asks for later ones. */
+    if (!timer_pending(s->wakeup) || when_ns < timer_expire_time_ns(s->wakeup)) {
+        timer_mod(s->wakeup, when_ns);
+    }
 }
 
 static void rdo_qemu_guest_error(void *host, enum rdo_err err, uint64_t addr,
@@ -93,8 +97,10 @@ static const RdoHostOps rdo_qemu_host_ops = {
 
 static void rdo_wakeup(void *opaque)
 {
-    /* Nothing schedules wake-ups yet; the timer exists for the pipelines. */
+    RdmaOffloadState *s = opaque;
+
     trace_rdma_offload_wakeup(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+    rdo_core_wakeup(&s->core);
 }
 
 /* BAR0: registers. Sizes and alignment are checked by the core. */
@@ -192,14 +198,11 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
     DeviceState *dev = DEVICE(pci);
-    RdoConfig cfg = {
-        .msix_vectors = s->msix_vectors,
-        .doorbell_pages = s->doorbell_pages,
-        .has_port = s->conf.peers.ncs[0] != NULL,
-    };
+    RdoConfig cfg = s->cfg;
     const char *why;
     int ret;
 
+    cfg.has_port = s->conf.peers.ncs[0] != NULL;
     if (!rdo_config_valid(&cfg, &why)) {
         error_setg(errp, "rdma-offload: %s", why);
         return;
@@ -217,16 +220,16 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     /* Prefetchable so drivers may map it write-combined for WQE push. */
     memory_region_init_io(&s->doorbells, OBJECT(s), &rdo_db_ops, s,
                           "rdma-offload-doorbells",
-                          (uint64_t)s->doorbell_pages * RDO_DB_PAGE_SIZE);
+                          (uint64_t)cfg.doorbell_pages * RDO_DB_PAGE_SIZE);
     pci_register_bar(pci, RDO_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->doorbells);
 
-    ret = msix_init_exclusive_bar(pci, s->msix_vectors, RDO_BAR_MSIX, errp);
+    ret = msix_init_exclusive_bar(pci, cfg.msix_vectors, RDO_BAR_MSIX, errp);
     if (ret) {
         return;
     }
-    for (unsigned i = 0; i < s->msix_vectors; i++) {
+    for (unsigned i = 0; i < cfg.msix_vectors; i++) {
         msix_vector_use(pci, i);
     }
 
@@ -257,6 +260,7 @@ static void rdo_exit(PCIDevice *pci)
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
 
     timer_free(s->wakeup);
+    rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pci);
     msix_uninit_exclusive_bar(pci);
@@ -271,6 +275,21 @@ static void rdo_reset_hold(Object *obj, ResetType type)
     rdo_core_reset(&s->core);
 }
 
+/*
+ * The control-path objects (queues, contexts, caches) are not in the
+ * migration stream yet; refuse rather than lose them silently.
+ */
+static int rdo_pre_save(void *opaque)
+{
+    RdmaOffloadState *s = opaque;
+
+    if (s->core.regs.control & RDO_CONTROL_CQP_ENABLE) {
+        error_report("rdma-offload: cannot migrate a started control path yet");
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
 static int rdo_post_load(void *opaque, int version_id)
 {
     RdmaOffloadState *s = opaque;
@@ -283,6 +302,7 @@ static const VMStateDescription rdo_vmstate = {
     .name = "rdma-offload",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = rdo_pre_save,
     .post_load = rdo_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, RdmaOffloadState),
@@ -301,8 +321,23 @@ static const VMStateDescription rdo_vmstate = {
 
 static const Property rdo_properties[] = {
     DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
-    DEFINE_PROP_UINT32("msix-vectors", RdmaOffloadState, msix_vectors, 32),
-    DEFINE_PROP_UINT32("doorbell-pages", RdmaOffloadState, doorbell_pages, 256),
+    DEFINE_PROP_UINT32("msix-vectors", RdmaOffloadState, cfg.msix_vectors, 32),
+    DEFINE_PROP_UINT32("doorbell-pages", RdmaOffloadState, cfg.doorbell_pages, 256),
+    DEFINE_PROP_UINT32("max-qp", RdmaOffloadState, cfg.max_qp, RDO_DEFAULT_MAX_QP),
+    DEFINE_PROP_UINT32("max-cq", RdmaOffloadState, cfg.max_cq, RDO_DEFAULT_MAX_CQ),
+    DEFINE_PROP_UINT32("max-eq", RdmaOffloadState, cfg.max_eq, 32),
+    DEFINE_PROP_UINT32("max-pd", RdmaOffloadState, cfg.max_pd, RDO_DEFAULT_MAX_PD),
+    DEFINE_PROP_UINT32("max-mr", RdmaOffloadState, cfg.max_mr, RDO_DEFAULT_MAX_MR),
+    DEFINE_PROP_UINT32("max-srq", RdmaOffloadState, cfg.max_srq, RDO_DEFAULT_MAX_SRQ),
+    DEFINE_PROP_UINT32("max-gid", RdmaOffloadState, cfg.max_gid, RDO_DEFAULT_MAX_GID),
+    DEFINE_PROP_UINT32("qpc-cache-entries", RdmaOffloadState, cfg.qpc_cache_entries,
+                       RDO_DEFAULT_QPC_CACHE),
+    DEFINE_PROP_UINT32("mrc-cache-entries", RdmaOffloadState, cfg.mrc_cache_entries,
+                       RDO_DEFAULT_MRC_CACHE),
+    DEFINE_PROP_UINT32("cqp-cmd-ns", RdmaOffloadState, cfg.cqp_cmd_ns,
+                       RDO_DEFAULT_CQP_CMD_NS),
+    DEFINE_PROP_UINT32("cqp-page-ns", RdmaOffloadState, cfg.cqp_page_ns,
+                       RDO_DEFAULT_CQP_PAGE_NS),
 };
 
 static void rdo_class_init(ObjectClass *klass, void *data)
@@ -328,6 +363,18 @@ static void rdo_class_init(ObjectClass *klass, void *data)
         "MSI-X vectors, one per event queue (1-2048)");
     object_class_property_set_description(klass, "doorbell-pages",
         "4 KiB doorbell pages in BAR 2 (power of two, 1-4096)");
+    object_class_property_set_description(klass, "max-qp",
+        "QP numbers (4-1048576); the driver's context store may use fewer");
+    object_class_property_set_description(klass, "max-eq",
+        "event queues, EQ 0 included (1 to 4 x msix-vectors)");
+    object_class_property_set_description(klass, "qpc-cache-entries",
+        "QP contexts cached on the device (2-65536)");
+    object_class_property_set_description(klass, "mrc-cache-entries",
+        "MR contexts cached on the device (2-65536)");
+    object_class_property_set_description(klass, "cqp-cmd-ns",
+        "virtual time one control command takes");
+    object_class_property_set_description(klass, "cqp-page-ns",
+        "extra virtual time per page of a memory registration");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

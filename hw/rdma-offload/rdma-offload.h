@@ -22,8 +22,7 @@ struct RdmaOffloadState {
     NICConf conf;
     QEMUTimer *wakeup;
 
-    uint32_t msix_vectors;
-    uint32_t doorbell_pages;
+    RdoConfig cfg;              /* from the properties */
 
     RdoCore core;
 };

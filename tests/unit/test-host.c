@@ -81,12 +81,12 @@ static const RdoHostOps test_host_ops = {
 
 RdoConfig test_host_default_config(void)
 {
-    RdoConfig cfg = {
-        .msix_vectors = 32,
-        .doorbell_pages = 256,
-        .mac = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef },
-        .has_port = true,
-    };
+    static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+    RdoConfig cfg;
+
+    rdo_config_defaults(&cfg);
+    memcpy(cfg.mac, mac, sizeof(mac));
+    cfg.has_port = true;
     return cfg;
 }
 
@@ -106,6 +106,7 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
 
 void test_host_free(TestHost *h)
 {
+    rdo_core_destroy(&h->core);
     g_ptr_array_unref(h->frames);
     g_ptr_array_unref(h->errors);
     g_free(h->mem);

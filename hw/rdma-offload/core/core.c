@@ -4,7 +4,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rdo-core.h"
+#include "rdo-internal.h"
+
+void rdo_config_defaults(RdoConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->msix_vectors = 32;
+    cfg->doorbell_pages = 256;
+    cfg->max_qp = RDO_DEFAULT_MAX_QP;
+    cfg->max_cq = RDO_DEFAULT_MAX_CQ;
+    cfg->max_eq = 32;
+    cfg->max_pd = RDO_DEFAULT_MAX_PD;
+    cfg->max_mr = RDO_DEFAULT_MAX_MR;
+    cfg->max_srq = RDO_DEFAULT_MAX_SRQ;
+    cfg->max_gid = RDO_DEFAULT_MAX_GID;
+    cfg->qpc_cache_entries = RDO_DEFAULT_QPC_CACHE;
+    cfg->mrc_cache_entries = RDO_DEFAULT_MRC_CACHE;
+    cfg->cqp_cmd_ns = RDO_DEFAULT_CQP_CMD_NS;
+    cfg->cqp_page_ns = RDO_DEFAULT_CQP_PAGE_NS;
+}
 
 bool rdo_config_valid(const RdoConfig *cfg, const char **why)
 {
@@ -17,7 +35,84 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
         *why = "doorbell-pages must be a power of two between 1 and 4096";
         return false;
     }
+    if (cfg->max_qp < 4 || cfg->max_qp > RDO_LIMIT_MAX ||
+        cfg->max_cq < 1 || cfg->max_cq > RDO_LIMIT_MAX ||
+        cfg->max_pd < 1 || cfg->max_pd > RDO_LIMIT_MAX ||
+        cfg->max_mr < 1 || cfg->max_mr > RDO_LIMIT_MAX ||
+        cfg->max_srq > RDO_LIMIT_MAX) {
+        *why = "max-qp (4..), max-cq, max-pd, max-mr (1..) and max-srq must be "
+               "at most 1048576";
+        return false;
+    }
+    if (cfg->max_eq < 1 || cfg->max_eq > cfg->msix_vectors * 4 ||
+        cfg->max_eq > RDO_LIMIT_MAX) {
+        *why = "max-eq must be between 1 and 4 x msix-vectors";
+        return false;
+    }
+    if (cfg->max_gid < 1 || cfg->max_gid > 256) {
+        *why = "max-gid must be between 1 and 256";
+        return false;
+    }
+    if (cfg->qpc_cache_entries < 2 || cfg->qpc_cache_entries > 65536 ||
+        cfg->mrc_cache_entries < 2 || cfg->mrc_cache_entries > 65536) {
+        *why = "context cache entries must be between 2 and 65536";
+        return false;
+    }
     return true;
+}
+
+static void state_alloc(RdoCore *core)
+{
+    const RdoConfig *c = &core->cfg;
+    RdoState *st = g_new0(RdoState, 1);
+
+    st->eqs = g_new0(RdoEq, c->max_eq);
+    st->cqs = g_new0(RdoCq, c->max_cq);
+    st->pds = g_new0(RdoPd, c->max_pd);
+    st->srqs = g_new0(RdoSrq, MAX(c->max_srq, 1));
+    st->gids = g_new0(RdoGid, c->max_gid);
+    st->qp_used = g_new0(uint8_t, c->max_qp);
+    st->qp_bind = g_new0(RdoQpBind, c->max_qp);
+    st->ssq_users = g_new0(uint32_t, c->max_qp);
+    st->qp_stall_mr = g_new0(uint32_t, c->max_qp);
+    st->sq_queued = g_new0(uint8_t, c->max_qp);
+    st->mr_used = g_new0(uint8_t, c->max_mr);
+    st->mr_pending = g_new0(uint8_t, c->max_mr);
+    g_queue_init(&st->sq_ready);
+    rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
+                       &core->regs.qpc_pglist, &core->regs.qpc_pages,
+                       &core->cnt.qpc_hits, &core->cnt.qpc_misses);
+    rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
+                       &core->regs.mrc_pglist, &core->regs.mrc_pages,
+                       &core->cnt.mrc_hits, &core->cnt.mrc_misses);
+    core->st = st;
+}
+
+static void state_free(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    if (!st) {
+        return;
+    }
+    rdo_ctx_cache_free(&st->qpc);
+    rdo_ctx_cache_free(&st->mrc);
+    g_queue_clear(&st->sq_ready);
+    g_free(st->cqp.pending_mr);
+    g_free(st->eqs);
+    g_free(st->cqs);
+    g_free(st->pds);
+    g_free(st->srqs);
+    g_free(st->gids);
+    g_free(st->qp_used);
+    g_free(st->qp_bind);
+    g_free(st->ssq_users);
+    g_free(st->qp_stall_mr);
+    g_free(st->sq_queued);
+    g_free(st->mr_used);
+    g_free(st->mr_pending);
+    g_free(st);
+    core->st = NULL;
 }
 
 void rdo_core_init(RdoCore *core, const RdoConfig *cfg,
@@ -31,10 +126,21 @@ void rdo_core_init(RdoCore *core, const RdoConfig *cfg,
     rdo_core_reset(core);
 }
 
+void rdo_core_destroy(RdoCore *core)
+{
+    state_free(core);
+}
+
+/* Everything back to power-on; contexts in host memory are abandoned. */
 void rdo_core_reset(RdoCore *core)
 {
     memset(&core->regs, 0, sizeof(core->regs));
+    memset(&core->cnt, 0, sizeof(core->cnt));
     core->rx_frames_ignored = 0;
+    state_free(core);
+    state_alloc(core);
+    core->st->port_mtu = 1500;
+    memcpy(core->st->port_mac, core->cfg.mac, 6);
 }
 
 void rdo_core_set_link(RdoCore *core, bool up)
@@ -45,13 +151,25 @@ void rdo_core_set_link(RdoCore *core, bool up)
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
 {
     /* No receive pipeline yet: frames are counted and dropped. */
-    (void)frame;
-    (void)len;
     core->rx_frames_ignored++;
 }
 
+void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
+{
+    core->ops->schedule(core->host, when_ns);
+}
+
+void rdo_core_wakeup(RdoCore *core)
+{
+    if (!core->st->enabled) {
+        return;
+    }
+    rdo_cqp_run(core);
+    rdo_sq_run(core);
+}
+
 static const char *const rdo_err_names[RDO_ERR__COUNT] = {
-    [RDO_ERR_NONE] = "none",
+    [RDO_ERR_NONE] = "device",
     [RDO_ERR_UNALIGNED] = "unaligned access",
     [RDO_ERR_BAD_SIZE] = "bad access size",
     [RDO_ERR_UNKNOWN_OFFSET] = "unknown register",
@@ -60,6 +178,10 @@ static const char *const rdo_err_names[RDO_ERR__COUNT] = {
     [RDO_ERR_BAD_VALUE] = "bad value",
     [RDO_ERR_DB_DISABLED] = "doorbell while disabled",
     [RDO_ERR_DB_BAD_ACCESS] = "bad doorbell access",
+    [RDO_ERR_BAD_CONFIG] = "bad control path set-up",
+    [RDO_ERR_CQP_OVERRUN] = "CQP overrun",
+    [RDO_ERR_DB_BAD_OBJECT] = "doorbell for a foreign object",
+    [RDO_ERR_WHILE_ENABLED] = "set-up after start",
 };
 
 const char *rdo_err_name(enum rdo_err err)
@@ -70,16 +192,23 @@ const char *rdo_err_name(enum rdo_err err)
     return rdo_err_names[err];
 }
 
+/*
+ * A driver mistake. Register-level mistakes (err != RDO_ERR_NONE) are
+ * recorded in the ERR_* registers; mistakes reported through their own
+ * channel (a command status, an error completion, an async event) pass
+ * RDO_ERR_NONE and are only logged and traced.
+ */
 void rdo_core_guest_error(RdoCore *core, enum rdo_err err, uint64_t addr,
                           const char *fmt, ...)
 {
     char what[160];
     va_list ap;
 
-    core->regs.err_count++;
-    core->regs.err_last = err;
-    core->regs.err_addr = addr;
-
+    if (err != RDO_ERR_NONE) {
+        core->regs.err_count++;
+        core->regs.err_last = err;
+        core->regs.err_addr = addr;
+    }
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);

@@ -39,7 +39,28 @@ typedef struct RdoConfig {
     uint32_t doorbell_pages;
     uint8_t mac[6];
     bool has_port;          /* connected to a network backend */
+    /* Resource limits. */
+    uint32_t max_qp, max_cq, max_eq, max_pd, max_mr, max_srq, max_gid;
+    /* Context caches: entries held on the device. */
+    uint32_t qpc_cache_entries, mrc_cache_entries;
+    /* Virtual time one control command takes, and per page of an MR. */
+    uint32_t cqp_cmd_ns, cqp_page_ns;
 } RdoConfig;
+
+/* Defaults for the configuration (the QEMU properties use these too). */
+#define RDO_DEFAULT_MAX_QP          1024
+#define RDO_DEFAULT_MAX_CQ          1024
+#define RDO_DEFAULT_MAX_PD          1024
+#define RDO_DEFAULT_MAX_MR          4096
+#define RDO_DEFAULT_MAX_SRQ         256
+#define RDO_DEFAULT_MAX_GID         16
+#define RDO_DEFAULT_QPC_CACHE       64
+#define RDO_DEFAULT_MRC_CACHE       128
+#define RDO_DEFAULT_CQP_CMD_NS      1000
+#define RDO_DEFAULT_CQP_PAGE_NS     10
+#define RDO_LIMIT_MAX               (1u << 20)
+
+void rdo_config_defaults(RdoConfig *cfg);
 
 #define RDO_MSIX_VECTORS_MAX    2048
 #define RDO_DOORBELL_PAGES_MAX  4096
@@ -53,15 +74,33 @@ typedef struct RdoRegs {
     uint64_t err_addr;
     uint32_t db_writes;
     uint32_t irq_test_count;
+    /* Control path set-up registers. */
+    uint64_t cqp_ring, cqp_comp;
+    uint32_t cqp_log_size;
+    uint64_t eq0_ring;
+    uint32_t eq0_log_size;
+    uint64_t qpc_pglist, mrc_pglist;
+    uint32_t qpc_pages, mrc_pages;
 } RdoRegs;
+
+/* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
+typedef struct RdoCounters {
+    uint32_t cqp_cmds, cqp_errors, mr_stalls;
+    uint32_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
+    uint32_t eqes, cqes, eq_overflows, db_errors;
+} RdoCounters;
+
+typedef struct RdoState RdoState;   /* control-path state, rdo-internal.h */
 
 typedef struct RdoCore {
     const RdoHostOps *ops;
     void *host;
     RdoConfig cfg;
     RdoRegs regs;
+    RdoCounters cnt;
     bool link_up;
     uint64_t rx_frames_ignored;
+    RdoState *st;
 } RdoCore;
 
 /* Checks a configuration; on failure returns false and sets *why. */
@@ -69,7 +108,10 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why);
 
 void rdo_core_init(RdoCore *core, const RdoConfig *cfg,
                    const RdoHostOps *ops, void *host);
+void rdo_core_destroy(RdoCore *core);
 void rdo_core_reset(RdoCore *core);
+/* The host calls this at the time asked for through RdoHostOps.schedule. */
+void rdo_core_wakeup(RdoCore *core);
 void rdo_core_set_link(RdoCore *core, bool up);
 
 /* BAR0 register file (regs.c). */

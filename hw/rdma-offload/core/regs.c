@@ -5,9 +5,48 @@
  * return all ones and writes are dropped, so a confused driver sees an
  * obviously wrong value instead of a plausible one.
  */
-#include "rdo-core.h"
+#include "rdo-internal.h"
 
 #define RDO_READ_INVALID 0xffffffffu
+
+enum reg_access { REG_NONE, REG_RO, REG_RW, REG_WO };
+
+/* Access of every register; everything else in BAR0 is reserved. */
+static enum reg_access reg_access(uint64_t offset)
+{
+    switch (offset) {
+    case RDO_REG_CONTROL:
+    case RDO_REG_SCRATCH:
+    case RDO_REG_CQP_RING_LO ... RDO_REG_CQP_PI:
+    case RDO_REG_EQ0_RING_LO ... RDO_REG_EQ0_LOG_SIZE:
+    case RDO_REG_QPC_PGLIST_LO ... RDO_REG_QPC_PAGES:
+    case RDO_REG_MRC_PGLIST_LO ... RDO_REG_MRC_PAGES:
+        return REG_RW;
+    case RDO_REG_IRQ_TEST:
+        return REG_WO;
+    case RDO_REG_ID ... RDO_REG_CAPS_HI:
+    case RDO_REG_STATUS:
+    case RDO_REG_DB_INFO:
+    case RDO_REG_MSIX_INFO:
+    case RDO_REG_ERR_COUNT ... RDO_REG_IRQ_TEST_COUNT:
+    case RDO_REG_CQP_CI:
+    case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
+    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_DB_ERRORS:
+        return REG_RO;
+    default:
+        return REG_NONE;
+    }
+}
+
+uint64_t rdo_core_reg_caps(RdoCore *core)
+{
+    uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR | RDO_CAP_CQP;
+
+    if (core->cfg.has_port) {
+        caps |= RDO_CAP_ETH_PORT;
+    }
+    return caps;
+}
 
 static uint32_t rdo_status(const RdoCore *core)
 {
@@ -15,6 +54,9 @@ static uint32_t rdo_status(const RdoCore *core)
 
     if (core->regs.control & RDO_CONTROL_ENABLE) {
         status |= RDO_STATUS_ENABLED;
+    }
+    if (core->st->enabled) {
+        status |= RDO_STATUS_CQP_READY;
     }
     return status;
 }
@@ -37,75 +79,108 @@ static bool rdo_reg_access_ok(RdoCore *core, uint64_t offset, unsigned size,
     return true;
 }
 
-uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size)
+static uint32_t lo(uint64_t v)
+{
+    return (uint32_t)v;
+}
+
+static uint32_t hi(uint64_t v)
+{
+    return (uint32_t)(v >> 32);
+}
+
+static uint32_t reg_value(RdoCore *core, uint64_t offset)
 {
     const RdoRegs *r = &core->regs;
-    const uint8_t *mac = core->cfg.mac;
+    const RdoCounters *c = &core->cnt;
+    const RdoConfig *cfg = &core->cfg;
+    const uint8_t *mac = cfg->mac;
 
+    switch (offset) {
+    case RDO_REG_ID: return RDO_ID_MAGIC;
+    case RDO_REG_VERSION: return RDO_VERSION_VALUE(RDO_VERSION_MAJOR, RDO_VERSION_MINOR);
+    case RDO_REG_CAPS_LO: return lo(rdo_core_reg_caps(core));
+    case RDO_REG_CAPS_HI: return hi(rdo_core_reg_caps(core));
+    case RDO_REG_CONTROL: return r->control;
+    case RDO_REG_STATUS: return rdo_status(core);
+    case RDO_REG_SCRATCH: return r->scratch;
+    case RDO_REG_DB_INFO: return RDO_DB_INFO_MAKE(RDO_DB_PAGE_SHIFT, cfg->doorbell_pages);
+    case RDO_REG_MSIX_INFO: return cfg->msix_vectors;
+    case RDO_REG_ERR_COUNT: return r->err_count;
+    case RDO_REG_ERR_LAST: return r->err_last;
+    case RDO_REG_ERR_ADDR_LO: return lo(r->err_addr);
+    case RDO_REG_ERR_ADDR_HI: return hi(r->err_addr);
+    case RDO_REG_MAC_LO:
+        return mac[0] | mac[1] << 8 | mac[2] << 16 | (uint32_t)mac[3] << 24;
+    case RDO_REG_MAC_HI: return mac[4] | mac[5] << 8;
+    case RDO_REG_PORT_STATUS: return core->link_up ? RDO_PORT_LINK_UP : 0;
+    case RDO_REG_DB_WRITES: return r->db_writes;
+    case RDO_REG_IRQ_TEST_COUNT: return r->irq_test_count;
+    case RDO_REG_CQP_RING_LO: return lo(r->cqp_ring);
+    case RDO_REG_CQP_RING_HI: return hi(r->cqp_ring);
+    case RDO_REG_CQP_COMP_LO: return lo(r->cqp_comp);
+    case RDO_REG_CQP_COMP_HI: return hi(r->cqp_comp);
+    case RDO_REG_CQP_LOG_SIZE: return r->cqp_log_size;
+    case RDO_REG_CQP_PI: return core->st->cqp.pi;
+    case RDO_REG_CQP_CI: return core->st->cqp.ci;
+    case RDO_REG_EQ0_RING_LO: return lo(r->eq0_ring);
+    case RDO_REG_EQ0_RING_HI: return hi(r->eq0_ring);
+    case RDO_REG_EQ0_LOG_SIZE: return r->eq0_log_size;
+    case RDO_REG_QPC_PGLIST_LO: return lo(r->qpc_pglist);
+    case RDO_REG_QPC_PGLIST_HI: return hi(r->qpc_pglist);
+    case RDO_REG_QPC_PAGES: return r->qpc_pages;
+    case RDO_REG_MRC_PGLIST_LO: return lo(r->mrc_pglist);
+    case RDO_REG_MRC_PGLIST_HI: return hi(r->mrc_pglist);
+    case RDO_REG_MRC_PAGES: return r->mrc_pages;
+    case RDO_REG_MAX_QP: return cfg->max_qp;
+    case RDO_REG_MAX_CQ: return cfg->max_cq;
+    case RDO_REG_MAX_EQ: return cfg->max_eq;
+    case RDO_REG_MAX_PD: return cfg->max_pd;
+    case RDO_REG_MAX_MR: return cfg->max_mr;
+    case RDO_REG_MAX_SRQ: return cfg->max_srq;
+    case RDO_REG_MAX_GID: return cfg->max_gid;
+    case RDO_REG_QPC_ENTRY_SIZE: return RDO_QPC_SIZE;
+    case RDO_REG_MRC_ENTRY_SIZE: return RDO_MRC_SIZE;
+    case RDO_REG_CNT_CQP_CMDS: return c->cqp_cmds;
+    case RDO_REG_CNT_CQP_ERRORS: return c->cqp_errors;
+    case RDO_REG_CNT_MR_STALLS: return c->mr_stalls;
+    case RDO_REG_CNT_QPC_HITS: return c->qpc_hits;
+    case RDO_REG_CNT_QPC_MISSES: return c->qpc_misses;
+    case RDO_REG_CNT_MRC_HITS: return c->mrc_hits;
+    case RDO_REG_CNT_MRC_MISSES: return c->mrc_misses;
+    case RDO_REG_CNT_EQES: return c->eqes;
+    case RDO_REG_CNT_CQES: return c->cqes;
+    case RDO_REG_CNT_EQ_OVERFLOWS: return c->eq_overflows;
+    case RDO_REG_CNT_DB_ERRORS: return c->db_errors;
+    default: return RDO_READ_INVALID;
+    }
+}
+
+uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size)
+{
     if (!rdo_reg_access_ok(core, offset, size, "read")) {
         return RDO_READ_INVALID;
     }
-    switch (offset) {
-    case RDO_REG_ID:
-        return RDO_ID_MAGIC;
-    case RDO_REG_VERSION:
-        return RDO_VERSION_VALUE(RDO_VERSION_MAJOR, RDO_VERSION_MINOR);
-    case RDO_REG_CAPS_LO:
-    case RDO_REG_CAPS_HI: {
-        uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR;
-        if (core->cfg.has_port) {
-            caps |= RDO_CAP_ETH_PORT;
-        }
-        return offset == RDO_REG_CAPS_LO ? (uint32_t)caps : (uint32_t)(caps >> 32);
-    }
-    case RDO_REG_CONTROL:
-        return r->control;
-    case RDO_REG_STATUS:
-        return rdo_status(core);
-    case RDO_REG_SCRATCH:
-        return r->scratch;
-    case RDO_REG_DB_INFO:
-        return RDO_DB_INFO_MAKE(RDO_DB_PAGE_SHIFT, core->cfg.doorbell_pages);
-    case RDO_REG_MSIX_INFO:
-        return core->cfg.msix_vectors;
-    case RDO_REG_ERR_COUNT:
-        return r->err_count;
-    case RDO_REG_ERR_LAST:
-        return r->err_last;
-    case RDO_REG_ERR_ADDR_LO:
-        return (uint32_t)r->err_addr;
-    case RDO_REG_ERR_ADDR_HI:
-        return (uint32_t)(r->err_addr >> 32);
-    case RDO_REG_MAC_LO:
-        return mac[0] | mac[1] << 8 | mac[2] << 16 | (uint32_t)mac[3] << 24;
-    case RDO_REG_MAC_HI:
-        return mac[4] | mac[5] << 8;
-    case RDO_REG_PORT_STATUS:
-        return core->link_up ? RDO_PORT_LINK_UP : 0;
-    case RDO_REG_DB_WRITES:
-        return r->db_writes;
-    case RDO_REG_IRQ_TEST_COUNT:
-        return r->irq_test_count;
-    case RDO_REG_IRQ_TEST:
+    switch (reg_access(offset)) {
+    case REG_WO:
         rdo_core_guest_error(core, RDO_ERR_WRITE_ONLY, offset,
                              "read of write-only register 0x%llx",
                              (unsigned long long)offset);
         return 0;
-    default:
+    case REG_NONE:
         rdo_core_guest_error(core, RDO_ERR_UNKNOWN_OFFSET, offset,
                              "read of unknown register 0x%llx",
                              (unsigned long long)offset);
         return RDO_READ_INVALID;
+    default:
+        return reg_value(core, offset);
     }
-}
-
-static bool rdo_reg_is_readable(uint64_t offset)
-{
-    return offset <= RDO_REG_LAST && offset != RDO_REG_IRQ_TEST;
 }
 
 static void rdo_write_control(RdoCore *core, uint32_t value)
 {
+    uint32_t was = core->regs.control;
+
     if (value & ~RDO_CONTROL_WRITABLE) {
         rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
                              "reserved CONTROL bits 0x%x set",
@@ -116,6 +191,15 @@ static void rdo_write_control(RdoCore *core, uint32_t value)
         /* Self-clearing: the reset completes before the write returns. */
         rdo_core_reset(core);
         return;
+    }
+    if ((was & RDO_CONTROL_CQP_ENABLE) && !(value & RDO_CONTROL_CQP_ENABLE)) {
+        rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
+                             "CQP_ENABLE can only be cleared by a reset");
+        value |= RDO_CONTROL_CQP_ENABLE;
+    }
+    if (!(was & RDO_CONTROL_CQP_ENABLE) && (value & RDO_CONTROL_CQP_ENABLE) &&
+        !rdo_cqp_enable(core)) {
+        value &= ~RDO_CONTROL_CQP_ENABLE;
     }
     core->regs.control = value;
 }
@@ -132,6 +216,45 @@ static void rdo_write_irq_test(RdoCore *core, uint32_t vector)
     core->ops->raise_irq(core->host, vector);
 }
 
+static void set_lo(uint64_t *reg, uint32_t v)
+{
+    *reg = (*reg & ~0xffffffffull) | v;
+}
+
+static void set_hi(uint64_t *reg, uint32_t v)
+{
+    *reg = (*reg & 0xffffffffull) | ((uint64_t)v << 32);
+}
+
+/* Control path set-up registers: writable until the control path starts. */
+static void write_setup(RdoCore *core, uint64_t offset, uint32_t v)
+{
+    RdoRegs *r = &core->regs;
+
+    if (core->st->enabled) {
+        rdo_core_guest_error(core, RDO_ERR_WHILE_ENABLED, offset,
+                             "set-up register 0x%llx written after CQP start",
+                             (unsigned long long)offset);
+        return;
+    }
+    switch (offset) {
+    case RDO_REG_CQP_RING_LO: set_lo(&r->cqp_ring, v); break;
+    case RDO_REG_CQP_RING_HI: set_hi(&r->cqp_ring, v); break;
+    case RDO_REG_CQP_COMP_LO: set_lo(&r->cqp_comp, v); break;
+    case RDO_REG_CQP_COMP_HI: set_hi(&r->cqp_comp, v); break;
+    case RDO_REG_CQP_LOG_SIZE: r->cqp_log_size = v; break;
+    case RDO_REG_EQ0_RING_LO: set_lo(&r->eq0_ring, v); break;
+    case RDO_REG_EQ0_RING_HI: set_hi(&r->eq0_ring, v); break;
+    case RDO_REG_EQ0_LOG_SIZE: r->eq0_log_size = v; break;
+    case RDO_REG_QPC_PGLIST_LO: set_lo(&r->qpc_pglist, v); break;
+    case RDO_REG_QPC_PGLIST_HI: set_hi(&r->qpc_pglist, v); break;
+    case RDO_REG_QPC_PAGES: r->qpc_pages = v; break;
+    case RDO_REG_MRC_PGLIST_LO: set_lo(&r->mrc_pglist, v); break;
+    case RDO_REG_MRC_PGLIST_HI: set_hi(&r->mrc_pglist, v); break;
+    case RDO_REG_MRC_PAGES: r->mrc_pages = v; break;
+    }
+}
+
 void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
                         unsigned size)
 {
@@ -140,25 +263,34 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
     if (!rdo_reg_access_ok(core, offset, size, "write")) {
         return;
     }
+    switch (reg_access(offset)) {
+    case REG_RO:
+        rdo_core_guest_error(core, RDO_ERR_READ_ONLY, offset,
+                             "write of 0x%x to read-only register 0x%llx",
+                             v, (unsigned long long)offset);
+        return;
+    case REG_NONE:
+        rdo_core_guest_error(core, RDO_ERR_UNKNOWN_OFFSET, offset,
+                             "write of 0x%x to unknown register 0x%llx",
+                             v, (unsigned long long)offset);
+        return;
+    default:
+        break;
+    }
     switch (offset) {
     case RDO_REG_CONTROL:
         rdo_write_control(core, v);
-        return;
+        break;
     case RDO_REG_SCRATCH:
         core->regs.scratch = v;
-        return;
+        break;
     case RDO_REG_IRQ_TEST:
         rdo_write_irq_test(core, v);
-        return;
+        break;
+    case RDO_REG_CQP_PI:
+        rdo_cqp_doorbell(core, v);
+        break;
     default:
-        if (rdo_reg_is_readable(offset)) {
-            rdo_core_guest_error(core, RDO_ERR_READ_ONLY, offset,
-                                 "write of 0x%x to read-only register 0x%llx",
-                                 v, (unsigned long long)offset);
-        } else {
-            rdo_core_guest_error(core, RDO_ERR_UNKNOWN_OFFSET, offset,
-                                 "write of 0x%x to unknown register 0x%llx",
-                                 v, (unsigned long long)offset);
-        }
+        write_setup(core, offset, v);
     }
 }

@@ -5,5 +5,7 @@
 
 #include "rdo-types.h"
 #include "rdo-regs.h"
+#include "rdo-queues.h"
+#include "rdo-cmd.h"
 
 #endif /* RDO_HW_H */

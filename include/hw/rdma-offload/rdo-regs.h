@@ -53,23 +53,76 @@
 #define RDO_REG_PORT_STATUS     0x0040  /* RO  RDO_PORT_* */
 #define RDO_REG_DB_WRITES       0x0044  /* RO  doorbell writes accepted since reset */
 #define RDO_REG_IRQ_TEST_COUNT  0x0048  /* RO  interrupts raised through IRQ_TEST */
-#define RDO_REG_LAST            RDO_REG_IRQ_TEST_COUNT
+
+/*
+ * Control path set-up: written before CONTROL.CQP_ENABLE is set, checked
+ * when it is (a bad set-up refuses the start with RDO_ERR_BAD_CONFIG and
+ * ERR_ADDR naming the register). Writes after the start are refused
+ * (RDO_ERR_WHILE_ENABLED).
+ */
+#define RDO_REG_CQP_RING_LO     0x0100  /* RW  CQP command ring, 128-byte aligned */
+#define RDO_REG_CQP_RING_HI     0x0104  /* RW */
+#define RDO_REG_CQP_COMP_LO     0x0108  /* RW  CQP completion ring, 16-byte aligned */
+#define RDO_REG_CQP_COMP_HI     0x010c  /* RW */
+#define RDO_REG_CQP_LOG_SIZE    0x0110  /* RW  entries in both rings: 2^n */
+#define RDO_REG_CQP_PI          0x0114  /* RW  doorbell: commands posted, free-running */
+#define RDO_REG_CQP_CI          0x0118  /* RO  commands completed, free-running */
+#define RDO_REG_EQ0_RING_LO     0x0120  /* RW  EQ 0 ring (control and async events) */
+#define RDO_REG_EQ0_RING_HI     0x0124  /* RW */
+#define RDO_REG_EQ0_LOG_SIZE    0x0128  /* RW  EQ 0 entries: 2^n; its vector is 0 */
+#define RDO_REG_QPC_PGLIST_LO   0x0140  /* RW  QP context store: page list address */
+#define RDO_REG_QPC_PGLIST_HI   0x0144  /* RW */
+#define RDO_REG_QPC_PAGES       0x0148  /* RW  pages in the QP context store */
+#define RDO_REG_MRC_PGLIST_LO   0x0150  /* RW  MR context store: page list address */
+#define RDO_REG_MRC_PGLIST_HI   0x0154  /* RW */
+#define RDO_REG_MRC_PAGES       0x0158  /* RW  pages in the MR context store */
+
+/* Limits, fixed by device properties. */
+#define RDO_REG_MAX_QP          0x0180  /* RO */
+#define RDO_REG_MAX_CQ          0x0184  /* RO */
+#define RDO_REG_MAX_EQ          0x0188  /* RO */
+#define RDO_REG_MAX_PD          0x018c  /* RO */
+#define RDO_REG_MAX_MR          0x0190  /* RO */
+#define RDO_REG_MAX_SRQ         0x0194  /* RO */
+#define RDO_REG_MAX_GID         0x0198  /* RO */
+#define RDO_REG_QPC_ENTRY_SIZE  0x019c  /* RO  bytes of QP context per QP */
+#define RDO_REG_MRC_ENTRY_SIZE  0x01a0  /* RO  bytes of MR context per MR */
+
+/* Counters, cleared by reset. */
+#define RDO_REG_CNT_CQP_CMDS    0x0200  /* RO  commands completed */
+#define RDO_REG_CNT_CQP_ERRORS  0x0204  /* RO  commands completed with an error */
+#define RDO_REG_CNT_MR_STALLS   0x0208  /* RO  work requests that waited for a pending MR */
+#define RDO_REG_CNT_QPC_HITS    0x020c  /* RO  QP context cache */
+#define RDO_REG_CNT_QPC_MISSES  0x0210  /* RO */
+#define RDO_REG_CNT_MRC_HITS    0x0214  /* RO  MR context cache */
+#define RDO_REG_CNT_MRC_MISSES  0x0218  /* RO */
+#define RDO_REG_CNT_EQES        0x021c  /* RO  event queue entries written */
+#define RDO_REG_CNT_CQES        0x0220  /* RO  completion queue entries written */
+#define RDO_REG_CNT_EQ_OVERFLOWS 0x0224 /* RO  events lost to a full EQ */
+#define RDO_REG_CNT_DB_ERRORS   0x0228  /* RO  doorbells refused */
+
+/* Context store geometry. */
+#define RDO_QPC_SIZE            256
+#define RDO_MRC_SIZE            64
 
 /* RDO_REG_CAPS_*: what this device implements. */
 #define RDO_CAP_MSIX            RDO_BIT64(0)
 #define RDO_CAP_IRQ_TEST        RDO_BIT64(1)
 #define RDO_CAP_FLR             RDO_BIT64(2)
 #define RDO_CAP_ETH_PORT        RDO_BIT64(3)    /* has a netdev backend */
+#define RDO_CAP_CQP             RDO_BIT64(4)    /* control QP, objects, EQs */
 
 /* RDO_REG_CONTROL */
 #define RDO_CONTROL_ENABLE      RDO_BIT(0)      /* accept doorbells */
+#define RDO_CONTROL_CQP_ENABLE  RDO_BIT(1)      /* start the control path; cleared only by reset */
 #define RDO_CONTROL_RESET       RDO_BIT(31)     /* self-clearing device reset */
-#define RDO_CONTROL_WRITABLE    (RDO_CONTROL_ENABLE | RDO_CONTROL_RESET)
+#define RDO_CONTROL_WRITABLE    (RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE | RDO_CONTROL_RESET)
 
 /* RDO_REG_STATUS */
 #define RDO_STATUS_READY        RDO_BIT(0)      /* registers usable */
 #define RDO_STATUS_ENABLED      RDO_BIT(1)      /* mirrors CONTROL.ENABLE */
 #define RDO_STATUS_FATAL        RDO_BIT(2)      /* catastrophic error: reset */
+#define RDO_STATUS_CQP_READY    RDO_BIT(3)      /* control path started */
 
 /* RDO_REG_DB_INFO */
 #define RDO_DB_INFO_PAGE_SHIFT(v)   ((v) & 0xff)
@@ -90,6 +143,10 @@ enum rdo_err {
     RDO_ERR_BAD_VALUE       = 6,    /* value out of range for the register */
     RDO_ERR_DB_DISABLED     = 7,    /* doorbell written while not enabled */
     RDO_ERR_DB_BAD_ACCESS   = 8,    /* doorbell access of the wrong size/offset */
+    RDO_ERR_BAD_CONFIG      = 9,    /* CQP start refused: set-up register invalid */
+    RDO_ERR_CQP_OVERRUN     = 10,   /* CQP_PI more than the ring ahead of CQP_CI */
+    RDO_ERR_DB_BAD_OBJECT   = 11,   /* doorbell for an object not on that page */
+    RDO_ERR_WHILE_ENABLED   = 12,   /* set-up register written after CQP start */
     RDO_ERR__COUNT
 };
 

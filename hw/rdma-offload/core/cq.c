@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: completion queues. A CQ is a ring of 32-byte entries
+ * with a phase bit; the driver reports its consumer index and arms it
+ * (next completion, or next solicited one) through its doorbell. An armed
+ * CQ posts one completion event to its EQ. A CQ that overflows is in error
+ * from then on and the driver hears of it on EQ 0.
+ */
+#include "rdo-internal.h"
+
+void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
+                 bool solicited)
+{
+    RdoCq *cq = cqn < core->cfg.max_cq ? &core->st->cqs[cqn] : NULL;
+
+    if (!cq || !cq->valid || cq->error) {
+        return;
+    }
+    if (cq->pi - cq->ci >= rdo_ring_size(&cq->ring)) {
+        cq->error = true;
+        rdo_core_guest_error(core, RDO_ERR_NONE, cqn, "CQ %u overflow", cqn);
+        rdo_async_event(core, RDO_EQE_CQ_ERROR, cqn, RDO_CQ_ERR_OVERFLOW);
+        return;
+    }
+    cqe->owner = rdo_phase(&cq->ring, cq->pi);
+    if (!rdo_ring_write(core, &cq->ring, cq->pi, cqe, sizeof(*cqe))) {
+        cq->error = true;
+        rdo_core_guest_error(core, RDO_ERR_NONE, cq->ring.addr,
+                             "CQ %u ring not reachable", cqn);
+        rdo_async_event(core, RDO_EQE_CQ_ERROR, cqn, RDO_CQ_ERR_DMA);
+        return;
+    }
+    cq->pi++;
+    core->cnt.cqes++;
+    if ((cq->arm & RDO_DB_CQ_ARM_NEXT) ||
+        ((cq->arm & RDO_DB_CQ_ARM_SOLICITED) && solicited)) {
+        cq->arm = 0;
+        rdo_eq_post(core, cq->eqn, RDO_EQE_COMPLETION, cqn, 0);
+    }
+}
+
+void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,
+                     uint32_t flags, uint32_t ci)
+{
+    RdoCq *cq = cqn < core->cfg.max_cq ? &core->st->cqs[cqn] : NULL;
+    const uint32_t arm_bits = RDO_DB_CQ_ARM_NEXT | RDO_DB_CQ_ARM_SOLICITED;
+
+    if (!cq || !cq->valid || cq->db_page != page || (flags & ~arm_bits) ||
+        ci - cq->ci > cq->pi - cq->ci) {
+        core->cnt.db_errors++;
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_CQ,
+                             "CQ doorbell: cq %u flags 0x%x ci %u", cqn, flags,
+                             ci);
+        return;
+    }
+    cq->ci = ci;
+    if (flags & arm_bits) {
+        cq->arm = flags & arm_bits;
+        /* Completions already waiting: the event goes out at once. */
+        if (cq->pi != cq->ci) {
+            cq->arm = 0;
+            rdo_eq_post(core, cq->eqn, RDO_EQE_COMPLETION, cqn, 0);
+        }
+    }
+}

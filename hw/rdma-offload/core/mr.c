@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: memory regions. Registration and deregistration
+ * commands, and the key lookup the data path uses. An MR's context lives
+ * in the MR context store (host memory) and is cached; its page list stays
+ * in guest memory, owned by the device until deregistration.
+ */
+#include <string.h>
+#include "rdo-internal.h"
+
+/* Loads an MR context and checks it was not corrupted in host memory. */
+static RdoMrCtx *mr_get(RdoCore *core, uint32_t index)
+{
+    RdoMrCtx *mr = rdo_ctx_get(core, &core->st->mrc, index);
+
+    if (mr && (mr->magic != (RDO_MRC_MAGIC ^ index) ||
+               mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
+               !mr->num_pages || mr->num_pages > RDO_MR_PAGES_MAX ||
+               mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
+        rdo_core_guest_error(core, RDO_ERR_NONE, index,
+                             "MR %u context in host memory is corrupt", index);
+        return NULL;
+    }
+    return mr;
+}
+
+static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    const struct rdo_cmd_reg_mr *a = &cmd->u.reg_mr;
+    RdoState *st = core->st;
+    uint64_t span, last_entry;
+    RdoMrCtx *mr;
+
+    if (cmd->obj >= st->usable_mrs) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (st->mr_used[cmd->obj]) {
+        return RDO_CQP_EXISTS;
+    }
+    if (a->reserved) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (a->access & ~RDO_ACCESS__ALL) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    /* Remote write or atomic access needs local write (IB spec 10.6.3.1). */
+    if ((a->access & (RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_REMOTE_ATOMIC)) &&
+        !(a->access & RDO_ACCESS_LOCAL_WRITE)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (a->page_shift < RDO_PAGE_SHIFT || a->page_shift > 30 ||
+        !a->num_pages || a->num_pages > RDO_MR_PAGES_MAX || (a->page_list & 7)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    /* The region must fit in its pages, counted from the offset in the first. */
+    span = (a->iova & ((1ull << a->page_shift) - 1)) + a->length;
+    if (a->length > (1ull << 40) ||
+        span > ((uint64_t)a->num_pages << a->page_shift) ||
+        a->iova + a->length < a->iova) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (a->pdn >= core->cfg.max_pd || !st->pds[a->pdn].valid) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    /* The page list must be reachable end to end. */
+    if (core->ops->dma_read(core->host, a->page_list, &last_entry, 8) ||
+        core->ops->dma_read(core->host, a->page_list + (a->num_pages - 1) * 8ull,
+                            &last_entry, 8)) {
+        return RDO_CQP_DMA_ERROR;
+    }
+    mr = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    mr->magic = RDO_MRC_MAGIC ^ cmd->obj;
+    mr->pdn = a->pdn;
+    mr->iova = a->iova;
+    mr->length = a->length;
+    mr->page_list = a->page_list;
+    mr->num_pages = a->num_pages;
+    mr->page_shift = a->page_shift;
+    mr->key = a->key;
+    mr->access = a->access;
+    mr->flags = RDO_MR_F_VALID;
+    st->mr_used[cmd->obj] = 1;
+    st->pds[a->pdn].users++;
+    *result = RDO_MR_KEY(cmd->obj, a->key);
+    return RDO_CQP_OK;
+}
+
+static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    RdoState *st = core->st;
+    RdoMrCtx *mr;
+
+    if (cmd->obj >= st->usable_mrs) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (!st->mr_used[cmd->obj]) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    mr = mr_get(core, cmd->obj);
+    if (mr) {
+        st->pds[mr->pdn].users--;
+        mr->magic = 0;
+        rdo_ctx_dirty(&st->mrc, mr);
+    } else {
+        /* Corrupt context: which PD it held is unknown; free it anyway. */
+        rdo_core_guest_error(core, RDO_ERR_NONE, cmd->obj,
+                             "MR %u deregistered with an unreadable context",
+                             cmd->obj);
+    }
+    st->mr_used[cmd->obj] = 0;
+    return RDO_CQP_OK;
+}
+
+int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    return cmd->opcode == RDO_CMD_REG_MR ? reg_mr(core, cmd, result)
+                                         : dereg_mr(core, cmd);
+}
+
+enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
+                                 RdoMrCtx **out)
+{
+    RdoState *st = core->st;
+    uint32_t index = RDO_MR_KEY_INDEX(key);
+    RdoMrCtx *mr;
+
+    if (index >= st->usable_mrs) {
+        return RDO_MR_BAD_KEY;
+    }
+    if (st->mr_pending[index]) {
+        return RDO_MR_PENDING;
+    }
+    if (!st->mr_used[index]) {
+        return RDO_MR_BAD_KEY;
+    }
+    mr = mr_get(core, index);
+    if (!mr) {
+        return RDO_MR_DMA;
+    }
+    if (mr->key != (key & 0xff) || mr->pdn != pdn || !(mr->flags & RDO_MR_F_VALID)) {
+        return RDO_MR_BAD_KEY;
+    }
+    *out = mr;
+    return RDO_MR_OK;
+}

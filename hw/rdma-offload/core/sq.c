@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the send and receive queues' front end. Doorbells
+ * advance the producer indexes; the scheduler visits QPs with send work in
+ * doorbell order; each WQE is fetched, checked and executed. Work that
+ * reaches a memory region whose registration is still queued on the
+ * control QP waits there (a stall, counted) and resumes when it completes.
+ *
+ * Interface version 0.1 executes local operations (LOCAL_INV) only; the
+ * transport operations complete with RDO_WC_LOC_QP_OP_ERR and vendor_err
+ * RDO_VENDOR_ERR_NO_TRANSPORT until the RoCEv2 data path exists.
+ */
+#include <string.h>
+#include "rdo-internal.h"
+
+#define SQ_BUDGET 64            /* WQEs per QP per visit, for fairness */
+
+static void send_completion(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                            const struct rdo_send_wqe *wqe, uint8_t status,
+                            uint32_t vendor_err)
+{
+    static const uint8_t cqe_op[RDO_WR__COUNT] = {
+        [RDO_WR_SEND] = RDO_CQE_SEND, [RDO_WR_SEND_IMM] = RDO_CQE_SEND,
+        [RDO_WR_SEND_INV] = RDO_CQE_SEND, [RDO_WR_SEND_INV_IMM] = RDO_CQE_SEND,
+        [RDO_WR_RDMA_WRITE] = RDO_CQE_RDMA_WRITE,
+        [RDO_WR_RDMA_WRITE_IMM] = RDO_CQE_RDMA_WRITE,
+        [RDO_WR_RDMA_READ] = RDO_CQE_RDMA_READ,
+        [RDO_WR_ATOMIC_CMP_SWP] = RDO_CQE_ATOMIC_CMP_SWP,
+        [RDO_WR_ATOMIC_FETCH_ADD] = RDO_CQE_ATOMIC_FETCH_ADD,
+        [RDO_WR_LOCAL_INV] = RDO_CQE_LOCAL_INV,
+    };
+    struct rdo_cqe cqe;
+
+    if (status == RDO_WC_SUCCESS && (qp->flags & RDO_QP_F_SELECTIVE_SIGNAL) &&
+        !(wqe->flags & RDO_WQE_F_SIGNALED)) {
+        return;
+    }
+    memset(&cqe, 0, sizeof(cqe));
+    cqe.wr_id = wqe->wr_id;
+    cqe.qpn = qpn;
+    cqe.opcode = wqe->opcode < RDO_WR__COUNT ? cqe_op[wqe->opcode] : RDO_CQE_SEND;
+    cqe.status = status;
+    cqe.vendor_err = vendor_err;
+    rdo_cq_post(core, qp->send_cqn, &cqe, false);
+}
+
+/* Executes one WQE; false when the SQ must stop (stall or error). */
+static bool execute_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        const struct rdo_send_wqe *wqe)
+{
+    RdoMrCtx *mr;
+
+    switch (wqe->opcode) {
+    case RDO_WR_LOCAL_INV:
+        switch (rdo_mr_lookup(core, wqe->imm_or_rkey, qp->pdn, &mr)) {
+        case RDO_MR_PENDING:
+            core->st->qp_stall_mr[qpn] = RDO_MR_KEY_INDEX(wqe->imm_or_rkey);
+            core->cnt.mr_stalls++;
+            return false;
+        case RDO_MR_OK:
+            mr->flags &= ~RDO_MR_F_VALID;
+            rdo_ctx_dirty(&core->st->mrc, mr);
+            send_completion(core, qpn, qp, wqe, RDO_WC_SUCCESS, 0);
+            return true;
+        default:
+            send_completion(core, qpn, qp, wqe, RDO_WC_LOC_PROT_ERR,
+                            RDO_VENDOR_ERR_BAD_KEY);
+            rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_ACCESS);
+            return false;
+        }
+    case RDO_WR_SEND:
+    case RDO_WR_SEND_IMM:
+    case RDO_WR_SEND_INV:
+    case RDO_WR_SEND_INV_IMM:
+    case RDO_WR_RDMA_WRITE:
+    case RDO_WR_RDMA_WRITE_IMM:
+    case RDO_WR_RDMA_READ:
+    case RDO_WR_ATOMIC_CMP_SWP:
+    case RDO_WR_ATOMIC_FETCH_ADD:
+        send_completion(core, qpn, qp, wqe, RDO_WC_LOC_QP_OP_ERR,
+                        RDO_VENDOR_ERR_NO_TRANSPORT);
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_WQE);
+        return false;
+    default:
+        rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
+                             "QP %u: WQE with unknown opcode 0x%x", qpn,
+                             wqe->opcode);
+        send_completion(core, qpn, qp, wqe, RDO_WC_LOC_QP_OP_ERR,
+                        RDO_VENDOR_ERR_BAD_WQE);
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_WQE);
+        return false;
+    }
+}
+
+static RdoRing sq_ring(const RdoQpCtx *qp)
+{
+    return (RdoRing){ qp->sq_addr, qp->sq_log_size, qp->sq_wqe_shift,
+                      qp->sq_ring_flags };
+}
+
+static RdoRing rq_ring(const RdoQpCtx *qp)
+{
+    return (RdoRing){ qp->rq_addr, qp->rq_log_size, qp->rq_wqe_shift,
+                      qp->rq_ring_flags };
+}
+
+/* Runs up to SQ_BUDGET WQEs of one QP; true if it has more to do. */
+static bool sq_process(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoRing ring;
+
+    if (!qp) {
+        if (qpn < st->usable_qps && st->qp_used[qpn]) {
+            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
+        }
+        return false;
+    }
+    if (qp->state == RDO_QPS_ERR) {
+        rdo_qp_flush(core, qpn, qp);
+        return false;
+    }
+    if (qp->state != RDO_QPS_RTS || st->qp_stall_mr[qpn] != RDO_NONE) {
+        return false;
+    }
+    ring = sq_ring(qp);
+    for (int n = 0; n < SQ_BUDGET; n++) {
+        struct rdo_send_wqe wqe;
+        bool go_on;
+
+        if (qp->sq_ci == qp->sq_pi) {
+            return false;
+        }
+        if (!rdo_ring_read(core, &ring, qp->sq_ci, &wqe, sizeof(wqe))) {
+            rdo_core_guest_error(core, RDO_ERR_NONE, qp->sq_addr,
+                                 "QP %u: send queue not reachable", qpn);
+            rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DMA);
+            return false;
+        }
+        go_on = execute_wqe(core, qpn, qp, &wqe);
+        if (st->qp_stall_mr[qpn] != RDO_NONE) {
+            return false;       /* the WQE stays at the head */
+        }
+        if (qp->state != RDO_QPS_ERR) {
+            qp->sq_ci++;
+            rdo_ctx_dirty(&st->qpc, qp);
+        }
+        if (!go_on) {
+            return false;
+        }
+    }
+    return qp->sq_ci != qp->sq_pi;
+}
+
+void rdo_sq_kick(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+
+    if (qpn < st->usable_qps && !st->sq_queued[qpn]) {
+        st->sq_queued[qpn] = 1;
+        g_queue_push_tail(&st->sq_ready, GUINT_TO_POINTER(qpn));
+        rdo_core_schedule(core, core->ops->now_ns(core->host));
+    }
+}
+
+void rdo_sq_run(RdoCore *core)
+{
+    RdoState *st = core->st;
+    guint rounds = g_queue_get_length(&st->sq_ready);
+
+    /* One visit per QP queued now; QPs with more work go to the back. */
+    while (rounds-- && !g_queue_is_empty(&st->sq_ready)) {
+        uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(&st->sq_ready));
+
+        st->sq_queued[qpn] = 0;
+        if (sq_process(core, qpn)) {
+            rdo_sq_kick(core, qpn);
+        }
+    }
+}
+
+void rdo_mr_registered(RdoCore *core, uint32_t index)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t qpn = 0; qpn < st->usable_qps; qpn++) {
+        if (st->qp_stall_mr[qpn] == index) {
+            st->qp_stall_mr[qpn] = RDO_NONE;
+            rdo_sq_kick(core, qpn);
+        }
+    }
+}
+
+static void flush_ring(RdoCore *core, uint32_t qpn, const RdoRing *ring,
+                       uint32_t *ci, uint32_t pi, uint32_t cqn, bool recv)
+{
+    for (; *ci != pi; (*ci)++) {
+        struct rdo_cqe cqe;
+        uint64_t wr_id;
+
+        memset(&cqe, 0, sizeof(cqe));
+        if (!rdo_ring_read(core, ring, *ci, &wr_id, sizeof(wr_id))) {
+            wr_id = 0;  /* still complete it: the driver must see every WQE */
+        }
+        cqe.wr_id = wr_id;
+        cqe.qpn = qpn;
+        cqe.opcode = recv ? RDO_CQE_RECV : RDO_CQE_SEND;
+        cqe.status = RDO_WC_WR_FLUSH_ERR;
+        rdo_cq_post(core, cqn, &cqe, false);
+    }
+}
+
+void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
+{
+    RdoRing sq = sq_ring(qp), rq = rq_ring(qp);
+
+    if (qp->ssq_qpn == RDO_NONE) {
+        flush_ring(core, qpn, &sq, &qp->sq_ci, qp->sq_pi, qp->send_cqn, false);
+    }
+    if (qp->srqn == RDO_NONE && qp->type != RDO_QPT_SSQ) {
+        flush_ring(core, qpn, &rq, &qp->rq_ci, qp->rq_pi, qp->recv_cqn, true);
+    }
+    rdo_ctx_dirty(&core->st->qpc, qp);
+}
+
+/* A QP doorbell on `page`: the QP's own page and its own queue only. */
+static RdoQpCtx *doorbell_qp(RdoCore *core, uint16_t page, uint32_t qpn,
+                             uint32_t reg, bool sq)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+
+    if (!qp || qp->db_page != page ||
+        (sq ? qp->ssq_qpn != RDO_NONE
+            : (qp->srqn != RDO_NONE || qp->type == RDO_QPT_SSQ))) {
+        core->cnt.db_errors++;
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                             "%s doorbell for QP %u on page %u refused",
+                             sq ? "SQ" : "RQ", qpn, page);
+        return NULL;
+    }
+    return qp;
+}
+
+void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
+{
+    RdoQpCtx *qp = doorbell_qp(core, page, qpn, RDO_DB_SQ, true);
+
+    if (!qp) {
+        return;
+    }
+    if (pi - qp->sq_ci > (1u << qp->sq_log_size) || pi - qp->sq_pi > (1u << 31)) {
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_SQ,
+                             "QP %u: SQ producer index %u beyond the ring", qpn, pi);
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
+        return;
+    }
+    qp->sq_pi = pi;
+    rdo_ctx_dirty(&core->st->qpc, qp);
+    rdo_sq_kick(core, qpn);
+}
+
+void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
+{
+    RdoQpCtx *qp = doorbell_qp(core, page, qpn, RDO_DB_RQ, false);
+
+    if (!qp) {
+        return;
+    }
+    if (pi - qp->rq_ci > (1u << qp->rq_log_size) || pi - qp->rq_pi > (1u << 31)) {
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_RQ,
+                             "QP %u: RQ producer index %u beyond the ring", qpn, pi);
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
+        return;
+    }
+    qp->rq_pi = pi;
+    rdo_ctx_dirty(&core->st->qpc, qp);
+    if (qp->state == RDO_QPS_ERR) {
+        rdo_qp_flush(core, qpn, qp);
+    }
+}

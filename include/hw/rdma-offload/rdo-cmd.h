@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * rdma-offload hardware interface: the control QP (CQP). Commands are
+ * 128-byte entries in a ring in guest memory; each produces one 16-byte
+ * completion in the CQP completion ring and, on request, an event on EQ 0.
+ */
+#ifndef RDO_CMD_H
+#define RDO_CMD_H
+
+#include "rdo-types.h"
+
+#define RDO_CQP_CMD_SIZE            128
+#define RDO_CQP_COMP_SIZE           16
+#define RDO_CQP_LOG_SIZE_MIN        1
+#define RDO_CQP_LOG_SIZE_MAX        12
+
+enum rdo_cqp_opcode {
+    RDO_CMD_NOP                 = 0x00,
+    RDO_CMD_QUERY_DEVICE        = 0x01, /* writes rdo_device_attr to out_addr */
+    RDO_CMD_QUERY_PORT          = 0x02, /* writes rdo_port_attr to out_addr */
+    RDO_CMD_SET_PORT            = 0x03,
+    RDO_CMD_SET_GID             = 0x04,
+    RDO_CMD_CREATE_EQ           = 0x10,
+    RDO_CMD_DESTROY_EQ          = 0x11,
+    RDO_CMD_CREATE_CQ           = 0x12,
+    RDO_CMD_DESTROY_CQ          = 0x13,
+    RDO_CMD_CREATE_PD           = 0x18,
+    RDO_CMD_DESTROY_PD          = 0x19,
+    RDO_CMD_CREATE_QP           = 0x20,
+    RDO_CMD_MODIFY_QP           = 0x21,
+    RDO_CMD_QUERY_QP            = 0x22, /* writes rdo_qp_attr to out_addr */
+    RDO_CMD_DESTROY_QP          = 0x23,
+    RDO_CMD_CREATE_SRQ          = 0x28,
+    RDO_CMD_DESTROY_SRQ         = 0x29,
+    RDO_CMD_REG_MR              = 0x30,
+    RDO_CMD_DEREG_MR            = 0x31,
+    RDO_CMD__COUNT
+};
+
+/* rdo_cqp_cmd.flags */
+#define RDO_CQP_F_EVENT             RDO_BIT(0)  /* RDO_EQE_CQP_DONE on EQ 0 */
+
+/* Completion status of a command (rdo_cqp_comp.status). */
+enum rdo_cqp_status {
+    RDO_CQP_OK                  = 0,
+    RDO_CQP_BAD_OPCODE          = 1,    /* unknown command */
+    RDO_CQP_BAD_INDEX           = 2,    /* object number beyond the device's limit */
+    RDO_CQP_EXISTS              = 3,    /* create of an object number in use */
+    RDO_CQP_NOT_FOUND           = 4,    /* object (or one it names) does not exist */
+    RDO_CQP_BAD_PARAM           = 5,    /* a size, flag or field out of range */
+    RDO_CQP_BAD_STATE           = 6,    /* illegal QP state transition */
+    RDO_CQP_DMA_ERROR           = 7,    /* guest memory it names not reachable */
+    RDO_CQP_IN_USE              = 8,    /* destroy of an object others still use */
+    RDO_CQP_BAD_RESERVED        = 9,    /* reserved field or flag not zero */
+};
+
+/* Objects the CQP creates: at most 2^24 of each (doorbell object field). */
+
+/* RDO_CMD_CREATE_EQ: obj = EQ number (1..MAX_EQ-1; EQ 0 is set up by registers). */
+struct rdo_cmd_create_eq {
+    uint64_t ring_addr;
+    uint8_t  log_size;          /* entries: 2^log_size, 1..RDO_QUEUE_LOG_SIZE_MAX */
+    uint8_t  ring_flags;        /* RDO_RING_F_* */
+    uint16_t vector;            /* MSI-X vector */
+    uint32_t reserved;
+};
+
+/* RDO_CMD_CREATE_CQ: obj = CQ number. */
+struct rdo_cmd_create_cq {
+    uint64_t ring_addr;
+    uint8_t  log_size;
+    uint8_t  ring_flags;
+    uint16_t db_page;           /* doorbell page allowed to arm it */
+    uint32_t eqn;               /* completion events go to this EQ */
+    uint16_t moderation_count;  /* event after this many CQEs (0: every one) */
+    uint16_t moderation_usec;   /* or after this long (0: no timer) */
+    uint32_t reserved;
+};
+
+/* RDO_CMD_CREATE_PD / DESTROY_PD: obj = PD number; no arguments. */
+
+/* QP types (rdo_cmd_create_qp.type). */
+enum rdo_qp_type {
+    RDO_QPT_RC                  = 0,
+    RDO_QPT_UC                  = 1,
+    RDO_QPT_UD                  = 2,
+    /*
+     * A shared send queue: a QP with only a send queue whose work requests
+     * name (conn_qpn) one of several RC connections created with
+     * RDO_QP_F_SHARED_SQ. Completions follow transmission order.
+     */
+    RDO_QPT_SSQ                 = 3,
+    RDO_QPT__COUNT
+};
+
+/* rdo_cmd_create_qp.flags */
+#define RDO_QP_F_SHARED_SQ          RDO_BIT(0)  /* RC fed by the SSQ in ssq_qpn */
+#define RDO_QP_F_SRQ                RDO_BIT(1)  /* receives from srqn, no RQ */
+#define RDO_QP_F_SELECTIVE_SIGNAL   RDO_BIT(2)  /* CQE only for signaled WRs */
+
+/* RDO_CMD_CREATE_QP: obj = QP number (2..MAX_QP-1; 0 and 1 are reserved). */
+struct rdo_cmd_create_qp {
+    uint8_t  type;              /* enum rdo_qp_type */
+    uint8_t  flags;             /* RDO_QP_F_* */
+    uint16_t db_page;
+    uint32_t pdn;
+    uint32_t send_cqn;
+    uint32_t recv_cqn;
+    uint32_t srqn;              /* with RDO_QP_F_SRQ */
+    uint32_t ssq_qpn;           /* with RDO_QP_F_SHARED_SQ */
+    uint64_t sq_addr;
+    uint64_t rq_addr;
+    uint8_t  sq_log_size;       /* 0 with RDO_QP_F_SHARED_SQ */
+    uint8_t  sq_wqe_shift;      /* stride 2^shift bytes, 6..RDO_WQE_SHIFT_MAX */
+    uint8_t  sq_ring_flags;
+    uint8_t  rq_log_size;       /* 0 with RDO_QP_F_SRQ, and for SSQ */
+    uint8_t  rq_wqe_shift;      /* 4..RDO_WQE_SHIFT_MAX */
+    uint8_t  rq_ring_flags;
+    uint16_t max_inline;
+};
+
+/* QP states (ibv_qp_state numbering). */
+enum rdo_qp_state {
+    RDO_QPS_RESET               = 0,
+    RDO_QPS_INIT                = 1,
+    RDO_QPS_RTR                 = 2,
+    RDO_QPS_RTS                 = 3,
+    RDO_QPS_SQD                 = 4,
+    RDO_QPS_SQE                 = 5,
+    RDO_QPS_ERR                 = 6,
+    RDO_QPS__COUNT
+};
+
+/* rdo_cmd_modify_qp.mask: which fields to apply. */
+#define RDO_QP_ATTR_ACCESS          RDO_BIT(0)
+#define RDO_QP_ATTR_QKEY            RDO_BIT(1)
+#define RDO_QP_ATTR_AV              RDO_BIT(2)  /* dmac, dgid, sgid_index, hop_limit */
+#define RDO_QP_ATTR_PATH_MTU        RDO_BIT(3)
+#define RDO_QP_ATTR_DEST_QPN        RDO_BIT(4)
+#define RDO_QP_ATTR_RQ_PSN          RDO_BIT(5)
+#define RDO_QP_ATTR_SQ_PSN          RDO_BIT(6)
+#define RDO_QP_ATTR_TIMEOUT         RDO_BIT(7)
+#define RDO_QP_ATTR_RETRY_CNT       RDO_BIT(8)
+#define RDO_QP_ATTR_RNR_RETRY       RDO_BIT(9)
+#define RDO_QP_ATTR_MIN_RNR_TIMER   RDO_BIT(10)
+#define RDO_QP_ATTR_MAX_RD_ATOMIC   RDO_BIT(11)
+#define RDO_QP_ATTR_MAX_DEST_RD_ATOMIC RDO_BIT(12)
+#define RDO_QP_ATTR_NOTIFY_DELAY    RDO_BIT(13)
+#define RDO_QP_ATTR__ALL            (RDO_BIT(14) - 1)
+
+/* Remote access rights (QP access and MR access). */
+#define RDO_ACCESS_LOCAL_WRITE      RDO_BIT(0)
+#define RDO_ACCESS_REMOTE_WRITE     RDO_BIT(1)
+#define RDO_ACCESS_REMOTE_READ      RDO_BIT(2)
+#define RDO_ACCESS_REMOTE_ATOMIC    RDO_BIT(3)
+#define RDO_ACCESS__ALL             (RDO_BIT(4) - 1)
+
+/* Path MTU codes (ibv_mtu numbering): bytes = 128 << code. */
+#define RDO_MTU_256                 1
+#define RDO_MTU_4096                5
+
+/* RDO_CMD_MODIFY_QP: obj = QP number. */
+struct rdo_cmd_modify_qp {
+    uint32_t mask;              /* RDO_QP_ATTR_* */
+    uint8_t  state;             /* target state */
+    uint8_t  cur_state;         /* checked if RDO_QP_MODIFY_F_CUR_STATE */
+    uint8_t  modify_flags;      /* RDO_QP_MODIFY_F_* */
+    uint8_t  path_mtu;          /* RDO_MTU_* */
+    uint32_t dest_qpn;
+    uint32_t rq_psn;            /* 24 bits */
+    uint32_t sq_psn;            /* 24 bits */
+    uint32_t qkey;
+    uint32_t access;            /* RDO_ACCESS_* */
+    uint8_t  dmac[6];
+    uint8_t  sgid_index;
+    uint8_t  hop_limit;
+    uint8_t  dgid[16];
+    uint8_t  timeout;           /* 4.096 us << timeout; 0: infinite */
+    uint8_t  retry_cnt;         /* 0..7 */
+    uint8_t  rnr_retry;         /* 0..7, 7 = unlimited */
+    uint8_t  min_rnr_timer;     /* 0..31 (IB encoding) */
+    uint8_t  max_rd_atomic;
+    uint8_t  max_dest_rd_atomic;
+    uint16_t notify_delay_usec; /* receive aggregation: delay of the notification */
+};
+#define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+
+/* RDO_CMD_REG_MR: obj = MR index; lkey = rkey = index << 8 | key. */
+struct rdo_cmd_reg_mr {
+    uint64_t iova;              /* virtual address of the first byte */
+    uint64_t length;
+    uint64_t page_list;         /* contiguous array of 64-bit page addresses */
+    uint32_t pdn;
+    uint32_t num_pages;         /* entries in page_list */
+    uint8_t  page_shift;        /* page size 2^shift, 12..30 */
+    uint8_t  key;               /* low 8 bits of the keys */
+    uint16_t access;            /* RDO_ACCESS_* */
+    uint32_t reserved;
+};
+#define RDO_MR_KEY(index, key)      (((uint32_t)(index) << 8) | ((key) & 0xff))
+#define RDO_MR_KEY_INDEX(k)         ((k) >> 8)
+#define RDO_MR_PAGES_MAX            (1u << 20)
+
+/* RDO_CMD_SET_GID: obj = GID table index. */
+struct rdo_cmd_set_gid {
+    uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
+    uint8_t  valid;             /* 0 clears the entry */
+};
+
+/* RDO_CMD_SET_PORT */
+struct rdo_cmd_set_port {
+    uint32_t mask;              /* RDO_PORT_SET_* */
+    uint32_t mtu;               /* Ethernet MTU (IP packet size), 576..9000 */
+    uint8_t  mac[6];
+    uint16_t reserved;
+};
+#define RDO_PORT_SET_MTU            RDO_BIT(0)
+#define RDO_PORT_SET_MAC            RDO_BIT(1)
+
+/* RDO_CMD_CREATE_SRQ: obj = SRQ number. */
+struct rdo_cmd_create_srq {
+    uint64_t ring_addr;
+    uint8_t  log_size;
+    uint8_t  wqe_shift;
+    uint8_t  ring_flags;
+    uint8_t  reserved;
+    uint16_t db_page;
+    uint16_t limit;             /* reserved: SRQ limit events come later */
+    uint32_t pdn;
+    uint32_t reserved1;
+};
+
+/* Query results, written to out_addr. */
+struct rdo_device_attr {
+    uint32_t max_qp, max_cq, max_eq, max_pd;
+    uint32_t max_mr, max_srq, max_gid, max_sge;
+    uint32_t max_inline, max_qp_log_size, max_cq_log_size, max_msg_size;
+    uint32_t max_mr_pages, num_doorbell_pages, msix_vectors, reserved;
+    uint64_t caps;
+    uint64_t reserved1[7];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
+
+struct rdo_port_attr {
+    uint8_t  mac[6];
+    uint8_t  link_up;
+    uint8_t  active_mtu;        /* RDO_MTU_* derived from the Ethernet MTU */
+    uint32_t eth_mtu;
+    uint32_t speed_mbps;
+    uint32_t gid_table_len;
+    uint32_t reserved0;
+    uint64_t reserved[5];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
+
+struct rdo_qp_attr {
+    uint8_t  state;
+    uint8_t  type;
+    uint8_t  path_mtu;
+    uint8_t  sgid_index;
+    uint32_t dest_qpn;
+    uint32_t sq_psn;
+    uint32_t rq_psn;
+    uint32_t qkey;
+    uint32_t access;
+    uint32_t sq_pi, sq_ci, rq_pi, rq_ci;
+    uint8_t  dmac[6];
+    uint8_t  timeout, retry_cnt;
+    uint8_t  dgid[16];
+    uint8_t  rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
+    uint32_t reserved[3];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_qp_attr) == 80, "qp attr size");
+
+/* The command entry. */
+struct rdo_cqp_cmd {
+    uint8_t  opcode;            /* enum rdo_cqp_opcode */
+    uint8_t  flags;             /* RDO_CQP_F_* */
+    uint16_t reserved0;
+    uint32_t obj;               /* object number the command names */
+    uint64_t cookie;            /* returned in the completion */
+    uint64_t out_addr;          /* query results */
+    uint64_t reserved1;
+    union {
+        struct rdo_cmd_create_eq create_eq;
+        struct rdo_cmd_create_cq create_cq;
+        struct rdo_cmd_create_qp create_qp;
+        struct rdo_cmd_modify_qp modify_qp;
+        struct rdo_cmd_reg_mr reg_mr;
+        struct rdo_cmd_set_gid set_gid;
+        struct rdo_cmd_set_port set_port;
+        struct rdo_cmd_create_srq create_srq;
+        uint8_t raw[96];
+    } u;
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cqp_cmd) == RDO_CQP_CMD_SIZE, "cqp cmd size");
+
+struct rdo_cqp_comp {
+    uint64_t cookie;
+    uint32_t result;            /* e.g. the lkey of a registered MR */
+    uint8_t  status;            /* enum rdo_cqp_status */
+    uint8_t  opcode;
+    uint8_t  reserved;
+    uint8_t  owner;             /* RDO_OWNER_PHASE */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cqp_comp) == RDO_CQP_COMP_SIZE, "cqp comp size");
+
+/* Queue size limits for every ring created by command. */
+#define RDO_QUEUE_LOG_SIZE_MAX      15
+#define RDO_WQE_SHIFT_MAX           10      /* 1 KiB WQE stride */
+
+#endif /* RDO_CMD_H */

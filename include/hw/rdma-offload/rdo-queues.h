@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * rdma-offload hardware interface: rings in guest memory and the doorbell
+ * page layout. Ring entries are little-endian. docs/programming-model.md
+ * describes how each is used.
+ */
+#ifndef RDO_QUEUES_H
+#define RDO_QUEUES_H
+
+#include "rdo-types.h"
+
+/*
+ * Ring buffers. A ring is 2^log_size entries of a fixed stride. Its memory
+ * is either physically contiguous (addr is its first byte) or, with
+ * RDO_RING_F_PAGE_LIST, addr points to a contiguous array of 64-bit
+ * addresses of 4 KiB pages that hold the ring in order.
+ */
+#define RDO_PAGE_SHIFT              12
+#define RDO_PAGE_SIZE               (1u << RDO_PAGE_SHIFT)
+#define RDO_RING_F_PAGE_LIST        RDO_BIT(0)
+#define RDO_RING_MAX_PAGES          512     /* one 4 KiB page of addresses */
+
+/*
+ * Completion-type rings (CQ, EQ, CQP completions) use a phase bit instead of
+ * a producer index: the device writes entries with owner bit 0 = 1 on its
+ * first pass through the ring, 0 on the second, and so on. Software owns an
+ * entry when its owner bit equals the phase it expects.
+ */
+#define RDO_OWNER_PHASE             RDO_BIT(0)
+
+/* Scatter/gather element: one contiguous piece of a registered region. */
+struct rdo_sge {
+    uint64_t addr;          /* virtual address within the MR */
+    uint32_t length;
+    uint32_t lkey;
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_sge) == 16, "sge size");
+
+/* Send work request opcodes (rdo_send_wqe.opcode). */
+enum rdo_wr_opcode {
+    RDO_WR_SEND                 = 0x00,
+    RDO_WR_SEND_IMM             = 0x01,
+    RDO_WR_SEND_INV             = 0x02,
+    RDO_WR_SEND_INV_IMM         = 0x03,
+    RDO_WR_RDMA_WRITE           = 0x04,
+    RDO_WR_RDMA_WRITE_IMM       = 0x05,
+    RDO_WR_RDMA_READ            = 0x06,
+    RDO_WR_ATOMIC_CMP_SWP       = 0x07,
+    RDO_WR_ATOMIC_FETCH_ADD     = 0x08,
+    RDO_WR_LOCAL_INV            = 0x09,
+    RDO_WR__COUNT
+};
+
+/* rdo_send_wqe.flags */
+#define RDO_WQE_F_SIGNALED          RDO_BIT(0)  /* completion even if QP is selective */
+#define RDO_WQE_F_SOLICITED         RDO_BIT(1)  /* set SE in the last packet */
+#define RDO_WQE_F_FENCE             RDO_BIT(2)  /* wait for prior READ/atomic */
+#define RDO_WQE_F_INLINE            RDO_BIT(3)  /* data follows the header, no SGEs */
+
+/*
+ * Send queue entry: a 64-byte header followed, within the QP's WQE stride,
+ * by num_sge rdo_sge or by inline_len bytes of inline data; UD work requests
+ * carry an rdo_ud_seg right after the header (before SGEs/inline data).
+ */
+struct rdo_send_wqe {
+    uint64_t wr_id;
+    uint8_t  opcode;            /* enum rdo_wr_opcode */
+    uint8_t  flags;             /* RDO_WQE_F_* */
+    uint8_t  num_sge;
+    uint8_t  reserved0;
+    uint32_t imm_or_rkey;       /* immediate data, or rkey to invalidate */
+    uint64_t remote_addr;       /* RDMA / atomic target */
+    uint32_t rkey;
+    uint32_t inline_len;
+    uint64_t compare_add;       /* atomics: compare value or addend */
+    uint64_t swap;              /* atomics: swap value */
+    uint32_t conn_qpn;          /* shared send queue: the RC connection */
+    uint32_t reserved1[3];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_send_wqe) == 64, "send wqe size");
+
+/* Address of a UD destination, carried in each UD work request. */
+struct rdo_ud_seg {
+    uint32_t dest_qpn;
+    uint32_t qkey;
+    uint8_t  dmac[6];
+    uint8_t  sgid_index;        /* source address: port GID table entry */
+    uint8_t  hop_limit;
+    uint8_t  dgid[16];          /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_ud_seg) == 32, "ud seg size");
+
+/* Receive queue entry: a 16-byte header then num_sge rdo_sge. */
+struct rdo_recv_wqe {
+    uint64_t wr_id;
+    uint8_t  num_sge;
+    uint8_t  reserved[7];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_recv_wqe) == 16, "recv wqe size");
+
+/* Completion opcodes (rdo_cqe.opcode). */
+enum rdo_cqe_opcode {
+    RDO_CQE_SEND                = 0x00,
+    RDO_CQE_RDMA_WRITE          = 0x01,
+    RDO_CQE_RDMA_READ           = 0x02,
+    RDO_CQE_ATOMIC_CMP_SWP      = 0x03,
+    RDO_CQE_ATOMIC_FETCH_ADD    = 0x04,
+    RDO_CQE_LOCAL_INV           = 0x05,
+    RDO_CQE_RECV                = 0x80,
+    RDO_CQE_RECV_RDMA_WITH_IMM  = 0x81,
+};
+
+/* Completion status (rdo_cqe.status); the names follow ibv_wc_status. */
+enum rdo_wc_status {
+    RDO_WC_SUCCESS              = 0,
+    RDO_WC_LOC_LEN_ERR          = 1,
+    RDO_WC_LOC_QP_OP_ERR        = 2,
+    RDO_WC_LOC_PROT_ERR         = 4,
+    RDO_WC_WR_FLUSH_ERR         = 5,
+    RDO_WC_BAD_RESP_ERR         = 7,
+    RDO_WC_LOC_ACCESS_ERR       = 8,
+    RDO_WC_REM_INV_REQ_ERR      = 9,
+    RDO_WC_REM_ACCESS_ERR       = 10,
+    RDO_WC_REM_OP_ERR           = 11,
+    RDO_WC_RETRY_EXC_ERR        = 12,
+    RDO_WC_RNR_RETRY_EXC_ERR    = 13,
+    RDO_WC_FATAL_ERR            = 19,
+    RDO_WC_GENERAL_ERR          = 21,
+};
+
+/* rdo_cqe.vendor_err: the device's reason for an error completion. */
+enum rdo_vendor_err {
+    RDO_VENDOR_ERR_NONE         = 0,
+    RDO_VENDOR_ERR_BAD_WQE      = 1,    /* malformed WQE (opcode, sizes) */
+    RDO_VENDOR_ERR_BAD_KEY      = 2,    /* lkey/rkey unknown, wrong PD, invalid */
+    RDO_VENDOR_ERR_NO_TRANSPORT = 3,    /* transport not in this interface version */
+};
+
+/* rdo_cqe.flags */
+#define RDO_CQE_F_IMM               RDO_BIT(0)  /* imm_or_rkey is immediate data */
+#define RDO_CQE_F_INV               RDO_BIT(1)  /* imm_or_rkey was invalidated */
+#define RDO_CQE_F_GRH               RDO_BIT(2)  /* UD: a 40-byte GRH precedes data */
+#define RDO_CQE_F_SOLICITED         RDO_BIT(3)
+
+struct rdo_cqe {
+    uint64_t wr_id;
+    uint32_t byte_len;
+    uint32_t imm_or_rkey;
+    uint32_t qpn;               /* the local QP it belongs to */
+    uint32_t src_qpn;           /* UD receive: the sender's QP */
+    uint8_t  opcode;            /* enum rdo_cqe_opcode */
+    uint8_t  status;            /* enum rdo_wc_status */
+    uint8_t  flags;             /* RDO_CQE_F_* */
+    uint8_t  owner;             /* RDO_OWNER_PHASE */
+    uint32_t vendor_err;        /* device-specific detail of an error */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cqe) == 32, "cqe size");
+
+/* Event queue entries. */
+enum rdo_eqe_type {
+    RDO_EQE_COMPLETION          = 0x01, /* obj = CQ number */
+    RDO_EQE_CQP_DONE            = 0x02, /* obj = CQP consumer index */
+    RDO_EQE_QP_ERROR            = 0x10, /* obj = QP number, data = RDO_QP_ERR_* */
+    RDO_EQE_QP_LAST_WQE         = 0x11, /* obj = QP number (SRQ detach) */
+    RDO_EQE_CQ_ERROR            = 0x12, /* obj = CQ number, data = RDO_CQ_ERR_* */
+    RDO_EQE_PORT_CHANGE         = 0x13, /* data = RDO_PORT_* */
+    RDO_EQE_CATASTROPHIC        = 0x1f, /* data = cause; reset required */
+};
+
+/* RDO_EQE_QP_ERROR causes. */
+enum rdo_qp_err {
+    RDO_QP_ERR_WQE              = 1,    /* malformed work request */
+    RDO_QP_ERR_ACCESS           = 2,    /* local protection or access error */
+    RDO_QP_ERR_DMA              = 3,    /* ring or buffer not reachable */
+    RDO_QP_ERR_CONTEXT          = 4,    /* QP context in host memory corrupt */
+    RDO_QP_ERR_RETRY            = 5,    /* retries exhausted */
+    RDO_QP_ERR_REMOTE           = 6,    /* remote access or operation error */
+    RDO_QP_ERR_DOORBELL         = 7,    /* doorbell index beyond the ring */
+};
+
+/* RDO_EQE_CQ_ERROR causes. */
+enum rdo_cq_err {
+    RDO_CQ_ERR_OVERFLOW         = 1,    /* no room for a completion */
+    RDO_CQ_ERR_DMA              = 2,    /* ring not reachable */
+};
+
+struct rdo_eqe {
+    uint8_t  type;              /* enum rdo_eqe_type */
+    uint8_t  reserved0[3];
+    uint32_t obj;
+    uint32_t data;
+    uint8_t  reserved1[3];
+    uint8_t  owner;             /* RDO_OWNER_PHASE */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_eqe) == 16, "eqe size");
+
+/*
+ * Doorbell page (BAR 2, 4 KiB each). A QP, CQ or SRQ is bound to one page
+ * when it is created; a doorbell for it on another page is refused, which
+ * keeps processes that map different pages apart. Page 0 belongs to the
+ * kernel driver and also carries EQ doorbells. Each doorbell is one 64-bit
+ * write (or two 32-bit writes, low word first): object number in bits
+ * 23:0, flags in 31:24, index in 63:32.
+ */
+#define RDO_DB_SQ                   0x000   /* qpn, new SQ producer index */
+#define RDO_DB_RQ                   0x008   /* qpn, new RQ producer index */
+#define RDO_DB_CQ                   0x010   /* cqn, RDO_DB_CQ_ARM_*, consumer index */
+#define RDO_DB_SRQ                  0x018   /* srqn, new SRQ producer index */
+#define RDO_DB_EQ                   0x020   /* eqn, RDO_DB_EQ_ARM, consumer index (page 0) */
+#define RDO_DB_PUSH                 0x800   /* inline WQE push area */
+#define RDO_DB_PUSH_SIZE            0x800
+
+#define RDO_DB_OBJ_MASK             0x00ffffffu
+#define RDO_DB_FLAGS_SHIFT          24
+#define RDO_DB_CQ_ARM_NEXT          RDO_BIT(24) /* event on the next completion */
+#define RDO_DB_CQ_ARM_SOLICITED     RDO_BIT(25) /* event on the next solicited one */
+#define RDO_DB_EQ_ARM               RDO_BIT(24) /* interrupt on the next entry */
+#define RDO_DB_VALUE(obj, flags, index) \
+    ((uint64_t)((obj) & RDO_DB_OBJ_MASK) | (uint64_t)(flags) | ((uint64_t)(index) << 32))
+
+/*
+ * Inline push (BAR 2, RDO_DB_PUSH in the QP's page): the driver writes the
+ * whole WQE, exactly as it also writes it into the SQ ring, at
+ * RDO_DB_PUSH + 8, then the trigger word at RDO_DB_PUSH: qpn in bits 23:0,
+ * the WQE length in 8-byte words in bits 31:24, the new SQ producer index in
+ * bits 63:32. The device then uses the pushed copy and skips the fetch.
+ */
+#define RDO_DB_PUSH_TRIGGER         RDO_DB_PUSH
+#define RDO_DB_PUSH_DATA            (RDO_DB_PUSH + 8)
+#define RDO_DB_PUSH_MAX_WQE         (RDO_DB_PUSH_SIZE - 8)
+
+#endif /* RDO_QUEUES_H */
