@@ -51,9 +51,14 @@ static uint64_t th_now_ns(void *host)
     return ((TestHost *)host)->now_ns;
 }
 
+/* Like QEMU's timer in the glue: the earliest request wins. */
 static void th_schedule(void *host, uint64_t when_ns)
 {
-    ((TestHost *)host)->wakeup_ns = when_ns;
+    TestHost *h = host;
+
+    if (!h->wakeup_ns || when_ns < h->wakeup_ns) {
+        h->wakeup_ns = when_ns;
+    }
 }
 
 static void th_guest_error(void *host, enum rdo_err err, uint64_t addr,

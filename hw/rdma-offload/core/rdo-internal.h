@@ -41,7 +41,7 @@ typedef struct RdoEq {
 typedef struct RdoCq {
     bool valid;
     bool error;                 /* overflowed or unreachable: drops CQEs */
-    uint8_t arm;                /* RDO_DB_CQ_ARM_* bits, 0 = not armed */
+    uint32_t arm;               /* RDO_DB_CQ_ARM_* bits, 0 = not armed */
     uint16_t db_page;
     uint32_t eqn;
     RdoRing ring;

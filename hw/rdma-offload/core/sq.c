@@ -44,29 +44,36 @@ static void send_completion(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     rdo_cq_post(core, qp->send_cqn, &cqe, false);
 }
 
-/* Executes one WQE; false when the SQ must stop (stall or error). */
-static bool execute_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                        const struct rdo_send_wqe *wqe)
+/* What became of a WQE. */
+typedef enum {
+    WQE_DONE,                   /* consumed, go on */
+    WQE_STALL,                  /* stays at the head, SQ waits */
+    WQE_FAILED,                 /* consumed with an error completion: QP to ERR */
+} WqeOutcome;
+
+static WqeOutcome execute_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                              const struct rdo_send_wqe *wqe, uint32_t *qp_err)
 {
     RdoMrCtx *mr;
 
+    *qp_err = RDO_QP_ERR_WQE;
     switch (wqe->opcode) {
     case RDO_WR_LOCAL_INV:
         switch (rdo_mr_lookup(core, wqe->imm_or_rkey, qp->pdn, &mr)) {
         case RDO_MR_PENDING:
             core->st->qp_stall_mr[qpn] = RDO_MR_KEY_INDEX(wqe->imm_or_rkey);
             core->cnt.mr_stalls++;
-            return false;
+            return WQE_STALL;
         case RDO_MR_OK:
             mr->flags &= ~RDO_MR_F_VALID;
             rdo_ctx_dirty(&core->st->mrc, mr);
             send_completion(core, qpn, qp, wqe, RDO_WC_SUCCESS, 0);
-            return true;
+            return WQE_DONE;
         default:
             send_completion(core, qpn, qp, wqe, RDO_WC_LOC_PROT_ERR,
                             RDO_VENDOR_ERR_BAD_KEY);
-            rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_ACCESS);
-            return false;
+            *qp_err = RDO_QP_ERR_ACCESS;
+            return WQE_FAILED;
         }
     case RDO_WR_SEND:
     case RDO_WR_SEND_IMM:
@@ -79,16 +86,14 @@ static bool execute_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     case RDO_WR_ATOMIC_FETCH_ADD:
         send_completion(core, qpn, qp, wqe, RDO_WC_LOC_QP_OP_ERR,
                         RDO_VENDOR_ERR_NO_TRANSPORT);
-        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_WQE);
-        return false;
+        return WQE_FAILED;
     default:
         rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                              "QP %u: WQE with unknown opcode 0x%x", qpn,
                              wqe->opcode);
         send_completion(core, qpn, qp, wqe, RDO_WC_LOC_QP_OP_ERR,
                         RDO_VENDOR_ERR_BAD_WQE);
-        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_WQE);
-        return false;
+        return WQE_FAILED;
     }
 }
 
@@ -127,7 +132,8 @@ static bool sq_process(RdoCore *core, uint32_t qpn)
     ring = sq_ring(qp);
     for (int n = 0; n < SQ_BUDGET; n++) {
         struct rdo_send_wqe wqe;
-        bool go_on;
+        WqeOutcome outcome;
+        uint32_t qp_err;
 
         if (qp->sq_ci == qp->sq_pi) {
             return false;
@@ -138,15 +144,14 @@ static bool sq_process(RdoCore *core, uint32_t qpn)
             rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DMA);
             return false;
         }
-        go_on = execute_wqe(core, qpn, qp, &wqe);
-        if (st->qp_stall_mr[qpn] != RDO_NONE) {
+        outcome = execute_wqe(core, qpn, qp, &wqe, &qp_err);
+        if (outcome == WQE_STALL) {
             return false;       /* the WQE stays at the head */
         }
-        if (qp->state != RDO_QPS_ERR) {
-            qp->sq_ci++;
-            rdo_ctx_dirty(&st->qpc, qp);
-        }
-        if (!go_on) {
+        qp->sq_ci++;
+        rdo_ctx_dirty(&st->qpc, qp);
+        if (outcome == WQE_FAILED) {
+            rdo_qp_to_error(core, qpn, qp, qp_err);
             return false;
         }
     }

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the control path through the core's host interface. */
+#include <string.h>
+#include "test-driver.h"
+
+static TestDriver *started(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    TestDriver *d;
+
+    cfg.max_qp = 64;
+    cfg.max_mr = 128;
+    cfg.qpc_cache_entries = 4;
+    cfg.mrc_cache_entries = 4;
+    d = td_new(&cfg);
+    td_start(d);
+    g_assert_cmphex(test_reg_read(d->h, RDO_REG_STATUS) & RDO_STATUS_CQP_READY, ==,
+                    RDO_STATUS_CQP_READY);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
+    return d;
+}
+
+static struct rdo_cqp_cmd cmd_of(uint8_t opcode, uint32_t obj)
+{
+    struct rdo_cqp_cmd c;
+
+    memset(&c, 0, sizeof(c));
+    c.opcode = opcode;
+    c.obj = obj;
+    c.cookie = 0xc00c1e0000000000ull | opcode;
+    return c;
+}
+
+#define RC_RTR_MASK (RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU | RDO_QP_ATTR_DEST_QPN | \
+                     RDO_QP_ATTR_RQ_PSN | RDO_QP_ATTR_MAX_DEST_RD_ATOMIC | \
+                     RDO_QP_ATTR_MIN_RNR_TIMER)
+
+static uint8_t status_of(TestDriver *d, struct rdo_cqp_cmd c)
+{
+    return td_cmd(d, &c).status;
+}
+
+/* A set-up spoiled in one register is refused, and the register named. */
+static void test_start_bad_register(void)
+{
+    static const struct {
+        uint32_t reg;
+        uint32_t value;
+    } bad[] = {
+        { RDO_REG_CQP_LOG_SIZE, 0 }, { RDO_REG_CQP_LOG_SIZE, 13 },
+        { RDO_REG_CQP_RING_LO, 0x100040 }, { RDO_REG_CQP_COMP_LO, 0x100008 },
+        { RDO_REG_EQ0_LOG_SIZE, 16 }, { RDO_REG_EQ0_RING_LO, 0x100003 },
+        { RDO_REG_QPC_PAGES, 0 }, { RDO_REG_QPC_PGLIST_LO, 0x100004 },
+        { RDO_REG_MRC_PAGES, 100000 }, { RDO_REG_MRC_PGLIST_LO, 0 },
+    };
+    RdoConfig cfg = test_host_default_config();
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        TestDriver *d = td_new(&cfg);
+
+        td_setup(d);
+        if (bad[i].reg == RDO_REG_MRC_PGLIST_LO || bad[i].reg == RDO_REG_CQP_RING_LO ||
+            bad[i].reg == RDO_REG_CQP_COMP_LO || bad[i].reg == RDO_REG_EQ0_RING_LO ||
+            bad[i].reg == RDO_REG_QPC_PGLIST_LO) {
+            test_reg_write(d->h, bad[i].reg + 4, 0);
+        }
+        test_reg_write(d->h, bad[i].reg, bad[i].value);
+        test_reg_write(d->h, RDO_REG_CONTROL,
+                       RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE);
+        g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_LAST), ==, RDO_ERR_BAD_CONFIG);
+        g_assert_cmphex(test_reg_read(d->h, RDO_REG_ERR_ADDR_LO), ==, bad[i].reg);
+        g_assert_cmphex(test_reg_read(d->h, RDO_REG_CONTROL), ==, RDO_CONTROL_ENABLE);
+        g_assert_cmphex(test_reg_read(d->h, RDO_REG_STATUS) & RDO_STATUS_CQP_READY, ==, 0);
+        /* Repaired, it starts. */
+        td_setup(d);
+        test_reg_write(d->h, RDO_REG_CONTROL,
+                       RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE);
+        g_assert_cmphex(test_reg_read(d->h, RDO_REG_STATUS) & RDO_STATUS_CQP_READY, ==,
+                        RDO_STATUS_CQP_READY);
+        td_free(d);
+    }
+}
+
+static void test_after_start(void)
+{
+    TestDriver *d = started();
+    uint32_t errs = test_reg_read(d->h, RDO_REG_ERR_COUNT);
+
+    /* Set-up is frozen, CQP_ENABLE sticks, CQP_PI cannot overrun. */
+    test_reg_write(d->h, RDO_REG_CQP_LOG_SIZE, 2);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_LAST), ==, RDO_ERR_WHILE_ENABLED);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_LOG_SIZE), ==, TD_CQP_LOG);
+    test_reg_write(d->h, RDO_REG_CONTROL, RDO_CONTROL_ENABLE);
+    g_assert_cmphex(test_reg_read(d->h, RDO_REG_CONTROL), ==,
+                    RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE);
+    test_reg_write(d->h, RDO_REG_CQP_PI, (1u << TD_CQP_LOG) + 1);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_LAST), ==, RDO_ERR_CQP_OVERRUN);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, errs + 3);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_PI), ==, 0);
+    /* Still works. */
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    td_free(d);
+}
+
+/* Commands take virtual time, complete in order, and may raise an event. */
+static void test_nop_timing_and_event(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_NOP, 0);
+    struct rdo_cqp_comp comp;
+    struct rdo_eqe e;
+
+    td_post(d, &c);
+    c.flags = RDO_CQP_F_EVENT;
+    c.cookie = 77;
+    td_post(d, &c);
+    td_ring_cqp(d);
+    td_run(d, RDO_DEFAULT_CQP_CMD_NS - 1);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, 0);
+    td_run(d, 1);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, 1);
+    g_assert_cmpuint(d->h->irqs[0], ==, 0);
+    td_run(d, RDO_DEFAULT_CQP_CMD_NS);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, 2);
+    comp = td_comp(d, 1);
+    g_assert_cmpuint(comp.cookie, ==, 77);
+    g_assert_cmpuint(comp.status, ==, RDO_CQP_OK);
+    e = td_eq0_next(d);
+    g_assert_cmpuint(e.type, ==, RDO_EQE_CQP_DONE);
+    g_assert_cmpuint(e.obj, ==, 2);
+    g_assert_cmpuint(d->h->irqs[0], ==, 1);     /* EQ 0 starts armed */
+    g_assert_cmpuint(td_eq0_next(d).type, ==, 0);
+    /* Disarmed now: a second event interrupts only after a re-arm. */
+    td_cmd(d, &c);
+    g_assert_cmpuint(d->h->irqs[0], ==, 1);
+    td_doorbell(d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, d->eq0_ci));
+    g_assert_cmpuint(d->h->irqs[0], ==, 2);     /* an entry was waiting */
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_CQP_CMDS), ==, 3);
+    td_free(d);
+}
+
+static void test_query_device_and_port(void)
+{
+    TestDriver *d = started();
+    uint64_t out = td_alloc(d, 256, 64);
+    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_QUERY_DEVICE, 0);
+    struct rdo_device_attr *da = td_ptr(d, out);
+    struct rdo_port_attr *pa = td_ptr(d, out);
+
+    c.out_addr = out;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    g_assert_cmpuint(da->max_qp, ==, 64);
+    g_assert_cmpuint(da->max_mr, ==, 128);
+    g_assert_cmpuint(da->max_cq, ==, test_reg_read(d->h, RDO_REG_MAX_CQ));
+    g_assert_cmpuint(da->msix_vectors, ==, 32);
+    g_assert_cmphex(da->caps & RDO_CAP_CQP, ==, RDO_CAP_CQP);
+
+    c = cmd_of(RDO_CMD_SET_PORT, 0);
+    c.u.set_port.mask = RDO_PORT_SET_MTU;
+    c.u.set_port.mtu = 4200;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    c.u.set_port.mtu = 100;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    c = cmd_of(RDO_CMD_QUERY_PORT, 0);
+    c.out_addr = out;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    g_assert_cmpuint(pa->eth_mtu, ==, 4200);
+    g_assert_cmpuint(pa->active_mtu, ==, RDO_MTU_4096);
+    g_assert_cmpmem(pa->mac, 6, d->h->core.cfg.mac, 6);
+    g_assert_cmpuint(pa->link_up, ==, 1);
+
+    /* Results to unreachable memory: DMA_ERROR, device fine. */
+    c.out_addr = 0xffff000000000000ull;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_DMA_ERROR);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    td_free(d);
+}
+
+static void test_object_lifecycles(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd c;
+    uint64_t sq, rq;
+
+    /* PD */
+    td_create_pd(d, 1);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_CREATE_PD, 1)), ==, RDO_CQP_EXISTS);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_CREATE_PD, 5000)), ==, RDO_CQP_BAD_INDEX);
+    /* EQ */
+    c = cmd_of(RDO_CMD_CREATE_EQ, 3);
+    c.u.create_eq.ring_addr = td_alloc(d, 16 * 8, 4096);
+    c.u.create_eq.log_size = 3;
+    c.u.create_eq.vector = 3;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    c.obj = 0;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_INDEX);
+    c.obj = 4;
+    c.u.create_eq.vector = 32;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    c.u.create_eq.vector = 4;
+    c.u.create_eq.log_size = 0;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    /* CQ on EQ 3, QP on the CQ and PD */
+    td_create_cq(d, 2, 4, 3, 1);
+    td_create_qp(d, 7, RDO_QPT_RC, 1, 2, &sq, &rq);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_NOT_FOUND);
+    /* Use after destroy: a QP on the destroyed CQ and PD. */
+    c = cmd_of(RDO_CMD_CREATE_QP, 8);
+    c.u.create_qp.type = RDO_QPT_UD;
+    c.u.create_qp.pdn = 1;
+    c.u.create_qp.send_cqn = c.u.create_qp.recv_cqn = 2;
+    c.u.create_qp.sq_addr = sq;
+    c.u.create_qp.sq_log_size = 4;
+    c.u.create_qp.sq_wqe_shift = 7;
+    c.u.create_qp.rq_addr = rq;
+    c.u.create_qp.rq_log_size = 4;
+    c.u.create_qp.rq_wqe_shift = 6;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_MODIFY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, cmd_of(0x7f, 0)), ==, RDO_CQP_BAD_OPCODE);
+    c = cmd_of(RDO_CMD_NOP, 0);
+    c.reserved1 = 1;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_CQP_ERRORS), ==, 14);
+    td_free(d);
+}
+
+static struct rdo_cqp_cmd modify(uint32_t qpn, uint8_t state, uint32_t mask)
+{
+    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_MODIFY_QP, qpn);
+
+    c.u.modify_qp.state = state;
+    c.u.modify_qp.mask = mask;
+    return c;
+}
+
+static void test_qp_state_machine(void)
+{
+    TestDriver *d = started();
+    uint64_t sq, rq, out = td_alloc(d, 128, 64);
+    struct rdo_qp_attr *attr = td_ptr(d, out);
+    struct rdo_cqp_cmd c, q = cmd_of(RDO_CMD_QUERY_QP, 9);
+    struct rdo_cqp_cmd gid = cmd_of(RDO_CMD_SET_GID, 0);
+
+    gid.u.set_gid.valid = 1;
+    gid.u.set_gid.gid[10] = gid.u.set_gid.gid[11] = 0xff;
+    g_assert_cmpuint(status_of(d, gid), ==, RDO_CQP_OK);
+    td_create_pd(d, 0);
+    td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 9, RDO_QPT_RC, 0, 0, &sq, &rq);
+    q.out_addr = out;
+
+    /* RESET -> RTR is illegal; RESET -> INIT needs ACCESS. */
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_RTR, 0)), ==, RDO_CQP_BAD_STATE);
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_INIT, 0)), ==, RDO_CQP_BAD_PARAM);
+    c = modify(9, RDO_QPS_INIT, RDO_QP_ATTR_ACCESS | RDO_QP_ATTR_SQ_PSN);
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);     /* not allowed */
+    c = modify(9, RDO_QPS_INIT, RDO_QP_ATTR_ACCESS);
+    c.u.modify_qp.access = RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_LOCAL_WRITE;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+
+    c = modify(9, RDO_QPS_RTR, RC_RTR_MASK);
+    c.u.modify_qp.path_mtu = RDO_MTU_4096;
+    c.u.modify_qp.dest_qpn = 0x123456;
+    c.u.modify_qp.rq_psn = 0xabcdef;
+    c.u.modify_qp.min_rnr_timer = 12;
+    c.u.modify_qp.max_dest_rd_atomic = 4;
+    c.u.modify_qp.dmac[5] = 2;
+    c.u.modify_qp.sgid_index = 1;           /* not a valid GID */
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    c.u.modify_qp.sgid_index = 0;
+    c.u.modify_qp.rq_psn = 0x1000000;       /* 25 bits */
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    c.u.modify_qp.rq_psn = 0xabcdef;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+
+    c = modify(9, RDO_QPS_RTS, RDO_QP_ATTR_SQ_PSN | RDO_QP_ATTR_TIMEOUT |
+               RDO_QP_ATTR_RETRY_CNT | RDO_QP_ATTR_RNR_RETRY | RDO_QP_ATTR_MAX_RD_ATOMIC);
+    c.u.modify_qp.sq_psn = 0x42;
+    c.u.modify_qp.timeout = 14;
+    c.u.modify_qp.retry_cnt = 8;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    c.u.modify_qp.retry_cnt = 7;
+    c.u.modify_qp.rnr_retry = 7;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+
+    g_assert_cmpuint(status_of(d, q), ==, RDO_CQP_OK);
+    g_assert_cmpuint(attr->state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(attr->dest_qpn, ==, 0x123456);
+    g_assert_cmpuint(attr->rq_psn, ==, 0xabcdef);
+    g_assert_cmpuint(attr->sq_psn, ==, 0x42);
+    g_assert_cmpuint(attr->path_mtu, ==, RDO_MTU_4096);
+    g_assert_cmpuint(attr->timeout, ==, 14);
+    g_assert_cmpuint(attr->dmac[5], ==, 2);
+
+    /* cur_state must match when given. */
+    c = modify(9, RDO_QPS_SQD, 0);
+    c.u.modify_qp.modify_flags = RDO_QP_MODIFY_F_CUR_STATE;
+    c.u.modify_qp.cur_state = RDO_QPS_RTR;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_STATE);
+    c.u.modify_qp.cur_state = RDO_QPS_RTS;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_RTS, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_ERR, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_RTS, 0)), ==, RDO_CQP_BAD_STATE);
+    g_assert_cmpuint(status_of(d, modify(9, RDO_QPS_RESET, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, q), ==, RDO_CQP_OK);
+    g_assert_cmpuint(attr->state, ==, RDO_QPS_RESET);
+    g_assert_cmpuint(status_of(d, modify(9, 9, 0)), ==, RDO_CQP_BAD_STATE);
+    td_free(d);
+}
+
+/* Writes a LOCAL_INV WQE at SQ slot `index`. */
+static void post_wqe(TestDriver *d, uint64_t sq, uint32_t index, uint8_t opcode,
+                     uint32_t key, uint64_t wr_id)
+{
+    struct rdo_send_wqe *w = td_ptr(d, sq + (index & 15) * 128);
+
+    memset(w, 0, sizeof(*w));
+    w->wr_id = wr_id;
+    w->opcode = opcode;
+    w->imm_or_rkey = key;
+}
+
+static struct rdo_cqe cqe_at(TestDriver *d, uint64_t ring, uint32_t index)
+{
+    struct rdo_cqe c;
+
+    memcpy(&c, td_ptr(d, ring + (index & 15) * sizeof(c)), sizeof(c));
+    return c;
+}
+
+/*
+ * Pipelined registration: a LOCAL_INV posted right after the REG_MR of its
+ * key waits at the MR, then completes when the registration does.
+ */
+static void test_pending_mr_stall(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd reg = cmd_of(RDO_CMD_REG_MR, 5);
+    uint64_t sq, rq, cq, list = td_alloc(d, 8 * 8, 8);
+    uint64_t *pages = td_ptr(d, list);
+    uint64_t reg_ns = RDO_DEFAULT_CQP_CMD_NS + 8 * RDO_DEFAULT_CQP_PAGE_NS;
+    uint32_t reg_index;
+    struct rdo_cqe e;
+
+    td_create_pd(d, 0);
+    cq = td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 2, RDO_QPT_UD, 0, 0, &sq, &rq);
+    td_ud_to_rts(d, 2);
+    for (int i = 0; i < 8; i++) {
+        pages[i] = td_alloc(d, 4096, 4096);
+    }
+    reg.u.reg_mr.iova = 0x10000;
+    reg.u.reg_mr.length = 8 * 4096;
+    reg.u.reg_mr.page_list = list;
+    reg.u.reg_mr.num_pages = 8;
+    reg.u.reg_mr.page_shift = 12;
+    reg.u.reg_mr.key = 0x33;
+    reg.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE;
+    reg_index = td_post(d, &reg);
+    td_ring_cqp(d);
+
+    post_wqe(d, sq, 0, RDO_WR_LOCAL_INV, RDO_MR_KEY(5, 0x33), 0xaaaa);
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(2, 0, 1));
+    td_run(d, reg_ns / 2);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_MR_STALLS), ==, 1);
+    g_assert_cmpuint(cqe_at(d, cq, 0).owner, ==, 0);    /* nothing yet */
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, reg_index);
+
+    td_run(d, reg_ns);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, reg_index + 1);
+    g_assert_cmpuint(td_comp(d, reg_index).result, ==, RDO_MR_KEY(5, 0x33));
+    e = cqe_at(d, cq, 0);
+    g_assert_cmpuint(e.owner, ==, 1);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.opcode, ==, RDO_CQE_LOCAL_INV);
+    g_assert_cmpuint(e.wr_id, ==, 0xaaaa);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_MR_STALLS), ==, 1);
+
+    /* Invalidated now: a second LOCAL_INV fails and the QP goes to ERR. */
+    post_wqe(d, sq, 1, RDO_WR_LOCAL_INV, RDO_MR_KEY(5, 0x33), 0xbbbb);
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(2, 0, 2));
+    td_run(d, 1000);
+    e = cqe_at(d, cq, 1);
+    g_assert_cmpuint(e.status, ==, RDO_WC_LOC_PROT_ERR);
+    g_assert_cmpuint(e.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+    {
+        struct rdo_eqe ev;
+
+        do {
+            ev = td_eq0_next(d);
+        } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
+        g_assert_cmpuint(ev.type, ==, RDO_EQE_QP_ERROR);
+        g_assert_cmpuint(ev.obj, ==, 2);
+        g_assert_cmpuint(ev.data, ==, RDO_QP_ERR_ACCESS);
+    }
+    td_free(d);
+}
+
+/* A registration that fails releases the stalled work with a bad key. */
+static void test_pending_mr_failed_registration(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd reg = cmd_of(RDO_CMD_REG_MR, 6);
+    uint64_t sq, rq, cq;
+    uint32_t reg_index;
+
+    td_create_pd(d, 0);
+    cq = td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 3, RDO_QPT_UD, 0, 0, &sq, &rq);
+    td_ud_to_rts(d, 3);
+    reg.u.reg_mr.pdn = 0;
+    reg.u.reg_mr.num_pages = 1;
+    reg.u.reg_mr.page_shift = 12;
+    reg.u.reg_mr.length = 4096;
+    reg.u.reg_mr.page_list = 0xffff000000000000ull;  /* unreachable */
+    reg_index = td_post(d, &reg);
+    td_ring_cqp(d);
+    post_wqe(d, sq, 0, RDO_WR_LOCAL_INV, RDO_MR_KEY(6, 0), 1);
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(3, 0, 1));
+    td_run(d, 100000);
+    g_assert_cmpuint(td_comp(d, reg_index).status, ==, RDO_CQP_DMA_ERROR);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_MR_STALLS), ==, 1);
+    g_assert_cmpuint(cqe_at(d, cq, 0).status, ==, RDO_WC_LOC_PROT_ERR);
+    td_free(d);
+}
+
+/* Transport operations are not in version 0.1; flush on ERR. */
+static void test_sq_errors_and_flush(void)
+{
+    TestDriver *d = started();
+    uint64_t sq, rq, cq;
+
+    td_create_pd(d, 0);
+    cq = td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 4, RDO_QPT_UD, 0, 0, &sq, &rq);
+    td_ud_to_rts(d, 4);
+    post_wqe(d, sq, 0, RDO_WR_SEND, 0, 10);
+    post_wqe(d, sq, 1, RDO_WR_SEND, 0, 11);
+    post_wqe(d, sq, 2, RDO_WR_SEND, 0, 12);
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(4, 0, 3));
+    td_doorbell(d, 0, RDO_DB_RQ, RDO_DB_VALUE(4, 0, 2));
+    td_run(d, 1000);
+    g_assert_cmpuint(cqe_at(d, cq, 0).status, ==, RDO_WC_LOC_QP_OP_ERR);
+    g_assert_cmpuint(cqe_at(d, cq, 0).vendor_err, ==, RDO_VENDOR_ERR_NO_TRANSPORT);
+    /* The rest of the SQ and the RQ are flushed. */
+    for (int i = 1; i < 5; i++) {
+        g_assert_cmpuint(cqe_at(d, cq, i).status, ==, RDO_WC_WR_FLUSH_ERR);
+        g_assert_cmpuint(cqe_at(d, cq, i).owner, ==, 1);
+    }
+    g_assert_cmpuint(cqe_at(d, cq, 1).wr_id, ==, 11);
+    g_assert_cmpuint(cqe_at(d, cq, 3).opcode, ==, RDO_CQE_RECV);
+    g_assert_cmpuint(cqe_at(d, cq, 5).owner, ==, 0);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_CQES), ==, 5);
+    td_free(d);
+}
+
+/* Doorbells only from the object's page, indexes within the ring. */
+static void test_doorbell_isolation(void)
+{
+    TestDriver *d = started();
+    uint64_t sq, rq;
+
+    td_create_pd(d, 0);
+    td_create_cq(d, 1, 2, 0, 3);
+    td_create_qp(d, 5, RDO_QPT_UD, 0, 1, &sq, &rq);
+    td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, RDO_DB_CQ_ARM_NEXT, 0));
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_LAST), ==, RDO_ERR_DB_BAD_OBJECT);
+    td_doorbell(d, 3, RDO_DB_CQ, RDO_DB_VALUE(1, RDO_DB_CQ_ARM_NEXT, 0));
+    td_doorbell(d, 1, RDO_DB_SQ, RDO_DB_VALUE(5, 0, 1));
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(99, 0, 1));
+    td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, 0, 5));
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_DB_ERRORS), ==, 4);
+    td_doorbell(d, 1, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, 0));
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_LAST), ==, RDO_ERR_DB_BAD_OBJECT);
+    td_free(d);
+}
+
+/* CQ arm: the next completion posts one event to the CQ's EQ. */
+static void test_cq_arm_and_overflow(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd eq = cmd_of(RDO_CMD_CREATE_EQ, 2);
+    uint64_t sq, rq, eq_ring = td_alloc(d, 16 * 4, 4096);
+    struct rdo_eqe *eqes = td_ptr(d, eq_ring);
+
+    eq.u.create_eq.ring_addr = eq_ring;
+    eq.u.create_eq.log_size = 2;
+    eq.u.create_eq.vector = 9;
+    g_assert_cmpuint(status_of(d, eq), ==, RDO_CQP_OK);
+    td_create_pd(d, 0);
+    td_create_cq(d, 1, 1, 2, 0);    /* two entries */
+    td_create_qp(d, 6, RDO_QPT_UD, 0, 1, &sq, &rq);
+    td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, RDO_DB_CQ_ARM_NEXT, 0));
+    td_doorbell(d, 0, RDO_DB_RQ, RDO_DB_VALUE(6, 0, 3));
+    /* Moving to ERR flushes three receive WQEs into a CQ of two. */
+    g_assert_cmpuint(status_of(d, modify(6, RDO_QPS_ERR, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(eqes[0].type, ==, RDO_EQE_COMPLETION);
+    g_assert_cmpuint(eqes[0].obj, ==, 1);
+    g_assert_cmpuint(eqes[1].owner, ==, 0);
+    g_assert_cmpuint(d->h->irqs[9], ==, 1);
+    {
+        struct rdo_eqe ev;
+
+        do {
+            ev = td_eq0_next(d);
+        } while (ev.type && ev.type != RDO_EQE_CQ_ERROR);
+        g_assert_cmpuint(ev.type, ==, RDO_EQE_CQ_ERROR);
+        g_assert_cmpuint(ev.data, ==, RDO_CQ_ERR_OVERFLOW);
+    }
+    td_free(d);
+}
+
+/* More QPs than cache lines: misses write back and reload correctly. */
+static void test_context_cache(void)
+{
+    TestDriver *d = started();
+    uint64_t sq, rq, out = td_alloc(d, 128, 64);
+    struct rdo_qp_attr *attr = td_ptr(d, out);
+
+    td_create_pd(d, 0);
+    td_create_cq(d, 0, 6, 0, 0);
+    for (uint32_t qpn = 2; qpn < 14; qpn++) {
+        td_create_qp(d, qpn, RDO_QPT_UD, 0, 0, &sq, &rq);
+        struct rdo_cqp_cmd c = modify(qpn, RDO_QPS_INIT, RDO_QP_ATTR_QKEY);
+        c.u.modify_qp.qkey = 0x1000 + qpn;
+        g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    }
+    for (uint32_t qpn = 2; qpn < 14; qpn++) {
+        struct rdo_cqp_cmd q = cmd_of(RDO_CMD_QUERY_QP, qpn);
+
+        q.out_addr = out;
+        g_assert_cmpuint(status_of(d, q), ==, RDO_CQP_OK);
+        g_assert_cmpuint(attr->qkey, ==, 0x1000 + qpn);
+        g_assert_cmpuint(attr->state, ==, RDO_QPS_INIT);
+    }
+    /* 12 QPs through 4 lines: every query had to reload its context. */
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_QPC_MISSES), >=, 12);
+    td_free(d);
+}
+
+/* A QP context scribbled on in host memory is caught, not trusted. */
+static void test_corrupt_context(void)
+{
+    TestDriver *d = started();
+    uint64_t sq, rq;
+    uint64_t *pages = td_ptr(d, d->qpc_pglist);
+
+    td_create_pd(d, 0);
+    td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 2, RDO_QPT_UD, 0, 0, &sq, &rq);
+    /* Evict QP 2 from the 4-line cache, then corrupt its stored context. */
+    for (uint32_t qpn = 3; qpn < 8; qpn++) {
+        td_create_qp(d, qpn, RDO_QPT_UD, 0, 0, &sq, &rq);
+    }
+    memset(td_ptr(d, pages[0] + 2 * RDO_QPC_SIZE), 0x5a, RDO_QPC_SIZE);
+    g_assert_cmpuint(status_of(d, modify(2, RDO_QPS_INIT, RDO_QP_ATTR_QKEY)), ==,
+                     RDO_CQP_DMA_ERROR);
+    /* Destroy still releases what it held: the CQ and PD become free. */
+    for (uint32_t qpn = 2; qpn < 8; qpn++) {
+        g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, qpn)), ==, RDO_CQP_OK);
+    }
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 0)), ==, RDO_CQP_OK);
+    td_free(d);
+}
+
+static void test_mr_checks(void)
+{
+    TestDriver *d = started();
+    uint8_t st;
+    uint32_t key;
+
+    td_create_pd(d, 2);
+    key = td_reg_mr(d, 9, 2, 10000, RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ, NULL);
+    g_assert_cmphex(key, ==, RDO_MR_KEY(9, 0x5a));
+    td_reg_mr(d, 9, 2, 4096, 0, &st);
+    g_assert_cmpuint(st, ==, RDO_CQP_EXISTS);
+    td_reg_mr(d, 10, 2, 4096, RDO_ACCESS_REMOTE_WRITE, &st);   /* needs LOCAL_WRITE */
+    g_assert_cmpuint(st, ==, RDO_CQP_BAD_PARAM);
+    td_reg_mr(d, 10, 3, 4096, 0, &st);
+    g_assert_cmpuint(st, ==, RDO_CQP_NOT_FOUND);
+    td_reg_mr(d, 128, 2, 4096, 0, &st);
+    g_assert_cmpuint(st, ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_OK);
+    td_free(d);
+}
+
+/* Random commands and doorbells: every command completes, device lives. */
+static void test_random_commands(void)
+{
+    TestDriver *d = started();
+
+    for (int round = 0; round < 300; round++) {
+        int n = g_test_rand_int_range(1, 1 << TD_CQP_LOG);
+
+        for (int i = 0; i < n; i++) {
+            struct rdo_cqp_cmd c;
+            uint32_t *w = (uint32_t *)&c;
+
+            for (size_t k = 0; k < sizeof(c) / 4; k++) {
+                w[k] = g_test_rand_int();
+            }
+            c.opcode = g_test_rand_int_range(0, RDO_CMD__COUNT + 2);
+            c.obj = g_test_rand_int_range(0, 80);
+            c.flags &= 1;
+            c.reserved0 = 0;
+            c.reserved1 = g_test_rand_bit() ? 0 : c.reserved1;
+            if (g_test_rand_bit()) {
+                /* Plausible addresses inside guest memory. */
+                c.out_addr = TEST_HOST_MEM_BASE + g_test_rand_int_range(0, 1 << 20);
+                c.u.create_qp.sq_addr = TEST_HOST_MEM_BASE +
+                                        (g_test_rand_int_range(0, 4096) << 12);
+            }
+            td_post(d, &c);
+        }
+        td_ring_cqp(d);
+        for (int i = 0; i < 8; i++) {
+            td_doorbell(d, g_test_rand_int_range(0, 4), g_test_rand_int_range(0, 5) * 8,
+                        ((uint64_t)g_test_rand_int() << 32) |
+                        g_test_rand_int_range(0, 80));
+        }
+        td_run(d, 1000000000ull);
+        g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, d->cqp_pi);
+    }
+    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    g_assert_cmphex(test_reg_read(d->h, RDO_REG_ID), ==, RDO_ID_MAGIC);
+    td_free(d);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/cqp/start-bad-register", test_start_bad_register);
+    g_test_add_func("/cqp/after-start", test_after_start);
+    g_test_add_func("/cqp/nop-timing-and-event", test_nop_timing_and_event);
+    g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);
+    g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
+    g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);
+    g_test_add_func("/cqp/pending-mr-stall", test_pending_mr_stall);
+    g_test_add_func("/cqp/pending-mr-failed-registration",
+                    test_pending_mr_failed_registration);
+    g_test_add_func("/cqp/sq-errors-and-flush", test_sq_errors_and_flush);
+    g_test_add_func("/cqp/doorbell-isolation", test_doorbell_isolation);
+    g_test_add_func("/cqp/cq-arm-and-overflow", test_cq_arm_and_overflow);
+    g_test_add_func("/cqp/context-cache", test_context_cache);
+    g_test_add_func("/cqp/corrupt-context", test_corrupt_context);
+    g_test_add_func("/cqp/mr-checks", test_mr_checks);
+    g_test_add_func("/cqp/random-commands", test_random_commands);
+    return g_test_run();
+}

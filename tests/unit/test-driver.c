@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+#include "test-driver.h"
+
+#define TD_MEM (16u << 20)
+
+TestDriver *td_new(const RdoConfig *cfg)
+{
+    TestDriver *d = g_new0(TestDriver, 1);
+
+    d->h = test_host_new(cfg, TD_MEM);
+    d->next_free = TEST_HOST_MEM_BASE + 4096;
+    return d;
+}
+
+void td_free(TestDriver *d)
+{
+    test_host_free(d->h);
+    g_free(d);
+}
+
+uint64_t td_alloc(TestDriver *d, size_t len, size_t align)
+{
+    uint64_t addr = (d->next_free + align - 1) & ~(uint64_t)(align - 1);
+
+    g_assert_cmpuint(addr + len, <=, TEST_HOST_MEM_BASE + TD_MEM);
+    d->next_free = addr + len;
+    memset(td_ptr(d, addr), 0, len);
+    return addr;
+}
+
+void *td_ptr(TestDriver *d, uint64_t addr)
+{
+    return d->h->mem + (addr - TEST_HOST_MEM_BASE);
+}
+
+/* A store of `pages` 4 KiB pages and its page list. */
+static uint64_t td_store(TestDriver *d, uint32_t pages)
+{
+    uint64_t list = td_alloc(d, pages * 8, 8);
+    uint64_t *entries = td_ptr(d, list);
+
+    for (uint32_t i = 0; i < pages; i++) {
+        entries[i] = td_alloc(d, 4096, 4096);
+    }
+    return list;
+}
+
+static void td_reg64(TestDriver *d, uint32_t lo_reg, uint64_t v)
+{
+    test_reg_write(d->h, lo_reg, (uint32_t)v);
+    test_reg_write(d->h, lo_reg + 4, v >> 32);
+}
+
+void td_setup(TestDriver *d)
+{
+    uint32_t qp_pages = (d->h->core.cfg.max_qp + 15) / 16;
+    uint32_t mr_pages = (d->h->core.cfg.max_mr + 63) / 64;
+
+    d->cqp_ring = td_alloc(d, RDO_CQP_CMD_SIZE << TD_CQP_LOG, 4096);
+    d->cqp_comp = td_alloc(d, RDO_CQP_COMP_SIZE << TD_CQP_LOG, 4096);
+    d->eq0_ring = td_alloc(d, sizeof(struct rdo_eqe) << TD_EQ0_LOG, 4096);
+    d->qpc_pglist = td_store(d, qp_pages);
+    d->mrc_pglist = td_store(d, mr_pages);
+    td_reg64(d, RDO_REG_CQP_RING_LO, d->cqp_ring);
+    td_reg64(d, RDO_REG_CQP_COMP_LO, d->cqp_comp);
+    test_reg_write(d->h, RDO_REG_CQP_LOG_SIZE, TD_CQP_LOG);
+    td_reg64(d, RDO_REG_EQ0_RING_LO, d->eq0_ring);
+    test_reg_write(d->h, RDO_REG_EQ0_LOG_SIZE, TD_EQ0_LOG);
+    td_reg64(d, RDO_REG_QPC_PGLIST_LO, d->qpc_pglist);
+    test_reg_write(d->h, RDO_REG_QPC_PAGES, qp_pages);
+    td_reg64(d, RDO_REG_MRC_PGLIST_LO, d->mrc_pglist);
+    test_reg_write(d->h, RDO_REG_MRC_PAGES, mr_pages);
+}
+
+void td_start(TestDriver *d)
+{
+    td_setup(d);
+    test_reg_write(d->h, RDO_REG_CONTROL, RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE);
+}
+
+void td_run(TestDriver *d, uint64_t limit_ns)
+{
+    uint64_t end = d->h->now_ns + limit_ns;
+
+    while (d->h->wakeup_ns && d->h->wakeup_ns <= end) {
+        if (d->h->wakeup_ns > d->h->now_ns) {
+            d->h->now_ns = d->h->wakeup_ns;
+        }
+        d->h->wakeup_ns = 0;
+        rdo_core_wakeup(&d->h->core);
+    }
+    if (d->h->now_ns < end) {
+        d->h->now_ns = end;     /* what is still scheduled lies beyond */
+    }
+}
+
+uint32_t td_post(TestDriver *d, const struct rdo_cqp_cmd *cmd)
+{
+    uint32_t index = d->cqp_pi++;
+
+    memcpy(td_ptr(d, d->cqp_ring + (index & ((1u << TD_CQP_LOG) - 1)) *
+                     RDO_CQP_CMD_SIZE), cmd, sizeof(*cmd));
+    return index;
+}
+
+void td_ring_cqp(TestDriver *d)
+{
+    test_reg_write(d->h, RDO_REG_CQP_PI, d->cqp_pi);
+}
+
+struct rdo_cqp_comp td_comp(TestDriver *d, uint32_t index)
+{
+    struct rdo_cqp_comp c;
+
+    memcpy(&c, td_ptr(d, d->cqp_comp + (index & ((1u << TD_CQP_LOG) - 1)) *
+                         RDO_CQP_COMP_SIZE), sizeof(c));
+    return c;
+}
+
+struct rdo_cqp_comp td_cmd(TestDriver *d, struct rdo_cqp_cmd *cmd)
+{
+    uint32_t index = td_post(d, cmd);
+    uint8_t phase = ((index >> TD_CQP_LOG) & 1) ? 0 : 1;
+    struct rdo_cqp_comp c;
+
+    td_ring_cqp(d);
+    td_run(d, 100000000);
+    c = td_comp(d, index);
+    g_assert_cmpuint(c.owner & 1, ==, phase);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, index + 1);
+    return c;
+}
+
+struct rdo_eqe td_eq0_next(TestDriver *d)
+{
+    struct rdo_eqe e;
+    uint8_t phase = ((d->eq0_ci >> TD_EQ0_LOG) & 1) ? 0 : 1;
+
+    memcpy(&e, td_ptr(d, d->eq0_ring + (d->eq0_ci & ((1u << TD_EQ0_LOG) - 1)) *
+                         sizeof(e)), sizeof(e));
+    if ((e.owner & 1) != phase) {
+        memset(&e, 0, sizeof(e));
+        return e;
+    }
+    d->eq0_ci++;
+    return e;
+}
+
+static void td_expect_ok(TestDriver *d, struct rdo_cqp_cmd *cmd)
+{
+    struct rdo_cqp_comp c = td_cmd(d, cmd);
+
+    g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+}
+
+void td_create_pd(TestDriver *d, uint32_t pdn)
+{
+    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD, .obj = pdn };
+
+    td_expect_ok(d, &cmd);
+}
+
+uint64_t td_create_cq(TestDriver *d, uint32_t cqn, uint8_t log_size,
+                      uint32_t eqn, uint16_t db_page)
+{
+    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ, .obj = cqn };
+    uint64_t ring = td_alloc(d, sizeof(struct rdo_cqe) << log_size, 4096);
+
+    cmd.u.create_cq.ring_addr = ring;
+    cmd.u.create_cq.log_size = log_size;
+    cmd.u.create_cq.eqn = eqn;
+    cmd.u.create_cq.db_page = db_page;
+    td_expect_ok(d, &cmd);
+    return ring;
+}
+
+void td_create_qp(TestDriver *d, uint32_t qpn, uint8_t type, uint32_t pdn,
+                  uint32_t cqn, uint64_t *sq, uint64_t *rq)
+{
+    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP, .obj = qpn };
+    struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
+
+    a->type = type;
+    a->pdn = pdn;
+    a->send_cqn = cqn;
+    a->recv_cqn = cqn;
+    a->sq_addr = *sq = td_alloc(d, 16 * 128, 4096);
+    a->sq_log_size = 4;
+    a->sq_wqe_shift = 7;
+    if (type != RDO_QPT_SSQ) {
+        a->rq_addr = *rq = td_alloc(d, 16 * 64, 4096);
+        a->rq_log_size = 4;
+        a->rq_wqe_shift = 6;
+    }
+    td_expect_ok(d, &cmd);
+}
+
+void td_ud_to_rts(TestDriver *d, uint32_t qpn)
+{
+    static const uint8_t states[] = { RDO_QPS_INIT, RDO_QPS_RTR, RDO_QPS_RTS };
+    static const uint32_t masks[] = { RDO_QP_ATTR_QKEY, 0, RDO_QP_ATTR_SQ_PSN };
+
+    for (int i = 0; i < 3; i++) {
+        struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_QP, .obj = qpn };
+
+        cmd.u.modify_qp.state = states[i];
+        cmd.u.modify_qp.mask = masks[i];
+        cmd.u.modify_qp.qkey = 0x11111111;
+        td_expect_ok(d, &cmd);
+    }
+}
+
+uint32_t td_reg_mr(TestDriver *d, uint32_t index, uint32_t pdn, uint64_t len,
+                   uint16_t access, uint8_t *expect_status)
+{
+    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REG_MR, .obj = index };
+    uint32_t pages = (len + 4095) / 4096;
+    uint64_t list = td_alloc(d, pages * 8, 8);
+    uint64_t *entries = td_ptr(d, list);
+    struct rdo_cqp_comp c;
+
+    for (uint32_t i = 0; i < pages; i++) {
+        entries[i] = td_alloc(d, 4096, 4096);
+    }
+    cmd.u.reg_mr.iova = 0x7f0000000000ull;
+    cmd.u.reg_mr.length = len;
+    cmd.u.reg_mr.page_list = list;
+    cmd.u.reg_mr.num_pages = pages;
+    cmd.u.reg_mr.page_shift = 12;
+    cmd.u.reg_mr.key = 0x5a;
+    cmd.u.reg_mr.access = access;
+    cmd.u.reg_mr.pdn = pdn;
+    c = td_cmd(d, &cmd);
+    if (expect_status) {
+        *expect_status = c.status;
+    } else {
+        g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+    }
+    return c.result;
+}
+
+void td_doorbell(TestDriver *d, uint16_t page, uint32_t reg, uint64_t value)
+{
+    rdo_core_db_write(&d->h->core, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                      value, 8);
+}
