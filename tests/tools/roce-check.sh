@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Tools test: scripts/roce-check on captures that the unit-test program
+# test-wire writes (a made-up conversation and the scapy test vector), on
+# damaged copies of them, and, if tshark is installed, tshark's reading of
+# the same captures. Prints TAP. Uses the unit build of ./scripts/test
+# (RDO_UNIT_BUILD, or $CACHE/unit-build after ./scripts/test --suite unit).
+source "$(dirname "$0")/../../scripts/lib.sh"
+set +e
+
+build=${RDO_UNIT_BUILD:-$CACHE/unit-build}
+check=$TOP/scripts/roce-check
+py=/usr/bin/python3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+n=0
+failed=0
+ok() {     # status, description; returns the status
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $n - $2"
+    else
+        echo "not ok $n - $2"
+        failed=1
+    fi
+    return "$1"
+}
+skip() {   # description, reason
+    n=$((n + 1))
+    echo "ok $n - $1 # SKIP $2"
+}
+show() {   # file: the output of a failed step, as TAP comments
+    sed 's/^/# /' "$1"
+}
+
+if [ -f "$build/build.ninja" ]; then
+    ninja -C "$build" tests/unit/test-wire >"$dir/ninja.log" 2>&1 || show "$dir/ninja.log"
+fi
+wire=$build/tests/unit/test-wire
+if [ ! -x "$wire" ]; then
+    echo "Bail out! no $wire: run ./scripts/test --suite unit first"
+    exit 1
+fi
+
+# Rewrites a classic pcap: "drop K" leaves out frame K, "flip K OFF"
+# inverts byte OFF of frame K, "header" keeps only the file header.
+edit_pcap() {   # in, out, command...
+    "$py" - "$@" <<'EOF'
+import struct, sys
+src, dst, cmd, *args = sys.argv[1:]
+data = open(src, "rb").read()
+out, off, number = bytearray(data[:24]), 24, 0
+while off < len(data) and cmd != "header":
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    rec = bytearray(data[off:off + 16 + incl])
+    off += 16 + incl
+    number += 1
+    if cmd == "drop" and number == int(args[0]):
+        continue
+    if cmd == "flip" and number == int(args[0]):
+        rec[16 + int(args[1])] ^= 0xFF
+    out += rec
+open(dst, "wb").write(out)
+EOF
+}
+
+# 1. A good capture passes, with what the conversation contains.
+"$wire" --pcap "$dir/good.pcap" >"$dir/good.opcodes"
+ok $? "test-wire writes a capture"
+frames=$(wc -l <"$dir/good.opcodes")
+"$check" "$dir/good.pcap" >"$dir/good.out" 2>&1
+rc=$?
+grep -q "^OK: $frames RoCEv2 packets" "$dir/good.out" && [ $rc -eq 0 ]
+ok $? "roce-check passes the capture ($frames RoCEv2 packets)" || show "$dir/good.out"
+grep -q "38 frames, $frames RoCEv2 packets, 1 other" "$dir/good.out"
+ok $? "roce-check tells RoCEv2 from other UDP" || show "$dir/good.out"
+grep -q "QP 0x000022: .*path MTU 1024, .*2 retransmitted (frames 22 23)" "$dir/good.out"
+ok $? "go-back-N retransmissions are reported, not errors" || show "$dir/good.out"
+grep -q "QP 0x000033: .*PSN 0xfffffe..0x000001" "$dir/good.out"
+ok $? "PSNs across the 2^24 wrap are in order" || show "$dir/good.out"
+grep -q "QP 0x000044 from QP 0x000055: 2 packets" "$dir/good.out"
+ok $? "UD flows are told apart by source QP" || show "$dir/good.out"
+"$check" --quiet "$dir/good.pcap" >"$dir/quiet.out" 2>&1 &&
+    [ "$(cat "$dir/quiet.out")" = "OK: $frames RoCEv2 packets" ]
+ok $? "--quiet prints only the result" || show "$dir/quiet.out"
+
+# 2. Damage is found: one byte of payload, a missing packet.
+edit_pcap "$dir/good.pcap" "$dir/flip.pcap" flip 2 100
+"$check" "$dir/flip.pcap" >"$dir/flip.out" 2>&1
+rc=$?
+grep -q "frame 2: bad ICRC" "$dir/flip.out" && [ $rc -eq 1 ]
+ok $? "a flipped payload byte fails with a bad ICRC" || show "$dir/flip.out"
+edit_pcap "$dir/good.pcap" "$dir/drop.pcap" drop 2
+"$check" "$dir/drop.pcap" >"$dir/drop.out" 2>&1
+rc=$?
+grep -q "frame 2: PSN 0x000102 skips ahead, expected 0x000101" "$dir/drop.out" &&
+    [ $rc -eq 1 ]
+ok $? "a missing packet fails as a PSN skipping ahead" || show "$dir/drop.out"
+edit_pcap "$dir/good.pcap" "$dir/ipsum.pcap" flip 1 24
+"$check" "$dir/ipsum.pcap" >"$dir/ipsum.out" 2>&1
+rc=$?
+grep -q "frame 1: bad IPv4 header checksum" "$dir/ipsum.out" &&
+    ! grep -q "frame 1: bad ICRC" "$dir/ipsum.out" && [ $rc -eq 1 ]
+ok $? "a damaged IPv4 checksum fails, outside the ICRC" || show "$dir/ipsum.out"
+
+# 3. The public test vector.
+"$wire" --pcap-vector "$dir/vector.pcap" >"$dir/vector.opcodes"
+"$check" "$dir/vector.pcap" >"$dir/vector.out" 2>&1
+rc=$?
+grep -q "0x24 UC_SEND_ONLY" "$dir/vector.out" &&
+    grep -q "^OK: 1 RoCEv2 packets" "$dir/vector.out" && [ $rc -eq 0 ]
+ok $? "roce-check passes the scapy test vector" || show "$dir/vector.out"
+
+# 4. No RoCE at all.
+edit_pcap "$dir/good.pcap" "$dir/empty.pcap" header
+"$check" "$dir/empty.pcap" >"$dir/empty.out" 2>&1
+[ $? -eq 1 ] && grep -q "no RoCEv2 packets" "$dir/empty.out"
+ok $? "a capture without RoCE fails" || show "$dir/empty.out"
+"$check" --allow-empty "$dir/empty.pcap" >"$dir/empty.out" 2>&1
+ok $? "... unless --allow-empty" || show "$dir/empty.out"
+"$check" "$dir/nonexistent.pcap" >"$dir/missing.out" 2>&1
+[ $? -eq 2 ]
+ok $? "an unreadable file exits with 2" || show "$dir/missing.out"
+
+# 5. tshark dissects the same opcodes (RoCEv2 is its "infiniband" over UDP
+#    4791; it does not check the ICRC), and its pcapng reads the same.
+if command -v tshark >/dev/null && command -v editcap >/dev/null; then
+    for c in good vector; do
+        tshark -r "$dir/$c.pcap" -d udp.port==4791,infiniband -T fields \
+            -e frame.number -e infiniband.bth.opcode 2>"$dir/tshark.err" |
+            awk 'NF == 2 { print $1, $2 }' >"$dir/$c.tshark"
+        cmp -s "$dir/$c.tshark" "$dir/$c.opcodes"
+        ok $? "tshark dissects the $c capture with the same opcodes" ||
+            { diff "$dir/$c.opcodes" "$dir/$c.tshark" | show /dev/stdin; show "$dir/tshark.err"; }
+    done
+    editcap -F pcapng "$dir/good.pcap" "$dir/good.pcapng" >"$dir/editcap.out" 2>&1
+    "$check" --quiet "$dir/good.pcapng" >"$dir/pcapng.out" 2>&1 &&
+        [ "$(cat "$dir/pcapng.out")" = "OK: $frames RoCEv2 packets" ]
+    ok $? "roce-check reads pcapng" || show "$dir/pcapng.out"
+else
+    skip "tshark comparison" "tshark not installed (./scripts/setup installs it)"
+fi
+
+echo "1..$n"
+exit $failed
