@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtests of the rdma-offload control path through QEMU: the control QP,
+ * objects and their bad inputs, events with MSI-X, the QP state machine
+ * and pipelined memory registration, with the device's virtual-clock timer
+ * doing the work (qtest steps the clock).
+ */
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/qgraph.h"
+#include "libqos/libqos-malloc.h"
+#include "libqos/rdma-offload.h"
+
+static void test_start_and_event(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    struct rdo_cqp_cmd nop = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    struct rdo_eqe eqe;
+    uint64_t msg = guest_alloc(alloc, 64);
+
+    /* A bad set-up is refused and names the register. */
+    qrdo_drv_init(&drv, d, alloc);
+    drv.cqp_log_size = 0;
+    qrdo_drv_setup(&drv);
+    g_assert_false(qrdo_drv_enable(&drv));
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_ERR_LAST), ==, RDO_ERR_BAD_CONFIG);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_ERR_ADDR_LO), ==, RDO_REG_CQP_LOG_SIZE);
+    qrdo_write(d, RDO_REG_CONTROL, RDO_CONTROL_RESET);
+
+    qrdo_drv_start(&drv, d, alloc);
+    qpci_msix_enable(&d->pci);
+    qtest_writel(drv.qts, msg, 0);
+    qrdo_msix_set(d, 0, msg, 0xe0e0e0e0, false);
+
+    /* Takes virtual time: nothing before cqp-cmd-ns has passed. */
+    nop.flags = RDO_CQP_F_EVENT;
+    qrdo_cqp_write(&drv, &nop);
+    qrdo_cqp_ring(&drv);
+    qrdo_drv_step(&drv, QRDO_CQP_CMD_NS / 2);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CQP_CI), ==, 0);
+    g_assert_cmpuint(qrdo_cqp_wait(&drv).status, ==, RDO_CQP_OK);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CQP_CI), ==, 1);
+    g_assert_true(qrdo_eq_poll(&drv, &drv.eq0, &eqe));
+    g_assert_cmpuint(eqe.type, ==, RDO_EQE_CQP_DONE);
+    g_assert_cmphex(qtest_readl(drv.qts, msg), ==, 0xe0e0e0e0);
+
+    /* Set-up is frozen after the start. */
+    qrdo_write(d, RDO_REG_CQP_LOG_SIZE, 3);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_ERR_LAST), ==, RDO_ERR_WHILE_ENABLED);
+    qrdo_drv_assert_alive(&drv);
+}
+
+static void test_objects_and_bad_input(void *obj, void *data,
+                                       QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    QRdoCompRing cq;
+    QRdoQp qp;
+    uint32_t max_qp;
+
+    qrdo_drv_start(&drv, d, alloc);
+    max_qp = qrdo_read(d, RDO_REG_MAX_QP);
+    qrdo_drv_create_pd(&drv, 1);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_CREATE_PD, 1), RDO_CQP_EXISTS);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_CREATE_PD, 0x7fffffff),
+                    RDO_CQP_BAD_INDEX);
+    qrdo_drv_create_cq(&drv, 3, 0, 0, &cq);
+    qrdo_drv_create_qp(&drv, &qp, 5, RDO_QPT_UD, 1, 3);
+    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(max_qp, RDO_QPT_UD, 1, 3, 0, 0),
+                    RDO_CQP_BAD_INDEX);
+    qrdo_cmd_expect(&drv, qrdo_cmd_create_eq(2, qrdo_drv_alloc(&drv, 4096), 0, 1),
+                    RDO_CQP_BAD_PARAM);      /* ring size 2^0 */
+    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0,
+                                         QRDO_UNMAPPED_ADDR), RDO_CQP_DMA_ERROR);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(5, RDO_QPS_RTS, 0), RDO_CQP_BAD_STATE);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(5, RDO_QPS_INIT, 0), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(0x7e, 0), RDO_CQP_BAD_OPCODE);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_CQP_ERRORS), ==, 11);
+    qrdo_drv_assert_alive(&drv);
+}
+
+static void test_rc_state_machine(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    QRdoCompRing cq;
+    QRdoQp qp;
+    struct rdo_qp_attr attr;
+
+    qrdo_drv_start(&drv, d, alloc);
+    qrdo_drv_set_gid0(&drv);
+    qrdo_drv_create_pd(&drv, 0);
+    qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
+    qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_RC, 0, 0);
+    qrdo_drv_qp_to_rts(&drv, &qp);
+    attr = qrdo_drv_query_qp(&drv, 2);
+    g_assert_cmpuint(attr.state, ==, RDO_QPS_RTS);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_SQD, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_INIT, 0), RDO_CQP_BAD_STATE);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_RESET, 0), RDO_CQP_OK);
+    attr = qrdo_drv_query_qp(&drv, 2);
+    g_assert_cmpuint(attr.state, ==, RDO_QPS_RESET);
+    qrdo_drv_assert_alive(&drv);
+}
+
+/* A LOCAL_INV posted right behind the REG_MR of its key waits for it. */
+static void test_pending_mr(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    QRdoCompRing cq;
+    QRdoQp qp;
+    struct rdo_cqp_cmd reg;
+    struct rdo_send_wqe wqe;
+    struct rdo_cqe cqe;
+
+    qrdo_drv_start(&drv, d, alloc);
+    qrdo_drv_create_pd(&drv, 0);
+    qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
+    qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_UD, 0, 0);
+    qrdo_drv_qp_to_rts(&drv, &qp);
+
+    reg = qrdo_cmd_reg_mr(7, 0x21, 0, 0x400000, 16 * 4096,
+                          qrdo_drv_alloc_page_list(&drv, 16), 16);
+    qrdo_cqp_write(&drv, &reg);
+    qrdo_cqp_ring(&drv);
+    wqe = qrdo_wqe_local_inv(0x1234, RDO_MR_KEY(7, 0x21));
+    qrdo_qp_write_wqe(&drv, &qp, &wqe);
+    qrdo_qp_ring_sq(&drv, &qp);
+    qrdo_drv_step(&drv, 100);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_MR_STALLS), ==, 1);
+    g_assert_false(qrdo_cq_poll(&drv, &cq, &cqe));
+
+    g_assert_cmpuint(qrdo_cqp_wait(&drv).status, ==, RDO_CQP_OK);
+    qrdo_drv_step(&drv, 100);
+    g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(cqe.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(cqe.opcode, ==, RDO_CQE_LOCAL_INV);
+    g_assert_cmpuint(cqe.wr_id, ==, 0x1234);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_MR_STALLS), ==, 1);
+    qrdo_drv_assert_alive(&drv);
+}
+
+/* Random commands and doorbells: every command completes, device lives. */
+static void test_random_commands(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+
+    qrdo_drv_start(&drv, d, alloc);
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 16; i++) {
+            struct rdo_cqp_cmd c;
+            uint32_t *w = (uint32_t *)&c;
+
+            for (size_t k = 0; k < sizeof(c) / 4; k++) {
+                w[k] = g_test_rand_int();
+            }
+            c.opcode = g_test_rand_int_range(0, RDO_CMD__COUNT + 2);
+            c.obj = g_test_rand_int_range(0, 70);
+            c.cookie = 0;
+            qrdo_cqp_write(&drv, &c);
+        }
+        qrdo_cqp_ring(&drv);
+        for (int i = 0; i < 8; i++) {
+            qrdo_db_write(d, g_test_rand_int_range(0, 4),
+                          g_test_rand_int_range(0, 5) * 8,
+                          ((uint64_t)g_test_rand_int() << 32) |
+                          g_test_rand_int_range(0, 70));
+        }
+        /* A REG_MR of 2^20 pages takes about 10.5 ms of virtual time. */
+        qrdo_drv_step(&drv, 16 * 12 * 1000 * 1000);
+        g_assert_cmpuint(qrdo_read(d, RDO_REG_CQP_CI), ==, drv.cqp_pi);
+        while (qrdo_cqp_poll(&drv, &(struct rdo_cqp_comp){ 0 })) {
+        }
+    }
+    g_assert_cmphex(qrdo_read(d, RDO_REG_ID), ==, RDO_ID_MAGIC);
+}
+
+static void rdo_cqp_register_tests(void)
+{
+    qos_add_test("cqp-start-and-event", "rdma-offload", test_start_and_event, NULL);
+    qos_add_test("cqp-objects-and-bad-input", "rdma-offload",
+                 test_objects_and_bad_input, NULL);
+    qos_add_test("cqp-rc-state-machine", "rdma-offload", test_rc_state_machine, NULL);
+    qos_add_test("cqp-pending-mr", "rdma-offload", test_pending_mr, NULL);
+    qos_add_test("cqp-random-commands", "rdma-offload", test_random_commands, NULL);
+}
+
+libqos_init(rdo_cqp_register_tests);
