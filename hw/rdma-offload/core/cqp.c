@@ -105,12 +105,17 @@ void rdo_cqp_doorbell(RdoCore *core, uint32_t pi)
 {
     RdoCqp *cqp = &core->st->cqp;
 
-    if (!core->st->enabled || pi - cqp->ci > cqp_size(core) ||
-        pi - cqp->pi > cqp_size(core)) {
+    if (!core->st->enabled) {
+        /* The ring size register is not trusted before the start checks. */
         rdo_core_guest_error(core, RDO_ERR_CQP_OVERRUN, RDO_REG_CQP_PI,
-                             "CQP_PI %u with %u completed, ring of %u%s", pi,
-                             cqp->ci, cqp_size(core),
-                             core->st->enabled ? "" : " (control path not started)");
+                             "CQP_PI %u written before the control path started",
+                             pi);
+        return;
+    }
+    if (pi - cqp->ci > cqp_size(core) || pi - cqp->pi > cqp_size(core)) {
+        rdo_core_guest_error(core, RDO_ERR_CQP_OVERRUN, RDO_REG_CQP_PI,
+                             "CQP_PI %u with %u completed, ring of %u", pi,
+                             cqp->ci, cqp_size(core));
         return;
     }
     cqp->pi = pi;
