@@ -116,19 +116,6 @@ static void test_msix_table(void *obj, void *data, QGuestAllocator *alloc)
     }
 }
 
-static void qrdo_msix_program(QRdmaOffload *d, int vector, uint64_t addr,
-                              uint32_t data, bool masked)
-{
-    uint64_t off = d->pci.msix_table_off + vector * PCI_MSIX_ENTRY_SIZE;
-    QPCIBar bar = d->pci.msix_table_bar;
-
-    qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)addr);
-    qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
-    qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_DATA, data);
-    qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_VECTOR_CTRL,
-                   masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0);
-}
-
 static void test_irq_test(void *obj, void *data, QGuestAllocator *alloc)
 {
     QRdmaOffload *d = obj;
@@ -145,13 +132,13 @@ static void test_irq_test(void *obj, void *data, QGuestAllocator *alloc)
 
     /* An unmasked vector writes its message (here into guest RAM). */
     qtest_writel(qts, msg, 0);
-    qrdo_msix_program(d, 7, msg, 0xcafe0007, false);
+    qrdo_msix_set(d, 7, msg, 0xcafe0007, false);
     qrdo_write(d, RDO_REG_IRQ_TEST, 7);
     g_assert_cmphex(qtest_readl(qts, msg), ==, 0xcafe0007);
     g_assert_false(qpci_msix_pending(&d->pci, 7));
 
     /* Unmasking a pending vector delivers it. */
-    qrdo_msix_program(d, 5, msg, 0xcafe0005, false);
+    qrdo_msix_set(d, 5, msg, 0xcafe0005, false);
     g_assert_cmphex(qtest_readl(qts, msg), ==, 0xcafe0005);
     g_assert_false(qpci_msix_pending(&d->pci, 5));
     g_assert_cmpuint(qrdo_read(d, RDO_REG_IRQ_TEST_COUNT), ==, 2);

@@ -229,61 +229,55 @@ void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     rdo_ctx_dirty(&core->st->qpc, qp);
 }
 
-/* A QP doorbell on `page`: the QP's own page and its own queue only. */
-static RdoQpCtx *doorbell_qp(RdoCore *core, uint16_t page, uint32_t qpn,
-                             uint32_t reg, bool sq)
+/*
+ * A QP doorbell on `page` advancing the SQ or RQ producer index: the QP's
+ * own page and its own queue only, and the index within the ring. Returns
+ * the QP if the new index was taken.
+ */
+static RdoQpCtx *qp_doorbell(RdoCore *core, uint16_t page, uint32_t qpn,
+                             uint32_t pi, bool sq)
 {
+    uint32_t reg = sq ? RDO_DB_SQ : RDO_DB_RQ;
+    uint64_t where = ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg;
     RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    uint32_t *cur_pi, ci, size;
 
     if (!qp || qp->db_page != page ||
         (sq ? qp->ssq_qpn != RDO_NONE
             : (qp->srqn != RDO_NONE || qp->type == RDO_QPT_SSQ))) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, where,
                              "%s doorbell for QP %u on page %u refused",
                              sq ? "SQ" : "RQ", qpn, page);
         return NULL;
     }
+    cur_pi = sq ? &qp->sq_pi : &qp->rq_pi;
+    ci = sq ? qp->sq_ci : qp->rq_ci;
+    size = 1u << (sq ? qp->sq_log_size : qp->rq_log_size);
+    if (pi - ci > size || pi - *cur_pi > (1u << 31)) {
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, where,
+                             "QP %u: %s producer index %u beyond the ring", qpn,
+                             sq ? "SQ" : "RQ", pi);
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
+        return NULL;
+    }
+    *cur_pi = pi;
+    rdo_ctx_dirty(&core->st->qpc, qp);
     return qp;
 }
 
 void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 {
-    RdoQpCtx *qp = doorbell_qp(core, page, qpn, RDO_DB_SQ, true);
-
-    if (!qp) {
-        return;
+    if (qp_doorbell(core, page, qpn, pi, true)) {
+        rdo_sq_kick(core, qpn);
     }
-    if (pi - qp->sq_ci > (1u << qp->sq_log_size) || pi - qp->sq_pi > (1u << 31)) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_SQ,
-                             "QP %u: SQ producer index %u beyond the ring", qpn, pi);
-        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
-        return;
-    }
-    qp->sq_pi = pi;
-    rdo_ctx_dirty(&core->st->qpc, qp);
-    rdo_sq_kick(core, qpn);
 }
 
 void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 {
-    RdoQpCtx *qp = doorbell_qp(core, page, qpn, RDO_DB_RQ, false);
+    RdoQpCtx *qp = qp_doorbell(core, page, qpn, pi, false);
 
-    if (!qp) {
-        return;
-    }
-    if (pi - qp->rq_ci > (1u << qp->rq_log_size) || pi - qp->rq_pi > (1u << 31)) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_RQ,
-                             "QP %u: RQ producer index %u beyond the ring", qpn, pi);
-        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
-        return;
-    }
-    qp->rq_pi = pi;
-    rdo_ctx_dirty(&core->st->qpc, qp);
-    if (qp->state == RDO_QPS_ERR) {
+    if (qp && qp->state == RDO_QPS_ERR) {
         rdo_qp_flush(core, qpn, qp);
     }
 }
