@@ -85,6 +85,12 @@ static void rdo_qemu_guest_error(void *host, enum rdo_err err, uint64_t addr,
     trace_rdma_offload_guest_error(err, addr, what);
 }
 
+static void rdo_qemu_fatal(void *host, enum rdo_fatal_cause cause,
+                           const char *what)
+{
+    trace_rdma_offload_fatal(cause, what);
+}
+
 static const RdoHostOps rdo_qemu_host_ops = {
     .dma_read = rdo_qemu_dma_read,
     .dma_write = rdo_qemu_dma_write,
@@ -93,14 +99,43 @@ static const RdoHostOps rdo_qemu_host_ops = {
     .now_ns = rdo_qemu_now_ns,
     .schedule = rdo_qemu_schedule,
     .guest_error = rdo_qemu_guest_error,
+    .fatal = rdo_qemu_fatal,
 };
+
+/*
+ * Device work outside its MMIO handlers (timer, QMP) runs with the device's
+ * re-entrancy guard engaged, as QEMU does for MMIO: a DMA that the guest
+ * aimed at the device's own BARs then fails instead of re-entering the
+ * core in the middle of an operation (a reset there would free the state
+ * the operation is using).
+ */
+static void rdo_core_call_guarded(RdmaOffloadState *s,
+                                  void (*fn)(RdmaOffloadState *s))
+{
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    bool was = guard->engaged_in_io;
+
+    guard->engaged_in_io = true;
+    fn(s);
+    guard->engaged_in_io = was;
+}
+
+static void rdo_do_wakeup(RdmaOffloadState *s)
+{
+    rdo_core_wakeup(&s->core);
+}
+
+static void rdo_do_inject_fatal(RdmaOffloadState *s)
+{
+    rdo_core_fatal(&s->core, RDO_FATAL_INJECTED, false, "injected by the host");
+}
 
 static void rdo_wakeup(void *opaque)
 {
     RdmaOffloadState *s = opaque;
 
     trace_rdma_offload_wakeup(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
-    rdo_core_wakeup(&s->core);
+    rdo_core_call_guarded(s, rdo_do_wakeup);
 }
 
 /* BAR0: registers. Sizes and alignment are checked by the core. */
@@ -298,6 +333,25 @@ static int rdo_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static bool rdo_fatal_needed(void *opaque)
+{
+    RdmaOffloadState *s = opaque;
+
+    return rdo_core_is_fatal(&s->core);
+}
+
+/* Only a device that has failed carries this, so older streams still load. */
+static const VMStateDescription rdo_vmstate_fatal = {
+    .name = "rdma-offload/fatal",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = rdo_fatal_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(core.regs.fatal_cause, RdmaOffloadState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription rdo_vmstate = {
     .name = "rdma-offload",
     .version_id = 1,
@@ -317,7 +371,37 @@ static const VMStateDescription rdo_vmstate = {
         VMSTATE_TIMER_PTR(wakeup, RdmaOffloadState),
         VMSTATE_END_OF_LIST()
     },
+    .subsections = (const VMStateDescription * const []) {
+        &rdo_vmstate_fatal,
+        NULL
+    },
 };
+
+/*
+ * x-inject-fatal: the host (not the guest) forces the catastrophic error at
+ * run time, to test a driver's recovery: qom-set <id> x-inject-fatal true.
+ * Reads tell whether the device is in that state; only a reset leaves it.
+ */
+static bool rdo_get_inject_fatal(Object *obj, Error **errp)
+{
+    return rdo_core_is_fatal(&RDMA_OFFLOAD(obj)->core);
+}
+
+static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    if (!DEVICE(obj)->realized) {
+        error_setg(errp, "x-inject-fatal: the device is not realized");
+        return;
+    }
+    if (value) {
+        rdo_core_call_guarded(s, rdo_do_inject_fatal);
+    } else if (rdo_core_is_fatal(&s->core)) {
+        error_setg(errp, "x-inject-fatal: only a device reset clears the "
+                   "catastrophic state");
+    }
+}
 
 static const Property rdo_properties[] = {
     DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
@@ -359,6 +443,11 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     dc->desc = "RDMA/RoCEv2 protocol-offload adapter (simulator)";
     dc->vmsd = &rdo_vmstate;
     device_class_set_props(dc, rdo_properties);
+    object_class_property_add_bool(klass, "x-inject-fatal",
+                                   rdo_get_inject_fatal, rdo_set_inject_fatal);
+    object_class_property_set_description(klass, "x-inject-fatal",
+        "set to force a catastrophic error now (driver recovery tests); "
+        "reads whether the device is in that state");
     object_class_property_set_description(klass, "msix-vectors",
         "MSI-X vectors, one per event queue (1-2048)");
     object_class_property_set_description(klass, "doorbell-pages",

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Keeps docs/programming-model.md and include/hw/rdma-offload/rdo-regs.h in
-step: every register (name, offset, access) and every error code must be the
-same in both. Prints TAP."""
+step: every register (name, offset, access), every error code and every
+catastrophic-error cause must be the same in both. Prints TAP."""
 import re
 import sys
 from pathlib import Path
@@ -49,6 +49,11 @@ hdr_errs = {m[0]: int(m[1]) for m in re.findall(
     r"RDO_ERR_(\w+)\s*=\s*(\d+)", header)}
 doc_errs = {r[1]: int(r[0]) for r in doc_table("error-table")}
 check_tables("error code", hdr_errs, doc_errs)
+
+hdr_fatal = {m[0]: int(m[1]) for m in re.findall(
+    r"RDO_FATAL_(\w+)\s*=\s*(\d+)", header) if m[0] != "NONE"}
+doc_fatal = {r[1]: int(r[0]) for r in doc_table("fatal-table")}
+check_tables("fatal cause", hdr_fatal, doc_fatal)
 
 print(f"1..{len(results)}")
 for i, (ok, what, diffs) in enumerate(results, 1):

@@ -5,30 +5,7 @@
 
 static TestDriver *started(void)
 {
-    RdoConfig cfg = test_host_default_config();
-    TestDriver *d;
-
-    cfg.max_qp = 64;
-    cfg.max_mr = 128;
-    cfg.qpc_cache_entries = 4;
-    cfg.mrc_cache_entries = 4;
-    d = td_new(&cfg);
-    td_start(d);
-    g_assert_cmphex(test_reg_read(d->h, RDO_REG_STATUS) & RDO_STATUS_CQP_READY, ==,
-                    RDO_STATUS_CQP_READY);
-    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
-    return d;
-}
-
-static struct rdo_cqp_cmd cmd_of(uint8_t opcode, uint32_t obj)
-{
-    struct rdo_cqp_cmd c;
-
-    memset(&c, 0, sizeof(c));
-    c.opcode = opcode;
-    c.obj = obj;
-    c.cookie = 0xc00c1e0000000000ull | opcode;
-    return c;
+    return td_started(4);
 }
 
 #define RC_RTR_MASK (RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU | RDO_QP_ATTR_DEST_QPN | \
@@ -98,7 +75,7 @@ static void test_after_start(void)
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, errs + 3);
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_PI), ==, 0);
     /* Still works. */
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
     td_free(d);
 }
 
@@ -106,7 +83,7 @@ static void test_after_start(void)
 static void test_nop_timing_and_event(void)
 {
     TestDriver *d = started();
-    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_NOP, 0);
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_NOP, 0);
     struct rdo_cqp_comp comp;
     struct rdo_eqe e;
 
@@ -143,7 +120,7 @@ static void test_query_device_and_port(void)
 {
     TestDriver *d = started();
     uint64_t out = td_alloc(d, 256, 64);
-    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_QUERY_DEVICE, 0);
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_QUERY_DEVICE, 0);
     struct rdo_device_attr *da = td_ptr(d, out);
     struct rdo_port_attr *pa = td_ptr(d, out);
 
@@ -155,13 +132,13 @@ static void test_query_device_and_port(void)
     g_assert_cmpuint(da->msix_vectors, ==, 32);
     g_assert_cmphex(da->caps & RDO_CAP_CQP, ==, RDO_CAP_CQP);
 
-    c = cmd_of(RDO_CMD_SET_PORT, 0);
+    c = td_cmd_of(RDO_CMD_SET_PORT, 0);
     c.u.set_port.mask = RDO_PORT_SET_MTU;
     c.u.set_port.mtu = 4200;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
     c.u.set_port.mtu = 100;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
-    c = cmd_of(RDO_CMD_QUERY_PORT, 0);
+    c = td_cmd_of(RDO_CMD_QUERY_PORT, 0);
     c.out_addr = out;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
     g_assert_cmpuint(pa->eth_mtu, ==, 4200);
@@ -172,7 +149,7 @@ static void test_query_device_and_port(void)
     /* Results to unreachable memory: DMA_ERROR, device fine. */
     c.out_addr = 0xffff000000000000ull;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_DMA_ERROR);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
     td_free(d);
 }
 
@@ -184,10 +161,10 @@ static void test_object_lifecycles(void)
 
     /* PD */
     td_create_pd(d, 1);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_CREATE_PD, 1)), ==, RDO_CQP_EXISTS);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_CREATE_PD, 5000)), ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_CREATE_PD, 1)), ==, RDO_CQP_EXISTS);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_CREATE_PD, 5000)), ==, RDO_CQP_BAD_INDEX);
     /* EQ */
-    c = cmd_of(RDO_CMD_CREATE_EQ, 3);
+    c = td_cmd_of(RDO_CMD_CREATE_EQ, 3);
     c.u.create_eq.ring_addr = td_alloc(d, 16 * 8, 4096);
     c.u.create_eq.log_size = 3;
     c.u.create_eq.vector = 3;
@@ -203,17 +180,17 @@ static void test_object_lifecycles(void)
     /* CQ on EQ 3, QP on the CQ and PD */
     td_create_cq(d, 2, 4, 3, 1);
     td_create_qp(d, 7, RDO_QPT_RC, 1, 2, &sq, &rq);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_IN_USE);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_IN_USE);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_IN_USE);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_CQ, 2)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_EQ, 3)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 1)), ==, RDO_CQP_NOT_FOUND);
     /* Use after destroy: a QP on the destroyed CQ and PD. */
-    c = cmd_of(RDO_CMD_CREATE_QP, 8);
+    c = td_cmd_of(RDO_CMD_CREATE_QP, 8);
     c.u.create_qp.type = RDO_QPT_UD;
     c.u.create_qp.pdn = 1;
     c.u.create_qp.send_cqn = c.u.create_qp.recv_cqn = 2;
@@ -224,9 +201,9 @@ static void test_object_lifecycles(void)
     c.u.create_qp.rq_log_size = 4;
     c.u.create_qp.rq_wqe_shift = 6;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_NOT_FOUND);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_MODIFY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
-    g_assert_cmpuint(status_of(d, cmd_of(0x7f, 0)), ==, RDO_CQP_BAD_OPCODE);
-    c = cmd_of(RDO_CMD_NOP, 0);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_MODIFY_QP, 7)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, td_cmd_of(0x7f, 0)), ==, RDO_CQP_BAD_OPCODE);
+    c = td_cmd_of(RDO_CMD_NOP, 0);
     c.reserved1 = 1;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CNT_CQP_ERRORS), ==, 14);
@@ -235,7 +212,7 @@ static void test_object_lifecycles(void)
 
 static struct rdo_cqp_cmd modify(uint32_t qpn, uint8_t state, uint32_t mask)
 {
-    struct rdo_cqp_cmd c = cmd_of(RDO_CMD_MODIFY_QP, qpn);
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_MODIFY_QP, qpn);
 
     c.u.modify_qp.state = state;
     c.u.modify_qp.mask = mask;
@@ -247,8 +224,8 @@ static void test_qp_state_machine(void)
     TestDriver *d = started();
     uint64_t sq, rq, out = td_alloc(d, 128, 64);
     struct rdo_qp_attr *attr = td_ptr(d, out);
-    struct rdo_cqp_cmd c, q = cmd_of(RDO_CMD_QUERY_QP, 9);
-    struct rdo_cqp_cmd gid = cmd_of(RDO_CMD_SET_GID, 0);
+    struct rdo_cqp_cmd c, q = td_cmd_of(RDO_CMD_QUERY_QP, 9);
+    struct rdo_cqp_cmd gid = td_cmd_of(RDO_CMD_SET_GID, 0);
 
     gid.u.set_gid.valid = 1;
     gid.u.set_gid.gid[10] = gid.u.set_gid.gid[11] = 0xff;
@@ -345,7 +322,7 @@ static struct rdo_cqe cqe_at(TestDriver *d, uint64_t ring, uint32_t index)
 static void test_pending_mr_stall(void)
 {
     TestDriver *d = started();
-    struct rdo_cqp_cmd reg = cmd_of(RDO_CMD_REG_MR, 5);
+    struct rdo_cqp_cmd reg = td_cmd_of(RDO_CMD_REG_MR, 5);
     uint64_t sq, rq, cq, list = td_alloc(d, 8 * 8, 8);
     uint64_t *pages = td_ptr(d, list);
     uint64_t reg_ns = RDO_DEFAULT_CQP_CMD_NS + 8 * RDO_DEFAULT_CQP_PAGE_NS;
@@ -410,7 +387,7 @@ static void test_pending_mr_stall(void)
 static void test_pending_mr_failed_registration(void)
 {
     TestDriver *d = started();
-    struct rdo_cqp_cmd reg = cmd_of(RDO_CMD_REG_MR, 6);
+    struct rdo_cqp_cmd reg = td_cmd_of(RDO_CMD_REG_MR, 6);
     uint64_t sq, rq, cq;
     uint32_t reg_index;
 
@@ -489,7 +466,7 @@ static void test_doorbell_isolation(void)
 static void test_cq_arm_and_overflow(void)
 {
     TestDriver *d = started();
-    struct rdo_cqp_cmd eq = cmd_of(RDO_CMD_CREATE_EQ, 2);
+    struct rdo_cqp_cmd eq = td_cmd_of(RDO_CMD_CREATE_EQ, 2);
     uint64_t sq, rq, eq_ring = td_alloc(d, 16 * 4, 4096);
     struct rdo_eqe *eqes = td_ptr(d, eq_ring);
 
@@ -536,7 +513,7 @@ static void test_context_cache(void)
         g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
     }
     for (uint32_t qpn = 2; qpn < 14; qpn++) {
-        struct rdo_cqp_cmd q = cmd_of(RDO_CMD_QUERY_QP, qpn);
+        struct rdo_cqp_cmd q = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
 
         q.out_addr = out;
         g_assert_cmpuint(status_of(d, q), ==, RDO_CQP_OK);
@@ -567,10 +544,10 @@ static void test_corrupt_context(void)
                      RDO_CQP_DMA_ERROR);
     /* Destroy still releases what it held: the CQ and PD become free. */
     for (uint32_t qpn = 2; qpn < 8; qpn++) {
-        g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_QP, qpn)), ==, RDO_CQP_OK);
+        g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_QP, qpn)), ==, RDO_CQP_OK);
     }
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_CQ, 0)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_CQ, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 0)), ==, RDO_CQP_OK);
     td_free(d);
 }
 
@@ -591,10 +568,10 @@ static void test_mr_checks(void)
     g_assert_cmpuint(st, ==, RDO_CQP_NOT_FOUND);
     td_reg_mr(d, 128, 2, 4096, 0, &st);
     g_assert_cmpuint(st, ==, RDO_CQP_BAD_INDEX);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_IN_USE);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_OK);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_NOT_FOUND);
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DEREG_MR, 9)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_DESTROY_PD, 2)), ==, RDO_CQP_OK);
     td_free(d);
 }
 
@@ -635,7 +612,7 @@ static void test_random_commands(void)
         td_run(d, 1000000000ull);
         g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, d->cqp_pi);
     }
-    g_assert_cmpuint(status_of(d, cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
     g_assert_cmphex(test_reg_read(d->h, RDO_REG_ID), ==, RDO_ID_MAGIC);
     td_free(d);
 }

@@ -13,6 +13,34 @@ TestDriver *td_new(const RdoConfig *cfg)
     return d;
 }
 
+TestDriver *td_started(uint32_t cache_entries)
+{
+    RdoConfig cfg = test_host_default_config();
+    TestDriver *d;
+
+    cfg.max_qp = 64;
+    cfg.max_mr = 128;
+    cfg.qpc_cache_entries = cache_entries;
+    cfg.mrc_cache_entries = cache_entries;
+    d = td_new(&cfg);
+    td_start(d);
+    g_assert_cmphex(test_reg_read(d->h, RDO_REG_STATUS) & RDO_STATUS_CQP_READY, ==,
+                    RDO_STATUS_CQP_READY);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
+    return d;
+}
+
+struct rdo_cqp_cmd td_cmd_of(uint8_t opcode, uint32_t obj)
+{
+    struct rdo_cqp_cmd c;
+
+    memset(&c, 0, sizeof(c));
+    c.opcode = opcode;
+    c.obj = obj;
+    c.cookie = 0xc00c1e0000000000ull | opcode;
+    return c;
+}
+
 void td_free(TestDriver *d)
 {
     test_host_free(d->h);

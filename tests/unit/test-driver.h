@@ -22,6 +22,13 @@ typedef struct TestDriver {
 } TestDriver;
 
 TestDriver *td_new(const RdoConfig *cfg);
+/*
+ * A started control path on the default configuration with 64 QPs, 128 MRs
+ * and `cache_entries` lines in each context cache; asserts it started.
+ */
+TestDriver *td_started(uint32_t cache_entries);
+/* A zeroed command with a cookie made from the opcode. */
+struct rdo_cqp_cmd td_cmd_of(uint8_t opcode, uint32_t obj);
 void td_free(TestDriver *d);
 /* Guest memory: zeroed, aligned allocation; host pointer for an address. */
 uint64_t td_alloc(TestDriver *d, size_t len, size_t align);

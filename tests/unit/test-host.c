@@ -74,6 +74,14 @@ static void th_guest_error(void *host, enum rdo_err err, uint64_t addr,
     }
 }
 
+static void th_fatal(void *host, enum rdo_fatal_cause cause, const char *what)
+{
+    TestHost *h = host;
+
+    h->fatal_calls++;
+    h->last_fatal = cause;
+}
+
 static const RdoHostOps test_host_ops = {
     .dma_read = th_dma_read,
     .dma_write = th_dma_write,
@@ -82,6 +90,7 @@ static const RdoHostOps test_host_ops = {
     .now_ns = th_now_ns,
     .schedule = th_schedule,
     .guest_error = th_guest_error,
+    .fatal = th_fatal,
 };
 
 RdoConfig test_host_default_config(void)

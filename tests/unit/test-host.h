@@ -22,6 +22,8 @@ typedef struct TestHost {
     GPtrArray *frames;              /* GBytes of each frame sent */
     GPtrArray *errors;              /* char * for each driver mistake */
     enum rdo_err last_error;
+    unsigned fatal_calls;           /* RdoHostOps.fatal */
+    enum rdo_fatal_cause last_fatal;
 } TestHost;
 
 /* Default configuration: 32 vectors, 256 doorbell pages, a port. */

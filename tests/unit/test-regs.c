@@ -93,7 +93,7 @@ static void test_bad_accesses(void)
         { RDO_REG_SCRATCH, 1, true, RDO_ERR_BAD_SIZE },
         { RDO_REG_SCRATCH, 2, true, RDO_ERR_BAD_SIZE },
         { RDO_REG_SCRATCH, 8, true, RDO_ERR_BAD_SIZE },
-        { RDO_REG_IRQ_TEST_COUNT + 4, 4, false, RDO_ERR_UNKNOWN_OFFSET },
+        { RDO_REG_FATAL_CAUSE + 4, 4, false, RDO_ERR_UNKNOWN_OFFSET },
         { RDO_REG_CQP_CI + 4, 4, true, RDO_ERR_UNKNOWN_OFFSET },
         { RDO_REG_CQP_CI, 4, true, RDO_ERR_READ_ONLY },
         { RDO_REG_MAX_QP, 4, true, RDO_ERR_READ_ONLY },

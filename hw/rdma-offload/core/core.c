@@ -161,7 +161,7 @@ void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
 
 void rdo_core_wakeup(RdoCore *core)
 {
-    if (!core->st->enabled) {
+    if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }
     rdo_cqp_run(core);

@@ -13,7 +13,7 @@ void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
 {
     RdoCq *cq = cqn < core->cfg.max_cq ? &core->st->cqs[cqn] : NULL;
 
-    if (!cq || !cq->valid || cq->error) {
+    if (!cq || !cq->valid || cq->error || rdo_core_is_fatal(core)) {
         return;
     }
     if (cq->pi - cq->ci >= rdo_ring_size(&cq->ring)) {

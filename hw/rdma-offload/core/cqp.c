@@ -105,6 +105,9 @@ void rdo_cqp_doorbell(RdoCore *core, uint32_t pi)
 {
     RdoCqp *cqp = &core->st->cqp;
 
+    if (rdo_core_is_fatal(core)) {
+        return;     /* stopped until reset; the driver learns it from STATUS */
+    }
     if (!core->st->enabled) {
         /* The ring size register is not trusted before the start checks. */
         rdo_core_guest_error(core, RDO_ERR_CQP_OVERRUN, RDO_REG_CQP_PI,
@@ -190,6 +193,9 @@ static void cqp_complete_head(RdoCore *core)
         status = RDO_CQP_DMA_ERROR;
         cmd.flags = 0;
     }
+    if (rdo_core_is_fatal(core)) {
+        return;     /* the device failed during the command: no completion */
+    }
     /* A registration marked pending that did not register: not pending. */
     if (cqp->pending_mr[slot] != RDO_NONE) {
         st->mr_pending[cqp->pending_mr[slot]] = 0;
@@ -224,7 +230,7 @@ void rdo_cqp_run(RdoCore *core)
     RdoCqp *cqp = &core->st->cqp;
     uint64_t now = core->ops->now_ns(core->host);
 
-    while (core->st->enabled) {
+    while (core->st->enabled && !rdo_core_is_fatal(core)) {
         struct rdo_cqp_cmd cmd;
 
         if (cqp->busy) {

@@ -8,6 +8,7 @@
  * the same cache (the cache has at least two lines), so a stage may hold
  * two contexts at once, never three.
  */
+#include <stdio.h>
 #include <string.h>
 #include "rdo-internal.h"
 
@@ -65,6 +66,23 @@ static bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
     return true;
 }
 
+/*
+ * The store is the device's only copy of a context that is not cached: one
+ * it cannot reach (the driver gave a bad page list, scribbled on it, or
+ * turned bus mastering off) means lost device state.
+ */
+static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                       const char *op)
+{
+    char what[96];
+
+    snprintf(what, sizeof(what), "%s context %u: %s the store failed",
+             c->name, index, op);
+    rdo_core_fatal(core, c == &core->st->qpc ? RDO_FATAL_QPC_STORE
+                                             : RDO_FATAL_MRC_STORE,
+                   true, what);
+}
+
 static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
 {
     uint64_t addr;
@@ -103,9 +121,7 @@ static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c)
         }
     }
     if (!line_writeback(core, c, victim)) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_CONFIG, *c->pglist_reg,
-                             "%s context %u: write-back to the store failed",
-                             c->name, victim->index);
+        store_lost(core, c, victim->index, "write-back to");
     }
     victim->valid = false;
     return victim;
@@ -123,6 +139,7 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
         l = line_victim(core, c);
         if (!ctx_addr(core, c, index, &addr) ||
             core->ops->dma_read(core->host, addr, l->data, c->ctx_size)) {
+            store_lost(core, c, index, "load from");
             return NULL;
         }
         l->valid = true;

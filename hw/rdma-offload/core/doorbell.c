@@ -35,8 +35,8 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         return;
     }
     core->regs.db_writes++;
-    if (!core->st->enabled) {
-        return;     /* no objects exist before the control path starts */
+    if (!core->st->enabled || rdo_core_is_fatal(core)) {
+        return;     /* no objects before the start; no work after a fatal error */
     }
     if (reg >= RDO_DB_PUSH) {
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,

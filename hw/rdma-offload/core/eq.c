@@ -3,26 +3,28 @@
  * rdma-offload core: event queues. An EQ is a ring of 16-byte entries with
  * a phase bit and one MSI-X vector; it interrupts once when armed and an
  * entry is written, then waits for the driver to re-arm it through its
- * doorbell. EQ 0 carries control-path and asynchronous events.
+ * doorbell. EQ 0 carries control-path and asynchronous events, and the
+ * catastrophic error that stops the device until a reset.
  */
 #include <string.h>
 #include "rdo-internal.h"
 
-void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
-                 uint32_t data)
+/* Writes one entry; false if it was lost (EQ missing, full or unreachable). */
+static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
+                     uint32_t data)
 {
     RdoEq *eq = eqn < core->cfg.max_eq ? &core->st->eqs[eqn] : NULL;
     struct rdo_eqe eqe;
 
     if (!eq || !eq->valid) {
-        return;
+        return false;
     }
     if (eq->pi - eq->ci >= rdo_ring_size(&eq->ring)) {
         core->cnt.eq_overflows++;
         rdo_core_guest_error(core, RDO_ERR_NONE, eqn,
                              "EQ %u full: event type 0x%x for %u lost",
                              eqn, type, obj);
-        return;
+        return false;
     }
     memset(&eqe, 0, sizeof(eqe));
     eqe.type = type;
@@ -31,16 +33,60 @@ void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
     eqe.owner = rdo_phase(&eq->ring, eq->pi);
     if (!rdo_ring_write(core, &eq->ring, eq->pi, &eqe, sizeof(eqe))) {
         core->cnt.eq_overflows++;
-        rdo_core_guest_error(core, RDO_ERR_NONE, eq->ring.addr,
-                             "EQ %u ring not reachable: event lost", eqn);
-        return;
+        /* EQ 0 is how the device reports trouble: without it, it is lost. */
+        if (eqn == 0) {
+            rdo_core_fatal(core, RDO_FATAL_EQ0, true,
+                           "EQ 0 ring not reachable");
+        } else {
+            rdo_core_guest_error(core, RDO_ERR_NONE, eq->ring.addr,
+                                 "EQ %u ring not reachable: event lost", eqn);
+        }
+        return false;
     }
     eq->pi++;
     core->cnt.eqes++;
+    return true;
+}
+
+void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
+                 uint32_t data)
+{
+    RdoEq *eq;
+
+    if (rdo_core_is_fatal(core) || !eq_write(core, eqn, type, obj, data)) {
+        return;
+    }
+    eq = &core->st->eqs[eqn];
     if (eq->armed) {
         eq->armed = false;
         core->ops->raise_irq(core->host, eq->vector);
     }
+}
+
+void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
+                    bool guest_fault, const char *what)
+{
+    if (rdo_core_is_fatal(core)) {
+        return;     /* already stopped; the first cause is the one to report */
+    }
+    core->regs.fatal_cause = cause;
+    if (guest_fault) {
+        rdo_core_guest_error(core, RDO_ERR_NONE, cause,
+                             "catastrophic error %u: %s", cause, what);
+    }
+    if (core->ops->fatal) {
+        core->ops->fatal(core->host, cause, what);
+    }
+    /*
+     * The device's last words: the event if EQ 0 can take it, and vector 0
+     * whether or not EQ 0 is armed or reachable, so that a driver hears of
+     * it even when EQ 0 is what failed.
+     */
+    if (core->st->enabled && cause != RDO_FATAL_EQ0 &&
+        eq_write(core, 0, RDO_EQE_CATASTROPHIC, 0, cause)) {
+        core->st->eqs[0].armed = false;
+    }
+    core->ops->raise_irq(core->host, 0);
 }
 
 void rdo_async_event(RdoCore *core, uint8_t type, uint32_t obj, uint32_t data)

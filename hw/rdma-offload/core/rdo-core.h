@@ -31,6 +31,8 @@ typedef struct RdoHostOps {
     /* A driver mistake, already recorded in the error registers. */
     void (*guest_error)(void *host, enum rdo_err err, uint64_t addr,
                         const char *what);
+    /* The device went into the catastrophic state (optional, for tracing). */
+    void (*fatal)(void *host, enum rdo_fatal_cause cause, const char *what);
 } RdoHostOps;
 
 /* Fixed at creation (device properties). */
@@ -81,6 +83,7 @@ typedef struct RdoRegs {
     uint32_t eq0_log_size;
     uint64_t qpc_pglist, mrc_pglist;
     uint32_t qpc_pages, mrc_pages;
+    uint32_t fatal_cause;       /* RDO_FATAL_*: nonzero stops the device */
 } RdoRegs;
 
 /* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
@@ -133,5 +136,17 @@ void rdo_core_guest_error(RdoCore *core, enum rdo_err err, uint64_t addr,
     __attribute__((format(printf, 4, 5)));
 
 const char *rdo_err_name(enum rdo_err err);
+
+/*
+ * The catastrophic state (eq.c): the device stops all work until a reset,
+ * tells the driver through STATUS, EQ 0 and MSI-X vector 0. `guest_fault`
+ * also logs it as a driver mistake. The first cause stays.
+ */
+void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
+                    bool guest_fault, const char *what);
+static inline bool rdo_core_is_fatal(const RdoCore *core)
+{
+    return core->regs.fatal_cause != RDO_FATAL_NONE;
+}
 
 #endif /* RDO_CORE_H */

@@ -28,7 +28,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_STATUS:
     case RDO_REG_DB_INFO:
     case RDO_REG_MSIX_INFO:
-    case RDO_REG_ERR_COUNT ... RDO_REG_IRQ_TEST_COUNT:
+    case RDO_REG_ERR_COUNT ... RDO_REG_FATAL_CAUSE:
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
     case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_DB_ERRORS:
@@ -55,7 +55,9 @@ static uint32_t rdo_status(const RdoCore *core)
     if (core->regs.control & RDO_CONTROL_ENABLE) {
         status |= RDO_STATUS_ENABLED;
     }
-    if (core->st->enabled) {
+    if (rdo_core_is_fatal(core)) {
+        status |= RDO_STATUS_FATAL;
+    } else if (core->st->enabled) {
         status |= RDO_STATUS_CQP_READY;
     }
     return status;
@@ -116,6 +118,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_PORT_STATUS: return core->link_up ? RDO_PORT_LINK_UP : 0;
     case RDO_REG_DB_WRITES: return r->db_writes;
     case RDO_REG_IRQ_TEST_COUNT: return r->irq_test_count;
+    case RDO_REG_FATAL_CAUSE: return r->fatal_cause;
     case RDO_REG_CQP_RING_LO: return lo(r->cqp_ring);
     case RDO_REG_CQP_RING_HI: return hi(r->cqp_ring);
     case RDO_REG_CQP_COMP_LO: return lo(r->cqp_comp);
@@ -197,9 +200,15 @@ static void rdo_write_control(RdoCore *core, uint32_t value)
                              "CQP_ENABLE can only be cleared by a reset");
         value |= RDO_CONTROL_CQP_ENABLE;
     }
-    if (!(was & RDO_CONTROL_CQP_ENABLE) && (value & RDO_CONTROL_CQP_ENABLE) &&
-        !rdo_cqp_enable(core)) {
-        value &= ~RDO_CONTROL_CQP_ENABLE;
+    if (!(was & RDO_CONTROL_CQP_ENABLE) && (value & RDO_CONTROL_CQP_ENABLE)) {
+        if (rdo_core_is_fatal(core)) {
+            rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
+                                 "CQP_ENABLE after a catastrophic error: "
+                                 "reset first");
+            value &= ~RDO_CONTROL_CQP_ENABLE;
+        } else if (!rdo_cqp_enable(core)) {
+            value &= ~RDO_CONTROL_CQP_ENABLE;
+        }
     }
     core->regs.control = value;
 }

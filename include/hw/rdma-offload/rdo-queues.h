@@ -164,7 +164,7 @@ enum rdo_eqe_type {
     RDO_EQE_QP_LAST_WQE         = 0x11, /* obj = QP number (SRQ detach) */
     RDO_EQE_CQ_ERROR            = 0x12, /* obj = CQ number, data = RDO_CQ_ERR_* */
     RDO_EQE_PORT_CHANGE         = 0x13, /* data = RDO_PORT_* */
-    RDO_EQE_CATASTROPHIC        = 0x1f, /* data = cause; reset required */
+    RDO_EQE_CATASTROPHIC        = 0x1f, /* data = RDO_FATAL_*; reset required */
 };
 
 /* RDO_EQE_QP_ERROR causes. */

@@ -53,6 +53,7 @@
 #define RDO_REG_PORT_STATUS     0x0040  /* RO  RDO_PORT_* */
 #define RDO_REG_DB_WRITES       0x0044  /* RO  doorbell writes accepted since reset */
 #define RDO_REG_IRQ_TEST_COUNT  0x0048  /* RO  interrupts raised through IRQ_TEST */
+#define RDO_REG_FATAL_CAUSE     0x004c  /* RO  RDO_FATAL_* while STATUS.FATAL, else 0 */
 
 /*
  * Control path set-up: written before CONTROL.CQP_ENABLE is set, checked
@@ -123,6 +124,18 @@
 #define RDO_STATUS_ENABLED      RDO_BIT(1)      /* mirrors CONTROL.ENABLE */
 #define RDO_STATUS_FATAL        RDO_BIT(2)      /* catastrophic error: reset */
 #define RDO_STATUS_CQP_READY    RDO_BIT(3)      /* control path started */
+
+/*
+ * Causes of a catastrophic error (RDO_REG_FATAL_CAUSE, and the data of the
+ * RDO_EQE_CATASTROPHIC event). The device stops until a reset.
+ */
+enum rdo_fatal_cause {
+    RDO_FATAL_NONE          = 0,
+    RDO_FATAL_QPC_STORE     = 1,    /* QP context store not reachable: state lost */
+    RDO_FATAL_MRC_STORE     = 2,    /* MR context store not reachable: state lost */
+    RDO_FATAL_EQ0           = 3,    /* EQ 0 not reachable for an event */
+    RDO_FATAL_INJECTED      = 4,    /* forced by the host (property x-inject-fatal) */
+};
 
 /* RDO_REG_DB_INFO */
 #define RDO_DB_INFO_PAGE_SHIFT(v)   ((v) & 0xff)

@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "qemu/module.h"
 #include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
 #include "../libqtest.h"
 #include "rdma-offload.h"
 
@@ -73,7 +74,7 @@ static void qrdo_register_nodes(void)
         .device_id = RDO_PCI_DEVICE_ID,
     };
     QOSGraphEdgeOptions opts = {
-        .extra_device_opts = "mac=" QRDO_TEST_MAC,
+        .extra_device_opts = "id=" QRDO_TEST_ID ",mac=" QRDO_TEST_MAC,
     };
 
     add_qpci_address(&opts, &addr);
@@ -592,6 +593,36 @@ void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
 {
     qpci_io_writeq(&d->pci, d->doorbells,
                    ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg, value);
+}
+
+void qrdo_flr(QRdmaOffload *d)
+{
+    uint8_t exp = qpci_find_capability(&d->pci, PCI_CAP_ID_EXP, 0);
+
+    qpci_config_writew(&d->pci, exp + PCI_EXP_DEVCTL,
+                       qpci_config_readw(&d->pci, exp + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    /* The function lost its BARs, decoding and MSI-X: set it up again. */
+    d->pci.msix_enabled = false;
+    qpci_iounmap(&d->pci, d->regs);
+    qpci_iounmap(&d->pci, d->doorbells);
+    qrdo_start_hw(&d->obj);
+}
+
+static void qrdo_qom_set_bool(QRdmaOffload *d, const char *prop, bool value)
+{
+    QDict *resp = qtest_qmp(d->pci.bus->qts,
+                            "{ 'execute': 'qom-set', 'arguments': {"
+                            " 'path': '/machine/peripheral/" QRDO_TEST_ID "',"
+                            " 'property': %s, 'value': %i } }", prop, value);
+
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+}
+
+void qrdo_inject_fatal(QRdmaOffload *d)
+{
+    qrdo_qom_set_bool(d, "x-inject-fatal", true);
 }
 
 void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,

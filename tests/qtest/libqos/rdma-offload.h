@@ -8,6 +8,8 @@
 #include "libqos-malloc.h"
 #include "hw/rdma-offload/rdo-hw.h"
 
+/* QOM id (/machine/peripheral/ID) the qgraph edge gives the device. */
+#define QRDO_TEST_ID        "rdo0"
 /* MAC given to the device by the qgraph edge, checked by the tests. */
 #define QRDO_TEST_MAC       "52:54:00:0f:de:01"
 #define QRDO_TEST_MAC_LO    0x0f005452u
@@ -198,5 +200,10 @@ void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
                    uint64_t value);
 void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,
                    uint32_t data, bool masked);
+
+/* Function Level Reset, then memory decoding, bus mastering and BARs again. */
+void qrdo_flr(QRdmaOffload *d);
+/* The host forces a catastrophic error (qom-set x-inject-fatal true). */
+void qrdo_inject_fatal(QRdmaOffload *d);
 
 #endif
