@@ -2,24 +2,62 @@
 /*
  * rdma_offload: driver-wide definitions.
  *
- * One struct rdo_dev per PCI function. It is the root that later parts of
- * the driver (control queue, event queues, netdev, ib_device) hang off.
+ * One struct rdo_dev per PCI function: the register and doorbell mappings,
+ * the MSI-X vectors, the control QP (CQP), the event queues, the context
+ * stores, the object number allocators, the net_device and the ib_device.
+ *
+ * Structures in guest memory are little-endian and the hardware headers use
+ * native integer types, so the driver builds for little-endian hosts only.
  */
 #ifndef RDO_H
 #define RDO_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/etherdevice.h>
+#include <linux/idr.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "hw/rdma-offload/rdo-hw.h"
+
+#ifdef __BIG_ENDIAN
+#error "rdma_offload: the device's structures are little-endian"
+#endif
 
 #define RDO_DRV_NAME		"rdma_offload"
 
 struct rdo_dev;
+struct rdo_ibdev;
+struct rdo_eq;
+
+/* A physically contiguous, coherent DMA buffer. */
+struct rdo_buf {
+	void *va;
+	dma_addr_t dma;
+	size_t size;
+};
+
+/*
+ * Memory the device reads or writes as a ring or a context store: either
+ * one contiguous buffer (a ring of at most one page), or 4 KiB pages named
+ * by a page list (RDO_RING_F_PAGE_LIST).
+ */
+struct rdo_ring {
+	u32 log_size;			/* 2^log_size entries */
+	u32 stride_shift;		/* entry size 2^stride_shift */
+	unsigned int npages;		/* 0: contiguous in `cont` */
+	struct rdo_buf cont;
+	void **pva;			/* page list mode: each page */
+	dma_addr_t *pdma;
+	struct rdo_buf list;		/* the page list itself */
+};
 
 /* One MSI-X vector and what its interrupt handler needs. */
 struct rdo_vector {
@@ -28,13 +66,57 @@ struct rdo_vector {
 	unsigned int irq;		/* Linux IRQ number */
 	bool requested;
 	atomic_t count;			/* interrupts seen */
+	struct rdo_eq *eq;		/* the EQ on this vector, once created */
 	char name[32];			/* shown in /proc/interrupts */
+};
+
+/* An event queue: EQ 0 (registers, vector 0) or a completion EQ. */
+struct rdo_eq {
+	struct rdo_dev *rdev;
+	u32 eqn;
+	u32 vector;
+	struct rdo_ring ring;
+	u32 ci;				/* entries consumed, free-running */
+	bool created;
+	u64 events;			/* entries processed */
+};
+
+/* A command in flight on the control QP. */
+struct rdo_cqp_wait {
+	struct completion done;
+	u64 cookie;			/* the command's sequence number */
+	u32 result;
+	u8 status;
+	bool busy;
+};
+
+struct rdo_cqp {
+	u32 log_size;
+	struct rdo_buf cmds;		/* 2^log_size x 128 B */
+	struct rdo_buf comps;		/* 2^log_size x 16 B */
+	struct rdo_buf out;		/* per-slot query results, 128 B each */
+	spinlock_t lock;		/* pi, ci, wait[] */
+	u32 pi;				/* commands posted */
+	u32 ci;				/* completions consumed */
+	wait_queue_head_t room;		/* a slot became free */
+	struct rdo_cqp_wait *wait;
+	u64 cmds_done, cmds_failed, timeouts;
+};
+
+#define RDO_CQP_OUT_SIZE	128
+
+/* rdo_dev.flags */
+enum {
+	RDO_F_DEAD,			/* device reset after a fatal error */
+	RDO_F_CTRL_UP,			/* control path started */
+	RDO_F_REMOVING,
+	RDO_F_NO_RECOVER,		/* coming up: a failure fails the caller */
 };
 
 struct rdo_dev {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: register file */
-	void __iomem *db;		/* BAR2: doorbell pages */
+	void __iomem *db;		/* BAR2 page 0: the kernel's doorbells */
 	resource_size_t db_len;
 
 	/* Identity and geometry read from the device at probe. */
@@ -43,15 +125,45 @@ struct rdo_dev {
 	u64 caps;
 	u32 db_info;
 	u32 hw_msix_vectors;		/* RDO_REG_MSIX_INFO */
+	u32 hw_max_eq;
 	u8 mac[ETH_ALEN];
 
-	/* Interrupts. */
+	/* Interrupts: vector 0 serves EQ 0, vector i completion EQ i. */
 	struct rdo_vector *vectors;
 	unsigned int num_vectors;	/* allocated and requested */
 	wait_queue_head_t irq_wait;
 	unsigned int irq_test_ok;	/* vectors that passed the self-test */
 
 	bool scratch_ok;
+
+	unsigned long flags;		/* RDO_F_* */
+	struct mutex life_lock;		/* bring-up, tear-down, recovery, self-test */
+	struct work_struct recover_work;
+	unsigned int recoveries;
+	char fatal_reason[64];
+
+	/* Control path. */
+	struct rdo_cqp cqp;
+	struct rdo_ring qpc, mrc;	/* context stores (the device's) */
+	struct rdo_device_attr attr;	/* QUERY_DEVICE */
+	struct rdo_port_attr port;	/* QUERY_PORT */
+	u32 usable_qps, usable_mrs;
+	struct rdo_eq *eqs;		/* [0] is EQ 0 */
+	unsigned int num_eqs;		/* including EQ 0 */
+	u64 async_events;
+
+	/* Object numbers and the objects events name. */
+	struct ida pd_ida, cq_ida, qp_ida, mr_ida;
+	struct xarray cq_xa, qp_xa;
+	atomic_t mr_key;
+
+	struct net_device *ndev;
+	struct rdo_ibdev *ib;
+	int port_reported;		/* last port event: -1 none, 0 down, 1 up */
+	struct dentry *dbg;
+	char *selftest_log;		/* result of the latest self-test */
+	size_t selftest_len;
+	struct mutex selftest_lock;
 };
 
 static inline u32 rdo_rd32(struct rdo_dev *rdev, u32 reg)
@@ -64,6 +176,29 @@ static inline void rdo_wr32(struct rdo_dev *rdev, u32 reg, u32 val)
 	writel(val, rdev->regs + reg);
 }
 
+/* A doorbell on the kernel's page: one 64-bit write after the ring writes. */
+static inline void rdo_db_write(struct rdo_dev *rdev, u32 off, u64 val)
+{
+	writeq(val, rdev->db + off);
+}
+
+static inline bool rdo_dead(struct rdo_dev *rdev)
+{
+	return test_bit(RDO_F_DEAD, &rdev->flags);
+}
+
+/* The owner bit software expects at free-running index idx. */
+static inline u8 rdo_phase(u32 idx, u32 log_size)
+{
+	return ((idx >> log_size) & 1) ? 0 : 1;
+}
+
+/* Has the device written the completion-type entry at idx (owner byte)? */
+static inline bool rdo_sw_owns(const u8 *owner, u32 idx, u32 log_size)
+{
+	return (READ_ONCE(*owner) & RDO_OWNER_PHASE) == rdo_phase(idx, log_size);
+}
+
 /* rdo_hw.c: register-level bring-up. */
 int rdo_hw_check_identity(struct rdo_dev *rdev);
 int rdo_hw_reset(struct rdo_dev *rdev);
@@ -72,10 +207,67 @@ void rdo_hw_read_config(struct rdo_dev *rdev);
 int rdo_hw_enable(struct rdo_dev *rdev);
 void rdo_hw_disable(struct rdo_dev *rdev);
 
+/* rdo_mem.c: DMA memory for rings and stores. */
+int rdo_buf_alloc(struct rdo_dev *rdev, struct rdo_buf *b, size_t size);
+void rdo_buf_free(struct rdo_dev *rdev, struct rdo_buf *b);
+int rdo_ring_alloc(struct rdo_dev *rdev, struct rdo_ring *r, u32 log_size,
+		   u32 stride_shift);
+int rdo_store_alloc(struct rdo_dev *rdev, struct rdo_ring *r,
+		    unsigned int npages);
+void rdo_ring_free(struct rdo_dev *rdev, struct rdo_ring *r);
+void *rdo_ring_entry(const struct rdo_ring *r, u32 idx);
+u64 rdo_ring_addr(const struct rdo_ring *r);
+u8 rdo_ring_flags(const struct rdo_ring *r);
+
 /* rdo_irq.c: MSI-X vectors. */
 int rdo_irq_init(struct rdo_dev *rdev);
 void rdo_irq_fini(struct rdo_dev *rdev);
 void rdo_irq_self_test(struct rdo_dev *rdev);
+
+/* rdo_cqp.c: the control QP. */
+int rdo_cqp_start(struct rdo_dev *rdev);
+void rdo_cqp_free(struct rdo_dev *rdev);
+int rdo_cqp_exec(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd, u32 *result,
+		 void *out, size_t out_len);
+int rdo_cqp_exec_status(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
+			u8 *status);
+int rdo_cqp_simple(struct rdo_dev *rdev, u8 opcode, u32 obj);
+void rdo_cqp_poll(struct rdo_dev *rdev);
+void rdo_cqp_abort(struct rdo_dev *rdev);
+const char *rdo_cqp_status_name(unsigned int status);
+
+/* rdo_eq.c: event queues and what their events do. */
+int rdo_eqs_create(struct rdo_dev *rdev);
+void rdo_eqs_destroy(struct rdo_dev *rdev);
+void rdo_eq_rings_free(struct rdo_dev *rdev);
+int rdo_eq0_alloc(struct rdo_dev *rdev);
+void rdo_eq_process(struct rdo_eq *eq);
+unsigned int rdo_comp_eqs(struct rdo_dev *rdev);
+
+/* rdo_main.c: life cycle. */
+void rdo_dev_fatal(struct rdo_dev *rdev, const char *fmt, ...) __printf(2, 3);
+int rdo_query_port(struct rdo_dev *rdev);
+
+/* rdo_netdev.c: the Ethernet port. */
+int rdo_netdev_init(struct rdo_dev *rdev);
+void rdo_netdev_fini(struct rdo_dev *rdev);
+void rdo_netdev_link_update(struct rdo_dev *rdev);
+
+/* rdo_ib.c: the ib_device. */
+int rdo_ib_register(struct rdo_dev *rdev);
+void rdo_ib_unregister(struct rdo_dev *rdev);
+void rdo_ib_port_event(struct rdo_dev *rdev, bool up);
+void rdo_ib_fatal_event(struct rdo_dev *rdev);
+const char *rdo_ib_name(struct rdo_dev *rdev);
+void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);
+void rdo_ib_qp_event(struct rdo_dev *rdev, u32 qpn, u32 cause);
+
+/* rdo_debugfs.c and rdo_selftest.c */
+void rdo_debugfs_init(struct rdo_dev *rdev);
+void rdo_debugfs_fini(struct rdo_dev *rdev);
+void rdo_debugfs_register(void);
+void rdo_debugfs_unregister(void);
+int rdo_selftest_run(struct rdo_dev *rdev);
 
 /* rdo_sysfs.c: read-only state under <pci device>/rdma_offload/. */
 extern const struct attribute_group *rdo_dev_groups[];

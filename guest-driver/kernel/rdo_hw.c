@@ -110,6 +110,7 @@ void rdo_hw_read_config(struct rdo_dev *rdev)
 		     (u64)rdo_rd32(rdev, RDO_REG_CAPS_HI) << 32;
 	rdev->db_info = rdo_rd32(rdev, RDO_REG_DB_INFO);
 	rdev->hw_msix_vectors = rdo_rd32(rdev, RDO_REG_MSIX_INFO);
+	rdev->hw_max_eq = rdo_rd32(rdev, RDO_REG_MAX_EQ);
 
 	mac_lo = rdo_rd32(rdev, RDO_REG_MAC_LO);
 	mac_hi = rdo_rd32(rdev, RDO_REG_MAC_HI);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rdma_offload: MSI-X vectors. One handler per vector; for now it only
- * counts, which is what the probe-time self-test (RDO_REG_IRQ_TEST) checks.
- * Event-queue processing will hang off the same per-vector structures.
+ * rdma_offload: MSI-X vectors. Vector 0 serves EQ 0 (control and async
+ * events); vectors 1..n serve the completion EQs, one per online CPU as far
+ * as the device's vectors and EQs go, with their affinity spread across the
+ * CPUs by the IRQ core (managed affinity). Each handler counts (the
+ * probe-time IRQ_TEST self-test checks that) and consumes its EQ.
  */
 #include <linux/interrupt.h>
 #include <linux/slab.h>
@@ -14,8 +16,11 @@
 static irqreturn_t rdo_irq_handler(int irq, void *data)
 {
 	struct rdo_vector *vec = data;
+	struct rdo_eq *eq = READ_ONCE(vec->eq);
 
 	atomic_inc(&vec->count);
+	if (eq)
+		rdo_eq_process(eq);
 	wake_up(&vec->rdev->irq_wait);
 	return IRQ_HANDLED;
 }
@@ -35,6 +40,7 @@ static void rdo_irq_free_vectors(struct rdo_dev *rdev, unsigned int count)
 
 int rdo_irq_init(struct rdo_dev *rdev)
 {
+	struct irq_affinity affd = { .pre_vectors = 1 };
 	struct pci_dev *pdev = rdev->pdev;
 	struct device *dev = &pdev->dev;
 	unsigned int want = rdev->hw_msix_vectors;
@@ -59,7 +65,10 @@ int rdo_irq_init(struct rdo_dev *rdev)
 		want = ret;
 	}
 
-	ret = pci_alloc_irq_vectors(pdev, 1, want, PCI_IRQ_MSIX);
+	/* EQ 0 plus a completion EQ per online CPU, within MAX_EQ. */
+	want = min3(want, num_online_cpus() + 1, max(rdev->hw_max_eq, 1u));
+	ret = pci_alloc_irq_vectors_affinity(pdev, 1, want,
+					     PCI_IRQ_MSIX | PCI_IRQ_AFFINITY, &affd);
 	if (ret < 0) {
 		dev_err(dev, "cannot allocate MSI-X vectors: %d\n", ret);
 		return ret;
@@ -69,7 +78,8 @@ int rdo_irq_init(struct rdo_dev *rdev)
 		dev_warn(dev, "got %u of %u MSI-X vectors\n", got, want);
 
 	rdev->vectors = kcalloc(got, sizeof(*rdev->vectors), GFP_KERNEL);
-	if (!rdev->vectors) {
+	rdev->eqs = kcalloc(got, sizeof(*rdev->eqs), GFP_KERNEL);
+	if (!rdev->vectors || !rdev->eqs) {
 		ret = -ENOMEM;
 		goto err_free_vectors;
 	}
@@ -95,9 +105,11 @@ int rdo_irq_init(struct rdo_dev *rdev)
 
 err_free_irqs:
 	rdo_irq_free_vectors(rdev, i);
-	kfree(rdev->vectors);
-	rdev->vectors = NULL;
 err_free_vectors:
+	kfree(rdev->vectors);
+	kfree(rdev->eqs);
+	rdev->vectors = NULL;
+	rdev->eqs = NULL;
 	pci_free_irq_vectors(pdev);
 	return ret;
 }
@@ -106,7 +118,9 @@ void rdo_irq_fini(struct rdo_dev *rdev)
 {
 	rdo_irq_free_vectors(rdev, rdev->num_vectors);
 	kfree(rdev->vectors);
+	kfree(rdev->eqs);
 	rdev->vectors = NULL;
+	rdev->eqs = NULL;
 	rdev->num_vectors = 0;
 	pci_free_irq_vectors(rdev->pdev);
 }

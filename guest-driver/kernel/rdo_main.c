@@ -4,9 +4,13 @@
  *
  * Probe brings the function up in this order, and remove (or a failing
  * probe) undoes it in reverse: enable the PCI function, claim its BARs, map
- * BAR0 (registers) and BAR2 (doorbells), check identity and interface
- * version, reset, test the scratch register, set up and test MSI-X vectors,
- * enable the device.
+ * BAR0 (registers) and BAR2 page 0 (the kernel's doorbells), check identity
+ * and interface version, reset, test the scratch register, set up and test
+ * MSI-X vectors, enable the device, register the net_device, start the
+ * control path (CQP, EQs), register the ib_device.
+ *
+ * A fatal device error resets the device at once and schedules recovery:
+ * unregister the ib_device, free the control path, start it again.
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
@@ -41,7 +45,8 @@ static int rdo_map_bars(struct rdo_dev *rdev)
 		return -ENOMEM;
 	}
 	rdev->db_len = pci_resource_len(pdev, RDO_BAR_DOORBELL);
-	rdev->db = pci_iomap_wc(pdev, RDO_BAR_DOORBELL, 0);
+	/* Page 0 only, uncached: the kernel's doorbells. */
+	rdev->db = pci_iomap(pdev, RDO_BAR_DOORBELL, RDO_DB_PAGE_SIZE);
 	if (!rdev->db) {
 		dev_err(&pdev->dev, "cannot map doorbell BAR%d\n", RDO_BAR_DOORBELL);
 		pci_iounmap(pdev, rdev->regs);
@@ -77,13 +82,158 @@ static int rdo_hw_init(struct rdo_dev *rdev)
 	return 0;
 }
 
+/* Device still there? A surprise-removed function reads all-ones. */
+static bool rdo_present(struct rdo_dev *rdev)
+{
+	return rdo_rd32(rdev, RDO_REG_ID) == RDO_ID_MAGIC;
+}
+
 /* Quiesce the device: no doorbells, no DMA, no interrupts. */
 static void rdo_hw_quiesce(struct rdo_dev *rdev)
 {
 	rdo_hw_disable(rdev);
-	/* Skip the reset when the device has gone away (reads all-ones). */
-	if (rdo_rd32(rdev, RDO_REG_ID) == RDO_ID_MAGIC)
+	if (rdo_present(rdev))
 		rdo_hw_reset(rdev);
+}
+
+int rdo_query_port(struct rdo_dev *rdev)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_PORT };
+	struct rdo_port_attr pa;
+	int ret;
+
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, &pa, sizeof(pa));
+	if (!ret)
+		rdev->port = pa;
+	return ret;
+}
+
+static int rdo_query_device(struct rdo_dev *rdev)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_DEVICE };
+
+	return rdo_cqp_exec(rdev, &cmd, NULL, &rdev->attr, sizeof(rdev->attr));
+}
+
+/*
+ * The control path: CQP and EQ 0 (registers), the completion EQs, the
+ * device's and the port's attributes. The device is reset and enabled.
+ */
+static int rdo_ctrl_up(struct rdo_dev *rdev)
+{
+	struct device *dev = &rdev->pdev->dev;
+	int ret;
+
+	if (!(rdev->caps & RDO_CAP_CQP)) {
+		dev_err(dev, "device has no control path (caps 0x%llx)\n", rdev->caps);
+		return -ENODEV;
+	}
+	rdev->num_eqs = min(rdev->num_vectors, max(rdev->hw_max_eq, 1u));
+	ret = rdo_cqp_start(rdev);
+	if (ret)
+		return ret;
+	ret = rdo_eqs_create(rdev);
+	if (!ret)
+		ret = rdo_query_device(rdev);
+	if (!ret)
+		ret = rdo_query_port(rdev);
+	if (ret) {
+		dev_err(dev, "control path bring-up failed: %d\n", ret);
+		goto err;
+	}
+	return 0;
+err:
+	rdo_eqs_destroy(rdev);
+	clear_bit(RDO_F_CTRL_UP, &rdev->flags);
+	if (rdo_present(rdev))
+		rdo_hw_reset(rdev);
+	rdo_cqp_free(rdev);
+	return ret;
+}
+
+/* Undo rdo_ctrl_up; the device is reset (and disabled) afterwards. */
+static void rdo_ctrl_down(struct rdo_dev *rdev)
+{
+	if (!test_bit(RDO_F_CTRL_UP, &rdev->flags))
+		return;
+	rdo_eqs_destroy(rdev);
+	clear_bit(RDO_F_CTRL_UP, &rdev->flags);
+	rdo_hw_quiesce(rdev);
+	rdo_cqp_free(rdev);
+}
+
+/*
+ * The device failed (catastrophic event, a command never answered): reset
+ * it at once so it stops touching memory, fail everything in flight, and
+ * let the recovery work rebuild. Any context, interrupts included.
+ */
+void rdo_dev_fatal(struct rdo_dev *rdev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (test_and_set_bit(RDO_F_DEAD, &rdev->flags))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rdev->fatal_reason, sizeof(rdev->fatal_reason), fmt, ap);
+	va_end(ap);
+	dev_err(&rdev->pdev->dev, "device failed: %s; resetting it\n",
+		rdev->fatal_reason);
+	rdo_wr32(rdev, RDO_REG_CONTROL, RDO_CONTROL_RESET);
+	rdo_cqp_abort(rdev);
+	if (!test_bit(RDO_F_NO_RECOVER, &rdev->flags) &&
+	    !test_bit(RDO_F_REMOVING, &rdev->flags))
+		schedule_work(&rdev->recover_work);
+}
+
+/* Control path, port and ib_device, in that order. */
+static int rdo_up(struct rdo_dev *rdev)
+{
+	int ret;
+
+	ret = rdo_ctrl_up(rdev);
+	if (ret)
+		return ret;
+	rdo_netdev_link_update(rdev);
+	ret = rdo_ib_register(rdev);
+	if (ret)
+		rdo_ctrl_down(rdev);
+	return ret;
+}
+
+static void rdo_recover(struct work_struct *work)
+{
+	struct rdo_dev *rdev = container_of(work, struct rdo_dev, recover_work);
+	struct device *dev = &rdev->pdev->dev;
+	int ret;
+
+	mutex_lock(&rdev->life_lock);
+	if (test_bit(RDO_F_REMOVING, &rdev->flags) || !rdo_dead(rdev))
+		goto out;
+	rdev->recoveries++;
+	dev_warn(dev, "recovering from: %s\n", rdev->fatal_reason);
+	rdo_ib_fatal_event(rdev);
+	rdo_ib_unregister(rdev);
+	rdo_ctrl_down(rdev);
+
+	set_bit(RDO_F_NO_RECOVER, &rdev->flags);
+	clear_bit(RDO_F_DEAD, &rdev->flags);
+	ret = rdo_hw_reset(rdev);
+	if (!ret)
+		ret = rdo_hw_enable(rdev);
+	if (!ret)
+		ret = rdo_up(rdev);
+	clear_bit(RDO_F_NO_RECOVER, &rdev->flags);
+	if (ret) {
+		set_bit(RDO_F_DEAD, &rdev->flags);
+		rdo_hw_quiesce(rdev);
+		dev_err(dev, "recovery failed (%d); the device stays down until the driver is reloaded\n",
+			ret);
+	} else {
+		dev_info(dev, "recovered (recovery %u)\n", rdev->recoveries);
+	}
+	rdo_netdev_link_update(rdev);
+out:
+	mutex_unlock(&rdev->life_lock);
 }
 
 static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -96,6 +246,15 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!rdev)
 		return -ENOMEM;
 	rdev->pdev = pdev;
+	mutex_init(&rdev->life_lock);
+	mutex_init(&rdev->selftest_lock);
+	INIT_WORK(&rdev->recover_work, rdo_recover);
+	ida_init(&rdev->pd_ida);
+	ida_init(&rdev->cq_ida);
+	ida_init(&rdev->qp_ida);
+	ida_init(&rdev->mr_ida);
+	xa_init(&rdev->cq_xa);
+	xa_init(&rdev->qp_xa);
 	pci_set_drvdata(pdev, rdev);
 
 	ret = pci_enable_device(pdev);
@@ -133,12 +292,31 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_irq;
 
+	/* A failure while coming up fails the probe; no recovery yet. */
+	set_bit(RDO_F_NO_RECOVER, &rdev->flags);
+	ret = rdo_netdev_init(rdev);
+	if (ret)
+		goto err_irq;
+	mutex_lock(&rdev->life_lock);
+	ret = rdo_up(rdev);
+	mutex_unlock(&rdev->life_lock);
+	if (ret)
+		goto err_netdev;
+	clear_bit(RDO_F_NO_RECOVER, &rdev->flags);
+	rdo_debugfs_init(rdev);
+
 	dev_info(dev, "rdma-offload id 0x%08x version %u.%u caps 0x%llx, %u MSI-X vectors (%u passed self-test), %u doorbell pages, MAC %pM\n",
 		 rdev->hw_id, rdev->hw_version >> 16, rdev->hw_version & 0xffff,
 		 rdev->caps, rdev->num_vectors, rdev->irq_test_ok,
 		 RDO_DB_INFO_NUM_PAGES(rdev->db_info), rdev->mac);
+	dev_info(dev, "control path up: %u completion EQs, %u QPs, %u MRs usable; ib device %s, netdev %s\n",
+		 rdo_comp_eqs(rdev), rdev->usable_qps, rdev->usable_mrs,
+		 rdo_ib_name(rdev),
+		 rdev->ndev ? netdev_name(rdev->ndev) : "-");
 	return 0;
 
+err_netdev:
+	rdo_netdev_fini(rdev);
 err_irq:
 	rdo_irq_fini(rdev);
 err_quiesce:
@@ -161,6 +339,14 @@ static void rdo_remove(struct pci_dev *pdev)
 {
 	struct rdo_dev *rdev = pci_get_drvdata(pdev);
 
+	set_bit(RDO_F_REMOVING, &rdev->flags);
+	cancel_work_sync(&rdev->recover_work);
+	rdo_debugfs_fini(rdev);
+	mutex_lock(&rdev->life_lock);
+	rdo_ib_unregister(rdev);
+	rdo_ctrl_down(rdev);
+	mutex_unlock(&rdev->life_lock);
+	rdo_netdev_fini(rdev);
 	rdo_hw_quiesce(rdev);
 	rdo_irq_fini(rdev);
 	rdo_unmap_bars(rdev);
@@ -168,6 +354,7 @@ static void rdo_remove(struct pci_dev *pdev)
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
+	kfree(rdev->selftest_log);
 	kfree(rdev);
 }
 
@@ -193,7 +380,25 @@ static struct pci_driver rdo_pci_driver = {
 	.shutdown = rdo_shutdown,
 	.dev_groups = rdo_dev_groups,
 };
-module_pci_driver(rdo_pci_driver);
+static int __init rdo_init(void)
+{
+	int ret;
+
+	rdo_debugfs_register();
+	ret = pci_register_driver(&rdo_pci_driver);
+	if (ret)
+		rdo_debugfs_unregister();
+	return ret;
+}
+
+static void __exit rdo_exit(void)
+{
+	pci_unregister_driver(&rdo_pci_driver);
+	rdo_debugfs_unregister();
+}
+
+module_init(rdo_init);
+module_exit(rdo_exit);
 
 MODULE_DESCRIPTION("rdma-offload RDMA/RoCEv2 NIC driver");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: completion queues. A CQ is a ring the device writes CQEs
+ * into (owner bit), bound to a completion EQ chosen by comp_vector. Polling
+ * consumes CQEs and tells the device through the CQ doorbell; arming is the
+ * same doorbell with ARM_NEXT or ARM_SOLICITED.
+ *
+ * Each WQE carries the driver's queue index in place of the caller's wr_id
+ * (the caller's is kept per slot), so a CQE names exactly which WQE it
+ * completes, and the WQEs before it on a send queue that produced no CQE
+ * (unsignaled) are known to be done too.
+ */
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+
+#include "rdo_ib.h"
+
+static void rdo_cq_doorbell(struct rdo_cq *cq, u32 flags)
+{
+	if (!rdo_dead(cq->rdev))
+		rdo_db_write(cq->rdev, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, flags, cq->ci));
+}
+
+int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
+		  struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibcq->device);
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
+	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+	unsigned int ncomp = rdo_comp_eqs(rdev);
+	u32 log_size;
+	int cqn, ret;
+
+	if (udata)
+		return -EOPNOTSUPP;	/* user CQs come with the uverbs ABI */
+	if (attr->flags || attr->cqe < 1 || attr->cqe >= (1 << max_log))
+		return -EINVAL;
+	log_size = max(order_base_2(attr->cqe + 1), 1);
+
+	cq->rdev = rdev;
+	cq->ci = 0;
+	cq->error = false;
+	spin_lock_init(&cq->lock);
+	cq->eqn = ncomp ? 1 + attr->comp_vector % ncomp : 0;
+	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
+	if (cqn < 0)
+		return cqn;
+	cq->cqn = cqn;
+	ret = rdo_ring_alloc(rdev, &cq->ring, log_size, 5);
+	if (ret)
+		goto err_ida;
+	ret = xa_insert_irq(&rdev->cq_xa, cqn, cq, GFP_KERNEL);
+	if (ret)
+		goto err_ring;
+
+	cmd.obj = cqn;
+	cmd.u.create_cq.ring_addr = rdo_ring_addr(&cq->ring);
+	cmd.u.create_cq.log_size = log_size;
+	cmd.u.create_cq.ring_flags = rdo_ring_flags(&cq->ring);
+	cmd.u.create_cq.db_page = 0;
+	cmd.u.create_cq.eqn = cq->eqn;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	if (ret)
+		goto err_xa;
+	ibcq->cqe = (1 << log_size) - 1;
+	return 0;
+err_xa:
+	xa_erase_irq(&rdev->cq_xa, cqn);
+err_ring:
+	rdo_ring_free(rdev, &cq->ring);
+err_ida:
+	ida_free(&rdev->cq_ida, cqn);
+	return ret;
+}
+
+int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_dev *rdev = cq->rdev;
+	int ret;
+
+	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, cq->cqn);
+	xa_erase_irq(&rdev->cq_xa, cq->cqn);
+	/* No handler may still be delivering an event for it. */
+	synchronize_irq(rdev->vectors[cq->eqn].irq);
+	synchronize_irq(rdev->vectors[0].irq);
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DESTROY_CQ %u failed: %d; its ring is leaked\n",
+			cq->cqn, ret);
+		return 0;
+	}
+	rdo_ring_free(rdev, &cq->ring);
+	ida_free(&rdev->cq_ida, cq->cqn);
+	return 0;
+}
+
+static enum ib_wc_opcode rdo_wc_opcode(u8 op)
+{
+	switch (op) {
+	case RDO_CQE_SEND:		return IB_WC_SEND;
+	case RDO_CQE_RDMA_WRITE:	return IB_WC_RDMA_WRITE;
+	case RDO_CQE_RDMA_READ:		return IB_WC_RDMA_READ;
+	case RDO_CQE_ATOMIC_CMP_SWP:	return IB_WC_COMP_SWAP;
+	case RDO_CQE_ATOMIC_FETCH_ADD:	return IB_WC_FETCH_ADD;
+	case RDO_CQE_LOCAL_INV:		return IB_WC_LOCAL_INV;
+	case RDO_CQE_RECV_RDMA_WITH_IMM: return IB_WC_RECV_RDMA_WITH_IMM;
+	default:			return IB_WC_RECV;
+	}
+}
+
+/*
+ * The WQE a CQE names: its index must be one posted and not yet completed.
+ * Returns false (and the CQE is dropped) for anything else.
+ */
+static bool rdo_wq_complete(struct rdo_wq *wq, u64 idx64, u64 *wr_id)
+{
+	u32 idx = (u32)idx64, ci = READ_ONCE(wq->ci);
+
+	if (!wq->wr_id || idx64 >> 32 || idx - ci >= READ_ONCE(wq->pi) - ci)
+		return false;
+	*wr_id = wq->wr_id[idx & ((1u << wq->ring.log_size) - 1)];
+	smp_store_release(&wq->ci, idx + 1);
+	return true;
+}
+
+/* One CQE into one ib_wc; false if it names nothing we know. */
+static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
+			  struct ib_wc *wc)
+{
+	struct rdo_dev *rdev = cq->rdev;
+	bool recv = cqe->opcode & RDO_CQE_RECV;
+	struct rdo_qp *qp;
+
+	qp = xa_load(&rdev->qp_xa, cqe->qpn);
+	if (!qp)
+		return false;	/* the QP was destroyed */
+	memset(wc, 0, sizeof(*wc));
+	if (!rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id)) {
+		dev_warn_ratelimited(&rdev->pdev->dev,
+				     "CQ %u: CQE for QP %u names WQE %llu, not outstanding\n",
+				     cq->cqn, cqe->qpn, cqe->wr_id);
+		return false;
+	}
+	wc->status = cqe->status <= IB_WC_GENERAL_ERR ? cqe->status : IB_WC_GENERAL_ERR;
+	wc->opcode = rdo_wc_opcode(cqe->opcode);
+	wc->vendor_err = cqe->vendor_err;
+	wc->byte_len = cqe->byte_len;
+	wc->qp = &qp->ibqp;
+	wc->src_qp = cqe->src_qpn;
+	wc->port_num = 1;
+	if (cqe->flags & RDO_CQE_F_IMM) {
+		wc->wc_flags |= IB_WC_WITH_IMM;
+		wc->ex.imm_data = cpu_to_be32(cqe->imm_or_rkey);
+	} else if (cqe->flags & RDO_CQE_F_INV) {
+		wc->wc_flags |= IB_WC_WITH_INVALIDATE;
+		wc->ex.invalidate_rkey = cqe->imm_or_rkey;
+	}
+	if (cqe->flags & RDO_CQE_F_GRH)
+		wc->wc_flags |= IB_WC_GRH;
+	return true;
+}
+
+int rdo_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_cqe *cqe, copy;
+	unsigned long flags;
+	u32 start;
+	int n = 0;
+
+	spin_lock_irqsave(&cq->lock, flags);
+	start = cq->ci;
+	while (n < num_entries) {
+		cqe = rdo_ring_entry(&cq->ring, cq->ci);
+		if (!rdo_sw_owns(&cqe->owner, cq->ci, cq->ring.log_size))
+			break;
+		dma_rmb();
+		copy = *cqe;
+		cq->ci++;
+		if (rdo_cqe_to_wc(cq, &copy, &wc[n]))
+			n++;
+	}
+	if (cq->ci != start)
+		rdo_cq_doorbell(cq, 0);
+	spin_unlock_irqrestore(&cq->lock, flags);
+	return n;
+}
+
+int rdo_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_cqe *cqe;
+	unsigned long irqflags;
+	int ret = 0;
+
+	spin_lock_irqsave(&cq->lock, irqflags);
+	rdo_cq_doorbell(cq, (flags & IB_CQ_SOLICITED_MASK) == IB_CQ_SOLICITED ?
+			    RDO_DB_CQ_ARM_SOLICITED : RDO_DB_CQ_ARM_NEXT);
+	if (flags & IB_CQ_REPORT_MISSED_EVENTS) {
+		cqe = rdo_ring_entry(&cq->ring, cq->ci);
+		if (rdo_sw_owns(&cqe->owner, cq->ci, cq->ring.log_size))
+			ret = 1;
+	}
+	spin_unlock_irqrestore(&cq->lock, irqflags);
+	return ret;
+}
+
+/* Interrupt context: a completion event or a CQ error for cqn. */
+void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error)
+{
+	struct rdo_cq *cq = xa_load(&rdev->cq_xa, cqn);
+	struct ib_event ev;
+
+	if (!cq) {
+		dev_warn_ratelimited(&rdev->pdev->dev, "event for unknown CQ %u\n", cqn);
+		return;
+	}
+	if (!error) {
+		if (cq->ibcq.comp_handler)
+			cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
+		return;
+	}
+	cq->error = true;
+	if (cq->ibcq.event_handler) {
+		ev.device = cq->ibcq.device;
+		ev.element.cq = &cq->ibcq;
+		ev.event = IB_EVENT_CQ_ERR;
+		cq->ibcq.event_handler(&ev, cq->ibcq.cq_context);
+	}
+}

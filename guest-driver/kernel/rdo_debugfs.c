@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: debugfs, /sys/kernel/debug/rdma_offload/<bdf>/:
+ *   state     control path, EQs (vector, IRQ, CPUs, events), counters
+ *   selftest  write 1: run the kernel-verbs self-test; read: its report
+ *   inject    write "fatal": treat the device as failed (reset, recovery)
+ */
+#include <linux/debugfs.h>
+#include <linux/interrupt.h>
+#include <linux/seq_file.h>
+
+#include "rdo.h"
+
+static struct dentry *rdo_dbg_root;
+
+void rdo_debugfs_register(void)
+{
+	rdo_dbg_root = debugfs_create_dir(RDO_DRV_NAME, NULL);
+}
+
+void rdo_debugfs_unregister(void)
+{
+	debugfs_remove_recursive(rdo_dbg_root);
+	rdo_dbg_root = NULL;
+}
+
+static const struct {
+	const char *name;
+	u32 reg;
+} rdo_counters[] = {
+	{ "cqp_cmds", RDO_REG_CNT_CQP_CMDS },
+	{ "cqp_errors", RDO_REG_CNT_CQP_ERRORS },
+	{ "mr_stalls", RDO_REG_CNT_MR_STALLS },
+	{ "qpc_hits", RDO_REG_CNT_QPC_HITS },
+	{ "qpc_misses", RDO_REG_CNT_QPC_MISSES },
+	{ "mrc_hits", RDO_REG_CNT_MRC_HITS },
+	{ "mrc_misses", RDO_REG_CNT_MRC_MISSES },
+	{ "eqes", RDO_REG_CNT_EQES },
+	{ "cqes", RDO_REG_CNT_CQES },
+	{ "eq_overflows", RDO_REG_CNT_EQ_OVERFLOWS },
+	{ "db_errors", RDO_REG_CNT_DB_ERRORS },
+	{ "err_count", RDO_REG_ERR_COUNT },
+	{ "err_last", RDO_REG_ERR_LAST },
+};
+
+static int rdo_state_show(struct seq_file *m, void *v)
+{
+	struct rdo_dev *rdev = m->private;
+	const struct cpumask *mask;
+	unsigned int i;
+
+	mutex_lock(&rdev->life_lock);
+	seq_printf(m, "ctrl_up=%d\n", test_bit(RDO_F_CTRL_UP, &rdev->flags));
+	seq_printf(m, "dead=%d\n", rdo_dead(rdev));
+	seq_printf(m, "recoveries=%u\n", rdev->recoveries);
+	seq_printf(m, "usable_qps=%u\n", rdev->usable_qps);
+	seq_printf(m, "usable_mrs=%u\n", rdev->usable_mrs);
+	seq_printf(m, "cqp_done=%llu\n", rdev->cqp.cmds_done);
+	seq_printf(m, "cqp_failed=%llu\n", rdev->cqp.cmds_failed);
+	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
+	seq_printf(m, "async_events=%llu\n", rdev->async_events);
+	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?
+		   rdev->num_eqs : 0);
+	for (i = 0; test_bit(RDO_F_CTRL_UP, &rdev->flags) && i < rdev->num_eqs; i++) {
+		struct rdo_eq *eq = &rdev->eqs[i];
+
+		mask = pci_irq_get_affinity(rdev->pdev, eq->vector);
+		seq_printf(m, "eq%u=vector %u irq %u cpus %*pbl events %llu interrupts %d\n",
+			   i, eq->vector, rdev->vectors[eq->vector].irq,
+			   cpumask_pr_args(mask ? mask : cpu_possible_mask),
+			   eq->events, atomic_read(&rdev->vectors[eq->vector].count));
+	}
+	for (i = 0; i < ARRAY_SIZE(rdo_counters); i++)
+		seq_printf(m, "cnt.%s=%u\n", rdo_counters[i].name,
+			   rdo_rd32(rdev, rdo_counters[i].reg));
+	mutex_unlock(&rdev->life_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rdo_state);
+
+static ssize_t rdo_selftest_read(struct file *f, char __user *buf, size_t len,
+				 loff_t *pos)
+{
+	struct rdo_dev *rdev = f->private_data;
+	ssize_t ret;
+
+	mutex_lock(&rdev->selftest_lock);
+	if (!rdev->selftest_log)
+		ret = simple_read_from_buffer(buf, len, pos, "result=none\n", 12);
+	else
+		ret = simple_read_from_buffer(buf, len, pos, rdev->selftest_log,
+					      rdev->selftest_len);
+	mutex_unlock(&rdev->selftest_lock);
+	return ret;
+}
+
+static ssize_t rdo_selftest_write(struct file *f, const char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	struct rdo_dev *rdev = f->private_data;
+	bool run;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, len, &run);
+	if (ret)
+		return ret;
+	if (run)
+		rdo_selftest_run(rdev);	/* the report tells pass or fail */
+	return len;
+}
+
+static const struct file_operations rdo_selftest_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = rdo_selftest_read,
+	.write = rdo_selftest_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t rdo_inject_write(struct file *f, const char __user *buf,
+				size_t len, loff_t *pos)
+{
+	struct rdo_dev *rdev = f->private_data;
+	char cmd[16] = {};
+
+	if (len >= sizeof(cmd) || copy_from_user(cmd, buf, len))
+		return -EINVAL;
+	if (!sysfs_streq(cmd, "fatal"))
+		return -EINVAL;
+	rdo_dev_fatal(rdev, "injected through debugfs");
+	return len;
+}
+
+static const struct file_operations rdo_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = rdo_inject_write,
+	.llseek = noop_llseek,
+};
+
+void rdo_debugfs_init(struct rdo_dev *rdev)
+{
+	if (IS_ERR_OR_NULL(rdo_dbg_root))
+		return;
+	rdev->dbg = debugfs_create_dir(pci_name(rdev->pdev), rdo_dbg_root);
+	debugfs_create_file("state", 0400, rdev->dbg, rdev, &rdo_state_fops);
+	debugfs_create_file("selftest", 0600, rdev->dbg, rdev, &rdo_selftest_fops);
+	debugfs_create_file("inject", 0200, rdev->dbg, rdev, &rdo_inject_fops);
+}
+
+void rdo_debugfs_fini(struct rdo_dev *rdev)
+{
+	debugfs_remove_recursive(rdev->dbg);
+	rdev->dbg = NULL;
+}

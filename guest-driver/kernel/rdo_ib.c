@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: the ib_device. One RoCEv2 port whose net_device is the
+ * driver's own (rdo_netdev.c); ib_core keeps the GID table from it and
+ * tells the driver through add_gid/del_gid, which become SET_GID commands,
+ * so GID index i here is GID index i on the device.
+ *
+ * Kernel consumers only for now: no ucontext (so no uverbs device), no SRQ
+ * verbs, no fast registration (the device has no such work request), no
+ * GSI QP (no MAD/CM capability is advertised: rdma_cm does not bind).
+ */
+#include <linux/module.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_mad.h>
+
+#include "rdo_ib.h"
+
+#define RDO_MAX_AH		65536
+#define RDO_MAX_RD_ATOMIC	16
+
+static void rdo_guid(struct rdo_dev *rdev, __be64 *guid)
+{
+	u8 *g = (u8 *)guid;
+
+	/* EUI-64 from the MAC, as for an IPv6 interface identifier. */
+	g[0] = rdev->mac[0] ^ 2;
+	g[1] = rdev->mac[1];
+	g[2] = rdev->mac[2];
+	g[3] = 0xff;
+	g[4] = 0xfe;
+	g[5] = rdev->mac[3];
+	g[6] = rdev->mac[4];
+	g[7] = rdev->mac[5];
+}
+
+static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a,
+			    struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibdev);
+	const struct rdo_device_attr *d = &rdev->attr;
+	u32 qp_log = min_t(u32, d->max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+	u32 cq_log = min_t(u32, d->max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+	/* SGEs that fit a 1 KiB WQE after the header and a UD segment. */
+	u32 sge_fit = ((1u << RDO_WQE_SHIFT_MAX) - sizeof(struct rdo_send_wqe) -
+		       sizeof(struct rdo_ud_seg)) / sizeof(struct rdo_sge);
+
+	if (udata && (udata->inlen || udata->outlen))
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	a->fw_ver = rdev->hw_version;
+	rdo_guid(rdev, &a->sys_image_guid);
+	a->max_mr_size = 1ull << 40;
+	a->page_size_cap = GENMASK_ULL(30, RDO_PAGE_SHIFT);
+	a->vendor_id = RDO_PCI_VENDOR_ID;
+	a->vendor_part_id = RDO_PCI_DEVICE_ID;
+	a->hw_ver = rdev->pdev->revision;
+	a->max_qp = rdev->usable_qps > 2 ? rdev->usable_qps - 2 : 0;
+	a->max_qp_wr = 1 << qp_log;
+	a->max_send_sge = min(d->max_sge, sge_fit);
+	a->max_recv_sge = a->max_send_sge;
+	a->max_sge_rd = a->max_send_sge;
+	a->max_cq = d->max_cq;
+	a->max_cqe = (1 << cq_log) - 1;
+	a->max_mr = rdev->usable_mrs;
+	a->max_pd = d->max_pd;
+	a->max_qp_rd_atom = RDO_MAX_RD_ATOMIC;
+	a->max_qp_init_rd_atom = RDO_MAX_RD_ATOMIC;
+	a->max_res_rd_atom = RDO_MAX_RD_ATOMIC * a->max_qp;
+	a->atomic_cap = IB_ATOMIC_NONE;	/* until the transport exists */
+	a->max_ah = RDO_MAX_AH;
+	a->max_pkeys = 1;
+	a->local_ca_ack_delay = 16;
+	return 0;
+}
+
+static bool rdo_port_up(struct rdo_dev *rdev)
+{
+	return !rdo_dead(rdev) && test_bit(RDO_F_CTRL_UP, &rdev->flags) &&
+	       (rdo_rd32(rdev, RDO_REG_PORT_STATUS) & RDO_PORT_LINK_UP);
+}
+
+static int rdo_ib_query_port(struct ib_device *ibdev, u32 port,
+			  struct ib_port_attr *a)
+{
+	struct rdo_dev *rdev = to_rdev(ibdev);
+	const struct rdo_port_attr *p = &rdev->port;
+	bool up = rdo_port_up(rdev);
+
+	/* ib_core zeroes *a before calling. */
+	a->state = up ? IB_PORT_ACTIVE : IB_PORT_DOWN;
+	a->phys_state = up ? IB_PORT_PHYS_STATE_LINK_UP : IB_PORT_PHYS_STATE_DISABLED;
+	a->max_mtu = IB_MTU_4096;
+	a->active_mtu = p->active_mtu >= IB_MTU_256 && p->active_mtu <= IB_MTU_4096 ?
+			p->active_mtu : IB_MTU_1024;
+	if (rdev->ndev)
+		a->active_mtu = min_t(int, a->active_mtu,
+				       iboe_get_mtu(rdev->ndev->mtu));
+	a->gid_tbl_len = min(p->gid_table_len, rdo_rd32(rdev, RDO_REG_MAX_GID));
+	a->pkey_tbl_len = 1;
+	a->max_msg_sz = rdev->attr.max_msg_size;
+	a->lid = 0;
+	a->sm_lid = 0;
+	if (p->speed_mbps >= 100000) {
+		a->active_speed = IB_SPEED_EDR;
+		a->active_width = IB_WIDTH_4X;
+	} else if (p->speed_mbps >= 25000) {
+		a->active_speed = IB_SPEED_EDR;
+		a->active_width = IB_WIDTH_1X;
+	} else if (p->speed_mbps >= 10000) {
+		a->active_speed = IB_SPEED_QDR;
+		a->active_width = IB_WIDTH_1X;
+	} else {
+		a->active_speed = IB_SPEED_SDR;
+		a->active_width = IB_WIDTH_1X;
+	}
+	return 0;
+}
+
+static int rdo_get_port_immutable(struct ib_device *ibdev, u32 port,
+				  struct ib_port_immutable *im)
+{
+	struct ib_port_attr a;
+	int ret;
+
+	ret = ib_query_port(ibdev, port, &a);
+	if (ret)
+		return ret;
+	im->pkey_tbl_len = a.pkey_tbl_len;
+	im->gid_tbl_len = a.gid_tbl_len;
+	im->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP | RDMA_CORE_CAP_ETH_AH;
+	im->max_mad_size = 0;
+	return 0;
+}
+
+static enum rdma_link_layer rdo_get_link_layer(struct ib_device *ibdev, u32 port)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+static int rdo_query_pkey(struct ib_device *ibdev, u32 port, u16 index, u16 *pkey)
+{
+	if (index)
+		return -EINVAL;
+	*pkey = IB_DEFAULT_PKEY_FULL;
+	return 0;
+}
+
+static int rdo_set_gid(const struct ib_gid_attr *attr, bool valid)
+{
+	struct rdo_dev *rdev = to_rdev(attr->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SET_GID, .obj = attr->index };
+
+	if (attr->gid_type != IB_GID_TYPE_ROCE_UDP_ENCAP)
+		return -EINVAL;
+	if (valid)
+		memcpy(cmd.u.set_gid.gid, attr->gid.raw, sizeof(cmd.u.set_gid.gid));
+	cmd.u.set_gid.valid = valid;
+	return rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+}
+
+static int rdo_add_gid(const struct ib_gid_attr *attr, void **context)
+{
+	return rdo_set_gid(attr, true);
+}
+
+static int rdo_del_gid(const struct ib_gid_attr *attr, void **context)
+{
+	struct rdo_dev *rdev = to_rdev(attr->device);
+	int ret = rdo_set_gid(attr, false);
+
+	return rdo_dead(rdev) ? 0 : ret;
+}
+
+static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_pd *pd = to_rpd(ibpd);
+	int pdn, ret;
+
+	pdn = ida_alloc_max(&rdev->pd_ida, rdev->attr.max_pd - 1, GFP_KERNEL);
+	if (pdn < 0)
+		return pdn;
+	ret = rdo_cqp_simple(rdev, RDO_CMD_CREATE_PD, pdn);
+	if (ret) {
+		ida_free(&rdev->pd_ida, pdn);
+		return ret;
+	}
+	pd->pdn = pdn;
+	return 0;
+}
+
+static int rdo_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_pd *pd = to_rpd(ibpd);
+	int ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, pd->pdn);
+
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DESTROY_PD %u failed: %d\n", pd->pdn, ret);
+		return 0;	/* the number stays taken */
+	}
+	ida_free(&rdev->pd_ida, pd->pdn);
+	return 0;
+}
+
+/* An address handle lives in the driver: UD WQEs carry the address. */
+static int rdo_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+			 struct ib_udata *udata)
+{
+	struct rdma_ah_attr *attr = init->ah_attr;
+	const struct ib_global_route *grh = rdma_ah_read_grh(attr);
+	struct rdo_ah *ah = to_rah(ibah);
+
+	if (attr->type != RDMA_AH_ATTR_TYPE_ROCE || !grh || !grh->sgid_attr)
+		return -EINVAL;
+	memset(&ah->av, 0, sizeof(ah->av));
+	memcpy(ah->av.dmac, attr->roce.dmac, ETH_ALEN);
+	memcpy(ah->av.dgid, grh->dgid.raw, sizeof(ah->av.dgid));
+	ah->av.sgid_index = grh->sgid_attr->index;
+	ah->av.hop_limit = grh->hop_limit;
+	return 0;
+}
+
+static int rdo_destroy_ah(struct ib_ah *ibah, u32 flags)
+{
+	return 0;
+}
+
+static const struct ib_device_ops rdo_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_UNKNOWN,
+	.uverbs_abi_ver = 1,
+
+	.add_gid = rdo_add_gid,
+	.alloc_pd = rdo_alloc_pd,
+	.create_ah = rdo_create_ah,
+	.create_cq = rdo_create_cq,
+	.create_qp = rdo_create_qp,
+	.dealloc_pd = rdo_dealloc_pd,
+	.del_gid = rdo_del_gid,
+	.dereg_mr = rdo_dereg_mr,
+	.destroy_ah = rdo_destroy_ah,
+	.destroy_cq = rdo_destroy_cq,
+	.destroy_qp = rdo_destroy_qp,
+	.get_dma_mr = rdo_get_dma_mr,
+	.get_link_layer = rdo_get_link_layer,
+	.get_port_immutable = rdo_get_port_immutable,
+	.modify_qp = rdo_modify_qp,
+	.poll_cq = rdo_poll_cq,
+	.post_recv = rdo_post_recv,
+	.post_send = rdo_post_send,
+	.query_device = rdo_ib_query_device,
+	.query_pkey = rdo_query_pkey,
+	.query_port = rdo_ib_query_port,
+	.query_qp = rdo_query_qp,
+	.reg_user_mr = rdo_reg_user_mr,
+	.req_notify_cq = rdo_req_notify_cq,
+
+	INIT_RDMA_OBJ_SIZE(ib_ah, rdo_ah, ibah),
+	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_pd, rdo_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, rdo_qp, ibqp),
+};
+
+int rdo_ib_register(struct rdo_dev *rdev)
+{
+	struct rdo_ibdev *ib;
+	struct ib_device *ibdev;
+	int ret;
+
+	ib = ib_alloc_device(rdo_ibdev, ibdev);
+	if (!ib)
+		return -ENOMEM;
+	ib->rdev = rdev;
+	ibdev = &ib->ibdev;
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = max(rdo_comp_eqs(rdev), 1u);
+	ibdev->dev.parent = &rdev->pdev->dev;
+	rdo_guid(rdev, &ibdev->node_guid);
+	strscpy(ibdev->node_desc, "rdma-offload", sizeof(ibdev->node_desc));
+	ib_set_device_ops(ibdev, &rdo_dev_ops);
+
+	ret = ib_device_set_netdev(ibdev, rdev->ndev, 1);
+	if (ret)
+		goto err;
+	ret = ib_register_device(ibdev, "rdo%d", &rdev->pdev->dev);
+	if (ret) {
+		dev_err(&rdev->pdev->dev, "cannot register ib_device: %d\n", ret);
+		goto err;
+	}
+	rdev->port_reported = -1;
+	WRITE_ONCE(rdev->ib, ib);
+	rdo_ib_port_event(rdev, rdo_port_up(rdev));
+	return 0;
+err:
+	ib_dealloc_device(ibdev);
+	return ret;
+}
+
+void rdo_ib_unregister(struct rdo_dev *rdev)
+{
+	struct rdo_ibdev *ib = rdev->ib;
+
+	if (!ib)
+		return;
+	WRITE_ONCE(rdev->ib, NULL);
+	/* Interrupt handlers may still hold it. */
+	synchronize_irq(rdev->vectors[0].irq);
+	ib_unregister_device(&ib->ibdev);
+	ib_dealloc_device(&ib->ibdev);
+}
+
+static void rdo_ib_dispatch(struct rdo_dev *rdev, enum ib_event_type type)
+{
+	struct rdo_ibdev *ib = READ_ONCE(rdev->ib);
+	struct ib_event ev = { .event = type };
+
+	if (!ib)
+		return;
+	ev.device = &ib->ibdev;
+	ev.element.port_num = 1;
+	ib_dispatch_event(&ev);
+}
+
+/* Any context: tell consumers when the port's state changed. */
+void rdo_ib_port_event(struct rdo_dev *rdev, bool up)
+{
+	if (!READ_ONCE(rdev->ib) || xchg(&rdev->port_reported, up) == up)
+		return;
+	rdo_ib_dispatch(rdev, up ? IB_EVENT_PORT_ACTIVE : IB_EVENT_PORT_ERR);
+}
+
+void rdo_ib_fatal_event(struct rdo_dev *rdev)
+{
+	rdo_ib_dispatch(rdev, IB_EVENT_DEVICE_FATAL);
+}
+
+const char *rdo_ib_name(struct rdo_dev *rdev)
+{
+	return rdev->ib ? dev_name(&rdev->ib->ibdev.dev) : "-";
+}

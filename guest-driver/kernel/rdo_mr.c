@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: memory regions. Every MR is a REG_MR command naming a page
+ * list: for user memory the pinned umem's DMA blocks at the largest page
+ * size that fits (4 KiB .. 1 GiB); for the kernel's DMA MR an identity map
+ * (iova = DMA address) built of 1 GiB pages over every address the device
+ * may be given. The key is index << 8 | an 8-bit tag that changes on every
+ * registration, so a stale key does not name a later MR.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/slab.h>
+
+#include "rdo_ib.h"
+
+#define RDO_MR_PGSZ_BITMAP	GENMASK_ULL(30, RDO_PAGE_SHIFT)
+#define RDO_DMA_MR_SHIFT	30
+
+static const struct {
+	int ib;
+	u16 rdo;
+} rdo_access_map[] = {
+	{ IB_ACCESS_LOCAL_WRITE, RDO_ACCESS_LOCAL_WRITE },
+	{ IB_ACCESS_REMOTE_WRITE, RDO_ACCESS_REMOTE_WRITE },
+	{ IB_ACCESS_REMOTE_READ, RDO_ACCESS_REMOTE_READ },
+	{ IB_ACCESS_REMOTE_ATOMIC, RDO_ACCESS_REMOTE_ATOMIC },
+};
+
+/* IB access flags to the device's, or back (to_ib). */
+u32 rdo_access_conv(u32 flags, bool to_ib)
+{
+	u32 out = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rdo_access_map); i++) {
+		if (flags & (to_ib ? rdo_access_map[i].rdo : rdo_access_map[i].ib))
+			out |= to_ib ? rdo_access_map[i].ib : rdo_access_map[i].rdo;
+	}
+	return out;
+}
+
+/* mr->pages holds npages addresses; on success the keys are set. */
+int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
+		    u64 iova, u64 length, u32 page_shift, u32 npages, int access)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REG_MR };
+	u32 key;
+	int idx, ret;
+
+	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	if (idx < 0)
+		return idx;
+	cmd.obj = idx;
+	cmd.u.reg_mr.iova = iova;
+	cmd.u.reg_mr.length = length;
+	cmd.u.reg_mr.page_list = mr->pages.dma;
+	cmd.u.reg_mr.num_pages = npages;
+	cmd.u.reg_mr.page_shift = page_shift;
+	cmd.u.reg_mr.key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	cmd.u.reg_mr.access = rdo_access_conv(access, false);
+	cmd.u.reg_mr.pdn = pdn;
+	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
+	if (ret) {
+		ida_free(&rdev->mr_ida, idx);
+		return ret;
+	}
+	if (RDO_MR_KEY_INDEX(key) != (u32)idx)
+		dev_warn_ratelimited(&rdev->pdev->dev,
+				     "REG_MR %d returned key 0x%x\n", idx, key);
+	mr->index = idx;
+	mr->ibmr.lkey = RDO_MR_KEY(idx, cmd.u.reg_mr.key);
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	mr->ibmr.iova = iova;
+	mr->ibmr.length = length;
+	return 0;
+}
+
+/*
+ * The page list (and the memory it names) is the driver's again only once
+ * DEREG_MR succeeded, or the device was reset. Returns false when both are
+ * to be leaked rather than handed back while the device may use them.
+ */
+bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
+{
+	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
+
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DEREG_MR %u failed: %d; its memory is leaked\n",
+			mr->index, ret);
+		return false;
+	}
+	rdo_buf_free(rdev, &mr->pages);
+	ida_free(&rdev->mr_ida, mr->index);
+	return true;
+}
+
+struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
+{
+	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	u64 span = dma_get_required_mask(&rdev->pdev->dev);
+	u32 npages, i;
+	struct rdo_mr *mr;
+	u64 *list;
+	int ret;
+
+	/* 1 GiB pages up to the highest DMA address, within the MR limits. */
+	npages = min_t(u64, DIV_ROUND_UP_ULL(span + 1, 1ull << RDO_DMA_MR_SHIFT),
+		       (1ull << 40) >> RDO_DMA_MR_SHIFT);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	ret = rdo_buf_alloc(rdev, &mr->pages, npages * sizeof(u64));
+	if (ret)
+		goto err_free;
+	list = mr->pages.va;
+	for (i = 0; i < npages; i++)
+		list[i] = (u64)i << RDO_DMA_MR_SHIFT;
+	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, 0,
+			      (u64)npages << RDO_DMA_MR_SHIFT, RDO_DMA_MR_SHIFT,
+			      npages, access);
+	if (ret)
+		goto err_pages;
+	return &mr->ibmr;
+err_pages:
+	rdo_buf_free(rdev, &mr->pages);
+err_free:
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+			      u64 iova, int access, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct ib_block_iter biter;
+	unsigned long pgsz;
+	struct rdo_mr *mr;
+	u32 npages, i = 0;
+	u64 *list;
+	int ret;
+
+	if (!length || length > (1ull << 40))
+		return ERR_PTR(-EINVAL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->umem = ib_umem_get(ibpd->device, start, length, access);
+	if (IS_ERR(mr->umem)) {
+		ret = PTR_ERR(mr->umem);
+		goto err_free;
+	}
+	pgsz = ib_umem_find_best_pgsz(mr->umem, RDO_MR_PGSZ_BITMAP, iova);
+	if (!pgsz) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	npages = ib_umem_num_dma_blocks(mr->umem, pgsz);
+	if (npages > RDO_MR_PAGES_MAX) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	ret = rdo_buf_alloc(rdev, &mr->pages, npages * sizeof(u64));
+	if (ret)
+		goto err_umem;
+	list = mr->pages.va;
+	rdma_umem_for_each_dma_block(mr->umem, &biter, pgsz)
+		list[i++] = rdma_block_iter_dma_address(&biter);
+	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, iova, length,
+			      order_base_2(pgsz), npages, access);
+	if (ret)
+		goto err_pages;
+	return &mr->ibmr;
+err_pages:
+	rdo_buf_free(rdev, &mr->pages);
+err_umem:
+	ib_umem_release(mr->umem);
+err_free:
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
+{
+	struct rdo_mr *mr = to_rmr(ibmr);
+
+	if (rdo_mr_unregister(to_rdev(ibmr->device), mr))
+		ib_umem_release(mr->umem);
+	kfree(mr);
+	return 0;
+}

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: queue pairs. RC, UC and UD for kernel consumers. The SQ
+ * and RQ are rings in guest memory; posting writes WQEs (the driver's queue
+ * index in wr_id, see rdo_cq.c) and then the new producer index to the
+ * QP's doorbell on page 0. State changes are MODIFY_QP commands, checked
+ * first against the IB state table (ib_modify_qp_is_ok).
+ */
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include <rdma/ib_cache.h>
+
+#include "rdo_ib.h"
+
+#define RDO_SEND_HDR		sizeof(struct rdo_send_wqe)
+#define RDO_RECV_HDR		sizeof(struct rdo_recv_wqe)
+#define RDO_UD_SEG		sizeof(struct rdo_ud_seg)
+
+static_assert(sizeof(struct rdo_ud_seg) % sizeof(struct rdo_sge) == 0);
+
+static int rdo_wq_alloc(struct rdo_dev *rdev, struct rdo_wq *wq, u32 wr,
+			u32 shift, u32 max_log)
+{
+	u32 log_size = max(order_base_2(max(wr, 1u)), 1);
+
+	if (log_size > max_log)
+		return -EINVAL;
+	spin_lock_init(&wq->lock);
+	wq->pi = 0;
+	wq->ci = 0;
+	wq->wr_id = kcalloc(1u << log_size, sizeof(u64), GFP_KERNEL);
+	if (!wq->wr_id)
+		return -ENOMEM;
+	if (rdo_ring_alloc(rdev, &wq->ring, log_size, shift)) {
+		kfree(wq->wr_id);
+		wq->wr_id = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void rdo_wq_free(struct rdo_dev *rdev, struct rdo_wq *wq)
+{
+	rdo_ring_free(rdev, &wq->ring);
+	kfree(wq->wr_id);
+	wq->wr_id = NULL;
+}
+
+int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		  struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibqp->device);
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct ib_qp_cap *cap = &init->cap;
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP };
+	struct rdo_cmd_create_qp *c = &cmd.u.create_qp;
+	u32 max_log = min_t(u32, rdev->attr.max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+	u32 max_sge = min_t(u32, rdev->attr.max_sge, 58);
+	u32 ud = init->qp_type == IB_QPT_UD ? RDO_UD_SEG : 0;
+	u32 sq_shift, rq_shift, body;
+	int qpn, ret;
+
+	if (udata)
+		return -EOPNOTSUPP;	/* user QPs come with the uverbs ABI */
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+		qp->type = RDO_QPT_RC;
+		break;
+	case IB_QPT_UC:
+		qp->type = RDO_QPT_UC;
+		break;
+	case IB_QPT_UD:
+		qp->type = RDO_QPT_UD;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (init->srq || init->create_flags)
+		return -EOPNOTSUPP;
+	if (cap->max_send_sge > max_sge || cap->max_recv_sge > max_sge ||
+	    cap->max_inline_data > rdev->attr.max_inline)
+		return -EINVAL;
+
+	body = max(cap->max_send_sge * (u32)sizeof(struct rdo_sge),
+		   ALIGN(cap->max_inline_data, sizeof(struct rdo_sge)));
+	sq_shift = max_t(u32, order_base_2(RDO_SEND_HDR + ud + body), 6);
+	rq_shift = max_t(u32, order_base_2(RDO_RECV_HDR +
+					   cap->max_recv_sge * sizeof(struct rdo_sge)), 4);
+	if (sq_shift > RDO_WQE_SHIFT_MAX || rq_shift > RDO_WQE_SHIFT_MAX)
+		return -EINVAL;
+
+	qp->rdev = rdev;
+	qp->state = IB_QPS_RESET;
+	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
+	mutex_init(&qp->state_lock);
+	ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
+	if (ret)
+		return ret;
+	ret = rdo_wq_alloc(rdev, &qp->rq, cap->max_recv_wr, rq_shift, max_log);
+	if (ret)
+		goto err_sq;
+	qp->sq.max_sge = ((1u << sq_shift) - RDO_SEND_HDR - ud) / sizeof(struct rdo_sge);
+	qp->rq.max_sge = ((1u << rq_shift) - RDO_RECV_HDR) / sizeof(struct rdo_sge);
+	qp->sq.max_sge = min(qp->sq.max_sge, max_sge);
+	qp->rq.max_sge = min(qp->rq.max_sge, max_sge);
+	qp->max_inline = min_t(u32, (1u << sq_shift) - RDO_SEND_HDR - ud,
+			       rdev->attr.max_inline);
+
+	qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+	if (qpn < 0) {
+		ret = qpn;
+		goto err_rq;
+	}
+	qp->qpn = qpn;
+	ret = xa_insert_irq(&rdev->qp_xa, qpn, qp, GFP_KERNEL);
+	if (ret)
+		goto err_ida;
+
+	cmd.obj = qpn;
+	c->type = qp->type;
+	c->flags = qp->sq_sig_all ? 0 : RDO_QP_F_SELECTIVE_SIGNAL;
+	c->db_page = 0;
+	c->pdn = to_rpd(ibqp->pd)->pdn;
+	c->send_cqn = to_rcq(init->send_cq)->cqn;
+	c->recv_cqn = to_rcq(init->recv_cq)->cqn;
+	c->sq_addr = rdo_ring_addr(&qp->sq.ring);
+	c->sq_log_size = qp->sq.ring.log_size;
+	c->sq_wqe_shift = sq_shift;
+	c->sq_ring_flags = rdo_ring_flags(&qp->sq.ring);
+	c->rq_addr = rdo_ring_addr(&qp->rq.ring);
+	c->rq_log_size = qp->rq.ring.log_size;
+	c->rq_wqe_shift = rq_shift;
+	c->rq_ring_flags = rdo_ring_flags(&qp->rq.ring);
+	c->max_inline = qp->max_inline;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	if (ret)
+		goto err_xa;
+
+	ibqp->qp_num = qpn;
+	cap->max_send_wr = 1u << qp->sq.ring.log_size;
+	cap->max_recv_wr = 1u << qp->rq.ring.log_size;
+	cap->max_send_sge = qp->sq.max_sge;
+	cap->max_recv_sge = qp->rq.max_sge;
+	cap->max_inline_data = qp->max_inline;
+	return 0;
+err_xa:
+	xa_erase_irq(&rdev->qp_xa, qpn);
+err_ida:
+	ida_free(&rdev->qp_ida, qpn);
+err_rq:
+	rdo_wq_free(rdev, &qp->rq);
+err_sq:
+	rdo_wq_free(rdev, &qp->sq);
+	return ret;
+}
+
+int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_dev *rdev = qp->rdev;
+	int ret;
+
+	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
+	xa_erase_irq(&rdev->qp_xa, qp->qpn);
+	/* Async events (EQ 0) and pollers may still hold the QP: wait them out. */
+	synchronize_irq(rdev->vectors[0].irq);
+	spin_lock_irq(&to_rcq(ibqp->send_cq)->lock);
+	spin_unlock_irq(&to_rcq(ibqp->send_cq)->lock);
+	spin_lock_irq(&to_rcq(ibqp->recv_cq)->lock);
+	spin_unlock_irq(&to_rcq(ibqp->recv_cq)->lock);
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DESTROY_QP %u failed: %d; its rings are leaked\n",
+			qp->qpn, ret);
+		return 0;
+	}
+	rdo_wq_free(rdev, &qp->sq);
+	rdo_wq_free(rdev, &qp->rq);
+	ida_free(&rdev->qp_ida, qp->qpn);
+	return 0;
+}
+
+static const struct {
+	int ib;
+	u32 rdo;
+} rdo_attr_map[] = {
+	{ IB_QP_ACCESS_FLAGS, RDO_QP_ATTR_ACCESS },
+	{ IB_QP_QKEY, RDO_QP_ATTR_QKEY },
+	{ IB_QP_AV, RDO_QP_ATTR_AV },
+	{ IB_QP_PATH_MTU, RDO_QP_ATTR_PATH_MTU },
+	{ IB_QP_DEST_QPN, RDO_QP_ATTR_DEST_QPN },
+	{ IB_QP_RQ_PSN, RDO_QP_ATTR_RQ_PSN },
+	{ IB_QP_SQ_PSN, RDO_QP_ATTR_SQ_PSN },
+	{ IB_QP_TIMEOUT, RDO_QP_ATTR_TIMEOUT },
+	{ IB_QP_RETRY_CNT, RDO_QP_ATTR_RETRY_CNT },
+	{ IB_QP_RNR_RETRY, RDO_QP_ATTR_RNR_RETRY },
+	{ IB_QP_MIN_RNR_TIMER, RDO_QP_ATTR_MIN_RNR_TIMER },
+	{ IB_QP_MAX_QP_RD_ATOMIC, RDO_QP_ATTR_MAX_RD_ATOMIC },
+	{ IB_QP_MAX_DEST_RD_ATOMIC, RDO_QP_ATTR_MAX_DEST_RD_ATOMIC },
+};
+
+/* Attributes the device has no use for are accepted when they are trivial. */
+#define RDO_QP_IGNORED	(IB_QP_STATE | IB_QP_CUR_STATE | IB_QP_PKEY_INDEX | \
+			 IB_QP_PORT | IB_QP_EN_SQD_ASYNC_NOTIFY)
+
+static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
+			   int mask, struct rdo_cmd_modify_qp *m)
+{
+	const struct ib_global_route *grh;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rdo_attr_map); i++) {
+		if (mask & rdo_attr_map[i].ib)
+			m->mask |= rdo_attr_map[i].rdo;
+	}
+	if (mask & ~(RDO_QP_IGNORED | IB_QP_ACCESS_FLAGS | IB_QP_QKEY | IB_QP_AV |
+		     IB_QP_PATH_MTU | IB_QP_DEST_QPN | IB_QP_RQ_PSN | IB_QP_SQ_PSN |
+		     IB_QP_TIMEOUT | IB_QP_RETRY_CNT | IB_QP_RNR_RETRY |
+		     IB_QP_MIN_RNR_TIMER | IB_QP_MAX_QP_RD_ATOMIC |
+		     IB_QP_MAX_DEST_RD_ATOMIC))
+		return -EOPNOTSUPP;	/* alternate paths, rate limits */
+	if ((mask & IB_QP_PORT) && attr->port_num != 1)
+		return -EINVAL;
+	if ((mask & IB_QP_PKEY_INDEX) && attr->pkey_index)
+		return -EINVAL;
+
+	m->access = rdo_access_conv(attr->qp_access_flags, false);
+	m->qkey = attr->qkey;
+	m->path_mtu = attr->path_mtu;
+	m->dest_qpn = attr->dest_qp_num;
+	m->rq_psn = attr->rq_psn;
+	m->sq_psn = attr->sq_psn;
+	m->timeout = attr->timeout;
+	m->retry_cnt = attr->retry_cnt;
+	m->rnr_retry = attr->rnr_retry;
+	m->min_rnr_timer = attr->min_rnr_timer;
+	m->max_rd_atomic = attr->max_rd_atomic;
+	m->max_dest_rd_atomic = attr->max_dest_rd_atomic;
+	if (mask & IB_QP_AV) {
+		grh = rdma_ah_read_grh(&attr->ah_attr);
+		if (attr->ah_attr.type != RDMA_AH_ATTR_TYPE_ROCE || !grh)
+			return -EINVAL;
+		memcpy(m->dmac, attr->ah_attr.roce.dmac, ETH_ALEN);
+		memcpy(m->dgid, grh->dgid.raw, sizeof(m->dgid));
+		m->sgid_index = grh->sgid_attr ? grh->sgid_attr->index : grh->sgid_index;
+		m->hop_limit = grh->hop_limit;
+	}
+	return 0;
+}
+
+int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		  struct ib_udata *udata)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_QP, .obj = qp->qpn };
+	struct rdo_cmd_modify_qp *m = &cmd.u.modify_qp;
+	enum ib_qp_state cur, next;
+	unsigned long flags;
+	int ret;
+
+	if (udata && udata->inlen)
+		return -EINVAL;
+	mutex_lock(&qp->state_lock);
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : READ_ONCE(qp->state);
+	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
+	if (!ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = rdo_fill_modify(qp, attr, mask, m);
+	if (ret)
+		goto out;
+	m->state = next;
+	if (mask & IB_QP_CUR_STATE) {
+		m->cur_state = cur;
+		m->modify_flags = RDO_QP_MODIFY_F_CUR_STATE;
+	}
+	ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, NULL, 0);
+	if (ret)
+		goto out;
+	if (next == IB_QPS_RESET) {
+		/* The device starts the queues over. */
+		spin_lock_irqsave(&qp->sq.lock, flags);
+		qp->sq.pi = 0;
+		qp->sq.ci = 0;
+		spin_unlock_irqrestore(&qp->sq.lock, flags);
+		spin_lock_irqsave(&qp->rq.lock, flags);
+		qp->rq.pi = 0;
+		qp->rq.ci = 0;
+		spin_unlock_irqrestore(&qp->rq.lock, flags);
+	}
+	WRITE_ONCE(qp->state, next);
+out:
+	mutex_unlock(&qp->state_lock);
+	return ret;
+}
+
+int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		 struct ib_qp_init_attr *init)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_QP, .obj = qp->qpn };
+	struct rdo_qp_attr qa;
+	union ib_gid dgid;
+	int ret;
+
+	ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa));
+	if (ret)
+		return ret;
+	memset(attr, 0, sizeof(*attr));
+	memset(init, 0, sizeof(*init));
+	attr->qp_state = qa.state < RDO_QPS__COUNT ? qa.state : IB_QPS_ERR;
+	attr->cur_qp_state = attr->qp_state;
+	attr->path_mtu = qa.path_mtu;
+	attr->path_mig_state = IB_MIG_MIGRATED;
+	attr->qkey = qa.qkey;
+	attr->rq_psn = qa.rq_psn;
+	attr->sq_psn = qa.sq_psn;
+	attr->dest_qp_num = qa.dest_qpn;
+	attr->qp_access_flags = rdo_access_conv(qa.access, true);
+	attr->port_num = 1;
+	attr->timeout = qa.timeout;
+	attr->retry_cnt = qa.retry_cnt;
+	attr->rnr_retry = qa.rnr_retry;
+	attr->min_rnr_timer = qa.min_rnr_timer;
+	attr->max_rd_atomic = qa.max_rd_atomic;
+	attr->max_dest_rd_atomic = qa.max_dest_rd_atomic;
+	if (qp->type != RDO_QPT_UD) {
+		attr->ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
+		rdma_ah_set_port_num(&attr->ah_attr, 1);
+		memcpy(dgid.raw, qa.dgid, sizeof(dgid.raw));
+		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0, 0);
+		memcpy(attr->ah_attr.roce.dmac, qa.dmac, ETH_ALEN);
+	}
+	attr->cap.max_send_wr = 1u << qp->sq.ring.log_size;
+	attr->cap.max_recv_wr = 1u << qp->rq.ring.log_size;
+	attr->cap.max_send_sge = qp->sq.max_sge;
+	attr->cap.max_recv_sge = qp->rq.max_sge;
+	attr->cap.max_inline_data = qp->max_inline;
+	init->qp_type = ibqp->qp_type;
+	init->send_cq = ibqp->send_cq;
+	init->recv_cq = ibqp->recv_cq;
+	init->cap = attr->cap;
+	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
+	return 0;
+}
+
+static void rdo_copy_sges(struct rdo_sge *sge, const struct ib_sge *sg, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sge[i].addr = sg[i].addr;
+		sge[i].length = sg[i].length;
+		sge[i].lkey = sg[i].lkey;
+	}
+}
+
+static int rdo_wr_opcode(const struct ib_send_wr *wr, u8 qp_type, u8 *op)
+{
+	static const u8 map[] = {
+		[IB_WR_SEND] = RDO_WR_SEND,
+		[IB_WR_SEND_WITH_IMM] = RDO_WR_SEND_IMM,
+		[IB_WR_SEND_WITH_INV] = RDO_WR_SEND_INV,
+		[IB_WR_RDMA_WRITE] = RDO_WR_RDMA_WRITE,
+		[IB_WR_RDMA_WRITE_WITH_IMM] = RDO_WR_RDMA_WRITE_IMM,
+		[IB_WR_RDMA_READ] = RDO_WR_RDMA_READ,
+		[IB_WR_ATOMIC_CMP_AND_SWP] = RDO_WR_ATOMIC_CMP_SWP,
+		[IB_WR_ATOMIC_FETCH_AND_ADD] = RDO_WR_ATOMIC_FETCH_ADD,
+		[IB_WR_LOCAL_INV] = RDO_WR_LOCAL_INV,
+	};
+
+	if (wr->opcode >= ARRAY_SIZE(map) ||
+	    (wr->opcode != IB_WR_SEND && !map[wr->opcode]))
+		return -EINVAL;
+	if (qp_type == RDO_QPT_UD && wr->opcode != IB_WR_SEND &&
+	    wr->opcode != IB_WR_SEND_WITH_IMM)
+		return -EINVAL;
+	if (qp_type == RDO_QPT_UC &&
+	    (wr->opcode == IB_WR_RDMA_READ || wr->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	     wr->opcode == IB_WR_ATOMIC_FETCH_AND_ADD))
+		return -EINVAL;
+	*op = map[wr->opcode];
+	return 0;
+}
+
+/* Build one send WQE at slot `idx`; the caller holds the SQ lock. */
+static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 idx)
+{
+	struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
+	void *body = (void *)wqe + RDO_SEND_HDR;
+	u32 stride = 1u << qp->sq.ring.stride_shift;
+	u32 len = 0;
+	int i, ret;
+	u8 op;
+
+	ret = rdo_wr_opcode(wr, qp->type, &op);
+	if (ret)
+		return ret;
+	memset(wqe, 0, stride);
+	wqe->wr_id = idx;
+	wqe->opcode = op;
+	if (wr->send_flags & IB_SEND_SIGNALED || qp->sq_sig_all)
+		wqe->flags |= RDO_WQE_F_SIGNALED;
+	if (wr->send_flags & IB_SEND_SOLICITED)
+		wqe->flags |= RDO_WQE_F_SOLICITED;
+	if (wr->send_flags & IB_SEND_FENCE)
+		wqe->flags |= RDO_WQE_F_FENCE;
+
+	switch (wr->opcode) {
+	case IB_WR_SEND_WITH_IMM:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		wqe->imm_or_rkey = be32_to_cpu(wr->ex.imm_data);
+		break;
+	case IB_WR_SEND_WITH_INV:
+	case IB_WR_LOCAL_INV:
+		wqe->imm_or_rkey = wr->ex.invalidate_rkey;
+		break;
+	default:
+		break;
+	}
+	switch (wr->opcode) {
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+	case IB_WR_RDMA_READ:
+		wqe->remote_addr = rdma_wr(wr)->remote_addr;
+		wqe->rkey = rdma_wr(wr)->rkey;
+		break;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		wqe->remote_addr = atomic_wr(wr)->remote_addr;
+		wqe->rkey = atomic_wr(wr)->rkey;
+		wqe->compare_add = atomic_wr(wr)->compare_add;
+		wqe->swap = atomic_wr(wr)->swap;
+		break;
+	default:
+		break;
+	}
+	if (qp->type == RDO_QPT_UD) {
+		struct rdo_ud_seg *ud = body;
+
+		if (!ud_wr(wr)->ah)
+			return -EINVAL;
+		*ud = to_rah(ud_wr(wr)->ah)->av;
+		ud->dest_qpn = ud_wr(wr)->remote_qpn;
+		ud->qkey = ud_wr(wr)->remote_qkey;
+		body += RDO_UD_SEG;
+	}
+	if (wr->opcode == IB_WR_LOCAL_INV)
+		return 0;
+
+	if (wr->send_flags & IB_SEND_INLINE) {
+		for (i = 0; i < wr->num_sge; i++) {
+			if (wr->sg_list[i].length > qp->max_inline - len)
+				return -EINVAL;
+			memcpy(body + len, (void *)(uintptr_t)wr->sg_list[i].addr,
+			       wr->sg_list[i].length);
+			len += wr->sg_list[i].length;
+		}
+		wqe->flags |= RDO_WQE_F_INLINE;
+		wqe->inline_len = len;
+		return 0;
+	}
+	if (wr->num_sge > qp->sq.max_sge)
+		return -EINVAL;
+	rdo_copy_sges(body, wr->sg_list, wr->num_sge);
+	wqe->num_sge = wr->num_sge;
+	return 0;
+}
+
+/* Tell the device about WQEs posted since `start`; under the queue's lock. */
+static void rdo_wq_doorbell(struct rdo_qp *qp, struct rdo_wq *wq, u32 start,
+			    u32 db)
+{
+	if (wq->pi == start || rdo_dead(qp->rdev))
+		return;
+	/* WQEs in memory before the device hears of them. */
+	wmb();
+	rdo_db_write(qp->rdev, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi));
+}
+
+int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		  const struct ib_send_wr **bad_wr)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_wq *sq = &qp->sq;
+	u32 size = 1u << sq->ring.log_size;
+	enum ib_qp_state state = READ_ONCE(qp->state);
+	unsigned long flags;
+	u32 start;
+	int ret = 0;
+
+	if (state == IB_QPS_RESET || state == IB_QPS_INIT || state == IB_QPS_RTR) {
+		*bad_wr = wr;
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&sq->lock, flags);
+	start = sq->pi;
+	for (; wr; wr = wr->next) {
+		if (sq->pi - smp_load_acquire(&sq->ci) >= size) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = rdo_build_send(qp, wr, sq->pi);
+		if (ret)
+			break;
+		sq->wr_id[sq->pi & (size - 1)] = wr->wr_id;
+		sq->pi++;
+	}
+	rdo_wq_doorbell(qp, sq, start, RDO_DB_SQ);
+	spin_unlock_irqrestore(&sq->lock, flags);
+	if (ret)
+		*bad_wr = wr;
+	return ret;
+}
+
+int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		  const struct ib_recv_wr **bad_wr)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_wq *rq = &qp->rq;
+	u32 size = 1u << rq->ring.log_size;
+	struct rdo_recv_wqe *wqe;
+	unsigned long flags;
+	u32 start;
+	int ret = 0;
+
+	if (READ_ONCE(qp->state) == IB_QPS_RESET) {
+		*bad_wr = wr;
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&rq->lock, flags);
+	start = rq->pi;
+	for (; wr; wr = wr->next) {
+		if (rq->pi - smp_load_acquire(&rq->ci) >= size) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (wr->num_sge > rq->max_sge) {
+			ret = -EINVAL;
+			break;
+		}
+		wqe = rdo_ring_entry(&rq->ring, rq->pi);
+		memset(wqe, 0, 1u << rq->ring.stride_shift);
+		wqe->wr_id = rq->pi;
+		wqe->num_sge = wr->num_sge;
+		rdo_copy_sges((void *)wqe + RDO_RECV_HDR, wr->sg_list, wr->num_sge);
+		rq->wr_id[rq->pi & (size - 1)] = wr->wr_id;
+		rq->pi++;
+	}
+	rdo_wq_doorbell(qp, rq, start, RDO_DB_RQ);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (ret)
+		*bad_wr = wr;
+	return ret;
+}
+
+/* Interrupt context: an asynchronous event for qpn (cause 0: last WQE). */
+void rdo_ib_qp_event(struct rdo_dev *rdev, u32 qpn, u32 cause)
+{
+	struct rdo_qp *qp = xa_load(&rdev->qp_xa, qpn);
+	struct ib_event ev;
+
+	if (!qp)
+		return;
+	if (cause == 0) {
+		ev.event = IB_EVENT_QP_LAST_WQE_REACHED;
+	} else {
+		WRITE_ONCE(qp->state, IB_QPS_ERR);
+		ev.event = cause == RDO_QP_ERR_ACCESS || cause == RDO_QP_ERR_REMOTE ?
+			   IB_EVENT_QP_ACCESS_ERR : IB_EVENT_QP_FATAL;
+	}
+	if (qp->ibqp.event_handler) {
+		ev.device = qp->ibqp.device;
+		ev.element.qp = &qp->ibqp;
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+	}
+}

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_offload: a kernel-verbs self-test through ib_core, run on request
+ * (debugfs "selftest"). It reports key=value lines; check.<name>=ok|FAIL
+ * lines are what tests assert on, the others are facts for people.
+ *
+ * What it does: a PD (whose DMA MR ib_core asks for), one CQ per completion
+ * vector, an RC QP per CQ moved RESET -> INIT -> RTR -> RTS to itself, an MR
+ * registered from a page list, a signaled LOCAL_INV of it whose completion
+ * event must arrive through that CQ's EQ and vector; on the first QP a
+ * receive and a SEND to itself (st_send: its outcome depends on whether the
+ * device has the RoCEv2 data path); UC and UD QPs through RTS, a UD SEND
+ * through an address handle; misuse the driver and the device must refuse
+ * cleanly.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <rdma/ib_cache.h>
+
+#include "rdo_ib.h"
+
+#define ST_WAIT		(5 * HZ)
+#define ST_LOG_SIZE	8192
+
+struct rdo_st {
+	struct rdo_dev *rdev;
+	struct ib_device *ibdev;
+	char *log;
+	size_t len;
+	int failures;
+	struct completion cq_event;
+	atomic_t qp_fatal;
+	struct ib_pd *pd;
+	union ib_gid gid0;
+};
+
+static __printf(2, 3) void st_kv(struct rdo_st *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	st->len += vscnprintf(st->log + st->len, ST_LOG_SIZE - st->len, fmt, ap);
+	va_end(ap);
+	st->len += scnprintf(st->log + st->len, ST_LOG_SIZE - st->len, "\n");
+}
+
+static bool st_check(struct rdo_st *st, const char *name, bool ok)
+{
+	st_kv(st, "check.%s=%s", name, ok ? "ok" : "FAIL");
+	if (!ok)
+		st->failures++;
+	return ok;
+}
+
+static void st_comp(struct ib_cq *cq, void *ctx)
+{
+	struct rdo_st *st = ctx;
+
+	complete(&st->cq_event);
+}
+
+static void st_qp_event(struct ib_event *ev, void *ctx)
+{
+	struct rdo_st *st = ctx;
+
+	if (ev->event == IB_EVENT_QP_FATAL || ev->event == IB_EVENT_QP_REQ_ERR ||
+	    ev->event == IB_EVENT_QP_ACCESS_ERR)
+		atomic_inc(&st->qp_fatal);
+}
+
+/* Poll until n completions arrived or the time is up. */
+static int st_poll(struct ib_cq *cq, struct ib_wc *wc, int n)
+{
+	unsigned long end = jiffies + ST_WAIT;
+	int got = 0, r;
+
+	while (got < n && time_before(jiffies, end)) {
+		r = ib_poll_cq(cq, n - got, wc + got);
+		if (r < 0)
+			return r;
+		got += r;
+		if (got < n)
+			usleep_range(200, 1000);
+	}
+	return got;
+}
+
+static struct ib_qp *st_create_qp(struct rdo_st *st, enum ib_qp_type type,
+				  struct ib_cq *cq)
+{
+	struct ib_qp_init_attr init = {
+		.event_handler = st_qp_event,
+		.qp_context = st,
+		.send_cq = cq,
+		.recv_cq = cq,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 2, .max_recv_sge = 2,
+			 .max_inline_data = min(32u, st->rdev->attr.max_inline) },
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.qp_type = type,
+	};
+
+	return ib_create_qp(st->pd, &init);
+}
+
+/* RESET -> INIT -> RTR -> RTS; connected QPs talk to themselves. */
+static int st_to_rts(struct rdo_st *st, struct ib_qp *qp)
+{
+	struct ib_qp_attr a = {};
+	int mask, ret;
+
+	a.qp_state = IB_QPS_INIT;
+	a.pkey_index = 0;
+	a.port_num = 1;
+	mask = IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT;
+	if (qp->qp_type == IB_QPT_UD) {
+		a.qkey = 0x11111111;
+		mask |= IB_QP_QKEY;
+	} else {
+		a.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+		mask |= IB_QP_ACCESS_FLAGS;
+	}
+	ret = ib_modify_qp(qp, &a, mask);
+	if (ret)
+		return ret;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTR;
+	mask = IB_QP_STATE;
+	if (qp->qp_type != IB_QPT_UD) {
+		a.path_mtu = IB_MTU_1024;
+		a.dest_qp_num = qp->qp_num;
+		a.rq_psn = 0x123;
+		a.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
+		rdma_ah_set_port_num(&a.ah_attr, 1);
+		rdma_ah_set_grh(&a.ah_attr, &st->gid0, 0, 0, 64, 0);
+		mask |= IB_QP_AV | IB_QP_PATH_MTU | IB_QP_DEST_QPN | IB_QP_RQ_PSN;
+		if (qp->qp_type == IB_QPT_RC) {
+			a.max_dest_rd_atomic = 1;
+			a.min_rnr_timer = 12;
+			mask |= IB_QP_MAX_DEST_RD_ATOMIC | IB_QP_MIN_RNR_TIMER;
+		}
+	}
+	ret = ib_modify_qp(qp, &a, mask);
+	if (ret)
+		return ret;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTS;
+	a.sq_psn = 0x123;
+	mask = IB_QP_STATE | IB_QP_SQ_PSN;
+	if (qp->qp_type == IB_QPT_RC) {
+		a.timeout = 14;
+		a.retry_cnt = 7;
+		a.rnr_retry = 7;
+		a.max_rd_atomic = 1;
+		mask |= IB_QP_TIMEOUT | IB_QP_RETRY_CNT | IB_QP_RNR_RETRY |
+			IB_QP_MAX_QP_RD_ATOMIC;
+	}
+	return ib_modify_qp(qp, &a, mask);
+}
+
+static enum ib_qp_state st_qp_state(struct ib_qp *qp, u32 *dest_qpn)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr a;
+
+	if (ib_query_qp(qp, &a, IB_QP_STATE | IB_QP_DEST_QPN, &init))
+		return -1;
+	if (dest_qpn)
+		*dest_qpn = a.dest_qp_num;
+	return a.qp_state;
+}
+
+/* An MR over two kernel pages, registered through a page list. */
+struct st_mr {
+	struct rdo_mr mr;
+	struct page *pages[2];
+	dma_addr_t dma[2];
+};
+
+static int st_mr_reg(struct rdo_st *st, struct st_mr *m)
+{
+	struct rdo_dev *rdev = st->rdev;
+	struct device *dev = &rdev->pdev->dev;
+	u64 *list;
+	int i, ret;
+
+	memset(m, 0, sizeof(*m));
+	ret = rdo_buf_alloc(rdev, &m->mr.pages, sizeof(u64) * 2);
+	if (ret)
+		return ret;
+	list = m->mr.pages.va;
+	for (i = 0; i < 2; i++) {
+		m->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!m->pages[i])
+			return -ENOMEM;
+		m->dma[i] = dma_map_page(dev, m->pages[i], 0, PAGE_SIZE,
+					 DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(dev, m->dma[i])) {
+			m->dma[i] = 0;
+			return -ENOMEM;
+		}
+		list[i] = m->dma[i];
+	}
+	return rdo_mr_register(rdev, &m->mr, to_rpd(st->pd)->pdn, 0x10000,
+			       2 * PAGE_SIZE, PAGE_SHIFT, 2,
+			       IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE);
+}
+
+static void st_mr_free(struct rdo_st *st, struct st_mr *m, bool registered)
+{
+	struct device *dev = &st->rdev->pdev->dev;
+	int i;
+
+	if (registered && !rdo_mr_unregister(st->rdev, &m->mr))
+		return;		/* leaked: the device may still use it */
+	if (!registered)
+		rdo_buf_free(st->rdev, &m->mr.pages);
+	for (i = 0; i < 2; i++) {
+		if (m->dma[i])
+			dma_unmap_page(dev, m->dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
+		if (m->pages[i])
+			__free_page(m->pages[i]);
+	}
+}
+
+/*
+ * LOCAL_INV of a fresh MR on an RC QP bound to cq (completion vector v):
+ * the CQE must be a success and its event must come through vector v + 1.
+ */
+static void st_local_inv(struct rdo_st *st, struct ib_cq *cq, unsigned int v,
+			 struct ib_qp *qp)
+{
+	struct rdo_dev *rdev = st->rdev;
+	unsigned int eqn = rdo_comp_eqs(rdev) ? 1 + v : 0;
+	struct ib_send_wr wr = {}, *bad;
+	struct st_mr m;
+	struct ib_wc wc;
+	int irqs, ret, n;
+	char name[48];
+
+	ret = st_mr_reg(st, &m);
+	snprintf(name, sizeof(name), "cq%u_reg_mr", v);
+	if (!st_check(st, name, !ret)) {
+		st_mr_free(st, &m, false);
+		return;
+	}
+	if (v == 0)
+		st_kv(st, "mr.lkey=0x%x", m.mr.ibmr.lkey);
+
+	reinit_completion(&st->cq_event);
+	ib_req_notify_cq(cq, IB_CQ_NEXT_COMP);
+	irqs = atomic_read(&rdev->vectors[eqn].count);
+	wr.wr_id = 0x1000 + v;
+	wr.opcode = IB_WR_LOCAL_INV;
+	wr.send_flags = IB_SEND_SIGNALED;
+	wr.ex.invalidate_rkey = m.mr.ibmr.rkey;
+	ret = ib_post_send(qp, &wr, (const struct ib_send_wr **)&bad);
+	snprintf(name, sizeof(name), "cq%u_post_local_inv", v);
+	st_check(st, name, !ret);
+	snprintf(name, sizeof(name), "cq%u_event", v);
+	st_check(st, name, !ret &&
+		 wait_for_completion_timeout(&st->cq_event, ST_WAIT));
+	snprintf(name, sizeof(name), "cq%u_event_on_vector%u", v, eqn);
+	st_check(st, name, atomic_read(&rdev->vectors[eqn].count) > irqs);
+	n = st_poll(cq, &wc, 1);
+	snprintf(name, sizeof(name), "cq%u_local_inv_cqe", v);
+	st_check(st, name, n == 1 && wc.status == IB_WC_SUCCESS &&
+		 wc.opcode == IB_WC_LOCAL_INV && wc.wr_id == wr.wr_id &&
+		 wc.qp == qp);
+	if (n == 1 && v == 0)
+		st_kv(st, "local_inv.status=%s", ib_wc_status_msg(wc.status));
+	st_mr_free(st, &m, true);
+}
+
+/*
+ * A SEND to the QP itself. Interface 0.1 has no transport: the SEND
+ * completes with LOC_QP_OP_ERR / NO_TRANSPORT, the QP goes to error and the
+ * posted receive is flushed ("no_transport"). With the RoCEv2 data path the
+ * SEND either reaches the receive ("delivered", data checked) or, when
+ * nothing answers on the wire, exhausts its retries ("retry_exceeded").
+ * Anything else fails the check.
+ */
+static void st_send(struct rdo_st *st, struct ib_cq *cq, struct ib_qp *qp)
+{
+	struct ib_recv_wr rwr = {}, *rbad;
+	struct ib_send_wr wr = {}, *bad;
+	struct ib_wc wc[2], *swc = NULL, *rwc = NULL;
+	struct ib_sge sge, rsge;
+	const char *outcome = "none";
+	bool ok = false;
+	char *buf;
+	u64 dma;
+	int n, i, ret;
+
+	buf = kzalloc(256, GFP_KERNEL);
+	if (!buf)
+		return;
+	strscpy(buf, "rdma-offload self-test", 128);
+	dma = ib_dma_map_single(st->ibdev, buf, 256, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(st->ibdev, dma)) {
+		kfree(buf);
+		return;
+	}
+	rsge.addr = dma + 128;
+	rsge.length = 128;
+	rsge.lkey = st->pd->local_dma_lkey;
+	rwr.wr_id = 0x2001;
+	rwr.sg_list = &rsge;
+	rwr.num_sge = 1;
+	ret = ib_post_recv(qp, &rwr, (const struct ib_recv_wr **)&rbad);
+	st_check(st, "post_recv", !ret);
+
+	sge.addr = dma;
+	sge.length = 64;
+	sge.lkey = st->pd->local_dma_lkey;
+	wr.wr_id = 0x2002;
+	wr.opcode = IB_WR_SEND;
+	wr.send_flags = IB_SEND_SIGNALED;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	atomic_set(&st->qp_fatal, 0);
+	ret = ib_post_send(qp, &wr, (const struct ib_send_wr **)&bad);
+	st_check(st, "post_send", !ret);
+
+	n = st_poll(cq, wc, 2);
+	for (i = 0; i < n; i++) {
+		if (wc[i].wr_id == 0x2002)
+			swc = &wc[i];
+		else if (wc[i].wr_id == 0x2001)
+			rwc = &wc[i];
+	}
+	if (swc) {
+		st_kv(st, "send.status=%s", ib_wc_status_msg(swc->status));
+		st_kv(st, "send.vendor_err=%u", swc->vendor_err);
+	}
+	if (rwc)
+		st_kv(st, "recv.status=%s", ib_wc_status_msg(rwc->status));
+	if (swc && rwc && swc->status != IB_WC_SUCCESS) {
+		if (swc->status == IB_WC_LOC_QP_OP_ERR &&
+		    swc->vendor_err == RDO_VENDOR_ERR_NO_TRANSPORT)
+			outcome = "no_transport";
+		else if (swc->status == IB_WC_RETRY_EXC_ERR)
+			outcome = "retry_exceeded";
+		else
+			outcome = "unexpected_error";
+		for (i = 0; i < 50 && !atomic_read(&st->qp_fatal); i++)
+			msleep(20);
+		ok = strcmp(outcome, "unexpected_error") &&
+		     rwc->status == IB_WC_WR_FLUSH_ERR &&
+		     st_check(st, "qp_error_event", atomic_read(&st->qp_fatal) > 0) &&
+		     st_check(st, "qp_state_err", st_qp_state(qp, NULL) == IB_QPS_ERR);
+	} else if (swc && rwc) {
+		outcome = "delivered";
+		ok = rwc->status == IB_WC_SUCCESS && rwc->byte_len == 64 &&
+		     !memcmp(buf, buf + 128, 64);
+	}
+	st_kv(st, "send.outcome=%s", outcome);
+	st_check(st, "send_outcome", ok);
+	ib_dma_unmap_single(st->ibdev, dma, 256, DMA_BIDIRECTIONAL);
+	kfree(buf);
+}
+
+/* A UD SEND through an address handle: the UD segment path. */
+static void st_ud(struct rdo_st *st, struct ib_cq *cq)
+{
+	struct rdma_ah_attr aa = {};
+	struct ib_ud_wr wr = {};
+	const struct ib_send_wr *bad;
+	struct ib_qp *qp;
+	struct ib_ah *ah;
+	struct ib_wc wc = {};
+	u8 inl[16] = "ud inline";
+	struct ib_sge sge = { .addr = (uintptr_t)inl, .length = sizeof(inl) };
+
+	qp = st_create_qp(st, IB_QPT_UD, cq);
+	if (!st_check(st, "ud_create", !IS_ERR(qp)))
+		return;
+	st_check(st, "ud_to_rts", !st_to_rts(st, qp) &&
+		 st_qp_state(qp, NULL) == IB_QPS_RTS);
+	aa.type = RDMA_AH_ATTR_TYPE_ROCE;
+	rdma_ah_set_port_num(&aa, 1);
+	rdma_ah_set_grh(&aa, &st->gid0, 0, 0, 64, 0);
+	memcpy(aa.roce.dmac, st->rdev->mac, ETH_ALEN);
+	ah = rdma_create_ah(st->pd, &aa, RDMA_CREATE_AH_SLEEPABLE);
+	if (st_check(st, "ud_create_ah", !IS_ERR(ah))) {
+		wr.wr.wr_id = 0x3001;
+		wr.wr.opcode = IB_WR_SEND;
+		wr.wr.send_flags = IB_SEND_SIGNALED | IB_SEND_INLINE;
+		wr.wr.sg_list = &sge;
+		wr.wr.num_sge = 1;
+		wr.ah = ah;
+		wr.remote_qpn = qp->qp_num;
+		wr.remote_qkey = 0x11111111;
+		st_check(st, "ud_post_send", !ib_post_send(qp, &wr.wr, &bad));
+		/* 0.1: no transport; with the data path UD just sends. */
+		st_check(st, "ud_send_completes", st_poll(cq, &wc, 1) == 1 &&
+			 wc.wr_id == 0x3001 &&
+			 (wc.status == IB_WC_SUCCESS ||
+			  (wc.status == IB_WC_LOC_QP_OP_ERR &&
+			   wc.vendor_err == RDO_VENDOR_ERR_NO_TRANSPORT)));
+		st_kv(st, "ud_send.status=%s", ib_wc_status_msg(wc.status));
+		rdma_destroy_ah(ah, RDMA_DESTROY_AH_SLEEPABLE);
+	}
+	st_check(st, "ud_destroy", !ib_destroy_qp(qp));
+}
+
+static void st_uc(struct rdo_st *st, struct ib_cq *cq)
+{
+	struct ib_qp *qp = st_create_qp(st, IB_QPT_UC, cq);
+
+	if (!st_check(st, "uc_create", !IS_ERR(qp)))
+		return;
+	st_check(st, "uc_to_rts", !st_to_rts(st, qp) &&
+		 st_qp_state(qp, NULL) == IB_QPS_RTS);
+	st_check(st, "uc_destroy", !ib_destroy_qp(qp));
+}
+
+/* What the driver and the device must refuse, without harm. */
+static void st_misuse(struct rdo_st *st, struct ib_qp *qp)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD,
+				   .obj = st->rdev->attr.max_pd };
+	struct ib_qp_attr a = { .qp_state = IB_QPS_RTR };
+	u8 status;
+	int ret;
+
+	/* RESET -> RTR skips INIT: refused before reaching the device. */
+	st_check(st, "bad_transition_refused",
+		 ib_modify_qp(qp, &a, IB_QP_STATE) == -EINVAL);
+	/* A PD number beyond the device's: BAD_INDEX from the device. */
+	ret = rdo_cqp_exec_status(st->rdev, &cmd, &status);
+	st_kv(st, "bad_pd.status=%s", rdo_cqp_status_name(status));
+	st_check(st, "bad_command_refused", ret == -EINVAL &&
+		 status == RDO_CQP_BAD_INDEX);
+	st_check(st, "cqp_alive_after", !rdo_cqp_simple(st->rdev, RDO_CMD_NOP, 0));
+}
+
+static void st_run(struct rdo_st *st)
+{
+	unsigned int ncq = max(rdo_comp_eqs(st->rdev), 1u), v;
+	struct ib_cq_init_attr cattr = { .cqe = 32 };
+	struct ib_cq *cq[64] = {};
+	struct ib_qp *qp[64] = {};
+	u32 dest = 0;
+
+	ncq = min_t(unsigned int, ncq, ARRAY_SIZE(cq));
+	st_kv(st, "ibdev=%s", dev_name(&st->ibdev->dev));
+	st_kv(st, "comp_vectors=%u", ncq);
+	st_check(st, "gid0", !rdma_query_gid(st->ibdev, 1, 0, &st->gid0) &&
+		 st->gid0.global.subnet_prefix);
+	st_kv(st, "gid0=%pI6", st->gid0.raw);
+
+	st->pd = ib_alloc_pd(st->ibdev, 0);
+	if (!st_check(st, "alloc_pd", !IS_ERR(st->pd)))
+		return;
+	st_kv(st, "pd.local_dma_lkey=0x%x", st->pd->local_dma_lkey);
+
+	for (v = 0; v < ncq; v++) {
+		cattr.comp_vector = v;
+		cq[v] = ib_create_cq(st->ibdev, st_comp, NULL, st, &cattr);
+		if (IS_ERR(cq[v])) {
+			st_check(st, "create_cq", false);
+			cq[v] = NULL;
+			goto out;
+		}
+		qp[v] = st_create_qp(st, IB_QPT_RC, cq[v]);
+		if (IS_ERR(qp[v])) {
+			st_check(st, "create_rc_qp", false);
+			qp[v] = NULL;
+			goto out;
+		}
+	}
+	st_check(st, "create_cqs_and_rc_qps", true);
+	st_kv(st, "rc.qpn=%u", qp[0]->qp_num);
+	st_misuse(st, qp[0]);
+	for (v = 0; v < ncq; v++) {
+		if (!st_check(st, v ? "rc_to_rts_other" : "rc_to_rts",
+			      !st_to_rts(st, qp[v])))
+			goto out;
+	}
+	st_check(st, "rc_query_rts", st_qp_state(qp[0], &dest) == IB_QPS_RTS &&
+		 dest == qp[0]->qp_num);
+	for (v = 0; v < ncq; v++)
+		st_local_inv(st, cq[v], v, qp[v]);
+	st_send(st, cq[0], qp[0]);
+	st_uc(st, cq[0]);
+	st_ud(st, cq[0]);
+out:
+	for (v = 0; v < ncq; v++) {
+		if (qp[v])
+			st_check(st, v ? "destroy_qp_other" : "destroy_qp",
+				 !ib_destroy_qp(qp[v]));
+		if (cq[v])
+			ib_destroy_cq(cq[v]);
+	}
+	ib_dealloc_pd(st->pd);
+}
+
+int rdo_selftest_run(struct rdo_dev *rdev)
+{
+	struct rdo_st *st;
+	ktime_t t0;
+	char *old;
+	int ret;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->log = kzalloc(ST_LOG_SIZE, GFP_KERNEL);
+	if (!st->log) {
+		kfree(st);
+		return -ENOMEM;
+	}
+	st->rdev = rdev;
+	init_completion(&st->cq_event);
+
+	mutex_lock(&rdev->life_lock);
+	t0 = ktime_get();
+	if (rdev->ib && !rdo_dead(rdev)) {
+		st->ibdev = &rdev->ib->ibdev;
+		st_run(st);
+	} else {
+		st_check(st, "device_up", false);
+	}
+	st_kv(st, "duration_us=%lld", ktime_us_delta(ktime_get(), t0));
+	mutex_unlock(&rdev->life_lock);
+	st_kv(st, "failures=%d", st->failures);
+	st_kv(st, "result=%s", st->failures ? "fail" : "pass");
+	ret = st->failures ? -EIO : 0;
+
+	mutex_lock(&rdev->selftest_lock);
+	old = rdev->selftest_log;
+	rdev->selftest_log = st->log;
+	rdev->selftest_len = st->len;
+	mutex_unlock(&rdev->selftest_lock);
+	kfree(old);
+	kfree(st);
+	return ret;
+}
