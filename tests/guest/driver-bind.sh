@@ -5,7 +5,8 @@
 # insmod. One guest boot; the guest reports facts as key=value lines and
 # this script checks them, printing TAP.
 set -uo pipefail
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Runs in the guest (busybox sh). Facts are prefixed by phase: boot. after
 # the boot-time load, rmmod. after rmmod, insmod. after loading again.
@@ -45,36 +46,12 @@ echo "insmod_rc=$?"
 facts insmod
 echo "summaries=$(dmesg | grep -c 'rdma-offload id 0x464f4452 version')"
 echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
-echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>rdma_offload [0-9a-f]{4}:')"
+echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')"
 echo finished=1
 EOF
 
-errfile=$(mktemp)
-trap 'rm -f "$errfile"' EXIT
-output=$("$TOP/scripts/run-guest" --timeout 300 --cmd "$GUEST_CMD" 2>"$errfile")
-run_rc=$?
+guest_run --timeout 300 --cmd "$GUEST_CMD"
 
-declare -A F=()
-while IFS= read -r line; do
-    [[ $line =~ ^([a-z0-9_.]+)=(.*)$ ]] && F[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-done <<<"$output"
-f() { printf '%s' "${F[$1]:-}"; }
-
-n=0
-failed=0
-# check DESCRIPTION COMMAND...: one TAP line.
-check() {
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        failed=$((failed + 1))
-    fi
-}
-eq() { [ "$1" = "$2" ] || { echo "#   got '$1', expected '$2'"; return 1; }; }
 # hexnum 0x...: the number in decimal.
 hexnum() { printf '%d' "$((16#${1#0x}))"; }
 # bar_in_iomem PHASE BAR: the BAR's range appears as rdma_offload's in /proc/iomem.
@@ -99,7 +76,6 @@ bar_ioremapped() {
     done
     return 1
 }
-positive() { [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "#   '$1' is not a positive count"; return 1; }; }
 valid_mac() {
     if [[ $1 =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]] && [ "$1" != 00:00:00:00:00:00 ]; then
         return 0
@@ -115,7 +91,6 @@ unbound() {
 }
 
 # Checks made of several facts.
-ran_to_end() { eq "$run_rc" 0 && eq "$(f finished)" 1; }
 device_found() { [ -n "$(f bdf)" ] || { echo "#   no 1af4:10f0 device in the guest"; return 1; }; }
 bars_mapped() { bar_ioremapped "$1" bar0 && bar_ioremapped "$1" bar2; }
 version_ok() { [[ $(f "$1.hw_version") =~ ^0\.[0-9]+$ ]] || { echo "#   version '$(f "$1.hw_version")'"; return 1; }; }
@@ -156,12 +131,4 @@ check "driver logged its summary line at each probe" eq "$(f summaries)" 2
 check "no kernel warnings or oopses in dmesg" eq "$(f dmesg_bad)" 0
 check "no error or warning messages from the driver in dmesg" eq "$(f driver_errs)" 0
 
-echo "1..$n"
-if [ "$failed" != 0 ] || [ "$run_rc" != 0 ]; then
-    echo "# run-guest exit $run_rc; its stderr:"
-    sed 's/^/# /' "$errfile"
-    echo "# guest output:"
-    printf '%s\n' "$output" | sed 's/^/# /'
-    exit 1
-fi
-exit 0
+tap_end

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # check functions are called through check()
+# Guest test: the ib_device. rdo0 appears in /sys/class/infiniband and in
+# `rdma link`, with a RoCEv2 port bound to the driver's net_device and GIDs
+# from its MAC and IP addresses; the control path runs one completion EQ
+# per CPU on vectors of their own; the driver's kernel-verbs self-test
+# passes (PD, CQs, RC/UC/UD QPs through RTS, MR, LOCAL_INV, SEND); a fatal
+# error is recovered from; loading and unloading the module in a loop
+# leaves the guest healthy. One guest boot; facts as key=value lines.
+set -uo pipefail
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "$0")/lib.sh"
+LOOPS=5
+
+read -r -d '' GUEST_CMD <<EOF
+loops=$LOOPS
+EOF
+read -r -d '' GUEST_BODY <<'EOF'
+for d in /sys/bus/pci/devices/*; do
+    [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x10f0 ] && bdf=${d##*/}
+done
+D=/sys/kernel/debug/rdma_offload/$bdf
+I=/sys/class/infiniband
+P=$I/rdo0/ports/1
+ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
+ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+# wait_for FILE PATTERN: up to 10 s for a line matching PATTERN in FILE.
+wait_for() {
+    i=0
+    while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+}
+echo "ibdevs=$(ls $I | tr '\n' ' ')"
+echo "node_type=$(cat $I/rdo0/node_type)"
+echo "link_layer=$(cat $P/link_layer)"
+echo "port_state=$(cat $P/state)"
+echo "gid0=$(cat $P/gids/0)"
+echo "gid0_type=$(cat $P/gid_attrs/types/0)"
+echo "gid0_ndev=$(cat $P/gid_attrs/ndevs/0)"
+echo "mac=$(cat /sys/class/net/eth0/address)"
+echo "rdma_link=$(rdma link show 2>&1)"
+echo "rdma_dev=$(rdma dev show 2>&1)"
+ip link set eth0 up
+ip addr add 10.0.0.1/24 dev eth0
+wait_for "$P/gid_attrs/ndevs/1" eth0
+sleep 1
+echo "ipv4_gids=$(grep -l ffff:0a00:0001 $P/gids/* | wc -l)"
+grep -E '^(num_eqs|eq[0-9]+)=' $D/state
+echo "cpus=$(nproc)"
+t=$(ms); echo 1 > $D/selftest; echo "st1.ms=$(( $(ms) - t ))"
+sed 's/^/st1./' $D/selftest
+echo rubbish > $D/inject 2>/dev/null; echo "inject_rubbish_rc=$?"
+echo fatal > $D/inject
+wait_for $D/state '^recoveries=1'
+wait_for $D/state '^ctrl_up=1'
+grep -E '^(recoveries|ctrl_up|dead)=' $D/state | sed 's/^/rec./'
+echo "rec.ibdevs=$(ls $I | tr '\n' ' ')"
+echo 1 > $D/selftest
+sed 's/^/st2./' $D/selftest
+ok=0 times=
+i=0
+while [ $i -lt $loops ]; do
+    rmmod rdma_offload || break
+    [ -e $I/rdo0 ] && break
+    t=$(ms); insmod $ko || break; times="$times $(( $(ms) - t ))"
+    [ -e $I/rdo0 ] && [ -L /sys/bus/pci/drivers/rdma_offload/$bdf ] && ok=$((ok + 1))
+    i=$((i + 1))
+done
+echo "loop.ok=$ok"
+echo "loop.load_ms=$times"
+echo "loop.irqs=$(grep -c ' rdma_offload-[0-9]*$' /proc/interrupts)"
+echo 1 > $D/selftest
+sed 's/^/st3./' $D/selftest
+echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
+echo "driver_errs=$(dmesg -r | grep -E '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:' | grep -cvE 'injected through debugfs')"
+echo "injected_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:.*injected through debugfs')"
+echo finished=1
+EOF
+
+guest_run --timeout 600 --cmd "$GUEST_CMD"$'\n'"$GUEST_BODY"
+
+# selftest PREFIX: the self-test passed, every check ok.
+selftest() {
+    eq "$(f "$1.result")" pass && eq "$(f "$1.failures")" 0 &&
+        ! grep -q "^$1\.check\..*=FAIL" <<<"$output"
+}
+# The MAC as the interface identifier of an fe80:: GID (EUI-64).
+mac_gid() {
+    local m b0
+    IFS=: read -ra m <<<"$1"
+    b0=$(printf '%02x' $((16#${m[0]} ^ 2)))
+    printf 'fe80:0000:0000:0000:%s%s:%sff:fe%s:%s%s' "$b0" "${m[1]}" "${m[2]}" \
+        "${m[3]}" "${m[4]}" "${m[5]}"
+}
+# EQs: EQ 0 plus one per CPU, the completion EQs on distinct single CPUs.
+eqs_spread() {
+    local i cpus=() c
+    eq "$(f num_eqs)" $(( $(f cpus) + 1 )) || return 1
+    for ((i = 1; i <= $(f cpus); i++)); do
+        c=$(sed -n 's/.* cpus \([0-9,-]*\) .*/\1/p' <<<"$(f "eq$i")")
+        matches "$c" '^[0-9]+$' || return 1
+        cpus+=("$c")
+    done
+    eq "$(printf '%s\n' "${cpus[@]}" | sort -u | wc -l)" "$(f cpus)"
+}
+send_outcome() {
+    # 0.1 (no transport) or, with the data path, retry_exceeded/delivered.
+    matches "$(f "$1.send.outcome")" '^(no_transport|retry_exceeded|delivered)$' &&
+        eq "$(f "$1.check.send_outcome")" ok
+}
+loop_ok() { eq "$(f loop.ok)" "$LOOPS" && eq "$(f loop.irqs)" $(( $(f cpus) + 1 )); }
+
+check "guest ran the test to the end (run-guest exit $run_rc)" ran_to_end
+check "/sys/class/infiniband lists rdo0" eq "$(f ibdevs)" "rdo0 "
+check "rdo0 is a CA with an Ethernet link layer" eq "$(f node_type): $(f link_layer)" "1: CA: Ethernet"
+check "port 1 is ACTIVE" eq "$(f port_state)" "4: ACTIVE"
+check "GID 0 is the MAC's link-local GID ($(f gid0))" eq "$(f gid0)" "$(mac_gid "$(f mac)")"
+check "GID 0 is RoCE v2 on eth0" eq "$(f gid0_type) $(f gid0_ndev)" "RoCE v2 eth0"
+check "an IPv4 address adds its ::ffff:a.b.c.d GID" eq "$(f ipv4_gids)" 1
+check "rdma link show: rdo0/1 ACTIVE on eth0" matches "$(f rdma_link)" '^link rdo0/1 state ACTIVE physical_state LINK_UP netdev eth0'
+check "rdma dev show: rdo0 is a CA" matches "$(f rdma_dev)" 'rdo0: node_type ca'
+check "one completion EQ per CPU, each on its own CPU" eqs_spread
+check "self-test passes" selftest st1
+check "self-test: completion events arrive on each completion vector" \
+    eq "$(grep -c '^st1\.check\.cq[0-9]*_event_on_vector[0-9]*=ok' <<<"$output")" "$(f cpus)"
+check "self-test: LOCAL_INV completes successfully" eq "$(f st1.local_inv.status)" success
+check "self-test: device refuses a bad command, CQP goes on" \
+    eq "$(f st1.bad_pd.status) $(f st1.check.cqp_alive_after)" "BAD_INDEX ok"
+# Changes when the RoCEv2 data path lands: today no_transport or retry_exceeded.
+check "self-test: SEND outcome is one the device defines ($(f st1.send.outcome))" send_outcome st1
+check "debugfs inject refuses what it does not know" eq "$(f inject_rubbish_rc)" 1
+check "injected fatal error: recovered once, control path up" \
+    eq "$(f rec.recoveries) $(f rec.ctrl_up) $(f rec.dead)" "1 1 0"
+check "after recovery rdo0 is back" eq "$(f rec.ibdevs)" "rdo0 "
+check "self-test passes after recovery" selftest st2
+check "rmmod/insmod $LOOPS times: rebinds every time, IRQs not leaked" loop_ok
+check "self-test passes after the load loop" selftest st3
+check "no kernel warnings or oopses in dmesg" eq "$(f dmesg_bad)" 0
+check "no driver errors or warnings but the injected one" eq "$(f driver_errs)" 0
+check "the injected error was logged" positive "$(f injected_errs)"
+echo "# module load times (ms):$(f loop.load_ms); self-test $(f st1.duration_us) us"
+
+tap_end

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Helpers shared by the guest tests (sourced, not run): run one guest boot,
+# read its key=value facts, and print TAP lines.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+declare -A F=()
+run_rc=0
+output=
+errfile=$(mktemp)
+trap 'rm -f "$errfile"' EXIT
+
+# guest_run RUN-GUEST-ARGS...: boots the guest; fills F from KEY=VALUE lines.
+guest_run() {
+    output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
+    run_rc=$?
+    local line
+    while IFS= read -r line; do
+        [[ $line =~ ^([A-Za-z0-9_.]+)=(.*)$ ]] && F[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+    done <<<"$output"
+}
+f() { printf '%s' "${F[$1]:-}"; }
+
+n=0
+failed=0
+# check DESCRIPTION COMMAND...: one TAP line.
+check() {
+    local desc=$1
+    shift
+    n=$((n + 1))
+    if "$@"; then
+        echo "ok $n - $desc"
+    else
+        echo "not ok $n - $desc"
+        failed=$((failed + 1))
+    fi
+}
+eq() { [ "$1" = "$2" ] || { echo "#   got '$1', expected '$2'"; return 1; }; }
+positive() { [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "#   '$1' is not a positive count"; return 1; }; }
+# matches VALUE REGEX
+matches() { [[ $1 =~ $2 ]] || { echo "#   '$1' does not match /$2/"; return 1; }; }
+ran_to_end() { eq "$run_rc" 0 && eq "$(f finished)" 1; }
+
+# tap_end: the plan, and on failure what the guest said.
+tap_end() {
+    echo "1..$n"
+    if [ "$failed" != 0 ] || [ "$run_rc" != 0 ]; then
+        echo "# run-guest exit $run_rc; its stderr:"
+        sed 's/^/# /' "$errfile"
+        echo "# guest output:"
+        printf '%s\n' "$output" | sed 's/^/# /'
+        exit 1
+    fi
+    exit 0
+}
