@@ -140,7 +140,7 @@ struct rdo_dev {
 	struct mutex life_lock;		/* bring-up, tear-down, recovery, self-test */
 	struct work_struct recover_work;
 	unsigned int recoveries;
-	char fatal_reason[64];
+	char fatal_reason[128];
 
 	/* Control path. */
 	struct rdo_cqp cqp;

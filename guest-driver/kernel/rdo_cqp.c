@@ -308,8 +308,9 @@ static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 		rdo_cqp_poll(rdev);
 		if (!completion_done(&w->done)) {
 			cqp->timeouts++;
-			rdo_dev_fatal(rdev, "control QP command 0x%02x (obj %u) not answered in %u ms",
-				      cmd->opcode, cmd->obj, cqp_timeout_ms);
+			rdo_dev_fatal(rdev, "control QP command 0x%02x (obj %u) not answered in %u ms (STATUS 0x%x)",
+				      cmd->opcode, cmd->obj, cqp_timeout_ms,
+				      rdo_rd32(rdev, RDO_REG_STATUS));
 			ret = -ETIMEDOUT;
 			goto out;
 		}

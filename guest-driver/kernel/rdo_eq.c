@@ -100,6 +100,12 @@ void rdo_eq_process(struct rdo_eq *eq)
 	struct rdo_eqe *eqe, copy;
 	unsigned int n;
 
+	/* Vector 0 is raised on a catastrophic error even without an event. */
+	if (eq->eqn == 0 && !rdo_dead(rdev) &&
+	    (rdo_rd32(rdev, RDO_REG_STATUS) & RDO_STATUS_FATAL))
+		rdo_dev_fatal(rdev, "catastrophic error (cause %u)",
+			      rdo_rd32(rdev, RDO_REG_FATAL_CAUSE));
+
 	for (n = 0; n < RDO_EQ_BUDGET && !rdo_dead(rdev); n++) {
 		eqe = rdo_ring_entry(&eq->ring, eq->ci);
 		if (!rdo_sw_owns(&eqe->owner, eq->ci, eq->ring.log_size))
