@@ -252,6 +252,7 @@ int rdo_query_port(struct rdo_dev *rdev);
 int rdo_netdev_init(struct rdo_dev *rdev);
 void rdo_netdev_fini(struct rdo_dev *rdev);
 void rdo_netdev_link_update(struct rdo_dev *rdev);
+int rdo_netdev_sync(struct rdo_dev *rdev);
 
 /* rdo_ib.c: the ib_device. */
 int rdo_ib_register(struct rdo_dev *rdev);

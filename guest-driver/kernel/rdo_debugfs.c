@@ -55,6 +55,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "recoveries=%u\n", rdev->recoveries);
 	seq_printf(m, "usable_qps=%u\n", rdev->usable_qps);
 	seq_printf(m, "usable_mrs=%u\n", rdev->usable_mrs);
+	seq_printf(m, "port_mtu=%u\n", rdev->port.eth_mtu);
+	seq_printf(m, "port_active_mtu=%u\n", rdev->port.active_mtu);
 	seq_printf(m, "cqp_done=%llu\n", rdev->cqp.cmds_done);
 	seq_printf(m, "cqp_failed=%llu\n", rdev->cqp.cmds_failed);
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);

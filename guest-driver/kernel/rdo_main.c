@@ -194,7 +194,9 @@ static int rdo_up(struct rdo_dev *rdev)
 	if (ret)
 		return ret;
 	rdo_netdev_link_update(rdev);
-	ret = rdo_ib_register(rdev);
+	ret = rdo_netdev_sync(rdev);
+	if (!ret)
+		ret = rdo_ib_register(rdev);
 	if (ret)
 		rdo_ctrl_down(rdev);
 	return ret;

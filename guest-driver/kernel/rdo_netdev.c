@@ -67,20 +67,34 @@ static netdev_tx_t rdo_ndo_start_xmit(struct sk_buff *skb,
 	return NETDEV_TX_OK;
 }
 
-static int rdo_ndo_change_mtu(struct net_device *ndev, int mtu)
+static int rdo_set_mtu(struct rdo_dev *rdev, u32 mtu)
 {
-	struct rdo_dev *rdev = rdo_from_netdev(ndev);
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SET_PORT };
 	int ret;
 
 	cmd.u.set_port.mask = RDO_PORT_SET_MTU;
 	cmd.u.set_port.mtu = mtu;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
-	if (ret)
-		return ret;
-	ndev->mtu = mtu;
-	rdo_query_port(rdev);
-	return 0;
+	if (!ret)
+		ret = rdo_query_port(rdev);
+	return ret;
+}
+
+static int rdo_ndo_change_mtu(struct net_device *ndev, int mtu)
+{
+	int ret = rdo_set_mtu(rdo_from_netdev(ndev), mtu);
+
+	if (!ret)
+		ndev->mtu = mtu;
+	return ret;
+}
+
+/* After the control path (re)started: the port takes the netdev's MTU. */
+int rdo_netdev_sync(struct rdo_dev *rdev)
+{
+	u32 mtu = READ_ONCE(rdev->ndev->mtu);
+
+	return rdev->port.eth_mtu == mtu ? 0 : rdo_set_mtu(rdev, mtu);
 }
 
 static const struct net_device_ops rdo_netdev_ops = {

@@ -39,6 +39,9 @@ echo "gid0_ndev=$(cat $P/gid_attrs/ndevs/0)"
 echo "mac=$(cat /sys/class/net/eth0/address)"
 echo "rdma_link=$(rdma link show 2>&1)"
 echo "rdma_dev=$(rdma dev show 2>&1)"
+if ip link set eth0 mtu 9001 2>/dev/null; then echo mtu9001=taken; else echo mtu9001=refused; fi
+ip link set eth0 mtu 9000; echo "mtu9000_rc=$?"
+grep -E '^port_(active_)?mtu=' $D/state
 ip link set eth0 up
 ip addr add 10.0.0.1/24 dev eth0
 wait_for "$P/gid_attrs/ndevs/1" eth0
@@ -52,7 +55,7 @@ echo rubbish > $D/inject 2>/dev/null; echo "inject_rubbish_rc=$?"
 echo fatal > $D/inject
 wait_for $D/state '^recoveries=1'
 wait_for $D/state '^ctrl_up=1'
-grep -E '^(recoveries|ctrl_up|dead)=' $D/state | sed 's/^/rec./'
+grep -E '^(recoveries|ctrl_up|dead|port_mtu)=' $D/state | sed 's/^/rec./'
 echo "rec.ibdevs=$(ls $I | tr '\n' ' ')"
 echo 1 > $D/selftest
 sed 's/^/st2./' $D/selftest
@@ -127,10 +130,13 @@ check "self-test: device refuses a bad command, CQP goes on" \
     eq "$(f st1.bad_pd.status) $(f st1.check.cqp_alive_after)" "BAD_INDEX ok"
 # Changes when the RoCEv2 data path lands: today no_transport or retry_exceeded.
 check "self-test: SEND outcome is one the device defines ($(f st1.send.outcome))" send_outcome st1
+check "MTU 9000 reaches the port (active path MTU 4096), 9001 is refused" \
+    eq "$(f mtu9000_rc) $(f mtu9001) $(f port_mtu) $(f port_active_mtu)" "0 refused 9000 5"
 check "debugfs inject refuses what it does not know" eq "$(f inject_rubbish_rc)" 1
 check "injected fatal error: recovered once, control path up" \
     eq "$(f rec.recoveries) $(f rec.ctrl_up) $(f rec.dead)" "1 1 0"
-check "after recovery rdo0 is back" eq "$(f rec.ibdevs)" "rdo0 "
+check "after recovery rdo0 is back, the port has the MTU again" \
+    eq "$(f rec.ibdevs)$(f rec.port_mtu)" "rdo0 9000"
 check "self-test passes after recovery" selftest st2
 check "rmmod/insmod $LOOPS times: rebinds every time, IRQs not leaked" loop_ok
 check "self-test passes after the load loop" selftest st3
