@@ -411,7 +411,7 @@ static void test_pending_mr_failed_registration(void)
     td_free(d);
 }
 
-/* Transport operations are not in version 0.1; flush on ERR. */
+/* A WQE the QP type cannot carry fails the QP; the rest is flushed. */
 static void test_sq_errors_and_flush(void)
 {
     TestDriver *d = started();
@@ -421,14 +421,14 @@ static void test_sq_errors_and_flush(void)
     cq = td_create_cq(d, 0, 4, 0, 0);
     td_create_qp(d, 4, RDO_QPT_UD, 0, 0, &sq, &rq);
     td_ud_to_rts(d, 4);
-    post_wqe(d, sq, 0, RDO_WR_SEND, 0, 10);
+    post_wqe(d, sq, 0, RDO_WR_RDMA_WRITE, 0, 10);   /* not on UD */
     post_wqe(d, sq, 1, RDO_WR_SEND, 0, 11);
     post_wqe(d, sq, 2, RDO_WR_SEND, 0, 12);
     td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(4, 0, 3));
     td_doorbell(d, 0, RDO_DB_RQ, RDO_DB_VALUE(4, 0, 2));
     td_run(d, 1000);
     g_assert_cmpuint(cqe_at(d, cq, 0).status, ==, RDO_WC_LOC_QP_OP_ERR);
-    g_assert_cmpuint(cqe_at(d, cq, 0).vendor_err, ==, RDO_VENDOR_ERR_NO_TRANSPORT);
+    g_assert_cmpuint(cqe_at(d, cq, 0).vendor_err, ==, RDO_VENDOR_ERR_BAD_WQE);
     /* The rest of the SQ and the RQ are flushed. */
     for (int i = 1; i < 5; i++) {
         g_assert_cmpuint(cqe_at(d, cq, i).status, ==, RDO_WC_WR_FLUSH_ERR);

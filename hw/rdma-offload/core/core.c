@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rdo-internal.h"
+#include "transport.h"
 
 void rdo_config_defaults(RdoConfig *cfg)
 {
@@ -79,13 +80,15 @@ static void state_alloc(RdoCore *core)
     st->mr_used = g_new0(uint8_t, c->max_mr);
     st->mr_pending = g_new0(uint8_t, c->max_mr);
     g_queue_init(&st->sq_ready);
+    core->st = st;
+    rdo_xport_init(core);
+    rdo_fault_init(core);
     rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
                        &core->cnt.qpc_hits, &core->cnt.qpc_misses);
     rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
                        &core->regs.mrc_pglist, &core->regs.mrc_pages,
                        &core->cnt.mrc_hits, &core->cnt.mrc_misses);
-    core->st = st;
 }
 
 static void state_free(RdoCore *core)
@@ -95,6 +98,8 @@ static void state_free(RdoCore *core)
     if (!st) {
         return;
     }
+    rdo_fault_free(core);
+    rdo_xport_free(core);
     rdo_ctx_cache_free(&st->qpc);
     rdo_ctx_cache_free(&st->mrc);
     g_queue_clear(&st->sq_ready);
@@ -148,12 +153,6 @@ void rdo_core_set_link(RdoCore *core, bool up)
     core->link_up = up && core->cfg.has_port;
 }
 
-void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
-{
-    /* No receive pipeline yet: frames are counted and dropped. */
-    core->rx_frames_ignored++;
-}
-
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
 {
     core->ops->schedule(core->host, when_ns);
@@ -165,6 +164,7 @@ void rdo_core_wakeup(RdoCore *core)
         return;
     }
     rdo_cqp_run(core);
+    rdo_xport_run(core);
     rdo_sq_run(core);
 }
 

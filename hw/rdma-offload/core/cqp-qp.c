@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "rdo-internal.h"
+#include "transport.h"
 
 
 /* Attribute masks per transition and transport: required, then allowed. */
@@ -273,6 +274,13 @@ static int modify_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         qp->state = RDO_QPS_ERR;
         rdo_qp_flush(core, qpn, qp);
     }
+    if (m->state == RDO_QPS_RESET) {
+        rdo_xport_reset_qp(core, qpn);
+    } else if (qp->state == RDO_QPS_INIT && m->state == RDO_QPS_RTR) {
+        rdo_xport_rtr(core, qpn, qp);
+    } else if (qp->state == RDO_QPS_RTR && m->state == RDO_QPS_RTS) {
+        rdo_xport_rts(core, qpn, qp);
+    }
     qp->state = m->state;
     rdo_ctx_dirty(&core->st->qpc, qp);
     /* Work posted before RTS (or while draining in SQD) may start now. */
@@ -355,6 +363,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;
+    rdo_xport_reset_qp(core, qpn);
     return RDO_CQP_OK;
 }
 

@@ -68,8 +68,10 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         }
         rdo_eq_doorbell(core, obj, flags, index);
         break;
+    case RDO_DB_SRQ:
+        rdo_srq_doorbell(core, page, obj, index);
+        break;
     default:
-        /* SRQ doorbells arrive with the receive path. */
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
                              "no doorbell at page offset 0x%x", reg);
     }

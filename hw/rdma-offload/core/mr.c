@@ -137,7 +137,8 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     if (!mr) {
         return RDO_MR_DMA;
     }
-    if (mr->key != (key & 0xff) || mr->pdn != pdn || !(mr->flags & RDO_MR_F_VALID)) {
+    if (mr->key != (key & 0xff) || (pdn != RDO_NONE && mr->pdn != pdn) ||
+        !(mr->flags & RDO_MR_F_VALID)) {
         return RDO_MR_BAD_KEY;
     }
     *out = mr;

@@ -47,6 +47,11 @@ typedef struct RdoConfig {
     uint32_t qpc_cache_entries, mrc_cache_entries;
     /* Virtual time one control command takes, and per page of an MR. */
     uint32_t cqp_cmd_ns, cqp_page_ns;
+    /* Fault injection on transmit (fault.c): rates in parts per million. */
+    uint64_t fault_seed;
+    uint32_t fault_drop_ppm, fault_corrupt_ppm, fault_dup_ppm, fault_reorder_ppm;
+    uint32_t fault_burst;       /* frames one drop takes in a row; 0, 1: one */
+    uint64_t fault_delay_ns;    /* every frame is held this long */
 } RdoConfig;
 
 /* Defaults for the configuration (the QEMU properties use these too). */
@@ -91,6 +96,11 @@ typedef struct RdoCounters {
     uint32_t cqp_cmds, cqp_errors, mr_stalls;
     uint32_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
     uint32_t eqes, cqes, eq_overflows, db_errors;
+    /* Data path. */
+    uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops, retransmits, timeouts, naks_sent,
+             naks_received, acks_sent, dup_requests, rx_placements, tx_errors, eth_rx_frames;
+    /* Fault injection (host-visible only). */
+    uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
 } RdoCounters;
 
 typedef struct RdoState RdoState;   /* control-path state, rdo-internal.h */

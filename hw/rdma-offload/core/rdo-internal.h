@@ -166,6 +166,15 @@ struct RdoState {
     RdoCtxCache qpc, mrc;
     GQueue sq_ready;            /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */
+    struct RdoXport *xport;     /* per QP: transport state (transport.h) */
+    GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
+    GHashTable *timers;         /* QPs with a transport timer running */
+    struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
+    uint8_t *frame_buf, *payload_buf;
+    uint64_t fault_rng;         /* fault injection (fault.c) */
+    uint32_t fault_burst_left;
+    GBytes *fault_held;
+    GQueue fault_delayed;
     uint32_t port_mtu;
     uint8_t port_mac[6];
 };
@@ -232,12 +241,14 @@ enum rdo_mr_lookup {
     RDO_MR_BAD_KEY,             /* no such MR, wrong key or PD, invalidated */
     RDO_MR_DMA,                 /* its context is unreachable */
 };
+/* pdn RDO_NONE: any PD (the caller checked it before). */
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
                                  RdoMrCtx **mr);
 
 /* Send queues (sq.c). */
 void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
 void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
+void rdo_srq_doorbell(RdoCore *core, uint16_t page, uint32_t srqn, uint32_t pi);
 void rdo_sq_kick(RdoCore *core, uint32_t qpn);
 void rdo_sq_run(RdoCore *core);
 void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);

@@ -31,7 +31,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_ERR_COUNT ... RDO_REG_FATAL_CAUSE:
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
-    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_DB_ERRORS:
+    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_ETH_RX_FRAMES:
         return REG_RO;
     default:
         return REG_NONE;
@@ -155,6 +155,19 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_CQES: return c->cqes;
     case RDO_REG_CNT_EQ_OVERFLOWS: return c->eq_overflows;
     case RDO_REG_CNT_DB_ERRORS: return c->db_errors;
+    case RDO_REG_CNT_TX_PACKETS: return c->tx_packets;
+    case RDO_REG_CNT_RX_PACKETS: return c->rx_packets;
+    case RDO_REG_CNT_RX_ICRC_ERRORS: return c->rx_icrc_errors;
+    case RDO_REG_CNT_RX_DROPS: return c->rx_drops;
+    case RDO_REG_CNT_RETRANSMITS: return c->retransmits;
+    case RDO_REG_CNT_TIMEOUTS: return c->timeouts;
+    case RDO_REG_CNT_NAKS_SENT: return c->naks_sent;
+    case RDO_REG_CNT_NAKS_RECEIVED: return c->naks_received;
+    case RDO_REG_CNT_ACKS_SENT: return c->acks_sent;
+    case RDO_REG_CNT_DUP_REQUESTS: return c->dup_requests;
+    case RDO_REG_CNT_RX_PLACEMENTS: return c->rx_placements;
+    case RDO_REG_CNT_TX_ERRORS: return c->tx_errors;
+    case RDO_REG_CNT_ETH_RX_FRAMES: return c->eth_rx_frames;
     default: return RDO_READ_INVALID;
     }
 }

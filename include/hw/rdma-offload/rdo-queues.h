@@ -133,7 +133,12 @@ enum rdo_vendor_err {
     RDO_VENDOR_ERR_NONE         = 0,
     RDO_VENDOR_ERR_BAD_WQE      = 1,    /* malformed WQE (opcode, sizes) */
     RDO_VENDOR_ERR_BAD_KEY      = 2,    /* lkey/rkey unknown, wrong PD, invalid */
-    RDO_VENDOR_ERR_NO_TRANSPORT = 3,    /* transport not in this interface version */
+    RDO_VENDOR_ERR_NO_TRANSPORT = 3,    /* interface 0.1 only: no transport yet */
+    RDO_VENDOR_ERR_DMA          = 4,    /* a ring or buffer not reachable */
+    RDO_VENDOR_ERR_LENGTH       = 5,    /* message too long, or buffer too short */
+    RDO_VENDOR_ERR_REMOTE_NAK   = 6,    /* the peer refused it (status says why) */
+    RDO_VENDOR_ERR_RETRY        = 7,    /* no answer after every retry */
+    RDO_VENDOR_ERR_BAD_RESPONSE = 8,    /* the peer's response did not fit */
 };
 
 /* rdo_cqe.flags */

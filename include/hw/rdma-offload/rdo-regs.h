@@ -101,6 +101,19 @@
 #define RDO_REG_CNT_CQES        0x0220  /* RO  completion queue entries written */
 #define RDO_REG_CNT_EQ_OVERFLOWS 0x0224 /* RO  events lost to a full EQ */
 #define RDO_REG_CNT_DB_ERRORS   0x0228  /* RO  doorbells refused */
+#define RDO_REG_CNT_TX_PACKETS       0x022c  /* RO  RoCE packets sent */
+#define RDO_REG_CNT_RX_PACKETS       0x0230  /* RO  RoCE packets received with a good ICRC */
+#define RDO_REG_CNT_RX_ICRC_ERRORS   0x0234  /* RO  RoCE packets dropped for a bad ICRC */
+#define RDO_REG_CNT_RX_DROPS         0x0238  /* RO  RoCE packets dropped by the receive checks */
+#define RDO_REG_CNT_RETRANSMITS      0x023c  /* RO  go-back-N restarts */
+#define RDO_REG_CNT_TIMEOUTS         0x0240  /* RO  retransmit timer expiries */
+#define RDO_REG_CNT_NAKS_SENT        0x0244  /* RO  NAKs sent */
+#define RDO_REG_CNT_NAKS_RECEIVED    0x0248  /* RO  NAKs received */
+#define RDO_REG_CNT_ACKS_SENT        0x024c  /* RO  ACKs sent */
+#define RDO_REG_CNT_DUP_REQUESTS     0x0250  /* RO  duplicate requests received */
+#define RDO_REG_CNT_RX_PLACEMENTS    0x0254  /* RO  DMA placements of received payload after aggregation */
+#define RDO_REG_CNT_TX_ERRORS        0x0258  /* RO  packets that could not be built from the QP's addresses */
+#define RDO_REG_CNT_ETH_RX_FRAMES    0x025c  /* RO  non-RoCE frames received */
 
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: DMA through memory regions (zero copy). A virtual
+ * address in an MR becomes a guest-physical one through the MR's page
+ * list: byte va lies (va - iova + iova % page) bytes into the pages. Each
+ * page address comes from guest memory and is checked before use.
+ */
+#include "rdo-internal.h"
+#include "transport.h"
+
+RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
+                        uint64_t va, uint64_t len, uint16_t access)
+{
+    RdoMrCtx *mr;
+
+    switch (rdo_mr_lookup(core, key, pdn, &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
+        return RDO_MRC_PENDING;
+    case RDO_MR_DMA:
+        return RDO_MRC_DMA;
+    default:
+        return RDO_MRC_BAD_KEY;
+    }
+    if ((mr->access & access) != access) {
+        return RDO_MRC_ACCESS;
+    }
+    if (va < mr->iova || len > mr->length || va - mr->iova > mr->length - len) {
+        return RDO_MRC_BOUNDS;
+    }
+    return RDO_MRC_OK;
+}
+
+RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
+                       uint32_t len, bool to_guest)
+{
+    RdoMrCtx *mr;
+    uint64_t page_size, off;
+    uint8_t *p = buf;
+
+    if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
+        return RDO_MRC_DMA;
+    }
+    page_size = 1ull << mr->page_shift;
+    off = va - mr->iova + (mr->iova & (page_size - 1));
+    while (len) {
+        uint64_t page_index = off >> mr->page_shift;
+        uint64_t in_page = off & (page_size - 1);
+        uint32_t chunk = MIN(len, page_size - in_page);
+        uint64_t page;
+        int r;
+
+        if (page_index >= mr->num_pages ||
+            core->ops->dma_read(core->host, mr->page_list + page_index * 8,
+                                &page, sizeof(page)) ||
+            (page & (page_size - 1))) {
+            return RDO_MRC_DMA;
+        }
+        r = to_guest ? core->ops->dma_write(core->host, page + in_page, p, chunk)
+                     : core->ops->dma_read(core->host, page + in_page, p, chunk);
+        if (r) {
+            return RDO_MRC_DMA;
+        }
+        p += chunk;
+        off += chunk;
+        len -= chunk;
+    }
+    return RDO_MRC_OK;
+}

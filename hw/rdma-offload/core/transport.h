@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the RoCEv2 transport's state and its stages.
+ *
+ *   tx.c         requester: WQE fetch and checks, segmentation, packets out
+ *   req-rx.c     requester: ACKs, NAKs, READ and atomic responses, timers
+ *   resp.c       responder: requests in, placement, RQ/SRQ, ACK/NAK out
+ *   resp-read.c  responder: READ and atomic responses, duplicate replay
+ *   rx.c         receive front end: parse, ICRC, address and QP checks
+ *   mr-dma.c     memory-region translation with key, bounds, access checks
+ *   fault.c      fault injection on transmit (bring-up, tests)
+ *
+ * Transport state (PSNs, outstanding work, responder resources) is kept
+ * on the device per QP, next to the cached QP context: in hardware it is
+ * the context's transport section plus the responder resource table.
+ */
+#ifndef RDO_TRANSPORT_H
+#define RDO_TRANSPORT_H
+
+#include "wire.h"
+
+/* Largest frame the device builds or accepts (4 KiB MTU plus headers). */
+#define RDO_FRAME_MAX       (4096 + 256)
+/* Packets one QP may send per scheduler visit, for fairness. */
+#define RDO_TX_BUDGET       32
+/* Unacknowledged PSNs a requester may have outstanding. */
+#define RDO_TX_WINDOW       1024
+/* Responder resources (READ/atomic) per QP, as max_dest_rd_atomic allows. */
+#define RDO_RESP_RES_MAX    16
+
+/* A send WQE as fetched: header, UD address, SGEs or inline data. */
+typedef struct RdoWqe {
+    struct rdo_send_wqe h;
+    struct rdo_ud_seg ud;
+    const struct rdo_sge *sge;      /* num_sge of them, into raw */
+    const uint8_t *inline_data;     /* inline_len bytes, into raw */
+    uint64_t msg_len;
+    uint8_t raw[1u << RDO_WQE_SHIFT_MAX];
+} RdoWqe;
+
+/* A work request the requester took from its send queue. */
+typedef struct RdoSendRec {
+    uint32_t ring_qpn;          /* QP whose SQ ring holds the WQE */
+    uint32_t wqe_index;
+    uint64_t wr_id;
+    uint8_t wr_opcode;          /* enum rdo_wr_opcode */
+    uint8_t wqe_flags;
+    uint32_t msg_len;
+    uint32_t first_psn;
+    uint32_t npkts;             /* PSNs it takes (READ: response packets) */
+    uint32_t resp_pkts;         /* READ: response packets placed */
+    bool sent;                  /* every request packet went out once */
+    bool done;                  /* complete; CQE status below */
+    uint8_t status;
+    uint32_t vendor_err;
+} RdoSendRec;
+
+/* A READ or atomic the responder executed, kept for duplicates. */
+typedef struct RdoRespRes {
+    bool valid;
+    bool atomic;
+    uint32_t first_psn, last_psn;
+    uint64_t va;
+    uint32_t rkey;
+    uint32_t len;
+    uint64_t orig;              /* atomic: the value before */
+    /* READ response streaming: next packet, packets left to send. */
+    uint32_t next_pkt;
+    bool streaming;
+} RdoRespRes;
+
+/* What the responder is in the middle of (multi-packet messages). */
+typedef enum RdoRespOp {
+    RESP_IDLE,
+    RESP_SEND,                  /* after SEND_FIRST/MIDDLE */
+    RESP_WRITE,                 /* after WRITE_FIRST/MIDDLE */
+} RdoRespOp;
+
+typedef struct RdoXport {
+    /* Requester. */
+    GQueue sent;                /* RdoSendRec *, oldest first */
+    uint32_t tx_pos;            /* record being (re)transmitted */
+    uint32_t tx_pkt;            /* its next packet */
+    uint32_t sq_next;           /* next WQE to fetch */
+    uint32_t next_psn;          /* first PSN of the next new record */
+    uint32_t una_psn;           /* oldest PSN not acknowledged */
+    uint32_t tx_psn_max;        /* one past the furthest PSN sent */
+    uint32_t rd_inflight;       /* READ/atomic records not done */
+    uint8_t retry_left, rnr_left;
+    uint64_t rto_at;            /* retransmit timer, 0 = stopped */
+    uint64_t rnr_until;         /* RNR NAK back-off */
+    uint32_t ip_id;
+    bool halted;                /* a failed record waits to be reported */
+    bool gb_active;             /* went back to gb_psn, no progress since */
+    uint32_t gb_psn;
+
+    /* Responder. */
+    uint32_t epsn;              /* next PSN expected */
+    uint32_t msn;
+    RdoRespOp op;
+    bool nak_sent;              /* PSN sequence NAK out, until back in order */
+    bool ack_pending;
+    uint8_t ack_syndrome;
+    uint32_t ack_psn;
+    uint64_t recv_wr_id;        /* SEND in progress: its receive WQE */
+    uint32_t recv_index;        /* ... index in the RQ or SRQ */
+    uint32_t recv_offset;       /* bytes placed so far */
+    bool recv_srq;
+    uint64_t write_va;          /* WRITE in progress */
+    uint32_t write_rkey;
+    uint32_t write_left, write_total;
+    RdoRespRes res[RDO_RESP_RES_MAX];
+    uint32_t res_next;          /* oldest, replaced next */
+    bool resp_queued;           /* on the responder's work list */
+    bool ack_queued;
+    bool timer_armed;           /* on the timer list */
+} RdoXport;
+
+int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
+
+/* Transport state life cycle (transport.c). */
+void rdo_xport_init(RdoCore *core);
+void rdo_xport_free(RdoCore *core);
+void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn);
+/* The QP moved to RTR / RTS: take the starting PSNs and retry counts. */
+void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
+void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
+/* Runs the stages' pending work: timers, responses, ACKs. */
+void rdo_xport_run(RdoCore *core);
+/* Retransmit timeout from the QP's timeout attribute; 0 = none. */
+uint64_t rdo_xport_rto_ns(uint8_t timeout);
+uint64_t rdo_xport_rnr_ns(uint8_t code);
+void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
+void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
+void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn);
+
+/* The MTU of a QP in bytes. */
+static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
+{
+    return 128u << qp->path_mtu;
+}
+
+/* Packet out (tx.c): fills the addresses from the QP or a UD address. */
+void rdo_tx_fill_addr(RdoCore *core, const RdoQpCtx *qp,
+                      const struct rdo_ud_seg *ud, RdoWirePacket *pkt);
+void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
+/* Requester: one scheduler visit; true if it has more to send. */
+bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* Requester: complete done records in order; fail the QP's send side. */
+void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+void rdo_req_flush(RdoCore *core, uint32_t qpn);
+void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* Reads and checks the WQE of a record; false if it is no longer valid. */
+bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   uint32_t index, RdoWqe *w, uint32_t *vendor_err);
+/* Copies between a WQE's SGEs at a message offset and buf. */
+int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
+                 uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
+                 bool to_guest);
+
+/* Receive (rx.c, resp.c, resp-read.c, req-rx.c). */
+void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                      const RdoWireParsed *p, const uint8_t *frame);
+/* ACK or NAK now; a fatal one also moves the QP to the error state. */
+void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
+                  uint8_t syndrome, bool fatal);
+/* An ACK for psn at the end of this processing round (coalesced). */
+void rdo_resp_ack_now(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn);
+void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+void rdo_resp_send_ack(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        const RdoWireParsed *p);
+void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                   const RdoWireParsed *p);
+void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                     const RdoWireParsed *p);
+void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                      const RdoWireParsed *p);
+
+/* Fault injection (fault.c): every frame the device sends goes here. */
+void rdo_fault_init(RdoCore *core);
+void rdo_fault_free(RdoCore *core);
+void rdo_fault_send(RdoCore *core, const void *frame, size_t len);
+void rdo_fault_run(RdoCore *core);
+
+/* Memory-region translation (mr-dma.c). */
+typedef enum RdoMrCheck {
+    RDO_MRC_OK,
+    RDO_MRC_PENDING,            /* registration still queued */
+    RDO_MRC_BAD_KEY,
+    RDO_MRC_ACCESS,             /* the MR does not allow it */
+    RDO_MRC_BOUNDS,             /* outside the region */
+    RDO_MRC_DMA,                /* context or page list unreachable */
+} RdoMrCheck;
+RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
+                        uint64_t va, uint64_t len, uint16_t access);
+/* DMA through an MR checked with rdo_mr_check(); RDO_MRC_OK or _DMA. */
+RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
+                       uint32_t len, bool to_guest);
+
+#endif /* RDO_TRANSPORT_H */

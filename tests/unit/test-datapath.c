@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The RoCEv2 data path, two adapter cores back to back: every verb on RC,
+ * UC and UD, bit-exact data, completions on both sides, the error paths
+ * (bad rkey, RNR, retries exhausted), and recovery from 1 %, 5 % and
+ * bursty loss injected by the transmit-side fault injection.
+ */
+#include <string.h>
+#include "test-pair.h"
+
+#define SEC 1000000000ull
+#define SRC 0x10000000ull               /* source buffers in each MR */
+#define DST 0x10200000ull               /* destination buffers */
+
+static struct rdo_send_wqe wqe(uint8_t opcode, uint64_t wr_id)
+{
+    struct rdo_send_wqe w;
+
+    memset(&w, 0, sizeof(w));
+    w.opcode = opcode;
+    w.wr_id = wr_id;
+    w.flags = RDO_WQE_F_SIGNALED;
+    return w;
+}
+
+static struct rdo_sge sge_of(PairSide *s, uint64_t iova, uint32_t len)
+{
+    return (struct rdo_sge){ iova, len, s->mr_key };
+}
+
+static void expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
+                       uint8_t status)
+{
+    struct rdo_cqe e = pair_poll(s);
+
+    g_assert_cmphex(e.wr_id, ==, wr_id);
+    g_assert_cmpuint(e.status, ==, status);
+    g_assert_cmphex(e.opcode, ==, opcode);
+}
+
+static void assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
+                        uint64_t b_iova, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i += 1) {
+        if (*pair_mr_ptr(a, a_iova + i) != *pair_mr_ptr(b, b_iova + i)) {
+            g_error("byte %u of %u differs", i, len);
+        }
+    }
+}
+
+static void test_rc_send(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x51);
+    struct rdo_sge sge = sge_of(a, SRC, 100);
+    struct rdo_cqe e;
+
+    pair_capture(p, "rc-send");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, 100, 1);
+    pair_post_recv(b, 0, 0x71, DST, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    expect_cqe(a, 0x51, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x71);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmphex(e.opcode, ==, RDO_CQE_RECV);
+    g_assert_cmpuint(e.byte_len, ==, 100);
+    g_assert_cmpuint(e.qpn, ==, 2);
+    assert_same(a, SRC, b, DST, 100);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==, 1);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), ==, 1);
+    pair_free(p);
+}
+
+/* 1 MiB WRITE (256 packets at MTU 4096, 1024 at 1024) and READ back. */
+static void write_read(uint8_t mtu_code, const char *name)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 1u << 20;
+    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = sge_of(a, SRC, len);
+
+    pair_capture(p, name);
+    pair_connect(p, 0, RDO_QPT_RC, mtu_code);
+    pair_fill(a, SRC, len, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC, b, DST, len);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==,
+                     len / (128u << mtu_code));
+
+    /* READ it back into another buffer of A. */
+    pair_fill(b, DST, len, 3);
+    w = wqe(RDO_WR_RDMA_READ, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    sge = sge_of(a, SRC + len, len);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    assert_same(a, SRC + len, b, DST, len);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RETRANSMITS), ==, 0);
+    pair_free(p);
+}
+
+static void test_rc_write_read_4096(void)
+{
+    write_read(RDO_MTU_4096, "rc-write-read-4096");
+}
+
+static void test_rc_write_read_1024(void)
+{
+    write_read(RDO_MTU_4096 - 2, "rc-write-read-1024");
+}
+
+static void test_rc_atomics(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 8);
+    uint64_t v = 100, got;
+
+    pair_capture(p, "rc-atomics");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    memcpy(pair_mr_ptr(b, DST), &v, 8);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 100;
+    w.swap = 555;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    w = wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 45;
+    sge = sge_of(a, SRC + 8, 8);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    /* A compare that fails leaves the value alone. */
+    w = wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 1;
+    w.swap = 2;
+    sge = sge_of(a, SRC + 16, 8);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 3, SEC));
+    expect_cqe(a, 1, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    expect_cqe(a, 2, RDO_CQE_ATOMIC_FETCH_ADD, RDO_WC_SUCCESS);
+    expect_cqe(a, 3, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    memcpy(&got, pair_mr_ptr(a, SRC), 8);
+    g_assert_cmpuint(got, ==, 100);
+    memcpy(&got, pair_mr_ptr(a, SRC + 8), 8);
+    g_assert_cmpuint(got, ==, 555);
+    memcpy(&got, pair_mr_ptr(a, SRC + 16), 8);
+    g_assert_cmpuint(got, ==, 600);
+    memcpy(&got, pair_mr_ptr(b, DST), 8);
+    g_assert_cmpuint(got, ==, 600);
+    pair_free(p);
+}
+
+/* Every SEND variant and WRITE with immediate, and what B's CQE says. */
+static void test_send_variants(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_cqp_cmd reg = { .opcode = RDO_CMD_REG_MR, .obj = 7 };
+    struct {
+        uint8_t op, flags;
+        uint32_t len;
+        uint8_t cqe_flags, cqe_op;
+    } v[] = {
+        { RDO_WR_SEND, 0, 3000, 0, RDO_CQE_RECV },
+        { RDO_WR_SEND, RDO_WQE_F_SOLICITED, 10, RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_SEND_IMM, 0, 5000, RDO_CQE_F_IMM, RDO_CQE_RECV },
+        { RDO_WR_SEND_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV, 0, 2048, RDO_CQE_F_INV, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV, RDO_WQE_F_SOLICITED, 1, RDO_CQE_F_INV | RDO_CQE_F_SOLICITED,
+          RDO_CQE_RECV },
+        { RDO_WR_RDMA_WRITE_IMM, 0, 4500, RDO_CQE_F_IMM, RDO_CQE_RECV_RDMA_WITH_IMM },
+        { RDO_WR_RDMA_WRITE_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV_RDMA_WITH_IMM },
+        { RDO_WR_SEND, RDO_WQE_F_INLINE, 100, 0, RDO_CQE_RECV },
+    };
+    uint64_t *list = td_ptr(b->d, td_alloc(b->d, 8, 8));
+
+    pair_capture(p, "send-variants");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    /* MRs on B for the SENDs with invalidate to invalidate. */
+    list[0] = td_alloc(b->d, 4096, 4096);
+    reg.u.reg_mr.iova = 0x5000;
+    reg.u.reg_mr.length = 4096;
+    reg.u.reg_mr.page_list = (uint8_t *)list - b->d->h->mem + TEST_HOST_MEM_BASE;
+    reg.u.reg_mr.num_pages = 1;
+    reg.u.reg_mr.page_shift = 12;
+    reg.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE;
+    for (int k = 0; k < 2; k++) {
+        reg.obj = 7 + k;
+        g_assert_cmpuint(td_cmd(b->d, &reg).status, ==, RDO_CQP_OK);
+    }
+    pair_fill(a, SRC, 8192, 4);
+    for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
+        struct rdo_send_wqe w = wqe(v[i].op, 100 + i);
+        struct rdo_sge sge = sge_of(a, SRC, v[i].len);
+
+        w.flags |= v[i].flags;
+        w.imm_or_rkey = v[i].op == RDO_WR_SEND_INV ? RDO_MR_KEY(7 + (i & 1), 0)
+                                                   : 0xC0DE0000 + i;
+        w.remote_addr = DST + 65536 * i;
+        w.rkey = b->mr_key;
+        pair_post_recv(b, 0, 200 + i, DST + 65536 * i, 8192);
+        if (v[i].flags & RDO_WQE_F_INLINE) {
+            /* Inline data lives in the WQE itself. */
+            w.inline_len = v[i].len;
+            pair_post_send(a, 0, &w, NULL, 0, NULL);
+            memcpy(td_ptr(a->d, a->qp[0].sq +
+                          (((a->qp[0].sq_pi - 1) & 63) << 8) + 64),
+                   pair_mr_ptr(a, SRC), v[i].len);
+        } else {
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+    }
+    g_assert_true(pair_run_cqes(p, 0, G_N_ELEMENTS(v), SEC));
+    g_assert_true(pair_run_cqes(p, 1, G_N_ELEMENTS(v) - 0, SEC));
+    for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
+        struct rdo_cqe e;
+
+        e = pair_poll(a);
+        g_assert_cmpuint(e.wr_id, ==, 100 + i);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        e = pair_poll(b);
+        g_assert_cmpuint(e.wr_id, ==, 200 + i);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmphex(e.opcode, ==, v[i].cqe_op);
+        g_assert_cmphex(e.flags, ==, v[i].cqe_flags);
+        g_assert_cmpuint(e.byte_len, ==, v[i].len);
+        if (v[i].cqe_flags & RDO_CQE_F_IMM) {
+            g_assert_cmphex(e.imm_or_rkey, ==, 0xC0DE0000 + i);
+        }
+        if (v[i].cqe_flags & RDO_CQE_F_INV) {
+            g_assert_cmphex(e.imm_or_rkey, ==, RDO_MR_KEY(7 + (i & 1), 0));
+        }
+        assert_same(a, SRC, b, DST + 65536 * i, v[i].len);
+    }
+    pair_free(p);
+}
+
+/* The invalidated MR is no longer usable for remote access. */
+static void test_send_inv_invalidates(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND_INV, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 16);
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_recv(b, 0, 9, DST, 64);
+    w.imm_or_rkey = b->mr_key;  /* B's big MR, also the WRITE target */
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    w = wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    pair_free(p);
+}
+
+static void test_uc(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 10000);
+    struct rdo_cqe e;
+
+    pair_capture(p, "uc");
+    pair_connect(p, 0, RDO_QPT_UC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, 10000, 5);
+    pair_post_recv(b, 0, 3, DST, 16384);
+    w.imm_or_rkey = 0x1234;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    w = wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = DST + 65536;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    pair_run(p, SEC);
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    e = pair_poll(b);
+    g_assert_cmpuint(e.byte_len, ==, 10000);
+    g_assert_cmphex(e.imm_or_rkey, ==, 0x1234);
+    assert_same(a, SRC, b, DST, 10000);
+    assert_same(a, SRC, b, DST + 65536, 10000);
+    /* UC has no ACKs. */
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), ==, 0);
+    pair_free(p);
+}
+
+static void test_ud(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 1000);
+    struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
+    struct rdo_cqe e;
+    uint8_t *grh;
+
+    pair_capture(p, "ud");
+    pair_connect(p, 0, RDO_QPT_UD, RDO_MTU_4096 - 2);
+    memcpy(ud.dmac, b->mac, 6);
+    memcpy(ud.dgid, b->gid, 16);
+    pair_fill(a, SRC, 1000, 6);
+    pair_post_recv(b, 0, 3, DST, 2048);
+    w.imm_or_rkey = 77;
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    /* Wrong Q_Key: dropped. */
+    ud.qkey = 0x999;
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    pair_run(p, SEC);
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    e = pair_poll(b);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, 1040);
+    g_assert_cmpuint(e.src_qpn, ==, 2);
+    g_assert_cmphex(e.flags, ==, RDO_CQE_F_GRH | RDO_CQE_F_IMM);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
+    grh = pair_mr_ptr(b, DST);
+    g_assert_cmphex(grh[20], ==, 0x45);     /* the IPv4 header, at 20 */
+    g_assert_cmpuint(grh[20 + 12], ==, 10);
+    g_assert_cmpuint(grh[20 + 15], ==, 1);  /* from 10.0.0.1 */
+    assert_same(a, SRC, b, DST + 40, 1000);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_DROPS), ==, 1);
+    pair_free(p);
+}
+
+/* A bad rkey: NAK, remote access error on A, B's QP goes to error. */
+static void test_bad_rkey(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 100);
+    struct rdo_eqe ev;
+
+    pair_capture(p, "bad-rkey");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key ^ 0x1;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    w.wr_id = 2;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
+    expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 1);
+    do {
+        ev = td_eq0_next(b->d);
+    } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
+    g_assert_cmpuint(ev.type, ==, RDO_EQE_QP_ERROR);
+    g_assert_cmpuint(ev.data, ==, RDO_QP_ERR_REMOTE);
+    do {
+        ev = td_eq0_next(a->d);
+    } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
+    g_assert_cmpuint(ev.data, ==, RDO_QP_ERR_REMOTE);
+    pair_free(p);
+}
+
+/* No receive posted: RNR NAK, retried until a receive shows up. */
+static void test_rnr_retry(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 3000);
+
+    pair_capture(p, "rnr");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, 3000, 7);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_false(pair_run_cqes(p, 0, 1, 1000000));
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), >=, 2);
+    pair_post_recv(b, 0, 5, DST, 4096);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    g_assert_cmpuint(pair_poll(b).byte_len, ==, 3000);
+    assert_same(a, SRC, b, DST, 3000);
+    pair_free(p);
+}
+
+/* The peer never answers: retries run out, RETRY_EXC_ERR, QP in error. */
+static void test_retry_exhausted(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge;
+
+    cfg.fault_drop_ppm = 1000000;       /* the wire loses everything */
+    p = pair_new(&cfg);
+    sge = sge_of(&p->s[0], SRC, 100);
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    w.remote_addr = DST;
+    w.rkey = p->s[1].mr_key;
+    pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, 10 * SEC));
+    expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_RETRY_EXC_ERR);
+    /* retry_cnt 7: the first try and 7 retries. */
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_TIMEOUTS), ==, 8);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_TX_PACKETS), ==, 8);
+    pair_free(p);
+}
+
+/*
+ * A mix of verbs of many sizes under injected loss: every transfer must
+ * complete successfully and bit-exact.
+ */
+static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
+                  const char *name)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+    PairSide *a, *b;
+    static const uint32_t sizes[] = { 1, 100, 1024, 4096, 5000, 65536, 300000 };
+    uint32_t n = 0, recvs = 0;
+    uint64_t off = 0;
+
+    cfg.fault_seed = 42;
+    cfg.fault_drop_ppm = drop_ppm;
+    cfg.fault_burst = burst;
+    cfg.fault_dup_ppm = extra_ppm;
+    cfg.fault_reorder_ppm = extra_ppm;
+    cfg.fault_corrupt_ppm = extra_ppm;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
+    pair_capture(p, name);
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, 2u << 20, 9);
+    for (int round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+            static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_SEND,
+                                           RDO_WR_RDMA_READ };
+            uint8_t op = ops[(i + round) % 3];
+            struct rdo_send_wqe w = wqe(op, n);
+            struct rdo_sge sge = sge_of(a, op == RDO_WR_RDMA_READ ?
+                                        SRC + (2u << 20) + off : SRC + off,
+                                        sizes[i]);
+
+            w.remote_addr = DST + off;
+            w.rkey = b->mr_key;
+            if (op == RDO_WR_RDMA_READ) {
+                pair_fill(b, DST + off, sizes[i], n);
+            }
+            if (op == RDO_WR_SEND) {
+                pair_post_recv(b, 0, n, DST + off, sizes[i]);
+                recvs++;
+            }
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+            off += (sizes[i] + 4095) & ~4095u;
+            n++;
+        }
+        if (!pair_run_cqes(p, 0, n, 60 * SEC)) {
+            g_error("%s: round %d stuck: A %u CQEs %u packets %u retransmits "
+                    "%u timeouts %u NAKs in; B %u NAKs %u dups %u drops",
+                    name, round, pair_cnt(a, RDO_REG_CNT_CQES),
+                    pair_cnt(a, RDO_REG_CNT_TX_PACKETS),
+                    pair_cnt(a, RDO_REG_CNT_RETRANSMITS),
+                    pair_cnt(a, RDO_REG_CNT_TIMEOUTS),
+                    pair_cnt(a, RDO_REG_CNT_NAKS_RECEIVED),
+                    pair_cnt(b, RDO_REG_CNT_NAKS_SENT),
+                    pair_cnt(b, RDO_REG_CNT_DUP_REQUESTS),
+                    pair_cnt(b, RDO_REG_CNT_RX_DROPS));
+        }
+    }
+    g_assert_true(pair_run_cqes(p, 1, recvs, 60 * SEC));
+    off = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        struct rdo_cqe e = pair_poll(a);
+        uint32_t size = sizes[k % G_N_ELEMENTS(sizes)];
+
+        g_assert_cmpuint(e.wr_id, ==, k);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        if (e.opcode == RDO_CQE_RDMA_READ) {
+            assert_same(a, SRC + (2u << 20) + off, b, DST + off, size);
+        } else {
+            assert_same(a, SRC + off, b, DST + off, size);
+        }
+        off += (size + 4095) & ~4095u;
+    }
+    for (uint32_t k = 0; k < recvs; k++) {
+        g_assert_cmpuint(pair_poll(b).status, ==, RDO_WC_SUCCESS);
+    }
+    if (drop_ppm) {
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS) +
+                         pair_cnt(b, RDO_REG_CNT_RETRANSMITS), >, 0);
+    }
+    if (g_test_verbose()) {
+        g_test_message("%s: %" G_GUINT64_FORMAT " frames, A: %u retransmits %u "
+                       "timeouts, B: %u NAKs, %u dups, %u drops, %u ICRC",
+                       name, p->frames, pair_cnt(a, RDO_REG_CNT_RETRANSMITS),
+                       pair_cnt(a, RDO_REG_CNT_TIMEOUTS),
+                       pair_cnt(b, RDO_REG_CNT_NAKS_SENT),
+                       pair_cnt(b, RDO_REG_CNT_DUP_REQUESTS),
+                       pair_cnt(b, RDO_REG_CNT_RX_DROPS),
+                       pair_cnt(b, RDO_REG_CNT_RX_ICRC_ERRORS));
+    }
+    pair_free(p);
+}
+
+static void test_loss_1(void)
+{
+    lossy(10000, 1, 0, "loss-1pct");
+}
+
+static void test_loss_5(void)
+{
+    lossy(50000, 1, 0, "loss-5pct");
+}
+
+static void test_loss_bursty(void)
+{
+    lossy(5000, 8, 0, "loss-bursty");
+}
+
+static void test_loss_mixed_faults(void)
+{
+    lossy(10000, 1, 10000, "loss-mixed");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/datapath/rc/send", test_rc_send);
+    g_test_add_func("/datapath/rc/write-read-mtu4096", test_rc_write_read_4096);
+    g_test_add_func("/datapath/rc/write-read-mtu1024", test_rc_write_read_1024);
+    g_test_add_func("/datapath/rc/atomics", test_rc_atomics);
+    g_test_add_func("/datapath/rc/send-variants", test_send_variants);
+    g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
+    g_test_add_func("/datapath/uc", test_uc);
+    g_test_add_func("/datapath/ud", test_ud);
+    g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);
+    g_test_add_func("/datapath/errors/rnr-retry", test_rnr_retry);
+    g_test_add_func("/datapath/errors/retry-exhausted", test_retry_exhausted);
+    g_test_add_func("/datapath/loss/1pct", test_loss_1);
+    g_test_add_func("/datapath/loss/5pct", test_loss_5);
+    g_test_add_func("/datapath/loss/bursty", test_loss_bursty);
+    g_test_add_func("/datapath/loss/mixed-faults", test_loss_mixed_faults);
+    return g_test_run();
+}

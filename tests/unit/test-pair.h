@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Two adapter cores back to back over an in-memory wire: each one's frames
+ * are handed to the other's receive path, virtual time advances to the
+ * earliest wake-up either asks for. Each side has one PD, a CQ, a big MR
+ * and QPs created on request. Frames can be written to a pcap file.
+ */
+#ifndef RDO_TEST_PAIR_H
+#define RDO_TEST_PAIR_H
+
+#include <stdio.h>
+#include "test-driver.h"
+
+#define PAIR_MR_IOVA    0x10000000ull
+#define PAIR_MR_LEN     (4u << 20)
+#define PAIR_SQ_LOG     6
+#define PAIR_RQ_LOG     6
+#define PAIR_CQ_LOG     10
+
+typedef struct PairQp {
+    uint32_t qpn;
+    uint8_t type;
+    uint64_t sq, rq;
+    uint32_t sq_pi, rq_pi;
+} PairQp;
+
+typedef struct PairSide {
+    TestDriver *d;
+    uint8_t mac[6];
+    uint8_t gid[16];
+    uint64_t cq;
+    uint32_t cq_ci;
+    uint64_t mr_list;           /* page list of the MR */
+    uint32_t mr_key;
+    PairQp qp[8];
+} PairSide;
+
+typedef struct Pair {
+    PairSide s[2];
+    FILE *pcap;
+    uint64_t frames;            /* delivered */
+} Pair;
+
+/* A started pair; cfg applies to both sides (NULL: defaults). */
+Pair *pair_new(const RdoConfig *cfg);
+void pair_free(Pair *p);
+/* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
+void pair_capture(Pair *p, const char *name);
+
+/* Creates QP slot `i` on both sides (QPN 2 + i) and connects them. */
+void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code);
+/* Modify with the given attributes; returns the command status. */
+uint8_t pair_modify(PairSide *s, uint32_t qpn, uint8_t state, uint32_t mask,
+                    const struct rdo_cmd_modify_qp *attrs);
+
+/* Host pointer of a byte of a side's MR. */
+uint8_t *pair_mr_ptr(PairSide *s, uint64_t iova);
+void pair_fill(PairSide *s, uint64_t iova, uint32_t len, uint32_t seed);
+
+/* Posting work: returns the WQE's ring slot. */
+void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
+                    const struct rdo_sge *sge, int num_sge,
+                    const struct rdo_ud_seg *ud);
+void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
+                    uint32_t len);
+
+/* Delivers frames and runs both cores until `cqes` more completions are
+ * on side `who`'s CQ or `limit_ns` of virtual time passed. */
+bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns);
+/* Runs until nothing is left to do (or limit_ns). */
+void pair_run(Pair *p, uint64_t limit_ns);
+/* The next CQE of a side, consumed; wr_id PAIR_NO_CQE if none. */
+#define PAIR_NO_CQE UINT64_MAX
+struct rdo_cqe pair_poll(PairSide *s);
+uint32_t pair_cnt(PairSide *s, uint32_t reg);
+
+#endif
