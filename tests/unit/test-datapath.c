@@ -543,6 +543,72 @@ static void test_loss_mixed_faults(void)
     lossy(10000, 1, 10000, "loss-mixed");
 }
 
+/* Writes a WQE into A's ring slot and, word by word, into the push area. */
+static void push_wqe(PairSide *a, uint32_t index, const struct rdo_send_wqe *w,
+                     const char *data)
+{
+    uint8_t *slot = td_ptr(a->d, a->qp[0].sq + ((index & 63) << 8));
+    size_t len = 64 + ((strlen(data) + 7) & ~7u);
+
+    memset(slot, 0, 256);
+    memcpy(slot, w, sizeof(*w));
+    memcpy(slot + 64, data, strlen(data));
+    for (size_t k = 0; k < len / 8; k++) {
+        uint64_t v;
+
+        memcpy(&v, slot + 8 * k, 8);
+        td_doorbell(a->d, 0, RDO_DB_PUSH_DATA + 8 * k, v);
+    }
+}
+
+/* Inline push: the device takes the pushed copy and skips the fetch. */
+static void test_inline_push(void)
+{
+    static const char pushed[] = "pushed inline data, forty bytes long....";
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    uint8_t *slot;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    slot = td_ptr(a->d, a->qp[0].sq);
+    pair_post_recv(b, 0, 1, DST, 256);
+    pair_post_recv(b, 0, 2, DST + 256, 256);
+    pair_post_recv(b, 0, 3, DST + 512, 256);
+    w.flags |= RDO_WQE_F_INLINE;
+    w.inline_len = 40;
+    push_wqe(a, 0, &w, pushed);
+    /* The ring copy differs: the device must use the pushed one. */
+    memset(slot + 64, 'x', 40);
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(2, 13 << RDO_DB_FLAGS_SHIFT, 1));
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    g_assert_cmpuint(pair_poll(b).byte_len, ==, 40);
+    g_assert_cmpmem(pair_mr_ptr(b, DST), 40, pushed, 40);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+
+    /* A trigger with a producer index two ahead is refused as a push but
+     * still taken as a doorbell: both WQEs come from the ring. */
+    w.inline_len = 13;
+    w.wr_id = 2;
+    push_wqe(a, 1, &w, "from the ring");
+    w.wr_id = 3;
+    push_wqe(a, 2, &w, "second in rng");
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(2, 10 << RDO_DB_FLAGS_SHIFT, 3));
+    g_assert_cmpuint(test_reg_read(a->d->h, RDO_REG_ERR_LAST), ==,
+                     RDO_ERR_DB_BAD_ACCESS);
+    g_assert_true(pair_run_cqes(p, 1, 2, SEC));
+    g_assert_cmpmem(pair_mr_ptr(b, DST + 256), 13, "from the ring", 13);
+    g_assert_cmpmem(pair_mr_ptr(b, DST + 512), 13, "second in rng", 13);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    g_assert_true(pair_run_cqes(p, 0, 3, SEC));
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    expect_cqe(a, 3, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -552,6 +618,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/atomics", test_rc_atomics);
     g_test_add_func("/datapath/rc/send-variants", test_send_variants);
     g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
+    g_test_add_func("/datapath/rc/inline-push", test_inline_push);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);

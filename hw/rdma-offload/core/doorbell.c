@@ -7,6 +7,7 @@
  * reads of a write-combined mapping are harmless.
  */
 #include "rdo-internal.h"
+#include "transport.h"
 
 uint64_t rdo_core_db_read(RdoCore *core, uint64_t offset, unsigned size)
 {
@@ -39,9 +40,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         return;     /* no objects before the start; no work after a fatal error */
     }
     if (reg >= RDO_DB_PUSH) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
-                             "inline push at 0x%llx: not in this interface version",
-                             (unsigned long long)offset);
+        rdo_push_write(core, page, reg, value, size);
         return;
     }
     if (size != 8 && reg <= RDO_DB_EQ) {

@@ -97,8 +97,9 @@ typedef struct RdoCounters {
     uint32_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
     uint32_t eqes, cqes, eq_overflows, db_errors;
     /* Data path. */
-    uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops, retransmits, timeouts, naks_sent,
-             naks_received, acks_sent, dup_requests, rx_placements, tx_errors, eth_rx_frames;
+    uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
+    uint32_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
+    uint32_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
     /* Fault injection (host-visible only). */
     uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
 } RdoCounters;

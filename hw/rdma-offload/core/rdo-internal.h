@@ -171,6 +171,7 @@ struct RdoState {
     GHashTable *timers;         /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;
+    uint8_t **push_area;        /* per doorbell page: the inline push copy */
     uint64_t fault_rng;         /* fault injection (fault.c) */
     uint32_t fault_burst_left;
     GBytes *fault_held;

@@ -31,7 +31,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_ERR_COUNT ... RDO_REG_FATAL_CAUSE:
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
-    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_ETH_RX_FRAMES:
+    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_PUSH_WQES:
         return REG_RO;
     default:
         return REG_NONE;
@@ -168,6 +168,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_RX_PLACEMENTS: return c->rx_placements;
     case RDO_REG_CNT_TX_ERRORS: return c->tx_errors;
     case RDO_REG_CNT_ETH_RX_FRAMES: return c->eth_rx_frames;
+    case RDO_REG_CNT_PUSH_WQES: return c->push_wqes;
     default: return RDO_READ_INVALID;
     }
 }

@@ -19,6 +19,7 @@ void rdo_xport_init(RdoCore *core)
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
     st->wqe_buf = g_new0(RdoWqe, 1);
+    st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
     st->payload_buf = g_malloc0(RDO_FRAME_MAX);
 }
@@ -32,7 +33,12 @@ void rdo_xport_free(RdoCore *core)
     }
     for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
         g_queue_clear_full(&st->xport[i].sent, g_free);
+        g_free(st->xport[i].push_wqe);
     }
+    for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
+        g_free(st->push_area[i]);
+    }
+    g_free(st->push_area);
     g_free(st->xport);
     g_hash_table_destroy(st->timers);
     g_queue_clear(&st->ack_list);
@@ -48,6 +54,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
 
     g_queue_clear_full(&x->sent, g_free);
+    g_free(x->push_wqe);
     g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));

@@ -92,6 +92,9 @@ typedef struct RdoXport {
     uint32_t ip_id;
     bool halted;                /* a failed record waits to be reported */
     bool gb_active;             /* went back to gb_psn, no progress since */
+    bool push_valid;            /* an inline-pushed copy of WQE push_index */
+    uint32_t push_index, push_len;
+    uint8_t *push_wqe;
     uint32_t gb_psn;
 
     /* Responder. */
@@ -176,6 +179,12 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      const RdoWireParsed *p);
 void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p);
+
+/* Inline push (push.c). */
+void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
+                    unsigned size);
+bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
+                   uint32_t stride);
 
 /* Fault injection (fault.c): every frame the device sends goes here. */
 void rdo_fault_init(RdoCore *core);

@@ -52,7 +52,8 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     uint32_t off = sizeof(struct rdo_send_wqe);
 
     *vendor_err = RDO_VENDOR_ERR_BAD_WQE;
-    if (!rdo_ring_read(core, &ring, index, w->raw, stride)) {
+    if (!rdo_push_take(core, qpn, index, w->raw, stride) &&
+        !rdo_ring_read(core, &ring, index, w->raw, stride)) {
         *vendor_err = RDO_VENDOR_ERR_DMA;
         return false;
     }
@@ -465,6 +466,8 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         if (fetch_next(core, qpn, qp, x) == FETCH_WAIT) {
             break;
         }
+        /* wqe_buf holds the new record's WQE (a pushed one is only there). */
+        cached = g_queue_get_length(&x->sent) - 1;
         budget--;
     }
     rdo_req_complete(core, qpn, qp);

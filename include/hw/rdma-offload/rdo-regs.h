@@ -26,7 +26,7 @@
 /* Register identity values. */
 #define RDO_ID_MAGIC            0x464f4452u     /* "RDOF" in memory order */
 #define RDO_VERSION_MAJOR       0
-#define RDO_VERSION_MINOR       1
+#define RDO_VERSION_MINOR       2
 #define RDO_VERSION_VALUE(maj, min) (((uint32_t)(maj) << 16) | (min))
 
 /*
@@ -114,6 +114,7 @@
 #define RDO_REG_CNT_RX_PLACEMENTS    0x0254  /* RO  DMA placements of received payload after aggregation */
 #define RDO_REG_CNT_TX_ERRORS        0x0258  /* RO  packets that could not be built from the QP's addresses */
 #define RDO_REG_CNT_ETH_RX_FRAMES    0x025c  /* RO  non-RoCE frames received */
+#define RDO_REG_CNT_PUSH_WQES        0x0260  /* RO  WQEs taken from an inline push */
 
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256
