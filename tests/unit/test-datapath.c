@@ -609,6 +609,62 @@ static void test_inline_push(void)
     pair_free(p);
 }
 
+/*
+ * One shared send queue feeding three RC connections: each message goes
+ * out on its connection, and the completions come in the order the WQEs
+ * were posted even when a later connection finishes first.
+ */
+static void test_shared_sq(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    static const uint32_t sizes[6] = { 200000, 10, 3000, 50, 100000, 1 };
+    uint32_t ssqn = 2 + 4;
+
+    pair_capture(p, "shared-sq");
+    pair_create_ssq(p, 4);
+    for (int c = 0; c < 3; c++) {
+        pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, ssqn);
+    }
+    pair_fill(a, SRC, 400000, 11);
+    for (int k = 0; k < 6; k++) {
+        struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 500 + k);
+        struct rdo_sge sge = sge_of(a, SRC + k * 4096, sizes[k]);
+
+        w.conn_qpn = 2 + k % 3;
+        w.remote_addr = DST + k * 262144;
+        w.rkey = b->mr_key;
+        pair_post_send(a, 4, &w, &sge, 1, NULL);
+    }
+    g_assert_true(pair_run_cqes(p, 0, 6, SEC));
+    for (int k = 0; k < 6; k++) {
+        struct rdo_cqe e = pair_poll(a);
+
+        g_assert_cmpuint(e.wr_id, ==, 500 + k);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.qpn, ==, 2 + k % 3);
+        assert_same(a, SRC + k * 4096, b, DST + k * 262144, sizes[k]);
+    }
+    /* Each connection carried its own messages. */
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), >=, 3);
+
+    /* A WQE for a QP the SSQ does not feed fails the SSQ. */
+    {
+        struct rdo_send_wqe w = wqe(RDO_WR_SEND, 600);
+        struct rdo_eqe ev;
+
+        w.conn_qpn = 7;
+        pair_post_send(a, 4, &w, NULL, 0, NULL);
+        g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+        expect_cqe(a, 600, RDO_CQE_SEND, RDO_WC_LOC_QP_OP_ERR);
+        do {
+            ev = td_eq0_next(a->d);
+        } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
+        g_assert_cmpuint(ev.obj, ==, ssqn);
+    }
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -619,6 +675,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/send-variants", test_send_variants);
     g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
     g_test_add_func("/datapath/rc/inline-push", test_inline_push);
+    g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);

@@ -108,7 +108,9 @@ uint8_t pair_modify(PairSide *s, uint32_t qpn, uint8_t state, uint32_t mask,
     return td_cmd(s->d, &cmd).status;
 }
 
-static void create_qp(PairSide *s, PairQp *q, uint32_t qpn, uint8_t type)
+/* A QP; fed by the shared send queue ssq_qpn if that is not 0. */
+static void create_qp(PairSide *s, PairQp *q, uint32_t qpn, uint8_t type,
+                      uint32_t ssq_qpn)
 {
     struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP, .obj = qpn };
     struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
@@ -117,17 +119,40 @@ static void create_qp(PairSide *s, PairQp *q, uint32_t qpn, uint8_t type)
     q->type = type;
     a->type = type;
     a->send_cqn = a->recv_cqn = 0;
-    a->sq_addr = q->sq = td_alloc(s->d, 256u << PAIR_SQ_LOG, 4096);
-    a->sq_log_size = PAIR_SQ_LOG;
-    a->sq_wqe_shift = 8;
-    a->max_inline = 128;
-    a->rq_addr = q->rq = td_alloc(s->d, 64u << PAIR_RQ_LOG, 4096);
-    a->rq_log_size = PAIR_RQ_LOG;
-    a->rq_wqe_shift = 6;
+    if (ssq_qpn) {
+        a->flags = RDO_QP_F_SHARED_SQ;
+        a->ssq_qpn = ssq_qpn;
+    } else {
+        a->sq_addr = q->sq = td_alloc(s->d, 256u << PAIR_SQ_LOG, 4096);
+        a->sq_log_size = PAIR_SQ_LOG;
+        a->sq_wqe_shift = 8;
+        a->max_inline = 128;
+    }
+    if (type != RDO_QPT_SSQ) {
+        a->rq_addr = q->rq = td_alloc(s->d, 64u << PAIR_RQ_LOG, 4096);
+        a->rq_log_size = PAIR_RQ_LOG;
+        a->rq_wqe_shift = 6;
+    }
     g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
 }
 
+void pair_create_ssq(Pair *p, int i)
+{
+    PairSide *s = &p->s[0];
+
+    create_qp(s, &s->qp[i], 2 + i, RDO_QPT_SSQ, 0);
+    for (uint8_t st = RDO_QPS_INIT; st <= RDO_QPS_RTS; st++) {
+        g_assert_cmpuint(pair_modify(s, 2 + i, st, 0, NULL), ==, RDO_CQP_OK);
+    }
+}
+
 void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code)
+{
+    pair_connect_fed(p, i, type, mtu_code, 0);
+}
+
+void pair_connect_fed(Pair *p, int i, uint8_t type, uint8_t mtu_code,
+                      uint32_t ssq_qpn)
 {
     for (int k = 0; k < 2; k++) {
         PairSide *s = &p->s[k], *peer = &p->s[1 - k];
@@ -135,7 +160,7 @@ void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code)
         struct rdo_cmd_modify_qp m = { 0 };
         uint32_t qpn = 2 + i;
 
-        create_qp(s, q, qpn, type);
+        create_qp(s, q, qpn, type, k == 0 ? ssq_qpn : 0);
         m.qkey = 0x1234;
         m.access = RDO_ACCESS__ALL;
         g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_INIT,
@@ -203,7 +228,9 @@ void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
     }
     if (!(h.flags & RDO_WQE_F_INLINE)) {
         h.num_sge = num_sge;
-        memcpy(slot + off, sge, num_sge * sizeof(*sge));
+        if (num_sge) {
+            memcpy(slot + off, sge, num_sge * sizeof(*sge));
+        }
     }
     memcpy(slot, &h, sizeof(h));
     q->sq_pi++;

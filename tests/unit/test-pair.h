@@ -49,6 +49,11 @@ void pair_capture(Pair *p, const char *name);
 
 /* Creates QP slot `i` on both sides (QPN 2 + i) and connects them. */
 void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code);
+/* The same, side 0's QP fed by the shared send queue ssq_qpn. */
+void pair_connect_fed(Pair *p, int i, uint8_t type, uint8_t mtu_code,
+                      uint32_t ssq_qpn);
+/* A shared send queue in slot i of side 0 (QPN 2 + i), in RTS. */
+void pair_create_ssq(Pair *p, int i);
 /* Modify with the given attributes; returns the command status. */
 uint8_t pair_modify(PairSide *s, uint32_t qpn, uint8_t state, uint32_t mask,
                     const struct rdo_cmd_modify_qp *attrs);

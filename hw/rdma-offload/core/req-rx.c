@@ -36,6 +36,31 @@ static void rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
     rec->vendor_err = vendor_err;
 }
 
+static enum rdo_qp_err qp_err_of(uint32_t vendor_err)
+{
+    switch (vendor_err) {
+    case RDO_VENDOR_ERR_RETRY:
+        return RDO_QP_ERR_RETRY;
+    case RDO_VENDOR_ERR_REMOTE_NAK:
+        return RDO_QP_ERR_REMOTE;
+    case RDO_VENDOR_ERR_BAD_KEY:
+        return RDO_QP_ERR_ACCESS;
+    case RDO_VENDOR_ERR_DMA:
+        return RDO_QP_ERR_DMA;
+    default:
+        return RDO_QP_ERR_WQE;
+    }
+}
+
+void rdo_rec_unref(gpointer p)
+{
+    RdoSendRec *rec = p;
+
+    if (--rec->refs == 0) {
+        g_free(rec);
+    }
+}
+
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     static const uint8_t cqe_op[RDO_WR__COUNT] = {
@@ -54,12 +79,26 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     while ((rec = g_queue_peek_head(&x->sent)) && rec->done) {
         uint8_t status = rec->status;
         uint32_t vendor_err = rec->vendor_err;
+        uint32_t ring_qpn = rec->ring_qpn;
 
+        if (qp->type == RDO_QPT_SSQ && rec->refs > 1) {
+            break;              /* its connection still holds it */
+        }
         g_queue_pop_head(&x->sent);
         if (x->tx_pos) {
             x->tx_pos--;
         } else {
             x->tx_pkt = 0;
+        }
+        if (ring_qpn != qpn) {
+            /* Fed by a shared send queue, which completes it in order. */
+            rdo_rec_unref(rec);
+            rdo_sq_kick(core, ring_qpn);
+            if (status != RDO_WC_SUCCESS) {
+                rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
+                return;
+            }
+            continue;
         }
         if (status != RDO_WC_SUCCESS ||
             !(qp->flags & RDO_QP_F_SELECTIVE_SIGNAL) ||
@@ -68,25 +107,22 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 
             memset(&cqe, 0, sizeof(cqe));
             cqe.wr_id = rec->wr_id;
-            cqe.qpn = qpn;
+            cqe.qpn = rec->conn_qpn ? rec->conn_qpn : qpn;
             cqe.opcode = cqe_op[rec->wr_opcode];
             cqe.byte_len = rec_read_like(rec) ? rec->msg_len : 0;
             cqe.status = status;
             cqe.vendor_err = vendor_err;
             rdo_cq_post(core, qp->send_cqn, &cqe, false);
         }
-        g_free(rec);
         qp->sq_ci++;
         rdo_ctx_dirty(&core->st->qpc, qp);
-        if (status != RDO_WC_SUCCESS) {
-            rdo_qp_to_error(core, qpn, qp,
-                            vendor_err == RDO_VENDOR_ERR_RETRY ? RDO_QP_ERR_RETRY :
-                            vendor_err == RDO_VENDOR_ERR_REMOTE_NAK ? RDO_QP_ERR_REMOTE :
-                            vendor_err == RDO_VENDOR_ERR_BAD_KEY ? RDO_QP_ERR_ACCESS :
-                            vendor_err == RDO_VENDOR_ERR_DMA ? RDO_QP_ERR_DMA :
-                            RDO_QP_ERR_WQE);
+        /* A connection's failure fails the connection, not the shared SQ. */
+        if (status != RDO_WC_SUCCESS && !rec->conn_qpn) {
+            rdo_rec_unref(rec);
+            rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
             return;
         }
+        rdo_rec_unref(rec);
     }
     if (g_queue_is_empty(&x->sent)) {
         x->rto_at = 0;
@@ -97,8 +133,23 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 void rdo_req_flush(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
+    RdoSendRec *rec;
 
-    g_queue_clear_full(&x->sent, g_free);
+    while ((rec = g_queue_pop_head(&x->sent))) {
+        uint32_t ring_qpn = rec->ring_qpn;
+        bool shared = rec->refs > 1;
+
+        /* A shared send queue still completes it, as flushed. */
+        if (!rec->done) {
+            rec->done = true;
+            rec->status = RDO_WC_WR_FLUSH_ERR;
+            rec->vendor_err = 0;
+        }
+        rdo_rec_unref(rec);
+        if (shared && ring_qpn != qpn) {
+            rdo_sq_kick(core, ring_qpn);
+        }
+    }
     x->tx_pos = x->tx_pkt = 0;
     x->rd_inflight = 0;
     x->rto_at = 0;
@@ -217,6 +268,9 @@ static void progress(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     x->gb_active = false;
     x->rto_at = 0;
     rdo_xport_arm_timer(core, qpn);
+    if (qp->ssq_qpn != RDO_NONE) {
+        rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait on our window */
+    }
 }
 
 static void remote_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
@@ -343,8 +397,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         x->halted = true;
         return;
     }
-    if (!rdo_wqe_fetch(core, rec->ring_qpn, qp, rec->wqe_index, st->wqe_buf,
-                       &vendor_err)) {
+    if (!rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
         rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
         x->halted = true;
         return;

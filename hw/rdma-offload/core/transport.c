@@ -32,7 +32,7 @@ void rdo_xport_free(RdoCore *core)
         return;
     }
     for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
-        g_queue_clear_full(&st->xport[i].sent, g_free);
+        g_queue_clear_full(&st->xport[i].sent, rdo_rec_unref);
         g_free(st->xport[i].push_wqe);
     }
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
@@ -53,7 +53,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    g_queue_clear_full(&x->sent, g_free);
+    rdo_req_flush(core, qpn);
     g_free(x->push_wqe);
     g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
     /* Stale entries on the ACK and response lists see the cleared flags. */
@@ -78,6 +78,9 @@ void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
     x->sq_next = qp->sq_ci;
     x->retry_left = qp->retry_cnt;
     x->rnr_left = qp->rnr_retry;
+    if (qp->ssq_qpn != RDO_NONE) {
+        rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait for us */
+    }
 }
 
 uint64_t rdo_xport_rto_ns(uint8_t timeout)

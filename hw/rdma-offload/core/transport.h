@@ -51,6 +51,8 @@ typedef struct RdoSendRec {
     uint32_t resp_pkts;         /* READ: response packets placed */
     bool sent;                  /* every request packet went out once */
     bool done;                  /* complete; CQE status below */
+    uint8_t refs;               /* lists holding it (a shared SQ's and its QP's) */
+    uint32_t conn_qpn;          /* shared send queue: the connection, else 0 */
     uint8_t status;
     uint32_t vendor_err;
 } RdoSendRec;
@@ -153,7 +155,11 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-/* Reads and checks the WQE of a record; false if it is no longer valid. */
+/* Reads the WQE of a record from its ring (qp: the QP holding the record). */
+bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   const RdoSendRec *rec, RdoWqe *w, uint32_t *vendor_err);
+void rdo_rec_unref(gpointer rec);
+/* Reads and checks a WQE; false if it is not valid. */
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    uint32_t index, RdoWqe *w, uint32_t *vendor_err);
 /* Copies between a WQE's SGEs at a message offset and buf. */

@@ -104,6 +104,20 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     return true;
 }
 
+bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   const RdoSendRec *rec, RdoWqe *w, uint32_t *vendor_err)
+{
+    const RdoQpCtx *ring_qp = rec->ring_qpn == qpn ? qp
+                              : rdo_qp_get(core, rec->ring_qpn);
+
+    if (!ring_qp) {
+        *vendor_err = RDO_VENDOR_ERR_DMA;
+        return false;
+    }
+    return rdo_wqe_fetch(core, rec->ring_qpn, ring_qp, rec->wqe_index, w,
+                         vendor_err);
+}
+
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
                  bool to_guest)
@@ -308,6 +322,9 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     RdoSendRec *rec = g_new0(RdoSendRec, 1);
     uint32_t vendor_err, stall_mr = RDO_NONE;
     bool ok = rdo_wqe_fetch(core, qpn, qp, x->sq_next, w, &vendor_err);
+    uint32_t conn = qpn;        /* the QP that transmits it */
+    RdoQpCtx *cqp = qp;
+    RdoXport *cx = x;
 
     rec->ring_qpn = qpn;
     rec->wqe_index = x->sq_next;
@@ -330,9 +347,34 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     rec->wr_opcode = w->h.opcode;
     rec->wqe_flags = w->h.flags;
     rec->msg_len = (uint32_t)w->msg_len;
-    if (((w->h.flags & RDO_WQE_F_FENCE) && x->rd_inflight) ||
+    if (qp->type == RDO_QPT_SSQ) {
+        /* A shared send queue: the WQE names the RC connection it feeds. */
+        conn = w->h.conn_qpn;
+        cqp = conn < st->usable_qps && st->qp_used[conn] &&
+              st->qp_bind[conn].ssq_qpn == qpn ? rdo_qp_get(core, conn) : NULL;
+        if (!cqp) {
+            rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
+                                 "SSQ %u: WQE %u for QP %u, not one it feeds",
+                                 qpn, x->sq_next, conn);
+            fail_record(core, rec, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE);
+            goto add;
+        }
+        rec->conn_qpn = conn;
+        if (cqp->state == RDO_QPS_ERR) {
+            fail_record(core, rec, RDO_WC_WR_FLUSH_ERR, 0);
+            goto add;
+        }
+        if (cqp->state != RDO_QPS_RTS) {
+            g_free(rec);
+            return FETCH_WAIT;  /* kicked again when it reaches RTS */
+        }
+        cx = &st->xport[conn];
+        rec->first_psn = cx->next_psn;
+    }
+    if (((w->h.flags & RDO_WQE_F_FENCE) && cx->rd_inflight) ||
         (wr_is_read_like(w->h.opcode) &&
-         x->rd_inflight >= MAX(qp->max_rd_atomic, 1))) {
+         cx->rd_inflight >= MAX(cqp->max_rd_atomic, 1)) ||
+        (cqp != qp && rdo_psn_diff(cx->next_psn, cx->una_psn) >= RDO_TX_WINDOW)) {
         g_free(rec);
         return FETCH_WAIT;
     }
@@ -376,13 +418,20 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rec->npkts = rdo_wire_seg_count(rec->msg_len, rdo_qp_mtu(qp));
     }
     if (wr_is_read_like(rec->wr_opcode)) {
-        x->rd_inflight++;
+        cx->rd_inflight++;
     }
-    x->next_psn = rdo_psn_add(x->next_psn, rec->npkts);
+    cx->next_psn = rdo_psn_add(cx->next_psn, rec->npkts);
 add:
+    rec->refs = 1;
     g_queue_push_tail(&x->sent, rec);
     x->sq_next++;
-    if (rec->done && rec->status != RDO_WC_SUCCESS) {
+    if (cx != x && !rec->done) {
+        /* Also on the connection's list, which transmits it. */
+        rec->refs++;
+        g_queue_push_tail(&cx->sent, rec);
+        rdo_sq_kick(core, conn);
+    }
+    if (rec->done && rec->status != RDO_WC_SUCCESS && !rec->conn_qpn) {
         x->halted = true;       /* reported in order, then the QP fails */
         return FETCH_FAILED;
     }
@@ -406,7 +455,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     while (budget) {
         RdoSendRec *rec;
 
-        if (x->tx_pos < g_queue_get_length(&x->sent)) {
+        if (qp->type != RDO_QPT_SSQ && x->tx_pos < g_queue_get_length(&x->sent)) {
             uint32_t vendor_err, end;
 
             rec = g_queue_peek_nth(&x->sent, x->tx_pos);
@@ -421,8 +470,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 break;          /* the window is full: wait for ACKs */
             }
             if (cached != x->tx_pos &&
-                !rdo_wqe_fetch(core, qpn, qp, rec->wqe_index, st->wqe_buf,
-                               &vendor_err)) {
+                !rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
                 /* The WQE changed under the device since it was checked. */
                 fail_record(core, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
                 x->halted = true;
@@ -467,7 +515,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             break;
         }
         /* wqe_buf holds the new record's WQE (a pushed one is only there). */
-        cached = g_queue_get_length(&x->sent) - 1;
+        cached = qp->type == RDO_QPT_SSQ ? RDO_NONE : g_queue_get_length(&x->sent) - 1;
         budget--;
     }
     rdo_req_complete(core, qpn, qp);
