@@ -441,6 +441,58 @@ static void test_sq_errors_and_flush(void)
     td_free(d);
 }
 
+/* Completion events for `cqn` written to EQ 0 since the last call. */
+static unsigned completion_events(TestDriver *d, uint32_t cqn)
+{
+    unsigned n = 0;
+    struct rdo_eqe e;
+
+    while ((e = td_eq0_next(d)).type) {
+        n += e.type == RDO_EQE_COMPLETION && e.obj == cqn;
+    }
+    return n;
+}
+
+/* CQ moderation: the event after a count of CQEs, or after a time. */
+static void test_cq_moderation(void)
+{
+    TestDriver *d = started();
+    uint64_t sq[2], rq[2];
+    unsigned seen = 0;
+
+    td_create_pd(d, 0);
+    for (uint32_t k = 1; k <= 2; k++) {
+        struct rdo_cqp_cmd cq = td_cmd_of(RDO_CMD_CREATE_CQ, k);
+
+        cq.u.create_cq.ring_addr = td_alloc(d, 32 * 16, 4096);
+        cq.u.create_cq.log_size = 4;
+        cq.u.create_cq.moderation_count = k == 1 ? 3 : 0;
+        cq.u.create_cq.moderation_usec = k == 2 ? 50 : 0;
+        g_assert_cmpuint(status_of(d, cq), ==, RDO_CQP_OK);
+        td_create_qp(d, 1 + k, RDO_QPT_UD, 0, k, &sq[k - 1], &rq[k - 1]);
+        td_ud_to_rts(d, 1 + k);
+        td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(k, RDO_DB_CQ_ARM_NEXT, 0));
+    }
+    /* By count: nothing for two CQEs, one event with the third. */
+    for (uint32_t i = 0; i < 5; i++) {
+        static const unsigned expect[5] = { 0, 0, 1, 1, 1 };
+
+        post_wqe(d, sq[0], i, RDO_WR_SEND, 0, i);
+        td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(2, 0, i + 1));
+        td_run(d, 1000);
+        seen += completion_events(d, 1);
+        g_assert_cmpuint(seen, ==, expect[i]);
+    }
+    /* By time: the event 50 us after the first CQE. */
+    post_wqe(d, sq[1], 0, RDO_WR_SEND, 0, 9);
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(3, 0, 1));
+    td_run(d, 40000);
+    g_assert_cmpuint(completion_events(d, 2), ==, 0);
+    td_run(d, 20000);
+    g_assert_cmpuint(completion_events(d, 2), ==, 1);
+    td_free(d);
+}
+
 /* Doorbells only from the object's page, indexes within the ring. */
 static void test_doorbell_isolation(void)
 {
@@ -630,6 +682,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/pending-mr-failed-registration",
                     test_pending_mr_failed_registration);
     g_test_add_func("/cqp/sq-errors-and-flush", test_sq_errors_and_flush);
+    g_test_add_func("/cqp/cq-moderation", test_cq_moderation);
     g_test_add_func("/cqp/doorbell-isolation", test_doorbell_isolation);
     g_test_add_func("/cqp/cq-arm-and-overflow", test_cq_arm_and_overflow);
     g_test_add_func("/cqp/context-cache", test_context_cache);

@@ -8,8 +8,28 @@
  */
 #include "rdo-internal.h"
 
+static void cq_event(RdoCore *core, uint32_t cqn, RdoCq *cq)
+{
+    cq->arm = 0;
+    cq->mod_pending = 0;
+    cq->mod_due = 0;
+    rdo_eq_post(core, cq->eqn, RDO_EQE_COMPLETION, cqn, 0);
+}
+
 void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
                  bool solicited)
+{
+    rdo_cq_post_delayed(core, cqn, cqe, solicited, 0);
+}
+
+/*
+ * Moderation: an armed CQ's event waits until mod_count CQEs arrived or
+ * mod_ns passed since the first of them; a QP's notification delay is a
+ * deadline too, the earliest wins. A solicited CQE on a CQ armed for
+ * solicited events goes at once.
+ */
+void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
+                         bool solicited, uint64_t delay_ns)
 {
     RdoCq *cq = cqn < core->cfg.max_cq ? &core->st->cqs[cqn] : NULL;
 
@@ -32,10 +52,45 @@ void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
     }
     cq->pi++;
     core->cnt.cqes++;
-    if ((cq->arm & RDO_DB_CQ_ARM_NEXT) ||
-        ((cq->arm & RDO_DB_CQ_ARM_SOLICITED) && solicited)) {
-        cq->arm = 0;
-        rdo_eq_post(core, cq->eqn, RDO_EQE_COMPLETION, cqn, 0);
+    if ((cq->arm & RDO_DB_CQ_ARM_SOLICITED) && solicited) {
+        cq_event(core, cqn, cq);
+    } else if (cq->arm & RDO_DB_CQ_ARM_NEXT) {
+        uint64_t wait = cq->mod_ns;
+
+        if (delay_ns && (!wait || delay_ns < wait)) {
+            wait = delay_ns;
+        }
+        cq->mod_pending++;
+        if ((!cq->mod_count && !wait) ||
+            (cq->mod_count && cq->mod_pending >= cq->mod_count)) {
+            cq_event(core, cqn, cq);
+        } else if (wait && !cq->mod_due) {
+            cq->mod_due = core->ops->now_ns(core->host) + wait;
+            g_queue_push_tail(&core->st->cq_timed, GUINT_TO_POINTER(cqn));
+            rdo_core_schedule(core, cq->mod_due);
+        }
+    }
+}
+
+void rdo_cq_run(RdoCore *core)
+{
+    GQueue *timed = &core->st->cq_timed;
+    uint64_t now = core->ops->now_ns(core->host);
+    guint n = g_queue_get_length(timed);
+
+    while (n--) {
+        uint32_t cqn = GPOINTER_TO_UINT(g_queue_pop_head(timed));
+        RdoCq *cq = &core->st->cqs[cqn];
+
+        if (!cq->valid || !cq->mod_due) {
+            continue;           /* fired by count, or destroyed */
+        }
+        if (cq->mod_due <= now) {
+            cq_event(core, cqn, cq);
+        } else {
+            g_queue_push_tail(timed, GUINT_TO_POINTER(cqn));
+            rdo_core_schedule(core, cq->mod_due);
+        }
     }
 }
 

@@ -87,6 +87,8 @@ static int create_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     cq->db_page = a->db_page;
     cq->eqn = a->eqn;
     cq->ring = ring;
+    cq->mod_count = a->moderation_count;
+    cq->mod_ns = a->moderation_usec * 1000ull;
     core->st->eqs[a->eqn].users++;
     return RDO_CQP_OK;
 }

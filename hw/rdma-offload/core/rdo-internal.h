@@ -47,6 +47,11 @@ typedef struct RdoCq {
     RdoRing ring;
     uint32_t pi, ci;
     uint32_t users;             /* QPs bound to it */
+    /* Interrupt moderation: the event after mod_count CQEs or mod_ns. */
+    uint16_t mod_count;
+    uint64_t mod_ns;
+    uint32_t mod_pending;       /* CQEs since armed, no event yet */
+    uint64_t mod_due;           /* when the event is due, 0: not timed */
 } RdoCq;
 
 typedef struct RdoPd {
@@ -168,6 +173,7 @@ struct RdoState {
     uint8_t *sq_queued;         /* on sq_ready already */
     struct RdoXport *xport;     /* per QP: transport state (transport.h) */
     GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
+    GQueue cq_timed;            /* CQs with a moderated event due */
     GHashTable *timers;         /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;
@@ -217,6 +223,11 @@ void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
 void rdo_eq_doorbell(RdoCore *core, uint32_t eqn, uint32_t flags, uint32_t ci);
 void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
                  bool solicited);
+/* The same, the event delayed by up to delay_ns (per-QP notification delay). */
+void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
+                         bool solicited, uint64_t delay_ns);
+/* CQ events whose moderation time has come (cq.c). */
+void rdo_cq_run(RdoCore *core);
 void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,
                      uint32_t flags, uint32_t ci);
 void rdo_async_event(RdoCore *core, uint8_t type, uint32_t obj, uint32_t data);

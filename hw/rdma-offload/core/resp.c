@@ -187,7 +187,8 @@ static void recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x
         qp->rq_ci++;
     }
     rdo_ctx_dirty(&core->st->qpc, qp);
-    rdo_cq_post(core, qp->recv_cqn, cqe, solicited);
+    rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
+                        qp->notify_delay_usec * 1000ull);
 }
 
 /* A receive error: the WQE completes with `status`, the QP fails. */

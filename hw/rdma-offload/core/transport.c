@@ -18,6 +18,7 @@ void rdo_xport_init(RdoCore *core)
     st->timers = g_hash_table_new(NULL, NULL);
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
+    g_queue_init(&st->cq_timed);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
@@ -43,6 +44,7 @@ void rdo_xport_free(RdoCore *core)
     g_hash_table_destroy(st->timers);
     g_queue_clear(&st->ack_list);
     g_queue_clear(&st->resp_list);
+    g_queue_clear(&st->cq_timed);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);
@@ -223,6 +225,7 @@ void rdo_xport_run(RdoCore *core)
     run_timers(core);
     run_list(core, &core->st->resp_list, false);
     run_list(core, &core->st->ack_list, true);
+    rdo_cq_run(core);
     rdo_fault_run(core);
 }
 
