@@ -8,6 +8,8 @@
 #include <string.h>
 #include "test-pair.h"
 
+#define RDO_AGG_BYTES (64u << 10)   /* the device gathers at most this */
+
 #define SEC 1000000000ull
 #define SRC 0x10000000ull               /* source buffers in each MR */
 #define DST 0x10200000ull               /* destination buffers */
@@ -96,6 +98,11 @@ static void write_read(uint8_t mtu_code, const char *name)
     assert_same(a, SRC, b, DST, len);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==,
                      len / (128u << mtu_code));
+    /* Receive aggregation: in-order packets placed by far fewer DMAs. */
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), <=,
+                     len / (128u << mtu_code) / 8);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), >=,
+                     len / RDO_AGG_BYTES);
 
     /* READ it back into another buffer of A. */
     pair_fill(b, DST, len, 3);

@@ -174,6 +174,7 @@ struct RdoState {
     struct RdoXport *xport;     /* per QP: transport state (transport.h) */
     GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
     GQueue cq_timed;            /* CQs with a moderated event due */
+    GQueue agg_list;            /* QPs with aggregated payload to place */
     GHashTable *timers;         /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;

@@ -97,6 +97,8 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     uint32_t n = rdo_wire_seg_count(reth->dma_len, rdo_qp_mtu(qp));
     RdoRespRes *r;
 
+    /* A READ sees every WRITE before it, also one still being gathered. */
+    rdo_agg_run(core);
     if (!n) {
         /* Longer than a message may be. */
         rdo_resp_nak(core, qpn, qp, p->pkt.psn, RDO_AETH_NAK_INV_REQ, true);
@@ -126,6 +128,7 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     uint64_t value, orig;
     RdoRespRes *r;
 
+    rdo_agg_run(core);
     if (a->va & 7) {
         rdo_resp_nak(core, qpn, qp, p->pkt.psn, RDO_AETH_NAK_INV_REQ, true);
         return;

@@ -365,14 +365,13 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             return;
         }
     }
-    if (pkt->payload_len) {
-        if (rdo_mr_copy(core, x->write_rkey, x->write_va, (void *)pkt->payload,
-                        pkt->payload_len, true) != RDO_MRC_OK) {
-            responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
-                            RDO_QP_ERR_REMOTE);
-            return;
-        }
-        core->cnt.rx_placements++;
+    if ((pkt->payload_len &&
+         !rdo_agg_write(core, qpn, x->write_rkey, x->write_va, pkt->payload,
+                        pkt->payload_len)) ||
+        (last && !rdo_agg_flush(core, qpn))) {
+        responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
+                        RDO_QP_ERR_REMOTE);
+        return;
     }
     x->write_va += pkt->payload_len;
     x->write_left -= pkt->payload_len;

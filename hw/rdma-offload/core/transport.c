@@ -19,6 +19,7 @@ void rdo_xport_init(RdoCore *core)
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
     g_queue_init(&st->cq_timed);
+    g_queue_init(&st->agg_list);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
@@ -35,6 +36,7 @@ void rdo_xport_free(RdoCore *core)
     for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
         g_queue_clear_full(&st->xport[i].sent, rdo_rec_unref);
         g_free(st->xport[i].push_wqe);
+        g_free(st->xport[i].agg_buf);
     }
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
         g_free(st->push_area[i]);
@@ -45,6 +47,7 @@ void rdo_xport_free(RdoCore *core)
     g_queue_clear(&st->ack_list);
     g_queue_clear(&st->resp_list);
     g_queue_clear(&st->cq_timed);
+    g_queue_clear(&st->agg_list);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);
@@ -57,6 +60,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 
     rdo_req_flush(core, qpn);
     g_free(x->push_wqe);
+    g_free(x->agg_buf);
     g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));
@@ -223,6 +227,7 @@ static void run_list(RdoCore *core, GQueue *list, bool acks)
 void rdo_xport_run(RdoCore *core)
 {
     run_timers(core);
+    rdo_agg_run(core);          /* data placed before any ACK for it */
     run_list(core, &core->st->resp_list, false);
     run_list(core, &core->st->ack_list, true);
     rdo_cq_run(core);

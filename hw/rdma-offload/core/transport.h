@@ -25,6 +25,8 @@
 #define RDO_TX_BUDGET       32
 /* Unacknowledged PSNs a requester may have outstanding. */
 #define RDO_TX_WINDOW       1024
+/* Bytes of one WRITE the receive aggregation gathers before placing them. */
+#define RDO_AGG_MAX         (64u << 10)
 /* Responder resources (READ/atomic) per QP, as max_dest_rd_atomic allows. */
 #define RDO_RESP_RES_MAX    16
 
@@ -97,6 +99,11 @@ typedef struct RdoXport {
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
     uint32_t push_index, push_len;
     uint8_t *push_wqe;
+    /* Receive aggregation (rx-agg.c): WRITE payload gathered for one DMA. */
+    uint32_t agg_key, agg_len;
+    uint64_t agg_va;
+    uint8_t *agg_buf;
+    bool agg_queued;
     uint32_t gb_psn;
 
     /* Responder. */
@@ -185,6 +192,12 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      const RdoWireParsed *p);
 void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p);
+
+/* Receive aggregation (rx-agg.c); false if the placement DMA failed. */
+bool rdo_agg_write(RdoCore *core, uint32_t qpn, uint32_t rkey, uint64_t va,
+                   const void *data, uint32_t len);
+bool rdo_agg_flush(RdoCore *core, uint32_t qpn);
+void rdo_agg_run(RdoCore *core);
 
 /* Inline push (push.c). */
 void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
