@@ -98,6 +98,9 @@ static void write_read(uint8_t mtu_code, const char *name)
     assert_same(a, SRC, b, DST, len);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==,
                      len / (128u << mtu_code));
+    g_test_message("%s: %u packets, %u placements", name,
+                   pair_cnt(b, RDO_REG_CNT_RX_PACKETS),
+                   pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS));
     /* Receive aggregation: in-order packets placed by far fewer DMAs. */
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), <=,
                      len / (128u << mtu_code) / 8);
