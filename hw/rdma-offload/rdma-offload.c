@@ -12,10 +12,12 @@
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
+#include "net/eth.h"
 #include "system/dma.h"
 #include "trace.h"
 
@@ -57,8 +59,21 @@ static void rdo_qemu_raise_irq(void *host, unsigned vector)
 static void rdo_qemu_send_frame(void *host, const void *frame, size_t len)
 {
     RdmaOffloadState *s = host;
+    uint8_t padded[ETH_ZLEN];
 
+    s->tx_frames++;
     trace_rdma_offload_tx_frame(len);
+    /*
+     * Like a real MAC, pad a runt to the minimum frame (FCS excluded);
+     * backends such as tap and socket pass frames on unchanged. The
+     * core's RoCEv2 frames are never that short, so this is for safety.
+     */
+    if (len < ETH_ZLEN) {
+        memcpy(padded, frame, len);
+        memset(padded + len, 0, ETH_ZLEN - len);
+        frame = padded;
+        len = ETH_ZLEN;
+    }
     qemu_send_packet(qemu_get_queue(s->nic), frame, len);
 }
 
@@ -109,6 +124,27 @@ static const RdoHostOps rdo_qemu_host_ops = {
  * core in the middle of an operation (a reset there would free the state
  * the operation is using).
  */
+/*
+ * The core is never re-entered. Its calls out can come back in through the
+ * network: a frame it sends may be delivered at once (a hubport on the same
+ * hub, a filter) to another adapter that answers in the same call chain.
+ * While the core runs, the port refuses frames (can_receive), so QEMU's net
+ * layer queues them; the outermost call flushes that queue when it leaves.
+ */
+static void rdo_enter(RdmaOffloadState *s)
+{
+    s->busy++;
+}
+
+static void rdo_leave(RdmaOffloadState *s)
+{
+    assert(s->busy > 0);
+    if (--s->busy == 0 && s->rx_waiting && s->nic) {
+        s->rx_waiting = false;
+        qemu_flush_queued_packets(qemu_get_queue(s->nic));
+    }
+}
+
 static void rdo_core_call_guarded(RdmaOffloadState *s,
                                   void (*fn)(RdmaOffloadState *s))
 {
@@ -116,7 +152,9 @@ static void rdo_core_call_guarded(RdmaOffloadState *s,
     bool was = guard->engaged_in_io;
 
     guard->engaged_in_io = true;
+    rdo_enter(s);
     fn(s);
+    rdo_leave(s);
     guard->engaged_in_io = was;
 }
 
@@ -143,8 +181,11 @@ static void rdo_wakeup(void *opaque)
 static uint64_t rdo_reg_read(void *opaque, hwaddr addr, unsigned size)
 {
     RdmaOffloadState *s = opaque;
-    uint64_t val = rdo_core_reg_read(&s->core, addr, size);
+    uint64_t val;
 
+    rdo_enter(s);
+    val = rdo_core_reg_read(&s->core, addr, size);
+    rdo_leave(s);
     trace_rdma_offload_reg_read(addr, size, val);
     return val;
 }
@@ -155,7 +196,9 @@ static void rdo_reg_write(void *opaque, hwaddr addr, uint64_t val,
     RdmaOffloadState *s = opaque;
 
     trace_rdma_offload_reg_write(addr, size, val);
+    rdo_enter(s);
     rdo_core_reg_write(&s->core, addr, val, size);
+    rdo_leave(s);
 }
 
 static const MemoryRegionOps rdo_reg_ops = {
@@ -172,8 +215,12 @@ static const MemoryRegionOps rdo_reg_ops = {
 static uint64_t rdo_db_read(void *opaque, hwaddr addr, unsigned size)
 {
     RdmaOffloadState *s = opaque;
+    uint64_t val;
 
-    return rdo_core_db_read(&s->core, addr, size);
+    rdo_enter(s);
+    val = rdo_core_db_read(&s->core, addr, size);
+    rdo_leave(s);
+    return val;
 }
 
 static void rdo_db_write(void *opaque, hwaddr addr, uint64_t val,
@@ -182,7 +229,9 @@ static void rdo_db_write(void *opaque, hwaddr addr, uint64_t val,
     RdmaOffloadState *s = opaque;
 
     trace_rdma_offload_db_write(addr, size, val);
+    rdo_enter(s);
     rdo_core_db_write(&s->core, addr, val, size);
+    rdo_leave(s);
 }
 
 static const MemoryRegionOps rdo_db_ops = {
@@ -195,13 +244,48 @@ static const MemoryRegionOps rdo_db_ops = {
 
 /* Network backend. */
 
+static bool rdo_nc_can_receive(NetClientState *nc)
+{
+    RdmaOffloadState *s = qemu_get_nic_opaque(nc);
+
+    if (s->busy) {
+        /* Queued by the net layer; rdo_leave() flushes the queue. */
+        s->rx_waiting = true;
+        trace_rdma_offload_rx_wait();
+        return false;
+    }
+    return true;
+}
+
 static ssize_t rdo_nc_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
     RdmaOffloadState *s = qemu_get_nic_opaque(nc);
+    RdoCounters before = s->core.cnt;
+    uint64_t ignored = s->core.rx_frames_ignored;
 
+    /* Callers that skip can_receive (a flush of a queued frame) still
+     * must not re-enter the core: hold the frame back. */
+    if (s->busy) {
+        s->rx_waiting = true;
+        trace_rdma_offload_rx_wait();
+        return 0;
+    }
+    s->rx_frames++;
     trace_rdma_offload_rx_frame(size);
+    rdo_enter(s);
     rdo_core_receive(&s->core, buf, size);
+    rdo_leave(s);
+    /* The core counts what it drops; tell the trace why. */
+    if (s->core.rx_frames_ignored != ignored) {
+        trace_rdma_offload_rx_drop(size, "port or device not enabled");
+    } else if (s->core.cnt.rx_icrc_errors != before.rx_icrc_errors) {
+        trace_rdma_offload_rx_drop(size, "bad ICRC");
+    } else if (s->core.cnt.rx_drops != before.rx_drops) {
+        trace_rdma_offload_rx_drop(size, "failed the receive checks");
+    } else if (s->core.cnt.eth_rx_frames != before.eth_rx_frames) {
+        trace_rdma_offload_rx_drop(size, "not RoCEv2");
+    }
     return size;
 }
 
@@ -209,12 +293,14 @@ static void rdo_nc_link_status_changed(NetClientState *nc)
 {
     RdmaOffloadState *s = qemu_get_nic_opaque(nc);
 
+    trace_rdma_offload_link(!nc->link_down);
     rdo_core_set_link(&s->core, !nc->link_down);
 }
 
 static NetClientInfo rdo_net_info = {
     .type = NET_CLIENT_DRIVER_NIC,
     .size = sizeof(NICState),
+    .can_receive = rdo_nc_can_receive,
     .receive = rdo_nc_receive,
     .link_status_changed = rdo_nc_link_status_changed,
 };
@@ -229,6 +315,44 @@ static void rdo_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
     pcie_cap_flr_write_config(pci, addr, val, len);
 }
 
+/* Fault injection properties; the names are the properties'. */
+#define RDO_FAULT_BURST_MAX     1024
+#define RDO_FAULT_DELAY_MAX_NS  1000000000ull   /* 1 s */
+
+static bool rdo_fault_config_valid(const RdoConfig *cfg, Error **errp)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } rates[] = {
+        { "fault-drop-ppm", offsetof(RdoConfig, fault_drop_ppm) },
+        { "fault-corrupt-ppm", offsetof(RdoConfig, fault_corrupt_ppm) },
+        { "fault-dup-ppm", offsetof(RdoConfig, fault_dup_ppm) },
+        { "fault-reorder-ppm", offsetof(RdoConfig, fault_reorder_ppm) },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
+        uint32_t v = *(const uint32_t *)((const char *)cfg + rates[i].off);
+
+        if (v > 1000000) {
+            error_setg(errp, "rdma-offload: %s must be at most 1000000 "
+                       "(parts per million), not %" PRIu32, rates[i].name, v);
+            return false;
+        }
+    }
+    if (cfg->fault_burst > RDO_FAULT_BURST_MAX) {
+        error_setg(errp, "rdma-offload: fault-burst must be at most %u",
+                   RDO_FAULT_BURST_MAX);
+        return false;
+    }
+    if (cfg->fault_delay_ns > RDO_FAULT_DELAY_MAX_NS) {
+        error_setg(errp, "rdma-offload: fault-delay-ns must be at most %llu",
+                   RDO_FAULT_DELAY_MAX_NS);
+        return false;
+    }
+    return true;
+}
+
 static void rdo_realize(PCIDevice *pci, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
@@ -238,6 +362,9 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     int ret;
 
     cfg.has_port = s->conf.peers.ncs[0] != NULL;
+    if (!rdo_fault_config_valid(&cfg, errp)) {
+        return;
+    }
     if (!rdo_config_valid(&cfg, &why)) {
         error_setg(errp, "rdma-offload: %s", why);
         return;
@@ -283,6 +410,8 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
 
     s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
     rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
+    /* A backend may start with its link down (stream, socket: unconnected). */
+    rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
     return;
 
 fail_msix:
@@ -307,7 +436,10 @@ static void rdo_reset_hold(Object *obj, ResetType type)
 
     trace_rdma_offload_reset();
     timer_del(s->wakeup);
+    s->tx_frames = s->rx_frames = 0;
+    rdo_enter(s);
     rdo_core_reset(&s->core);
+    rdo_leave(s);
 }
 
 /*
@@ -422,7 +554,87 @@ static const Property rdo_properties[] = {
                        RDO_DEFAULT_CQP_CMD_NS),
     DEFINE_PROP_UINT32("cqp-page-ns", RdmaOffloadState, cfg.cqp_page_ns,
                        RDO_DEFAULT_CQP_PAGE_NS),
+    DEFINE_PROP_UINT64("fault-seed", RdmaOffloadState, cfg.fault_seed, 0),
+    DEFINE_PROP_UINT32("fault-drop-ppm", RdmaOffloadState, cfg.fault_drop_ppm, 0),
+    DEFINE_PROP_UINT32("fault-corrupt-ppm", RdmaOffloadState,
+                       cfg.fault_corrupt_ppm, 0),
+    DEFINE_PROP_UINT32("fault-dup-ppm", RdmaOffloadState, cfg.fault_dup_ppm, 0),
+    DEFINE_PROP_UINT32("fault-reorder-ppm", RdmaOffloadState,
+                       cfg.fault_reorder_ppm, 0),
+    DEFINE_PROP_UINT32("fault-burst", RdmaOffloadState, cfg.fault_burst, 0),
+    DEFINE_PROP_UINT64("fault-delay-ns", RdmaOffloadState, cfg.fault_delay_ns, 0),
 };
+
+/*
+ * counters: every device counter, for the host (qom-get ID counters).
+ * The driver reads most of them in the CNT_* registers; the fault
+ * injection's and the port's own have no register.
+ */
+#define RDO_CNT(name, field) { name, offsetof(RdoCounters, field) }
+static const struct {
+    const char *name;
+    size_t off;
+} rdo_counter_names[] = {
+    RDO_CNT("cqp-cmds", cqp_cmds),
+    RDO_CNT("cqp-errors", cqp_errors),
+    RDO_CNT("mr-stalls", mr_stalls),
+    RDO_CNT("qpc-hits", qpc_hits),
+    RDO_CNT("qpc-misses", qpc_misses),
+    RDO_CNT("mrc-hits", mrc_hits),
+    RDO_CNT("mrc-misses", mrc_misses),
+    RDO_CNT("eqes", eqes),
+    RDO_CNT("cqes", cqes),
+    RDO_CNT("eq-overflows", eq_overflows),
+    RDO_CNT("db-errors", db_errors),
+    RDO_CNT("tx-packets", tx_packets),
+    RDO_CNT("rx-packets", rx_packets),
+    RDO_CNT("rx-icrc-errors", rx_icrc_errors),
+    RDO_CNT("rx-drops", rx_drops),
+    RDO_CNT("retransmits", retransmits),
+    RDO_CNT("timeouts", timeouts),
+    RDO_CNT("naks-sent", naks_sent),
+    RDO_CNT("naks-received", naks_received),
+    RDO_CNT("acks-sent", acks_sent),
+    RDO_CNT("dup-requests", dup_requests),
+    RDO_CNT("rx-placements", rx_placements),
+    RDO_CNT("tx-errors", tx_errors),
+    RDO_CNT("eth-rx-frames", eth_rx_frames),
+    RDO_CNT("push-wqes", push_wqes),
+    RDO_CNT("fault-drops", fault_drops),
+    RDO_CNT("fault-corrupts", fault_corrupts),
+    RDO_CNT("fault-dups", fault_dups),
+    RDO_CNT("fault-reorders", fault_reorders),
+};
+
+static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+    const RdoCounters *cnt = &s->core.cnt;
+    bool ok = false;
+    uint64_t val;
+
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(rdo_counter_names); i++) {
+        val = *(const uint32_t *)((const char *)cnt + rdo_counter_names[i].off);
+        if (!visit_type_uint64(v, rdo_counter_names[i].name, &val, errp)) {
+            goto out;
+        }
+    }
+    /* The port, seen from QEMU: frames to and from the netdev. */
+    val = s->core.rx_frames_ignored;
+    if (!visit_type_uint64(v, "rx-frames-ignored", &val, errp) ||
+        !visit_type_uint64(v, "netdev-tx-frames", &s->tx_frames, errp) ||
+        !visit_type_uint64(v, "netdev-rx-frames", &s->rx_frames, errp)) {
+        goto out;
+    }
+    ok = visit_check_struct(v, errp);
+out:
+    visit_end_struct(v, NULL);
+    (void)ok;
+}
 
 static void rdo_class_init(ObjectClass *klass, void *data)
 {
@@ -448,6 +660,28 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "x-inject-fatal",
         "set to force a catastrophic error now (driver recovery tests); "
         "reads whether the device is in that state");
+    object_class_property_add(klass, "counters", "RdmaOffloadCounters",
+                              rdo_get_counters, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "counters",
+        "the device's counters (read-only): the CNT_* registers, the fault "
+        "injection's, frames to and from the netdev");
+    object_class_property_set_description(klass, "fault-seed",
+        "seed of the fault injection: the same seed and traffic give the "
+        "same faults");
+    object_class_property_set_description(klass, "fault-drop-ppm",
+        "transmitted frames dropped, parts per million (0-1000000)");
+    object_class_property_set_description(klass, "fault-corrupt-ppm",
+        "transmitted frames with one bit flipped past the Ethernet header, "
+        "parts per million (0-1000000)");
+    object_class_property_set_description(klass, "fault-dup-ppm",
+        "transmitted frames sent twice, parts per million (0-1000000)");
+    object_class_property_set_description(klass, "fault-reorder-ppm",
+        "transmitted frames swapped with the next one, parts per million "
+        "(0-1000000)");
+    object_class_property_set_description(klass, "fault-burst",
+        "frames each injected drop takes in a row (0 or 1: one; at most 1024)");
+    object_class_property_set_description(klass, "fault-delay-ns",
+        "virtual time every transmitted frame is held (at most 1 s)");
     object_class_property_set_description(klass, "msix-vectors",
         "MSI-X vectors, one per event queue (1-2048)");
     object_class_property_set_description(klass, "doorbell-pages",

@@ -24,6 +24,10 @@ struct RdmaOffloadState {
 
     RdoConfig cfg;              /* from the properties */
 
+    unsigned busy;              /* calls into the core in progress */
+    bool rx_waiting;            /* frames queued while the core was busy */
+    uint64_t tx_frames, rx_frames;  /* to and from the netdev */
+
     RdoCore core;
 };
 

@@ -97,7 +97,11 @@ static void test_properties(void)
     } cases[] = {
         { "msix-vectors", 0, false }, { "msix-vectors", 4096, false },
         { "doorbell-pages", 0, false }, { "doorbell-pages", 3, false },
-        { "doorbell-pages", 8192, false }, { "msix-vectors", 64, true },
+        { "doorbell-pages", 8192, false },
+        { "fault-drop-ppm", 1000001, false }, { "fault-corrupt-ppm", 1000001, false },
+        { "fault-dup-ppm", 1000001, false }, { "fault-reorder-ppm", 1000001, false },
+        { "fault-burst", 1025, false }, { "fault-delay-ns", 1000000001, false },
+        { "msix-vectors", 64, true },
     };
     QTestState *qts = qtest_init("-M q35 -device pcie-root-port,id=rp0,chassis=1");
 

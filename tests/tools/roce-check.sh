@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tools test: scripts/roce-check on captures that the unit-test program
 # test-wire writes (a made-up conversation and the scapy test vector), on
-# damaged copies of them, and, if tshark is installed, tshark's reading of
-# the same captures. Prints TAP. Uses the unit build of ./scripts/test
+# damaged copies of them, and tshark's reading of the same captures (a
+# missing tshark fails). Prints TAP. Uses the unit build of ./scripts/test
 # (RDO_UNIT_BUILD, or $CACHE/unit-build after ./scripts/test --suite unit).
 source "$(dirname "$0")/../../scripts/lib.sh"
 set +e
@@ -13,25 +13,7 @@ py=/usr/bin/python3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-n=0
-failed=0
-ok() {     # status, description; returns the status
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=1
-    fi
-    return "$1"
-}
-skip() {   # description, reason
-    n=$((n + 1))
-    echo "ok $n - $1 # SKIP $2"
-}
-show() {   # file: the output of a failed step, as TAP comments
-    sed 's/^/# /' "$1"
-}
+source "$(dirname "$0")/tap.sh"
 
 if [ -f "$build/build.ninja" ]; then
     ninja -C "$build" tests/unit/test-wire >"$dir/ninja.log" 2>&1 || show "$dir/ninja.log"
@@ -138,7 +120,8 @@ if command -v tshark >/dev/null && command -v editcap >/dev/null; then
         [ "$(cat "$dir/pcapng.out")" = "OK: $frames RoCEv2 packets" ]
     ok $? "roce-check reads pcapng" || show "$dir/pcapng.out"
 else
-    skip "tshark comparison" "tshark not installed (./scripts/setup installs it)"
+    # Not a skip: the check would pass without checking anything.
+    ok 1 "tshark is installed (./scripts/setup installs it)"
 fi
 
 echo "1..$n"

@@ -6,9 +6,11 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/module.h"
+#include "qemu/bswap.h"
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
 #include "../libqtest.h"
+#include "libqos-pc.h"
 #include "rdma-offload.h"
 
 static void qrdo_found(QPCIDevice *dev, int devfn, void *data)
@@ -578,12 +580,8 @@ void qrdo_qp_ring_sq(QRdoDriver *drv, QRdoQp *qp)
 
 struct rdo_send_wqe qrdo_wqe_local_inv(uint64_t wr_id, uint32_t key)
 {
-    struct rdo_send_wqe wqe;
+    struct rdo_send_wqe wqe = qrdo_wqe(RDO_WR_LOCAL_INV, wr_id);
 
-    memset(&wqe, 0, sizeof(wqe));
-    wqe.wr_id = wr_id;
-    wqe.opcode = RDO_WR_LOCAL_INV;
-    wqe.flags = RDO_WQE_F_SIGNALED;
     wqe.imm_or_rkey = key;
     return wqe;
 }
@@ -636,4 +634,415 @@ void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,
     qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_DATA, data);
     qpci_io_writel(&d->pci, bar, off + PCI_MSIX_ENTRY_VECTOR_CTRL,
                    masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0);
+}
+
+/* Two adapters in one QEMU: the data path (rdma-offload.h). */
+
+static const char *const qrdo_side_ids[2] = { "rdoA", "rdoB" };
+
+char *qrdo_pcap_path(const char *name)
+{
+    const char *dir = g_getenv("RDO_TEST_PCAP_DIR");
+
+    return dir && *dir ? g_strdup_printf("%s/%s.pcap", dir, name) : NULL;
+}
+
+char *qrdo_pair_cmdline(const QRdoPairOpts *o)
+{
+    GString *cmd = g_string_new("-M pc -m 512M ");
+
+    g_string_append(cmd, o && o->netdevs ? o->netdevs :
+                    "-netdev hubport,id=n0,hubid=0 "
+                    "-netdev hubport,id=n1,hubid=0");
+    for (int k = 0; k < 2; k++) {
+        const char *extra = o ? o->dev_opts[k] : NULL;
+
+        g_string_append_printf(cmd, " -device rdma-offload,id=%s,addr=0%d.0,"
+                               "netdev=n%d,mac=52:54:00:0f:de:0%d%s%s",
+                               qrdo_side_ids[k], 4 + k, k, 1 + k,
+                               extra ? "," : "", extra ? extra : "");
+    }
+    if (o && o->pcap) {
+        g_string_append_printf(cmd, " -object filter-dump,id=cap0,netdev=n0,"
+                               "file=%s", o->pcap);
+    }
+    return g_string_free(cmd, false);
+}
+
+static void side_start(QRdoPair *p, int k)
+{
+    QRdoSide *s = &p->s[k];
+    QPCIDevice *pci = qpci_device_find(p->qs->pcibus, QPCI_DEVFN(4 + k, 0));
+    uint32_t pages = QRDO_PAIR_MR_LEN / RDO_PAGE_SIZE;
+    g_autofree uint64_t *entries = g_new(uint64_t, pages);
+    uint64_t list;
+    struct rdo_cqp_cmd reg;
+    uint32_t key = 0;
+
+    g_assert_nonnull(pci);
+    g_assert_cmphex(qpci_config_readw(pci, PCI_VENDOR_ID), ==, RDO_PCI_VENDOR_ID);
+    s->id = qrdo_side_ids[k];
+    s->qts = p->qts;
+    s->dev.pci = *pci;
+    g_free(pci);
+    qrdo_start_hw(&s->dev.obj);
+    qrdo_drv_start(&s->drv, &s->dev, &p->qs->alloc);
+    g_assert_cmphex(qrdo_read(&s->dev, RDO_REG_PORT_STATUS), ==,
+                    RDO_PORT_LINK_UP);
+
+    /* GID 0 ::ffff:10.0.0.(1 + k); the MAC given on the command line. */
+    memset(s->gid, 0, sizeof(s->gid));
+    s->gid[10] = s->gid[11] = 0xff;
+    s->gid[12] = 10;
+    s->gid[15] = 1 + k;
+    qrdo_cmd_expect(&s->drv, qrdo_cmd_set_gid(0, s->gid, 1), RDO_CQP_OK);
+    for (int b = 0; b < 4; b++) {
+        s->mac[b] = qrdo_read(&s->dev, RDO_REG_MAC_LO) >> (8 * b);
+    }
+    s->mac[4] = qrdo_read(&s->dev, RDO_REG_MAC_HI);
+    s->mac[5] = qrdo_read(&s->dev, RDO_REG_MAC_HI) >> 8;
+    g_assert_cmpuint(s->mac[5], ==, 1 + k);
+
+    qrdo_drv_create_pd(&s->drv, 1);
+    qrdo_drv_alloc_cq_ring(&s->drv, &s->cq, QRDO_PAIR_CQ_LOG);
+    qrdo_cmd_expect(&s->drv, qrdo_cmd_create_cq(1, s->cq.addr, QRDO_PAIR_CQ_LOG,
+                                                0, 0), RDO_CQP_OK);
+
+    /* One contiguous buffer; its page list names its pages in order. */
+    s->mr_addr = qrdo_drv_alloc(&s->drv, QRDO_PAIR_MR_LEN);
+    list = qrdo_drv_alloc(&s->drv, pages * sizeof(uint64_t));
+    for (uint32_t i = 0; i < pages; i++) {
+        entries[i] = cpu_to_le64(s->mr_addr + (uint64_t)i * RDO_PAGE_SIZE);
+    }
+    qtest_bufwrite(p->qts, list, entries, pages * sizeof(uint64_t));
+    reg = qrdo_cmd_reg_mr(1, 0x40 + k, 1, QRDO_PAIR_MR_IOVA, QRDO_PAIR_MR_LEN,
+                          list, pages);
+    reg.u.reg_mr.access = RDO_ACCESS__ALL;
+    g_assert_cmpuint(qrdo_cmd_exec(&s->drv, &reg, &key), ==, RDO_CQP_OK);
+    g_assert_cmphex(key, ==, RDO_MR_KEY(1, 0x40 + k));
+    s->mr_key = key;
+}
+
+QRdoPair *qrdo_pair_new(const QRdoPairOpts *o)
+{
+    QRdoPair *p = g_new0(QRdoPair, 1);
+    g_autofree char *cmd = qrdo_pair_cmdline(o);
+
+    p->qs = qtest_pc_boot("%s", cmd);
+    p->qts = p->qs->qts;
+    side_start(p, 0);
+    side_start(p, 1);
+    return p;
+}
+
+void qrdo_pair_free(QRdoPair *p)
+{
+    for (int k = 0; k < 2; k++) {
+        qrdo_destructor(&p->s[k].dev.obj);
+    }
+    qtest_pc_shutdown(p->qs);
+    g_free(p);
+}
+
+#define PAIR_UC_RTR (RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU | \
+                     RDO_QP_ATTR_DEST_QPN | RDO_QP_ATTR_RQ_PSN)
+#define PAIR_RC_RTR (PAIR_UC_RTR | RDO_QP_ATTR_MAX_DEST_RD_ATOMIC | \
+                     RDO_QP_ATTR_MIN_RNR_TIMER)
+#define PAIR_RC_RTS (RDO_QP_ATTR_SQ_PSN | RDO_QP_ATTR_TIMEOUT | \
+                     RDO_QP_ATTR_RETRY_CNT | RDO_QP_ATTR_RNR_RETRY | \
+                     RDO_QP_ATTR_MAX_RD_ATOMIC)
+
+void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
+                       uint8_t timeout)
+{
+    g_assert_cmpint(i, <, QRDO_PAIR_QPS);
+    for (int k = 0; k < 2; k++) {
+        QRdoSide *s = &p->s[k], *peer = &p->s[1 - k];
+        QRdoPairQp *q = &s->qp[i];
+        struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_QP, 2 + i);
+        struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
+        struct rdo_cmd_modify_qp *m;
+        bool rc = type == RDO_QPT_RC, ud = type == RDO_QPT_UD;
+
+        memset(q, 0, sizeof(*q));
+        q->qpn = 2 + i;
+        q->type = type;
+        q->sq = qrdo_drv_alloc(&s->drv, 1u << (QRDO_PAIR_SQ_LOG + QRDO_PAIR_SQ_SHIFT));
+        q->rq = qrdo_drv_alloc(&s->drv, 1u << (QRDO_PAIR_RQ_LOG + QRDO_PAIR_RQ_SHIFT));
+        a->type = type;
+        a->pdn = 1;
+        a->send_cqn = a->recv_cqn = 1;
+        a->sq_addr = q->sq;
+        a->sq_log_size = QRDO_PAIR_SQ_LOG;
+        a->sq_wqe_shift = QRDO_PAIR_SQ_SHIFT;
+        a->max_inline = QRDO_PAIR_MAX_INLINE;
+        a->rq_addr = q->rq;
+        a->rq_log_size = QRDO_PAIR_RQ_LOG;
+        a->rq_wqe_shift = QRDO_PAIR_RQ_SHIFT;
+        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
+
+        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_INIT,
+                                 ud ? RDO_QP_ATTR_QKEY : RDO_QP_ATTR_ACCESS);
+        m = &cmd.u.modify_qp;
+        m->qkey = QRDO_PAIR_QKEY;
+        m->access = RDO_ACCESS__ALL;
+        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
+
+        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_RTR,
+                                 ud ? 0 : rc ? PAIR_RC_RTR : PAIR_UC_RTR);
+        m = &cmd.u.modify_qp;
+        memcpy(m->dmac, peer->mac, 6);
+        memcpy(m->dgid, peer->gid, 16);
+        m->sgid_index = 0;
+        m->hop_limit = 64;
+        m->path_mtu = path_mtu;
+        m->dest_qpn = 2 + i;
+        /* Side A's requests start just before the 24-bit PSN wraps. */
+        m->rq_psn = k == 0 ? 0x123 : 0xfffff0;
+        m->max_dest_rd_atomic = 4;
+        m->min_rnr_timer = 1;
+        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
+
+        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_RTS,
+                                 rc ? PAIR_RC_RTS : RDO_QP_ATTR_SQ_PSN);
+        m = &cmd.u.modify_qp;
+        m->sq_psn = k == 0 ? 0xfffff0 : 0x123;
+        m->timeout = timeout;
+        m->retry_cnt = 7;
+        m->rnr_retry = 7;
+        m->max_rd_atomic = 4;
+        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
+    }
+}
+
+uint64_t qrdo_side_addr(QRdoSide *s, uint64_t iova)
+{
+    g_assert_cmphex(iova, >=, QRDO_PAIR_MR_IOVA);
+    g_assert_cmphex(iova, <, QRDO_PAIR_MR_IOVA + QRDO_PAIR_MR_LEN);
+    return s->mr_addr + (iova - QRDO_PAIR_MR_IOVA);
+}
+
+void qrdo_side_write(QRdoSide *s, uint64_t iova, const void *buf, uint32_t len)
+{
+    if (len) {
+        qrdo_side_addr(s, iova + len - 1);
+        qtest_bufwrite(s->qts, qrdo_side_addr(s, iova), buf, len);
+    }
+}
+
+void qrdo_side_read(QRdoSide *s, uint64_t iova, void *buf, uint32_t len)
+{
+    if (len) {
+        qrdo_side_addr(s, iova + len - 1);
+        qtest_bufread(s->qts, qrdo_side_addr(s, iova), buf, len);
+    }
+}
+
+void qrdo_side_fill(QRdoSide *s, uint64_t iova, uint32_t len, uint32_t seed)
+{
+    g_autofree uint8_t *buf = g_malloc(len ? len : 1);
+
+    for (uint32_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)((i * 131u + seed * 7u) ^ (i >> 9) ^ (seed >> 3));
+    }
+    qrdo_side_write(s, iova, buf, len);
+}
+
+int64_t qrdo_side_compare(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
+                          uint64_t b_iova, uint32_t len)
+{
+    g_autofree uint8_t *x = g_malloc(len ? len : 1);
+    g_autofree uint8_t *y = g_malloc(len ? len : 1);
+
+    qrdo_side_read(a, a_iova, x, len);
+    qrdo_side_read(b, b_iova, y, len);
+    for (uint32_t i = 0; i < len; i++) {
+        if (x[i] != y[i]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+uint32_t qrdo_side_reg_mr(QRdoSide *s, uint32_t index, uint8_t key,
+                          uint64_t iova, uint32_t len, uint16_t access)
+{
+    uint32_t pages = DIV_ROUND_UP(len, RDO_PAGE_SIZE);
+    struct rdo_cqp_cmd cmd = qrdo_cmd_reg_mr(index, key, 1, iova, len,
+                                             qrdo_drv_alloc_page_list(&s->drv, pages),
+                                             pages);
+    uint32_t result = 0;
+
+    cmd.u.reg_mr.access = access;
+    g_assert_cmpuint(qrdo_cmd_exec(&s->drv, &cmd, &result), ==, RDO_CQP_OK);
+    g_assert_cmphex(result, ==, RDO_MR_KEY(index, key));
+    return result;
+}
+
+struct rdo_send_wqe qrdo_wqe(uint8_t opcode, uint64_t wr_id)
+{
+    struct rdo_send_wqe w;
+
+    memset(&w, 0, sizeof(w));
+    w.opcode = opcode;
+    w.wr_id = wr_id;
+    w.flags = RDO_WQE_F_SIGNALED;
+    return w;
+}
+
+struct rdo_sge qrdo_side_sge(QRdoSide *s, uint64_t iova, uint32_t len)
+{
+    return (struct rdo_sge){ .addr = iova, .length = len, .lkey = s->mr_key };
+}
+
+struct rdo_ud_seg qrdo_pair_ud_dest(QRdoPair *p, int to_side, int i)
+{
+    struct rdo_ud_seg ud;
+
+    memset(&ud, 0, sizeof(ud));
+    ud.dest_qpn = p->s[to_side].qp[i].qpn;
+    ud.qkey = QRDO_PAIR_QKEY;
+    memcpy(ud.dmac, p->s[to_side].mac, 6);
+    memcpy(ud.dgid, p->s[to_side].gid, 16);
+    ud.hop_limit = 64;
+    return ud;
+}
+
+void qrdo_side_post_send(QRdoSide *s, int i, const struct rdo_send_wqe *w,
+                         const struct rdo_sge *sge, int num_sge,
+                         const struct rdo_ud_seg *ud, const void *inline_data)
+{
+    QRdoPairQp *q = &s->qp[i];
+    uint8_t slot[1u << QRDO_PAIR_SQ_SHIFT];
+    struct rdo_send_wqe h = *w;
+    size_t off = sizeof(h);
+
+    memset(slot, 0, sizeof(slot));
+    if (ud) {
+        memcpy(slot + off, ud, sizeof(*ud));
+        off += sizeof(*ud);
+    }
+    if (h.flags & RDO_WQE_F_INLINE) {
+        g_assert_cmpuint(off + h.inline_len, <=, sizeof(slot));
+        memcpy(slot + off, inline_data, h.inline_len);
+    } else {
+        g_assert_cmpuint(off + num_sge * sizeof(*sge), <=, sizeof(slot));
+        h.num_sge = num_sge;
+        memcpy(slot + off, sge, num_sge * sizeof(*sge));
+    }
+    memcpy(slot, &h, sizeof(h));
+    qtest_memwrite(s->qts, q->sq + ((uint64_t)(q->sq_pi &
+                   ((1u << QRDO_PAIR_SQ_LOG) - 1)) << QRDO_PAIR_SQ_SHIFT),
+                   slot, sizeof(slot));
+    q->sq_pi++;
+    qrdo_db_write(&s->dev, 0, RDO_DB_SQ, RDO_DB_VALUE(q->qpn, 0, q->sq_pi));
+}
+
+void qrdo_side_post_recv(QRdoSide *s, int i, uint64_t wr_id, uint64_t iova,
+                         uint32_t len)
+{
+    QRdoPairQp *q = &s->qp[i];
+    uint8_t slot[1u << QRDO_PAIR_RQ_SHIFT];
+    struct rdo_recv_wqe h = { .wr_id = wr_id, .num_sge = 1 };
+    struct rdo_sge sge = qrdo_side_sge(s, iova, len);
+
+    memset(slot, 0, sizeof(slot));
+    memcpy(slot, &h, sizeof(h));
+    memcpy(slot + sizeof(h), &sge, sizeof(sge));
+    qtest_memwrite(s->qts, q->rq + ((uint64_t)(q->rq_pi &
+                   ((1u << QRDO_PAIR_RQ_LOG) - 1)) << QRDO_PAIR_RQ_SHIFT),
+                   slot, sizeof(slot));
+    q->rq_pi++;
+    qrdo_db_write(&s->dev, 0, RDO_DB_RQ, RDO_DB_VALUE(q->qpn, 0, q->rq_pi));
+}
+
+uint32_t qrdo_side_cqes_ready(QRdoSide *s)
+{
+    QRdoCompRing *r = &s->cq;
+    uint32_t n = 0;
+
+    for (;;) {
+        uint32_t i = r->ci + n;
+        uint64_t addr = r->addr + (uint64_t)(i & ((1u << r->log_size) - 1)) *
+                        r->stride + r->owner_off;
+        uint8_t phase = ((i >> r->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+
+        if ((qtest_readb(s->qts, addr) & RDO_OWNER_PHASE) != phase ||
+            n == (1u << r->log_size)) {
+            return n;
+        }
+        n++;
+    }
+}
+
+bool qrdo_side_poll(QRdoSide *s, struct rdo_cqe *cqe)
+{
+    if (!qrdo_ring_poll(s->qts, &s->cq, cqe)) {
+        return false;
+    }
+    qrdo_db_write(&s->dev, 0, RDO_DB_CQ, RDO_DB_VALUE(1, 0, s->cq.ci));
+    return true;
+}
+
+struct rdo_cqe qrdo_side_expect(QRdoSide *s, uint64_t wr_id, uint8_t opcode,
+                                uint8_t status)
+{
+    struct rdo_cqe e;
+
+    if (!qrdo_side_poll(s, &e)) {
+        g_error("%s: no CQE where wr_id 0x%" PRIx64 " was expected", s->id,
+                wr_id);
+    }
+    if (e.wr_id != wr_id || e.opcode != opcode || e.status != status) {
+        g_error("%s: CQE wr_id 0x%" PRIx64 " opcode 0x%x status %u vendor_err "
+                "%u, expected wr_id 0x%" PRIx64 " opcode 0x%x status %u",
+                s->id, e.wr_id, e.opcode, e.status, e.vendor_err, wr_id,
+                opcode, status);
+    }
+    return e;
+}
+
+bool qrdo_pair_wait_cqes(QRdoPair *p, int k, uint32_t n, int64_t limit_ns)
+{
+    for (int64_t t = 0; ; t += QRDO_PAIR_STEP_NS) {
+        if (qrdo_side_cqes_ready(&p->s[k]) >= n) {
+            return true;
+        }
+        if (t >= limit_ns) {
+            return false;
+        }
+        qtest_clock_step(p->qts, QRDO_PAIR_STEP_NS);
+    }
+}
+
+void qrdo_pair_run(QRdoPair *p, int64_t ns)
+{
+    for (int64_t t = 0; t < ns; t += QRDO_PAIR_STEP_NS) {
+        qtest_clock_step(p->qts, MIN(QRDO_PAIR_STEP_NS, ns - t));
+    }
+}
+
+QDict *qrdo_counters(QTestState *qts, const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': {"
+                            " 'path': %s, 'property': 'counters' } }", path);
+    QDict *ret;
+
+    g_assert_false(qdict_haskey(resp, "error"));
+    ret = qdict_get_qdict(resp, "return");
+    qobject_ref(ret);
+    qobject_unref(resp);
+    return ret;
+}
+
+uint64_t qrdo_counter(QTestState *qts, const char *id, const char *name)
+{
+    QDict *c = qrdo_counters(qts, id);
+    uint64_t v;
+
+    g_assert_true(qdict_haskey(c, name));
+    v = qdict_get_int(c, name);
+    qobject_unref(c);
+    return v;
 }

@@ -6,6 +6,8 @@
 #include "qgraph.h"
 #include "pci.h"
 #include "libqos-malloc.h"
+#include "libqos.h"
+#include "qobject/qdict.h"
 #include "hw/rdma-offload/rdo-hw.h"
 
 /* QOM id (/machine/peripheral/ID) the qgraph edge gives the device. */
@@ -205,5 +207,117 @@ void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,
 void qrdo_flr(QRdmaOffload *d);
 /* The host forces a catastrophic error (qom-set x-inject-fatal true). */
 void qrdo_inject_fatal(QRdmaOffload *d);
+
+/*
+ * The data path: two adapters in one QEMU ("rdoA" in slot 4, "rdoB" in
+ * slot 5 of an i440FX PC), their ports on the netdevs "n0" and "n1". By
+ * default n0 and n1 are hubports of one hub: frames go from one adapter to
+ * the other synchronously, inside QEMU's main loop, so a run depends only
+ * on virtual time (qtest steps it) and not on sockets or host scheduling.
+ * Each side has PD 1, one CQ (1) for everything, one big MR (index 1) over
+ * contiguous guest memory, and QPs created and connected on request.
+ */
+#define QRDO_PAIR_MR_IOVA       0x10000000ull
+#define QRDO_PAIR_MR_LEN        (4u << 20)
+#define QRDO_PAIR_QPS           4
+#define QRDO_PAIR_CQ_LOG        10
+#define QRDO_PAIR_SQ_LOG        6
+#define QRDO_PAIR_SQ_SHIFT      8       /* header, UD segment, SGEs, inline */
+#define QRDO_PAIR_MAX_INLINE    128
+#define QRDO_PAIR_RQ_LOG        6
+#define QRDO_PAIR_RQ_SHIFT      5       /* header and one SGE */
+#define QRDO_PAIR_QKEY          0x1234
+/* Virtual time stepped between looks at a CQ. */
+#define QRDO_PAIR_STEP_NS       20000
+
+typedef struct QRdoPairQp {
+    uint32_t qpn;
+    uint8_t type;
+    uint64_t sq, rq;
+    uint32_t sq_pi, rq_pi;
+} QRdoPairQp;
+
+typedef struct QRdoSide {
+    const char *id;             /* QOM id: rdoA, rdoB */
+    QRdmaOffload dev;
+    QRdoDriver drv;
+    QTestState *qts;
+    QRdoCompRing cq;
+    uint8_t mac[6];
+    uint8_t gid[16];            /* GID 0: ::ffff:10.0.0.1 or .2 */
+    uint64_t mr_addr;           /* guest-physical address of the MR's start */
+    uint32_t mr_key;
+    QRdoPairQp qp[QRDO_PAIR_QPS];
+} QRdoSide;
+
+typedef struct QRdoPairOpts {
+    /* -netdev options that create "n0" and "n1"; NULL: hubports of hub 0. */
+    const char *netdevs;
+    /* Extra -device options of each side (fault injection), or NULL. */
+    const char *dev_opts[2];
+    /* Capture file written by filter-dump on n0, or NULL. */
+    const char *pcap;
+} QRdoPairOpts;
+
+typedef struct QRdoPair {
+    QOSState *qs;
+    QTestState *qts;
+    QRdoSide s[2];
+} QRdoPair;
+
+/* The QEMU command line of a pair (g_free it). */
+char *qrdo_pair_cmdline(const QRdoPairOpts *o);
+/* Boots QEMU with two started adapters (NULL: default options). */
+QRdoPair *qrdo_pair_new(const QRdoPairOpts *o);
+void qrdo_pair_free(QRdoPair *p);
+/* $RDO_TEST_PCAP_DIR/<name>.pcap when that is set, else NULL (g_free it). */
+char *qrdo_pcap_path(const char *name);
+
+/*
+ * Creates QP slot `i` (QPN 2 + i) of `type` on both sides and connects them
+ * through RTS: path MTU code, retransmit timeout code (RC), retry counts 7.
+ */
+void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
+                       uint8_t timeout);
+
+/* The MR: guest-physical address of an iova, fill, read, compare. */
+uint64_t qrdo_side_addr(QRdoSide *s, uint64_t iova);
+void qrdo_side_fill(QRdoSide *s, uint64_t iova, uint32_t len, uint32_t seed);
+void qrdo_side_read(QRdoSide *s, uint64_t iova, void *buf, uint32_t len);
+void qrdo_side_write(QRdoSide *s, uint64_t iova, const void *buf, uint32_t len);
+/* -1 if equal, else the offset of the first difference. */
+int64_t qrdo_side_compare(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
+                          uint64_t b_iova, uint32_t len);
+/* Registers another MR on the side (page-backed, `len` bytes at `iova`). */
+uint32_t qrdo_side_reg_mr(QRdoSide *s, uint32_t index, uint8_t key,
+                          uint64_t iova, uint32_t len, uint16_t access);
+
+/* Work requests. */
+struct rdo_send_wqe qrdo_wqe(uint8_t opcode, uint64_t wr_id);
+struct rdo_sge qrdo_side_sge(QRdoSide *s, uint64_t iova, uint32_t len);
+/* A UD address of the other side's QP slot `i`. */
+struct rdo_ud_seg qrdo_pair_ud_dest(QRdoPair *p, int to_side, int i);
+/* Writes a send WQE (UD segment, SGEs or inline data) and rings the SQ. */
+void qrdo_side_post_send(QRdoSide *s, int i, const struct rdo_send_wqe *w,
+                         const struct rdo_sge *sge, int num_sge,
+                         const struct rdo_ud_seg *ud, const void *inline_data);
+void qrdo_side_post_recv(QRdoSide *s, int i, uint64_t wr_id, uint64_t iova,
+                         uint32_t len);
+
+/* CQEs: how many are ready; the next one, consumed (and the CQ doorbell). */
+uint32_t qrdo_side_cqes_ready(QRdoSide *s);
+bool qrdo_side_poll(QRdoSide *s, struct rdo_cqe *cqe);
+/* The next CQE, which must exist; asserts its wr_id, opcode and status. */
+struct rdo_cqe qrdo_side_expect(QRdoSide *s, uint64_t wr_id, uint8_t opcode,
+                                uint8_t status);
+/* Steps virtual time until side `k` has `n` CQEs ready, at most limit_ns. */
+bool qrdo_pair_wait_cqes(QRdoPair *p, int k, uint32_t n, int64_t limit_ns);
+/* Steps virtual time by `ns` (in QRDO_PAIR_STEP_NS steps). */
+void qrdo_pair_run(QRdoPair *p, int64_t ns);
+
+/* Counters through QOM (qom-get ID counters). */
+QDict *qrdo_counters(QTestState *qts, const char *id);
+uint64_t qrdo_counter(QTestState *qts, const char *id, const char *name);
+#define qrdo_side_counter(s, name) qrdo_counter((s)->qts, (s)->id, (name))
 
 #endif

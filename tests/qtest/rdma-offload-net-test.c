@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtests of the RoCEv2 data path through QEMU: two rdma-offload adapters
+ * in one QEMU, their ports connected by a pair of netdevs, driven by the
+ * test driver in libqos/rdma-offload.c. RDMA WRITE and READ of 1 MiB
+ * compared bit for bit, every SEND variant and its completions, atomics,
+ * UC, UD, a bad rkey, loss injected by the fault properties, the link, and
+ * the socket, stream and dgram backends. With RDO_TEST_PCAP_DIR set, each
+ * test writes a capture of the wire (filter-dump on the first netdev).
+ */
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/rdma-offload.h"
+
+#define MS          1000000ll
+#define SEC         (1000 * MS)
+#define SRC         QRDO_PAIR_MR_IOVA                   /* source buffers */
+#define DST         (QRDO_PAIR_MR_IOVA + (2u << 20))    /* destinations */
+#define MTU_1024    (RDO_MTU_4096 - 2)
+#define TIMEOUT_1MS 8           /* 4.096 us << 8 */
+#define TIMEOUT_67MS 14
+
+static QRdoPair *pair_new(const char *name, const char *netdevs,
+                          const char *opts_a, const char *opts_b)
+{
+    g_autofree char *pcap = qrdo_pcap_path(name);
+    QRdoPairOpts o = { .netdevs = netdevs, .dev_opts = { opts_a, opts_b },
+                       .pcap = pcap };
+
+    return qrdo_pair_new(&o);
+}
+
+static void assert_same(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
+                        uint64_t b_iova, uint32_t len)
+{
+    int64_t at = qrdo_side_compare(a, a_iova, b, b_iova, len);
+
+    if (at >= 0) {
+        g_error("byte %" PRId64 " of %u differs", at, len);
+    }
+}
+
+/* 1 MiB RDMA WRITE from A to B, then READ back into another buffer. */
+static void test_write_read_1m(void)
+{
+    QRdoPair *p = pair_new("qtest-write-read-1m", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 1u << 20;
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, len);
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096, TIMEOUT_67MS);
+    qrdo_side_fill(a, SRC, len, 1);
+    qrdo_side_fill(b, DST, len, 2);
+    g_assert_cmpint(qrdo_side_compare(a, SRC, b, DST, len), >=, 0);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC, b, DST, len);
+    /* 256 packets of 4 KiB, no loss, nothing for B's CQ. */
+    g_assert_cmpuint(qrdo_side_counter(a, "tx-packets"), ==, 256);
+    g_assert_cmpuint(qrdo_side_counter(b, "rx-packets"), ==, 256);
+    g_assert_cmpuint(qrdo_side_cqes_ready(b), ==, 0);
+
+    /* READ B's (new) data into A's second buffer. */
+    qrdo_side_fill(b, DST, len, 3);
+    w = qrdo_wqe(RDO_WR_RDMA_READ, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    sge = qrdo_side_sge(a, SRC + len, len);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    assert_same(a, SRC + len, b, DST, len);
+    g_assert_cmpuint(qrdo_side_counter(b, "tx-packets"), >=, 256);
+    g_assert_cmpuint(qrdo_side_counter(a, "retransmits"), ==, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "retransmits"), ==, 0);
+    g_assert_cmpuint(qrdo_side_counter(a, "rx-icrc-errors") +
+                     qrdo_side_counter(b, "rx-icrc-errors"), ==, 0);
+    /* Every frame crossed the netdevs: what one sent, the other got. */
+    g_assert_cmpuint(qrdo_side_counter(a, "netdev-tx-frames"), ==,
+                     qrdo_side_counter(b, "netdev-rx-frames"));
+    g_assert_cmpuint(qrdo_side_counter(b, "netdev-tx-frames"), ==,
+                     qrdo_side_counter(a, "netdev-rx-frames"));
+    qrdo_pair_free(p);
+}
+
+/* Every SEND variant, WRITE with immediate and inline data on RC. */
+static void test_send_variants(void)
+{
+    static const struct {
+        uint8_t op, flags;
+        uint32_t len;
+        uint8_t cqe_flags, cqe_op;
+    } v[] = {
+        { RDO_WR_SEND, 0, 3000, 0, RDO_CQE_RECV },
+        { RDO_WR_SEND, RDO_WQE_F_SOLICITED, 10, RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_SEND_IMM, 0, 5000, RDO_CQE_F_IMM, RDO_CQE_RECV },
+        { RDO_WR_SEND_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV, 0, 2048, RDO_CQE_F_INV, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV, RDO_WQE_F_SOLICITED, 1,
+          RDO_CQE_F_INV | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_RDMA_WRITE_IMM, 0, 4500, RDO_CQE_F_IMM,
+          RDO_CQE_RECV_RDMA_WITH_IMM },
+        { RDO_WR_RDMA_WRITE_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV_RDMA_WITH_IMM },
+        { RDO_WR_SEND, RDO_WQE_F_INLINE, 100, 0, RDO_CQE_RECV },
+    };
+    static const uint8_t sent_op[] = {
+        [RDO_WR_SEND] = RDO_CQE_SEND, [RDO_WR_SEND_IMM] = RDO_CQE_SEND,
+        [RDO_WR_SEND_INV] = RDO_CQE_SEND,
+        [RDO_WR_RDMA_WRITE_IMM] = RDO_CQE_RDMA_WRITE,
+    };
+    QRdoPair *p = pair_new("qtest-send-variants", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    uint32_t inv_key[2];
+    uint8_t inline_data[100];
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    /* Two MRs on B for the SENDs with invalidate to invalidate. */
+    for (int k = 0; k < 2; k++) {
+        inv_key[k] = qrdo_side_reg_mr(b, 7 + k, 0x70 + k, 0x5000, 4096,
+                                      RDO_ACCESS_LOCAL_WRITE |
+                                      RDO_ACCESS_REMOTE_WRITE);
+    }
+    qrdo_side_fill(a, SRC, 8192, 4);
+    qrdo_side_read(a, SRC, inline_data, sizeof(inline_data));
+    for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
+        struct rdo_send_wqe w = qrdo_wqe(v[i].op, 100 + i);
+        struct rdo_sge sge = qrdo_side_sge(a, SRC, v[i].len);
+
+        w.flags |= v[i].flags;
+        w.imm_or_rkey = v[i].op == RDO_WR_SEND_INV ? inv_key[i & 1]
+                                                   : 0xc0de0000 + i;
+        w.remote_addr = DST + 65536 * i;
+        w.rkey = b->mr_key;
+        qrdo_side_fill(b, DST + 65536 * i, 8192, 50 + i);
+        qrdo_side_post_recv(b, 0, 200 + i, DST + 65536 * i, 8192);
+        if (v[i].flags & RDO_WQE_F_INLINE) {
+            w.inline_len = v[i].len;
+            qrdo_side_post_send(a, 0, &w, NULL, 0, NULL, inline_data);
+        } else {
+            qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+        }
+    }
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, G_N_ELEMENTS(v), SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, G_N_ELEMENTS(v), SEC));
+    for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
+        struct rdo_cqe e;
+
+        qrdo_side_expect(a, 100 + i, sent_op[v[i].op], RDO_WC_SUCCESS);
+        e = qrdo_side_expect(b, 200 + i, v[i].cqe_op, RDO_WC_SUCCESS);
+        g_assert_cmphex(e.flags, ==, v[i].cqe_flags);
+        g_assert_cmpuint(e.byte_len, ==, v[i].len);
+        g_assert_cmpuint(e.qpn, ==, b->qp[0].qpn);
+        if (v[i].cqe_flags & RDO_CQE_F_IMM) {
+            g_assert_cmphex(e.imm_or_rkey, ==, 0xc0de0000 + i);
+        }
+        if (v[i].cqe_flags & RDO_CQE_F_INV) {
+            g_assert_cmphex(e.imm_or_rkey, ==, inv_key[i & 1]);
+        }
+        assert_same(a, SRC, b, DST + 65536 * i, v[i].len);
+    }
+    g_assert_cmpuint(qrdo_side_cqes_ready(a) + qrdo_side_cqes_ready(b), ==, 0);
+    qrdo_pair_free(p);
+}
+
+static void test_atomics(void)
+{
+    QRdoPair *p = pair_new("qtest-atomics", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 8);
+    uint64_t v = cpu_to_le64(100), got[3];
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_write(b, DST, &v, 8);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 100;
+    w.swap = 555;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    w = qrdo_wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 45;
+    sge = qrdo_side_sge(a, SRC + 8, 8);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    /* A compare that fails leaves the value alone. */
+    w = qrdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.compare_add = 1;
+    w.swap = 2;
+    sge = qrdo_side_sge(a, SRC + 16, 8);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 3, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    qrdo_side_expect(a, 2, RDO_CQE_ATOMIC_FETCH_ADD, RDO_WC_SUCCESS);
+    qrdo_side_expect(a, 3, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    qrdo_side_read(a, SRC, got, sizeof(got));
+    g_assert_cmpuint(le64_to_cpu(got[0]), ==, 100);    /* before the swap */
+    g_assert_cmpuint(le64_to_cpu(got[1]), ==, 555);    /* before the add */
+    g_assert_cmpuint(le64_to_cpu(got[2]), ==, 600);    /* compare failed */
+    qrdo_side_read(b, DST, &v, 8);
+    g_assert_cmpuint(le64_to_cpu(v), ==, 600);
+    qrdo_pair_free(p);
+}
+
+/* UC: SEND with immediate and WRITE, no ACKs. */
+static void test_uc(void)
+{
+    QRdoPair *p = pair_new("qtest-uc", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 10000);
+    struct rdo_cqe e;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_UC, MTU_1024, 0);
+    qrdo_side_fill(a, SRC, 10000, 5);
+    qrdo_side_post_recv(b, 0, 3, DST, 16384);
+    w.imm_or_rkey = 0x1234;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = DST + 65536;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    qrdo_side_expect(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    e = qrdo_side_expect(b, 3, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, 10000);
+    g_assert_cmphex(e.imm_or_rkey, ==, 0x1234);
+    assert_same(a, SRC, b, DST, 10000);
+    assert_same(a, SRC, b, DST + 65536, 10000);
+    g_assert_cmpuint(qrdo_side_counter(b, "acks-sent"), ==, 0);
+    qrdo_pair_free(p);
+}
+
+/* UD: a datagram with a GRH in front; a wrong Q_Key is dropped. */
+static void test_ud(void)
+{
+    QRdoPair *p = pair_new("qtest-ud", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 1000);
+    struct rdo_ud_seg ud;
+    struct rdo_cqe e;
+    uint8_t grh[40];
+
+    qrdo_pair_connect(p, 0, RDO_QPT_UD, MTU_1024, 0);
+    ud = qrdo_pair_ud_dest(p, 1, 0);
+    qrdo_side_fill(a, SRC, 1000, 6);
+    qrdo_side_post_recv(b, 0, 3, DST, 2048);
+    qrdo_side_post_recv(b, 0, 4, DST + 4096, 2048);
+    w.imm_or_rkey = 77;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, &ud, NULL);
+    ud.qkey = 0x999;
+    w.wr_id = 2;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, &ud, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_pair_run(p, MS);
+    /* UD sends complete when sent, whether or not they arrive. */
+    qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    qrdo_side_expect(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    e = qrdo_side_expect(b, 3, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, 1040);
+    g_assert_cmpuint(e.src_qpn, ==, a->qp[0].qpn);
+    g_assert_cmphex(e.flags, ==, RDO_CQE_F_GRH | RDO_CQE_F_IMM);
+    g_assert_cmphex(e.imm_or_rkey, ==, 77);
+    g_assert_cmpuint(qrdo_side_cqes_ready(b), ==, 0);
+    qrdo_side_read(b, DST, grh, sizeof(grh));
+    g_assert_cmphex(grh[20], ==, 0x45);         /* IPv4 header at 20 */
+    g_assert_cmpuint(grh[20 + 12], ==, 10);
+    g_assert_cmpuint(grh[20 + 15], ==, 1);      /* from 10.0.0.1 */
+    assert_same(a, SRC, b, DST + 40, 1000);
+    g_assert_cmpuint(qrdo_side_counter(b, "rx-drops"), ==, 1);
+    qrdo_pair_free(p);
+}
+
+/* A bad rkey: B NAKs, A's WRITE fails, the next WQE is flushed. */
+static void test_bad_rkey(void)
+{
+    QRdoPair *p = pair_new("qtest-bad-rkey", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 100);
+    struct rdo_eqe ev;
+    bool seen = false;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_fill(b, DST, 100, 8);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key ^ 0x1;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    w = qrdo_wqe(RDO_WR_SEND, 2);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    qrdo_side_expect(a, 2, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
+    g_assert_cmpuint(qrdo_side_counter(b, "naks-sent"), ==, 1);
+    g_assert_cmpuint(qrdo_side_counter(a, "naks-received"), ==, 1);
+    /* B's memory is untouched; B's QP reported the remote error. */
+    qrdo_side_fill(a, SRC + 4096, 100, 8);
+    assert_same(a, SRC + 4096, b, DST, 100);
+    while (qrdo_eq_poll(&b->drv, &b->drv.eq0, &ev)) {
+        if (ev.type == RDO_EQE_QP_ERROR) {
+            g_assert_cmpuint(ev.obj, ==, b->qp[0].qpn);
+            g_assert_cmpuint(ev.data, ==, RDO_QP_ERR_REMOTE);
+            seen = true;
+        }
+    }
+    g_assert_true(seen);
+    qrdo_pair_free(p);
+}
+
+/*
+ * Loss injected on both sides' transmit (drops, some in bursts, and
+ * duplicates): a mix of verbs completes, bit-exact, through go-back-N.
+ */
+static void test_loss(void)
+{
+    static const uint32_t sizes[] = { 1, 100, 1024, 4096, 5000, 65536, 300000 };
+    static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_SEND,
+                                   RDO_WR_RDMA_READ };
+    const char *faults = "fault-seed=%d,fault-drop-ppm=30000,fault-burst=3,"
+                         "fault-dup-ppm=10000,fault-reorder-ppm=10000";
+    g_autofree char *fa = g_strdup_printf(faults, 1);
+    g_autofree char *fb = g_strdup_printf(faults, 2);
+    QRdoPair *p = pair_new("loss-qtest", NULL, fa, fb);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    uint32_t n = 0, recvs = 0;
+    uint64_t off = 0;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
+    qrdo_side_fill(a, SRC, 1u << 20, 9);
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+            uint8_t op = ops[(i + round) % 3];
+            struct rdo_send_wqe w = qrdo_wqe(op, n);
+            uint64_t local = op == RDO_WR_RDMA_READ ? SRC + (1u << 20) + off
+                                                    : SRC + off;
+            struct rdo_sge sge = qrdo_side_sge(a, local, sizes[i]);
+
+            w.remote_addr = DST + off;
+            w.rkey = b->mr_key;
+            if (op == RDO_WR_RDMA_READ) {
+                qrdo_side_fill(b, DST + off, sizes[i], 100 + n);
+            }
+            if (op == RDO_WR_SEND) {
+                qrdo_side_post_recv(b, 0, n, DST + off, sizes[i]);
+                recvs++;
+            }
+            qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+            off += ROUND_UP(sizes[i], 4096);
+            n++;
+        }
+    }
+    g_assert_cmpuint(off, <=, 1u << 20);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, n, 20 * SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, recvs, SEC));
+    off = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t size = sizes[k % G_N_ELEMENTS(sizes)];
+        uint8_t op = ops[(k % G_N_ELEMENTS(sizes) + k / G_N_ELEMENTS(sizes)) % 3];
+        static const uint8_t cqe_op[] = {
+            [RDO_WR_RDMA_WRITE] = RDO_CQE_RDMA_WRITE,
+            [RDO_WR_SEND] = RDO_CQE_SEND, [RDO_WR_RDMA_READ] = RDO_CQE_RDMA_READ,
+        };
+
+        qrdo_side_expect(a, k, cqe_op[op], RDO_WC_SUCCESS);
+        if (op == RDO_WR_RDMA_READ) {
+            assert_same(a, SRC + (1u << 20) + off, b, DST + off, size);
+        } else {
+            assert_same(a, SRC + off, b, DST + off, size);
+        }
+        off += ROUND_UP(size, 4096);
+    }
+    for (uint32_t k = 0; k < recvs; k++) {
+        struct rdo_cqe e;
+
+        g_assert_true(qrdo_side_poll(b, &e));
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    }
+    /* The faults happened, and the transport recovered from them. */
+    g_assert_cmpuint(qrdo_side_counter(a, "fault-drops"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "fault-drops"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(a, "retransmits") +
+                     qrdo_side_counter(b, "retransmits"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "dup-requests"), >, 0);
+    if (g_test_verbose()) {
+        g_test_message("loss: A sent %" PRIu64 " packets, dropped %" PRIu64
+                       ", %" PRIu64 " retransmits, %" PRIu64 " timeouts; "
+                       "B sent %" PRIu64 ", dropped %" PRIu64 ", %" PRIu64
+                       " NAKs, %" PRIu64 " duplicates",
+                       qrdo_side_counter(a, "tx-packets"),
+                       qrdo_side_counter(a, "fault-drops"),
+                       qrdo_side_counter(a, "retransmits"),
+                       qrdo_side_counter(a, "timeouts"),
+                       qrdo_side_counter(b, "tx-packets"),
+                       qrdo_side_counter(b, "fault-drops"),
+                       qrdo_side_counter(b, "naks-sent"),
+                       qrdo_side_counter(b, "dup-requests"));
+    }
+    qrdo_pair_free(p);
+}
+
+/* The port follows the netdev's link; frames sent while down are lost. */
+static void test_link(void)
+{
+    QRdoPair *p = pair_new("qtest-link", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 3000);
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
+    qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                             " { 'name': 'n1', 'up': false } }");
+    g_assert_cmphex(qrdo_read(&b->dev, RDO_REG_PORT_STATUS), ==, 0);
+    g_assert_cmphex(qrdo_read(&a->dev, RDO_REG_PORT_STATUS), ==,
+                    RDO_PORT_LINK_UP);
+    qrdo_side_fill(a, SRC, 3000, 11);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_false(qrdo_pair_wait_cqes(p, 0, 1, 3 * MS));
+    g_assert_cmpuint(qrdo_side_counter(a, "timeouts"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "rx-packets"), ==, 0);
+    qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                             " { 'name': 'n1', 'up': true } }");
+    g_assert_cmphex(qrdo_read(&b->dev, RDO_REG_PORT_STATUS), ==,
+                    RDO_PORT_LINK_UP);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC, b, DST, 3000);
+    qrdo_pair_free(p);
+}
+
+/*
+ * Backends that carry frames through host sockets: delivery waits for
+ * QEMU's main loop, between qtest commands. A SEND and a WRITE each way.
+ */
+static void traffic_over(const char *name, const char *netdevs)
+{
+    QRdoPair *p = pair_new(name, netdevs, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_fill(a, SRC, 20000, 12);
+    qrdo_side_fill(b, SRC, 20000, 13);
+    qrdo_side_post_recv(b, 0, 7, DST, 20000);
+    w = qrdo_wqe(RDO_WR_SEND, 1);
+    sge = qrdo_side_sge(a, SRC, 20000);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = DST;
+    w.rkey = a->mr_key;
+    sge = qrdo_side_sge(b, SRC, 20000);
+    qrdo_side_post_send(b, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, 2 * SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 2, 2 * SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    qrdo_side_expect(b, 7, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    qrdo_side_expect(b, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC, b, DST, 20000);
+    assert_same(b, SRC, a, DST, 20000);
+    qrdo_pair_free(p);
+}
+
+static char *sock_path(const char *dir, const char *name)
+{
+    return g_strdup_printf("%s/%s", dir, name);
+}
+
+static void test_backend_stream(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("rdo-net-XXXXXX", NULL);
+    g_autofree char *path = sock_path(dir, "stream");
+    g_autofree char *nd = g_strdup_printf(
+        "-netdev stream,id=n0,server=on,addr.type=unix,addr.path=%s "
+        "-netdev stream,id=n1,server=off,reconnect-ms=100,addr.type=unix,"
+        "addr.path=%s", path, path);
+
+    traffic_over("qtest-stream", nd);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_backend_dgram(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("rdo-net-XXXXXX", NULL);
+    g_autofree char *p0 = sock_path(dir, "d0");
+    g_autofree char *p1 = sock_path(dir, "d1");
+    g_autofree char *nd = g_strdup_printf(
+        "-netdev dgram,id=n0,local.type=unix,local.path=%s,"
+        "remote.type=unix,remote.path=%s "
+        "-netdev dgram,id=n1,local.type=unix,local.path=%s,"
+        "remote.type=unix,remote.path=%s", p0, p1, p1, p0);
+
+    traffic_over("qtest-dgram", nd);
+    unlink(p0);
+    unlink(p1);
+    rmdir(dir);
+}
+
+/* A free TCP port on the loopback address (a race we accept in tests). */
+static int free_port(void)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    g_assert_cmpint(fd, >=, 0);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+static void test_backend_socket(void)
+{
+    int port = free_port();
+    g_autofree char *nd = g_strdup_printf(
+        "-netdev socket,id=n0,listen=127.0.0.1:%d "
+        "-netdev socket,id=n1,connect=127.0.0.1:%d", port, port);
+
+    traffic_over("qtest-socket", nd);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/rdma-offload/net/rc/write-read-1m", test_write_read_1m);
+    qtest_add_func("/rdma-offload/net/rc/send-variants", test_send_variants);
+    qtest_add_func("/rdma-offload/net/rc/atomics", test_atomics);
+    qtest_add_func("/rdma-offload/net/uc", test_uc);
+    qtest_add_func("/rdma-offload/net/ud", test_ud);
+    qtest_add_func("/rdma-offload/net/errors/bad-rkey", test_bad_rkey);
+    qtest_add_func("/rdma-offload/net/loss", test_loss);
+    qtest_add_func("/rdma-offload/net/link", test_link);
+    qtest_add_func("/rdma-offload/net/backend/stream", test_backend_stream);
+    qtest_add_func("/rdma-offload/net/backend/dgram", test_backend_dgram);
+    qtest_add_func("/rdma-offload/net/backend/socket", test_backend_socket);
+    return g_test_run();
+}
