@@ -605,6 +605,10 @@ static const struct {
     RDO_CNT("fault-dups", fault_dups),
     RDO_CNT("fault-reorders", fault_reorders),
 };
+/* A counter added to RdoCounters needs its name here. */
+QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
+                   ARRAY_SIZE(rdo_counter_names) * sizeof(uint32_t),
+                   "rdo_counter_names does not name every RdoCounters field");
 
 static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
                              void *opaque, Error **errp)

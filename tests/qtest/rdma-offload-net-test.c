@@ -242,6 +242,35 @@ static void test_uc(void)
     qrdo_pair_free(p);
 }
 
+/* RoCEv2 over IPv6: GID 1 of each side, SEND and WRITE. */
+static void test_ipv6(void)
+{
+    QRdoPair *p = pair_new("qtest-ipv6", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 6000);
+    struct rdo_cqe e;
+
+    qrdo_pair_connect_gid(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS, 1);
+    qrdo_side_fill(a, SRC, 6000, 14);
+    qrdo_side_post_recv(b, 0, 5, DST, 8192);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = DST + 65536;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    qrdo_side_expect(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    e = qrdo_side_expect(b, 5, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, 6000);
+    assert_same(a, SRC, b, DST, 6000);
+    assert_same(a, SRC, b, DST + 65536, 6000);
+    g_assert_cmpuint(qrdo_side_counter(b, "rx-drops"), ==, 0);
+    qrdo_pair_free(p);
+}
+
 /* UD: a datagram with a GRH in front; a wrong Q_Key is dropped. */
 static void test_ud(void)
 {
@@ -545,6 +574,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/rc/atomics", test_atomics);
     qtest_add_func("/rdma-offload/net/uc", test_uc);
     qtest_add_func("/rdma-offload/net/ud", test_ud);
+    qtest_add_func("/rdma-offload/net/rc/ipv6", test_ipv6);
     qtest_add_func("/rdma-offload/net/errors/bad-rkey", test_bad_rkey);
     qtest_add_func("/rdma-offload/net/loss", test_loss);
     qtest_add_func("/rdma-offload/net/link", test_link);

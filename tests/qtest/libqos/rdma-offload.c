@@ -696,6 +696,13 @@ static void side_start(QRdoPair *p, int k)
     s->gid[12] = 10;
     s->gid[15] = 1 + k;
     qrdo_cmd_expect(&s->drv, qrdo_cmd_set_gid(0, s->gid, 1), RDO_CQP_OK);
+    memset(s->gid6, 0, sizeof(s->gid6));
+    s->gid6[0] = 0x20;
+    s->gid6[1] = 0x01;
+    s->gid6[2] = 0x0d;
+    s->gid6[3] = 0xb8;
+    s->gid6[15] = 1 + k;
+    qrdo_cmd_expect(&s->drv, qrdo_cmd_set_gid(1, s->gid6, 1), RDO_CQP_OK);
     for (int b = 0; b < 4; b++) {
         s->mac[b] = qrdo_read(&s->dev, RDO_REG_MAC_LO) >> (8 * b);
     }
@@ -755,6 +762,12 @@ void qrdo_pair_free(QRdoPair *p)
 void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
                        uint8_t timeout)
 {
+    qrdo_pair_connect_gid(p, i, type, path_mtu, timeout, 0);
+}
+
+void qrdo_pair_connect_gid(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
+                           uint8_t timeout, uint8_t sgid_index)
+{
     g_assert_cmpint(i, <, QRDO_PAIR_QPS);
     for (int k = 0; k < 2; k++) {
         QRdoSide *s = &p->s[k], *peer = &p->s[1 - k];
@@ -792,8 +805,8 @@ void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
                                  ud ? 0 : rc ? PAIR_RC_RTR : PAIR_UC_RTR);
         m = &cmd.u.modify_qp;
         memcpy(m->dmac, peer->mac, 6);
-        memcpy(m->dgid, peer->gid, 16);
-        m->sgid_index = 0;
+        memcpy(m->dgid, sgid_index ? peer->gid6 : peer->gid, 16);
+        m->sgid_index = sgid_index;
         m->hop_limit = 64;
         m->path_mtu = path_mtu;
         m->dest_qpn = 2 + i;

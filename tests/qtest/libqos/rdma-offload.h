@@ -245,6 +245,7 @@ typedef struct QRdoSide {
     QRdoCompRing cq;
     uint8_t mac[6];
     uint8_t gid[16];            /* GID 0: ::ffff:10.0.0.1 or .2 */
+    uint8_t gid6[16];           /* GID 1: 2001:db8::1 or ::2 (IPv6) */
     uint64_t mr_addr;           /* guest-physical address of the MR's start */
     uint32_t mr_key;
     QRdoPairQp qp[QRDO_PAIR_QPS];
@@ -279,6 +280,9 @@ char *qrdo_pcap_path(const char *name);
  */
 void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
                        uint8_t timeout);
+/* The same over GID `sgid_index` (0: IPv4, 1: IPv6) of both sides. */
+void qrdo_pair_connect_gid(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
+                           uint8_t timeout, uint8_t sgid_index);
 
 /* The MR: guest-physical address of an iova, fill, read, compare. */
 uint64_t qrdo_side_addr(QRdoSide *s, uint64_t iova);
