@@ -344,8 +344,9 @@ static void test_bad_rkey(void)
 }
 
 /*
- * Loss injected on both sides' transmit (drops, some in bursts, and
- * duplicates): a mix of verbs completes, bit-exact, through go-back-N.
+ * Faults injected on both sides' transmit (drops in bursts, duplicates,
+ * reordering, corruption): a mix of verbs completes, bit-exact, through
+ * go-back-N.
  */
 static void test_loss(void)
 {
@@ -353,7 +354,8 @@ static void test_loss(void)
     static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_SEND,
                                    RDO_WR_RDMA_READ };
     const char *faults = "fault-seed=%d,fault-drop-ppm=30000,fault-burst=3,"
-                         "fault-dup-ppm=10000,fault-reorder-ppm=10000";
+                         "fault-dup-ppm=10000,fault-reorder-ppm=10000,"
+                         "fault-corrupt-ppm=5000";
     g_autofree char *fa = g_strdup_printf(faults, 1);
     g_autofree char *fb = g_strdup_printf(faults, 2);
     QRdoPair *p = pair_new("loss-qtest", NULL, fa, fb);
@@ -417,11 +419,20 @@ static void test_loss(void)
     g_assert_cmpuint(qrdo_side_counter(a, "retransmits") +
                      qrdo_side_counter(b, "retransmits"), >, 0);
     g_assert_cmpuint(qrdo_side_counter(b, "dup-requests"), >, 0);
+    /* Corrupted frames fail the ICRC check (unless the bit flipped is one
+     * the ICRC does not cover, such as the TTL) and are dropped. */
+    g_assert_cmpuint(qrdo_side_counter(a, "rx-icrc-errors") +
+                     qrdo_side_counter(b, "rx-icrc-errors"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(a, "rx-icrc-errors") +
+                     qrdo_side_counter(b, "rx-icrc-errors"), <=,
+                     qrdo_side_counter(a, "fault-corrupts") +
+                     qrdo_side_counter(b, "fault-corrupts"));
     if (g_test_verbose()) {
         g_test_message("loss: A sent %" PRIu64 " packets, dropped %" PRIu64
                        ", %" PRIu64 " retransmits, %" PRIu64 " timeouts; "
                        "B sent %" PRIu64 ", dropped %" PRIu64 ", %" PRIu64
-                       " NAKs, %" PRIu64 " duplicates",
+                       " NAKs, %" PRIu64 " duplicates; ICRC errors %"
+                       PRIu64 " (A) %" PRIu64 " (B)",
                        qrdo_side_counter(a, "tx-packets"),
                        qrdo_side_counter(a, "fault-drops"),
                        qrdo_side_counter(a, "retransmits"),
@@ -429,7 +440,9 @@ static void test_loss(void)
                        qrdo_side_counter(b, "tx-packets"),
                        qrdo_side_counter(b, "fault-drops"),
                        qrdo_side_counter(b, "naks-sent"),
-                       qrdo_side_counter(b, "dup-requests"));
+                       qrdo_side_counter(b, "dup-requests"),
+                       qrdo_side_counter(a, "rx-icrc-errors"),
+                       qrdo_side_counter(b, "rx-icrc-errors"));
     }
     qrdo_pair_free(p);
 }
