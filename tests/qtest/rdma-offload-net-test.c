@@ -447,6 +447,29 @@ static void test_loss(void)
     qrdo_pair_free(p);
 }
 
+/* fault-delay-ns holds every frame A sends: nothing arrives before it. */
+static void test_delay(void)
+{
+    QRdoPair *p = pair_new("qtest-delay", NULL, "fault-delay-ns=500000", NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 2000);
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_fill(a, SRC, 2000, 15);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    qrdo_pair_run(p, 400000);
+    g_assert_cmpuint(qrdo_side_counter(b, "netdev-rx-frames"), ==, 0);
+    g_assert_cmpuint(qrdo_side_cqes_ready(a), ==, 0);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    g_assert_cmpuint(qrdo_side_counter(b, "netdev-rx-frames"), ==, 2);
+    assert_same(a, SRC, b, DST, 2000);
+    qrdo_pair_free(p);
+}
+
 /* The port follows the netdev's link; frames sent while down are lost. */
 static void test_link(void)
 {
@@ -584,6 +607,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/rc/ipv6", test_ipv6);
     qtest_add_func("/rdma-offload/net/errors/bad-rkey", test_bad_rkey);
     qtest_add_func("/rdma-offload/net/loss", test_loss);
+    qtest_add_func("/rdma-offload/net/delay", test_delay);
     qtest_add_func("/rdma-offload/net/link", test_link);
     qtest_add_func("/rdma-offload/net/backend/stream", test_backend_stream);
     qtest_add_func("/rdma-offload/net/backend/dgram", test_backend_dgram);
