@@ -67,7 +67,8 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_qp_rd_atom = RDO_MAX_RD_ATOMIC;
 	a->max_qp_init_rd_atom = RDO_MAX_RD_ATOMIC;
 	a->max_res_rd_atom = RDO_MAX_RD_ATOMIC * a->max_qp;
-	a->atomic_cap = IB_ATOMIC_NONE;	/* until the transport exists */
+	/* The device runs atomics one at a time, not locked against the CPU. */
+	a->atomic_cap = IB_ATOMIC_HCA;
 	a->max_ah = RDO_MAX_AH;
 	a->max_pkeys = 1;
 	a->local_ca_ack_delay = 16;

@@ -11,7 +11,8 @@
  * receive and a SEND to itself (st_send: its outcome depends on whether the
  * device has the RoCEv2 data path); UC and UD QPs through RTS, a UD SEND
  * through an address handle; misuse the driver and the device must refuse
- * cleanly.
+ * cleanly (a bad transition, a bad command, posting before RTS, too many
+ * SGEs, an unregistered lkey, work posted on a QP in ERR).
  */
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
@@ -22,6 +23,7 @@
 
 #define ST_WAIT		(5 * HZ)
 #define ST_LOG_SIZE	8192
+#define ST_MANY_SGES	64	/* more than any QP has */
 
 struct rdo_st {
 	struct rdo_dev *rdev;
@@ -407,6 +409,53 @@ static void st_ud(struct rdo_st *st, struct ib_cq *cq)
 	st_check(st, "ud_destroy", !ib_destroy_qp(qp));
 }
 
+/*
+ * Data-path misuse on a fresh RC QP: posting before RTS and more SGEs than
+ * the QP has are refused by the driver; a SEND naming an lkey nobody
+ * registered completes with LOC_PROT_ERR (vendor_err BAD_KEY), the QP goes
+ * to ERR, and a SEND posted after that is flushed.
+ */
+static void st_bad_lkey(struct rdo_st *st, struct ib_cq *cq)
+{
+	struct ib_send_wr wr = { .opcode = IB_WR_SEND, .send_flags = IB_SEND_SIGNALED };
+	const struct ib_send_wr *bad;
+	struct ib_wc wc = {};
+	struct ib_sge *sge;
+	struct ib_qp *qp;
+	int ret;
+
+	sge = kcalloc(ST_MANY_SGES, sizeof(*sge), GFP_KERNEL);
+	if (!sge)
+		return;
+	sge[0] = (struct ib_sge){ .addr = 0x1000, .length = 8, .lkey = 0xdead00 };
+	wr.sg_list = sge;
+	wr.num_sge = 1;
+	wr.wr_id = 0x4001;
+	qp = st_create_qp(st, IB_QPT_RC, cq);
+	if (!st_check(st, "misuse_create", !IS_ERR(qp)))
+		goto out_free;
+	st_check(st, "post_in_reset_refused", ib_post_send(qp, &wr, &bad) == -EINVAL);
+	if (!st_check(st, "misuse_to_rts", !st_to_rts(st, qp)))
+		goto out;
+	wr.num_sge = ST_MANY_SGES;
+	st_check(st, "too_many_sges_refused", ib_post_send(qp, &wr, &bad) == -EINVAL);
+	wr.num_sge = 1;
+	ret = ib_post_send(qp, &wr, &bad);
+	st_check(st, "bad_lkey_completes", !ret && st_poll(cq, &wc, 1) == 1 &&
+		 wc.wr_id == 0x4001 && wc.status == IB_WC_LOC_PROT_ERR &&
+		 wc.vendor_err == RDO_VENDOR_ERR_BAD_KEY);
+	st_kv(st, "bad_lkey.status=%s", ib_wc_status_msg(wc.status));
+	wr.wr_id = 0x4002;
+	ret = ib_post_send(qp, &wr, &bad);
+	st_check(st, "send_after_error_flushed", !ret && st_poll(cq, &wc, 1) == 1 &&
+		 wc.wr_id == 0x4002 && wc.status == IB_WC_WR_FLUSH_ERR);
+	st_check(st, "misuse_qp_err", st_qp_state(qp, NULL) == IB_QPS_ERR);
+out:
+	st_check(st, "misuse_destroy", !ib_destroy_qp(qp));
+out_free:
+	kfree(sge);
+}
+
 static void st_uc(struct rdo_st *st, struct ib_cq *cq)
 {
 	struct ib_qp *qp = st_create_qp(st, IB_QPT_UC, cq);
@@ -488,6 +537,7 @@ static void st_run(struct rdo_st *st)
 	st_send(st, cq[0], qp[0]);
 	st_uc(st, cq[0]);
 	st_ud(st, cq[0]);
+	st_bad_lkey(st, cq[0]);
 out:
 	for (v = 0; v < ncq; v++) {
 		if (qp[v])

@@ -9,13 +9,15 @@ output=
 errfile=$(mktemp)
 trap 'rm -f "$errfile"' EXIT
 
-# guest_run RUN-GUEST-ARGS...: boots the guest; fills F from KEY=VALUE lines.
+# guest_run RUN-GUEST-ARGS...: boots the guest(s); fills F from KEY=VALUE
+# lines, and from "A: KEY=VALUE" (two guests, --peer) as F[A.KEY].
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
     local line
     while IFS= read -r line; do
-        [[ $line =~ ^([A-Za-z0-9_.]+)=(.*)$ ]] && F[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+        [[ $line =~ ^(([AB]): )?([A-Za-z0-9_.]+)=(.*)$ ]] &&
+            F[${BASH_REMATCH[2]:+${BASH_REMATCH[2]}.}${BASH_REMATCH[3]}]=${BASH_REMATCH[4]}
     done <<<"$output"
 }
 f() { printf '%s' "${F[$1]:-}"; }

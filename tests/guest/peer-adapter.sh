@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # check functions are called through check()
+# Guest test: two guests, each with the adapter and the driver, on one
+# Ethernet (run-guest --peer adapter). Kernel verbs through ib_core
+# (tests/guest/peer-test): RC SEND, RDMA WRITE, WRITE_WITH_IMM and RDMA
+# READ of 1 MiB, an inline SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source
+# QP), each way, data checked on both sides; the peer's MAC resolved by ib_core from its GID; a send PSN that
+# wraps; a bad rkey (REM_ACCESS_ERR, both QPs to ERR, later work flushed);
+# rmmod of the driver under live QPs, a round at path MTU 4096 after
+# insmod, rmmod with RDMA WRITEs in flight three times, and unloading the
+# test module with live objects; both kernels stay healthy and the driver's
+# self-test still passes. Two guest boots at once.
+set -uo pipefail
+# shellcheck source=tests/guest/peer-lib.sh
+source "$(dirname "$0")/peer-lib.sh"
+SIZE=1048576
+FIRES=3
+
+read -r -d '' A_BODY <<EOF
+size=$SIZE fires=$FIRES
+EOF
+read -r -d '' A_BODY2 <<'EOF'
+ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
+round r1 rdo0 client size=$size psn=0xfffe00
+pt r1.bad badrkey
+counters r1
+round r2 rdo0 server size=$size
+# The driver goes away under a connected QP: the test module lets go.
+rmmod rdma_offload; echo "reload.rmmod_rc=$?"
+echo "reload.info=$(cat $T/info)"
+insmod $ko; echo "reload.insmod_rc=$?"
+sh /peer-net.sh; echo "reload.net_rc=$?"
+ip link set eth0 mtu 9000
+round r3 rdo0 client size=$size
+# A WRITE in flight to a QP B does not have, then rmmod, a few times.
+bogus=$(peer get r3.B | sed 's/qpn=[0-9]*/qpn=1000/')
+ok=0
+while [ $ok -lt $fires ]; do
+    pt f$ok.setup setup rdo0 size=$size
+    pt f$ok.connect connect $bogus
+    pt f$ok.fire fire
+    rmmod rdma_offload || break
+    insmod $ko || break
+    sh /peer-net.sh > /dev/null || break
+    ok=$((ok + 1))
+done
+echo "fire.ok=$ok"
+pt u.setup setup rdo0 size=$size
+pt u.connect connect $bogus
+pt u.fire fire
+rmmod rdo_peer_test; echo "unload.rc=$?"
+peer put A.done 1
+D=$(ls -d /sys/kernel/debug/rdma_offload/*)
+echo 1 > $D/selftest
+sed 's/^/st./' $D/selftest
+health
+EOF
+
+read -r -d '' B_BODY <<EOF
+size=$SIZE
+EOF
+read -r -d '' B_BODY2 <<'EOF'
+round r1 rdo0 server size=$size
+pt r1.bad expect_error
+counters r1
+round r2 rdo0 client size=$size psn=0xffff80
+ip link set eth0 mtu 9000
+round r3 rdo0 server size=$size
+peer get A.done > /dev/null
+counters end
+health
+EOF
+
+guest_run --peer adapter --timeout 900 \
+    --cmd "$(peer_script A B "$A_BODY"$'\n'"$A_BODY2")" \
+    --peer-cmd "$(peer_script B A "$B_BODY"$'\n'"$B_BODY2")"
+
+cnt() { f "$1.cnt.$2"; }
+no_icrc_errors() { eq "$(f A.r1.cnt.rx_icrc_errors) $(f B.r1.cnt.rx_icrc_errors)" "0 0"; }
+nak_counted() { positive "$(f A.r1.cnt.naks_received)" && positive "$(f B.r1.cnt.naks_sent)"; }
+mtu4096() { eq "$(f A.r3.connect.path_mtu) $(f B.r3.connect.path_mtu)" "4096 4096"; }
+reloaded() {
+    eq "$(f A.reload.rmmod_rc) $(f A.reload.insmod_rc) $(f A.reload.net_rc)" "0 0 0" &&
+        eq "$(f A.reload.info)" ""
+}
+selftest() { eq "$(f A.st.result) $(f A.st.failures)" "pass 0"; }
+
+check "both guests ran the test to the end (run-guest exit $run_rc)" both_ran
+check "test module set up on rdo0 in both guests" \
+    eq "$(f A.r1.setup.device) $(f B.r1.setup.device)" "rdo0 rdo0"
+check "ib_core resolved each peer's MAC from its GID" \
+    eq "$(f A.r1.connect.dmac) $(f B.r1.connect.dmac)" "52:54:00:0a:00:02 52:54:00:0a:00:01"
+check "path MTU 1024 at Ethernet MTU 1500" eq "$(f A.r1.connect.path_mtu)" 1024
+check "A -> B: SEND, WRITE, WRITE_IMM, READ, inline SEND_IMM; A's checks pass" passed A.r1.run
+check "A -> B: B received the SEND, the WRITE and 'done' intact" passed B.r1.run
+check "A -> B: B's verdict reached A (all four parts)" eq "$(f A.r1.run.peer_verdict)" 15
+check "UD A -> B: GRH with A's IPv4 header, A's UD QP as source" \
+    eq "$(f B.r1.run.check.ud_grh_ipv4) $(f B.r1.run.check.ud_recv_fields)" "ok ok"
+check "bad rkey: REM_ACCESS_ERR, later work flushed, A's QP in ERR" passed A.r1.bad
+check "bad rkey: B's QP in ERR, its receives flushed" passed B.r1.bad
+check "the NAK is counted on both sides" nak_counted
+check "no ICRC errors on either side" no_icrc_errors
+check "B -> A: B's operations complete, READ data right" passed B.r2.run
+check "B -> A: A received everything intact" passed A.r2.run
+check "rmmod under a connected QP; insmod; network back" reloaded
+check "after reload, path MTU 4096 at Ethernet MTU 9000" mtu4096
+check "after reload, A -> B at MTU 4096: A's checks pass" passed A.r3.run
+check "after reload, A -> B at MTU 4096: B's checks pass" passed B.r3.run
+check "rmmod with a WRITE in flight, $FIRES times" eq "$(f A.fire.ok)" "$FIRES"
+check "frames to a QP that does not exist are dropped by B" positive "$(f B.end.cnt.rx_drops)"
+check "rmmod of the test module with live objects" eq "$(f A.unload.rc)" 0
+check "the driver's self-test passes afterwards" selftest
+check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
+check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
+for r in r1 r3; do transfer_figures A $r; done
+transfer_figures B r2
+echo "# A: $(cnt A.r1 tx_packets) packets sent, $(cnt A.r1 retransmits) retransmits in round 1"
+
+tap_end

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# Helpers of the two-guest tests (sourced, not run): the guest-side shell
+# functions that drive the rdo_peer_test module (tests/guest/peer-test), and
+# host-side checks of what they report. Facts come back as "A: key=value"
+# and "B: key=value" lines, read into F[A.key] and F[B.key] by guest_run.
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Guest side (busybox sh), after ME=A|B OTHER=B|A.
+read -r -d '' PEER_FUNCS <<'EOF'
+T=/sys/kernel/debug/rdo_peer_test
+modprobe rdo_peer_test || echo "modprobe_failed=1"
+# pt KEY COMMAND...: one command of the test module; its report as KEY.*
+pt() { k=$1; shift; echo "$*" > $T/ctl; echo "$k.rc=$?"; sed "s/^/$k./" $T/result; }
+# counters KEY: the adapter's device counters as KEY.cnt.*
+counters() {
+    for d in /sys/kernel/debug/rdma_offload/*; do
+        [ -f $d/state ] && grep '^cnt\.' $d/state | sed "s/^/$1./"
+    done
+}
+# round NAME DEV ROLE [SETUP ARGS]: set up, trade endpoints through the
+# relay, connect, wait until both sides are connected, run as ROLE.
+round() {
+    n=$1 dev=$2 role=$3
+    shift 3
+    pt $n.setup setup $dev "$@"
+    peer put $n.$ME "$(cat $T/info)"
+    pt $n.connect connect $(peer get $n.$OTHER)
+    peer put $n.$ME.ready 1
+    peer get $n.$OTHER.ready > /dev/null
+    pt $n.run run $role
+}
+# health: what the kernel log says, then the end marker.
+health() {
+    echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
+    echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')"
+    echo "cq_errors=$(dmesg | grep -c 'rdo_peer_test: CQ event')"
+    echo finished=1
+}
+EOF
+export PEER_FUNCS
+
+# peer_script ME OTHER BODY: a guest's whole command.
+peer_script() {
+    printf 'ME=%s OTHER=%s\n%s\n%s\n' "$1" "$2" "$PEER_FUNCS" "$3"
+}
+
+# passed KEY: a command of the test module passed, every check ok.
+passed() {
+    eq "$(f "$1.rc")" 0 && eq "$(f "$1.result")" pass &&
+        ! grep -qE "^${1%%.*}: ${1#*.}\.check\..*=FAIL" <<<"$output"
+}
+# both_ran: both guests reached the end.
+both_ran() { eq "$run_rc" 0 && eq "$(f A.finished)$(f B.finished)" 11; }
+# healthy G: no oops or warning in G's kernel log, no driver errors.
+healthy() {
+    eq "$(f "$1.dmesg_bad") $(f "$1.driver_errs") $(f "$1.cq_errors")" "0 0 0"
+}
+# transfer_figures G ROUND: the client's times for one round, for people.
+transfer_figures() {
+    echo "# $1 $2 (path MTU $(f "$1.$2.connect.path_mtu")): SEND $(f "$1.$2.run.send.us") us," \
+        "WRITE $(f "$1.$2.run.write.us") us, READ $(f "$1.$2.run.read.us") us" \
+        "for $(f "$1.$2.setup.size") bytes"
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # check functions are called through check()
+# Guest test: wire interop with Linux soft-RoCE. Guest A has the adapter,
+# guest B virtio-net with rdma_rxe (run-guest --peer rxe); the same
+# kernel-verbs test (tests/guest/peer-test) runs on rdo0 and on rxe0. Each
+# side is client once and server once, at path MTU 1024 and 4096: RC SEND,
+# RDMA WRITE, WRITE_WITH_IMM and RDMA READ of 1 MiB, an inline
+# SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both; a send PSN that wraps on each side; a bad
+# rkey each way (the adapter's NAK understood by rxe and rxe's by the
+# adapter). rxe's own counters show no sequence errors or retry failures.
+set -uo pipefail
+# shellcheck source=tests/guest/peer-lib.sh
+source "$(dirname "$0")/peer-lib.sh"
+SIZE=1048576
+
+read -r -d '' A_BODY <<'EOF'
+round r1 rdo0 client size=$size psn=0xfffe00
+pt r1.bad badrkey
+round r2 rdo0 server size=$size
+pt r2.bad expect_error
+ip link set eth0 mtu 9000
+round r3 rdo0 client size=$size
+round r4 rdo0 server size=$size
+counters end
+health
+EOF
+
+read -r -d '' B_BODY <<'EOF'
+round r1 rxe0 server size=$size
+pt r1.bad expect_error
+round r2 rxe0 client size=$size psn=0xffff80
+pt r2.bad badrkey
+ip link set eth0 mtu 9000
+round r3 rxe0 server size=$size
+round r4 rxe0 client size=$size
+for c in /sys/class/infiniband/rxe0/ports/1/hw_counters/*; do
+    echo "rxe.${c##*/}=$(cat $c)"
+done
+health
+EOF
+
+guest_run --peer rxe --timeout 900 \
+    --cmd "$(peer_script A B "size=$SIZE"$'\n'"$A_BODY")" \
+    --peer-cmd "$(peer_script B A "size=$SIZE"$'\n'"$B_BODY")"
+
+rxe_clean() {
+    local c
+    for c in rcvd_seq_err out_of_seq_request retry_exceeded_err completer_retry_err \
+             retry_rnr_exceeded_err send_err; do
+        eq "$(f "B.rxe.$c")" 0 || { echo "#   rxe counter $c"; return 1; }
+    done
+}
+both_passed() { passed "A.$1" && passed "B.$1"; }
+paths() { eq "$(f "A.$1.connect.path_mtu") $(f "B.$1.connect.path_mtu")" "$2 $2"; }
+
+check "both guests ran the test to the end (run-guest exit $run_rc)" both_ran
+check "the test runs on rdo0 in A and rxe0 in B" \
+    eq "$(f A.r1.setup.device) $(f B.r1.setup.device)" "rdo0 rxe0"
+check "ib_core resolved each peer's MAC from its GID" \
+    eq "$(f A.r1.connect.dmac) $(f B.r1.connect.dmac)" "52:54:00:0a:00:02 52:54:00:0a:00:01"
+check "path MTU 1024 at Ethernet MTU 1500 on both" paths r1 1024
+check "adapter -> rxe: the adapter's operations complete, READ data right" passed A.r1.run
+check "adapter -> rxe: rxe received the SEND, the WRITE and 'done' intact" passed B.r1.run
+check "adapter -> rxe: rxe's verdict reached the adapter" eq "$(f A.r1.run.peer_verdict)" 15
+check "UD adapter -> rxe: rxe sees the adapter's IPv4 header and UD QP" \
+    eq "$(f B.r1.run.check.ud_grh_ipv4) $(f B.r1.run.check.ud_recv_fields)" "ok ok"
+check "UD rxe -> adapter: the adapter's GRH holds rxe's IPv4 header" \
+    eq "$(f A.r2.run.check.ud_grh_ipv4) $(f A.r2.run.check.ud_recv_fields)" "ok ok"
+check "bad rkey from the adapter: rxe NAKs, REM_ACCESS_ERR, flushes" passed A.r1.bad
+check "bad rkey from the adapter: rxe's QP in ERR, receives flushed" passed B.r1.bad
+check "rxe -> adapter: rxe's operations complete, READ data right" passed B.r2.run
+check "rxe -> adapter: the adapter received everything intact" passed A.r2.run
+check "bad rkey from rxe: the adapter NAKs, rxe sees REM_ACCESS_ERR" passed B.r2.bad
+check "bad rkey from rxe: the adapter's QP in ERR, receives flushed" passed A.r2.bad
+check "path MTU 4096 at Ethernet MTU 9000 on both" paths r3 4096
+check "MTU 4096, adapter -> rxe: both sides' checks pass" both_passed r3.run
+check "MTU 4096, rxe -> adapter: both sides' checks pass" both_passed r4.run
+check "the adapter counted no ICRC errors and built every packet" \
+    eq "$(f A.end.cnt.rx_icrc_errors) $(f A.end.cnt.tx_errors)" "0 0"
+check "the adapter received rxe's packets" positive "$(f A.end.cnt.rx_packets)"
+check "rxe counted no sequence errors or retry failures" rxe_clean
+check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
+check "guest B: no kernel warnings or CQ errors" healthy B
+for r in r1 r3; do transfer_figures A $r; done
+for r in r2 r4; do transfer_figures B $r; done
+echo "# adapter: $(f A.end.cnt.tx_packets) packets sent, $(f A.end.cnt.retransmits) retransmits," \
+    "$(f A.end.cnt.dup_requests) duplicates; rxe: $(f B.rxe.sent_pkts) sent," \
+    "$(f B.rxe.rcvd_pkts) received, $(f B.rxe.duplicate_request) duplicates"
+
+tap_end
