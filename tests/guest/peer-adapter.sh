@@ -7,9 +7,10 @@
 # QP), each way, data checked on both sides; the peer's MAC resolved by ib_core from its GID; a send PSN that
 # wraps; a bad rkey (REM_ACCESS_ERR, both QPs to ERR, later work flushed);
 # rmmod of the driver under live QPs, a round at path MTU 4096 after
-# insmod, rmmod with RDMA WRITEs in flight three times, and unloading the
-# test module with live objects; both kernels stay healthy and the driver's
-# self-test still passes. Two guest boots at once.
+# insmod, rmmod with RDMA WRITEs in flight three times, a fatal error
+# (recovery) with one in flight, and unloading the test module with live
+# objects; both kernels stay healthy and the driver's self-test still
+# passes. Two guest boots at once.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -45,12 +46,23 @@ while [ $ok -lt $fires ]; do
     ok=$((ok + 1))
 done
 echo "fire.ok=$ok"
+# A fatal error (recovery) with a WRITE in flight.
+D=$(ls -d /sys/kernel/debug/rdma_offload/*)
+pt x.setup setup rdo0 size=$size
+pt x.connect connect $bogus
+pt x.fire fire
+echo fatal > $D/inject
+i=0
+while [ $i -lt 100 ] && ! grep -q '^recoveries=1' $D/state; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 100 ] && ! grep -q '^ctrl_up=1' $D/state; do sleep 0.1; i=$((i + 1)); done
+grep -E '^(recoveries|ctrl_up|dead)=' $D/state | sed 's/^/recover./'
+echo "recover.info=$(cat $T/info)"
+sh /peer-net.sh; echo "recover.net_rc=$?"
 pt u.setup setup rdo0 size=$size
 pt u.connect connect $bogus
 pt u.fire fire
 rmmod rdo_peer_test; echo "unload.rc=$?"
 peer put A.done 1
-D=$(ls -d /sys/kernel/debug/rdma_offload/*)
 echo 1 > $D/selftest
 sed 's/^/st./' $D/selftest
 health
@@ -84,6 +96,10 @@ reloaded() {
         eq "$(f A.reload.info)" ""
 }
 selftest() { eq "$(f A.st.result) $(f A.st.failures)" "pass 0"; }
+recovered() {
+    eq "$(f A.recover.recoveries) $(f A.recover.ctrl_up) $(f A.recover.dead)" "1 1 0" &&
+        eq "$(f A.recover.info)" "" && eq "$(f A.recover.net_rc)" 0 && passed A.u.setup
+}
 
 check "both guests ran the test to the end (run-guest exit $run_rc)" both_ran
 check "test module set up on rdo0 in both guests" \
@@ -108,9 +124,11 @@ check "after reload, A -> B at MTU 4096: A's checks pass" passed A.r3.run
 check "after reload, A -> B at MTU 4096: B's checks pass" passed B.r3.run
 check "rmmod with a WRITE in flight, $FIRES times" eq "$(f A.fire.ok)" "$FIRES"
 check "frames to a QP that does not exist are dropped by B" positive "$(f B.end.cnt.rx_drops)"
+check "fatal error with a WRITE in flight: recovered, objects let go, usable again" recovered
 check "rmmod of the test module with live objects" eq "$(f A.unload.rc)" 0
 check "the driver's self-test passes afterwards" selftest
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
+check "guest A: the injected error was logged" positive "$(f A.injected_errs)"
 check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
 for r in r1 r3; do transfer_figures A $r; done
 transfer_figures B r2

@@ -33,7 +33,9 @@ round() {
 # health: what the kernel log says, then the end marker.
 health() {
     echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
-    echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')"
+    errs=$(dmesg -r | grep -E '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')
+    echo "driver_errs=$(echo "$errs" | grep -v 'injected through debugfs' | grep -c .)"
+    echo "injected_errs=$(echo "$errs" | grep -c 'injected through debugfs')"
     echo "cq_errors=$(dmesg | grep -c 'rdo_peer_test: CQ event')"
     echo finished=1
 }
@@ -52,7 +54,8 @@ passed() {
 }
 # both_ran: both guests reached the end.
 both_ran() { eq "$run_rc" 0 && eq "$(f A.finished)$(f B.finished)" 11; }
-# healthy G: no oops or warning in G's kernel log, no driver errors.
+# healthy G: no oops or warning in G's kernel log, no driver errors but
+# those of an error injected on purpose.
 healthy() {
     eq "$(f "$1.dmesg_bad") $(f "$1.driver_errs") $(f "$1.cq_errors")" "0 0 0"
 }
