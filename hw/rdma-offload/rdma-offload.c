@@ -118,13 +118,6 @@ static const RdoHostOps rdo_qemu_host_ops = {
 };
 
 /*
- * Device work outside its MMIO handlers (timer, QMP) runs with the device's
- * re-entrancy guard engaged, as QEMU does for MMIO: a DMA that the guest
- * aimed at the device's own BARs then fails instead of re-entering the
- * core in the middle of an operation (a reset there would free the state
- * the operation is using).
- */
-/*
  * The core is never re-entered. Its calls out can come back in through the
  * network: a frame it sends may be delivered at once (a hubport on the same
  * hub, a filter) to another adapter that answers in the same call chain.
@@ -145,6 +138,13 @@ static void rdo_leave(RdmaOffloadState *s)
     }
 }
 
+/*
+ * Device work outside its MMIO handlers (timer, QMP) runs with the device's
+ * re-entrancy guard engaged, as QEMU does for MMIO: a DMA that the guest
+ * aimed at the device's own BARs then fails instead of re-entering the
+ * core in the middle of an operation (a reset there would free the state
+ * the operation is using).
+ */
 static void rdo_core_call_guarded(RdmaOffloadState *s,
                                   void (*fn)(RdmaOffloadState *s))
 {
