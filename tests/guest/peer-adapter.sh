@@ -83,7 +83,7 @@ counters end
 health
 EOF
 
-guest_run --peer adapter --timeout 900 \
+guest_run --peer adapter --timeout 300 \
     --cmd "$(peer_script A B "$A_BODY"$'\n'"$A_BODY2")" \
     --peer-cmd "$(peer_script B A "$B_BODY"$'\n'"$B_BODY2")"
 

@@ -40,7 +40,7 @@ done
 health
 EOF
 
-guest_run --peer rxe --timeout 900 \
+guest_run --peer rxe --timeout 300 \
     --cmd "$(peer_script A B "size=$SIZE"$'\n'"$A_BODY")" \
     --peer-cmd "$(peer_script B A "size=$SIZE"$'\n'"$B_BODY")"
 
