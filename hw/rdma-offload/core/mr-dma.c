@@ -8,8 +8,10 @@
 #include "rdo-internal.h"
 #include "transport.h"
 
-RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
-                        uint64_t va, uint64_t len, uint16_t access)
+/* Key, PD, access and bounds of [va, va + len); the MR if they hold. */
+static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
+                             uint64_t va, uint64_t len, uint16_t access,
+                             RdoMrCtx **out)
 {
     RdoMrCtx *mr;
 
@@ -29,21 +31,18 @@ RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
     if (va < mr->iova || len > mr->length || va - mr->iova > mr->length - len) {
         return RDO_MRC_BOUNDS;
     }
+    *out = mr;
     return RDO_MRC_OK;
 }
 
-RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
-                       uint32_t len, bool to_guest)
+/* DMA through an MR's page list; the range was checked. */
+static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                         void *buf, uint32_t len, bool to_guest)
 {
-    RdoMrCtx *mr;
-    uint64_t page_size, off;
+    uint64_t page_size = 1ull << mr->page_shift;
+    uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
     uint8_t *p = buf;
 
-    if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
-        return RDO_MRC_DMA;
-    }
-    page_size = 1ull << mr->page_shift;
-    off = va - mr->iova + (mr->iova & (page_size - 1));
     while (len) {
         uint64_t page_index = off >> mr->page_shift;
         uint64_t in_page = off & (page_size - 1);
@@ -67,4 +66,33 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
         len -= chunk;
     }
     return RDO_MRC_OK;
+}
+
+RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
+                        uint64_t va, uint64_t len, uint16_t access)
+{
+    RdoMrCtx *mr;
+
+    return mr_checked(core, key, pdn, va, len, access, &mr);
+}
+
+RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
+                       uint32_t len, bool to_guest)
+{
+    RdoMrCtx *mr;
+
+    if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
+        return RDO_MRC_DMA;
+    }
+    return mr_dma(core, mr, va, buf, len, to_guest);
+}
+
+RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
+                         uint64_t va, void *buf, uint32_t len,
+                         uint16_t access, bool to_guest)
+{
+    RdoMrCtx *mr;
+    RdoMrCheck r = mr_checked(core, key, pdn, va, len, access, &mr);
+
+    return r == RDO_MRC_OK ? mr_dma(core, mr, va, buf, len, to_guest) : r;
 }

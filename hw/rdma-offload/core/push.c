@@ -44,28 +44,21 @@ void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
                     unsigned size)
 {
     RdoState *st = core->st;
+    bool trigger = reg == RDO_DB_PUSH_TRIGGER;
 
-    if (reg == RDO_DB_PUSH_TRIGGER) {
-        if (size != 8) {
-            rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
-                                 ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
-                                 "inline push trigger must be a 64-bit write");
-            return;
-        }
-        if (!st->push_area[page]) {
-            st->push_area[page] = g_malloc0(RDO_DB_PUSH_MAX_WQE);
-        }
-        push_trigger(core, page, value);
-        return;
-    }
-    if (reg < RDO_DB_PUSH_DATA) {
+    if (trigger ? size != 8 : reg < RDO_DB_PUSH_DATA) {
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
                              ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
-                             "write into the inline push trigger word");
+                             trigger ? "inline push trigger must be a 64-bit write"
+                                     : "write into the inline push trigger word");
         return;
     }
     if (!st->push_area[page]) {
         st->push_area[page] = g_malloc0(RDO_DB_PUSH_MAX_WQE);
+    }
+    if (trigger) {
+        push_trigger(core, page, value);
+        return;
     }
     /* Aligned and within the page, so within the push area. */
     memcpy(st->push_area[page] + (reg - RDO_DB_PUSH_DATA), &value, size);

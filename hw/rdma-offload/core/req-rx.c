@@ -12,9 +12,7 @@
 
 static bool rec_read_like(const RdoSendRec *rec)
 {
-    return rec->wr_opcode == RDO_WR_RDMA_READ ||
-           rec->wr_opcode == RDO_WR_ATOMIC_CMP_SWP ||
-           rec->wr_opcode == RDO_WR_ATOMIC_FETCH_ADD;
+    return rdo_wr_read_like(rec->wr_opcode);
 }
 
 static uint32_t rec_last_psn(const RdoSendRec *rec)
@@ -22,13 +20,13 @@ static uint32_t rec_last_psn(const RdoSendRec *rec)
     return rdo_psn_add(rec->first_psn, rec->npkts - 1);
 }
 
-static void rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
-                     uint32_t vendor_err)
+void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
+                  uint32_t vendor_err)
 {
     if (rec->done) {
         return;
     }
-    if (rec_read_like(rec) && x->rd_inflight) {
+    if (rec_read_like(rec) && rec->npkts && x->rd_inflight) {
         x->rd_inflight--;
     }
     rec->done = true;
@@ -218,7 +216,7 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         if (rdo_psn_cmp(rec_last_psn(rec), psn) > 0) {
             break;              /* partly acknowledged */
         }
-        rec_done(x, rec, RDO_WC_SUCCESS, 0);
+        rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
     }
     if (rdo_psn_cmp(rdo_psn_add(psn, 1), x->una_psn) > 0) {
         x->una_psn = rdo_psn_add(psn, 1);
@@ -294,7 +292,7 @@ static void remote_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     ack_up_to(core, qpn, qp, x, rdo_psn_add(psn, -1));
     rec = rec_of_psn(x, psn, &index);
     if (rec) {
-        rec_done(x, rec, status, RDO_VENDOR_ERR_REMOTE_NAK);
+        rdo_rec_done(x, rec, status, RDO_VENDOR_ERR_REMOTE_NAK);
         x->halted = true;
     }
 }
@@ -319,7 +317,7 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             break;
         }
         if (x->rnr_left == 0) {
-            rec_done(x, g_queue_peek_nth(&x->sent, index),
+            rdo_rec_done(x, g_queue_peek_nth(&x->sent, index),
                      RDO_WC_RNR_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
             x->halted = true;
             break;
@@ -393,12 +391,12 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         progress(core, qpn, qp, x);
     }
     if (atomic != (rec->wr_opcode != RDO_WR_RDMA_READ)) {
-        rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
+        rdo_rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
         x->halted = true;
         return;
     }
     if (!rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
-        rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
+        rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
         x->halted = true;
         return;
     }
@@ -410,7 +408,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         }
         if (rdo_sge_copy(core, qp->pdn, st->wqe_buf->sge, st->wqe_buf->h.num_sge,
                          0, orig, 8, true) != RDO_MRC_OK) {
-            rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
+            rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
             x->halted = true;
             return;
         }
@@ -422,14 +420,14 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 
         if (p->pkt.payload_len != want || offset + want > rec->msg_len ||
             last != (rec->resp_pkts + 1 == rec->npkts)) {
-            rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
+            rdo_rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
             x->halted = true;
             return;
         }
         if (want && rdo_sge_copy(core, qp->pdn, st->wqe_buf->sge,
                                  st->wqe_buf->h.num_sge, offset,
                                  (void *)p->pkt.payload, want, true) != RDO_MRC_OK) {
-            rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
+            rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
             x->halted = true;
             return;
         }
@@ -441,7 +439,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         }
     }
     rec->resp_pkts = rec->npkts;
-    rec_done(x, rec, RDO_WC_SUCCESS, 0);
+    rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
     if (rdo_psn_cmp(rdo_psn_add(rec_last_psn(rec), 1), x->una_psn) > 0) {
         x->una_psn = rdo_psn_add(rec_last_psn(rec), 1);
     }
@@ -500,7 +498,7 @@ void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     }
     core->cnt.timeouts++;
     if (x->retry_left == 0) {
-        rec_done(x, rec, RDO_WC_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
+        rdo_rec_done(x, rec, RDO_WC_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
         x->halted = true;
         rdo_req_complete(core, qpn, qp);
         return;

@@ -30,28 +30,12 @@ static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
     return r;
 }
 
-static void fill_response(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                          RdoWirePacket *pkt, uint8_t opcode, uint32_t psn)
-{
-    RdoXport *x = &core->st->xport[qpn];
-
-    memset(pkt, 0, sizeof(*pkt));
-    rdo_tx_fill_addr(core, qp, NULL, pkt);
-    pkt->ip_id = x->ip_id++;
-    pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
-    pkt->opcode = RDO_TRANSPORT_RC | opcode;
-    pkt->dest_qp = qp->dest_qpn;
-    pkt->psn = psn;
-    pkt->aeth.syndrome = RDO_AETH_ACK;
-    pkt->aeth.msn = x->msn & 0xFFFFFF;
-}
-
 static void send_atomic_ack(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                             const RdoRespRes *r)
 {
     RdoWirePacket pkt;
 
-    fill_response(core, qpn, qp, &pkt, RDO_OP_ATOMIC_ACKNOWLEDGE, r->first_psn);
+    rdo_resp_packet(core, qpn, qp, &pkt, RDO_OP_ATOMIC_ACKNOWLEDGE, r->first_psn);
     pkt.atomic_ack_orig = r->orig;
     rdo_tx_packet(core, &pkt);
 }
@@ -73,8 +57,7 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     if (check == RDO_MRC_PENDING) {
         /* Its registration is still queued: the requester retries. */
-        rdo_resp_nak(core, qpn, qp, psn,
-                     RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f), false);
+        rdo_resp_nak(core, qpn, qp, psn, rdo_rnr_syndrome(qp), false);
         return NULL;
     }
     if (check != RDO_MRC_OK) {
@@ -225,8 +208,8 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 r->streaming = false;
                 break;
             }
-            fill_response(core, qpn, qp, &pkt, seg.opcode & ~RDO_TRANSPORT_MASK,
-                          rdo_psn_add(r->first_psn, r->next_pkt));
+            rdo_resp_packet(core, qpn, qp, &pkt, seg.opcode & ~RDO_TRANSPORT_MASK,
+                            rdo_psn_add(r->first_psn, r->next_pkt));
             if (seg.len && rdo_mr_copy(core, r->rkey, r->va + seg.offset,
                                        core->st->payload_buf, seg.len,
                                        false) != RDO_MRC_OK) {

@@ -22,22 +22,25 @@ static bool streaming(const RdoXport *x)
     return false;
 }
 
+void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                     RdoWirePacket *pkt, uint8_t op, uint32_t psn)
+{
+    rdo_tx_fill_addr(core, qpn, qp, NULL, pkt);
+    pkt->opcode = RDO_TRANSPORT_RC | op;
+    pkt->dest_qp = qp->dest_qpn;
+    pkt->psn = psn;
+    pkt->aeth.syndrome = RDO_AETH_ACK;
+    pkt->aeth.msn = core->st->xport[qpn].msn & 0xFFFFFF;
+}
+
 /* Sends an ACK or NAK now. */
 static void send_aeth_now(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                           uint32_t psn, uint8_t syndrome)
 {
-    RdoXport *x = &core->st->xport[qpn];
     RdoWirePacket pkt;
 
-    memset(&pkt, 0, sizeof(pkt));
-    rdo_tx_fill_addr(core, qp, NULL, &pkt);
-    pkt.ip_id = x->ip_id++;
-    pkt.udp_sport = 0xC000 | (qpn & 0x3FFF);
-    pkt.opcode = RDO_TRANSPORT_RC | RDO_OP_ACKNOWLEDGE;
-    pkt.dest_qp = qp->dest_qpn;
-    pkt.psn = psn;
+    rdo_resp_packet(core, qpn, qp, &pkt, RDO_OP_ACKNOWLEDGE, psn);
     pkt.aeth.syndrome = syndrome;
-    pkt.aeth.msn = x->msn & 0xFFFFFF;
     if ((syndrome & RDO_AETH_TYPE_MASK) == RDO_AETH_TYPE_ACK) {
         core->cnt.acks_sent++;
     } else {
@@ -232,13 +235,7 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 
     if (pos == RDO_POS_FIRST || pos == RDO_POS_ONLY) {
         if (!recv_begin(core, qp, x)) {
-            if (qp->type == RDO_QPT_RC) {
-                send_aeth(core, qpn, qp, pkt->psn,
-                          RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f));
-            } else {
-                core->cnt.rx_drops++;
-                x->epsn = rdo_psn_add(pkt->psn, 1);
-            }
+            rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
     }
@@ -315,20 +312,13 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                              pkt->reth.dma_len, RDO_ACCESS_REMOTE_WRITE) :
                 RDO_MRC_OK;
         }
-        if (r == RDO_MRC_PENDING && qp->type == RDO_QPT_RC) {
+        if (r == RDO_MRC_PENDING) {
             /* Its registration is still queued: the requester retries. */
-            send_aeth(core, qpn, qp, pkt->psn,
-                      RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f));
+            rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
         if (r != RDO_MRC_OK) {
-            if (qp->type == RDO_QPT_RC) {
-                responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
-                                RDO_QP_ERR_REMOTE);
-            } else {
-                core->cnt.rx_drops++;
-                x->epsn = rdo_psn_add(pkt->psn, 1);
-            }
+            rdo_resp_nak(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS, true);
             return;
         }
         x->write_va = pkt->reth.va;
@@ -339,14 +329,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     if (pkt->payload_len > x->write_left ||
         (!last && pkt->payload_len != mtu) ||
         (last && pkt->payload_len != x->write_left)) {
-        if (qp->type == RDO_QPT_RC) {
-            responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_INV_REQ,
-                            RDO_QP_ERR_REMOTE);
-        } else {
-            core->cnt.rx_drops++;
-            x->op = RESP_IDLE;
-            x->epsn = rdo_psn_add(pkt->psn, 1);
-        }
+        rdo_resp_nak(core, qpn, qp, pkt->psn, RDO_AETH_NAK_INV_REQ, true);
         return;
     }
     /* WRITE with immediate needs a receive WQE: check before placing. */
@@ -354,14 +337,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         RecvQueue q;
 
         if (!recv_queue(core, qp, &q) || *q.ci == q.pi) {
-            if (qp->type == RDO_QPT_RC) {
-                send_aeth(core, qpn, qp, pkt->psn,
-                          RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f));
-            } else {
-                core->cnt.rx_drops++;
-                x->op = RESP_IDLE;
-                x->epsn = rdo_psn_add(pkt->psn, 1);
-            }
+            rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
     }
@@ -519,14 +495,7 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         x->epsn = p->pkt.psn;
     }
     if (!in_sequence(x, op, p->op->pos)) {
-        if (qp->type == RDO_QPT_RC) {
-            responder_error(core, qpn, qp, p->pkt.psn, RDO_AETH_NAK_INV_REQ,
-                            RDO_QP_ERR_REMOTE);
-        } else {
-            core->cnt.rx_drops++;
-            x->op = RESP_IDLE;
-            x->epsn = rdo_psn_add(p->pkt.psn, 1);
-        }
+        rdo_resp_nak(core, qpn, qp, p->pkt.psn, RDO_AETH_NAK_INV_REQ, true);
         return;
     }
     switch (op) {
@@ -547,10 +516,17 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
 }
 
-/* Makes the responder's NAK helper available to resp-read.c. */
 void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
                   uint8_t syndrome, bool fatal)
 {
+    RdoXport *x = &core->st->xport[qpn];
+
+    if (qp->type != RDO_QPT_RC) {
+        core->cnt.rx_drops++;
+        x->op = RESP_IDLE;
+        x->epsn = rdo_psn_add(psn, 1);
+        return;
+    }
     if (fatal) {
         responder_error(core, qpn, qp, psn, syndrome, RDO_QP_ERR_REMOTE);
     } else {

@@ -49,11 +49,7 @@ bool rdo_agg_write(RdoCore *core, uint32_t qpn, uint32_t rkey, uint64_t va,
     }
     memcpy(x->agg_buf + x->agg_len, data, len);
     x->agg_len += len;
-    if (!x->agg_queued) {
-        x->agg_queued = true;
-        g_queue_push_tail(&core->st->agg_list, GUINT_TO_POINTER(qpn));
-        rdo_core_schedule(core, core->ops->now_ns(core->host));
-    }
+    rdo_xport_queue(core, &core->st->agg_list, &x->agg_queued, qpn);
     return true;
 }
 

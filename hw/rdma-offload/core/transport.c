@@ -126,26 +126,25 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     rdo_core_schedule(core, x->rto_at);
 }
 
-void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn)
+void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn)
 {
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (!x->ack_queued) {
-        x->ack_queued = true;
-        g_queue_push_tail(&core->st->ack_list, GUINT_TO_POINTER(qpn));
+    if (!*queued) {
+        *queued = true;
+        g_queue_push_tail(list, GUINT_TO_POINTER(qpn));
         rdo_core_schedule(core, core->ops->now_ns(core->host));
     }
 }
 
+void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn)
+{
+    rdo_xport_queue(core, &core->st->ack_list, &core->st->xport[qpn].ack_queued,
+                    qpn);
+}
+
 void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn)
 {
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (!x->resp_queued) {
-        x->resp_queued = true;
-        g_queue_push_tail(&core->st->resp_list, GUINT_TO_POINTER(qpn));
-        rdo_core_schedule(core, core->ops->now_ns(core->host));
-    }
+    rdo_xport_queue(core, &core->st->resp_list,
+                    &core->st->xport[qpn].resp_queued, qpn);
 }
 
 static void run_timers(RdoCore *core)

@@ -143,8 +143,24 @@ void rdo_xport_run(RdoCore *core);
 uint64_t rdo_xport_rto_ns(uint8_t timeout);
 uint64_t rdo_xport_rnr_ns(uint8_t code);
 void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
+/* Puts a QP once on a list of work for the end of this round. */
+void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn);
 void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
 void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn);
+
+/* READs and atomics: they wait for response data, count against
+ * max_rd_atomic and take PSNs for their responses. */
+static inline bool rdo_wr_read_like(uint8_t wr_opcode)
+{
+    return wr_opcode == RDO_WR_RDMA_READ || wr_opcode == RDO_WR_ATOMIC_CMP_SWP ||
+           wr_opcode == RDO_WR_ATOMIC_FETCH_ADD;
+}
+
+/* The syndrome of an RNR NAK with the QP's minimum RNR timer. */
+static inline uint8_t rdo_rnr_syndrome(const RdoQpCtx *qp)
+{
+    return RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f);
+}
 
 /* The MTU of a QP in bytes. */
 static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
@@ -152,8 +168,11 @@ static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
     return 128u << qp->path_mtu;
 }
 
-/* Packet out (tx.c): fills the addresses from the QP or a UD address. */
-void rdo_tx_fill_addr(RdoCore *core, const RdoQpCtx *qp,
+/*
+ * Packet out (tx.c): a packet of QP qpn, cleared, with the addresses of the
+ * QP or of a UD address, the QP's next IP ID and its UDP source port.
+ */
+void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const struct rdo_ud_seg *ud, RdoWirePacket *pkt);
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
 /* Requester: one scheduler visit; true if it has more to send. */
@@ -166,6 +185,10 @@ void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    const RdoSendRec *rec, RdoWqe *w, uint32_t *vendor_err);
 void rdo_rec_unref(gpointer rec);
+/* A record is complete with a status (a READ or atomic leaves the count of
+ * those in flight, if it was counted: it has PSNs then). */
+void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
+                  uint32_t vendor_err);
 /* Reads and checks a WQE; false if it is not valid. */
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    uint32_t index, RdoWqe *w, uint32_t *vendor_err);
@@ -177,9 +200,16 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
 /* Receive (rx.c, resp.c, resp-read.c, req-rx.c). */
 void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p, const uint8_t *frame);
-/* ACK or NAK now; a fatal one also moves the QP to the error state. */
+/*
+ * Refuses a request. RC: a NAK (a fatal one also moves the QP to the error
+ * state). UC has no NAKs: the message is lost, and the responder resumes
+ * at the next one.
+ */
 void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
                   uint8_t syndrome, bool fatal);
+/* A response packet (ACK, READ response, atomic ACK) of QP qpn; AETH ACK. */
+void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                     RdoWirePacket *pkt, uint8_t op, uint32_t psn);
 /* An ACK for psn at the end of this processing round (coalesced). */
 void rdo_resp_ack_now(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn);
 void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
@@ -222,6 +252,10 @@ typedef enum RdoMrCheck {
 } RdoMrCheck;
 RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
                         uint64_t va, uint64_t len, uint16_t access);
+/* Checks like rdo_mr_check() and does the DMA, with one lookup of the MR. */
+RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
+                         uint64_t va, void *buf, uint32_t len,
+                         uint16_t access, bool to_guest);
 /* DMA through an MR checked with rdo_mr_check(); RDO_MRC_OK or _DMA. */
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
                        uint32_t len, bool to_guest);

@@ -31,12 +31,6 @@ static const uint16_t wr_allowed[RDO_QPT__COUNT] = {
     [RDO_QPT_SSQ] = (1u << RDO_WR__COUNT) - 1 - (1u << RDO_WR_SEND_INV_IMM),
 };
 
-static bool wr_is_read_like(uint8_t op)
-{
-    return op == RDO_WR_RDMA_READ || op == RDO_WR_ATOMIC_CMP_SWP ||
-           op == RDO_WR_ATOMIC_FETCH_ADD;
-}
-
 static uint8_t qp_transport(const RdoQpCtx *qp)
 {
     return qp->type == RDO_QPT_UC ? RDO_TRANSPORT_UC :
@@ -73,7 +67,7 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     w->inline_data = NULL;
     if (w->h.flags & RDO_WQE_F_INLINE) {
         if (w->h.inline_len > qp->max_inline || w->h.inline_len > stride - off ||
-            wr_is_read_like(w->h.opcode) || w->h.opcode == RDO_WR_LOCAL_INV) {
+            rdo_wr_read_like(w->h.opcode) || w->h.opcode == RDO_WR_LOCAL_INV) {
             return false;
         }
         w->inline_data = w->raw + off;
@@ -133,12 +127,8 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
             continue;
         }
         piece = MIN(len, sge[i].length - offset);
-        r = rdo_mr_check(core, sge[i].lkey, pdn, sge[i].addr + offset, piece,
-                         to_guest ? RDO_ACCESS_LOCAL_WRITE : 0);
-        if (r == RDO_MRC_OK) {
-            r = rdo_mr_copy(core, sge[i].lkey, sge[i].addr + offset, p, piece,
-                            to_guest);
-        }
+        r = rdo_mr_access(core, sge[i].lkey, pdn, sge[i].addr + offset, p,
+                          piece, to_guest ? RDO_ACCESS_LOCAL_WRITE : 0, to_guest);
         if (r != RDO_MRC_OK) {
             return r;
         }
@@ -153,7 +143,7 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
 static RdoMrCheck check_sges(RdoCore *core, const RdoQpCtx *qp, const RdoWqe *w,
                              uint32_t *stall_mr)
 {
-    uint16_t access = wr_is_read_like(w->h.opcode) ? RDO_ACCESS_LOCAL_WRITE : 0;
+    uint16_t access = rdo_wr_read_like(w->h.opcode) ? RDO_ACCESS_LOCAL_WRITE : 0;
 
     if (!w->sge) {
         return RDO_MRC_OK;
@@ -174,12 +164,16 @@ static RdoMrCheck check_sges(RdoCore *core, const RdoQpCtx *qp, const RdoWqe *w,
     return RDO_MRC_OK;
 }
 
-void rdo_tx_fill_addr(RdoCore *core, const RdoQpCtx *qp,
+void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const struct rdo_ud_seg *ud, RdoWirePacket *pkt)
 {
     RdoState *st = core->st;
     uint8_t sgid = ud ? ud->sgid_index : qp->sgid_index;
     uint8_t hop = ud ? ud->hop_limit : qp->hop_limit;
+
+    memset(pkt, 0, sizeof(*pkt));
+    pkt->ip_id = st->xport[qpn].ip_id++;
+    pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
 
     memcpy(pkt->dst_mac, ud ? ud->dmac : qp->dmac, RDO_ETH_ALEN);
     memcpy(pkt->src_mac, st->port_mac, RDO_ETH_ALEN);
@@ -207,7 +201,7 @@ void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
 
 /* Builds and sends packet `index` of a record's request. */
 static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                                RdoXport *x, RdoSendRec *rec, const RdoWqe *w,
+                                const RdoSendRec *rec, const RdoWqe *w,
                                 uint32_t index)
 {
     RdoState *st = core->st;
@@ -216,10 +210,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     RdoWirePacket pkt;
     RdoWireSeg seg;
 
-    memset(&pkt, 0, sizeof(pkt));
-    rdo_tx_fill_addr(core, qp, qp->type == RDO_QPT_UD ? &w->ud : NULL, &pkt);
-    pkt.ip_id = x->ip_id++;
-    pkt.udp_sport = 0xC000 | (qpn & 0x3FFF);
+    rdo_tx_fill_addr(core, qpn, qp, qp->type == RDO_QPT_UD ? &w->ud : NULL, &pkt);
     pkt.psn = rdo_psn_add(rec->first_psn, index);
 
     switch (rec->wr_opcode) {
@@ -296,15 +287,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 /* Request packets a record sends (READ and atomics: one request). */
 static uint32_t request_packets(const RdoSendRec *rec)
 {
-    return wr_is_read_like(rec->wr_opcode) ? 1 : rec->npkts;
-}
-
-static void fail_record(RdoCore *core, RdoSendRec *rec, uint8_t status,
-                        uint32_t vendor_err)
-{
-    rec->done = true;
-    rec->status = status;
-    rec->vendor_err = vendor_err;
+    return rdo_wr_read_like(rec->wr_opcode) ? 1 : rec->npkts;
 }
 
 /* What fetching the next WQE came to. */
@@ -340,7 +323,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                                  x->sq_next, w->h.opcode);
         }
         rec->wr_opcode = w->h.opcode < RDO_WR__COUNT ? w->h.opcode : RDO_WR_SEND;
-        fail_record(core, rec, vendor_err == RDO_VENDOR_ERR_LENGTH ?
+        rdo_rec_done(x, rec, vendor_err == RDO_VENDOR_ERR_LENGTH ?
                     RDO_WC_LOC_LEN_ERR : RDO_WC_LOC_QP_OP_ERR, vendor_err);
         goto add;
     }
@@ -356,12 +339,12 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                                  "SSQ %u: WQE %u for QP %u, not one it feeds",
                                  qpn, x->sq_next, conn);
-            fail_record(core, rec, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE);
+            rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE);
             goto add;
         }
         rec->conn_qpn = conn;
         if (cqp->state == RDO_QPS_ERR) {
-            fail_record(core, rec, RDO_WC_WR_FLUSH_ERR, 0);
+            rdo_rec_done(x, rec, RDO_WC_WR_FLUSH_ERR, 0);
             goto add;
         }
         if (cqp->state != RDO_QPS_RTS) {
@@ -372,7 +355,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rec->first_psn = cx->next_psn;
     }
     if (((w->h.flags & RDO_WQE_F_FENCE) && cx->rd_inflight) ||
-        (wr_is_read_like(w->h.opcode) &&
+        (rdo_wr_read_like(w->h.opcode) &&
          cx->rd_inflight >= MAX(cqp->max_rd_atomic, 1)) ||
         (cqp != qp && rdo_psn_diff(cx->next_psn, cx->una_psn) >= RDO_TX_WINDOW)) {
         g_free(rec);
@@ -390,10 +373,10 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         case RDO_MR_OK:
             mr->flags &= ~RDO_MR_F_VALID;
             rdo_ctx_dirty(&st->mrc, mr);
-            fail_record(core, rec, RDO_WC_SUCCESS, 0);
+            rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
             goto add;
         default:
-            fail_record(core, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
+            rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
             goto add;
         }
     }
@@ -409,7 +392,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                              "QP %u: WQE %u has a bad local key or range", qpn,
                              x->sq_next);
-        fail_record(core, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
+        rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
         goto add;
     }
     if (w->h.opcode == RDO_WR_ATOMIC_CMP_SWP || w->h.opcode == RDO_WR_ATOMIC_FETCH_ADD) {
@@ -417,7 +400,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     } else {
         rec->npkts = rdo_wire_seg_count(rec->msg_len, rdo_qp_mtu(qp));
     }
-    if (wr_is_read_like(rec->wr_opcode)) {
+    if (rdo_wr_read_like(rec->wr_opcode)) {
         cx->rd_inflight++;
     }
     cx->next_psn = rdo_psn_add(cx->next_psn, rec->npkts);
@@ -472,21 +455,21 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             if (cached != x->tx_pos &&
                 !rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
                 /* The WQE changed under the device since it was checked. */
-                fail_record(core, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
+                rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
                 x->halted = true;
                 break;
             }
             cached = x->tx_pos;
-            if (!send_request_packet(core, qpn, qp, x, rec, st->wqe_buf,
+            if (!send_request_packet(core, qpn, qp, rec, st->wqe_buf,
                                      x->tx_pkt)) {
-                fail_record(core, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
+                rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
                 x->halted = true;
                 break;
             }
             budget--;
             x->tx_pkt++;
             /* A READ's responses use the PSNs after its request. */
-            end = rdo_psn_add(rec->first_psn, wr_is_read_like(rec->wr_opcode) ?
+            end = rdo_psn_add(rec->first_psn, rdo_wr_read_like(rec->wr_opcode) ?
                                               rec->npkts : x->tx_pkt);
             if (rdo_psn_cmp(end, x->tx_psn_max) > 0) {
                 x->tx_psn_max = end;
@@ -494,7 +477,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             if (x->tx_pkt >= request_packets(rec)) {
                 rec->sent = true;
                 if (qp->type != RDO_QPT_RC) {
-                    fail_record(core, rec, RDO_WC_SUCCESS, 0);
+                    rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
                 }
             }
             if (qp->type == RDO_QPT_RC) {
