@@ -25,13 +25,16 @@ if [ ! -x "$wire" ]; then
 fi
 
 # Rewrites a classic pcap: "drop K" leaves out frame K, "flip K OFF"
-# inverts byte OFF of frame K, "header" keeps only the file header.
+# inverts byte OFF of frame K, "header" keeps only the file header,
+# "again D" appends the RoCE frames once more with every PSN moved by D and
+# the ICRC made right (the same QP numbers used by new connections).
 edit_pcap() {   # in, out, command...
-    "$py" - "$@" <<'EOF'
-import struct, sys
-src, dst, cmd, *args = sys.argv[1:]
+    "$py" - "$check" "$@" <<'EOF'
+import importlib.machinery, struct, sys
+check, src, dst, cmd, *args = sys.argv[1:]
+rc = importlib.machinery.SourceFileLoader("roce_check", check).load_module()
 data = open(src, "rb").read()
-out, off, number = bytearray(data[:24]), 24, 0
+out, off, number, again = bytearray(data[:24]), 24, 0, bytearray()
 while off < len(data) and cmd != "header":
     incl = struct.unpack("<I", data[off + 8:off + 12])[0]
     rec = bytearray(data[off:off + 16 + incl])
@@ -42,7 +45,22 @@ while off < len(data) and cmd != "header":
     if cmd == "flip" and number == int(args[0]):
         rec[16 + int(args[1])] ^= 0xFF
     out += rec
-open(dst, "wb").write(out)
+    if cmd == "again" and rc.classify(bytes(rec[16:])):
+        f, l3 = rec[16:], 14
+        while f[l3 - 2:l3] in (b"\x81\x00", b"\x88\xa8"):
+            l3 += 4                      # VLAN tags
+        if f[l3 - 2:l3] == b"\x86\xdd":
+            l4 = l3 + 40
+            end = l4 + struct.unpack("!H", f[l3 + 4:l3 + 6])[0]
+        else:
+            l4 = l3 + (f[l3] & 0x0F) * 4
+            end = l3 + struct.unpack("!H", f[l3 + 2:l3 + 4])[0]
+        psn = int.from_bytes(f[l4 + 17:l4 + 20], "big") + int(args[0])
+        f[l4 + 17:l4 + 20] = (psn % (1 << 24)).to_bytes(3, "big")
+        f[end - 4:end] = rc.icrc(bytes(f[l3:end - 4]), l4 - l3).to_bytes(4, "little")
+        rec[16:] = f
+        again += rec
+open(dst, "wb").write(out + again)
 EOF
 }
 
@@ -84,6 +102,13 @@ rc=$?
 grep -q "frame 1: bad IPv4 header checksum" "$dir/ipsum.out" &&
     ! grep -q "frame 1: bad ICRC" "$dir/ipsum.out" && [ $rc -eq 1 ]
 ok $? "a damaged IPv4 checksum fails, outside the ICRC" || show "$dir/ipsum.out"
+
+edit_pcap "$dir/good.pcap" "$dir/again.pcap" again $((0x400000))
+"$check" "$dir/again.pcap" >"$dir/again.out" 2>&1
+rc=$?
+grep -q "QP 0x000022: .*1 new connection(s) on the QP number" "$dir/again.out" &&
+    grep -q "^OK: $((frames * 2)) RoCEv2 packets" "$dir/again.out" && [ $rc -eq 0 ]
+ok $? "QP numbers used again by new connections are not PSN errors" || show "$dir/again.out"
 
 # 3. The public test vector.
 "$wire" --pcap-vector "$dir/vector.pcap" >"$dir/vector.opcodes"
