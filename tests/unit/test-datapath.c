@@ -78,6 +78,48 @@ static void test_rc_send(void)
     pair_free(p);
 }
 
+/*
+ * A 256 KiB SEND at MTU 1024 into a receive WQE of three uneven SGEs: the
+ * in-order packets are gathered and placed by a few DMAs, split across the
+ * SGE boundaries, bit-exact.
+ */
+static void test_rc_send_aggregated(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 256u << 10, cut1 = 100001, cut2 = 170003;
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x52);
+    struct rdo_sge sge = sge_of(a, SRC, len);
+    struct rdo_sge rsge[3] = {
+        sge_of(b, DST, cut1),
+        sge_of(b, DST + 0x80000, cut2 - cut1),
+        sge_of(b, DST + 0x100000, len - cut2 + 4096),
+    };
+    struct rdo_cqe e;
+
+    pair_capture(p, "rc-send-aggregated");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, len, 4);
+    pair_post_recv_sges(b, 0, 0x72, rsge, 3);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x72);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, len);
+    assert_same(a, SRC, b, DST, cut1);
+    assert_same(a, SRC + cut1, b, DST + 0x80000, cut2 - cut1);
+    assert_same(a, SRC + cut2, b, DST + 0x100000, len - cut2);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 0x52, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_test_message("SEND: %u packets, %u placements",
+                   pair_cnt(b, RDO_REG_CNT_RX_PACKETS),
+                   pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS));
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), <=, len / 1024 / 8);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), >=, len / RDO_AGG_BYTES);
+    pair_free(p);
+}
+
 /* 1 MiB WRITE (256 packets at MTU 4096, 1024 at 1024) and READ back. */
 static void write_read(uint8_t mtu_code, const char *name)
 {
@@ -118,6 +160,13 @@ static void write_read(uint8_t mtu_code, const char *name)
     expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
     assert_same(a, SRC + len, b, DST, len);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RETRANSMITS), ==, 0);
+    /* The READ's responses are gathered at the requester the same way. */
+    g_test_message("%s: READ responses placed by %u DMAs", name,
+                   pair_cnt(a, RDO_REG_CNT_RX_PLACEMENTS));
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RX_PLACEMENTS), <=,
+                     len / (128u << mtu_code) / 8);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RX_PLACEMENTS), >=,
+                     len / RDO_AGG_BYTES);
     pair_free(p);
 }
 
@@ -387,6 +436,53 @@ static void test_bad_rkey(void)
         ev = td_eq0_next(a->d);
     } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
     g_assert_cmpuint(ev.data, ==, RDO_QP_ERR_REMOTE);
+    pair_free(p);
+}
+
+/*
+ * Gathered payload that cannot be placed: a receive WQE whose second SGE
+ * has a bad key fails the SEND on both sides (the first 16 KiB landed),
+ * and a READ whose local region goes away fails on A.
+ */
+static void test_aggregated_placement_fails(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 64u << 10;
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = sge_of(a, SRC, len);
+    struct rdo_sge rsge[2] = {
+        sge_of(b, DST, 16u << 10),
+        { DST + 0x10000, len, b->mr_key ^ 0x1 },
+    };
+
+    pair_capture(p, "aggregated-placement-fails");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, SRC, len, 8);
+    pair_post_recv_sges(b, 0, 9, rsge, 2);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    expect_cqe(b, 9, RDO_CQE_RECV, RDO_WC_LOC_PROT_ERR);
+    assert_same(a, SRC, b, DST, 16u << 10);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_REM_OP_ERR);
+
+    /*
+     * A READ on the second connection, its local region invalidated right
+     * after it went out: its responses cannot be placed.
+     */
+    pair_fill(b, DST, len, 9);
+    w = wqe(RDO_WR_RDMA_READ, 2);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    sge = sge_of(a, SRC, len);
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    w = wqe(RDO_WR_LOCAL_INV, 3);
+    w.imm_or_rkey = a->mr_key;
+    pair_post_send(a, 1, &w, NULL, 0, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_LOC_PROT_ERR);
     pair_free(p);
 }
 
@@ -679,6 +775,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/datapath/rc/send", test_rc_send);
+    g_test_add_func("/datapath/rc/send-aggregated", test_rc_send_aggregated);
     g_test_add_func("/datapath/rc/write-read-mtu4096", test_rc_write_read_4096);
     g_test_add_func("/datapath/rc/write-read-mtu1024", test_rc_write_read_1024);
     g_test_add_func("/datapath/rc/atomics", test_rc_atomics);
@@ -689,6 +786,8 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);
+    g_test_add_func("/datapath/errors/aggregated-placement-fails",
+                    test_aggregated_placement_fails);
     g_test_add_func("/datapath/errors/rnr-retry", test_rnr_retry);
     g_test_add_func("/datapath/errors/retry-exhausted", test_retry_exhausted);
     g_test_add_func("/datapath/loss/1pct", test_loss_1);

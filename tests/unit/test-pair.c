@@ -237,18 +237,26 @@ void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
     td_doorbell(s->d, 0, RDO_DB_SQ, RDO_DB_VALUE(q->qpn, 0, q->sq_pi));
 }
 
-void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
-                    uint32_t len)
+void pair_post_recv_sges(PairSide *s, int i, uint64_t wr_id,
+                         const struct rdo_sge *sge, int num_sge)
 {
     PairQp *q = &s->qp[i];
     uint8_t *slot = td_ptr(s->d, q->rq + ((q->rq_pi & ((1u << PAIR_RQ_LOG) - 1)) << 6));
-    struct rdo_recv_wqe h = { .wr_id = wr_id, .num_sge = 1 };
-    struct rdo_sge sge = { iova, len, s->mr_key };
+    struct rdo_recv_wqe h = { .wr_id = wr_id, .num_sge = num_sge };
 
+    g_assert_cmpuint(sizeof(h) + num_sge * sizeof(*sge), <=, 64);
     memcpy(slot, &h, sizeof(h));
-    memcpy(slot + sizeof(h), &sge, sizeof(sge));
+    memcpy(slot + sizeof(h), sge, num_sge * sizeof(*sge));
     q->rq_pi++;
     td_doorbell(s->d, 0, RDO_DB_RQ, RDO_DB_VALUE(q->qpn, 0, q->rq_pi));
+}
+
+void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
+                    uint32_t len)
+{
+    struct rdo_sge sge = { iova, len, s->mr_key };
+
+    pair_post_recv_sges(s, i, wr_id, &sge, 1);
 }
 
 /* Hands each side's frames to the other; returns how many moved. */

@@ -68,6 +68,9 @@ void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
                     const struct rdo_ud_seg *ud);
 void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
                     uint32_t len);
+/* A receive WQE of up to 3 SGEs (the ring's 64-byte stride). */
+void pair_post_recv_sges(PairSide *s, int i, uint64_t wr_id,
+                         const struct rdo_sge *sge, int num_sge);
 
 /* Delivers frames and runs both cores until `cqes` more completions are
  * on side `who`'s CQ or `limit_ns` of virtual time passed. */

@@ -356,6 +356,31 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
 }
 
+bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
+                        uint64_t offset, void *data, uint32_t len)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoXport *x = &core->st->xport[qpn];
+    uint32_t vendor_err = RDO_VENDOR_ERR_DMA;
+    RdoSendRec *rec;
+    guint index;
+
+    rec = oldest_read(x, &index);
+    if (!qp || !rec || rec->first_psn != first_psn) {
+        return true;            /* the READ ended (flushed): nothing to do */
+    }
+    if (rdo_rec_fetch(core, qpn, qp, rec, core->st->wqe_buf, &vendor_err) &&
+        rdo_sge_copy(core, qp->pdn, core->st->wqe_buf->sge,
+                     core->st->wqe_buf->h.num_sge, offset, data, len,
+                     true) == RDO_MRC_OK) {
+        return true;
+    }
+    rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, vendor_err);
+    x->halted = true;
+    rdo_req_complete(core, qpn, qp);
+    return false;
+}
+
 /* A READ response or atomic ACK: place it into the oldest waiting record. */
 static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                                  RdoXport *x, const RdoWireParsed *p)
@@ -424,14 +449,12 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             x->halted = true;
             return;
         }
-        if (want && rdo_sge_copy(core, qp->pdn, st->wqe_buf->sge,
-                                 st->wqe_buf->h.num_sge, offset,
-                                 (void *)p->pkt.payload, want, true) != RDO_MRC_OK) {
-            rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
-            x->halted = true;
+        /* A failed placement has failed the READ already. */
+        if ((want && !rdo_agg_add(core, qpn, RDO_AGG_READ, rec->first_psn,
+                                  offset, p->pkt.payload, want)) ||
+            (last && !rdo_agg_flush(core, qpn))) {
             return;
         }
-        core->cnt.rx_placements++;
         rec->resp_pkts++;
         if (!last) {
             progress(core, qpn, qp, x);

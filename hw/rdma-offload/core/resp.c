@@ -144,6 +144,14 @@ static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
     return true;
 }
 
+/* Payload of a SEND that will not complete is not placed any more. */
+static void drop_unplaced_send(RdoXport *x)
+{
+    if (x->agg_kind == RDO_AGG_SEND) {
+        x->agg_len = 0;
+    }
+}
+
 /*
  * Takes the next receive WQE for a new message: false if none is posted.
  * An RQ entry is consumed when its message completes, an SRQ entry at once
@@ -152,6 +160,8 @@ static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
 static bool recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
 {
     RecvQueue q;
+
+    drop_unplaced_send(x);      /* of a UC message that never ended */
 
     if (!recv_queue(core, qp, &q) || *q.ci == q.pi) {
         return false;
@@ -201,6 +211,7 @@ static void recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 {
     struct rdo_cqe cqe;
 
+    drop_unplaced_send(x);
     memset(&cqe, 0, sizeof(cqe));
     cqe.opcode = RDO_CQE_RECV;
     cqe.status = status;
@@ -250,20 +261,15 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                   pkt->psn, RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_WQE);
         return;
     }
-    if (pkt->payload_len) {
-        int r = rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, x->recv_offset,
-                             (void *)pkt->payload, pkt->payload_len, true);
-
-        if (r != RDO_MRC_OK) {
-            recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
-                      r == RDO_MRC_DMA ? RDO_VENDOR_ERR_DMA : RDO_VENDOR_ERR_BAD_KEY,
-                      pkt->psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_ACCESS);
-            return;
-        }
-        core->cnt.rx_placements++;
+    /* A failed placement has failed the WQE and the QP already. */
+    x->epsn = rdo_psn_add(pkt->psn, 1);
+    if ((pkt->payload_len &&
+         !rdo_agg_add(core, qpn, RDO_AGG_SEND, x->recv_index, x->recv_offset,
+                      pkt->payload, pkt->payload_len)) ||
+        (last && !rdo_agg_flush(core, qpn))) {
+        return;
     }
     x->recv_offset += pkt->payload_len;
-    x->epsn = rdo_psn_add(pkt->psn, 1);
     x->op = last ? RESP_IDLE : RESP_SEND;
     if (last) {
         struct rdo_cqe cqe;
@@ -291,6 +297,31 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     if (qp->type == RDO_QPT_RC && (pkt->ack_req || last)) {
         ack_later(core, qpn, x, pkt->psn);
     }
+}
+
+bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
+                         void *data, uint32_t len)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoXport *x = &core->st->xport[qpn];
+    /* The packet that brought the last byte. */
+    uint32_t psn = rdo_psn_add(x->epsn, RDO_PSN_MASK);
+    RecvWqe *w;
+    int r;
+
+    if (!qp) {
+        return false;
+    }
+    w = recv_wqe(core, qp, x);
+    r = w ? rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, offset, data,
+                         len, true) : RDO_MRC_DMA;
+    if (r != RDO_MRC_OK) {
+        recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
+                  r == RDO_MRC_DMA ? RDO_VENDOR_ERR_DMA : RDO_VENDOR_ERR_BAD_KEY,
+                  psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_ACCESS);
+        return false;
+    }
+    return true;
 }
 
 static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
@@ -342,8 +373,8 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         }
     }
     if ((pkt->payload_len &&
-         !rdo_agg_write(core, qpn, x->write_rkey, x->write_va, pkt->payload,
-                        pkt->payload_len)) ||
+         !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->write_rkey, x->write_va,
+                      pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
         responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
                         RDO_QP_ERR_REMOTE);

@@ -25,7 +25,7 @@
 #define RDO_TX_BUDGET       32
 /* Unacknowledged PSNs a requester may have outstanding. */
 #define RDO_TX_WINDOW       1024
-/* Bytes of one WRITE the receive aggregation gathers before placing them. */
+/* Bytes of one message the receive aggregation gathers before placing them. */
 #define RDO_AGG_MAX         (64u << 10)
 /* Responder resources (READ/atomic) per QP, as max_dest_rd_atomic allows. */
 #define RDO_RESP_RES_MAX    16
@@ -99,10 +99,16 @@ typedef struct RdoXport {
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
     uint32_t push_index, push_len;
     uint8_t *push_wqe;
-    /* Receive aggregation (rx-agg.c): WRITE payload gathered for one DMA. */
+    /*
+     * Receive aggregation (rx-agg.c): payload gathered for one DMA, of a
+     * WRITE (to agg_va through rkey agg_key), a SEND (at offset agg_va of
+     * the receive WQE in progress) or a READ's responses (at offset agg_va
+     * of the READ whose first PSN is agg_key).
+     */
     uint32_t agg_key, agg_len;
     uint64_t agg_va;
     uint8_t *agg_buf;
+    uint8_t agg_kind;           /* enum rdo_agg_kind */
     bool agg_queued;
     uint32_t gb_psn;
 
@@ -223,10 +229,23 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p);
 
-/* Receive aggregation (rx-agg.c); false if the placement DMA failed. */
-bool rdo_agg_write(RdoCore *core, uint32_t qpn, uint32_t rkey, uint64_t va,
-                   const void *data, uint32_t len);
+/*
+ * Receive aggregation (rx-agg.c): rdo_agg_add gathers payload bound for
+ * `va` of the target `key` (see RdoXport.agg_*). False if a placement DMA
+ * of this target failed: a failed SEND or READ placement has already
+ * failed its work request (rdo_resp_place_recv, rdo_req_place_read); a
+ * WRITE's is for the caller to report.
+ */
+enum rdo_agg_kind { RDO_AGG_WRITE, RDO_AGG_SEND, RDO_AGG_READ };
+bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
+                 uint32_t key, uint64_t va, const void *data, uint32_t len);
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn);
+/* Places SEND payload at `offset` of the receive WQE in progress (resp.c). */
+bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
+                         void *data, uint32_t len);
+/* Places READ response payload at `offset` of the READ from `first_psn`. */
+bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
+                        uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
 
 /* Inline push (push.c). */
