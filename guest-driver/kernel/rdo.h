@@ -36,6 +36,7 @@
 struct rdo_dev;
 struct rdo_ibdev;
 struct rdo_eq;
+struct ib_umem;
 
 /* A physically contiguous, coherent DMA buffer. */
 struct rdo_buf {
@@ -47,7 +48,8 @@ struct rdo_buf {
 /*
  * Memory the device reads or writes as a ring or a context store: either
  * one contiguous buffer (a ring of at most one page), or 4 KiB pages named
- * by a page list (RDO_RING_F_PAGE_LIST).
+ * by a page list (RDO_RING_F_PAGE_LIST). A user ring (umem set) is the
+ * process's pinned pages: only its DMA addresses are the driver's.
  */
 struct rdo_ring {
 	u32 log_size;			/* 2^log_size entries */
@@ -57,6 +59,7 @@ struct rdo_ring {
 	void **pva;			/* page list mode: each page */
 	dma_addr_t *pdma;
 	struct rdo_buf list;		/* the page list itself */
+	struct ib_umem *umem;		/* user ring: the pinned pages */
 };
 
 /* One MSI-X vector and what its interrupt handler needs. */
@@ -153,8 +156,9 @@ struct rdo_dev {
 	u64 async_events;
 
 	/* Object numbers and the objects events name. */
-	struct ida pd_ida, cq_ida, qp_ida, mr_ida;
-	struct xarray cq_xa, qp_xa;
+	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
+	struct ida db_ida;		/* doorbell pages of user contexts */
+	struct xarray cq_xa, qp_xa, srq_xa;
 	atomic_t mr_key;
 
 	struct net_device *ndev;

@@ -5,6 +5,10 @@
  * consumes CQEs and tells the device through the CQ doorbell; arming is the
  * same doorbell with ARM_NEXT or ARM_SOLICITED.
  *
+ * A user CQ's ring is the process's memory and the provider polls and arms
+ * it through the process's doorbell page; the kernel only delivers its
+ * events.
+ *
  * Each WQE carries the driver's queue index in place of the caller's wr_id
  * (the caller's is kept per slot), so a CQE names exactly which WQE it
  * completes, and the WQEs before it on a send queue that produced no CQE
@@ -29,25 +33,39 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
 	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	unsigned int ncomp = rdo_comp_eqs(rdev);
+	struct rdo_create_cq_req req = {};
+	struct rdo_create_cq_resp resp = {};
 	u32 log_size;
 	int cqn, ret;
 
-	if (udata)
-		return -EOPNOTSUPP;	/* user CQs come with the uverbs ABI */
 	if (attr->flags || attr->cqe < 1 || attr->cqe >= (1 << max_log))
 		return -EINVAL;
 	log_size = max(order_base_2(attr->cqe + 1), 1);
+	if (udata) {
+		/* The provider sized the ring: at least cqe + 1 entries. */
+		ret = rdo_udata_in(udata, &req, sizeof(req));
+		if (ret)
+			return ret;
+		if (req.reserved || req.log_size < log_size || req.log_size > max_log)
+			return -EINVAL;
+		log_size = req.log_size;
+	}
 
 	cq->rdev = rdev;
 	cq->ci = 0;
 	cq->error = false;
+	cq->user = !!udata;
 	spin_lock_init(&cq->lock);
 	cq->eqn = ncomp ? 1 + attr->comp_vector % ncomp : 0;
 	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
 	if (cqn < 0)
 		return cqn;
 	cq->cqn = cqn;
-	ret = rdo_ring_alloc(rdev, &cq->ring, log_size, 5);
+	if (udata)
+		ret = rdo_ring_from_user(rdev, ibcq->device, &cq->ring, req.buf_addr,
+					 log_size, RDO_CQE_SHIFT);
+	else
+		ret = rdo_ring_alloc(rdev, &cq->ring, log_size, RDO_CQE_SHIFT);
 	if (ret)
 		goto err_ida;
 	ret = xa_insert_irq(&rdev->cq_xa, cqn, cq, GFP_KERNEL);
@@ -58,13 +76,24 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	cmd.u.create_cq.ring_addr = rdo_ring_addr(&cq->ring);
 	cmd.u.create_cq.log_size = log_size;
 	cmd.u.create_cq.ring_flags = rdo_ring_flags(&cq->ring);
-	cmd.u.create_cq.db_page = 0;
+	cmd.u.create_cq.db_page = rdo_udata_db_page(udata);
 	cmd.u.create_cq.eqn = cq->eqn;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret)
 		goto err_xa;
 	ibcq->cqe = (1 << log_size) - 1;
+	if (udata) {
+		resp.cqn = cqn;
+		ret = rdo_udata_out(udata, &resp, sizeof(resp));
+		if (ret)
+			goto err_destroy;
+	}
 	return 0;
+err_destroy:
+	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, cqn) && !rdo_dead(rdev)) {
+		xa_erase_irq(&rdev->cq_xa, cqn);
+		return ret;	/* the device may still write it: leak */
+	}
 err_xa:
 	xa_erase_irq(&rdev->cq_xa, cqn);
 err_ring:
@@ -169,6 +198,8 @@ int rdo_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 	u32 start;
 	int n = 0;
 
+	if (cq->user)
+		return -EOPNOTSUPP;	/* the process polls its own ring */
 	spin_lock_irqsave(&cq->lock, flags);
 	start = cq->ci;
 	while (n < num_entries) {
@@ -194,6 +225,8 @@ int rdo_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
 	unsigned long irqflags;
 	int ret = 0;
 
+	if (cq->user)
+		return -EOPNOTSUPP;	/* armed through the process's page */
 	spin_lock_irqsave(&cq->lock, irqflags);
 	rdo_cq_doorbell(cq, (flags & IB_CQ_SOLICITED_MASK) == IB_CQ_SOLICITED ?
 			    RDO_DB_CQ_ARM_SOLICITED : RDO_DB_CQ_ARM_NEXT);

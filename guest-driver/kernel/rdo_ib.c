@@ -5,9 +5,11 @@
  * tells the driver through add_gid/del_gid, which become SET_GID commands,
  * so GID index i here is GID index i on the device.
  *
- * Kernel consumers only for now: no ucontext (so no uverbs device), no SRQ
- * verbs, no fast registration (the device has no such work request), no
- * GSI QP (no MAD/CM capability is advertised: rdma_cm does not bind).
+ * User processes reach it through uverbs with a ucontext each (rdo_uctx.c)
+ * and the rdma-core provider (guest-driver/rdma-core), which rdma-core
+ * finds by the PCI ID. Not yet: SRQ verbs, fast registration (the device
+ * has no such work request), a GSI QP (no MAD/CM capability is advertised:
+ * rdma_cm does not bind).
  */
 #include <linux/module.h>
 #include <rdma/ib_addr.h>
@@ -220,6 +222,13 @@ static int rdo_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 	memcpy(ah->av.dgid, grh->dgid.raw, sizeof(ah->av.dgid));
 	ah->av.sgid_index = grh->sgid_attr->index;
 	ah->av.hop_limit = grh->hop_limit;
+	if (udata) {
+		/* The provider builds its own WQEs: it needs the resolved MAC. */
+		struct rdo_create_ah_resp resp = { .sgid_index = ah->av.sgid_index };
+
+		memcpy(resp.dmac, ah->av.dmac, ETH_ALEN);
+		return rdo_udata_out(udata, &resp, sizeof(resp));
+	}
 	return 0;
 }
 
@@ -231,14 +240,16 @@ static int rdo_destroy_ah(struct ib_ah *ibah, u32 flags)
 static const struct ib_device_ops rdo_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
-	.uverbs_abi_ver = 1,
+	.uverbs_abi_ver = RDO_UVERBS_ABI_VERSION,
 
 	.add_gid = rdo_add_gid,
 	.alloc_pd = rdo_alloc_pd,
+	.alloc_ucontext = rdo_alloc_ucontext,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
 	.dealloc_pd = rdo_dealloc_pd,
+	.dealloc_ucontext = rdo_dealloc_ucontext,
 	.del_gid = rdo_del_gid,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
@@ -247,6 +258,8 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.get_dma_mr = rdo_get_dma_mr,
 	.get_link_layer = rdo_get_link_layer,
 	.get_port_immutable = rdo_get_port_immutable,
+	.mmap = rdo_mmap,
+	.mmap_free = rdo_mmap_free,
 	.modify_qp = rdo_modify_qp,
 	.poll_cq = rdo_poll_cq,
 	.post_recv = rdo_post_recv,
@@ -262,6 +275,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, rdo_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, rdo_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, rdo_ucontext, ibuc),
 };
 
 int rdo_ib_register(struct rdo_dev *rdev)

@@ -5,9 +5,23 @@
 
 #include <rdma/ib_umem.h>
 #include <rdma/iter.h>
+#include <rdma/uverbs_ioctl.h>
 #include <rdma/ib_verbs.h>
 
 #include "rdo.h"
+#include "rdma_offload-abi.h"
+
+struct rdo_mmap_entry;
+
+#define RDO_CQE_SHIFT		5	/* CQ ring stride: struct rdo_cqe */
+static_assert(sizeof(struct rdo_cqe) == 1 << RDO_CQE_SHIFT);
+
+/* A process's context: its doorbell page, mapped at its mmap offset. */
+struct rdo_ucontext {
+	struct ib_ucontext ibuc;
+	u32 db_page;
+	struct rdo_mmap_entry *db_entry;
+};
 
 struct rdo_ibdev {
 	struct ib_device ibdev;
@@ -40,9 +54,13 @@ struct rdo_cq {
 	spinlock_t lock;		/* ci, polling */
 	u32 ci;				/* CQEs consumed, free-running */
 	bool error;			/* the device reported CQ_ERROR */
+	bool user;			/* ring and polling in user space */
 };
 
-/* A send or receive queue: the ring and, per slot, the caller's wr_id. */
+/*
+ * A send or receive queue: the ring and, per slot, the caller's wr_id
+ * (kernel queues only).
+ */
 struct rdo_wq {
 	struct rdo_ring ring;
 	u32 pi;				/* WQEs posted, free-running */
@@ -51,6 +69,7 @@ struct rdo_wq {
 	u64 *wr_id;
 	spinlock_t lock;
 };
+
 
 struct rdo_qp {
 	struct ib_qp ibqp;
@@ -62,6 +81,7 @@ struct rdo_qp {
 	struct rdo_wq sq, rq;
 	u32 max_inline;
 	bool sq_sig_all;
+	bool user;			/* rings and posting in user space */
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -89,10 +109,34 @@ static inline struct rdo_mr *to_rmr(struct ib_mr *mr)
 	return container_of(mr, struct rdo_mr, ibmr);
 }
 
+static inline struct rdo_ucontext *to_ruc(struct ib_ucontext *uc)
+{
+	return container_of(uc, struct rdo_ucontext, ibuc);
+}
+
+/* The doorbell page of the process behind udata (0: the kernel's). */
+static inline u16 rdo_udata_db_page(struct ib_udata *udata)
+{
+	struct rdo_ucontext *uc = rdma_udata_to_drv_context(udata, struct rdo_ucontext, ibuc);
+
+	return uc ? uc->db_page : 0;
+}
+
 static inline struct rdo_ah *to_rah(struct ib_ah *ah)
 {
 	return container_of(ah, struct rdo_ah, ibah);
 }
+
+/* rdo_uctx.c */
+int rdo_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata);
+void rdo_dealloc_ucontext(struct ib_ucontext *ibuc);
+int rdo_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma);
+void rdo_mmap_free(struct rdma_user_mmap_entry *e);
+int rdo_ring_from_user(struct rdo_dev *rdev, struct ib_device *ibdev,
+		       struct rdo_ring *r, u64 addr, u32 log_size,
+		       u32 stride_shift);
+int rdo_udata_in(struct ib_udata *udata, void *req, size_t size);
+int rdo_udata_out(struct ib_udata *udata, void *resp, size_t size);
 
 /* rdo_cq.c */
 int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,

@@ -255,8 +255,11 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ida_init(&rdev->cq_ida);
 	ida_init(&rdev->qp_ida);
 	ida_init(&rdev->mr_ida);
+	ida_init(&rdev->srq_ida);
+	ida_init(&rdev->db_ida);
 	xa_init(&rdev->cq_xa);
 	xa_init(&rdev->qp_xa);
+	xa_init(&rdev->srq_xa);
 	pci_set_drvdata(pdev, rdev);
 
 	ret = pci_enable_device(pdev);

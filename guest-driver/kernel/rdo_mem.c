@@ -6,6 +6,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <rdma/ib_umem.h>
 
 #include "rdo.h"
 
@@ -87,6 +88,9 @@ void rdo_ring_free(struct rdo_dev *rdev, struct rdo_ring *r)
 						  r->pva[i], r->pdma[i]);
 	}
 	rdo_buf_free(rdev, &r->list);
+	if (r->umem)
+		ib_umem_release(r->umem);
+	r->umem = NULL;
 	kfree(r->pva);
 	kfree(r->pdma);
 	r->pva = NULL;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rdma_offload: queue pairs. RC, UC and UD for kernel consumers. The SQ
- * and RQ are rings in guest memory; posting writes WQEs (the driver's queue
- * index in wr_id, see rdo_cq.c) and then the new producer index to the
- * QP's doorbell on page 0. State changes are MODIFY_QP commands, checked
+ * rdma_offload: queue pairs, RC, UC and UD. The SQ and RQ are rings in
+ * guest memory; posting writes WQEs (the driver's queue index in wr_id,
+ * see rdo_cq.c) and then the new producer index to the QP's doorbell on
+ * page 0. A user QP's rings are the process's (rdo_uctx.c) and its
+ * provider posts through the process's doorbell page. State changes are MODIFY_QP commands, checked
  * first against the IB state table (ib_modify_qp_is_ok).
  */
 #include <linux/interrupt.h>
@@ -46,6 +47,59 @@ static void rdo_wq_free(struct rdo_dev *rdev, struct rdo_wq *wq)
 	wq->wr_id = NULL;
 }
 
+/*
+ * The rings of a user QP: the provider's buffers, with the geometry it
+ * chose checked against what the capabilities need (sq_shift, rq_shift:
+ * the least strides) and what the device takes.
+ */
+static int rdo_qp_user_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
+			     const struct ib_qp_cap *cap, struct ib_udata *udata,
+			     u32 *sq_shift, u32 *rq_shift, u32 max_log)
+{
+	struct rdo_create_qp_req req;
+	int ret;
+
+	ret = rdo_udata_in(udata, &req, sizeof(req));
+	if (ret)
+		return ret;
+	if (req.reserved ||
+	    req.sq_wqe_shift < *sq_shift || req.sq_wqe_shift > RDO_WQE_SHIFT_MAX ||
+	    req.rq_wqe_shift < *rq_shift || req.rq_wqe_shift > RDO_WQE_SHIFT_MAX ||
+	    !req.sq_log_size || req.sq_log_size > max_log ||
+	    !req.rq_log_size || req.rq_log_size > max_log ||
+	    (1u << req.sq_log_size) < cap->max_send_wr ||
+	    (1u << req.rq_log_size) < cap->max_recv_wr)
+		return -EINVAL;
+	*sq_shift = req.sq_wqe_shift;
+	*rq_shift = req.rq_wqe_shift;
+	spin_lock_init(&qp->sq.lock);
+	spin_lock_init(&qp->rq.lock);
+	ret = rdo_ring_from_user(rdev, qp->ibqp.device, &qp->sq.ring, req.sq_addr,
+				 req.sq_log_size, req.sq_wqe_shift);
+	if (ret)
+		return ret;
+	ret = rdo_ring_from_user(rdev, qp->ibqp.device, &qp->rq.ring, req.rq_addr,
+				 req.rq_log_size, req.rq_wqe_shift);
+	if (ret)
+		rdo_ring_free(rdev, &qp->sq.ring);
+	return ret;
+}
+
+static int rdo_qp_kernel_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
+			       const struct ib_qp_cap *cap, u32 sq_shift,
+			       u32 rq_shift, u32 max_log)
+{
+	int ret;
+
+	ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
+	if (ret)
+		return ret;
+	ret = rdo_wq_alloc(rdev, &qp->rq, cap->max_recv_wr, rq_shift, max_log);
+	if (ret)
+		rdo_wq_free(rdev, &qp->sq);
+	return ret;
+}
+
 int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		  struct ib_udata *udata)
 {
@@ -54,14 +108,13 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	struct ib_qp_cap *cap = &init->cap;
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP };
 	struct rdo_cmd_create_qp *c = &cmd.u.create_qp;
+	struct rdo_create_qp_resp resp = {};
 	u32 max_log = min_t(u32, rdev->attr.max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	u32 max_sge = min_t(u32, rdev->attr.max_sge, 58);
 	u32 ud = init->qp_type == IB_QPT_UD ? RDO_UD_SEG : 0;
 	u32 sq_shift, rq_shift, body;
 	int qpn, ret;
 
-	if (udata)
-		return -EOPNOTSUPP;	/* user QPs come with the uverbs ABI */
 	switch (init->qp_type) {
 	case IB_QPT_RC:
 		qp->type = RDO_QPT_RC;
@@ -92,13 +145,15 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->rdev = rdev;
 	qp->state = IB_QPS_RESET;
 	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
+	qp->user = !!udata;
 	mutex_init(&qp->state_lock);
-	ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
+	if (udata)
+		ret = rdo_qp_user_rings(rdev, qp, cap, udata, &sq_shift, &rq_shift,
+					max_log);
+	else
+		ret = rdo_qp_kernel_rings(rdev, qp, cap, sq_shift, rq_shift, max_log);
 	if (ret)
 		return ret;
-	ret = rdo_wq_alloc(rdev, &qp->rq, cap->max_recv_wr, rq_shift, max_log);
-	if (ret)
-		goto err_sq;
 	qp->sq.max_sge = ((1u << sq_shift) - RDO_SEND_HDR - ud) / sizeof(struct rdo_sge);
 	qp->rq.max_sge = ((1u << rq_shift) - RDO_RECV_HDR) / sizeof(struct rdo_sge);
 	qp->sq.max_sge = min(qp->sq.max_sge, max_sge);
@@ -109,7 +164,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
 	if (qpn < 0) {
 		ret = qpn;
-		goto err_rq;
+		goto err_rings;
 	}
 	qp->qpn = qpn;
 	ret = xa_insert_irq(&rdev->qp_xa, qpn, qp, GFP_KERNEL);
@@ -119,7 +174,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	cmd.obj = qpn;
 	c->type = qp->type;
 	c->flags = qp->sq_sig_all ? 0 : RDO_QP_F_SELECTIVE_SIGNAL;
-	c->db_page = 0;
+	c->db_page = rdo_udata_db_page(udata);
 	c->pdn = to_rpd(ibqp->pd)->pdn;
 	c->send_cqn = to_rcq(init->send_cq)->cqn;
 	c->recv_cqn = to_rcq(init->recv_cq)->cqn;
@@ -142,14 +197,22 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	cap->max_send_sge = qp->sq.max_sge;
 	cap->max_recv_sge = qp->rq.max_sge;
 	cap->max_inline_data = qp->max_inline;
+	if (udata) {
+		resp.qpn = qpn;
+		resp.max_inline = qp->max_inline;
+		ret = rdo_udata_out(udata, &resp, sizeof(resp));
+		if (ret) {
+			rdo_destroy_qp(ibqp, udata);
+			return ret;
+		}
+	}
 	return 0;
 err_xa:
 	xa_erase_irq(&rdev->qp_xa, qpn);
 err_ida:
 	ida_free(&rdev->qp_ida, qpn);
-err_rq:
+err_rings:
 	rdo_wq_free(rdev, &qp->rq);
-err_sq:
 	rdo_wq_free(rdev, &qp->sq);
 	return ret;
 }
@@ -489,7 +552,8 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	u32 start;
 	int ret = 0;
 
-	if (state == IB_QPS_RESET || state == IB_QPS_INIT || state == IB_QPS_RTR) {
+	if (qp->user || state == IB_QPS_RESET || state == IB_QPS_INIT ||
+	    state == IB_QPS_RTR) {
 		*bad_wr = wr;
 		return -EINVAL;
 	}
@@ -524,7 +588,7 @@ int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	u32 start;
 	int ret = 0;
 
-	if (READ_ONCE(qp->state) == IB_QPS_RESET) {
+	if (qp->user || READ_ONCE(qp->state) == IB_QPS_RESET) {
 		*bad_wr = wr;
 		return -EINVAL;
 	}
