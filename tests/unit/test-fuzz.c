@@ -168,11 +168,8 @@ static void op_one(UFuzz *f)
 
 static void test_fuzz(void)
 {
-    const char *env_s = g_getenv("RDO_FUZZ_SECONDS");
-    const char *env_seed = g_getenv("RDO_FUZZ_SEED");
-    uint64_t seconds = env_s ? g_ascii_strtoull(env_s, NULL, 0) : 2;
-    uint32_t seed = env_seed ? g_ascii_strtoull(env_seed, NULL, 0) : g_random_int();
-    int64_t end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    uint32_t seed;
+    int64_t end = test_fuzz_params(&seed);
     RdoConfig cfg = test_host_default_config();
     UFuzz f = { .rand = g_rand_new_with_seed(seed) };
 

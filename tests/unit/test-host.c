@@ -93,6 +93,16 @@ static const RdoHostOps test_host_ops = {
     .fatal = th_fatal,
 };
 
+int64_t test_fuzz_params(uint32_t *seed)
+{
+    const char *env_s = g_getenv("RDO_FUZZ_SECONDS");
+    const char *env_seed = g_getenv("RDO_FUZZ_SEED");
+    uint64_t seconds = env_s ? g_ascii_strtoull(env_s, NULL, 0) : 2;
+
+    *seed = env_seed ? g_ascii_strtoull(env_seed, NULL, 0) : g_random_int();
+    return g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+}
+
 RdoConfig test_host_default_config(void)
 {
     static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };

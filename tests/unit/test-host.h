@@ -35,4 +35,10 @@ void test_host_free(TestHost *h);
 uint32_t test_reg_read(TestHost *h, uint32_t reg);
 void test_reg_write(TestHost *h, uint32_t reg, uint32_t value);
 
+/*
+ * A fuzz run's length and seed, from RDO_FUZZ_SECONDS (default 2) and
+ * RDO_FUZZ_SEED (default random); returns the monotonic time it ends.
+ */
+int64_t test_fuzz_params(uint32_t *seed);
+
 #endif

@@ -274,7 +274,21 @@ static unsigned deliver(Pair *p)
             const void *data = g_bytes_get_data(frames->pdata[i], &len);
 
             capture(p, from->now_ns, data, len);
-            rdo_core_receive(&to->core, data, len);
+            if (p->tamper) {
+                uint8_t buf[PAIR_FRAME_MAX];
+                size_t n = MIN(len, sizeof(buf));
+                bool again = false;
+
+                memcpy(buf, data, n);
+                if (p->tamper(p, k, buf, &n, &again, p->tamper_opaque)) {
+                    rdo_core_receive(&to->core, buf, n);
+                    if (again) {
+                        rdo_core_receive(&to->core, buf, n);
+                    }
+                }
+            } else {
+                rdo_core_receive(&to->core, data, len);
+            }
             moved++;
         }
         g_ptr_array_unref(frames);

@@ -35,11 +35,24 @@ typedef struct PairSide {
     PairQp qp[8];
 } PairSide;
 
-typedef struct Pair {
+typedef struct Pair Pair;
+
+/*
+ * Sees each frame on its way from side `from` (the capture shows it as
+ * sent) and may change it in place (up to PAIR_FRAME_MAX bytes) or its
+ * length; false drops it, *again delivers it twice.
+ */
+#define PAIR_FRAME_MAX  8192
+typedef bool (*PairTamper)(Pair *p, int from, uint8_t *frame, size_t *len,
+                           bool *again, void *opaque);
+
+struct Pair {
     PairSide s[2];
     FILE *pcap;
     uint64_t frames;            /* delivered */
-} Pair;
+    PairTamper tamper;
+    void *tamper_opaque;
+};
 
 /* A started pair; cfg applies to both sides (NULL: defaults). */
 Pair *pair_new(const RdoConfig *cfg);
