@@ -112,6 +112,8 @@ check "A -> B: B received the SEND, the WRITE and 'done' intact" passed B.r1.run
 check "A -> B: B's verdict reached A (all four parts)" eq "$(f A.r1.run.peer_verdict)" 15
 check "UD A -> B: GRH with A's IPv4 header, A's UD QP as source" \
     eq "$(f B.r1.run.check.ud_grh_ipv4) $(f B.r1.run.check.ud_recv_fields)" "ok ok"
+check "atomics A -> B: CMP_SWP and FETCH_ADD return the old values, the sum reads back" \
+    eq "$(f A.r1.run.check.atomic_values)" ok
 check "bad rkey: REM_ACCESS_ERR, later work flushed, A's QP in ERR" passed A.r1.bad
 check "bad rkey: B's QP in ERR, its receives flushed" passed B.r1.bad
 check "the NAK is counted on both sides" nak_counted

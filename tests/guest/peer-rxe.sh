@@ -4,7 +4,8 @@
 # guest B virtio-net with rdma_rxe (run-guest --peer rxe); the same
 # kernel-verbs test (tests/guest/peer-test) runs on rdo0 and on rxe0. Each
 # side is client once and server once, at path MTU 1024 and 4096: RC SEND,
-# RDMA WRITE, WRITE_WITH_IMM and RDMA READ of 1 MiB, an inline
+# RDMA WRITE, WRITE_WITH_IMM and RDMA READ of 1 MiB, compare-and-swap and
+# fetch-and-add, an inline
 # SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both;
 # a send PSN that wraps on each side; a bad rkey each way (the adapter's NAK
 # understood by rxe and rxe's by the adapter). rxe counts no retries
@@ -68,6 +69,10 @@ check "UD adapter -> rxe: rxe sees the adapter's IPv4 header and UD QP" \
     eq "$(f B.r1.run.check.ud_grh_ipv4) $(f B.r1.run.check.ud_recv_fields)" "ok ok"
 check "UD rxe -> adapter: the adapter's GRH holds rxe's IPv4 header" \
     eq "$(f A.r2.run.check.ud_grh_ipv4) $(f A.r2.run.check.ud_recv_fields)" "ok ok"
+check "atomics adapter -> rxe: CMP_SWP and FETCH_ADD return the old values, the sum reads back" \
+    eq "$(f A.r1.run.check.atomic_values)" ok
+check "atomics rxe -> adapter: the adapter executes them as rxe expects" \
+    eq "$(f B.r2.run.check.atomic_values)" ok
 check "bad rkey from the adapter: rxe NAKs, REM_ACCESS_ERR, flushes" passed A.r1.bad
 check "bad rkey from the adapter: rxe's QP in ERR, receives flushed" passed B.r1.bad
 check "rxe -> adapter: rxe's operations complete, READ data right" passed B.r2.run

@@ -13,10 +13,11 @@
  * Commands:
  *   setup DEV [size=BYTES] [psn=N] [timeout=N] [mtu=BYTES]
  *       a PD with the unsafe global rkey (a kernel consumer's only way to
- *       expose memory on a device without fast registration), a CQ, an RC
- *       QP in INIT, a UD QP in RTS, buffers of size bytes (the RDMA READ
- *       source filled with a pattern); the source GID is the port's RoCEv2
- *       IPv4 GID
+ *       expose memory on a device without fast registration), a second
+ *       DMA MR that also allows remote atomics (the global rkey does not),
+ *       a CQ, an RC QP in INIT, a UD QP in RTS, buffers of size bytes (the
+ *       RDMA READ source filled with a pattern); the source GID is the
+ *       port's RoCEv2 IPv4 GID
  *   connect INFO
  *       the peer's MAC resolved by ib_core from its GID (route and
  *       neighbour tables, as for a user AH) into an AH for UD, path MTU the
@@ -24,7 +25,9 @@
  *   run client|server
  *       client: SEND size bytes; RDMA WRITE size bytes, then a zero-length
  *       WRITE_WITH_IMM saying it is there; RDMA READ size bytes, checked;
- *       a UD SEND_WITH_IMM; an inline SEND_WITH_IMM "done"; then waits for
+ *       a compare-and-swap and a fetch-and-add on the READ source, their
+ *       returned values and the result (read back) checked; a UD
+ *       SEND_WITH_IMM; an inline SEND_WITH_IMM "done"; then waits for
  *       the server's verdict. server: checks what arrives (data, opcodes,
  *       immediates, order, the UD datagram's GRH and source QP) and answers
  *       with a SEND_WITH_IMM carrying its verdict.
@@ -62,6 +65,8 @@
 #define PT_GRH		40		/* for IPv4: 20 zero bytes, the IP header */
 #define PT_DONE_LEN	32
 #define PT_DONE_TEXT	"rdo_peer_test done"
+#define PT_SWAP		0x1122334455667788ull	/* compare-and-swap's new value */
+#define PT_ADD		0x5a5a0001ull		/* fetch-and-add's addend */
 
 /* wr_id: kind in the top byte; receives: region << 32 | offset. */
 #define PT_WR_RECV	(1ull << 56)
@@ -80,7 +85,7 @@ struct pt_region {
 
 struct pt_peer {
 	union ib_gid gid;
-	u32 qpn, psn, rkey, size, mtu, uqpn;
+	u32 qpn, psn, rkey, arkey, size, mtu, uqpn;
 	u64 waddr, raddr;
 };
 
@@ -90,6 +95,7 @@ static struct pt {
 	struct ib_device *dying;	/* being removed: waits give up */
 	const struct ib_gid_attr *sgid;
 	struct ib_pd *pd;
+	struct ib_mr *atomic_mr;	/* DMA MR with remote atomic access */
 	struct ib_cq *cq;
 	struct ib_qp *qp;
 	struct ib_qp *ud;
@@ -199,6 +205,8 @@ static void pt_teardown(void)
 		if (r->va)
 			free_pages_exact(r->va, r->len);
 	}
+	if (pt.atomic_mr)
+		pt.dev->ops.dereg_mr(pt.atomic_mr, NULL);
 	if (pt.pd)
 		ib_dealloc_pd(pt.pd);
 	if (pt.sgid)
@@ -210,12 +218,36 @@ static void pt_teardown(void)
 	pt.qp = NULL;
 	pt.cq = NULL;
 	pt.pd = NULL;
+	pt.atomic_mr = NULL;
 	pt.sgid = NULL;
 	pt.dev = NULL;
 	memset(pt.r, 0, sizeof(pt.r));
 	pt.connected = false;
 	pt.nstash = 0;
 	pt.info[0] = 0;
+}
+
+/*
+ * A DMA MR that allows remote atomics too, made the way ib_alloc_pd makes
+ * the unsafe global one (whose access is READ and WRITE only).
+ */
+static int pt_atomic_mr(void)
+{
+	struct ib_mr *mr;
+
+	if (!pt.dev->ops.get_dma_mr)
+		return -EOPNOTSUPP;
+	mr = pt.dev->ops.get_dma_mr(pt.pd, IB_ACCESS_LOCAL_WRITE |
+				    IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_WRITE |
+				    IB_ACCESS_REMOTE_ATOMIC);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	mr->device = pt.dev;
+	mr->pd = pt.pd;
+	mr->type = IB_MR_TYPE_DMA;
+	mr->uobject = NULL;
+	pt.atomic_mr = mr;
+	return 0;
 }
 
 /* The port's first RoCEv2 GID holding an IPv4 address (held). */
@@ -277,6 +309,27 @@ static int pt_post(enum ib_wr_opcode op, int region, u32 len, int flags,
 	ud.remote_qpn = pt.peer.uqpn;
 	ud.remote_qkey = PT_QKEY;
 	return ib_post_send(pt.ud, &ud.wr, &bad);
+}
+
+/* A signaled atomic on the peer's READ source; the value before lands in
+ * the first 8 bytes of R_LAND. */
+static int pt_atomic(enum ib_wr_opcode op, u64 compare_add, u64 swap, u64 *id)
+{
+	struct ib_sge sge = { .addr = pt.r[R_LAND].dma, .length = 8,
+			      .lkey = pt.pd->local_dma_lkey };
+	struct ib_atomic_wr wr = {};
+	const struct ib_send_wr *bad;
+
+	wr.wr.wr_id = *id = PT_WR_SEND | ++pt.seq;
+	wr.wr.opcode = op;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = pt.peer.raddr;
+	wr.rkey = pt.peer.arkey;
+	wr.compare_add = compare_add;
+	wr.swap = swap;
+	return ib_post_send(pt.qp, &wr.wr, &bad);
 }
 
 /*
@@ -356,6 +409,50 @@ static u32 pt_imm(const struct ib_wc *wc)
 	return wc->wc_flags & IB_WC_WITH_IMM ? be32_to_cpu(wc->ex.imm_data) : 0;
 }
 
+/* The first 8 bytes of R_LAND, as the CPU sees them after a DMA. */
+static u64 pt_land_u64(void)
+{
+	ib_dma_sync_single_for_cpu(pt.dev, pt.r[R_LAND].dma, 8, DMA_BIDIRECTIONAL);
+	return *(u64 *)pt.r[R_LAND].va;
+}
+
+/*
+ * Compare-and-swap of the READ source's first 8 bytes (the pattern, known
+ * from the READ) to PT_SWAP, then fetch-and-add of PT_ADD: each returns
+ * the value before; an 8-byte READ shows the sum.
+ */
+static void pt_atomics(void)
+{
+	u64 before = 0, got_swap = 0, got_add = 0, after = 0, id;
+	struct ib_wc wc;
+	bool ok = true;
+	int i, ret;
+
+	for (i = 0; i < 8; i++)
+		before |= (u64)pt_pat(i, 3) << (8 * i);
+	ret = pt_atomic(IB_WR_ATOMIC_CMP_AND_SWP, before, PT_SWAP, &id) ?:
+	      pt_wait(~0ull, id, &wc);
+	ok &= pt_report("cmp_swp", ret, &wc, IB_WC_COMP_SWAP);
+	if (ok)
+		got_swap = pt_land_u64();
+	ret = pt_atomic(IB_WR_ATOMIC_FETCH_AND_ADD, PT_ADD, 0, &id) ?:
+	      pt_wait(~0ull, id, &wc);
+	ok &= pt_report("fetch_add", ret, &wc, IB_WC_FETCH_ADD);
+	if (ok)
+		got_add = pt_land_u64();
+	ret = pt_post(IB_WR_RDMA_READ, R_LAND, 8, 0, pt.peer.raddr, pt.peer.rkey, 0, &id) ?:
+	      pt_wait(~0ull, id, &wc);
+	ok &= pt_report("atomic_readback", ret, &wc, IB_WC_RDMA_READ);
+	if (ok)
+		after = pt_land_u64();
+	pt_kv("atomic.before=0x%llx", before);
+	pt_kv("atomic.cmp_swp_returned=0x%llx", got_swap);
+	pt_kv("atomic.fetch_add_returned=0x%llx", got_add);
+	pt_kv("atomic.after=0x%llx", after);
+	pt_check("atomic_values", ok && got_swap == before && got_add == PT_SWAP &&
+		 after == PT_SWAP + PT_ADD);
+}
+
 static void pt_client(void)
 {
 	u32 n = pt.size;
@@ -389,6 +486,7 @@ static void pt_client(void)
 		pt_kv("read.us=%lld", ktime_us_delta(ktime_get(), t));
 		pt_data_check("read_data", R_LAND, n, 3);
 	}
+	pt_atomics();
 
 	pt_fill(&pt.r[R_SRC], PT_UD_LEN, 4);
 	ret = pt_post(IB_WR_SEND_WITH_IMM, R_SRC, PT_UD_LEN, PT_POST_UD, 0, 0, PT_IMM_UD,
@@ -603,6 +701,9 @@ static int pt_setup(char *args)
 		pt.pd = NULL;
 		goto err;
 	}
+	ret = pt_atomic_mr();
+	if (ret)
+		goto err;
 	pt.cq = ib_create_cq(pt.dev, pt_comp, pt_cq_event, NULL, &ca);
 	if (IS_ERR(pt.cq)) {
 		ret = PTR_ERR(pt.cq);
@@ -645,7 +746,7 @@ static int pt_setup(char *args)
 	a.qp_state = IB_QPS_INIT;
 	a.port_num = 1;
 	a.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
-			    IB_ACCESS_REMOTE_READ;
+			    IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC;
 	ret = ib_modify_qp(pt.qp, &a, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
 			   IB_QP_ACCESS_FLAGS);
 	if (ret)
@@ -661,9 +762,10 @@ static int pt_setup(char *args)
 	if (rdma_read_gid_l2_fields(pt.sgid, &vlan, mac))
 		eth_zero_addr(mac);
 	snprintf(pt.info, sizeof(pt.info),
-		 "gid=%pI6 qpn=%u uqpn=%u psn=%u mtu=%u size=%u rkey=0x%x waddr=0x%llx raddr=0x%llx mac=%pM",
+		 "gid=%pI6 qpn=%u uqpn=%u psn=%u mtu=%u size=%u rkey=0x%x arkey=0x%x waddr=0x%llx raddr=0x%llx mac=%pM",
 		 pt.sgid->gid.raw, pt.qp->qp_num, pt.ud->qp_num, psn,
 		 ib_mtu_enum_to_int(pt.mtu), size, pt.pd->unsafe_global_rkey,
+		 pt.atomic_mr->rkey,
 		 pt.r[R_WRITE].dma, pt.r[R_READ].dma, mac);
 	pt_kv("device=%s", dev_name(&pt.dev->dev));
 	pt_kv("size=%u", size);
@@ -688,6 +790,7 @@ static const struct {
 	{ "mtu", offsetof(struct pt_peer, mtu) },
 	{ "size", offsetof(struct pt_peer, size) },
 	{ "rkey", offsetof(struct pt_peer, rkey) },
+	{ "arkey", offsetof(struct pt_peer, arkey) },
 	{ "waddr", offsetof(struct pt_peer, waddr), true },
 	{ "raddr", offsetof(struct pt_peer, raddr), true },
 };
