@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * rdma_offload provider: user-space verbs for the rdma-offload adapter.
+ *
+ * Rings live in the process's memory (page-aligned, whole pages, pinned by
+ * the kernel driver); the process rings doorbells through its own mapped
+ * doorbell page, may push small WQEs through that page's push area, and
+ * polls CQs by owner bit without system calls. Layouts are the device's
+ * (hw/rdo-hw.h, copied from include/hw/rdma-offload by the build).
+ */
+#ifndef RDO_PROVIDER_H
+#define RDO_PROVIDER_H
+
+#include <endian.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <infiniband/driver.h>
+#include <infiniband/kern-abi.h>
+#include <util/udma_barrier.h>
+#include <util/util.h>
+#include <rdma/rdma_offload-abi.h>
+#include <kernel-abi/rdma_offload-abi.h>
+
+#include "hw/rdo-hw.h"
+
+DECLARE_DRV_CMD(rdo_ucmd_get_context, IB_USER_VERBS_CMD_GET_CONTEXT,
+		empty, rdo_alloc_ucontext_resp);
+DECLARE_DRV_CMD(rdo_ucmd_create_cq, IB_USER_VERBS_CMD_CREATE_CQ,
+		rdo_create_cq_req, rdo_create_cq_resp);
+DECLARE_DRV_CMD(rdo_ucmd_create_qp, IB_USER_VERBS_CMD_CREATE_QP,
+		rdo_create_qp_req, rdo_create_qp_resp);
+DECLARE_DRV_CMD(rdo_ucmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
+		empty, rdo_create_ah_resp);
+
+/* QP numbers are 24 bits: a two-level table finds a CQE's QP. */
+#define RDO_QPN_LEAF_BITS	12
+#define RDO_QPN_TOP		(1u << (24 - RDO_QPN_LEAF_BITS))
+
+struct rdo_device {
+	struct verbs_device vdev;
+};
+
+struct rdo_context {
+	struct verbs_context vctx;
+	uint8_t *db;			/* the process's doorbell page */
+	uint32_t max_inline;
+	uint32_t push_max;		/* largest WQE pushed, bytes; 0: never */
+	uint32_t max_qp_log, max_cq_log;
+	pthread_mutex_t qp_table_lock;
+	struct rdo_qp **qp_table[RDO_QPN_TOP];
+};
+
+/* A ring in user memory: 2^log_size entries of 2^shift bytes. */
+struct rdo_ring {
+	void *buf;
+	size_t len;			/* whole pages */
+	uint32_t log_size, shift;
+};
+
+struct rdo_cq {
+	struct ibv_cq ibcq;
+	pthread_spinlock_t lock;
+	struct rdo_ring ring;
+	uint32_t cqn;
+	uint32_t ci;			/* CQEs consumed, free-running */
+};
+
+struct rdo_wq {
+	struct rdo_ring ring;
+	pthread_spinlock_t lock;
+	uint32_t pi;			/* WQEs posted, free-running */
+	uint32_t ci;			/* WQEs completed (written by pollers) */
+	uint32_t max_sge;
+	uint64_t *wr_id;		/* the caller's, per slot */
+};
+
+struct rdo_qp {
+	struct ibv_qp ibqp;
+	uint8_t type;			/* enum rdo_qp_type */
+	bool sig_all;
+	uint32_t max_inline;
+	struct rdo_wq sq, rq;
+};
+
+struct rdo_ah {
+	struct ibv_ah ibah;
+	struct rdo_ud_seg av;		/* dest_qpn and qkey filled per WR */
+};
+
+static inline struct rdo_context *to_rctx(struct ibv_context *ctx)
+{
+	return container_of(ctx, struct rdo_context, vctx.context);
+}
+
+static inline struct rdo_cq *to_rcq(struct ibv_cq *cq)
+{
+	return container_of(cq, struct rdo_cq, ibcq);
+}
+
+static inline struct rdo_qp *to_rqp(struct ibv_qp *qp)
+{
+	return container_of(qp, struct rdo_qp, ibqp);
+}
+
+static inline struct rdo_ah *to_rah(struct ibv_ah *ah)
+{
+	return container_of(ah, struct rdo_ah, ibah);
+}
+
+static inline void *rdo_ring_entry(const struct rdo_ring *r, uint32_t idx)
+{
+	return (uint8_t *)r->buf + ((size_t)(idx & ((1u << r->log_size) - 1)) << r->shift);
+}
+
+/* A doorbell: one 64-bit write to the process's page. */
+void rdo_doorbell(struct rdo_context *ctx, uint32_t off, uint64_t val);
+
+int rdo_ring_alloc(struct rdo_ring *r, uint32_t log_size, uint32_t shift);
+void rdo_ring_free(struct rdo_ring *r);
+uint32_t rdo_log2_up(uint32_t n);
+
+/* rdo_qp.c */
+struct rdo_qp *rdo_qp_lookup(struct rdo_context *ctx, uint32_t qpn);
+struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
+int rdo_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask);
+int rdo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
+		 struct ibv_qp_init_attr *init);
+int rdo_destroy_qp(struct ibv_qp *qp);
+int rdo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+		  struct ibv_send_wr **bad_wr);
+int rdo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+		  struct ibv_recv_wr **bad_wr);
+
+/* rdo_cq.c */
+struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
+			     struct ibv_comp_channel *channel, int comp_vector);
+int rdo_destroy_cq(struct ibv_cq *cq);
+int rdo_poll_cq(struct ibv_cq *cq, int ne, struct ibv_wc *wc);
+int rdo_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn);
+
+#endif /* RDO_PROVIDER_H */

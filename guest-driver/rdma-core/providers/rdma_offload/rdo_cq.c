@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * rdma_offload provider: completion queues. The device writes CQEs with an
+ * owner bit; polling reads them without a system call, and tells the
+ * device how far it got through the CQ doorbell (so the device can tell a
+ * full CQ). Arming is the same doorbell with ARM_NEXT or ARM_SOLICITED.
+ *
+ * A WQE's wr_id field carries the provider's slot index; the CQE returns
+ * it, and the caller's wr_id is looked up per slot. A send CQE thus also
+ * retires the unsignaled WQEs before it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdo.h"
+
+#define RDO_CQE_SHIFT	5
+static_assert(sizeof(struct rdo_cqe) == 1u << RDO_CQE_SHIFT, "cqe stride");
+
+struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
+			     struct ibv_comp_channel *channel, int comp_vector)
+{
+	struct rdo_context *ctx = to_rctx(context);
+	struct rdo_ucmd_create_cq_resp resp = {};
+	struct rdo_ucmd_create_cq cmd = {};
+	struct rdo_cq *cq;
+	uint32_t log_size;
+
+	if (cqe < 1 || (uint32_t)cqe >= 1u << ctx->max_cq_log) {
+		errno = EINVAL;
+		return NULL;
+	}
+	log_size = rdo_log2_up(cqe + 1);
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		return NULL;
+	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+	errno = rdo_ring_alloc(&cq->ring, log_size, RDO_CQE_SHIFT);
+	if (errno)
+		goto err;
+	cmd.buf_addr = (uintptr_t)cq->ring.buf;
+	cmd.log_size = log_size;
+	errno = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibcq,
+				  &cmd.ibv_cmd, sizeof(cmd), &resp.ibv_resp,
+				  sizeof(resp));
+	if (errno)
+		goto err_ring;
+	cq->cqn = resp.cqn;
+	return &cq->ibcq;
+err_ring:
+	rdo_ring_free(&cq->ring);
+err:
+	pthread_spin_destroy(&cq->lock);
+	free(cq);
+	return NULL;
+}
+
+int rdo_destroy_cq(struct ibv_cq *ibcq)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	int ret = ibv_cmd_destroy_cq(ibcq);
+
+	if (ret)
+		return ret;
+	rdo_ring_free(&cq->ring);
+	pthread_spin_destroy(&cq->lock);
+	free(cq);
+	return 0;
+}
+
+/* Has the device written the CQE at free-running index idx? */
+static struct rdo_cqe *rdo_cqe_ready(struct rdo_cq *cq, uint32_t idx)
+{
+	struct rdo_cqe *cqe = rdo_ring_entry(&cq->ring, idx);
+	uint8_t phase = ((idx >> cq->ring.log_size) & 1) ? 0 : 1;
+
+	if ((atomic_load_explicit((_Atomic uint8_t *)&cqe->owner, memory_order_relaxed) &
+	     RDO_OWNER_PHASE) != phase)
+		return NULL;
+	udma_from_device_barrier();	/* the rest of the CQE after its owner bit */
+	return cqe;
+}
+
+static enum ibv_wc_opcode rdo_wc_opcode(uint8_t op)
+{
+	switch (op) {
+	case RDO_CQE_SEND:		return IBV_WC_SEND;
+	case RDO_CQE_RDMA_WRITE:	return IBV_WC_RDMA_WRITE;
+	case RDO_CQE_RDMA_READ:		return IBV_WC_RDMA_READ;
+	case RDO_CQE_ATOMIC_CMP_SWP:	return IBV_WC_COMP_SWAP;
+	case RDO_CQE_ATOMIC_FETCH_ADD:	return IBV_WC_FETCH_ADD;
+	case RDO_CQE_LOCAL_INV:		return IBV_WC_LOCAL_INV;
+	case RDO_CQE_RECV_RDMA_WITH_IMM: return IBV_WC_RECV_RDMA_WITH_IMM;
+	default:			return IBV_WC_RECV;
+	}
+}
+
+/*
+ * The WQE a CQE names must be posted and not yet completed; anything else
+ * (a destroyed QP, a corrupt CQE) is dropped.
+ */
+static bool rdo_wq_complete(struct rdo_wq *wq, uint64_t idx64, uint64_t *wr_id)
+{
+	uint32_t idx = (uint32_t)idx64, ci = wq->ci;
+	uint32_t pi = atomic_load_explicit((_Atomic uint32_t *)&wq->pi,
+					   memory_order_acquire);
+
+	if (!wq->wr_id || idx64 >> 32 || idx - ci >= pi - ci)
+		return false;
+	*wr_id = wq->wr_id[idx & ((1u << wq->ring.log_size) - 1)];
+	atomic_store_explicit((_Atomic uint32_t *)&wq->ci, idx + 1,
+			      memory_order_release);
+	return true;
+}
+
+static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
+			  struct ibv_wc *wc)
+{
+	bool recv = cqe->opcode & RDO_CQE_RECV;
+	struct rdo_qp *qp = rdo_qp_lookup(ctx, cqe->qpn);
+
+	if (!qp)
+		return false;
+	memset(wc, 0, sizeof(*wc));
+	if (!rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id))
+		return false;
+	wc->status = cqe->status <= IBV_WC_GENERAL_ERR ? cqe->status : IBV_WC_GENERAL_ERR;
+	wc->opcode = rdo_wc_opcode(cqe->opcode);
+	wc->vendor_err = cqe->vendor_err;
+	wc->byte_len = cqe->byte_len;
+	wc->qp_num = cqe->qpn;
+	wc->src_qp = cqe->src_qpn;
+	if (cqe->flags & RDO_CQE_F_IMM) {
+		wc->wc_flags |= IBV_WC_WITH_IMM;
+		wc->imm_data = htobe32(cqe->imm_or_rkey);
+	} else if (cqe->flags & RDO_CQE_F_INV) {
+		wc->wc_flags |= IBV_WC_WITH_INV;
+		wc->invalidated_rkey = cqe->imm_or_rkey;
+	}
+	if (cqe->flags & RDO_CQE_F_GRH)
+		wc->wc_flags |= IBV_WC_GRH;
+	return true;
+}
+
+int rdo_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
+{
+	struct rdo_context *ctx = to_rctx(ibcq->context);
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_cqe *cqe, copy;
+	uint32_t start;
+	int n = 0;
+
+	pthread_spin_lock(&cq->lock);
+	start = cq->ci;
+	while (n < ne && (cqe = rdo_cqe_ready(cq, cq->ci))) {
+		copy = *cqe;
+		cq->ci++;
+		if (rdo_cqe_to_wc(ctx, &copy, &wc[n]))
+			n++;
+	}
+	if (cq->ci != start)
+		rdo_doorbell(ctx, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, 0, cq->ci));
+	pthread_spin_unlock(&cq->lock);
+	return n;
+}
+
+int rdo_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+
+	pthread_spin_lock(&cq->lock);
+	rdo_doorbell(to_rctx(ibcq->context), RDO_DB_CQ,
+		     RDO_DB_VALUE(cq->cqn, solicited_only ? RDO_DB_CQ_ARM_SOLICITED :
+							     RDO_DB_CQ_ARM_NEXT, cq->ci));
+	pthread_spin_unlock(&cq->lock);
+	return 0;
+}
+
+/*
+ * A destroyed QP's CQEs still in the ring would name a later QP that gets
+ * the same number: point them at QP 0 (reserved), which polling drops.
+ * The device writes none for it after DESTROY_QP.
+ */
+void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
+{
+	struct rdo_cqe *cqe;
+	uint32_t i;
+
+	pthread_spin_lock(&cq->lock);
+	for (i = cq->ci; i - cq->ci < 1u << cq->ring.log_size &&
+			 (cqe = rdo_cqe_ready(cq, i)); i++)
+		if (cqe->qpn == qpn)
+			cqe->qpn = 0;
+	pthread_spin_unlock(&cq->lock);
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * rdma_offload provider: queue pairs (RC, UC, UD). Posting writes WQEs into
+ * the rings in the process's memory and the new producer index to the QP's
+ * doorbell in the process's page. A single WQE that fits the push area
+ * (an inline send) is also written there whole, so the device takes it
+ * without fetching it from memory; the ring copy is what a retransmission
+ * reads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <util/mmio.h>
+
+#include "rdo.h"
+
+#define RDO_SEND_HDR	sizeof(struct rdo_send_wqe)
+#define RDO_RECV_HDR	sizeof(struct rdo_recv_wqe)
+#define RDO_UD_SEG	sizeof(struct rdo_ud_seg)
+#define RDO_MAX_SGE	58	/* SGEs in a 1 KiB WQE after header and UD segment */
+
+/* ------------------------------------------------------- QPs by number --- */
+
+struct rdo_qp *rdo_qp_lookup(struct rdo_context *ctx, uint32_t qpn)
+{
+	struct rdo_qp **leaf;
+
+	if (qpn >= 1u << 24)
+		return NULL;
+	leaf = atomic_load_explicit((_Atomic(struct rdo_qp **) *)&ctx->qp_table[qpn >> RDO_QPN_LEAF_BITS],
+				    memory_order_acquire);
+	if (!leaf)
+		return NULL;
+	return atomic_load_explicit((_Atomic(struct rdo_qp *) *)&leaf[qpn & ((1u << RDO_QPN_LEAF_BITS) - 1)],
+				    memory_order_acquire);
+}
+
+static int rdo_qp_table_set(struct rdo_context *ctx, uint32_t qpn, struct rdo_qp *qp)
+{
+	struct rdo_qp ***slot = &ctx->qp_table[qpn >> RDO_QPN_LEAF_BITS];
+	int ret = 0;
+
+	if (qpn >= 1u << 24)
+		return EINVAL;
+	pthread_mutex_lock(&ctx->qp_table_lock);
+	if (!*slot) {
+		struct rdo_qp **leaf = calloc(1u << RDO_QPN_LEAF_BITS, sizeof(*leaf));
+
+		if (!leaf) {
+			ret = ENOMEM;
+			goto out;
+		}
+		atomic_store_explicit((_Atomic(struct rdo_qp **) *)slot, leaf,
+				      memory_order_release);
+	}
+	atomic_store_explicit((_Atomic(struct rdo_qp *) *)&(*slot)[qpn & ((1u << RDO_QPN_LEAF_BITS) - 1)],
+			      qp, memory_order_release);
+out:
+	pthread_mutex_unlock(&ctx->qp_table_lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------ create --- */
+
+static int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log)
+{
+	uint32_t log_size = rdo_log2_up(wr ? wr : 1);
+
+	if (log_size < 1)
+		log_size = 1;
+	if (log_size > max_log)
+		return EINVAL;
+	pthread_spin_init(&wq->lock, PTHREAD_PROCESS_PRIVATE);
+	wq->wr_id = calloc(1u << log_size, sizeof(*wq->wr_id));
+	if (!wq->wr_id)
+		return ENOMEM;
+	if (rdo_ring_alloc(&wq->ring, log_size, shift)) {
+		free(wq->wr_id);
+		wq->wr_id = NULL;
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static void rdo_wq_fini(struct rdo_wq *wq)
+{
+	rdo_ring_free(&wq->ring);
+	free(wq->wr_id);
+	wq->wr_id = NULL;
+	pthread_spin_destroy(&wq->lock);
+}
+
+struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+{
+	struct rdo_context *ctx = to_rctx(pd->context);
+	struct rdo_ucmd_create_qp_resp resp = {};
+	struct rdo_ucmd_create_qp cmd = {};
+	struct ibv_qp_cap *cap = &attr->cap;
+	uint32_t ud = attr->qp_type == IBV_QPT_UD ? RDO_UD_SEG : 0;
+	uint32_t body, sq_shift, rq_shift;
+	struct rdo_qp *qp;
+	uint8_t type;
+
+	switch (attr->qp_type) {
+	case IBV_QPT_RC:
+		type = RDO_QPT_RC;
+		break;
+	case IBV_QPT_UC:
+		type = RDO_QPT_UC;
+		break;
+	case IBV_QPT_UD:
+		type = RDO_QPT_UD;
+		break;
+	default:
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (attr->srq) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (cap->max_send_sge > RDO_MAX_SGE || cap->max_recv_sge > RDO_MAX_SGE ||
+	    cap->max_inline_data > ctx->max_inline) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* The strides the capabilities need, as the kernel driver checks them. */
+	body = cap->max_send_sge * sizeof(struct rdo_sge);
+	if (align(cap->max_inline_data, sizeof(struct rdo_sge)) > body)
+		body = align(cap->max_inline_data, sizeof(struct rdo_sge));
+	sq_shift = rdo_log2_up(RDO_SEND_HDR + ud + body);
+	rq_shift = rdo_log2_up(RDO_RECV_HDR + cap->max_recv_sge * sizeof(struct rdo_sge));
+	if (sq_shift < 6)
+		sq_shift = 6;
+	if (rq_shift < 4)
+		rq_shift = 4;
+	if (sq_shift > RDO_WQE_SHIFT_MAX || rq_shift > RDO_WQE_SHIFT_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		return NULL;
+	qp->type = type;
+	qp->sig_all = attr->sq_sig_all;
+	errno = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
+	if (errno)
+		goto err;
+	errno = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
+	if (errno)
+		goto err_sq;
+
+	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
+	cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
+	cmd.sq_log_size = qp->sq.ring.log_size;
+	cmd.sq_wqe_shift = sq_shift;
+	cmd.rq_log_size = qp->rq.ring.log_size;
+	cmd.rq_wqe_shift = rq_shift;
+	errno = ibv_cmd_create_qp(pd, &qp->ibqp, attr, &cmd.ibv_cmd, sizeof(cmd),
+				  &resp.ibv_resp, sizeof(resp));
+	if (errno)
+		goto err_rq;
+	qp->max_inline = resp.max_inline;
+	qp->sq.max_sge = cap->max_send_sge;
+	qp->rq.max_sge = cap->max_recv_sge;
+	errno = rdo_qp_table_set(ctx, qp->ibqp.qp_num, qp);
+	if (errno) {
+		ibv_cmd_destroy_qp(&qp->ibqp);
+		goto err_rq;
+	}
+	return &qp->ibqp;
+err_rq:
+	rdo_wq_fini(&qp->rq);
+err_sq:
+	rdo_wq_fini(&qp->sq);
+err:
+	free(qp);
+	return NULL;
+}
+
+int rdo_destroy_qp(struct ibv_qp *ibqp)
+{
+	struct rdo_context *ctx = to_rctx(ibqp->context);
+	struct rdo_qp *qp = to_rqp(ibqp);
+	int ret;
+
+	ret = ibv_cmd_destroy_qp(ibqp);
+	if (ret)
+		return ret;
+	rdo_qp_table_set(ctx, ibqp->qp_num, NULL);
+	rdo_cq_forget_qp(to_rcq(ibqp->send_cq), ibqp->qp_num);
+	if (ibqp->recv_cq != ibqp->send_cq)
+		rdo_cq_forget_qp(to_rcq(ibqp->recv_cq), ibqp->qp_num);
+	rdo_wq_fini(&qp->sq);
+	rdo_wq_fini(&qp->rq);
+	free(qp);
+	return 0;
+}
+
+static void rdo_wq_reset(struct rdo_wq *wq)
+{
+	pthread_spin_lock(&wq->lock);
+	wq->pi = 0;
+	wq->ci = 0;
+	pthread_spin_unlock(&wq->lock);
+}
+
+int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct ibv_modify_qp cmd;
+	int ret;
+
+	ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
+	if (ret)
+		return ret;
+	if ((mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
+		/* The device starts the queues over; forget what was in flight. */
+		rdo_cq_forget_qp(to_rcq(ibqp->send_cq), ibqp->qp_num);
+		if (ibqp->recv_cq != ibqp->send_cq)
+			rdo_cq_forget_qp(to_rcq(ibqp->recv_cq), ibqp->qp_num);
+		rdo_wq_reset(&qp->sq);
+		rdo_wq_reset(&qp->rq);
+	}
+	return 0;
+}
+
+int rdo_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask,
+		 struct ibv_qp_init_attr *init)
+{
+	struct ibv_query_qp cmd;
+
+	return ibv_cmd_query_qp(ibqp, attr, mask, init, &cmd, sizeof(cmd));
+}
+
+/* -------------------------------------------------------------- post --- */
+
+static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t *op)
+{
+	static const uint8_t map[] = {
+		[IBV_WR_SEND] = RDO_WR_SEND,
+		[IBV_WR_SEND_WITH_IMM] = RDO_WR_SEND_IMM,
+		[IBV_WR_SEND_WITH_INV] = RDO_WR_SEND_INV,
+		[IBV_WR_RDMA_WRITE] = RDO_WR_RDMA_WRITE,
+		[IBV_WR_RDMA_WRITE_WITH_IMM] = RDO_WR_RDMA_WRITE_IMM,
+		[IBV_WR_RDMA_READ] = RDO_WR_RDMA_READ,
+		[IBV_WR_ATOMIC_CMP_AND_SWP] = RDO_WR_ATOMIC_CMP_SWP,
+		[IBV_WR_ATOMIC_FETCH_AND_ADD] = RDO_WR_ATOMIC_FETCH_ADD,
+		[IBV_WR_LOCAL_INV] = RDO_WR_LOCAL_INV,
+	};
+	unsigned int o = wr->opcode;
+
+	if (o >= sizeof(map) || (o != IBV_WR_SEND && !map[o]))
+		return EINVAL;
+	if (qp_type == RDO_QPT_UD && o != IBV_WR_SEND && o != IBV_WR_SEND_WITH_IMM)
+		return EINVAL;
+	if (qp_type == RDO_QPT_UC && (o == IBV_WR_RDMA_READ ||
+				      o == IBV_WR_ATOMIC_CMP_AND_SWP ||
+				      o == IBV_WR_ATOMIC_FETCH_AND_ADD))
+		return EINVAL;
+	*op = map[o];
+	return 0;
+}
+
+/*
+ * Build the WQE for wr at SQ slot idx; returns its length in bytes (what a
+ * push carries) or a negative errno.
+ */
+static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx)
+{
+	struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
+	uint8_t *body = (uint8_t *)wqe + RDO_SEND_HDR;
+	uint32_t len = 0;
+	uint8_t op;
+	int i, ret;
+
+	ret = rdo_wr_opcode(wr, qp->type, &op);
+	if (ret)
+		return -ret;
+	memset(wqe, 0, RDO_SEND_HDR);
+	wqe->wr_id = idx;
+	wqe->opcode = op;
+	if ((wr->send_flags & IBV_SEND_SIGNALED) || qp->sig_all)
+		wqe->flags |= RDO_WQE_F_SIGNALED;
+	if (wr->send_flags & IBV_SEND_SOLICITED)
+		wqe->flags |= RDO_WQE_F_SOLICITED;
+	if (wr->send_flags & IBV_SEND_FENCE)
+		wqe->flags |= RDO_WQE_F_FENCE;
+	switch (wr->opcode) {
+	case IBV_WR_SEND_WITH_IMM:
+	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		wqe->imm_or_rkey = be32toh(wr->imm_data);
+		break;
+	case IBV_WR_SEND_WITH_INV:
+	case IBV_WR_LOCAL_INV:
+		wqe->imm_or_rkey = wr->invalidate_rkey;
+		break;
+	case IBV_WR_RDMA_WRITE:
+	case IBV_WR_RDMA_READ:
+		wqe->remote_addr = wr->wr.rdma.remote_addr;
+		wqe->rkey = wr->wr.rdma.rkey;
+		break;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		wqe->remote_addr = wr->wr.atomic.remote_addr;
+		wqe->rkey = wr->wr.atomic.rkey;
+		wqe->compare_add = wr->wr.atomic.compare_add;
+		wqe->swap = wr->wr.atomic.swap;
+		break;
+	default:
+		break;
+	}
+	if (wr->opcode == IBV_WR_RDMA_WRITE_WITH_IMM) {
+		wqe->remote_addr = wr->wr.rdma.remote_addr;
+		wqe->rkey = wr->wr.rdma.rkey;
+	}
+	if (qp->type == RDO_QPT_UD) {
+		struct rdo_ud_seg *ud = (struct rdo_ud_seg *)body;
+
+		if (!wr->wr.ud.ah)
+			return -EINVAL;
+		*ud = to_rah(wr->wr.ud.ah)->av;
+		ud->dest_qpn = wr->wr.ud.remote_qpn;
+		ud->qkey = wr->wr.ud.remote_qkey;
+		body += RDO_UD_SEG;
+	}
+	if (wr->opcode == IBV_WR_LOCAL_INV)
+		return body - (uint8_t *)wqe;
+
+	if (wr->send_flags & IBV_SEND_INLINE) {
+		for (i = 0; i < wr->num_sge; i++) {
+			if (wr->sg_list[i].length > qp->max_inline - len)
+				return -EINVAL;
+			memcpy(body + len, (void *)(uintptr_t)wr->sg_list[i].addr,
+			       wr->sg_list[i].length);
+			len += wr->sg_list[i].length;
+		}
+		wqe->flags |= RDO_WQE_F_INLINE;
+		wqe->inline_len = len;
+		return body - (uint8_t *)wqe + align(len, 8);
+	}
+	if (wr->num_sge < 0 || (uint32_t)wr->num_sge > qp->sq.max_sge)
+		return -EINVAL;
+	for (i = 0; i < wr->num_sge; i++) {
+		struct rdo_sge *sge = (struct rdo_sge *)body + i;
+
+		sge->addr = wr->sg_list[i].addr;
+		sge->length = wr->sg_list[i].length;
+		sge->lkey = wr->sg_list[i].lkey;
+	}
+	wqe->num_sge = wr->num_sge;
+	return body - (uint8_t *)wqe + wr->num_sge * sizeof(struct rdo_sge);
+}
+
+/*
+ * Push one WQE (the slot just built, len bytes): the words into the push
+ * data area, then the trigger with the new producer index. The ring copy
+ * is written first: the device reads it for retransmission.
+ */
+static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
+		     uint32_t len)
+{
+	const uint64_t *src = rdo_ring_entry(&qp->sq.ring, idx);
+	uint32_t words = len / 8, i;
+
+	udma_to_device_barrier();
+	for (i = 0; i < words; i++)
+		mmio_write64_le(ctx->db + RDO_DB_PUSH_DATA + 8 * i, htole64(src[i]));
+	rdo_doorbell(ctx, RDO_DB_PUSH_TRIGGER,
+		     RDO_DB_VALUE(qp->ibqp.qp_num, words << RDO_DB_FLAGS_SHIFT, idx + 1));
+}
+
+int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+		  struct ibv_send_wr **bad_wr)
+{
+	struct rdo_context *ctx = to_rctx(ibqp->context);
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_wq *sq = &qp->sq;
+	uint32_t size = 1u << sq->ring.log_size, start;
+	int len = 0, ret = 0, n = 0;
+
+	if (ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
+	    ibqp->state == IBV_QPS_RTR) {
+		*bad_wr = wr;
+		return EINVAL;
+	}
+	pthread_spin_lock(&sq->lock);
+	start = sq->pi;
+	for (; wr; wr = wr->next, n++) {
+		if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
+						  memory_order_acquire) >= size) {
+			ret = ENOMEM;
+			break;
+		}
+		len = rdo_build_send(qp, wr, sq->pi);
+		if (len < 0) {
+			ret = -len;
+			break;
+		}
+		sq->wr_id[sq->pi & (size - 1)] = wr->wr_id;
+		atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1,
+				      memory_order_release);
+	}
+	if (sq->pi != start) {
+		if (n == 1 && !ret && len >= 64 && (uint32_t)len <= ctx->push_max &&
+		    (((struct rdo_send_wqe *)rdo_ring_entry(&sq->ring, start))->flags &
+		     RDO_WQE_F_INLINE)) {
+			rdo_push(ctx, qp, start, align(len, 8));
+		} else {
+			udma_to_device_barrier();	/* WQEs before the doorbell */
+			rdo_doorbell(ctx, RDO_DB_SQ,
+				     RDO_DB_VALUE(ibqp->qp_num, 0, sq->pi));
+		}
+	}
+	pthread_spin_unlock(&sq->lock);
+	if (ret)
+		*bad_wr = wr;
+	return ret;
+}
+
+int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
+		  struct ibv_recv_wr **bad_wr)
+{
+	struct rdo_context *ctx = to_rctx(ibqp->context);
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_wq *rq = &qp->rq;
+	uint32_t size = 1u << rq->ring.log_size, start;
+	struct rdo_recv_wqe *wqe;
+	struct rdo_sge *sge;
+	int i, ret = 0;
+
+	if (ibqp->state == IBV_QPS_RESET) {
+		*bad_wr = wr;
+		return EINVAL;
+	}
+	pthread_spin_lock(&rq->lock);
+	start = rq->pi;
+	for (; wr; wr = wr->next) {
+		if (rq->pi - atomic_load_explicit((_Atomic uint32_t *)&rq->ci,
+						  memory_order_acquire) >= size) {
+			ret = ENOMEM;
+			break;
+		}
+		if (wr->num_sge < 0 || (uint32_t)wr->num_sge > rq->max_sge) {
+			ret = EINVAL;
+			break;
+		}
+		wqe = rdo_ring_entry(&rq->ring, rq->pi);
+		memset(wqe, 0, RDO_RECV_HDR);
+		wqe->wr_id = rq->pi;
+		wqe->num_sge = wr->num_sge;
+		sge = (struct rdo_sge *)(wqe + 1);
+		for (i = 0; i < wr->num_sge; i++) {
+			sge[i].addr = wr->sg_list[i].addr;
+			sge[i].length = wr->sg_list[i].length;
+			sge[i].lkey = wr->sg_list[i].lkey;
+		}
+		rq->wr_id[rq->pi & (size - 1)] = wr->wr_id;
+		atomic_store_explicit((_Atomic uint32_t *)&rq->pi, rq->pi + 1,
+				      memory_order_release);
+	}
+	if (rq->pi != start) {
+		udma_to_device_barrier();
+		rdo_doorbell(ctx, RDO_DB_RQ, RDO_DB_VALUE(ibqp->qp_num, 0, rq->pi));
+	}
+	pthread_spin_unlock(&rq->lock);
+	if (ret)
+		*bad_wr = wr;
+	return ret;
+}
