@@ -104,6 +104,10 @@ static void test_send_variants(void)
         { RDO_WR_SEND_INV, 0, 2048, RDO_CQE_F_INV, RDO_CQE_RECV },
         { RDO_WR_SEND_INV, RDO_WQE_F_SOLICITED, 1,
           RDO_CQE_F_INV | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV_IMM, 0, 6000, RDO_CQE_F_INV | RDO_CQE_F_IMM,
+          RDO_CQE_RECV },
+        { RDO_WR_SEND_INV_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_INV | RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
         { RDO_WR_RDMA_WRITE_IMM, 0, 4500, RDO_CQE_F_IMM,
           RDO_CQE_RECV_RDMA_WITH_IMM },
         { RDO_WR_RDMA_WRITE_IMM, RDO_WQE_F_SOLICITED, 0,
@@ -112,17 +116,17 @@ static void test_send_variants(void)
     };
     static const uint8_t sent_op[] = {
         [RDO_WR_SEND] = RDO_CQE_SEND, [RDO_WR_SEND_IMM] = RDO_CQE_SEND,
-        [RDO_WR_SEND_INV] = RDO_CQE_SEND,
+        [RDO_WR_SEND_INV] = RDO_CQE_SEND, [RDO_WR_SEND_INV_IMM] = RDO_CQE_SEND,
         [RDO_WR_RDMA_WRITE_IMM] = RDO_CQE_RDMA_WRITE,
     };
     QRdoPair *p = pair_new("qtest-send-variants", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    uint32_t inv_key[2];
+    uint32_t inv_key[4];
     uint8_t inline_data[100];
 
     qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
-    /* Two MRs on B for the SENDs with invalidate to invalidate. */
-    for (int k = 0; k < 2; k++) {
+    /* MRs on B for the SENDs with invalidate (and immediate) to invalidate. */
+    for (int k = 0; k < 4; k++) {
         inv_key[k] = qrdo_side_reg_mr(b, 7 + k, 0x70 + k, 0x5000, 4096,
                                       RDO_ACCESS_LOCAL_WRITE |
                                       RDO_ACCESS_REMOTE_WRITE);
@@ -137,7 +141,8 @@ static void test_send_variants(void)
         w.imm_or_rkey = v[i].op == RDO_WR_SEND_INV ? inv_key[i & 1]
                                                    : 0xc0de0000 + i;
         w.remote_addr = DST + 65536 * i;
-        w.rkey = b->mr_key;
+        /* SEND_INV_IMM: the key to invalidate is in rkey. */
+        w.rkey = v[i].op == RDO_WR_SEND_INV_IMM ? inv_key[2 + (i & 1)] : b->mr_key;
         qrdo_side_fill(b, DST + 65536 * i, 8192, 50 + i);
         qrdo_side_post_recv(b, 0, 200 + i, DST + 65536 * i, 8192);
         if (v[i].flags & RDO_WQE_F_INLINE) {
@@ -160,8 +165,11 @@ static void test_send_variants(void)
         if (v[i].cqe_flags & RDO_CQE_F_IMM) {
             g_assert_cmphex(e.imm_or_rkey, ==, 0xc0de0000 + i);
         }
-        if (v[i].cqe_flags & RDO_CQE_F_INV) {
+        if (v[i].op == RDO_WR_SEND_INV) {
             g_assert_cmphex(e.imm_or_rkey, ==, inv_key[i & 1]);
+        }
+        if (v[i].op == RDO_WR_SEND_INV_IMM) {
+            g_assert_cmphex(e.inv_rkey, ==, inv_key[2 + (i & 1)]);
         }
         assert_same(a, SRC, b, DST + 65536 * i, v[i].len);
     }

@@ -244,6 +244,9 @@ static void test_send_variants(void)
         { RDO_WR_SEND_INV, 0, 2048, RDO_CQE_F_INV, RDO_CQE_RECV },
         { RDO_WR_SEND_INV, RDO_WQE_F_SOLICITED, 1, RDO_CQE_F_INV | RDO_CQE_F_SOLICITED,
           RDO_CQE_RECV },
+        { RDO_WR_SEND_INV_IMM, 0, 6000, RDO_CQE_F_INV | RDO_CQE_F_IMM, RDO_CQE_RECV },
+        { RDO_WR_SEND_INV_IMM, RDO_WQE_F_SOLICITED, 0,
+          RDO_CQE_F_INV | RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV },
         { RDO_WR_RDMA_WRITE_IMM, 0, 4500, RDO_CQE_F_IMM, RDO_CQE_RECV_RDMA_WITH_IMM },
         { RDO_WR_RDMA_WRITE_IMM, RDO_WQE_F_SOLICITED, 0,
           RDO_CQE_F_IMM | RDO_CQE_F_SOLICITED, RDO_CQE_RECV_RDMA_WITH_IMM },
@@ -253,7 +256,7 @@ static void test_send_variants(void)
 
     pair_capture(p, "send-variants");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    /* MRs on B for the SENDs with invalidate to invalidate. */
+    /* MRs on B for the SENDs with invalidate to invalidate (7, 8; 9, 10). */
     list[0] = td_alloc(b->d, 4096, 4096);
     reg.u.reg_mr.iova = 0x5000;
     reg.u.reg_mr.length = 4096;
@@ -261,7 +264,7 @@ static void test_send_variants(void)
     reg.u.reg_mr.num_pages = 1;
     reg.u.reg_mr.page_shift = 12;
     reg.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 4; k++) {
         reg.obj = 7 + k;
         g_assert_cmpuint(td_cmd(b->d, &reg).status, ==, RDO_CQP_OK);
     }
@@ -274,7 +277,9 @@ static void test_send_variants(void)
         w.imm_or_rkey = v[i].op == RDO_WR_SEND_INV ? RDO_MR_KEY(7 + (i & 1), 0)
                                                    : 0xC0DE0000 + i;
         w.remote_addr = DST + 65536 * i;
-        w.rkey = b->mr_key;
+        /* SEND_INV_IMM: the key to invalidate is in rkey. */
+        w.rkey = v[i].op == RDO_WR_SEND_INV_IMM ? RDO_MR_KEY(9 + (i & 1), 0)
+                                                : b->mr_key;
         pair_post_recv(b, 0, 200 + i, DST + 65536 * i, 8192);
         if (v[i].flags & RDO_WQE_F_INLINE) {
             /* Inline data lives in the WQE itself. */
@@ -304,8 +309,11 @@ static void test_send_variants(void)
         if (v[i].cqe_flags & RDO_CQE_F_IMM) {
             g_assert_cmphex(e.imm_or_rkey, ==, 0xC0DE0000 + i);
         }
-        if (v[i].cqe_flags & RDO_CQE_F_INV) {
+        if (v[i].op == RDO_WR_SEND_INV) {
             g_assert_cmphex(e.imm_or_rkey, ==, RDO_MR_KEY(7 + (i & 1), 0));
+        }
+        if (v[i].op == RDO_WR_SEND_INV_IMM) {
+            g_assert_cmphex(e.inv_rkey, ==, RDO_MR_KEY(9 + (i & 1), 0));
         }
         assert_same(a, SRC, b, DST + 65536 * i, v[i].len);
     }

@@ -377,8 +377,8 @@ static void test_roundtrip(void)
             }
         }
     }
-    /* RC 23, UC 12, UD 2. */
-    g_assert_cmpuint(opcodes, ==, 37);
+    /* RC 23, UC 12, UD 2, and the vendor SEND with invalidate and immediate. */
+    g_assert_cmpuint(opcodes, ==, 39);
 }
 
 /* The table against the opcode list of IBTA annex A17 / roce-wire.md. */
@@ -406,9 +406,13 @@ static void test_opcode_table(void)
         { 0x29, RDO_EXT_IMM, 4, RDO_POS_LAST, true, false },
         { 0x64, RDO_EXT_DETH, 8, RDO_POS_ONLY, true, false },
         { 0x65, RDO_EXT_DETH | RDO_EXT_IMM, 12, RDO_POS_ONLY, true, false },
+        /* Vendor: ImmDt then IETH. */
+        { 0xd6, RDO_EXT_IMM | RDO_EXT_IETH, 8, RDO_POS_LAST, true, false },
+        { 0xd7, RDO_EXT_IMM | RDO_EXT_IETH, 8, RDO_POS_ONLY, true, false },
     };
     static const uint8_t unknown[] = {
-        0x15, 0x18, 0x1f, 0x2c, 0x2d, 0x33, 0x36, 0x40, 0x60, 0x66, 0x81, 0xff,
+        0x15, 0x18, 0x1f, 0x2c, 0x2d, 0x33, 0x36, 0x40, 0x60, 0x66, 0x81,
+        0xc0, 0xd5, 0xd8, 0xff,
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(spot); i++) {
@@ -427,6 +431,7 @@ static void test_opcode_table(void)
     g_assert_cmpstr(rdo_wire_op_info(0x03)->name, ==, "RC_SEND_LAST_IMM");
     g_assert_cmpstr(rdo_wire_op_info(0x2a)->name, ==, "UC_WRITE_ONLY");
     g_assert_cmpstr(rdo_wire_op_info(0x65)->name, ==, "UD_SEND_ONLY_IMM");
+    g_assert_cmpstr(rdo_wire_op_info(0xd7)->name, ==, "RC_VENDOR_SEND_ONLY_INV_IMM");
 }
 
 static void test_build_invalid(void)
@@ -796,17 +801,15 @@ static void test_robust_random(void)
         switch (iter % 3) {
         case 0:
             for (int c = 0; c < changes; c++) {
-                size_t off = g_rand_int_range(rand, 0, len);
-                uint8_t val = g_rand_int_range(rand, 0, 256);
-
-                if (val != f[off]) {
-                    for (int bit = 0; bit < 8; bit++) {
-                        if (((val ^ f[off]) >> bit & 1) &&
-                            !bit_unprotected(&meta, off, bit)) {
-                            covered = true;
-                        }
+                f[g_rand_int_range(rand, 0, len)] = g_rand_int_range(rand, 0, 256);
+            }
+            /* What differs in the end (a byte may be changed back). */
+            for (size_t off = 0; off < len; off++) {
+                for (int bit = 0; bit < 8; bit++) {
+                    if (((f[off] ^ orig[off]) >> bit & 1) &&
+                        !bit_unprotected(&meta, off, bit)) {
+                        covered = true;
                     }
-                    f[off] = val;
                 }
             }
             err = parse_exact(f, len, &r);
@@ -868,7 +871,14 @@ static void check_segments(uint8_t transport, RdoWireMsg msg,
                         ==, 0);
         op = rdo_wire_op_info(seg.opcode);
         g_assert_nonnull(op);
-        g_assert_cmphex(seg.opcode & RDO_TRANSPORT_MASK, ==, transport);
+        /* A SEND with invalidate and immediate ends in a vendor opcode. */
+        if (msg == RDO_MSG_SEND_INV_IMM &&
+            (op->pos == RDO_POS_LAST || op->pos == RDO_POS_ONLY)) {
+            g_assert_cmphex(seg.opcode & RDO_TRANSPORT_MASK, ==,
+                            RDO_TRANSPORT_RC_VENDOR);
+        } else {
+            g_assert_cmphex(seg.opcode & RDO_TRANSPORT_MASK, ==, transport);
+        }
         g_assert_cmpuint(seg.offset, ==, next);
         g_assert_true(op->payload);
         if (count == 1) {
@@ -897,6 +907,7 @@ static const uint8_t seg_opcodes[RDO_MSG__COUNT][4] = {
     [RDO_MSG_SEND] = { 0x00, 0x01, 0x02, 0x04 },
     [RDO_MSG_SEND_IMM] = { 0x00, 0x01, 0x03, 0x05 },
     [RDO_MSG_SEND_INV] = { 0x00, 0x01, 0x16, 0x17 },
+    [RDO_MSG_SEND_INV_IMM] = { 0x00, 0x01, 0xd6, 0xd7 },
     [RDO_MSG_WRITE] = { 0x06, 0x07, 0x08, 0x0a },
     [RDO_MSG_WRITE_IMM] = { 0x06, 0x07, 0x09, 0x0b },
     [RDO_MSG_READ_RESPONSE] = { 0x0d, 0x0e, 0x0f, 0x10 },
@@ -916,7 +927,8 @@ static void test_seg_edges(void)
         for (int msg = 0; msg < RDO_MSG__COUNT; msg++) {
             for (size_t l = 0; l < G_N_ELEMENTS(lens); l++) {
                 check_segments(RDO_TRANSPORT_RC, msg, lens[l], mtu);
-                if (msg != RDO_MSG_SEND_INV && msg != RDO_MSG_READ_RESPONSE) {
+                if (msg != RDO_MSG_SEND_INV && msg != RDO_MSG_SEND_INV_IMM &&
+                    msg != RDO_MSG_READ_RESPONSE) {
                     check_segments(RDO_TRANSPORT_UC, msg, lens[l], mtu);
                 }
                 if ((msg == RDO_MSG_SEND || msg == RDO_MSG_SEND_IMM) &&
@@ -949,6 +961,9 @@ static void test_seg_edges(void)
     g_assert_cmpint(rdo_wire_seg(RDO_TRANSPORT_UD, RDO_MSG_SEND_IMM, 256, 256,
                                  0, &seg), ==, 0);
     g_assert_cmphex(seg.opcode, ==, 0x65);
+    /* No SEND with invalidate (and immediate) on UC. */
+    g_assert_cmpint(rdo_wire_seg(RDO_TRANSPORT_UC, RDO_MSG_SEND_INV_IMM, 256,
+                                 256, 0, &seg), ==, -RDO_WIRE_E_INVALID);
 }
 
 static void test_seg_invalid(void)

@@ -289,7 +289,11 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                 return;
             }
             cqe.flags |= RDO_CQE_F_INV;
-            cqe.imm_or_rkey = pkt->ieth_rkey;
+            if (cqe.flags & RDO_CQE_F_IMM) {
+                cqe.inv_rkey = pkt->ieth_rkey;
+            } else {
+                cqe.imm_or_rkey = pkt->ieth_rkey;
+            }
         }
         x->msn++;
         recv_complete(core, qpn, qp, x, &cqe, pkt->se);

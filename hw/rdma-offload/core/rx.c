@@ -25,6 +25,7 @@ static uint8_t opcode_qp_type(uint8_t opcode)
 {
     switch (opcode & RDO_TRANSPORT_MASK) {
     case RDO_TRANSPORT_RC:
+    case RDO_TRANSPORT_RC_VENDOR:
         return RDO_QPT_RC;
     case RDO_TRANSPORT_UC:
         return RDO_QPT_UC;

@@ -16,19 +16,20 @@ static const RdoWireMsg wr_msg[RDO_WR__COUNT] = {
     [RDO_WR_SEND] = RDO_MSG_SEND,
     [RDO_WR_SEND_IMM] = RDO_MSG_SEND_IMM,
     [RDO_WR_SEND_INV] = RDO_MSG_SEND_INV,
+    [RDO_WR_SEND_INV_IMM] = RDO_MSG_SEND_INV_IMM,
     [RDO_WR_RDMA_WRITE] = RDO_MSG_WRITE,
     [RDO_WR_RDMA_WRITE_IMM] = RDO_MSG_WRITE_IMM,
 };
 
 /* Which work requests each QP type accepts. */
 static const uint16_t wr_allowed[RDO_QPT__COUNT] = {
-    [RDO_QPT_RC] = (1u << RDO_WR__COUNT) - 1 - (1u << RDO_WR_SEND_INV_IMM),
+    [RDO_QPT_RC] = (1u << RDO_WR__COUNT) - 1,
     [RDO_QPT_UC] = (1u << RDO_WR_SEND) | (1u << RDO_WR_SEND_IMM) |
                    (1u << RDO_WR_RDMA_WRITE) | (1u << RDO_WR_RDMA_WRITE_IMM) |
                    (1u << RDO_WR_LOCAL_INV),
     [RDO_QPT_UD] = (1u << RDO_WR_SEND) | (1u << RDO_WR_SEND_IMM) |
                    (1u << RDO_WR_LOCAL_INV),
-    [RDO_QPT_SSQ] = (1u << RDO_WR__COUNT) - 1 - (1u << RDO_WR_SEND_INV_IMM),
+    [RDO_QPT_SSQ] = (1u << RDO_WR__COUNT) - 1,
 };
 
 static uint8_t qp_transport(const RdoQpCtx *qp)
@@ -265,7 +266,8 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
             pkt.imm = w->h.imm_or_rkey;
         }
         if (info->ext & RDO_EXT_IETH) {
-            pkt.ieth_rkey = w->h.imm_or_rkey;
+            /* With an immediate too, the key to invalidate is in rkey. */
+            pkt.ieth_rkey = info->ext & RDO_EXT_IMM ? w->h.rkey : w->h.imm_or_rkey;
         }
         if (info->ext & RDO_EXT_DETH) {
             /* A Q_Key with the high bit set means: use the QP's own. */

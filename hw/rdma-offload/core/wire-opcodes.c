@@ -65,6 +65,17 @@ static const RdoWireOpInfo op_table[256] = {
     OP(RC, FETCH_ADD, RDO_EXT_ATOMIC, ONLY, NO_DATA, REQ),
     OP(RC, SEND_LAST_INV, IETH, LAST, DATA, REQ),
     OP(RC, SEND_ONLY_INV, IETH, ONLY, DATA, REQ),
+    /* SEND with invalidate and immediate: vendor opcodes (wire.h). */
+    [RDO_TRANSPORT_RC_VENDOR | RDO_OP_SEND_LAST_INV] = {
+        .name = "RC_VENDOR_SEND_LAST_INV_IMM", .ext = IMM | IETH,
+        .ext_len = EXT_LEN(IMM | IETH), .pos = RDO_POS_LAST,
+        .payload = DATA, .response = REQ,
+    },
+    [RDO_TRANSPORT_RC_VENDOR | RDO_OP_SEND_ONLY_INV] = {
+        .name = "RC_VENDOR_SEND_ONLY_INV_IMM", .ext = IMM | IETH,
+        .ext_len = EXT_LEN(IMM | IETH), .pos = RDO_POS_ONLY,
+        .payload = DATA, .response = REQ,
+    },
 
     SEND_AND_WRITE(UC),
 
@@ -90,6 +101,12 @@ static const uint8_t msg_ops[RDO_MSG__COUNT][4] = {
     [RDO_MSG_SEND_INV] = {
         RDO_OP_SEND_FIRST, RDO_OP_SEND_MIDDLE,
         RDO_OP_SEND_LAST_INV, RDO_OP_SEND_ONLY_INV,
+    },
+    /* Its last packet is a vendor opcode (of RC; other transports fail). */
+    [RDO_MSG_SEND_INV_IMM] = {
+        RDO_OP_SEND_FIRST, RDO_OP_SEND_MIDDLE,
+        RDO_TRANSPORT_RC_VENDOR | RDO_OP_SEND_LAST_INV,
+        RDO_TRANSPORT_RC_VENDOR | RDO_OP_SEND_ONLY_INV,
     },
     [RDO_MSG_WRITE] = {
         RDO_OP_WRITE_FIRST, RDO_OP_WRITE_MIDDLE,

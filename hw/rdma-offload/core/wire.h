@@ -233,6 +233,14 @@ _Static_assert(sizeof(RdoIethHdr) == 4, "IETH layout");
 #define RDO_TRANSPORT_RC        0x00
 #define RDO_TRANSPORT_UC        0x20
 #define RDO_TRANSPORT_UD        0x60
+/*
+ * The manufacturer-specific range (bits 7:5 = 110), for what IBTA has no
+ * opcode for: SEND with invalidate and immediate (RC only). Its LAST and
+ * ONLY packets are RDO_TRANSPORT_RC_VENDOR | RDO_OP_SEND_LAST_INV / _ONLY_INV
+ * with ImmDt then IETH; the rest of the message is an ordinary RC SEND.
+ * Only an rdma-offload peer understands them.
+ */
+#define RDO_TRANSPORT_RC_VENDOR 0xC0
 
 enum rdo_op {
     RDO_OP_SEND_FIRST                = 0x00,
@@ -452,6 +460,7 @@ typedef enum RdoWireMsg {
     RDO_MSG_SEND,
     RDO_MSG_SEND_IMM,
     RDO_MSG_SEND_INV,
+    RDO_MSG_SEND_INV_IMM,       /* RC only, vendor opcodes */
     RDO_MSG_WRITE,
     RDO_MSG_WRITE_IMM,
     RDO_MSG_READ_RESPONSE,

@@ -143,7 +143,7 @@ enum rdo_vendor_err {
 
 /* rdo_cqe.flags */
 #define RDO_CQE_F_IMM               RDO_BIT(0)  /* imm_or_rkey is immediate data */
-#define RDO_CQE_F_INV               RDO_BIT(1)  /* imm_or_rkey was invalidated */
+#define RDO_CQE_F_INV               RDO_BIT(1)  /* imm_or_rkey (or with IMM, inv_rkey) was invalidated */
 #define RDO_CQE_F_GRH               RDO_BIT(2)  /* UD: a 40-byte GRH precedes data */
 #define RDO_CQE_F_SOLICITED         RDO_BIT(3)
 
@@ -152,7 +152,10 @@ struct rdo_cqe {
     uint32_t byte_len;
     uint32_t imm_or_rkey;
     uint32_t qpn;               /* the local QP it belongs to */
-    uint32_t src_qpn;           /* UD receive: the sender's QP */
+    union {
+        uint32_t src_qpn;       /* UD receive: the sender's QP */
+        uint32_t inv_rkey;      /* RC receive with INV and IMM: the key invalidated */
+    };
     uint8_t  opcode;            /* enum rdo_cqe_opcode */
     uint8_t  status;            /* enum rdo_wc_status */
     uint8_t  flags;             /* RDO_CQE_F_* */
