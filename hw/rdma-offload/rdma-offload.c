@@ -315,44 +315,6 @@ static void rdo_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
     pcie_cap_flr_write_config(pci, addr, val, len);
 }
 
-/* Fault injection properties; the names are the properties'. */
-#define RDO_FAULT_BURST_MAX     1024
-#define RDO_FAULT_DELAY_MAX_NS  1000000000ull   /* 1 s */
-
-static bool rdo_fault_config_valid(const RdoConfig *cfg, Error **errp)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } rates[] = {
-        { "fault-drop-ppm", offsetof(RdoConfig, fault_drop_ppm) },
-        { "fault-corrupt-ppm", offsetof(RdoConfig, fault_corrupt_ppm) },
-        { "fault-dup-ppm", offsetof(RdoConfig, fault_dup_ppm) },
-        { "fault-reorder-ppm", offsetof(RdoConfig, fault_reorder_ppm) },
-    };
-
-    for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
-        uint32_t v = *(const uint32_t *)((const char *)cfg + rates[i].off);
-
-        if (v > 1000000) {
-            error_setg(errp, "rdma-offload: %s must be at most 1000000 "
-                       "(parts per million), not %" PRIu32, rates[i].name, v);
-            return false;
-        }
-    }
-    if (cfg->fault_burst > RDO_FAULT_BURST_MAX) {
-        error_setg(errp, "rdma-offload: fault-burst must be at most %u",
-                   RDO_FAULT_BURST_MAX);
-        return false;
-    }
-    if (cfg->fault_delay_ns > RDO_FAULT_DELAY_MAX_NS) {
-        error_setg(errp, "rdma-offload: fault-delay-ns must be at most %llu",
-                   RDO_FAULT_DELAY_MAX_NS);
-        return false;
-    }
-    return true;
-}
-
 static void rdo_realize(PCIDevice *pci, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
@@ -362,9 +324,6 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     int ret;
 
     cfg.has_port = s->conf.peers.ncs[0] != NULL;
-    if (!rdo_fault_config_valid(&cfg, errp)) {
-        return;
-    }
     if (!rdo_config_valid(&cfg, &why)) {
         error_setg(errp, "rdma-offload: %s", why);
         return;

@@ -155,6 +155,21 @@ static void test_config_limits(void)
     g_assert_false(rdo_config_valid(&cfg, &why));
     cfg.doorbell_pages = RDO_DOORBELL_PAGES_MAX;
     g_assert_true(rdo_config_valid(&cfg, &why));
+
+    /* Fault injection: rates in ppm, bursts and delays bounded. */
+    cfg.fault_corrupt_ppm = 1000000;
+    cfg.fault_burst = RDO_FAULT_BURST_MAX;
+    cfg.fault_delay_ns = RDO_FAULT_DELAY_MAX_NS;
+    g_assert_true(rdo_config_valid(&cfg, &why));
+    cfg.fault_corrupt_ppm = 1000001;
+    g_assert_false(rdo_config_valid(&cfg, &why));
+    g_assert_cmpstr(why, ==, "fault-corrupt-ppm must be at most 1000000 (parts per million)");
+    cfg.fault_corrupt_ppm = 0;
+    cfg.fault_burst = RDO_FAULT_BURST_MAX + 1;
+    g_assert_false(rdo_config_valid(&cfg, &why));
+    cfg.fault_burst = 0;
+    cfg.fault_delay_ns = RDO_FAULT_DELAY_MAX_NS + 1;
+    g_assert_false(rdo_config_valid(&cfg, &why));
 }
 
 /* Random register and doorbell traffic never breaks the device. */

@@ -25,6 +25,40 @@ void rdo_config_defaults(RdoConfig *cfg)
     cfg->cqp_page_ns = RDO_DEFAULT_CQP_PAGE_NS;
 }
 
+/* Fault injection (fault.c); the names are the QEMU properties'. */
+static bool fault_config_valid(const RdoConfig *cfg, const char **why)
+{
+    static const struct {
+        const char *why;
+        size_t off;
+    } rates[] = {
+        { "fault-drop-ppm must be at most 1000000 (parts per million)",
+          offsetof(RdoConfig, fault_drop_ppm) },
+        { "fault-corrupt-ppm must be at most 1000000 (parts per million)",
+          offsetof(RdoConfig, fault_corrupt_ppm) },
+        { "fault-dup-ppm must be at most 1000000 (parts per million)",
+          offsetof(RdoConfig, fault_dup_ppm) },
+        { "fault-reorder-ppm must be at most 1000000 (parts per million)",
+          offsetof(RdoConfig, fault_reorder_ppm) },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rates); i++) {
+        if (*(const uint32_t *)((const char *)cfg + rates[i].off) > 1000000) {
+            *why = rates[i].why;
+            return false;
+        }
+    }
+    if (cfg->fault_burst > RDO_FAULT_BURST_MAX) {
+        *why = "fault-burst must be at most 1024";
+        return false;
+    }
+    if (cfg->fault_delay_ns > RDO_FAULT_DELAY_MAX_NS) {
+        *why = "fault-delay-ns must be at most 1000000000 (1 s)";
+        return false;
+    }
+    return true;
+}
+
 bool rdo_config_valid(const RdoConfig *cfg, const char **why)
 {
     if (cfg->msix_vectors < 1 || cfg->msix_vectors > RDO_MSIX_VECTORS_MAX) {
@@ -59,7 +93,7 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
         *why = "context cache entries must be between 2 and 65536";
         return false;
     }
-    return true;
+    return fault_config_valid(cfg, why);
 }
 
 static void state_alloc(RdoCore *core)

@@ -54,6 +54,9 @@ typedef struct RdoConfig {
     uint64_t fault_delay_ns;    /* every frame is held this long */
 } RdoConfig;
 
+#define RDO_FAULT_BURST_MAX     1024
+#define RDO_FAULT_DELAY_MAX_NS  1000000000ull   /* 1 s */
+
 /* Defaults for the configuration (the QEMU properties use these too). */
 #define RDO_DEFAULT_MAX_QP          1024
 #define RDO_DEFAULT_MAX_CQ          1024
