@@ -415,6 +415,53 @@ static void test_ud(void)
     pair_free(p);
 }
 
+/*
+ * The GSI: QP 1 exchanges datagrams with the privileged Q_Key 0x80010000
+ * (as CM MADs do); an ordinary UD QP drops them, and QP 1 cannot be RC.
+ */
+static void test_gsi(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = sge_of(a, SRC, 256);
+    struct rdo_ud_seg ud = { .dest_qpn = RDO_GSI_QPN, .qkey = RDO_GSI_QKEY };
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_QP, RDO_GSI_QPN);
+    struct rdo_cqe e;
+
+    pair_capture(p, "gsi");
+    a->qp[0].qpn = b->qp[0].qpn = RDO_GSI_QPN;
+    pair_connect(p, 0, RDO_QPT_UD, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_UD, RDO_MTU_4096);
+    memcpy(ud.dmac, b->mac, 6);
+    memcpy(ud.dgid, b->gid, 16);
+    pair_fill(a, SRC, 256, 11);
+    pair_post_recv(b, 0, 5, DST, 4096);
+    pair_post_recv(b, 1, 6, DST + 4096, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    /* The same datagram to B's ordinary UD QP 3: dropped. */
+    ud.dest_qpn = 3;
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    pair_run(p, SEC);
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 5);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.qpn, ==, RDO_GSI_QPN);
+    g_assert_cmpuint(e.src_qpn, ==, RDO_GSI_QPN);
+    g_assert_cmpuint(e.byte_len, ==, 256 + 40);
+    assert_same(a, SRC, b, DST + 40, 256);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_DROPS), ==, 1);
+    /* QP 1 is the GSI only; QP 0 does not exist. */
+    cmd.u.create_qp.type = RDO_QPT_RC;
+    g_assert_cmpuint(td_cmd(a->d, &cmd).status, ==, RDO_CQP_BAD_INDEX);
+    cmd.obj = 0;
+    cmd.u.create_qp.type = RDO_QPT_UD;
+    g_assert_cmpuint(td_cmd(a->d, &cmd).status, ==, RDO_CQP_BAD_INDEX);
+    pair_free(p);
+}
+
 /* A bad rkey: NAK, remote access error on A, B's QP goes to error. */
 static void test_bad_rkey(void)
 {
@@ -793,6 +840,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
+    g_test_add_func("/datapath/gsi", test_gsi);
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);
     g_test_add_func("/datapath/errors/aggregated-placement-fails",
                     test_aggregated_placement_fails);

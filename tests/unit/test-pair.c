@@ -158,10 +158,11 @@ void pair_connect_fed(Pair *p, int i, uint8_t type, uint8_t mtu_code,
         PairSide *s = &p->s[k], *peer = &p->s[1 - k];
         PairQp *q = &s->qp[i];
         struct rdo_cmd_modify_qp m = { 0 };
-        uint32_t qpn = 2 + i;
+        /* A test may ask for the GSI (QP 1) by setting the slot's qpn. */
+        uint32_t qpn = q->qpn == RDO_GSI_QPN ? RDO_GSI_QPN : 2 + i;
 
         create_qp(s, q, qpn, type, k == 0 ? ssq_qpn : 0);
-        m.qkey = 0x1234;
+        m.qkey = qpn == RDO_GSI_QPN ? RDO_GSI_QKEY : 0x1234;
         m.access = RDO_ACCESS__ALL;
         g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_INIT,
                                      type == RDO_QPT_UD ? RDO_QP_ATTR_QKEY

@@ -88,7 +88,9 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     RdoQpCtx *qp, *ssq;
     int status;
 
-    if (cmd->obj < 2 || cmd->obj >= st->usable_qps) {
+    /* QP 0 does not exist on RoCE; QP 1 is the GSI, a UD QP. */
+    if (cmd->obj == 0 || cmd->obj >= st->usable_qps ||
+        (cmd->obj == RDO_GSI_QPN && a->type != RDO_QPT_UD)) {
         return RDO_CQP_BAD_INDEX;
     }
     if (st->qp_used[cmd->obj]) {

@@ -425,7 +425,9 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     int r;
 
     /* A Q_Key with the high bit set is privileged (GSI); refuse it. */
-    if (pkt->deth.qkey != qp->qkey || (pkt->deth.qkey & 0x80000000u)) {
+    /* A privileged Q_Key (bit 31) only reaches the GSI. */
+    if (pkt->deth.qkey != qp->qkey ||
+        ((pkt->deth.qkey & RDO_QKEY_PRIVILEGED) && qpn != RDO_GSI_QPN)) {
         core->cnt.rx_drops++;
         return;
     }

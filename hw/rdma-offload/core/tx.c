@@ -271,7 +271,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         }
         if (info->ext & RDO_EXT_DETH) {
             /* A Q_Key with the high bit set means: use the QP's own. */
-            pkt.deth.qkey = (w->ud.qkey & 0x80000000u) ? qp->qkey : w->ud.qkey;
+            pkt.deth.qkey = (w->ud.qkey & RDO_QKEY_PRIVILEGED) ? qp->qkey : w->ud.qkey;
             pkt.deth.src_qp = qpn;
         }
         pkt.se = last && (w->h.flags & RDO_WQE_F_SOLICITED);

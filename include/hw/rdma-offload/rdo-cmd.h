@@ -98,7 +98,16 @@ enum rdo_qp_type {
 #define RDO_QP_F_SRQ                RDO_BIT(1)  /* receives from srqn, no RQ */
 #define RDO_QP_F_SELECTIVE_SIGNAL   RDO_BIT(2)  /* CQE only for signaled WRs */
 
-/* RDO_CMD_CREATE_QP: obj = QP number (2..MAX_QP-1; 0 and 1 are reserved). */
+/*
+ * The general services interface (GSI): QP 1, a UD QP that takes the
+ * privileged Q_Key 0x80010000 (CM and other MADs). QP 0 (SMI) does not
+ * exist on RoCE.
+ */
+#define RDO_GSI_QPN                 1
+#define RDO_GSI_QKEY                0x80010000u
+#define RDO_QKEY_PRIVILEGED         0x80000000u
+
+/* RDO_CMD_CREATE_QP: obj = QP number (1..MAX_QP-1; 1 only as the GSI, UD). */
 struct rdo_cmd_create_qp {
     uint8_t  type;              /* enum rdo_qp_type */
     uint8_t  flags;             /* RDO_QP_F_* */
