@@ -6,6 +6,7 @@
 
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 void rdo_config_defaults(RdoConfig *cfg)
 {
@@ -23,6 +24,81 @@ void rdo_config_defaults(RdoConfig *cfg)
     cfg->mrc_cache_entries = RDO_DEFAULT_MRC_CACHE;
     cfg->cqp_cmd_ns = RDO_DEFAULT_CQP_CMD_NS;
     cfg->cqp_page_ns = RDO_DEFAULT_CQP_PAGE_NS;
+    rdo_timing_defaults(&cfg->tm);
+}
+
+void rdo_timing_defaults(RdoTimingConfig *tm)
+{
+    static const RdoStageCycles cyc = {
+        .doorbell = 8, .push = 1, .sched = 4, .ctx_lookup = 2,
+        .wqe_parse = 8, .tx_issue = 4, .hdr_build = 4, .rx_parse = 6,
+        .rx_resp = 4, .cqe = 4, .eqe = 4, .irq = 8,
+    };
+
+    memset(tm, 0, sizeof(*tm));
+    tm->clock_mhz = RDO_DEFAULT_CLOCK_MHZ;
+    tm->bytes_per_cycle = RDO_DEFAULT_BYTES_PER_CYCLE;
+    tm->link_gbps = RDO_DEFAULT_LINK_GBPS;
+    tm->link_latency_ns = RDO_DEFAULT_LINK_LATENCY_NS;
+    tm->pcie_gen = RDO_DEFAULT_PCIE_GEN;
+    tm->pcie_lanes = RDO_DEFAULT_PCIE_LANES;
+    tm->pcie_mps = RDO_DEFAULT_PCIE_MPS;
+    tm->pcie_tlp_overhead = RDO_DEFAULT_PCIE_TLP_OVERHEAD;
+    tm->pcie_latency_ns = RDO_DEFAULT_PCIE_LATENCY_NS;
+    tm->tx_fifo_bytes = RDO_DEFAULT_TX_FIFO_BYTES;
+    tm->rx_fifo_frames = RDO_DEFAULT_RX_FIFO_FRAMES;
+    tm->lookahead = RDO_DEFAULT_LOOKAHEAD;
+    tm->wr_log = RDO_DEFAULT_WR_LOG;
+    tm->cyc = cyc;
+}
+
+/* The timing model's parameters; false and *why if one is out of range. */
+static bool timing_valid(const RdoTimingConfig *tm, const char **why)
+{
+    const uint32_t *cyc = (const uint32_t *)&tm->cyc;
+
+    if (tm->clock_mhz < 1 || tm->clock_mhz > 10000) {
+        *why = "clock-mhz must be between 1 and 10000";
+    } else if (tm->bytes_per_cycle < 1 || tm->bytes_per_cycle > 4096) {
+        *why = "bytes-per-cycle must be between 1 and 4096";
+    } else if (tm->link_gbps < 1 || tm->link_gbps > 1600) {
+        *why = "link-gbps must be between 1 and 1600";
+    } else if (tm->link_latency_ns > 1000000) {
+        *why = "link-latency-ns must be at most 1000000";
+    } else if (tm->pcie_gen < 1 || tm->pcie_gen > 5) {
+        *why = "pcie-gen must be between 1 and 5";
+    } else if (tm->pcie_lanes < 1 || tm->pcie_lanes > 32 ||
+               (tm->pcie_lanes & (tm->pcie_lanes - 1))) {
+        *why = "pcie-lanes must be 1, 2, 4, 8, 16 or 32";
+    } else if (tm->pcie_mps < 128 || tm->pcie_mps > 4096 ||
+               (tm->pcie_mps & (tm->pcie_mps - 1))) {
+        *why = "pcie-mps must be a power of two between 128 and 4096";
+    } else if (tm->pcie_tlp_overhead > 64) {
+        *why = "pcie-tlp-overhead must be at most 64";
+    } else if (tm->pcie_latency_ns > 100000) {
+        *why = "pcie-latency-ns must be at most 100000";
+    } else if (tm->tx_fifo_bytes < 2048 || tm->tx_fifo_bytes > (64u << 20)) {
+        *why = "tx-fifo-bytes must be between 2048 and 67108864";
+    } else if (tm->rx_fifo_frames < 1 || tm->rx_fifo_frames > 1000000) {
+        *why = "rx-fifo-frames must be between 1 and 1000000";
+    } else if (tm->lookahead > 256) {
+        *why = "lookahead must be at most 256";
+    } else if (tm->wr_log > 1000000) {
+        *why = "wr-log must be at most 1000000";
+    } else {
+        for (size_t i = 0; i < sizeof(tm->cyc) / sizeof(*cyc); i++) {
+            if (cyc[i] > 100000) {
+                *why = "stage cycles (cycles-*) must be at most 100000";
+                return false;
+            }
+        }
+        if (!tm->cyc.sched) {
+            *why = "cycles-sched must be at least 1";
+            return false;
+        }
+        return true;
+    }
+    return false;
 }
 
 /* Fault injection (fault.c); the names are the QEMU properties'. */
@@ -93,7 +169,19 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
         *why = "context cache entries must be between 2 and 65536";
         return false;
     }
-    return fault_config_valid(cfg, why);
+    if (cfg->ctx_cache_ways > 65536 ||
+        (cfg->ctx_cache_ways && (cfg->qpc_cache_entries % cfg->ctx_cache_ways ||
+                                 cfg->mrc_cache_entries % cfg->ctx_cache_ways))) {
+        *why = "ctx-cache-ways must divide qpc-cache-entries and "
+               "mrc-cache-entries (0: fully associative)";
+        return false;
+    }
+    if (cfg->ctx_cache_policy > RDO_CACHE_FIFO) {
+        *why = "ctx-cache-policy must be lru or fifo";
+        return false;
+    }
+    return fault_config_valid(cfg, why) &&
+           (!cfg->tm.on || timing_valid(&cfg->tm, why));
 }
 
 static void state_alloc(RdoCore *core)
@@ -118,11 +206,14 @@ static void state_alloc(RdoCore *core)
     rdo_xport_init(core);
     rdo_fault_init(core);
     rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
                        &core->cnt.qpc_hits, &core->cnt.qpc_misses);
     rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.mrc_pglist, &core->regs.mrc_pages,
                        &core->cnt.mrc_hits, &core->cnt.mrc_misses);
+    rdo_tm_init(core);
 }
 
 static void state_free(RdoCore *core)
@@ -132,6 +223,7 @@ static void state_free(RdoCore *core)
     if (!st) {
         return;
     }
+    rdo_tm_free(core);
     rdo_fault_free(core);
     rdo_xport_free(core);
     rdo_ctx_cache_free(&st->qpc);
@@ -175,6 +267,7 @@ void rdo_core_reset(RdoCore *core)
 {
     memset(&core->regs, 0, sizeof(core->regs));
     memset(&core->cnt, 0, sizeof(core->cnt));
+    memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
     state_free(core);
     state_alloc(core);
@@ -198,7 +291,18 @@ void rdo_core_wakeup(RdoCore *core)
         return;
     }
     rdo_cqp_run(core);
-    rdo_xport_run(core);
+    if (core->st->tm) {
+        /* Frames out, interrupts, the receive FIFO; then the receive
+         * engine's deferred work (ACKs, responses) on its own cursor. */
+        RdoTmSaved saved;
+
+        rdo_tm_run(core);
+        saved = rdo_tm_enter(core, RDO_ENG_RX, rdo_tm_now_ps(core));
+        rdo_xport_run(core);
+        rdo_tm_leave(core, saved);
+    } else {
+        rdo_xport_run(core);
+    }
     rdo_sq_run(core);
 }
 

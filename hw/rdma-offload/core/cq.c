@@ -6,7 +6,7 @@
  * CQ posts one completion event to its EQ. A CQ that overflows is in error
  * from then on and the driver hears of it on EQ 0.
  */
-#include "rdo-internal.h"
+#include "timing.h"
 
 static void cq_event(RdoCore *core, uint32_t cqn, RdoCq *cq)
 {
@@ -32,6 +32,8 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
                          bool solicited, uint64_t delay_ns)
 {
     RdoCq *cq = cqn < core->cfg.max_cq ? &core->st->cqs[cqn] : NULL;
+    RdoFlow flow;
+    bool written;
 
     if (!cq || !cq->valid || cq->error || rdo_core_is_fatal(core)) {
         return;
@@ -43,7 +45,10 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
         return;
     }
     cqe->owner = rdo_phase(&cq->ring, cq->pi);
-    if (!rdo_ring_write(core, &cq->ring, cq->pi, cqe, sizeof(*cqe))) {
+    flow = rdo_tm_entry(core, RDO_FLOW_CQE);
+    written = rdo_ring_write(core, &cq->ring, cq->pi, cqe, sizeof(*cqe));
+    rdo_tm_set_flow(core, flow);
+    if (!written) {
         cq->error = true;
         rdo_core_guest_error(core, RDO_ERR_NONE, cq->ring.addr,
                              "CQ %u ring not reachable", cqn);

@@ -36,7 +36,7 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.caps = (uint64_t)rdo_core_reg_caps(core);
-    return core->ops->dma_write(core->host, cmd->out_addr, &a, sizeof(a)) ?
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
 
@@ -51,7 +51,7 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.active_mtu = active_mtu(a.eth_mtu);
     a.speed_mbps = 100000;
     a.gid_table_len = core->cfg.max_gid;
-    return core->ops->dma_write(core->host, cmd->out_addr, &a, sizeof(a)) ?
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
 

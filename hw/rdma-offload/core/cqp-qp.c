@@ -284,7 +284,7 @@ static int modify_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         rdo_xport_rts(core, qpn, qp);
     }
     qp->state = m->state;
-    rdo_ctx_dirty(&core->st->qpc, qp);
+    rdo_ctx_dirty(core, &core->st->qpc, qp);
     /* Work posted before RTS (or while draining in SQD) may start now. */
     rdo_sq_kick(core, qpn);
     return RDO_CQP_OK;
@@ -327,7 +327,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.min_rnr_timer = qp->min_rnr_timer;
     a.max_rd_atomic = qp->max_rd_atomic;
     a.max_dest_rd_atomic = qp->max_dest_rd_atomic;
-    return core->ops->dma_write(core->host, cmd->out_addr, &a, sizeof(a)) ?
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
 
@@ -361,7 +361,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     qp = rdo_ctx_get(core, &st->qpc, qpn);
     if (qp) {
         qp->magic = 0;
-        rdo_ctx_dirty(&st->qpc, qp);
+        rdo_ctx_dirty(core, &st->qpc, qp);
     }
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;

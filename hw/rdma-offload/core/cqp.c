@@ -77,7 +77,7 @@ static bool cqp_read_cmd(RdoCore *core, uint32_t index, struct rdo_cqp_cmd *cmd)
     uint64_t addr = core->regs.cqp_ring +
                     (uint64_t)(index & (cqp_size(core) - 1)) * RDO_CQP_CMD_SIZE;
 
-    return !core->ops->dma_read(core->host, addr, cmd, sizeof(*cmd));
+    return !rdo_dma_read(core, addr, cmd, sizeof(*cmd));
 }
 
 /* Marks the MRs that newly posted commands will register as pending. */
@@ -205,7 +205,7 @@ static void cqp_complete_head(RdoCore *core)
     comp.result = result;
     comp.status = status;
     comp.owner = ((cqp->ci >> core->regs.cqp_log_size) & 1) ? 0 : RDO_OWNER_PHASE;
-    if (core->ops->dma_write(core->host, core->regs.cqp_comp +
+    if (rdo_dma_write(core, core->regs.cqp_comp +
                              (uint64_t)slot * RDO_CQP_COMP_SIZE,
                              &comp, sizeof(comp))) {
         rdo_core_guest_error(core, RDO_ERR_NONE, core->regs.cqp_comp,

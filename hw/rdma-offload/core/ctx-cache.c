@@ -7,19 +7,31 @@
  * A pointer from rdo_ctx_get stays valid until the next-but-one get from
  * the same cache (the cache has at least two lines), so a stage may hold
  * two contexts at once, never three.
+ *
+ * The cache is set-associative (ways per set, 0: fully associative) with
+ * LRU or FIFO replacement. With the timing model on, each line knows when
+ * its fetch completes: a stage that needs a line still being fetched waits
+ * for it, a miss waits for the whole DMA read, and the scheduler's
+ * look-ahead prefetches lines without waiting (sched.c).
  */
 #include <stdio.h>
 #include <string.h>
-#include "rdo-internal.h"
+#include "timing.h"
 
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
-                        uint32_t entries, uint64_t *pglist_reg,
-                        uint32_t *pages_reg, uint32_t *hits, uint32_t *misses)
+                        uint32_t entries, uint32_t ways, uint32_t policy,
+                        uint64_t *pglist_reg, uint32_t *pages_reg,
+                        uint32_t *hits, uint32_t *misses)
 {
     memset(c, 0, sizeof(*c));
     c->name = name;
     c->ctx_size = ctx_size;
     c->entries = entries;
+    /* Checked by rdo_config_valid: ways divides entries. */
+    c->ways = ways && ways < entries ? ways : entries;
+    c->sets = entries / c->ways;
+    c->policy = policy;
+    c->side.data = g_malloc0(ctx_size);
     c->pglist_reg = pglist_reg;
     c->pages_reg = pages_reg;
     c->hits = hits;
@@ -37,6 +49,8 @@ void rdo_ctx_cache_free(RdoCtxCache *c)
     }
     g_free(c->lines);
     c->lines = NULL;
+    g_free(c->side.data);
+    c->side.data = NULL;
 }
 
 void rdo_ctx_cache_drop(RdoCtxCache *c)
@@ -45,6 +59,7 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
         c->lines[i].valid = false;
         c->lines[i].dirty = false;
     }
+    c->side.valid = false;
     c->clock = 0;
 }
 
@@ -55,11 +70,15 @@ static bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
     uint32_t per_page = RDO_PAGE_SIZE / c->ctx_size;
     uint32_t page_no = index / per_page;
     uint64_t page;
+    /* Untimed: hardware holds the store's translation on chip. */
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    bool ok = page_no < *c->pages_reg &&
+              !rdo_dma_read(core, *c->pglist_reg + (uint64_t)page_no * 8,
+                            &page, sizeof(page)) &&
+              !(page & (RDO_PAGE_SIZE - 1));
 
-    if (page_no >= *c->pages_reg ||
-        core->ops->dma_read(core->host, *c->pglist_reg + (uint64_t)page_no * 8,
-                            &page, sizeof(page)) ||
-        (page & (RDO_PAGE_SIZE - 1))) {
+    rdo_tm_set_flow(core, flow);
+    if (!ok) {
         return false;
     }
     *addr = page + (uint64_t)(index % per_page) * c->ctx_size;
@@ -83,13 +102,25 @@ static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
                    true, what);
 }
 
+/* A DMA of a context, in the context flow of the bus. */
+static int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
+                   bool write)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+    int r = write ? rdo_dma_write(core, addr, data, len)
+                  : rdo_dma_read(core, addr, data, len);
+
+    rdo_tm_set_flow(core, flow);
+    return r;
+}
+
 static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
 {
     uint64_t addr;
 
     if (l->valid && l->dirty) {
         if (!ctx_addr(core, c, l->index, &addr) ||
-            core->ops->dma_write(core->host, addr, l->data, c->ctx_size)) {
+            ctx_dma(core, addr, l->data, c->ctx_size, true)) {
             return false;
         }
         l->dirty = false;
@@ -97,27 +128,36 @@ static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
     return true;
 }
 
+static RdoCtxLine *set_of(RdoCtxCache *c, uint32_t index)
+{
+    return &c->lines[(index % c->sets) * c->ways];
+}
+
 static RdoCtxLine *line_find(RdoCtxCache *c, uint32_t index)
 {
-    for (uint32_t i = 0; i < c->entries; i++) {
-        if (c->lines[i].valid && c->lines[i].index == index) {
-            return &c->lines[i];
+    RdoCtxLine *set = set_of(c, index);
+
+    for (uint32_t i = 0; i < c->ways; i++) {
+        if (set[i].valid && set[i].index == index) {
+            return &set[i];
         }
     }
     return NULL;
 }
 
-/* The line to reuse: an empty one, else the least recently used. */
-static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c)
+/* The line to reuse: an empty one of the set, else by the policy. */
+static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
-    RdoCtxLine *victim = &c->lines[0];
+    RdoCtxLine *set = set_of(c, index);
+    RdoCtxLine *victim = &set[0];
 
-    for (uint32_t i = 0; i < c->entries; i++) {
-        if (!c->lines[i].valid) {
-            return &c->lines[i];
+    for (uint32_t i = 0; i < c->ways; i++) {
+        if (!set[i].valid) {
+            return &set[i];
         }
-        if (c->lines[i].last_use < victim->last_use) {
-            victim = &c->lines[i];
+        if (c->policy == RDO_CACHE_FIFO ? set[i].filled < victim->filled
+                                        : set[i].last_use < victim->last_use) {
+            victim = &set[i];
         }
     }
     if (!line_writeback(core, c, victim)) {
@@ -127,27 +167,93 @@ static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c)
     return victim;
 }
 
+/* Loads context `index` into line l; false (device state lost) if not. */
+static bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
+                      uint32_t index)
+{
+    uint64_t addr;
+
+    if (!ctx_addr(core, c, index, &addr) ||
+        ctx_dma(core, addr, l->data, c->ctx_size, false)) {
+        store_lost(core, c, index, "load from");
+        return false;
+    }
+    l->valid = true;
+    l->dirty = false;
+    l->index = index;
+    l->filled = ++c->clock;
+    l->ready_ps = rdo_tm_on(core) ? core->st->tm->last_read_ps : 0;
+    return true;
+}
+
+/*
+ * A doorbell's look at a context that is not cached: read into the side
+ * line, not allocated, so that doorbells do not warm the cache for the
+ * scheduler (with the timing model on only).
+ */
+static void *ctx_peek(RdoCore *core, RdoCtxCache *c, uint32_t index)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    bool ok = line_load(core, c, &c->side, index);
+
+    rdo_tm_set_flow(core, flow);
+    return ok ? c->side.data : NULL;
+}
+
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *l = line_find(c, index);
-    uint64_t addr;
 
+    if (c->bypass) {
+        return l ? l->data : ctx_peek(core, c, index);
+    }
     if (l) {
         (*c->hits)++;
+        if (rdo_tm_on(core)) {
+            rdo_tm_ctx_wait(core, l->ready_ps);
+        }
     } else {
         (*c->misses)++;
-        l = line_victim(core, c);
-        if (!ctx_addr(core, c, index, &addr) ||
-            core->ops->dma_read(core->host, addr, l->data, c->ctx_size)) {
-            store_lost(core, c, index, "load from");
+        l = line_victim(core, c, index);
+        if (rdo_tm_on(core)) {
+            core->tcnt.ctx_fetches++;
+        }
+        if (!line_load(core, c, l, index)) {
             return NULL;
         }
-        l->valid = true;
-        l->dirty = false;
-        l->index = index;
     }
     l->last_use = ++c->clock;
     return l->data;
+}
+
+bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps)
+{
+    RdoCtxLine *l = line_find(c, index);
+
+    if (l) {
+        *ready_ps = l->ready_ps;
+    }
+    return l != NULL;
+}
+
+bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index)
+{
+    RdoTiming *t = core->st->tm;
+    RdoCtxLine *l;
+    bool ok;
+
+    if (line_find(c, index)) {
+        return true;
+    }
+    l = line_victim(core, c, index);
+    t->nonblock = true;
+    ok = line_load(core, c, l, index);
+    t->nonblock = false;
+    if (ok) {
+        l->last_use = ++c->clock;
+        core->tcnt.ctx_prefetches++;
+    }
+    return ok;
 }
 
 void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
@@ -155,9 +261,11 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
     RdoCtxLine *l = line_find(c, index);
 
     if (!l) {
-        l = line_victim(core, c);
+        l = line_victim(core, c, index);
         l->index = index;
         l->valid = true;
+        l->filled = ++c->clock;
+        l->ready_ps = 0;
     }
     memset(l->data, 0, c->ctx_size);
     l->dirty = true;
@@ -165,8 +273,19 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
     return l->data;
 }
 
-void rdo_ctx_dirty(RdoCtxCache *c, const void *ctx)
+void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
 {
+    if (ctx == c->side.data && c->side.valid) {
+        /* Not cached: straight back to the store. */
+        RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+
+        c->side.dirty = true;
+        if (!line_writeback(core, c, &c->side)) {
+            store_lost(core, c, c->side.index, "write-back to");
+        }
+        rdo_tm_set_flow(core, flow);
+        return;
+    }
     for (uint32_t i = 0; i < c->entries; i++) {
         if (c->lines[i].data == ctx) {
             c->lines[i].dirty = true;

@@ -7,7 +7,7 @@
  * catastrophic error that stops the device until a reset.
  */
 #include <string.h>
-#include "rdo-internal.h"
+#include "timing.h"
 
 /* Writes one entry; false if it was lost (EQ missing, full or unreachable). */
 static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
@@ -15,6 +15,8 @@ static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
 {
     RdoEq *eq = eqn < core->cfg.max_eq ? &core->st->eqs[eqn] : NULL;
     struct rdo_eqe eqe;
+    RdoFlow flow;
+    bool written;
 
     if (!eq || !eq->valid) {
         return false;
@@ -31,7 +33,10 @@ static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
     eqe.obj = obj;
     eqe.data = data;
     eqe.owner = rdo_phase(&eq->ring, eq->pi);
-    if (!rdo_ring_write(core, &eq->ring, eq->pi, &eqe, sizeof(eqe))) {
+    flow = rdo_tm_entry(core, RDO_FLOW_EQE);
+    written = rdo_ring_write(core, &eq->ring, eq->pi, &eqe, sizeof(eqe));
+    rdo_tm_set_flow(core, flow);
+    if (!written) {
         core->cnt.eq_overflows++;
         /* EQ 0 is how the device reports trouble: without it, it is lost. */
         if (eqn == 0) {
@@ -59,7 +64,7 @@ void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
     eq = &core->st->eqs[eqn];
     if (eq->armed) {
         eq->armed = false;
-        core->ops->raise_irq(core->host, eq->vector);
+        rdo_raise_irq(core, eq->vector);
     }
 }
 
@@ -113,7 +118,7 @@ void rdo_eq_doorbell(RdoCore *core, uint32_t eqn, uint32_t flags, uint32_t ci)
         /* Entries the driver has not consumed yet: interrupt at once. */
         if (eq->pi != eq->ci) {
             eq->armed = false;
-            core->ops->raise_irq(core->host, eq->vector);
+            rdo_raise_irq(core, eq->vector);
         }
     }
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 typedef struct DelayedFrame {
     uint64_t due_ns;
@@ -68,6 +69,11 @@ static void emit(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
 
+    if (st->tm) {
+        /* Through the transmit pipeline and the link, then the delay. */
+        rdo_tm_egress(core, frame, len, core->cfg.fault_delay_ns);
+        return;
+    }
     if (core->cfg.fault_delay_ns || !g_queue_is_empty(&st->fault_delayed)) {
         DelayedFrame *d = g_new(DelayedFrame, 1);
 

@@ -7,6 +7,7 @@
  */
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 /* Key, PD, access and bounds of [va, va + len); the MR if they hold. */
 static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
@@ -35,13 +36,11 @@ static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
     return RDO_MRC_OK;
 }
 
-/* DMA through an MR's page list; the range was checked. */
-static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
-                         void *buf, uint32_t len, bool to_guest)
+/* Page by page, each page's address from the page list. */
+static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
+                               uint8_t *p, uint32_t len, bool to_guest)
 {
     uint64_t page_size = 1ull << mr->page_shift;
-    uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
-    uint8_t *p = buf;
 
     while (len) {
         uint64_t page_index = off >> mr->page_shift;
@@ -51,13 +50,13 @@ static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
         int r;
 
         if (page_index >= mr->num_pages ||
-            core->ops->dma_read(core->host, mr->page_list + page_index * 8,
+            rdo_dma_read(core, mr->page_list + page_index * 8,
                                 &page, sizeof(page)) ||
             (page & (page_size - 1))) {
             return RDO_MRC_DMA;
         }
-        r = to_guest ? core->ops->dma_write(core->host, page + in_page, p, chunk)
-                     : core->ops->dma_read(core->host, page + in_page, p, chunk);
+        r = to_guest ? rdo_dma_write(core, page + in_page, p, chunk)
+                     : rdo_dma_read(core, page + in_page, p, chunk);
         if (r) {
             return RDO_MRC_DMA;
         }
@@ -66,6 +65,19 @@ static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
         len -= chunk;
     }
     return RDO_MRC_OK;
+}
+
+/* DMA through an MR's page list (data flow of the bus); checked range. */
+static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                         void *buf, uint32_t len, bool to_guest)
+{
+    uint64_t page_size = 1ull << mr->page_shift;
+    uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
+    RdoMrCheck r = mr_dma_pages(core, mr, off, buf, len, to_guest);
+
+    rdo_tm_set_flow(core, flow);
+    return r;
 }
 
 RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,

@@ -63,8 +63,8 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
         return RDO_CQP_NOT_FOUND;
     }
     /* The page list must be reachable end to end. */
-    if (core->ops->dma_read(core->host, a->page_list, &last_entry, 8) ||
-        core->ops->dma_read(core->host, a->page_list + (a->num_pages - 1) * 8ull,
+    if (rdo_dma_read(core, a->page_list, &last_entry, 8) ||
+        rdo_dma_read(core, a->page_list + (a->num_pages - 1) * 8ull,
                             &last_entry, 8)) {
         return RDO_CQP_DMA_ERROR;
     }
@@ -100,7 +100,7 @@ static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (mr) {
         st->pds[mr->pdn].users--;
         mr->magic = 0;
-        rdo_ctx_dirty(&st->mrc, mr);
+        rdo_ctx_dirty(core, &st->mrc, mr);
     } else {
         /* Corrupt context: which PD it held is unknown; free it anyway. */
         rdo_core_guest_error(core, RDO_ERR_NONE, cmd->obj,

@@ -15,7 +15,7 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
     uint32_t qpn = value & RDO_DB_OBJ_MASK;
     uint32_t len = ((value >> RDO_DB_FLAGS_SHIFT) & 0xff) * 8;
     uint32_t pi = value >> 32;
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoQpCtx *qp = rdo_qp_peek(core, qpn);
     RdoXport *x;
 
     if (!qp || qp->db_page != page || qp->ssq_qpn != RDO_NONE ||

@@ -39,6 +39,21 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
     return qp;
 }
 
+/*
+ * The same for a doorbell's checks: with the timing model on, a context
+ * that is not cached is read beside the cache (not allocated in it).
+ */
+RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn)
+{
+    RdoCtxCache *c = &core->st->qpc;
+    RdoQpCtx *qp;
+
+    c->bypass = core->st->tm != NULL;
+    qp = rdo_qp_get(core, qpn);
+    c->bypass = false;
+    return qp;
+}
+
 /* The device moves a QP to the error state: flush, tell the driver. */
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why)
@@ -46,7 +61,7 @@ void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     if (qp && qp->state != RDO_QPS_ERR) {
         qp->state = RDO_QPS_ERR;
         core->st->qp_stall_mr[qpn] = RDO_NONE;
-        rdo_ctx_dirty(&core->st->qpc, qp);
+        rdo_ctx_dirty(core, &core->st->qpc, qp);
         rdo_qp_flush(core, qpn, qp);
     }
     rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, why);

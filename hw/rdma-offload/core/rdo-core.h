@@ -17,6 +17,9 @@
 
 #include "hw/rdma-offload/rdo-hw.h"
 
+struct RdoStageSpan;
+struct RdoWrLife;
+
 typedef struct RdoHostOps {
     /* Guest-memory DMA; 0 on success, negative if any byte failed. */
     int (*dma_read)(void *host, uint64_t addr, void *buf, size_t len);
@@ -33,7 +36,47 @@ typedef struct RdoHostOps {
                         const char *what);
     /* The device went into the catastrophic state (optional, for tracing). */
     void (*fatal)(void *host, enum rdo_fatal_cause cause, const char *what);
+    /* Timing model (optional, for tracing): a stage's span of work, and
+     * the life of a completed work request. */
+    void (*stage)(void *host, const struct RdoStageSpan *span);
+    void (*wr_life)(void *host, const struct RdoWrLife *life);
 } RdoHostOps;
+
+enum { RDO_CACHE_LRU, RDO_CACHE_FIFO };
+
+/* Device cycles each stage costs (docs/timing-model.md has the table). */
+typedef struct RdoStageCycles {
+    uint32_t doorbell;      /* decode a doorbell, queue the work */
+    uint32_t push;          /* take an inline-pushed WQE, per 64 bytes */
+    uint32_t sched;         /* scheduler: pick the next work item */
+    uint32_t ctx_lookup;    /* context cache lookup (hit) */
+    uint32_t wqe_parse;     /* check a WQE, make its send record */
+    uint32_t tx_issue;      /* start a packet: PSN, payload DMA requests */
+    uint32_t hdr_build;     /* headers of a packet (then its bytes stream
+                               through the datapath, ICRC included) */
+    uint32_t rx_parse;      /* parse and check a received packet's headers */
+    uint32_t rx_resp;       /* responder/completer work per packet */
+    uint32_t cqe;           /* build a CQE */
+    uint32_t eqe;           /* build an EQE */
+    uint32_t irq;           /* MSI-X message after an EQE */
+} RdoStageCycles;
+
+typedef struct RdoTimingConfig {
+    bool on;
+    uint32_t clock_mhz;         /* device clock */
+    uint32_t bytes_per_cycle;   /* datapath width (ICRC, streaming) */
+    uint32_t link_gbps;         /* port speed */
+    uint32_t link_latency_ns;   /* PHY + MAC + cable, one way */
+    uint32_t pcie_gen, pcie_lanes;
+    uint32_t pcie_mps;          /* max payload size of a TLP, bytes */
+    uint32_t pcie_tlp_overhead; /* bytes of framing, header and LCRC per TLP */
+    uint32_t pcie_latency_ns;   /* DMA read round trip */
+    uint32_t tx_fifo_bytes;     /* frames built ahead of the link */
+    uint32_t rx_fifo_frames;    /* frames waiting for the receive pipeline */
+    uint32_t lookahead;         /* scheduler window; 0: in order */
+    uint32_t wr_log;            /* work-request lifecycle records kept */
+    RdoStageCycles cyc;
+} RdoTimingConfig;
 
 /* Fixed at creation (device properties). */
 typedef struct RdoConfig {
@@ -52,6 +95,11 @@ typedef struct RdoConfig {
     uint32_t fault_drop_ppm, fault_corrupt_ppm, fault_dup_ppm, fault_reorder_ppm;
     uint32_t fault_burst;       /* frames one drop takes in a row; 0, 1: one */
     uint64_t fault_delay_ns;    /* every frame is held this long */
+    /* Context caches: ways per set (0: fully associative), replacement. */
+    uint32_t ctx_cache_ways;
+    uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
+    /* Timing model (timing.c, docs/timing-model.md); off: no virtual time. */
+    RdoTimingConfig tm;
 } RdoConfig;
 
 #define RDO_FAULT_BURST_MAX     1024
@@ -69,8 +117,23 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CQP_CMD_NS      1000
 #define RDO_DEFAULT_CQP_PAGE_NS     10
 #define RDO_LIMIT_MAX               (1u << 20)
+/* Timing model defaults (docs/timing-model.md says where each comes from). */
+#define RDO_DEFAULT_CLOCK_MHZ       1000
+#define RDO_DEFAULT_BYTES_PER_CYCLE 64
+#define RDO_DEFAULT_LINK_GBPS       100
+#define RDO_DEFAULT_LINK_LATENCY_NS 200
+#define RDO_DEFAULT_PCIE_GEN        4
+#define RDO_DEFAULT_PCIE_LANES      16
+#define RDO_DEFAULT_PCIE_MPS        256
+#define RDO_DEFAULT_PCIE_TLP_OVERHEAD 24
+#define RDO_DEFAULT_PCIE_LATENCY_NS 600
+#define RDO_DEFAULT_TX_FIFO_BYTES   (64u << 10)
+#define RDO_DEFAULT_RX_FIFO_FRAMES  4096
+#define RDO_DEFAULT_LOOKAHEAD       8
+#define RDO_DEFAULT_WR_LOG          0
 
 void rdo_config_defaults(RdoConfig *cfg);
+void rdo_timing_defaults(RdoTimingConfig *tm);
 
 #define RDO_MSIX_VECTORS_MAX    2048
 #define RDO_DOORBELL_PAGES_MAX  4096
@@ -107,6 +170,69 @@ typedef struct RdoCounters {
     uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
 } RdoCounters;
 
+/*
+ * Timing model counters (RDO_REG_TM_* and the QOM property
+ * timing-counters); all zero with the timing model off. Cycles are device
+ * clock cycles.
+ */
+typedef struct RdoTimingCounters {
+    uint64_t cycles;            /* device cycles since reset (virtual time) */
+    uint64_t tx_busy_cycles;    /* transmit engine (scheduler, requester) */
+    uint64_t rx_busy_cycles;    /* receive pipeline */
+    uint64_t link_busy_cycles;  /* link transmitting */
+    uint64_t link_frames, link_bytes;   /* bytes on the wire, all overheads */
+    uint64_t pcie_up_bytes;     /* device to host: writes, read requests */
+    uint64_t pcie_down_bytes;   /* host to device: read completions */
+    uint64_t pcie_tlps;
+    uint64_t dma_split_pieces;  /* TLPs cut at a cache line (D16) */
+    uint64_t ctx_fetches;       /* demand misses that fetched a context */
+    uint64_t ctx_prefetches;    /* fetched ahead by the look-ahead */
+    uint64_t ctx_wait_cycles;   /* engines waiting for a context */
+    uint64_t wqe_fetches;       /* WQE fetch DMAs after doorbells */
+    uint64_t sched_visits;      /* work items the scheduler served */
+    uint64_t sched_reordered;   /* served ahead of the head (look-ahead) */
+    uint64_t sched_grouped;     /* doorbells merged into another's visit */
+    uint64_t irqs;              /* MSI-X messages */
+    uint64_t wr_done;           /* work requests completed (lifecycle) */
+    uint64_t wr_cycles;         /* their doorbell-to-CQE cycles, summed */
+    uint64_t wr_cycles_max;
+    uint64_t rx_fifo_max;       /* most frames waiting to be received */
+    uint64_t rx_fifo_drops;     /* frames dropped: receive FIFO full */
+    uint64_t bus_wait_cycles;   /* DMA requests waiting for the bus */
+} RdoTimingCounters;
+
+/* One stage's span of work (RdoHostOps.stage), times in picoseconds. */
+typedef enum RdoStage {
+    RDO_STAGE_DOORBELL, RDO_STAGE_WQE_FETCH, RDO_STAGE_CTX_FETCH,
+    RDO_STAGE_SCHED, RDO_STAGE_TX_BUILD, RDO_STAGE_LINK, RDO_STAGE_RX,
+    RDO_STAGE_DMA_READ, RDO_STAGE_DMA_WRITE, RDO_STAGE_IRQ,
+    RDO_STAGE__COUNT
+} RdoStage;
+
+typedef struct RdoStageSpan {
+    RdoStage stage;
+    uint32_t qpn;               /* RDO_NONE (UINT32_MAX) if not one QP's */
+    uint32_t bytes;
+    uint64_t start_ps, end_ps;
+} RdoStageSpan;
+
+const char *rdo_stage_name(RdoStage stage);
+
+/*
+ * The life of one work request, in picoseconds of virtual time: doorbell
+ * (or push), WQE in the device, scheduled, context ready, first packet on
+ * the link, last packet off it, acknowledged, CQE written.
+ */
+typedef struct RdoWrLife {
+    uint32_t qpn, wqe_index;
+    uint64_t wr_id;
+    uint32_t msg_len;
+    uint8_t opcode;             /* enum rdo_wr_opcode */
+    bool pushed;
+    uint64_t db_ps, wqe_ps, sched_ps, ctx_ps;
+    uint64_t tx_first_ps, tx_last_ps, ack_ps, cqe_ps;
+} RdoWrLife;
+
 typedef struct RdoState RdoState;   /* control-path state, rdo-internal.h */
 
 typedef struct RdoCore {
@@ -115,6 +241,7 @@ typedef struct RdoCore {
     RdoConfig cfg;
     RdoRegs regs;
     RdoCounters cnt;
+    RdoTimingCounters tcnt;
     bool link_up;
     uint64_t rx_frames_ignored;
     RdoState *st;

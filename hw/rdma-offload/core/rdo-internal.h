@@ -129,6 +129,8 @@ typedef struct RdoCtxLine {
     bool valid, dirty;
     uint32_t index;
     uint64_t last_use;
+    uint64_t filled;            /* when loaded (FIFO replacement) */
+    uint64_t ready_ps;          /* timing: when its fetch completes */
     uint8_t *data;
 } RdoCtxLine;
 
@@ -140,7 +142,13 @@ typedef struct RdoCtxCache {
     uint32_t *pages_reg;        /* and its page count */
     uint32_t *hits, *misses;
     uint64_t clock;
-    RdoCtxLine *lines;
+    uint32_t ways, sets;        /* entries = ways x sets */
+    uint32_t policy;            /* RDO_CACHE_* */
+    RdoCtxLine *lines;          /* set s holds lines [s * ways, (s+1) * ways) */
+    /* Outside the cache: a context read for a doorbell's checks, written
+     * straight back (hardware keeps those fields in a doorbell table). */
+    bool bypass;
+    RdoCtxLine side;
 } RdoCtxCache;
 
 /* The control QP. */
@@ -185,6 +193,7 @@ struct RdoState {
     GQueue fault_delayed;
     uint32_t port_mtu;
     uint8_t port_mac[6];
+    struct RdoTiming *tm;       /* timing model (timing.h), NULL when off */
 };
 
 /* Rings (ring.c). */
@@ -207,15 +216,20 @@ static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
 
 /* Context caches (ctx-cache.c). */
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
-                        uint32_t entries, uint64_t *pglist_reg,
-                        uint32_t *pages_reg, uint32_t *hits, uint32_t *misses);
+                        uint32_t entries, uint32_t ways, uint32_t policy,
+                        uint64_t *pglist_reg, uint32_t *pages_reg,
+                        uint32_t *hits, uint32_t *misses);
 void rdo_ctx_cache_free(RdoCtxCache *c);
 void rdo_ctx_cache_drop(RdoCtxCache *c);
 /* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index);
 /* A line for a new context: zeroed, not loaded from the store. */
 void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
-void rdo_ctx_dirty(RdoCtxCache *c, const void *ctx);
+void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
+/* Timing: whether context `index` is cached, and when its line is ready. */
+bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
+/* Timing: loads context `index` ahead of its use; false if it cannot. */
+bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
 
 /* Event and completion queues (eq.c, cq.c). */
@@ -244,6 +258,7 @@ int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
+RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn);
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
 
@@ -272,5 +287,32 @@ uint64_t rdo_core_reg_caps(RdoCore *core);
 
 /* Wake-ups. */
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
+
+/* Receive front end (rx.c): one frame, checked and handed to its QP. */
+void rdo_rx_frame(RdoCore *core, const void *frame, size_t len);
+
+/*
+ * Guest-memory DMA. Every DMA of the core goes through these, so that the
+ * timing model (timing.c) accounts its bus time with no help from callers.
+ */
+void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write);
+static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
+                               size_t len)
+{
+    if (core->st->tm) {
+        rdo_tm_dma(core, addr, len, false);
+    }
+    return core->ops->dma_read(core->host, addr, buf, len);
+}
+static inline int rdo_dma_write(RdoCore *core, uint64_t addr, const void *buf,
+                                size_t len)
+{
+    if (core->st->tm) {
+        rdo_tm_dma(core, addr, len, true);
+    }
+    return core->ops->dma_write(core->host, addr, buf, len);
+}
+/* An interrupt: at once, or when the timing model says it is sent. */
+void rdo_raise_irq(RdoCore *core, unsigned vector);
 
 #endif /* RDO_INTERNAL_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 static bool rec_read_like(const RdoSendRec *rec)
 {
@@ -57,6 +58,20 @@ void rdo_rec_unref(gpointer p)
     if (--rec->refs == 0) {
         g_free(rec);
     }
+}
+
+/* Timing: the work request's CQE is written; its life is complete. */
+static void life_done(RdoCore *core, uint32_t qpn, RdoSendRec *rec)
+{
+    RdoWrLife *l = &rec->life;
+
+    l->cqe_ps = core->st->tm->last_write_ps;
+    l->qpn = qpn;
+    l->wqe_index = rec->wqe_index;
+    l->wr_id = rec->wr_id;
+    l->msg_len = rec->msg_len;
+    l->opcode = rec->wr_opcode;
+    rdo_tm_wr_done(core, l);
 }
 
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
@@ -110,10 +125,16 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             cqe.byte_len = rec_read_like(rec) ? rec->msg_len : 0;
             cqe.status = status;
             cqe.vendor_err = vendor_err;
+            if (core->st->tm) {
+                rec->life.ack_ps = rdo_tm_cur(core);
+            }
             rdo_cq_post(core, qp->send_cqn, &cqe, false);
+            if (core->st->tm) {
+                life_done(core, qpn, rec);
+            }
         }
         qp->sq_ci++;
-        rdo_ctx_dirty(&core->st->qpc, qp);
+        rdo_ctx_dirty(core, &core->st->qpc, qp);
         /* A connection's failure fails the connection, not the shared SQ. */
         if (status != RDO_WC_SUCCESS && !rec->conn_qpn) {
             rdo_rec_unref(rec);

@@ -199,7 +199,7 @@ static void recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x
     if (!x->recv_srq) {
         qp->rq_ci++;
     }
-    rdo_ctx_dirty(&core->st->qpc, qp);
+    rdo_ctx_dirty(core, &core->st->qpc, qp);
     rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
                         qp->notify_delay_usec * 1000ull);
 }
@@ -232,7 +232,7 @@ static bool remote_invalidate(RdoCore *core, const RdoQpCtx *qp, uint32_t rkey)
         return false;
     }
     mr->flags &= ~RDO_MR_F_VALID;
-    rdo_ctx_dirty(&core->st->mrc, mr);
+    rdo_ctx_dirty(core, &core->st->mrc, mr);
     return true;
 }
 

@@ -41,7 +41,7 @@ bool rdo_ring_entry_addr(RdoCore *core, const RdoRing *ring, uint32_t index,
         *addr = ring->addr + off;
         return true;
     }
-    if (core->ops->dma_read(core->host, ring->addr + (off >> RDO_PAGE_SHIFT) * 8,
+    if (rdo_dma_read(core, ring->addr + (off >> RDO_PAGE_SHIFT) * 8,
                             &page, sizeof(page))) {
         return false;
     }
@@ -58,7 +58,7 @@ bool rdo_ring_read(RdoCore *core, const RdoRing *ring, uint32_t index,
     uint64_t addr;
 
     return rdo_ring_entry_addr(core, ring, index, &addr) &&
-           !core->ops->dma_read(core->host, addr, buf, len);
+           !rdo_dma_read(core, addr, buf, len);
 }
 
 bool rdo_ring_write(RdoCore *core, const RdoRing *ring, uint32_t index,
@@ -67,5 +67,5 @@ bool rdo_ring_write(RdoCore *core, const RdoRing *ring, uint32_t index,
     uint64_t addr;
 
     return rdo_ring_entry_addr(core, ring, index, &addr) &&
-           !core->ops->dma_write(core->host, addr, buf, len);
+           !rdo_dma_write(core, addr, buf, len);
 }

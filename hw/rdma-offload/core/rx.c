@@ -34,7 +34,7 @@ static uint8_t opcode_qp_type(uint8_t opcode)
     }
 }
 
-void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
+void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
     RdoWireParsed p;

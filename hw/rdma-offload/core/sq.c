@@ -10,6 +10,7 @@
 #include <string.h>
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 static RdoRing sq_ring(const RdoQpCtx *qp)
 {
@@ -45,10 +46,26 @@ static bool sq_process(RdoCore *core, uint32_t qpn)
     return rdo_tx_process(core, qpn, qp);
 }
 
+bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    bool more;
+
+    x->sched_limited = pi != RDO_NONE;
+    x->sched_limit = pi;
+    more = sq_process(core, qpn);
+    x->sched_limited = false;
+    return more;
+}
+
 void rdo_sq_kick(RdoCore *core, uint32_t qpn)
 {
     RdoState *st = core->st;
 
+    if (st->tm) {
+        rdo_sched_kick(core, qpn);
+        return;
+    }
     if (qpn < st->usable_qps && !st->sq_queued[qpn]) {
         st->sq_queued[qpn] = 1;
         g_queue_push_tail(&st->sq_ready, GUINT_TO_POINTER(qpn));
@@ -61,6 +78,10 @@ void rdo_sq_run(RdoCore *core)
     RdoState *st = core->st;
     guint rounds = g_queue_get_length(&st->sq_ready);
 
+    if (st->tm) {
+        rdo_sched_run(core);
+        return;
+    }
     /* One visit per QP queued now; QPs with more work go to the back. */
     while (rounds-- && !g_queue_is_empty(&st->sq_ready)) {
         uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(&st->sq_ready));
@@ -114,7 +135,7 @@ void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     if (qp->srqn == RDO_NONE && qp->type != RDO_QPT_SSQ) {
         flush_ring(core, qpn, &rq, &qp->rq_ci, qp->rq_pi, qp->recv_cqn, true);
     }
-    rdo_ctx_dirty(&core->st->qpc, qp);
+    rdo_ctx_dirty(core, &core->st->qpc, qp);
 }
 
 /*
@@ -123,11 +144,11 @@ void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
  * the QP if the new index was taken.
  */
 static RdoQpCtx *qp_doorbell(RdoCore *core, uint16_t page, uint32_t qpn,
-                             uint32_t pi, bool sq)
+                             uint32_t pi, bool sq, uint32_t *old_pi)
 {
     uint32_t reg = sq ? RDO_DB_SQ : RDO_DB_RQ;
     uint64_t where = ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg;
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoQpCtx *qp = rdo_qp_peek(core, qpn);
     uint32_t *cur_pi, ci, size;
 
     if (!qp || qp->db_page != page ||
@@ -146,24 +167,39 @@ static RdoQpCtx *qp_doorbell(RdoCore *core, uint16_t page, uint32_t qpn,
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, where,
                              "QP %u: %s producer index %u beyond the ring", qpn,
                              sq ? "SQ" : "RQ", pi);
-        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DOORBELL);
+        rdo_qp_to_error(core, qpn, rdo_qp_get(core, qpn), RDO_QP_ERR_DOORBELL);
         return NULL;
     }
+    *old_pi = *cur_pi;
     *cur_pi = pi;
-    rdo_ctx_dirty(&core->st->qpc, qp);
-    return qp;
+    rdo_ctx_dirty(core, &core->st->qpc, qp);
+    /* A QP in error is flushed through the cache, not the doorbell's copy. */
+    return qp->state == RDO_QPS_ERR ? rdo_qp_get(core, qpn) : qp;
 }
 
 void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 {
-    if (qp_doorbell(core, page, qpn, pi, true)) {
-        rdo_sq_kick(core, qpn);
+    uint32_t old_pi;
+    RdoQpCtx *qp = qp_doorbell(core, page, qpn, pi, true, &old_pi);
+    RdoXport *x;
+
+    if (!qp) {
+        return;
     }
+    if (!core->st->tm) {
+        rdo_sq_kick(core, qpn);
+        return;
+    }
+    x = &core->st->xport[qpn];
+    rdo_sched_doorbell(core, qpn, old_pi, pi,
+                       x->push_valid && x->push_index == pi - 1,
+                       1u << qp->sq_wqe_shift);
 }
 
 void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 {
-    RdoQpCtx *qp = qp_doorbell(core, page, qpn, pi, false);
+    uint32_t old_pi;
+    RdoQpCtx *qp = qp_doorbell(core, page, qpn, pi, false, &old_pi);
 
     if (qp && qp->state == RDO_QPS_ERR) {
         rdo_qp_flush(core, qpn, qp);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 void rdo_xport_init(RdoCore *core)
 {
@@ -64,6 +65,12 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));
+    if (core->st->tm) {
+        RdoTmQp *q = &core->st->tm->qp[qpn];
+
+        /* A new QP with this number starts a new doorbell history. */
+        memset(q->db_flags, 0, sizeof(q->db_flags));
+    }
 }
 
 void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)

@@ -57,6 +57,7 @@ typedef struct RdoSendRec {
     uint32_t conn_qpn;          /* shared send queue: the connection, else 0 */
     uint8_t status;
     uint32_t vendor_err;
+    RdoWrLife life;             /* timing model: its stages' times */
 } RdoSendRec;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -96,6 +97,8 @@ typedef struct RdoXport {
     uint32_t ip_id;
     bool halted;                /* a failed record waits to be reported */
     bool gb_active;             /* went back to gb_psn, no progress since */
+    bool sched_limited;         /* timing: this visit fetches WQEs ... */
+    uint32_t sched_limit;       /* ... up to here (its doorbells) */
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
     uint32_t push_index, push_len;
     uint8_t *push_wqe;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "rdo-internal.h"
 #include "transport.h"
+#include "timing.h"
 
 static const RdoWireMsg wr_msg[RDO_WR__COUNT] = {
     [RDO_WR_SEND] = RDO_MSG_SEND,
@@ -46,9 +47,14 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     uint32_t stride = 1u << qp->sq_wqe_shift;
     uint32_t off = sizeof(struct rdo_send_wqe);
 
+    /* Timing: the doorbell unit fetched it already (sched.c). */
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    bool got = rdo_push_take(core, qpn, index, w->raw, stride) ||
+               rdo_ring_read(core, &ring, index, w->raw, stride);
+
+    rdo_tm_set_flow(core, flow);
     *vendor_err = RDO_VENDOR_ERR_BAD_WQE;
-    if (!rdo_push_take(core, qpn, index, w->raw, stride) &&
-        !rdo_ring_read(core, &ring, index, w->raw, stride)) {
+    if (!got) {
         *vendor_err = RDO_VENDOR_ERR_DMA;
         return false;
     }
@@ -292,6 +298,19 @@ static uint32_t request_packets(const RdoSendRec *rec)
     return rdo_wr_read_like(rec->wr_opcode) ? 1 : rec->npkts;
 }
 
+/* Timing: the stages a work request went through before it was fetched. */
+static void life_start(RdoCore *core, uint32_t qpn, RdoSendRec *rec)
+{
+    RdoTiming *t = core->st->tm;
+    RdoWrLife *l = &rec->life;
+
+    l->db_ps = rdo_tm_db_time(core, qpn, rec->wqe_index, &l->pushed);
+    l->wqe_ps = t->item_ready_ps;
+    l->sched_ps = t->visit_ps;
+    l->ctx_ps = rdo_tm_cur(core);       /* the visit has the context now */
+    rdo_tm_cycles(core, t->cfg.cyc.wqe_parse);
+}
+
 /* What fetching the next WQE came to. */
 typedef enum {
     FETCH_OK,           /* a record was added */
@@ -315,6 +334,9 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     rec->wqe_index = x->sq_next;
     rec->wr_id = ok ? w->h.wr_id : 0;
     rec->first_psn = x->next_psn;
+    if (st->tm) {
+        life_start(core, qpn, rec);
+    }
     if (!ok) {
         if (vendor_err == RDO_VENDOR_ERR_DMA) {
             rdo_core_guest_error(core, RDO_ERR_NONE, qp->sq_addr,
@@ -374,7 +396,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             return FETCH_WAIT;
         case RDO_MR_OK:
             mr->flags &= ~RDO_MR_F_VALID;
-            rdo_ctx_dirty(&st->mrc, mr);
+            rdo_ctx_dirty(core, &st->mrc, mr);
             rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
             goto add;
         default:
@@ -431,7 +453,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     uint64_t now = core->ops->now_ns(core->host);
     uint32_t budget = RDO_TX_BUDGET;
     uint32_t cached = RDO_NONE;     /* record whose WQE is in wqe_buf */
-    bool more = false;
+    bool more = false, paused = false;
 
     if (x->rnr_until > now) {
         return false;           /* the timer list wakes it */
@@ -440,6 +462,10 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     while (budget) {
         RdoSendRec *rec;
 
+        if (st->tm && !rdo_tm_tx_may_send(core)) {
+            paused = true;      /* the engine or the link is busy: later */
+            break;
+        }
         if (qp->type != RDO_QPT_SSQ && x->tx_pos < g_queue_get_length(&x->sent)) {
             uint32_t vendor_err, end;
 
@@ -462,11 +488,20 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 break;
             }
             cached = x->tx_pos;
+            if (st->tm) {
+                rdo_tm_cycles(core, st->tm->cfg.cyc.tx_issue);
+            }
             if (!send_request_packet(core, qpn, qp, rec, st->wqe_buf,
                                      x->tx_pkt)) {
                 rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
                 x->halted = true;
                 break;
+            }
+            if (st->tm) {
+                if (!rec->life.tx_first_ps) {
+                    rec->life.tx_first_ps = st->tm->last_link_start_ps;
+                }
+                rec->life.tx_last_ps = st->tm->last_link_end_ps;
             }
             budget--;
             x->tx_pkt++;
@@ -488,7 +523,8 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             continue;
         }
         if (qp->state != RDO_QPS_RTS || x->sq_next == qp->sq_pi || x->halted ||
-            st->qp_stall_mr[qpn] != RDO_NONE) {
+            st->qp_stall_mr[qpn] != RDO_NONE ||
+            (x->sched_limited && x->sq_next == x->sched_limit)) {
             break;
         }
         if (qp->type == RDO_QPT_RC &&
@@ -505,7 +541,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     }
     rdo_req_complete(core, qpn, qp);
     if (qp->state == RDO_QPS_RTS || qp->state == RDO_QPS_SQD) {
-        more = budget == 0;
+        more = budget == 0 || paused;
     }
     return more;
 }

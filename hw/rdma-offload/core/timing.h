@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the timing model's state (timing.c, sched.c). Time is
+ * kept in picoseconds of the host's virtual clock; a stage that works
+ * moves a cursor (`cur`) forward by its cycles and by the DMAs it waits
+ * for, and a shared resource (an engine, the link, a PCIe direction)
+ * remembers when it is free again. docs/timing-model.md explains it.
+ */
+#ifndef RDO_TIMING_H
+#define RDO_TIMING_H
+
+#include "rdo-internal.h"
+
+/* Who is working: the cursor belongs to one engine at a time. */
+typedef enum RdoEngine {
+    RDO_ENG_NONE,               /* MMIO, control path: costs not carried */
+    RDO_ENG_TX,                 /* scheduler and requester */
+    RDO_ENG_RX,                 /* receive pipeline, responder, ACKs */
+    RDO_ENG_DB,                 /* doorbell unit: decode, WQE fetch issue */
+    RDO_ENG__COUNT
+} RdoEngine;
+
+/* Per-flow bus queues: each stage's DMAs queue in their own flow. */
+typedef enum RdoFlow {
+    RDO_FLOW_CTRL,              /* control path, rings of commands */
+    RDO_FLOW_WQE,               /* WQE fetch after a doorbell */
+    RDO_FLOW_CTX,               /* context fetch and write-back */
+    RDO_FLOW_DATA,              /* payload gather and placement */
+    RDO_FLOW_CQE,
+    RDO_FLOW_EQE,               /* EQEs and MSI-X messages */
+    RDO_FLOW_UNTIMED,           /* accounted elsewhere (see callers) */
+    RDO_FLOW__COUNT
+} RdoFlow;
+
+typedef struct RdoTmFlowQ {
+    uint64_t tail_ps;           /* the flow's last request is on the bus */
+    uint64_t requests, bytes, wait_ps;
+} RdoTmFlowQ;
+
+/* A unit of send work: one doorbell (or a kick) of a QP. */
+typedef struct RdoWork {
+    uint32_t qpn;
+    uint32_t pi;                /* fetch WQEs up to here; RDO_NONE: all */
+    uint64_t ready_ps;          /* its WQEs are in the device */
+} RdoWork;
+
+/* Doorbells of a QP remembered for the lifecycle records. */
+#define RDO_TM_DB_VALID  1
+#define RDO_TM_DB_PUSHED 2
+#define RDO_TM_DB_HIST 64
+
+typedef struct RdoTmQp {
+    uint32_t db_pi[RDO_TM_DB_HIST];
+    uint64_t db_ps[RDO_TM_DB_HIST];
+    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
+    uint32_t db_next;           /* next history slot */
+    uint32_t queued;            /* work items on the scheduler's queue */
+    uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
+} RdoTmQp;
+
+typedef struct RdoTiming {
+    RdoTimingConfig cfg;
+    /* The cursor and whose it is. */
+    RdoEngine eng;
+    uint64_t cur_ps;
+    uint64_t eng_start_ps;
+    uint64_t free_ps[RDO_ENG__COUNT];
+    RdoFlow flow;
+    bool nonblock;              /* reads do not stop the cursor (prefetch) */
+    uint64_t last_read_ps;      /* the last DMA read's data is in */
+    uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
+    /* Shared resources. */
+    uint64_t build_free_ps;     /* header build + datapath (one pipeline) */
+    uint64_t link_free_ps;
+    uint64_t up_free_ps, down_free_ps;     /* PCIe directions */
+    RdoTmFlowQ flows[RDO_FLOW__COUNT];
+    /* Derived rates. */
+    uint64_t link_ps_per_kbyte;         /* ps for 1024 bytes on the wire */
+    uint64_t pcie_ps_per_kbyte;
+    /* Frames on their way to the wire, interrupts on their way out, and
+     * frames waiting for the receive pipeline; each in time order. */
+    GQueue egress, irqs, rx_fifo;
+    /* The scheduler's queue of RdoWork, and per-QP state. */
+    GQueue work;
+    RdoTmQp *qp;
+    bool tx_paused;             /* the visit stopped for time, not budget */
+    uint64_t visit_ps;          /* the current visit was scheduled */
+    uint64_t item_ready_ps;     /* its WQEs were in the device */
+    uint64_t next_ps;           /* the scheduler's next chance */
+    uint64_t last_link_start_ps, last_link_end_ps;
+    uint64_t last_write_ps;     /* the last posted write is in memory */
+    /* The lifecycle log (cfg.wr_log records, oldest overwritten). */
+    RdoWrLife *log;
+    uint64_t log_count;
+    /* Accumulated picoseconds behind the cycle counters. */
+    uint64_t busy_ps[RDO_ENG__COUNT];
+    uint64_t link_busy_ps, ctx_wait_ps, bus_wait_ps, wr_ps, wr_max_ps;
+} RdoTiming;
+
+static inline bool rdo_tm_on(const RdoCore *core)
+{
+    return core->st->tm != NULL;
+}
+
+/* A wake-up at `ps` (rounded up to the host's nanoseconds). */
+static inline void rdo_tm_schedule(RdoCore *core, uint64_t ps)
+{
+    rdo_core_schedule(core, (ps + 999) / 1000);
+}
+
+void rdo_tm_init(RdoCore *core);
+void rdo_tm_free(RdoCore *core);
+/* The timed work due at this wake-up: frames out, interrupts, receive. */
+void rdo_tm_run(RdoCore *core);
+uint64_t rdo_tm_now_ps(RdoCore *core);
+/* Brings the cycle counters up to date (before they are read). */
+void rdo_tm_sync(RdoCore *core);
+
+/* The cursor: an engine starts work no earlier than `at_ps` and when it is
+ * free; the previous owner is given back by rdo_tm_leave. */
+typedef struct RdoTmSaved {
+    RdoEngine eng;
+    uint64_t cur_ps, start_ps;
+} RdoTmSaved;
+RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng, uint64_t at_ps);
+void rdo_tm_leave(RdoCore *core, RdoTmSaved saved);
+uint64_t rdo_tm_cur(RdoCore *core);
+void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
+void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
+uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles);
+RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
+/* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
+ * returned; safe with the timing model off). */
+RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
+/* A DMA of the current flow issued at `at`: when it is done. */
+uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
+                    bool write);
+void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
+
+/* Transmit: may the TX engine start another packet now? */
+bool rdo_tm_tx_may_send(RdoCore *core);
+/* A frame to the wire through the build pipeline and the link. */
+void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+                   uint64_t extra_ns);
+void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
+                 uint64_t start_ps, uint64_t end_ps);
+
+/* The lifecycle of a completed work request. */
+void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);
+/* The doorbell time of WQE `index` of a QP (0 if not remembered). */
+uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
+                        bool *pushed);
+
+/* Scheduler (sched.c). */
+void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                        uint32_t pi, bool pushed, uint32_t wqe_stride);
+void rdo_sched_kick(RdoCore *core, uint32_t qpn);
+void rdo_sched_run(RdoCore *core);
+void rdo_sched_free(RdoCore *core);
+/* One visit of a QP's send work, fetching WQEs up to `pi` (sq.c). */
+bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi);
+/* Receive look-ahead: prefetch the contexts of frames waiting. */
+void rdo_sched_rx_prefetch(RdoCore *core);
+
+#endif /* RDO_TIMING_H */
