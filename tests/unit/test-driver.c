@@ -2,7 +2,7 @@
 #include <string.h>
 #include "test-driver.h"
 
-#define TD_MEM (16u << 20)
+#define TD_MEM (32u << 20)
 
 TestDriver *td_new(const RdoConfig *cfg)
 {

@@ -82,6 +82,15 @@ static void th_fatal(void *host, enum rdo_fatal_cause cause, const char *what)
     h->last_fatal = cause;
 }
 
+static void th_wr_life(void *host, const RdoWrLife *life)
+{
+    TestHost *h = host;
+
+    if (h->lives) {
+        g_array_append_val(h->lives, *life);
+    }
+}
+
 static const RdoHostOps test_host_ops = {
     .dma_read = th_dma_read,
     .dma_write = th_dma_write,
@@ -91,6 +100,7 @@ static const RdoHostOps test_host_ops = {
     .schedule = th_schedule,
     .guest_error = th_guest_error,
     .fatal = th_fatal,
+    .wr_life = th_wr_life,
 };
 
 int64_t test_fuzz_params(uint32_t *seed)
@@ -133,6 +143,9 @@ void test_host_free(TestHost *h)
     rdo_core_destroy(&h->core);
     g_ptr_array_unref(h->frames);
     g_ptr_array_unref(h->errors);
+    if (h->lives) {
+        g_array_unref(h->lives);
+    }
     g_free(h->mem);
     g_free(h);
 }

@@ -21,6 +21,7 @@ typedef struct TestHost {
     unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
     GPtrArray *frames;              /* GBytes of each frame sent */
     GPtrArray *errors;              /* char * for each driver mistake */
+    GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     enum rdo_err last_error;
     unsigned fatal_calls;           /* RdoHostOps.fatal */
     enum rdo_fatal_cause last_fatal;

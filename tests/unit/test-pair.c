@@ -10,7 +10,8 @@
                      RDO_QP_ATTR_RETRY_CNT | RDO_QP_ATTR_RNR_RETRY | \
                      RDO_QP_ATTR_MAX_RD_ATOMIC)
 
-static void side_init(PairSide *s, const RdoConfig *cfg, int index)
+static void side_init(PairSide *s, const RdoConfig *cfg, int index,
+                      uint16_t mod_count, uint16_t mod_usec)
 {
     RdoConfig c = cfg ? *cfg : test_host_default_config();
     struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SET_GID, .obj = 0 };
@@ -31,7 +32,18 @@ static void side_init(PairSide *s, const RdoConfig *cfg, int index)
     cmd.u.set_gid.valid = 1;
     g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
     td_create_pd(s->d, 0);
-    s->cq = td_create_cq(s->d, 0, PAIR_CQ_LOG, 0, 0);
+    if (mod_count || mod_usec) {
+        struct rdo_cqp_cmd cq = td_cmd_of(RDO_CMD_CREATE_CQ, 0);
+
+        s->cq = td_alloc(s->d, sizeof(struct rdo_cqe) << PAIR_CQ_LOG, 4096);
+        cq.u.create_cq.ring_addr = s->cq;
+        cq.u.create_cq.log_size = PAIR_CQ_LOG;
+        cq.u.create_cq.moderation_count = mod_count;
+        cq.u.create_cq.moderation_usec = mod_usec;
+        g_assert_cmpuint(td_cmd(s->d, &cq).status, ==, RDO_CQP_OK);
+    } else {
+        s->cq = td_create_cq(s->d, 0, PAIR_CQ_LOG, 0, 0);
+    }
 
     s->mr_list = td_alloc(s->d, pages * 8, 8);
     list = td_ptr(s->d, s->mr_list);
@@ -50,13 +62,19 @@ static void side_init(PairSide *s, const RdoConfig *cfg, int index)
     g_assert_cmpuint(s->mr_key, ==, RDO_MR_KEY(1, 0x40 + index));
 }
 
-Pair *pair_new(const RdoConfig *cfg)
+Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
+                         uint16_t mod_usec)
 {
     Pair *p = g_new0(Pair, 1);
 
-    side_init(&p->s[0], cfg, 0);
-    side_init(&p->s[1], cfg, 1);
+    side_init(&p->s[0], cfg, 0, mod_count, mod_usec);
+    side_init(&p->s[1], cfg, 1, mod_count, mod_usec);
     return p;
+}
+
+Pair *pair_new(const RdoConfig *cfg)
+{
+    return pair_new_moderated(cfg, 0, 0);
 }
 
 void pair_free(Pair *p)
@@ -213,9 +231,10 @@ void pair_fill(PairSide *s, uint64_t iova, uint32_t len, uint32_t seed)
     }
 }
 
-void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
-                    const struct rdo_sge *sge, int num_sge,
-                    const struct rdo_ud_seg *ud)
+/* Writes a WQE into the next ring slot; returns the slot. */
+static uint8_t *write_wqe(PairSide *s, int i, const struct rdo_send_wqe *w,
+                          const struct rdo_sge *sge, int num_sge,
+                          const struct rdo_ud_seg *ud)
 {
     PairQp *q = &s->qp[i];
     uint8_t *slot = td_ptr(s->d, q->sq + ((q->sq_pi & ((1u << PAIR_SQ_LOG) - 1)) << 8));
@@ -235,7 +254,32 @@ void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
     }
     memcpy(slot, &h, sizeof(h));
     q->sq_pi++;
-    td_doorbell(s->d, 0, RDO_DB_SQ, RDO_DB_VALUE(q->qpn, 0, q->sq_pi));
+    return slot;
+}
+
+void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
+                    const struct rdo_sge *sge, int num_sge,
+                    const struct rdo_ud_seg *ud)
+{
+    write_wqe(s, i, w, sge, num_sge, ud);
+    td_doorbell(s->d, 0, RDO_DB_SQ, RDO_DB_VALUE(s->qp[i].qpn, 0, s->qp[i].sq_pi));
+}
+
+void pair_push_send(PairSide *s, int i, const struct rdo_send_wqe *w,
+                    const struct rdo_sge *sge, int num_sge)
+{
+    uint8_t *slot = write_wqe(s, i, w, sge, num_sge, NULL);
+    uint32_t len = sizeof(*w) + num_sge * sizeof(*sge);
+
+    for (uint32_t k = 0; k < len / 8; k++) {
+        uint64_t v;
+
+        memcpy(&v, slot + 8 * k, 8);
+        td_doorbell(s->d, 0, RDO_DB_PUSH_DATA + 8 * k, v);
+    }
+    td_doorbell(s->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(s->qp[i].qpn, (len / 8) << RDO_DB_FLAGS_SHIFT,
+                             s->qp[i].sq_pi));
 }
 
 void pair_post_recv_sges(PairSide *s, int i, uint64_t wr_id,
@@ -298,7 +342,7 @@ static unsigned deliver(Pair *p)
     return moved;
 }
 
-static uint32_t cq_ready(PairSide *s)
+uint32_t pair_cq_ready(PairSide *s)
 {
     uint32_t n = 0;
 
@@ -315,7 +359,7 @@ static uint32_t cq_ready(PairSide *s)
 }
 
 /* One step: deliver frames, or advance time to the next wake-up. */
-static bool step(Pair *p, uint64_t end)
+bool pair_step(Pair *p, uint64_t end)
 {
     TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
     uint64_t next;
@@ -350,8 +394,8 @@ bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)
 {
     uint64_t end = p->s[0].d->h->now_ns + limit_ns;
 
-    while (cq_ready(&p->s[who]) < cqes) {
-        if (!step(p, end)) {
+    while (pair_cq_ready(&p->s[who]) < cqes) {
+        if (!pair_step(p, end)) {
             return false;
         }
     }
@@ -362,7 +406,7 @@ void pair_run(Pair *p, uint64_t limit_ns)
 {
     uint64_t end = p->s[0].d->h->now_ns + limit_ns;
 
-    while (step(p, end)) {
+    while (pair_step(p, end)) {
     }
 }
 
@@ -370,7 +414,7 @@ struct rdo_cqe pair_poll(PairSide *s)
 {
     struct rdo_cqe e;
 
-    if (!cq_ready(s)) {
+    if (!pair_cq_ready(s)) {
         memset(&e, 0, sizeof(e));
         e.wr_id = PAIR_NO_CQE;
         return e;

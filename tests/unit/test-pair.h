@@ -16,6 +16,7 @@
 #define PAIR_SQ_LOG     6
 #define PAIR_RQ_LOG     6
 #define PAIR_CQ_LOG     10
+#define PAIR_QPS        256     /* QP slots per side */
 
 typedef struct PairQp {
     uint32_t qpn;
@@ -32,7 +33,7 @@ typedef struct PairSide {
     uint32_t cq_ci;
     uint64_t mr_list;           /* page list of the MR */
     uint32_t mr_key;
-    PairQp qp[8];
+    PairQp qp[PAIR_QPS];
 } PairSide;
 
 typedef struct Pair Pair;
@@ -56,6 +57,9 @@ struct Pair {
 
 /* A started pair; cfg applies to both sides (NULL: defaults). */
 Pair *pair_new(const RdoConfig *cfg);
+/* The same, the CQs with interrupt moderation (count, microseconds). */
+Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
+                         uint16_t mod_usec);
 void pair_free(Pair *p);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);
@@ -84,6 +88,16 @@ void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
 /* A receive WQE of up to 3 SGEs (the ring's 64-byte stride). */
 void pair_post_recv_sges(PairSide *s, int i, uint64_t wr_id,
                          const struct rdo_sge *sge, int num_sge);
+
+/* Inline push: the WQE written into the push area of the doorbell page
+ * (and the ring, for retransmissions), then the trigger. */
+void pair_push_send(PairSide *s, int i, const struct rdo_send_wqe *w,
+                    const struct rdo_sge *sge, int num_sge);
+/* One step: deliver frames, or advance time to the next wake-up (not past
+ * `end`); false if there was nothing to do. */
+bool pair_step(Pair *p, uint64_t end);
+/* Completions waiting on a side's CQ. */
+uint32_t pair_cq_ready(PairSide *s);
 
 /* Delivers frames and runs both cores until `cqes` more completions are
  * on side `who`'s CQ or `limit_ns` of virtual time passed. */

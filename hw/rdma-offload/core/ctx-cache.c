@@ -59,6 +59,10 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
         c->lines[i].valid = false;
         c->lines[i].dirty = false;
     }
+    for (uint32_t i = 0; i < c->entries; i++) {
+        c->lines[i].prefetched = false;
+    }
+    c->prefetched = 0;
     c->side.valid = false;
     c->clock = 0;
 }
@@ -145,6 +149,27 @@ static RdoCtxLine *line_find(RdoCtxCache *c, uint32_t index)
     return NULL;
 }
 
+/* Line a is a better victim than b: prefetched lines (about to be used)
+ * last, then by the policy. */
+static bool better_victim(const RdoCtxCache *c, const RdoCtxLine *a,
+                          const RdoCtxLine *b)
+{
+    if (a->prefetched != b->prefetched) {
+        return !a->prefetched;
+    }
+    return c->policy == RDO_CACHE_FIFO ? a->filled < b->filled
+                                       : a->last_use < b->last_use;
+}
+
+/* A prefetched line is used (or gone). */
+static void line_used(RdoCtxCache *c, RdoCtxLine *l)
+{
+    if (l->prefetched) {
+        l->prefetched = false;
+        c->prefetched--;
+    }
+}
+
 /* The line to reuse: an empty one of the set, else by the policy. */
 static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
@@ -155,11 +180,11 @@ static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
         if (!set[i].valid) {
             return &set[i];
         }
-        if (c->policy == RDO_CACHE_FIFO ? set[i].filled < victim->filled
-                                        : set[i].last_use < victim->last_use) {
+        if (better_victim(c, &set[i], victim)) {
             victim = &set[i];
         }
     }
+    line_used(c, victim);
     if (!line_writeback(core, c, victim)) {
         store_lost(core, c, victim->index, "write-back to");
     }
@@ -209,6 +234,7 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
     }
     if (l) {
         (*c->hits)++;
+        line_used(c, l);
         if (rdo_tm_on(core)) {
             rdo_tm_ctx_wait(core, l->ready_ps);
         }
@@ -245,12 +271,18 @@ bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index)
     if (line_find(c, index)) {
         return true;
     }
+    /* At most half the cache ahead, or prefetches evict each other. */
+    if (c->prefetched >= c->entries / 2) {
+        return false;
+    }
     l = line_victim(core, c, index);
     t->nonblock = true;
     ok = line_load(core, c, l, index);
     t->nonblock = false;
     if (ok) {
         l->last_use = ++c->clock;
+        l->prefetched = true;
+        c->prefetched++;
         core->tcnt.ctx_prefetches++;
     }
     return ok;

@@ -131,6 +131,7 @@ typedef struct RdoCtxLine {
     uint64_t last_use;
     uint64_t filled;            /* when loaded (FIFO replacement) */
     uint64_t ready_ps;          /* timing: when its fetch completes */
+    bool prefetched;            /* timing: loaded ahead, not used yet */
     uint8_t *data;
 } RdoCtxLine;
 
@@ -144,6 +145,7 @@ typedef struct RdoCtxCache {
     uint64_t clock;
     uint32_t ways, sets;        /* entries = ways x sets */
     uint32_t policy;            /* RDO_CACHE_* */
+    uint32_t prefetched;        /* lines loaded ahead and not used yet */
     RdoCtxLine *lines;          /* set s holds lines [s * ways, (s+1) * ways) */
     /* Outside the cache: a context read for a doorbell's checks, written
      * straight back (hardware keeps those fields in a doorbell table). */

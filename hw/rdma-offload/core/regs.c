@@ -5,11 +5,15 @@
  * return all ones and writes are dropped, so a confused driver sees an
  * obviously wrong value instead of a plausible one.
  */
-#include "rdo-internal.h"
+#include "timing.h"
 
 #define RDO_READ_INVALID 0xffffffffu
 
 enum reg_access { REG_NONE, REG_RO, REG_RW, REG_WO };
+
+_Static_assert(sizeof(RdoTimingCounters) ==
+               RDO_REG_TM_LAST + 4 - RDO_REG_TM_CYCLES_LO,
+               "a TM_* register pair for every RdoTimingCounters field");
 
 /* Access of every register; everything else in BAR0 is reserved. */
 static enum reg_access reg_access(uint64_t offset)
@@ -32,6 +36,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
     case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_PUSH_WQES:
+    case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
         return REG_RO;
     default:
         return REG_NONE;
@@ -44,6 +49,9 @@ uint64_t rdo_core_reg_caps(RdoCore *core)
 
     if (core->cfg.has_port) {
         caps |= RDO_CAP_ETH_PORT;
+    }
+    if (core->cfg.tm.on) {
+        caps |= RDO_CAP_TIMING;
     }
     return caps;
 }
@@ -169,6 +177,18 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_TX_ERRORS: return c->tx_errors;
     case RDO_REG_CNT_ETH_RX_FRAMES: return c->eth_rx_frames;
     case RDO_REG_CNT_PUSH_WQES: return c->push_wqes;
+    case RDO_REG_TM_INFO: return cfg->tm.on;
+    case RDO_REG_TM_CLOCK_MHZ: return cfg->tm.on ? cfg->tm.clock_mhz : 0;
+    case RDO_REG_TM_LINK_GBPS: return cfg->tm.on ? cfg->tm.link_gbps : 0;
+    case RDO_REG_TM_LOOKAHEAD: return cfg->tm.on ? cfg->tm.lookahead : 0;
+    case RDO_REG_TM_CYCLES_LO ... RDO_REG_TM_LAST: {
+        /* The 64-bit counters in RdoTimingCounters order, LO then HI. */
+        uint32_t i = (offset - RDO_REG_TM_CYCLES_LO) / 8;
+
+        rdo_tm_sync(core);
+        return (offset & 4) ? hi(((uint64_t *)&core->tcnt)[i])
+                            : lo(((uint64_t *)&core->tcnt)[i]);
+    }
     default: return RDO_READ_INVALID;
     }
 }

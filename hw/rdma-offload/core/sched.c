@@ -98,58 +98,57 @@ void rdo_sched_kick(RdoCore *core, uint32_t qpn)
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 
-/* Is the context of QP qpn on chip and loaded by `at`? */
-static bool ctx_ready(RdoCore *core, uint32_t qpn, uint64_t at, uint64_t *ready)
-{
-    *ready = 0;
-    return rdo_ctx_cached(&core->st->qpc, qpn, ready) && *ready <= at;
-}
-
 /*
- * The next item to serve, or NULL if none can start now (t->next_ps says
- * when one can).
+ * The next item to serve, or NULL if none should start now (t->next_ps
+ * says when one can). Look-ahead: the first item in the window whose
+ * context is on chip; else wait for a context being fetched; else serve
+ * the first one that could not be prefetched (a demand miss).
  */
 static GList *pick(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
     RdoState *st = core->st;
     uint64_t now = rdo_tm_now_ps(core);
-    GList *head = t->work.head, *soonest = NULL, *l;
-    uint64_t soonest_ps = UINT64_MAX, ready;
+    uint64_t wqe_soonest = UINT64_MAX, ctx_soonest = UINT64_MAX, ready;
+    GList *l, *uncached = NULL;
     uint32_t n;
 
     if (!t->cfg.lookahead) {
-        RdoWork *w = head->data;
+        RdoWork *w = t->work.head->data;
 
         if (w->ready_ps > now) {
             t->next_ps = w->ready_ps;
             return NULL;
         }
-        return head;
+        return t->work.head;
     }
-    for (l = head, n = 0; l && n < t->cfg.lookahead; l = l->next, n++) {
+    for (l = t->work.head, n = 0; l && n < t->cfg.lookahead; l = l->next, n++) {
         RdoWork *w = l->data;
 
         if (w->ready_ps > now) {
-            soonest_ps = MIN(soonest_ps, w->ready_ps);
+            wqe_soonest = MIN(wqe_soonest, w->ready_ps);
             continue;
         }
-        if (ctx_ready(core, w->qpn, t->cur_ps, &ready)) {
+        if (!rdo_ctx_cached(&st->qpc, w->qpn, &ready) &&
+            (w->qpn >= st->usable_qps || !st->qp_used[w->qpn] ||
+             !rdo_ctx_prefetch(core, &st->qpc, w->qpn) ||
+             !rdo_ctx_cached(&st->qpc, w->qpn, &ready))) {
+            uncached = uncached ? uncached : l;
+            continue;
+        }
+        if (ready <= t->cur_ps) {
             return l;
         }
-        if (!ready && w->qpn < st->usable_qps && st->qp_used[w->qpn] &&
-            !rdo_ctx_prefetch(core, &st->qpc, w->qpn)) {
-            return l;           /* unreachable: let the visit report it */
-        }
-        rdo_ctx_cached(&st->qpc, w->qpn, &ready);
-        if (ready < soonest_ps) {
-            soonest_ps = ready;
-            soonest = l;
-        }
+        ctx_soonest = MIN(ctx_soonest, ready);
     }
-    /* Nothing to serve yet: wait for the first fetch to end. */
-    (void)soonest;
-    t->next_ps = soonest_ps;
+    if (ctx_soonest != UINT64_MAX) {
+        t->next_ps = ctx_soonest;
+        return NULL;
+    }
+    if (uncached) {
+        return uncached;
+    }
+    t->next_ps = wqe_soonest;
     return NULL;
 }
 
@@ -165,9 +164,8 @@ static void group(RdoCore *core, RdoWork *w)
         RdoWork *o = l->data;
 
         if (o->qpn == w->qpn && o->ready_ps <= t->cur_ps) {
-            if (o->pi == RDO_NONE || w->pi == RDO_NONE) {
-                w->pi = RDO_NONE;
-            } else if ((int32_t)(o->pi - w->pi) > 0) {
+            if (w->pi == RDO_NONE ||
+                (o->pi != RDO_NONE && (int32_t)(o->pi - w->pi) > 0)) {
                 w->pi = o->pi;
             }
             g_queue_delete_link(&t->work, l);
@@ -209,6 +207,13 @@ void rdo_sched_run(RdoCore *core)
         }
         rdo_tm_wait_until(core, w->ready_ps);
         t->item_ready_ps = w->ready_ps;
+        if (w->pi == RDO_NONE) {
+            /* A kick sends what is in flight; new WQEs wait for their
+             * doorbell's item (their fetch). */
+            w->pi = t->qp[w->qpn].served_pi;
+        } else {
+            t->qp[w->qpn].served_pi = w->pi;
+        }
         rdo_tm_cycles(core, t->cfg.cyc.sched + t->cfg.cyc.ctx_lookup);
         t->visit_ps = t->cur_ps;
         core->tcnt.sched_visits++;

@@ -467,12 +467,13 @@ static uint32_t frame_qpn(const uint8_t *b, size_t len)
 {
     size_t udp;
 
-    if (len < 14 + 40 + 8 + 12) {
+    if (len < 14 + 20 + 8 + 12) {
         return RDO_NONE;
     }
     if (b[12] == 0x08 && b[13] == 0x00 && b[14 + 9] == 17) {
         udp = 14 + (b[14] & 0xf) * 4;
-    } else if (b[12] == 0x86 && b[13] == 0xdd && b[14 + 6] == 17) {
+    } else if (b[12] == 0x86 && b[13] == 0xdd && len >= 14 + 40 + 8 + 12 &&
+               b[14 + 6] == 17) {
         udp = 14 + 40;
     } else {
         return RDO_NONE;

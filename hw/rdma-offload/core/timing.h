@@ -40,7 +40,8 @@ typedef struct RdoTmFlowQ {
 /* A unit of send work: one doorbell (or a kick) of a QP. */
 typedef struct RdoWork {
     uint32_t qpn;
-    uint32_t pi;                /* fetch WQEs up to here; RDO_NONE: all */
+    uint32_t pi;                /* fetch WQEs up to here; RDO_NONE: a kick,
+                                   no WQEs beyond those served before */
     uint64_t ready_ps;          /* its WQEs are in the device */
 } RdoWork;
 
@@ -56,6 +57,7 @@ typedef struct RdoTmQp {
     uint32_t db_next;           /* next history slot */
     uint32_t queued;            /* work items on the scheduler's queue */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
+    uint32_t served_pi;         /* WQEs up to here were fetched for visits */
 } RdoTmQp;
 
 typedef struct RdoTiming {

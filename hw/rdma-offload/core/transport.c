@@ -70,6 +70,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 
         /* A new QP with this number starts a new doorbell history. */
         memset(q->db_flags, 0, sizeof(q->db_flags));
+        q->served_pi = 0;
     }
 }
 

@@ -26,7 +26,7 @@
 /* Register identity values. */
 #define RDO_ID_MAGIC            0x464f4452u     /* "RDOF" in memory order */
 #define RDO_VERSION_MAJOR       0
-#define RDO_VERSION_MINOR       2
+#define RDO_VERSION_MINOR       3
 #define RDO_VERSION_VALUE(maj, min) (((uint32_t)(maj) << 16) | (min))
 
 /*
@@ -116,6 +116,65 @@
 #define RDO_REG_CNT_ETH_RX_FRAMES    0x025c  /* RO  non-RoCE frames received */
 #define RDO_REG_CNT_PUSH_WQES        0x0260  /* RO  WQEs taken from an inline push */
 
+/*
+ * Timing model (CAPS.TIMING): its settings and 64-bit counters, each a
+ * _LO/_HI pair (read _HI, _LO, _HI again if it changed). Zero with the
+ * timing model off.
+ */
+#define RDO_REG_TM_INFO                0x0300  /* RO  bit 0: the timing model is on */
+#define RDO_REG_TM_CLOCK_MHZ           0x0304  /* RO  device clock, MHz */
+#define RDO_REG_TM_LINK_GBPS           0x0308  /* RO  port speed, Gbit/s */
+#define RDO_REG_TM_LOOKAHEAD           0x030c  /* RO  scheduler window, 0: in order */
+#define RDO_REG_TM_CYCLES_LO           0x0310  /* RO  device clock cycles since reset (virtual time x clock) */
+#define RDO_REG_TM_CYCLES_HI           0x0314  /* RO */
+#define RDO_REG_TM_TX_BUSY_LO          0x0318  /* RO  cycles the transmit engine (scheduler, requester) was busy */
+#define RDO_REG_TM_TX_BUSY_HI          0x031c  /* RO */
+#define RDO_REG_TM_RX_BUSY_LO          0x0320  /* RO  cycles the receive pipeline was busy */
+#define RDO_REG_TM_RX_BUSY_HI          0x0324  /* RO */
+#define RDO_REG_TM_LINK_BUSY_LO        0x0328  /* RO  cycles the link was transmitting */
+#define RDO_REG_TM_LINK_BUSY_HI        0x032c  /* RO */
+#define RDO_REG_TM_LINK_FRAMES_LO      0x0330  /* RO  frames sent on the link */
+#define RDO_REG_TM_LINK_FRAMES_HI      0x0334  /* RO */
+#define RDO_REG_TM_LINK_BYTES_LO       0x0338  /* RO  bytes on the wire, preamble, FCS and inter-frame gap include */
+#define RDO_REG_TM_LINK_BYTES_HI       0x033c  /* RO */
+#define RDO_REG_TM_PCIE_UP_BYTES_LO    0x0340  /* RO  PCIe bytes device to host (writes, read requests), TLP overh */
+#define RDO_REG_TM_PCIE_UP_BYTES_HI    0x0344  /* RO */
+#define RDO_REG_TM_PCIE_DOWN_BYTES_LO  0x0348  /* RO  PCIe bytes host to device (read completions), TLP overhead i */
+#define RDO_REG_TM_PCIE_DOWN_BYTES_HI  0x034c  /* RO */
+#define RDO_REG_TM_PCIE_TLPS_LO        0x0350  /* RO  TLPs of the device's DMAs */
+#define RDO_REG_TM_PCIE_TLPS_HI        0x0354  /* RO */
+#define RDO_REG_TM_DMA_SPLITS_LO       0x0358  /* RO  TLPs cut where a DMA starts or ends inside a 64-byte cache l */
+#define RDO_REG_TM_DMA_SPLITS_HI       0x035c  /* RO */
+#define RDO_REG_TM_CTX_FETCHES_LO      0x0360  /* RO  context cache misses that fetched a context */
+#define RDO_REG_TM_CTX_FETCHES_HI      0x0364  /* RO */
+#define RDO_REG_TM_CTX_PREFETCHES_LO   0x0368  /* RO  contexts fetched ahead by the look-ahead scheduler */
+#define RDO_REG_TM_CTX_PREFETCHES_HI   0x036c  /* RO */
+#define RDO_REG_TM_CTX_WAIT_LO         0x0370  /* RO  cycles engines waited for a context being fetched */
+#define RDO_REG_TM_CTX_WAIT_HI         0x0374  /* RO */
+#define RDO_REG_TM_WQE_FETCHES_LO      0x0378  /* RO  WQE fetch DMAs after doorbells (not for pushed WQEs) */
+#define RDO_REG_TM_WQE_FETCHES_HI      0x037c  /* RO */
+#define RDO_REG_TM_SCHED_VISITS_LO     0x0380  /* RO  work items the scheduler served */
+#define RDO_REG_TM_SCHED_VISITS_HI     0x0384  /* RO */
+#define RDO_REG_TM_SCHED_REORDERED_LO  0x0388  /* RO  items served ahead of the head of the queue (look-ahead) */
+#define RDO_REG_TM_SCHED_REORDERED_HI  0x038c  /* RO */
+#define RDO_REG_TM_SCHED_GROUPED_LO    0x0390  /* RO  doorbells merged into a visit of the same QP (look-ahead) */
+#define RDO_REG_TM_SCHED_GROUPED_HI    0x0394  /* RO */
+#define RDO_REG_TM_IRQS_LO             0x0398  /* RO  MSI-X messages sent */
+#define RDO_REG_TM_IRQS_HI             0x039c  /* RO */
+#define RDO_REG_TM_WR_DONE_LO          0x03a0  /* RO  work requests completed with a CQE */
+#define RDO_REG_TM_WR_DONE_HI          0x03a4  /* RO */
+#define RDO_REG_TM_WR_CYCLES_LO        0x03a8  /* RO  their doorbell-to-CQE cycles, summed */
+#define RDO_REG_TM_WR_CYCLES_HI        0x03ac  /* RO */
+#define RDO_REG_TM_WR_CYCLES_MAX_LO    0x03b0  /* RO  the longest doorbell-to-CQE cycles */
+#define RDO_REG_TM_WR_CYCLES_MAX_HI    0x03b4  /* RO */
+#define RDO_REG_TM_RX_FIFO_MAX_LO      0x03b8  /* RO  most frames waiting for the receive pipeline */
+#define RDO_REG_TM_RX_FIFO_MAX_HI      0x03bc  /* RO */
+#define RDO_REG_TM_RX_FIFO_DROPS_LO    0x03c0  /* RO  frames dropped because the receive FIFO was full */
+#define RDO_REG_TM_RX_FIFO_DROPS_HI    0x03c4  /* RO */
+#define RDO_REG_TM_BUS_WAIT_LO         0x03c8  /* RO  cycles DMA requests waited for the bus */
+#define RDO_REG_TM_BUS_WAIT_HI         0x03cc  /* RO */
+#define RDO_REG_TM_LAST          RDO_REG_TM_BUS_WAIT_HI
+
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256
 #define RDO_MRC_SIZE            64
@@ -126,6 +185,7 @@
 #define RDO_CAP_FLR             RDO_BIT64(2)
 #define RDO_CAP_ETH_PORT        RDO_BIT64(3)    /* has a netdev backend */
 #define RDO_CAP_CQP             RDO_BIT64(4)    /* control QP, objects, EQs */
+#define RDO_CAP_TIMING          RDO_BIT64(6)    /* timing model on: RDO_REG_TM_* */
 
 /* RDO_REG_CONTROL */
 #define RDO_CONTROL_ENABLE      RDO_BIT(0)      /* accept doorbells */

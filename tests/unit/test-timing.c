@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The timing model: goodput against the wire limit, the context cache
+ * cliff and what the look-ahead scheduler recovers, inline push against a
+ * doorbell, interrupt moderation, and determinism (the same run twice
+ * gives the same cycle counts and counters).
+ */
+#include <string.h>
+#include "timing-work.h"
+
+#define MIB (1u << 20)
+
+static void assert_near_wire(uint32_t gbps, uint32_t mtu, uint8_t mtu_code)
+{
+    RdoConfig cfg = work_config(true, gbps, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    WorkResult r = work_write_stream(&cfg, mtu_code, MIB, 32 * MIB, 8);
+    double limit = work_wire_limit(gbps, mtu, MIB);
+
+    g_test_message("%u GbE MTU %u: %.2f Gbit/s, wire limit %.2f", gbps, mtu,
+                   r.gbps, limit);
+    g_assert_cmpfloat(r.gbps, >=, 0.99 * limit);
+    g_assert_cmpfloat(r.gbps, <=, limit * 1.0001);
+    /* The link carried every byte: no retransmissions, no drops. */
+    g_assert_cmpuint(r.cnt[0].retransmits, ==, 0);
+    g_assert_cmpuint(r.tcnt[1].rx_fifo_drops, ==, 0);
+}
+
+static void test_goodput_mtu4096(void)
+{
+    assert_near_wire(100, 4096, RDO_MTU_4096);
+}
+
+static void test_goodput_mtu1024(void)
+{
+    assert_near_wire(100, 1024, RDO_MTU_4096 - 2);
+}
+
+/* The same workload twice: identical cycles and counters on both sides. */
+static void test_deterministic(void)
+{
+    RdoConfig cfg = work_config(true, 100, 8, 4);
+    WorkResult a = work_msg_rate(&cfg, 24, 2, 1500);
+    WorkResult b = work_msg_rate(&cfg, 24, 2, 1500);
+
+    g_assert_cmpuint(a.tcnt[0].cycles, >, 0);
+    g_assert_cmpuint(a.tcnt[0].ctx_fetches, >, 0);
+    for (int k = 0; k < 2; k++) {
+        g_assert_cmpmem(&a.tcnt[k], sizeof(a.tcnt[k]), &b.tcnt[k], sizeof(b.tcnt[k]));
+        g_assert_cmpmem(&a.cnt[k], sizeof(a.cnt[k]), &b.cnt[k], sizeof(b.cnt[k]));
+    }
+    g_assert_cmpuint(a.sim_ps, ==, b.sim_ps);
+}
+
+/*
+ * More active QPs than cache lines: every visit misses and waits for a
+ * context fetch (the cliff); the look-ahead hides part of it.
+ */
+static void test_cache_cliff(void)
+{
+    RdoConfig in_order = work_config(true, 100, 16, 0);
+    RdoConfig ahead = work_config(true, 100, 16, 8);
+    WorkResult fit = work_msg_rate(&in_order, 8, 4, 4000);
+    WorkResult cliff = work_msg_rate(&in_order, 64, 1, 4000);
+    WorkResult recovered = work_msg_rate(&ahead, 64, 1, 4000);
+
+    g_test_message("8 QPs %.2f Mmsg/s; 64 QPs in order %.2f, look-ahead %.2f",
+                   fit.mrate, cliff.mrate, recovered.mrate);
+    g_assert_cmpfloat(cliff.mrate, <, fit.mrate / 2);
+    g_assert_cmpfloat(recovered.mrate, >, cliff.mrate * 1.5);
+    g_assert_cmpuint(cliff.tcnt[0].ctx_prefetches, ==, 0);
+    g_assert_cmpuint(recovered.tcnt[0].ctx_prefetches, >, 0);
+    g_assert_cmpuint(recovered.tcnt[0].sched_reordered, >, 0);
+    /* The demand misses the look-ahead turned into prefetches. */
+    g_assert_cmpuint(recovered.cnt[0].qpc_misses, <, cliff.cnt[0].qpc_misses);
+}
+
+/* Inline push saves the WQE fetch: about one PCIe read round trip. */
+static void test_push_latency(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 0);
+    WorkResult db = work_latency(&cfg, false, 20);
+    WorkResult push = work_latency(&cfg, true, 20);
+
+    g_test_message("doorbell %.0f ns, push %.0f ns", db.lat_ns, push.lat_ns);
+    g_assert_cmpfloat(push.lat_ns, <, db.lat_ns - cfg.tm.pcie_latency_ns / 2);
+    g_assert_cmpuint(push.tcnt[0].wqe_fetches, ==, 0);
+    g_assert_cmpuint(db.tcnt[0].wqe_fetches, ==, 20);
+    g_assert_cmpuint(push.cnt[0].push_wqes, ==, 20);
+}
+
+/* Moderation: fewer interrupts per message, each completion later. */
+static void test_irq_moderation(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 0);
+    WorkResult off = work_irq(&cfg, false, 800);
+    WorkResult on = work_irq(&cfg, true, 800);
+
+    g_test_message("interrupts per message %.3f -> %.3f, latency %.0f -> %.0f ns",
+                   off.irqs_per_msg, on.irqs_per_msg, off.lat_ns, on.lat_ns);
+    g_assert_cmpfloat(on.irqs_per_msg, <, off.irqs_per_msg / 4);
+    g_assert_cmpfloat(on.lat_ns, >, off.lat_ns);
+    g_assert_cmpuint(on.tcnt[0].irqs, <, off.tcnt[0].irqs);
+}
+
+/* Transfers stay exact with the timing model on, with losses. */
+static void test_lossy_exact(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    Pair *p;
+    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = 7,
+                              .flags = RDO_WQE_F_SIGNALED };
+    struct rdo_sge sge;
+
+    cfg.fault_drop_ppm = 5000;
+    cfg.fault_seed = 3;
+    p = pair_new(&cfg);
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(&p->s[0], PAIR_MR_IOVA, MIB, 5);
+    sge = (struct rdo_sge){ PAIR_MR_IOVA, MIB, p->s[0].mr_key };
+    w.remote_addr = PAIR_MR_IOVA + MIB;
+    w.rkey = p->s[1].mr_key;
+    pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, 1000000000ull));
+    g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpmem(pair_mr_ptr(&p->s[1], PAIR_MR_IOVA + MIB), 4096,
+                    pair_mr_ptr(&p->s[0], PAIR_MR_IOVA), 4096);
+    for (uint32_t off = 0; off < MIB; off += 4096) {
+        g_assert_cmpmem(pair_mr_ptr(&p->s[1], PAIR_MR_IOVA + MIB + off), 4096,
+                        pair_mr_ptr(&p->s[0], PAIR_MR_IOVA + off), 4096);
+    }
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), >, 0);
+    pair_free(p);
+}
+
+/* The registers: settings, CAPS.TIMING, counters; zero with timing off. */
+static void test_registers(void)
+{
+    RdoConfig on = work_config(true, 200, RDO_DEFAULT_QPC_CACHE, 8);
+    RdoConfig off = work_config(false, 200, RDO_DEFAULT_QPC_CACHE, 8);
+    TestHost *h = test_host_new(&on, 1 << 20);
+    TestHost *g = test_host_new(&off, 1 << 20);
+
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_CAPS_LO) & RDO_CAP_TIMING, !=, 0);
+    g_assert_cmpuint(test_reg_read(g, RDO_REG_CAPS_LO) & RDO_CAP_TIMING, ==, 0);
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_TM_INFO), ==, 1);
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_TM_LINK_GBPS), ==, 200);
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_TM_LOOKAHEAD), ==, 8);
+    g_assert_cmpuint(test_reg_read(g, RDO_REG_TM_LINK_GBPS), ==, 0);
+    h->now_ns = 5000;
+    /* 1 GHz: the cycle counter is the virtual time in ns. */
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_TM_CYCLES_LO), ==, 5000);
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_TM_CYCLES_HI), ==, 0);
+    g_assert_cmpuint(test_reg_read(g, RDO_REG_TM_CYCLES_LO), ==, 0);
+    g_assert_cmpuint(h->core.regs.err_count, ==, 0);
+    test_host_free(h);
+    test_host_free(g);
+}
+
+static void test_config_checks(void)
+{
+    static const struct {
+        size_t off;
+        uint32_t value;
+    } bad[] = {
+        { offsetof(RdoTimingConfig, clock_mhz), 0 },
+        { offsetof(RdoTimingConfig, link_gbps), 0 },
+        { offsetof(RdoTimingConfig, pcie_gen), 6 },
+        { offsetof(RdoTimingConfig, pcie_lanes), 3 },
+        { offsetof(RdoTimingConfig, pcie_mps), 100 },
+        { offsetof(RdoTimingConfig, lookahead), 1000 },
+        { offsetof(RdoTimingConfig, cyc.sched), 0 },
+    };
+    const char *why;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        RdoConfig cfg = work_config(true, 100, 64, 8);
+
+        *(uint32_t *)((char *)&cfg.tm + bad[i].off) = bad[i].value;
+        g_assert_false(rdo_config_valid(&cfg, &why));
+        g_assert_nonnull(why);
+        /* With the timing model off its parameters are not used. */
+        cfg.tm.on = false;
+        g_assert_true(rdo_config_valid(&cfg, &why));
+    }
+    {
+        RdoConfig cfg = work_config(true, 100, 64, 8);
+
+        cfg.ctx_cache_ways = 3;             /* does not divide 64 */
+        g_assert_false(rdo_config_valid(&cfg, &why));
+        cfg.ctx_cache_ways = 4;
+        cfg.ctx_cache_policy = RDO_CACHE_FIFO;
+        g_assert_true(rdo_config_valid(&cfg, &why));
+    }
+}
+
+/* QP misses of QUERY_QP on QPs 2 and 18 in turn, with a 16-line cache of
+ * `ways` ways per set and a replacement policy. */
+static uint32_t conflict_misses(uint32_t ways, uint32_t policy)
+{
+    RdoConfig cfg = test_host_default_config();
+    TestDriver *d;
+    uint64_t sq, rq, out;
+    uint32_t before;
+
+    cfg.max_qp = 64;
+    cfg.qpc_cache_entries = 16;
+    cfg.ctx_cache_ways = ways;
+    cfg.ctx_cache_policy = policy;
+    d = td_new(&cfg);
+    td_start(d);
+    td_create_pd(d, 0);
+    td_create_cq(d, 0, 4, 0, 0);
+    td_create_qp(d, 2, RDO_QPT_UD, 0, 0, &sq, &rq);
+    td_create_qp(d, 18, RDO_QPT_UD, 0, 0, &sq, &rq);
+    out = td_alloc(d, 256, 64);
+    before = test_reg_read(d->h, RDO_REG_CNT_QPC_MISSES);
+    for (int i = 0; i < 8; i++) {
+        struct rdo_cqp_cmd q = td_cmd_of(RDO_CMD_QUERY_QP, i % 2 ? 18 : 2);
+
+        q.out_addr = out;
+        g_assert_cmpuint(td_cmd(d, &q).status, ==, RDO_CQP_OK);
+    }
+    before = test_reg_read(d->h, RDO_REG_CNT_QPC_MISSES) - before;
+    td_free(d);
+    return before;
+}
+
+/* QPs 2 and 18 share a set of a direct-mapped 16-line cache: every access
+ * evicts the other; two ways or full associativity hold both. */
+static void test_cache_ways(void)
+{
+    g_assert_cmpuint(conflict_misses(1, RDO_CACHE_LRU), ==, 8);
+    g_assert_cmpuint(conflict_misses(2, RDO_CACHE_LRU), ==, 0);
+    g_assert_cmpuint(conflict_misses(0, RDO_CACHE_FIFO), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/timing/registers", test_registers);
+    g_test_add_func("/timing/config-checks", test_config_checks);
+    g_test_add_func("/timing/goodput-mtu4096", test_goodput_mtu4096);
+    g_test_add_func("/timing/goodput-mtu1024", test_goodput_mtu1024);
+    g_test_add_func("/timing/deterministic", test_deterministic);
+    g_test_add_func("/timing/cache-cliff", test_cache_cliff);
+    g_test_add_func("/timing/cache-ways", test_cache_ways);
+    g_test_add_func("/timing/push-latency", test_push_latency);
+    g_test_add_func("/timing/irq-moderation", test_irq_moderation);
+    g_test_add_func("/timing/lossy-exact", test_lossy_exact);
+    return g_test_run();
+}
