@@ -30,9 +30,14 @@ void rdo_config_defaults(RdoConfig *cfg)
 void rdo_timing_defaults(RdoTimingConfig *tm)
 {
     static const RdoStageCycles cyc = {
-        .doorbell = 8, .push = 1, .sched = 4, .ctx_lookup = 2,
-        .wqe_parse = 8, .tx_issue = 4, .hdr_build = 4, .rx_parse = 6,
-        .rx_resp = 4, .cqe = 4, .eqe = 4, .irq = 8,
+        .doorbell = RDO_DEFAULT_CYC_DOORBELL, .push = RDO_DEFAULT_CYC_PUSH,
+        .sched = RDO_DEFAULT_CYC_SCHED, .ctx_lookup = RDO_DEFAULT_CYC_CTX_LOOKUP,
+        .wqe_parse = RDO_DEFAULT_CYC_WQE_PARSE,
+        .tx_issue = RDO_DEFAULT_CYC_TX_ISSUE,
+        .hdr_build = RDO_DEFAULT_CYC_HDR_BUILD,
+        .rx_parse = RDO_DEFAULT_CYC_RX_PARSE, .rx_resp = RDO_DEFAULT_CYC_RX_RESP,
+        .cqe = RDO_DEFAULT_CYC_CQE, .eqe = RDO_DEFAULT_CYC_EQE,
+        .irq = RDO_DEFAULT_CYC_IRQ,
     };
 
     memset(tm, 0, sizeof(*tm));

@@ -131,6 +131,19 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_RX_FIFO_FRAMES  4096
 #define RDO_DEFAULT_LOOKAHEAD       8
 #define RDO_DEFAULT_WR_LOG          0
+/* Stage cycles (RdoStageCycles order). */
+#define RDO_DEFAULT_CYC_DOORBELL    8
+#define RDO_DEFAULT_CYC_PUSH        1
+#define RDO_DEFAULT_CYC_SCHED       4
+#define RDO_DEFAULT_CYC_CTX_LOOKUP  2
+#define RDO_DEFAULT_CYC_WQE_PARSE   8
+#define RDO_DEFAULT_CYC_TX_ISSUE    4
+#define RDO_DEFAULT_CYC_HDR_BUILD   4
+#define RDO_DEFAULT_CYC_RX_PARSE    6
+#define RDO_DEFAULT_CYC_RX_RESP     4
+#define RDO_DEFAULT_CYC_CQE         4
+#define RDO_DEFAULT_CYC_EQE         4
+#define RDO_DEFAULT_CYC_IRQ         8
 
 void rdo_config_defaults(RdoConfig *cfg);
 void rdo_timing_defaults(RdoTimingConfig *tm);
@@ -246,6 +259,9 @@ typedef struct RdoCore {
     uint64_t rx_frames_ignored;
     RdoState *st;
 } RdoCore;
+
+/* Brings RdoCore.tcnt up to date (before the host reads it). */
+void rdo_tm_sync(RdoCore *core);
 
 /* Checks a configuration; on failure returns false and sets *why. */
 bool rdo_config_valid(const RdoConfig *cfg, const char **why);

@@ -115,8 +115,6 @@ void rdo_tm_free(RdoCore *core);
 /* The timed work due at this wake-up: frames out, interrupts, receive. */
 void rdo_tm_run(RdoCore *core);
 uint64_t rdo_tm_now_ps(RdoCore *core);
-/* Brings the cycle counters up to date (before they are read). */
-void rdo_tm_sync(RdoCore *core);
 
 /* The cursor: an engine starts work no earlier than `at_ps` and when it is
  * free; the previous owner is given back by rdo_tm_leave. */
