@@ -131,8 +131,9 @@ static int rdo_get_port_immutable(struct ib_device *ibdev, u32 port,
 		return ret;
 	im->pkey_tbl_len = a.pkey_tbl_len;
 	im->gid_tbl_len = a.gid_tbl_len;
-	im->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP | RDMA_CORE_CAP_ETH_AH;
-	im->max_mad_size = 0;
+	/* RoCEv2 with MADs and the CM over the device's GSI (QP 1). */
+	im->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
+	im->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
 }
 
@@ -248,6 +249,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
+	.create_user_ah = rdo_create_ah,
 	.dealloc_pd = rdo_dealloc_pd,
 	.dealloc_ucontext = rdo_dealloc_ucontext,
 	.del_gid = rdo_del_gid,

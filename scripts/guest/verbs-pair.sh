@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest side of running stock RDMA tools between two guests (sourced by the
+# busybox shell in each guest of `scripts/run-guest --peer ... --ctl-net`;
+# scripts/demo, scripts/bench-guest and tests/guest/verbs-*.sh use it).
+#
+# pair ROLE TAG TOOL ARGS...: run TOOL on this guest's RDMA device as the
+# server (ROLE=server) or as the client of the other guest (ROLE=client);
+# the exchange of QP numbers goes over the control network (10.0.1.x), the
+# RDMA traffic over the RDMA network. TAG names this run for the other guest
+# (the two must use the same TAG). {DEV} and {GID} in ARGS become the
+# device and the index of its IPv4 RoCEv2 GID. The tool's output is printed
+# behind "[TAG] "; the return status is the tool's.
+# Needs /bin/peer (run-guest --peer).
+
+PAIR_PORT=18515
+
+# This guest's RDMA device (rdo0, or rxe0 for soft-RoCE) and its GID index.
+pair_dev() { ls /sys/class/infiniband | head -n1; }
+pair_gid() {
+    for f in /sys/class/infiniband/$1/ports/1/gids/*; do
+        grep -q '^0000:0000:0000:0000:0000:ffff:' "$f" && { basename "$f"; return; }
+    done
+}
+
+# Is something listening on TCP port $1 (IPv4 or IPv6)?
+pair_listening() {
+    hex=$(printf ':%04X$' "$1")
+    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" '$2 ~ p && $4 == "0A" { f = 1 } END { exit !f }'
+}
+
+pair() {
+    role=$1 tag=$2 tool=$3
+    shift 3
+    dev=$(pair_dev)
+    gid=$(pair_gid "$dev")
+    [ -n "$dev" ] && [ -n "$gid" ] || { echo "[$tag] no RDMA device with an IPv4 GID"; return 1; }
+    args=$(echo "$*" | sed "s/{DEV}/$dev/g; s/{GID}/$gid/g")
+    if [ "$role" = server ]; then
+        # shellcheck disable=SC2086 # ARGS are words
+        $tool $args -p $PAIR_PORT > /tmp/pair.out 2>&1 &
+        pid=$!
+        i=0
+        while ! pair_listening $PAIR_PORT && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        peer put "ready-$tag" 1
+        wait $pid
+        rc=$?
+    else
+        peer get "ready-$tag" >/dev/null || return 1
+        peer_ip=10.0.1.1
+        [ "$(ip -4 addr show | grep -c 'inet 10.0.1.1/')" = 1 ] && peer_ip=10.0.1.2
+        # shellcheck disable=SC2086
+        $tool $args -p $PAIR_PORT $peer_ip > /tmp/pair.out 2>&1
+        rc=$?
+    fi
+    sed "s/^/[$tag] /" /tmp/pair.out
+    echo "[$tag] $tool ($role) exit status $rc"
+    return $rc
+}
