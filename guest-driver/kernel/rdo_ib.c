@@ -19,7 +19,6 @@
 #include "rdo_ib.h"
 
 #define RDO_MAX_AH		65536
-#define RDO_MAX_RD_ATOMIC	16
 
 static void rdo_guid(struct rdo_dev *rdev, __be64 *guid)
 {

@@ -13,6 +13,9 @@
 
 struct rdo_mmap_entry;
 
+/* READs and atomics a QP keeps outstanding, as initiator and as responder. */
+#define RDO_MAX_RD_ATOMIC	16
+
 #define RDO_CQE_SHIFT		5	/* CQ ring stride: struct rdo_cqe */
 static_assert(sizeof(struct rdo_cqe) == 1 << RDO_CQE_SHIFT);
 

@@ -111,7 +111,8 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	struct rdo_create_qp_resp resp = {};
 	u32 max_log = min_t(u32, rdev->attr.max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	u32 max_sge = min_t(u32, rdev->attr.max_sge, 58);
-	u32 ud = init->qp_type == IB_QPT_UD ? RDO_UD_SEG : 0;
+	bool gsi = init->qp_type == IB_QPT_GSI;
+	u32 ud = init->qp_type == IB_QPT_UD || gsi ? RDO_UD_SEG : 0;
 	u32 sq_shift, rq_shift, body;
 	int qpn, ret;
 
@@ -123,6 +124,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		qp->type = RDO_QPT_UC;
 		break;
 	case IB_QPT_UD:
+	case IB_QPT_GSI:	/* the device's QP 1, for ib_core's MAD layer */
 		qp->type = RDO_QPT_UD;
 		break;
 	default:
@@ -161,7 +163,10 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->max_inline = min_t(u32, (1u << sq_shift) - RDO_SEND_HDR - ud,
 			       rdev->attr.max_inline);
 
-	qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+	if (gsi)
+		qpn = ida_alloc_range(&rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN, GFP_KERNEL);
+	else
+		qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
 	if (qpn < 0) {
 		ret = qpn;
 		goto err_rings;
@@ -296,8 +301,14 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 	m->retry_cnt = attr->retry_cnt;
 	m->rnr_retry = attr->rnr_retry;
 	m->min_rnr_timer = attr->min_rnr_timer;
-	m->max_rd_atomic = attr->max_rd_atomic;
-	m->max_dest_rd_atomic = attr->max_dest_rd_atomic;
+	/*
+	 * Applications often ask for what the peer advertises (perftest
+	 * passes on soft-RoCE's 128): clamp to what the device has rather
+	 * than fail the connection. A peer that keeps more READs outstanding
+	 * than 16 is answered as the device's responder limits it.
+	 */
+	m->max_rd_atomic = min_t(u8, attr->max_rd_atomic, RDO_MAX_RD_ATOMIC);
+	m->max_dest_rd_atomic = min_t(u8, attr->max_dest_rd_atomic, RDO_MAX_RD_ATOMIC);
 	if (mask & IB_QP_AV) {
 		grh = rdma_ah_read_grh(&attr->ah_attr);
 		if (attr->ah_attr.type != RDMA_AH_ATTR_TYPE_ROCE || !grh)
