@@ -52,6 +52,8 @@ static const struct {
 	{ "rx_placements", RDO_REG_CNT_RX_PLACEMENTS },
 	{ "tx_errors", RDO_REG_CNT_TX_ERRORS },
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
+	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
+	{ "db_writes", RDO_REG_DB_WRITES },
 	{ "err_count", RDO_REG_ERR_COUNT },
 	{ "err_last", RDO_REG_ERR_LAST },
 };

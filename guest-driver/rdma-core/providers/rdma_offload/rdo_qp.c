@@ -2,10 +2,11 @@
 /*
  * rdma_offload provider: queue pairs (RC, UC, UD). Posting writes WQEs into
  * the rings in the process's memory and the new producer index to the QP's
- * doorbell in the process's page. A single WQE that fits the push area
- * (an inline send) is also written there whole, so the device takes it
- * without fetching it from memory; the ring copy is what a retransmission
- * reads.
+ * doorbell in the process's page. A post of one WQE no longer than
+ * push_max (RDO_PUSH_MAX, default the whole push area) also writes it there
+ * whole, so the device takes it without fetching it from memory (a latency
+ * saving on hardware; under TCG every word is an MMIO exit); the ring copy
+ * is what a retransmission reads.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -404,9 +405,7 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 				      memory_order_release);
 	}
 	if (sq->pi != start) {
-		if (n == 1 && !ret && len >= 64 && (uint32_t)len <= ctx->push_max &&
-		    (((struct rdo_send_wqe *)rdo_ring_entry(&sq->ring, start))->flags &
-		     RDO_WQE_F_INLINE)) {
+		if (n == 1 && !ret && (uint32_t)len <= ctx->push_max) {
 			rdo_push(ctx, qp, start, align(len, 8));
 		} else {
 			udma_to_device_barrier();	/* WQEs before the doorbell */
