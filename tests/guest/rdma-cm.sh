@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Guest test: the RDMA connection manager over the adapter's GSI (QP 1).
+# ib_core's MAD layer runs QP 1 on rdo0; stock perftest connects through
+# librdmacm (ib_send_bw -R: CM REQ/REP/RTU as MADs on QP 1, then RC SENDs)
+# between two adapter guests, and between the adapter and Linux soft-RoCE
+# (the CM MADs of both stacks must agree on the wire).
+set -uo pipefail
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# One side of ib_send_bw -R; prints bw=<MB/s average> and iters=<count>.
+perf() {   # device [server-address]
+    set -- "$1" "${2:-}"
+    cat <<EOF
+modprobe rdma_ucm || echo modprobe=failed
+rdma res show qp link $1/1 | grep -q 'lqpn 1 type GSI state RTS' && echo gsi=rts
+${2:+sleep 3}
+timeout 120 ib_send_bw -R -d $1 -n 200 -s 4096 ${2:-} > /tmp/bw.out 2>&1
+echo perf_rc=\$?
+awk '\$1 == 4096 { print "iters=" \$2; print "bw=" \$4 }' /tmp/bw.out
+EOF
+}
+
+guest_run --peer adapter --timeout 300 \
+    --cmd "$(perf rdo0 10.0.0.2)" --peer-cmd "$(perf rdo0)"
+adapter_rc=$run_rc
+for s in A B; do
+    check "adapter <-> adapter, $s: ib_core's GSI is QP 1 on rdo0, in RTS" eq "$(f $s.gsi)" rts
+    check "adapter <-> adapter, $s: ib_send_bw -R connected and ran" \
+        eq "$(f $s.perf_rc) $(f $s.iters)" "0 200"
+    check "adapter <-> adapter, $s: it moved data" matches "$(f $s.bw)" '^[0-9]*[1-9][0-9]*\.'
+done
+a_bw=$(f A.bw)
+F=()
+
+guest_run --peer rxe --timeout 300 \
+    --cmd "$(perf rdo0 10.0.0.2)" --peer-cmd "$(perf rxe0)"
+check "adapter -> rxe: ib_send_bw -R connected and ran on both" \
+    eq "$(f A.perf_rc) $(f A.iters) $(f B.perf_rc) $(f B.iters)" "0 200 0 200"
+check "adapter -> rxe: it moved data" matches "$(f A.bw)" '^[0-9]*[1-9][0-9]*\.'
+echo "# ib_send_bw -R 4096 bytes: adapter<->adapter ${a_bw} MB/s, adapter->rxe $(f A.bw) MB/s"
+[ "$adapter_rc" = 0 ] || run_rc=$adapter_rc
+tap_end
