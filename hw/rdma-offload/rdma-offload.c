@@ -106,6 +106,20 @@ static void rdo_qemu_fatal(void *host, enum rdo_fatal_cause cause,
     trace_rdma_offload_fatal(cause, what);
 }
 
+static void rdo_qemu_stage(void *host, const RdoStageSpan *span)
+{
+    trace_rdma_offload_stage(rdo_stage_name(span->stage), span->qpn,
+                             span->bytes, span->start_ps, span->end_ps);
+}
+
+static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
+{
+    trace_rdma_offload_wr_life(l->qpn, l->wqe_index, l->db_ps,
+                               l->wqe_ps, l->sched_ps, l->ctx_ps,
+                               l->tx_first_ps, l->tx_last_ps, l->ack_ps,
+                               l->cqe_ps);
+}
+
 static const RdoHostOps rdo_qemu_host_ops = {
     .dma_read = rdo_qemu_dma_read,
     .dma_write = rdo_qemu_dma_write,
@@ -115,6 +129,8 @@ static const RdoHostOps rdo_qemu_host_ops = {
     .schedule = rdo_qemu_schedule,
     .guest_error = rdo_qemu_guest_error,
     .fatal = rdo_qemu_fatal,
+    .stage = rdo_qemu_stage,
+    .wr_life = rdo_qemu_wr_life,
 };
 
 /*
@@ -494,6 +510,9 @@ static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
     }
 }
 
+#define RDO_TM_PROP(name, field, def) \
+    DEFINE_PROP_UINT32(name, RdmaOffloadState, cfg.tm.field, def)
+
 static const Property rdo_properties[] = {
     DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
     DEFINE_PROP_UINT32("msix-vectors", RdmaOffloadState, cfg.msix_vectors, 32),
@@ -522,6 +541,35 @@ static const Property rdo_properties[] = {
                        cfg.fault_reorder_ppm, 0),
     DEFINE_PROP_UINT32("fault-burst", RdmaOffloadState, cfg.fault_burst, 0),
     DEFINE_PROP_UINT64("fault-delay-ns", RdmaOffloadState, cfg.fault_delay_ns, 0),
+    DEFINE_PROP_UINT32("ctx-cache-ways", RdmaOffloadState, cfg.ctx_cache_ways, 0),
+    DEFINE_PROP_UINT32("ctx-cache-policy", RdmaOffloadState, cfg.ctx_cache_policy,
+                       RDO_CACHE_LRU),
+    /* The timing model (docs/timing-model.md). */
+    DEFINE_PROP_BOOL("timing", RdmaOffloadState, cfg.tm.on, false),
+    RDO_TM_PROP("clock-mhz", clock_mhz, RDO_DEFAULT_CLOCK_MHZ),
+    RDO_TM_PROP("bytes-per-cycle", bytes_per_cycle, RDO_DEFAULT_BYTES_PER_CYCLE),
+    RDO_TM_PROP("link-gbps", link_gbps, RDO_DEFAULT_LINK_GBPS),
+    RDO_TM_PROP("link-latency-ns", link_latency_ns, RDO_DEFAULT_LINK_LATENCY_NS),
+    RDO_TM_PROP("pcie-gen", pcie_gen, RDO_DEFAULT_PCIE_GEN),
+    RDO_TM_PROP("pcie-lanes", pcie_lanes, RDO_DEFAULT_PCIE_LANES),
+    RDO_TM_PROP("pcie-mps", pcie_mps, RDO_DEFAULT_PCIE_MPS),
+    RDO_TM_PROP("pcie-tlp-overhead", pcie_tlp_overhead, RDO_DEFAULT_PCIE_TLP_OVERHEAD),
+    RDO_TM_PROP("pcie-latency-ns", pcie_latency_ns, RDO_DEFAULT_PCIE_LATENCY_NS),
+    RDO_TM_PROP("tx-fifo-bytes", tx_fifo_bytes, RDO_DEFAULT_TX_FIFO_BYTES),
+    RDO_TM_PROP("rx-fifo-frames", rx_fifo_frames, RDO_DEFAULT_RX_FIFO_FRAMES),
+    RDO_TM_PROP("lookahead", lookahead, RDO_DEFAULT_LOOKAHEAD),
+    RDO_TM_PROP("cycles-doorbell", cyc.doorbell, RDO_DEFAULT_CYC_DOORBELL),
+    RDO_TM_PROP("cycles-push", cyc.push, RDO_DEFAULT_CYC_PUSH),
+    RDO_TM_PROP("cycles-sched", cyc.sched, RDO_DEFAULT_CYC_SCHED),
+    RDO_TM_PROP("cycles-ctx-lookup", cyc.ctx_lookup, RDO_DEFAULT_CYC_CTX_LOOKUP),
+    RDO_TM_PROP("cycles-wqe-parse", cyc.wqe_parse, RDO_DEFAULT_CYC_WQE_PARSE),
+    RDO_TM_PROP("cycles-tx-issue", cyc.tx_issue, RDO_DEFAULT_CYC_TX_ISSUE),
+    RDO_TM_PROP("cycles-hdr-build", cyc.hdr_build, RDO_DEFAULT_CYC_HDR_BUILD),
+    RDO_TM_PROP("cycles-rx-parse", cyc.rx_parse, RDO_DEFAULT_CYC_RX_PARSE),
+    RDO_TM_PROP("cycles-rx-resp", cyc.rx_resp, RDO_DEFAULT_CYC_RX_RESP),
+    RDO_TM_PROP("cycles-cqe", cyc.cqe, RDO_DEFAULT_CYC_CQE),
+    RDO_TM_PROP("cycles-eqe", cyc.eqe, RDO_DEFAULT_CYC_EQE),
+    RDO_TM_PROP("cycles-irq", cyc.irq, RDO_DEFAULT_CYC_IRQ),
 };
 
 /*
@@ -599,6 +647,63 @@ out:
     (void)ok;
 }
 
+/* timing-counters: the timing model's counters (the TM_* registers). */
+#define RDO_TCNT(name, field) { name, offsetof(RdoTimingCounters, field) }
+static const struct {
+    const char *name;
+    size_t off;
+} rdo_tcounter_names[] = {
+    RDO_TCNT("cycles", cycles),
+    RDO_TCNT("tx-busy-cycles", tx_busy_cycles),
+    RDO_TCNT("rx-busy-cycles", rx_busy_cycles),
+    RDO_TCNT("link-busy-cycles", link_busy_cycles),
+    RDO_TCNT("link-frames", link_frames),
+    RDO_TCNT("link-bytes", link_bytes),
+    RDO_TCNT("pcie-up-bytes", pcie_up_bytes),
+    RDO_TCNT("pcie-down-bytes", pcie_down_bytes),
+    RDO_TCNT("pcie-tlps", pcie_tlps),
+    RDO_TCNT("dma-split-pieces", dma_split_pieces),
+    RDO_TCNT("ctx-fetches", ctx_fetches),
+    RDO_TCNT("ctx-prefetches", ctx_prefetches),
+    RDO_TCNT("ctx-wait-cycles", ctx_wait_cycles),
+    RDO_TCNT("wqe-fetches", wqe_fetches),
+    RDO_TCNT("sched-visits", sched_visits),
+    RDO_TCNT("sched-reordered", sched_reordered),
+    RDO_TCNT("sched-grouped", sched_grouped),
+    RDO_TCNT("irqs", irqs),
+    RDO_TCNT("wr-done", wr_done),
+    RDO_TCNT("wr-cycles", wr_cycles),
+    RDO_TCNT("wr-cycles-max", wr_cycles_max),
+    RDO_TCNT("rx-fifo-max", rx_fifo_max),
+    RDO_TCNT("rx-fifo-drops", rx_fifo_drops),
+    RDO_TCNT("bus-wait-cycles", bus_wait_cycles),
+};
+QEMU_BUILD_BUG_MSG(sizeof(RdoTimingCounters) !=
+                   ARRAY_SIZE(rdo_tcounter_names) * sizeof(uint64_t),
+                   "rdo_tcounter_names does not name every timing counter");
+
+static void rdo_get_timing_counters(Object *obj, Visitor *v, const char *name,
+                                    void *opaque, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    rdo_tm_sync(&s->core);
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(rdo_tcounter_names); i++) {
+        uint64_t val = *(const uint64_t *)((const char *)&s->core.tcnt +
+                                           rdo_tcounter_names[i].off);
+
+        if (!visit_type_uint64(v, rdo_tcounter_names[i].name, &val, errp)) {
+            goto out;
+        }
+    }
+    visit_check_struct(v, errp);
+out:
+    visit_end_struct(v, NULL);
+}
+
 static void rdo_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -625,6 +730,24 @@ static void rdo_class_init(ObjectClass *klass, void *data)
         "reads whether the device is in that state");
     object_class_property_add(klass, "counters", "RdmaOffloadCounters",
                               rdo_get_counters, NULL, NULL, NULL);
+    object_class_property_add(klass, "timing-counters",
+                              "RdmaOffloadTimingCounters",
+                              rdo_get_timing_counters, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "timing-counters",
+        "the timing model's counters (read-only): device cycles, busy cycles "
+        "of the engines and the link, PCIe bytes and TLPs, context fetches, "
+        "scheduler visits, interrupts, work-request latency");
+    object_class_property_set_description(klass, "timing",
+        "timing model: work costs device cycles, PCIe and link time "
+        "(docs/timing-model.md); off: work takes no virtual time");
+    object_class_property_set_description(klass, "lookahead",
+        "timing: scheduler look-ahead window in work items (0: in order)");
+    object_class_property_set_description(klass, "link-gbps",
+        "timing: port speed in Gbit/s");
+    object_class_property_set_description(klass, "ctx-cache-ways",
+        "context caches: ways per set (0: fully associative)");
+    object_class_property_set_description(klass, "ctx-cache-policy",
+        "context caches: replacement, 0 LRU, 1 FIFO");
     object_class_property_set_description(klass, "counters",
         "the device's counters (read-only): the CNT_* registers, the fault "
         "injection's, frames to and from the netdev");
