@@ -185,6 +185,7 @@ struct RdoState {
     GQueue fault_delayed;
     uint32_t port_mtu;
     uint8_t port_mac[6];
+    struct RdoEth *eth;         /* the Ethernet function (eth.h) */
 };
 
 /* Rings (ring.c). */
@@ -241,6 +242,11 @@ int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+
+/* The Ethernet function's doorbells and wake-up work (eth-*.c). */
+void rdo_eth_txq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
+void rdo_eth_rxq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
