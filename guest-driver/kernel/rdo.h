@@ -257,6 +257,9 @@ int rdo_netdev_init(struct rdo_dev *rdev);
 void rdo_netdev_fini(struct rdo_dev *rdev);
 void rdo_netdev_link_update(struct rdo_dev *rdev);
 int rdo_netdev_sync(struct rdo_dev *rdev);
+void rdo_netdev_queues_down(struct rdo_dev *rdev);
+int rdo_netdev_queues_restore(struct rdo_dev *rdev);
+bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);
 
 /* rdo_ib.c: the ib_device. */
 int rdo_ib_register(struct rdo_dev *rdev);

@@ -55,7 +55,8 @@ static void rdo_async(struct rdo_dev *rdev, const struct rdo_eqe *eqe)
 		dev_warn_ratelimited(dev, "CQ %u in error (cause %u: %s)\n",
 				     eqe->obj, eqe->data,
 				     eqe->data == RDO_CQ_ERR_OVERFLOW ? "overflow" : "DMA");
-		rdo_ib_cq_event(rdev, eqe->obj, true);
+		if (!rdo_netdev_cq_event(rdev, eqe->obj, true))
+			rdo_ib_cq_event(rdev, eqe->obj, true);
 		break;
 	case RDO_EQE_PORT_CHANGE:
 		rdo_netdev_link_update(rdev);
@@ -75,7 +76,8 @@ static void rdo_eq_dispatch(struct rdo_eq *eq, const struct rdo_eqe *eqe)
 
 	switch (eqe->type) {
 	case RDO_EQE_COMPLETION:
-		rdo_ib_cq_event(rdev, eqe->obj, false);
+		if (!rdo_netdev_cq_event(rdev, eqe->obj, false))
+			rdo_ib_cq_event(rdev, eqe->obj, false);
 		return;
 	case RDO_EQE_CQP_DONE:
 		if (eq->eqn == 0) {

@@ -156,6 +156,7 @@ static void rdo_ctrl_down(struct rdo_dev *rdev)
 {
 	if (!test_bit(RDO_F_CTRL_UP, &rdev->flags))
 		return;
+	rdo_netdev_queues_down(rdev);
 	rdo_eqs_destroy(rdev);
 	clear_bit(RDO_F_CTRL_UP, &rdev->flags);
 	rdo_hw_quiesce(rdev);
@@ -195,6 +196,9 @@ static int rdo_up(struct rdo_dev *rdev)
 		return ret;
 	rdo_netdev_link_update(rdev);
 	ret = rdo_netdev_sync(rdev);
+	/* Without Ethernet queues the port still carries RoCE: not fatal. */
+	if (!ret)
+		rdo_netdev_queues_restore(rdev);
 	if (!ret)
 		ret = rdo_ib_register(rdev);
 	if (ret)

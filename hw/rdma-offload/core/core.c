@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rdo-internal.h"
+#include "eth.h"
 #include "transport.h"
 #include "timing.h"
 
@@ -208,6 +209,7 @@ static void state_alloc(RdoCore *core)
     st->mr_pending = g_new0(uint8_t, c->max_mr);
     g_queue_init(&st->sq_ready);
     core->st = st;
+    rdo_eth_init(core);
     rdo_xport_init(core);
     rdo_fault_init(core);
     rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
@@ -231,6 +233,7 @@ static void state_free(RdoCore *core)
     rdo_tm_free(core);
     rdo_fault_free(core);
     rdo_xport_free(core);
+    rdo_eth_free(core);
     rdo_ctx_cache_free(&st->qpc);
     rdo_ctx_cache_free(&st->mrc);
     g_queue_clear(&st->sq_ready);
@@ -282,7 +285,14 @@ void rdo_core_reset(RdoCore *core)
 
 void rdo_core_set_link(RdoCore *core, bool up)
 {
+    bool was = core->link_up;
+
     core->link_up = up && core->cfg.has_port;
+    /* The driver hears of a change on EQ 0 once the control path runs. */
+    if (was != core->link_up && core->st->enabled && !rdo_core_is_fatal(core)) {
+        rdo_async_event(core, RDO_EQE_PORT_CHANGE, 0,
+                        core->link_up ? RDO_PORT_LINK_UP : 0);
+    }
 }
 
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
@@ -309,6 +319,8 @@ void rdo_core_wakeup(RdoCore *core)
         rdo_xport_run(core);
     }
     rdo_sq_run(core);
+    rdo_eth_tx_run(core);
+    rdo_lro_run(core);
 }
 
 static const char *const rdo_err_names[RDO_ERR__COUNT] = {

@@ -168,6 +168,11 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_REG_MR:
     case RDO_CMD_DEREG_MR:
         return rdo_cmd_mr(core, cmd, result);
+    case RDO_CMD_CREATE_ETH_TXQ:
+    case RDO_CMD_DESTROY_ETH_TXQ:
+    case RDO_CMD_CREATE_ETH_RXQ:
+    case RDO_CMD_DESTROY_ETH_RXQ:
+        return rdo_cmd_eth(core, cmd, result);
     default:
         return RDO_CQP_BAD_OPCODE;
     }

@@ -43,7 +43,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         rdo_push_write(core, page, reg, value, size);
         return;
     }
-    if (size != 8 && reg <= RDO_DB_EQ) {
+    if (size != 8 && reg <= RDO_DB_ETH_RXQ) {
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
                              "queue doorbell at 0x%llx must be a 64-bit write",
                              (unsigned long long)offset);
@@ -69,6 +69,12 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         break;
     case RDO_DB_SRQ:
         rdo_srq_doorbell(core, page, obj, index);
+        break;
+    case RDO_DB_ETH_TXQ:
+        rdo_eth_txq_doorbell(core, page, obj, index);
+        break;
+    case RDO_DB_ETH_RXQ:
+        rdo_eth_rxq_doorbell(core, page, obj, index);
         break;
     default:
         rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,

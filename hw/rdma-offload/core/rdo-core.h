@@ -179,6 +179,11 @@ typedef struct RdoCounters {
     uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
     uint32_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
     uint32_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
+    /* Ethernet function. */
+    uint32_t eth_tx_frames, eth_tx_bytes, eth_tso_segments, eth_tx_csum;
+    uint32_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
+    uint32_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
+    uint32_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
     /* Fault injection (host-visible only). */
     uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
 } RdoCounters;

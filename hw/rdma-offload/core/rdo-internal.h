@@ -196,6 +196,7 @@ struct RdoState {
     uint32_t port_mtu;
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing.h), NULL when off */
+    struct RdoEth *eth;         /* the Ethernet function (eth.h) */
 };
 
 /* Rings (ring.c). */
@@ -257,6 +258,11 @@ int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+
+/* The Ethernet function's doorbells and wake-up work (eth-*.c). */
+void rdo_eth_txq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
+void rdo_eth_rxq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);

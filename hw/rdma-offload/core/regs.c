@@ -37,6 +37,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
     case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_PUSH_WQES:
     case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
+    case RDO_REG_CNT_ETH_TX_FRAMES ... RDO_REG_CNT_ETH_RX_ERRORS:
         return REG_RO;
     default:
         return REG_NONE;
@@ -45,7 +46,8 @@ static enum reg_access reg_access(uint64_t offset)
 
 uint64_t rdo_core_reg_caps(RdoCore *core)
 {
-    uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR | RDO_CAP_CQP;
+    uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR | RDO_CAP_CQP |
+                    RDO_CAP_ETH_QUEUES;
 
     if (core->cfg.has_port) {
         caps |= RDO_CAP_ETH_PORT;
@@ -189,6 +191,20 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
         return (offset & 4) ? hi(((uint64_t *)&core->tcnt)[i])
                             : lo(((uint64_t *)&core->tcnt)[i]);
     }
+    case RDO_REG_CNT_ETH_TX_FRAMES: return c->eth_tx_frames;
+    case RDO_REG_CNT_ETH_TX_BYTES: return c->eth_tx_bytes;
+    case RDO_REG_CNT_ETH_TSO_SEGMENTS: return c->eth_tso_segments;
+    case RDO_REG_CNT_ETH_TX_CSUM: return c->eth_tx_csum;
+    case RDO_REG_CNT_ETH_TX_ERRORS: return c->eth_tx_errors;
+    case RDO_REG_CNT_ETH_RX_BYTES: return c->eth_rx_bytes;
+    case RDO_REG_CNT_ETH_RX_BUFFERS: return c->eth_rx_buffers;
+    case RDO_REG_CNT_ETH_RX_CSUM_OK: return c->eth_rx_csum_ok;
+    case RDO_REG_CNT_ETH_RX_CSUM_BAD: return c->eth_rx_csum_bad;
+    case RDO_REG_CNT_ETH_LRO_SEGMENTS: return c->eth_lro_segments;
+    case RDO_REG_CNT_ETH_LRO_FLUSHES: return c->eth_lro_flushes;
+    case RDO_REG_CNT_ETH_RX_NO_BUF: return c->eth_rx_no_buf;
+    case RDO_REG_CNT_ETH_RX_FILTERED: return c->eth_rx_filtered;
+    case RDO_REG_CNT_ETH_RX_ERRORS: return c->eth_rx_errors;
     default: return RDO_READ_INVALID;
     }
 }

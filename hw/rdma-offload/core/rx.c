@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "rdo-internal.h"
+#include "eth.h"
 #include "transport.h"
 
 static bool gid_is_ours(RdoCore *core, const uint8_t gid[16])
@@ -49,6 +50,7 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     r = rdo_wire_parse(frame, len, &p);
     if (r == -RDO_WIRE_E_NOT_ROCE) {
         core->cnt.eth_rx_frames++;
+        rdo_eth_receive(core, frame, len);
         return;
     }
     if (r == -RDO_WIRE_E_BAD_ICRC) {

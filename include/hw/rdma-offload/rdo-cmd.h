@@ -34,6 +34,10 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_SRQ         = 0x29,
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
+    RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
+    RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
+    RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
+    RDO_CMD_DESTROY_ETH_RXQ     = 0x3b,
     RDO_CMD__COUNT
 };
 
@@ -239,12 +243,41 @@ struct rdo_cmd_create_srq {
     uint32_t reserved1;
 };
 
+/* RDO_CMD_CREATE_ETH_TXQ: obj = TXQ number (0..RDO_ETH_MAX_TXQ-1). */
+struct rdo_cmd_create_eth_txq {
+    uint64_t ring_addr;
+    uint8_t  log_size;          /* 1..RDO_QUEUE_LOG_SIZE_MAX */
+    uint8_t  wqe_shift;         /* stride 2^shift, 6..RDO_WQE_SHIFT_MAX */
+    uint8_t  ring_flags;        /* RDO_RING_F_* */
+    uint8_t  reserved0;
+    uint16_t db_page;
+    uint16_t reserved1;
+    uint32_t cqn;               /* completions go to this CQ */
+    uint32_t reserved2;
+};
+
+/* RDO_CMD_CREATE_ETH_RXQ: obj = RXQ number (0..RDO_ETH_MAX_RXQ-1). */
+struct rdo_cmd_create_eth_rxq {
+    uint64_t ring_addr;         /* 2^log_size x struct rdo_eth_rx_wqe */
+    uint8_t  log_size;
+    uint8_t  flags;             /* RDO_ETH_RXQ_F_* */
+    uint8_t  ring_flags;
+    uint8_t  reserved0;
+    uint16_t db_page;
+    uint16_t lro_usec;          /* LRO flush timer, 1..1000 (with F_LRO) */
+    uint32_t cqn;
+    uint32_t reserved1;
+};
+#define RDO_ETH_RXQ_F_LRO           RDO_BIT(0)  /* coalesce TCP segments */
+
 /* Query results, written to out_addr. */
 struct rdo_device_attr {
     uint32_t max_qp, max_cq, max_eq, max_pd;
     uint32_t max_mr, max_srq, max_gid, max_sge;
     uint32_t max_inline, max_qp_log_size, max_cq_log_size, max_msg_size;
-    uint32_t max_mr_pages, num_doorbell_pages, msix_vectors, reserved;
+    uint32_t max_mr_pages, num_doorbell_pages, msix_vectors;
+    uint8_t  max_eth_txq, max_eth_rxq;  /* 0 without RDO_CAP_ETH_QUEUES */
+    uint16_t reserved;
     uint64_t caps;
     uint64_t reserved1[7];
 };
@@ -299,6 +332,8 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;
+        struct rdo_cmd_create_eth_txq create_eth_txq;
+        struct rdo_cmd_create_eth_rxq create_eth_rxq;
         uint8_t raw[96];
     } u;
 };

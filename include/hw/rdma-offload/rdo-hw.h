@@ -7,5 +7,6 @@
 #include "rdo-regs.h"
 #include "rdo-queues.h"
 #include "rdo-cmd.h"
+#include "rdo-eth.h"
 
 #endif /* RDO_HW_H */

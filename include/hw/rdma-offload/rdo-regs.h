@@ -116,6 +116,21 @@
 #define RDO_REG_CNT_ETH_RX_FRAMES    0x025c  /* RO  non-RoCE frames received */
 #define RDO_REG_CNT_PUSH_WQES        0x0260  /* RO  WQEs taken from an inline push */
 
+/* Ethernet function counters (rdo-eth.h), cleared by reset; 32 bits, wrapping. */
+#define RDO_REG_CNT_ETH_TX_FRAMES    0x0280  /* RO  frames sent from the TXQs, TSO segments included */
+#define RDO_REG_CNT_ETH_TX_BYTES     0x0284  /* RO  bytes of those frames */
+#define RDO_REG_CNT_ETH_TSO_SEGMENTS 0x0288  /* RO  frames cut from TSO work requests */
+#define RDO_REG_CNT_ETH_TX_CSUM      0x028c  /* RO  frames whose L4 checksum the device inserted */
+#define RDO_REG_CNT_ETH_TX_ERRORS    0x0290  /* RO  TX work requests completed with an error */
+#define RDO_REG_CNT_ETH_RX_BYTES     0x0294  /* RO  bytes of frames delivered to RXQs */
+#define RDO_REG_CNT_ETH_RX_BUFFERS   0x0298  /* RO  receive completions (frames or aggregates) */
+#define RDO_REG_CNT_ETH_RX_CSUM_OK   0x029c  /* RO  frames whose TCP/UDP checksum verified good */
+#define RDO_REG_CNT_ETH_RX_CSUM_BAD  0x02a0  /* RO  frames whose TCP/UDP or IPv4 checksum was wrong */
+#define RDO_REG_CNT_ETH_LRO_SEGMENTS 0x02a4  /* RO  TCP segments appended to an LRO aggregate */
+#define RDO_REG_CNT_ETH_LRO_FLUSHES  0x02a8  /* RO  LRO aggregates delivered */
+#define RDO_REG_CNT_ETH_RX_NO_BUF    0x02ac  /* RO  frames dropped: no RXQ or no posted buffer */
+#define RDO_REG_CNT_ETH_RX_FILTERED  0x02b0  /* RO  frames dropped: destination MAC not ours */
+#define RDO_REG_CNT_ETH_RX_ERRORS    0x02b4  /* RO  frames dropped: buffer too short or not reachable */
 /*
  * Timing model (CAPS.TIMING): its settings and 64-bit counters, each a
  * _LO/_HI pair (read _HI, _LO, _HI again if it changed). Zero with the
@@ -185,6 +200,7 @@
 #define RDO_CAP_FLR             RDO_BIT64(2)
 #define RDO_CAP_ETH_PORT        RDO_BIT64(3)    /* has a netdev backend */
 #define RDO_CAP_CQP             RDO_BIT64(4)    /* control QP, objects, EQs */
+#define RDO_CAP_ETH_QUEUES      RDO_BIT64(5)    /* Ethernet TXQs/RXQs, TSO, LRO */
 #define RDO_CAP_TIMING          RDO_BIT64(6)    /* timing model on: RDO_REG_TM_* */
 
 /* RDO_REG_CONTROL */

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # check functions are called through check()
+# Guest test of the Ethernet function: two guests with the adapter
+# (run-guest --peer adapter). Ping, ARP after the permanent neighbour is
+# removed, a 4 MiB TCP transfer A -> B verified by checksum with A's TSO
+# and B's LRO counters moving (ethtool -S), LRO switched off and on under
+# ethtool -K, RDMA (rdo_peer_test) alongside, and rmmod/insmod of the
+# driver three times with a TCP stream running; both kernels stay healthy.
+set -uo pipefail
+# shellcheck source=tests/guest/peer-lib.sh
+source "$(dirname "$0")/peer-lib.sh"
+
+read -r -d '' ETH_FUNCS <<'EOF'
+# stats KEY: ethtool -S of eth0 as KEY.name=value
+stats() { ethtool -S eth0 | sed -n "s/^ *\([a-z_]*\): \([0-9]*\)$/$1.\1=\2/p"; }
+EOF
+
+read -r -d '' A_BODY <<'EOF'
+ping -c 3 -W 5 10.0.0.2 > /tmp/ping 2>&1
+echo "ping.received=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)"
+ip neigh del 10.0.0.2 dev eth0
+ping -c 2 -W 5 10.0.0.2 > /dev/null 2>&1; echo "arp.ping_rc=$?"
+echo "arp.state=$(ip neigh show 10.0.0.2 dev eth0 | awk '{print $NF}')"
+echo "features=$(ethtool -k eth0 | grep -cE '^(tcp-segmentation-offload|large-receive-offload|tx-checksumming|rx-checksumming): on')"
+head -c 4194304 /dev/urandom > /tmp/f
+echo "send.md5=$(md5sum < /tmp/f | cut -d' ' -f1)"
+stats before
+peer get B.listening > /dev/null
+nc 10.0.0.2 5001 < /tmp/f; echo "send.rc=$?"
+peer put A.sent 1
+stats after
+round r1 rdo0 client size=262144
+peer get B.r1.done > /dev/null
+ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
+i=0
+while [ $i -lt 3 ]; do
+    nc 10.0.0.2 5002 < /dev/zero > /dev/null 2>&1 &
+    sleep 2
+    rmmod rdma_offload || break
+    kill $! 2>/dev/null; wait $! 2>/dev/null
+    insmod "$ko" || break
+    sh /peer-net.sh > /dev/null || break
+    i=$((i + 1))
+done
+echo "reload.ok=$i"
+ping -c 2 -W 5 10.0.0.2 > /dev/null 2>&1; echo "reload.ping_rc=$?"
+peer put A.done 1
+health
+EOF
+
+read -r -d '' B_BODY <<'EOF'
+nc -l -p 5001 > /tmp/r &
+sleep 1
+peer put B.listening 1
+peer get A.sent > /dev/null
+wait
+echo "recv.md5=$(md5sum < /tmp/r | cut -d' ' -f1)"
+stats rx
+ethtool -K eth0 lro off; echo "lro_off.rc=$?"
+echo "lro_off.state=$(ethtool -k eth0 | sed -n 's/^large-receive-offload: \([a-z]*\).*/\1/p')"
+ethtool -K eth0 lro on; echo "lro_on.rc=$?"
+round r1 rdo0 server size=262144
+peer put B.r1.done 1
+( while [ ! -e /tmp/stop ]; do nc -l -p 5002 > /dev/null 2>&1; done ) &
+peer get A.done > /dev/null
+touch /tmp/stop
+health
+EOF
+
+guest_run --peer adapter --timeout 400 \
+    --cmd "$(peer_script A B "$ETH_FUNCS"$'\n'"$A_BODY")" \
+    --peer-cmd "$(peer_script B A "$ETH_FUNCS"$'\n'"$B_BODY")"
+
+moved() {   # G KEY: a counter of G grew between "before" and "after"
+    local b a
+    b=$(f "$1.before.$2") a=$(f "$1.after.$2")
+    [ -n "$b" ] && [ -n "$a" ] && [ "$a" -gt "$b" ] ||
+        { echo "#   $1 $2: before '$b', after '$a'"; return 1; }
+}
+
+check "both guests ran the test to the end (run-guest exit $run_rc)" both_ran
+check "ping A -> B over the adapter" eq "$(f A.ping.received)" 3
+check "ARP resolves B once the permanent neighbour is gone" \
+    eq "$(f A.arp.ping_rc)" 0
+check "TSO, LRO, TX and RX checksum offload are on" eq "$(f A.features)" 4
+check "4 MiB over TCP A -> B arrive intact (md5)" \
+    eq "$(f B.recv.md5)" "$(f A.send.md5)"
+check "A's nc exited cleanly" eq "$(f A.send.rc)" 0
+check "A's device cut TSO segments" moved A hw_tso_segments
+check "A's driver handed TSO work requests" moved A tx_tso_packets
+check "A's device inserted checksums" moved A hw_tx_csum
+check "B's device coalesced segments (LRO)" positive "$(f B.rx.hw_lro_segments)"
+check "B's driver received LRO aggregates" positive "$(f B.rx.rx_lro_packets)"
+check "B's device verified TCP checksums" positive "$(f B.rx.hw_rx_csum_ok)"
+check "no bad checksums and no receive errors on B" \
+    eq "$(f B.rx.hw_rx_csum_bad) $(f B.rx.hw_rx_errors) $(f B.rx.rx_errors)" "0 0 0"
+check "ethtool -K lro off/on re-creates the receive queue" \
+    eq "$(f B.lro_off.rc) $(f B.lro_off.state) $(f B.lro_on.rc)" "0 off 0"
+check "RDMA alongside: A's operations pass" passed A.r1.run
+check "RDMA alongside: B received everything intact" passed B.r1.run
+check "rmmod/insmod three times with a TCP stream running" eq "$(f A.reload.ok)" 3
+check "ping works after the reloads" eq "$(f A.reload.ping_rc)" 0
+check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
+check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
+echo "# A: $(( $(f A.after.hw_tso_segments) - $(f A.before.hw_tso_segments) )) TSO segments" \
+     "from $(( $(f A.after.tx_tso_packets) - $(f A.before.tx_tso_packets) )) TSO sends;" \
+     "B: $(f B.rx.hw_lro_segments) segments coalesced into $(f B.rx.rx_lro_packets) LRO buffers"
+
+tap_end

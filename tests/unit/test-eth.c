@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the Ethernet function: two cores back to back, each with a
+ * TXQ and an RXQ on their own CQ. A 64 KiB TSO send cut into MSS frames
+ * whose checksums, sequence numbers and IP ids are checked independently,
+ * reassembled by the peer's LRO into a few buffers; checksum insertion and
+ * verification; the LRO's flush rules; malformed work requests and
+ * commands; RDMA and Ethernet traffic sharing the port.
+ */
+#include <string.h>
+#include "test-pair.h"
+#include "eth.h"
+
+#define ETH_CQN         1
+#define ETH_CQ_LOG      10
+#define TXQ_LOG         6
+#define TXQ_SHIFT       8       /* 256-byte WQEs: up to 14 SGEs */
+#define RXQ_LOG         7
+#define RX_BUF          (16u * 1024)
+#define LRO_USEC        20
+#define MSS             1448
+
+typedef struct EthSide {
+    PairSide *s;
+    TestDriver *d;
+    uint64_t cq, txq, rxq, bufs, send;
+    uint32_t cq_ci, tx_pi, rx_pi;
+} EthSide;
+
+typedef struct EthPair {
+    Pair *p;
+    EthSide e[2];
+} EthPair;
+
+/* An independent Internet checksum, to check the device's. */
+static uint16_t ref_csum(const uint8_t *a, size_t n, uint32_t sum)
+{
+    for (size_t i = 0; i < n; i++) {
+        sum += (i & 1) ? a[i] : a[i] << 8;
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)be16(p) << 16 | be16(p + 2);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, (uint16_t)v);
+}
+
+/* True if an IPv4 frame's header and TCP/UDP checksums are right. */
+static bool ipv4_l4_csum_ok(const uint8_t *f, size_t len)
+{
+    const uint8_t *ip = f + 14;
+    uint32_t ihl = (ip[0] & 0xf) * 4, total = be16(ip + 2);
+    uint32_t pseudo = be16(ip + 12) + be16(ip + 14) + be16(ip + 16) +
+                      be16(ip + 18) + ip[9] + (total - ihl);
+
+    g_assert_cmpuint(14 + total, <=, len);
+    return ref_csum(ip, ihl, 0) == 0 &&
+           ref_csum(ip + ihl, total - ihl, pseudo) == 0;
+}
+
+static uint64_t eth_cq_create(EthSide *e)
+{
+    return td_create_cq(e->d, ETH_CQN, ETH_CQ_LOG, 0, 0);
+}
+
+static uint8_t create_txq(EthSide *e, uint32_t qn, uint32_t cqn, uint8_t shift)
+{
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_ETH_TXQ, qn);
+
+    cmd.u.create_eth_txq.ring_addr = e->txq;
+    cmd.u.create_eth_txq.log_size = TXQ_LOG;
+    cmd.u.create_eth_txq.wqe_shift = shift;
+    cmd.u.create_eth_txq.cqn = cqn;
+    return td_cmd(e->d, &cmd).status;
+}
+
+static uint8_t create_rxq(EthSide *e, uint32_t qn, uint8_t flags, uint16_t usec)
+{
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_ETH_RXQ, qn);
+
+    cmd.u.create_eth_rxq.ring_addr = e->rxq;
+    cmd.u.create_eth_rxq.log_size = RXQ_LOG;
+    cmd.u.create_eth_rxq.flags = flags;
+    cmd.u.create_eth_rxq.lro_usec = usec;
+    cmd.u.create_eth_rxq.cqn = ETH_CQN;
+    return td_cmd(e->d, &cmd).status;
+}
+
+static void post_rx(EthSide *e, uint32_t n, uint32_t len)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t slot = e->rx_pi & ((1u << RXQ_LOG) - 1);
+        struct rdo_eth_rx_wqe w = {
+            .wr_id = e->rx_pi, .addr = e->bufs + (uint64_t)slot * RX_BUF,
+            .length = len,
+        };
+
+        memcpy(td_ptr(e->d, e->rxq + slot * sizeof(w)), &w, sizeof(w));
+        e->rx_pi++;
+    }
+    td_doorbell(e->d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(0, 0, e->rx_pi));
+}
+
+static void side_setup(EthSide *e, PairSide *s, uint8_t rx_flags)
+{
+    e->s = s;
+    e->d = s->d;
+    e->cq = eth_cq_create(e);
+    e->txq = td_alloc(e->d, 1u << (TXQ_LOG + TXQ_SHIFT), 4096);
+    e->rxq = td_alloc(e->d, sizeof(struct rdo_eth_rx_wqe) << RXQ_LOG, 4096);
+    e->bufs = td_alloc(e->d, RX_BUF << RXQ_LOG, 4096);
+    e->send = td_alloc(e->d, RDO_ETH_MAX_SEND + 4096, 4096);
+    g_assert_cmpuint(create_txq(e, 0, ETH_CQN, TXQ_SHIFT), ==, RDO_CQP_OK);
+    g_assert_cmpuint(create_rxq(e, 0, rx_flags, rx_flags ? LRO_USEC : 0), ==,
+                     RDO_CQP_OK);
+    post_rx(e, 1u << RXQ_LOG, RX_BUF);
+}
+
+static EthPair *eth_pair(uint8_t rx_flags)
+{
+    EthPair *ep = g_new0(EthPair, 1);
+
+    ep->p = pair_new(NULL);
+    for (int k = 0; k < 2; k++) {
+        side_setup(&ep->e[k], &ep->p->s[k], rx_flags);
+    }
+    return ep;
+}
+
+static void eth_pair_free(EthPair *ep)
+{
+    pair_free(ep->p);
+    g_free(ep);
+}
+
+/* The next Ethernet CQE of a side; opcode 0 if none. */
+static struct rdo_eth_cqe eth_poll(EthSide *e)
+{
+    uint32_t i = e->cq_ci & ((1u << ETH_CQ_LOG) - 1);
+    struct rdo_eth_cqe c;
+
+    memcpy(&c, td_ptr(e->d, e->cq + i * 32), sizeof(c));
+    if ((c.owner & 1) != (((e->cq_ci >> ETH_CQ_LOG) & 1) ? 0 : 1)) {
+        memset(&c, 0, sizeof(c));
+        return c;
+    }
+    e->cq_ci++;
+    td_doorbell(e->d, 0, RDO_DB_CQ, RDO_DB_VALUE(ETH_CQN, 0, e->cq_ci));
+    return c;
+}
+
+/*
+ * A TCP/IPv4 frame from side 0's MAC to side 1's, 10.0.0.1:40000 to
+ * 10.0.0.2:5001, with the timestamp option, checksums right (or left 0).
+ * Returns its length.
+ */
+static size_t tcp_frame(EthPair *ep, uint8_t *f, uint32_t seq, uint8_t flags,
+                        const uint8_t *payload, uint32_t n, uint32_t tsval,
+                        bool csum)
+{
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    uint32_t total = 20 + 32 + n;
+
+    memset(f, 0, 14 + 20 + 32);
+    memcpy(f, ep->e[1].s->mac, 6);
+    memcpy(f + 6, ep->e[0].s->mac, 6);
+    put16(f + 12, 0x0800);
+    ip[0] = 0x45;
+    put16(ip + 2, total);
+    put16(ip + 4, 0x1234);
+    put16(ip + 6, 0x4000);
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+    put16(tcp, 40000);
+    put16(tcp + 2, 5001);
+    put32(tcp + 4, seq);
+    put32(tcp + 8, 0xabcd0000);
+    tcp[12] = 8 << 4;
+    tcp[13] = flags;
+    put16(tcp + 14, 502);
+    memcpy(tcp + 20, "\x01\x01\x08\x0a", 4);
+    put32(tcp + 24, tsval);
+    put32(tcp + 28, 77);
+    if (n) {
+        memcpy(tcp + 32, payload, n);
+    }
+    if (csum) {
+        put16(ip + 10, ref_csum(ip, 20, 0));
+        put16(tcp + 16, ref_csum(tcp, 32 + n, 0x0a00 + 0x0001 + 0x0a00 + 0x0002 +
+                                              6 + 32 + n));
+    }
+    return 14 + total;
+}
+
+/* Posts a TX WQE of `nsge` SGEs on side k's TXQ 0. */
+static void post_tx(EthSide *e, const struct rdo_eth_tx_wqe *w,
+                    const struct rdo_sge *sge, int nsge)
+{
+    uint8_t *slot = td_ptr(e->d, e->txq + ((e->tx_pi & ((1u << TXQ_LOG) - 1))
+                                           << TXQ_SHIFT));
+
+    memset(slot, 0, 1u << TXQ_SHIFT);
+    memcpy(slot, w, sizeof(*w));
+    memcpy(slot + sizeof(*w), sge, nsge * sizeof(*sge));
+    e->tx_pi++;
+    td_doorbell(e->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(0, 0, e->tx_pi));
+}
+
+static uint8_t pattern(uint32_t i)
+{
+    return (uint8_t)(i * 7 + (i >> 8));
+}
+
+/* 64 KiB in one TSO work request: headers in one SGE, payload in another. */
+static void test_tso_lro(void)
+{
+    EthPair *ep = eth_pair(RDO_ETH_RXQ_F_LRO);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    const uint32_t n = 64 * 1024, seq0 = 0xfffff000, hlen = 14 + 20 + 32;
+    const uint32_t nseg = (n + MSS - 1) / MSS;
+    uint8_t *hdr = td_ptr(tx->d, tx->send), *data = hdr + 4096;
+    struct rdo_eth_tx_wqe w = {
+        .wr_id = 77, .flags = RDO_ETH_TX_F_TSO, .num_sge = 2, .mss = MSS,
+        .hdr_len = hlen,
+    };
+    struct rdo_sge sge[2] = { { tx->send, hlen, 0 }, { tx->send + 4096, n, 0 } };
+    GPtrArray *frames = tx->d->h->frames;
+    g_autofree uint8_t *got = g_malloc0(n);
+    uint32_t bufs = 0, bytes = 0, expect_seq = seq0;
+    struct rdo_eth_cqe c;
+
+    for (uint32_t i = 0; i < n; i++) {
+        data[i] = pattern(i);
+    }
+    tcp_frame(ep, hdr, seq0, RDO_TCP_ACK | RDO_TCP_PSH, NULL, 0, 1000, false);
+    post_tx(tx, &w, sge, 2);
+
+    /* The frames on the wire, before the peer sees them. */
+    g_assert_cmpuint(frames->len, ==, nseg);
+    for (uint32_t i = 0; i < nseg; i++) {
+        gsize len;
+        const uint8_t *f = g_bytes_get_data(frames->pdata[i], &len);
+        uint32_t plen = MIN(MSS, n - i * MSS);
+
+        g_assert_cmpuint(len, ==, hlen + plen);
+        g_assert_cmpuint(len, <=, 14 + 1500);
+        g_assert_true(ipv4_l4_csum_ok(f, len));
+        g_assert_cmpuint(be16(f + 14 + 2), ==, len - 14);
+        g_assert_cmpuint(be16(f + 14 + 4), ==, (uint16_t)(0x1234 + i));
+        g_assert_cmpuint(be32(f + 34 + 4), ==, seq0 + i * MSS);
+        g_assert_cmpuint(f[34 + 13], ==, i == nseg - 1 ? (RDO_TCP_ACK | RDO_TCP_PSH)
+                                                       : RDO_TCP_ACK);
+        g_assert_cmpmem(f + hlen, plen, data + i * MSS, plen);
+    }
+    c = eth_poll(tx);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.wr_id, ==, 77);
+    g_assert_cmpuint(c.byte_len, ==, hlen + n);
+    g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_ETH_TSO_SEGMENTS), ==, nseg);
+    g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_FRAMES), ==, nseg);
+
+    pair_run(ep->p, 1000000);
+    /* The peer: a few buffers, each one valid TCP segment, in order. */
+    while ((c = eth_poll(rx)).opcode) {
+        const uint8_t *f = td_ptr(rx->d, rx->bufs + (c.wr_id % (1u << RXQ_LOG)) *
+                                                  RX_BUF);
+        uint32_t plen = c.byte_len - hlen;
+
+        g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_true(c.flags & RDO_ETH_CQE_F_L4_CSUM_OK);
+        g_assert_true(ipv4_l4_csum_ok(f, c.byte_len));
+        g_assert_cmpuint(be32(f + 34 + 4), ==, expect_seq);
+        g_assert_cmpuint(c.lro_segs, ==, (plen + MSS - 1) / MSS);
+        g_assert_cmpuint(!!(c.flags & RDO_ETH_CQE_F_LRO), ==, c.lro_segs > 1);
+        memcpy(got + bytes, f + hlen, plen);
+        bytes += plen;
+        expect_seq += plen;
+        bufs++;
+    }
+    g_assert_cmpuint(bytes, ==, n);
+    g_assert_cmpmem(got, n, data, n);
+    g_assert_cmpuint(bufs, <=, nseg / 8);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_LRO_SEGMENTS), ==, nseg - bufs);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_LRO_FLUSHES), ==, bufs);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_CSUM_OK), ==, nseg);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_BUFFERS), ==, bufs);
+    g_test_message("64 KiB TSO: %u frames, %u LRO buffers", nseg, bufs);
+    eth_pair_free(ep);
+}
+
+/* Sends one frame built in side 0's send area; returns its TX completion. */
+static struct rdo_eth_cqe send_frame(EthPair *ep, size_t len, uint8_t flags)
+{
+    EthSide *tx = &ep->e[0];
+    struct rdo_eth_tx_wqe w = { .wr_id = len, .flags = flags, .num_sge = 1 };
+    struct rdo_sge sge = { tx->send, (uint32_t)len, 0 };
+
+    post_tx(tx, &w, &sge, 1);
+    return eth_poll(tx);
+}
+
+static void test_csum_offload(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    uint8_t *f = td_ptr(tx->d, tx->send), payload[333];
+    GPtrArray *frames;
+    struct rdo_eth_cqe c;
+    gsize len;
+    size_t n;
+
+    memset(payload, 0x5a, sizeof(payload));
+    /* TCP without checksums: the device inserts both. */
+    n = tcp_frame(ep, f, 1, RDO_TCP_ACK, payload, sizeof(payload), 1, false);
+    g_assert_cmpuint(send_frame(ep, n, RDO_ETH_TX_F_L4_CSUM |
+                                       RDO_ETH_TX_F_IP_CSUM).status, ==, 0);
+    /* UDP: turn the TCP frame into one, checksum field left as garbage. */
+    n = tcp_frame(ep, f, 1, RDO_TCP_ACK, payload, sizeof(payload), 1, false);
+    f[14 + 9] = 17;
+    put16(f + 34 + 4, n - 34);
+    put16(f + 34 + 6, 0xdead);
+    g_assert_cmpuint(send_frame(ep, n, RDO_ETH_TX_F_L4_CSUM |
+                                       RDO_ETH_TX_F_IP_CSUM).status, ==, 0);
+    /* TCP with a wrong checksum and no offload: goes out as it is. */
+    n = tcp_frame(ep, f, 1, RDO_TCP_ACK, payload, sizeof(payload), 1, true);
+    f[n - 1] ^= 1;
+    g_assert_cmpuint(send_frame(ep, n, 0).status, ==, 0);
+
+    frames = tx->d->h->frames;
+    g_assert_cmpuint(frames->len, ==, 3);
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *fr = g_bytes_get_data(frames->pdata[i], &len);
+
+        g_assert_cmpint(ipv4_l4_csum_ok(fr, len), ==, i < 2);
+    }
+    g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_CSUM), ==, 2);
+    pair_run(ep->p, 1000000);
+    for (int i = 0; i < 3; i++) {
+        c = eth_poll(rx);
+        g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(c.status, ==, 0);
+        g_assert_cmpuint(c.byte_len, ==, n);
+        g_assert_true(c.flags & RDO_ETH_CQE_F_L3_CSUM_OK);
+        g_assert_cmpint(!!(c.flags & RDO_ETH_CQE_F_L4_CSUM_OK), ==, i < 2);
+        g_assert_true(c.flags & RDO_ETH_CQE_F_RSS_HASH);
+    }
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_CSUM_OK), ==, 2);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_CSUM_BAD), ==, 1);
+    eth_pair_free(ep);
+}
+
+/* Delivers frames built by `build` to side 1 directly, in order. */
+static void rx_segment(EthPair *ep, uint32_t seq, uint8_t flags, uint32_t n,
+                       uint32_t tsval)
+{
+    g_autofree uint8_t *f = g_malloc(2048);
+    uint8_t payload[1448];
+    size_t len;
+
+    for (uint32_t i = 0; i < n; i++) {
+        payload[i] = pattern(seq + i);
+    }
+    len = tcp_frame(ep, f, seq, flags, payload, n, tsval, true);
+    rdo_core_receive(&ep->e[1].d->h->core, f, len);
+}
+
+static void test_lro_flush_rules(void)
+{
+    EthPair *ep = eth_pair(RDO_ETH_RXQ_F_LRO);
+    EthSide *rx = &ep->e[1];
+    TestHost *h = rx->d->h;
+    uint64_t t0;
+    struct rdo_eth_cqe c;
+
+    /* Three in order without PSH: held until the flush timer. */
+    t0 = h->now_ns;
+    for (int i = 0; i < 3; i++) {
+        rx_segment(ep, 1000 + i * 100, RDO_TCP_ACK, 100, 5);
+    }
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    pair_run(ep->p, 1000000);
+    g_assert_cmpuint(h->now_ns, >=, t0 + LRO_USEC * 1000);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.lro_segs, ==, 3);
+    g_assert_cmpuint(c.byte_len, ==, 66 + 300);
+
+    /* Out of order: the session ends, the late segment starts another. */
+    rx_segment(ep, 1300, RDO_TCP_ACK, 100, 6);
+    rx_segment(ep, 1500, RDO_TCP_ACK, 100, 6);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.lro_segs, ==, 1);
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    /* FIN: flushes the held one first, then goes alone, in order. */
+    rx_segment(ep, 1600, RDO_TCP_ACK | RDO_TCP_FIN, 0, 6);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.byte_len, ==, 66 + 100);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.byte_len, ==, 66);
+    g_assert_false(c.flags & RDO_ETH_CQE_F_LRO);
+
+    /* Older timestamp (options change): not merged. */
+    rx_segment(ep, 2000, RDO_TCP_ACK, 100, 9);
+    rx_segment(ep, 2100, RDO_TCP_ACK, 100, 8);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.lro_segs, ==, 1);
+    /* A shorter segment ends a burst; PSH delivers at once. */
+    rx_segment(ep, 2200, RDO_TCP_ACK, 50, 9);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.lro_segs, ==, 2);
+    rx_segment(ep, 3000, RDO_TCP_ACK, 100, 9);
+    rx_segment(ep, 3100, RDO_TCP_ACK | RDO_TCP_PSH, 100, 9);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.lro_segs, ==, 2);
+    g_assert_cmpuint(c.byte_len, ==, 66 + 200);
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    eth_pair_free(ep);
+}
+
+/* A TX WQE that must fail with vendor_err, the queue going on after it. */
+static void expect_tx_error(EthPair *ep, const struct rdo_eth_tx_wqe *w,
+                            const struct rdo_sge *sge, int nsge,
+                            uint32_t vendor_err)
+{
+    EthSide *tx = &ep->e[0];
+    uint32_t errors = pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_ERRORS);
+    guint frames = tx->d->h->frames->len;
+    struct rdo_eth_cqe c;
+
+    post_tx(tx, w, sge, nsge);
+    c = eth_poll(tx);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.status, !=, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.vendor_err, ==, vendor_err);
+    g_assert_cmpuint(c.wr_id, ==, w->wr_id);
+    g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_ERRORS), ==, errors + 1);
+    g_assert_cmpuint(tx->d->h->frames->len, ==, frames);
+}
+
+static void test_malformed(void)
+{
+    EthPair *ep = eth_pair(RDO_ETH_RXQ_F_LRO);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    uint8_t *f = td_ptr(tx->d, tx->send), payload[3000] = { 0 };
+    size_t n = tcp_frame(ep, f, 1, RDO_TCP_ACK, payload, 3000, 1, false);
+    struct rdo_sge sge = { tx->send, (uint32_t)n, 0 };
+    struct rdo_sge sges[14];
+    struct rdo_eth_tx_wqe w = { .wr_id = 1, .flags = RDO_ETH_TX_F_TSO,
+                                .num_sge = 1, .mss = 0, .hdr_len = 66 };
+    struct rdo_cqp_cmd cmd;
+
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);       /* MSS 0 */
+    w.mss = 1000;
+    w.hdr_len = n + 1;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);       /* beyond */
+    w.hdr_len = 54;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);       /* not TCP's */
+    w.hdr_len = 66;
+    w.mss = 1500;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_LENGTH);        /* > MTU */
+    w = (struct rdo_eth_tx_wqe){ .wr_id = 2, .num_sge = 1 };
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_LENGTH);        /* 3 KB frame */
+    w.num_sge = 0;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);
+    w.num_sge = 15;
+    memset(sges, 0, sizeof(sges));
+    expect_tx_error(ep, &w, sges, 14, RDO_VENDOR_ERR_BAD_WQE);      /* > stride */
+    w.num_sge = 1;
+    w.flags = 0x80;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);       /* flag */
+    w.flags = 0;
+    w.reserved1[2] = 1;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);
+    w.reserved1[2] = 0;
+    sge.length = 100;
+    sge.lkey = 5;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);
+    sge.lkey = 0;
+    sge.addr = 1ull << 50;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_DMA);
+    sge.addr = tx->send;
+    sge.length = 10;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_LENGTH);        /* runt */
+    put16(f + 12, 0x0806);                                          /* ARP */
+    sge.length = 60;
+    w.flags = RDO_ETH_TX_F_L4_CSUM;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);
+    w.flags = RDO_ETH_TX_F_IP_CSUM;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);
+    w.flags = 0;
+    w.mss = 100;
+    expect_tx_error(ep, &w, &sge, 1, RDO_VENDOR_ERR_BAD_WQE);       /* no TSO */
+    /* The queue still works: a good frame goes out. */
+    w.mss = 0;
+    g_assert_cmpuint(send_frame(ep, 60, 0).status, ==, RDO_WC_SUCCESS);
+
+    /* Doorbells beyond the ring or for no queue: refused, recorded. */
+    td_doorbell(tx->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(0, 0, tx->tx_pi + 65));
+    g_assert_cmpuint(test_reg_read(tx->d->h, RDO_REG_ERR_LAST), ==,
+                     RDO_ERR_DB_BAD_OBJECT);
+    td_doorbell(tx->d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(9, 0, 1));
+    td_doorbell(tx->d, 3, RDO_DB_ETH_TXQ, RDO_DB_VALUE(0, 0, tx->tx_pi + 1));
+    g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_DB_ERRORS), ==, 3);
+    g_assert_cmpuint(send_frame(ep, 60, 0).status, ==, RDO_WC_SUCCESS);
+
+    /* Commands: index, existing, CQ, LRO timer, reserved, destroy. */
+    g_assert_cmpuint(create_txq(tx, RDO_ETH_MAX_TXQ, ETH_CQN, 8), ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(create_txq(tx, 0, ETH_CQN, 8), ==, RDO_CQP_EXISTS);
+    g_assert_cmpuint(create_txq(tx, 1, 99, 8), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(create_txq(tx, 1, ETH_CQN, 5), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(create_rxq(tx, 1, RDO_ETH_RXQ_F_LRO, 0), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(create_rxq(tx, 1, 0, 5), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(create_rxq(tx, 1, 0x80, 0), ==, RDO_CQP_BAD_RESERVED);
+    cmd = td_cmd_of(RDO_CMD_DESTROY_CQ, ETH_CQN);
+    g_assert_cmpuint(td_cmd(tx->d, &cmd).status, ==, RDO_CQP_IN_USE);
+    cmd = td_cmd_of(RDO_CMD_DESTROY_ETH_RXQ, 3);
+    g_assert_cmpuint(td_cmd(tx->d, &cmd).status, ==, RDO_CQP_NOT_FOUND);
+
+    /* Receive: a buffer too short for the frame, one with a bad length. */
+    {
+        struct rdo_eth_rx_wqe *slot;
+
+        pair_run(ep->p, 1000000);
+        while (eth_poll(rx).opcode) {
+        }
+        cmd = td_cmd_of(RDO_CMD_DESTROY_ETH_RXQ, 0);
+        g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_OK);
+        rx->rx_pi = 0;
+        g_assert_cmpuint(create_rxq(rx, 0, 0, 0), ==, RDO_CQP_OK);
+        post_rx(rx, 2, 100);
+        slot = td_ptr(rx->d, rx->rxq + sizeof(*slot));
+        slot->length = 10;
+        n = tcp_frame(ep, f, 1, RDO_TCP_ACK, payload, 500, 1, true);
+        g_assert_cmpuint(send_frame(ep, n, 0).status, ==, RDO_WC_SUCCESS);
+        pair_run(ep->p, 1000000);
+        g_assert_cmpuint(eth_poll(rx).vendor_err, ==, RDO_VENDOR_ERR_LENGTH);
+        g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_ERRORS), ==, 1);
+        /* The next frame finds the bad descriptor, then no buffer. */
+        g_assert_cmpuint(send_frame(ep, n, 0).status, ==, RDO_WC_SUCCESS);
+        pair_run(ep->p, 1000000);
+        g_assert_cmpuint(eth_poll(rx).vendor_err, ==, RDO_VENDOR_ERR_BAD_WQE);
+        g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_NO_BUF), ==, 1);
+    }
+    /* Not for us: filtered. */
+    memset(f, 0x02, 6);
+    g_assert_cmpuint(send_frame(ep, n, 0).status, ==, RDO_WC_SUCCESS);
+    pair_run(ep->p, 1000000);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_FILTERED), ==, 1);
+    eth_pair_free(ep);
+}
+
+/* An RDMA WRITE and a TSO send at the same time share the port. */
+static void test_mixed_with_rdma(void)
+{
+    EthPair *ep = eth_pair(RDO_ETH_RXQ_F_LRO);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    const uint32_t wlen = 256 * 1024, n = 32 * 1024, hlen = 66;
+    struct rdo_send_wqe wr = {
+        .wr_id = 9, .opcode = RDO_WR_RDMA_WRITE, .flags = RDO_WQE_F_SIGNALED,
+        .remote_addr = PAIR_MR_IOVA + wlen, .rkey = ep->p->s[1].mr_key,
+    };
+    struct rdo_sge rsge = { PAIR_MR_IOVA, wlen, ep->p->s[0].mr_key };
+    struct rdo_eth_tx_wqe w = {
+        .wr_id = 5, .flags = RDO_ETH_TX_F_TSO, .num_sge = 2, .mss = MSS,
+        .hdr_len = hlen,
+    };
+    struct rdo_sge sge[2] = { { tx->send, hlen, 0 }, { tx->send + 4096, n, 0 } };
+    uint32_t bytes = 0, roce_rx;
+    struct rdo_eth_cqe c;
+    struct rdo_cqe rc;
+
+    pair_connect(ep->p, 0, RDO_QPT_RC, 3);
+    pair_fill(&ep->p->s[0], PAIR_MR_IOVA, wlen, 3);
+    tcp_frame(ep, td_ptr(tx->d, tx->send), 1, RDO_TCP_ACK, NULL, 0, 1, false);
+    pair_post_send(&ep->p->s[0], 0, &wr, &rsge, 1, NULL);
+    post_tx(tx, &w, sge, 2);
+    g_assert_true(pair_run_cqes(ep->p, 0, 1, 100000000));
+    pair_run(ep->p, 1000000);
+    rc = pair_poll(&ep->p->s[0]);
+    g_assert_cmpuint(rc.wr_id, ==, 9);
+    g_assert_cmpuint(rc.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpmem(pair_mr_ptr(&ep->p->s[0], PAIR_MR_IOVA), wlen,
+                    pair_mr_ptr(&ep->p->s[1], PAIR_MR_IOVA + wlen), wlen);
+    while ((c = eth_poll(rx)).opcode) {
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        bytes += c.byte_len - hlen;
+    }
+    g_assert_cmpuint(bytes, ==, n);
+    /* RoCE frames went to the RDMA path only, Ethernet frames to the RXQ. */
+    roce_rx = pair_cnt(rx->s, RDO_REG_CNT_RX_PACKETS);
+    g_assert_cmpuint(roce_rx, >=, wlen / 1024);
+    g_assert_cmpuint(pair_cnt(rx->s, RDO_REG_CNT_ETH_RX_FRAMES), ==,
+                     (n + MSS - 1) / MSS);
+    g_assert_cmpuint(eth_poll(tx).wr_id, ==, 5);
+    eth_pair_free(ep);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/eth/tso-lro-64k", test_tso_lro);
+    g_test_add_func("/eth/csum-offload", test_csum_offload);
+    g_test_add_func("/eth/lro-flush-rules", test_lro_flush_rules);
+    g_test_add_func("/eth/malformed", test_malformed);
+    g_test_add_func("/eth/mixed-with-rdma", test_mixed_with_rdma);
+    return g_test_run();
+}
