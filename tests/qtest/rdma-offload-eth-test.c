@@ -94,7 +94,7 @@ static uint64_t qom_counter(QRdoDriver *drv, const char *name)
     QDict *r = qtest_qmp(drv->qts, "{ 'execute': 'qom-get', 'arguments': "
                          "{ 'path': '/machine/peripheral/" QRDO_TEST_ID "', "
                          "'property': 'counters' } }");
-    uint64_t v = qdict_get_uint(qdict_get_qdict(r, "return"), name);
+    uint64_t v = qdict_get_int(qdict_get_qdict(r, "return"), name);
 
     qobject_unref(r);
     return v;

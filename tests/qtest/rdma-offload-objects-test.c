@@ -377,8 +377,10 @@ static void test_limits_and_sizes(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_cmd_expect(&drv, qrdo_cmd_set_gid(qrdo_read(d, RDO_REG_MAX_GID),
                                            (uint8_t[16]){ 0 }, 1),
                     RDO_CQP_BAD_INDEX);
-    /* QPs 0 and 1 are reserved; the store covers 64 of MAX_QP. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(1, RDO_QPT_UD, 0, 0, page, page),
+    /* QP 0 does not exist, QP 1 is the GSI (UD only); the store covers 64 of MAX_QP. */
+    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(0, RDO_QPT_UD, 0, 0, page, page),
+                    RDO_CQP_BAD_INDEX);
+    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(1, RDO_QPT_RC, 0, 0, page, page),
                     RDO_CQP_BAD_INDEX);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_MAX_QP), >, QRDO_QPC_PAGES * 16);
     qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(QRDO_QPC_PAGES * 16, RDO_QPT_UD, 0, 0,
