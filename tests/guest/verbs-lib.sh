@@ -5,15 +5,11 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # demo_run ARGS...: ./scripts/demo into $output, its status in run_rc; the
-# counters ("A: cnt.x=n") land in F through guest_run's parser.
+# counters ("A: cnt.x=n") land in F.
 demo_run() {
     output=$("$TOP/scripts/demo" "$@" 2>"$errfile")
     run_rc=$?
-    local line
-    while IFS= read -r line; do
-        [[ $line =~ ^(([AB]): )?([A-Za-z0-9_.]+)=(.*)$ ]] &&
-            F[${BASH_REMATCH[2]:+${BASH_REMATCH[2]}.}${BASH_REMATCH[3]}]=${BASH_REMATCH[4]}
-    done <<<"$output"
+    parse_facts
     # The summary goes to stdout after the "summary" log line (stderr).
     summary=$(printf '%s\n' "$output" | sed -n '/^run  *client  *status/,$p')
 }
