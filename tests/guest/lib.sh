@@ -14,6 +14,10 @@ trap 'rm -f "$errfile"' EXIT
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
+    parse_facts
+}
+# parse_facts: F from the KEY=VALUE lines of $output.
+parse_facts() {
     local line
     while IFS= read -r line; do
         [[ $line =~ ^(([AB]): )?([A-Za-z0-9_.]+)=(.*)$ ]] &&
