@@ -1037,9 +1037,14 @@ void qrdo_pair_run(QRdoPair *p, int64_t ns)
 
 QDict *qrdo_counters(QTestState *qts, const char *id)
 {
+    return qrdo_qom_dict(qts, id, "counters");
+}
+
+QDict *qrdo_qom_dict(QTestState *qts, const char *id, const char *property)
+{
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': {"
-                            " 'path': %s, 'property': 'counters' } }", path);
+                            " 'path': %s, 'property': %s } }", path, property);
     QDict *ret;
 
     g_assert_false(qdict_haskey(resp, "error"));

@@ -321,6 +321,8 @@ void qrdo_pair_run(QRdoPair *p, int64_t ns);
 
 /* Counters through QOM (qom-get ID counters). */
 QDict *qrdo_counters(QTestState *qts, const char *id);
+/* A QOM property of the device that is a dictionary (timing-counters). */
+QDict *qrdo_qom_dict(QTestState *qts, const char *id, const char *property);
 uint64_t qrdo_counter(QTestState *qts, const char *id, const char *name);
 #define qrdo_side_counter(s, name) qrdo_counter((s)->qts, (s)->id, (name))
 
