@@ -158,6 +158,7 @@ struct rdo_dev {
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
 	struct ida db_ida;		/* doorbell pages of user contexts */
+	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
 	atomic_t mr_key;
 

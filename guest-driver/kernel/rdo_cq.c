@@ -165,7 +165,8 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 	if (!qp)
 		return false;	/* the QP was destroyed */
 	memset(wc, 0, sizeof(*wc));
-	if (!rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id)) {
+	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
+	    !rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id)) {
 		dev_warn_ratelimited(&rdev->pdev->dev,
 				     "CQ %u: CQE for QP %u names WQE %llu, not outstanding\n",
 				     cq->cqn, cqe->qpn, cqe->wr_id);

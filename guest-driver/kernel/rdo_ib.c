@@ -7,7 +7,7 @@
  *
  * User processes reach it through uverbs with a ucontext each (rdo_uctx.c)
  * and the rdma-core provider (guest-driver/rdma-core), which rdma-core
- * finds by the PCI ID. Not yet: SRQ verbs, fast registration (the device
+ * finds by the PCI ID. Not yet: fast registration (the device
  * has no such work request), a GSI QP (no MAD/CM capability is advertised:
  * rdma_cm does not bind).
  */
@@ -65,6 +65,9 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_cqe = (1 << cq_log) - 1;
 	a->max_mr = rdev->usable_mrs;
 	a->max_pd = d->max_pd;
+	a->max_srq = d->max_srq;
+	a->max_srq_wr = 1 << qp_log;
+	a->max_srq_sge = min_t(u32, d->max_sge, RDO_MAX_RECV_SGE);
 	a->max_qp_rd_atom = RDO_MAX_RD_ATOMIC;
 	a->max_qp_init_rd_atom = RDO_MAX_RD_ATOMIC;
 	a->max_res_rd_atom = RDO_MAX_RD_ATOMIC * a->max_qp;
@@ -248,6 +251,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
+	.create_srq = rdo_create_srq,
 	.create_user_ah = rdo_create_ah,
 	.dealloc_pd = rdo_dealloc_pd,
 	.dealloc_ucontext = rdo_dealloc_ucontext,
@@ -256,6 +260,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
 	.destroy_qp = rdo_destroy_qp,
+	.destroy_srq = rdo_destroy_srq,
 	.get_dma_mr = rdo_get_dma_mr,
 	.get_link_layer = rdo_get_link_layer,
 	.get_port_immutable = rdo_get_port_immutable,
@@ -265,10 +270,12 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.poll_cq = rdo_poll_cq,
 	.post_recv = rdo_post_recv,
 	.post_send = rdo_post_send,
+	.post_srq_recv = rdo_post_srq_recv,
 	.query_device = rdo_ib_query_device,
 	.query_pkey = rdo_query_pkey,
 	.query_port = rdo_ib_query_port,
 	.query_qp = rdo_query_qp,
+	.query_srq = rdo_query_srq,
 	.reg_user_mr = rdo_reg_user_mr,
 	.req_notify_cq = rdo_req_notify_cq,
 
@@ -276,6 +283,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, rdo_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, rdo_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, rdo_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, rdo_ucontext, ibuc),
 };
 

@@ -16,6 +16,9 @@ struct rdo_mmap_entry;
 /* READs and atomics a QP keeps outstanding, as initiator and as responder. */
 #define RDO_MAX_RD_ATOMIC	16
 
+/* SGEs in a 1 KiB receive WQE, and in a send WQE after a UD segment. */
+#define RDO_MAX_RECV_SGE	58
+
 #define RDO_CQE_SHIFT		5	/* CQ ring stride: struct rdo_cqe */
 static_assert(sizeof(struct rdo_cqe) == 1 << RDO_CQE_SHIFT);
 
@@ -74,6 +77,15 @@ struct rdo_wq {
 };
 
 
+struct rdo_srq {
+	struct ib_srq ibsrq;
+	struct rdo_dev *rdev;
+	u32 srqn;
+	bool user;
+	struct rdo_wq wq;
+	unsigned long *busy;		/* kernel SRQ: slots holding a posted WQE */
+};
+
 struct rdo_qp {
 	struct ib_qp ibqp;
 	struct rdo_dev *rdev;
@@ -85,6 +97,7 @@ struct rdo_qp {
 	u32 max_inline;
 	bool sq_sig_all;
 	bool user;			/* rings and posting in user space */
+	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -125,6 +138,11 @@ static inline u16 rdo_udata_db_page(struct ib_udata *udata)
 	return uc ? uc->db_page : 0;
 }
 
+static inline struct rdo_srq *to_rsrq(struct ib_srq *srq)
+{
+	return container_of(srq, struct rdo_srq, ibsrq);
+}
+
 static inline struct rdo_ah *to_rah(struct ib_ah *ah)
 {
 	return container_of(ah, struct rdo_ah, ibah);
@@ -140,6 +158,15 @@ int rdo_ring_from_user(struct rdo_dev *rdev, struct ib_device *ibdev,
 		       u32 stride_shift);
 int rdo_udata_in(struct ib_udata *udata, void *req, size_t size);
 int rdo_udata_out(struct ib_udata *udata, void *resp, size_t size);
+
+/* rdo_srq.c */
+int rdo_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
+		   struct ib_udata *udata);
+int rdo_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
+int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
+int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
+		      const struct ib_recv_wr **bad_wr);
+bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id);
 
 /* rdo_cq.c */
 int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
@@ -160,6 +187,7 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		  const struct ib_send_wr **bad_wr);
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		  const struct ib_recv_wr **bad_wr);
+void rdo_recv_wqe_fill(struct rdo_wq *wq, u32 idx, const struct ib_recv_wr *wr);
 
 /* rdo_mr.c */
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);

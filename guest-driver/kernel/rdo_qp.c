@@ -48,6 +48,27 @@ static void rdo_wq_free(struct rdo_dev *rdev, struct rdo_wq *wq)
 }
 
 /*
+ * QP numbers go round (2 .. usable_qps - 1) rather than lowest first, so a
+ * number is not reused right after its QP is gone: a peer's stale packets
+ * and a CQ's leftover CQEs for it stay harmless for a long while (the
+ * device keeps no generation per number).
+ */
+static int rdo_qpn_alloc(struct rdo_dev *rdev)
+{
+	u32 first = READ_ONCE(rdev->next_qpn);
+	int qpn;
+
+	if (first < 2 || first >= rdev->usable_qps)
+		first = 2;
+	qpn = ida_alloc_range(&rdev->qp_ida, first, rdev->usable_qps - 1, GFP_KERNEL);
+	if (qpn == -ENOSPC && first > 2)
+		qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+	if (qpn >= 0)
+		WRITE_ONCE(rdev->next_qpn, qpn + 1);
+	return qpn;
+}
+
+/*
  * The rings of a user QP: the provider's buffers, with the geometry it
  * chose checked against what the capabilities need (sq_shift, rq_shift:
  * the least strides) and what the device takes.
@@ -64,10 +85,12 @@ static int rdo_qp_user_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 		return ret;
 	if (req.reserved ||
 	    req.sq_wqe_shift < *sq_shift || req.sq_wqe_shift > RDO_WQE_SHIFT_MAX ||
-	    req.rq_wqe_shift < *rq_shift || req.rq_wqe_shift > RDO_WQE_SHIFT_MAX ||
 	    !req.sq_log_size || req.sq_log_size > max_log ||
+	    (1u << req.sq_log_size) < cap->max_send_wr)
+		return -EINVAL;
+	if (qp->srq ? req.rq_log_size || req.rq_addr :
+	    req.rq_wqe_shift < *rq_shift || req.rq_wqe_shift > RDO_WQE_SHIFT_MAX ||
 	    !req.rq_log_size || req.rq_log_size > max_log ||
-	    (1u << req.sq_log_size) < cap->max_send_wr ||
 	    (1u << req.rq_log_size) < cap->max_recv_wr)
 		return -EINVAL;
 	*sq_shift = req.sq_wqe_shift;
@@ -78,6 +101,8 @@ static int rdo_qp_user_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 				 req.sq_log_size, req.sq_wqe_shift);
 	if (ret)
 		return ret;
+	if (qp->srq)
+		return 0;
 	ret = rdo_ring_from_user(rdev, qp->ibqp.device, &qp->rq.ring, req.rq_addr,
 				 req.rq_log_size, req.rq_wqe_shift);
 	if (ret)
@@ -92,7 +117,7 @@ static int rdo_qp_kernel_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 	int ret;
 
 	ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
-	if (ret)
+	if (ret || qp->srq)
 		return ret;
 	ret = rdo_wq_alloc(rdev, &qp->rq, cap->max_recv_wr, rq_shift, max_log);
 	if (ret)
@@ -110,7 +135,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	struct rdo_cmd_create_qp *c = &cmd.u.create_qp;
 	struct rdo_create_qp_resp resp = {};
 	u32 max_log = min_t(u32, rdev->attr.max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
-	u32 max_sge = min_t(u32, rdev->attr.max_sge, 58);
+	u32 max_sge = min_t(u32, rdev->attr.max_sge, RDO_MAX_RECV_SGE);
 	bool gsi = init->qp_type == IB_QPT_GSI;
 	u32 ud = init->qp_type == IB_QPT_UD || gsi ? RDO_UD_SEG : 0;
 	u32 sq_shift, rq_shift, body;
@@ -130,7 +155,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	default:
 		return -EOPNOTSUPP;
 	}
-	if (init->srq || init->create_flags)
+	if (init->create_flags)
 		return -EOPNOTSUPP;
 	if (cap->max_send_sge > max_sge || cap->max_recv_sge > max_sge ||
 	    cap->max_inline_data > rdev->attr.max_inline)
@@ -148,6 +173,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->state = IB_QPS_RESET;
 	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
 	qp->user = !!udata;
+	qp->srq = init->srq ? to_rsrq(init->srq) : NULL;
 	mutex_init(&qp->state_lock);
 	if (udata)
 		ret = rdo_qp_user_rings(rdev, qp, cap, udata, &sq_shift, &rq_shift,
@@ -166,7 +192,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (gsi)
 		qpn = ida_alloc_range(&rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN, GFP_KERNEL);
 	else
-		qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+		qpn = rdo_qpn_alloc(rdev);
 	if (qpn < 0) {
 		ret = qpn;
 		goto err_rings;
@@ -179,6 +205,10 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	cmd.obj = qpn;
 	c->type = qp->type;
 	c->flags = qp->sq_sig_all ? 0 : RDO_QP_F_SELECTIVE_SIGNAL;
+	if (qp->srq) {
+		c->flags |= RDO_QP_F_SRQ;
+		c->srqn = qp->srq->srqn;
+	}
 	c->db_page = rdo_udata_db_page(udata);
 	c->pdn = to_rpd(ibqp->pd)->pdn;
 	c->send_cqn = to_rcq(init->send_cq)->cqn;
@@ -198,9 +228,9 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	ibqp->qp_num = qpn;
 	cap->max_send_wr = 1u << qp->sq.ring.log_size;
-	cap->max_recv_wr = 1u << qp->rq.ring.log_size;
+	cap->max_recv_wr = qp->srq ? 0 : 1u << qp->rq.ring.log_size;
 	cap->max_send_sge = qp->sq.max_sge;
-	cap->max_recv_sge = qp->rq.max_sge;
+	cap->max_recv_sge = qp->srq ? 0 : qp->rq.max_sge;
 	cap->max_inline_data = qp->max_inline;
 	if (udata) {
 		resp.qpn = qpn;
@@ -406,13 +436,14 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		memcpy(attr->ah_attr.roce.dmac, qa.dmac, ETH_ALEN);
 	}
 	attr->cap.max_send_wr = 1u << qp->sq.ring.log_size;
-	attr->cap.max_recv_wr = 1u << qp->rq.ring.log_size;
+	attr->cap.max_recv_wr = qp->srq ? 0 : 1u << qp->rq.ring.log_size;
 	attr->cap.max_send_sge = qp->sq.max_sge;
 	attr->cap.max_recv_sge = qp->rq.max_sge;
 	attr->cap.max_inline_data = qp->max_inline;
 	init->qp_type = ibqp->qp_type;
 	init->send_cq = ibqp->send_cq;
 	init->recv_cq = ibqp->recv_cq;
+	init->srq = ibqp->srq;
 	init->cap = attr->cap;
 	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
 	return 0;
@@ -588,18 +619,29 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	return ret;
 }
 
+/* The receive WQE for wr at slot idx of an RQ or SRQ ring (index in wr_id). */
+void rdo_recv_wqe_fill(struct rdo_wq *wq, u32 idx, const struct ib_recv_wr *wr)
+{
+	struct rdo_recv_wqe *wqe = rdo_ring_entry(&wq->ring, idx);
+
+	memset(wqe, 0, 1u << wq->ring.stride_shift);
+	wqe->wr_id = idx;
+	wqe->num_sge = wr->num_sge;
+	rdo_copy_sges((void *)wqe + RDO_RECV_HDR, wr->sg_list, wr->num_sge);
+	wq->wr_id[idx & ((1u << wq->ring.log_size) - 1)] = wr->wr_id;
+}
+
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		  const struct ib_recv_wr **bad_wr)
 {
 	struct rdo_qp *qp = to_rqp(ibqp);
 	struct rdo_wq *rq = &qp->rq;
 	u32 size = 1u << rq->ring.log_size;
-	struct rdo_recv_wqe *wqe;
 	unsigned long flags;
 	u32 start;
 	int ret = 0;
 
-	if (qp->user || READ_ONCE(qp->state) == IB_QPS_RESET) {
+	if (qp->user || qp->srq || READ_ONCE(qp->state) == IB_QPS_RESET) {
 		*bad_wr = wr;
 		return -EINVAL;
 	}
@@ -614,12 +656,7 @@ int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 			ret = -EINVAL;
 			break;
 		}
-		wqe = rdo_ring_entry(&rq->ring, rq->pi);
-		memset(wqe, 0, 1u << rq->ring.stride_shift);
-		wqe->wr_id = rq->pi;
-		wqe->num_sge = wr->num_sge;
-		rdo_copy_sges((void *)wqe + RDO_RECV_HDR, wr->sg_list, wr->num_sge);
-		rq->wr_id[rq->pi & (size - 1)] = wr->wr_id;
+		rdo_recv_wqe_fill(rq, rq->pi, wr);
 		rq->pi++;
 	}
 	rdo_wq_doorbell(qp, rq, start, RDO_DB_RQ);

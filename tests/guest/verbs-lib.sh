@@ -28,6 +28,7 @@ summary_ok() {
 declare -A RUN_DESC=(
     [rc]="ibv_rc_pingpong (RC SEND/RECV, 4 KiB)"
     [ud]="ibv_ud_pingpong (UD, address handles, GRH)"
+    [srq]="ibv_srq_pingpong (16 RC QPs on an SRQ)"
     [write_bw]="ib_write_bw 64 KiB"
     [read_lat]="ib_read_lat 64 B"
     [send_bw]="ib_send_bw 64 KiB"

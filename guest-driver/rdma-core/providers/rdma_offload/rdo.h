@@ -34,6 +34,10 @@ DECLARE_DRV_CMD(rdo_ucmd_create_qp, IB_USER_VERBS_CMD_CREATE_QP,
 		rdo_create_qp_req, rdo_create_qp_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
 		empty, rdo_create_ah_resp);
+DECLARE_DRV_CMD(rdo_ucmd_create_srq, IB_USER_VERBS_CMD_CREATE_SRQ,
+		rdo_create_srq_req, rdo_create_srq_resp);
+
+#define RDO_MAX_SGE	58	/* SGEs in a 1 KiB WQE after header and UD segment */
 
 /* QP numbers are 24 bits: a two-level table finds a CQE's QP. */
 #define RDO_QPN_LEAF_BITS	12
@@ -75,10 +79,23 @@ struct rdo_wq {
 	uint32_t ci;			/* WQEs completed (written by pollers) */
 	uint32_t max_sge;
 	uint64_t *wr_id;		/* the caller's, per slot */
+	bool inited;
+};
+
+/*
+ * A shared receive queue: QPs take its WQEs in ring order and complete them
+ * in any order, so a slot is posted again only once its WQE completed.
+ */
+struct rdo_srq {
+	struct ibv_srq ibsrq;
+	uint32_t srqn;
+	struct rdo_wq wq;
+	uint8_t *busy;			/* per slot: posted, not completed */
 };
 
 struct rdo_qp {
 	struct ibv_qp ibqp;
+	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	uint8_t type;			/* enum rdo_qp_type */
 	bool sig_all;
 	uint32_t max_inline;
@@ -103,6 +120,11 @@ static inline struct rdo_cq *to_rcq(struct ibv_cq *cq)
 static inline struct rdo_qp *to_rqp(struct ibv_qp *qp)
 {
 	return container_of(qp, struct rdo_qp, ibqp);
+}
+
+static inline struct rdo_srq *to_rsrq(struct ibv_srq *srq)
+{
+	return container_of(srq, struct rdo_srq, ibsrq);
 }
 
 static inline struct rdo_ah *to_rah(struct ibv_ah *ah)
@@ -133,6 +155,17 @@ int rdo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 		  struct ibv_send_wr **bad_wr);
 int rdo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr);
+int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log);
+void rdo_wq_fini(struct rdo_wq *wq);
+void rdo_recv_wqe_fill(struct rdo_wq *wq, uint32_t idx, const struct ibv_recv_wr *wr);
+
+/* rdo_srq.c */
+struct ibv_srq *rdo_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *attr);
+int rdo_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr);
+int rdo_destroy_srq(struct ibv_srq *srq);
+int rdo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+		      struct ibv_recv_wr **bad_wr);
+bool rdo_srq_complete(struct rdo_srq *srq, uint64_t idx64, uint64_t *wr_id);
 
 /* rdo_cq.c */
 struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,

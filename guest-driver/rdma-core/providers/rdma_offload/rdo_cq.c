@@ -123,7 +123,8 @@ static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
 	if (!qp)
 		return false;
 	memset(wc, 0, sizeof(*wc));
-	if (!rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id))
+	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
+	    !rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id))
 		return false;
 	wc->status = cqe->status <= IBV_WC_GENERAL_ERR ? cqe->status : IBV_WC_GENERAL_ERR;
 	wc->opcode = rdo_wc_opcode(cqe->opcode);

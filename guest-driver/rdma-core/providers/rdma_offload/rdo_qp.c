@@ -19,7 +19,6 @@
 #define RDO_SEND_HDR	sizeof(struct rdo_send_wqe)
 #define RDO_RECV_HDR	sizeof(struct rdo_recv_wqe)
 #define RDO_UD_SEG	sizeof(struct rdo_ud_seg)
-#define RDO_MAX_SGE	58	/* SGEs in a 1 KiB WQE after header and UD segment */
 
 /* ------------------------------------------------------- QPs by number --- */
 
@@ -64,7 +63,7 @@ out:
 
 /* ------------------------------------------------------------ create --- */
 
-static int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log)
+int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log)
 {
 	uint32_t log_size = rdo_log2_up(wr ? wr : 1);
 
@@ -73,6 +72,7 @@ static int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t 
 	if (log_size > max_log)
 		return EINVAL;
 	pthread_spin_init(&wq->lock, PTHREAD_PROCESS_PRIVATE);
+	wq->inited = true;
 	wq->wr_id = calloc(1u << log_size, sizeof(*wq->wr_id));
 	if (!wq->wr_id)
 		return ENOMEM;
@@ -84,12 +84,15 @@ static int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t 
 	return 0;
 }
 
-static void rdo_wq_fini(struct rdo_wq *wq)
+void rdo_wq_fini(struct rdo_wq *wq)
 {
+	if (!wq->inited)
+		return;
 	rdo_ring_free(&wq->ring);
 	free(wq->wr_id);
 	wq->wr_id = NULL;
 	pthread_spin_destroy(&wq->lock);
+	wq->inited = false;
 }
 
 struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
@@ -114,10 +117,6 @@ struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 		type = RDO_QPT_UD;
 		break;
 	default:
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
-	if (attr->srq) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -146,19 +145,21 @@ struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 		return NULL;
 	qp->type = type;
 	qp->sig_all = attr->sq_sig_all;
+	qp->srq = attr->srq ? to_rsrq(attr->srq) : NULL;
 	errno = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
 	if (errno)
 		goto err;
-	errno = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
-	if (errno)
-		goto err_sq;
-
+	if (!qp->srq) {
+		errno = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
+		if (errno)
+			goto err_sq;
+		cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
+		cmd.rq_log_size = qp->rq.ring.log_size;
+		cmd.rq_wqe_shift = rq_shift;
+	}
 	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
-	cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
 	cmd.sq_log_size = qp->sq.ring.log_size;
 	cmd.sq_wqe_shift = sq_shift;
-	cmd.rq_log_size = qp->rq.ring.log_size;
-	cmd.rq_wqe_shift = rq_shift;
 	errno = ibv_cmd_create_qp(pd, &qp->ibqp, attr, &cmd.ibv_cmd, sizeof(cmd),
 				  &resp.ibv_resp, sizeof(resp));
 	if (errno)
@@ -202,6 +203,8 @@ int rdo_destroy_qp(struct ibv_qp *ibqp)
 
 static void rdo_wq_reset(struct rdo_wq *wq)
 {
+	if (!wq->inited)
+		return;
 	pthread_spin_lock(&wq->lock);
 	wq->pi = 0;
 	wq->ci = 0;
@@ -419,6 +422,24 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	return ret;
 }
 
+/* The receive WQE for wr at slot idx of an RQ or SRQ (index in wr_id). */
+void rdo_recv_wqe_fill(struct rdo_wq *wq, uint32_t idx, const struct ibv_recv_wr *wr)
+{
+	struct rdo_recv_wqe *wqe = rdo_ring_entry(&wq->ring, idx);
+	struct rdo_sge *sge = (struct rdo_sge *)(wqe + 1);
+	int i;
+
+	memset(wqe, 0, RDO_RECV_HDR);
+	wqe->wr_id = idx;
+	wqe->num_sge = wr->num_sge;
+	for (i = 0; i < wr->num_sge; i++) {
+		sge[i].addr = wr->sg_list[i].addr;
+		sge[i].length = wr->sg_list[i].length;
+		sge[i].lkey = wr->sg_list[i].lkey;
+	}
+	wq->wr_id[idx & ((1u << wq->ring.log_size) - 1)] = wr->wr_id;
+}
+
 int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr)
 {
@@ -426,11 +447,9 @@ int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	struct rdo_qp *qp = to_rqp(ibqp);
 	struct rdo_wq *rq = &qp->rq;
 	uint32_t size = 1u << rq->ring.log_size, start;
-	struct rdo_recv_wqe *wqe;
-	struct rdo_sge *sge;
-	int i, ret = 0;
+	int ret = 0;
 
-	if (ibqp->state == IBV_QPS_RESET) {
+	if (ibqp->state == IBV_QPS_RESET || qp->srq) {
 		*bad_wr = wr;
 		return EINVAL;
 	}
@@ -446,17 +465,7 @@ int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 			ret = EINVAL;
 			break;
 		}
-		wqe = rdo_ring_entry(&rq->ring, rq->pi);
-		memset(wqe, 0, RDO_RECV_HDR);
-		wqe->wr_id = rq->pi;
-		wqe->num_sge = wr->num_sge;
-		sge = (struct rdo_sge *)(wqe + 1);
-		for (i = 0; i < wr->num_sge; i++) {
-			sge[i].addr = wr->sg_list[i].addr;
-			sge[i].length = wr->sg_list[i].length;
-			sge[i].lkey = wr->sg_list[i].lkey;
-		}
-		rq->wr_id[rq->pi & (size - 1)] = wr->wr_id;
+		rdo_recv_wqe_fill(rq, rq->pi, wr);
 		atomic_store_explicit((_Atomic uint32_t *)&rq->pi, rq->pi + 1,
 				      memory_order_release);
 	}
