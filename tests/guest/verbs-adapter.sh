@@ -11,7 +11,7 @@ source "$(dirname "$0")/verbs-lib.sh"
 
 demo_run --peer adapter
 check "the demo exits 0" eq "$run_rc" 0
-for tag in rc ud srq write_bw read_lat send_bw send_lat; do
+for tag in rc rc_wr ud srq write_bw read_lat send_bw send_lat; do
     check "${RUN_DESC[$tag]}: ok, with a result" summary_ok "$tag.1"
 done
 for g in A B; do

@@ -27,6 +27,7 @@ summary_ok() {
 # A short description of each run of the demo.
 declare -A RUN_DESC=(
     [rc]="ibv_rc_pingpong (RC SEND/RECV, 4 KiB)"
+    [rc_wr]="ibv_rc_pingpong -N (the ibv_wr_* API, 64 B)"
     [ud]="ibv_ud_pingpong (UD, address handles, GRH)"
     [srq]="ibv_srq_pingpong (16 RC QPs on an SRQ)"
     [write_bw]="ib_write_bw 64 KiB"

@@ -14,7 +14,7 @@ demo_run --peer rxe --pcap "$pcap"
 check "the demo exits 0 (its roce-check included)" eq "$run_rc" 0
 for round in 1 2; do
     who=$([ $round = 1 ] && echo "rxe client" || echo "adapter client")
-    for tag in rc ud srq write_bw read_lat send_bw send_lat; do
+    for tag in rc rc_wr ud srq write_bw read_lat send_bw send_lat; do
         check "${RUN_DESC[$tag]}, $who: ok, with a result" summary_ok "$tag.$round"
     done
 done

@@ -94,12 +94,17 @@ struct rdo_srq {
 };
 
 struct rdo_qp {
-	struct ibv_qp ibqp;
+	struct verbs_qp vqp;		/* vqp.qp: the ibv_qp; vqp.qp_ex: WR API */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	uint8_t type;			/* enum rdo_qp_type */
 	bool sig_all;
 	uint32_t max_inline;
 	struct rdo_wq sq, rq;
+	/* ibv_wr_* between wr_start and wr_complete (SQ lock held) */
+	uint32_t wr_start_pi;
+	struct rdo_send_wqe *wr_cur;	/* the WQE being built */
+	uint32_t wr_len;		/* its length so far, bytes */
+	int wr_err;
 };
 
 struct rdo_ah {
@@ -119,7 +124,7 @@ static inline struct rdo_cq *to_rcq(struct ibv_cq *cq)
 
 static inline struct rdo_qp *to_rqp(struct ibv_qp *qp)
 {
-	return container_of(qp, struct rdo_qp, ibqp);
+	return container_of(qp, struct rdo_qp, vqp.qp);
 }
 
 static inline struct rdo_srq *to_rsrq(struct ibv_srq *srq)
@@ -147,6 +152,15 @@ uint32_t rdo_log2_up(uint32_t n);
 /* rdo_qp.c */
 struct rdo_qp *rdo_qp_lookup(struct rdo_context *ctx, uint32_t qpn);
 struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
+struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
+				struct ibv_qp_init_attr_ex *attr);
+bool rdo_wr_allowed(uint8_t qp_type, unsigned int ibv_opcode);
+uint8_t rdo_wqe_flags(const struct rdo_qp *qp, unsigned int send_flags);
+void rdo_sq_ring(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t start,
+		 uint32_t last_len);
+
+/* rdo_wr.c: the ibv_wr_* posting API */
+int rdo_wr_init(struct rdo_qp *qp, uint64_t send_ops_flags);
 int rdo_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask);
 int rdo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
 		 struct ibv_qp_init_attr *init);

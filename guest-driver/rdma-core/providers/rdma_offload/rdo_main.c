@@ -180,6 +180,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
+	.create_qp_ex = rdo_create_qp_ex,
 	.create_srq = rdo_create_srq,
 	.dealloc_pd = rdo_dealloc_pd,
 	.dereg_mr = rdo_dereg_mr,

@@ -95,9 +95,10 @@ void rdo_wq_fini(struct rdo_wq *wq)
 	wq->inited = false;
 }
 
-struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
+				struct ibv_qp_init_attr_ex *attr)
 {
-	struct rdo_context *ctx = to_rctx(pd->context);
+	struct rdo_context *ctx = to_rctx(context);
 	struct rdo_ucmd_create_qp_resp resp = {};
 	struct rdo_ucmd_create_qp cmd = {};
 	struct ibv_qp_cap *cap = &attr->cap;
@@ -117,6 +118,12 @@ struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 		type = RDO_QPT_UD;
 		break;
 	default:
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (!check_comp_mask(attr->comp_mask, IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) ||
+	    !(attr->comp_mask & IBV_QP_INIT_ATTR_PD)) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -146,6 +153,11 @@ struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	qp->type = type;
 	qp->sig_all = attr->sq_sig_all;
 	qp->srq = attr->srq ? to_rsrq(attr->srq) : NULL;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
+		errno = rdo_wr_init(qp, attr->send_ops_flags);
+		if (errno)
+			goto err;
+	}
 	errno = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
 	if (errno)
 		goto err;
@@ -160,19 +172,21 @@ struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
 	cmd.sq_log_size = qp->sq.ring.log_size;
 	cmd.sq_wqe_shift = sq_shift;
-	errno = ibv_cmd_create_qp(pd, &qp->ibqp, attr, &cmd.ibv_cmd, sizeof(cmd),
-				  &resp.ibv_resp, sizeof(resp));
+	errno = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
+				     &resp.ibv_resp, sizeof(resp));
 	if (errno)
 		goto err_rq;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
+		qp->vqp.comp_mask |= VERBS_QP_EX;	/* the command cleared it */
 	qp->max_inline = resp.max_inline;
 	qp->sq.max_sge = cap->max_send_sge;
 	qp->rq.max_sge = cap->max_recv_sge;
-	errno = rdo_qp_table_set(ctx, qp->ibqp.qp_num, qp);
+	errno = rdo_qp_table_set(ctx, qp->vqp.qp.qp_num, qp);
 	if (errno) {
-		ibv_cmd_destroy_qp(&qp->ibqp);
+		ibv_cmd_destroy_qp(&qp->vqp.qp);
 		goto err_rq;
 	}
-	return &qp->ibqp;
+	return &qp->vqp.qp;
 err_rq:
 	rdo_wq_fini(&qp->rq);
 err_sq:
@@ -180,6 +194,26 @@ err_sq:
 err:
 	free(qp);
 	return NULL;
+}
+
+struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+{
+	struct ibv_qp_init_attr_ex ex = {
+		.qp_context = attr->qp_context,
+		.send_cq = attr->send_cq,
+		.recv_cq = attr->recv_cq,
+		.srq = attr->srq,
+		.cap = attr->cap,
+		.qp_type = attr->qp_type,
+		.sq_sig_all = attr->sq_sig_all,
+		.comp_mask = IBV_QP_INIT_ATTR_PD,
+		.pd = pd,
+	};
+	struct ibv_qp *qp = rdo_create_qp_ex(pd->context, &ex);
+
+	if (qp)
+		attr->cap = ex.cap;
+	return qp;
 }
 
 int rdo_destroy_qp(struct ibv_qp *ibqp)
@@ -241,6 +275,31 @@ int rdo_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask,
 
 /* -------------------------------------------------------------- post --- */
 
+/* A send WQE's flags from ibv_send_flags (inline is the body's business). */
+uint8_t rdo_wqe_flags(const struct rdo_qp *qp, unsigned int send_flags)
+{
+	uint8_t f = 0;
+
+	if ((send_flags & IBV_SEND_SIGNALED) || qp->sig_all)
+		f |= RDO_WQE_F_SIGNALED;
+	if (send_flags & IBV_SEND_SOLICITED)
+		f |= RDO_WQE_F_SOLICITED;
+	if (send_flags & IBV_SEND_FENCE)
+		f |= RDO_WQE_F_FENCE;
+	return f;
+}
+
+/* May a QP of this type carry this work request (ibv_wr_opcode)? */
+bool rdo_wr_allowed(uint8_t qp_type, unsigned int o)
+{
+	if (qp_type == RDO_QPT_UD)
+		return o == IBV_WR_SEND || o == IBV_WR_SEND_WITH_IMM;
+	if (qp_type == RDO_QPT_UC)
+		return o != IBV_WR_RDMA_READ && o != IBV_WR_ATOMIC_CMP_AND_SWP &&
+		       o != IBV_WR_ATOMIC_FETCH_AND_ADD;
+	return true;
+}
+
 static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t *op)
 {
 	static const uint8_t map[] = {
@@ -256,13 +315,7 @@ static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t 
 	};
 	unsigned int o = wr->opcode;
 
-	if (o >= sizeof(map) || (o != IBV_WR_SEND && !map[o]))
-		return EINVAL;
-	if (qp_type == RDO_QPT_UD && o != IBV_WR_SEND && o != IBV_WR_SEND_WITH_IMM)
-		return EINVAL;
-	if (qp_type == RDO_QPT_UC && (o == IBV_WR_RDMA_READ ||
-				      o == IBV_WR_ATOMIC_CMP_AND_SWP ||
-				      o == IBV_WR_ATOMIC_FETCH_AND_ADD))
+	if (o >= sizeof(map) || (o != IBV_WR_SEND && !map[o]) || !rdo_wr_allowed(qp_type, o))
 		return EINVAL;
 	*op = map[o];
 	return 0;
@@ -286,12 +339,7 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint3
 	memset(wqe, 0, RDO_SEND_HDR);
 	wqe->wr_id = idx;
 	wqe->opcode = op;
-	if ((wr->send_flags & IBV_SEND_SIGNALED) || qp->sig_all)
-		wqe->flags |= RDO_WQE_F_SIGNALED;
-	if (wr->send_flags & IBV_SEND_SOLICITED)
-		wqe->flags |= RDO_WQE_F_SOLICITED;
-	if (wr->send_flags & IBV_SEND_FENCE)
-		wqe->flags |= RDO_WQE_F_FENCE;
+	wqe->flags = rdo_wqe_flags(qp, wr->send_flags);
 	switch (wr->opcode) {
 	case IBV_WR_SEND_WITH_IMM:
 	case IBV_WR_RDMA_WRITE_WITH_IMM:
@@ -373,7 +421,23 @@ static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
 	for (i = 0; i < words; i++)
 		mmio_write64_le(ctx->db + RDO_DB_PUSH_DATA + 8 * i, htole64(src[i]));
 	rdo_doorbell(ctx, RDO_DB_PUSH_TRIGGER,
-		     RDO_DB_VALUE(qp->ibqp.qp_num, words << RDO_DB_FLAGS_SHIFT, idx + 1));
+		     RDO_DB_VALUE(qp->vqp.qp.qp_num, words << RDO_DB_FLAGS_SHIFT, idx + 1));
+}
+
+/*
+ * Tell the device about the WQEs from start to the SQ's pi (the last one
+ * last_len bytes long): push a lone WQE that fits, else ring the doorbell.
+ * Under the SQ lock.
+ */
+void rdo_sq_ring(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t start,
+		 uint32_t last_len)
+{
+	if (qp->sq.pi - start == 1 && last_len <= ctx->push_max) {
+		rdo_push(ctx, qp, start, align(last_len, 8));
+		return;
+	}
+	udma_to_device_barrier();	/* WQEs before the doorbell */
+	rdo_doorbell(ctx, RDO_DB_SQ, RDO_DB_VALUE(qp->vqp.qp.qp_num, 0, qp->sq.pi));
 }
 
 int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
@@ -383,7 +447,7 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	struct rdo_qp *qp = to_rqp(ibqp);
 	struct rdo_wq *sq = &qp->sq;
 	uint32_t size = 1u << sq->ring.log_size, start;
-	int len = 0, ret = 0, n = 0;
+	int len = 0, ret = 0;
 
 	if (ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
 	    ibqp->state == IBV_QPS_RTR) {
@@ -392,7 +456,7 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	}
 	pthread_spin_lock(&sq->lock);
 	start = sq->pi;
-	for (; wr; wr = wr->next, n++) {
+	for (; wr; wr = wr->next) {
 		if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
 						  memory_order_acquire) >= size) {
 			ret = ENOMEM;
@@ -407,15 +471,8 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1,
 				      memory_order_release);
 	}
-	if (sq->pi != start) {
-		if (n == 1 && !ret && (uint32_t)len <= ctx->push_max) {
-			rdo_push(ctx, qp, start, align(len, 8));
-		} else {
-			udma_to_device_barrier();	/* WQEs before the doorbell */
-			rdo_doorbell(ctx, RDO_DB_SQ,
-				     RDO_DB_VALUE(ibqp->qp_num, 0, sq->pi));
-		}
-	}
+	if (sq->pi != start)	/* after a bad WR, never a push (len is its error) */
+		rdo_sq_ring(ctx, qp, start, ret ? UINT32_MAX : (uint32_t)len);
 	pthread_spin_unlock(&sq->lock);
 	if (ret)
 		*bad_wr = wr;
