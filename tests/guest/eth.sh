@@ -16,6 +16,7 @@ stats() { ethtool -S eth0 | sed -n "s/^ *\([a-z_]*\): \([0-9]*\)$/$1.\1=\2/p"; }
 EOF
 
 read -r -d '' A_BODY <<'EOF'
+peer get B.up > /dev/null       # B may boot later than A
 ping -c 3 -W 5 10.0.0.2 > /tmp/ping 2>&1
 echo "ping.received=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)"
 arp -i eth0 -d 10.0.0.2
@@ -49,6 +50,7 @@ health
 EOF
 
 read -r -d '' B_BODY <<'EOF'
+peer put B.up 1
 # busybox nc quits when either input ends: keep its stdin open, and wait
 # for the whole file (A's nc returns once the data is in its socket).
 sleep 600 | nc -l -p 5001 > /tmp/r &
