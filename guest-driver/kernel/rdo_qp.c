@@ -3,9 +3,11 @@
  * rdma_offload: queue pairs, RC, UC and UD. The SQ and RQ are rings in
  * guest memory; posting writes WQEs (the driver's queue index in wr_id,
  * see rdo_cq.c) and then the new producer index to the QP's doorbell on
- * page 0. A user QP's rings are the process's (rdo_uctx.c) and its
- * provider posts through the process's doorbell page. State changes are MODIFY_QP commands, checked
- * first against the IB state table (ib_modify_qp_is_ok).
+ * page 0, or, for a lone WQE that fits, the whole WQE through the page's
+ * push area. A user QP's rings are the process's (rdo_uctx.c) and its
+ * provider posts through the process's doorbell page. State changes are
+ * MODIFY_QP commands, checked first against the IB state table
+ * (ib_modify_qp_is_ok).
  */
 #include <linux/interrupt.h>
 #include <linux/slab.h>
@@ -572,6 +574,42 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 id
 	return 0;
 }
 
+static unsigned int push_max = RDO_DB_PUSH_MAX_WQE;
+module_param(push_max, uint, 0644);
+MODULE_PARM_DESC(push_max,
+		 "largest send WQE (bytes) written whole through the doorbell page instead of fetched by the device; 0: never");
+
+/* Bytes of a built send WQE: header, UD segment, then SGEs or inline data. */
+static u32 rdo_send_wqe_len(const struct rdo_qp *qp, const struct rdo_send_wqe *wqe)
+{
+	u32 len = RDO_SEND_HDR + (qp->type == RDO_QPT_UD ? RDO_UD_SEG : 0);
+
+	if (wqe->flags & RDO_WQE_F_INLINE)
+		return len + ALIGN(wqe->inline_len, 8);
+	return len + wqe->num_sge * sizeof(struct rdo_sge);
+}
+
+/*
+ * A lone new send WQE that fits push_max goes whole into the push area of
+ * page 0 with a trigger naming the new producer index, so the device
+ * skips fetching it; the ring copy (written first) is what it retransmits.
+ * Returns false when the doorbell is to be rung instead.
+ */
+static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
+{
+	const struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, start);
+	u32 len = rdo_send_wqe_len(qp, wqe);
+
+	if (qp->sq.pi - start != 1 || len > READ_ONCE(push_max) ||
+	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev))
+		return false;
+	wmb();	/* the ring copy before the device can take the push */
+	__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
+	rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
+		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT, qp->sq.pi));
+	return true;
+}
+
 /* Tell the device about WQEs posted since `start`; under the queue's lock. */
 static void rdo_wq_doorbell(struct rdo_qp *qp, struct rdo_wq *wq, u32 start,
 			    u32 db)
@@ -612,7 +650,8 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		sq->wr_id[sq->pi & (size - 1)] = wr->wr_id;
 		sq->pi++;
 	}
-	rdo_wq_doorbell(qp, sq, start, RDO_DB_SQ);
+	if (!rdo_sq_push(qp, start))
+		rdo_wq_doorbell(qp, sq, start, RDO_DB_SQ);
 	spin_unlock_irqrestore(&sq->lock, flags);
 	if (ret)
 		*bad_wr = wr;
