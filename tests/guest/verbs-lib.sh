@@ -25,6 +25,7 @@ summary_ok() {
 }
 
 # A short description of each run of the demo.
+# shellcheck disable=SC2034 # used by the tests that source this
 declare -A RUN_DESC=(
     [rc]="ibv_rc_pingpong (RC SEND/RECV, 4 KiB)"
     [rc_wr]="ibv_rc_pingpong -N (the ibv_wr_* API, 64 B)"
