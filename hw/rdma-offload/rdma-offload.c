@@ -572,16 +572,35 @@ static const Property rdo_properties[] = {
     RDO_TM_PROP("cycles-irq", cyc.irq, RDO_DEFAULT_CYC_IRQ),
 };
 
+/* A counter of a counters struct, by name, for a QOM dictionary. */
+typedef struct RdoNamedCounter {
+    const char *name;
+    size_t off;
+} RdoNamedCounter;
+
+/* Visits `n` counters of `width` bytes (4 or 8) found at `base`. */
+static bool rdo_visit_counters(Visitor *v, const void *base,
+                               const RdoNamedCounter *c, size_t n,
+                               size_t width, Error **errp)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *at = (const char *)base + c[i].off;
+        uint64_t val = width == 4 ? *(const uint32_t *)at : *(const uint64_t *)at;
+
+        if (!visit_type_uint64(v, c[i].name, &val, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
  * counters: every device counter, for the host (qom-get ID counters).
  * The driver reads most of them in the CNT_* registers; the fault
  * injection's and the port's own have no register.
  */
 #define RDO_CNT(name, field) { name, offsetof(RdoCounters, field) }
-static const struct {
-    const char *name;
-    size_t off;
-} rdo_counter_names[] = {
+static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("cqp-cmds", cqp_cmds),
     RDO_CNT("cqp-errors", cqp_errors),
     RDO_CNT("mr-stalls", mr_stalls),
@@ -635,38 +654,26 @@ static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
                              void *opaque, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(obj);
-    const RdoCounters *cnt = &s->core.cnt;
-    bool ok = false;
-    uint64_t val;
+    uint64_t ignored = s->core.rx_frames_ignored;
 
     if (!visit_start_struct(v, name, NULL, 0, errp)) {
         return;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(rdo_counter_names); i++) {
-        val = *(const uint32_t *)((const char *)cnt + rdo_counter_names[i].off);
-        if (!visit_type_uint64(v, rdo_counter_names[i].name, &val, errp)) {
-            goto out;
-        }
+    /* Then the port, seen from QEMU: frames to and from the netdev. */
+    if (rdo_visit_counters(v, &s->core.cnt, rdo_counter_names,
+                           ARRAY_SIZE(rdo_counter_names), sizeof(uint32_t),
+                           errp) &&
+        visit_type_uint64(v, "rx-frames-ignored", &ignored, errp) &&
+        visit_type_uint64(v, "netdev-tx-frames", &s->tx_frames, errp) &&
+        visit_type_uint64(v, "netdev-rx-frames", &s->rx_frames, errp)) {
+        visit_check_struct(v, errp);
     }
-    /* The port, seen from QEMU: frames to and from the netdev. */
-    val = s->core.rx_frames_ignored;
-    if (!visit_type_uint64(v, "rx-frames-ignored", &val, errp) ||
-        !visit_type_uint64(v, "netdev-tx-frames", &s->tx_frames, errp) ||
-        !visit_type_uint64(v, "netdev-rx-frames", &s->rx_frames, errp)) {
-        goto out;
-    }
-    ok = visit_check_struct(v, errp);
-out:
     visit_end_struct(v, NULL);
-    (void)ok;
 }
 
 /* timing-counters: the timing model's counters (the TM_* registers). */
 #define RDO_TCNT(name, field) { name, offsetof(RdoTimingCounters, field) }
-static const struct {
-    const char *name;
-    size_t off;
-} rdo_tcounter_names[] = {
+static const RdoNamedCounter rdo_tcounter_names[] = {
     RDO_TCNT("cycles", cycles),
     RDO_TCNT("tx-busy-cycles", tx_busy_cycles),
     RDO_TCNT("rx-busy-cycles", rx_busy_cycles),
@@ -705,16 +712,11 @@ static void rdo_get_timing_counters(Object *obj, Visitor *v, const char *name,
     if (!visit_start_struct(v, name, NULL, 0, errp)) {
         return;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(rdo_tcounter_names); i++) {
-        uint64_t val = *(const uint64_t *)((const char *)&s->core.tcnt +
-                                           rdo_tcounter_names[i].off);
-
-        if (!visit_type_uint64(v, rdo_tcounter_names[i].name, &val, errp)) {
-            goto out;
-        }
+    if (rdo_visit_counters(v, &s->core.tcnt, rdo_tcounter_names,
+                           ARRAY_SIZE(rdo_tcounter_names), sizeof(uint64_t),
+                           errp)) {
+        visit_check_struct(v, errp);
     }
-    visit_check_struct(v, errp);
-out:
     visit_end_struct(v, NULL);
 }
 
