@@ -36,19 +36,6 @@ static uint32_t rn(WireFuzz *f, uint32_t max)
     return g_rand_int_range(f->rand, 0, max);
 }
 
-static uint16_t ipv4_checksum(const uint8_t *h)
-{
-    uint32_t sum = 0;
-
-    for (unsigned i = 0; i < RDO_IPV4_HLEN; i += 2) {
-        sum += i == 10 ? 0 : rdo_get_be16(h + i);
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum;
-}
-
 /* Offsets of an untagged IPv4 RoCE frame as the cores build them. */
 enum { L3 = RDO_ETH_HLEN, L4 = L3 + RDO_IPV4_HLEN, BTH = L4 + RDO_UDP_HLEN };
 
@@ -58,7 +45,8 @@ static void make_consistent(uint8_t *fr, size_t len)
     uint32_t icrc;
 
     rdo_put_be16(fr + L3 + 2, len - L3);
-    rdo_put_be16(fr + L3 + 10, ipv4_checksum(fr + L3));
+    rdo_put_be16(fr + L3 + 10, 0);
+    rdo_put_be16(fr + L3 + 10, rdo_csum_fold(rdo_csum_add(0, fr + L3, RDO_IPV4_HLEN)));
     rdo_put_be16(fr + L4 + 4, len - L4);
     if (rdo_wire_icrc(fr + L3, len - L3 - RDO_ICRC_LEN, &icrc)) {
         for (int i = 0; i < 4; i++) {

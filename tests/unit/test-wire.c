@@ -155,16 +155,8 @@ static void put_le(uint8_t *p, uint32_t v, int bytes)
 
 static void fix_ipv4_csum(uint8_t *f, size_t l3)
 {
-    uint32_t sum = 0;
-
     f[l3 + 10] = f[l3 + 11] = 0;
-    for (size_t i = 0; i < RDO_IPV4_HLEN; i += 2) {
-        sum += rdo_get_be16(f + l3 + i);
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    rdo_put_be16(f + l3 + 10, (uint16_t)~sum);
+    rdo_put_be16(f + l3 + 10, rdo_csum_fold(rdo_csum_add(0, f + l3, RDO_IPV4_HLEN)));
 }
 
 /* Stores a correct ICRC in the last 4 bytes of [l3, end). */

@@ -46,10 +46,7 @@ typedef struct RdoEthHdrs {
 bool rdo_eth_parse(const uint8_t *frame, size_t len, bool whole_frame,
                    RdoEthHdrs *h);
 
-/* Internet checksum (eth-csum.c): sums of big-endian 16-bit words. */
-uint64_t rdo_csum_add(uint64_t sum, const uint8_t *buf, size_t len);
-/* The complement of the folded sum: the value a checksum field holds. */
-uint16_t rdo_csum_fold(uint64_t sum);
+/* Internet checksum (eth-csum.c; rdo_csum_add and _fold are in wire.h). */
 /* A sum of bytes that sit at an odd offset of what is summed. */
 uint64_t rdo_csum_swap(uint64_t sum);
 /* TCP/UDP pseudo-header of the frame's IP addresses and an L4 length. */

@@ -43,19 +43,10 @@ bool rdo_wire_gid_is_ipv4(const uint8_t gid[16])
     return !memcmp(gid, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix));
 }
 
-/* One's-complement sum over an IPv4 header; 0 for a header that checks. */
+/* Checksum over an IPv4 header; 0 for a header that checks. */
 static uint16_t ipv4_csum(const uint8_t *hdr)
 {
-    uint32_t sum = 0;
-    size_t i;
-
-    for (i = 0; i < RDO_IPV4_HLEN; i += 2) {
-        sum += rdo_get_be16(hdr + i);
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
+    return rdo_csum_fold(rdo_csum_add(0, hdr, RDO_IPV4_HLEN));
 }
 
 /* Opcodes without payload carry none; FIRST, MIDDLE and LAST carry some. */

@@ -422,6 +422,14 @@ int rdo_wire_build(const RdoWirePacket *pkt, void *buf, size_t size);
 int rdo_wire_parse(const void *frame, size_t len, RdoWireParsed *out);
 
 /*
+ * The Internet checksum (RFC 1071, eth-csum.c): sums of big-endian 16-bit
+ * words, and the complement of the folded sum, the value a checksum field
+ * holds (0 over a header whose checksum is right).
+ */
+uint64_t rdo_csum_add(uint64_t sum, const uint8_t *buf, size_t len);
+uint16_t rdo_csum_fold(uint64_t sum);
+
+/*
  * The invariant CRC of a packet from its IP header (ip, version 4 without
  * options or version 6) up to the end of its pad, len bytes, ICRC excluded.
  * Returns false if len cannot hold the IP, UDP and BTH headers or the IP
