@@ -8,9 +8,8 @@
  * vector, an RC QP per CQ moved RESET -> INIT -> RTR -> RTS to itself, an MR
  * registered from a page list, a signaled LOCAL_INV of it whose completion
  * event must arrive through that CQ's EQ and vector; on the first QP a
- * receive and a SEND to itself (st_send: its outcome depends on whether the
- * device has the RoCEv2 data path); UC and UD QPs through RTS, a UD SEND
- * through an address handle; misuse the driver and the device must refuse
+ * receive and a SEND to itself through the port's loopback (st_send); UC
+ * and UD QPs through RTS, a UD SEND through an address handle; misuse the driver and the device must refuse
  * cleanly (a bad transition, a bad command, posting before RTS, too many
  * SGEs, an unregistered lkey, work posted on a QP in ERR).
  */
@@ -137,6 +136,8 @@ static int st_to_rts(struct rdo_st *st, struct ib_qp *qp)
 		a.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
 		rdma_ah_set_port_num(&a.ah_attr, 1);
 		rdma_ah_set_grh(&a.ah_attr, &st->gid0, 0, 0, 64, 0);
+		/* ib_core resolves the MAC for user space only. */
+		memcpy(a.ah_attr.roce.dmac, st->rdev->mac, ETH_ALEN);
 		mask |= IB_QP_AV | IB_QP_PATH_MTU | IB_QP_DEST_QPN | IB_QP_RQ_PSN;
 		if (qp->qp_type == IB_QPT_RC) {
 			a.max_dest_rd_atomic = 1;
@@ -280,10 +281,10 @@ static void st_local_inv(struct rdo_st *st, struct ib_cq *cq, unsigned int v,
 /*
  * A SEND to the QP itself. Interface 0.1 has no transport: the SEND
  * completes with LOC_QP_OP_ERR / NO_TRANSPORT, the QP goes to error and the
- * posted receive is flushed ("no_transport"). With the RoCEv2 data path the
- * SEND either reaches the receive ("delivered", data checked) or, when
- * nothing answers on the wire, exhausts its retries ("retry_exceeded").
- * Anything else fails the check.
+ * posted receive is flushed ("no_transport"). With the RoCEv2 data path
+ * the frame, addressed to the port's own MAC, turns around inside the device
+ * and the SEND reaches the receive ("delivered", data checked). Anything
+ * else, such as running out of retries ("retry_exceeded"), fails the check.
  */
 static void st_send(struct rdo_st *st, struct ib_cq *cq, struct ib_qp *qp)
 {
@@ -350,7 +351,7 @@ static void st_send(struct rdo_st *st, struct ib_cq *cq, struct ib_qp *qp)
 			outcome = "unexpected_error";
 		for (i = 0; i < 50 && !atomic_read(&st->qp_fatal); i++)
 			msleep(20);
-		ok = strcmp(outcome, "unexpected_error") &&
+		ok = !strcmp(outcome, "no_transport") &&
 		     rwc->status == IB_WC_WR_FLUSH_ERR &&
 		     st_check(st, "qp_error_event", atomic_read(&st->qp_fatal) > 0) &&
 		     st_check(st, "qp_state_err", st_qp_state(qp, NULL) == IB_QPS_ERR);

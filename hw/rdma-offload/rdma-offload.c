@@ -644,6 +644,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("fault-corrupts", fault_corrupts),
     RDO_CNT("fault-dups", fault_dups),
     RDO_CNT("fault-reorders", fault_reorders),
+    RDO_CNT("loopback-frames", loopback_frames),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

@@ -120,6 +120,82 @@ static void test_rc_send_aggregated(void)
     pair_free(p);
 }
 
+/*
+ * Two QPs of one device connected to each other: every frame goes to the
+ * port's own MAC and turns around inside the device (loopback.c). A SEND,
+ * a 256 KiB WRITE and a READ back move the right bytes, and nothing
+ * reaches the wire.
+ */
+static void test_rc_loopback(bool timed)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+    PairSide *a;
+    const uint32_t len = 256u << 10;
+    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x61);
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+
+    cfg.tm.on = timed;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    pair_connect_loopback(p, 0, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);  /* 1024 */
+    pair_fill(a, SRC, len, 6);
+    pair_post_recv(a, 1, 0x81, DST, 4096);
+    sge = sge_of(a, SRC, 100);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
+    e = pair_poll(a);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    /* The receive may complete first: both are on the one CQ. */
+    if (e.wr_id == 0x81) {
+        g_assert_cmpuint(e.qpn, ==, 3);
+        g_assert_cmpuint(e.byte_len, ==, 100);
+        expect_cqe(a, 0x61, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    } else {
+        g_assert_cmphex(e.wr_id, ==, 0x61);
+        e = pair_poll(a);
+        g_assert_cmphex(e.wr_id, ==, 0x81);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.byte_len, ==, 100);
+    }
+    assert_same(a, SRC, a, DST, 100);
+
+    /* QP 3 writes 256 KiB into the region QP 2 then reads back. */
+    w = wqe(RDO_WR_RDMA_WRITE, 0x62);
+    sge = sge_of(a, SRC, len);
+    w.remote_addr = DST + 0x80000;
+    w.rkey = a->mr_key;
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 0x62, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC, a, DST + 0x80000, len);
+    w = wqe(RDO_WR_RDMA_READ, 0x63);
+    sge = sge_of(a, DST + 0x100000, len);
+    w.remote_addr = DST + 0x80000;
+    w.rkey = a->mr_key;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, 0x63, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    assert_same(a, SRC, a, DST + 0x100000, len);
+
+    g_assert_cmpuint(p->frames, ==, 0);
+    g_assert_cmpuint(a->d->h->core.cnt.loopback_frames, >=, len / 1024 * 2);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RX_DROPS), ==, 0);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS), ==, 0);
+    pair_free(p);
+}
+
+static void test_rc_loopback_untimed(void)
+{
+    test_rc_loopback(false);
+}
+
+static void test_rc_loopback_timed(void)
+{
+    test_rc_loopback(true);
+}
+
 /* 1 MiB WRITE (256 packets at MTU 4096, 1024 at 1024) and READ back. */
 static void write_read(uint8_t mtu_code, const char *name)
 {
@@ -838,6 +914,8 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
     g_test_add_func("/datapath/rc/inline-push", test_inline_push);
     g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
+    g_test_add_func("/datapath/rc/loopback", test_rc_loopback_untimed);
+    g_test_add_func("/datapath/rc/loopback-timed", test_rc_loopback_timed);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/gsi", test_gsi);

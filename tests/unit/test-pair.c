@@ -169,50 +169,74 @@ void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code)
     pair_connect_fed(p, i, type, mtu_code, 0);
 }
 
+/* Creates QP `qpn` in slot `q` of side `s` and takes it to RTS towards
+ * (dmac, dgid, dest_qpn), sending from sq_psn and expecting rq_psn. */
+static void connect_one(PairSide *s, PairQp *q, uint32_t qpn, uint8_t type,
+                        uint8_t mtu_code, uint32_t ssq_qpn,
+                        const uint8_t *dmac, const uint8_t *dgid,
+                        uint32_t dest_qpn, uint32_t sq_psn, uint32_t rq_psn)
+{
+    struct rdo_cmd_modify_qp m = { 0 };
+
+    create_qp(s, q, qpn, type, ssq_qpn);
+    m.qkey = qpn == RDO_GSI_QPN ? RDO_GSI_QKEY : 0x1234;
+    m.access = RDO_ACCESS__ALL;
+    g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_INIT,
+                                 type == RDO_QPT_UD ? RDO_QP_ATTR_QKEY
+                                                    : RDO_QP_ATTR_ACCESS,
+                                 &m), ==, RDO_CQP_OK);
+    memcpy(m.dmac, dmac, 6);
+    memcpy(m.dgid, dgid, 16);
+    m.path_mtu = mtu_code;
+    m.dest_qpn = dest_qpn;
+    m.sq_psn = sq_psn;
+    m.rq_psn = rq_psn;
+    m.max_dest_rd_atomic = 4;
+    m.min_rnr_timer = 1;
+    m.timeout = 8;          /* ~1 ms */
+    m.retry_cnt = 7;
+    m.rnr_retry = 7;
+    m.max_rd_atomic = 4;
+    if (type == RDO_QPT_UD) {
+        g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTR, 0, &m), ==, RDO_CQP_OK);
+        g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTS, RDO_QP_ATTR_SQ_PSN, &m),
+                         ==, RDO_CQP_OK);
+        return;
+    }
+    g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTR,
+                                 type == RDO_QPT_RC ?
+                                 RC_RTR_MASK : UC_RTR_MASK, &m), ==, RDO_CQP_OK);
+    g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTS,
+                                 type == RDO_QPT_RC ?
+                                 RC_RTS_MASK : RDO_QP_ATTR_SQ_PSN, &m),
+                     ==, RDO_CQP_OK);
+}
+
 void pair_connect_fed(Pair *p, int i, uint8_t type, uint8_t mtu_code,
                       uint32_t ssq_qpn)
 {
     for (int k = 0; k < 2; k++) {
         PairSide *s = &p->s[k], *peer = &p->s[1 - k];
         PairQp *q = &s->qp[i];
-        struct rdo_cmd_modify_qp m = { 0 };
         /* A test may ask for the GSI (QP 1) by setting the slot's qpn. */
         uint32_t qpn = q->qpn == RDO_GSI_QPN ? RDO_GSI_QPN : 2 + i;
 
-        create_qp(s, q, qpn, type, k == 0 ? ssq_qpn : 0);
-        m.qkey = qpn == RDO_GSI_QPN ? RDO_GSI_QKEY : 0x1234;
-        m.access = RDO_ACCESS__ALL;
-        g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_INIT,
-                                     type == RDO_QPT_UD ? RDO_QP_ATTR_QKEY
-                                                        : RDO_QP_ATTR_ACCESS,
-                                     &m), ==, RDO_CQP_OK);
-        memcpy(m.dmac, peer->mac, 6);
-        memcpy(m.dgid, peer->gid, 16);
-        m.path_mtu = mtu_code;
-        m.dest_qpn = qpn;
         /* Side 0 starts just before the 24-bit PSN wraps. */
-        m.sq_psn = k == 0 ? 0xFFFFF0 : 0x123;
-        m.rq_psn = k == 0 ? 0x123 : 0xFFFFF0;
-        m.max_dest_rd_atomic = 4;
-        m.min_rnr_timer = 1;
-        m.timeout = 8;          /* ~1 ms */
-        m.retry_cnt = 7;
-        m.rnr_retry = 7;
-        m.max_rd_atomic = 4;
-        if (type == RDO_QPT_UD) {
-            g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTR, 0, &m), ==, RDO_CQP_OK);
-            g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTS, RDO_QP_ATTR_SQ_PSN, &m),
-                             ==, RDO_CQP_OK);
-            continue;
-        }
-        g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTR,
-                                     type == RDO_QPT_RC ?
-                                     RC_RTR_MASK : UC_RTR_MASK, &m), ==, RDO_CQP_OK);
-        g_assert_cmpuint(pair_modify(s, qpn, RDO_QPS_RTS,
-                                     type == RDO_QPT_RC ?
-                                     RC_RTS_MASK : RDO_QP_ATTR_SQ_PSN, &m),
-                         ==, RDO_CQP_OK);
+        connect_one(s, q, qpn, type, mtu_code, k == 0 ? ssq_qpn : 0,
+                    peer->mac, peer->gid, qpn,
+                    k == 0 ? 0xFFFFF0 : 0x123, k == 0 ? 0x123 : 0xFFFFF0);
     }
+}
+
+void pair_connect_loopback(Pair *p, int i, int j, uint8_t type,
+                           uint8_t mtu_code)
+{
+    PairSide *s = &p->s[0];
+
+    connect_one(s, &s->qp[i], 2 + i, type, mtu_code, 0, s->mac, s->gid,
+                2 + j, 0xFFFFF0, 0x123);
+    connect_one(s, &s->qp[j], 2 + j, type, mtu_code, 0, s->mac, s->gid,
+                2 + i, 0x123, 0xFFFFF0);
 }
 
 uint8_t *pair_mr_ptr(PairSide *s, uint64_t iova)

@@ -69,6 +69,10 @@ void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code);
 /* The same, side 0's QP fed by the shared send queue ssq_qpn. */
 void pair_connect_fed(Pair *p, int i, uint8_t type, uint8_t mtu_code,
                       uint32_t ssq_qpn);
+/* Slots i and j of side 0 connected to each other through the port's
+ * loopback (destination: side 0's own MAC and GID). */
+void pair_connect_loopback(Pair *p, int i, int j, uint8_t type,
+                           uint8_t mtu_code);
 /* A shared send queue in slot i of side 0 (QPN 2 + i), in RTS. */
 void pair_create_ssq(Pair *p, int i);
 /* Modify with the given attributes; returns the command status. */

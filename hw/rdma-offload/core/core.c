@@ -212,6 +212,7 @@ static void state_alloc(RdoCore *core)
     rdo_eth_init(core);
     rdo_xport_init(core);
     rdo_fault_init(core);
+    rdo_loopback_init(core);
     rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
                        c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
@@ -232,6 +233,7 @@ static void state_free(RdoCore *core)
     }
     rdo_tm_free(core);
     rdo_fault_free(core);
+    rdo_loopback_free(core);
     rdo_xport_free(core);
     rdo_eth_free(core);
     rdo_ctx_cache_free(&st->qpc);
@@ -307,11 +309,15 @@ void rdo_core_wakeup(RdoCore *core)
     }
     rdo_cqp_run(core);
     if (core->st->tm) {
-        /* Frames out, interrupts, the receive FIFO; then the receive
-         * engine's deferred work (ACKs, responses) on its own cursor. */
+        /* Frames out, interrupts, the receive FIFO. */
+        rdo_tm_run(core);
+    }
+    rdo_loopback_run(core);
+    if (core->st->tm) {
+        /* The receive engine's deferred work (ACKs, responses) on its own
+         * cursor. */
         RdoTmSaved saved;
 
-        rdo_tm_run(core);
         saved = rdo_tm_enter(core, RDO_ENG_RX, rdo_tm_now_ps(core));
         rdo_xport_run(core);
         rdo_tm_leave(core, saved);

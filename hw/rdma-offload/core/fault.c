@@ -83,7 +83,7 @@ static void emit(RdoCore *core, const void *frame, size_t len)
         rdo_core_schedule(core, d->due_ns);
         return;
     }
-    core->ops->send_frame(core->host, frame, len);
+    rdo_port_output(core, frame, len);
 }
 
 /* The frame held back for a reorder goes out now. */
@@ -158,7 +158,7 @@ void rdo_fault_run(RdoCore *core)
         const void *data = g_bytes_get_data(d->frame, &flen);
 
         g_queue_pop_head(&st->fault_delayed);
-        core->ops->send_frame(core->host, data, flen);
+        rdo_port_output(core, data, flen);
         delayed_free(d);
     }
     if (d) {

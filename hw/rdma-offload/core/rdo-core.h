@@ -184,8 +184,9 @@ typedef struct RdoCounters {
     uint32_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
     uint32_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
     uint32_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
-    /* Fault injection (host-visible only). */
+    /* Fault injection and the port's loopback (host-visible only). */
     uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
+    uint32_t loopback_frames;
 } RdoCounters;
 
 /*

@@ -193,6 +193,7 @@ struct RdoState {
     uint32_t fault_burst_left;
     GBytes *fault_held;
     GQueue fault_delayed;
+    GQueue loopback;            /* frames to our own MAC (loopback.c) */
     uint32_t port_mtu;
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing.h), NULL when off */

@@ -523,7 +523,7 @@ void rdo_tm_run(RdoCore *core)
         const void *data = g_bytes_get_data(f->frame, &len);
 
         g_queue_pop_head(&t->egress);
-        core->ops->send_frame(core->host, data, len);
+        rdo_port_output(core, data, len);
         frame_free(f);
     }
     if (f) {

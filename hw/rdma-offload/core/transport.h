@@ -263,6 +263,13 @@ void rdo_fault_free(RdoCore *core);
 void rdo_fault_send(RdoCore *core, const void *frame, size_t len);
 void rdo_fault_run(RdoCore *core);
 
+/* The port's internal loopback (loopback.c): every frame leaves through
+ * rdo_port_output(); one to the port's own MAC comes back in. */
+void rdo_loopback_init(RdoCore *core);
+void rdo_loopback_free(RdoCore *core);
+void rdo_port_output(RdoCore *core, const void *frame, size_t len);
+void rdo_loopback_run(RdoCore *core);
+
 /* Memory-region translation (mr-dma.c). */
 typedef enum RdoMrCheck {
     RDO_MRC_OK,
