@@ -4,6 +4,8 @@
  *   state     control path, EQs (vector, IRQ, CPUs, events), counters
  *   selftest  write 1: run the kernel-verbs self-test; read: its report
  *   inject    write "fatal": treat the device as failed (reset, recovery)
+ *   timing    the timing model's TM_* counters (device cycles, bus, link),
+ *             "timing=off" when the device runs without the model
  */
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
@@ -95,6 +97,52 @@ static int rdo_state_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rdo_state);
 
+/* The TM_* counter pairs, in register order (docs/programming-model.md). */
+static const char *const rdo_tm_counters[] = {
+	"cycles", "tx_busy_cycles", "rx_busy_cycles", "link_busy_cycles",
+	"link_frames", "link_bytes", "pcie_up_bytes", "pcie_down_bytes",
+	"pcie_tlps", "dma_split_pieces", "ctx_fetches", "ctx_prefetches",
+	"ctx_wait_cycles", "wqe_fetches", "sched_visits", "sched_reordered",
+	"sched_grouped", "irqs", "wr_done", "wr_cycles", "wr_cycles_max",
+	"rx_fifo_max", "rx_fifo_drops", "bus_wait_cycles",
+};
+
+/* A 64-bit counter read as LO then HI; HI again catches a carry between. */
+static u64 rdo_rd_pair(struct rdo_dev *rdev, u32 lo_reg)
+{
+	u32 hi, lo;
+
+	do {
+		hi = rdo_rd32(rdev, lo_reg + 4);
+		lo = rdo_rd32(rdev, lo_reg);
+	} while (hi != rdo_rd32(rdev, lo_reg + 4));
+	return (u64)hi << 32 | lo;
+}
+
+static int rdo_timing_show(struct seq_file *m, void *v)
+{
+	struct rdo_dev *rdev = m->private;
+	unsigned int i;
+
+	BUILD_BUG_ON(RDO_REG_TM_CYCLES_LO + 8 * ARRAY_SIZE(rdo_tm_counters) !=
+		     RDO_REG_TM_LAST + 4);
+	mutex_lock(&rdev->life_lock);
+	if (rdo_dead(rdev) || !(rdo_rd32(rdev, RDO_REG_TM_INFO) & 1)) {
+		seq_puts(m, rdo_dead(rdev) ? "dead=1\n" : "timing=off\n");
+		goto out;
+	}
+	seq_printf(m, "clock_mhz=%u\n", rdo_rd32(rdev, RDO_REG_TM_CLOCK_MHZ));
+	seq_printf(m, "link_gbps=%u\n", rdo_rd32(rdev, RDO_REG_TM_LINK_GBPS));
+	seq_printf(m, "lookahead=%u\n", rdo_rd32(rdev, RDO_REG_TM_LOOKAHEAD));
+	for (i = 0; i < ARRAY_SIZE(rdo_tm_counters); i++)
+		seq_printf(m, "tm.%s=%llu\n", rdo_tm_counters[i],
+			   rdo_rd_pair(rdev, RDO_REG_TM_CYCLES_LO + 8 * i));
+out:
+	mutex_unlock(&rdev->life_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rdo_timing);
+
 static ssize_t rdo_selftest_read(struct file *f, char __user *buf, size_t len,
 				 loff_t *pos)
 {
@@ -163,6 +211,7 @@ void rdo_debugfs_init(struct rdo_dev *rdev)
 	debugfs_create_file("state", 0400, rdev->dbg, rdev, &rdo_state_fops);
 	debugfs_create_file("selftest", 0600, rdev->dbg, rdev, &rdo_selftest_fops);
 	debugfs_create_file("inject", 0200, rdev->dbg, rdev, &rdo_inject_fops);
+	debugfs_create_file("timing", 0400, rdev->dbg, rdev, &rdo_timing_fops);
 }
 
 void rdo_debugfs_fini(struct rdo_dev *rdev)

@@ -558,6 +558,7 @@ static const Property rdo_properties[] = {
     RDO_TM_PROP("tx-fifo-bytes", tx_fifo_bytes, RDO_DEFAULT_TX_FIFO_BYTES),
     RDO_TM_PROP("rx-fifo-frames", rx_fifo_frames, RDO_DEFAULT_RX_FIFO_FRAMES),
     RDO_TM_PROP("lookahead", lookahead, RDO_DEFAULT_LOOKAHEAD),
+    RDO_TM_PROP("wr-log", wr_log, RDO_DEFAULT_WR_LOG),
     RDO_TM_PROP("cycles-doorbell", cyc.doorbell, RDO_DEFAULT_CYC_DOORBELL),
     RDO_TM_PROP("cycles-push", cyc.push, RDO_DEFAULT_CYC_PUSH),
     RDO_TM_PROP("cycles-sched", cyc.sched, RDO_DEFAULT_CYC_SCHED),
@@ -721,6 +722,68 @@ static void rdo_get_timing_counters(Object *obj, Visitor *v, const char *name,
     visit_end_struct(v, NULL);
 }
 
+/*
+ * wr-lifecycle: the last `wr-log` completed work requests, oldest first,
+ * each stage's time in device cycles since reset (0: the stage was not
+ * reached, e.g. no ACK for UD), and how many completed in all.
+ */
+typedef struct RdoWrLogVisit {
+    Visitor *v;
+    Error **errp;
+    bool ok;
+} RdoWrLogVisit;
+
+static void rdo_visit_wr_life(void *opaque, const RdoWrLife *l)
+{
+    RdoWrLogVisit *w = opaque;
+    const struct { const char *name; uint64_t val; } f[] = {
+        { "qpn", l->qpn }, { "wqe-index", l->wqe_index },
+        { "wr-id", l->wr_id }, { "opcode", l->opcode },
+        { "bytes", l->msg_len }, { "pushed", l->pushed },
+        { "doorbell", l->db_ps }, { "wqe", l->wqe_ps },
+        { "scheduled", l->sched_ps }, { "context", l->ctx_ps },
+        { "tx-first", l->tx_first_ps }, { "tx-last", l->tx_last_ps },
+        { "ack", l->ack_ps }, { "cqe", l->cqe_ps },
+    };
+
+    if (!w->ok || !visit_start_struct(w->v, NULL, NULL, 0, w->errp)) {
+        w->ok = false;
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(f) && w->ok; i++) {
+        uint64_t val = f[i].val;
+
+        w->ok = visit_type_uint64(w->v, f[i].name, &val, w->errp);
+    }
+    w->ok = w->ok && visit_check_struct(w->v, w->errp);
+    visit_end_struct(w->v, NULL);
+}
+
+static void rdo_get_wr_lifecycle(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+    RdoWrLogVisit w = { v, errp, true };
+    uint64_t completed;
+
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    if (!visit_start_list(v, "records", NULL, 0, errp)) {
+        visit_end_struct(v, NULL);
+        return;
+    }
+    completed = rdo_tm_wr_log(&s->core, rdo_visit_wr_life, &w);
+    if (w.ok) {
+        visit_check_list(v, errp);
+    }
+    visit_end_list(v, NULL);
+    if (w.ok && visit_type_uint64(v, "completed", &completed, errp)) {
+        visit_check_struct(v, errp);
+    }
+    visit_end_struct(v, NULL);
+}
+
 static void rdo_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -754,6 +817,15 @@ static void rdo_class_init(ObjectClass *klass, void *data)
         "the timing model's counters (read-only): device cycles, busy cycles "
         "of the engines and the link, PCIe bytes and TLPs, context fetches, "
         "scheduler visits, interrupts, work-request latency");
+    object_class_property_add(klass, "wr-lifecycle", "RdmaOffloadWrLifecycle",
+                              rdo_get_wr_lifecycle, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "wr-lifecycle",
+        "the last wr-log completed work requests (read-only): doorbell, WQE "
+        "in, scheduled, context, first and last packet, ACK and CQE, in "
+        "device cycles");
+    object_class_property_set_description(klass, "wr-log",
+        "how many work-request lifecycle records the timing model keeps for "
+        "wr-lifecycle (0: none)");
     object_class_property_set_description(klass, "timing",
         "timing model: work costs device cycles, PCIe and link time "
         "(docs/timing-model.md); off: work takes no virtual time");

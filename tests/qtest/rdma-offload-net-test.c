@@ -13,6 +13,7 @@
 #include "libqtest.h"
 #include "libqos/rdma-offload.h"
 #include "qobject/qjson.h"
+#include "qobject/qlist.h"
 
 #define MS          1000000ll
 #define SEC         (1000 * MS)
@@ -43,8 +44,50 @@ static void assert_same(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
 }
 
 /*
+ * A's lifecycle log after timed_run's work: 17 records, the 1 MiB WRITE
+ * first; each stage no earlier than the doorbell and no later than the
+ * CQE, and the WRITE's packets on the link for at least its wire time.
+ */
+static void check_wr_lifecycle(QTestState *qts, const char *id)
+{
+    QDict *d = qrdo_qom_dict(qts, id, "wr-lifecycle");
+    QList *records = qdict_get_qlist(d, "records");
+    const char *stages[] = { "wqe", "scheduled", "context", "tx-first",
+                             "tx-last", "ack" };
+    const QListEntry *e;
+    int n = 0;
+
+    g_assert_cmpuint(qdict_get_int(d, "completed"), ==, 17);
+    QLIST_FOREACH_ENTRY(records, e) {
+        QDict *r = qobject_to(QDict, qlist_entry_obj(e));
+        uint64_t db = qdict_get_int(r, "doorbell"), cqe = qdict_get_int(r, "cqe");
+
+        g_assert_cmpuint(qdict_get_int(r, "wr-id"), ==, n ? 9 + n : 1);
+        g_assert_cmpuint(qdict_get_int(r, "qpn"), ==, 2);
+        g_assert_cmpuint(db, >, 0);
+        for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
+            uint64_t t = qdict_get_int(r, stages[i]);
+
+            g_assert_cmpuint(t, >=, db);
+            g_assert_cmpuint(t, <=, cqe);
+        }
+        if (!n) {
+            /* 1 MiB at 100 Gbit/s and 1 GHz: 83,886 cycles on the wire. */
+            g_assert_cmpuint(qdict_get_int(r, "bytes"), ==, 1u << 20);
+            g_assert_cmpuint(qdict_get_int(r, "opcode"), ==, RDO_WR_RDMA_WRITE);
+            g_assert_cmpuint(qdict_get_int(r, "tx-last") -
+                             qdict_get_int(r, "tx-first"), >=, 83886);
+        }
+        n++;
+    }
+    g_assert_cmpint(n, ==, 17);
+    qobject_unref(d);
+}
+
+/*
  * One run with the timing model on: a 1 MiB WRITE, then 16 SENDs; every
- * counter of both sides, functional and timing, as JSON.
+ * counter of both sides, functional and timing, and the lifecycle logs,
+ * as JSON.
  */
 static GString *timed_run(void)
 {
@@ -70,10 +113,11 @@ static GString *timed_run(void)
     }
     g_assert_true(qrdo_pair_wait_cqes(p, 0, 16, SEC));
     g_assert_true(qrdo_pair_wait_cqes(p, 1, 16, SEC));
+    check_wr_lifecycle(p->qts, a->id);
     for (int k = 0; k < 2; k++) {
-        const char *props[] = { "counters", "timing-counters" };
+        const char *props[] = { "counters", "timing-counters", "wr-lifecycle" };
 
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 3; j++) {
             QDict *d = qrdo_qom_dict(p->qts, p->s[k].id, props[j]);
             GString *json = qobject_to_json(QOBJECT(d));
 

@@ -130,7 +130,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_TX_FIFO_BYTES   (64u << 10)
 #define RDO_DEFAULT_RX_FIFO_FRAMES  4096
 #define RDO_DEFAULT_LOOKAHEAD       8
-#define RDO_DEFAULT_WR_LOG          0
+#define RDO_DEFAULT_WR_LOG          1024
 /* Stage cycles (RdoStageCycles order). */
 #define RDO_DEFAULT_CYC_DOORBELL    8
 #define RDO_DEFAULT_CYC_PUSH        1
@@ -268,6 +268,14 @@ typedef struct RdoCore {
 
 /* Brings RdoCore.tcnt up to date (before the host reads it). */
 void rdo_tm_sync(RdoCore *core);
+
+/*
+ * The lifecycle records kept (RdoTimingConfig.wr_log), oldest first, each
+ * with its *_ps times in device cycles instead (0 stays 0: not reached);
+ * returns how many work requests completed since reset, kept or not.
+ */
+typedef void (*RdoWrLogFn)(void *opaque, const RdoWrLife *life);
+uint64_t rdo_tm_wr_log(RdoCore *core, RdoWrLogFn fn, void *opaque);
 
 /* Checks a configuration; on failure returns false and sets *why. */
 bool rdo_config_valid(const RdoConfig *cfg, const char **why);
