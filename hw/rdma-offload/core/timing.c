@@ -339,7 +339,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     RdoTiming *t = core->st->tm;
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
-    uint64_t start, done, split, tlps, bytes, dur, full, wait;
+    uint64_t issued = at, start, done, split, tlps, bytes, dur, full, wait;
 
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
@@ -355,7 +355,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     if (write) {
         done = dir_serve(t, true, at, tlps, full, dur);
         start = done - dur;
-        wait = start - at;
+        wait = start - issued;
         t->last_write_ps = done;
         core->tcnt.pcie_up_bytes += bytes;
     } else {
@@ -367,7 +367,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         start = dir_serve(t, true, at, reqs, pcie_ps(t, ovh), req_dur) - req_dur;
         cpl = start + t->cfg.pcie_latency_ns * 1000ull;
         done = dir_serve(t, false, cpl, tlps, full, dur);
-        wait = start - at + (done - dur - cpl);
+        wait = start - issued + (done - dur - cpl);
         t->last_read_ps = done;
         core->tcnt.pcie_up_bytes += reqs * ovh;
         core->tcnt.pcie_down_bytes += bytes;
