@@ -559,6 +559,7 @@ static const Property rdo_properties[] = {
     RDO_TM_PROP("rx-fifo-frames", rx_fifo_frames, RDO_DEFAULT_RX_FIFO_FRAMES),
     RDO_TM_PROP("lookahead", lookahead, RDO_DEFAULT_LOOKAHEAD),
     RDO_TM_PROP("wr-log", wr_log, RDO_DEFAULT_WR_LOG),
+    RDO_TM_PROP("bus-arbitration", bus_arb, RDO_DEFAULT_BUS_ARB),
     RDO_TM_PROP("cycles-doorbell", cyc.doorbell, RDO_DEFAULT_CYC_DOORBELL),
     RDO_TM_PROP("cycles-push", cyc.push, RDO_DEFAULT_CYC_PUSH),
     RDO_TM_PROP("cycles-sched", cyc.sched, RDO_DEFAULT_CYC_SCHED),
@@ -837,6 +838,9 @@ static void rdo_class_init(ObjectClass *klass, void *data)
         "context caches: ways per set (0: fully associative)");
     object_class_property_set_description(klass, "ctx-cache-policy",
         "context caches: replacement, 0 LRU, 1 FIFO");
+    object_class_property_set_description(klass, "bus-arbitration",
+        "timing model: DMA requests of the per-flow bus queues share PCIe "
+        "0 round-robin per TLP, 1 FIFO in order of readiness");
     object_class_property_set_description(klass, "counters",
         "the device's counters (read-only): the CNT_* registers, the fault "
         "injection's, frames to and from the netdev");

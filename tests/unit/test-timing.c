@@ -3,12 +3,18 @@
  * The timing model: goodput against the wire limit, the context cache
  * cliff and what the look-ahead scheduler recovers, inline push against a
  * doorbell, interrupt moderation, and determinism (the same run twice
- * gives the same cycle counts and counters).
+ * gives the same cycle counts and counters), the arbitration between the
+ * bus's flows, and the cost of a retransmission.
  */
+#include <inttypes.h>
 #include <string.h>
 #include "timing-work.h"
+#include "timing.h"
 
 #define MIB (1u << 20)
+/* Picoseconds of `b` bytes on one direction of PCIe Gen4 x16 (16 lanes of
+ * 16 GT/s, 128b/130b). */
+#define GEN4X16_PS(b)   ((uint64_t)(b) * 8 * 130 * 1000 / (16 * 16 * 128))
 
 static void assert_near_wire(uint32_t gbps, uint32_t mtu, uint8_t mtu_code)
 {
@@ -170,6 +176,7 @@ static void test_config_checks(void)
         { offsetof(RdoTimingConfig, pcie_mps), 100 },
         { offsetof(RdoTimingConfig, lookahead), 1000 },
         { offsetof(RdoTimingConfig, cyc.sched), 0 },
+        { offsetof(RdoTimingConfig, bus_arb), RDO_BUS_ARB_FIFO + 1 },
     };
     const char *why;
 
@@ -235,6 +242,229 @@ static void test_cache_ways(void)
     g_assert_cmpuint(conflict_misses(0, RDO_CACHE_FIFO), ==, 0);
 }
 
+/*
+ * The arbiter on its own: 64 DATA writes of 4 KiB booked at time 0, then a
+ * CQE write also at 0. Round-robin: the CQE goes after the DATA TLP on the
+ * bus; fifo: after all of them. A DATA write after both is through at the
+ * same time either way: the same bytes in the same busy time.
+ */
+static uint64_t arb_direct(uint32_t arb, uint64_t *cqe_done)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 0);
+    TestHost *h;
+    uint64_t end;
+
+    cfg.tm.bus_arb = arb;
+    h = test_host_new(&cfg, 1 << 20);
+    rdo_tm_set_flow(&h->core, RDO_FLOW_DATA);
+    for (uint32_t i = 0; i < 64; i++) {
+        rdo_tm_bus(&h->core, 0, (uint64_t)i * 4096, 4096, true);
+    }
+    rdo_tm_set_flow(&h->core, RDO_FLOW_CQE);
+    *cqe_done = rdo_tm_bus(&h->core, 0, 1 << 20, 32, true);
+    rdo_tm_set_flow(&h->core, RDO_FLOW_DATA);
+    end = rdo_tm_bus(&h->core, 0, 64 * 4096, 4096, true);
+    g_assert_cmpuint(h->core.tcnt.pcie_up_bytes, ==, 65 * (4096 + 16 * 24) + 32 + 24);
+    test_host_free(h);
+    return end;
+}
+
+static void test_bus_arb_direct(void)
+{
+    uint64_t rr_cqe, fifo_cqe;
+    uint64_t rr_end = arb_direct(RDO_BUS_ARB_RR, &rr_cqe);
+    uint64_t fifo_end = arb_direct(RDO_BUS_ARB_FIFO, &fifo_cqe);
+
+    g_test_message("CQE write done at %" PRIu64 " ps (rr), %" PRIu64 " ps (fifo)",
+                   rr_cqe, fifo_cqe);
+    g_assert_cmpuint(rr_cqe, <=, GEN4X16_PS(256 + 24) + GEN4X16_PS(32 + 24) + 2);
+    g_assert_cmpuint(fifo_cqe, >=, 64 * GEN4X16_PS(4096 + 16 * 24));
+    g_assert_cmpuint(rr_end, ==, fifo_end);
+    g_assert_cmpuint(rr_end, >=, 65 * GEN4X16_PS(4096 + 16 * 24) +
+                                 GEN4X16_PS(32 + 24));
+}
+
+static void post_write_on(Pair *p, int i, uint64_t wr_id, uint64_t off,
+                          uint32_t len)
+{
+    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = wr_id,
+                              .flags = RDO_WQE_F_SIGNALED };
+    struct rdo_sge sge = { PAIR_MR_IOVA + off, len, p->s[0].mr_key };
+
+    w.remote_addr = PAIR_MR_IOVA + off;
+    w.rkey = p->s[1].mr_key;
+    pair_post_send(&p->s[0], i, &w, &sge, 1, NULL);
+}
+
+typedef struct ArbRun {
+    uint64_t wqe_ps;            /* the small WRITE: doorbell to WQE in */
+    uint64_t stream_ps;         /* the 1 MiB WRITE: doorbell to CQE */
+    RdoTimingCounters tcnt;
+} ArbRun;
+
+/*
+ * A 1 MiB WRITE streams on QP slot 0 over a PCIe Gen4 x4 slot (narrower
+ * than the 100 GbE link: its payload reads queue); 30 us in, a 64-byte
+ * WRITE is posted on slot 1.
+ */
+static ArbRun arb_pair(uint32_t arb)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    TestHost *h;
+    GArray *lives;
+    ArbRun r = { 0 };
+    uint64_t start;
+    Pair *p;
+
+    cfg.tm.bus_arb = arb;
+    cfg.tm.pcie_lanes = 4;
+    p = pair_new(&cfg);
+    h = p->s[0].d->h;
+    lives = h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    post_write_on(p, 0, 1, 0, MIB);
+    start = h->now_ns;
+    while (h->now_ns < start + 30000) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    g_assert_cmpuint(pair_cq_ready(&p->s[0]), ==, 0);
+    post_write_on(p, 1, 2, 2 * MIB, 64);
+    g_assert_true(pair_run_cqes(p, 0, 2, 1000000000ull));
+    g_assert_cmpuint(lives->len, ==, 2);
+    for (guint k = 0; k < lives->len; k++) {
+        RdoWrLife *l = &g_array_index(lives, RdoWrLife, k);
+
+        if (l->wr_id == 2) {
+            r.wqe_ps = l->wqe_ps - l->db_ps;
+        } else {
+            r.stream_ps = l->cqe_ps - l->db_ps;
+        }
+    }
+    rdo_core_reg_read(&h->core, RDO_REG_TM_CYCLES_LO, 4);
+    r.tcnt = h->core.tcnt;
+    pair_free(p);
+    return r;
+}
+
+/*
+ * With a payload stream queued on the bus, a small WRITE's WQE fetch waits
+ * about one payload TLP under round-robin (plus the read round trip), the
+ * whole backlog under fifo; the stream and the bus totals are the same.
+ */
+static void test_bus_arb_stream(void)
+{
+    ArbRun rr = arb_pair(RDO_BUS_ARB_RR);
+    ArbRun fifo = arb_pair(RDO_BUS_ARB_FIFO);
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    /* Doorbell decode, the read round trip, the read request and the
+     * WQE's completion (the pair's 256-byte stride) each behind one TLP of
+     * the payload flow, on a x4 link (a quarter of x16's rate). */
+    uint64_t bound = cfg.tm.cyc.doorbell * 1000ull + cfg.tm.pcie_latency_ns * 1000ull +
+                     4 * GEN4X16_PS(2 * 24 + 2 * (256 + 24)) + 10;
+
+    g_test_message("WQE fetch during a 1 MiB stream: %" PRIu64 " ns (rr), %"
+                   PRIu64 " ns (fifo); stream %" PRIu64 " / %" PRIu64 " ns",
+                   rr.wqe_ps / 1000, fifo.wqe_ps / 1000,
+                   rr.stream_ps / 1000, fifo.stream_ps / 1000);
+    g_assert_cmpuint(rr.wqe_ps, <=, bound);
+    g_assert_cmpuint(fifo.wqe_ps, >, rr.wqe_ps + 2000000);
+    /* The stream moved the same bytes at the same rate. */
+    g_assert_cmpfloat(rr.stream_ps, <, fifo.stream_ps * 1.01);
+    g_assert_cmpfloat(rr.stream_ps, >, fifo.stream_ps * 0.99);
+    g_assert_cmpuint(rr.tcnt.pcie_up_bytes, ==, fifo.tcnt.pcie_up_bytes);
+    g_assert_cmpuint(rr.tcnt.pcie_down_bytes, ==, fifo.tcnt.pcie_down_bytes);
+    g_assert_cmpuint(rr.tcnt.pcie_tlps, ==, fifo.tcnt.pcie_tlps);
+    g_assert_cmpuint(rr.tcnt.bus_wait_cycles, <, fifo.tcnt.bus_wait_cycles);
+}
+
+typedef struct DropOne {
+    uint64_t n;                 /* frames from side 0 so far */
+    uint64_t drop;              /* the one to lose (1-based) */
+    uint32_t psn;               /* its PSN */
+    uint64_t nak_ns, resent_ns; /* the NAK and the lost packet again arrive */
+} DropOne;
+
+/* The PSN of a RoCEv2 frame over IPv4 (BTH after 14 + 20 + 8 bytes). */
+static uint32_t frame_psn(const uint8_t *f)
+{
+    return (uint32_t)f[42 + 9] << 16 | f[42 + 10] << 8 | f[42 + 11];
+}
+
+static bool drop_one(Pair *p, int from, uint8_t *frame, size_t *len,
+                     bool *again, void *opaque)
+{
+    DropOne *d = opaque;
+    uint64_t now = p->s[from].d->h->now_ns;
+
+    if (!d->drop) {
+        return true;
+    }
+    if (from == 1) {
+        d->nak_ns = d->nak_ns ? d->nak_ns : now;
+        return true;
+    }
+    if (++d->n == d->drop) {
+        d->psn = frame_psn(frame);
+        return false;
+    }
+    if (d->n > d->drop && !d->resent_ns && frame_psn(frame) == d->psn) {
+        d->resent_ns = now;
+    }
+    return true;
+}
+
+/* A 16 KiB WRITE (4 packets of 4096), its second packet lost if `drop`;
+ * doorbell to CQE in ps. */
+static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    Pair *p = pair_new(&cfg);
+    TestHost *h = p->s[0].d->h;
+    RdoWrLife life;
+
+    h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    d->drop = drop ? 2 : 0;
+    p->tamper = drop_one;
+    p->tamper_opaque = d;
+    post_write_on(p, 0, 1, 0, 16384);
+    g_assert_true(pair_run_cqes(p, 0, 1, 1000000000ull));
+    g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), ==, drop);
+    life = g_array_index(h->lives, RdoWrLife, 0);
+    *wqe_reads = h->core.st->tm->flows[RDO_FLOW_WQE].requests;
+    pair_free(p);
+    return life.cqe_ps - life.db_ps;
+}
+
+/*
+ * Go-back-N reads the WQE again before it resends: a WQE-flow read and its
+ * parsing, then the payload read, in series. From the NAK to the resent
+ * packet's arrival: two read round trips, the frame and the link latency.
+ */
+static void test_retx_reread(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    DropOne clean = { 0 }, lossy = { 0 };
+    uint64_t clean_reads, lossy_reads;
+    uint64_t t_clean = retx_run(false, &clean, &clean_reads);
+    uint64_t t_lossy = retx_run(true, &lossy, &lossy_reads);
+    uint64_t frame_ns = (4096 + 82 + 16) * 8 / 100;
+    uint64_t reread_ns = cfg.tm.pcie_latency_ns + cfg.tm.cyc.wqe_parse;
+
+    g_test_message("16 KiB WRITE: %" PRIu64 " ns lossless, %" PRIu64
+                   " ns with a loss; NAK to resent frame %" PRIu64 " ns",
+                   t_clean / 1000, t_lossy / 1000,
+                   lossy.resent_ns - lossy.nak_ns);
+    g_assert_cmpuint(clean_reads, ==, 1);
+    g_assert_cmpuint(lossy_reads, ==, 2);
+    g_assert_cmpuint(lossy.resent_ns - lossy.nak_ns, >=,
+                     reread_ns + cfg.tm.pcie_latency_ns + frame_ns +
+                     cfg.tm.link_latency_ns);
+    g_assert_cmpuint(t_lossy, >=, t_clean + reread_ns * 1000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -248,5 +478,8 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/push-latency", test_push_latency);
     g_test_add_func("/timing/irq-moderation", test_irq_moderation);
     g_test_add_func("/timing/lossy-exact", test_lossy_exact);
+    g_test_add_func("/timing/bus-arb-direct", test_bus_arb_direct);
+    g_test_add_func("/timing/bus-arb-stream", test_bus_arb_stream);
+    g_test_add_func("/timing/retx-reread", test_retx_reread);
     return g_test_run();
 }

@@ -55,6 +55,7 @@ void rdo_timing_defaults(RdoTimingConfig *tm)
     tm->rx_fifo_frames = RDO_DEFAULT_RX_FIFO_FRAMES;
     tm->lookahead = RDO_DEFAULT_LOOKAHEAD;
     tm->wr_log = RDO_DEFAULT_WR_LOG;
+    tm->bus_arb = RDO_DEFAULT_BUS_ARB;
     tm->cyc = cyc;
 }
 
@@ -91,6 +92,8 @@ static bool timing_valid(const RdoTimingConfig *tm, const char **why)
         *why = "lookahead must be at most 256";
     } else if (tm->wr_log > 1000000) {
         *why = "wr-log must be at most 1000000";
+    } else if (tm->bus_arb > RDO_BUS_ARB_FIFO) {
+        *why = "bus-arbitration must be rr (0) or fifo (1)";
     } else {
         for (size_t i = 0; i < sizeof(tm->cyc) / sizeof(*cyc); i++) {
             if (cyc[i] > 100000) {

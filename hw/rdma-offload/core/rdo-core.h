@@ -43,6 +43,8 @@ typedef struct RdoHostOps {
 } RdoHostOps;
 
 enum { RDO_CACHE_LRU, RDO_CACHE_FIFO };
+/* Arbitration between the per-flow PCIe queues (timing model). */
+enum { RDO_BUS_ARB_RR, RDO_BUS_ARB_FIFO };
 
 /* Device cycles each stage costs (docs/timing-model.md has the table). */
 typedef struct RdoStageCycles {
@@ -75,6 +77,7 @@ typedef struct RdoTimingConfig {
     uint32_t rx_fifo_frames;    /* frames waiting for the receive pipeline */
     uint32_t lookahead;         /* scheduler window; 0: in order */
     uint32_t wr_log;            /* work-request lifecycle records kept */
+    uint32_t bus_arb;           /* RDO_BUS_ARB_RR, RDO_BUS_ARB_FIFO */
     RdoStageCycles cyc;
 } RdoTimingConfig;
 
@@ -131,6 +134,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_RX_FIFO_FRAMES  4096
 #define RDO_DEFAULT_LOOKAHEAD       8
 #define RDO_DEFAULT_WR_LOG          1024
+#define RDO_DEFAULT_BUS_ARB         RDO_BUS_ARB_RR
 /* Stage cycles (RdoStageCycles order). */
 #define RDO_DEFAULT_CYC_DOORBELL    8
 #define RDO_DEFAULT_CYC_PUSH        1

@@ -201,6 +201,13 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
     x->gb_active = true;
     x->gb_psn = psn;
     if (index < x->tx_pos || (index == x->tx_pos && pkt < x->tx_pkt)) {
+        /* The device holds the WQE of the record it sends, no earlier
+         * one: every record it goes back over is read again. */
+        GList *l = g_queue_peek_nth_link(&x->sent, index);
+
+        for (uint32_t i = index; l && i <= x->tx_pos; l = l->next, i++) {
+            ((RdoSendRec *)l->data)->reread = true;
+        }
         x->tx_pos = index;
         x->tx_pkt = pkt;
     }
@@ -390,7 +397,7 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
     if (!qp || !rec || rec->first_psn != first_psn) {
         return true;            /* the READ ended (flushed): nothing to do */
     }
-    if (rdo_rec_fetch(core, qpn, qp, rec, core->st->wqe_buf, &vendor_err) &&
+    if (rdo_rec_fetch(core, qpn, qp, rec, false, core->st->wqe_buf, &vendor_err) &&
         rdo_sge_copy(core, qp->pdn, core->st->wqe_buf->sge,
                      core->st->wqe_buf->h.num_sge, offset, data, len,
                      true) == RDO_MRC_OK) {
@@ -441,7 +448,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         x->halted = true;
         return;
     }
-    if (!rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
+    if (!rdo_rec_fetch(core, qpn, qp, rec, false, st->wqe_buf, &vendor_err)) {
         rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
         x->halted = true;
         return;

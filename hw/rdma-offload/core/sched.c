@@ -67,9 +67,10 @@ void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
     }
     if (fetch) {
         RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_WQE);
+        /* Not inside MAX(): that would issue the read twice. */
+        uint64_t in = rdo_tm_bus(core, at, 0, (size_t)fetch * wqe_stride, false);
 
-        ready = MAX(ready, rdo_tm_bus(core, at, 0, (size_t)fetch * wqe_stride,
-                                      false));
+        ready = MAX(ready, in);
         rdo_tm_set_flow(core, flow);
         core->tcnt.wqe_fetches++;
     }

@@ -272,6 +272,64 @@ static uint64_t tlp_count(const RdoTiming *t, uint64_t addr, uint64_t len,
 }
 
 /*
+ * Round-robin between the flows on one direction (D21): a request of flow
+ * `f` ready at `at`, queued behind its flow's earlier requests, `n` TLPs
+ * taking `dur` in all (a full one `tlp`). Every other flow with work still
+ * booked sends one TLP before each of ours while it has any left, and ours
+ * go before the rest of its work, so its end moves later by the part of
+ * ours that overtakes it. A DMA's times are fixed when it is issued: the
+ * requests already booked keep theirs, and the overtaking shows in the
+ * flows' ends and in the direction's end of work, which grows by exactly
+ * `dur` as with fifo (same bytes, busy time and bandwidth). Returns when
+ * our last TLP is through.
+ */
+static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
+                         uint64_t tlp, uint64_t dur)
+{
+    uint64_t start = MAX(at, d->end_ps[f]);
+    uint64_t done = start + dur;
+
+    tlp = MAX(tlp, 1);
+    if (d->free_ps > start) {
+        uint64_t others = 0;
+
+        for (int g = 0; g < RDO_FLOW_UNTIMED; g++) {
+            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+            uint64_t gt = d->tlp_ps[g];
+
+            if (g == (int)f || !left) {
+                continue;
+            }
+            others += MIN(left, n * gt);
+            if (left > gt) {
+                /* Its TLPs after the one on the bus now wait for ours. */
+                d->end_ps[g] += MIN(dur, div_up(left - gt, gt) * tlp);
+            }
+        }
+        /* No later than behind everything booked (work conserving). */
+        done = MIN(done + others, d->free_ps + dur);
+    }
+    d->free_ps = MAX(d->free_ps, start) + dur;
+    d->end_ps[f] = done;
+    d->tlp_ps[f] = tlp;
+    return done;
+}
+
+/* A request of the current flow on one direction; when it is through. */
+static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
+                          uint64_t tlp, uint64_t dur)
+{
+    uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
+
+    if (t->cfg.bus_arb == RDO_BUS_ARB_RR) {
+        return rr_serve(up ? &t->up : &t->down, t->flow, at, n, tlp, dur);
+    }
+    /* fifo: in the order the requests become ready. */
+    *free_ps = MAX(at, *free_ps) + dur;
+    return *free_ps;
+}
+
+/*
  * A DMA of the current flow on the bus, issued at `at`; returns when it is
  * done (a write is in memory, a read's data is in the device).
  */
@@ -280,37 +338,43 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
 {
     RdoTiming *t = core->st->tm;
     RdoTmFlowQ *q = &t->flows[t->flow];
-    uint64_t start, done, split, tlps, bytes;
+    uint64_t ovh = t->cfg.pcie_tlp_overhead;
+    uint64_t issued = at, start, done, split, tlps, bytes, dur, full, wait;
 
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
     }
     tlps = tlp_count(t, addr, len, &split);
-    bytes = len + tlps * t->cfg.pcie_tlp_overhead;
-    start = MAX(at, q->tail_ps);
+    bytes = len + tlps * ovh;
+    dur = pcie_ps(t, bytes);
+    full = pcie_ps(t, MIN(len, t->cfg.pcie_mps) + ovh);
+    /* fifo keeps a flow in order here; rr in its queue of each direction. */
+    if (t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
+        at = MAX(at, q->tail_ps);
+    }
     if (write) {
-        start = MAX(start, t->up_free_ps);
-        done = start + pcie_ps(t, bytes);
-        t->up_free_ps = done;
+        done = dir_serve(t, true, at, tlps, full, dur);
+        start = done - dur;
+        wait = start - issued;
         t->last_write_ps = done;
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
         uint64_t reqs = div_up(len, PCIE_MRRS);
+        uint64_t req_dur = pcie_ps(t, reqs * ovh);
         uint64_t cpl;
 
-        start = MAX(start, t->up_free_ps);
-        t->up_free_ps = start + pcie_ps(t, reqs * t->cfg.pcie_tlp_overhead);
-        core->tcnt.pcie_up_bytes += reqs * t->cfg.pcie_tlp_overhead;
-        cpl = MAX(start + t->cfg.pcie_latency_ns * 1000ull, t->down_free_ps);
-        done = cpl + pcie_ps(t, bytes);
-        t->down_free_ps = done;
+        start = dir_serve(t, true, at, reqs, pcie_ps(t, ovh), req_dur) - req_dur;
+        cpl = start + t->cfg.pcie_latency_ns * 1000ull;
+        done = dir_serve(t, false, cpl, tlps, full, dur);
+        wait = start - issued + (done - dur - cpl);
         t->last_read_ps = done;
+        core->tcnt.pcie_up_bytes += reqs * ovh;
         core->tcnt.pcie_down_bytes += bytes;
         tlps += reqs;
     }
-    t->bus_wait_ps += start - at;
-    q->wait_ps += start - at;
+    t->bus_wait_ps += wait;
+    q->wait_ps += wait;
     q->tail_ps = start;
     q->requests++;
     q->bytes += len;

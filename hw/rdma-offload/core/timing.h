@@ -33,9 +33,20 @@ typedef enum RdoFlow {
 } RdoFlow;
 
 typedef struct RdoTmFlowQ {
-    uint64_t tail_ps;           /* the flow's last request is on the bus */
+    uint64_t tail_ps;           /* fifo: the flow's last request is on the bus */
     uint64_t requests, bytes, wait_ps;
 } RdoTmFlowQ;
+
+/*
+ * One PCIe direction under round-robin arbitration (timing.c, rr_serve):
+ * when all the work booked on it is through, and per flow when its own
+ * booked work is through and how long one of its TLPs takes.
+ */
+typedef struct RdoTmDir {
+    uint64_t free_ps;
+    uint64_t end_ps[RDO_FLOW__COUNT];
+    uint64_t tlp_ps[RDO_FLOW__COUNT];
+} RdoTmDir;
 
 /* A unit of send work: one doorbell (or a kick) of a QP. */
 typedef struct RdoWork {
@@ -74,7 +85,8 @@ typedef struct RdoTiming {
     /* Shared resources. */
     uint64_t build_free_ps;     /* header build + datapath (one pipeline) */
     uint64_t link_free_ps;
-    uint64_t up_free_ps, down_free_ps;     /* PCIe directions */
+    uint64_t up_free_ps, down_free_ps;     /* PCIe directions (fifo) */
+    RdoTmDir up, down;                      /* the same (rr) */
     RdoTmFlowQ flows[RDO_FLOW__COUNT];
     /* Derived rates. */
     uint64_t link_ps_per_kbyte;         /* ps for 1024 bytes on the wire */

@@ -52,6 +52,8 @@ typedef struct RdoSendRec {
     uint32_t npkts;             /* PSNs it takes (READ: response packets) */
     uint32_t resp_pkts;         /* READ: response packets placed */
     bool sent;                  /* every request packet went out once */
+    bool reread;                /* going back dropped its WQE: sent again,
+                                   it is read again (timed) */
     bool done;                  /* complete; CQE status below */
     uint8_t refs;               /* lists holding it (a shared SQ's and its QP's) */
     uint32_t conn_qpn;          /* shared send queue: the connection, else 0 */
@@ -190,9 +192,11 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-/* Reads the WQE of a record from its ring (qp: the QP holding the record). */
+/* Reads the WQE of a record from its ring (qp: the QP holding the record);
+ * `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   const RdoSendRec *rec, RdoWqe *w, uint32_t *vendor_err);
+                   const RdoSendRec *rec, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err);
 void rdo_rec_unref(gpointer rec);
 /* A record is complete with a status (a READ or atomic leaves the count of
  * those in flight, if it was counted: it has PSNs then). */
@@ -200,7 +204,8 @@ void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
                   uint32_t vendor_err);
 /* Reads and checks a WQE; false if it is not valid. */
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   uint32_t index, RdoWqe *w, uint32_t *vendor_err);
+                   uint32_t index, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err);
 /* Copies between a WQE's SGEs at a message offset and buf. */
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,

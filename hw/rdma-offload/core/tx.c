@@ -39,8 +39,28 @@ static uint8_t qp_transport(const RdoQpCtx *qp)
            qp->type == RDO_QPT_UD ? RDO_TRANSPORT_UD : RDO_TRANSPORT_RC;
 }
 
+/*
+ * Timing: a retransmission reads the WQE from the ring again, as the
+ * doorbell unit did the first time (sched.c): a read of the WQE flow that
+ * the transmit engine waits for, then its parsing. The ring's page-list
+ * translation stays untimed (held on chip).
+ */
+static void tm_wqe_reread(RdoCore *core, const RdoRing *ring, uint32_t index,
+                          uint32_t stride)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    uint64_t addr;
+
+    if (rdo_ring_entry_addr(core, ring, index, &addr)) {
+        rdo_tm_set_flow(core, RDO_FLOW_WQE);
+        rdo_tm_dma(core, addr, stride, false);
+    }
+    rdo_tm_set_flow(core, flow);
+    rdo_tm_cycles(core, core->st->tm->cfg.cyc.wqe_parse);
+}
+
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   uint32_t index, RdoWqe *w, uint32_t *vendor_err)
+                   uint32_t index, bool reread, RdoWqe *w, uint32_t *vendor_err)
 {
     RdoRing ring = { qp->sq_addr, qp->sq_log_size, qp->sq_wqe_shift,
                      qp->sq_ring_flags };
@@ -53,6 +73,9 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                rdo_ring_read(core, &ring, index, w->raw, stride);
 
     rdo_tm_set_flow(core, flow);
+    if (reread && core->st->tm) {
+        tm_wqe_reread(core, &ring, index, stride);
+    }
     *vendor_err = RDO_VENDOR_ERR_BAD_WQE;
     if (!got) {
         *vendor_err = RDO_VENDOR_ERR_DMA;
@@ -106,7 +129,8 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 }
 
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   const RdoSendRec *rec, RdoWqe *w, uint32_t *vendor_err)
+                   const RdoSendRec *rec, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err)
 {
     const RdoQpCtx *ring_qp = rec->ring_qpn == qpn ? qp
                               : rdo_qp_get(core, rec->ring_qpn);
@@ -115,8 +139,8 @@ bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         *vendor_err = RDO_VENDOR_ERR_DMA;
         return false;
     }
-    return rdo_wqe_fetch(core, rec->ring_qpn, ring_qp, rec->wqe_index, w,
-                         vendor_err);
+    return rdo_wqe_fetch(core, rec->ring_qpn, ring_qp, rec->wqe_index, reread,
+                         w, vendor_err);
 }
 
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
@@ -325,7 +349,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     RdoWqe *w = st->wqe_buf;
     RdoSendRec *rec = g_new0(RdoSendRec, 1);
     uint32_t vendor_err, stall_mr = RDO_NONE;
-    bool ok = rdo_wqe_fetch(core, qpn, qp, x->sq_next, w, &vendor_err);
+    bool ok = rdo_wqe_fetch(core, qpn, qp, x->sq_next, false, w, &vendor_err);
     uint32_t conn = qpn;        /* the QP that transmits it */
     RdoQpCtx *cqp = qp;
     RdoXport *cx = x;
@@ -481,13 +505,15 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 break;          /* the window is full: wait for ACKs */
             }
             if (cached != x->tx_pos &&
-                !rdo_rec_fetch(core, qpn, qp, rec, st->wqe_buf, &vendor_err)) {
+                !rdo_rec_fetch(core, qpn, qp, rec, rec->reread, st->wqe_buf,
+                               &vendor_err)) {
                 /* The WQE changed under the device since it was checked. */
                 rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
                 x->halted = true;
                 break;
             }
             cached = x->tx_pos;
+            rec->reread = false;
             if (st->tm) {
                 rdo_tm_cycles(core, st->tm->cfg.cyc.tx_issue);
             }
