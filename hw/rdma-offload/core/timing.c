@@ -33,11 +33,24 @@
 /* How far (cycles) the transmit engine may work ahead of the clock. */
 #define TX_AHEAD_CYCLES     64
 
+/* One allocation a frame: the timed path copies every frame once. */
 typedef struct TmFrame {
     uint64_t due_ps;
-    GBytes *frame;
+    size_t len;
     bool prefetched;            /* receive FIFO: its context was asked for */
+    uint8_t data[];
 } TmFrame;
+
+static TmFrame *frame_new(const void *frame, size_t len, uint64_t due_ps)
+{
+    TmFrame *f = g_malloc(sizeof(*f) + len);
+
+    f->due_ps = due_ps;
+    f->len = len;
+    f->prefetched = false;
+    memcpy(f->data, frame, len);
+    return f;
+}
 
 typedef struct TmIrq {
     uint64_t due_ps;
@@ -136,10 +149,7 @@ void rdo_tm_init(RdoCore *core)
 
 static void frame_free(gpointer p)
 {
-    TmFrame *f = p;
-
-    g_bytes_unref(f->frame);
-    g_free(f);
+    g_free(p);
 }
 
 void rdo_tm_free(RdoCore *core)
@@ -438,7 +448,7 @@ void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
                                               div_up(len, t->cfg.bytes_per_cycle));
     uint64_t start = MAX(built, t->link_free_ps);
     uint64_t end = start + link_ps(t, wire);
-    TmFrame *f = g_new0(TmFrame, 1);
+    TmFrame *f;
 
     t->pkt_data_ps = 0;
     t->build_free_ps = built;
@@ -450,8 +460,8 @@ void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
     core->tcnt.link_bytes += wire;
     rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
     rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    f->due_ps = end + (t->cfg.link_latency_ns + extra_ns) * 1000;
-    f->frame = g_bytes_new(frame, len);
+    f = frame_new(frame, len,
+                  end + (t->cfg.link_latency_ns + extra_ns) * 1000);
     g_queue_push_tail(&t->egress, f);
     rdo_tm_schedule(core, f->due_ps);
 }
@@ -516,9 +526,7 @@ void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
         core->tcnt.rx_fifo_drops++;
         return;
     }
-    f = g_new0(TmFrame, 1);
-    f->due_ps = now;
-    f->frame = g_bytes_new(frame, len);
+    f = frame_new(frame, len, now);
     g_queue_push_tail(&t->rx_fifo, f);
     core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max,
                                  g_queue_get_length(&t->rx_fifo));
@@ -556,15 +564,13 @@ void rdo_sched_rx_prefetch(RdoCore *core)
 
     for (GList *l = t->rx_fifo.head; l && n < t->cfg.lookahead; l = l->next, n++) {
         TmFrame *f = l->data;
-        gsize len;
-        const uint8_t *b = g_bytes_get_data(f->frame, &len);
         uint32_t qpn;
 
         if (f->prefetched) {
             continue;
         }
         f->prefetched = true;
-        qpn = frame_qpn(b, len);
+        qpn = frame_qpn(f->data, f->len);
         if (qpn < st->usable_qps && st->qp_used[qpn]) {
             rdo_ctx_prefetch(core, &st->qpc, qpn);
         }
@@ -583,11 +589,8 @@ void rdo_tm_run(RdoCore *core)
     }
     now = rdo_tm_now_ps(core);
     while ((f = g_queue_peek_head(&t->egress)) && f->due_ps <= now) {
-        gsize len;
-        const void *data = g_bytes_get_data(f->frame, &len);
-
         g_queue_pop_head(&t->egress);
-        rdo_port_output(core, data, len);
+        rdo_port_output(core, f->data, f->len);
         frame_free(f);
     }
     if (f) {
@@ -603,16 +606,13 @@ void rdo_tm_run(RdoCore *core)
     }
     while ((f = g_queue_peek_head(&t->rx_fifo))) {
         uint64_t start = MAX(f->due_ps, t->free_ps[RDO_ENG_RX]);
-        gsize len;
-        const void *data;
 
         if (start > now) {
             rdo_tm_schedule(core, start);
             break;
         }
         g_queue_pop_head(&t->rx_fifo);
-        data = g_bytes_get_data(f->frame, &len);
-        rx_process(core, data, len, start);
+        rx_process(core, f->data, f->len, start);
         frame_free(f);
         rdo_sched_rx_prefetch(core);
     }
