@@ -11,8 +11,10 @@
 # REM_ACCESS_ERR and WR_FLUSH_ERR, the others go on); misuse refused with
 # the documented errors (a WR naming a QP the SSQ does not feed: -EINVAL
 # at post; destroying an SSQ that feeds connections: -EBUSY); a connection
-# destroyed with work queued for it (the SSQ goes on); rmmod of the driver
-# with a live SSQ and WRITEs in flight. Both kernels stay healthy.
+# destroyed with work queued for it that the device has not even fetched
+# (its peer answers nothing and its window is full; the SSQ goes on);
+# rmmod of the driver with a live SSQ and WRITEs in flight. Both kernels
+# stay healthy.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -121,7 +123,7 @@ check "a chain with a bad second request: -EINVAL at it, the first completes" \
 check "destroying an SSQ that feeds connections: -EBUSY, the SSQ still works" \
     eq "$(f A.s1.misuse.destroy_ssq) $(f A.s1.misuse.check.ssq_after_refusals)" "-16 ok"
 check "all misuse checks pass" passed A.s1.misuse
-check "a connection destroyed with work queued on the SSQ; the SSQ goes on" \
+check "a connection destroyed with unfetched work queued on the SSQ; the request behind it succeeds" \
     eq "$(f A.s1.drain.destroy_busy_conn) $(f A.s1.drain.check.ssq_after_drain)" "0 ok"
 check "SSQ destroyed once its connections were (-EBUSY before)" \
     eq "$(f A.s1.drain.check.ssq_busy_while_feeding) $(f A.s1.drain.destroy_ssq_last)" "ok 0"
@@ -130,6 +132,7 @@ check "rmmod with a live SSQ and WRITEs in flight; insmod; network back" reloade
 check "the driver's self-test passes afterwards" selftest
 check "guest A: no kernel warnings, driver errors, CQ errors or refused destroys" ssq_healthy A
 check "guest B: no kernel warnings, driver errors, CQ errors or refused destroys" ssq_healthy B
-echo "# A: $(f A.s1.run.stream.completions) signaled completions of $(f A.s1.run.stream.messages) messages"
+echo "# A: $(f A.s1.run.stream.completions) signaled completions of $(f A.s1.run.stream.messages) messages;" \
+    "destroying the stuck connection took $(f A.s1.drain.destroy_busy_conn.ms) ms"
 
 tap_end

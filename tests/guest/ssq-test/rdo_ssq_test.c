@@ -55,6 +55,8 @@
 #define ST_LOG_SIZE	8192
 #define ST_IMM_DONE	0x55510000	/* | connection */
 #define ST_BAD_CONN	2		/* the connection badrkey breaks */
+#define ST_NO_QPN	1000		/* a QP number the peer does not have */
+#define ST_DRAIN_WRITES	80		/* of ST_SLOT: more packets than a window */
 
 enum st_op { OP_SEND, OP_WRITE, OP_SEND_IMM };
 
@@ -87,6 +89,7 @@ static struct st {
 	struct st_region buf;		/* client: sources; server: receives */
 	struct st_region wbuf;		/* server: WRITE targets */
 	struct st_peer peer;
+	struct rdma_ah_attr ah;		/* the peer's address */
 	bool connected;
 	wait_queue_head_t wq;
 	atomic_t cq_events;
@@ -468,13 +471,14 @@ static int st_parse_peer(char *args, struct st_peer *p)
 	return have == 7 && p->n == st.n && nq == st.n && p->psn <= 0xffffff ? 0 : -EINVAL;
 }
 
-static int st_connect_qp(struct ib_qp *qp, u32 i, const struct rdma_ah_attr *ah)
+/* qp to RTR and RTS, talking to the peer's QP dest_qpn. */
+static int st_connect_qp(struct ib_qp *qp, u32 dest_qpn)
 {
 	struct ib_qp_attr a = {
 		.qp_state = IB_QPS_RTR,
 		.path_mtu = min_t(enum ib_mtu, st.mtu, ib_mtu_int_to_enum(st.peer.mtu)),
-		.dest_qp_num = st.peer.qpn[i], .rq_psn = st.peer.psn,
-		.max_dest_rd_atomic = 1, .min_rnr_timer = 12, .ah_attr = *ah,
+		.dest_qp_num = dest_qpn, .rq_psn = st.peer.psn,
+		.max_dest_rd_atomic = 1, .min_rnr_timer = 12, .ah_attr = st.ah,
 	};
 	int ret;
 
@@ -508,7 +512,7 @@ static int st_post_recv(u32 i, u32 slot)
 
 static int st_connect(char *args)
 {
-	struct rdma_ah_attr ah = {};
+	struct rdma_ah_attr *ah = &st.ah;
 	struct ib_ah *res;
 	u32 i, s;
 	int ret;
@@ -521,15 +525,16 @@ static int st_connect(char *args)
 		return ret;
 	}
 	/* ib_core resolves the peer's MAC from its GID (a kernel QP must be told). */
-	ah.type = RDMA_AH_ATTR_TYPE_ROCE;
-	rdma_ah_set_port_num(&ah, 1);
-	rdma_ah_set_grh(&ah, &st.peer.gid, 0, st.sgid->index, 64, 0);
-	res = rdma_create_user_ah(st.pd, &ah, NULL);
+	memset(ah, 0, sizeof(*ah));
+	ah->type = RDMA_AH_ATTR_TYPE_ROCE;
+	rdma_ah_set_port_num(ah, 1);
+	rdma_ah_set_grh(ah, &st.peer.gid, 0, st.sgid->index, 64, 0);
+	res = rdma_create_user_ah(st.pd, ah, NULL);
 	if (IS_ERR(res))
 		return PTR_ERR(res);
 	rdma_destroy_ah(res, RDMA_DESTROY_AH_SLEEPABLE);
 	for (i = 0; i < st.n; i++) {
-		ret = st_connect_qp(st.qp[i], i, &ah);
+		ret = st_connect_qp(st.qp[i], st.peer.qpn[i]);
 		for (s = 0; !ret && !st.client && s < ST_RECVS; s++)
 			ret = st_post_recv(i, s);
 		if (ret) {
@@ -537,7 +542,7 @@ static int st_connect(char *args)
 			return ret;
 		}
 	}
-	st_kv("dmac=%pM", ah.roce.dmac);
+	st_kv("dmac=%pM", ah->roce.dmac);
 	st.connected = true;
 	return 0;
 }
@@ -932,39 +937,56 @@ static void st_misuse(void)
 }
 
 /*
- * A connection destroyed with work still queued for it on the SSQ: the
- * driver flushes it first, so the SSQ is not failed by requests naming a
- * QP it no longer feeds. Then tear-down in order.
+ * A connection destroyed with work still queued for it on the SSQ: one
+ * talking to a QP the peer does not have, so nothing is acknowledged and
+ * more WRITEs are posted than its window lets out; a request on another
+ * connection waits behind them. The driver flushes the stuck connection's
+ * requests before destroying it, so the SSQ is not failed by requests
+ * naming a QP it no longer feeds, and the waiting request succeeds. Then
+ * tear-down in order.
  */
 static void st_drain(void)
 {
-	struct rdo_ssq_wr w[8];
-	struct ib_sge sge[8];
+	enum ib_wc_status want = IB_WC_SUCCESS;
 	const struct ib_send_wr *bad;
-	u32 k, i;
+	struct rdo_ssq_wr *w;
+	struct ib_sge *sge;
+	struct ib_qp *stuck;
+	u32 k, i, nw = ST_DRAIN_WRITES;
+	ktime_t t;
 	int ret;
 
-	for (k = 0; k < ARRAY_SIZE(w); k++) {
-		st_wr(&w[k], &sge[k], st.qp[1], IB_WR_RDMA_WRITE, k, ST_SLOT,
-		      st_waddr(1, k % ST_MSGS), st.peer.rkey);
-		w[k].wr.wr_id = 2000 + k;
-		w[k].wr.next = k + 1 < ARRAY_SIZE(w) ? &w[k + 1].wr : NULL;
+	w = kcalloc(nw + 1, sizeof(*w), GFP_KERNEL);
+	sge = kcalloc(nw + 1, sizeof(*sge), GFP_KERNEL);
+	stuck = st_create_qp(RDO_QP_CREATE_SSQ_FED, st.ssq->qp_num, 0, 1);
+	if (!st_check("drain_setup", w && sge && !IS_ERR(stuck) && !st_to_init(stuck) &&
+		      !st_connect_qp(stuck, ST_NO_QPN))) {
+		if (!IS_ERR(stuck))
+			ib_destroy_qp(stuck);
+		goto out;
+	}
+	for (k = 0; k < nw; k++) {
+		st_wr(&w[k], &sge[k], stuck, IB_WR_RDMA_WRITE, 0, ST_SLOT,
+		      st_waddr(0, 0), st.peer.rkey);
+		w[k].wr.send_flags = 0;
+		w[k].wr.next = k + 1 < nw ? &w[k + 1].wr : NULL;
 	}
 	ret = ib_post_send(st.ssq, &w[0].wr, &bad);
 	st_check("drain_posted", !ret);
-	ret = ib_destroy_qp(st.qp[1]);
+	t = ktime_get();
+	ret = ib_destroy_qp(stuck);
 	st_kv("destroy_busy_conn=%d", ret);
-	if (st_check("destroy_busy_conn", !ret))
-		st.qp[1] = NULL;
+	st_kv("destroy_busy_conn.ms=%lld", ktime_ms_delta(ktime_get(), t));
+	st_check("destroy_busy_conn", !ret);
 	/* The SSQ still works; its CQEs for the gone connection are not seen. */
 	st_wr(&w[0], &sge[0], st.qp[0], IB_WR_RDMA_WRITE, 0, 64, st_waddr(0, 0), st.peer.rkey);
-	st_chain("ssq_after_drain", w, 1, NULL);
+	st_chain("ssq_after_drain", w, 1, &want);
 	st_check("ssq_in_rts_after_drain", st_state(st.ssq) == IB_QPS_RTS);
 
 	ret = ib_destroy_qp(st.ssq);
 	st_check("ssq_busy_while_feeding", ret == -EBUSY);
 	for (i = 0; i < st.n; i++) {
-		ret = st.qp[i] ? ib_destroy_qp(st.qp[i]) : 0;
+		ret = ib_destroy_qp(st.qp[i]);
 		if (ret)
 			st_kv("destroy_conn%u=%d", i, ret);
 		else
@@ -974,6 +996,9 @@ static void st_drain(void)
 	st_kv("destroy_ssq_last=%d", ret);
 	if (st_check("destroy_ssq_last", !ret))
 		st.ssq = NULL;
+out:
+	kfree(w);
+	kfree(sge);
 }
 
 /* Large WRITEs on every connection, not waited for (tear-down tests). */
