@@ -509,7 +509,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->cap.max_send_wr = qp->ssq ? 0 : 1u << qp->sq.ring.log_size;
 	attr->cap.max_recv_wr = qp->rq.ring.log_size ? 1u << qp->rq.ring.log_size : 0;
 	attr->cap.max_send_sge = qp->sq.max_sge;
-	attr->cap.max_recv_sge = qp->rq.max_sge;
+	attr->cap.max_recv_sge = qp->rq.ring.log_size ? qp->rq.max_sge : 0;
 	attr->cap.max_inline_data = qp->max_inline;
 	init->qp_type = ibqp->qp_type;
 	init->send_cq = ibqp->send_cq;
