@@ -160,6 +160,7 @@ struct rdo_dev {
 	struct ida db_ida;		/* doorbell pages of user contexts */
 	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
+	struct mutex ssq_lock;		/* SSQs' connection counts (rdo_ssq.c) */
 	atomic_t mr_key;
 
 	struct net_device *ndev;

@@ -160,13 +160,16 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 	struct rdo_dev *rdev = cq->rdev;
 	bool recv = cqe->opcode & RDO_CQE_RECV;
 	struct rdo_qp *qp;
+	struct rdo_wq *sq;
 
 	qp = xa_load(&rdev->qp_xa, cqe->qpn);
 	if (!qp)
 		return false;	/* the QP was destroyed */
 	memset(wc, 0, sizeof(*wc));
+	/* A connection's send completions are its SSQ's, wc->qp the connection. */
+	sq = qp->ssq ? &qp->ssq->sq : &qp->sq;
 	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
-	    !rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id)) {
+	    !rdo_wq_complete(recv ? &qp->rq : sq, cqe->wr_id, &wc->wr_id)) {
 		dev_warn_ratelimited(&rdev->pdev->dev,
 				     "CQ %u: CQE for QP %u names WQE %llu, not outstanding\n",
 				     cq->cqn, cqe->qpn, cqe->wr_id);

@@ -98,6 +98,10 @@ struct rdo_qp {
 	bool sq_sig_all;
 	bool user;			/* rings and posting in user space */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
+	/* Shared send queue (rdo_ssq.c). */
+	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */
+	u32 ssq_conns;			/* an SSQ: connections it feeds (ssq_lock) */
+	u32 *ssq_slot_conn;		/* an SSQ: per slot, the connection named */
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -188,6 +192,16 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		  const struct ib_recv_wr **bad_wr);
 void rdo_recv_wqe_fill(struct rdo_wq *wq, u32 idx, const struct ib_recv_wr *wr);
+
+/* rdo_ssq.c */
+int rdo_ssq_create_check(struct rdo_qp *qp, const struct ib_qp_init_attr *init,
+			 struct ib_udata *udata);
+void rdo_ssq_unlink(struct rdo_qp *conn);
+int rdo_ssq_to_rts(struct rdo_qp *ssq);
+int rdo_ssq_alloc_slots(struct rdo_qp *ssq);
+void rdo_ssq_free_slots(struct rdo_qp *ssq);
+int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
+int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 
 /* rdo_mr.c */
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);

@@ -7,13 +7,16 @@
  * push area. A user QP's rings are the process's (rdo_uctx.c) and its
  * provider posts through the process's doorbell page. State changes are
  * MODIFY_QP commands, checked first against the IB state table
- * (ib_modify_qp_is_ok).
+ * (ib_modify_qp_is_ok). A shared send queue and the connections it feeds
+ * (rdma_offload-verbs.h) are QPs here too, with the particulars in
+ * rdo_ssq.c.
  */
 #include <linux/interrupt.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
 
 #include "rdo_ib.h"
+#include "rdma_offload-verbs.h"
 
 #define RDO_SEND_HDR		sizeof(struct rdo_send_wqe)
 #define RDO_RECV_HDR		sizeof(struct rdo_recv_wqe)
@@ -116,10 +119,12 @@ static int rdo_qp_kernel_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 			       const struct ib_qp_cap *cap, u32 sq_shift,
 			       u32 rq_shift, u32 max_log)
 {
-	int ret;
+	int ret = 0;
 
-	ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
-	if (ret || qp->srq)
+	/* A connection fed by an SSQ has no SQ, an SSQ no RQ. */
+	if (!qp->ssq)
+		ret = rdo_wq_alloc(rdev, &qp->sq, cap->max_send_wr, sq_shift, max_log);
+	if (ret || qp->srq || qp->type == RDO_QPT_SSQ)
 		return ret;
 	ret = rdo_wq_alloc(rdev, &qp->rq, cap->max_recv_wr, rq_shift, max_log);
 	if (ret)
@@ -127,11 +132,12 @@ static int rdo_qp_kernel_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 	return ret;
 }
 
-int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
-		  struct ib_udata *udata)
+/* create_qp once the QP's kind is known: rings, number, CREATE_QP. */
+static int rdo_create_qp_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
+			       struct ib_udata *udata)
 {
-	struct rdo_dev *rdev = to_rdev(ibqp->device);
-	struct rdo_qp *qp = to_rqp(ibqp);
+	struct ib_qp *ibqp = &qp->ibqp;
+	struct rdo_dev *rdev = qp->rdev;
 	struct ib_qp_cap *cap = &init->cap;
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP };
 	struct rdo_cmd_create_qp *c = &cmd.u.create_qp;
@@ -143,22 +149,6 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	u32 sq_shift, rq_shift, body;
 	int qpn, ret;
 
-	switch (init->qp_type) {
-	case IB_QPT_RC:
-		qp->type = RDO_QPT_RC;
-		break;
-	case IB_QPT_UC:
-		qp->type = RDO_QPT_UC;
-		break;
-	case IB_QPT_UD:
-	case IB_QPT_GSI:	/* the device's QP 1, for ib_core's MAD layer */
-		qp->type = RDO_QPT_UD;
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
-	if (init->create_flags)
-		return -EOPNOTSUPP;
 	if (cap->max_send_sge > max_sge || cap->max_recv_sge > max_sge ||
 	    cap->max_inline_data > rdev->attr.max_inline)
 		return -EINVAL;
@@ -171,7 +161,6 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (sq_shift > RDO_WQE_SHIFT_MAX || rq_shift > RDO_WQE_SHIFT_MAX)
 		return -EINVAL;
 
-	qp->rdev = rdev;
 	qp->state = IB_QPS_RESET;
 	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
 	qp->user = !!udata;
@@ -184,12 +173,21 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		ret = rdo_qp_kernel_rings(rdev, qp, cap, sq_shift, rq_shift, max_log);
 	if (ret)
 		return ret;
+	if (qp->type == RDO_QPT_SSQ) {
+		ret = rdo_ssq_alloc_slots(qp);
+		if (ret)
+			goto err_rings;
+	}
 	qp->sq.max_sge = ((1u << sq_shift) - RDO_SEND_HDR - ud) / sizeof(struct rdo_sge);
 	qp->rq.max_sge = ((1u << rq_shift) - RDO_RECV_HDR) / sizeof(struct rdo_sge);
 	qp->sq.max_sge = min(qp->sq.max_sge, max_sge);
 	qp->rq.max_sge = min(qp->rq.max_sge, max_sge);
 	qp->max_inline = min_t(u32, (1u << sq_shift) - RDO_SEND_HDR - ud,
 			       rdev->attr.max_inline);
+	if (qp->ssq) {
+		qp->sq.max_sge = 0;
+		qp->max_inline = 0;
+	}
 
 	if (gsi)
 		qpn = ida_alloc_range(&rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN, GFP_KERNEL);
@@ -211,28 +209,46 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		c->flags |= RDO_QP_F_SRQ;
 		c->srqn = qp->srq->srqn;
 	}
+	if (qp->ssq) {
+		c->flags |= RDO_QP_F_SHARED_SQ;
+		c->ssq_qpn = qp->ssq->qpn;
+	}
 	c->db_page = rdo_udata_db_page(udata);
 	c->pdn = to_rpd(ibqp->pd)->pdn;
 	c->send_cqn = to_rcq(init->send_cq)->cqn;
-	c->recv_cqn = to_rcq(init->recv_cq)->cqn;
-	c->sq_addr = rdo_ring_addr(&qp->sq.ring);
-	c->sq_log_size = qp->sq.ring.log_size;
-	c->sq_wqe_shift = sq_shift;
-	c->sq_ring_flags = rdo_ring_flags(&qp->sq.ring);
-	c->rq_addr = rdo_ring_addr(&qp->rq.ring);
-	c->rq_log_size = qp->rq.ring.log_size;
-	c->rq_wqe_shift = rq_shift;
-	c->rq_ring_flags = rdo_ring_flags(&qp->rq.ring);
-	c->max_inline = qp->max_inline;
+	c->recv_cqn = to_rcq(init->recv_cq ?: init->send_cq)->cqn;
+	if (!qp->ssq) {
+		c->sq_addr = rdo_ring_addr(&qp->sq.ring);
+		c->sq_log_size = qp->sq.ring.log_size;
+		c->sq_wqe_shift = sq_shift;
+		c->sq_ring_flags = rdo_ring_flags(&qp->sq.ring);
+		c->max_inline = qp->max_inline;
+	}
+	if (qp->rq.ring.log_size) {
+		c->rq_addr = rdo_ring_addr(&qp->rq.ring);
+		c->rq_log_size = qp->rq.ring.log_size;
+		c->rq_wqe_shift = rq_shift;
+		c->rq_ring_flags = rdo_ring_flags(&qp->rq.ring);
+	}
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret)
 		goto err_xa;
+	if (qp->type == RDO_QPT_SSQ) {
+		ret = rdo_ssq_to_rts(qp);
+		if (ret) {
+			if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qpn) && !rdo_dead(rdev)) {
+				xa_erase_irq(&rdev->qp_xa, qpn);
+				return ret;	/* the device may still use it: leak */
+			}
+			goto err_xa;
+		}
+	}
 
 	ibqp->qp_num = qpn;
-	cap->max_send_wr = 1u << qp->sq.ring.log_size;
-	cap->max_recv_wr = qp->srq ? 0 : 1u << qp->rq.ring.log_size;
+	cap->max_send_wr = qp->ssq ? 0 : 1u << qp->sq.ring.log_size;
+	cap->max_recv_wr = qp->rq.ring.log_size ? 1u << qp->rq.ring.log_size : 0;
 	cap->max_send_sge = qp->sq.max_sge;
-	cap->max_recv_sge = qp->srq ? 0 : qp->rq.max_sge;
+	cap->max_recv_sge = qp->rq.ring.log_size ? qp->rq.max_sge : 0;
 	cap->max_inline_data = qp->max_inline;
 	if (udata) {
 		resp.qpn = qpn;
@@ -249,9 +265,56 @@ err_xa:
 err_ida:
 	ida_free(&rdev->qp_ida, qpn);
 err_rings:
+	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->rq);
 	rdo_wq_free(rdev, &qp->sq);
 	return ret;
+}
+
+int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		  struct ib_udata *udata)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	int ret;
+
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+		qp->type = RDO_QPT_RC;
+		break;
+	case IB_QPT_UC:
+		qp->type = RDO_QPT_UC;
+		break;
+	case IB_QPT_UD:
+	case IB_QPT_GSI:	/* the device's QP 1, for ib_core's MAD layer */
+		qp->type = RDO_QPT_UD;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	qp->rdev = to_rdev(ibqp->device);
+	if (init->create_flags & ~(RDO_QP_CREATE_SSQ | RDO_QP_CREATE_SSQ_FED))
+		return -EOPNOTSUPP;
+	if (init->create_flags) {
+		/* An SSQ, or a connection fed by one (linked to it on success). */
+		ret = rdo_ssq_create_check(qp, init, udata);
+		if (ret)
+			return ret;
+	} else if (!init->send_cq || !init->recv_cq) {
+		return -EINVAL;
+	}
+	ret = rdo_create_qp_rings(qp, init, udata);
+	if (ret)
+		rdo_ssq_unlink(qp);
+	return ret;
+}
+
+/* No poller of cq (if any) still holds a CQE it took for the QP going away. */
+static void rdo_cq_quiesce(struct ib_cq *ibcq)
+{
+	if (!ibcq)
+		return;
+	spin_lock_irq(&to_rcq(ibcq)->lock);
+	spin_unlock_irq(&to_rcq(ibcq)->lock);
 }
 
 int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
@@ -260,19 +323,23 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct rdo_dev *rdev = qp->rdev;
 	int ret;
 
+	/* An SSQ still feeding connections stays; a connection drains first. */
+	ret = rdo_ssq_destroy_begin(qp);
+	if (ret)
+		return ret;
 	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
 	xa_erase_irq(&rdev->qp_xa, qp->qpn);
 	/* Async events (EQ 0) and pollers may still hold the QP: wait them out. */
 	synchronize_irq(rdev->vectors[0].irq);
-	spin_lock_irq(&to_rcq(ibqp->send_cq)->lock);
-	spin_unlock_irq(&to_rcq(ibqp->send_cq)->lock);
-	spin_lock_irq(&to_rcq(ibqp->recv_cq)->lock);
-	spin_unlock_irq(&to_rcq(ibqp->recv_cq)->lock);
+	rdo_cq_quiesce(ibqp->send_cq);
+	rdo_cq_quiesce(ibqp->recv_cq);
+	rdo_ssq_unlink(qp);
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_QP %u failed: %d; its rings are leaked\n",
 			qp->qpn, ret);
 		return 0;
 	}
+	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->sq);
 	rdo_wq_free(rdev, &qp->rq);
 	ida_free(&rdev->qp_ida, qp->qpn);
@@ -368,7 +435,9 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	mutex_lock(&qp->state_lock);
 	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : READ_ONCE(qp->state);
 	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
-	if (!ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask)) {
+	/* An SSQ has no attributes; the device checks its transitions. */
+	if (qp->type == RDO_QPT_SSQ ? mask & ~(IB_QP_STATE | IB_QP_CUR_STATE) :
+	    !ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask)) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -437,10 +506,10 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0, 0);
 		memcpy(attr->ah_attr.roce.dmac, qa.dmac, ETH_ALEN);
 	}
-	attr->cap.max_send_wr = 1u << qp->sq.ring.log_size;
-	attr->cap.max_recv_wr = qp->srq ? 0 : 1u << qp->rq.ring.log_size;
+	attr->cap.max_send_wr = qp->ssq ? 0 : 1u << qp->sq.ring.log_size;
+	attr->cap.max_recv_wr = qp->rq.ring.log_size ? 1u << qp->rq.ring.log_size : 0;
 	attr->cap.max_send_sge = qp->sq.max_sge;
-	attr->cap.max_recv_sge = qp->rq.max_sge;
+	attr->cap.max_recv_sge = qp->rq.ring.log_size ? qp->rq.max_sge : 0;
 	attr->cap.max_inline_data = qp->max_inline;
 	init->qp_type = ibqp->qp_type;
 	init->send_cq = ibqp->send_cq;
@@ -496,16 +565,21 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 id
 	struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
 	void *body = (void *)wqe + RDO_SEND_HDR;
 	u32 stride = 1u << qp->sq.ring.stride_shift;
-	u32 len = 0;
+	u32 len = 0, conn = 0;
 	int i, ret;
 	u8 op;
 
 	ret = rdo_wr_opcode(wr, qp->type, &op);
+	if (!ret && qp->type == RDO_QPT_SSQ) {
+		ret = rdo_ssq_wr_conn(qp, wr, &conn);
+		qp->ssq_slot_conn[idx & ((1u << qp->sq.ring.log_size) - 1)] = conn;
+	}
 	if (ret)
 		return ret;
 	memset(wqe, 0, stride);
 	wqe->wr_id = idx;
 	wqe->opcode = op;
+	wqe->conn_qpn = conn;
 	if (wr->send_flags & IB_SEND_SIGNALED || qp->sq_sig_all)
 		wqe->flags |= RDO_WQE_F_SIGNALED;
 	if (wr->send_flags & IB_SEND_SOLICITED)
@@ -632,7 +706,8 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	u32 start;
 	int ret = 0;
 
-	if (qp->user || state == IB_QPS_RESET || state == IB_QPS_INIT ||
+	/* A connection fed by an SSQ is posted to through the SSQ. */
+	if (qp->user || qp->ssq || state == IB_QPS_RESET || state == IB_QPS_INIT ||
 	    state == IB_QPS_RTR) {
 		*bad_wr = wr;
 		return -EINVAL;

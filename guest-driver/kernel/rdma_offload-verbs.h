@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rdma_offload: driver-specific kernel verbs, for kernel consumers of an
+ * rdma-offload ib_device. Include it alongside <rdma/ib_verbs.h>; nothing
+ * here needs symbols from the driver, everything goes through ib_core.
+ *
+ * The shared send queue (SSQ): one send queue feeding many RC connections.
+ * Standard verbs has no such QP type, so it is an RC QP created with a
+ * driver-private create flag:
+ *
+ * 1. The SSQ: ib_create_qp() with qp_type IB_QPT_RC, create_flags
+ *    RDO_QP_CREATE_SSQ, a send_cq, send capabilities (max_send_wr,
+ *    max_send_sge, max_inline_data) and sq_sig_type; no receive side
+ *    (recv_cq NULL or the send CQ, no SRQ, receive capabilities 0). It is
+ *    ready to post on when created (the driver takes it to RTS); modify_qp
+ *    accepts only IB_QP_STATE (and IB_QP_CUR_STATE) on it, e.g. to ERR.
+ *
+ * 2. Each connection: ib_create_qp() with qp_type IB_QPT_RC, create_flags
+ *    RDO_QP_CREATE_SSQ_FED, source_qpn the SSQ's qp_num, the same PD and
+ *    send_cq as the SSQ, send capabilities 0, and a receive side as usual
+ *    (recv_cq and max_recv_*, or an SRQ). It goes through modify_qp
+ *    INIT/RTR/RTS like any RC QP. It has no send queue: ib_post_send() on
+ *    it fails with -EINVAL, and so does ib_drain_sq()/ib_drain_qp() (drain
+ *    its receive queue with ib_drain_rq()).
+ *
+ * 3. Posting: ib_post_send() on the SSQ, each work request the wr member
+ *    of a struct rdo_ssq_wr naming its connection in conn (fill rdma for
+ *    RDMA READ/WRITE, atomic for atomics, as with ib_rdma_wr and
+ *    ib_atomic_wr). A connection this SSQ does not feed, or one not yet in
+ *    RTS, fails the post with -EINVAL (*bad_wr names that request; the ones
+ *    before it were posted). A connection in ERR takes the request, which
+ *    completes with IB_WC_WR_FLUSH_ERR.
+ *
+ * 4. Completions come on the SSQ's send CQ in posting order, wc->qp the
+ *    connection. A connection that fails (bad rkey, retries exhausted) goes
+ *    to ERR alone: its outstanding requests complete, in SSQ order, with
+ *    their error or IB_WC_WR_FLUSH_ERR; the other connections go on.
+ *
+ * 5. Tear-down: destroy the connections before the SSQ; destroying an SSQ
+ *    that still feeds connections fails with -EBUSY. Destroying a
+ *    connection with requests still queued on the SSQ moves it to ERR and
+ *    waits (up to about two seconds) until the device has flushed them;
+ *    if they are still queued then (the SSQ is held up by another
+ *    connection), -EBUSY and the connection stays, in ERR.
+ *
+ * Both kinds are for kernel consumers only for now (user space: -EOPNOTSUPP).
+ */
+#ifndef RDMA_OFFLOAD_VERBS_H
+#define RDMA_OFFLOAD_VERBS_H
+
+#include <rdma/ib_verbs.h>
+
+/* create_flags bits from ib_core's range for drivers. */
+#define RDO_QP_CREATE_SSQ	IB_QP_CREATE_RESERVED_START		/* an SSQ */
+#define RDO_QP_CREATE_SSQ_FED	(IB_QP_CREATE_RESERVED_START << 1)	/* fed by one */
+
+/* An rdma-offload ib_device reports these in its device attributes. */
+#define RDO_IB_VENDOR_ID	0x1af4
+#define RDO_IB_VENDOR_PART_ID	0x10f0
+
+/* A work request on an SSQ: what to do, and on which connection. */
+struct rdo_ssq_wr {
+	union {
+		struct ib_send_wr wr;		/* SEND, SEND_WITH_IMM, ... */
+		struct ib_rdma_wr rdma;		/* RDMA READ and WRITE */
+		struct ib_atomic_wr atomic;	/* atomics */
+	};
+	struct ib_qp *conn;			/* created with RDO_QP_CREATE_SSQ_FED */
+};
+
+static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
+{
+	return container_of(wr, struct rdo_ssq_wr, wr);
+}
+
+/* Whether dev is an rdma-offload adapter (which has SSQs). */
+static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)
+{
+	return dev->attrs.vendor_id == RDO_IB_VENDOR_ID &&
+	       dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID;
+}
+
+#endif /* RDMA_OFFLOAD_VERBS_H */
