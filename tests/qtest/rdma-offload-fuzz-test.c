@@ -38,6 +38,8 @@ static const struct {
     { RDO_REG_CNT_MR_STALLS, "MR stalls" },
     { RDO_REG_CNT_DB_ERRORS, "doorbells refused" },
     { RDO_REG_ERR_COUNT, "register mistakes" },
+    { RDO_REG_CNT_TX_PACKETS, "packets sent" },
+    { RDO_REG_CNT_RX_PACKETS, "packets received" },
 };
 #define N_COVERAGE G_N_ELEMENTS(coverage)
 
@@ -289,7 +291,20 @@ static void fill_modify(Fuzz *f, struct rdo_cmd_modify_qp *m)
     m->rq_psn = chance(f, 80) ? rn(f, 1 << 24) : r32(f);
     m->sq_psn = chance(f, 80) ? rn(f, 1 << 24) : r32(f);
     m->access = chance(f, 80) ? rn(f, 16) : r32(f);
-    m->dmac[0] &= chance(f, 80) ? 0xfe : 0xff;
+    if (chance(f, 50)) {
+        /* The port's own MAC and GIDs: the frames come back through its
+         * loopback, so the receive path meets the fuzzed QPs too. */
+        uint32_t lo = QRDO_TEST_MAC_LO;
+        uint16_t hi = QRDO_TEST_MAC_HI;
+
+        memcpy(m->dmac, &lo, 4);            /* little-endian, like the regs */
+        memcpy(m->dmac + 4, &hi, 2);
+        m->dgid[10] = m->dgid[11] = 0xff;
+        m->dgid[15] = rn(f, 4);
+        m->dest_qpn = rn(f, 16);
+    } else {
+        m->dmac[0] &= chance(f, 80) ? 0xfe : 0xff;
+    }
     m->sgid_index = rn(f, 20);
     m->timeout = rn(f, 34);
     m->retry_cnt = rn(f, 9);
@@ -376,7 +391,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     case RDO_CMD_SET_GID:
         c->u.set_gid.valid = chance(f, 90) ? 1 : rn(f, 3);
         c->u.set_gid.gid[10] = c->u.set_gid.gid[11] = 0xff;
-        c->u.set_gid.gid[15] = r32(f);
+        c->u.set_gid.gid[15] = chance(f, 50) ? rn(f, 4) : r32(f);
         break;
     case RDO_CMD_CREATE_EQ:
         c->u.create_eq.log_size = chance(f, 90) ? 1 + rn(f, 8) : r32(f);
@@ -764,9 +779,20 @@ static void test_fuzz(void *obj, void *data, QGuestAllocator *alloc)
     g_rand_free(f.rand);
 }
 
+/* A port on a hub of its own: the link is up, and only the loopback
+ * answers. */
+static void *fuzz_netdev(GString *cmd_line, void *arg)
+{
+    g_string_append(cmd_line, " -netdev hubport,id=fz,hubid=7 ");
+    return arg;
+}
+
 static void rdo_fuzz_register_tests(void)
 {
-    qos_add_test("fuzz", "rdma-offload", test_fuzz, NULL);
+    qos_add_test("fuzz", "rdma-offload", test_fuzz, &(QOSGraphTestOptions) {
+        .before = fuzz_netdev,
+        .edge.extra_device_opts = "netdev=fz",
+    });
 }
 
 libqos_init(rdo_fuzz_register_tests);
