@@ -90,7 +90,7 @@ uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
     return div_up(cycles * 1000000ull, t->cfg.clock_mhz);
 }
 
-static uint64_t ps_to_cycles(const RdoTiming *t, uint64_t ps)
+uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps)
 {
     return ps * t->cfg.clock_mhz / 1000000ull;
 }
@@ -664,12 +664,12 @@ void rdo_tm_sync(RdoCore *core)
     if (!t) {
         return;
     }
-    c->cycles = ps_to_cycles(t, rdo_tm_now_ps(core));
-    c->tx_busy_cycles = ps_to_cycles(t, t->busy_ps[RDO_ENG_TX]);
-    c->rx_busy_cycles = ps_to_cycles(t, t->busy_ps[RDO_ENG_RX]);
-    c->link_busy_cycles = ps_to_cycles(t, t->link_busy_ps);
-    c->ctx_wait_cycles = ps_to_cycles(t, t->ctx_wait_ps);
-    c->bus_wait_cycles = ps_to_cycles(t, t->bus_wait_ps);
-    c->wr_cycles = ps_to_cycles(t, t->wr_ps);
-    c->wr_cycles_max = ps_to_cycles(t, t->wr_max_ps);
+    c->cycles = rdo_tm_ps_to_cycles(t, rdo_tm_now_ps(core));
+    c->tx_busy_cycles = rdo_tm_ps_to_cycles(t, t->busy_ps[RDO_ENG_TX]);
+    c->rx_busy_cycles = rdo_tm_ps_to_cycles(t, t->busy_ps[RDO_ENG_RX]);
+    c->link_busy_cycles = rdo_tm_ps_to_cycles(t, t->link_busy_ps);
+    c->ctx_wait_cycles = rdo_tm_ps_to_cycles(t, t->ctx_wait_ps);
+    c->bus_wait_cycles = rdo_tm_ps_to_cycles(t, t->bus_wait_ps);
+    c->wr_cycles = rdo_tm_ps_to_cycles(t, t->wr_ps);
+    c->wr_cycles_max = rdo_tm_ps_to_cycles(t, t->wr_max_ps);
 }

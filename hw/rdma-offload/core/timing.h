@@ -140,6 +140,7 @@ uint64_t rdo_tm_cur(RdoCore *core);
 void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
 void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
 uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles);
+uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
 RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */

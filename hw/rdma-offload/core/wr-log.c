@@ -25,7 +25,7 @@ uint64_t rdo_tm_wr_log(RdoCore *core, RdoWrLogFn fn, void *opaque)
                               &l.cqe_ps };
 
         for (size_t k = 0; k < G_N_ELEMENTS(times); k++) {
-            *times[k] = *times[k] * t->cfg.clock_mhz / 1000000ull;
+            *times[k] = rdo_tm_ps_to_cycles(t, *times[k]);
         }
         fn(opaque, &l);
     }
