@@ -182,7 +182,7 @@ struct RdoState {
     RdoCtxCache qpc, mrc;
     GQueue sq_ready;            /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */
-    struct RdoXport *xport;     /* per QP: transport state (transport.h) */
+    struct RdoXport *xport;     /* per QP: transport state (xport/transport.h) */
     GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
     GQueue cq_timed;            /* CQs with a moderated event due */
     GQueue agg_list;            /* QPs with aggregated payload to place */
@@ -190,15 +190,12 @@ struct RdoState {
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;
     uint8_t **push_area;        /* per doorbell page: the inline push copy */
-    uint64_t fault_rng;         /* fault injection (fault.c) */
-    uint32_t fault_burst_left;
-    GBytes *fault_held;
-    GQueue fault_delayed;
-    GQueue loopback;            /* frames to our own MAC (loopback.c) */
+    struct RdoFault *fault;     /* fault injection (egress/egress.h) */
+    struct RdoLoopback *loopback; /* frames to our own MAC (egress/egress.h) */
     uint32_t port_mtu;
     uint8_t port_mac[6];
-    struct RdoTiming *tm;       /* timing model (timing.h), NULL when off */
-    struct RdoEth *eth;         /* the Ethernet function (eth.h) */
+    struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
+    struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
 };
 
 #endif /* RDO_INTERNAL_H */

@@ -29,13 +29,13 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         return;
     }
     x = &core->st->xport[qpn];
-    if (!x->push_wqe) {
-        x->push_wqe = g_malloc(1u << RDO_WQE_SHIFT_MAX);
+    if (!x->req.push_wqe) {
+        x->req.push_wqe = g_malloc(1u << RDO_WQE_SHIFT_MAX);
     }
-    memcpy(x->push_wqe, core->st->push_area[page], len);
-    x->push_len = len;
-    x->push_index = pi - 1;
-    x->push_valid = true;
+    memcpy(x->req.push_wqe, core->st->push_area[page], len);
+    x->req.push_len = len;
+    x->req.push_index = pi - 1;
+    x->req.push_valid = true;
     rdo_sq_doorbell(core, page, qpn, pi);
 }
 

@@ -60,7 +60,7 @@ void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
     }
     x = &core->st->xport[qpn];
     rdo_sched_doorbell(core, qpn, old_pi, pi,
-                       x->push_valid && x->push_index == pi - 1,
+                       x->req.push_valid && x->req.push_index == pi - 1,
                        1u << qp->sq_wqe_shift);
 }
 

@@ -12,6 +12,19 @@
 #include "base/base.h"
 #include "wire/wire.h"
 
+/* Fault injection's state (fault.c). */
+typedef struct RdoFault {
+    uint64_t rng;               /* seeded generator: a run is repeatable */
+    uint32_t burst_left;        /* frames of the current drop burst to go */
+    GBytes *held;               /* a frame held back to be swapped */
+    GQueue delayed;             /* frames delayed by fault-delay-ns */
+} RdoFault;
+
+/* The internal loopback's state (output.c, ingress/loopback.c). */
+typedef struct RdoLoopback {
+    GQueue frames;              /* GBytes *: turned around, to come in */
+} RdoLoopback;
+
 /* Fault injection (fault.c): every frame the device sends goes here. */
 void rdo_fault_init(RdoCore *core);
 void rdo_fault_free(RdoCore *core);

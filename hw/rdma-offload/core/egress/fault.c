@@ -18,12 +18,12 @@ typedef struct DelayedFrame {
 /* xorshift64*: small, fast, good enough to pick faults. */
 static uint64_t fault_next(RdoState *st)
 {
-    uint64_t x = st->fault_rng;
+    uint64_t x = st->fault->rng;
 
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    st->fault_rng = x;
+    st->fault->rng = x;
     return x * 0x2545F4914F6CDD1Dull;
 }
 
@@ -36,11 +36,12 @@ void rdo_fault_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    st->fault_rng = core->cfg.fault_seed ^ 0x9E3779B97F4A7C15ull;
-    if (!st->fault_rng) {
-        st->fault_rng = 1;
+    st->fault = g_new0(RdoFault, 1);
+    st->fault->rng = core->cfg.fault_seed ^ 0x9E3779B97F4A7C15ull;
+    if (!st->fault->rng) {
+        st->fault->rng = 1;
     }
-    g_queue_init(&st->fault_delayed);
+    g_queue_init(&st->fault->delayed);
 }
 
 static void delayed_free(gpointer p)
@@ -55,11 +56,13 @@ void rdo_fault_free(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    g_queue_clear_full(&st->fault_delayed, delayed_free);
-    if (st->fault_held) {
-        g_bytes_unref(st->fault_held);
-        st->fault_held = NULL;
+    g_queue_clear_full(&st->fault->delayed, delayed_free);
+    if (st->fault->held) {
+        g_bytes_unref(st->fault->held);
+        st->fault->held = NULL;
     }
+    g_free(st->fault);
+    st->fault = NULL;
 }
 
 /* Past the faults: to the wire now, or after the configured delay. */
@@ -72,12 +75,12 @@ static void emit(RdoCore *core, const void *frame, size_t len)
         rdo_tm_egress(core, frame, len, core->cfg.fault_delay_ns);
         return;
     }
-    if (core->cfg.fault_delay_ns || !g_queue_is_empty(&st->fault_delayed)) {
+    if (core->cfg.fault_delay_ns || !g_queue_is_empty(&st->fault->delayed)) {
         DelayedFrame *d = g_new(DelayedFrame, 1);
 
         d->due_ns = core->ops->now_ns(core->host) + core->cfg.fault_delay_ns;
         d->frame = g_bytes_new(frame, len);
-        g_queue_push_tail(&st->fault_delayed, d);
+        g_queue_push_tail(&st->fault->delayed, d);
         rdo_core_schedule(core, d->due_ns);
         return;
     }
@@ -88,14 +91,14 @@ static void emit(RdoCore *core, const void *frame, size_t len)
 static void release_held(RdoCore *core)
 {
     RdoState *st = core->st;
-    GBytes *held = st->fault_held;
+    GBytes *held = st->fault->held;
     gsize len;
     const void *data;
 
     if (!held) {
         return;
     }
-    st->fault_held = NULL;
+    st->fault->held = NULL;
     data = g_bytes_get_data(held, &len);
     emit(core, data, len);
     g_bytes_unref(held);
@@ -109,13 +112,13 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
     if (!core->link_up) {
         return;
     }
-    if (st->fault_burst_left ||
+    if (st->fault->burst_left ||
         fault_hit(st, c->fault_drop_ppm)) {
         core->cnt.fault_drops++;
-        if (st->fault_burst_left) {
-            st->fault_burst_left--;
+        if (st->fault->burst_left) {
+            st->fault->burst_left--;
         } else if (c->fault_burst > 1) {
-            st->fault_burst_left = c->fault_burst - 1;
+            st->fault->burst_left = c->fault_burst - 1;
         }
         return;
     }
@@ -129,9 +132,9 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
         g_free(copy);
         return;
     }
-    if (fault_hit(st, c->fault_reorder_ppm) && !st->fault_held) {
+    if (fault_hit(st, c->fault_reorder_ppm) && !st->fault->held) {
         /* Held back until the next frame has gone (or the next round). */
-        st->fault_held = g_bytes_new(frame, len);
+        st->fault->held = g_bytes_new(frame, len);
         core->cnt.fault_reorders++;
         rdo_core_schedule(core, core->ops->now_ns(core->host));
         return;
@@ -151,11 +154,11 @@ void rdo_fault_run(RdoCore *core)
     DelayedFrame *d;
 
     release_held(core);
-    while ((d = g_queue_peek_head(&st->fault_delayed)) && d->due_ns <= now) {
+    while ((d = g_queue_peek_head(&st->fault->delayed)) && d->due_ns <= now) {
         gsize flen;
         const void *data = g_bytes_get_data(d->frame, &flen);
 
-        g_queue_pop_head(&st->fault_delayed);
+        g_queue_pop_head(&st->fault->delayed);
         rdo_port_output(core, data, flen);
         delayed_free(d);
     }

@@ -13,12 +13,16 @@
 
 void rdo_loopback_init(RdoCore *core)
 {
-    g_queue_init(&core->st->loopback);
+    core->st->loopback = g_new0(RdoLoopback, 1);
+    g_queue_init(&core->st->loopback->frames);
 }
 
 void rdo_loopback_free(RdoCore *core)
 {
-    g_queue_clear_full(&core->st->loopback, (GDestroyNotify)g_bytes_unref);
+    g_queue_clear_full(&core->st->loopback->frames,
+                       (GDestroyNotify)g_bytes_unref);
+    g_free(core->st->loopback);
+    core->st->loopback = NULL;
 }
 
 void rdo_port_output(RdoCore *core, const void *frame, size_t len)
@@ -30,7 +34,7 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len)
         return;
     }
     core->cnt.loopback_frames++;
-    g_queue_push_tail(&st->loopback, g_bytes_new(frame, len));
+    g_queue_push_tail(&st->loopback->frames, g_bytes_new(frame, len));
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 

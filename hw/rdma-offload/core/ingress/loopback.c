@@ -9,7 +9,7 @@
 
 void rdo_loopback_run(RdoCore *core)
 {
-    GQueue *q = &core->st->loopback;
+    GQueue *q = &core->st->loopback->frames;
     guint n = g_queue_get_length(q);
 
     /* Only the frames already turned around: answers they cause wait for

@@ -185,10 +185,10 @@ bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
     RdoXport *x = &core->st->xport[qpn];
     bool more;
 
-    x->sched_limited = pi != RDO_NONE;
-    x->sched_limit = pi;
+    x->req.sched_limited = pi != RDO_NONE;
+    x->req.sched_limit = pi;
     more = sq_process(core, qpn);
-    x->sched_limited = false;
+    x->req.sched_limited = false;
     return more;
 }
 

@@ -25,8 +25,8 @@ void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
     if (rec->done) {
         return;
     }
-    if (rec_read_like(rec) && rec->npkts && x->rd_inflight) {
-        x->rd_inflight--;
+    if (rec_read_like(rec) && rec->npkts && x->req.rd_inflight) {
+        x->req.rd_inflight--;
     }
     rec->done = true;
     rec->status = status;
@@ -87,7 +87,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;
 
-    while ((rec = g_queue_peek_head(&x->sent)) && rec->done) {
+    while ((rec = g_queue_peek_head(&x->req.sent)) && rec->done) {
         uint8_t status = rec->status;
         uint32_t vendor_err = rec->vendor_err;
         uint32_t ring_qpn = rec->ring_qpn;
@@ -95,11 +95,11 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         if (qp->type == RDO_QPT_SSQ && rec->refs > 1) {
             break;              /* its connection still holds it */
         }
-        g_queue_pop_head(&x->sent);
-        if (x->tx_pos) {
-            x->tx_pos--;
+        g_queue_pop_head(&x->req.sent);
+        if (x->req.tx_pos) {
+            x->req.tx_pos--;
         } else {
-            x->tx_pkt = 0;
+            x->req.tx_pkt = 0;
         }
         if (ring_qpn != qpn) {
             /* Fed by a shared send queue, which completes it in order. */
@@ -141,8 +141,8 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         }
         rdo_rec_unref(rec);
     }
-    if (g_queue_is_empty(&x->sent)) {
-        x->rto_at = 0;
+    if (g_queue_is_empty(&x->req.sent)) {
+        x->req.rto_at = 0;
     }
 }
 
@@ -152,7 +152,7 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;
 
-    while ((rec = g_queue_pop_head(&x->sent))) {
+    while ((rec = g_queue_pop_head(&x->req.sent))) {
         uint32_t ring_qpn = rec->ring_qpn;
         bool shared = rec->refs > 1;
 
@@ -167,18 +167,18 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn)
             rdo_sq_kick(core, ring_qpn);
         }
     }
-    x->tx_pos = x->tx_pkt = 0;
-    x->rd_inflight = 0;
-    x->rto_at = 0;
-    x->rnr_until = 0;
-    x->halted = false;
+    x->req.tx_pos = x->req.tx_pkt = 0;
+    x->req.rd_inflight = 0;
+    x->req.rto_at = 0;
+    x->req.rnr_until = 0;
+    x->req.state = RDO_REQ_SENDING;
 }
 
 /* Go-back-N: transmit again from record `index`, packet `pkt`. */
 static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
                     uint32_t pkt)
 {
-    RdoSendRec *rec = g_queue_peek_nth(&x->sent, index);
+    RdoSendRec *rec = g_queue_peek_nth(&x->req.sent, index);
     uint32_t psn;
 
     if (!rec) {
@@ -193,21 +193,21 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
      * Once per gap: the packets and responses already on their way would
      * each report the same gap again. Progress or the timer re-enables it.
      */
-    if (x->gb_active && x->gb_psn == psn) {
+    if (x->req.retry == RDO_RETRY_GOING_BACK && x->req.gb_psn == psn) {
         return;
     }
-    x->gb_active = true;
-    x->gb_psn = psn;
-    if (index < x->tx_pos || (index == x->tx_pos && pkt < x->tx_pkt)) {
+    x->req.retry = RDO_RETRY_GOING_BACK;
+    x->req.gb_psn = psn;
+    if (index < x->req.tx_pos || (index == x->req.tx_pos && pkt < x->req.tx_pkt)) {
         /* The device holds the WQE of the record it sends, no earlier
          * one: every record it goes back over is read again. */
-        GList *l = g_queue_peek_nth_link(&x->sent, index);
+        GList *l = g_queue_peek_nth_link(&x->req.sent, index);
 
-        for (uint32_t i = index; l && i <= x->tx_pos; l = l->next, i++) {
+        for (uint32_t i = index; l && i <= x->req.tx_pos; l = l->next, i++) {
             ((RdoSendRec *)l->data)->reread = true;
         }
-        x->tx_pos = index;
-        x->tx_pkt = pkt;
+        x->req.tx_pos = index;
+        x->req.tx_pkt = pkt;
     }
     core->cnt.retransmits++;
     rdo_sq_kick(core, qpn);
@@ -221,10 +221,10 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
 static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       RdoXport *x, uint32_t psn)
 {
-    uint32_t old_una = x->una_psn;
+    uint32_t old_una = x->req.una_psn;
     guint i = 0;
 
-    for (GList *l = x->sent.head; l; l = l->next, i++) {
+    for (GList *l = x->req.sent.head; l; l = l->next, i++) {
         RdoSendRec *rec = l->data;
 
         if (rec->done || !rec->npkts) {
@@ -235,19 +235,19 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         }
         if (rec_read_like(rec)) {
             /* Acknowledged past a READ without its data: ask again. */
-            x->una_psn = rdo_psn_add(rec->first_psn, rec->resp_pkts);
+            x->req.una_psn = rdo_psn_add(rec->first_psn, rec->resp_pkts);
             go_back(core, qpn, x, i, 0);
-            return x->una_psn != old_una;
+            return x->req.una_psn != old_una;
         }
         if (rdo_psn_cmp(rec_last_psn(rec), psn) > 0) {
             break;              /* partly acknowledged */
         }
         rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
     }
-    if (rdo_psn_cmp(rdo_psn_add(psn, 1), x->una_psn) > 0) {
-        x->una_psn = rdo_psn_add(psn, 1);
+    if (rdo_psn_cmp(rdo_psn_add(psn, 1), x->req.una_psn) > 0) {
+        x->req.una_psn = rdo_psn_add(psn, 1);
     }
-    return x->una_psn != old_una;
+    return x->req.una_psn != old_una;
 }
 
 /* The record a PSN belongs to, and its index. */
@@ -255,7 +255,7 @@ static RdoSendRec *rec_of_psn(RdoXport *x, uint32_t psn, guint *index)
 {
     guint i = 0;
 
-    for (GList *l = x->sent.head; l; l = l->next, i++) {
+    for (GList *l = x->req.sent.head; l; l = l->next, i++) {
         RdoSendRec *rec = l->data;
 
         if (rec->npkts && rdo_psn_cmp(psn, rec->first_psn) >= 0 &&
@@ -272,7 +272,7 @@ static RdoSendRec *oldest_read(RdoXport *x, guint *index)
 {
     guint i = 0;
 
-    for (GList *l = x->sent.head; l; l = l->next, i++) {
+    for (GList *l = x->req.sent.head; l; l = l->next, i++) {
         RdoSendRec *rec = l->data;
 
         if (!rec->done && rec_read_like(rec)) {
@@ -287,10 +287,10 @@ static RdoSendRec *oldest_read(RdoXport *x, guint *index)
 static void progress(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                      RdoXport *x)
 {
-    x->retry_left = qp->retry_cnt;
-    x->rnr_left = qp->rnr_retry;
-    x->gb_active = false;
-    x->rto_at = 0;
+    x->req.retry_left = qp->retry_cnt;
+    x->req.rnr_left = qp->rnr_retry;
+    x->req.retry = RDO_RETRY_NONE;
+    x->req.rto_at = 0;
     rdo_xport_arm_timer(core, qpn);
     if (qp->ssq_qpn != RDO_NONE) {
         rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait on our window */
@@ -319,7 +319,7 @@ static void remote_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     rec = rec_of_psn(x, psn, &index);
     if (rec) {
         rdo_rec_done(x, rec, status, RDO_VENDOR_ERR_REMOTE_NAK);
-        x->halted = true;
+        x->req.state = RDO_REQ_HALTED;
     }
 }
 
@@ -342,23 +342,23 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         if (!rec_of_psn(x, psn, &index)) {
             break;
         }
-        if (x->rnr_left == 0) {
-            rdo_rec_done(x, g_queue_peek_nth(&x->sent, index),
+        if (x->req.rnr_left == 0) {
+            rdo_rec_done(x, g_queue_peek_nth(&x->req.sent, index),
                      RDO_WC_RNR_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
-            x->halted = true;
+            x->req.state = RDO_REQ_HALTED;
             break;
         }
-        if (x->rnr_left != 7) {         /* 7: retry for ever */
-            x->rnr_left--;
+        if (x->req.rnr_left != 7) {         /* 7: retry for ever */
+            x->req.rnr_left--;
         }
-        x->rnr_until = core->ops->now_ns(core->host) +
+        x->req.rnr_until = core->ops->now_ns(core->host) +
                        rdo_xport_rnr_ns(syn & 0x1f);
-        x->rto_at = 0;
+        x->req.rto_at = 0;
         g_hash_table_add(core->st->timers, GUINT_TO_POINTER(qpn));
-        rdo_core_schedule(core, x->rnr_until);
-        x->gb_active = false;   /* each RNR NAK answers a fresh try */
+        rdo_core_schedule(core, x->req.rnr_until);
+        x->req.retry = RDO_RETRY_NONE;   /* each RNR NAK answers a fresh try */
         go_back(core, qpn, x, index, rdo_psn_diff(psn,
-                ((RdoSendRec *)g_queue_peek_nth(&x->sent, index))->first_psn));
+                ((RdoSendRec *)g_queue_peek_nth(&x->req.sent, index))->first_psn));
         break;
     case RDO_AETH_TYPE_NAK:
         core->cnt.naks_received++;
@@ -402,7 +402,7 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
         return true;
     }
     rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, vendor_err);
-    x->halted = true;
+    x->req.state = RDO_REQ_HALTED;
     rdo_req_complete(core, qpn, qp);
     return false;
 }
@@ -443,12 +443,12 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     if (atomic != (rec->wr_opcode != RDO_WR_RDMA_READ)) {
         rdo_rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
-        x->halted = true;
+        x->req.state = RDO_REQ_HALTED;
         return;
     }
     if (!rdo_rec_fetch(core, qpn, qp, rec, false, st->wqe_buf, &vendor_err)) {
         rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
-        x->halted = true;
+        x->req.state = RDO_REQ_HALTED;
         return;
     }
     if (atomic) {
@@ -460,7 +460,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         if (rdo_sge_copy(core, qp->pdn, st->wqe_buf->sge, st->wqe_buf->h.num_sge,
                          0, orig, 8, true) != RDO_MRC_OK) {
             rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
-            x->halted = true;
+            x->req.state = RDO_REQ_HALTED;
             return;
         }
     } else {
@@ -472,7 +472,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         if (p->pkt.payload_len != want || offset + want > rec->msg_len ||
             last != (rec->resp_pkts + 1 == rec->npkts)) {
             rdo_rec_done(x, rec, RDO_WC_BAD_RESP_ERR, RDO_VENDOR_ERR_BAD_RESPONSE);
-            x->halted = true;
+            x->req.state = RDO_REQ_HALTED;
             return;
         }
         /* A failed placement has failed the READ already. */
@@ -489,8 +489,8 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     rec->resp_pkts = rec->npkts;
     rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
-    if (rdo_psn_cmp(rdo_psn_add(rec_last_psn(rec), 1), x->una_psn) > 0) {
-        x->una_psn = rdo_psn_add(rec_last_psn(rec), 1);
+    if (rdo_psn_cmp(rdo_psn_add(rec_last_psn(rec), 1), x->req.una_psn) > 0) {
+        x->req.una_psn = rdo_psn_add(rec_last_psn(rec), 1);
     }
     progress(core, qpn, qp, x);
     rdo_sq_kick(core, qpn);     /* fenced or rd-limited work may go now */
@@ -507,7 +507,7 @@ void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         return;
     }
     /* A response for a PSN never sent is bogus. */
-    if (rdo_psn_cmp(p->pkt.psn, x->tx_psn_max) >= 0) {
+    if (rdo_psn_cmp(p->pkt.psn, x->req.tx_psn_max) >= 0) {
         core->cnt.rx_drops++;
         return;
     }
@@ -534,28 +534,28 @@ void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     RdoSendRec *rec = NULL;
     guint index = 0;
 
-    x->rto_at = 0;
-    for (GList *l = x->sent.head; l; l = l->next, index++) {
+    x->req.rto_at = 0;
+    for (GList *l = x->req.sent.head; l; l = l->next, index++) {
         rec = l->data;
         if (!rec->done && rec->npkts) {
             break;
         }
         rec = NULL;
     }
-    if (!rec || rdo_psn_cmp(x->tx_psn_max, rec->first_psn) <= 0) {
+    if (!rec || rdo_psn_cmp(x->req.tx_psn_max, rec->first_psn) <= 0) {
         return;                 /* nothing of it is on the wire */
     }
     core->cnt.timeouts++;
-    if (x->retry_left == 0) {
+    if (x->req.retry_left == 0) {
         rdo_rec_done(x, rec, RDO_WC_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
-        x->halted = true;
+        x->req.state = RDO_REQ_HALTED;
         rdo_req_complete(core, qpn, qp);
         return;
     }
-    x->retry_left--;
-    x->gb_active = false;
+    x->req.retry_left--;
+    x->req.retry = RDO_RETRY_NONE;
     go_back(core, qpn, x, index,
-            rdo_psn_cmp(x->una_psn, rec->first_psn) > 0 ?
-            rdo_psn_diff(x->una_psn, rec->first_psn) : 0);
+            rdo_psn_cmp(x->req.una_psn, rec->first_psn) > 0 ?
+            rdo_psn_diff(x->req.una_psn, rec->first_psn) : 0);
     rdo_xport_arm_timer(core, qpn);
 }

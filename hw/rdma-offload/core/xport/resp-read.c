@@ -18,12 +18,12 @@ static uint32_t res_count(const RdoQpCtx *qp)
 /* The next resource, or NULL if the requester has too many outstanding. */
 static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
-    RdoRespRes *r = &x->res[x->res_next % res_count(qp)];
+    RdoRespRes *r = &x->resp.res[x->resp.res_next % res_count(qp)];
 
     if (r->valid && r->streaming) {
         return NULL;
     }
-    x->res_next++;
+    x->resp.res_next++;
     memset(r, 0, sizeof(*r));
     r->valid = true;
     return r;
@@ -97,8 +97,8 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->rkey = reth->rkey;
     r->len = reth->dma_len;
     r->streaming = true;
-    x->epsn = rdo_psn_add(r->last_psn, 1);
-    x->msn++;
+    x->resp.epsn = rdo_psn_add(r->last_psn, 1);
+    x->resp.msn++;
     rdo_xport_queue_resp(core, qpn);
 }
 
@@ -143,8 +143,8 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->va = a->va;
     r->rkey = a->rkey;
     r->orig = orig;
-    x->epsn = rdo_psn_add(p->pkt.psn, 1);
-    x->msn++;
+    x->resp.epsn = rdo_psn_add(p->pkt.psn, 1);
+    x->resp.msn++;
     send_atomic_ack(core, qpn, qp, r);
 }
 
@@ -161,7 +161,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         bool atomic = op != RDO_OP_READ_REQUEST;
 
         for (uint32_t i = 0; i < res_count(qp); i++) {
-            RdoRespRes *r = &x->res[i];
+            RdoRespRes *r = &x->resp.res[i];
 
             if (!r->valid || r->atomic != atomic ||
                 rdo_psn_cmp(psn, r->first_psn) < 0 ||
@@ -184,7 +184,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         return false;           /* too old: its resource was reused */
     }
     /* SEND or WRITE seen before: acknowledge everything received. */
-    rdo_resp_ack_now(core, qpn, qp, rdo_psn_add(x->epsn, -1));
+    rdo_resp_ack_now(core, qpn, qp, rdo_psn_add(x->resp.epsn, -1));
     return true;
 }
 
@@ -196,7 +196,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     uint32_t mtu = rdo_qp_mtu(qp);
 
     for (uint32_t k = 0; k < n && budget; k++) {
-        RdoRespRes *r = &x->res[(x->res_next + k) % n];
+        RdoRespRes *r = &x->resp.res[(x->resp.res_next + k) % n];
 
         while (r->valid && r->streaming && budget) {
             RdoWirePacket pkt;
@@ -228,7 +228,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     }
     if (!budget) {
         rdo_xport_queue_resp(core, qpn);
-    } else if (x->ack_pending) {
+    } else if (x->resp.ack_pending) {
         rdo_xport_queue_ack(core, qpn);     /* held back behind the READs */
     }
 }

@@ -14,7 +14,7 @@
 static bool streaming(const RdoXport *x)
 {
     for (int i = 0; i < RDO_RESP_RES_MAX; i++) {
-        if (x->res[i].valid && x->res[i].streaming) {
+        if (x->resp.res[i].valid && x->resp.res[i].streaming) {
             return true;
         }
     }
@@ -29,7 +29,7 @@ void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     pkt->dest_qp = qp->dest_qpn;
     pkt->psn = psn;
     pkt->aeth.syndrome = RDO_AETH_ACK;
-    pkt->aeth.msn = core->st->xport[qpn].msn & 0xFFFFFF;
+    pkt->aeth.msn = core->st->xport[qpn].resp.msn & 0xFFFFFF;
 }
 
 /* Sends an ACK or NAK now. */
@@ -59,9 +59,9 @@ static void send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     RdoXport *x = &core->st->xport[qpn];
 
     if (streaming(x)) {
-        x->ack_pending = true;
-        x->ack_psn = psn;
-        x->ack_syndrome = syndrome;
+        x->resp.ack_pending = true;
+        x->resp.ack_psn = psn;
+        x->resp.ack_syndrome = syndrome;
         return;
     }
     send_aeth_now(core, qpn, qp, psn, syndrome);
@@ -71,17 +71,17 @@ void rdo_resp_send_ack(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    if (x->ack_pending && !streaming(x)) {
-        x->ack_pending = false;
-        send_aeth_now(core, qpn, qp, x->ack_psn, x->ack_syndrome);
+    if (x->resp.ack_pending && !streaming(x)) {
+        x->resp.ack_pending = false;
+        send_aeth_now(core, qpn, qp, x->resp.ack_psn, x->resp.ack_syndrome);
     }
 }
 
 static void ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn)
 {
-    x->ack_pending = true;
-    x->ack_psn = psn;
-    x->ack_syndrome = RDO_AETH_ACK;
+    x->resp.ack_pending = true;
+    x->resp.ack_psn = psn;
+    x->resp.ack_syndrome = RDO_AETH_ACK;
     rdo_xport_queue_ack(core, qpn);
 }
 
@@ -146,8 +146,8 @@ static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
 /* Payload of a SEND that will not complete is not placed any more. */
 static void drop_unplaced_send(RdoXport *x)
 {
-    if (x->agg_kind == RDO_AGG_SEND) {
-        x->agg_len = 0;
+    if (x->agg.kind == RDO_AGG_SEND) {
+        x->agg.len = 0;
     }
 }
 
@@ -165,9 +165,9 @@ static bool recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
     if (!recv_queue(core, qp, &q) || *q.ci == q.pi) {
         return false;
     }
-    x->recv_index = *q.ci;
-    x->recv_srq = q.srq;
-    x->recv_offset = 0;
+    x->resp.recv_index = *q.ci;
+    x->resp.recv_srq = q.srq;
+    x->resp.recv_offset = 0;
     if (q.srq) {
         (*q.ci)++;
     }
@@ -179,10 +179,10 @@ static RecvWqe *recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
     static RecvWqe w;           /* the core runs on one thread */
     RecvQueue q;
 
-    if (!recv_queue(core, qp, &q) || !recv_wqe_read(core, &q.ring, x->recv_index, &w)) {
+    if (!recv_queue(core, qp, &q) || !recv_wqe_read(core, &q.ring, x->resp.recv_index, &w)) {
         return NULL;
     }
-    x->recv_wr_id = w.h.wr_id;
+    x->resp.recv_wr_id = w.h.wr_id;
     return &w;
 }
 
@@ -190,12 +190,12 @@ static RecvWqe *recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
 static void recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                           struct rdo_cqe *cqe, bool solicited)
 {
-    cqe->wr_id = x->recv_wr_id;
+    cqe->wr_id = x->resp.recv_wr_id;
     cqe->qpn = qpn;
     if (solicited) {
         cqe->flags |= RDO_CQE_F_SOLICITED;
     }
-    if (!x->recv_srq) {
+    if (!x->resp.recv_srq) {
         qp->rq_ci++;
     }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
@@ -216,7 +216,7 @@ static void recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     cqe.status = status;
     cqe.vendor_err = vendor_err;
     recv_complete(core, qpn, qp, x, &cqe, false);
-    x->op = RESP_IDLE;
+    x->resp.op = RESP_IDLE;
     responder_error(core, qpn, qp, psn, nak, why);
 }
 
@@ -255,27 +255,27 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                   pkt->psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_DMA);
         return;
     }
-    if (x->recv_offset + (uint64_t)pkt->payload_len > w->len) {
+    if (x->resp.recv_offset + (uint64_t)pkt->payload_len > w->len) {
         recv_fail(core, qpn, qp, x, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                   pkt->psn, RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_WQE);
         return;
     }
     /* A failed placement has failed the WQE and the QP already. */
-    x->epsn = rdo_psn_add(pkt->psn, 1);
+    x->resp.epsn = rdo_psn_add(pkt->psn, 1);
     if ((pkt->payload_len &&
-         !rdo_agg_add(core, qpn, RDO_AGG_SEND, x->recv_index, x->recv_offset,
+         !rdo_agg_add(core, qpn, RDO_AGG_SEND, x->resp.recv_index, x->resp.recv_offset,
                       pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
         return;
     }
-    x->recv_offset += pkt->payload_len;
-    x->op = last ? RESP_IDLE : RESP_SEND;
+    x->resp.recv_offset += pkt->payload_len;
+    x->resp.op = last ? RESP_IDLE : RESP_SEND;
     if (last) {
         struct rdo_cqe cqe;
 
         memset(&cqe, 0, sizeof(cqe));
         cqe.opcode = RDO_CQE_RECV;
-        cqe.byte_len = x->recv_offset;
+        cqe.byte_len = x->resp.recv_offset;
         if (p->op->ext & RDO_EXT_IMM) {
             cqe.flags |= RDO_CQE_F_IMM;
             cqe.imm_or_rkey = pkt->imm;
@@ -294,7 +294,7 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                 cqe.imm_or_rkey = pkt->ieth_rkey;
             }
         }
-        x->msn++;
+        x->resp.msn++;
         recv_complete(core, qpn, qp, x, &cqe, pkt->se);
     }
     if (qp->type == RDO_QPT_RC && (pkt->ack_req || last)) {
@@ -308,7 +308,7 @@ bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
     RdoQpCtx *qp = rdo_qp_get(core, qpn);
     RdoXport *x = &core->st->xport[qpn];
     /* The packet that brought the last byte. */
-    uint32_t psn = rdo_psn_add(x->epsn, RDO_PSN_MASK);
+    uint32_t psn = rdo_psn_add(x->resp.epsn, RDO_PSN_MASK);
     RecvWqe *w;
     int r;
 
@@ -355,14 +355,14 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             rdo_resp_nak(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS, true);
             return;
         }
-        x->write_va = pkt->reth.va;
-        x->write_rkey = pkt->reth.rkey;
-        x->write_left = x->write_total = pkt->reth.dma_len;
+        x->resp.write_va = pkt->reth.va;
+        x->resp.write_rkey = pkt->reth.rkey;
+        x->resp.write_left = x->resp.write_total = pkt->reth.dma_len;
     }
     /* Every packet but the last is exactly one MTU; the last ends the DMA. */
-    if (pkt->payload_len > x->write_left ||
+    if (pkt->payload_len > x->resp.write_left ||
         (!last && pkt->payload_len != mtu) ||
-        (last && pkt->payload_len != x->write_left)) {
+        (last && pkt->payload_len != x->resp.write_left)) {
         rdo_resp_nak(core, qpn, qp, pkt->psn, RDO_AETH_NAK_INV_REQ, true);
         return;
     }
@@ -376,19 +376,19 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         }
     }
     if ((pkt->payload_len &&
-         !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->write_rkey, x->write_va,
+         !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->resp.write_rkey, x->resp.write_va,
                       pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
         responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
                         RDO_QP_ERR_REMOTE);
         return;
     }
-    x->write_va += pkt->payload_len;
-    x->write_left -= pkt->payload_len;
-    x->epsn = rdo_psn_add(pkt->psn, 1);
-    x->op = last ? RESP_IDLE : RESP_WRITE;
+    x->resp.write_va += pkt->payload_len;
+    x->resp.write_left -= pkt->payload_len;
+    x->resp.epsn = rdo_psn_add(pkt->psn, 1);
+    x->resp.op = last ? RESP_IDLE : RESP_WRITE;
     if (last) {
-        x->msn++;
+        x->resp.msn++;
         if (imm) {
             struct rdo_cqe cqe;
 
@@ -404,7 +404,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             cqe.flags = RDO_CQE_F_IMM;
             cqe.imm_or_rkey = pkt->imm;
             /* The length of the whole WRITE, as verbs report it. */
-            cqe.byte_len = x->write_total;
+            cqe.byte_len = x->resp.write_total;
             recv_complete(core, qpn, qp, x, &cqe, pkt->se);
         }
     }
@@ -487,7 +487,7 @@ static bool in_sequence(const RdoXport *x, uint8_t op, uint8_t pos)
                 op == RDO_OP_SEND_ONLY_INV;
     bool write = op >= RDO_OP_WRITE_FIRST && op <= RDO_OP_WRITE_ONLY_IMM;
 
-    switch (x->op) {
+    switch (x->resp.op) {
     case RESP_SEND:
         return cont && send;
     case RESP_WRITE:
@@ -508,7 +508,7 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         resp_ud(core, qpn, qp, x, p, frame);
         return;
     }
-    d = rdo_psn_diff(p->pkt.psn, x->epsn);
+    d = rdo_psn_diff(p->pkt.psn, x->resp.epsn);
     if (qp->type == RDO_QPT_RC) {
         if (d < 0) {
             core->cnt.dup_requests++;
@@ -517,18 +517,18 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         }
         if (d > 0) {
             /* Lost packets: one NAK, then silence until they come. */
-            if (!x->nak_sent) {
-                x->nak_sent = true;
-                send_aeth(core, qpn, qp, x->epsn, RDO_AETH_NAK_PSN_SEQ);
+            if (x->resp.seq != RDO_SEQ_NAK_SENT) {
+                x->resp.seq = RDO_SEQ_NAK_SENT;
+                send_aeth(core, qpn, qp, x->resp.epsn, RDO_AETH_NAK_PSN_SEQ);
             }
             core->cnt.rx_drops++;
             return;
         }
-        x->nak_sent = false;
+        x->resp.seq = RDO_SEQ_IN_ORDER;
     } else if (d != 0) {
         /* UC: the message in progress is lost; resume at the next one. */
-        x->op = RESP_IDLE;
-        x->epsn = p->pkt.psn;
+        x->resp.op = RESP_IDLE;
+        x->resp.epsn = p->pkt.psn;
     }
     if (!in_sequence(x, op, p->op->pos)) {
         rdo_resp_nak(core, qpn, qp, p->pkt.psn, RDO_AETH_NAK_INV_REQ, true);
@@ -559,8 +559,8 @@ void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
 
     if (qp->type != RDO_QPT_RC) {
         core->cnt.rx_drops++;
-        x->op = RESP_IDLE;
-        x->epsn = rdo_psn_add(psn, 1);
+        x->resp.op = RESP_IDLE;
+        x->resp.epsn = rdo_psn_add(psn, 1);
         return;
     }
     if (fatal) {

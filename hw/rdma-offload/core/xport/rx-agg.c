@@ -14,21 +14,21 @@
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint32_t len = x->agg_len;
+    uint32_t len = x->agg.len;
 
     if (!len) {
         return true;
     }
-    x->agg_len = 0;
+    x->agg.len = 0;
     core->cnt.rx_placements++;
-    switch (x->agg_kind) {
+    switch (x->agg.kind) {
     case RDO_AGG_SEND:
-        return rdo_resp_place_recv(core, qpn, x->agg_va, x->agg_buf, len);
+        return rdo_resp_place_recv(core, qpn, x->agg.va, x->agg.buf, len);
     case RDO_AGG_READ:
-        return rdo_req_place_read(core, qpn, x->agg_key, x->agg_va,
-                                  x->agg_buf, len);
+        return rdo_req_place_read(core, qpn, x->agg.key, x->agg.va,
+                                  x->agg.buf, len);
     default:
-        return rdo_mr_copy(core, x->agg_key, x->agg_va, x->agg_buf, len,
+        return rdo_mr_copy(core, x->agg.key, x->agg.va, x->agg.buf, len,
                            true) == RDO_MRC_OK;
     }
 }
@@ -41,7 +41,7 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 static void flush_or_fail(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint8_t kind = x->agg_kind;
+    uint8_t kind = x->agg.kind;
 
     if (!rdo_agg_flush(core, qpn) && kind == RDO_AGG_WRITE) {
         RdoQpCtx *qp = rdo_qp_get(core, qpn);
@@ -62,27 +62,27 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    if (x->agg_len) {
-        if (x->agg_kind != kind || x->agg_key != key) {
+    if (x->agg.len) {
+        if (x->agg.kind != kind || x->agg.key != key) {
             flush_or_fail(core, qpn);       /* another message's */
-        } else if (x->agg_va + x->agg_len != va ||
-                   x->agg_len + len > RDO_AGG_MAX) {
+        } else if (x->agg.va + x->agg.len != va ||
+                   x->agg.len + len > RDO_AGG_MAX) {
             if (!rdo_agg_flush(core, qpn)) {
                 return false;
             }
         }
     }
-    if (!x->agg_buf) {
-        x->agg_buf = g_malloc(RDO_AGG_MAX);
+    if (!x->agg.buf) {
+        x->agg.buf = g_malloc(RDO_AGG_MAX);
     }
-    if (!x->agg_len) {
-        x->agg_kind = kind;
-        x->agg_key = key;
-        x->agg_va = va;
+    if (!x->agg.len) {
+        x->agg.kind = kind;
+        x->agg.key = key;
+        x->agg.va = va;
     }
-    memcpy(x->agg_buf + x->agg_len, data, len);
-    x->agg_len += len;
-    rdo_xport_queue(core, &core->st->agg_list, &x->agg_queued, qpn);
+    memcpy(x->agg.buf + x->agg.len, data, len);
+    x->agg.len += len;
+    rdo_xport_queue(core, &core->st->agg_list, &x->agg.queued, qpn);
     return true;
 }
 
@@ -93,7 +93,7 @@ void rdo_agg_run(RdoCore *core)
     while (!g_queue_is_empty(list)) {
         uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(list));
 
-        core->st->xport[qpn].agg_queued = false;
+        core->st->xport[qpn].agg.queued = false;
         flush_or_fail(core, qpn);
     }
 }

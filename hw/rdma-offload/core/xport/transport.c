@@ -33,9 +33,9 @@ void rdo_xport_free(RdoCore *core)
         return;
     }
     for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
-        g_queue_clear_full(&st->xport[i].sent, rdo_rec_unref);
-        g_free(st->xport[i].push_wqe);
-        g_free(st->xport[i].agg_buf);
+        g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
+        g_free(st->xport[i].req.push_wqe);
+        g_free(st->xport[i].agg.buf);
     }
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
         g_free(st->push_area[i]);
@@ -58,8 +58,8 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
 
     rdo_req_flush(core, qpn);
-    g_free(x->push_wqe);
-    g_free(x->agg_buf);
+    g_free(x->req.push_wqe);
+    g_free(x->agg.buf);
     g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));
@@ -76,20 +76,20 @@ void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    x->epsn = qp->rq_psn;
-    x->msn = 0;
-    x->op = RESP_IDLE;
-    x->nak_sent = false;
+    x->resp.epsn = qp->rq_psn;
+    x->resp.msn = 0;
+    x->resp.op = RESP_IDLE;
+    x->resp.seq = RDO_SEQ_IN_ORDER;
 }
 
 void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    x->next_psn = x->una_psn = x->tx_psn_max = qp->sq_psn;
-    x->sq_next = qp->sq_ci;
-    x->retry_left = qp->retry_cnt;
-    x->rnr_left = qp->rnr_retry;
+    x->req.next_psn = x->req.una_psn = x->req.tx_psn_max = qp->sq_psn;
+    x->req.sq_next = qp->sq_ci;
+    x->req.retry_left = qp->retry_cnt;
+    x->req.rnr_left = qp->rnr_retry;
     if (qp->ssq_qpn != RDO_NONE) {
         rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait for us */
     }
@@ -119,7 +119,7 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     RdoQpCtx *qp;
     uint64_t rto;
 
-    if (x->rto_at || g_queue_is_empty(&x->sent)) {
+    if (x->req.rto_at || g_queue_is_empty(&x->req.sent)) {
         return;
     }
     qp = rdo_qp_get(core, qpn);
@@ -127,9 +127,9 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     if (!rto) {
         return;
     }
-    x->rto_at = core->ops->now_ns(core->host) + rto;
+    x->req.rto_at = core->ops->now_ns(core->host) + rto;
     g_hash_table_add(core->st->timers, GUINT_TO_POINTER(qpn));
-    rdo_core_schedule(core, x->rto_at);
+    rdo_core_schedule(core, x->req.rto_at);
 }
 
 void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn)
@@ -143,14 +143,14 @@ void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn)
 
 void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn)
 {
-    rdo_xport_queue(core, &core->st->ack_list, &core->st->xport[qpn].ack_queued,
+    rdo_xport_queue(core, &core->st->ack_list, &core->st->xport[qpn].resp.ack_queued,
                     qpn);
 }
 
 void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn)
 {
     rdo_xport_queue(core, &core->st->resp_list,
-                    &core->st->xport[qpn].resp_queued, qpn);
+                    &core->st->xport[qpn].resp.resp_queued, qpn);
 }
 
 static void run_timers(RdoCore *core)
@@ -167,19 +167,19 @@ static void run_timers(RdoCore *core)
         uint32_t qpn = GPOINTER_TO_UINT(key);
         RdoXport *x = &st->xport[qpn];
 
-        if (x->rnr_until && x->rnr_until <= now) {
+        if (x->req.rnr_until && x->req.rnr_until <= now) {
             /* The RNR back-off is over: the requester sends again. */
-            x->rnr_until = 0;
+            x->req.rnr_until = 0;
             rdo_sq_kick(core, qpn);
-        } else if (x->rnr_until && (!next || x->rnr_until < next)) {
-            next = x->rnr_until;
+        } else if (x->req.rnr_until && (!next || x->req.rnr_until < next)) {
+            next = x->req.rnr_until;
         }
-        if (!x->rto_at && !x->rnr_until) {
+        if (!x->req.rto_at && !x->req.rnr_until) {
             g_hash_table_iter_remove(&it);
-        } else if (x->rto_at && x->rto_at <= now) {
+        } else if (x->req.rto_at && x->req.rto_at <= now) {
             g_array_append_val(expired, qpn);
-        } else if (x->rto_at && (!next || x->rto_at < next)) {
-            next = x->rto_at;
+        } else if (x->req.rto_at && (!next || x->req.rto_at < next)) {
+            next = x->req.rto_at;
         }
     }
     /* In QP order, so that runs are deterministic whatever the hash does. */
@@ -191,7 +191,7 @@ static void run_timers(RdoCore *core)
         if (qp && (qp->state == RDO_QPS_RTS || qp->state == RDO_QPS_SQD)) {
             rdo_req_timer(core, qpn, qp);
         } else {
-            st->xport[qpn].rto_at = 0;
+            st->xport[qpn].req.rto_at = 0;
         }
     }
     g_array_free(expired, TRUE);
@@ -209,13 +209,13 @@ static void run_list(RdoCore *core, GQueue *list, bool acks)
         RdoXport *x = &core->st->xport[qpn];
         RdoQpCtx *qp;
 
-        if (acks ? !x->ack_queued : !x->resp_queued) {
+        if (acks ? !x->resp.ack_queued : !x->resp.resp_queued) {
             continue;
         }
         if (acks) {
-            x->ack_queued = false;
+            x->resp.ack_queued = false;
         } else {
-            x->resp_queued = false;
+            x->resp.resp_queued = false;
         }
         qp = rdo_qp_get(core, qpn);
         if (!qp || qp->state == RDO_QPS_ERR || qp->state == RDO_QPS_RESET) {
@@ -242,4 +242,42 @@ void rdo_xport_run(RdoCore *core)
 int rdo_u32_cmp(const uint32_t *a, const uint32_t *b)
 {
     return (*a > *b) - (*a < *b);
+}
+
+static const char *const req_state_names[RDO_REQ__COUNT] = {
+    [RDO_REQ_SENDING] = "sending",
+    [RDO_REQ_HALTED] = "halted",
+};
+static const char *const req_retry_names[RDO_RETRY__COUNT] = {
+    [RDO_RETRY_NONE] = "none",
+    [RDO_RETRY_GOING_BACK] = "going-back",
+};
+static const char *const resp_op_names[RESP__COUNT] = {
+    [RESP_IDLE] = "idle",
+    [RESP_SEND] = "send",
+    [RESP_WRITE] = "write",
+};
+static const char *const resp_seq_names[RDO_SEQ__COUNT] = {
+    [RDO_SEQ_IN_ORDER] = "in-order",
+    [RDO_SEQ_NAK_SENT] = "nak-sent",
+};
+
+const char *rdo_req_state_name(RdoReqState s)
+{
+    return (unsigned)s < RDO_REQ__COUNT ? req_state_names[s] : "?";
+}
+
+const char *rdo_req_retry_name(RdoReqRetry r)
+{
+    return (unsigned)r < RDO_RETRY__COUNT ? req_retry_names[r] : "?";
+}
+
+const char *rdo_resp_op_name(RdoRespOp op)
+{
+    return (unsigned)op < RESP__COUNT ? resp_op_names[op] : "?";
+}
+
+const char *rdo_resp_seq_name(RdoRespSeq s)
+{
+    return (unsigned)s < RDO_SEQ__COUNT ? resp_seq_names[s] : "?";
 }

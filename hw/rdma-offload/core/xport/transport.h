@@ -78,15 +78,31 @@ typedef struct RdoRespRes {
     bool streaming;
 } RdoRespRes;
 
-/* What the responder is in the middle of (multi-packet messages). */
-typedef enum RdoRespOp {
-    RESP_IDLE,
-    RESP_SEND,                  /* after SEND_FIRST/MIDDLE */
-    RESP_WRITE,                 /* after WRITE_FIRST/MIDDLE */
-} RdoRespOp;
+/*
+ * Per-QP transport state, split by stage as Linux soft-RoCE splits qp->req,
+ * qp->comp and qp->resp. What used to be booleans standing for a state are
+ * enums with a name table (rdo_*_name) for traces and debugging.
+ */
 
-typedef struct RdoXport {
-    /* Requester. */
+/* Requester: sending, or stopped with a failed record waiting to be
+ * reported in order (then the QP fails). */
+typedef enum RdoReqState {
+    RDO_REQ_SENDING,
+    RDO_REQ_HALTED,
+    RDO_REQ__COUNT
+} RdoReqState;
+
+/* Requester: whether it went back to gb_psn (go-back-N) and has made no
+ * progress since; a second NAK for the same PSN is then not a new retry. */
+typedef enum RdoReqRetry {
+    RDO_RETRY_NONE,
+    RDO_RETRY_GOING_BACK,
+    RDO_RETRY__COUNT
+} RdoReqRetry;
+
+typedef struct RdoReqPart {
+    RdoReqState state;
+    RdoReqRetry retry;
     GQueue sent;                /* RdoSendRec *, oldest first */
     uint32_t tx_pos;            /* record being (re)transmitted */
     uint32_t tx_pkt;            /* its next packet */
@@ -98,33 +114,52 @@ typedef struct RdoXport {
     uint8_t retry_left, rnr_left;
     uint64_t rto_at;            /* retransmit timer, 0 = stopped */
     uint64_t rnr_until;         /* RNR NAK back-off */
+    uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
+    bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
-    bool halted;                /* a failed record waits to be reported */
-    bool gb_active;             /* went back to gb_psn, no progress since */
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
     uint32_t sched_limit;       /* ... up to here (its doorbells) */
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
     uint32_t push_index, push_len;
     uint8_t *push_wqe;
-    /*
-     * Receive aggregation (rx-agg.c): payload gathered for one DMA, of a
-     * WRITE (to agg_va through rkey agg_key), a SEND (at offset agg_va of
-     * the receive WQE in progress) or a READ's responses (at offset agg_va
-     * of the READ whose first PSN is agg_key).
-     */
-    uint32_t agg_key, agg_len;
-    uint64_t agg_va;
-    uint8_t *agg_buf;
-    uint8_t agg_kind;           /* enum rdo_agg_kind */
-    bool agg_queued;
-    uint32_t gb_psn;
+} RdoReqPart;
 
-    /* Responder. */
+/*
+ * Receive aggregation (rx-agg.c): payload gathered for one DMA, of a WRITE
+ * (to va through rkey `key`), a SEND (at offset va of the receive WQE in
+ * progress) or a READ's responses (at offset va of the READ whose first
+ * PSN is `key`).
+ */
+typedef struct RdoAggPart {
+    uint32_t key, len;
+    uint64_t va;
+    uint8_t *buf;
+    uint8_t kind;               /* enum rdo_agg_kind */
+    bool queued;                /* on the list placed at the end of a round */
+} RdoAggPart;
+
+/* Responder: what it is in the middle of (multi-packet messages). */
+typedef enum RdoRespOp {
+    RESP_IDLE,
+    RESP_SEND,                  /* after SEND_FIRST/MIDDLE */
+    RESP_WRITE,                 /* after WRITE_FIRST/MIDDLE */
+    RESP__COUNT
+} RdoRespOp;
+
+/* Responder: requests in order, or a PSN sequence NAK sent and requests
+ * dropped until the expected PSN comes (one NAK per gap). */
+typedef enum RdoRespSeq {
+    RDO_SEQ_IN_ORDER,
+    RDO_SEQ_NAK_SENT,
+    RDO_SEQ__COUNT
+} RdoRespSeq;
+
+typedef struct RdoRespPart {
+    RdoRespOp op;
+    RdoRespSeq seq;
     uint32_t epsn;              /* next PSN expected */
     uint32_t msn;
-    RdoRespOp op;
-    bool nak_sent;              /* PSN sequence NAK out, until back in order */
-    bool ack_pending;
+    bool ack_pending;           /* an ACK (coalesced) is due this round */
     uint8_t ack_syndrome;
     uint32_t ack_psn;
     uint64_t recv_wr_id;        /* SEND in progress: its receive WQE */
@@ -138,8 +173,18 @@ typedef struct RdoXport {
     uint32_t res_next;          /* oldest, replaced next */
     bool resp_queued;           /* on the responder's work list */
     bool ack_queued;
-    bool timer_armed;           /* on the timer list */
+} RdoRespPart;
+
+typedef struct RdoXport {
+    RdoReqPart req;             /* tx.c, req-rx.c */
+    RdoAggPart agg;             /* rx-agg.c */
+    RdoRespPart resp;           /* resp.c, resp-read.c */
 } RdoXport;
+
+const char *rdo_req_state_name(RdoReqState s);
+const char *rdo_req_retry_name(RdoReqRetry r);
+const char *rdo_resp_op_name(RdoRespOp op);
+const char *rdo_resp_seq_name(RdoRespSeq s);
 
 int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
 

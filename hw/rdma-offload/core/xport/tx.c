@@ -201,7 +201,7 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     uint8_t hop = ud ? ud->hop_limit : qp->hop_limit;
 
     memset(pkt, 0, sizeof(*pkt));
-    pkt->ip_id = st->xport[qpn].ip_id++;
+    pkt->ip_id = st->xport[qpn].req.ip_id++;
     pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
 
     memcpy(pkt->dst_mac, ud ? ud->dmac : qp->dmac, RDO_ETH_ALEN);
@@ -347,15 +347,15 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     RdoWqe *w = st->wqe_buf;
     RdoSendRec *rec = g_new0(RdoSendRec, 1);
     uint32_t vendor_err, stall_mr = RDO_NONE;
-    bool ok = rdo_wqe_fetch(core, qpn, qp, x->sq_next, false, w, &vendor_err);
+    bool ok = rdo_wqe_fetch(core, qpn, qp, x->req.sq_next, false, w, &vendor_err);
     uint32_t conn = qpn;        /* the QP that transmits it */
     RdoQpCtx *cqp = qp;
     RdoXport *cx = x;
 
     rec->ring_qpn = qpn;
-    rec->wqe_index = x->sq_next;
+    rec->wqe_index = x->req.sq_next;
     rec->wr_id = ok ? w->h.wr_id : 0;
-    rec->first_psn = x->next_psn;
+    rec->first_psn = x->req.next_psn;
     if (st->tm) {
         life_start(core, qpn, rec);
     }
@@ -366,7 +366,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         } else {
             rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                                  "QP %u: bad WQE %u (opcode 0x%x)", qpn,
-                                 x->sq_next, w->h.opcode);
+                                 x->req.sq_next, w->h.opcode);
         }
         rec->wr_opcode = w->h.opcode < RDO_WR__COUNT ? w->h.opcode : RDO_WR_SEND;
         rdo_rec_done(x, rec, vendor_err == RDO_VENDOR_ERR_LENGTH ?
@@ -384,7 +384,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         if (!cqp) {
             rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                                  "SSQ %u: WQE %u for QP %u, not one it feeds",
-                                 qpn, x->sq_next, conn);
+                                 qpn, x->req.sq_next, conn);
             rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE);
             goto add;
         }
@@ -398,12 +398,12 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             return FETCH_WAIT;  /* kicked again when it reaches RTS */
         }
         cx = &st->xport[conn];
-        rec->first_psn = cx->next_psn;
+        rec->first_psn = cx->req.next_psn;
     }
-    if (((w->h.flags & RDO_WQE_F_FENCE) && cx->rd_inflight) ||
+    if (((w->h.flags & RDO_WQE_F_FENCE) && cx->req.rd_inflight) ||
         (rdo_wr_read_like(w->h.opcode) &&
-         cx->rd_inflight >= MAX(cqp->max_rd_atomic, 1)) ||
-        (cqp != qp && rdo_psn_diff(cx->next_psn, cx->una_psn) >= RDO_TX_WINDOW)) {
+         cx->req.rd_inflight >= MAX(cqp->max_rd_atomic, 1)) ||
+        (cqp != qp && rdo_psn_diff(cx->req.next_psn, cx->req.una_psn) >= RDO_TX_WINDOW)) {
         g_free(rec);
         return FETCH_WAIT;
     }
@@ -437,7 +437,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     default:
         rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
                              "QP %u: WQE %u has a bad local key or range", qpn,
-                             x->sq_next);
+                             x->req.sq_next);
         rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
         goto add;
     }
@@ -447,21 +447,21 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rec->npkts = rdo_wire_seg_count(rec->msg_len, rdo_qp_mtu(qp));
     }
     if (rdo_wr_read_like(rec->wr_opcode)) {
-        cx->rd_inflight++;
+        cx->req.rd_inflight++;
     }
-    cx->next_psn = rdo_psn_add(cx->next_psn, rec->npkts);
+    cx->req.next_psn = rdo_psn_add(cx->req.next_psn, rec->npkts);
 add:
     rec->refs = 1;
-    g_queue_push_tail(&x->sent, rec);
-    x->sq_next++;
+    g_queue_push_tail(&x->req.sent, rec);
+    x->req.sq_next++;
     if (cx != x && !rec->done) {
         /* Also on the connection's list, which transmits it. */
         rec->refs++;
-        g_queue_push_tail(&cx->sent, rec);
+        g_queue_push_tail(&cx->req.sent, rec);
         rdo_sq_kick(core, conn);
     }
     if (rec->done && rec->status != RDO_WC_SUCCESS && !rec->conn_qpn) {
-        x->halted = true;       /* reported in order, then the QP fails */
+        x->req.state = RDO_REQ_HALTED;  /* reported in order, then the QP fails */
         return FETCH_FAILED;
     }
     return FETCH_OK;
@@ -477,10 +477,10 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     uint32_t cached = RDO_NONE;     /* record whose WQE is in wqe_buf */
     bool more = false, paused = false;
 
-    if (x->rnr_until > now) {
+    if (x->req.rnr_until > now) {
         return false;           /* the timer list wakes it */
     }
-    x->rnr_until = 0;
+    x->req.rnr_until = 0;
     while (budget) {
         RdoSendRec *rec;
 
@@ -488,37 +488,37 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             paused = true;      /* the engine or the link is busy: later */
             break;
         }
-        if (qp->type != RDO_QPT_SSQ && x->tx_pos < g_queue_get_length(&x->sent)) {
+        if (qp->type != RDO_QPT_SSQ && x->req.tx_pos < g_queue_get_length(&x->req.sent)) {
             uint32_t vendor_err, end;
 
-            rec = g_queue_peek_nth(&x->sent, x->tx_pos);
-            if (rec->done || !rec->npkts || x->tx_pkt >= request_packets(rec)) {
-                x->tx_pos++;
-                x->tx_pkt = 0;
+            rec = g_queue_peek_nth(&x->req.sent, x->req.tx_pos);
+            if (rec->done || !rec->npkts || x->req.tx_pkt >= request_packets(rec)) {
+                x->req.tx_pos++;
+                x->req.tx_pkt = 0;
                 continue;
             }
             if (qp->type == RDO_QPT_RC &&
-                rdo_psn_diff(rdo_psn_add(rec->first_psn, x->tx_pkt),
-                             x->una_psn) >= RDO_TX_WINDOW) {
+                rdo_psn_diff(rdo_psn_add(rec->first_psn, x->req.tx_pkt),
+                             x->req.una_psn) >= RDO_TX_WINDOW) {
                 break;          /* the window is full: wait for ACKs */
             }
-            if (cached != x->tx_pos &&
+            if (cached != x->req.tx_pos &&
                 !rdo_rec_fetch(core, qpn, qp, rec, rec->reread, st->wqe_buf,
                                &vendor_err)) {
                 /* The WQE changed under the device since it was checked. */
                 rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
-                x->halted = true;
+                x->req.state = RDO_REQ_HALTED;
                 break;
             }
-            cached = x->tx_pos;
+            cached = x->req.tx_pos;
             rec->reread = false;
             if (st->tm) {
                 rdo_tm_cycles(core, st->tm->cfg.cyc.tx_issue);
             }
             if (!send_request_packet(core, qpn, qp, rec, st->wqe_buf,
-                                     x->tx_pkt)) {
+                                     x->req.tx_pkt)) {
                 rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
-                x->halted = true;
+                x->req.state = RDO_REQ_HALTED;
                 break;
             }
             if (st->tm) {
@@ -528,14 +528,14 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 rec->life.tx_last_ps = st->tm->last_link_end_ps;
             }
             budget--;
-            x->tx_pkt++;
+            x->req.tx_pkt++;
             /* A READ's responses use the PSNs after its request. */
             end = rdo_psn_add(rec->first_psn, rdo_wr_read_like(rec->wr_opcode) ?
-                                              rec->npkts : x->tx_pkt);
-            if (rdo_psn_cmp(end, x->tx_psn_max) > 0) {
-                x->tx_psn_max = end;
+                                              rec->npkts : x->req.tx_pkt);
+            if (rdo_psn_cmp(end, x->req.tx_psn_max) > 0) {
+                x->req.tx_psn_max = end;
             }
-            if (x->tx_pkt >= request_packets(rec)) {
+            if (x->req.tx_pkt >= request_packets(rec)) {
                 rec->sent = true;
                 if (qp->type != RDO_QPT_RC) {
                     rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
@@ -546,13 +546,14 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             }
             continue;
         }
-        if (qp->state != RDO_QPS_RTS || x->sq_next == qp->sq_pi || x->halted ||
+        if (qp->state != RDO_QPS_RTS || x->req.sq_next == qp->sq_pi ||
+            x->req.state == RDO_REQ_HALTED ||
             st->qp_stall_mr[qpn] != RDO_NONE ||
-            (x->sched_limited && x->sq_next == x->sched_limit)) {
+            (x->req.sched_limited && x->req.sq_next == x->req.sched_limit)) {
             break;
         }
         if (qp->type == RDO_QPT_RC &&
-            rdo_psn_diff(x->next_psn, x->una_psn) >= RDO_TX_WINDOW) {
+            rdo_psn_diff(x->req.next_psn, x->req.una_psn) >= RDO_TX_WINDOW) {
             break;
         }
         cached = RDO_NONE;
@@ -560,7 +561,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             break;
         }
         /* wqe_buf holds the new record's WQE (a pushed one is only there). */
-        cached = qp->type == RDO_QPT_SSQ ? RDO_NONE : g_queue_get_length(&x->sent) - 1;
+        cached = qp->type == RDO_QPT_SSQ ? RDO_NONE : g_queue_get_length(&x->req.sent) - 1;
         budget--;
     }
     rdo_req_complete(core, qpn, qp);
@@ -576,12 +577,12 @@ bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
 {
     RdoXport *x = &core->st->xport[qpn];
 
-    if (!x->push_valid || x->push_index != index || x->push_len > stride) {
+    if (!x->req.push_valid || x->req.push_index != index || x->req.push_len > stride) {
         return false;
     }
-    x->push_valid = false;
-    memcpy(buf, x->push_wqe, x->push_len);
-    memset(buf + x->push_len, 0, stride - x->push_len);
+    x->req.push_valid = false;
+    memcpy(buf, x->req.push_wqe, x->req.push_len);
+    memset(buf + x->req.push_len, 0, stride - x->req.push_len);
     core->cnt.push_wqes++;
     return true;
 }
