@@ -92,12 +92,40 @@ static void rdo_qemu_schedule(void *host, uint64_t when_ns)
     }
 }
 
-static void rdo_qemu_guest_error(void *host, enum rdo_err err, uint64_t addr,
-                                 const char *what)
+/*
+ * A guest mistake: LOG_GUEST_ERROR, and the trace event of its class
+ * (rdma_offload_err_<class>, one per RDO_GUEST_ERRORS row).
+ */
+static void rdo_qemu_guest_error(void *host, const RdoGuestError *e)
 {
-    qemu_log_mask(LOG_GUEST_ERROR, "rdma-offload: %s: %s\n",
-                  rdo_err_name(err), what);
-    trace_rdma_offload_guest_error(err, addr, what);
+    qemu_log_mask(LOG_GUEST_ERROR, "rdma-offload: %s %s %u: %s\n",
+                  rdo_guest_err_name(e->cls), rdo_obj_kind_name(e->kind),
+                  e->obj, e->what);
+    switch (e->cls) {
+#define RDO_GE_TRACE(id, name, kind, reg) \
+    case RDO_GE_##id: \
+        trace_rdma_offload_err_##name(e->obj, e->addr, e->what); \
+        break;
+    RDO_GUEST_ERRORS(RDO_GE_TRACE)
+#undef RDO_GE_TRACE
+    default:
+        break;
+    }
+}
+
+/* A transport event: its own trace event (one per RDO_XPORT_EVENTS row). */
+static void rdo_qemu_xport_event(void *host, const RdoXportEvent *e)
+{
+    switch (e->type) {
+#define RDO_XE_TRACE(id, name, value) \
+    case RDO_XE_##id: \
+        trace_rdma_offload_##name(e->qpn, e->psn, e->value); \
+        break;
+    RDO_XPORT_EVENTS(RDO_XE_TRACE)
+#undef RDO_XE_TRACE
+    default:
+        break;
+    }
 }
 
 static void rdo_qemu_fatal(void *host, enum rdo_fatal_cause cause,
@@ -128,6 +156,7 @@ static const RdoHostOps rdo_qemu_host_ops = {
     .now_ns = rdo_qemu_now_ns,
     .schedule = rdo_qemu_schedule,
     .guest_error = rdo_qemu_guest_error,
+    .xport_event = rdo_qemu_xport_event,
     .fatal = rdo_qemu_fatal,
     .stage = rdo_qemu_stage,
     .wr_life = rdo_qemu_wr_life,

@@ -631,6 +631,13 @@ static void test_rnr_retry(void)
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     g_assert_false(pair_run_cqes(p, 0, 1, 1000000));
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), >=, 2);
+    /* RNR NAKs (and sequence NAKs for what was in flight behind them),
+     * each with its own trace event on both sides. */
+    g_assert_cmpuint(b->d->h->xport_events[RDO_XE_RNR_SENT], >=, 2);
+    g_assert_cmpuint(b->d->h->xport_events[RDO_XE_RNR_SENT] +
+                     b->d->h->xport_events[RDO_XE_NAK_SENT], ==,
+                     pair_cnt(b, RDO_REG_CNT_NAKS_SENT));
+    g_assert_cmpuint(a->d->h->xport_events[RDO_XE_RNR_RECEIVED], >=, 1);
     pair_post_recv(b, 0, 5, DST, 4096);
     g_assert_true(pair_run_cqes(p, 0, 1, SEC));
     expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
@@ -659,6 +666,8 @@ static void test_retry_exhausted(void)
     expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_RETRY_EXC_ERR);
     /* retry_cnt 7: the first try and 7 retries. */
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_TIMEOUTS), ==, 8);
+    g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_TIMEOUT], ==, 8);
+    g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_QP_ERROR], ==, 1);
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_TX_PACKETS), ==, 8);
     pair_free(p);
 }
@@ -746,6 +755,23 @@ static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
     if (drop_ppm) {
         g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS) +
                          pair_cnt(b, RDO_REG_CNT_RETRANSMITS), >, 0);
+        g_assert_cmpuint(a->d->h->xport_events[RDO_XE_RETRANSMIT], >, 0);
+    }
+    /* The transport's trace events match its counters. */
+    for (int s = 0; s < 2; s++) {
+        TestHost *h = p->s[s].d->h;
+
+        g_assert_cmpuint(h->xport_events[RDO_XE_TIMEOUT], ==,
+                         pair_cnt(&p->s[s], RDO_REG_CNT_TIMEOUTS));
+        g_assert_cmpuint(h->xport_events[RDO_XE_NAK_SENT] +
+                         h->xport_events[RDO_XE_RNR_SENT], ==,
+                         pair_cnt(&p->s[s], RDO_REG_CNT_NAKS_SENT));
+        g_assert_cmpuint(h->xport_events[RDO_XE_NAK_RECEIVED] +
+                         h->xport_events[RDO_XE_RNR_RECEIVED], ==,
+                         pair_cnt(&p->s[s], RDO_REG_CNT_NAKS_RECEIVED));
+        g_assert_cmpuint(h->xport_events[RDO_XE_DUPLICATE], ==,
+                         pair_cnt(&p->s[s], RDO_REG_CNT_DUP_REQUESTS));
+        g_assert_cmpuint(h->xport_events[RDO_XE_QP_ERROR], ==, 0);
     }
     if (g_test_verbose()) {
         g_test_message("%s: %" G_GUINT64_FORMAT " frames, A: %u retransmits %u "

@@ -61,16 +61,30 @@ static void th_schedule(void *host, uint64_t when_ns)
     }
 }
 
-static void th_guest_error(void *host, enum rdo_err err, uint64_t addr,
-                           const char *what)
+static void th_guest_error(void *host, const RdoGuestError *e)
 {
     TestHost *h = host;
 
-    h->last_error = err;
-    g_ptr_array_add(h->errors, g_strdup(what));
+    h->last_error = e->reg_err;
+    h->last_class = e->cls;
+    h->last_obj = e->obj;
+    h->class_count[e->cls]++;
+    g_ptr_array_add(h->errors, g_strdup(e->what));
     if (g_test_verbose()) {
-        g_test_message("guest error %d at 0x%llx: %s", err,
-                       (unsigned long long)addr, what);
+        g_test_message("guest error %s %s %u at 0x%llx: %s",
+                       rdo_guest_err_name(e->cls), rdo_obj_kind_name(e->kind),
+                       e->obj, (unsigned long long)e->addr, e->what);
+    }
+}
+
+static void th_xport_event(void *host, const RdoXportEvent *e)
+{
+    TestHost *h = host;
+
+    h->xport_events[e->type]++;
+    if (g_test_verbose()) {
+        g_test_message("qp %u: %s psn %u value %u", e->qpn,
+                       rdo_xport_event_name(e->type), e->psn, e->value);
     }
 }
 
@@ -99,6 +113,7 @@ static const RdoHostOps test_host_ops = {
     .now_ns = th_now_ns,
     .schedule = th_schedule,
     .guest_error = th_guest_error,
+    .xport_event = th_xport_event,
     .fatal = th_fatal,
     .wr_life = th_wr_life,
 };

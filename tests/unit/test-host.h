@@ -23,6 +23,10 @@ typedef struct TestHost {
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     enum rdo_err last_error;
+    enum rdo_guest_err last_class;  /* of the last driver mistake */
+    uint32_t last_obj;              /* and the object it named */
+    uint32_t class_count[RDO_GE__COUNT];
+    uint32_t xport_events[RDO_XE__COUNT];   /* per RDO_XE_* */
     unsigned fatal_calls;           /* RdoHostOps.fatal */
     enum rdo_fatal_cause last_fatal;
 } TestHost;

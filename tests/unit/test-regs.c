@@ -87,20 +87,21 @@ static void test_bad_accesses(void)
         unsigned size;
         bool write;
         enum rdo_err err;
+        enum rdo_guest_err cls;         /* its own class (trace event) */
     } cases[] = {
-        { RDO_REG_SCRATCH + 1, 4, true, RDO_ERR_UNALIGNED },
-        { RDO_REG_SCRATCH + 2, 2, false, RDO_ERR_UNALIGNED },
-        { RDO_REG_SCRATCH, 1, true, RDO_ERR_BAD_SIZE },
-        { RDO_REG_SCRATCH, 2, true, RDO_ERR_BAD_SIZE },
-        { RDO_REG_SCRATCH, 8, true, RDO_ERR_BAD_SIZE },
-        { RDO_REG_FATAL_CAUSE + 4, 4, false, RDO_ERR_UNKNOWN_OFFSET },
-        { RDO_REG_CQP_CI + 4, 4, true, RDO_ERR_UNKNOWN_OFFSET },
-        { RDO_REG_CQP_CI, 4, true, RDO_ERR_READ_ONLY },
-        { RDO_REG_MAX_QP, 4, true, RDO_ERR_READ_ONLY },
-        { RDO_BAR_REGS_SIZE - 4, 4, true, RDO_ERR_UNKNOWN_OFFSET },
-        { RDO_REG_VERSION, 4, true, RDO_ERR_READ_ONLY },
-        { RDO_REG_STATUS, 4, true, RDO_ERR_READ_ONLY },
-        { RDO_REG_IRQ_TEST, 4, false, RDO_ERR_WRITE_ONLY },
+        { RDO_REG_SCRATCH + 1, 4, true, RDO_ERR_UNALIGNED, RDO_GE_REG_UNALIGNED },
+        { RDO_REG_SCRATCH + 2, 2, false, RDO_ERR_UNALIGNED, RDO_GE_REG_UNALIGNED },
+        { RDO_REG_SCRATCH, 1, true, RDO_ERR_BAD_SIZE, RDO_GE_REG_BAD_SIZE },
+        { RDO_REG_SCRATCH, 2, true, RDO_ERR_BAD_SIZE, RDO_GE_REG_BAD_SIZE },
+        { RDO_REG_SCRATCH, 8, true, RDO_ERR_BAD_SIZE, RDO_GE_REG_BAD_SIZE },
+        { RDO_REG_FATAL_CAUSE + 4, 4, false, RDO_ERR_UNKNOWN_OFFSET, RDO_GE_REG_UNKNOWN },
+        { RDO_REG_CQP_CI + 4, 4, true, RDO_ERR_UNKNOWN_OFFSET, RDO_GE_REG_UNKNOWN },
+        { RDO_REG_CQP_CI, 4, true, RDO_ERR_READ_ONLY, RDO_GE_REG_READ_ONLY },
+        { RDO_REG_MAX_QP, 4, true, RDO_ERR_READ_ONLY, RDO_GE_REG_READ_ONLY },
+        { RDO_BAR_REGS_SIZE - 4, 4, true, RDO_ERR_UNKNOWN_OFFSET, RDO_GE_REG_UNKNOWN },
+        { RDO_REG_VERSION, 4, true, RDO_ERR_READ_ONLY, RDO_GE_REG_READ_ONLY },
+        { RDO_REG_STATUS, 4, true, RDO_ERR_READ_ONLY, RDO_GE_REG_READ_ONLY },
+        { RDO_REG_IRQ_TEST, 4, false, RDO_ERR_WRITE_ONLY, RDO_GE_REG_WRITE_ONLY },
     };
     TestHost *h = new_host();
 
@@ -112,6 +113,8 @@ static void test_bad_accesses(void)
             rdo_core_reg_read(&h->core, cases[i].offset, cases[i].size);
         }
         g_assert_cmpuint(h->last_error, ==, cases[i].err);
+        g_assert_cmpuint(h->last_class, ==, cases[i].cls);
+        g_assert_cmpuint(h->last_obj, ==, cases[i].offset);
         g_assert_cmpuint(h->core.regs.err_addr, ==, cases[i].offset);
         g_assert_cmpuint(test_reg_read(h, RDO_REG_ERR_COUNT), ==, i + 1);
         g_assert_cmpuint(h->errors->len, ==, i + 1);
@@ -133,6 +136,8 @@ static void test_doorbells(void)
     rdo_core_db_write(&h->core, 8, 1, 8);
     rdo_core_db_write(&h->core, 4, 1, 8);
     g_assert_cmpuint(h->last_error, ==, RDO_ERR_DB_BAD_ACCESS);
+    g_assert_cmpuint(h->last_class, ==, RDO_GE_DB_BAD_ACCESS);
+    g_assert_cmpuint(h->class_count[RDO_GE_DB_DISABLED], ==, 1);
     rdo_core_db_write(&h->core, 0, 1, 1);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_DB_WRITES), ==, 2);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_ERR_COUNT), ==, 3);

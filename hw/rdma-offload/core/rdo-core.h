@@ -20,6 +20,122 @@
 struct RdoStageSpan;
 struct RdoWrLife;
 
+/*
+ * The kinds of object a guest-error report or transport event names; the
+ * number in the report is that object's (a register's offset, a doorbell
+ * page, a QP number ...).
+ */
+#define RDO_OBJECT_KINDS(X) \
+    X(DEVICE, device) X(REG, reg) X(PAGE, page) X(CMD, cmd) X(EQ, eq) \
+    X(CQ, cq) X(QP, qp) X(SRQ, srq) X(MR, mr) X(ETHQ, ethq)
+enum rdo_obj_kind {
+#define RDO_OBJ_ENUM(id, name) RDO_OBJ_##id,
+    RDO_OBJECT_KINDS(RDO_OBJ_ENUM)
+#undef RDO_OBJ_ENUM
+    RDO_OBJ__COUNT
+};
+
+/*
+ * Every class of guest mistake the device reports. Each has its own trace
+ * event, rdma_offload_err_<name>(uint32_t <kind>, uint64_t addr, const char
+ * *what) in hw/rdma-offload/trace-events (tests/spec/check-events.py keeps
+ * the two in step), the kind of object it names, and the register-level
+ * error it records in ERR_LAST/ERR_ADDR/ERR_COUNT; RDO_ERR_NONE for
+ * mistakes the driver hears of through their own channel (a command
+ * status, an error completion, an async event), which are only logged and
+ * traced.
+ *   X(ENUM, name, object kind, register error)
+ */
+#define RDO_GUEST_ERRORS(X) \
+    X(REG_UNALIGNED,       reg_unaligned,       REG,  RDO_ERR_UNALIGNED) \
+    X(REG_BAD_SIZE,        reg_bad_size,        REG,  RDO_ERR_BAD_SIZE) \
+    X(REG_UNKNOWN,         reg_unknown,         REG,  RDO_ERR_UNKNOWN_OFFSET) \
+    X(REG_READ_ONLY,       reg_read_only,       REG,  RDO_ERR_READ_ONLY) \
+    X(REG_WRITE_ONLY,      reg_write_only,      REG,  RDO_ERR_WRITE_ONLY) \
+    X(REG_BAD_VALUE,       reg_bad_value,       REG,  RDO_ERR_BAD_VALUE) \
+    X(REG_WHILE_ENABLED,   reg_while_enabled,   REG,  RDO_ERR_WHILE_ENABLED) \
+    X(CQP_BAD_CONFIG,      cqp_bad_config,      REG,  RDO_ERR_BAD_CONFIG) \
+    X(CQP_OVERRUN,         cqp_overrun,         REG,  RDO_ERR_CQP_OVERRUN) \
+    X(CQP_COMP_LOST,       cqp_comp_lost,       CMD,  RDO_ERR_NONE) \
+    X(CQP_CMD_FAILED,      cqp_cmd_failed,      CMD,  RDO_ERR_NONE) \
+    X(DB_BAD_ACCESS,       db_bad_access,       PAGE, RDO_ERR_DB_BAD_ACCESS) \
+    X(DB_DISABLED,         db_disabled,         PAGE, RDO_ERR_DB_DISABLED) \
+    X(DB_EQ,               db_eq,               EQ,   RDO_ERR_DB_BAD_OBJECT) \
+    X(DB_CQ,               db_cq,               CQ,   RDO_ERR_DB_BAD_OBJECT) \
+    X(DB_QP,               db_qp,               QP,   RDO_ERR_DB_BAD_OBJECT) \
+    X(DB_QP_INDEX,         db_qp_index,         QP,   RDO_ERR_DB_BAD_OBJECT) \
+    X(DB_SRQ,              db_srq,              SRQ,  RDO_ERR_DB_BAD_OBJECT) \
+    X(DB_ETHQ,             db_ethq,             ETHQ, RDO_ERR_DB_BAD_OBJECT) \
+    X(PUSH_BAD_ACCESS,     push_bad_access,     PAGE, RDO_ERR_DB_BAD_ACCESS) \
+    X(PUSH_REFUSED,        push_refused,        QP,   RDO_ERR_DB_BAD_ACCESS) \
+    X(EQ_OVERFLOW,         eq_overflow,         EQ,   RDO_ERR_NONE) \
+    X(EQ_UNREACHABLE,      eq_unreachable,      EQ,   RDO_ERR_NONE) \
+    X(CQ_OVERFLOW,         cq_overflow,         CQ,   RDO_ERR_NONE) \
+    X(CQ_UNREACHABLE,      cq_unreachable,      CQ,   RDO_ERR_NONE) \
+    X(QPC_UNREACHABLE,     qpc_unreachable,     QP,   RDO_ERR_NONE) \
+    X(QPC_CORRUPT,         qpc_corrupt,         QP,   RDO_ERR_NONE) \
+    X(MRC_CORRUPT,         mrc_corrupt,         MR,   RDO_ERR_NONE) \
+    X(SQ_UNREACHABLE,      sq_unreachable,      QP,   RDO_ERR_NONE) \
+    X(BAD_WQE,             bad_wqe,             QP,   RDO_ERR_NONE) \
+    X(SSQ_FOREIGN_WQE,     ssq_foreign_wqe,     QP,   RDO_ERR_NONE) \
+    X(WQE_BAD_KEY,         wqe_bad_key,         QP,   RDO_ERR_NONE) \
+    X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
+    X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
+    X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
+    X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
+enum rdo_guest_err {
+#define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
+    RDO_GUEST_ERRORS(RDO_GE_ENUM)
+#undef RDO_GE_ENUM
+    RDO_GE__COUNT
+};
+
+/* One guest-error report, as the host receives it. */
+typedef struct RdoGuestError {
+    enum rdo_guest_err cls;
+    enum rdo_obj_kind kind;     /* of the class */
+    enum rdo_err reg_err;       /* recorded in ERR_LAST, or RDO_ERR_NONE */
+    uint32_t obj;               /* the object's number */
+    uint64_t addr;              /* where: a register, doorbell or ring
+                                   address, or the value at fault */
+    const char *what;           /* the message */
+} RdoGuestError;
+
+/*
+ * Transport events, each with its own trace event rdma_offload_<name>
+ * (uint32_t qpn, uint32_t psn, uint32_t <value>) in trace-events: a QP
+ * moved to the error state (value: enum rdo_qp_err), a NAK or RNR NAK sent
+ * or received (the AETH syndrome), a go-back-N retransmission from a
+ * record (its index among those outstanding), a retransmit timeout (retries
+ * left before it), a duplicate request (responder) or response (requester)
+ * (its BTH opcode).
+ *   X(ENUM, name, what the value is)
+ */
+#define RDO_XPORT_EVENTS(X) \
+    X(QP_ERROR,      qp_error,      reason) \
+    X(NAK_SENT,      nak_sent,      syndrome) \
+    X(NAK_RECEIVED,  nak_received,  syndrome) \
+    X(RNR_SENT,      rnr_sent,      syndrome) \
+    X(RNR_RECEIVED,  rnr_received,  syndrome) \
+    X(RETRANSMIT,    retransmit,    index) \
+    X(TIMEOUT,       timeout,       retries_left) \
+    X(DUPLICATE,     duplicate,     opcode)
+enum rdo_xport_event {
+#define RDO_XE_ENUM(id, name, value) RDO_XE_##id,
+    RDO_XPORT_EVENTS(RDO_XE_ENUM)
+#undef RDO_XE_ENUM
+    RDO_XE__COUNT
+};
+
+typedef struct RdoXportEvent {
+    enum rdo_xport_event type;
+    uint32_t qpn, psn, value;
+} RdoXportEvent;
+
+const char *rdo_guest_err_name(enum rdo_guest_err cls);
+const char *rdo_obj_kind_name(enum rdo_obj_kind kind);
+const char *rdo_xport_event_name(enum rdo_xport_event type);
+
 typedef struct RdoHostOps {
     /* Guest-memory DMA; 0 on success, negative if any byte failed. */
     int (*dma_read)(void *host, uint64_t addr, void *buf, size_t len);
@@ -32,8 +148,9 @@ typedef struct RdoHostOps {
     uint64_t (*now_ns)(void *host);
     void (*schedule)(void *host, uint64_t when_ns);
     /* A driver mistake, already recorded in the error registers. */
-    void (*guest_error)(void *host, enum rdo_err err, uint64_t addr,
-                        const char *what);
+    void (*guest_error)(void *host, const RdoGuestError *e);
+    /* A transport event (optional, for tracing and tests). */
+    void (*xport_event)(void *host, const RdoXportEvent *e);
     /* The device went into the catastrophic state (optional, for tracing). */
     void (*fatal)(void *host, enum rdo_fatal_cause cause, const char *what);
     /* Timing model (optional, for tracing): a stage's span of work, and
@@ -305,10 +422,11 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);
 
-/* Records a driver mistake in the error registers and tells the host. */
-void rdo_core_guest_error(RdoCore *core, enum rdo_err err, uint64_t addr,
-                          const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Records a driver mistake of class `cls` about object `obj` in the error
+ * registers (if its class has a register-level error) and tells the host. */
+void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
+                     uint64_t addr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 const char *rdo_err_name(enum rdo_err err);
 

@@ -63,15 +63,15 @@ static bool rdo_reg_access_ok(RdoCore *core, uint64_t offset, unsigned size,
                               const char *dir)
 {
     if (offset & 3) {
-        rdo_core_guest_error(core, RDO_ERR_UNALIGNED, offset,
-                             "%s of %u bytes at unaligned offset 0x%llx",
-                             dir, size, (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_UNALIGNED, (uint32_t)offset, offset,
+                        "%s of %u bytes at unaligned offset 0x%llx",
+                        dir, size, (unsigned long long)offset);
         return false;
     }
     if (size != 4) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_SIZE, offset,
-                             "%s of %u bytes at 0x%llx (registers are 32-bit)",
-                             dir, size, (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_BAD_SIZE, (uint32_t)offset, offset,
+                        "%s of %u bytes at 0x%llx (registers are 32-bit)",
+                        dir, size, (unsigned long long)offset);
         return false;
     }
     return true;
@@ -202,14 +202,14 @@ uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size)
     }
     switch (reg_access(offset)) {
     case REG_WO:
-        rdo_core_guest_error(core, RDO_ERR_WRITE_ONLY, offset,
-                             "read of write-only register 0x%llx",
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_WRITE_ONLY, (uint32_t)offset, offset,
+                        "read of write-only register 0x%llx",
+                        (unsigned long long)offset);
         return 0;
     case REG_NONE:
-        rdo_core_guest_error(core, RDO_ERR_UNKNOWN_OFFSET, offset,
-                             "read of unknown register 0x%llx",
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_UNKNOWN, (uint32_t)offset, offset,
+                        "read of unknown register 0x%llx",
+                        (unsigned long long)offset);
         return RDO_READ_INVALID;
     default:
         return reg_value(core, offset);
@@ -221,9 +221,9 @@ static void rdo_write_control(RdoCore *core, uint32_t value)
     uint32_t was = core->regs.control;
 
     if (value & ~RDO_CONTROL_WRITABLE) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
-                             "reserved CONTROL bits 0x%x set",
-                             value & ~RDO_CONTROL_WRITABLE);
+        rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_CONTROL, RDO_REG_CONTROL,
+                        "reserved CONTROL bits 0x%x set",
+                        value & ~RDO_CONTROL_WRITABLE);
         return;
     }
     if (value & RDO_CONTROL_RESET) {
@@ -232,15 +232,15 @@ static void rdo_write_control(RdoCore *core, uint32_t value)
         return;
     }
     if ((was & RDO_CONTROL_CQP_ENABLE) && !(value & RDO_CONTROL_CQP_ENABLE)) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
-                             "CQP_ENABLE can only be cleared by a reset");
+        rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_CONTROL, RDO_REG_CONTROL,
+                        "CQP_ENABLE can only be cleared by a reset");
         value |= RDO_CONTROL_CQP_ENABLE;
     }
     if (!(was & RDO_CONTROL_CQP_ENABLE) && (value & RDO_CONTROL_CQP_ENABLE)) {
         if (rdo_core_is_fatal(core)) {
-            rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_CONTROL,
-                                 "CQP_ENABLE after a catastrophic error: "
-                                 "reset first");
+            rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_CONTROL, RDO_REG_CONTROL,
+                            "CQP_ENABLE after a catastrophic error: "
+                            "reset first");
             value &= ~RDO_CONTROL_CQP_ENABLE;
         } else if (!rdo_cqp_enable(core)) {
             value &= ~RDO_CONTROL_CQP_ENABLE;
@@ -252,9 +252,9 @@ static void rdo_write_control(RdoCore *core, uint32_t value)
 static void rdo_write_irq_test(RdoCore *core, uint32_t vector)
 {
     if (vector >= core->cfg.msix_vectors) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_VALUE, RDO_REG_IRQ_TEST,
-                             "IRQ_TEST vector %u, device has %u", vector,
-                             core->cfg.msix_vectors);
+        rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_IRQ_TEST, RDO_REG_IRQ_TEST,
+                        "IRQ_TEST vector %u, device has %u", vector,
+                        core->cfg.msix_vectors);
         return;
     }
     core->regs.irq_test_count++;
@@ -277,9 +277,9 @@ static void write_setup(RdoCore *core, uint64_t offset, uint32_t v)
     RdoRegs *r = &core->regs;
 
     if (core->st->enabled) {
-        rdo_core_guest_error(core, RDO_ERR_WHILE_ENABLED, offset,
-                             "set-up register 0x%llx written after CQP start",
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_WHILE_ENABLED, (uint32_t)offset, offset,
+                        "set-up register 0x%llx written after CQP start",
+                        (unsigned long long)offset);
         return;
     }
     switch (offset) {
@@ -310,14 +310,14 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
     }
     switch (reg_access(offset)) {
     case REG_RO:
-        rdo_core_guest_error(core, RDO_ERR_READ_ONLY, offset,
-                             "write of 0x%x to read-only register 0x%llx",
-                             v, (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_READ_ONLY, (uint32_t)offset, offset,
+                        "write of 0x%x to read-only register 0x%llx",
+                        v, (unsigned long long)offset);
         return;
     case REG_NONE:
-        rdo_core_guest_error(core, RDO_ERR_UNKNOWN_OFFSET, offset,
-                             "write of 0x%x to unknown register 0x%llx",
-                             v, (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_REG_UNKNOWN, (uint32_t)offset, offset,
+                        "write of 0x%x to unknown register 0x%llx",
+                        v, (unsigned long long)offset);
         return;
     default:
         break;

@@ -10,6 +10,10 @@
 
 /* Guest errors and the fatal stop (report.c; declared in rdo-core.h). */
 
+/* A transport event for the host's traces (report.c). */
+void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
+                     uint32_t psn, uint32_t value);
+
 /* A wake-up of the core at `when_ns` of virtual time (report.c). */
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
 

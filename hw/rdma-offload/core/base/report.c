@@ -33,28 +33,81 @@ const char *rdo_err_name(enum rdo_err err)
     return rdo_err_names[err];
 }
 
-/*
- * A driver mistake. Register-level mistakes (err != RDO_ERR_NONE) are
- * recorded in the ERR_* registers; mistakes reported through their own
- * channel (a command status, an error completion, an async event) pass
- * RDO_ERR_NONE and are only logged and traced.
- */
-void rdo_core_guest_error(RdoCore *core, enum rdo_err err, uint64_t addr,
-                          const char *fmt, ...)
+static const struct {
+    const char *name;
+    enum rdo_obj_kind kind;
+    enum rdo_err reg_err;
+} guest_errors[RDO_GE__COUNT] = {
+#define RDO_GE_ROW(id, n, k, reg) [RDO_GE_##id] = { #n, RDO_OBJ_##k, reg },
+    RDO_GUEST_ERRORS(RDO_GE_ROW)
+#undef RDO_GE_ROW
+};
+
+static const char *const obj_kind_names[RDO_OBJ__COUNT] = {
+#define RDO_OBJ_ROW(id, n) [RDO_OBJ_##id] = #n,
+    RDO_OBJECT_KINDS(RDO_OBJ_ROW)
+#undef RDO_OBJ_ROW
+};
+
+static const char *const xport_event_names[RDO_XE__COUNT] = {
+#define RDO_XE_ROW(id, n, v) [RDO_XE_##id] = #n,
+    RDO_XPORT_EVENTS(RDO_XE_ROW)
+#undef RDO_XE_ROW
+};
+
+const char *rdo_guest_err_name(enum rdo_guest_err cls)
 {
+    return (unsigned)cls < RDO_GE__COUNT ? guest_errors[cls].name : "?";
+}
+
+const char *rdo_obj_kind_name(enum rdo_obj_kind kind)
+{
+    return (unsigned)kind < RDO_OBJ__COUNT ? obj_kind_names[kind] : "?";
+}
+
+const char *rdo_xport_event_name(enum rdo_xport_event type)
+{
+    return (unsigned)type < RDO_XE__COUNT ? xport_event_names[type] : "?";
+}
+
+/*
+ * A driver mistake. Classes with a register-level error record it in the
+ * ERR_* registers; the others are reported through their own channel (a
+ * command status, an error completion, an async event) by the caller and
+ * are only logged and traced here.
+ */
+void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
+                     uint64_t addr, const char *fmt, ...)
+{
+    RdoGuestError e = {
+        .cls = cls, .kind = guest_errors[cls].kind,
+        .reg_err = guest_errors[cls].reg_err, .obj = obj, .addr = addr,
+    };
     char what[160];
     va_list ap;
 
-    if (err != RDO_ERR_NONE) {
+    if (e.reg_err != RDO_ERR_NONE) {
         core->regs.err_count++;
-        core->regs.err_last = err;
+        core->regs.err_last = e.reg_err;
         core->regs.err_addr = addr;
     }
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    e.what = what;
     if (core->ops->guest_error) {
-        core->ops->guest_error(core->host, err, addr, what);
+        core->ops->guest_error(core->host, &e);
+    }
+}
+
+/* A transport event for the host's traces (xport/). */
+void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
+                     uint32_t psn, uint32_t value)
+{
+    RdoXportEvent e = { type, qpn, psn, value };
+
+    if (core->ops->xport_event) {
+        core->ops->xport_event(core->host, &e);
     }
 }
 
@@ -71,8 +124,8 @@ void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
     }
     core->regs.fatal_cause = cause;
     if (guest_fault) {
-        rdo_core_guest_error(core, RDO_ERR_NONE, cause,
-                             "catastrophic error %u: %s", cause, what);
+        rdo_guest_error(core, RDO_GE_FATAL, cause, cause,
+                        "catastrophic error %u: %s", cause, what);
     }
     if (core->ops->fatal) {
         core->ops->fatal(core->host, cause, what);
@@ -88,9 +141,9 @@ void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
             core->st->eqs[0].armed = false;
             break;
         case RDO_EQE_FULL:
-            rdo_core_guest_error(core, RDO_ERR_NONE, 0,
-                                 "EQ 0 full: event type 0x%x for 0 lost",
-                                 RDO_EQE_CATASTROPHIC);
+            rdo_guest_error(core, RDO_GE_EQ_OVERFLOW, 0, 0,
+                            "EQ 0 full: event type 0x%x for 0 lost",
+                            RDO_EQE_CATASTROPHIC);
             break;
         default:
             break;

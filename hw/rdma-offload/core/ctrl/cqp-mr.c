@@ -86,9 +86,9 @@ static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         rdo_ctx_dirty(core, &st->mrc, mr);
     } else {
         /* Corrupt context: which PD it held is unknown; free it anyway. */
-        rdo_core_guest_error(core, RDO_ERR_NONE, cmd->obj,
-                             "MR %u deregistered with an unreadable context",
-                             cmd->obj);
+        rdo_guest_error(core, RDO_GE_MRC_CORRUPT, cmd->obj, cmd->obj,
+                        "MR %u deregistered with an unreadable context",
+                        cmd->obj);
     }
     st->mr_used[cmd->obj] = 0;
     return RDO_CQP_OK;

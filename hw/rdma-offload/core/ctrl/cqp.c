@@ -45,8 +45,8 @@ bool rdo_cqp_enable(RdoCore *core)
         bad = RDO_REG_MRC_PGLIST_LO;
     }
     if (bad != RDO_NONE) {
-        rdo_core_guest_error(core, RDO_ERR_BAD_CONFIG, bad,
-                             "control path set-up register 0x%x invalid", bad);
+        rdo_guest_error(core, RDO_GE_CQP_BAD_CONFIG, bad, bad,
+                        "control path set-up register 0x%x invalid", bad);
         return false;
     }
 
@@ -110,15 +110,15 @@ void rdo_cqp_doorbell(RdoCore *core, uint32_t pi)
     }
     if (!core->st->enabled) {
         /* The ring size register is not trusted before the start checks. */
-        rdo_core_guest_error(core, RDO_ERR_CQP_OVERRUN, RDO_REG_CQP_PI,
-                             "CQP_PI %u written before the control path started",
-                             pi);
+        rdo_guest_error(core, RDO_GE_CQP_OVERRUN, RDO_REG_CQP_PI, RDO_REG_CQP_PI,
+                        "CQP_PI %u written before the control path started",
+                        pi);
         return;
     }
     if (pi - cqp->ci > cqp_size(core) || pi - cqp->pi > cqp_size(core)) {
-        rdo_core_guest_error(core, RDO_ERR_CQP_OVERRUN, RDO_REG_CQP_PI,
-                             "CQP_PI %u with %u completed, ring of %u", pi,
-                             cqp->ci, cqp_size(core));
+        rdo_guest_error(core, RDO_GE_CQP_OVERRUN, RDO_REG_CQP_PI, RDO_REG_CQP_PI,
+                        "CQP_PI %u with %u completed, ring of %u", pi,
+                        cqp->ci, cqp_size(core));
         return;
     }
     cqp->pi = pi;
@@ -213,16 +213,16 @@ static void cqp_complete_head(RdoCore *core)
     if (rdo_dma_write(core, core->regs.cqp_comp +
                              (uint64_t)slot * RDO_CQP_COMP_SIZE,
                              &comp, sizeof(comp))) {
-        rdo_core_guest_error(core, RDO_ERR_NONE, core->regs.cqp_comp,
-                             "CQP completion ring not reachable");
+        rdo_guest_error(core, RDO_GE_CQP_COMP_LOST, cqp->ci, core->regs.cqp_comp,
+                        "CQP completion ring not reachable");
     }
     cqp->ci++;
     core->cnt.cqp_cmds++;
     if (status != RDO_CQP_OK) {
         core->cnt.cqp_errors++;
-        rdo_core_guest_error(core, RDO_ERR_NONE, cmd.opcode,
-                             "CQP command 0x%x on object %u failed: status %d",
-                             cmd.opcode, cmd.obj, status);
+        rdo_guest_error(core, RDO_GE_CQP_CMD_FAILED, cmd.obj, cmd.opcode,
+                        "CQP command 0x%x on object %u failed: status %d",
+                        cmd.opcode, cmd.obj, status);
     }
     if (cmd.flags & RDO_CQP_F_EVENT) {
         rdo_async_event(core, RDO_EQE_CQP_DONE, cqp->ci, status);

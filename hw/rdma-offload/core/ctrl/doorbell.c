@@ -23,15 +23,15 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
     uint32_t index = value >> 32;
 
     if ((size != 4 && size != 8) || (offset & (size - 1))) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
-                             "doorbell write of %u bytes at 0x%llx", size,
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
+                        "doorbell write of %u bytes at 0x%llx", size,
+                        (unsigned long long)offset);
         return;
     }
     if (!(core->regs.control & RDO_CONTROL_ENABLE)) {
-        rdo_core_guest_error(core, RDO_ERR_DB_DISABLED, offset,
-                             "doorbell write at 0x%llx while disabled",
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_DB_DISABLED, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
+                        "doorbell write at 0x%llx while disabled",
+                        (unsigned long long)offset);
         return;
     }
     core->regs.db_writes++;
@@ -43,9 +43,9 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         return;
     }
     if (size != 8 && reg <= RDO_DB_ETH_RXQ) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
-                             "queue doorbell at 0x%llx must be a 64-bit write",
-                             (unsigned long long)offset);
+        rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
+                        "queue doorbell at 0x%llx must be a 64-bit write",
+                        (unsigned long long)offset);
         return;
     }
     switch (reg) {
@@ -60,8 +60,8 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         break;
     case RDO_DB_EQ:
         if (page != 0) {
-            rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, offset,
-                                 "EQ doorbell on page %u (only page 0)", page);
+            rdo_guest_error(core, RDO_GE_DB_EQ, 0, offset,
+                            "EQ doorbell on page %u (only page 0)", page);
             break;
         }
         rdo_eq_doorbell(core, obj, flags, index);
@@ -76,7 +76,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         rdo_eth_rxq_doorbell(core, page, obj, index);
         break;
     default:
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS, offset,
-                             "no doorbell at page offset 0x%x", reg);
+        rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
+                        "no doorbell at page offset 0x%x", reg);
     }
 }

@@ -21,10 +21,9 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         len < sizeof(struct rdo_send_wqe) || len > (1u << qp->sq_wqe_shift) ||
         pi != qp->sq_pi + 1) {
         /* Not usable as a push: still a doorbell, the WQE comes from the ring. */
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
-                             "inline push for QP %u (%u bytes, pi %u) refused",
-                             qpn, len, pi);
+        rdo_guest_error(core, RDO_GE_PUSH_REFUSED, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
+                        "inline push for QP %u (%u bytes, pi %u) refused",
+                        qpn, len, pi);
         rdo_sq_doorbell(core, page, qpn, pi);
         return;
     }
@@ -46,9 +45,8 @@ void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
     bool trigger = reg == RDO_DB_PUSH_TRIGGER;
 
     if (trigger ? size != 8 : reg < RDO_DB_PUSH_DATA) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
-                             trigger ? "inline push trigger must be a 64-bit write"
+        rdo_guest_error(core, RDO_GE_PUSH_BAD_ACCESS, page, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                        trigger ? "inline push trigger must be a 64-bit write"
                                      : "write into the inline push trigger word");
         return;
     }

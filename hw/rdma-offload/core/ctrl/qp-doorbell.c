@@ -23,18 +23,18 @@ static RdoQpCtx *qp_doorbell(RdoCore *core, uint16_t page, uint32_t qpn,
         (sq ? qp->ssq_qpn != RDO_NONE
             : (qp->srqn != RDO_NONE || qp->type == RDO_QPT_SSQ))) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, where,
-                             "%s doorbell for QP %u on page %u refused",
-                             sq ? "SQ" : "RQ", qpn, page);
+        rdo_guest_error(core, RDO_GE_DB_QP, qpn, where,
+                        "%s doorbell for QP %u on page %u refused",
+                        sq ? "SQ" : "RQ", qpn, page);
         return NULL;
     }
     cur_pi = sq ? &qp->sq_pi : &qp->rq_pi;
     ci = sq ? qp->sq_ci : qp->rq_ci;
     size = 1u << (sq ? qp->sq_log_size : qp->rq_log_size);
     if (pi - ci > size || pi - *cur_pi > (1u << 31)) {
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, where,
-                             "QP %u: %s producer index %u beyond the ring", qpn,
-                             sq ? "SQ" : "RQ", pi);
+        rdo_guest_error(core, RDO_GE_DB_QP_INDEX, qpn, where,
+                        "QP %u: %s producer index %u beyond the ring", qpn,
+                        sq ? "SQ" : "RQ", pi);
         rdo_qp_to_error(core, qpn, rdo_qp_get(core, qpn), RDO_QP_ERR_DOORBELL);
         return NULL;
     }
@@ -81,9 +81,8 @@ void rdo_srq_doorbell(RdoCore *core, uint16_t page, uint32_t srqn, uint32_t pi)
     if (!srq || !srq->valid || srq->db_page != page ||
         pi - srq->ci > rdo_ring_size(&srq->ring) || pi - srq->pi > (1u << 31)) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_SRQ,
-                             "SRQ doorbell: srq %u pi %u refused", srqn, pi);
+        rdo_guest_error(core, RDO_GE_DB_SRQ, srqn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_SRQ,
+                        "SRQ doorbell: srq %u pi %u refused", srqn, pi);
         return;
     }
     srq->pi = pi;

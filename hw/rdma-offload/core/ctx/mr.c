@@ -17,8 +17,8 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
                mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
                !mr->num_pages || mr->num_pages > RDO_MR_PAGES_MAX ||
                mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
-        rdo_core_guest_error(core, RDO_ERR_NONE, index,
-                             "MR %u context in host memory is corrupt", index);
+        rdo_guest_error(core, RDO_GE_MRC_CORRUPT, index, index,
+                        "MR %u context in host memory is corrupt", index);
         return NULL;
     }
     return mr;

@@ -16,8 +16,8 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
     }
     qp = rdo_ctx_get(core, &st->qpc, qpn);
     if (!qp) {
-        rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                             "QP %u context not reachable in host memory", qpn);
+        rdo_guest_error(core, RDO_GE_QPC_UNREACHABLE, qpn, qpn,
+                        "QP %u context not reachable in host memory", qpn);
         return NULL;
     }
     /* The bindings must match the device's own record of them. */
@@ -32,8 +32,8 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
         qp->db_page >= core->cfg.doorbell_pages ||
         (uint32_t)(qp->sq_pi - qp->sq_ci) > (1u << qp->sq_log_size) ||
         (uint32_t)(qp->rq_pi - qp->rq_ci) > (1u << qp->rq_log_size)) {
-        rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                             "QP %u context in host memory is corrupt", qpn);
+        rdo_guest_error(core, RDO_GE_QPC_CORRUPT, qpn, qpn,
+                        "QP %u context in host memory is corrupt", qpn);
         return NULL;
     }
     return qp;

@@ -14,10 +14,9 @@ static bool queue_doorbell(RdoCore *core, uint16_t page, uint32_t reg,
     if (!valid || db_page != page || new_pi - ci > rdo_ring_size(ring) ||
         new_pi - *pi > (1u << 31)) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
-                             "Ethernet %s doorbell: queue %u pi %u refused",
-                             reg == RDO_DB_ETH_TXQ ? "TXQ" : "RXQ", qn, new_pi);
+        rdo_guest_error(core, RDO_GE_DB_ETHQ, qn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                        "Ethernet %s doorbell: queue %u pi %u refused",
+                        reg == RDO_DB_ETH_TXQ ? "TXQ" : "RXQ", qn, new_pi);
         return false;
     }
     *pi = new_pi;

@@ -17,9 +17,9 @@ void rdo_eth_rx_error(RdoCore *core, uint32_t qn, RdoEthRxq *q,
     };
 
     core->cnt.eth_rx_errors++;
-    rdo_core_guest_error(core, RDO_ERR_NONE, wqe->addr,
-                         "Ethernet RXQ %u buffer 0x%llx: %s", qn,
-                         (unsigned long long)wqe->wr_id, why);
+    rdo_guest_error(core, RDO_GE_ETH_RX_BAD_BUFFER, qn, wqe->addr,
+                    "Ethernet RXQ %u buffer 0x%llx: %s", qn,
+                    (unsigned long long)wqe->wr_id, why);
     rdo_eth_complete(core, q->cqn, &cqe);
 }
 

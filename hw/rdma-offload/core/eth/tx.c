@@ -212,8 +212,8 @@ static void tx_one(RdoCore *core, uint32_t qn, RdoEthTxq *q)
         cqe.status = e.status;
         cqe.vendor_err = e.vendor_err;
         core->cnt.eth_tx_errors++;
-        rdo_core_guest_error(core, RDO_ERR_NONE, q->ring.addr,
-                             "Ethernet TXQ %u WQE %u: %s", qn, q->ci - 1, e.why);
+        rdo_guest_error(core, RDO_GE_ETH_TX_BAD_WQE, qn, q->ring.addr,
+                        "Ethernet TXQ %u WQE %u: %s", qn, q->ci - 1, e.why);
     }
     rdo_eth_complete(core, q->cqn, &cqe);
 }

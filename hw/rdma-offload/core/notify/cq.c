@@ -40,7 +40,7 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
     }
     if (cq->pi - cq->ci >= rdo_ring_size(&cq->ring)) {
         cq->error = true;
-        rdo_core_guest_error(core, RDO_ERR_NONE, cqn, "CQ %u overflow", cqn);
+        rdo_guest_error(core, RDO_GE_CQ_OVERFLOW, cqn, cqn, "CQ %u overflow", cqn);
         rdo_async_event(core, RDO_EQE_CQ_ERROR, cqn, RDO_CQ_ERR_OVERFLOW);
         return;
     }
@@ -50,8 +50,8 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
     rdo_tm_set_flow(core, flow);
     if (!written) {
         cq->error = true;
-        rdo_core_guest_error(core, RDO_ERR_NONE, cq->ring.addr,
-                             "CQ %u ring not reachable", cqn);
+        rdo_guest_error(core, RDO_GE_CQ_UNREACHABLE, cqn, cq->ring.addr,
+                        "CQ %u ring not reachable", cqn);
         rdo_async_event(core, RDO_EQE_CQ_ERROR, cqn, RDO_CQ_ERR_DMA);
         return;
     }
@@ -108,10 +108,9 @@ void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,
     if (!cq || !cq->valid || cq->db_page != page || (flags & ~arm_bits) ||
         ci - cq->ci > cq->pi - cq->ci) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT,
-                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_CQ,
-                             "CQ doorbell: cq %u flags 0x%x ci %u", cqn, flags,
-                             ci);
+        rdo_guest_error(core, RDO_GE_DB_CQ, cqn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_CQ,
+                        "CQ doorbell: cq %u flags 0x%x ci %u", cqn, flags,
+                        ci);
         return;
     }
     cq->ci = ci;

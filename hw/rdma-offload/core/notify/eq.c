@@ -17,9 +17,9 @@ static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
     case RDO_EQE_WRITTEN:
         return true;
     case RDO_EQE_FULL:
-        rdo_core_guest_error(core, RDO_ERR_NONE, eqn,
-                             "EQ %u full: event type 0x%x for %u lost",
-                             eqn, type, obj);
+        rdo_guest_error(core, RDO_GE_EQ_OVERFLOW, eqn, eqn,
+                        "EQ %u full: event type 0x%x for %u lost",
+                        eqn, type, obj);
         return false;
     case RDO_EQE_UNREACHABLE:
         /* EQ 0 is how the device reports trouble: without it, it is lost. */
@@ -27,9 +27,8 @@ static bool eq_write(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
             rdo_core_fatal(core, RDO_FATAL_EQ0, true,
                            "EQ 0 ring not reachable");
         } else {
-            rdo_core_guest_error(core, RDO_ERR_NONE,
-                                 core->st->eqs[eqn].ring.addr,
-                                 "EQ %u ring not reachable: event lost", eqn);
+            rdo_guest_error(core, RDO_GE_EQ_UNREACHABLE, eqn, core->st->eqs[eqn].ring.addr,
+                            "EQ %u ring not reachable: event lost", eqn);
         }
         return false;
     default:
@@ -65,9 +64,9 @@ void rdo_eq_doorbell(RdoCore *core, uint32_t eqn, uint32_t flags, uint32_t ci)
     if (!eq || !eq->valid || (flags & ~RDO_DB_EQ_ARM) ||
         ci - eq->ci > eq->pi - eq->ci) {
         core->cnt.db_errors++;
-        rdo_core_guest_error(core, RDO_ERR_DB_BAD_OBJECT, RDO_DB_EQ,
-                             "EQ doorbell: eq %u flags 0x%x ci %u", eqn,
-                             flags, ci);
+        rdo_guest_error(core, RDO_GE_DB_EQ, eqn, RDO_DB_EQ,
+                        "EQ doorbell: eq %u flags 0x%x ci %u", eqn,
+                        flags, ci);
         return;
     }
     eq->ci = ci;

@@ -10,6 +10,8 @@
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why)
 {
+    rdo_xport_event(core, RDO_XE_QP_ERROR, qpn,
+                    core->st->xport[qpn].req.una_psn, why);
     if (qp && qp->state != RDO_QPS_ERR) {
         qp->state = RDO_QPS_ERR;
         core->st->qp_stall_mr[qpn] = RDO_NONE;

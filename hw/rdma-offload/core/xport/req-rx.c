@@ -198,6 +198,7 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
     }
     x->req.retry = RDO_RETRY_GOING_BACK;
     x->req.gb_psn = psn;
+    rdo_xport_event(core, RDO_XE_RETRANSMIT, qpn, psn, index);
     if (index < x->req.tx_pos || (index == x->req.tx_pos && pkt < x->req.tx_pkt)) {
         /* The device holds the WQE of the record it sends, no earlier
          * one: every record it goes back over is read again. */
@@ -338,6 +339,7 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         break;
     case RDO_AETH_TYPE_RNR_NAK:
         core->cnt.naks_received++;
+        rdo_xport_event(core, RDO_XE_RNR_RECEIVED, qpn, psn, syn);
         ack_up_to(core, qpn, qp, x, rdo_psn_add(psn, -1));
         if (!rec_of_psn(x, psn, &index)) {
             break;
@@ -362,6 +364,7 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         break;
     case RDO_AETH_TYPE_NAK:
         core->cnt.naks_received++;
+        rdo_xport_event(core, RDO_XE_NAK_RECEIVED, qpn, psn, syn);
         if (syn == RDO_AETH_NAK_PSN_SEQ) {
             bool moved = ack_up_to(core, qpn, qp, x, rdo_psn_add(psn, -1));
             RdoSendRec *rec = rec_of_psn(x, psn, &index);
@@ -424,12 +427,14 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     rec = oldest_read(x, &index);
     if (!rec) {
         core->cnt.dup_requests++;       /* a response nobody waits for */
+        rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, p->pkt.psn, p->pkt.opcode);
         return;
     }
     expect = rdo_psn_add(rec->first_psn, rec->resp_pkts);
     d = rdo_psn_diff(p->pkt.psn, expect);
     if (d < 0) {
         core->cnt.dup_requests++;
+        rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, p->pkt.psn, p->pkt.opcode);
         return;
     }
     if (d > 0 || !rec->sent) {
@@ -546,6 +551,8 @@ void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         return;                 /* nothing of it is on the wire */
     }
     core->cnt.timeouts++;
+    rdo_xport_event(core, RDO_XE_TIMEOUT, qpn, rec->first_psn,
+                    x->req.retry_left);
     if (x->req.retry_left == 0) {
         rdo_rec_done(x, rec, RDO_WC_RETRY_EXC_ERR, RDO_VENDOR_ERR_RETRY);
         x->req.state = RDO_REQ_HALTED;

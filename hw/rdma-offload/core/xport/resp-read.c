@@ -156,6 +156,8 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     uint8_t op = p->pkt.opcode & ~RDO_TRANSPORT_MASK;
     uint32_t psn = p->pkt.psn;
 
+    rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, psn, p->pkt.opcode);
+
     if (op == RDO_OP_READ_REQUEST || op == RDO_OP_COMPARE_SWAP ||
         op == RDO_OP_FETCH_ADD) {
         bool atomic = op != RDO_OP_READ_REQUEST;

@@ -44,6 +44,10 @@ static void send_aeth_now(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         core->cnt.acks_sent++;
     } else {
         core->cnt.naks_sent++;
+        rdo_xport_event(core, (syndrome & RDO_AETH_TYPE_MASK) ==
+                        RDO_AETH_TYPE_RNR_NAK ? RDO_XE_RNR_SENT
+                                              : RDO_XE_NAK_SENT,
+                        qpn, psn, syndrome);
     }
     rdo_tx_packet(core, &pkt);
 }

@@ -46,8 +46,8 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
     if (!rdo_agg_flush(core, qpn) && kind == RDO_AGG_WRITE) {
         RdoQpCtx *qp = rdo_qp_get(core, qpn);
 
-        rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                             "QP %u: WRITE placement failed", qpn);
+        rdo_guest_error(core, RDO_GE_PLACEMENT_FAILED, qpn, qpn,
+                        "QP %u: WRITE placement failed", qpn);
         if (qp) {
             rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DMA);
         }

@@ -361,12 +361,12 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     if (!ok) {
         if (vendor_err == RDO_VENDOR_ERR_DMA) {
-            rdo_core_guest_error(core, RDO_ERR_NONE, qp->sq_addr,
-                                 "QP %u: send queue not reachable", qpn);
+            rdo_guest_error(core, RDO_GE_SQ_UNREACHABLE, qpn, qp->sq_addr,
+                            "QP %u: send queue not reachable", qpn);
         } else {
-            rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                                 "QP %u: bad WQE %u (opcode 0x%x)", qpn,
-                                 x->req.sq_next, w->h.opcode);
+            rdo_guest_error(core, RDO_GE_BAD_WQE, qpn, qpn,
+                            "QP %u: bad WQE %u (opcode 0x%x)", qpn,
+                            x->req.sq_next, w->h.opcode);
         }
         rec->wr_opcode = w->h.opcode < RDO_WR__COUNT ? w->h.opcode : RDO_WR_SEND;
         rdo_rec_done(x, rec, vendor_err == RDO_VENDOR_ERR_LENGTH ?
@@ -382,9 +382,9 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         cqp = conn < st->usable_qps && st->qp_used[conn] &&
               st->qp_bind[conn].ssq_qpn == qpn ? rdo_qp_get(core, conn) : NULL;
         if (!cqp) {
-            rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                                 "SSQ %u: WQE %u for QP %u, not one it feeds",
-                                 qpn, x->req.sq_next, conn);
+            rdo_guest_error(core, RDO_GE_SSQ_FOREIGN_WQE, qpn, qpn,
+                            "SSQ %u: WQE %u for QP %u, not one it feeds",
+                            qpn, x->req.sq_next, conn);
             rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE);
             goto add;
         }
@@ -435,9 +435,9 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         g_free(rec);
         return FETCH_WAIT;
     default:
-        rdo_core_guest_error(core, RDO_ERR_NONE, qpn,
-                             "QP %u: WQE %u has a bad local key or range", qpn,
-                             x->req.sq_next);
+        rdo_guest_error(core, RDO_GE_WQE_BAD_KEY, qpn, qpn,
+                        "QP %u: WQE %u has a bad local key or range", qpn,
+                        x->req.sq_next);
         rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
         goto add;
     }
