@@ -210,7 +210,7 @@ typedef struct RdoConfig {
     uint32_t qpc_cache_entries, mrc_cache_entries;
     /* Virtual time one control command takes, and per page of an MR. */
     uint32_t cqp_cmd_ns, cqp_page_ns;
-    /* Fault injection on transmit (fault.c): rates in parts per million. */
+    /* Fault injection on transmit (egress/fault.c): rates in parts per million. */
     uint64_t fault_seed;
     uint32_t fault_drop_ppm, fault_corrupt_ppm, fault_dup_ppm, fault_reorder_ppm;
     uint32_t fault_burst;       /* frames one drop takes in a row; 0, 1: one */
@@ -218,7 +218,7 @@ typedef struct RdoConfig {
     /* Context caches: ways per set (0: fully associative), replacement. */
     uint32_t ctx_cache_ways;
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
-    /* Timing model (timing.c, docs/timing-model.md); off: no virtual time. */
+    /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
 } RdoConfig;
 
@@ -414,7 +414,7 @@ uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size);
 void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
                         unsigned size);
 
-/* BAR2 doorbell pages (doorbell.c). */
+/* BAR2 doorbell pages (ctrl/doorbell.c). */
 uint64_t rdo_core_db_read(RdoCore *core, uint64_t offset, unsigned size);
 void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
                        unsigned size);
@@ -431,7 +431,7 @@ void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
 const char *rdo_err_name(enum rdo_err err);
 
 /*
- * The catastrophic state (eq.c): the device stops all work until a reset,
+ * The catastrophic state (base/report.c): the device stops all work until a reset,
  * tells the driver through STATUS, EQ 0 and MSI-X vector 0. `guest_fault`
  * also logs it as a driver mistake. The first cause stays.
  */

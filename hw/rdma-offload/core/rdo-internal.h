@@ -125,7 +125,7 @@ typedef struct RdoMrCtx {
 } RdoMrCtx;
 _Static_assert(sizeof(RdoMrCtx) == RDO_MRC_SIZE, "MR context size");
 
-/* A cache of contexts kept in a host-memory store (ctx-cache.c). */
+/* A cache of contexts kept in a host-memory store (ctx/ctx-cache.c). */
 typedef struct RdoCtxLine {
     bool valid, dirty;
     uint32_t index;

@@ -108,7 +108,7 @@ static bool timing_valid(const RdoTimingConfig *tm, const char **why)
     return false;
 }
 
-/* Fault injection (fault.c); the names are the QEMU properties'. */
+/* Fault injection (egress/fault.c); the names are the QEMU properties'. */
 static bool fault_config_valid(const RdoConfig *cfg, const char **why)
 {
     static const struct {

@@ -12,7 +12,7 @@
  * LRU or FIFO replacement. With the timing model on, each line knows when
  * its fetch completes: a stage that needs a line still being fetched waits
  * for it, a miss waits for the whole DMA read, and the scheduler's
- * look-ahead prefetches lines without waiting (sched.c).
+ * look-ahead prefetches lines without waiting (sched/, ingress/).
  */
 #include <stdio.h>
 #include <string.h>

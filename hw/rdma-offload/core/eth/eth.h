@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: the Ethernet function's state, shared by its stages:
- * header parsing and checksums (eth-parse.c, eth-csum.c), the queues and
- * their commands (eth-queue.c), transmit with TSO and checksum insertion
- * (eth-tx.c), receive with checksum verification and RSS (eth-rx.c) and
- * the coalescing of TCP segments (eth-lro.c).
+ * header parsing and checksums (parse.c, csum.c), the queues and their
+ * commands (queue.c) and doorbells (doorbell.c), transmit with TSO and
+ * checksum insertion (tx.c), receive with checksum verification and RSS
+ * (rx.c), the receive buffers (rx-place.c) and the coalescing of TCP
+ * segments (lro.c).
  */
 #ifndef RDO_ETH_INTERNAL_H
 #define RDO_ETH_INTERNAL_H
@@ -48,7 +49,7 @@ typedef struct RdoEthHdrs {
 bool rdo_eth_parse(const uint8_t *frame, size_t len, bool whole_frame,
                    RdoEthHdrs *h);
 
-/* Internet checksum (eth-csum.c; rdo_csum_add and _fold are in wire.h). */
+/* Checksums (csum.c; rdo_csum_add, _fold and _swap are in wire/wire.h). */
 /* TCP/UDP pseudo-header of the frame's IP addresses and an L4 length. */
 uint64_t rdo_csum_pseudo(const uint8_t *frame, const RdoEthHdrs *h,
                          uint32_t l4_len);
@@ -107,16 +108,16 @@ typedef struct RdoEth {
     uint8_t *wqe_buf;           /* one TX WQE */
 } RdoEth;
 
-/* Life cycle (eth-queue.c). */
+/* Life cycle (queue.c). */
 void rdo_eth_init(RdoCore *core);
 void rdo_eth_free(RdoCore *core);
 /* Both queues' completions: a CQE on the queue's CQ. */
 void rdo_eth_complete(RdoCore *core, uint32_t cqn, const struct rdo_eth_cqe *cqe);
 
-/* Transmit (eth-tx.c). */
+/* Transmit (tx.c). */
 void rdo_eth_tx_run(RdoCore *core);
 
-/* Receive (eth-rx.c, eth-lro.c). */
+/* Receive (rx.c, rx-place.c, lro.c). */
 void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len);
 /* Takes the buffer at the RXQ's consumer index; false if none is posted. */
 bool rdo_eth_rx_take(RdoCore *core, RdoEthRxq *q, struct rdo_eth_rx_wqe *wqe);

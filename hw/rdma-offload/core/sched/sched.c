@@ -14,7 +14,8 @@
  *   takes the later doorbells of that QP in the window along in the same
  *   visit, while its context is on chip.
  *
- * With the timing model off, sq.c serves QPs without this (no time passes).
+ * With the timing model off, rdo_sq_run() serves QPs in doorbell order
+ * instead (no time passes).
  */
 #include <string.h>
 #include "sched/sched.h"

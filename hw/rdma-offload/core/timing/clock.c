@@ -7,14 +7,16 @@
  *
  * - engines (doorbell unit, transmit, receive) each have a cursor that
  *   their stages move forward; an engine is busy until its cursor;
- * - PCIe: two directions with a bandwidth from generation and lanes after
- *   encoding, TLP overhead per max-payload chunk, DMAs cut at cache lines
- *   where they start or end inside one, a read latency; each stage's DMAs
- *   queue in their own flow (RdoFlow);
+ * - PCIe (bus.c): two directions, TLPs, per-flow queues;
+ * - interrupts (irq.c): the MSI-X write after the entry it announces;
  * - the link: a frame is built in the transmit pipeline, leaves at
  *   max(built, link free) and takes its bytes plus preamble, FCS and gap
  *   at the port speed; the peer receives it after the link latency;
- * - the receive pipeline takes frames in order from a FIFO.
+ * - the receive pipeline takes frames in order from a FIFO (its queue is
+ *   here; ingress/receive.c feeds and drains it, egress/output.c releases
+ *   frames and interrupts when they are due).
+ *
+ * This folder only accounts time: it calls no stage (docs/architecture.md).
  *
  * The functional work still happens in the core's call (a frame is built,
  * a CQE written); what the model delays is what leaves the device: frames

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: the timing model's state (timing.c, sched.c). Time is
+ * rdma-offload core: the timing model's state and time accounting (clock.c,
+ * bus.c, irq.c, wr-log.c; the scheduler in sched/ uses it too). Time is
  * kept in picoseconds of the host's virtual clock; a stage that works
  * moves a cursor (`cur`) forward by its cycles and by the DMAs it waits
  * for, and a shared resource (an engine, the link, a PCIe direction)
@@ -39,7 +40,7 @@ typedef struct RdoTmFlowQ {
 } RdoTmFlowQ;
 
 /*
- * One PCIe direction under round-robin arbitration (timing.c, rr_serve):
+ * One PCIe direction under round-robin arbitration (bus.c, rr_serve):
  * when all the work booked on it is through, and per flow when its own
  * booked work is through and how long one of its TLPs takes.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: the work-request lifecycle log for the host. The
- * timing model keeps the last RdoTimingConfig.wr_log records (timing.c,
+ * timing model keeps the last RdoTimingConfig.wr_log records (clock.c,
  * rdo_tm_wr_done); this hands them out oldest first, their times turned
  * from picoseconds of virtual time into device cycles.
  */

@@ -2,13 +2,16 @@
 /*
  * rdma-offload core: the RoCEv2 transport's state and its stages.
  *
- *   tx.c         requester: WQE fetch and checks, segmentation, packets out
- *   req-rx.c     requester: ACKs, NAKs, READ and atomic responses, timers
+ *   tx.c         requester: WQE fetch (or the pushed copy) and checks,
+ *                segmentation, packets out
+ *   req-rx.c     completer: ACKs, NAKs, READ and atomic responses, go-back-N,
+ *                retransmit timer, RNR, in-order completion
  *   resp.c       responder: requests in, placement, RQ/SRQ, ACK/NAK out
  *   resp-read.c  responder: READ and atomic responses, duplicate replay
- *   rx.c         receive front end: parse, ICRC, address and QP checks
- *   mr-dma.c     memory-region translation with key, bounds, access checks
- *   fault.c      fault injection on transmit (bring-up, tests)
+ *   rx-agg.c     receive aggregation: one DMA for a run of a message
+ *   transport.c  state life cycle, timers, the end-of-round ACK and
+ *                response lists, state names
+ *   qp-error.c   a QP to the error state, flushing its work
  *
  * Transport state (PSNs, outstanding work, responder resources) is kept
  * on the device per QP, next to the cached QP context: in hardware it is
