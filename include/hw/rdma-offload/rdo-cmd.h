@@ -327,7 +327,7 @@ struct rdo_port_attr {
     uint8_t  link_up;
     uint8_t  active_mtu;        /* RDO_MTU_* derived from the Ethernet MTU */
     uint32_t eth_mtu;
-    uint32_t speed_mbps;
+    uint32_t speed_mbps;        /* the port's configured speed (1000 .. 1600000) */
     uint32_t gid_table_len;
     uint32_t reserved0;
     uint64_t reserved[5];

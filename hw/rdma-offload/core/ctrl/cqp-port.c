@@ -51,7 +51,7 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.link_up = core->link_up;
     a.eth_mtu = core->st->port_mtu;
     a.active_mtu = active_mtu(a.eth_mtu);
-    a.speed_mbps = 100000;
+    a.speed_mbps = core->cfg.tm.link_gbps * 1000;  /* link-gbps, 1..1600 */
     a.gid_table_len = core->cfg.max_gid;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
