@@ -193,16 +193,13 @@ static inline bool rdo_dead(struct rdo_dev *rdev)
 	return test_bit(RDO_F_DEAD, &rdev->flags);
 }
 
-/* The owner bit software expects at free-running index idx. */
-static inline u8 rdo_phase(u32 idx, u32 log_size)
-{
-	return ((idx >> log_size) & 1) ? 0 : 1;
-}
-
-/* Has the device written the completion-type entry at idx (owner byte)? */
+/*
+ * Has the device written the completion-type entry at idx (owner byte)?
+ * The phase rule is the hardware interface's (rdo_owner_is_sw).
+ */
 static inline bool rdo_sw_owns(const u8 *owner, u32 idx, u32 log_size)
 {
-	return (READ_ONCE(*owner) & RDO_OWNER_PHASE) == rdo_phase(idx, log_size);
+	return rdo_owner_is_sw(READ_ONCE(*owner), idx, log_size);
 }
 
 /* rdo_hw.c: register-level bring-up. */

@@ -85,6 +85,40 @@ static bool rdo_port_up(struct rdo_dev *rdev)
 	       (rdo_rd32(rdev, RDO_REG_PORT_STATUS) & RDO_PORT_LINK_UP);
 }
 
+/*
+ * The port speed QUERY_PORT reports (Mbit/s: the device's link-gbps) as an
+ * IB lane speed times a width: the fastest combination not above it, 4X
+ * first, then 1X, 2X, 8X, 12X (100 Gbit/s: EDR 4X; 25: EDR 1X; 40: QDR 4X;
+ * 400: NDR 4X; 1600: NDR 12X); below 2.5 Gbit/s SDR 1X.
+ */
+static void rdo_ib_rate(u32 mbps, u16 *speed, u8 *width)
+{
+	static const struct { u16 speed; u32 lane_mbps; } speeds[] = {
+		{ IB_SPEED_SDR, 2500 }, { IB_SPEED_DDR, 5000 }, { IB_SPEED_QDR, 10000 },
+		{ IB_SPEED_FDR, 14000 }, { IB_SPEED_EDR, 25000 }, { IB_SPEED_HDR, 50000 },
+		{ IB_SPEED_NDR, 100000 },
+	};
+	static const struct { u8 width; u32 lanes; } widths[] = {
+		{ IB_WIDTH_4X, 4 }, { IB_WIDTH_1X, 1 }, { IB_WIDTH_2X, 2 },
+		{ IB_WIDTH_8X, 8 }, { IB_WIDTH_12X, 12 },
+	};
+	u32 best = 0;
+	int s, w;
+
+	*speed = IB_SPEED_SDR;
+	*width = IB_WIDTH_1X;
+	for (w = 0; w < ARRAY_SIZE(widths); w++)
+		for (s = 0; s < ARRAY_SIZE(speeds); s++) {
+			u32 total = speeds[s].lane_mbps * widths[w].lanes;
+
+			if (total <= mbps && total > best) {
+				best = total;
+				*speed = speeds[s].speed;
+				*width = widths[w].width;
+			}
+		}
+}
+
 static int rdo_ib_query_port(struct ib_device *ibdev, u32 port,
 			  struct ib_port_attr *a)
 {
@@ -106,19 +140,7 @@ static int rdo_ib_query_port(struct ib_device *ibdev, u32 port,
 	a->max_msg_sz = rdev->attr.max_msg_size;
 	a->lid = 0;
 	a->sm_lid = 0;
-	if (p->speed_mbps >= 100000) {
-		a->active_speed = IB_SPEED_EDR;
-		a->active_width = IB_WIDTH_4X;
-	} else if (p->speed_mbps >= 25000) {
-		a->active_speed = IB_SPEED_EDR;
-		a->active_width = IB_WIDTH_1X;
-	} else if (p->speed_mbps >= 10000) {
-		a->active_speed = IB_SPEED_QDR;
-		a->active_width = IB_WIDTH_1X;
-	} else {
-		a->active_speed = IB_SPEED_SDR;
-		a->active_width = IB_WIDTH_1X;
-	}
+	rdo_ib_rate(p->speed_mbps, &a->active_speed, &a->active_width);
 	return 0;
 }
 

@@ -545,15 +545,10 @@ static int rdo_wr_opcode(const struct ib_send_wr *wr, u8 qp_type, u8 *op)
 		[IB_WR_LOCAL_INV] = RDO_WR_LOCAL_INV,
 	};
 
+	/* Which QP type takes which: the hardware interface's table. */
 	if (wr->opcode >= ARRAY_SIZE(map) ||
-	    (wr->opcode != IB_WR_SEND && !map[wr->opcode]))
-		return -EINVAL;
-	if (qp_type == RDO_QPT_UD && wr->opcode != IB_WR_SEND &&
-	    wr->opcode != IB_WR_SEND_WITH_IMM)
-		return -EINVAL;
-	if (qp_type == RDO_QPT_UC &&
-	    (wr->opcode == IB_WR_RDMA_READ || wr->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	     wr->opcode == IB_WR_ATOMIC_FETCH_AND_ADD))
+	    (wr->opcode != IB_WR_SEND && !map[wr->opcode]) ||
+	    !rdo_qp_wr_allowed(qp_type, map[wr->opcode]))
 		return -EINVAL;
 	*op = map[wr->opcode];
 	return 0;
@@ -616,6 +611,9 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 id
 	default:
 		break;
 	}
+	/* No data and no destination (the UD segment stays zero): not a ud_wr. */
+	if (wr->opcode == IB_WR_LOCAL_INV)
+		return 0;
 	if (qp->type == RDO_QPT_UD) {
 		struct rdo_ud_seg *ud = body;
 
@@ -626,8 +624,6 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 id
 		ud->qkey = ud_wr(wr)->remote_qkey;
 		body += RDO_UD_SEG;
 	}
-	if (wr->opcode == IB_WR_LOCAL_INV)
-		return 0;
 
 	if (wr->send_flags & IB_SEND_INLINE) {
 		for (i = 0; i < wr->num_sge; i++) {

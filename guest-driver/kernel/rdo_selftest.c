@@ -11,7 +11,8 @@
  * receive and a SEND to itself through the port's loopback (st_send); UC
  * and UD QPs through RTS, a UD SEND through an address handle; misuse the driver and the device must refuse
  * cleanly (a bad transition, a bad command, posting before RTS, too many
- * SGEs, an unregistered lkey, work posted on a QP in ERR).
+ * SGEs, SEND_WITH_INV on a UC QP, an unregistered lkey, work posted on a QP
+ * in ERR).
  */
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
@@ -457,13 +458,27 @@ out_free:
 	kfree(sge);
 }
 
+/*
+ * A UC QP through RTS. SEND_WITH_INV is not a UC work request (the
+ * hardware interface's rdo_qp_wr_allowed): the post fails with -EINVAL and
+ * *bad_wr, nothing reaches the device, the QP stays in RTS.
+ */
 static void st_uc(struct rdo_st *st, struct ib_cq *cq)
 {
+	struct ib_send_wr wr = { .opcode = IB_WR_SEND_WITH_INV,
+				 .send_flags = IB_SEND_SIGNALED, .wr_id = 0x5001,
+				 .ex.invalidate_rkey = 0x100 };
+	const struct ib_send_wr *bad = NULL;
 	struct ib_qp *qp = st_create_qp(st, IB_QPT_UC, cq);
+	int ret;
 
 	if (!st_check(st, "uc_create", !IS_ERR(qp)))
 		return;
 	st_check(st, "uc_to_rts", !st_to_rts(st, qp) &&
+		 st_qp_state(qp, NULL) == IB_QPS_RTS);
+	ret = ib_post_send(qp, &wr, &bad);
+	st_kv(st, "uc_send_inv.ret=%d", ret);
+	st_check(st, "uc_send_inv_refused", ret == -EINVAL && bad == &wr &&
 		 st_qp_state(qp, NULL) == IB_QPS_RTS);
 	st_check(st, "uc_destroy", !ib_destroy_qp(qp));
 }

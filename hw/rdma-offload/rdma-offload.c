@@ -539,68 +539,19 @@ static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
     }
 }
 
-#define RDO_TM_PROP(name, field, def) \
-    DEFINE_PROP_UINT32(name, RdmaOffloadState, cfg.tm.field, def)
+/* The numeric parameters: one QOM property per row of RDO_CONFIG_PARAMS. */
+#define RDO_PROP_U32(name, field, def) \
+    DEFINE_PROP_UINT32(name, RdmaOffloadState, cfg.field, def)
+#define RDO_PROP_U64(name, field, def) \
+    DEFINE_PROP_UINT64(name, RdmaOffloadState, cfg.field, def)
+#define RDO_PROP_ROW(name, field, type, def, min, max, flags, why, desc) \
+    RDO_PROP_##type(name, field, def),
 
 static const Property rdo_properties[] = {
     DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
-    DEFINE_PROP_UINT32("msix-vectors", RdmaOffloadState, cfg.msix_vectors, 32),
-    DEFINE_PROP_UINT32("doorbell-pages", RdmaOffloadState, cfg.doorbell_pages, 256),
-    DEFINE_PROP_UINT32("max-qp", RdmaOffloadState, cfg.max_qp, RDO_DEFAULT_MAX_QP),
-    DEFINE_PROP_UINT32("max-cq", RdmaOffloadState, cfg.max_cq, RDO_DEFAULT_MAX_CQ),
-    DEFINE_PROP_UINT32("max-eq", RdmaOffloadState, cfg.max_eq, 32),
-    DEFINE_PROP_UINT32("max-pd", RdmaOffloadState, cfg.max_pd, RDO_DEFAULT_MAX_PD),
-    DEFINE_PROP_UINT32("max-mr", RdmaOffloadState, cfg.max_mr, RDO_DEFAULT_MAX_MR),
-    DEFINE_PROP_UINT32("max-srq", RdmaOffloadState, cfg.max_srq, RDO_DEFAULT_MAX_SRQ),
-    DEFINE_PROP_UINT32("max-gid", RdmaOffloadState, cfg.max_gid, RDO_DEFAULT_MAX_GID),
-    DEFINE_PROP_UINT32("qpc-cache-entries", RdmaOffloadState, cfg.qpc_cache_entries,
-                       RDO_DEFAULT_QPC_CACHE),
-    DEFINE_PROP_UINT32("mrc-cache-entries", RdmaOffloadState, cfg.mrc_cache_entries,
-                       RDO_DEFAULT_MRC_CACHE),
-    DEFINE_PROP_UINT32("cqp-cmd-ns", RdmaOffloadState, cfg.cqp_cmd_ns,
-                       RDO_DEFAULT_CQP_CMD_NS),
-    DEFINE_PROP_UINT32("cqp-page-ns", RdmaOffloadState, cfg.cqp_page_ns,
-                       RDO_DEFAULT_CQP_PAGE_NS),
-    DEFINE_PROP_UINT64("fault-seed", RdmaOffloadState, cfg.fault_seed, 0),
-    DEFINE_PROP_UINT32("fault-drop-ppm", RdmaOffloadState, cfg.fault_drop_ppm, 0),
-    DEFINE_PROP_UINT32("fault-corrupt-ppm", RdmaOffloadState,
-                       cfg.fault_corrupt_ppm, 0),
-    DEFINE_PROP_UINT32("fault-dup-ppm", RdmaOffloadState, cfg.fault_dup_ppm, 0),
-    DEFINE_PROP_UINT32("fault-reorder-ppm", RdmaOffloadState,
-                       cfg.fault_reorder_ppm, 0),
-    DEFINE_PROP_UINT32("fault-burst", RdmaOffloadState, cfg.fault_burst, 0),
-    DEFINE_PROP_UINT64("fault-delay-ns", RdmaOffloadState, cfg.fault_delay_ns, 0),
-    DEFINE_PROP_UINT32("ctx-cache-ways", RdmaOffloadState, cfg.ctx_cache_ways, 0),
-    DEFINE_PROP_UINT32("ctx-cache-policy", RdmaOffloadState, cfg.ctx_cache_policy,
-                       RDO_CACHE_LRU),
-    /* The timing model (docs/timing-model.md). */
+    RDO_CONFIG_PARAMS(RDO_PROP_ROW)
+    /* The timing model (docs/timing-model.md); its parameters are above. */
     DEFINE_PROP_BOOL("timing", RdmaOffloadState, cfg.tm.on, false),
-    RDO_TM_PROP("clock-mhz", clock_mhz, RDO_DEFAULT_CLOCK_MHZ),
-    RDO_TM_PROP("bytes-per-cycle", bytes_per_cycle, RDO_DEFAULT_BYTES_PER_CYCLE),
-    RDO_TM_PROP("link-gbps", link_gbps, RDO_DEFAULT_LINK_GBPS),
-    RDO_TM_PROP("link-latency-ns", link_latency_ns, RDO_DEFAULT_LINK_LATENCY_NS),
-    RDO_TM_PROP("pcie-gen", pcie_gen, RDO_DEFAULT_PCIE_GEN),
-    RDO_TM_PROP("pcie-lanes", pcie_lanes, RDO_DEFAULT_PCIE_LANES),
-    RDO_TM_PROP("pcie-mps", pcie_mps, RDO_DEFAULT_PCIE_MPS),
-    RDO_TM_PROP("pcie-tlp-overhead", pcie_tlp_overhead, RDO_DEFAULT_PCIE_TLP_OVERHEAD),
-    RDO_TM_PROP("pcie-latency-ns", pcie_latency_ns, RDO_DEFAULT_PCIE_LATENCY_NS),
-    RDO_TM_PROP("tx-fifo-bytes", tx_fifo_bytes, RDO_DEFAULT_TX_FIFO_BYTES),
-    RDO_TM_PROP("rx-fifo-frames", rx_fifo_frames, RDO_DEFAULT_RX_FIFO_FRAMES),
-    RDO_TM_PROP("lookahead", lookahead, RDO_DEFAULT_LOOKAHEAD),
-    RDO_TM_PROP("wr-log", wr_log, RDO_DEFAULT_WR_LOG),
-    RDO_TM_PROP("bus-arbitration", bus_arb, RDO_DEFAULT_BUS_ARB),
-    RDO_TM_PROP("cycles-doorbell", cyc.doorbell, RDO_DEFAULT_CYC_DOORBELL),
-    RDO_TM_PROP("cycles-push", cyc.push, RDO_DEFAULT_CYC_PUSH),
-    RDO_TM_PROP("cycles-sched", cyc.sched, RDO_DEFAULT_CYC_SCHED),
-    RDO_TM_PROP("cycles-ctx-lookup", cyc.ctx_lookup, RDO_DEFAULT_CYC_CTX_LOOKUP),
-    RDO_TM_PROP("cycles-wqe-parse", cyc.wqe_parse, RDO_DEFAULT_CYC_WQE_PARSE),
-    RDO_TM_PROP("cycles-tx-issue", cyc.tx_issue, RDO_DEFAULT_CYC_TX_ISSUE),
-    RDO_TM_PROP("cycles-hdr-build", cyc.hdr_build, RDO_DEFAULT_CYC_HDR_BUILD),
-    RDO_TM_PROP("cycles-rx-parse", cyc.rx_parse, RDO_DEFAULT_CYC_RX_PARSE),
-    RDO_TM_PROP("cycles-rx-resp", cyc.rx_resp, RDO_DEFAULT_CYC_RX_RESP),
-    RDO_TM_PROP("cycles-cqe", cyc.cqe, RDO_DEFAULT_CYC_CQE),
-    RDO_TM_PROP("cycles-eqe", cyc.eqe, RDO_DEFAULT_CYC_EQE),
-    RDO_TM_PROP("cycles-irq", cyc.irq, RDO_DEFAULT_CYC_IRQ),
 };
 
 /* A counter of a counters struct, by name, for a QOM dictionary. */
@@ -814,6 +765,32 @@ static void rdo_get_wr_lifecycle(Object *obj, Visitor *v, const char *name,
     visit_end_struct(v, NULL);
 }
 
+/*
+ * Each numeric property's description from its row of RDO_CONFIG_PARAMS:
+ * what it is, its range and its default.
+ */
+static void rdo_describe_params(ObjectClass *klass)
+{
+    for (size_t i = 0; i < rdo_config_n_params; i++) {
+        const RdoConfigParam *p = &rdo_config_params[i];
+        uint64_t type_max = p->size == 8 ? UINT64_MAX : UINT32_MAX;
+        g_autofree char *range = NULL;
+        g_autofree char *text = NULL;
+
+        if (p->max == type_max && !p->min) {
+            range = g_strdup("");
+        } else {
+            range = g_strdup_printf("%s%" PRIu64 "-%" PRIu64 "; ",
+                                    p->flags & RDO_PARAM_POW2 ?
+                                    "power of two, " : "", p->min, p->max);
+        }
+        text = g_strdup_printf("%s (%sdefault %" PRIu64 "%s)", p->desc, range,
+                               p->def, p->flags & RDO_PARAM_TIMING ?
+                               "; used with timing=on" : "");
+        object_class_property_set_description(klass, p->name, text);
+    }
+}
+
 static void rdo_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -853,59 +830,13 @@ static void rdo_class_init(ObjectClass *klass, void *data)
         "the last wr-log completed work requests (read-only): doorbell, WQE "
         "in, scheduled, context, first and last packet, ACK and CQE, in "
         "device cycles");
-    object_class_property_set_description(klass, "wr-log",
-        "how many work-request lifecycle records the timing model keeps for "
-        "wr-lifecycle (0: none)");
     object_class_property_set_description(klass, "timing",
         "timing model: work costs device cycles, PCIe and link time "
         "(docs/timing-model.md); off: work takes no virtual time");
-    object_class_property_set_description(klass, "lookahead",
-        "timing: scheduler look-ahead window in work items (0: in order)");
-    object_class_property_set_description(klass, "link-gbps",
-        "timing: port speed in Gbit/s");
-    object_class_property_set_description(klass, "ctx-cache-ways",
-        "context caches: ways per set (0: fully associative)");
-    object_class_property_set_description(klass, "ctx-cache-policy",
-        "context caches: replacement, 0 LRU, 1 FIFO");
-    object_class_property_set_description(klass, "bus-arbitration",
-        "timing model: DMA requests of the per-flow bus queues share PCIe "
-        "0 round-robin per TLP, 1 FIFO in order of readiness");
     object_class_property_set_description(klass, "counters",
         "the device's counters (read-only): the CNT_* registers, the fault "
         "injection's, frames to and from the netdev");
-    object_class_property_set_description(klass, "fault-seed",
-        "seed of the fault injection: the same seed and traffic give the "
-        "same faults");
-    object_class_property_set_description(klass, "fault-drop-ppm",
-        "transmitted frames dropped, parts per million (0-1000000)");
-    object_class_property_set_description(klass, "fault-corrupt-ppm",
-        "transmitted frames with one bit flipped past the Ethernet header, "
-        "parts per million (0-1000000)");
-    object_class_property_set_description(klass, "fault-dup-ppm",
-        "transmitted frames sent twice, parts per million (0-1000000)");
-    object_class_property_set_description(klass, "fault-reorder-ppm",
-        "transmitted frames swapped with the next one, parts per million "
-        "(0-1000000)");
-    object_class_property_set_description(klass, "fault-burst",
-        "frames each injected drop takes in a row (0 or 1: one; at most 1024)");
-    object_class_property_set_description(klass, "fault-delay-ns",
-        "virtual time every transmitted frame is held (at most 1 s)");
-    object_class_property_set_description(klass, "msix-vectors",
-        "MSI-X vectors, one per event queue (1-2048)");
-    object_class_property_set_description(klass, "doorbell-pages",
-        "4 KiB doorbell pages in BAR 2 (power of two, 1-4096)");
-    object_class_property_set_description(klass, "max-qp",
-        "QP numbers (4-1048576); the driver's context store may use fewer");
-    object_class_property_set_description(klass, "max-eq",
-        "event queues, EQ 0 included (1 to 4 x msix-vectors)");
-    object_class_property_set_description(klass, "qpc-cache-entries",
-        "QP contexts cached on the device (2-65536)");
-    object_class_property_set_description(klass, "mrc-cache-entries",
-        "MR contexts cached on the device (2-65536)");
-    object_class_property_set_description(klass, "cqp-cmd-ns",
-        "virtual time one control command takes");
-    object_class_property_set_description(klass, "cqp-page-ns",
-        "extra virtual time per page of a memory registration");
+    rdo_describe_params(klass);
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

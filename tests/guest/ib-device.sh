@@ -131,6 +131,8 @@ check "self-test: LOCAL_INV completes successfully" eq "$(f st1.local_inv.status
 check "self-test: device refuses a bad command, CQP goes on" \
     eq "$(f st1.bad_pd.status) $(f st1.check.cqp_alive_after)" "BAD_INDEX ok"
 check "self-test: SEND to itself ends as the data path defines ($(f st1.send.outcome))" send_outcome st1
+check "self-test: SEND_WITH_INV on a UC QP is refused with EINVAL ($(f st1.uc_send_inv.ret)), the QP stays in RTS" \
+    eq "$(f st1.check.uc_send_inv_refused)" ok
 check "self-test: an unregistered lkey completes with LOC_PROT_ERR, later work flushed" \
     eq "$(f st1.check.bad_lkey_completes) $(f st1.check.send_after_error_flushed)" "ok ok"
 check "MTU 9000 reaches the port (active path MTU 4096), 9001 is refused" \

@@ -145,12 +145,35 @@ static void test_query_device_and_port(void)
     g_assert_cmpuint(pa->active_mtu, ==, RDO_MTU_4096);
     g_assert_cmpmem(pa->mac, 6, d->h->core.cfg.mac, 6);
     g_assert_cmpuint(pa->link_up, ==, 1);
+    g_assert_cmpuint(pa->speed_mbps, ==, RDO_DEFAULT_LINK_GBPS * 1000);
 
     /* Results to unreachable memory: DMA_ERROR, device fine. */
     c.out_addr = 0xffff000000000000ull;
     g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_DMA_ERROR);
     g_assert_cmpuint(status_of(d, td_cmd_of(RDO_CMD_NOP, 0)), ==, RDO_CQP_OK);
     td_free(d);
+}
+
+/* QUERY_PORT reports the configured port speed (link-gbps), not a constant. */
+static void test_query_port_speed(void)
+{
+    static const uint32_t gbps[] = { 1, 25, 400, 1600 };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(gbps); i++) {
+        RdoConfig cfg = test_host_default_config();
+        TestDriver *d;
+        struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_QUERY_PORT, 0);
+        struct rdo_port_attr *pa;
+
+        cfg.tm.link_gbps = gbps[i];
+        d = td_new(&cfg);
+        td_start(d);
+        c.out_addr = td_alloc(d, 64, 64);
+        pa = td_ptr(d, c.out_addr);
+        g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+        g_assert_cmpuint(pa->speed_mbps, ==, gbps[i] * 1000);
+        td_free(d);
+    }
 }
 
 static void test_object_lifecycles(void)
@@ -676,6 +699,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/after-start", test_after_start);
     g_test_add_func("/cqp/nop-timing-and-event", test_nop_timing_and_event);
     g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);
+    g_test_add_func("/cqp/query-port-speed", test_query_port_speed);
     g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
     g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);
     g_test_add_func("/cqp/pending-mr-stall", test_pending_mr_stall);

@@ -928,6 +928,66 @@ static void test_shared_sq(void)
     pair_free(p);
 }
 
+/*
+ * The hardware interface's table of which work requests each QP type
+ * accepts (rdo_qp_wr_allowed, used by the driver and the provider to refuse
+ * a post) is what the device does: for every QP type and opcode (and one
+ * past the last), a well-formed WQE completes as a bad WQE exactly when the
+ * table refuses it.
+ */
+static void test_wr_table_one(uint8_t type, uint8_t op)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = wqe(op, 40 + op);
+    struct rdo_sge sge = sge_of(a, SRC, 8);
+    struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
+    int slot = 0;
+    struct rdo_cqe e;
+    bool bad;
+
+    if (type == RDO_QPT_SSQ) {
+        pair_create_ssq(p, 4);
+        pair_connect_fed(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2, 2 + 4);
+        w.conn_qpn = 2;
+        slot = 4;
+    } else {
+        pair_connect(p, 0, type, RDO_MTU_4096 - 2);
+    }
+    memcpy(ud.dmac, b->mac, 6);
+    memcpy(ud.dgid, b->gid, 16);
+    pair_post_recv(b, 0, 3, DST, 4096);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    w.imm_or_rkey = op == RDO_WR_LOCAL_INV ? a->mr_key : b->mr_key;
+    pair_post_send(a, slot, &w, &sge, 1, type == RDO_QPT_UD ? &ud : NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    e = pair_poll(a);
+    g_assert_cmphex(e.wr_id, !=, PAIR_NO_CQE);   /* 0 for a bad WQE */
+    bad = e.status == RDO_WC_LOC_QP_OP_ERR && e.vendor_err == RDO_VENDOR_ERR_BAD_WQE;
+    if (bad == rdo_qp_wr_allowed(type, op)) {
+        g_error("QP type %u, opcode %u: the table says %s, the device %s "
+                "(status %u, vendor_err %u)", type, op,
+                rdo_qp_wr_allowed(type, op) ? "accepted" : "refused",
+                bad ? "refused it" : "accepted it", e.status, e.vendor_err);
+    }
+    pair_free(p);
+}
+
+static void test_wr_table(void)
+{
+    for (uint8_t type = 0; type < RDO_QPT__COUNT; type++) {
+        for (uint8_t op = 0; op <= RDO_WR__COUNT; op++) {
+            test_wr_table_one(type, op);
+        }
+    }
+    /* The table's own shape: RC takes all, UC a subset, UD a subset of UC. */
+    g_assert_cmphex(rdo_qp_wr_mask(RDO_QPT_RC), ==, RDO_WR_MASK_ALL);
+    g_assert_false(rdo_qp_wr_allowed(RDO_QPT_UC, RDO_WR_SEND_INV));
+    g_assert_false(rdo_qp_wr_allowed(RDO_QPT_RC, RDO_WR__COUNT));
+    g_assert_false(rdo_qp_wr_allowed(RDO_QPT__COUNT, RDO_WR_SEND));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -942,6 +1002,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
     g_test_add_func("/datapath/rc/loopback", test_rc_loopback_untimed);
     g_test_add_func("/datapath/rc/loopback-timed", test_rc_loopback_timed);
+    g_test_add_func("/datapath/wr-table", test_wr_table);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/gsi", test_gsi);

@@ -149,13 +149,12 @@ struct rdo_cqp_comp td_comp(TestDriver *d, uint32_t index)
 struct rdo_cqp_comp td_cmd(TestDriver *d, struct rdo_cqp_cmd *cmd)
 {
     uint32_t index = td_post(d, cmd);
-    uint8_t phase = ((index >> TD_CQP_LOG) & 1) ? 0 : 1;
     struct rdo_cqp_comp c;
 
     td_ring_cqp(d);
     td_run(d, 100000000);
     c = td_comp(d, index);
-    g_assert_cmpuint(c.owner & 1, ==, phase);
+    g_assert_true(rdo_owner_is_sw(c.owner, index, TD_CQP_LOG));
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, index + 1);
     return c;
 }
@@ -163,11 +162,10 @@ struct rdo_cqp_comp td_cmd(TestDriver *d, struct rdo_cqp_cmd *cmd)
 struct rdo_eqe td_eq0_next(TestDriver *d)
 {
     struct rdo_eqe e;
-    uint8_t phase = ((d->eq0_ci >> TD_EQ0_LOG) & 1) ? 0 : 1;
 
     memcpy(&e, td_ptr(d, d->eq0_ring + (d->eq0_ci & ((1u << TD_EQ0_LOG) - 1)) *
                          sizeof(e)), sizeof(e));
-    if ((e.owner & 1) != phase) {
+    if (!rdo_owner_is_sw(e.owner, d->eq0_ci, TD_EQ0_LOG)) {
         memset(&e, 0, sizeof(e));
         return e;
     }

@@ -161,7 +161,7 @@ static struct rdo_eth_cqe eth_poll(EthSide *e)
     struct rdo_eth_cqe c;
 
     memcpy(&c, td_ptr(e->d, e->cq + i * 32), sizeof(c));
-    if ((c.owner & 1) != (((e->cq_ci >> ETH_CQ_LOG) & 1) ? 0 : 1)) {
+    if (!rdo_owner_is_sw(c.owner, e->cq_ci, ETH_CQ_LOG)) {
         memset(&c, 0, sizeof(c));
         return c;
     }

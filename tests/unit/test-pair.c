@@ -373,9 +373,8 @@ uint32_t pair_cq_ready(PairSide *s)
     for (;;) {
         uint32_t i = s->cq_ci + n;
         struct rdo_cqe *e = td_ptr(s->d, s->cq + (i & ((1u << PAIR_CQ_LOG) - 1)) * 32);
-        uint8_t phase = ((i >> PAIR_CQ_LOG) & 1) ? 0 : 1;
 
-        if ((e->owner & 1) != phase) {
+        if (!rdo_owner_is_sw(e->owner, i, PAIR_CQ_LOG)) {
             return n;
         }
         n++;

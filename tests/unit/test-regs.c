@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the register file and doorbell pages of the core. */
+#include <inttypes.h>
+#include <string.h>
 #include "test-host.h"
 
 static TestHost *new_host(void)
@@ -177,6 +179,78 @@ static void test_config_limits(void)
     g_assert_false(rdo_config_valid(&cfg, &why));
 }
 
+/*
+ * The parameter table (RDO_CONFIG_PARAMS) is what the device enforces: for
+ * every row, with the timing model on, the default, the minimum and the
+ * maximum are accepted, one below the minimum and one above the maximum are
+ * refused with a message naming the parameter, and rdo_config_defaults()
+ * gives the row's default.
+ */
+static void config_row_case(const RdoConfigParam *p, uint64_t v, bool ok)
+{
+    RdoConfig cfg = test_host_default_config();
+    const char *why = NULL;
+
+    cfg.tm.on = true;
+    /* What the checks between parameters need for the extremes to pass. */
+    cfg.msix_vectors = RDO_MSIX_VECTORS_MAX;
+    cfg.max_eq = strcmp(p->name, "msix-vectors") ? cfg.max_eq : 1;
+    cfg.qpc_cache_entries = cfg.mrc_cache_entries = 65536;
+    rdo_config_param_set(&cfg, p, v);
+    if (rdo_config_valid(&cfg, &why) != ok) {
+        g_error("%s = %" PRIu64 ": %s, expected %s", p->name, v,
+                ok ? why : "accepted", ok ? "accepted" : "refused");
+    }
+    if (!ok) {
+        g_assert_true(g_str_has_prefix(why, p->name) ||
+                      strstr(why, p->name) != NULL);
+    }
+}
+
+static void test_config_table(void)
+{
+    RdoConfig def;
+
+    rdo_config_defaults(&def);
+    g_assert_cmpuint(rdo_config_n_params, >=, 40);
+    for (size_t i = 0; i < rdo_config_n_params; i++) {
+        const RdoConfigParam *p = &rdo_config_params[i];
+        uint64_t type_max = p->size == 8 ? UINT64_MAX : UINT32_MAX;
+
+        g_assert_cmpuint(rdo_config_param_get(&def, p), ==, p->def);
+        config_row_case(p, p->def, true);
+        config_row_case(p, p->min, true);
+        config_row_case(p, p->max, true);
+        if (p->min > 0) {
+            config_row_case(p, p->min - 1, false);
+        }
+        if (p->max < type_max) {
+            config_row_case(p, p->max + 1, false);
+        }
+        if (p->flags & RDO_PARAM_POW2 && p->min && p->max >= 3 * p->min) {
+            config_row_case(p, 3 * p->min, false);      /* not a power of two */
+        }
+    }
+    /* The messages the tests and users know. */
+    {
+        RdoConfig cfg = test_host_default_config();
+        const char *why;
+
+        cfg.tm.on = true;
+        cfg.tm.clock_mhz = 0;
+        g_assert_false(rdo_config_valid(&cfg, &why));
+        g_assert_cmpstr(why, ==, "clock-mhz must be between 1 and 10000");
+        cfg.tm.clock_mhz = RDO_DEFAULT_CLOCK_MHZ;
+        cfg.tm.pcie_mps = 100;
+        g_assert_false(rdo_config_valid(&cfg, &why));
+        g_assert_cmpstr(why, ==, "pcie-mps must be a power of two between 128 and 4096");
+        cfg.tm.pcie_mps = RDO_DEFAULT_PCIE_MPS;
+        cfg.max_eq = cfg.msix_vectors * 4 + 1;
+        g_assert_false(rdo_config_valid(&cfg, &why));
+        g_assert_cmpstr(why, ==, "max-eq must be between 1 and 4 x msix-vectors");
+    }
+}
+
 /* Random register and doorbell traffic never breaks the device. */
 static void test_random_accesses(void)
 {
@@ -215,6 +289,7 @@ int main(int argc, char **argv)
     g_test_add_func("/regs/bad-accesses", test_bad_accesses);
     g_test_add_func("/regs/doorbells", test_doorbells);
     g_test_add_func("/regs/config-limits", test_config_limits);
+    g_test_add_func("/regs/config-table", test_config_table);
     g_test_add_func("/regs/random-accesses", test_random_accesses);
     return g_test_run();
 }

@@ -266,6 +266,156 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CYC_EQE         4
 #define RDO_DEFAULT_CYC_IRQ         8
 
+#define RDO_LINK_GBPS_MIN           1
+#define RDO_LINK_GBPS_MAX           1600
+
+/*
+ * Every numeric device parameter, once: X(property name, RdoConfig field,
+ * U32 or U64, default, minimum, maximum, flags, message or NULL,
+ * description). rdo_config_defaults() and rdo_config_valid() walk it
+ * (config.c, as rdo_config_params[]), the QEMU properties and their
+ * descriptions are made from it (rdma-offload.c), and the unit tests check
+ * the documented tables against it. A value out of range is refused with
+ * the row's message, or "NAME must be between MIN and MAX" ("at most MAX"
+ * when MIN is 0, "a power of two between" with RDO_PARAM_POW2). Checks
+ * between parameters (max-eq against msix-vectors, ctx-cache-ways) follow
+ * in rdo_config_valid().
+ */
+#define RDO_PARAM_TIMING    1u  /* checked only with the timing model on */
+#define RDO_PARAM_POW2      2u  /* a power of two */
+#define RDO_PARAM_PPM       4u  /* parts per million (the message says so) */
+#define RDO_CYC_PARAM(X, name, field, def, min, desc) \
+    X(name, tm.cyc.field, U32, def, min, 100000, RDO_PARAM_TIMING, NULL, desc)
+#define RDO_CONFIG_PARAMS(X) \
+    X("msix-vectors", msix_vectors, U32, 32, 1, RDO_MSIX_VECTORS_MAX, 0, NULL, \
+      "MSI-X vectors, one per event queue") \
+    X("doorbell-pages", doorbell_pages, U32, 256, 1, RDO_DOORBELL_PAGES_MAX, \
+      RDO_PARAM_POW2, NULL, "4 KiB doorbell pages in BAR 2") \
+    X("max-qp", max_qp, U32, RDO_DEFAULT_MAX_QP, 4, RDO_LIMIT_MAX, 0, NULL, \
+      "QP numbers; the driver's context store may use fewer") \
+    X("max-cq", max_cq, U32, RDO_DEFAULT_MAX_CQ, 1, RDO_LIMIT_MAX, 0, NULL, \
+      "completion queues") \
+    X("max-eq", max_eq, U32, 32, 1, 4 * RDO_MSIX_VECTORS_MAX, 0, \
+      "max-eq must be between 1 and 4 x msix-vectors", \
+      "event queues, EQ 0 included (at most 4 x msix-vectors)") \
+    X("max-pd", max_pd, U32, RDO_DEFAULT_MAX_PD, 1, RDO_LIMIT_MAX, 0, NULL, \
+      "protection domains") \
+    X("max-mr", max_mr, U32, RDO_DEFAULT_MAX_MR, 1, RDO_LIMIT_MAX, 0, NULL, \
+      "memory regions") \
+    X("max-srq", max_srq, U32, RDO_DEFAULT_MAX_SRQ, 0, RDO_LIMIT_MAX, 0, NULL, \
+      "shared receive queues") \
+    X("max-gid", max_gid, U32, RDO_DEFAULT_MAX_GID, 1, 256, 0, NULL, \
+      "GID table entries") \
+    X("qpc-cache-entries", qpc_cache_entries, U32, RDO_DEFAULT_QPC_CACHE, 2, \
+      65536, 0, NULL, "QP contexts cached on the device") \
+    X("mrc-cache-entries", mrc_cache_entries, U32, RDO_DEFAULT_MRC_CACHE, 2, \
+      65536, 0, NULL, "MR contexts cached on the device") \
+    X("cqp-cmd-ns", cqp_cmd_ns, U32, RDO_DEFAULT_CQP_CMD_NS, 0, UINT32_MAX, 0, \
+      NULL, "virtual time one control command takes") \
+    X("cqp-page-ns", cqp_page_ns, U32, RDO_DEFAULT_CQP_PAGE_NS, 0, UINT32_MAX, 0, \
+      NULL, "extra virtual time per page of a memory registration") \
+    X("fault-seed", fault_seed, U64, 0, 0, UINT64_MAX, 0, NULL, \
+      "seed of the fault injection: the same seed and traffic give the " \
+      "same faults") \
+    X("fault-drop-ppm", fault_drop_ppm, U32, 0, 0, 1000000, RDO_PARAM_PPM, \
+      NULL, "transmitted frames dropped, parts per million") \
+    X("fault-corrupt-ppm", fault_corrupt_ppm, U32, 0, 0, 1000000, \
+      RDO_PARAM_PPM, NULL, "transmitted frames with one bit flipped past " \
+      "the Ethernet header, parts per million") \
+    X("fault-dup-ppm", fault_dup_ppm, U32, 0, 0, 1000000, RDO_PARAM_PPM, \
+      NULL, "transmitted frames sent twice, parts per million") \
+    X("fault-reorder-ppm", fault_reorder_ppm, U32, 0, 0, 1000000, \
+      RDO_PARAM_PPM, NULL, "transmitted frames swapped with the next one, " \
+      "parts per million") \
+    X("fault-burst", fault_burst, U32, 0, 0, RDO_FAULT_BURST_MAX, 0, NULL, \
+      "frames each injected drop takes in a row (0 or 1: one)") \
+    X("fault-delay-ns", fault_delay_ns, U64, 0, 0, RDO_FAULT_DELAY_MAX_NS, 0, \
+      "fault-delay-ns must be at most 1000000000 (1 s)", \
+      "virtual time every transmitted frame is held") \
+    X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
+      "context caches: ways per set (0: fully associative); must divide " \
+      "qpc-cache-entries and mrc-cache-entries") \
+    X("ctx-cache-policy", ctx_cache_policy, U32, RDO_CACHE_LRU, 0, \
+      RDO_CACHE_FIFO, 0, "ctx-cache-policy must be lru or fifo", \
+      "context caches: replacement, 0 LRU, 1 FIFO") \
+    X("clock-mhz", tm.clock_mhz, U32, RDO_DEFAULT_CLOCK_MHZ, 1, 10000, \
+      RDO_PARAM_TIMING, NULL, "timing: device clock in MHz") \
+    X("bytes-per-cycle", tm.bytes_per_cycle, U32, RDO_DEFAULT_BYTES_PER_CYCLE, \
+      1, 4096, RDO_PARAM_TIMING, NULL, "timing: datapath width in bytes") \
+    X("link-gbps", tm.link_gbps, U32, RDO_DEFAULT_LINK_GBPS, RDO_LINK_GBPS_MIN, \
+      RDO_LINK_GBPS_MAX, RDO_PARAM_TIMING, NULL, \
+      "port speed in Gbit/s (QUERY_PORT reports it; timing: the link's rate)") \
+    X("link-latency-ns", tm.link_latency_ns, U32, RDO_DEFAULT_LINK_LATENCY_NS, \
+      0, 1000000, RDO_PARAM_TIMING, NULL, "timing: link latency") \
+    X("pcie-gen", tm.pcie_gen, U32, RDO_DEFAULT_PCIE_GEN, 1, 5, \
+      RDO_PARAM_TIMING, NULL, "timing: PCIe generation") \
+    X("pcie-lanes", tm.pcie_lanes, U32, RDO_DEFAULT_PCIE_LANES, 1, 32, \
+      RDO_PARAM_TIMING | RDO_PARAM_POW2, \
+      "pcie-lanes must be 1, 2, 4, 8, 16 or 32", "timing: PCIe lanes") \
+    X("pcie-mps", tm.pcie_mps, U32, RDO_DEFAULT_PCIE_MPS, 128, 4096, \
+      RDO_PARAM_TIMING | RDO_PARAM_POW2, NULL, \
+      "timing: PCIe max payload size in bytes") \
+    X("pcie-tlp-overhead", tm.pcie_tlp_overhead, U32, \
+      RDO_DEFAULT_PCIE_TLP_OVERHEAD, 0, 64, RDO_PARAM_TIMING, NULL, \
+      "timing: bytes of a TLP besides its payload") \
+    X("pcie-latency-ns", tm.pcie_latency_ns, U32, RDO_DEFAULT_PCIE_LATENCY_NS, \
+      0, 100000, RDO_PARAM_TIMING, NULL, "timing: DMA read round trip") \
+    X("tx-fifo-bytes", tm.tx_fifo_bytes, U32, RDO_DEFAULT_TX_FIFO_BYTES, 2048, \
+      64u << 20, RDO_PARAM_TIMING, NULL, "timing: egress buffer") \
+    X("rx-fifo-frames", tm.rx_fifo_frames, U32, RDO_DEFAULT_RX_FIFO_FRAMES, 1, \
+      1000000, RDO_PARAM_TIMING, NULL, "timing: receive buffer in frames") \
+    X("lookahead", tm.lookahead, U32, RDO_DEFAULT_LOOKAHEAD, 0, 256, \
+      RDO_PARAM_TIMING, NULL, \
+      "timing: scheduler look-ahead window in work items (0: in order)") \
+    X("wr-log", tm.wr_log, U32, RDO_DEFAULT_WR_LOG, 0, 1000000, \
+      RDO_PARAM_TIMING, NULL, "how many work-request lifecycle records the " \
+      "timing model keeps for wr-lifecycle (0: none)") \
+    X("bus-arbitration", tm.bus_arb, U32, RDO_DEFAULT_BUS_ARB, 0, \
+      RDO_BUS_ARB_FIFO, RDO_PARAM_TIMING, \
+      "bus-arbitration must be rr (0) or fifo (1)", \
+      "timing model: DMA requests of the per-flow bus queues share PCIe " \
+      "0 round-robin per TLP, 1 FIFO in order of readiness") \
+    RDO_CYC_PARAM(X, "cycles-doorbell", doorbell, RDO_DEFAULT_CYC_DOORBELL, 0, \
+                  "timing: cycles to decode a doorbell") \
+    RDO_CYC_PARAM(X, "cycles-push", push, RDO_DEFAULT_CYC_PUSH, 0, \
+                  "timing: cycles per 64 bytes of pushed WQE") \
+    RDO_CYC_PARAM(X, "cycles-sched", sched, RDO_DEFAULT_CYC_SCHED, 1, \
+                  "timing: cycles to pick a work item") \
+    RDO_CYC_PARAM(X, "cycles-ctx-lookup", ctx_lookup, RDO_DEFAULT_CYC_CTX_LOOKUP, \
+                  0, "timing: cycles of a context-cache lookup") \
+    RDO_CYC_PARAM(X, "cycles-wqe-parse", wqe_parse, RDO_DEFAULT_CYC_WQE_PARSE, 0, \
+                  "timing: cycles to check a WQE") \
+    RDO_CYC_PARAM(X, "cycles-tx-issue", tx_issue, RDO_DEFAULT_CYC_TX_ISSUE, 0, \
+                  "timing: cycles to issue a packet") \
+    RDO_CYC_PARAM(X, "cycles-hdr-build", hdr_build, RDO_DEFAULT_CYC_HDR_BUILD, 0, \
+                  "timing: cycles to build a packet's headers") \
+    RDO_CYC_PARAM(X, "cycles-rx-parse", rx_parse, RDO_DEFAULT_CYC_RX_PARSE, 0, \
+                  "timing: cycles to parse a received packet") \
+    RDO_CYC_PARAM(X, "cycles-rx-resp", rx_resp, RDO_DEFAULT_CYC_RX_RESP, 0, \
+                  "timing: responder/completer cycles per packet") \
+    RDO_CYC_PARAM(X, "cycles-cqe", cqe, RDO_DEFAULT_CYC_CQE, 0, \
+                  "timing: cycles to build a CQE") \
+    RDO_CYC_PARAM(X, "cycles-eqe", eqe, RDO_DEFAULT_CYC_EQE, 0, \
+                  "timing: cycles to build an EQE") \
+    RDO_CYC_PARAM(X, "cycles-irq", irq, RDO_DEFAULT_CYC_IRQ, 0, \
+                  "timing: cycles to send an MSI-X message")
+
+/* The table as data (config.c). */
+typedef struct RdoConfigParam {
+    const char *name;
+    size_t off;                 /* in RdoConfig */
+    uint8_t size;               /* 4 or 8 */
+    uint64_t def, min, max;
+    uint32_t flags;             /* RDO_PARAM_* */
+    const char *why;            /* NULL: made from name and range */
+    const char *desc;
+} RdoConfigParam;
+extern const RdoConfigParam rdo_config_params[];
+extern const size_t rdo_config_n_params;
+/* A parameter's value in cfg, read or written through the table. */
+uint64_t rdo_config_param_get(const RdoConfig *cfg, const RdoConfigParam *p);
+void rdo_config_param_set(RdoConfig *cfg, const RdoConfigParam *p, uint64_t v);
+
 void rdo_config_defaults(RdoConfig *cfg);
 void rdo_timing_defaults(RdoTimingConfig *tm);
 

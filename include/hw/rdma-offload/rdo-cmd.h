@@ -8,6 +8,7 @@
 #define RDO_CMD_H
 
 #include "rdo-types.h"
+#include "rdo-queues.h"
 
 #define RDO_CQP_CMD_SIZE            128
 #define RDO_CQP_COMP_SIZE           16
@@ -96,6 +97,44 @@ enum rdo_qp_type {
     RDO_QPT_SSQ                 = 3,
     RDO_QPT__COUNT
 };
+
+/*
+ * Which send work requests (enum rdo_wr_opcode) a QP of each type accepts:
+ * bit o set for opcode o. The device completes any other WQE as a bad WQE
+ * (LOC_QP_OP_ERR, vendor_err BAD_WQE) and moves the QP to ERR; the driver
+ * and the provider refuse the post instead (EINVAL). A GSI QP (QP1) is a UD
+ * QP to the device. docs/programming-model.md "Send work requests" shows
+ * the same table.
+ */
+#define RDO_WR_MASK(op)             RDO_BIT(op)
+#define RDO_WR_MASK_ALL             (RDO_BIT(RDO_WR__COUNT) - 1)
+#define RDO_WR_MASK_UD              (RDO_WR_MASK(RDO_WR_SEND) |              \
+                                     RDO_WR_MASK(RDO_WR_SEND_IMM) |          \
+                                     RDO_WR_MASK(RDO_WR_LOCAL_INV))
+#define RDO_WR_MASK_UC              (RDO_WR_MASK_UD |                        \
+                                     RDO_WR_MASK(RDO_WR_RDMA_WRITE) |        \
+                                     RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM))
+
+static inline uint32_t rdo_qp_wr_mask(uint32_t qp_type)
+{
+    switch (qp_type) {
+    case RDO_QPT_RC:
+    case RDO_QPT_SSQ:
+        return RDO_WR_MASK_ALL;
+    case RDO_QPT_UC:
+        return RDO_WR_MASK_UC;
+    case RDO_QPT_UD:
+        return RDO_WR_MASK_UD;
+    default:
+        return 0;
+    }
+}
+
+/* May a QP of type qp_type (enum rdo_qp_type) carry work request `opcode`? */
+static inline bool rdo_qp_wr_allowed(uint32_t qp_type, uint32_t opcode)
+{
+    return opcode < RDO_WR__COUNT && (rdo_qp_wr_mask(qp_type) & RDO_BIT(opcode));
+}
 
 /* rdo_cmd_create_qp.flags */
 #define RDO_QP_F_SHARED_SQ          RDO_BIT(0)  /* RC fed by the SSQ in ssq_qpn */
@@ -288,7 +327,7 @@ struct rdo_port_attr {
     uint8_t  link_up;
     uint8_t  active_mtu;        /* RDO_MTU_* derived from the Ethernet MTU */
     uint32_t eth_mtu;
-    uint32_t speed_mbps;
+    uint32_t speed_mbps;        /* the port's configured speed (1000 .. 1600000) */
     uint32_t gid_table_len;
     uint32_t reserved0;
     uint64_t reserved[5];

@@ -28,6 +28,23 @@
  */
 #define RDO_OWNER_PHASE             RDO_BIT(0)
 
+/*
+ * The owner bit (RDO_OWNER_PHASE or 0) of the entry at free-running index
+ * `idx` of a completion-type ring of 2^log_size entries: what the device
+ * writes there, and what software expects before it takes the entry. The
+ * one statement of the rule for the device, the driver and the provider.
+ */
+static inline uint8_t rdo_owner_phase(uint32_t idx, uint32_t log_size)
+{
+    return ((idx >> log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+}
+
+/* Does software own the entry at `idx`, whose owner byte reads `owner`? */
+static inline bool rdo_owner_is_sw(uint8_t owner, uint32_t idx, uint32_t log_size)
+{
+    return (owner & RDO_OWNER_PHASE) == rdo_owner_phase(idx, log_size);
+}
+
 /* Scatter/gather element: one contiguous piece of a registered region. */
 struct rdo_sge {
     uint64_t addr;          /* virtual address within the MR */

@@ -15,6 +15,7 @@
 #include <linux/build_bug.h>
 #define RDO_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
 #else
+#include <stdbool.h>
 #include <stdint.h>
 #define RDO_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif

@@ -124,7 +124,7 @@ bool qrdo_ring_poll(QTestState *qts, QRdoCompRing *r, void *entry)
 {
     uint64_t addr = r->addr +
                     (uint64_t)(r->ci & ((1u << r->log_size) - 1)) * r->stride;
-    uint8_t phase = ((r->ci >> r->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+    uint8_t phase = rdo_owner_phase(r->ci, r->log_size);
     uint8_t buf[64];
 
     g_assert_cmpuint(r->stride, <=, sizeof(buf));
@@ -978,7 +978,7 @@ uint32_t qrdo_side_cqes_ready(QRdoSide *s)
         uint32_t i = r->ci + n;
         uint64_t addr = r->addr + (uint64_t)(i & ((1u << r->log_size) - 1)) *
                         r->stride + r->owner_off;
-        uint8_t phase = ((i >> r->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+        uint8_t phase = rdo_owner_phase(i, r->log_size);
 
         if ((qtest_readb(s->qts, addr) & RDO_OWNER_PHASE) != phase ||
             n == (1u << r->log_size)) {

@@ -154,7 +154,6 @@ struct rdo_qp *rdo_qp_lookup(struct rdo_context *ctx, uint32_t qpn);
 struct ibv_qp *rdo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
 struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 				struct ibv_qp_init_attr_ex *attr);
-bool rdo_wr_allowed(uint8_t qp_type, unsigned int ibv_opcode);
 uint8_t rdo_wqe_flags(const struct rdo_qp *qp, unsigned int send_flags);
 void rdo_sq_ring(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t start,
 		 uint32_t last_len);

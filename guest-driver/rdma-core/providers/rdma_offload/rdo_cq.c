@@ -73,10 +73,10 @@ int rdo_destroy_cq(struct ibv_cq *ibcq)
 static struct rdo_cqe *rdo_cqe_ready(struct rdo_cq *cq, uint32_t idx)
 {
 	struct rdo_cqe *cqe = rdo_ring_entry(&cq->ring, idx);
-	uint8_t phase = ((idx >> cq->ring.log_size) & 1) ? 0 : 1;
+	uint8_t owner = atomic_load_explicit((_Atomic uint8_t *)&cqe->owner,
+					     memory_order_relaxed);
 
-	if ((atomic_load_explicit((_Atomic uint8_t *)&cqe->owner, memory_order_relaxed) &
-	     RDO_OWNER_PHASE) != phase)
+	if (!rdo_owner_is_sw(owner, idx, cq->ring.log_size))
 		return NULL;
 	udma_from_device_barrier();	/* the rest of the CQE after its owner bit */
 	return cqe;

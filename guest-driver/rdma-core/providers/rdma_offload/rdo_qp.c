@@ -289,17 +289,10 @@ uint8_t rdo_wqe_flags(const struct rdo_qp *qp, unsigned int send_flags)
 	return f;
 }
 
-/* May a QP of this type carry this work request (ibv_wr_opcode)? */
-bool rdo_wr_allowed(uint8_t qp_type, unsigned int o)
-{
-	if (qp_type == RDO_QPT_UD)
-		return o == IBV_WR_SEND || o == IBV_WR_SEND_WITH_IMM;
-	if (qp_type == RDO_QPT_UC)
-		return o != IBV_WR_RDMA_READ && o != IBV_WR_ATOMIC_CMP_AND_SWP &&
-		       o != IBV_WR_ATOMIC_FETCH_AND_ADD;
-	return true;
-}
-
+/*
+ * The device's opcode for ibv opcode o, if a QP of this type may carry it
+ * (the hardware interface's table, rdo_qp_wr_allowed); EINVAL otherwise.
+ */
 static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t *op)
 {
 	static const uint8_t map[] = {
@@ -315,7 +308,8 @@ static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t 
 	};
 	unsigned int o = wr->opcode;
 
-	if (o >= sizeof(map) || (o != IBV_WR_SEND && !map[o]) || !rdo_wr_allowed(qp_type, o))
+	if (o >= sizeof(map) || (o != IBV_WR_SEND && !map[o]) ||
+	    !rdo_qp_wr_allowed(qp_type, map[o]))
 		return EINVAL;
 	*op = map[o];
 	return 0;
@@ -368,6 +362,14 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint3
 		wqe->remote_addr = wr->wr.rdma.remote_addr;
 		wqe->rkey = wr->wr.rdma.rkey;
 	}
+	if (wr->opcode == IBV_WR_LOCAL_INV) {
+		/* No data and no destination (a UD QP's segment stays zero). */
+		if (qp->type == RDO_QPT_UD) {
+			memset(body, 0, RDO_UD_SEG);
+			body += RDO_UD_SEG;
+		}
+		return body - (uint8_t *)wqe;
+	}
 	if (qp->type == RDO_QPT_UD) {
 		struct rdo_ud_seg *ud = (struct rdo_ud_seg *)body;
 
@@ -378,8 +380,6 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint3
 		ud->qkey = wr->wr.ud.remote_qkey;
 		body += RDO_UD_SEG;
 	}
-	if (wr->opcode == IBV_WR_LOCAL_INV)
-		return body - (uint8_t *)wqe;
 
 	if (wr->send_flags & IBV_SEND_INLINE) {
 		for (i = 0; i < wr->num_sge; i++) {

@@ -37,7 +37,7 @@ static struct rdo_send_wqe *rdo_wr_begin(struct ibv_qp_ex *qpx, unsigned int o,
 	qp->wr_cur = NULL;
 	if (qp->wr_err)
 		return NULL;
-	if (!rdo_wr_allowed(qp->type, o)) {
+	if (!rdo_qp_wr_allowed(qp->type, op)) {	/* the hardware interface's table */
 		qp->wr_err = EINVAL;
 		return NULL;
 	}

@@ -42,7 +42,7 @@ static inline uint32_t rdo_ring_size(const RdoRing *ring)
 }
 static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
 {
-    return ((counter >> ring->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+    return rdo_owner_phase(counter, ring->log_size);
 }
 
 /* The CAPS register's value for the configuration (config.c). */

@@ -51,7 +51,9 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.link_up = core->link_up;
     a.eth_mtu = core->st->port_mtu;
     a.active_mtu = active_mtu(a.eth_mtu);
-    a.speed_mbps = 100000;
+    /* link-gbps; with timing off it is not checked: clamped to its range. */
+    a.speed_mbps = MIN(MAX(core->cfg.tm.link_gbps, RDO_LINK_GBPS_MIN),
+                       RDO_LINK_GBPS_MAX) * 1000;
     a.gid_table_len = core->cfg.max_gid;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;

@@ -209,7 +209,7 @@ static void cqp_complete_head(RdoCore *core)
     }
     comp.result = result;
     comp.status = status;
-    comp.owner = ((cqp->ci >> core->regs.cqp_log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+    comp.owner = rdo_owner_phase(cqp->ci, core->regs.cqp_log_size);
     if (rdo_dma_write(core, core->regs.cqp_comp +
                              (uint64_t)slot * RDO_CQP_COMP_SIZE,
                              &comp, sizeof(comp))) {

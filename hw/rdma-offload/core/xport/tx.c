@@ -20,17 +20,6 @@ static const RdoWireMsg wr_msg[RDO_WR__COUNT] = {
     [RDO_WR_RDMA_WRITE_IMM] = RDO_MSG_WRITE_IMM,
 };
 
-/* Which work requests each QP type accepts. */
-static const uint16_t wr_allowed[RDO_QPT__COUNT] = {
-    [RDO_QPT_RC] = (1u << RDO_WR__COUNT) - 1,
-    [RDO_QPT_UC] = (1u << RDO_WR_SEND) | (1u << RDO_WR_SEND_IMM) |
-                   (1u << RDO_WR_RDMA_WRITE) | (1u << RDO_WR_RDMA_WRITE_IMM) |
-                   (1u << RDO_WR_LOCAL_INV),
-    [RDO_QPT_UD] = (1u << RDO_WR_SEND) | (1u << RDO_WR_SEND_IMM) |
-                   (1u << RDO_WR_LOCAL_INV),
-    [RDO_QPT_SSQ] = (1u << RDO_WR__COUNT) - 1,
-};
-
 static uint8_t qp_transport(const RdoQpCtx *qp)
 {
     return qp->type == RDO_QPT_UC ? RDO_TRANSPORT_UC :
@@ -80,8 +69,8 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         return false;
     }
     memcpy(&w->h, w->raw, sizeof(w->h));
-    if (w->h.opcode >= RDO_WR__COUNT ||
-        !(wr_allowed[qp->type] & (1u << w->h.opcode))) {
+    /* Which work requests each QP type accepts: the table in rdo-cmd.h. */
+    if (!rdo_qp_wr_allowed(qp->type, w->h.opcode)) {
         return false;
     }
     if (qp->type == RDO_QPT_UD) {
