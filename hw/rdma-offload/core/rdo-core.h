@@ -581,7 +581,7 @@ void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
 const char *rdo_err_name(enum rdo_err err);
 
 /*
- * The catastrophic state (base/report.c): the device stops all work until a reset,
+ * The catastrophic state (base/fatal.c): the device stops all work until a reset,
  * tells the driver through STATUS, EQ 0 and MSI-X vector 0. `guest_fault`
  * also logs it as a driver mistake. The first cause stays.
  */

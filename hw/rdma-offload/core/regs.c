@@ -97,8 +97,8 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     switch (offset) {
     case RDO_REG_ID: return RDO_ID_MAGIC;
     case RDO_REG_VERSION: return RDO_VERSION_VALUE(RDO_VERSION_MAJOR, RDO_VERSION_MINOR);
-    case RDO_REG_CAPS_LO: return lo(rdo_core_reg_caps(core));
-    case RDO_REG_CAPS_HI: return hi(rdo_core_reg_caps(core));
+    case RDO_REG_CAPS_LO: return lo(rdo_config_caps(core));
+    case RDO_REG_CAPS_HI: return hi(rdo_config_caps(core));
     case RDO_REG_CONTROL: return r->control;
     case RDO_REG_STATUS: return rdo_status(core);
     case RDO_REG_SCRATCH: return r->scratch;

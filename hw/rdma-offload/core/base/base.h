@@ -8,13 +8,14 @@
 
 #include "timing/timing.h"
 
-/* Guest errors and the fatal stop (report.c; declared in rdo-core.h). */
+/* Guest errors (report.c) and the fatal stop (fatal.c) are declared in
+ * rdo-core.h, the host interface. */
 
 /* A transport event for the host's traces (report.c). */
 void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
                      uint32_t psn, uint32_t value);
 
-/* A wake-up of the core at `when_ns` of virtual time (report.c). */
+/* A wake-up of the core at `when_ns` of virtual time (wakeup.c). */
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
 
 /* One event queue entry (eqe.c), without reporting what went wrong. */
@@ -46,15 +47,14 @@ static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
 }
 
 /* The CAPS register's value for the configuration (config.c). */
-uint64_t rdo_core_reg_caps(RdoCore *core);
+uint64_t rdo_config_caps(RdoCore *core);
 
 /* The queue of send work (work.c): a QP has send work to look at. */
-void rdo_sq_kick(RdoCore *core, uint32_t qpn);
+void rdo_work_kick(RdoCore *core, uint32_t qpn);
 /* Timing model: a send-queue doorbell as a work item, decoded and its
  * WQEs fetched in device time. */
-void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
-                        uint32_t pi, bool pushed, uint32_t wqe_stride);
-void rdo_sched_kick(RdoCore *core, uint32_t qpn);
+void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                       uint32_t pi, bool pushed, uint32_t wqe_stride);
 /* Timing model: a work item for QP `qpn` up to `pi` (RDO_NONE: a kick),
  * ready at `ready_ps`, at the head (a visit cut short) or the tail. */
 void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,

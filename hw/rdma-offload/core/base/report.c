@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: services every stage may call, which call no stage:
- * reporting a driver mistake (error registers, LOG_GUEST_ERROR and a trace
- * event through the host), the catastrophic stop, and wake-up requests.
+ * rdma-offload core: reporting to the host: a driver mistake of one class
+ * (the error registers, then the host logs LOG_GUEST_ERROR and the class's
+ * trace event) and the transport's events.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,45 +109,4 @@ void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
     if (core->ops->xport_event) {
         core->ops->xport_event(core->host, &e);
     }
-}
-
-void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
-{
-    core->ops->schedule(core->host, when_ns);
-}
-
-void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
-                    bool guest_fault, const char *what)
-{
-    if (rdo_core_is_fatal(core)) {
-        return;     /* already stopped; the first cause is the one to report */
-    }
-    core->regs.fatal_cause = cause;
-    if (guest_fault) {
-        rdo_guest_error(core, RDO_GE_FATAL, cause, cause,
-                        "catastrophic error %u: %s", cause, what);
-    }
-    if (core->ops->fatal) {
-        core->ops->fatal(core->host, cause, what);
-    }
-    /*
-     * The device's last words: the event if EQ 0 can take it, and vector 0
-     * whether or not EQ 0 is armed or reachable, so that a driver hears of
-     * it even when EQ 0 is what failed.
-     */
-    if (core->st->enabled && cause != RDO_FATAL_EQ0) {
-        switch (rdo_eqe_write(core, 0, RDO_EQE_CATASTROPHIC, 0, cause)) {
-        case RDO_EQE_WRITTEN:
-            core->st->eqs[0].armed = false;
-            break;
-        case RDO_EQE_FULL:
-            rdo_guest_error(core, RDO_GE_EQ_OVERFLOW, 0, 0,
-                            "EQ 0 full: event type 0x%x for 0 lost",
-                            RDO_EQE_CATASTROPHIC);
-            break;
-        default:
-            break;
-        }
-    }
-    core->ops->raise_irq(core->host, 0);
 }

@@ -10,12 +10,14 @@
 #include <string.h>
 #include "base/base.h"
 
-void rdo_sq_kick(RdoCore *core, uint32_t qpn)
+static void work_kick_timed(RdoCore *core, uint32_t qpn);
+
+void rdo_work_kick(RdoCore *core, uint32_t qpn)
 {
     RdoState *st = core->st;
 
     if (st->tm) {
-        rdo_sched_kick(core, qpn);
+        work_kick_timed(core, qpn);
         return;
     }
     if (qpn < st->usable_qps && !st->sq_queued[qpn]) {
@@ -42,8 +44,8 @@ void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
     }
 }
 
-void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
-                        uint32_t pi, bool pushed, uint32_t wqe_stride)
+void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                       uint32_t pi, bool pushed, uint32_t wqe_stride)
 {
     RdoTiming *t = core->st->tm;
     RdoTmQp *q = &t->qp[qpn];
@@ -88,7 +90,7 @@ void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
 
 /* Work that needs no doorbell (ACKs opened the window, a timer, a shared
  * send queue fed the QP): one item if the QP has none queued. */
-void rdo_sched_kick(RdoCore *core, uint32_t qpn)
+static void work_kick_timed(RdoCore *core, uint32_t qpn)
 {
     RdoTiming *t = core->st->tm;
 

@@ -107,7 +107,7 @@ void rdo_mr_registered(RdoCore *core, uint32_t index)
     for (uint32_t qpn = 0; qpn < st->usable_qps; qpn++) {
         if (st->qp_stall_mr[qpn] == index) {
             st->qp_stall_mr[qpn] = RDO_NONE;
-            rdo_sq_kick(core, qpn);
+            rdo_work_kick(core, qpn);
         }
     }
 }

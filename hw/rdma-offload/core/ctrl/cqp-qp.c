@@ -285,7 +285,7 @@ static int modify_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     qp->state = m->state;
     rdo_ctx_dirty(core, &core->st->qpc, qp);
     /* Work posted before RTS (or while draining in SQD) may start now. */
-    rdo_sq_kick(core, qpn);
+    rdo_work_kick(core, qpn);
     return RDO_CQP_OK;
 }
 

@@ -55,13 +55,13 @@ void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
         return;
     }
     if (!core->st->tm) {
-        rdo_sq_kick(core, qpn);
+        rdo_work_kick(core, qpn);
         return;
     }
     x = &core->st->xport[qpn];
-    rdo_sched_doorbell(core, qpn, old_pi, pi,
-                       x->req.push_valid && x->req.push_index == pi - 1,
-                       1u << qp->sq_wqe_shift);
+    rdo_work_doorbell(core, qpn, old_pi, pi,
+                      x->req.push_valid && x->req.push_index == pi - 1,
+                      1u << qp->sq_wqe_shift);
 }
 
 void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)

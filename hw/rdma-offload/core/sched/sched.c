@@ -208,7 +208,7 @@ void rdo_sq_run(RdoCore *core)
 
         st->sq_queued[qpn] = 0;
         if (sq_process(core, qpn)) {
-            rdo_sq_kick(core, qpn);
+            rdo_work_kick(core, qpn);
         }
     }
 }

@@ -104,7 +104,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         if (ring_qpn != qpn) {
             /* Fed by a shared send queue, which completes it in order. */
             rdo_rec_unref(rec);
-            rdo_sq_kick(core, ring_qpn);
+            rdo_work_kick(core, ring_qpn);
             if (status != RDO_WC_SUCCESS) {
                 rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
                 return;
@@ -164,7 +164,7 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn)
         }
         rdo_rec_unref(rec);
         if (shared && ring_qpn != qpn) {
-            rdo_sq_kick(core, ring_qpn);
+            rdo_work_kick(core, ring_qpn);
         }
     }
     x->req.tx_pos = x->req.tx_pkt = 0;
@@ -211,7 +211,7 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
         x->req.tx_pkt = pkt;
     }
     core->cnt.retransmits++;
-    rdo_sq_kick(core, qpn);
+    rdo_work_kick(core, qpn);
 }
 
 /*
@@ -294,7 +294,7 @@ static void progress(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     x->req.rto_at = 0;
     rdo_xport_arm_timer(core, qpn);
     if (qp->ssq_qpn != RDO_NONE) {
-        rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait on our window */
+        rdo_work_kick(core, qp->ssq_qpn);     /* it may wait on our window */
     }
 }
 
@@ -498,7 +498,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         x->req.una_psn = rdo_psn_add(rec_last_psn(rec), 1);
     }
     progress(core, qpn, qp, x);
-    rdo_sq_kick(core, qpn);     /* fenced or rd-limited work may go now */
+    rdo_work_kick(core, qpn);     /* fenced or rd-limited work may go now */
 }
 
 void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
@@ -528,7 +528,7 @@ void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     rdo_req_complete(core, qpn, qp);
     if (qp->state != RDO_QPS_ERR) {
-        rdo_sq_kick(core, qpn);
+        rdo_work_kick(core, qpn);
     }
 }
 

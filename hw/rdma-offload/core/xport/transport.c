@@ -91,7 +91,7 @@ void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
     x->req.retry_left = qp->retry_cnt;
     x->req.rnr_left = qp->rnr_retry;
     if (qp->ssq_qpn != RDO_NONE) {
-        rdo_sq_kick(core, qp->ssq_qpn);     /* it may wait for us */
+        rdo_work_kick(core, qp->ssq_qpn);     /* it may wait for us */
     }
 }
 
@@ -170,7 +170,7 @@ static void run_timers(RdoCore *core)
         if (x->req.rnr_until && x->req.rnr_until <= now) {
             /* The RNR back-off is over: the requester sends again. */
             x->req.rnr_until = 0;
-            rdo_sq_kick(core, qpn);
+            rdo_work_kick(core, qpn);
         } else if (x->req.rnr_until && (!next || x->req.rnr_until < next)) {
             next = x->req.rnr_until;
         }

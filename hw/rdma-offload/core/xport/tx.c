@@ -447,7 +447,7 @@ add:
         /* Also on the connection's list, which transmits it. */
         rec->refs++;
         g_queue_push_tail(&cx->req.sent, rec);
-        rdo_sq_kick(core, conn);
+        rdo_work_kick(core, conn);
     }
     if (rec->done && rec->status != RDO_WC_SUCCESS && !rec->conn_qpn) {
         x->req.state = RDO_REQ_HALTED;  /* reported in order, then the QP fails */
@@ -558,20 +558,4 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         more = budget == 0 || paused;
     }
     return more;
-}
-
-/* The pushed copy of WQE `index` of a QP, once; false if there is none. */
-bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
-                   uint32_t stride)
-{
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (!x->req.push_valid || x->req.push_index != index || x->req.push_len > stride) {
-        return false;
-    }
-    x->req.push_valid = false;
-    memcpy(buf, x->req.push_wqe, x->req.push_len);
-    memset(buf + x->req.push_len, 0, stride - x->req.push_len);
-    core->cnt.push_wqes++;
-    return true;
 }
