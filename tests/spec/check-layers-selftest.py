@@ -21,7 +21,7 @@ CASES = [
      'ctx/qp.c: includes ctrl/ctrl.h'),
     ('eth/tx.c',
      '\nvoid rdo_selftest_side(RdoCore *core)\n{\n    rdo_tx_packet(core, NULL);\n}\n',
-     'eth/tx.c: uses rdo_tx_packet of xport/tx.c'),
+     'eth/tx.c: uses rdo_tx_packet of xport/packet.c'),
     ('wire/wire.c', '\n#include "rdo-internal.h"\n',
      'wire/wire.c: wire/ includes rdo-internal.h'),
     ('timing/clock.c',

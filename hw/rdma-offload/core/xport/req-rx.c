@@ -9,171 +9,6 @@
 #include <string.h>
 #include "xport/transport.h"
 
-static bool rec_read_like(const RdoSendRec *rec)
-{
-    return rdo_wr_read_like(rec->wr_opcode);
-}
-
-static uint32_t rec_last_psn(const RdoSendRec *rec)
-{
-    return rdo_psn_add(rec->first_psn, rec->npkts - 1);
-}
-
-void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
-                  uint32_t vendor_err)
-{
-    if (rec->done) {
-        return;
-    }
-    if (rec_read_like(rec) && rec->npkts && x->req.rd_inflight) {
-        x->req.rd_inflight--;
-    }
-    rec->done = true;
-    rec->status = status;
-    rec->vendor_err = vendor_err;
-}
-
-static enum rdo_qp_err qp_err_of(uint32_t vendor_err)
-{
-    switch (vendor_err) {
-    case RDO_VENDOR_ERR_RETRY:
-        return RDO_QP_ERR_RETRY;
-    case RDO_VENDOR_ERR_REMOTE_NAK:
-        return RDO_QP_ERR_REMOTE;
-    case RDO_VENDOR_ERR_BAD_KEY:
-        return RDO_QP_ERR_ACCESS;
-    case RDO_VENDOR_ERR_DMA:
-        return RDO_QP_ERR_DMA;
-    default:
-        return RDO_QP_ERR_WQE;
-    }
-}
-
-void rdo_rec_unref(gpointer p)
-{
-    RdoSendRec *rec = p;
-
-    if (--rec->refs == 0) {
-        g_free(rec);
-    }
-}
-
-/* Timing: the work request's CQE is written; its life is complete. */
-static void life_done(RdoCore *core, uint32_t qpn, RdoSendRec *rec)
-{
-    RdoWrLife *l = &rec->life;
-
-    l->cqe_ps = core->st->tm->last_write_ps;
-    l->qpn = qpn;
-    l->wqe_index = rec->wqe_index;
-    l->wr_id = rec->wr_id;
-    l->msg_len = rec->msg_len;
-    l->opcode = rec->wr_opcode;
-    rdo_tm_wr_done(core, l);
-}
-
-void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
-{
-    static const uint8_t cqe_op[RDO_WR__COUNT] = {
-        [RDO_WR_SEND] = RDO_CQE_SEND, [RDO_WR_SEND_IMM] = RDO_CQE_SEND,
-        [RDO_WR_SEND_INV] = RDO_CQE_SEND, [RDO_WR_SEND_INV_IMM] = RDO_CQE_SEND,
-        [RDO_WR_RDMA_WRITE] = RDO_CQE_RDMA_WRITE,
-        [RDO_WR_RDMA_WRITE_IMM] = RDO_CQE_RDMA_WRITE,
-        [RDO_WR_RDMA_READ] = RDO_CQE_RDMA_READ,
-        [RDO_WR_ATOMIC_CMP_SWP] = RDO_CQE_ATOMIC_CMP_SWP,
-        [RDO_WR_ATOMIC_FETCH_ADD] = RDO_CQE_ATOMIC_FETCH_ADD,
-        [RDO_WR_LOCAL_INV] = RDO_CQE_LOCAL_INV,
-    };
-    RdoXport *x = &core->st->xport[qpn];
-    RdoSendRec *rec;
-
-    while ((rec = g_queue_peek_head(&x->req.sent)) && rec->done) {
-        uint8_t status = rec->status;
-        uint32_t vendor_err = rec->vendor_err;
-        uint32_t ring_qpn = rec->ring_qpn;
-
-        if (qp->type == RDO_QPT_SSQ && rec->refs > 1) {
-            break;              /* its connection still holds it */
-        }
-        g_queue_pop_head(&x->req.sent);
-        if (x->req.tx_pos) {
-            x->req.tx_pos--;
-        } else {
-            x->req.tx_pkt = 0;
-        }
-        if (ring_qpn != qpn) {
-            /* Fed by a shared send queue, which completes it in order. */
-            rdo_rec_unref(rec);
-            rdo_work_kick(core, ring_qpn);
-            if (status != RDO_WC_SUCCESS) {
-                rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
-                return;
-            }
-            continue;
-        }
-        if (status != RDO_WC_SUCCESS ||
-            !(qp->flags & RDO_QP_F_SELECTIVE_SIGNAL) ||
-            (rec->wqe_flags & RDO_WQE_F_SIGNALED)) {
-            struct rdo_cqe cqe;
-
-            memset(&cqe, 0, sizeof(cqe));
-            cqe.wr_id = rec->wr_id;
-            cqe.qpn = rec->conn_qpn ? rec->conn_qpn : qpn;
-            cqe.opcode = cqe_op[rec->wr_opcode];
-            cqe.byte_len = rec_read_like(rec) ? rec->msg_len : 0;
-            cqe.status = status;
-            cqe.vendor_err = vendor_err;
-            if (core->st->tm) {
-                rec->life.ack_ps = rdo_tm_cur(core);
-            }
-            rdo_cq_post(core, qp->send_cqn, &cqe, false);
-            if (core->st->tm) {
-                life_done(core, qpn, rec);
-            }
-        }
-        qp->sq_ci++;
-        rdo_ctx_dirty(core, &core->st->qpc, qp);
-        /* A connection's failure fails the connection, not the shared SQ. */
-        if (status != RDO_WC_SUCCESS && !rec->conn_qpn) {
-            rdo_rec_unref(rec);
-            rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
-            return;
-        }
-        rdo_rec_unref(rec);
-    }
-    if (g_queue_is_empty(&x->req.sent)) {
-        x->req.rto_at = 0;
-    }
-}
-
-/* Drops every record: the QP's ring is flushed by the caller. */
-void rdo_req_flush(RdoCore *core, uint32_t qpn)
-{
-    RdoXport *x = &core->st->xport[qpn];
-    RdoSendRec *rec;
-
-    while ((rec = g_queue_pop_head(&x->req.sent))) {
-        uint32_t ring_qpn = rec->ring_qpn;
-        bool shared = rec->refs > 1;
-
-        /* A shared send queue still completes it, as flushed. */
-        if (!rec->done) {
-            rec->done = true;
-            rec->status = RDO_WC_WR_FLUSH_ERR;
-            rec->vendor_err = 0;
-        }
-        rdo_rec_unref(rec);
-        if (shared && ring_qpn != qpn) {
-            rdo_work_kick(core, ring_qpn);
-        }
-    }
-    x->req.tx_pos = x->req.tx_pkt = 0;
-    x->req.rd_inflight = 0;
-    x->req.rto_at = 0;
-    x->req.rnr_until = 0;
-    x->req.state = RDO_REQ_SENDING;
-}
-
 /* Go-back-N: transmit again from record `index`, packet `pkt`. */
 static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
                     uint32_t pkt)
@@ -185,8 +20,8 @@ static void go_back(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t index,
         return;
     }
     /* A READ is asked for again from the first response missing. */
-    psn = rdo_psn_add(rec->first_psn, rec_read_like(rec) ? rec->resp_pkts : pkt);
-    if (rec_read_like(rec)) {
+    psn = rdo_psn_add(rec->first_psn, rdo_rec_read_like(rec) ? rec->resp_pkts : pkt);
+    if (rdo_rec_read_like(rec)) {
         pkt = 0;
     }
     /*
@@ -234,13 +69,13 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         if (rdo_psn_cmp(rec->first_psn, psn) > 0) {
             break;
         }
-        if (rec_read_like(rec)) {
+        if (rdo_rec_read_like(rec)) {
             /* Acknowledged past a READ without its data: ask again. */
             x->req.una_psn = rdo_psn_add(rec->first_psn, rec->resp_pkts);
             go_back(core, qpn, x, i, 0);
             return x->req.una_psn != old_una;
         }
-        if (rdo_psn_cmp(rec_last_psn(rec), psn) > 0) {
+        if (rdo_psn_cmp(rdo_rec_last_psn(rec), psn) > 0) {
             break;              /* partly acknowledged */
         }
         rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
@@ -260,23 +95,7 @@ static RdoSendRec *rec_of_psn(RdoXport *x, uint32_t psn, guint *index)
         RdoSendRec *rec = l->data;
 
         if (rec->npkts && rdo_psn_cmp(psn, rec->first_psn) >= 0 &&
-            rdo_psn_cmp(psn, rec_last_psn(rec)) <= 0) {
-            *index = i;
-            return rec;
-        }
-    }
-    return NULL;
-}
-
-/* The oldest READ or atomic still waiting for its response. */
-static RdoSendRec *oldest_read(RdoXport *x, guint *index)
-{
-    guint i = 0;
-
-    for (GList *l = x->req.sent.head; l; l = l->next, i++) {
-        RdoSendRec *rec = l->data;
-
-        if (!rec->done && rec_read_like(rec)) {
+            rdo_psn_cmp(psn, rdo_rec_last_psn(rec)) <= 0) {
             *index = i;
             return rec;
         }
@@ -385,31 +204,6 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
 }
 
-bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
-                        uint64_t offset, void *data, uint32_t len)
-{
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
-    RdoXport *x = &core->st->xport[qpn];
-    uint32_t vendor_err = RDO_VENDOR_ERR_DMA;
-    RdoSendRec *rec;
-    guint index;
-
-    rec = oldest_read(x, &index);
-    if (!qp || !rec || rec->first_psn != first_psn) {
-        return true;            /* the READ ended (flushed): nothing to do */
-    }
-    if (rdo_rec_fetch(core, qpn, qp, rec, false, core->st->wqe_buf, &vendor_err) &&
-        rdo_sge_copy(core, qp->pdn, core->st->wqe_buf->sge,
-                     core->st->wqe_buf->h.num_sge, offset, data, len,
-                     true) == RDO_MRC_OK) {
-        return true;
-    }
-    rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, vendor_err);
-    x->req.state = RDO_REQ_HALTED;
-    rdo_req_complete(core, qpn, qp);
-    return false;
-}
-
 /* A READ response or atomic ACK: place it into the oldest waiting record. */
 static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                                  RdoXport *x, const RdoWireParsed *p)
@@ -424,7 +218,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     uint32_t expect;
     int32_t d;
 
-    rec = oldest_read(x, &index);
+    rec = rdo_rec_oldest_read(x, &index);
     if (!rec) {
         core->cnt.dup_requests++;       /* a response nobody waits for */
         rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, p->pkt.psn, p->pkt.opcode);
@@ -494,8 +288,8 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     }
     rec->resp_pkts = rec->npkts;
     rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
-    if (rdo_psn_cmp(rdo_psn_add(rec_last_psn(rec), 1), x->req.una_psn) > 0) {
-        x->req.una_psn = rdo_psn_add(rec_last_psn(rec), 1);
+    if (rdo_psn_cmp(rdo_psn_add(rdo_rec_last_psn(rec), 1), x->req.una_psn) > 0) {
+        x->req.una_psn = rdo_psn_add(rdo_rec_last_psn(rec), 1);
     }
     progress(core, qpn, qp, x);
     rdo_work_kick(core, qpn);     /* fenced or rd-limited work may go now */

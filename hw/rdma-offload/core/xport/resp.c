@@ -10,220 +10,6 @@
 #include <string.h>
 #include "xport/transport.h"
 
-/* READ responses still going out for this QP? */
-static bool streaming(const RdoXport *x)
-{
-    for (int i = 0; i < RDO_RESP_RES_MAX; i++) {
-        if (x->resp.res[i].valid && x->resp.res[i].streaming) {
-            return true;
-        }
-    }
-    return false;
-}
-
-void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                     RdoWirePacket *pkt, uint8_t op, uint32_t psn)
-{
-    rdo_tx_fill_addr(core, qpn, qp, NULL, pkt);
-    pkt->opcode = RDO_TRANSPORT_RC | op;
-    pkt->dest_qp = qp->dest_qpn;
-    pkt->psn = psn;
-    pkt->aeth.syndrome = RDO_AETH_ACK;
-    pkt->aeth.msn = core->st->xport[qpn].resp.msn & 0xFFFFFF;
-}
-
-/* Sends an ACK or NAK now. */
-static void send_aeth_now(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                          uint32_t psn, uint8_t syndrome)
-{
-    RdoWirePacket pkt;
-
-    rdo_resp_packet(core, qpn, qp, &pkt, RDO_OP_ACKNOWLEDGE, psn);
-    pkt.aeth.syndrome = syndrome;
-    if ((syndrome & RDO_AETH_TYPE_MASK) == RDO_AETH_TYPE_ACK) {
-        core->cnt.acks_sent++;
-    } else {
-        core->cnt.naks_sent++;
-        rdo_xport_event(core, (syndrome & RDO_AETH_TYPE_MASK) ==
-                        RDO_AETH_TYPE_RNR_NAK ? RDO_XE_RNR_SENT
-                                              : RDO_XE_NAK_SENT,
-                        qpn, psn, syndrome);
-    }
-    rdo_tx_packet(core, &pkt);
-}
-
-/*
- * Responses leave in PSN order: an ACK or NAK for a PSN after a READ waits
- * until the READ's responses are out, or the requester would take it for
- * a lost response. The newest one waiting is what is sent.
- */
-static void send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                      uint32_t psn, uint8_t syndrome)
-{
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (streaming(x)) {
-        x->resp.ack_pending = true;
-        x->resp.ack_psn = psn;
-        x->resp.ack_syndrome = syndrome;
-        return;
-    }
-    send_aeth_now(core, qpn, qp, psn, syndrome);
-}
-
-void rdo_resp_send_ack(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
-{
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (x->resp.ack_pending && !streaming(x)) {
-        x->resp.ack_pending = false;
-        send_aeth_now(core, qpn, qp, x->resp.ack_psn, x->resp.ack_syndrome);
-    }
-}
-
-static void ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn)
-{
-    x->resp.ack_pending = true;
-    x->resp.ack_psn = psn;
-    x->resp.ack_syndrome = RDO_AETH_ACK;
-    rdo_xport_queue_ack(core, qpn);
-}
-
-/* A fatal responder error: NAK (RC), then the QP fails. */
-static void responder_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                            uint32_t psn, uint8_t nak, enum rdo_qp_err why)
-{
-    if (qp->type == RDO_QPT_RC) {
-        send_aeth_now(core, qpn, qp, psn, nak);
-    }
-    rdo_qp_to_error(core, qpn, qp, why);
-}
-
-/* Receive queue of a QP: its own RQ or its SRQ. */
-typedef struct RecvQueue {
-    RdoRing ring;
-    uint32_t *ci, pi;
-    bool srq;
-} RecvQueue;
-
-static bool recv_queue(RdoCore *core, RdoQpCtx *qp, RecvQueue *q)
-{
-    if (qp->srqn != RDO_NONE) {
-        RdoSrq *srq = qp->srqn < core->cfg.max_srq ? &core->st->srqs[qp->srqn] : NULL;
-
-        if (!srq || !srq->valid) {
-            return false;
-        }
-        *q = (RecvQueue){ srq->ring, &srq->ci, srq->pi, true };
-        return true;
-    }
-    *q = (RecvQueue){ { qp->rq_addr, qp->rq_log_size, qp->rq_wqe_shift,
-                        qp->rq_ring_flags }, &qp->rq_ci, qp->rq_pi, false };
-    return true;
-}
-
-/* A receive WQE as read from its ring. */
-typedef struct RecvWqe {
-    struct rdo_recv_wqe h;
-    struct rdo_sge sge[(1u << RDO_WQE_SHIFT_MAX) / sizeof(struct rdo_sge)];
-    uint64_t len;
-} RecvWqe;
-
-static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
-                          RecvWqe *w)
-{
-    uint32_t stride = 1u << ring->stride_shift;
-
-    if (!rdo_ring_read(core, ring, index, w, stride)) {
-        return false;
-    }
-    if (sizeof(w->h) + w->h.num_sge * sizeof(struct rdo_sge) > stride) {
-        return false;
-    }
-    w->len = 0;
-    for (unsigned i = 0; i < w->h.num_sge; i++) {
-        w->len += w->sge[i].length;
-    }
-    return true;
-}
-
-/* Payload of a SEND that will not complete is not placed any more. */
-static void drop_unplaced_send(RdoXport *x)
-{
-    if (x->agg.kind == RDO_AGG_SEND) {
-        x->agg.len = 0;
-    }
-}
-
-/*
- * Takes the next receive WQE for a new message: false if none is posted.
- * An RQ entry is consumed when its message completes, an SRQ entry at once
- * (other QPs share the SRQ).
- */
-static bool recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
-{
-    RecvQueue q;
-
-    drop_unplaced_send(x);      /* of a UC message that never ended */
-
-    if (!recv_queue(core, qp, &q) || *q.ci == q.pi) {
-        return false;
-    }
-    x->resp.recv_index = *q.ci;
-    x->resp.recv_srq = q.srq;
-    x->resp.recv_offset = 0;
-    if (q.srq) {
-        (*q.ci)++;
-    }
-    return true;
-}
-
-static RecvWqe *recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
-{
-    static RecvWqe w;           /* the core runs on one thread */
-    RecvQueue q;
-
-    if (!recv_queue(core, qp, &q) || !recv_wqe_read(core, &q.ring, x->resp.recv_index, &w)) {
-        return NULL;
-    }
-    x->resp.recv_wr_id = w.h.wr_id;
-    return &w;
-}
-
-/* Posts the receive completion of the message in progress. */
-static void recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
-                          struct rdo_cqe *cqe, bool solicited)
-{
-    cqe->wr_id = x->resp.recv_wr_id;
-    cqe->qpn = qpn;
-    if (solicited) {
-        cqe->flags |= RDO_CQE_F_SOLICITED;
-    }
-    if (!x->resp.recv_srq) {
-        qp->rq_ci++;
-    }
-    rdo_ctx_dirty(core, &core->st->qpc, qp);
-    rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
-                        qp->notify_delay_usec * 1000ull);
-}
-
-/* A receive error: the WQE completes with `status`, the QP fails. */
-static void recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
-                      uint8_t status, uint32_t vendor_err, uint32_t psn,
-                      uint8_t nak, enum rdo_qp_err why)
-{
-    struct rdo_cqe cqe;
-
-    drop_unplaced_send(x);
-    memset(&cqe, 0, sizeof(cqe));
-    cqe.opcode = RDO_CQE_RECV;
-    cqe.status = status;
-    cqe.vendor_err = vendor_err;
-    recv_complete(core, qpn, qp, x, &cqe, false);
-    x->resp.op = RESP_IDLE;
-    responder_error(core, qpn, qp, psn, nak, why);
-}
-
 /* Invalidates the rkey a SEND with invalidate names; false if it may not. */
 static bool remote_invalidate(RdoCore *core, const RdoQpCtx *qp, uint32_t rkey)
 {
@@ -245,23 +31,23 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     const RdoWirePacket *pkt = &p->pkt;
     uint8_t pos = p->op->pos;
     bool last = pos == RDO_POS_LAST || pos == RDO_POS_ONLY;
-    RecvWqe *w;
+    RdoRecvWqe *w;
 
     if (pos == RDO_POS_FIRST || pos == RDO_POS_ONLY) {
-        if (!recv_begin(core, qp, x)) {
+        if (!rdo_recv_begin(core, qp, x)) {
             rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
     }
-    w = recv_wqe(core, qp, x);
+    w = rdo_recv_wqe(core, qp, x);
     if (!w) {
-        recv_fail(core, qpn, qp, x, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_DMA,
-                  pkt->psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_DMA);
+        rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_DMA,
+                      pkt->psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_DMA);
         return;
     }
     if (x->resp.recv_offset + (uint64_t)pkt->payload_len > w->len) {
-        recv_fail(core, qpn, qp, x, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
-                  pkt->psn, RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_WQE);
+        rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
+                      pkt->psn, RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_WQE);
         return;
     }
     /* A failed placement has failed the WQE and the QP already. */
@@ -286,9 +72,9 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         }
         if (p->op->ext & RDO_EXT_IETH) {
             if (!remote_invalidate(core, qp, pkt->ieth_rkey)) {
-                recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
-                          RDO_VENDOR_ERR_BAD_KEY, pkt->psn,
-                          RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_ACCESS);
+                rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
+                              RDO_VENDOR_ERR_BAD_KEY, pkt->psn,
+                              RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_ACCESS);
                 return;
             }
             cqe.flags |= RDO_CQE_F_INV;
@@ -299,36 +85,11 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             }
         }
         x->resp.msn++;
-        recv_complete(core, qpn, qp, x, &cqe, pkt->se);
+        rdo_recv_complete(core, qpn, qp, x, &cqe, pkt->se);
     }
     if (qp->type == RDO_QPT_RC && (pkt->ack_req || last)) {
-        ack_later(core, qpn, x, pkt->psn);
+        rdo_resp_ack_later(core, qpn, x, pkt->psn);
     }
-}
-
-bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
-                         void *data, uint32_t len)
-{
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
-    RdoXport *x = &core->st->xport[qpn];
-    /* The packet that brought the last byte. */
-    uint32_t psn = rdo_psn_add(x->resp.epsn, RDO_PSN_MASK);
-    RecvWqe *w;
-    int r;
-
-    if (!qp) {
-        return false;
-    }
-    w = recv_wqe(core, qp, x);
-    r = w ? rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, offset, data,
-                         len, true) : RDO_MRC_DMA;
-    if (r != RDO_MRC_OK) {
-        recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
-                  r == RDO_MRC_DMA ? RDO_VENDOR_ERR_DMA : RDO_VENDOR_ERR_BAD_KEY,
-                  psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_ACCESS);
-        return false;
-    }
-    return true;
 }
 
 static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
@@ -372,9 +133,9 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
     /* WRITE with immediate needs a receive WQE: check before placing. */
     if (last && imm) {
-        RecvQueue q;
+        RdoRecvQueue q;
 
-        if (!recv_queue(core, qp, &q) || *q.ci == q.pi) {
+        if (!rdo_recv_queue_of(core, qp, &q) || *q.ci == q.pi) {
             rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
@@ -383,8 +144,8 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
          !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->resp.write_rkey, x->resp.write_va,
                       pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
-        responder_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
-                        RDO_QP_ERR_REMOTE);
+        rdo_resp_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
+                       RDO_QP_ERR_REMOTE);
         return;
     }
     x->resp.write_va += pkt->payload_len;
@@ -396,11 +157,11 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         if (imm) {
             struct rdo_cqe cqe;
 
-            recv_begin(core, qp, x);
-            if (!recv_wqe(core, qp, x)) {
-                recv_fail(core, qpn, qp, x, RDO_WC_LOC_QP_OP_ERR,
-                          RDO_VENDOR_ERR_DMA, pkt->psn, RDO_AETH_NAK_REM_OP,
-                          RDO_QP_ERR_DMA);
+            rdo_recv_begin(core, qp, x);
+            if (!rdo_recv_wqe(core, qp, x)) {
+                rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_QP_OP_ERR,
+                              RDO_VENDOR_ERR_DMA, pkt->psn, RDO_AETH_NAK_REM_OP,
+                              RDO_QP_ERR_DMA);
                 return;
             }
             memset(&cqe, 0, sizeof(cqe));
@@ -409,11 +170,11 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             cqe.imm_or_rkey = pkt->imm;
             /* The length of the whole WRITE, as verbs report it. */
             cqe.byte_len = x->resp.write_total;
-            recv_complete(core, qpn, qp, x, &cqe, pkt->se);
+            rdo_recv_complete(core, qpn, qp, x, &cqe, pkt->se);
         }
     }
     if (qp->type == RDO_QPT_RC && (pkt->ack_req || last)) {
-        ack_later(core, qpn, x, pkt->psn);
+        rdo_resp_ack_later(core, qpn, x, pkt->psn);
     }
 }
 
@@ -424,7 +185,7 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     const RdoWirePacket *pkt = &p->pkt;
     uint8_t grh[40];
     struct rdo_cqe cqe;
-    RecvWqe *w;
+    RdoRecvWqe *w;
     int r;
 
     /* A Q_Key with the high bit set is privileged (GSI); refuse it. */
@@ -434,17 +195,17 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         core->cnt.rx_drops++;
         return;
     }
-    if (!recv_begin(core, qp, x)) {
+    if (!rdo_recv_begin(core, qp, x)) {
         core->cnt.rx_drops++;   /* UD drops when nothing is posted */
         return;
     }
     memset(&cqe, 0, sizeof(cqe));
     cqe.opcode = RDO_CQE_RECV;
-    w = recv_wqe(core, qp, x);
+    w = rdo_recv_wqe(core, qp, x);
     if (!w) {
         cqe.status = RDO_WC_LOC_QP_OP_ERR;
         cqe.vendor_err = RDO_VENDOR_ERR_DMA;
-        recv_complete(core, qpn, qp, x, &cqe, false);
+        rdo_recv_complete(core, qpn, qp, x, &cqe, false);
         rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DMA);
         return;
     }
@@ -457,7 +218,7 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     if (w->len < sizeof(grh) + pkt->payload_len) {
         cqe.status = RDO_WC_LOC_LEN_ERR;
         cqe.vendor_err = RDO_VENDOR_ERR_LENGTH;
-        recv_complete(core, qpn, qp, x, &cqe, false);
+        rdo_recv_complete(core, qpn, qp, x, &cqe, false);
         return;
     }
     r = rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, 0, grh, sizeof(grh), true);
@@ -468,7 +229,7 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     if (r != RDO_MRC_OK) {
         cqe.status = RDO_WC_LOC_PROT_ERR;
         cqe.vendor_err = r == RDO_MRC_DMA ? RDO_VENDOR_ERR_DMA : RDO_VENDOR_ERR_BAD_KEY;
-        recv_complete(core, qpn, qp, x, &cqe, false);
+        rdo_recv_complete(core, qpn, qp, x, &cqe, false);
         rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_ACCESS);
         return;
     }
@@ -480,7 +241,7 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         cqe.flags |= RDO_CQE_F_IMM;
         cqe.imm_or_rkey = pkt->imm;
     }
-    recv_complete(core, qpn, qp, x, &cqe, pkt->se);
+    rdo_recv_complete(core, qpn, qp, x, &cqe, pkt->se);
 }
 
 /* Is this opcode allowed next, given the message in progress? */
@@ -523,7 +284,7 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             /* Lost packets: one NAK, then silence until they come. */
             if (x->resp.seq != RDO_SEQ_NAK_SENT) {
                 x->resp.seq = RDO_SEQ_NAK_SENT;
-                send_aeth(core, qpn, qp, x->resp.epsn, RDO_AETH_NAK_PSN_SEQ);
+                rdo_resp_send_aeth(core, qpn, qp, x->resp.epsn, RDO_AETH_NAK_PSN_SEQ);
             }
             core->cnt.rx_drops++;
             return;
@@ -554,27 +315,4 @@ void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         }
         break;
     }
-}
-
-void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
-                  uint8_t syndrome, bool fatal)
-{
-    RdoXport *x = &core->st->xport[qpn];
-
-    if (qp->type != RDO_QPT_RC) {
-        core->cnt.rx_drops++;
-        x->resp.op = RESP_IDLE;
-        x->resp.epsn = rdo_psn_add(psn, 1);
-        return;
-    }
-    if (fatal) {
-        responder_error(core, qpn, qp, psn, syndrome, RDO_QP_ERR_REMOTE);
-    } else {
-        send_aeth(core, qpn, qp, psn, syndrome);
-    }
-}
-
-void rdo_resp_ack_now(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn)
-{
-    ack_later(core, qpn, &core->st->xport[qpn], psn);
 }

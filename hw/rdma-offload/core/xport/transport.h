@@ -2,16 +2,25 @@
 /*
  * rdma-offload core: the RoCEv2 transport's state and its stages.
  *
- *   tx.c         requester: WQE fetch (or the pushed copy) and checks,
- *                segmentation, packets out
- *   req-rx.c     completer: ACKs, NAKs, READ and atomic responses, go-back-N,
- *                retransmit timer, RNR, in-order completion
- *   resp.c       responder: requests in, placement, RQ/SRQ, ACK/NAK out
+ * Files, top to bottom (each calls only those below it):
+ *   run.c        the end of a round: expired timers, the ACK and response
+ *                lists, aggregated payload still to place
+ *   req-rx.c     completer: ACKs, NAKs, READ and atomic responses,
+ *                go-back-N, the retransmit timer, RNR
+ *   tx.c         requester: WQEs to records, segmentation, packets out
+ *   resp.c       responder: requests in, SEND/WRITE/UD placement, PSN order
  *   resp-read.c  responder: READ and atomic responses, duplicate replay
  *   rx-agg.c     receive aggregation: one DMA for a run of a message
- *   transport.c  state life cycle, timers, the end-of-round ACK and
- *                response lists, state names
- *   qp-error.c   a QP to the error state, flushing its work
+ *   recv.c       responder: receive WQEs (RQ/SRQ), their completion or
+ *                failure, SEND payload placement
+ *   resp-ack.c   responder: coalesced ACKs, NAKs, fatal responder errors
+ *   complete.c   requester: in-order completion, READ data placement,
+ *                flush; a QP to the error state
+ *   push.c, wqe.c  the pushed WQE copy; reading and checking WQEs
+ *   packet.c     addresses and headers of packets, frames to the egress,
+ *                copies between SGEs and buffers
+ *   transport.c  state life cycle, timer arming, end-of-round lists, names
+ *   records.c    the requester's records of its work requests
  *
  * Transport state (PSNs, outstanding work, responder resources) is kept
  * on the device per QP, next to the cached QP context: in hardware it is
@@ -189,6 +198,20 @@ const char *rdo_req_retry_name(RdoReqRetry r);
 const char *rdo_resp_op_name(RdoRespOp op);
 const char *rdo_resp_seq_name(RdoRespSeq s);
 
+/* Receive queue of a QP: its own RQ or its SRQ. */
+typedef struct RdoRecvQueue {
+    RdoRing ring;
+    uint32_t *ci, pi;
+    bool srq;
+} RdoRecvQueue;
+
+/* A receive WQE as read from its ring. */
+typedef struct RdoRecvWqe {
+    struct rdo_recv_wqe h;
+    struct rdo_sge sge[(1u << RDO_WQE_SHIFT_MAX) / sizeof(struct rdo_sge)];
+    uint64_t len;
+} RdoRecvWqe;
+
 int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
 
 /* Transport state life cycle (transport.c). */
@@ -217,6 +240,18 @@ static inline bool rdo_wr_read_like(uint8_t wr_opcode)
            wr_opcode == RDO_WR_ATOMIC_FETCH_ADD;
 }
 
+/* A record of a READ or atomic (they wait for response data). */
+static inline bool rdo_rec_read_like(const RdoSendRec *rec)
+{
+    return rdo_wr_read_like(rec->wr_opcode);
+}
+
+/* The last PSN of a record's request (READ: of its responses). */
+static inline uint32_t rdo_rec_last_psn(const RdoSendRec *rec)
+{
+    return rdo_psn_add(rec->first_psn, rec->npkts - 1);
+}
+
 /* The syndrome of an RNR NAK with the QP's minimum RNR timer. */
 static inline uint8_t rdo_rnr_syndrome(const RdoQpCtx *qp)
 {
@@ -230,38 +265,40 @@ static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
 }
 
 /*
- * Packet out (tx.c): a packet of QP qpn, cleared, with the addresses of the
+ * Packet out (packet.c): a packet of QP qpn, cleared, with the addresses of the
  * QP or of a UD address, the QP's next IP ID and its UDP source port.
  */
 void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const struct rdo_ud_seg *ud, RdoWirePacket *pkt);
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
-/* Requester: one scheduler visit; true if it has more to send. */
+/* Requester (tx.c): one scheduler visit; true if it has more to send. */
 bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-/* Requester: complete done records in order; fail the QP's send side. */
+/* Completion (complete.c): done records in order; the send side flushed. */
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-/* Reads the WQE of a record from its ring (qp: the QP holding the record);
- * `reread`: a retransmission, which the timing model charges for. */
+/* (wqe.c) Reads the WQE of a record from its ring (qp: the QP holding the
+ * record); `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    const RdoSendRec *rec, bool reread, RdoWqe *w,
                    uint32_t *vendor_err);
 void rdo_rec_unref(gpointer rec);
-/* A record is complete with a status (a READ or atomic leaves the count of
- * those in flight, if it was counted: it has PSNs then). */
+/* The oldest READ or atomic record not done, and its index; NULL if none. */
+RdoSendRec *rdo_rec_oldest_read(RdoXport *x, guint *index);
+/* (records.c) A record is complete with a status (a READ or atomic leaves
+ * the count of those in flight, if it was counted: it has PSNs then). */
 void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
                   uint32_t vendor_err);
-/* Reads and checks a WQE; false if it is not valid. */
+/* (wqe.c) Reads and checks a WQE; false if it is not valid. */
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    uint32_t index, bool reread, RdoWqe *w,
                    uint32_t *vendor_err);
-/* Copies between a WQE's SGEs at a message offset and buf. */
+/* (packet.c) Copies between a WQE's SGEs at a message offset and buf. */
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
                  bool to_guest);
 
-/* Receive (rx.c, resp.c, resp-read.c, req-rx.c). */
+/* Receive (ingress/rx.c hands over to resp.c and req-rx.c). */
 void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p, const uint8_t *frame);
 /*
@@ -298,7 +335,7 @@ enum rdo_agg_kind { RDO_AGG_WRITE, RDO_AGG_SEND, RDO_AGG_READ };
 bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
                  uint32_t key, uint64_t va, const void *data, uint32_t len);
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn);
-/* Places SEND payload at `offset` of the receive WQE in progress (resp.c). */
+/* Places SEND payload at `offset` of the receive WQE in progress (recv.c). */
 bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
                          void *data, uint32_t len);
 /* Places READ response payload at `offset` of the READ from `first_psn`. */
@@ -306,7 +343,7 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
                         uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
 
-/* A QP to the error state (qp-error.c): flush, tell the driver. */
+/* A QP to the error state (complete.c): flush, tell the driver. */
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
 /* Completes the QP's outstanding and queued work with a flush error. */
@@ -315,5 +352,26 @@ void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* The inline-pushed copy of WQE `index`, if the doorbell page holds it. */
 bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
                    uint32_t stride);
+
+/* The responder's receive WQEs (recv.c). */
+bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q);
+/* Takes the next receive WQE for a new message: false if none is posted. */
+bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
+/* The receive WQE of the message in progress, read again; NULL if not. */
+RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
+void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                       struct rdo_cqe *cqe, bool solicited);
+/* A receive error: the WQE completes with `status`, the QP fails. */
+void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                   uint8_t status, uint32_t vendor_err, uint32_t psn,
+                   uint8_t nak, enum rdo_qp_err why);
+
+/* The responder's ACKs and NAKs (resp-ack.c). */
+void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                        uint32_t psn, uint8_t syndrome);
+void rdo_resp_ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn);
+/* A fatal responder error: NAK (RC), then the QP fails. */
+void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                    uint32_t psn, uint8_t nak, enum rdo_qp_err why);
 
 #endif /* RDO_TRANSPORT_H */

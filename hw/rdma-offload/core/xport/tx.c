@@ -11,6 +11,12 @@
 #include <string.h>
 #include "xport/transport.h"
 
+static uint8_t qp_transport(const RdoQpCtx *qp)
+{
+    return qp->type == RDO_QPT_UC ? RDO_TRANSPORT_UC :
+           qp->type == RDO_QPT_UD ? RDO_TRANSPORT_UD : RDO_TRANSPORT_RC;
+}
+
 static const RdoWireMsg wr_msg[RDO_WR__COUNT] = {
     [RDO_WR_SEND] = RDO_MSG_SEND,
     [RDO_WR_SEND_IMM] = RDO_MSG_SEND_IMM,
@@ -19,143 +25,6 @@ static const RdoWireMsg wr_msg[RDO_WR__COUNT] = {
     [RDO_WR_RDMA_WRITE] = RDO_MSG_WRITE,
     [RDO_WR_RDMA_WRITE_IMM] = RDO_MSG_WRITE_IMM,
 };
-
-static uint8_t qp_transport(const RdoQpCtx *qp)
-{
-    return qp->type == RDO_QPT_UC ? RDO_TRANSPORT_UC :
-           qp->type == RDO_QPT_UD ? RDO_TRANSPORT_UD : RDO_TRANSPORT_RC;
-}
-
-/*
- * Timing: a retransmission reads the WQE from the ring again, as the
- * doorbell unit did the first time (sched.c): a read of the WQE flow that
- * the transmit engine waits for, then its parsing. The ring's page-list
- * translation stays untimed (held on chip).
- */
-static void tm_wqe_reread(RdoCore *core, const RdoRing *ring, uint32_t index,
-                          uint32_t stride)
-{
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
-    uint64_t addr;
-
-    if (rdo_ring_entry_addr(core, ring, index, &addr)) {
-        rdo_tm_set_flow(core, RDO_FLOW_WQE);
-        rdo_tm_dma(core, addr, stride, false);
-    }
-    rdo_tm_set_flow(core, flow);
-    rdo_tm_cycles(core, core->st->tm->cfg.cyc.wqe_parse);
-}
-
-bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   uint32_t index, bool reread, RdoWqe *w, uint32_t *vendor_err)
-{
-    RdoRing ring = { qp->sq_addr, qp->sq_log_size, qp->sq_wqe_shift,
-                     qp->sq_ring_flags };
-    uint32_t stride = 1u << qp->sq_wqe_shift;
-    uint32_t off = sizeof(struct rdo_send_wqe);
-
-    /* Timing: the doorbell unit fetched it already (sched.c). */
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
-    bool got = rdo_push_take(core, qpn, index, w->raw, stride) ||
-               rdo_ring_read(core, &ring, index, w->raw, stride);
-
-    rdo_tm_set_flow(core, flow);
-    if (reread && core->st->tm) {
-        tm_wqe_reread(core, &ring, index, stride);
-    }
-    *vendor_err = RDO_VENDOR_ERR_BAD_WQE;
-    if (!got) {
-        *vendor_err = RDO_VENDOR_ERR_DMA;
-        return false;
-    }
-    memcpy(&w->h, w->raw, sizeof(w->h));
-    /* Which work requests each QP type accepts: the table in rdo-cmd.h. */
-    if (!rdo_qp_wr_allowed(qp->type, w->h.opcode)) {
-        return false;
-    }
-    if (qp->type == RDO_QPT_UD) {
-        if (off + sizeof(w->ud) > stride) {
-            return false;
-        }
-        memcpy(&w->ud, w->raw + off, sizeof(w->ud));
-        off += sizeof(w->ud);
-    }
-    w->sge = NULL;
-    w->inline_data = NULL;
-    if (w->h.flags & RDO_WQE_F_INLINE) {
-        if (w->h.inline_len > qp->max_inline || w->h.inline_len > stride - off ||
-            rdo_wr_read_like(w->h.opcode) || w->h.opcode == RDO_WR_LOCAL_INV) {
-            return false;
-        }
-        w->inline_data = w->raw + off;
-        w->msg_len = w->h.inline_len;
-    } else {
-        if (w->h.num_sge * sizeof(struct rdo_sge) > stride - off) {
-            return false;
-        }
-        w->sge = (const struct rdo_sge *)(w->raw + off);
-        w->msg_len = 0;
-        for (unsigned i = 0; i < w->h.num_sge; i++) {
-            w->msg_len += w->sge[i].length;
-        }
-    }
-    if (w->msg_len > RDO_WIRE_MSG_MAX) {
-        *vendor_err = RDO_VENDOR_ERR_LENGTH;
-        return false;
-    }
-    if ((w->h.opcode == RDO_WR_ATOMIC_CMP_SWP ||
-         w->h.opcode == RDO_WR_ATOMIC_FETCH_ADD) &&
-        (w->msg_len != 8 || (w->h.remote_addr & 7))) {
-        return false;
-    }
-    if (qp->type == RDO_QPT_UD && w->msg_len > rdo_qp_mtu(qp)) {
-        *vendor_err = RDO_VENDOR_ERR_LENGTH;
-        return false;
-    }
-    return true;
-}
-
-bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                   const RdoSendRec *rec, bool reread, RdoWqe *w,
-                   uint32_t *vendor_err)
-{
-    const RdoQpCtx *ring_qp = rec->ring_qpn == qpn ? qp
-                              : rdo_qp_get(core, rec->ring_qpn);
-
-    if (!ring_qp) {
-        *vendor_err = RDO_VENDOR_ERR_DMA;
-        return false;
-    }
-    return rdo_wqe_fetch(core, rec->ring_qpn, ring_qp, rec->wqe_index, reread,
-                         w, vendor_err);
-}
-
-int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
-                 uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
-                 bool to_guest)
-{
-    uint8_t *p = buf;
-
-    for (uint32_t i = 0; i < num_sge && len; i++) {
-        uint32_t piece;
-        RdoMrCheck r;
-
-        if (offset >= sge[i].length) {
-            offset -= sge[i].length;
-            continue;
-        }
-        piece = MIN(len, sge[i].length - offset);
-        r = rdo_mr_access(core, sge[i].lkey, pdn, sge[i].addr + offset, p,
-                          piece, to_guest ? RDO_ACCESS_LOCAL_WRITE : 0, to_guest);
-        if (r != RDO_MRC_OK) {
-            return r;
-        }
-        p += piece;
-        len -= piece;
-        offset = 0;
-    }
-    return len ? RDO_MRC_BOUNDS : RDO_MRC_OK;
-}
 
 /* Checks every SGE of a WQE before any packet of it goes out. */
 static RdoMrCheck check_sges(RdoCore *core, const RdoQpCtx *qp, const RdoWqe *w,
@@ -180,41 +49,6 @@ static RdoMrCheck check_sges(RdoCore *core, const RdoQpCtx *qp, const RdoWqe *w,
         }
     }
     return RDO_MRC_OK;
-}
-
-void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
-                      const struct rdo_ud_seg *ud, RdoWirePacket *pkt)
-{
-    RdoState *st = core->st;
-    uint8_t sgid = ud ? ud->sgid_index : qp->sgid_index;
-    uint8_t hop = ud ? ud->hop_limit : qp->hop_limit;
-
-    memset(pkt, 0, sizeof(*pkt));
-    pkt->ip_id = st->xport[qpn].req.ip_id++;
-    pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
-
-    memcpy(pkt->dst_mac, ud ? ud->dmac : qp->dmac, RDO_ETH_ALEN);
-    memcpy(pkt->src_mac, st->port_mac, RDO_ETH_ALEN);
-    if (sgid < core->cfg.max_gid) {
-        memcpy(pkt->src_gid, st->gids[sgid].gid, 16);
-    }
-    memcpy(pkt->dst_gid, ud ? ud->dgid : qp->dgid, 16);
-    pkt->hop_limit = hop ? hop : 64;
-    pkt->pkey = RDO_PKEY_DEFAULT;
-}
-
-void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
-{
-    RdoState *st = core->st;
-    int len = rdo_wire_build(pkt, st->frame_buf, RDO_FRAME_MAX);
-
-    if (len < 0) {
-        /* Addresses the driver set up that make no packet (e.g. a GID gone). */
-        core->cnt.tx_errors++;
-        return;
-    }
-    core->cnt.tx_packets++;
-    rdo_fault_send(core, st->frame_buf, len);
 }
 
 /* Builds and sends packet `index` of a record's request. */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: packets out of the transport: the addresses of a QP's
+ * (or a UD WQE's) packets, a response packet's headers, building a frame and
+ * handing it to the egress; copying between a WQE's SGEs and a buffer.
+ */
+#include <string.h>
+#include "xport/transport.h"
+
+int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
+                 uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
+                 bool to_guest)
+{
+    uint8_t *p = buf;
+
+    for (uint32_t i = 0; i < num_sge && len; i++) {
+        uint32_t piece;
+        RdoMrCheck r;
+
+        if (offset >= sge[i].length) {
+            offset -= sge[i].length;
+            continue;
+        }
+        piece = MIN(len, sge[i].length - offset);
+        r = rdo_mr_access(core, sge[i].lkey, pdn, sge[i].addr + offset, p,
+                          piece, to_guest ? RDO_ACCESS_LOCAL_WRITE : 0, to_guest);
+        if (r != RDO_MRC_OK) {
+            return r;
+        }
+        p += piece;
+        len -= piece;
+        offset = 0;
+    }
+    return len ? RDO_MRC_BOUNDS : RDO_MRC_OK;
+}
+
+void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                      const struct rdo_ud_seg *ud, RdoWirePacket *pkt)
+{
+    RdoState *st = core->st;
+    uint8_t sgid = ud ? ud->sgid_index : qp->sgid_index;
+    uint8_t hop = ud ? ud->hop_limit : qp->hop_limit;
+
+    memset(pkt, 0, sizeof(*pkt));
+    pkt->ip_id = st->xport[qpn].req.ip_id++;
+    pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
+
+    memcpy(pkt->dst_mac, ud ? ud->dmac : qp->dmac, RDO_ETH_ALEN);
+    memcpy(pkt->src_mac, st->port_mac, RDO_ETH_ALEN);
+    if (sgid < core->cfg.max_gid) {
+        memcpy(pkt->src_gid, st->gids[sgid].gid, 16);
+    }
+    memcpy(pkt->dst_gid, ud ? ud->dgid : qp->dgid, 16);
+    pkt->hop_limit = hop ? hop : 64;
+    pkt->pkey = RDO_PKEY_DEFAULT;
+}
+
+void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
+{
+    RdoState *st = core->st;
+    int len = rdo_wire_build(pkt, st->frame_buf, RDO_FRAME_MAX);
+
+    if (len < 0) {
+        /* Addresses the driver set up that make no packet (e.g. a GID gone). */
+        core->cnt.tx_errors++;
+        return;
+    }
+    core->cnt.tx_packets++;
+    rdo_fault_send(core, st->frame_buf, len);
+}
+
+void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                     RdoWirePacket *pkt, uint8_t op, uint32_t psn)
+{
+    rdo_tx_fill_addr(core, qpn, qp, NULL, pkt);
+    pkt->opcode = RDO_TRANSPORT_RC | op;
+    pkt->dest_qp = qp->dest_qpn;
+    pkt->psn = psn;
+    pkt->aeth.syndrome = RDO_AETH_ACK;
+    pkt->aeth.msn = core->st->xport[qpn].resp.msn & 0xFFFFFF;
+}

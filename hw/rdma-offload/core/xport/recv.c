@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the responder's receive WQEs: the RQ or SRQ of a QP,
+ * the WQE a SEND lands in, its completion or failure, and the placement of
+ * a SEND's aggregated payload into its SGEs.
+ */
+#include <string.h>
+#include "xport/transport.h"
+
+
+bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q)
+{
+    if (qp->srqn != RDO_NONE) {
+        RdoSrq *srq = qp->srqn < core->cfg.max_srq ? &core->st->srqs[qp->srqn] : NULL;
+
+        if (!srq || !srq->valid) {
+            return false;
+        }
+        *q = (RdoRecvQueue){ srq->ring, &srq->ci, srq->pi, true };
+        return true;
+    }
+    *q = (RdoRecvQueue){ { qp->rq_addr, qp->rq_log_size, qp->rq_wqe_shift,
+                        qp->rq_ring_flags }, &qp->rq_ci, qp->rq_pi, false };
+    return true;
+}
+
+static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
+                          RdoRecvWqe *w)
+{
+    uint32_t stride = 1u << ring->stride_shift;
+
+    if (!rdo_ring_read(core, ring, index, w, stride)) {
+        return false;
+    }
+    if (sizeof(w->h) + w->h.num_sge * sizeof(struct rdo_sge) > stride) {
+        return false;
+    }
+    w->len = 0;
+    for (unsigned i = 0; i < w->h.num_sge; i++) {
+        w->len += w->sge[i].length;
+    }
+    return true;
+}
+
+/* Payload of a SEND that will not complete is not placed any more. */
+static void drop_unplaced_send(RdoXport *x)
+{
+    if (x->agg.kind == RDO_AGG_SEND) {
+        x->agg.len = 0;
+    }
+}
+
+/*
+ * Takes the next receive WQE for a new message: false if none is posted.
+ * An RQ entry is consumed when its message completes, an SRQ entry at once
+ * (other QPs share the SRQ).
+ */
+bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
+{
+    RdoRecvQueue q;
+
+    drop_unplaced_send(x);      /* of a UC message that never ended */
+
+    if (!rdo_recv_queue_of(core, qp, &q) || *q.ci == q.pi) {
+        return false;
+    }
+    x->resp.recv_index = *q.ci;
+    x->resp.recv_srq = q.srq;
+    x->resp.recv_offset = 0;
+    if (q.srq) {
+        (*q.ci)++;
+    }
+    return true;
+}
+
+RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
+{
+    static RdoRecvWqe w;           /* the core runs on one thread */
+    RdoRecvQueue q;
+
+    if (!rdo_recv_queue_of(core, qp, &q) || !recv_wqe_read(core, &q.ring, x->resp.recv_index, &w)) {
+        return NULL;
+    }
+    x->resp.recv_wr_id = w.h.wr_id;
+    return &w;
+}
+
+/* Posts the receive completion of the message in progress. */
+void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                       struct rdo_cqe *cqe, bool solicited)
+{
+    cqe->wr_id = x->resp.recv_wr_id;
+    cqe->qpn = qpn;
+    if (solicited) {
+        cqe->flags |= RDO_CQE_F_SOLICITED;
+    }
+    if (!x->resp.recv_srq) {
+        qp->rq_ci++;
+    }
+    rdo_ctx_dirty(core, &core->st->qpc, qp);
+    rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
+                        qp->notify_delay_usec * 1000ull);
+}
+
+/* A receive error: the WQE completes with `status`, the QP fails. */
+void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                   uint8_t status, uint32_t vendor_err, uint32_t psn,
+                   uint8_t nak, enum rdo_qp_err why)
+{
+    struct rdo_cqe cqe;
+
+    drop_unplaced_send(x);
+    memset(&cqe, 0, sizeof(cqe));
+    cqe.opcode = RDO_CQE_RECV;
+    cqe.status = status;
+    cqe.vendor_err = vendor_err;
+    rdo_recv_complete(core, qpn, qp, x, &cqe, false);
+    x->resp.op = RESP_IDLE;
+    rdo_resp_error(core, qpn, qp, psn, nak, why);
+}
+
+bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
+                         void *data, uint32_t len)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoXport *x = &core->st->xport[qpn];
+    /* The packet that brought the last byte. */
+    uint32_t psn = rdo_psn_add(x->resp.epsn, RDO_PSN_MASK);
+    RdoRecvWqe *w;
+    int r;
+
+    if (!qp) {
+        return false;
+    }
+    w = rdo_recv_wqe(core, qp, x);
+    r = w ? rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, offset, data,
+                         len, true) : RDO_MRC_DMA;
+    if (r != RDO_MRC_OK) {
+        rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
+                      r == RDO_MRC_DMA ? RDO_VENDOR_ERR_DMA : RDO_VENDOR_ERR_BAD_KEY,
+                      psn, RDO_AETH_NAK_REM_OP, RDO_QP_ERR_ACCESS);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: reading and checking send WQEs from their ring (or the
+ * pushed copy), again for a record being retransmitted.
+ */
+#include <string.h>
+#include "xport/transport.h"
+
+/*
+ * Timing: a retransmission reads the WQE from the ring again, as the
+ * doorbell unit did the first time (base/work.c): a read of the WQE flow that
+ * the transmit engine waits for, then its parsing. The ring's page-list
+ * translation stays untimed (held on chip).
+ */
+static void tm_wqe_reread(RdoCore *core, const RdoRing *ring, uint32_t index,
+                          uint32_t stride)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    uint64_t addr;
+
+    if (rdo_ring_entry_addr(core, ring, index, &addr)) {
+        rdo_tm_set_flow(core, RDO_FLOW_WQE);
+        rdo_tm_dma(core, addr, stride, false);
+    }
+    rdo_tm_set_flow(core, flow);
+    rdo_tm_cycles(core, core->st->tm->cfg.cyc.wqe_parse);
+}
+
+bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   uint32_t index, bool reread, RdoWqe *w, uint32_t *vendor_err)
+{
+    RdoRing ring = { qp->sq_addr, qp->sq_log_size, qp->sq_wqe_shift,
+                     qp->sq_ring_flags };
+    uint32_t stride = 1u << qp->sq_wqe_shift;
+    uint32_t off = sizeof(struct rdo_send_wqe);
+
+    /* Timing: the doorbell unit fetched it already (sched.c). */
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+    bool got = rdo_push_take(core, qpn, index, w->raw, stride) ||
+               rdo_ring_read(core, &ring, index, w->raw, stride);
+
+    rdo_tm_set_flow(core, flow);
+    if (reread && core->st->tm) {
+        tm_wqe_reread(core, &ring, index, stride);
+    }
+    *vendor_err = RDO_VENDOR_ERR_BAD_WQE;
+    if (!got) {
+        *vendor_err = RDO_VENDOR_ERR_DMA;
+        return false;
+    }
+    memcpy(&w->h, w->raw, sizeof(w->h));
+    /* Which work requests each QP type accepts: the table in rdo-cmd.h. */
+    if (!rdo_qp_wr_allowed(qp->type, w->h.opcode)) {
+        return false;
+    }
+    if (qp->type == RDO_QPT_UD) {
+        if (off + sizeof(w->ud) > stride) {
+            return false;
+        }
+        memcpy(&w->ud, w->raw + off, sizeof(w->ud));
+        off += sizeof(w->ud);
+    }
+    w->sge = NULL;
+    w->inline_data = NULL;
+    if (w->h.flags & RDO_WQE_F_INLINE) {
+        if (w->h.inline_len > qp->max_inline || w->h.inline_len > stride - off ||
+            rdo_wr_read_like(w->h.opcode) || w->h.opcode == RDO_WR_LOCAL_INV) {
+            return false;
+        }
+        w->inline_data = w->raw + off;
+        w->msg_len = w->h.inline_len;
+    } else {
+        if (w->h.num_sge * sizeof(struct rdo_sge) > stride - off) {
+            return false;
+        }
+        w->sge = (const struct rdo_sge *)(w->raw + off);
+        w->msg_len = 0;
+        for (unsigned i = 0; i < w->h.num_sge; i++) {
+            w->msg_len += w->sge[i].length;
+        }
+    }
+    if (w->msg_len > RDO_WIRE_MSG_MAX) {
+        *vendor_err = RDO_VENDOR_ERR_LENGTH;
+        return false;
+    }
+    if ((w->h.opcode == RDO_WR_ATOMIC_CMP_SWP ||
+         w->h.opcode == RDO_WR_ATOMIC_FETCH_ADD) &&
+        (w->msg_len != 8 || (w->h.remote_addr & 7))) {
+        return false;
+    }
+    if (qp->type == RDO_QPT_UD && w->msg_len > rdo_qp_mtu(qp)) {
+        *vendor_err = RDO_VENDOR_ERR_LENGTH;
+        return false;
+    }
+    return true;
+}
+
+bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   const RdoSendRec *rec, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err)
+{
+    const RdoQpCtx *ring_qp = rec->ring_qpn == qpn ? qp
+                              : rdo_qp_get(core, rec->ring_qpn);
+
+    if (!ring_qp) {
+        *vendor_err = RDO_VENDOR_ERR_DMA;
+        return false;
+    }
+    return rdo_wqe_fetch(core, rec->ring_qpn, ring_qp, rec->wqe_index, reread,
+                         w, vendor_err);
+}
