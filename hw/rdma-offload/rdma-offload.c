@@ -19,6 +19,7 @@
 #include "migration/vmstate.h"
 #include "net/eth.h"
 #include "system/dma.h"
+#include "system/system.h"
 #include "trace.h"
 
 #include "rdma-offload.h"
@@ -117,7 +118,7 @@ static void rdo_qemu_guest_error(void *host, const RdoGuestError *e)
 static void rdo_qemu_xport_event(void *host, const RdoXportEvent *e)
 {
     switch (e->type) {
-#define RDO_XE_TRACE(id, name, value) \
+#define RDO_XE_TRACE(id, name, field) \
     case RDO_XE_##id: \
         trace_rdma_offload_##name(e->qpn, e->psn, e->value); \
         break;
