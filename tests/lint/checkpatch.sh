@@ -28,6 +28,7 @@ fi
 echo "# $(cat "$(dirname "$checkpatch")/version" 2>/dev/null)"
 
 cd "$TOP" || exit 1
+details=''     # the failures, printed after the results (so the tail shows them)
 for f in guest-driver/kernel/*.c guest-driver/kernel/*.h; do
     # Status 0: nothing found (--terse prints nothing then); 1: findings,
     # one a line, and a "total:" line; anything else: checkpatch failed.
@@ -64,11 +65,12 @@ for f in guest-driver/kernel/*.c guest-driver/kernel/*.h; do
         ok 0 "checkpatch $f$note"
     else
         ok 1 "checkpatch $f$note"
-        printf '%s' "$bad" | sed 's/^/# /'
+        details+=$bad
     fi
 done
 for type in "${!accepted[@]}"; do
     [ -n "${seen[$type]:-}" ] || echo "# accepted but not found any more: $type (tests/lint/checkpatch-accepted)"
 done
+printf '%s' "$details" | sed 's/^/# /'
 echo "1..$n"
 exit "$failed"

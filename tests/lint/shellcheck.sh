@@ -22,6 +22,7 @@ is_shell() {
 }
 
 cd "$TOP" || exit 1
+details=''     # the findings, printed after the results (so the tail shows them)
 while IFS= read -r -d '' f; do
     is_shell "$f" || continue
     # Sourced files are found relative to the script (SCRIPTDIR) or, for
@@ -30,8 +31,9 @@ while IFS= read -r -d '' f; do
         ok 0 "shellcheck $f"
     else
         ok 1 "shellcheck $f"
-        printf '%s\n' "$out" | sed 's/^/# /'
+        details+=$out$'\n'
     fi
 done < <(find scripts tests -type f ! -name '*~' -print0 | LC_ALL=C sort -z)
+printf '%s' "$details" | sed 's/^/# /'
 echo "1..$n"
 exit "$failed"
