@@ -1,5 +1,6 @@
 # Common settings for the project's scripts. Sourced, not run.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are for the scripts that source this
 
 set -euo pipefail
 

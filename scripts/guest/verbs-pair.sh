@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
 # Guest side of running stock RDMA tools between two guests (sourced by the
 # busybox shell in each guest of `scripts/run-guest --peer ... --ctl-net`;
 # scripts/demo, scripts/bench-guest and tests/guest/verbs-*.sh use it).
+# scripts/build-guest installs it as /usr/share/rdma-offload/verbs-pair.sh.
 #
 # pair ROLE TAG TOOL ARGS...: run TOOL on this guest's RDMA device as the
 # server (ROLE=server) or as the client of the other guest (ROLE=client);
@@ -15,9 +17,10 @@
 PAIR_PORT=18515
 
 # This guest's RDMA device (rdo0, or rxe0 for soft-RoCE) and its GID index.
+# shellcheck disable=SC2012 # sysfs names are plain words
 pair_dev() { ls /sys/class/infiniband | head -n1; }
 pair_gid() {
-    for f in /sys/class/infiniband/$1/ports/1/gids/*; do
+    for f in /sys/class/infiniband/"$1"/ports/1/gids/*; do
         grep -q '^0000:0000:0000:0000:0000:ffff:' "$f" && { basename "$f"; return; }
     done
 }
@@ -33,7 +36,10 @@ pair() {
     shift 3
     dev=$(pair_dev)
     gid=$(pair_gid "$dev")
-    [ -n "$dev" ] && [ -n "$gid" ] || { echo "[$tag] no RDMA device with an IPv4 GID"; return 1; }
+    if [ -z "$dev" ] || [ -z "$gid" ]; then
+        echo "[$tag] no RDMA device with an IPv4 GID"
+        return 1
+    fi
     args=$(echo "$*" | sed "s/{DEV}/$dev/g; s/{GID}/$gid/g")
     if [ "$role" = server ]; then
         # shellcheck disable=SC2086 # ARGS are words

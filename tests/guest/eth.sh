@@ -79,14 +79,14 @@ guest_run --peer adapter --timeout 400 \
 moved() {   # G KEY: a counter of G grew between "before" and "after"
     local b a
     b=$(f "$1.before.$2") a=$(f "$1.after.$2")
-    [ -n "$b" ] && [ -n "$a" ] && [ "$a" -gt "$b" ] ||
+    { [ -n "$b" ] && [ -n "$a" ] && [ "$a" -gt "$b" ]; } ||
         { echo "#   $1 $2: before '$b', after '$a'"; return 1; }
 }
 
 check "both guests ran the test to the end (run-guest exit $run_rc)" both_ran
 check "ping A -> B over the adapter" eq "$(f A.ping.received)" 3
-arp_learned() { eq "$(f A.arp.ping_rc)" 0 && [ -n "$(f A.arp.state)" ] &&
-                 [ "$(f A.arp.state)" != PERMANENT ] ||
+arp_learned() { { eq "$(f A.arp.ping_rc)" 0 && [ -n "$(f A.arp.state)" ] &&
+                   [ "$(f A.arp.state)" != PERMANENT ]; } ||
                  { echo "#   neighbour state '$(f A.arp.state)'"; return 1; }; }
 check "ARP resolves B once the permanent neighbour is gone" arp_learned
 check "TSO, LRO, TX and RX checksum offload are on" eq "$(f A.features)" 4

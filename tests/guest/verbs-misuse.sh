@@ -11,10 +11,8 @@ set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-pair_lib="cat > /tmp/verbs-pair.sh <<'VERBS_PAIR'
-$(cat "$TOP/scripts/guest/verbs-pair.sh")
-VERBS_PAIR
-. /tmp/verbs-pair.sh"
+# scripts/guest/verbs-pair.sh, installed in the guest by scripts/build-guest.
+pair_lib=". /usr/share/rdma-offload/verbs-pair.sh"
 
 # The end of both guests: health facts.
 read -r -d '' HEALTH <<'EOF_H'

@@ -1,5 +1,6 @@
 # TAP helpers for the tools tests. Sourced, not run.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # failed is read by the tests that source this
 n=0
 failed=0
 ok() {     # status, description; returns the status

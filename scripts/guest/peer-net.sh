@@ -1,0 +1,51 @@
+#!/bin/sh
+# /peer-net.sh of a two-guest run (scripts/run-guest --peer): this guest's
+# side of the peer network. run-guest puts it, with its settings in
+# /peer-net.conf, into the guest's per-run files and runs it before the
+# command (it failing ends the run with status 99); run it again after
+# reloading rdma_offload (the net_device is new). It brings the RDMA
+# network's interface (found by its MAC) up with this guest's address, makes
+# the other guest a permanent neighbour, loads and binds soft-RoCE on an rxe
+# guest, sets up the control network's interface (--ctl-net) and waits for
+# the IPv4 GID.
+#
+# /peer-net.conf (shell assignments, written by run-guest):
+#   NET_IP NET_MAC      this guest's address and MAC on the RDMA network
+#   NET_PEER_IP NET_PEER_MAC  the other guest's
+#   NET_RXE             1: soft-RoCE (rxe0) on virtio-net, else 0
+#   NET_GID             the IPv4-mapped GID of NET_IP to wait for
+#   CTL_IP CTL_MAC      this guest's on the control network (empty: none)
+
+NET_RXE=0
+CTL_IP=
+CTL_MAC=
+# shellcheck source=/dev/null # written by run-guest
+. /peer-net.conf
+
+fail() { echo "peer-net: set-up failed: $*"; exit 1; }
+wait_for() { i=0; while [ $i -lt 100 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)); done; eval "$1"; }
+# The interface with MAC $1.
+if_of() { grep -lx "$1" /sys/class/net/*/address 2>/dev/null | head -n1 | cut -d/ -f5; }
+
+if [ "$NET_RXE" = 1 ] || [ -n "$CTL_IP" ]; then
+    { modprobe virtio_pci && modprobe virtio_net; } || fail "virtio-net modules"
+fi
+# shellcheck disable=SC2016 # expanded by wait_for's eval
+wait_for '[ -n "$(if_of "$NET_MAC")" ]' || fail "no interface with MAC $NET_MAC"
+dev=$(if_of "$NET_MAC")
+ip link set "$dev" up || fail "$dev up"
+ip addr show dev "$dev" | grep -q "inet $NET_IP/" || ip addr add "$NET_IP/24" dev "$dev" || fail "address"
+arp -i "$dev" -s "$NET_PEER_IP" "$NET_PEER_MAC" || fail "neighbour $NET_PEER_IP"
+if [ "$NET_RXE" = 1 ]; then
+    [ -e /sys/class/infiniband/rxe0 ] || { modprobe crc32_generic && modprobe rdma_rxe &&
+        rdma link add rxe0 type rxe netdev "$dev"; } || fail "rxe0"
+fi
+if [ -n "$CTL_IP" ]; then
+    # shellcheck disable=SC2016 # expanded by wait_for's eval
+    wait_for '[ -n "$(if_of "$CTL_MAC")" ]' || fail "no interface with MAC $CTL_MAC"
+    ctl=$(if_of "$CTL_MAC")
+    ip link set "$ctl" up || fail "$ctl up"
+    ip addr show dev "$ctl" | grep -q "inet $CTL_IP/" || ip addr add "$CTL_IP/24" dev "$ctl" || fail "control address"
+fi
+# shellcheck disable=SC2016 # expanded by wait_for's eval
+wait_for 'grep -qs "$NET_GID" /sys/class/infiniband/*/ports/1/gids/*' || fail "no GID $NET_GID"
