@@ -336,9 +336,9 @@ void qrdo_drv_create_qp(QRdoDriver *drv, QRdoQp *qp, uint32_t qpn,
 
 void qrdo_drv_set_gid0(QRdoDriver *drv)
 {
-    /* ::ffff:10.0.0.1 */
-    uint8_t gid[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 };
+    uint8_t gid[16];
 
+    rdo_gid_v4(gid, 1);     /* ::ffff:10.0.0.1 */
     qrdo_cmd_expect(drv, rdo_cmd_set_gid(0, gid, 1), RDO_CQP_OK);
 }
 
