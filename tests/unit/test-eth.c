@@ -9,7 +9,7 @@
  */
 #include <string.h>
 #include "test-pair.h"
-#include "eth.h"
+#include "eth/eth.h"
 
 #define ETH_CQN         1
 #define ETH_CQ_LOG      10

@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "timing-work.h"
-#include "timing.h"
+#include "timing/timing.h"
 
 #define MIB (1u << 20)
 /* Picoseconds of `b` bytes on one direction of PCIe Gen4 x16 (16 lanes of

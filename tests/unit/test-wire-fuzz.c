@@ -14,7 +14,7 @@
  */
 #include <string.h>
 #include "test-pair.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #define MS          1000000ull
 #define SRC         PAIR_MR_IOVA

@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 /* The scapy test vector (roce-wire.md): UC SEND_ONLY over IPv4. */
 static const uint8_t vector_frame[] = {

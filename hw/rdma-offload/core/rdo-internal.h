@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: state shared between the pipeline stages. Not part of
- * the core's API (rdo-core.h).
+ * rdma-offload core: the state shared between the layers (types only; each
+ * layer declares its functions in its own folder's header). Not part of the
+ * core's API (rdo-core.h).
  */
 #ifndef RDO_INTERNAL_H
 #define RDO_INTERNAL_H
@@ -199,129 +200,5 @@ struct RdoState {
     struct RdoTiming *tm;       /* timing model (timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth.h) */
 };
-
-/* Rings (ring.c). */
-bool rdo_ring_entry_addr(RdoCore *core, const RdoRing *ring, uint32_t index,
-                         uint64_t *addr);
-bool rdo_ring_read(RdoCore *core, const RdoRing *ring, uint32_t index,
-                   void *buf, size_t len);
-bool rdo_ring_write(RdoCore *core, const RdoRing *ring, uint32_t index,
-                    const void *buf, size_t len);
-/* Checks a ring the driver describes; returns a rdo_cqp_status. */
-int rdo_ring_check(const RdoRing *ring, uint32_t min_shift, uint32_t max_shift);
-static inline uint32_t rdo_ring_size(const RdoRing *ring)
-{
-    return 1u << ring->log_size;
-}
-static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
-{
-    return ((counter >> ring->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
-}
-
-/* Context caches (ctx-cache.c). */
-void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
-                        uint32_t entries, uint32_t ways, uint32_t policy,
-                        uint64_t *pglist_reg, uint32_t *pages_reg,
-                        uint32_t *hits, uint32_t *misses);
-void rdo_ctx_cache_free(RdoCtxCache *c);
-void rdo_ctx_cache_drop(RdoCtxCache *c);
-/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
-void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index);
-/* A line for a new context: zeroed, not loaded from the store. */
-void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
-void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
-/* Timing: whether context `index` is cached, and when its line is ready. */
-bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
-/* Timing: loads context `index` ahead of its use; false if it cannot. */
-bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
-bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
-
-/* Event and completion queues (eq.c, cq.c). */
-void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
-                 uint32_t data);
-void rdo_eq_doorbell(RdoCore *core, uint32_t eqn, uint32_t flags, uint32_t ci);
-void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
-                 bool solicited);
-/* The same, the event delayed by up to delay_ns (per-QP notification delay). */
-void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
-                         bool solicited, uint64_t delay_ns);
-/* CQ events whose moderation time has come (cq.c). */
-void rdo_cq_run(RdoCore *core);
-void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,
-                     uint32_t flags, uint32_t ci);
-void rdo_async_event(RdoCore *core, uint8_t type, uint32_t obj, uint32_t data);
-
-/* Control QP (cqp.c) and its commands (cqp-*.c). */
-bool rdo_cqp_enable(RdoCore *core);
-void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
-void rdo_cqp_run(RdoCore *core);
-int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
-int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
-int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
-int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
-int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
-
-/* The Ethernet function's doorbells and wake-up work (eth-*.c). */
-void rdo_eth_txq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
-void rdo_eth_rxq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
-
-/* QPs (qp.c). */
-RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
-RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn);
-void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                     enum rdo_qp_err why);
-
-/* MRs (mr.c). */
-enum rdo_mr_lookup {
-    RDO_MR_OK,
-    RDO_MR_PENDING,             /* registration still queued: stall */
-    RDO_MR_BAD_KEY,             /* no such MR, wrong key or PD, invalidated */
-    RDO_MR_DMA,                 /* its context is unreachable */
-};
-/* pdn RDO_NONE: any PD (the caller checked it before). */
-enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
-                                 RdoMrCtx **mr);
-
-/* Send queues (sq.c). */
-void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
-void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
-void rdo_srq_doorbell(RdoCore *core, uint16_t page, uint32_t srqn, uint32_t pi);
-void rdo_sq_kick(RdoCore *core, uint32_t qpn);
-void rdo_sq_run(RdoCore *core);
-void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-void rdo_mr_registered(RdoCore *core, uint32_t index);
-
-/* Registers (regs.c). */
-uint64_t rdo_core_reg_caps(RdoCore *core);
-
-/* Wake-ups. */
-void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
-
-/* Receive front end (rx.c): one frame, checked and handed to its QP. */
-void rdo_rx_frame(RdoCore *core, const void *frame, size_t len);
-
-/*
- * Guest-memory DMA. Every DMA of the core goes through these, so that the
- * timing model (timing.c) accounts its bus time with no help from callers.
- */
-void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write);
-static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
-                               size_t len)
-{
-    if (core->st->tm) {
-        rdo_tm_dma(core, addr, len, false);
-    }
-    return core->ops->dma_read(core->host, addr, buf, len);
-}
-static inline int rdo_dma_write(RdoCore *core, uint64_t addr, const void *buf,
-                                size_t len)
-{
-    if (core->st->tm) {
-        rdo_tm_dma(core, addr, len, true);
-    }
-    return core->ops->dma_write(core->host, addr, buf, len);
-}
-/* An interrupt: at once, or when the timing model says it is sent. */
-void rdo_raise_irq(RdoCore *core, unsigned vector);
 
 #endif /* RDO_INTERNAL_H */

@@ -5,7 +5,7 @@
  * return all ones and writes are dropped, so a confused driver sees an
  * obviously wrong value instead of a plausible one.
  */
-#include "timing.h"
+#include "ctrl/ctrl.h"
 
 #define RDO_READ_INVALID 0xffffffffu
 
@@ -42,20 +42,6 @@ static enum reg_access reg_access(uint64_t offset)
     default:
         return REG_NONE;
     }
-}
-
-uint64_t rdo_core_reg_caps(RdoCore *core)
-{
-    uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR | RDO_CAP_CQP |
-                    RDO_CAP_ETH_QUEUES;
-
-    if (core->cfg.has_port) {
-        caps |= RDO_CAP_ETH_PORT;
-    }
-    if (core->cfg.tm.on) {
-        caps |= RDO_CAP_TIMING;
-    }
-    return caps;
 }
 
 static uint32_t rdo_status(const RdoCore *core)

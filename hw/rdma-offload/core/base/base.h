@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core, base layer: services every stage may call and that
+ * call no stage (docs/architecture.md, "Layers").
+ */
+#ifndef RDO_BASE_H
+#define RDO_BASE_H
+
+#include "timing/timing.h"
+
+/* Guest errors and the fatal stop (report.c; declared in rdo-core.h). */
+
+/* A wake-up of the core at `when_ns` of virtual time (report.c). */
+void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
+
+/* One event queue entry (eqe.c), without reporting what went wrong. */
+enum rdo_eqe_result {
+    RDO_EQE_WRITTEN,
+    RDO_EQE_NO_EQ,              /* no such EQ */
+    RDO_EQE_FULL,               /* lost: counted as an overflow */
+    RDO_EQE_UNREACHABLE,        /* its ring is not in guest memory */
+};
+enum rdo_eqe_result rdo_eqe_write(RdoCore *core, uint32_t eqn, uint8_t type,
+                                  uint32_t obj, uint32_t data);
+
+/* Rings (ring.c). */
+bool rdo_ring_entry_addr(RdoCore *core, const RdoRing *ring, uint32_t index,
+                         uint64_t *addr);
+bool rdo_ring_read(RdoCore *core, const RdoRing *ring, uint32_t index,
+                   void *buf, size_t len);
+bool rdo_ring_write(RdoCore *core, const RdoRing *ring, uint32_t index,
+                    const void *buf, size_t len);
+/* Checks a ring the driver describes; returns a rdo_cqp_status. */
+int rdo_ring_check(const RdoRing *ring, uint32_t min_shift, uint32_t max_shift);
+static inline uint32_t rdo_ring_size(const RdoRing *ring)
+{
+    return 1u << ring->log_size;
+}
+static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
+{
+    return ((counter >> ring->log_size) & 1) ? 0 : RDO_OWNER_PHASE;
+}
+
+/* The CAPS register's value for the configuration (config.c). */
+uint64_t rdo_core_reg_caps(RdoCore *core);
+
+/* The queue of send work (work.c): a QP has send work to look at. */
+void rdo_sq_kick(RdoCore *core, uint32_t qpn);
+/* Timing model: a send-queue doorbell as a work item, decoded and its
+ * WQEs fetched in device time. */
+void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                        uint32_t pi, bool pushed, uint32_t wqe_stride);
+void rdo_sched_kick(RdoCore *core, uint32_t qpn);
+/* Timing model: a work item for QP `qpn` up to `pi` (RDO_NONE: a kick),
+ * ready at `ready_ps`, at the head (a visit cut short) or the tail. */
+void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
+                   uint64_t ready_ps, bool head);
+
+#endif /* RDO_BASE_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the queue of send work. A doorbell or a kick (ACKs
+ * opened the window, a timer, a shared send queue fed a connection, a
+ * pending MR became ready) puts a QP with send work on it; the scheduler
+ * (sched/) takes it off. Functional mode keeps QPs in doorbell order; the
+ * timing model keeps one item per doorbell, with its decode and WQE fetch
+ * timed, for the look-ahead scheduler.
+ */
+#include <string.h>
+#include "base/base.h"
+
+void rdo_sq_kick(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+
+    if (st->tm) {
+        rdo_sched_kick(core, qpn);
+        return;
+    }
+    if (qpn < st->usable_qps && !st->sq_queued[qpn]) {
+        st->sq_queued[qpn] = 1;
+        g_queue_push_tail(&st->sq_ready, GUINT_TO_POINTER(qpn));
+        rdo_core_schedule(core, core->ops->now_ns(core->host));
+    }
+}
+
+void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
+                   uint64_t ready_ps, bool head)
+{
+    RdoTiming *t = core->st->tm;
+    RdoWork *w = g_new(RdoWork, 1);
+
+    w->qpn = qpn;
+    w->pi = pi;
+    w->ready_ps = ready_ps;
+    t->qp[qpn].queued++;
+    if (head) {
+        g_queue_push_head(&t->work, w);
+    } else {
+        g_queue_push_tail(&t->work, w);
+    }
+}
+
+void rdo_sched_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                        uint32_t pi, bool pushed, uint32_t wqe_stride)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmQp *q = &t->qp[qpn];
+    uint64_t now = rdo_tm_now_ps(core);
+    uint32_t fetch = pi - old_pi;
+    uint64_t at, ready;
+    unsigned slot = q->db_next++ % RDO_TM_DB_HIST;
+    RdoWork *tail = g_queue_peek_tail(&t->work);
+
+    q->db_pi[slot] = pi;
+    q->db_ps[slot] = now;
+    q->db_flags[slot] = RDO_TM_DB_VALID | (pushed ? RDO_TM_DB_PUSHED : 0);
+    /* The doorbell unit decodes one doorbell at a time. */
+    at = MAX(now, t->free_ps[RDO_ENG_DB]) +
+         rdo_tm_cycles_ps(t, t->cfg.cyc.doorbell);
+    t->free_ps[RDO_ENG_DB] = at;
+    ready = at;
+    if (pushed && fetch) {
+        ready += rdo_tm_cycles_ps(t, t->cfg.cyc.push * (wqe_stride / 64));
+        fetch--;
+    }
+    if (fetch) {
+        RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_WQE);
+        /* Not inside MAX(): that would issue the read twice. */
+        uint64_t in = rdo_tm_bus(core, at, 0, (size_t)fetch * wqe_stride, false);
+
+        ready = MAX(ready, in);
+        rdo_tm_set_flow(core, flow);
+        core->tcnt.wqe_fetches++;
+    }
+    rdo_tm_span(core, RDO_STAGE_DOORBELL, qpn, fetch * wqe_stride, now, ready);
+    q->wqe_ready_ps = MAX(q->wqe_ready_ps, ready);
+    if (tail && tail->qpn == qpn && tail->pi != RDO_NONE) {
+        /* Rung again before anything else: one item. */
+        tail->pi = pi;
+        tail->ready_ps = MAX(tail->ready_ps, ready);
+    } else {
+        rdo_work_push(core, qpn, pi, ready, false);
+    }
+    rdo_tm_schedule(core, ready);
+}
+
+/* Work that needs no doorbell (ACKs opened the window, a timer, a shared
+ * send queue fed the QP): one item if the QP has none queued. */
+void rdo_sched_kick(RdoCore *core, uint32_t qpn)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (qpn >= core->st->usable_qps || t->qp[qpn].queued) {
+        return;
+    }
+    rdo_work_push(core, qpn, RDO_NONE, rdo_tm_cur(core), false);
+    rdo_core_schedule(core, core->ops->now_ns(core->host));
+}

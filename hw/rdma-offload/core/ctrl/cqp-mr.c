@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the control QP's MR commands. Registration and
+ * deregistration; a registration queued behind other commands leaves its MR
+ * pending, and send queues that reached it resume when it completes.
+ */
+#include <string.h>
+#include "ctrl/ctrl.h"
+
+static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    const struct rdo_cmd_reg_mr *a = &cmd->u.reg_mr;
+    RdoState *st = core->st;
+    uint64_t span, last_entry;
+    RdoMrCtx *mr;
+
+    if (cmd->obj >= st->usable_mrs) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (st->mr_used[cmd->obj]) {
+        return RDO_CQP_EXISTS;
+    }
+    if (a->reserved) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (a->access & ~RDO_ACCESS__ALL) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    /* Remote write or atomic access needs local write (IB spec 10.6.3.1). */
+    if ((a->access & (RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_REMOTE_ATOMIC)) &&
+        !(a->access & RDO_ACCESS_LOCAL_WRITE)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (a->page_shift < RDO_PAGE_SHIFT || a->page_shift > 30 ||
+        !a->num_pages || a->num_pages > RDO_MR_PAGES_MAX || (a->page_list & 7)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    /* The region must fit in its pages, counted from the offset in the first. */
+    span = (a->iova & ((1ull << a->page_shift) - 1)) + a->length;
+    if (a->length > (1ull << 40) ||
+        span > ((uint64_t)a->num_pages << a->page_shift) ||
+        a->iova + a->length < a->iova) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (a->pdn >= core->cfg.max_pd || !st->pds[a->pdn].valid) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    /* The page list must be reachable end to end. */
+    if (rdo_dma_read(core, a->page_list, &last_entry, 8) ||
+        rdo_dma_read(core, a->page_list + (a->num_pages - 1) * 8ull,
+                            &last_entry, 8)) {
+        return RDO_CQP_DMA_ERROR;
+    }
+    mr = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    mr->magic = RDO_MRC_MAGIC ^ cmd->obj;
+    mr->pdn = a->pdn;
+    mr->iova = a->iova;
+    mr->length = a->length;
+    mr->page_list = a->page_list;
+    mr->num_pages = a->num_pages;
+    mr->page_shift = a->page_shift;
+    mr->key = a->key;
+    mr->access = a->access;
+    mr->flags = RDO_MR_F_VALID;
+    st->mr_used[cmd->obj] = 1;
+    st->pds[a->pdn].users++;
+    *result = RDO_MR_KEY(cmd->obj, a->key);
+    return RDO_CQP_OK;
+}
+
+static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    RdoState *st = core->st;
+    RdoMrCtx *mr;
+
+    if (cmd->obj >= st->usable_mrs) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (!st->mr_used[cmd->obj]) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    mr = rdo_mr_get(core, cmd->obj);
+    if (mr) {
+        st->pds[mr->pdn].users--;
+        mr->magic = 0;
+        rdo_ctx_dirty(core, &st->mrc, mr);
+    } else {
+        /* Corrupt context: which PD it held is unknown; free it anyway. */
+        rdo_core_guest_error(core, RDO_ERR_NONE, cmd->obj,
+                             "MR %u deregistered with an unreadable context",
+                             cmd->obj);
+    }
+    st->mr_used[cmd->obj] = 0;
+    return RDO_CQP_OK;
+}
+
+int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    return cmd->opcode == RDO_CMD_REG_MR ? reg_mr(core, cmd, result)
+                                         : dereg_mr(core, cmd);
+}
+
+void rdo_mr_registered(RdoCore *core, uint32_t index)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t qpn = 0; qpn < st->usable_qps; qpn++) {
+        if (st->qp_stall_mr[qpn] == index) {
+            st->qp_stall_mr[qpn] = RDO_NONE;
+            rdo_sq_kick(core, qpn);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rdma-offload core: device, port, GID table and protection domain commands. */
+#include <string.h>
+#include "ctrl/ctrl.h"
+
+/* Ethernet MTU to the largest IB path MTU that fits (RoCEv2 adds 80 B or so). */
+static uint8_t active_mtu(uint32_t eth_mtu)
+{
+    uint8_t code = RDO_MTU_256;
+
+    while (code < RDO_MTU_4096 && (128u << (code + 1)) + 80 <= eth_mtu) {
+        code++;
+    }
+    return code;
+}
+
+static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const RdoConfig *c = &core->cfg;
+    struct rdo_device_attr a;
+
+    memset(&a, 0, sizeof(a));
+    a.max_qp = core->st->usable_qps;
+    a.max_cq = c->max_cq;
+    a.max_eq = c->max_eq;
+    a.max_pd = c->max_pd;
+    a.max_mr = core->st->usable_mrs;
+    a.max_srq = c->max_srq;
+    a.max_gid = c->max_gid;
+    a.max_sge = (1u << RDO_WQE_SHIFT_MAX) / sizeof(struct rdo_sge) - 4;
+    a.max_inline = (1u << RDO_WQE_SHIFT_MAX) - sizeof(struct rdo_send_wqe);
+    a.max_qp_log_size = RDO_QUEUE_LOG_SIZE_MAX;
+    a.max_cq_log_size = RDO_QUEUE_LOG_SIZE_MAX;
+    a.max_msg_size = 1u << 31;
+    a.max_mr_pages = RDO_MR_PAGES_MAX;
+    a.num_doorbell_pages = c->doorbell_pages;
+    a.msix_vectors = c->msix_vectors;
+    a.max_eth_txq = RDO_ETH_MAX_TXQ;
+    a.max_eth_rxq = RDO_ETH_MAX_RXQ;
+    a.caps = (uint64_t)rdo_core_reg_caps(core);
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
+           RDO_CQP_DMA_ERROR : RDO_CQP_OK;
+}
+
+static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    struct rdo_port_attr a;
+
+    memset(&a, 0, sizeof(a));
+    memcpy(a.mac, core->st->port_mac, 6);
+    a.link_up = core->link_up;
+    a.eth_mtu = core->st->port_mtu;
+    a.active_mtu = active_mtu(a.eth_mtu);
+    a.speed_mbps = 100000;
+    a.gid_table_len = core->cfg.max_gid;
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
+           RDO_CQP_DMA_ERROR : RDO_CQP_OK;
+}
+
+static int set_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const struct rdo_cmd_set_port *p = &cmd->u.set_port;
+
+    if (p->mask & ~(RDO_PORT_SET_MTU | RDO_PORT_SET_MAC) || p->reserved) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if ((p->mask & RDO_PORT_SET_MTU) && (p->mtu < 576 || p->mtu > 9000)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if ((p->mask & RDO_PORT_SET_MAC) && (p->mac[0] & 1)) {
+        return RDO_CQP_BAD_PARAM;   /* multicast source address */
+    }
+    if (p->mask & RDO_PORT_SET_MTU) {
+        core->st->port_mtu = p->mtu;
+    }
+    if (p->mask & RDO_PORT_SET_MAC) {
+        memcpy(core->st->port_mac, p->mac, 6);
+    }
+    return RDO_CQP_OK;
+}
+
+static int set_gid(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const struct rdo_cmd_set_gid *g = &cmd->u.set_gid;
+    RdoGid *e;
+
+    if (cmd->obj >= core->cfg.max_gid) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (g->valid > 1) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    e = &core->st->gids[cmd->obj];
+    e->valid = g->valid;
+    memcpy(e->gid, g->gid, 16);
+    return RDO_CQP_OK;
+}
+
+static int pd_command(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    RdoPd *pd;
+
+    if (cmd->obj >= core->cfg.max_pd) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    pd = &core->st->pds[cmd->obj];
+    if (cmd->opcode == RDO_CMD_CREATE_PD) {
+        if (pd->valid) {
+            return RDO_CQP_EXISTS;
+        }
+        pd->valid = true;
+        pd->users = 0;
+        return RDO_CQP_OK;
+    }
+    if (!pd->valid) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    if (pd->users) {
+        return RDO_CQP_IN_USE;
+    }
+    pd->valid = false;
+    return RDO_CQP_OK;
+}
+
+int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    switch (cmd->opcode) {
+    case RDO_CMD_QUERY_DEVICE:
+        return query_device(core, cmd);
+    case RDO_CMD_QUERY_PORT:
+        return query_port(core, cmd);
+    case RDO_CMD_SET_PORT:
+        return set_port(core, cmd);
+    case RDO_CMD_SET_GID:
+        return set_gid(core, cmd);
+    default:
+        return pd_command(core, cmd);
+    }
+}

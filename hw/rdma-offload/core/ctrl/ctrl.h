@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the control path: doorbell decode (doorbell.c),
+ * inline push (push.c), the control QP (cqp.c) and its commands (cqp-*.c).
+ */
+#ifndef RDO_CTRL_H
+#define RDO_CTRL_H
+
+#include "xport/transport.h"
+#include "eth/eth.h"
+
+/* Control QP (cqp.c) and its commands (cqp-*.c). */
+bool rdo_cqp_enable(RdoCore *core);
+void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
+void rdo_cqp_run(RdoCore *core);
+int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+/* A queued MR registration completed: send queues waiting for it resume. */
+void rdo_mr_registered(RdoCore *core, uint32_t index);
+
+/* Queue doorbells (doorbell.c). */
+void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
+void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
+void rdo_srq_doorbell(RdoCore *core, uint16_t page, uint32_t srqn, uint32_t pi);
+
+/* Inline push (push.c). */
+void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
+                    unsigned size);
+
+#endif /* RDO_CTRL_H */

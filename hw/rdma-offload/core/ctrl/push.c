@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: inline push. The driver writes a whole WQE (with its
+ * inline data) into the push area of the QP's doorbell page, then the
+ * trigger word; the device keeps that copy and uses it instead of fetching
+ * the WQE from the ring, which saves the fetch's DMA round trip. The WQE
+ * is in the ring as well, for retransmissions.
+ */
+#include <string.h>
+#include "ctrl/ctrl.h"
+
+static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
+{
+    uint32_t qpn = value & RDO_DB_OBJ_MASK;
+    uint32_t len = ((value >> RDO_DB_FLAGS_SHIFT) & 0xff) * 8;
+    uint32_t pi = value >> 32;
+    RdoQpCtx *qp = rdo_qp_peek(core, qpn);
+    RdoXport *x;
+
+    if (!qp || qp->db_page != page || qp->ssq_qpn != RDO_NONE ||
+        len < sizeof(struct rdo_send_wqe) || len > (1u << qp->sq_wqe_shift) ||
+        pi != qp->sq_pi + 1) {
+        /* Not usable as a push: still a doorbell, the WQE comes from the ring. */
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
+                             "inline push for QP %u (%u bytes, pi %u) refused",
+                             qpn, len, pi);
+        rdo_sq_doorbell(core, page, qpn, pi);
+        return;
+    }
+    x = &core->st->xport[qpn];
+    if (!x->push_wqe) {
+        x->push_wqe = g_malloc(1u << RDO_WQE_SHIFT_MAX);
+    }
+    memcpy(x->push_wqe, core->st->push_area[page], len);
+    x->push_len = len;
+    x->push_index = pi - 1;
+    x->push_valid = true;
+    rdo_sq_doorbell(core, page, qpn, pi);
+}
+
+void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
+                    unsigned size)
+{
+    RdoState *st = core->st;
+    bool trigger = reg == RDO_DB_PUSH_TRIGGER;
+
+    if (trigger ? size != 8 : reg < RDO_DB_PUSH_DATA) {
+        rdo_core_guest_error(core, RDO_ERR_DB_BAD_ACCESS,
+                             ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                             trigger ? "inline push trigger must be a 64-bit write"
+                                     : "write into the inline push trigger word");
+        return;
+    }
+    if (!st->push_area[page]) {
+        st->push_area[page] = g_malloc0(RDO_DB_PUSH_MAX_WQE);
+    }
+    if (trigger) {
+        push_trigger(core, page, value);
+        return;
+    }
+    /* Aligned and within the page, so within the push area. */
+    memcpy(st->push_area[page] + (reg - RDO_DB_PUSH_DATA), &value, size);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: QP and MR contexts: the caches over the context stores
+ * in host memory (ctx-cache.c), QP lookups (qp.c), MR lookups (mr.c) and DMA
+ * through MRs (mr-dma.c).
+ */
+#ifndef RDO_CTX_H
+#define RDO_CTX_H
+
+#include "notify/notify.h"
+
+/* Context caches (ctx-cache.c). */
+void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
+                        uint32_t entries, uint32_t ways, uint32_t policy,
+                        uint64_t *pglist_reg, uint32_t *pages_reg,
+                        uint32_t *hits, uint32_t *misses);
+void rdo_ctx_cache_free(RdoCtxCache *c);
+void rdo_ctx_cache_drop(RdoCtxCache *c);
+/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
+void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index);
+/* A line for a new context: zeroed, not loaded from the store. */
+void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
+void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
+/* Timing: whether context `index` is cached, and when its line is ready. */
+bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
+/* Timing: loads context `index` ahead of its use; false if it cannot. */
+bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
+bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
+
+/* QPs (qp.c). */
+RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
+RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn);
+
+/* MRs (mr.c). */
+enum rdo_mr_lookup {
+    RDO_MR_OK,
+    RDO_MR_PENDING,             /* registration still queued: stall */
+    RDO_MR_BAD_KEY,             /* no such MR, wrong key or PD, invalidated */
+    RDO_MR_DMA,                 /* its context is unreachable */
+};
+/* An MR context, checked (not corrupted in host memory); NULL if not. */
+RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
+/* pdn RDO_NONE: any PD (the caller checked it before). */
+enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
+                                 RdoMrCtx **mr);
+
+/* Memory-region translation (mr-dma.c). */
+typedef enum RdoMrCheck {
+    RDO_MRC_OK,
+    RDO_MRC_PENDING,            /* registration still queued */
+    RDO_MRC_BAD_KEY,
+    RDO_MRC_ACCESS,             /* the MR does not allow it */
+    RDO_MRC_BOUNDS,             /* outside the region */
+    RDO_MRC_DMA,                /* context or page list unreachable */
+} RdoMrCheck;
+RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
+                        uint64_t va, uint64_t len, uint16_t access);
+/* Checks like rdo_mr_check() and does the DMA, with one lookup of the MR. */
+RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
+                         uint64_t va, void *buf, uint32_t len,
+                         uint16_t access, bool to_guest);
+/* DMA through an MR checked with rdo_mr_check(); RDO_MRC_OK or _DMA. */
+RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
+                       uint32_t len, bool to_guest);
+
+#endif /* RDO_CTX_H */

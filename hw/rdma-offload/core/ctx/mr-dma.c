@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: DMA through memory regions (zero copy). A virtual
+ * address in an MR becomes a guest-physical one through the MR's page
+ * list: byte va lies (va - iova + iova % page) bytes into the pages. Each
+ * page address comes from guest memory and is checked before use.
+ */
+#include "ctx/ctx.h"
+
+/* Key, PD, access and bounds of [va, va + len); the MR if they hold. */
+static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
+                             uint64_t va, uint64_t len, uint16_t access,
+                             RdoMrCtx **out)
+{
+    RdoMrCtx *mr;
+
+    switch (rdo_mr_lookup(core, key, pdn, &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
+        return RDO_MRC_PENDING;
+    case RDO_MR_DMA:
+        return RDO_MRC_DMA;
+    default:
+        return RDO_MRC_BAD_KEY;
+    }
+    if ((mr->access & access) != access) {
+        return RDO_MRC_ACCESS;
+    }
+    if (va < mr->iova || len > mr->length || va - mr->iova > mr->length - len) {
+        return RDO_MRC_BOUNDS;
+    }
+    *out = mr;
+    return RDO_MRC_OK;
+}
+
+/* Page by page, each page's address from the page list. */
+static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
+                               uint8_t *p, uint32_t len, bool to_guest)
+{
+    uint64_t page_size = 1ull << mr->page_shift;
+
+    while (len) {
+        uint64_t page_index = off >> mr->page_shift;
+        uint64_t in_page = off & (page_size - 1);
+        uint32_t chunk = MIN(len, page_size - in_page);
+        uint64_t page;
+        int r;
+
+        if (page_index >= mr->num_pages ||
+            rdo_dma_read(core, mr->page_list + page_index * 8,
+                                &page, sizeof(page)) ||
+            (page & (page_size - 1))) {
+            return RDO_MRC_DMA;
+        }
+        r = to_guest ? rdo_dma_write(core, page + in_page, p, chunk)
+                     : rdo_dma_read(core, page + in_page, p, chunk);
+        if (r) {
+            return RDO_MRC_DMA;
+        }
+        p += chunk;
+        off += chunk;
+        len -= chunk;
+    }
+    return RDO_MRC_OK;
+}
+
+/* DMA through an MR's page list (data flow of the bus); checked range. */
+static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                         void *buf, uint32_t len, bool to_guest)
+{
+    uint64_t page_size = 1ull << mr->page_shift;
+    uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
+    RdoMrCheck r = mr_dma_pages(core, mr, off, buf, len, to_guest);
+
+    rdo_tm_set_flow(core, flow);
+    return r;
+}
+
+RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
+                        uint64_t va, uint64_t len, uint16_t access)
+{
+    RdoMrCtx *mr;
+
+    return mr_checked(core, key, pdn, va, len, access, &mr);
+}
+
+RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
+                       uint32_t len, bool to_guest)
+{
+    RdoMrCtx *mr;
+
+    if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
+        return RDO_MRC_DMA;
+    }
+    return mr_dma(core, mr, va, buf, len, to_guest);
+}
+
+RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
+                         uint64_t va, void *buf, uint32_t len,
+                         uint16_t access, bool to_guest)
+{
+    RdoMrCtx *mr;
+    RdoMrCheck r = mr_checked(core, key, pdn, va, len, access, &mr);
+
+    return r == RDO_MRC_OK ? mr_dma(core, mr, va, buf, len, to_guest) : r;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the Ethernet function's state, shared by its stages:
+ * header parsing and checksums (eth-parse.c, eth-csum.c), the queues and
+ * their commands (eth-queue.c), transmit with TSO and checksum insertion
+ * (eth-tx.c), receive with checksum verification and RSS (eth-rx.c) and
+ * the coalescing of TCP segments (eth-lro.c).
+ */
+#ifndef RDO_ETH_INTERNAL_H
+#define RDO_ETH_INTERNAL_H
+
+#include "notify/notify.h"
+#include "egress/egress.h"
+#include "wire/wire.h"
+
+/* Where the headers of a frame are; offsets from the frame's first byte. */
+typedef struct RdoEthHdrs {
+    uint32_t l3_off;            /* after Ethernet (and one 802.1Q tag) */
+    uint32_t l4_off;            /* after the IP header; 0 if not IP */
+    uint32_t payload_off;       /* after the TCP or UDP header */
+    uint32_t ip_end;            /* end of the IP packet (Ethernet pad follows) */
+    uint16_t ethertype;
+    uint8_t l4_proto;           /* 6 TCP, 17 UDP, else 0 */
+    bool ipv4, ipv6;
+    bool ip_frag;               /* an IPv4 fragment: no L4 header to trust */
+} RdoEthHdrs;
+
+#define RDO_IPPROTO_TCP         6
+#define RDO_TCP_FIN             0x01
+#define RDO_TCP_SYN             0x02
+#define RDO_TCP_RST             0x04
+#define RDO_TCP_PSH             0x08
+#define RDO_TCP_ACK             0x10
+#define RDO_TCP_URG             0x20
+#define RDO_TCP_ECE             0x40
+#define RDO_TCP_CWR             0x80
+#define RDO_TCP_HLEN_MIN        20
+#define RDO_ETH_HDR_MAX         256     /* headers a TSO or LRO frame may carry */
+
+/*
+ * Parses Ethernet, an optional 802.1Q tag, IPv4 (with options) or IPv6
+ * (without extension headers), and TCP or UDP; checks every length against
+ * the frame. False if the frame is shorter than an Ethernet header;
+ * otherwise what it found (ipv4/ipv6 false: not IP, l4_proto 0: no L4).
+ * With whole_frame the IP packet is the rest of the frame, whatever its
+ * length fields say (a TSO send: they are the device's to write).
+ */
+bool rdo_eth_parse(const uint8_t *frame, size_t len, bool whole_frame,
+                   RdoEthHdrs *h);
+
+/* Internet checksum (eth-csum.c; rdo_csum_add and _fold are in wire.h). */
+/* TCP/UDP pseudo-header of the frame's IP addresses and an L4 length. */
+uint64_t rdo_csum_pseudo(const uint8_t *frame, const RdoEthHdrs *h,
+                         uint32_t l4_len);
+/* Writes the IPv4 header checksum of the frame. */
+void rdo_csum_set_ipv4(uint8_t *frame, const RdoEthHdrs *h);
+/* Offset of the checksum field within the L4 header. */
+uint32_t rdo_csum_l4_field(uint8_t l4_proto);
+
+/* A transmit queue. */
+typedef struct RdoEthTxq {
+    bool valid;
+    uint16_t db_page;
+    uint32_t cqn;
+    RdoRing ring;
+    uint32_t pi, ci;
+} RdoEthTxq;
+
+/*
+ * An LRO session: the in-order TCP segments of one flow gathered in one
+ * receive buffer. The payload is written as it comes; the headers, those
+ * of the first segment with the latest ACK, window and timestamps, when it
+ * is flushed.
+ */
+typedef struct RdoLroSession {
+    bool active;
+    uint64_t started_ns;
+    struct rdo_eth_rx_wqe buf;  /* taken from the ring */
+    uint32_t rss_hash;
+    uint8_t hdr[RDO_ETH_HDR_MAX];
+    RdoEthHdrs h;               /* of hdr: the first segment's layout */
+    uint32_t len;               /* bytes in the buffer, headers included */
+    uint32_t next_seq;
+    uint16_t segs, mss;
+    uint8_t psh;
+    uint64_t payload_sum;       /* checksum of the payload gathered */
+} RdoLroSession;
+
+#define RDO_LRO_SESSIONS 8
+
+typedef struct RdoEthRxq {
+    bool valid;
+    bool lro;
+    uint16_t db_page;
+    uint32_t cqn;
+    uint64_t lro_ns;
+    RdoRing ring;
+    uint32_t pi, ci;
+    RdoLroSession lro_s[RDO_LRO_SESSIONS];
+} RdoEthRxq;
+
+typedef struct RdoEth {
+    RdoEthTxq txq[RDO_ETH_MAX_TXQ];
+    RdoEthRxq rxq[RDO_ETH_MAX_RXQ];
+    uint8_t *send_buf;          /* one TX work request gathered */
+    uint8_t *frame_buf;         /* one frame being built */
+    uint8_t *wqe_buf;           /* one TX WQE */
+} RdoEth;
+
+/* Life cycle (eth-queue.c). */
+void rdo_eth_init(RdoCore *core);
+void rdo_eth_free(RdoCore *core);
+/* Both queues' completions: a CQE on the queue's CQ. */
+void rdo_eth_complete(RdoCore *core, uint32_t cqn, const struct rdo_eth_cqe *cqe);
+
+/* Transmit (eth-tx.c). */
+void rdo_eth_tx_run(RdoCore *core);
+
+/* Receive (eth-rx.c, eth-lro.c). */
+void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len);
+/* Takes the buffer at the RXQ's consumer index; false if none is posted. */
+bool rdo_eth_rx_take(RdoCore *core, RdoEthRxq *q, struct rdo_eth_rx_wqe *wqe);
+void rdo_eth_rx_deliver(RdoCore *core, uint32_t qn, RdoEthRxq *q,
+                        const struct rdo_eth_rx_wqe *wqe, uint32_t len,
+                        uint8_t flags, uint32_t rss_hash, uint16_t segs,
+                        uint16_t mss);
+/* A buffer completed with an error (counted, logged). */
+void rdo_eth_rx_error(RdoCore *core, uint32_t qn, RdoEthRxq *q,
+                      const struct rdo_eth_rx_wqe *wqe, uint8_t status,
+                      uint8_t vendor_err, const char *why);
+/* True if LRO took the frame; otherwise any session of its flow is flushed. */
+bool rdo_lro_receive(RdoCore *core, uint32_t qn, RdoEthRxq *q,
+                     const uint8_t *frame, const RdoEthHdrs *h, bool csum_ok,
+                     uint32_t rss_hash);
+/* Sessions whose flush timer expired. */
+void rdo_lro_run(RdoCore *core);
+
+/* The control QP's Ethernet commands and the queues' doorbells (queue.c). */
+int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+void rdo_eth_txq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
+void rdo_eth_rxq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
+
+#endif /* RDO_ETH_INTERNAL_H */

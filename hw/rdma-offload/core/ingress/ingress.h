@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: frames in: the receive FIFO (receive.c), the front
+ * end's parse and checks and the hand-over to the transport or the Ethernet
+ * function (rx.c), the internal loopback's turn-around (loopback.c).
+ */
+#ifndef RDO_INGRESS_H
+#define RDO_INGRESS_H
+
+#include "xport/transport.h"
+#include "eth/eth.h"
+
+/* One frame, checked and handed to its QP or the Ethernet function. */
+void rdo_rx_frame(RdoCore *core, const void *frame, size_t len);
+/* Timing model: frames in the receive FIFO whose turn has come. */
+void rdo_ingress_run(RdoCore *core);
+/* Receive look-ahead: prefetch the contexts of frames waiting. */
+void rdo_ingress_prefetch(RdoCore *core);
+/* Frames the port turned around come in. */
+void rdo_loopback_run(RdoCore *core);
+
+#endif /* RDO_INGRESS_H */

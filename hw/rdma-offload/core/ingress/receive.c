@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: frames in. A frame from the wire (or turned around by
+ * the internal loopback) enters the receive pipeline at once when it is
+ * idle; with the timing model on and the pipeline busy it waits in the
+ * receive FIFO (bounded: a full FIFO drops and counts), and the look-ahead
+ * prefetches the QP contexts of the frames waiting there.
+ */
+#include "ingress/ingress.h"
+
+/* A frame through the receive pipeline, starting at `at_ps`. */
+static void rx_process(RdoCore *core, const void *frame, size_t len,
+                       uint64_t at_ps)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmSaved saved = rdo_tm_enter(core, RDO_ENG_RX, at_ps);
+    uint64_t start = t->cur_ps;
+
+    rdo_tm_cycles(core, t->cfg.cyc.rx_parse + t->cfg.cyc.rx_resp +
+                        rdo_div_up(len, t->cfg.bytes_per_cycle));
+    rdo_rx_frame(core, frame, len);
+    rdo_tm_span(core, RDO_STAGE_RX, RDO_NONE, len, start, t->cur_ps);
+    rdo_tm_leave(core, saved);
+}
+
+void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t now;
+    RdoTmFrame *f;
+
+    if (!t) {
+        rdo_rx_frame(core, frame, len);
+        return;
+    }
+    now = rdo_tm_now_ps(core);
+    if (g_queue_is_empty(&t->rx_fifo) && t->free_ps[RDO_ENG_RX] <= now) {
+        rx_process(core, frame, len, now);
+        return;
+    }
+    /* The pipeline is busy: the frame waits in the receive FIFO. */
+    if (g_queue_get_length(&t->rx_fifo) >= t->cfg.rx_fifo_frames) {
+        core->tcnt.rx_fifo_drops++;
+        return;
+    }
+    f = rdo_tm_frame_new(frame, len, now);
+    g_queue_push_tail(&t->rx_fifo, f);
+    core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max,
+                                 g_queue_get_length(&t->rx_fifo));
+    rdo_ingress_prefetch(core);
+    rdo_tm_schedule(core, t->free_ps[RDO_ENG_RX]);
+}
+
+/* The destination QP of a RoCEv2 frame, for a prefetch; RDO_NONE if not. */
+static uint32_t frame_qpn(const uint8_t *b, size_t len)
+{
+    size_t udp;
+
+    if (len < 14 + 20 + 8 + 12) {
+        return RDO_NONE;
+    }
+    if (b[12] == 0x08 && b[13] == 0x00 && b[14 + 9] == 17) {
+        udp = 14 + (b[14] & 0xf) * 4;
+    } else if (b[12] == 0x86 && b[13] == 0xdd && len >= 14 + 40 + 8 + 12 &&
+               b[14 + 6] == 17) {
+        udp = 14 + 40;
+    } else {
+        return RDO_NONE;
+    }
+    if (udp + 8 + 12 > len || b[udp + 2] != 0x12 || b[udp + 3] != 0xb7) {
+        return RDO_NONE;        /* not UDP port 4791 */
+    }
+    return (uint32_t)b[udp + 8 + 5] << 16 | b[udp + 8 + 6] << 8 | b[udp + 8 + 7];
+}
+
+void rdo_ingress_prefetch(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    RdoState *st = core->st;
+    uint32_t n = 0;
+
+    for (GList *l = t->rx_fifo.head; l && n < t->cfg.lookahead; l = l->next, n++) {
+        RdoTmFrame *f = l->data;
+        uint32_t qpn;
+
+        if (f->prefetched) {
+            continue;
+        }
+        f->prefetched = true;
+        qpn = frame_qpn(f->data, f->len);
+        if (qpn < st->usable_qps && st->qp_used[qpn]) {
+            rdo_ctx_prefetch(core, &st->qpc, qpn);
+        }
+    }
+}
+
+/* Frames waiting in the receive FIFO whose turn has come. */
+void rdo_ingress_run(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t now;
+    RdoTmFrame *f;
+
+    if (!t) {
+        return;
+    }
+    now = rdo_tm_now_ps(core);
+    while ((f = g_queue_peek_head(&t->rx_fifo))) {
+        uint64_t start = MAX(f->due_ps, t->free_ps[RDO_ENG_RX]);
+
+        if (start > now) {
+            rdo_tm_schedule(core, start);
+            break;
+        }
+        g_queue_pop_head(&t->rx_fifo);
+        rx_process(core, f->data, f->len, start);
+        rdo_tm_frame_free(f);
+        rdo_ingress_prefetch(core);
+    }
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the receive front end. Every frame from the wire is
+ * parsed and checked before anything in it is trusted: RoCEv2 frames are
+ * told apart from other Ethernet traffic, the ICRC is verified (a bad one
+ * is dropped and counted), then the checks Linux soft-RoCE makes: our MAC
+ * and GID, the P_Key, a QP that exists with the transport the opcode names
+ * and a state that accepts it, and for RC/UC the peer's address.
+ */
+#include <string.h>
+#include "ingress/ingress.h"
+
+static bool gid_is_ours(RdoCore *core, const uint8_t gid[16])
+{
+    for (uint32_t i = 0; i < core->cfg.max_gid; i++) {
+        if (core->st->gids[i].valid && !memcmp(core->st->gids[i].gid, gid, 16)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint8_t opcode_qp_type(uint8_t opcode)
+{
+    switch (opcode & RDO_TRANSPORT_MASK) {
+    case RDO_TRANSPORT_RC:
+    case RDO_TRANSPORT_RC_VENDOR:
+        return RDO_QPT_RC;
+    case RDO_TRANSPORT_UC:
+        return RDO_QPT_UC;
+    default:
+        return RDO_QPT_UD;
+    }
+}
+
+void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
+{
+    RdoState *st = core->st;
+    RdoWireParsed p;
+    RdoQpCtx *qp;
+    uint32_t qpn;
+    int r;
+
+    if (!st->enabled || !core->link_up) {
+        core->rx_frames_ignored++;
+        return;
+    }
+    r = rdo_wire_parse(frame, len, &p);
+    if (r == -RDO_WIRE_E_NOT_ROCE) {
+        core->cnt.eth_rx_frames++;
+        rdo_eth_receive(core, frame, len);
+        return;
+    }
+    if (r == -RDO_WIRE_E_BAD_ICRC) {
+        core->cnt.rx_icrc_errors++;
+        return;
+    }
+    if (r) {
+        core->cnt.rx_drops++;
+        return;
+    }
+    core->cnt.rx_packets++;
+    qpn = p.pkt.dest_qp;
+    if (memcmp(p.pkt.dst_mac, st->port_mac, RDO_ETH_ALEN) ||
+        !gid_is_ours(core, p.pkt.dst_gid) ||
+        (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||
+        qpn >= st->usable_qps || !st->qp_used[qpn]) {
+        core->cnt.rx_drops++;
+        return;
+    }
+    qp = rdo_qp_get(core, qpn);
+    if (!qp || opcode_qp_type(p.pkt.opcode) !=
+               (qp->type == RDO_QPT_SSQ ? RDO_QPT__COUNT : qp->type)) {
+        core->cnt.rx_drops++;
+        return;
+    }
+    if (p.op->response) {
+        if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
+            core->cnt.rx_drops++;
+            return;
+        }
+    } else if (qp->state != RDO_QPS_RTR && qp->state != RDO_QPS_RTS &&
+               qp->state != RDO_QPS_SQD) {
+        core->cnt.rx_drops++;
+        return;
+    }
+    /* A connection only hears from its peer. */
+    if (qp->type != RDO_QPT_UD && memcmp(p.pkt.src_gid, qp->dgid, 16)) {
+        core->cnt.rx_drops++;
+        return;
+    }
+    if (p.op->response) {
+        rdo_req_response(core, qpn, qp, &p);
+    } else {
+        rdo_resp_request(core, qpn, qp, &p, frame);
+    }
+}

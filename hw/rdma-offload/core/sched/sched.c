@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the work scheduler of the timing model. Each doorbell
+ * is a work item: the doorbell unit decodes it and fetches the new WQEs
+ * (an inline-pushed WQE is already there), then the item waits on the
+ * scheduler's queue. The transmit engine serves items one visit at a time:
+ *
+ * - in order (lookahead 0): items as the doorbells rang; an item whose QP
+ *   context is not cached waits for the context fetch, and so does
+ *   everything behind it;
+ * - look-ahead (lookahead N): the scheduler scans the first N items,
+ *   prefetches the contexts of those that are not cached, serves the first
+ *   item whose context is cached (or the one whose fetch ends first), and
+ *   takes the later doorbells of that QP in the window along in the same
+ *   visit, while its context is on chip.
+ *
+ * With the timing model off, sq.c serves QPs without this (no time passes).
+ */
+#include <string.h>
+#include "sched/sched.h"
+
+/*
+ * The next item to serve, or NULL if none should start now (t->next_ps
+ * says when one can). Look-ahead: the first item in the window whose
+ * context is on chip; else wait for a context being fetched; else serve
+ * the first one that could not be prefetched (a demand miss).
+ */
+static GList *pick(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    RdoState *st = core->st;
+    uint64_t now = rdo_tm_now_ps(core);
+    uint64_t wqe_soonest = UINT64_MAX, ctx_soonest = UINT64_MAX, ready;
+    GList *l, *uncached = NULL;
+    uint32_t n;
+
+    if (!t->cfg.lookahead) {
+        RdoWork *w = t->work.head->data;
+
+        if (w->ready_ps > now) {
+            t->next_ps = w->ready_ps;
+            return NULL;
+        }
+        return t->work.head;
+    }
+    for (l = t->work.head, n = 0; l && n < t->cfg.lookahead; l = l->next, n++) {
+        RdoWork *w = l->data;
+
+        if (w->ready_ps > now) {
+            wqe_soonest = MIN(wqe_soonest, w->ready_ps);
+            continue;
+        }
+        if (!rdo_ctx_cached(&st->qpc, w->qpn, &ready) &&
+            (w->qpn >= st->usable_qps || !st->qp_used[w->qpn] ||
+             !rdo_ctx_prefetch(core, &st->qpc, w->qpn) ||
+             !rdo_ctx_cached(&st->qpc, w->qpn, &ready))) {
+            uncached = uncached ? uncached : l;
+            continue;
+        }
+        if (ready <= t->cur_ps) {
+            return l;
+        }
+        ctx_soonest = MIN(ctx_soonest, ready);
+    }
+    if (ctx_soonest != UINT64_MAX) {
+        t->next_ps = ctx_soonest;
+        return NULL;
+    }
+    if (uncached) {
+        return uncached;
+    }
+    t->next_ps = wqe_soonest;
+    return NULL;
+}
+
+/* Look-ahead: later doorbells of the same QP in the window join the visit. */
+static void group(RdoCore *core, RdoWork *w)
+{
+    RdoTiming *t = core->st->tm;
+    GList *l = t->work.head;
+    uint32_t n;
+
+    for (n = 0; l && n < t->cfg.lookahead; n++) {
+        GList *next = l->next;
+        RdoWork *o = l->data;
+
+        if (o->qpn == w->qpn && o->ready_ps <= t->cur_ps) {
+            if (w->pi == RDO_NONE ||
+                (o->pi != RDO_NONE && (int32_t)(o->pi - w->pi) > 0)) {
+                w->pi = o->pi;
+            }
+            g_queue_delete_link(&t->work, l);
+            t->qp[o->qpn].queued--;
+            core->tcnt.sched_grouped++;
+            g_free(o);
+        }
+        l = next;
+    }
+}
+
+void rdo_sched_run(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmSaved saved;
+
+    if (g_queue_is_empty(&t->work)) {
+        return;
+    }
+    saved = rdo_tm_enter(core, RDO_ENG_TX, rdo_tm_now_ps(core));
+    t->next_ps = 0;
+    while (!g_queue_is_empty(&t->work)) {
+        GList *l;
+        RdoWork *w;
+        bool more;
+
+        t->tx_paused = false;
+        if (!rdo_tm_tx_may_send(core) || !(l = pick(core))) {
+            break;
+        }
+        w = l->data;
+        if (l != t->work.head) {
+            core->tcnt.sched_reordered++;
+        }
+        g_queue_delete_link(&t->work, l);
+        t->qp[w->qpn].queued--;
+        if (t->cfg.lookahead) {
+            group(core, w);
+        }
+        rdo_tm_wait_until(core, w->ready_ps);
+        t->item_ready_ps = w->ready_ps;
+        if (w->pi == RDO_NONE) {
+            /* A kick sends what is in flight; new WQEs wait for their
+             * doorbell's item (their fetch). */
+            w->pi = t->qp[w->qpn].served_pi;
+        } else {
+            t->qp[w->qpn].served_pi = w->pi;
+        }
+        rdo_tm_cycles(core, t->cfg.cyc.sched + t->cfg.cyc.ctx_lookup);
+        t->visit_ps = t->cur_ps;
+        core->tcnt.sched_visits++;
+        more = rdo_sq_visit(core, w->qpn, w->pi);
+        rdo_tm_span(core, RDO_STAGE_SCHED, w->qpn, 0, t->visit_ps, t->cur_ps);
+        if (t->tx_paused) {
+            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, true);
+        } else if (more) {
+            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, false);
+        }
+        g_free(w);
+        if (t->tx_paused) {
+            break;
+        }
+    }
+    if (!g_queue_is_empty(&t->work)) {
+        /* Not before the clock moves, so that a wake-up always progresses. */
+        rdo_core_schedule(core, MAX((MAX(t->next_ps, t->cur_ps) + 999) / 1000,
+                                    core->ops->now_ns(core->host) + 1));
+    }
+    rdo_tm_leave(core, saved);
+}
+
+/* One scheduler visit of a QP with send work; true if it has more to do. */
+static bool sq_process(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+
+    if (!qp) {
+        if (qpn < st->usable_qps && st->qp_used[qpn]) {
+            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
+        }
+        return false;
+    }
+    if (qp->state == RDO_QPS_ERR) {
+        rdo_qp_flush(core, qpn, qp);
+        return false;
+    }
+    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
+        return false;
+    }
+    return rdo_tx_process(core, qpn, qp);
+}
+
+bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    bool more;
+
+    x->sched_limited = pi != RDO_NONE;
+    x->sched_limit = pi;
+    more = sq_process(core, qpn);
+    x->sched_limited = false;
+    return more;
+}
+
+void rdo_sq_run(RdoCore *core)
+{
+    RdoState *st = core->st;
+    guint rounds = g_queue_get_length(&st->sq_ready);
+
+    if (st->tm) {
+        rdo_sched_run(core);
+        return;
+    }
+    /* One visit per QP queued now; QPs with more work go to the back. */
+    while (rounds-- && !g_queue_is_empty(&st->sq_ready)) {
+        uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(&st->sq_ready));
+
+        st->sq_queued[qpn] = 0;
+        if (sq_process(core, qpn)) {
+            rdo_sq_kick(core, qpn);
+        }
+    }
+}

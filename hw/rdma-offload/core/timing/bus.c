@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core, timing model: the PCIe bus. Two directions with a
+ * bandwidth from generation and lanes after encoding, TLP overhead per
+ * max-payload chunk, DMAs cut at cache lines where they start or end inside
+ * one, a read latency; each stage's DMAs queue in their own flow
+ * (RdoFlow), arbitrated round-robin or in order of readiness.
+ */
+#include "timing/timing.h"
+
+#define CACHE_LINE          64
+#define PCIE_MRRS           512     /* bytes one read request asks for */
+
+/*
+ * Time of `bytes` on one PCIe direction: GT/s per lane times lanes, after
+ * 8b/10b (generations 1, 2) or 128b/130b (3 and later) encoding.
+ */
+static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
+{
+    static const uint32_t half_gts[] = { 0, 5, 10, 16, 32, 64 };
+    uint32_t gen = t->cfg.pcie_gen;
+    uint64_t num = (uint64_t)half_gts[gen] * t->cfg.pcie_lanes *
+                   (gen >= 3 ? 128 : 8);
+    uint64_t den = 16000ull * (gen >= 3 ? 130 : 10);
+
+    return rdo_div_up(bytes * den, num);
+}
+
+/*
+ * TLPs a DMA of `len` bytes at `addr` takes: a piece where it starts or
+ * ends inside a cache line (the host's root complex merges those with a
+ * read-modify-write; counted, D16), and the aligned body in chunks that do
+ * not cross a max-payload boundary.
+ */
+static uint64_t tlp_count(const RdoTiming *t, uint64_t addr, uint64_t len,
+                          uint64_t *split)
+{
+    uint64_t end = addr + len, n = 0, body_end;
+
+    *split = 0;
+    if (addr & (CACHE_LINE - 1)) {
+        n++;
+        (*split)++;
+        addr = MIN(end, (addr | (CACHE_LINE - 1)) + 1);
+    }
+    body_end = MAX(addr, end & ~(uint64_t)(CACHE_LINE - 1));
+    if (body_end > addr) {
+        n += rdo_div_up(body_end, t->cfg.pcie_mps) - addr / t->cfg.pcie_mps;
+    }
+    if (end > body_end) {
+        n++;
+        (*split)++;
+    }
+    return n;
+}
+
+/*
+ * Round-robin between the flows on one direction (D21): a request of flow
+ * `f` ready at `at`, queued behind its flow's earlier requests, `n` TLPs
+ * taking `dur` in all (a full one `tlp`). Every other flow with work still
+ * booked sends one TLP before each of ours while it has any left, and ours
+ * go before the rest of its work, so its end moves later by the part of
+ * ours that overtakes it. A DMA's times are fixed when it is issued: the
+ * requests already booked keep theirs, and the overtaking shows in the
+ * flows' ends and in the direction's end of work, which grows by exactly
+ * `dur` as with fifo (same bytes, busy time and bandwidth). Returns when
+ * our last TLP is through.
+ */
+static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
+                         uint64_t tlp, uint64_t dur)
+{
+    uint64_t start = MAX(at, d->end_ps[f]);
+    uint64_t done = start + dur;
+
+    tlp = MAX(tlp, 1);
+    if (d->free_ps > start) {
+        uint64_t others = 0;
+
+        for (int g = 0; g < RDO_FLOW_UNTIMED; g++) {
+            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+            uint64_t gt = d->tlp_ps[g];
+
+            if (g == (int)f || !left) {
+                continue;
+            }
+            others += MIN(left, n * gt);
+            if (left > gt) {
+                /* Its TLPs after the one on the bus now wait for ours. */
+                d->end_ps[g] += MIN(dur, rdo_div_up(left - gt, gt) * tlp);
+            }
+        }
+        /* No later than behind everything booked (work conserving). */
+        done = MIN(done + others, d->free_ps + dur);
+    }
+    d->free_ps = MAX(d->free_ps, start) + dur;
+    d->end_ps[f] = done;
+    d->tlp_ps[f] = tlp;
+    return done;
+}
+
+/* A request of the current flow on one direction; when it is through. */
+static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
+                          uint64_t tlp, uint64_t dur)
+{
+    uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
+
+    if (t->cfg.bus_arb == RDO_BUS_ARB_RR) {
+        return rr_serve(up ? &t->up : &t->down, t->flow, at, n, tlp, dur);
+    }
+    /* fifo: in the order the requests become ready. */
+    *free_ps = MAX(at, *free_ps) + dur;
+    return *free_ps;
+}
+
+/*
+ * A DMA of the current flow on the bus, issued at `at`; returns when it is
+ * done (a write is in memory, a read's data is in the device).
+ */
+uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
+                    bool write)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmFlowQ *q = &t->flows[t->flow];
+    uint64_t ovh = t->cfg.pcie_tlp_overhead;
+    uint64_t issued = at, start, done, split, tlps, bytes, dur, full, wait;
+
+    if (t->flow == RDO_FLOW_UNTIMED || !len) {
+        return at;
+    }
+    tlps = tlp_count(t, addr, len, &split);
+    bytes = len + tlps * ovh;
+    dur = pcie_ps(t, bytes);
+    full = pcie_ps(t, MIN(len, t->cfg.pcie_mps) + ovh);
+    /* fifo keeps a flow in order here; rr in its queue of each direction. */
+    if (t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
+        at = MAX(at, q->tail_ps);
+    }
+    if (write) {
+        done = dir_serve(t, true, at, tlps, full, dur);
+        start = done - dur;
+        wait = start - issued;
+        t->last_write_ps = done;
+        core->tcnt.pcie_up_bytes += bytes;
+    } else {
+        /* Requests up, completions down after the round trip. */
+        uint64_t reqs = rdo_div_up(len, PCIE_MRRS);
+        uint64_t req_dur = pcie_ps(t, reqs * ovh);
+        uint64_t cpl;
+
+        start = dir_serve(t, true, at, reqs, pcie_ps(t, ovh), req_dur) - req_dur;
+        cpl = start + t->cfg.pcie_latency_ns * 1000ull;
+        done = dir_serve(t, false, cpl, tlps, full, dur);
+        wait = start - issued + (done - dur - cpl);
+        t->last_read_ps = done;
+        core->tcnt.pcie_up_bytes += reqs * ovh;
+        core->tcnt.pcie_down_bytes += bytes;
+        tlps += reqs;
+    }
+    t->bus_wait_ps += wait;
+    q->wait_ps += wait;
+    q->tail_ps = start;
+    q->requests++;
+    q->bytes += len;
+    core->tcnt.pcie_tlps += tlps;
+    core->tcnt.dma_split_pieces += split;
+    rdo_tm_span(core, write ? RDO_STAGE_DMA_WRITE : RDO_STAGE_DMA_READ,
+                t->flow, len, start, done);
+    return done;
+}
+
+/*
+ * A DMA of the working engine. Writes are posted: the cursor goes on.
+ * Reads of a packet's payload (DATA) make the packet wait, reads with
+ * `nonblock` (prefetches) only note when they complete, other reads stop
+ * the cursor until their data is in.
+ */
+void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t done = rdo_tm_bus(core, rdo_tm_cur(core), addr, len, write);
+
+    if (write || t->eng == RDO_ENG_NONE || t->flow == RDO_FLOW_UNTIMED) {
+        return;
+    }
+    if (t->flow == RDO_FLOW_DATA) {
+        t->pkt_data_ps = MAX(t->pkt_data_ps, done);
+    } else if (!t->nonblock) {
+        t->cur_ps = MAX(t->cur_ps, done);
+    }
+}

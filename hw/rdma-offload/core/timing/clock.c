@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the timing model. With it on, every piece of work
+ * costs device cycles and bus or link time, all in picoseconds of the
+ * host's virtual clock (so -icount and qtest clock stepping stay
+ * deterministic):
+ *
+ * - engines (doorbell unit, transmit, receive) each have a cursor that
+ *   their stages move forward; an engine is busy until its cursor;
+ * - PCIe: two directions with a bandwidth from generation and lanes after
+ *   encoding, TLP overhead per max-payload chunk, DMAs cut at cache lines
+ *   where they start or end inside one, a read latency; each stage's DMAs
+ *   queue in their own flow (RdoFlow);
+ * - the link: a frame is built in the transmit pipeline, leaves at
+ *   max(built, link free) and takes its bytes plus preamble, FCS and gap
+ *   at the port speed; the peer receives it after the link latency;
+ * - the receive pipeline takes frames in order from a FIFO.
+ *
+ * The functional work still happens in the core's call (a frame is built,
+ * a CQE written); what the model delays is what leaves the device: frames
+ * to the wire and interrupts, and when engines may take the next work.
+ * docs/timing-model.md has the model and its parameters.
+ */
+#include <string.h>
+#include "timing/timing.h"
+
+/* Bytes on the wire beyond what the core builds: FCS, preamble + SFD, IFG. */
+#define WIRE_EXTRA          (4 + 8 + 12)
+#define ETH_MIN_NO_FCS      60
+/* How far (cycles) the transmit engine may work ahead of the clock. */
+#define TX_AHEAD_CYCLES     64
+
+static const char *const stage_names[RDO_STAGE__COUNT] = {
+    [RDO_STAGE_DOORBELL] = "doorbell",
+    [RDO_STAGE_WQE_FETCH] = "wqe-fetch",
+    [RDO_STAGE_CTX_FETCH] = "ctx-fetch",
+    [RDO_STAGE_SCHED] = "sched",
+    [RDO_STAGE_TX_BUILD] = "tx-build",
+    [RDO_STAGE_LINK] = "link",
+    [RDO_STAGE_RX] = "rx",
+    [RDO_STAGE_DMA_READ] = "dma-read",
+    [RDO_STAGE_DMA_WRITE] = "dma-write",
+    [RDO_STAGE_IRQ] = "irq",
+};
+
+const char *rdo_stage_name(RdoStage stage)
+{
+    return (unsigned)stage < RDO_STAGE__COUNT ? stage_names[stage] : "?";
+}
+
+uint64_t rdo_tm_now_ps(RdoCore *core)
+{
+    return core->ops->now_ns(core->host) * 1000;
+}
+
+uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
+{
+    return rdo_div_up(cycles * 1000000ull, t->cfg.clock_mhz);
+}
+
+uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps)
+{
+    return ps * t->cfg.clock_mhz / 1000000ull;
+}
+
+/* Time of `bytes` on the wire at the port speed. */
+static uint64_t link_ps(const RdoTiming *t, uint64_t bytes)
+{
+    return rdo_div_up(bytes * 8000, t->cfg.link_gbps);
+}
+
+
+void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
+                 uint64_t start_ps, uint64_t end_ps)
+{
+    RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
+
+    if (core->ops->stage) {
+        core->ops->stage(core->host, &span);
+    }
+}
+
+void rdo_tm_init(RdoCore *core)
+{
+    RdoTiming *t;
+
+    if (!core->cfg.tm.on) {
+        return;
+    }
+    t = g_new0(RdoTiming, 1);
+    t->cfg = core->cfg.tm;
+    t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
+    if (t->cfg.wr_log) {
+        t->log = g_new0(RdoWrLife, t->cfg.wr_log);
+    }
+    g_queue_init(&t->egress);
+    g_queue_init(&t->irqs);
+    g_queue_init(&t->rx_fifo);
+    g_queue_init(&t->work);
+    core->st->tm = t;
+}
+
+void rdo_tm_free(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (!t) {
+        return;
+    }
+    g_queue_clear_full(&t->egress, rdo_tm_frame_free);
+    g_queue_clear_full(&t->rx_fifo, rdo_tm_frame_free);
+    g_queue_clear_full(&t->irqs, g_free);
+    g_queue_clear_full(&t->work, g_free);
+    g_free(t->qp);
+    g_free(t->log);
+    g_free(t);
+    core->st->tm = NULL;
+}
+
+RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng, uint64_t at_ps)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmSaved saved = { t->eng, t->cur_ps, t->eng_start_ps };
+
+    t->eng = eng;
+    t->cur_ps = MAX(at_ps, t->free_ps[eng]);
+    t->eng_start_ps = t->cur_ps;
+    return saved;
+}
+
+void rdo_tm_leave(RdoCore *core, RdoTmSaved saved)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE) {
+        t->busy_ps[t->eng] += t->cur_ps - t->eng_start_ps;
+        t->free_ps[t->eng] = t->cur_ps;
+    }
+    t->eng = saved.eng;
+    t->cur_ps = saved.cur_ps;
+    t->eng_start_ps = saved.start_ps;
+}
+
+/* Now for the engine that works; outside any engine, the clock. */
+uint64_t rdo_tm_cur(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+
+    return t->eng == RDO_ENG_NONE ? rdo_tm_now_ps(core) : t->cur_ps;
+}
+
+void rdo_tm_wait_until(RdoCore *core, uint64_t ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ps > t->cur_ps) {
+        t->cur_ps = ps;
+    }
+}
+
+void rdo_tm_cycles(RdoCore *core, uint32_t cycles)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE) {
+        t->cur_ps += rdo_tm_cycles_ps(t, cycles);
+    }
+}
+
+RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
+{
+    RdoTiming *t = core->st->tm;
+    RdoFlow was;
+
+    if (!t) {
+        return RDO_FLOW_CTRL;
+    }
+    was = t->flow;
+    t->flow = flow;
+    return was;
+}
+
+RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (!t) {
+        return RDO_FLOW_CTRL;
+    }
+    rdo_tm_cycles(core, flow == RDO_FLOW_CQE ? t->cfg.cyc.cqe : t->cfg.cyc.eqe);
+    return rdo_tm_set_flow(core, flow);
+}
+
+void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ready_ps > t->cur_ps) {
+        t->ctx_wait_ps += ready_ps - t->cur_ps;
+        t->cur_ps = ready_ps;
+    }
+}
+
+bool rdo_tm_tx_may_send(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
+    uint64_t room_at = t->link_free_ps > fifo_ps ? t->link_free_ps - fifo_ps : 0;
+
+    if (t->cur_ps <= rdo_tm_now_ps(core) + rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES) &&
+        room_at <= t->cur_ps) {
+        return true;
+    }
+    t->tx_paused = true;
+    t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps -
+                                     rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES)));
+    return false;
+}
+
+/*
+ * A frame through the transmit pipeline (header build, then its bytes
+ * through the datapath with the ICRC) and onto the link. It reaches the
+ * peer after the link latency (and a fault-injection delay, extra_ns).
+ */
+void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+                   uint64_t extra_ns)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
+    uint64_t ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
+    uint64_t build = MAX(ready, t->build_free_ps);
+    uint64_t built = build + rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
+                                              rdo_div_up(len, t->cfg.bytes_per_cycle));
+    uint64_t start = MAX(built, t->link_free_ps);
+    uint64_t end = start + link_ps(t, wire);
+    RdoTmFrame *f;
+
+    t->pkt_data_ps = 0;
+    t->build_free_ps = built;
+    t->link_free_ps = end;
+    t->link_busy_ps += end - start;
+    t->last_link_start_ps = start;
+    t->last_link_end_ps = end;
+    core->tcnt.link_frames++;
+    core->tcnt.link_bytes += wire;
+    rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
+    rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
+    f = rdo_tm_frame_new(frame, len,
+                  end + (t->cfg.link_latency_ns + extra_ns) * 1000);
+    g_queue_push_tail(&t->egress, f);
+    rdo_tm_schedule(core, f->due_ps);
+}
+
+uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
+                        bool *pushed)
+{
+    RdoTmQp *q = &core->st->tm->qp[qpn];
+    uint64_t best = 0;
+
+    *pushed = false;
+    for (unsigned i = 0; i < RDO_TM_DB_HIST; i++) {
+        if ((q->db_flags[i] & RDO_TM_DB_VALID) &&
+            (int32_t)(q->db_pi[i] - index) > 0 &&
+            (!best || q->db_ps[i] < best)) {
+            best = q->db_ps[i];
+            *pushed = q->db_flags[i] & RDO_TM_DB_PUSHED;
+        }
+    }
+    return best;
+}
+
+void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life)
+{
+    RdoTiming *t = core->st->tm;
+
+    core->tcnt.wr_done++;
+    if (life->db_ps && life->cqe_ps > life->db_ps) {
+        uint64_t ps = life->cqe_ps - life->db_ps;
+
+        t->wr_ps += ps;
+        t->wr_max_ps = MAX(t->wr_max_ps, ps);
+    }
+    if (t->log) {
+        t->log[t->log_count % t->cfg.wr_log] = *life;
+    }
+    t->log_count++;
+    if (core->ops->wr_life) {
+        core->ops->wr_life(core->host, life);
+    }
+}
+
+void rdo_tm_sync(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTimingCounters *c = &core->tcnt;
+
+    if (!t) {
+        return;
+    }
+    c->cycles = rdo_tm_ps_to_cycles(t, rdo_tm_now_ps(core));
+    c->tx_busy_cycles = rdo_tm_ps_to_cycles(t, t->busy_ps[RDO_ENG_TX]);
+    c->rx_busy_cycles = rdo_tm_ps_to_cycles(t, t->busy_ps[RDO_ENG_RX]);
+    c->link_busy_cycles = rdo_tm_ps_to_cycles(t, t->link_busy_ps);
+    c->ctx_wait_cycles = rdo_tm_ps_to_cycles(t, t->ctx_wait_ps);
+    c->bus_wait_cycles = rdo_tm_ps_to_cycles(t, t->bus_wait_ps);
+    c->wr_cycles = rdo_tm_ps_to_cycles(t, t->wr_ps);
+    c->wr_cycles_max = rdo_tm_ps_to_cycles(t, t->wr_max_ps);
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the timing model's state (timing.c, sched.c). Time is
+ * kept in picoseconds of the host's virtual clock; a stage that works
+ * moves a cursor (`cur`) forward by its cycles and by the DMAs it waits
+ * for, and a shared resource (an engine, the link, a PCIe direction)
+ * remembers when it is free again. docs/timing-model.md explains it.
+ */
+#ifndef RDO_TIMING_H
+#define RDO_TIMING_H
+
+#include <string.h>
+#include "rdo-internal.h"
+
+/* Who is working: the cursor belongs to one engine at a time. */
+typedef enum RdoEngine {
+    RDO_ENG_NONE,               /* MMIO, control path: costs not carried */
+    RDO_ENG_TX,                 /* scheduler and requester */
+    RDO_ENG_RX,                 /* receive pipeline, responder, ACKs */
+    RDO_ENG_DB,                 /* doorbell unit: decode, WQE fetch issue */
+    RDO_ENG__COUNT
+} RdoEngine;
+
+/* Per-flow bus queues: each stage's DMAs queue in their own flow. */
+typedef enum RdoFlow {
+    RDO_FLOW_CTRL,              /* control path, rings of commands */
+    RDO_FLOW_WQE,               /* WQE fetch after a doorbell */
+    RDO_FLOW_CTX,               /* context fetch and write-back */
+    RDO_FLOW_DATA,              /* payload gather and placement */
+    RDO_FLOW_CQE,
+    RDO_FLOW_EQE,               /* EQEs and MSI-X messages */
+    RDO_FLOW_UNTIMED,           /* accounted elsewhere (see callers) */
+    RDO_FLOW__COUNT
+} RdoFlow;
+
+typedef struct RdoTmFlowQ {
+    uint64_t tail_ps;           /* fifo: the flow's last request is on the bus */
+    uint64_t requests, bytes, wait_ps;
+} RdoTmFlowQ;
+
+/*
+ * One PCIe direction under round-robin arbitration (timing.c, rr_serve):
+ * when all the work booked on it is through, and per flow when its own
+ * booked work is through and how long one of its TLPs takes.
+ */
+typedef struct RdoTmDir {
+    uint64_t free_ps;
+    uint64_t end_ps[RDO_FLOW__COUNT];
+    uint64_t tlp_ps[RDO_FLOW__COUNT];
+} RdoTmDir;
+
+/* A unit of send work: one doorbell (or a kick) of a QP. */
+typedef struct RdoWork {
+    uint32_t qpn;
+    uint32_t pi;                /* fetch WQEs up to here; RDO_NONE: a kick,
+                                   no WQEs beyond those served before */
+    uint64_t ready_ps;          /* its WQEs are in the device */
+} RdoWork;
+
+/* Doorbells of a QP remembered for the lifecycle records. */
+#define RDO_TM_DB_VALID  1
+#define RDO_TM_DB_PUSHED 2
+#define RDO_TM_DB_HIST 64
+
+typedef struct RdoTmQp {
+    uint32_t db_pi[RDO_TM_DB_HIST];
+    uint64_t db_ps[RDO_TM_DB_HIST];
+    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
+    uint32_t db_next;           /* next history slot */
+    uint32_t queued;            /* work items on the scheduler's queue */
+    uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
+    uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+} RdoTmQp;
+
+typedef struct RdoTiming {
+    RdoTimingConfig cfg;
+    /* The cursor and whose it is. */
+    RdoEngine eng;
+    uint64_t cur_ps;
+    uint64_t eng_start_ps;
+    uint64_t free_ps[RDO_ENG__COUNT];
+    RdoFlow flow;
+    bool nonblock;              /* reads do not stop the cursor (prefetch) */
+    uint64_t last_read_ps;      /* the last DMA read's data is in */
+    uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
+    /* Shared resources. */
+    uint64_t build_free_ps;     /* header build + datapath (one pipeline) */
+    uint64_t link_free_ps;
+    uint64_t up_free_ps, down_free_ps;     /* PCIe directions (fifo) */
+    RdoTmDir up, down;                      /* the same (rr) */
+    RdoTmFlowQ flows[RDO_FLOW__COUNT];
+    /* Derived rates. */
+    uint64_t link_ps_per_kbyte;         /* ps for 1024 bytes on the wire */
+    uint64_t pcie_ps_per_kbyte;
+    /* Frames on their way to the wire, interrupts on their way out, and
+     * frames waiting for the receive pipeline; each in time order. */
+    GQueue egress, irqs, rx_fifo;
+    /* The scheduler's queue of RdoWork, and per-QP state. */
+    GQueue work;
+    RdoTmQp *qp;
+    bool tx_paused;             /* the visit stopped for time, not budget */
+    uint64_t visit_ps;          /* the current visit was scheduled */
+    uint64_t item_ready_ps;     /* its WQEs were in the device */
+    uint64_t next_ps;           /* the scheduler's next chance */
+    uint64_t last_link_start_ps, last_link_end_ps;
+    uint64_t last_write_ps;     /* the last posted write is in memory */
+    /* The lifecycle log (cfg.wr_log records, oldest overwritten). */
+    RdoWrLife *log;
+    uint64_t log_count;
+    /* Accumulated picoseconds behind the cycle counters. */
+    uint64_t busy_ps[RDO_ENG__COUNT];
+    uint64_t link_busy_ps, ctx_wait_ps, bus_wait_ps, wr_ps, wr_max_ps;
+} RdoTiming;
+
+static inline bool rdo_tm_on(const RdoCore *core)
+{
+    return core->st->tm != NULL;
+}
+
+/* A wake-up at `ps` (rounded up to the host's nanoseconds). */
+static inline void rdo_tm_schedule(RdoCore *core, uint64_t ps)
+{
+    core->ops->schedule(core->host, (ps + 999) / 1000);
+}
+
+static inline uint64_t rdo_div_up(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* A frame held by the model (leaving on the link, or in the receive FIFO):
+ * one allocation, the timed path copies every frame once. */
+typedef struct RdoTmFrame {
+    uint64_t due_ps;
+    size_t len;
+    bool prefetched;            /* receive FIFO: its context was asked for */
+    uint8_t data[];
+} RdoTmFrame;
+
+static inline RdoTmFrame *rdo_tm_frame_new(const void *frame, size_t len,
+                                           uint64_t due_ps)
+{
+    RdoTmFrame *f = g_malloc(sizeof(*f) + len);
+
+    f->due_ps = due_ps;
+    f->len = len;
+    f->prefetched = false;
+    memcpy(f->data, frame, len);
+    return f;
+}
+
+static inline void rdo_tm_frame_free(gpointer f)
+{
+    g_free(f);
+}
+
+/* An interrupt the model sends when its MSI-X write is through. */
+typedef struct RdoTmIrq {
+    uint64_t due_ps;
+    unsigned vector;
+} RdoTmIrq;
+
+void rdo_tm_init(RdoCore *core);
+void rdo_tm_free(RdoCore *core);
+uint64_t rdo_tm_now_ps(RdoCore *core);
+
+/* The cursor: an engine starts work no earlier than `at_ps` and when it is
+ * free; the previous owner is given back by rdo_tm_leave. */
+typedef struct RdoTmSaved {
+    RdoEngine eng;
+    uint64_t cur_ps, start_ps;
+} RdoTmSaved;
+RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng, uint64_t at_ps);
+void rdo_tm_leave(RdoCore *core, RdoTmSaved saved);
+uint64_t rdo_tm_cur(RdoCore *core);
+void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
+void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
+uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles);
+uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
+RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
+/* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
+ * returned; safe with the timing model off). */
+RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
+/* A DMA of the current flow issued at `at`: when it is done. */
+uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
+                    bool write);
+void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
+
+/* Transmit: may the TX engine start another packet now? */
+bool rdo_tm_tx_may_send(RdoCore *core);
+/* A frame to the wire through the build pipeline and the link. */
+void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+                   uint64_t extra_ns);
+void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
+                 uint64_t start_ps, uint64_t end_ps);
+
+/* The lifecycle of a completed work request. */
+void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);
+/* The doorbell time of WQE `index` of a QP (0 if not remembered). */
+uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
+                        bool *pushed);
+
+/* An interrupt: at once, or when the timing model says it is sent. */
+void rdo_raise_irq(RdoCore *core, unsigned vector);
+
+/*
+ * Guest-memory DMA. Every DMA of the core goes through these, so that the
+ * timing model (bus.c) accounts its bus time with no help from callers.
+ */
+void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write);
+static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
+                               size_t len)
+{
+    if (core->st->tm) {
+        rdo_tm_dma(core, addr, len, false);
+    }
+    return core->ops->dma_read(core->host, addr, buf, len);
+}
+static inline int rdo_dma_write(RdoCore *core, uint64_t addr, const void *buf,
+                                size_t len)
+{
+    if (core->st->tm) {
+        rdo_tm_dma(core, addr, len, true);
+    }
+    return core->ops->dma_write(core->host, addr, buf, len);
+}
+
+#endif /* RDO_TIMING_H */

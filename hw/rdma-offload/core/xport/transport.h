@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: the RoCEv2 transport's state and its stages.
+ *
+ *   tx.c         requester: WQE fetch and checks, segmentation, packets out
+ *   req-rx.c     requester: ACKs, NAKs, READ and atomic responses, timers
+ *   resp.c       responder: requests in, placement, RQ/SRQ, ACK/NAK out
+ *   resp-read.c  responder: READ and atomic responses, duplicate replay
+ *   rx.c         receive front end: parse, ICRC, address and QP checks
+ *   mr-dma.c     memory-region translation with key, bounds, access checks
+ *   fault.c      fault injection on transmit (bring-up, tests)
+ *
+ * Transport state (PSNs, outstanding work, responder resources) is kept
+ * on the device per QP, next to the cached QP context: in hardware it is
+ * the context's transport section plus the responder resource table.
+ */
+#ifndef RDO_TRANSPORT_H
+#define RDO_TRANSPORT_H
+
+#include "wire/wire.h"
+#include "ctx/ctx.h"
+#include "egress/egress.h"
+
+/* Largest frame the device builds or accepts (4 KiB MTU plus headers). */
+#define RDO_FRAME_MAX       (4096 + 256)
+/* Packets one QP may send per scheduler visit, for fairness. */
+#define RDO_TX_BUDGET       32
+/* Unacknowledged PSNs a requester may have outstanding. */
+#define RDO_TX_WINDOW       1024
+/* Bytes of one message the receive aggregation gathers before placing them. */
+#define RDO_AGG_MAX         (64u << 10)
+/* Responder resources (READ/atomic) per QP, as max_dest_rd_atomic allows. */
+#define RDO_RESP_RES_MAX    16
+
+/* A send WQE as fetched: header, UD address, SGEs or inline data. */
+typedef struct RdoWqe {
+    struct rdo_send_wqe h;
+    struct rdo_ud_seg ud;
+    const struct rdo_sge *sge;      /* num_sge of them, into raw */
+    const uint8_t *inline_data;     /* inline_len bytes, into raw */
+    uint64_t msg_len;
+    uint8_t raw[1u << RDO_WQE_SHIFT_MAX];
+} RdoWqe;
+
+/* A work request the requester took from its send queue. */
+typedef struct RdoSendRec {
+    uint32_t ring_qpn;          /* QP whose SQ ring holds the WQE */
+    uint32_t wqe_index;
+    uint64_t wr_id;
+    uint8_t wr_opcode;          /* enum rdo_wr_opcode */
+    uint8_t wqe_flags;
+    uint32_t msg_len;
+    uint32_t first_psn;
+    uint32_t npkts;             /* PSNs it takes (READ: response packets) */
+    uint32_t resp_pkts;         /* READ: response packets placed */
+    bool sent;                  /* every request packet went out once */
+    bool reread;                /* going back dropped its WQE: sent again,
+                                   it is read again (timed) */
+    bool done;                  /* complete; CQE status below */
+    uint8_t refs;               /* lists holding it (a shared SQ's and its QP's) */
+    uint32_t conn_qpn;          /* shared send queue: the connection, else 0 */
+    uint8_t status;
+    uint32_t vendor_err;
+    RdoWrLife life;             /* timing model: its stages' times */
+} RdoSendRec;
+
+/* A READ or atomic the responder executed, kept for duplicates. */
+typedef struct RdoRespRes {
+    bool valid;
+    bool atomic;
+    uint32_t first_psn, last_psn;
+    uint64_t va;
+    uint32_t rkey;
+    uint32_t len;
+    uint64_t orig;              /* atomic: the value before */
+    /* READ response streaming: next packet, packets left to send. */
+    uint32_t next_pkt;
+    bool streaming;
+} RdoRespRes;
+
+/* What the responder is in the middle of (multi-packet messages). */
+typedef enum RdoRespOp {
+    RESP_IDLE,
+    RESP_SEND,                  /* after SEND_FIRST/MIDDLE */
+    RESP_WRITE,                 /* after WRITE_FIRST/MIDDLE */
+} RdoRespOp;
+
+typedef struct RdoXport {
+    /* Requester. */
+    GQueue sent;                /* RdoSendRec *, oldest first */
+    uint32_t tx_pos;            /* record being (re)transmitted */
+    uint32_t tx_pkt;            /* its next packet */
+    uint32_t sq_next;           /* next WQE to fetch */
+    uint32_t next_psn;          /* first PSN of the next new record */
+    uint32_t una_psn;           /* oldest PSN not acknowledged */
+    uint32_t tx_psn_max;        /* one past the furthest PSN sent */
+    uint32_t rd_inflight;       /* READ/atomic records not done */
+    uint8_t retry_left, rnr_left;
+    uint64_t rto_at;            /* retransmit timer, 0 = stopped */
+    uint64_t rnr_until;         /* RNR NAK back-off */
+    uint32_t ip_id;
+    bool halted;                /* a failed record waits to be reported */
+    bool gb_active;             /* went back to gb_psn, no progress since */
+    bool sched_limited;         /* timing: this visit fetches WQEs ... */
+    uint32_t sched_limit;       /* ... up to here (its doorbells) */
+    bool push_valid;            /* an inline-pushed copy of WQE push_index */
+    uint32_t push_index, push_len;
+    uint8_t *push_wqe;
+    /*
+     * Receive aggregation (rx-agg.c): payload gathered for one DMA, of a
+     * WRITE (to agg_va through rkey agg_key), a SEND (at offset agg_va of
+     * the receive WQE in progress) or a READ's responses (at offset agg_va
+     * of the READ whose first PSN is agg_key).
+     */
+    uint32_t agg_key, agg_len;
+    uint64_t agg_va;
+    uint8_t *agg_buf;
+    uint8_t agg_kind;           /* enum rdo_agg_kind */
+    bool agg_queued;
+    uint32_t gb_psn;
+
+    /* Responder. */
+    uint32_t epsn;              /* next PSN expected */
+    uint32_t msn;
+    RdoRespOp op;
+    bool nak_sent;              /* PSN sequence NAK out, until back in order */
+    bool ack_pending;
+    uint8_t ack_syndrome;
+    uint32_t ack_psn;
+    uint64_t recv_wr_id;        /* SEND in progress: its receive WQE */
+    uint32_t recv_index;        /* ... index in the RQ or SRQ */
+    uint32_t recv_offset;       /* bytes placed so far */
+    bool recv_srq;
+    uint64_t write_va;          /* WRITE in progress */
+    uint32_t write_rkey;
+    uint32_t write_left, write_total;
+    RdoRespRes res[RDO_RESP_RES_MAX];
+    uint32_t res_next;          /* oldest, replaced next */
+    bool resp_queued;           /* on the responder's work list */
+    bool ack_queued;
+    bool timer_armed;           /* on the timer list */
+} RdoXport;
+
+int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
+
+/* Transport state life cycle (transport.c). */
+void rdo_xport_init(RdoCore *core);
+void rdo_xport_free(RdoCore *core);
+void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn);
+/* The QP moved to RTR / RTS: take the starting PSNs and retry counts. */
+void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
+void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
+/* Runs the stages' pending work: timers, responses, ACKs. */
+void rdo_xport_run(RdoCore *core);
+/* Retransmit timeout from the QP's timeout attribute; 0 = none. */
+uint64_t rdo_xport_rto_ns(uint8_t timeout);
+uint64_t rdo_xport_rnr_ns(uint8_t code);
+void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
+/* Puts a QP once on a list of work for the end of this round. */
+void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn);
+void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
+void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn);
+
+/* READs and atomics: they wait for response data, count against
+ * max_rd_atomic and take PSNs for their responses. */
+static inline bool rdo_wr_read_like(uint8_t wr_opcode)
+{
+    return wr_opcode == RDO_WR_RDMA_READ || wr_opcode == RDO_WR_ATOMIC_CMP_SWP ||
+           wr_opcode == RDO_WR_ATOMIC_FETCH_ADD;
+}
+
+/* The syndrome of an RNR NAK with the QP's minimum RNR timer. */
+static inline uint8_t rdo_rnr_syndrome(const RdoQpCtx *qp)
+{
+    return RDO_AETH_TYPE_RNR_NAK | (qp->min_rnr_timer & 0x1f);
+}
+
+/* The MTU of a QP in bytes. */
+static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
+{
+    return 128u << qp->path_mtu;
+}
+
+/*
+ * Packet out (tx.c): a packet of QP qpn, cleared, with the addresses of the
+ * QP or of a UD address, the QP's next IP ID and its UDP source port.
+ */
+void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                      const struct rdo_ud_seg *ud, RdoWirePacket *pkt);
+void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
+/* Requester: one scheduler visit; true if it has more to send. */
+bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* Requester: complete done records in order; fail the QP's send side. */
+void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+void rdo_req_flush(RdoCore *core, uint32_t qpn);
+void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* Reads the WQE of a record from its ring (qp: the QP holding the record);
+ * `reread`: a retransmission, which the timing model charges for. */
+bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   const RdoSendRec *rec, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err);
+void rdo_rec_unref(gpointer rec);
+/* A record is complete with a status (a READ or atomic leaves the count of
+ * those in flight, if it was counted: it has PSNs then). */
+void rdo_rec_done(RdoXport *x, RdoSendRec *rec, uint8_t status,
+                  uint32_t vendor_err);
+/* Reads and checks a WQE; false if it is not valid. */
+bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                   uint32_t index, bool reread, RdoWqe *w,
+                   uint32_t *vendor_err);
+/* Copies between a WQE's SGEs at a message offset and buf. */
+int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
+                 uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
+                 bool to_guest);
+
+/* Receive (rx.c, resp.c, resp-read.c, req-rx.c). */
+void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                      const RdoWireParsed *p, const uint8_t *frame);
+/*
+ * Refuses a request. RC: a NAK (a fatal one also moves the QP to the error
+ * state). UC has no NAKs: the message is lost, and the responder resumes
+ * at the next one.
+ */
+void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,
+                  uint8_t syndrome, bool fatal);
+/* A response packet (ACK, READ response, atomic ACK) of QP qpn; AETH ACK. */
+void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                     RdoWirePacket *pkt, uint8_t op, uint32_t psn);
+/* An ACK for psn at the end of this processing round (coalesced). */
+void rdo_resp_ack_now(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn);
+void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+void rdo_resp_send_ack(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        const RdoWireParsed *p);
+void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                   const RdoWireParsed *p);
+void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                     const RdoWireParsed *p);
+void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                      const RdoWireParsed *p);
+
+/*
+ * Receive aggregation (rx-agg.c): rdo_agg_add gathers payload bound for
+ * `va` of the target `key` (see RdoXport.agg_*). False if a placement DMA
+ * of this target failed: a failed SEND or READ placement has already
+ * failed its work request (rdo_resp_place_recv, rdo_req_place_read); a
+ * WRITE's is for the caller to report.
+ */
+enum rdo_agg_kind { RDO_AGG_WRITE, RDO_AGG_SEND, RDO_AGG_READ };
+bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
+                 uint32_t key, uint64_t va, const void *data, uint32_t len);
+bool rdo_agg_flush(RdoCore *core, uint32_t qpn);
+/* Places SEND payload at `offset` of the receive WQE in progress (resp.c). */
+bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
+                         void *data, uint32_t len);
+/* Places READ response payload at `offset` of the READ from `first_psn`. */
+bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
+                        uint64_t offset, void *data, uint32_t len);
+void rdo_agg_run(RdoCore *core);
+
+/* A QP to the error state (qp-error.c): flush, tell the driver. */
+void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                     enum rdo_qp_err why);
+/* Completes the QP's outstanding and queued work with a flush error. */
+void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+
+/* The inline-pushed copy of WQE `index`, if the doorbell page holds it. */
+bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
+                   uint32_t stride);
+
+#endif /* RDO_TRANSPORT_H */
