@@ -15,7 +15,7 @@ static void test_start_and_event(void *obj, void *data, QGuestAllocator *alloc)
 {
     QRdmaOffload *d = obj;
     QRdoDriver drv;
-    struct rdo_cqp_cmd nop = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    struct rdo_cqp_cmd nop = rdo_cmd_new(RDO_CMD_NOP, 0);
     struct rdo_eqe eqe;
     uint64_t msg = guest_alloc(alloc, 64);
 
@@ -63,26 +63,26 @@ static void test_objects_and_bad_input(void *obj, void *data,
     qrdo_drv_start(&drv, d, alloc);
     max_qp = qrdo_read(d, RDO_REG_MAX_QP);
     qrdo_drv_create_pd(&drv, 1);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_CREATE_PD, 1), RDO_CQP_EXISTS);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_CREATE_PD, 0x7fffffff),
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_CREATE_PD, 1), RDO_CQP_EXISTS);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_CREATE_PD, 0x7fffffff),
                     RDO_CQP_BAD_INDEX);
     qrdo_drv_create_cq(&drv, 3, 0, 0, &cq);
     qrdo_drv_create_qp(&drv, &qp, 5, RDO_QPT_UD, 1, 3);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(max_qp, RDO_QPT_UD, 1, 3, 0, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(max_qp, RDO_QPT_UD, 1, 3, 0, 0),
                     RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_eq(2, qrdo_drv_alloc(&drv, 4096), 0, 1),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_eq(2, qrdo_drv_alloc(&drv, 4096), 0, 1),
                     RDO_CQP_BAD_PARAM);      /* ring size 2^0 */
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0,
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0,
                                          QRDO_UNMAPPED_ADDR), RDO_CQP_DMA_ERROR);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(5, RDO_QPS_RTS, 0), RDO_CQP_BAD_STATE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_IN_USE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_IN_USE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(5, RDO_QPS_INIT, 0), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(0x7e, 0), RDO_CQP_BAD_OPCODE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(5, RDO_QPS_RTS, 0), RDO_CQP_BAD_STATE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(5, RDO_QPS_INIT, 0), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(0x7e, 0), RDO_CQP_BAD_OPCODE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_CQP_ERRORS), ==, 11);
     qrdo_drv_assert_alive(&drv);
 }
@@ -103,10 +103,10 @@ static void test_rc_state_machine(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_qp_to_rts(&drv, &qp);
     attr = qrdo_drv_query_qp(&drv, 2);
     g_assert_cmpuint(attr.state, ==, RDO_QPS_RTS);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_SQD, 0), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_INIT, 0), RDO_CQP_BAD_STATE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_RESET, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_SQD, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_INIT, 0), RDO_CQP_BAD_STATE);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_RESET, 0), RDO_CQP_OK);
     attr = qrdo_drv_query_qp(&drv, 2);
     g_assert_cmpuint(attr.state, ==, RDO_QPS_RESET);
     qrdo_drv_assert_alive(&drv);
@@ -129,11 +129,11 @@ static void test_pending_mr(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_UD, 0, 0);
     qrdo_drv_qp_to_rts(&drv, &qp);
 
-    reg = qrdo_cmd_reg_mr(7, 0x21, 0, 0x400000, 16 * 4096,
+    reg = rdo_cmd_reg_mr(7, 0x21, 0, 0x400000, 16 * 4096,
                           qrdo_drv_alloc_page_list(&drv, 16), 16);
     qrdo_cqp_write(&drv, &reg);
     qrdo_cqp_ring(&drv);
-    wqe = qrdo_wqe_local_inv(0x1234, RDO_MR_KEY(7, 0x21));
+    wqe = rdo_wqe_local_inv(0x1234, RDO_MR_KEY(7, 0x21));
     qrdo_qp_write_wqe(&drv, &qp, &wqe);
     qrdo_qp_ring_sq(&drv, &qp);
     qrdo_drv_step(&drv, 100);

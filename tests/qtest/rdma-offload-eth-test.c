@@ -20,26 +20,13 @@
 static struct rdo_cqp_cmd cmd_txq(uint32_t qn, uint64_t ring, uint8_t shift,
                                   uint32_t cqn)
 {
-    struct rdo_cqp_cmd c = qrdo_cmd_new(RDO_CMD_CREATE_ETH_TXQ, qn);
-
-    c.u.create_eth_txq.ring_addr = ring;
-    c.u.create_eth_txq.log_size = TXQ_LOG;
-    c.u.create_eth_txq.wqe_shift = shift;
-    c.u.create_eth_txq.cqn = cqn;
-    return c;
+    return rdo_cmd_create_eth_txq(qn, ring, TXQ_LOG, shift, cqn);
 }
 
 static struct rdo_cqp_cmd cmd_rxq(uint32_t qn, uint64_t ring, uint8_t flags,
                                   uint16_t usec, uint32_t cqn)
 {
-    struct rdo_cqp_cmd c = qrdo_cmd_new(RDO_CMD_CREATE_ETH_RXQ, qn);
-
-    c.u.create_eth_rxq.ring_addr = ring;
-    c.u.create_eth_rxq.log_size = RXQ_LOG;
-    c.u.create_eth_rxq.flags = flags;
-    c.u.create_eth_rxq.lro_usec = usec;
-    c.u.create_eth_rxq.cqn = cqn;
-    return c;
+    return rdo_cmd_create_eth_rxq(qn, ring, RXQ_LOG, flags, usec, cqn);
 }
 
 static void test_eth_queue_commands(void *obj, void *data, QGuestAllocator *alloc)
@@ -70,11 +57,11 @@ static void test_eth_queue_commands(void *obj, void *data, QGuestAllocator *allo
     qrdo_cmd_expect(&drv, cmd_rxq(0, rxq, 0x40, 0, 0), RDO_CQP_BAD_RESERVED);
     qrdo_cmd_expect(&drv, cmd_rxq(0, rxq, RDO_ETH_RXQ_F_LRO, 20, 0), RDO_CQP_OK);
     /* The CQ is held by both queues. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 0), RDO_CQP_IN_USE);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_ETH_TXQ, 0), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_ETH_TXQ, 0), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_ETH_RXQ, 0), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 0), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_ETH_TXQ, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_ETH_TXQ, 0), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_ETH_RXQ, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 0), RDO_CQP_OK);
     qrdo_drv_assert_alive(&drv);
 }
 

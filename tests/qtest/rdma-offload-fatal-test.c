@@ -41,7 +41,7 @@ static void test_injected(void *obj, void *data, QGuestAllocator *alloc)
     QRdmaOffload *d = obj;
     QTestState *qts = d->pci.bus->qts;
     QRdoDriver drv;
-    struct rdo_cqp_cmd nop = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    struct rdo_cqp_cmd nop = rdo_cmd_new(RDO_CMD_NOP, 0);
     struct rdo_eqe eqe;
     uint64_t msg = guest_alloc(alloc, 64);
     uint32_t db_writes;
@@ -94,7 +94,7 @@ static void test_eq0_unreachable(void *obj, void *data, QGuestAllocator *alloc)
 {
     QRdmaOffload *d = obj;
     QRdoDriver drv;
-    struct rdo_cqp_cmd nop = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    struct rdo_cqp_cmd nop = rdo_cmd_new(RDO_CMD_NOP, 0);
 
     qrdo_drv_init(&drv, d, alloc);
     drv.eq0.addr = QRDO_UNMAPPED_ADDR;

@@ -416,7 +416,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
             /* What the next step up to RTS needs, sometimes spoiled. */
             static const uint32_t to[] = { RDO_QPS_INIT, RDO_QPS_RTR, RDO_QPS_RTS };
 
-            c->u = qrdo_cmd_modify_qp_std(c->obj, f->qp[c->obj].type,
+            c->u = rdo_cmd_modify_qp_std(c->obj, f->qp[c->obj].type,
                                           pick(f, to, 3)).u;
             if (chance(f, 10)) {
                 c->u.modify_qp.mask ^= 1u << rn(f, 14);
@@ -515,16 +515,16 @@ static void op_build(Fuzz *f)
     if (cqp_room(f) < G_N_ELEMENTS(c)) {
         return;
     }
-    c[0] = qrdo_cmd_set_gid(0, gid, 1);
-    c[1] = qrdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
-    c[2] = qrdo_cmd_create_cq(cqn, cq, 6, 0, 0);
-    c[3] = qrdo_cmd_create_qp(qpn, type, pdn, cqn, sq, sq + 4096);
-    c[4] = qrdo_cmd_modify_qp_std(qpn, type, RDO_QPS_INIT);
-    c[5] = qrdo_cmd_modify_qp_std(qpn, type, RDO_QPS_RTR);
-    c[6] = qrdo_cmd_modify_qp_std(qpn, type, RDO_QPS_RTS);
-    c[7] = qrdo_cmd_reg_mr(mr, rn(f, 4), pdn, r64(f) & ~0xfffull,
+    c[0] = rdo_cmd_set_gid(0, gid, 1);
+    c[1] = rdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
+    c[2] = rdo_cmd_create_cq(cqn, cq, 6, 0, 0);
+    c[3] = rdo_cmd_create_qp(qpn, type, pdn, cqn, sq, sq + 4096);
+    c[4] = rdo_cmd_modify_qp_std(qpn, type, RDO_QPS_INIT);
+    c[5] = rdo_cmd_modify_qp_std(qpn, type, RDO_QPS_RTR);
+    c[6] = rdo_cmd_modify_qp_std(qpn, type, RDO_QPS_RTS);
+    c[7] = rdo_cmd_reg_mr(mr, rn(f, 4), pdn, r64(f) & ~0xfffull,
                            pages * 4096ull, fpage_list(f, pages), pages);
-    c[8] = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    c[8] = rdo_cmd_new(RDO_CMD_NOP, 0);
     if (chance(f, 20)) {
         c[rn(f, G_N_ELEMENTS(c))].u.raw[rn(f, 96)] ^= 1u << rn(f, 8);
     }

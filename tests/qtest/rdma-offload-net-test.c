@@ -94,7 +94,7 @@ static GString *timed_run(void)
     QRdoPair *p = pair_new("qtest-timing-determinism", NULL, "timing=on",
                            "timing=on");
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 1u << 20);
     GString *all = g_string_new("");
 
@@ -106,7 +106,7 @@ static GString *timed_run(void)
     g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
     qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     for (int i = 0; i < 16; i++) {
-        w = qrdo_wqe(RDO_WR_SEND, 10 + i);
+        w = rdo_wqe(RDO_WR_SEND, 10 + i);
         sge = qrdo_side_sge(a, SRC + 4096 * i, 4096);
         qrdo_side_post_recv(b, 0, 20 + i, DST + 4096 * i, 4096);
         qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
@@ -154,7 +154,7 @@ static void test_write_read_1m(void)
     QRdoPair *p = pair_new("qtest-write-read-1m", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 1u << 20;
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, len);
 
     qrdo_pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096, TIMEOUT_67MS);
@@ -174,7 +174,7 @@ static void test_write_read_1m(void)
 
     /* READ B's (new) data into A's second buffer. */
     qrdo_side_fill(b, DST, len, 3);
-    w = qrdo_wqe(RDO_WR_RDMA_READ, 2);
+    w = rdo_wqe(RDO_WR_RDMA_READ, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     sge = qrdo_side_sge(a, SRC + len, len);
@@ -241,7 +241,7 @@ static void test_send_variants(void)
     qrdo_side_fill(a, SRC, 8192, 4);
     qrdo_side_read(a, SRC, inline_data, sizeof(inline_data));
     for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
-        struct rdo_send_wqe w = qrdo_wqe(v[i].op, 100 + i);
+        struct rdo_send_wqe w = rdo_wqe(v[i].op, 100 + i);
         struct rdo_sge sge = qrdo_side_sge(a, SRC, v[i].len);
 
         w.flags |= v[i].flags;
@@ -288,7 +288,7 @@ static void test_atomics(void)
 {
     QRdoPair *p = pair_new("qtest-atomics", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 8);
     uint64_t v = cpu_to_le64(100), got[3];
 
@@ -299,14 +299,14 @@ static void test_atomics(void)
     w.compare_add = 100;
     w.swap = 555;
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
-    w = qrdo_wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
+    w = rdo_wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     w.compare_add = 45;
     sge = qrdo_side_sge(a, SRC + 8, 8);
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
     /* A compare that fails leaves the value alone. */
-    w = qrdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
+    w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     w.compare_add = 1;
@@ -333,7 +333,7 @@ static void test_atomics(void)
 static void send_and_write(QRdoPair *p, uint32_t len, uint32_t seed)
 {
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, len);
     struct rdo_cqe e;
 
@@ -341,7 +341,7 @@ static void send_and_write(QRdoPair *p, uint32_t len, uint32_t seed)
     qrdo_side_post_recv(b, 0, 3, DST, 16384);
     w.imm_or_rkey = 0x1234;
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
-    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
     w.remote_addr = DST + 65536;
     w.rkey = b->mr_key;
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
@@ -385,7 +385,7 @@ static void test_ud(void)
 {
     QRdoPair *p = pair_new("qtest-ud", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 1000);
     struct rdo_ud_seg ud;
     struct rdo_cqe e;
@@ -427,7 +427,7 @@ static void test_bad_rkey(void)
 {
     QRdoPair *p = pair_new("qtest-bad-rkey", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 100);
     struct rdo_eqe ev;
     bool seen = false;
@@ -437,7 +437,7 @@ static void test_bad_rkey(void)
     w.remote_addr = DST;
     w.rkey = b->mr_key ^ 0x1;
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
-    w = qrdo_wqe(RDO_WR_SEND, 2);
+    w = rdo_wqe(RDO_WR_SEND, 2);
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
     g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
     qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
@@ -483,7 +483,7 @@ static void test_loss(void)
     for (int round = 0; round < 2; round++) {
         for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
             uint8_t op = ops[(i + round) % 3];
-            struct rdo_send_wqe w = qrdo_wqe(op, n);
+            struct rdo_send_wqe w = rdo_wqe(op, n);
             uint64_t local = op == RDO_WR_RDMA_READ ? SRC + (1u << 20) + off
                                                     : SRC + off;
             struct rdo_sge sge = qrdo_side_sge(a, local, sizes[i]);
@@ -567,7 +567,7 @@ static void test_delay(void)
 {
     QRdoPair *p = pair_new("qtest-delay", NULL, "fault-delay-ns=500000", NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 2000);
 
     qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
@@ -590,7 +590,7 @@ static void test_link(void)
 {
     QRdoPair *p = pair_new("qtest-link", NULL, NULL, NULL);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 3000);
 
     qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
@@ -631,10 +631,10 @@ static void traffic_over(const char *name, const char *netdevs)
     qrdo_side_fill(a, SRC, 20000, 12);
     qrdo_side_fill(b, SRC, 20000, 13);
     qrdo_side_post_recv(b, 0, 7, DST, 20000);
-    w = qrdo_wqe(RDO_WR_SEND, 1);
+    w = rdo_wqe(RDO_WR_SEND, 1);
     sge = qrdo_side_sge(a, SRC, 20000);
     qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
-    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
     w.remote_addr = DST;
     w.rkey = a->mr_key;
     sge = qrdo_side_sge(b, SRC, 20000);

@@ -70,13 +70,13 @@ static void test_qp_types(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(qrdo_drv_query_qp(&drv, 3).qkey, ==, 0x11111111);
     g_assert_cmpuint(qrdo_drv_query_qp(&drv, 4).type, ==, RDO_QPT_SSQ);
     /* UD needs a QKEY, not ACCESS, to leave RESET. */
-    c = qrdo_cmd_create_qp(6, RDO_QPT_UD, 0, 0, ud.sq_addr, ud.rq_addr);
+    c = rdo_cmd_create_qp(6, RDO_QPT_UD, 0, 0, ud.sq_addr, ud.rq_addr);
     qrdo_cmd_expect(&drv, c, RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(6, RDO_QPS_INIT, RDO_QP_ATTR_ACCESS),
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(6, RDO_QPS_INIT, RDO_QP_ATTR_ACCESS),
                     RDO_CQP_BAD_PARAM);
 
     /* An RC connection without an SQ of its own, fed by the SSQ. */
-    c = qrdo_cmd_create_qp(5, RDO_QPT_RC, 0, 0, 0, uc.rq_addr);
+    c = rdo_cmd_create_qp(5, RDO_QPT_RC, 0, 0, 0, uc.rq_addr);
     c.u.create_qp.flags = RDO_QP_F_SHARED_SQ;
     c.u.create_qp.ssq_qpn = 2;                  /* not an SSQ */
     c.u.create_qp.sq_log_size = 0;
@@ -86,22 +86,22 @@ static void test_qp_types(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_PARAM);
     c.u.create_qp.type = RDO_QPT_RC;
     qrdo_cmd_expect(&drv, c, RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_IN_USE);
 
     /* A QP that receives from an SRQ has no RQ; the SRQ is then in use. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_srq(0, qrdo_drv_alloc(&drv, 4096), 4, 5, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_srq(0, qrdo_drv_alloc(&drv, 4096), 4, 5, 0),
                     RDO_CQP_OK);
-    c = qrdo_cmd_create_qp(7, RDO_QPT_UD, 0, 0, ud.sq_addr, 0);
+    c = rdo_cmd_create_qp(7, RDO_QPT_UD, 0, 0, ud.sq_addr, 0);
     c.u.create_qp.flags = RDO_QP_F_SRQ;
     c.u.create_qp.rq_log_size = 0;
     c.u.create_qp.rq_wqe_shift = 0;
     qrdo_cmd_expect(&drv, c, RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_SRQ, 0), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_SRQ, 0), RDO_CQP_IN_USE);
 
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 7), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_SRQ, 0), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 7), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_SRQ, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 5), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_OK);
     qrdo_drv_assert_alive(&drv);
 }
 
@@ -118,10 +118,10 @@ static void test_flush_on_err(void *obj, void *data, QGuestAllocator *alloc)
 
     start_pd_cq(&drv, d, alloc, &cq);
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_RC, 0, 0);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp_std(2, RDO_QPT_RC, RDO_QPS_INIT), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp_std(2, RDO_QPT_RC, RDO_QPS_RTR), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp_std(2, RDO_QPT_RC, RDO_QPS_INIT), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp_std(2, RDO_QPT_RC, RDO_QPS_RTR), RDO_CQP_OK);
     for (int i = 0; i < 3; i++) {
-        w = qrdo_wqe_local_inv(0x500 + i, RDO_MR_KEY(1, 0));
+        w = rdo_wqe_local_inv(0x500 + i, RDO_MR_KEY(1, 0));
         qrdo_qp_write_wqe(&drv, &qp, &w);
     }
     qrdo_qp_ring_sq(&drv, &qp);
@@ -130,7 +130,7 @@ static void test_flush_on_err(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_step(&drv, 10 * QRDO_CQP_CMD_NS);
     g_assert_false(qrdo_cq_poll(&drv, &cq, &cqe));   /* RTR: the SQ waits */
 
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
     for (int i = 0; i < 5; i++) {
         g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
         g_assert_cmpuint(cqe.status, ==, RDO_WC_WR_FLUSH_ERR);
@@ -168,7 +168,7 @@ static void test_cq_doorbell_page(void *obj, void *data, QGuestAllocator *alloc)
     qtest_writel(drv.qts, msg, 0);
     qrdo_msix_set(d, 3, msg, 0xc0de0003, false);
     qrdo_drv_alloc_eq_ring(&drv, &eq, 3);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_eq(1, eq.addr, 3, 3), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_eq(1, eq.addr, 3, 3), RDO_CQP_OK);
     qrdo_drv_create_cq(&drv, 1, 1, 2, &cq);
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_UD, 0, 1);
 
@@ -183,7 +183,7 @@ static void test_cq_doorbell_page(void *obj, void *data, QGuestAllocator *alloc)
 
     /* One flushed receive: one completion, one event, one interrupt. */
     post_recv(&drv, &qp, 0, 0x77);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(2, RDO_QPS_ERR, 0), RDO_CQP_OK);
     g_assert_true(qrdo_eq_poll(&drv, &eq, &e));
     g_assert_cmpuint(e.type, ==, RDO_EQE_COMPLETION);
     g_assert_cmpuint(e.obj, ==, 1);
@@ -207,51 +207,51 @@ static void test_double_destroy_and_use_after(void *obj, void *data,
     qrdo_drv_start(&drv, d, alloc);
     qrdo_drv_create_pd(&drv, 1);
     eq_ring = qrdo_drv_alloc(&drv, 4096);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_eq(2, eq_ring, 3, 2), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_eq(2, eq_ring, 3, 2), RDO_CQP_OK);
     qrdo_drv_create_cq(&drv, 3, 2, 0, &cq);
     srq_ring = qrdo_drv_alloc(&drv, 4096);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_srq(1, srq_ring, 4, 5, 1), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_srq(1, srq_ring, 4, 5, 1), RDO_CQP_OK);
     qrdo_drv_reg_mr(&drv, 5, 0x11, 1, 2);
     qrdo_drv_create_qp(&drv, &qp, 4, RDO_QPT_UD, 1, 3);
 
     /* QP */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_QP, 4, qrdo_drv_alloc(&drv, 128)),
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_QP, 4), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_QP, 4, qrdo_drv_alloc(&drv, 128)),
                     RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(4, RDO_QPS_ERR, 0), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(4, RDO_QPS_ERR, 0), RDO_CQP_NOT_FOUND);
     db_errors = qrdo_read(d, RDO_REG_CNT_DB_ERRORS);
     qrdo_db_write(d, 0, RDO_DB_SQ, RDO_DB_VALUE(4, 0, 1));
     g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_DB_ERRORS), ==, db_errors + 1);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_ERR_LAST), ==, RDO_ERR_DB_BAD_OBJECT);
     /* MR */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DEREG_MR, 5), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DEREG_MR, 5), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DEREG_MR, 5), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DEREG_MR, 5), RDO_CQP_NOT_FOUND);
     /* SRQ, then a QP on it */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_SRQ, 1), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_SRQ, 1), RDO_CQP_NOT_FOUND);
-    c = qrdo_cmd_create_qp(4, RDO_QPT_UD, 1, 3, qp.sq_addr, 0);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_SRQ, 1), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_SRQ, 1), RDO_CQP_NOT_FOUND);
+    c = rdo_cmd_create_qp(4, RDO_QPT_UD, 1, 3, qp.sq_addr, 0);
     c.u.create_qp.flags = RDO_QP_F_SRQ;
     c.u.create_qp.srqn = 1;
     c.u.create_qp.rq_log_size = 0;
     qrdo_cmd_expect(&drv, c, RDO_CQP_NOT_FOUND);
     /* CQ, then a QP on it */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(4, RDO_QPT_UD, 1, 3, qp.sq_addr, qp.rq_addr),
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_CQ, 3), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(4, RDO_QPT_UD, 1, 3, qp.sq_addr, qp.rq_addr),
                     RDO_CQP_NOT_FOUND);
     /* EQ, then a CQ on it */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_EQ, 2), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_EQ, 2), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_cq(3, cq.addr, QRDO_CQ_LOG_SIZE, 2, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_EQ, 2), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_EQ, 2), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_cq(3, cq.addr, QRDO_CQ_LOG_SIZE, 2, 0),
                     RDO_CQP_NOT_FOUND);
     /* PD, then an MR and an SRQ in it */
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_reg_mr(5, 0x11, 1, 0, 4096,
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_reg_mr(5, 0x11, 1, 0, 4096,
                                           qrdo_drv_alloc_page_list(&drv, 1), 1),
                     RDO_CQP_NOT_FOUND);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_srq(1, srq_ring, 4, 5, 1), RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_create_srq(1, srq_ring, 4, 5, 1), RDO_CQP_NOT_FOUND);
     qrdo_drv_assert_alive(&drv);
 }
 
@@ -271,28 +271,28 @@ static void test_dma_unmapped(void *obj, void *data, QGuestAllocator *alloc)
 
     start_pd_cq(&drv, d, alloc, &cq);
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_UD, 0, 0);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_PORT, 0, QRDO_UNMAPPED_ADDR),
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_PORT, 0, QRDO_UNMAPPED_ADDR),
                     RDO_CQP_DMA_ERROR);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_QP, 2, QRDO_UNMAPPED_ADDR),
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_QP, 2, QRDO_UNMAPPED_ADDR),
                     RDO_CQP_DMA_ERROR);
-    qrdo_cmd_expect(&drv, qrdo_cmd_reg_mr(3, 0, 0, 0, 4096, QRDO_UNMAPPED_ADDR, 1),
+    qrdo_cmd_expect(&drv, rdo_cmd_reg_mr(3, 0, 0, 0, 4096, QRDO_UNMAPPED_ADDR, 1),
                     RDO_CQP_DMA_ERROR);
 
     db_writes = qrdo_read(d, RDO_REG_DB_WRITES);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, d->doorbells.addr),
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, d->doorbells.addr),
                     RDO_CQP_DMA_ERROR);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, d->regs.addr),
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, d->regs.addr),
                     RDO_CQP_DMA_ERROR);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_DB_WRITES), ==, db_writes);
 
     /* A completion for a CQ whose ring is gone: CQ_ERROR/DMA on EQ 0. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_cq(5, QRDO_UNMAPPED_ADDR, 4, 0, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_cq(5, QRDO_UNMAPPED_ADDR, 4, 0, 0),
                     RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(3, RDO_QPT_UD, 0, 5, qp.sq_addr,
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(3, RDO_QPT_UD, 0, 5, qp.sq_addr,
                                              qp.rq_addr), RDO_CQP_OK);
     qp.qpn = 3;
     post_recv(&drv, &qp, 0, 1);
-    qrdo_cmd_expect(&drv, qrdo_cmd_modify_qp(3, RDO_QPS_ERR, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_modify_qp(3, RDO_QPS_ERR, 0), RDO_CQP_OK);
     e = eq_find(&drv, &drv.eq0, RDO_EQE_CQ_ERROR);
     g_assert_cmpuint(e.obj, ==, 5);
     g_assert_cmpuint(e.data, ==, RDO_CQ_ERR_DMA);
@@ -304,7 +304,7 @@ static void test_cqp_ring_unmapped(void *obj, void *data, QGuestAllocator *alloc
 {
     QRdmaOffload *d = obj;
     QRdoDriver drv;
-    struct rdo_cqp_cmd nop = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    struct rdo_cqp_cmd nop = rdo_cmd_new(RDO_CMD_NOP, 0);
 
     qrdo_drv_init(&drv, d, alloc);
     drv.cqp_ring = QRDO_UNMAPPED_ADDR;
@@ -334,10 +334,10 @@ static void test_pending_mr_failed(void *obj, void *data, QGuestAllocator *alloc
     start_pd_cq(&drv, d, alloc, &cq);
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_UD, 0, 0);
     qrdo_drv_qp_to_rts(&drv, &qp);
-    reg = qrdo_cmd_reg_mr(7, 0x21, 0, 0, 4096, QRDO_UNMAPPED_ADDR, 1);
+    reg = rdo_cmd_reg_mr(7, 0x21, 0, 0, 4096, QRDO_UNMAPPED_ADDR, 1);
     qrdo_cqp_write(&drv, &reg);
     qrdo_cqp_ring(&drv);
-    wqe = qrdo_wqe_local_inv(0x99, RDO_MR_KEY(7, 0x21));
+    wqe = rdo_wqe_local_inv(0x99, RDO_MR_KEY(7, 0x21));
     qrdo_qp_write_wqe(&drv, &qp, &wqe);
     qrdo_qp_ring_sq(&drv, &qp);
     qrdo_drv_step(&drv, 100);
@@ -368,48 +368,48 @@ static void test_limits_and_sizes(void *obj, void *data, QGuestAllocator *alloc)
 
     start_pd_cq(&drv, d, alloc, &cq);
     page = qrdo_drv_alloc(&drv, 4096);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_eq(qrdo_read(d, RDO_REG_MAX_EQ), page, 3, 1),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_eq(qrdo_read(d, RDO_REG_MAX_EQ), page, 3, 1),
                     RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_cq(qrdo_read(d, RDO_REG_MAX_CQ), page, 3, 0, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_cq(qrdo_read(d, RDO_REG_MAX_CQ), page, 3, 0, 0),
                     RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_srq(qrdo_read(d, RDO_REG_MAX_SRQ), page, 3, 5, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_srq(qrdo_read(d, RDO_REG_MAX_SRQ), page, 3, 5, 0),
                     RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_set_gid(qrdo_read(d, RDO_REG_MAX_GID),
+    qrdo_cmd_expect(&drv, rdo_cmd_set_gid(qrdo_read(d, RDO_REG_MAX_GID),
                                            (uint8_t[16]){ 0 }, 1),
                     RDO_CQP_BAD_INDEX);
     /* QP 0 does not exist, QP 1 is the GSI (UD only); the store covers 64 of MAX_QP. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(0, RDO_QPT_UD, 0, 0, page, page),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(0, RDO_QPT_UD, 0, 0, page, page),
                     RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(1, RDO_QPT_RC, 0, 0, page, page),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(1, RDO_QPT_RC, 0, 0, page, page),
                     RDO_CQP_BAD_INDEX);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_MAX_QP), >, QRDO_QPC_PAGES * 16);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_qp(QRDO_QPC_PAGES * 16, RDO_QPT_UD, 0, 0,
+    qrdo_cmd_expect(&drv, rdo_cmd_create_qp(QRDO_QPC_PAGES * 16, RDO_QPT_UD, 0, 0,
                                              page, page), RDO_CQP_BAD_INDEX);
-    qrdo_cmd_expect(&drv, qrdo_cmd_reg_mr(QRDO_MRC_PAGES * 64, 0, 0, 0, 4096,
+    qrdo_cmd_expect(&drv, rdo_cmd_reg_mr(QRDO_MRC_PAGES * 64, 0, 0, 0, 4096,
                                           qrdo_drv_alloc_page_list(&drv, 1), 1),
                     RDO_CQP_BAD_INDEX);
 
     /* Ring sizes and strides. */
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_cq(1, page, RDO_QUEUE_LOG_SIZE_MAX + 1, 0, 0),
+    qrdo_cmd_expect(&drv, rdo_cmd_create_cq(1, page, RDO_QUEUE_LOG_SIZE_MAX + 1, 0, 0),
                     RDO_CQP_BAD_PARAM);
-    c = qrdo_cmd_create_cq(1, page, 2, 0, 0);
+    c = rdo_cmd_create_cq(1, page, 2, 0, 0);
     c.u.create_cq.ring_flags = RDO_RING_F_PAGE_LIST;    /* 128 bytes < a page */
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_PARAM);
-    c = qrdo_cmd_create_qp(2, RDO_QPT_UD, 0, 0, page, page);
+    c = rdo_cmd_create_qp(2, RDO_QPT_UD, 0, 0, page, page);
     c.u.create_qp.sq_wqe_shift = RDO_WQE_SHIFT_MAX + 1;
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_PARAM);
-    qrdo_cmd_expect(&drv, qrdo_cmd_create_srq(0, page, 3, 3, 0), RDO_CQP_BAD_PARAM);
-    c = qrdo_cmd_reg_mr(1, 0, 0, 0, 4096, page, 0);     /* no pages */
+    qrdo_cmd_expect(&drv, rdo_cmd_create_srq(0, page, 3, 3, 0), RDO_CQP_BAD_PARAM);
+    c = rdo_cmd_reg_mr(1, 0, 0, 0, 4096, page, 0);     /* no pages */
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_PARAM);
-    c = qrdo_cmd_reg_mr(1, 0, 0, 0, 4096, page, 1);
+    c = rdo_cmd_reg_mr(1, 0, 0, 0, 4096, page, 1);
     c.u.reg_mr.page_shift = 11;
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_PARAM);
 
     /* Reserved fields and flags. */
-    c = qrdo_cmd_create_eq(1, page, 3, 1);
+    c = rdo_cmd_create_eq(1, page, 3, 1);
     c.u.create_eq.reserved = 1;
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_RESERVED);
-    c = qrdo_cmd_new(RDO_CMD_NOP, 0);
+    c = rdo_cmd_new(RDO_CMD_NOP, 0);
     c.flags = 0x80;
     qrdo_cmd_expect(&drv, c, RDO_CQP_BAD_RESERVED);
 
@@ -434,7 +434,7 @@ static void test_device_and_port(void *obj, void *data, QGuestAllocator *alloc)
 
     qrdo_drv_start(&drv, d, alloc);
     out = qrdo_drv_alloc(&drv, 4096);
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, out), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, out), RDO_CQP_OK);
     qtest_memread(drv.qts, out, &da, sizeof(da));
     g_assert_cmpuint(da.max_qp, ==, QRDO_QPC_PAGES * 16);   /* what the store covers */
     g_assert_cmpuint(da.max_mr, ==, QRDO_MRC_PAGES * 64);
@@ -442,13 +442,13 @@ static void test_device_and_port(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(da.msix_vectors, ==, qrdo_read(d, RDO_REG_MSIX_INFO));
     g_assert_cmphex(da.caps & RDO_CAP_CQP, ==, RDO_CAP_CQP);
 
-    qrdo_cmd_expect(&drv, qrdo_cmd_set_port(RDO_PORT_SET_MTU | RDO_PORT_SET_MAC, 1500, mac),
+    qrdo_cmd_expect(&drv, rdo_cmd_set_port(RDO_PORT_SET_MTU | RDO_PORT_SET_MAC, 1500, mac),
                     RDO_CQP_OK);
-    qrdo_cmd_expect(&drv, qrdo_cmd_set_port(RDO_PORT_SET_MTU, 9001, NULL),
+    qrdo_cmd_expect(&drv, rdo_cmd_set_port(RDO_PORT_SET_MTU, 9001, NULL),
                     RDO_CQP_BAD_PARAM);
-    qrdo_cmd_expect(&drv, qrdo_cmd_set_port(RDO_PORT_SET_MAC, 0, (uint8_t[6]){ 1 }),
+    qrdo_cmd_expect(&drv, rdo_cmd_set_port(RDO_PORT_SET_MAC, 0, (uint8_t[6]){ 1 }),
                     RDO_CQP_BAD_PARAM);                 /* multicast */
-    qrdo_cmd_expect(&drv, qrdo_cmd_query(RDO_CMD_QUERY_PORT, 0, out), RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rdo_cmd_query(RDO_CMD_QUERY_PORT, 0, out), RDO_CQP_OK);
     qtest_memread(drv.qts, out, &pa, sizeof(pa));
     g_assert_cmpmem(pa.mac, 6, mac, 6);
     g_assert_cmpuint(pa.eth_mtu, ==, 1500);

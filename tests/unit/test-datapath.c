@@ -14,20 +14,9 @@
 #define SRC 0x10000000ull               /* source buffers in each MR */
 #define DST 0x10200000ull               /* destination buffers */
 
-static struct rdo_send_wqe wqe(uint8_t opcode, uint64_t wr_id)
-{
-    struct rdo_send_wqe w;
-
-    memset(&w, 0, sizeof(w));
-    w.opcode = opcode;
-    w.wr_id = wr_id;
-    w.flags = RDO_WQE_F_SIGNALED;
-    return w;
-}
-
 static struct rdo_sge sge_of(PairSide *s, uint64_t iova, uint32_t len)
 {
-    return (struct rdo_sge){ iova, len, s->mr_key };
+    return rdo_pair_sge(&s->rdo, iova, len);
 }
 
 static void expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
@@ -54,7 +43,7 @@ static void test_rc_send(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x51);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x51);
     struct rdo_sge sge = sge_of(a, SRC, 100);
     struct rdo_cqe e;
 
@@ -88,7 +77,7 @@ static void test_rc_send_aggregated(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 256u << 10, cut1 = 100001, cut2 = 170003;
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x52);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x52);
     struct rdo_sge sge = sge_of(a, SRC, len);
     struct rdo_sge rsge[3] = {
         sge_of(b, DST, cut1),
@@ -132,7 +121,7 @@ static void test_rc_loopback(bool timed)
     Pair *p;
     PairSide *a;
     const uint32_t len = 256u << 10;
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 0x61);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x61);
     struct rdo_sge sge;
     struct rdo_cqe e;
 
@@ -162,7 +151,7 @@ static void test_rc_loopback(bool timed)
     assert_same(a, SRC, a, DST, 100);
 
     /* QP 3 writes 256 KiB into the region QP 2 then reads back. */
-    w = wqe(RDO_WR_RDMA_WRITE, 0x62);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x62);
     sge = sge_of(a, SRC, len);
     w.remote_addr = DST + 0x80000;
     w.rkey = a->mr_key;
@@ -170,7 +159,7 @@ static void test_rc_loopback(bool timed)
     g_assert_true(pair_run_cqes(p, 0, 1, SEC));
     expect_cqe(a, 0x62, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     assert_same(a, SRC, a, DST + 0x80000, len);
-    w = wqe(RDO_WR_RDMA_READ, 0x63);
+    w = rdo_wqe(RDO_WR_RDMA_READ, 0x63);
     sge = sge_of(a, DST + 0x100000, len);
     w.remote_addr = DST + 0x80000;
     w.rkey = a->mr_key;
@@ -202,7 +191,7 @@ static void write_read(uint8_t mtu_code, const char *name)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 1u << 20;
-    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = sge_of(a, SRC, len);
 
     pair_capture(p, name);
@@ -227,7 +216,7 @@ static void write_read(uint8_t mtu_code, const char *name)
 
     /* READ it back into another buffer of A. */
     pair_fill(b, DST, len, 3);
-    w = wqe(RDO_WR_RDMA_READ, 2);
+    w = rdo_wqe(RDO_WR_RDMA_READ, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     sge = sge_of(a, SRC + len, len);
@@ -260,7 +249,7 @@ static void test_rc_atomics(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
     struct rdo_sge sge = sge_of(a, SRC, 8);
     uint64_t v = 100, got;
 
@@ -272,14 +261,14 @@ static void test_rc_atomics(void)
     w.compare_add = 100;
     w.swap = 555;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    w = wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
+    w = rdo_wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     w.compare_add = 45;
     sge = sge_of(a, SRC + 8, 8);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     /* A compare that fails leaves the value alone. */
-    w = wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
+    w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     w.compare_add = 1;
@@ -346,7 +335,7 @@ static void test_send_variants(void)
     }
     pair_fill(a, SRC, 8192, 4);
     for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
-        struct rdo_send_wqe w = wqe(v[i].op, 100 + i);
+        struct rdo_send_wqe w = rdo_wqe(v[i].op, 100 + i);
         struct rdo_sge sge = sge_of(a, SRC, v[i].len);
 
         w.flags |= v[i].flags;
@@ -401,14 +390,14 @@ static void test_send_inv_invalidates(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND_INV, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_INV, 1);
     struct rdo_sge sge = sge_of(a, SRC, 16);
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     pair_post_recv(b, 0, 9, DST, 64);
     w.imm_or_rkey = b->mr_key;  /* B's big MR, also the WRITE target */
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    w = wqe(RDO_WR_RDMA_WRITE, 2);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
@@ -422,7 +411,7 @@ static void test_uc(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
     struct rdo_sge sge = sge_of(a, SRC, 10000);
     struct rdo_cqe e;
 
@@ -432,7 +421,7 @@ static void test_uc(void)
     pair_post_recv(b, 0, 3, DST, 16384);
     w.imm_or_rkey = 0x1234;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    w = wqe(RDO_WR_RDMA_WRITE, 2);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
     w.remote_addr = DST + 65536;
     w.rkey = b->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
@@ -455,7 +444,7 @@ static void test_ud(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND_IMM, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
     struct rdo_sge sge = sge_of(a, SRC, 1000);
     struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
     struct rdo_cqe e;
@@ -499,7 +488,7 @@ static void test_gsi(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
     struct rdo_sge sge = sge_of(a, SRC, 256);
     struct rdo_ud_seg ud = { .dest_qpn = RDO_GSI_QPN, .qkey = RDO_GSI_QKEY };
     struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_QP, RDO_GSI_QPN);
@@ -543,7 +532,7 @@ static void test_bad_rkey(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge = sge_of(a, SRC, 100);
     struct rdo_eqe ev;
 
@@ -580,7 +569,7 @@ static void test_aggregated_placement_fails(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 64u << 10;
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
     struct rdo_sge sge = sge_of(a, SRC, len);
     struct rdo_sge rsge[2] = {
         sge_of(b, DST, 16u << 10),
@@ -604,12 +593,12 @@ static void test_aggregated_placement_fails(void)
      * after it went out: its responses cannot be placed.
      */
     pair_fill(b, DST, len, 9);
-    w = wqe(RDO_WR_RDMA_READ, 2);
+    w = rdo_wqe(RDO_WR_RDMA_READ, 2);
     w.remote_addr = DST;
     w.rkey = b->mr_key;
     sge = sge_of(a, SRC, len);
     pair_post_send(a, 1, &w, &sge, 1, NULL);
-    w = wqe(RDO_WR_LOCAL_INV, 3);
+    w = rdo_wqe(RDO_WR_LOCAL_INV, 3);
     w.imm_or_rkey = a->mr_key;
     pair_post_send(a, 1, &w, NULL, 0, NULL);
     g_assert_true(pair_run_cqes(p, 0, 1, SEC));
@@ -622,7 +611,7 @@ static void test_rnr_retry(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
     struct rdo_sge sge = sge_of(a, SRC, 3000);
 
     pair_capture(p, "rnr");
@@ -652,7 +641,7 @@ static void test_retry_exhausted(void)
 {
     RdoConfig cfg = test_host_default_config();
     Pair *p;
-    struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
     struct rdo_sge sge;
 
     cfg.fault_drop_ppm = 1000000;       /* the wire loses everything */
@@ -703,7 +692,7 @@ static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
             static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_SEND,
                                            RDO_WR_RDMA_READ };
             uint8_t op = ops[(i + round) % 3];
-            struct rdo_send_wqe w = wqe(op, n);
+            struct rdo_send_wqe w = rdo_wqe(op, n);
             struct rdo_sge sge = sge_of(a, op == RDO_WR_RDMA_READ ?
                                         SRC + (2u << 20) + off : SRC + off,
                                         sizes[i]);
@@ -830,7 +819,7 @@ static void test_inline_push(void)
     static const char pushed[] = "pushed inline data, forty bytes long....";
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(RDO_WR_SEND, 1);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
     uint8_t *slot;
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
@@ -891,7 +880,7 @@ static void test_shared_sq(void)
     }
     pair_fill(a, SRC, 400000, 11);
     for (int k = 0; k < 6; k++) {
-        struct rdo_send_wqe w = wqe(RDO_WR_RDMA_WRITE, 500 + k);
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 500 + k);
         struct rdo_sge sge = sge_of(a, SRC + k * 4096, sizes[k]);
 
         w.conn_qpn = 2 + k % 3;
@@ -913,7 +902,7 @@ static void test_shared_sq(void)
 
     /* A WQE for a QP the SSQ does not feed fails the SSQ. */
     {
-        struct rdo_send_wqe w = wqe(RDO_WR_SEND, 600);
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 600);
         struct rdo_eqe ev;
 
         w.conn_qpn = 7;
@@ -939,7 +928,7 @@ static void test_wr_table_one(uint8_t type, uint8_t op)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
-    struct rdo_send_wqe w = wqe(op, 40 + op);
+    struct rdo_send_wqe w = rdo_wqe(op, 40 + op);
     struct rdo_sge sge = sge_of(a, SRC, 8);
     struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
     int slot = 0;

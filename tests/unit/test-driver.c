@@ -32,11 +32,8 @@ TestDriver *td_started(uint32_t cache_entries)
 
 struct rdo_cqp_cmd td_cmd_of(uint8_t opcode, uint32_t obj)
 {
-    struct rdo_cqp_cmd c;
+    struct rdo_cqp_cmd c = rdo_cmd_new(opcode, obj);
 
-    memset(&c, 0, sizeof(c));
-    c.opcode = opcode;
-    c.obj = obj;
     c.cookie = 0xc00c1e0000000000ull | opcode;
     return c;
 }
@@ -182,7 +179,7 @@ static void td_expect_ok(TestDriver *d, struct rdo_cqp_cmd *cmd)
 
 void td_create_pd(TestDriver *d, uint32_t pdn)
 {
-    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD, .obj = pdn };
+    struct rdo_cqp_cmd cmd = rdo_cmd_create_pd(pdn);
 
     td_expect_ok(d, &cmd);
 }
@@ -190,13 +187,10 @@ void td_create_pd(TestDriver *d, uint32_t pdn)
 uint64_t td_create_cq(TestDriver *d, uint32_t cqn, uint8_t log_size,
                       uint32_t eqn, uint16_t db_page)
 {
-    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ, .obj = cqn };
     uint64_t ring = td_alloc(d, sizeof(struct rdo_cqe) << log_size, 4096);
+    struct rdo_cqp_cmd cmd = rdo_cmd_create_cq(cqn, ring, log_size, eqn,
+                                               db_page);
 
-    cmd.u.create_cq.ring_addr = ring;
-    cmd.u.create_cq.log_size = log_size;
-    cmd.u.create_cq.eqn = eqn;
-    cmd.u.create_cq.db_page = db_page;
     td_expect_ok(d, &cmd);
     return ring;
 }
@@ -204,34 +198,24 @@ uint64_t td_create_cq(TestDriver *d, uint32_t cqn, uint8_t log_size,
 void td_create_qp(TestDriver *d, uint32_t qpn, uint8_t type, uint32_t pdn,
                   uint32_t cqn, uint64_t *sq, uint64_t *rq)
 {
-    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_QP, .obj = qpn };
-    struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
+    struct rdo_cqp_cmd cmd;
+    uint64_t rq_addr = 0;
 
-    a->type = type;
-    a->pdn = pdn;
-    a->send_cqn = cqn;
-    a->recv_cqn = cqn;
-    a->sq_addr = *sq = td_alloc(d, 16 * 128, 4096);
-    a->sq_log_size = 4;
-    a->sq_wqe_shift = 7;
+    *sq = td_alloc(d, 16 * 128, 4096);
     if (type != RDO_QPT_SSQ) {
-        a->rq_addr = *rq = td_alloc(d, 16 * 64, 4096);
-        a->rq_log_size = 4;
-        a->rq_wqe_shift = 6;
+        rq_addr = *rq = td_alloc(d, 16 * 64, 4096);
     }
+    cmd = rdo_cmd_create_qp(qpn, type, pdn, cqn, *sq, rq_addr);
+    rdo_cmd_qp_geometry(&cmd, 4, 7, 4, 6);
     td_expect_ok(d, &cmd);
 }
 
 void td_ud_to_rts(TestDriver *d, uint32_t qpn)
 {
-    static const uint8_t states[] = { RDO_QPS_INIT, RDO_QPS_RTR, RDO_QPS_RTS };
-    static const uint32_t masks[] = { RDO_QP_ATTR_QKEY, 0, RDO_QP_ATTR_SQ_PSN };
+    for (uint8_t to = RDO_QPS_INIT; to <= RDO_QPS_RTS; to++) {
+        struct rdo_cqp_cmd cmd =
+            rdo_cmd_modify_qp(qpn, to, rdo_cmd_modify_mask(RDO_QPT_UD, to));
 
-    for (int i = 0; i < 3; i++) {
-        struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_QP, .obj = qpn };
-
-        cmd.u.modify_qp.state = states[i];
-        cmd.u.modify_qp.mask = masks[i];
         cmd.u.modify_qp.qkey = 0x11111111;
         td_expect_ok(d, &cmd);
     }
@@ -240,23 +224,17 @@ void td_ud_to_rts(TestDriver *d, uint32_t qpn)
 uint32_t td_reg_mr(TestDriver *d, uint32_t index, uint32_t pdn, uint64_t len,
                    uint16_t access, uint8_t *expect_status)
 {
-    struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REG_MR, .obj = index };
     uint32_t pages = (len + 4095) / 4096;
     uint64_t list = td_alloc(d, pages * 8, 8);
     uint64_t *entries = td_ptr(d, list);
+    struct rdo_cqp_cmd cmd;
     struct rdo_cqp_comp c;
 
     for (uint32_t i = 0; i < pages; i++) {
         entries[i] = td_alloc(d, 4096, 4096);
     }
-    cmd.u.reg_mr.iova = 0x7f0000000000ull;
-    cmd.u.reg_mr.length = len;
-    cmd.u.reg_mr.page_list = list;
-    cmd.u.reg_mr.num_pages = pages;
-    cmd.u.reg_mr.page_shift = 12;
-    cmd.u.reg_mr.key = 0x5a;
+    cmd = rdo_cmd_reg_mr(index, 0x5a, pdn, 0x7f0000000000ull, len, list, pages);
     cmd.u.reg_mr.access = access;
-    cmd.u.reg_mr.pdn = pdn;
     c = td_cmd(d, &cmd);
     if (expect_status) {
         *expect_status = c.status;

@@ -8,6 +8,7 @@
 #define RDO_TEST_DRIVER_H
 
 #include "test-host.h"
+#include "rdo-cmd-build.h"
 
 #define TD_CQP_LOG 4
 #define TD_EQ0_LOG 6
@@ -27,7 +28,7 @@ TestDriver *td_new(const RdoConfig *cfg);
  * and `cache_entries` lines in each context cache; asserts it started.
  */
 TestDriver *td_started(uint32_t cache_entries);
-/* A zeroed command with a cookie made from the opcode. */
+/* A zeroed command (rdo_cmd_new) with a cookie made from the opcode. */
 struct rdo_cqp_cmd td_cmd_of(uint8_t opcode, uint32_t obj);
 void td_free(TestDriver *d);
 /* Guest memory: zeroed, aligned allocation; host pointer for an address. */

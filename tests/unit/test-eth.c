@@ -86,24 +86,17 @@ static uint64_t eth_cq_create(EthSide *e)
 
 static uint8_t create_txq(EthSide *e, uint32_t qn, uint32_t cqn, uint8_t shift)
 {
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_ETH_TXQ, qn);
+    struct rdo_cqp_cmd cmd = rdo_cmd_create_eth_txq(qn, e->txq, TXQ_LOG, shift,
+                                                    cqn);
 
-    cmd.u.create_eth_txq.ring_addr = e->txq;
-    cmd.u.create_eth_txq.log_size = TXQ_LOG;
-    cmd.u.create_eth_txq.wqe_shift = shift;
-    cmd.u.create_eth_txq.cqn = cqn;
     return td_cmd(e->d, &cmd).status;
 }
 
 static uint8_t create_rxq(EthSide *e, uint32_t qn, uint8_t flags, uint16_t usec)
 {
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_ETH_RXQ, qn);
+    struct rdo_cqp_cmd cmd = rdo_cmd_create_eth_rxq(qn, e->rxq, RXQ_LOG, flags,
+                                                    usec, ETH_CQN);
 
-    cmd.u.create_eth_rxq.ring_addr = e->rxq;
-    cmd.u.create_eth_rxq.log_size = RXQ_LOG;
-    cmd.u.create_eth_rxq.flags = flags;
-    cmd.u.create_eth_rxq.lro_usec = usec;
-    cmd.u.create_eth_rxq.cqn = ETH_CQN;
     return td_cmd(e->d, &cmd).status;
 }
 

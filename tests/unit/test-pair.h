@@ -4,12 +4,16 @@
  * are handed to the other's receive path, virtual time advances to the
  * earliest wake-up either asks for. Each side has one PD, a CQ, a big MR
  * and QPs created on request. Frames can be written to a pcap file.
+ * What each side brings up and how QPs connect is tests/common's
+ * rdo-pair-setup (shared with the qtests); this file is its host over the
+ * core, and the wire.
  */
 #ifndef RDO_TEST_PAIR_H
 #define RDO_TEST_PAIR_H
 
 #include <stdio.h>
 #include "test-driver.h"
+#include "rdo-pair-setup.h"
 
 #define PAIR_MR_IOVA    0x10000000ull
 #define PAIR_MR_LEN     (4u << 20)
@@ -18,22 +22,15 @@
 #define PAIR_CQ_LOG     10
 #define PAIR_QPS        256     /* QP slots per side */
 
-typedef struct PairQp {
-    uint32_t qpn;
-    uint8_t type;
-    uint64_t sq, rq;
-    uint32_t sq_pi, rq_pi;
-} PairQp;
+#define PAIR_TIMEOUT    8       /* RC retransmit timeout code: ~1 ms */
 
+typedef RdoPairQp PairQp;
+
+/* mac, gid, cq, cq_ci, mr_list, mr_addr, mr_key, qp[]: rdo-pair-setup.h */
 typedef struct PairSide {
+    RDO_PAIR_SIDE_EMBED;
     TestDriver *d;
-    uint8_t mac[6];
-    uint8_t gid[16];
-    uint64_t cq;
-    uint32_t cq_ci;
-    uint64_t mr_list;           /* page list of the MR */
-    uint32_t mr_key;
-    PairQp qp[PAIR_QPS];
+    PairQp slots[PAIR_QPS];
 } PairSide;
 
 typedef struct Pair Pair;
@@ -49,6 +46,7 @@ typedef bool (*PairTamper)(Pair *p, int from, uint8_t *frame, size_t *len,
 
 struct Pair {
     PairSide s[2];
+    RdoPairLayout layout;
     FILE *pcap;
     uint64_t frames;            /* delivered */
     PairTamper tamper;

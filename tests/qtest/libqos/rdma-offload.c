@@ -297,207 +297,23 @@ void qrdo_drv_assert_alive(QRdoDriver *drv)
 {
     QRdmaOffload *d = drv->dev;
 
-    qrdo_cmd_expect(drv, qrdo_cmd_new(RDO_CMD_NOP, 0), RDO_CQP_OK);
+    qrdo_cmd_expect(drv, rdo_cmd_new(RDO_CMD_NOP, 0), RDO_CQP_OK);
     g_assert_cmpuint(qrdo_read(d, RDO_REG_CQP_CI), ==, drv->cqp_pi);
     g_assert_cmphex(qrdo_read(d, RDO_REG_STATUS) &
                     (RDO_STATUS_FATAL | RDO_STATUS_CQP_READY), ==,
                     RDO_STATUS_CQP_READY);
 }
 
-struct rdo_cqp_cmd qrdo_cmd_new(uint8_t opcode, uint32_t obj)
-{
-    struct rdo_cqp_cmd cmd;
-
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = opcode;
-    cmd.obj = obj;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_query(uint8_t opcode, uint32_t obj,
-                                  uint64_t out_addr)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(opcode, obj);
-
-    cmd.out_addr = out_addr;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_set_port(uint32_t mask, uint32_t mtu,
-                                     const uint8_t *mac)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_SET_PORT, 0);
-
-    cmd.u.set_port.mask = mask;
-    cmd.u.set_port.mtu = mtu;
-    if (mac) {
-        memcpy(cmd.u.set_port.mac, mac, 6);
-    }
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
-                                    uint8_t valid)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_SET_GID, index);
-
-    memcpy(cmd.u.set_gid.gid, gid, 16);
-    cmd.u.set_gid.valid = valid;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_create_eq(uint32_t eqn, uint64_t ring,
-                                      uint8_t log_size, uint16_t vector)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_EQ, eqn);
-
-    cmd.u.create_eq.ring_addr = ring;
-    cmd.u.create_eq.log_size = log_size;
-    cmd.u.create_eq.vector = vector;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_create_cq(uint32_t cqn, uint64_t ring,
-                                      uint8_t log_size, uint32_t eqn,
-                                      uint16_t db_page)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_CQ, cqn);
-
-    cmd.u.create_cq.ring_addr = ring;
-    cmd.u.create_cq.log_size = log_size;
-    cmd.u.create_cq.eqn = eqn;
-    cmd.u.create_cq.db_page = db_page;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_create_srq(uint32_t srqn, uint64_t ring,
-                                       uint8_t log_size, uint8_t wqe_shift,
-                                       uint32_t pdn)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_SRQ, srqn);
-
-    cmd.u.create_srq.ring_addr = ring;
-    cmd.u.create_srq.log_size = log_size;
-    cmd.u.create_srq.wqe_shift = wqe_shift;
-    cmd.u.create_srq.pdn = pdn;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_create_qp(uint32_t qpn, uint8_t type,
-                                      uint32_t pdn, uint32_t cqn,
-                                      uint64_t sq_addr, uint64_t rq_addr)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_QP, qpn);
-    struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
-
-    a->type = type;
-    a->pdn = pdn;
-    a->send_cqn = cqn;
-    a->recv_cqn = cqn;
-    a->sq_addr = sq_addr;
-    a->sq_log_size = QRDO_SQ_LOG_SIZE;
-    a->sq_wqe_shift = QRDO_SQ_WQE_SHIFT;
-    if (type != RDO_QPT_SSQ) {
-        a->rq_addr = rq_addr;
-        a->rq_log_size = QRDO_RQ_LOG_SIZE;
-        a->rq_wqe_shift = QRDO_RQ_WQE_SHIFT;
-    }
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_modify_qp(uint32_t qpn, uint8_t state,
-                                      uint32_t mask)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_MODIFY_QP, qpn);
-
-    cmd.u.modify_qp.state = state;
-    cmd.u.modify_qp.mask = mask;
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_modify_qp_std(uint32_t qpn, uint8_t type,
-                                          uint8_t to)
-{
-    static const uint8_t dmac[6] = { 0x52, 0x54, 0x00, 0x0f, 0xde, 0x02 };
-    struct rdo_cqp_cmd cmd = qrdo_cmd_modify_qp(qpn, to, 0);
-    struct rdo_cmd_modify_qp *m = &cmd.u.modify_qp;
-    bool ud = type == RDO_QPT_UD, rc = type == RDO_QPT_RC;
-
-    if (type == RDO_QPT_SSQ) {
-        return cmd;     /* needs no attributes */
-    }
-    switch (to) {
-    case RDO_QPS_INIT:
-        m->mask = ud ? RDO_QP_ATTR_QKEY : RDO_QP_ATTR_ACCESS;
-        m->qkey = 0x11111111;
-        m->access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ;
-        break;
-    case RDO_QPS_RTR:
-        if (ud) {
-            break;
-        }
-        m->mask = RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU |
-                  RDO_QP_ATTR_DEST_QPN | RDO_QP_ATTR_RQ_PSN;
-        if (rc) {
-            m->mask |= RDO_QP_ATTR_MAX_DEST_RD_ATOMIC |
-                       RDO_QP_ATTR_MIN_RNR_TIMER;
-        }
-        memcpy(m->dmac, dmac, 6);
-        m->dgid[10] = m->dgid[11] = 0xff;
-        m->dgid[12] = 10;
-        m->dgid[15] = 2;
-        m->sgid_index = 0;
-        m->hop_limit = 64;
-        m->path_mtu = RDO_MTU_4096;
-        m->dest_qpn = 0x123;
-        m->rq_psn = 0x100;
-        m->max_dest_rd_atomic = 4;
-        m->min_rnr_timer = 12;
-        break;
-    case RDO_QPS_RTS:
-        m->mask = RDO_QP_ATTR_SQ_PSN;
-        m->sq_psn = 0x200;
-        if (rc) {
-            m->mask |= RDO_QP_ATTR_TIMEOUT | RDO_QP_ATTR_RETRY_CNT |
-                       RDO_QP_ATTR_RNR_RETRY | RDO_QP_ATTR_MAX_RD_ATOMIC;
-            m->timeout = 14;
-            m->retry_cnt = 7;
-            m->rnr_retry = 6;
-            m->max_rd_atomic = 4;
-        }
-        break;
-    }
-    return cmd;
-}
-
-struct rdo_cqp_cmd qrdo_cmd_reg_mr(uint32_t index, uint8_t key, uint32_t pdn,
-                                   uint64_t iova, uint64_t length,
-                                   uint64_t page_list, uint32_t num_pages)
-{
-    struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_REG_MR, index);
-    struct rdo_cmd_reg_mr *a = &cmd.u.reg_mr;
-
-    a->iova = iova;
-    a->length = length;
-    a->page_list = page_list;
-    a->num_pages = num_pages;
-    a->page_shift = RDO_PAGE_SHIFT;
-    a->key = key;
-    a->access = RDO_ACCESS_LOCAL_WRITE;
-    a->pdn = pdn;
-    return cmd;
-}
-
 void qrdo_drv_create_pd(QRdoDriver *drv, uint32_t pdn)
 {
-    qrdo_cmd_expect(drv, qrdo_cmd_new(RDO_CMD_CREATE_PD, pdn), RDO_CQP_OK);
+    qrdo_cmd_expect(drv, rdo_cmd_new(RDO_CMD_CREATE_PD, pdn), RDO_CQP_OK);
 }
 
 void qrdo_drv_create_cq(QRdoDriver *drv, uint32_t cqn, uint32_t eqn,
                         uint16_t db_page, QRdoCompRing *cq)
 {
     qrdo_drv_alloc_cq_ring(drv, cq, QRDO_CQ_LOG_SIZE);
-    qrdo_cmd_expect(drv, qrdo_cmd_create_cq(cqn, cq->addr, QRDO_CQ_LOG_SIZE,
+    qrdo_cmd_expect(drv, rdo_cmd_create_cq(cqn, cq->addr, QRDO_CQ_LOG_SIZE,
                                             eqn, db_page), RDO_CQP_OK);
 }
 
@@ -514,16 +330,16 @@ void qrdo_drv_create_qp(QRdoDriver *drv, QRdoQp *qp, uint32_t qpn,
         qp->rq_addr = qrdo_drv_alloc(drv,
                                      1u << (QRDO_RQ_LOG_SIZE + QRDO_RQ_WQE_SHIFT));
     }
-    qrdo_cmd_expect(drv, qrdo_cmd_create_qp(qpn, type, pdn, cqn, qp->sq_addr,
+    qrdo_cmd_expect(drv, rdo_cmd_create_qp(qpn, type, pdn, cqn, qp->sq_addr,
                                             qp->rq_addr), RDO_CQP_OK);
 }
 
 void qrdo_drv_set_gid0(QRdoDriver *drv)
 {
-    /* ::ffff:10.0.0.1 */
-    uint8_t gid[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 };
+    uint8_t gid[16];
 
-    qrdo_cmd_expect(drv, qrdo_cmd_set_gid(0, gid, 1), RDO_CQP_OK);
+    rdo_gid_v4(gid, 1);     /* ::ffff:10.0.0.1 */
+    qrdo_cmd_expect(drv, rdo_cmd_set_gid(0, gid, 1), RDO_CQP_OK);
 }
 
 void qrdo_drv_qp_to_rts(QRdoDriver *drv, QRdoQp *qp)
@@ -531,7 +347,7 @@ void qrdo_drv_qp_to_rts(QRdoDriver *drv, QRdoQp *qp)
     static const uint8_t path[] = { RDO_QPS_INIT, RDO_QPS_RTR, RDO_QPS_RTS };
 
     for (size_t i = 0; i < G_N_ELEMENTS(path); i++) {
-        qrdo_cmd_expect(drv, qrdo_cmd_modify_qp_std(qp->qpn, qp->type, path[i]),
+        qrdo_cmd_expect(drv, rdo_cmd_modify_qp_std(qp->qpn, qp->type, path[i]),
                         RDO_CQP_OK);
     }
 }
@@ -542,7 +358,7 @@ struct rdo_qp_attr qrdo_drv_query_qp(QRdoDriver *drv, uint32_t qpn)
     struct rdo_qp_attr attr;
 
     qtest_memset(drv_qts(drv), out, 0xee, sizeof(attr));
-    qrdo_cmd_expect(drv, qrdo_cmd_query(RDO_CMD_QUERY_QP, qpn, out), RDO_CQP_OK);
+    qrdo_cmd_expect(drv, rdo_cmd_query(RDO_CMD_QUERY_QP, qpn, out), RDO_CQP_OK);
     qtest_memread(drv_qts(drv), out, &attr, sizeof(attr));
     guest_free(drv->alloc, out);
     return attr;
@@ -551,7 +367,7 @@ struct rdo_qp_attr qrdo_drv_query_qp(QRdoDriver *drv, uint32_t qpn)
 uint32_t qrdo_drv_reg_mr(QRdoDriver *drv, uint32_t index, uint8_t key,
                          uint32_t pdn, uint32_t num_pages)
 {
-    struct rdo_cqp_cmd cmd = qrdo_cmd_reg_mr(index, key, pdn, 0x10000,
+    struct rdo_cqp_cmd cmd = rdo_cmd_reg_mr(index, key, pdn, 0x10000,
                                              (uint64_t)num_pages * RDO_PAGE_SIZE,
                                              qrdo_drv_alloc_page_list(drv, num_pages),
                                              num_pages);
@@ -576,14 +392,6 @@ void qrdo_qp_ring_sq(QRdoDriver *drv, QRdoQp *qp)
 {
     qrdo_db_write(drv->dev, qp->db_page, RDO_DB_SQ,
                   RDO_DB_VALUE(qp->qpn, 0, qp->sq_pi));
-}
-
-struct rdo_send_wqe qrdo_wqe_local_inv(uint64_t wr_id, uint32_t key)
-{
-    struct rdo_send_wqe wqe = qrdo_wqe(RDO_WR_LOCAL_INV, wr_id);
-
-    wqe.imm_or_rkey = key;
-    return wqe;
 }
 
 void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
@@ -669,15 +477,73 @@ char *qrdo_pair_cmdline(const QRdoPairOpts *o)
     return g_string_free(cmd, false);
 }
 
+/* The pair's harness (RdoPairOps) over the qtest protocol; host: a side. */
+static uint8_t side_cmd(void *host, struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    QRdoSide *s = host;
+    uint32_t errors = qrdo_read(&s->dev, RDO_REG_CNT_CQP_ERRORS);
+    uint32_t mistakes = qrdo_read(&s->dev, RDO_REG_ERR_COUNT);
+    uint8_t status = qrdo_cmd_exec(&s->drv, cmd, result);
+
+    if (status == RDO_CQP_OK) {
+        /* As qrdo_cmd_expect: nothing counted, nothing reported. */
+        g_assert_cmpuint(qrdo_read(&s->dev, RDO_REG_CNT_CQP_ERRORS), ==, errors);
+        g_assert_cmpuint(qrdo_read(&s->dev, RDO_REG_ERR_COUNT), ==, mistakes);
+    }
+    return status;
+}
+
+static uint64_t side_alloc(void *host, uint64_t len)
+{
+    return qrdo_drv_alloc(&((QRdoSide *)host)->drv, len);
+}
+
+static void side_write(void *host, uint64_t addr, const void *buf, size_t len)
+{
+    QRdoSide *s = host;
+
+    if (len > 256) {
+        qtest_bufwrite(s->qts, addr, buf, len);
+    } else {
+        qtest_memwrite(s->qts, addr, buf, len);
+    }
+}
+
+static void side_read(void *host, uint64_t addr, void *buf, size_t len)
+{
+    QRdoSide *s = host;
+
+    if (len > 256) {
+        qtest_bufread(s->qts, addr, buf, len);
+    } else {
+        qtest_memread(s->qts, addr, buf, len);
+    }
+}
+
+static void side_doorbell(void *host, uint16_t page, uint32_t reg,
+                          uint64_t value)
+{
+    qrdo_db_write(&((QRdoSide *)host)->dev, page, reg, value);
+}
+
+static const RdoPairOps qrdo_pair_ops = {
+    .cmd = side_cmd, .alloc = side_alloc, .write = side_write,
+    .read = side_read, .doorbell = side_doorbell,
+};
+
+static const RdoPairLayout qrdo_pair_layout = {
+    .pdn = 1, .cqn = 1, .cq_log = QRDO_PAIR_CQ_LOG,
+    .mr_index = 1, .mr_iova = QRDO_PAIR_MR_IOVA, .mr_len = QRDO_PAIR_MR_LEN,
+    .sq_log = QRDO_PAIR_SQ_LOG, .sq_shift = QRDO_PAIR_SQ_SHIFT,
+    .rq_log = QRDO_PAIR_RQ_LOG, .rq_shift = QRDO_PAIR_RQ_SHIFT,
+    .max_inline = QRDO_PAIR_MAX_INLINE, .qkey = QRDO_PAIR_QKEY,
+    .gid6 = true,
+};
+
 static void side_start(QRdoPair *p, int k)
 {
     QRdoSide *s = &p->s[k];
     QPCIDevice *pci = qpci_device_find(p->qs->pcibus, QPCI_DEVFN(4 + k, 0));
-    uint32_t pages = QRDO_PAIR_MR_LEN / RDO_PAGE_SIZE;
-    g_autofree uint64_t *entries = g_new(uint64_t, pages);
-    uint64_t list;
-    struct rdo_cqp_cmd reg;
-    uint32_t key = 0;
 
     g_assert_nonnull(pci);
     g_assert_cmphex(qpci_config_readw(pci, PCI_VENDOR_ID), ==, RDO_PCI_VENDOR_ID);
@@ -689,45 +555,17 @@ static void side_start(QRdoPair *p, int k)
     qrdo_drv_start(&s->drv, &s->dev, &p->qs->alloc);
     g_assert_cmphex(qrdo_read(&s->dev, RDO_REG_PORT_STATUS), ==,
                     RDO_PORT_LINK_UP);
+    rdo_pair_side_init(&s->rdo, &qrdo_pair_ops, s, &qrdo_pair_layout,
+                       s->slots, QRDO_PAIR_QPS);
 
-    /* GID 0 ::ffff:10.0.0.(1 + k); the MAC given on the command line. */
-    memset(s->gid, 0, sizeof(s->gid));
-    s->gid[10] = s->gid[11] = 0xff;
-    s->gid[12] = 10;
-    s->gid[15] = 1 + k;
-    qrdo_cmd_expect(&s->drv, qrdo_cmd_set_gid(0, s->gid, 1), RDO_CQP_OK);
-    memset(s->gid6, 0, sizeof(s->gid6));
-    s->gid6[0] = 0x20;
-    s->gid6[1] = 0x01;
-    s->gid6[2] = 0x0d;
-    s->gid6[3] = 0xb8;
-    s->gid6[15] = 1 + k;
-    qrdo_cmd_expect(&s->drv, qrdo_cmd_set_gid(1, s->gid6, 1), RDO_CQP_OK);
+    /* The MAC given on the command line. */
     for (int b = 0; b < 4; b++) {
         s->mac[b] = qrdo_read(&s->dev, RDO_REG_MAC_LO) >> (8 * b);
     }
     s->mac[4] = qrdo_read(&s->dev, RDO_REG_MAC_HI);
     s->mac[5] = qrdo_read(&s->dev, RDO_REG_MAC_HI) >> 8;
     g_assert_cmpuint(s->mac[5], ==, 1 + k);
-
-    qrdo_drv_create_pd(&s->drv, 1);
-    qrdo_drv_alloc_cq_ring(&s->drv, &s->cq, QRDO_PAIR_CQ_LOG);
-    qrdo_cmd_expect(&s->drv, qrdo_cmd_create_cq(1, s->cq.addr, QRDO_PAIR_CQ_LOG,
-                                                0, 0), RDO_CQP_OK);
-
-    /* One contiguous buffer; its page list names its pages in order. */
-    s->mr_addr = qrdo_drv_alloc(&s->drv, QRDO_PAIR_MR_LEN);
-    list = qrdo_drv_alloc(&s->drv, pages * sizeof(uint64_t));
-    for (uint32_t i = 0; i < pages; i++) {
-        entries[i] = cpu_to_le64(s->mr_addr + (uint64_t)i * RDO_PAGE_SIZE);
-    }
-    qtest_bufwrite(p->qts, list, entries, pages * sizeof(uint64_t));
-    reg = qrdo_cmd_reg_mr(1, 0x40 + k, 1, QRDO_PAIR_MR_IOVA, QRDO_PAIR_MR_LEN,
-                          list, pages);
-    reg.u.reg_mr.access = RDO_ACCESS__ALL;
-    g_assert_cmpuint(qrdo_cmd_exec(&s->drv, &reg, &key), ==, RDO_CQP_OK);
-    g_assert_cmphex(key, ==, RDO_MR_KEY(1, 0x40 + k));
-    s->mr_key = key;
+    rdo_pair_side_setup(&s->rdo, k);
 }
 
 QRdoPair *qrdo_pair_new(const QRdoPairOpts *o)
@@ -751,14 +589,6 @@ void qrdo_pair_free(QRdoPair *p)
     g_free(p);
 }
 
-#define PAIR_UC_RTR (RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU | \
-                     RDO_QP_ATTR_DEST_QPN | RDO_QP_ATTR_RQ_PSN)
-#define PAIR_RC_RTR (PAIR_UC_RTR | RDO_QP_ATTR_MAX_DEST_RD_ATOMIC | \
-                     RDO_QP_ATTR_MIN_RNR_TIMER)
-#define PAIR_RC_RTS (RDO_QP_ATTR_SQ_PSN | RDO_QP_ATTR_TIMEOUT | \
-                     RDO_QP_ATTR_RETRY_CNT | RDO_QP_ATTR_RNR_RETRY | \
-                     RDO_QP_ATTR_MAX_RD_ATOMIC)
-
 void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
                        uint8_t timeout)
 {
@@ -768,97 +598,28 @@ void qrdo_pair_connect(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
 void qrdo_pair_connect_gid(QRdoPair *p, int i, uint8_t type, uint8_t path_mtu,
                            uint8_t timeout, uint8_t sgid_index)
 {
-    g_assert_cmpint(i, <, QRDO_PAIR_QPS);
-    for (int k = 0; k < 2; k++) {
-        QRdoSide *s = &p->s[k], *peer = &p->s[1 - k];
-        QRdoPairQp *q = &s->qp[i];
-        struct rdo_cqp_cmd cmd = qrdo_cmd_new(RDO_CMD_CREATE_QP, 2 + i);
-        struct rdo_cmd_create_qp *a = &cmd.u.create_qp;
-        struct rdo_cmd_modify_qp *m;
-        bool rc = type == RDO_QPT_RC, ud = type == RDO_QPT_UD;
-
-        memset(q, 0, sizeof(*q));
-        q->qpn = 2 + i;
-        q->type = type;
-        q->sq = qrdo_drv_alloc(&s->drv, 1u << (QRDO_PAIR_SQ_LOG + QRDO_PAIR_SQ_SHIFT));
-        q->rq = qrdo_drv_alloc(&s->drv, 1u << (QRDO_PAIR_RQ_LOG + QRDO_PAIR_RQ_SHIFT));
-        a->type = type;
-        a->pdn = 1;
-        a->send_cqn = a->recv_cqn = 1;
-        a->sq_addr = q->sq;
-        a->sq_log_size = QRDO_PAIR_SQ_LOG;
-        a->sq_wqe_shift = QRDO_PAIR_SQ_SHIFT;
-        a->max_inline = QRDO_PAIR_MAX_INLINE;
-        a->rq_addr = q->rq;
-        a->rq_log_size = QRDO_PAIR_RQ_LOG;
-        a->rq_wqe_shift = QRDO_PAIR_RQ_SHIFT;
-        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
-
-        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_INIT,
-                                 ud ? RDO_QP_ATTR_QKEY : RDO_QP_ATTR_ACCESS);
-        m = &cmd.u.modify_qp;
-        m->qkey = QRDO_PAIR_QKEY;
-        m->access = RDO_ACCESS__ALL;
-        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
-
-        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_RTR,
-                                 ud ? 0 : rc ? PAIR_RC_RTR : PAIR_UC_RTR);
-        m = &cmd.u.modify_qp;
-        memcpy(m->dmac, peer->mac, 6);
-        memcpy(m->dgid, sgid_index ? peer->gid6 : peer->gid, 16);
-        m->sgid_index = sgid_index;
-        m->hop_limit = 64;
-        m->path_mtu = path_mtu;
-        m->dest_qpn = 2 + i;
-        /* Side A's requests start just before the 24-bit PSN wraps. */
-        m->rq_psn = k == 0 ? 0x123 : 0xfffff0;
-        m->max_dest_rd_atomic = 4;
-        m->min_rnr_timer = 1;
-        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
-
-        cmd = qrdo_cmd_modify_qp(q->qpn, RDO_QPS_RTS,
-                                 rc ? PAIR_RC_RTS : RDO_QP_ATTR_SQ_PSN);
-        m = &cmd.u.modify_qp;
-        m->sq_psn = k == 0 ? 0xfffff0 : 0x123;
-        m->timeout = timeout;
-        m->retry_cnt = 7;
-        m->rnr_retry = 7;
-        m->max_rd_atomic = 4;
-        qrdo_cmd_expect(&s->drv, cmd, RDO_CQP_OK);
-    }
+    rdo_pair_connect(&p->s[0].rdo, &p->s[1].rdo, i, type, path_mtu, timeout,
+                     sgid_index, 0);
 }
 
 uint64_t qrdo_side_addr(QRdoSide *s, uint64_t iova)
 {
-    g_assert_cmphex(iova, >=, QRDO_PAIR_MR_IOVA);
-    g_assert_cmphex(iova, <, QRDO_PAIR_MR_IOVA + QRDO_PAIR_MR_LEN);
-    return s->mr_addr + (iova - QRDO_PAIR_MR_IOVA);
+    return rdo_pair_mr_addr(&s->rdo, iova);
 }
 
 void qrdo_side_write(QRdoSide *s, uint64_t iova, const void *buf, uint32_t len)
 {
-    if (len) {
-        qrdo_side_addr(s, iova + len - 1);
-        qtest_bufwrite(s->qts, qrdo_side_addr(s, iova), buf, len);
-    }
+    rdo_pair_write(&s->rdo, iova, buf, len);
 }
 
 void qrdo_side_read(QRdoSide *s, uint64_t iova, void *buf, uint32_t len)
 {
-    if (len) {
-        qrdo_side_addr(s, iova + len - 1);
-        qtest_bufread(s->qts, qrdo_side_addr(s, iova), buf, len);
-    }
+    rdo_pair_read(&s->rdo, iova, buf, len);
 }
 
 void qrdo_side_fill(QRdoSide *s, uint64_t iova, uint32_t len, uint32_t seed)
 {
-    g_autofree uint8_t *buf = g_malloc(len ? len : 1);
-
-    for (uint32_t i = 0; i < len; i++) {
-        buf[i] = (uint8_t)((i * 131u + seed * 7u) ^ (i >> 9) ^ (seed >> 3));
-    }
-    qrdo_side_write(s, iova, buf, len);
+    rdo_pair_fill(&s->rdo, iova, len, seed);
 }
 
 int64_t qrdo_side_compare(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
@@ -881,9 +642,9 @@ uint32_t qrdo_side_reg_mr(QRdoSide *s, uint32_t index, uint8_t key,
                           uint64_t iova, uint32_t len, uint16_t access)
 {
     uint32_t pages = DIV_ROUND_UP(len, RDO_PAGE_SIZE);
-    struct rdo_cqp_cmd cmd = qrdo_cmd_reg_mr(index, key, 1, iova, len,
-                                             qrdo_drv_alloc_page_list(&s->drv, pages),
-                                             pages);
+    struct rdo_cqp_cmd cmd = rdo_cmd_reg_mr(index, key, 1, iova, len,
+                                            qrdo_drv_alloc_page_list(&s->drv, pages),
+                                            pages);
     uint32_t result = 0;
 
     cmd.u.reg_mr.access = access;
@@ -892,109 +653,37 @@ uint32_t qrdo_side_reg_mr(QRdoSide *s, uint32_t index, uint8_t key,
     return result;
 }
 
-struct rdo_send_wqe qrdo_wqe(uint8_t opcode, uint64_t wr_id)
-{
-    struct rdo_send_wqe w;
-
-    memset(&w, 0, sizeof(w));
-    w.opcode = opcode;
-    w.wr_id = wr_id;
-    w.flags = RDO_WQE_F_SIGNALED;
-    return w;
-}
-
 struct rdo_sge qrdo_side_sge(QRdoSide *s, uint64_t iova, uint32_t len)
 {
-    return (struct rdo_sge){ .addr = iova, .length = len, .lkey = s->mr_key };
+    return rdo_pair_sge(&s->rdo, iova, len);
 }
 
 struct rdo_ud_seg qrdo_pair_ud_dest(QRdoPair *p, int to_side, int i)
 {
-    struct rdo_ud_seg ud;
-
-    memset(&ud, 0, sizeof(ud));
-    ud.dest_qpn = p->s[to_side].qp[i].qpn;
-    ud.qkey = QRDO_PAIR_QKEY;
-    memcpy(ud.dmac, p->s[to_side].mac, 6);
-    memcpy(ud.dgid, p->s[to_side].gid, 16);
-    ud.hop_limit = 64;
-    return ud;
+    return rdo_pair_ud_dest(&p->s[to_side].rdo, i);
 }
 
 void qrdo_side_post_send(QRdoSide *s, int i, const struct rdo_send_wqe *w,
                          const struct rdo_sge *sge, int num_sge,
                          const struct rdo_ud_seg *ud, const void *inline_data)
 {
-    QRdoPairQp *q = &s->qp[i];
-    uint8_t slot[1u << QRDO_PAIR_SQ_SHIFT];
-    struct rdo_send_wqe h = *w;
-    size_t off = sizeof(h);
-
-    memset(slot, 0, sizeof(slot));
-    if (ud) {
-        memcpy(slot + off, ud, sizeof(*ud));
-        off += sizeof(*ud);
-    }
-    if (h.flags & RDO_WQE_F_INLINE) {
-        g_assert_cmpuint(off + h.inline_len, <=, sizeof(slot));
-        memcpy(slot + off, inline_data, h.inline_len);
-    } else {
-        g_assert_cmpuint(off + num_sge * sizeof(*sge), <=, sizeof(slot));
-        h.num_sge = num_sge;
-        memcpy(slot + off, sge, num_sge * sizeof(*sge));
-    }
-    memcpy(slot, &h, sizeof(h));
-    qtest_memwrite(s->qts, q->sq + ((uint64_t)(q->sq_pi &
-                   ((1u << QRDO_PAIR_SQ_LOG) - 1)) << QRDO_PAIR_SQ_SHIFT),
-                   slot, sizeof(slot));
-    q->sq_pi++;
-    qrdo_db_write(&s->dev, 0, RDO_DB_SQ, RDO_DB_VALUE(q->qpn, 0, q->sq_pi));
+    rdo_pair_post_send(&s->rdo, i, w, sge, num_sge, ud, inline_data);
 }
 
 void qrdo_side_post_recv(QRdoSide *s, int i, uint64_t wr_id, uint64_t iova,
                          uint32_t len)
 {
-    QRdoPairQp *q = &s->qp[i];
-    uint8_t slot[1u << QRDO_PAIR_RQ_SHIFT];
-    struct rdo_recv_wqe h = { .wr_id = wr_id, .num_sge = 1 };
-    struct rdo_sge sge = qrdo_side_sge(s, iova, len);
-
-    memset(slot, 0, sizeof(slot));
-    memcpy(slot, &h, sizeof(h));
-    memcpy(slot + sizeof(h), &sge, sizeof(sge));
-    qtest_memwrite(s->qts, q->rq + ((uint64_t)(q->rq_pi &
-                   ((1u << QRDO_PAIR_RQ_LOG) - 1)) << QRDO_PAIR_RQ_SHIFT),
-                   slot, sizeof(slot));
-    q->rq_pi++;
-    qrdo_db_write(&s->dev, 0, RDO_DB_RQ, RDO_DB_VALUE(q->qpn, 0, q->rq_pi));
+    rdo_pair_post_recv(&s->rdo, i, wr_id, iova, len);
 }
 
 uint32_t qrdo_side_cqes_ready(QRdoSide *s)
 {
-    QRdoCompRing *r = &s->cq;
-    uint32_t n = 0;
-
-    for (;;) {
-        uint32_t i = r->ci + n;
-        uint64_t addr = r->addr + (uint64_t)(i & ((1u << r->log_size) - 1)) *
-                        r->stride + r->owner_off;
-        uint8_t phase = rdo_owner_phase(i, r->log_size);
-
-        if ((qtest_readb(s->qts, addr) & RDO_OWNER_PHASE) != phase ||
-            n == (1u << r->log_size)) {
-            return n;
-        }
-        n++;
-    }
+    return rdo_pair_cq_ready(&s->rdo);
 }
 
 bool qrdo_side_poll(QRdoSide *s, struct rdo_cqe *cqe)
 {
-    if (!qrdo_ring_poll(s->qts, &s->cq, cqe)) {
-        return false;
-    }
-    qrdo_db_write(&s->dev, 0, RDO_DB_CQ, RDO_DB_VALUE(1, 0, s->cq.ci));
-    return true;
+    return rdo_pair_poll(&s->rdo, cqe);
 }
 
 struct rdo_cqe qrdo_side_expect(QRdoSide *s, uint64_t wr_id, uint8_t opcode,

@@ -9,6 +9,9 @@
 #include "libqos.h"
 #include "qobject/qdict.h"
 #include "hw/rdma-offload/rdo-hw.h"
+/* Shared with the unit tests (tests/common, overlaid next to this file). */
+#include "rdo-cmd-build.h"
+#include "rdo-pair-setup.h"
 
 /* QOM id (/machine/peripheral/ID) the qgraph edge gives the device. */
 #define QRDO_TEST_ID        "rdo0"
@@ -55,10 +58,11 @@ static inline void qrdo_write(QRdmaOffload *d, uint32_t reg, uint32_t val)
 #define QRDO_QPC_PAGES          4       /* 64 QPs */
 #define QRDO_MRC_PAGES          2       /* 128 MRs */
 #define QRDO_CQ_LOG_SIZE        6
-#define QRDO_SQ_LOG_SIZE        4
-#define QRDO_SQ_WQE_SHIFT       7       /* WQE header, UD segment, 2 SGEs */
-#define QRDO_RQ_LOG_SIZE        4
-#define QRDO_RQ_WQE_SHIFT       5
+/* The QP ring geometry of rdo_cmd_create_qp. */
+#define QRDO_SQ_LOG_SIZE        RDO_CMD_SQ_LOG_SIZE
+#define QRDO_SQ_WQE_SHIFT       RDO_CMD_SQ_WQE_SHIFT
+#define QRDO_RQ_LOG_SIZE        RDO_CMD_RQ_LOG_SIZE
+#define QRDO_RQ_WQE_SHIFT       RDO_CMD_RQ_WQE_SHIFT
 
 /*
  * A completion-type ring (CQP completions, an EQ, a CQ): software owns an
@@ -144,38 +148,7 @@ void qrdo_cmd_expect(QRdoDriver *drv, struct rdo_cqp_cmd cmd, uint8_t status);
 /* A NOP completes with OK: the control path still works. */
 void qrdo_drv_assert_alive(QRdoDriver *drv);
 
-/* Command builders. */
-struct rdo_cqp_cmd qrdo_cmd_new(uint8_t opcode, uint32_t obj);
-struct rdo_cqp_cmd qrdo_cmd_query(uint8_t opcode, uint32_t obj,
-                                  uint64_t out_addr);
-struct rdo_cqp_cmd qrdo_cmd_set_port(uint32_t mask, uint32_t mtu,
-                                     const uint8_t *mac);
-struct rdo_cqp_cmd qrdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
-                                    uint8_t valid);
-struct rdo_cqp_cmd qrdo_cmd_create_eq(uint32_t eqn, uint64_t ring,
-                                      uint8_t log_size, uint16_t vector);
-struct rdo_cqp_cmd qrdo_cmd_create_cq(uint32_t cqn, uint64_t ring,
-                                      uint8_t log_size, uint32_t eqn,
-                                      uint16_t db_page);
-struct rdo_cqp_cmd qrdo_cmd_create_srq(uint32_t srqn, uint64_t ring,
-                                       uint8_t log_size, uint8_t wqe_shift,
-                                       uint32_t pdn);
-/* Default ring sizes; an SSQ gets no RQ. */
-struct rdo_cqp_cmd qrdo_cmd_create_qp(uint32_t qpn, uint8_t type,
-                                      uint32_t pdn, uint32_t cqn,
-                                      uint64_t sq_addr, uint64_t rq_addr);
-struct rdo_cqp_cmd qrdo_cmd_modify_qp(uint32_t qpn, uint8_t state,
-                                      uint32_t mask);
-/*
- * The attributes a QP of `type` needs to go from the state before `to` in
- * RESET->INIT->RTR->RTS (fixed, valid values; RC and UC use GID entry 0).
- */
-struct rdo_cqp_cmd qrdo_cmd_modify_qp_std(uint32_t qpn, uint8_t type,
-                                          uint8_t to);
-/* page_shift 12, local write access. */
-struct rdo_cqp_cmd qrdo_cmd_reg_mr(uint32_t index, uint8_t key, uint32_t pdn,
-                                   uint64_t iova, uint64_t length,
-                                   uint64_t page_list, uint32_t num_pages);
+/* Command builders: rdo_cmd_* (tests/common/rdo-cmd-build.h). */
 
 /* Object helpers: run the command and assert OK. */
 void qrdo_drv_create_pd(QRdoDriver *drv, uint32_t pdn);
@@ -195,7 +168,6 @@ uint32_t qrdo_drv_reg_mr(QRdoDriver *drv, uint32_t index, uint8_t key,
 void qrdo_qp_write_wqe(QRdoDriver *drv, QRdoQp *qp,
                        const struct rdo_send_wqe *wqe);
 void qrdo_qp_ring_sq(QRdoDriver *drv, QRdoQp *qp);
-struct rdo_send_wqe qrdo_wqe_local_inv(uint64_t wr_id, uint32_t key);
 
 /* Doorbells and MSI-X. */
 void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
@@ -215,7 +187,9 @@ void qrdo_inject_fatal(QRdmaOffload *d);
  * the other synchronously, inside QEMU's main loop, so a run depends only
  * on virtual time (qtest steps it) and not on sockets or host scheduling.
  * Each side has PD 1, one CQ (1) for everything, one big MR (index 1) over
- * contiguous guest memory, and QPs created and connected on request.
+ * contiguous guest memory, and QPs created and connected on request: the
+ * set-up of tests/common/rdo-pair-setup.h (shared with the unit tests),
+ * run here over the qtest protocol.
  */
 #define QRDO_PAIR_MR_IOVA       0x10000000ull
 #define QRDO_PAIR_MR_LEN        (4u << 20)
@@ -230,25 +204,20 @@ void qrdo_inject_fatal(QRdmaOffload *d);
 /* Virtual time stepped between looks at a CQ. */
 #define QRDO_PAIR_STEP_NS       20000
 
-typedef struct QRdoPairQp {
-    uint32_t qpn;
-    uint8_t type;
-    uint64_t sq, rq;
-    uint32_t sq_pi, rq_pi;
-} QRdoPairQp;
+typedef RdoPairQp QRdoPairQp;
 
+/*
+ * mac, gid (GID 0: ::ffff:10.0.0.1 or .2), gid6 (GID 1: 2001:db8::1 or ::2),
+ * cq, cq_ci, mr_addr (guest-physical address of the MR's start), mr_key,
+ * qp[]: rdo-pair-setup.h.
+ */
 typedef struct QRdoSide {
+    RDO_PAIR_SIDE_EMBED;
     const char *id;             /* QOM id: rdoA, rdoB */
     QRdmaOffload dev;
     QRdoDriver drv;
     QTestState *qts;
-    QRdoCompRing cq;
-    uint8_t mac[6];
-    uint8_t gid[16];            /* GID 0: ::ffff:10.0.0.1 or .2 */
-    uint8_t gid6[16];           /* GID 1: 2001:db8::1 or ::2 (IPv6) */
-    uint64_t mr_addr;           /* guest-physical address of the MR's start */
-    uint32_t mr_key;
-    QRdoPairQp qp[QRDO_PAIR_QPS];
+    QRdoPairQp slots[QRDO_PAIR_QPS];
 } QRdoSide;
 
 typedef struct QRdoPairOpts {
@@ -296,8 +265,7 @@ int64_t qrdo_side_compare(QRdoSide *a, uint64_t a_iova, QRdoSide *b,
 uint32_t qrdo_side_reg_mr(QRdoSide *s, uint32_t index, uint8_t key,
                           uint64_t iova, uint32_t len, uint16_t access);
 
-/* Work requests. */
-struct rdo_send_wqe qrdo_wqe(uint8_t opcode, uint64_t wr_id);
+/* Work requests (rdo_wqe, rdo_wqe_local_inv: rdo-cmd-build.h). */
 struct rdo_sge qrdo_side_sge(QRdoSide *s, uint64_t iova, uint32_t len);
 /* A UD address of the other side's QP slot `i`. */
 struct rdo_ud_seg qrdo_pair_ud_dest(QRdoPair *p, int to_side, int i);

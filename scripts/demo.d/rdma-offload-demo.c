@@ -81,7 +81,7 @@ static bool same(QRdoSide *a, uint64_t ai, QRdoSide *b, uint64_t bi,
 static void rdma(uint8_t op, const char *name, uint32_t len, uint64_t wr_id)
 {
     QRdoSide *a = &pair->s[0], *b = &pair->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(op, wr_id);
+    struct rdo_send_wqe w = rdo_wqe(op, wr_id);
     uint64_t local = op == RDO_WR_RDMA_READ ? SRC + (1u << 20) : SRC;
     struct rdo_sge sge = qrdo_side_sge(a, local, len);
     g_autoptr(GString) detail = g_string_new("");
@@ -102,7 +102,7 @@ static void send_variant(uint8_t op, uint8_t flags, const char *name,
                          uint32_t len, uint64_t wr_id, uint32_t imm)
 {
     QRdoSide *a = &pair->s[0], *b = &pair->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(op, wr_id);
+    struct rdo_send_wqe w = rdo_wqe(op, wr_id);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, len);
     g_autoptr(GString) detail = g_string_new("");
     g_autofree char *what = g_strdup_printf("RC %s %u bytes", name, len);
@@ -138,7 +138,7 @@ static void atomic(uint8_t op, const char *name, uint64_t cmp_add,
                    uint64_t after)
 {
     QRdoSide *a = &pair->s[0], *b = &pair->s[1];
-    struct rdo_send_wqe w = qrdo_wqe(op, wr_id);
+    struct rdo_send_wqe w = rdo_wqe(op, wr_id);
     struct rdo_sge sge = qrdo_side_sge(a, SRC, 8);
     g_autoptr(GString) detail = g_string_new("");
     uint64_t got, now;
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
     atomic(RDO_WR_ATOMIC_FETCH_ADD, "RC fetch-and-add 8", 8, 0, 8, 42, 50);
 
     /* UC: a WRITE, no ACKs. */
-    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 9);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 9);
     sge = qrdo_side_sge(a, SRC, 20000);
     qrdo_side_fill(a, SRC, 20000, 9);
     w.remote_addr = DST;
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
     ud = qrdo_pair_ud_dest(pair, 1, 2);
     qrdo_side_fill(a, SRC, 512, 10);
     qrdo_side_post_recv(b, 2, 10, DST, 4096);
-    w = qrdo_wqe(RDO_WR_SEND, 10);
+    w = rdo_wqe(RDO_WR_SEND, 10);
     sge = qrdo_side_sge(a, SRC, 512);
     qrdo_side_post_send(a, 2, &w, &sge, 1, &ud, NULL);
     ok = completion(0, 10, RDO_WC_SUCCESS, NULL, detail);
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 
     /* A WRITE to a key B does not have: NAK, error, QP in error. */
     g_string_truncate(detail, 0);
-    w = qrdo_wqe(RDO_WR_RDMA_WRITE, 11);
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 11);
     sge = qrdo_side_sge(a, SRC, 100);
     w.remote_addr = DST;
     w.rkey = b->mr_key ^ 0x5;
