@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rdma-offload core: the Internet checksum (RFC 1071) over bytes. */
-#include "wire/wire.h"
+#include "wire.h"
 
 uint64_t rdo_csum_add(uint64_t sum, const uint8_t *buf, size_t len)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "wire/wire.h"
+#include "wire.h"
 
 bool rdo_wire_icrc(const uint8_t *ip, size_t len, uint32_t *icrc)
 {

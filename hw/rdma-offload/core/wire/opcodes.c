@@ -5,7 +5,7 @@
  * extension headers an opcode carries, so the builder, the parser and the
  * segmentation cannot disagree about it.
  */
-#include "wire/wire.h"
+#include "wire.h"
 
 #define EXT_LEN(e) \
     (((e) & RDO_EXT_DETH ? RDO_DETH_LEN : 0) + \

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "wire/wire.h"
+#include "wire.h"
 
 static const char *const wire_err_names[RDO_WIRE_E__COUNT] = {
     [RDO_WIRE_OK] = "ok",
