@@ -99,9 +99,11 @@ static void rdo_qemu_schedule(void *host, uint64_t when_ns)
  */
 static void rdo_qemu_guest_error(void *host, const RdoGuestError *e)
 {
-    qemu_log_mask(LOG_GUEST_ERROR, "rdma-offload: %s %s %u: %s\n",
+    qemu_log_mask(LOG_GUEST_ERROR, "rdma-offload: %s %s %u%s%s: %s\n",
                   rdo_guest_err_name(e->cls), rdo_obj_kind_name(e->kind),
-                  e->obj, e->what);
+                  e->obj, e->reg_err != RDO_ERR_NONE ? ", ERR_LAST " : "",
+                  e->reg_err != RDO_ERR_NONE ? rdo_err_name(e->reg_err) : "",
+                  e->what);
     switch (e->cls) {
 #define RDO_GE_TRACE(id, name, kind, reg) \
     case RDO_GE_##id: \
