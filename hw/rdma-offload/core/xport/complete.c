@@ -169,15 +169,35 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why)
 {
+    bool entered = qp && qp->state != RDO_QPS_ERR;
+
     rdo_xport_event(core, RDO_XE_QP_ERROR, qpn,
                     core->st->xport[qpn].req.una_psn, why);
-    if (qp && qp->state != RDO_QPS_ERR) {
+    if (entered) {
         qp->state = RDO_QPS_ERR;
         core->st->qp_stall_mr[qpn] = RDO_NONE;
         rdo_ctx_dirty(core, &core->st->qpc, qp);
         rdo_qp_flush(core, qpn, qp);
     }
     rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, why);
+    if (entered) {
+        rdo_qp_srq_last_wqe(core, qpn, qp);
+    }
+}
+
+/*
+ * A QP on an SRQ has entered ERR (IBA 11.5.2.5, Last WQE Reached): the
+ * SRQ WQE of a SEND in progress completes flushed (rdo_qp_flush has
+ * flushed the send queue), then RDO_EQE_QP_LAST_WQE on EQ 0, once per
+ * entry into ERR: no further receive WQE of the SRQ will complete on it.
+ */
+void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
+{
+    if (qp->srqn == RDO_NONE) {
+        return;
+    }
+    rdo_recv_flush_taken(core, qpn, qp, &core->st->xport[qpn]);
+    rdo_async_event(core, RDO_EQE_QP_LAST_WQE, qpn, 0);
 }
 
 static RdoRing sq_ring(const RdoQpCtx *qp)

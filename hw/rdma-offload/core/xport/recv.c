@@ -51,6 +51,22 @@ static void drop_unplaced_send(RdoXport *x)
 }
 
 /*
+ * An SRQ's consumer index moved: with its limit armed and fewer posted
+ * WQEs left than the limit, RDO_EQE_SRQ_LIMIT on EQ 0, once (disarmed).
+ */
+static void srq_taken(RdoCore *core, uint32_t srqn)
+{
+    RdoSrq *srq = &core->st->srqs[srqn];
+
+    if (srq->limit && srq->pi - srq->ci < srq->limit) {
+        uint16_t limit = srq->limit;
+
+        srq->limit = 0;
+        rdo_async_event(core, RDO_EQE_SRQ_LIMIT, srqn, limit);
+    }
+}
+
+/*
  * Takes the next receive WQE for a new message: false if none is posted.
  * An RQ entry is consumed when its message completes, an SRQ entry at once
  * (other QPs share the SRQ).
@@ -69,6 +85,7 @@ bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
     x->resp.recv_offset = 0;
     if (q.srq) {
         (*q.ci)++;
+        srq_taken(core, qp->srqn);
     }
     return true;
 }
@@ -100,6 +117,27 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     rdo_ctx_dirty(core, &core->st->qpc, qp);
     rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
                         qp->notify_delay_usec * 1000ull);
+}
+
+/*
+ * The QP went to ERR in the middle of a SEND whose WQE came from the SRQ:
+ * that WQE is consumed already, so no ring flush reaches it; it completes
+ * here, flushed.
+ */
+void rdo_recv_flush_taken(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                          RdoXport *x)
+{
+    struct rdo_cqe cqe;
+
+    if (x->resp.op != RESP_SEND || !x->resp.recv_srq) {
+        return;
+    }
+    drop_unplaced_send(x);
+    memset(&cqe, 0, sizeof(cqe));
+    cqe.opcode = RDO_CQE_RECV;
+    cqe.status = RDO_WC_WR_FLUSH_ERR;
+    rdo_recv_complete(core, qpn, qp, x, &cqe, false);
+    x->resp.op = RESP_IDLE;
 }
 
 /* A receive error: the WQE completes with `status`, the QP fails. */

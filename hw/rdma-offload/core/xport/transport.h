@@ -343,6 +343,8 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
                         uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
 
+/* A QP on an SRQ entered ERR: its SRQ WQE in progress flushed, LAST_WQE. */
+void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* A QP to the error state (complete.c): flush, tell the driver. */
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
@@ -362,6 +364,9 @@ RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
 void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                        struct rdo_cqe *cqe, bool solicited);
 /* A receive error: the WQE completes with `status`, the QP fails. */
+/* An SRQ WQE taken for a SEND in progress completes flushed (QP to ERR). */
+void rdo_recv_flush_taken(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                          RdoXport *x);
 void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                    uint8_t status, uint32_t vendor_err, uint32_t psn,
                    uint8_t nak, enum rdo_qp_err why);
