@@ -233,8 +233,10 @@ int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 		cq->ring = ring;
 		cq->ci = 0;
 	}
-	/* The consumer index (of whichever ring is current) and an arm asked
-	 * for meanwhile; ARM_NEXT covers ARM_SOLICITED. */
+	/*
+	 * The consumer index (of whichever ring is current) and an arm asked
+	 * for meanwhile; ARM_NEXT covers ARM_SOLICITED.
+	 */
 	if (!cq->user) {
 		u32 arm = cq->arm_deferred;
 

@@ -61,8 +61,10 @@ struct rdo_cq {
 	u32 ci;				/* CQEs consumed, free-running */
 	bool error;			/* the device reported CQ_ERROR */
 	bool user;			/* ring and polling in user space */
-	/* Resize (kernel CQ): no doorbell while RESIZE_CQ runs; what the
-	 * old ring still held is polled from `old` first. */
+	/*
+	 * Resize (kernel CQ): no doorbell while RESIZE_CQ runs; what the
+	 * old ring still held is polled from `old` first.
+	 */
 	bool resizing;
 	u32 arm_deferred;		/* RDO_DB_CQ_ARM_* asked for meanwhile */
 	struct rdo_cqe *old;

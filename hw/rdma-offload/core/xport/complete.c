@@ -193,10 +193,26 @@ void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
  */
 void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
+    RdoXport *x = &core->st->xport[qpn];
+
     if (qp->srqn == RDO_NONE) {
         return;
     }
-    rdo_recv_flush_taken(core, qpn, qp, &core->st->xport[qpn]);
+    /* Consumed from the SRQ when the SEND began: no ring flush reaches it. */
+    if (x->resp.op == RESP_SEND && x->resp.recv_srq) {
+        struct rdo_cqe cqe;
+
+        if (x->agg.kind == RDO_AGG_SEND) {
+            x->agg.len = 0;     /* its payload is not placed any more */
+        }
+        memset(&cqe, 0, sizeof(cqe));
+        cqe.opcode = RDO_CQE_RECV;
+        cqe.status = RDO_WC_WR_FLUSH_ERR;
+        cqe.wr_id = x->resp.recv_wr_id;
+        cqe.qpn = qpn;
+        x->resp.op = RESP_IDLE;
+        rdo_cq_post(core, qp->recv_cqn, &cqe, false);
+    }
     rdo_async_event(core, RDO_EQE_QP_LAST_WQE, qpn, 0);
 }
 

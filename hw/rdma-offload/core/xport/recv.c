@@ -119,27 +119,6 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                         qp->notify_delay_usec * 1000ull);
 }
 
-/*
- * The QP went to ERR in the middle of a SEND whose WQE came from the SRQ:
- * that WQE is consumed already, so no ring flush reaches it; it completes
- * here, flushed.
- */
-void rdo_recv_flush_taken(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                          RdoXport *x)
-{
-    struct rdo_cqe cqe;
-
-    if (x->resp.op != RESP_SEND || !x->resp.recv_srq) {
-        return;
-    }
-    drop_unplaced_send(x);
-    memset(&cqe, 0, sizeof(cqe));
-    cqe.opcode = RDO_CQE_RECV;
-    cqe.status = RDO_WC_WR_FLUSH_ERR;
-    rdo_recv_complete(core, qpn, qp, x, &cqe, false);
-    x->resp.op = RESP_IDLE;
-}
-
 /* A receive error: the WQE completes with `status`, the QP fails. */
 void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                    uint8_t status, uint32_t vendor_err, uint32_t psn,

@@ -364,9 +364,6 @@ RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
 void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                        struct rdo_cqe *cqe, bool solicited);
 /* A receive error: the WQE completes with `status`, the QP fails. */
-/* An SRQ WQE taken for a SEND in progress completes flushed (QP to ERR). */
-void rdo_recv_flush_taken(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                          RdoXport *x);
 void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                    uint8_t status, uint32_t vendor_err, uint32_t psn,
                    uint8_t nak, enum rdo_qp_err why);
