@@ -40,6 +40,23 @@ struct rdo_create_cq_resp {
 	__u32 reserved;
 };
 
+/*
+ * ibv_resize_cq: the provider's new ring (zeroed), and the old ring's end
+ * (RDO_CMD_RESIZE_CQ's result): the provider polls the old ring up to that
+ * free-running index, then the new ring from index 0, and writes no CQ
+ * doorbell while the call runs.
+ */
+struct rdo_resize_cq_req {
+	__aligned_u64 buf_addr;		/* page-aligned */
+	__u32 log_size;
+	__u32 reserved;
+};
+
+struct rdo_resize_cq_resp {
+	__u32 old_end;
+	__u32 reserved;
+};
+
 struct rdo_create_qp_req {
 	__aligned_u64 sq_addr;		/* page-aligned; 0 for an SRQ QP's RQ */
 	__aligned_u64 rq_addr;

@@ -268,6 +268,7 @@ void rdo_ib_fatal_event(struct rdo_dev *rdev);
 const char *rdo_ib_name(struct rdo_dev *rdev);
 void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);
 void rdo_ib_qp_event(struct rdo_dev *rdev, u32 qpn, u32 cause);
+void rdo_ib_srq_event(struct rdo_dev *rdev, u32 srqn, u32 limit);
 
 /* rdo_debugfs.c and rdo_selftest.c */
 void rdo_debugfs_init(struct rdo_dev *rdev);

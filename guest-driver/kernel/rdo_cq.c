@@ -21,6 +21,11 @@
 
 static void rdo_cq_doorbell(struct rdo_cq *cq, u32 flags)
 {
+	/* While RESIZE_CQ runs the device may read it against the new ring. */
+	if (cq->resizing) {
+		cq->arm_deferred |= flags;
+		return;
+	}
 	if (!rdo_dead(cq->rdev))
 		rdo_db_write(cq->rdev, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, flags, cq->ci));
 }
@@ -55,6 +60,10 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	cq->ci = 0;
 	cq->error = false;
 	cq->user = !!udata;
+	cq->resizing = false;
+	cq->arm_deferred = 0;
+	cq->old = NULL;
+	cq->old_n = cq->old_i = 0;
 	spin_lock_init(&cq->lock);
 	cq->eqn = ncomp ? 1 + attr->comp_vector % ncomp : 0;
 	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
@@ -120,8 +129,136 @@ int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 		return 0;
 	}
 	rdo_ring_free(rdev, &cq->ring);
+	kfree(cq->old);
 	ida_free(&rdev->cq_ida, cq->cqn);
 	return 0;
+}
+
+/* Interrupt moderation (ib_modify_cq, ibv_modify_cq, DIM): MODIFY_CQ. */
+int rdo_modify_cq(struct ib_cq *ibcq, u16 cq_count, u16 cq_period)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_CQ, .obj = cq->cqn };
+
+	if (!rdo_cq_moderation_ok(cq->ring.log_size, cq_count, cq_period))
+		return -EINVAL;
+	cmd.u.modify_cq.moderation_count = cq_count;
+	cmd.u.modify_cq.moderation_usec = cq_period;
+	return rdo_cqp_exec(cq->rdev, &cmd, NULL, NULL, 0);
+}
+
+/*
+ * RESIZE_CQ (docs/programming-model.md "Resizing a CQ"): no CQ doorbell
+ * while the command runs; then what the old ring holds up to the end the
+ * device returns is kept (kernel CQ) and polled first, the new ring from
+ * index 0. A user CQ's provider does the same with its own rings and gets
+ * the end in the response.
+ */
+int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
+{
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_dev *rdev = cq->rdev;
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_RESIZE_CQ, .obj = cq->cqn };
+	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+	struct rdo_resize_cq_req req = {};
+	struct rdo_resize_cq_resp resp = {};
+	struct rdo_ring ring, old_ring;
+	struct rdo_cqe *keep = NULL, *prev = NULL;
+	unsigned long flags;
+	u32 log_size, end = 0, n = 0;
+	int ret;
+
+	if (cqe < 1 || cqe >= (1 << max_log))
+		return -EINVAL;
+	log_size = max(order_base_2(cqe + 1), 1);
+	if (udata) {
+		ret = rdo_udata_in(udata, &req, sizeof(req));
+		if (ret)
+			return ret;
+		if (req.reserved || req.log_size < log_size || req.log_size > max_log)
+			return -EINVAL;
+		log_size = req.log_size;
+		ret = rdo_ring_from_user(rdev, ibcq->device, &ring, req.buf_addr,
+					 log_size, RDO_CQE_SHIFT);
+	} else {
+		ret = rdo_ring_alloc(rdev, &ring, log_size, RDO_CQE_SHIFT);
+		if (!ret) {
+			/* Room for the old ring and what an earlier resize left. */
+			keep = kcalloc((1u << cq->ring.log_size) + cq->old_n,
+				       sizeof(*keep), GFP_KERNEL);
+			if (!keep)
+				ret = -ENOMEM;
+		}
+	}
+	if (ret)
+		goto err_ring;
+
+	spin_lock_irqsave(&cq->lock, flags);
+	if (cq->resizing) {
+		spin_unlock_irqrestore(&cq->lock, flags);
+		ret = -EBUSY;
+		goto err_ring;
+	}
+	cq->resizing = true;
+	spin_unlock_irqrestore(&cq->lock, flags);
+
+	cmd.u.resize_cq.ring_addr = rdo_ring_addr(&ring);
+	cmd.u.resize_cq.log_size = log_size;
+	cmd.u.resize_cq.ring_flags = rdo_ring_flags(&ring);
+	ret = rdo_cqp_exec(rdev, &cmd, &end, NULL, 0);
+
+	spin_lock_irqsave(&cq->lock, flags);
+	cq->resizing = false;
+	if (!ret) {
+		if (!cq->user) {
+			/* Every entry before the end is written already. */
+			for (; cq->old_i < cq->old_n; cq->old_i++)
+				keep[n++] = cq->old[cq->old_i];
+			for (; cq->ci != end && n < (1u << cq->ring.log_size) + cq->old_n;
+			     cq->ci++) {
+				struct rdo_cqe *e = rdo_ring_entry(&cq->ring, cq->ci);
+
+				if (!rdo_sw_owns(&e->owner, cq->ci, cq->ring.log_size))
+					break;
+				dma_rmb();
+				keep[n++] = *e;
+			}
+			prev = cq->old;
+			cq->old = keep;
+			cq->old_n = n;
+			cq->old_i = 0;
+			keep = NULL;
+		}
+		old_ring = cq->ring;
+		cq->ring = ring;
+		cq->ci = 0;
+	}
+	/*
+	 * The consumer index (of whichever ring is current) and an arm asked
+	 * for meanwhile; ARM_NEXT covers ARM_SOLICITED.
+	 */
+	if (!cq->user) {
+		u32 arm = cq->arm_deferred;
+
+		cq->arm_deferred = 0;
+		rdo_cq_doorbell(cq, (arm & RDO_DB_CQ_ARM_NEXT) ? RDO_DB_CQ_ARM_NEXT : arm);
+	}
+	spin_unlock_irqrestore(&cq->lock, flags);
+	if (ret)
+		goto err_ring;
+	kfree(prev);
+	rdo_ring_free(rdev, &old_ring);
+	ibcq->cqe = (1 << log_size) - 1;
+	if (udata) {
+		resp.old_end = end;
+		return rdo_udata_out(udata, &resp, sizeof(resp));
+	}
+	return 0;
+err_ring:
+	if (ret != -ETIMEDOUT || rdo_dead(rdev))
+		rdo_ring_free(rdev, &ring);	/* else the device may use it: leak */
+	kfree(keep);
+	return ret;
 }
 
 static enum ib_wc_opcode rdo_wc_opcode(u8 op)
@@ -205,6 +342,12 @@ int rdo_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 	if (cq->user)
 		return -EOPNOTSUPP;	/* the process polls its own ring */
 	spin_lock_irqsave(&cq->lock, flags);
+	/* CQEs the old ring held when the CQ was resized come first. */
+	while (n < num_entries && cq->old_i < cq->old_n) {
+		copy = cq->old[cq->old_i++];
+		if (rdo_cqe_to_wc(cq, &copy, &wc[n]))
+			n++;
+	}
 	start = cq->ci;
 	while (n < num_entries) {
 		cqe = rdo_ring_entry(&cq->ring, cq->ci);
@@ -236,7 +379,8 @@ int rdo_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
 			    RDO_DB_CQ_ARM_SOLICITED : RDO_DB_CQ_ARM_NEXT);
 	if (flags & IB_CQ_REPORT_MISSED_EVENTS) {
 		cqe = rdo_ring_entry(&cq->ring, cq->ci);
-		if (rdo_sw_owns(&cqe->owner, cq->ci, cq->ring.log_size))
+		if (rdo_sw_owns(&cqe->owner, cq->ci, cq->ring.log_size) ||
+		    cq->resizing || cq->old_i < cq->old_n)
 			ret = 1;
 	}
 	spin_unlock_irqrestore(&cq->lock, irqflags);

@@ -58,6 +58,9 @@ static void rdo_async(struct rdo_dev *rdev, const struct rdo_eqe *eqe)
 		if (!rdo_netdev_cq_event(rdev, eqe->obj, true))
 			rdo_ib_cq_event(rdev, eqe->obj, true);
 		break;
+	case RDO_EQE_SRQ_LIMIT:
+		rdo_ib_srq_event(rdev, eqe->obj, eqe->data);
+		break;
 	case RDO_EQE_PORT_CHANGE:
 		rdo_netdev_link_update(rdev);
 		break;

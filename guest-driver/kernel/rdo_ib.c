@@ -63,6 +63,8 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_sge_rd = a->max_send_sge;
 	a->max_cq = d->max_cq;
 	a->max_cqe = (1 << cq_log) - 1;
+	a->cq_caps.max_cq_moderation_count = min_t(u32, 1u << cq_log, U16_MAX);
+	a->cq_caps.max_cq_moderation_period = RDO_CQ_MOD_USEC_MAX;
 	a->max_mr = rdev->usable_mrs;
 	a->max_pd = d->max_pd;
 	a->max_srq = d->max_srq;
@@ -288,7 +290,9 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.get_port_immutable = rdo_get_port_immutable,
 	.mmap = rdo_mmap,
 	.mmap_free = rdo_mmap_free,
+	.modify_cq = rdo_modify_cq,
 	.modify_qp = rdo_modify_qp,
+	.modify_srq = rdo_modify_srq,
 	.poll_cq = rdo_poll_cq,
 	.post_recv = rdo_post_recv,
 	.post_send = rdo_post_send,
@@ -300,6 +304,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.query_srq = rdo_query_srq,
 	.reg_user_mr = rdo_reg_user_mr,
 	.req_notify_cq = rdo_req_notify_cq,
+	.resize_cq = rdo_resize_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, rdo_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),

@@ -61,6 +61,14 @@ struct rdo_cq {
 	u32 ci;				/* CQEs consumed, free-running */
 	bool error;			/* the device reported CQ_ERROR */
 	bool user;			/* ring and polling in user space */
+	/*
+	 * Resize (kernel CQ): no doorbell while RESIZE_CQ runs; what the
+	 * old ring still held is polled from `old` first.
+	 */
+	bool resizing;
+	u32 arm_deferred;		/* RDO_DB_CQ_ARM_* asked for meanwhile */
+	struct rdo_cqe *old;
+	u32 old_n, old_i;
 };
 
 /*
@@ -84,6 +92,7 @@ struct rdo_srq {
 	bool user;
 	struct rdo_wq wq;
 	unsigned long *busy;		/* kernel SRQ: slots holding a posted WQE */
+	u16 limit;			/* SRQ limit armed, 0 once the event came */
 };
 
 struct rdo_qp {
@@ -171,6 +180,8 @@ int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
 int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 		      const struct ib_recv_wr **bad_wr);
 bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id);
+int rdo_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		   enum ib_srq_attr_mask mask, struct ib_udata *udata);
 
 /* rdo_cq.c */
 int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
@@ -178,6 +189,8 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int rdo_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 int rdo_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
+int rdo_modify_cq(struct ib_cq *ibcq, u16 cq_count, u16 cq_period);
+int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
 
 /* rdo_qp.c */
 int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *attr,

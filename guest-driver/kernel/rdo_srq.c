@@ -88,9 +88,14 @@ int rdo_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	cmd.u.create_srq.ring_flags = rdo_ring_flags(&srq->wq.ring);
 	cmd.u.create_srq.db_page = rdo_udata_db_page(udata);
 	cmd.u.create_srq.pdn = to_rpd(ibsrq->pd)->pdn;
-	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	ret = xa_insert_irq(&rdev->srq_xa, srqn, srq, GFP_KERNEL);
 	if (ret)
 		goto err_ida;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	if (ret) {
+		xa_erase_irq(&rdev->srq_xa, srqn);
+		goto err_ida;
+	}
 	a->max_wr = 1u << log_size;
 	a->max_sge = srq->wq.max_sge;
 	if (udata) {
@@ -115,8 +120,11 @@ int rdo_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 {
 	struct rdo_srq *srq = to_rsrq(ibsrq);
 	struct rdo_dev *rdev = srq->rdev;
+	int ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_SRQ, srq->srqn);
 
-	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_SRQ, srq->srqn) && !rdo_dead(rdev)) {
+	xa_erase_irq(&rdev->srq_xa, srq->srqn);
+	synchronize_irq(rdev->vectors[0].irq);	/* no SRQ_LIMIT event in flight */
+	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_SRQ %u failed; its ring is leaked\n",
 			srq->srqn);
 		return 0;
@@ -134,8 +142,56 @@ int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr)
 
 	attr->max_wr = 1u << srq->wq.ring.log_size;
 	attr->max_sge = srq->wq.max_sge;
-	attr->srq_limit = 0;	/* the device has no limit events yet */
+	attr->srq_limit = READ_ONCE(srq->limit);
 	return 0;
+}
+
+/*
+ * IB_SRQ_LIMIT arms the device's SRQ limit (0 disarms); the device raises
+ * RDO_EQE_SRQ_LIMIT once when fewer WQEs than the limit remain posted.
+ * IB_SRQ_MAX_WR: the device cannot resize an SRQ, -EOPNOTSUPP.
+ */
+int rdo_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		   enum ib_srq_attr_mask mask, struct ib_udata *udata)
+{
+	struct rdo_srq *srq = to_rsrq(ibsrq);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_SRQ, .obj = srq->srqn };
+	int ret;
+
+	if (mask & ~(IB_SRQ_MAX_WR | IB_SRQ_LIMIT))
+		return -EINVAL;
+	if (mask & IB_SRQ_MAX_WR)
+		return -EOPNOTSUPP;
+	if (!(mask & IB_SRQ_LIMIT))
+		return 0;
+	if (attr->srq_limit > (1u << srq->wq.ring.log_size))
+		return -EINVAL;
+	cmd.u.modify_srq.limit = attr->srq_limit;
+	/* Armed before the command: an event may come as soon as it runs. */
+	WRITE_ONCE(srq->limit, attr->srq_limit);
+	ret = rdo_cqp_exec(srq->rdev, &cmd, NULL, NULL, 0);
+	if (ret)
+		WRITE_ONCE(srq->limit, 0);
+	return ret;
+}
+
+/* Interrupt context: the SRQ limit was reached; the device disarmed it. */
+void rdo_ib_srq_event(struct rdo_dev *rdev, u32 srqn, u32 limit)
+{
+	struct rdo_srq *srq = xa_load(&rdev->srq_xa, srqn);
+	struct ib_event ev;
+
+	if (!srq) {
+		dev_warn_ratelimited(&rdev->pdev->dev, "event for unknown SRQ %u\n", srqn);
+		return;
+	}
+	WRITE_ONCE(srq->limit, 0);
+	if (srq->ibsrq.event_handler) {
+		ev.device = srq->ibsrq.device;
+		ev.element.srq = &srq->ibsrq;
+		ev.event = IB_EVENT_SRQ_LIMIT_REACHED;
+		srq->ibsrq.event_handler(&ev, srq->ibsrq.srq_context);
+	}
 }
 
 int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,

@@ -85,6 +85,34 @@ struct rdo_cqp_cmd rdo_cmd_create_cq_moderated(uint32_t cqn, uint64_t ring,
     return cmd;
 }
 
+struct rdo_cqp_cmd rdo_cmd_modify_cq(uint32_t cqn, uint16_t mod_count,
+                                     uint16_t mod_usec)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_MODIFY_CQ, cqn);
+
+    cmd.u.modify_cq.moderation_count = mod_count;
+    cmd.u.modify_cq.moderation_usec = mod_usec;
+    return cmd;
+}
+
+struct rdo_cqp_cmd rdo_cmd_resize_cq(uint32_t cqn, uint64_t ring,
+                                     uint8_t log_size)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_RESIZE_CQ, cqn);
+
+    cmd.u.resize_cq.ring_addr = ring;
+    cmd.u.resize_cq.log_size = log_size;
+    return cmd;
+}
+
+struct rdo_cqp_cmd rdo_cmd_modify_srq(uint32_t srqn, uint16_t limit)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_MODIFY_SRQ, srqn);
+
+    cmd.u.modify_srq.limit = limit;
+    return cmd;
+}
+
 struct rdo_cqp_cmd rdo_cmd_create_srq(uint32_t srqn, uint64_t ring,
                                       uint8_t log_size, uint8_t wqe_shift,
                                       uint32_t pdn)

@@ -42,6 +42,14 @@ struct rdo_cqp_cmd rdo_cmd_create_cq_moderated(uint32_t cqn, uint64_t ring,
                                                uint16_t db_page,
                                                uint16_t mod_count,
                                                uint16_t mod_usec);
+/* New interrupt moderation of a CQ. */
+struct rdo_cqp_cmd rdo_cmd_modify_cq(uint32_t cqn, uint16_t mod_count,
+                                     uint16_t mod_usec);
+/* CQ `cqn` onto a new contiguous ring (result: the old ring's end). */
+struct rdo_cqp_cmd rdo_cmd_resize_cq(uint32_t cqn, uint64_t ring,
+                                     uint8_t log_size);
+/* Arms the SRQ limit (0: disarms). */
+struct rdo_cqp_cmd rdo_cmd_modify_srq(uint32_t srqn, uint16_t limit);
 struct rdo_cqp_cmd rdo_cmd_create_srq(uint32_t srqn, uint64_t ring,
                                       uint8_t log_size, uint8_t wqe_shift,
                                       uint32_t pdn);

@@ -13,6 +13,8 @@ void rdo_pair_side_init(RdoPairSide *s, const RdoPairOps *ops, void *host,
     s->layout = layout;
     s->qp = qp;
     s->nqp = nqp;
+    s->qp_on_srq = false;
+    s->qp_srqn = 0;
 }
 
 uint8_t rdo_pair_cmd(RdoPairSide *s, struct rdo_cqp_cmd cmd, uint32_t *result)
@@ -91,11 +93,16 @@ void rdo_pair_create_qp(RdoPairSide *s, int i, uint32_t qpn, uint8_t type,
     if (!ssq_qpn) {
         q->sq = s->ops->alloc(s->host, 1ull << (l->sq_log + l->sq_shift));
     }
-    if (type != RDO_QPT_SSQ) {
+    if (type != RDO_QPT_SSQ && !s->qp_on_srq) {
         q->rq = s->ops->alloc(s->host, 1ull << (l->rq_log + l->rq_shift));
     }
     cmd = rdo_cmd_create_qp(qpn, type, l->pdn, l->cqn, q->sq, q->rq);
-    if (ssq_qpn) {
+    if (type != RDO_QPT_SSQ && s->qp_on_srq) {
+        rdo_cmd_qp_geometry(&cmd, l->sq_log, l->sq_shift, 0, 0);
+        a->flags |= RDO_QP_F_SRQ;
+        a->srqn = s->qp_srqn;
+        a->max_inline = l->max_inline;
+    } else if (ssq_qpn) {
         a->flags = RDO_QP_F_SHARED_SQ;
         a->ssq_qpn = ssq_qpn;
         rdo_cmd_qp_geometry(&cmd, 0, 0, l->rq_log, l->rq_shift);
@@ -306,6 +313,33 @@ void rdo_pair_post_recv(RdoPairSide *s, int i, uint64_t wr_id, uint64_t iova,
     struct rdo_sge sge = rdo_pair_sge(s, iova, len);
 
     rdo_pair_post_recv_sges(s, i, wr_id, &sge, 1);
+}
+
+void rdo_pair_create_srq(RdoPairSide *s, RdoPairSrq *q, uint32_t srqn,
+                         uint8_t log_size)
+{
+    const RdoPairLayout *l = s->layout;
+
+    memset(q, 0, sizeof(*q));
+    q->srqn = srqn;
+    q->log_size = log_size;
+    q->ring = s->ops->alloc(s->host, 1ull << (log_size + l->rq_shift));
+    rdo_pair_cmd_ok(s, rdo_cmd_create_srq(srqn, q->ring, log_size, l->rq_shift,
+                                          l->pdn));
+}
+
+void rdo_pair_post_srq_recv(RdoPairSide *s, RdoPairSrq *q, uint64_t wr_id,
+                            uint64_t iova, uint32_t len)
+{
+    size_t size = 1u << s->layout->rq_shift;
+    g_autofree uint8_t *slot = g_malloc(size);
+    struct rdo_sge sge = rdo_pair_sge(s, iova, len);
+
+    g_assert_true(rdo_build_recv_slot(slot, size, wr_id, &sge, 1));
+    s->ops->write(s->host, rdo_ring_slot(q->ring, q->pi, q->log_size,
+                                         s->layout->rq_shift), slot, size);
+    q->pi++;
+    s->ops->doorbell(s->host, 0, RDO_DB_SRQ, RDO_DB_VALUE(q->srqn, 0, q->pi));
 }
 
 /* The owner byte of CQE `index`. */

@@ -71,7 +71,9 @@ typedef struct RdoPairQp {
     uint64_t mr_addr;           /* guest address of the MR's first byte */  \
     uint32_t mr_key;                                                        \
     RdoPairQp *qp;              /* slots, qp[0..nqp) */                     \
-    uint32_t nqp;
+    uint32_t nqp;                                                           \
+    bool qp_on_srq;             /* QPs created from now: receives from */   \
+    uint32_t qp_srqn;           /* ... this SRQ, no RQ */
 
 typedef struct RdoPairSide {
     RDO_PAIR_SIDE_MEMBERS
@@ -97,6 +99,21 @@ void rdo_pair_cmd_ok(RdoPairSide *s, struct rdo_cqp_cmd cmd);
 /* MODIFY_QP with the given attributes (NULL: none); returns the status. */
 uint8_t rdo_pair_modify(RdoPairSide *s, uint32_t qpn, uint8_t state,
                         uint32_t mask, const struct rdo_cmd_modify_qp *attrs);
+
+/* A shared receive queue of a side (stride: the layout's rq_shift). */
+typedef struct RdoPairSrq {
+    uint32_t srqn;
+    uint8_t log_size;
+    uint64_t ring;
+    uint32_t pi;                /* WQEs posted */
+} RdoPairSrq;
+
+/* Creates SRQ `srqn` of 2^log_size entries in the side's PD; asserts it. */
+void rdo_pair_create_srq(RdoPairSide *s, RdoPairSrq *q, uint32_t srqn,
+                         uint8_t log_size);
+/* A receive WQE of one SGE of the MR into the SRQ, then its doorbell. */
+void rdo_pair_post_srq_recv(RdoPairSide *s, RdoPairSrq *q, uint64_t wr_id,
+                            uint64_t iova, uint32_t len);
 
 /* Where a connected QP sends, and its PSNs and timers. */
 typedef struct RdoPairPath {

@@ -516,6 +516,300 @@ static void test_cq_moderation(void)
     td_free(d);
 }
 
+/*
+ * A CQ (1) with a UD QP (QPN 2) on it; the timing model on or off. Send k
+ * has wr_id 0x5000 + k; its CQE is at index k - base of the current ring.
+ */
+typedef struct ModCq {
+    TestDriver *d;
+    uint64_t sq, rq, ring;
+    uint8_t log;
+    uint32_t sent, base, ci;    /* ci: index in the current ring */
+} ModCq;
+
+static void modcq_init(ModCq *m, bool timing)
+{
+    RdoConfig cfg = test_host_default_config();
+
+    memset(m, 0, sizeof(*m));
+    cfg.max_qp = 64;
+    cfg.max_mr = 128;
+    cfg.tm.on = timing;
+    m->d = td_new(&cfg);
+    td_start(m->d);
+    td_create_pd(m->d, 0);
+    m->log = 5;
+    m->ring = td_create_cq(m->d, 1, m->log, 0, 0);
+    td_create_qp(m->d, 2, RDO_QPT_UD, 0, 1, &m->sq, &m->rq);
+    td_ud_to_rts(m->d, 2);
+}
+
+/* The CQE at `index` of a ring, if software owns it. */
+static bool ring_cqe(TestDriver *d, uint64_t ring, uint8_t log, uint32_t index,
+                     struct rdo_cqe *c)
+{
+    memcpy(c, td_ptr(d, ring + (index & ((1u << log) - 1)) * sizeof(*c)),
+           sizeof(*c));
+    return rdo_owner_is_sw(c->owner, index, log);
+}
+
+/* Polls the current ring: every CQE there, each the next send's. */
+static void modcq_poll(ModCq *m)
+{
+    struct rdo_cqe c;
+
+    while (ring_cqe(m->d, m->ring, m->log, m->ci, &c)) {
+        g_assert_cmpuint(c.wr_id, ==, 0x5000 + m->base + m->ci);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        m->ci++;
+    }
+}
+
+/* Consumes every CQE so far and arms for the next one. */
+static void modcq_arm(ModCq *m)
+{
+    modcq_poll(m);
+    g_assert_cmpuint(m->base + m->ci, ==, m->sent);
+    td_doorbell(m->d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, RDO_DB_CQ_ARM_NEXT, m->ci));
+}
+
+static void modcq_post(ModCq *m)
+{
+    post_wqe(m->d, m->sq, m->sent, RDO_WR_SEND, 0, 0x5000 + m->sent);
+    m->sent++;
+    td_doorbell(m->d, 0, RDO_DB_SQ, RDO_DB_VALUE(2, 0, m->sent));
+}
+
+/* One UD SEND; runs until its CQE is written. */
+static void modcq_send(ModCq *m)
+{
+    uint64_t end = m->d->h->now_ns + 100000;
+    struct rdo_cqe c;
+
+    modcq_post(m);
+    while (!ring_cqe(m->d, m->ring, m->log, m->sent - 1 - m->base, &c)) {
+        g_assert_cmpuint(m->d->h->now_ns, <, end);
+        td_run(m->d, 100);
+    }
+}
+
+/*
+ * MODIFY_CQ after creation changes when the event comes: by count, by
+ * time, and for CQEs already waiting.
+ */
+static void cq_modify_moderation(bool timing)
+{
+    ModCq m;
+    TestDriver *d;
+    uint64_t t0;
+
+    modcq_init(&m, timing);
+    d = m.d;
+    /* Created without moderation: an event with the first CQE. */
+    modcq_arm(&m);
+    modcq_send(&m);
+    td_run(d, 10);
+    g_assert_cmpuint(completion_events(d, 1), ==, 1);
+
+    /* Count 3: nothing for two CQEs, the event with the third. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 3, 0)), ==, RDO_CQP_OK);
+    modcq_arm(&m);
+    for (unsigned i = 0; i < 3; i++) {
+        modcq_send(&m);
+        td_run(d, 10);
+        g_assert_cmpuint(completion_events(d, 1), ==, i == 2);
+    }
+
+    /* Period 50 us, no count: the event 50 us after the first CQE. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 0, 50)), ==, RDO_CQP_OK);
+    modcq_arm(&m);
+    modcq_send(&m);
+    t0 = d->h->now_ns;
+    modcq_send(&m);
+    td_run(d, t0 + 45000 - d->h->now_ns);
+    g_assert_cmpuint(completion_events(d, 1), ==, 0);
+    td_run(d, 10000);
+    g_assert_cmpuint(completion_events(d, 1), ==, 1);
+
+    /* CQEs waiting under count 4 when the count becomes 2: the event now. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 4, 0)), ==, RDO_CQP_OK);
+    modcq_arm(&m);
+    modcq_send(&m);
+    modcq_send(&m);
+    td_run(d, 10000);
+    g_assert_cmpuint(completion_events(d, 1), ==, 0);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 2, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(completion_events(d, 1), ==, 1);
+
+    /* One CQE waiting under count 4, then a period of 20 us: due by then. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 4, 0)), ==, RDO_CQP_OK);
+    modcq_arm(&m);
+    modcq_send(&m);
+    td_run(d, 100000);
+    g_assert_cmpuint(completion_events(d, 1), ==, 0);
+    {
+        /* td_cmd runs far beyond the period: post and run a little. */
+        struct rdo_cqp_cmd c = rdo_cmd_modify_cq(1, 4, 20);
+        uint32_t index = td_post(d, &c);
+
+        td_ring_cqp(d);
+        td_run(d, 5000);
+        g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, index + 1);
+        g_assert_cmpuint(td_comp(d, index).status, ==, RDO_CQP_OK);
+    }
+    g_assert_cmpuint(completion_events(d, 1), ==, 0);
+    td_run(d, 20000);
+    g_assert_cmpuint(completion_events(d, 1), ==, 1);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
+    td_free(d);
+}
+
+static void test_cq_modify_moderation(void)
+{
+    cq_modify_moderation(false);
+}
+
+static void test_cq_modify_moderation_timed(void)
+{
+    cq_modify_moderation(true);
+}
+
+/*
+ * RESIZE_CQ with CQEs outstanding and CQEs arriving while the command
+ * runs: the old ring up to the end the completion gives, then the new ring
+ * from index 0, hold every CQE once, in order; the doorbell then counts in
+ * the new ring, and arming works there. Bigger, then smaller again.
+ */
+static void cq_resize(bool timing)
+{
+    static const uint8_t logs[] = { 7, 3, 6 };
+    ModCq m;
+    TestDriver *d;
+
+    modcq_init(&m, timing);
+    d = m.d;
+    for (unsigned round = 0; round < G_N_ELEMENTS(logs); round++) {
+        uint8_t new_log = logs[round];
+        uint64_t new_ring = td_alloc(d, sizeof(struct rdo_cqe) << new_log, 4096);
+        struct rdo_cqp_cmd cmd = rdo_cmd_resize_cq(1, new_ring, new_log);
+        struct rdo_cqe c;
+        uint32_t index, end;
+
+        /* Five CQEs, two of them consumed and reported. */
+        for (unsigned i = 0; i < 5; i++) {
+            modcq_send(&m);
+        }
+        for (unsigned i = 0; i < 2; i++) {
+            g_assert_true(ring_cqe(d, m.ring, m.log, m.ci, &c));
+            g_assert_cmpuint(c.wr_id, ==, 0x5000 + m.base + m.ci);
+            m.ci++;
+        }
+        td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, 0, m.ci));
+        /* The command posted; two more sends land while it runs. */
+        index = td_post(d, &cmd);
+        td_ring_cqp(d);
+        modcq_post(&m);
+        modcq_post(&m);
+        td_run(d, 100000);
+        g_assert_cmpuint(td_comp(d, index).status, ==, RDO_CQP_OK);
+        end = td_comp(d, index).result;
+        g_assert_cmpuint(end, >=, m.ci + 3);
+        /* The old ring up to its end; nothing beyond. */
+        while (m.ci != end) {
+            g_assert_true(ring_cqe(d, m.ring, m.log, m.ci, &c));
+            g_assert_cmpuint(c.wr_id, ==, 0x5000 + m.base + m.ci);
+            m.ci++;
+        }
+        g_assert_false(ring_cqe(d, m.ring, m.log, end, &c));
+        /* The new ring from 0: the rest, then a send after the switch. */
+        m.base += end;
+        m.ring = new_ring;
+        m.log = new_log;
+        m.ci = 0;
+        modcq_poll(&m);
+        g_assert_cmpuint(m.base + m.ci, ==, m.sent);
+        modcq_arm(&m);
+        modcq_send(&m);
+        td_run(d, 10);
+        g_assert_cmpuint(completion_events(d, 1), ==, 1);
+        modcq_poll(&m);
+        g_assert_cmpuint(m.base + m.ci, ==, m.sent);
+        td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(1, 0, m.ci));
+    }
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
+    g_assert_cmpuint(d->h->class_count[RDO_GE_CQ_OVERFLOW], ==, 0);
+    td_free(d);
+}
+
+static void test_cq_resize(void)
+{
+    cq_resize(false);
+}
+
+static void test_cq_resize_timed(void)
+{
+    cq_resize(true);
+}
+
+/* Bad MODIFY_CQ, RESIZE_CQ and MODIFY_SRQ: refused, reported, no change. */
+static void test_cq_srq_modify_bad(void)
+{
+    ModCq m;
+    TestDriver *d;
+    struct rdo_cqp_cmd c;
+    uint64_t ring;
+    uint32_t errors;
+
+    modcq_init(&m, false);
+    d = m.d;
+    ring = td_alloc(d, 32 * 64, 4096);
+    g_assert_cmpuint(status_of(d, rdo_cmd_create_srq(0, ring, 4, 6, 0)), ==,
+                     RDO_CQP_OK);
+    errors = d->h->class_count[RDO_GE_CQP_CMD_FAILED];
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(7, 1, 1)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1u << 24, 1, 1)), ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 33, 0)), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 0, RDO_CQ_MOD_USEC_MAX + 1)),
+                     ==, RDO_CQP_BAD_PARAM);
+    c = rdo_cmd_modify_cq(1, 1, 1);
+    c.u.modify_cq.reserved[2] = 1;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
+    c = rdo_cmd_create_cq_moderated(3, ring, 2, 0, 0, 5, 0);
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(7, ring, 4)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1u << 24, ring, 4)), ==,
+                     RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, ring, 0)), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, ring, 16)), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, ring + 8, 4)), ==, RDO_CQP_BAD_PARAM);
+    c = rdo_cmd_resize_cq(1, ring, 4);
+    c.u.resize_cq.reserved1 = 1;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
+    /* Five CQEs outstanding do not fit in 4 entries; a count of 3 stays. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 8, 0)), ==, RDO_CQP_OK);
+    for (unsigned i = 0; i < 5; i++) {
+        modcq_send(&m);
+    }
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, ring, 2)), ==, RDO_CQP_BAD_PARAM);
+    /* 8 entries would hold them, but not the moderation count of 8 + 1. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_cq(1, 9, 0)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, ring, 3)), ==, RDO_CQP_BAD_PARAM);
+
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_srq(1, 1)), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_srq(1u << 24, 1)), ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_srq(0, 17)), ==, RDO_CQP_BAD_PARAM);
+    c = rdo_cmd_modify_srq(0, 1);
+    c.u.modify_srq.reserved0 = 1;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(status_of(d, rdo_cmd_modify_srq(0, 16)), ==, RDO_CQP_OK);
+    g_assert_cmpuint(d->h->class_count[RDO_GE_CQP_CMD_FAILED], ==, errors + 18);
+    /* The CQ still works: its five CQEs are all there. */
+    modcq_poll(&m);
+    g_assert_cmpuint(m.ci, ==, 5);
+    td_free(d);
+}
+
 /* Doorbells only from the object's page, indexes within the ring. */
 static void test_doorbell_isolation(void)
 {
@@ -709,6 +1003,11 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/cq-moderation", test_cq_moderation);
     g_test_add_func("/cqp/doorbell-isolation", test_doorbell_isolation);
     g_test_add_func("/cqp/cq-arm-and-overflow", test_cq_arm_and_overflow);
+    g_test_add_func("/cqp/cq-modify-moderation", test_cq_modify_moderation);
+    g_test_add_func("/cqp/cq-modify-moderation-timed", test_cq_modify_moderation_timed);
+    g_test_add_func("/cqp/cq-resize", test_cq_resize);
+    g_test_add_func("/cqp/cq-resize-timed", test_cq_resize_timed);
+    g_test_add_func("/cqp/cq-srq-modify-bad", test_cq_srq_modify_bad);
     g_test_add_func("/cqp/context-cache", test_context_cache);
     g_test_add_func("/cqp/corrupt-context", test_corrupt_context);
     g_test_add_func("/cqp/mr-checks", test_mr_checks);

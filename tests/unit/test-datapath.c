@@ -977,6 +977,152 @@ static void test_wr_table(void)
     g_assert_false(rdo_qp_wr_allowed(RDO_QPT__COUNT, RDO_WR_SEND));
 }
 
+/* The next EQ 0 event of `type` on a side (others skipped); type 0 if none. */
+static struct rdo_eqe eq0_event(PairSide *s, uint8_t type)
+{
+    struct rdo_eqe e;
+
+    while ((e = td_eq0_next(s->d)).type && e.type != type) {
+    }
+    return e;
+}
+
+/* One SEND of 64 bytes from side 0's slot i into its peer's SRQ. */
+static void srq_send(Pair *p, int i, uint64_t wr_id)
+{
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, wr_id);
+    struct rdo_sge sge = sge_of(a, SRC, 64);
+    struct rdo_cqe e;
+
+    pair_post_send(a, i, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    expect_cqe(a, wr_id, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x9000 + (wr_id & 0xff));
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.qpn, ==, b->qp[i].qpn);
+}
+
+/*
+ * The SRQ limit: armed at 5 with 8 WQEs posted, the event (obj the SRQ,
+ * data the limit) comes once, when the 4th WQE is taken and 4 remain, not
+ * before and not again; a second MODIFY_SRQ re-arms it.
+ */
+static void test_srq_limit(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *b = &p->s[1];
+    RdoPairSrq srq;
+    struct rdo_eqe e;
+    uint32_t taken = 0;
+
+    rdo_pair_create_srq(&b->rdo, &srq, 0, 4);
+    b->qp_on_srq = true;
+    b->qp_srqn = 0;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    for (unsigned i = 0; i < 8; i++) {
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+    }
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 5), NULL), ==,
+                     RDO_CQP_OK);
+    for (unsigned k = 1; k <= 6; k++, taken++) {
+        srq_send(p, k & 1, taken);
+        e = eq0_event(b, RDO_EQE_SRQ_LIMIT);
+        if (k == 4) {
+            g_assert_cmpuint(e.type, ==, RDO_EQE_SRQ_LIMIT);
+            g_assert_cmpuint(e.obj, ==, 0);
+            g_assert_cmpuint(e.data, ==, 5);
+        } else {
+            g_assert_cmpuint(e.type, ==, 0);
+        }
+    }
+    /* 2 posted; 8 more make 10; armed again at 3: the event at 2 left. */
+    for (unsigned i = 8; i < 16; i++) {
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+    }
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 3), NULL), ==,
+                     RDO_CQP_OK);
+    for (unsigned k = 1; k <= 8; k++, taken++) {
+        srq_send(p, k & 1, taken);
+        e = eq0_event(b, RDO_EQE_SRQ_LIMIT);
+        g_assert_cmpuint(e.type, ==, k == 8 ? RDO_EQE_SRQ_LIMIT : 0);
+    }
+    /* Disarmed by limit 0: the last WQEs go without an event. */
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 8), NULL), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 0), NULL), ==,
+                     RDO_CQP_OK);
+    srq_send(p, 0, taken++);
+    g_assert_cmpuint(eq0_event(b, RDO_EQE_SRQ_LIMIT).type, ==, 0);
+    g_assert_cmpuint(test_reg_read(b->d->h, RDO_REG_ERR_COUNT), ==, 0);
+    pair_free(p);
+}
+
+/*
+ * RDO_EQE_QP_LAST_WQE for QPs on an SRQ: one moved to ERR by the driver,
+ * one failed by the device (a SEND too long for the WQE); once each. The
+ * SRQ's other WQEs stay posted and serve the QP still working.
+ */
+static void test_srq_last_wqe(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x77);
+    struct rdo_sge sge = sge_of(a, SRC, 200);
+    RdoPairSrq srq;
+    struct rdo_eqe e;
+    struct rdo_cqe c;
+
+    rdo_pair_create_srq(&b->rdo, &srq, 0, 4);
+    b->qp_on_srq = true;
+    b->qp_srqn = 0;
+    for (int i = 0; i < 3; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+    }
+    /* The driver moves slot 0's QP to ERR: LAST_WQE, no CQE on the SRQ. */
+    g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_ERR, 0, NULL), ==,
+                     RDO_CQP_OK);
+    e = eq0_event(b, RDO_EQE_QP_LAST_WQE);
+    g_assert_cmpuint(e.type, ==, RDO_EQE_QP_LAST_WQE);
+    g_assert_cmpuint(e.obj, ==, b->qp[0].qpn);
+    g_assert_cmpuint(eq0_event(b, RDO_EQE_QP_LAST_WQE).type, ==, 0);
+    g_assert_cmpuint(pair_cq_ready(b), ==, 0);
+    /* Again to ERR: no second event. */
+    g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_ERR, 0, NULL), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(eq0_event(b, RDO_EQE_QP_LAST_WQE).type, ==, 0);
+
+    /* Slot 1: 200 bytes into a 64-byte WQE: LOC_LEN_ERR, QP_ERROR, LAST_WQE. */
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    pair_run(p, SEC / 100);
+    c = pair_poll(b);
+    g_assert_cmphex(c.wr_id, ==, 0x9000);
+    g_assert_cmpuint(c.status, ==, RDO_WC_LOC_LEN_ERR);
+    e = td_eq0_next(b->d);
+    while (e.type && e.type != RDO_EQE_QP_ERROR) {
+        e = td_eq0_next(b->d);
+    }
+    g_assert_cmpuint(e.obj, ==, b->qp[1].qpn);
+    e = td_eq0_next(b->d);
+    g_assert_cmpuint(e.type, ==, RDO_EQE_QP_LAST_WQE);
+    g_assert_cmpuint(e.obj, ==, b->qp[1].qpn);
+    g_assert_cmpuint(eq0_event(b, RDO_EQE_QP_LAST_WQE).type, ==, 0);
+    while (pair_poll(a).wr_id != PAIR_NO_CQE) {
+    }
+
+    /* Slot 2 still receives, from the next SRQ WQE. */
+    srq_send(p, 2, 0x01);
+    g_assert_cmpuint(eq0_event(b, RDO_EQE_QP_LAST_WQE).type, ==, 0);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1001,6 +1147,8 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/errors/rnr-retry", test_rnr_retry);
     g_test_add_func("/datapath/errors/retry-exhausted", test_retry_exhausted);
     g_test_add_func("/datapath/loss/1pct", test_loss_1);
+    g_test_add_func("/datapath/srq-limit", test_srq_limit);
+    g_test_add_func("/datapath/srq-last-wqe", test_srq_last_wqe);
     g_test_add_func("/datapath/loss/5pct", test_loss_5);
     g_test_add_func("/datapath/loss/bursty", test_loss_bursty);
     g_test_add_func("/datapath/loss/mixed-faults", test_loss_mixed_faults);

@@ -67,6 +67,7 @@ typedef struct RdoSrq {
     RdoRing ring;
     uint32_t pi, ci;
     uint32_t users;             /* QPs attached */
+    uint16_t limit;             /* SRQ limit armed (MODIFY_SRQ), 0: not armed */
 } RdoSrq;
 
 /*

@@ -25,6 +25,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_EQ          = 0x11,
     RDO_CMD_CREATE_CQ           = 0x12,
     RDO_CMD_DESTROY_CQ          = 0x13,
+    RDO_CMD_MODIFY_CQ           = 0x14, /* interrupt moderation after creation */
+    RDO_CMD_RESIZE_CQ           = 0x15, /* a new ring; result = old ring's end */
     RDO_CMD_CREATE_PD           = 0x18,
     RDO_CMD_DESTROY_PD          = 0x19,
     RDO_CMD_CREATE_QP           = 0x20,
@@ -33,6 +35,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_QP          = 0x23,
     RDO_CMD_CREATE_SRQ          = 0x28,
     RDO_CMD_DESTROY_SRQ         = 0x29,
+    RDO_CMD_MODIFY_SRQ          = 0x2a, /* arm (or disarm) the SRQ limit */
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
@@ -80,6 +83,49 @@ struct rdo_cmd_create_cq {
     uint16_t moderation_count;  /* event after this many CQEs (0: every one) */
     uint16_t moderation_usec;   /* or after this long (0: no timer) */
     uint32_t reserved;
+};
+
+/*
+ * Interrupt moderation of a CQ (create_cq, modify_cq): a count of at most
+ * the CQ's entries (a larger one could never be reached) and a period of at
+ * most RDO_CQ_MOD_USEC_MAX. CREATE_CQ checks the count the same way.
+ */
+#define RDO_CQ_MOD_USEC_MAX         4095
+
+static inline bool rdo_cq_moderation_ok(uint32_t log_size, uint32_t count,
+                                        uint32_t usec)
+{
+    return log_size < 32 && count <= (1u << log_size) &&
+           usec <= RDO_CQ_MOD_USEC_MAX;
+}
+
+/* RDO_CMD_MODIFY_CQ: obj = CQ number. Takes effect from the next CQE. */
+struct rdo_cmd_modify_cq {
+    uint16_t moderation_count;  /* as in create_cq */
+    uint16_t moderation_usec;
+    uint32_t reserved[3];
+};
+
+/*
+ * RDO_CMD_RESIZE_CQ: obj = CQ number. When the command executes (the moment
+ * its completion is written) the device stops writing the old ring and
+ * writes the next CQE to entry 0 of the new one (producer and consumer
+ * index 0, owner phase of a first pass). The completion's `result` is the
+ * old ring's end: the free-running producer index after the last CQE the
+ * device wrote there. The driver polls the old ring up to that index, then
+ * the new ring from index 0; from posting the command until it has taken
+ * the completion it writes no CQ doorbell (neither CI nor arm), since the
+ * device would take the value as an index into the new ring. Arm and
+ * moderation state carry over. The new ring must hold at least the CQEs
+ * outstanding (producer minus the last consumer index the driver
+ * reported), else BAD_PARAM. docs/programming-model.md "Resizing a CQ".
+ */
+struct rdo_cmd_resize_cq {
+    uint64_t ring_addr;
+    uint8_t  log_size;
+    uint8_t  ring_flags;
+    uint16_t reserved0;
+    uint32_t reserved1;
 };
 
 /* RDO_CMD_CREATE_PD / DESTROY_PD: obj = PD number; no arguments. */
@@ -277,9 +323,24 @@ struct rdo_cmd_create_srq {
     uint8_t  ring_flags;
     uint8_t  reserved;
     uint16_t db_page;
-    uint16_t limit;             /* reserved: SRQ limit events come later */
+    uint16_t limit;             /* reserved (0): the limit is armed by MODIFY_SRQ */
     uint32_t pdn;
     uint32_t reserved1;
+};
+
+/*
+ * RDO_CMD_MODIFY_SRQ: obj = SRQ number. limit > 0 arms the SRQ limit: when
+ * the device takes a receive WQE from the SRQ and fewer than `limit` posted
+ * WQEs remain (producer minus consumer index), it posts RDO_EQE_SRQ_LIMIT
+ * on EQ 0 once and disarms; limit 0 disarms. At most the SRQ's entries
+ * (2^log_size), else BAD_PARAM. The check is made only when a WQE is taken:
+ * an SRQ already below the limit when armed raises the event with the next
+ * WQE it hands out. The SRQ's size cannot be changed.
+ */
+struct rdo_cmd_modify_srq {
+    uint16_t limit;
+    uint16_t reserved0;
+    uint32_t reserved[3];
 };
 
 /* RDO_CMD_CREATE_ETH_TXQ: obj = TXQ number (0..RDO_ETH_MAX_TXQ-1). */
@@ -365,12 +426,15 @@ struct rdo_cqp_cmd {
     union {
         struct rdo_cmd_create_eq create_eq;
         struct rdo_cmd_create_cq create_cq;
+        struct rdo_cmd_modify_cq modify_cq;
+        struct rdo_cmd_resize_cq resize_cq;
         struct rdo_cmd_create_qp create_qp;
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;
+        struct rdo_cmd_modify_srq modify_srq;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         uint8_t raw[96];

@@ -30,6 +30,8 @@ DECLARE_DRV_CMD(rdo_ucmd_get_context, IB_USER_VERBS_CMD_GET_CONTEXT,
 		empty, rdo_alloc_ucontext_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_cq, IB_USER_VERBS_CMD_CREATE_CQ,
 		rdo_create_cq_req, rdo_create_cq_resp);
+DECLARE_DRV_CMD(rdo_ucmd_resize_cq, IB_USER_VERBS_CMD_RESIZE_CQ,
+		rdo_resize_cq_req, rdo_resize_cq_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_qp, IB_USER_VERBS_CMD_CREATE_QP,
 		rdo_create_qp_req, rdo_create_qp_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
@@ -70,6 +72,16 @@ struct rdo_cq {
 	struct rdo_ring ring;
 	uint32_t cqn;
 	uint32_t ci;			/* CQEs consumed, free-running */
+	/*
+	 * ibv_resize_cq: the CQEs the old ring still held, polled first; the
+	 * old ring kept until the next resize or destroy (a poller without
+	 * the lock may still look at it). A resized CQ is always polled
+	 * under the lock.
+	 */
+	struct rdo_cqe *pend;
+	uint32_t pend_n, pend_i;
+	struct rdo_ring retired;
+	bool resized;
 };
 
 struct rdo_wq {
@@ -175,6 +187,7 @@ void rdo_recv_wqe_fill(struct rdo_wq *wq, uint32_t idx, const struct ibv_recv_wr
 /* rdo_srq.c */
 struct ibv_srq *rdo_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *attr);
 int rdo_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr);
+int rdo_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr, int mask);
 int rdo_destroy_srq(struct ibv_srq *srq);
 int rdo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr);
@@ -186,6 +199,8 @@ struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
 int rdo_destroy_cq(struct ibv_cq *cq);
 int rdo_poll_cq(struct ibv_cq *cq, int ne, struct ibv_wc *wc);
 int rdo_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int rdo_resize_cq(struct ibv_cq *cq, int cqe);
+int rdo_modify_cq(struct ibv_cq *cq, struct ibv_modify_cq_attr *attr);
 void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn);
 
 #endif /* RDO_PROVIDER_H */

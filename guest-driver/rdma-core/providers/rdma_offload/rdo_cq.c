@@ -64,6 +64,8 @@ int rdo_destroy_cq(struct ibv_cq *ibcq)
 	if (ret)
 		return ret;
 	rdo_ring_free(&cq->ring);
+	rdo_ring_free(&cq->retired);
+	free(cq->pend);
 	pthread_spin_destroy(&cq->lock);
 	free(cq);
 	return 0;
@@ -157,10 +159,17 @@ int rdo_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
 	 * and under TCG an atomic is a helper call. A stale ci only means
 	 * looking again.
 	 */
-	if (!rdo_cqe_ready(cq, atomic_load_explicit((_Atomic uint32_t *)&cq->ci,
+	if (!atomic_load_explicit((_Atomic bool *)&cq->resized, memory_order_acquire) &&
+	    !rdo_cqe_ready(cq, atomic_load_explicit((_Atomic uint32_t *)&cq->ci,
 						    memory_order_relaxed)))
 		return 0;
 	pthread_spin_lock(&cq->lock);
+	/* What the old ring held when the CQ was resized comes first. */
+	while (n < ne && cq->pend_i < cq->pend_n) {
+		copy = cq->pend[cq->pend_i++];
+		if (rdo_cqe_to_wc(ctx, &copy, &wc[n]))
+			n++;
+	}
 	start = cq->ci;
 	while (n < ne && (cqe = rdo_cqe_ready(cq, cq->ci))) {
 		copy = *cqe;
@@ -188,6 +197,72 @@ int rdo_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 	return 0;
 }
 
+int rdo_modify_cq(struct ibv_cq *ibcq, struct ibv_modify_cq_attr *attr)
+{
+	struct ibv_modify_cq cmd = {};
+
+	return ibv_cmd_modify_cq(ibcq, attr, &cmd, sizeof(cmd));
+}
+
+/*
+ * ibv_resize_cq, the device's protocol (docs/programming-model.md
+ * "Resizing a CQ"): a new zeroed ring; under the CQ lock (so no doorbell
+ * of this CQ is written meanwhile) the kernel runs RESIZE_CQ and returns
+ * the old ring's end; the CQEs up to it are copied aside and polled first,
+ * then the new ring from index 0.
+ */
+int rdo_resize_cq(struct ibv_cq *ibcq, int cqe)
+{
+	struct rdo_context *ctx = to_rctx(ibcq->context);
+	struct rdo_cq *cq = to_rcq(ibcq);
+	struct rdo_ucmd_resize_cq_resp resp = {};
+	struct rdo_ucmd_resize_cq cmd = {};
+	struct rdo_ring ring = {};
+	struct rdo_cqe *pend, *e;
+	uint32_t log_size, n = 0;
+	int ret;
+
+	if (cqe < 1 || (uint32_t)cqe >= 1u << ctx->max_cq_log)
+		return EINVAL;
+	log_size = rdo_log2_up(cqe + 1);
+	ret = rdo_ring_alloc(&ring, log_size, RDO_CQE_SHIFT);
+	if (ret)
+		return ret;
+	pthread_spin_lock(&cq->lock);
+	pend = malloc(((size_t)(cq->pend_n - cq->pend_i) +
+		       (1u << cq->ring.log_size)) * sizeof(*pend) + 1);
+	if (!pend) {
+		ret = ENOMEM;
+		goto out;
+	}
+	cmd.buf_addr = (uintptr_t)ring.buf;
+	cmd.log_size = log_size;
+	ret = ibv_cmd_resize_cq(ibcq, cqe, &cmd.ibv_cmd, sizeof(cmd),
+				&resp.ibv_resp, sizeof(resp));
+	if (ret) {
+		free(pend);
+		goto out;
+	}
+	while (cq->pend_i < cq->pend_n)
+		pend[n++] = cq->pend[cq->pend_i++];
+	for (; cq->ci != resp.old_end && (e = rdo_cqe_ready(cq, cq->ci)); cq->ci++)
+		pend[n++] = *e;
+	free(cq->pend);
+	cq->pend = pend;
+	cq->pend_n = n;
+	cq->pend_i = 0;
+	atomic_store_explicit((_Atomic bool *)&cq->resized, true, memory_order_release);
+	rdo_ring_free(&cq->retired);
+	cq->retired = cq->ring;
+	cq->ring = ring;
+	cq->ci = 0;
+	ring.buf = NULL;
+out:
+	pthread_spin_unlock(&cq->lock);
+	rdo_ring_free(&ring);
+	return ret;
+}
+
 /*
  * A destroyed QP's CQEs still in the ring would name a later QP that gets
  * the same number: point them at QP 0 (reserved), which polling drops.
@@ -203,5 +278,8 @@ void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
 			 (cqe = rdo_cqe_ready(cq, i)); i++)
 		if (cqe->qpn == qpn)
 			cqe->qpn = 0;
+	for (i = cq->pend_i; i < cq->pend_n; i++)
+		if (cq->pend[i].qpn == qpn)
+			cq->pend[i].qpn = 0;
 	pthread_spin_unlock(&cq->lock);
 }

@@ -189,7 +189,9 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
 	.free_context = rdo_free_context,
+	.modify_cq = rdo_modify_cq,
 	.modify_qp = rdo_modify_qp,
+	.modify_srq = rdo_modify_srq,
 	.poll_cq = rdo_poll_cq,
 	.post_recv = rdo_post_recv,
 	.post_send = rdo_post_send,
@@ -200,6 +202,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.query_srq = rdo_query_srq,
 	.reg_mr = rdo_reg_mr,
 	.req_notify_cq = rdo_req_notify_cq,
+	.resize_cq = rdo_resize_cq,
 };
 
 /*

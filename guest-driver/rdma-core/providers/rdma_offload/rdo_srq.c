@@ -66,6 +66,14 @@ int rdo_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr)
 	return ibv_cmd_query_srq(ibsrq, attr, &cmd, sizeof(cmd));
 }
 
+/* IBV_SRQ_LIMIT arms the device's SRQ limit; the kernel refuses MAX_WR. */
+int rdo_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr, int mask)
+{
+	struct ibv_modify_srq cmd;
+
+	return ibv_cmd_modify_srq(ibsrq, attr, mask, &cmd, sizeof(cmd));
+}
+
 int rdo_destroy_srq(struct ibv_srq *ibsrq)
 {
 	struct rdo_srq *srq = to_rsrq(ibsrq);

@@ -274,6 +274,7 @@ static int modify_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (m->state == RDO_QPS_ERR && qp->state != RDO_QPS_ERR) {
         qp->state = RDO_QPS_ERR;
         rdo_qp_flush(core, qpn, qp);
+        rdo_qp_srq_last_wqe(core, qpn, qp);
     }
     if (m->state == RDO_QPS_RESET) {
         rdo_xport_reset_qp(core, qpn);

@@ -79,6 +79,10 @@ static int create_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (a->db_page >= core->cfg.doorbell_pages) {
         return RDO_CQP_BAD_PARAM;
     }
+    if (!rdo_cq_moderation_ok(a->log_size, a->moderation_count,
+                              a->moderation_usec)) {
+        return RDO_CQP_BAD_PARAM;
+    }
     if (a->eqn >= core->cfg.max_eq || !core->st->eqs[a->eqn].valid) {
         return RDO_CQP_NOT_FOUND;
     }
@@ -109,6 +113,65 @@ static int destroy_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     core->st->eqs[cq->eqn].users--;
     cq->valid = false;
+    return RDO_CQP_OK;
+}
+
+/* The CQ a command names: BAD_INDEX / NOT_FOUND as the status, or OK. */
+static int cq_of(RdoCore *core, const struct rdo_cqp_cmd *cmd, RdoCq **cq)
+{
+    if (cmd->obj >= core->cfg.max_cq) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    *cq = &core->st->cqs[cmd->obj];
+    return (*cq)->valid ? RDO_CQP_OK : RDO_CQP_NOT_FOUND;
+}
+
+static int modify_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const struct rdo_cmd_modify_cq *a = &cmd->u.modify_cq;
+    RdoCq *cq;
+    int st = cq_of(core, cmd, &cq);
+
+    if (st != RDO_CQP_OK) {
+        return st;
+    }
+    if (a->reserved[0] || a->reserved[1] || a->reserved[2]) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (!rdo_cq_moderation_ok(cq->ring.log_size, a->moderation_count,
+                              a->moderation_usec)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    rdo_cq_set_moderation(core, cmd->obj, a->moderation_count,
+                          a->moderation_usec * 1000ull);
+    return RDO_CQP_OK;
+}
+
+static int resize_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd,
+                     uint32_t *result)
+{
+    const struct rdo_cmd_resize_cq *a = &cmd->u.resize_cq;
+    RdoRing ring = { .addr = a->ring_addr, .log_size = a->log_size,
+                     .stride_shift = 5, .flags = a->ring_flags };
+    RdoCq *cq;
+    int st = cq_of(core, cmd, &cq);
+
+    if (st != RDO_CQP_OK) {
+        return st;
+    }
+    if (a->reserved0 || a->reserved1) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    st = rdo_ring_check(&ring, 5, 5);
+    if (st != RDO_CQP_OK) {
+        return st;
+    }
+    /* The CQEs outstanding must fit, and the moderation count stay reachable. */
+    if (cq->pi - cq->ci > rdo_ring_size(&ring) ||
+        !rdo_cq_moderation_ok(ring.log_size, cq->mod_count, 0)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    *result = rdo_cq_resize(core, cmd->obj, &ring);
     return RDO_CQP_OK;
 }
 
@@ -168,6 +231,28 @@ static int destroy_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
+static int modify_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const struct rdo_cmd_modify_srq *a = &cmd->u.modify_srq;
+    RdoSrq *srq;
+
+    if (cmd->obj >= core->cfg.max_srq) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    srq = &core->st->srqs[cmd->obj];
+    if (!srq->valid) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    if (a->reserved0 || a->reserved[0] || a->reserved[1] || a->reserved[2]) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (a->limit > rdo_ring_size(&srq->ring)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    srq->limit = a->limit;
+    return RDO_CQP_OK;
+}
+
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
 {
     switch (cmd->opcode) {
@@ -179,8 +264,14 @@ int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
         return create_cq(core, cmd);
     case RDO_CMD_DESTROY_CQ:
         return destroy_cq(core, cmd);
+    case RDO_CMD_MODIFY_CQ:
+        return modify_cq(core, cmd);
+    case RDO_CMD_RESIZE_CQ:
+        return resize_cq(core, cmd, result);
     case RDO_CMD_CREATE_SRQ:
         return create_srq(core, cmd);
+    case RDO_CMD_MODIFY_SRQ:
+        return modify_srq(core, cmd);
     default:
         return destroy_srq(core, cmd);
     }

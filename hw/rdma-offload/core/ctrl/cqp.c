@@ -157,8 +157,11 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_DESTROY_EQ:
     case RDO_CMD_CREATE_CQ:
     case RDO_CMD_DESTROY_CQ:
+    case RDO_CMD_MODIFY_CQ:
+    case RDO_CMD_RESIZE_CQ:
     case RDO_CMD_CREATE_SRQ:
     case RDO_CMD_DESTROY_SRQ:
+    case RDO_CMD_MODIFY_SRQ:
         return rdo_cmd_queue(core, cmd, result);
     case RDO_CMD_CREATE_QP:
     case RDO_CMD_MODIFY_QP:

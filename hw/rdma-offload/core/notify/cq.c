@@ -77,6 +77,52 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
     }
 }
 
+/*
+ * MODIFY_CQ. CQEs already waiting for a moderated event count towards the
+ * new count; an event the new values call for now goes now; a running
+ * timer ends no later than the new period from now, or stops with period 0.
+ */
+void rdo_cq_set_moderation(RdoCore *core, uint32_t cqn, uint16_t count,
+                           uint64_t ns)
+{
+    RdoCq *cq = &core->st->cqs[cqn];
+
+    cq->mod_count = count;
+    cq->mod_ns = ns;
+    if (!cq->mod_pending || !(cq->arm & RDO_DB_CQ_ARM_NEXT)) {
+        return;
+    }
+    if ((!count && !ns) || (count && cq->mod_pending >= count)) {
+        cq_event(core, cqn, cq);
+    } else if (!ns) {
+        cq->mod_due = 0;        /* the timed queue skips it */
+    } else {
+        uint64_t due = core->ops->now_ns(core->host) + ns;
+
+        if (!cq->mod_due) {
+            g_queue_push_tail(&core->st->cq_timed, GUINT_TO_POINTER(cqn));
+        }
+        if (!cq->mod_due || due < cq->mod_due) {
+            cq->mod_due = due;
+        }
+        rdo_core_schedule(core, cq->mod_due);
+    }
+}
+
+/*
+ * RESIZE_CQ: the next CQE goes to entry 0 of the new ring. What the old
+ * ring holds is the driver's to poll, up to the index returned.
+ */
+uint32_t rdo_cq_resize(RdoCore *core, uint32_t cqn, const RdoRing *ring)
+{
+    RdoCq *cq = &core->st->cqs[cqn];
+    uint32_t end = cq->pi;
+
+    cq->ring = *ring;
+    cq->pi = cq->ci = 0;
+    return end;
+}
+
 void rdo_cq_run(RdoCore *core)
 {
     GQueue *timed = &core->st->cq_timed;

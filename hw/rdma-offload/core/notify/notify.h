@@ -17,6 +17,11 @@ void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
 /* The same, the event delayed by up to delay_ns (per-QP notification delay). */
 void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
                          bool solicited, uint64_t delay_ns);
+/* New moderation (MODIFY_CQ): from the next CQE on. */
+void rdo_cq_set_moderation(RdoCore *core, uint32_t cqn, uint16_t count,
+                           uint64_t ns);
+/* Switches the CQ to `ring` at index 0 (RESIZE_CQ); returns the old ring's end. */
+uint32_t rdo_cq_resize(RdoCore *core, uint32_t cqn, const RdoRing *ring);
 /* CQ events whose moderation time has come. */
 void rdo_cq_run(RdoCore *core);
 void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,

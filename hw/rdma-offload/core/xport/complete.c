@@ -169,15 +169,51 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why)
 {
+    bool entered = qp && qp->state != RDO_QPS_ERR;
+
     rdo_xport_event(core, RDO_XE_QP_ERROR, qpn,
                     core->st->xport[qpn].req.una_psn, why);
-    if (qp && qp->state != RDO_QPS_ERR) {
+    if (entered) {
         qp->state = RDO_QPS_ERR;
         core->st->qp_stall_mr[qpn] = RDO_NONE;
         rdo_ctx_dirty(core, &core->st->qpc, qp);
         rdo_qp_flush(core, qpn, qp);
     }
     rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, why);
+    if (entered) {
+        rdo_qp_srq_last_wqe(core, qpn, qp);
+    }
+}
+
+/*
+ * A QP on an SRQ has entered ERR (IBA 11.5.2.5, Last WQE Reached): the
+ * SRQ WQE of a SEND in progress completes flushed (rdo_qp_flush has
+ * flushed the send queue), then RDO_EQE_QP_LAST_WQE on EQ 0, once per
+ * entry into ERR: no further receive WQE of the SRQ will complete on it.
+ */
+void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
+{
+    RdoXport *x = &core->st->xport[qpn];
+
+    if (qp->srqn == RDO_NONE) {
+        return;
+    }
+    /* Consumed from the SRQ when the SEND began: no ring flush reaches it. */
+    if (x->resp.op == RESP_SEND && x->resp.recv_srq) {
+        struct rdo_cqe cqe;
+
+        if (x->agg.kind == RDO_AGG_SEND) {
+            x->agg.len = 0;     /* its payload is not placed any more */
+        }
+        memset(&cqe, 0, sizeof(cqe));
+        cqe.opcode = RDO_CQE_RECV;
+        cqe.status = RDO_WC_WR_FLUSH_ERR;
+        cqe.wr_id = x->resp.recv_wr_id;
+        cqe.qpn = qpn;
+        x->resp.op = RESP_IDLE;
+        rdo_cq_post(core, qp->recv_cqn, &cqe, false);
+    }
+    rdo_async_event(core, RDO_EQE_QP_LAST_WQE, qpn, 0);
 }
 
 static RdoRing sq_ring(const RdoQpCtx *qp)

@@ -51,6 +51,22 @@ static void drop_unplaced_send(RdoXport *x)
 }
 
 /*
+ * An SRQ's consumer index moved: with its limit armed and fewer posted
+ * WQEs left than the limit, RDO_EQE_SRQ_LIMIT on EQ 0, once (disarmed).
+ */
+static void srq_taken(RdoCore *core, uint32_t srqn)
+{
+    RdoSrq *srq = &core->st->srqs[srqn];
+
+    if (srq->limit && srq->pi - srq->ci < srq->limit) {
+        uint16_t limit = srq->limit;
+
+        srq->limit = 0;
+        rdo_async_event(core, RDO_EQE_SRQ_LIMIT, srqn, limit);
+    }
+}
+
+/*
  * Takes the next receive WQE for a new message: false if none is posted.
  * An RQ entry is consumed when its message completes, an SRQ entry at once
  * (other QPs share the SRQ).
@@ -69,6 +85,7 @@ bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x)
     x->resp.recv_offset = 0;
     if (q.srq) {
         (*q.ci)++;
+        srq_taken(core, qp->srqn);
     }
     return true;
 }

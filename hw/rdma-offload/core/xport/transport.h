@@ -343,6 +343,8 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
                         uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
 
+/* A QP on an SRQ entered ERR: its SRQ WQE in progress flushed, LAST_WQE. */
+void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* A QP to the error state (complete.c): flush, tell the driver. */
 void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
