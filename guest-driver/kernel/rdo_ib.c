@@ -76,8 +76,10 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_ah = RDO_MAX_AH;
 	a->max_pkeys = 1;
 	a->local_ca_ack_delay = 16;
-	/* Fast registration: what kernel ULPs (nvme-rdma, NFS/RDMA, RDS, iSER,
-	 * SRP, SMC-R) look for before they bind. */
+	/*
+	 * Fast registration: what kernel ULPs (nvme-rdma, NFS/RDMA, RDS, iSER,
+	 * SRP, SMC-R) look for before they bind.
+	 */
 	if (d->max_fast_reg_pages) {
 		a->device_cap_flags |= IB_DEVICE_MEM_MGT_EXTENSIONS;
 		a->max_fast_reg_page_list_len = d->max_fast_reg_pages;
