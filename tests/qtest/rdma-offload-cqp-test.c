@@ -168,6 +168,7 @@ static void test_fast_reg(void *obj, void *data, QGuestAllocator *alloc)
     uint64_t list;
 
     qrdo_drv_start(&drv, d, alloc);
+    qrdo_drv_set_gid0(&drv);
     qrdo_drv_create_pd(&drv, 0);
     qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
     qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_RC, 0, 0);
