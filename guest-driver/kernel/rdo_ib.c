@@ -78,6 +78,14 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_ah = RDO_MAX_AH;
 	a->max_pkeys = 1;
 	a->local_ca_ack_delay = 16;
+	/*
+	 * Fast registration: what kernel ULPs (nvme-rdma, NFS/RDMA, RDS, iSER,
+	 * SRP, SMC-R) look for before they bind.
+	 */
+	if (d->max_fast_reg_pages) {
+		a->device_cap_flags |= IB_DEVICE_MEM_MGT_EXTENSIONS;
+		a->max_fast_reg_page_list_len = d->max_fast_reg_pages;
+	}
 	return 0;
 }
 
@@ -280,6 +288,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.dealloc_pd = rdo_dealloc_pd,
 	.dealloc_ucontext = rdo_dealloc_ucontext,
 	.del_gid = rdo_del_gid,
+	.alloc_mr = rdo_alloc_mr,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
@@ -287,6 +296,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.destroy_srq = rdo_destroy_srq,
 	.get_dma_mr = rdo_get_dma_mr,
 	.get_link_layer = rdo_get_link_layer,
+	.map_mr_sg = rdo_map_mr_sg,
 	.get_port_immutable = rdo_get_port_immutable,
 	.mmap = rdo_mmap,
 	.mmap_free = rdo_mmap_free,

@@ -49,6 +49,8 @@ struct rdo_mr {
 	u32 index;
 	struct ib_umem *umem;
 	struct rdo_buf pages;		/* the page list REG_MR names */
+	u32 npages;			/* fast registration: pages mapped */
+	u32 max_pages;			/* 0: not a fast-registration MR */
 };
 
 struct rdo_cq {
@@ -221,6 +223,10 @@ struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata);
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
+			   u32 max_num_sg);
+int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
+		  unsigned int *sg_offset);
 int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 		    u64 iova, u64 length, u32 page_shift, u32 npages, int access);
 bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr);

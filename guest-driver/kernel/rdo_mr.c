@@ -6,6 +6,12 @@
  * (iova = DMA address) built of 1 GiB pages over every address the device
  * may be given. The key is index << 8 | an 8-bit tag that changes on every
  * registration, so a stale key does not name a later MR.
+ *
+ * Fast registration (kernel ULPs): alloc_mr is an ALLOC_MR command for an
+ * empty MR with a DMA-coherent page list of max_num_sg entries; map_mr_sg
+ * fills that list (ib_sg_to_pages); an IB_WR_REG_MR work request
+ * (rdo_qp.c) hands it to the device, which reads it when it executes the
+ * work request and keeps using it until the MR is invalidated.
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
@@ -176,6 +182,75 @@ err_umem:
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
+			   u32 max_num_sg)
+{
+	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_ALLOC_MR };
+	struct rdo_mr *mr;
+	u32 key;
+	int idx, ret;
+
+	if (type != IB_MR_TYPE_MEM_REG || !max_num_sg ||
+	    max_num_sg > rdev->attr.max_fast_reg_pages)
+		return ERR_PTR(-EINVAL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	ret = rdo_buf_alloc(rdev, &mr->pages, max_num_sg * sizeof(u64));
+	if (ret)
+		goto err_free;
+	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	if (idx < 0) {
+		ret = idx;
+		goto err_pages;
+	}
+	cmd.obj = idx;
+	cmd.u.alloc_mr.pdn = to_rpd(ibpd)->pdn;
+	cmd.u.alloc_mr.max_pages = max_num_sg;
+	cmd.u.alloc_mr.max_access = RDO_ACCESS__ALL;
+	cmd.u.alloc_mr.key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
+	if (ret) {
+		ida_free(&rdev->mr_ida, idx);
+		goto err_pages;
+	}
+	mr->index = idx;
+	mr->max_pages = max_num_sg;
+	mr->ibmr.lkey = RDO_MR_KEY(idx, cmd.u.alloc_mr.key);
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	return &mr->ibmr;
+err_pages:
+	rdo_buf_free(rdev, &mr->pages);
+err_free:
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+static int rdo_set_page(struct ib_mr *ibmr, u64 addr)
+{
+	struct rdo_mr *mr = to_rmr(ibmr);
+	u64 *list = mr->pages.va;
+
+	if (mr->npages >= mr->max_pages)
+		return -ENOMEM;
+	list[mr->npages++] = addr;
+	return 0;
+}
+
+int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
+		  unsigned int *sg_offset)
+{
+	struct rdo_mr *mr = to_rmr(ibmr);
+
+	/* The device takes pages of 4 KiB .. 1 GiB. */
+	if (!mr->max_pages || !is_power_of_2(ibmr->page_size) ||
+	    ibmr->page_size < RDO_PAGE_SIZE || ibmr->page_size > SZ_1G)
+		return -EINVAL;
+	mr->npages = 0;
+	return ib_sg_to_pages(ibmr, sg, sg_nents, sg_offset, rdo_set_page);
 }
 
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)

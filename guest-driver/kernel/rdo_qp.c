@@ -543,6 +543,7 @@ static int rdo_wr_opcode(const struct ib_send_wr *wr, u8 qp_type, u8 *op)
 		[IB_WR_ATOMIC_CMP_AND_SWP] = RDO_WR_ATOMIC_CMP_SWP,
 		[IB_WR_ATOMIC_FETCH_AND_ADD] = RDO_WR_ATOMIC_FETCH_ADD,
 		[IB_WR_LOCAL_INV] = RDO_WR_LOCAL_INV,
+		[IB_WR_REG_MR] = RDO_WR_REG_MR,
 	};
 
 	/* Which QP type takes which: the hardware interface's table. */
@@ -551,6 +552,29 @@ static int rdo_wr_opcode(const struct ib_send_wr *wr, u8 qp_type, u8 *op)
 	    !rdo_qp_wr_allowed(qp_type, map[wr->opcode]))
 		return -EINVAL;
 	*op = map[wr->opcode];
+	return 0;
+}
+
+/*
+ * Fast registration: the MR's page list as map_mr_sg left it, its iova and
+ * length, and the key the ULP chose (ib_update_fast_reg_key changes its low
+ * 8 bits). The list must stay as it is until the MR is invalidated, which
+ * is the ULP's rule too: it maps again only after LOCAL_INV.
+ */
+static int rdo_build_reg_mr(struct rdo_reg_mr_wqe *r, const struct ib_reg_wr *wr)
+{
+	struct rdo_mr *mr = to_rmr(wr->mr);
+
+	if (!mr->max_pages || !mr->npages ||
+	    RDO_MR_KEY_INDEX(wr->key) != mr->index)
+		return -EINVAL;
+	r->page_shift = ilog2(wr->mr->page_size);
+	r->key = wr->key;
+	r->iova = wr->mr->iova;
+	r->length = wr->mr->length;
+	r->num_pages = mr->npages;
+	r->page_list = mr->pages.dma;
+	r->access = rdo_access_conv(wr->access, false);
 	return 0;
 }
 
@@ -611,6 +635,8 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 id
 	default:
 		break;
 	}
+	if (wr->opcode == IB_WR_REG_MR)
+		return rdo_build_reg_mr((struct rdo_reg_mr_wqe *)wqe, reg_wr(wr));
 	/* No data and no destination (the UD segment stays zero): not a ud_wr. */
 	if (wr->opcode == IB_WR_LOCAL_INV)
 		return 0;

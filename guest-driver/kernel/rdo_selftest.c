@@ -12,8 +12,9 @@
  * and UD QPs through RTS, a UD SEND through an address handle; misuse the driver and the device must refuse
  * cleanly (a bad transition, a bad command, posting before RTS, too many
  * SGEs, SEND_WITH_INV on a UC QP, an unregistered lkey, work posted on a QP
- * in ERR).
+ * in ERR); last, fast registration as kernel ULPs use it (st_fast_reg).
  */
+#include <linux/scatterlist.h>
 #include <linux/dma-mapping.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
@@ -503,6 +504,153 @@ static void st_misuse(struct rdo_st *st, struct ib_qp *qp)
 	st_check(st, "cqp_alive_after", !rdo_cqp_simple(st->rdev, RDO_CMD_NOP, 0));
 }
 
+/* One signaled work request on qp, its completion. */
+static bool st_post_one(struct rdo_st *st, struct ib_qp *qp, struct ib_cq *cq,
+			const struct ib_send_wr *wr, struct ib_wc *wc)
+{
+	const struct ib_send_wr *bad;
+
+	return !ib_post_send(qp, wr, &bad) && st_poll(cq, wc, 1) == 1 &&
+	       wc->wr_id == wr->wr_id;
+}
+
+#define ST_FR_PAGES	3
+#define ST_FR_OFF	100	/* malloc-like: the data starts inside a page */
+#define ST_FR_LEN	(ST_FR_PAGES * PAGE_SIZE - ST_FR_OFF - 300)
+
+/*
+ * Fast registration as nvme-rdma and NFS/RDMA do it, on the RC QP talking
+ * to itself: what ULPs check before binding, ib_alloc_mr, ib_map_mr_sg of
+ * three scattered pages (the first from an offset, the last partly), a new
+ * key, IB_WR_REG_MR, an RDMA WRITE through the rkey checked byte by byte,
+ * IB_WR_LOCAL_INV, then a WRITE through the invalidated key fails (remote
+ * access error, or flushed: the QP is in ERR afterwards, so this runs last).
+ */
+static void st_fast_reg(struct rdo_st *st, struct ib_cq *cq, struct ib_qp *qp)
+{
+	const struct ib_device_attr *attrs = &st->ibdev->attrs;
+	struct scatterlist sg[ST_FR_PAGES];
+	struct page *pages[ST_FR_PAGES] = {};
+	struct ib_rdma_wr wwr = {};
+	struct ib_reg_wr rwr = {};
+	struct ib_send_wr iwr = {};
+	struct ib_sge sge;
+	struct ib_wc wc;
+	struct ib_mr *mr;
+	bool same = true;
+	u8 *src = NULL;
+	int i, n = 0;
+	u64 dma = 0;
+
+	/* nvme_rdma_find_get_device, frwr_query_device, rds_ib_add_one. */
+	st_kv(st, "fr.max_fast_reg_page_list_len=%u",
+	      attrs->max_fast_reg_page_list_len);
+	st_check(st, "fr_ulp_caps",
+		 (attrs->device_cap_flags & IB_DEVICE_MEM_MGT_EXTENSIONS) &&
+		 attrs->max_fast_reg_page_list_len >= 512);
+	mr = ib_alloc_mr(st->pd, IB_MR_TYPE_MEM_REG, 512);
+	if (!st_check(st, "fr_alloc_mr", !IS_ERR(mr)))
+		return;
+	st_check(st, "fr_alloc_mr_too_many",
+		 PTR_ERR_OR_ZERO(ib_alloc_mr(st->pd, IB_MR_TYPE_MEM_REG,
+					     attrs->max_fast_reg_page_list_len + 1)) == -EINVAL);
+	sg_init_table(sg, ST_FR_PAGES);
+	for (i = 0; i < ST_FR_PAGES; i++) {
+		pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!pages[i])
+			goto out;
+	}
+	/* Backwards, so that they are not in order in memory either. */
+	sg_set_page(&sg[0], pages[2], PAGE_SIZE - ST_FR_OFF, ST_FR_OFF);
+	sg_set_page(&sg[1], pages[0], PAGE_SIZE, 0);
+	sg_set_page(&sg[2], pages[1], ST_FR_LEN - 2 * PAGE_SIZE + ST_FR_OFF, 0);
+	n = ib_dma_map_sg(st->ibdev, sg, ST_FR_PAGES, DMA_BIDIRECTIONAL);
+	if (!st_check(st, "fr_map_sg", n > 0))
+		goto out;
+	st_check(st, "fr_map_mr_sg",
+		 ib_map_mr_sg(mr, sg, n, NULL, PAGE_SIZE) == n &&
+		 mr->length == ST_FR_LEN);
+
+	src = kmalloc(ST_FR_LEN, GFP_KERNEL);
+	if (!src)
+		goto out;
+	for (i = 0; i < ST_FR_LEN; i++)
+		src[i] = (u8)(i * 7 + 3);
+	dma = ib_dma_map_single(st->ibdev, src, ST_FR_LEN, DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(st->ibdev, dma)) {
+		dma = 0;
+		goto out;
+	}
+
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	rwr.wr.wr_id = 0x3001;
+	rwr.wr.opcode = IB_WR_REG_MR;
+	rwr.wr.send_flags = IB_SEND_SIGNALED;
+	rwr.mr = mr;
+	rwr.key = mr->rkey;
+	rwr.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+		     IB_ACCESS_REMOTE_READ;
+	st_check(st, "fr_reg_mr",
+		 st_post_one(st, qp, cq, &rwr.wr, &wc) &&
+		 wc.status == IB_WC_SUCCESS && wc.opcode == IB_WC_REG_MR);
+	st_kv(st, "fr.reg_mr.status=%s", ib_wc_status_msg(wc.status));
+
+	sge.addr = dma;
+	sge.length = ST_FR_LEN;
+	sge.lkey = st->pd->local_dma_lkey;
+	wwr.wr.wr_id = 0x3002;
+	wwr.wr.opcode = IB_WR_RDMA_WRITE;
+	wwr.wr.send_flags = IB_SEND_SIGNALED;
+	wwr.wr.sg_list = &sge;
+	wwr.wr.num_sge = 1;
+	wwr.remote_addr = mr->iova;
+	wwr.rkey = mr->rkey;
+	st_check(st, "fr_write",
+		 st_post_one(st, qp, cq, &wwr.wr, &wc) &&
+		 wc.status == IB_WC_SUCCESS);
+	dma_sync_sg_for_cpu(st->ibdev->dma_device, sg, ST_FR_PAGES,
+			    DMA_BIDIRECTIONAL);
+	for (i = 0; i < ST_FR_LEN && same; i++) {
+		u32 off = i + ST_FR_OFF;
+		struct page *pg = off < PAGE_SIZE ? pages[2] :
+				  off < 2 * PAGE_SIZE ? pages[0] : pages[1];
+
+		same = ((u8 *)page_address(pg))[off % PAGE_SIZE] == src[i];
+	}
+	st_check(st, "fr_write_data", same);
+
+	iwr.wr_id = 0x3003;
+	iwr.opcode = IB_WR_LOCAL_INV;
+	iwr.send_flags = IB_SEND_SIGNALED;
+	iwr.ex.invalidate_rkey = mr->rkey;
+	st_check(st, "fr_local_inv",
+		 st_post_one(st, qp, cq, &iwr, &wc) &&
+		 wc.status == IB_WC_SUCCESS && wc.opcode == IB_WC_LOCAL_INV);
+
+	/*
+	 * The QP is its own responder: the responder's access error moves it
+	 * to ERR, which may flush the WRITE before the NAK comes back.
+	 */
+	wwr.wr.wr_id = 0x3004;
+	sge.length = 64;
+	st_check(st, "fr_write_after_inv_fails",
+		 st_post_one(st, qp, cq, &wwr.wr, &wc) &&
+		 (wc.status == IB_WC_REM_ACCESS_ERR ||
+		  wc.status == IB_WC_WR_FLUSH_ERR));
+	st_kv(st, "fr.write_after_inv.status=%s", ib_wc_status_msg(wc.status));
+out:
+	if (dma)
+		ib_dma_unmap_single(st->ibdev, dma, ST_FR_LEN, DMA_TO_DEVICE);
+	kfree(src);
+	if (n > 0)
+		ib_dma_unmap_sg(st->ibdev, sg, ST_FR_PAGES, DMA_BIDIRECTIONAL);
+	st_check(st, "fr_dereg_mr", !ib_dereg_mr(mr));
+	for (i = 0; i < ST_FR_PAGES; i++) {
+		if (pages[i])
+			__free_page(pages[i]);
+	}
+}
+
 static void st_run(struct rdo_st *st)
 {
 	unsigned int ncq = max(rdo_comp_eqs(st->rdev), 1u), v;
@@ -554,6 +702,7 @@ static void st_run(struct rdo_st *st)
 	st_uc(st, cq[0]);
 	st_ud(st, cq[0]);
 	st_bad_lkey(st, cq[0]);
+	st_fast_reg(st, cq[0], qp[0]);
 out:
 	for (v = 0; v < ncq; v++) {
 		if (qp[v])

@@ -260,6 +260,18 @@ struct rdo_cqp_cmd rdo_cmd_reg_mr(uint32_t index, uint8_t key, uint32_t pdn,
     return cmd;
 }
 
+struct rdo_cqp_cmd rdo_cmd_alloc_mr(uint32_t index, uint8_t key, uint32_t pdn,
+                                    uint32_t max_pages, uint16_t max_access)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_ALLOC_MR, index);
+
+    cmd.u.alloc_mr.pdn = pdn;
+    cmd.u.alloc_mr.max_pages = max_pages;
+    cmd.u.alloc_mr.max_access = max_access;
+    cmd.u.alloc_mr.key = key;
+    return cmd;
+}
+
 struct rdo_cqp_cmd rdo_cmd_create_eth_txq(uint32_t qn, uint64_t ring,
                                           uint8_t log_size, uint8_t wqe_shift,
                                           uint32_t cqn)
@@ -303,6 +315,29 @@ struct rdo_send_wqe rdo_wqe_local_inv(uint64_t wr_id, uint32_t key)
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_LOCAL_INV, wr_id);
 
     w.imm_or_rkey = key;
+    return w;
+}
+
+struct rdo_send_wqe rdo_wqe_reg_mr(uint64_t wr_id, uint32_t key, uint64_t iova,
+                                   uint64_t length, uint64_t page_list,
+                                   uint32_t num_pages, uint8_t page_shift,
+                                   uint16_t access)
+{
+    struct rdo_reg_mr_wqe r;
+    struct rdo_send_wqe w;
+
+    memset(&r, 0, sizeof(r));
+    r.wr_id = wr_id;
+    r.opcode = RDO_WR_REG_MR;
+    r.flags = RDO_WQE_F_SIGNALED;
+    r.page_shift = page_shift;
+    r.key = key;
+    r.iova = iova;
+    r.num_pages = num_pages;
+    r.access = access;
+    r.length = length;
+    r.page_list = page_list;
+    memcpy(&w, &r, sizeof(w));
     return w;
 }
 

@@ -88,6 +88,9 @@ uint32_t rdo_cmd_modify_mask(uint8_t type, uint8_t to);
 struct rdo_cqp_cmd rdo_cmd_reg_mr(uint32_t index, uint8_t key, uint32_t pdn,
                                   uint64_t iova, uint64_t length,
                                   uint64_t page_list, uint32_t num_pages);
+/* An empty MR for fast registration: up to max_pages pages, max_access rights. */
+struct rdo_cqp_cmd rdo_cmd_alloc_mr(uint32_t index, uint8_t key, uint32_t pdn,
+                                    uint32_t max_pages, uint16_t max_access);
 struct rdo_cqp_cmd rdo_cmd_create_eth_txq(uint32_t qn, uint64_t ring,
                                           uint8_t log_size, uint8_t wqe_shift,
                                           uint32_t cqn);
@@ -99,6 +102,15 @@ struct rdo_cqp_cmd rdo_cmd_create_eth_rxq(uint32_t qn, uint64_t ring,
 struct rdo_send_wqe rdo_wqe(uint8_t opcode, uint64_t wr_id);
 struct rdo_send_wqe rdo_wqe_local_inv(uint64_t wr_id, uint32_t key);
 struct rdo_sge rdo_sge(uint64_t addr, uint32_t length, uint32_t lkey);
+/*
+ * A signaled REG_MR (struct rdo_reg_mr_wqe, returned in the shape of a send
+ * WQE to post like any other): MR `key` (its new key) over num_pages pages
+ * of 2^page_shift bytes listed at page_list, [iova, iova + length), access.
+ */
+struct rdo_send_wqe rdo_wqe_reg_mr(uint64_t wr_id, uint32_t key, uint64_t iova,
+                                   uint64_t length, uint64_t page_list,
+                                   uint32_t num_pages, uint8_t page_shift,
+                                   uint16_t access);
 /* The UD address of QP `qpn` behind (mac, gid), hop limit 64. */
 struct rdo_ud_seg rdo_ud_dest(uint32_t qpn, uint32_t qkey, const uint8_t *mac,
                               const uint8_t *gid);

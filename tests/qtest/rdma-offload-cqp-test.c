@@ -150,6 +150,76 @@ static void test_pending_mr(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_assert_alive(&drv);
 }
 
+/*
+ * Fast registration: a REG_MR work request posted right behind the
+ * ALLOC_MR of its MR waits for it, then registers it; LOCAL_INV
+ * invalidates it; a REG_MR of the MR while it is valid is refused and the
+ * QP goes to ERR, the device lives on.
+ */
+static void test_fast_reg(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    QRdoCompRing cq;
+    QRdoQp qp;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_send_wqe wqe;
+    struct rdo_cqe cqe;
+    uint64_t list;
+
+    qrdo_drv_start(&drv, d, alloc);
+    qrdo_drv_set_gid0(&drv);
+    qrdo_drv_create_pd(&drv, 0);
+    qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
+    qrdo_drv_create_qp(&drv, &qp, 2, RDO_QPT_RC, 0, 0);
+    qrdo_drv_qp_to_rts(&drv, &qp);
+    list = qrdo_drv_alloc_page_list(&drv, 16);
+
+    cmd = rdo_cmd_alloc_mr(9, 0x30, 0, 512, RDO_ACCESS__ALL);
+    qrdo_cqp_write(&drv, &cmd);
+    qrdo_cqp_ring(&drv);
+    wqe = rdo_wqe_reg_mr(0x51, RDO_MR_KEY(9, 0x31), 0x400123, 15 * 4096,
+                         list, 16, RDO_PAGE_SHIFT,
+                         RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ);
+    qrdo_qp_write_wqe(&drv, &qp, &wqe);
+    qrdo_qp_ring_sq(&drv, &qp);
+    qrdo_drv_step(&drv, 100);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_MR_STALLS), ==, 1);
+    g_assert_false(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(qrdo_cqp_wait(&drv).status, ==, RDO_CQP_OK);
+    qrdo_drv_step(&drv, 100);
+    g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(cqe.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(cqe.opcode, ==, RDO_CQE_REG_MR);
+    g_assert_cmpuint(cqe.wr_id, ==, 0x51);
+
+    wqe = rdo_wqe_local_inv(0x52, RDO_MR_KEY(9, 0x31));
+    qrdo_qp_write_wqe(&drv, &qp, &wqe);
+    qrdo_qp_ring_sq(&drv, &qp);
+    qrdo_drv_step(&drv, 100);
+    g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(cqe.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(cqe.opcode, ==, RDO_CQE_LOCAL_INV);
+
+    wqe = rdo_wqe_reg_mr(0x53, RDO_MR_KEY(9, 0x32), 0x400000, 4096, list, 1,
+                         RDO_PAGE_SHIFT, RDO_ACCESS_LOCAL_WRITE);
+    qrdo_qp_write_wqe(&drv, &qp, &wqe);
+    wqe = rdo_wqe_reg_mr(0x54, RDO_MR_KEY(9, 0x33), 0x400000, 4096, list, 1,
+                         RDO_PAGE_SHIFT, RDO_ACCESS_LOCAL_WRITE);
+    qrdo_qp_write_wqe(&drv, &qp, &wqe);
+    qrdo_qp_ring_sq(&drv, &qp);
+    qrdo_drv_step(&drv, 100);
+    g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(cqe.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(cqe.wr_id, ==, 0x53);
+    g_assert_true(qrdo_cq_poll(&drv, &cq, &cqe));
+    g_assert_cmpuint(cqe.status, ==, RDO_WC_MW_BIND_ERR);
+    g_assert_cmpuint(cqe.vendor_err, ==, RDO_VENDOR_ERR_FAST_REG);
+    g_assert_cmpuint(cqe.wr_id, ==, 0x54);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DEREG_MR, 9), RDO_CQP_OK);
+    qrdo_drv_assert_alive(&drv);
+}
+
 /* Random commands and doorbells: every command completes, device lives. */
 static void test_random_commands(void *obj, void *data, QGuestAllocator *alloc)
 {
@@ -193,6 +263,7 @@ static void rdo_cqp_register_tests(void)
                  test_objects_and_bad_input, NULL);
     qos_add_test("cqp-rc-state-machine", "rdma-offload", test_rc_state_machine, NULL);
     qos_add_test("cqp-pending-mr", "rdma-offload", test_pending_mr, NULL);
+    qos_add_test("cqp-fast-reg", "rdma-offload", test_fast_reg, NULL);
     qos_add_test("cqp-random-commands", "rdma-offload", test_random_commands, NULL);
 }
 

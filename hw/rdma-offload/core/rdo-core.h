@@ -79,6 +79,13 @@ enum rdo_obj_kind {
     X(BAD_WQE,             bad_wqe,             QP,   RDO_ERR_NONE) \
     X(SSQ_FOREIGN_WQE,     ssq_foreign_wqe,     QP,   RDO_ERR_NONE) \
     X(WQE_BAD_KEY,         wqe_bad_key,         QP,   RDO_ERR_NONE) \
+    X(LOCAL_INV_BAD_KEY,   local_inv_bad_key,   QP,   RDO_ERR_NONE) \
+    X(FASTREG_BAD_MR,      fastreg_bad_mr,      QP,   RDO_ERR_NONE) \
+    X(FASTREG_MR_VALID,    fastreg_mr_valid,    QP,   RDO_ERR_NONE) \
+    X(FASTREG_BAD_PAGES,   fastreg_bad_pages,   QP,   RDO_ERR_NONE) \
+    X(FASTREG_BAD_RANGE,   fastreg_bad_range,   QP,   RDO_ERR_NONE) \
+    X(FASTREG_BAD_ACCESS,  fastreg_bad_access,  QP,   RDO_ERR_NONE) \
+    X(FASTREG_PAGE_LIST,   fastreg_page_list,   QP,   RDO_ERR_NONE) \
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \

@@ -113,16 +113,19 @@ _Static_assert(sizeof(RdoQpCtx) == RDO_QPC_SIZE, "QP context size");
 
 #define RDO_MRC_MAGIC 0x4d524358u       /* "XCRM" */
 #define RDO_MR_F_VALID      1u          /* usable: not invalidated */
+#define RDO_MR_F_FAST_REG   2u          /* allocated by ALLOC_MR: REG_MR WQEs register it */
 typedef struct RdoMrCtx {
     uint32_t magic;             /* RDO_MRC_MAGIC ^ index */
     uint32_t pdn;
     uint64_t iova;
     uint64_t length;
     uint64_t page_list;
-    uint32_t num_pages;
+    uint32_t num_pages;         /* 0: a fast-registration MR never registered */
     uint8_t page_shift, key, flags, reserved0;
     uint16_t access;
-    uint8_t reserved1[22];
+    uint16_t max_access;        /* fast registration: rights it may grant */
+    uint32_t max_pages;         /* fast registration: pages it may name */
+    uint8_t reserved1[16];
 } RdoMrCtx;
 _Static_assert(sizeof(RdoMrCtx) == RDO_MRC_SIZE, "MR context size");
 

@@ -38,6 +38,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_MODIFY_SRQ          = 0x2a, /* arm (or disarm) the SRQ limit */
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
+    RDO_CMD_ALLOC_MR            = 0x32, /* an empty MR for fast registration */
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
@@ -159,7 +160,8 @@ enum rdo_qp_type {
                                      RDO_WR_MASK(RDO_WR_LOCAL_INV))
 #define RDO_WR_MASK_UC              (RDO_WR_MASK_UD |                        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE) |        \
-                                     RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM))
+                                     RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM) |    \
+                                     RDO_WR_MASK(RDO_WR_REG_MR))
 
 static inline uint32_t rdo_qp_wr_mask(uint32_t qp_type)
 {
@@ -299,6 +301,22 @@ struct rdo_cmd_reg_mr {
 #define RDO_MR_KEY_INDEX(k)         ((k) >> 8)
 #define RDO_MR_PAGES_MAX            (1u << 20)
 
+/*
+ * RDO_CMD_ALLOC_MR: obj = MR index; an MR for fast registration, allocated
+ * invalid and empty. RDO_WR_REG_MR work requests (rdo-queues.h) register
+ * it, LOCAL_INV and a peer's SEND with invalidate invalidate it; DEREG_MR
+ * frees it. result = lkey = rkey = index << 8 | key.
+ */
+struct rdo_cmd_alloc_mr {
+    uint32_t pdn;
+    uint32_t max_pages;         /* pages a registration may name, 1..RDO_FAST_REG_PAGES_MAX */
+    uint16_t max_access;        /* RDO_ACCESS_* a registration may grant */
+    uint8_t  key;               /* low 8 bits of the keys until registered */
+    uint8_t  reserved0;
+    uint32_t reserved1;
+};
+#define RDO_FAST_REG_PAGES_MAX      4096    /* a 32 KiB page list */
+
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
     uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
@@ -379,7 +397,9 @@ struct rdo_device_attr {
     uint8_t  max_eth_txq, max_eth_rxq;  /* 0 without RDO_CAP_ETH_QUEUES */
     uint16_t reserved;
     uint64_t caps;
-    uint64_t reserved1[7];
+    uint32_t max_fast_reg_pages;        /* RDO_CMD_ALLOC_MR's max_pages limit */
+    uint32_t reserved2;
+    uint64_t reserved1[6];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
 
@@ -431,6 +451,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_create_qp create_qp;
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;
+        struct rdo_cmd_alloc_mr alloc_mr;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

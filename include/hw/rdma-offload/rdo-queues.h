@@ -65,6 +65,7 @@ enum rdo_wr_opcode {
     RDO_WR_ATOMIC_CMP_SWP       = 0x07,
     RDO_WR_ATOMIC_FETCH_ADD     = 0x08,
     RDO_WR_LOCAL_INV            = 0x09,
+    RDO_WR_REG_MR               = 0x0a, /* fast registration: rdo_reg_mr_wqe */
     RDO_WR__COUNT
 };
 
@@ -96,6 +97,34 @@ struct rdo_send_wqe {
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_send_wqe) == 64, "send wqe size");
 
+/*
+ * RDO_WR_REG_MR: the WQE (64 bytes, no SGEs, no inline data) registers the
+ * MR that `key` names (allocated by RDO_CMD_ALLOC_MR, in the QP's PD, not
+ * valid) over num_pages pages of 2^page_shift bytes whose addresses are in
+ * the array at page_list (read when the WQE executes; the array must stay
+ * unchanged until the MR is invalidated). Its lkey and rkey become `key`:
+ * the index in bits 31:8, a new 8-bit tag in 7:0. The first 16 bytes and
+ * conn_qpn are those of struct rdo_send_wqe.
+ */
+struct rdo_reg_mr_wqe {
+    uint64_t wr_id;
+    uint8_t  opcode;            /* RDO_WR_REG_MR */
+    uint8_t  flags;             /* RDO_WQE_F_SIGNALED, _FENCE */
+    uint8_t  num_sge;           /* 0 */
+    uint8_t  page_shift;        /* 12..30 */
+    uint32_t key;               /* the MR's new key */
+    uint64_t iova;              /* first byte; its offset in the first page */
+    uint32_t num_pages;         /* 1..the MR's max_pages */
+    uint16_t access;            /* RDO_ACCESS_*, within the MR's max_access */
+    uint16_t reserved0;
+    uint64_t length;
+    uint64_t page_list;         /* 8-aligned array of num_pages addresses */
+    uint32_t conn_qpn;          /* shared send queue: the RC connection */
+    uint32_t reserved1[3];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_reg_mr_wqe) == sizeof(struct rdo_send_wqe),
+                  "reg mr wqe size");
+
 /* Address of a UD destination, carried in each UD work request. */
 struct rdo_ud_seg {
     uint32_t dest_qpn;
@@ -123,6 +152,7 @@ enum rdo_cqe_opcode {
     RDO_CQE_ATOMIC_CMP_SWP      = 0x03,
     RDO_CQE_ATOMIC_FETCH_ADD    = 0x04,
     RDO_CQE_LOCAL_INV           = 0x05,
+    RDO_CQE_REG_MR              = 0x06,
     RDO_CQE_RECV                = 0x80,
     RDO_CQE_RECV_RDMA_WITH_IMM  = 0x81,
 };
@@ -134,6 +164,7 @@ enum rdo_wc_status {
     RDO_WC_LOC_QP_OP_ERR        = 2,
     RDO_WC_LOC_PROT_ERR         = 4,
     RDO_WC_WR_FLUSH_ERR         = 5,
+    RDO_WC_MW_BIND_ERR          = 6,    /* memory-management operation refused */
     RDO_WC_BAD_RESP_ERR         = 7,
     RDO_WC_LOC_ACCESS_ERR       = 8,
     RDO_WC_REM_INV_REQ_ERR      = 9,
@@ -156,6 +187,7 @@ enum rdo_vendor_err {
     RDO_VENDOR_ERR_REMOTE_NAK   = 6,    /* the peer refused it (status says why) */
     RDO_VENDOR_ERR_RETRY        = 7,    /* no answer after every retry */
     RDO_VENDOR_ERR_BAD_RESPONSE = 8,    /* the peer's response did not fit */
+    RDO_VENDOR_ERR_FAST_REG     = 9,    /* REG_MR refused: MR state, pages, range, access */
 };
 
 /* rdo_cqe.flags */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: the control QP's MR commands. Registration and
- * deregistration; a registration queued behind other commands leaves its MR
+ * rdma-offload core: the control QP's MR commands. Registration,
+ * allocation of an empty MR for fast registration (registered later by
+ * REG_MR work requests, xport/fastreg.c) and deregistration; a
+ * registration or allocation queued behind other commands leaves its MR
  * pending, and send queues that reached it resume when it completes.
  */
 #include <string.h>
@@ -68,6 +70,42 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
     return RDO_CQP_OK;
 }
 
+static int alloc_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
+{
+    const struct rdo_cmd_alloc_mr *a = &cmd->u.alloc_mr;
+    RdoState *st = core->st;
+    RdoMrCtx *mr;
+
+    if (cmd->obj >= st->usable_mrs) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    if (st->mr_used[cmd->obj]) {
+        return RDO_CQP_EXISTS;
+    }
+    if (a->reserved0 || a->reserved1) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (!a->max_pages || a->max_pages > RDO_FAST_REG_PAGES_MAX ||
+        (a->max_access & ~RDO_ACCESS__ALL)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (a->pdn >= core->cfg.max_pd || !st->pds[a->pdn].valid) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    mr = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    mr->magic = RDO_MRC_MAGIC ^ cmd->obj;
+    mr->pdn = a->pdn;
+    mr->page_shift = RDO_PAGE_SHIFT;
+    mr->key = a->key;
+    mr->flags = RDO_MR_F_FAST_REG;      /* not valid until registered */
+    mr->max_pages = a->max_pages;
+    mr->max_access = a->max_access;
+    st->mr_used[cmd->obj] = 1;
+    st->pds[a->pdn].users++;
+    *result = RDO_MR_KEY(cmd->obj, a->key);
+    return RDO_CQP_OK;
+}
+
 static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     RdoState *st = core->st;
@@ -96,8 +134,14 @@ static int dereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 
 int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
 {
-    return cmd->opcode == RDO_CMD_REG_MR ? reg_mr(core, cmd, result)
-                                         : dereg_mr(core, cmd);
+    switch (cmd->opcode) {
+    case RDO_CMD_REG_MR:
+        return reg_mr(core, cmd, result);
+    case RDO_CMD_ALLOC_MR:
+        return alloc_mr(core, cmd, result);
+    default:
+        return dereg_mr(core, cmd);
+    }
 }
 
 void rdo_mr_registered(RdoCore *core, uint32_t index)

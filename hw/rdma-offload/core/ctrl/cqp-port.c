@@ -33,6 +33,7 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_cq_log_size = RDO_QUEUE_LOG_SIZE_MAX;
     a.max_msg_size = 1u << 31;
     a.max_mr_pages = RDO_MR_PAGES_MAX;
+    a.max_fast_reg_pages = RDO_FAST_REG_PAGES_MAX;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;

@@ -92,7 +92,8 @@ static void cqp_prescan(RdoCore *core)
 
         cqp->pending_mr[slot] = RDO_NONE;
         if (!cqp_read_cmd(core, cqp->scanned, &cmd) ||
-            cmd.opcode != RDO_CMD_REG_MR || cmd.obj >= st->usable_mrs ||
+            (cmd.opcode != RDO_CMD_REG_MR && cmd.opcode != RDO_CMD_ALLOC_MR) ||
+            cmd.obj >= st->usable_mrs ||
             st->mr_used[cmd.obj] || st->mr_pending[cmd.obj]) {
             continue;   /* errors are reported when the command executes */
         }
@@ -170,6 +171,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
         return rdo_cmd_qp(core, cmd, result);
     case RDO_CMD_REG_MR:
     case RDO_CMD_DEREG_MR:
+    case RDO_CMD_ALLOC_MR:
         return rdo_cmd_mr(core, cmd, result);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:

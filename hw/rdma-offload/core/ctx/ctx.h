@@ -44,6 +44,27 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
                                  RdoMrCtx **mr);
 
+/* Fast registration (mr.c): what a REG_MR work request came to. */
+typedef enum RdoFastReg {
+    RDO_FR_OK,                  /* registered: valid with the new key */
+    RDO_FR_PENDING,             /* the MR's ALLOC_MR is still queued: stall */
+    RDO_FR_BAD_MR,              /* no such MR, not for fast registration, other PD */
+    RDO_FR_VALID,               /* the MR is still valid (IBA: not allowed) */
+    RDO_FR_PAGES,               /* page count 0 or beyond the MR's, page size */
+    RDO_FR_RANGE,               /* iova/length overflow or beyond the pages */
+    RDO_FR_ACCESS,              /* rights the MR may not grant, or remote
+                                   write/atomic without local write */
+    RDO_FR_PAGE_LIST,           /* page list unreachable or an entry unaligned */
+    RDO_FR_DMA,                 /* the MR's context is unreachable */
+} RdoFastReg;
+/*
+ * Registers the fast-registration MR a REG_MR WQE names (in PD pdn) with
+ * the WQE's pages, range, rights and key, after checking each of them and
+ * reading every page-list entry; changes nothing unless RDO_FR_OK.
+ */
+RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
+                           const struct rdo_reg_mr_wqe *w);
+
 /* Memory-region translation (mr-dma.c). */
 typedef enum RdoMrCheck {
     RDO_MRC_OK,

@@ -3,7 +3,8 @@
  * rdma-offload core: memory regions. Registration and deregistration
  * commands, and the key lookup the data path uses. An MR's context lives
  * in the MR context store (host memory) and is cached; its page list stays
- * in guest memory, owned by the device until deregistration.
+ * in guest memory, owned by the device until deregistration (a fast
+ * registration's: until the MR is invalidated or registered again).
  */
 #include <string.h>
 #include "ctx/ctx.h"
@@ -15,7 +16,12 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
 
     if (mr && (mr->magic != (RDO_MRC_MAGIC ^ index) ||
                mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
-               !mr->num_pages || mr->num_pages > RDO_MR_PAGES_MAX ||
+               (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)) ||
+               mr->num_pages > RDO_MR_PAGES_MAX ||
+               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG)) ||
+               ((mr->flags & RDO_MR_F_FAST_REG) &&
+                (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
+                 mr->num_pages > mr->max_pages)) ||
                mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
         rdo_guest_error(core, RDO_GE_MRC_CORRUPT, index, index,
                         "MR %u context in host memory is corrupt", index);
@@ -50,4 +56,83 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     }
     *out = mr;
     return RDO_MR_OK;
+}
+
+/* Every entry of a page list readable and aligned to the page size. */
+static bool page_list_ok(RdoCore *core, uint64_t list, uint32_t n,
+                         uint8_t page_shift)
+{
+    uint64_t chunk[64];
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
+    bool ok = !(list & 7);
+
+    for (uint32_t i = 0; ok && i < n; i += G_N_ELEMENTS(chunk)) {
+        uint32_t k = MIN(n - i, G_N_ELEMENTS(chunk));
+
+        ok = !rdo_dma_read(core, list + i * 8ull, chunk, k * 8);
+        for (uint32_t j = 0; ok && j < k; j++) {
+            ok = !(chunk[j] & ((1ull << page_shift) - 1));
+        }
+    }
+    rdo_tm_set_flow(core, flow);
+    return ok;
+}
+
+RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
+                           const struct rdo_reg_mr_wqe *w)
+{
+    RdoState *st = core->st;
+    uint32_t index = RDO_MR_KEY_INDEX(w->key);
+    const uint16_t remote_modify = RDO_ACCESS_REMOTE_WRITE |
+                                   RDO_ACCESS_REMOTE_ATOMIC;
+    uint64_t span;
+    RdoMrCtx *mr;
+
+    if (index >= st->usable_mrs) {
+        return RDO_FR_BAD_MR;
+    }
+    if (st->mr_pending[index]) {
+        return RDO_FR_PENDING;
+    }
+    if (!st->mr_used[index]) {
+        return RDO_FR_BAD_MR;
+    }
+    mr = rdo_mr_get(core, index);
+    if (!mr) {
+        return RDO_FR_DMA;
+    }
+    if (!(mr->flags & RDO_MR_F_FAST_REG) || mr->pdn != pdn) {
+        return RDO_FR_BAD_MR;
+    }
+    if (mr->flags & RDO_MR_F_VALID) {
+        return RDO_FR_VALID;
+    }
+    if (!w->num_pages || w->num_pages > mr->max_pages ||
+        w->page_shift < RDO_PAGE_SHIFT || w->page_shift > 30) {
+        return RDO_FR_PAGES;
+    }
+    /* IB spec 10.6.3.1: remote write or atomic needs local write. */
+    if ((w->access & ~mr->max_access) || (w->access & ~RDO_ACCESS__ALL) ||
+        ((w->access & remote_modify) && !(w->access & RDO_ACCESS_LOCAL_WRITE))) {
+        return RDO_FR_ACCESS;
+    }
+    /* The region fits its pages, counted from iova's offset in the first. */
+    span = (w->iova & ((1ull << w->page_shift) - 1)) + w->length;
+    if (w->length > (1ull << 40) || w->iova + w->length < w->iova ||
+        span > ((uint64_t)w->num_pages << w->page_shift)) {
+        return RDO_FR_RANGE;
+    }
+    if (!page_list_ok(core, w->page_list, w->num_pages, w->page_shift)) {
+        return RDO_FR_PAGE_LIST;
+    }
+    mr->iova = w->iova;
+    mr->length = w->length;
+    mr->page_list = w->page_list;
+    mr->num_pages = w->num_pages;
+    mr->page_shift = w->page_shift;
+    mr->key = w->key & 0xff;
+    mr->access = w->access;
+    mr->flags |= RDO_MR_F_VALID;
+    rdo_ctx_dirty(core, &st->mrc, mr);
+    return RDO_FR_OK;
 }

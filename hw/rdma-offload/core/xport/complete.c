@@ -16,6 +16,7 @@ static enum rdo_qp_err qp_err_of(uint32_t vendor_err)
     case RDO_VENDOR_ERR_REMOTE_NAK:
         return RDO_QP_ERR_REMOTE;
     case RDO_VENDOR_ERR_BAD_KEY:
+    case RDO_VENDOR_ERR_FAST_REG:
         return RDO_QP_ERR_ACCESS;
     case RDO_VENDOR_ERR_DMA:
         return RDO_QP_ERR_DMA;
@@ -49,6 +50,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         [RDO_WR_ATOMIC_CMP_SWP] = RDO_CQE_ATOMIC_CMP_SWP,
         [RDO_WR_ATOMIC_FETCH_ADD] = RDO_CQE_ATOMIC_FETCH_ADD,
         [RDO_WR_LOCAL_INV] = RDO_CQE_LOCAL_INV,
+        [RDO_WR_REG_MR] = RDO_CQE_REG_MR,
     };
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;

@@ -16,6 +16,7 @@
  *   resp-ack.c   responder: coalesced ACKs, NAKs, fatal responder errors
  *   complete.c   requester: in-order completion, READ data placement,
  *                flush; a QP to the error state
+ *   fastreg.c    requester: the REG_MR work request (fast registration)
  *   push.c, wqe.c  the pushed WQE copy; reading and checking WQEs
  *   packet.c     addresses and headers of packets, frames to the egress,
  *                copies between SGEs and buffers
@@ -240,6 +241,23 @@ static inline bool rdo_wr_read_like(uint8_t wr_opcode)
            wr_opcode == RDO_WR_ATOMIC_FETCH_ADD;
 }
 
+/* Local memory operations: executed by the requester, no packets. */
+static inline bool rdo_wr_local(uint8_t wr_opcode)
+{
+    return wr_opcode == RDO_WR_LOCAL_INV || wr_opcode == RDO_WR_REG_MR;
+}
+
+/* Whether a requester has records not complete yet. */
+static inline bool rdo_req_undone(const RdoXport *x)
+{
+    for (const GList *l = x->req.sent.head; l; l = l->next) {
+        if (!((const RdoSendRec *)l->data)->done) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A record of a READ or atomic (they wait for response data). */
 static inline bool rdo_rec_read_like(const RdoSendRec *rec)
 {
@@ -273,6 +291,13 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
 /* Requester (tx.c): one scheduler visit; true if it has more to send. */
 bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/*
+ * Fast registration (fastreg.c): executes the REG_MR WQE `w` of QP qpn.
+ * False if it must wait (its MR's allocation is still queued; the QP
+ * stalls on it); else the status and vendor_err of its completion.
+ */
+bool rdo_fastreg_exec(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+                      const RdoWqe *w, uint8_t *status, uint32_t *vendor_err);
 /* Completion (complete.c): done records in order; the send side flushed. */
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);

@@ -230,6 +230,26 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         g_free(rec);
         return FETCH_WAIT;
     }
+    /*
+     * A fenced memory operation (LOCAL_INV, REG_MR) begins only once every
+     * earlier work request of the queue has completed (IBA's local
+     * invalidate fence); without FENCE it executes at once, in queue order.
+     */
+    if ((w->h.flags & RDO_WQE_F_FENCE) && rdo_wr_local(w->h.opcode) &&
+        rdo_req_undone(x)) {
+        g_free(rec);
+        return FETCH_WAIT;
+    }
+    if (w->h.opcode == RDO_WR_REG_MR) {
+        uint8_t status;
+
+        if (!rdo_fastreg_exec(core, qpn, qp, w, &status, &vendor_err)) {
+            g_free(rec);
+            return FETCH_WAIT;
+        }
+        rdo_rec_done(x, rec, status, vendor_err);
+        goto add;
+    }
     if (w->h.opcode == RDO_WR_LOCAL_INV) {
         RdoMrCtx *mr;
 
@@ -245,6 +265,10 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
             goto add;
         default:
+            rdo_guest_error(core, RDO_GE_LOCAL_INV_BAD_KEY, qpn,
+                            w->h.imm_or_rkey,
+                            "QP %u: LOCAL_INV of key 0x%x: no valid MR of the "
+                            "QP's PD", qpn, w->h.imm_or_rkey);
             rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
             goto add;
         }

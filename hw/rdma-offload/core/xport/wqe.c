@@ -62,6 +62,11 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     }
     w->sge = NULL;
     w->inline_data = NULL;
+    if (w->h.opcode == RDO_WR_REG_MR) {
+        /* Its own layout (struct rdo_reg_mr_wqe): no data. */
+        w->msg_len = 0;
+        return !w->h.num_sge && !(w->h.flags & RDO_WQE_F_INLINE);
+    }
     if (w->h.flags & RDO_WQE_F_INLINE) {
         if (w->h.inline_len > qp->max_inline || w->h.inline_len > stride - off ||
             rdo_wr_read_like(w->h.opcode) || w->h.opcode == RDO_WR_LOCAL_INV) {
