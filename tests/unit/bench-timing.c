@@ -263,9 +263,19 @@ static void wall_speed(void)
 
 int main(int argc, char **argv)
 {
-    /* "speed": only the wall-clock figure (for profiling the model). */
+    /* "speed": only the wall-clock figures (for profiling the model). */
     if (argc > 1 && !strcmp(argv[1], "speed")) {
         wall_speed();
+        return 0;
+    }
+    /* "stream off|on": 1 GiB of 1 MiB WRITEs only, for perf record. */
+    if (argc > 2 && !strcmp(argv[1], "stream")) {
+        RdoConfig cfg = work_config(!strcmp(argv[2], "on"), 100,
+                                    RDO_DEFAULT_QPC_CACHE, 8);
+        WorkResult r = work_write_stream(&cfg, RDO_MTU_4096, MIB,
+                                         4 * SPEED_BYTES, 16);
+
+        printf("{\"wall_gbit_per_s\": %.2f}\n", r.bytes * 8.0 / r.wall_ns);
         return 0;
     }
     printf("{\n");
