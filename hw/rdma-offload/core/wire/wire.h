@@ -438,6 +438,16 @@ uint64_t rdo_csum_swap(uint64_t sum);
  * version is neither.
  */
 bool rdo_wire_icrc(const uint8_t *ip, size_t len, uint32_t *icrc);
+/*
+ * The CRC-32 under the ICRC, zlib's crc32() value (reflected 0xEDB88320,
+ * ones in and out): rdo_wire_crc32(0, buf, len) is the CRC of buf, and a
+ * CRC continues over the next bytes by passing it back in. ISA-L's
+ * crc32_gzip_refl() (carry-less multiply) when the build found libisal,
+ * zlib's crc32_z() otherwise; rdo_wire_crc32_impl() says which ("isa-l" or
+ * "zlib").
+ */
+uint32_t rdo_wire_crc32(uint32_t crc, const uint8_t *buf, size_t len);
+const char *rdo_wire_crc32_impl(void);
 
 /*
  * PSNs are 24-bit and compare within a window of +-2^23: rdo_psn_diff(a, b)
