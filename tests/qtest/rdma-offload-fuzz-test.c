@@ -363,6 +363,8 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         RDO_CMD_MODIFY_QP, RDO_CMD_MODIFY_QP, RDO_CMD_QUERY_QP,
         RDO_CMD_DESTROY_QP, RDO_CMD_CREATE_SRQ, RDO_CMD_DESTROY_SRQ,
         RDO_CMD_REG_MR, RDO_CMD_REG_MR, RDO_CMD_DEREG_MR,
+        RDO_CMD_MODIFY_CQ, RDO_CMD_RESIZE_CQ, RDO_CMD_MODIFY_SRQ,
+        RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR,
     };
     uint32_t *w = (uint32_t *)c;
 
@@ -435,6 +437,25 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
                                     fpage_list(f, 8) : faddr(f, 1024, 1u << 16);
         c->u.create_srq.db_page = rn(f, 4);
         c->u.create_srq.pdn = rn(f, 4);
+        break;
+    case RDO_CMD_MODIFY_CQ:
+        c->u.modify_cq.moderation_count = chance(f, 90) ? rn(f, 64) : r32(f);
+        c->u.modify_cq.moderation_usec = chance(f, 90) ? rn(f, 5000) : r32(f);
+        break;
+    case RDO_CMD_RESIZE_CQ:
+        c->u.resize_cq.log_size = chance(f, 90) ? 1 + rn(f, 8) : r32(f);
+        c->u.resize_cq.ring_flags = chance(f, 80) ? 0 : rn(f, 3);
+        c->u.resize_cq.ring_addr = c->u.resize_cq.ring_flags ?
+                                   fpage_list(f, 8) : faddr(f, 32, 8192);
+        break;
+    case RDO_CMD_MODIFY_SRQ:
+        c->u.modify_srq.limit = chance(f, 90) ? rn(f, 300) : r32(f);
+        break;
+    case RDO_CMD_ALLOC_MR:
+        c->u.alloc_mr.pdn = rn(f, 4);
+        c->u.alloc_mr.max_pages = chance(f, 90) ? 1 + rn(f, 5000) : r32(f);
+        c->u.alloc_mr.max_access = chance(f, 90) ? rn(f, 16) : r32(f);
+        c->u.alloc_mr.key = r32(f);
         break;
     case RDO_CMD_REG_MR: {
         struct rdo_cmd_reg_mr *a = &c->u.reg_mr;
