@@ -4,7 +4,8 @@
 # Ethernet (run-guest --peer adapter). Kernel verbs through ib_core
 # (tests/guest/peer-test): RC SEND, RDMA WRITE, WRITE_WITH_IMM and RDMA
 # READ of 1 MiB, an inline SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source
-# QP), each way, data checked on both sides; the peer's MAC resolved by ib_core from its GID; a send PSN that
+# QP), a WRITE and a READ through a fast-registered (FRWR) MR of scattered
+# pages, each way, data checked on both sides; the peer's MAC resolved by ib_core from its GID; a send PSN that
 # wraps; a bad rkey (REM_ACCESS_ERR, both QPs to ERR, later work flushed);
 # rmmod of the driver under live QPs, a round at path MTU 4096 after
 # insmod, rmmod with RDMA WRITEs in flight three times, a fatal error
@@ -114,12 +115,20 @@ check "UD A -> B: GRH with A's IPv4 header, A's UD QP as source" \
     eq "$(f B.r1.run.check.ud_grh_ipv4) $(f B.r1.run.check.ud_recv_fields)" "ok ok"
 check "atomics A -> B: CMP_SWP and FETCH_ADD return the old values, the sum reads back" \
     eq "$(f A.r1.run.check.atomic_values)" ok
+check "fast registration: REG_MR of a scattered, unaligned MR completes on both sides" \
+    frwr_registered r1
+check "FRWR A -> B: WRITE and READ through B's fast-registered rkey, data read back right" \
+    frwr_client A r1
+check "FRWR A -> B: the data landed in B's scattered pages, nothing beside them" frwr_owner B r1
 check "bad rkey: REM_ACCESS_ERR, later work flushed, A's QP in ERR" passed A.r1.bad
 check "bad rkey: B's QP in ERR, its receives flushed" passed B.r1.bad
 check "the NAK is counted on both sides" nak_counted
 check "no ICRC errors on either side" no_icrc_errors
 check "B -> A: B's operations complete, READ data right" passed B.r2.run
 check "B -> A: A received everything intact" passed A.r2.run
+check "FRWR B -> A: WRITE and READ through A's fast-registered rkey, data read back right" \
+    frwr_client B r2
+check "FRWR B -> A: the data landed in A's scattered pages, nothing beside them" frwr_owner A r2
 check "rmmod under a connected QP; insmod; network back" reloaded
 check "after reload, path MTU 4096 at Ethernet MTU 9000" mtu4096
 check "after reload, A -> B at MTU 4096: A's checks pass" passed A.r3.run

@@ -59,6 +59,21 @@ both_ran() { eq "$run_rc" 0 && eq "$(f A.finished)$(f B.finished)" 11; }
 healthy() {
     eq "$(f "$1.dmesg_bad") $(f "$1.driver_errs") $(f "$1.cq_errors")" "0 0 0"
 }
+# frwr_registered ROUND: IB_WR_REG_MR of each side's fast-registration MR
+# completed as IB_WC_REG_MR at connect.
+frwr_registered() {
+    eq "$(f "A.$1.connect.check.frwr_reg") $(f "B.$1.connect.check.frwr_reg")" "ok ok"
+}
+# frwr_client G ROUND: G's RDMA WRITE into the peer's fast-registered MR
+# and its RDMA READ back completed, the data read back right.
+frwr_client() {
+    local k="$1.$2.run.check"
+    eq "$(f "$k.frwr_peer_length") $(f "$k.frwr_write") $(f "$k.frwr_read") $(f "$k.frwr_read_data")" \
+        "ok ok ok ok"
+}
+# frwr_owner G ROUND: the client's bytes are in G's scattered pages, at the
+# MR's offsets, and nothing beside them changed.
+frwr_owner() { eq "$(f "$1.$2.run.check.frwr_owner_data")" ok; }
 # transfer_figures G ROUND: the client's times for one round, for people.
 transfer_figures() {
     echo "# $1 $2 (path MTU $(f "$1.$2.connect.path_mtu")): SEND $(f "$1.$2.run.send.us") us," \

@@ -5,7 +5,8 @@
 # kernel-verbs test (tests/guest/peer-test) runs on rdo0 and on rxe0. Each
 # side is client once and server once, at path MTU 1024 and 4096: RC SEND,
 # RDMA WRITE, WRITE_WITH_IMM and RDMA READ of 1 MiB, compare-and-swap and
-# fetch-and-add, an inline
+# fetch-and-add, a WRITE and a READ through the peer's fast-registered
+# (FRWR) MR of scattered pages, an inline
 # SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both;
 # a send PSN that wraps on each side; a bad rkey each way (the adapter's NAK
 # understood by rxe and rxe's by the adapter). rxe counts no retries
@@ -73,6 +74,15 @@ check "atomics adapter -> rxe: CMP_SWP and FETCH_ADD return the old values, the 
     eq "$(f A.r1.run.check.atomic_values)" ok
 check "atomics rxe -> adapter: the adapter executes them as rxe expects" \
     eq "$(f B.r2.run.check.atomic_values)" ok
+check "fast registration: REG_MR completes on the adapter and on rxe" frwr_registered r1
+check "FRWR adapter -> rxe: WRITE and READ through rxe's fast-registered rkey, data right" \
+    frwr_client A r1
+check "FRWR adapter -> rxe: the data landed in rxe's scattered pages, nothing beside them" \
+    frwr_owner B r1
+check "FRWR rxe -> adapter: WRITE and READ through the adapter's fast-registered rkey, data right" \
+    frwr_client B r2
+check "FRWR rxe -> adapter: the data landed in the adapter's scattered pages, nothing beside them" \
+    frwr_owner A r2
 check "bad rkey from the adapter: rxe NAKs, REM_ACCESS_ERR, flushes" passed A.r1.bad
 check "bad rkey from the adapter: rxe's QP in ERR, receives flushed" passed B.r1.bad
 check "rxe -> adapter: rxe's operations complete, READ data right" passed B.r2.run

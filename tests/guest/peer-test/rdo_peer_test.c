@@ -17,19 +17,29 @@
  *       DMA MR that also allows remote atomics (the global rkey does not),
  *       a CQ, an RC QP in INIT, a UD QP in RTS, buffers of size bytes (the
  *       RDMA READ source filled with a pattern); the source GID is the
- *       port's RoCEv2 IPv4 GID
+ *       port's RoCEv2 IPv4 GID; and, as NVMe-oF and NFS/RDMA do it, a
+ *       fast-registration MR (ib_alloc_mr) mapped with ib_map_mr_sg over
+ *       PT_FR_PAGES separate pages out of order, starting PT_FR_OFF bytes
+ *       into the first, with a fresh key: its rkey, iova and length are in
+ *       the info line (frkey, fiova, flen)
  *   connect INFO
  *       the peer's MAC resolved by ib_core from its GID (route and
  *       neighbour tables, as for a user AH) into an AH for UD, path MTU the
- *       smaller of both ports', RC QP to RTR and RTS, receives posted
+ *       smaller of both ports', RC QP to RTR and RTS; IB_WR_REG_MR of the
+ *       fast-registration MR (remote READ and WRITE) on it, IB_WC_REG_MR
+ *       awaited (a send queue takes work only in RTS); receives posted
  *   run client|server
  *       client: SEND size bytes; RDMA WRITE size bytes, then a zero-length
  *       WRITE_WITH_IMM saying it is there; RDMA READ size bytes, checked;
  *       a compare-and-swap and a fetch-and-add on the READ source, their
- *       returned values and the result (read back) checked; a UD
+ *       returned values and the result (read back) checked; an RDMA WRITE
+ *       of a pattern into the peer's fast-registered MR and an RDMA READ
+ *       of it back, checked; a UD
  *       SEND_WITH_IMM; an inline SEND_WITH_IMM "done"; then waits for
  *       the server's verdict. server: checks what arrives (data, opcodes,
- *       immediates, order, the UD datagram's GRH and source QP) and answers
+ *       immediates, order, the bytes the client wrote into its scattered
+ *       fast-registered pages and none beside them, the UD datagram's GRH
+ *       and source QP) and answers
  *       with a SEND_WITH_IMM carrying its verdict.
  *   badrkey       (client) a WRITE with a wrong rkey: REM_ACCESS_ERR, the
  *                 QP in ERR, work posted after it flushed
@@ -45,6 +55,7 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
 #include <rdma/ib_cache.h>
@@ -67,6 +78,12 @@
 #define PT_DONE_TEXT	"rdo_peer_test done"
 #define PT_SWAP		0x1122334455667788ull	/* compare-and-swap's new value */
 #define PT_ADD		0x5a5a0001ull		/* fetch-and-add's addend */
+/* The fast-registered MR: a partial page, full ones, a partial one. */
+#define PT_FR_PAGES	4
+#define PT_FR_OFF	0x123			/* into the first page */
+#define PT_FR_TAIL	0x456			/* bytes of the last page */
+#define PT_FR_LEN	((PT_FR_PAGES - 1) * PAGE_SIZE - PT_FR_OFF + PT_FR_TAIL)
+#define PT_FR_SEED	5
 
 /* wr_id: kind in the top byte; receives: region << 32 | offset. */
 #define PT_WR_RECV	(1ull << 56)
@@ -85,8 +102,8 @@ struct pt_region {
 
 struct pt_peer {
 	union ib_gid gid;
-	u32 qpn, psn, rkey, arkey, size, mtu, uqpn;
-	u64 waddr, raddr;
+	u32 qpn, psn, rkey, arkey, size, mtu, uqpn, frkey, flen;
+	u64 waddr, raddr, fiova;
 };
 
 static struct pt {
@@ -96,6 +113,10 @@ static struct pt {
 	const struct ib_gid_attr *sgid;
 	struct ib_pd *pd;
 	struct ib_mr *atomic_mr;	/* DMA MR with remote atomic access */
+	struct ib_mr *fr_mr;		/* fast-registration MR over fr_sg */
+	struct page *fr_pages[PT_FR_PAGES];
+	struct scatterlist fr_sg[PT_FR_PAGES];
+	bool fr_mapped;			/* fr_sg DMA-mapped */
 	struct ib_cq *cq;
 	struct ib_qp *qp;
 	struct ib_qp *ud;
@@ -111,7 +132,7 @@ static struct pt {
 	wait_queue_head_t wq;
 	atomic_t cq_events;
 	atomic_t qp_errors;
-	char info[320];
+	char info[400];
 	char *log;
 	size_t len;
 	int failures;
@@ -197,6 +218,17 @@ static void pt_teardown(void)
 		ib_destroy_qp(pt.qp);
 	if (pt.cq)
 		ib_destroy_cq(pt.cq);
+	if (pt.fr_mr)
+		ib_dereg_mr(pt.fr_mr);
+	if (pt.fr_mapped)
+		ib_dma_unmap_sg(pt.dev, pt.fr_sg, PT_FR_PAGES, DMA_BIDIRECTIONAL);
+	for (i = 0; i < PT_FR_PAGES; i++) {
+		if (pt.fr_pages[i])
+			__free_page(pt.fr_pages[i]);
+		pt.fr_pages[i] = NULL;
+	}
+	pt.fr_mr = NULL;
+	pt.fr_mapped = false;
 	for (i = 0; i < R__COUNT; i++) {
 		struct pt_region *r = &pt.r[i];
 
@@ -248,6 +280,83 @@ static int pt_atomic_mr(void)
 	mr->uobject = NULL;
 	pt.atomic_mr = mr;
 	return 0;
+}
+
+/*
+ * The fast-registration MR: PT_FR_PAGES pages, each allocated on its own
+ * and listed out of order (so that neither their memory nor their DMA
+ * addresses run on), the first from PT_FR_OFF, the last PT_FR_TAIL bytes
+ * long; mapped with ib_map_mr_sg and given a fresh key. IB_WR_REG_MR comes
+ * at connect, when the QP takes work.
+ */
+static int pt_fr_setup(void)
+{
+	static const int order[PT_FR_PAGES] = { 2, 0, 3, 1 };
+	struct ib_mr *mr;
+	int i, n;
+
+	mr = ib_alloc_mr(pt.pd, IB_MR_TYPE_MEM_REG, PT_FR_PAGES);
+	if (IS_ERR(mr)) {
+		pt_kv("error=ib_alloc_mr: %ld", PTR_ERR(mr));
+		return PTR_ERR(mr);
+	}
+	pt.fr_mr = mr;
+	for (i = 0; i < PT_FR_PAGES; i++) {
+		pt.fr_pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!pt.fr_pages[i])
+			return -ENOMEM;
+	}
+	sg_init_table(pt.fr_sg, PT_FR_PAGES);
+	sg_set_page(&pt.fr_sg[0], pt.fr_pages[order[0]], PAGE_SIZE - PT_FR_OFF, PT_FR_OFF);
+	for (i = 1; i < PT_FR_PAGES - 1; i++)
+		sg_set_page(&pt.fr_sg[i], pt.fr_pages[order[i]], PAGE_SIZE, 0);
+	sg_set_page(&pt.fr_sg[i], pt.fr_pages[order[i]], PT_FR_TAIL, 0);
+	n = ib_dma_map_sg(pt.dev, pt.fr_sg, PT_FR_PAGES, DMA_BIDIRECTIONAL);
+	if (n <= 0)
+		return -ENOMEM;
+	pt.fr_mapped = true;
+	if (ib_map_mr_sg(mr, pt.fr_sg, n, NULL, PAGE_SIZE) != n || mr->length != PT_FR_LEN) {
+		pt_kv("error=ib_map_mr_sg of %d entries, length %llu", n, mr->length);
+		return -EINVAL;
+	}
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	return 0;
+}
+
+/*
+ * The owner's view of its fast-registered pages: PT_FR_LEN bytes of
+ * pattern PT_FR_SEED across the scattered pages, zeros beside them.
+ */
+static void pt_fr_owner_check(void)
+{
+	struct scatterlist *s;
+	long bad = -1, outside = -1;
+	u32 k = 0, j;
+	const u8 *p;
+	int i;
+
+	if (!ib_uses_virt_dma(pt.dev))
+		dma_sync_sg_for_cpu(pt.dev->dma_device, pt.fr_sg, PT_FR_PAGES,
+				    DMA_BIDIRECTIONAL);
+	for_each_sg(pt.fr_sg, s, PT_FR_PAGES, i) {
+		p = page_address(sg_page(s));
+		for (j = 0; j < PAGE_SIZE; j++) {
+			if (j < s->offset || j >= s->offset + s->length) {
+				if (p[j] && outside < 0)
+					outside = i * PAGE_SIZE + j;
+			} else if (p[j] != pt_pat(k++, PT_FR_SEED) && bad < 0) {
+				bad = k - 1;
+			}
+		}
+	}
+	if (!ib_uses_virt_dma(pt.dev))
+		dma_sync_sg_for_device(pt.dev->dma_device, pt.fr_sg, PT_FR_PAGES,
+				       DMA_BIDIRECTIONAL);
+	if (bad >= 0)
+		pt_kv("frwr_owner_data.first_bad=%ld", bad);
+	if (outside >= 0)
+		pt_kv("frwr_owner_data.written_outside=%ld", outside);
+	pt_check("frwr_owner_data", k == PT_FR_LEN && bad < 0 && outside < 0);
 }
 
 /* The port's first RoCEv2 GID holding an IPv4 address (held). */
@@ -453,6 +562,34 @@ static void pt_atomics(void)
 		 after == PT_SWAP + PT_ADD);
 }
 
+/*
+ * An RDMA WRITE of a pattern into the peer's fast-registered MR, through
+ * its rkey and iova, and an RDMA READ of it back.
+ */
+static void pt_frwr(void)
+{
+	u32 n = pt.peer.flen;
+	struct ib_wc wc;
+	u64 id;
+	int ret;
+
+	pt_kv("frwr.peer_rkey=0x%x", pt.peer.frkey);
+	pt_kv("frwr.peer_iova=0x%llx", pt.peer.fiova);
+	pt_kv("frwr.peer_length=%u", n);
+	if (!pt_check("frwr_peer_length", n && n <= pt.size))
+		return;
+	pt_fill(&pt.r[R_SRC], n, PT_FR_SEED);
+	ret = pt_post(IB_WR_RDMA_WRITE, R_SRC, n, 0, pt.peer.fiova, pt.peer.frkey, 0, &id) ?:
+	      pt_wait(~0ull, id, &wc);
+	pt_report("frwr_write", ret, &wc, IB_WC_RDMA_WRITE);
+	memset(pt.r[R_LAND].va, 0, n);
+	ib_dma_sync_single_for_device(pt.dev, pt.r[R_LAND].dma, n, DMA_BIDIRECTIONAL);
+	ret = pt_post(IB_WR_RDMA_READ, R_LAND, n, 0, pt.peer.fiova, pt.peer.frkey, 0, &id) ?:
+	      pt_wait(~0ull, id, &wc);
+	if (pt_report("frwr_read", ret, &wc, IB_WC_RDMA_READ))
+		pt_data_check("frwr_read_data", R_LAND, n, PT_FR_SEED);
+}
+
 static void pt_client(void)
 {
 	u32 n = pt.size;
@@ -487,6 +624,7 @@ static void pt_client(void)
 		pt_data_check("read_data", R_LAND, n, 3);
 	}
 	pt_atomics();
+	pt_frwr();
 
 	pt_fill(&pt.r[R_SRC], PT_UD_LEN, 4);
 	ret = pt_post(IB_WR_SEND_WITH_IMM, R_SRC, PT_UD_LEN, PT_POST_UD, 0, 0, PT_IMM_UD,
@@ -574,6 +712,8 @@ static void pt_server(void)
 			     !strncmp(text, PT_DONE_TEXT, PT_DONE_LEN)))
 			verdict |= 4;
 	}
+	/* The client's fast-registration WRITE came before "done". */
+	pt_fr_owner_check();
 
 	if (pt_ud_recv())
 		verdict |= 8;
@@ -704,6 +844,9 @@ static int pt_setup(char *args)
 	ret = pt_atomic_mr();
 	if (ret)
 		goto err;
+	ret = pt_fr_setup();
+	if (ret)
+		goto err;
 	pt.cq = ib_create_cq(pt.dev, pt_comp, pt_cq_event, NULL, &ca);
 	if (IS_ERR(pt.cq)) {
 		ret = PTR_ERR(pt.cq);
@@ -762,15 +905,19 @@ static int pt_setup(char *args)
 	if (rdma_read_gid_l2_fields(pt.sgid, &vlan, mac))
 		eth_zero_addr(mac);
 	snprintf(pt.info, sizeof(pt.info),
-		 "gid=%pI6 qpn=%u uqpn=%u psn=%u mtu=%u size=%u rkey=0x%x arkey=0x%x waddr=0x%llx raddr=0x%llx mac=%pM",
+		 "gid=%pI6 qpn=%u uqpn=%u psn=%u mtu=%u size=%u rkey=0x%x arkey=0x%x waddr=0x%llx raddr=0x%llx frkey=0x%x fiova=0x%llx flen=%u mac=%pM",
 		 pt.sgid->gid.raw, pt.qp->qp_num, pt.ud->qp_num, psn,
 		 ib_mtu_enum_to_int(pt.mtu), size, pt.pd->unsafe_global_rkey,
 		 pt.atomic_mr->rkey,
-		 pt.r[R_WRITE].dma, pt.r[R_READ].dma, mac);
+		 pt.r[R_WRITE].dma, pt.r[R_READ].dma, pt.fr_mr->rkey,
+		 pt.fr_mr->iova, (u32)pt.fr_mr->length, mac);
 	pt_kv("device=%s", dev_name(&pt.dev->dev));
 	pt_kv("size=%u", size);
 	pt_kv("sgid_index=%u", pt.sgid->index);
 	pt_kv("qpn=%u", pt.qp->qp_num);
+	pt_kv("frwr.rkey=0x%x", pt.fr_mr->rkey);
+	pt_kv("frwr.iova=0x%llx", pt.fr_mr->iova);
+	pt_kv("frwr.length=%llu", pt.fr_mr->length);
 	return 0;
 err:
 	pt_kv("error=setup failed: %d", ret);
@@ -793,6 +940,9 @@ static const struct {
 	{ "arkey", offsetof(struct pt_peer, arkey) },
 	{ "waddr", offsetof(struct pt_peer, waddr), true },
 	{ "raddr", offsetof(struct pt_peer, raddr), true },
+	{ "frkey", offsetof(struct pt_peer, frkey) },
+	{ "fiova", offsetof(struct pt_peer, fiova), true },
+	{ "flen", offsetof(struct pt_peer, flen) },
 };
 
 static int pt_parse_peer(char *args, struct pt_peer *p)
@@ -825,6 +975,25 @@ static int pt_parse_peer(char *args, struct pt_peer *p)
 	if (have != BIT(ARRAY_SIZE(pt_fields) + 1) - 1 || p->psn > 0xffffff)
 		return -EINVAL;
 	return 0;
+}
+
+/* IB_WR_REG_MR of the fast-registration MR, remote READ and WRITE. */
+static int pt_fr_register(void)
+{
+	struct ib_reg_wr wr = {};
+	const struct ib_send_wr *bad;
+	struct ib_wc wc;
+	u64 id;
+	int ret;
+
+	wr.wr.wr_id = id = PT_WR_SEND | ++pt.seq;
+	wr.wr.opcode = IB_WR_REG_MR;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.mr = pt.fr_mr;
+	wr.key = pt.fr_mr->rkey;
+	wr.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_READ;
+	ret = ib_post_send(pt.qp, &wr.wr, &bad) ?: pt_wait(~0ull, id, &wc);
+	return pt_report("frwr_reg", ret, &wc, IB_WC_REG_MR) ? 0 : -EIO;
 }
 
 static int pt_connect(char *args)
@@ -882,6 +1051,9 @@ static int pt_connect(char *args)
 		pt_kv("error=to RTS: %d", ret);
 		return ret;
 	}
+	ret = pt_fr_register();
+	if (ret)
+		return ret;
 	/* The first receive is the big one (the client's SEND). */
 	ret = pt_post_recv(pt.qp, R_RECV, 0, pt.size);
 	for (i = 0; !ret && i < PT_CTRL_SLOTS; i++)
