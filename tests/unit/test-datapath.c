@@ -2,66 +2,39 @@
 /*
  * The RoCEv2 data path, two adapter cores back to back: every verb on RC,
  * UC and UD, bit-exact data, completions on both sides, the error paths
- * (bad rkey, RNR, retries exhausted), and recovery from 1 %, 5 % and
- * bursty loss injected by the transmit-side fault injection.
+ * (bad rkey, RNR, retries exhausted), recovery from 1 %, 5 % and bursty
+ * loss injected by the transmit-side fault injection, the QP-type/opcode
+ * table against the device, the SRQ limit and LAST_WQE events. Fast
+ * registration has its own program (test-fastreg.c).
  */
 #include <string.h>
 #include "test-pair.h"
 
 #define RDO_AGG_BYTES (64u << 10)   /* the device gathers at most this */
 
-#define SEC 1000000000ull
-#define SRC 0x10000000ull               /* source buffers in each MR */
-#define DST 0x10200000ull               /* destination buffers */
-
-static struct rdo_sge sge_of(PairSide *s, uint64_t iova, uint32_t len)
-{
-    return rdo_pair_sge(&s->rdo, iova, len);
-}
-
-static void expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
-                       uint8_t status)
-{
-    struct rdo_cqe e = pair_poll(s);
-
-    g_assert_cmphex(e.wr_id, ==, wr_id);
-    g_assert_cmpuint(e.status, ==, status);
-    g_assert_cmphex(e.opcode, ==, opcode);
-}
-
-static void assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
-                        uint64_t b_iova, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i += 1) {
-        if (*pair_mr_ptr(a, a_iova + i) != *pair_mr_ptr(b, b_iova + i)) {
-            g_error("byte %u of %u differs", i, len);
-        }
-    }
-}
-
 static void test_rc_send(void)
 {
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x51);
-    struct rdo_sge sge = sge_of(a, SRC, 100);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 100);
     struct rdo_cqe e;
 
     pair_capture(p, "rc-send");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, 100, 1);
-    pair_post_recv(b, 0, 0x71, DST, 4096);
+    pair_fill(a, PAIR_SRC, 100, 1);
+    pair_post_recv(b, 0, 0x71, PAIR_DST, 4096);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(a, 0x51, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x51, RDO_CQE_SEND, RDO_WC_SUCCESS);
     e = pair_poll(b);
     g_assert_cmphex(e.wr_id, ==, 0x71);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     g_assert_cmphex(e.opcode, ==, RDO_CQE_RECV);
     g_assert_cmpuint(e.byte_len, ==, 100);
     g_assert_cmpuint(e.qpn, ==, 2);
-    assert_same(a, SRC, b, DST, 100);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, 100);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==, 1);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), ==, 1);
     pair_free(p);
@@ -78,29 +51,29 @@ static void test_rc_send_aggregated(void)
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 256u << 10, cut1 = 100001, cut2 = 170003;
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x52);
-    struct rdo_sge sge = sge_of(a, SRC, len);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, len);
     struct rdo_sge rsge[3] = {
-        sge_of(b, DST, cut1),
-        sge_of(b, DST + 0x80000, cut2 - cut1),
-        sge_of(b, DST + 0x100000, len - cut2 + 4096),
+        pair_sge_of(b, PAIR_DST, cut1),
+        pair_sge_of(b, PAIR_DST + 0x80000, cut2 - cut1),
+        pair_sge_of(b, PAIR_DST + 0x100000, len - cut2 + 4096),
     };
     struct rdo_cqe e;
 
     pair_capture(p, "rc-send-aggregated");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, len, 4);
+    pair_fill(a, PAIR_SRC, len, 4);
     pair_post_recv_sges(b, 0, 0x72, rsge, 3);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
     e = pair_poll(b);
     g_assert_cmphex(e.wr_id, ==, 0x72);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     g_assert_cmpuint(e.byte_len, ==, len);
-    assert_same(a, SRC, b, DST, cut1);
-    assert_same(a, SRC + cut1, b, DST + 0x80000, cut2 - cut1);
-    assert_same(a, SRC + cut2, b, DST + 0x100000, len - cut2);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x52, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, cut1);
+    pair_assert_same(a, PAIR_SRC + cut1, b, PAIR_DST + 0x80000, cut2 - cut1);
+    pair_assert_same(a, PAIR_SRC + cut2, b, PAIR_DST + 0x100000, len - cut2);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x52, RDO_CQE_SEND, RDO_WC_SUCCESS);
     g_test_message("SEND: %u packets, %u placements",
                    pair_cnt(b, RDO_REG_CNT_RX_PACKETS),
                    pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS));
@@ -129,18 +102,18 @@ static void test_rc_loopback(bool timed)
     p = pair_new(&cfg);
     a = &p->s[0];
     pair_connect_loopback(p, 0, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);  /* 1024 */
-    pair_fill(a, SRC, len, 6);
-    pair_post_recv(a, 1, 0x81, DST, 4096);
-    sge = sge_of(a, SRC, 100);
+    pair_fill(a, PAIR_SRC, len, 6);
+    pair_post_recv(a, 1, 0x81, PAIR_DST, 4096);
+    sge = pair_sge_of(a, PAIR_SRC, 100);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
     e = pair_poll(a);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     /* The receive may complete first: both are on the one CQ. */
     if (e.wr_id == 0x81) {
         g_assert_cmpuint(e.qpn, ==, 3);
         g_assert_cmpuint(e.byte_len, ==, 100);
-        expect_cqe(a, 0x61, RDO_CQE_SEND, RDO_WC_SUCCESS);
+        pair_expect_cqe(a, 0x61, RDO_CQE_SEND, RDO_WC_SUCCESS);
     } else {
         g_assert_cmphex(e.wr_id, ==, 0x61);
         e = pair_poll(a);
@@ -148,25 +121,25 @@ static void test_rc_loopback(bool timed)
         g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
         g_assert_cmpuint(e.byte_len, ==, 100);
     }
-    assert_same(a, SRC, a, DST, 100);
+    pair_assert_same(a, PAIR_SRC, a, PAIR_DST, 100);
 
     /* QP 3 writes 256 KiB into the region QP 2 then reads back. */
     w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x62);
-    sge = sge_of(a, SRC, len);
-    w.remote_addr = DST + 0x80000;
+    sge = pair_sge_of(a, PAIR_SRC, len);
+    w.remote_addr = PAIR_DST + 0x80000;
     w.rkey = a->mr_key;
     pair_post_send(a, 1, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x62, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    assert_same(a, SRC, a, DST + 0x80000, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x62, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, a, PAIR_DST + 0x80000, len);
     w = rdo_wqe(RDO_WR_RDMA_READ, 0x63);
-    sge = sge_of(a, DST + 0x100000, len);
-    w.remote_addr = DST + 0x80000;
+    sge = pair_sge_of(a, PAIR_DST + 0x100000, len);
+    w.remote_addr = PAIR_DST + 0x80000;
     w.rkey = a->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x63, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    assert_same(a, SRC, a, DST + 0x100000, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x63, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, a, PAIR_DST + 0x100000, len);
 
     g_assert_cmpuint(p->frames, ==, 0);
     g_assert_cmpuint(a->d->h->core.cnt.loopback_frames, >=, len / 1024 * 2);
@@ -192,17 +165,17 @@ static void write_read(uint8_t mtu_code, const char *name)
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 1u << 20;
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
-    struct rdo_sge sge = sge_of(a, SRC, len);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, len);
 
     pair_capture(p, name);
     pair_connect(p, 0, RDO_QPT_RC, mtu_code);
-    pair_fill(a, SRC, len, 2);
-    w.remote_addr = DST;
+    pair_fill(a, PAIR_SRC, len, 2);
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    assert_same(a, SRC, b, DST, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, len);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==,
                      len / (128u << mtu_code));
     g_test_message("%s: %u packets, %u placements", name,
@@ -215,15 +188,15 @@ static void write_read(uint8_t mtu_code, const char *name)
                      len / RDO_AGG_BYTES);
 
     /* READ it back into another buffer of A. */
-    pair_fill(b, DST, len, 3);
+    pair_fill(b, PAIR_DST, len, 3);
     w = rdo_wqe(RDO_WR_RDMA_READ, 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
-    sge = sge_of(a, SRC + len, len);
+    sge = pair_sge_of(a, PAIR_SRC + len, len);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    assert_same(a, SRC + len, b, DST, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC + len, b, PAIR_DST, len);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RETRANSMITS), ==, 0);
     /* The READ's responses are gathered at the requester the same way. */
     g_test_message("%s: READ responses placed by %u DMAs", name,
@@ -250,42 +223,42 @@ static void test_rc_atomics(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 8);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 8);
     uint64_t v = 100, got;
 
     pair_capture(p, "rc-atomics");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    memcpy(pair_mr_ptr(b, DST), &v, 8);
-    w.remote_addr = DST;
+    memcpy(pair_mr_ptr(b, PAIR_DST), &v, 8);
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     w.compare_add = 100;
     w.swap = 555;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     w = rdo_wqe(RDO_WR_ATOMIC_FETCH_ADD, 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     w.compare_add = 45;
-    sge = sge_of(a, SRC + 8, 8);
+    sge = pair_sge_of(a, PAIR_SRC + 8, 8);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     /* A compare that fails leaves the value alone. */
     w = rdo_wqe(RDO_WR_ATOMIC_CMP_SWP, 3);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     w.compare_add = 1;
     w.swap = 2;
-    sge = sge_of(a, SRC + 16, 8);
+    sge = pair_sge_of(a, PAIR_SRC + 16, 8);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 3, SEC));
-    expect_cqe(a, 1, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
-    expect_cqe(a, 2, RDO_CQE_ATOMIC_FETCH_ADD, RDO_WC_SUCCESS);
-    expect_cqe(a, 3, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
-    memcpy(&got, pair_mr_ptr(a, SRC), 8);
+    g_assert_true(pair_run_cqes(p, 0, 3, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 2, RDO_CQE_ATOMIC_FETCH_ADD, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 3, RDO_CQE_ATOMIC_CMP_SWP, RDO_WC_SUCCESS);
+    memcpy(&got, pair_mr_ptr(a, PAIR_SRC), 8);
     g_assert_cmpuint(got, ==, 100);
-    memcpy(&got, pair_mr_ptr(a, SRC + 8), 8);
+    memcpy(&got, pair_mr_ptr(a, PAIR_SRC + 8), 8);
     g_assert_cmpuint(got, ==, 555);
-    memcpy(&got, pair_mr_ptr(a, SRC + 16), 8);
+    memcpy(&got, pair_mr_ptr(a, PAIR_SRC + 16), 8);
     g_assert_cmpuint(got, ==, 600);
-    memcpy(&got, pair_mr_ptr(b, DST), 8);
+    memcpy(&got, pair_mr_ptr(b, PAIR_DST), 8);
     g_assert_cmpuint(got, ==, 600);
     pair_free(p);
 }
@@ -333,32 +306,32 @@ static void test_send_variants(void)
         reg.obj = 7 + k;
         g_assert_cmpuint(td_cmd(b->d, &reg).status, ==, RDO_CQP_OK);
     }
-    pair_fill(a, SRC, 8192, 4);
+    pair_fill(a, PAIR_SRC, 8192, 4);
     for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
         struct rdo_send_wqe w = rdo_wqe(v[i].op, 100 + i);
-        struct rdo_sge sge = sge_of(a, SRC, v[i].len);
+        struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, v[i].len);
 
         w.flags |= v[i].flags;
         w.imm_or_rkey = v[i].op == RDO_WR_SEND_INV ? RDO_MR_KEY(7 + (i & 1), 0)
                                                    : 0xC0DE0000 + i;
-        w.remote_addr = DST + 65536 * i;
+        w.remote_addr = PAIR_DST + 65536 * i;
         /* SEND_INV_IMM: the key to invalidate is in rkey. */
         w.rkey = v[i].op == RDO_WR_SEND_INV_IMM ? RDO_MR_KEY(9 + (i & 1), 0)
                                                 : b->mr_key;
-        pair_post_recv(b, 0, 200 + i, DST + 65536 * i, 8192);
+        pair_post_recv(b, 0, 200 + i, PAIR_DST + 65536 * i, 8192);
         if (v[i].flags & RDO_WQE_F_INLINE) {
             /* Inline data lives in the WQE itself. */
             w.inline_len = v[i].len;
             pair_post_send(a, 0, &w, NULL, 0, NULL);
             memcpy(td_ptr(a->d, a->qp[0].sq +
                           (((a->qp[0].sq_pi - 1) & 63) << 8) + 64),
-                   pair_mr_ptr(a, SRC), v[i].len);
+                   pair_mr_ptr(a, PAIR_SRC), v[i].len);
         } else {
             pair_post_send(a, 0, &w, &sge, 1, NULL);
         }
     }
-    g_assert_true(pair_run_cqes(p, 0, G_N_ELEMENTS(v), SEC));
-    g_assert_true(pair_run_cqes(p, 1, G_N_ELEMENTS(v), SEC));
+    g_assert_true(pair_run_cqes(p, 0, G_N_ELEMENTS(v), PAIR_SEC));
+    g_assert_true(pair_run_cqes(p, 1, G_N_ELEMENTS(v), PAIR_SEC));
     for (unsigned i = 0; i < G_N_ELEMENTS(v); i++) {
         struct rdo_cqe e;
 
@@ -380,7 +353,7 @@ static void test_send_variants(void)
         if (v[i].op == RDO_WR_SEND_INV_IMM) {
             g_assert_cmphex(e.inv_rkey, ==, RDO_MR_KEY(9 + (i & 1), 0));
         }
-        assert_same(a, SRC, b, DST + 65536 * i, v[i].len);
+        pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 65536 * i, v[i].len);
     }
     pair_free(p);
 }
@@ -391,19 +364,19 @@ static void test_send_inv_invalidates(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_INV, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 16);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 16);
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_post_recv(b, 0, 9, DST, 64);
+    pair_post_recv(b, 0, 9, PAIR_DST, 64);
     w.imm_or_rkey = b->mr_key;  /* B's big MR, also the WRITE target */
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
     pair_free(p);
 }
 
@@ -412,29 +385,29 @@ static void test_uc(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 10000);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 10000);
     struct rdo_cqe e;
 
     pair_capture(p, "uc");
     pair_connect(p, 0, RDO_QPT_UC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, 10000, 5);
-    pair_post_recv(b, 0, 3, DST, 16384);
+    pair_fill(a, PAIR_SRC, 10000, 5);
+    pair_post_recv(b, 0, 3, PAIR_DST, 16384);
     w.imm_or_rkey = 0x1234;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
-    w.remote_addr = DST + 65536;
+    w.remote_addr = PAIR_DST + 65536;
     w.rkey = b->mr_key;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    pair_run(p, SEC);
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC);
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     e = pair_poll(b);
     g_assert_cmpuint(e.byte_len, ==, 10000);
     g_assert_cmphex(e.imm_or_rkey, ==, 0x1234);
-    assert_same(a, SRC, b, DST, 10000);
-    assert_same(a, SRC, b, DST + 65536, 10000);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, 10000);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 65536, 10000);
     /* UC has no ACKs. */
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), ==, 0);
     pair_free(p);
@@ -445,7 +418,7 @@ static void test_ud(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND_IMM, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 1000);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 1000);
     struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
     struct rdo_cqe e;
     uint8_t *grh;
@@ -454,28 +427,28 @@ static void test_ud(void)
     pair_connect(p, 0, RDO_QPT_UD, RDO_MTU_4096 - 2);
     memcpy(ud.dmac, b->mac, 6);
     memcpy(ud.dgid, b->gid, 16);
-    pair_fill(a, SRC, 1000, 6);
-    pair_post_recv(b, 0, 3, DST, 2048);
+    pair_fill(a, PAIR_SRC, 1000, 6);
+    pair_post_recv(b, 0, 3, PAIR_DST, 2048);
     w.imm_or_rkey = 77;
     pair_post_send(a, 0, &w, &sge, 1, &ud);
     /* Wrong Q_Key: dropped. */
     ud.qkey = 0x999;
     pair_post_send(a, 0, &w, &sge, 1, &ud);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    pair_run(p, SEC);
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC);
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
     e = pair_poll(b);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     g_assert_cmpuint(e.byte_len, ==, 1040);
     g_assert_cmpuint(e.src_qpn, ==, 2);
     g_assert_cmphex(e.flags, ==, RDO_CQE_F_GRH | RDO_CQE_F_IMM);
     g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
-    grh = pair_mr_ptr(b, DST);
+    grh = pair_mr_ptr(b, PAIR_DST);
     g_assert_cmphex(grh[20], ==, 0x45);     /* the IPv4 header, at 20 */
     g_assert_cmpuint(grh[20 + 12], ==, 10);
     g_assert_cmpuint(grh[20 + 15], ==, 1);  /* from 10.0.0.1 */
-    assert_same(a, SRC, b, DST + 40, 1000);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 40, 1000);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_DROPS), ==, 1);
     pair_free(p);
 }
@@ -489,7 +462,7 @@ static void test_gsi(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 256);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 256);
     struct rdo_ud_seg ud = { .dest_qpn = RDO_GSI_QPN, .qkey = RDO_GSI_QKEY };
     struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CREATE_QP, RDO_GSI_QPN);
     struct rdo_cqe e;
@@ -500,22 +473,22 @@ static void test_gsi(void)
     pair_connect(p, 1, RDO_QPT_UD, RDO_MTU_4096);
     memcpy(ud.dmac, b->mac, 6);
     memcpy(ud.dgid, b->gid, 16);
-    pair_fill(a, SRC, 256, 11);
-    pair_post_recv(b, 0, 5, DST, 4096);
-    pair_post_recv(b, 1, 6, DST + 4096, 4096);
+    pair_fill(a, PAIR_SRC, 256, 11);
+    pair_post_recv(b, 0, 5, PAIR_DST, 4096);
+    pair_post_recv(b, 1, 6, PAIR_DST + 4096, 4096);
     pair_post_send(a, 0, &w, &sge, 1, &ud);
     /* The same datagram to B's ordinary UD QP 3: dropped. */
     ud.dest_qpn = 3;
     pair_post_send(a, 0, &w, &sge, 1, &ud);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    pair_run(p, SEC);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC);
     e = pair_poll(b);
     g_assert_cmphex(e.wr_id, ==, 5);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     g_assert_cmpuint(e.qpn, ==, RDO_GSI_QPN);
     g_assert_cmpuint(e.src_qpn, ==, RDO_GSI_QPN);
     g_assert_cmpuint(e.byte_len, ==, 256 + 40);
-    assert_same(a, SRC, b, DST + 40, 256);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 40, 256);
     g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_DROPS), ==, 1);
     /* QP 1 is the GSI only; QP 0 does not exist. */
@@ -533,19 +506,19 @@ static void test_bad_rkey(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 100);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 100);
     struct rdo_eqe ev;
 
     pair_capture(p, "bad-rkey");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key ^ 0x1;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     w.wr_id = 2;
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-    expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
-    expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 1);
     do {
         ev = td_eq0_next(b->d);
@@ -570,39 +543,39 @@ static void test_aggregated_placement_fails(void)
     PairSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 64u << 10;
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
-    struct rdo_sge sge = sge_of(a, SRC, len);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, len);
     struct rdo_sge rsge[2] = {
-        sge_of(b, DST, 16u << 10),
-        { DST + 0x10000, len, b->mr_key ^ 0x1 },
+        pair_sge_of(b, PAIR_DST, 16u << 10),
+        { PAIR_DST + 0x10000, len, b->mr_key ^ 0x1 },
     };
 
     pair_capture(p, "aggregated-placement-fails");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, len, 8);
+    pair_fill(a, PAIR_SRC, len, 8);
     pair_post_recv_sges(b, 0, 9, rsge, 2);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(b, 9, RDO_CQE_RECV, RDO_WC_LOC_PROT_ERR);
-    assert_same(a, SRC, b, DST, 16u << 10);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_REM_OP_ERR);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_expect_cqe(b, 9, RDO_CQE_RECV, RDO_WC_LOC_PROT_ERR);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, 16u << 10);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_REM_OP_ERR);
 
     /*
      * A READ on the second connection, its local region invalidated right
      * after it went out: its responses cannot be placed.
      */
-    pair_fill(b, DST, len, 9);
+    pair_fill(b, PAIR_DST, len, 9);
     w = rdo_wqe(RDO_WR_RDMA_READ, 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
-    sge = sge_of(a, SRC, len);
+    sge = pair_sge_of(a, PAIR_SRC, len);
     pair_post_send(a, 1, &w, &sge, 1, NULL);
     w = rdo_wqe(RDO_WR_LOCAL_INV, 3);
     w.imm_or_rkey = a->mr_key;
     pair_post_send(a, 1, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_LOC_PROT_ERR);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_LOC_PROT_ERR);
     pair_free(p);
 }
 
@@ -612,11 +585,11 @@ static void test_rnr_retry(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
-    struct rdo_sge sge = sge_of(a, SRC, 3000);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 3000);
 
     pair_capture(p, "rnr");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, 3000, 7);
+    pair_fill(a, PAIR_SRC, 3000, 7);
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     g_assert_false(pair_run_cqes(p, 0, 1, 1000000));
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), >=, 2);
@@ -627,12 +600,12 @@ static void test_rnr_retry(void)
                      b->d->h->xport_events[RDO_XE_NAK_SENT], ==,
                      pair_cnt(b, RDO_REG_CNT_NAKS_SENT));
     g_assert_cmpuint(a->d->h->xport_events[RDO_XE_RNR_RECEIVED], >=, 1);
-    pair_post_recv(b, 0, 5, DST, 4096);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    pair_post_recv(b, 0, 5, PAIR_DST, 4096);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
     g_assert_cmpuint(pair_poll(b).byte_len, ==, 3000);
-    assert_same(a, SRC, b, DST, 3000);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, 3000);
     pair_free(p);
 }
 
@@ -646,13 +619,13 @@ static void test_retry_exhausted(void)
 
     cfg.fault_drop_ppm = 1000000;       /* the wire loses everything */
     p = pair_new(&cfg);
-    sge = sge_of(&p->s[0], SRC, 100);
+    sge = pair_sge_of(&p->s[0], PAIR_SRC, 100);
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    w.remote_addr = DST;
+    w.remote_addr = PAIR_DST;
     w.rkey = p->s[1].mr_key;
     pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, 10 * SEC));
-    expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_RETRY_EXC_ERR);
+    g_assert_true(pair_run_cqes(p, 0, 1, 10 * PAIR_SEC));
+    pair_expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_RETRY_EXC_ERR);
     /* retry_cnt 7: the first try and 7 retries. */
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_TIMEOUTS), ==, 8);
     g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_TIMEOUT], ==, 8);
@@ -686,31 +659,31 @@ static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
     b = &p->s[1];
     pair_capture(p, name);
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    pair_fill(a, SRC, 2u << 20, 9);
+    pair_fill(a, PAIR_SRC, 2u << 20, 9);
     for (int round = 0; round < 3; round++) {
         for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
             static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_SEND,
                                            RDO_WR_RDMA_READ };
             uint8_t op = ops[(i + round) % 3];
             struct rdo_send_wqe w = rdo_wqe(op, n);
-            struct rdo_sge sge = sge_of(a, op == RDO_WR_RDMA_READ ?
-                                        SRC + (2u << 20) + off : SRC + off,
+            struct rdo_sge sge = pair_sge_of(a, op == RDO_WR_RDMA_READ ?
+                                        PAIR_SRC + (2u << 20) + off : PAIR_SRC + off,
                                         sizes[i]);
 
-            w.remote_addr = DST + off;
+            w.remote_addr = PAIR_DST + off;
             w.rkey = b->mr_key;
             if (op == RDO_WR_RDMA_READ) {
-                pair_fill(b, DST + off, sizes[i], n);
+                pair_fill(b, PAIR_DST + off, sizes[i], n);
             }
             if (op == RDO_WR_SEND) {
-                pair_post_recv(b, 0, n, DST + off, sizes[i]);
+                pair_post_recv(b, 0, n, PAIR_DST + off, sizes[i]);
                 recvs++;
             }
             pair_post_send(a, 0, &w, &sge, 1, NULL);
             off += (sizes[i] + 4095) & ~4095u;
             n++;
         }
-        if (!pair_run_cqes(p, 0, n, 60 * SEC)) {
+        if (!pair_run_cqes(p, 0, n, 60 * PAIR_SEC)) {
             g_error("%s: round %d stuck: A %u CQEs %u packets %u retransmits "
                     "%u timeouts %u NAKs in; B %u NAKs %u dups %u drops",
                     name, round, pair_cnt(a, RDO_REG_CNT_CQES),
@@ -723,7 +696,7 @@ static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
                     pair_cnt(b, RDO_REG_CNT_RX_DROPS));
         }
     }
-    g_assert_true(pair_run_cqes(p, 1, recvs, 60 * SEC));
+    g_assert_true(pair_run_cqes(p, 1, recvs, 60 * PAIR_SEC));
     off = 0;
     for (uint32_t k = 0; k < n; k++) {
         struct rdo_cqe e = pair_poll(a);
@@ -732,9 +705,9 @@ static void lossy(uint32_t drop_ppm, uint32_t burst, uint32_t extra_ppm,
         g_assert_cmpuint(e.wr_id, ==, k);
         g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
         if (e.opcode == RDO_CQE_RDMA_READ) {
-            assert_same(a, SRC + (2u << 20) + off, b, DST + off, size);
+            pair_assert_same(a, PAIR_SRC + (2u << 20) + off, b, PAIR_DST + off, size);
         } else {
-            assert_same(a, SRC + off, b, DST + off, size);
+            pair_assert_same(a, PAIR_SRC + off, b, PAIR_DST + off, size);
         }
         off += (size + 4095) & ~4095u;
     }
@@ -824,9 +797,9 @@ static void test_inline_push(void)
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     slot = td_ptr(a->d, a->qp[0].sq);
-    pair_post_recv(b, 0, 1, DST, 256);
-    pair_post_recv(b, 0, 2, DST + 256, 256);
-    pair_post_recv(b, 0, 3, DST + 512, 256);
+    pair_post_recv(b, 0, 1, PAIR_DST, 256);
+    pair_post_recv(b, 0, 2, PAIR_DST + 256, 256);
+    pair_post_recv(b, 0, 3, PAIR_DST + 512, 256);
     w.flags |= RDO_WQE_F_INLINE;
     w.inline_len = 40;
     push_wqe(a, 0, &w, pushed);
@@ -834,9 +807,9 @@ static void test_inline_push(void)
     memset(slot + 64, 'x', 40);
     td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
                 RDO_DB_VALUE(2, 13 << RDO_DB_FLAGS_SHIFT, 1));
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
     g_assert_cmpuint(pair_poll(b).byte_len, ==, 40);
-    g_assert_cmpmem(pair_mr_ptr(b, DST), 40, pushed, 40);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST), 40, pushed, 40);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
 
     /* A trigger with a producer index two ahead is refused as a push but
@@ -850,14 +823,14 @@ static void test_inline_push(void)
                 RDO_DB_VALUE(2, 10 << RDO_DB_FLAGS_SHIFT, 3));
     g_assert_cmpuint(test_reg_read(a->d->h, RDO_REG_ERR_LAST), ==,
                      RDO_ERR_DB_BAD_ACCESS);
-    g_assert_true(pair_run_cqes(p, 1, 2, SEC));
-    g_assert_cmpmem(pair_mr_ptr(b, DST + 256), 13, "from the ring", 13);
-    g_assert_cmpmem(pair_mr_ptr(b, DST + 512), 13, "second in rng", 13);
+    g_assert_true(pair_run_cqes(p, 1, 2, PAIR_SEC));
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256), 13, "from the ring", 13);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 512), 13, "second in rng", 13);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
-    g_assert_true(pair_run_cqes(p, 0, 3, SEC));
-    expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    expect_cqe(a, 3, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 0, 3, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 3, RDO_CQE_SEND, RDO_WC_SUCCESS);
     pair_free(p);
 }
 
@@ -878,24 +851,24 @@ static void test_shared_sq(void)
     for (int c = 0; c < 3; c++) {
         pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, ssqn);
     }
-    pair_fill(a, SRC, 400000, 11);
+    pair_fill(a, PAIR_SRC, 400000, 11);
     for (int k = 0; k < 6; k++) {
         struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 500 + k);
-        struct rdo_sge sge = sge_of(a, SRC + k * 4096, sizes[k]);
+        struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + k * 4096, sizes[k]);
 
         w.conn_qpn = 2 + k % 3;
-        w.remote_addr = DST + k * 262144;
+        w.remote_addr = PAIR_DST + k * 262144;
         w.rkey = b->mr_key;
         pair_post_send(a, 4, &w, &sge, 1, NULL);
     }
-    g_assert_true(pair_run_cqes(p, 0, 6, SEC));
+    g_assert_true(pair_run_cqes(p, 0, 6, PAIR_SEC));
     for (int k = 0; k < 6; k++) {
         struct rdo_cqe e = pair_poll(a);
 
         g_assert_cmpuint(e.wr_id, ==, 500 + k);
         g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
         g_assert_cmpuint(e.qpn, ==, 2 + k % 3);
-        assert_same(a, SRC + k * 4096, b, DST + k * 262144, sizes[k]);
+        pair_assert_same(a, PAIR_SRC + k * 4096, b, PAIR_DST + k * 262144, sizes[k]);
     }
     /* Each connection carried its own messages. */
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_ACKS_SENT), >=, 3);
@@ -907,584 +880,13 @@ static void test_shared_sq(void)
 
         w.conn_qpn = 7;
         pair_post_send(a, 4, &w, NULL, 0, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-        expect_cqe(a, 600, RDO_CQE_SEND, RDO_WC_LOC_QP_OP_ERR);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        pair_expect_cqe(a, 600, RDO_CQE_SEND, RDO_WC_LOC_QP_OP_ERR);
         do {
             ev = td_eq0_next(a->d);
         } while (ev.type && ev.type != RDO_EQE_QP_ERROR);
         g_assert_cmpuint(ev.obj, ==, ssqn);
     }
-    pair_free(p);
-}
-
-/*
- * Fast registration. A side allocates an empty MR (ALLOC_MR) and registers
- * it with a REG_MR work request over pages scattered in its memory; `fr`
- * knows where each page is, so the tests can check bytes through it.
- */
-#define FR_INDEX    50
-#define FR_PAGES    8
-#define FR_MAX      RDO_FAST_REG_PAGES_MAX
-#define FR_ALL      (RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE | \
-                     RDO_ACCESS_REMOTE_READ)
-
-typedef struct FastReg {
-    uint32_t key;               /* the current key */
-    uint64_t pages[FR_PAGES];   /* guest addresses, out of order */
-    uint64_t list;              /* the page list in guest memory */
-    uint64_t iova, length;
-} FastReg;
-
-static uint32_t fr_alloc(PairSide *s, uint32_t index, uint8_t key,
-                         uint32_t pdn, uint32_t max_pages, uint16_t access)
-{
-    uint32_t result = 0;
-
-    g_assert_cmpuint(rdo_pair_cmd(&s->rdo, rdo_cmd_alloc_mr(index, key, pdn,
-                                                            max_pages, access),
-                                  &result), ==, RDO_CQP_OK);
-    g_assert_cmphex(result, ==, RDO_MR_KEY(index, key));
-    return result;
-}
-
-/* FR_PAGES pages taken from a run of twice as many, backwards, every other
- * one; a malloc-like iova (offset 0x123 in its first page). */
-static void fr_pages(PairSide *s, FastReg *fr)
-{
-    uint64_t run = td_alloc(s->d, 2 * FR_PAGES * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
-
-    for (int i = 0; i < FR_PAGES; i++) {
-        fr->pages[i] = run + (uint64_t)(2 * (FR_PAGES - 1 - i)) * RDO_PAGE_SIZE;
-    }
-    fr->list = td_alloc(s->d, sizeof(fr->pages), 8);
-    memcpy(td_ptr(s->d, fr->list), fr->pages, sizeof(fr->pages));
-    fr->iova = 0x7f3a12345123ull;
-    fr->length = FR_PAGES * RDO_PAGE_SIZE - 0x123 - 0x45;
-}
-
-/* Host pointer of the byte at va of the fast-registered region. */
-static uint8_t *fr_ptr(PairSide *s, const FastReg *fr, uint64_t va)
-{
-    uint64_t off = va - fr->iova + (fr->iova & (RDO_PAGE_SIZE - 1));
-
-    g_assert_cmpuint(off >> RDO_PAGE_SHIFT, <, FR_PAGES);
-    return td_ptr(s->d, fr->pages[off >> RDO_PAGE_SHIFT] +
-                        (off & (RDO_PAGE_SIZE - 1)));
-}
-
-static struct rdo_send_wqe fr_wqe(const FastReg *fr, uint64_t wr_id,
-                                  uint16_t access)
-{
-    return rdo_wqe_reg_mr(wr_id, fr->key, fr->iova, fr->length, fr->list,
-                          FR_PAGES, RDO_PAGE_SHIFT, access);
-}
-
-static void fr_check_same(PairSide *a, uint64_t a_iova, PairSide *b,
-                          const FastReg *fr, uint64_t va, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        if (*pair_mr_ptr(a, a_iova + i) != *fr_ptr(b, fr, va + i)) {
-            g_error("byte %u of %u differs", i, len);
-        }
-    }
-}
-
-/*
- * B registers scattered pages with REG_MR; A writes and reads through the
- * rkey (byte-exact, across page boundaries, at unaligned offsets); B
- * invalidates it locally and A's next WRITE fails with a remote access
- * error; B registers it again with a new 8-bit key, A's SEND with
- * invalidate invalidates it (B's receive completion carries the key); a
- * third registration with another key works and the old key fails.
- */
-static void test_fast_reg(void)
-{
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    uint64_t attr_addr = td_alloc(b->d, sizeof(struct rdo_device_attr), 64);
-    struct rdo_device_attr attr;
-    const uint32_t len = 3 * RDO_PAGE_SIZE + 77;
-    uint64_t va;
-    struct rdo_send_wqe w;
-    struct rdo_sge sge;
-    struct rdo_cqe e;
-    uint32_t old_key;
-    FastReg fr;
-
-    pair_capture(p, "fast-reg");
-    /* QUERY_DEVICE reports the limit, at least what kernel ULPs need. */
-    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0,
-                                                         attr_addr), NULL),
-                     ==, RDO_CQP_OK);
-    memcpy(&attr, td_ptr(b->d, attr_addr), sizeof(attr));
-    g_assert_cmpuint(attr.max_fast_reg_pages, ==, RDO_FAST_REG_PAGES_MAX);
-    g_assert_cmpuint(attr.max_fast_reg_pages, >=, 512);
-
-    for (int i = 0; i < 4; i++) {
-        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);     /* 1024 */
-    }
-    fr_pages(b, &fr);
-    fr.key = fr_alloc(b, FR_INDEX, 0x11, 0, FR_MAX, FR_ALL);
-    fr.key = RDO_MR_KEY(FR_INDEX, 0x12);     /* the first registration's */
-    pair_fill(a, SRC, len, 21);
-
-    /* Register, then A's WRITE lands across 4 scattered pages. */
-    w = fr_wqe(&fr, 0x101, FR_ALL);
-    pair_post_send(b, 0, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(b, 0x101, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    va = fr.iova + RDO_PAGE_SIZE - 0x123 - 5;
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x102);
-    sge = sge_of(a, SRC, len);
-    w.remote_addr = va;
-    w.rkey = fr.key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x102, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    fr_check_same(a, SRC, b, &fr, va, len);
-
-    /* READ back from the last byte-exact end of the region. */
-    for (uint32_t i = 0; i < 5000; i++) {
-        *fr_ptr(b, &fr, fr.iova + fr.length - 5000 + i) = rdo_pattern_byte(i, 22);
-    }
-    w = rdo_wqe(RDO_WR_RDMA_READ, 0x103);
-    sge = sge_of(a, DST + 3, 5000);
-    w.remote_addr = fr.iova + fr.length - 5000;
-    w.rkey = fr.key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x103, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    fr_check_same(a, DST + 3, b, &fr, fr.iova + fr.length - 5000, 5000);
-    /* One byte past the end is outside it. */
-    w.wr_id = 0x104;
-    w.remote_addr = fr.iova + fr.length - 4999;
-    pair_post_send(a, 1, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x104, RDO_CQE_RDMA_READ, RDO_WC_REM_ACCESS_ERR);
-
-    /* LOCAL_INV on B; A's WRITE through the key then fails. */
-    w = rdo_wqe_local_inv(0x105, fr.key);
-    pair_post_send(b, 2, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(b, 0x105, RDO_CQE_LOCAL_INV, RDO_WC_SUCCESS);
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x106);
-    sge = sge_of(a, SRC, 16);
-    w.remote_addr = fr.iova;
-    w.rkey = fr.key;
-    pair_post_send(a, 2, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x106, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
-    /* Slots 0 (A), 1 and 2 (both) are in ERR now; slot 3 goes on. */
-
-    /*
-     * Registered again with a new key, then in the same queue a SEND
-     * gathered through the new key as lkey: checked against the new
-     * registration. A's SEND with invalidate then invalidates it.
-     */
-    old_key = fr.key;
-    fr.key = RDO_MR_KEY(FR_INDEX, 0x13);
-    for (uint32_t i = 0; i < 300; i++) {
-        *fr_ptr(b, &fr, fr.iova + RDO_PAGE_SIZE + i) = rdo_pattern_byte(i, 23);
-    }
-    pair_post_recv(a, 3, 0x200, DST, 4096);
-    w = fr_wqe(&fr, 0x107, FR_ALL);
-    pair_post_send(b, 3, &w, NULL, 0, NULL);
-    w = rdo_wqe(RDO_WR_SEND, 0x108);
-    sge = rdo_sge(fr.iova + RDO_PAGE_SIZE, 300, fr.key);
-    pair_post_send(b, 3, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 2, SEC));
-    expect_cqe(b, 0x107, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    expect_cqe(b, 0x108, RDO_CQE_SEND, RDO_WC_SUCCESS);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    e = pair_poll(a);
-    g_assert_cmphex(e.wr_id, ==, 0x200);
-    g_assert_cmpuint(e.byte_len, ==, 300);
-    fr_check_same(a, DST, b, &fr, fr.iova + RDO_PAGE_SIZE, 300);
-    g_assert_cmphex(old_key, !=, fr.key);
-
-    pair_post_recv(b, 3, 0x201, DST, 4096);
-    w = rdo_wqe(RDO_WR_SEND_INV, 0x109);
-    w.imm_or_rkey = fr.key;
-    sge = sge_of(a, SRC, 10);
-    pair_post_send(a, 3, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    e = pair_poll(b);
-    g_assert_cmphex(e.wr_id, ==, 0x201);
-    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
-    g_assert_true(e.flags & RDO_CQE_F_INV);
-    g_assert_cmphex(e.imm_or_rkey, ==, fr.key);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x109, RDO_CQE_SEND, RDO_WC_SUCCESS);
-
-    /*
-     * Invalid again (a REG_MR on a valid MR would fail and stop slot 3):
-     * register with a third key; A's WRITE with it works, with the one
-     * before fails.
-     */
-    old_key = fr.key;
-    fr.key = RDO_MR_KEY(FR_INDEX, 0x14);
-    w = fr_wqe(&fr, 0x10a, FR_ALL);
-    pair_post_send(b, 3, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(b, 0x10a, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x10b);
-    sge = sge_of(a, SRC + 1000, 2000);
-    w.remote_addr = fr.iova + 7;
-    w.rkey = fr.key;
-    pair_post_send(a, 3, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x10b, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    fr_check_same(a, SRC + 1000, b, &fr, fr.iova + 7, 2000);
-    w.wr_id = 0x10c;
-    w.rkey = old_key;
-    pair_post_send(a, 3, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 0x10c, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
-    g_assert_cmpuint(b->d->h->class_count[RDO_GE_FASTREG_BAD_MR] +
-                     b->d->h->class_count[RDO_GE_FASTREG_MR_VALID], ==, 0);
-    pair_free(p);
-}
-
-/*
- * Ordering and fence in one send queue: a fenced LOCAL_INV behind a READ
- * waits for the READ's data; REG_MR with a new key and a WRITE gathered
- * through it follow in the same batch and see the new registration. A
- * registration of the most pages (a page list of RDO_FAST_REG_PAGES_MAX
- * entries, naming two pages in turn) reaches its last page.
- */
-static void test_fast_reg_order(void)
-{
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    uint64_t two = td_alloc(a->d, 2 * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
-    uint64_t big = td_alloc(a->d, FR_MAX * 8ull, 8);
-    struct rdo_send_wqe w;
-    struct rdo_sge sge;
-    FastReg fr;
-
-    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    fr_pages(a, &fr);
-    fr.key = fr_alloc(a, FR_INDEX, 0x20, 0, FR_MAX, FR_ALL);
-    w = fr_wqe(&fr, 1, FR_ALL);
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    /* READ 8 KiB from B into the fast-registered region ... */
-    pair_fill(b, SRC, 8192, 31);
-    w = rdo_wqe(RDO_WR_RDMA_READ, 2);
-    sge = rdo_sge(fr.iova + 100, 8192, fr.key);
-    w.remote_addr = SRC;
-    w.rkey = b->mr_key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    /* ... a fenced LOCAL_INV that must not overtake it ... */
-    w = rdo_wqe_local_inv(3, fr.key);
-    w.flags |= RDO_WQE_F_FENCE;
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    /* ... a new registration and a WRITE from it to B. */
-    fr.key = RDO_MR_KEY(FR_INDEX, 0x21);
-    w = fr_wqe(&fr, 4, FR_ALL);
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 5);
-    sge = rdo_sge(fr.iova + 100, 8192, fr.key);
-    w.remote_addr = DST;
-    w.rkey = b->mr_key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 5, SEC));
-    expect_cqe(a, 1, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    expect_cqe(a, 2, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    expect_cqe(a, 3, RDO_CQE_LOCAL_INV, RDO_WC_SUCCESS);
-    expect_cqe(a, 4, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    expect_cqe(a, 5, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    assert_same(b, SRC, b, DST, 8192);
-
-    /* The most pages: 4096 entries over two pages; B writes the last one. */
-    for (uint32_t i = 0; i < FR_MAX; i++) {
-        uint64_t page = two + (i & 1) * RDO_PAGE_SIZE;
-
-        memcpy(td_ptr(a->d, big + i * 8ull), &page, 8);
-    }
-    w = rdo_wqe_local_inv(6, fr.key);
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    fr.key = RDO_MR_KEY(FR_INDEX, 0x22);
-    w = rdo_wqe_reg_mr(7, fr.key, 0x40000000, (uint64_t)FR_MAX * RDO_PAGE_SIZE,
-                       big, FR_MAX, RDO_PAGE_SHIFT, FR_ALL);
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-    expect_cqe(a, 6, RDO_CQE_LOCAL_INV, RDO_WC_SUCCESS);
-    expect_cqe(a, 7, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    pair_fill(b, SRC, 64, 32);
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 8);
-    sge = sge_of(b, SRC, 64);
-    w.remote_addr = 0x40000000 + (uint64_t)(FR_MAX - 1) * RDO_PAGE_SIZE + 4000;
-    w.rkey = fr.key;
-    pair_post_send(b, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    expect_cqe(b, 8, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    /* Entry 4095 is the second page; 96 bytes of the page, then the
-     * next (entry 4096 does not exist: 64 bytes stop at 4064). */
-    for (uint32_t i = 0; i < 64; i++) {
-        g_assert_cmpuint(*(uint8_t *)td_ptr(a->d, two + RDO_PAGE_SIZE + 4000 + i),
-                         ==, *pair_mr_ptr(b, SRC + i));
-    }
-    pair_free(p);
-}
-
-/* Drops the first frame side 0 sends. */
-static bool drop_first(Pair *p, int from, uint8_t *frame, size_t *len,
-                       bool *again, void *opaque)
-{
-    bool *dropped = opaque;
-
-    if (from == 0 && !*dropped) {
-        *dropped = true;
-        return false;
-    }
-    return true;
-}
-
-/*
- * FENCE on LOCAL_INV waits for every earlier work request, not only READs
- * and atomics: a WRITE gathered from a fast-registered region, whose first
- * packet is lost, is sent again from the region after the go-back; the
- * fenced LOCAL_INV behind it runs only once the WRITE is acknowledged.
- */
-static void test_fast_reg_fence(void)
-{
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    const uint32_t len = 4 * 1024;
-    bool dropped = false;
-    struct rdo_send_wqe w;
-    struct rdo_sge sge;
-    FastReg fr;
-
-    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    fr_pages(a, &fr);
-    fr.key = fr_alloc(a, FR_INDEX, 0x50, 0, FR_MAX, FR_ALL);
-    w = fr_wqe(&fr, 1, FR_ALL);
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, 1, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    for (uint32_t i = 0; i < len; i++) {
-        *fr_ptr(a, &fr, fr.iova + 50 + i) = rdo_pattern_byte(i, 51);
-    }
-    p->tamper = drop_first;
-    p->tamper_opaque = &dropped;
-    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
-    sge = rdo_sge(fr.iova + 50, len, fr.key);
-    w.remote_addr = DST;
-    w.rkey = b->mr_key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    w = rdo_wqe_local_inv(3, fr.key);
-    w.flags |= RDO_WQE_F_FENCE;
-    pair_post_send(a, 0, &w, NULL, 0, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-    g_assert_true(dropped);
-    expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    expect_cqe(a, 3, RDO_CQE_LOCAL_INV, RDO_WC_SUCCESS);
-    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS), >=, 1);
-    fr_check_same(b, DST, a, &fr, fr.iova + 50, len);
-    pair_free(p);
-}
-
-/*
- * Every bad REG_MR: each fails its QP with its own status and guest-error
- * class, leaves the MR as it was, and the device goes on serving others.
- */
-typedef struct FrBad {
-    const char *what;
-    enum rdo_guest_err cls;
-    uint8_t status;
-    uint32_t vendor_err;
-} FrBad;
-
-static void test_fast_reg_bad(void)
-{
-    enum { PAGE_LIST, PAGE_UNALIGNED, TOO_MANY, NO_PAGES, OVERFLOW, TOO_LONG,
-           REMOTE_NO_LOCAL, BEYOND_MAX_ACCESS, OTHER_PD, STILL_VALID,
-           NOT_FAST_REG, NO_MR, N_BAD };
-    static const FrBad bad[N_BAD] = {
-        [PAGE_LIST] = { "page list unreadable", RDO_GE_FASTREG_PAGE_LIST,
-                        RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA },
-        [PAGE_UNALIGNED] = { "page not aligned", RDO_GE_FASTREG_PAGE_LIST,
-                             RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA },
-        [TOO_MANY] = { "more pages than allocated", RDO_GE_FASTREG_BAD_PAGES,
-                       RDO_WC_MW_BIND_ERR, RDO_VENDOR_ERR_FAST_REG },
-        [NO_PAGES] = { "no pages", RDO_GE_FASTREG_BAD_PAGES,
-                       RDO_WC_MW_BIND_ERR, RDO_VENDOR_ERR_FAST_REG },
-        [OVERFLOW] = { "iova + length wraps", RDO_GE_FASTREG_BAD_RANGE,
-                       RDO_WC_MW_BIND_ERR, RDO_VENDOR_ERR_FAST_REG },
-        [TOO_LONG] = { "length beyond the pages", RDO_GE_FASTREG_BAD_RANGE,
-                       RDO_WC_MW_BIND_ERR, RDO_VENDOR_ERR_FAST_REG },
-        [REMOTE_NO_LOCAL] = { "remote write without local write",
-                              RDO_GE_FASTREG_BAD_ACCESS, RDO_WC_MW_BIND_ERR,
-                              RDO_VENDOR_ERR_FAST_REG },
-        [BEYOND_MAX_ACCESS] = { "rights the MR may not grant",
-                                RDO_GE_FASTREG_BAD_ACCESS, RDO_WC_MW_BIND_ERR,
-                                RDO_VENDOR_ERR_FAST_REG },
-        [OTHER_PD] = { "MR of another PD", RDO_GE_FASTREG_BAD_MR,
-                       RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY },
-        [STILL_VALID] = { "MR still valid", RDO_GE_FASTREG_MR_VALID,
-                          RDO_WC_MW_BIND_ERR, RDO_VENDOR_ERR_FAST_REG },
-        [NOT_FAST_REG] = { "MR from REG_MR", RDO_GE_FASTREG_BAD_MR,
-                           RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY },
-        [NO_MR] = { "no MR", RDO_GE_FASTREG_BAD_MR,
-                    RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY },
-    };
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    TestHost *h = a->d->h;
-    uint64_t odd = td_alloc(a->d, 16, 8);
-    uint32_t key_small, key_other, key_ro;
-    FastReg fr;
-
-    fr_pages(a, &fr);
-    fr.key = fr_alloc(a, FR_INDEX, 0x30, 0, FR_PAGES, FR_ALL);
-    key_small = fr_alloc(a, FR_INDEX + 1, 0x31, 0, FR_PAGES - 1, FR_ALL);
-    key_ro = fr_alloc(a, FR_INDEX + 2, 0x32, 0, FR_MAX,
-                      RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ);
-    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(7));
-    key_other = fr_alloc(a, FR_INDEX + 3, 0x33, 7, FR_MAX, FR_ALL);
-    /* A page address with low bits set. */
-    memcpy(td_ptr(a->d, odd), &(uint64_t){ fr.pages[0] }, 8);
-    memcpy(td_ptr(a->d, odd + 8), &(uint64_t){ fr.pages[1] + 8 }, 8);
-
-    /* STILL_VALID needs a valid one: slot N_BAD registers it first. */
-    pair_connect(p, N_BAD, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    {
-        struct rdo_send_wqe w = fr_wqe(&fr, 0x99, FR_ALL);
-
-        pair_post_send(a, N_BAD, &w, NULL, 0, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-        expect_cqe(a, 0x99, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
-    }
-    for (int i = 0; i < N_BAD; i++) {
-        struct rdo_reg_mr_wqe r;
-        struct rdo_send_wqe w = fr_wqe(&fr, 0x100 + i, FR_ALL);
-        uint32_t before = h->class_count[bad[i].cls];
-        struct rdo_cqe e;
-
-        memcpy(&r, &w, sizeof(r));
-        r.key = RDO_MR_KEY(FR_INDEX + 1, 0x41);     /* not valid, 7 pages */
-        r.num_pages = FR_PAGES - 1;
-        r.length = 4 * RDO_PAGE_SIZE;
-        switch (i) {
-        case PAGE_LIST:
-            r.page_list = 0xfff0000000ull;
-            break;
-        case PAGE_UNALIGNED:
-            r.page_list = odd;
-            r.num_pages = 2;
-            r.length = 100;
-            break;
-        case TOO_MANY:
-            r.num_pages = FR_PAGES;
-            break;
-        case NO_PAGES:
-            r.num_pages = 0;
-            break;
-        case OVERFLOW:
-            r.iova = UINT64_MAX - 10;
-            r.length = 100;
-            break;
-        case TOO_LONG:
-            r.length = (FR_PAGES - 1) * RDO_PAGE_SIZE - (r.iova & 0xfff) + 1;
-            break;
-        case REMOTE_NO_LOCAL:
-            r.access = RDO_ACCESS_REMOTE_WRITE;
-            break;
-        case BEYOND_MAX_ACCESS:
-            r.key = RDO_MR_KEY(FR_INDEX + 2, 0x42);
-            r.access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE;
-            break;
-        case OTHER_PD:
-            r.key = key_other;
-            break;
-        case STILL_VALID:
-            r.key = RDO_MR_KEY(FR_INDEX, 0x43);
-            r.num_pages = FR_PAGES;
-            break;
-        case NOT_FAST_REG:
-            r.key = a->mr_key;
-            break;
-        case NO_MR:
-            r.key = RDO_MR_KEY(FR_INDEX + 9, 0);
-            break;
-        }
-        memcpy(&w, &r, sizeof(w));
-        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
-        pair_post_send(a, i, &w, NULL, 0, NULL);
-        w = rdo_wqe(RDO_WR_SEND, 0x200 + i);
-        pair_post_send(a, i, &w, NULL, 0, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 2, SEC));
-        e = pair_poll(a);
-        g_test_message("%s: status %u vendor_err %u", bad[i].what, e.status,
-                       e.vendor_err);
-        g_assert_cmphex(e.wr_id, ==, 0x100 + i);
-        g_assert_cmphex(e.opcode, ==, RDO_CQE_REG_MR);
-        g_assert_cmpuint(e.status, ==, bad[i].status);
-        g_assert_cmpuint(e.vendor_err, ==, bad[i].vendor_err);
-        g_assert_cmpuint(h->class_count[bad[i].cls], ==, before + 1);
-        expect_cqe(a, 0x200 + i, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
-    }
-    (void)key_small;
-    (void)key_ro;
-
-    /* Nothing registered: the fresh keys name nothing. The valid MR still
-     * serves B's WRITE, through its key, on a connection still in RTS. */
-    {
-        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x300);
-        struct rdo_sge sge = sge_of(b, SRC, 64);
-
-        pair_fill(b, SRC, 64, 33);
-        w.remote_addr = fr.iova + 10;
-        w.rkey = fr.key;
-        pair_post_send(b, N_BAD, &w, &sge, 1, NULL);
-        g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-        expect_cqe(b, 0x300, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-        fr_check_same(b, SRC, a, &fr, fr.iova + 10, 64);
-    }
-
-    /* LOCAL_INV of a key of another PD, and of a stale key: refused. */
-    {
-        uint32_t before = h->class_count[RDO_GE_LOCAL_INV_BAD_KEY];
-        struct rdo_send_wqe w = rdo_wqe_local_inv(0x400, key_other);
-
-        pair_connect(p, N_BAD + 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
-        pair_post_send(a, N_BAD + 1, &w, NULL, 0, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-        expect_cqe(a, 0x400, RDO_CQE_LOCAL_INV, RDO_WC_LOC_PROT_ERR);
-        g_assert_cmpuint(h->class_count[RDO_GE_LOCAL_INV_BAD_KEY], ==, before + 1);
-    }
-    pair_free(p);
-}
-
-/* ALLOC_MR's own refusals. */
-static void test_alloc_mr_cmd(void)
-{
-    Pair *p = pair_new(NULL);
-    RdoPairSide *a = &p->s[0].rdo;
-    struct rdo_cqp_cmd cmd;
-
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(60, 1, 0, 0, FR_ALL), NULL),
-                     ==, RDO_CQP_BAD_PARAM);
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(60, 1, 0, FR_MAX + 1, FR_ALL),
-                                  NULL), ==, RDO_CQP_BAD_PARAM);
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(60, 1, 0, 16, 0x100), NULL),
-                     ==, RDO_CQP_BAD_PARAM);
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(60, 1, 99, 16, FR_ALL), NULL),
-                     ==, RDO_CQP_NOT_FOUND);
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(1, 1, 0, 16, FR_ALL), NULL),
-                     ==, RDO_CQP_EXISTS);
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_alloc_mr(1u << 30, 1, 0, 16, FR_ALL),
-                                  NULL), ==, RDO_CQP_BAD_INDEX);
-    cmd = rdo_cmd_alloc_mr(60, 1, 0, 16, FR_ALL);
-    cmd.u.alloc_mr.reserved1 = 1;
-    g_assert_cmpuint(rdo_pair_cmd(a, cmd, NULL), ==, RDO_CQP_BAD_RESERVED);
-    rdo_pair_cmd_ok(a, rdo_cmd_alloc_mr(60, 1, 0, 16, FR_ALL));
-    /* The PD is in use while it holds the MR; DEREG_MR frees it. */
-    g_assert_cmpuint(rdo_pair_cmd(a, rdo_cmd_new(RDO_CMD_DESTROY_PD, 0), NULL),
-                     ==, RDO_CQP_IN_USE);
-    rdo_pair_cmd_ok(a, rdo_cmd_new(RDO_CMD_DEREG_MR, 60));
-    rdo_pair_cmd_ok(a, rdo_cmd_alloc_mr(60, 2, 0, 16, FR_ALL));
     pair_free(p);
 }
 
@@ -1500,7 +902,7 @@ static void test_wr_table_one(uint8_t type, uint8_t op)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(op, 40 + op);
-    struct rdo_sge sge = sge_of(a, SRC, 8);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 8);
     struct rdo_ud_seg ud = { .dest_qpn = 2, .qkey = 0x1234 };
     int slot = 0;
     struct rdo_cqe e;
@@ -1516,8 +918,8 @@ static void test_wr_table_one(uint8_t type, uint8_t op)
     }
     memcpy(ud.dmac, b->mac, 6);
     memcpy(ud.dgid, b->gid, 16);
-    pair_post_recv(b, 0, 3, DST, 4096);
-    w.remote_addr = DST;
+    pair_post_recv(b, 0, 3, PAIR_DST, 4096);
+    w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     w.imm_or_rkey = op == RDO_WR_LOCAL_INV ? a->mr_key : b->mr_key;
     if (op == RDO_WR_REG_MR) {
@@ -1528,7 +930,7 @@ static void test_wr_table_one(uint8_t type, uint8_t op)
     } else {
         pair_post_send(a, slot, &w, &sge, 1, type == RDO_QPT_UD ? &ud : NULL);
     }
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     e = pair_poll(a);
     g_assert_cmphex(e.wr_id, !=, PAIR_NO_CQE);   /* 0 for a bad WQE */
     bad = e.status == RDO_WC_LOC_QP_OP_ERR && e.vendor_err == RDO_VENDOR_ERR_BAD_WQE;
@@ -1570,13 +972,13 @@ static void srq_send(Pair *p, int i, uint64_t wr_id)
 {
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, wr_id);
-    struct rdo_sge sge = sge_of(a, SRC, 64);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 64);
     struct rdo_cqe e;
 
     pair_post_send(a, i, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    g_assert_true(pair_run_cqes(p, 0, 1, SEC));
-    expect_cqe(a, wr_id, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, wr_id, RDO_CQE_SEND, RDO_WC_SUCCESS);
     e = pair_poll(b);
     g_assert_cmphex(e.wr_id, ==, 0x9000 + (wr_id & 0xff));
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
@@ -1602,7 +1004,7 @@ static void test_srq_limit(void)
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
     for (unsigned i = 0; i < 8; i++) {
-        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, PAIR_DST + i * 64, 64);
     }
     g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 5), NULL), ==,
                      RDO_CQP_OK);
@@ -1619,7 +1021,7 @@ static void test_srq_limit(void)
     }
     /* 2 posted; 8 more make 10; armed again at 3: the event at 2 left. */
     for (unsigned i = 8; i < 16; i++) {
-        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, PAIR_DST + i * 64, 64);
     }
     g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_modify_srq(0, 3), NULL), ==,
                      RDO_CQP_OK);
@@ -1649,7 +1051,7 @@ static void test_srq_last_wqe(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x77);
-    struct rdo_sge sge = sge_of(a, SRC, 200);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 200);
     RdoPairSrq srq;
     struct rdo_eqe e;
     struct rdo_cqe c;
@@ -1661,7 +1063,7 @@ static void test_srq_last_wqe(void)
         pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
     }
     for (unsigned i = 0; i < 8; i++) {
-        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, DST + i * 64, 64);
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0x9000 + i, PAIR_DST + i * 64, 64);
     }
     /* The driver moves slot 0's QP to ERR: LAST_WQE, no CQE on the SRQ. */
     g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_ERR, 0, NULL), ==,
@@ -1678,8 +1080,8 @@ static void test_srq_last_wqe(void)
 
     /* Slot 1: 200 bytes into a 64-byte WQE: LOC_LEN_ERR, QP_ERROR, LAST_WQE. */
     pair_post_send(a, 1, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, SEC));
-    pair_run(p, SEC / 100);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC / 100);
     c = pair_poll(b);
     g_assert_cmphex(c.wr_id, ==, 0x9000);
     g_assert_cmpuint(c.status, ==, RDO_WC_LOC_LEN_ERR);
@@ -1716,11 +1118,6 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/loopback", test_rc_loopback_untimed);
     g_test_add_func("/datapath/rc/loopback-timed", test_rc_loopback_timed);
     g_test_add_func("/datapath/wr-table", test_wr_table);
-    g_test_add_func("/datapath/fast-reg/round-trip", test_fast_reg);
-    g_test_add_func("/datapath/fast-reg/order", test_fast_reg_order);
-    g_test_add_func("/datapath/fast-reg/fence", test_fast_reg_fence);
-    g_test_add_func("/datapath/fast-reg/bad", test_fast_reg_bad);
-    g_test_add_func("/datapath/fast-reg/alloc-mr", test_alloc_mr_cmd);
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/gsi", test_gsi);

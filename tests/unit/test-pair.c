@@ -286,3 +286,28 @@ uint32_t pair_cnt(PairSide *s, uint32_t reg)
 {
     return test_reg_read(s->d->h, reg);
 }
+
+struct rdo_sge pair_sge_of(PairSide *s, uint64_t iova, uint32_t len)
+{
+    return rdo_pair_sge(&s->rdo, iova, len);
+}
+
+void pair_expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
+                     uint8_t status)
+{
+    struct rdo_cqe e = pair_poll(s);
+
+    g_assert_cmphex(e.wr_id, ==, wr_id);
+    g_assert_cmpuint(e.status, ==, status);
+    g_assert_cmphex(e.opcode, ==, opcode);
+}
+
+void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
+                      uint64_t b_iova, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (*pair_mr_ptr(a, a_iova + i) != *pair_mr_ptr(b, b_iova + i)) {
+            g_error("byte %u of %u differs", i, len);
+        }
+    }
+}

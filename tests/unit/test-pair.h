@@ -16,6 +16,9 @@
 #include "rdo-pair-setup.h"
 
 #define PAIR_MR_IOVA    0x10000000ull
+#define PAIR_SRC        PAIR_MR_IOVA                /* source buffers in each MR */
+#define PAIR_DST        (PAIR_MR_IOVA + (2u << 20)) /* destination buffers */
+#define PAIR_SEC        1000000000ull               /* a second of virtual time */
 #define PAIR_MR_LEN     (4u << 20)
 #define PAIR_SQ_LOG     6
 #define PAIR_RQ_LOG     6
@@ -110,5 +113,14 @@ void pair_run(Pair *p, uint64_t limit_ns);
 #define PAIR_NO_CQE UINT64_MAX
 struct rdo_cqe pair_poll(PairSide *s);
 uint32_t pair_cnt(PairSide *s, uint32_t reg);
+
+/* An SGE of side `s`'s MR. */
+struct rdo_sge pair_sge_of(PairSide *s, uint64_t iova, uint32_t len);
+/* Polls side `s`'s CQ and checks the completion. */
+void pair_expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
+                     uint8_t status);
+/* The bytes at a_iova of A's MR and b_iova of B's MR are the same. */
+void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
+                      uint64_t b_iova, uint32_t len);
 
 #endif

@@ -17,9 +17,7 @@
 #include "wire/wire.h"
 
 #define MS          1000000ull
-#define SRC         PAIR_MR_IOVA
-#define DST         (PAIR_MR_IOVA + (2u << 20))
-#define SPAN        (1u << 20)          /* of SRC and DST the work uses */
+#define SPAN        (1u << 20)          /* of PAIR_SRC and PAIR_DST the work uses */
 #define CLEAN_SLOT  3                   /* the connection left alone */
 #define CLEAN_QPN   (2 + CLEAN_SLOT)
 
@@ -163,10 +161,10 @@ static void post_random(WireFuzz *f, Pair *p, int k, int i, uint8_t type)
         w.imm_or_rkey ^= 0x100;
     }
     w.rkey = rn(f, 8) ? peer->mr_key : g_rand_int(f->rand);
-    w.remote_addr = (DST + rn(f, SPAN - len)) & ~7ull;
+    w.remote_addr = (PAIR_DST + rn(f, SPAN - len)) & ~7ull;
     w.compare_add = g_rand_int(f->rand);
     w.swap = g_rand_int(f->rand);
-    sge = sge_in(f, s, SRC, len);
+    sge = sge_in(f, s, PAIR_SRC, len);
     memcpy(ud.dmac, peer->mac, 6);
     memcpy(ud.dgid, peer->gid, 16);
     pair_post_send(s, i, &w, &sge, len ? 1 : 0, type == RDO_QPT_UD ? &ud : NULL);
@@ -200,7 +198,7 @@ static void episode(WireFuzz *f)
     }
     pair_connect(p, CLEAN_SLOT, RDO_QPT_RC, RDO_MTU_4096 - 2);
     for (int k = 0; k < 2; k++) {
-        pair_fill(&p->s[k], SRC, SPAN, rn(f, 1000));
+        pair_fill(&p->s[k], PAIR_SRC, SPAN, rn(f, 1000));
     }
     f->on = true;
     for (int round = 0; round < 8; round++) {
@@ -214,7 +212,7 @@ static void episode(WireFuzz *f)
                 posted[k][i]++;
             }
             if (posted[peer][i] < 24) {
-                sge = sge_in(f, &p->s[peer], DST, len);
+                sge = sge_in(f, &p->s[peer], PAIR_DST, len);
                 pair_post_recv(&p->s[peer], i, ++f->posted, sge.addr, len);
                 posted[peer][i]++;
             }
@@ -225,8 +223,8 @@ static void episode(WireFuzz *f)
     f->on = false;
 
     /* The clean connection still works, whatever happened to the others. */
-    sge = (struct rdo_sge){ SRC, 5000, p->s[0].mr_key };
-    pair_fill(&p->s[0], SRC, 5000, 77);
+    sge = (struct rdo_sge){ PAIR_SRC, 5000, p->s[0].mr_key };
+    pair_fill(&p->s[0], PAIR_SRC, 5000, 77);
     pair_run(p, 50 * MS);
     drain(f, p);
     for (int k = 0; k < 2; k++) {
@@ -235,14 +233,14 @@ static void episode(WireFuzz *f)
         f->naks += pair_cnt(&p->s[k], RDO_REG_CNT_NAKS_SENT);
         f->dups += pair_cnt(&p->s[k], RDO_REG_CNT_DUP_REQUESTS);
     }
-    pair_post_recv(&p->s[1], CLEAN_SLOT, 2, DST, 8192);
+    pair_post_recv(&p->s[1], CLEAN_SLOT, 2, PAIR_DST, 8192);
     pair_post_send(&p->s[0], CLEAN_SLOT, &w, &sge, 1, NULL);
     g_assert_true(pair_run_cqes(p, 1, 1, 100 * MS));
     e = pair_poll(&p->s[1]);
     g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
     g_assert_cmpuint(e.qpn, ==, CLEAN_QPN);
     g_assert_cmpuint(e.byte_len, ==, 5000);
-    g_assert_cmpint(memcmp(pair_mr_ptr(&p->s[0], SRC), pair_mr_ptr(&p->s[1], DST),
+    g_assert_cmpint(memcmp(pair_mr_ptr(&p->s[0], PAIR_SRC), pair_mr_ptr(&p->s[1], PAIR_DST),
                            5000), ==, 0);
     f->episodes++;
     pair_free(p);
