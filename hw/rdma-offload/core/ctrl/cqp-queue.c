@@ -97,25 +97,6 @@ static int create_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
-static int destroy_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
-{
-    RdoCq *cq;
-
-    if (cmd->obj >= core->cfg.max_cq) {
-        return RDO_CQP_BAD_INDEX;
-    }
-    cq = &core->st->cqs[cmd->obj];
-    if (!cq->valid) {
-        return RDO_CQP_NOT_FOUND;
-    }
-    if (cq->users) {
-        return RDO_CQP_IN_USE;
-    }
-    core->st->eqs[cq->eqn].users--;
-    cq->valid = false;
-    return RDO_CQP_OK;
-}
-
 /* The CQ a command names: BAD_INDEX / NOT_FOUND as the status, or OK. */
 static int cq_of(RdoCore *core, const struct rdo_cqp_cmd *cmd, RdoCq **cq)
 {
@@ -124,6 +105,22 @@ static int cq_of(RdoCore *core, const struct rdo_cqp_cmd *cmd, RdoCq **cq)
     }
     *cq = &core->st->cqs[cmd->obj];
     return (*cq)->valid ? RDO_CQP_OK : RDO_CQP_NOT_FOUND;
+}
+
+static int destroy_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    RdoCq *cq;
+    int st = cq_of(core, cmd, &cq);
+
+    if (st != RDO_CQP_OK) {
+        return st;
+    }
+    if (cq->users) {
+        return RDO_CQP_IN_USE;
+    }
+    core->st->eqs[cq->eqn].users--;
+    cq->valid = false;
+    return RDO_CQP_OK;
 }
 
 static int modify_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
@@ -212,16 +209,23 @@ static int create_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
-static int destroy_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+/* The SRQ a command names: BAD_INDEX / NOT_FOUND as the status, or OK. */
+static int srq_of(RdoCore *core, const struct rdo_cqp_cmd *cmd, RdoSrq **srq)
 {
-    RdoSrq *srq;
-
     if (cmd->obj >= core->cfg.max_srq) {
         return RDO_CQP_BAD_INDEX;
     }
-    srq = &core->st->srqs[cmd->obj];
-    if (!srq->valid) {
-        return RDO_CQP_NOT_FOUND;
+    *srq = &core->st->srqs[cmd->obj];
+    return (*srq)->valid ? RDO_CQP_OK : RDO_CQP_NOT_FOUND;
+}
+
+static int destroy_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    RdoSrq *srq;
+    int st = srq_of(core, cmd, &srq);
+
+    if (st != RDO_CQP_OK) {
+        return st;
     }
     if (srq->users) {
         return RDO_CQP_IN_USE;
@@ -235,13 +239,10 @@ static int modify_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const struct rdo_cmd_modify_srq *a = &cmd->u.modify_srq;
     RdoSrq *srq;
+    int st = srq_of(core, cmd, &srq);
 
-    if (cmd->obj >= core->cfg.max_srq) {
-        return RDO_CQP_BAD_INDEX;
-    }
-    srq = &core->st->srqs[cmd->obj];
-    if (!srq->valid) {
-        return RDO_CQP_NOT_FOUND;
+    if (st != RDO_CQP_OK) {
+        return st;
     }
     if (a->reserved0 || a->reserved[0] || a->reserved[1] || a->reserved[2]) {
         return RDO_CQP_BAD_RESERVED;
