@@ -352,6 +352,15 @@ static void fill_create_qp(Fuzz *f, struct rdo_cqp_cmd *c)
     }
 }
 
+/* A CQ ring (CREATE_CQ, RESIZE_CQ): mostly sane, now and then not. */
+static void fill_cq_ring(Fuzz *f, uint64_t *addr, uint8_t *log_size,
+                         uint8_t *flags)
+{
+    *log_size = chance(f, 90) ? 1 + rn(f, 8) : r32(f);
+    *flags = chance(f, 80) ? 0 : rn(f, 3);
+    *addr = *flags ? fpage_list(f, 8) : faddr(f, 32, 8192);
+}
+
 /* A command that is mostly well-formed, with random parts. */
 static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
 {
@@ -403,10 +412,8 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         c->u.create_eq.vector = chance(f, 90) ? rn(f, 32) : r32(f);
         break;
     case RDO_CMD_CREATE_CQ:
-        c->u.create_cq.log_size = chance(f, 90) ? 1 + rn(f, 8) : r32(f);
-        c->u.create_cq.ring_flags = chance(f, 80) ? 0 : rn(f, 3);
-        c->u.create_cq.ring_addr = c->u.create_cq.ring_flags ?
-                                   fpage_list(f, 8) : faddr(f, 32, 8192);
+        fill_cq_ring(f, &c->u.create_cq.ring_addr, &c->u.create_cq.log_size,
+                     &c->u.create_cq.ring_flags);
         c->u.create_cq.db_page = chance(f, 90) ? rn(f, 4) : r32(f);
         c->u.create_cq.eqn = rn(f, 5);
         break;
@@ -443,10 +450,8 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         c->u.modify_cq.moderation_usec = chance(f, 90) ? rn(f, 5000) : r32(f);
         break;
     case RDO_CMD_RESIZE_CQ:
-        c->u.resize_cq.log_size = chance(f, 90) ? 1 + rn(f, 8) : r32(f);
-        c->u.resize_cq.ring_flags = chance(f, 80) ? 0 : rn(f, 3);
-        c->u.resize_cq.ring_addr = c->u.resize_cq.ring_flags ?
-                                   fpage_list(f, 8) : faddr(f, 32, 8192);
+        fill_cq_ring(f, &c->u.resize_cq.ring_addr, &c->u.resize_cq.log_size,
+                     &c->u.resize_cq.ring_flags);
         break;
     case RDO_CMD_MODIFY_SRQ:
         c->u.modify_srq.limit = chance(f, 90) ? rn(f, 300) : r32(f);
