@@ -13,7 +13,7 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
 {
     const struct rdo_cmd_reg_mr *a = &cmd->u.reg_mr;
     RdoState *st = core->st;
-    uint64_t span, last_entry;
+    uint64_t last_entry;
     RdoMrCtx *mr;
 
     if (cmd->obj >= st->usable_mrs) {
@@ -25,23 +25,14 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
     if (a->reserved) {
         return RDO_CQP_BAD_RESERVED;
     }
-    if (a->access & ~RDO_ACCESS__ALL) {
-        return RDO_CQP_BAD_PARAM;
-    }
-    /* Remote write or atomic access needs local write (IB spec 10.6.3.1). */
-    if ((a->access & (RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_REMOTE_ATOMIC)) &&
-        !(a->access & RDO_ACCESS_LOCAL_WRITE)) {
+    if (!rdo_mr_access_ok(a->access)) {
         return RDO_CQP_BAD_PARAM;
     }
     if (a->page_shift < RDO_PAGE_SHIFT || a->page_shift > 30 ||
         !a->num_pages || a->num_pages > RDO_MR_PAGES_MAX || (a->page_list & 7)) {
         return RDO_CQP_BAD_PARAM;
     }
-    /* The region must fit in its pages, counted from the offset in the first. */
-    span = (a->iova & ((1ull << a->page_shift) - 1)) + a->length;
-    if (a->length > (1ull << 40) ||
-        span > ((uint64_t)a->num_pages << a->page_shift) ||
-        a->iova + a->length < a->iova) {
+    if (!rdo_mr_range_ok(a->iova, a->length, a->num_pages, a->page_shift)) {
         return RDO_CQP_BAD_PARAM;
     }
     if (a->pdn >= core->cfg.max_pd || !st->pds[a->pdn].valid) {

@@ -32,6 +32,28 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
 RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn);
 
 /* MRs (mr.c). */
+
+/* Access rights a registration may ask for: known bits, and remote write
+ * or atomic only with local write (IB spec 10.6.3.1). */
+static inline bool rdo_mr_access_ok(uint16_t access)
+{
+    return !(access & ~RDO_ACCESS__ALL) &&
+           (!(access & (RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_REMOTE_ATOMIC)) ||
+            (access & RDO_ACCESS_LOCAL_WRITE));
+}
+
+/* A region of `length` bytes at `iova` fits its `num_pages` pages of
+ * 2^page_shift bytes, counted from iova's offset in the first; at most
+ * 1 TiB and no wrap-around. */
+static inline bool rdo_mr_range_ok(uint64_t iova, uint64_t length,
+                                   uint32_t num_pages, uint8_t page_shift)
+{
+    uint64_t span = (iova & ((1ull << page_shift) - 1)) + length;
+
+    return length <= (1ull << 40) && iova + length >= iova &&
+           span <= ((uint64_t)num_pages << page_shift);
+}
+
 enum rdo_mr_lookup {
     RDO_MR_OK,
     RDO_MR_PENDING,             /* registration still queued: stall */

@@ -83,9 +83,6 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
 {
     RdoState *st = core->st;
     uint32_t index = RDO_MR_KEY_INDEX(w->key);
-    const uint16_t remote_modify = RDO_ACCESS_REMOTE_WRITE |
-                                   RDO_ACCESS_REMOTE_ATOMIC;
-    uint64_t span;
     RdoMrCtx *mr;
 
     if (index >= st->usable_mrs) {
@@ -111,15 +108,10 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
         w->page_shift < RDO_PAGE_SHIFT || w->page_shift > 30) {
         return RDO_FR_PAGES;
     }
-    /* IB spec 10.6.3.1: remote write or atomic needs local write. */
-    if ((w->access & ~mr->max_access) || (w->access & ~RDO_ACCESS__ALL) ||
-        ((w->access & remote_modify) && !(w->access & RDO_ACCESS_LOCAL_WRITE))) {
+    if ((w->access & ~mr->max_access) || !rdo_mr_access_ok(w->access)) {
         return RDO_FR_ACCESS;
     }
-    /* The region fits its pages, counted from iova's offset in the first. */
-    span = (w->iova & ((1ull << w->page_shift) - 1)) + w->length;
-    if (w->length > (1ull << 40) || w->iova + w->length < w->iova ||
-        span > ((uint64_t)w->num_pages << w->page_shift)) {
+    if (!rdo_mr_range_ok(w->iova, w->length, w->num_pages, w->page_shift)) {
         return RDO_FR_RANGE;
     }
     if (!page_list_ok(core, w->page_list, w->num_pages, w->page_shift)) {
