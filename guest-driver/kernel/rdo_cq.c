@@ -30,31 +30,50 @@ static void rdo_cq_doorbell(struct rdo_cq *cq, u32 flags)
 		rdo_db_write(cq->rdev, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, flags, cq->ci));
 }
 
+/*
+ * The ring size of a CQ of at least `cqe` entries (one more, so a full ring
+ * is told from an empty one), or the provider's own when it sized the
+ * ring: no smaller, no larger than the device allows.
+ */
+static int rdo_cq_log_size(struct rdo_dev *rdev, int cqe, bool user,
+			   u32 req_log_size, u32 req_reserved, u32 *log_size)
+{
+	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
+
+	if (cqe < 1 || cqe >= (1 << max_log))
+		return -EINVAL;
+	*log_size = max(order_base_2(cqe + 1), 1);
+	if (!user)
+		return 0;
+	if (req_reserved || req_log_size < *log_size || req_log_size > max_log)
+		return -EINVAL;
+	*log_size = req_log_size;
+	return 0;
+}
+
 int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		  struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibcq->device);
 	struct rdo_cq *cq = to_rcq(ibcq);
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
-	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	unsigned int ncomp = rdo_comp_eqs(rdev);
 	struct rdo_create_cq_req req = {};
 	struct rdo_create_cq_resp resp = {};
 	u32 log_size;
 	int cqn, ret;
 
-	if (attr->flags || attr->cqe < 1 || attr->cqe >= (1 << max_log))
+	if (attr->flags)
 		return -EINVAL;
-	log_size = max(order_base_2(attr->cqe + 1), 1);
 	if (udata) {
-		/* The provider sized the ring: at least cqe + 1 entries. */
 		ret = rdo_udata_in(udata, &req, sizeof(req));
 		if (ret)
 			return ret;
-		if (req.reserved || req.log_size < log_size || req.log_size > max_log)
-			return -EINVAL;
-		log_size = req.log_size;
 	}
+	ret = rdo_cq_log_size(rdev, attr->cqe, udata, req.log_size, req.reserved,
+			      &log_size);
+	if (ret)
+		return ret;
 
 	cq->rdev = rdev;
 	cq->ci = 0;
@@ -159,7 +178,6 @@ int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 	struct rdo_cq *cq = to_rcq(ibcq);
 	struct rdo_dev *rdev = cq->rdev;
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_RESIZE_CQ, .obj = cq->cqn };
-	u32 max_log = min_t(u32, rdev->attr.max_cq_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	struct rdo_resize_cq_req req = {};
 	struct rdo_resize_cq_resp resp = {};
 	struct rdo_ring ring, old_ring;
@@ -168,16 +186,16 @@ int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 	u32 log_size, end = 0, n = 0;
 	int ret;
 
-	if (cqe < 1 || cqe >= (1 << max_log))
-		return -EINVAL;
-	log_size = max(order_base_2(cqe + 1), 1);
 	if (udata) {
 		ret = rdo_udata_in(udata, &req, sizeof(req));
 		if (ret)
 			return ret;
-		if (req.reserved || req.log_size < log_size || req.log_size > max_log)
-			return -EINVAL;
-		log_size = req.log_size;
+	}
+	ret = rdo_cq_log_size(rdev, cqe, udata, req.log_size, req.reserved,
+			      &log_size);
+	if (ret)
+		return ret;
+	if (udata) {
 		ret = rdo_ring_from_user(rdev, ibcq->device, &ring, req.buf_addr,
 					 log_size, RDO_CQE_SHIFT);
 	} else {
