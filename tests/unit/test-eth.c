@@ -239,7 +239,7 @@ static void test_tso_lro(void)
         .hdr_len = hlen,
     };
     struct rdo_sge sge[2] = { { tx->send, hlen, 0 }, { tx->send + 4096, n, 0 } };
-    GPtrArray *frames = tx->d->h->frames;
+    const TestFrames *frames = &tx->d->h->frames;
     g_autofree uint8_t *got = g_malloc0(n);
     uint32_t bufs = 0, bytes = 0, expect_seq = seq0;
     struct rdo_eth_cqe c;
@@ -251,10 +251,10 @@ static void test_tso_lro(void)
     post_tx(tx, &w, sge, 2);
 
     /* The frames on the wire, before the peer sees them. */
-    g_assert_cmpuint(frames->len, ==, nseg);
+    g_assert_cmpuint(test_frames_count(frames), ==, nseg);
     for (uint32_t i = 0; i < nseg; i++) {
-        gsize len;
-        const uint8_t *f = g_bytes_get_data(frames->pdata[i], &len);
+        size_t len;
+        const uint8_t *f = test_frames_get(frames, i, &len);
         uint32_t plen = MIN(MSS, n - i * MSS);
 
         g_assert_cmpuint(len, ==, hlen + plen);
@@ -321,10 +321,9 @@ static void test_csum_offload(void)
     EthPair *ep = eth_pair(0);
     EthSide *tx = &ep->e[0], *rx = &ep->e[1];
     uint8_t *f = td_ptr(tx->d, tx->send), payload[333];
-    GPtrArray *frames;
+    const TestFrames *frames;
     struct rdo_eth_cqe c;
-    gsize len;
-    size_t n;
+    size_t len, n;
 
     memset(payload, 0x5a, sizeof(payload));
     /* TCP without checksums: the device inserts both. */
@@ -343,10 +342,10 @@ static void test_csum_offload(void)
     f[n - 1] ^= 1;
     g_assert_cmpuint(send_frame(ep, n, 0).status, ==, 0);
 
-    frames = tx->d->h->frames;
-    g_assert_cmpuint(frames->len, ==, 3);
+    frames = &tx->d->h->frames;
+    g_assert_cmpuint(test_frames_count(frames), ==, 3);
     for (int i = 0; i < 3; i++) {
-        const uint8_t *fr = g_bytes_get_data(frames->pdata[i], &len);
+        const uint8_t *fr = test_frames_get(frames, i, &len);
 
         g_assert_cmpint(ipv4_l4_csum_ok(fr, len), ==, i < 2);
     }
@@ -441,7 +440,7 @@ static void expect_tx_error(EthPair *ep, const struct rdo_eth_tx_wqe *w,
 {
     EthSide *tx = &ep->e[0];
     uint32_t errors = pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_ERRORS);
-    guint frames = tx->d->h->frames->len;
+    guint frames = test_frames_count(&tx->d->h->frames);
     struct rdo_eth_cqe c;
 
     post_tx(tx, w, sge, nsge);
@@ -451,7 +450,7 @@ static void expect_tx_error(EthPair *ep, const struct rdo_eth_tx_wqe *w,
     g_assert_cmpuint(c.vendor_err, ==, vendor_err);
     g_assert_cmpuint(c.wr_id, ==, w->wr_id);
     g_assert_cmpuint(pair_cnt(tx->s, RDO_REG_CNT_ETH_TX_ERRORS), ==, errors + 1);
-    g_assert_cmpuint(tx->d->h->frames->len, ==, frames);
+    g_assert_cmpuint(test_frames_count(&tx->d->h->frames), ==, frames);
 }
 
 static void test_malformed(void)

@@ -43,7 +43,38 @@ static void th_send_frame(void *host, const void *frame, size_t len)
 {
     TestHost *h = host;
 
-    g_ptr_array_add(h->frames, g_bytes_new(frame, len));
+    TestFrameAt at = { h->frames.data->len, len };
+
+    g_byte_array_append(h->frames.data, frame, len);
+    g_array_append_val(h->frames.at, at);
+}
+
+void test_frames_init(TestFrames *f)
+{
+    f->data = g_byte_array_new();
+    f->at = g_array_new(FALSE, FALSE, sizeof(TestFrameAt));
+}
+
+const uint8_t *test_frames_get(const TestFrames *f, guint i, size_t *len)
+{
+    const TestFrameAt *at;
+
+    g_assert_cmpuint(i, <, f->at->len);
+    at = &g_array_index(f->at, TestFrameAt, i);
+    *len = at->len;
+    return f->data->data + at->off;
+}
+
+void test_frames_reset(TestFrames *f)
+{
+    g_byte_array_set_size(f->data, 0);
+    g_array_set_size(f->at, 0);
+}
+
+void test_frames_destroy(TestFrames *f)
+{
+    g_byte_array_unref(f->data);
+    g_array_unref(f->at);
 }
 
 static uint64_t th_now_ns(void *host)
@@ -147,7 +178,7 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     g_assert_true(rdo_config_valid(cfg, &why));
     h->mem = g_malloc0(mem_size);
     h->mem_size = mem_size;
-    h->frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    test_frames_init(&h->frames);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     rdo_core_init(&h->core, cfg, &test_host_ops, h);
     return h;
@@ -156,7 +187,7 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
 void test_host_free(TestHost *h)
 {
     rdo_core_destroy(&h->core);
-    g_ptr_array_unref(h->frames);
+    test_frames_destroy(&h->frames);
     g_ptr_array_unref(h->errors);
     if (h->lives) {
         g_array_unref(h->lives);

@@ -12,6 +12,20 @@
 #define TEST_HOST_MEM_BASE  0x100000ull
 #define TEST_HOST_IRQS      RDO_MSIX_VECTORS_MAX
 
+/*
+ * Frames sent, back to back in one buffer that is reused: no allocation
+ * per frame (like a netdev's queue, which copies a frame it cannot pass on
+ * at once). Read them with test_frames_get.
+ */
+typedef struct TestFrames {
+    GByteArray *data;
+    GArray *at;                 /* TestFrameAt of each frame */
+} TestFrames;
+
+typedef struct TestFrameAt {
+    size_t off, len;
+} TestFrameAt;
+
 typedef struct TestHost {
     RdoCore core;
     uint8_t *mem;
@@ -19,7 +33,7 @@ typedef struct TestHost {
     uint64_t now_ns;
     uint64_t wakeup_ns;             /* 0: none requested */
     unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
-    GPtrArray *frames;              /* GBytes of each frame sent */
+    TestFrames frames;              /* each frame sent */
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     enum rdo_err last_error;
@@ -35,6 +49,17 @@ typedef struct TestHost {
 RdoConfig test_host_default_config(void);
 TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size);
 void test_host_free(TestHost *h);
+
+/* Frame log: how many, frame i (valid until the log is reset), reset
+ * (the space is kept for the next frames). */
+static inline guint test_frames_count(const TestFrames *f)
+{
+    return f->at->len;
+}
+const uint8_t *test_frames_get(const TestFrames *f, guint i, size_t *len);
+void test_frames_init(TestFrames *f);
+void test_frames_reset(TestFrames *f);
+void test_frames_destroy(TestFrames *f);
 
 /* 32-bit register access, as a driver does. */
 uint32_t test_reg_read(TestHost *h, uint32_t reg);

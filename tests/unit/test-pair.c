@@ -65,6 +65,7 @@ Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
         .rq_log = PAIR_RQ_LOG, .rq_shift = 6,
         .max_inline = 128, .qkey = 0x1234,
     };
+    test_frames_init(&p->passing);
     side_init(p, cfg, 0);
     side_init(p, cfg, 1);
     return p;
@@ -80,6 +81,7 @@ void pair_free(Pair *p)
     if (p->pcap) {
         fclose(p->pcap);
     }
+    test_frames_destroy(&p->passing);
     td_free(p->s[0].d);
     td_free(p->s[1].d);
     g_free(p);
@@ -105,10 +107,8 @@ static void capture(Pair *p, uint64_t now_ns, const void *frame, uint32_t len)
 {
     uint32_t rec[4] = { now_ns / 1000000000u, (now_ns / 1000) % 1000000, len, len };
 
-    if (p->pcap) {
-        fwrite(rec, sizeof(rec), 1, p->pcap);
-        fwrite(frame, len, 1, p->pcap);
-    }
+    fwrite(rec, sizeof(rec), 1, p->pcap);
+    fwrite(frame, len, 1, p->pcap);
 }
 
 uint8_t pair_modify(PairSide *s, uint32_t qpn, uint8_t state, uint32_t mask,
@@ -183,32 +183,38 @@ static unsigned deliver(Pair *p)
 
     for (int k = 0; k < 2; k++) {
         TestHost *from = p->s[k].d->h, *to = p->s[1 - k].d->h;
-        GPtrArray *frames = from->frames;
+        TestFrames sent = from->frames;
+        guint n = test_frames_count(&sent);
 
-        from->frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-        for (guint i = 0; i < frames->len; i++) {
-            gsize len;
-            const void *data = g_bytes_get_data(frames->pdata[i], &len);
+        /* The receiver's answers go to its own log, never this one; the
+         * swap keeps both logs' space for reuse. */
+        from->frames = p->passing;
+        for (guint i = 0; i < n; i++) {
+            size_t len;
+            const uint8_t *data = test_frames_get(&sent, i, &len);
 
-            capture(p, from->now_ns, data, len);
+            if (p->pcap) {
+                capture(p, from->now_ns, data, len);
+            }
             if (p->tamper) {
                 uint8_t buf[PAIR_FRAME_MAX];
-                size_t n = MIN(len, sizeof(buf));
+                size_t m = MIN(len, sizeof(buf));
                 bool again = false;
 
-                memcpy(buf, data, n);
-                if (p->tamper(p, k, buf, &n, &again, p->tamper_opaque)) {
-                    rdo_core_receive(&to->core, buf, n);
+                memcpy(buf, data, m);
+                if (p->tamper(p, k, buf, &m, &again, p->tamper_opaque)) {
+                    rdo_core_receive(&to->core, buf, m);
                     if (again) {
-                        rdo_core_receive(&to->core, buf, n);
+                        rdo_core_receive(&to->core, buf, m);
                     }
                 }
             } else {
                 rdo_core_receive(&to->core, data, len);
             }
-            moved++;
         }
-        g_ptr_array_unref(frames);
+        moved += n;
+        test_frames_reset(&sent);
+        p->passing = sent;
     }
     p->frames += moved;
     return moved;

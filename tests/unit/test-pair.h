@@ -52,6 +52,7 @@ struct Pair {
     RdoPairLayout layout;
     FILE *pcap;
     uint64_t frames;            /* delivered */
+    TestFrames passing;         /* a side's frames while they are delivered */
     PairTamper tamper;
     void *tamper_opaque;
 };
