@@ -115,6 +115,17 @@ int rdo_wire_frame_len(const RdoWirePacket *pkt)
     return err ? err : (int)fl.len;
 }
 
+int rdo_wire_payload_off(const RdoWirePacket *pkt, size_t size)
+{
+    FrameLayout fl;
+    int err = plan_frame(pkt, &fl);
+
+    if (err) {
+        return err;
+    }
+    return fl.len > size ? -RDO_WIRE_E_NO_SPACE : (int)fl.payload_off;
+}
+
 static void write_ipv4(const RdoWirePacket *pkt, uint8_t *p, size_t total)
 {
     RdoIpv4Hdr *ip = (RdoIpv4Hdr *)p;
@@ -261,7 +272,7 @@ int rdo_wire_build(const RdoWirePacket *pkt, void *buf, size_t size)
 
     write_bth(pkt, fl.pad, f + fl.bth_off);
     write_ext(pkt, fl.op->ext, f + fl.bth_off + RDO_BTH_LEN);
-    if (pkt->payload_len) {
+    if (pkt->payload_len && pkt->payload != f + fl.payload_off) {
         memcpy(f + fl.payload_off, pkt->payload, pkt->payload_len);
     }
     memset(f + fl.payload_off + pkt->payload_len, 0, fl.pad);

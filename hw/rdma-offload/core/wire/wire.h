@@ -406,6 +406,14 @@ bool rdo_wire_gid_is_ipv4(const uint8_t gid[16]);
 int rdo_wire_frame_len(const RdoWirePacket *pkt);
 
 /*
+ * Offset of the payload in the frame of a packet description (payload_len
+ * set, payload not NULL), or a negative RdoWireErr, RDO_WIRE_E_NO_SPACE if
+ * the frame is longer than `size`. A payload gathered there beforehand is
+ * left in place by rdo_wire_build: the frame is written once.
+ */
+int rdo_wire_payload_off(const RdoWirePacket *pkt, size_t size);
+
+/*
  * Writes the frame of a packet description into buf: IPv4 header checksum,
  * UDP checksum 0, DF set, pad count and pad bytes, ICRC. No Ethernet
  * padding to 60 bytes (that is the MAC's business). Returns the frame

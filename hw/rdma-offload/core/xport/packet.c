@@ -2,7 +2,8 @@
 /*
  * rdma-offload core: packets out of the transport: the addresses of a QP's
  * (or a UD WQE's) packets, a response packet's headers, building a frame and
- * handing it to the egress; copying between a WQE's SGEs and a buffer.
+ * handing it to the egress (the payload gathered straight into the frame);
+ * copying between a WQE's SGEs and a buffer.
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -53,6 +54,20 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     memcpy(pkt->dst_gid, ud ? ud->dgid : qp->dgid, 16);
     pkt->hop_limit = hop ? hop : 64;
     pkt->pkey = RDO_PKEY_DEFAULT;
+}
+
+uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len)
+{
+    RdoState *st = core->st;
+    int off;
+
+    pkt->payload = st->payload_buf;
+    pkt->payload_len = len;
+    off = rdo_wire_payload_off(pkt, RDO_FRAME_MAX);
+    if (off >= 0) {
+        pkt->payload = st->frame_buf + off;
+    }
+    return (uint8_t *)pkt->payload;
 }
 
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)

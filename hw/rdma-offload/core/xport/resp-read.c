@@ -203,6 +203,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         while (r->valid && r->streaming && budget) {
             RdoWirePacket pkt;
             RdoWireSeg seg;
+            uint8_t *payload;
 
             if (rdo_wire_seg(RDO_TRANSPORT_RC, RDO_MSG_READ_RESPONSE, r->len, mtu,
                              r->next_pkt, &seg)) {
@@ -211,16 +212,14 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             }
             rdo_resp_packet(core, qpn, qp, &pkt, seg.opcode & ~RDO_TRANSPORT_MASK,
                             rdo_psn_add(r->first_psn, r->next_pkt));
+            payload = rdo_tx_payload_at(core, &pkt, seg.len);
             if (seg.len && rdo_mr_copy(core, r->rkey, r->va + seg.offset,
-                                       core->st->payload_buf, seg.len,
-                                       false) != RDO_MRC_OK) {
+                                       payload, seg.len, false) != RDO_MRC_OK) {
                 /* The region went away under the READ. */
                 r->streaming = false;
                 rdo_resp_nak(core, qpn, qp, pkt.psn, RDO_AETH_NAK_REM_OP, true);
                 return;
             }
-            pkt.payload = core->st->payload_buf;
-            pkt.payload_len = seg.len;
             rdo_tx_packet(core, &pkt);
             budget--;
             if (++r->next_pkt == rdo_wire_seg_count(r->len, mtu)) {

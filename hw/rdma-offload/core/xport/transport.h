@@ -288,6 +288,13 @@ static inline uint32_t rdo_qp_mtu(const RdoQpCtx *qp)
  */
 void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const struct rdo_ud_seg *ud, RdoWirePacket *pkt);
+/*
+ * Where to gather the payload of `len` bytes of a packet whose opcode and
+ * addresses are set: in the frame rdo_tx_packet will build (no copy then),
+ * or a spare buffer if the description makes no frame that fits (the
+ * build fails and counts it). Sets pkt->payload and payload_len.
+ */
+uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len);
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt);
 /* Requester (tx.c): one scheduler visit; true if it has more to send. */
 bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);

@@ -56,7 +56,6 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                                 const RdoSendRec *rec, const RdoWqe *w,
                                 uint32_t index)
 {
-    RdoState *st = core->st;
     uint32_t mtu = rdo_qp_mtu(qp);
     uint8_t transport = qp_transport(qp);
     RdoWirePacket pkt;
@@ -93,6 +92,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         break;
     default: {
         const RdoWireOpInfo *info;
+        uint8_t *payload;
         bool last;
 
         if (rdo_wire_seg(transport, wr_msg[rec->wr_opcode], rec->msg_len, mtu,
@@ -102,14 +102,13 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         info = rdo_wire_op_info(seg.opcode);
         last = info->pos == RDO_POS_LAST || info->pos == RDO_POS_ONLY;
         pkt.opcode = seg.opcode;
+        payload = rdo_tx_payload_at(core, &pkt, seg.len);
         if (w->inline_data) {
-            memcpy(st->payload_buf, w->inline_data + seg.offset, seg.len);
+            memcpy(payload, w->inline_data + seg.offset, seg.len);
         } else if (rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, seg.offset,
-                                st->payload_buf, seg.len, false) != RDO_MRC_OK) {
+                                payload, seg.len, false) != RDO_MRC_OK) {
             return false;
         }
-        pkt.payload = st->payload_buf;
-        pkt.payload_len = seg.len;
         if (info->ext & RDO_EXT_RETH) {
             pkt.reth = (RdoReth){ w->h.remote_addr, w->h.rkey, rec->msg_len };
         }
