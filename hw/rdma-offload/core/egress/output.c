@@ -50,10 +50,10 @@ void rdo_egress_release(RdoCore *core)
         return;
     }
     now = rdo_tm_now_ps(core);
-    while ((f = g_queue_peek_head(&t->egress)) && f->due_ps <= now) {
-        g_queue_pop_head(&t->egress);
+    while ((f = t->egress.head) && f->due_ps <= now) {
+        rdo_tm_fifo_pop(&t->egress);
         rdo_port_output(core, f->data, f->len);
-        rdo_tm_frame_free(f);
+        rdo_tm_frame_put(t, f);
     }
     if (f) {
         rdo_tm_schedule(core, f->due_ps);

@@ -34,19 +34,18 @@ void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
         return;
     }
     now = rdo_tm_now_ps(core);
-    if (g_queue_is_empty(&t->rx_fifo) && t->free_ps[RDO_ENG_RX] <= now) {
+    if (!t->rx_fifo.head && t->free_ps[RDO_ENG_RX] <= now) {
         rx_process(core, frame, len, now);
         return;
     }
     /* The pipeline is busy: the frame waits in the receive FIFO. */
-    if (g_queue_get_length(&t->rx_fifo) >= t->cfg.rx_fifo_frames) {
+    if (t->rx_fifo.len >= t->cfg.rx_fifo_frames) {
         core->tcnt.rx_fifo_drops++;
         return;
     }
-    f = rdo_tm_frame_new(frame, len, now);
-    g_queue_push_tail(&t->rx_fifo, f);
-    core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max,
-                                 g_queue_get_length(&t->rx_fifo));
+    f = rdo_tm_frame_new(t, frame, len, now);
+    rdo_tm_fifo_push(&t->rx_fifo, f);
+    core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max, t->rx_fifo.len);
     rdo_ingress_prefetch(core);
     rdo_tm_schedule(core, t->free_ps[RDO_ENG_RX]);
 }
@@ -79,8 +78,8 @@ void rdo_ingress_prefetch(RdoCore *core)
     RdoState *st = core->st;
     uint32_t n = 0;
 
-    for (GList *l = t->rx_fifo.head; l && n < t->cfg.lookahead; l = l->next, n++) {
-        RdoTmFrame *f = l->data;
+    for (RdoTmFrame *f = t->rx_fifo.head; f && n < t->cfg.lookahead;
+         f = f->next, n++) {
         uint32_t qpn;
 
         if (f->prefetched) {
@@ -105,16 +104,16 @@ void rdo_ingress_run(RdoCore *core)
         return;
     }
     now = rdo_tm_now_ps(core);
-    while ((f = g_queue_peek_head(&t->rx_fifo))) {
+    while ((f = t->rx_fifo.head)) {
         uint64_t start = MAX(f->due_ps, t->free_ps[RDO_ENG_RX]);
 
         if (start > now) {
             rdo_tm_schedule(core, start);
             break;
         }
-        g_queue_pop_head(&t->rx_fifo);
+        rdo_tm_fifo_pop(&t->rx_fifo);
         rx_process(core, f->data, f->len, start);
-        rdo_tm_frame_free(f);
+        rdo_tm_frame_put(t, f);
         rdo_ingress_prefetch(core);
     }
 }

@@ -95,9 +95,7 @@ void rdo_tm_init(RdoCore *core)
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
     }
-    g_queue_init(&t->egress);
     g_queue_init(&t->irqs);
-    g_queue_init(&t->rx_fifo);
     g_queue_init(&t->work);
     core->st->tm = t;
 }
@@ -109,8 +107,7 @@ void rdo_tm_free(RdoCore *core)
     if (!t) {
         return;
     }
-    g_queue_clear_full(&t->egress, rdo_tm_frame_free);
-    g_queue_clear_full(&t->rx_fifo, rdo_tm_frame_free);
+    rdo_tm_frames_free(t);
     g_queue_clear_full(&t->irqs, g_free);
     g_queue_clear_full(&t->work, g_free);
     g_free(t->qp);
@@ -247,9 +244,9 @@ void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
     core->tcnt.link_bytes += wire;
     rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
     rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    f = rdo_tm_frame_new(frame, len,
-                  end + (t->cfg.link_latency_ns + extra_ns) * 1000);
-    g_queue_push_tail(&t->egress, f);
+    f = rdo_tm_frame_new(t, frame, len,
+                         end + (t->cfg.link_latency_ns + extra_ns) * 1000);
+    rdo_tm_fifo_push(&t->egress, f);
     rdo_tm_schedule(core, f->due_ps);
 }
 

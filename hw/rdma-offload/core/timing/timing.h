@@ -73,6 +73,28 @@ typedef struct RdoTmQp {
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
 } RdoTmQp;
 
+/*
+ * A frame held by the model (leaving on the link, or in the receive FIFO),
+ * in a buffer of the adapter's pool (frame.c). RDO_TM_FRAME_CAP holds any
+ * RoCE frame the transport builds (xport/ checks); a longer frame (jumbo
+ * Ethernet) gets a buffer of its own.
+ */
+#define RDO_TM_FRAME_CAP    (4096 + 256)
+
+typedef struct RdoTmFrame {
+    struct RdoTmFrame *next;    /* in its FIFO, or the pool */
+    uint64_t due_ps;
+    size_t len, cap;
+    bool prefetched;            /* receive FIFO: its context was asked for */
+    uint8_t data[];
+} RdoTmFrame;
+
+/* Frames in time order, linked through the frames themselves. */
+typedef struct RdoTmFifo {
+    RdoTmFrame *head, *tail;
+    uint32_t len;
+} RdoTmFifo;
+
 typedef struct RdoTiming {
     RdoTimingConfig cfg;
     /* The cursor and whose it is. */
@@ -95,7 +117,12 @@ typedef struct RdoTiming {
     uint64_t pcie_ps_per_kbyte;
     /* Frames on their way to the wire, interrupts on their way out, and
      * frames waiting for the receive pipeline; each in time order. */
-    GQueue egress, irqs, rx_fifo;
+    RdoTmFifo egress, rx_fifo;
+    GQueue irqs;
+    /* The frame pool (frame.c): free buffers, and the one the transport
+     * builds its next packet in. */
+    RdoTmFrame *pool, *building;
+    uint32_t pool_len;
     /* The scheduler's queue of RdoWork, and per-QP state. */
     GQueue work;
     RdoTmQp *qp;
@@ -129,37 +156,22 @@ static inline uint64_t rdo_div_up(uint64_t a, uint64_t b)
     return (a + b - 1) / b;
 }
 
-/* A frame held by the model (leaving on the link, or in the receive FIFO):
- * one allocation, the timed path copies every frame once. */
-typedef struct RdoTmFrame {
-    uint64_t due_ps;
-    size_t len;
-    bool prefetched;            /* receive FIFO: its context was asked for */
-    uint8_t data[];
-} RdoTmFrame;
-
-static inline RdoTmFrame *rdo_tm_frame_new(const void *frame, size_t len,
-                                           uint64_t due_ps)
-{
-    RdoTmFrame *f = g_malloc(sizeof(*f) + len);
-
-    f->due_ps = due_ps;
-    f->len = len;
-    f->prefetched = false;
-    memcpy(f->data, frame, len);
-    return f;
-}
-
-static inline void rdo_tm_frame_free(gpointer f)
-{
-    g_free(f);
-}
-
 /* An interrupt the model sends when its MSI-X write is through. */
 typedef struct RdoTmIrq {
     uint64_t due_ps;
     unsigned vector;
 } RdoTmIrq;
+
+/* The frame pool (frame.c). A frame with `frame`'s bytes: the buffer of
+ * rdo_tm_build_buf itself if it was built there (no copy), else a copy. */
+RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
+                             uint64_t due_ps);
+void rdo_tm_frame_put(RdoTiming *t, RdoTmFrame *f);
+/* Where the transport builds its next frame (RDO_TM_FRAME_CAP bytes). */
+uint8_t *rdo_tm_build_buf(RdoTiming *t);
+void rdo_tm_fifo_push(RdoTmFifo *q, RdoTmFrame *f);
+RdoTmFrame *rdo_tm_fifo_pop(RdoTmFifo *q);
+void rdo_tm_frames_free(RdoTiming *t);
 
 void rdo_tm_init(RdoCore *core);
 void rdo_tm_free(RdoCore *core);

@@ -56,24 +56,34 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     pkt->pkey = RDO_PKEY_DEFAULT;
 }
 
-uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len)
+/* Timing model: the frame goes on in the buffer it is built in. */
+G_STATIC_ASSERT(RDO_FRAME_MAX <= RDO_TM_FRAME_CAP);
+
+/* Where the next frame is built (the same until it has been sent). */
+static uint8_t *frame_buf(RdoCore *core)
 {
     RdoState *st = core->st;
+
+    return st->tm ? rdo_tm_build_buf(st->tm) : st->frame_buf;
+}
+
+uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len)
+{
     int off;
 
-    pkt->payload = st->payload_buf;
+    pkt->payload = core->st->payload_buf;
     pkt->payload_len = len;
     off = rdo_wire_payload_off(pkt, RDO_FRAME_MAX);
     if (off >= 0) {
-        pkt->payload = st->frame_buf + off;
+        pkt->payload = frame_buf(core) + off;
     }
     return (uint8_t *)pkt->payload;
 }
 
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
 {
-    RdoState *st = core->st;
-    int len = rdo_wire_build(pkt, st->frame_buf, RDO_FRAME_MAX);
+    uint8_t *buf = frame_buf(core);
+    int len = rdo_wire_build(pkt, buf, RDO_FRAME_MAX);
 
     if (len < 0) {
         /* Addresses the driver set up that make no packet (e.g. a GID gone). */
@@ -81,7 +91,7 @@ void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
         return;
     }
     core->cnt.tx_packets++;
-    rdo_fault_send(core, st->frame_buf, len);
+    rdo_fault_send(core, buf, len);
 }
 
 void rdo_resp_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
