@@ -100,9 +100,14 @@ typedef struct RdoEthRxq {
     RdoLroSession lro_s[RDO_LRO_SESSIONS];
 } RdoEthRxq;
 
+G_STATIC_ASSERT(RDO_ETH_MAX_TXQ <= 32 && RDO_ETH_MAX_RXQ <= 32);
+
 typedef struct RdoEth {
     RdoEthTxq txq[RDO_ETH_MAX_TXQ];
     RdoEthRxq rxq[RDO_ETH_MAX_RXQ];
+    /* Bit n: queue n is valid. The RDMA path's wake-ups skip the queue
+     * walks of a function nobody uses at a glance. */
+    uint32_t txq_valid, rxq_valid;
     uint8_t *send_buf;          /* one TX work request gathered */
     uint8_t *frame_buf;         /* one frame being built */
     uint8_t *wqe_buf;           /* one TX WQE */

@@ -274,8 +274,12 @@ bool rdo_lro_receive(RdoCore *core, uint32_t qn, RdoEthRxq *q,
 void rdo_lro_run(RdoCore *core)
 {
     RdoEth *eth = core->st->eth;
-    uint64_t now = core->ops->now_ns(core->host), next = 0;
+    uint64_t now, next = 0;
 
+    if (!eth->rxq_valid) {
+        return;
+    }
+    now = core->ops->now_ns(core->host);
     for (uint32_t qn = 0; qn < RDO_ETH_MAX_RXQ; qn++) {
         RdoEthRxq *q = &eth->rxq[qn];
 

@@ -86,6 +86,7 @@ static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     memset(q, 0, sizeof(*q));
     q->valid = true;
+    core->st->eth->txq_valid |= 1u << cmd->obj;
     q->db_page = a->db_page;
     q->cqn = a->cqn;
     q->ring = ring;
@@ -122,6 +123,7 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     memset(q, 0, sizeof(*q));
     q->valid = true;
+    core->st->eth->rxq_valid |= 1u << cmd->obj;
     q->lro = lro;
     q->lro_ns = a->lro_usec * 1000ull;
     q->db_page = a->db_page;
@@ -147,6 +149,7 @@ static int destroy_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return RDO_CQP_NOT_FOUND;
     }
     *valid = false;
+    *(tx ? &eth->txq_valid : &eth->rxq_valid) &= ~(1u << cmd->obj);
     core->st->cqs[cqn].users--;
     return RDO_CQP_OK;
 }

@@ -222,7 +222,7 @@ void rdo_eth_tx_run(RdoCore *core)
 {
     RdoEth *eth = core->st->eth;
     uint32_t budget = ETH_TX_BUDGET;
-    bool more = true;
+    bool more = eth->txq_valid != 0;
 
     /* Round robin over the queues with work, one request each per pass. */
     while (more && budget && !rdo_core_is_fatal(core)) {

@@ -14,7 +14,7 @@ static void run_timers(RdoCore *core)
     uint64_t next = 0;
     GHashTableIter it;
     gpointer key;
-    GArray *expired = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    GArray *expired = NULL;     /* made when one is: most rounds have none */
 
     g_hash_table_iter_init(&it, st->timers);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
@@ -31,14 +31,19 @@ static void run_timers(RdoCore *core)
         if (!x->req.rto_at && !x->req.rnr_until) {
             g_hash_table_iter_remove(&it);
         } else if (x->req.rto_at && x->req.rto_at <= now) {
+            if (!expired) {
+                expired = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+            }
             g_array_append_val(expired, qpn);
         } else if (x->req.rto_at && (!next || x->req.rto_at < next)) {
             next = x->req.rto_at;
         }
     }
     /* In QP order, so that runs are deterministic whatever the hash does. */
-    g_array_sort(expired, (GCompareFunc)rdo_u32_cmp);
-    for (guint i = 0; i < expired->len; i++) {
+    if (expired) {
+        g_array_sort(expired, (GCompareFunc)rdo_u32_cmp);
+    }
+    for (guint i = 0; expired && i < expired->len; i++) {
         uint32_t qpn = g_array_index(expired, uint32_t, i);
         RdoQpCtx *qp = rdo_qp_get(core, qpn);
 
@@ -48,7 +53,9 @@ static void run_timers(RdoCore *core)
             st->xport[qpn].req.rto_at = 0;
         }
     }
-    g_array_free(expired, TRUE);
+    if (expired) {
+        g_array_free(expired, TRUE);
+    }
     if (next) {
         rdo_core_schedule(core, next);
     }
