@@ -55,10 +55,6 @@ uint64_t rdo_tm_now_ps(RdoCore *core)
     return core->ops->now_ns(core->host) * 1000;
 }
 
-uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
-{
-    return rdo_div_up(cycles * 1000000ull, t->cfg.clock_mhz);
-}
 
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps)
 {
@@ -91,6 +87,9 @@ void rdo_tm_init(RdoCore *core)
     }
     t = g_new0(RdoTiming, 1);
     t->cfg = core->cfg.tm;
+    if (1000000 % t->cfg.clock_mhz == 0) {
+        t->ps_per_cycle = 1000000 / t->cfg.clock_mhz;
+    }
     t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
@@ -114,30 +113,6 @@ void rdo_tm_free(RdoCore *core)
     g_free(t->log);
     g_free(t);
     core->st->tm = NULL;
-}
-
-RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng, uint64_t at_ps)
-{
-    RdoTiming *t = core->st->tm;
-    RdoTmSaved saved = { t->eng, t->cur_ps, t->eng_start_ps };
-
-    t->eng = eng;
-    t->cur_ps = MAX(at_ps, t->free_ps[eng]);
-    t->eng_start_ps = t->cur_ps;
-    return saved;
-}
-
-void rdo_tm_leave(RdoCore *core, RdoTmSaved saved)
-{
-    RdoTiming *t = core->st->tm;
-
-    if (t->eng != RDO_ENG_NONE) {
-        t->busy_ps[t->eng] += t->cur_ps - t->eng_start_ps;
-        t->free_ps[t->eng] = t->cur_ps;
-    }
-    t->eng = saved.eng;
-    t->cur_ps = saved.cur_ps;
-    t->eng_start_ps = saved.start_ps;
 }
 
 /* Now for the engine that works; outside any engine, the clock. */

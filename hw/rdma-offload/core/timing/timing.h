@@ -113,6 +113,7 @@ typedef struct RdoTiming {
     RdoTmDir up, down;                      /* the same (rr) */
     RdoTmFlowQ flows[RDO_FLOW__COUNT];
     /* Derived rates. */
+    uint64_t ps_per_cycle;              /* if whole, else 0 */
     uint64_t link_ps_per_kbyte;         /* ps for 1024 bytes on the wire */
     uint64_t pcie_ps_per_kbyte;
     /* Frames on their way to the wire, interrupts on their way out, and
@@ -183,12 +184,39 @@ typedef struct RdoTmSaved {
     RdoEngine eng;
     uint64_t cur_ps, start_ps;
 } RdoTmSaved;
-RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng, uint64_t at_ps);
-void rdo_tm_leave(RdoCore *core, RdoTmSaved saved);
+static inline RdoTmSaved rdo_tm_enter(RdoCore *core, RdoEngine eng,
+                                      uint64_t at_ps)
+{
+    RdoTiming *t = core->st->tm;
+    RdoTmSaved saved = { t->eng, t->cur_ps, t->eng_start_ps };
+
+    t->eng = eng;
+    t->cur_ps = MAX(at_ps, t->free_ps[eng]);
+    t->eng_start_ps = t->cur_ps;
+    return saved;
+}
+
+static inline void rdo_tm_leave(RdoCore *core, RdoTmSaved saved)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE) {
+        t->busy_ps[t->eng] += t->cur_ps - t->eng_start_ps;
+        t->free_ps[t->eng] = t->cur_ps;
+    }
+    t->eng = saved.eng;
+    t->cur_ps = saved.cur_ps;
+    t->eng_start_ps = saved.start_ps;
+}
 uint64_t rdo_tm_cur(RdoCore *core);
 void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
 void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
-uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles);
+/* Picoseconds of `cycles` device cycles, rounded up. */
+static inline uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
+{
+    return t->ps_per_cycle ? cycles * t->ps_per_cycle :
+           rdo_div_up(cycles * 1000000ull, t->cfg.clock_mhz);
+}
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
 RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
