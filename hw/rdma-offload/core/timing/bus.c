@@ -98,6 +98,12 @@ static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
     return done;
 }
 
+void rdo_tm_bus_init(RdoTiming *t)
+{
+    t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
+    t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
+}
+
 /* A request of the current flow on one direction; when it is through. */
 static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
                           uint64_t tlp, uint64_t dur)
@@ -130,7 +136,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     tlps = tlp_count(t, addr, len, &split);
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
-    full = pcie_ps(t, MIN(len, t->cfg.pcie_mps) + ovh);
+    full = len >= t->cfg.pcie_mps ? t->pcie_full_ps : pcie_ps(t, len + ovh);
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -147,7 +153,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         uint64_t req_dur = pcie_ps(t, reqs * ovh);
         uint64_t cpl;
 
-        start = dir_serve(t, true, at, reqs, pcie_ps(t, ovh), req_dur) - req_dur;
+        start = dir_serve(t, true, at, reqs, t->pcie_ovh_ps, req_dur) - req_dur;
         cpl = start + t->cfg.pcie_latency_ns * 1000ull;
         done = dir_serve(t, false, cpl, tlps, full, dur);
         wait = start - issued + (done - dur - cpl);

@@ -90,6 +90,9 @@ void rdo_tm_init(RdoCore *core)
     if (1000000 % t->cfg.clock_mhz == 0) {
         t->ps_per_cycle = 1000000 / t->cfg.clock_mhz;
     }
+    t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
+    t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
+    rdo_tm_bus_init(t);
     t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
@@ -178,16 +181,14 @@ void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
 bool rdo_tm_tx_may_send(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
-    uint64_t fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
+    uint64_t fifo_ps = t->tx_fifo_ps;
     uint64_t room_at = t->link_free_ps > fifo_ps ? t->link_free_ps - fifo_ps : 0;
 
-    if (t->cur_ps <= rdo_tm_now_ps(core) + rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES) &&
-        room_at <= t->cur_ps) {
+    if (room_at <= t->cur_ps && t->cur_ps <= rdo_tm_now_ps(core) + t->tx_ahead_ps) {
         return true;
     }
     t->tx_paused = true;
-    t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps -
-                                     rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES)));
+    t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps - t->tx_ahead_ps));
     return false;
 }
 

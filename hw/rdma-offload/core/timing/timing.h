@@ -114,8 +114,9 @@ typedef struct RdoTiming {
     RdoTmFlowQ flows[RDO_FLOW__COUNT];
     /* Derived rates. */
     uint64_t ps_per_cycle;              /* if whole, else 0 */
-    uint64_t link_ps_per_kbyte;         /* ps for 1024 bytes on the wire */
-    uint64_t pcie_ps_per_kbyte;
+    uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
+    uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
+    uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
     /* Frames on their way to the wire, interrupts on their way out, and
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
@@ -222,6 +223,8 @@ RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
+/* The bus's derived times (bus.c), once the configuration is in. */
+void rdo_tm_bus_init(RdoTiming *t);
 /* A DMA of the current flow issued at `at`: when it is done. */
 uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
                     bool write);
