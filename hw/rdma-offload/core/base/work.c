@@ -31,16 +31,25 @@ void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
                    uint64_t ready_ps, bool head)
 {
     RdoTiming *t = core->st->tm;
-    RdoWork *w = g_new(RdoWork, 1);
+    GList *l = t->work_free;
+    RdoWork *w;
 
+    if (l) {
+        t->work_free = l->next;
+        l->next = NULL;
+        w = l->data;
+    } else {
+        w = g_new0(RdoWork, 1);
+        w->link.data = w;
+    }
     w->qpn = qpn;
     w->pi = pi;
     w->ready_ps = ready_ps;
     t->qp[qpn].queued++;
     if (head) {
-        g_queue_push_head(&t->work, w);
+        g_queue_push_head_link(&t->work, &w->link);
     } else {
-        g_queue_push_tail(&t->work, w);
+        g_queue_push_tail_link(&t->work, &w->link);
     }
 }
 

@@ -90,10 +90,10 @@ static void group(RdoCore *core, RdoWork *w)
                 (o->pi != RDO_NONE && (int32_t)(o->pi - w->pi) > 0)) {
                 w->pi = o->pi;
             }
-            g_queue_delete_link(&t->work, l);
+            g_queue_unlink(&t->work, l);
             t->qp[o->qpn].queued--;
             core->tcnt.sched_grouped++;
-            g_free(o);
+            rdo_work_done(t, l);
         }
         l = next;
     }
@@ -122,7 +122,7 @@ void rdo_sched_run(RdoCore *core)
         if (l != t->work.head) {
             core->tcnt.sched_reordered++;
         }
-        g_queue_delete_link(&t->work, l);
+        g_queue_unlink(&t->work, l);
         t->qp[w->qpn].queued--;
         if (t->cfg.lookahead) {
             group(core, w);
@@ -146,7 +146,7 @@ void rdo_sched_run(RdoCore *core)
         } else if (more) {
             rdo_work_push(core, w->qpn, w->pi, w->ready_ps, false);
         }
-        g_free(w);
+        rdo_work_done(t, l);
         if (t->tx_paused) {
             break;
         }

@@ -98,12 +98,6 @@ static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
     return done;
 }
 
-void rdo_tm_bus_init(RdoTiming *t)
-{
-    t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
-    t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
-}
-
 /* A request of the current flow on one direction; when it is through. */
 static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
                           uint64_t tlp, uint64_t dur)
@@ -132,6 +126,11 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
 
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
+    }
+    if (!t->pcie_full_ps) {
+        /* Derived once (never 0: a TLP has at least 128 bytes). */
+        t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + ovh);
+        t->pcie_ovh_ps = pcie_ps(t, ovh);
     }
     tlps = tlp_count(t, addr, len, &split);
     bytes = len + tlps * ovh;

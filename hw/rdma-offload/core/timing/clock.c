@@ -92,7 +92,6 @@ void rdo_tm_init(RdoCore *core)
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
-    rdo_tm_bus_init(t);
     t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
@@ -100,6 +99,19 @@ void rdo_tm_init(RdoCore *core)
     g_queue_init(&t->irqs);
     g_queue_init(&t->work);
     core->st->tm = t;
+}
+
+static void work_free_all(RdoTiming *t)
+{
+    GList *l;
+
+    while ((l = g_queue_pop_head_link(&t->work))) {
+        rdo_work_done(t, l);
+    }
+    while ((l = t->work_free)) {
+        t->work_free = l->next;
+        g_free(l->data);
+    }
 }
 
 void rdo_tm_free(RdoCore *core)
@@ -111,7 +123,7 @@ void rdo_tm_free(RdoCore *core)
     }
     rdo_tm_frames_free(t);
     g_queue_clear_full(&t->irqs, g_free);
-    g_queue_clear_full(&t->work, g_free);
+    work_free_all(t);
     g_free(t->qp);
     g_free(t->log);
     g_free(t);

@@ -52,6 +52,7 @@ typedef struct RdoTmDir {
 
 /* A unit of send work: one doorbell (or a kick) of a QP. */
 typedef struct RdoWork {
+    GList link;                 /* on the queue (data: the item) or free */
     uint32_t qpn;
     uint32_t pi;                /* fetch WQEs up to here; RDO_NONE: a kick,
                                    no WQEs beyond those served before */
@@ -125,8 +126,11 @@ typedef struct RdoTiming {
      * builds its next packet in. */
     RdoTmFrame *pool, *building;
     uint32_t pool_len;
-    /* The scheduler's queue of RdoWork, and per-QP state. */
+    /* The scheduler's queue of RdoWork (linked through their own links,
+     * items reused from work_free: nothing allocated per item), and
+     * per-QP state. */
     GQueue work;
+    GList *work_free;
     RdoTmQp *qp;
     bool tx_paused;             /* the visit stopped for time, not budget */
     uint64_t visit_ps;          /* the current visit was scheduled */
@@ -223,8 +227,14 @@ RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
-/* The bus's derived times (bus.c), once the configuration is in. */
-void rdo_tm_bus_init(RdoTiming *t);
+/* A work item off the scheduler's queue (its link), kept for reuse. */
+static inline void rdo_work_done(RdoTiming *t, GList *l)
+{
+    l->prev = NULL;
+    l->next = t->work_free;
+    t->work_free = l;
+}
+
 /* A DMA of the current flow issued at `at`: when it is done. */
 uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
                     bool write);
