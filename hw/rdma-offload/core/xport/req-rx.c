@@ -175,7 +175,7 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         x->req.rnr_until = core->ops->now_ns(core->host) +
                        rdo_xport_rnr_ns(syn & 0x1f);
         x->req.rto_at = 0;
-        g_hash_table_add(core->st->timers, GUINT_TO_POINTER(qpn));
+        rdo_xport_timer_set(core, qpn, x->req.rnr_until);
         rdo_core_schedule(core, x->req.rnr_until);
         x->req.retry = RDO_RETRY_NONE;   /* each RNR NAK answers a fresh try */
         go_back(core, qpn, x, index, rdo_psn_diff(psn,

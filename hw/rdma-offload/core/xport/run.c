@@ -7,55 +7,72 @@
 #include <string.h>
 #include "xport/transport.h"
 
+/* Appends a QP to a list made on first use (timers fire seldom). */
+static GArray *qp_list_add(GArray *list, uint32_t qpn)
+{
+    if (!list) {
+        list = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    }
+    return g_array_append_val(list, qpn);
+}
+
+static guint qp_list_len(GArray *list)
+{
+    if (list) {
+        /* In QP order, so that runs are deterministic. */
+        g_array_sort(list, (GCompareFunc)rdo_u32_cmp);
+    }
+    return list ? list->len : 0;
+}
+
+/* RNR back-offs over and retransmit timeouts, each in QP order. */
 static void run_timers(RdoCore *core)
 {
     RdoState *st = core->st;
     uint64_t now = core->ops->now_ns(core->host);
-    uint64_t next = 0;
-    GHashTableIter it;
-    gpointer key;
-    GArray *expired = NULL;     /* made when one is: most rounds have none */
+    GArray *rnr = NULL, *rto = NULL;
+    uint64_t next;
+    uint32_t qpn;
 
-    g_hash_table_iter_init(&it, st->timers);
-    while (g_hash_table_iter_next(&it, &key, NULL)) {
-        uint32_t qpn = GPOINTER_TO_UINT(key);
+    while (rdo_xport_timer_due(core, now, &qpn)) {
         RdoXport *x = &st->xport[qpn];
 
         if (x->req.rnr_until && x->req.rnr_until <= now) {
-            /* The RNR back-off is over: the requester sends again. */
-            x->req.rnr_until = 0;
-            rdo_work_kick(core, qpn);
-        } else if (x->req.rnr_until && (!next || x->req.rnr_until < next)) {
-            next = x->req.rnr_until;
+            rnr = qp_list_add(rnr, qpn);
         }
-        if (!x->req.rto_at && !x->req.rnr_until) {
-            g_hash_table_iter_remove(&it);
-        } else if (x->req.rto_at && x->req.rto_at <= now) {
-            if (!expired) {
-                expired = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-            }
-            g_array_append_val(expired, qpn);
-        } else if (x->req.rto_at && (!next || x->req.rto_at < next)) {
-            next = x->req.rto_at;
+        if (x->req.rto_at && x->req.rto_at <= now) {
+            rto = qp_list_add(rto, qpn);
+        }
+        if (x->req.rnr_until > now || x->req.rto_at > now) {
+            /* The other timer still runs: back in for it. */
+            rdo_xport_timer_set(core, qpn, x->req.rnr_until > now ?
+                                x->req.rnr_until : x->req.rto_at);
         }
     }
-    /* In QP order, so that runs are deterministic whatever the hash does. */
-    if (expired) {
-        g_array_sort(expired, (GCompareFunc)rdo_u32_cmp);
+    for (guint i = 0; i < qp_list_len(rnr); i++) {
+        qpn = g_array_index(rnr, uint32_t, i);
+        /* The RNR back-off is over: the requester sends again. */
+        st->xport[qpn].req.rnr_until = 0;
+        rdo_work_kick(core, qpn);
     }
-    for (guint i = 0; expired && i < expired->len; i++) {
-        uint32_t qpn = g_array_index(expired, uint32_t, i);
-        RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    for (guint i = 0; i < qp_list_len(rto); i++) {
+        RdoQpCtx *qp;
 
+        qpn = g_array_index(rto, uint32_t, i);
+        qp = rdo_qp_get(core, qpn);
         if (qp && (qp->state == RDO_QPS_RTS || qp->state == RDO_QPS_SQD)) {
             rdo_req_timer(core, qpn, qp);
         } else {
             st->xport[qpn].req.rto_at = 0;
         }
     }
-    if (expired) {
-        g_array_free(expired, TRUE);
+    if (rnr) {
+        g_array_free(rnr, TRUE);
     }
+    if (rto) {
+        g_array_free(rto, TRUE);
+    }
+    next = rdo_xport_timer_next(core);
     if (next) {
         rdo_core_schedule(core, next);
     }

@@ -14,7 +14,7 @@ void rdo_xport_init(RdoCore *core)
     RdoState *st = core->st;
 
     st->xport = g_new0(RdoXport, core->cfg.max_qp);
-    st->timers = g_hash_table_new(NULL, NULL);
+    rdo_xport_timers_init(core);
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
     g_queue_init(&st->cq_timed);
@@ -42,7 +42,7 @@ void rdo_xport_free(RdoCore *core)
     }
     g_free(st->push_area);
     g_free(st->xport);
-    g_hash_table_destroy(st->timers);
+    rdo_xport_timers_free(core);
     g_queue_clear(&st->ack_list);
     g_queue_clear(&st->resp_list);
     g_queue_clear(&st->cq_timed);
@@ -60,7 +60,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     rdo_req_flush(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);
-    g_hash_table_remove(core->st->timers, GUINT_TO_POINTER(qpn));
+    rdo_xport_timer_drop(core, qpn);
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));
     if (core->st->tm) {
@@ -128,7 +128,7 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
         return;
     }
     x->req.rto_at = core->ops->now_ns(core->host) + rto;
-    g_hash_table_add(core->st->timers, GUINT_TO_POINTER(qpn));
+    rdo_xport_timer_set(core, qpn, x->req.rto_at);
     rdo_core_schedule(core, x->req.rto_at);
 }
 

@@ -22,6 +22,7 @@
  *                copies between SGEs and buffers
  *   transport.c  state life cycle, timer arming, end-of-round lists, names
  *   records.c    the requester's records of its work requests
+ *   timers.c     the QPs with a timer running, earliest deadline first
  *
  * Transport state (PSNs, outstanding work, responder resources) is kept
  * on the device per QP, next to the cached QP context: in hardware it is
@@ -228,6 +229,22 @@ void rdo_xport_run(RdoCore *core);
 uint64_t rdo_xport_rto_ns(uint8_t timeout);
 uint64_t rdo_xport_rnr_ns(uint8_t code);
 void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
+
+/*
+ * The QPs with a timer running (timers.c). A deadline (req.rto_at or
+ * req.rnr_until) is set only together with rdo_xport_timer_set; stopping
+ * or moving one later needs no call. rdo_xport_timer_due takes out one QP
+ * whose deadline has come (the caller puts it back with _set if it still
+ * has a timer afterwards); rdo_xport_timer_next is the earliest deadline,
+ * 0 if none.
+ */
+typedef struct RdoTimers RdoTimers;
+void rdo_xport_timers_init(RdoCore *core);
+void rdo_xport_timers_free(RdoCore *core);
+void rdo_xport_timer_set(RdoCore *core, uint32_t qpn, uint64_t when);
+void rdo_xport_timer_drop(RdoCore *core, uint32_t qpn);
+bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn);
+uint64_t rdo_xport_timer_next(RdoCore *core);
 /* Puts a QP once on a list of work for the end of this round. */
 void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn);
 void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
