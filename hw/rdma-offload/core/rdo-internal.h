@@ -190,6 +190,7 @@ struct RdoState {
     GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
     GQueue cq_timed;            /* CQs with a moderated event due */
     GQueue agg_list;            /* QPs with aggregated payload to place */
+    GPtrArray *agg_free;        /* aggregation buffers not in use */
     struct RdoTimers *timers;   /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;

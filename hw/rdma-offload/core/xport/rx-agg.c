@@ -7,20 +7,39 @@
  * next packet is not contiguous, when the buffer is full, and at the end of
  * each processing round (before any ACK leaves). CNT_RX_PLACEMENTS counts
  * the DMAs, so packets / placements is the aggregation achieved.
+ *
+ * A QP holds a buffer only while it has payload gathered: buffers come
+ * from a free list shared by all QPs and go back when placed, so memory
+ * follows the QPs receiving in one round, not all the QPs there are.
  */
 #include <string.h>
 #include "xport/transport.h"
 
-bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
-{
-    RdoXport *x = &core->st->xport[qpn];
-    uint32_t len = x->agg.len;
+/* Buffers kept on the free list; more are freed when they come back. */
+#define AGG_FREE_KEEP   64
 
-    if (!len) {
-        return true;
+static void buf_put(RdoState *st, RdoXport *x)
+{
+    if (!x->agg.buf) {
+        return;
     }
-    x->agg.len = 0;
-    core->cnt.rx_placements++;
+    if (st->agg_free->len < AGG_FREE_KEEP) {
+        g_ptr_array_add(st->agg_free, x->agg.buf);
+    } else {
+        g_free(x->agg.buf);
+    }
+    x->agg.buf = NULL;
+}
+
+static uint8_t *buf_get(RdoState *st)
+{
+    return st->agg_free->len ?
+           g_ptr_array_steal_index_fast(st->agg_free, st->agg_free->len - 1) :
+           g_malloc(RDO_AGG_MAX);
+}
+
+static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
+{
     switch (x->agg.kind) {
     case RDO_AGG_SEND:
         return rdo_resp_place_recv(core, qpn, x->agg.va, x->agg.buf, len);
@@ -31,6 +50,24 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
         return rdo_mr_copy(core, x->agg.key, x->agg.va, x->agg.buf, len,
                            true) == RDO_MRC_OK;
     }
+}
+
+bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    uint32_t len = x->agg.len;
+    bool ok;
+
+    if (!len) {
+        buf_put(core->st, x);   /* e.g. a SEND's payload dropped */
+        return true;
+    }
+    x->agg.len = 0;
+    core->cnt.rx_placements++;
+    ok = place(core, qpn, x, len);
+    /* The placement may have reset the QP, which frees its buffer. */
+    buf_put(core->st, x);
+    return ok;
 }
 
 /*
@@ -73,7 +110,7 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
         }
     }
     if (!x->agg.buf) {
-        x->agg.buf = g_malloc(RDO_AGG_MAX);
+        x->agg.buf = buf_get(core->st);
     }
     if (!x->agg.len) {
         x->agg.kind = kind;

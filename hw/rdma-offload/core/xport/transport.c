@@ -19,6 +19,7 @@ void rdo_xport_init(RdoCore *core)
     g_queue_init(&st->resp_list);
     g_queue_init(&st->cq_timed);
     g_queue_init(&st->agg_list);
+    st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
@@ -47,6 +48,7 @@ void rdo_xport_free(RdoCore *core)
     g_queue_clear(&st->resp_list);
     g_queue_clear(&st->cq_timed);
     g_queue_clear(&st->agg_list);
+    g_ptr_array_unref(st->agg_free);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);
