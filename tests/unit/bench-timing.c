@@ -261,11 +261,57 @@ static void wall_speed(void)
     printf("\n]}\n");
 }
 
+/*
+ * Host cost per message against the number of QPs (wall clock): 64-byte
+ * WRITEs spread over 16, 1,024 and 65,536 QPs, timing off and on, and the
+ * model's heap per adapter. Each QP carries at least two messages.
+ */
+static void qp_scale(bool last)
+{
+    static const uint32_t nqps[] = { 16, 1024, 65536 };
+    const char *sep = "";
+
+    printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"points\": [");
+    for (unsigned q = 0; q < G_N_ELEMENTS(nqps); q++) {
+        uint32_t msgs = MAX(2 * nqps[q], 32768);
+        RdoConfig off = work_config(false, 100, RDO_DEFAULT_QPC_CACHE, 8);
+        RdoConfig on = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+        WorkResult a = work_qp_scale(&off, nqps[q], msgs);
+        WorkResult b = work_qp_scale(&on, nqps[q], msgs);
+
+        printf("%s\n {\"qps\": %u, \"msgs\": %u, \"wall_ns_per_msg_timing_off\": %.0f, "
+               "\"wall_ns_per_msg_timing_on\": %.0f, "
+               "\"host_heap_bytes_per_adapter_off\": %" PRIu64 ", "
+               "\"host_heap_bytes_per_adapter_on\": %" PRIu64 "}",
+               sep, nqps[q], msgs, a.wall_ns_per_msg, b.wall_ns_per_msg,
+               a.heap_per_adapter, b.heap_per_adapter);
+        sep = ",";
+    }
+    printf("\n]}%s\n", last ? "" : ",");
+}
+
 int main(int argc, char **argv)
 {
     /* "speed": only the wall-clock figures (for profiling the model). */
     if (argc > 1 && !strcmp(argv[1], "speed")) {
         wall_speed();
+        return 0;
+    }
+    /* "scale": only the QP-scale rows; "scale N off|on [msgs]": one, for
+     * perf. */
+    if (argc > 3 && !strcmp(argv[1], "scale")) {
+        uint32_t n = (uint32_t)g_ascii_strtoull(argv[2], NULL, 0);
+        RdoConfig cfg = work_config(!strcmp(argv[3], "on"), 100,
+                                    RDO_DEFAULT_QPC_CACHE, 8);
+        uint32_t msgs = argc > 4 ? (uint32_t)g_ascii_strtoull(argv[4], NULL, 0) :
+                        MAX(2 * n, 32768);
+        WorkResult r = work_qp_scale(&cfg, n, msgs);
+
+        printf("{\"wall_ns_per_msg\": %.0f}\n", r.wall_ns_per_msg);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "scale")) {
+        qp_scale(true);
         return 0;
     }
     /* "stream off|on": 1 GiB of 1 MiB WRITEs only, for perf record. */
@@ -283,6 +329,7 @@ int main(int argc, char **argv)
     msg_rate(16);
     latency();
     interrupts();
+    qp_scale(false);
     wall_speed();
     printf("}\n");
     return 0;

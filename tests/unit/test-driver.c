@@ -3,12 +3,21 @@
 #include "test-driver.h"
 
 #define TD_MEM (32u << 20)
+/* Beyond the default number of QPs, guest memory for each one's context
+ * and rings (a page each at the smallest). */
+#define TD_MEM_PER_QP (12u << 10)
+
+static size_t td_mem_size(const RdoConfig *cfg)
+{
+    return TD_MEM + (size_t)(cfg->max_qp > RDO_DEFAULT_MAX_QP ?
+                             cfg->max_qp - RDO_DEFAULT_MAX_QP : 0) * TD_MEM_PER_QP;
+}
 
 TestDriver *td_new(const RdoConfig *cfg)
 {
     TestDriver *d = g_new0(TestDriver, 1);
 
-    d->h = test_host_new(cfg, TD_MEM);
+    d->h = test_host_new(cfg, td_mem_size(cfg));
     d->next_free = TEST_HOST_MEM_BASE + 4096;
     return d;
 }
@@ -48,7 +57,7 @@ uint64_t td_alloc(TestDriver *d, size_t len, size_t align)
 {
     uint64_t addr = (d->next_free + align - 1) & ~(uint64_t)(align - 1);
 
-    g_assert_cmpuint(addr + len, <=, TEST_HOST_MEM_BASE + TD_MEM);
+    g_assert_cmpuint(addr + len, <=, TEST_HOST_MEM_BASE + d->h->mem_size);
     d->next_free = addr + len;
     memset(td_ptr(d, addr), 0, len);
     return addr;

@@ -44,10 +44,12 @@ static void side_init(Pair *p, const RdoConfig *cfg, int index)
     RdoConfig c = cfg ? *cfg : test_host_default_config();
 
     c.mac[5] = 0x10 + index;
+    uint32_t nslots = MAX(PAIR_QPS, c.max_qp);
+
     s->d = td_new(&c);
     td_start(s->d);
-    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, &p->layout, s->slots,
-                       PAIR_QPS);
+    s->slots = g_new0(PairQp, nslots);
+    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, &p->layout, s->slots, nslots);
     memcpy(s->mac, c.mac, 6);
     rdo_pair_side_setup(&s->rdo, index);
 }
@@ -82,8 +84,10 @@ void pair_free(Pair *p)
         fclose(p->pcap);
     }
     test_frames_destroy(&p->passing);
-    td_free(p->s[0].d);
-    td_free(p->s[1].d);
+    for (int k = 0; k < 2; k++) {
+        td_free(p->s[k].d);
+        g_free(p->s[k].slots);
+    }
     g_free(p);
 }
 

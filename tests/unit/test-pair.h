@@ -23,7 +23,7 @@
 #define PAIR_SQ_LOG     6
 #define PAIR_RQ_LOG     6
 #define PAIR_CQ_LOG     10
-#define PAIR_QPS        256     /* QP slots per side */
+#define PAIR_QPS        256     /* QP slots per side, at least */
 
 #define PAIR_TIMEOUT    8       /* RC retransmit timeout code: ~1 ms */
 
@@ -33,7 +33,7 @@ typedef RdoPairQp PairQp;
 typedef struct PairSide {
     RDO_PAIR_SIDE_EMBED;
     TestDriver *d;
-    PairQp slots[PAIR_QPS];
+    PairQp *slots;              /* PAIR_QPS, or max-qp if that is more */
 } PairSide;
 
 typedef struct Pair Pair;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <malloc.h>
 #include <string.h>
 #include "timing-work.h"
 
@@ -254,6 +255,63 @@ WorkResult work_irq(const RdoConfig *cfg, bool moderation, uint32_t msgs)
     r.msgs = msgs;
     r.irqs_per_msg = (double)irqs / msgs;
     r.lat_ns = lat_sum / msgs / 1000;
+    work_finish(p, &r, wall);
+    return r;
+}
+
+#define SCALE_WINDOW    16
+
+/* Bytes malloc has handed out (heap and mmap'd blocks). */
+static uint64_t heap_bytes(void)
+{
+    struct mallinfo2 m = mallinfo2();
+
+    return m.uordblks + m.hblkhd;
+}
+
+WorkResult work_qp_scale(const RdoConfig *cfg, uint32_t nqp, uint32_t msgs)
+{
+    uint64_t heap0 = heap_bytes(), wall = wall_now_ns(), wall_half = 0;
+    RdoConfig c = *cfg;
+    Pair *p;
+    PairSide *a, *b;
+    uint64_t posted = 0, done = 0, harness = 0;
+    WorkResult r = { 0 };
+
+    /* QPN 2 + i for slot i; QPNs 0 and 1 are reserved. */
+    c.max_qp = MAX(c.max_qp, nqp + 2);
+    p = pair_new(&c);
+    a = &p->s[0];
+    b = &p->s[1];
+    /* Small rings (a page each): 65,536 QPs fit in memory. */
+    p->layout.sq_log = 3;
+    p->layout.rq_log = 1;
+    for (uint32_t i = 0; i < nqp; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    while (done < msgs) {
+        while (posted < msgs && posted - done < SCALE_WINDOW) {
+            uint32_t i = posted % nqp;
+
+            post_write(a, b, i, posted, (uint64_t)(i % 1024) * SMALL_MSG,
+                       SMALL_MSG, false);
+            posted++;
+        }
+        step_or_fail(p);
+        while (poll_ok(a).wr_id != PAIR_NO_CQE) {
+            if (++done == msgs / 2) {
+                wall_half = wall_now_ns();
+            }
+        }
+    }
+    r.msgs = msgs;
+    r.bytes = (uint64_t)msgs * SMALL_MSG;
+    r.wall_ns_per_msg = (double)(wall_now_ns() - wall_half) / (msgs - msgs / 2);
+    for (int k = 0; k < 2; k++) {
+        harness += p->s[k].d->h->mem_size +
+                   MAX(PAIR_QPS, c.max_qp) * sizeof(PairQp);
+    }
+    r.heap_per_adapter = (heap_bytes() - heap0 - MIN(harness, heap_bytes() - heap0)) / 2;
     work_finish(p, &r, wall);
     return r;
 }

@@ -17,6 +17,8 @@ typedef struct WorkResult {
     double lat_ns;              /* mean latency */
     double irqs_per_msg;
     uint64_t wall_ns;           /* wall-clock time of the run */
+    double wall_ns_per_msg;     /* work_qp_scale: per message measured */
+    uint64_t heap_per_adapter;  /* work_qp_scale: the model's heap, bytes */
     RdoCounters cnt[2];
     RdoTimingCounters tcnt[2];
 } WorkResult;
@@ -44,5 +46,16 @@ WorkResult work_latency(const RdoConfig *cfg, bool push, uint32_t iters);
  * (CQ and EQ re-armed after each); CQ moderation on or off. Latency is
  * doorbell to the interrupt that reports the completion. */
 WorkResult work_irq(const RdoConfig *cfg, bool moderation, uint32_t msgs);
+
+/*
+ * 64-byte WRITEs spread over nqp RC QPs in turn (QP i carries messages i,
+ * i + nqp, ...), one doorbell each, SCALE_WINDOW outstanding in all: the
+ * host's cost per message as the number of QPs grows. Wall ns per message
+ * over the second half of `msgs` (the QPs' set-up and first use not
+ * counted), and the heap the model's state takes per adapter (malloc'd
+ * bytes with every QP connected and used, less the harness's guest memory
+ * and QP slots).
+ */
+WorkResult work_qp_scale(const RdoConfig *cfg, uint32_t nqp, uint32_t msgs);
 
 #endif

@@ -138,7 +138,15 @@ typedef struct RdoCtxLine {
     uint64_t ready_ps;          /* timing: when its fetch completes */
     bool prefetched;            /* timing: loaded ahead, not used yet */
     uint8_t *data;
+    uint32_t prev, next;        /* LRU: neighbours in its set's order */
 } RdoCtxLine;
+
+/* LRU: a set's valid lines from least to most recently used, those not
+ * prefetched and the prefetched ones apart (line positions, RDO_NONE). */
+typedef struct RdoCtxOrder {
+    uint32_t head[2], tail[2];  /* [prefetched] */
+    uint32_t invalid;           /* lines of the set not valid */
+} RdoCtxOrder;
 
 typedef struct RdoCtxCache {
     const char *name;
@@ -152,6 +160,15 @@ typedef struct RdoCtxCache {
     uint32_t policy;            /* RDO_CACHE_* */
     uint32_t prefetched;        /* lines loaded ahead and not used yet */
     RdoCtxLine *lines;          /* set s holds lines [s * ways, (s+1) * ways) */
+    /* Host-side indexes of the same state, so that a lookup, a victim and
+     * a dirty mark cost the same whatever the size: line of each context
+     * index (position + 1, 0: not cached), per-set order and valid bits,
+     * and the lines' data in one block. */
+    uint32_t *where;
+    uint32_t where_len;
+    RdoCtxOrder *order;
+    uint64_t *valid_bits;
+    uint8_t *block;
     /* Outside the cache: a context read for a doorbell's checks, written
      * straight back (hardware keeps those fields in a doorbell table). */
     bool bypass;

@@ -13,10 +13,35 @@
  * its fetch completes: a stage that needs a line still being fetched waits
  * for it, a miss waits for the whole DMA read, and the scheduler's
  * look-ahead prefetches lines without waiting (sched/, ingress/).
+ *
+ * What the model decides is kept apart from how the host finds it: a map
+ * from context index to line, per set the LRU order as two lists (lines
+ * not prefetched, prefetched; each least recently used first) and the
+ * valid lines as bits, so that a lookup, a victim and a dirty mark take
+ * the same time whatever the cache's size (they were walks of the set).
+ * FIFO replacement still walks the set for its victim.
  */
 #include <stdio.h>
 #include <string.h>
 #include "ctx/ctx.h"
+
+static bool lru(const RdoCtxCache *c)
+{
+    return c->policy != RDO_CACHE_FIFO;
+}
+
+/* No line valid: the host-side indexes to match. */
+static void index_reset(RdoCtxCache *c)
+{
+    for (uint32_t s = 0; s < c->sets; s++) {
+        c->order[s] = (RdoCtxOrder){ { RDO_NONE, RDO_NONE },
+                                     { RDO_NONE, RDO_NONE }, c->ways };
+    }
+    memset(c->valid_bits, 0, (c->entries + 63) / 64 * sizeof(uint64_t));
+    if (c->where) {
+        memset(c->where, 0, c->where_len * sizeof(uint32_t));
+    }
+}
 
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint32_t entries, uint32_t ways, uint32_t policy,
@@ -37,18 +62,27 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     c->hits = hits;
     c->misses = misses;
     c->lines = g_new0(RdoCtxLine, entries);
+    c->block = g_malloc0((size_t)entries * ctx_size);
     for (uint32_t i = 0; i < entries; i++) {
-        c->lines[i].data = g_malloc0(ctx_size);
+        c->lines[i].data = c->block + (size_t)i * ctx_size;
     }
+    c->order = g_new(RdoCtxOrder, c->sets);
+    c->valid_bits = g_new0(uint64_t, (entries + 63) / 64);
+    index_reset(c);
 }
 
 void rdo_ctx_cache_free(RdoCtxCache *c)
 {
-    for (uint32_t i = 0; c->lines && i < c->entries; i++) {
-        g_free(c->lines[i].data);
-    }
     g_free(c->lines);
     c->lines = NULL;
+    g_free(c->block);
+    g_free(c->order);
+    g_free(c->valid_bits);
+    g_free(c->where);
+    c->block = NULL;
+    c->order = NULL;
+    c->valid_bits = NULL;
+    c->where = NULL;
     g_free(c->side.data);
     c->side.data = NULL;
 }
@@ -65,6 +99,7 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
     c->prefetched = 0;
     c->side.valid = false;
     c->clock = 0;
+    index_reset(c);
 }
 
 /* Where context `index` lives in host memory. */
@@ -137,16 +172,117 @@ static RdoCtxLine *set_of(RdoCtxCache *c, uint32_t index)
     return &c->lines[(index % c->sets) * c->ways];
 }
 
+static uint32_t pos_of(const RdoCtxCache *c, const RdoCtxLine *l)
+{
+    return (uint32_t)(l - c->lines);
+}
+
+static RdoCtxOrder *order_of(RdoCtxCache *c, uint32_t pos)
+{
+    return &c->order[pos / c->ways];
+}
+
+/* LRU: a valid line leaves its list (the one its prefetched flag says). */
+static void order_unlink(RdoCtxCache *c, RdoCtxLine *l)
+{
+    RdoCtxOrder *o = order_of(c, pos_of(c, l));
+    int k = l->prefetched;
+
+    if (l->prev != RDO_NONE) {
+        c->lines[l->prev].next = l->next;
+    } else {
+        o->head[k] = l->next;
+    }
+    if (l->next != RDO_NONE) {
+        c->lines[l->next].prev = l->prev;
+    } else {
+        o->tail[k] = l->prev;
+    }
+}
+
+/* LRU: ... and joins the back of it, as the most recently used. */
+static void order_append(RdoCtxCache *c, RdoCtxLine *l)
+{
+    uint32_t pos = pos_of(c, l);
+    RdoCtxOrder *o = order_of(c, pos);
+    int k = l->prefetched;
+
+    l->next = RDO_NONE;
+    l->prev = o->tail[k];
+    if (o->tail[k] != RDO_NONE) {
+        c->lines[o->tail[k]].next = pos;
+    } else {
+        o->head[k] = pos;
+    }
+    o->tail[k] = pos;
+}
+
+/* A line now holds context l->index. */
+static void line_enter(RdoCtxCache *c, RdoCtxLine *l)
+{
+    uint32_t pos = pos_of(c, l);
+
+    if (l->index >= c->where_len) {
+        uint32_t n = MAX(l->index + 1, MAX(64, c->where_len * 2));
+
+        c->where = g_renew(uint32_t, c->where, n);
+        memset(c->where + c->where_len, 0, (n - c->where_len) * sizeof(uint32_t));
+        c->where_len = n;
+    }
+    c->where[l->index] = pos + 1;
+    c->valid_bits[pos / 64] |= 1ull << (pos % 64);
+    order_of(c, pos)->invalid--;
+    if (lru(c)) {
+        order_append(c, l);
+    }
+}
+
+/* A line gives its context up. */
+static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
+{
+    uint32_t pos = pos_of(c, l);
+
+    if (lru(c)) {
+        order_unlink(c, l);
+    }
+    l->valid = false;
+    c->where[l->index] = 0;
+    c->valid_bits[pos / 64] &= ~(1ull << (pos % 64));
+    order_of(c, pos)->invalid++;
+}
+
+/* A line is used: it becomes the most recently used. */
+static void line_touch(RdoCtxCache *c, RdoCtxLine *l)
+{
+    l->last_use = ++c->clock;
+    if (lru(c)) {
+        order_unlink(c, l);
+        order_append(c, l);
+    }
+}
+
 static RdoCtxLine *line_find(RdoCtxCache *c, uint32_t index)
 {
-    RdoCtxLine *set = set_of(c, index);
+    return index < c->where_len && c->where[index] ?
+           &c->lines[c->where[index] - 1] : NULL;
+}
 
-    for (uint32_t i = 0; i < c->ways; i++) {
-        if (set[i].valid && set[i].index == index) {
-            return &set[i];
+/* The first line of the set at `base` that is not valid (one is). */
+static RdoCtxLine *first_invalid(RdoCtxCache *c, uint32_t base)
+{
+    uint32_t end = base + c->ways, pos = base;
+
+    while (pos < end) {
+        uint64_t empty = ~c->valid_bits[pos / 64] >> (pos % 64);
+
+        if (empty) {
+            pos += __builtin_ctzll(empty);
+            break;
         }
+        pos = (pos / 64 + 1) * 64;
     }
-    return NULL;
+    g_assert(pos < end);
+    return &c->lines[pos];
 }
 
 /* Line a is a better victim than b: prefetched lines (about to be used)
@@ -165,30 +301,45 @@ static bool better_victim(const RdoCtxCache *c, const RdoCtxLine *a,
 static void line_used(RdoCtxCache *c, RdoCtxLine *l)
 {
     if (l->prefetched) {
+        if (lru(c)) {
+            order_unlink(c, l);
+        }
         l->prefetched = false;
         c->prefetched--;
+        if (lru(c)) {
+            order_append(c, l);
+        }
     }
 }
 
-/* The line to reuse: an empty one of the set, else by the policy. */
+/*
+ * The line to reuse: the set's first empty one, else by the policy: the
+ * least recently used (LRU) or first filled (FIFO) of the lines not
+ * prefetched, or of the prefetched ones if all are.
+ */
 static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *set = set_of(c, index);
+    RdoCtxOrder *o = order_of(c, pos_of(c, set));
     RdoCtxLine *victim = &set[0];
 
-    for (uint32_t i = 0; i < c->ways; i++) {
-        if (!set[i].valid) {
-            return &set[i];
-        }
-        if (better_victim(c, &set[i], victim)) {
-            victim = &set[i];
+    if (o->invalid) {
+        return first_invalid(c, pos_of(c, set));
+    }
+    if (lru(c)) {
+        victim = &c->lines[o->head[0] != RDO_NONE ? o->head[0] : o->head[1]];
+    } else {
+        for (uint32_t i = 1; i < c->ways; i++) {
+            if (better_victim(c, &set[i], victim)) {
+                victim = &set[i];
+            }
         }
     }
     line_used(c, victim);
     if (!line_writeback(core, c, victim)) {
         store_lost(core, c, victim->index, "write-back to");
     }
-    victim->valid = false;
+    line_leave(c, victim);
     return victim;
 }
 
@@ -247,8 +398,9 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
         if (!line_load(core, c, l, index)) {
             return NULL;
         }
+        line_enter(c, l);
     }
-    l->last_use = ++c->clock;
+    line_touch(c, l);
     return l->data;
 }
 
@@ -282,6 +434,7 @@ bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index)
     if (ok) {
         l->last_use = ++c->clock;
         l->prefetched = true;
+        line_enter(c, l);       /* at the back of the prefetched lines */
         c->prefetched++;
         core->tcnt.ctx_prefetches++;
     }
@@ -298,10 +451,11 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
         l->valid = true;
         l->filled = ++c->clock;
         l->ready_ps = 0;
+        line_enter(c, l);
     }
     memset(l->data, 0, c->ctx_size);
     l->dirty = true;
-    l->last_use = ++c->clock;
+    line_touch(c, l);
     return l->data;
 }
 
@@ -318,11 +472,9 @@ void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
         rdo_tm_set_flow(core, flow);
         return;
     }
-    for (uint32_t i = 0; i < c->entries; i++) {
-        if (c->lines[i].data == ctx) {
-            c->lines[i].dirty = true;
-            return;
-        }
+    if ((const uint8_t *)ctx >= c->block &&
+        (const uint8_t *)ctx < c->block + (size_t)c->entries * c->ctx_size) {
+        c->lines[((const uint8_t *)ctx - c->block) / c->ctx_size].dirty = true;
     }
 }
 
