@@ -579,6 +579,61 @@ static void test_aggregated_placement_fails(void)
     pair_free(p);
 }
 
+/*
+ * A WRITE whose target region has an unreachable third page (its page
+ * list entry points past guest memory; registration does not touch the
+ * pages), timing model off, where the payload goes to guest memory as it
+ * arrives (xport/rx-agg.c): as when it was gathered and placed at the end,
+ * the first two pages land, the rest does not, B NAKs the WRITE (remote
+ * access) at its last packet and A's WRITE fails.
+ */
+static void test_write_placement_fails(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    const uint64_t iova = 0x7f0000000000ull;
+    const uint32_t len = 16u << 10;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_cqp_comp c;
+    uint64_t list, page[4];
+    const uint8_t *last;
+
+    list = td_alloc(b->d, sizeof(page), 8);
+    for (int i = 0; i < 4; i++) {
+        page[i] = td_alloc(b->d, 4096, 4096);
+    }
+    page[2] = TEST_HOST_MEM_BASE + b->d->h->mem_size + (1u << 20);
+    memcpy(td_ptr(b->d, list), page, sizeof(page));
+    cmd = rdo_cmd_reg_mr(2, 0x5a, 0, iova, len, list, 4);
+    cmd.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE;
+    c = td_cmd(b->d, &cmd);
+    g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+
+    pair_capture(p, "write-placement-fails");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_SRC, len, 11);
+    sge = pair_sge_of(a, PAIR_SRC, len);
+    w.remote_addr = iova;
+    w.rkey = c.result;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_REM_ACCESS_ERR);
+    g_assert_cmpmem(td_ptr(b->d, page[0]), 4096, pair_mr_ptr(a, PAIR_SRC), 4096);
+    g_assert_cmpmem(td_ptr(b->d, page[1]), 4096,
+                    pair_mr_ptr(a, PAIR_SRC + 4096), 4096);
+    last = td_ptr(b->d, page[3]);
+    for (uint32_t i = 0; i < 4096; i++) {
+        g_assert_cmpuint(last[i], ==, 0);
+    }
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PACKETS), ==, 4);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 1);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), ==, 1);
+    g_assert_cmpuint(b->d->h->class_count[RDO_GE_PLACEMENT_FAILED], ==, 0);
+    pair_free(p);
+}
+
 /* No receive posted: RNR NAK, retried until a receive shows up. */
 static void test_rnr_retry(void)
 {
@@ -1124,6 +1179,8 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);
     g_test_add_func("/datapath/errors/aggregated-placement-fails",
                     test_aggregated_placement_fails);
+    g_test_add_func("/datapath/errors/write-placement-fails",
+                    test_write_placement_fails);
     g_test_add_func("/datapath/errors/rnr-retry", test_rnr_retry);
     g_test_add_func("/datapath/errors/retry-exhausted", test_retry_exhausted);
     g_test_add_func("/datapath/loss/1pct", test_loss_1);

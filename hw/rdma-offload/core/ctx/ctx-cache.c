@@ -414,6 +414,13 @@ bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps)
     return l != NULL;
 }
 
+void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index)
+{
+    RdoCtxLine *l = line_find(c, index);
+
+    return l ? l->data : NULL;
+}
+
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoTiming *t = core->st->tm;

@@ -26,6 +26,9 @@ bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
 /* Timing: loads context `index` ahead of its use; false if it cannot. */
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
+/* The cached copy of context `index`, or NULL: not loaded, not counted,
+ * the replacement order untouched (a look the model does not make). */
+void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
@@ -105,5 +108,20 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
 /* DMA through an MR checked with rdo_mr_check(); RDO_MRC_OK or _DMA. */
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
                        uint32_t len, bool to_guest);
+/*
+ * A write to guest memory ahead of the model (functional mode's receive
+ * placement, xport/rx-agg.c): rdo_mr_cached finds the MR of a key when its
+ * context is cached and valid, with no lookup the model counts;
+ * rdo_mr_write_early writes through it. rdo_mr_copy_rest is then the
+ * model's rdo_mr_copy of [va, va + len) whose first `done` bytes were
+ * written early (`failed`: one of those writes failed): its lookup, and
+ * the DMA of the rest from `rest`.
+ */
+RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
+RdoMrCheck rdo_mr_write_early(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                              const void *buf, uint32_t len);
+RdoMrCheck rdo_mr_copy_rest(RdoCore *core, uint32_t key, uint64_t va,
+                            const void *rest, uint32_t len, uint32_t done,
+                            bool failed);
 
 #endif /* RDO_CTX_H */

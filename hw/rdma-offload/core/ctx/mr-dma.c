@@ -106,3 +106,22 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
 
     return r == RDO_MRC_OK ? mr_dma(core, mr, va, buf, len, to_guest) : r;
 }
+
+RdoMrCheck rdo_mr_write_early(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                              const void *buf, uint32_t len)
+{
+    return mr_dma(core, mr, va, (void *)buf, len, true);
+}
+
+RdoMrCheck rdo_mr_copy_rest(RdoCore *core, uint32_t key, uint64_t va,
+                            const void *rest, uint32_t len, uint32_t done,
+                            bool failed)
+{
+    RdoMrCtx *mr;
+
+    if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK || failed) {
+        return RDO_MRC_DMA;
+    }
+    return done == len ? RDO_MRC_OK :
+           mr_dma(core, mr, va + done, (void *)rest, len - done, true);
+}

@@ -9,22 +9,45 @@
 #include <string.h>
 #include "ctx/ctx.h"
 
+/* An MR context as read from host memory that cannot be one we wrote. */
+static bool mr_corrupt(RdoCore *core, const RdoMrCtx *mr, uint32_t index)
+{
+    return mr->magic != (RDO_MRC_MAGIC ^ index) ||
+           mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
+           (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)) ||
+           mr->num_pages > RDO_MR_PAGES_MAX ||
+           (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG)) ||
+           ((mr->flags & RDO_MR_F_FAST_REG) &&
+            (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
+             mr->num_pages > mr->max_pages)) ||
+           mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL);
+}
+
 /* Loads an MR context and checks it was not corrupted in host memory. */
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
 {
     RdoMrCtx *mr = rdo_ctx_get(core, &core->st->mrc, index);
 
-    if (mr && (mr->magic != (RDO_MRC_MAGIC ^ index) ||
-               mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
-               (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)) ||
-               mr->num_pages > RDO_MR_PAGES_MAX ||
-               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG)) ||
-               ((mr->flags & RDO_MR_F_FAST_REG) &&
-                (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
-                 mr->num_pages > mr->max_pages)) ||
-               mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
+    if (mr && mr_corrupt(core, mr, index)) {
         rdo_guest_error(core, RDO_GE_MRC_CORRUPT, index, index,
                         "MR %u context in host memory is corrupt", index);
+        return NULL;
+    }
+    return mr;
+}
+
+RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key)
+{
+    RdoState *st = core->st;
+    uint32_t index = RDO_MR_KEY_INDEX(key);
+    RdoMrCtx *mr;
+
+    if (index >= st->usable_mrs || st->mr_pending[index] || !st->mr_used[index]) {
+        return NULL;
+    }
+    mr = rdo_ctx_cached_data(&st->mrc, index);
+    if (!mr || mr_corrupt(core, mr, index) || mr->key != (key & 0xff) ||
+        !(mr->flags & RDO_MR_F_VALID)) {
         return NULL;
     }
     return mr;

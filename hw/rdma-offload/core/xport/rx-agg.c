@@ -8,6 +8,15 @@
  * each processing round (before any ACK leaves). CNT_RX_PLACEMENTS counts
  * the DMAs, so packets / placements is the aggregation achieved.
  *
+ * With the timing model off, a WRITE's payload goes to guest memory
+ * straight from the frame as it arrives when the target MR's context is
+ * cached (found without a lookup the model counts): the gathering is only
+ * counted, and the placement at the end is the MR lookup the model makes,
+ * a failure on arrival reported there as the placement's. Its bytes land
+ * a little sooner, within the same round, as a real adapter's DMA would;
+ * nothing else changes. The timing model accounts each placement's DMA
+ * when it happens, so with it on the payload is gathered as before.
+ *
  * A QP holds a buffer only while it has payload gathered: buffers come
  * from a free list shared by all QPs and go back when placed, so memory
  * follows the QPs receiving in one round, not all the QPs there are.
@@ -55,7 +64,7 @@ static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint32_t len = x->agg.len;
+    uint32_t len = x->agg.len, early = x->agg.early;
     bool ok;
 
     if (!len) {
@@ -63,8 +72,14 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
         return true;
     }
     x->agg.len = 0;
+    x->agg.early = 0;
     core->cnt.rx_placements++;
-    ok = place(core, qpn, x, len);
+    if (early) {
+        ok = rdo_mr_copy_rest(core, x->agg.key, x->agg.va, x->agg.buf, len,
+                              early, x->agg.early_failed) == RDO_MRC_OK;
+    } else {
+        ok = place(core, qpn, x, len);
+    }
     /* The placement may have reset the QP, which frees its buffer. */
     buf_put(core->st, x);
     return ok;
@@ -91,6 +106,33 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
     }
 }
 
+/*
+ * A WRITE's payload to guest memory on arrival (see the top): true if it
+ * was taken care of. Once a packet of the run was gathered, the rest is.
+ * After a failed write nothing more of the run is written, as the
+ * placement would have stopped at the failure.
+ */
+static bool write_early(RdoCore *core, RdoXport *x, const void *data,
+                        uint32_t len)
+{
+    RdoMrCtx *mr;
+
+    if (core->st->tm || x->agg.kind != RDO_AGG_WRITE ||
+        x->agg.early != x->agg.len) {
+        return false;
+    }
+    if (!x->agg.early_failed) {
+        mr = rdo_mr_cached(core, x->agg.key);
+        if (!mr) {
+            return false;
+        }
+        x->agg.early_failed = rdo_mr_write_early(core, mr, x->agg.va + x->agg.len,
+                                                 data, len) != RDO_MRC_OK;
+    }
+    x->agg.early += len;
+    return true;
+}
+
 /* One packet's payload always fits. */
 G_STATIC_ASSERT(RDO_FRAME_MAX < RDO_AGG_MAX);
 
@@ -109,15 +151,18 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
             }
         }
     }
-    if (!x->agg.buf) {
-        x->agg.buf = buf_get(core->st);
-    }
     if (!x->agg.len) {
         x->agg.kind = kind;
         x->agg.key = key;
         x->agg.va = va;
+        x->agg.early_failed = false;
     }
-    memcpy(x->agg.buf + x->agg.len, data, len);
+    if (!write_early(core, x, data, len)) {
+        if (!x->agg.buf) {
+            x->agg.buf = buf_get(core->st);
+        }
+        memcpy(x->agg.buf + x->agg.len - x->agg.early, data, len);
+    }
     x->agg.len += len;
     rdo_xport_queue(core, &core->st->agg_list, &x->agg.queued, qpn);
     return true;

@@ -147,7 +147,10 @@ typedef struct RdoReqPart {
 typedef struct RdoAggPart {
     uint32_t key, len;
     uint64_t va;
-    uint8_t *buf;
+    uint8_t *buf;               /* what is gathered, after `early` */
+    uint32_t early;             /* WRITE, timing off: bytes at the start
+                                   written to guest memory on arrival */
+    bool early_failed;          /* ... and one of those writes failed */
     uint8_t kind;               /* enum rdo_agg_kind */
     bool queued;                /* on the list placed at the end of a round */
 } RdoAggPart;
