@@ -13,17 +13,29 @@
 
 /*
  * Time of `bytes` on one PCIe direction: GT/s per lane times lanes, after
- * 8b/10b (generations 1, 2) or 128b/130b (3 and later) encoding.
+ * 8b/10b (generations 1, 2) or 128b/130b (3 and later) encoding. The
+ * constants are derived once (bus_init); from generation 3 the divisor is
+ * a power of two and the division a shift (the same result).
  */
-static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
+static void bus_init(RdoTiming *t)
 {
     static const uint32_t half_gts[] = { 0, 5, 10, 16, 32, 64 };
     uint32_t gen = t->cfg.pcie_gen;
     uint64_t num = (uint64_t)half_gts[gen] * t->cfg.pcie_lanes *
                    (gen >= 3 ? 128 : 8);
-    uint64_t den = 16000ull * (gen >= 3 ? 130 : 10);
 
-    return rdo_div_up(bytes * den, num);
+    t->pcie_num = num;
+    t->pcie_den = 16000ull * (gen >= 3 ? 130 : 10);
+    t->pcie_shift = (num & (num - 1)) ? -1 : __builtin_ctzll(num);
+    t->mps_shift = __builtin_ctz(t->cfg.pcie_mps);    /* a power of two */
+}
+
+static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
+{
+    uint64_t bits = bytes * t->pcie_den;
+
+    return t->pcie_shift >= 0 ? (bits + t->pcie_num - 1) >> t->pcie_shift :
+           rdo_div_up(bits, t->pcie_num);
 }
 
 /*
@@ -45,7 +57,9 @@ static uint64_t tlp_count(const RdoTiming *t, uint64_t addr, uint64_t len,
     }
     body_end = MAX(addr, end & ~(uint64_t)(CACHE_LINE - 1));
     if (body_end > addr) {
-        n += rdo_div_up(body_end, t->cfg.pcie_mps) - addr / t->cfg.pcie_mps;
+        /* max-payload chunks: pcie_mps is a power of two */
+        n += ((body_end + t->cfg.pcie_mps - 1) >> t->mps_shift) -
+             (addr >> t->mps_shift);
     }
     if (end > body_end) {
         n++;
@@ -127,8 +141,8 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
     }
-    if (!t->pcie_full_ps) {
-        /* Derived once (never 0: a TLP has at least 128 bytes). */
+    if (!t->pcie_num) {
+        bus_init(t);
         t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + ovh);
         t->pcie_ovh_ps = pcie_ps(t, ovh);
     }

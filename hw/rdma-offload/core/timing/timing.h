@@ -118,6 +118,8 @@ typedef struct RdoTiming {
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
+    uint64_t pcie_num, pcie_den;        /* bus.c: ps = bytes * den / num */
+    int pcie_shift, mps_shift;          /* log2 of num (or -1), of pcie_mps */
     /* Frames on their way to the wire, interrupts on their way out, and
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
