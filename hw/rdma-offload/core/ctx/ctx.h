@@ -109,19 +109,19 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
                        uint32_t len, bool to_guest);
 /*
- * A write to guest memory ahead of the model (functional mode's receive
- * placement, xport/rx-agg.c): rdo_mr_cached finds the MR of a key when its
- * context is cached and valid, with no lookup the model counts;
- * rdo_mr_write_early writes through it. rdo_mr_copy_rest is then the
- * model's rdo_mr_copy of [va, va + len) whose first `done` bytes were
- * written early (`failed`: one of those writes failed): its lookup, and
- * the DMA of the rest from `rest`.
+ * Writes to guest memory ahead of the model (the receive placement,
+ * xport/rx-agg.c). rdo_mr_cached finds the MR of a key when its context is
+ * cached and valid, with no lookup the model counts. rdo_mr_write_ahead
+ * writes through such an MR (a copy of it will do), no bus time accounted;
+ * on failure *fail is where (an offset into the MR's pages), which stays
+ * UINT64_MAX otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy
+ * of [va, va + len) written so: its lookup and its bus time, failing where
+ * the writes did (`fail`).
  */
 RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
-RdoMrCheck rdo_mr_write_early(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
-                              const void *buf, uint32_t len);
-RdoMrCheck rdo_mr_copy_rest(RdoCore *core, uint32_t key, uint64_t va,
-                            const void *rest, uint32_t len, uint32_t done,
-                            bool failed);
+RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
+                              const void *buf, uint32_t len, uint64_t *fail);
+RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
+                             uint32_t len, uint64_t fail);
 
 #endif /* RDO_CTX_H */

@@ -8,14 +8,13 @@
  * each processing round (before any ACK leaves). CNT_RX_PLACEMENTS counts
  * the DMAs, so packets / placements is the aggregation achieved.
  *
- * With the timing model off, a WRITE's payload goes to guest memory
- * straight from the frame as it arrives when the target MR's context is
- * cached (found without a lookup the model counts): the gathering is only
- * counted, and the placement at the end is the MR lookup the model makes,
- * a failure on arrival reported there as the placement's. Its bytes land
+ * A WRITE's payload goes to guest memory straight from the frame as it
+ * arrives when its MR's context is cached as the run starts (found with no
+ * lookup the model counts; the run keeps the MR's page fields): nothing
+ * is gathered, and the placement at the end is the model's lookup and the
+ * DMA's bus time, failing where a write on arrival failed. Its bytes land
  * a little sooner, within the same round, as a real adapter's DMA would;
- * nothing else changes. The timing model accounts each placement's DMA
- * when it happens, so with it on the payload is gathered as before.
+ * nothing the model decides or times changes.
  *
  * A QP holds a buffer only while it has payload gathered: buffers come
  * from a free list shared by all QPs and go back when placed, so memory
@@ -64,7 +63,8 @@ static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint32_t len = x->agg.len, early = x->agg.early;
+    uint32_t len = x->agg.len;
+    bool ahead = x->agg.ahead;
     bool ok;
 
     if (!len) {
@@ -72,11 +72,11 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
         return true;
     }
     x->agg.len = 0;
-    x->agg.early = 0;
+    x->agg.ahead = false;
     core->cnt.rx_placements++;
-    if (early) {
-        ok = rdo_mr_copy_rest(core, x->agg.key, x->agg.va, x->agg.buf, len,
-                              early, x->agg.early_failed) == RDO_MRC_OK;
+    if (ahead) {
+        ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
+                               x->agg.ahead_fail) == RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
     }
@@ -108,28 +108,38 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
 
 /*
  * A WRITE's payload to guest memory on arrival (see the top): true if it
- * was taken care of. Once a packet of the run was gathered, the rest is.
- * After a failed write nothing more of the run is written, as the
- * placement would have stopped at the failure.
+ * was taken care of. After a failed write nothing more of the run is
+ * written, as the placement would have stopped at the failure.
  */
-static bool write_early(RdoCore *core, RdoXport *x, const void *data,
+static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
                         uint32_t len)
 {
-    RdoMrCtx *mr;
+    RdoAggPart *g = &x->agg;
+    RdoMrCtx mr = { 0 };
 
-    if (core->st->tm || x->agg.kind != RDO_AGG_WRITE ||
-        x->agg.early != x->agg.len) {
+    if (!g->len) {
+        const RdoMrCtx *m = g->kind == RDO_AGG_WRITE ?
+                            rdo_mr_cached(core, g->key) : NULL;
+
+        g->ahead = m != NULL;
+        if (m) {
+            g->ahead_shift = m->page_shift;
+            g->ahead_pages = m->num_pages;
+            g->ahead_list = m->page_list;
+            g->ahead_iova = m->iova;
+            g->ahead_fail = UINT64_MAX;
+        }
+    }
+    if (!g->ahead) {
         return false;
     }
-    if (!x->agg.early_failed) {
-        mr = rdo_mr_cached(core, x->agg.key);
-        if (!mr) {
-            return false;
-        }
-        x->agg.early_failed = rdo_mr_write_early(core, mr, x->agg.va + x->agg.len,
-                                                 data, len) != RDO_MRC_OK;
+    if (g->ahead_fail == UINT64_MAX) {
+        mr.page_shift = g->ahead_shift;
+        mr.num_pages = g->ahead_pages;
+        mr.page_list = g->ahead_list;
+        mr.iova = g->ahead_iova;
+        rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len, &g->ahead_fail);
     }
-    x->agg.early += len;
     return true;
 }
 
@@ -155,13 +165,12 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
         x->agg.kind = kind;
         x->agg.key = key;
         x->agg.va = va;
-        x->agg.early_failed = false;
     }
-    if (!write_early(core, x, data, len)) {
+    if (!write_ahead(core, x, data, len)) {
         if (!x->agg.buf) {
             x->agg.buf = buf_get(core->st);
         }
-        memcpy(x->agg.buf + x->agg.len - x->agg.early, data, len);
+        memcpy(x->agg.buf + x->agg.len, data, len);
     }
     x->agg.len += len;
     rdo_xport_queue(core, &core->st->agg_list, &x->agg.queued, qpn);

@@ -147,10 +147,12 @@ typedef struct RdoReqPart {
 typedef struct RdoAggPart {
     uint32_t key, len;
     uint64_t va;
-    uint8_t *buf;               /* what is gathered, after `early` */
-    uint32_t early;             /* WRITE, timing off: bytes at the start
-                                   written to guest memory on arrival */
-    bool early_failed;          /* ... and one of those writes failed */
+    uint8_t *buf;               /* what is gathered */
+    bool ahead;                 /* a WRITE's run written as it arrives ... */
+    uint8_t ahead_shift;        /* ... through these of its MR's fields */
+    uint32_t ahead_pages;
+    uint64_t ahead_list, ahead_iova;
+    uint64_t ahead_fail;        /* where a write failed, or UINT64_MAX */
     uint8_t kind;               /* enum rdo_agg_kind */
     bool queued;                /* on the list placed at the end of a round */
 } RdoAggPart;
