@@ -2,8 +2,8 @@
 /*
  * The timing model's bench: two cores back to back (test-pair), simulated
  * time. Prints one JSON object; ./scripts/bench makes tables and plots of
- * it. Keys with "wall" are wall-clock figures; everything else is
- * simulated and the same on every run.
+ * it. Keys with "wall" are wall-clock figures and keys with "host" the
+ * host's memory; everything else is simulated and the same on every run.
  */
 #include <string.h>
 #include <inttypes.h>
