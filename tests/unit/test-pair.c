@@ -290,13 +290,15 @@ struct rdo_cqe pair_poll(PairSide *s)
     uint8_t log = s->layout->cq_log;
     const uint8_t *owner = td_ptr(s->d, rdo_ring_slot(s->cq, s->cq_ci, log, 5) +
                                         offsetof(struct rdo_cqe, owner));
+    /* Copied from memory not just written: a CQE built on the stack and
+     * read back whole stalled every poll (stores cannot forward). */
+    static const struct rdo_cqe none = { .wr_id = PAIR_NO_CQE };
     struct rdo_cqe e;
 
     /* Most polls find nothing (the loops poll after every step): the
      * owner byte first, straight from guest memory. */
     if (!rdo_owner_is_sw(*owner, s->cq_ci, log) || !rdo_pair_poll(&s->rdo, &e)) {
-        memset(&e, 0, sizeof(e));
-        e.wr_id = PAIR_NO_CQE;
+        return none;
     }
     return e;
 }

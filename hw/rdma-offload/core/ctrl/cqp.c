@@ -238,8 +238,12 @@ static void cqp_complete_head(RdoCore *core)
 void rdo_cqp_run(RdoCore *core)
 {
     RdoCqp *cqp = &core->st->cqp;
-    uint64_t now = core->ops->now_ns(core->host);
+    uint64_t now;
 
+    if (!cqp->busy && cqp->ci == cqp->pi) {
+        return;                 /* most wake-ups: nothing for the CQP */
+    }
+    now = core->ops->now_ns(core->host);
     while (core->st->enabled && !rdo_core_is_fatal(core)) {
         struct rdo_cqp_cmd cmd;
 

@@ -150,10 +150,14 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
 void rdo_fault_run(RdoCore *core)
 {
     RdoState *st = core->st;
-    uint64_t now = core->ops->now_ns(core->host);
+    uint64_t now;
     DelayedFrame *d;
 
     release_held(core);
+    if (g_queue_is_empty(&st->fault->delayed)) {
+        return;
+    }
+    now = core->ops->now_ns(core->host);
     while ((d = g_queue_peek_head(&st->fault->delayed)) && d->due_ns <= now) {
         gsize flen;
         const void *data = g_bytes_get_data(d->frame, &flen);

@@ -126,8 +126,8 @@ uint32_t rdo_cq_resize(RdoCore *core, uint32_t cqn, const RdoRing *ring)
 void rdo_cq_run(RdoCore *core)
 {
     GQueue *timed = &core->st->cq_timed;
-    uint64_t now = core->ops->now_ns(core->host);
     guint n = g_queue_get_length(timed);
+    uint64_t now = n ? core->ops->now_ns(core->host) : 0;
 
     while (n--) {
         uint32_t cqn = GPOINTER_TO_UINT(g_queue_pop_head(timed));
