@@ -273,7 +273,7 @@ static void qp_scale(bool last)
 
     printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"points\": [");
     for (unsigned q = 0; q < G_N_ELEMENTS(nqps); q++) {
-        uint32_t msgs = MAX(2 * nqps[q], 32768);
+        uint32_t msgs = MAX(2 * nqps[q], 131072);
         RdoConfig off = work_config(false, 100, RDO_DEFAULT_QPC_CACHE, 8);
         RdoConfig on = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
         WorkResult a = work_qp_scale(&off, nqps[q], msgs);
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
         RdoConfig cfg = work_config(!strcmp(argv[3], "on"), 100,
                                     RDO_DEFAULT_QPC_CACHE, 8);
         uint32_t msgs = argc > 4 ? (uint32_t)g_ascii_strtoull(argv[4], NULL, 0) :
-                        MAX(2 * n, 32768);
+                        MAX(2 * n, 131072);
         WorkResult r = work_qp_scale(&cfg, n, msgs);
 
         printf("{\"wall_ns_per_msg\": %.0f}\n", r.wall_ns_per_msg);
