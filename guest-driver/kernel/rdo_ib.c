@@ -86,6 +86,13 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 		a->device_cap_flags |= IB_DEVICE_MEM_MGT_EXTENSIONS;
 		a->max_fast_reg_page_list_len = d->max_fast_reg_pages;
 	}
+	/*
+	 * The device's reserved key over all of guest memory: ib_core hands it
+	 * to every kernel PD as pd->local_dma_lkey instead of registering a
+	 * DMA MR per PD.
+	 */
+	if (d->local_dma_lkey)
+		a->kernel_cap_flags |= IBK_LOCAL_DMA_LKEY;
 	return 0;
 }
 
@@ -214,12 +221,17 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibpd->device);
 	struct rdo_pd *pd = to_rpd(ibpd);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD };
 	int pdn, ret;
 
 	pdn = ida_alloc_max(&rdev->pd_ida, rdev->attr.max_pd - 1, GFP_KERNEL);
 	if (pdn < 0)
 		return pdn;
-	ret = rdo_cqp_simple(rdev, RDO_CMD_CREATE_PD, pdn);
+	cmd.obj = pdn;
+	/* Only a kernel consumer's PD may use the local DMA key. */
+	if (!udata)
+		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret) {
 		ida_free(&rdev->pd_ida, pdn);
 		return ret;
@@ -340,6 +352,7 @@ int rdo_ib_register(struct rdo_dev *rdev)
 	ibdev->num_comp_vectors = max(rdo_comp_eqs(rdev), 1u);
 	ibdev->dev.parent = &rdev->pdev->dev;
 	rdo_guid(rdev, &ibdev->node_guid);
+	ibdev->local_dma_lkey = rdev->attr.local_dma_lkey;
 	strscpy(ibdev->node_desc, "rdma-offload", sizeof(ibdev->node_desc));
 	ib_set_device_ops(ibdev, &rdo_dev_ops);
 

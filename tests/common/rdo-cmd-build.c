@@ -45,9 +45,12 @@ struct rdo_cqp_cmd rdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
     return cmd;
 }
 
-struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn)
+struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn, uint32_t flags)
 {
-    return rdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
+
+    cmd.u.create_pd.flags = flags;
+    return cmd;
 }
 
 struct rdo_cqp_cmd rdo_cmd_create_eq(uint32_t eqn, uint64_t ring,

@@ -30,7 +30,8 @@ struct rdo_cqp_cmd rdo_cmd_set_port(uint32_t mask, uint32_t mtu,
                                     const uint8_t *mac);
 struct rdo_cqp_cmd rdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
                                    uint8_t valid);
-struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn);
+/* flags: RDO_PD_F_* */
+struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn, uint32_t flags);
 struct rdo_cqp_cmd rdo_cmd_create_eq(uint32_t eqn, uint64_t ring,
                                      uint8_t log_size, uint16_t vector);
 struct rdo_cqp_cmd rdo_cmd_create_cq(uint32_t cqn, uint64_t ring,

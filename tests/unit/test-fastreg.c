@@ -433,7 +433,7 @@ static void test_fast_reg_bad(void)
     key_small = fr_alloc(a, FR_INDEX + 1, 0x31, 0, FR_PAGES - 1, FR_ALL);
     key_ro = fr_alloc(a, FR_INDEX + 2, 0x32, 0, FR_MAX,
                       RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ);
-    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(7));
+    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(7, 0));
     key_other = fr_alloc(a, FR_INDEX + 3, 0x33, 7, FR_MAX, FR_ALL);
     /* A page address with low bits set. */
     memcpy(td_ptr(a->d, odd), &(uint64_t){ fr.pages[0] }, 8);

@@ -52,13 +52,13 @@ static void side_init(Pair *p, const RdoConfig *cfg, int index)
     rdo_pair_side_setup(&s->rdo, index);
 }
 
-Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
-                         uint16_t mod_usec)
+static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
+                           uint16_t mod_usec, uint32_t pd_flags)
 {
     Pair *p = g_new0(Pair, 1);
 
     p->layout = (RdoPairLayout){
-        .pdn = 0, .cqn = 0, .cq_log = PAIR_CQ_LOG,
+        .pdn = 0, .pd_flags = pd_flags, .cqn = 0, .cq_log = PAIR_CQ_LOG,
         .mod_count = mod_count, .mod_usec = mod_usec,
         .mr_index = 1, .mr_iova = PAIR_MR_IOVA, .mr_len = PAIR_MR_LEN,
         .sq_log = PAIR_SQ_LOG, .sq_shift = 8,
@@ -70,9 +70,20 @@ Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
     return p;
 }
 
+Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
+                         uint16_t mod_usec)
+{
+    return pair_new_full(cfg, mod_count, mod_usec, 0);
+}
+
 Pair *pair_new(const RdoConfig *cfg)
 {
-    return pair_new_moderated(cfg, 0, 0);
+    return pair_new_full(cfg, 0, 0, 0);
+}
+
+Pair *pair_new_kernel(const RdoConfig *cfg)
+{
+    return pair_new_full(cfg, 0, 0, RDO_PD_F_KERNEL);
 }
 
 void pair_free(Pair *p)

@@ -61,6 +61,8 @@ Pair *pair_new(const RdoConfig *cfg);
 /* The same, the CQs with interrupt moderation (count, microseconds). */
 Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
                          uint16_t mod_usec);
+/* The same, each side's PD a kernel PD (the local DMA key works there). */
+Pair *pair_new_kernel(const RdoConfig *cfg);
 void pair_free(Pair *p);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);

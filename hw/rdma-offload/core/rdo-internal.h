@@ -57,6 +57,7 @@ typedef struct RdoCq {
 
 typedef struct RdoPd {
     bool valid;
+    bool kernel;                /* RDO_PD_F_KERNEL: may use RDO_LOCAL_DMA_LKEY */
     uint32_t users;             /* QPs, MRs and SRQs in it */
 } RdoPd;
 

@@ -129,7 +129,18 @@ struct rdo_cmd_resize_cq {
     uint32_t reserved1;
 };
 
-/* RDO_CMD_CREATE_PD / DESTROY_PD: obj = PD number; no arguments. */
+/*
+ * RDO_CMD_CREATE_PD: obj = PD number. DESTROY_PD: no arguments.
+ * RDO_PD_F_KERNEL makes it a kernel PD: its QPs may use the reserved local
+ * DMA key (RDO_LOCAL_DMA_LKEY). The device cannot tell who owns a PD; the
+ * driver, which alone posts commands, sets the flag only for PDs of kernel
+ * consumers, never for one created for user space.
+ */
+struct rdo_cmd_create_pd {
+    uint32_t flags;             /* RDO_PD_F_* */
+    uint32_t reserved[3];
+};
+#define RDO_PD_F_KERNEL             RDO_BIT(0)
 
 /* QP types (rdo_cmd_create_qp.type). */
 enum rdo_qp_type {
@@ -302,6 +313,18 @@ struct rdo_cmd_reg_mr {
 #define RDO_MR_PAGES_MAX            (1u << 20)
 
 /*
+ * The reserved local DMA key: guest physical (DMA) address = virtual
+ * address, all of guest memory, local access (read, and write for what the
+ * device writes) only, in the QPs of kernel PDs (RDO_PD_F_KERNEL). Its index
+ * lies beyond any MR (max-mr is at most 2^20), so no command creates,
+ * registers or invalidates it; as an rkey (WRITE, READ, atomic, SEND with
+ * invalidate) it is a remote access error, in the SGE of a QP of another PD
+ * a local protection error. QUERY_DEVICE reports it (local_dma_lkey).
+ */
+#define RDO_MR_INDEX_DMA            0xffffffu
+#define RDO_LOCAL_DMA_LKEY          RDO_MR_KEY(RDO_MR_INDEX_DMA, 0)
+
+/*
  * RDO_CMD_ALLOC_MR: obj = MR index; an MR for fast registration, allocated
  * invalid and empty. RDO_WR_REG_MR work requests (rdo-queues.h) register
  * it, LOCAL_INV and a peer's SEND with invalidate invalidate it; DEREG_MR
@@ -398,7 +421,7 @@ struct rdo_device_attr {
     uint16_t reserved;
     uint64_t caps;
     uint32_t max_fast_reg_pages;        /* RDO_CMD_ALLOC_MR's max_pages limit */
-    uint32_t reserved2;
+    uint32_t local_dma_lkey;            /* RDO_LOCAL_DMA_LKEY; 0: none (older device) */
     uint64_t reserved1[6];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
@@ -448,6 +471,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_create_cq create_cq;
         struct rdo_cmd_modify_cq modify_cq;
         struct rdo_cmd_resize_cq resize_cq;
+        struct rdo_cmd_create_pd create_pd;
         struct rdo_cmd_create_qp create_qp;
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;

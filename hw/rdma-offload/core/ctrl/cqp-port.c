@@ -34,6 +34,7 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_msg_size = 1u << 31;
     a.max_mr_pages = RDO_MR_PAGES_MAX;
     a.max_fast_reg_pages = RDO_FAST_REG_PAGES_MAX;
+    a.local_dma_lkey = RDO_LOCAL_DMA_LKEY;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;
@@ -101,6 +102,7 @@ static int set_gid(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 
 static int pd_command(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
+    const struct rdo_cmd_create_pd *a = &cmd->u.create_pd;
     RdoPd *pd;
 
     if (cmd->obj >= core->cfg.max_pd) {
@@ -111,7 +113,12 @@ static int pd_command(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         if (pd->valid) {
             return RDO_CQP_EXISTS;
         }
+        if ((a->flags & ~RDO_PD_F_KERNEL) || a->reserved[0] || a->reserved[1] ||
+            a->reserved[2]) {
+            return RDO_CQP_BAD_RESERVED;
+        }
         pd->valid = true;
+        pd->kernel = a->flags & RDO_PD_F_KERNEL;
         pd->users = 0;
         return RDO_CQP_OK;
     }

@@ -3,17 +3,51 @@
  * rdma-offload core: DMA through memory regions (zero copy). A virtual
  * address in an MR becomes a guest-physical one through the MR's page
  * list: byte va lies (va - iova + iova % page) bytes into the pages. Each
- * page address comes from guest memory and is checked before use.
+ * page address comes from guest memory and is checked before use. The
+ * reserved local DMA key has no MR: va is the guest-physical address.
  */
 #include "ctx/ctx.h"
 
-/* Key, PD, access and bounds of [va, va + len); the MR if they hold. */
+/*
+ * The reserved local DMA key: local access only, from a QP of a kernel PD
+ * (pdn RDO_NONE: checked before), anywhere that does not wrap around.
+ */
+static RdoMrCheck dma_key_checked(RdoCore *core, uint32_t pdn, uint64_t va,
+                                  uint64_t len, uint16_t access)
+{
+    if (pdn != RDO_NONE && (pdn >= core->cfg.max_pd || !core->st->pds[pdn].kernel)) {
+        return RDO_MRC_BAD_KEY;
+    }
+    if (access & ~RDO_ACCESS_LOCAL_WRITE) {
+        return RDO_MRC_ACCESS;
+    }
+    return va + len < va ? RDO_MRC_BOUNDS : RDO_MRC_OK;
+}
+
+/* DMA at a guest-physical address, in the data flow of the bus. */
+static RdoMrCheck dma_key_copy(RdoCore *core, uint64_t va, void *buf,
+                               uint32_t len, bool to_guest)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
+    int r = to_guest ? rdo_dma_write(core, va, buf, len)
+                     : rdo_dma_read(core, va, buf, len);
+
+    rdo_tm_set_flow(core, flow);
+    return r ? RDO_MRC_DMA : RDO_MRC_OK;
+}
+
+/* Key, PD, access and bounds of [va, va + len); the MR if they hold (NULL
+ * for the local DMA key). */
 static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
                              uint64_t va, uint64_t len, uint16_t access,
                              RdoMrCtx **out)
 {
     RdoMrCtx *mr;
 
+    if (key == RDO_LOCAL_DMA_LKEY) {
+        *out = NULL;
+        return dma_key_checked(core, pdn, va, len, access);
+    }
     switch (rdo_mr_lookup(core, key, pdn, &mr)) {
     case RDO_MR_OK:
         break;
@@ -91,6 +125,9 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
 {
     RdoMrCtx *mr;
 
+    if (key == RDO_LOCAL_DMA_LKEY) {
+        return dma_key_copy(core, va, buf, len, to_guest);
+    }
     if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
         return RDO_MRC_DMA;
     }
@@ -104,5 +141,9 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
     RdoMrCtx *mr;
     RdoMrCheck r = mr_checked(core, key, pdn, va, len, access, &mr);
 
-    return r == RDO_MRC_OK ? mr_dma(core, mr, va, buf, len, to_guest) : r;
+    if (r != RDO_MRC_OK) {
+        return r;
+    }
+    return mr ? mr_dma(core, mr, va, buf, len, to_guest)
+              : dma_key_copy(core, va, buf, len, to_guest);
 }

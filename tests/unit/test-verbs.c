@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Verbs kernel consumers and rdma-core's tests rely on, between two adapter
+ * cores back to back: the reserved local DMA key of kernel PDs.
+ */
+#include <string.h>
+#include "test-pair.h"
+
+/*
+ * A buffer of three SGEs through the local DMA key over pages scattered in
+ * a side's guest memory (out of order, every other page of a run) at
+ * unaligned offsets, as a kernel consumer's DMA-mapped pages are.
+ */
+#define SC_PAGES    6
+
+typedef struct Scatter {
+    struct rdo_sge sge[3];
+    uint32_t len;
+} Scatter;
+
+static void scatter_init(PairSide *s, Scatter *sc, uint32_t seed)
+{
+    uint64_t run = td_alloc(s->d, 2 * SC_PAGES * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
+    uint64_t pg[SC_PAGES];
+
+    for (int i = 0; i < SC_PAGES; i++) {
+        pg[i] = run + (uint64_t)(2 * (SC_PAGES - 1 - i)) * RDO_PAGE_SIZE;
+    }
+    /* The second SGE spans two pages that are adjacent in guest memory. */
+    sc->sge[0] = rdo_sge(pg[1] + 0x123, 3001, RDO_LOCAL_DMA_LKEY);
+    sc->sge[1] = rdo_sge(pg[4] - RDO_PAGE_SIZE + 0x81,
+                         2 * RDO_PAGE_SIZE - 0x81 - 7, RDO_LOCAL_DMA_LKEY);
+    sc->sge[2] = rdo_sge(pg[0] + 9, 1500, RDO_LOCAL_DMA_LKEY);
+    sc->len = 0;
+    for (int i = 0; i < 3; i++) {
+        uint8_t *p = td_ptr(s->d, sc->sge[i].addr);
+
+        for (uint32_t j = 0; j < sc->sge[i].length; j++) {
+            p[j] = rdo_pattern_byte(sc->len + j, seed);
+        }
+        sc->len += sc->sge[i].length;
+    }
+}
+
+/* Byte i of the scattered buffer. */
+static uint8_t *scatter_ptr(PairSide *s, const Scatter *sc, uint32_t i)
+{
+    for (int k = 0; k < 3; k++) {
+        if (i < sc->sge[k].length) {
+            return td_ptr(s->d, sc->sge[k].addr + i);
+        }
+        i -= sc->sge[k].length;
+    }
+    g_assert_not_reached();
+}
+
+/* The scattered buffer holds the bytes at iova of the other side's MR. */
+static void scatter_check(PairSide *s, const Scatter *sc, PairSide *o,
+                          uint64_t iova)
+{
+    for (uint32_t i = 0; i < sc->len; i++) {
+        if (*scatter_ptr(s, sc, i) != *pair_mr_ptr(o, iova + i)) {
+            g_error("byte %u of %u differs", i, sc->len);
+        }
+    }
+}
+
+static uint32_t query_dma_lkey(PairSide *s)
+{
+    uint64_t out = td_alloc(s->d, sizeof(struct rdo_device_attr), 64);
+    struct rdo_device_attr attr;
+
+    g_assert_cmpuint(rdo_pair_cmd(&s->rdo, rdo_cmd_query(RDO_CMD_QUERY_DEVICE,
+                                                         0, out), NULL),
+                     ==, RDO_CQP_OK);
+    memcpy(&attr, td_ptr(s->d, out), sizeof(attr));
+    return attr.local_dma_lkey;
+}
+
+/* A WRITE or READ from side 0's QP slot `slot` (local SGEs sge) at va of
+ * side 1 through rkey; it completes with `status`. */
+static void rdma_one(Pair *p, int slot, uint8_t opcode,
+                     const struct rdo_sge *sge, int num_sge, uint64_t va,
+                     uint32_t rkey, uint8_t status)
+{
+    struct rdo_send_wqe w = rdo_wqe(opcode, 0x300 + slot * 16 + opcode);
+
+    w.remote_addr = va;
+    w.rkey = rkey;
+    pair_post_send(&p->s[0], slot, &w, sge, num_sge, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(&p->s[0], w.wr_id, opcode == RDO_WR_RDMA_READ ?
+                    RDO_CQE_RDMA_READ : RDO_CQE_RDMA_WRITE, status);
+}
+
+/*
+ * Kernel PDs on both sides: SEND gathered through the local DMA key and
+ * received into scattered pages through it, WRITE from scattered pages,
+ * READ into them; byte-exact.
+ */
+static void test_dma_key_local(void)
+{
+    Pair *p = pair_new_kernel(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    Scatter src, dst;
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+
+    pair_capture(p, "dma-key");
+    g_assert_cmphex(query_dma_lkey(a), ==, RDO_LOCAL_DMA_LKEY);
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);     /* 1024 */
+    scatter_init(a, &src, 31);
+    scatter_init(b, &dst, 32);
+
+    /* SEND: gathered from A's pages, scattered into B's. */
+    pair_post_recv_sges(b, 0, 0x301, dst.sge, 3);
+    w = rdo_wqe(RDO_WR_SEND, 0x302);
+    pair_post_send(a, 0, &w, src.sge, 3, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x302, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x301);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, src.len);
+    for (uint32_t i = 0; i < src.len; i++) {
+        g_assert_cmpuint(*scatter_ptr(b, &dst, i), ==, *scatter_ptr(a, &src, i));
+    }
+
+    /* WRITE from A's scattered pages into B's MR; READ back into them
+     * from elsewhere (the key's write right). */
+    rdma_one(p, 0, RDO_WR_RDMA_WRITE, src.sge, 3, PAIR_DST + 5, b->mr_key,
+             RDO_WC_SUCCESS);
+    scatter_check(a, &src, b, PAIR_DST + 5);
+    pair_fill(b, PAIR_SRC + 3, src.len, 33);
+    rdma_one(p, 0, RDO_WR_RDMA_READ, src.sge, 3, PAIR_SRC + 3, b->mr_key,
+             RDO_WC_SUCCESS);
+    scatter_check(a, &src, b, PAIR_SRC + 3);
+
+    /* An SGE beyond guest memory: a local protection error, not a crash. */
+    w = rdo_wqe(RDO_WR_SEND, 0x305);
+    sge = rdo_sge(UINT64_MAX - 100, 64, RDO_LOCAL_DMA_LKEY);
+    pair_post_recv(b, 0, 0x306, PAIR_DST, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    e = pair_poll(a);
+    g_assert_cmphex(e.wr_id, ==, 0x305);
+    g_assert_cmpuint(e.status, !=, RDO_WC_SUCCESS);
+    pair_free(p);
+}
+
+/*
+ * The local DMA key is never an rkey: a peer's WRITE or READ through it
+ * gets a remote access error and B's memory is untouched; neither
+ * LOCAL_INV nor SEND with invalidate can invalidate it, and it keeps
+ * working afterwards.
+ */
+static void test_dma_key_not_remote(void)
+{
+    Pair *p = pair_new_kernel(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    Scatter dst;
+    uint8_t before[64];
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+
+    for (int i = 0; i < 5; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    scatter_init(b, &dst, 41);
+    memcpy(before, td_ptr(b->d, dst.sge[0].addr), sizeof(before));
+    pair_fill(a, PAIR_SRC, 64, 42);
+
+    /* WRITE and READ with B's DMA key as rkey at a guest-physical address
+     * of B. */
+    sge = pair_sge_of(a, PAIR_SRC, 64);
+    rdma_one(p, 0, RDO_WR_RDMA_WRITE, &sge, 1, dst.sge[0].addr,
+             RDO_LOCAL_DMA_LKEY, RDO_WC_REM_ACCESS_ERR);
+    g_assert_cmpmem(td_ptr(b->d, dst.sge[0].addr), sizeof(before), before,
+                    sizeof(before));
+    sge = pair_sge_of(a, PAIR_DST, 64);
+    rdma_one(p, 1, RDO_WR_RDMA_READ, &sge, 1, dst.sge[0].addr,
+             RDO_LOCAL_DMA_LKEY, RDO_WC_REM_ACCESS_ERR);
+
+    /* LOCAL_INV of it: refused, a guest error. */
+    w = rdo_wqe_local_inv(0x403, RDO_LOCAL_DMA_LKEY);
+    pair_post_send(b, 2, &w, NULL, 0, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_expect_cqe(b, 0x403, RDO_CQE_LOCAL_INV, RDO_WC_LOC_PROT_ERR);
+    g_assert_cmpuint(b->d->h->class_count[RDO_GE_LOCAL_INV_BAD_KEY], ==, 1);
+
+    /* SEND with invalidate of it: B refuses the request. */
+    pair_post_recv(b, 3, 0x404, PAIR_DST, 4096);
+    w = rdo_wqe(RDO_WR_SEND_INV, 0x405);
+    w.imm_or_rkey = RDO_LOCAL_DMA_LKEY;
+    sge = pair_sge_of(a, PAIR_SRC, 16);
+    pair_post_send(a, 3, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    e = pair_poll(a);
+    g_assert_cmphex(e.wr_id, ==, 0x405);
+    g_assert_cmpuint(e.status, !=, RDO_WC_SUCCESS);
+
+    /* B's key still works on a fresh QP. */
+    pair_post_recv_sges(b, 4, 0x406, dst.sge, 3);
+    w = rdo_wqe(RDO_WR_SEND, 0x407);
+    sge = pair_sge_of(a, PAIR_SRC, 64);
+    pair_post_send(a, 4, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x407, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_cmpmem(td_ptr(b->d, dst.sge[0].addr), 64, pair_mr_ptr(a, PAIR_SRC),
+                    64);
+    pair_free(p);
+}
+
+/*
+ * A PD created without RDO_PD_F_KERNEL (a user-space PD) cannot use the
+ * key: a send WQE gathering through it completes with a local protection
+ * error (a guest error), a receive WQE scattering through it fails the
+ * receive, and the memory is untouched. CREATE_PD refuses unknown flags.
+ */
+static void test_dma_key_user_pd(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    Scatter src, dst;
+    uint8_t before[64];
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+    struct rdo_cqp_cmd bad;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    scatter_init(a, &src, 51);
+    scatter_init(b, &dst, 52);
+    memcpy(before, td_ptr(b->d, dst.sge[0].addr), sizeof(before));
+
+    pair_post_recv(b, 0, 0x501, PAIR_DST, 16384);
+    w = rdo_wqe(RDO_WR_SEND, 0x502);
+    pair_post_send(a, 0, &w, src.sge, 3, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    e = pair_poll(a);
+    g_assert_cmphex(e.wr_id, ==, 0x502);
+    g_assert_cmpuint(e.status, ==, RDO_WC_LOC_PROT_ERR);
+    g_assert_cmpuint(e.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+    g_assert_cmpuint(a->d->h->class_count[RDO_GE_WQE_BAD_KEY], ==, 1);
+
+    pair_post_recv_sges(b, 1, 0x503, dst.sge, 3);
+    w = rdo_wqe(RDO_WR_SEND, 0x504);
+    sge = pair_sge_of(a, PAIR_SRC, 64);
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    /* A's QP 0 sent nothing: B's only completion is slot 1's receive. */
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x503);
+    g_assert_cmpuint(e.status, ==, RDO_WC_LOC_PROT_ERR);
+    g_assert_cmpuint(e.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+    g_assert_cmpmem(td_ptr(b->d, dst.sge[0].addr), sizeof(before), before,
+                    sizeof(before));
+
+    bad = rdo_cmd_create_pd(9, RDO_BIT(1));
+    g_assert_cmpuint(rdo_pair_cmd(&a->rdo, bad, NULL), ==, RDO_CQP_BAD_RESERVED);
+    bad = rdo_cmd_create_pd(9, RDO_PD_F_KERNEL);
+    bad.u.create_pd.reserved[2] = 1;
+    g_assert_cmpuint(rdo_pair_cmd(&a->rdo, bad, NULL), ==, RDO_CQP_BAD_RESERVED);
+    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(9, RDO_PD_F_KERNEL));
+    pair_free(p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/verbs/dma-key/local", test_dma_key_local);
+    g_test_add_func("/verbs/dma-key/not-remote", test_dma_key_not_remote);
+    g_test_add_func("/verbs/dma-key/user-pd", test_dma_key_user_pd);
+    return g_test_run();
+}
