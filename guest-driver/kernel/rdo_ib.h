@@ -219,6 +219,11 @@ int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 
 /* rdo_mr.c */
+struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,
+					      u32 port);
+int rdo_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
+		     u32 port, int index);
+
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata);

@@ -373,7 +373,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         RDO_CMD_DESTROY_QP, RDO_CMD_CREATE_SRQ, RDO_CMD_DESTROY_SRQ,
         RDO_CMD_REG_MR, RDO_CMD_REG_MR, RDO_CMD_DEREG_MR,
         RDO_CMD_MODIFY_CQ, RDO_CMD_RESIZE_CQ, RDO_CMD_MODIFY_SRQ,
-        RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR,
+        RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR, RDO_CMD_QUERY_COUNTERS,
     };
     uint32_t *w = (uint32_t *)c;
 
@@ -388,7 +388,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     c->reserved0 = chance(f, 95) ? 0 : r32(f);
     c->reserved1 = chance(f, 95) ? 0 : r64(f);
     c->obj = small_obj(f);
-    c->out_addr = faddr(f, 8, 128);
+    c->out_addr = faddr(f, 8, sizeof(struct rdo_port_counters));
     if (chance(f, 10)) {
         return;                             /* random arguments */
     }
@@ -452,6 +452,9 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     case RDO_CMD_RESIZE_CQ:
         fill_cq_ring(f, &c->u.resize_cq.ring_addr, &c->u.resize_cq.log_size,
                      &c->u.resize_cq.ring_flags);
+        break;
+    case RDO_CMD_CREATE_PD:
+        c->u.create_pd.flags = chance(f, 90) ? rn(f, 2) : r32(f);
         break;
     case RDO_CMD_MODIFY_SRQ:
         c->u.modify_srq.limit = chance(f, 90) ? rn(f, 300) : r32(f);

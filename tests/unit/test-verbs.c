@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Verbs kernel consumers and rdma-core's tests rely on, between two adapter
- * cores back to back: the reserved local DMA key of kernel PDs.
+ * cores back to back: the reserved local DMA key of kernel PDs, the port
+ * counters (QUERY_COUNTERS).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -269,11 +270,172 @@ static void test_dma_key_user_pd(void)
     pair_free(p);
 }
 
+/* The port counters of a side. */
+static struct rdo_port_counters counters(PairSide *s)
+{
+    uint64_t out = td_alloc(s->d, sizeof(struct rdo_port_counters), 8);
+    struct rdo_port_counters c;
+
+    g_assert_cmpuint(rdo_pair_cmd(&s->rdo, rdo_cmd_query(RDO_CMD_QUERY_COUNTERS,
+                                                         0, out), NULL),
+                     ==, RDO_CQP_OK);
+    memcpy(&c, td_ptr(s->d, out), sizeof(c));
+    return c;
+}
+
+/* Each counter's change since `was`, in place. */
+static void counters_delta(struct rdo_port_counters *now,
+                           const struct rdo_port_counters *was)
+{
+    uint64_t *n = (uint64_t *)now;
+    const uint64_t *w = (const uint64_t *)was;
+
+    for (size_t i = 0; i < sizeof(*now) / 8; i++) {
+        n[i] -= w[i];
+    }
+}
+
+/* Corrupts (a payload byte: bad ICRC) or drops the nth frame side `from`
+ * sends from now on. */
+typedef struct Mangle {
+    int from, nth, seen;
+    bool drop;
+} Mangle;
+
+static bool mangle(Pair *p, int from, uint8_t *frame, size_t *len,
+                   bool *again, void *opaque)
+{
+    Mangle *m = opaque;
+
+    if (from != m->from || m->seen++ != m->nth) {
+        return true;
+    }
+    if (m->drop) {
+        return false;
+    }
+    frame[*len - 8] ^= 0x5a;
+    return true;
+}
+
+/* A 4-packet WRITE from A (slot 0) to B, completed successfully. */
+static void write_4k(Pair *p)
+{
+    struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC, 4096);
+
+    rdma_one(p, 0, RDO_WR_RDMA_WRITE, &sge, 1, PAIR_DST, p->s[1].mr_key,
+             RDO_WC_SUCCESS);
+}
+
+/*
+ * Known traffic moves the counters by known amounts: a 4-packet WRITE; the
+ * same with its second packet corrupted (one ICRC error, one sequence NAK
+ * each way, one go-back-N from it); with B's ACK dropped (a timeout, a
+ * retransmission, a duplicate request); a SEND before any receive WQE (RNR
+ * NAKs). The block is 64-bit and QUERY_COUNTERS checks its arguments.
+ */
+static void test_counters(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_port_counters a0, b0, da, db;
+    Mangle m = { 0 };
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);     /* 1024 */
+    pair_fill(a, PAIR_SRC, 4096, 61);
+
+#define SNAP() do { a0 = counters(a); b0 = counters(b); } while (0)
+#define DELTA() do { da = counters(a); db = counters(b);                    \
+                     counters_delta(&da, &a0); counters_delta(&db, &b0); } while (0)
+    /* Clean: 4 requests, B's ACKs all reach A. */
+    SNAP();
+    write_4k(p);
+    pair_run(p, PAIR_SEC / 100);
+    DELTA();
+    g_assert_cmpuint(da.tx_packets, ==, 4);
+    g_assert_cmpuint(db.rx_packets, ==, 4);
+    g_assert_cmpuint(db.acks_sent, >=, 1);
+    g_assert_cmpuint(db.tx_packets, ==, db.acks_sent);
+    g_assert_cmpuint(da.rx_packets, ==, db.acks_sent);
+    g_assert_cmpuint(da.retransmits + db.rx_icrc_errors + db.naks_sent +
+                     db.rx_drops + db.dup_requests, ==, 0);
+
+    /* The second packet corrupted on the wire. */
+    SNAP();
+    m = (Mangle){ .from = 0, .nth = 1 };
+    p->tamper = mangle;
+    p->tamper_opaque = &m;
+    write_4k(p);
+    pair_run(p, PAIR_SEC / 100);
+    DELTA();
+    g_assert_cmpuint(db.rx_icrc_errors, ==, 1);
+    g_assert_cmpuint(db.seq_naks_sent, ==, 1);
+    g_assert_cmpuint(da.seq_naks_received, ==, 1);
+    g_assert_cmpuint(da.naks_received, ==, 1);
+    g_assert_cmpuint(db.naks_sent, ==, 1);
+    g_assert_cmpuint(da.retransmits, ==, 1);
+    g_assert_cmpuint(da.timeouts, ==, 0);
+    /* Packets 3 and 4 arrived out of sequence and were dropped; 2..4 again. */
+    g_assert_cmpuint(db.rx_drops, ==, 2);
+    g_assert_cmpuint(da.tx_packets, ==, 4 + 3);
+    g_assert_cmpuint(db.rx_packets, ==, 3 + 3);
+    g_assert_cmpuint(db.dup_requests, ==, 0);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, 4096);
+
+    /* B's ACK of a one-packet WRITE lost: A times out and sends it again;
+     * B answers the duplicate. */
+    SNAP();
+    m = (Mangle){ .from = 1, .nth = 0, .drop = true };
+    sge = pair_sge_of(a, PAIR_SRC, 512);
+    rdma_one(p, 0, RDO_WR_RDMA_WRITE, &sge, 1, PAIR_DST, b->mr_key,
+             RDO_WC_SUCCESS);
+    pair_run(p, PAIR_SEC / 100);
+    DELTA();
+    g_assert_cmpuint(da.timeouts, ==, 1);
+    g_assert_cmpuint(da.retransmits, ==, 1);
+    g_assert_cmpuint(db.dup_requests, ==, 1);
+    g_assert_cmpuint(da.dup_responses, ==, 0);
+    g_assert_cmpuint(da.tx_packets, ==, 2);
+    g_assert_cmpuint(db.rx_packets, ==, 2);
+    g_assert_cmpuint(db.acks_sent, ==, 2);
+    g_assert_cmpuint(da.rx_packets, ==, 1);
+    p->tamper = NULL;
+
+    /* A SEND before B posts a receive: RNR NAKs until it does. */
+    SNAP();
+    w = rdo_wqe(RDO_WR_SEND, 0x601);
+    sge = pair_sge_of(a, PAIR_SRC, 100);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    pair_run(p, 100000);
+    pair_post_recv(b, 0, 0x602, PAIR_DST, 4096);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 0x601, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    DELTA();
+    g_assert_cmpuint(db.rnr_naks_sent, >=, 1);
+    g_assert_cmpuint(da.rnr_naks_received, ==, db.rnr_naks_sent);
+    g_assert_cmpuint(db.naks_sent, ==, db.rnr_naks_sent);
+    g_assert_cmpuint(db.seq_naks_sent, ==, 0);
+    g_assert_cmpuint(da.tx_packets, ==, db.rnr_naks_sent + 1);
+#undef SNAP
+#undef DELTA
+
+    /* Only the one port; results must be reachable. */
+    g_assert_cmpuint(rdo_pair_cmd(&a->rdo, rdo_cmd_query(RDO_CMD_QUERY_COUNTERS,
+                                                         1, td_alloc(a->d, 256, 8)),
+                                  NULL), ==, RDO_CQP_BAD_INDEX);
+    g_assert_cmpuint(rdo_pair_cmd(&a->rdo, rdo_cmd_query(RDO_CMD_QUERY_COUNTERS,
+                                                         0, 1ull << 50),
+                                  NULL), ==, RDO_CQP_DMA_ERROR);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/verbs/dma-key/local", test_dma_key_local);
     g_test_add_func("/verbs/dma-key/not-remote", test_dma_key_not_remote);
     g_test_add_func("/verbs/dma-key/user-pd", test_dma_key_user_pd);
+    g_test_add_func("/verbs/counters", test_counters);
     return g_test_run();
 }

@@ -147,7 +147,7 @@ typedef struct RdoCtxCache {
     uint32_t entries;
     uint64_t *pglist_reg;       /* the store's page list register */
     uint32_t *pages_reg;        /* and its page count */
-    uint32_t *hits, *misses;
+    uint64_t *hits, *misses;
     uint64_t clock;
     uint32_t ways, sets;        /* entries = ways x sets */
     uint32_t policy;            /* RDO_CACHE_* */

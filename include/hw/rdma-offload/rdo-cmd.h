@@ -43,6 +43,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
     RDO_CMD_DESTROY_ETH_RXQ     = 0x3b,
+    RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
     RDO_CMD__COUNT
 };
 
@@ -437,6 +438,34 @@ struct rdo_port_attr {
     uint64_t reserved[5];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
+
+/*
+ * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
+ * each, counted since the last reset (function level or RESET register);
+ * the CNT_* registers of the same name show their low 32 bits. Counters
+ * added later take reserved space (0 on a device without them).
+ */
+struct rdo_port_counters {
+    uint64_t tx_packets;        /* RoCE packets sent (requests, responses, ACKs) */
+    uint64_t rx_packets;        /* RoCE packets received with a good ICRC */
+    uint64_t rx_icrc_errors;    /* dropped: bad ICRC */
+    uint64_t rx_drops;          /* dropped by the receive checks (unknown QP,
+                                   out of sequence, no UD receive WQE, ...) */
+    uint64_t acks_sent;
+    uint64_t naks_sent;         /* every NAK, RNR NAKs included */
+    uint64_t naks_received;     /* likewise */
+    uint64_t seq_naks_sent;     /* PSN sequence error NAKs: once per gap */
+    uint64_t seq_naks_received;
+    uint64_t rnr_naks_sent;     /* no receive WQE (or MR pending) */
+    uint64_t rnr_naks_received;
+    uint64_t retransmits;       /* go-back-N restarts (after a NAK or timeout) */
+    uint64_t timeouts;          /* retransmit timer expiries */
+    uint64_t dup_requests;      /* requests received again (responder) */
+    uint64_t dup_responses;     /* responses nobody waits for (requester) */
+    uint64_t tx_errors;         /* packets not built from the QP's addresses */
+    uint64_t reserved[16];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
 struct rdo_qp_attr {
     uint8_t  state;

@@ -44,6 +44,36 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
 
+static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const RdoCounters *c = &core->cnt;
+    struct rdo_port_counters a;
+
+    if (cmd->obj) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    memset(&a, 0, sizeof(a));
+    a.tx_packets = c->tx_packets;
+    a.rx_packets = c->rx_packets;
+    a.rx_icrc_errors = c->rx_icrc_errors;
+    a.rx_drops = c->rx_drops;
+    a.acks_sent = c->acks_sent;
+    a.naks_sent = c->naks_sent;
+    a.naks_received = c->naks_received;
+    a.seq_naks_sent = c->seq_naks_sent;
+    a.seq_naks_received = c->seq_naks_received;
+    a.rnr_naks_sent = c->rnr_naks_sent;
+    a.rnr_naks_received = c->rnr_naks_received;
+    a.retransmits = c->retransmits;
+    a.timeouts = c->timeouts;
+    /* dup_requests counts both sides' duplicates. */
+    a.dup_requests = c->dup_requests - c->dup_responses;
+    a.dup_responses = c->dup_responses;
+    a.tx_errors = c->tx_errors;
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
+           RDO_CQP_DMA_ERROR : RDO_CQP_OK;
+}
+
 static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     struct rdo_port_attr a;
@@ -139,6 +169,8 @@ int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
         return query_device(core, cmd);
     case RDO_CMD_QUERY_PORT:
         return query_port(core, cmd);
+    case RDO_CMD_QUERY_COUNTERS:
+        return query_counters(core, cmd);
     case RDO_CMD_SET_PORT:
         return set_port(core, cmd);
     case RDO_CMD_SET_GID:

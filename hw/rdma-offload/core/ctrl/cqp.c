@@ -149,6 +149,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
         return RDO_CQP_OK;
     case RDO_CMD_QUERY_DEVICE:
     case RDO_CMD_QUERY_PORT:
+    case RDO_CMD_QUERY_COUNTERS:
     case RDO_CMD_SET_PORT:
     case RDO_CMD_SET_GID:
     case RDO_CMD_CREATE_PD:

@@ -13,7 +13,7 @@
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint32_t entries, uint32_t ways, uint32_t policy,
                         uint64_t *pglist_reg, uint32_t *pages_reg,
-                        uint32_t *hits, uint32_t *misses);
+                        uint64_t *hits, uint64_t *misses);
 void rdo_ctx_cache_free(RdoCtxCache *c);
 void rdo_ctx_cache_drop(RdoCtxCache *c);
 /* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
