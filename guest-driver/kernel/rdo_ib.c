@@ -328,6 +328,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.query_srq = rdo_query_srq,
 	.reg_user_mr = rdo_reg_user_mr,
 	.req_notify_cq = rdo_req_notify_cq,
+	.rereg_user_mr = rdo_rereg_user_mr,
 	.resize_cq = rdo_resize_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, rdo_ah, ibah),

@@ -51,6 +51,7 @@ struct rdo_mr {
 	struct rdo_buf pages;		/* the page list REG_MR names */
 	u32 npages;			/* fast registration: pages mapped */
 	u32 max_pages;			/* 0: not a fast-registration MR */
+	int access;			/* IB_ACCESS_* of a user MR */
 };
 
 struct rdo_cq {
@@ -227,6 +228,9 @@ int rdo_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata);
+struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				u64 length, u64 iova, int access,
+				struct ib_pd *ibpd, struct ib_udata *udata);
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 			   u32 max_num_sg);

@@ -133,55 +133,157 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/* User memory pinned and listed for the device: a translation. */
+struct rdo_umap {
+	struct ib_umem *umem;
+	struct rdo_buf pages;
+	u32 npages, page_shift;
+};
+
+/*
+ * Pins [start, start + length) and lists its DMA blocks at the largest
+ * page size that fits iova.
+ */
+static int rdo_umap_get(struct rdo_dev *rdev, struct ib_device *ibdev,
+			u64 start, u64 length, u64 iova, int access,
+			struct rdo_umap *m)
+{
+	struct ib_block_iter biter;
+	unsigned long pgsz;
+	u64 *list;
+	u32 i = 0;
+	int ret;
+
+	if (!length || length > (1ull << 40))
+		return -EINVAL;
+	m->umem = ib_umem_get(ibdev, start, length, access);
+	if (IS_ERR(m->umem))
+		return PTR_ERR(m->umem);
+	pgsz = ib_umem_find_best_pgsz(m->umem, RDO_MR_PGSZ_BITMAP, iova);
+	m->npages = pgsz ? ib_umem_num_dma_blocks(m->umem, pgsz) : 0;
+	if (!pgsz || m->npages > RDO_MR_PAGES_MAX) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	ret = rdo_buf_alloc(rdev, &m->pages, m->npages * sizeof(u64));
+	if (ret)
+		goto err_umem;
+	list = m->pages.va;
+	rdma_umem_for_each_dma_block(m->umem, &biter, pgsz)
+		list[i++] = rdma_block_iter_dma_address(&biter);
+	m->page_shift = order_base_2(pgsz);
+	return 0;
+err_umem:
+	ib_umem_release(m->umem);
+	return ret;
+}
+
+static void rdo_umap_put(struct rdo_dev *rdev, struct rdo_umap *m)
+{
+	rdo_buf_free(rdev, &m->pages);
+	ib_umem_release(m->umem);
+}
+
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibpd->device);
-	struct ib_block_iter biter;
-	unsigned long pgsz;
+	struct rdo_umap m;
 	struct rdo_mr *mr;
-	u32 npages, i = 0;
-	u64 *list;
 	int ret;
 
-	if (!length || length > (1ull << 40))
-		return ERR_PTR(-EINVAL);
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	mr->umem = ib_umem_get(ibpd->device, start, length, access);
-	if (IS_ERR(mr->umem)) {
-		ret = PTR_ERR(mr->umem);
+	ret = rdo_umap_get(rdev, ibpd->device, start, length, iova, access, &m);
+	if (ret)
 		goto err_free;
-	}
-	pgsz = ib_umem_find_best_pgsz(mr->umem, RDO_MR_PGSZ_BITMAP, iova);
-	if (!pgsz) {
-		ret = -EINVAL;
-		goto err_umem;
-	}
-	npages = ib_umem_num_dma_blocks(mr->umem, pgsz);
-	if (npages > RDO_MR_PAGES_MAX) {
-		ret = -EINVAL;
-		goto err_umem;
-	}
-	ret = rdo_buf_alloc(rdev, &mr->pages, npages * sizeof(u64));
-	if (ret)
-		goto err_umem;
-	list = mr->pages.va;
-	rdma_umem_for_each_dma_block(mr->umem, &biter, pgsz)
-		list[i++] = rdma_block_iter_dma_address(&biter);
+	mr->umem = m.umem;
+	mr->pages = m.pages;
+	mr->access = access;
 	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, iova, length,
-			      order_base_2(pgsz), npages, access);
+			      m.page_shift, m.npages, access);
 	if (ret)
-		goto err_pages;
+		goto err_umap;
 	return &mr->ibmr;
-err_pages:
-	rdo_buf_free(rdev, &mr->pages);
-err_umem:
-	ib_umem_release(mr->umem);
+err_umap:
+	rdo_umap_put(rdev, &m);
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+/*
+ * ibv_rereg_mr: one REREG_MR changes the translation, PD and rights in
+ * place (the MR keeps its index; ib_core keeps this ib_mr), with a new
+ * 8-bit tag so keys of the old registration name nothing. The old pages
+ * are released only once the device took the new ones; a refused command
+ * leaves the old registration whole.
+ */
+struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				u64 length, u64 iova, int access,
+				struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibmr->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REREG_MR };
+	struct rdo_cmd_rereg_mr *a = &cmd.u.rereg_mr;
+	struct rdo_mr *mr = to_rmr(ibmr);
+	struct rdo_umap m = {};
+	int ret;
+
+	if (!mr->umem)
+		return ERR_PTR(-EOPNOTSUPP);	/* kernel and fast-reg MRs */
+	if (!(flags & IB_MR_REREG_ACCESS))
+		access = mr->access;
+	/* A new right to write needs the pages pinned for writing. */
+	if (!(flags & IB_MR_REREG_TRANS) && (access & IB_ACCESS_LOCAL_WRITE) &&
+	    !mr->umem->writable) {
+		flags |= IB_MR_REREG_TRANS;
+		start = mr->umem->address;
+		length = mr->umem->length;
+		iova = ibmr->iova;
+	}
+	cmd.obj = mr->index;
+	if (flags & IB_MR_REREG_TRANS) {
+		ret = rdo_umap_get(rdev, ibmr->device, start, length, iova,
+				   access, &m);
+		if (ret)
+			return ERR_PTR(ret);
+		a->mask |= RDO_REREG_TRANS;
+		a->iova = iova;
+		a->length = length;
+		a->page_list = m.pages.dma;
+		a->num_pages = m.npages;
+		a->page_shift = m.page_shift;
+	}
+	if (flags & IB_MR_REREG_PD) {
+		a->mask |= RDO_REREG_PD;
+		a->pdn = to_rpd(ibpd)->pdn;
+	}
+	if (flags & IB_MR_REREG_ACCESS) {
+		a->mask |= RDO_REREG_ACCESS;
+		a->access = rdo_access_conv(access, false);
+	}
+	a->key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	if (ret) {
+		if (m.umem)
+			rdo_umap_put(rdev, &m);
+		return ERR_PTR(ret);
+	}
+	if (m.umem) {
+		struct rdo_umap old = { .umem = mr->umem, .pages = mr->pages };
+
+		rdo_umap_put(rdev, &old);
+		mr->umem = m.umem;
+		mr->pages = m.pages;
+		ibmr->iova = iova;
+		ibmr->length = length;
+	}
+	mr->access = access;
+	ibmr->lkey = RDO_MR_KEY(mr->index, a->key);
+	ibmr->rkey = ibmr->lkey;
+	return NULL;
 }
 
 struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,

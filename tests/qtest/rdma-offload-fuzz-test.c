@@ -374,6 +374,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         RDO_CMD_REG_MR, RDO_CMD_REG_MR, RDO_CMD_DEREG_MR,
         RDO_CMD_MODIFY_CQ, RDO_CMD_RESIZE_CQ, RDO_CMD_MODIFY_SRQ,
         RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR, RDO_CMD_QUERY_COUNTERS,
+        RDO_CMD_REREG_MR, RDO_CMD_REREG_MR,
     };
     uint32_t *w = (uint32_t *)c;
 
@@ -465,7 +466,9 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         c->u.alloc_mr.max_access = chance(f, 90) ? rn(f, 16) : r32(f);
         c->u.alloc_mr.key = r32(f);
         break;
+    case RDO_CMD_REREG_MR:
     case RDO_CMD_REG_MR: {
+        /* REREG_MR's fields up to access lie where REG_MR's do. */
         struct rdo_cmd_reg_mr *a = &c->u.reg_mr;
         uint32_t pages = chance(f, 95) ? 1 + rn(f, 64) : 1 + rn(f, 1 << 21);
 
@@ -477,6 +480,9 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         a->key = chance(f, 90) ? rn(f, 4) : r32(f);
         a->access = chance(f, 90) ? rn(f, 16) : r32(f);
         a->pdn = rn(f, 4);
+        if (c->opcode == RDO_CMD_REREG_MR) {
+            c->u.rereg_mr.mask = chance(f, 90) ? rn(f, 8) : r32(f);
+        }
         break;
     }
     }

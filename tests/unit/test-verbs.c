@@ -2,7 +2,7 @@
 /*
  * Verbs kernel consumers and rdma-core's tests rely on, between two adapter
  * cores back to back: the reserved local DMA key of kernel PDs, the port
- * counters (QUERY_COUNTERS).
+ * counters (QUERY_COUNTERS), re-registration of an MR (REREG_MR).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -430,6 +430,172 @@ static void test_counters(void)
     pair_free(p);
 }
 
+/*
+ * An MR of side `s` over RR_PAGES pages scattered in its memory (every
+ * other page of a run, backwards), its page list, and where its bytes are.
+ */
+#define RR_INDEX    20
+#define RR_PAGES    4
+#define RR_RW       (RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE | \
+                     RDO_ACCESS_REMOTE_READ)
+
+typedef struct RegPages {
+    uint64_t pages[RR_PAGES];
+    uint64_t list;
+    uint64_t iova;              /* malloc-like: offset 0x234 in its page */
+} RegPages;
+
+static void rr_pages(PairSide *s, RegPages *r, uint64_t iova)
+{
+    uint64_t run = td_alloc(s->d, 2 * RR_PAGES * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
+
+    for (int i = 0; i < RR_PAGES; i++) {
+        r->pages[i] = run + (uint64_t)(2 * (RR_PAGES - 1 - i)) * RDO_PAGE_SIZE;
+    }
+    r->list = td_alloc(s->d, sizeof(r->pages), 8);
+    memcpy(td_ptr(s->d, r->list), r->pages, sizeof(r->pages));
+    r->iova = iova;
+}
+
+static uint8_t *rr_ptr(PairSide *s, const RegPages *r, uint64_t va)
+{
+    uint64_t off = va - r->iova + (r->iova & (RDO_PAGE_SIZE - 1));
+
+    g_assert_cmpuint(off >> RDO_PAGE_SHIFT, <, RR_PAGES);
+    return td_ptr(s->d, r->pages[off >> RDO_PAGE_SHIFT] +
+                        (off & (RDO_PAGE_SIZE - 1)));
+}
+
+#define RR_LEN      (RR_PAGES * RDO_PAGE_SIZE - 0x234 - 0x10)
+
+/* REREG_MR of RR_INDEX with a new key; the translation from r if given. */
+static uint8_t rereg(PairSide *s, uint32_t mask, const RegPages *r, uint8_t key,
+                     uint32_t pdn, uint16_t access)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_REREG_MR, RR_INDEX);
+    struct rdo_cmd_rereg_mr *a = &cmd.u.rereg_mr;
+    uint32_t result = 0;
+    uint8_t status;
+
+    a->mask = mask;
+    if (r) {
+        a->iova = r->iova;
+        a->length = RR_LEN;
+        a->page_list = r->list;
+        a->num_pages = RR_PAGES;
+        a->page_shift = RDO_PAGE_SHIFT;
+    }
+    a->key = key;
+    a->pdn = pdn;
+    a->access = access;
+    status = rdo_pair_cmd(&s->rdo, cmd, &result);
+    if (status == RDO_CQP_OK) {
+        g_assert_cmphex(result, ==, RDO_MR_KEY(RR_INDEX, key));
+    }
+    return status;
+}
+
+/*
+ * B registers scattered pages; A writes through the key. REREG_MR moves it
+ * to other pages at another iova with a new key: the old key fails, the
+ * new one lands in the new pages only. Then the rights alone (read only:
+ * WRITE refused, READ served from the same pages), then the PD (A's QP's
+ * PD no longer matches; the new PD is in use until the MR moves back).
+ * Every refusal changes nothing.
+ */
+static void test_rereg_mr(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RegPages r1, r2, bad;
+    struct rdo_cqp_cmd reg;
+    struct rdo_sge sge;
+    uint32_t key;
+
+    for (int i = 0; i < 6; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    rr_pages(b, &r1, 0x7f0000001234ull);
+    rr_pages(b, &r2, 0x7e0000005234ull);
+    reg = rdo_cmd_reg_mr(RR_INDEX, 0x21, 0, r1.iova, RR_LEN, r1.list, RR_PAGES);
+    reg.u.reg_mr.access = RR_RW;
+    rdo_pair_cmd_ok(&b->rdo, reg);
+    key = RDO_MR_KEY(RR_INDEX, 0x21);
+    pair_fill(a, PAIR_SRC, RR_LEN, 71);
+    sge = pair_sge_of(a, PAIR_SRC, 5000);
+    rdma_one(p, 0, RDO_WR_RDMA_WRITE, &sge, 1, r1.iova + 100, key, RDO_WC_SUCCESS);
+    for (uint32_t i = 0; i < 5000; i++) {
+        g_assert_cmpuint(*rr_ptr(b, &r1, r1.iova + 100 + i), ==,
+                         *pair_mr_ptr(a, PAIR_SRC + i));
+    }
+
+    /* New translation and key. */
+    g_assert_cmpuint(rereg(b, RDO_REREG_TRANS, &r2, 0x22, 0, 0), ==, RDO_CQP_OK);
+    memset(rr_ptr(b, &r1, r1.iova + 100), 0, 16);
+    rdma_one(p, 1, RDO_WR_RDMA_WRITE, &sge, 1, r1.iova + 100, key,
+             RDO_WC_REM_ACCESS_ERR);
+    g_assert_cmpuint(*rr_ptr(b, &r1, r1.iova + 100), ==, 0);
+    key = RDO_MR_KEY(RR_INDEX, 0x22);
+    sge = pair_sge_of(a, PAIR_SRC, RR_LEN);
+    rdma_one(p, 2, RDO_WR_RDMA_WRITE, &sge, 1, r2.iova, key, RDO_WC_SUCCESS);
+    for (uint32_t i = 0; i < RR_LEN; i++) {
+        g_assert_cmpuint(*rr_ptr(b, &r2, r2.iova + i), ==,
+                         *pair_mr_ptr(a, PAIR_SRC + i));
+    }
+
+    /* Rights only: read-only now, same pages. */
+    g_assert_cmpuint(rereg(b, RDO_REREG_ACCESS, NULL, 0x23, 0,
+                           RDO_ACCESS_REMOTE_READ), ==, RDO_CQP_OK);
+    key = RDO_MR_KEY(RR_INDEX, 0x23);
+    sge = pair_sge_of(a, PAIR_DST, 3000);
+    rdma_one(p, 2, RDO_WR_RDMA_READ, &sge, 1, r2.iova + 7, key, RDO_WC_SUCCESS);
+    for (uint32_t i = 0; i < 3000; i++) {
+        g_assert_cmpuint(*pair_mr_ptr(a, PAIR_DST + i), ==,
+                         *rr_ptr(b, &r2, r2.iova + 7 + i));
+    }
+    sge = pair_sge_of(a, PAIR_SRC, 64);
+    rdma_one(p, 2, RDO_WR_RDMA_WRITE, &sge, 1, r2.iova, key,
+             RDO_WC_REM_ACCESS_ERR);
+
+    /* Refusals: each leaves the read-only registration as it was. */
+    rr_pages(b, &bad, r2.iova);
+    bad.list = 1ull << 50;
+    g_assert_cmpuint(rereg(b, RDO_REREG_TRANS, &bad, 0x30, 0, 0), ==,
+                     RDO_CQP_DMA_ERROR);
+    g_assert_cmpuint(rereg(b, 0, NULL, 0x30, 0, 0), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(rereg(b, RDO_BIT(3), NULL, 0x30, 0, 0), ==,
+                     RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(rereg(b, RDO_REREG_ACCESS, NULL, 0x30, 0,
+                           RDO_ACCESS_REMOTE_WRITE), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(rereg(b, RDO_REREG_PD, NULL, 0x30, 9, 0), ==,
+                     RDO_CQP_NOT_FOUND);
+    rdma_one(p, 3, RDO_WR_RDMA_READ, &sge, 1, r2.iova + 7, key, RDO_WC_SUCCESS);
+
+    /* Another PD: A's QPs (PD 0) no longer reach it; PD 7 is in use. */
+    rdo_pair_cmd_ok(&b->rdo, rdo_cmd_create_pd(7, 0));
+    g_assert_cmpuint(rereg(b, RDO_REREG_PD, NULL, 0x24, 7, 0), ==, RDO_CQP_OK);
+    key = RDO_MR_KEY(RR_INDEX, 0x24);
+    rdma_one(p, 4, RDO_WR_RDMA_READ, &sge, 1, r2.iova, key,
+             RDO_WC_REM_ACCESS_ERR);
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_new(RDO_CMD_DESTROY_PD, 7),
+                                  NULL), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(rereg(b, RDO_REREG_PD, NULL, 0x25, 0, 0), ==, RDO_CQP_OK);
+    rdo_pair_cmd_ok(&b->rdo, rdo_cmd_new(RDO_CMD_DESTROY_PD, 7));
+    rdma_one(p, 5, RDO_WR_RDMA_READ, &sge, 1, r2.iova, RDO_MR_KEY(RR_INDEX, 0x25),
+             RDO_WC_SUCCESS);
+
+    /* Not for a fast-registration MR, nor a missing one. */
+    rdo_pair_cmd_ok(&b->rdo, rdo_cmd_alloc_mr(RR_INDEX + 1, 1, 0, 8, RR_RW));
+    reg = rdo_cmd_new(RDO_CMD_REREG_MR, RR_INDEX + 1);
+    reg.u.rereg_mr.mask = RDO_REREG_ACCESS;
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, reg, NULL), ==, RDO_CQP_BAD_PARAM);
+    reg.obj = RR_INDEX + 2;
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, reg, NULL), ==, RDO_CQP_NOT_FOUND);
+    reg.obj = 1u << 23;
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, reg, NULL), ==, RDO_CQP_BAD_INDEX);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -437,5 +603,6 @@ int main(int argc, char **argv)
     g_test_add_func("/verbs/dma-key/not-remote", test_dma_key_not_remote);
     g_test_add_func("/verbs/dma-key/user-pd", test_dma_key_user_pd);
     g_test_add_func("/verbs/counters", test_counters);
+    g_test_add_func("/verbs/rereg-mr", test_rereg_mr);
     return g_test_run();
 }

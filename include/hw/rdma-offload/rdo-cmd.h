@@ -39,6 +39,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
     RDO_CMD_ALLOC_MR            = 0x32, /* an empty MR for fast registration */
+    RDO_CMD_REREG_MR            = 0x35, /* new translation, PD or rights of an MR */
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
@@ -326,6 +327,33 @@ struct rdo_cmd_reg_mr {
 #define RDO_LOCAL_DMA_LKEY          RDO_MR_KEY(RDO_MR_INDEX_DMA, 0)
 
 /*
+ * RDO_CMD_REREG_MR: obj = MR index of a REG_MR registration (not a
+ * fast-registration MR). Changes what `mask` names: the translation
+ * (iova, length, page_list, num_pages, page_shift, checked as REG_MR
+ * checks them), the PD, the access rights; the rest stays. The keys
+ * always become index << 8 | key (result), so a key of the old
+ * registration names nothing; the MR is valid afterwards (also if a SEND
+ * with invalidate had invalidated it). When the command completes the
+ * device uses the new page list only: the old one (with REREG_TRANS) is
+ * the driver's again. A failed command changes nothing.
+ */
+struct rdo_cmd_rereg_mr {
+    uint64_t iova;              /* with RDO_REREG_TRANS */
+    uint64_t length;            /* likewise */
+    uint64_t page_list;         /* likewise */
+    uint32_t pdn;               /* with RDO_REREG_PD */
+    uint32_t num_pages;         /* with RDO_REREG_TRANS */
+    uint8_t  page_shift;        /* likewise */
+    uint8_t  key;               /* the new low 8 bits of the keys */
+    uint16_t access;            /* with RDO_REREG_ACCESS */
+    uint32_t mask;              /* RDO_REREG_*, at least one */
+};
+#define RDO_REREG_TRANS             RDO_BIT(0)
+#define RDO_REREG_PD                RDO_BIT(1)
+#define RDO_REREG_ACCESS            RDO_BIT(2)
+#define RDO_REREG__ALL              (RDO_BIT(3) - 1)
+
+/*
  * RDO_CMD_ALLOC_MR: obj = MR index; an MR for fast registration, allocated
  * invalid and empty. RDO_WR_REG_MR work requests (rdo-queues.h) register
  * it, LOCAL_INV and a peer's SEND with invalidate invalidate it; DEREG_MR
@@ -505,6 +533,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;
         struct rdo_cmd_alloc_mr alloc_mr;
+        struct rdo_cmd_rereg_mr rereg_mr;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

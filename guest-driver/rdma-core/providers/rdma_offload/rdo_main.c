@@ -132,6 +132,18 @@ static struct ibv_mr *rdo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 	return &vmr->ibv_mr;
 }
 
+/* The kernel driver changes the MR in place (REREG_MR); new keys come back. */
+static int rdo_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+			void *addr, size_t length, int access)
+{
+	struct ib_uverbs_rereg_mr_resp resp;
+	struct ibv_rereg_mr cmd;
+
+	return ibv_cmd_rereg_mr(vmr, flags, addr, length, (uintptr_t)addr,
+				access, pd, &cmd, sizeof(cmd), &resp,
+				sizeof(resp));
+}
+
 static int rdo_dereg_mr(struct verbs_mr *vmr)
 {
 	int ret = ibv_cmd_dereg_mr(vmr);
@@ -179,6 +191,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.alloc_pd = rdo_alloc_pd,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
+	.create_cq_ex = rdo_create_cq_ex,
 	.create_qp = rdo_create_qp,
 	.create_qp_ex = rdo_create_qp_ex,
 	.create_srq = rdo_create_srq,
@@ -201,6 +214,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.query_qp = rdo_query_qp,
 	.query_srq = rdo_query_srq,
 	.reg_mr = rdo_reg_mr,
+	.rereg_mr = rdo_rereg_mr,
 	.req_notify_cq = rdo_req_notify_cq,
 	.resize_cq = rdo_resize_cq,
 };

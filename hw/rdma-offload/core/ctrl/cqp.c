@@ -131,7 +131,11 @@ static uint32_t cqp_cost_ns(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     uint64_t ns = core->cfg.cqp_cmd_ns;
 
-    if (cmd->opcode == RDO_CMD_REG_MR) {
+    if (cmd->opcode == RDO_CMD_REG_MR ||
+        (cmd->opcode == RDO_CMD_REREG_MR &&
+         (cmd->u.rereg_mr.mask & RDO_REREG_TRANS))) {
+        G_STATIC_ASSERT(offsetof(struct rdo_cmd_rereg_mr, num_pages) ==
+                        offsetof(struct rdo_cmd_reg_mr, num_pages));
         ns += (uint64_t)MIN(cmd->u.reg_mr.num_pages, RDO_MR_PAGES_MAX) *
               core->cfg.cqp_page_ns;
     }
@@ -173,6 +177,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_REG_MR:
     case RDO_CMD_DEREG_MR:
     case RDO_CMD_ALLOC_MR:
+    case RDO_CMD_REREG_MR:
         return rdo_cmd_mr(core, cmd, result);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:
