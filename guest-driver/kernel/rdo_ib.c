@@ -93,6 +93,9 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	 */
 	if (d->local_dma_lkey)
 		a->kernel_cap_flags |= IBK_LOCAL_DMA_LKEY;
+	a->max_mcast_grp = d->max_mcast_grp;
+	a->max_mcast_qp_attach = d->max_mcast_qp_attach;
+	a->max_total_mcast_qp_attach = d->max_total_mcast_qp_attach;
 	return 0;
 }
 
@@ -284,6 +287,31 @@ static int rdo_destroy_ah(struct ib_ah *ibah, u32 flags)
 	return 0;
 }
 
+/* UD multicast: the device delivers the group's packets to the QP. */
+static int rdo_mcast(struct ib_qp *ibqp, union ib_gid *gid, u8 opcode)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = opcode,
+				   .obj = to_rqp(ibqp)->qpn };
+
+	if (ibqp->qp_type != IB_QPT_UD)
+		return -EINVAL;
+	memcpy(cmd.u.mcast.gid, gid->raw, sizeof(cmd.u.mcast.gid));
+	return rdo_cqp_exec(to_rdev(ibqp->device), &cmd, NULL, NULL, 0);
+}
+
+static int rdo_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	return rdo_mcast(ibqp, gid, RDO_CMD_ATTACH_MCAST);
+}
+
+static int rdo_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	struct rdo_dev *rdev = to_rdev(ibqp->device);
+	int ret = rdo_mcast(ibqp, gid, RDO_CMD_DETACH_MCAST);
+
+	return rdo_dead(rdev) ? 0 : ret;
+}
+
 static const struct ib_device_ops rdo_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
@@ -292,6 +320,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.add_gid = rdo_add_gid,
 	.alloc_pd = rdo_alloc_pd,
 	.alloc_ucontext = rdo_alloc_ucontext,
+	.attach_mcast = rdo_attach_mcast,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
@@ -300,6 +329,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.dealloc_pd = rdo_dealloc_pd,
 	.dealloc_ucontext = rdo_dealloc_ucontext,
 	.del_gid = rdo_del_gid,
+	.detach_mcast = rdo_detach_mcast,
 	.alloc_hw_port_stats = rdo_alloc_hw_port_stats,
 	.alloc_mr = rdo_alloc_mr,
 	.dereg_mr = rdo_dereg_mr,

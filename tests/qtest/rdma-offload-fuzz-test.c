@@ -374,7 +374,8 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         RDO_CMD_REG_MR, RDO_CMD_REG_MR, RDO_CMD_DEREG_MR,
         RDO_CMD_MODIFY_CQ, RDO_CMD_RESIZE_CQ, RDO_CMD_MODIFY_SRQ,
         RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR, RDO_CMD_QUERY_COUNTERS,
-        RDO_CMD_REREG_MR, RDO_CMD_REREG_MR,
+        RDO_CMD_REREG_MR, RDO_CMD_REREG_MR, RDO_CMD_ATTACH_MCAST,
+        RDO_CMD_ATTACH_MCAST, RDO_CMD_DETACH_MCAST,
     };
     uint32_t *w = (uint32_t *)c;
 
@@ -453,6 +454,17 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     case RDO_CMD_RESIZE_CQ:
         fill_cq_ring(f, &c->u.resize_cq.ring_addr, &c->u.resize_cq.log_size,
                      &c->u.resize_cq.ring_flags);
+        break;
+    case RDO_CMD_ATTACH_MCAST:
+    case RDO_CMD_DETACH_MCAST:
+        /* ff0e::N or 239.0.0.N mostly, a few groups; sometimes unicast. */
+        if (chance(f, 50)) {
+            c->u.mcast.gid[0] = chance(f, 90) ? 0xff : r32(f);
+        } else {
+            c->u.mcast.gid[10] = c->u.mcast.gid[11] = 0xff;
+            c->u.mcast.gid[12] = chance(f, 90) ? 239 : r32(f);
+        }
+        c->u.mcast.gid[15] = rn(f, 4);
         break;
     case RDO_CMD_CREATE_PD:
         c->u.create_pd.flags = chance(f, 90) ? rn(f, 2) : r32(f);

@@ -2,7 +2,8 @@
 /*
  * Verbs kernel consumers and rdma-core's tests rely on, between two adapter
  * cores back to back: the reserved local DMA key of kernel PDs, the port
- * counters (QUERY_COUNTERS), re-registration of an MR (REREG_MR).
+ * counters (QUERY_COUNTERS), re-registration of an MR (REREG_MR), UD
+ * multicast (ATTACH_MCAST, DETACH_MCAST).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -596,6 +597,130 @@ static void test_rereg_mr(void)
     pair_free(p);
 }
 
+static uint8_t mcast_cmd(PairSide *s, uint8_t opcode, uint32_t qpn,
+                         const uint8_t *gid)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(opcode, qpn);
+
+    memcpy(cmd.u.mcast.gid, gid, 16);
+    return rdo_pair_cmd(&s->rdo, cmd, NULL);
+}
+
+/*
+ * B's UD QPs in slots 0 and 1 join group 239.1.2.3, slot 2 joins and
+ * leaves again, slot 3 never joins; A sends two datagrams to the group
+ * (QP 0xFFFFFF, its IP multicast MAC): slots 0 and 1 get each, byte-exact
+ * after the GRH, slots 2 and 3 nothing. Then B detaches slot 0 (only slot
+ * 1 gets the next), destroys slot 1's QP (the group is gone: the next is
+ * dropped). Refusals: a non-UD QP, a unicast GID, a second join, a leave
+ * of a group not joined, reserved bits, and the limits QUERY_DEVICE tells.
+ */
+static void test_mcast(void)
+{
+    static const uint8_t group[16] = { [10] = 0xff, [11] = 0xff,
+                                       239, 1, 2, 3 };
+    static const uint8_t group_mac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 };
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    uint64_t out = td_alloc(b->d, sizeof(struct rdo_device_attr), 64);
+    struct rdo_ud_seg ud = { .dest_qpn = RDO_MCAST_QPN, .qkey = 0x1234 };
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    struct rdo_device_attr attr;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_cqe e;
+    bool got[4] = { false };
+
+    pair_capture(p, "mcast");
+    for (int i = 0; i < 4; i++) {
+        pair_connect(p, i, RDO_QPT_UD, RDO_MTU_4096 - 2);
+    }
+    pair_connect(p, 4, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[0].qpn, group), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[1].qpn, group), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[2].qpn, group), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_DETACH_MCAST, b->qp[2].qpn, group), ==,
+                     RDO_CQP_OK);
+    for (int i = 0; i < 4; i++) {
+        pair_post_recv(b, i, 0x700 + i, PAIR_DST + i * 8192ull, 4096);
+    }
+    memcpy(ud.dmac, group_mac, 6);
+    memcpy(ud.dgid, group, 16);
+    pair_fill(a, PAIR_SRC, 1000, 81);
+    w = rdo_wqe(RDO_WR_SEND, 0x710);
+    sge = pair_sge_of(a, PAIR_SRC, 1000);
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 1, 2, PAIR_SEC));
+    pair_run(p, PAIR_SEC / 100);
+    pair_expect_cqe(a, 0x710, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    for (int k = 0; k < 2; k++) {
+        e = pair_poll(b);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.byte_len, ==, 1040);
+        g_assert_cmpuint(e.src_qpn, ==, a->qp[0].qpn);
+        g_assert_cmpuint(e.wr_id - 0x700, <, 2);
+        got[e.wr_id - 0x700] = true;
+        pair_assert_same(a, PAIR_SRC, b, PAIR_DST + (e.wr_id - 0x700) * 8192 + 40,
+                         1000);
+    }
+    g_assert_true(got[0] && got[1]);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
+
+    /* Slot 0 leaves: only slot 1 gets the next one. */
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_DETACH_MCAST, b->qp[0].qpn, group), ==,
+                     RDO_CQP_OK);
+    pair_post_recv(b, 1, 0x721, PAIR_DST + 8192, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC / 100);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, 0x721);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
+
+    /* Destroying slot 1's QP takes it out: nobody is left, a drop. */
+    rdo_pair_cmd_ok(&b->rdo, rdo_cmd_new(RDO_CMD_DESTROY_QP, b->qp[1].qpn));
+    {
+        uint32_t drops = pair_cnt(b, RDO_REG_CNT_RX_DROPS);
+
+        pair_post_send(a, 0, &w, &sge, 1, &ud);
+        pair_run(p, PAIR_SEC / 100);
+        g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_DROPS), ==, drops + 1);
+    }
+    g_assert_cmphex(pair_poll(b).wr_id, ==, PAIR_NO_CQE);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_DETACH_MCAST, b->qp[1].qpn, group), ==,
+                     RDO_CQP_NOT_FOUND);
+
+    /* Refusals, each a driver mistake reported. */
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[4].qpn, group), ==,
+                     RDO_CQP_BAD_PARAM);        /* RC */
+    g_assert_cmpuint(b->d->h->last_class, ==, RDO_GE_CQP_CMD_FAILED);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[3].qpn, b->gid), ==,
+                     RDO_CQP_BAD_PARAM);        /* unicast */
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[3].qpn, group), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[3].qpn, group), ==,
+                     RDO_CQP_EXISTS);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_DETACH_MCAST, b->qp[0].qpn, group), ==,
+                     RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, PAIR_QPS + 100, group), ==,
+                     RDO_CQP_NOT_FOUND);
+    cmd = rdo_cmd_new(RDO_CMD_ATTACH_MCAST, b->qp[0].qpn);
+    memcpy(cmd.u.mcast.gid, group, 16);
+    cmd.u.mcast.reserved[3] = 1;
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, cmd, NULL), ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0,
+                                                         out), NULL),
+                     ==, RDO_CQP_OK);
+    memcpy(&attr, td_ptr(b->d, out), sizeof(attr));
+    g_assert_cmpuint(attr.max_mcast_grp, ==, RDO_MCAST_GROUPS);
+    g_assert_cmpuint(attr.max_mcast_qp_attach, ==, RDO_MCAST_QPS_PER_GROUP);
+    g_assert_cmpuint(attr.max_total_mcast_qp_attach, ==,
+                     RDO_MCAST_GROUPS * RDO_MCAST_QPS_PER_GROUP);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -604,5 +729,6 @@ int main(int argc, char **argv)
     g_test_add_func("/verbs/dma-key/user-pd", test_dma_key_user_pd);
     g_test_add_func("/verbs/counters", test_counters);
     g_test_add_func("/verbs/rereg-mr", test_rereg_mr);
+    g_test_add_func("/verbs/mcast", test_mcast);
     return g_test_run();
 }

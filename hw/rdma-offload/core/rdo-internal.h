@@ -61,6 +61,14 @@ typedef struct RdoPd {
     uint32_t users;             /* QPs, MRs and SRQs in it */
 } RdoPd;
 
+/* A multicast group with UD QPs attached (ctrl/cqp-mcast.c). */
+typedef struct RdoMcastGroup {
+    uint8_t gid[16];
+    uint8_t mac[6];
+    uint32_t nqp;               /* 0: the entry is free */
+    uint32_t qpn[RDO_MCAST_QPS_PER_GROUP];
+} RdoMcastGroup;
+
 typedef struct RdoSrq {
     bool valid;
     uint16_t db_page;
@@ -184,6 +192,7 @@ struct RdoState {
     uint8_t *mr_used;           /* MR indexes registered */
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
     uint32_t usable_qps, usable_mrs;
+    RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;
     GQueue sq_ready;            /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */

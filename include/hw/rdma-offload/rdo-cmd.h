@@ -44,6 +44,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
     RDO_CMD_DESTROY_ETH_RXQ     = 0x3b,
+    RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
+    RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
     RDO_CMD__COUNT
 };
@@ -369,6 +371,43 @@ struct rdo_cmd_alloc_mr {
 };
 #define RDO_FAST_REG_PAGES_MAX      4096    /* a 32 KiB page list */
 
+/*
+ * RDO_CMD_ATTACH_MCAST / DETACH_MCAST: obj = QP number (a UD QP). A
+ * multicast GID: IPv6 ff00::/8, or IPv4-mapped ::ffff:224.0.0.0/4. While
+ * at least one QP is attached to a group, the port takes RoCEv2 packets
+ * to the group (destination GID the group's, destination MAC its IP
+ * multicast MAC: 33:33 and the GID's last 4 bytes, or 01:00:5e and the
+ * IPv4 address's low 23 bits, destination QP 0xFFFFFF) and delivers each
+ * to every attached QP, as a UD receive (Q_Key checked per QP). At most
+ * RDO_MCAST_GROUPS groups, RDO_MCAST_QPS_PER_GROUP QPs in each. DESTROY_QP
+ * detaches the QP from every group.
+ */
+struct rdo_cmd_mcast {
+    uint8_t  gid[16];
+    uint32_t reserved[4];
+};
+#define RDO_MCAST_QPN               0xffffffu   /* BTH destination QP */
+#define RDO_MCAST_GROUPS            64
+#define RDO_MCAST_QPS_PER_GROUP     16
+
+/* Is gid a multicast GID; if so its Ethernet multicast MAC. */
+static inline bool rdo_mcast_gid_mac(const uint8_t *gid, uint8_t *mac)
+{
+    static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
+    bool is_v4 = !__builtin_memcmp(gid, v4, 12);
+
+    if (is_v4 ? (gid[12] & 0xf0) != 0xe0 : gid[0] != 0xff) {
+        return false;
+    }
+    mac[0] = is_v4 ? 0x01 : 0x33;
+    mac[1] = is_v4 ? 0x00 : 0x33;
+    mac[2] = is_v4 ? 0x5e : gid[12];
+    mac[3] = is_v4 ? gid[13] & 0x7f : gid[13];
+    mac[4] = gid[14];
+    mac[5] = gid[15];
+    return true;
+}
+
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
     uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
@@ -451,7 +490,11 @@ struct rdo_device_attr {
     uint64_t caps;
     uint32_t max_fast_reg_pages;        /* RDO_CMD_ALLOC_MR's max_pages limit */
     uint32_t local_dma_lkey;            /* RDO_LOCAL_DMA_LKEY; 0: none (older device) */
-    uint64_t reserved1[6];
+    uint32_t max_mcast_grp;             /* RDO_MCAST_GROUPS; 0: no multicast */
+    uint32_t max_mcast_qp_attach;       /* RDO_MCAST_QPS_PER_GROUP */
+    uint32_t max_total_mcast_qp_attach; /* groups x QPs in each */
+    uint32_t reserved3;
+    uint64_t reserved1[4];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
 
@@ -534,6 +577,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_reg_mr reg_mr;
         struct rdo_cmd_alloc_mr alloc_mr;
         struct rdo_cmd_rereg_mr rereg_mr;
+        struct rdo_cmd_mcast mcast;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

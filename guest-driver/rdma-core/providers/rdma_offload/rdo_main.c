@@ -189,6 +189,7 @@ static int rdo_destroy_ah(struct ibv_ah *ibah)
 
 static const struct verbs_context_ops rdo_ctx_ops = {
 	.alloc_pd = rdo_alloc_pd,
+	.attach_mcast = ibv_cmd_attach_mcast,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_cq_ex = rdo_create_cq_ex,
@@ -201,6 +202,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.destroy_cq = rdo_destroy_cq,
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
+	.detach_mcast = ibv_cmd_detach_mcast,
 	.free_context = rdo_free_context,
 	.modify_cq = rdo_modify_cq,
 	.modify_qp = rdo_modify_qp,

@@ -35,6 +35,9 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_mr_pages = RDO_MR_PAGES_MAX;
     a.max_fast_reg_pages = RDO_FAST_REG_PAGES_MAX;
     a.local_dma_lkey = RDO_LOCAL_DMA_LKEY;
+    a.max_mcast_grp = RDO_MCAST_GROUPS;
+    a.max_mcast_qp_attach = RDO_MCAST_QPS_PER_GROUP;
+    a.max_total_mcast_qp_attach = RDO_MCAST_GROUPS * RDO_MCAST_QPS_PER_GROUP;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;

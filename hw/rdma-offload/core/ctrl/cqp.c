@@ -179,6 +179,9 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_ALLOC_MR:
     case RDO_CMD_REREG_MR:
         return rdo_cmd_mr(core, cmd, result);
+    case RDO_CMD_ATTACH_MCAST:
+    case RDO_CMD_DETACH_MCAST:
+        return rdo_cmd_mcast(core, cmd);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:
     case RDO_CMD_CREATE_ETH_RXQ:
