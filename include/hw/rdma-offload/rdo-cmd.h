@@ -39,6 +39,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
     RDO_CMD_ALLOC_MR            = 0x32, /* an empty MR for fast registration */
+    RDO_CMD_ALLOC_MW            = 0x33, /* a memory window (type 1 or 2) */
+    RDO_CMD_DEALLOC_MW          = 0x34,
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
@@ -161,7 +163,8 @@ enum rdo_qp_type {
 #define RDO_WR_MASK_UC              (RDO_WR_MASK_UD |                        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE) |        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM) |    \
-                                     RDO_WR_MASK(RDO_WR_REG_MR))
+                                     RDO_WR_MASK(RDO_WR_REG_MR) |            \
+                                     RDO_WR_MASK(RDO_WR_BIND_MW))
 
 static inline uint32_t rdo_qp_wr_mask(uint32_t qp_type)
 {
@@ -253,7 +256,11 @@ enum rdo_qp_state {
 #define RDO_ACCESS_REMOTE_WRITE     RDO_BIT(1)
 #define RDO_ACCESS_REMOTE_READ      RDO_BIT(2)
 #define RDO_ACCESS_REMOTE_ATOMIC    RDO_BIT(3)
-#define RDO_ACCESS__ALL             (RDO_BIT(4) - 1)
+#define RDO_ACCESS_MW_BIND          RDO_BIT(4)  /* MR: windows may be bound to it */
+#define RDO_ACCESS__ALL             (RDO_BIT(5) - 1)
+#define RDO_ACCESS_REMOTE           (RDO_ACCESS_REMOTE_WRITE |               \
+                                     RDO_ACCESS_REMOTE_READ |                \
+                                     RDO_ACCESS_REMOTE_ATOMIC)
 
 /* Path MTU codes (ibv_mtu numbering): bytes = 128 << code. */
 #define RDO_MTU_256                 1
@@ -316,6 +323,29 @@ struct rdo_cmd_alloc_mr {
     uint32_t reserved1;
 };
 #define RDO_FAST_REG_PAGES_MAX      4096    /* a 32 KiB page list */
+
+/*
+ * RDO_CMD_ALLOC_MW: obj = index in the MR index space (windows and MRs
+ * share it, and their keys); a memory window in PD pdn, allocated unbound.
+ * RDO_WR_BIND_MW work requests (rdo-queues.h) bind it to a range of an MR
+ * with RDO_ACCESS_MW_BIND. Type 1: any QP of the PD may use it; a bind
+ * may replace the binding, a zero-length bind unbinds it. Type 2 (2B): only
+ * the QP that bound it may use it; it must be unbound (free) to be bound,
+ * LOCAL_INV or a peer's SEND with invalidate frees it. DEALLOC_MW frees
+ * it, bound or not. result = rkey = index << 8 | key.
+ */
+struct rdo_cmd_alloc_mw {
+    uint32_t pdn;
+    uint8_t  type;              /* RDO_MW_TYPE_1 or RDO_MW_TYPE_2 */
+    uint8_t  key;               /* low 8 bits of the key until bound */
+    uint16_t reserved0;
+    uint32_t reserved1[2];
+};
+#define RDO_MW_TYPE_1               1   /* ibv_mw_type numbering */
+#define RDO_MW_TYPE_2               2
+/* rdo_device_attr.mw_types */
+#define RDO_DEV_MW_TYPE_1           RDO_BIT(0)
+#define RDO_DEV_MW_TYPE_2B          RDO_BIT(1)
 
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
@@ -398,8 +428,10 @@ struct rdo_device_attr {
     uint16_t reserved;
     uint64_t caps;
     uint32_t max_fast_reg_pages;        /* RDO_CMD_ALLOC_MR's max_pages limit */
+    uint32_t max_mw;                    /* windows: they share the MR index space */
+    uint32_t mw_types;                  /* RDO_DEV_MW_TYPE_* */
     uint32_t reserved2;
-    uint64_t reserved1[6];
+    uint64_t reserved1[5];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
 
@@ -452,6 +484,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;
         struct rdo_cmd_alloc_mr alloc_mr;
+        struct rdo_cmd_alloc_mw alloc_mw;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

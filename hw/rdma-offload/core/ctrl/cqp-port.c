@@ -34,6 +34,8 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_msg_size = 1u << 31;
     a.max_mr_pages = RDO_MR_PAGES_MAX;
     a.max_fast_reg_pages = RDO_FAST_REG_PAGES_MAX;
+    a.max_mw = core->st->usable_mrs;    /* windows share the MR index space */
+    a.mw_types = RDO_DEV_MW_TYPE_1 | RDO_DEV_MW_TYPE_2B;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;

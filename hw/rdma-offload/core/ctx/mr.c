@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: memory regions. Registration and deregistration
- * commands, and the key lookup the data path uses. An MR's context lives
- * in the MR context store (host memory) and is cached; its page list stays
- * in guest memory, owned by the device until deregistration (a fast
- * registration's: until the MR is invalidated or registered again).
+ * rdma-offload core: memory regions. The key lookup the data path uses
+ * (MRs and windows share the key space), invalidation, fast registration.
+ * An MR's context lives in the MR context store (host memory) and is
+ * cached; its page list stays in guest memory, owned by the device until
+ * deregistration (a fast registration's: until the MR is invalidated or
+ * registered again).
  */
 #include <string.h>
 #include "ctx/ctx.h"
@@ -16,12 +17,15 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
 
     if (mr && (mr->magic != (RDO_MRC_MAGIC ^ index) ||
                mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
-               (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)) ||
                mr->num_pages > RDO_MR_PAGES_MAX ||
-               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG)) ||
+               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG |
+                              RDO_MR_F_WINDOW | RDO_MR_F_TYPE2)) ||
                ((mr->flags & RDO_MR_F_FAST_REG) &&
                 (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
                  mr->num_pages > mr->max_pages)) ||
+               ((mr->flags & RDO_MR_F_WINDOW) ? !rdo_mw_ctx_ok(core, mr) :
+                ((mr->flags & RDO_MR_F_TYPE2) ||
+                 (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)))) ||
                mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
         rdo_guest_error(core, RDO_GE_MRC_CORRUPT, index, index,
                         "MR %u context in host memory is corrupt", index);
@@ -56,6 +60,38 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     }
     *out = mr;
     return RDO_MR_OK;
+}
+
+RdoInval rdo_key_invalidate(RdoCore *core, uint32_t key, uint32_t pdn,
+                            uint32_t qpn)
+{
+    RdoMrCtx *mr;
+
+    switch (rdo_mr_lookup(core, key, pdn, &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
+        return RDO_INV_PENDING;
+    default:
+        return RDO_INV_BAD_KEY;
+    }
+    if (!(mr->flags & RDO_MR_F_WINDOW)) {
+        /* A peer may invalidate only a region it could reach. */
+        if (qpn != RDO_NONE && !(mr->access & RDO_ACCESS_REMOTE)) {
+            return RDO_INV_BAD_KEY;
+        }
+        mr->flags &= ~RDO_MR_F_VALID;
+        rdo_ctx_dirty(core, &core->st->mrc, mr);
+        return RDO_INV_OK;
+    }
+    if (!(mr->flags & RDO_MR_F_TYPE2)) {
+        return RDO_INV_TYPE1;
+    }
+    if (qpn != RDO_NONE && !rdo_mw_admits(core, mr, qpn)) {
+        return RDO_INV_BAD_KEY;
+    }
+    rdo_mw_unbind(core, mr);
+    return RDO_INV_OK;
 }
 
 /* Every entry of a page list readable and aligned to the page size. */
