@@ -219,6 +219,12 @@ uint32_t pair_cq_ready(PairSide *s)
     return rdo_pair_cq_ready(&s->rdo);
 }
 
+/* The later of the two sides' clocks (commands move one side's alone). */
+static uint64_t pair_now(Pair *p)
+{
+    return MAX(p->s[0].d->h->now_ns, p->s[1].d->h->now_ns);
+}
+
 /* One step: deliver frames, or advance time to the next wake-up. */
 bool pair_step(Pair *p, uint64_t end)
 {
@@ -253,7 +259,7 @@ bool pair_step(Pair *p, uint64_t end)
 
 bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)
 {
-    uint64_t end = p->s[0].d->h->now_ns + limit_ns;
+    uint64_t end = pair_now(p) + limit_ns;
 
     while (pair_cq_ready(&p->s[who]) < cqes) {
         if (!pair_step(p, end)) {
@@ -265,7 +271,7 @@ bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)
 
 void pair_run(Pair *p, uint64_t limit_ns)
 {
-    uint64_t end = p->s[0].d->h->now_ns + limit_ns;
+    uint64_t end = pair_now(p) + limit_ns;
 
     while (pair_step(p, end)) {
     }
@@ -307,6 +313,40 @@ void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
 {
     for (uint32_t i = 0; i < len; i++) {
         if (*pair_mr_ptr(a, a_iova + i) != *pair_mr_ptr(b, b_iova + i)) {
+            g_error("byte %u of %u differs", i, len);
+        }
+    }
+}
+
+void pair_region_pages(PairSide *s, PairRegion *r)
+{
+    uint64_t run = td_alloc(s->d, 2 * PAIR_REGION_PAGES * RDO_PAGE_SIZE,
+                            RDO_PAGE_SIZE);
+
+    for (int i = 0; i < PAIR_REGION_PAGES; i++) {
+        r->pages[i] = run + (uint64_t)(2 * (PAIR_REGION_PAGES - 1 - i)) *
+                            RDO_PAGE_SIZE;
+    }
+    r->list = td_alloc(s->d, sizeof(r->pages), 8);
+    memcpy(td_ptr(s->d, r->list), r->pages, sizeof(r->pages));
+    r->iova = 0x7f3a12345123ull;
+    r->length = PAIR_REGION_PAGES * RDO_PAGE_SIZE - 0x123 - 0x45;
+}
+
+uint8_t *pair_region_ptr(PairSide *s, const PairRegion *r, uint64_t va)
+{
+    uint64_t off = va - r->iova + (r->iova & (RDO_PAGE_SIZE - 1));
+
+    g_assert_cmpuint(off >> RDO_PAGE_SHIFT, <, PAIR_REGION_PAGES);
+    return td_ptr(s->d, r->pages[off >> RDO_PAGE_SHIFT] +
+                        (off & (RDO_PAGE_SIZE - 1)));
+}
+
+void pair_region_check(PairSide *a, uint64_t a_iova, PairSide *b,
+                       const PairRegion *r, uint64_t va, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (*pair_mr_ptr(a, a_iova + i) != *pair_region_ptr(b, r, va + i)) {
             g_error("byte %u of %u differs", i, len);
         }
     }
