@@ -89,7 +89,7 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
                            const struct rdo_reg_mr_wqe *w);
 
 /*
- * Invalidation of a key (mr.c): LOCAL_INV (qpn RDO_NONE) or a SEND with
+ * Invalidation of a key (mw.c): LOCAL_INV (qpn RDO_NONE) or a SEND with
  * invalidate received on QP qpn, of an MR or a type-2 window of PD pdn.
  */
 typedef enum RdoInval {
@@ -103,8 +103,7 @@ typedef enum RdoInval {
 RdoInval rdo_key_invalidate(RdoCore *core, uint32_t key, uint32_t pdn,
                             uint32_t qpn);
 
-/* Memory windows (mw.c): a window's context, checked by rdo_mr_get. */
-bool rdo_mw_ctx_ok(RdoCore *core, const RdoMrCtx *w);
+/* Memory windows (mw.c). */
 /* A bound window may be used by QP qpn: any QP of its PD for type 1, only
  * the QP that bound it (this incarnation of it) for type 2. */
 bool rdo_mw_admits(RdoCore *core, const RdoMrCtx *w, uint32_t qpn);

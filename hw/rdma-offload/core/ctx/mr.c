@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: memory regions. The key lookup the data path uses
- * (MRs and windows share the key space), invalidation, fast registration.
+ * (MRs and windows share the key space), fast registration.
  * An MR's context lives in the MR context store (host memory) and is
  * cached; its page list stays in guest memory, owned by the device until
  * deregistration (a fast registration's: until the MR is invalidated or
@@ -9,6 +9,17 @@
  */
 #include <string.h>
 #include "ctx/ctx.h"
+
+/* A window's own fields (mw.c keeps them so). */
+static bool window_ctx_ok(RdoCore *core, const RdoMrCtx *w)
+{
+    return !(w->flags & RDO_MR_F_FAST_REG) && !w->num_pages &&
+           !(w->access & ~RDO_ACCESS_REMOTE) &&
+           (!(w->flags & RDO_MR_F_VALID) ||
+            RDO_MR_KEY_INDEX(w->mr_key) < core->st->usable_mrs) &&
+           (!(w->flags & RDO_MR_F_TYPE2) || !(w->flags & RDO_MR_F_VALID) ||
+            w->qpn < core->st->usable_qps);
+}
 
 /* Loads an MR context and checks it was not corrupted in host memory. */
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
@@ -23,7 +34,7 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
                ((mr->flags & RDO_MR_F_FAST_REG) &&
                 (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
                  mr->num_pages > mr->max_pages)) ||
-               ((mr->flags & RDO_MR_F_WINDOW) ? !rdo_mw_ctx_ok(core, mr) :
+               ((mr->flags & RDO_MR_F_WINDOW) ? !window_ctx_ok(core, mr) :
                 ((mr->flags & RDO_MR_F_TYPE2) ||
                  (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)))) ||
                mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
@@ -60,38 +71,6 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     }
     *out = mr;
     return RDO_MR_OK;
-}
-
-RdoInval rdo_key_invalidate(RdoCore *core, uint32_t key, uint32_t pdn,
-                            uint32_t qpn)
-{
-    RdoMrCtx *mr;
-
-    switch (rdo_mr_lookup(core, key, pdn, &mr)) {
-    case RDO_MR_OK:
-        break;
-    case RDO_MR_PENDING:
-        return RDO_INV_PENDING;
-    default:
-        return RDO_INV_BAD_KEY;
-    }
-    if (!(mr->flags & RDO_MR_F_WINDOW)) {
-        /* A peer may invalidate only a region it could reach. */
-        if (qpn != RDO_NONE && !(mr->access & RDO_ACCESS_REMOTE)) {
-            return RDO_INV_BAD_KEY;
-        }
-        mr->flags &= ~RDO_MR_F_VALID;
-        rdo_ctx_dirty(core, &core->st->mrc, mr);
-        return RDO_INV_OK;
-    }
-    if (!(mr->flags & RDO_MR_F_TYPE2)) {
-        return RDO_INV_TYPE1;
-    }
-    if (qpn != RDO_NONE && !rdo_mw_admits(core, mr, qpn)) {
-        return RDO_INV_BAD_KEY;
-    }
-    rdo_mw_unbind(core, mr);
-    return RDO_INV_OK;
 }
 
 /* Every entry of a page list readable and aligned to the page size. */

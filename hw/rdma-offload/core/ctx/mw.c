@@ -8,20 +8,10 @@
  * the QP that bound them, named by number and incarnation so a QP created
  * later under the same number does not inherit them. Each MR counts the
  * windows bound to it (RdoState.mr_windows): DEREG_MR waits for none.
- * The checks and their IBA rules are here; xport/mw.c turns refusals into
- * completions.
+ * The checks and their IBA rules are here, and invalidation of a key (an
+ * MR's or a window's); xport/mw.c turns refusals into completions.
  */
 #include "ctx/ctx.h"
-
-bool rdo_mw_ctx_ok(RdoCore *core, const RdoMrCtx *w)
-{
-    return !(w->flags & RDO_MR_F_FAST_REG) && !w->num_pages &&
-           !(w->access & ~RDO_ACCESS_REMOTE) &&
-           (!(w->flags & RDO_MR_F_VALID) ||
-            RDO_MR_KEY_INDEX(w->mr_key) < core->st->usable_mrs) &&
-           (!(w->flags & RDO_MR_F_TYPE2) || !(w->flags & RDO_MR_F_VALID) ||
-            w->qpn < core->st->usable_qps);
-}
 
 bool rdo_mw_admits(RdoCore *core, const RdoMrCtx *w, uint32_t qpn)
 {
@@ -162,4 +152,36 @@ RdoMwBind rdo_mw_bind(RdoCore *core, uint32_t qpn, uint32_t pdn,
     }
     rdo_ctx_dirty(core, &core->st->mrc, w);
     return RDO_MWB_OK;
+}
+
+RdoInval rdo_key_invalidate(RdoCore *core, uint32_t key, uint32_t pdn,
+                            uint32_t qpn)
+{
+    RdoMrCtx *mr;
+
+    switch (rdo_mr_lookup(core, key, pdn, &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
+        return RDO_INV_PENDING;
+    default:
+        return RDO_INV_BAD_KEY;
+    }
+    if (!(mr->flags & RDO_MR_F_WINDOW)) {
+        /* A peer may invalidate only a region it could reach. */
+        if (qpn != RDO_NONE && !(mr->access & RDO_ACCESS_REMOTE)) {
+            return RDO_INV_BAD_KEY;
+        }
+        mr->flags &= ~RDO_MR_F_VALID;
+        rdo_ctx_dirty(core, &core->st->mrc, mr);
+        return RDO_INV_OK;
+    }
+    if (!(mr->flags & RDO_MR_F_TYPE2)) {
+        return RDO_INV_TYPE1;
+    }
+    if (qpn != RDO_NONE && !rdo_mw_admits(core, mr, qpn)) {
+        return RDO_INV_BAD_KEY;
+    }
+    rdo_mw_unbind(core, mr);
+    return RDO_INV_OK;
 }
