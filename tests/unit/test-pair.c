@@ -351,3 +351,27 @@ void pair_region_check(PairSide *a, uint64_t a_iova, PairSide *b,
         }
     }
 }
+
+void pair_expect_refused(Pair *p, int i, const char *what,
+                         struct rdo_send_wqe w, uint8_t opcode, uint8_t status,
+                         uint32_t vendor_err, enum rdo_guest_err cls)
+{
+    PairSide *a = &p->s[0];
+    uint32_t before = a->d->h->class_count[cls];
+    struct rdo_send_wqe send = rdo_wqe(RDO_WR_SEND, w.wr_id + 0x100);
+    struct rdo_cqe e;
+
+    pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_send(a, i, &w, NULL, 0, NULL);
+    pair_post_send(a, i, &send, NULL, 0, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    e = pair_poll(a);
+    g_test_message("%s: status %u vendor_err %u", what, e.status,
+                   e.vendor_err);
+    g_assert_cmphex(e.wr_id, ==, w.wr_id);
+    g_assert_cmphex(e.opcode, ==, opcode);
+    g_assert_cmpuint(e.status, ==, status);
+    g_assert_cmpuint(e.vendor_err, ==, vendor_err);
+    g_assert_cmpuint(a->d->h->class_count[cls], ==, before + 1);
+    pair_expect_cqe(a, send.wr_id, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
+}

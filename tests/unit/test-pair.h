@@ -124,6 +124,16 @@ void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
                       uint64_t b_iova, uint32_t len);
 
 /*
+ * Side 0 connects slot i (RC) and posts `w` and a SEND behind it: `w`
+ * completes with (opcode, status, vendor_err) and raises guest-error
+ * class `cls` once, the SEND is flushed (the QP went to ERR). `what`
+ * names the case in the test's log.
+ */
+void pair_expect_refused(Pair *p, int i, const char *what,
+                         struct rdo_send_wqe w, uint8_t opcode, uint8_t status,
+                         uint32_t vendor_err, enum rdo_guest_err cls);
+
+/*
  * A region over pages of a side scattered in its memory (every other page
  * of a run, backwards) with a malloc-like iova (offset 0x123 in its first
  * page), as user memory is: for fast registrations and MRs that windows

@@ -62,6 +62,8 @@ enum rdo_mr_lookup {
 };
 /* An MR context, checked (not corrupted in host memory); NULL if not. */
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
+/* The context at MR index `index`, in use and not pending, any state. */
+enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **mr);
 /* An MR or a window with key `key`, valid (a window: bound), of PD pdn
  * (RDO_NONE: any PD, the caller checked it before). */
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,

@@ -45,12 +45,9 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
     return mr;
 }
 
-enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
-                                 RdoMrCtx **out)
+enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **out)
 {
     RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(key);
-    RdoMrCtx *mr;
 
     if (index >= st->usable_mrs) {
         return RDO_MR_BAD_KEY;
@@ -61,9 +58,18 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     if (!st->mr_used[index]) {
         return RDO_MR_BAD_KEY;
     }
-    mr = rdo_mr_get(core, index);
-    if (!mr) {
-        return RDO_MR_DMA;
+    *out = rdo_mr_get(core, index);
+    return *out ? RDO_MR_OK : RDO_MR_DMA;
+}
+
+enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
+                                 RdoMrCtx **out)
+{
+    RdoMrCtx *mr;
+    enum rdo_mr_lookup r = rdo_mr_at(core, RDO_MR_KEY_INDEX(key), &mr);
+
+    if (r != RDO_MR_OK) {
+        return r;
     }
     if (mr->key != (key & 0xff) || (pdn != RDO_NONE && mr->pdn != pdn) ||
         !(mr->flags & RDO_MR_F_VALID)) {
@@ -96,22 +102,17 @@ static bool page_list_ok(RdoCore *core, uint64_t list, uint32_t n,
 RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
                            const struct rdo_reg_mr_wqe *w)
 {
-    RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(w->key);
     RdoMrCtx *mr;
 
-    if (index >= st->usable_mrs) {
-        return RDO_FR_BAD_MR;
-    }
-    if (st->mr_pending[index]) {
+    switch (rdo_mr_at(core, RDO_MR_KEY_INDEX(w->key), &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
         return RDO_FR_PENDING;
-    }
-    if (!st->mr_used[index]) {
-        return RDO_FR_BAD_MR;
-    }
-    mr = rdo_mr_get(core, index);
-    if (!mr) {
+    case RDO_MR_DMA:
         return RDO_FR_DMA;
+    default:
+        return RDO_FR_BAD_MR;
     }
     if (!(mr->flags & RDO_MR_F_FAST_REG) || mr->pdn != pdn) {
         return RDO_FR_BAD_MR;
@@ -140,6 +141,6 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
     mr->key = w->key & 0xff;
     mr->access = w->access;
     mr->flags |= RDO_MR_F_VALID;
-    rdo_ctx_dirty(core, &st->mrc, mr);
+    rdo_ctx_dirty(core, &core->st->mrc, mr);
     return RDO_FR_OK;
 }

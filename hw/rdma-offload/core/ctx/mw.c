@@ -43,23 +43,18 @@ void rdo_mw_unbind(RdoCore *core, RdoMrCtx *w)
 static RdoMwBind window_of(RdoCore *core, uint32_t pdn, uint32_t key,
                            RdoMrCtx **out, uint32_t *stall)
 {
-    RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(key);
     RdoMrCtx *w;
 
-    if (index >= st->usable_mrs) {
-        return RDO_MWB_BAD_MW;
-    }
-    if (st->mr_pending[index]) {
-        *stall = index;
+    switch (rdo_mr_at(core, RDO_MR_KEY_INDEX(key), &w)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
+        *stall = RDO_MR_KEY_INDEX(key);
         return RDO_MWB_PENDING;
-    }
-    if (!st->mr_used[index]) {
-        return RDO_MWB_BAD_MW;
-    }
-    w = rdo_mr_get(core, index);
-    if (!w) {
+    case RDO_MR_DMA:
         return RDO_MWB_DMA;
+    default:
+        return RDO_MWB_BAD_MW;
     }
     if (!(w->flags & RDO_MR_F_WINDOW) || w->pdn != pdn ||
         w->key != (key & 0xff)) {
