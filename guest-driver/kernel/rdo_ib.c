@@ -96,6 +96,13 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_mcast_grp = d->max_mcast_grp;
 	a->max_mcast_qp_attach = d->max_mcast_qp_attach;
 	a->max_total_mcast_qp_attach = d->max_total_mcast_qp_attach;
+	/* Memory windows (user space): type 1 and type 2B, IBA 10.6.7. */
+	if (d->mw_types & RDO_DEV_MW_TYPE_1) {
+		a->device_cap_flags |= IB_DEVICE_MEM_WINDOW;
+		a->max_mw = d->max_mw;
+	}
+	if (d->mw_types & RDO_DEV_MW_TYPE_2B)
+		a->device_cap_flags |= IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	return 0;
 }
 
@@ -332,6 +339,8 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.detach_mcast = rdo_detach_mcast,
 	.alloc_hw_port_stats = rdo_alloc_hw_port_stats,
 	.alloc_mr = rdo_alloc_mr,
+	.alloc_mw = rdo_alloc_mw,
+	.dealloc_mw = rdo_dealloc_mw,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
@@ -363,6 +372,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, rdo_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_mw, rdo_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, rdo_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, rdo_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, rdo_srq, ibsrq),

@@ -54,6 +54,11 @@ struct rdo_mr {
 	int access;			/* IB_ACCESS_* of a user MR */
 };
 
+struct rdo_mw {
+	struct ib_mw ibmw;
+	u32 index;			/* in the MR index space */
+};
+
 struct rdo_cq {
 	struct ib_cq ibcq;
 	struct rdo_dev *rdev;
@@ -139,6 +144,11 @@ static inline struct rdo_qp *to_rqp(struct ib_qp *qp)
 static inline struct rdo_mr *to_rmr(struct ib_mr *mr)
 {
 	return container_of(mr, struct rdo_mr, ibmr);
+}
+
+static inline struct rdo_mw *to_rmw(struct ib_mw *mw)
+{
+	return container_of(mw, struct rdo_mw, ibmw);
 }
 
 static inline struct rdo_ucontext *to_ruc(struct ib_ucontext *uc)
@@ -238,7 +248,9 @@ int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
 		  unsigned int *sg_offset);
 int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 		    u64 iova, u64 length, u32 page_shift, u32 npages, int access);
-bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr);
+int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr);
+int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
+int rdo_dealloc_mw(struct ib_mw *ibmw);
 u32 rdo_access_conv(u32 flags, bool to_ib);
 
 #endif /* RDO_IB_H */

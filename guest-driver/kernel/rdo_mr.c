@@ -12,6 +12,12 @@
  * fills that list (ib_sg_to_pages); an IB_WR_REG_MR work request
  * (rdo_qp.c) hands it to the device, which reads it when it executes the
  * work request and keeps using it until the MR is invalidated.
+ *
+ * Memory windows (user space: ibv_alloc_mw) take an index of the same
+ * space (ALLOC_MW / DEALLOC_MW); the provider binds them with BIND_MW work
+ * requests it writes into the SQ itself. While windows are bound to an MR
+ * the device refuses its DEREG_MR (IN_USE): dereg_mr returns -EBUSY and
+ * changes nothing, and uverbs' clean-up retries it after the windows.
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
@@ -29,6 +35,7 @@ static const struct {
 	{ IB_ACCESS_REMOTE_WRITE, RDO_ACCESS_REMOTE_WRITE },
 	{ IB_ACCESS_REMOTE_READ, RDO_ACCESS_REMOTE_READ },
 	{ IB_ACCESS_REMOTE_ATOMIC, RDO_ACCESS_REMOTE_ATOMIC },
+	{ IB_ACCESS_MW_BIND, RDO_ACCESS_MW_BIND },
 };
 
 /* IB access flags to the device's, or back (to_ib). */
@@ -82,21 +89,25 @@ int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 
 /*
  * The page list (and the memory it names) is the driver's again only once
- * DEREG_MR succeeded, or the device was reset. Returns false when both are
- * to be leaked rather than handed back while the device may use them.
+ * DEREG_MR succeeded, or the device was reset. Returns 0 then; -EBUSY,
+ * with nothing changed, while windows are bound to the MR; another error
+ * when both are to be leaked rather than handed back while the device may
+ * use them.
  */
-bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
+int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
 {
 	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
 
+	if (ret == -EBUSY && !rdo_dead(rdev))
+		return ret;
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DEREG_MR %u failed: %d; its memory is leaked\n",
 			mr->index, ret);
-		return false;
+		return ret;
 	}
 	rdo_buf_free(rdev, &mr->pages);
 	ida_free(&rdev->mr_ida, mr->index);
-	return true;
+	return 0;
 }
 
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
@@ -358,9 +369,59 @@ int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct rdo_mr *mr = to_rmr(ibmr);
+	int ret = rdo_mr_unregister(to_rdev(ibmr->device), mr);
 
-	if (rdo_mr_unregister(to_rdev(ibmr->device), mr))
+	if (ret == -EBUSY)
+		return ret;		/* windows bound: IBA 10.6.7.2.6 */
+	if (!ret)
 		ib_umem_release(mr->umem);
 	kfree(mr);
+	return 0;
+}
+
+int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibmw->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_ALLOC_MW };
+	struct rdo_mw *mw = to_rmw(ibmw);
+	u32 key;
+	int idx, ret;
+
+	if (ibmw->type != IB_MW_TYPE_1 && ibmw->type != IB_MW_TYPE_2)
+		return -EOPNOTSUPP;
+	if (!(rdev->attr.mw_types & (ibmw->type == IB_MW_TYPE_1 ?
+				     RDO_DEV_MW_TYPE_1 : RDO_DEV_MW_TYPE_2B)))
+		return -EOPNOTSUPP;
+	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	if (idx < 0)
+		return idx;
+	cmd.obj = idx;
+	cmd.u.alloc_mw.pdn = to_rpd(ibmw->pd)->pdn;
+	cmd.u.alloc_mw.type = ibmw->type == IB_MW_TYPE_1 ? RDO_MW_TYPE_1 :
+							   RDO_MW_TYPE_2;
+	cmd.u.alloc_mw.key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
+	if (ret) {
+		ida_free(&rdev->mr_ida, idx);
+		return ret;
+	}
+	mw->index = idx;
+	ibmw->rkey = RDO_MR_KEY(idx, cmd.u.alloc_mw.key);
+	return 0;
+}
+
+int rdo_dealloc_mw(struct ib_mw *ibmw)
+{
+	struct rdo_dev *rdev = to_rdev(ibmw->device);
+	struct rdo_mw *mw = to_rmw(ibmw);
+	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEALLOC_MW, mw->index);
+
+	/* A window the device may still hold keeps its index. */
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DEALLOC_MW %u failed: %d; its index is leaked\n",
+			mw->index, ret);
+		return 0;
+	}
+	ida_free(&rdev->mr_ida, mw->index);
 	return 0;
 }

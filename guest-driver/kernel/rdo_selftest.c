@@ -219,7 +219,7 @@ static void st_mr_free(struct rdo_st *st, struct st_mr *m, bool registered)
 	struct device *dev = &st->rdev->pdev->dev;
 	int i;
 
-	if (registered && !rdo_mr_unregister(st->rdev, &m->mr))
+	if (registered && rdo_mr_unregister(st->rdev, &m->mr))
 		return;		/* leaked: the device may still use it */
 	if (!registered)
 		rdo_buf_free(st->rdev, &m->mr.pages);

@@ -86,6 +86,13 @@ enum rdo_obj_kind {
     X(FASTREG_BAD_RANGE,   fastreg_bad_range,   QP,   RDO_ERR_NONE) \
     X(FASTREG_BAD_ACCESS,  fastreg_bad_access,  QP,   RDO_ERR_NONE) \
     X(FASTREG_PAGE_LIST,   fastreg_page_list,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MW,      mw_bind_bad_mw,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BOUND,       mw_bind_bound,       QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MR,      mw_bind_bad_mr,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_NO_RIGHT,    mw_bind_no_right,    QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_RANGE,   mw_bind_bad_range,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_ACCESS,  mw_bind_bad_access,  QP,   RDO_ERR_NONE) \
+    X(MW_INV_TYPE1,        mw_inv_type1,        QP,   RDO_ERR_NONE) \
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \

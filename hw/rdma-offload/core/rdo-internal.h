@@ -123,6 +123,8 @@ _Static_assert(sizeof(RdoQpCtx) == RDO_QPC_SIZE, "QP context size");
 #define RDO_MRC_MAGIC 0x4d524358u       /* "XCRM" */
 #define RDO_MR_F_VALID      1u          /* usable: not invalidated */
 #define RDO_MR_F_FAST_REG   2u          /* allocated by ALLOC_MR: REG_MR WQEs register it */
+#define RDO_MR_F_WINDOW     4u          /* a memory window (ALLOC_MW); VALID: bound */
+#define RDO_MR_F_TYPE2      8u          /* a type-2 window: only its QP uses it */
 typedef struct RdoMrCtx {
     uint32_t magic;             /* RDO_MRC_MAGIC ^ index */
     uint32_t pdn;
@@ -134,7 +136,10 @@ typedef struct RdoMrCtx {
     uint16_t access;
     uint16_t max_access;        /* fast registration: rights it may grant */
     uint32_t max_pages;         /* fast registration: pages it may name */
-    uint8_t reserved1[16];
+    uint32_t mr_key;            /* bound window: the key of its MR */
+    uint32_t qpn;               /* bound type-2 window: the QP that bound it */
+    uint32_t qp_gen;            /* and that QP's incarnation (RdoState.qp_gen) */
+    uint8_t reserved1[4];
 } RdoMrCtx;
 _Static_assert(sizeof(RdoMrCtx) == RDO_MRC_SIZE, "MR context size");
 
@@ -191,6 +196,8 @@ struct RdoState {
     uint32_t *qp_stall_mr;      /* per QP: pending MR its SQ waits for, or NONE */
     uint8_t *mr_used;           /* MR indexes registered */
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
+    uint32_t *mr_windows;       /* per MR: windows bound to it (DEREG_MR refused) */
+    uint32_t *qp_gen;           /* per QP number: CREATE_QPs so far (type-2 windows) */
     uint32_t usable_qps, usable_mrs;
     RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;

@@ -39,6 +39,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
     RDO_CMD_ALLOC_MR            = 0x32, /* an empty MR for fast registration */
+    RDO_CMD_ALLOC_MW            = 0x33, /* a memory window (type 1 or 2) */
+    RDO_CMD_DEALLOC_MW          = 0x34,
     RDO_CMD_REREG_MR            = 0x35, /* new translation, PD or rights of an MR */
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
@@ -176,7 +178,8 @@ enum rdo_qp_type {
 #define RDO_WR_MASK_UC              (RDO_WR_MASK_UD |                        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE) |        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM) |    \
-                                     RDO_WR_MASK(RDO_WR_REG_MR))
+                                     RDO_WR_MASK(RDO_WR_REG_MR) |            \
+                                     RDO_WR_MASK(RDO_WR_BIND_MW))
 
 static inline uint32_t rdo_qp_wr_mask(uint32_t qp_type)
 {
@@ -268,7 +271,11 @@ enum rdo_qp_state {
 #define RDO_ACCESS_REMOTE_WRITE     RDO_BIT(1)
 #define RDO_ACCESS_REMOTE_READ      RDO_BIT(2)
 #define RDO_ACCESS_REMOTE_ATOMIC    RDO_BIT(3)
-#define RDO_ACCESS__ALL             (RDO_BIT(4) - 1)
+#define RDO_ACCESS_MW_BIND          RDO_BIT(4)  /* MR: windows may be bound to it */
+#define RDO_ACCESS__ALL             (RDO_BIT(5) - 1)
+#define RDO_ACCESS_REMOTE           (RDO_ACCESS_REMOTE_WRITE |               \
+                                     RDO_ACCESS_REMOTE_READ |                \
+                                     RDO_ACCESS_REMOTE_ATOMIC)
 
 /* Path MTU codes (ibv_mtu numbering): bytes = 128 << code. */
 #define RDO_MTU_256                 1
@@ -408,6 +415,29 @@ static inline bool rdo_mcast_gid_mac(const uint8_t *gid, uint8_t *mac)
     return true;
 }
 
+/*
+ * RDO_CMD_ALLOC_MW: obj = index in the MR index space (windows and MRs
+ * share it, and their keys); a memory window in PD pdn, allocated unbound.
+ * RDO_WR_BIND_MW work requests (rdo-queues.h) bind it to a range of an MR
+ * with RDO_ACCESS_MW_BIND. Type 1: any QP of the PD may use it; a bind
+ * may replace the binding, a zero-length bind unbinds it. Type 2 (2B): only
+ * the QP that bound it may use it; it must be unbound (free) to be bound,
+ * LOCAL_INV or a peer's SEND with invalidate frees it. DEALLOC_MW frees
+ * it, bound or not. result = rkey = index << 8 | key.
+ */
+struct rdo_cmd_alloc_mw {
+    uint32_t pdn;
+    uint8_t  type;              /* RDO_MW_TYPE_1 or RDO_MW_TYPE_2 */
+    uint8_t  key;               /* low 8 bits of the key until bound */
+    uint16_t reserved0;
+    uint32_t reserved1[2];
+};
+#define RDO_MW_TYPE_1               1   /* ibv_mw_type numbering */
+#define RDO_MW_TYPE_2               2
+/* rdo_device_attr.mw_types */
+#define RDO_DEV_MW_TYPE_1           RDO_BIT(0)
+#define RDO_DEV_MW_TYPE_2B          RDO_BIT(1)
+
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
     uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
@@ -493,8 +523,10 @@ struct rdo_device_attr {
     uint32_t max_mcast_grp;             /* RDO_MCAST_GROUPS; 0: no multicast */
     uint32_t max_mcast_qp_attach;       /* RDO_MCAST_QPS_PER_GROUP */
     uint32_t max_total_mcast_qp_attach; /* groups x QPs in each */
+    uint32_t max_mw;                    /* windows: they share the MR index space */
+    uint32_t mw_types;                  /* RDO_DEV_MW_TYPE_* */
     uint32_t reserved3;
-    uint64_t reserved1[4];
+    uint64_t reserved1[3];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
 
@@ -578,6 +610,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_alloc_mr alloc_mr;
         struct rdo_cmd_rereg_mr rereg_mr;
         struct rdo_cmd_mcast mcast;
+        struct rdo_cmd_alloc_mw alloc_mw;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

@@ -183,6 +183,10 @@ int rdo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
 int rdo_destroy_qp(struct ibv_qp *qp);
 int rdo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 		  struct ibv_send_wr **bad_wr);
+/* The body of a BIND_MW WQE (its header is the caller's): 0 or EINVAL. */
+int rdo_bind_mw_fill(struct rdo_send_wqe *wqe, const struct ibv_mw *mw,
+		     uint32_t rkey, const struct ibv_mw_bind_info *info);
+int rdo_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw, struct ibv_mw_bind *bind);
 int rdo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr);
 int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log);

@@ -114,6 +114,7 @@ static enum ibv_wc_opcode rdo_wc_opcode(uint8_t op)
 	case RDO_CQE_ATOMIC_CMP_SWP:	return IBV_WC_COMP_SWAP;
 	case RDO_CQE_ATOMIC_FETCH_ADD:	return IBV_WC_FETCH_ADD;
 	case RDO_CQE_LOCAL_INV:		return IBV_WC_LOCAL_INV;
+	case RDO_CQE_BIND_MW:		return IBV_WC_BIND_MW;
 	case RDO_CQE_RECV_RDMA_WITH_IMM: return IBV_WC_RECV_RDMA_WITH_IMM;
 	default:			return IBV_WC_RECV;
 	}

@@ -153,6 +153,34 @@ static int rdo_dereg_mr(struct verbs_mr *vmr)
 	return ret;
 }
 
+/* Memory windows: the kernel allocates them (ALLOC_MW), the SQ binds them. */
+static struct ibv_mw *rdo_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
+{
+	struct ib_uverbs_alloc_mw_resp resp;
+	struct ibv_alloc_mw cmd;
+	struct ibv_mw *mw;
+
+	mw = calloc(1, sizeof(*mw));
+	if (!mw)
+		return NULL;
+	errno = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
+				 sizeof(resp));
+	if (errno) {
+		free(mw);
+		return NULL;
+	}
+	return mw;
+}
+
+static int rdo_dealloc_mw(struct ibv_mw *mw)
+{
+	int ret = ibv_cmd_dealloc_mw(mw);
+
+	if (!ret)
+		free(mw);
+	return ret;
+}
+
 /* The kernel resolves the MAC; each UD WQE then carries the whole address. */
 static struct ibv_ah *rdo_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr)
 {
@@ -188,14 +216,17 @@ static int rdo_destroy_ah(struct ibv_ah *ibah)
 }
 
 static const struct verbs_context_ops rdo_ctx_ops = {
+	.alloc_mw = rdo_alloc_mw,
 	.alloc_pd = rdo_alloc_pd,
 	.attach_mcast = ibv_cmd_attach_mcast,
+	.bind_mw = rdo_bind_mw,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_cq_ex = rdo_create_cq_ex,
 	.create_qp = rdo_create_qp,
 	.create_qp_ex = rdo_create_qp_ex,
 	.create_srq = rdo_create_srq,
+	.dealloc_mw = rdo_dealloc_mw,
 	.dealloc_pd = rdo_dealloc_pd,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,

@@ -38,6 +38,8 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_mcast_grp = RDO_MCAST_GROUPS;
     a.max_mcast_qp_attach = RDO_MCAST_QPS_PER_GROUP;
     a.max_total_mcast_qp_attach = RDO_MCAST_GROUPS * RDO_MCAST_QPS_PER_GROUP;
+    a.max_mw = core->st->usable_mrs;    /* windows share the MR index space */
+    a.mw_types = RDO_DEV_MW_TYPE_1 | RDO_DEV_MW_TYPE_2B;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;

@@ -92,7 +92,8 @@ static void cqp_prescan(RdoCore *core)
 
         cqp->pending_mr[slot] = RDO_NONE;
         if (!cqp_read_cmd(core, cqp->scanned, &cmd) ||
-            (cmd.opcode != RDO_CMD_REG_MR && cmd.opcode != RDO_CMD_ALLOC_MR) ||
+            (cmd.opcode != RDO_CMD_REG_MR && cmd.opcode != RDO_CMD_ALLOC_MR &&
+             cmd.opcode != RDO_CMD_ALLOC_MW) ||
             cmd.obj >= st->usable_mrs ||
             st->mr_used[cmd.obj] || st->mr_pending[cmd.obj]) {
             continue;   /* errors are reported when the command executes */
@@ -178,6 +179,8 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_DEREG_MR:
     case RDO_CMD_ALLOC_MR:
     case RDO_CMD_REREG_MR:
+    case RDO_CMD_ALLOC_MW:
+    case RDO_CMD_DEALLOC_MW:
         return rdo_cmd_mr(core, cmd, result);
     case RDO_CMD_ATTACH_MCAST:
     case RDO_CMD_DETACH_MCAST:
