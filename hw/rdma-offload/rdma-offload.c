@@ -630,6 +630,12 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("fault-dups", fault_dups),
     RDO_CNT("fault-reorders", fault_reorders),
     RDO_CNT("loopback-frames", loopback_frames),
+    RDO_CNT("np-ecn-marked-roce-packets", np_ecn_marked_roce_packets),
+    RDO_CNT("np-cnp-sent", np_cnp_sent),
+    RDO_CNT("rp-cnp-handled", rp_cnp_handled),
+    RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
+    RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
+    RDO_CNT("fault-ce-marks", fault_ce_marks),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
