@@ -117,7 +117,9 @@ void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt)
     cc_params(core, &p);
     rdo_dcqcn_sent(&cc->rp, &p, (uint32_t)wire);
     if (core->st->tm && cc->rp.limited) {
-        uint64_t start = MAX(cc->next_tx_ps, core->st->tm->last_link_start_ps);
+        /* Paced where the requester issues packets (its cursor), so that
+         * the payload's DMA latency delays the packets, not the rate. */
+        uint64_t start = MAX(cc->next_tx_ps, rdo_tm_cur(core));
 
         cc->next_tx_ps = start + wire * 8000000000ull / cc->rp.rc_kbps;
     }
