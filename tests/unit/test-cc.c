@@ -12,6 +12,7 @@
  */
 #include <string.h>
 #include "test-pair.h"
+#include "incast.h"
 #include "timing-work.h"
 #include "xport/transport.h"
 
@@ -668,6 +669,36 @@ static void test_rp_recovery(void)
     pair_free(p);
 }
 
+/*
+ * Four senders into one switch port for 30 ms of simulated time. With
+ * DCQCN the queue stays near the marking range, nothing is dropped after
+ * the start, the link is nearly full and the senders share it fairly;
+ * without, the queue sits at the senders' whole window.
+ */
+static void test_incast(void)
+{
+    IncastConfig c = incast_default(4, true);
+    IncastResult on, off;
+
+    c.warmup_ns = 20000000;     /* DCQCN's recovery takes ~10 ms here */
+    c.run_ns = 10000000;
+    on = incast_run(&c);
+    c.dcqcn = false;
+    off = incast_run(&c);
+    g_test_message("DCQCN on: %.2f Gbit/s, Jain %.3f, queue %.1f KB (max %.1f), "
+                   "%" G_GUINT64_FORMAT " CNPs; off: %.2f Gbit/s, queue %.1f KB",
+                   on.gbps, on.jain, on.q_mean / 1000, on.q_max / 1000, on.cnps,
+                   off.gbps, off.q_mean / 1000);
+    g_assert_cmpuint(on.drops_measured, ==, 0);
+    g_assert_cmpuint(on.failed + off.failed, ==, 0);
+    g_assert_cmpfloat(on.q_mean, <, c.kmax);
+    g_assert_cmpfloat(on.gbps, >, 0.9 * 38.45);     /* the wire's goodput */
+    g_assert_cmpfloat(on.jain, >, 0.95);
+    g_assert_cmpuint(on.cnps, >, 10);
+    g_assert_cmpfloat(off.q_mean, >, 5 * on.q_mean);
+    g_assert_cmpfloat(off.q_mean, >, 0.9 * c.limit * 1000 / 1024 * 0.9);
+}
+
 /* fault-ce-ppm: every ECN-capable frame leaves marked; the peers answer. */
 static void test_fault_ce(void)
 {
@@ -732,5 +763,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cc/rp/pacing", test_rp_pacing);
     g_test_add_func("/cc/rp/recovery", test_rp_recovery);
     g_test_add_func("/cc/fault-ce", test_fault_ce);
+    g_test_add_func("/cc/incast", test_incast);
     return g_test_run();
 }
