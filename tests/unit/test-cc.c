@@ -367,6 +367,8 @@ static void test_np_one_cnp(void)
     g_assert_cmpuint(w.cnps, ==, 2);
     g_assert_cmpuint(pair_cnt(&p->s[1], RDO_REG_CNT_NP_ECN_MARKED), ==, 17 + 2 + 3);
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 2);
+    g_assert_cmpuint(p->s[1].d->h->xport_events[RDO_XE_CNP_SENT], ==, 2);
+    g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_CNP_RECEIVED], ==, 2);
     g_assert_cmpuint(p->s[0].d->h->errors->len + p->s[1].d->h->errors->len, ==, 0);
     pair_free(p);
 }

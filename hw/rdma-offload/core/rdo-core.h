@@ -115,7 +115,8 @@ typedef struct RdoGuestError {
  * or received (the AETH syndrome), a go-back-N retransmission from a
  * record (its index among those outstanding), a retransmit timeout (retries
  * left before it), a duplicate request (responder) or response (requester)
- * (its BTH opcode).
+ * (its BTH opcode), a CNP sent for a CE-marked packet (the QP it goes to),
+ * a CNP that slowed the QP (its new rate in Mbit/s).
  *   X(ENUM, name, what the value is)
  */
 #define RDO_XPORT_EVENTS(X) \
@@ -126,7 +127,9 @@ typedef struct RdoGuestError {
     X(RNR_RECEIVED,  rnr_received,  syndrome) \
     X(RETRANSMIT,    retransmit,    index) \
     X(TIMEOUT,       timeout,       retries_left) \
-    X(DUPLICATE,     duplicate,     opcode)
+    X(DUPLICATE,     duplicate,     opcode) \
+    X(CNP_SENT,      cnp_sent,      dest_qp) \
+    X(CNP_RECEIVED,  cnp_received,  rate_mbps)
 enum rdo_xport_event {
 #define RDO_XE_ENUM(id, name, value) RDO_XE_##id,
     RDO_XPORT_EVENTS(RDO_XE_ENUM)

@@ -60,6 +60,7 @@ void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     cc->cnp_sent = true;
     cc->cnp_last_ps = now;
     core->cnt.np_cnp_sent++;
+    rdo_xport_event(core, RDO_XE_CNP_SENT, qpn, 0, cnp.dest_qp);
     rdo_tx_packet(core, &cnp);
 }
 
@@ -77,6 +78,8 @@ void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
     cc_params(core, &p);
     rdo_dcqcn_cnp(&cc->rp, &p, cc_now_ps(core));
     core->cnt.rp_cnp_handled++;
+    rdo_xport_event(core, RDO_XE_CNP_RECEIVED, qpn, 0,
+                    (uint32_t)(cc->rp.rc_kbps / 1000));
 }
 
 bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn)
