@@ -28,6 +28,10 @@ static const struct rdma_stat_desc rdo_stat_descs[] = {
 	RDO_STAT("duplicate_request", dup_requests),
 	RDO_STAT("duplicate_response", dup_responses),
 	RDO_STAT("tx_errors", tx_errors),
+	RDO_STAT("np_ecn_marked_roce_packets", np_ecn_marked_roce_packets),
+	RDO_STAT("np_cnp_sent", np_cnp_sent),
+	RDO_STAT("rp_cnp_handled", rp_cnp_handled),
+	RDO_STAT("rp_cnp_ignored", rp_cnp_ignored),
 };
 
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -635,6 +635,12 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rnr-naks-sent", rnr_naks_sent),
     RDO_CNT("rnr-naks-received", rnr_naks_received),
     RDO_CNT("dup-responses", dup_responses),
+    RDO_CNT("np-ecn-marked-roce-packets", np_ecn_marked_roce_packets),
+    RDO_CNT("np-cnp-sent", np_cnp_sent),
+    RDO_CNT("rp-cnp-handled", rp_cnp_handled),
+    RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
+    RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
+    RDO_CNT("fault-ce-marks", fault_ce_marks),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

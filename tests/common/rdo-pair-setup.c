@@ -127,6 +127,7 @@ void rdo_pair_connect_one(RdoPairSide *s, int i, uint32_t qpn, uint8_t type,
     memcpy(m.dgid, path->dgid, 16);
     m.sgid_index = path->sgid_index;
     m.hop_limit = 64;
+    m.traffic_class = path->traffic_class;
     m.path_mtu = path->path_mtu;
     m.dest_qpn = path->dest_qpn;
     m.sq_psn = path->sq_psn;

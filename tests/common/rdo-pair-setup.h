@@ -125,6 +125,7 @@ typedef struct RdoPairPath {
     uint32_t sq_psn, rq_psn;
     uint8_t path_mtu;           /* RDO_MTU_* */
     uint8_t timeout;            /* retransmit timeout code (RC) */
+    uint8_t traffic_class;      /* DSCP << 2 (the device sets ECN) */
 } RdoPairPath;
 
 /* Slot `i` gets QP `qpn` of `type` (its rings; fed by the shared send

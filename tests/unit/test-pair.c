@@ -38,16 +38,27 @@ static const RdoPairOps pair_ops = {
     .doorbell = op_doorbell,
 };
 
-static void side_init(Pair *p, const RdoConfig *cfg, int index)
+RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec)
 {
-    PairSide *s = &p->s[index];
+    return (RdoPairLayout){
+        .pdn = 0, .cqn = 0, .cq_log = PAIR_CQ_LOG,
+        .mod_count = mod_count, .mod_usec = mod_usec,
+        .mr_index = 1, .mr_iova = PAIR_MR_IOVA, .mr_len = PAIR_MR_LEN,
+        .sq_log = PAIR_SQ_LOG, .sq_shift = 8,
+        .rq_log = PAIR_RQ_LOG, .rq_shift = 6,
+        .max_inline = 128, .qkey = 0x1234,
+    };
+}
+
+void pair_side_init(PairSide *s, const RdoConfig *cfg,
+                    const RdoPairLayout *layout, int index)
+{
     RdoConfig c = cfg ? *cfg : test_host_default_config();
 
     c.mac[5] = 0x10 + index;
     s->d = td_new(&c);
     td_start(s->d);
-    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, &p->layout, s->slots,
-                       PAIR_QPS);
+    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, layout, s->slots, PAIR_QPS);
     memcpy(s->mac, c.mac, 6);
     rdo_pair_side_setup(&s->rdo, index);
 }
@@ -57,16 +68,10 @@ static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
 {
     Pair *p = g_new0(Pair, 1);
 
-    p->layout = (RdoPairLayout){
-        .pdn = 0, .pd_flags = pd_flags, .cqn = 0, .cq_log = PAIR_CQ_LOG,
-        .mod_count = mod_count, .mod_usec = mod_usec,
-        .mr_index = 1, .mr_iova = PAIR_MR_IOVA, .mr_len = PAIR_MR_LEN,
-        .sq_log = PAIR_SQ_LOG, .sq_shift = 8,
-        .rq_log = PAIR_RQ_LOG, .rq_shift = 6,
-        .max_inline = 128, .qkey = 0x1234,
-    };
-    side_init(p, cfg, 0);
-    side_init(p, cfg, 1);
+    p->layout = pair_layout(mod_count, mod_usec);
+    p->layout.pd_flags = pd_flags;
+    pair_side_init(&p->s[0], cfg, &p->layout, 0);
+    pair_side_init(&p->s[1], cfg, &p->layout, 1);
     return p;
 }
 

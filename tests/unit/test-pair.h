@@ -64,6 +64,12 @@ Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
 /* The same, each side's PD a kernel PD (the local DMA key works there). */
 Pair *pair_new_kernel(const RdoConfig *cfg);
 void pair_free(Pair *p);
+/* The pair's object numbers and ring sizes (CQ moderation as given). */
+RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec);
+/* One side on its own (a fabric of more than two): started, set up as
+ * side `index` (MAC ...:1x, GID index + 1) with `layout`, which it keeps. */
+void pair_side_init(PairSide *s, const RdoConfig *cfg,
+                    const RdoPairLayout *layout, int index);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);
 

@@ -115,7 +115,8 @@ typedef struct RdoQpCtx {
     uint8_t dgid[16];
     uint8_t rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
     uint16_t notify_delay_usec;
-    uint8_t reserved0[6];
+    uint8_t traffic_class;      /* DSCP in bits 7:2; ECN bits kept 0 */
+    uint8_t reserved0[5];
     uint8_t transport[128];     /* data-path state, reserved */
 } RdoQpCtx;
 _Static_assert(sizeof(RdoQpCtx) == RDO_QPC_SIZE, "QP context size");

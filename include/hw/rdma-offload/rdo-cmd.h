@@ -252,7 +252,7 @@ enum rdo_qp_state {
 /* rdo_cmd_modify_qp.mask: which fields to apply. */
 #define RDO_QP_ATTR_ACCESS          RDO_BIT(0)
 #define RDO_QP_ATTR_QKEY            RDO_BIT(1)
-#define RDO_QP_ATTR_AV              RDO_BIT(2)  /* dmac, dgid, sgid_index, hop_limit */
+#define RDO_QP_ATTR_AV              RDO_BIT(2)  /* dmac, dgid, sgid_index, hop_limit, traffic_class */
 #define RDO_QP_ATTR_PATH_MTU        RDO_BIT(3)
 #define RDO_QP_ATTR_DEST_QPN        RDO_BIT(4)
 #define RDO_QP_ATTR_RQ_PSN          RDO_BIT(5)
@@ -304,8 +304,12 @@ struct rdo_cmd_modify_qp {
     uint8_t  max_rd_atomic;
     uint8_t  max_dest_rd_atomic;
     uint16_t notify_delay_usec; /* receive aggregation: delay of the notification */
+    uint8_t  traffic_class;     /* IP DSCP (bits 7:2); the device sets ECN (1:0) */
+    uint8_t  reserved[3];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/* traffic_class: the ECN bits, which the device owns (ignored if set). */
+#define RDO_TCLASS_ECN_MASK         0x03
 
 /* RDO_CMD_REG_MR: obj = MR index; lkey = rkey = index << 8 | key. */
 struct rdo_cmd_reg_mr {
@@ -566,7 +570,12 @@ struct rdo_port_counters {
     uint64_t dup_requests;      /* requests received again (responder) */
     uint64_t dup_responses;     /* responses nobody waits for (requester) */
     uint64_t tx_errors;         /* packets not built from the QP's addresses */
-    uint64_t reserved[16];
+    /* Congestion control (mlx5's names): notification and reaction point. */
+    uint64_t np_ecn_marked_roce_packets;    /* RoCE packets received CE-marked */
+    uint64_t np_cnp_sent;
+    uint64_t rp_cnp_handled;    /* CNPs that slowed a QP */
+    uint64_t rp_cnp_ignored;    /* CNPs for no QP, or with DCQCN off */
+    uint64_t reserved[12];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
@@ -585,7 +594,9 @@ struct rdo_qp_attr {
     uint8_t  timeout, retry_cnt;
     uint8_t  dgid[16];
     uint8_t  rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
-    uint32_t reserved[3];
+    uint8_t  traffic_class;     /* as set by MODIFY_QP, ECN bits 0 */
+    uint8_t  reserved0[3];
+    uint32_t reserved[2];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_qp_attr) == 80, "qp attr size");
 

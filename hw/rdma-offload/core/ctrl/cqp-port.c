@@ -75,6 +75,10 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.dup_requests = c->dup_requests - c->dup_responses;
     a.dup_responses = c->dup_responses;
     a.tx_errors = c->tx_errors;
+    a.np_ecn_marked_roce_packets = c->np_ecn_marked_roce_packets;
+    a.np_cnp_sent = c->np_cnp_sent;
+    a.rp_cnp_handled = c->rp_cnp_handled;
+    a.rp_cnp_ignored = c->rp_cnp_ignored;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }

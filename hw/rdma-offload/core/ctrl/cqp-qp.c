@@ -215,6 +215,8 @@ static void apply_modify(RdoQpCtx *qp, const struct rdo_cmd_modify_qp *m)
         memcpy(qp->dgid, m->dgid, 16);
         qp->sgid_index = m->sgid_index;
         qp->hop_limit = m->hop_limit;
+        /* ECN is the device's (congestion control), the DSCP the driver's. */
+        qp->traffic_class = m->traffic_class & ~RDO_TCLASS_ECN_MASK;
     }
     if (k & RDO_QP_ATTR_PATH_MTU) qp->path_mtu = m->path_mtu;
     if (k & RDO_QP_ATTR_DEST_QPN) qp->dest_qpn = m->dest_qpn;
@@ -311,6 +313,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.type = qp->type;
     a.path_mtu = qp->path_mtu;
     a.sgid_index = qp->sgid_index;
+    a.traffic_class = qp->traffic_class;
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;
     a.rq_psn = qp->rq_psn;

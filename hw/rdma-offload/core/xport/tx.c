@@ -134,6 +134,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     }
     pkt.dest_qp = qp->type == RDO_QPT_UD ? w->ud.dest_qpn : qp->dest_qpn;
     rdo_tx_packet(core, &pkt);
+    rdo_cc_tx_sent(core, qpn, &pkt);
     return true;
 }
 
@@ -340,6 +341,10 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 rdo_psn_diff(rdo_psn_add(rec->first_psn, x->req.tx_pkt),
                              x->req.una_psn) >= RDO_TX_WINDOW) {
                 break;          /* the window is full: wait for ACKs */
+            }
+            if (rdo_cc_tx_wait(core, qpn)) {
+                paused = true;  /* its rate: the scheduler brings it back */
+                break;
             }
             if (cached != x->req.tx_pos &&
                 !rdo_rec_fetch(core, qpn, qp, rec, rec->reread, st->wqe_buf,
