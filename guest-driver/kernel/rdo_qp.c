@@ -416,6 +416,8 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 		memcpy(m->dgid, grh->dgid.raw, sizeof(m->dgid));
 		m->sgid_index = grh->sgid_attr ? grh->sgid_attr->index : grh->sgid_index;
 		m->hop_limit = grh->hop_limit;
+		/* The DSCP; the device sets the ECN bits itself. */
+		m->traffic_class = grh->traffic_class;
 	}
 	return 0;
 }
@@ -503,7 +505,8 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		attr->ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
 		rdma_ah_set_port_num(&attr->ah_attr, 1);
 		memcpy(dgid.raw, qa.dgid, sizeof(dgid.raw));
-		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0, 0);
+		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0,
+				qa.traffic_class);
 		memcpy(attr->ah_attr.roce.dmac, qa.dmac, ETH_ALEN);
 	}
 	attr->cap.max_send_wr = qp->ssq ? 0 : 1u << qp->sq.ring.log_size;

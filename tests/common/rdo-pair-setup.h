@@ -37,6 +37,7 @@ typedef struct RdoPairOps {
 /* What a side consists of: object numbers and ring sizes. */
 typedef struct RdoPairLayout {
     uint32_t pdn;
+    uint32_t pd_flags;          /* RDO_PD_F_*: a kernel PD or not */
     uint32_t cqn;               /* the one CQ: every QP's send and receive CQ */
     uint8_t cq_log;
     uint16_t mod_count, mod_usec;   /* the CQ's interrupt moderation */
@@ -124,6 +125,7 @@ typedef struct RdoPairPath {
     uint32_t sq_psn, rq_psn;
     uint8_t path_mtu;           /* RDO_MTU_* */
     uint8_t timeout;            /* retransmit timeout code (RC) */
+    uint8_t traffic_class;      /* DSCP << 2 (the device sets ECN) */
 } RdoPairPath;
 
 /* Slot `i` gets QP `qpn` of `type` (its rings; fed by the shared send

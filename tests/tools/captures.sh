@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Tools test: the captures of real traffic pass scripts/roce-check and are
 # dissected by tshark as RoCE. The captures come from the unit tests
-# (tests/unit/test-pair.c, two cores back to back), the qtests (two adapters
+# (tests/unit/test-pair.c, two cores back to back; test-cc's CE-marked
+# WRITEs and their CNPs; the incast bench's switch port, CE marks and
+# CNPs of four senders with DCQCN), the qtests (two adapters
 # in QEMU, filter-dump on a netdev) and the demo. ./scripts/test points
 # RDO_TEST_PCAP_DIR of its unit and qtest suites at RDO_CAPTURE_DIR; what is
 # missing there (a suite not run) is made here. Captures named loss-* are of
@@ -36,6 +38,17 @@ if [ ! -f "$dir/rc-send.pcap" ]; then
     run_cases "$unit/tests/unit/test-datapath"
     ok $? "the unit data-path tests write their captures" || show "$tmp/run.log"
 fi
+if [ ! -f "$dir/cc-cnp.pcap" ]; then
+    run_cases "$unit/tests/unit/test-cc"
+    ok $? "the unit congestion-control tests write their captures" ||
+        show "$tmp/run.log"
+fi
+if [ ! -f "$dir/incast-dcqcn.pcap" ]; then
+    ninja -C "$unit" tests/unit/bench-incast >>"$tmp/run.log" 2>&1
+    timeout --kill-after=10 300 "$unit/tests/unit/bench-incast" \
+        --pcap "$dir/incast-dcqcn.pcap" >>"$tmp/run.log" 2>&1
+    ok $? "the incast bench writes its capture" || show "$tmp/run.log"
+fi
 if [ ! -f "$dir/qtest-write-read-1m.pcap" ]; then
     QTEST_QEMU_BINARY=$qemu/qemu-system-x86_64 \
         run_cases "$qemu/tests/qtest/rdma-offload-net-test"
@@ -47,8 +60,8 @@ if [ ! -f "$dir/demo.pcap" ]; then
         >"$tmp/demo.log" 2>&1
     ok $? "the demo writes its capture" || show "$tmp/demo.log"
 fi
-for want in rc-send loss-1pct qtest-write-read-1m qtest-send-variants \
-            loss-qtest demo; do
+for want in rc-send loss-1pct cc-cnp incast-dcqcn qtest-write-read-1m \
+            qtest-send-variants loss-qtest demo; do
     [ -s "$dir/$want.pcap" ]
     ok $? "capture $want.pcap is there"
 done
@@ -67,6 +80,18 @@ for f in "$dir"/*.pcap; do
     case $name in loss-*) opts=(--lossy) ;; esac
     "$check" "${opts[@]}" "$f" >"$tmp/check.out" 2>&1
     ok $? "roce-check ${opts[*]} $name" || show "$tmp/check.out"
+    case $name in
+    cc-cnp|incast-dcqcn)
+        grep -q "0x81 CNP" "$tmp/check.out" && grep -q "^CNPs:" "$tmp/check.out"
+        ok $? "$name has CNPs that roce-check checked" || show "$tmp/check.out"
+        ;;
+    esac
+    case $name in
+    incast-dcqcn)
+        grep -q "ECN ECT(0) [0-9]* CE [0-9]*" "$tmp/check.out"
+        ok $? "$name shows the switch's CE marks" || show "$tmp/check.out"
+        ;;
+    esac
     roce=$(sed -n 's/.* frames, \([0-9]*\) RoCEv2 packets,.*/\1/p' "$tmp/check.out")
     damaged=0
     if [ ${#opts[@]} -gt 0 ]; then

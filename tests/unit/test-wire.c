@@ -88,6 +88,7 @@ static RdoWirePacket sample_packet(uint8_t opcode, bool ipv6, bool vlan,
         .se = true,
         .mig_req = true,
         .ack_req = true,
+        .becn = true,
         .pkey = RDO_PKEY_DEFAULT,
         .dest_qp = 0xa1b2c3,
         .psn = 0xfffffe,
@@ -377,6 +378,7 @@ static void assert_packet_equal(const RdoWirePacket *a, const RdoWirePacket *b)
     g_assert_cmpmem(a->src_gid, 16, b->src_gid, 16);
     g_assert_cmpmem(a->dst_gid, 16, b->dst_gid, 16);
     g_assert_cmphex(a->traffic_class, ==, b->traffic_class);
+    g_assert_cmpint(a->becn, ==, b->becn);
     g_assert_cmpuint(a->hop_limit, ==, b->hop_limit);
     g_assert_cmphex(a->flow_label, ==, b->flow_label);
     g_assert_cmphex(a->ip_id, ==, b->ip_id);
@@ -473,8 +475,9 @@ static void test_roundtrip(void)
             }
         }
     }
-    /* RC 23, UC 12, UD 2, and the vendor SEND with invalidate and immediate. */
-    g_assert_cmpuint(opcodes, ==, 39);
+    /* RC 23, UC 12, UD 2, the vendor SEND with invalidate and immediate,
+     * and the CNP. */
+    g_assert_cmpuint(opcodes, ==, 40);
 }
 
 /* The table against the opcode list of IBTA annex A17 / roce-wire.md. */
@@ -505,10 +508,12 @@ static void test_opcode_table(void)
         /* Vendor: ImmDt then IETH. */
         { 0xd6, RDO_EXT_IMM | RDO_EXT_IETH, 8, RDO_POS_LAST, true, false },
         { 0xd7, RDO_EXT_IMM | RDO_EXT_IETH, 8, RDO_POS_ONLY, true, false },
+        /* CNP: 16 reserved bytes after the BTH, no payload. */
+        { 0x81, RDO_EXT_CNP, 16, RDO_POS_ONLY, false, false },
     };
     static const uint8_t unknown[] = {
-        0x15, 0x18, 0x1f, 0x2c, 0x2d, 0x33, 0x36, 0x40, 0x60, 0x66, 0x81,
-        0xc0, 0xd5, 0xd8, 0xff,
+        0x15, 0x18, 0x1f, 0x2c, 0x2d, 0x33, 0x36, 0x40, 0x60, 0x66, 0x80,
+        0x82, 0xc0, 0xd5, 0xd8, 0xff,
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(spot); i++) {
@@ -718,8 +723,10 @@ static void test_parse_errors_ipv4(void)
     f[BTH_V4 + 1] &= ~RDO_BTH_TVER_MASK;
     f[BTH_V4] = 0x15;
     g_assert_cmpint(parse_err(f, len), ==, RDO_WIRE_E_BAD_OPCODE);
-    f[BTH_V4] = 0x81;       /* CNP: not handled by this adapter */
+    f[BTH_V4] = 0x82;       /* next to the CNP: nothing */
     g_assert_cmpint(parse_err(f, len), ==, RDO_WIRE_E_BAD_OPCODE);
+    f[BTH_V4] = RDO_OPCODE_CNP;     /* 8 bytes, not a CNP's 16 */
+    g_assert_cmpint(parse_err(f, len), ==, RDO_WIRE_E_BAD_LENGTH);
     f[BTH_V4] = RDO_OP_SEND_ONLY;
     g_assert_cmpint(parse_err(f, len), ==, RDO_WIRE_OK);
     f[len - 1] ^= 0x80;

@@ -86,6 +86,13 @@ enum rdo_obj_kind {
     X(FASTREG_BAD_RANGE,   fastreg_bad_range,   QP,   RDO_ERR_NONE) \
     X(FASTREG_BAD_ACCESS,  fastreg_bad_access,  QP,   RDO_ERR_NONE) \
     X(FASTREG_PAGE_LIST,   fastreg_page_list,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MW,      mw_bind_bad_mw,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BOUND,       mw_bind_bound,       QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MR,      mw_bind_bad_mr,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_NO_RIGHT,    mw_bind_no_right,    QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_RANGE,   mw_bind_bad_range,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_ACCESS,  mw_bind_bad_access,  QP,   RDO_ERR_NONE) \
+    X(MW_INV_TYPE1,        mw_inv_type1,        QP,   RDO_ERR_NONE) \
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
@@ -115,7 +122,8 @@ typedef struct RdoGuestError {
  * or received (the AETH syndrome), a go-back-N retransmission from a
  * record (its index among those outstanding), a retransmit timeout (retries
  * left before it), a duplicate request (responder) or response (requester)
- * (its BTH opcode).
+ * (its BTH opcode), a CNP sent for a CE-marked packet (the QP it goes to),
+ * a CNP that slowed the QP (its new rate in Mbit/s).
  *   X(ENUM, name, what the value is)
  */
 #define RDO_XPORT_EVENTS(X) \
@@ -126,7 +134,9 @@ typedef struct RdoGuestError {
     X(RNR_RECEIVED,  rnr_received,  syndrome) \
     X(RETRANSMIT,    retransmit,    index) \
     X(TIMEOUT,       timeout,       retries_left) \
-    X(DUPLICATE,     duplicate,     opcode)
+    X(DUPLICATE,     duplicate,     opcode) \
+    X(CNP_SENT,      cnp_sent,      dest_qp) \
+    X(CNP_RECEIVED,  cnp_received,  rate_mbps)
 enum rdo_xport_event {
 #define RDO_XE_ENUM(id, name, value) RDO_XE_##id,
     RDO_XPORT_EVENTS(RDO_XE_ENUM)
@@ -205,6 +215,26 @@ typedef struct RdoTimingConfig {
     RdoStageCycles cyc;
 } RdoTimingConfig;
 
+/*
+ * Congestion control (xport/dcqcn.c, docs/timing-model.md "Congestion
+ * control"): ECN on the RoCE packets sent, CNPs as notification point,
+ * DCQCN (Zhu et al., SIGCOMM 2015) as reaction point. Booleans are 0/1.
+ */
+typedef struct RdoCcConfig {
+    uint32_t ecn;               /* send ECT(0); answer CE with CNPs */
+    uint32_t cnp_interval_us;   /* per QP, at most one CNP in this time */
+    uint32_t cnp_dscp;          /* DSCP of the CNPs sent */
+    uint32_t dcqcn;             /* react to CNPs: the per-QP rate limiter */
+    uint32_t g_shift;           /* alpha gain g = 1 / 2^g_shift */
+    uint32_t alpha_us;          /* alpha decays after this without a CNP */
+    uint32_t timer_us;          /* rate increase timer */
+    uint32_t byte_counter;      /* rate increase every this many bytes */
+    uint32_t f;                 /* fast recovery steps */
+    uint32_t ai_mbps;           /* additive increase */
+    uint32_t hai_mbps;          /* hyper increase */
+    uint32_t min_mbps;          /* the rate never falls below */
+} RdoCcConfig;
+
 /* Fixed at creation (device properties). */
 typedef struct RdoConfig {
     uint32_t msix_vectors;
@@ -222,11 +252,13 @@ typedef struct RdoConfig {
     uint32_t fault_drop_ppm, fault_corrupt_ppm, fault_dup_ppm, fault_reorder_ppm;
     uint32_t fault_burst;       /* frames one drop takes in a row; 0, 1: one */
     uint64_t fault_delay_ns;    /* every frame is held this long */
+    uint32_t fault_ce_ppm;      /* ECN-capable frames marked CE */
     /* Context caches: ways per set (0: fully associative), replacement. */
     uint32_t ctx_cache_ways;
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
+    RdoCcConfig cc;
 } RdoConfig;
 
 #define RDO_FAULT_BURST_MAX     1024
@@ -272,6 +304,18 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CYC_CQE         4
 #define RDO_DEFAULT_CYC_EQE         4
 #define RDO_DEFAULT_CYC_IRQ         8
+
+/* Congestion control defaults (docs/timing-model.md says where from). */
+#define RDO_DEFAULT_CNP_INTERVAL_US 50
+#define RDO_DEFAULT_CNP_DSCP        48
+#define RDO_DEFAULT_DCQCN_G_SHIFT   8
+#define RDO_DEFAULT_DCQCN_ALPHA_US  55
+#define RDO_DEFAULT_DCQCN_TIMER_US  55
+#define RDO_DEFAULT_DCQCN_BYTES     10000000
+#define RDO_DEFAULT_DCQCN_F         5
+#define RDO_DEFAULT_DCQCN_AI_MBPS   40
+#define RDO_DEFAULT_DCQCN_HAI_MBPS  400
+#define RDO_DEFAULT_DCQCN_MIN_MBPS  10
 
 #define RDO_LINK_GBPS_MIN           1
 #define RDO_LINK_GBPS_MAX           1600
@@ -339,6 +383,37 @@ typedef struct RdoConfig {
     X("fault-delay-ns", fault_delay_ns, U64, 0, 0, RDO_FAULT_DELAY_MAX_NS, 0, \
       "fault-delay-ns must be at most 1000000000 (1 s)", \
       "virtual time every transmitted frame is held") \
+    X("fault-ce-ppm", fault_ce_ppm, U32, 0, 0, 1000000, RDO_PARAM_PPM, NULL, \
+      "transmitted ECN-capable frames marked Congestion Experienced, as a " \
+      "congested switch would, parts per million") \
+    X("ecn", cc.ecn, U32, 1, 0, 1, 0, "ecn must be on (1) or off (0)", \
+      "congestion control: RoCE packets sent ECN-capable (ECT(0)), CE-marked " \
+      "ones answered with CNPs (notification point)") \
+    X("cnp-interval-us", cc.cnp_interval_us, U32, RDO_DEFAULT_CNP_INTERVAL_US, \
+      0, 1000000, 0, NULL, "congestion control: per QP at most one CNP sent " \
+      "in this time (0: one per CE-marked packet)") \
+    X("cnp-dscp", cc.cnp_dscp, U32, RDO_DEFAULT_CNP_DSCP, 0, 63, 0, NULL, \
+      "congestion control: DSCP of the CNPs sent") \
+    X("dcqcn", cc.dcqcn, U32, 1, 0, 1, 0, "dcqcn must be on (1) or off (0)", \
+      "congestion control: DCQCN reaction point, a per-QP rate limiter that " \
+      "CNPs slow down (off: CNPs counted and ignored)") \
+    X("dcqcn-g-shift", cc.g_shift, U32, RDO_DEFAULT_DCQCN_G_SHIFT, 1, 16, 0, \
+      NULL, "DCQCN: alpha gain g = 1/2^n") \
+    X("dcqcn-alpha-us", cc.alpha_us, U32, RDO_DEFAULT_DCQCN_ALPHA_US, 1, \
+      1000000, 0, NULL, "DCQCN: alpha decays each period without a CNP (K)") \
+    X("dcqcn-timer-us", cc.timer_us, U32, RDO_DEFAULT_DCQCN_TIMER_US, 1, \
+      1000000, 0, NULL, "DCQCN: rate increase timer (T)") \
+    X("dcqcn-byte-counter", cc.byte_counter, U32, RDO_DEFAULT_DCQCN_BYTES, \
+      1024, UINT32_MAX, 0, NULL, "DCQCN: rate increase every this many bytes " \
+      "sent (B)") \
+    X("dcqcn-f", cc.f, U32, RDO_DEFAULT_DCQCN_F, 1, 255, 0, NULL, \
+      "DCQCN: fast recovery steps before additive increase (F)") \
+    X("dcqcn-ai-mbps", cc.ai_mbps, U32, RDO_DEFAULT_DCQCN_AI_MBPS, 1, 100000, \
+      0, NULL, "DCQCN: additive increase of the target rate, Mbit/s") \
+    X("dcqcn-hai-mbps", cc.hai_mbps, U32, RDO_DEFAULT_DCQCN_HAI_MBPS, 1, \
+      1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
+    X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
+      1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
     X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
       "context caches: ways per set (0: fully associative); must divide " \
       "qpc-cache-entries and mrc-cache-entries") \
@@ -449,22 +524,40 @@ typedef struct RdoRegs {
 } RdoRegs;
 
 /* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
+/*
+ * 64 bits wide; the CNT_* registers show the low 32 bits, QUERY_COUNTERS
+ * (ctrl/cqp-port.c) the whole value.
+ */
 typedef struct RdoCounters {
-    uint32_t cqp_cmds, cqp_errors, mr_stalls;
-    uint32_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
-    uint32_t eqes, cqes, eq_overflows, db_errors;
+    uint64_t cqp_cmds, cqp_errors, mr_stalls;
+    uint64_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
+    uint64_t eqes, cqes, eq_overflows, db_errors;
     /* Data path. */
-    uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
-    uint32_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
-    uint32_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
+    uint64_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
+    uint64_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
+    uint64_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
     /* Ethernet function. */
-    uint32_t eth_tx_frames, eth_tx_bytes, eth_tso_segments, eth_tx_csum;
-    uint32_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
-    uint32_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
-    uint32_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
+    uint64_t eth_tx_frames, eth_tx_bytes, eth_tso_segments, eth_tx_csum;
+    uint64_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
+    uint64_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
+    uint64_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
     /* Fault injection and the port's loopback (host-visible only). */
-    uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
-    uint32_t loopback_frames;
+    uint64_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
+    uint64_t loopback_frames;
+    /* Transport events by kind (base/report.c counts them): NAKs by
+     * syndrome, duplicates seen by the requester (dup_requests counts
+     * them too). */
+    uint64_t seq_naks_sent, seq_naks_received;
+    uint64_t rnr_naks_sent, rnr_naks_received, dup_responses;
+    /*
+     * Congestion control (RDO_REG_CNT_NP_* / RP_*, mlx5's names): RoCE
+     * packets received CE-marked, CNPs sent, CNPs that slowed a QP, CNPs
+     * ignored (DCQCN off, no such QP). Host-visible only: CE-marked
+     * frames that are not RoCE, frames fault injection marked CE.
+     */
+    uint64_t np_ecn_marked_roce_packets, np_cnp_sent;
+    uint64_t rp_cnp_handled, rp_cnp_ignored;
+    uint64_t rx_ecn_ce_other, fault_ce_marks;
 } RdoCounters;
 
 /*

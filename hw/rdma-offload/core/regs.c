@@ -35,7 +35,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_ERR_COUNT ... RDO_REG_FATAL_CAUSE:
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
-    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_PUSH_WQES:
+    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_RP_CNP_IGNORED:
     case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
     case RDO_REG_CNT_ETH_TX_FRAMES ... RDO_REG_CNT_ETH_RX_ERRORS:
         return REG_RO;
@@ -165,6 +165,10 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_TX_ERRORS: return c->tx_errors;
     case RDO_REG_CNT_ETH_RX_FRAMES: return c->eth_rx_frames;
     case RDO_REG_CNT_PUSH_WQES: return c->push_wqes;
+    case RDO_REG_CNT_NP_ECN_MARKED: return c->np_ecn_marked_roce_packets;
+    case RDO_REG_CNT_NP_CNP_SENT: return c->np_cnp_sent;
+    case RDO_REG_CNT_RP_CNP_HANDLED: return c->rp_cnp_handled;
+    case RDO_REG_CNT_RP_CNP_IGNORED: return c->rp_cnp_ignored;
     case RDO_REG_TM_INFO: return cfg->tm.on;
     case RDO_REG_TM_CLOCK_MHZ: return cfg->tm.on ? cfg->tm.clock_mhz : 0;
     case RDO_REG_TM_LINK_GBPS: return cfg->tm.on ? cfg->tm.link_gbps : 0;

@@ -115,6 +115,11 @@
 #define RDO_REG_CNT_TX_ERRORS        0x0258  /* RO  packets that could not be built from the QP's addresses */
 #define RDO_REG_CNT_ETH_RX_FRAMES    0x025c  /* RO  non-RoCE frames received */
 #define RDO_REG_CNT_PUSH_WQES        0x0260  /* RO  WQEs taken from an inline push */
+/* Congestion control (ECN, CNP, DCQCN), mlx5's counter names. */
+#define RDO_REG_CNT_NP_ECN_MARKED    0x0264  /* RO  RoCE packets received marked CE */
+#define RDO_REG_CNT_NP_CNP_SENT      0x0268  /* RO  CNPs sent */
+#define RDO_REG_CNT_RP_CNP_HANDLED   0x026c  /* RO  CNPs received that lowered a QP's rate */
+#define RDO_REG_CNT_RP_CNP_IGNORED   0x0270  /* RO  CNPs received and ignored (DCQCN off, no such QP) */
 
 /* Ethernet function counters (rdo-eth.h), cleared by reset; 32 bits, wrapping. */
 #define RDO_REG_CNT_ETH_TX_FRAMES    0x0280  /* RO  frames sent from the TXQs, TSO segments included */

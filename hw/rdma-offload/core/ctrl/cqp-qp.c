@@ -165,6 +165,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
                                          qp->srqn, qp->ssq_qpn };
     st->qp_stall_mr[cmd->obj] = RDO_NONE;
+    st->qp_gen[cmd->obj]++;     /* type-2 windows of an earlier QP here are dead */
     st->pds[a->pdn].users++;
     st->cqs[a->send_cqn].users++;
     st->cqs[qp->recv_cqn].users++;
@@ -214,6 +215,8 @@ static void apply_modify(RdoQpCtx *qp, const struct rdo_cmd_modify_qp *m)
         memcpy(qp->dgid, m->dgid, 16);
         qp->sgid_index = m->sgid_index;
         qp->hop_limit = m->hop_limit;
+        /* ECN is the device's (congestion control), the DSCP the driver's. */
+        qp->traffic_class = m->traffic_class & ~RDO_TCLASS_ECN_MASK;
     }
     if (k & RDO_QP_ATTR_PATH_MTU) qp->path_mtu = m->path_mtu;
     if (k & RDO_QP_ATTR_DEST_QPN) qp->dest_qpn = m->dest_qpn;
@@ -310,6 +313,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.type = qp->type;
     a.path_mtu = qp->path_mtu;
     a.sgid_index = qp->sgid_index;
+    a.traffic_class = qp->traffic_class;
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;
     a.rq_psn = qp->rq_psn;
@@ -365,6 +369,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;
+    rdo_mcast_forget_qp(core, qpn);
     rdo_xport_reset_qp(core, qpn);
     return RDO_CQP_OK;
 }

@@ -104,7 +104,29 @@ static void release_held(RdoCore *core)
     g_bytes_unref(held);
 }
 
+static void fault_send(RdoCore *core, const void *frame, size_t len);
+
+/*
+ * A congested switch on the way: an ECN-capable frame marked CE (the peer
+ * answers RoCE packets with CNPs), before the other faults.
+ */
 void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
+{
+    uint8_t *marked;
+
+    if (!fault_hit(core->st, core->cfg.fault_ce_ppm)) {
+        fault_send(core, frame, len);
+        return;
+    }
+    marked = g_memdup2(frame, len);
+    if (rdo_wire_set_ce(marked, len)) {
+        core->cnt.fault_ce_marks++;
+    }
+    fault_send(core, marked, len);
+    g_free(marked);
+}
+
+static void fault_send(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
     const RdoConfig *c = &core->cfg;

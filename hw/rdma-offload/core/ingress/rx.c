@@ -39,6 +39,7 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     RdoWireParsed p;
     RdoQpCtx *qp;
     uint32_t qpn;
+    bool ce;
     int r;
 
     if (!st->enabled || !core->link_up) {
@@ -48,6 +49,9 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     r = rdo_wire_parse(frame, len, &p);
     if (r == -RDO_WIRE_E_NOT_ROCE) {
         core->cnt.eth_rx_frames++;
+        if (rdo_wire_ecn(frame, len) == RDO_ECN_CE) {
+            core->cnt.rx_ecn_ce_other++;    /* not ours to answer */
+        }
         rdo_eth_receive(core, frame, len);
         return;
     }
@@ -60,15 +64,39 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     core->cnt.rx_packets++;
+    ce = (p.pkt.traffic_class & RDO_ECN_MASK) == RDO_ECN_CE;
+    if (ce) {
+        core->cnt.np_ecn_marked_roce_packets++;
+    }
     qpn = p.pkt.dest_qp;
+    /* A CNP to the multicast QPN is a CNP for no QP of ours, below. */
+    if (qpn == RDO_MCAST_QPN && p.pkt.opcode != RDO_OPCODE_CNP) {
+        if (!rdo_rx_mcast(core, &p, frame)) {
+            core->cnt.rx_drops++;
+        }
+        return;
+    }
     if (memcmp(p.pkt.dst_mac, st->port_mac, RDO_ETH_ALEN) ||
         !gid_is_ours(core, p.pkt.dst_gid) ||
         (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||
         qpn >= st->usable_qps || !st->qp_used[qpn]) {
-        core->cnt.rx_drops++;
+        /* A CNP is never an error, only counted (for no QP of ours). */
+        if (p.pkt.opcode == RDO_OPCODE_CNP) {
+            core->cnt.rp_cnp_ignored++;
+        } else {
+            core->cnt.rx_drops++;
+        }
         return;
     }
     qp = rdo_qp_get(core, qpn);
+    if (p.pkt.opcode == RDO_OPCODE_CNP) {
+        if (qp) {
+            rdo_cc_cnp(core, qpn, qp);
+        } else {
+            core->cnt.rp_cnp_ignored++;
+        }
+        return;
+    }
     if (!qp || opcode_qp_type(p.pkt.opcode) !=
                (qp->type == RDO_QPT_SSQ ? RDO_QPT__COUNT : qp->type)) {
         core->cnt.rx_drops++;
@@ -88,6 +116,9 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     if (qp->type != RDO_QPT_UD && memcmp(p.pkt.src_gid, qp->dgid, 16)) {
         core->cnt.rx_drops++;
         return;
+    }
+    if (ce) {
+        rdo_cc_ce(core, qpn, qp, &p);
     }
     if (p.op->response) {
         rdo_req_response(core, qpn, qp, &p);

@@ -138,13 +138,17 @@ void rdo_sched_run(RdoCore *core)
         }
         rdo_tm_cycles(core, t->cfg.cyc.sched + t->cfg.cyc.ctx_lookup);
         t->visit_ps = t->cur_ps;
+        t->pace_ps = 0;
         core->tcnt.sched_visits++;
         more = rdo_sq_visit(core, w->qpn, w->pi);
         rdo_tm_span(core, RDO_STAGE_SCHED, w->qpn, 0, t->visit_ps, t->cur_ps);
         if (t->tx_paused) {
             rdo_work_push(core, w->qpn, w->pi, w->ready_ps, true);
         } else if (more) {
-            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, false);
+            /* A QP its rate limiter holds back comes again when it may
+             * send; the others go first meanwhile. */
+            rdo_work_push(core, w->qpn, w->pi, MAX(w->ready_ps, t->pace_ps),
+                          false);
         }
         rdo_work_done(t, l);
         if (t->tx_paused) {

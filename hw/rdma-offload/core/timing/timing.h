@@ -135,6 +135,7 @@ typedef struct RdoTiming {
     GList *work_free;
     RdoTmQp *qp;
     bool tx_paused;             /* the visit stopped for time, not budget */
+    uint64_t pace_ps;           /* ... or for its QP's rate: not before */
     uint64_t visit_ps;          /* the current visit was scheduled */
     uint64_t item_ready_ps;     /* its WQEs were in the device */
     uint64_t next_ps;           /* the scheduler's next chance */

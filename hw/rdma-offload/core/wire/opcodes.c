@@ -14,7 +14,8 @@
      ((e) & RDO_EXT_AETH ? RDO_AETH_LEN : 0) + \
      ((e) & RDO_EXT_ATOMIC_ACK ? RDO_ATOMIC_ACK_ETH_LEN : 0) + \
      ((e) & RDO_EXT_IMM ? RDO_IMMDT_LEN : 0) + \
-     ((e) & RDO_EXT_IETH ? RDO_IETH_LEN : 0))
+     ((e) & RDO_EXT_IETH ? RDO_IETH_LEN : 0) + \
+     ((e) & RDO_EXT_CNP ? RDO_CNP_RESV_LEN : 0))
 
 #define NONE        0
 #define RETH        RDO_EXT_RETH
@@ -81,6 +82,12 @@ static const RdoWireOpInfo op_table[256] = {
 
     OP(UD, SEND_ONLY, DETH, ONLY, DATA, REQ),
     OP(UD, SEND_ONLY_IMM, DETH | IMM, ONLY, DATA, REQ),
+
+    /* Congestion notification: no transport's request or response. */
+    [RDO_OPCODE_CNP] = {
+        .name = "CNP", .ext = RDO_EXT_CNP, .ext_len = EXT_LEN(RDO_EXT_CNP),
+        .pos = RDO_POS_ONLY, .payload = NO_DATA, .response = REQ,
+    },
 };
 
 const RdoWireOpInfo *rdo_wire_op_info(uint8_t opcode)

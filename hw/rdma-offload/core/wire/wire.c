@@ -166,7 +166,7 @@ static void write_bth(const RdoWirePacket *pkt, uint8_t pad, uint8_t *p)
                  (pkt->mig_req ? RDO_BTH_MIGREQ : 0) |
                  (uint8_t)(pad << RDO_BTH_PAD_SHIFT);
     rdo_put_be16(bth->pkey, pkt->pkey);
-    bth->resv8a = 0;
+    bth->resv8a = pkt->becn ? RDO_BTH_BECN : 0;
     rdo_put_be24(bth->dest_qp, pkt->dest_qp);
     rdo_put_be32(bth->ack_psn, pkt->psn);
     bth->ack_psn[0] = pkt->ack_req ? RDO_BTH_ACKREQ : 0;
@@ -218,6 +218,10 @@ static uint8_t *write_ext(const RdoWirePacket *pkt, unsigned ext, uint8_t *p)
     if (ext & RDO_EXT_IETH) {
         rdo_put_be32(((RdoIethHdr *)p)->rkey, pkt->ieth_rkey);
         p += RDO_IETH_LEN;
+    }
+    if (ext & RDO_EXT_CNP) {
+        memset(p, 0, RDO_CNP_RESV_LEN);
+        p += RDO_CNP_RESV_LEN;
     }
     return p;
 }
@@ -511,6 +515,7 @@ static int parse_transport(const uint8_t *f, RdoWireParsed *out)
     pkt->pkey = rdo_get_be16(bth->pkey);
     pkt->dest_qp = rdo_get_be24(bth->dest_qp);
     pkt->ack_req = bth->ack_psn[0] & RDO_BTH_ACKREQ;
+    pkt->becn = bth->resv8a & RDO_BTH_BECN;
     pkt->psn = rdo_get_be24(bth->ack_psn + 1);
     read_ext(f + out->bth_off + RDO_BTH_LEN, op->ext, pkt);
     pkt->payload = f + out->payload_off;
@@ -557,4 +562,77 @@ int rdo_wire_parse(const void *frame, size_t len, RdoWireParsed *out)
         return -RDO_WIRE_E_NOT_ROCE;
     }
     return err ? err : parse_transport(f, out);
+}
+
+/* Offset of the IP header of an IPv4/IPv6 frame, its version in *ver; 0 if
+ * the frame carries neither or is shorter than the IP header. */
+static size_t ip_header(const uint8_t *f, size_t len, unsigned *ver)
+{
+    size_t l3 = RDO_ETH_HLEN;
+    uint16_t type;
+
+    if (len < RDO_ETH_HLEN) {
+        return 0;
+    }
+    type = rdo_get_be16(f + 12);
+    if (type == RDO_ETHERTYPE_VLAN) {
+        if (len < RDO_ETH_HLEN + RDO_VLAN_HLEN) {
+            return 0;
+        }
+        type = rdo_get_be16(f + 16);
+        l3 += RDO_VLAN_HLEN;
+    }
+    if (type == RDO_ETHERTYPE_IPV4 && len >= l3 + RDO_IPV4_HLEN &&
+        (f[l3] >> 4) == 4) {
+        *ver = 4;
+        return l3;
+    }
+    if (type == RDO_ETHERTYPE_IPV6 && len >= l3 + RDO_IPV6_HLEN &&
+        (f[l3] >> 4) == 6) {
+        *ver = 6;
+        return l3;
+    }
+    return 0;
+}
+
+int rdo_wire_ecn(const void *frame, size_t len)
+{
+    const uint8_t *f = frame;
+    unsigned ver;
+    size_t l3 = ip_header(f, len, &ver);
+
+    if (!l3) {
+        return -1;
+    }
+    /* IPv6: the traffic class spans bytes 0 and 1; ECN is byte 1's 5:4. */
+    return ver == 4 ? f[l3 + 1] & RDO_ECN_MASK : (f[l3 + 1] >> 4) & RDO_ECN_MASK;
+}
+
+bool rdo_wire_set_ce(void *frame, size_t len)
+{
+    uint8_t *f = frame;
+    int ecn = rdo_wire_ecn(frame, len);
+    unsigned ver = 0;           /* set whenever ecn says there is a header;
+                                   -O3 cannot tell (-Wmaybe-uninitialized) */
+    size_t l3 = ip_header(f, len, &ver);
+    uint16_t before;
+    uint32_t sum;
+
+    if (ecn <= RDO_ECN_NOT_ECT || ecn == RDO_ECN_CE) {
+        return false;
+    }
+    if (ver == 6) {
+        f[l3 + 1] |= RDO_ECN_CE << 4;
+        return true;
+    }
+    /* Incremental update of the checksum (RFC 1624, eqn. 3), as a switch
+     * does: a header that was wrong stays wrong. */
+    before = rdo_get_be16(f + l3);
+    f[l3 + 1] |= RDO_ECN_CE;
+    sum = (uint16_t)~rdo_get_be16(f + l3 + 10) + (uint16_t)~before +
+          rdo_get_be16(f + l3);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    rdo_put_be16(f + l3 + 10, (uint16_t)~sum);
+    return true;
 }

@@ -93,6 +93,19 @@ typedef struct RdoVlanTag {
 #define RDO_IPV4_FRAG_OFFSET    0x1FFF
 #define RDO_IPPROTO_UDP         17
 
+/*
+ * ECN, the low two bits of the IPv4 TOS / IPv6 traffic class (RFC 3168):
+ * Not-ECT, ECT(1), ECT(0), and CE, which a congested switch sets on an
+ * ECN-capable packet instead of dropping it. The ICRC masks the whole
+ * field, so marking a RoCE packet leaves its ICRC valid (the IPv4 header
+ * checksum changes).
+ */
+#define RDO_ECN_MASK            0x03
+#define RDO_ECN_NOT_ECT         0x00
+#define RDO_ECN_ECT1            0x01
+#define RDO_ECN_ECT0            0x02
+#define RDO_ECN_CE              0x03
+
 typedef struct RdoIpv4Hdr {
     uint8_t ver_ihl;
     uint8_t tos;
@@ -135,6 +148,8 @@ typedef struct RdoUdpHdr {
 #define RDO_BTH_PAD_MASK        0x30
 #define RDO_BTH_TVER_MASK       0x0F    /* flags: transport version, 0 */
 #define RDO_BTH_ACKREQ          0x80    /* ack_psn byte 0 */
+#define RDO_BTH_FECN            0x80    /* resv8a: forward congestion */
+#define RDO_BTH_BECN            0x40    /* resv8a: backward congestion (CNPs) */
 #define RDO_PKEY_DEFAULT        0xFFFF
 #define RDO_QPN_MASK            0xFFFFFF
 #define RDO_PSN_MASK            0xFFFFFF
@@ -185,6 +200,12 @@ typedef struct RdoIethHdr {
     uint8_t rkey[4];
 } RdoIethHdr;
 
+/* What follows the BTH of a CNP: 16 reserved bytes, sent as zero and
+ * ignored on receive (RoCEv2 annex A17.9.3). */
+typedef struct RdoCnpHdr {
+    uint8_t reserved[16];
+} RdoCnpHdr;
+
 /* AETH syndrome: bits 6:5 say what it is, bits 4:0 carry the detail. */
 #define RDO_AETH_TYPE_MASK      0x60
 #define RDO_AETH_TYPE_ACK       0x00    /* detail: credit count, 0x1F none */
@@ -209,6 +230,7 @@ typedef struct RdoIethHdr {
 #define RDO_ATOMIC_ACK_ETH_LEN  sizeof(RdoAtomicAckEthHdr)
 #define RDO_IMMDT_LEN           sizeof(RdoImmDtHdr)
 #define RDO_IETH_LEN            sizeof(RdoIethHdr)
+#define RDO_CNP_RESV_LEN        sizeof(RdoCnpHdr)
 #define RDO_ICRC_LEN            4
 
 _Static_assert(sizeof(RdoEthHdr) == 14, "Ethernet header layout");
@@ -224,6 +246,7 @@ _Static_assert(sizeof(RdoAethHdr) == 4, "AETH layout");
 _Static_assert(sizeof(RdoAtomicAckEthHdr) == 8, "AtomicAckETH layout");
 _Static_assert(sizeof(RdoImmDtHdr) == 4, "ImmDt layout");
 _Static_assert(sizeof(RdoIethHdr) == 4, "IETH layout");
+_Static_assert(sizeof(RdoCnpHdr) == 16, "CNP reserved bytes");
 
 /*
  * Opcodes: bits 7:5 select the transport, bits 4:0 the operation. A full
@@ -241,6 +264,13 @@ _Static_assert(sizeof(RdoIethHdr) == 4, "IETH layout");
  * Only an rdma-offload peer understands them.
  */
 #define RDO_TRANSPORT_RC_VENDOR 0xC0
+/*
+ * RoCEv2's Congestion Notification Packet (annex A17.9.3): BTH opcode
+ * 0x81 with BECN set, P_Key, the destination QP (the QP whose packets were
+ * marked, at the receiver of the CNP), PSN 0; then 16 reserved bytes and
+ * the ICRC. It belongs to no transport: the QP's sending rate reacts to it.
+ */
+#define RDO_OPCODE_CNP          0x81
 
 enum rdo_op {
     RDO_OP_SEND_FIRST                = 0x00,
@@ -277,6 +307,7 @@ enum rdo_ext {
     RDO_EXT_ATOMIC_ACK = 1 << 4,
     RDO_EXT_IMM        = 1 << 5,
     RDO_EXT_IETH       = 1 << 6,
+    RDO_EXT_CNP        = 1 << 7,    /* the CNP's 16 reserved bytes */
 };
 
 /* Where a packet sits in its message. */
@@ -346,6 +377,7 @@ typedef struct RdoWirePacket {
     bool se;
     bool mig_req;
     bool ack_req;
+    bool becn;                  /* BTH BECN bit (CNPs set it) */
     uint16_t pkey;
     uint32_t dest_qp;           /* 24 bits */
     uint32_t psn;               /* 24 bits */
@@ -428,6 +460,20 @@ int rdo_wire_build(const RdoWirePacket *pkt, void *buf, size_t size);
  * 0, or a negative RdoWireErr; on failure *out holds nothing useful.
  */
 int rdo_wire_parse(const void *frame, size_t len, RdoWireParsed *out);
+
+/*
+ * The ECN codepoint (RDO_ECN_*) of an Ethernet frame carrying IPv4 or IPv6
+ * (802.1Q tag allowed), or -1 if it carries neither or is too short to
+ * tell. Nothing beyond the IP header's first bytes is read.
+ */
+int rdo_wire_ecn(const void *frame, size_t len);
+/*
+ * Marks an ECN-capable frame Congestion Experienced, as a switch does:
+ * ECN set to CE, the IPv4 header checksum updated. Returns false and
+ * changes nothing if the frame is not IP or not ECN-capable (Not-ECT) or
+ * already CE.
+ */
+bool rdo_wire_set_ce(void *frame, size_t len);
 
 /*
  * The Internet checksum (RFC 1071, wire/csum.c): sums of big-endian 16-bit

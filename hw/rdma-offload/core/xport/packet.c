@@ -53,6 +53,9 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     }
     memcpy(pkt->dst_gid, ud ? ud->dgid : qp->dgid, 16);
     pkt->hop_limit = hop ? hop : 64;
+    /* The driver's DSCP; ECN-capable unless congestion control is off. */
+    pkt->traffic_class = qp->traffic_class |
+                         (core->cfg.cc.ecn ? RDO_ECN_ECT0 : RDO_ECN_NOT_ECT);
     pkt->pkey = RDO_PKEY_DEFAULT;
 }
 

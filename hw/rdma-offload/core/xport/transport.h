@@ -17,6 +17,10 @@
  *   complete.c   requester: in-order completion, READ data placement,
  *                flush; a QP to the error state
  *   fastreg.c    requester: the REG_MR work request (fast registration)
+ *   mw.c         requester: BIND_MW and LOCAL_INV (memory windows, MRs)
+ *   cc.c         congestion control: CNPs for CE-marked packets
+ *                (notification point), CNPs in and the pacing of a QP
+ *                (reaction point, over dcqcn.c)
  *   push.c, wqe.c  the pushed WQE copy; reading and checking WQEs
  *   packet.c     addresses and headers of packets, frames to the egress,
  *                copies between SGEs and buffers
@@ -34,6 +38,7 @@
 #include "wire/wire.h"
 #include "ctx/ctx.h"
 #include "egress/egress.h"
+#include "xport/dcqcn.h"
 
 /* Largest frame the device builds or accepts (4 KiB MTU plus headers). */
 #define RDO_FRAME_MAX       (4096 + 256)
@@ -194,10 +199,19 @@ typedef struct RdoRespPart {
     bool ack_queued;
 } RdoRespPart;
 
+/* Congestion control (cc.c): the QP as notification and reaction point. */
+typedef struct RdoCcPart {
+    bool cnp_sent;              /* a CNP went out at cnp_last_ps */
+    uint64_t cnp_last_ps;
+    RdoDcqcn rp;                /* the rate limiter */
+    uint64_t next_tx_ps;        /* timing: the limiter's next packet */
+} RdoCcPart;
+
 typedef struct RdoXport {
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
+    RdoCcPart cc;               /* cc.c */
 } RdoXport;
 
 const char *rdo_req_state_name(RdoReqState s);
@@ -266,7 +280,8 @@ static inline bool rdo_wr_read_like(uint8_t wr_opcode)
 /* Local memory operations: executed by the requester, no packets. */
 static inline bool rdo_wr_local(uint8_t wr_opcode)
 {
-    return wr_opcode == RDO_WR_LOCAL_INV || wr_opcode == RDO_WR_REG_MR;
+    return wr_opcode == RDO_WR_LOCAL_INV || wr_opcode == RDO_WR_REG_MR ||
+           wr_opcode == RDO_WR_BIND_MW;
 }
 
 /* Whether a requester has records not complete yet. */
@@ -327,6 +342,16 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
  */
 bool rdo_fastreg_exec(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const RdoWqe *w, uint8_t *status, uint32_t *vendor_err);
+/*
+ * Memory windows (mw.c): executes the BIND_MW WQE `w` for QP qpn (a type-2
+ * window is bound to it) of PD pdn, and a LOCAL_INV of `key`. Like
+ * rdo_fastreg_exec: false if it must wait (the QP stalls on the pending
+ * index); else the status and vendor_err of its completion.
+ */
+bool rdo_mw_bind_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
+                      const RdoWqe *w, uint8_t *status, uint32_t *vendor_err);
+bool rdo_local_inv_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
+                        uint32_t key, uint8_t *status, uint32_t *vendor_err);
 /* Completion (complete.c): done records in order; the send side flushed. */
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
@@ -351,6 +376,20 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
                  bool to_guest);
+
+/*
+ * Congestion control (cc.c). A CE-marked packet of QP qpn came from the
+ * peer in p: a CNP back, at most one per cnp-interval-us. A CNP for QP
+ * qpn (already checked to be ours): its rate limiter slows down, or the
+ * CNP is counted as ignored.
+ */
+void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
+               const RdoWireParsed *p);
+void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
+/* Timing model: must QP qpn wait before its next packet (its rate)? */
+bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn);
+/* QP qpn sent a packet: the limiter's byte counter and pacing. */
+void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt);
 
 /* Receive (ingress/rx.c hands over to resp.c and req-rx.c). */
 void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
