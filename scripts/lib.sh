@@ -34,4 +34,5 @@ quiet() {
 # already done, so every entry point just calls what it needs.
 need_setup() { "$TOP/scripts/setup"; }
 need_qemu() { need_setup; "$TOP/scripts/build-qemu"; }
-need_guest() { need_setup; "$TOP/scripts/build-guest"; }
+# The guest image: RDO_GUEST_IMAGE=small (default) or full, see build-guest.
+need_guest() { need_setup; "$TOP/scripts/build-guest" --image "${RDO_GUEST_IMAGE:-small}"; }

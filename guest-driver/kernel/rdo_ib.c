@@ -193,6 +193,22 @@ static enum rdma_link_layer rdo_get_link_layer(struct ib_device *ibdev, u32 port
 	return IB_LINK_LAYER_ETHERNET;
 }
 
+/*
+ * The port's net_device, with a reference. ib_core has it from
+ * ib_device_set_netdev, but SMC-R (smc_pnet_find_rdma_dev) asks only this
+ * op when it looks for the RDMA port behind a TCP connection's interface;
+ * without it every AF_SMC connection falls back to TCP. The net_device
+ * outlives the ib_device (rdo_remove unregisters the ib_device first).
+ */
+static struct net_device *rdo_get_netdev(struct ib_device *ibdev, u32 port)
+{
+	struct net_device *ndev = to_rdev(ibdev)->ndev;
+
+	if (ndev)
+		dev_hold(ndev);
+	return ndev;
+}
+
 static int rdo_query_pkey(struct ib_device *ibdev, u32 port, u16 index, u16 *pkey)
 {
 	if (index)
@@ -349,6 +365,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.get_dma_mr = rdo_get_dma_mr,
 	.get_hw_stats = rdo_get_hw_stats,
 	.get_link_layer = rdo_get_link_layer,
+	.get_netdev = rdo_get_netdev,
 	.map_mr_sg = rdo_map_mr_sg,
 	.get_port_immutable = rdo_get_port_immutable,
 	.mmap = rdo_mmap,

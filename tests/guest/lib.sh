@@ -26,6 +26,21 @@ parse_facts() {
 }
 f() { printf '%s' "${F[$1]:-}"; }
 
+# Guest side (busybox sh): health prints what the kernel log says (oopses
+# and warnings; the driver's errors apart from those injected on purpose;
+# the kernel-verbs test module's CQ errors), then the end marker.
+read -r -d '' HEALTH_FUNCS <<'EOF'
+health() {
+    echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
+    errs=$(dmesg -r | grep -E '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')
+    echo "driver_errs=$(echo "$errs" | grep -v 'injected through debugfs' | grep -c .)"
+    echo "injected_errs=$(echo "$errs" | grep -c 'injected through debugfs')"
+    echo "cq_errors=$(dmesg | grep -c 'rdo_peer_test: CQ event')"
+    echo finished=1
+}
+EOF
+export HEALTH_FUNCS
+
 n=0
 failed=0
 # check DESCRIPTION COMMAND...: one TAP line.

@@ -30,16 +30,8 @@ round() {
     peer get $n.$OTHER.ready > /dev/null
     pt $n.run run $role
 }
-# health: what the kernel log says, then the end marker.
-health() {
-    echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
-    errs=$(dmesg -r | grep -E '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')
-    echo "driver_errs=$(echo "$errs" | grep -v 'injected through debugfs' | grep -c .)"
-    echo "injected_errs=$(echo "$errs" | grep -c 'injected through debugfs')"
-    echo "cq_errors=$(dmesg | grep -c 'rdo_peer_test: CQ event')"
-    echo finished=1
-}
 EOF
+PEER_FUNCS+=$'\n'$HEALTH_FUNCS
 export PEER_FUNCS
 
 # peer_script ME OTHER BODY: a guest's whole command.
