@@ -226,10 +226,12 @@ err_free:
 
 /*
  * ibv_rereg_mr: one REREG_MR changes the translation, PD and rights in
- * place (the MR keeps its index; ib_core keeps this ib_mr), with a new
- * 8-bit tag so keys of the old registration name nothing. The old pages
- * are released only once the device took the new ones; a refused command
- * leaves the old registration whole.
+ * place (the MR keeps its index; ib_core keeps this ib_mr). A new
+ * translation gets a new 8-bit tag, so keys of the old memory name
+ * nothing; a change of rights or PD alone keeps the keys, as other RDMA
+ * devices do and as rdma-core's tests expect (a peer's rkey stays good).
+ * The old pages are released only once the device took the new ones; a
+ * refused command leaves the old registration whole.
  */
 struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				u64 length, u64 iova, int access,
@@ -240,6 +242,7 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	struct rdo_cmd_rereg_mr *a = &cmd.u.rereg_mr;
 	struct rdo_mr *mr = to_rmr(ibmr);
 	struct rdo_umap m = {};
+	bool new_memory = flags & IB_MR_REREG_TRANS;
 	int ret;
 
 	if (!mr->umem)
@@ -275,7 +278,8 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		a->mask |= RDO_REREG_ACCESS;
 		a->access = rdo_access_conv(access, false);
 	}
-	a->key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	a->key = new_memory ? atomic_inc_return(&rdev->mr_key) & 0xff :
+			      ibmr->lkey & 0xff;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret) {
 		if (m.umem)

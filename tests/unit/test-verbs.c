@@ -721,6 +721,78 @@ static void test_mcast(void)
     pair_free(p);
 }
 
+/*
+ * Multicast to members on the sending port: A's UD QP in slot 1 and B's in
+ * slot 0 join group 239.1.2.4; A's slot 0 sends to the group. The frame
+ * goes out to B and, a copy, back in to A's slot 1 (one loopback frame);
+ * each gets it byte-exact. With A's member gone, a send to the group is
+ * not turned around (B still gets it).
+ */
+static void test_mcast_loopback(void)
+{
+    static const uint8_t group[16] = { [10] = 0xff, [11] = 0xff,
+                                       239, 1, 2, 4 };
+    static const uint8_t group_mac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x04 };
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_ud_seg ud = { .dest_qpn = RDO_MCAST_QPN, .qkey = 0x1234 };
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+    uint64_t looped;
+
+    for (int i = 0; i < 2; i++) {
+        pair_connect(p, i, RDO_QPT_UD, RDO_MTU_4096 - 2);
+    }
+    g_assert_cmpuint(mcast_cmd(a, RDO_CMD_ATTACH_MCAST, a->qp[1].qpn, group), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(mcast_cmd(b, RDO_CMD_ATTACH_MCAST, b->qp[0].qpn, group), ==,
+                     RDO_CQP_OK);
+    pair_post_recv(a, 1, 0x801, PAIR_DST, 4096);
+    pair_post_recv(b, 0, 0x802, PAIR_DST, 4096);
+    memcpy(ud.dmac, group_mac, 6);
+    memcpy(ud.dgid, group, 16);
+    pair_fill(a, PAIR_SRC, 777, 93);
+    w = rdo_wqe(RDO_WR_SEND, 0x810);
+    sge = pair_sge_of(a, PAIR_SRC, 777);
+    looped = a->d->h->core.cnt.loopback_frames;
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    pair_run(p, PAIR_SEC / 100);
+    g_assert_cmpuint(a->d->h->core.cnt.loopback_frames, ==, looped + 1);
+    for (int k = 0; k < 2; k++) {
+        e = pair_poll(a);
+        if (e.wr_id == 0x810) {
+            g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+            continue;
+        }
+        g_assert_cmphex(e.wr_id, ==, 0x801);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.byte_len, ==, 777 + 40);
+        g_assert_cmpuint(e.src_qpn, ==, a->qp[0].qpn);
+    }
+    g_assert_cmphex(pair_poll(a).wr_id, ==, PAIR_NO_CQE);
+    pair_assert_same(a, PAIR_SRC, a, PAIR_DST + 40, 777);
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0x802);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 40, 777);
+
+    /* No member left on A: nothing turns around, B still gets it. */
+    g_assert_cmpuint(mcast_cmd(a, RDO_CMD_DETACH_MCAST, a->qp[1].qpn, group), ==,
+                     RDO_CQP_OK);
+    pair_post_recv(a, 1, 0x803, PAIR_DST, 4096);
+    pair_post_recv(b, 0, 0x804, PAIR_DST, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, &ud);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_run(p, PAIR_SEC / 100);
+    g_assert_cmpuint(a->d->h->core.cnt.loopback_frames, ==, looped + 1);
+    pair_expect_cqe(a, 0x810, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    g_assert_cmphex(pair_poll(a).wr_id, ==, PAIR_NO_CQE);
+    g_assert_cmphex(pair_poll(b).wr_id, ==, 0x804);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -730,5 +802,6 @@ int main(int argc, char **argv)
     g_test_add_func("/verbs/counters", test_counters);
     g_test_add_func("/verbs/rereg-mr", test_rereg_mr);
     g_test_add_func("/verbs/mcast", test_mcast);
+    g_test_add_func("/verbs/mcast/loopback", test_mcast_loopback);
     return g_test_run();
 }

@@ -103,7 +103,7 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	struct rdo_ucmd_create_qp cmd = {};
 	struct ibv_qp_cap *cap = &attr->cap;
 	uint32_t ud = attr->qp_type == IBV_QPT_UD ? RDO_UD_SEG : 0;
-	uint32_t body, sq_shift, rq_shift;
+	uint32_t body, sq_shift, rq_shift, mask;
 	struct rdo_qp *qp;
 	uint8_t type;
 
@@ -121,9 +121,13 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
+	/* Creation flags may be named as long as none is set. */
 	if (!check_comp_mask(attr->comp_mask, IBV_QP_INIT_ATTR_PD |
-			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) ||
-	    !(attr->comp_mask & IBV_QP_INIT_ATTR_PD)) {
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS |
+			     IBV_QP_INIT_ATTR_CREATE_FLAGS) ||
+	    !(attr->comp_mask & IBV_QP_INIT_ATTR_PD) ||
+	    ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
+	     attr->create_flags)) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -172,8 +176,12 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
 	cmd.sq_log_size = qp->sq.ring.log_size;
 	cmd.sq_wqe_shift = sq_shift;
+	/* The command takes no creation flags, and none are set (above). */
+	mask = attr->comp_mask;
+	attr->comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;
 	errno = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
 				     &resp.ibv_resp, sizeof(resp));
+	attr->comp_mask = mask;
 	if (errno)
 		goto err_rq;
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)

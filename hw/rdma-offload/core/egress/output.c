@@ -7,6 +7,10 @@
  * client in one guest. It leaves after the transmit pipeline, the link and
  * the fault injection, like any frame, and enters the receive path at the
  * next wake-up: the core is never re-entered from its own transmit.
+ * A RoCEv2 multicast frame to a group some UD QP of this port joined goes
+ * both ways: to the network and, a copy, back in to the attached QPs (as
+ * real adapters and soft-RoCE deliver multicast to local members), so two
+ * processes on one port can use a group.
  */
 #include <string.h>
 #include "egress/egress.h"
@@ -25,17 +29,47 @@ void rdo_loopback_free(RdoCore *core)
     core->st->loopback = NULL;
 }
 
+/* Is the frame RoCEv2 to a multicast group a local QP is attached to? */
+static bool local_mcast_member(RdoState *st, const void *frame, size_t len)
+{
+    RdoWireParsed p;
+
+    if (!(((const uint8_t *)frame)[0] & 1) ||
+        rdo_wire_parse(frame, len, &p) || p.pkt.dest_qp != RDO_MCAST_QPN) {
+        return false;
+    }
+    for (unsigned i = 0; i < RDO_MCAST_GROUPS; i++) {
+        if (st->mcast[i].nqp && !memcmp(st->mcast[i].gid, p.pkt.dst_gid, 16) &&
+            !memcmp(st->mcast[i].mac, p.pkt.dst_mac, RDO_ETH_ALEN)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void loop_back(RdoCore *core, const void *frame, size_t len)
+{
+    core->cnt.loopback_frames++;
+    g_queue_push_tail(&core->st->loopback->frames, g_bytes_new(frame, len));
+    rdo_core_schedule(core, core->ops->now_ns(core->host));
+}
+
 void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
 
-    if (len < RDO_ETH_ALEN || memcmp(frame, st->port_mac, RDO_ETH_ALEN)) {
+    if (len < RDO_ETH_ALEN) {
         core->ops->send_frame(core->host, frame, len);
         return;
     }
-    core->cnt.loopback_frames++;
-    g_queue_push_tail(&st->loopback->frames, g_bytes_new(frame, len));
-    rdo_core_schedule(core, core->ops->now_ns(core->host));
+    if (!memcmp(frame, st->port_mac, RDO_ETH_ALEN)) {
+        loop_back(core, frame, len);
+        return;
+    }
+    if (local_mcast_member(st, frame, len)) {
+        loop_back(core, frame, len);
+    }
+    core->ops->send_frame(core->host, frame, len);
 }
 
 /* Timed frames and interrupts whose time has come leave the device. */
