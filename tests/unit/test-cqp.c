@@ -233,6 +233,46 @@ static void test_object_lifecycles(void)
     td_free(d);
 }
 
+/*
+ * Every ring geometry can be described: a QP whose SQ is 2^15 WQEs of
+ * 1 KiB (32 MiB, 8192 pages; the pages of the list repeat four scattered
+ * ones, the command reads none of them) and whose RQ is 2^12 of 1 KiB
+ * (1024 pages) is created; a list not 8-byte aligned is still refused.
+ */
+static void test_ring_max_pages(void)
+{
+    TestDriver *d = started();
+    uint64_t pages[4], sq_list, rq_list;
+    struct rdo_cqp_cmd c;
+
+    td_create_pd(d, 1);
+    td_create_cq(d, 2, 4, 0, 1);
+    for (int i = 0; i < 4; i++) {
+        pages[i] = td_alloc(d, 4096 + 8192 * i, 4096);
+    }
+    sq_list = td_alloc(d, RDO_RING_MAX_PAGES * 8, 8);
+    rq_list = td_alloc(d, 1024 * 8, 8);
+    for (uint32_t i = 0; i < RDO_RING_MAX_PAGES; i++) {
+        uint64_t *e = td_ptr(d, sq_list + i * 8);
+
+        *e = pages[i % 4];
+        if (i < 1024) {
+            e = td_ptr(d, rq_list + i * 8);
+            *e = pages[(i + 1) % 4];
+        }
+    }
+    c = rdo_cmd_create_qp(9, RDO_QPT_UD, 1, 2, sq_list, rq_list);
+    rdo_cmd_qp_geometry(&c, RDO_QUEUE_LOG_SIZE_MAX, RDO_WQE_SHIFT_MAX, 12,
+                        RDO_WQE_SHIFT_MAX);
+    c.u.create_qp.sq_ring_flags = RDO_RING_F_PAGE_LIST;
+    c.u.create_qp.rq_ring_flags = RDO_RING_F_PAGE_LIST;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    c.obj = 10;
+    c.u.create_qp.rq_addr = rq_list + 4;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_PARAM);
+    td_free(d);
+}
+
 static struct rdo_cqp_cmd modify(uint32_t qpn, uint8_t state, uint32_t mask)
 {
     struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_MODIFY_QP, qpn);
@@ -995,6 +1035,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);
     g_test_add_func("/cqp/query-port-speed", test_query_port_speed);
     g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
+    g_test_add_func("/cqp/ring-max-pages", test_ring_max_pages);
     g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);
     g_test_add_func("/cqp/pending-mr-stall", test_pending_mr_stall);
     g_test_add_func("/cqp/pending-mr-failed-registration",

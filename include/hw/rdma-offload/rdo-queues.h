@@ -18,7 +18,9 @@
 #define RDO_PAGE_SHIFT              12
 #define RDO_PAGE_SIZE               (1u << RDO_PAGE_SHIFT)
 #define RDO_RING_F_PAGE_LIST        RDO_BIT(0)
-#define RDO_RING_MAX_PAGES          512     /* one 4 KiB page of addresses */
+/* Enough for every ring geometry (2^15 entries of 1 KiB: 32 MiB), so a
+ * queue's depth is not limited by its stride; the list is up to 64 KiB. */
+#define RDO_RING_MAX_PAGES          8192
 
 /*
  * Completion-type rings (CQ, EQ, CQP completions) use a phase bit instead of

@@ -6,6 +6,9 @@
  */
 #include "base/base.h"
 
+G_STATIC_ASSERT((1ull << (RDO_QUEUE_LOG_SIZE_MAX + RDO_WQE_SHIFT_MAX)) / RDO_PAGE_SIZE ==
+                RDO_RING_MAX_PAGES);
+
 int rdo_ring_check(const RdoRing *ring, uint32_t min_shift, uint32_t max_shift)
 {
     uint64_t bytes;
@@ -19,7 +22,7 @@ int rdo_ring_check(const RdoRing *ring, uint32_t min_shift, uint32_t max_shift)
     }
     bytes = (uint64_t)1 << (ring->log_size + ring->stride_shift);
     if (ring->flags & RDO_RING_F_PAGE_LIST) {
-        /* Whole pages, at most one page of page addresses, list aligned. */
+        /* Whole pages (at most RDO_RING_MAX_PAGES), the list aligned. */
         if (bytes < RDO_PAGE_SIZE || bytes / RDO_PAGE_SIZE > RDO_RING_MAX_PAGES ||
             (ring->addr & 7)) {
             return RDO_CQP_BAD_PARAM;
