@@ -5,9 +5,12 @@ Reads the output of scripts/guest/rdma-core-suite.sh (rdma-core's
 run_tests.py -v per device, between @@rdma-core-suite markers) on stdin and
 prints, side by side per device, each test module's passed / failed /
 errors / skipped, the totals, the tests whose outcome differs between the
-devices and every device's skip reasons with their counts. With --facts,
-KEY=VALUE lines instead (DEV.passed, DEV.failed, DEV.errors, DEV.skipped,
-DEV.ran, DEV.complete, DEV.rc, DEV.fail.N and DEV.skip.N), for tests.
+devices and every device's skip reasons with their counts. A test that
+failed or erred and was run again alone (rdma-core-suite.sh -r) has that
+outcome next to it; DEV.unresolved counts those that did not pass again.
+With --facts, KEY=VALUE lines instead (DEV.passed, DEV.failed, DEV.errors,
+DEV.skipped, DEV.ran, DEV.complete, DEV.rc, DEV.unresolved, DEV.fail.N and
+DEV.skip.N), for tests.
 
 unittest's verbose output names each test as "test_x (tests.test_mod.Class.
 test_x)", the first line of its docstring on the next line if it has one,
@@ -27,6 +30,8 @@ KINDS = {'ok': 'passed', 'FAIL': 'failed', 'ERROR': 'errors', 'skipped': 'skippe
 COLUMNS = ('passed', 'failed', 'errors', 'skipped')
 BEGIN = re.compile(r'^@@rdma-core-suite begin (\S+)$')
 END = re.compile(r'^@@rdma-core-suite end (\S+) rc=(\d+)$')
+RETRY = re.compile(r'^@@rdma-core-suite retry (\S+) (\S+)$')
+RETRIED = re.compile(r'^@@rdma-core-suite retried (\S+) (\S+) rc=(\d+)$')
 RAN = re.compile(r'^Ran (\d+) tests? in ')
 
 
@@ -37,6 +42,7 @@ class Run:
         self.tests = OrderedDict()
         self.ran = None         # unittest's own count, if it got that far
         self.rc = None
+        self.retries = OrderedDict()    # test id: outcome when run again alone
 
     def feed(self, lines):
         current = None
@@ -58,6 +64,11 @@ class Run:
     def complete(self):
         return self.ran is not None and self.ran == len(self.tests)
 
+    def unresolved(self):
+        """Tests that failed or erred and did not pass when run again."""
+        return [t for t, (kind, _) in self.tests.items()
+                if kind in ('failed', 'errors') and self.retries.get(t) != 'passed']
+
     def count(self, module=None):
         c = Counter(kind for test, (kind, _) in self.tests.items()
                     if module is None or module_of(test) == module)
@@ -71,10 +82,10 @@ def module_of(test):
 def read_runs(stream):
     runs = OrderedDict()
     dev = None
+    retry = None        # (device, test) of a retry block
     lines = []
     for raw in stream:
         line = raw.rstrip('\r\n')
-        # run-guest may prefix a guest's lines; the markers stand alone.
         m = BEGIN.match(line)
         if m:
             dev, lines = m.group(1), []
@@ -86,7 +97,19 @@ def read_runs(stream):
             runs[dev].rc = int(m.group(2))
             dev = None
             continue
-        if dev is not None:
+        m = RETRY.match(line)
+        if m and m.group(1) in runs:
+            retry, lines = (m.group(1), m.group(2)), []
+            continue
+        m = RETRIED.match(line)
+        if m and retry == (m.group(1), m.group(2)):
+            again = Run()
+            again.feed(lines)
+            runs[retry[0]].retries[retry[1]] = \
+                again.tests.get(retry[1], ('missing', ''))[0]
+            retry = None
+            continue
+        if dev is not None or retry is not None:
             lines.append(line)
     if dev is not None:           # the guest stopped inside a run
         runs[dev].feed(lines)
@@ -124,7 +147,8 @@ def table(runs):
         out.append(f'\nOutcomes that differ ({len(diff)}):')
         out.extend(diff or ['  none'])
     for d in devs:
-        bad = [f'  {"FAIL" if k == "failed" else "ERROR"} {t}'
+        bad = [f'  {"FAIL" if k == "failed" else "ERROR"} {t}' +
+               (f' (run again alone: {runs[d].retries[t]})' if t in runs[d].retries else '')
                for t, (k, _) in runs[d].tests.items() if k in ('failed', 'errors')]
         if bad:
             out.append(f'\n{d} failures and errors ({len(bad)}):')
@@ -143,11 +167,13 @@ def facts(runs):
         out.append(f'{d}.ran={r.ran if r.ran is not None else ""}')
         out.append(f'{d}.complete={int(r.complete())}')
         out.append(f'{d}.rc={r.rc if r.rc is not None else ""}')
+        out.append(f'{d}.unresolved={len(r.unresolved())}')
         i = 0
         for t, (kind, why) in r.tests.items():
             if kind in ('failed', 'errors'):
                 i += 1
-                out.append(f'{d}.fail.{i}={kind} {t}')
+                again = r.retries.get(t, 'not run')
+                out.append(f'{d}.fail.{i}={kind} {t} (run again alone: {again})')
         for i, (why, n) in enumerate(Counter(
                 why for kind, why in r.tests.values() if kind == 'skipped').most_common(), 1):
             out.append(f'{d}.skip.{i}={n} {why}')
