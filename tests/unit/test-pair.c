@@ -265,6 +265,14 @@ bool pair_step(Pair *p, uint64_t end)
     TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
     uint64_t next;
 
+    /* One virtual clock for both, as QEMU's devices share theirs: a
+     * command run on one side alone (td_cmd) moved that side's clock, and
+     * the other catches up before anything crosses the wire. Otherwise a
+     * frame reaches a side whose clock is ahead, its timed work waits for
+     * that side's future while the sender's timers run out. */
+    if (a->now_ns != b->now_ns) {
+        a->now_ns = b->now_ns = MAX(a->now_ns, b->now_ns);
+    }
     if (deliver(p)) {
         return true;
     }

@@ -23,6 +23,11 @@ typedef struct WorkResult {
     RdoTimingCounters tcnt[2];
 } WorkResult;
 
+/* A hash (FNV-1a) of the device counters of both sides and side 0's
+ * work-request lifecycles of every workload finished so far: simulated
+ * state beyond the figures a workload reports (bench-timing sim). */
+extern uint64_t work_sim_hash;
+
 /* Both sides' configuration: timing on or off at a link speed, a QP
  * context cache size and a look-ahead depth; the rest defaults. */
 RdoConfig work_config(bool timing, uint32_t gbps, uint32_t cache,
