@@ -226,12 +226,15 @@ static void outcome_of(Pair *p, Outcome *o)
     }
 }
 
-/* Nothing waits in the model: no frame in a receive FIFO or on the link. */
+/* Nothing waits in the model: no frame in a receive FIFO or on the link
+ * (the core's, or handed to the host to leave later). */
 static void assert_drained(Pair *p)
 {
     for (int k = 0; k < 2; k++) {
-        RdoTiming *t = p->s[k].d->h->core.st->tm;
+        TestHost *h = p->s[k].d->h;
+        RdoTiming *t = h->core.st->tm;
 
+        g_assert_cmpuint(test_frames_count(&h->timed), ==, h->timed_next);
         if (t) {
             g_assert_cmpuint(t->rx_fifo.len, ==, 0);
             g_assert_null(t->egress.head);

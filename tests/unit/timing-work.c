@@ -40,11 +40,16 @@ static Pair *work_pair(const RdoConfig *cfg, uint16_t mod_count,
 {
     Pair *p = pair_new_moderated(cfg, mod_count, mod_usec);
 
+    if (work_core_keeps_frames) {
+        test_host_untimed_frames(p->s[0].d->h);
+        test_host_untimed_frames(p->s[1].d->h);
+    }
     p->s[0].d->h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
     return p;
 }
 
 uint64_t work_sim_hash = 0xcbf29ce484222325ull;
+bool work_core_keeps_frames;
 
 static void hash_u64s(const uint64_t *v, size_t n)
 {
@@ -64,6 +69,7 @@ static void work_finish(Pair *p, WorkResult *r, uint64_t wall_start)
         rdo_core_reg_read(core, RDO_REG_TM_CYCLES_LO, 4);  /* syncs counters */
         r->cnt[k] = core->cnt;
         r->tcnt[k] = core->tcnt;
+        r->wakeups += p->s[k].d->h->wakeups;
         G_STATIC_ASSERT(sizeof(RdoCounters) % 8 == 0);
         hash_u64s((const uint64_t *)&core->cnt, sizeof(core->cnt) / 8);
         hash_u64s((const uint64_t *)&core->tcnt, sizeof(core->tcnt) / 8);
