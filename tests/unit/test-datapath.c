@@ -582,15 +582,18 @@ static void test_aggregated_placement_fails(void)
 /*
  * A WRITE whose target region has an unreachable third page (its page
  * list entry points past guest memory; registration does not touch the
- * pages), timing model off, where the payload goes to guest memory as it
- * arrives (xport/rx-agg.c): as when it was gathered and placed at the end,
- * the first two pages land, the rest does not, B NAKs the WRITE (remote
- * access) at its last packet and A's WRITE fails.
+ * pages): the first two pages land, the rest does not, B NAKs the WRITE
+ * (remote access), its QP fails with a guest error, and A's WRITE
+ * completes with REM_ACCESS_ERR. The same with the timing model on and
+ * off: timing off, the four packets come in one round and the NAK names
+ * the last; timing on, the receive pipeline takes them one round each and
+ * the placement at the end of the third round fails, mid-message (the
+ * QP once went to ERR there without a NAK, and A retried until
+ * RETRY_EXC_ERR). Then a WRITE on another connection still lands.
  */
-static void test_write_placement_fails(void)
+static void write_placement_fails(bool timing)
 {
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoConfig cfg = test_host_default_config();
     const uint64_t iova = 0x7f0000000000ull;
     const uint32_t len = 16u << 10;
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
@@ -599,7 +602,13 @@ static void test_write_placement_fails(void)
     struct rdo_cqp_comp c;
     uint64_t list, page[4];
     const uint8_t *last;
+    PairSide *a, *b;
+    Pair *p;
 
+    cfg.tm.on = timing;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
     list = td_alloc(b->d, sizeof(page), 8);
     for (int i = 0; i < 4; i++) {
         page[i] = td_alloc(b->d, 4096, 4096);
@@ -611,8 +620,10 @@ static void test_write_placement_fails(void)
     c = td_cmd(b->d, &cmd);
     g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
 
-    pair_capture(p, "write-placement-fails");
+    pair_capture(p, timing ? "write-placement-fails-timed" :
+                             "write-placement-fails");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
     pair_fill(a, PAIR_SRC, len, 11);
     sge = pair_sge_of(a, PAIR_SRC, len);
     w.remote_addr = iova;
@@ -629,9 +640,25 @@ static void test_write_placement_fails(void)
     }
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PACKETS), ==, 4);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 1);
-    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), ==, 1);
-    g_assert_cmpuint(b->d->h->class_count[RDO_GE_PLACEMENT_FAILED], ==, 0);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TIMEOUTS), ==, 0);
+    g_assert_cmpuint(b->d->h->class_count[RDO_GE_PLACEMENT_FAILED], ==, 1);
+    g_assert_cmpuint(b->d->h->xport_events[RDO_XE_QP_ERROR], ==, 1);
+
+    /* The other connection is unharmed. */
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = PAIR_DST;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, len);
     pair_free(p);
+}
+
+static void test_write_placement_fails(void)
+{
+    write_placement_fails(false);
+    write_placement_fails(true);
 }
 
 /* No receive posted: RNR NAK, retried until a receive shows up. */

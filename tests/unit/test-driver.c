@@ -122,6 +122,7 @@ void td_run(TestDriver *d, uint64_t limit_ns)
             d->h->now_ns = d->h->wakeup_ns;
         }
         d->h->wakeup_ns = 0;
+        d->h->wakeups++;
         rdo_core_wakeup(&d->h->core);
     }
     if (d->h->now_ns < end) {

@@ -101,6 +101,9 @@ void rdo_core_reset(RdoCore *core)
     memset(&core->cnt, 0, sizeof(core->cnt));
     memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
+    if (core->ops->drop_frames) {
+        core->ops->drop_frames(core->host);     /* with the core's own */
+    }
     state_free(core);
     state_alloc(core);
     core->st->port_mtu = 1500;

@@ -161,6 +161,19 @@ typedef struct RdoHostOps {
     void (*raise_irq)(void *host, unsigned vector);
     /* Hand one Ethernet frame (no FCS) to the port's network backend. */
     void (*send_frame)(void *host, const void *frame, size_t len);
+    /*
+     * Timing model (optional): a frame that leaves the port at `when_ns`
+     * of virtual time, handed over as soon as the model has timed it;
+     * the host sends it then, after the frames it was given before (their
+     * times never decrease), and before what a wake-up at that time sends.
+     * Without it the core keeps the frame and asks for a wake-up at that
+     * time to send it, one wake-up per frame. drop_frames: the frames
+     * handed over and not yet sent are abandoned (reset, catastrophic
+     * stop), as the core drops those it keeps.
+     */
+    void (*send_frame_at)(void *host, const void *frame, size_t len,
+                          uint64_t when_ns);
+    void (*drop_frames)(void *host);
     /* Virtual time in nanoseconds, and a request to run rdo_core_wakeup(). */
     uint64_t (*now_ns)(void *host);
     void (*schedule)(void *host, uint64_t when_ns);

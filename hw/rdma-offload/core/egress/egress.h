@@ -36,7 +36,12 @@ void rdo_fault_run(RdoCore *core);
 void rdo_loopback_init(RdoCore *core);
 void rdo_loopback_free(RdoCore *core);
 void rdo_port_output(RdoCore *core, const void *frame, size_t len);
-/* Timing model: frames and interrupts whose time has come leave. */
+/* Timing model: a timed frame (rdo_tm_egress) to the host with its time,
+ * or kept until then; frames and interrupts whose time has come leave. */
+void rdo_egress_timed(RdoCore *core, RdoTmFrame *f);
+/* The first wake-up time (ns) after now and at or after from_ps at which
+ * a frame handed to the host leaves; 0 if none. */
+uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps);
 void rdo_egress_release(RdoCore *core);
 
 #endif /* RDO_EGRESS_H */

@@ -130,8 +130,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
          !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->resp.write_rkey, x->resp.write_va,
                       pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
-        rdo_resp_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
-                       RDO_QP_ERR_REMOTE);
+        rdo_resp_write_failed(core, qpn, qp, pkt->psn);
         return;
     }
     x->resp.write_va += pkt->payload_len;

@@ -465,6 +465,14 @@ void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                         uint32_t psn, uint8_t syndrome);
 void rdo_resp_ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn);
+/*
+ * A WRITE whose payload could not be placed (its region names memory the
+ * device cannot reach): the responder's mistake, a remote-access NAK for
+ * `psn` (RC) and the QP fails, wherever the placement found it (at the
+ * last packet, or at the end of a processing round mid-message).
+ */
+void rdo_resp_write_failed(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                           uint32_t psn);
 /* A fatal responder error: NAK (RC), then the QP fails. */
 void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                     uint32_t psn, uint8_t nak, enum rdo_qp_err why);
