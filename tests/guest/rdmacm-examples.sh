@@ -47,6 +47,7 @@ example rdma_server "rdma_server" "rdma_client -s \$PEER_IP" \
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
+. /usr/share/rdma-offload/verbs-pair.sh
 modprobe rdma_ucm || echo modprobe_failed=1
 DEV=$(ls /sys/class/infiniband | head -n1)
 echo "dev=$DEV"
@@ -67,14 +68,7 @@ ex() {
     if [ "$role" = server ]; then
         eval "timeout 90 $*" > /tmp/ex.out 2>&1 &
         pid=$!
-        comm=$(echo "$1" | cut -c1-15)
-        i=0
-        until rdma res show cm_id | grep -q "state $ready .* comm $comm "; do
-            kill -0 $pid 2>/dev/null && [ $i -lt 300 ] || break
-            sleep 0.1
-            i=$((i + 1))
-        done
-        rdma res show cm_id | grep -q "state $ready .* comm $comm " && echo "$tag.ready=1"
+        pair_cm_ready "$ready" "$1" $pid && echo "$tag.ready=1"
         peer put "$tag.ready" 1
         wait $pid
         rc=$?
