@@ -17,14 +17,17 @@ source "$(dirname "$0")/lib.sh"
 # program pair. SERVER and CLIENT are commands ($ME_IP and $PEER_IP are the
 # guest's and the other's address); COUNT lines of each side's output must
 # match its -OK pattern (ERE) and each side must have received at least
-# MIN-RX packets while it ran; the client starts when the server's rdma_cm
-# ID is in state READY (default LISTEN).
+# MIN-RX packets while it ran. The client starts once READY, a guest
+# command run after the server started ($prog: its program, $pid: its
+# process), succeeded; by default, once its rdma_cm ID listens. (mckey,
+# whose receiver joins a group instead, would need a READY of its own.)
 NAMES=()
 declare -A SRV CLI SRV_OK CLI_OK COUNT MIN_RX READY
 example() {
     NAMES+=("$1")
     SRV[$1]=$2 CLI[$1]=$3 SRV_OK[$1]=$4 CLI_OK[$1]=$5 COUNT[$1]=$6 MIN_RX[$1]=$7
-    READY[$1]=${8:-LISTEN}
+    # shellcheck disable=SC2016 # expanded in the guest
+    READY[$1]=${8:-'pair_cm_ready LISTEN $prog $pid'}
 }
 # RDMA READ and WRITE of a 5000-byte malloc'd buffer (two pages, unaligned).
 example rping "rping -s -a \$ME_IP -v -S 5000" "rping -c -a \$PEER_IP -C 10 -v -V -S 5000" \
@@ -68,7 +71,8 @@ ex() {
     if [ "$role" = server ]; then
         eval "timeout 90 $*" > /tmp/ex.out 2>&1 &
         pid=$!
-        pair_cm_ready "$ready" "$1" $pid && echo "$tag.ready=1"
+        prog=$1
+        eval "$ready" && echo "$tag.ready=1"
         peer put "$tag.ready" 1
         wait $pid
         rc=$?
