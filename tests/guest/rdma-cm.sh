@@ -31,7 +31,7 @@ EOF
     cat <<EOF
 echo perf_rc=\$?
 awk '\$1 == 4096 { print "iters=" \$2; print "bw=" \$4 }' /tmp/bw.out
-grep -E 'CM event|Unable' /tmp/bw.out || true
+tail -n 12 /tmp/bw.out | sed 's/^/bw| /'
 EOF
 }
 
