@@ -191,6 +191,8 @@ struct RdoState {
     uint32_t *qp_stall_mr;      /* per QP: pending MR its SQ waits for, or NONE */
     uint8_t *mr_used;           /* MR indexes registered */
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
+    uint32_t mr_pending_n;      /* how many: receive WQEs are looked at for
+                                 * them only while there are any */
     uint32_t usable_qps, usable_mrs;
     RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;
