@@ -23,9 +23,14 @@
  * work request and keeps using it until the MR is invalidated.
  */
 #include <linux/dma-mapping.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "rdo_ib.h"
+
+static bool pipelined_reg = true;
+module_param(pipelined_reg, bool, 0644);
+MODULE_PARM_DESC(pipelined_reg, "return an MR's keys once its registration is queued, not done (default 1)");
 
 #define RDO_MR_PGSZ_BITMAP	GENMASK_ULL(30, RDO_PAGE_SHIFT)
 #define RDO_DMA_MR_SHIFT	30
@@ -67,6 +72,9 @@ static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
 		return idx;
 	cmd->obj = idx;
 	ret = rdo_cqp_post(rdev, cmd, &mr->reg);
+	/* Unpipelined (to compare): a refusal fails the call as before. */
+	if (!ret && !pipelined_reg)
+		ret = rdo_cqp_async_wait(rdev, &mr->reg);
 	if (ret) {
 		ida_free(&rdev->mr_ida, idx);
 		return ret;
