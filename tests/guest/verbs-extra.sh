@@ -37,10 +37,11 @@ peer put mcast-sent 1
 rdo-verbs-check verbs \$dev \$gidx | sed 's/^/v./'
 P=/sys/module/rdma_offload/parameters/pipelined_reg
 echo "pipelined_default=\$(cat \$P)"
-rdo-verbs-check regtime \$dev $REG_N | sed 's/^/pipe./'
+# Waiting first, so warming up favours it rather than the pipelined run.
 echo 0 > \$P
 rdo-verbs-check regtime \$dev $REG_N | sed 's/^/sync./'
 echo 1 > \$P
+rdo-verbs-check regtime \$dev $REG_N | sed 's/^/pipe./'
 EOF_A
 
 read -r -d '' B_CMD <<EOF_B
