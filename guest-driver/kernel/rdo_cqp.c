@@ -200,7 +200,7 @@ static void rdo_cqp_async_done(struct rdo_dev *rdev, struct rdo_cqp_wait *w,
 				    a->opcode, a->obj, rdo_cqp_status_name(status));
 	}
 	a->status = status;
-	complete(&a->done);
+	complete_all(&a->done);		/* it may be waited for more than once */
 	w->async = NULL;
 	w->busy = false;
 }
