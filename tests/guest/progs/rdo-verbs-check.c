@@ -217,6 +217,16 @@ static void rc_connect(struct ibv_qp *qp, uint32_t remote_qpn)
 		die("RTS: %s", strerror(errno));
 }
 
+/* A on acq, B on bcq (receiving from srq if given), connected. */
+static void rc_pair(struct ibv_cq *acq, struct ibv_cq *bcq,
+		    struct ibv_srq *srq, struct ibv_qp **a, struct ibv_qp **b)
+{
+	*a = rc_qp(acq, acq, NULL);
+	*b = rc_qp(bcq, bcq, srq);
+	rc_connect(*a, (*b)->qp_num);
+	rc_connect(*b, (*a)->qp_num);
+}
+
 static void post(struct ibv_qp *qp, enum ibv_wr_opcode op, uint64_t wr_id,
 		 void *addr, uint32_t len, uint32_t lkey, uint64_t raddr,
 		 uint32_t rkey, int signaled)
@@ -279,10 +289,7 @@ static void check_rereg(void)
 
 	if (!cq)
 		die("ibv_create_cq");
-	a = rc_qp(cq, cq, NULL);
-	b = rc_qp(cq, cq, NULL);
-	rc_connect(a, b->qp_num);
-	rc_connect(b, a->qp_num);
+	rc_pair(cq, cq, NULL, &a, &b);
 	ms = reg(src, RR_LEN, IBV_ACCESS_LOCAL_WRITE);
 	mb = reg(b1, RR_LEN, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	fill(src, RR_LEN, 1);
@@ -346,10 +353,7 @@ static void check_cq_ex(void)
 	printf("cqex.created=%d\n", cqx != NULL);
 	if (!cqx || !cq)
 		return;
-	a = rc_qp(cq, cq, NULL);
-	b = rc_qp(ibv_cq_ex_to_cq(cqx), ibv_cq_ex_to_cq(cqx), NULL);
-	rc_connect(a, b->qp_num);
-	rc_connect(b, a->qp_num);
+	rc_pair(cq, ibv_cq_ex_to_cq(cqx), NULL, &a, &b);
 	ms = reg(src, 8192, 0);
 	md = reg(dst, 4 * 8192, IBV_ACCESS_LOCAL_WRITE);
 	for (i = 0; i < 4; i++)
@@ -421,10 +425,7 @@ static void check_resize_modify_cq(void)
 
 	if (!ch || !cq || !rcq)
 		die("resize: CQs");
-	a = rc_qp(cq, rcq, NULL);
-	b = rc_qp(rcq, rcq, NULL);
-	rc_connect(a, b->qp_num);
-	rc_connect(b, a->qp_num);
+	rc_pair(cq, rcq, NULL, &a, &b);
 	ms = reg(src, 4096, 0);
 	md = reg(dst, 26 * 128, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	fill(src, 4096, 5);
@@ -498,10 +499,7 @@ static void check_srq_events(void)
 
 	if (!srq || !cq)
 		die("srq: create");
-	a = rc_qp(cq, cq, NULL);
-	b = rc_qp(cq, cq, srq);
-	rc_connect(a, b->qp_num);
-	rc_connect(b, a->qp_num);
+	rc_pair(cq, cq, srq, &a, &b);
 	ms = reg(src, 256, 0);
 	md = reg(dst, 8 * 256, IBV_ACCESS_LOCAL_WRITE);
 	for (i = 0; i < 8; i++)
