@@ -216,6 +216,8 @@ struct RdoState {
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
     uint32_t *mr_windows;       /* per MR: windows bound to it (DEREG_MR refused) */
     uint32_t *qp_gen;           /* per QP number: CREATE_QPs so far (type-2 windows) */
+    uint32_t mr_pending_n;      /* how many: receive WQEs are looked at for
+                                 * them only while there are any */
     uint32_t usable_qps, usable_mrs;
     RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;

@@ -99,6 +99,7 @@ static void cqp_prescan(RdoCore *core)
             continue;   /* errors are reported when the command executes */
         }
         st->mr_pending[cmd.obj] = 1;
+        st->mr_pending_n++;
         cqp->pending_mr[slot] = cmd.obj;
     }
 }
@@ -221,6 +222,7 @@ static void cqp_complete_head(RdoCore *core)
     /* A registration marked pending that did not register: not pending. */
     if (cqp->pending_mr[slot] != RDO_NONE) {
         st->mr_pending[cqp->pending_mr[slot]] = 0;
+        st->mr_pending_n--;
         rdo_mr_registered(core, cqp->pending_mr[slot]);
         cqp->pending_mr[slot] = RDO_NONE;
     }

@@ -451,6 +451,7 @@ bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
 /* The responder's receive WQEs (recv.c). */
 bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q);
 /* Takes the next receive WQE for a new message: false if none is posted. */
+bool rdo_recv_next_pending(RdoCore *core, RdoQpCtx *qp);
 bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
 /* The receive WQE of the message in progress, read again; NULL if not. */
 RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
