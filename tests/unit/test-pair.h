@@ -70,6 +70,9 @@ RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec);
  * side `index` (MAC ...:1x, GID index + 1) with `layout`, which it keeps. */
 void pair_side_init(PairSide *s, const RdoConfig *cfg,
                     const RdoPairLayout *layout, int index);
+/* The same on a driver of its own (a VF), its port MAC given. */
+void pair_side_attach(PairSide *s, TestDriver *d, const uint8_t mac[6],
+                      const RdoPairLayout *layout, int index);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);
 

@@ -36,6 +36,13 @@ void rdo_fault_run(RdoCore *core);
 void rdo_loopback_init(RdoCore *core);
 void rdo_loopback_free(RdoCore *core);
 void rdo_port_output(RdoCore *core, const void *frame, size_t len);
+/*
+ * SR-IOV (switch.c): a function's frame to another function or the port;
+ * a frame from the port (to the PF's core) to the VF that owns its MAC
+ * (true: taken), broadcast and multicast to every VF as well (false).
+ */
+void rdo_switch_output(RdoCore *core, const void *frame, size_t len);
+bool rdo_switch_input(RdoCore *pf, const void *frame, size_t len);
 /* Timing model: frames and interrupts whose time has come leave. */
 void rdo_egress_release(RdoCore *core);
 

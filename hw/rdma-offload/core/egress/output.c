@@ -29,6 +29,10 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
 
+    if (core->sriov) {
+        rdo_switch_output(core, frame, len);
+        return;
+    }
     if (len < RDO_ETH_ALEN || memcmp(frame, st->port_mac, RDO_ETH_ALEN)) {
         core->ops->send_frame(core->host, frame, len);
         return;

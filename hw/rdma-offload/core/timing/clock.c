@@ -91,7 +91,7 @@ void rdo_tm_init(RdoCore *core)
     }
     t = g_new0(RdoTiming, 1);
     t->cfg = core->cfg.tm;
-    t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
+    t->qp = g_new0(RdoTmQp, rdo_qp_slots(core));
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
     }

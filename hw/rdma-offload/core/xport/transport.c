@@ -13,7 +13,7 @@ void rdo_xport_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    st->xport = g_new0(RdoXport, core->cfg.max_qp);
+    st->xport = g_new0(RdoXport, rdo_qp_slots(core));
     st->timers = g_hash_table_new(NULL, NULL);
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
