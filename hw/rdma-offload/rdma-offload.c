@@ -650,6 +650,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
+    RDO_CNT("isolation", isolation),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

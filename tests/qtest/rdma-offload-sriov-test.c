@@ -10,10 +10,14 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "libqos/pci-pc.h"
+#include "standard-headers/linux/pci_regs.h"
 #include "libqos/libqos-malloc.h"
 #include "libqos/rdma-offload.h"
 
-#define PF_DEVFN        PCI_DEVFN(4, 0)
+#define PF_DEVFN        (4 << 3)        /* 00:04.0 */
+/* Extended configuration space through ECAM (q35's MCH, PCIEXBAR). */
+#define ECAM            0xb0000000ull
+#define MCH_PCIEXBAR    0x60
 #define SRIOV           RDO_SRIOV_CAP_OFFSET
 #define VF_BAR0         0xe8000000ull   /* VF n's registers: + (n - 1) x 64 KiB */
 #define VF_BAR2         0xe9000000ull   /* and doorbell pages */
@@ -39,6 +43,13 @@ static void fx_init(Fx *f)
     f->pf.pci.bus = f->bus;
     f->pf.pci.devfn = PF_DEVFN;
     qpci_device_enable(&f->pf.pci);
+    /* No firmware here: turn on ECAM for the capability at 0x100. */
+    {
+        QPCIDevice mch = { .bus = f->bus, .devfn = 0 };
+
+        qpci_config_writel(&mch, MCH_PCIEXBAR + 4, 0);
+        qpci_config_writel(&mch, MCH_PCIEXBAR, (uint32_t)ECAM | 1);
+    }
     f->pf.regs = qpci_iomap(&f->pf.pci, RDO_BAR_REGS, &size);
     f->pf.doorbells = qpci_iomap(&f->pf.pci, RDO_BAR_DOORBELL, &size);
 }
@@ -52,27 +63,36 @@ static void fx_free(Fx *f)
 
 static uint16_t pf_cfgw(Fx *f, int off)
 {
-    return qpci_config_readw(&f->pf.pci, off);
+    return qtest_readw(f->qts, ECAM + (PF_DEVFN << 12) + off);
+}
+
+static void pf_cfg_writew(Fx *f, int off, uint16_t v)
+{
+    qtest_writew(f->qts, ECAM + (PF_DEVFN << 12) + off, v);
+}
+
+static void pf_cfg_writel(Fx *f, int off, uint32_t v)
+{
+    qtest_writel(f->qts, ECAM + (PF_DEVFN << 12) + off, v);
 }
 
 /* NumVFs and VF Enable; the VFs' BARs from the PF's VF BAR registers. */
 static void set_vfs(Fx *f, uint16_t n)
 {
-    qpci_config_writew(&f->pf.pci, SRIOV + PCI_SRIOV_CTRL, 0);
+    pf_cfg_writew(f, SRIOV + PCI_SRIOV_CTRL, 0);
     if (!n) {
         return;
     }
-    qpci_config_writel(&f->pf.pci, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_REGS,
+    pf_cfg_writel(f, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_REGS,
                        (uint32_t)VF_BAR0 | PCI_BASE_ADDRESS_MEM_TYPE_64);
-    qpci_config_writel(&f->pf.pci, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_REGS + 4,
+    pf_cfg_writel(f, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_REGS + 4,
                        0);
-    qpci_config_writel(&f->pf.pci, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_DOORBELL,
+    pf_cfg_writel(f, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_DOORBELL,
                        (uint32_t)VF_BAR2 | PCI_BASE_ADDRESS_MEM_TYPE_64 |
                        PCI_BASE_ADDRESS_MEM_PREFETCH);
-    qpci_config_writel(&f->pf.pci,
-                       SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_DOORBELL + 4, 0);
-    qpci_config_writew(&f->pf.pci, SRIOV + PCI_SRIOV_NUM_VF, n);
-    qpci_config_writew(&f->pf.pci, SRIOV + PCI_SRIOV_CTRL,
+    pf_cfg_writel(f, SRIOV + PCI_SRIOV_BAR + 4 * RDO_BAR_DOORBELL + 4, 0);
+    pf_cfg_writew(f, SRIOV + PCI_SRIOV_NUM_VF, n);
+    pf_cfg_writew(f, SRIOV + PCI_SRIOV_CTRL,
                        PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
     for (uint16_t i = 1; i <= n; i++) {
         QRdmaOffload *v = &f->vf[i];
@@ -95,7 +115,7 @@ static void test_enable(void)
     Fx f;
 
     fx_init(&f);
-    g_assert_cmphex(qpci_config_readl(&f.pf.pci, SRIOV) & 0xffff, ==,
+    g_assert_cmphex(pf_cfgw(&f, SRIOV), ==,
                     PCI_EXT_CAP_ID_SRIOV);
     g_assert_cmpuint(pf_cfgw(&f, SRIOV + PCI_SRIOV_TOTAL_VF), ==, 2);
     g_assert_cmphex(pf_cfgw(&f, SRIOV + PCI_SRIOV_VF_DID), ==,
@@ -189,6 +209,9 @@ static void test_partition(void)
 
         qpci_config_writew(&f.vf[1].pci, exp + PCI_EXP_DEVCTL,
                            PCI_EXP_DEVCTL_BCR_FLR);
+        /* The FLR cleared its command register too. */
+        qpci_config_writew(&f.vf[1].pci, PCI_COMMAND,
+                           PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     }
     g_assert_false(qrdo_read(&f.vf[1], RDO_REG_STATUS) & RDO_STATUS_CQP_READY);
     g_assert_cmpuint(qrdo_read(&f.vf[1], RDO_REG_CNT_ISOLATION), ==, 0);
