@@ -15,6 +15,7 @@
 #include "qapi/visitor.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
+#include "hw/pci/pcie_sriov.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/eth.h"
@@ -151,7 +152,7 @@ static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
                                l->cqe_ps);
 }
 
-static const RdoHostOps rdo_qemu_host_ops = {
+const RdoHostOps rdo_qemu_host_ops = {
     .dma_read = rdo_qemu_dma_read,
     .dma_write = rdo_qemu_dma_write,
     .raise_irq = rdo_qemu_raise_irq,
@@ -417,6 +418,13 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
 
     s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
     rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
+    /* The VFs are made now, on the PF's core (rdma-offload-vf.c). */
+    if (cfg.sriov_max_vfs && !rdo_sriov_realize(pci, &cfg, errp)) {
+        rdo_core_destroy(&s->core);
+        timer_free(s->wakeup);
+        qemu_del_nic(s->nic);
+        goto fail_msix;
+    }
     /* A backend may start with its link down (stream, socket: unconnected). */
     rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
     return;
@@ -430,6 +438,7 @@ static void rdo_exit(PCIDevice *pci)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
 
+    pcie_sriov_pf_exit(pci);    /* the VFs go before the PF's core */
     timer_free(s->wakeup);
     rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
@@ -641,6 +650,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
+    RDO_CNT("isolation", isolation),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

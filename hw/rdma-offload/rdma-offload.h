@@ -31,4 +31,11 @@ struct RdmaOffloadState {
     RdoCore core;
 };
 
+/* The core's host interface over QEMU; a VF's differs in its timer. */
+extern const RdoHostOps rdo_qemu_host_ops;
+
+/* SR-IOV (rdma-offload-vf.c): the PF's capability and its VFs. */
+#define TYPE_RDMA_OFFLOAD_VF "rdma-offload-vf"
+bool rdo_sriov_realize(PCIDevice *pf, const RdoConfig *cfg, Error **errp);
+
 #endif /* HW_RDMA_OFFLOAD_H */

@@ -244,8 +244,25 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     return h;
 }
 
+TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size)
+{
+    TestHost *h = g_new0(TestHost, 1);
+
+    h->mem = g_malloc0(mem_size);
+    h->mem_size = mem_size;
+    h->now_ns = pf->now_ns;
+    test_frames_init(&h->frames);
+    test_frames_init(&h->timed);
+    h->errors = g_ptr_array_new_with_free_func(g_free);
+    rdo_vf_init(&h->core, &pf->core, n, &test_host_ops, h);
+    return h;
+}
+
 void test_host_free(TestHost *h)
 {
+    if (h->core.fn) {
+        rdo_vf_destroy(&h->core);
+    }
     rdo_core_destroy(&h->core);
     test_frames_destroy(&h->frames);
     test_frames_destroy(&h->timed);

@@ -55,6 +55,8 @@ typedef struct TestHost {
 /* Default configuration: 32 vectors, 256 doorbell pages, a port. */
 RdoConfig test_host_default_config(void);
 TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size);
+/* VF n of the PF `pf` (its own memory: its DMA is its own), disabled. */
+TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size);
 void test_host_free(TestHost *h);
 /* The host takes the timing model's frames with their times (instead of a
  * wake-up per frame); whoever runs it sends them at those times (the pair:

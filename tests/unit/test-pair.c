@@ -51,19 +51,26 @@ RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec)
     };
 }
 
+void pair_side_attach(PairSide *s, TestDriver *d, const uint8_t mac[6],
+                      const RdoPairLayout *layout, int index)
+{
+    uint32_t nslots = MAX(PAIR_QPS, d->h->core.cfg.max_qp);
+
+    s->d = d;
+    td_start(s->d);
+    s->slots = g_new0(PairQp, nslots);
+    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, layout, s->slots, nslots);
+    memcpy(s->mac, mac, 6);
+    rdo_pair_side_setup(&s->rdo, index);
+}
+
 void pair_side_init(PairSide *s, const RdoConfig *cfg,
                     const RdoPairLayout *layout, int index)
 {
     RdoConfig c = cfg ? *cfg : test_host_default_config();
-    uint32_t nslots = MAX(PAIR_QPS, c.max_qp);
 
     c.mac[5] = 0x10 + index;
-    s->d = td_new(&c);
-    td_start(s->d);
-    s->slots = g_new0(PairQp, nslots);
-    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, layout, s->slots, nslots);
-    memcpy(s->mac, c.mac, 6);
-    rdo_pair_side_setup(&s->rdo, index);
+    pair_side_attach(s, td_new(&c), c.mac, layout, index);
 }
 
 void pair_side_free(PairSide *s)

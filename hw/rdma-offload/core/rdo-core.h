@@ -27,7 +27,7 @@ struct RdoWrLife;
  */
 #define RDO_OBJECT_KINDS(X) \
     X(DEVICE, device) X(REG, reg) X(PAGE, page) X(CMD, cmd) X(EQ, eq) \
-    X(CQ, cq) X(QP, qp) X(SRQ, srq) X(MR, mr) X(ETHQ, ethq)
+    X(CQ, cq) X(QP, qp) X(SRQ, srq) X(MR, mr) X(ETHQ, ethq) X(PD, pd)
 enum rdo_obj_kind {
 #define RDO_OBJ_ENUM(id, name) RDO_OBJ_##id,
     RDO_OBJECT_KINDS(RDO_OBJ_ENUM)
@@ -96,6 +96,9 @@ enum rdo_obj_kind {
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
+    X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
+    X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
+    X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
     X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
 enum rdo_guest_err {
 #define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
@@ -269,6 +272,8 @@ typedef struct RdoConfig {
     /* Context caches: ways per set (0: fully associative), replacement. */
     uint32_t ctx_cache_ways;
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
+    /* SR-IOV: virtual functions the PF offers (0: no SR-IOV capability). */
+    uint32_t sriov_max_vfs;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
     RdoCcConfig cc;
@@ -427,6 +432,9 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
+      "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
+      "limits and context caches are split among the PF and its VFs") \
     X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
       "context caches: ways per set (0: fully associative); must divide " \
       "qpc-cache-entries and mrc-cache-entries") \
@@ -571,6 +579,9 @@ typedef struct RdoCounters {
     uint64_t np_ecn_marked_roce_packets, np_cnp_sent;
     uint64_t rp_cnp_handled, rp_cnp_ignored;
     uint64_t rx_ecn_ce_other, fault_ce_marks;
+    /* SR-IOV: names of other functions' objects (keys, numbers beyond the
+     * function's share) this function presented, refused. */
+    uint64_t isolation;
 } RdoCounters;
 
 /*
@@ -637,10 +648,15 @@ typedef struct RdoWrLife {
 } RdoWrLife;
 
 typedef struct RdoState RdoState;   /* control-path state, rdo-internal.h */
+typedef struct RdoSriov RdoSriov;   /* the PF's functions, rdo-internal.h */
 
 typedef struct RdoCore {
     const RdoHostOps *ops;
     void *host;
+    /* SR-IOV: this function's number (0: the PF, n: VF n) and the
+     * adapter's functions (the PF's; NULL without SR-IOV). */
+    uint32_t fn;
+    RdoSriov *sriov;
     RdoConfig cfg;
     RdoRegs regs;
     RdoCounters cnt;
@@ -671,6 +687,21 @@ void rdo_core_reset(RdoCore *core);
 /* The host calls this at the time asked for through RdoHostOps.schedule. */
 void rdo_core_wakeup(RdoCore *core);
 void rdo_core_set_link(RdoCore *core, bool up);
+
+/*
+ * SR-IOV virtual functions (core.c, docs/programming-model.md "Virtual
+ * functions"). Each VF is a core of its own, with its own host (DMA as the
+ * VF, its MSI-X vectors, its wake-ups); the PF's core holds the partition
+ * and the switch between the functions and the port. rdo_vf_init makes
+ * VF `n` (1..sriov-max-vfs) of `pf`, disabled; rdo_vf_enable(true) gives
+ * it its current share, resets it and attaches it to the switch (at VF
+ * Enable), false detaches and resets it. rdo_core_reset of a VF is its
+ * function-level reset: its objects go, its share stays.
+ */
+void rdo_vf_init(RdoCore *vf, RdoCore *pf, uint32_t n,
+                 const RdoHostOps *ops, void *host);
+void rdo_vf_enable(RdoCore *vf, bool on);
+void rdo_vf_destroy(RdoCore *vf);
 
 /* BAR0 register file (regs.c). */
 uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size);

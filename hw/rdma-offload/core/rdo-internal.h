@@ -240,4 +240,26 @@ struct RdoState {
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
 };
 
+/*
+ * SR-IOV (base/sriov.c): the PF's core owns it, every function's core
+ * points to it. Each function is a core of its own that numbers its objects
+ * from 0 up to its share; the shares of all functions add up to at most the
+ * device's totals (the properties).
+ */
+typedef struct RdoSriov {
+    uint32_t max_vfs;
+    struct rdo_vf_resources total;      /* the device's */
+    struct rdo_vf_resources share[1 + RDO_SRIOV_MAX_VFS];  /* [0]: the PF */
+    RdoCore *fn[1 + RDO_SRIOV_MAX_VFS]; /* the PF; a VF while enabled */
+} RdoSriov;
+
+/*
+ * QP numbers the per-QP tables hold: the device's total on a PF with VFs
+ * (its share may grow when it gives VFs less), else max-qp.
+ */
+static inline uint32_t rdo_qp_slots(const RdoCore *core)
+{
+    return core->sriov && !core->fn ? core->sriov->total.qp : core->cfg.max_qp;
+}
+
 #endif /* RDO_INTERNAL_H */

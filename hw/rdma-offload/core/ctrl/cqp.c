@@ -55,8 +55,7 @@ bool rdo_cqp_enable(RdoCore *core)
     for (uint32_t i = 0; i < (1u << r->cqp_log_size); i++) {
         st->cqp.pending_mr[i] = RDO_NONE;
     }
-    st->usable_qps = MIN(core->cfg.max_qp, r->qpc_pages * qpc_per_page);
-    st->usable_mrs = MIN(core->cfg.max_mr, r->mrc_pages * mrc_per_page);
+    rdo_fn_usable(core);
     memset(eq0, 0, sizeof(*eq0));
     eq0->valid = true;
     eq0->armed = true;
@@ -150,9 +149,13 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~RDO_CQP_F_EVENT)) {
         return RDO_CQP_BAD_RESERVED;
     }
+    rdo_cmd_foreign(core, cmd);
     switch (cmd->opcode) {
     case RDO_CMD_NOP:
         return RDO_CQP_OK;
+    case RDO_CMD_SET_VF_RESOURCES:
+    case RDO_CMD_QUERY_VF_RESOURCES:
+        return rdo_cmd_sriov(core, cmd);
     case RDO_CMD_QUERY_DEVICE:
     case RDO_CMD_QUERY_PORT:
     case RDO_CMD_QUERY_COUNTERS:

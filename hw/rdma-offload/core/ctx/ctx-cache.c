@@ -494,3 +494,25 @@ bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c)
     }
     return ok;
 }
+
+/* Both caches of a function, sized by its configuration (its share). */
+void rdo_ctx_caches_init(RdoCore *core)
+{
+    const RdoConfig *c = &core->cfg;
+    RdoState *st = core->st;
+
+    rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
+                       &core->regs.qpc_pglist, &core->regs.qpc_pages,
+                       &core->cnt.qpc_hits, &core->cnt.qpc_misses);
+    rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
+                       &core->regs.mrc_pglist, &core->regs.mrc_pages,
+                       &core->cnt.mrc_hits, &core->cnt.mrc_misses);
+}
+
+void rdo_ctx_caches_free(RdoCore *core)
+{
+    rdo_ctx_cache_free(&core->st->qpc);
+    rdo_ctx_cache_free(&core->st->mrc);
+}

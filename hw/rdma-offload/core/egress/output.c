@@ -34,6 +34,10 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
 
+    if (core->sriov) {
+        rdo_switch_output(core, frame, len);
+        return;
+    }
     if (!to_self(core, frame, len)) {
         core->ops->send_frame(core->host, frame, len);
         return;
