@@ -165,6 +165,13 @@ struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
 	list = mr->pages.va;
 	for (i = 0; i < npages; i++)
 		list[i] = (u64)i << RDO_DMA_MR_SHIFT;
+	/*
+	 * With a local DMA key, ib_core asks for the unsafe global rkey's MR
+	 * with remote rights only; the device (IBA) wants local write beside
+	 * remote write or atomic, which all of memory has anyway.
+	 */
+	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		access |= IB_ACCESS_LOCAL_WRITE;
 	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, 0,
 			      (u64)npages << RDO_DMA_MR_SHIFT, RDO_DMA_MR_SHIFT,
 			      npages, access);
