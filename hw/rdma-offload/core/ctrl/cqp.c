@@ -15,11 +15,9 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-bool rdo_cqp_enable(RdoCore *core)
+uint32_t rdo_cqp_config_check(RdoCore *core)
 {
-    RdoRegs *r = &core->regs;
-    RdoState *st = core->st;
-    RdoEq *eq0 = &st->eqs[0];
+    const RdoRegs *r = &core->regs;
     uint32_t bad = RDO_NONE;
     uint32_t qpc_per_page = RDO_PAGE_SIZE / RDO_QPC_SIZE;
     uint32_t mrc_per_page = RDO_PAGE_SIZE / RDO_MRC_SIZE;
@@ -44,6 +42,24 @@ bool rdo_cqp_enable(RdoCore *core)
     } else if (!r->mrc_pglist || (r->mrc_pglist & 7)) {
         bad = RDO_REG_MRC_PGLIST_LO;
     }
+    return bad;
+}
+
+void rdo_cqp_usable(RdoCore *core)
+{
+    core->st->usable_qps = MIN(core->cfg.max_qp, core->regs.qpc_pages *
+                               (RDO_PAGE_SIZE / RDO_QPC_SIZE));
+    core->st->usable_mrs = MIN(core->cfg.max_mr, core->regs.mrc_pages *
+                               (RDO_PAGE_SIZE / RDO_MRC_SIZE));
+}
+
+bool rdo_cqp_enable(RdoCore *core)
+{
+    RdoRegs *r = &core->regs;
+    RdoState *st = core->st;
+    RdoEq *eq0 = &st->eqs[0];
+    uint32_t bad = rdo_cqp_config_check(core);
+
     if (bad != RDO_NONE) {
         rdo_guest_error(core, RDO_GE_CQP_BAD_CONFIG, bad, bad,
                         "control path set-up register 0x%x invalid", bad);
@@ -55,8 +71,7 @@ bool rdo_cqp_enable(RdoCore *core)
     for (uint32_t i = 0; i < (1u << r->cqp_log_size); i++) {
         st->cqp.pending_mr[i] = RDO_NONE;
     }
-    st->usable_qps = MIN(core->cfg.max_qp, r->qpc_pages * qpc_per_page);
-    st->usable_mrs = MIN(core->cfg.max_mr, r->mrc_pages * mrc_per_page);
+    rdo_cqp_usable(core);
     memset(eq0, 0, sizeof(*eq0));
     eq0->valid = true;
     eq0->armed = true;

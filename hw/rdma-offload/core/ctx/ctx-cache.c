@@ -335,3 +335,29 @@ bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c)
     }
     return ok;
 }
+
+/*
+ * A dirty line put back from a saved state (state/): into a free way of
+ * its set, as if just written. False if the set has no free way or the
+ * index is cached already (the saved state cannot have come from this
+ * cache's geometry).
+ */
+bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data)
+{
+    RdoCtxLine *set = set_of(c, index);
+
+    if (line_find(c, index)) {
+        return false;
+    }
+    for (uint32_t i = 0; i < c->ways; i++) {
+        if (!set[i].valid) {
+            set[i].valid = set[i].dirty = true;
+            set[i].index = index;
+            set[i].filled = set[i].last_use = ++c->clock;
+            set[i].ready_ps = 0;
+            memcpy(set[i].data, data, c->ctx_size);
+            return true;
+        }
+    }
+    return false;
+}

@@ -26,6 +26,8 @@ bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
 /* Timing: loads context `index` ahead of its use; false if it cannot. */
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
+/* A saved dirty line put back (state/); false if it cannot be placed. */
+bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
