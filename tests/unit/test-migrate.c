@@ -506,11 +506,11 @@ static void test_unknown_section(void)
  * (a flipped PSN or address is still a well-formed state) runs on in the
  * pair without breaking the core.
  */
-static void test_flips(void)
+static void flips(bool timed)
 {
     uint8_t *buf;
     size_t len;
-    Pair *p = busy_pair(true, &buf, &len);
+    Pair *p = busy_pair(timed, &buf, &len);
     TestHost *h = p->s[0].d->h;
     GRand *r = g_rand_new_with_seed(7);
     g_autofree uint8_t *copy = g_malloc(len);
@@ -542,6 +542,12 @@ static void test_flips(void)
     g_rand_free(r);
     g_free(buf);
     pair_free(p);
+}
+
+static void test_flips(void)
+{
+    flips(false);
+    flips(true);
 }
 
 /* An idle device and one in the catastrophic state load as they were. */

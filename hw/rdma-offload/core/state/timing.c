@@ -52,6 +52,12 @@ static void dir_load(RdoIn *in, RdoTmDir *d)
     d->free_ps = rdo_in_time_ps(in, "PCIe");
     times_load(in, d->end_ps, RDO_FLOW__COUNT, "PCIe flow");
     times_load(in, d->tlp_ps, RDO_FLOW__COUNT, "PCIe TLP time");
+    /* A flow with work booked has the time of its TLP (arbitration
+     * divides by it). */
+    for (uint32_t f = 0; f < RDO_FLOW__COUNT; f++) {
+        rdo_in_check(in, d->tlp_ps[f] || !d->end_ps[f], "PCIe flow %u: work "
+                     "booked, no TLP time", f);
+    }
 }
 
 static void timing_save(RdoCore *core, RdoOut *o)
