@@ -12,6 +12,7 @@
  * migration fails, the destination does not run, nothing crashes.
  */
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "libqos/rdma-offload.h"
 #include "qobject/qdict.h"
@@ -78,9 +79,13 @@ static void pair_move(QRdoPair *p, QTestState *to)
     }
 }
 
-static QRdoPair *migrate_pair(QRdoPair *p, const char *name)
+/* The timing model on: transfers take device time, so some is in flight. */
+static const QRdoPairOpts timed = { .dev_opts = { "timing=on", "timing=on" } };
+
+static QRdoPair *migrate_pair(QRdoPair *p, const QRdoPairOpts *o,
+                              const char *name)
 {
-    g_autofree char *cmd = qrdo_pair_cmdline(NULL);
+    g_autofree char *cmd = qrdo_pair_cmdline(o);
     g_autofree char *file = g_strdup_printf("%s/rdo-migrate-%s-%d",
                                             g_get_tmp_dir(), name, getpid());
     g_autofree char *st = NULL;
@@ -102,7 +107,7 @@ static void test_idle(void)
     QRdoPair *p = qrdo_pair_new(NULL);
 
     qrdo_write(&p->s[0].dev, RDO_REG_SCRATCH, 0x600dcafe);
-    migrate_pair(p, "idle");
+    migrate_pair(p, NULL, "idle");
     g_assert_cmphex(qrdo_read(&p->s[0].dev, RDO_REG_SCRATCH), ==, 0x600dcafe);
     g_assert_cmphex(qrdo_read(&p->s[0].dev, RDO_REG_STATUS) & RDO_STATUS_FATAL,
                     ==, 0);
@@ -117,7 +122,7 @@ static void test_idle(void)
  */
 static void test_traffic(void)
 {
-    QRdoPair *p = qrdo_pair_new(NULL);
+    QRdoPair *p = qrdo_pair_new(&timed);
     QRdoSide *a = &p->s[0], *b = &p->s[1];
     const uint32_t len = 200000;
 
@@ -145,9 +150,9 @@ static void test_traffic(void)
         qrdo_side_post_send(a, i & 1, &w, &sge, 1, NULL, NULL);
     }
     /* Some of it on the wire, not done. */
-    qtest_clock_step(p->qts, 20000);
+    qtest_clock_step(p->qts, 10000);
     g_assert_cmpuint(qrdo_side_cqes_ready(a), <, 4);
-    migrate_pair(p, "traffic");
+    migrate_pair(p, &timed, "traffic");
     g_assert_true(qrdo_pair_wait_cqes(p, 0, 4, 10 * SEC));
     for (int i = 0; i < 4; i++) {
         struct rdo_cqe e;
@@ -175,8 +180,10 @@ static void test_fatal(void)
 {
     QRdoPair *p = qrdo_pair_new(NULL);
 
-    qrdo_inject_fatal(&p->s[0].dev);
-    migrate_pair(p, "fatal");
+    qtest_qmp_assert_success(p->qts, "{ 'execute': 'qom-set', 'arguments': {"
+                             " 'path': '/machine/peripheral/rdoA',"
+                             " 'property': 'x-inject-fatal', 'value': true } }");
+    migrate_pair(p, NULL, "fatal");
     g_assert_cmpuint(qrdo_read(&p->s[0].dev, RDO_REG_FATAL_CAUSE), ==,
                      RDO_FATAL_INJECTED);
     g_assert_cmphex(qrdo_read(&p->s[1].dev, RDO_REG_FATAL_CAUSE), ==, 0);
@@ -218,7 +225,7 @@ static void test_refused(void)
     save_to(p->qts, file);
     g_assert_true(g_file_get_contents(file, (char **)&buf, &len, NULL));
     at = find_state(buf, len);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 12; i++) {
         g_autofree uint8_t *copy = g_memdup2(buf, len);
         g_autofree char *st = NULL;
         QTestState *to;
@@ -228,8 +235,11 @@ static void test_refused(void)
         } else if (i == 1) {
             copy[at + 8] ^= 0x10;                       /* total length */
         } else {
-            /* In the header of the first sections: their tags and lengths. */
-            copy[at + 12 + g_rand_int_range(r, 0, 64)] ^=
+            /* Anywhere in the device's state (what loads must not break
+             * the destination). */
+            uint32_t total = ldl_le_p(buf + at + 8);
+
+            copy[at + 12 + g_rand_int_range(r, 0, total - 12)] ^=
                 1u << g_rand_int_range(r, 0, 8);
         }
         g_assert_true(g_file_set_contents(bad, (char *)copy, len, NULL));
@@ -237,6 +247,10 @@ static void test_refused(void)
         refused += !strcmp(st, "failed");
         if (i < 2) {
             g_assert_cmpstr(st, ==, "failed");
+        }
+        if (!strcmp(st, "completed")) {
+            /* Accepted: the device runs on the destination, no crash. */
+            qtest_clock_step(to, 10 * MS);
         }
         qtest_quit(to);
     }
