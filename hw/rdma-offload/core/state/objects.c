@@ -240,6 +240,18 @@ static void cqp_load(RdoCore *core, RdoIn *in)
     }
 }
 
+/* Whether a table of objects with a `valid` flag has any. */
+#define ANY_VALID(fn, table, count) \
+    static bool fn(RdoCore *core) \
+    { \
+        for (uint32_t i_ = 0; i_ < (count); i_++) { \
+            if (core->st->table[i_].valid) { \
+                return true; \
+            } \
+        } \
+        return false; \
+    }
+
 /* A table of objects with a `valid` flag: the valid ones, by index. */
 #define SAVE_VALID(o, arr, count, fn) do { \
     uint32_t n_ = 0; \
@@ -255,15 +267,7 @@ static void cqp_load(RdoCore *core, RdoIn *in)
     } \
 } while (0)
 
-static bool any_valid_eq(RdoCore *core)
-{
-    for (uint32_t i = 0; i < core->cfg.max_eq; i++) {
-        if (core->st->eqs[i].valid) {
-            return true;
-        }
-    }
-    return false;
-}
+ANY_VALID(any_valid_eq, eqs, core->cfg.max_eq)
 
 static void eq_save_one(RdoOut *o, const RdoEq *e)
 {
@@ -316,15 +320,7 @@ static void eq_load(RdoCore *core, RdoIn *in)
     }
 }
 
-static bool any_valid_cq(RdoCore *core)
-{
-    for (uint32_t i = 0; i < core->cfg.max_cq; i++) {
-        if (core->st->cqs[i].valid) {
-            return true;
-        }
-    }
-    return false;
-}
+ANY_VALID(any_valid_cq, cqs, core->cfg.max_cq)
 
 static void cq_save_one(RdoOut *o, const RdoCq *c)
 {
@@ -384,15 +380,7 @@ static void cq_load(RdoCore *core, RdoIn *in)
     }
 }
 
-static bool any_valid_pd(RdoCore *core)
-{
-    for (uint32_t i = 0; i < core->cfg.max_pd; i++) {
-        if (core->st->pds[i].valid) {
-            return true;
-        }
-    }
-    return false;
-}
+ANY_VALID(any_valid_pd, pds, core->cfg.max_pd)
 
 static void pd_save_one(RdoOut *o, const RdoPd *p)
 {
@@ -420,15 +408,7 @@ static void pd_load(RdoCore *core, RdoIn *in)
     }
 }
 
-static bool any_valid_srq(RdoCore *core)
-{
-    for (uint32_t i = 0; i < core->cfg.max_srq; i++) {
-        if (core->st->srqs[i].valid) {
-            return true;
-        }
-    }
-    return false;
-}
+ANY_VALID(any_valid_srq, srqs, core->cfg.max_srq)
 
 static void srq_save_one(RdoOut *o, const RdoSrq *s)
 {
@@ -475,15 +455,7 @@ static void srq_load(RdoCore *core, RdoIn *in)
     }
 }
 
-static bool any_valid_gid(RdoCore *core)
-{
-    for (uint32_t i = 0; i < core->cfg.max_gid; i++) {
-        if (core->st->gids[i].valid) {
-            return true;
-        }
-    }
-    return false;
-}
+ANY_VALID(any_valid_gid, gids, core->cfg.max_gid)
 
 static void gid_save_one(RdoOut *o, const RdoGid *g)
 {
@@ -513,24 +485,15 @@ static void gid_load(RdoCore *core, RdoIn *in)
 
 static bool any_qp(RdoCore *core)
 {
-    for (uint32_t i = 0; i < core->st->usable_qps; i++) {
-        if (core->st->qp_used[i]) {
-            return true;
-        }
-    }
-    return false;
+    return rdo_state_qps(core) != 0;
 }
 
 /* Each allocated QP: what it holds, SQ feeds, the MR its SQ waits for. */
 static void qp_save(RdoCore *core, RdoOut *o)
 {
     RdoState *st = core->st;
-    uint32_t n = 0;
 
-    for (uint32_t i = 0; i < st->usable_qps; i++) {
-        n += st->qp_used[i] != 0;
-    }
-    rdo_out_u32(o, n);
+    rdo_out_u32(o, rdo_state_qps(core));
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         const RdoQpBind *b = &st->qp_bind[i];
 

@@ -95,6 +95,17 @@ uint32_t rdo_in_index(RdoIn *in, uint32_t limit, const char *what);
 uint64_t rdo_in_time_ns(RdoIn *in, const char *what);
 /* The same in picoseconds. */
 uint64_t rdo_in_time_ps(RdoIn *in, const char *what);
+/* QP numbers allocated: the sections of per-QP state write this many. */
+static inline uint32_t rdo_state_qps(const RdoCore *core)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < core->st->usable_qps; i++) {
+        n += core->st->qp_used[i] != 0;
+    }
+    return n;
+}
+
 static inline bool rdo_in_ok(const RdoIn *in)
 {
     return in->err == NULL;

@@ -179,30 +179,30 @@ uint32_t rdo_in_index(RdoIn *in, uint32_t limit, const char *what)
     return i;
 }
 
-uint64_t rdo_in_time_ns(RdoIn *in, const char *what)
+/* A time of the clock `per_ns` units to the nanosecond: 0 (none), or at
+ * most RDO_STATE_HORIZON_NS beyond the loading host's clock. */
+static uint64_t in_time(RdoIn *in, const char *what, uint64_t per_ns,
+                        const char *unit)
 {
     uint64_t t = rdo_in_u64(in);
 
-    if (!rdo_in_check(in, t <= in->now_ns + RDO_STATE_HORIZON_NS,
-                      "%s at %" G_GUINT64_FORMAT " ns, beyond the clock (%"
+    if (!rdo_in_check(in, t / per_ns <= in->now_ns + RDO_STATE_HORIZON_NS,
+                      "%s at %" G_GUINT64_FORMAT " %s, beyond the clock (%"
                       G_GUINT64_FORMAT " ns) by more than a minute", what, t,
-                      in->now_ns)) {
+                      unit, in->now_ns)) {
         return 0;
     }
     return t;
 }
 
+uint64_t rdo_in_time_ns(RdoIn *in, const char *what)
+{
+    return in_time(in, what, 1, "ns");
+}
+
 uint64_t rdo_in_time_ps(RdoIn *in, const char *what)
 {
-    uint64_t t = rdo_in_u64(in);
-
-    if (!rdo_in_check(in, t / 1000 <= in->now_ns + RDO_STATE_HORIZON_NS,
-                      "%s at %" G_GUINT64_FORMAT " ps, beyond the clock (%"
-                      G_GUINT64_FORMAT " ns) by more than a minute", what, t,
-                      in->now_ns)) {
-        return 0;
-    }
-    return t;
+    return in_time(in, what, 1000, "ps");
 }
 
 void rdo_out_life(RdoOut *o, const RdoWrLife *l)

@@ -64,7 +64,6 @@ static void timing_save(RdoCore *core, RdoOut *o)
 {
     RdoState *st = core->st;
     const RdoTiming *t = st->tm;
-    uint32_t n = 0;
 
     rdo_out_u8(o, t->eng);
     rdo_out_u64(o, t->cur_ps);
@@ -120,10 +119,7 @@ static void timing_save(RdoCore *core, RdoOut *o)
         rdo_out_u32(o, q->vector);
     }
     /* Per QP: doorbell history, WQE fetch, what visits have fetched. */
-    for (uint32_t i = 0; i < st->usable_qps; i++) {
-        n += st->qp_used[i] != 0;
-    }
-    rdo_out_u32(o, n);
+    rdo_out_u32(o, rdo_state_qps(core));
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         const RdoTmQp *q = &t->qp[i];
 

@@ -19,12 +19,7 @@
 
 static bool xport_needed(RdoCore *core)
 {
-    for (uint32_t i = 0; i < core->st->usable_qps; i++) {
-        if (core->st->qp_used[i]) {
-            return true;
-        }
-    }
-    return false;
+    return rdo_state_qps(core) != 0;
 }
 
 static void rec_save(RdoOut *o, const RdoSendRec *r)
@@ -307,12 +302,8 @@ static void xport_save(RdoCore *core, RdoOut *o)
 {
     RdoState *st = core->st;
     RecTable t = { .ids = g_hash_table_new(NULL, NULL) };
-    uint32_t n = 0;
 
-    for (uint32_t i = 0; i < st->usable_qps; i++) {
-        n += st->qp_used[i] != 0;
-    }
-    rdo_out_u32(o, n);
+    rdo_out_u32(o, rdo_state_qps(core));
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         if (st->qp_used[i]) {
             rdo_out_u32(o, i);
