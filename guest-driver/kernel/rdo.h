@@ -97,7 +97,7 @@ struct rdo_cqp {
 	u32 log_size;
 	struct rdo_buf cmds;		/* 2^log_size x 128 B */
 	struct rdo_buf comps;		/* 2^log_size x 16 B */
-	struct rdo_buf out;		/* per-slot query results, 128 B each */
+	struct rdo_buf out;		/* per-slot query results */
 	spinlock_t lock;		/* pi, ci, wait[] */
 	u32 pi;				/* commands posted */
 	u32 ci;				/* completions consumed */
@@ -106,7 +106,8 @@ struct rdo_cqp {
 	u64 cmds_done, cmds_failed, timeouts;
 };
 
-#define RDO_CQP_OUT_SIZE	128
+/* The largest query result: struct rdo_port_counters. */
+#define RDO_CQP_OUT_SIZE	256
 
 /* rdo_dev.flags */
 enum {

@@ -289,6 +289,7 @@ static enum ib_wc_opcode rdo_wc_opcode(u8 op)
 	case RDO_CQE_ATOMIC_FETCH_ADD:	return IB_WC_FETCH_ADD;
 	case RDO_CQE_LOCAL_INV:		return IB_WC_LOCAL_INV;
 	case RDO_CQE_REG_MR:		return IB_WC_REG_MR;
+	case RDO_CQE_BIND_MW:		return IB_WC_BIND_MW;
 	case RDO_CQE_RECV_RDMA_WITH_IMM: return IB_WC_RECV_RDMA_WITH_IMM;
 	default:			return IB_WC_RECV;
 	}

@@ -86,6 +86,23 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 		a->device_cap_flags |= IB_DEVICE_MEM_MGT_EXTENSIONS;
 		a->max_fast_reg_page_list_len = d->max_fast_reg_pages;
 	}
+	/*
+	 * The device's reserved key over all of guest memory: ib_core hands it
+	 * to every kernel PD as pd->local_dma_lkey instead of registering a
+	 * DMA MR per PD.
+	 */
+	if (d->local_dma_lkey)
+		a->kernel_cap_flags |= IBK_LOCAL_DMA_LKEY;
+	a->max_mcast_grp = d->max_mcast_grp;
+	a->max_mcast_qp_attach = d->max_mcast_qp_attach;
+	a->max_total_mcast_qp_attach = d->max_total_mcast_qp_attach;
+	/* Memory windows (user space): type 1 and type 2B, IBA 10.6.7. */
+	if (d->mw_types & RDO_DEV_MW_TYPE_1) {
+		a->device_cap_flags |= IB_DEVICE_MEM_WINDOW;
+		a->max_mw = d->max_mw;
+	}
+	if (d->mw_types & RDO_DEV_MW_TYPE_2B)
+		a->device_cap_flags |= IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	return 0;
 }
 
@@ -214,12 +231,17 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibpd->device);
 	struct rdo_pd *pd = to_rpd(ibpd);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD };
 	int pdn, ret;
 
 	pdn = ida_alloc_max(&rdev->pd_ida, rdev->attr.max_pd - 1, GFP_KERNEL);
 	if (pdn < 0)
 		return pdn;
-	ret = rdo_cqp_simple(rdev, RDO_CMD_CREATE_PD, pdn);
+	cmd.obj = pdn;
+	/* Only a kernel consumer's PD may use the local DMA key. */
+	if (!udata)
+		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret) {
 		ida_free(&rdev->pd_ida, pdn);
 		return ret;
@@ -272,6 +294,31 @@ static int rdo_destroy_ah(struct ib_ah *ibah, u32 flags)
 	return 0;
 }
 
+/* UD multicast: the device delivers the group's packets to the QP. */
+static int rdo_mcast(struct ib_qp *ibqp, union ib_gid *gid, u8 opcode)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = opcode,
+				   .obj = to_rqp(ibqp)->qpn };
+
+	if (ibqp->qp_type != IB_QPT_UD)
+		return -EINVAL;
+	memcpy(cmd.u.mcast.gid, gid->raw, sizeof(cmd.u.mcast.gid));
+	return rdo_cqp_exec(to_rdev(ibqp->device), &cmd, NULL, NULL, 0);
+}
+
+static int rdo_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	return rdo_mcast(ibqp, gid, RDO_CMD_ATTACH_MCAST);
+}
+
+static int rdo_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	struct rdo_dev *rdev = to_rdev(ibqp->device);
+	int ret = rdo_mcast(ibqp, gid, RDO_CMD_DETACH_MCAST);
+
+	return rdo_dead(rdev) ? 0 : ret;
+}
+
 static const struct ib_device_ops rdo_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
@@ -280,6 +327,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.add_gid = rdo_add_gid,
 	.alloc_pd = rdo_alloc_pd,
 	.alloc_ucontext = rdo_alloc_ucontext,
+	.attach_mcast = rdo_attach_mcast,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_qp = rdo_create_qp,
@@ -288,13 +336,18 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.dealloc_pd = rdo_dealloc_pd,
 	.dealloc_ucontext = rdo_dealloc_ucontext,
 	.del_gid = rdo_del_gid,
+	.detach_mcast = rdo_detach_mcast,
+	.alloc_hw_port_stats = rdo_alloc_hw_port_stats,
 	.alloc_mr = rdo_alloc_mr,
+	.alloc_mw = rdo_alloc_mw,
+	.dealloc_mw = rdo_dealloc_mw,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
 	.get_dma_mr = rdo_get_dma_mr,
+	.get_hw_stats = rdo_get_hw_stats,
 	.get_link_layer = rdo_get_link_layer,
 	.map_mr_sg = rdo_map_mr_sg,
 	.get_port_immutable = rdo_get_port_immutable,
@@ -314,10 +367,12 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.query_srq = rdo_query_srq,
 	.reg_user_mr = rdo_reg_user_mr,
 	.req_notify_cq = rdo_req_notify_cq,
+	.rereg_user_mr = rdo_rereg_user_mr,
 	.resize_cq = rdo_resize_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, rdo_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, rdo_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_mw, rdo_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, rdo_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, rdo_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, rdo_srq, ibsrq),
@@ -340,6 +395,7 @@ int rdo_ib_register(struct rdo_dev *rdev)
 	ibdev->num_comp_vectors = max(rdo_comp_eqs(rdev), 1u);
 	ibdev->dev.parent = &rdev->pdev->dev;
 	rdo_guid(rdev, &ibdev->node_guid);
+	ibdev->local_dma_lkey = rdev->attr.local_dma_lkey;
 	strscpy(ibdev->node_desc, "rdma-offload", sizeof(ibdev->node_desc));
 	ib_set_device_ops(ibdev, &rdo_dev_ops);
 

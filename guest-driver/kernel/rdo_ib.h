@@ -51,6 +51,12 @@ struct rdo_mr {
 	struct rdo_buf pages;		/* the page list REG_MR names */
 	u32 npages;			/* fast registration: pages mapped */
 	u32 max_pages;			/* 0: not a fast-registration MR */
+	int access;			/* IB_ACCESS_* of a user MR */
+};
+
+struct rdo_mw {
+	struct ib_mw ibmw;
+	u32 index;			/* in the MR index space */
 };
 
 struct rdo_cq {
@@ -140,6 +146,11 @@ static inline struct rdo_mr *to_rmr(struct ib_mr *mr)
 	return container_of(mr, struct rdo_mr, ibmr);
 }
 
+static inline struct rdo_mw *to_rmw(struct ib_mw *mw)
+{
+	return container_of(mw, struct rdo_mw, ibmw);
+}
+
 static inline struct rdo_ucontext *to_ruc(struct ib_ucontext *uc)
 {
 	return container_of(uc, struct rdo_ucontext, ibuc);
@@ -219,9 +230,17 @@ int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 
 /* rdo_mr.c */
+struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,
+					      u32 port);
+int rdo_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
+		     u32 port, int index);
+
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access);
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata);
+struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				u64 length, u64 iova, int access,
+				struct ib_pd *ibpd, struct ib_udata *udata);
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 			   u32 max_num_sg);
@@ -229,7 +248,9 @@ int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
 		  unsigned int *sg_offset);
 int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 		    u64 iova, u64 length, u32 page_shift, u32 npages, int access);
-bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr);
+int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr);
+int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
+int rdo_dealloc_mw(struct ib_mw *ibmw);
 u32 rdo_access_conv(u32 flags, bool to_ib);
 
 #endif /* RDO_IB_H */

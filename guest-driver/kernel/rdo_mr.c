@@ -12,6 +12,12 @@
  * fills that list (ib_sg_to_pages); an IB_WR_REG_MR work request
  * (rdo_qp.c) hands it to the device, which reads it when it executes the
  * work request and keeps using it until the MR is invalidated.
+ *
+ * Memory windows (user space: ibv_alloc_mw) take an index of the same
+ * space (ALLOC_MW / DEALLOC_MW); the provider binds them with BIND_MW work
+ * requests it writes into the SQ itself. While windows are bound to an MR
+ * the device refuses its DEREG_MR (IN_USE): dereg_mr returns -EBUSY and
+ * changes nothing, and uverbs' clean-up retries it after the windows.
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
@@ -29,6 +35,7 @@ static const struct {
 	{ IB_ACCESS_REMOTE_WRITE, RDO_ACCESS_REMOTE_WRITE },
 	{ IB_ACCESS_REMOTE_READ, RDO_ACCESS_REMOTE_READ },
 	{ IB_ACCESS_REMOTE_ATOMIC, RDO_ACCESS_REMOTE_ATOMIC },
+	{ IB_ACCESS_MW_BIND, RDO_ACCESS_MW_BIND },
 };
 
 /* IB access flags to the device's, or back (to_ib). */
@@ -82,21 +89,25 @@ int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 
 /*
  * The page list (and the memory it names) is the driver's again only once
- * DEREG_MR succeeded, or the device was reset. Returns false when both are
- * to be leaked rather than handed back while the device may use them.
+ * DEREG_MR succeeded, or the device was reset. Returns 0 then; -EBUSY,
+ * with nothing changed, while windows are bound to the MR; another error
+ * when both are to be leaked rather than handed back while the device may
+ * use them.
  */
-bool rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
+int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
 {
 	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
 
+	if (ret == -EBUSY && !rdo_dead(rdev))
+		return ret;
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DEREG_MR %u failed: %d; its memory is leaked\n",
 			mr->index, ret);
-		return false;
+		return ret;
 	}
 	rdo_buf_free(rdev, &mr->pages);
 	ida_free(&rdev->mr_ida, mr->index);
-	return true;
+	return 0;
 }
 
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
@@ -133,55 +144,157 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/* User memory pinned and listed for the device: a translation. */
+struct rdo_umap {
+	struct ib_umem *umem;
+	struct rdo_buf pages;
+	u32 npages, page_shift;
+};
+
+/*
+ * Pins [start, start + length) and lists its DMA blocks at the largest
+ * page size that fits iova.
+ */
+static int rdo_umap_get(struct rdo_dev *rdev, struct ib_device *ibdev,
+			u64 start, u64 length, u64 iova, int access,
+			struct rdo_umap *m)
+{
+	struct ib_block_iter biter;
+	unsigned long pgsz;
+	u64 *list;
+	u32 i = 0;
+	int ret;
+
+	if (!length || length > (1ull << 40))
+		return -EINVAL;
+	m->umem = ib_umem_get(ibdev, start, length, access);
+	if (IS_ERR(m->umem))
+		return PTR_ERR(m->umem);
+	pgsz = ib_umem_find_best_pgsz(m->umem, RDO_MR_PGSZ_BITMAP, iova);
+	m->npages = pgsz ? ib_umem_num_dma_blocks(m->umem, pgsz) : 0;
+	if (!pgsz || m->npages > RDO_MR_PAGES_MAX) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	ret = rdo_buf_alloc(rdev, &m->pages, m->npages * sizeof(u64));
+	if (ret)
+		goto err_umem;
+	list = m->pages.va;
+	rdma_umem_for_each_dma_block(m->umem, &biter, pgsz)
+		list[i++] = rdma_block_iter_dma_address(&biter);
+	m->page_shift = order_base_2(pgsz);
+	return 0;
+err_umem:
+	ib_umem_release(m->umem);
+	return ret;
+}
+
+static void rdo_umap_put(struct rdo_dev *rdev, struct rdo_umap *m)
+{
+	rdo_buf_free(rdev, &m->pages);
+	ib_umem_release(m->umem);
+}
+
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibpd->device);
-	struct ib_block_iter biter;
-	unsigned long pgsz;
+	struct rdo_umap m;
 	struct rdo_mr *mr;
-	u32 npages, i = 0;
-	u64 *list;
 	int ret;
 
-	if (!length || length > (1ull << 40))
-		return ERR_PTR(-EINVAL);
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	mr->umem = ib_umem_get(ibpd->device, start, length, access);
-	if (IS_ERR(mr->umem)) {
-		ret = PTR_ERR(mr->umem);
+	ret = rdo_umap_get(rdev, ibpd->device, start, length, iova, access, &m);
+	if (ret)
 		goto err_free;
-	}
-	pgsz = ib_umem_find_best_pgsz(mr->umem, RDO_MR_PGSZ_BITMAP, iova);
-	if (!pgsz) {
-		ret = -EINVAL;
-		goto err_umem;
-	}
-	npages = ib_umem_num_dma_blocks(mr->umem, pgsz);
-	if (npages > RDO_MR_PAGES_MAX) {
-		ret = -EINVAL;
-		goto err_umem;
-	}
-	ret = rdo_buf_alloc(rdev, &mr->pages, npages * sizeof(u64));
-	if (ret)
-		goto err_umem;
-	list = mr->pages.va;
-	rdma_umem_for_each_dma_block(mr->umem, &biter, pgsz)
-		list[i++] = rdma_block_iter_dma_address(&biter);
+	mr->umem = m.umem;
+	mr->pages = m.pages;
+	mr->access = access;
 	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, iova, length,
-			      order_base_2(pgsz), npages, access);
+			      m.page_shift, m.npages, access);
 	if (ret)
-		goto err_pages;
+		goto err_umap;
 	return &mr->ibmr;
-err_pages:
-	rdo_buf_free(rdev, &mr->pages);
-err_umem:
-	ib_umem_release(mr->umem);
+err_umap:
+	rdo_umap_put(rdev, &m);
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+/*
+ * ibv_rereg_mr: one REREG_MR changes the translation, PD and rights in
+ * place (the MR keeps its index; ib_core keeps this ib_mr), with a new
+ * 8-bit tag so keys of the old registration name nothing. The old pages
+ * are released only once the device took the new ones; a refused command
+ * leaves the old registration whole.
+ */
+struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				u64 length, u64 iova, int access,
+				struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibmr->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REREG_MR };
+	struct rdo_cmd_rereg_mr *a = &cmd.u.rereg_mr;
+	struct rdo_mr *mr = to_rmr(ibmr);
+	struct rdo_umap m = {};
+	int ret;
+
+	if (!mr->umem)
+		return ERR_PTR(-EOPNOTSUPP);	/* kernel and fast-reg MRs */
+	if (!(flags & IB_MR_REREG_ACCESS))
+		access = mr->access;
+	/* A new right to write needs the pages pinned for writing. */
+	if (!(flags & IB_MR_REREG_TRANS) && (access & IB_ACCESS_LOCAL_WRITE) &&
+	    !mr->umem->writable) {
+		flags |= IB_MR_REREG_TRANS;
+		start = mr->umem->address;
+		length = mr->umem->length;
+		iova = ibmr->iova;
+	}
+	cmd.obj = mr->index;
+	if (flags & IB_MR_REREG_TRANS) {
+		ret = rdo_umap_get(rdev, ibmr->device, start, length, iova,
+				   access, &m);
+		if (ret)
+			return ERR_PTR(ret);
+		a->mask |= RDO_REREG_TRANS;
+		a->iova = iova;
+		a->length = length;
+		a->page_list = m.pages.dma;
+		a->num_pages = m.npages;
+		a->page_shift = m.page_shift;
+	}
+	if (flags & IB_MR_REREG_PD) {
+		a->mask |= RDO_REREG_PD;
+		a->pdn = to_rpd(ibpd)->pdn;
+	}
+	if (flags & IB_MR_REREG_ACCESS) {
+		a->mask |= RDO_REREG_ACCESS;
+		a->access = rdo_access_conv(access, false);
+	}
+	a->key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	if (ret) {
+		if (m.umem)
+			rdo_umap_put(rdev, &m);
+		return ERR_PTR(ret);
+	}
+	if (m.umem) {
+		struct rdo_umap old = { .umem = mr->umem, .pages = mr->pages };
+
+		rdo_umap_put(rdev, &old);
+		mr->umem = m.umem;
+		mr->pages = m.pages;
+		ibmr->iova = iova;
+		ibmr->length = length;
+	}
+	mr->access = access;
+	ibmr->lkey = RDO_MR_KEY(mr->index, a->key);
+	ibmr->rkey = ibmr->lkey;
+	return NULL;
 }
 
 struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
@@ -256,9 +369,59 @@ int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct rdo_mr *mr = to_rmr(ibmr);
+	int ret = rdo_mr_unregister(to_rdev(ibmr->device), mr);
 
-	if (rdo_mr_unregister(to_rdev(ibmr->device), mr))
+	if (ret == -EBUSY)
+		return ret;		/* windows bound: IBA 10.6.7.2.6 */
+	if (!ret)
 		ib_umem_release(mr->umem);
 	kfree(mr);
+	return 0;
+}
+
+int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
+{
+	struct rdo_dev *rdev = to_rdev(ibmw->device);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_ALLOC_MW };
+	struct rdo_mw *mw = to_rmw(ibmw);
+	u32 key;
+	int idx, ret;
+
+	if (ibmw->type != IB_MW_TYPE_1 && ibmw->type != IB_MW_TYPE_2)
+		return -EOPNOTSUPP;
+	if (!(rdev->attr.mw_types & (ibmw->type == IB_MW_TYPE_1 ?
+				     RDO_DEV_MW_TYPE_1 : RDO_DEV_MW_TYPE_2B)))
+		return -EOPNOTSUPP;
+	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	if (idx < 0)
+		return idx;
+	cmd.obj = idx;
+	cmd.u.alloc_mw.pdn = to_rpd(ibmw->pd)->pdn;
+	cmd.u.alloc_mw.type = ibmw->type == IB_MW_TYPE_1 ? RDO_MW_TYPE_1 :
+							   RDO_MW_TYPE_2;
+	cmd.u.alloc_mw.key = atomic_inc_return(&rdev->mr_key) & 0xff;
+	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
+	if (ret) {
+		ida_free(&rdev->mr_ida, idx);
+		return ret;
+	}
+	mw->index = idx;
+	ibmw->rkey = RDO_MR_KEY(idx, cmd.u.alloc_mw.key);
+	return 0;
+}
+
+int rdo_dealloc_mw(struct ib_mw *ibmw)
+{
+	struct rdo_dev *rdev = to_rdev(ibmw->device);
+	struct rdo_mw *mw = to_rmw(ibmw);
+	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEALLOC_MW, mw->index);
+
+	/* A window the device may still hold keeps its index. */
+	if (ret && !rdo_dead(rdev)) {
+		dev_err(&rdev->pdev->dev, "DEALLOC_MW %u failed: %d; its index is leaked\n",
+			mw->index, ret);
+		return 0;
+	}
+	ida_free(&rdev->mr_ida, mw->index);
 	return 0;
 }

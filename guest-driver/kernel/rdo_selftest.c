@@ -219,7 +219,7 @@ static void st_mr_free(struct rdo_st *st, struct st_mr *m, bool registered)
 	struct device *dev = &st->rdev->pdev->dev;
 	int i;
 
-	if (registered && !rdo_mr_unregister(st->rdev, &m->mr))
+	if (registered && rdo_mr_unregister(st->rdev, &m->mr))
 		return;		/* leaked: the device may still use it */
 	if (!registered)
 		rdo_buf_free(st->rdev, &m->mr.pages);
@@ -670,6 +670,10 @@ static void st_run(struct rdo_st *st)
 	if (!st_check(st, "alloc_pd", !IS_ERR(st->pd)))
 		return;
 	st_kv(st, "pd.local_dma_lkey=0x%x", st->pd->local_dma_lkey);
+	/* The device's reserved key, no DMA MR registered for the PD. */
+	st_check(st, "local_dma_lkey", st->rdev->attr.local_dma_lkey &&
+		 st->pd->local_dma_lkey == st->rdev->attr.local_dma_lkey &&
+		 !st->pd->__internal_mr);
 
 	for (v = 0; v < ncq; v++) {
 		cattr.comp_vector = v;

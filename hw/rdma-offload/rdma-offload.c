@@ -656,10 +656,15 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("fault-dups", fault_dups),
     RDO_CNT("fault-reorders", fault_reorders),
     RDO_CNT("loopback-frames", loopback_frames),
+    RDO_CNT("seq-naks-sent", seq_naks_sent),
+    RDO_CNT("seq-naks-received", seq_naks_received),
+    RDO_CNT("rnr-naks-sent", rnr_naks_sent),
+    RDO_CNT("rnr-naks-received", rnr_naks_received),
+    RDO_CNT("dup-responses", dup_responses),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
-                   ARRAY_SIZE(rdo_counter_names) * sizeof(uint32_t),
+                   ARRAY_SIZE(rdo_counter_names) * sizeof(uint64_t),
                    "rdo_counter_names does not name every RdoCounters field");
 
 static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
@@ -673,7 +678,7 @@ static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
     }
     /* Then the port, seen from QEMU: frames to and from the netdev. */
     if (rdo_visit_counters(v, &s->core.cnt, rdo_counter_names,
-                           ARRAY_SIZE(rdo_counter_names), sizeof(uint32_t),
+                           ARRAY_SIZE(rdo_counter_names), sizeof(uint64_t),
                            errp) &&
         visit_type_uint64(v, "rx-frames-ignored", &ignored, errp) &&
         visit_type_uint64(v, "netdev-tx-frames", &s->tx_frames, errp) &&

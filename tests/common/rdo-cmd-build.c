@@ -45,9 +45,12 @@ struct rdo_cqp_cmd rdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
     return cmd;
 }
 
-struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn)
+struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn, uint32_t flags)
 {
-    return rdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_CREATE_PD, pdn);
+
+    cmd.u.create_pd.flags = flags;
+    return cmd;
 }
 
 struct rdo_cqp_cmd rdo_cmd_create_eq(uint32_t eqn, uint64_t ring,
@@ -272,6 +275,17 @@ struct rdo_cqp_cmd rdo_cmd_alloc_mr(uint32_t index, uint8_t key, uint32_t pdn,
     return cmd;
 }
 
+struct rdo_cqp_cmd rdo_cmd_alloc_mw(uint32_t index, uint8_t key, uint32_t pdn,
+                                    uint8_t type)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_ALLOC_MW, index);
+
+    cmd.u.alloc_mw.pdn = pdn;
+    cmd.u.alloc_mw.type = type;
+    cmd.u.alloc_mw.key = key;
+    return cmd;
+}
+
 struct rdo_cqp_cmd rdo_cmd_create_eth_txq(uint32_t qn, uint64_t ring,
                                           uint8_t log_size, uint8_t wqe_shift,
                                           uint32_t cqn)
@@ -338,6 +352,28 @@ struct rdo_send_wqe rdo_wqe_reg_mr(uint64_t wr_id, uint32_t key, uint64_t iova,
     r.length = length;
     r.page_list = page_list;
     memcpy(&w, &r, sizeof(w));
+    return w;
+}
+
+struct rdo_send_wqe rdo_wqe_bind_mw(uint64_t wr_id, uint32_t mw_key,
+                                    uint8_t new_tag, uint32_t mr_key,
+                                    uint64_t addr, uint64_t length,
+                                    uint16_t access)
+{
+    struct rdo_bind_mw_wqe b;
+    struct rdo_send_wqe w;
+
+    memset(&b, 0, sizeof(b));
+    b.wr_id = wr_id;
+    b.opcode = RDO_WR_BIND_MW;
+    b.flags = RDO_WQE_F_SIGNALED;
+    b.new_tag = new_tag;
+    b.mw_key = mw_key;
+    b.addr = addr;
+    b.mr_key = mr_key;
+    b.access = access;
+    b.length = length;
+    memcpy(&w, &b, sizeof(w));
     return w;
 }
 

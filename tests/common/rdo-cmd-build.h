@@ -30,7 +30,8 @@ struct rdo_cqp_cmd rdo_cmd_set_port(uint32_t mask, uint32_t mtu,
                                     const uint8_t *mac);
 struct rdo_cqp_cmd rdo_cmd_set_gid(uint32_t index, const uint8_t *gid,
                                    uint8_t valid);
-struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn);
+/* flags: RDO_PD_F_* */
+struct rdo_cqp_cmd rdo_cmd_create_pd(uint32_t pdn, uint32_t flags);
 struct rdo_cqp_cmd rdo_cmd_create_eq(uint32_t eqn, uint64_t ring,
                                      uint8_t log_size, uint16_t vector);
 struct rdo_cqp_cmd rdo_cmd_create_cq(uint32_t cqn, uint64_t ring,
@@ -91,6 +92,9 @@ struct rdo_cqp_cmd rdo_cmd_reg_mr(uint32_t index, uint8_t key, uint32_t pdn,
 /* An empty MR for fast registration: up to max_pages pages, max_access rights. */
 struct rdo_cqp_cmd rdo_cmd_alloc_mr(uint32_t index, uint8_t key, uint32_t pdn,
                                     uint32_t max_pages, uint16_t max_access);
+/* A memory window of `type` (RDO_MW_TYPE_1 or _2) at `index` of PD pdn. */
+struct rdo_cqp_cmd rdo_cmd_alloc_mw(uint32_t index, uint8_t key, uint32_t pdn,
+                                    uint8_t type);
 struct rdo_cqp_cmd rdo_cmd_create_eth_txq(uint32_t qn, uint64_t ring,
                                           uint8_t log_size, uint8_t wqe_shift,
                                           uint32_t cqn);
@@ -111,6 +115,15 @@ struct rdo_send_wqe rdo_wqe_reg_mr(uint64_t wr_id, uint32_t key, uint64_t iova,
                                    uint64_t length, uint64_t page_list,
                                    uint32_t num_pages, uint8_t page_shift,
                                    uint16_t access);
+/*
+ * A signaled BIND_MW (struct rdo_bind_mw_wqe, in the shape of a send WQE):
+ * the window with key mw_key, afterwards with tag new_tag, on
+ * [addr, addr + length) of MR mr_key, granting `access`.
+ */
+struct rdo_send_wqe rdo_wqe_bind_mw(uint64_t wr_id, uint32_t mw_key,
+                                    uint8_t new_tag, uint32_t mr_key,
+                                    uint64_t addr, uint64_t length,
+                                    uint16_t access);
 /* The UD address of QP `qpn` behind (mac, gid), hop limit 64. */
 struct rdo_ud_seg rdo_ud_dest(uint32_t qpn, uint32_t qkey, const uint8_t *mac,
                               const uint8_t *gid);

@@ -47,7 +47,7 @@ void rdo_pair_side_setup(RdoPairSide *s, int k)
         rdo_gid_v6(s->gid6, 1 + k);
         rdo_pair_cmd_ok(s, rdo_cmd_set_gid(1, s->gid6, 1));
     }
-    rdo_pair_cmd_ok(s, rdo_cmd_create_pd(l->pdn));
+    rdo_pair_cmd_ok(s, rdo_cmd_create_pd(l->pdn, l->pd_flags));
     s->cq = s->ops->alloc(s->host, sizeof(struct rdo_cqe) << l->cq_log);
     s->cq_ci = 0;
     rdo_pair_cmd_ok(s, rdo_cmd_create_cq_moderated(l->cqn, s->cq, l->cq_log,

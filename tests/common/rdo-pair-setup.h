@@ -37,6 +37,7 @@ typedef struct RdoPairOps {
 /* What a side consists of: object numbers and ring sizes. */
 typedef struct RdoPairLayout {
     uint32_t pdn;
+    uint32_t pd_flags;          /* RDO_PD_F_*: a kernel PD or not */
     uint32_t cqn;               /* the one CQ: every QP's send and receive CQ */
     uint8_t cq_log;
     uint16_t mod_count, mod_usec;   /* the CQ's interrupt moderation */

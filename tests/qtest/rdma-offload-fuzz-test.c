@@ -373,7 +373,10 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         RDO_CMD_DESTROY_QP, RDO_CMD_CREATE_SRQ, RDO_CMD_DESTROY_SRQ,
         RDO_CMD_REG_MR, RDO_CMD_REG_MR, RDO_CMD_DEREG_MR,
         RDO_CMD_MODIFY_CQ, RDO_CMD_RESIZE_CQ, RDO_CMD_MODIFY_SRQ,
-        RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR,
+        RDO_CMD_ALLOC_MR, RDO_CMD_ALLOC_MR, RDO_CMD_QUERY_COUNTERS,
+        RDO_CMD_REREG_MR, RDO_CMD_REREG_MR, RDO_CMD_ATTACH_MCAST,
+        RDO_CMD_ATTACH_MCAST, RDO_CMD_DETACH_MCAST,
+        RDO_CMD_ALLOC_MW, RDO_CMD_ALLOC_MW, RDO_CMD_DEALLOC_MW,
     };
     uint32_t *w = (uint32_t *)c;
 
@@ -388,7 +391,7 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     c->reserved0 = chance(f, 95) ? 0 : r32(f);
     c->reserved1 = chance(f, 95) ? 0 : r64(f);
     c->obj = small_obj(f);
-    c->out_addr = faddr(f, 8, 128);
+    c->out_addr = faddr(f, 8, sizeof(struct rdo_port_counters));
     if (chance(f, 10)) {
         return;                             /* random arguments */
     }
@@ -453,6 +456,20 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         fill_cq_ring(f, &c->u.resize_cq.ring_addr, &c->u.resize_cq.log_size,
                      &c->u.resize_cq.ring_flags);
         break;
+    case RDO_CMD_ATTACH_MCAST:
+    case RDO_CMD_DETACH_MCAST:
+        /* ff0e::N or 239.0.0.N mostly, a few groups; sometimes unicast. */
+        if (chance(f, 50)) {
+            c->u.mcast.gid[0] = chance(f, 90) ? 0xff : r32(f);
+        } else {
+            c->u.mcast.gid[10] = c->u.mcast.gid[11] = 0xff;
+            c->u.mcast.gid[12] = chance(f, 90) ? 239 : r32(f);
+        }
+        c->u.mcast.gid[15] = rn(f, 4);
+        break;
+    case RDO_CMD_CREATE_PD:
+        c->u.create_pd.flags = chance(f, 90) ? rn(f, 2) : r32(f);
+        break;
     case RDO_CMD_MODIFY_SRQ:
         c->u.modify_srq.limit = chance(f, 90) ? rn(f, 300) : r32(f);
         break;
@@ -462,7 +479,16 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         c->u.alloc_mr.max_access = chance(f, 90) ? rn(f, 16) : r32(f);
         c->u.alloc_mr.key = r32(f);
         break;
+    case RDO_CMD_ALLOC_MW:
+        c->u.alloc_mw.pdn = rn(f, 4);
+        c->u.alloc_mw.type = chance(f, 90) ? 1 + rn(f, 2) : r32(f);
+        c->u.alloc_mw.key = r32(f);
+        c->u.alloc_mw.reserved0 = chance(f, 95) ? 0 : r32(f);
+        c->u.alloc_mw.reserved1[0] = c->u.alloc_mw.reserved1[1] = 0;
+        break;
+    case RDO_CMD_REREG_MR:
     case RDO_CMD_REG_MR: {
+        /* REREG_MR's fields up to access lie where REG_MR's do. */
         struct rdo_cmd_reg_mr *a = &c->u.reg_mr;
         uint32_t pages = chance(f, 95) ? 1 + rn(f, 64) : 1 + rn(f, 1 << 21);
 
@@ -474,6 +500,9 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
         a->key = chance(f, 90) ? rn(f, 4) : r32(f);
         a->access = chance(f, 90) ? rn(f, 16) : r32(f);
         a->pdn = rn(f, 4);
+        if (c->opcode == RDO_CMD_REREG_MR) {
+            c->u.rereg_mr.mask = chance(f, 90) ? rn(f, 8) : r32(f);
+        }
         break;
     }
     }
@@ -550,7 +579,9 @@ static void op_build(Fuzz *f)
     c[6] = rdo_cmd_modify_qp_std(qpn, type, RDO_QPS_RTS);
     c[7] = rdo_cmd_reg_mr(mr, rn(f, 4), pdn, r64(f) & ~0xfffull,
                            pages * 4096ull, fpage_list(f, pages), pages);
-    c[8] = rdo_cmd_new(RDO_CMD_NOP, 0);
+    c[7].u.reg_mr.access |= chance(f, 50) ? RDO_ACCESS_MW_BIND : 0;
+    c[8] = chance(f, 50) ? rdo_cmd_new(RDO_CMD_NOP, 0) :
+           rdo_cmd_alloc_mw(mr + 1, rn(f, 4), pdn, 1 + rn(f, 2));
     if (chance(f, 20)) {
         c[rn(f, G_N_ELEMENTS(c))].u.raw[rn(f, 96)] ^= 1u << rn(f, 8);
     }
@@ -572,11 +603,25 @@ static void op_wqe(Fuzz *f)
     }
     memset(&w, 0, sizeof(w));
     w.wr_id = r64(f);
-    w.opcode = chance(f, 60) ? RDO_WR_LOCAL_INV : chance(f, 90) ? rn(f, 12) : r32(f);
+    w.opcode = chance(f, 60) ? RDO_WR_LOCAL_INV :
+               chance(f, 30) ? RDO_WR_BIND_MW :
+               chance(f, 90) ? rn(f, RDO_WR__COUNT + 1) : r32(f);
     w.flags = chance(f, 80) ? rn(f, 16) : r32(f);
     w.num_sge = rn(f, 8);
     w.imm_or_rkey = chance(f, 80) ? RDO_MR_KEY(rn(f, NQP), rn(f, 4)) : r32(f);
     w.conn_qpn = rn(f, NQP);
+    if (w.opcode == RDO_WR_BIND_MW) {
+        /* The window (imm_or_rkey), the MR, a range, rights. */
+        struct rdo_bind_mw_wqe b;
+
+        memcpy(&b, &w, sizeof(b));
+        b.new_tag = r32(f);
+        b.mr_key = chance(f, 80) ? RDO_MR_KEY(rn(f, NQP), rn(f, 4)) : r32(f);
+        b.addr = chance(f, 80) ? rn(f, 1 << 20) : r64(f);
+        b.length = chance(f, 80) ? rn(f, 1 << 16) : r64(f);
+        b.access = chance(f, 90) ? rn(f, 32) : r32(f);
+        memcpy(&w, &b, sizeof(w));
+    }
     if (chance(f, 10)) {
         uint32_t *words = (uint32_t *)&w;
 

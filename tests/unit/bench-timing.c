@@ -59,7 +59,7 @@ static void msg_rate(uint32_t cache)
             WorkResult r = work_msg_rate(&cfg, qps[q], 4, 4000);
 
             printf("%s\n {\"qps\": %u, \"lookahead\": %u, \"mmsgs\": %.3f, "
-                   "\"qpc_misses\": %u, \"ctx_prefetches\": %" PRIu64 "}",
+                   "\"qpc_misses\": %" PRIu64 ", \"ctx_prefetches\": %" PRIu64 "}",
                    sep, qps[q], la, r.mrate, r.cnt[0].qpc_misses + r.cnt[1].qpc_misses,
                    r.tcnt[0].ctx_prefetches + r.tcnt[1].ctx_prefetches);
             sep = ",";

@@ -922,9 +922,9 @@ static void test_wr_table_one(uint8_t type, uint8_t op)
     w.remote_addr = PAIR_DST;
     w.rkey = b->mr_key;
     w.imm_or_rkey = op == RDO_WR_LOCAL_INV ? a->mr_key : b->mr_key;
-    if (op == RDO_WR_REG_MR) {
-        /* No SGEs; the key names no fast-registration MR: it fails, but
-         * not as a bad WQE. */
+    if (op == RDO_WR_REG_MR || op == RDO_WR_BIND_MW) {
+        /* No SGEs; the key names no fast-registration MR (no window): it
+         * fails, but not as a bad WQE. */
         w.imm_or_rkey = a->mr_key;
         pair_post_send(a, slot, &w, NULL, 0, type == RDO_QPT_UD ? &ud : NULL);
     } else {

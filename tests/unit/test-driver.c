@@ -179,7 +179,7 @@ static void td_expect_ok(TestDriver *d, struct rdo_cqp_cmd *cmd)
 
 void td_create_pd(TestDriver *d, uint32_t pdn)
 {
-    struct rdo_cqp_cmd cmd = rdo_cmd_create_pd(pdn);
+    struct rdo_cqp_cmd cmd = rdo_cmd_create_pd(pdn, 0);
 
     td_expect_ok(d, &cmd);
 }

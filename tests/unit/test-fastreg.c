@@ -15,17 +15,12 @@
  * knows where each page is, so the tests can check bytes through it.
  */
 #define FR_INDEX    50
-#define FR_PAGES    8
+#define FR_PAGES    PAIR_REGION_PAGES
 #define FR_MAX      RDO_FAST_REG_PAGES_MAX
 #define FR_ALL      (RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_WRITE | \
                      RDO_ACCESS_REMOTE_READ)
 
-typedef struct FastReg {
-    uint32_t key;               /* the current key */
-    uint64_t pages[FR_PAGES];   /* guest addresses, out of order */
-    uint64_t list;              /* the page list in guest memory */
-    uint64_t iova, length;
-} FastReg;
+typedef PairRegion FastReg;     /* key: the current key */
 
 static uint32_t fr_alloc(PairSide *s, uint32_t index, uint8_t key,
                          uint32_t pdn, uint32_t max_pages, uint16_t access)
@@ -39,46 +34,11 @@ static uint32_t fr_alloc(PairSide *s, uint32_t index, uint8_t key,
     return result;
 }
 
-/* FR_PAGES pages taken from a run of twice as many, backwards, every other
- * one; a malloc-like iova (offset 0x123 in its first page). */
-static void fr_pages(PairSide *s, FastReg *fr)
-{
-    uint64_t run = td_alloc(s->d, 2 * FR_PAGES * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
-
-    for (int i = 0; i < FR_PAGES; i++) {
-        fr->pages[i] = run + (uint64_t)(2 * (FR_PAGES - 1 - i)) * RDO_PAGE_SIZE;
-    }
-    fr->list = td_alloc(s->d, sizeof(fr->pages), 8);
-    memcpy(td_ptr(s->d, fr->list), fr->pages, sizeof(fr->pages));
-    fr->iova = 0x7f3a12345123ull;
-    fr->length = FR_PAGES * RDO_PAGE_SIZE - 0x123 - 0x45;
-}
-
-/* Host pointer of the byte at va of the fast-registered region. */
-static uint8_t *fr_ptr(PairSide *s, const FastReg *fr, uint64_t va)
-{
-    uint64_t off = va - fr->iova + (fr->iova & (RDO_PAGE_SIZE - 1));
-
-    g_assert_cmpuint(off >> RDO_PAGE_SHIFT, <, FR_PAGES);
-    return td_ptr(s->d, fr->pages[off >> RDO_PAGE_SHIFT] +
-                        (off & (RDO_PAGE_SIZE - 1)));
-}
-
 static struct rdo_send_wqe fr_wqe(const FastReg *fr, uint64_t wr_id,
                                   uint16_t access)
 {
     return rdo_wqe_reg_mr(wr_id, fr->key, fr->iova, fr->length, fr->list,
                           FR_PAGES, RDO_PAGE_SHIFT, access);
-}
-
-static void fr_check_same(PairSide *a, uint64_t a_iova, PairSide *b,
-                          const FastReg *fr, uint64_t va, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        if (*pair_mr_ptr(a, a_iova + i) != *fr_ptr(b, fr, va + i)) {
-            g_error("byte %u of %u differs", i, len);
-        }
-    }
 }
 
 /*
@@ -115,7 +75,7 @@ static void test_fast_reg(void)
     for (int i = 0; i < 4; i++) {
         pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);     /* 1024 */
     }
-    fr_pages(b, &fr);
+    pair_region_pages(b, &fr);
     fr.key = fr_alloc(b, FR_INDEX, 0x11, 0, FR_MAX, FR_ALL);
     fr.key = RDO_MR_KEY(FR_INDEX, 0x12);     /* the first registration's */
     pair_fill(a, PAIR_SRC, len, 21);
@@ -133,11 +93,11 @@ static void test_fast_reg(void)
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 0x102, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    fr_check_same(a, PAIR_SRC, b, &fr, va, len);
+    pair_region_check(a, PAIR_SRC, b, &fr, va, len);
 
     /* READ back from the last byte-exact end of the region. */
     for (uint32_t i = 0; i < 5000; i++) {
-        *fr_ptr(b, &fr, fr.iova + fr.length - 5000 + i) = rdo_pattern_byte(i, 22);
+        *pair_region_ptr(b, &fr, fr.iova + fr.length - 5000 + i) = rdo_pattern_byte(i, 22);
     }
     w = rdo_wqe(RDO_WR_RDMA_READ, 0x103);
     sge = pair_sge_of(a, PAIR_DST + 3, 5000);
@@ -146,7 +106,7 @@ static void test_fast_reg(void)
     pair_post_send(a, 0, &w, &sge, 1, NULL);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 0x103, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    fr_check_same(a, PAIR_DST + 3, b, &fr, fr.iova + fr.length - 5000, 5000);
+    pair_region_check(a, PAIR_DST + 3, b, &fr, fr.iova + fr.length - 5000, 5000);
     /* One byte past the end is outside it. */
     w.wr_id = 0x104;
     w.remote_addr = fr.iova + fr.length - 4999;
@@ -176,7 +136,7 @@ static void test_fast_reg(void)
     old_key = fr.key;
     fr.key = RDO_MR_KEY(FR_INDEX, 0x13);
     for (uint32_t i = 0; i < 300; i++) {
-        *fr_ptr(b, &fr, fr.iova + RDO_PAGE_SIZE + i) = rdo_pattern_byte(i, 23);
+        *pair_region_ptr(b, &fr, fr.iova + RDO_PAGE_SIZE + i) = rdo_pattern_byte(i, 23);
     }
     pair_post_recv(a, 3, 0x200, PAIR_DST, 4096);
     w = fr_wqe(&fr, 0x107, FR_ALL);
@@ -191,7 +151,7 @@ static void test_fast_reg(void)
     e = pair_poll(a);
     g_assert_cmphex(e.wr_id, ==, 0x200);
     g_assert_cmpuint(e.byte_len, ==, 300);
-    fr_check_same(a, PAIR_DST, b, &fr, fr.iova + RDO_PAGE_SIZE, 300);
+    pair_region_check(a, PAIR_DST, b, &fr, fr.iova + RDO_PAGE_SIZE, 300);
     g_assert_cmphex(old_key, !=, fr.key);
 
     pair_post_recv(b, 3, 0x201, PAIR_DST, 4096);
@@ -226,7 +186,7 @@ static void test_fast_reg(void)
     pair_post_send(a, 3, &w, &sge, 1, NULL);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 0x10b, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-    fr_check_same(a, PAIR_SRC + 1000, b, &fr, fr.iova + 7, 2000);
+    pair_region_check(a, PAIR_SRC + 1000, b, &fr, fr.iova + 7, 2000);
     w.wr_id = 0x10c;
     w.rkey = old_key;
     pair_post_send(a, 3, &w, &sge, 1, NULL);
@@ -255,7 +215,7 @@ static void test_fast_reg_order(void)
     FastReg fr;
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    fr_pages(a, &fr);
+    pair_region_pages(a, &fr);
     fr.key = fr_alloc(a, FR_INDEX, 0x20, 0, FR_MAX, FR_ALL);
     w = fr_wqe(&fr, 1, FR_ALL);
     pair_post_send(a, 0, &w, NULL, 0, NULL);
@@ -349,14 +309,14 @@ static void test_fast_reg_fence(void)
     FastReg fr;
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    fr_pages(a, &fr);
+    pair_region_pages(a, &fr);
     fr.key = fr_alloc(a, FR_INDEX, 0x50, 0, FR_MAX, FR_ALL);
     w = fr_wqe(&fr, 1, FR_ALL);
     pair_post_send(a, 0, &w, NULL, 0, NULL);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 1, RDO_CQE_REG_MR, RDO_WC_SUCCESS);
     for (uint32_t i = 0; i < len; i++) {
-        *fr_ptr(a, &fr, fr.iova + 50 + i) = rdo_pattern_byte(i, 51);
+        *pair_region_ptr(a, &fr, fr.iova + 50 + i) = rdo_pattern_byte(i, 51);
     }
     p->tamper = drop_first;
     p->tamper_opaque = &dropped;
@@ -373,7 +333,7 @@ static void test_fast_reg_fence(void)
     pair_expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     pair_expect_cqe(a, 3, RDO_CQE_LOCAL_INV, RDO_WC_SUCCESS);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS), >=, 1);
-    fr_check_same(b, PAIR_DST, a, &fr, fr.iova + 50, len);
+    pair_region_check(b, PAIR_DST, a, &fr, fr.iova + 50, len);
     pair_free(p);
 }
 
@@ -428,12 +388,12 @@ static void test_fast_reg_bad(void)
     uint32_t key_small, key_other, key_ro;
     FastReg fr;
 
-    fr_pages(a, &fr);
+    pair_region_pages(a, &fr);
     fr.key = fr_alloc(a, FR_INDEX, 0x30, 0, FR_PAGES, FR_ALL);
     key_small = fr_alloc(a, FR_INDEX + 1, 0x31, 0, FR_PAGES - 1, FR_ALL);
     key_ro = fr_alloc(a, FR_INDEX + 2, 0x32, 0, FR_MAX,
                       RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ);
-    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(7));
+    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_create_pd(7, 0));
     key_other = fr_alloc(a, FR_INDEX + 3, 0x33, 7, FR_MAX, FR_ALL);
     /* A page address with low bits set. */
     memcpy(td_ptr(a->d, odd), &(uint64_t){ fr.pages[0] }, 8);
@@ -451,8 +411,6 @@ static void test_fast_reg_bad(void)
     for (int i = 0; i < N_BAD; i++) {
         struct rdo_reg_mr_wqe r;
         struct rdo_send_wqe w = fr_wqe(&fr, 0x100 + i, FR_ALL);
-        uint32_t before = h->class_count[bad[i].cls];
-        struct rdo_cqe e;
 
         memcpy(&r, &w, sizeof(r));
         r.key = RDO_MR_KEY(FR_INDEX + 1, 0x41);     /* not valid, 7 pages */
@@ -502,20 +460,8 @@ static void test_fast_reg_bad(void)
             break;
         }
         memcpy(&w, &r, sizeof(w));
-        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
-        pair_post_send(a, i, &w, NULL, 0, NULL);
-        w = rdo_wqe(RDO_WR_SEND, 0x200 + i);
-        pair_post_send(a, i, &w, NULL, 0, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
-        e = pair_poll(a);
-        g_test_message("%s: status %u vendor_err %u", bad[i].what, e.status,
-                       e.vendor_err);
-        g_assert_cmphex(e.wr_id, ==, 0x100 + i);
-        g_assert_cmphex(e.opcode, ==, RDO_CQE_REG_MR);
-        g_assert_cmpuint(e.status, ==, bad[i].status);
-        g_assert_cmpuint(e.vendor_err, ==, bad[i].vendor_err);
-        g_assert_cmpuint(h->class_count[bad[i].cls], ==, before + 1);
-        pair_expect_cqe(a, 0x200 + i, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
+        pair_expect_refused(p, i, bad[i].what, w, RDO_CQE_REG_MR,
+                            bad[i].status, bad[i].vendor_err, bad[i].cls);
     }
     (void)key_small;
     (void)key_ro;
@@ -532,7 +478,7 @@ static void test_fast_reg_bad(void)
         pair_post_send(b, N_BAD, &w, &sge, 1, NULL);
         g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
         pair_expect_cqe(b, 0x300, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
-        fr_check_same(b, PAIR_SRC, a, &fr, fr.iova + 10, 64);
+        pair_region_check(b, PAIR_SRC, a, &fr, fr.iova + 10, 64);
     }
 
     /* LOCAL_INV of a key of another PD, and of a stale key: refused. */

@@ -100,6 +100,11 @@ static void op_commands(UFuzz *f)
             c.u.reg_mr.page_list = addr(f, 8);
             c.u.reg_mr.num_pages = rn(f, 20) ? 1 + rn(f, 64) : r32(f);
             c.u.reg_mr.pdn = rn(f, 4);
+        } else if (c.opcode == RDO_CMD_ALLOC_MW) {
+            c.u.alloc_mw.type = rn(f, 4);
+            c.u.alloc_mw.pdn = rn(f, 4);
+            c.u.alloc_mw.reserved0 = 0;
+            c.u.alloc_mw.reserved1[0] = c.u.alloc_mw.reserved1[1] = 0;
         } else if (c.opcode <= RDO_CMD_DESTROY_CQ && c.opcode >= RDO_CMD_CREATE_EQ) {
             c.u.create_cq.ring_addr = addr(f, 32);
             c.u.create_cq.log_size = rn(f, 10);

@@ -52,13 +52,13 @@ static void side_init(Pair *p, const RdoConfig *cfg, int index)
     rdo_pair_side_setup(&s->rdo, index);
 }
 
-Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
-                         uint16_t mod_usec)
+static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
+                           uint16_t mod_usec, uint32_t pd_flags)
 {
     Pair *p = g_new0(Pair, 1);
 
     p->layout = (RdoPairLayout){
-        .pdn = 0, .cqn = 0, .cq_log = PAIR_CQ_LOG,
+        .pdn = 0, .pd_flags = pd_flags, .cqn = 0, .cq_log = PAIR_CQ_LOG,
         .mod_count = mod_count, .mod_usec = mod_usec,
         .mr_index = 1, .mr_iova = PAIR_MR_IOVA, .mr_len = PAIR_MR_LEN,
         .sq_log = PAIR_SQ_LOG, .sq_shift = 8,
@@ -70,9 +70,20 @@ Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
     return p;
 }
 
+Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
+                         uint16_t mod_usec)
+{
+    return pair_new_full(cfg, mod_count, mod_usec, 0);
+}
+
 Pair *pair_new(const RdoConfig *cfg)
 {
-    return pair_new_moderated(cfg, 0, 0);
+    return pair_new_full(cfg, 0, 0, 0);
+}
+
+Pair *pair_new_kernel(const RdoConfig *cfg)
+{
+    return pair_new_full(cfg, 0, 0, RDO_PD_F_KERNEL);
 }
 
 void pair_free(Pair *p)
@@ -219,6 +230,12 @@ uint32_t pair_cq_ready(PairSide *s)
     return rdo_pair_cq_ready(&s->rdo);
 }
 
+/* The later of the two sides' clocks (commands move one side's alone). */
+static uint64_t pair_now(Pair *p)
+{
+    return MAX(p->s[0].d->h->now_ns, p->s[1].d->h->now_ns);
+}
+
 /* One step: deliver frames, or advance time to the next wake-up. */
 bool pair_step(Pair *p, uint64_t end)
 {
@@ -253,7 +270,7 @@ bool pair_step(Pair *p, uint64_t end)
 
 bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)
 {
-    uint64_t end = p->s[0].d->h->now_ns + limit_ns;
+    uint64_t end = pair_now(p) + limit_ns;
 
     while (pair_cq_ready(&p->s[who]) < cqes) {
         if (!pair_step(p, end)) {
@@ -265,7 +282,7 @@ bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)
 
 void pair_run(Pair *p, uint64_t limit_ns)
 {
-    uint64_t end = p->s[0].d->h->now_ns + limit_ns;
+    uint64_t end = pair_now(p) + limit_ns;
 
     while (pair_step(p, end)) {
     }
@@ -310,4 +327,62 @@ void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
             g_error("byte %u of %u differs", i, len);
         }
     }
+}
+
+void pair_region_pages(PairSide *s, PairRegion *r)
+{
+    uint64_t run = td_alloc(s->d, 2 * PAIR_REGION_PAGES * RDO_PAGE_SIZE,
+                            RDO_PAGE_SIZE);
+
+    for (int i = 0; i < PAIR_REGION_PAGES; i++) {
+        r->pages[i] = run + (uint64_t)(2 * (PAIR_REGION_PAGES - 1 - i)) *
+                            RDO_PAGE_SIZE;
+    }
+    r->list = td_alloc(s->d, sizeof(r->pages), 8);
+    memcpy(td_ptr(s->d, r->list), r->pages, sizeof(r->pages));
+    r->iova = 0x7f3a12345123ull;
+    r->length = PAIR_REGION_PAGES * RDO_PAGE_SIZE - 0x123 - 0x45;
+}
+
+uint8_t *pair_region_ptr(PairSide *s, const PairRegion *r, uint64_t va)
+{
+    uint64_t off = va - r->iova + (r->iova & (RDO_PAGE_SIZE - 1));
+
+    g_assert_cmpuint(off >> RDO_PAGE_SHIFT, <, PAIR_REGION_PAGES);
+    return td_ptr(s->d, r->pages[off >> RDO_PAGE_SHIFT] +
+                        (off & (RDO_PAGE_SIZE - 1)));
+}
+
+void pair_region_check(PairSide *a, uint64_t a_iova, PairSide *b,
+                       const PairRegion *r, uint64_t va, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (*pair_mr_ptr(a, a_iova + i) != *pair_region_ptr(b, r, va + i)) {
+            g_error("byte %u of %u differs", i, len);
+        }
+    }
+}
+
+void pair_expect_refused(Pair *p, int i, const char *what,
+                         struct rdo_send_wqe w, uint8_t opcode, uint8_t status,
+                         uint32_t vendor_err, enum rdo_guest_err cls)
+{
+    PairSide *a = &p->s[0];
+    uint32_t before = a->d->h->class_count[cls];
+    struct rdo_send_wqe send = rdo_wqe(RDO_WR_SEND, w.wr_id + 0x100);
+    struct rdo_cqe e;
+
+    pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_send(a, i, &w, NULL, 0, NULL);
+    pair_post_send(a, i, &send, NULL, 0, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    e = pair_poll(a);
+    g_test_message("%s: status %u vendor_err %u", what, e.status,
+                   e.vendor_err);
+    g_assert_cmphex(e.wr_id, ==, w.wr_id);
+    g_assert_cmphex(e.opcode, ==, opcode);
+    g_assert_cmpuint(e.status, ==, status);
+    g_assert_cmpuint(e.vendor_err, ==, vendor_err);
+    g_assert_cmpuint(a->d->h->class_count[cls], ==, before + 1);
+    pair_expect_cqe(a, send.wr_id, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
 }

@@ -61,6 +61,8 @@ Pair *pair_new(const RdoConfig *cfg);
 /* The same, the CQs with interrupt moderation (count, microseconds). */
 Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
                          uint16_t mod_usec);
+/* The same, each side's PD a kernel PD (the local DMA key works there). */
+Pair *pair_new_kernel(const RdoConfig *cfg);
 void pair_free(Pair *p);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);
@@ -122,5 +124,36 @@ void pair_expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
 /* The bytes at a_iova of A's MR and b_iova of B's MR are the same. */
 void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
                       uint64_t b_iova, uint32_t len);
+
+/*
+ * Side 0 connects slot i (RC) and posts `w` and a SEND behind it: `w`
+ * completes with (opcode, status, vendor_err) and raises guest-error
+ * class `cls` once, the SEND is flushed (the QP went to ERR). `what`
+ * names the case in the test's log.
+ */
+void pair_expect_refused(Pair *p, int i, const char *what,
+                         struct rdo_send_wqe w, uint8_t opcode, uint8_t status,
+                         uint32_t vendor_err, enum rdo_guest_err cls);
+
+/*
+ * A region over pages of a side scattered in its memory (every other page
+ * of a run, backwards) with a malloc-like iova (offset 0x123 in its first
+ * page), as user memory is: for fast registrations and MRs that windows
+ * bind to. The tests check bytes through it.
+ */
+#define PAIR_REGION_PAGES 8
+typedef struct PairRegion {
+    uint32_t key;               /* the key it is registered with */
+    uint64_t pages[PAIR_REGION_PAGES];  /* guest addresses, out of order */
+    uint64_t list;              /* the page list in guest memory */
+    uint64_t iova, length;
+} PairRegion;
+/* Allocates the pages and the list; sets iova and length, not key. */
+void pair_region_pages(PairSide *s, PairRegion *r);
+/* Host pointer of the byte at va of the region. */
+uint8_t *pair_region_ptr(PairSide *s, const PairRegion *r, uint64_t va);
+/* The bytes at a_iova of A's MR and va of B's region are the same. */
+void pair_region_check(PairSide *a, uint64_t a_iova, PairSide *b,
+                       const PairRegion *r, uint64_t va, uint32_t len);
 
 #endif

@@ -23,9 +23,11 @@ static void state_alloc(RdoCore *core)
     st->qp_bind = g_new0(RdoQpBind, c->max_qp);
     st->ssq_users = g_new0(uint32_t, c->max_qp);
     st->qp_stall_mr = g_new0(uint32_t, c->max_qp);
+    st->qp_gen = g_new0(uint32_t, c->max_qp);
     st->sq_queued = g_new0(uint8_t, c->max_qp);
     st->mr_used = g_new0(uint8_t, c->max_mr);
     st->mr_pending = g_new0(uint8_t, c->max_mr);
+    st->mr_windows = g_new0(uint32_t, c->max_mr);
     g_queue_init(&st->sq_ready);
     core->st = st;
     rdo_eth_init(core);
@@ -71,6 +73,8 @@ static void state_free(RdoCore *core)
     g_free(st->sq_queued);
     g_free(st->mr_used);
     g_free(st->mr_pending);
+    g_free(st->mr_windows);
+    g_free(st->qp_gen);
     g_free(st);
     core->st = NULL;
 }

@@ -86,6 +86,13 @@ enum rdo_obj_kind {
     X(FASTREG_BAD_RANGE,   fastreg_bad_range,   QP,   RDO_ERR_NONE) \
     X(FASTREG_BAD_ACCESS,  fastreg_bad_access,  QP,   RDO_ERR_NONE) \
     X(FASTREG_PAGE_LIST,   fastreg_page_list,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MW,      mw_bind_bad_mw,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BOUND,       mw_bind_bound,       QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_MR,      mw_bind_bad_mr,      QP,   RDO_ERR_NONE) \
+    X(MW_BIND_NO_RIGHT,    mw_bind_no_right,    QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_RANGE,   mw_bind_bad_range,   QP,   RDO_ERR_NONE) \
+    X(MW_BIND_BAD_ACCESS,  mw_bind_bad_access,  QP,   RDO_ERR_NONE) \
+    X(MW_INV_TYPE1,        mw_inv_type1,        QP,   RDO_ERR_NONE) \
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
@@ -449,22 +456,31 @@ typedef struct RdoRegs {
 } RdoRegs;
 
 /* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
+/*
+ * 64 bits wide; the CNT_* registers show the low 32 bits, QUERY_COUNTERS
+ * (ctrl/cqp-port.c) the whole value.
+ */
 typedef struct RdoCounters {
-    uint32_t cqp_cmds, cqp_errors, mr_stalls;
-    uint32_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
-    uint32_t eqes, cqes, eq_overflows, db_errors;
+    uint64_t cqp_cmds, cqp_errors, mr_stalls;
+    uint64_t qpc_hits, qpc_misses, mrc_hits, mrc_misses;
+    uint64_t eqes, cqes, eq_overflows, db_errors;
     /* Data path. */
-    uint32_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
-    uint32_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
-    uint32_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
+    uint64_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
+    uint64_t retransmits, timeouts, naks_sent, naks_received, acks_sent;
+    uint64_t dup_requests, rx_placements, tx_errors, eth_rx_frames, push_wqes;
     /* Ethernet function. */
-    uint32_t eth_tx_frames, eth_tx_bytes, eth_tso_segments, eth_tx_csum;
-    uint32_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
-    uint32_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
-    uint32_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
+    uint64_t eth_tx_frames, eth_tx_bytes, eth_tso_segments, eth_tx_csum;
+    uint64_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
+    uint64_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
+    uint64_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
     /* Fault injection and the port's loopback (host-visible only). */
-    uint32_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
-    uint32_t loopback_frames;
+    uint64_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
+    uint64_t loopback_frames;
+    /* Transport events by kind (base/report.c counts them): NAKs by
+     * syndrome, duplicates seen by the requester (dup_requests counts
+     * them too). */
+    uint64_t seq_naks_sent, seq_naks_received;
+    uint64_t rnr_naks_sent, rnr_naks_received, dup_responses;
 } RdoCounters;
 
 /*

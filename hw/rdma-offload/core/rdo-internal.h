@@ -57,8 +57,17 @@ typedef struct RdoCq {
 
 typedef struct RdoPd {
     bool valid;
+    bool kernel;                /* RDO_PD_F_KERNEL: may use RDO_LOCAL_DMA_LKEY */
     uint32_t users;             /* QPs, MRs and SRQs in it */
 } RdoPd;
+
+/* A multicast group with UD QPs attached (ctrl/cqp-mcast.c). */
+typedef struct RdoMcastGroup {
+    uint8_t gid[16];
+    uint8_t mac[6];
+    uint32_t nqp;               /* 0: the entry is free */
+    uint32_t qpn[RDO_MCAST_QPS_PER_GROUP];
+} RdoMcastGroup;
 
 typedef struct RdoSrq {
     bool valid;
@@ -114,6 +123,8 @@ _Static_assert(sizeof(RdoQpCtx) == RDO_QPC_SIZE, "QP context size");
 #define RDO_MRC_MAGIC 0x4d524358u       /* "XCRM" */
 #define RDO_MR_F_VALID      1u          /* usable: not invalidated */
 #define RDO_MR_F_FAST_REG   2u          /* allocated by ALLOC_MR: REG_MR WQEs register it */
+#define RDO_MR_F_WINDOW     4u          /* a memory window (ALLOC_MW); VALID: bound */
+#define RDO_MR_F_TYPE2      8u          /* a type-2 window: only its QP uses it */
 typedef struct RdoMrCtx {
     uint32_t magic;             /* RDO_MRC_MAGIC ^ index */
     uint32_t pdn;
@@ -125,7 +136,10 @@ typedef struct RdoMrCtx {
     uint16_t access;
     uint16_t max_access;        /* fast registration: rights it may grant */
     uint32_t max_pages;         /* fast registration: pages it may name */
-    uint8_t reserved1[16];
+    uint32_t mr_key;            /* bound window: the key of its MR */
+    uint32_t qpn;               /* bound type-2 window: the QP that bound it */
+    uint32_t qp_gen;            /* and that QP's incarnation (RdoState.qp_gen) */
+    uint8_t reserved1[4];
 } RdoMrCtx;
 _Static_assert(sizeof(RdoMrCtx) == RDO_MRC_SIZE, "MR context size");
 
@@ -146,7 +160,7 @@ typedef struct RdoCtxCache {
     uint32_t entries;
     uint64_t *pglist_reg;       /* the store's page list register */
     uint32_t *pages_reg;        /* and its page count */
-    uint32_t *hits, *misses;
+    uint64_t *hits, *misses;
     uint64_t clock;
     uint32_t ways, sets;        /* entries = ways x sets */
     uint32_t policy;            /* RDO_CACHE_* */
@@ -182,7 +196,10 @@ struct RdoState {
     uint32_t *qp_stall_mr;      /* per QP: pending MR its SQ waits for, or NONE */
     uint8_t *mr_used;           /* MR indexes registered */
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
+    uint32_t *mr_windows;       /* per MR: windows bound to it (DEREG_MR refused) */
+    uint32_t *qp_gen;           /* per QP number: CREATE_QPs so far (type-2 windows) */
     uint32_t usable_qps, usable_mrs;
+    RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;
     GQueue sq_ready;            /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */

@@ -39,10 +39,16 @@ enum rdo_cqp_opcode {
     RDO_CMD_REG_MR              = 0x30,
     RDO_CMD_DEREG_MR            = 0x31,
     RDO_CMD_ALLOC_MR            = 0x32, /* an empty MR for fast registration */
+    RDO_CMD_ALLOC_MW            = 0x33, /* a memory window (type 1 or 2) */
+    RDO_CMD_DEALLOC_MW          = 0x34,
+    RDO_CMD_REREG_MR            = 0x35, /* new translation, PD or rights of an MR */
     RDO_CMD_CREATE_ETH_TXQ      = 0x38, /* Ethernet function (rdo-eth.h) */
     RDO_CMD_DESTROY_ETH_TXQ     = 0x39,
     RDO_CMD_CREATE_ETH_RXQ      = 0x3a,
     RDO_CMD_DESTROY_ETH_RXQ     = 0x3b,
+    RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
+    RDO_CMD_DETACH_MCAST        = 0x41,
+    RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
     RDO_CMD__COUNT
 };
 
@@ -129,7 +135,18 @@ struct rdo_cmd_resize_cq {
     uint32_t reserved1;
 };
 
-/* RDO_CMD_CREATE_PD / DESTROY_PD: obj = PD number; no arguments. */
+/*
+ * RDO_CMD_CREATE_PD: obj = PD number. DESTROY_PD: no arguments.
+ * RDO_PD_F_KERNEL makes it a kernel PD: its QPs may use the reserved local
+ * DMA key (RDO_LOCAL_DMA_LKEY). The device cannot tell who owns a PD; the
+ * driver, which alone posts commands, sets the flag only for PDs of kernel
+ * consumers, never for one created for user space.
+ */
+struct rdo_cmd_create_pd {
+    uint32_t flags;             /* RDO_PD_F_* */
+    uint32_t reserved[3];
+};
+#define RDO_PD_F_KERNEL             RDO_BIT(0)
 
 /* QP types (rdo_cmd_create_qp.type). */
 enum rdo_qp_type {
@@ -161,7 +178,8 @@ enum rdo_qp_type {
 #define RDO_WR_MASK_UC              (RDO_WR_MASK_UD |                        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE) |        \
                                      RDO_WR_MASK(RDO_WR_RDMA_WRITE_IMM) |    \
-                                     RDO_WR_MASK(RDO_WR_REG_MR))
+                                     RDO_WR_MASK(RDO_WR_REG_MR) |            \
+                                     RDO_WR_MASK(RDO_WR_BIND_MW))
 
 static inline uint32_t rdo_qp_wr_mask(uint32_t qp_type)
 {
@@ -253,7 +271,11 @@ enum rdo_qp_state {
 #define RDO_ACCESS_REMOTE_WRITE     RDO_BIT(1)
 #define RDO_ACCESS_REMOTE_READ      RDO_BIT(2)
 #define RDO_ACCESS_REMOTE_ATOMIC    RDO_BIT(3)
-#define RDO_ACCESS__ALL             (RDO_BIT(4) - 1)
+#define RDO_ACCESS_MW_BIND          RDO_BIT(4)  /* MR: windows may be bound to it */
+#define RDO_ACCESS__ALL             (RDO_BIT(5) - 1)
+#define RDO_ACCESS_REMOTE           (RDO_ACCESS_REMOTE_WRITE |               \
+                                     RDO_ACCESS_REMOTE_READ |                \
+                                     RDO_ACCESS_REMOTE_ATOMIC)
 
 /* Path MTU codes (ibv_mtu numbering): bytes = 128 << code. */
 #define RDO_MTU_256                 1
@@ -302,6 +324,45 @@ struct rdo_cmd_reg_mr {
 #define RDO_MR_PAGES_MAX            (1u << 20)
 
 /*
+ * The reserved local DMA key: guest physical (DMA) address = virtual
+ * address, all of guest memory, local access (read, and write for what the
+ * device writes) only, in the QPs of kernel PDs (RDO_PD_F_KERNEL). Its index
+ * lies beyond any MR (max-mr is at most 2^20), so no command creates,
+ * registers or invalidates it; as an rkey (WRITE, READ, atomic, SEND with
+ * invalidate) it is a remote access error, in the SGE of a QP of another PD
+ * a local protection error. QUERY_DEVICE reports it (local_dma_lkey).
+ */
+#define RDO_MR_INDEX_DMA            0xffffffu
+#define RDO_LOCAL_DMA_LKEY          RDO_MR_KEY(RDO_MR_INDEX_DMA, 0)
+
+/*
+ * RDO_CMD_REREG_MR: obj = MR index of a REG_MR registration (not a
+ * fast-registration MR). Changes what `mask` names: the translation
+ * (iova, length, page_list, num_pages, page_shift, checked as REG_MR
+ * checks them), the PD, the access rights; the rest stays. The keys
+ * always become index << 8 | key (result), so a key of the old
+ * registration names nothing; the MR is valid afterwards (also if a SEND
+ * with invalidate had invalidated it). When the command completes the
+ * device uses the new page list only: the old one (with REREG_TRANS) is
+ * the driver's again. A failed command changes nothing.
+ */
+struct rdo_cmd_rereg_mr {
+    uint64_t iova;              /* with RDO_REREG_TRANS */
+    uint64_t length;            /* likewise */
+    uint64_t page_list;         /* likewise */
+    uint32_t pdn;               /* with RDO_REREG_PD */
+    uint32_t num_pages;         /* with RDO_REREG_TRANS */
+    uint8_t  page_shift;        /* likewise */
+    uint8_t  key;               /* the new low 8 bits of the keys */
+    uint16_t access;            /* with RDO_REREG_ACCESS */
+    uint32_t mask;              /* RDO_REREG_*, at least one */
+};
+#define RDO_REREG_TRANS             RDO_BIT(0)
+#define RDO_REREG_PD                RDO_BIT(1)
+#define RDO_REREG_ACCESS            RDO_BIT(2)
+#define RDO_REREG__ALL              (RDO_BIT(3) - 1)
+
+/*
  * RDO_CMD_ALLOC_MR: obj = MR index; an MR for fast registration, allocated
  * invalid and empty. RDO_WR_REG_MR work requests (rdo-queues.h) register
  * it, LOCAL_INV and a peer's SEND with invalidate invalidate it; DEREG_MR
@@ -316,6 +377,66 @@ struct rdo_cmd_alloc_mr {
     uint32_t reserved1;
 };
 #define RDO_FAST_REG_PAGES_MAX      4096    /* a 32 KiB page list */
+
+/*
+ * RDO_CMD_ATTACH_MCAST / DETACH_MCAST: obj = QP number (a UD QP). A
+ * multicast GID: IPv6 ff00::/8, or IPv4-mapped ::ffff:224.0.0.0/4. While
+ * at least one QP is attached to a group, the port takes RoCEv2 packets
+ * to the group (destination GID the group's, destination MAC its IP
+ * multicast MAC: 33:33 and the GID's last 4 bytes, or 01:00:5e and the
+ * IPv4 address's low 23 bits, destination QP 0xFFFFFF) and delivers each
+ * to every attached QP, as a UD receive (Q_Key checked per QP). At most
+ * RDO_MCAST_GROUPS groups, RDO_MCAST_QPS_PER_GROUP QPs in each. DESTROY_QP
+ * detaches the QP from every group.
+ */
+struct rdo_cmd_mcast {
+    uint8_t  gid[16];
+    uint32_t reserved[4];
+};
+#define RDO_MCAST_QPN               0xffffffu   /* BTH destination QP */
+#define RDO_MCAST_GROUPS            64
+#define RDO_MCAST_QPS_PER_GROUP     16
+
+/* Is gid a multicast GID; if so its Ethernet multicast MAC. */
+static inline bool rdo_mcast_gid_mac(const uint8_t *gid, uint8_t *mac)
+{
+    static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
+    bool is_v4 = !__builtin_memcmp(gid, v4, 12);
+
+    if (is_v4 ? (gid[12] & 0xf0) != 0xe0 : gid[0] != 0xff) {
+        return false;
+    }
+    mac[0] = is_v4 ? 0x01 : 0x33;
+    mac[1] = is_v4 ? 0x00 : 0x33;
+    mac[2] = is_v4 ? 0x5e : gid[12];
+    mac[3] = is_v4 ? gid[13] & 0x7f : gid[13];
+    mac[4] = gid[14];
+    mac[5] = gid[15];
+    return true;
+}
+
+/*
+ * RDO_CMD_ALLOC_MW: obj = index in the MR index space (windows and MRs
+ * share it, and their keys); a memory window in PD pdn, allocated unbound.
+ * RDO_WR_BIND_MW work requests (rdo-queues.h) bind it to a range of an MR
+ * with RDO_ACCESS_MW_BIND. Type 1: any QP of the PD may use it; a bind
+ * may replace the binding, a zero-length bind unbinds it. Type 2 (2B): only
+ * the QP that bound it may use it; it must be unbound (free) to be bound,
+ * LOCAL_INV or a peer's SEND with invalidate frees it. DEALLOC_MW frees
+ * it, bound or not. result = rkey = index << 8 | key.
+ */
+struct rdo_cmd_alloc_mw {
+    uint32_t pdn;
+    uint8_t  type;              /* RDO_MW_TYPE_1 or RDO_MW_TYPE_2 */
+    uint8_t  key;               /* low 8 bits of the key until bound */
+    uint16_t reserved0;
+    uint32_t reserved1[2];
+};
+#define RDO_MW_TYPE_1               1   /* ibv_mw_type numbering */
+#define RDO_MW_TYPE_2               2
+/* rdo_device_attr.mw_types */
+#define RDO_DEV_MW_TYPE_1           RDO_BIT(0)
+#define RDO_DEV_MW_TYPE_2B          RDO_BIT(1)
 
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
@@ -398,8 +519,14 @@ struct rdo_device_attr {
     uint16_t reserved;
     uint64_t caps;
     uint32_t max_fast_reg_pages;        /* RDO_CMD_ALLOC_MR's max_pages limit */
-    uint32_t reserved2;
-    uint64_t reserved1[6];
+    uint32_t local_dma_lkey;            /* RDO_LOCAL_DMA_LKEY; 0: none (older device) */
+    uint32_t max_mcast_grp;             /* RDO_MCAST_GROUPS; 0: no multicast */
+    uint32_t max_mcast_qp_attach;       /* RDO_MCAST_QPS_PER_GROUP */
+    uint32_t max_total_mcast_qp_attach; /* groups x QPs in each */
+    uint32_t max_mw;                    /* windows: they share the MR index space */
+    uint32_t mw_types;                  /* RDO_DEV_MW_TYPE_* */
+    uint32_t reserved3;
+    uint64_t reserved1[3];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
 
@@ -414,6 +541,34 @@ struct rdo_port_attr {
     uint64_t reserved[5];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
+
+/*
+ * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
+ * each, counted since the last reset (function level or RESET register);
+ * the CNT_* registers of the same name show their low 32 bits. Counters
+ * added later take reserved space (0 on a device without them).
+ */
+struct rdo_port_counters {
+    uint64_t tx_packets;        /* RoCE packets sent (requests, responses, ACKs) */
+    uint64_t rx_packets;        /* RoCE packets received with a good ICRC */
+    uint64_t rx_icrc_errors;    /* dropped: bad ICRC */
+    uint64_t rx_drops;          /* dropped by the receive checks (unknown QP,
+                                   out of sequence, no UD receive WQE, ...) */
+    uint64_t acks_sent;
+    uint64_t naks_sent;         /* every NAK, RNR NAKs included */
+    uint64_t naks_received;     /* likewise */
+    uint64_t seq_naks_sent;     /* PSN sequence error NAKs: once per gap */
+    uint64_t seq_naks_received;
+    uint64_t rnr_naks_sent;     /* no receive WQE (or MR pending) */
+    uint64_t rnr_naks_received;
+    uint64_t retransmits;       /* go-back-N restarts (after a NAK or timeout) */
+    uint64_t timeouts;          /* retransmit timer expiries */
+    uint64_t dup_requests;      /* requests received again (responder) */
+    uint64_t dup_responses;     /* responses nobody waits for (requester) */
+    uint64_t tx_errors;         /* packets not built from the QP's addresses */
+    uint64_t reserved[16];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
 struct rdo_qp_attr {
     uint8_t  state;
@@ -448,10 +603,14 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_create_cq create_cq;
         struct rdo_cmd_modify_cq modify_cq;
         struct rdo_cmd_resize_cq resize_cq;
+        struct rdo_cmd_create_pd create_pd;
         struct rdo_cmd_create_qp create_qp;
         struct rdo_cmd_modify_qp modify_qp;
         struct rdo_cmd_reg_mr reg_mr;
         struct rdo_cmd_alloc_mr alloc_mr;
+        struct rdo_cmd_rereg_mr rereg_mr;
+        struct rdo_cmd_mcast mcast;
+        struct rdo_cmd_alloc_mw alloc_mw;
         struct rdo_cmd_set_gid set_gid;
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;

@@ -66,6 +66,7 @@ enum rdo_wr_opcode {
     RDO_WR_ATOMIC_FETCH_ADD     = 0x08,
     RDO_WR_LOCAL_INV            = 0x09,
     RDO_WR_REG_MR               = 0x0a, /* fast registration: rdo_reg_mr_wqe */
+    RDO_WR_BIND_MW              = 0x0b, /* memory window bind: rdo_bind_mw_wqe */
     RDO_WR__COUNT
 };
 
@@ -125,6 +126,34 @@ struct rdo_reg_mr_wqe {
 RDO_STATIC_ASSERT(sizeof(struct rdo_reg_mr_wqe) == sizeof(struct rdo_send_wqe),
                   "reg mr wqe size");
 
+/*
+ * RDO_WR_BIND_MW: the WQE (64 bytes, no SGEs, no inline data) binds the
+ * window whose current key is mw_key (RDO_CMD_ALLOC_MW, in the QP's PD) to
+ * [addr, addr + length) of the MR mr_key names (in the QP's PD, with
+ * RDO_ACCESS_MW_BIND, the range inside it), granting `access`; the
+ * window's key becomes its index with the tag new_tag. A type-1 window
+ * with length 0 is unbound (mr_key not looked at). The first 16 bytes
+ * and conn_qpn are those of struct rdo_send_wqe.
+ */
+struct rdo_bind_mw_wqe {
+    uint64_t wr_id;
+    uint8_t  opcode;            /* RDO_WR_BIND_MW */
+    uint8_t  flags;             /* RDO_WQE_F_SIGNALED, _FENCE */
+    uint8_t  num_sge;           /* 0 */
+    uint8_t  new_tag;           /* bits 7:0 of the window's key after the bind */
+    uint32_t mw_key;            /* the window's key before the bind */
+    uint64_t addr;              /* the window's first byte, an address in the MR */
+    uint32_t mr_key;            /* lkey of the MR */
+    uint16_t access;            /* RDO_ACCESS_REMOTE_*; LOCAL_WRITE ignored */
+    uint16_t reserved0;
+    uint64_t length;            /* bytes; 0: unbind (type 1 only) */
+    uint64_t reserved1;
+    uint32_t conn_qpn;          /* shared send queue: the RC connection */
+    uint32_t reserved2[3];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_bind_mw_wqe) == sizeof(struct rdo_send_wqe),
+                  "bind mw wqe size");
+
 /* Address of a UD destination, carried in each UD work request. */
 struct rdo_ud_seg {
     uint32_t dest_qpn;
@@ -153,6 +182,7 @@ enum rdo_cqe_opcode {
     RDO_CQE_ATOMIC_FETCH_ADD    = 0x04,
     RDO_CQE_LOCAL_INV           = 0x05,
     RDO_CQE_REG_MR              = 0x06,
+    RDO_CQE_BIND_MW             = 0x07,
     RDO_CQE_RECV                = 0x80,
     RDO_CQE_RECV_RDMA_WITH_IMM  = 0x81,
 };
@@ -187,7 +217,7 @@ enum rdo_vendor_err {
     RDO_VENDOR_ERR_REMOTE_NAK   = 6,    /* the peer refused it (status says why) */
     RDO_VENDOR_ERR_RETRY        = 7,    /* no answer after every retry */
     RDO_VENDOR_ERR_BAD_RESPONSE = 8,    /* the peer's response did not fit */
-    RDO_VENDOR_ERR_FAST_REG     = 9,    /* REG_MR refused: MR state, pages, range, access */
+    RDO_VENDOR_ERR_FAST_REG     = 9,    /* REG_MR or BIND_MW refused: state, pages, range, access */
 };
 
 /* rdo_cqe.flags */

@@ -30,6 +30,8 @@ DECLARE_DRV_CMD(rdo_ucmd_get_context, IB_USER_VERBS_CMD_GET_CONTEXT,
 		empty, rdo_alloc_ucontext_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_cq, IB_USER_VERBS_CMD_CREATE_CQ,
 		rdo_create_cq_req, rdo_create_cq_resp);
+DECLARE_DRV_CMD(rdo_ucmd_create_cq_ex, IB_USER_VERBS_EX_CMD_CREATE_CQ,
+		rdo_create_cq_req, rdo_create_cq_resp);
 DECLARE_DRV_CMD(rdo_ucmd_resize_cq, IB_USER_VERBS_CMD_RESIZE_CQ,
 		rdo_resize_cq_req, rdo_resize_cq_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_qp, IB_USER_VERBS_CMD_CREATE_QP,
@@ -67,7 +69,7 @@ struct rdo_ring {
 };
 
 struct rdo_cq {
-	struct ibv_cq ibcq;
+	struct verbs_cq vcq;		/* ibv_cq, or ibv_cq_ex (create_cq_ex) */
 	pthread_spinlock_t lock;
 	struct rdo_ring ring;
 	uint32_t cqn;
@@ -82,6 +84,9 @@ struct rdo_cq {
 	uint32_t pend_n, pend_i;
 	struct rdo_ring retired;
 	bool resized;
+	/* ibv_cq_ex polling: the completion being read, ci at start_poll. */
+	struct ibv_wc cur;
+	uint32_t poll_start;
 };
 
 struct rdo_wq {
@@ -131,7 +136,7 @@ static inline struct rdo_context *to_rctx(struct ibv_context *ctx)
 
 static inline struct rdo_cq *to_rcq(struct ibv_cq *cq)
 {
-	return container_of(cq, struct rdo_cq, ibcq);
+	return container_of(cq, struct rdo_cq, vcq.cq);
 }
 
 static inline struct rdo_qp *to_rqp(struct ibv_qp *qp)
@@ -178,6 +183,10 @@ int rdo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
 int rdo_destroy_qp(struct ibv_qp *qp);
 int rdo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 		  struct ibv_send_wr **bad_wr);
+/* The body of a BIND_MW WQE (its header is the caller's): 0 or EINVAL. */
+int rdo_bind_mw_fill(struct rdo_send_wqe *wqe, const struct ibv_mw *mw,
+		     uint32_t rkey, const struct ibv_mw_bind_info *info);
+int rdo_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw, struct ibv_mw_bind *bind);
 int rdo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr);
 int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log);
@@ -198,6 +207,8 @@ struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
 			     struct ibv_comp_channel *channel, int comp_vector);
 int rdo_destroy_cq(struct ibv_cq *cq);
 int rdo_poll_cq(struct ibv_cq *cq, int ne, struct ibv_wc *wc);
+struct ibv_cq_ex *rdo_create_cq_ex(struct ibv_context *context,
+				   struct ibv_cq_init_attr_ex *attr);
 int rdo_req_notify_cq(struct ibv_cq *cq, int solicited_only);
 int rdo_resize_cq(struct ibv_cq *cq, int cqe);
 int rdo_modify_cq(struct ibv_cq *cq, struct ibv_modify_cq_attr *attr);

@@ -8,6 +8,11 @@
  * A WQE's wr_id field carries the provider's slot index; the CQE returns
  * it, and the caller's wr_id is looked up per slot. A send CQE thus also
  * retires the unsignaled WQEs before it.
+ *
+ * ibv_create_cq_ex gives the same CQ the start_poll/next_poll/end_poll
+ * interface: the lock is held from start_poll to end_poll, each completion
+ * is converted once and its fields read from there. RoCE has no LIDs or
+ * SLs (read as 0); the device has no completion timestamps.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,42 +23,58 @@
 #define RDO_CQE_SHIFT	5
 static_assert(sizeof(struct rdo_cqe) == 1u << RDO_CQE_SHIFT, "cqe stride");
 
-struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
-			     struct ibv_comp_channel *channel, int comp_vector)
+/* A CQ of at least cqe entries with its ring, not yet created. */
+static struct rdo_cq *rdo_cq_alloc(struct rdo_context *ctx, int cqe)
 {
-	struct rdo_context *ctx = to_rctx(context);
-	struct rdo_ucmd_create_cq_resp resp = {};
-	struct rdo_ucmd_create_cq cmd = {};
 	struct rdo_cq *cq;
-	uint32_t log_size;
 
 	if (cqe < 1 || (uint32_t)cqe >= 1u << ctx->max_cq_log) {
 		errno = EINVAL;
 		return NULL;
 	}
-	log_size = rdo_log2_up(cqe + 1);
 	cq = calloc(1, sizeof(*cq));
 	if (!cq)
 		return NULL;
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-	errno = rdo_ring_alloc(&cq->ring, log_size, RDO_CQE_SHIFT);
-	if (errno)
-		goto err;
-	cmd.buf_addr = (uintptr_t)cq->ring.buf;
-	cmd.log_size = log_size;
-	errno = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibcq,
-				  &cmd.ibv_cmd, sizeof(cmd), &resp.ibv_resp,
-				  sizeof(resp));
-	if (errno)
-		goto err_ring;
-	cq->cqn = resp.cqn;
-	return &cq->ibcq;
-err_ring:
-	rdo_ring_free(&cq->ring);
-err:
+	errno = rdo_ring_alloc(&cq->ring, rdo_log2_up(cqe + 1), RDO_CQE_SHIFT);
+	if (!errno)
+		return cq;
 	pthread_spin_destroy(&cq->lock);
 	free(cq);
 	return NULL;
+}
+
+/* After the create command: its result, or the CQ freed on an error. */
+static struct rdo_cq *rdo_cq_created(struct rdo_cq *cq, int err, uint32_t cqn)
+{
+	if (!err) {
+		cq->cqn = cqn;
+		return cq;
+	}
+	rdo_ring_free(&cq->ring);
+	pthread_spin_destroy(&cq->lock);
+	free(cq);
+	errno = err;
+	return NULL;
+}
+
+struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,
+			     struct ibv_comp_channel *channel, int comp_vector)
+{
+	struct rdo_ucmd_create_cq_resp resp = {};
+	struct rdo_ucmd_create_cq cmd = {};
+	struct rdo_cq *cq = rdo_cq_alloc(to_rctx(context), cqe);
+	int err;
+
+	if (!cq)
+		return NULL;
+	cmd.buf_addr = (uintptr_t)cq->ring.buf;
+	cmd.log_size = cq->ring.log_size;
+	err = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->vcq.cq,
+				&cmd.ibv_cmd, sizeof(cmd), &resp.ibv_resp,
+				sizeof(resp));
+	cq = rdo_cq_created(cq, err, resp.cqn);
+	return cq ? &cq->vcq.cq : NULL;
 }
 
 int rdo_destroy_cq(struct ibv_cq *ibcq)
@@ -93,6 +114,7 @@ static enum ibv_wc_opcode rdo_wc_opcode(uint8_t op)
 	case RDO_CQE_ATOMIC_CMP_SWP:	return IBV_WC_COMP_SWAP;
 	case RDO_CQE_ATOMIC_FETCH_ADD:	return IBV_WC_FETCH_ADD;
 	case RDO_CQE_LOCAL_INV:		return IBV_WC_LOCAL_INV;
+	case RDO_CQE_BIND_MW:		return IBV_WC_BIND_MW;
 	case RDO_CQE_RECV_RDMA_WITH_IMM: return IBV_WC_RECV_RDMA_WITH_IMM;
 	default:			return IBV_WC_RECV;
 	}
@@ -146,39 +168,52 @@ static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
 	return true;
 }
 
+/* Under the lock: the next completion, from what the old ring held when
+ * the CQ was resized first; CQEs naming nothing are dropped. */
+static bool rdo_cq_next(struct rdo_context *ctx, struct rdo_cq *cq,
+			struct ibv_wc *wc)
+{
+	struct rdo_cqe *cqe, copy;
+
+	while (cq->pend_i < cq->pend_n) {
+		copy = cq->pend[cq->pend_i++];
+		if (rdo_cqe_to_wc(ctx, &copy, wc))
+			return true;
+	}
+	while ((cqe = rdo_cqe_ready(cq, cq->ci))) {
+		copy = *cqe;
+		/* ci is read without the lock by the empty check of polling */
+		atomic_store_explicit((_Atomic uint32_t *)&cq->ci, cq->ci + 1,
+				      memory_order_relaxed);
+		if (rdo_cqe_to_wc(ctx, &copy, wc))
+			return true;
+	}
+	return false;
+}
+
+/* An empty CQ costs no lock: applications poll empty CQs in a loop, and
+ * under TCG an atomic is a helper call. A stale ci only means looking
+ * again. */
+static bool rdo_cq_empty(struct rdo_cq *cq)
+{
+	return !atomic_load_explicit((_Atomic bool *)&cq->resized, memory_order_acquire) &&
+	       !rdo_cqe_ready(cq, atomic_load_explicit((_Atomic uint32_t *)&cq->ci,
+						       memory_order_relaxed));
+}
+
 int rdo_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
 {
 	struct rdo_context *ctx = to_rctx(ibcq->context);
 	struct rdo_cq *cq = to_rcq(ibcq);
-	struct rdo_cqe *cqe, copy;
 	uint32_t start;
 	int n = 0;
 
-	/*
-	 * An empty CQ costs no lock: applications poll empty CQs in a loop,
-	 * and under TCG an atomic is a helper call. A stale ci only means
-	 * looking again.
-	 */
-	if (!atomic_load_explicit((_Atomic bool *)&cq->resized, memory_order_acquire) &&
-	    !rdo_cqe_ready(cq, atomic_load_explicit((_Atomic uint32_t *)&cq->ci,
-						    memory_order_relaxed)))
+	if (rdo_cq_empty(cq))
 		return 0;
 	pthread_spin_lock(&cq->lock);
-	/* What the old ring held when the CQ was resized comes first. */
-	while (n < ne && cq->pend_i < cq->pend_n) {
-		copy = cq->pend[cq->pend_i++];
-		if (rdo_cqe_to_wc(ctx, &copy, &wc[n]))
-			n++;
-	}
 	start = cq->ci;
-	while (n < ne && (cqe = rdo_cqe_ready(cq, cq->ci))) {
-		copy = *cqe;
-		/* ci is read without the lock by the empty check above */
-		atomic_store_explicit((_Atomic uint32_t *)&cq->ci, cq->ci + 1,
-				      memory_order_relaxed);
-		if (rdo_cqe_to_wc(ctx, &copy, &wc[n]))
-			n++;
-	}
+	while (n < ne && rdo_cq_next(ctx, cq, &wc[n]))
+		n++;
 	if (cq->ci != start)
 		rdo_doorbell(ctx, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, 0, cq->ci));
 	pthread_spin_unlock(&cq->lock);
@@ -282,4 +317,157 @@ void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
 		if (cq->pend[i].qpn == qpn)
 			cq->pend[i].qpn = 0;
 	pthread_spin_unlock(&cq->lock);
+}
+
+/* The ibv_cq_ex polling interface. */
+static struct rdo_cq *ex_to_rcq(struct ibv_cq_ex *ex)
+{
+	return to_rcq(ibv_cq_ex_to_cq(ex));
+}
+
+static int rdo_ex_take(struct ibv_cq_ex *ex)
+{
+	struct rdo_cq *cq = ex_to_rcq(ex);
+
+	if (!rdo_cq_next(to_rctx(ex->context), cq, &cq->cur))
+		return ENOENT;
+	ex->wr_id = cq->cur.wr_id;
+	ex->status = cq->cur.status;
+	return 0;
+}
+
+/* Tells the device how far polling got, and lets go of the CQ. */
+static void rdo_ex_end_poll(struct ibv_cq_ex *ex)
+{
+	struct rdo_cq *cq = ex_to_rcq(ex);
+
+	if (cq->ci != cq->poll_start)
+		rdo_doorbell(to_rctx(ex->context), RDO_DB_CQ,
+			     RDO_DB_VALUE(cq->cqn, 0, cq->ci));
+	pthread_spin_unlock(&cq->lock);
+}
+
+static int rdo_ex_start_poll(struct ibv_cq_ex *ex, struct ibv_poll_cq_attr *attr)
+{
+	struct rdo_cq *cq = ex_to_rcq(ex);
+
+	if (attr->comp_mask)
+		return EINVAL;
+	if (rdo_cq_empty(cq))
+		return ENOENT;
+	pthread_spin_lock(&cq->lock);
+	cq->poll_start = cq->ci;
+	if (!rdo_ex_take(ex))
+		return 0;
+	/* ENOENT: the caller does not call end_poll. */
+	rdo_ex_end_poll(ex);
+	return ENOENT;
+}
+
+static int rdo_ex_next_poll(struct ibv_cq_ex *ex)
+{
+	return rdo_ex_take(ex);
+}
+
+static enum ibv_wc_opcode rdo_ex_opcode(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.opcode;
+}
+
+static uint32_t rdo_ex_vendor_err(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.vendor_err;
+}
+
+static uint32_t rdo_ex_byte_len(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.byte_len;
+}
+
+/* The immediate, or the invalidated key (ibv_wc_read_invalidated_rkey). */
+static __be32 rdo_ex_imm_data(struct ibv_cq_ex *ex)
+{
+	const struct ibv_wc *wc = &ex_to_rcq(ex)->cur;
+
+	return wc->wc_flags & IBV_WC_WITH_INV ? htobe32(wc->invalidated_rkey) :
+						wc->imm_data;
+}
+
+static uint32_t rdo_ex_qp_num(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.qp_num;
+}
+
+static uint32_t rdo_ex_src_qp(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.src_qp;
+}
+
+static unsigned int rdo_ex_wc_flags(struct ibv_cq_ex *ex)
+{
+	return ex_to_rcq(ex)->cur.wc_flags;
+}
+
+static uint32_t rdo_ex_zero32(struct ibv_cq_ex *ex)
+{
+	return 0;
+}
+
+static uint8_t rdo_ex_zero8(struct ibv_cq_ex *ex)
+{
+	return 0;
+}
+
+/* What the device can fill: everything of struct ibv_wc. */
+#define RDO_CQ_EX_WC_FLAGS	IBV_WC_STANDARD_FLAGS
+
+struct ibv_cq_ex *rdo_create_cq_ex(struct ibv_context *context,
+				   struct ibv_cq_init_attr_ex *attr)
+{
+	struct rdo_ucmd_create_cq_ex_resp resp = {};
+	struct rdo_ucmd_create_cq_ex cmd = {};
+	struct ibv_cq_ex *ex;
+	struct rdo_cq *cq;
+	int err;
+
+	/* No parent domains, timestamps or overrun-ignoring CQs. */
+	if ((attr->wc_flags & ~(uint64_t)RDO_CQ_EX_WC_FLAGS) ||
+	    (attr->comp_mask & ~IBV_CQ_INIT_ATTR_MASK_FLAGS) ||
+	    ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
+	     (attr->flags & ~IBV_CREATE_CQ_ATTR_SINGLE_THREADED))) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	cq = rdo_cq_alloc(to_rctx(context), attr->cqe);
+	if (!cq)
+		return NULL;
+	cmd.buf_addr = (uintptr_t)cq->ring.buf;
+	cmd.log_size = cq->ring.log_size;
+	err = ibv_cmd_create_cq_ex(context, attr, &cq->vcq, &cmd.ibv_cmd,
+				   sizeof(cmd), &resp.ibv_resp, sizeof(resp), 0);
+	cq = rdo_cq_created(cq, err, resp.cqn);
+	if (!cq)
+		return NULL;
+	ex = &cq->vcq.cq_ex;
+	ex->start_poll = rdo_ex_start_poll;
+	ex->next_poll = rdo_ex_next_poll;
+	ex->end_poll = rdo_ex_end_poll;
+	ex->read_opcode = rdo_ex_opcode;
+	ex->read_vendor_err = rdo_ex_vendor_err;
+	ex->read_wc_flags = rdo_ex_wc_flags;
+	if (attr->wc_flags & IBV_WC_EX_WITH_BYTE_LEN)
+		ex->read_byte_len = rdo_ex_byte_len;
+	if (attr->wc_flags & IBV_WC_EX_WITH_IMM)
+		ex->read_imm_data = rdo_ex_imm_data;
+	if (attr->wc_flags & IBV_WC_EX_WITH_QP_NUM)
+		ex->read_qp_num = rdo_ex_qp_num;
+	if (attr->wc_flags & IBV_WC_EX_WITH_SRC_QP)
+		ex->read_src_qp = rdo_ex_src_qp;
+	if (attr->wc_flags & IBV_WC_EX_WITH_SLID)
+		ex->read_slid = rdo_ex_zero32;
+	if (attr->wc_flags & IBV_WC_EX_WITH_SL)
+		ex->read_sl = rdo_ex_zero8;
+	if (attr->wc_flags & IBV_WC_EX_WITH_DLID_PATH_BITS)
+		ex->read_dlid_path_bits = rdo_ex_zero8;
+	return ex;
 }

@@ -132,12 +132,52 @@ static struct ibv_mr *rdo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 	return &vmr->ibv_mr;
 }
 
+/* The kernel driver changes the MR in place (REREG_MR); new keys come back. */
+static int rdo_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+			void *addr, size_t length, int access)
+{
+	struct ib_uverbs_rereg_mr_resp resp;
+	struct ibv_rereg_mr cmd;
+
+	return ibv_cmd_rereg_mr(vmr, flags, addr, length, (uintptr_t)addr,
+				access, pd, &cmd, sizeof(cmd), &resp,
+				sizeof(resp));
+}
+
 static int rdo_dereg_mr(struct verbs_mr *vmr)
 {
 	int ret = ibv_cmd_dereg_mr(vmr);
 
 	if (!ret)
 		free(vmr);
+	return ret;
+}
+
+/* Memory windows: the kernel allocates them (ALLOC_MW), the SQ binds them. */
+static struct ibv_mw *rdo_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
+{
+	struct ib_uverbs_alloc_mw_resp resp;
+	struct ibv_alloc_mw cmd;
+	struct ibv_mw *mw;
+
+	mw = calloc(1, sizeof(*mw));
+	if (!mw)
+		return NULL;
+	errno = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
+				 sizeof(resp));
+	if (errno) {
+		free(mw);
+		return NULL;
+	}
+	return mw;
+}
+
+static int rdo_dealloc_mw(struct ibv_mw *mw)
+{
+	int ret = ibv_cmd_dealloc_mw(mw);
+
+	if (!ret)
+		free(mw);
 	return ret;
 }
 
@@ -176,18 +216,24 @@ static int rdo_destroy_ah(struct ibv_ah *ibah)
 }
 
 static const struct verbs_context_ops rdo_ctx_ops = {
+	.alloc_mw = rdo_alloc_mw,
 	.alloc_pd = rdo_alloc_pd,
+	.attach_mcast = ibv_cmd_attach_mcast,
+	.bind_mw = rdo_bind_mw,
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
+	.create_cq_ex = rdo_create_cq_ex,
 	.create_qp = rdo_create_qp,
 	.create_qp_ex = rdo_create_qp_ex,
 	.create_srq = rdo_create_srq,
+	.dealloc_mw = rdo_dealloc_mw,
 	.dealloc_pd = rdo_dealloc_pd,
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
+	.detach_mcast = ibv_cmd_detach_mcast,
 	.free_context = rdo_free_context,
 	.modify_cq = rdo_modify_cq,
 	.modify_qp = rdo_modify_qp,
@@ -201,6 +247,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.query_qp = rdo_query_qp,
 	.query_srq = rdo_query_srq,
 	.reg_mr = rdo_reg_mr,
+	.rereg_mr = rdo_rereg_mr,
 	.req_notify_cq = rdo_req_notify_cq,
 	.resize_cq = rdo_resize_cq,
 };

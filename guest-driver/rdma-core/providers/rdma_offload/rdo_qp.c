@@ -305,6 +305,7 @@ static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t 
 		[IBV_WR_ATOMIC_CMP_AND_SWP] = RDO_WR_ATOMIC_CMP_SWP,
 		[IBV_WR_ATOMIC_FETCH_AND_ADD] = RDO_WR_ATOMIC_FETCH_ADD,
 		[IBV_WR_LOCAL_INV] = RDO_WR_LOCAL_INV,
+		[IBV_WR_BIND_MW] = RDO_WR_BIND_MW,
 	};
 	unsigned int o = wr->opcode;
 
@@ -313,6 +314,57 @@ static int rdo_wr_opcode(const struct ibv_send_wr *wr, uint8_t qp_type, uint8_t 
 		return EINVAL;
 	*op = map[o];
 	return 0;
+}
+
+/*
+ * A window's rights: remote ones only (LOCAL_WRITE, which rdma-core's
+ * callers often pass, means nothing for a window); not zero-based.
+ */
+int rdo_bind_mw_fill(struct rdo_send_wqe *wqe, const struct ibv_mw *mw,
+		     uint32_t rkey, const struct ibv_mw_bind_info *info)
+{
+	struct rdo_bind_mw_wqe *b = (struct rdo_bind_mw_wqe *)wqe;
+	unsigned int f = info->mw_access_flags;
+
+	if (!mw || RDO_MR_KEY_INDEX(rkey) != RDO_MR_KEY_INDEX(mw->rkey) ||
+	    (info->length && !info->mr) ||
+	    (f & ~(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		   IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)))
+		return EINVAL;
+	b->new_tag = rkey & 0xff;
+	b->mw_key = mw->rkey;
+	b->addr = info->addr;
+	b->length = info->length;
+	b->mr_key = info->length ? info->mr->lkey : 0;
+	b->access = (f & IBV_ACCESS_REMOTE_WRITE ? RDO_ACCESS_REMOTE_WRITE : 0) |
+		    (f & IBV_ACCESS_REMOTE_READ ? RDO_ACCESS_REMOTE_READ : 0) |
+		    (f & IBV_ACCESS_REMOTE_ATOMIC ? RDO_ACCESS_REMOTE_ATOMIC : 0);
+	return 0;
+}
+
+/*
+ * ibv_bind_mw (type 1): a BIND_MW work request with the next key, as
+ * rdma-core's providers do; the window's key is the new one from now on
+ * (an error completion means the bind did not happen).
+ */
+int rdo_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw, struct ibv_mw_bind *bind)
+{
+	struct ibv_send_wr wr = {
+		.wr_id = bind->wr_id,
+		.opcode = IBV_WR_BIND_MW,
+		.send_flags = bind->send_flags,
+		.bind_mw = { .mw = mw, .rkey = ibv_inc_rkey(mw->rkey),
+			     .bind_info = bind->bind_info },
+	};
+	struct ibv_send_wr *bad;
+	int ret;
+
+	if (mw->type != IBV_MW_TYPE_1)
+		return EINVAL;	/* type 2: ibv_post_send's IBV_WR_BIND_MW */
+	ret = rdo_post_send(qp, &wr, &bad);
+	if (!ret)
+		mw->rkey = wr.bind_mw.rkey;
+	return ret;
 }
 
 /*
@@ -361,6 +413,11 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint3
 	if (wr->opcode == IBV_WR_RDMA_WRITE_WITH_IMM) {
 		wqe->remote_addr = wr->wr.rdma.remote_addr;
 		wqe->rkey = wr->wr.rdma.rkey;
+	}
+	if (wr->opcode == IBV_WR_BIND_MW) {
+		ret = rdo_bind_mw_fill(wqe, wr->bind_mw.mw, wr->bind_mw.rkey,
+				       &wr->bind_mw.bind_info);
+		return ret ? -ret : RDO_SEND_HDR;
 	}
 	if (wr->opcode == IBV_WR_LOCAL_INV) {
 		/* No data and no destination (a UD QP's segment stays zero). */

@@ -141,6 +141,19 @@ static void rdo_wr_local_inv(struct ibv_qp_ex *qpx, uint32_t rkey)
 		wqe->imm_or_rkey = rkey;
 }
 
+static void rdo_wr_bind_mw(struct ibv_qp_ex *qpx, struct ibv_mw *mw,
+			   uint32_t rkey, const struct ibv_mw_bind_info *info)
+{
+	struct rdo_send_wqe *wqe = rdo_wr_begin(qpx, IBV_WR_BIND_MW, RDO_WR_BIND_MW);
+	struct rdo_qp *qp = qpx_to_rqp(qpx);
+
+	if (!wqe)
+		return;
+	qp->wr_err = rdo_bind_mw_fill(wqe, mw, rkey, info);
+	qp->wr_len = RDO_SEND_HDR;
+	qp->wr_cur = NULL;	/* no SGEs or inline data follow */
+}
+
 static void rdo_wr_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
 			       uint32_t remote_qpn, uint32_t remote_qkey)
 {
@@ -260,7 +273,7 @@ static int rdo_wr_complete(struct ibv_qp_ex *qpx)
 		    IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM | \
 		    IBV_QP_EX_WITH_RDMA_READ | IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP | \
 		    IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD | IBV_QP_EX_WITH_LOCAL_INV | \
-		    IBV_QP_EX_WITH_SEND_WITH_INV)
+		    IBV_QP_EX_WITH_SEND_WITH_INV | IBV_QP_EX_WITH_BIND_MW)
 
 /* Fill the QP's ibv_qp_ex for the opcodes asked for (all the device has). */
 int rdo_wr_init(struct rdo_qp *qp, uint64_t send_ops_flags)
@@ -278,6 +291,7 @@ int rdo_wr_init(struct rdo_qp *qp, uint64_t send_ops_flags)
 	qpx->wr_atomic_cmp_swp = rdo_wr_atomic_cmp_swp;
 	qpx->wr_atomic_fetch_add = rdo_wr_atomic_fetch_add;
 	qpx->wr_local_inv = rdo_wr_local_inv;
+	qpx->wr_bind_mw = rdo_wr_bind_mw;
 	qpx->wr_set_ud_addr = rdo_wr_set_ud_addr;
 	qpx->wr_set_sge = rdo_wr_set_sge;
 	qpx->wr_set_sge_list = rdo_wr_set_sge_list;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/base.h"
+#include "wire/wire.h"
 
 static const char *const rdo_err_names[RDO_ERR__COUNT] = {
     [RDO_ERR_NONE] = "device",
@@ -100,11 +101,41 @@ void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
     }
 }
 
-/* A transport event for the host's traces (xport/). */
+/* The port counters (QUERY_COUNTERS) that tell transport events apart. */
+static void count_xport_event(RdoCounters *c, enum rdo_xport_event type,
+                              uint32_t value)
+{
+    uint8_t op = value & ~RDO_TRANSPORT_MASK;
+
+    switch (type) {
+    case RDO_XE_NAK_SENT:
+        c->seq_naks_sent += value == RDO_AETH_NAK_PSN_SEQ;
+        break;
+    case RDO_XE_NAK_RECEIVED:
+        c->seq_naks_received += value == RDO_AETH_NAK_PSN_SEQ;
+        break;
+    case RDO_XE_RNR_SENT:
+        c->rnr_naks_sent++;
+        break;
+    case RDO_XE_RNR_RECEIVED:
+        c->rnr_naks_received++;
+        break;
+    case RDO_XE_DUPLICATE:
+        c->dup_responses += op >= RDO_OP_READ_RESPONSE_FIRST &&
+                            op <= RDO_OP_ATOMIC_ACKNOWLEDGE;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A transport event for the host's traces (xport/), and its counters. */
 void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
                      uint32_t psn, uint32_t value)
 {
     RdoXportEvent e = { type, qpn, psn, value };
+
+    count_xport_event(&core->cnt, type, value);
 
     if (core->ops->xport_event) {
         core->ops->xport_event(core->host, &e);

@@ -34,11 +34,47 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_msg_size = 1u << 31;
     a.max_mr_pages = RDO_MR_PAGES_MAX;
     a.max_fast_reg_pages = RDO_FAST_REG_PAGES_MAX;
+    a.local_dma_lkey = RDO_LOCAL_DMA_LKEY;
+    a.max_mcast_grp = RDO_MCAST_GROUPS;
+    a.max_mcast_qp_attach = RDO_MCAST_QPS_PER_GROUP;
+    a.max_total_mcast_qp_attach = RDO_MCAST_GROUPS * RDO_MCAST_QPS_PER_GROUP;
+    a.max_mw = core->st->usable_mrs;    /* windows share the MR index space */
+    a.mw_types = RDO_DEV_MW_TYPE_1 | RDO_DEV_MW_TYPE_2B;
     a.num_doorbell_pages = c->doorbell_pages;
     a.msix_vectors = c->msix_vectors;
     a.max_eth_txq = RDO_ETH_MAX_TXQ;
     a.max_eth_rxq = RDO_ETH_MAX_RXQ;
     a.caps = (uint64_t)rdo_config_caps(core);
+    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
+           RDO_CQP_DMA_ERROR : RDO_CQP_OK;
+}
+
+static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const RdoCounters *c = &core->cnt;
+    struct rdo_port_counters a;
+
+    if (cmd->obj) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    memset(&a, 0, sizeof(a));
+    a.tx_packets = c->tx_packets;
+    a.rx_packets = c->rx_packets;
+    a.rx_icrc_errors = c->rx_icrc_errors;
+    a.rx_drops = c->rx_drops;
+    a.acks_sent = c->acks_sent;
+    a.naks_sent = c->naks_sent;
+    a.naks_received = c->naks_received;
+    a.seq_naks_sent = c->seq_naks_sent;
+    a.seq_naks_received = c->seq_naks_received;
+    a.rnr_naks_sent = c->rnr_naks_sent;
+    a.rnr_naks_received = c->rnr_naks_received;
+    a.retransmits = c->retransmits;
+    a.timeouts = c->timeouts;
+    /* dup_requests counts both sides' duplicates. */
+    a.dup_requests = c->dup_requests - c->dup_responses;
+    a.dup_responses = c->dup_responses;
+    a.tx_errors = c->tx_errors;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
@@ -101,6 +137,7 @@ static int set_gid(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 
 static int pd_command(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
+    const struct rdo_cmd_create_pd *a = &cmd->u.create_pd;
     RdoPd *pd;
 
     if (cmd->obj >= core->cfg.max_pd) {
@@ -111,7 +148,12 @@ static int pd_command(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         if (pd->valid) {
             return RDO_CQP_EXISTS;
         }
+        if ((a->flags & ~RDO_PD_F_KERNEL) || a->reserved[0] || a->reserved[1] ||
+            a->reserved[2]) {
+            return RDO_CQP_BAD_RESERVED;
+        }
         pd->valid = true;
+        pd->kernel = a->flags & RDO_PD_F_KERNEL;
         pd->users = 0;
         return RDO_CQP_OK;
     }
@@ -132,6 +174,8 @@ int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
         return query_device(core, cmd);
     case RDO_CMD_QUERY_PORT:
         return query_port(core, cmd);
+    case RDO_CMD_QUERY_COUNTERS:
+        return query_counters(core, cmd);
     case RDO_CMD_SET_PORT:
         return set_port(core, cmd);
     case RDO_CMD_SET_GID:

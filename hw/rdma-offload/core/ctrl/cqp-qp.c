@@ -165,6 +165,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
                                          qp->srqn, qp->ssq_qpn };
     st->qp_stall_mr[cmd->obj] = RDO_NONE;
+    st->qp_gen[cmd->obj]++;     /* type-2 windows of an earlier QP here are dead */
     st->pds[a->pdn].users++;
     st->cqs[a->send_cqn].users++;
     st->cqs[qp->recv_cqn].users++;
@@ -365,6 +366,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;
+    rdo_mcast_forget_qp(core, qpn);
     rdo_xport_reset_qp(core, qpn);
     return RDO_CQP_OK;
 }

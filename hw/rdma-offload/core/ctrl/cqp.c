@@ -107,7 +107,8 @@ static void cqp_prescan(RdoCore *core)
 
         cqp->pending_mr[slot] = RDO_NONE;
         if (!cqp_read_cmd(core, cqp->scanned, &cmd) ||
-            (cmd.opcode != RDO_CMD_REG_MR && cmd.opcode != RDO_CMD_ALLOC_MR) ||
+            (cmd.opcode != RDO_CMD_REG_MR && cmd.opcode != RDO_CMD_ALLOC_MR &&
+             cmd.opcode != RDO_CMD_ALLOC_MW) ||
             cmd.obj >= st->usable_mrs ||
             st->mr_used[cmd.obj] || st->mr_pending[cmd.obj]) {
             continue;   /* errors are reported when the command executes */
@@ -146,7 +147,11 @@ static uint32_t cqp_cost_ns(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     uint64_t ns = core->cfg.cqp_cmd_ns;
 
-    if (cmd->opcode == RDO_CMD_REG_MR) {
+    if (cmd->opcode == RDO_CMD_REG_MR ||
+        (cmd->opcode == RDO_CMD_REREG_MR &&
+         (cmd->u.rereg_mr.mask & RDO_REREG_TRANS))) {
+        G_STATIC_ASSERT(offsetof(struct rdo_cmd_rereg_mr, num_pages) ==
+                        offsetof(struct rdo_cmd_reg_mr, num_pages));
         ns += (uint64_t)MIN(cmd->u.reg_mr.num_pages, RDO_MR_PAGES_MAX) *
               core->cfg.cqp_page_ns;
     }
@@ -164,6 +169,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
         return RDO_CQP_OK;
     case RDO_CMD_QUERY_DEVICE:
     case RDO_CMD_QUERY_PORT:
+    case RDO_CMD_QUERY_COUNTERS:
     case RDO_CMD_SET_PORT:
     case RDO_CMD_SET_GID:
     case RDO_CMD_CREATE_PD:
@@ -187,7 +193,13 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_REG_MR:
     case RDO_CMD_DEREG_MR:
     case RDO_CMD_ALLOC_MR:
+    case RDO_CMD_REREG_MR:
+    case RDO_CMD_ALLOC_MW:
+    case RDO_CMD_DEALLOC_MW:
         return rdo_cmd_mr(core, cmd, result);
+    case RDO_CMD_ATTACH_MCAST:
+    case RDO_CMD_DETACH_MCAST:
+        return rdo_cmd_mcast(core, cmd);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:
     case RDO_CMD_CREATE_ETH_RXQ:

@@ -21,6 +21,9 @@ int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+int rdo_cmd_mcast(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+/* A destroyed QP leaves every multicast group (cqp-mcast.c). */
+void rdo_mcast_forget_qp(RdoCore *core, uint32_t qpn);
 /* A queued MR registration completed: send queues waiting for it resume. */
 void rdo_mr_registered(RdoCore *core, uint32_t index);
 

@@ -21,7 +21,7 @@
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint32_t entries, uint32_t ways, uint32_t policy,
                         uint64_t *pglist_reg, uint32_t *pages_reg,
-                        uint32_t *hits, uint32_t *misses)
+                        uint64_t *hits, uint64_t *misses)
 {
     memset(c, 0, sizeof(*c));
     c->name = name;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: QP and MR contexts: the caches over the context stores
- * in host memory (ctx-cache.c), QP lookups (qp.c), MR lookups (mr.c) and DMA
- * through MRs (mr-dma.c).
+ * in host memory (ctx-cache.c), QP lookups (qp.c), MR lookups (mr.c),
+ * memory windows (mw.c) and DMA through MRs and windows (mr-dma.c).
  */
 #ifndef RDO_CTX_H
 #define RDO_CTX_H
@@ -13,7 +13,7 @@
 void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint32_t entries, uint32_t ways, uint32_t policy,
                         uint64_t *pglist_reg, uint32_t *pages_reg,
-                        uint32_t *hits, uint32_t *misses);
+                        uint64_t *hits, uint64_t *misses);
 void rdo_ctx_cache_free(RdoCtxCache *c);
 void rdo_ctx_cache_drop(RdoCtxCache *c);
 /* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
@@ -64,7 +64,10 @@ enum rdo_mr_lookup {
 };
 /* An MR context, checked (not corrupted in host memory); NULL if not. */
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
-/* pdn RDO_NONE: any PD (the caller checked it before). */
+/* The context at MR index `index`, in use and not pending, any state. */
+enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **mr);
+/* An MR or a window with key `key`, valid (a window: bound), of PD pdn
+ * (RDO_NONE: any PD, the caller checked it before). */
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
                                  RdoMrCtx **mr);
 
@@ -89,6 +92,49 @@ typedef enum RdoFastReg {
 RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
                            const struct rdo_reg_mr_wqe *w);
 
+/*
+ * Invalidation of a key (mw.c): LOCAL_INV (qpn RDO_NONE) or a SEND with
+ * invalidate received on QP qpn, of an MR or a type-2 window of PD pdn.
+ */
+typedef enum RdoInval {
+    RDO_INV_OK,
+    RDO_INV_PENDING,            /* its registration or allocation still queued */
+    RDO_INV_BAD_KEY,            /* no valid MR or window of the PD with that key;
+                                   remote: an MR without remote rights, or a
+                                   window the QP may not use */
+    RDO_INV_TYPE1,              /* a type-1 window (IBA o10-37.2.26) */
+} RdoInval;
+RdoInval rdo_key_invalidate(RdoCore *core, uint32_t key, uint32_t pdn,
+                            uint32_t qpn);
+
+/* Memory windows (mw.c). */
+/* A bound window may be used by QP qpn: any QP of its PD for type 1, only
+ * the QP that bound it (this incarnation of it) for type 2. */
+bool rdo_mw_admits(RdoCore *core, const RdoMrCtx *w, uint32_t qpn);
+/* Unbinds window w (no-op if unbound): its MR's count of windows drops. */
+void rdo_mw_unbind(RdoCore *core, RdoMrCtx *w);
+/* What a BIND_MW work request came to. */
+typedef enum RdoMwBind {
+    RDO_MWB_OK,
+    RDO_MWB_PENDING,            /* the window's or the MR's command still queued */
+    RDO_MWB_BAD_MW,             /* no window of the QP's PD with that key */
+    RDO_MWB_BOUND,              /* a type-2 window not free (o10-37.2.30) */
+    RDO_MWB_BAD_MR,             /* no valid MR of the QP's PD with that key */
+    RDO_MWB_NO_BIND,            /* the MR lacks RDO_ACCESS_MW_BIND (C10-73) */
+    RDO_MWB_RANGE,              /* outside the MR (C10-75), or a type-2 window
+                                   bound with length 0 (o10-37.2.40) */
+    RDO_MWB_ACCESS,             /* unknown rights, or remote write or atomic
+                                   on an MR without local write (C10-74) */
+    RDO_MWB_DMA,                /* a context is unreachable */
+} RdoMwBind;
+/*
+ * Binds (or, type 1 with length 0, unbinds) the window a BIND_MW WQE names
+ * for QP qpn of PD pdn after every check; changes nothing unless
+ * RDO_MWB_OK. On RDO_MWB_PENDING *stall is the index to wait for.
+ */
+RdoMwBind rdo_mw_bind(RdoCore *core, uint32_t qpn, uint32_t pdn,
+                      const struct rdo_bind_mw_wqe *b, uint32_t *stall);
+
 /* Memory-region translation (mr-dma.c). */
 typedef enum RdoMrCheck {
     RDO_MRC_OK,
@@ -98,13 +144,21 @@ typedef enum RdoMrCheck {
     RDO_MRC_BOUNDS,             /* outside the region */
     RDO_MRC_DMA,                /* context or page list unreachable */
 } RdoMrCheck;
+/*
+ * Key, PD, rights and bounds of [va, va + len). qpn: RDO_NONE for a local
+ * key (an lkey: windows refused), else the responder QP using an rkey,
+ * which may name a window it may use (rdo_mw_admits); the window's range
+ * and rights are checked, then its MR's.
+ */
 RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
-                        uint64_t va, uint64_t len, uint16_t access);
-/* Checks like rdo_mr_check() and does the DMA, with one lookup of the MR. */
+                        uint32_t qpn, uint64_t va, uint64_t len,
+                        uint16_t access);
+/* Checks a local key like rdo_mr_check() and does the DMA, one lookup. */
 RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
                          uint64_t va, void *buf, uint32_t len,
                          uint16_t access, bool to_guest);
-/* DMA through an MR checked with rdo_mr_check(); RDO_MRC_OK or _DMA. */
+/* DMA through an MR or window checked with rdo_mr_check(); RDO_MRC_OK or
+ * _DMA (also when it has gone away since). */
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
                        uint32_t len, bool to_guest);
 

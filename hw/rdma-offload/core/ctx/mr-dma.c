@@ -1,19 +1,79 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: DMA through memory regions (zero copy). A virtual
- * address in an MR becomes a guest-physical one through the MR's page
- * list: byte va lies (va - iova + iova % page) bytes into the pages. Each
- * page address comes from guest memory and is checked before use.
+ * rdma-offload core: DMA through memory regions (zero copy), and through
+ * memory windows to the MR each is bound to. A virtual address in an MR
+ * becomes a guest-physical one through the MR's page list: byte va lies
+ * (va - iova + iova % page) bytes into the pages. Each page address comes
+ * from guest memory and is checked before use. The reserved local DMA key
+ * has no MR: va is the guest-physical address.
  */
 #include "ctx/ctx.h"
 
-/* Key, PD, access and bounds of [va, va + len); the MR if they hold. */
+/*
+ * The reserved local DMA key: local access only, from a QP of a kernel PD
+ * (pdn RDO_NONE: checked before), anywhere that does not wrap around.
+ */
+static RdoMrCheck dma_key_checked(RdoCore *core, uint32_t pdn, uint64_t va,
+                                  uint64_t len, uint16_t access)
+{
+    if (pdn != RDO_NONE && (pdn >= core->cfg.max_pd || !core->st->pds[pdn].kernel)) {
+        return RDO_MRC_BAD_KEY;
+    }
+    if (access & ~RDO_ACCESS_LOCAL_WRITE) {
+        return RDO_MRC_ACCESS;
+    }
+    return va + len < va ? RDO_MRC_BOUNDS : RDO_MRC_OK;
+}
+
+/* DMA at a guest-physical address, in the data flow of the bus. */
+static RdoMrCheck dma_key_copy(RdoCore *core, uint64_t va, void *buf,
+                               uint32_t len, bool to_guest)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
+    int r = to_guest ? rdo_dma_write(core, va, buf, len)
+                     : rdo_dma_read(core, va, buf, len);
+
+    rdo_tm_set_flow(core, flow);
+    return r ? RDO_MRC_DMA : RDO_MRC_OK;
+}
+
+/* [va, va + len) inside an MR's or a window's range. */
+static bool in_range(const RdoMrCtx *mr, uint64_t va, uint64_t len)
+{
+    return va >= mr->iova && len <= mr->length && va - mr->iova <= mr->length - len;
+}
+
+/*
+ * The MR a bound window lies on: still valid with the key it was bound
+ * with (an invalidated or re-registered MR ends the window's use).
+ */
+static RdoMrCtx *window_mr(RdoCore *core, const RdoMrCtx *w)
+{
+    uint32_t pdn = w->pdn, mr_key = w->mr_key;
+    RdoMrCtx *mr;
+
+    if (rdo_mr_lookup(core, mr_key, pdn, &mr) != RDO_MR_OK ||
+        (mr->flags & RDO_MR_F_WINDOW)) {
+        return NULL;
+    }
+    return mr;
+}
+
+/*
+ * Key, PD, access and bounds of [va, va + len); the MR if they hold. An
+ * rkey (qpn not RDO_NONE) may name a window the QP may use: its range and
+ * rights are checked, then its MR's range. NULL for the local DMA key.
+ */
 static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
-                             uint64_t va, uint64_t len, uint16_t access,
-                             RdoMrCtx **out)
+                             uint32_t qpn, uint64_t va, uint64_t len,
+                             uint16_t access, RdoMrCtx **out)
 {
     RdoMrCtx *mr;
 
+    if (key == RDO_LOCAL_DMA_LKEY) {
+        *out = NULL;
+        return dma_key_checked(core, pdn, va, len, access);
+    }
     switch (rdo_mr_lookup(core, key, pdn, &mr)) {
     case RDO_MR_OK:
         break;
@@ -24,10 +84,26 @@ static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
     default:
         return RDO_MRC_BAD_KEY;
     }
+    if (mr->flags & RDO_MR_F_WINDOW) {
+        if (qpn == RDO_NONE || !rdo_mw_admits(core, mr, qpn)) {
+            return RDO_MRC_BAD_KEY;
+        }
+        if ((mr->access & access) != access) {
+            return RDO_MRC_ACCESS;
+        }
+        if (!in_range(mr, va, len)) {
+            return RDO_MRC_BOUNDS;
+        }
+        mr = window_mr(core, mr);
+        if (!mr) {
+            return RDO_MRC_BAD_KEY;
+        }
+        access = 0;     /* the bind checked the MR's rights */
+    }
     if ((mr->access & access) != access) {
         return RDO_MRC_ACCESS;
     }
-    if (va < mr->iova || len > mr->length || va - mr->iova > mr->length - len) {
+    if (!in_range(mr, va, len)) {
         return RDO_MRC_BOUNDS;
     }
     *out = mr;
@@ -79,11 +155,12 @@ static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
 }
 
 RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
-                        uint64_t va, uint64_t len, uint16_t access)
+                        uint32_t qpn, uint64_t va, uint64_t len,
+                        uint16_t access)
 {
     RdoMrCtx *mr;
 
-    return mr_checked(core, key, pdn, va, len, access, &mr);
+    return mr_checked(core, key, pdn, qpn, va, len, access, &mr);
 }
 
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
@@ -91,8 +168,21 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
 {
     RdoMrCtx *mr;
 
+    if (key == RDO_LOCAL_DMA_LKEY) {
+        return dma_key_copy(core, va, buf, len, to_guest);
+    }
     if (rdo_mr_lookup(core, key, RDO_NONE, &mr) != RDO_MR_OK) {
         return RDO_MRC_DMA;
+    }
+    if (mr->flags & RDO_MR_F_WINDOW) {
+        /* Checked when the request came; it may since have been unbound. */
+        if (!in_range(mr, va, len)) {
+            return RDO_MRC_DMA;
+        }
+        mr = window_mr(core, mr);
+        if (!mr || !in_range(mr, va, len)) {
+            return RDO_MRC_DMA;
+        }
     }
     return mr_dma(core, mr, va, buf, len, to_guest);
 }
@@ -102,7 +192,11 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
                          uint16_t access, bool to_guest)
 {
     RdoMrCtx *mr;
-    RdoMrCheck r = mr_checked(core, key, pdn, va, len, access, &mr);
+    RdoMrCheck r = mr_checked(core, key, pdn, RDO_NONE, va, len, access, &mr);
 
-    return r == RDO_MRC_OK ? mr_dma(core, mr, va, buf, len, to_guest) : r;
+    if (r != RDO_MRC_OK) {
+        return r;
+    }
+    return mr ? mr_dma(core, mr, va, buf, len, to_guest)
+              : dma_key_copy(core, va, buf, len, to_guest);
 }

@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdma-offload core: memory regions. Registration and deregistration
- * commands, and the key lookup the data path uses. An MR's context lives
- * in the MR context store (host memory) and is cached; its page list stays
- * in guest memory, owned by the device until deregistration (a fast
- * registration's: until the MR is invalidated or registered again).
+ * rdma-offload core: memory regions. The key lookup the data path uses
+ * (MRs and windows share the key space), fast registration.
+ * An MR's context lives in the MR context store (host memory) and is
+ * cached; its page list stays in guest memory, owned by the device until
+ * deregistration (a fast registration's: until the MR is invalidated or
+ * registered again).
  */
 #include <string.h>
 #include "ctx/ctx.h"
+
+/* A window's own fields (mw.c keeps them so). */
+static bool window_ctx_ok(RdoCore *core, const RdoMrCtx *w)
+{
+    return !(w->flags & RDO_MR_F_FAST_REG) && !w->num_pages &&
+           !(w->access & ~RDO_ACCESS_REMOTE) &&
+           (!(w->flags & RDO_MR_F_VALID) ||
+            RDO_MR_KEY_INDEX(w->mr_key) < core->st->usable_mrs) &&
+           (!(w->flags & RDO_MR_F_TYPE2) || !(w->flags & RDO_MR_F_VALID) ||
+            w->qpn < core->st->usable_qps);
+}
 
 /* Loads an MR context and checks it was not corrupted in host memory. */
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
@@ -16,12 +28,15 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
 
     if (mr && (mr->magic != (RDO_MRC_MAGIC ^ index) ||
                mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
-               (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)) ||
                mr->num_pages > RDO_MR_PAGES_MAX ||
-               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG)) ||
+               (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG |
+                              RDO_MR_F_WINDOW | RDO_MR_F_TYPE2)) ||
                ((mr->flags & RDO_MR_F_FAST_REG) &&
                 (mr->max_pages > RDO_FAST_REG_PAGES_MAX ||
                  mr->num_pages > mr->max_pages)) ||
+               ((mr->flags & RDO_MR_F_WINDOW) ? !window_ctx_ok(core, mr) :
+                ((mr->flags & RDO_MR_F_TYPE2) ||
+                 (!mr->num_pages && (mr->flags & RDO_MR_F_VALID)))) ||
                mr->pdn >= core->cfg.max_pd || (mr->access & ~RDO_ACCESS__ALL))) {
         rdo_guest_error(core, RDO_GE_MRC_CORRUPT, index, index,
                         "MR %u context in host memory is corrupt", index);
@@ -30,12 +45,9 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index)
     return mr;
 }
 
-enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
-                                 RdoMrCtx **out)
+enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **out)
 {
     RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(key);
-    RdoMrCtx *mr;
 
     if (index >= st->usable_mrs) {
         return RDO_MR_BAD_KEY;
@@ -46,9 +58,18 @@ enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
     if (!st->mr_used[index]) {
         return RDO_MR_BAD_KEY;
     }
-    mr = rdo_mr_get(core, index);
-    if (!mr) {
-        return RDO_MR_DMA;
+    *out = rdo_mr_get(core, index);
+    return *out ? RDO_MR_OK : RDO_MR_DMA;
+}
+
+enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
+                                 RdoMrCtx **out)
+{
+    RdoMrCtx *mr;
+    enum rdo_mr_lookup r = rdo_mr_at(core, RDO_MR_KEY_INDEX(key), &mr);
+
+    if (r != RDO_MR_OK) {
+        return r;
     }
     if (mr->key != (key & 0xff) || (pdn != RDO_NONE && mr->pdn != pdn) ||
         !(mr->flags & RDO_MR_F_VALID)) {
@@ -81,22 +102,17 @@ static bool page_list_ok(RdoCore *core, uint64_t list, uint32_t n,
 RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
                            const struct rdo_reg_mr_wqe *w)
 {
-    RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(w->key);
     RdoMrCtx *mr;
 
-    if (index >= st->usable_mrs) {
-        return RDO_FR_BAD_MR;
-    }
-    if (st->mr_pending[index]) {
+    switch (rdo_mr_at(core, RDO_MR_KEY_INDEX(w->key), &mr)) {
+    case RDO_MR_OK:
+        break;
+    case RDO_MR_PENDING:
         return RDO_FR_PENDING;
-    }
-    if (!st->mr_used[index]) {
-        return RDO_FR_BAD_MR;
-    }
-    mr = rdo_mr_get(core, index);
-    if (!mr) {
+    case RDO_MR_DMA:
         return RDO_FR_DMA;
+    default:
+        return RDO_FR_BAD_MR;
     }
     if (!(mr->flags & RDO_MR_F_FAST_REG) || mr->pdn != pdn) {
         return RDO_FR_BAD_MR;
@@ -125,6 +141,6 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
     mr->key = w->key & 0xff;
     mr->access = w->access;
     mr->flags |= RDO_MR_F_VALID;
-    rdo_ctx_dirty(core, &st->mrc, mr);
+    rdo_ctx_dirty(core, &core->st->mrc, mr);
     return RDO_FR_OK;
 }

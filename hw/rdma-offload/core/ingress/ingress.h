@@ -12,6 +12,9 @@
 
 /* One frame, checked and handed to its QP or the Ethernet function. */
 void rdo_rx_frame(RdoCore *core, const void *frame, size_t len);
+/* A packet to a multicast group (mcast.c): delivered to the UD QPs
+ * attached; false if no group of ours takes it. */
+bool rdo_rx_mcast(RdoCore *core, const RdoWireParsed *p, const void *frame);
 /* Timing model: frames in the receive FIFO whose turn has come. */
 void rdo_ingress_run(RdoCore *core);
 /* Receive look-ahead: prefetch the contexts of frames waiting. */

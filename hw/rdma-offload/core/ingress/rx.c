@@ -61,6 +61,12 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     }
     core->cnt.rx_packets++;
     qpn = p.pkt.dest_qp;
+    if (qpn == RDO_MCAST_QPN) {
+        if (!rdo_rx_mcast(core, &p, frame)) {
+            core->cnt.rx_drops++;
+        }
+        return;
+    }
     if (memcmp(p.pkt.dst_mac, st->port_mac, RDO_ETH_ALEN) ||
         !gid_is_ours(core, p.pkt.dst_gid) ||
         (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||

@@ -51,6 +51,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         [RDO_WR_ATOMIC_FETCH_ADD] = RDO_CQE_ATOMIC_FETCH_ADD,
         [RDO_WR_LOCAL_INV] = RDO_CQE_LOCAL_INV,
         [RDO_WR_REG_MR] = RDO_CQE_REG_MR,
+        [RDO_WR_BIND_MW] = RDO_CQE_BIND_MW,
     };
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;

@@ -51,7 +51,7 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     RdoRespRes *r;
 
     if (qp->access & access) {
-        check = len ? rdo_mr_check(core, rkey, qp->pdn, va, len, access)
+        check = len ? rdo_mr_check(core, rkey, qp->pdn, qpn, va, len, access)
                     : RDO_MRC_OK;
     }
     if (check == RDO_MRC_PENDING) {

@@ -10,21 +10,6 @@
 #include <string.h>
 #include "xport/transport.h"
 
-/* Invalidates the rkey a SEND with invalidate names; false if it may not. */
-static bool remote_invalidate(RdoCore *core, const RdoQpCtx *qp, uint32_t rkey)
-{
-    RdoMrCtx *mr;
-
-    if (rdo_mr_lookup(core, rkey, qp->pdn, &mr) != RDO_MR_OK ||
-        !(mr->access & (RDO_ACCESS_REMOTE_WRITE | RDO_ACCESS_REMOTE_READ |
-                        RDO_ACCESS_REMOTE_ATOMIC))) {
-        return false;
-    }
-    mr->flags &= ~RDO_MR_F_VALID;
-    rdo_ctx_dirty(core, &core->st->mrc, mr);
-    return true;
-}
-
 static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                       const RdoWireParsed *p)
 {
@@ -71,7 +56,8 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
             cqe.imm_or_rkey = pkt->imm;
         }
         if (p->op->ext & RDO_EXT_IETH) {
-            if (!remote_invalidate(core, qp, pkt->ieth_rkey)) {
+            if (rdo_key_invalidate(core, pkt->ieth_rkey, qp->pdn,
+                                   qpn) != RDO_INV_OK) {
                 rdo_recv_fail(core, qpn, qp, x, RDO_WC_LOC_PROT_ERR,
                               RDO_VENDOR_ERR_BAD_KEY, pkt->psn,
                               RDO_AETH_NAK_INV_REQ, RDO_QP_ERR_ACCESS);
@@ -107,7 +93,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 
         if (qp->access & RDO_ACCESS_REMOTE_WRITE) {
             r = pkt->reth.dma_len ?
-                rdo_mr_check(core, pkt->reth.rkey, qp->pdn, pkt->reth.va,
+                rdo_mr_check(core, pkt->reth.rkey, qp->pdn, qpn, pkt->reth.va,
                              pkt->reth.dma_len, RDO_ACCESS_REMOTE_WRITE) :
                 RDO_MRC_OK;
         }

@@ -17,6 +17,7 @@
  *   complete.c   requester: in-order completion, READ data placement,
  *                flush; a QP to the error state
  *   fastreg.c    requester: the REG_MR work request (fast registration)
+ *   mw.c         requester: BIND_MW and LOCAL_INV (memory windows, MRs)
  *   push.c, wqe.c  the pushed WQE copy; reading and checking WQEs
  *   packet.c     addresses and headers of packets, frames to the egress,
  *                copies between SGEs and buffers
@@ -244,7 +245,8 @@ static inline bool rdo_wr_read_like(uint8_t wr_opcode)
 /* Local memory operations: executed by the requester, no packets. */
 static inline bool rdo_wr_local(uint8_t wr_opcode)
 {
-    return wr_opcode == RDO_WR_LOCAL_INV || wr_opcode == RDO_WR_REG_MR;
+    return wr_opcode == RDO_WR_LOCAL_INV || wr_opcode == RDO_WR_REG_MR ||
+           wr_opcode == RDO_WR_BIND_MW;
 }
 
 /* Whether a requester has records not complete yet. */
@@ -298,6 +300,16 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
  */
 bool rdo_fastreg_exec(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const RdoWqe *w, uint8_t *status, uint32_t *vendor_err);
+/*
+ * Memory windows (mw.c): executes the BIND_MW WQE `w` for QP qpn (a type-2
+ * window is bound to it) of PD pdn, and a LOCAL_INV of `key`. Like
+ * rdo_fastreg_exec: false if it must wait (the QP stalls on the pending
+ * index); else the status and vendor_err of its completion.
+ */
+bool rdo_mw_bind_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
+                      const RdoWqe *w, uint8_t *status, uint32_t *vendor_err);
+bool rdo_local_inv_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
+                        uint32_t key, uint8_t *status, uint32_t *vendor_err);
 /* Completion (complete.c): done records in order; the send side flushed. */
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);

@@ -41,8 +41,8 @@ static RdoMrCheck check_sges(RdoCore *core, const RdoQpCtx *qp, const RdoWqe *w,
         if (!w->sge[i].length) {
             continue;
         }
-        r = rdo_mr_check(core, w->sge[i].lkey, qp->pdn, w->sge[i].addr,
-                         w->sge[i].length, access);
+        r = rdo_mr_check(core, w->sge[i].lkey, qp->pdn, RDO_NONE,
+                         w->sge[i].addr, w->sge[i].length, access);
         if (r != RDO_MRC_OK) {
             *stall_mr = RDO_MR_KEY_INDEX(w->sge[i].lkey);
             return r;
@@ -240,38 +240,30 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         g_free(rec);
         return FETCH_WAIT;
     }
-    if (w->h.opcode == RDO_WR_REG_MR) {
+    if (rdo_wr_local(w->h.opcode)) {
         uint8_t status;
+        bool done;
 
-        if (!rdo_fastreg_exec(core, qpn, qp, w, &status, &vendor_err)) {
+        switch (w->h.opcode) {
+        case RDO_WR_REG_MR:
+            done = rdo_fastreg_exec(core, qpn, qp, w, &status, &vendor_err);
+            break;
+        case RDO_WR_BIND_MW:
+            /* A type-2 window belongs to the QP that receives through it. */
+            done = rdo_mw_bind_exec(core, conn, qp->pdn, w, &status,
+                                    &vendor_err);
+            break;
+        default:
+            done = rdo_local_inv_exec(core, qpn, qp->pdn, w->h.imm_or_rkey,
+                                      &status, &vendor_err);
+            break;
+        }
+        if (!done) {
             g_free(rec);
             return FETCH_WAIT;
         }
         rdo_rec_done(x, rec, status, vendor_err);
         goto add;
-    }
-    if (w->h.opcode == RDO_WR_LOCAL_INV) {
-        RdoMrCtx *mr;
-
-        switch (rdo_mr_lookup(core, w->h.imm_or_rkey, qp->pdn, &mr)) {
-        case RDO_MR_PENDING:
-            st->qp_stall_mr[qpn] = RDO_MR_KEY_INDEX(w->h.imm_or_rkey);
-            core->cnt.mr_stalls++;
-            g_free(rec);
-            return FETCH_WAIT;
-        case RDO_MR_OK:
-            mr->flags &= ~RDO_MR_F_VALID;
-            rdo_ctx_dirty(core, &st->mrc, mr);
-            rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
-            goto add;
-        default:
-            rdo_guest_error(core, RDO_GE_LOCAL_INV_BAD_KEY, qpn,
-                            w->h.imm_or_rkey,
-                            "QP %u: LOCAL_INV of key 0x%x: no valid MR of the "
-                            "QP's PD", qpn, w->h.imm_or_rkey);
-            rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY);
-            goto add;
-        }
     }
     switch (check_sges(core, qp, w, &stall_mr)) {
     case RDO_MRC_OK:

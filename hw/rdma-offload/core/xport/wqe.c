@@ -62,8 +62,8 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     }
     w->sge = NULL;
     w->inline_data = NULL;
-    if (w->h.opcode == RDO_WR_REG_MR) {
-        /* Its own layout (struct rdo_reg_mr_wqe): no data. */
+    if (w->h.opcode == RDO_WR_REG_MR || w->h.opcode == RDO_WR_BIND_MW) {
+        /* Own layouts (rdo_reg_mr_wqe, rdo_bind_mw_wqe): no data. */
         w->msg_len = 0;
         return !w->h.num_sge && !(w->h.flags & RDO_WQE_F_INLINE);
     }
