@@ -599,7 +599,9 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
  * takes a stream whole or, refusing it, leaves the core reset and says why
  * (*why g_malloc'd). The two cores must have the same configuration.
  */
-#define RDO_STATE_VERSION 1
+/* 2: 64-bit counters, kernel PDs, QP types and incarnations, windows
+ * bound per MR, multicast groups. */
+#define RDO_STATE_VERSION 2
 uint8_t *rdo_core_save(RdoCore *core, size_t *len);
 bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
 

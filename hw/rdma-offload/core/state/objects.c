@@ -148,16 +148,18 @@ static void regs_load(RdoCore *core, RdoIn *in)
     }
 }
 
-/* Counters as arrays with their length: a counter added at the end loads
- * from an older stream as zero. */
+/* Counters as arrays of 64-bit values with their length: a counter added
+ * at the end loads from an older stream as zero. */
+G_STATIC_ASSERT(sizeof(RdoCounters) % 8 == 0);
+
 static void counters_save(RdoCore *core, RdoOut *o)
 {
-    const uint32_t *c = (const uint32_t *)&core->cnt;
+    const uint64_t *c = (const uint64_t *)&core->cnt;
     const uint64_t *t = (const uint64_t *)&core->tcnt;
 
-    rdo_out_u32(o, sizeof(core->cnt) / 4);
-    for (size_t i = 0; i < sizeof(core->cnt) / 4; i++) {
-        rdo_out_u32(o, c[i]);
+    rdo_out_u32(o, sizeof(core->cnt) / 8);
+    for (size_t i = 0; i < sizeof(core->cnt) / 8; i++) {
+        rdo_out_u64(o, c[i]);
     }
     rdo_out_u32(o, sizeof(core->tcnt) / 8);
     for (size_t i = 0; i < sizeof(core->tcnt) / 8; i++) {
@@ -167,12 +169,12 @@ static void counters_save(RdoCore *core, RdoOut *o)
 
 static void counters_load(RdoCore *core, RdoIn *in)
 {
-    uint32_t *c = (uint32_t *)&core->cnt;
+    uint64_t *c = (uint64_t *)&core->cnt;
     uint64_t *t = (uint64_t *)&core->tcnt;
-    uint32_t n = rdo_in_count(in, sizeof(core->cnt) / 4, 4, "counters");
+    uint32_t n = rdo_in_count(in, sizeof(core->cnt) / 8, 8, "counters");
 
     for (uint32_t i = 0; i < n; i++) {
-        c[i] = rdo_in_u32(in);
+        c[i] = rdo_in_u64(in);
     }
     n = rdo_in_count(in, sizeof(core->tcnt) / 8, 8, "timing counters");
     for (uint32_t i = 0; i < n; i++) {
@@ -384,6 +386,7 @@ ANY_VALID(any_valid_pd, pds, core->cfg.max_pd)
 
 static void pd_save_one(RdoOut *o, const RdoPd *p)
 {
+    rdo_out_u8(o, p->kernel);
     rdo_out_u32(o, p->users);
 }
 
@@ -394,7 +397,7 @@ static void pd_save(RdoCore *core, RdoOut *o)
 
 static void pd_load(RdoCore *core, RdoIn *in)
 {
-    uint32_t n = rdo_in_count(in, core->cfg.max_pd, 8, "PDs");
+    uint32_t n = rdo_in_count(in, core->cfg.max_pd, 9, "PDs");
 
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
         uint32_t i = rdo_in_index(in, core->cfg.max_pd, "PD");
@@ -404,6 +407,7 @@ static void pd_load(RdoCore *core, RdoIn *in)
             return;
         }
         p->valid = true;
+        p->kernel = rdo_in_bool(in);
         p->users = rdo_in_u32(in);
     }
 }
@@ -506,6 +510,7 @@ static void qp_save(RdoCore *core, RdoOut *o)
         rdo_out_u32(o, b->recv_cqn);
         rdo_out_u32(o, b->srqn);
         rdo_out_u32(o, b->ssq_qpn);
+        rdo_out_u32(o, b->type);
         rdo_out_u32(o, st->ssq_users[i]);
         rdo_out_u32(o, st->qp_stall_mr[i]);
     }
@@ -526,7 +531,7 @@ static uint32_t in_index_or_none(RdoIn *in, uint32_t limit, const char *what)
 static void qp_load(RdoCore *core, RdoIn *in)
 {
     RdoState *st = core->st;
-    uint32_t n = rdo_in_count(in, st->usable_qps, 32, "QPs");
+    uint32_t n = rdo_in_count(in, st->usable_qps, 36, "QPs");
 
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
         uint32_t i = rdo_in_index(in, st->usable_qps, "QP");
@@ -541,6 +546,7 @@ static void qp_load(RdoCore *core, RdoIn *in)
         b->recv_cqn = rdo_in_index(in, core->cfg.max_cq, "receive CQ of a QP");
         b->srqn = in_index_or_none(in, core->cfg.max_srq, "SRQ of a QP");
         b->ssq_qpn = in_index_or_none(in, st->usable_qps, "shared SQ of a QP");
+        b->type = rdo_in_index(in, RDO_QPT__COUNT, "QP type");
         st->ssq_users[i] = rdo_in_u32(in);
         st->qp_stall_mr[i] = in_index_or_none(in, st->usable_mrs, "stall MR");
         if (!rdo_in_ok(in)) {
@@ -563,8 +569,10 @@ static bool any_mr(RdoCore *core)
     return false;
 }
 
-/* MR numbers registered (1) or with a registration queued (2); their
- * contexts are in the store (host memory) or in a dirty line. */
+/* MR numbers registered (1) or with a registration queued (2), and the
+ * windows bound to each; their contexts (a window's too: its range, rights,
+ * MR key, QP and incarnation) are in the store (host memory) or in a dirty
+ * line. */
 static void mr_save(RdoCore *core, RdoOut *o)
 {
     RdoState *st = core->st;
@@ -578,6 +586,7 @@ static void mr_save(RdoCore *core, RdoOut *o)
         if (st->mr_used[i] || st->mr_pending[i]) {
             rdo_out_u32(o, i);
             rdo_out_u8(o, (st->mr_used[i] ? 1 : 0) | (st->mr_pending[i] ? 2 : 0));
+            rdo_out_u32(o, st->mr_windows[i]);
         }
     }
 }
@@ -585,19 +594,146 @@ static void mr_save(RdoCore *core, RdoOut *o)
 static void mr_load(RdoCore *core, RdoIn *in)
 {
     RdoState *st = core->st;
-    uint32_t n = rdo_in_count(in, st->usable_mrs, 5, "MRs");
+    uint32_t n = rdo_in_count(in, st->usable_mrs, 9, "MRs");
 
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
         uint32_t i = rdo_in_index(in, st->usable_mrs, "MR");
         uint8_t f = rdo_in_u8(in);
+        uint32_t windows = rdo_in_u32(in);
 
-        if (!rdo_in_check(in, f == 1 || f == 2, "MR %u: flags %u", i, f) ||
+        /* A registration still queued has no windows bound yet. */
+        if (!rdo_in_check(in, f == 1 || (f == 2 && !windows), "MR %u: flags "
+                          "%u, %u windows", i, f, windows) ||
             !rdo_in_check(in, !st->mr_used[i] && !st->mr_pending[i],
                           "MR %u twice", i)) {
             return;
         }
         st->mr_used[i] = f == 1;
         st->mr_pending[i] = f == 2;
+        st->mr_windows[i] = windows;
+    }
+}
+
+/* Per QP number, how many times it was created: a type-2 window names
+ * the incarnation of the QP that bound it. Destroyed QPs' numbers too. */
+static bool gen_needed(RdoCore *core)
+{
+    for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
+        if (core->st->qp_gen[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void gen_save(RdoCore *core, RdoOut *o)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
+        n += core->st->qp_gen[i] != 0;
+    }
+    rdo_out_u32(o, n);
+    for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
+        if (core->st->qp_gen[i]) {
+            rdo_out_u32(o, i);
+            rdo_out_u32(o, core->st->qp_gen[i]);
+        }
+    }
+}
+
+static void gen_load(RdoCore *core, RdoIn *in)
+{
+    uint32_t n = rdo_in_count(in, core->cfg.max_qp, 8, "QP generations");
+    int64_t last = -1;
+
+    for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
+        uint32_t i = rdo_in_index(in, core->cfg.max_qp, "QP number");
+        uint32_t gen = rdo_in_u32(in);
+
+        if (rdo_in_check(in, (int64_t)i > last && gen, "QP %u: generation %u, "
+                         "or out of order", i, gen)) {
+            core->st->qp_gen[i] = gen;
+        }
+        last = i;
+    }
+}
+
+/* Multicast groups: each QP attached exists and is UD, once per group;
+ * the groups' GIDs are multicast GIDs, each in one entry. */
+static bool mcast_needed(RdoCore *core)
+{
+    for (uint32_t i = 0; i < RDO_MCAST_GROUPS; i++) {
+        if (core->st->mcast[i].nqp) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void mcast_save(RdoCore *core, RdoOut *o)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < RDO_MCAST_GROUPS; i++) {
+        n += core->st->mcast[i].nqp != 0;
+    }
+    rdo_out_u32(o, n);
+    for (uint32_t i = 0; i < RDO_MCAST_GROUPS; i++) {
+        const RdoMcastGroup *g = &core->st->mcast[i];
+
+        if (g->nqp) {
+            rdo_out_u32(o, i);
+            rdo_out_bytes(o, g->gid, 16);
+            rdo_out_u32(o, g->nqp);
+            for (uint32_t j = 0; j < g->nqp; j++) {
+                rdo_out_u32(o, g->qpn[j]);
+            }
+        }
+    }
+}
+
+static void mcast_load_group(RdoCore *core, RdoIn *in, uint32_t i)
+{
+    RdoState *st = core->st;
+    RdoMcastGroup *g = &st->mcast[i];
+
+    rdo_in_bytes(in, g->gid, 16);
+    g->nqp = rdo_in_u32(in);
+    if (!rdo_in_check(in, g->nqp && g->nqp <= RDO_MCAST_QPS_PER_GROUP &&
+                      rdo_mcast_gid_mac(g->gid, g->mac), "group %u: %u QPs, "
+                      "or not a multicast GID", i, g->nqp)) {
+        g->nqp = 0;
+        return;
+    }
+    for (uint32_t k = 0; k < RDO_MCAST_GROUPS; k++) {
+        rdo_in_check(in, k == i || !st->mcast[k].nqp ||
+                     memcmp(st->mcast[k].gid, g->gid, 16), "groups %u and %u "
+                     "have one GID", k, i);
+    }
+    for (uint32_t j = 0; j < g->nqp && rdo_in_ok(in); j++) {
+        uint32_t q = rdo_in_index(in, st->usable_qps, "attached QP");
+
+        g->qpn[j] = q;
+        rdo_in_check(in, st->qp_used[q] && st->qp_bind[q].type == RDO_QPT_UD,
+                     "group %u: QP %u does not exist or is not UD", i, q);
+        for (uint32_t k = 0; k < j; k++) {
+            rdo_in_check(in, g->qpn[k] != q, "group %u: QP %u twice", i, q);
+        }
+    }
+}
+
+static void mcast_load(RdoCore *core, RdoIn *in)
+{
+    uint32_t n = rdo_in_count(in, RDO_MCAST_GROUPS, 24, "multicast groups");
+
+    for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
+        uint32_t i = rdo_in_index(in, RDO_MCAST_GROUPS, "multicast group");
+
+        if (!rdo_in_check(in, !core->st->mcast[i].nqp, "group %u twice", i)) {
+            return;
+        }
+        mcast_load_group(core, in, i);
     }
 }
 
@@ -913,8 +1049,70 @@ const RdoSection rdo_state_object_sections[] = {
     { 13, 0, "push-areas", push_needed, push_save, push_load },
     { 14, 0, "ethernet", eth_needed, eth_save, eth_load },
     { 15, 0, "fault-injection", fault_needed, fault_save, fault_load },
+    { 16, 0, "qp-generations", gen_needed, gen_save, gen_load },
+    { 17, 0, "multicast", mcast_needed, mcast_save, mcast_load },
     { 0 }
 };
+
+/*
+ * Windows: an MR with windows bound is registered and is no window; there
+ * are at least as many windows as bindings counted. The dirty context
+ * lines (the device's own writes, so consistent at the source) of objects
+ * in use: a QP of the type it was created with, an MR or window in a PD
+ * that exists, a bound window on an MR that counts it, bound by a QP
+ * incarnation that was created.
+ */
+static void check_windows(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    uint64_t bound = 0, bare = 0;
+
+    for (uint32_t i = 0; i < st->usable_mrs; i++) {
+        bound += st->mr_windows[i];
+        bare += st->mr_used[i] && !st->mr_windows[i];
+    }
+    rdo_in_check(in, bound <= bare, "%" G_GUINT64_FORMAT " windows bound, %"
+                 G_GUINT64_FORMAT " MRs that could be windows", bound, bare);
+    for (uint32_t i = 0; i < st->mrc.entries && rdo_in_ok(in); i++) {
+        const RdoCtxLine *l = &st->mrc.lines[i];
+        const RdoMrCtx *w = (const RdoMrCtx *)l->data;
+        uint32_t m = RDO_MR_KEY_INDEX(w->mr_key);
+
+        if (!l->valid || !l->dirty || l->index >= st->usable_mrs ||
+            !st->mr_used[l->index] || w->magic != (RDO_MRC_MAGIC ^ l->index)) {
+            continue;
+        }
+        rdo_in_check(in, w->pdn < core->cfg.max_pd && st->pds[w->pdn].valid,
+                     "MR %u: PD %u does not exist", l->index, w->pdn);
+        if (!(w->flags & RDO_MR_F_WINDOW)) {
+            continue;
+        }
+        rdo_in_check(in, !st->mr_windows[l->index], "window %u has windows "
+                     "bound to it", l->index);
+        if (!(w->flags & RDO_MR_F_VALID)) {
+            continue;
+        }
+        rdo_in_check(in, m < st->usable_mrs && st->mr_used[m] &&
+                     st->mr_windows[m], "window %u bound to MR %u, which does "
+                     "not count it", l->index, m);
+        rdo_in_check(in, !(w->flags & RDO_MR_F_TYPE2) ||
+                     (w->qpn < st->usable_qps && w->qp_gen &&
+                      w->qp_gen <= st->qp_gen[w->qpn]), "window %u bound by "
+                     "QP %u incarnation %u, never created", l->index, w->qpn,
+                     w->qp_gen);
+    }
+    for (uint32_t i = 0; i < st->qpc.entries && rdo_in_ok(in); i++) {
+        const RdoCtxLine *l = &st->qpc.lines[i];
+        const RdoQpCtx *qp = (const RdoQpCtx *)l->data;
+
+        if (l->valid && l->dirty && l->index < st->usable_qps &&
+            st->qp_used[l->index] && qp->magic == (RDO_QPC_MAGIC ^ l->index)) {
+            rdo_in_check(in, qp->type == st->qp_bind[l->index].type,
+                         "QP %u: type %u, created as %u", l->index, qp->type,
+                         st->qp_bind[l->index].type);
+        }
+    }
+}
 
 /*
  * Across sections: every user an object counts is there (PDs also count
@@ -972,6 +1170,7 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in)
                          "QP %u fed by QP %u, which does not exist", i,
                          b->ssq_qpn);
         }
+        rdo_in_check(in, st->qp_gen[i], "QP %u exists, never created", i);
         if (st->qp_stall_mr[i] != RDO_NONE) {
             rdo_in_check(in, st->mr_pending[st->qp_stall_mr[i]],
                          "QP %u waits for MR %u, which is not pending", i,
@@ -1018,6 +1217,9 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in)
     for (uint32_t i = 0; i < st->usable_qps && rdo_in_ok(in); i++) {
         rdo_in_check(in, st->ssq_users[i] == ssq_u[i], "QP %u: feeds %u, %u "
                      "QPs fed", i, st->ssq_users[i], ssq_u[i]);
+    }
+    if (rdo_in_ok(in)) {
+        check_windows(core, in);
     }
     for (uint32_t i = 0; i < c->max_pd && rdo_in_ok(in); i++) {
         rdo_in_check(in, st->pds[i].users >= pd_u[i] &&
