@@ -954,6 +954,82 @@ static void test_windows_groups_refused(void)
     pair_free(w.p);
 }
 
+/*
+ * The stream's size and the host time to save and load it, for a device
+ * with n RC QPs, idle and with a 64 KiB WRITE in flight on each (docs/
+ * architecture.md, "Size and time"). Asserted: a QP in flight costs less
+ * than 2 KiB of stream, an idle one less than 1200 bytes.
+ */
+static void size_row(uint32_t n, bool busy)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    TestHost *h = test_host_new(&cfg, 4096);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int64_t t0, save_us, load_us;
+    const int reps = 5;
+
+    for (uint32_t i = 0; i < n; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    pair_fill(a, PAIR_SRC, 65536, 3);
+    for (uint32_t i = 0; busy && i < n; i++) {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, i);
+        struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 65536);
+
+        w.remote_addr = PAIR_DST;
+        w.rkey = b->mr_key;
+        pair_post_send(a, i, &w, &sge, 1, NULL);
+    }
+    for (int s = 0; busy && s < 3; s++) {
+        pair_step(p, a->d->h->now_ns + PAIR_SEC);
+    }
+    t0 = g_get_monotonic_time();
+    for (int r = 0; r < reps; r++) {
+        g_free(buf);
+        buf = rdo_core_save(&a->d->h->core, &len);
+    }
+    save_us = (g_get_monotonic_time() - t0) / reps;
+    h->now_ns = a->d->h->now_ns;
+    t0 = g_get_monotonic_time();
+    for (int r = 0; r < reps; r++) {
+        g_assert_true(rdo_core_load(&h->core, buf, len, NULL));
+    }
+    load_us = (g_get_monotonic_time() - t0) / reps;
+    if (busy) {
+        uint32_t recs = 0;
+
+        for (uint32_t q = 0; q < h->core.st->usable_qps; q++) {
+            recs += h->core.st->xport[q].req.sent.length;
+        }
+        g_assert_cmpuint(recs, ==, n);      /* every WRITE caught in flight */
+    }
+    g_assert_cmpuint(len, <, 4096 + n * (busy ? 2048 : 1200));
+    if (g_test_verbose()) {
+        g_test_message("| %3u | %-9s | %7zu | %6" G_GINT64_FORMAT " | %6"
+                       G_GINT64_FORMAT " |", n, busy ? "in flight" : "idle",
+                       len, save_us, load_us);
+    }
+    g_free(buf);
+    test_host_free(h);
+    pair_free(p);
+}
+
+static void test_size(void)
+{
+    static const uint32_t qps[] = { 1, 16, 64, 256 };
+
+    if (g_test_verbose()) {
+        g_test_message("| QPs | traffic   | bytes   | save us | load us |");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(qps); i++) {
+        size_row(qps[i], false);
+        size_row(qps[i], true);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -966,5 +1042,6 @@ int main(int argc, char **argv)
     g_test_add_func("/migrate/unknown-section", test_unknown_section);
     g_test_add_func("/migrate/flips", test_flips);
     g_test_add_func("/migrate/windows-groups-refused", test_windows_groups_refused);
+    g_test_add_func("/migrate/size", test_size);
     return g_test_run();
 }
