@@ -131,6 +131,14 @@ struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
 	list = mr->pages.va;
 	for (i = 0; i < npages; i++)
 		list[i] = (u64)i << RDO_DMA_MR_SHIFT;
+	/*
+	 * ib_alloc_pd asks for remote write without local write when the
+	 * device has a local DMA key (IBK_LOCAL_DMA_LKEY); the device refuses
+	 * remote write without local write, and a DMA MR is the kernel's own
+	 * memory anyway.
+	 */
+	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		access |= IB_ACCESS_LOCAL_WRITE;
 	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, 0,
 			      (u64)npages << RDO_DMA_MR_SHIFT, RDO_DMA_MR_SHIFT,
 			      npages, access);
