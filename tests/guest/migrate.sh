@@ -92,7 +92,7 @@ EOF
 run() {
     local peer=$1 dev=$2 i
     F=()
-    guest_run --peer "$peer" --migrate --mem "$MEM" --timeout 900 \
+    guest_run --peer "$peer" --migrate --mem "$MEM" --timeout 560 \
         --cmd "$(peer_script A B "size=$SIZE rounds=$ROUNDS"$'\n'"$A_PEER"$'\n'"$A_BODY")" \
         --peer-cmd "$(peer_script B A "size=$SIZE rounds=$ROUNDS dev=$dev"$'\n'"$A_PEER"$'\n'"$B_BODY")"
     check "$peer: both guests ran to the end (run-guest exit $run_rc)" both_ran
@@ -111,7 +111,9 @@ run() {
     for i in $(seq "$ROUNDS"); do
         echo "# $peer: migration $i: downtime $(f "A.mig.$i.downtime_ms") ms," \
             "total $(f "A.mig.$i.total_ms") ms, $(f "A.mig.$i.ram_kib") KiB RAM;" \
-            "A's retransmits after it $(f "A.m$i.cnt.retransmits")"
+            "round: SEND $(f "A.m$i.run.send.us") us, WRITE $(f "A.m$i.run.write.us") us," \
+            "READ $(f "A.m$i.run.read.us") us; A's counters after it: $(f "A.m$i.cnt.tx_packets")" \
+            "packets sent, $(f "A.m$i.cnt.retransmits") retransmits, $(f "A.m$i.cnt.timeouts") timeouts"
     done
 }
 
