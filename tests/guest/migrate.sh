@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # check functions are called through check()
 # Guest test: live migration of the adapter under traffic. Guest A (the
-# adapter) runs kernel-verbs rounds (tests/guest/peer-test: RC SEND, RDMA
-# WRITE, WRITE_WITH_IMM and RDMA READ of 4 MiB each, compare-and-swap and
-# fetch-and-add, FRWR WRITE and READ, a UD SEND; every byte checked on
-# both sides) against guest B, and asks for a migration as each round's
-# transfer starts (run-guest --migrate: a second QEMU on this host,
-# -incoming defer, QMP migrate over a Unix socket; the old QEMU quits). Six
+# adapter) connects an RC QP to guest B (tests/guest/peer-test), asks for a
+# migration (run-guest --migrate: a second QEMU on this host, -incoming
+# defer, QMP migrate over a Unix socket; the old QEMU quits) and at once
+# streams for STREAM_MS: 4 MiB RDMA WRITEs of a new pattern each time with
+# an RDMA READ of it back behind each, every byte checked, so that the
+# migration catches both in flight. Then, on the migrated device, the
+# full round (SEND, WRITE, WRITE_WITH_IMM, READ of 4 MiB, atomics, FRWR
+# WRITE and READ, a UD SEND, every byte checked on both sides). Six
 # migrations (three there and back) in one run, once against B with the
 # adapter and once against B with soft-RoCE (rxe). Asserted: every
-# migration completes, every round passes its data checks with no error
-# completion, the RC QPs are in RTS after each round on both sides, both
-# kernels stay healthy. Reported: downtime, total time, retransmissions.
+# migration completes, the stream and the round pass their data checks
+# with no error completion, the RC QPs are in RTS after each round on both
+# sides, both kernels stay healthy. Reported: downtime, total time, the
+# stream's volume, retransmissions.
 #   RDO_MIGRATE_ROUNDS (default 6): migrations (one per round) in each run
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
 SIZE=4194304
+STREAM_MS=3000
 ROUNDS=${RDO_MIGRATE_ROUNDS:-6}
 MEM=256
 
@@ -51,8 +55,9 @@ rts() {
 }
 EOF
 
-# A: each round connected, then the migration asked for and the transfer
-# started at once; the round waits for its migration to finish.
+# A: each round connected, then the migration asked for and the stream
+# started at once; it lasts beyond the migration, which the round then
+# waits for before its full run.
 read -r -d '' A_BODY <<'EOF'
 i=1
 while [ $i -le $rounds ]; do
@@ -63,8 +68,9 @@ while [ $i -le $rounds ]; do
     peer put $n.A.ready 1
     peer get $n.B.ready > /dev/null
     peer put migrate $i
-    pt $n.run run client
+    pt $n.stream stream $stream_ms
     echo "$n.migrated=$(peer get migrated.$i)"
+    pt $n.run run client
     rts $n
     counters $n
     peer put $n.A.done 1
@@ -93,13 +99,15 @@ run() {
     local peer=$1 dev=$2 i
     F=()
     guest_run --peer "$peer" --migrate --mem "$MEM" --timeout 560 \
-        --cmd "$(peer_script A B "size=$SIZE rounds=$ROUNDS"$'\n'"$A_PEER"$'\n'"$A_BODY")" \
+        --cmd "$(peer_script A B "size=$SIZE rounds=$ROUNDS stream_ms=$STREAM_MS"$'\n'"$A_PEER"$'\n'"$A_BODY")" \
         --peer-cmd "$(peer_script B A "size=$SIZE rounds=$ROUNDS dev=$dev"$'\n'"$A_PEER"$'\n'"$B_BODY")"
     check "$peer: both guests ran to the end (run-guest exit $run_rc)" both_ran
     for i in $(seq "$ROUNDS"); do
         check "$peer: migration $i completed" \
             eq "$(f "A.mig.$i.status") $(f "A.m$i.migrated")" "completed completed"
-        check "$peer: round $i across the migration: A's transfers complete, data checked" \
+        check "$peer: stream $i across the migration: every WRITE and READ completes, data checked, QP in RTS" \
+            passed "A.m$i.stream"
+        check "$peer: round $i after the migration: A's transfers complete, data checked" \
             passed "A.m$i.run"
         check "$peer: round $i: B received everything intact, its checks pass" passed "B.m$i.run"
         check "$peer: round $i: the RC QPs are in RTS on both sides afterwards" \
@@ -111,8 +119,8 @@ run() {
     for i in $(seq "$ROUNDS"); do
         echo "# $peer: migration $i: downtime $(f "A.mig.$i.downtime_ms") ms," \
             "total $(f "A.mig.$i.total_ms") ms, $(f "A.mig.$i.ram_kib") KiB RAM;" \
-            "round: SEND $(f "A.m$i.run.send.us") us, WRITE $(f "A.m$i.run.write.us") us," \
-            "READ $(f "A.m$i.run.read.us") us; A's counters after it: $(f "A.m$i.cnt.tx_packets")" \
+            "stream: $(f "A.m$i.stream.mib") MiB in $(f "A.m$i.stream.iters") WRITE+READ pairs," \
+            "$(f "A.m$i.stream.us") us; A's counters after it: $(f "A.m$i.cnt.tx_packets")" \
             "packets sent, $(f "A.m$i.cnt.retransmits") retransmits, $(f "A.m$i.cnt.timeouts") timeouts"
     done
 }
