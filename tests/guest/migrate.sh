@@ -119,8 +119,8 @@ run() {
     for i in $(seq "$ROUNDS"); do
         echo "# $peer: migration $i: downtime $(f "A.mig.$i.downtime_ms") ms," \
             "total $(f "A.mig.$i.total_ms") ms, $(f "A.mig.$i.ram_kib") KiB RAM;" \
-            "stream: $(f "A.m$i.stream.mib") MiB in $(f "A.m$i.stream.iters") WRITE+READ pairs," \
-            "$(f "A.m$i.stream.us") us; A's counters after it: $(f "A.m$i.cnt.tx_packets")" \
+            "stream: $(f "A.m$i.stream.stream.mib") MiB in $(f "A.m$i.stream.stream.iters") WRITE+READ pairs," \
+            "$(f "A.m$i.stream.stream.us") us; A's counters after it: $(f "A.m$i.cnt.tx_packets")" \
             "packets sent, $(f "A.m$i.cnt.retransmits") retransmits, $(f "A.m$i.cnt.timeouts") timeouts"
     done
 }
