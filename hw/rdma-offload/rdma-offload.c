@@ -440,6 +440,7 @@ static void rdo_exit(PCIDevice *pci)
 
     pcie_sriov_pf_exit(pci);    /* the VFs go before the PF's core */
     timer_free(s->wakeup);
+    g_free(s->mig_buf);
     rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pci);
@@ -459,69 +460,94 @@ static void rdo_reset_hold(Object *obj, ResetType type)
 }
 
 /*
- * The control-path objects (queues, contexts, caches) are not in the
- * migration stream yet; refuse rather than lose them silently.
+ * Migration: the core's hard state (every object, the transport's PSNs,
+ * records and responder resources, dirty context lines, the timing
+ * model's clock-relative state; docs/architecture.md, "Hard and soft
+ * state") travels as one versioned byte stream made by the core, beside
+ * the PCI and MSI-X state and the wake-up timer. The core validates the
+ * stream on load; a refused stream fails the incoming migration.
  */
+#define RDO_STATE_MAX_BYTES (256u << 20)
+
 static int rdo_pre_save(void *opaque)
 {
     RdmaOffloadState *s = opaque;
+    size_t len;
 
-    if (s->core.regs.control & RDO_CONTROL_CQP_ENABLE) {
-        error_report("rdma-offload: cannot migrate a started control path yet");
-        return -ENOTSUP;
+    g_free(s->mig_buf);
+    s->mig_buf = rdo_core_save(&s->core, &len);
+    if (len > RDO_STATE_MAX_BYTES) {
+        error_report("rdma-offload: device state of %zu bytes is too large "
+                     "to migrate", len);
+        return -EFBIG;
     }
+    s->mig_len = len;
+    trace_rdma_offload_state_save(len);
     return 0;
+}
+
+static int rdo_post_save(void *opaque)
+{
+    RdmaOffloadState *s = opaque;
+
+    g_free(s->mig_buf);
+    s->mig_buf = NULL;
+    s->mig_len = 0;
+    return 0;
+}
+
+/* Before the buffer is allocated for a length that came in the stream. */
+static bool rdo_state_len_ok(void *opaque, int version_id)
+{
+    RdmaOffloadState *s = opaque;
+
+    if (s->mig_len > RDO_STATE_MAX_BYTES) {
+        error_report("rdma-offload: device state of %u bytes refused",
+                     s->mig_len);
+        return false;
+    }
+    return true;
 }
 
 static int rdo_post_load(void *opaque, int version_id)
 {
     RdmaOffloadState *s = opaque;
+    g_autofree char *why = NULL;
+    bool ok;
 
+    rdo_enter(s);
+    ok = rdo_core_load(&s->core, s->mig_buf, s->mig_len, &why);
+    rdo_leave(s);
+    g_free(s->mig_buf);
+    s->mig_buf = NULL;
+    trace_rdma_offload_state_load(s->mig_len, ok);
+    s->mig_len = 0;
+    if (!ok) {
+        error_report("rdma-offload: device state refused: %s", why);
+        return -EINVAL;
+    }
+    /* The destination's backend decides the link; the driver hears of a
+     * change on EQ 0. */
     rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
     return 0;
 }
 
-static bool rdo_fatal_needed(void *opaque)
-{
-    RdmaOffloadState *s = opaque;
-
-    return rdo_core_is_fatal(&s->core);
-}
-
-/* Only a device that has failed carries this, so older streams still load. */
-static const VMStateDescription rdo_vmstate_fatal = {
-    .name = "rdma-offload/fatal",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = rdo_fatal_needed,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(core.regs.fatal_cause, RdmaOffloadState),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
 static const VMStateDescription rdo_vmstate = {
     .name = "rdma-offload",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,    /* version 1 could not carry a started device */
     .pre_save = rdo_pre_save,
+    .post_save = rdo_post_save,
     .post_load = rdo_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, RdmaOffloadState),
         VMSTATE_MSIX(parent_obj, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.control, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.scratch, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.err_count, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.err_last, RdmaOffloadState),
-        VMSTATE_UINT64(core.regs.err_addr, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.db_writes, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.irq_test_count, RdmaOffloadState),
         VMSTATE_TIMER_PTR(wakeup, RdmaOffloadState),
+        VMSTATE_UINT32(mig_len, RdmaOffloadState),
+        VMSTATE_VALIDATE("device state length", rdo_state_len_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(mig_buf, RdmaOffloadState, 0, NULL,
+                                     mig_len),
         VMSTATE_END_OF_LIST()
-    },
-    .subsections = (const VMStateDescription * const []) {
-        &rdo_vmstate_fatal,
-        NULL
     },
 };
 

@@ -29,6 +29,9 @@ struct RdmaOffloadState {
     uint64_t tx_frames, rx_frames;  /* to and from the netdev */
 
     RdoCore core;
+    /* Migration: the core's state stream while it is saved or loaded. */
+    uint8_t *mig_buf;
+    uint32_t mig_len;
 };
 
 /* The core's host interface over QEMU; a VF's differs in its timer. */

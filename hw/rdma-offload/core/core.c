@@ -7,6 +7,7 @@
 #include "ctrl/ctrl.h"
 #include "ingress/ingress.h"
 #include "sched/sched.h"
+#include "state/state.h"
 
 static void state_alloc(RdoCore *core)
 {
@@ -234,4 +235,20 @@ void rdo_core_wakeup(RdoCore *core)
     rdo_sq_run(core);
     rdo_eth_tx_run(core);
     rdo_lro_run(core);
+}
+
+uint8_t *rdo_core_save(RdoCore *core, size_t *len)
+{
+    return rdo_state_save(core, len);
+}
+
+/* From power-on state; a stream refused leaves the device as after a reset. */
+bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why)
+{
+    rdo_core_reset(core);
+    if (!rdo_state_load(core, buf, len, why)) {
+        rdo_core_reset(core);
+        return false;
+    }
+    return true;
 }

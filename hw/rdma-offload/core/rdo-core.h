@@ -713,6 +713,19 @@ uint64_t rdo_core_db_read(RdoCore *core, uint64_t offset, unsigned size);
 void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
                        unsigned size);
 
+/*
+ * The device's hard state (state/, docs/architecture.md "Hard and soft
+ * state"): a versioned stream of every object and all protocol state.
+ * rdo_core_save returns it g_malloc'd; rdo_core_load resets the core and
+ * takes a stream whole or, refusing it, leaves the core reset and says why
+ * (*why g_malloc'd). The two cores must have the same configuration.
+ */
+/* 2: 64-bit counters, kernel PDs, QP types and incarnations, windows
+ * bound per MR, multicast groups. */
+#define RDO_STATE_VERSION 2
+uint8_t *rdo_core_save(RdoCore *core, size_t *len);
+bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
+
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);
 

@@ -86,6 +86,7 @@ typedef struct RdoSrq {
  */
 typedef struct RdoQpBind {
     uint32_t pdn, send_cqn, recv_cqn, srqn, ssq_qpn;
+    uint32_t type;              /* RDO_QPT_*: multicast groups take UD only */
 } RdoQpBind;
 
 typedef struct RdoGid {

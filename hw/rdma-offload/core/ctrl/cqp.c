@@ -15,11 +15,9 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-bool rdo_cqp_enable(RdoCore *core)
+uint32_t rdo_cqp_config_check(RdoCore *core)
 {
-    RdoRegs *r = &core->regs;
-    RdoState *st = core->st;
-    RdoEq *eq0 = &st->eqs[0];
+    const RdoRegs *r = &core->regs;
     uint32_t bad = RDO_NONE;
     uint32_t qpc_per_page = RDO_PAGE_SIZE / RDO_QPC_SIZE;
     uint32_t mrc_per_page = RDO_PAGE_SIZE / RDO_MRC_SIZE;
@@ -44,6 +42,16 @@ bool rdo_cqp_enable(RdoCore *core)
     } else if (!r->mrc_pglist || (r->mrc_pglist & 7)) {
         bad = RDO_REG_MRC_PGLIST_LO;
     }
+    return bad;
+}
+
+bool rdo_cqp_enable(RdoCore *core)
+{
+    RdoRegs *r = &core->regs;
+    RdoState *st = core->st;
+    RdoEq *eq0 = &st->eqs[0];
+    uint32_t bad = rdo_cqp_config_check(core);
+
     if (bad != RDO_NONE) {
         rdo_guest_error(core, RDO_GE_CQP_BAD_CONFIG, bad, bad,
                         "control path set-up register 0x%x invalid", bad);

@@ -11,6 +11,8 @@
 
 /* Control QP (cqp.c) and its commands (cqp-*.c). */
 bool rdo_cqp_enable(RdoCore *core);
+/* The set-up registers' checks: the first bad register, or RDO_NONE. */
+uint32_t rdo_cqp_config_check(RdoCore *core);
 void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
 void rdo_cqp_run(RdoCore *core);
 int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);

@@ -32,6 +32,8 @@ void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
 /* Both caches of the function, sized by its share of the device. */
 void rdo_ctx_caches_init(RdoCore *core);
 void rdo_ctx_caches_free(RdoCore *core);
+/* A saved dirty line put back (state/); false if it cannot be placed. */
+bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
