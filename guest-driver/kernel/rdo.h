@@ -84,6 +84,18 @@ struct rdo_eq {
 	u64 events;			/* entries processed */
 };
 
+/*
+ * A pipelined command: posted without waiting (rdo_cqp_post); its
+ * completion lands here. status is 0xff until then, and stays 0xff when the
+ * device was reset first.
+ */
+struct rdo_cqp_async {
+	struct completion done;
+	u8 opcode;
+	u8 status;
+	u32 obj;
+};
+
 /* A command in flight on the control QP. */
 struct rdo_cqp_wait {
 	struct completion done;
@@ -91,6 +103,7 @@ struct rdo_cqp_wait {
 	u32 result;
 	u8 status;
 	bool busy;
+	struct rdo_cqp_async *async;	/* nobody waits in the slot */
 };
 
 struct rdo_cqp {
@@ -104,6 +117,7 @@ struct rdo_cqp {
 	wait_queue_head_t room;		/* a slot became free */
 	struct rdo_cqp_wait *wait;
 	u64 cmds_done, cmds_failed, timeouts;
+	u64 async_failed;		/* pipelined commands refused */
 };
 
 /* The largest query result: struct rdo_port_counters. */
@@ -236,6 +250,9 @@ int rdo_cqp_exec(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd, u32 *result,
 int rdo_cqp_exec_status(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 			u8 *status);
 int rdo_cqp_simple(struct rdo_dev *rdev, u8 opcode, u32 obj);
+int rdo_cqp_post(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
+		 struct rdo_cqp_async *a);
+int rdo_cqp_async_wait(struct rdo_dev *rdev, struct rdo_cqp_async *a);
 void rdo_cqp_poll(struct rdo_dev *rdev);
 void rdo_cqp_abort(struct rdo_dev *rdev);
 const char *rdo_cqp_status_name(unsigned int status);

@@ -183,6 +183,29 @@ err:
 }
 
 /*
+ * A pipelined command's completion: its owner learns the status, and a
+ * refusal is told, since nobody waits to return it (the object it would
+ * have made does not exist: a use of it gets a bad-key error). The slot is
+ * free again. Under cqp->lock.
+ */
+static void rdo_cqp_async_done(struct rdo_dev *rdev, struct rdo_cqp_wait *w,
+			       u8 status)
+{
+	struct rdo_cqp_async *a = w->async;
+
+	if (status && status != 0xff) {
+		rdev->cqp.async_failed++;
+		dev_err_ratelimited(&rdev->pdev->dev,
+				    "pipelined CQP command 0x%02x (obj %u) failed: %s\n",
+				    a->opcode, a->obj, rdo_cqp_status_name(status));
+	}
+	a->status = status;
+	complete_all(&a->done);		/* it may be waited for more than once */
+	w->async = NULL;
+	w->busy = false;
+}
+
+/*
  * Consume CQP completions and hand them to their waiters. Called from the
  * EQ 0 handler on CQP_DONE and by a waiter whose time ran out.
  */
@@ -213,7 +236,10 @@ void rdo_cqp_poll(struct rdo_dev *rdev)
 			cqp->cmds_failed++;
 		cqp->cmds_done++;
 		cqp->ci++;
-		complete(&w->done);
+		if (w->async)
+			rdo_cqp_async_done(rdev, w, c->status);
+		else
+			complete(&w->done);
 		freed = true;
 	}
 	spin_unlock_irqrestore(&cqp->lock, flags);
@@ -229,9 +255,12 @@ void rdo_cqp_abort(struct rdo_dev *rdev)
 	u32 i;
 
 	spin_lock_irqsave(&cqp->lock, flags);
-	for (i = 0; cqp->wait && i < (1u << cqp->log_size); i++)
-		if (cqp->wait[i].busy)
+	for (i = 0; cqp->wait && i < (1u << cqp->log_size); i++) {
+		if (cqp->wait[i].async)
+			rdo_cqp_async_done(rdev, &cqp->wait[i], 0xff);
+		else if (cqp->wait[i].busy)
 			complete(&cqp->wait[i].done);
+	}
 	spin_unlock_irqrestore(&cqp->lock, flags);
 	wake_up_all(&cqp->room);
 }
@@ -246,13 +275,13 @@ static bool rdo_cqp_has_room(struct rdo_dev *rdev)
 }
 
 /*
- * Run one command and wait for it. cmd->cookie and out_addr are filled in
- * here; a query's result (out_len bytes) is copied to out. Returns 0, the
- * errno of the command's status (which *status_out, if given, receives),
- * -EIO once the device is dead, or -ETIMEDOUT.
+ * Put one command into the ring and ring CQP_PI: the slot (>= 0) whose
+ * wait entry receives the completion, -EIO once the device is dead, or
+ * -ETIMEDOUT when the ring stays full. cmd->cookie and out_addr are filled
+ * in here. With a, nobody waits in the slot: the completion goes to a.
  */
-static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
-		       u32 *result, void *out, size_t out_len, u8 *status_out)
+static int rdo_cqp_submit(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
+			  size_t out_len, struct rdo_cqp_async *a)
 {
 	struct rdo_cqp *cqp = &rdev->cqp;
 	unsigned long timeout = msecs_to_jiffies(cqp_timeout_ms);
@@ -261,10 +290,7 @@ static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 	unsigned long flags;
 	u32 slot;
 	long left;
-	int ret;
 
-	if (WARN_ON(out_len > RDO_CQP_OUT_SIZE))
-		return -EINVAL;
 	if (!test_bit(RDO_F_CTRL_UP, &rdev->flags) || rdo_dead(rdev))
 		return -EIO;
 
@@ -289,6 +315,13 @@ static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 	w->busy = true;
 	w->cookie = cqp->pi;
 	w->status = 0xff;
+	w->async = a;
+	if (a) {
+		a->opcode = cmd->opcode;
+		a->obj = cmd->obj;
+		a->status = 0xff;
+		init_completion(&a->done);
+	}
 	reinit_completion(&w->done);
 	cmd->cookie = w->cookie;
 	cmd->flags |= RDO_CQP_F_EVENT;
@@ -302,7 +335,30 @@ static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 	wmb();
 	rdo_wr32(rdev, RDO_REG_CQP_PI, cqp->pi);
 	spin_unlock_irqrestore(&cqp->lock, flags);
+	return slot;
+}
 
+/*
+ * Run one command and wait for it. A query's result (out_len bytes) is
+ * copied to out. Returns 0, the errno of the command's status (which
+ * *status_out, if given, receives), -EIO once the device is dead, or
+ * -ETIMEDOUT.
+ */
+static int rdo_cqp_run(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
+		       u32 *result, void *out, size_t out_len, u8 *status_out)
+{
+	struct rdo_cqp *cqp = &rdev->cqp;
+	unsigned long timeout = msecs_to_jiffies(cqp_timeout_ms);
+	struct rdo_cqp_wait *w;
+	unsigned long flags;
+	int slot, ret;
+
+	if (WARN_ON(out_len > RDO_CQP_OUT_SIZE))
+		return -EINVAL;
+	slot = rdo_cqp_submit(rdev, cmd, out_len, NULL);
+	if (slot < 0)
+		return slot;
+	w = &cqp->wait[slot];
 	if (!wait_for_completion_timeout(&w->done, timeout)) {
 		/* A lost interrupt is survivable: look once more. */
 		rdo_cqp_poll(rdev);
@@ -351,6 +407,40 @@ int rdo_cqp_exec_status(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
 {
 	*status = 0xff;
 	return rdo_cqp_run(rdev, cmd, NULL, NULL, 0, status);
+}
+
+/*
+ * Pipelined: post a command (no query) and return once it is in the ring;
+ * its completion goes to a (rdo_cqp_async_wait). The device orders later
+ * commands and work requests after it, so the caller may use what it
+ * creates at once.
+ */
+int rdo_cqp_post(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd,
+		 struct rdo_cqp_async *a)
+{
+	int slot = rdo_cqp_submit(rdev, cmd, 0, a);
+
+	return slot < 0 ? slot : 0;
+}
+
+/*
+ * Wait for a pipelined command: 0, the errno of its status, -EIO when the
+ * device was reset before it was answered, or -ETIMEDOUT (the device is
+ * then reset).
+ */
+int rdo_cqp_async_wait(struct rdo_dev *rdev, struct rdo_cqp_async *a)
+{
+	if (!wait_for_completion_timeout(&a->done,
+					 msecs_to_jiffies(cqp_timeout_ms))) {
+		rdo_cqp_poll(rdev);	/* a lost interrupt is survivable */
+		if (!completion_done(&a->done)) {
+			rdev->cqp.timeouts++;
+			rdo_dev_fatal(rdev, "pipelined CQP command 0x%02x (obj %u) not answered in %u ms",
+				      a->opcode, a->obj, cqp_timeout_ms);
+			return -ETIMEDOUT;
+		}
+	}
+	return a->status == 0xff ? -EIO : rdo_cqp_errno(a->status);
 }
 
 /* A command with no arguments: destroys, CREATE_PD, NOP. */

@@ -76,6 +76,7 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "port_active_mtu=%u\n", rdev->port.active_mtu);
 	seq_printf(m, "cqp_done=%llu\n", rdev->cqp.cmds_done);
 	seq_printf(m, "cqp_failed=%llu\n", rdev->cqp.cmds_failed);
+	seq_printf(m, "cqp_async_failed=%llu\n", rdev->cqp.async_failed);
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
 	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?

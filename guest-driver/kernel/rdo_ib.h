@@ -52,6 +52,7 @@ struct rdo_mr {
 	u32 npages;			/* fast registration: pages mapped */
 	u32 max_pages;			/* 0: not a fast-registration MR */
 	int access;			/* IB_ACCESS_* of a user MR */
+	struct rdo_cqp_async reg;	/* its pipelined REG_MR / ALLOC_MR */
 };
 
 struct rdo_mw {

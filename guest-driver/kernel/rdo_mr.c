@@ -7,6 +7,15 @@
  * may be given. The key is index << 8 | an 8-bit tag that changes on every
  * registration, so a stale key does not name a later MR.
  *
+ * Registration is pipelined (programming model, "Pipelined registration"):
+ * REG_MR and ALLOC_MR are posted and the keys returned at once, without
+ * waiting for the device to execute the command. A work request or a
+ * peer's request that reaches the MR earlier waits in the device until it
+ * has. A registration the device refuses (it should not: the driver chose
+ * every argument) is logged and counted (cqp_async_failed in debugfs); the
+ * MR then does not exist, so each use of its key fails with a protection
+ * error. Deregistration waits for the registration's completion first.
+ *
  * Fast registration (kernel ULPs): alloc_mr is an ALLOC_MR command for an
  * empty MR with a DMA-coherent page list of max_num_sg entries; map_mr_sg
  * fills that list (ib_sg_to_pages); an IB_WR_REG_MR work request
@@ -20,9 +29,14 @@
  * changes nothing, and uverbs' clean-up retries it after the windows.
  */
 #include <linux/dma-mapping.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "rdo_ib.h"
+
+static bool pipelined_reg = true;
+module_param(pipelined_reg, bool, 0644);
+MODULE_PARM_DESC(pipelined_reg, "return an MR's keys once its registration is queued, not done (default 1)");
 
 #define RDO_MR_PGSZ_BITMAP	GENMASK_ULL(30, RDO_PAGE_SHIFT)
 #define RDO_DMA_MR_SHIFT	30
@@ -51,18 +65,40 @@ u32 rdo_access_conv(u32 flags, bool to_ib)
 	return out;
 }
 
-/* mr->pages holds npages addresses; on success the keys are set. */
-int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
-		    u64 iova, u64 length, u32 page_shift, u32 npages, int access)
+/*
+ * Post a REG_MR or ALLOC_MR for a fresh MR index (cmd's arguments filled
+ * in) and set the keys; the command may still be queued.
+ */
+static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
+		       struct rdo_cqp_cmd *cmd, u8 tag)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REG_MR };
-	u32 key;
 	int idx, ret;
 
 	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
 	if (idx < 0)
 		return idx;
-	cmd.obj = idx;
+	cmd->obj = idx;
+	ret = rdo_cqp_post(rdev, cmd, &mr->reg);
+	/* Unpipelined (to compare): a refusal fails the call as before. */
+	if (!ret && !pipelined_reg)
+		ret = rdo_cqp_async_wait(rdev, &mr->reg);
+	if (ret) {
+		ida_free(&rdev->mr_ida, idx);
+		return ret;
+	}
+	mr->index = idx;
+	mr->ibmr.lkey = RDO_MR_KEY(idx, tag);
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	return 0;
+}
+
+/* mr->pages holds npages addresses; on success the keys are set. */
+int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
+		    u64 iova, u64 length, u32 page_shift, u32 npages, int access)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_REG_MR };
+	int ret;
+
 	cmd.u.reg_mr.iova = iova;
 	cmd.u.reg_mr.length = length;
 	cmd.u.reg_mr.page_list = mr->pages.dma;
@@ -71,17 +107,9 @@ int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
 	cmd.u.reg_mr.key = atomic_inc_return(&rdev->mr_key) & 0xff;
 	cmd.u.reg_mr.access = rdo_access_conv(access, false);
 	cmd.u.reg_mr.pdn = pdn;
-	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
-	if (ret) {
-		ida_free(&rdev->mr_ida, idx);
+	ret = rdo_mr_post(rdev, mr, &cmd, cmd.u.reg_mr.key);
+	if (ret)
 		return ret;
-	}
-	if (RDO_MR_KEY_INDEX(key) != (u32)idx)
-		dev_warn_ratelimited(&rdev->pdev->dev,
-				     "REG_MR %d returned key 0x%x\n", idx, key);
-	mr->index = idx;
-	mr->ibmr.lkey = RDO_MR_KEY(idx, cmd.u.reg_mr.key);
-	mr->ibmr.rkey = mr->ibmr.lkey;
 	mr->ibmr.iova = iova;
 	mr->ibmr.length = length;
 	return 0;
@@ -96,7 +124,13 @@ int rdo_mr_register(struct rdo_dev *rdev, struct rdo_mr *mr, u32 pdn,
  */
 int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
 {
-	int ret = rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
+	int ret = rdo_cqp_async_wait(rdev, &mr->reg);
+
+	/* A refused registration left nothing in the device to take back. */
+	if (!ret)
+		ret = rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
+	else if (!rdo_dead(rdev))
+		ret = 0;
 
 	if (ret == -EBUSY && !rdo_dead(rdev))
 		return ret;
@@ -131,6 +165,13 @@ struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
 	list = mr->pages.va;
 	for (i = 0; i < npages; i++)
 		list[i] = (u64)i << RDO_DMA_MR_SHIFT;
+	/*
+	 * With a local DMA key, ib_core asks for the unsafe global rkey's MR
+	 * with remote rights only; the device (IBA) wants local write beside
+	 * remote write or atomic, which all of memory has anyway.
+	 */
+	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		access |= IB_ACCESS_LOCAL_WRITE;
 	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, 0,
 			      (u64)npages << RDO_DMA_MR_SHIFT, RDO_DMA_MR_SHIFT,
 			      npages, access);
@@ -307,8 +348,7 @@ struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 	struct rdo_dev *rdev = to_rdev(ibpd->device);
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_ALLOC_MR };
 	struct rdo_mr *mr;
-	u32 key;
-	int idx, ret;
+	int ret;
 
 	if (type != IB_MR_TYPE_MEM_REG || !max_num_sg ||
 	    max_num_sg > rdev->attr.max_fast_reg_pages)
@@ -319,25 +359,14 @@ struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 	ret = rdo_buf_alloc(rdev, &mr->pages, max_num_sg * sizeof(u64));
 	if (ret)
 		goto err_free;
-	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
-	if (idx < 0) {
-		ret = idx;
-		goto err_pages;
-	}
-	cmd.obj = idx;
 	cmd.u.alloc_mr.pdn = to_rpd(ibpd)->pdn;
 	cmd.u.alloc_mr.max_pages = max_num_sg;
 	cmd.u.alloc_mr.max_access = RDO_ACCESS__ALL;
 	cmd.u.alloc_mr.key = atomic_inc_return(&rdev->mr_key) & 0xff;
-	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
-	if (ret) {
-		ida_free(&rdev->mr_ida, idx);
+	ret = rdo_mr_post(rdev, mr, &cmd, cmd.u.alloc_mr.key);
+	if (ret)
 		goto err_pages;
-	}
-	mr->index = idx;
 	mr->max_pages = max_num_sg;
-	mr->ibmr.lkey = RDO_MR_KEY(idx, cmd.u.alloc_mr.key);
-	mr->ibmr.rkey = mr->ibmr.lkey;
 	return &mr->ibmr;
 err_pages:
 	rdo_buf_free(rdev, &mr->pages);

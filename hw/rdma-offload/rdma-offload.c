@@ -15,6 +15,7 @@
 #include "qapi/visitor.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
+#include "hw/pci/pcie_sriov.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/eth.h"
@@ -151,7 +152,7 @@ static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
                                l->cqe_ps);
 }
 
-static const RdoHostOps rdo_qemu_host_ops = {
+const RdoHostOps rdo_qemu_host_ops = {
     .dma_read = rdo_qemu_dma_read,
     .dma_write = rdo_qemu_dma_write,
     .raise_irq = rdo_qemu_raise_irq,
@@ -417,6 +418,13 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
 
     s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
     rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
+    /* The VFs are made now, on the PF's core (rdma-offload-vf.c). */
+    if (cfg.sriov_max_vfs && !rdo_sriov_realize(pci, &cfg, errp)) {
+        rdo_core_destroy(&s->core);
+        timer_free(s->wakeup);
+        qemu_del_nic(s->nic);
+        goto fail_msix;
+    }
     /* A backend may start with its link down (stream, socket: unconnected). */
     rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
     return;
@@ -430,7 +438,9 @@ static void rdo_exit(PCIDevice *pci)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
 
+    pcie_sriov_pf_exit(pci);    /* the VFs go before the PF's core */
     timer_free(s->wakeup);
+    g_free(s->mig_buf);
     rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pci);
@@ -450,69 +460,94 @@ static void rdo_reset_hold(Object *obj, ResetType type)
 }
 
 /*
- * The control-path objects (queues, contexts, caches) are not in the
- * migration stream yet; refuse rather than lose them silently.
+ * Migration: the core's hard state (every object, the transport's PSNs,
+ * records and responder resources, dirty context lines, the timing
+ * model's clock-relative state; docs/architecture.md, "Hard and soft
+ * state") travels as one versioned byte stream made by the core, beside
+ * the PCI and MSI-X state and the wake-up timer. The core validates the
+ * stream on load; a refused stream fails the incoming migration.
  */
+#define RDO_STATE_MAX_BYTES (256u << 20)
+
 static int rdo_pre_save(void *opaque)
 {
     RdmaOffloadState *s = opaque;
+    size_t len;
 
-    if (s->core.regs.control & RDO_CONTROL_CQP_ENABLE) {
-        error_report("rdma-offload: cannot migrate a started control path yet");
-        return -ENOTSUP;
+    g_free(s->mig_buf);
+    s->mig_buf = rdo_core_save(&s->core, &len);
+    if (len > RDO_STATE_MAX_BYTES) {
+        error_report("rdma-offload: device state of %zu bytes is too large "
+                     "to migrate", len);
+        return -EFBIG;
     }
+    s->mig_len = len;
+    trace_rdma_offload_state_save(len);
     return 0;
+}
+
+static int rdo_post_save(void *opaque)
+{
+    RdmaOffloadState *s = opaque;
+
+    g_free(s->mig_buf);
+    s->mig_buf = NULL;
+    s->mig_len = 0;
+    return 0;
+}
+
+/* Before the buffer is allocated for a length that came in the stream. */
+static bool rdo_state_len_ok(void *opaque, int version_id)
+{
+    RdmaOffloadState *s = opaque;
+
+    if (s->mig_len > RDO_STATE_MAX_BYTES) {
+        error_report("rdma-offload: device state of %u bytes refused",
+                     s->mig_len);
+        return false;
+    }
+    return true;
 }
 
 static int rdo_post_load(void *opaque, int version_id)
 {
     RdmaOffloadState *s = opaque;
+    g_autofree char *why = NULL;
+    bool ok;
 
+    rdo_enter(s);
+    ok = rdo_core_load(&s->core, s->mig_buf, s->mig_len, &why);
+    rdo_leave(s);
+    g_free(s->mig_buf);
+    s->mig_buf = NULL;
+    trace_rdma_offload_state_load(s->mig_len, ok);
+    s->mig_len = 0;
+    if (!ok) {
+        error_report("rdma-offload: device state refused: %s", why);
+        return -EINVAL;
+    }
+    /* The destination's backend decides the link; the driver hears of a
+     * change on EQ 0. */
     rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
     return 0;
 }
 
-static bool rdo_fatal_needed(void *opaque)
-{
-    RdmaOffloadState *s = opaque;
-
-    return rdo_core_is_fatal(&s->core);
-}
-
-/* Only a device that has failed carries this, so older streams still load. */
-static const VMStateDescription rdo_vmstate_fatal = {
-    .name = "rdma-offload/fatal",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = rdo_fatal_needed,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(core.regs.fatal_cause, RdmaOffloadState),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
 static const VMStateDescription rdo_vmstate = {
     .name = "rdma-offload",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,    /* version 1 could not carry a started device */
     .pre_save = rdo_pre_save,
+    .post_save = rdo_post_save,
     .post_load = rdo_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, RdmaOffloadState),
         VMSTATE_MSIX(parent_obj, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.control, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.scratch, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.err_count, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.err_last, RdmaOffloadState),
-        VMSTATE_UINT64(core.regs.err_addr, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.db_writes, RdmaOffloadState),
-        VMSTATE_UINT32(core.regs.irq_test_count, RdmaOffloadState),
         VMSTATE_TIMER_PTR(wakeup, RdmaOffloadState),
+        VMSTATE_UINT32(mig_len, RdmaOffloadState),
+        VMSTATE_VALIDATE("device state length", rdo_state_len_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(mig_buf, RdmaOffloadState, 0, NULL,
+                                     mig_len),
         VMSTATE_END_OF_LIST()
-    },
-    .subsections = (const VMStateDescription * const []) {
-        &rdo_vmstate_fatal,
-        NULL
     },
 };
 
@@ -641,6 +676,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
+    RDO_CNT("isolation", isolation),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

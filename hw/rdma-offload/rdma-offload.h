@@ -29,6 +29,16 @@ struct RdmaOffloadState {
     uint64_t tx_frames, rx_frames;  /* to and from the netdev */
 
     RdoCore core;
+    /* Migration: the core's state stream while it is saved or loaded. */
+    uint8_t *mig_buf;
+    uint32_t mig_len;
 };
+
+/* The core's host interface over QEMU; a VF's differs in its timer. */
+extern const RdoHostOps rdo_qemu_host_ops;
+
+/* SR-IOV (rdma-offload-vf.c): the PF's capability and its VFs. */
+#define TYPE_RDMA_OFFLOAD_VF "rdma-offload-vf"
+bool rdo_sriov_realize(PCIDevice *pf, const RdoConfig *cfg, Error **errp);
 
 #endif /* HW_RDMA_OFFLOAD_H */

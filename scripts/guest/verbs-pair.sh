@@ -31,6 +31,21 @@ pair_listening() {
     cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" '$2 ~ p && $4 == "0A" { f = 1 } END { exit !f }'
 }
 
+# pair_cm_ready STATE COMM PID: waits (up to 30 s, while process PID
+# lives) until `rdma res show cm_id` lists an rdma_cm ID of program COMM in
+# STATE: LISTEN for a server, which a client must see before it connects
+# (a connect request nobody listens for yet is rejected, and perftest and
+# librdmacm's examples do not retry). False if it never was.
+pair_cm_ready() {
+    c=$(echo "$2" | cut -c1-15)
+    i=0
+    until rdma res show cm_id | grep -q "state $1 .* comm $c "; do
+        kill -0 "$3" 2>/dev/null && [ $i -lt 300 ] || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
 pair() {
     role=$1 tag=$2 tool=$3
     shift 3

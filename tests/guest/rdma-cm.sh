@@ -9,21 +9,36 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # One side of ib_send_bw -R; prints bw=<MB/s average> and iters=<count>.
+# The server says (peer put) once its rdma_cm ID listens, and only then
+# does the client connect: a REQ that arrives before the listen is
+# rejected (REJ, invalid service ID) and ib_send_bw does not retry; a fixed
+# sleep in the client raced the server guest's boot on a loaded host.
 perf() {   # device [server-address]
-    set -- "$1" "${2:-}"
+    local run="timeout 120 ib_send_bw -R -d $1 -n 200 -s 4096 ${2:-} > /tmp/bw.out 2>&1"
     cat <<EOF
+. /usr/share/rdma-offload/verbs-pair.sh
 modprobe rdma_ucm || echo modprobe=failed
 rdma res show qp link $1/1 | grep -q 'lqpn 1 type GSI state RTS' && echo gsi=rts
-${2:+sleep 3}
-timeout 120 ib_send_bw -R -d $1 -n 200 -s 4096 ${2:-} > /tmp/bw.out 2>&1
+EOF
+    if [ -n "${2:-}" ]; then
+        printf 'peer get listening > /dev/null\n%s\n' "$run"
+    else
+        # shellcheck disable=SC2016 # expanded in the guest
+        printf '%s &\npid=$!\n%s\n%s\n' "$run" \
+            'pair_cm_ready LISTEN ib_send_bw $pid && echo listening=1' \
+            'peer put listening 1; wait $pid'
+    fi
+    cat <<EOF
 echo perf_rc=\$?
 awk '\$1 == 4096 { print "iters=" \$2; print "bw=" \$4 }' /tmp/bw.out
+tail -n 12 /tmp/bw.out | sed 's/^/bw| /'
 EOF
 }
 
 guest_run --peer adapter --timeout 300 \
     --cmd "$(perf rdo0 10.0.0.2)" --peer-cmd "$(perf rdo0)"
 adapter_rc=$run_rc
+check "adapter <-> adapter: B's server listened before A connected" eq "$(f B.listening)" 1
 for s in A B; do
     check "adapter <-> adapter, $s: ib_core's GSI is QP 1 on rdo0, in RTS" eq "$(f $s.gsi)" rts
     check "adapter <-> adapter, $s: ib_send_bw -R connected and ran" \
@@ -35,6 +50,7 @@ F=()
 
 guest_run --peer rxe --timeout 300 \
     --cmd "$(perf rdo0 10.0.0.2)" --peer-cmd "$(perf rxe0)"
+check "adapter -> rxe: B's server listened before A connected" eq "$(f B.listening)" 1
 check "adapter -> rxe: ib_send_bw -R connected and ran on both" \
     eq "$(f A.perf_rc) $(f A.iters) $(f B.perf_rc) $(f B.iters)" "0 200 0 200"
 check "adapter -> rxe: it moved data" matches "$(f A.bw)" '^[0-9]*[1-9][0-9]*\.'

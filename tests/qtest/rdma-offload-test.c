@@ -230,8 +230,8 @@ static void test_bad_access(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_assert_error(d, n++, RDO_ERR_BAD_SIZE, RDO_REG_ID);
 
     /* Unknown offsets, in and beyond the defined range. */
-    g_assert_cmphex(qrdo_read(d, 0x50), ==, 0xffffffff);
-    qrdo_assert_error(d, n++, RDO_ERR_UNKNOWN_OFFSET, 0x50);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_FUNCTION + 4), ==, 0xffffffff);
+    qrdo_assert_error(d, n++, RDO_ERR_UNKNOWN_OFFSET, RDO_REG_FUNCTION + 4);
     qrdo_write(d, RDO_BAR_REGS_SIZE - 4, 1);
     qrdo_assert_error(d, n++, RDO_ERR_UNKNOWN_OFFSET, RDO_BAR_REGS_SIZE - 4);
 

@@ -14,8 +14,11 @@ core_h = (top / "hw/rdma-offload/core/rdo-core.h").read_text()
 docs = {n: (top / "docs" / n).read_text() for n in ("user-guide.md", "timing-model.md")}
 
 defines = {}
-for m in re.finditer(r"^#define\s+(RDO_\w+)\s+(.+?)\s*(?:/\*.*)?$", core_h, re.M):
-    defines[m.group(1)] = m.group(2)
+# The table may use the hardware interface's limits (RDO_SRIOV_MAX_VFS).
+regs_h = (top / "include/hw/rdma-offload/rdo-regs.h").read_text()
+for text in (regs_h, core_h):
+    for m in re.finditer(r"^#define\s+(RDO_\w+)\s+(.+?)\s*(?:/\*.*)?$", text, re.M):
+        defines[m.group(1)] = m.group(2)
 defines.update(RDO_CACHE_LRU="0", RDO_CACHE_FIFO="1", RDO_BUS_ARB_RR="0",
                RDO_BUS_ARB_FIFO="1", UINT32_MAX=str(2**32 - 1),
                UINT64_MAX=str(2**64 - 1))

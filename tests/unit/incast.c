@@ -197,6 +197,7 @@ static void advance(Fabric *f)
 
         if (th->wakeup_ns && th->wakeup_ns <= f->now_ns) {
             th->wakeup_ns = 0;
+            th->wakeups++;
             rdo_core_wakeup(&th->core);
         }
     }

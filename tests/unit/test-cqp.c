@@ -994,11 +994,13 @@ static void test_random_commands(void)
 
         for (int i = 0; i < n; i++) {
             struct rdo_cqp_cmd c;
-            uint32_t *w = (uint32_t *)&c;
+            uint32_t w[sizeof(c) / 4];
 
-            for (size_t k = 0; k < sizeof(c) / 4; k++) {
+            /* Copied in, not stored through a cast pointer (aliasing). */
+            for (size_t k = 0; k < G_N_ELEMENTS(w); k++) {
                 w[k] = g_test_rand_int();
             }
+            memcpy(&c, w, sizeof(c));
             c.opcode = g_test_rand_int_range(0, RDO_CMD__COUNT + 2);
             c.obj = g_test_rand_int_range(0, 80);
             c.flags &= 1;

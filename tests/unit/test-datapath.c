@@ -582,15 +582,18 @@ static void test_aggregated_placement_fails(void)
 /*
  * A WRITE whose target region has an unreachable third page (its page
  * list entry points past guest memory; registration does not touch the
- * pages), timing model off, where the payload goes to guest memory as it
- * arrives (xport/rx-agg.c): as when it was gathered and placed at the end,
- * the first two pages land, the rest does not, B NAKs the WRITE (remote
- * access) at its last packet and A's WRITE fails.
+ * pages): the first two pages land, the rest does not, B NAKs the WRITE
+ * (remote access), its QP fails with a guest error, and A's WRITE
+ * completes with REM_ACCESS_ERR. The same with the timing model on and
+ * off: timing off, the four packets come in one round and the NAK names
+ * the last; timing on, the receive pipeline takes them one round each and
+ * the placement at the end of the third round fails, mid-message (the
+ * QP once went to ERR there without a NAK, and A retried until
+ * RETRY_EXC_ERR). Then a WRITE on another connection still lands.
  */
-static void test_write_placement_fails(void)
+static void write_placement_fails(bool timing)
 {
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoConfig cfg = test_host_default_config();
     const uint64_t iova = 0x7f0000000000ull;
     const uint32_t len = 16u << 10;
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
@@ -599,7 +602,13 @@ static void test_write_placement_fails(void)
     struct rdo_cqp_comp c;
     uint64_t list, page[4];
     const uint8_t *last;
+    PairSide *a, *b;
+    Pair *p;
 
+    cfg.tm.on = timing;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
     list = td_alloc(b->d, sizeof(page), 8);
     for (int i = 0; i < 4; i++) {
         page[i] = td_alloc(b->d, 4096, 4096);
@@ -611,8 +620,10 @@ static void test_write_placement_fails(void)
     c = td_cmd(b->d, &cmd);
     g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
 
-    pair_capture(p, "write-placement-fails");
+    pair_capture(p, timing ? "write-placement-fails-timed" :
+                             "write-placement-fails");
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
     pair_fill(a, PAIR_SRC, len, 11);
     sge = pair_sge_of(a, PAIR_SRC, len);
     w.remote_addr = iova;
@@ -629,9 +640,25 @@ static void test_write_placement_fails(void)
     }
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PACKETS), ==, 4);
     g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 1);
-    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_RX_PLACEMENTS), ==, 1);
-    g_assert_cmpuint(b->d->h->class_count[RDO_GE_PLACEMENT_FAILED], ==, 0);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TIMEOUTS), ==, 0);
+    g_assert_cmpuint(b->d->h->class_count[RDO_GE_PLACEMENT_FAILED], ==, 1);
+    g_assert_cmpuint(b->d->h->xport_events[RDO_XE_QP_ERROR], ==, 1);
+
+    /* The other connection is unharmed. */
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 2);
+    w.remote_addr = PAIR_DST;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 1, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 2, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST, len);
     pair_free(p);
+}
+
+static void test_write_placement_fails(void)
+{
+    write_placement_fails(false);
+    write_placement_fails(true);
 }
 
 /* No receive posted: RNR NAK, retried until a receive shows up. */
@@ -1022,6 +1049,127 @@ static struct rdo_eqe eq0_event(PairSide *s, uint8_t type)
     return e;
 }
 
+/*
+ * User MRs as the driver registers malloc'd buffers (rping's): REG_MR of
+ * an unaligned iova over pages scattered out of order, with gaps; 4 KiB
+ * pages, or the 8 KiB blocks ib_umem_find_best_pgsz picks when two pages
+ * happen to be contiguous.
+ */
+typedef struct UserMr {
+    uint32_t key;
+    uint64_t iova;
+    uint64_t pages[3];
+    uint8_t shift;
+} UserMr;
+
+static UserMr user_mr(PairSide *s, uint32_t index, uint64_t iova, uint64_t len,
+                      uint8_t shift, uint16_t access)
+{
+    uint64_t psz = 1ull << shift;
+    uint32_t n = ((iova & (psz - 1)) + len + psz - 1) >> shift;
+    uint64_t run = td_alloc(s->d, 2 * n * psz, psz);
+    uint64_t list = td_alloc(s->d, n * 8, 8);
+    UserMr m = { .iova = iova, .shift = shift };
+    struct rdo_cqp_cmd cmd;
+
+    g_assert_cmpuint(n, <=, G_N_ELEMENTS(m.pages));
+    memset(td_ptr(s->d, run), 0xee, 2 * n * psz);   /* to see strays */
+    for (uint32_t i = 0; i < n; i++) {
+        m.pages[i] = run + 2 * (n - 1 - i) * psz;
+    }
+    memcpy(td_ptr(s->d, list), m.pages, n * 8);
+    cmd = rdo_cmd_reg_mr(index, 0x40 + index, 0, iova, len, list, n);
+    cmd.u.reg_mr.page_shift = shift;
+    cmd.u.reg_mr.access = access;
+    g_assert_cmpuint(rdo_pair_cmd(&s->rdo, cmd, &m.key), ==, RDO_CQP_OK);
+    return m;
+}
+
+/* Host pointer of the byte at va of a user MR, through its pages. */
+static uint8_t *user_ptr(PairSide *s, const UserMr *m, uint64_t va)
+{
+    uint64_t psz = 1ull << m->shift;
+    uint64_t off = va - m->iova + (m->iova & (psz - 1));
+
+    return td_ptr(s->d, m->pages[off >> m->shift] + (off & (psz - 1)));
+}
+
+/* Byte va..va+len of a user MR is the seed's pattern. */
+static void user_fill(PairSide *s, const UserMr *m, uint32_t len, uint8_t seed)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        *user_ptr(s, m, m->iova + i) = (uint8_t)(seed + i * 7);
+    }
+}
+
+static void user_expect(PairSide *s, const UserMr *m, uint32_t len,
+                        uint8_t seed)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (*user_ptr(s, m, m->iova + i) != (uint8_t)(seed + i * 7)) {
+            g_error("byte %u of %u differs", i, len);
+        }
+    }
+    /* The bytes just before and after the region are untouched. */
+    g_assert_cmphex(*user_ptr(s, m, m->iova - 1), ==, 0xee);
+    g_assert_cmphex(*user_ptr(s, m, m->iova + len), ==, 0xee);
+}
+
+/* A's READ or WRITE of len bytes between its user MR `local` and B's
+ * `remote` on slot 0, completed with `status`. */
+static void user_rdma(Pair *p, uint8_t op, const UserMr *remote, UserMr local,
+                      uint32_t len, uint8_t status)
+{
+    static uint64_t wr_id;
+    struct rdo_send_wqe w = rdo_wqe(op, ++wr_id);
+    struct rdo_sge sge = { local.iova, len, local.key };
+
+    w.remote_addr = remote->iova;
+    w.rkey = remote->key;
+    pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(&p->s[0], wr_id, op == RDO_WR_RDMA_READ ? RDO_CQE_RDMA_READ
+                                                            : RDO_CQE_RDMA_WRITE,
+                    status);
+}
+
+/*
+ * rping between two adapters: the client (B) advertises a 5000-byte
+ * buffer, the server (A) READs it into its own and WRITEs it back into
+ * the client's second buffer, every buffer unaligned across pages. Then
+ * rping with a server buffer (-S) smaller than the client's: the READ's
+ * local SGE overruns its MR, a local protection error before anything
+ * is sent, nothing written, A's QP to error (soft-RoCE does the same).
+ */
+static void test_user_mr_unaligned(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    const uint16_t all = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE_READ |
+                         RDO_ACCESS_REMOTE_WRITE;
+    const uint32_t len = 5000;
+    UserMr srv = user_mr(a, 60, 0x5565d16833b0ull, len, RDO_PAGE_SHIFT, all);
+    UserMr small = user_mr(a, 61, 0x5565d1684ff0ull, 64, RDO_PAGE_SHIFT, all);
+    UserMr start = user_mr(b, 60, 0x5587dca61f48ull, len, RDO_PAGE_SHIFT + 1, all);
+    UserMr echo = user_mr(b, 61, 0x5587dca633b0ull, len, RDO_PAGE_SHIFT, all);
+
+    pair_capture(p, "user-mr-unaligned");
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);     /* 1024: 5 packets */
+    user_fill(b, &start, len, 0x41);
+    user_rdma(p, RDO_WR_RDMA_READ, &start, srv, len, RDO_WC_SUCCESS);
+    user_expect(a, &srv, len, 0x41);
+    user_rdma(p, RDO_WR_RDMA_WRITE, &echo, srv, len, RDO_WC_SUCCESS);
+    user_expect(b, &echo, len, 0x41);
+
+    /* The server's 64-byte buffer, the client's 5000 bytes. */
+    user_fill(a, &small, 64, 0x10);
+    user_rdma(p, RDO_WR_RDMA_READ, &start, small, len, RDO_WC_LOC_PROT_ERR);
+    user_expect(a, &small, 64, 0x10);
+    g_assert_cmpuint(eq0_event(a, RDO_EQE_QP_ERROR).data, ==, RDO_QP_ERR_ACCESS);
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 0);
+    pair_free(p);
+}
+
 /* One SEND of 64 bytes from side 0's slot i into its peer's SRQ. */
 static void srq_send(Pair *p, int i, uint64_t wr_id)
 {
@@ -1176,6 +1324,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/uc", test_uc);
     g_test_add_func("/datapath/ud", test_ud);
     g_test_add_func("/datapath/gsi", test_gsi);
+    g_test_add_func("/datapath/rc/user-mr-unaligned", test_user_mr_unaligned);
     g_test_add_func("/datapath/errors/bad-rkey", test_bad_rkey);
     g_test_add_func("/datapath/errors/aggregated-placement-fails",
                     test_aggregated_placement_fails);

@@ -22,6 +22,15 @@ TestDriver *td_new(const RdoConfig *cfg)
     return d;
 }
 
+TestDriver *td_new_vf(TestDriver *pf, uint32_t n)
+{
+    TestDriver *d = g_new0(TestDriver, 1);
+
+    d->h = test_host_new_vf(pf->h, n, TD_MEM);
+    d->next_free = TEST_HOST_MEM_BASE + 4096;
+    return d;
+}
+
 TestDriver *td_started(uint32_t cache_entries)
 {
     RdoConfig cfg = test_host_default_config();
@@ -122,6 +131,7 @@ void td_run(TestDriver *d, uint64_t limit_ns)
             d->h->now_ns = d->h->wakeup_ns;
         }
         d->h->wakeup_ns = 0;
+        d->h->wakeups++;
         rdo_core_wakeup(&d->h->core);
     }
     if (d->h->now_ns < end) {

@@ -23,6 +23,8 @@ typedef struct TestDriver {
 } TestDriver;
 
 TestDriver *td_new(const RdoConfig *cfg);
+/* A driver on VF n of the PF `pf`'s core (not enabled yet). */
+TestDriver *td_new_vf(TestDriver *pf, uint32_t n);
 /*
  * A started control path on the default configuration with 64 QPs, 128 MRs
  * and `cache_entries` lines in each context cache; asserts it started.

@@ -78,11 +78,14 @@ static void op_commands(UFuzz *f)
 
     for (uint32_t i = 0; i < n; i++) {
         struct rdo_cqp_cmd c;
-        uint32_t *w = (uint32_t *)&c;
+        uint32_t w[sizeof(c) / 4];
 
-        for (size_t k = 0; k < sizeof(c) / 4; k++) {
+        /* Random bytes copied in: stores through a uint32_t pointer into
+         * the struct are not seen as its fields' values at -O3. */
+        for (size_t k = 0; k < G_N_ELEMENTS(w); k++) {
             w[k] = r32(f);
         }
+        memcpy(&c, w, sizeof(c));
         c.opcode = rn(f, 20) ? rn(f, RDO_CMD__COUNT) : r32(f);
         c.flags &= rn(f, 20) ? 1 : 0xff;
         c.reserved0 = 0;

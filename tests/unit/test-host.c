@@ -43,10 +43,32 @@ static void th_send_frame(void *host, const void *frame, size_t len)
 {
     TestHost *h = host;
 
-    TestFrameAt at = { h->frames.data->len, len };
+    TestFrameAt at = { h->frames.data->len, len, 0 };
 
     g_byte_array_append(h->frames.data, frame, len);
     g_array_append_val(h->frames.at, at);
+}
+
+static void th_send_frame_at(void *host, const void *frame, size_t len,
+                             uint64_t when_ns)
+{
+    TestHost *h = host;
+    TestFrameAt at = { h->timed.data->len, len, when_ns };
+    guint n = test_frames_count(&h->timed);
+
+    /* The host sends them in the order given: their times never go back. */
+    g_assert_true(!n || g_array_index(h->timed.at, TestFrameAt,
+                                      n - 1).when_ns <= when_ns);
+    g_byte_array_append(h->timed.data, frame, len);
+    g_array_append_val(h->timed.at, at);
+}
+
+static void th_drop_frames(void *host)
+{
+    TestHost *h = host;
+
+    test_frames_reset(&h->timed);
+    h->timed_next = 0;
 }
 
 void test_frames_init(TestFrames *f)
@@ -69,6 +91,27 @@ void test_frames_reset(TestFrames *f)
 {
     g_byte_array_set_size(f->data, 0);
     g_array_set_size(f->at, 0);
+}
+
+void test_frames_consumed(TestFrames *f, guint n)
+{
+    guint left = f->at->len - n;
+    size_t off;
+
+    if (!n) {
+        return;
+    }
+    if (!left) {
+        test_frames_reset(f);
+        return;
+    }
+    /* Frames in flight stay (a few: the link's, not the run's). */
+    off = g_array_index(f->at, TestFrameAt, n).off;
+    g_byte_array_remove_range(f->data, 0, off);
+    g_array_remove_range(f->at, 0, n);
+    for (guint i = 0; i < left; i++) {
+        g_array_index(f->at, TestFrameAt, i).off -= off;
+    }
 }
 
 void test_frames_destroy(TestFrames *f)
@@ -136,18 +179,34 @@ static void th_wr_life(void *host, const RdoWrLife *life)
     }
 }
 
-static const RdoHostOps test_host_ops = {
-    .dma_read = th_dma_read,
-    .dma_write = th_dma_write,
-    .raise_irq = th_raise_irq,
-    .send_frame = th_send_frame,
-    .now_ns = th_now_ns,
-    .schedule = th_schedule,
-    .guest_error = th_guest_error,
-    .xport_event = th_xport_event,
-    .fatal = th_fatal,
-    .wr_life = th_wr_life,
+#define TEST_HOST_OPS                       \
+    .dma_read = th_dma_read,                \
+    .dma_write = th_dma_write,              \
+    .raise_irq = th_raise_irq,              \
+    .send_frame = th_send_frame,            \
+    .now_ns = th_now_ns,                    \
+    .schedule = th_schedule,                \
+    .guest_error = th_guest_error,          \
+    .xport_event = th_xport_event,          \
+    .fatal = th_fatal,                      \
+    .wr_life = th_wr_life
+
+static const RdoHostOps test_host_ops = { TEST_HOST_OPS };
+static const RdoHostOps test_host_timed_ops = {
+    TEST_HOST_OPS,
+    .send_frame_at = th_send_frame_at,
+    .drop_frames = th_drop_frames,
 };
+
+void test_host_timed_frames(TestHost *h)
+{
+    h->core.ops = &test_host_timed_ops;
+}
+
+void test_host_untimed_frames(TestHost *h)
+{
+    h->core.ops = &test_host_ops;
+}
 
 int64_t test_fuzz_params(uint32_t *seed)
 {
@@ -179,15 +238,34 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     h->mem = g_malloc0(mem_size);
     h->mem_size = mem_size;
     test_frames_init(&h->frames);
+    test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     rdo_core_init(&h->core, cfg, &test_host_ops, h);
     return h;
 }
 
+TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size)
+{
+    TestHost *h = g_new0(TestHost, 1);
+
+    h->mem = g_malloc0(mem_size);
+    h->mem_size = mem_size;
+    h->now_ns = pf->now_ns;
+    test_frames_init(&h->frames);
+    test_frames_init(&h->timed);
+    h->errors = g_ptr_array_new_with_free_func(g_free);
+    rdo_vf_init(&h->core, &pf->core, n, &test_host_ops, h);
+    return h;
+}
+
 void test_host_free(TestHost *h)
 {
+    if (h->core.fn) {
+        rdo_vf_destroy(&h->core);
+    }
     rdo_core_destroy(&h->core);
     test_frames_destroy(&h->frames);
+    test_frames_destroy(&h->timed);
     g_ptr_array_unref(h->errors);
     if (h->lives) {
         g_array_unref(h->lives);

@@ -24,6 +24,7 @@ typedef struct TestFrames {
 
 typedef struct TestFrameAt {
     size_t off, len;
+    uint64_t when_ns;           /* TestHost.timed: when it leaves */
 } TestFrameAt;
 
 typedef struct TestHost {
@@ -32,8 +33,14 @@ typedef struct TestHost {
     size_t mem_size;
     uint64_t now_ns;
     uint64_t wakeup_ns;             /* 0: none requested */
+    uint64_t wakeups;               /* rdo_core_wakeup calls made */
     unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
     TestFrames frames;              /* each frame sent */
+    /* With test_host_timed_frames: frames the timing model handed over
+     * to leave at a later time (RdoHostOps.send_frame_at), in time order;
+     * those before timed_next have left (the pair delivers them). */
+    TestFrames timed;
+    guint timed_next;
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     enum rdo_err last_error;
@@ -48,7 +55,15 @@ typedef struct TestHost {
 /* Default configuration: 32 vectors, 256 doorbell pages, a port. */
 RdoConfig test_host_default_config(void);
 TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size);
+/* VF n of the PF `pf` (its own memory: its DMA is its own), disabled. */
+TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size);
 void test_host_free(TestHost *h);
+/* The host takes the timing model's frames with their times (instead of a
+ * wake-up per frame); whoever runs it sends them at those times (the pair:
+ * pair_step). Before the core sends anything. */
+void test_host_timed_frames(TestHost *h);
+/* Back to the core keeping them (a wake-up per frame), as QEMU's glue. */
+void test_host_untimed_frames(TestHost *h);
 
 /* Frame log: how many, frame i (valid until the log is reset), reset
  * (the space is kept for the next frames). */
@@ -59,6 +74,8 @@ static inline guint test_frames_count(const TestFrames *f)
 const uint8_t *test_frames_get(const TestFrames *f, guint i, size_t *len);
 void test_frames_init(TestFrames *f);
 void test_frames_reset(TestFrames *f);
+/* The first n frames are gone: the rest moves to the front. */
+void test_frames_consumed(TestFrames *f, guint n);
 void test_frames_destroy(TestFrames *f);
 
 /* 32-bit register access, as a driver does. */

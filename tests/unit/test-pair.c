@@ -51,19 +51,26 @@ RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec)
     };
 }
 
+void pair_side_attach(PairSide *s, TestDriver *d, const uint8_t mac[6],
+                      const RdoPairLayout *layout, int index)
+{
+    uint32_t nslots = MAX(PAIR_QPS, d->h->core.cfg.max_qp);
+
+    s->d = d;
+    td_start(s->d);
+    s->slots = g_new0(PairQp, nslots);
+    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, layout, s->slots, nslots);
+    memcpy(s->mac, mac, 6);
+    rdo_pair_side_setup(&s->rdo, index);
+}
+
 void pair_side_init(PairSide *s, const RdoConfig *cfg,
                     const RdoPairLayout *layout, int index)
 {
     RdoConfig c = cfg ? *cfg : test_host_default_config();
-    uint32_t nslots = MAX(PAIR_QPS, c.max_qp);
 
     c.mac[5] = 0x10 + index;
-    s->d = td_new(&c);
-    td_start(s->d);
-    s->slots = g_new0(PairQp, nslots);
-    rdo_pair_side_init(&s->rdo, &pair_ops, s->d, layout, s->slots, nslots);
-    memcpy(s->mac, c.mac, 6);
-    rdo_pair_side_setup(&s->rdo, index);
+    pair_side_attach(s, td_new(&c), c.mac, layout, index);
 }
 
 void pair_side_free(PairSide *s)
@@ -82,6 +89,9 @@ static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
     test_frames_init(&p->passing);
     pair_side_init(&p->s[0], cfg, &p->layout, 0);
     pair_side_init(&p->s[1], cfg, &p->layout, 1);
+    /* The wire takes timed frames: no wake-up of the sender per frame. */
+    test_host_timed_frames(p->s[0].d->h);
+    test_host_timed_frames(p->s[1].d->h);
     return p;
 }
 
@@ -201,16 +211,77 @@ void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
     rdo_pair_post_recv(&s->rdo, i, wr_id, iova, len);
 }
 
+/* One frame from side k over the wire (capture, tamper) to the other. */
+static void pass(Pair *p, int k, const uint8_t *data, size_t len)
+{
+    TestHost *from = p->s[k].d->h, *to = p->s[1 - k].d->h;
+
+    if (p->pcap) {
+        capture(p, from->now_ns, data, len);
+    }
+    if (p->tamper) {
+        uint8_t buf[PAIR_FRAME_MAX];
+        size_t m = MIN(len, sizeof(buf));
+        bool again = false;
+
+        memcpy(buf, data, m);
+        if (p->tamper(p, k, buf, &m, &again, p->tamper_opaque)) {
+            rdo_core_receive(&to->core, buf, m);
+            if (again) {
+                rdo_core_receive(&to->core, buf, m);
+            }
+        }
+    } else {
+        rdo_core_receive(&to->core, data, len);
+    }
+}
+
+/* When side h's next timed frame leaves; 0 if none. */
+static uint64_t timed_next_ns(const TestHost *h)
+{
+    return h->timed_next < test_frames_count(&h->timed) ?
+           g_array_index(h->timed.at, TestFrameAt, h->timed_next).when_ns : 0;
+}
+
+/*
+ * Side k's timed frames whose time has come, in order: they leave before
+ * what the side's wake-ups at that time sent, as a release at the start
+ * of the wake-up would have. The receiver's answers go to its own logs.
+ */
+static unsigned deliver_timed(Pair *p, int k)
+{
+    TestHost *from = p->s[k].d->h;
+    unsigned moved = 0;
+    uint64_t when;
+
+    while ((when = timed_next_ns(from)) && when <= from->now_ns) {
+        size_t len;
+        const uint8_t *data = test_frames_get(&from->timed, from->timed_next++,
+                                              &len);
+
+        pass(p, k, data, len);
+        moved++;
+    }
+    /* Compacted now and then: the frames in flight move to the front. */
+    if (from->timed_next == test_frames_count(&from->timed) ||
+        from->timed_next >= MAX(64, test_frames_count(&from->timed) / 2)) {
+        test_frames_consumed(&from->timed, from->timed_next);
+        from->timed_next = 0;
+    }
+    return moved;
+}
+
 /* Hands each side's frames to the other; returns how many moved. */
 static unsigned deliver(Pair *p)
 {
     unsigned moved = 0;
 
     for (int k = 0; k < 2; k++) {
-        TestHost *from = p->s[k].d->h, *to = p->s[1 - k].d->h;
+        TestHost *from = p->s[k].d->h;
         TestFrames sent = from->frames;
         guint n = test_frames_count(&sent);
 
+        moved += deliver_timed(p, k);
         if (!n) {
             continue;
         }
@@ -221,24 +292,7 @@ static unsigned deliver(Pair *p)
             size_t len;
             const uint8_t *data = test_frames_get(&sent, i, &len);
 
-            if (p->pcap) {
-                capture(p, from->now_ns, data, len);
-            }
-            if (p->tamper) {
-                uint8_t buf[PAIR_FRAME_MAX];
-                size_t m = MIN(len, sizeof(buf));
-                bool again = false;
-
-                memcpy(buf, data, m);
-                if (p->tamper(p, k, buf, &m, &again, p->tamper_opaque)) {
-                    rdo_core_receive(&to->core, buf, m);
-                    if (again) {
-                        rdo_core_receive(&to->core, buf, m);
-                    }
-                }
-            } else {
-                rdo_core_receive(&to->core, data, len);
-            }
+            pass(p, k, data, len);
         }
         moved += n;
         test_frames_reset(&sent);
@@ -265,11 +319,28 @@ bool pair_step(Pair *p, uint64_t end)
     TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
     uint64_t next;
 
+    /* One virtual clock for both, as QEMU's devices share theirs: a
+     * command run on one side alone (td_cmd) moved that side's clock, and
+     * the other catches up before anything crosses the wire. Otherwise a
+     * frame reaches a side whose clock is ahead, its timed work waits for
+     * that side's future while the sender's timers run out. */
+    if (a->now_ns != b->now_ns) {
+        a->now_ns = b->now_ns = MAX(a->now_ns, b->now_ns);
+    }
     if (deliver(p)) {
         return true;
     }
-    next = a->wakeup_ns && (!b->wakeup_ns || a->wakeup_ns < b->wakeup_ns) ?
-           a->wakeup_ns : b->wakeup_ns;
+    next = 0;
+    for (int k = 0; k < 2; k++) {
+        TestHost *h = p->s[k].d->h;
+        uint64_t t[2] = { h->wakeup_ns, timed_next_ns(h) };
+
+        for (int i = 0; i < 2; i++) {
+            if (t[i] && (!next || t[i] < next)) {
+                next = t[i];
+            }
+        }
+    }
     if (!next || next > end) {
         return false;
     }
@@ -285,6 +356,7 @@ bool pair_step(Pair *p, uint64_t end)
 
         if (h->wakeup_ns && h->wakeup_ns <= h->now_ns) {
             h->wakeup_ns = 0;
+            h->wakeups++;
             rdo_core_wakeup(&h->core);
         }
     }

@@ -73,6 +73,9 @@ void pair_side_init(PairSide *s, const RdoConfig *cfg,
                     const RdoPairLayout *layout, int index);
 /* Frees a side made by pair_side_init (its driver and QP slots). */
 void pair_side_free(PairSide *s);
+/* The same on a driver of its own (a VF), its port MAC given. */
+void pair_side_attach(PairSide *s, TestDriver *d, const uint8_t mac[6],
+                      const RdoPairLayout *layout, int index);
 /* Writes every frame to $RDO_TEST_PCAP_DIR/<name>.pcap if that is set. */
 void pair_capture(Pair *p, const char *name);
 

@@ -59,6 +59,60 @@ static void test_deterministic(void)
 }
 
 /*
+ * The host takes the timed frames (RdoHostOps.send_frame_at) or leaves
+ * them to the core (a wake-up per frame): every counter and every work
+ * request's lifecycle the same, with fewer wake-ups. More QPs
+ * than context lines and the look-ahead, where the scheduler waits for
+ * contexts and WQEs and the frames' times still wake it; and a stream,
+ * where it waits for the link.
+ */
+static void host_timed_same(WorkResult (*run)(void), const char *what,
+                            unsigned most_pct)
+{
+    uint64_t hash0 = work_sim_hash, hash_taken, hash_kept;
+    WorkResult taken, kept;
+
+    taken = run();
+    hash_taken = work_sim_hash;
+    work_sim_hash = hash0;
+    work_core_keeps_frames = true;
+    kept = run();
+    work_core_keeps_frames = false;
+    hash_kept = work_sim_hash;
+    g_test_message("%s: %" PRIu64 " wake-ups with the host taking the frames, "
+                   "%" PRIu64 " without", what, taken.wakeups, kept.wakeups);
+    g_assert_cmphex(hash_taken, ==, hash_kept);
+    for (int k = 0; k < 2; k++) {
+        g_assert_cmpmem(&taken.tcnt[k], sizeof(taken.tcnt[k]),
+                        &kept.tcnt[k], sizeof(kept.tcnt[k]));
+        g_assert_cmpmem(&taken.cnt[k], sizeof(taken.cnt[k]),
+                        &kept.cnt[k], sizeof(kept.cnt[k]));
+    }
+    g_assert_cmpuint(taken.sim_ps, ==, kept.sim_ps);
+    g_assert_cmpuint(taken.wakeups * 100, <=, kept.wakeups * most_pct);
+}
+
+static WorkResult run_msg_rate(void)
+{
+    RdoConfig cfg = work_config(true, 100, 16, 8);
+
+    return work_msg_rate(&cfg, 64, 4, 3000);
+}
+
+static WorkResult run_stream(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+
+    return work_write_stream(&cfg, RDO_MTU_4096, 1u << 20, 16u << 20, 16);
+}
+
+static void test_host_takes_frames(void)
+{
+    host_timed_same(run_msg_rate, "64 QPs, 16 context lines, look-ahead 8", 90);
+    host_timed_same(run_stream, "1 MiB WRITEs", 70);
+}
+
+/*
  * More active QPs than cache lines: every visit misses and waits for a
  * context fetch (the cliff); the look-ahead hides part of it.
  */
@@ -473,6 +527,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/goodput-mtu4096", test_goodput_mtu4096);
     g_test_add_func("/timing/goodput-mtu1024", test_goodput_mtu1024);
     g_test_add_func("/timing/deterministic", test_deterministic);
+    g_test_add_func("/timing/host-timed-frames", test_host_takes_frames);
     g_test_add_func("/timing/cache-cliff", test_cache_cliff);
     g_test_add_func("/timing/cache-ways", test_cache_ways);
     g_test_add_func("/timing/push-latency", test_push_latency);

@@ -40,12 +40,28 @@ static Pair *work_pair(const RdoConfig *cfg, uint16_t mod_count,
 {
     Pair *p = pair_new_moderated(cfg, mod_count, mod_usec);
 
+    if (work_core_keeps_frames) {
+        test_host_untimed_frames(p->s[0].d->h);
+        test_host_untimed_frames(p->s[1].d->h);
+    }
     p->s[0].d->h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
     return p;
 }
 
+uint64_t work_sim_hash = 0xcbf29ce484222325ull;
+bool work_core_keeps_frames;
+
+static void hash_u64s(const uint64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        work_sim_hash = (work_sim_hash ^ v[i]) * 0x100000001b3ull;
+    }
+}
+
 static void work_finish(Pair *p, WorkResult *r, uint64_t wall_start)
 {
+    GArray *lives = p->s[0].d->h->lives;
+
     r->wall_ns = wall_now_ns() - wall_start;
     for (int k = 0; k < 2; k++) {
         RdoCore *core = &p->s[k].d->h->core;
@@ -53,6 +69,19 @@ static void work_finish(Pair *p, WorkResult *r, uint64_t wall_start)
         rdo_core_reg_read(core, RDO_REG_TM_CYCLES_LO, 4);  /* syncs counters */
         r->cnt[k] = core->cnt;
         r->tcnt[k] = core->tcnt;
+        r->wakeups += p->s[k].d->h->wakeups;
+        G_STATIC_ASSERT(sizeof(RdoCounters) % 8 == 0);
+        hash_u64s((const uint64_t *)&core->cnt, sizeof(core->cnt) / 8);
+        hash_u64s((const uint64_t *)&core->tcnt, sizeof(core->tcnt) / 8);
+    }
+    for (guint i = 0; lives && i < lives->len; i++) {
+        const RdoWrLife *l = &g_array_index(lives, RdoWrLife, i);
+        uint64_t v[] = { l->qpn, l->wqe_index, l->wr_id, l->msg_len,
+                         l->opcode, l->pushed, l->db_ps, l->wqe_ps, l->sched_ps,
+                         l->ctx_ps, l->tx_first_ps, l->tx_last_ps, l->ack_ps,
+                         l->cqe_ps };
+
+        hash_u64s(v, G_N_ELEMENTS(v));
     }
     pair_free(p);
 }

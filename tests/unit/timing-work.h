@@ -19,9 +19,18 @@ typedef struct WorkResult {
     uint64_t wall_ns;           /* wall-clock time of the run */
     double wall_ns_per_msg;     /* work_qp_scale: per message measured */
     uint64_t heap_per_adapter;  /* work_qp_scale: the model's heap, bytes */
+    uint64_t wakeups;           /* the host's calls of rdo_core_wakeup, both */
     RdoCounters cnt[2];
     RdoTimingCounters tcnt[2];
 } WorkResult;
+
+/* A hash (FNV-1a) of the device counters of both sides and side 0's
+ * work-request lifecycles of every workload finished so far: simulated
+ * state beyond the figures a workload reports (bench-timing sim). */
+extern uint64_t work_sim_hash;
+/* The pairs' hosts leave the timed frames to the core (a wake-up per
+ * frame, as QEMU's glue does) instead of taking them. */
+extern bool work_core_keeps_frames;
 
 /* Both sides' configuration: timing on or off at a link speed, a QP
  * context cache size and a look-ahead depth; the rest defaults. */

@@ -7,40 +7,42 @@
 #include "ctrl/ctrl.h"
 #include "ingress/ingress.h"
 #include "sched/sched.h"
+#include "state/state.h"
 
 static void state_alloc(RdoCore *core)
 {
     const RdoConfig *c = &core->cfg;
     RdoState *st = g_new0(RdoState, 1);
+    struct rdo_vf_resources n;
 
-    st->eqs = g_new0(RdoEq, c->max_eq);
-    st->cqs = g_new0(RdoCq, c->max_cq);
-    st->pds = g_new0(RdoPd, c->max_pd);
-    st->srqs = g_new0(RdoSrq, MAX(c->max_srq, 1));
-    st->gids = g_new0(RdoGid, c->max_gid);
-    st->qp_used = g_new0(uint8_t, c->max_qp);
-    st->qp_bind = g_new0(RdoQpBind, c->max_qp);
-    st->ssq_users = g_new0(uint32_t, c->max_qp);
-    st->qp_stall_mr = g_new0(uint32_t, c->max_qp);
-    st->qp_gen = g_new0(uint32_t, c->max_qp);
-    st->sq_queued = g_new0(uint8_t, c->max_qp);
-    st->mr_used = g_new0(uint8_t, c->max_mr);
-    st->mr_pending = g_new0(uint8_t, c->max_mr);
-    st->mr_windows = g_new0(uint32_t, c->max_mr);
+    /* A PF with VFs holds tables for the whole device: its share may grow
+     * when it gives the VFs less (SET_VF_RESOURCES). */
+    if (core->sriov && !core->fn) {
+        n = core->sriov->total;
+    } else {
+        rdo_share_from_config(&n, c);
+    }
+    st->eqs = g_new0(RdoEq, n.eq);
+    st->cqs = g_new0(RdoCq, n.cq);
+    st->pds = g_new0(RdoPd, n.pd);
+    st->srqs = g_new0(RdoSrq, MAX(n.srq, 1));
+    st->gids = g_new0(RdoGid, n.gid);
+    st->qp_used = g_new0(uint8_t, n.qp);
+    st->qp_bind = g_new0(RdoQpBind, n.qp);
+    st->ssq_users = g_new0(uint32_t, n.qp);
+    st->qp_stall_mr = g_new0(uint32_t, n.qp);
+    st->qp_gen = g_new0(uint32_t, n.qp);
+    st->sq_queued = g_new0(uint8_t, n.qp);
+    st->mr_used = g_new0(uint8_t, n.mr);
+    st->mr_pending = g_new0(uint8_t, n.mr);
+    st->mr_windows = g_new0(uint32_t, n.mr);
     g_queue_init(&st->sq_ready);
     core->st = st;
     rdo_eth_init(core);
     rdo_xport_init(core);
     rdo_fault_init(core);
     rdo_loopback_init(core);
-    rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
-                       c->ctx_cache_ways, c->ctx_cache_policy,
-                       &core->regs.qpc_pglist, &core->regs.qpc_pages,
-                       &core->cnt.qpc_hits, &core->cnt.qpc_misses);
-    rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
-                       c->ctx_cache_ways, c->ctx_cache_policy,
-                       &core->regs.mrc_pglist, &core->regs.mrc_pages,
-                       &core->cnt.mrc_hits, &core->cnt.mrc_misses);
+    rdo_ctx_caches_init(core);
     rdo_tm_init(core);
 }
 
@@ -56,8 +58,7 @@ static void state_free(RdoCore *core)
     rdo_loopback_free(core);
     rdo_xport_free(core);
     rdo_eth_free(core);
-    rdo_ctx_cache_free(&st->qpc);
-    rdo_ctx_cache_free(&st->mrc);
+    rdo_ctx_caches_free(core);
     g_queue_clear(&st->sq_ready);
     g_free(st->cqp.pending_mr);
     g_free(st->eqs);
@@ -86,12 +87,84 @@ void rdo_core_init(RdoCore *core, const RdoConfig *cfg,
     core->ops = ops;
     core->host = host;
     core->link_up = cfg->has_port;
+    if (cfg->sriov_max_vfs) {
+        RdoSriov *sr = g_new0(RdoSriov, 1);
+
+        sr->max_vfs = MIN(cfg->sriov_max_vfs, RDO_SRIOV_MAX_VFS);
+        rdo_share_from_config(&sr->total, cfg);
+        sr->fn[0] = core;
+        core->sriov = sr;
+    }
     rdo_core_reset(core);
 }
 
 void rdo_core_destroy(RdoCore *core)
 {
     state_free(core);
+    if (core->sriov && !core->fn) {
+        for (uint32_t n = 1; n <= core->sriov->max_vfs; n++) {
+            if (core->sriov->fn[n]) {
+                core->sriov->fn[n]->sriov = NULL;
+            }
+        }
+        g_free(core->sriov);
+    }
+    core->sriov = NULL;
+}
+
+/*
+ * A VF: the PF's configuration with its own share, MAC and no SR-IOV of
+ * its own. Its MAC is the PF's, locally administered, with byte 3 changed
+ * by its number (docs/programming-model.md "Virtual functions").
+ */
+static void vf_config(RdoCore *vf)
+{
+    RdoCore *pf = vf->sriov->fn[0];
+
+    vf->cfg = pf->cfg;
+    vf->cfg.sriov_max_vfs = 0;
+    rdo_share_to_config(&vf->cfg, &vf->sriov->share[vf->fn]);
+    memcpy(vf->cfg.mac, pf->cfg.mac, 6);
+    vf->cfg.mac[0] |= 0x02;
+    vf->cfg.mac[3] ^= 0x80 | vf->fn;
+}
+
+void rdo_vf_init(RdoCore *vf, RdoCore *pf, uint32_t n,
+                 const RdoHostOps *ops, void *host)
+{
+    memset(vf, 0, sizeof(*vf));
+    vf->ops = ops;
+    vf->host = host;
+    vf->fn = n;
+    vf->sriov = pf->sriov;
+    vf->link_up = pf->link_up;
+    vf_config(vf);
+    rdo_core_reset(vf);
+}
+
+void rdo_vf_enable(RdoCore *vf, bool on)
+{
+    RdoSriov *sr = vf->sriov;
+
+    if (!sr) {
+        return;     /* its PF went first */
+    }
+    sr->fn[vf->fn] = NULL;
+    vf_config(vf);
+    vf->link_up = sr->fn[0]->link_up;
+    rdo_core_reset(vf);
+    if (on) {
+        sr->fn[vf->fn] = vf;
+    }
+}
+
+void rdo_vf_destroy(RdoCore *vf)
+{
+    if (vf->sriov) {
+        vf->sriov->fn[vf->fn] = NULL;
+    }
+    vf->sriov = NULL;
+    state_free(vf);
 }
 
 /* Everything back to power-on; contexts in host memory are abandoned. */
@@ -101,6 +174,15 @@ void rdo_core_reset(RdoCore *core)
     memset(&core->cnt, 0, sizeof(core->cnt));
     memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
+    if (core->ops->drop_frames) {
+        core->ops->drop_frames(core->host);     /* with the core's own */
+    }
+    if (core->sriov && !core->fn) {
+        /* The PF's reset disables its VFs (the SR-IOV capability's own
+         * reset) and brings back the default split. */
+        rdo_sriov_default_split(core->sriov, &core->cfg);
+        rdo_share_to_config(&core->cfg, &core->sriov->share[0]);
+    }
     state_free(core);
     state_alloc(core);
     core->st->port_mtu = 1500;
@@ -116,6 +198,14 @@ void rdo_core_set_link(RdoCore *core, bool up)
     if (was != core->link_up && core->st->enabled && !rdo_core_is_fatal(core)) {
         rdo_async_event(core, RDO_EQE_PORT_CHANGE, 0,
                         core->link_up ? RDO_PORT_LINK_UP : 0);
+    }
+    /* The VFs share the PF's port. */
+    if (core->sriov && !core->fn) {
+        for (uint32_t n = 1; n <= core->sriov->max_vfs; n++) {
+            if (core->sriov->fn[n]) {
+                rdo_core_set_link(core->sriov->fn[n], up);
+            }
+        }
     }
 }
 
@@ -145,4 +235,20 @@ void rdo_core_wakeup(RdoCore *core)
     rdo_sq_run(core);
     rdo_eth_tx_run(core);
     rdo_lro_run(core);
+}
+
+uint8_t *rdo_core_save(RdoCore *core, size_t *len)
+{
+    return rdo_state_save(core, len);
+}
+
+/* From power-on state; a stream refused leaves the device as after a reset. */
+bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why)
+{
+    rdo_core_reset(core);
+    if (!rdo_state_load(core, buf, len, why)) {
+        rdo_core_reset(core);
+        return false;
+    }
+    return true;
 }

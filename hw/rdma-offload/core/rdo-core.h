@@ -27,7 +27,7 @@ struct RdoWrLife;
  */
 #define RDO_OBJECT_KINDS(X) \
     X(DEVICE, device) X(REG, reg) X(PAGE, page) X(CMD, cmd) X(EQ, eq) \
-    X(CQ, cq) X(QP, qp) X(SRQ, srq) X(MR, mr) X(ETHQ, ethq)
+    X(CQ, cq) X(QP, qp) X(SRQ, srq) X(MR, mr) X(ETHQ, ethq) X(PD, pd)
 enum rdo_obj_kind {
 #define RDO_OBJ_ENUM(id, name) RDO_OBJ_##id,
     RDO_OBJECT_KINDS(RDO_OBJ_ENUM)
@@ -96,6 +96,9 @@ enum rdo_obj_kind {
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
+    X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
+    X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
+    X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
     X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
 enum rdo_guest_err {
 #define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
@@ -161,6 +164,19 @@ typedef struct RdoHostOps {
     void (*raise_irq)(void *host, unsigned vector);
     /* Hand one Ethernet frame (no FCS) to the port's network backend. */
     void (*send_frame)(void *host, const void *frame, size_t len);
+    /*
+     * Timing model (optional): a frame that leaves the port at `when_ns`
+     * of virtual time, handed over as soon as the model has timed it;
+     * the host sends it then, after the frames it was given before (their
+     * times never decrease), and before what a wake-up at that time sends.
+     * Without it the core keeps the frame and asks for a wake-up at that
+     * time to send it, one wake-up per frame. drop_frames: the frames
+     * handed over and not yet sent are abandoned (reset, catastrophic
+     * stop), as the core drops those it keeps.
+     */
+    void (*send_frame_at)(void *host, const void *frame, size_t len,
+                          uint64_t when_ns);
+    void (*drop_frames)(void *host);
     /* Virtual time in nanoseconds, and a request to run rdo_core_wakeup(). */
     uint64_t (*now_ns)(void *host);
     void (*schedule)(void *host, uint64_t when_ns);
@@ -256,6 +272,8 @@ typedef struct RdoConfig {
     /* Context caches: ways per set (0: fully associative), replacement. */
     uint32_t ctx_cache_ways;
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
+    /* SR-IOV: virtual functions the PF offers (0: no SR-IOV capability). */
+    uint32_t sriov_max_vfs;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
     RdoCcConfig cc;
@@ -414,6 +432,9 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
+      "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
+      "limits and context caches are split among the PF and its VFs") \
     X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
       "context caches: ways per set (0: fully associative); must divide " \
       "qpc-cache-entries and mrc-cache-entries") \
@@ -558,6 +579,9 @@ typedef struct RdoCounters {
     uint64_t np_ecn_marked_roce_packets, np_cnp_sent;
     uint64_t rp_cnp_handled, rp_cnp_ignored;
     uint64_t rx_ecn_ce_other, fault_ce_marks;
+    /* SR-IOV: names of other functions' objects (keys, numbers beyond the
+     * function's share) this function presented, refused. */
+    uint64_t isolation;
 } RdoCounters;
 
 /*
@@ -624,10 +648,15 @@ typedef struct RdoWrLife {
 } RdoWrLife;
 
 typedef struct RdoState RdoState;   /* control-path state, rdo-internal.h */
+typedef struct RdoSriov RdoSriov;   /* the PF's functions, rdo-internal.h */
 
 typedef struct RdoCore {
     const RdoHostOps *ops;
     void *host;
+    /* SR-IOV: this function's number (0: the PF, n: VF n) and the
+     * adapter's functions (the PF's; NULL without SR-IOV). */
+    uint32_t fn;
+    RdoSriov *sriov;
     RdoConfig cfg;
     RdoRegs regs;
     RdoCounters cnt;
@@ -659,6 +688,21 @@ void rdo_core_reset(RdoCore *core);
 void rdo_core_wakeup(RdoCore *core);
 void rdo_core_set_link(RdoCore *core, bool up);
 
+/*
+ * SR-IOV virtual functions (core.c, docs/programming-model.md "Virtual
+ * functions"). Each VF is a core of its own, with its own host (DMA as the
+ * VF, its MSI-X vectors, its wake-ups); the PF's core holds the partition
+ * and the switch between the functions and the port. rdo_vf_init makes
+ * VF `n` (1..sriov-max-vfs) of `pf`, disabled; rdo_vf_enable(true) gives
+ * it its current share, resets it and attaches it to the switch (at VF
+ * Enable), false detaches and resets it. rdo_core_reset of a VF is its
+ * function-level reset: its objects go, its share stays.
+ */
+void rdo_vf_init(RdoCore *vf, RdoCore *pf, uint32_t n,
+                 const RdoHostOps *ops, void *host);
+void rdo_vf_enable(RdoCore *vf, bool on);
+void rdo_vf_destroy(RdoCore *vf);
+
 /* BAR0 register file (regs.c). */
 uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size);
 void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
@@ -668,6 +712,19 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
 uint64_t rdo_core_db_read(RdoCore *core, uint64_t offset, unsigned size);
 void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
                        unsigned size);
+
+/*
+ * The device's hard state (state/, docs/architecture.md "Hard and soft
+ * state"): a versioned stream of every object and all protocol state.
+ * rdo_core_save returns it g_malloc'd; rdo_core_load resets the core and
+ * takes a stream whole or, refusing it, leaves the core reset and says why
+ * (*why g_malloc'd). The two cores must have the same configuration.
+ */
+/* 2: 64-bit counters, kernel PDs, QP types and incarnations, windows
+ * bound per MR, multicast groups. */
+#define RDO_STATE_VERSION 2
+uint8_t *rdo_core_save(RdoCore *core, size_t *len);
+bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);

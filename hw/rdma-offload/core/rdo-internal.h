@@ -86,6 +86,7 @@ typedef struct RdoSrq {
  */
 typedef struct RdoQpBind {
     uint32_t pdn, send_cqn, recv_cqn, srqn, ssq_qpn;
+    uint32_t type;              /* RDO_QPT_*: multicast groups take UD only */
 } RdoQpBind;
 
 typedef struct RdoGid {
@@ -216,6 +217,8 @@ struct RdoState {
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
     uint32_t *mr_windows;       /* per MR: windows bound to it (DEREG_MR refused) */
     uint32_t *qp_gen;           /* per QP number: CREATE_QPs so far (type-2 windows) */
+    uint32_t mr_pending_n;      /* how many: receive WQEs are looked at for
+                                 * them only while there are any */
     uint32_t usable_qps, usable_mrs;
     RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;
@@ -237,5 +240,27 @@ struct RdoState {
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
 };
+
+/*
+ * SR-IOV (base/sriov.c): the PF's core owns it, every function's core
+ * points to it. Each function is a core of its own that numbers its objects
+ * from 0 up to its share; the shares of all functions add up to at most the
+ * device's totals (the properties).
+ */
+typedef struct RdoSriov {
+    uint32_t max_vfs;
+    struct rdo_vf_resources total;      /* the device's */
+    struct rdo_vf_resources share[1 + RDO_SRIOV_MAX_VFS];  /* [0]: the PF */
+    RdoCore *fn[1 + RDO_SRIOV_MAX_VFS]; /* the PF; a VF while enabled */
+} RdoSriov;
+
+/*
+ * QP numbers the per-QP tables hold: the device's total on a PF with VFs
+ * (its share may grow when it gives VFs less), else max-qp.
+ */
+static inline uint32_t rdo_qp_slots(const RdoCore *core)
+{
+    return core->sriov && !core->fn ? core->sriov->total.qp : core->cfg.max_qp;
+}
 
 #endif /* RDO_INTERNAL_H */

@@ -32,10 +32,10 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_STATUS:
     case RDO_REG_DB_INFO:
     case RDO_REG_MSIX_INFO:
-    case RDO_REG_ERR_COUNT ... RDO_REG_FATAL_CAUSE:
+    case RDO_REG_ERR_COUNT ... RDO_REG_FUNCTION:
     case RDO_REG_CQP_CI:
     case RDO_REG_MAX_QP ... RDO_REG_MRC_ENTRY_SIZE:
-    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_RP_CNP_IGNORED:
+    case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_ISOLATION:
     case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
     case RDO_REG_CNT_ETH_TX_FRAMES ... RDO_REG_CNT_ETH_RX_ERRORS:
         return REG_RO;
@@ -115,6 +115,8 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_DB_WRITES: return r->db_writes;
     case RDO_REG_IRQ_TEST_COUNT: return r->irq_test_count;
     case RDO_REG_FATAL_CAUSE: return r->fatal_cause;
+    case RDO_REG_FUNCTION:
+        return core->fn | (core->fn ? RDO_FUNCTION_VF : 0);
     case RDO_REG_CQP_RING_LO: return lo(r->cqp_ring);
     case RDO_REG_CQP_RING_HI: return hi(r->cqp_ring);
     case RDO_REG_CQP_COMP_LO: return lo(r->cqp_comp);
@@ -169,6 +171,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_NP_CNP_SENT: return c->np_cnp_sent;
     case RDO_REG_CNT_RP_CNP_HANDLED: return c->rp_cnp_handled;
     case RDO_REG_CNT_RP_CNP_IGNORED: return c->rp_cnp_ignored;
+    case RDO_REG_CNT_ISOLATION: return c->isolation;
     case RDO_REG_TM_INFO: return cfg->tm.on;
     case RDO_REG_TM_CLOCK_MHZ: return cfg->tm.on ? cfg->tm.clock_mhz : 0;
     case RDO_REG_TM_LINK_GBPS: return cfg->tm.on ? cfg->tm.link_gbps : 0;

@@ -49,6 +49,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
     RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
+    RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
+    RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
     RDO_CMD__COUNT
 };
 
@@ -67,6 +69,8 @@ enum rdo_cqp_status {
     RDO_CQP_DMA_ERROR           = 7,    /* guest memory it names not reachable */
     RDO_CQP_IN_USE              = 8,    /* destroy of an object others still use */
     RDO_CQP_BAD_RESERVED        = 9,    /* reserved field or flag not zero */
+    RDO_CQP_NOT_PERMITTED       = 10,   /* a PF-only command from a VF */
+    RDO_CQP_NO_RESOURCES        = 11,   /* more than the device has left */
 };
 
 /* Objects the CQP creates: at most 2^24 of each (doorbell object field). */
@@ -324,7 +328,17 @@ struct rdo_cmd_reg_mr {
     uint32_t reserved;
 };
 #define RDO_MR_KEY(index, key)      (((uint32_t)(index) << 8) | ((key) & 0xff))
-#define RDO_MR_KEY_INDEX(k)         ((k) >> 8)
+/*
+ * Keys name their function in bits 31:28 (0: the PF; n: VF n, which must
+ * put n there), the MR index in bits 27:8: a key is unique on the adapter,
+ * so a key of one function presented to another is refused, not taken for
+ * one of its own MRs (docs/programming-model.md "Isolation").
+ */
+#define RDO_MR_KEY_FN_SHIFT         28
+#define RDO_MR_KEY_FN(k)            ((uint32_t)(k) >> RDO_MR_KEY_FN_SHIFT)
+#define RDO_MR_KEY_INDEX(k)         (((uint32_t)(k) >> 8) & 0xfffffu)
+#define RDO_MR_FN_KEY(fn, index, key) \
+    (((uint32_t)(fn) << RDO_MR_KEY_FN_SHIFT) | RDO_MR_KEY(index, key))
 #define RDO_MR_PAGES_MAX            (1u << 20)
 
 /*
@@ -441,6 +455,20 @@ struct rdo_cmd_alloc_mw {
 /* rdo_device_attr.mw_types */
 #define RDO_DEV_MW_TYPE_1           RDO_BIT(0)
 #define RDO_DEV_MW_TYPE_2B          RDO_BIT(1)
+
+/*
+ * RDO_CMD_SET_VF_RESOURCES (PF only): obj = VF number (1..TotalVFs); its
+ * share of the device, taken from the PF's, while no VF is enabled. Each
+ * function numbers its objects from 0 up to its share (QUERY_DEVICE and the
+ * MAX_* registers show it). RDO_CMD_QUERY_VF_RESOURCES: obj = function (0:
+ * the PF), writes its share to out_addr; a VF may query only itself.
+ */
+struct rdo_vf_resources {
+    uint32_t qp, cq, eq, pd, mr, srq, gid;
+    uint32_t qpc_cache, mrc_cache;      /* context cache entries */
+    uint32_t reserved[3];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_vf_resources) == 48, "vf resources size");
 
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
@@ -575,7 +603,8 @@ struct rdo_port_counters {
     uint64_t np_cnp_sent;
     uint64_t rp_cnp_handled;    /* CNPs that slowed a QP */
     uint64_t rp_cnp_ignored;    /* CNPs for no QP, or with DCQCN off */
-    uint64_t reserved[12];
+    uint64_t isolation;         /* SR-IOV: other functions' objects refused */
+    uint64_t reserved[11];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
@@ -628,6 +657,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_modify_srq modify_srq;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
+        struct rdo_vf_resources vf_res;
         uint8_t raw[96];
     } u;
 };

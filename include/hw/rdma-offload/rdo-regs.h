@@ -14,6 +14,17 @@
 #define RDO_PCI_DEVICE_ID       0x10f0
 #define RDO_PCI_REVISION        0x01
 #define RDO_PCI_CLASS           0x0207  /* network controller: InfiniBand */
+/*
+ * SR-IOV (docs/programming-model.md "Virtual functions"): the PF's
+ * extended capability at RDO_SRIOV_CAP_OFFSET (with sriov-max-vfs > 0) and
+ * its VFs, at functions 1..TotalVFs of the PF's slot (offset 1, stride 1),
+ * with the VF device ID. A VF has the PF's BAR map and register file.
+ */
+#define RDO_PCI_VF_DEVICE_ID    0x10f1
+#define RDO_SRIOV_CAP_OFFSET    0x100
+#define RDO_SRIOV_MAX_VFS       7
+#define RDO_SRIOV_VF_OFFSET     1
+#define RDO_SRIOV_VF_STRIDE     1
 
 /* BAR map. */
 #define RDO_BAR_REGS            0       /* registers, 64-bit memory */
@@ -54,6 +65,7 @@
 #define RDO_REG_DB_WRITES       0x0044  /* RO  doorbell writes accepted since reset */
 #define RDO_REG_IRQ_TEST_COUNT  0x0048  /* RO  interrupts raised through IRQ_TEST */
 #define RDO_REG_FATAL_CAUSE     0x004c  /* RO  RDO_FATAL_* while STATUS.FATAL, else 0 */
+#define RDO_REG_FUNCTION        0x0050  /* RO  RDO_FUNCTION_*: which function this is */
 
 /*
  * Control path set-up: written before CONTROL.CQP_ENABLE is set, checked
@@ -120,6 +132,7 @@
 #define RDO_REG_CNT_NP_CNP_SENT      0x0268  /* RO  CNPs sent */
 #define RDO_REG_CNT_RP_CNP_HANDLED   0x026c  /* RO  CNPs received that lowered a QP's rate */
 #define RDO_REG_CNT_RP_CNP_IGNORED   0x0270  /* RO  CNPs received and ignored (DCQCN off, no such QP) */
+#define RDO_REG_CNT_ISOLATION        0x0274  /* RO  SR-IOV: names of other functions' objects refused */
 
 /* Ethernet function counters (rdo-eth.h), cleared by reset; 32 bits, wrapping. */
 #define RDO_REG_CNT_ETH_TX_FRAMES    0x0280  /* RO  frames sent from the TXQs, TSO segments included */
@@ -207,6 +220,12 @@
 #define RDO_CAP_CQP             RDO_BIT64(4)    /* control QP, objects, EQs */
 #define RDO_CAP_ETH_QUEUES      RDO_BIT64(5)    /* Ethernet TXQs/RXQs, TSO, LRO */
 #define RDO_CAP_TIMING          RDO_BIT64(6)    /* timing model on: RDO_REG_TM_* */
+#define RDO_CAP_SRIOV           RDO_BIT64(7)    /* a PF with VFs: SET_VF_RESOURCES */
+#define RDO_CAP_VF              RDO_BIT64(8)    /* this function is a VF */
+
+/* RDO_REG_FUNCTION */
+#define RDO_FUNCTION_NUM_MASK   0xffu           /* 0: the PF, n: VF n */
+#define RDO_FUNCTION_VF         RDO_BIT(16)
 
 /* RDO_REG_CONTROL */
 #define RDO_CONTROL_ENABLE      RDO_BIT(0)      /* accept doorbells */

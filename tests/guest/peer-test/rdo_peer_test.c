@@ -46,6 +46,12 @@
  *   expect_error  (server) the peer's bad rkey put this QP in ERR too: its
  *                 receives are flushed
  *   fire          post a WRITE and do not wait (tear-down tests)
+ *   stream MS     (client) for at least MS milliseconds: an RDMA WRITE of
+ *                 size bytes of a new pattern into the peer's buffer and,
+ *                 posted behind it, an RDMA READ of it back, checked byte
+ *                 by byte (traffic that a live migration catches in
+ *                 flight, tests/guest/migrate.sh); the peer does nothing.
+ *                 Reports iterations, bytes, time, and the QP still in RTS
  *   teardown
  * The device going away (driver unloaded, recovery) tears everything down.
  */
@@ -1076,6 +1082,55 @@ static int pt_fire(void)
 		       pt.peer.rkey, 0, &id);
 }
 
+static void pt_stream(char *args)
+{
+	u32 ms, n = pt.size, k;
+	ktime_t t0 = ktime_get();
+	struct ib_wc wc = {};
+	u64 wid, rid;
+	long bad = -1;
+	int ret = 0;
+
+	if (!args || kstrtou32(args, 0, &ms) || !ms) {
+		pt_check("stream_args", false);
+		return;
+	}
+	for (k = 0; ktime_ms_delta(ktime_get(), t0) < ms; k++) {
+		pt_fill(&pt.r[R_SRC], n, 100 + k);
+		memset(pt.r[R_LAND].va, 0, n);
+		ib_dma_sync_single_for_device(pt.dev, pt.r[R_LAND].dma, n,
+					      DMA_BIDIRECTIONAL);
+		/* The READ executes after the WRITE at the responder (in order). */
+		ret = pt_post(IB_WR_RDMA_WRITE, R_SRC, n, 0, pt.peer.waddr,
+			      pt.peer.rkey, 0, &wid) ?:
+		      pt_post(IB_WR_RDMA_READ, R_LAND, n, 0, pt.peer.waddr,
+			      pt.peer.rkey, 0, &rid);
+		if (!ret && (ret = pt_wait(~0ull, wid, &wc)) == 0 &&
+		    wc.status != IB_WC_SUCCESS)
+			ret = -EIO;
+		if (!ret && (ret = pt_wait(~0ull, rid, &wc)) == 0 &&
+		    wc.status != IB_WC_SUCCESS)
+			ret = -EIO;
+		if (ret) {
+			pt_kv("stream.error_iter=%u", k);
+			pt_kv("stream.status=%s", ib_wc_status_msg(wc.status));
+			break;
+		}
+		bad = pt_verify(&pt.r[R_LAND], 0, n, 100 + k);
+		if (bad >= 0) {
+			pt_kv("stream.bad_iter=%u", k);
+			pt_kv("stream.first_bad=%ld", bad);
+			break;
+		}
+	}
+	pt_kv("stream.iters=%u", k);
+	pt_kv("stream.mib=%llu", (u64)k * 2 * n >> 20);
+	pt_kv("stream.us=%lld", ktime_us_delta(ktime_get(), t0));
+	pt_check("stream_complete", !ret);
+	pt_check("stream_data", bad < 0);
+	pt_check("stream_qp_rts", pt_qp_state() == IB_QPS_RTS);
+}
+
 static int pt_command(char *cmd, char *args)
 {
 	if (!strcmp(cmd, "setup"))
@@ -1100,6 +1155,8 @@ static int pt_command(char *cmd, char *args)
 		pt_expect_error();
 	else if (!strcmp(cmd, "fire"))
 		return pt_fire();
+	else if (!strcmp(cmd, "stream"))
+		pt_stream(args);
 	else
 		return -EINVAL;
 	pt_kv("cq_events=%d", atomic_read(&pt.cq_events));

@@ -15,6 +15,20 @@
 void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
                      uint32_t psn, uint32_t value);
 
+/* SR-IOV partition (sriov.c). */
+void rdo_share_from_config(struct rdo_vf_resources *r, const RdoConfig *cfg);
+void rdo_share_to_config(RdoConfig *cfg, const struct rdo_vf_resources *r);
+bool rdo_share_ok(const struct rdo_vf_resources *r, const RdoConfig *cfg);
+bool rdo_share_rest(const RdoSriov *sr, const struct rdo_vf_resources *vf,
+                    struct rdo_vf_resources *pf);
+void rdo_share_vfs(const RdoSriov *sr, uint32_t skip,
+                   const struct rdo_vf_resources *with,
+                   struct rdo_vf_resources *sum);
+void rdo_sriov_default_split(RdoSriov *sr, const RdoConfig *cfg);
+RdoCore *rdo_sriov_fn_by_mac(RdoSriov *sr, const uint8_t *mac);
+bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
+                    const char *where);
+
 /* A wake-up of the core at `when_ns` of virtual time (wakeup.c). */
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
 

@@ -103,6 +103,19 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
                "mrc-cache-entries (0: fully associative)";
         return false;
     }
+    if (cfg->sriov_max_vfs) {
+        /* The default split must leave every function enough to work. */
+        RdoSriov sr = { .max_vfs = cfg->sriov_max_vfs };
+
+        rdo_share_from_config(&sr.total, cfg);
+        rdo_sriov_default_split(&sr, cfg);
+        if (!rdo_share_ok(&sr.share[1], cfg) || !rdo_share_ok(&sr.share[0], cfg)) {
+            *why = "sriov-max-vfs: each of the PF and its VFs needs at least "
+                   "4 QPs, 1 CQ, EQ, PD, MR and GID, and context caches of "
+                   "2 entries or a whole set";
+            return false;
+        }
+    }
     return true;
 }
 
@@ -116,6 +129,9 @@ uint64_t rdo_config_caps(RdoCore *core)
     }
     if (core->cfg.tm.on) {
         caps |= RDO_CAP_TIMING;
+    }
+    if (core->sriov) {
+        caps |= core->fn ? RDO_CAP_VF : RDO_CAP_SRIOV;
     }
     return caps;
 }

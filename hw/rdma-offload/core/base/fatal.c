@@ -19,6 +19,10 @@ void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
     if (core->ops->fatal) {
         core->ops->fatal(core->host, cause, what);
     }
+    /* Frames the host holds for later stay in, as the core's own do. */
+    if (core->ops->drop_frames) {
+        core->ops->drop_frames(core->host);
+    }
     /*
      * The device's last words: the event if EQ 0 can take it, and vector 0
      * whether or not EQ 0 is armed or reachable, so that a driver hears of

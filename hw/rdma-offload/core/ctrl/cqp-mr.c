@@ -76,7 +76,7 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
     mr->flags = RDO_MR_F_VALID;
     st->mr_used[cmd->obj] = 1;
     st->pds[a->pdn].users++;
-    *result = RDO_MR_KEY(cmd->obj, a->key);
+    *result = RDO_MR_FN_KEY(core->fn, cmd->obj, a->key);
     return RDO_CQP_OK;
 }
 
@@ -112,7 +112,7 @@ static int alloc_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
     mr->max_access = a->max_access;
     st->mr_used[cmd->obj] = 1;
     st->pds[a->pdn].users++;
-    *result = RDO_MR_KEY(cmd->obj, a->key);
+    *result = RDO_MR_FN_KEY(core->fn, cmd->obj, a->key);
     return RDO_CQP_OK;
 }
 
@@ -174,7 +174,7 @@ static int rereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
     mr->key = a->key;
     mr->flags |= RDO_MR_F_VALID;
     rdo_ctx_dirty(core, &st->mrc, mr);
-    *result = RDO_MR_KEY(cmd->obj, a->key);
+    *result = RDO_MR_FN_KEY(core->fn, cmd->obj, a->key);
     return RDO_CQP_OK;
 }
 
@@ -208,7 +208,7 @@ static int alloc_mw(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
                (a->type == RDO_MW_TYPE_2 ? RDO_MR_F_TYPE2 : 0);
     st->mr_used[cmd->obj] = 1;
     st->pds[a->pdn].users++;
-    *result = RDO_MR_KEY(cmd->obj, a->key);
+    *result = RDO_MR_FN_KEY(core->fn, cmd->obj, a->key);
     return RDO_CQP_OK;
 }
 

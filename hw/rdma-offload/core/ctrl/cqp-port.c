@@ -79,6 +79,7 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.np_cnp_sent = c->np_cnp_sent;
     a.rp_cnp_handled = c->rp_cnp_handled;
     a.rp_cnp_ignored = c->rp_cnp_ignored;
+    a.isolation = c->isolation;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }

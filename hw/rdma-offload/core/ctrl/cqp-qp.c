@@ -163,7 +163,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     qp->path_mtu = RDO_MTU_4096 - 2;    /* 1024 until the driver says */
     st->qp_used[cmd->obj] = 1;
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
-                                         qp->srqn, qp->ssq_qpn };
+                                         qp->srqn, qp->ssq_qpn, qp->type };
     st->qp_stall_mr[cmd->obj] = RDO_NONE;
     st->qp_gen[cmd->obj]++;     /* type-2 windows of an earlier QP here are dead */
     st->pds[a->pdn].users++;

@@ -15,11 +15,9 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-bool rdo_cqp_enable(RdoCore *core)
+uint32_t rdo_cqp_config_check(RdoCore *core)
 {
-    RdoRegs *r = &core->regs;
-    RdoState *st = core->st;
-    RdoEq *eq0 = &st->eqs[0];
+    const RdoRegs *r = &core->regs;
     uint32_t bad = RDO_NONE;
     uint32_t qpc_per_page = RDO_PAGE_SIZE / RDO_QPC_SIZE;
     uint32_t mrc_per_page = RDO_PAGE_SIZE / RDO_MRC_SIZE;
@@ -44,6 +42,16 @@ bool rdo_cqp_enable(RdoCore *core)
     } else if (!r->mrc_pglist || (r->mrc_pglist & 7)) {
         bad = RDO_REG_MRC_PGLIST_LO;
     }
+    return bad;
+}
+
+bool rdo_cqp_enable(RdoCore *core)
+{
+    RdoRegs *r = &core->regs;
+    RdoState *st = core->st;
+    RdoEq *eq0 = &st->eqs[0];
+    uint32_t bad = rdo_cqp_config_check(core);
+
     if (bad != RDO_NONE) {
         rdo_guest_error(core, RDO_GE_CQP_BAD_CONFIG, bad, bad,
                         "control path set-up register 0x%x invalid", bad);
@@ -55,8 +63,7 @@ bool rdo_cqp_enable(RdoCore *core)
     for (uint32_t i = 0; i < (1u << r->cqp_log_size); i++) {
         st->cqp.pending_mr[i] = RDO_NONE;
     }
-    st->usable_qps = MIN(core->cfg.max_qp, r->qpc_pages * qpc_per_page);
-    st->usable_mrs = MIN(core->cfg.max_mr, r->mrc_pages * mrc_per_page);
+    rdo_fn_usable(core);
     memset(eq0, 0, sizeof(*eq0));
     eq0->valid = true;
     eq0->armed = true;
@@ -99,6 +106,7 @@ static void cqp_prescan(RdoCore *core)
             continue;   /* errors are reported when the command executes */
         }
         st->mr_pending[cmd.obj] = 1;
+        st->mr_pending_n++;
         cqp->pending_mr[slot] = cmd.obj;
     }
 }
@@ -149,9 +157,13 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~RDO_CQP_F_EVENT)) {
         return RDO_CQP_BAD_RESERVED;
     }
+    rdo_cmd_foreign(core, cmd);
     switch (cmd->opcode) {
     case RDO_CMD_NOP:
         return RDO_CQP_OK;
+    case RDO_CMD_SET_VF_RESOURCES:
+    case RDO_CMD_QUERY_VF_RESOURCES:
+        return rdo_cmd_sriov(core, cmd);
     case RDO_CMD_QUERY_DEVICE:
     case RDO_CMD_QUERY_PORT:
     case RDO_CMD_QUERY_COUNTERS:
@@ -221,6 +233,7 @@ static void cqp_complete_head(RdoCore *core)
     /* A registration marked pending that did not register: not pending. */
     if (cqp->pending_mr[slot] != RDO_NONE) {
         st->mr_pending[cqp->pending_mr[slot]] = 0;
+        st->mr_pending_n--;
         rdo_mr_registered(core, cqp->pending_mr[slot]);
         cqp->pending_mr[slot] = RDO_NONE;
     }

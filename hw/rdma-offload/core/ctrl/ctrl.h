@@ -11,6 +11,8 @@
 
 /* Control QP (cqp.c) and its commands (cqp-*.c). */
 bool rdo_cqp_enable(RdoCore *core);
+/* The set-up registers' checks: the first bad register, or RDO_NONE. */
+uint32_t rdo_cqp_config_check(RdoCore *core);
 void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
 void rdo_cqp_run(RdoCore *core);
 int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
@@ -18,6 +20,11 @@ int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_mcast(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+/* SR-IOV (cqp-sriov.c): the partition commands; a command's object
+ * numbers beyond the function's share counted as isolation refusals. */
+int rdo_cmd_sriov(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+void rdo_cmd_foreign(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+void rdo_fn_usable(RdoCore *core);
 /* A destroyed QP leaves every multicast group (cqp-mcast.c). */
 void rdo_mcast_forget_qp(RdoCore *core, uint32_t qpn);
 /* A queued MR registration completed: send queues waiting for it resume. */

@@ -13,6 +13,21 @@ uint64_t rdo_core_db_read(RdoCore *core, uint64_t offset, unsigned size)
     return 0;
 }
 
+/* SR-IOV: a doorbell naming a number beyond the function's share is
+ * counted as an isolation refusal; the doorbell's own checks refuse it. */
+static void rdo_db_foreign(RdoCore *core, uint32_t reg, uint32_t obj)
+{
+    static const enum rdo_obj_kind kind[] = {
+        [RDO_DB_SQ] = RDO_OBJ_QP, [RDO_DB_RQ] = RDO_OBJ_QP,
+        [RDO_DB_CQ] = RDO_OBJ_CQ, [RDO_DB_EQ] = RDO_OBJ_EQ,
+        [RDO_DB_SRQ] = RDO_OBJ_SRQ,
+    };
+
+    if (core->sriov && reg < G_N_ELEMENTS(kind) && kind[reg] != RDO_OBJ_DEVICE) {
+        rdo_fn_foreign(core, kind[reg], obj, "a doorbell");
+    }
+}
+
 void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
                        unsigned size)
 {
@@ -48,6 +63,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
                         (unsigned long long)offset);
         return;
     }
+    rdo_db_foreign(core, reg, obj);
     switch (reg) {
     case RDO_DB_SQ:
         rdo_sq_doorbell(core, page, obj, index);

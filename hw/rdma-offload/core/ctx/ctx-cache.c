@@ -494,3 +494,51 @@ bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c)
     }
     return ok;
 }
+
+/* Both caches of a function, sized by its configuration (its share). */
+void rdo_ctx_caches_init(RdoCore *core)
+{
+    const RdoConfig *c = &core->cfg;
+    RdoState *st = core->st;
+
+    rdo_ctx_cache_init(&st->qpc, "QP", RDO_QPC_SIZE, c->qpc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
+                       &core->regs.qpc_pglist, &core->regs.qpc_pages,
+                       &core->cnt.qpc_hits, &core->cnt.qpc_misses);
+    rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
+                       c->ctx_cache_ways, c->ctx_cache_policy,
+                       &core->regs.mrc_pglist, &core->regs.mrc_pages,
+                       &core->cnt.mrc_hits, &core->cnt.mrc_misses);
+}
+
+void rdo_ctx_caches_free(RdoCore *core)
+{
+    rdo_ctx_cache_free(&core->st->qpc);
+    rdo_ctx_cache_free(&core->st->mrc);
+}
+
+/*
+ * A dirty line put back from a saved state (state/): into a free way of
+ * its set, as if just written. False if the set has no free way or the
+ * index is cached already (the saved state cannot have come from this
+ * cache's geometry).
+ */
+bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data)
+{
+    uint32_t base = pos_of(c, set_of(c, index));
+    RdoCtxLine *l;
+
+    if (line_find(c, index) || !order_of(c, base)->invalid) {
+        return false;
+    }
+    l = first_invalid(c, base);
+    l->valid = l->dirty = true;
+    l->prefetched = false;
+    l->index = index;
+    l->filled = ++c->clock;
+    l->ready_ps = 0;
+    memcpy(l->data, data, c->ctx_size);
+    line_enter(c, l);
+    line_touch(c, l);
+    return true;
+}

@@ -29,6 +29,11 @@ bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
 /* The cached copy of context `index`, or NULL: not loaded, not counted,
  * the replacement order untouched (a look the model does not make). */
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
+/* Both caches of the function, sized by its share of the device. */
+void rdo_ctx_caches_init(RdoCore *core);
+void rdo_ctx_caches_free(RdoCore *core);
+/* A saved dirty line put back (state/); false if it cannot be placed. */
+bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
@@ -67,6 +72,8 @@ enum rdo_mr_lookup {
 RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
 /* The context at MR index `index`, in use and not pending, any state. */
 enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **mr);
+/* The MR index of a key of this function; RDO_NONE for another's. */
+uint32_t rdo_key_mr(RdoCore *core, uint32_t key);
 /* An MR or a window with key `key`, valid (a window: bound), of PD pdn
  * (RDO_NONE: any PD, the caller checked it before). */
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,

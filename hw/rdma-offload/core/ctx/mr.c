@@ -87,11 +87,30 @@ enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **out)
     return *out ? RDO_MR_OK : RDO_MR_DMA;
 }
 
+/*
+ * The MR index a key names, or RDO_NONE if the key is another function's
+ * (bits 31:28): on an SR-IOV adapter that is an isolation refusal, counted
+ * and traced; on any device such a key names no MR.
+ */
+uint32_t rdo_key_mr(RdoCore *core, uint32_t key)
+{
+    if (RDO_MR_KEY_FN(key) == core->fn) {
+        return RDO_MR_KEY_INDEX(key);
+    }
+    if (core->sriov) {
+        core->cnt.isolation++;
+        rdo_guest_error(core, RDO_GE_FN_FOREIGN_KEY, RDO_MR_KEY_INDEX(key),
+                        key, "function %u was given key 0x%x of function %u",
+                        core->fn, key, RDO_MR_KEY_FN(key));
+    }
+    return RDO_NONE;
+}
+
 enum rdo_mr_lookup rdo_mr_lookup(RdoCore *core, uint32_t key, uint32_t pdn,
                                  RdoMrCtx **out)
 {
     RdoMrCtx *mr;
-    enum rdo_mr_lookup r = rdo_mr_at(core, RDO_MR_KEY_INDEX(key), &mr);
+    enum rdo_mr_lookup r = rdo_mr_at(core, rdo_key_mr(core, key), &mr);
 
     if (r != RDO_MR_OK) {
         return r;
@@ -129,7 +148,7 @@ RdoFastReg rdo_mr_fast_reg(RdoCore *core, uint32_t pdn,
 {
     RdoMrCtx *mr;
 
-    switch (rdo_mr_at(core, RDO_MR_KEY_INDEX(w->key), &mr)) {
+    switch (rdo_mr_at(core, rdo_key_mr(core, w->key), &mr)) {
     case RDO_MR_OK:
         break;
     case RDO_MR_PENDING:

@@ -45,7 +45,7 @@ static RdoMwBind window_of(RdoCore *core, uint32_t pdn, uint32_t key,
 {
     RdoMrCtx *w;
 
-    switch (rdo_mr_at(core, RDO_MR_KEY_INDEX(key), &w)) {
+    switch (rdo_mr_at(core, rdo_key_mr(core, key), &w)) {
     case RDO_MR_OK:
         break;
     case RDO_MR_PENDING:

@@ -22,7 +22,7 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
     }
     /* The bindings must match the device's own record of them. */
     if (qp->magic != (RDO_QPC_MAGIC ^ qpn) || qp->state >= RDO_QPS__COUNT ||
-        qp->type >= RDO_QPT__COUNT || qp->pdn != st->qp_bind[qpn].pdn ||
+        qp->type != st->qp_bind[qpn].type || qp->pdn != st->qp_bind[qpn].pdn ||
         qp->send_cqn != st->qp_bind[qpn].send_cqn ||
         qp->recv_cqn != st->qp_bind[qpn].recv_cqn ||
         qp->srqn != st->qp_bind[qpn].srqn || qp->ssq_qpn != st->qp_bind[qpn].ssq_qpn ||

@@ -36,6 +36,19 @@ void rdo_fault_run(RdoCore *core);
 void rdo_loopback_init(RdoCore *core);
 void rdo_loopback_free(RdoCore *core);
 void rdo_port_output(RdoCore *core, const void *frame, size_t len);
+/*
+ * SR-IOV (switch.c): a function's frame to another function or the port;
+ * a frame from the port (to the PF's core) to the VF that owns its MAC
+ * (true: taken), broadcast and multicast to every VF as well (false).
+ */
+void rdo_switch_output(RdoCore *core, const void *frame, size_t len);
+bool rdo_switch_input(RdoCore *pf, const void *frame, size_t len);
+/* Timing model: a timed frame (rdo_tm_egress) to the host with its time,
+ * or kept until then; frames and interrupts whose time has come leave. */
+void rdo_egress_timed(RdoCore *core, RdoTmFrame *f);
+/* The first wake-up time (ns) after now and at or after from_ps at which
+ * a frame handed to the host leaves; 0 if none. */
+uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps);
 /* Timing model: frames and interrupts whose time has come leave. */
 void rdo_egress_release(RdoCore *core);
 

@@ -34,7 +34,7 @@ static bool local_mcast_member(RdoState *st, const void *frame, size_t len)
 {
     RdoWireParsed p;
 
-    if (!(((const uint8_t *)frame)[0] & 1) ||
+    if (len < RDO_ETH_ALEN || !(((const uint8_t *)frame)[0] & 1) ||
         rdo_wire_parse(frame, len, &p) || p.pkt.dest_qp != RDO_MCAST_QPN) {
         return false;
     }
@@ -54,22 +54,108 @@ static void loop_back(RdoCore *core, const void *frame, size_t len)
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 
+static bool to_self(RdoCore *core, const void *frame, size_t len)
+{
+    return len >= RDO_ETH_ALEN && !memcmp(frame, core->st->port_mac, RDO_ETH_ALEN);
+}
+
 void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 {
-    RdoState *st = core->st;
-
-    if (len < RDO_ETH_ALEN) {
-        core->ops->send_frame(core->host, frame, len);
+    if (core->sriov) {
+        rdo_switch_output(core, frame, len);
         return;
     }
-    if (!memcmp(frame, st->port_mac, RDO_ETH_ALEN)) {
+    if (to_self(core, frame, len)) {
         loop_back(core, frame, len);
         return;
     }
-    if (local_mcast_member(st, frame, len)) {
+    if (local_mcast_member(core->st, frame, len)) {
         loop_back(core, frame, len);
     }
     core->ops->send_frame(core->host, frame, len);
+}
+
+/* Frames that do not (only) leave by the port: they take the release path. */
+static bool stays_inside(RdoCore *core, const void *frame, size_t len)
+{
+    return core->sriov || to_self(core, frame, len) ||
+           local_mcast_member(core->st, frame, len);
+}
+
+/*
+ * A host that takes timed frames (RdoHostOps.send_frame_at) gets each one
+ * now with the time it leaves, and the core needs no wake-up for it: the
+ * host sends it at that time, before anything a wake-up at that time
+ * would send, as the release below would. Frames to the port's own
+ * address turn around inside and wait here.
+ */
+static void handed_push(RdoTiming *t, uint64_t due_ps)
+{
+    if (t->handed_len == t->handed_cap) {
+        uint32_t cap = MAX(t->handed_cap * 2, 64);
+        uint64_t *ring = g_new(uint64_t, cap);
+
+        for (uint32_t i = 0; i < t->handed_len; i++) {
+            ring[i] = t->handed[(t->handed_head + i) % t->handed_cap];
+        }
+        g_free(t->handed);
+        t->handed = ring;
+        t->handed_cap = cap;
+        t->handed_head = 0;
+    }
+    t->handed[(t->handed_head + t->handed_len++) % t->handed_cap] = due_ps;
+}
+
+/* The wake-up (ns) that sent a frame due at due_ps. */
+static uint64_t wake_ns(uint64_t due_ps)
+{
+    return (due_ps + 999) / 1000;
+}
+
+uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t now = core->ops->now_ns(core->host);
+    uint32_t lo, hi;
+
+    /* Those whose wake-up would have been now or before are past. */
+    while (t->handed_len && wake_ns(t->handed[t->handed_head]) <= now) {
+        t->handed_head = (t->handed_head + 1) % t->handed_cap;
+        t->handed_len--;
+    }
+    /* Their times never decrease: the first at or after from_ps. */
+    lo = 0;
+    hi = t->handed_len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (wake_ns(t->handed[(t->handed_head + mid) % t->handed_cap]) * 1000 <
+            from_ps) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < t->handed_len ?
+           wake_ns(t->handed[(t->handed_head + lo) % t->handed_cap]) : 0;
+}
+
+void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (core->ops->send_frame_at && !stays_inside(core, f->data, f->len)) {
+        core->ops->send_frame_at(core->host, f->data, f->len,
+                                 (f->due_ps + 999) / 1000);
+        handed_push(t, f->due_ps);
+        if (t->sched_waiting && wake_ns(f->due_ps) * 1000 >= t->sched_from_ps) {
+            rdo_tm_schedule(core, f->due_ps);
+        }
+        rdo_tm_frame_put(t, f);
+        return;
+    }
+    rdo_tm_fifo_push(&t->egress, f);
+    rdo_tm_schedule(core, f->due_ps);
 }
 
 /* Timed frames and interrupts whose time has come leave the device. */

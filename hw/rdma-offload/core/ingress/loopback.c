@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: the internal loopback's way in. Frames the port turned
- * around (egress/output.c: addressed to the port's own MAC) enter the
+ * around (egress/output.c: addressed to the port's own MAC), or that
+ * another function of an SR-IOV adapter sent it (egress/switch.c), enter the
  * receive path at the next wake-up, so the core is never re-entered from its
  * own transmit.
  */
@@ -19,7 +20,7 @@ void rdo_loopback_run(RdoCore *core)
         gsize len;
         const void *data = g_bytes_get_data(frame, &len);
 
-        rdo_core_receive(core, data, len);
+        rdo_ingress_frame(core, data, len);
         g_bytes_unref(frame);
     }
 }

@@ -23,7 +23,16 @@ static void rx_process(RdoCore *core, const void *frame, size_t len,
     rdo_tm_leave(core, saved);
 }
 
+/* A frame from the port: an SR-IOV adapter's switch picks the function. */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
+{
+    if (core->sriov && !core->fn && rdo_switch_input(core, frame, len)) {
+        return;
+    }
+    rdo_ingress_frame(core, frame, len);
+}
+
+void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len)
 {
     RdoTiming *t = core->st->tm;
     uint64_t now;

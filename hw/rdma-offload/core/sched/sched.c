@@ -104,6 +104,7 @@ void rdo_sched_run(RdoCore *core)
     RdoTiming *t = core->st->tm;
     RdoTmSaved saved;
 
+    t->sched_waiting = false;
     if (g_queue_is_empty(&t->work)) {
         return;
     }
@@ -159,6 +160,22 @@ void rdo_sched_run(RdoCore *core)
         /* Not before the clock moves, so that a wake-up always progresses. */
         rdo_core_schedule(core, MAX((MAX(t->next_ps, t->cur_ps) + 999) / 1000,
                                     core->ops->now_ns(core->host) + 1));
+        /*
+         * The scheduler looks again at every wake-up, and each frame
+         * leaving was one while the core sent them itself: it keeps those
+         * times (the figures do not depend on the host taking the frames)
+         * from when it could go on: waiting for the link or the clock,
+         * not before next_ps (its own wake-up may come later, at its
+         * cursor); waiting for work to become ready, at any.
+         */
+        uint64_t at;
+
+        t->sched_waiting = true;
+        t->sched_from_ps = t->tx_paused ? t->next_ps : 0;
+        at = rdo_egress_next_handed(core, t->sched_from_ps);
+        if (at) {
+            rdo_core_schedule(core, at);
+        }
     }
     rdo_tm_leave(core, saved);
 }

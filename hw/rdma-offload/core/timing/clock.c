@@ -92,7 +92,7 @@ void rdo_tm_init(RdoCore *core)
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
-    t->qp = g_new0(RdoTmQp, core->cfg.max_qp);
+    t->qp = g_new0(RdoTmQp, rdo_qp_slots(core));
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
     }
@@ -126,6 +126,7 @@ void rdo_tm_free(RdoCore *core)
     work_free_all(t);
     g_free(t->qp);
     g_free(t->log);
+    g_free(t->handed);
     g_free(t);
     core->st->tm = NULL;
 }
@@ -209,8 +210,8 @@ bool rdo_tm_tx_may_send(RdoCore *core)
  * through the datapath with the ICRC) and onto the link. It reaches the
  * peer after the link latency (and a fault-injection delay, extra_ns).
  */
-void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
-                   uint64_t extra_ns)
+RdoTmFrame *rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+                          uint64_t extra_ns)
 {
     RdoTiming *t = core->st->tm;
     uint64_t wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
@@ -220,7 +221,6 @@ void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
                                               rdo_div_up(len, t->cfg.bytes_per_cycle));
     uint64_t start = MAX(built, t->link_free_ps);
     uint64_t end = start + link_ps(t, wire);
-    RdoTmFrame *f;
 
     t->pkt_data_ps = 0;
     t->build_free_ps = built;
@@ -232,10 +232,8 @@ void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
     core->tcnt.link_bytes += wire;
     rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
     rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    f = rdo_tm_frame_new(t, frame, len,
-                         end + (t->cfg.link_latency_ns + extra_ns) * 1000);
-    rdo_tm_fifo_push(&t->egress, f);
-    rdo_tm_schedule(core, f->due_ps);
+    return rdo_tm_frame_new(t, frame, len,
+                            end + (t->cfg.link_latency_ns + extra_ns) * 1000);
 }
 
 uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,

@@ -124,6 +124,17 @@ typedef struct RdoTiming {
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
     GQueue irqs;
+    /*
+     * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
+     * in order, a ring (egress/output.c): each was a wake-up when the core
+     * kept them, and the scheduler, while it has work queued
+     * (sched_waiting), still runs at those of them from sched_from_ps on
+     * (when it could go on), as it did.
+     */
+    uint64_t *handed;
+    uint32_t handed_head, handed_len, handed_cap;
+    bool sched_waiting;
+    uint64_t sched_from_ps;
     /* The frame pool (frame.c): free buffers, and the one the transport
      * builds its next packet in. */
     RdoTmFrame *pool, *building;
@@ -245,9 +256,10 @@ void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
 
 /* Transmit: may the TX engine start another packet now? */
 bool rdo_tm_tx_may_send(RdoCore *core);
-/* A frame to the wire through the build pipeline and the link. */
-void rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
-                   uint64_t extra_ns);
+/* A frame to the wire through the build pipeline and the link: the frame
+ * as the model holds it, due when it reaches the peer (egress/ sends it). */
+RdoTmFrame *rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+                          uint64_t extra_ns);
 void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
                  uint64_t start_ps, uint64_t end_ps);
 

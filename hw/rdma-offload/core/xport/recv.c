@@ -67,6 +67,32 @@ static void srq_taken(RdoCore *core, uint32_t srqn)
 }
 
 /*
+ * Does the next receive WQE scatter into an MR whose registration is still
+ * queued? Then it is not ready yet: the message waits as if none were
+ * posted (an RNR NAK on RC; UD drops), rather than fail the WQE.
+ */
+bool rdo_recv_next_pending(RdoCore *core, RdoQpCtx *qp)
+{
+    static RdoRecvWqe w_buf;       /* the core runs on one thread */
+    RdoState *st = core->st;
+    RdoRecvWqe *w = &w_buf;
+    RdoRecvQueue q;
+
+    if (!st->mr_pending_n || !rdo_recv_queue_of(core, qp, &q) || *q.ci == q.pi ||
+        !recv_wqe_read(core, &q.ring, *q.ci, w)) {
+        return false;
+    }
+    for (unsigned i = 0; i < w->h.num_sge; i++) {
+        uint32_t index = RDO_MR_KEY_INDEX(w->sge[i].lkey);
+
+        if (index < st->usable_mrs && st->mr_pending[index]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
  * Takes the next receive WQE for a new message: false if none is posted.
  * An RQ entry is consumed when its message completes, an SRQ entry at once
  * (other QPs share the SRQ).

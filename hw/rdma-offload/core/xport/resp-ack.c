@@ -2,7 +2,8 @@
 /*
  * rdma-offload core: the responder's ACKs and NAKs: coalesced to one ACK a
  * round, held behind READ responses still streaming (PSN order), and the
- * NAK of a fatal responder error, which fails the QP.
+ * NAK of a fatal responder error (a WRITE that could not be placed is
+ * one), which fails the QP.
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -83,6 +84,17 @@ void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         send_aeth_now(core, qpn, qp, psn, nak);
     }
     rdo_qp_to_error(core, qpn, qp, why);
+}
+
+void rdo_resp_write_failed(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                           uint32_t psn)
+{
+    rdo_guest_error(core, RDO_GE_PLACEMENT_FAILED, qpn, qpn,
+                    "QP %u: WRITE placement failed", qpn);
+    if (qp && qp->state != RDO_QPS_ERR && qp->state != RDO_QPS_RESET) {
+        rdo_resp_error(core, qpn, qp, psn, RDO_AETH_NAK_REM_ACCESS,
+                       RDO_QP_ERR_REMOTE);
+    }
 }
 
 void rdo_resp_nak(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, uint32_t psn,

@@ -19,7 +19,7 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     RdoRecvWqe *w;
 
     if (pos == RDO_POS_FIRST || pos == RDO_POS_ONLY) {
-        if (!rdo_recv_begin(core, qp, x)) {
+        if (rdo_recv_next_pending(core, qp) || !rdo_recv_begin(core, qp, x)) {
             rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
@@ -130,8 +130,7 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
          !rdo_agg_add(core, qpn, RDO_AGG_WRITE, x->resp.write_rkey, x->resp.write_va,
                       pkt->payload, pkt->payload_len)) ||
         (last && !rdo_agg_flush(core, qpn))) {
-        rdo_resp_error(core, qpn, qp, pkt->psn, RDO_AETH_NAK_REM_ACCESS,
-                       RDO_QP_ERR_REMOTE);
+        rdo_resp_write_failed(core, qpn, qp, pkt->psn);
         return;
     }
     x->resp.write_va += pkt->payload_len;
@@ -181,8 +180,8 @@ static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         core->cnt.rx_drops++;
         return;
     }
-    if (!rdo_recv_begin(core, qp, x)) {
-        core->cnt.rx_drops++;   /* UD drops when nothing is posted */
+    if (rdo_recv_next_pending(core, qp) || !rdo_recv_begin(core, qp, x)) {
+        core->cnt.rx_drops++;   /* UD drops when nothing is ready */
         return;
     }
     memset(&cqe, 0, sizeof(cqe));

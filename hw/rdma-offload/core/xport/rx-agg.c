@@ -86,9 +86,13 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 }
 
 /*
- * Places what is gathered; a WRITE that fails here is reported as the
- * responder's fault (the region's pages went away under an accepted
- * WRITE). SENDs and READs report their own failures.
+ * Places what is gathered; a WRITE that fails here fails as at its last
+ * packet: the NAK names the packet that brought the last byte placed (the
+ * WRITE in progress), so that the requester completes it with
+ * REM_ACCESS_ERR instead of retrying into a QP that is gone. Where a
+ * message's packets fall into rounds (the timing model's pipeline, how
+ * frames arrive) must not change the outcome. SENDs and READs report their
+ * own failures.
  */
 static void flush_or_fail(RdoCore *core, uint32_t qpn)
 {
@@ -96,13 +100,8 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
     uint8_t kind = x->agg.kind;
 
     if (!rdo_agg_flush(core, qpn) && kind == RDO_AGG_WRITE) {
-        RdoQpCtx *qp = rdo_qp_get(core, qpn);
-
-        rdo_guest_error(core, RDO_GE_PLACEMENT_FAILED, qpn, qpn,
-                        "QP %u: WRITE placement failed", qpn);
-        if (qp) {
-            rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_DMA);
-        }
+        rdo_resp_write_failed(core, qpn, rdo_qp_get(core, qpn),
+                              rdo_psn_add(x->resp.epsn, RDO_PSN_MASK));
     }
 }
 

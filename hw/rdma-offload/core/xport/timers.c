@@ -93,7 +93,7 @@ void rdo_xport_timers_init(RdoCore *core)
 {
     RdoTimers *h = g_new0(RdoTimers, 1);
 
-    h->pos = g_new0(uint32_t, core->cfg.max_qp);
+    h->pos = g_new0(uint32_t, rdo_qp_slots(core));
     core->st->timers = h;
 }
 

@@ -13,7 +13,7 @@ void rdo_xport_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    st->xport = g_new0(RdoXport, core->cfg.max_qp);
+    st->xport = g_new0(RdoXport, rdo_qp_slots(core));
     rdo_xport_timers_init(core);
     g_queue_init(&st->ack_list);
     g_queue_init(&st->resp_list);
@@ -33,7 +33,7 @@ void rdo_xport_free(RdoCore *core)
     if (!st->xport) {
         return;
     }
-    for (uint32_t i = 0; i < core->cfg.max_qp; i++) {
+    for (uint32_t i = 0; i < rdo_qp_slots(core); i++) {
         g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);

@@ -451,6 +451,7 @@ bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
 /* The responder's receive WQEs (recv.c). */
 bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q);
 /* Takes the next receive WQE for a new message: false if none is posted. */
+bool rdo_recv_next_pending(RdoCore *core, RdoQpCtx *qp);
 bool rdo_recv_begin(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
 /* The receive WQE of the message in progress, read again; NULL if not. */
 RdoRecvWqe *rdo_recv_wqe(RdoCore *core, RdoQpCtx *qp, RdoXport *x);
@@ -465,6 +466,14 @@ void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                         uint32_t psn, uint8_t syndrome);
 void rdo_resp_ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn);
+/*
+ * A WRITE whose payload could not be placed (its region names memory the
+ * device cannot reach): the responder's mistake, a remote-access NAK for
+ * `psn` (RC) and the QP fails, wherever the placement found it (at the
+ * last packet, or at the end of a processing round mid-message).
+ */
+void rdo_resp_write_failed(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                           uint32_t psn);
 /* A fatal responder error: NAK (RC), then the QP fails. */
 void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                     uint32_t psn, uint8_t nak, enum rdo_qp_err why);

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Guest test: rdma-core's librdmacm example programs, as a user runs them,
+# between two adapter guests (A serves, B connects) and between the adapter
+# and Linux soft-RoCE both ways (A's rdo0 serves rxe0 on B, then B's rxe0
+# serves rdo0 on A). Each program must exit 0 and print what it prints when
+# data went through (rping validates every ping, rstream and riostream
+# verify every byte); udaddy and ucmatose count completions without looking
+# at their status, so the receiving side must also have counted at least
+# as many packets as messages. A client starts only once its server's
+# rdma_cm ID is listening (rdma res show cm_id), not after a sleep.
+# shellcheck disable=SC2317 # check functions are called through check()
+set -uo pipefail
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# example NAME SERVER CLIENT SERVER-OK CLIENT-OK COUNT MIN-RX [READY]: one
+# program pair. SERVER and CLIENT are commands ($ME_IP and $PEER_IP are the
+# guest's and the other's address); COUNT lines of each side's output must
+# match its -OK pattern (ERE) and each side must have received at least
+# MIN-RX packets while it ran. The client starts once READY, a guest
+# command run after the server started ($prog: its program, $pid: its
+# process), succeeded; by default, once its rdma_cm ID listens. (mckey,
+# whose receiver joins a group instead, would need a READY of its own.)
+NAMES=()
+declare -A SRV CLI SRV_OK CLI_OK COUNT MIN_RX READY
+example() {
+    NAMES+=("$1")
+    SRV[$1]=$2 CLI[$1]=$3 SRV_OK[$1]=$4 CLI_OK[$1]=$5 COUNT[$1]=$6 MIN_RX[$1]=$7
+    # shellcheck disable=SC2016 # expanded in the guest
+    READY[$1]=${8:-'pair_cm_ready LISTEN $prog $pid'}
+}
+# RDMA READ and WRITE of a 5000-byte malloc'd buffer (two pages, unaligned).
+example rping "rping -s -a \$ME_IP -v -S 5000" "rping -c -a \$PEER_IP -C 10 -v -V -S 5000" \
+    '^server ping data: rdma-ping-[0-9]+: [A-Z]' '^ping data: rdma-ping-[0-9]+: [A-Z]' 10 20
+# rsockets (RDMA WRITE with immediate), blocking calls, data verified.
+example rstream "rstream -T b -T v -S 20000 -C 20" "rstream -s \$PEER_IP -T b -T v -S 20000 -C 20" \
+    '^custom +19k +20 +1 +781k +[0-9.]+s +[0-9.]+' '^custom +19k +20 +1 +781k +[0-9.]+s +[0-9.]+' 1 20
+# rsockets' riomap/riowrite into the peer's mapped buffer, data verified.
+example riostream "riostream -T b -T v -S 20000 -C 20" "riostream -s \$PEER_IP -T b -T v -S 20000 -C 20" \
+    '^custom +19k +20 +1 +781k +[0-9.]+s +[0-9.]+' '^custom +19k +20 +1 +781k +[0-9.]+s +[0-9.]+' 1 20
+# UD QPs through rdma_cm (SIDR), 20 datagrams each way.
+example udaddy "udaddy -C 20" "udaddy -s \$PEER_IP -C 20" \
+    '^data transfers complete$' '^data transfers complete$' 1 20
+# RC SENDs on a connection rdma_cm set up, 20 each way, then disconnect.
+example ucmatose "ucmatose -C 20" "ucmatose -s \$PEER_IP -C 20" \
+    '^data transfers complete$' '^data transfers complete$' 1 20
+# The rdma_verbs.h API (rdma_create_ep, rdma_post_send/recv): one message each way.
+example rdma_server "rdma_server" "rdma_client -s \$PEER_IP" \
+    '^rdma_server: end 0$' '^rdma_client: end 0$' 1 1
+
+# Guest side (busybox sh), after ME_IP and PEER_IP.
+read -r -d '' CM_FUNCS <<'EOF'
+. /usr/share/rdma-offload/verbs-pair.sh
+modprobe rdma_ucm || echo modprobe_failed=1
+DEV=$(ls /sys/class/infiniband | head -n1)
+echo "dev=$DEV"
+# RoCE packets this guest's device received.
+rx_pkts() {
+    c=/sys/class/infiniband/$DEV/ports/1/hw_counters/rcvd_pkts
+    if [ -f $c ]; then cat $c; else
+        sed -n 's/^cnt\.rx_packets=//p' /sys/kernel/debug/rdma_offload/*/state | head -n1
+    fi
+}
+# ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
+# facts TAG.rc, TAG.ok (lines matching OK), TAG.rx (packets received),
+# the output as "TAG| line".
+ex() {
+    tag=$1 role=$2 ready=$3 ok=$4
+    shift 4
+    rx0=$(rx_pkts)
+    if [ "$role" = server ]; then
+        eval "timeout 90 $*" > /tmp/ex.out 2>&1 &
+        pid=$!
+        prog=$1
+        eval "$ready" && echo "$tag.ready=1"
+        peer put "$tag.ready" 1
+        wait $pid
+        rc=$?
+    else
+        peer get "$tag.ready" > /dev/null
+        eval "timeout 60 $*" > /tmp/ex.out 2>&1
+        rc=$?
+    fi
+    echo "$tag.rc=$rc"
+    echo "$tag.ok=$(grep -cE "$ok" /tmp/ex.out)"
+    echo "$tag.rx=$(($(rx_pkts) - rx0))"
+    cut -c1-120 /tmp/ex.out | sed "s/^/$tag| /"
+    # Both sides finish one example before the next starts.
+    peer put "$tag.$role.done" 1
+    [ "$role" = server ] && other=client || other=server
+    peer get "$tag.$other.done" > /dev/null
+}
+EOF
+
+# guest_script ME_IP PEER_IP ROUND:ROLE...: a guest's command, each round
+# running every example in the given role.
+guest_script() {
+    local me=$1 peer=$2 r round role name cmd ok
+    shift 2
+    printf 'ME_IP=%s PEER_IP=%s\n%s\n' "$me" "$peer" "$CM_FUNCS"
+    for r in "$@"; do
+        round=${r%%:*} role=${r#*:}
+        for name in "${NAMES[@]}"; do
+            if [ "$role" = server ]; then cmd=${SRV[$name]} ok=${SRV_OK[$name]}
+            else cmd=${CLI[$name]} ok=${CLI_OK[$name]}; fi
+            printf 'ex %q %s %q %q %s\n' "$round.$name" "$role" "${READY[$name]}" "$ok" "$cmd"
+        done
+    done
+    # shellcheck disable=SC2016 # expanded in the guest
+    echo 'echo "dmesg_bad=$(dmesg | grep -cE "WARNING:|BUG:|Oops|Call Trace")"'
+    # shellcheck disable=SC2016
+    echo 'echo "qp_errors=$(dmesg | grep -c "went to error")"'
+    echo 'echo finished=1'
+}
+
+# side_ok G ROUND NAME ROLE: G ran its side of NAME in ROUND as it should.
+side_ok() {
+    local k="$1.$2.$3"
+    [ "$4" = client ] || eq "$(f "$k.ready")" 1 || { echo "#   server not listening"; return 1; }
+    eq "$(f "$k.rc") $(f "$k.ok")" "0 ${COUNT[$3]}" &&
+        { [ "$(f "$k.rx")" -ge "${MIN_RX[$3]}" ] 2>/dev/null ||
+          { echo "#   received $(f "$k.rx") packets, want >= ${MIN_RX[$3]}"; return 1; }; }
+}
+# round_checks ROUND SERVER-G SERVER-DEV CLIENT-G CLIENT-DEV
+round_checks() {
+    local name figures=
+    for name in "${NAMES[@]}"; do
+        check "$name, $3 ($2) serves $5 ($4): server side" side_ok "$2" "$1" "$name" server
+        check "$name, $3 ($2) serves $5 ($4): client side" side_ok "$4" "$1" "$name" client
+        figures+=" $name $(f "$2.$1.$name.rx")/$(f "$4.$1.$name.rx")"
+    done
+    echo "# packets received (server/client), $3 serves $5:$figures"
+}
+healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }
+rc_all=0
+outputs=
+# boot PEER A-ROUNDS B-ROUNDS: one run of two guests (B: run-guest --peer
+# PEER); each guest's rounds are ROUND:ROLE words.
+boot() {
+    F=()
+    # shellcheck disable=SC2086 # the rounds are words
+    guest_run --peer "$1" --timeout 500 \
+        --cmd "$(guest_script 10.0.0.1 10.0.0.2 $2)" \
+        --peer-cmd "$(guest_script 10.0.0.2 10.0.0.1 $3)"
+    [ "$run_rc" = 0 ] || rc_all=$run_rc
+    outputs+=$output$'\n'
+}
+
+boot adapter aa:server aa:client
+check "adapter <-> adapter: both guests ran to the end, rdo0 on each" \
+    eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rdo0"
+round_checks aa A rdo0 B rdo0
+check "adapter <-> adapter: no kernel warning, no QP went to error (A)" healthy A
+check "adapter <-> adapter: no kernel warning, no QP went to error (B)" healthy B
+
+boot rxe "ar:server ra:client" "ar:client ra:server"
+check "adapter <-> rxe: both guests ran to the end, rdo0 and rxe0" \
+    eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rxe0"
+round_checks ar A rdo0 B rxe0
+round_checks ra B rxe0 A rdo0
+check "adapter <-> rxe: no kernel warning, no QP went to error (A)" healthy A
+check "adapter <-> rxe: no kernel warning (B)" healthy B
+run_rc=$rc_all
+output=$outputs         # both runs' output, should a check fail
+tap_end

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Guest test: the user-space verbs beyond the stock tools, through the
+# provider on rdo0 (tests/guest/progs/rdo-verbs-check.c), between two
+# adapter guests. B joins a UD multicast group (an IPv4-mapped multicast
+# GID, as rdma_cm's joins over RoCEv2 use) and A sends datagrams to it:
+# each arrives byte-exact. On A, two RC QPs connected through the port:
+# ibv_rereg_mr (new pages and rights; WRITE and READ through the new key,
+# the old key refused), ibv_create_cq_ex polled with the extended calls,
+# ibv_resize_cq with completions in flight, ibv_modify_cq moderation and a
+# completion event, ibv_modify_srq limit -> SRQ_LIMIT_REACHED, a QP on the
+# SRQ moved to ERR -> QP_LAST_WQE_REACHED. Then the mean time of
+# ibv_reg_mr with pipelined registration (the driver returns once REG_MR
+# is queued) and without (module parameter pipelined_reg=0): the facts
+# regtime.* of the note. No refused pipelined registration, no doorbell
+# refused, no kernel warnings.
+set -uo pipefail
+# shellcheck source=tests/guest/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+MGID=::ffff:239.1.2.3
+MC_N=20
+REG_N=${RDO_REGTIME_N:-40}
+
+pair_lib=". /usr/share/rdma-offload/verbs-pair.sh"
+
+read -r -d '' HEALTH <<'EOF_H'
+echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
+grep -E '^(cqp_async_failed|cnt\.(db_errors|err_count|mr_stalls))=' /sys/kernel/debug/rdma_offload/*/state
+echo finished=1
+EOF_H
+
+read -r -d '' A_CMD <<EOF_A
+dev=\$(pair_dev); gidx=\$(pair_gid \$dev)
+peer get mcast-ready >/dev/null
+rdo-verbs-check mcast-send \$dev \$gidx $MGID $MC_N | sed 's/^/mc./'
+peer put mcast-sent 1
+rdo-verbs-check verbs \$dev \$gidx | sed 's/^/v./'
+P=/sys/module/rdma_offload/parameters/pipelined_reg
+echo "pipelined_default=\$(cat \$P)"
+# Waiting first, so warming up favours it rather than the pipelined run.
+echo 0 > \$P
+rdo-verbs-check regtime \$dev $REG_N | sed 's/^/sync./'
+echo 1 > \$P
+rdo-verbs-check regtime \$dev $REG_N | sed 's/^/pipe./'
+EOF_A
+
+read -r -d '' B_CMD <<EOF_B
+dev=\$(pair_dev); gidx=\$(pair_gid \$dev)
+rdo-verbs-check mcast-recv \$dev \$gidx $MGID $MC_N 120 > /tmp/mc.out 2>&1 &
+i=0
+while ! grep -q mcast_ready /tmp/mc.out && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+peer put mcast-ready 1
+wait
+sed 's/^/mc./' /tmp/mc.out
+peer get mcast-sent >/dev/null
+EOF_B
+
+guest_run --peer adapter --timeout 600 \
+    --cmd "$pair_lib"$'\n'"$A_CMD"$'\n'"$HEALTH" \
+    --peer-cmd "$pair_lib"$'\n'"$B_CMD"$'\n'"$HEALTH"
+
+check "both guests ran to the end" eq "$run_rc $(f A.finished) $(f B.finished)" "0 1 1"
+check "multicast: B attached its UD QP to $MGID" eq "$(f B.mc.mcast.attach_rc)" 0
+check "multicast: A sent $MC_N datagrams to the group" eq "$(f A.mc.mcast.sent)" "$MC_N"
+check "multicast: B received all $MC_N, byte-exact" \
+    eq "$(f B.mc.mcast.received) $(f B.mc.mcast.good)" "$MC_N $MC_N"
+check "multicast: B detached" eq "$(f B.mc.mcast.detach_rc)" 0
+
+check "rereg: WRITE through the first key" \
+    eq "$(f A.v.rereg.write1) $(f A.v.rereg.data1)" "success -1"
+check "rereg: ibv_rereg_mr (translation and access) gives a new key" \
+    eq "$(f A.v.rereg.rc) $(f A.v.rereg.new_key)" "0 1"
+check "rereg: WRITE through the new key lands in the new pages only" \
+    eq "$(f A.v.rereg.write2) $(f A.v.rereg.data2) $(f A.v.rereg.old_pages_kept)" \
+    "success -1 -1"
+check "rereg: READ through the new key (read right added)" \
+    eq "$(f A.v.rereg.read) $(f A.v.rereg.read_data)" "success -1"
+check "rereg: the old key is refused" eq "$(f A.v.rereg.old_key)" "remote access error"
+check "ibv_create_cq_ex: 4 receives polled with the extended calls, fields right" \
+    eq "$(f A.v.cqex.created) $(f A.v.cqex.polled) $(f A.v.cqex.good)" "1 4 4"
+check "ibv_resize_cq 8 -> 64 with completions in flight" \
+    eq "$(f A.v.resize.rc) $(f A.v.resize.polled_in_order) $(f A.v.resize.data_ok)" "0 26 1"
+check "ibv_resize_cq: the CQ has at least 64 entries" \
+    matches "$(f A.v.resize.cqe)" '^(6[4-9]|[7-9][0-9]|[1-9][0-9]{2,})$'
+check "ibv_modify_cq moderation; a completion event still comes" \
+    eq "$(f A.v.modify_cq.rc) $(f A.v.modify_cq.event) $(f A.v.modify_cq.event_cq) $(f A.v.modify_cq.polled)" \
+    "0 1 1 ok"
+check "SRQ: ibv_modify_srq limit, 5 SENDs received" \
+    eq "$(f A.v.srq.modify_rc) $(f A.v.srq.completions_ok)" "0 10"
+check "SRQ: IBV_EVENT_SRQ_LIMIT_REACHED, limit disarmed" \
+    eq "$(f A.v.srq.limit_event) $(f A.v.srq.limit_after)" "1 0"
+check "SRQ: QP to ERR gives IBV_EVENT_QP_LAST_WQE_REACHED" \
+    eq "$(f A.v.srq.err_rc) $(f A.v.srq.last_wqe_event)" "0 1"
+check "the verbs program ran to its end" eq "$(f A.v.checks_done)" 1
+
+check "pipelined registration is the default" eq "$(f A.pipelined_default)" Y
+for sz in 4096 65536 1048576; do
+    check "ibv_reg_mr of $sz bytes timed, pipelined and not" \
+        matches "$(f A.pipe.regtime.$sz.reg_us) $(f A.sync.regtime.$sz.reg_us)" \
+        '^[0-9.]+ [0-9.]+$'
+    echo "# ibv_reg_mr $sz B: pipelined $(f A.pipe.regtime.$sz.reg_us) us," \
+        "waiting $(f A.sync.regtime.$sz.reg_us) us;" \
+        "ibv_dereg_mr $(f A.pipe.regtime.$sz.dereg_us) / $(f A.sync.regtime.$sz.dereg_us) us"
+done
+for g in A B; do
+    check "guest $g: no kernel warnings" eq "$(f $g.dmesg_bad)" 0
+    check "adapter $g: no refused pipelined registration, no doorbell refused" \
+        eq "$(f $g.cqp_async_failed) $(f $g.cnt.db_errors)" "0 0"
+done
+check "adapter B: no driver mistake" eq "$(f B.cnt.err_count)" 0
+tap_end
