@@ -36,6 +36,10 @@ health() {
     echo "driver_errs=$(echo "$errs" | grep -v 'injected through debugfs' | grep -c .)"
     echo "injected_errs=$(echo "$errs" | grep -c 'injected through debugfs')"
     echo "cq_errors=$(dmesg | grep -c 'rdo_peer_test: CQ event')"
+    # What was counted, so that a failed check says why.
+    { dmesg | grep -E 'WARNING:|BUG:|Oops|general protection' | head -n 3
+      echo "$errs" | grep -v 'injected through debugfs' | head -n 5
+      dmesg | grep 'rdo_peer_test: CQ event' | head -n 3; } | sed 's/^/log: /'
     echo finished=1
 }
 EOF

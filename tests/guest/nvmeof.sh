@@ -28,6 +28,9 @@ read -r -d '' COMMON <<'EOF'
 nvme_log() {
     echo "nvme_errs=$(dmesg | grep -iE 'nvme|nvmet' | grep -ciE 'error|fail|timeout|reset|reconnect|refus')"
     echo "frwr_refused=$(dmesg | grep -ciE 'fast.?reg|FRWR|memory registration')"
+    dmesg | grep -iE 'nvme|nvmet|fast.?reg|FRWR|memory registration' |
+        grep -iE 'error|fail|timeout|reset|reconnect|refus|fast.?reg|FRWR|registration' |
+        head -n 8 | sed 's/^/log: /'
 }
 EOF
 read -r -d '' TARGET <<EOF
