@@ -11,6 +11,9 @@ CACHE=${RDMA_OFFLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdma-offload}
 QEMU_VERSION_PREFIX=10.0
 QEMU_BUILD=$CACHE/qemu-build
 QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+# The same QEMU built by clang with ASan, UBSan and libFuzzer (build-qemu
+# --sanitize): the qtests' emulator and the generic fuzzer.
+QEMU_SAN_BUILD=$CACHE/qemu-build-sanitize
 GUEST_DIR=$CACHE/guest
 FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 mkdir -p "$CACHE"
