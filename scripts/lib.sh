@@ -9,11 +9,17 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # runs and fresh clones on the same machine reuse it.
 CACHE=${RDMA_OFFLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdma-offload}
 QEMU_VERSION_PREFIX=10.0
-QEMU_BUILD=$CACHE/qemu-build
-QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+QEMU_PLAIN_BUILD=$CACHE/qemu-build
 # The same QEMU built by clang with ASan, UBSan and libFuzzer (build-qemu
-# --sanitize): the qtests' emulator and the generic fuzzer.
+# --sanitize): the qtests' emulator and the generic fuzzer. With
+# RDO_QEMU_SANITIZE=1 every script (run-guest, the guest tests, demo) uses it.
 QEMU_SAN_BUILD=$CACHE/qemu-build-sanitize
+if [ "${RDO_QEMU_SANITIZE:-0}" = 1 ]; then
+    QEMU_BUILD=$QEMU_SAN_BUILD
+else
+    QEMU_BUILD=$QEMU_PLAIN_BUILD
+fi
+QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
 GUEST_DIR=$CACHE/guest
 FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 mkdir -p "$CACHE"
@@ -53,5 +59,18 @@ release_build() {
     quiet ninja -C "$RELEASE_BUILD"
 }
 need_qemu() { need_setup; "$TOP/scripts/build-qemu"; }
+need_qemu_sanitize() { need_setup; "$TOP/scripts/build-qemu" --sanitize; }
+
+# How the sanitized QEMU and qtests report: stop at the first error with a
+# stack trace, so the test that ran them fails. QEMU's exit leaves memory
+# unfreed by design (QOM objects, the main loop), hence no leak check there;
+# the unit build checks the core's leaks. A caller's settings win.
+QEMU_ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:print_summary=1}
+QEMU_UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+if [ "${RDO_QEMU_SANITIZE:-0}" = 1 ]; then
+    export ASAN_OPTIONS=$QEMU_ASAN_OPTIONS UBSAN_OPTIONS=$QEMU_UBSAN_OPTIONS
+fi
+# Lines of a sanitizer's report, for scanning logs.
+SANITIZER_REPORT='ERROR: (Address|Leak)Sanitizer|runtime error: |SUMMARY: UndefinedBehaviorSanitizer'
 # The guest image: RDO_GUEST_IMAGE=small (default) or full, see build-guest.
 need_guest() { need_setup; "$TOP/scripts/build-guest" --image "${RDO_GUEST_IMAGE:-small}"; }
