@@ -703,9 +703,11 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev))
 		return false;
 	wmb();	/* the ring copy before the device can take the push */
+	spin_lock(&qp->rdev->push_lock);	/* IRQs are off: the SQ lock */
 	__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
 	rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
 		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT, qp->sq.pi));
+	spin_unlock(&qp->rdev->push_lock);
 	return true;
 }
 

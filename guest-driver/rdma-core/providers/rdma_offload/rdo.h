@@ -56,6 +56,8 @@ struct rdo_context {
 	uint8_t *db;			/* the process's doorbell page */
 	uint32_t max_inline;
 	uint32_t push_max;		/* largest WQE pushed, bytes; 0: never */
+	/* The page's one push area: one QP's push at a time (data, trigger). */
+	pthread_spinlock_t push_lock;
 	uint32_t max_qp_log, max_cq_log;
 	pthread_mutex_t qp_table_lock;
 	struct rdo_qp **qp_table[RDO_QPN_TOP];

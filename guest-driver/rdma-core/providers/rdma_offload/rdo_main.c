@@ -295,6 +295,7 @@ static struct verbs_context *rdo_alloc_context(struct ibv_device *ibdev,
 	ctx->max_qp_log = resp.max_qp_log_size;
 	ctx->max_cq_log = resp.max_cq_log_size;
 	pthread_mutex_init(&ctx->qp_table_lock, NULL);
+	pthread_spin_init(&ctx->push_lock, PTHREAD_PROCESS_PRIVATE);
 	verbs_set_ops(&ctx->vctx, &rdo_ctx_ops);
 	return &ctx->vctx;
 err:
@@ -312,6 +313,7 @@ static void rdo_free_context(struct ibv_context *ibctx)
 	for (i = 0; i < RDO_QPN_TOP; i++)
 		free(ctx->qp_table[i]);
 	pthread_mutex_destroy(&ctx->qp_table_lock);
+	pthread_spin_destroy(&ctx->push_lock);
 	verbs_uninit_context(&ctx->vctx);
 	free(ctx);
 }

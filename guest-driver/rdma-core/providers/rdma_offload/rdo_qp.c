@@ -483,10 +483,12 @@ static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
 	uint32_t words = len / 8, i;
 
 	udma_to_device_barrier();
+	pthread_spin_lock(&ctx->push_lock);
 	for (i = 0; i < words; i++)
 		mmio_write64_le(ctx->db + RDO_DB_PUSH_DATA + 8 * i, htole64(src[i]));
 	rdo_doorbell(ctx, RDO_DB_PUSH_TRIGGER,
 		     RDO_DB_VALUE(qp->vqp.qp.qp_num, words << RDO_DB_FLAGS_SHIFT, idx + 1));
+	pthread_spin_unlock(&ctx->push_lock);
 }
 
 /*
