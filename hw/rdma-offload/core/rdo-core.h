@@ -68,6 +68,7 @@ enum rdo_obj_kind {
     X(DB_ETHQ,             db_ethq,             ETHQ, RDO_ERR_DB_BAD_OBJECT) \
     X(PUSH_BAD_ACCESS,     push_bad_access,     PAGE, RDO_ERR_DB_BAD_ACCESS) \
     X(PUSH_REFUSED,        push_refused,        QP,   RDO_ERR_DB_BAD_ACCESS) \
+    X(PUSH_TORN,           push_torn,           QP,   RDO_ERR_DB_BAD_ACCESS) \
     X(EQ_OVERFLOW,         eq_overflow,         EQ,   RDO_ERR_NONE) \
     X(EQ_UNREACHABLE,      eq_unreachable,      EQ,   RDO_ERR_NONE) \
     X(CQ_OVERFLOW,         cq_overflow,         CQ,   RDO_ERR_NONE) \

@@ -233,6 +233,9 @@ struct RdoState {
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;
     uint8_t **push_area;        /* per doorbell page: the inline push copy */
+    uint32_t *push_written;     /* per page: push data bytes since its last
+                                 * trigger (RDO_PUSH_WRITTEN_UNKNOWN) */
+#define RDO_PUSH_WRITTEN_UNKNOWN UINT32_MAX /* after a load: not checked */
     struct RdoFault *fault;     /* fault injection (egress/egress.h) */
     struct RdoLoopback *loopback; /* frames to our own MAC (egress/egress.h) */
     uint32_t port_mtu;

@@ -22,6 +22,7 @@ void rdo_xport_init(RdoCore *core)
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
+    st->push_written = g_new0(uint32_t, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
     st->payload_buf = g_malloc0(RDO_FRAME_MAX);
 }
@@ -42,6 +43,7 @@ void rdo_xport_free(RdoCore *core)
         g_free(st->push_area[i]);
     }
     g_free(st->push_area);
+    g_free(st->push_written);
     g_free(st->xport);
     rdo_xport_timers_free(core);
     g_queue_clear(&st->ack_list);
