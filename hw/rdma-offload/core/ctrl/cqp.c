@@ -45,6 +45,21 @@ uint32_t rdo_cqp_config_check(RdoCore *core)
     return bad;
 }
 
+/*
+ * QPs and MRs the function may number: its share, and what its context
+ * stores hold (at the start of the control path, and when the PF's share
+ * changes).
+ */
+void rdo_fn_usable(RdoCore *core)
+{
+    const RdoRegs *r = &core->regs;
+
+    core->st->usable_qps = MIN(core->cfg.max_qp,
+                               r->qpc_pages * (RDO_PAGE_SIZE / RDO_QPC_SIZE));
+    core->st->usable_mrs = MIN(core->cfg.max_mr,
+                               r->mrc_pages * (RDO_PAGE_SIZE / RDO_MRC_SIZE));
+}
+
 bool rdo_cqp_enable(RdoCore *core)
 {
     RdoRegs *r = &core->regs;
