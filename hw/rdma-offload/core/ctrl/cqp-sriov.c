@@ -54,7 +54,8 @@ static bool pf_fits(RdoCore *core, const struct rdo_vf_resources *pf)
 }
 
 /* The PF takes its new share: limits, and caches of the new size (their
- * dirty contexts written back to the stores first). */
+ * dirty contexts written back to the stores first). The control path
+ * (cqp.c) then works out the QPs and MRs it may number. */
 static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
 {
     RdoConfig *c = &core->cfg;
@@ -72,7 +73,6 @@ static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
     if (resize) {
         rdo_ctx_caches_init(core);
     }
-    rdo_fn_usable(core);
     return RDO_CQP_OK;
 }
 

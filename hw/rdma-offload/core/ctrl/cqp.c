@@ -169,6 +169,8 @@ static uint32_t cqp_cost_ns(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
                        uint32_t *result)
 {
+    int status;
+
     if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~RDO_CQP_F_EVENT)) {
         return RDO_CQP_BAD_RESERVED;
     }
@@ -177,6 +179,11 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_NOP:
         return RDO_CQP_OK;
     case RDO_CMD_SET_VF_RESOURCES:
+        status = rdo_cmd_sriov(core, cmd);
+        if (status == RDO_CQP_OK) {
+            rdo_fn_usable(core);    /* the PF's new share */
+        }
+        return status;
     case RDO_CMD_QUERY_VF_RESOURCES:
         return rdo_cmd_sriov(core, cmd);
     case RDO_CMD_QUERY_DEVICE:
