@@ -131,7 +131,9 @@ static void test_ctx_cache_broken(void)
     g_assert_cmpuint(d->h->class_count[RDO_GE_FATAL], ==, 0);
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
     assert_recovers(d);
+    qpc = &d->h->core.st->qpc;     /* the reset made the caches anew */
     g_assert_cmpuint(qpc->order[0].invalid, ==, qpc->ways);
+    g_assert_cmpuint(qpc->valid_bits[0], ==, 0);
     td_free(d);
 }
 
