@@ -577,35 +577,51 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
 /*
  * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
  * each, counted since the last reset (function level or RESET register);
- * the CNT_* registers of the same name show their low 32 bits. Counters
- * added later take reserved space (0 on a device without them).
+ * the CNT_* registers of the same name show their low 32 bits.
+ *
+ * The one list of them, in wire order: X(field, name), name being the
+ * driver's hw_counters name (rxe's or mlx5's where the meaning is the
+ * same). The struct, the device's copy (ctrl/cqp-port.c) and the driver's
+ * names (rdo_stats.c) all expand it. A new counter is one line at the end:
+ * it takes the first reserved slot (0 on a device without it), and the
+ * counters before it keep their offsets (tests/unit/test-cqp.c).
  */
+#define RDO_PORT_COUNTERS(X) \
+    X(tx_packets, "sent_pkts")              /* RoCE packets sent (requests, responses, ACKs) */ \
+    X(rx_packets, "rcvd_pkts")              /* RoCE packets received with a good ICRC */ \
+    X(rx_icrc_errors, "rx_icrc_errors")     /* dropped: bad ICRC */ \
+    X(rx_drops, "rx_drops")                 /* dropped by the receive checks (unknown QP, ...) */ \
+    X(acks_sent, "acks_sent") \
+    X(naks_sent, "naks_sent")               /* every NAK, RNR NAKs included */ \
+    X(naks_received, "naks_rcvd")           /* likewise */ \
+    X(seq_naks_sent, "seq_naks_sent")       /* PSN sequence error NAKs: once per gap */ \
+    X(seq_naks_received, "rcvd_seq_err") \
+    X(rnr_naks_sent, "send_rnr_err")        /* no receive WQE (or MR pending) */ \
+    X(rnr_naks_received, "rcvd_rnr_err") \
+    X(retransmits, "retransmits")           /* go-back-N restarts (after a NAK or timeout) */ \
+    X(timeouts, "local_ack_timeout_err")    /* retransmit timer expiries */ \
+    X(dup_requests, "duplicate_request")    /* requests received again (responder) */ \
+    X(dup_responses, "duplicate_response")  /* responses nobody waits for (requester) */ \
+    X(tx_errors, "tx_errors")               /* packets not built from the QP's addresses */ \
+    /* Congestion control (mlx5's names): notification, reaction point. */ \
+    X(np_ecn_marked_roce_packets, "np_ecn_marked_roce_packets") /* received CE-marked */ \
+    X(np_cnp_sent, "np_cnp_sent") \
+    X(rp_cnp_handled, "rp_cnp_handled")     /* CNPs that slowed a QP */ \
+    X(rp_cnp_ignored, "rp_cnp_ignored")     /* CNPs for no QP, or with DCQCN off */ \
+    X(isolation, "isolation")               /* SR-IOV: other functions' objects refused */ \
+    /* (a new counter: one line above this one) */
+
+/* How many RDO_PORT_COUNTERS there are (RDO_PORT_COUNTERS_N). */
+#define RDO_PORT_COUNTER_INDEX(field, name) RDO_PORT_COUNTER_##field,
+enum { RDO_PORT_COUNTERS(RDO_PORT_COUNTER_INDEX) RDO_PORT_COUNTERS_N };
+#undef RDO_PORT_COUNTER_INDEX
+
+#define RDO_PORT_COUNTER_FIELD(field, name) uint64_t field;
 struct rdo_port_counters {
-    uint64_t tx_packets;        /* RoCE packets sent (requests, responses, ACKs) */
-    uint64_t rx_packets;        /* RoCE packets received with a good ICRC */
-    uint64_t rx_icrc_errors;    /* dropped: bad ICRC */
-    uint64_t rx_drops;          /* dropped by the receive checks (unknown QP,
-                                   out of sequence, no UD receive WQE, ...) */
-    uint64_t acks_sent;
-    uint64_t naks_sent;         /* every NAK, RNR NAKs included */
-    uint64_t naks_received;     /* likewise */
-    uint64_t seq_naks_sent;     /* PSN sequence error NAKs: once per gap */
-    uint64_t seq_naks_received;
-    uint64_t rnr_naks_sent;     /* no receive WQE (or MR pending) */
-    uint64_t rnr_naks_received;
-    uint64_t retransmits;       /* go-back-N restarts (after a NAK or timeout) */
-    uint64_t timeouts;          /* retransmit timer expiries */
-    uint64_t dup_requests;      /* requests received again (responder) */
-    uint64_t dup_responses;     /* responses nobody waits for (requester) */
-    uint64_t tx_errors;         /* packets not built from the QP's addresses */
-    /* Congestion control (mlx5's names): notification and reaction point. */
-    uint64_t np_ecn_marked_roce_packets;    /* RoCE packets received CE-marked */
-    uint64_t np_cnp_sent;
-    uint64_t rp_cnp_handled;    /* CNPs that slowed a QP */
-    uint64_t rp_cnp_ignored;    /* CNPs for no QP, or with DCQCN off */
-    uint64_t isolation;         /* SR-IOV: other functions' objects refused */
-    uint64_t reserved[11];
+    RDO_PORT_COUNTERS(RDO_PORT_COUNTER_FIELD)
+    uint64_t reserved[32 - RDO_PORT_COUNTERS_N];
 };
+#undef RDO_PORT_COUNTER_FIELD
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
 struct rdo_qp_attr {
