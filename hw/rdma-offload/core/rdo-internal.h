@@ -239,6 +239,8 @@ struct RdoState {
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
+    uint64_t bufrecv_used;
 };
 
 /*

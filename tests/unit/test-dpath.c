@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Data-path mechanisms, two adapter cores back to back: host DMAs cut at
+ * cache lines (D16) with their counters in the DP window, the per-QP
+ * notification delay (D12), buffered receive (D10).
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "test-pair.h"
+
+/* A value of the data-path window (DP_SEL, DP_DATA), 64 bits. */
+static uint64_t dp_read(PairSide *s, uint32_t index)
+{
+    TestHost *h = s->d->h;
+    uint64_t lo, hi;
+
+    test_reg_write(h, RDO_REG_DP_SEL, index);
+    lo = test_reg_read(h, RDO_REG_DP_DATA);
+    test_reg_write(h, RDO_REG_DP_SEL, index | RDO_DP_SEL_HI);
+    hi = test_reg_read(h, RDO_REG_DP_DATA);
+    return hi << 32 | lo;
+}
+
+typedef struct Cut {
+    uint64_t head, tail, lines;
+} Cut;
+
+/* The pieces of [addr, addr + len) counted line by line, as the spec
+ * words them: a piece that starts inside a line is a head, one that
+ * starts on a line and ends inside it a tail, a whole line a line. */
+static Cut expect_cut(uint64_t addr, uint64_t len, uint32_t line)
+{
+    Cut c = { 0, 0, 0 };
+
+    for (uint64_t l = addr - addr % line; l < addr + len; l += line) {
+        uint64_t s = MAX(l, addr), e = MIN(l + line, addr + len);
+
+        if (s == l && e == l + line) {
+            c.lines++;
+        } else if (s != l) {
+            c.head++;
+        } else {
+            c.tail++;
+        }
+    }
+    return c;
+}
+
+static Cut dp_cut(PairSide *s)
+{
+    return (Cut){ dp_read(s, RDO_DP_DMA_HEAD_PIECES),
+                  dp_read(s, RDO_DP_DMA_TAIL_PIECES),
+                  dp_read(s, RDO_DP_DMA_FULL_LINES) };
+}
+
+/* Guest-physical address of a byte of a side's MR. */
+static uint64_t mr_phys(PairSide *s, uint64_t iova)
+{
+    return TEST_HOST_MEM_BASE + (pair_mr_ptr(s, iova) - s->d->h->mem);
+}
+
+/*
+ * Every DMA the host saw is one piece: inside one line, or whole lines;
+ * and the counters are those pieces. Returns them.
+ */
+static Cut check_log(PairSide *s, uint32_t line)
+{
+    GArray *log = s->d->h->dma_log;
+    Cut c = { 0, 0, 0 };
+
+    for (guint i = 0; i < log->len; i++) {
+        TestDma *d = &g_array_index(log, TestDma, i);
+        uint64_t end = d->addr + d->len;
+
+        g_assert_cmpuint(d->len, >, 0);
+        if (d->addr % line == 0 && end % line == 0) {
+            c.lines += d->len / line;
+        } else {
+            g_assert_cmpuint(d->addr / line, ==, (end - 1) / line);
+            if (d->addr % line) {
+                c.head++;
+            } else {
+                c.tail++;
+            }
+        }
+    }
+    return c;
+}
+
+static bool logged(PairSide *s, uint64_t addr, uint64_t len, bool write)
+{
+    GArray *log = s->d->h->dma_log;
+
+    for (guint i = 0; i < log->len; i++) {
+        TestDma *d = &g_array_index(log, TestDma, i);
+
+        if (d->addr == addr && d->len == len && d->write == write) {
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct CutRun {
+    Cut a, b;                   /* each side's counters after the WRITE */
+} CutRun;
+
+/*
+ * One RDMA WRITE of `len` bytes from A's MR at `src` to B's at `dst`, the
+ * host cache line `line`: the data arrives, every host DMA is one piece,
+ * the counters match the pieces, and B's placement of the payload is cut
+ * exactly where the test computes from its address.
+ */
+static CutRun cut_write(uint32_t line, uint64_t src, uint64_t dst,
+                        uint32_t len)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+    PairSide *a, *b;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 7);
+    struct rdo_sge sge;
+    uint64_t phys, end;
+    Cut la, lb;
+    CutRun r;
+
+    cfg.cache_line = line;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
+    g_assert_cmpuint(dp_read(a, RDO_DP_CACHE_LINE), ==, line);
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, src, len, 3);
+    a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    sge = pair_sge_of(a, src, len);
+    w.remote_addr = dst;
+    w.rkey = b->mr_key;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, src, b, dst, len);
+    r.a = dp_cut(a);
+    r.b = dp_cut(b);
+    /* The counters ran from the start; the log from the WRITE on. */
+    la = check_log(a, line);
+    lb = check_log(b, line);
+    g_assert_cmpuint(la.head, <=, r.a.head);
+    g_assert_cmpuint(lb.lines, <=, r.b.lines);
+    /* The payload's pieces, where its address says (one MR page here). */
+    phys = mr_phys(b, dst);
+    end = phys + len;
+    for (uint64_t at = phys; at < end;) {
+        uint64_t next = MIN(end, at - at % line + line);
+        uint64_t body_end = end - end % line;
+
+        if (at % line == 0 && body_end > at) {
+            next = body_end;    /* the whole lines as one piece */
+        }
+        g_assert_true(logged(b, at, next - at, true));
+        at = next;
+    }
+    pair_free(p);
+    return r;
+}
+
+static void check_cut_delta(uint32_t line, uint64_t off_src, uint64_t off_dst)
+{
+    const uint32_t len = 1000;
+    uint64_t src = PAIR_SRC + 0x100, dst = PAIR_DST + 0x100;
+    CutRun al = cut_write(line, src, dst, len);
+    CutRun un = cut_write(line, src + off_src, dst + off_dst, len);
+    Cut es0 = expect_cut(src, len, line), es1 = expect_cut(src + off_src, len, line);
+    Cut ed0 = expect_cut(dst, len, line), ed1 = expect_cut(dst + off_dst, len, line);
+
+    g_test_message("line %u: B heads %" PRIu64 "/%" PRIu64 " tails %" PRIu64
+                   "/%" PRIu64 " lines %" PRIu64 "/%" PRIu64
+                   " (aligned/unaligned)", line, al.b.head, un.b.head,
+                   al.b.tail, un.b.tail, al.b.lines, un.b.lines);
+    /* Everything else both sides do is the same in the two runs: the
+     * difference is the payload's, computed from its addresses. */
+    g_assert_cmpint(un.a.head - al.a.head, ==, es1.head - es0.head);
+    g_assert_cmpint(un.a.tail - al.a.tail, ==, es1.tail - es0.tail);
+    g_assert_cmpint(un.a.lines - al.a.lines, ==, es1.lines - es0.lines);
+    g_assert_cmpint(un.b.head - al.b.head, ==, ed1.head - ed0.head);
+    g_assert_cmpint(un.b.tail - al.b.tail, ==, ed1.tail - ed0.tail);
+    g_assert_cmpint(un.b.lines - al.b.lines, ==, ed1.lines - ed0.lines);
+    /* 1000 bytes from 0x100: no head; from 0x105 one, a line fewer. */
+    g_assert_cmpuint(ed1.head, ==, 1);
+    g_assert_cmpuint(ed0.head, ==, 0);
+}
+
+static void test_dma_cut_64(void)
+{
+    check_cut_delta(64, 0x5, 0x23);
+}
+
+static void test_dma_cut_128(void)
+{
+    check_cut_delta(128, 0x41, 0x7f);
+}
+
+/* Bad line sizes refused; a DP_SEL past the window refused, kept. */
+static void test_dma_bad_input(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    const char *why = NULL;
+    Pair *p;
+
+    cfg.cache_line = 96;
+    g_assert_false(rdo_config_valid(&cfg, &why));
+    g_assert_cmpstr(why, ==, "cache-line must be 64 or 128");
+    cfg.cache_line = 256;
+    g_assert_false(rdo_config_valid(&cfg, &why));
+    cfg.cache_line = 128;
+    g_assert_true(rdo_config_valid(&cfg, &why));
+
+    p = pair_new(NULL);
+    test_reg_write(p->s[0].d->h, RDO_REG_DP_SEL, RDO_DP_DMA_TRANSFERS);
+    test_reg_write(p->s[0].d->h, RDO_REG_DP_SEL, RDO_DP__COUNT);
+    g_assert_cmpuint(p->s[0].d->h->last_class, ==, RDO_GE_REG_BAD_VALUE);
+    g_assert_cmpuint(test_reg_read(p->s[0].d->h, RDO_REG_DP_SEL), ==,
+                     RDO_DP_DMA_TRANSFERS);
+    g_assert_cmpuint(test_reg_read(p->s[0].d->h, RDO_REG_DP_DATA), >, 0);
+    pair_free(p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/dpath/dma/cut-64", test_dma_cut_64);
+    g_test_add_func("/dpath/dma/cut-128", test_dma_cut_128);
+    g_test_add_func("/dpath/dma/bad-input", test_dma_bad_input);
+    return g_test_run();
+}
