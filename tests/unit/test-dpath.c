@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "test-pair.h"
+#include "timing-work.h"
 
 /* A value of the data-path window (DP_SEL, DP_DATA), 64 bits. */
 static uint64_t dp_read(PairSide *s, uint32_t index)
@@ -224,11 +225,146 @@ static void test_dma_bad_input(void)
     pair_free(p);
 }
 
+typedef struct NotifyRun {
+    uint32_t cqes, irqs;
+    double lat_ns;              /* SEND posted to the interrupt reporting it */
+    uint32_t lat_max_ns;
+} NotifyRun;
+
+/* B's interrupt handler: EQ 0 drained and re-armed, the CQ polled (each
+ * receive's latency from its SEND's post), receives posted again, the CQ
+ * re-armed. */
+static void notify_irq(PairSide *b, const uint64_t *post_ns, NotifyRun *r,
+                       double *lat_sum)
+{
+    TestDriver *d = b->d;
+    struct rdo_cqe e;
+
+    while (td_eq0_next(d).type) {
+    }
+    td_doorbell(d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, d->eq0_ci));
+    while ((e = pair_poll(b)).wr_id != PAIR_NO_CQE) {
+        uint64_t lat = d->h->now_ns - post_ns[r->cqes];
+
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.wr_id, ==, r->cqes);     /* in order */
+        g_assert_cmpuint(e.byte_len, ==, 64);
+        *lat_sum += lat;
+        r->lat_max_ns = MAX(r->lat_max_ns, lat);
+        pair_post_recv(b, 0, r->cqes + 64, PAIR_DST + (r->cqes % 64) * 64, 64);
+        r->cqes++;
+    }
+    td_doorbell(d, 0, RDO_DB_CQ, RDO_DB_VALUE(0, RDO_DB_CQ_ARM_NEXT, b->cq_ci));
+}
+
+/*
+ * `msgs` 64-byte SENDs, `window` not yet reported to B, into B's RC QP with a notification
+ * delay of `delay_us` (0: none), timing on; B takes its receive
+ * completions on interrupts only. `solicited`: every SEND marked so.
+ */
+static NotifyRun notify_run(uint16_t delay_us, bool solicited, uint32_t msgs,
+                            uint32_t window)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 0);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 64);
+    uint64_t *post_ns = g_new0(uint64_t, msgs);
+    uint32_t posted = 0, irqs = 0;
+    NotifyRun r = { 0 };
+    double lat_sum = 0;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    if (delay_us) {
+        struct rdo_cmd_modify_qp m = { .notify_delay_usec = delay_us };
+
+        g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_RTS,
+                                     RDO_QP_ATTR_NOTIFY_DELAY, &m), ==,
+                         RDO_CQP_OK);
+    }
+    for (uint32_t i = 0; i < 64; i++) {
+        pair_post_recv(b, 0, i, PAIR_DST + i * 64, 64);
+    }
+    td_doorbell(b->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, 0));
+    td_doorbell(b->d, 0, RDO_DB_CQ, RDO_DB_VALUE(0, RDO_DB_CQ_ARM_NEXT, 0));
+    while (r.cqes < msgs) {
+        while (posted < msgs && posted - r.cqes < window) {
+            struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, posted);
+
+            if (solicited) {
+                w.flags |= RDO_WQE_F_SOLICITED;
+            }
+            /* B's clock (the two hosts' clocks differ by the set-up). */
+            post_ns[posted++] = b->d->h->now_ns;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_step(p, UINT64_MAX));
+        while (pair_poll(a).wr_id != PAIR_NO_CQE) {
+        }
+        if (b->d->h->irqs[0] != irqs) {
+            irqs = b->d->h->irqs[0];
+            notify_irq(b, post_ns, &r, &lat_sum);
+        }
+    }
+    r.irqs = irqs;
+    r.lat_ns = lat_sum / msgs;
+    g_free(post_ns);
+    pair_free(p);
+    return r;
+}
+
+/*
+ * D12: the same 256 SENDs with B's QP notification delay off, 10 us and
+ * 50 us. A stream (16 outstanding): every message still completes (in
+ * order, intact) with fewer interrupts as the delay grows, and none waits
+ * much longer than the delay. One at a time: the latency the delay costs.
+ * Solicited SENDs skip the delay.
+ */
+static void test_notify_delay(void)
+{
+    const uint32_t msgs = 256;
+    NotifyRun off = notify_run(0, false, msgs, 16);
+    NotifyRun d10 = notify_run(10, false, msgs, 16);
+    NotifyRun d50 = notify_run(50, false, msgs, 16);
+    NotifyRun sol = notify_run(50, true, msgs, 16);
+    NotifyRun one_off = notify_run(0, false, 32, 1);
+    NotifyRun one_d10 = notify_run(10, false, 32, 1);
+    NotifyRun one_sol = notify_run(10, true, 32, 1);
+
+    g_test_message("stream, irqs/msg and mean latency: delay off %.3f %.0f ns; "
+                   "10 us %.3f %.0f ns (max %u); 50 us %.3f %.0f ns (max %u); "
+                   "50 us solicited %.3f %.0f ns",
+                   (double)off.irqs / msgs, off.lat_ns,
+                   (double)d10.irqs / msgs, d10.lat_ns, d10.lat_max_ns,
+                   (double)d50.irqs / msgs, d50.lat_ns, d50.lat_max_ns,
+                   (double)sol.irqs / msgs, sol.lat_ns);
+    g_test_message("one at a time, latency: delay off %.0f ns, 10 us %.0f ns, "
+                   "10 us solicited %.0f ns", one_off.lat_ns, one_d10.lat_ns,
+                   one_sol.lat_ns);
+    g_assert_cmpuint(off.cqes, ==, msgs);
+    g_assert_cmpuint(d10.cqes, ==, msgs);
+    g_assert_cmpuint(d50.cqes, ==, msgs);
+    g_assert_cmpuint(d10.irqs * 4, <, off.irqs);
+    g_assert_cmpuint(d50.irqs, <, d10.irqs);
+    /* Bounded by the delay plus the transfer (a few us here). */
+    g_assert_cmpuint(d10.lat_max_ns, <, 10000 + 20000);
+    g_assert_cmpuint(d50.lat_max_ns, <, 50000 + 20000);
+    g_assert_cmpfloat(d50.lat_ns, >, 50000);
+    /* Alone, a message waits the delay out (counted from when the
+     * receive pipeline takes the packet, ahead of the CQE's model time). */
+    g_assert_cmpfloat(one_d10.lat_ns, >, one_off.lat_ns + 8000);
+    g_assert_cmpfloat(one_d10.lat_ns, <, one_off.lat_ns + 11000);
+    /* Urgent messages: as without a delay. */
+    g_assert_cmpuint(sol.irqs * 2, >, off.irqs);
+    g_assert_cmpfloat(one_sol.lat_ns, <, one_off.lat_ns + 1000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/dpath/dma/cut-64", test_dma_cut_64);
     g_test_add_func("/dpath/dma/cut-128", test_dma_cut_128);
     g_test_add_func("/dpath/dma/bad-input", test_dma_bad_input);
+    g_test_add_func("/dpath/notify/delay", test_notify_delay);
     return g_test_run();
 }

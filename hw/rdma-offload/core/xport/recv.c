@@ -141,8 +141,9 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         qp->rq_ci++;
     }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
+    /* A message its sender marked solicited (urgent) skips the delay. */
     rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
-                        qp->notify_delay_usec * 1000ull);
+                        solicited ? 0 : qp->notify_delay_usec * 1000ull);
 }
 
 /* A receive error: the WQE completes with `status`, the QP fails. */
