@@ -276,8 +276,13 @@ static NotifyRun notify_run(uint16_t delay_us, bool solicited, uint32_t msgs,
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     if (delay_us) {
-        struct rdo_cmd_modify_qp m = { .notify_delay_usec = delay_us };
+        struct rdo_cmd_modify_qp m = { .notify_delay_usec = 4096 };
 
+        /* Beyond the limit: refused, the QP as it was. */
+        g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_RTS,
+                                     RDO_QP_ATTR_NOTIFY_DELAY, &m), ==,
+                         RDO_CQP_BAD_PARAM);
+        m.notify_delay_usec = delay_us;
         g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_RTS,
                                      RDO_QP_ATTR_NOTIFY_DELAY, &m), ==,
                          RDO_CQP_OK);

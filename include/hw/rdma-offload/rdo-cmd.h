@@ -312,6 +312,8 @@ struct rdo_cmd_modify_qp {
     uint8_t  reserved[3];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/* notify_delay_usec: at most this (as a CQ's moderation_usec). */
+#define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */
 #define RDO_TCLASS_ECN_MASK         0x03
 
