@@ -72,6 +72,8 @@ void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 
     if (qp && qp->state == RDO_QPS_ERR) {
         rdo_qp_flush(core, qpn, qp);
+    } else if (qp) {
+        rdo_bufrecv_drain(core, qpn);   /* SENDs held for want of these */
     }
 }
 
