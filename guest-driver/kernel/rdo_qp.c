@@ -453,6 +453,10 @@ static int rdo_modify_udata(struct rdo_qp *qp, struct ib_udata *udata)
 		return 0;
 	if (udata->inlen < sizeof(req))
 		return -EINVAL;
+	/* A newer provider's fields this driver does not know must be 0. */
+	if (udata->inlen > sizeof(req) &&
+	    !ib_is_udata_cleared(udata, sizeof(req), udata->inlen - sizeof(req)))
+		return -EOPNOTSUPP;
 	ret = ib_copy_from_udata(&req, udata, sizeof(req));
 	if (ret)
 		return ret;
