@@ -482,8 +482,8 @@ static void test_bufrecv_full(void)
  * A WRITE with immediate behind a held SEND waits (RNR) rather than take
  * a receive first: the completions come SEND, then WRITE. (Posting a
  * receive places the held SEND at once, so the WRITE finds none free
- * either way here; the device's check covers a receive the SEND could
- * not take yet, e.g. one whose MR registration is still queued.)
+ * either way here; /dpath/bufrecv/pending-mr has a receive free that the
+ * SEND cannot take yet.)
  */
 static void test_bufrecv_order_write_imm(void)
 {
@@ -595,6 +595,72 @@ static void test_bufrecv_migrate(void)
     pair_free(p);
 }
 
+/*
+ * A held SEND, then a receive into an MR whose registration is still
+ * queued (scattered pages, the buffer 0x234 into the first): the SEND
+ * waits for the registration, not for another doorbell, and lands there.
+ * A WRITE with immediate that arrives meanwhile, with a second receive
+ * free, waits (RNR) instead of completing it ahead of the SEND.
+ */
+static void test_bufrecv_pending_mr(void)
+{
+    enum { PAGES = 4, INDEX = 30, KEY = 0x21 };
+    Pair *p = bufrecv_pair(64 << 10);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    uint64_t run = td_alloc(b->d, 2 * PAGES * RDO_PAGE_SIZE, RDO_PAGE_SIZE);
+    uint64_t pages[PAGES], list = td_alloc(b->d, sizeof(pages), 8);
+    uint64_t iova = 0x7f3000000234ull;
+    struct rdo_cqp_cmd reg;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE_IMM, 5);
+    struct rdo_sge sge;
+    struct rdo_cqe e;
+
+    /* Every other page, in reverse order. */
+    for (int i = 0; i < PAGES; i++) {
+        pages[i] = run + (uint64_t)(2 * (PAGES - 1 - i)) * RDO_PAGE_SIZE;
+    }
+    memcpy(td_ptr(b->d, list), pages, sizeof(pages));
+    send_from(p, 4, 0x29, 5000);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(dp_read(b, RDO_DP_BUFRECV_BYTES), ==, 5000);
+
+    reg = rdo_cmd_reg_mr(INDEX, KEY, 0, iova, PAGES * RDO_PAGE_SIZE - 0x234,
+                         list, PAGES);
+    reg.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE;
+    td_post(b->d, &reg);
+    td_ring_cqp(b->d);
+    sge = rdo_sge(iova, 6000, RDO_MR_KEY(INDEX, KEY));
+    pair_post_recv_sges(b, 0, 0xc0, &sge, 1);
+    pair_post_recv(b, 0, 0xc1, PAIR_DST, 4096);
+    g_assert_cmpuint(pair_cq_ready(b), ==, 0);      /* not before it registers */
+
+    sge = pair_sge_of(a, PAIR_SRC + 0x500, 200);
+    w.remote_addr = PAIR_DST + 0x3000;
+    w.rkey = b->mr_key;
+    w.imm_or_rkey = 0x77;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+
+    g_assert_true(pair_run_cqes(p, 1, 2, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0xc0);
+    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(e.byte_len, ==, 5000);
+    for (uint32_t i = 0; i < 5000; i++) {
+        uint64_t off = 0x234 + i;
+
+        g_assert_cmpuint(*(uint8_t *)td_ptr(b->d, pages[off / RDO_PAGE_SIZE] +
+                                            off % RDO_PAGE_SIZE), ==,
+                         *pair_mr_ptr(a, PAIR_SRC + 0x29 + i));
+    }
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0xc1);
+    g_assert_cmpuint(e.opcode, ==, RDO_CQE_RECV_RDMA_WITH_IMM);
+    g_assert_cmphex(e.imm_or_rkey, ==, 0x77);
+    pair_assert_same(a, PAIR_SRC + 0x500, b, PAIR_DST + 0x3000, 200);
+    g_assert_cmpuint(dp_read(b, RDO_DP_BUFRECV_PLACED), ==, 1);
+    pair_free(p);
+}
+
 /* Off (the default): an RNR NAK as before, nothing held. */
 static void test_bufrecv_off(void)
 {
@@ -623,6 +689,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpath/bufrecv/order-write-imm", test_bufrecv_order_write_imm);
     g_test_add_func("/dpath/bufrecv/qp-gone", test_bufrecv_qp_gone);
     g_test_add_func("/dpath/bufrecv/migrate", test_bufrecv_migrate);
+    g_test_add_func("/dpath/bufrecv/pending-mr", test_bufrecv_pending_mr);
     g_test_add_func("/dpath/bufrecv/off", test_bufrecv_off);
     return g_test_run();
 }
