@@ -548,6 +548,27 @@ static void test_bufrecv_qp_gone(void)
     pair_free(p);
 }
 
+/* A side's core saved, made again and loaded: it saves to the same bytes
+ * again. Returns the stream (g_free it). */
+static uint8_t *reload(TestHost *h, size_t *len)
+{
+    RdoConfig cfg = h->core.cfg;
+    const RdoHostOps *ops = h->core.ops;
+    uint8_t *buf = rdo_core_save(&h->core, len);
+    g_autofree uint8_t *again = NULL;
+    size_t len2;
+    char *why = NULL;
+
+    rdo_core_destroy(&h->core);
+    rdo_core_init(&h->core, &cfg, ops, h);
+    if (!rdo_core_load(&h->core, buf, *len, &why)) {
+        g_error("load refused: %s", why);
+    }
+    again = rdo_core_save(&h->core, &len2);
+    g_assert_cmpmem(buf, *len, again, len2);
+    return buf;
+}
+
 /*
  * Held SENDs are hard state (acknowledged already): B saved while holding
  * two, made again and loaded, saves to the same bytes and places both
@@ -559,24 +580,15 @@ static void test_bufrecv_migrate(void)
     PairSide *b = &p->s[1];
     TestHost *h = b->d->h;
     RdoConfig cfg = h->core.cfg;
-    const RdoHostOps *ops = h->core.ops;
     g_autofree uint8_t *buf = NULL;
-    g_autofree uint8_t *again = NULL;
-    size_t len, len2;
+    size_t len;
     char *why = NULL;
     TestHost *small;
 
     send_from(p, 1, 0x31, 2500);
     send_from(p, 2, 0x1003, 90);
     g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
-    buf = rdo_core_save(&h->core, &len);
-    rdo_core_destroy(&h->core);
-    rdo_core_init(&h->core, &cfg, ops, h);
-    if (!rdo_core_load(&h->core, buf, len, &why)) {
-        g_error("load refused: %s", why);
-    }
-    again = rdo_core_save(&h->core, &len2);
-    g_assert_cmpmem(buf, len, again, len2);
+    buf = reload(h, &len);
     g_assert_cmpuint(dp_read(b, RDO_DP_BUFRECV_BYTES), ==, 2590);
     pair_post_recv(b, 0, 0xb0, PAIR_DST + 3, 4096);
     pair_post_recv(b, 0, 0xb1, PAIR_DST + 0x1005, 4096);
@@ -677,6 +689,166 @@ static void test_bufrecv_off(void)
     pair_free(p);
 }
 
+/* SRQ_PARTIAL on side 1's SRQ: the command's status. */
+static uint8_t srq_partial(PairSide *s, uint32_t srqn, uint8_t shift)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_SRQ_PARTIAL, srqn);
+
+    cmd.u.srq_partial.stride_shift = shift;
+    return rdo_pair_cmd(&s->rdo, cmd, NULL);
+}
+
+/* A receive WQE of `n` SGEs of the side's MR into the SRQ, its doorbell. */
+static void srq_post(PairSide *s, RdoPairSrq *q, uint64_t wr_id,
+                     const uint64_t *iova, const uint32_t *len, int n)
+{
+    size_t size = 1u << s->layout->rq_shift;
+    g_autofree uint8_t *slot = g_malloc(size);
+    struct rdo_sge sge[3];
+
+    for (int i = 0; i < n; i++) {
+        sge[i] = pair_sge_of(s, iova[i], len[i]);
+    }
+    g_assert_true(rdo_build_recv_slot(slot, size, wr_id, sge, n));
+    memcpy(td_ptr(s->d, rdo_ring_slot(q->ring, q->pi, q->log_size,
+                                      s->layout->rq_shift)), slot, size);
+    q->pi++;
+    td_doorbell(s->d, 0, RDO_DB_SRQ, RDO_DB_VALUE(q->srqn, 0, q->pi));
+}
+
+typedef struct PartMsg {
+    int qp;                     /* side 0's slot that sends it */
+    uint32_t src, len;          /* from PAIR_SRC + src */
+} PartMsg;
+
+typedef struct PartCqe {
+    int msg;                    /* the message that makes it */
+    uint64_t wr_id;
+    uint32_t offset, len;
+    bool done;
+} PartCqe;
+
+/*
+ * Partial buffer operation: SRQ 0 of side 1 with a 64-byte stride, two
+ * QPs on it. Buffer 0xd0 (1000 bytes in two SGEs on scattered, unaligned
+ * places) takes the first three single-packet SENDs of both QPs at 0,
+ * 128, 384 (the third across the SGE boundary); the fourth does not fit
+ * the rest: a 0-byte BUF_DONE completion gives 0xd0 back and it goes to
+ * 0xd1 at 0; a multi-packet SEND takes 0xd2 whole, after 0xd1 is given
+ * back. Each completion says where; the bytes are there. B is migrated
+ * (saved, made again, loaded) with 0xd0 in use half-way.
+ */
+static void test_partial_pack(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    static const PartMsg msg[] = {
+        { 0, 0x11, 100 }, { 1, 0x203, 200 }, { 0, 0x405, 300 },
+        { 1, 0x807, 500 }, { 0, 0x1009, 3000 },
+    };
+    static const PartCqe want[] = {
+        { 0, 0xd0, 0, 100, false }, { 1, 0xd0, 128, 200, false },
+        { 2, 0xd0, 384, 300, false }, { 3, 0xd0, 684, 0, true },
+        { 3, 0xd1, 0, 500, false }, { 4, 0xd1, 500, 0, true },
+        { 4, 0xd2, 0, 3000, true },
+    };
+    /* Where each buffer's bytes are, in order: (iova, len) runs. */
+    const uint64_t b0[2] = { PAIR_DST + 0x3013, PAIR_DST + 0x1021 };
+    const uint32_t l0[2] = { 600, 400 };
+    const uint64_t b1 = PAIR_DST + 0x5007, b2 = PAIR_DST + 0x6005;
+    const uint32_t l1 = 1000, l2 = 4096;
+    RdoPairSrq srq;
+    int m = 0;
+
+    rdo_pair_create_srq(&b->rdo, &srq, 0, 4);
+    g_assert_cmpuint(srq_partial(b, 0, 6), ==, RDO_CQP_OK);
+    b->qp_on_srq = true;
+    b->qp_srqn = 0;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_fill(a, PAIR_SRC, 0x2000, 5);
+    srq_post(b, &srq, 0xd0, b0, l0, 2);
+    srq_post(b, &srq, 0xd1, &b1, &l1, 1);
+    srq_post(b, &srq, 0xd2, &b2, &l2, 1);
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        struct rdo_cqe e;
+
+        while (m <= want[i].msg) {
+            struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, m);
+            struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + msg[m].src,
+                                             msg[m].len);
+
+            pair_post_send(a, msg[m].qp, &w, &sge, 1, NULL);
+            m++;
+        }
+        if (i == 2) {
+            size_t len;
+
+            g_free(reload(b->d->h, &len));
+        }
+        g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+        e = pair_poll(b);
+        g_test_message("cqe %u: wr %#" PRIx64 " offset %u len %u flags %#x",
+                       i, e.wr_id, e.offset, e.byte_len, e.flags);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmphex(e.wr_id, ==, want[i].wr_id);
+        g_assert_cmpuint(e.flags & RDO_CQE_F_OFFSET, !=, 0);
+        g_assert_cmpuint(e.offset, ==, want[i].offset);
+        g_assert_cmpuint(e.byte_len, ==, want[i].len);
+        g_assert_cmpuint(!!(e.flags & RDO_CQE_F_BUF_DONE), ==, want[i].done);
+        if (want[i].len) {
+            const PartMsg *s = &msg[want[i].msg];
+
+            g_assert_cmpuint(e.qpn, ==, b->qp[s->qp].qpn);
+            for (uint32_t k = 0; k < s->len; k++) {
+                uint64_t at = want[i].offset + k, dst;
+
+                dst = want[i].wr_id == 0xd0 ?
+                      (at < l0[0] ? b0[0] + at : b0[1] + at - l0[0]) :
+                      (want[i].wr_id == 0xd1 ? b1 : b2) + at;
+                g_assert_cmpuint(*pair_mr_ptr(b, dst), ==,
+                                 *pair_mr_ptr(a, PAIR_SRC + s->src + k));
+            }
+        }
+    }
+    g_assert_true(pair_run_cqes(p, 0, m, PAIR_SEC));
+    g_assert_cmpuint(pair_cnt(b, RDO_REG_CNT_NAKS_SENT), ==, 0);
+    pair_free(p);
+}
+
+/* SRQ_PARTIAL refused: bad stride, reserved bits, no such SRQ, a buffer
+ * in use; a foreign SRQ number: NOT_FOUND. */
+static void test_partial_bad_input(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_SRQ_PARTIAL, 0);
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 64);
+    RdoPairSrq srq;
+
+    rdo_pair_create_srq(&b->rdo, &srq, 0, 4);
+    g_assert_cmpuint(srq_partial(b, 0, 5), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(srq_partial(b, 0, 13), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(srq_partial(b, 3, 6), ==, RDO_CQP_NOT_FOUND);
+    g_assert_cmpuint(srq_partial(b, 100000, 6), ==, RDO_CQP_BAD_INDEX);
+    cmd.u.srq_partial.stride_shift = 6;
+    cmd.u.srq_partial.reserved[1] = 1;
+    g_assert_cmpuint(rdo_pair_cmd(&b->rdo, cmd, NULL), ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(b->d->h->class_count[RDO_GE_CQP_CMD_FAILED], ==, 5);
+    g_assert_cmpuint(srq_partial(b, 0, 7), ==, RDO_CQP_OK);
+    b->qp_on_srq = true;
+    b->qp_srqn = 0;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    rdo_pair_post_srq_recv(&b->rdo, &srq, 0xe0, PAIR_DST, 4096);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    /* A buffer in use: the stride cannot change under it. */
+    g_assert_cmpuint(srq_partial(b, 0, 6), ==, RDO_CQP_IN_USE);
+    g_assert_cmpuint(srq_partial(b, 0, 0), ==, RDO_CQP_IN_USE);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -691,5 +863,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpath/bufrecv/migrate", test_bufrecv_migrate);
     g_test_add_func("/dpath/bufrecv/pending-mr", test_bufrecv_pending_mr);
     g_test_add_func("/dpath/bufrecv/off", test_bufrecv_off);
+    g_test_add_func("/dpath/partial/pack", test_partial_pack);
+    g_test_add_func("/dpath/partial/bad-input", test_partial_bad_input);
     return g_test_run();
 }

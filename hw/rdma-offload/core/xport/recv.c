@@ -24,6 +24,18 @@ bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q)
     return true;
 }
 
+/* The QP's SRQ, if in partial buffer operation (partial.c). */
+RdoSrq *rdo_partial_srq(RdoCore *core, const RdoQpCtx *qp)
+{
+    RdoSrq *srq;
+
+    if (qp->srqn == RDO_NONE || qp->srqn >= core->cfg.max_srq) {
+        return NULL;
+    }
+    srq = &core->st->srqs[qp->srqn];
+    return srq->valid && srq->part_shift ? srq : NULL;
+}
+
 static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
                           RdoRecvWqe *w)
 {
@@ -139,6 +151,10 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
     if (!x->resp.recv_srq) {
         qp->rq_ci++;
+    } else if (!(cqe->flags & RDO_CQE_F_OFFSET) && rdo_partial_srq(core, qp)) {
+        /* A buffer of its own on a partial SRQ: at 0, and given back. */
+        cqe->flags |= RDO_CQE_F_OFFSET | RDO_CQE_F_BUF_DONE;
+        cqe->offset = 0;
     }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
     /* A message its sender marked solicited (urgent) skips the delay. */

@@ -21,7 +21,16 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     if (pos == RDO_POS_FIRST || pos == RDO_POS_ONLY) {
         /* Behind held SENDs (bufrecv.c) a SEND is held too: in order. */
         bool held = x->held.head != NULL;
-        bool pending = rdo_recv_next_pending(core, qp);
+        bool pending;
+
+        /* An SRQ in partial buffer operation (partial.c). */
+        if (rdo_partial_send(core, qpn, qp, x, p)) {
+            return;
+        }
+        if (pos == RDO_POS_FIRST) {
+            rdo_partial_retire(core, qpn, qp, x);
+        }
+        pending = rdo_recv_next_pending(core, qp);
 
         if (held || pending || !rdo_recv_begin(core, qp, x)) {
             if ((held || !pending) &&

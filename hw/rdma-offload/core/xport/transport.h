@@ -501,6 +501,19 @@ void rdo_bufrecv_drop(RdoCore *core, uint32_t qpn);
 /* Frees one held SEND, its bytes back to the buffer (held.c). */
 void rdo_held_free(RdoCore *core, RdoHeld *h);
 
+/*
+ * Partial buffer operation (partial.c) on an SRQ with SRQ_PARTIAL on: a
+ * single-packet SEND placed at the next offset of the buffer in use (true:
+ * handled, completed or NAKed); before a multi-packet SEND, the buffer in
+ * use given back (its BUF_DONE completion of 0 bytes).
+ */
+bool rdo_partial_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                      const RdoWireParsed *p);
+void rdo_partial_retire(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        RdoXport *x);
+/* The QP's SRQ, if it is in partial buffer operation (recv.c). */
+RdoSrq *rdo_partial_srq(RdoCore *core, const RdoQpCtx *qp);
+
 /* The responder's ACKs and NAKs (resp-ack.c). */
 void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                         uint32_t psn, uint8_t syndrome);
