@@ -151,8 +151,10 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
     if (!x->resp.recv_srq) {
         qp->rq_ci++;
-    } else if (!(cqe->flags & RDO_CQE_F_OFFSET) && rdo_partial_srq(core, qp)) {
-        /* A buffer of its own on a partial SRQ: at 0, and given back. */
+    } else if (!(cqe->flags & RDO_CQE_F_OFFSET) && qp->type != RDO_QPT_UD &&
+               rdo_partial_srq(core, qp)) {
+        /* A buffer of its own on a partial SRQ: at 0, and given back (UD
+         * keeps src_qpn in that place: its completions are as before). */
         cqe->flags |= RDO_CQE_F_OFFSET | RDO_CQE_F_BUF_DONE;
         cqe->offset = 0;
     }
