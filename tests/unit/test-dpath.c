@@ -816,6 +816,57 @@ static void test_partial_pack(void)
     pair_free(p);
 }
 
+/*
+ * A UD QP on a partial SRQ: each datagram takes a buffer whole and its
+ * completion is a UD one (src_qpn, GRH; no OFFSET in its place), while an
+ * RC QP on the same SRQ packs its SENDs into the buffer in use.
+ */
+static void test_partial_ud(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC, 100);
+    struct rdo_ud_seg ud = { .qkey = 0x1234 };
+    RdoPairSrq srq;
+    struct rdo_cqe e;
+
+    rdo_pair_create_srq(&b->rdo, &srq, 0, 4);
+    g_assert_cmpuint(srq_partial(b, 0, 6), ==, RDO_CQP_OK);
+    b->qp_on_srq = true;
+    b->qp_srqn = 0;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_UD, RDO_MTU_4096 - 2);
+    pair_fill(a, PAIR_SRC, 0x1000, 8);
+    for (int i = 0; i < 3; i++) {
+        rdo_pair_post_srq_recv(&b->rdo, &srq, 0xf0 + i, PAIR_DST + 0x1000 * i,
+                               2048);
+    }
+    pair_post_send(a, 0, &w, &sge, 1, NULL);        /* RC: 0xf0 at 0 */
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0xf0);
+    g_assert_cmphex(e.flags, ==, RDO_CQE_F_OFFSET);
+    ud.dest_qpn = b->qp[1].qpn;
+    memcpy(ud.dmac, b->mac, 6);
+    memcpy(ud.dgid, b->gid, 16);
+    pair_post_send(a, 1, &w, &sge, 1, &ud);         /* UD: 0xf1 whole */
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0xf1);
+    g_assert_cmphex(e.flags, ==, RDO_CQE_F_GRH);
+    g_assert_cmpuint(e.src_qpn, ==, a->qp[1].qpn);
+    g_assert_cmpuint(e.byte_len, ==, 140);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 0x1000 + 40, 100);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);        /* RC: 0xf0 at 128 */
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    e = pair_poll(b);
+    g_assert_cmphex(e.wr_id, ==, 0xf0);
+    g_assert_cmpuint(e.offset, ==, 128);
+    pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 128, 100);
+    pair_free(p);
+}
+
 /* SRQ_PARTIAL refused: bad stride, reserved bits, no such SRQ, a buffer
  * in use; a foreign SRQ number: NOT_FOUND. */
 static void test_partial_bad_input(void)
@@ -864,6 +915,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpath/bufrecv/pending-mr", test_bufrecv_pending_mr);
     g_test_add_func("/dpath/bufrecv/off", test_bufrecv_off);
     g_test_add_func("/dpath/partial/pack", test_partial_pack);
+    g_test_add_func("/dpath/partial/ud", test_partial_ud);
     g_test_add_func("/dpath/partial/bad-input", test_partial_bad_input);
     return g_test_run();
 }
