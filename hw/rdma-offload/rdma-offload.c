@@ -622,6 +622,14 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
     RDO_CNT("isolation", isolation),
+    RDO_CNT("dma-head-pieces", dma_head_pieces),
+    RDO_CNT("dma-tail-pieces", dma_tail_pieces),
+    RDO_CNT("dma-full-lines", dma_full_lines),
+    RDO_CNT("dma-transfers", dma_transfers),
+    RDO_CNT("bufrecv-held", bufrecv_held),
+    RDO_CNT("bufrecv-placed", bufrecv_placed),
+    RDO_CNT("bufrecv-full", bufrecv_full),
+    RDO_CNT("bufrecv-dropped", bufrecv_dropped),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

@@ -77,6 +77,14 @@ typedef struct RdoSrq {
     uint32_t pi, ci;
     uint32_t users;             /* QPs attached */
     uint16_t limit;             /* SRQ limit armed (MODIFY_SRQ), 0: not armed */
+    /* Partial buffer operation (SRQ_PARTIAL, xport/partial.c): the stride
+     * (0: off) and the buffer in use, its WQE's SGEs held on chip. */
+    uint8_t part_shift;
+    bool part_cur;
+    uint8_t part_num_sge;
+    uint32_t part_off;          /* the next message no earlier than this */
+    uint64_t part_len, part_wr_id;
+    struct rdo_sge part_sge[RDO_SRQ_PARTIAL_MAX_SGE];
 } RdoSrq;
 
 /*
@@ -242,6 +250,8 @@ struct RdoState {
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
+    uint64_t bufrecv_used;
 };
 
 /*

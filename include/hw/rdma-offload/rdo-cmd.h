@@ -49,6 +49,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
     RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
+    RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
     RDO_CMD__COUNT
@@ -312,6 +313,8 @@ struct rdo_cmd_modify_qp {
     uint8_t  reserved[3];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/* notify_delay_usec: at most this (as a CQ's moderation_usec). */
+#define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */
 #define RDO_TCLASS_ECN_MASK         0x03
 
@@ -514,6 +517,28 @@ struct rdo_cmd_modify_srq {
     uint32_t reserved[3];
 };
 
+/*
+ * RDO_CMD_SRQ_PARTIAL: obj = SRQ number. stride_shift 6..12 turns on
+ * partial buffer operation: single-packet SENDs to the SRQ's QPs are
+ * placed one after another into the same receive buffer, each at the
+ * next offset aligned to 2^stride_shift, one completion each with
+ * RDO_CQE_F_OFFSET and the offset in rdo_cqe.offset; the completion that
+ * ends the device's use of a buffer has RDO_CQE_F_BUF_DONE (a message
+ * that does not fit the rest ends it with a completion of byte_len 0).
+ * Multi-packet SENDs take a buffer of their own. 0 turns it off. Only
+ * while the SRQ has no buffer in use (else IN_USE); its WQEs may have at
+ * most RDO_SRQ_PARTIAL_MAX_SGE SGEs. BAD_PARAM for another shift,
+ * BAD_RESERVED for reserved fields not zero.
+ */
+#define RDO_SRQ_PARTIAL_SHIFT_MIN   6
+#define RDO_SRQ_PARTIAL_SHIFT_MAX   12
+#define RDO_SRQ_PARTIAL_MAX_SGE     4
+struct rdo_cmd_srq_partial {
+    uint8_t  stride_shift;
+    uint8_t  reserved0[3];
+    uint32_t reserved[3];
+};
+
 /* RDO_CMD_CREATE_ETH_TXQ: obj = TXQ number (0..RDO_ETH_MAX_TXQ-1). */
 struct rdo_cmd_create_eth_txq {
     uint64_t ring_addr;
@@ -671,6 +696,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;
         struct rdo_cmd_modify_srq modify_srq;
+        struct rdo_cmd_srq_partial srq_partial;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         struct rdo_vf_resources vf_res;

@@ -285,5 +285,9 @@ void rdo_mr_registered(RdoCore *core, uint32_t index)
             st->qp_stall_mr[qpn] = RDO_NONE;
             rdo_work_kick(core, qpn);
         }
+        /* Held SENDs may have waited for a receive into this MR. */
+        if (st->xport[qpn].held.head) {
+            rdo_bufrecv_drain(core, qpn);
+        }
     }
 }

@@ -170,6 +170,7 @@ static enum rdo_obj_kind cmd_obj_kind(uint8_t opcode)
     case RDO_CMD_DETACH_MCAST:
         return RDO_OBJ_QP;
     case RDO_CMD_CREATE_SRQ: case RDO_CMD_DESTROY_SRQ: case RDO_CMD_MODIFY_SRQ:
+    case RDO_CMD_SRQ_PARTIAL:
         return RDO_OBJ_SRQ;
     case RDO_CMD_REG_MR: case RDO_CMD_DEREG_MR: case RDO_CMD_ALLOC_MR:
     case RDO_CMD_REREG_MR: case RDO_CMD_ALLOC_MW: case RDO_CMD_DEALLOC_MW:

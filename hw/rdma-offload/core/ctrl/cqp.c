@@ -203,6 +203,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_CREATE_SRQ:
     case RDO_CMD_DESTROY_SRQ:
     case RDO_CMD_MODIFY_SRQ:
+    case RDO_CMD_SRQ_PARTIAL:
         return rdo_cmd_queue(core, cmd, result);
     case RDO_CMD_CREATE_QP:
     case RDO_CMD_MODIFY_QP:

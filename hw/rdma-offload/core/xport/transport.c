@@ -35,6 +35,7 @@ void rdo_xport_free(RdoCore *core)
         return;
     }
     for (uint32_t i = 0; i < rdo_qp_slots(core); i++) {
+        rdo_bufrecv_drop(core, i);
         g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);
@@ -62,6 +63,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
 
     rdo_req_flush(core, qpn);
+    rdo_bufrecv_drop(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);
     rdo_xport_timer_drop(core, qpn);
