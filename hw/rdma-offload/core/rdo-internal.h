@@ -239,6 +239,10 @@ struct RdoState {
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    /* Engine failover (state/failover.c): a seeded fault waits for the
+     * next wake-up; frames are refused until the blackout's end. */
+    bool fo_pending;
+    uint64_t fo_blackout_ps;
 };
 
 /*

@@ -335,6 +335,13 @@ static void xport_load(RdoCore *core, RdoIn *in)
         req_load(core, in, i, &x->req, &t);
         resp_load(in, i, &x->resp);
         agg_load(in, i, &x->agg);
+        /* The timer heap is soft state: rebuilt from the deadlines (hard
+         * state) the requester carries. */
+        if (rdo_in_ok(in) && (x->req.rto_at || x->req.rnr_until)) {
+            uint64_t a = x->req.rto_at, b = x->req.rnr_until;
+
+            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
+        }
     }
     g_ptr_array_free(t.recs, TRUE);
     g_array_free(t.first_qpn, TRUE);
@@ -414,8 +421,7 @@ static bool in_list(GQueue *q, uint32_t n)
 
 /*
  * A flag that says a QP (or CQ) is on a list must find it there, or its
- * work would never run. The timer heap is soft state: rebuilt here from
- * the deadlines (hard state) the transport records carry.
+ * work would never run.
  */
 void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 {
@@ -423,15 +429,11 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 
     for (uint32_t i = 0; i < st->usable_qps && rdo_in_ok(in); i++) {
         const RdoXport *x = &st->xport[i];
-        uint64_t a = x->req.rto_at, b = x->req.rnr_until;
 
         rdo_in_check(in, (!x->resp.ack_queued || in_list(&st->ack_list, i)) &&
                      (!x->resp.resp_queued || in_list(&st->resp_list, i)) &&
                      (!x->agg.queued || in_list(&st->agg_list, i)),
                      "QP %u: work flagged but not on its list", i);
-        if (a || b) {
-            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
-        }
     }
     for (uint32_t i = 0; i < core->cfg.max_cq && rdo_in_ok(in); i++) {
         rdo_in_check(in, !st->cqs[i].mod_due || in_list(&st->cq_timed, i),
