@@ -167,14 +167,16 @@ void rdo_vf_destroy(RdoCore *vf)
     state_free(vf);
 }
 
-/* Everything back to power-on; contexts in host memory are abandoned. */
-void rdo_core_reset(RdoCore *core)
+/* Everything back to power-on; contexts in host memory are abandoned.
+ * Frames the host holds for later go too, unless `keep_link` (an engine
+ * failover: they have left the engine, they are on the link). */
+static void core_reset(RdoCore *core, bool keep_link)
 {
     memset(&core->regs, 0, sizeof(core->regs));
     memset(&core->cnt, 0, sizeof(core->cnt));
     memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
-    if (core->ops->drop_frames) {
+    if (core->ops->drop_frames && !keep_link) {
         core->ops->drop_frames(core->host);     /* with the core's own */
     }
     if (core->sriov && !core->fn) {
@@ -187,6 +189,11 @@ void rdo_core_reset(RdoCore *core)
     state_alloc(core);
     core->st->port_mtu = 1500;
     memcpy(core->st->port_mac, core->cfg.mac, 6);
+}
+
+void rdo_core_reset(RdoCore *core)
+{
+    core_reset(core, false);
 }
 
 void rdo_core_set_link(RdoCore *core, bool up)
@@ -296,7 +303,7 @@ void rdo_core_engine_fault(RdoCore *core, const char *why)
         rdo_core_fatal(core, RDO_FATAL_ENGINE, false, err);
         return;
     }
-    rdo_core_reset(core);
+    core_reset(core, true);
     if (!rdo_state_load(core, img, len, NULL)) {
         rdo_core_reset(core);   /* cannot happen: it loaded on the scratch core */
         return;

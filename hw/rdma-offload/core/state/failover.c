@@ -48,6 +48,26 @@ static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
     rdo_tm_schedule(core, end);
 }
 
+/*
+ * A connected RC QP resumes: its requester goes back to the oldest
+ * unacknowledged PSN, its responder acknowledges what it has (the ACKs
+ * the fault lost would otherwise cost the peer its retransmit timer).
+ */
+static void resume_qp(RdoCore *core, uint32_t qpn)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoXport *x = &core->st->xport[qpn];
+
+    if (!qp || (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD)) {
+        return;
+    }
+    rdo_req_resume(core, qpn);
+    if (x->resp.epsn != qp->rq_psn && x->resp.seq == RDO_SEQ_IN_ORDER &&
+        !x->resp.ack_pending) {
+        rdo_resp_ack_later(core, qpn, x, rdo_psn_add(x->resp.epsn, RDO_PSN_MASK));
+    }
+}
+
 void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
                          uint64_t lost_frames)
 {
@@ -60,8 +80,8 @@ void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
         core->cnt.fo_blackout_cycles = 0;
     }
     for (uint32_t i = 0; i < st->usable_qps; i++) {
-        if (st->qp_used[i]) {
-            rdo_req_resume(core, i);
+        if (st->qp_used[i] && st->qp_bind[i].type == RDO_QPT_RC) {
+            resume_qp(core, i);
         }
     }
     core->cnt.fo_recoveries++;
