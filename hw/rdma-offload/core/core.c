@@ -267,9 +267,13 @@ static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
                            char **why)
 {
     RdoCore *scratch = g_new0(RdoCore, 1);
+    /* The scratch core's reset must not drop the frames the host holds
+     * for this one. */
+    RdoHostOps ops = *core->ops;
     bool ok;
 
-    rdo_core_init(scratch, &core->cfg, core->ops, core->host);
+    ops.drop_frames = NULL;
+    rdo_core_init(scratch, &core->cfg, &ops, core->host);
     ok = rdo_state_load(scratch, img, len, why);
     rdo_core_destroy(scratch);
     g_free(scratch);
