@@ -596,7 +596,8 @@ static void rdo_set_engine_fault(Object *obj, bool value, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(obj);
 
-    if (!DEVICE(obj)->realized || !s->core.st->enabled) {
+    if (!DEVICE(obj)->realized ||
+        !(rdo_core_reg_read(&s->core, RDO_REG_STATUS, 4) & RDO_STATUS_CQP_READY)) {
         error_setg(errp, "x-inject-engine-fault: the control path is not "
                    "running");
         return;
