@@ -15,8 +15,9 @@
  * refused), and with the seeded engine faults (fault-engine-ppm).
  *
  * Also: failover off makes the fault catastrophic (RDO_FATAL_ENGINE), a
- * bad FO_INJECT is a driver mistake, write-backs cost bus bytes only
- * with failover on.
+ * bad FO_INJECT is a driver mistake, the requester resumes at its oldest
+ * unacknowledged PSN, write-backs cost bus bytes only with failover on, a
+ * QP context corrupted in the store fails that QP only.
  *
  *   RDO_FAILOVER_SEEDS (default 8): seeds of the random workload
  */
@@ -576,6 +577,60 @@ static void test_resume_state(void)
     }
 }
 
+/*
+ * A QP context the driver corrupted in the store while it was not cached:
+ * the substitute engine loads it, that QP fails (QP_ERROR, CONTEXT), the
+ * other goes on; no catastrophic error.
+ */
+static void test_corrupt_context(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+    TestHost *h;
+    TestDriver *d;
+    uint32_t qpn;
+    uint64_t page;
+    uint32_t *magic;
+    struct rdo_eqe e, err = { 0 };
+
+    cfg.failover = 1;
+    p = pair_new(&cfg);
+    d = p->s[0].d;
+    h = d->h;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    qpn = p->s[0].qp[0].qpn;
+    g_assert_true(rdo_ctx_flush(&h->core, &h->core.st->qpc));
+    memcpy(&page, td_ptr(d, h->core.regs.qpc_pglist +
+                         qpn / (RDO_PAGE_SIZE / RDO_QPC_SIZE) * 8), 8);
+    magic = td_ptr(d, page + qpn % (RDO_PAGE_SIZE / RDO_QPC_SIZE) * RDO_QPC_SIZE);
+    *magic ^= 0x100;
+    test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+    g_assert_false(rdo_core_is_fatal(&h->core));
+    g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 1);
+    g_assert_cmpuint(h->class_count[RDO_GE_QPC_CORRUPT], >=, 1);
+    while ((e = td_eq0_next(d)).type) {
+        if (e.type == RDO_EQE_QP_ERROR) {
+            err = e;
+        }
+    }
+    g_assert_cmpuint(err.obj, ==, qpn);
+    g_assert_cmpuint(err.data, ==, RDO_QP_ERR_CONTEXT);
+    {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 7);
+        struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC + 11, 9000);
+
+        pair_fill(&p->s[0], PAIR_SRC, 10000, 4);
+        w.remote_addr = PAIR_DST + 13;
+        w.rkey = p->s[1].mr_key;
+        pair_post_send(&p->s[0], 1, &w, &sge, 1, NULL);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        pair_expect_cqe(&p->s[0], 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+        pair_assert_same(&p->s[0], PAIR_SRC + 11, &p->s[1], PAIR_DST + 13, 9000);
+    }
+    pair_free(p);
+}
+
 /* Write-backs: bytes counted (and on the bus) with failover on only. */
 static void test_writeback_cost(void)
 {
@@ -614,5 +669,6 @@ int main(int argc, char **argv)
     g_test_add_func("/failover/bad-inject", test_bad_inject);
     g_test_add_func("/failover/resume-state", test_resume_state);
     g_test_add_func("/failover/writeback-cost", test_writeback_cost);
+    g_test_add_func("/failover/corrupt-context", test_corrupt_context);
     return g_test_run();
 }

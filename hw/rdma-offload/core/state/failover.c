@@ -58,7 +58,15 @@ static void resume_qp(RdoCore *core, uint32_t qpn)
     RdoQpCtx *qp = rdo_qp_get(core, qpn);
     RdoXport *x = &core->st->xport[qpn];
 
-    if (!qp || (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD)) {
+    if (!qp) {
+        /* The substitute engine loads the context from the store: one the
+         * driver corrupted fails this QP, as at any other load. */
+        if (!rdo_core_is_fatal(core)) {
+            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
+        }
+        return;
+    }
+    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
         return;
     }
     rdo_req_resume(core, qpn);
