@@ -10,11 +10,6 @@
  */
 #include "state/state.h"
 
-static uint32_t fifo_len(const RdoTmFifo *q)
-{
-    return q->len;
-}
-
 /* Frames on their way in or out: soft state, lost with the engine. */
 uint64_t rdo_failover_soft_frames(RdoCore *core)
 {
@@ -24,7 +19,7 @@ uint64_t rdo_failover_soft_frames(RdoCore *core)
                  g_queue_get_length(&st->loopback->frames);
 
     if (st->tm) {
-        n += fifo_len(&st->tm->rx_fifo) + fifo_len(&st->tm->egress);
+        n += st->tm->rx_fifo.len + st->tm->egress.len;
     }
     return n;
 }
