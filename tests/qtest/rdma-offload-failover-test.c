@@ -25,10 +25,10 @@
 
 static void inject_qom(QRdoSide *s)
 {
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", s->id);
     QDict *resp = qtest_qmp(s->qts, "{ 'execute': 'qom-set', 'arguments': {"
-                            " 'path': '/machine/peripheral/%s',"
-                            " 'property': 'x-inject-engine-fault',"
-                            " 'value': true } }", s->id);
+                            " 'path': %s, 'property': 'x-inject-engine-fault',"
+                            " 'value': true } }", path);
 
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
