@@ -175,6 +175,7 @@ struct rdo_dev {
 	struct rdo_eq *eqs;		/* [0] is EQ 0 */
 	unsigned int num_eqs;		/* including EQ 0 */
 	u64 async_events;
+	u64 engine_recoveries;		/* RDO_EQE_ENGINE_RECOVERED events */
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;

@@ -522,6 +522,36 @@ static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
     }
 }
 
+/*
+ * x-inject-engine-fault: the host faults the protocol engine now (qom-set
+ * <id> x-inject-engine-fault true): recovered with failover=1 (EQE 0x21),
+ * catastrophic otherwise. Reads give the faults recovered so far.
+ */
+static void rdo_do_engine_fault(RdmaOffloadState *s)
+{
+    rdo_core_engine_fault(&s->core, "injected by the host");
+}
+
+static bool rdo_get_engine_fault(Object *obj, Error **errp)
+{
+    return RDMA_OFFLOAD(obj)->core.cnt.fo_recoveries != 0;
+}
+
+static void rdo_set_engine_fault(Object *obj, bool value, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    if (!DEVICE(obj)->realized ||
+        !(rdo_core_reg_read(&s->core, RDO_REG_STATUS, 4) & RDO_STATUS_CQP_READY)) {
+        error_setg(errp, "x-inject-engine-fault: the control path is not "
+                   "running");
+        return;
+    }
+    if (value) {
+        rdo_core_call_guarded(s, rdo_do_engine_fault);
+    }
+}
+
 /* The numeric parameters: one QOM property per row of RDO_CONFIG_PARAMS. */
 #define RDO_PROP_U32(name, field, def) \
     DEFINE_PROP_UINT32(name, RdmaOffloadState, cfg.field, def)
@@ -630,6 +660,13 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("bufrecv-placed", bufrecv_placed),
     RDO_CNT("bufrecv-full", bufrecv_full),
     RDO_CNT("bufrecv-dropped", bufrecv_dropped),
+    RDO_CNT("fo-recoveries", fo_recoveries),
+    RDO_CNT("fo-qps", fo_qps),
+    RDO_CNT("fo-fatal", fo_fatal),
+    RDO_CNT("fo-drops", fo_drops),
+    RDO_CNT("fo-blackout-cycles", fo_blackout_cycles),
+    RDO_CNT("fo-writebacks", fo_writebacks),
+    RDO_CNT("fo-wb-bytes", fo_wb_bytes),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
@@ -813,6 +850,11 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "x-inject-fatal",
         "set to force a catastrophic error now (driver recovery tests); "
         "reads whether the device is in that state");
+    object_class_property_add_bool(klass, "x-inject-engine-fault",
+                                   rdo_get_engine_fault, rdo_set_engine_fault);
+    object_class_property_set_description(klass, "x-inject-engine-fault",
+        "set to fault the protocol engine now: recovered with failover=1 "
+        "(EQE 0x21), catastrophic otherwise; reads whether one was recovered");
     object_class_property_add(klass, "counters", "RdmaOffloadCounters",
                               rdo_get_counters, NULL, NULL, NULL);
     object_class_property_add(klass, "timing-counters",

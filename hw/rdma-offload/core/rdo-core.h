@@ -100,6 +100,7 @@ enum rdo_obj_kind {
     X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
     X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
     X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
+    X(FAILOVER_INJECT,     failover_inject,     DEVICE, RDO_ERR_BAD_VALUE) \
     X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
 enum rdo_guest_err {
 #define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
@@ -280,6 +281,11 @@ typedef struct RdoConfig {
     /* Buffered receive (xport/bufrecv.c): bytes of SENDs held for RC QPs
      * with no receive posted; 0: off, RNR NAK as before. */
     uint32_t bufrecv_bytes;
+    /* Protocol-engine failover (state/failover.c): hard state kept
+     * recoverable (write-backs), requester PSNs per write-back, cycles of
+     * an engine's reset; seeded engine faults per frame sent. */
+    uint32_t failover, failover_wb_batch, failover_reset_cycles;
+    uint32_t fault_engine_ppm;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
     RdoCcConfig cc;
@@ -440,6 +446,20 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("failover", failover, U32, 0, 0, 1, 0, \
+      "failover must be on (1) or off (0)", \
+      "protocol-engine failover: keep the hard state recoverable from host " \
+      "memory (write-backs at commit points, costed on the bus) so that an " \
+      "engine fault is recovered instead of catastrophic") \
+    X("failover-wb-batch", failover_wb_batch, U32, 16, 1, 4096, 0, NULL, \
+      "failover: request PSNs a QP sends between write-backs of its " \
+      "transport state") \
+    X("failover-reset-cycles", failover_reset_cycles, U32, 2000, 0, 1000000, \
+      RDO_PARAM_TIMING, NULL, "timing: cycles a faulted engine takes to " \
+      "reset before it reloads the hard state") \
+    X("fault-engine-ppm", fault_engine_ppm, U32, 0, 0, 1000000, \
+      RDO_PARAM_PPM, NULL, "protocol-engine faults injected, per frame " \
+      "sent, parts per million (seeded by fault-seed)") \
     X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
       "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
       "limits and context caches are split among the PF and its VFs") \
@@ -606,6 +626,15 @@ typedef struct RdoCounters {
      * later, refused with an RNR NAK because the buffer was full, dropped
      * with their QP. */
     uint64_t bufrecv_held, bufrecv_placed, bufrecv_full, bufrecv_dropped;
+    /*
+     * Protocol-engine failover (state/failover.c, RDO_REG_FO_*): faults
+     * recovered, QPs resumed by them, faults that went catastrophic,
+     * frames lost with the soft state or refused during a blackout, the
+     * last blackout in device cycles; hard-state write-backs and their
+     * bytes (failover=1).
+     */
+    uint64_t fo_recoveries, fo_qps, fo_fatal, fo_drops, fo_blackout_cycles;
+    uint64_t fo_writebacks, fo_wb_bytes;
 } RdoCounters;
 
 /*
@@ -749,6 +778,15 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
 #define RDO_STATE_VERSION 2
 uint8_t *rdo_core_save(RdoCore *core, size_t *len);
 bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
+
+/*
+ * A fault of the protocol engine (host-injected; the driver's FO_INJECT
+ * register and the seeded fault injection come here too): with
+ * failover=1 the device recovers its hard state and resumes (EQE 0x21),
+ * otherwise, or if the state cannot be recovered, it goes catastrophic
+ * (RDO_FATAL_ENGINE). docs/programming-model.md "Engine failover".
+ */
+void rdo_core_engine_fault(RdoCore *core, const char *why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);

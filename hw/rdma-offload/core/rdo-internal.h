@@ -252,6 +252,10 @@ struct RdoState {
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
     /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
     uint64_t bufrecv_used;
+    /* Engine failover (state/failover.c): a seeded fault waits for the
+     * next wake-up; frames are refused until the blackout's end. */
+    bool fo_pending;
+    uint64_t fo_blackout_ps;
 };
 
 /*

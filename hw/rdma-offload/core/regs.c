@@ -28,6 +28,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_DP_SEL:
         return REG_RW;
     case RDO_REG_IRQ_TEST:
+    case RDO_REG_FO_INJECT:
         return REG_WO;
     case RDO_REG_ID ... RDO_REG_CAPS_HI:
     case RDO_REG_STATUS:
@@ -40,6 +41,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
     case RDO_REG_CNT_ETH_TX_FRAMES ... RDO_REG_CNT_ETH_RX_ERRORS:
     case RDO_REG_DP_DATA:
+    case RDO_REG_FO_INFO ... RDO_REG_FO_WB_BYTES:
         return REG_RO;
     default:
         return REG_NONE;
@@ -227,6 +229,15 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
 
         return (r->dp_sel & RDO_DP_SEL_HI) ? hi(v) : lo(v);
     }
+    case RDO_REG_FO_INFO:
+        return (core->cfg.failover ? RDO_FO_INFO_ON : 0) |
+               core->cfg.failover_wb_batch << 16;
+    case RDO_REG_FO_RECOVERIES: return c->fo_recoveries;
+    case RDO_REG_FO_QPS: return c->fo_qps;
+    case RDO_REG_FO_FATAL: return c->fo_fatal;
+    case RDO_REG_FO_DROPS: return c->fo_drops;
+    case RDO_REG_FO_BLACKOUT: return c->fo_blackout_cycles;
+    case RDO_REG_FO_WB_BYTES: return c->fo_wb_bytes;
     default: return RDO_READ_INVALID;
     }
 }
@@ -295,6 +306,19 @@ static void rdo_write_irq_test(RdoCore *core, uint32_t vector)
     }
     core->regs.irq_test_count++;
     core->ops->raise_irq(core->host, vector);
+}
+
+/* The driver's engine fault: a debug register, keyed so that a stray
+ * write cannot fault the engine. */
+static void rdo_write_fo_inject(RdoCore *core, uint32_t v)
+{
+    if (v != RDO_FO_INJECT_KEY || !core->st->enabled || rdo_core_is_fatal(core)) {
+        rdo_guest_error(core, RDO_GE_FAILOVER_INJECT, 0, RDO_REG_FO_INJECT,
+                        "FO_INJECT 0x%x %s", v, v != RDO_FO_INJECT_KEY ?
+                        "is not the key" : "with the control path stopped");
+        return;
+    }
+    rdo_core_engine_fault(core, "injected by the driver (FO_INJECT)");
 }
 
 static void set_lo(uint64_t *reg, uint32_t v)
@@ -379,6 +403,9 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
             break;
         }
         core->regs.dp_sel = v;
+        break;
+    case RDO_REG_FO_INJECT:
+        rdo_write_fo_inject(core, v);
         break;
     default:
         write_setup(core, offset, v);

@@ -258,6 +258,7 @@ enum rdo_eqe_type {
     RDO_EQE_PORT_CHANGE         = 0x13, /* data = RDO_PORT_* */
     RDO_EQE_SRQ_LIMIT           = 0x14, /* obj = SRQ number, data = the limit */
     RDO_EQE_CATASTROPHIC        = 0x1f, /* data = RDO_FATAL_*; reset required */
+    RDO_EQE_ENGINE_RECOVERED    = 0x21, /* obj = recoveries since reset, data = QPs resumed */
 };
 
 /* RDO_EQE_QP_ERROR causes. */

@@ -175,6 +175,23 @@ enum rdo_dp_index {
     RDO_DP__COUNT
 };
 /*
+ * Protocol-engine failover (docs/programming-model.md "Engine failover").
+ * Counters are 32 bits of 64-bit values, wrapping; cleared by reset.
+ */
+#define RDO_REG_FO_INJECT            0x02c0  /* WO  RDO_FO_INJECT_KEY: fault the protocol engine now */
+#define RDO_REG_FO_INFO              0x02c4  /* RO  RDO_FO_INFO_*: failover on, write-back batch */
+#define RDO_REG_FO_RECOVERIES        0x02c8  /* RO  engine faults recovered (EQE 0x21) */
+#define RDO_REG_FO_QPS               0x02cc  /* RO  QPs resumed by them, summed */
+#define RDO_REG_FO_FATAL             0x02d0  /* RO  engine faults that went catastrophic */
+#define RDO_REG_FO_DROPS             0x02d4  /* RO  frames lost with soft state or refused in a blackout */
+#define RDO_REG_FO_BLACKOUT          0x02d8  /* RO  device cycles of the last blackout (timing model) */
+#define RDO_REG_FO_WB_BYTES          0x02dc  /* RO  bytes of hard-state write-backs */
+
+#define RDO_FO_INJECT_KEY            0x46414c54u  /* "FALT": any other value is refused */
+#define RDO_FO_INFO_ON               RDO_BIT(0)
+#define RDO_FO_INFO_BATCH(v)         ((v) >> 16)  /* failover-wb-batch */
+
+/*
  * Timing model (CAPS.TIMING): its settings and 64-bit counters, each a
  * _LO/_HI pair (read _HI, _LO, _HI again if it changed). Zero with the
  * timing model off.
@@ -274,6 +291,7 @@ enum rdo_fatal_cause {
     RDO_FATAL_MRC_STORE     = 2,    /* MR context store not reachable: state lost */
     RDO_FATAL_EQ0           = 3,    /* EQ 0 not reachable for an event */
     RDO_FATAL_INJECTED      = 4,    /* forced by the host (property x-inject-fatal) */
+    RDO_FATAL_ENGINE        = 5,    /* protocol-engine fault not recovered (failover off, or state lost) */
 };
 
 /* RDO_REG_DB_INFO */

@@ -37,6 +37,14 @@ void rdo_ctx_caches_free(RdoCore *core);
 /* A saved dirty line put back (state/); false if it cannot be placed. */
 bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
+/*
+ * Failover write-backs (commit.c): `bytes` of QP qpn's hard state to host
+ * memory at a commit point; nothing with failover=0.
+ */
+#define RDO_FO_XPORT_BYTES  128     /* the QP context's transport section */
+#define RDO_FO_RES_BYTES    32      /* one responder resource */
+void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes);
+
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);
 RdoQpCtx *rdo_qp_peek(RdoCore *core, uint32_t qpn);

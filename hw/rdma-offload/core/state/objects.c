@@ -134,7 +134,7 @@ static void regs_load(RdoCore *core, RdoIn *in)
     }
     rdo_in_check(in, !(r->control & ~(RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE)),
                  "CONTROL 0x%x", r->control);
-    rdo_in_check(in, r->fatal_cause <= RDO_FATAL_INJECTED, "fatal cause %u",
+    rdo_in_check(in, r->fatal_cause <= RDO_FATAL_ENGINE, "fatal cause %u",
                  r->fatal_cause);
     rdo_in_check(in, core->st->port_mtu >= 576 && core->st->port_mtu <= 9000,
                  "port MTU %u", core->st->port_mtu);

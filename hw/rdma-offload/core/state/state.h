@@ -140,4 +140,14 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in);
 /* The transport's lists, flags and records checked against the objects. */
 void rdo_state_xport_check(RdoCore *core, RdoIn *in);
 
+/*
+ * Engine failover (failover.c), around core.c's save, reset and load:
+ * frames lost with the soft state (before), the substitute engine's start
+ * (after: the blackout from start_ps reading `bytes` back, requesters
+ * back to their oldest unacknowledged PSN, counters, EQE 0x21).
+ */
+uint64_t rdo_failover_soft_frames(RdoCore *core);
+void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
+                         uint64_t lost_frames);
+
 #endif /* RDO_STATE_H */

@@ -268,28 +268,57 @@ static void resp_load(RdoIn *in, uint32_t qpn, RdoRespPart *r)
                  "QP %u: responder state", qpn);
 }
 
+/* A WRITE's run written on arrival (rx-agg.c) has no bytes to carry, only
+ * its MR's page fields and where a write failed: its kind with this bit. */
+#define AGG_AHEAD   0x80u
+
 static void agg_save(RdoOut *o, const RdoAggPart *a)
 {
-    rdo_out_u8(o, a->kind);
+    rdo_out_u8(o, a->kind | (a->ahead ? AGG_AHEAD : 0));
     rdo_out_u32(o, a->key);
     rdo_out_u64(o, a->va);
     rdo_out_u8(o, a->queued);
     rdo_out_u32(o, a->len);
+    if (a->ahead) {
+        rdo_out_u8(o, a->ahead_shift);
+        rdo_out_u32(o, a->ahead_pages);
+        rdo_out_u64(o, a->ahead_list);
+        rdo_out_u64(o, a->ahead_iova);
+        rdo_out_u64(o, a->ahead_fail);
+        return;
+    }
     rdo_out_bytes(o, a->buf, a->len);
 }
 
 /* Payload received (and maybe acknowledged) but not placed yet. */
 static void agg_load(RdoIn *in, uint32_t qpn, RdoAggPart *a)
 {
-    a->kind = rdo_in_u8(in);
+    uint8_t kind = rdo_in_u8(in);
+
+    a->kind = kind & ~AGG_AHEAD;
+    a->ahead = kind & AGG_AHEAD;
     a->key = rdo_in_u32(in);
     a->va = rdo_in_u64(in);
     a->queued = rdo_in_bool(in);
     a->len = rdo_in_u32(in);
-    if (!rdo_in_check(in, a->kind <= RDO_AGG_READ && a->len <= RDO_AGG_MAX,
-                      "QP %u: %u bytes aggregated (kind %u)", qpn, a->len,
-                      a->kind)) {
+    if (!rdo_in_check(in, a->kind <= RDO_AGG_READ && a->len <= RDO_AGG_MAX &&
+                      (!a->ahead || a->kind == RDO_AGG_WRITE),
+                      "QP %u: %u bytes aggregated (kind 0x%x)", qpn, a->len,
+                      kind)) {
         a->len = 0;
+        a->ahead = false;
+        return;
+    }
+    if (a->ahead) {
+        a->ahead_shift = rdo_in_u8(in);
+        a->ahead_pages = rdo_in_u32(in);
+        a->ahead_list = rdo_in_u64(in);
+        a->ahead_iova = rdo_in_u64(in);
+        a->ahead_fail = rdo_in_u64(in);
+        /* As an MR's own fields are checked (a written run stops at a
+         * failure): pages of 4 KiB to 1 GiB. */
+        rdo_in_check(in, a->ahead_shift >= 12 && a->ahead_shift <= 30,
+                     "QP %u: written run's page shift %u", qpn, a->ahead_shift);
         return;
     }
     if (a->len) {
@@ -335,6 +364,13 @@ static void xport_load(RdoCore *core, RdoIn *in)
         req_load(core, in, i, &x->req, &t);
         resp_load(in, i, &x->resp);
         agg_load(in, i, &x->agg);
+        /* The timer heap is soft state: rebuilt from the deadlines (hard
+         * state) the requester carries. */
+        if (rdo_in_ok(in) && (x->req.rto_at || x->req.rnr_until)) {
+            uint64_t a = x->req.rto_at, b = x->req.rnr_until;
+
+            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
+        }
     }
     g_ptr_array_free(t.recs, TRUE);
     g_array_free(t.first_qpn, TRUE);
@@ -517,8 +553,7 @@ static bool in_list(GQueue *q, uint32_t n)
 
 /*
  * A flag that says a QP (or CQ) is on a list must find it there, or its
- * work would never run. The timer heap is soft state: rebuilt here from
- * the deadlines (hard state) the transport records carry.
+ * work would never run.
  */
 void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 {
@@ -526,15 +561,11 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 
     for (uint32_t i = 0; i < st->usable_qps && rdo_in_ok(in); i++) {
         const RdoXport *x = &st->xport[i];
-        uint64_t a = x->req.rto_at, b = x->req.rnr_until;
 
         rdo_in_check(in, (!x->resp.ack_queued || in_list(&st->ack_list, i)) &&
                      (!x->resp.resp_queued || in_list(&st->resp_list, i)) &&
                      (!x->agg.queued || in_list(&st->agg_list, i)),
                      "QP %u: work flagged but not on its list", i);
-        if (a || b) {
-            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
-        }
     }
     for (uint32_t i = 0; i < core->cfg.max_cq && rdo_in_ok(in); i++) {
         rdo_in_check(in, !st->cqs[i].mod_due || in_list(&st->cq_timed, i),

@@ -134,6 +134,7 @@ typedef struct RdoReqPart {
     uint64_t rto_at;            /* retransmit timer, 0 = stopped */
     uint64_t rnr_until;         /* RNR NAK back-off */
     uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
+    uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
     bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
@@ -379,6 +380,8 @@ bool rdo_local_inv_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* After an engine failover: back to the oldest unacknowledged PSN. */
+void rdo_req_resume(RdoCore *core, uint32_t qpn);
 /* (wqe.c) Reads the WQE of a record from its ring (qp: the QP holding the
  * record); `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
