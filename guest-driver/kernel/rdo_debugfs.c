@@ -55,6 +55,7 @@ static const struct {
 	{ "tx_errors", RDO_REG_CNT_TX_ERRORS },
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
 	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
+	{ "isolation", RDO_REG_CNT_ISOLATION },
 	{ "db_writes", RDO_REG_DB_WRITES },
 	{ "err_count", RDO_REG_ERR_COUNT },
 	{ "err_last", RDO_REG_ERR_LAST },
@@ -67,6 +68,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&rdev->life_lock);
+	seq_printf(m, "function=%u\n", rdev->fn);
+	seq_printf(m, "vf=%d\n", rdev->is_vf);
 	seq_printf(m, "ctrl_up=%d\n", test_bit(RDO_F_CTRL_UP, &rdev->flags));
 	seq_printf(m, "dead=%d\n", rdo_dead(rdev));
 	seq_printf(m, "recoveries=%u\n", rdev->recoveries);
