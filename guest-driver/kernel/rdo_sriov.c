@@ -25,8 +25,22 @@
 
 #include "rdo.h"
 
-/* The fields of a share that the driver's split divides. */
-#define RDO_SPLIT_FIELDS(X) X(qp, 4) X(cq, 1) X(pd, 1) X(mr, 1) X(srq, 0)
+/* The fields of a share that the driver's split divides, and their least. */
+static const struct {
+	size_t off;
+	u32 least;
+} rdo_split[] = {
+	{ offsetof(struct rdo_vf_resources, qp), 4 },
+	{ offsetof(struct rdo_vf_resources, cq), 1 },
+	{ offsetof(struct rdo_vf_resources, pd), 1 },
+	{ offsetof(struct rdo_vf_resources, mr), 1 },
+	{ offsetof(struct rdo_vf_resources, srq), 0 },
+};
+
+static u32 *rdo_split_field(struct rdo_vf_resources *r, unsigned int i)
+{
+	return (u32 *)((u8 *)r + rdo_split[i].off);
+}
 
 static int rdo_vf_res_query(struct rdo_dev *rdev, u32 fn,
 			    struct rdo_vf_resources *r)
@@ -69,7 +83,7 @@ static int rdo_sriov_split(struct rdo_dev *rdev, unsigned int num_vfs)
 {
 	unsigned int total_vfs = pci_sriov_get_totalvfs(rdev->pdev);
 	struct rdo_vf_resources *share, total = {};
-	unsigned int fn;
+	unsigned int fn, i;
 	int ret;
 
 	share = kcalloc(total_vfs + 1, sizeof(*share), GFP_KERNEL);
@@ -79,18 +93,19 @@ static int rdo_sriov_split(struct rdo_dev *rdev, unsigned int num_vfs)
 		ret = rdo_vf_res_query(rdev, fn, &share[fn]);
 		if (ret)
 			goto out;
-#define RDO_SUM(f, least) total.f += share[fn].f;
-		RDO_SPLIT_FIELDS(RDO_SUM)
-#undef RDO_SUM
+		for (i = 0; i < ARRAY_SIZE(rdo_split); i++)
+			*rdo_split_field(&total, i) += *rdo_split_field(&share[fn], i);
 	}
 	/* Shrink the VFs left off first, so each step fits the device. */
 	for (fn = total_vfs; fn >= 1; fn--) {
 		struct rdo_vf_resources r = share[fn];
 
-#define RDO_PART(f, least) \
-		r.f = fn > num_vfs ? (least) : max_t(u32, total.f / (num_vfs + 1), (least));
-		RDO_SPLIT_FIELDS(RDO_PART)
-#undef RDO_PART
+		for (i = 0; i < ARRAY_SIZE(rdo_split); i++) {
+			u32 part = *rdo_split_field(&total, i) / (num_vfs + 1);
+
+			*rdo_split_field(&r, i) = fn > num_vfs ? rdo_split[i].least :
+						  max(part, rdo_split[i].least);
+		}
 		if (fn > num_vfs)
 			ret = rdo_vf_res_set(rdev, fn, &r);
 		else
