@@ -53,6 +53,14 @@ setup() {
         eval g_\$fn=\$(gidx \$dev \$fn)
     done
 }
+# Several interfaces of one host on one Ethernet: ib_core resolves a
+# destination GID's MAC through ARP on the source GID's interface (the
+# route is bound to it), so the request carries a local source address
+# (accept_local) and only the interface that has the asked address must
+# answer (arp_ignore), or every function would claim every address.
+for k in accept_local=1 arp_ignore=1 rp_filter=0; do
+    echo \${k#*=} > /proc/sys/net/ipv4/conf/all/\${k%=*}
+done
 setup
 echo "gids=\$g_0,\$g_1,\$g_2"
 sed 's/^/share./' \$D/\$PF/vf_resources
