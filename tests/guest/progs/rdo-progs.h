@@ -59,6 +59,25 @@ static inline long check(const uint8_t *p, size_t len, unsigned int seed)
 	return -1;
 }
 
+/* The RDMA device called name, opened. */
+static inline struct ibv_context *open_by_name(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_context *ctx;
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), name))
+			break;
+	if (!list || !list[i])
+		die("no device %s", name);
+	ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	if (!ctx)
+		die("ibv_open_device %s", name);
+	return ctx;
+}
+
 /*
  * qp (RESET) to RTS towards remote_qpn at dgid, from GID sgid_index of
  * port 1, path MTU 1024, with the given remote access rights.
