@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Guest test: SR-IOV from a guest. One guest, an adapter with
-# sriov-max-vfs=2 on a port of its own; `echo 2 > sriov_numvfs` on the PF
-# (the driver splits the device with SET_VF_RESOURCES), the same driver
-# binds both VFs: three ib_devices and netdevs. Through the adapter's
+# sriov-max-vfs=3 on a port of its own; `echo 2 > sriov_numvfs` on the PF:
+# the driver splits the device with SET_VF_RESOURCES (VFs 1 and 2 a third
+# each of QPs, CQs, PDs, MRs and SRQs instead of the device's default
+# quarter, VF 3 the least), and the same driver binds both VFs: three
+# ib_devices and netdevs. Through the adapter's
 # internal switch, with data checked byte by byte
 # (tests/guest/progs/rdo-sriov-check.c): PF -> VF 1 and VF 1 -> VF 2 RDMA
 # WRITE and READ; isolation: a function's rkey, and another's MR index
@@ -63,7 +65,7 @@ for k in accept_local=1 arp_ignore=1 rp_filter=0; do
 done
 setup
 echo "gids=\$g_0,\$g_1,\$g_2"
-sed 's/^/share./' \$D/\$PF/vf_resources
+sed 's/^\(fn[0-9]\) /share.\1=/' \$D/\$PF/vf_resources
 rdo-sriov-check \$dev_0 \$g_0 \$dev_1 \$g_1 | sed 's/^/pv./'
 rdo-sriov-check \$dev_1 \$g_1 \$dev_2 \$g_2 | sed 's/^/vv./'
 for fn in 0 1 2; do
@@ -95,16 +97,23 @@ echo "ibdevs_after=\$(ls /sys/class/infiniband | wc -l)"
 health
 EOF
 
-guest_run --device-args ',sriov-max-vfs=2' --netdev 'hubport,hubid=0' \
+guest_run --device-args ',sriov-max-vfs=3' --netdev 'hubport,hubid=0' \
     --mem 768 --timeout 900 --cmd "$CMD"
 
 check "the guest ran to the end" ran_to_end
-check "the PF offers 2 VFs" eq "$(f totalvfs)" 2
+check "the PF offers 3 VFs" eq "$(f totalvfs)" 3
 check "sriov_numvfs 2: three ib_devices, two of them VFs (0x10f1)" \
     eq "$(f numvfs_rc) $(f ibdevs) $(f vf_ids)" "0 3 2"
 check "each function's IPv4 GID found" matches "$(f gids)" '^[0-9]+,[0-9]+,[0-9]+$'
-check "the driver gave each VF a share (SET_VF_RESOURCES)" \
-    matches "$(f share.fn1)" '^qp=[1-9][0-9]* cq=[1-9]'
+# The defaults: max-qp, max-cq, max-pd 1024, max-mr 4096, max-srq 256.
+for fn in 1 2; do
+    check "SET_VF_RESOURCES: VF $fn has a third of the device" \
+        matches "$(f share.fn$fn)" '^qp=341 cq=341 eq=[0-9]+ pd=341 mr=1365 srq=85 '
+done
+check "SET_VF_RESOURCES: VF 3, not enabled, the least" \
+    matches "$(f share.fn3)" '^qp=4 cq=1 eq=[0-9]+ pd=1 mr=1 srq=0 '
+check "SET_VF_RESOURCES: the PF the rest" \
+    matches "$(f share.fn0)" '^qp=338 cq=341 eq=[0-9]+ pd=341 mr=1365 srq=86 '
 for p in pv vv flr; do
     case $p in
         pv) what="PF -> VF 1" fa=0 fb=1 ;;
