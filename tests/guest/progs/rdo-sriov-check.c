@@ -14,8 +14,22 @@
  * access error, B's buffer unchanged (untouched). fn_a, fn_b: the function
  * numbers in bits 31:28 of each side's keys.
  *
+ *   rdo-sriov-check serve DEV GIDX PORT ROUNDS
+ *   rdo-sriov-check client DEV GIDX HOST PORT ROUNDS
+ *
+ * One side of a connection to another machine (a VF to a peer guest), the
+ * QP numbers, GIDs, addresses and rkeys traded over TCP: the client, for
+ * ROUNDS rounds, WRITEs a new pattern into the server's buffer and READs
+ * it back, checked (rounds_ok); then tells the server, which checks that
+ * its buffer holds the last round's pattern (final_data) and answers with
+ * its verdict (server_verdict).
+ *
  * Buffers are malloc'd at odd offsets and span several pages.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "rdo-progs.h"
 
 #define LEN		(5 * 4096 + 333)
@@ -108,14 +122,131 @@ static void reconnect(struct side *a, struct side *b)
 	connect_to(b, a);
 }
 
+/* What one side tells the other over TCP. */
+struct wire_info {
+	uint32_t qpn, rkey;
+	uint64_t addr;
+	uint8_t gid[16];
+};
+
+static void xfer(int fd, void *p, size_t len, int out)
+{
+	uint8_t *b = p;
+
+	while (len) {
+		ssize_t n = out ? write(fd, b, len) : read(fd, b, len);
+
+		if (n <= 0)
+			die("TCP %s: %s", out ? "write" : "read",
+			    n ? strerror(errno) : "closed");
+		b += n;
+		len -= n;
+	}
+}
+
+/* Trade endpoints on fd and connect s's QP to the other side's. */
+static void trade(int fd, struct side *s, struct wire_info *o)
+{
+	struct wire_info me = { s->qp->qp_num, s->mr->rkey,
+				(uintptr_t)s->buf, {} };
+	union ibv_gid g;
+
+	memcpy(me.gid, s->gid.raw, 16);
+	xfer(fd, &me, sizeof(me), 1);
+	xfer(fd, o, sizeof(*o), 0);
+	memcpy(g.raw, o->gid, 16);
+	rc_to_rts(s->qp, ACCESS, o->qpn, &g, s->gidx);
+}
+
+static int serve(struct side *s, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	struct wire_info o;
+	int one = 1, l, fd;
+	uint8_t msg;
+	long bad;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1))
+		die("listen %d: %s", port, strerror(errno));
+	printf("listening=1\n");
+	fd = accept(l, NULL, NULL);
+	if (fd < 0)
+		die("accept: %s", strerror(errno));
+	trade(fd, s, &o);
+	xfer(fd, &msg, 1, 0);		/* the client's last round */
+	bad = check(s->buf, LEN, msg);
+	printf("final_data=%ld\n", bad);
+	msg = bad == -1;
+	xfer(fd, &msg, 1, 1);
+	return 0;
+}
+
+static int client(struct side *s, const char *host, int port, int rounds)
+{
+	struct addrinfo hint = { .ai_family = AF_INET,
+				 .ai_socktype = SOCK_STREAM }, *ai;
+	uint64_t end = now_us() + WAIT_MS * 1000ull;
+	struct wire_info o;
+	char ps[16];
+	int fd = -1, r, ok = 0;
+	uint8_t msg;
+
+	snprintf(ps, sizeof(ps), "%d", port);
+	if (getaddrinfo(host, ps, &hint, &ai))
+		die("getaddrinfo %s", host);
+	do {
+		if (fd >= 0)
+			close(fd);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
+			break;
+		usleep(100000);
+	} while (now_us() < end);
+	if (now_us() >= end)
+		die("connect %s:%d: %s", host, port, strerror(errno));
+	freeaddrinfo(ai);
+	trade(fd, s, &o);
+	for (r = 1; r <= rounds; r++) {
+		const char *w, *rd;
+
+		fill(s->buf, LEN, r);
+		w = rdma(s, IBV_WR_RDMA_WRITE, LEN, o.addr, o.rkey);
+		memset(s->buf, 0, LEN);
+		rd = rdma(s, IBV_WR_RDMA_READ, LEN, o.addr, o.rkey);
+		if (!strcmp(w, "success") && !strcmp(rd, "success") &&
+		    check(s->buf, LEN, r) == -1)
+			ok++;
+		else
+			printf("round%d=%s %s %ld\n", r, w, rd, check(s->buf, LEN, r));
+	}
+	printf("rounds_ok=%d\n", ok);
+	msg = rounds;
+	xfer(fd, &msg, 1, 1);
+	xfer(fd, &msg, 1, 0);
+	printf("server_verdict=%d\n", msg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct side a = {}, b = {};
 	uint32_t forged;
 
-	if (argc != 5)
-		die("usage: %s DEV_A GIDX_A DEV_B GIDX_B", argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 6 && !strcmp(argv[1], "serve")) {
+		open_side(&a, argv[2], atoi(argv[3]));
+		return serve(&a, atoi(argv[4]));
+	}
+	if (argc == 7 && !strcmp(argv[1], "client")) {
+		open_side(&a, argv[2], atoi(argv[3]));
+		printf("fn=%u\n", a.mr->rkey >> 28);
+		return client(&a, argv[4], atoi(argv[5]), atoi(argv[6]));
+	}
+	if (argc != 5)
+		die("usage: see the head of %s's source", argv[0]);
 	open_side(&a, argv[1], atoi(argv[2]));
 	open_side(&b, argv[3], atoi(argv[4]));
 	printf("fn_a=%u\nfn_b=%u\n", a.mr->rkey >> 28, b.mr->rkey >> 28);
