@@ -59,8 +59,10 @@ sed 's/^/v1./' /tmp/c1
 sed 's/^/v2./' /tmp/c2
 for fn in 1 2; do
     eval bdf=\\\$bdf_\$fn
-    grep -E '^cnt\.(tx_packets|rx_packets)=' \$D/\$bdf/state | sed "s/^/f\$fn./"
+    grep -E '^cnt\.(tx_packets|rx_packets|rx_drops|eth_rx_frames)=' \$D/\$bdf/state | sed "s/^/f\$fn./"
 done
+# What the neighbour tables say, for a failure's report.
+arp -an | sed 's/^/log: /'
 health
 EOF
 
@@ -78,6 +80,7 @@ wait \$p1; echo "s1.rc=\$?"
 wait \$p2; echo "s2.rc=\$?"
 sed 's/^/s1./' /tmp/s1
 sed 's/^/s2./' /tmp/s2
+arp -an | sed 's/^/log: /'
 health
 EOF
 
@@ -103,9 +106,9 @@ for peer in adapter rxe; do
         check "B $peer: guest $g: no kernel warnings, no driver errors" \
             eq "$(f $g.dmesg_bad) $(f $g.driver_errs)" "0 0"
     done
-    # The second run only when the first went well (its output is kept).
+    # A failed run's output, before the next run replaces it.
     if [ "$failed" != 0 ] || [ "$run_rc" != 0 ]; then
-        break
+        printf '%s\n' "$output" | grep -vE '^[AB]: (v[12]\.round|log: $)' | sed 's/^/# /'
     fi
 done
 tap_end
