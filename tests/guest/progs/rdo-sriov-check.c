@@ -156,6 +156,10 @@ static void trade(int fd, struct side *s, struct wire_info *o)
 	xfer(fd, o, sizeof(*o), 0);
 	memcpy(g.raw, o->gid, 16);
 	rc_to_rts(s->qp, ACCESS, o->qpn, &g, s->gidx);
+	/* Both QPs ready before the first request: a request to a QP not
+	 * yet in RTR is dropped, and retries might run out meanwhile. */
+	xfer(fd, &me, 1, 1);
+	xfer(fd, &me, 1, 0);
 }
 
 static int serve(struct side *s, int port)
