@@ -10,16 +10,16 @@
 # WRITE and READ; isolation: a function's rkey, and another's MR index
 # under its function number, presented to another function are remote
 # access errors, counted in the refusing function's isolation counter.
-# Then stock ibv_rc_pingpong PF <-> VF 2 (-c: every buffer checked) runs
-# while VF 1 gets a Function Level Reset (sysfs reset): the ping-pong ends
-# well, VF 1 comes back and carries checked traffic again. Last, the VFs
+# Then stock ibv_rc_pingpong PF <-> VF 2 runs and, once its packets flow,
+# VF 1 gets a Function Level Reset (sysfs reset): the ping-pong ends well,
+# VF 1 comes back and carries checked traffic again. Last, the VFs
 # are disabled. No kernel warnings, no driver errors, every key the driver
 # gave out the one the device answered.
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ITERS=${RDO_SRIOV_ITERS:-1500}
+ITERS=${RDO_SRIOV_ITERS:-4000}
 
 read -r -d '' CMD <<EOF
 $HEALTH_FUNCS
@@ -76,9 +76,15 @@ done
 ibv_rc_pingpong -d \$dev_2 -g \$g_2 -n $ITERS -c > /tmp/srv.out 2>&1 &
 srv=\$!
 sleep 1
+rx() { sed -n 's/^cnt.rx_packets=//p' \$D/\$bdf_2/state; }
+rx0=\$(rx)
 ibv_rc_pingpong -d \$dev_0 -g \$g_0 -n $ITERS -c 127.0.0.1 > /tmp/cli.out 2>&1 &
 cli=\$!
-sleep 2
+# The reset once the ping-pong's packets flow (VF 2 received 200 more).
+i=0
+while [ \$(rx) -lt \$((rx0 + 200)) ] && kill -0 \$cli 2>/dev/null && [ \$i -lt 600 ]; do
+    sleep 0.05; i=\$((i + 1))
+done
 kill -0 \$cli 2>/dev/null && echo "flr_in_traffic=1"
 echo 1 > /sys/bus/pci/devices/\$bdf_1/reset; echo "flr_rc=\$?"
 kill -0 \$cli 2>/dev/null && echo "traffic_after_flr=1"
@@ -144,7 +150,7 @@ for fn in 0 1 2; do
 done
 check "the FLR of VF 1 came while PF <-> VF 2 traffic ran" \
     eq "$(f flr_in_traffic) $(f flr_rc)" "1 0"
-check "ibv_rc_pingpong PF <-> VF 2 ($ITERS checked iterations) ended well" \
+check "ibv_rc_pingpong PF <-> VF 2 ($ITERS iterations) ended well" \
     eq "$(f pp_client_rc) $(f pp_server_rc) $(f pp_client_iters) $(f pp_server_iters)" "0 0 1 1"
 check "VF 1's counters went with its reset" eq "$(f f1.after_flr.isolation)" 0
 check "sriov_numvfs 0: the VFs' ib_devices go" eq "$(f disable_rc) $(f ibdevs_after)" "0 1"
