@@ -55,6 +55,7 @@ static const struct {
 	{ "tx_errors", RDO_REG_CNT_TX_ERRORS },
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
 	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
+	{ "isolation", RDO_REG_CNT_ISOLATION },
 	{ "fo_recoveries", RDO_REG_FO_RECOVERIES },
 	{ "fo_qps", RDO_REG_FO_QPS },
 	{ "fo_fatal", RDO_REG_FO_FATAL },
@@ -73,6 +74,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&rdev->life_lock);
+	seq_printf(m, "function=%u\n", rdev->fn);
+	seq_printf(m, "vf=%d\n", rdev->is_vf);
 	seq_printf(m, "ctrl_up=%d\n", test_bit(RDO_F_CTRL_UP, &rdev->flags));
 	seq_printf(m, "dead=%d\n", rdo_dead(rdev));
 	seq_printf(m, "recoveries=%u\n", rdev->recoveries);

@@ -656,8 +656,9 @@ static int rdo_build_reg_mr(struct rdo_reg_mr_wqe *r, const struct ib_reg_wr *wr
 {
 	struct rdo_mr *mr = to_rmr(wr->mr);
 
+	/* Only the tag may change: index and function are the device's. */
 	if (!mr->max_pages || !mr->npages ||
-	    RDO_MR_KEY_INDEX(wr->key) != mr->index)
+	    (wr->key & ~0xffu) != (wr->mr->lkey & ~0xffu))
 		return -EINVAL;
 	r->page_shift = ilog2(wr->mr->page_size);
 	r->key = wr->key;

@@ -150,6 +150,8 @@ void rdo_vf_enable(RdoCore *vf, bool on)
         return;     /* its PF went first */
     }
     sr->fn[vf->fn] = NULL;
+    /* The tables go by the share they were made for, before a new one. */
+    state_free(vf);
     vf_config(vf);
     vf->link_up = sr->fn[0]->link_up;
     rdo_core_reset(vf);
@@ -179,13 +181,14 @@ static void core_reset(RdoCore *core, bool keep_link)
     if (core->ops->drop_frames && !keep_link) {
         core->ops->drop_frames(core->host);     /* with the core's own */
     }
+    /* Freed by the configuration it was made with. */
+    state_free(core);
     if (core->sriov && !core->fn) {
         /* The PF's reset disables its VFs (the SR-IOV capability's own
          * reset) and brings back the default split. */
         rdo_sriov_default_split(core->sriov, &core->cfg);
         rdo_share_to_config(&core->cfg, &core->sriov->share[0]);
     }
-    state_free(core);
     state_alloc(core);
     core->st->port_mtu = 1500;
     memcpy(core->st->port_mac, core->cfg.mac, 6);

@@ -350,6 +350,8 @@ static void rdo_device_free(struct verbs_device *vdev)
 
 static const struct verbs_match_ent rdo_match_table[] = {
 	VERBS_PCI_MATCH(RDO_PCI_VENDOR_ID, RDO_PCI_DEVICE_ID, NULL),
+	/* A VF is programmed as the PF is. */
+	VERBS_PCI_MATCH(RDO_PCI_VENDOR_ID, RDO_PCI_VF_DEVICE_ID, NULL),
 	{}
 };
 

@@ -353,7 +353,8 @@ int rdo_bind_mw_fill(struct rdo_send_wqe *wqe, const struct ibv_mw *mw,
 	struct rdo_bind_mw_wqe *b = (struct rdo_bind_mw_wqe *)wqe;
 	unsigned int f = info->mw_access_flags;
 
-	if (!mw || RDO_MR_KEY_INDEX(rkey) != RDO_MR_KEY_INDEX(mw->rkey) ||
+	/* Only the tag may change: index and function are the device's. */
+	if (!mw || (rkey & ~0xffu) != (mw->rkey & ~0xffu) ||
 	    (info->length && !info->mr) ||
 	    (f & ~(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 		   IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)))
