@@ -443,6 +443,10 @@ void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
 /* Completes the QP's outstanding and queued work with a flush error. */
 void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* The QP state machine (qp-state.c): MODIFY_QP on QP `qpn`, which exists;
+ * returns a rdo_cqp_status. */
+int rdo_qp_modify(RdoCore *core, uint32_t qpn,
+                  const struct rdo_cmd_modify_qp *m);
 
 /* The inline-pushed copy of WQE `index`, if the doorbell page holds it. */
 bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
