@@ -239,6 +239,7 @@ struct RdoState {
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    struct RdoCm *cm;           /* the offloaded connection manager (cm/cm.h) */
 };
 
 /*

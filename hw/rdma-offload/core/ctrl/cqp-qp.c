@@ -211,6 +211,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;
     rdo_mcast_forget_qp(core, qpn);
+    rdo_cm_forget_qp(core, qpn);
     rdo_xport_reset_qp(core, qpn);
     return RDO_CQP_OK;
 }

@@ -173,3 +173,13 @@ int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m
     return RDO_CQP_OK;
 }
 
+/* Ethernet MTU to the largest IB path MTU that fits (RoCEv2 adds 80 B or so). */
+uint8_t rdo_active_mtu(uint32_t eth_mtu)
+{
+    uint8_t code = RDO_MTU_256;
+
+    while (code < RDO_MTU_4096 && (128u << (code + 1)) + 80 <= eth_mtu) {
+        code++;
+    }
+    return code;
+}
