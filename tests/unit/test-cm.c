@@ -132,12 +132,12 @@ static Mad req_mad(Cm *t, const Req *r)
     return m;
 }
 
-/* A MAD from A's GSI to B's, of `len` bytes (256, or less: truncated). */
-static void send_mad_len(Cm *t, const Mad *m, uint32_t len)
+/* The frame of a MAD from A's GSI to B's, of `len` bytes (256, or less:
+ * truncated); returns its length. */
+static int mad_frame(Cm *t, const Mad *m, uint32_t len, uint8_t *frame,
+                     size_t size)
 {
-    TestHost *ha = t->a->d->h, *hb = t->b->d->h;
     RdoWirePacket pkt = { 0 };
-    uint8_t frame[512];
     int n;
 
     memcpy(pkt.dst_mac, t->b->mac, 6);
@@ -153,8 +153,18 @@ static void send_mad_len(Cm *t, const Mad *m, uint32_t len)
     pkt.deth.src_qp = RDO_GSI_QPN;
     pkt.payload = m->b;
     pkt.payload_len = len;
-    n = rdo_wire_build(&pkt, frame, sizeof(frame));
+    n = rdo_wire_build(&pkt, frame, size);
     g_assert_cmpint(n, >, 0);
+    return n;
+}
+
+/* Delivers it to B (the two clocks in step, as the pair keeps them). */
+static void send_mad_len(Cm *t, const Mad *m, uint32_t len)
+{
+    TestHost *ha = t->a->d->h, *hb = t->b->d->h;
+    uint8_t frame[512];
+    int n = mad_frame(t, m, len, frame, sizeof(frame));
+
     ha->now_ns = hb->now_ns = MAX(ha->now_ns, hb->now_ns);
     rdo_core_receive(&hb->core, frame, n);
     pair_run(t->p, 20000);
@@ -1064,22 +1074,9 @@ static uint64_t rep_latency_ns(uint32_t cycles)
     Req r = req_default(0);
     Mad m = req_mad(t, &r);
     TestHost *ha = t->a->d->h, *hb = t->b->d->h;
-    RdoWirePacket pkt = { 0 };
     uint8_t frame[512];
-    int n;
+    int n = mad_frame(t, &m, 256, frame, sizeof(frame));
 
-    memcpy(pkt.dst_mac, t->b->mac, 6);
-    memcpy(pkt.src_mac, t->a->mac, 6);
-    memcpy(pkt.src_gid, t->a->gid, 16);
-    memcpy(pkt.dst_gid, t->b->gid, 16);
-    pkt.pkey = 0xffff;
-    pkt.opcode = RDO_TRANSPORT_UD | RDO_OP_SEND_ONLY;
-    pkt.dest_qp = RDO_GSI_QPN;
-    pkt.deth.qkey = RDO_GSI_QKEY;
-    pkt.deth.src_qp = RDO_GSI_QPN;
-    pkt.payload = m.b;
-    pkt.payload_len = 256;
-    n = rdo_wire_build(&pkt, frame, sizeof(frame));
     pair_run(t->p, PAIR_SEC / 1000);
     ha->now_ns = hb->now_ns = MAX(ha->now_ns, hb->now_ns);
     t0 = hb->now_ns;
