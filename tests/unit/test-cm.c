@@ -205,7 +205,9 @@ static uint8_t cm_cmd(PairSide *s, uint8_t op, uint32_t obj,
 {
     struct rdo_cqp_cmd cmd = td_cmd_of(op, obj);
 
-    memcpy(cmd.u.raw, args, len);
+    if (len) {
+        memcpy(cmd.u.raw, args, len);
+    }
     return td_cmd(s->d, &cmd).status;
 }
 
