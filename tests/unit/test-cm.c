@@ -41,6 +41,10 @@ typedef struct Cm {
     uint64_t table, ci_addr;    /* B's notification table, its CI word */
     GArray *from_b;             /* Mad: what B sent A's GSI */
     bool drop_b;                /* B's MADs lost on the wire */
+    bool pass_b;                /* B's MADs reach A (A's own CM) */
+    uint16_t drop_a_attr;       /* A's next MAD of this attribute is lost */
+    uint64_t a_table, a_ci;     /* A's listener, for its active side */
+    uint32_t a_read;
     uint32_t entries_read;
 } Cm;
 
@@ -59,7 +63,14 @@ static bool tamper(Pair *p, int from, uint8_t *frame, size_t *len,
         g_assert_cmpuint(w.pkt.deth.src_qp, ==, RDO_GSI_QPN);
         memcpy(m.b, w.pkt.payload, 256);
         g_array_append_val(t->from_b, m);
-        /* A has no GSI of its own: the test reads the MADs here. */
+        /* A has no GSI of its own: the test reads the MADs here, unless
+         * A's CM is to see them. */
+        return t->pass_b && !t->drop_b;
+    }
+    if (from == 0 && t->drop_a_attr && !rdo_wire_parse(frame, *len, &w) &&
+        w.pkt.dest_qp == RDO_GSI_QPN &&
+        get16(w.pkt.payload + 16) == t->drop_a_attr) {
+        t->drop_a_attr = 0;
         return false;
     }
     return !(gsi && t->drop_b);
@@ -175,16 +186,22 @@ static void send_mad(Cm *t, const Mad *m)
     send_mad_len(t, m, 256);
 }
 
-static struct rdo_cm_counters counters(Cm *t)
+static struct rdo_cm_counters side_counters(PairSide *s)
 {
     struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_QUERY, 0);
-    uint64_t out = td_alloc(t->b->d, sizeof(struct rdo_cm_counters) + 8, 8) + 8;
+    /* Written to an address that is not 64-byte aligned. */
+    uint64_t out = td_alloc(s->d, sizeof(struct rdo_cm_counters) + 8, 8) + 8;
     struct rdo_cm_counters c;
 
     cmd.out_addr = out;
-    g_assert_cmpuint(td_cmd(t->b->d, &cmd).status, ==, RDO_CQP_OK);
-    memcpy(&c, td_ptr(t->b->d, out), sizeof(c));
+    g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
+    memcpy(&c, td_ptr(s->d, out), sizeof(c));
     return c;
+}
+
+static struct rdo_cm_counters counters(Cm *t)
+{
+    return side_counters(t->b);
 }
 
 static struct rdo_cmd_cm_listen listen_args(Cm *t, uint8_t flags)
@@ -1102,6 +1119,181 @@ static void test_timing(void)
     g_assert_cmpuint(slow, <=, fast + 21000);
 }
 
+/* A's own listener (another service ID: nobody connects to it), whose
+ * table and EQ report the connections A's device makes. */
+static void a_listen(Cm *t)
+{
+    struct rdo_cmd_cm_listen l = listen_args(t, RDO_CM_LISTEN_F_RDMA_CM);
+
+    t->a_table = td_alloc(t->a->d, 128 << TABLE_LOG, 128);
+    t->a_ci = td_alloc(t->a->d, 4096, 4096) + 0x10c;
+    l.service_id = SID + 100;
+    l.table_addr = t->a_table;
+    l.ci_addr = t->a_ci;
+    memcpy(l.addr, t->a->gid, 16);
+    g_assert_cmpuint(cm_cmd(t->a, RDO_CMD_CM_LISTEN, 0, &l, sizeof(l)), ==,
+                     RDO_CQP_OK);
+    t->pass_b = true;
+}
+
+static struct rdo_cm_entry *a_next_entry(Cm *t)
+{
+    struct rdo_cm_entry *e = td_ptr(t->a->d, t->a_table +
+                                    (t->a_read & ((1u << TABLE_LOG) - 1)) * 128);
+
+    if (e->owner != rdo_owner_phase(t->a_read, TABLE_LOG)) {
+        return NULL;
+    }
+    t->a_read++;
+    *(uint32_t *)td_ptr(t->a->d, t->a_ci) = t->a_read;
+    return e;
+}
+
+/* A's device connects its QP in slot n (QPN 2 + n, in RESET) to `sid`
+ * at B, with `plen` bytes of private data; returns the command status. */
+static uint8_t a_cm_connect(Cm *t, int n, uint64_t sid, uint8_t plen,
+                            uint8_t max_retries)
+{
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
+    struct rdo_cmd_cm_connect *c = &cmd.u.cm_connect;
+    /* The private data at an odd address, as a caller's buffer is. */
+    uint64_t pd = td_alloc(t->a->d, 4096, 4096) + 0x233;
+
+    for (int i = 0; i < plen; i++) {
+        ((uint8_t *)td_ptr(t->a->d, pd))[i] = (uint8_t)(0xc0 + i);
+    }
+    rdo_pair_create_qp(&t->a->rdo, n, 2 + n, RDO_QPT_RC, 0);
+    cmd.out_addr = pd;
+    c->service_id = sid;
+    c->qpn = 2 + n;
+    c->access = RDO_ACCESS__ALL;
+    memcpy(c->dgid, t->b->gid, 16);
+    memcpy(c->dmac, t->b->mac, 6);
+    c->path_mtu = RDO_MTU_4096 - 2;
+    c->src_port = A_PORT;
+    c->timeout = PAIR_TIMEOUT;
+    c->retry_count = 7;
+    c->rnr_retry = 7;
+    c->cm_timeout = 16;             /* 268 ms: A's set-up commands */
+    c->max_cm_retries = max_retries;
+    c->private_len = plen;
+    return td_cmd(t->a->d, &cmd).status;
+}
+
+/*
+ * Device to device: A's CM connects (REQ with the RDMA CM header and A's
+ * private data), B's answers from its pool, A's takes the REP, RTU; both
+ * tables report the connection, data moves both ways; A disconnects
+ * (DREQ, DREP), both report it and both QPs are in ERR.
+ */
+static void test_active(void)
+{
+    Cm *t = cm_new(NULL, RDO_CM_LISTEN_F_RDMA_CM, 1, 0);
+    struct rdo_cm_entry *ea, *eb;
+    struct rdo_cm_counters ca, cb;
+    struct rdo_cqp_cmd cmd;
+    uint32_t bq;
+
+    a_listen(t);
+    g_assert_cmpuint(a_cm_connect(t, 0, SID, 20, 3), ==, RDO_CQP_OK);
+    pair_run(t->p, 1000000);
+    ea = a_next_entry(t);
+    eb = next_entry(t);
+    g_assert_nonnull(ea);
+    g_assert_nonnull(eb);
+    g_assert_cmpuint(ea->type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    g_assert_cmpuint(eb->type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    bq = eb->qpn;
+    g_assert_cmpuint(ea->qpn, ==, 2);
+    g_assert_cmpuint(ea->peer_qpn, ==, bq);
+    g_assert_cmpuint(eb->peer_qpn, ==, 2);
+    g_assert_cmpuint(ea->sq_psn, ==, eb->rq_psn);
+    g_assert_cmpuint(ea->rq_psn, ==, eb->sq_psn);
+    g_assert_cmpuint(ea->peer_port, ==, SID_PORT);
+    g_assert_cmpuint(eb->peer_port, ==, A_PORT);
+    g_assert_cmpmem(ea->peer_gid, 16, t->b->gid, 16);
+    g_assert_cmpmem(eb->peer_gid, 16, t->a->gid, 16);
+    g_assert_cmpuint(eb->flags, ==, RDO_CM_ENTRY_F_RDMA_CM);
+    g_assert_cmpuint(eb->private_data[0], ==, 0xc0);
+    g_assert_cmpuint(eb->private_data[19], ==, 0xc0 + 19);
+    g_assert_cmpuint(eb->private_data[20], ==, 0);
+    /* Both listeners offer 4 and 4. */
+    g_assert_cmpuint(ea->responder_resources, ==, 4);
+    g_assert_cmpuint(ea->initiator_depth, ==, 4);
+    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_RTS);
+    move_data(t, 0, bq);
+    cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
+    cmd.u.cm_pool.qpn = 2;
+    g_assert_cmpuint(td_cmd(t->a->d, &cmd).status, ==, RDO_CQP_OK);
+    g_assert_cmpuint(td_cmd(t->a->d, &cmd).status, ==, RDO_CQP_BAD_STATE);
+    pair_run(t->p, 1000000);
+    g_assert_cmpuint(a_next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
+    g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
+    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(query_qp(t->b, bq).state, ==, RDO_QPS_ERR);
+    ca = side_counters(t->a);
+    cb = side_counters(t->b);
+    g_assert_cmpuint(ca.reqs_sent, ==, 1);
+    g_assert_cmpuint(ca.reps_received, ==, 1);
+    g_assert_cmpuint(ca.established, ==, 1);
+    g_assert_cmpuint(ca.dreqs_sent, ==, 1);
+    g_assert_cmpuint(ca.drep_received, ==, 1);
+    g_assert_cmpuint(ca.disconnected, ==, 1);
+    g_assert_cmpuint(ca.mads_sent, ==, 3);      /* REQ, RTU, DREQ */
+    g_assert_cmpuint(cb.established, ==, 1);
+    g_assert_cmpuint(cb.dreq_received, ==, 1);
+    g_assert_cmpuint(cb.drep_sent, ==, 1);
+    g_assert_cmpuint(cb.disconnected, ==, 1);
+    g_assert_cmpuint(cb.mads_sent, ==, 2);      /* REP, DREP */
+    /* Connecting an established or pooled QP, or with bad values. */
+    g_assert_cmpuint(a_cm_connect(t, 1, SID, 57, 3), ==, RDO_CQP_BAD_PARAM);
+    cm_free(t);
+}
+
+/* The active side's failures: refused (REJ 8 -> ABORTED with reason 8),
+ * no answer at all (REQ retries, then ABORTED, reason 4), and a lost RTU
+ * (B's REP again, A's RTU again). */
+static void test_active_failures(void)
+{
+    Cm *t = cm_new(NULL, 0, 1, 0);
+    struct rdo_cm_entry *e;
+    struct rdo_cm_counters ca;
+
+    a_listen(t);
+    g_assert_cmpuint(a_cm_connect(t, 0, SID + 7, 0, 3), ==, RDO_CQP_OK);
+    pair_run(t->p, 1000000);
+    e = a_next_entry(t);
+    g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_ABORTED);
+    g_assert_cmpuint(e->reason, ==, RDO_CM_REJ_INVALID_SERVICE_ID);
+    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    /* B's answers lost: three REQs again, then given up. */
+    t->drop_b = true;
+    g_assert_cmpuint(a_cm_connect(t, 1, SID, 0, 3), ==, RDO_CQP_OK);
+    pair_run(t->p, 10 * PAIR_SEC);
+    e = a_next_entry(t);
+    g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_ABORTED);
+    g_assert_cmpuint(e->reason, ==, RDO_CM_REJ_TIMEOUT);
+    g_assert_cmpuint(e->qpn, ==, 3);
+    ca = side_counters(t->a);
+    g_assert_cmpuint(ca.req_dreq_retries, ==, 3);
+    g_assert_cmpuint(ca.req_timeouts, ==, 1);
+    g_assert_cmpuint(ca.rej_received, ==, 1);
+    g_assert_cmpuint(t->a->d->h->class_count[RDO_GE_CM_TIMEOUT], ==, 1);
+    /* B took the four REQs as one (repeats), and its REP timed out. */
+    g_assert_cmpuint(side_counters(t->b).reqs_dup, ==, 3);
+    /* A lost RTU: B sends its REP again, A its RTU again. */
+    t->drop_b = false;
+    t->drop_a_attr = 0x0014;
+    g_assert_cmpuint(a_cm_connect(t, 2, SID, 0, 3), ==, RDO_CQP_OK);
+    pair_run(t->p, PAIR_SEC);
+    g_assert_cmpuint(a_next_entry(t)->type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    ca = side_counters(t->a);
+    g_assert_cmpuint(ca.reps_received, ==, 2);
+    g_assert_cmpuint(ca.established, ==, 1);
+    g_assert_cmpuint(side_counters(t->b).established, ==, 1);
+    cm_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1119,5 +1311,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cm/gsi-passthrough", test_gsi_passthrough);
     g_test_add_func("/cm/commands", test_commands);
     g_test_add_func("/cm/timing", test_timing);
+    g_test_add_func("/cm/active", test_active);
+    g_test_add_func("/cm/active-failures", test_active_failures);
     return g_test_run();
 }

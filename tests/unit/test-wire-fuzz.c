@@ -277,11 +277,12 @@ static void test_wire_fuzz(void)
 #define CM_SID      0x0000000001060000ull
 #define CM_POOL     6
 #define CM_MAD_BUF  300         /* a MAD may come longer than 256 bytes */
+#define CM_ACTIVE_QPN 20        /* B's QPs for CM_CONNECT: 20..23 */
 
 typedef struct CmFuzz {
     WireFuzz *f;
     Pair *p;
-    GArray *reps;               /* the REPs B sent: 256 bytes each */
+    GArray *reps;               /* the REPs and REQs B sent: 256 bytes each */
     uint64_t mads, reps_seen;
 } CmFuzz;
 
@@ -293,7 +294,8 @@ static bool cm_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
 
     if (from == 1 && !rdo_wire_parse(frame, *len, &w) &&
         w.pkt.dest_qp == RDO_GSI_QPN && w.pkt.payload_len == RDO_MAD_LEN &&
-        rdo_get_be16(w.pkt.payload + 16) == RDO_CM_ATTR_REP) {
+        (rdo_get_be16(w.pkt.payload + 16) == RDO_CM_ATTR_REP ||
+         rdo_get_be16(w.pkt.payload + 16) == RDO_CM_ATTR_REQ)) {
         c->reps_seen++;
         if (c->reps->len < 64 * RDO_MAD_LEN) {
             g_array_append_vals(c->reps, w.pkt.payload, RDO_MAD_LEN);
@@ -336,7 +338,7 @@ static uint32_t cm_mad(CmFuzz *c, uint8_t *m)
             memcpy(pd + 32, c->p->s[1].gid + 12, 4);
         }
     } else if (n && rn(f, 6)) {
-        /* The IDs of one of B's REPs: its connection's. */
+        /* The IDs of one of B's REPs or REQs: its connection's. */
         const uint8_t *rep = &g_array_index(c->reps, uint8_t,
                                             rn(f, n) * RDO_MAD_LEN);
 
@@ -381,11 +383,12 @@ static void cm_deliver(CmFuzz *c, const uint8_t *mad, uint32_t len)
 }
 
 /* The CM's books: every pool QP waits in the pool or has a connection,
- * once; entries are held for exactly the REPs waiting for their RTU. */
+ * once; entries are held for exactly the REPs and REQs waiting for an
+ * answer. */
 static void cm_books(RdoCore *core, uint32_t pool_qps)
 {
     RdoCm *cm = core->st->cm;
-    uint32_t idle = 0, live = 0, waiting = 0;
+    uint32_t idle = 0, live = 0, waiting = 0, active = 0;
 
     for (uint32_t q = 0; q < core->st->usable_qps; q++) {
         RdoCmConn *x = cm->conn[q];
@@ -400,11 +403,14 @@ static void cm_books(RdoCore *core, uint32_t pool_qps)
                                           GUINT_TO_POINTER(q + 1)));
         } else {
             live++;
-            waiting += x->state == RDO_CM_REP_SENT;
+            active += x->active;
+            waiting += x->state == RDO_CM_REP_SENT ||
+                       x->state == RDO_CM_REQ_SENT;
+            g_assert_cmpuint(x->active, ==, q >= CM_ACTIVE_QPN);
             g_assert_nonnull(g_queue_find(&cm->live, x));
         }
     }
-    g_assert_cmpuint(idle + live, ==, pool_qps);
+    g_assert_cmpuint(idle + live - active, ==, pool_qps);
     g_assert_cmpuint(g_queue_get_length(&cm->l[0].pool), ==, idle);
     g_assert_cmpuint(g_queue_get_length(&cm->live), ==, live);
     g_assert_cmpuint(cm->l[0].reserved, ==, waiting);
@@ -446,7 +452,30 @@ static void test_cm_fuzz(void)
         cmd.u.cm_pool.access = RDO_ACCESS__ALL;
         g_assert_cmpuint(td_cmd(b->d, &cmd).status, ==, RDO_CQP_OK);
     }
+    for (int i = 0; i < 4; i++) {
+        rdo_pair_create_qp(&b->rdo, 10 + i, CM_ACTIVE_QPN + i, RDO_QPT_RC, 0);
+    }
     do {
+        /* B connects one of its own QPs now and then (the fuzz answers). */
+        uint32_t aq = CM_ACTIVE_QPN + rn(&f, 4);
+
+        if (!rn(&f, 4) && !core->st->cm->conn[aq]) {
+            rdo_pair_modify(&b->rdo, aq, RDO_QPS_RESET, 0, NULL);
+            cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
+            cmd.u.cm_connect.service_id = CM_SID | rn(&f, 4);
+            cmd.u.cm_connect.qpn = aq;
+            cmd.u.cm_connect.access = RDO_ACCESS__ALL;
+            memcpy(cmd.u.cm_connect.dgid, c.p->s[0].gid, 16);
+            memcpy(cmd.u.cm_connect.dmac, c.p->s[0].mac, 6);
+            cmd.u.cm_connect.path_mtu = 1 + rn(&f, 5);
+            cmd.u.cm_connect.cm_timeout = rn(&f, 14);
+            cmd.u.cm_connect.max_cm_retries = rn(&f, 4);
+            td_cmd(b->d, &cmd);
+        } else if (!rn(&f, 8) && core->st->cm->conn[aq]) {
+            cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
+            cmd.u.cm_pool.qpn = aq;
+            td_cmd(b->d, &cmd);
+        }
         for (int i = 0; i < 64; i++) {
             cm_deliver(&c, mad, cm_mad(&c, mad));
             c.mads++;
@@ -484,14 +513,16 @@ static void test_cm_fuzz(void)
     g_assert_cmpuint(rdo_get_be24(&g_array_index(c.reps, uint8_t, 24 + 12)), ==,
                      2 + CM_POOL);
     g_test_message("rdo-cm-fuzz: seed %u: %" G_GUINT64_FORMAT " MADs, %"
-                   G_GUINT64_FORMAT " REPs; %" G_GUINT64_FORMAT
+                   G_GUINT64_FORMAT " REPs and REQs; %" G_GUINT64_FORMAT
                    " established, %" G_GUINT64_FORMAT " malformed, %"
                    G_GUINT64_FORMAT " unexpected, %" G_GUINT64_FORMAT
-                   " REJs", seed, c.mads, c.reps_seen,
+                   " REJs; active: %" G_GUINT64_FORMAT " REQs, %"
+                   G_GUINT64_FORMAT " REPs taken", seed, c.mads, c.reps_seen,
                    core->st->cm->cnt.established,
                    core->st->cm->cnt.mads_malformed,
                    core->st->cm->cnt.mads_unexpected,
-                   core->st->cm->cnt.rej_sent);
+                   core->st->cm->cnt.rej_sent, core->st->cm->cnt.reqs_sent,
+                   core->st->cm->cnt.reps_received);
     g_array_free(c.reps, true);
     pair_free(c.p);
     g_rand_free(f.rand);

@@ -55,6 +55,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_CM_UNLISTEN         = 0x51,
     RDO_CMD_CM_POOL_ADD         = 0x52, /* a prepared RC QP into a listener's pool */
     RDO_CMD_CM_POOL_REMOVE      = 0x53, /* an idle QP out of the pool */
+    RDO_CMD_CM_CONNECT          = 0x54, /* the device connects a QP (REQ/REP/RTU) */
+    RDO_CMD_CM_DISCONNECT       = 0x55, /* DREQ for an established connection */
     RDO_CMD_CM_QUERY            = 0x56, /* writes rdo_cm_counters to out_addr */
     RDO_CMD__COUNT
 };
@@ -597,6 +599,35 @@ struct rdo_cmd_cm_pool {
 };
 
 /*
+ * RDO_CMD_CM_CONNECT: obj = the listener whose table and EQ report the
+ * connection (its responder resources, initiator depth, RNR timer and
+ * RDMA_CM flag apply). The device sends the REQ, takes the REP, moves the
+ * QP to RTR and RTS and sends the RTU. out_addr: private_len bytes of
+ * private data (after the RDMA CM header with RDMA_CM), 0 if none.
+ */
+struct rdo_cmd_cm_connect {
+    uint64_t service_id;        /* the peer's listener */
+    uint32_t qpn;               /* RC, RESET (to INIT with access) or INIT,
+                                   in no pool or connection */
+    uint32_t access;
+    uint8_t  dgid[16];          /* the peer: its IP as a GID */
+    uint8_t  dmac[6];           /* its MAC (or the next hop's) */
+    uint8_t  sgid_index;        /* our GID */
+    uint8_t  path_mtu;          /* RDO_MTU_* */
+    uint16_t src_port;          /* the RDMA CM header's source port */
+    uint8_t  timeout;           /* the QP's local ACK timeout, 0..31 */
+    uint8_t  retry_count;       /* 0..7 */
+    uint8_t  rnr_retry;         /* 0..7 */
+    uint8_t  cm_timeout;        /* CM response timeout code, 0..31 */
+    uint8_t  max_cm_retries;    /* 0..15 */
+    uint8_t  private_len;       /* 0..RDO_CM_PRIVATE_LEN */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_connect) == 48, "cm connect size");
+/* RDO_CMD_CM_DISCONNECT: obj = listener, cm_pool.qpn = the QP of an
+ * established connection: the QP goes to ERR, a DREQ to the peer; the
+ * DREP (or the DREQ's retries running out) ends it: DISCONNECTED. */
+
+/*
  * RDO_CMD_CM_QUERY: obj = 0. The CM's counters since reset, 64 bits each.
  */
 struct rdo_cm_counters {
@@ -625,7 +656,13 @@ struct rdo_cm_counters {
     uint64_t entries;           /* notification entries written */
     uint64_t events;            /* RDO_EQE_CM_NOTIFY events posted */
     uint64_t entries_lost;      /* an end not reported: table full or unreachable */
-    uint64_t reserved[7];
+    uint64_t reqs_sent;         /* CM_CONNECT: REQs (not counting retries) */
+    uint64_t reps_received;     /* REPs for our REQs (repeats included) */
+    uint64_t dreqs_sent;        /* CM_DISCONNECT: DREQs (not counting retries) */
+    uint64_t drep_received;
+    uint64_t req_dreq_retries;  /* REQs and DREQs sent again after a timeout */
+    uint64_t req_timeouts;      /* connections given up: no REP came */
+    uint64_t reserved[1];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_cm_counters) == 256, "cm counters size");
 
@@ -748,6 +785,7 @@ struct rdo_cqp_cmd {
         struct rdo_vf_resources vf_res;
         struct rdo_cmd_cm_listen cm_listen;
         struct rdo_cmd_cm_pool cm_pool;
+        struct rdo_cmd_cm_connect cm_connect;
         uint8_t raw[96];
     } u;
 };

@@ -8,7 +8,9 @@
  * the listener's notification table; one EQ event covers a batch.
  *
  *   cmd.c    the control commands (listen, pool, query), a QP destroyed
- *   conn.c   the passive side's state machine, its timers, MADs in
+ *   conn.c   MADs in: which are the device's; the passive side; timers
+ *   active.c the active side: CM_CONNECT's REQ, the REP, RTU; DREQ out
+ *   session.c a connection's QP transitions, established, ended
  *   table.c  notification entries and their events
  *   mad.c    MAD layouts: fields in and out, a MAD sent on the GSI
  */
@@ -64,8 +66,10 @@ typedef struct RdoCmReq {
 
 typedef enum RdoCmState {
     RDO_CM_IDLE,                /* in the pool */
-    RDO_CM_REP_SENT,            /* waiting for the RTU */
+    RDO_CM_REQ_SENT,            /* active: waiting for the REP */
+    RDO_CM_REP_SENT,            /* passive: waiting for the RTU */
     RDO_CM_ESTABLISHED,
+    RDO_CM_DREQ_SENT,           /* waiting for the DREP (QP in ERR) */
     RDO_CM__STATES
 } RdoCmState;
 
@@ -82,11 +86,14 @@ typedef struct RdoCmConn {
     uint8_t path_mtu, resp_res, init_depth;
     uint16_t peer_port;
     bool rdma_cm;
+    bool active;                        /* the device sent the REQ */
     uint8_t private_data[RDO_CM_PRIVATE_LEN];
-    uint8_t retries_left;
-    uint64_t timeout_ns;                /* between REPs */
-    uint64_t due_ns;                    /* REP_SENT: the next REP or the end */
-    uint8_t rep[RDO_MAD_LEN];           /* sent again as it was */
+    uint8_t max_retries, retries_left;
+    uint8_t timeout;                    /* QP's local ACK timeout (active) */
+    uint8_t retry_cnt, rnr_retry;       /* the QP's (active) */
+    uint64_t timeout_ns;                /* between sends of `mad` */
+    uint64_t due_ns;                    /* REQ/REP/DREQ_SENT: again, or the end */
+    uint8_t mad[RDO_MAD_LEN];           /* the REQ, REP or DREQ, sent again */
 } RdoCmConn;
 
 typedef struct RdoCmListener {
@@ -107,6 +114,7 @@ typedef struct RdoCm {
     GQueue live;                        /* RdoCmConn * not in a pool */
     uint32_t listeners;                 /* valid ones */
     uint32_t psn_seed;                  /* starting PSNs, not predictable */
+    uint32_t tid_seq;                   /* transactions the device starts */
     uint16_t ip_id;
     struct rdo_cm_counters cnt;
 } RdoCm;
@@ -131,8 +139,39 @@ static inline bool rdo_cm_waits_for(const RdoCore *core, uint32_t qpn)
 
     return cm && cm->conn[qpn] && cm->conn[qpn]->state == RDO_CM_REP_SENT;
 }
-/* Timers: REPs again, connections given up, events delayed. */
+/* Timers: REQs, REPs and DREQs again, connections given up, events
+ * delayed. */
 void rdo_cm_run(RdoCore *core);
+
+/* The active side (active.c): CM_CONNECT and CM_DISCONNECT (a command
+ * status); a REP for connection `c` (REQ_SENT, or established by us: the
+ * RTU again); a connection whose REQ or DREQ went unanswered. */
+int rdo_cm_connect(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+int rdo_cm_disconnect(RdoCore *core, const struct rdo_cqp_cmd *cmd);
+void rdo_cm_rx_rep(RdoCore *core, RdoCmConn *c, const uint8_t *mad,
+                   const uint8_t peer_mac[6]);
+void rdo_cm_active_give_up(RdoCore *core, RdoCmConn *c);
+
+/* A connection (session.c). */
+uint64_t rdo_cm_timeout_ns(uint8_t code);
+uint32_t rdo_cm_rand24(RdoCm *cm);
+bool rdo_cm_gid_zero(const uint8_t gid[16]);
+/* Our communication ID for a connection on QP `qpn`. */
+uint32_t rdo_cm_new_id(RdoCm *cm, uint32_t qpn);
+/* Our CA GUID (the port's MAC as an EUI-64), big-endian at `p`. */
+void rdo_cm_put_guid(RdoCore *core, uint8_t *p);
+/* The entry held for a connection waiting for its REP or RTU is free. */
+void rdo_cm_unwait(RdoCm *cm, RdoCmConn *c);
+void rdo_cm_establish(RdoCore *core, RdoCmConn *c, bool by_data);
+/* MODIFY_QP of `qpn` to `state` with the attributes of `m` in `mask`. */
+int rdo_cm_modify(RdoCore *core, uint32_t qpn, uint8_t state, uint32_t mask,
+                  struct rdo_cmd_modify_qp *m);
+/* The QP of `c` to RTR and RTS: the peer, PSNs, MTU, READ depths and
+ * timers of `c`; false if the QP cannot go. */
+bool rdo_cm_qp_connect(RdoCore *core, RdoCmConn *c, uint8_t traffic_class,
+                       uint8_t rnr_retry);
+/* Sends `c`'s MAD and arms its timer. */
+void rdo_cm_send_armed(RdoCore *core, RdoCmConn *c);
 /* Ends a connection: the QP to ERR (then back to the pool with RECYCLE),
  * an entry of `type`. */
 void rdo_cm_end(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason);

@@ -53,9 +53,7 @@ static void conn_drop(RdoCore *core, RdoCmConn *c)
     if (c->state == RDO_CM_IDLE) {
         g_queue_remove(&l->pool, GUINT_TO_POINTER(c->qpn + 1));
     } else {
-        if (c->state == RDO_CM_REP_SENT) {
-            l->reserved--;
-        }
+        rdo_cm_unwait(cm, c);
         g_queue_remove(&cm->live, c);
     }
     cm->conn[c->qpn] = NULL;
@@ -234,6 +232,10 @@ int rdo_cmd_cm(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return pool_add(core, cmd);
     case RDO_CMD_CM_POOL_REMOVE:
         return pool_remove(core, cmd);
+    case RDO_CMD_CM_CONNECT:
+        return rdo_cm_connect(core, cmd);
+    case RDO_CMD_CM_DISCONNECT:
+        return rdo_cm_disconnect(core, cmd);
     default:
         return rdo_dma_write(core, cmd->out_addr, &core->st->cm->cnt,
                              sizeof(core->st->cm->cnt)) ?

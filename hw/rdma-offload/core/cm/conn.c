@@ -11,23 +11,6 @@
 #include <string.h>
 #include "cm/cm.h"
 
-static uint64_t cm_timeout_ns(uint8_t code)
-{
-    /* 4.096 us x 2^code; codes beyond 24 (68 s) are held there. */
-    return 4096ull << MIN(code, 24);
-}
-
-static uint32_t cm_rand24(RdoCm *cm)
-{
-    uint32_t x = cm->psn_seed;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    cm->psn_seed = x;
-    return x & RDO_PSN_MASK;
-}
-
 static int sgid_of(RdoCore *core, const uint8_t gid[16])
 {
     for (uint32_t i = 0; i < core->cfg.max_gid; i++) {
@@ -38,20 +21,13 @@ static int sgid_of(RdoCore *core, const uint8_t gid[16])
     return -1;
 }
 
-static bool gid_zero(const uint8_t gid[16])
-{
-    static const uint8_t zero[16];
-
-    return !memcmp(gid, zero, 16);
-}
-
 static int listener_of(RdoCm *cm, uint64_t service_id, const uint8_t dgid[16])
 {
     for (int i = 0; i < RDO_CM_LISTENERS; i++) {
         const RdoCmListener *l = &cm->l[i];
 
         if (l->valid && l->p.service_id == service_id &&
-            (gid_zero(l->p.addr) || !memcmp(l->p.addr, dgid, 16))) {
+            (rdo_cm_gid_zero(l->p.addr) || !memcmp(l->p.addr, dgid, 16))) {
             return i;
         }
     }
@@ -72,8 +48,10 @@ static RdoCmConn *conn_of(RdoCore *core, const uint8_t *m,
         return NULL;
     }
     c = cm->conn[qpn];
+    /* Before the REP the peer's ID is not known yet. */
     if (!c || c->state == RDO_CM_IDLE || c->local_id != ours ||
-        c->remote_id != rdo_get_be32(m) || memcmp(c->peer_gid, peer_gid, 16)) {
+        (c->state != RDO_CM_REQ_SENT && c->remote_id != rdo_get_be32(m)) ||
+        memcmp(c->peer_gid, peer_gid, 16)) {
         return NULL;
     }
     return c;
@@ -91,73 +69,6 @@ static RdoCmConn *conn_dup(RdoCore *core, uint32_t remote_id,
         }
     }
     return NULL;
-}
-
-static void conn_unwait(RdoCm *cm, RdoCmConn *c)
-{
-    if (c->state == RDO_CM_REP_SENT) {
-        cm->l[c->listener].reserved--;
-    }
-}
-
-static void establish(RdoCore *core, RdoCmConn *c, bool by_data)
-{
-    RdoCm *cm = core->st->cm;
-
-    conn_unwait(cm, c);
-    c->state = RDO_CM_ESTABLISHED;
-    cm->cnt.established++;
-    if (by_data) {
-        cm->cnt.established_by_data++;
-    }
-    rdo_cm_entry(core, c, RDO_CM_ENTRY_ESTABLISHED, 0, false);
-}
-
-void rdo_cm_data(RdoCore *core, uint32_t qpn)
-{
-    establish(core, core->st->cm->conn[qpn], true);
-}
-
-static int modify(RdoCore *core, uint32_t qpn, uint8_t state, uint32_t mask,
-                  struct rdo_cmd_modify_qp *m)
-{
-    m->state = state;
-    m->mask = mask;
-    return rdo_qp_modify(core, qpn, m);
-}
-
-void rdo_cm_end(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason)
-{
-    RdoCm *cm = core->st->cm;
-    RdoCmListener *l = &cm->l[c->listener];
-    struct rdo_cmd_modify_qp m = { 0 };
-    RdoQpCtx *qp = rdo_qp_get(core, c->qpn);
-    uint32_t access = qp ? qp->access : 0;
-    bool recycled = false;
-
-    conn_unwait(cm, c);
-    g_queue_remove(&cm->live, c);
-    if (type == RDO_CM_ENTRY_ABORTED) {
-        cm->cnt.aborted++;
-    } else {
-        cm->cnt.disconnected++;
-    }
-    /* Its work flushes, as on any connection torn down. */
-    modify(core, c->qpn, RDO_QPS_ERR, 0, &m);
-    if ((l->p.flags & RDO_CM_LISTEN_F_RECYCLE) && qp &&
-        modify(core, c->qpn, RDO_QPS_RESET, 0, &m) == RDO_CQP_OK) {
-        m.access = access;
-        recycled = modify(core, c->qpn, RDO_QPS_INIT, RDO_QP_ATTR_ACCESS,
-                          &m) == RDO_CQP_OK;
-    }
-    rdo_cm_entry(core, c, type, reason, recycled);
-    if (recycled) {
-        c->state = RDO_CM_IDLE;
-        g_queue_push_tail(&l->pool, GUINT_TO_POINTER(c->qpn + 1));
-        return;
-    }
-    cm->conn[c->qpn] = NULL;
-    g_free(c);
 }
 
 static bool rdma_cm_header_ok(const RdoCmListener *l, const uint8_t *pd,
@@ -180,7 +91,7 @@ static bool rdma_cm_header_ok(const RdoCmListener *l, const uint8_t *pd,
     default:
         return false;
     }
-    if (!gid_zero(l->p.addr) && memcmp(dst, l->p.addr, 16)) {
+    if (!rdo_cm_gid_zero(l->p.addr) && memcmp(dst, l->p.addr, 16)) {
         return false;
     }
     c->peer_port = rdo_get_be16(pd + 2);
@@ -204,40 +115,6 @@ static void refuse(RdoCore *core, const CmPeer *to, uint64_t tid,
                     to->mac);
 }
 
-/* A pool QP to RTR and RTS along the REQ; false if it cannot go. */
-static bool connect_qp(RdoCore *core, RdoCmConn *c, const RdoCmReq *r,
-                       const CmPeer *to)
-{
-    const RdoCmListener *l = &core->st->cm->l[c->listener];
-    struct rdo_cmd_modify_qp m = { 0 };
-
-    memcpy(m.dmac, to->mac, 6);
-    memcpy(m.dgid, to->gid, 16);
-    m.sgid_index = to->sgid;
-    m.hop_limit = 64;
-    m.traffic_class = r->traffic_class & ~RDO_TCLASS_ECN_MASK;
-    m.path_mtu = c->path_mtu;
-    m.dest_qpn = c->peer_qpn;
-    m.rq_psn = c->rq_psn;
-    m.max_dest_rd_atomic = c->resp_res;
-    m.min_rnr_timer = l->p.min_rnr_timer;
-    if (modify(core, c->qpn, RDO_QPS_RTR, RDO_QP_ATTR_AV | RDO_QP_ATTR_PATH_MTU |
-               RDO_QP_ATTR_DEST_QPN | RDO_QP_ATTR_RQ_PSN |
-               RDO_QP_ATTR_MAX_DEST_RD_ATOMIC | RDO_QP_ATTR_MIN_RNR_TIMER,
-               &m) != RDO_CQP_OK) {
-        return false;
-    }
-    m.sq_psn = c->sq_psn;
-    m.timeout = r->local_ack_timeout;
-    m.retry_cnt = r->retry_count;
-    m.rnr_retry = r->rnr_retry;
-    m.max_rd_atomic = c->init_depth;
-    return modify(core, c->qpn, RDO_QPS_RTS, RDO_QP_ATTR_SQ_PSN |
-                  RDO_QP_ATTR_TIMEOUT | RDO_QP_ATTR_RETRY_CNT |
-                  RDO_QP_ATTR_RNR_RETRY | RDO_QP_ATTR_MAX_RD_ATOMIC,
-                  &m) == RDO_CQP_OK;
-}
-
 /* The next usable QP of the pool, its connection filled from the REQ. */
 static RdoCmConn *take_qp(RdoCore *core, int li, const RdoCmReq *r,
                           const CmPeer *to)
@@ -250,19 +127,21 @@ static RdoCmConn *take_qp(RdoCore *core, int li, const RdoCmReq *r,
         uint32_t qpn = GPOINTER_TO_UINT(v) - 1;
         RdoCmConn *c = cm->conn[qpn];
 
-        c->local_id = ((uint32_t)(++cm->gen[qpn] & 0xfff) << 20) | qpn;
+        c->local_id = rdo_cm_new_id(cm, qpn);
         c->remote_id = r->local_comm_id;
         c->tid = 0;
         c->peer_qpn = r->local_qpn;
         c->rq_psn = r->starting_psn;
-        c->sq_psn = cm_rand24(cm);
+        c->sq_psn = rdo_cm_rand24(cm);
         c->path_mtu = MIN(r->path_mtu, rdo_active_mtu(core->st->port_mtu));
         c->resp_res = MIN(r->initiator_depth, l->p.responder_resources);
         c->init_depth = MIN(r->responder_resources, l->p.initiator_depth);
         memcpy(c->peer_gid, to->gid, 16);
         memcpy(c->peer_mac, to->mac, 6);
         c->sgid_index = to->sgid;
-        if (connect_qp(core, c, r, to)) {
+        c->timeout = r->local_ack_timeout;
+        c->retry_cnt = r->retry_count;
+        if (rdo_cm_qp_connect(core, c, r->traffic_class, r->rnr_retry)) {
             return c;
         }
         /* The driver changed or broke it behind the CM's back. */
@@ -274,12 +153,12 @@ static RdoCmConn *take_qp(RdoCore *core, int li, const RdoCmReq *r,
     return NULL;
 }
 
-static void send_rep(RdoCore *core, RdoCmConn *c, const CmPeer *to)
+static void send_rep(RdoCore *core, RdoCmConn *c)
 {
     const RdoCmListener *l = &core->st->cm->l[c->listener];
-    uint8_t *m = rdo_cm_data_of(c->rep);
+    uint8_t *m = rdo_cm_data_of(c->mad);
 
-    rdo_mad_hdr_put(c->rep, RDO_CM_ATTR_REP, c->tid);
+    rdo_mad_hdr_put(c->mad, RDO_CM_ATTR_REP, c->tid);
     rdo_put_be32(m, c->local_id);
     rdo_put_be32(m + 4, c->remote_id);
     rdo_put_be24(m + 12, c->qpn);
@@ -288,13 +167,8 @@ static void send_rep(RdoCore *core, RdoCmConn *c, const CmPeer *to)
     m[25] = c->init_depth;
     m[26] = 1;                          /* end-to-end flow control */
     m[27] = (uint8_t)(l->p.rnr_retry << 5);
-    /* Our CA GUID: the port's MAC as an EUI-64. */
-    memcpy(m + 28, core->st->port_mac, 3);
-    m[28] ^= 0x02;
-    m[31] = 0xff;
-    m[32] = 0xfe;
-    memcpy(m + 33, core->st->port_mac + 3, 3);
-    rdo_cm_send(core, c->rep, to->sgid, to->gid, to->mac);
+    rdo_cm_put_guid(core, m + 28);
+    rdo_cm_send_armed(core, c);
 }
 
 static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
@@ -320,7 +194,7 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
         /* Our REP was lost: send it again; once established, nothing. */
         cm->cnt.reqs_dup++;
         if (c->state == RDO_CM_REP_SENT) {
-            rdo_cm_send(core, c->rep, c->sgid_index, c->peer_gid, c->peer_mac);
+            rdo_cm_send(core, c->mad, c->sgid_index, c->peer_gid, c->peer_mac);
         }
         return;
     }
@@ -359,13 +233,11 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
     memcpy(c->private_data, r.private_data +
            (c->rdma_cm ? RDO_CM_RDMA_HDR_LEN : 0), RDO_CM_PRIVATE_LEN);
     c->state = RDO_CM_REP_SENT;
-    c->retries_left = r.max_cm_retries;
-    c->timeout_ns = cm_timeout_ns(r.local_cm_timeout);
-    c->due_ns = rdo_cm_now_ns(core) + c->timeout_ns;
+    c->max_retries = r.max_cm_retries;
+    c->timeout_ns = rdo_cm_timeout_ns(r.local_cm_timeout);
     l->reserved++;
     g_queue_push_tail(&cm->live, c);
-    send_rep(core, c, to);
-    rdo_core_schedule(core, c->due_ns);
+    send_rep(core, c);
 }
 
 static void unexpected(RdoCore *core, uint16_t attr, uint32_t id,
@@ -387,30 +259,33 @@ static void rx_conn_msg(RdoCore *core, RdoCmConn *c, const uint8_t *mad,
     switch (attr) {
     case RDO_CM_ATTR_RTU:
         if (c && c->state == RDO_CM_REP_SENT) {
-            establish(core, c, false);
+            rdo_cm_establish(core, c, false);
             return;
         }
         unexpected(core, attr, rdo_get_be32(m + 4),
                    c ? "connection established already" : "no such connection");
         return;
     case RDO_CM_ATTR_MRA:
-        if (c && c->state == RDO_CM_REP_SENT && (m[8] >> 6) == 1) {
-            /* The peer needs longer to answer our REP. */
+        /* The peer needs longer to answer our REQ (0) or REP (1). */
+        if (c && ((c->state == RDO_CM_REP_SENT && (m[8] >> 6) == 1) ||
+                  (c->state == RDO_CM_REQ_SENT && (m[8] >> 6) == 0))) {
             cm->cnt.mra_received++;
             c->due_ns = rdo_cm_now_ns(core) + c->timeout_ns +
-                        cm_timeout_ns(m[9] >> 3);
+                        rdo_cm_timeout_ns(m[9] >> 3);
             rdo_core_schedule(core, c->due_ns);
             return;
         }
-        unexpected(core, attr, rdo_get_be32(m + 4), "MRA for no REP of ours");
+        unexpected(core, attr, rdo_get_be32(m + 4),
+                   "MRA for no REQ or REP of ours");
         return;
     case RDO_CM_ATTR_REJ:
-        if (c && c->state == RDO_CM_REP_SENT) {
+        if (c && (c->state == RDO_CM_REP_SENT || c->state == RDO_CM_REQ_SENT)) {
             cm->cnt.rej_received++;
             rdo_cm_end(core, c, RDO_CM_ENTRY_ABORTED, rdo_get_be16(m + 10));
             return;
         }
-        unexpected(core, attr, rdo_get_be32(m + 4), "REJ for no REP of ours");
+        unexpected(core, attr, rdo_get_be32(m + 4),
+                   "REJ for no REQ or REP of ours");
         return;
     case RDO_CM_ATTR_DREQ:
         cm->cnt.dreq_received++;
@@ -431,9 +306,21 @@ static void rx_conn_msg(RdoCore *core, RdoCmConn *c, const uint8_t *mad,
             unexpected(core, attr, rdo_get_be32(m + 4), "no such connection");
         }
         return;
-    default:
-        /* REP, DREP: the device makes no connections itself (yet). */
-        unexpected(core, attr, rdo_get_be32(m + 4), "not expected here");
+    case RDO_CM_ATTR_REP:
+        if (c && c->active && (c->state == RDO_CM_REQ_SENT ||
+                               c->state == RDO_CM_ESTABLISHED)) {
+            rdo_cm_rx_rep(core, c, mad, to->mac);
+            return;
+        }
+        unexpected(core, attr, rdo_get_be32(m + 4), "REP for no REQ of ours");
+        return;
+    default:    /* DREP */
+        if (c && c->state == RDO_CM_DREQ_SENT) {
+            cm->cnt.drep_received++;
+            rdo_cm_end(core, c, RDO_CM_ENTRY_DISCONNECTED, 0);
+            return;
+        }
+        unexpected(core, attr, rdo_get_be32(m + 4), "DREP for no DREQ of ours");
         return;
     }
 }
@@ -516,14 +403,18 @@ void rdo_cm_run(RdoCore *core)
         RdoCmConn *c = l->data;
 
         l = l->next;
-        if (c->state != RDO_CM_REP_SENT) {
+        if (c->state == RDO_CM_ESTABLISHED) {
             continue;
         }
         if (c->due_ns <= now && c->retries_left) {
             c->retries_left--;
-            cm->cnt.rep_retries++;
+            cm->cnt.rep_retries += c->state == RDO_CM_REP_SENT;
+            cm->cnt.req_dreq_retries += c->state != RDO_CM_REP_SENT;
             c->due_ns = now + c->timeout_ns;
-            rdo_cm_send(core, c->rep, c->sgid_index, c->peer_gid, c->peer_mac);
+            rdo_cm_send(core, c->mad, c->sgid_index, c->peer_gid, c->peer_mac);
+        } else if (c->due_ns <= now && c->state != RDO_CM_REP_SENT) {
+            rdo_cm_active_give_up(core, c);
+            continue;
         } else if (c->due_ns <= now) {
             /* The RTU never came (IB spec 12.9.7): REJ, the QP released. */
             cm->cnt.rej_timeout++;
