@@ -1294,6 +1294,67 @@ static void test_active_failures(void)
     cm_free(t);
 }
 
+/*
+ * What a connection costs the host and the device: 64 connections
+ * (REQ, REP, RTU) with a batch of 16 take no control command and one
+ * interrupt per batch (the driver re-arms EQ 0 after each); the timing
+ * model's receive engine is busy cycles-cm and the parse per MAD. The
+ * numbers go to the log (g_test_message); the issue's bench row against
+ * host ib_cm needs the guest driver (a later slice).
+ */
+static void test_cost(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    Cm *t;
+    TestHost *hb;
+    uint32_t cmds0, irqs0, last = 0, conns = 64;
+    uint64_t busy0;
+    int events = 0;
+
+    cfg.tm.on = true;
+    t = cm_new(&cfg, RDO_CM_LISTEN_F_RECYCLE, 16, 1000);
+    hb = t->b->d->h;
+    for (int i = POOL; i < 64; i++) {
+        rdo_pair_create_qp(&t->b->rdo, i, 2 + i, RDO_QPT_RC, 0);
+        g_assert_cmpuint(pool_add(t, 2 + i), ==, RDO_CQP_OK);
+    }
+    /* EQ 0 armed, nothing waiting in it. */
+    while (td_eq0_next(t->b->d).type) {
+    }
+    td_doorbell(t->b->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM,
+                                                    t->b->d->eq0_ci));
+    cmds0 = pair_cnt(t->b, RDO_REG_CNT_CQP_CMDS);
+    irqs0 = hb->irqs[0];
+    rdo_tm_sync(&hb->core);
+    busy0 = hb->core.tcnt.rx_busy_cycles;
+    for (uint32_t n = 0; n < conns; n++) {
+        Req r = req_default(n);
+
+        send_mad(t, (Mad[]){ req_mad(t, &r) });
+        g_assert_cmphex(get16(last_from_b(t)->b + 16), ==, 0x0013);
+        send_rtu(t, &r, last_from_b(t));
+        if (hb->irqs[0] > irqs0 + events) {
+            events += cm_events(t, &last);
+            td_doorbell(t->b->d, 0, RDO_DB_EQ,
+                        RDO_DB_VALUE(0, RDO_DB_EQ_ARM, t->b->d->eq0_ci));
+            while (next_entry(t)) {
+            }
+        }
+    }
+    g_assert_cmpuint(pair_cnt(t->b, RDO_REG_CNT_CQP_CMDS), ==, cmds0);
+    g_assert_cmpuint(counters(t).established, ==, conns);
+    g_assert_cmpuint(events, ==, conns / 16);
+    g_assert_cmpuint(hb->irqs[0] - irqs0, ==, conns / 16);
+    g_assert_cmpuint(last, ==, conns);
+    rdo_tm_sync(&hb->core);
+    g_test_message("%u connections: 0 control commands, %u interrupts, "
+                   "%" PRIu64 " receive-engine cycles per connection "
+                   "(REQ and RTU, cycles-cm %u)", conns, hb->irqs[0] - irqs0,
+                   (hb->core.tcnt.rx_busy_cycles - busy0) / conns,
+                   cfg.tm.cyc.cm);
+    cm_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1313,5 +1374,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cm/timing", test_timing);
     g_test_add_func("/cm/active", test_active);
     g_test_add_func("/cm/active-failures", test_active_failures);
+    g_test_add_func("/cm/cost", test_cost);
     return g_test_run();
 }
