@@ -104,15 +104,16 @@ typedef struct CmPeer {
     uint8_t sgid;
 } CmPeer;
 
+/* A REQ refused: counted, traced (the peer's QP, the reason), a REJ. */
 static void refuse(RdoCore *core, const CmPeer *to, uint64_t tid,
-                   uint32_t remote_id, uint16_t reason, uint64_t *count,
+                   const RdoCmReq *r, uint16_t reason, uint64_t *count,
                    const char *why)
 {
     (*count)++;
-    rdo_guest_error(core, RDO_GE_CM_REQ_REFUSED, remote_id, reason,
+    rdo_guest_error(core, RDO_GE_CM_REQ_REFUSED, r->local_qpn, reason,
                     "REQ refused (REJ reason %u): %s", reason, why);
-    rdo_cm_send_rej(core, tid, 0, remote_id, 0, reason, to->sgid, to->gid,
-                    to->mac);
+    rdo_cm_send_rej(core, tid, 0, r->local_comm_id, 0, reason, to->sgid,
+                    to->gid, to->mac);
 }
 
 /* The next usable QP of the pool, its connection filled from the REQ. */
@@ -183,7 +184,7 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
     rdo_cm_req_get(mad, &r);
     li = listener_of(cm, r.service_id, dgid);
     if (li < 0) {
-        refuse(core, to, tid, r.local_comm_id, RDO_CM_REJ_INVALID_SERVICE_ID,
+        refuse(core, to, tid, &r, RDO_CM_REJ_INVALID_SERVICE_ID,
                &cm->cnt.rej_no_listener, "no listener for the service ID");
         return;
     }
@@ -199,31 +200,31 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
         return;
     }
     if (r.transport != 0) {
-        refuse(core, to, tid, r.local_comm_id,
+        refuse(core, to, tid, &r,
                RDO_CM_REJ_INVALID_TRANSPORT_TYPE, &cm->cnt.rej_other,
                "not RC");
         return;
     }
     if (r.path_mtu < RDO_MTU_256 || r.path_mtu > RDO_MTU_4096) {
-        refuse(core, to, tid, r.local_comm_id, RDO_CM_REJ_INVALID_MTU,
+        refuse(core, to, tid, &r, RDO_CM_REJ_INVALID_MTU,
                &cm->cnt.rej_other, "path MTU code out of range");
         return;
     }
     if ((l->p.flags & RDO_CM_LISTEN_F_RDMA_CM) &&
         !rdma_cm_header_ok(l, r.private_data, &probe)) {
-        refuse(core, to, tid, r.local_comm_id, RDO_CM_REJ_CONSUMER_DEFINED,
+        refuse(core, to, tid, &r, RDO_CM_REJ_CONSUMER_DEFINED,
                &cm->cnt.rej_bad_private, "RDMA CM header refused");
         return;
     }
     if (!rdo_cm_table_room(core, l) ||
         l->pi + l->reserved - l->ci >= (1u << l->p.table_log_size)) {
-        refuse(core, to, tid, r.local_comm_id, RDO_CM_REJ_NO_RESOURCES,
+        refuse(core, to, tid, &r, RDO_CM_REJ_NO_RESOURCES,
                &cm->cnt.rej_no_resources, "notification table full");
         return;
     }
     c = take_qp(core, li, &r, to);
     if (!c) {
-        refuse(core, to, tid, r.local_comm_id, RDO_CM_REJ_NO_QP,
+        refuse(core, to, tid, &r, RDO_CM_REJ_NO_QP,
                &cm->cnt.rej_no_qp, "the pool is empty");
         return;
     }
