@@ -1355,6 +1355,48 @@ static void test_cost(void)
     cm_free(t);
 }
 
+/*
+ * A device connecting to itself (its own GID and MAC: the port's internal
+ * loopback): its active side and its passive side on different QPs of
+ * one CM, one table holding both ends' entries.
+ */
+static void test_loopback(void)
+{
+    Cm *t = cm_new(NULL, RDO_CM_LISTEN_F_RDMA_CM, 1, 0);
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
+    struct rdo_cmd_cm_connect *c = &cmd.u.cm_connect;
+    struct rdo_cm_entry e[2];
+
+    rdo_pair_create_qp(&t->b->rdo, 20, 22, RDO_QPT_RC, 0);
+    c->service_id = SID;
+    c->qpn = 22;
+    c->access = RDO_ACCESS__ALL;
+    memcpy(c->dgid, t->b->gid, 16);
+    memcpy(c->dmac, t->b->mac, 6);
+    c->path_mtu = RDO_MTU_4096 - 2;
+    c->timeout = PAIR_TIMEOUT;
+    c->cm_timeout = 16;
+    c->max_cm_retries = 2;
+    g_assert_cmpuint(td_cmd(t->b->d, &cmd).status, ==, RDO_CQP_OK);
+    pair_run(t->p, 1000000);
+    for (int i = 0; i < 2; i++) {
+        struct rdo_cm_entry *n = next_entry(t);
+
+        g_assert_nonnull(n);
+        e[i] = *n;
+        g_assert_cmpuint(e[i].type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    }
+    g_assert_null(next_entry(t));
+    /* The active end reports first (it sends the RTU), then the pool QP. */
+    g_assert_cmpuint(e[0].qpn, ==, 22);
+    g_assert_cmpuint(e[0].peer_qpn, ==, e[1].qpn);
+    g_assert_cmpuint(e[1].peer_qpn, ==, 22);
+    g_assert_cmpuint(query_qp(t->b, 22).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(query_qp(t->b, e[1].qpn).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(t->from_b->len, ==, 0);     /* nothing on the wire */
+    cm_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1375,5 +1417,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cm/active", test_active);
     g_test_add_func("/cm/active-failures", test_active_failures);
     g_test_add_func("/cm/cost", test_cost);
+    g_test_add_func("/cm/loopback", test_loopback);
     return g_test_run();
 }
