@@ -1397,6 +1397,52 @@ static void test_loopback(void)
     cm_free(t);
 }
 
+/*
+ * The CM's state migrates (the state stream): with one connection
+ * established and one waiting for its RTU, B is saved and loaded (and
+ * saves the same again); the RTU then completes the waiting one, a DREQ
+ * ends the other, the pool still answers, the counters went on.
+ */
+static void test_migrate(void)
+{
+    Cm *t = cm_new(NULL, 0, 1, 0);
+    RdoCore *core = &t->b->d->h->core;
+    Req r0 = req_default(0), r1 = req_default(1), r2 = req_default(2);
+    Mad rep0, rep1;
+    uint8_t *buf, *again;
+    size_t len, len2;
+    char *why = NULL;
+
+    r1.cm_tmo = 20;
+    connect(t, &r0);
+    rep0 = *last_from_b(t);
+    send_mad(t, (Mad[]){ req_mad(t, &r1) });
+    rep1 = *last_from_b(t);
+    g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    buf = rdo_core_save(core, &len);
+    if (!rdo_core_load(core, buf, len, &why)) {
+        g_error("load refused: %s", why);
+    }
+    again = rdo_core_save(core, &len2);
+    g_assert_cmpmem(buf, len, again, len2);
+    /* A stream cut inside the CM's section is refused. */
+    g_assert_false(rdo_core_load(core, buf, len - 40, &why));
+    g_free(why);
+    g_assert_true(rdo_core_load(core, buf, len, &why));
+    send_rtu(t, &r1, &rep1);
+    g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    send_mad(t, (Mad[]){ dreq_mad(&r0, &rep0, get24(rep0.b + 24 + 12)) });
+    g_assert_cmphex(get16(last_from_b(t)->b + 16), ==, 0x0016);
+    g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
+    send_mad(t, (Mad[]){ req_mad(t, &r2) });
+    g_assert_cmphex(get16(last_from_b(t)->b + 16), ==, 0x0013);
+    g_assert_cmpuint(counters(t).reqs, ==, 3);
+    g_assert_cmpuint(counters(t).established, ==, 2);
+    g_free(buf);
+    g_free(again);
+    cm_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1418,5 +1464,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cm/active-failures", test_active_failures);
     g_test_add_func("/cm/cost", test_cost);
     g_test_add_func("/cm/loopback", test_loopback);
+    g_test_add_func("/cm/migrate", test_migrate);
     return g_test_run();
 }

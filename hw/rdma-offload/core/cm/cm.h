@@ -90,7 +90,7 @@ typedef struct RdoCmConn {
     uint8_t private_data[RDO_CM_PRIVATE_LEN];
     uint8_t max_retries, retries_left;
     uint8_t timeout;                    /* QP's local ACK timeout (active) */
-    uint8_t retry_cnt, rnr_retry;       /* the QP's (active) */
+    uint8_t retry_cnt;                  /* the QP's retry count */
     uint64_t timeout_ns;                /* between sends of `mad` */
     uint64_t due_ns;                    /* REQ/REP/DREQ_SENT: again, or the end */
     uint8_t mad[RDO_MAD_LEN];           /* the REQ, REP or DREQ, sent again */
