@@ -135,6 +135,12 @@ struct rdo_dev {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: register file */
 	void __iomem *db;		/* BAR2 page 0: the kernel's doorbells */
+	/*
+	 * Page 0's one push area is shared by every kernel QP: a push (data
+	 * and trigger) must not interleave with another QP's, or the trigger
+	 * takes the other WQE.
+	 */
+	spinlock_t push_lock;
 	resource_size_t db_len;
 
 	/* Identity and geometry read from the device at probe. */

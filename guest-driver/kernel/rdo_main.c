@@ -253,6 +253,7 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	rdev->pdev = pdev;
 	mutex_init(&rdev->life_lock);
+	spin_lock_init(&rdev->push_lock);
 	mutex_init(&rdev->selftest_lock);
 	mutex_init(&rdev->ssq_lock);
 	INIT_WORK(&rdev->recover_work, rdo_recover);

@@ -128,6 +128,9 @@ static void test_partition_cmd(void)
     Sriov *s = sriov_new();
     RdoConfig cfg = sriov_config();
     struct rdo_vf_resources r, got, vf2;
+    struct rdo_device_attr *attr;
+    struct rdo_cqp_cmd dev;
+    uint32_t pf_qps;
     TestHost *ph;
     uint8_t st;
 
@@ -185,6 +188,7 @@ static void test_partition_cmd(void)
                      cfg.max_cq - 2 * (cfg.max_cq / 3));
 
     /* Accepted: the VF gets it at its next enable, the PF the rest. */
+    pf_qps = test_reg_read(ph, RDO_REG_MAX_QP);
     g_assert_cmpuint(set_share(s->pf, 1, &r), ==, RDO_CQP_OK);
     got = query_share(s->pf, 1, &st);
     g_assert_cmpmem(&got, sizeof(got), &r, sizeof(r));
@@ -192,6 +196,21 @@ static void test_partition_cmd(void)
                      cfg.max_qp - 100 - vf2.qp);
     g_assert_cmpuint(ph->core.cfg.qpc_cache_entries, ==,
                      cfg.qpc_cache_entries - 8 - vf2.qpc_cache);
+    /* The PF numbers QPs and MRs within its new share (and what its
+     * stores hold) at once: more QPs than before. */
+    dev = td_cmd_of(RDO_CMD_QUERY_DEVICE, 0);
+    dev.out_addr = td_alloc(s->pf, sizeof(*attr), 64);
+    attr = td_ptr(s->pf, dev.out_addr);
+    g_assert_cmpuint(td_cmd(s->pf, &dev).status, ==, RDO_CQP_OK);
+    g_assert_cmpuint(attr->max_qp, ==,
+                     MIN(cfg.max_qp - 100 - vf2.qp,
+                         test_reg_read(ph, RDO_REG_QPC_PAGES) *
+                         (RDO_PAGE_SIZE / RDO_QPC_SIZE)));
+    g_assert_cmpuint(attr->max_qp, >, pf_qps);
+    g_assert_cmpuint(attr->max_mr, ==,
+                     MIN(cfg.max_mr - 200 - vf2.mr,
+                         test_reg_read(ph, RDO_REG_MRC_PAGES) *
+                         (RDO_PAGE_SIZE / RDO_MRC_SIZE)));
     rdo_vf_enable(&s->vf[1]->h->core, true);
     g_assert_cmpuint(test_reg_read(s->vf[1]->h, RDO_REG_MAX_QP), ==, 100);
     g_assert_cmpuint(test_reg_read(s->vf[1]->h, RDO_REG_MAX_MR), ==, 200);

@@ -68,6 +68,7 @@ enum rdo_obj_kind {
     X(DB_ETHQ,             db_ethq,             ETHQ, RDO_ERR_DB_BAD_OBJECT) \
     X(PUSH_BAD_ACCESS,     push_bad_access,     PAGE, RDO_ERR_DB_BAD_ACCESS) \
     X(PUSH_REFUSED,        push_refused,        QP,   RDO_ERR_DB_BAD_ACCESS) \
+    X(PUSH_TORN,           push_torn,           QP,   RDO_ERR_DB_BAD_ACCESS) \
     X(EQ_OVERFLOW,         eq_overflow,         EQ,   RDO_ERR_NONE) \
     X(EQ_UNREACHABLE,      eq_unreachable,      EQ,   RDO_ERR_NONE) \
     X(CQ_OVERFLOW,         cq_overflow,         CQ,   RDO_ERR_NONE) \
@@ -281,6 +282,11 @@ typedef struct RdoConfig {
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
     /* SR-IOV: virtual functions the PF offers (0: no SR-IOV capability). */
     uint32_t sriov_max_vfs;
+    /* Host cache line: every DMA is cut at its boundaries (timing/dma.c). */
+    uint32_t cache_line;
+    /* Buffered receive (xport/bufrecv.c): bytes of SENDs held for RC QPs
+     * with no receive posted; 0: off, RNR NAK as before. */
+    uint32_t bufrecv_bytes;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
     RdoCcConfig cc;
@@ -301,6 +307,8 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CQP_CMD_NS      1000
 #define RDO_DEFAULT_CQP_PAGE_NS     10
 #define RDO_LIMIT_MAX               (1u << 20)
+#define RDO_DEFAULT_CACHE_LINE      64
+#define RDO_BUFRECV_MAX_BYTES       (16u << 20)
 /* Timing model defaults (docs/timing-model.md says where each comes from). */
 #define RDO_DEFAULT_CLOCK_MHZ       1000
 #define RDO_DEFAULT_BYTES_PER_CYCLE 64
@@ -443,6 +451,13 @@ typedef struct RdoConfig {
     X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
       "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
       "limits and context caches are split among the PF and its VFs") \
+    X("cache-line", cache_line, U32, RDO_DEFAULT_CACHE_LINE, 64, 128, \
+      RDO_PARAM_POW2, "cache-line must be 64 or 128", \
+      "host cache line in bytes: every DMA is cut at its boundaries (a " \
+      "head piece, whole lines, a tail piece)") \
+    X("bufrecv-bytes", bufrecv_bytes, U32, 0, 0, RDO_BUFRECV_MAX_BYTES, 0, \
+      NULL, "buffered receive: bytes of SENDs the device holds for RC QPs " \
+      "with no receive posted, placed when one is (0: off, RNR NAK)") \
     X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
       "context caches: ways per set (0: fully associative); must divide " \
       "qpc-cache-entries and mrc-cache-entries") \
@@ -553,6 +568,7 @@ typedef struct RdoRegs {
     uint64_t qpc_pglist, mrc_pglist;
     uint32_t qpc_pages, mrc_pages;
     uint32_t fatal_cause;       /* RDO_FATAL_*: nonzero stops the device */
+    uint32_t dp_sel;            /* RDO_REG_DP_SEL */
 } RdoRegs;
 
 /* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
@@ -593,6 +609,14 @@ typedef struct RdoCounters {
     /* SR-IOV: names of other functions' objects (keys, numbers beyond the
      * function's share) this function presented, refused. */
     uint64_t isolation;
+    /* Host-memory DMAs cut at cache lines (timing/dma.c, D16): pieces
+     * starting inside a line, pieces starting on a line and ending inside
+     * one, whole lines, transfers. */
+    uint64_t dma_head_pieces, dma_tail_pieces, dma_full_lines, dma_transfers;
+    /* Buffered receive (D10): SENDs held for lack of a receive, placed
+     * later, refused with an RNR NAK because the buffer was full, dropped
+     * with their QP. */
+    uint64_t bufrecv_held, bufrecv_placed, bufrecv_full, bufrecv_dropped;
 } RdoCounters;
 
 /*

@@ -49,6 +49,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
     RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
+    RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
     RDO_CMD_CM_LISTEN           = 0x50, /* offloaded CM: a listener (rdo_cmd_cm_listen) */
@@ -319,6 +320,8 @@ struct rdo_cmd_modify_qp {
     uint8_t  reserved[3];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/* notify_delay_usec: at most this (as a CQ's moderation_usec). */
+#define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */
 #define RDO_TCLASS_ECN_MASK         0x03
 
@@ -521,6 +524,28 @@ struct rdo_cmd_modify_srq {
     uint32_t reserved[3];
 };
 
+/*
+ * RDO_CMD_SRQ_PARTIAL: obj = SRQ number. stride_shift 6..12 turns on
+ * partial buffer operation: single-packet SENDs to the SRQ's QPs are
+ * placed one after another into the same receive buffer, each at the
+ * next offset aligned to 2^stride_shift, one completion each with
+ * RDO_CQE_F_OFFSET and the offset in rdo_cqe.offset; the completion that
+ * ends the device's use of a buffer has RDO_CQE_F_BUF_DONE (a message
+ * that does not fit the rest ends it with a completion of byte_len 0).
+ * Multi-packet SENDs take a buffer of their own. 0 turns it off. Only
+ * while the SRQ has no buffer in use (else IN_USE); its WQEs may have at
+ * most RDO_SRQ_PARTIAL_MAX_SGE SGEs. BAD_PARAM for another shift,
+ * BAD_RESERVED for reserved fields not zero.
+ */
+#define RDO_SRQ_PARTIAL_SHIFT_MIN   6
+#define RDO_SRQ_PARTIAL_SHIFT_MAX   12
+#define RDO_SRQ_PARTIAL_MAX_SGE     4
+struct rdo_cmd_srq_partial {
+    uint8_t  stride_shift;
+    uint8_t  reserved0[3];
+    uint32_t reserved[3];
+};
+
 /* RDO_CMD_CREATE_ETH_TXQ: obj = TXQ number (0..RDO_ETH_MAX_TXQ-1). */
 struct rdo_cmd_create_eth_txq {
     uint64_t ring_addr;
@@ -702,35 +727,51 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
 /*
  * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
  * each, counted since the last reset (function level or RESET register);
- * the CNT_* registers of the same name show their low 32 bits. Counters
- * added later take reserved space (0 on a device without them).
+ * the CNT_* registers of the same name show their low 32 bits.
+ *
+ * The one list of them, in wire order: X(field, name), name being the
+ * driver's hw_counters name (rxe's or mlx5's where the meaning is the
+ * same). The struct, the device's copy (ctrl/cqp-port.c) and the driver's
+ * names (rdo_stats.c) all expand it. A new counter is one line at the end:
+ * it takes the first reserved slot (0 on a device without it), and the
+ * counters before it keep their offsets (tests/unit/test-cqp.c).
  */
+#define RDO_PORT_COUNTERS(X) \
+    X(tx_packets, "sent_pkts")              /* RoCE packets sent (requests, responses, ACKs) */ \
+    X(rx_packets, "rcvd_pkts")              /* RoCE packets received with a good ICRC */ \
+    X(rx_icrc_errors, "rx_icrc_errors")     /* dropped: bad ICRC */ \
+    X(rx_drops, "rx_drops")                 /* dropped by the receive checks (unknown QP, ...) */ \
+    X(acks_sent, "acks_sent") \
+    X(naks_sent, "naks_sent")               /* every NAK, RNR NAKs included */ \
+    X(naks_received, "naks_rcvd")           /* likewise */ \
+    X(seq_naks_sent, "seq_naks_sent")       /* PSN sequence error NAKs: once per gap */ \
+    X(seq_naks_received, "rcvd_seq_err") \
+    X(rnr_naks_sent, "send_rnr_err")        /* no receive WQE (or MR pending) */ \
+    X(rnr_naks_received, "rcvd_rnr_err") \
+    X(retransmits, "retransmits")           /* go-back-N restarts (after a NAK or timeout) */ \
+    X(timeouts, "local_ack_timeout_err")    /* retransmit timer expiries */ \
+    X(dup_requests, "duplicate_request")    /* requests received again (responder) */ \
+    X(dup_responses, "duplicate_response")  /* responses nobody waits for (requester) */ \
+    X(tx_errors, "tx_errors")               /* packets not built from the QP's addresses */ \
+    /* Congestion control (mlx5's names): notification, reaction point. */ \
+    X(np_ecn_marked_roce_packets, "np_ecn_marked_roce_packets") /* received CE-marked */ \
+    X(np_cnp_sent, "np_cnp_sent") \
+    X(rp_cnp_handled, "rp_cnp_handled")     /* CNPs that slowed a QP */ \
+    X(rp_cnp_ignored, "rp_cnp_ignored")     /* CNPs for no QP, or with DCQCN off */ \
+    X(isolation, "isolation")               /* SR-IOV: other functions' objects refused */ \
+    /* (a new counter: one line above this one) */
+
+/* How many RDO_PORT_COUNTERS there are (RDO_PORT_COUNTERS_N). */
+#define RDO_PORT_COUNTER_INDEX(field, name) RDO_PORT_COUNTER_##field,
+enum { RDO_PORT_COUNTERS(RDO_PORT_COUNTER_INDEX) RDO_PORT_COUNTERS_N };
+#undef RDO_PORT_COUNTER_INDEX
+
+#define RDO_PORT_COUNTER_FIELD(field, name) uint64_t field;
 struct rdo_port_counters {
-    uint64_t tx_packets;        /* RoCE packets sent (requests, responses, ACKs) */
-    uint64_t rx_packets;        /* RoCE packets received with a good ICRC */
-    uint64_t rx_icrc_errors;    /* dropped: bad ICRC */
-    uint64_t rx_drops;          /* dropped by the receive checks (unknown QP,
-                                   out of sequence, no UD receive WQE, ...) */
-    uint64_t acks_sent;
-    uint64_t naks_sent;         /* every NAK, RNR NAKs included */
-    uint64_t naks_received;     /* likewise */
-    uint64_t seq_naks_sent;     /* PSN sequence error NAKs: once per gap */
-    uint64_t seq_naks_received;
-    uint64_t rnr_naks_sent;     /* no receive WQE (or MR pending) */
-    uint64_t rnr_naks_received;
-    uint64_t retransmits;       /* go-back-N restarts (after a NAK or timeout) */
-    uint64_t timeouts;          /* retransmit timer expiries */
-    uint64_t dup_requests;      /* requests received again (responder) */
-    uint64_t dup_responses;     /* responses nobody waits for (requester) */
-    uint64_t tx_errors;         /* packets not built from the QP's addresses */
-    /* Congestion control (mlx5's names): notification and reaction point. */
-    uint64_t np_ecn_marked_roce_packets;    /* RoCE packets received CE-marked */
-    uint64_t np_cnp_sent;
-    uint64_t rp_cnp_handled;    /* CNPs that slowed a QP */
-    uint64_t rp_cnp_ignored;    /* CNPs for no QP, or with DCQCN off */
-    uint64_t isolation;         /* SR-IOV: other functions' objects refused */
-    uint64_t reserved[11];
+    RDO_PORT_COUNTERS(RDO_PORT_COUNTER_FIELD)
+    uint64_t reserved[32 - RDO_PORT_COUNTERS_N];
 };
+#undef RDO_PORT_COUNTER_FIELD
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
 struct rdo_qp_attr {
@@ -780,6 +821,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;
         struct rdo_cmd_modify_srq modify_srq;
+        struct rdo_cmd_srq_partial srq_partial;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         struct rdo_vf_resources vf_res;

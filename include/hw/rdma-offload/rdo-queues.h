@@ -227,6 +227,8 @@ enum rdo_vendor_err {
 #define RDO_CQE_F_INV               RDO_BIT(1)  /* imm_or_rkey (or with IMM, inv_rkey) was invalidated */
 #define RDO_CQE_F_GRH               RDO_BIT(2)  /* UD: a 40-byte GRH precedes data */
 #define RDO_CQE_F_SOLICITED         RDO_BIT(3)
+#define RDO_CQE_F_OFFSET            RDO_BIT(4)  /* partial buffer: the message is at `offset` */
+#define RDO_CQE_F_BUF_DONE          RDO_BIT(5)  /* partial buffer: the device is done with it */
 
 struct rdo_cqe {
     uint64_t wr_id;
@@ -236,6 +238,7 @@ struct rdo_cqe {
     union {
         uint32_t src_qpn;       /* UD receive: the sender's QP */
         uint32_t inv_rkey;      /* RC receive with INV and IMM: the key invalidated */
+        uint32_t offset;        /* with RDO_CQE_F_OFFSET: where in the buffer */
     };
     uint8_t  opcode;            /* enum rdo_cqe_opcode */
     uint8_t  status;            /* enum rdo_wc_status */

@@ -47,28 +47,12 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return RDO_CQP_BAD_INDEX;
     }
     memset(&a, 0, sizeof(a));
-    a.tx_packets = c->tx_packets;
-    a.rx_packets = c->rx_packets;
-    a.rx_icrc_errors = c->rx_icrc_errors;
-    a.rx_drops = c->rx_drops;
-    a.acks_sent = c->acks_sent;
-    a.naks_sent = c->naks_sent;
-    a.naks_received = c->naks_received;
-    a.seq_naks_sent = c->seq_naks_sent;
-    a.seq_naks_received = c->seq_naks_received;
-    a.rnr_naks_sent = c->rnr_naks_sent;
-    a.rnr_naks_received = c->rnr_naks_received;
-    a.retransmits = c->retransmits;
-    a.timeouts = c->timeouts;
-    /* dup_requests counts both sides' duplicates. */
-    a.dup_requests = c->dup_requests - c->dup_responses;
-    a.dup_responses = c->dup_responses;
-    a.tx_errors = c->tx_errors;
-    a.np_ecn_marked_roce_packets = c->np_ecn_marked_roce_packets;
-    a.np_cnp_sent = c->np_cnp_sent;
-    a.rp_cnp_handled = c->rp_cnp_handled;
-    a.rp_cnp_ignored = c->rp_cnp_ignored;
-    a.isolation = c->isolation;
+    /* Each port counter is the core's counter of the same name. */
+#define COPY(field, name) a.field = c->field;
+    RDO_PORT_COUNTERS(COPY)
+#undef COPY
+    /* But the core's dup_requests counts both sides' duplicates. */
+    a.dup_requests -= c->dup_responses;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }

@@ -84,6 +84,9 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
 
     qp = rdo_ctx_new(core, &st->qpc, cmd->obj);
+    if (!qp) {
+        return RDO_CQP_DMA_ERROR;   /* never completed: the device stopped */
+    }
     qp->magic = RDO_QPC_MAGIC ^ cmd->obj;
     qp->state = RDO_QPS_RESET;
     qp->type = a->type;

@@ -16,9 +16,11 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint64_t *hits, uint64_t *misses);
 void rdo_ctx_cache_free(RdoCtxCache *c);
 void rdo_ctx_cache_drop(RdoCtxCache *c);
-/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
+/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure
+ * or when the cache failed (both stop the device). */
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index);
-/* A line for a new context: zeroed, not loaded from the store. */
+/* A line for a new context: zeroed, not loaded from the store; NULL when
+ * the cache failed (the device stopped: the command has no completion). */
 void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
 void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
 /* Timing: whether context `index` is cached, and when its line is ready. */

@@ -401,9 +401,112 @@ static void lists_load(RdoCore *core, RdoIn *in)
     }
 }
 
+/*
+ * Buffered receive: the SENDs held per QP (xport/bufrecv.c), acknowledged
+ * to their requesters already: hard state. Per QP with any, its number,
+ * whether the newest is still arriving, and each message.
+ */
+static bool held_needed(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; st->xport && i < st->usable_qps; i++) {
+        if (st->xport[i].held.head) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void held_save(RdoCore *core, RdoOut *o)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        RdoXport *x = &st->xport[i];
+        uint32_t n = 0;
+
+        if (!x->held.head) {
+            continue;
+        }
+        for (RdoHeld *h = x->held.head; h; h = h->next) {
+            n++;
+        }
+        rdo_out_u32(o, i);
+        rdo_out_u8(o, x->held.open);
+        rdo_out_u32(o, n);
+        for (RdoHeld *h = x->held.head; h; h = h->next) {
+            rdo_out_u32(o, h->first_psn);
+            rdo_out_u32(o, h->packets);
+            rdo_out_u32(o, h->imm);
+            rdo_out_u32(o, h->inv_rkey);
+            rdo_out_u8(o, h->flags);
+            rdo_out_u32(o, h->data->len);
+            rdo_out_bytes(o, h->data->data, h->data->len);
+        }
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+static void held_load(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    const uint8_t known = RDO_HELD_DONE | RDO_HELD_IMM | RDO_HELD_INV |
+                          RDO_HELD_SE;
+    int64_t last = -1;
+
+    while (rdo_in_ok(in)) {
+        uint32_t qpn = rdo_in_u32(in), n;
+        RdoXport *x;
+
+        if (qpn == RDO_NONE) {
+            break;
+        }
+        if (!rdo_in_check(in, qpn < st->usable_qps && st->qp_used[qpn] &&
+                          (int64_t)qpn > last, "held SENDs of QP %u: not "
+                          "allocated, or out of order", qpn)) {
+            break;
+        }
+        last = qpn;
+        x = &st->xport[qpn];
+        x->held.open = rdo_in_bool(in);
+        n = rdo_in_count(in, RDO_BUFRECV_MAX_BYTES, 21, "held SENDs");
+        for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
+            RdoHeld *h = g_new0(RdoHeld, 1);
+            uint32_t len;
+
+            h->first_psn = rdo_in_u32(in);
+            h->packets = rdo_in_u32(in);
+            h->imm = rdo_in_u32(in);
+            h->inv_rkey = rdo_in_u32(in);
+            h->flags = rdo_in_u8(in);
+            len = rdo_in_count(in, core->cfg.bufrecv_bytes, 1, "held bytes");
+            h->data = g_byte_array_sized_new(len);
+            g_byte_array_set_size(h->data, len);
+            rdo_in_bytes(in, h->data->data, len);
+            if (x->held.tail) {
+                x->held.tail->next = h;
+            } else {
+                x->held.head = h;
+            }
+            x->held.tail = h;
+            st->bufrecv_used += len;
+            /* Only the newest may be incomplete, and only when open. */
+            rdo_in_check(in, !(h->flags & ~known) && h->first_psn <= RDO_PSN_MASK &&
+                         !(h->flags & RDO_HELD_DONE) ==
+                         (x->held.open && k + 1 == n) &&
+                         st->bufrecv_used <= core->cfg.bufrecv_bytes,
+                         "held SEND %u of QP %u: flags 0x%x, %u bytes", k,
+                         qpn, h->flags, len);
+        }
+        rdo_in_check(in, n > 0, "QP %u: no held SENDs listed", qpn);
+    }
+}
+
 const RdoSection rdo_state_xport_sections[] = {
     { 20, 0, "transport", xport_needed, xport_save, xport_load },
     { 21, 0, "transport-lists", lists_needed, lists_save, lists_load },
+    { 22, 0, "held-sends", held_needed, held_save, held_load },
     { 0 }
 };
 

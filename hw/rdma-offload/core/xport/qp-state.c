@@ -80,7 +80,9 @@ static int check_modify_values(RdoCore *core, const RdoQpCtx *qp,
         ((m->mask & RDO_QP_ATTR_RNR_RETRY) && m->rnr_retry > 7) ||
         ((m->mask & RDO_QP_ATTR_MIN_RNR_TIMER) && m->min_rnr_timer > 31) ||
         ((m->mask & RDO_QP_ATTR_MAX_RD_ATOMIC) && m->max_rd_atomic > 16) ||
-        ((m->mask & RDO_QP_ATTR_MAX_DEST_RD_ATOMIC) && m->max_dest_rd_atomic > 16)) {
+        ((m->mask & RDO_QP_ATTR_MAX_DEST_RD_ATOMIC) && m->max_dest_rd_atomic > 16) ||
+        ((m->mask & RDO_QP_ATTR_NOTIFY_DELAY) &&
+         m->notify_delay_usec > RDO_NOTIFY_DELAY_MAX_USEC)) {
         return RDO_CQP_BAD_PARAM;
     }
     if (m->mask & RDO_QP_ATTR_AV) {

@@ -207,11 +207,34 @@ typedef struct RdoCcPart {
     uint64_t next_tx_ps;        /* timing: the limiter's next packet */
 } RdoCcPart;
 
+/*
+ * Buffered receive (bufrecv.c): SENDs held on the device for an RC QP
+ * with no receive WQE posted, oldest first; `open`: the newest is still
+ * arriving (its packets since `first_psn`).
+ */
+typedef struct RdoHeld {
+    struct RdoHeld *next;
+    GByteArray *data;
+    uint32_t first_psn, packets;
+    uint32_t imm, inv_rkey;
+    uint8_t flags;              /* RDO_HELD_* */
+} RdoHeld;
+#define RDO_HELD_DONE   1u      /* its last packet came */
+#define RDO_HELD_IMM    2u
+#define RDO_HELD_INV    4u
+#define RDO_HELD_SE     8u
+
+typedef struct RdoHeldPart {
+    RdoHeld *head, *tail;
+    bool open;
+} RdoHeldPart;
+
 typedef struct RdoXport {
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
     RdoCcPart cc;               /* cc.c */
+    RdoHeldPart held;           /* bufrecv.c */
 } RdoXport;
 
 const char *rdo_req_state_name(RdoReqState s);
@@ -467,6 +490,35 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                    uint8_t status, uint32_t vendor_err, uint32_t psn,
                    uint8_t nak, enum rdo_qp_err why);
+
+/*
+ * Buffered receive (bufrecv.c, D10). A packet of a SEND on an RC QP that
+ * the responder cannot place (no receive posted, or older SENDs held):
+ * held, true; false: not taken, the caller answers with an RNR NAK. A
+ * message that outgrows the buffer mid-way is given back (RNR NAK for its
+ * first packet, taken as handled: true).
+ */
+bool rdo_bufrecv_packet(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                        const RdoWireParsed *p, bool first);
+/* Places the complete held SENDs, oldest first, into posted receives. */
+void rdo_bufrecv_drain(RdoCore *core, uint32_t qpn);
+/* Drops a QP's held SENDs (reset, error, destroyed), counted (held.c). */
+void rdo_bufrecv_drop(RdoCore *core, uint32_t qpn);
+/* Frees one held SEND, its bytes back to the buffer (held.c). */
+void rdo_held_free(RdoCore *core, RdoHeld *h);
+
+/*
+ * Partial buffer operation (partial.c) on an SRQ with SRQ_PARTIAL on: a
+ * single-packet SEND placed at the next offset of the buffer in use (true:
+ * handled, completed or NAKed); before a multi-packet SEND, the buffer in
+ * use given back (its BUF_DONE completion of 0 bytes).
+ */
+bool rdo_partial_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                      const RdoWireParsed *p);
+void rdo_partial_retire(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        RdoXport *x);
+/* The QP's SRQ, if it is in partial buffer operation (recv.c). */
+RdoSrq *rdo_partial_srq(RdoCore *core, const RdoQpCtx *qp);
 
 /* The responder's ACKs and NAKs (resp-ack.c). */
 void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
