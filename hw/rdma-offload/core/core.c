@@ -44,6 +44,7 @@ static void state_alloc(RdoCore *core)
     rdo_loopback_init(core);
     rdo_ctx_caches_init(core);
     rdo_tm_init(core);
+    rdo_cm_init(core);
 }
 
 static void state_free(RdoCore *core)
@@ -53,6 +54,7 @@ static void state_free(RdoCore *core)
     if (!st) {
         return;
     }
+    rdo_cm_free(core);
     rdo_tm_free(core);
     rdo_fault_free(core);
     rdo_loopback_free(core);
@@ -248,6 +250,7 @@ void rdo_core_wakeup(RdoCore *core)
     } else {
         rdo_xport_run(core);
     }
+    rdo_cm_run(core);
     rdo_sq_run(core);
     rdo_eth_tx_run(core);
     rdo_lro_run(core);

@@ -101,6 +101,12 @@ enum rdo_obj_kind {
     X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
     X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
     X(FAILOVER_INJECT,     failover_inject,     DEVICE, RDO_ERR_BAD_VALUE) \
+    X(CM_MAD_MALFORMED,    cm_mad_malformed,    QP,   RDO_ERR_NONE) \
+    X(CM_MAD_UNEXPECTED,   cm_mad_unexpected,   QP,   RDO_ERR_NONE) \
+    X(CM_REQ_REFUSED,      cm_req_refused,      QP,   RDO_ERR_NONE) \
+    X(CM_TIMEOUT,          cm_timeout,          QP,   RDO_ERR_NONE) \
+    X(CM_POOL_QP,          cm_pool_qp,          QP,   RDO_ERR_NONE) \
+    X(CM_TABLE,            cm_table,            DEVICE, RDO_ERR_NONE) \
     X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
 enum rdo_guest_err {
 #define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
@@ -213,6 +219,7 @@ typedef struct RdoStageCycles {
     uint32_t cqe;           /* build a CQE */
     uint32_t eqe;           /* build an EQE */
     uint32_t irq;           /* MSI-X message after an EQE */
+    uint32_t cm;            /* offloaded CM: one CM MAD taken (cm/) */
 } RdoStageCycles;
 
 typedef struct RdoTimingConfig {
@@ -336,6 +343,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CYC_CQE         4
 #define RDO_DEFAULT_CYC_EQE         4
 #define RDO_DEFAULT_CYC_IRQ         8
+#define RDO_DEFAULT_CYC_CM          500
 
 /* Congestion control defaults (docs/timing-model.md says where from). */
 #define RDO_DEFAULT_CNP_INTERVAL_US 50
@@ -536,7 +544,10 @@ typedef struct RdoConfig {
     RDO_CYC_PARAM(X, "cycles-eqe", eqe, RDO_DEFAULT_CYC_EQE, 0, \
                   "timing: cycles to build an EQE") \
     RDO_CYC_PARAM(X, "cycles-irq", irq, RDO_DEFAULT_CYC_IRQ, 0, \
-                  "timing: cycles to send an MSI-X message")
+                  "timing: cycles to send an MSI-X message") \
+    RDO_CYC_PARAM(X, "cycles-cm", cm, RDO_DEFAULT_CYC_CM, 0, \
+                  "timing: cycles of the offloaded CM per CM MAD it takes " \
+                  "(parse, state, the answer's headers)")
 
 /* The table as data (config.c). */
 typedef struct RdoConfigParam {

@@ -250,6 +250,7 @@ struct RdoState {
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    struct RdoCm *cm;           /* the offloaded connection manager (cm/cm.h) */
     /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
     uint64_t bufrecv_used;
     /* Engine failover (state/failover.c): a seeded fault waits for the

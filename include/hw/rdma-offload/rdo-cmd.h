@@ -52,6 +52,13 @@ enum rdo_cqp_opcode {
     RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
+    RDO_CMD_CM_LISTEN           = 0x50, /* offloaded CM: a listener (rdo_cmd_cm_listen) */
+    RDO_CMD_CM_UNLISTEN         = 0x51,
+    RDO_CMD_CM_POOL_ADD         = 0x52, /* a prepared RC QP into a listener's pool */
+    RDO_CMD_CM_POOL_REMOVE      = 0x53, /* an idle QP out of the pool */
+    RDO_CMD_CM_CONNECT          = 0x54, /* the device connects a QP (REQ/REP/RTU) */
+    RDO_CMD_CM_DISCONNECT       = 0x55, /* DREQ for an established connection */
+    RDO_CMD_CM_QUERY            = 0x56, /* writes rdo_cm_counters to out_addr */
     RDO_CMD__COUNT
 };
 
@@ -566,6 +573,124 @@ struct rdo_cmd_create_eth_rxq {
 };
 #define RDO_ETH_RXQ_F_LRO           RDO_BIT(0)  /* coalesce TCP segments */
 
+/*
+ * The offloaded connection manager (docs/programming-model.md, "Offloaded
+ * connection establishment"). The device answers IB CM REQs for a
+ * listener's service ID on the GSI itself, with QPs the driver prepared
+ * (a pool per listener), and reports connections made and ended in a
+ * notification table in host memory (struct rdo_cm_entry, rdo-queues.h),
+ * one RDO_EQE_CM_NOTIFY event per batch.
+ *
+ * RDO_CMD_CM_LISTEN: obj = listener (0..RDO_CM_LISTENERS-1).
+ */
+#define RDO_CM_LISTENERS            16
+#define RDO_CM_POOL_MAX             65536   /* QPs in one listener's pool */
+struct rdo_cmd_cm_listen {
+    uint64_t service_id;        /* IB service ID (RDMA CM: 0x0106 << 16 | port) */
+    uint64_t table_addr;        /* notification table, 2^table_log_size entries,
+                                   128-byte aligned, zeroed */
+    uint64_t ci_addr;           /* 4-byte aligned u32 the driver keeps at the
+                                   number of entries it consumed (free-running) */
+    uint8_t  addr[16];          /* our IP as a GID (::ffff:a.b.c.d); 0: any */
+    uint8_t  table_log_size;    /* 1..RDO_QUEUE_LOG_SIZE_MAX */
+    uint8_t  flags;             /* RDO_CM_LISTEN_F_* */
+    uint8_t  responder_resources;   /* most RDMA READs/atomics we serve, 0..16 */
+    uint8_t  initiator_depth;   /* most we issue, 0..16 */
+    uint32_t eqn;               /* the EQ of RDO_EQE_CM_NOTIFY */
+    uint16_t notify_count;      /* an event once this many entries wait, 1..table */
+    uint16_t notify_usec;       /* or this long after the first (0: no delay) */
+    uint8_t  min_rnr_timer;     /* RNR NAK timer code our QPs send, 0..31 */
+    uint8_t  rnr_retry;         /* the peer's RNR retry count, in the REP, 0..7 */
+    uint8_t  reserved[2];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_listen) == 56, "cm listen size");
+/* The REQ's private data begins with the RDMA CM's header (version 0, IP
+ * version 4 or 6, addresses): checked, and its destination against addr. */
+#define RDO_CM_LISTEN_F_RDMA_CM     RDO_BIT(0)
+/* A QP whose connection ended goes back to the pool itself: ERR (its work
+ * flushed), RESET, INIT; its rings' indexes restart at 0. */
+#define RDO_CM_LISTEN_F_RECYCLE     RDO_BIT(1)
+#define RDO_CM_LISTEN_F__ALL        (RDO_CM_LISTEN_F_RDMA_CM | RDO_CM_LISTEN_F_RECYCLE)
+
+/*
+ * RDO_CMD_CM_POOL_ADD / CM_POOL_REMOVE: obj = listener. ADD: an RC QP in
+ * RESET (the device takes it to INIT with `access`) or INIT, on no other
+ * listener's pool or connection. REMOVE: a QP that waits in the pool
+ * (NOT_FOUND if a connection took it).
+ */
+struct rdo_cmd_cm_pool {
+    uint32_t qpn;
+    uint32_t access;            /* RDO_ACCESS_*: for a QP in RESET */
+};
+
+/*
+ * RDO_CMD_CM_CONNECT: obj = the listener whose table and EQ report the
+ * connection (its responder resources, initiator depth, RNR timer and
+ * RDMA_CM flag apply). The device sends the REQ, takes the REP, moves the
+ * QP to RTR and RTS and sends the RTU. out_addr: private_len bytes of
+ * private data (after the RDMA CM header with RDMA_CM), 0 if none.
+ */
+struct rdo_cmd_cm_connect {
+    uint64_t service_id;        /* the peer's listener */
+    uint32_t qpn;               /* RC, RESET (to INIT with access) or INIT,
+                                   in no pool or connection */
+    uint32_t access;
+    uint8_t  dgid[16];          /* the peer: its IP as a GID */
+    uint8_t  dmac[6];           /* its MAC (or the next hop's) */
+    uint8_t  sgid_index;        /* our GID */
+    uint8_t  path_mtu;          /* RDO_MTU_* */
+    uint16_t src_port;          /* the RDMA CM header's source port */
+    uint8_t  timeout;           /* the QP's local ACK timeout, 0..31 */
+    uint8_t  retry_count;       /* 0..7 */
+    uint8_t  rnr_retry;         /* 0..7 */
+    uint8_t  cm_timeout;        /* CM response timeout code, 0..31 */
+    uint8_t  max_cm_retries;    /* 0..15 */
+    uint8_t  private_len;       /* 0..RDO_CM_PRIVATE_LEN */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_connect) == 48, "cm connect size");
+/* RDO_CMD_CM_DISCONNECT: obj = listener, cm_pool.qpn = the QP of an
+ * established connection: the QP goes to ERR, a DREQ to the peer; the
+ * DREP (or the DREQ's retries running out) ends it: DISCONNECTED. */
+
+/*
+ * RDO_CMD_CM_QUERY: obj = 0. The CM's counters since reset, 64 bits each.
+ */
+struct rdo_cm_counters {
+    uint64_t mads_received;     /* CM MADs the device took (not QP 1's) */
+    uint64_t mads_sent;         /* REP, REJ, DREP, retransmissions included */
+    uint64_t mads_malformed;    /* truncated, bad version or field: dropped */
+    uint64_t mads_unexpected;   /* no such connection, or not in that state */
+    uint64_t reqs;              /* REQs for a listener */
+    uint64_t reqs_dup;          /* REQs again (the REP sent again) */
+    uint64_t established;       /* connections made (RTU or first packet) */
+    uint64_t established_by_data;   /* of those, by the first packet */
+    uint64_t rej_sent;          /* REJs sent, every reason */
+    uint64_t rej_no_listener;   /* reason 8, invalid service ID */
+    uint64_t rej_no_qp;         /* reason 1, the pool was empty */
+    uint64_t rej_no_resources;  /* reason 3, the notification table full */
+    uint64_t rej_bad_private;   /* reason 28, the RDMA CM header refused */
+    uint64_t rej_timeout;       /* reason 4, the RTU never came */
+    uint64_t rej_other;         /* transport type, MTU, a pool QP unusable */
+    uint64_t rej_received;      /* the peer refused our REP */
+    uint64_t rep_retries;       /* REPs sent again after a timeout */
+    uint64_t mra_received;
+    uint64_t dreq_received;
+    uint64_t drep_sent;
+    uint64_t disconnected;      /* connections ended by a DREQ */
+    uint64_t aborted;           /* connections given up before established */
+    uint64_t entries;           /* notification entries written */
+    uint64_t events;            /* RDO_EQE_CM_NOTIFY events posted */
+    uint64_t entries_lost;      /* an end not reported: table full or unreachable */
+    uint64_t reqs_sent;         /* CM_CONNECT: REQs (not counting retries) */
+    uint64_t reps_received;     /* REPs for our REQs (repeats included) */
+    uint64_t dreqs_sent;        /* CM_DISCONNECT: DREQs (not counting retries) */
+    uint64_t drep_received;
+    uint64_t req_dreq_retries;  /* REQs and DREQs sent again after a timeout */
+    uint64_t req_timeouts;      /* connections given up: no REP came */
+    uint64_t reserved[1];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cm_counters) == 256, "cm counters size");
+
 /* Query results, written to out_addr. */
 struct rdo_device_attr {
     uint32_t max_qp, max_cq, max_eq, max_pd;
@@ -700,6 +825,9 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         struct rdo_vf_resources vf_res;
+        struct rdo_cmd_cm_listen cm_listen;
+        struct rdo_cmd_cm_pool cm_pool;
+        struct rdo_cmd_cm_connect cm_connect;
         uint8_t raw[96];
     } u;
 };

@@ -3,17 +3,6 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-/* Ethernet MTU to the largest IB path MTU that fits (RoCEv2 adds 80 B or so). */
-static uint8_t active_mtu(uint32_t eth_mtu)
-{
-    uint8_t code = RDO_MTU_256;
-
-    while (code < RDO_MTU_4096 && (128u << (code + 1)) + 80 <= eth_mtu) {
-        code++;
-    }
-    return code;
-}
-
 static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const RdoConfig *c = &core->cfg;
@@ -76,7 +65,7 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     memcpy(a.mac, core->st->port_mac, 6);
     a.link_up = core->link_up;
     a.eth_mtu = core->st->port_mtu;
-    a.active_mtu = active_mtu(a.eth_mtu);
+    a.active_mtu = rdo_active_mtu(a.eth_mtu);
     /* link-gbps; with timing off it is not checked: clamped to its range. */
     a.speed_mbps = MIN(MAX(core->cfg.tm.link_gbps, RDO_LINK_GBPS_MIN),
                        RDO_LINK_GBPS_MAX) * 1000;

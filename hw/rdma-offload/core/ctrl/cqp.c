@@ -220,6 +220,14 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_ATTACH_MCAST:
     case RDO_CMD_DETACH_MCAST:
         return rdo_cmd_mcast(core, cmd);
+    case RDO_CMD_CM_LISTEN:
+    case RDO_CMD_CM_UNLISTEN:
+    case RDO_CMD_CM_POOL_ADD:
+    case RDO_CMD_CM_POOL_REMOVE:
+    case RDO_CMD_CM_CONNECT:
+    case RDO_CMD_CM_DISCONNECT:
+    case RDO_CMD_CM_QUERY:
+        return rdo_cmd_cm(core, cmd);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:
     case RDO_CMD_CREATE_ETH_RXQ:

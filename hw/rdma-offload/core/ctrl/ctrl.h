@@ -6,7 +6,7 @@
 #ifndef RDO_CTRL_H
 #define RDO_CTRL_H
 
-#include "xport/transport.h"
+#include "cm/cm.h"
 #include "eth/eth.h"
 
 /* Control QP (cqp.c) and its commands (cqp-*.c). */

@@ -14,6 +14,7 @@
  *                of work
  *   timing.c     the timing model: cursors, resources, counters, work items,
  *                interrupts on their way, the lifecycle log
+ *   cm.c         the offloaded CM: listeners, pools, connections
  *   stream.c     writing and reading little-endian values with bounds
  *
  * Format (docs/architecture.md, "Hard and soft state"): a header (magic,
@@ -130,6 +131,7 @@ typedef struct RdoSection {
 extern const RdoSection rdo_state_object_sections[];
 extern const RdoSection rdo_state_xport_sections[];
 extern const RdoSection rdo_state_timing_sections[];
+extern const RdoSection rdo_state_cm_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);

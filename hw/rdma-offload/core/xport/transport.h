@@ -469,6 +469,12 @@ void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
 /* Completes the QP's outstanding and queued work with a flush error. */
 void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* The QP state machine (qp-state.c): MODIFY_QP on QP `qpn`, which exists;
+ * returns a rdo_cqp_status. */
+int rdo_qp_modify(RdoCore *core, uint32_t qpn,
+                  const struct rdo_cmd_modify_qp *m);
+/* The largest path MTU (RDO_MTU_*) an Ethernet MTU carries. */
+uint8_t rdo_active_mtu(uint32_t eth_mtu);
 
 /* The inline-pushed copy of WQE `index`, if the doorbell page holds it. */
 bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
