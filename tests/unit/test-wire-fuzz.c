@@ -274,6 +274,23 @@ static void test_wire_fuzz(void)
     g_rand_free(f.rand);
 }
 
+/*
+ * Seed 2193008194's 82nd episode left a QP with one transport timer
+ * expired and the other running: the timer loop put it back keyed on the
+ * expired one and took it out again for ever (xport/run.c). Its first 82
+ * episodes, on every run.
+ */
+static void test_wire_fuzz_timer_loop(void)
+{
+    WireFuzz f = { .rand = g_rand_new_with_seed(2193008194u) };
+
+    for (int i = 0; i < 82; i++) {
+        episode(&f);
+    }
+    g_assert_cmpuint(f.episodes, ==, 82);
+    g_rand_free(f.rand);
+}
+
 #define CM_SID      0x0000000001060000ull
 #define CM_POOL     6
 #define CM_MAD_BUF  300         /* a MAD may come longer than 256 bytes */
@@ -532,6 +549,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fuzz/wire", test_wire_fuzz);
+    g_test_add_func("/fuzz/wire/timer-loop", test_wire_fuzz_timer_loop);
     g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
     return g_test_run();
 }

@@ -366,10 +366,8 @@ static void xport_load(RdoCore *core, RdoIn *in)
         agg_load(in, i, &x->agg);
         /* The timer heap is soft state: rebuilt from the deadlines (hard
          * state) the requester carries. */
-        if (rdo_in_ok(in) && (x->req.rto_at || x->req.rnr_until)) {
-            uint64_t a = x->req.rto_at, b = x->req.rnr_until;
-
-            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
+        if (rdo_in_ok(in)) {
+            rdo_xport_timer_rearm(core, i);
         }
     }
     g_ptr_array_free(t.recs, TRUE);

@@ -277,15 +277,17 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
  * The QPs with a timer running (timers.c). A deadline (req.rto_at or
  * req.rnr_until) is set only together with rdo_xport_timer_set; stopping
  * or moving one later needs no call. rdo_xport_timer_due takes out one QP
- * whose deadline has come (the caller puts it back with _set if it still
- * has a timer afterwards); rdo_xport_timer_next is the earliest deadline,
- * 0 if none.
+ * whose deadline has come (the caller puts it back with _rearm once it
+ * has dealt with the timers that expired); _rearm enters a QP's earliest
+ * running deadline, if it has one; rdo_xport_timer_next is the earliest
+ * deadline, 0 if none.
  */
 typedef struct RdoTimers RdoTimers;
 void rdo_xport_timers_init(RdoCore *core);
 void rdo_xport_timers_free(RdoCore *core);
 void rdo_xport_timer_set(RdoCore *core, uint32_t qpn, uint64_t when);
 void rdo_xport_timer_drop(RdoCore *core, uint32_t qpn);
+void rdo_xport_timer_rearm(RdoCore *core, uint32_t qpn);
 bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn);
 uint64_t rdo_xport_timer_next(RdoCore *core);
 /* Puts a QP once on a list of work for the end of this round. */
