@@ -85,6 +85,21 @@ struct rdo_create_srq_resp {
 	__u32 reserved;
 };
 
+/*
+ * ibv_modify_qp's driver data (the extended command, optional): with
+ * RDO_MODIFY_QP_NOTIFY_DELAY in comp_mask, the QP's notification delay in
+ * microseconds (0-4095, the device's RDO_NOTIFY_DELAY_MAX_USEC; 0: none) for its receive completions, applied
+ * from the move to RTR (or at once in RTS). Unknown comp_mask bits and
+ * nonzero reserved fields: -EINVAL.
+ */
+#define RDO_MODIFY_QP_NOTIFY_DELAY	(1u << 0)
+
+struct rdo_modify_qp_req {
+	__u32 comp_mask;
+	__u16 notify_delay_usec;
+	__u16 reserved;
+};
+
 /* The destination MAC the kernel resolved for a user AH (UD WQEs carry it). */
 struct rdo_create_ah_resp {
 	__u8 dmac[6];

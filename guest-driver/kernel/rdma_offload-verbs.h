@@ -44,6 +44,20 @@
  *    connection), -EBUSY and the connection stays, in ERR.
  *
  * Both kinds are for kernel consumers only for now (user space: -EOPNOTSUPP).
+ *
+ * Delayed notification per connection: rdo_ib_qp_set_notify_delay() gives
+ * an RC or UC QP a notification delay of usec microseconds (0-4095, 0:
+ * none): the completion event of a receive on that QP waits up to that long
+ * for more completions to share it (a CQ's own moderation still applies:
+ * the earlier deadline wins), so a stream of small messages takes fewer
+ * interrupts at the cost of up to usec of latency. A message its sender
+ * marks solicited (IB_SEND_SOLICITED) skips the delay. On an RC QP the
+ * delay takes effect at once in RTS (or SQD), otherwise from the move to
+ * RTR; a UC QP takes it before RTR only (-EINVAL after). It lasts until
+ * changed. Returns -EINVAL for another device's QP, another QP type or
+ * usec > 4095, or the control command's error. The symbol is
+ * the driver's (a consumer module depends on rdma_offload). User space:
+ * the provider's RDO_NOTIFY_DELAY_US environment variable.
  */
 #ifndef RDMA_OFFLOAD_VERBS_H
 #define RDMA_OFFLOAD_VERBS_H
@@ -72,6 +86,8 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 {
 	return container_of(wr, struct rdo_ssq_wr, wr);
 }
+
+int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
 
 /* Whether dev is an rdma-offload adapter (which has SSQs). */
 static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)

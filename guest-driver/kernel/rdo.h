@@ -94,6 +94,13 @@ struct rdo_cqp_async {
 	u8 opcode;
 	u8 status;
 	u32 obj;
+	u32 result;			/* the device's answer */
+	/*
+	 * check_given: the caller handed out `given` (an MR's keys) before
+	 * the answer came; the answer is checked against it.
+	 */
+	bool check_given;
+	u32 given;
 };
 
 /* A command in flight on the control QP. */
@@ -135,6 +142,12 @@ struct rdo_dev {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: register file */
 	void __iomem *db;		/* BAR2 page 0: the kernel's doorbells */
+	/*
+	 * Page 0's one push area is shared by every kernel QP: a push (data
+	 * and trigger) must not interleave with another QP's, or the trigger
+	 * takes the other WQE.
+	 */
+	spinlock_t push_lock;
 	resource_size_t db_len;
 
 	/* Identity and geometry read from the device at probe. */
@@ -145,6 +158,8 @@ struct rdo_dev {
 	u32 hw_msix_vectors;		/* RDO_REG_MSIX_INFO */
 	u32 hw_max_eq;
 	u8 mac[ETH_ALEN];
+	u8 fn;				/* FUNCTION: 0 the PF, n VF n */
+	bool is_vf;
 
 	/* Interrupts: vector 0 serves EQ 0, vector i completion EQ i. */
 	struct rdo_vector *vectors;
@@ -169,6 +184,7 @@ struct rdo_dev {
 	struct rdo_eq *eqs;		/* [0] is EQ 0 */
 	unsigned int num_eqs;		/* including EQ 0 */
 	u64 async_events;
+	u64 engine_recoveries;		/* RDO_EQE_ENGINE_RECOVERED events */
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
@@ -217,6 +233,15 @@ static inline bool rdo_sw_owns(const u8 *owner, u32 idx, u32 log_size)
 	return rdo_owner_is_sw(READ_ONCE(*owner), idx, log_size);
 }
 
+/*
+ * The key the device gives MR index idx registered with 8-bit tag: the
+ * function's number in bits 31:28 (programming model, "Object numbers").
+ */
+static inline u32 rdo_mr_key(struct rdo_dev *rdev, u32 idx, u8 tag)
+{
+	return RDO_MR_FN_KEY(rdev->fn, idx, tag);
+}
+
 /* rdo_hw.c: register-level bring-up. */
 int rdo_hw_check_identity(struct rdo_dev *rdev);
 int rdo_hw_reset(struct rdo_dev *rdev);
@@ -244,6 +269,7 @@ void rdo_irq_self_test(struct rdo_dev *rdev);
 
 /* rdo_cqp.c: the control QP. */
 int rdo_cqp_start(struct rdo_dev *rdev);
+void rdo_cqp_usable(struct rdo_dev *rdev);
 void rdo_cqp_free(struct rdo_dev *rdev);
 int rdo_cqp_exec(struct rdo_dev *rdev, struct rdo_cqp_cmd *cmd, u32 *result,
 		 void *out, size_t out_len);
@@ -294,6 +320,10 @@ void rdo_debugfs_fini(struct rdo_dev *rdev);
 void rdo_debugfs_register(void);
 void rdo_debugfs_unregister(void);
 int rdo_selftest_run(struct rdo_dev *rdev);
+
+/* rdo_sriov.c: virtual functions. */
+int rdo_sriov_configure(struct pci_dev *pdev, int num_vfs);
+void rdo_sriov_debugfs(struct rdo_dev *rdev);
 
 /* rdo_sysfs.c: read-only state under <pci device>/rdma_offload/. */
 extern const struct attribute_group *rdo_dev_groups[];

@@ -327,9 +327,13 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 	sq = qp->ssq ? &qp->ssq->sq : &qp->sq;
 	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
 	    !rdo_wq_complete(recv ? &qp->rq : sq, cqe->wr_id, &wc->wr_id)) {
+		struct rdo_wq *wq = recv ? &qp->rq : sq;
+
 		dev_warn_ratelimited(&rdev->pdev->dev,
-				     "CQ %u: CQE for QP %u names WQE %llu, not outstanding\n",
-				     cq->cqn, cqe->qpn, cqe->wr_id);
+				     "CQ %u: CQE for QP %u names %s WQE %llu, not outstanding (ci %u, pi %u, opcode 0x%x, status %u)\n",
+				     cq->cqn, cqe->qpn, recv && qp->srq ? "SRQ" : recv ? "receive" : "send",
+				     cqe->wr_id, READ_ONCE(wq->ci), READ_ONCE(wq->pi),
+				     cqe->opcode, cqe->status);
 		return false;
 	}
 	wc->status = cqe->status <= IB_WC_GENERAL_ERR ? cqe->status : IB_WC_GENERAL_ERR;

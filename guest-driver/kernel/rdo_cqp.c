@@ -171,15 +171,21 @@ int rdo_cqp_start(struct rdo_dev *rdev)
 		ret = -EIO;
 		goto err;
 	}
-	rdev->usable_qps = min(rdo_rd32(rdev, RDO_REG_MAX_QP),
-			       rdev->qpc.npages * (u32)RDO_QPC_PER_PAGE);
-	rdev->usable_mrs = min(rdo_rd32(rdev, RDO_REG_MAX_MR),
-			       rdev->mrc.npages * (u32)RDO_MRC_PER_PAGE);
+	rdo_cqp_usable(rdev);
 	set_bit(RDO_F_CTRL_UP, &rdev->flags);
 	return 0;
 err:
 	rdo_cqp_free(rdev);
 	return ret;
+}
+
+/* QP and MR numbers: the function's share, as far as the stores hold. */
+void rdo_cqp_usable(struct rdo_dev *rdev)
+{
+	rdev->usable_qps = min(rdo_rd32(rdev, RDO_REG_MAX_QP),
+			       rdev->qpc.npages * (u32)RDO_QPC_PER_PAGE);
+	rdev->usable_mrs = min(rdo_rd32(rdev, RDO_REG_MAX_MR),
+			       rdev->mrc.npages * (u32)RDO_MRC_PER_PAGE);
 }
 
 /*
@@ -198,7 +204,14 @@ static void rdo_cqp_async_done(struct rdo_dev *rdev, struct rdo_cqp_wait *w,
 		dev_err_ratelimited(&rdev->pdev->dev,
 				    "pipelined CQP command 0x%02x (obj %u) failed: %s\n",
 				    a->opcode, a->obj, rdo_cqp_status_name(status));
+	} else if (!status && a->check_given && w->result != a->given) {
+		/* The consumer holds a key the device does not know. */
+		rdev->cqp.async_failed++;
+		dev_err_ratelimited(&rdev->pdev->dev,
+				    "pipelined CQP command 0x%02x (obj %u) returned 0x%x, the driver gave out 0x%x\n",
+				    a->opcode, a->obj, w->result, a->given);
 	}
+	a->result = w->result;
 	a->status = status;
 	complete_all(&a->done);		/* it may be waited for more than once */
 	w->async = NULL;

@@ -55,6 +55,13 @@ static const struct {
 	{ "tx_errors", RDO_REG_CNT_TX_ERRORS },
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
 	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
+	{ "isolation", RDO_REG_CNT_ISOLATION },
+	{ "fo_recoveries", RDO_REG_FO_RECOVERIES },
+	{ "fo_qps", RDO_REG_FO_QPS },
+	{ "fo_fatal", RDO_REG_FO_FATAL },
+	{ "fo_drops", RDO_REG_FO_DROPS },
+	{ "fo_blackout", RDO_REG_FO_BLACKOUT },
+	{ "fo_wb_bytes", RDO_REG_FO_WB_BYTES },
 	{ "db_writes", RDO_REG_DB_WRITES },
 	{ "err_count", RDO_REG_ERR_COUNT },
 	{ "err_last", RDO_REG_ERR_LAST },
@@ -67,6 +74,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&rdev->life_lock);
+	seq_printf(m, "function=%u\n", rdev->fn);
+	seq_printf(m, "vf=%d\n", rdev->is_vf);
 	seq_printf(m, "ctrl_up=%d\n", test_bit(RDO_F_CTRL_UP, &rdev->flags));
 	seq_printf(m, "dead=%d\n", rdo_dead(rdev));
 	seq_printf(m, "recoveries=%u\n", rdev->recoveries);
@@ -79,6 +88,7 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "cqp_async_failed=%llu\n", rdev->cqp.async_failed);
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
+	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
 	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?
 		   rdev->num_eqs : 0);
 	for (i = 0; test_bit(RDO_F_CTRL_UP, &rdev->flags) && i < rdev->num_eqs; i++) {

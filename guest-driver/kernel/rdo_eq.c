@@ -67,6 +67,16 @@ static void rdo_async(struct rdo_dev *rdev, const struct rdo_eqe *eqe)
 	case RDO_EQE_CATASTROPHIC:
 		rdo_dev_fatal(rdev, "catastrophic error event (cause %u)", eqe->data);
 		break;
+	case RDO_EQE_ENGINE_RECOVERED:
+		/*
+		 * The device recovered its protocol engine by itself: every
+		 * object is as it was, connections retransmit what was lost.
+		 * Nothing to re-create and no reset; note it.
+		 */
+		rdev->engine_recoveries++;
+		dev_info_ratelimited(dev, "protocol engine recovered (fault %u, %u QPs resumed)\n",
+				     eqe->obj, eqe->data);
+		break;
 	default:
 		dev_warn_ratelimited(dev, "unknown event type 0x%02x on EQ 0\n",
 				     eqe->type);

@@ -104,13 +104,16 @@ int rdo_hw_scratch_test(struct rdo_dev *rdev)
 
 void rdo_hw_read_config(struct rdo_dev *rdev)
 {
-	u32 mac_lo, mac_hi;
+	u32 mac_lo, mac_hi, fn;
 
 	rdev->caps = rdo_rd32(rdev, RDO_REG_CAPS_LO) |
 		     (u64)rdo_rd32(rdev, RDO_REG_CAPS_HI) << 32;
 	rdev->db_info = rdo_rd32(rdev, RDO_REG_DB_INFO);
 	rdev->hw_msix_vectors = rdo_rd32(rdev, RDO_REG_MSIX_INFO);
 	rdev->hw_max_eq = rdo_rd32(rdev, RDO_REG_MAX_EQ);
+	fn = rdo_rd32(rdev, RDO_REG_FUNCTION);
+	rdev->fn = fn & RDO_FUNCTION_NUM_MASK;
+	rdev->is_vf = fn & RDO_FUNCTION_VF;
 
 	mac_lo = rdo_rd32(rdev, RDO_REG_MAC_LO);
 	mac_hi = rdo_rd32(rdev, RDO_REG_MAC_HI);

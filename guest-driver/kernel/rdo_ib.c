@@ -54,7 +54,7 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	a->max_mr_size = 1ull << 40;
 	a->page_size_cap = GENMASK_ULL(30, RDO_PAGE_SHIFT);
 	a->vendor_id = RDO_PCI_VENDOR_ID;
-	a->vendor_part_id = RDO_PCI_DEVICE_ID;
+	a->vendor_part_id = rdev->pdev->device;	/* the VF's own ID on a VF */
 	a->hw_ver = rdev->pdev->revision;
 	a->max_qp = rdev->usable_qps > 2 ? rdev->usable_qps - 2 : 0;
 	a->max_qp_wr = 1 << qp_log;

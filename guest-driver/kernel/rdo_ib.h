@@ -115,6 +115,7 @@ struct rdo_qp {
 	u32 max_inline;
 	bool sq_sig_all;
 	bool user;			/* rings and posting in user space */
+	u16 notify_delay_usec;		/* receive notification delay (RC, UC) */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	/* Shared send queue (rdo_ssq.c). */
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */

@@ -10,7 +10,11 @@
  * control path (CQP, EQs), register the ib_device.
  *
  * A fatal device error resets the device at once and schedules recovery:
- * unregister the ib_device, free the control path, start it again.
+ * unregister the ib_device, free the control path, start it again. A
+ * Function Level Reset does the same around the reset.
+ *
+ * The PF's and the VFs' (SR-IOV, rdo_sriov.c) functions are driven alike:
+ * FUNCTION says which one this is.
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
@@ -206,20 +210,13 @@ static int rdo_up(struct rdo_dev *rdev)
 	return ret;
 }
 
-static void rdo_recover(struct work_struct *work)
+/*
+ * Bring the function up again after its control path went (recovery,
+ * function reset); life_lock held. On failure it stays down.
+ */
+static int rdo_restart(struct rdo_dev *rdev, const char *why)
 {
-	struct rdo_dev *rdev = container_of(work, struct rdo_dev, recover_work);
-	struct device *dev = &rdev->pdev->dev;
 	int ret;
-
-	mutex_lock(&rdev->life_lock);
-	if (test_bit(RDO_F_REMOVING, &rdev->flags) || !rdo_dead(rdev))
-		goto out;
-	rdev->recoveries++;
-	dev_warn(dev, "recovering from: %s\n", rdev->fatal_reason);
-	rdo_ib_fatal_event(rdev);
-	rdo_ib_unregister(rdev);
-	rdo_ctrl_down(rdev);
 
 	set_bit(RDO_F_NO_RECOVER, &rdev->flags);
 	clear_bit(RDO_F_DEAD, &rdev->flags);
@@ -232,15 +229,64 @@ static void rdo_recover(struct work_struct *work)
 	if (ret) {
 		set_bit(RDO_F_DEAD, &rdev->flags);
 		rdo_hw_quiesce(rdev);
-		dev_err(dev, "recovery failed (%d); the device stays down until the driver is reloaded\n",
-			ret);
-	} else {
-		dev_info(dev, "recovered (recovery %u)\n", rdev->recoveries);
+		dev_err(&rdev->pdev->dev, "%s failed (%d); the device stays down until the driver is reloaded\n",
+			why, ret);
 	}
 	rdo_netdev_link_update(rdev);
+	return ret;
+}
+
+static void rdo_recover(struct work_struct *work)
+{
+	struct rdo_dev *rdev = container_of(work, struct rdo_dev, recover_work);
+	struct device *dev = &rdev->pdev->dev;
+
+	mutex_lock(&rdev->life_lock);
+	if (test_bit(RDO_F_REMOVING, &rdev->flags) || !rdo_dead(rdev))
+		goto out;
+	rdev->recoveries++;
+	dev_warn(dev, "recovering from: %s\n", rdev->fatal_reason);
+	rdo_ib_fatal_event(rdev);
+	rdo_ib_unregister(rdev);
+	rdo_ctrl_down(rdev);
+
+	if (!rdo_restart(rdev, "recovery"))
+		dev_info(dev, "recovered (recovery %u)\n", rdev->recoveries);
 out:
 	mutex_unlock(&rdev->life_lock);
 }
+
+/*
+ * Function Level Reset (sysfs `reset`, or a VF's reset by its owner):
+ * everything of the function goes before the reset, and comes back after
+ * it as after a recovery. On a VF the PF and the other VFs go on.
+ */
+static void rdo_reset_prepare(struct pci_dev *pdev)
+{
+	struct rdo_dev *rdev = pci_get_drvdata(pdev);
+
+	cancel_work_sync(&rdev->recover_work);
+	mutex_lock(&rdev->life_lock);
+	set_bit(RDO_F_NO_RECOVER, &rdev->flags);
+	rdo_ib_unregister(rdev);
+	rdo_ctrl_down(rdev);
+	mutex_unlock(&rdev->life_lock);
+}
+
+static void rdo_reset_done(struct pci_dev *pdev)
+{
+	struct rdo_dev *rdev = pci_get_drvdata(pdev);
+
+	mutex_lock(&rdev->life_lock);
+	if (!rdo_restart(rdev, "function reset"))
+		dev_info(&pdev->dev, "up again after the function reset\n");
+	mutex_unlock(&rdev->life_lock);
+}
+
+static const struct pci_error_handlers rdo_err_handler = {
+	.reset_prepare = rdo_reset_prepare,
+	.reset_done = rdo_reset_done,
+};
 
 static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -253,6 +299,7 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	rdev->pdev = pdev;
 	mutex_init(&rdev->life_lock);
+	spin_lock_init(&rdev->push_lock);
 	mutex_init(&rdev->selftest_lock);
 	mutex_init(&rdev->ssq_lock);
 	INIT_WORK(&rdev->recover_work, rdo_recover);
@@ -314,8 +361,10 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_netdev;
 	clear_bit(RDO_F_NO_RECOVER, &rdev->flags);
 	rdo_debugfs_init(rdev);
+	rdo_sriov_debugfs(rdev);
 
-	dev_info(dev, "rdma-offload id 0x%08x version %u.%u caps 0x%llx, %u MSI-X vectors (%u passed self-test), %u doorbell pages, MAC %pM\n",
+	dev_info(dev, "rdma-offload %s %u, id 0x%08x version %u.%u caps 0x%llx, %u MSI-X vectors (%u passed self-test), %u doorbell pages, MAC %pM\n",
+		 rdev->is_vf ? "VF" : "function", rdev->fn,
 		 rdev->hw_id, rdev->hw_version >> 16, rdev->hw_version & 0xffff,
 		 rdev->caps, rdev->num_vectors, rdev->irq_test_ok,
 		 RDO_DB_INFO_NUM_PAGES(rdev->db_info), rdev->mac);
@@ -349,6 +398,9 @@ static void rdo_remove(struct pci_dev *pdev)
 {
 	struct rdo_dev *rdev = pci_get_drvdata(pdev);
 
+	/* The VFs first: their functions are the PF's. */
+	if (!rdev->is_vf)
+		pci_disable_sriov(pdev);
 	set_bit(RDO_F_REMOVING, &rdev->flags);
 	cancel_work_sync(&rdev->recover_work);
 	rdo_debugfs_fini(rdev);
@@ -378,6 +430,7 @@ static void rdo_shutdown(struct pci_dev *pdev)
 
 static const struct pci_device_id rdo_pci_ids[] = {
 	{ PCI_DEVICE(RDO_PCI_VENDOR_ID, RDO_PCI_DEVICE_ID) },
+	{ PCI_DEVICE(RDO_PCI_VENDOR_ID, RDO_PCI_VF_DEVICE_ID) },	/* same model */
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, rdo_pci_ids);
@@ -388,6 +441,8 @@ static struct pci_driver rdo_pci_driver = {
 	.probe = rdo_probe,
 	.remove = rdo_remove,
 	.shutdown = rdo_shutdown,
+	.sriov_configure = rdo_sriov_configure,
+	.err_handler = &rdo_err_handler,
 	.dev_groups = rdo_dev_groups,
 };
 static int __init rdo_init(void)

@@ -4,8 +4,11 @@
  * list: for user memory the pinned umem's DMA blocks at the largest page
  * size that fits (4 KiB .. 1 GiB); for the kernel's DMA MR an identity map
  * (iova = DMA address) built of 1 GiB pages over every address the device
- * may be given. The key is index << 8 | an 8-bit tag that changes on every
- * registration, so a stale key does not name a later MR.
+ * may be given. The key is the function's number (bits 31:28, 0 on the PF),
+ * index << 8 and an 8-bit tag that changes on every registration, so a
+ * stale key does not name a later MR. Keys are the device's answers (the
+ * command's result); a pipelined registration gives out the key the device
+ * will answer, by its rule, and checks the answer when it comes.
  *
  * Registration is pipelined (programming model, "Pipelined registration"):
  * REG_MR and ALLOC_MR are posted and the keys returned at once, without
@@ -78,6 +81,13 @@ static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
 	if (idx < 0)
 		return idx;
 	cmd->obj = idx;
+	/*
+	 * Pipelined, the keys are given out before the device answers: the
+	 * key it will return (its rule: the function in bits 31:28), checked
+	 * when the answer comes. Waiting, the device's answer itself.
+	 */
+	mr->reg.check_given = pipelined_reg;
+	mr->reg.given = rdo_mr_key(rdev, idx, tag);
 	ret = rdo_cqp_post(rdev, cmd, &mr->reg);
 	/* Unpipelined (to compare): a refusal fails the call as before. */
 	if (!ret && !pipelined_reg)
@@ -87,7 +97,7 @@ static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
 		return ret;
 	}
 	mr->index = idx;
-	mr->ibmr.lkey = RDO_MR_KEY(idx, tag);
+	mr->ibmr.lkey = pipelined_reg ? mr->reg.given : mr->reg.result;
 	mr->ibmr.rkey = mr->ibmr.lkey;
 	return 0;
 }
@@ -284,6 +294,7 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	struct rdo_mr *mr = to_rmr(ibmr);
 	struct rdo_umap m = {};
 	bool new_memory = flags & IB_MR_REREG_TRANS;
+	u32 key;
 	int ret;
 
 	if (!mr->umem)
@@ -321,7 +332,7 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	}
 	a->key = new_memory ? atomic_inc_return(&rdev->mr_key) & 0xff :
 			      ibmr->lkey & 0xff;
-	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
 	if (ret) {
 		if (m.umem)
 			rdo_umap_put(rdev, &m);
@@ -337,8 +348,8 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		ibmr->length = length;
 	}
 	mr->access = access;
-	ibmr->lkey = RDO_MR_KEY(mr->index, a->key);
-	ibmr->rkey = ibmr->lkey;
+	ibmr->lkey = key;
+	ibmr->rkey = key;
 	return NULL;
 }
 
@@ -439,7 +450,7 @@ int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 		return ret;
 	}
 	mw->index = idx;
-	ibmw->rkey = RDO_MR_KEY(idx, cmd.u.alloc_mw.key);
+	ibmw->rkey = key;
 	return 0;
 }
 

@@ -422,6 +422,92 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 	return 0;
 }
 
+/*
+ * The QP's notification delay rides on the moves where the device takes
+ * it once the driver has one: INIT to RTR (RC, UC), and for RC also into
+ * RTS and SQD to SQD.
+ */
+static void rdo_fill_notify_delay(struct rdo_qp *qp, enum ib_qp_state cur,
+				  enum ib_qp_state next,
+				  struct rdo_cmd_modify_qp *m)
+{
+	bool rtr = cur == IB_QPS_INIT && next == IB_QPS_RTR;
+	bool rc_later = qp->type == RDO_QPT_RC &&
+			(next == IB_QPS_RTS ||
+			 (cur == IB_QPS_SQD && next == IB_QPS_SQD));
+
+	if (!qp->notify_delay_usec || !(rtr || rc_later) ||
+	    (qp->type != RDO_QPT_RC && qp->type != RDO_QPT_UC))
+		return;
+	m->mask |= RDO_QP_ATTR_NOTIFY_DELAY;
+	m->notify_delay_usec = qp->notify_delay_usec;
+}
+
+/* The provider's driver data: the notification delay, if asked for. */
+static int rdo_modify_udata(struct rdo_qp *qp, struct ib_udata *udata)
+{
+	struct rdo_modify_qp_req req = {};
+	int ret;
+
+	if (!udata || !udata->inlen)
+		return 0;
+	if (udata->inlen < sizeof(req))
+		return -EINVAL;
+	/* A newer provider's fields this driver does not know must be 0. */
+	if (udata->inlen > sizeof(req) &&
+	    !ib_is_udata_cleared(udata, sizeof(req), udata->inlen - sizeof(req)))
+		return -EOPNOTSUPP;
+	ret = ib_copy_from_udata(&req, udata, sizeof(req));
+	if (ret)
+		return ret;
+	if ((req.comp_mask & ~RDO_MODIFY_QP_NOTIFY_DELAY) || req.reserved ||
+	    req.notify_delay_usec > RDO_NOTIFY_DELAY_MAX_USEC)
+		return -EINVAL;
+	if (req.comp_mask & RDO_MODIFY_QP_NOTIFY_DELAY) {
+		if (qp->type != RDO_QPT_RC && qp->type != RDO_QPT_UC)
+			return -EINVAL;
+		/* Applied by rdo_fill_notify_delay on this very move. */
+		qp->notify_delay_usec = req.notify_delay_usec;
+	}
+	return 0;
+}
+
+int rdo_ib_qp_set_notify_delay(struct ib_qp *ibqp, u16 usec)
+{
+	struct rdo_qp *qp;
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_MODIFY_QP };
+	struct rdo_cmd_modify_qp *m = &cmd.u.modify_qp;
+	enum ib_qp_state cur;
+	int ret = 0;
+
+	if (!ibqp || !rdo_ib_device_is_rdo(ibqp->device) ||
+	    usec > RDO_NOTIFY_DELAY_MAX_USEC)
+		return -EINVAL;
+	qp = to_rqp(ibqp);
+	if (qp->type != RDO_QPT_RC && qp->type != RDO_QPT_UC)
+		return -EINVAL;
+	mutex_lock(&qp->state_lock);
+	cur = READ_ONCE(qp->state);
+	/* A UC QP takes it on the move to RTR only. */
+	if (qp->type == RDO_QPT_UC && cur != IB_QPS_RESET && cur != IB_QPS_INIT) {
+		ret = -EINVAL;
+		goto out;
+	}
+	qp->notify_delay_usec = usec;
+	if (cur == IB_QPS_RTS || cur == IB_QPS_SQD) {
+		/* RTS to RTS (SQD to SQD) with the delay alone. */
+		cmd.obj = qp->qpn;
+		m->state = cur;
+		m->mask = RDO_QP_ATTR_NOTIFY_DELAY;
+		m->notify_delay_usec = usec;
+		ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, NULL, 0);
+	}
+out:
+	mutex_unlock(&qp->state_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(rdo_ib_qp_set_notify_delay);
+
 int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		  struct ib_udata *udata)
 {
@@ -432,9 +518,10 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	unsigned long flags;
 	int ret;
 
-	if (udata && udata->inlen)
-		return -EINVAL;
 	mutex_lock(&qp->state_lock);
+	ret = rdo_modify_udata(qp, udata);
+	if (ret)
+		goto out;
 	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : READ_ONCE(qp->state);
 	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
 	/* An SSQ has no attributes; the device checks its transitions. */
@@ -446,6 +533,7 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	ret = rdo_fill_modify(qp, attr, mask, m);
 	if (ret)
 		goto out;
+	rdo_fill_notify_delay(qp, cur, next, m);
 	m->state = next;
 	if (mask & IB_QP_CUR_STATE) {
 		m->cur_state = cur;
@@ -568,8 +656,9 @@ static int rdo_build_reg_mr(struct rdo_reg_mr_wqe *r, const struct ib_reg_wr *wr
 {
 	struct rdo_mr *mr = to_rmr(wr->mr);
 
+	/* Only the tag may change: index and function are the device's. */
 	if (!mr->max_pages || !mr->npages ||
-	    RDO_MR_KEY_INDEX(wr->key) != mr->index)
+	    (wr->key & ~0xffu) != (wr->mr->lkey & ~0xffu))
 		return -EINVAL;
 	r->page_shift = ilog2(wr->mr->page_size);
 	r->key = wr->key;
@@ -703,9 +792,11 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev))
 		return false;
 	wmb();	/* the ring copy before the device can take the push */
+	spin_lock(&qp->rdev->push_lock);	/* IRQs are off: the SQ lock */
 	__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
 	rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
 		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT, qp->sq.pi));
+	spin_unlock(&qp->rdev->push_lock);
 	return true;
 }
 

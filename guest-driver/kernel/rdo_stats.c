@@ -4,34 +4,17 @@
  * /sys/class/infiniband/<dev>/ports/1/hw_counters. ib_core asks for them
  * at most every RDMA_HW_STATS_DEFAULT_LIFESPAN ms; each read is one
  * QUERY_COUNTERS command (64-bit counters since the device's last reset).
- * Names follow rxe's and mlx5's where the meaning is the same.
+ * The counters and their names are RDO_PORT_COUNTERS (rdo-cmd.h): rxe's
+ * and mlx5's names where the meaning is the same.
  */
 #include "rdo_ib.h"
 
-#define RDO_STAT(n, field) { .name = n, \
-	.priv = (const void *)offsetof(struct rdo_port_counters, field) }
+/* One descriptor per port counter, in wire order (rdo-cmd.h's list). */
+#define RDO_STAT(field, n) { .name = n, \
+	.priv = (const void *)offsetof(struct rdo_port_counters, field) },
 
 static const struct rdma_stat_desc rdo_stat_descs[] = {
-	RDO_STAT("sent_pkts", tx_packets),
-	RDO_STAT("rcvd_pkts", rx_packets),
-	RDO_STAT("rx_icrc_errors", rx_icrc_errors),
-	RDO_STAT("rx_drops", rx_drops),
-	RDO_STAT("acks_sent", acks_sent),
-	RDO_STAT("naks_sent", naks_sent),
-	RDO_STAT("naks_rcvd", naks_received),
-	RDO_STAT("seq_naks_sent", seq_naks_sent),
-	RDO_STAT("rcvd_seq_err", seq_naks_received),
-	RDO_STAT("send_rnr_err", rnr_naks_sent),
-	RDO_STAT("rcvd_rnr_err", rnr_naks_received),
-	RDO_STAT("retransmits", retransmits),
-	RDO_STAT("local_ack_timeout_err", timeouts),
-	RDO_STAT("duplicate_request", dup_requests),
-	RDO_STAT("duplicate_response", dup_responses),
-	RDO_STAT("tx_errors", tx_errors),
-	RDO_STAT("np_ecn_marked_roce_packets", np_ecn_marked_roce_packets),
-	RDO_STAT("np_cnp_sent", np_cnp_sent),
-	RDO_STAT("rp_cnp_handled", rp_cnp_handled),
-	RDO_STAT("rp_cnp_ignored", rp_cnp_ignored),
+	RDO_PORT_COUNTERS(RDO_STAT)
 };
 
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -11,8 +11,6 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qapi/error.h"
-#include "hw/pci/msix.h"
-#include "hw/pci/pcie.h"
 #include "hw/pci/pcie_sriov.h"
 #include "migration/vmstate.h"
 #include "trace.h"
@@ -48,12 +46,10 @@ bool rdo_sriov_realize(PCIDevice *pf, const RdoConfig *cfg, Error **errp)
                             RDO_SRIOV_VF_STRIDE, errp)) {
         return false;
     }
-    pcie_sriov_pf_init_vf_bar(pf, RDO_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY |
-                              PCI_BASE_ADDRESS_MEM_TYPE_64, RDO_BAR_REGS_SIZE);
-    pcie_sriov_pf_init_vf_bar(pf, RDO_BAR_DOORBELL,
-                              PCI_BASE_ADDRESS_SPACE_MEMORY |
-                              PCI_BASE_ADDRESS_MEM_TYPE_64 |
-                              PCI_BASE_ADDRESS_MEM_PREFETCH,
+    /* The VFs' BARs, as rdo_pci_function_realize makes them. */
+    pcie_sriov_pf_init_vf_bar(pf, RDO_BAR_REGS, RDO_BAR_REGS_TYPE,
+                              RDO_BAR_REGS_SIZE);
+    pcie_sriov_pf_init_vf_bar(pf, RDO_BAR_DOORBELL, RDO_BAR_DOORBELL_TYPE,
                               (uint64_t)cfg->doorbell_pages * RDO_DB_PAGE_SIZE);
     pcie_sriov_pf_init_vf_bar(pf, RDO_BAR_MSIX, PCI_BASE_ADDRESS_SPACE_MEMORY,
                               rdo_vf_msix_bar_size(cfg->msix_vectors));
@@ -65,9 +61,7 @@ static void rdo_vf_schedule(void *host, uint64_t when_ns)
 {
     RdmaOffloadVfState *vf = host;
 
-    if (!timer_pending(vf->wakeup) || when_ns < timer_expire_time_ns(vf->wakeup)) {
-        timer_mod(vf->wakeup, when_ns);
-    }
+    rdo_timer_schedule(vf->wakeup, when_ns);
 }
 
 static RdoHostOps rdo_vf_host_ops;
@@ -114,23 +108,10 @@ static void rdo_vf_db_write(void *opaque, hwaddr addr, uint64_t val,
     rdo_core_db_write(&vf->core, addr, val, size);
 }
 
-/* Every access reaches the core, which reports the bad ones. */
-#define RDO_VF_MMIO(rd, wr) { \
-    .read = rd, .write = wr, .endianness = DEVICE_LITTLE_ENDIAN, \
-    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true }, \
-    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true }, \
-}
 static const MemoryRegionOps rdo_vf_reg_ops =
-    RDO_VF_MMIO(rdo_vf_reg_read, rdo_vf_reg_write);
+    RDO_MMIO_OPS(rdo_vf_reg_read, rdo_vf_reg_write);
 static const MemoryRegionOps rdo_vf_db_ops =
-    RDO_VF_MMIO(rdo_vf_db_read, rdo_vf_db_write);
-
-static void rdo_vf_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
-                                int len)
-{
-    pci_default_write_config(pci, addr, val, len);
-    pcie_cap_flr_write_config(pci, addr, val, len);
-}
+    RDO_MMIO_OPS(rdo_vf_db_read, rdo_vf_db_write);
 
 static void rdo_vf_realize(PCIDevice *pci, Error **errp)
 {
@@ -138,31 +119,10 @@ static void rdo_vf_realize(PCIDevice *pci, Error **errp)
     RdmaOffloadState *pf = RDMA_OFFLOAD(pcie_sriov_get_pf(pci));
     const RdoConfig *cfg = &pf->core.cfg;
 
-    pci->config_write = rdo_vf_write_config;
-    pci->config[PCI_INTERRUPT_PIN] = 0;
-    memory_region_init_io(&vf->regs, OBJECT(vf), &rdo_vf_reg_ops, vf,
-                          "rdma-offload-vf-regs", RDO_BAR_REGS_SIZE);
-    pci_register_bar(pci, RDO_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64, &vf->regs);
-    memory_region_init_io(&vf->doorbells, OBJECT(vf), &rdo_vf_db_ops, vf,
-                          "rdma-offload-vf-doorbells",
-                          (uint64_t)cfg->doorbell_pages * RDO_DB_PAGE_SIZE);
-    pci_register_bar(pci, RDO_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
-                     PCI_BASE_ADDRESS_MEM_PREFETCH, &vf->doorbells);
-    if (msix_init_exclusive_bar(pci, cfg->msix_vectors, RDO_BAR_MSIX, errp)) {
+    if (!rdo_pci_function_realize(pci, &vf->regs, &rdo_vf_reg_ops,
+                                  &vf->doorbells, &rdo_vf_db_ops, cfg, errp)) {
         return;
     }
-    for (unsigned i = 0; i < cfg->msix_vectors; i++) {
-        msix_vector_use(pci, i);
-    }
-    if (pcie_endpoint_cap_init(pci, 0x80) < 0) {
-        error_setg(errp, "rdma-offload-vf: cannot add the PCIe capability");
-        msix_unuse_all_vectors(pci);
-        msix_uninit_exclusive_bar(pci);
-        return;
-    }
-    pcie_cap_flr_init(pci);
     vf->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_vf_wakeup, vf);
     rdo_vf_init(&vf->core, &pf->core, pcie_sriov_vf_number(pci) + 1,
                 &rdo_vf_host_ops, vf);
@@ -174,9 +134,7 @@ static void rdo_vf_exit(PCIDevice *pci)
 
     timer_free(vf->wakeup);
     rdo_vf_destroy(&vf->core);
-    pcie_cap_exit(pci);
-    msix_unuse_all_vectors(pci);
-    msix_uninit_exclusive_bar(pci);
+    rdo_pci_function_exit(pci);
 }
 
 /* VF Enable set or cleared (pci_set_enabled resets the VF), FLR, or a bus
@@ -208,12 +166,7 @@ static void rdo_vf_class_init(ObjectClass *klass, void *data)
 
     pc->realize = rdo_vf_realize;
     pc->exit = rdo_vf_exit;
-    pc->vendor_id = RDO_PCI_VENDOR_ID;
-    pc->device_id = RDO_PCI_VF_DEVICE_ID;
-    pc->revision = RDO_PCI_REVISION;
-    pc->class_id = RDO_PCI_CLASS;
-    pc->subsystem_vendor_id = RDO_PCI_VENDOR_ID;
-    pc->subsystem_id = RDO_PCI_VF_DEVICE_ID;
+    rdo_pci_class_ids(pc, RDO_PCI_VF_DEVICE_ID);
     rc->phases.hold = rdo_vf_reset_hold;
     dc->desc = "rdma-offload virtual function (made by the PF's SR-IOV)";
     dc->user_creatable = false;

@@ -88,10 +88,7 @@ static void rdo_qemu_schedule(void *host, uint64_t when_ns)
 {
     RdmaOffloadState *s = host;
 
-    /* The earliest request wins; the core re-asks for later ones. */
-    if (!timer_pending(s->wakeup) || when_ns < timer_expire_time_ns(s->wakeup)) {
-        timer_mod(s->wakeup, when_ns);
-    }
+    rdo_timer_schedule(s->wakeup, when_ns);
 }
 
 /*
@@ -250,14 +247,8 @@ static void rdo_reg_write(void *opaque, hwaddr addr, uint64_t val,
     rdo_leave(s);
 }
 
-static const MemoryRegionOps rdo_reg_ops = {
-    .read = rdo_reg_read,
-    .write = rdo_reg_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    /* Let every access through so the core can report the bad ones. */
-    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
-    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
-};
+static const MemoryRegionOps rdo_reg_ops =
+    RDO_MMIO_OPS(rdo_reg_read, rdo_reg_write);
 
 /* BAR2: doorbell pages. */
 
@@ -283,13 +274,8 @@ static void rdo_db_write(void *opaque, hwaddr addr, uint64_t val,
     rdo_leave(s);
 }
 
-static const MemoryRegionOps rdo_db_ops = {
-    .read = rdo_db_read,
-    .write = rdo_db_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
-    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
-};
+static const MemoryRegionOps rdo_db_ops =
+    RDO_MMIO_OPS(rdo_db_read, rdo_db_write);
 
 /* Network backend. */
 
@@ -356,21 +342,12 @@ static NetClientInfo rdo_net_info = {
 
 /* PCI function. */
 
-static void rdo_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
-                             int len)
-{
-    pci_default_write_config(pci, addr, val, len);
-    /* Function-level reset goes through the device's reset below. */
-    pcie_cap_flr_write_config(pci, addr, val, len);
-}
-
 static void rdo_realize(PCIDevice *pci, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
     DeviceState *dev = DEVICE(pci);
     RdoConfig cfg = s->cfg;
     const char *why;
-    int ret;
 
     cfg.has_port = s->conf.peers.ncs[0] != NULL;
     if (!rdo_config_valid(&cfg, &why)) {
@@ -378,37 +355,10 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
         return;
     }
 
-    pci->config_write = rdo_write_config;
-    /* Interrupts are MSI-X only; there is no INTx pin. */
-    pci->config[PCI_INTERRUPT_PIN] = 0;
-
-    memory_region_init_io(&s->regs, OBJECT(s), &rdo_reg_ops, s,
-                          "rdma-offload-regs", RDO_BAR_REGS_SIZE);
-    pci_register_bar(pci, RDO_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->regs);
-
-    /* Prefetchable so drivers may map it write-combined for WQE push. */
-    memory_region_init_io(&s->doorbells, OBJECT(s), &rdo_db_ops, s,
-                          "rdma-offload-doorbells",
-                          (uint64_t)cfg.doorbell_pages * RDO_DB_PAGE_SIZE);
-    pci_register_bar(pci, RDO_BAR_DOORBELL, PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
-                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->doorbells);
-
-    ret = msix_init_exclusive_bar(pci, cfg.msix_vectors, RDO_BAR_MSIX, errp);
-    if (ret) {
+    if (!rdo_pci_function_realize(pci, &s->regs, &rdo_reg_ops, &s->doorbells,
+                                  &rdo_db_ops, &cfg, errp)) {
         return;
     }
-    for (unsigned i = 0; i < cfg.msix_vectors; i++) {
-        msix_vector_use(pci, i);
-    }
-
-    if (pcie_endpoint_cap_init(pci, 0x80) < 0) {
-        error_setg(errp, "rdma-offload: cannot add the PCIe capability");
-        goto fail_msix;
-    }
-    pcie_cap_flr_init(pci);
-
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
     memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
     s->nic = qemu_new_nic(&rdo_net_info, &s->conf,
@@ -423,15 +373,11 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
         rdo_core_destroy(&s->core);
         timer_free(s->wakeup);
         qemu_del_nic(s->nic);
-        goto fail_msix;
+        rdo_pci_function_exit(pci);
+        return;
     }
     /* A backend may start with its link down (stream, socket: unconnected). */
     rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
-    return;
-
-fail_msix:
-    msix_unuse_all_vectors(pci);
-    msix_uninit_exclusive_bar(pci);
 }
 
 static void rdo_exit(PCIDevice *pci)
@@ -443,8 +389,7 @@ static void rdo_exit(PCIDevice *pci)
     g_free(s->mig_buf);
     rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
-    msix_unuse_all_vectors(pci);
-    msix_uninit_exclusive_bar(pci);
+    rdo_pci_function_exit(pci);
 }
 
 static void rdo_reset_hold(Object *obj, ResetType type)
@@ -577,6 +522,36 @@ static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
     }
 }
 
+/*
+ * x-inject-engine-fault: the host faults the protocol engine now (qom-set
+ * <id> x-inject-engine-fault true): recovered with failover=1 (EQE 0x21),
+ * catastrophic otherwise. Reads give the faults recovered so far.
+ */
+static void rdo_do_engine_fault(RdmaOffloadState *s)
+{
+    rdo_core_engine_fault(&s->core, "injected by the host");
+}
+
+static bool rdo_get_engine_fault(Object *obj, Error **errp)
+{
+    return RDMA_OFFLOAD(obj)->core.cnt.fo_recoveries != 0;
+}
+
+static void rdo_set_engine_fault(Object *obj, bool value, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+
+    if (!DEVICE(obj)->realized ||
+        !(rdo_core_reg_read(&s->core, RDO_REG_STATUS, 4) & RDO_STATUS_CQP_READY)) {
+        error_setg(errp, "x-inject-engine-fault: the control path is not "
+                   "running");
+        return;
+    }
+    if (value) {
+        rdo_core_call_guarded(s, rdo_do_engine_fault);
+    }
+}
+
 /* The numeric parameters: one QOM property per row of RDO_CONFIG_PARAMS. */
 #define RDO_PROP_U32(name, field, def) \
     DEFINE_PROP_UINT32(name, RdmaOffloadState, cfg.field, def)
@@ -677,6 +652,21 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
     RDO_CNT("isolation", isolation),
+    RDO_CNT("dma-head-pieces", dma_head_pieces),
+    RDO_CNT("dma-tail-pieces", dma_tail_pieces),
+    RDO_CNT("dma-full-lines", dma_full_lines),
+    RDO_CNT("dma-transfers", dma_transfers),
+    RDO_CNT("bufrecv-held", bufrecv_held),
+    RDO_CNT("bufrecv-placed", bufrecv_placed),
+    RDO_CNT("bufrecv-full", bufrecv_full),
+    RDO_CNT("bufrecv-dropped", bufrecv_dropped),
+    RDO_CNT("fo-recoveries", fo_recoveries),
+    RDO_CNT("fo-qps", fo_qps),
+    RDO_CNT("fo-fatal", fo_fatal),
+    RDO_CNT("fo-drops", fo_drops),
+    RDO_CNT("fo-blackout-cycles", fo_blackout_cycles),
+    RDO_CNT("fo-writebacks", fo_writebacks),
+    RDO_CNT("fo-wb-bytes", fo_wb_bytes),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
@@ -849,12 +839,7 @@ static void rdo_class_init(ObjectClass *klass, void *data)
 
     pc->realize = rdo_realize;
     pc->exit = rdo_exit;
-    pc->vendor_id = RDO_PCI_VENDOR_ID;
-    pc->device_id = RDO_PCI_DEVICE_ID;
-    pc->revision = RDO_PCI_REVISION;
-    pc->class_id = RDO_PCI_CLASS;
-    pc->subsystem_vendor_id = RDO_PCI_VENDOR_ID;
-    pc->subsystem_id = RDO_PCI_DEVICE_ID;
+    rdo_pci_class_ids(pc, RDO_PCI_DEVICE_ID);
 
     rc->phases.hold = rdo_reset_hold;
     dc->desc = "RDMA/RoCEv2 protocol-offload adapter (simulator)";
@@ -865,6 +850,11 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "x-inject-fatal",
         "set to force a catastrophic error now (driver recovery tests); "
         "reads whether the device is in that state");
+    object_class_property_add_bool(klass, "x-inject-engine-fault",
+                                   rdo_get_engine_fault, rdo_set_engine_fault);
+    object_class_property_set_description(klass, "x-inject-engine-fault",
+        "set to fault the protocol engine now: recovered with failover=1 "
+        "(EQE 0x21), catastrophic otherwise; reads whether one was recovered");
     object_class_property_add(klass, "counters", "RdmaOffloadCounters",
                               rdo_get_counters, NULL, NULL, NULL);
     object_class_property_add(klass, "timing-counters",

@@ -37,6 +37,35 @@ struct RdmaOffloadState {
 /* The core's host interface over QEMU; a VF's differs in its timer. */
 extern const RdoHostOps rdo_qemu_host_ops;
 
+/* PCI function glue of the PF and the VFs alike (rdma-offload-pci.c). */
+#define RDO_BAR_REGS_TYPE \
+    (PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64)
+/* Prefetchable so drivers may map it write-combined for WQE push. */
+#define RDO_BAR_DOORBELL_TYPE \
+    (RDO_BAR_REGS_TYPE | PCI_BASE_ADDRESS_MEM_PREFETCH)
+/* BAR 0 and 2: every access reaches the core, which reports the bad ones. */
+#define RDO_MMIO_OPS(rd, wr) { \
+    .read = rd, .write = wr, .endianness = DEVICE_LITTLE_ENDIAN, \
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true }, \
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true }, \
+}
+/*
+ * The function's BARs (registers, doorbells for cfg's pages, MSI-X with
+ * cfg's vectors, all in use) and its PCIe capability with FLR; the MMIO
+ * handlers get the device as opaque. On failure nothing is left to undo.
+ */
+bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
+                              const MemoryRegionOps *reg_ops,
+                              MemoryRegion *doorbells,
+                              const MemoryRegionOps *db_ops,
+                              const RdoConfig *cfg, Error **errp);
+/* Undoes rdo_pci_function_realize. */
+void rdo_pci_function_exit(PCIDevice *pci);
+/* The function's IDs; its subsystem is the device itself. */
+void rdo_pci_class_ids(PCIDeviceClass *pc, uint16_t device_id);
+/* The core asks for a wake-up at when_ns: the earliest asked wins. */
+void rdo_timer_schedule(QEMUTimer *timer, uint64_t when_ns);
+
 /* SR-IOV (rdma-offload-vf.c): the PF's capability and its VFs. */
 #define TYPE_RDMA_OFFLOAD_VF "rdma-offload-vf"
 bool rdo_sriov_realize(PCIDevice *pf, const RdoConfig *cfg, Error **errp);

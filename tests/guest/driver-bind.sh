@@ -44,7 +44,7 @@ facts rmmod
 insmod /lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
 echo "insmod_rc=$?"
 facts insmod
-echo "summaries=$(dmesg | grep -c 'rdma-offload id 0x464f4452 version')"
+echo "summaries=$(dmesg | grep -cE 'rdma-offload (function|VF) [0-9]+, id 0x464f4452 version')"
 echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
 echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')"
 echo finished=1

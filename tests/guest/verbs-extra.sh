@@ -11,8 +11,9 @@
 # SRQ moved to ERR -> QP_LAST_WQE_REACHED. Then the mean time of
 # ibv_reg_mr with pipelined registration (the driver returns once REG_MR
 # is queued) and without (module parameter pipelined_reg=0): the facts
-# regtime.* of the note. No refused pipelined registration, no doorbell
-# refused, no kernel warnings.
+# regtime.* of the note. On B, two threads of one context push small
+# SENDs on two pairs at once (one push area): nothing crosses pairs. No
+# refused pipelined registration, no doorbell refused, no kernel warnings.
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -20,6 +21,7 @@ source "$(dirname "$0")/lib.sh"
 MGID=::ffff:239.1.2.3
 MC_N=20
 REG_N=${RDO_REGTIME_N:-40}
+PR_N=300
 
 pair_lib=". /usr/share/rdma-offload/verbs-pair.sh"
 
@@ -52,6 +54,10 @@ while ! grep -q mcast_ready /tmp/mc.out && [ \$i -lt 300 ]; do sleep 0.1; i=\$((
 peer put mcast-ready 1
 wait
 sed 's/^/mc./' /tmp/mc.out
+pushes() { sed -n 's/^cnt\.push_wqes=//p' /sys/kernel/debug/rdma_offload/*/state; }
+p0=\$(pushes)
+rdo-verbs-check push-race \$dev \$gidx $PR_N | sed 's/^/pr./'
+echo "push_delta=\$((\$(pushes) - p0))"
 peer get mcast-sent >/dev/null
 EOF_B
 
@@ -93,6 +99,16 @@ check "SRQ: QP to ERR gives IBV_EVENT_QP_LAST_WQE_REACHED" \
     eq "$(f A.v.srq.err_rc) $(f A.v.srq.last_wqe_event)" "0 1"
 check "the verbs program ran to its end" eq "$(f A.v.checks_done)" 1
 
+check "push race: two threads' pushed SENDs on two pairs of one context, all arrived, none failed" \
+    eq "$(f B.pr.push_race.received) $(f B.pr.push_race.errors) $(f B.pr.push_race.timed_out)" \
+    "$((2 * PR_N)) 0 0"
+check "push race: every message on its own pair, in order, intact (no WQE taken from the other QP's push)" \
+    eq "$(f B.pr.push_race.wrong)" 0
+# A push the device has not taken when the QP's next one comes is fetched
+# from the ring instead (one pushed copy per QP): not every SEND counts.
+check "push race: the path was taken (CNT_PUSH_WQES rose by at least a quarter of $((2 * PR_N)))" \
+    test "$(f B.push_delta)" -ge $((2 * PR_N / 4)) 2>/dev/null
+echo "# push race: $(f B.push_delta) of $((2 * PR_N)) SENDs taken from the push area"
 check "pipelined registration is the default" eq "$(f A.pipelined_default)" Y
 for sz in 4096 65536 1048576; do
     check "ibv_reg_mr of $sz bytes timed, pipelined and not" \

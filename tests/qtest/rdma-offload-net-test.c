@@ -4,8 +4,9 @@
  * in one QEMU, their ports connected by a pair of netdevs, driven by the
  * test driver in libqos/rdma-offload.c. RDMA WRITE and READ of 1 MiB
  * compared bit for bit, every SEND variant and its completions, atomics,
- * UC, UD, a bad rkey, loss injected by the fault properties, the link, and
- * the socket, stream and dgram backends. With RDO_TEST_PCAP_DIR set, each
+ * UC, UD, a bad rkey, loss injected by the fault properties, the link,
+ * the socket, stream and dgram backends, and connections the adapters'
+ * offloaded CM makes between them. With RDO_TEST_PCAP_DIR set, each
  * test writes a capture of the wire (filter-dump on the first netdev).
  */
 #include "qemu/osdep.h"
@@ -711,6 +712,147 @@ static void test_backend_socket(void)
     traffic_over("qtest-socket", nd);
 }
 
+/*
+ * The offloaded CM through QEMU: B listens with two pool QPs, A's device
+ * connects its QP 2 (CM_CONNECT, the RDMA CM header and private data);
+ * both notification tables report the connection, a SEND crosses it, B
+ * disconnects (CM_DISCONNECT on the passive side), both report that.
+ */
+#define CM_SID      0x0000000001060000ull
+#define CM_TABLE_LOG 3
+
+typedef struct QCmSide {
+    uint64_t table, ci;
+    uint32_t read;
+} QCmSide;
+
+static void cm_listen(QRdoSide *s, QCmSide *c, uint64_t sid)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_CM_LISTEN, 0);
+    struct rdo_cmd_cm_listen *l = &cmd.u.cm_listen;
+
+    c->table = s->ops->alloc(s->host, 128 << CM_TABLE_LOG);
+    c->ci = s->ops->alloc(s->host, 4096) + 0x44;
+    l->service_id = sid;
+    l->table_addr = c->table;
+    l->ci_addr = c->ci;
+    memcpy(l->addr, s->gid, 16);
+    l->table_log_size = CM_TABLE_LOG;
+    l->flags = RDO_CM_LISTEN_F_RDMA_CM;
+    l->responder_resources = l->initiator_depth = 2;
+    l->notify_count = 1;
+    l->min_rnr_timer = 1;
+    l->rnr_retry = 7;
+    rdo_pair_cmd_ok(&s->rdo, cmd);
+}
+
+static struct rdo_cm_entry cm_next(QRdoSide *s, QCmSide *c)
+{
+    struct rdo_cm_entry e;
+    uint32_t ci;
+
+    s->ops->read(s->host, c->table + (c->read & ((1u << CM_TABLE_LOG) - 1)) *
+                 sizeof(e), &e, sizeof(e));
+    g_assert_cmpuint(e.owner, ==, rdo_owner_phase(c->read, CM_TABLE_LOG));
+    ci = cpu_to_le32(++c->read);
+    s->ops->write(s->host, c->ci, &ci, sizeof(ci));
+    return e;
+}
+
+static struct rdo_cm_counters cm_counters(QRdoSide *s)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_CM_QUERY, 0);
+    struct rdo_cm_counters c;
+
+    cmd.out_addr = s->ops->alloc(s->host, sizeof(c));
+    rdo_pair_cmd_ok(&s->rdo, cmd);
+    s->ops->read(s->host, cmd.out_addr, &c, sizeof(c));
+    return c;
+}
+
+static void test_cm(void)
+{
+    QRdoPair *p = pair_new("qtest-cm", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    QCmSide ca = { 0 }, cb = { 0 };
+    struct rdo_cqp_cmd cmd;
+    struct rdo_cmd_cm_connect *cc = &cmd.u.cm_connect;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x51);
+    struct rdo_sge sge;
+    struct rdo_cm_entry ea, eb;
+    struct rdo_cm_counters ka, kb;
+    static const char hello[] = "offloaded hello";
+
+    cm_listen(a, &ca, CM_SID | 1);
+    cm_listen(b, &cb, CM_SID | 7471);
+    for (int i = 0; i < 2; i++) {
+        rdo_pair_create_qp(&b->rdo, i, 2 + i, RDO_QPT_RC, 0);
+        cmd = rdo_cmd_new(RDO_CMD_CM_POOL_ADD, 0);
+        cmd.u.cm_pool.qpn = 2 + i;
+        cmd.u.cm_pool.access = RDO_ACCESS__ALL;
+        rdo_pair_cmd_ok(&b->rdo, cmd);
+        qrdo_side_post_recv(b, i, 0x70 + i, DST + i * 8192, 8192);
+    }
+    rdo_pair_create_qp(&a->rdo, 0, 2, RDO_QPT_RC, 0);
+    cmd = rdo_cmd_new(RDO_CMD_CM_CONNECT, 0);
+    cmd.out_addr = a->ops->alloc(a->host, 4096) + 0x101;
+    a->ops->write(a->host, cmd.out_addr, hello, sizeof(hello));
+    cc->service_id = CM_SID | 7471;
+    cc->qpn = 2;
+    cc->access = RDO_ACCESS__ALL;
+    memcpy(cc->dgid, b->gid, 16);
+    memcpy(cc->dmac, b->mac, 6);
+    cc->path_mtu = MTU_1024;
+    cc->src_port = 40000;
+    cc->timeout = TIMEOUT_67MS;
+    cc->retry_count = 7;
+    cc->rnr_retry = 7;
+    cc->cm_timeout = 14;
+    cc->max_cm_retries = 3;
+    cc->private_len = sizeof(hello);
+    rdo_pair_cmd_ok(&a->rdo, cmd);
+    qrdo_pair_run(p, MS);
+    ea = cm_next(a, &ca);
+    eb = cm_next(b, &cb);
+    g_assert_cmpuint(ea.type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    g_assert_cmpuint(eb.type, ==, RDO_CM_ENTRY_ESTABLISHED);
+    g_assert_cmpuint(le32_to_cpu(ea.qpn), ==, 2);
+    g_assert_cmpuint(le32_to_cpu(ea.peer_qpn), ==, le32_to_cpu(eb.qpn));
+    g_assert_cmpuint(le32_to_cpu(eb.peer_qpn), ==, 2);
+    g_assert_cmpuint(le16_to_cpu(eb.peer_port), ==, 40000);
+    g_assert_cmpstr((char *)eb.private_data, ==, hello);
+    g_assert_cmpmem(eb.peer_gid, 16, a->gid, 16);
+    /* A SEND across the connection the devices made. */
+    qrdo_side_fill(a, SRC, 3000, 5);
+    sge = qrdo_side_sge(a, SRC, 3000);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_side_expect(b, 0x70 + le32_to_cpu(eb.qpn) - 2, RDO_CQE_RECV,
+                     RDO_WC_SUCCESS);
+    assert_same(a, SRC, b, DST + (le32_to_cpu(eb.qpn) - 2) * 8192, 3000);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 0x51, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    /* B, the passive side, disconnects. */
+    cmd = rdo_cmd_new(RDO_CMD_CM_DISCONNECT, 0);
+    cmd.u.cm_pool.qpn = le32_to_cpu(eb.qpn);
+    rdo_pair_cmd_ok(&b->rdo, cmd);
+    qrdo_pair_run(p, MS);
+    g_assert_cmpuint(cm_next(a, &ca).type, ==, RDO_CM_ENTRY_DISCONNECTED);
+    g_assert_cmpuint(cm_next(b, &cb).type, ==, RDO_CM_ENTRY_DISCONNECTED);
+    ka = cm_counters(a);
+    kb = cm_counters(b);
+    g_assert_cmpuint(ka.reqs_sent, ==, 1);
+    g_assert_cmpuint(ka.established, ==, 1);
+    g_assert_cmpuint(ka.dreq_received, ==, 1);
+    g_assert_cmpuint(ka.drep_sent, ==, 1);
+    g_assert_cmpuint(kb.reqs, ==, 1);
+    g_assert_cmpuint(kb.established, ==, 1);
+    g_assert_cmpuint(kb.dreqs_sent, ==, 1);
+    g_assert_cmpuint(kb.drep_received, ==, 1);
+    g_assert_cmpuint(kb.events, ==, 2);
+    qrdo_pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -728,5 +870,6 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/backend/stream", test_backend_stream);
     qtest_add_func("/rdma-offload/net/backend/dgram", test_backend_dgram);
     qtest_add_func("/rdma-offload/net/backend/socket", test_backend_socket);
+    qtest_add_func("/rdma-offload/net/cm", test_cm);
     return g_test_run();
 }

@@ -91,6 +91,43 @@ static void interrupts(void)
 }
 
 /*
+ * Cache-line-aligned DMA (D16): the same WRITE streams with buffers that
+ * start on a page and 5 bytes past it; PCIe bytes, TLPs, partial-line
+ * pieces and simulated time.
+ */
+static void dma_align(void)
+{
+    static const uint32_t sizes[] = { 256, 4096, 65536 };
+    const char *sep = "";
+
+    printf("\"dma_align\": [");
+    for (unsigned m = 0; m < G_N_ELEMENTS(sizes); m++) {
+        for (uint32_t off = 0; off <= 5; off += 5) {
+            RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                        RDO_DEFAULT_LOOKAHEAD);
+            WorkResult r;
+
+            work_buf_offset = off;
+            r = work_write_stream(&cfg, RDO_MTU_4096, sizes[m],
+                                  MIN(8ull * MIB, sizes[m] * 1024ull), 16);
+            work_buf_offset = 0;
+            printf("%s\n {\"msg\": %u, \"offset\": %u, \"msgs\": %" PRIu64
+                   ", \"pcie_bytes\": %" PRIu64 ", \"tlps\": %" PRIu64
+                   ", \"partial_pieces\": %" PRIu64 ", \"sim_us\": %.3f, "
+                   "\"gbps\": %.3f}", sep, sizes[m], off, r.msgs,
+                   r.tcnt[0].pcie_up_bytes + r.tcnt[0].pcie_down_bytes +
+                   r.tcnt[1].pcie_up_bytes + r.tcnt[1].pcie_down_bytes,
+                   r.tcnt[0].pcie_tlps + r.tcnt[1].pcie_tlps,
+                   r.cnt[0].dma_head_pieces + r.cnt[0].dma_tail_pieces +
+                   r.cnt[1].dma_head_pieces + r.cnt[1].dma_tail_pieces,
+                   r.sim_ps / 1e6, r.gbps);
+            sep = ",";
+        }
+    }
+    printf("\n],\n");
+}
+
+/*
  * The host's limit for the same bytes: per 4 KiB packet at MTU 4096, the
  * copies and CRC passes the functional data path cannot avoid, with the
  * library calls it uses: the payload copied from the sender's memory into
@@ -303,6 +340,12 @@ int main(int argc, char **argv)
         printf("\"counters_fnv\": \"%016" PRIx64 "\"}\n", work_sim_hash);
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "dma")) {
+        printf("{\n");
+        dma_align();
+        printf("\"done\": true}\n");
+        return 0;
+    }
     /* "speed": only the wall-clock figures (for profiling the model). */
     if (argc > 1 && !strcmp(argv[1], "speed")) {
         wall_speed();
@@ -342,6 +385,7 @@ int main(int argc, char **argv)
     msg_rate(16);
     latency();
     interrupts();
+    dma_align();
     qp_scale(false);
     wall_speed();
     printf("}\n");

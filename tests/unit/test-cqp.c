@@ -154,6 +154,87 @@ static void test_query_device_and_port(void)
     td_free(d);
 }
 
+/*
+ * QUERY_COUNTERS' wire layout: the counters the driver already reads keep
+ * their offsets (a counter inserted before them, or removed, fails the
+ * build); new ones follow, and the block stays 256 bytes.
+ */
+#define PINNED(field, off) \
+    RDO_STATIC_ASSERT(offsetof(struct rdo_port_counters, field) == (off), \
+                      #field " moved in struct rdo_port_counters");
+PINNED(tx_packets, 0)
+PINNED(rx_packets, 8)
+PINNED(rx_icrc_errors, 16)
+PINNED(rx_drops, 24)
+PINNED(acks_sent, 32)
+PINNED(naks_sent, 40)
+PINNED(naks_received, 48)
+PINNED(seq_naks_sent, 56)
+PINNED(seq_naks_received, 64)
+PINNED(rnr_naks_sent, 72)
+PINNED(rnr_naks_received, 80)
+PINNED(retransmits, 88)
+PINNED(timeouts, 96)
+PINNED(dup_requests, 104)
+PINNED(dup_responses, 112)
+PINNED(tx_errors, 120)
+PINNED(np_ecn_marked_roce_packets, 128)
+PINNED(np_cnp_sent, 136)
+PINNED(rp_cnp_handled, 144)
+PINNED(rp_cnp_ignored, 152)
+PINNED(isolation, 160)
+#undef PINNED
+RDO_STATIC_ASSERT(RDO_PORT_COUNTERS_N >= 21 && RDO_PORT_COUNTERS_N <= 32,
+                  "port counters: the 21 pinned ones, room for 32");
+
+/*
+ * QUERY_COUNTERS writes every counter of RDO_PORT_COUNTERS at its place
+ * in the list, from the core's counter of the same name, and zeros the
+ * reserved rest; the driver's names are distinct (sysfs file names).
+ */
+static void test_query_counters(void)
+{
+    static const char *const names[] = {
+#define NAME(field, name) name,
+        RDO_PORT_COUNTERS(NAME)
+#undef NAME
+    };
+    TestDriver *d = started();
+    RdoCounters *cnt = &d->h->core.cnt;
+    /* Odd-aligned, with guard bytes: the block is written whole, no more. */
+    uint64_t out = td_alloc(d, 256 + 8, 8) + 3;
+    uint8_t *buf = td_ptr(d, out - 3);
+    struct rdo_port_counters q;
+    const uint64_t *slot = (const uint64_t *)&q;
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_QUERY_COUNTERS, 0);
+
+    g_assert_cmpuint(G_N_ELEMENTS(names), ==, RDO_PORT_COUNTERS_N);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_assert_cmpuint(strlen(names[i]), >, 0);
+        for (size_t j = 0; j < i; j++) {
+            g_assert_cmpstr(names[i], !=, names[j]);
+        }
+    }
+    /* Distinct values, each the counter's place in the list (+1000). */
+#define SET(field, name) cnt->field = 1000 + RDO_PORT_COUNTER_##field;
+    RDO_PORT_COUNTERS(SET)
+#undef SET
+    cnt->dup_requests += cnt->dup_responses;    /* it counts both sides */
+    memset(buf, 0xa5, 256 + 8);
+    c.out_addr = out;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_OK);
+    memcpy(&q, buf + 3, sizeof(q));
+    for (size_t i = 0; i < 32; i++) {
+        g_assert_cmpuint(slot[i], ==, i < RDO_PORT_COUNTERS_N ? 1000 + i : 0);
+    }
+    g_assert_cmpuint(q.isolation, ==, 1000 + RDO_PORT_COUNTER_isolation);
+    g_assert_cmphex(buf[0] & buf[1] & buf[2], ==, 0xa5);
+    for (size_t i = 256 + 3; i < 256 + 8; i++) {
+        g_assert_cmphex(buf[i], ==, 0xa5);
+    }
+    td_free(d);
+}
+
 /* QUERY_PORT reports the configured port speed (link-gbps), not a constant. */
 static void test_query_port_speed(void)
 {
@@ -1036,6 +1117,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/nop-timing-and-event", test_nop_timing_and_event);
     g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);
     g_test_add_func("/cqp/query-port-speed", test_query_port_speed);
+    g_test_add_func("/cqp/query-counters", test_query_counters);
     g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
     g_test_add_func("/cqp/ring-max-pages", test_ring_max_pages);
     g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);

@@ -917,6 +917,52 @@ static void test_inline_push(void)
 }
 
 /*
+ * Two pushes interleaved on one page (a driver without a per-page lock):
+ * when the first trigger comes the area holds the second WQE. Each trigger
+ * is refused as torn (more, then fewer bytes written than its WQE) and both
+ * WQEs come from the ring, so each SEND carries its own data.
+ */
+static void test_torn_push(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_recv(b, 0, 1, PAIR_DST, 256);
+    pair_post_recv(b, 0, 2, PAIR_DST + 256, 256);
+    w.flags |= RDO_WQE_F_INLINE;
+    w.inline_len = 16;
+    push_wqe(a, 0, &w, "first WQE's data");
+    w.wr_id = 2;
+    push_wqe(a, 1, &w, "other WQE's data");
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(2, 10 << RDO_DB_FLAGS_SHIFT, 1));
+    g_assert_cmpuint(test_reg_read(a->d->h, RDO_REG_ERR_LAST), ==,
+                     RDO_ERR_DB_BAD_ACCESS);
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(2, 10 << RDO_DB_FLAGS_SHIFT, 2));
+    g_assert_true(pair_run_cqes(p, 1, 2, PAIR_SEC));
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST), 16, "first WQE's data", 16);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256), 16, "other WQE's data", 16);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 0);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+
+    /* A whole push after them is taken again. */
+    pair_post_recv(b, 0, 3, PAIR_DST + 512, 256);
+    w.wr_id = 3;
+    push_wqe(a, 2, &w, "third, whole....");
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(2, 10 << RDO_DB_FLAGS_SHIFT, 3));
+    g_assert_true(pair_run_cqes(p, 1, 3, PAIR_SEC));
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 512), 16, "third, whole....", 16);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    pair_free(p);
+}
+
+/*
  * One shared send queue feeding three RC connections: each message goes
  * out on its connection, and the completions come in the order the WQEs
  * were posted even when a later connection finishes first.
@@ -1317,6 +1363,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/send-variants", test_send_variants);
     g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
     g_test_add_func("/datapath/rc/inline-push", test_inline_push);
+    g_test_add_func("/datapath/rc/torn-push", test_torn_push);
     g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
     g_test_add_func("/datapath/rc/loopback", test_rc_loopback_untimed);
     g_test_add_func("/datapath/rc/loopback-timed", test_rc_loopback_timed);

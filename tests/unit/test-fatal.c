@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "test-driver.h"
+#include "ctx/ctx.h"
 
 #define UNREACHABLE 0xffff000000000000ull
 
@@ -58,6 +59,27 @@ static void assert_recovers(TestDriver *d)
 }
 
 /*
+ * CREATE_QP of UD QP `qpn` (PD 0, CQ 0) and a NOP after it: the create
+ * stops the device with `cause`, gets no completion and the NOP never
+ * runs.
+ */
+static void create_qp_fails(TestDriver *d, uint32_t qpn, uint64_t sq,
+                                uint64_t rq, enum rdo_fatal_cause cause,
+                                unsigned irqs)
+{
+    struct rdo_cqp_cmd c = rdo_cmd_create_qp(qpn, RDO_QPT_UD, 0, 0, sq, rq);
+    uint32_t first = td_post(d, &c);
+
+    c = td_cmd_of(RDO_CMD_NOP, 0);
+    td_post(d, &c);
+    td_ring_cqp(d);
+    td_run(d, 100000);
+    assert_fatal(d, cause, irqs);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, first);
+    g_assert_cmpuint(td_comp(d, first).owner, ==, 0);
+}
+
+/*
  * A dirty QP context that cannot be written back is lost device state: the
  * command that caused the eviction gets no completion, nothing after it runs.
  */
@@ -65,9 +87,8 @@ static void test_qpc_writeback_lost(void)
 {
     TestDriver *d = started();
     uint64_t *qpc_pages = td_ptr(d, d->qpc_pglist);
-    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_NOP, 0);
     uint64_t sq, rq;
-    uint32_t first, irqs;
+    uint32_t irqs;
     struct rdo_eqe e;
 
     td_create_pd(d, 0);
@@ -77,28 +98,42 @@ static void test_qpc_writeback_lost(void)
     irqs = d->h->irqs[0];
     /* Both cache lines are dirty; the store's first page goes away. */
     qpc_pages[0] = UNREACHABLE;
-    c = td_cmd_of(RDO_CMD_CREATE_QP, 4);
-    c.u.create_qp.type = RDO_QPT_UD;
-    c.u.create_qp.sq_addr = sq;
-    c.u.create_qp.sq_log_size = 4;
-    c.u.create_qp.sq_wqe_shift = 7;
-    c.u.create_qp.rq_addr = rq;
-    c.u.create_qp.rq_log_size = 4;
-    c.u.create_qp.rq_wqe_shift = 6;
-    first = td_post(d, &c);
-    c = td_cmd_of(RDO_CMD_NOP, 0);
-    td_post(d, &c);
-    td_ring_cqp(d);
-    td_run(d, 100000);
-    assert_fatal(d, RDO_FATAL_QPC_STORE, irqs);
-    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_CQP_CI), ==, first);
-    g_assert_cmpuint(td_comp(d, first).owner, ==, 0);
+    create_qp_fails(d, 4, sq, rq, RDO_FATAL_QPC_STORE, irqs);
     e = eq0_find(d, RDO_EQE_CATASTROPHIC);
     g_assert_cmpuint(e.type, ==, RDO_EQE_CATASTROPHIC);
     g_assert_cmpuint(e.data, ==, RDO_FATAL_QPC_STORE);
     /* Logged as the driver's fault, not counted in ERR_*. */
     g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
     assert_recovers(d);
+    td_free(d);
+}
+
+/*
+ * The context cache's own indexes disagreeing (a set counts free ways its
+ * valid bits deny) is a device fault no guest or saved state can cause
+ * (ctx-cache.c, first_invalid): here the test breaks them by hand. The
+ * device stops with the store's cause instead of crashing, blames no
+ * driver, and a reset rebuilds the indexes.
+ */
+static void test_ctx_cache_broken(void)
+{
+    TestDriver *d = started();
+    RdoCtxCache *qpc = &d->h->core.st->qpc;
+    uint32_t irqs;
+
+    td_create_pd(d, 0);
+    td_create_cq(d, 0, 4, 0, 0);
+    g_assert_cmpuint(qpc->order[0].invalid, ==, qpc->ways);
+    qpc->valid_bits[0] |= (1ull << qpc->ways) - 1;
+    irqs = d->h->irqs[0];
+    create_qp_fails(d, 2, td_alloc(d, 16 << 7, 4096),
+                    td_alloc(d, 16 << 5, 4096), RDO_FATAL_QPC_STORE, irqs);
+    g_assert_cmpuint(d->h->class_count[RDO_GE_FATAL], ==, 0);
+    g_assert_cmpuint(test_reg_read(d->h, RDO_REG_ERR_COUNT), ==, 0);
+    assert_recovers(d);
+    qpc = &d->h->core.st->qpc;     /* the reset made the caches anew */
+    g_assert_cmpuint(qpc->order[0].invalid, ==, qpc->ways);
+    g_assert_cmpuint(qpc->valid_bits[0], ==, 0);
     td_free(d);
 }
 
@@ -262,6 +297,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fatal/qpc-writeback-lost", test_qpc_writeback_lost);
     g_test_add_func("/fatal/mrc-load-lost", test_mrc_load_lost);
+    g_test_add_func("/fatal/ctx-cache-broken", test_ctx_cache_broken);
     g_test_add_func("/fatal/eq0-unreachable", test_eq0_unreachable);
     g_test_add_func("/fatal/injected-stops-everything",
                     test_injected_stops_everything);

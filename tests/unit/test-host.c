@@ -9,10 +9,20 @@ static bool mem_range_ok(TestHost *h, uint64_t addr, size_t len)
            len <= h->mem_size - (addr - TEST_HOST_MEM_BASE);
 }
 
+static void dma_log(TestHost *h, uint64_t addr, size_t len, bool write)
+{
+    TestDma d = { addr, len, write };
+
+    if (h->dma_log) {
+        g_array_append_val(h->dma_log, d);
+    }
+}
+
 static int th_dma_read(void *host, uint64_t addr, void *buf, size_t len)
 {
     TestHost *h = host;
 
+    dma_log(h, addr, len, false);
     if (!mem_range_ok(h, addr, len)) {
         return -1;
     }
@@ -24,6 +34,7 @@ static int th_dma_write(void *host, uint64_t addr, const void *buf, size_t len)
 {
     TestHost *h = host;
 
+    dma_log(h, addr, len, true);
     if (!mem_range_ok(h, addr, len)) {
         return -1;
     }
@@ -269,6 +280,9 @@ void test_host_free(TestHost *h)
     g_ptr_array_unref(h->errors);
     if (h->lives) {
         g_array_unref(h->lives);
+    }
+    if (h->dma_log) {
+        g_array_unref(h->dma_log);
     }
     g_free(h->mem);
     g_free(h);

@@ -27,6 +27,12 @@ typedef struct TestFrameAt {
     uint64_t when_ns;           /* TestHost.timed: when it leaves */
 } TestFrameAt;
 
+/* One DMA the core asked of its host (TestHost.dma_log). */
+typedef struct TestDma {
+    uint64_t addr, len;
+    bool write;
+} TestDma;
+
 typedef struct TestHost {
     RdoCore core;
     uint8_t *mem;
@@ -43,6 +49,7 @@ typedef struct TestHost {
     guint timed_next;
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
+    GArray *dma_log;                /* TestDma of each host DMA, if set */
     enum rdo_err last_error;
     enum rdo_guest_err last_class;  /* of the last driver mistake */
     uint32_t last_obj;              /* and the object it named */

@@ -401,6 +401,29 @@ struct rdo_cqe pair_poll(PairSide *s)
     return e;
 }
 
+void pair_assert_fetch_add_once(PairSide *a, uint64_t a_iova, PairSide *b,
+                                uint64_t b_iova)
+{
+    uint64_t old, now;
+
+    memcpy(&old, pair_mr_ptr(a, a_iova), 8);
+    memcpy(&now, pair_mr_ptr(b, b_iova), 8);
+    g_assert_cmphex(old, ==, 0x1111111111111111ull);
+    g_assert_cmphex(now, ==, 0x1212121212121212ull);
+}
+
+struct rdo_cqe pair_poll_success(PairSide *s, uint64_t below)
+{
+    struct rdo_cqe e = pair_poll(s);
+
+    if (e.wr_id != PAIR_NO_CQE && (e.status != RDO_WC_SUCCESS || e.wr_id >= below)) {
+        g_error("wr_id %" G_GUINT64_FORMAT " (of %" G_GUINT64_FORMAT "), CQE "
+                "opcode %u on QP %u: status %u vendor_err %u", e.wr_id, below,
+                e.opcode, e.qpn, e.status, e.vendor_err);
+    }
+    return e;
+}
+
 uint32_t pair_cnt(PairSide *s, uint32_t reg)
 {
     return test_reg_read(s->d->h, reg);

@@ -126,6 +126,9 @@ void pair_run(Pair *p, uint64_t limit_ns);
 /* The next CQE of a side, consumed; wr_id PAIR_NO_CQE if none. */
 #define PAIR_NO_CQE UINT64_MAX
 struct rdo_cqe pair_poll(PairSide *s);
+/* The same; a completion must be a success with wr_id below `below`
+ * (g_error naming it otherwise). */
+struct rdo_cqe pair_poll_success(PairSide *s, uint64_t below);
 uint32_t pair_cnt(PairSide *s, uint32_t reg);
 
 /* An SGE of side `s`'s MR. */
@@ -133,6 +136,10 @@ struct rdo_sge pair_sge_of(PairSide *s, uint64_t iova, uint32_t len);
 /* Polls side `s`'s CQ and checks the completion. */
 void pair_expect_cqe(PairSide *s, uint64_t wr_id, uint8_t opcode,
                      uint8_t status);
+/* A FETCH_ADD of 0x0101... on 0x1111... ran once: A got 0x1111... at
+ * a_iova of its MR, B's word at b_iova is 0x1212.... */
+void pair_assert_fetch_add_once(PairSide *a, uint64_t a_iova, PairSide *b,
+                                uint64_t b_iova);
 /* The bytes at a_iova of A's MR and b_iova of B's MR are the same. */
 void pair_assert_same(PairSide *a, uint64_t a_iova, PairSide *b,
                       uint64_t b_iova, uint32_t len);

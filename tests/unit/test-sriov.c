@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SR-IOV: a PF with two VFs on one adapter core. The default split and
- * SET_VF_RESOURCES (and every way it is refused), data between two VFs
+ * SET_VF_RESOURCES (and every way it is refused; shares that grow and
+ * shrink with three VFs, as the Linux driver sets them), data between two VFs
  * through the adapter's switch (nothing leaves the port; each VF's DMA in
  * its own memory), every way one function may name another's objects
  * refused and counted, and a VF's function-level reset while the PF and
@@ -128,6 +129,9 @@ static void test_partition_cmd(void)
     Sriov *s = sriov_new();
     RdoConfig cfg = sriov_config();
     struct rdo_vf_resources r, got, vf2;
+    struct rdo_device_attr *attr;
+    struct rdo_cqp_cmd dev;
+    uint32_t pf_qps;
     TestHost *ph;
     uint8_t st;
 
@@ -185,6 +189,7 @@ static void test_partition_cmd(void)
                      cfg.max_cq - 2 * (cfg.max_cq / 3));
 
     /* Accepted: the VF gets it at its next enable, the PF the rest. */
+    pf_qps = test_reg_read(ph, RDO_REG_MAX_QP);
     g_assert_cmpuint(set_share(s->pf, 1, &r), ==, RDO_CQP_OK);
     got = query_share(s->pf, 1, &st);
     g_assert_cmpmem(&got, sizeof(got), &r, sizeof(r));
@@ -192,12 +197,84 @@ static void test_partition_cmd(void)
                      cfg.max_qp - 100 - vf2.qp);
     g_assert_cmpuint(ph->core.cfg.qpc_cache_entries, ==,
                      cfg.qpc_cache_entries - 8 - vf2.qpc_cache);
+    /* The PF numbers QPs and MRs within its new share (and what its
+     * stores hold) at once: more QPs than before. */
+    dev = td_cmd_of(RDO_CMD_QUERY_DEVICE, 0);
+    dev.out_addr = td_alloc(s->pf, sizeof(*attr), 64);
+    attr = td_ptr(s->pf, dev.out_addr);
+    g_assert_cmpuint(td_cmd(s->pf, &dev).status, ==, RDO_CQP_OK);
+    g_assert_cmpuint(attr->max_qp, ==,
+                     MIN(cfg.max_qp - 100 - vf2.qp,
+                         test_reg_read(ph, RDO_REG_QPC_PAGES) *
+                         (RDO_PAGE_SIZE / RDO_QPC_SIZE)));
+    g_assert_cmpuint(attr->max_qp, >, pf_qps);
+    g_assert_cmpuint(attr->max_mr, ==,
+                     MIN(cfg.max_mr - 200 - vf2.mr,
+                         test_reg_read(ph, RDO_REG_MRC_PAGES) *
+                         (RDO_PAGE_SIZE / RDO_MRC_SIZE)));
     rdo_vf_enable(&s->vf[1]->h->core, true);
     g_assert_cmpuint(test_reg_read(s->vf[1]->h, RDO_REG_MAX_QP), ==, 100);
     g_assert_cmpuint(test_reg_read(s->vf[1]->h, RDO_REG_MAX_MR), ==, 200);
     /* The PF keeps its objects and its control path through all of it. */
     td_create_pd(s->pf, 3);
     sriov_free(s);
+}
+
+/*
+ * What the Linux driver does for `sriov_numvfs` 2 of 3: the VF left off
+ * shrinks to the least (the PF grows past its first share), the two
+ * enabled grow to a third each (the PF shrinks again); then both VFs come
+ * up with their shares and the PF works on. The VFs exist (disabled) from
+ * before the shares change, as QEMU makes them: a VF's tables are freed
+ * by the share they were made for (under valgrind, freeing them by the
+ * new, larger one read past them; QEMU crashed).
+ */
+static void test_grow_shrink(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    struct rdo_vf_resources r[4], least;
+    TestDriver *pf, *vf[4];
+    uint8_t st;
+
+    cfg.sriov_max_vfs = 3;
+    pf = td_new(&cfg);
+    /* As QEMU makes them: every VF at the PF's realize, disabled. */
+    for (uint32_t n = 1; n <= 3; n++) {
+        vf[n] = td_new_vf(pf, n);
+    }
+    td_start(pf);
+    for (uint32_t n = 0; n <= 3; n++) {
+        r[n] = query_share(pf, n, &st);
+        g_assert_cmpuint(st, ==, RDO_CQP_OK);
+    }
+    least = r[3];
+    least.qp = 4;
+    least.cq = least.pd = least.mr = 1;
+    least.srq = 0;
+    g_assert_cmpuint(set_share(pf, 3, &least), ==, RDO_CQP_OK);
+    g_assert_cmpuint(test_reg_read(pf->h, RDO_REG_MAX_QP), ==,
+                     cfg.max_qp - 2 * r[1].qp - 4);
+    for (uint32_t n = 1; n <= 2; n++) {
+        r[n].qp = cfg.max_qp / 3;
+        r[n].cq = cfg.max_cq / 3;
+        r[n].mr = cfg.max_mr / 3;
+        g_assert_cmpuint(set_share(pf, n, &r[n]), ==, RDO_CQP_OK);
+    }
+    g_assert_cmpuint(test_reg_read(pf->h, RDO_REG_MAX_QP), ==,
+                     cfg.max_qp - 2 * (cfg.max_qp / 3) - 4);
+    for (uint32_t n = 1; n <= 2; n++) {
+        rdo_vf_enable(&vf[n]->h->core, true);
+        td_start(vf[n]);
+        g_assert_cmpuint(test_reg_read(vf[n]->h, RDO_REG_MAX_QP), ==,
+                         cfg.max_qp / 3);
+        td_create_cq(vf[n], cfg.max_cq / 3 - 1, 4, 0, 0);
+    }
+    td_create_cq(pf, 5, 4, 0, 0);
+    td_create_pd(pf, 3);
+    for (uint32_t n = 1; n <= 3; n++) {
+        td_free(vf[n]);
+    }
+    td_free(pf);
 }
 
 /* Two VFs as the two sides of a pair: frames go through the switch. */
@@ -429,6 +506,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sriov/config", test_config);
     g_test_add_func("/sriov/default-split", test_default_split);
     g_test_add_func("/sriov/partition-command", test_partition_cmd);
+    g_test_add_func("/sriov/grow-shrink", test_grow_shrink);
     g_test_add_func("/sriov/vf-to-vf", test_vf_to_vf);
     g_test_add_func("/sriov/isolation", test_isolation);
     g_test_add_func("/sriov/vf-flr", test_vf_flr);

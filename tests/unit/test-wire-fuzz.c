@@ -10,11 +10,19 @@
  * the damage never reached must still carry a SEND bit-exact: the cores
  * are not wedged by what the other QPs went through.
  *
+ * /fuzz/cm-mads does the same to the offloaded CM (cm/): random CM MADs,
+ * most of them nearly right (a listener's service ID, the communication
+ * IDs of the device's own REPs, a sane RDMA CM header) with bits flipped,
+ * wrong lengths, other attributes and methods, time passing between them;
+ * its bookkeeping (pool, connections, reserved table entries) stays
+ * consistent throughout, and a fresh listener still answers a clean REQ.
+ *
  *   RDO_FUZZ_SECONDS (default 2), RDO_FUZZ_SEED (default random)
  */
 #include <string.h>
 #include "test-pair.h"
 #include "wire/wire.h"
+#include "cm/cm.h"
 
 #define MS          1000000ull
 #define SPAN        (1u << 20)          /* of PAIR_SRC and PAIR_DST the work uses */
@@ -266,9 +274,282 @@ static void test_wire_fuzz(void)
     g_rand_free(f.rand);
 }
 
+/*
+ * Seed 2193008194's 82nd episode left a QP with one transport timer
+ * expired and the other running: the timer loop put it back keyed on the
+ * expired one and took it out again for ever (xport/run.c). Its first 82
+ * episodes, on every run.
+ */
+static void test_wire_fuzz_timer_loop(void)
+{
+    WireFuzz f = { .rand = g_rand_new_with_seed(2193008194u) };
+
+    for (int i = 0; i < 82; i++) {
+        episode(&f);
+    }
+    g_assert_cmpuint(f.episodes, ==, 82);
+    g_rand_free(f.rand);
+}
+
+#define CM_SID      0x0000000001060000ull
+#define CM_POOL     6
+#define CM_MAD_BUF  300         /* a MAD may come longer than 256 bytes */
+#define CM_ACTIVE_QPN 20        /* B's QPs for CM_CONNECT: 20..23 */
+
+typedef struct CmFuzz {
+    WireFuzz *f;
+    Pair *p;
+    GArray *reps;               /* the REPs and REQs B sent: 256 bytes each */
+    uint64_t mads, reps_seen;
+} CmFuzz;
+
+static bool cm_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                      bool *again, void *opaque)
+{
+    CmFuzz *c = opaque;
+    RdoWireParsed w;
+
+    if (from == 1 && !rdo_wire_parse(frame, *len, &w) &&
+        w.pkt.dest_qp == RDO_GSI_QPN && w.pkt.payload_len == RDO_MAD_LEN &&
+        (rdo_get_be16(w.pkt.payload + 16) == RDO_CM_ATTR_REP ||
+         rdo_get_be16(w.pkt.payload + 16) == RDO_CM_ATTR_REQ)) {
+        c->reps_seen++;
+        if (c->reps->len < 64 * RDO_MAD_LEN) {
+            g_array_append_vals(c->reps, w.pkt.payload, RDO_MAD_LEN);
+        } else {
+            memcpy(&g_array_index(c->reps, uint8_t, rn(c->f, 64) * RDO_MAD_LEN),
+                   w.pkt.payload, RDO_MAD_LEN);
+        }
+    }
+    return from == 0;
+}
+
+/* A CM MAD: nearly right most of the time. Returns its length. */
+static uint32_t cm_mad(CmFuzz *c, uint8_t *m)
+{
+    WireFuzz *f = c->f;
+    uint16_t attr = RDO_CM_ATTR_REQ + rn(f, 7);
+    uint32_t n = c->reps->len / RDO_MAD_LEN;
+
+    for (int i = 0; i < CM_MAD_BUF; i++) {
+        m[i] = rn(f, 256);
+    }
+    m[0] = 1;
+    m[1] = RDO_MAD_CLASS_CM;
+    m[2] = 2;
+    m[3] = RDO_MAD_METHOD_SEND;
+    rdo_put_be16(m + 16, rn(f, 20) ? attr : rn(f, 0x40));
+    if (attr == RDO_CM_ATTR_REQ) {
+        uint8_t *d = m + RDO_MAD_HDR_LEN, *pd = d + RDO_CM_REQ_PRIVATE;
+
+        rdo_put_be64(d + 8, CM_SID | rn(f, rn(f, 4) ? 1 : 3));
+        d[43] &= rn(f, 8) ? 0xf9 : 0xff;        /* RC mostly */
+        d[47] = (uint8_t)((rn(f, 12) << 3) | (d[47] & 7));
+        d[50] = (uint8_t)(((1 + rn(f, rn(f, 8) ? 5 : 15)) << 4) | (d[50] & 15));
+        d[51] = (uint8_t)(rn(f, 4) << 4);
+        if (rn(f, 4)) {
+            pd[0] = 0;
+            pd[1] = rn(f, 8) ? 0x40 : 0x60;
+            memset(pd + 20, 0, 10);
+            pd[30] = pd[31] = 0xff;
+            memcpy(pd + 32, c->p->s[1].gid + 12, 4);
+        }
+    } else if (n && rn(f, 6)) {
+        /* The IDs of one of B's REPs or REQs: its connection's. */
+        const uint8_t *rep = &g_array_index(c->reps, uint8_t,
+                                            rn(f, n) * RDO_MAD_LEN);
+
+        memcpy(m + RDO_MAD_HDR_LEN, rep + RDO_MAD_HDR_LEN + 4, 4);
+        memcpy(m + RDO_MAD_HDR_LEN + 4, rep + RDO_MAD_HDR_LEN, 4);
+        memcpy(m + RDO_MAD_HDR_LEN + 8, rep + RDO_MAD_HDR_LEN + 12, 3);
+        m[RDO_MAD_HDR_LEN + 8] = rn(f, 3) ? 1 << 6 : m[RDO_MAD_HDR_LEN + 8];
+        if (attr == RDO_CM_ATTR_DREQ) {
+            memcpy(m + RDO_MAD_HDR_LEN + 8, rep + RDO_MAD_HDR_LEN + 12, 3);
+        }
+    }
+    if (!rn(f, 4)) {
+        for (int k = 1 + rn(f, 4); k > 0; k--) {
+            m[rn(f, RDO_MAD_LEN)] ^= 1u << rn(f, 8);
+        }
+    }
+    return rn(f, 10) ? RDO_MAD_LEN : rn(f, CM_MAD_BUF + 1);
+}
+
+static void cm_deliver(CmFuzz *c, const uint8_t *mad, uint32_t len)
+{
+    PairSide *a = &c->p->s[0], *b = &c->p->s[1];
+    RdoWirePacket pkt = { 0 };
+    uint8_t frame[512];
+    int n;
+
+    memcpy(pkt.dst_mac, b->mac, 6);
+    memcpy(pkt.src_mac, a->mac, 6);
+    memcpy(pkt.src_gid, a->gid, 16);
+    memcpy(pkt.dst_gid, b->gid, 16);
+    pkt.pkey = 0xffff;
+    pkt.opcode = RDO_TRANSPORT_UD | RDO_OP_SEND_ONLY;
+    pkt.dest_qp = RDO_GSI_QPN;
+    pkt.deth.qkey = RDO_GSI_QKEY;
+    pkt.deth.src_qp = RDO_GSI_QPN;
+    pkt.payload = mad;
+    pkt.payload_len = len;
+    n = rdo_wire_build(&pkt, frame, sizeof(frame));
+    g_assert_cmpint(n, >, 0);
+    a->d->h->now_ns = b->d->h->now_ns = MAX(a->d->h->now_ns, b->d->h->now_ns);
+    rdo_core_receive(&b->d->h->core, frame, n);
+}
+
+/* The CM's books: every pool QP waits in the pool or has a connection,
+ * once; entries are held for exactly the REPs and REQs waiting for an
+ * answer. */
+static void cm_books(RdoCore *core, uint32_t pool_qps)
+{
+    RdoCm *cm = core->st->cm;
+    uint32_t idle = 0, live = 0, waiting = 0, active = 0;
+
+    for (uint32_t q = 0; q < core->st->usable_qps; q++) {
+        RdoCmConn *x = cm->conn[q];
+
+        if (!x) {
+            continue;
+        }
+        g_assert_cmpuint(x->qpn, ==, q);
+        if (x->state == RDO_CM_IDLE) {
+            idle++;
+            g_assert_nonnull(g_queue_find(&cm->l[x->listener].pool,
+                                          GUINT_TO_POINTER(q + 1)));
+        } else {
+            live++;
+            active += x->active;
+            waiting += x->state == RDO_CM_REP_SENT ||
+                       x->state == RDO_CM_REQ_SENT;
+            g_assert_cmpuint(x->active, ==, q >= CM_ACTIVE_QPN);
+            g_assert_nonnull(g_queue_find(&cm->live, x));
+        }
+    }
+    g_assert_cmpuint(idle + live - active, ==, pool_qps);
+    g_assert_cmpuint(g_queue_get_length(&cm->l[0].pool), ==, idle);
+    g_assert_cmpuint(g_queue_get_length(&cm->live), ==, live);
+    g_assert_cmpuint(cm->l[0].reserved, ==, waiting);
+}
+
+static void test_cm_fuzz(void)
+{
+    uint32_t seed;
+    int64_t end = test_fuzz_params(&seed);
+    WireFuzz f = { .rand = g_rand_new_with_seed(seed) };
+    CmFuzz c = { .f = &f, .reps = g_array_new(false, false, 1) };
+    PairSide *b;
+    RdoCore *core;
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_LISTEN, 0);
+    struct rdo_cmd_cm_listen *l = &cmd.u.cm_listen;
+    uint64_t ci;
+    uint8_t mad[CM_MAD_BUF];
+
+    g_test_message("rdo-cm-fuzz: seed %u", seed);
+    c.p = pair_new(NULL);
+    c.p->tamper = cm_tamper;
+    c.p->tamper_opaque = &c;
+    b = &c.p->s[1];
+    core = &b->d->h->core;
+    ci = td_alloc(b->d, 4096, 4096) + 0x3c;
+    l->service_id = CM_SID | 1;
+    l->table_addr = td_alloc(b->d, 128 << 6, 128);
+    l->ci_addr = ci;
+    l->table_log_size = 6;
+    l->flags = RDO_CM_LISTEN_F_RDMA_CM | RDO_CM_LISTEN_F_RECYCLE;
+    l->notify_count = 3;
+    l->notify_usec = 100;
+    l->responder_resources = l->initiator_depth = 4;
+    g_assert_cmpuint(td_cmd(b->d, &cmd).status, ==, RDO_CQP_OK);
+    for (int i = 0; i < CM_POOL; i++) {
+        cmd = td_cmd_of(RDO_CMD_CM_POOL_ADD, 0);
+        rdo_pair_create_qp(&b->rdo, i, 2 + i, RDO_QPT_RC, 0);
+        cmd.u.cm_pool.qpn = 2 + i;
+        cmd.u.cm_pool.access = RDO_ACCESS__ALL;
+        g_assert_cmpuint(td_cmd(b->d, &cmd).status, ==, RDO_CQP_OK);
+    }
+    for (int i = 0; i < 4; i++) {
+        rdo_pair_create_qp(&b->rdo, 10 + i, CM_ACTIVE_QPN + i, RDO_QPT_RC, 0);
+    }
+    do {
+        /* B connects one of its own QPs now and then (the fuzz answers). */
+        uint32_t aq = CM_ACTIVE_QPN + rn(&f, 4);
+
+        if (!rn(&f, 4) && !core->st->cm->conn[aq]) {
+            rdo_pair_modify(&b->rdo, aq, RDO_QPS_RESET, 0, NULL);
+            cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
+            cmd.u.cm_connect.service_id = CM_SID | rn(&f, 4);
+            cmd.u.cm_connect.qpn = aq;
+            cmd.u.cm_connect.access = RDO_ACCESS__ALL;
+            memcpy(cmd.u.cm_connect.dgid, c.p->s[0].gid, 16);
+            memcpy(cmd.u.cm_connect.dmac, c.p->s[0].mac, 6);
+            cmd.u.cm_connect.path_mtu = 1 + rn(&f, 5);
+            cmd.u.cm_connect.cm_timeout = rn(&f, 14);
+            cmd.u.cm_connect.max_cm_retries = rn(&f, 4);
+            td_cmd(b->d, &cmd);
+        } else if (!rn(&f, 8) && core->st->cm->conn[aq]) {
+            cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
+            cmd.u.cm_pool.qpn = aq;
+            td_cmd(b->d, &cmd);
+        }
+        for (int i = 0; i < 64; i++) {
+            cm_deliver(&c, mad, cm_mad(&c, mad));
+            c.mads++;
+            if (!rn(&f, 8)) {
+                pair_run(c.p, rn(&f, 4) ? rn(&f, 100000) : rn(&f, 50000000));
+            }
+            if (rn(&f, 4)) {        /* the driver reads its table, mostly */
+                *(uint32_t *)td_ptr(b->d, ci) = core->st->cm->l[0].pi;
+            }
+            cm_books(core, CM_POOL);
+        }
+    } while (g_get_monotonic_time() < end);
+    /* Not wedged: another listener, a fresh QP, a clean REQ -> a REP. */
+    cmd = td_cmd_of(RDO_CMD_CM_LISTEN, 1);
+    *l = (struct rdo_cmd_cm_listen){ .service_id = CM_SID | 9,
+        .table_addr = td_alloc(b->d, 256, 128), .ci_addr = ci + 4,
+        .table_log_size = 1, .notify_count = 1 };
+    g_assert_cmpuint(td_cmd(b->d, &cmd).status, ==, RDO_CQP_OK);
+    rdo_pair_create_qp(&b->rdo, CM_POOL, 2 + CM_POOL, RDO_QPT_RC, 0);
+    cmd = td_cmd_of(RDO_CMD_CM_POOL_ADD, 1);
+    cmd.u.cm_pool.qpn = 2 + CM_POOL;
+    g_assert_cmpuint(td_cmd(b->d, &cmd).status, ==, RDO_CQP_OK);
+    memset(mad, 0, sizeof(mad));
+    mad[0] = 1;
+    mad[1] = RDO_MAD_CLASS_CM;
+    mad[2] = 2;
+    mad[3] = RDO_MAD_METHOD_SEND;
+    rdo_put_be16(mad + 16, RDO_CM_ATTR_REQ);
+    rdo_put_be64(mad + RDO_MAD_HDR_LEN + 8, CM_SID | 9);
+    mad[RDO_MAD_HDR_LEN + 50] = RDO_MTU_256 << 4;
+    g_array_set_size(c.reps, 0);
+    cm_deliver(&c, mad, RDO_MAD_LEN);
+    pair_run(c.p, 1000);
+    g_assert_cmpuint(c.reps->len, ==, RDO_MAD_LEN);
+    g_assert_cmpuint(rdo_get_be24(&g_array_index(c.reps, uint8_t, 24 + 12)), ==,
+                     2 + CM_POOL);
+    g_test_message("rdo-cm-fuzz: seed %u: %" G_GUINT64_FORMAT " MADs, %"
+                   G_GUINT64_FORMAT " REPs and REQs; %" G_GUINT64_FORMAT
+                   " established, %" G_GUINT64_FORMAT " malformed, %"
+                   G_GUINT64_FORMAT " unexpected, %" G_GUINT64_FORMAT
+                   " REJs; active: %" G_GUINT64_FORMAT " REQs, %"
+                   G_GUINT64_FORMAT " REPs taken", seed, c.mads, c.reps_seen,
+                   core->st->cm->cnt.established,
+                   core->st->cm->cnt.mads_malformed,
+                   core->st->cm->cnt.mads_unexpected,
+                   core->st->cm->cnt.rej_sent, core->st->cm->cnt.reqs_sent,
+                   core->st->cm->cnt.reps_received);
+    g_array_free(c.reps, true);
+    pair_free(c.p);
+    g_rand_free(f.rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fuzz/wire", test_wire_fuzz);
+    g_test_add_func("/fuzz/wire/timer-loop", test_wire_fuzz_timer_loop);
+    g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
     return g_test_run();
 }

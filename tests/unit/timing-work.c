@@ -50,6 +50,7 @@ static Pair *work_pair(const RdoConfig *cfg, uint16_t mod_count,
 
 uint64_t work_sim_hash = 0xcbf29ce484222325ull;
 bool work_core_keeps_frames;
+uint32_t work_buf_offset;
 
 static void hash_u64s(const uint64_t *v, size_t n)
 {
@@ -129,14 +130,15 @@ WorkResult work_write_stream(const RdoConfig *cfg, uint8_t mtu_code,
     Pair *p = work_pair(cfg, 0, 0);
     PairSide *a = &p->s[0], *b = &p->s[1];
     uint64_t count = MAX(total / msg, 1), posted = 0, done = 0;
-    uint64_t span = PAIR_MR_LEN / msg * msg;
+    uint64_t span = (PAIR_MR_LEN - (work_buf_offset ? 4096 : 0)) / msg * msg;
     GArray *lives = a->d->h->lives;
     WorkResult r = { 0 };
 
     pair_connect(p, 0, RDO_QPT_RC, mtu_code);
     while (done < count) {
         while (posted < count && posted - done < depth) {
-            post_write(a, b, 0, posted, posted * msg % span, msg, false);
+            post_write(a, b, 0, posted, posted * msg % span + work_buf_offset,
+                       msg, false);
             posted++;
         }
         step_or_fail(p);

@@ -31,6 +31,9 @@ extern uint64_t work_sim_hash;
 /* The pairs' hosts leave the timed frames to the core (a wake-up per
  * frame, as QEMU's glue does) instead of taking them. */
 extern bool work_core_keeps_frames;
+/* work_write_stream: bytes added to every source and destination address
+ * (0: the buffers start on a page; else they are that far off). */
+extern uint32_t work_buf_offset;
 
 /* Both sides' configuration: timing on or off at a link speed, a QP
  * context cache size and a look-ahead depth; the rest defaults. */

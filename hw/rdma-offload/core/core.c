@@ -44,6 +44,7 @@ static void state_alloc(RdoCore *core)
     rdo_loopback_init(core);
     rdo_ctx_caches_init(core);
     rdo_tm_init(core);
+    rdo_cm_init(core);
 }
 
 static void state_free(RdoCore *core)
@@ -53,6 +54,7 @@ static void state_free(RdoCore *core)
     if (!st) {
         return;
     }
+    rdo_cm_free(core);
     rdo_tm_free(core);
     rdo_fault_free(core);
     rdo_loopback_free(core);
@@ -150,6 +152,8 @@ void rdo_vf_enable(RdoCore *vf, bool on)
         return;     /* its PF went first */
     }
     sr->fn[vf->fn] = NULL;
+    /* The tables go by the share they were made for, before a new one. */
+    state_free(vf);
     vf_config(vf);
     vf->link_up = sr->fn[0]->link_up;
     rdo_core_reset(vf);
@@ -167,26 +171,34 @@ void rdo_vf_destroy(RdoCore *vf)
     state_free(vf);
 }
 
-/* Everything back to power-on; contexts in host memory are abandoned. */
-void rdo_core_reset(RdoCore *core)
+/* Everything back to power-on; contexts in host memory are abandoned.
+ * Frames the host holds for later go too, unless `keep_link` (an engine
+ * failover: they have left the engine, they are on the link). */
+static void core_reset(RdoCore *core, bool keep_link)
 {
     memset(&core->regs, 0, sizeof(core->regs));
     memset(&core->cnt, 0, sizeof(core->cnt));
     memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
-    if (core->ops->drop_frames) {
+    if (core->ops->drop_frames && !keep_link) {
         core->ops->drop_frames(core->host);     /* with the core's own */
     }
+    /* Freed by the configuration it was made with. */
+    state_free(core);
     if (core->sriov && !core->fn) {
         /* The PF's reset disables its VFs (the SR-IOV capability's own
          * reset) and brings back the default split. */
         rdo_sriov_default_split(core->sriov, &core->cfg);
         rdo_share_to_config(&core->cfg, &core->sriov->share[0]);
     }
-    state_free(core);
     state_alloc(core);
     core->st->port_mtu = 1500;
     memcpy(core->st->port_mac, core->cfg.mac, 6);
+}
+
+void rdo_core_reset(RdoCore *core)
+{
+    core_reset(core, false);
 }
 
 void rdo_core_set_link(RdoCore *core, bool up)
@@ -214,6 +226,12 @@ void rdo_core_wakeup(RdoCore *core)
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }
+    if (core->st->fo_pending) {
+        rdo_core_engine_fault(core, "seeded fault injection (fault-engine-ppm)");
+        if (rdo_core_is_fatal(core)) {
+            return;
+        }
+    }
     rdo_cqp_run(core);
     if (core->st->tm) {
         /* Frames out, interrupts, the receive FIFO. */
@@ -232,6 +250,7 @@ void rdo_core_wakeup(RdoCore *core)
     } else {
         rdo_xport_run(core);
     }
+    rdo_cm_run(core);
     rdo_sq_run(core);
     rdo_eth_tx_run(core);
     rdo_lro_run(core);
@@ -240,6 +259,67 @@ void rdo_core_wakeup(RdoCore *core)
 uint8_t *rdo_core_save(RdoCore *core, size_t *len)
 {
     return rdo_state_save(core, len);
+}
+
+/*
+ * Engine failover: the hard state the engine kept recoverable (with
+ * failover=1 it is in host memory at every commit point, ctx/commit.c;
+ * the model takes it as the stream of the hard state, which is what those
+ * write-backs hold) is checked on a scratch core first, so that a state
+ * that cannot be loaded leaves this core running to report it as
+ * catastrophic; then the engine is reset (soft state gone) and reloaded.
+ */
+static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
+                           char **why)
+{
+    RdoCore *scratch = g_new0(RdoCore, 1);
+    /* The scratch core's reset must not drop the frames the host holds
+     * for this one. */
+    RdoHostOps ops = *core->ops;
+    bool ok;
+
+    ops.drop_frames = NULL;
+    rdo_core_init(scratch, &core->cfg, &ops, core->host);
+    ok = rdo_state_load(scratch, img, len, why);
+    rdo_core_destroy(scratch);
+    g_free(scratch);
+    return ok;
+}
+
+void rdo_core_engine_fault(RdoCore *core, const char *why)
+{
+    g_autofree uint8_t *img = NULL;
+    g_autofree char *err = NULL;
+    uint64_t start_ps, lost, ignored;
+    size_t len;
+
+    core->st->fo_pending = false;
+    if (!core->st->enabled || rdo_core_is_fatal(core)) {
+        return;
+    }
+    if (!core->cfg.failover || core->sriov) {
+        /* Nothing kept recoverable (or, SR-IOV, state shared by functions
+         * the engine serves: not recovered either). */
+        core->cnt.fo_fatal++;
+        rdo_core_fatal(core, RDO_FATAL_ENGINE, false, why);
+        return;
+    }
+    start_ps = core->st->tm ? rdo_tm_now_ps(core) : 0;
+    lost = rdo_failover_soft_frames(core);
+    ignored = core->rx_frames_ignored;
+    img = rdo_state_save(core, &len);
+    if (!failover_check(core, img, len, &err)) {
+        core->cnt.fo_fatal++;
+        rdo_core_fatal(core, RDO_FATAL_ENGINE, false, err);
+        return;
+    }
+    core_reset(core, true);
+    if (!rdo_state_load(core, img, len, NULL)) {
+        rdo_core_reset(core);   /* cannot happen: it loaded on the scratch core */
+        return;
+    }
+    core->rx_frames_ignored = ignored;
+    rdo_failover_resume(core, start_ps, len, lost);
 }
 
 /* From power-on state; a stream refused leaves the device as after a reset. */

@@ -68,6 +68,7 @@ enum rdo_obj_kind {
     X(DB_ETHQ,             db_ethq,             ETHQ, RDO_ERR_DB_BAD_OBJECT) \
     X(PUSH_BAD_ACCESS,     push_bad_access,     PAGE, RDO_ERR_DB_BAD_ACCESS) \
     X(PUSH_REFUSED,        push_refused,        QP,   RDO_ERR_DB_BAD_ACCESS) \
+    X(PUSH_TORN,           push_torn,           QP,   RDO_ERR_DB_BAD_ACCESS) \
     X(EQ_OVERFLOW,         eq_overflow,         EQ,   RDO_ERR_NONE) \
     X(EQ_UNREACHABLE,      eq_unreachable,      EQ,   RDO_ERR_NONE) \
     X(CQ_OVERFLOW,         cq_overflow,         CQ,   RDO_ERR_NONE) \
@@ -99,6 +100,13 @@ enum rdo_obj_kind {
     X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
     X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
     X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
+    X(FAILOVER_INJECT,     failover_inject,     DEVICE, RDO_ERR_BAD_VALUE) \
+    X(CM_MAD_MALFORMED,    cm_mad_malformed,    QP,   RDO_ERR_NONE) \
+    X(CM_MAD_UNEXPECTED,   cm_mad_unexpected,   QP,   RDO_ERR_NONE) \
+    X(CM_REQ_REFUSED,      cm_req_refused,      QP,   RDO_ERR_NONE) \
+    X(CM_TIMEOUT,          cm_timeout,          QP,   RDO_ERR_NONE) \
+    X(CM_POOL_QP,          cm_pool_qp,          QP,   RDO_ERR_NONE) \
+    X(CM_TABLE,            cm_table,            DEVICE, RDO_ERR_NONE) \
     X(FATAL,               fatal,               DEVICE, RDO_ERR_NONE)
 enum rdo_guest_err {
 #define RDO_GE_ENUM(id, name, kind, reg) RDO_GE_##id,
@@ -211,6 +219,7 @@ typedef struct RdoStageCycles {
     uint32_t cqe;           /* build a CQE */
     uint32_t eqe;           /* build an EQE */
     uint32_t irq;           /* MSI-X message after an EQE */
+    uint32_t cm;            /* offloaded CM: one CM MAD taken (cm/) */
 } RdoStageCycles;
 
 typedef struct RdoTimingConfig {
@@ -274,6 +283,16 @@ typedef struct RdoConfig {
     uint32_t ctx_cache_policy;  /* RDO_CACHE_LRU, RDO_CACHE_FIFO */
     /* SR-IOV: virtual functions the PF offers (0: no SR-IOV capability). */
     uint32_t sriov_max_vfs;
+    /* Host cache line: every DMA is cut at its boundaries (timing/dma.c). */
+    uint32_t cache_line;
+    /* Buffered receive (xport/bufrecv.c): bytes of SENDs held for RC QPs
+     * with no receive posted; 0: off, RNR NAK as before. */
+    uint32_t bufrecv_bytes;
+    /* Protocol-engine failover (state/failover.c): hard state kept
+     * recoverable (write-backs), requester PSNs per write-back, cycles of
+     * an engine's reset; seeded engine faults per frame sent. */
+    uint32_t failover, failover_wb_batch, failover_reset_cycles;
+    uint32_t fault_engine_ppm;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
     RdoCcConfig cc;
@@ -294,6 +313,8 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CQP_CMD_NS      1000
 #define RDO_DEFAULT_CQP_PAGE_NS     10
 #define RDO_LIMIT_MAX               (1u << 20)
+#define RDO_DEFAULT_CACHE_LINE      64
+#define RDO_BUFRECV_MAX_BYTES       (16u << 20)
 /* Timing model defaults (docs/timing-model.md says where each comes from). */
 #define RDO_DEFAULT_CLOCK_MHZ       1000
 #define RDO_DEFAULT_BYTES_PER_CYCLE 64
@@ -322,6 +343,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_CYC_CQE         4
 #define RDO_DEFAULT_CYC_EQE         4
 #define RDO_DEFAULT_CYC_IRQ         8
+#define RDO_DEFAULT_CYC_CM          500
 
 /* Congestion control defaults (docs/timing-model.md says where from). */
 #define RDO_DEFAULT_CNP_INTERVAL_US 50
@@ -432,9 +454,30 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("failover", failover, U32, 0, 0, 1, 0, \
+      "failover must be on (1) or off (0)", \
+      "protocol-engine failover: keep the hard state recoverable from host " \
+      "memory (write-backs at commit points, costed on the bus) so that an " \
+      "engine fault is recovered instead of catastrophic") \
+    X("failover-wb-batch", failover_wb_batch, U32, 16, 1, 4096, 0, NULL, \
+      "failover: request PSNs a QP sends between write-backs of its " \
+      "transport state") \
+    X("failover-reset-cycles", failover_reset_cycles, U32, 2000, 0, 1000000, \
+      RDO_PARAM_TIMING, NULL, "timing: cycles a faulted engine takes to " \
+      "reset before it reloads the hard state") \
+    X("fault-engine-ppm", fault_engine_ppm, U32, 0, 0, 1000000, \
+      RDO_PARAM_PPM, NULL, "protocol-engine faults injected, per frame " \
+      "sent, parts per million (seeded by fault-seed)") \
     X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
       "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
       "limits and context caches are split among the PF and its VFs") \
+    X("cache-line", cache_line, U32, RDO_DEFAULT_CACHE_LINE, 64, 128, \
+      RDO_PARAM_POW2, "cache-line must be 64 or 128", \
+      "host cache line in bytes: every DMA is cut at its boundaries (a " \
+      "head piece, whole lines, a tail piece)") \
+    X("bufrecv-bytes", bufrecv_bytes, U32, 0, 0, RDO_BUFRECV_MAX_BYTES, 0, \
+      NULL, "buffered receive: bytes of SENDs the device holds for RC QPs " \
+      "with no receive posted, placed when one is (0: off, RNR NAK)") \
     X("ctx-cache-ways", ctx_cache_ways, U32, 0, 0, 65536, 0, NULL, \
       "context caches: ways per set (0: fully associative); must divide " \
       "qpc-cache-entries and mrc-cache-entries") \
@@ -501,7 +544,10 @@ typedef struct RdoConfig {
     RDO_CYC_PARAM(X, "cycles-eqe", eqe, RDO_DEFAULT_CYC_EQE, 0, \
                   "timing: cycles to build an EQE") \
     RDO_CYC_PARAM(X, "cycles-irq", irq, RDO_DEFAULT_CYC_IRQ, 0, \
-                  "timing: cycles to send an MSI-X message")
+                  "timing: cycles to send an MSI-X message") \
+    RDO_CYC_PARAM(X, "cycles-cm", cm, RDO_DEFAULT_CYC_CM, 0, \
+                  "timing: cycles of the offloaded CM per CM MAD it takes " \
+                  "(parse, state, the answer's headers)")
 
 /* The table as data (config.c). */
 typedef struct RdoConfigParam {
@@ -542,6 +588,7 @@ typedef struct RdoRegs {
     uint64_t qpc_pglist, mrc_pglist;
     uint32_t qpc_pages, mrc_pages;
     uint32_t fatal_cause;       /* RDO_FATAL_*: nonzero stops the device */
+    uint32_t dp_sel;            /* RDO_REG_DP_SEL */
 } RdoRegs;
 
 /* Counters readable by the driver (RDO_REG_CNT_*) and by the host. */
@@ -582,6 +629,23 @@ typedef struct RdoCounters {
     /* SR-IOV: names of other functions' objects (keys, numbers beyond the
      * function's share) this function presented, refused. */
     uint64_t isolation;
+    /* Host-memory DMAs cut at cache lines (timing/dma.c, D16): pieces
+     * starting inside a line, pieces starting on a line and ending inside
+     * one, whole lines, transfers. */
+    uint64_t dma_head_pieces, dma_tail_pieces, dma_full_lines, dma_transfers;
+    /* Buffered receive (D10): SENDs held for lack of a receive, placed
+     * later, refused with an RNR NAK because the buffer was full, dropped
+     * with their QP. */
+    uint64_t bufrecv_held, bufrecv_placed, bufrecv_full, bufrecv_dropped;
+    /*
+     * Protocol-engine failover (state/failover.c, RDO_REG_FO_*): faults
+     * recovered, QPs resumed by them, faults that went catastrophic,
+     * frames lost with the soft state or refused during a blackout, the
+     * last blackout in device cycles; hard-state write-backs and their
+     * bytes (failover=1).
+     */
+    uint64_t fo_recoveries, fo_qps, fo_fatal, fo_drops, fo_blackout_cycles;
+    uint64_t fo_writebacks, fo_wb_bytes;
 } RdoCounters;
 
 /*
@@ -725,6 +789,15 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
 #define RDO_STATE_VERSION 2
 uint8_t *rdo_core_save(RdoCore *core, size_t *len);
 bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
+
+/*
+ * A fault of the protocol engine (host-injected; the driver's FO_INJECT
+ * register and the seeded fault injection come here too): with
+ * failover=1 the device recovers its hard state and resumes (EQE 0x21),
+ * otherwise, or if the state cannot be recovered, it goes catastrophic
+ * (RDO_FATAL_ENGINE). docs/programming-model.md "Engine failover".
+ */
+void rdo_core_engine_fault(RdoCore *core, const char *why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);

@@ -77,6 +77,14 @@ typedef struct RdoSrq {
     uint32_t pi, ci;
     uint32_t users;             /* QPs attached */
     uint16_t limit;             /* SRQ limit armed (MODIFY_SRQ), 0: not armed */
+    /* Partial buffer operation (SRQ_PARTIAL, xport/partial.c): the stride
+     * (0: off) and the buffer in use, its WQE's SGEs held on chip. */
+    uint8_t part_shift;
+    bool part_cur;
+    uint8_t part_num_sge;
+    uint32_t part_off;          /* the next message no earlier than this */
+    uint64_t part_len, part_wr_id;
+    struct rdo_sge part_sge[RDO_SRQ_PARTIAL_MAX_SGE];
 } RdoSrq;
 
 /*
@@ -233,12 +241,22 @@ struct RdoState {
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
     uint8_t *frame_buf, *payload_buf;
     uint8_t **push_area;        /* per doorbell page: the inline push copy */
+    uint32_t *push_written;     /* per page: push data bytes since its last
+                                 * trigger (RDO_PUSH_WRITTEN_UNKNOWN) */
+#define RDO_PUSH_WRITTEN_UNKNOWN UINT32_MAX /* after a load: not checked */
     struct RdoFault *fault;     /* fault injection (egress/egress.h) */
     struct RdoLoopback *loopback; /* frames to our own MAC (egress/egress.h) */
     uint32_t port_mtu;
     uint8_t port_mac[6];
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
+    struct RdoCm *cm;           /* the offloaded connection manager (cm/cm.h) */
+    /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
+    uint64_t bufrecv_used;
+    /* Engine failover (state/failover.c): a seeded fault waits for the
+     * next wake-up; frames are refused until the blackout's end. */
+    bool fo_pending;
+    uint64_t fo_blackout_ps;
 };
 
 /*

@@ -25,8 +25,10 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_EQ0_RING_LO ... RDO_REG_EQ0_LOG_SIZE:
     case RDO_REG_QPC_PGLIST_LO ... RDO_REG_QPC_PAGES:
     case RDO_REG_MRC_PGLIST_LO ... RDO_REG_MRC_PAGES:
+    case RDO_REG_DP_SEL:
         return REG_RW;
     case RDO_REG_IRQ_TEST:
+    case RDO_REG_FO_INJECT:
         return REG_WO;
     case RDO_REG_ID ... RDO_REG_CAPS_HI:
     case RDO_REG_STATUS:
@@ -38,6 +40,8 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_CNT_CQP_CMDS ... RDO_REG_CNT_ISOLATION:
     case RDO_REG_TM_INFO ... RDO_REG_TM_LAST:
     case RDO_REG_CNT_ETH_TX_FRAMES ... RDO_REG_CNT_ETH_RX_ERRORS:
+    case RDO_REG_DP_DATA:
+    case RDO_REG_FO_INFO ... RDO_REG_FO_WB_BYTES:
         return REG_RO;
     default:
         return REG_NONE;
@@ -85,6 +89,27 @@ static uint32_t lo(uint64_t v)
 static uint32_t hi(uint64_t v)
 {
     return (uint32_t)(v >> 32);
+}
+
+/* The data-path window (DP_SEL, DP_DATA): settings, then 64-bit counters. */
+static uint64_t dp_value(RdoCore *core, uint32_t index)
+{
+    const RdoCounters *c = &core->cnt;
+
+    switch (index) {
+    case RDO_DP_CACHE_LINE: return core->cfg.cache_line;
+    case RDO_DP_BUFRECV_SIZE: return core->cfg.bufrecv_bytes;
+    case RDO_DP_DMA_TRANSFERS: return c->dma_transfers;
+    case RDO_DP_DMA_HEAD_PIECES: return c->dma_head_pieces;
+    case RDO_DP_DMA_TAIL_PIECES: return c->dma_tail_pieces;
+    case RDO_DP_DMA_FULL_LINES: return c->dma_full_lines;
+    case RDO_DP_BUFRECV_HELD: return c->bufrecv_held;
+    case RDO_DP_BUFRECV_PLACED: return c->bufrecv_placed;
+    case RDO_DP_BUFRECV_FULL: return c->bufrecv_full;
+    case RDO_DP_BUFRECV_DROPPED: return c->bufrecv_dropped;
+    case RDO_DP_BUFRECV_BYTES: return core->st->bufrecv_used;
+    default: return 0;
+    }
 }
 
 static uint32_t reg_value(RdoCore *core, uint64_t offset)
@@ -198,6 +223,21 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_ETH_RX_NO_BUF: return c->eth_rx_no_buf;
     case RDO_REG_CNT_ETH_RX_FILTERED: return c->eth_rx_filtered;
     case RDO_REG_CNT_ETH_RX_ERRORS: return c->eth_rx_errors;
+    case RDO_REG_DP_SEL: return r->dp_sel;
+    case RDO_REG_DP_DATA: {
+        uint64_t v = dp_value(core, r->dp_sel & ~RDO_DP_SEL_HI);
+
+        return (r->dp_sel & RDO_DP_SEL_HI) ? hi(v) : lo(v);
+    }
+    case RDO_REG_FO_INFO:
+        return (core->cfg.failover ? RDO_FO_INFO_ON : 0) |
+               core->cfg.failover_wb_batch << 16;
+    case RDO_REG_FO_RECOVERIES: return c->fo_recoveries;
+    case RDO_REG_FO_QPS: return c->fo_qps;
+    case RDO_REG_FO_FATAL: return c->fo_fatal;
+    case RDO_REG_FO_DROPS: return c->fo_drops;
+    case RDO_REG_FO_BLACKOUT: return c->fo_blackout_cycles;
+    case RDO_REG_FO_WB_BYTES: return c->fo_wb_bytes;
     default: return RDO_READ_INVALID;
     }
 }
@@ -266,6 +306,19 @@ static void rdo_write_irq_test(RdoCore *core, uint32_t vector)
     }
     core->regs.irq_test_count++;
     core->ops->raise_irq(core->host, vector);
+}
+
+/* The driver's engine fault: a debug register, keyed so that a stray
+ * write cannot fault the engine. */
+static void rdo_write_fo_inject(RdoCore *core, uint32_t v)
+{
+    if (v != RDO_FO_INJECT_KEY || !core->st->enabled || rdo_core_is_fatal(core)) {
+        rdo_guest_error(core, RDO_GE_FAILOVER_INJECT, 0, RDO_REG_FO_INJECT,
+                        "FO_INJECT 0x%x %s", v, v != RDO_FO_INJECT_KEY ?
+                        "is not the key" : "with the control path stopped");
+        return;
+    }
+    rdo_core_engine_fault(core, "injected by the driver (FO_INJECT)");
 }
 
 static void set_lo(uint64_t *reg, uint32_t v)
@@ -341,6 +394,18 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
         break;
     case RDO_REG_CQP_PI:
         rdo_cqp_doorbell(core, v);
+        break;
+    case RDO_REG_DP_SEL:
+        if ((v & ~RDO_DP_SEL_HI) >= RDO_DP__COUNT) {
+            rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_DP_SEL,
+                            RDO_REG_DP_SEL, "DP_SEL index %u, device has %u",
+                            v & ~RDO_DP_SEL_HI, RDO_DP__COUNT);
+            break;
+        }
+        core->regs.dp_sel = v;
+        break;
+    case RDO_REG_FO_INJECT:
+        rdo_write_fo_inject(core, v);
         break;
     default:
         write_setup(core, offset, v);

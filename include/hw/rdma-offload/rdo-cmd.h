@@ -49,8 +49,16 @@ enum rdo_cqp_opcode {
     RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
     RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
+    RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
+    RDO_CMD_CM_LISTEN           = 0x50, /* offloaded CM: a listener (rdo_cmd_cm_listen) */
+    RDO_CMD_CM_UNLISTEN         = 0x51,
+    RDO_CMD_CM_POOL_ADD         = 0x52, /* a prepared RC QP into a listener's pool */
+    RDO_CMD_CM_POOL_REMOVE      = 0x53, /* an idle QP out of the pool */
+    RDO_CMD_CM_CONNECT          = 0x54, /* the device connects a QP (REQ/REP/RTU) */
+    RDO_CMD_CM_DISCONNECT       = 0x55, /* DREQ for an established connection */
+    RDO_CMD_CM_QUERY            = 0x56, /* writes rdo_cm_counters to out_addr */
     RDO_CMD__COUNT
 };
 
@@ -312,6 +320,8 @@ struct rdo_cmd_modify_qp {
     uint8_t  reserved[3];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/* notify_delay_usec: at most this (as a CQ's moderation_usec). */
+#define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */
 #define RDO_TCLASS_ECN_MASK         0x03
 
@@ -514,6 +524,28 @@ struct rdo_cmd_modify_srq {
     uint32_t reserved[3];
 };
 
+/*
+ * RDO_CMD_SRQ_PARTIAL: obj = SRQ number. stride_shift 6..12 turns on
+ * partial buffer operation: single-packet SENDs to the SRQ's QPs are
+ * placed one after another into the same receive buffer, each at the
+ * next offset aligned to 2^stride_shift, one completion each with
+ * RDO_CQE_F_OFFSET and the offset in rdo_cqe.offset; the completion that
+ * ends the device's use of a buffer has RDO_CQE_F_BUF_DONE (a message
+ * that does not fit the rest ends it with a completion of byte_len 0).
+ * Multi-packet SENDs take a buffer of their own. 0 turns it off. Only
+ * while the SRQ has no buffer in use (else IN_USE); its WQEs may have at
+ * most RDO_SRQ_PARTIAL_MAX_SGE SGEs. BAD_PARAM for another shift,
+ * BAD_RESERVED for reserved fields not zero.
+ */
+#define RDO_SRQ_PARTIAL_SHIFT_MIN   6
+#define RDO_SRQ_PARTIAL_SHIFT_MAX   12
+#define RDO_SRQ_PARTIAL_MAX_SGE     4
+struct rdo_cmd_srq_partial {
+    uint8_t  stride_shift;
+    uint8_t  reserved0[3];
+    uint32_t reserved[3];
+};
+
 /* RDO_CMD_CREATE_ETH_TXQ: obj = TXQ number (0..RDO_ETH_MAX_TXQ-1). */
 struct rdo_cmd_create_eth_txq {
     uint64_t ring_addr;
@@ -540,6 +572,124 @@ struct rdo_cmd_create_eth_rxq {
     uint32_t reserved1;
 };
 #define RDO_ETH_RXQ_F_LRO           RDO_BIT(0)  /* coalesce TCP segments */
+
+/*
+ * The offloaded connection manager (docs/programming-model.md, "Offloaded
+ * connection establishment"). The device answers IB CM REQs for a
+ * listener's service ID on the GSI itself, with QPs the driver prepared
+ * (a pool per listener), and reports connections made and ended in a
+ * notification table in host memory (struct rdo_cm_entry, rdo-queues.h),
+ * one RDO_EQE_CM_NOTIFY event per batch.
+ *
+ * RDO_CMD_CM_LISTEN: obj = listener (0..RDO_CM_LISTENERS-1).
+ */
+#define RDO_CM_LISTENERS            16
+#define RDO_CM_POOL_MAX             65536   /* QPs in one listener's pool */
+struct rdo_cmd_cm_listen {
+    uint64_t service_id;        /* IB service ID (RDMA CM: 0x0106 << 16 | port) */
+    uint64_t table_addr;        /* notification table, 2^table_log_size entries,
+                                   128-byte aligned, zeroed */
+    uint64_t ci_addr;           /* 4-byte aligned u32 the driver keeps at the
+                                   number of entries it consumed (free-running) */
+    uint8_t  addr[16];          /* our IP as a GID (::ffff:a.b.c.d); 0: any */
+    uint8_t  table_log_size;    /* 1..RDO_QUEUE_LOG_SIZE_MAX */
+    uint8_t  flags;             /* RDO_CM_LISTEN_F_* */
+    uint8_t  responder_resources;   /* most RDMA READs/atomics we serve, 0..16 */
+    uint8_t  initiator_depth;   /* most we issue, 0..16 */
+    uint32_t eqn;               /* the EQ of RDO_EQE_CM_NOTIFY */
+    uint16_t notify_count;      /* an event once this many entries wait, 1..table */
+    uint16_t notify_usec;       /* or this long after the first (0: no delay) */
+    uint8_t  min_rnr_timer;     /* RNR NAK timer code our QPs send, 0..31 */
+    uint8_t  rnr_retry;         /* the peer's RNR retry count, in the REP, 0..7 */
+    uint8_t  reserved[2];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_listen) == 56, "cm listen size");
+/* The REQ's private data begins with the RDMA CM's header (version 0, IP
+ * version 4 or 6, addresses): checked, and its destination against addr. */
+#define RDO_CM_LISTEN_F_RDMA_CM     RDO_BIT(0)
+/* A QP whose connection ended goes back to the pool itself: ERR (its work
+ * flushed), RESET, INIT; its rings' indexes restart at 0. */
+#define RDO_CM_LISTEN_F_RECYCLE     RDO_BIT(1)
+#define RDO_CM_LISTEN_F__ALL        (RDO_CM_LISTEN_F_RDMA_CM | RDO_CM_LISTEN_F_RECYCLE)
+
+/*
+ * RDO_CMD_CM_POOL_ADD / CM_POOL_REMOVE: obj = listener. ADD: an RC QP in
+ * RESET (the device takes it to INIT with `access`) or INIT, on no other
+ * listener's pool or connection. REMOVE: a QP that waits in the pool
+ * (NOT_FOUND if a connection took it).
+ */
+struct rdo_cmd_cm_pool {
+    uint32_t qpn;
+    uint32_t access;            /* RDO_ACCESS_*: for a QP in RESET */
+};
+
+/*
+ * RDO_CMD_CM_CONNECT: obj = the listener whose table and EQ report the
+ * connection (its responder resources, initiator depth, RNR timer and
+ * RDMA_CM flag apply). The device sends the REQ, takes the REP, moves the
+ * QP to RTR and RTS and sends the RTU. out_addr: private_len bytes of
+ * private data (after the RDMA CM header with RDMA_CM), 0 if none.
+ */
+struct rdo_cmd_cm_connect {
+    uint64_t service_id;        /* the peer's listener */
+    uint32_t qpn;               /* RC, RESET (to INIT with access) or INIT,
+                                   in no pool or connection */
+    uint32_t access;
+    uint8_t  dgid[16];          /* the peer: its IP as a GID */
+    uint8_t  dmac[6];           /* its MAC (or the next hop's) */
+    uint8_t  sgid_index;        /* our GID */
+    uint8_t  path_mtu;          /* RDO_MTU_* */
+    uint16_t src_port;          /* the RDMA CM header's source port */
+    uint8_t  timeout;           /* the QP's local ACK timeout, 0..31 */
+    uint8_t  retry_count;       /* 0..7 */
+    uint8_t  rnr_retry;         /* 0..7 */
+    uint8_t  cm_timeout;        /* CM response timeout code, 0..31 */
+    uint8_t  max_cm_retries;    /* 0..15 */
+    uint8_t  private_len;       /* 0..RDO_CM_PRIVATE_LEN */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_connect) == 48, "cm connect size");
+/* RDO_CMD_CM_DISCONNECT: obj = listener, cm_pool.qpn = the QP of an
+ * established connection: the QP goes to ERR, a DREQ to the peer; the
+ * DREP (or the DREQ's retries running out) ends it: DISCONNECTED. */
+
+/*
+ * RDO_CMD_CM_QUERY: obj = 0. The CM's counters since reset, 64 bits each.
+ */
+struct rdo_cm_counters {
+    uint64_t mads_received;     /* CM MADs the device took (not QP 1's) */
+    uint64_t mads_sent;         /* REP, REJ, DREP, retransmissions included */
+    uint64_t mads_malformed;    /* truncated, bad version or field: dropped */
+    uint64_t mads_unexpected;   /* no such connection, or not in that state */
+    uint64_t reqs;              /* REQs for a listener */
+    uint64_t reqs_dup;          /* REQs again (the REP sent again) */
+    uint64_t established;       /* connections made (RTU or first packet) */
+    uint64_t established_by_data;   /* of those, by the first packet */
+    uint64_t rej_sent;          /* REJs sent, every reason */
+    uint64_t rej_no_listener;   /* reason 8, invalid service ID */
+    uint64_t rej_no_qp;         /* reason 1, the pool was empty */
+    uint64_t rej_no_resources;  /* reason 3, the notification table full */
+    uint64_t rej_bad_private;   /* reason 28, the RDMA CM header refused */
+    uint64_t rej_timeout;       /* reason 4, the RTU never came */
+    uint64_t rej_other;         /* transport type, MTU, a pool QP unusable */
+    uint64_t rej_received;      /* the peer refused our REP */
+    uint64_t rep_retries;       /* REPs sent again after a timeout */
+    uint64_t mra_received;
+    uint64_t dreq_received;
+    uint64_t drep_sent;
+    uint64_t disconnected;      /* connections ended by a DREQ */
+    uint64_t aborted;           /* connections given up before established */
+    uint64_t entries;           /* notification entries written */
+    uint64_t events;            /* RDO_EQE_CM_NOTIFY events posted */
+    uint64_t entries_lost;      /* an end not reported: table full or unreachable */
+    uint64_t reqs_sent;         /* CM_CONNECT: REQs (not counting retries) */
+    uint64_t reps_received;     /* REPs for our REQs (repeats included) */
+    uint64_t dreqs_sent;        /* CM_DISCONNECT: DREQs (not counting retries) */
+    uint64_t drep_received;
+    uint64_t req_dreq_retries;  /* REQs and DREQs sent again after a timeout */
+    uint64_t req_timeouts;      /* connections given up: no REP came */
+    uint64_t reserved[1];
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cm_counters) == 256, "cm counters size");
 
 /* Query results, written to out_addr. */
 struct rdo_device_attr {
@@ -577,35 +727,51 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
 /*
  * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
  * each, counted since the last reset (function level or RESET register);
- * the CNT_* registers of the same name show their low 32 bits. Counters
- * added later take reserved space (0 on a device without them).
+ * the CNT_* registers of the same name show their low 32 bits.
+ *
+ * The one list of them, in wire order: X(field, name), name being the
+ * driver's hw_counters name (rxe's or mlx5's where the meaning is the
+ * same). The struct, the device's copy (ctrl/cqp-port.c) and the driver's
+ * names (rdo_stats.c) all expand it. A new counter is one line at the end:
+ * it takes the first reserved slot (0 on a device without it), and the
+ * counters before it keep their offsets (tests/unit/test-cqp.c).
  */
+#define RDO_PORT_COUNTERS(X) \
+    X(tx_packets, "sent_pkts")              /* RoCE packets sent (requests, responses, ACKs) */ \
+    X(rx_packets, "rcvd_pkts")              /* RoCE packets received with a good ICRC */ \
+    X(rx_icrc_errors, "rx_icrc_errors")     /* dropped: bad ICRC */ \
+    X(rx_drops, "rx_drops")                 /* dropped by the receive checks (unknown QP, ...) */ \
+    X(acks_sent, "acks_sent") \
+    X(naks_sent, "naks_sent")               /* every NAK, RNR NAKs included */ \
+    X(naks_received, "naks_rcvd")           /* likewise */ \
+    X(seq_naks_sent, "seq_naks_sent")       /* PSN sequence error NAKs: once per gap */ \
+    X(seq_naks_received, "rcvd_seq_err") \
+    X(rnr_naks_sent, "send_rnr_err")        /* no receive WQE (or MR pending) */ \
+    X(rnr_naks_received, "rcvd_rnr_err") \
+    X(retransmits, "retransmits")           /* go-back-N restarts (after a NAK or timeout) */ \
+    X(timeouts, "local_ack_timeout_err")    /* retransmit timer expiries */ \
+    X(dup_requests, "duplicate_request")    /* requests received again (responder) */ \
+    X(dup_responses, "duplicate_response")  /* responses nobody waits for (requester) */ \
+    X(tx_errors, "tx_errors")               /* packets not built from the QP's addresses */ \
+    /* Congestion control (mlx5's names): notification, reaction point. */ \
+    X(np_ecn_marked_roce_packets, "np_ecn_marked_roce_packets") /* received CE-marked */ \
+    X(np_cnp_sent, "np_cnp_sent") \
+    X(rp_cnp_handled, "rp_cnp_handled")     /* CNPs that slowed a QP */ \
+    X(rp_cnp_ignored, "rp_cnp_ignored")     /* CNPs for no QP, or with DCQCN off */ \
+    X(isolation, "isolation")               /* SR-IOV: other functions' objects refused */ \
+    /* (a new counter: one line above this one) */
+
+/* How many RDO_PORT_COUNTERS there are (RDO_PORT_COUNTERS_N). */
+#define RDO_PORT_COUNTER_INDEX(field, name) RDO_PORT_COUNTER_##field,
+enum { RDO_PORT_COUNTERS(RDO_PORT_COUNTER_INDEX) RDO_PORT_COUNTERS_N };
+#undef RDO_PORT_COUNTER_INDEX
+
+#define RDO_PORT_COUNTER_FIELD(field, name) uint64_t field;
 struct rdo_port_counters {
-    uint64_t tx_packets;        /* RoCE packets sent (requests, responses, ACKs) */
-    uint64_t rx_packets;        /* RoCE packets received with a good ICRC */
-    uint64_t rx_icrc_errors;    /* dropped: bad ICRC */
-    uint64_t rx_drops;          /* dropped by the receive checks (unknown QP,
-                                   out of sequence, no UD receive WQE, ...) */
-    uint64_t acks_sent;
-    uint64_t naks_sent;         /* every NAK, RNR NAKs included */
-    uint64_t naks_received;     /* likewise */
-    uint64_t seq_naks_sent;     /* PSN sequence error NAKs: once per gap */
-    uint64_t seq_naks_received;
-    uint64_t rnr_naks_sent;     /* no receive WQE (or MR pending) */
-    uint64_t rnr_naks_received;
-    uint64_t retransmits;       /* go-back-N restarts (after a NAK or timeout) */
-    uint64_t timeouts;          /* retransmit timer expiries */
-    uint64_t dup_requests;      /* requests received again (responder) */
-    uint64_t dup_responses;     /* responses nobody waits for (requester) */
-    uint64_t tx_errors;         /* packets not built from the QP's addresses */
-    /* Congestion control (mlx5's names): notification and reaction point. */
-    uint64_t np_ecn_marked_roce_packets;    /* RoCE packets received CE-marked */
-    uint64_t np_cnp_sent;
-    uint64_t rp_cnp_handled;    /* CNPs that slowed a QP */
-    uint64_t rp_cnp_ignored;    /* CNPs for no QP, or with DCQCN off */
-    uint64_t isolation;         /* SR-IOV: other functions' objects refused */
-    uint64_t reserved[11];
+    RDO_PORT_COUNTERS(RDO_PORT_COUNTER_FIELD)
+    uint64_t reserved[32 - RDO_PORT_COUNTERS_N];
 };
+#undef RDO_PORT_COUNTER_FIELD
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
 struct rdo_qp_attr {
@@ -655,9 +821,13 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_set_port set_port;
         struct rdo_cmd_create_srq create_srq;
         struct rdo_cmd_modify_srq modify_srq;
+        struct rdo_cmd_srq_partial srq_partial;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         struct rdo_vf_resources vf_res;
+        struct rdo_cmd_cm_listen cm_listen;
+        struct rdo_cmd_cm_pool cm_pool;
+        struct rdo_cmd_cm_connect cm_connect;
         uint8_t raw[96];
     } u;
 };

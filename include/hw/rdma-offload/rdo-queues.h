@@ -227,6 +227,8 @@ enum rdo_vendor_err {
 #define RDO_CQE_F_INV               RDO_BIT(1)  /* imm_or_rkey (or with IMM, inv_rkey) was invalidated */
 #define RDO_CQE_F_GRH               RDO_BIT(2)  /* UD: a 40-byte GRH precedes data */
 #define RDO_CQE_F_SOLICITED         RDO_BIT(3)
+#define RDO_CQE_F_OFFSET            RDO_BIT(4)  /* partial buffer: the message is at `offset` */
+#define RDO_CQE_F_BUF_DONE          RDO_BIT(5)  /* partial buffer: the device is done with it */
 
 struct rdo_cqe {
     uint64_t wr_id;
@@ -236,6 +238,7 @@ struct rdo_cqe {
     union {
         uint32_t src_qpn;       /* UD receive: the sender's QP */
         uint32_t inv_rkey;      /* RC receive with INV and IMM: the key invalidated */
+        uint32_t offset;        /* with RDO_CQE_F_OFFSET: where in the buffer */
     };
     uint8_t  opcode;            /* enum rdo_cqe_opcode */
     uint8_t  status;            /* enum rdo_wc_status */
@@ -255,6 +258,9 @@ enum rdo_eqe_type {
     RDO_EQE_PORT_CHANGE         = 0x13, /* data = RDO_PORT_* */
     RDO_EQE_SRQ_LIMIT           = 0x14, /* obj = SRQ number, data = the limit */
     RDO_EQE_CATASTROPHIC        = 0x1f, /* data = RDO_FATAL_*; reset required */
+    RDO_EQE_CM_NOTIFY           = 0x20, /* obj = CM listener, data = entries
+                                           written to its table (free-running) */
+    RDO_EQE_ENGINE_RECOVERED    = 0x21, /* obj = recoveries since reset, data = QPs resumed */
 };
 
 /* RDO_EQE_QP_ERROR causes. */
@@ -272,6 +278,52 @@ enum rdo_qp_err {
 enum rdo_cq_err {
     RDO_CQ_ERR_OVERFLOW         = 1,    /* no room for a completion */
     RDO_CQ_ERR_DMA              = 2,    /* ring not reachable */
+};
+
+/*
+ * The offloaded CM's notification table (rdo-cmd.h, RDO_CMD_CM_LISTEN): a
+ * ring of 128-byte entries, each a connection made or ended, valid when
+ * its owner byte has the phase of the pass (rdo_owner_phase, as CQEs).
+ */
+enum rdo_cm_entry_type {
+    RDO_CM_ENTRY_ESTABLISHED    = 1,    /* RTU (or the first packet) came */
+    RDO_CM_ENTRY_DISCONNECTED   = 2,    /* the peer's DREQ: DREP sent, QP in ERR */
+    RDO_CM_ENTRY_ABORTED        = 3,    /* ended before established: reason
+                                           (RDO_CM_REJ_*), QP in ERR */
+};
+#define RDO_CM_PRIVATE_LEN          56  /* the RDMA CM's user private data */
+struct rdo_cm_entry {
+    uint8_t  type;              /* enum rdo_cm_entry_type */
+    uint8_t  listener;
+    uint8_t  private_len;       /* bytes of private_data valid */
+    uint8_t  flags;             /* RDO_CM_ENTRY_F_* */
+    uint32_t qpn;
+    uint32_t peer_qpn;
+    uint16_t peer_port;         /* RDMA CM header's source port (host order) */
+    uint16_t reason;            /* ABORTED: the REJ reason */
+    uint64_t time_ns;           /* device time of the event */
+    uint8_t  peer_gid[16];      /* the peer's GID (its IP as a GID) */
+    uint8_t  private_data[RDO_CM_PRIVATE_LEN];
+    uint32_t sq_psn, rq_psn;    /* the QP's starting PSNs */
+    uint8_t  peer_mac[6];
+    uint8_t  responder_resources, initiator_depth;   /* negotiated */
+    uint8_t  path_mtu;          /* RDO_MTU_* */
+    uint8_t  reserved[14];
+    uint8_t  owner;             /* RDO_OWNER_PHASE, written last */
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_cm_entry) == 128, "cm entry size");
+#define RDO_CM_ENTRY_F_RDMA_CM      RDO_BIT(0)  /* private data after the RDMA CM header */
+#define RDO_CM_ENTRY_F_RECYCLED     RDO_BIT(1)  /* the QP is back in the pool */
+
+/* IB CM REJ reasons the device sends or reports (IB spec 12.6.7.2). */
+enum rdo_cm_rej_reason {
+    RDO_CM_REJ_NO_QP            = 1,
+    RDO_CM_REJ_NO_RESOURCES     = 3,
+    RDO_CM_REJ_TIMEOUT          = 4,
+    RDO_CM_REJ_INVALID_SERVICE_ID = 8,
+    RDO_CM_REJ_INVALID_TRANSPORT_TYPE = 9,
+    RDO_CM_REJ_INVALID_MTU      = 26,
+    RDO_CM_REJ_CONSUMER_DEFINED = 28,
 };
 
 struct rdo_eqe {

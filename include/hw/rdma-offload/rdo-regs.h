@@ -150,6 +150,48 @@
 #define RDO_REG_CNT_ETH_RX_FILTERED  0x02b0  /* RO  frames dropped: destination MAC not ours */
 #define RDO_REG_CNT_ETH_RX_ERRORS    0x02b4  /* RO  frames dropped: buffer too short or not reachable */
 /*
+ * Data-path settings and counters through a window (cache-line DMA, D16;
+ * buffered receive, D10): write an index (enum rdo_dp_index) to DP_SEL,
+ * read its value from DP_DATA. Counters are 64 bits, cleared by reset:
+ * DP_SEL bit 31 selects bits 63:32. An index past RDO_DP__COUNT is refused
+ * (REG_BAD_VALUE) and DP_SEL keeps its value.
+ */
+#define RDO_REG_DP_SEL               0x02b8  /* RW  index of the value DP_DATA shows, bit 31: its high half */
+#define RDO_REG_DP_DATA              0x02bc  /* RO  the value DP_SEL selects */
+#define RDO_DP_SEL_HI                RDO_BIT(31)
+
+enum rdo_dp_index {
+    RDO_DP_CACHE_LINE = 0,          /* bytes of the host cache line DMAs are cut at */
+    RDO_DP_BUFRECV_SIZE = 1,        /* bytes the device can hold for buffered receive (0: off) */
+    RDO_DP_DMA_TRANSFERS = 2,       /* host-memory DMAs */
+    RDO_DP_DMA_HEAD_PIECES = 3,     /* pieces starting inside a cache line */
+    RDO_DP_DMA_TAIL_PIECES = 4,     /* pieces starting on a line, ending inside one */
+    RDO_DP_DMA_FULL_LINES = 5,      /* whole cache lines */
+    RDO_DP_BUFRECV_HELD = 6,        /* SENDs held for want of a receive */
+    RDO_DP_BUFRECV_PLACED = 7,      /* held SENDs placed into a receive */
+    RDO_DP_BUFRECV_FULL = 8,        /* SENDs refused (RNR NAK): buffer full */
+    RDO_DP_BUFRECV_DROPPED = 9,     /* held SENDs dropped: QP reset, error, destroyed */
+    RDO_DP_BUFRECV_BYTES = 10,      /* bytes held now */
+    RDO_DP__COUNT
+};
+/*
+ * Protocol-engine failover (docs/programming-model.md "Engine failover").
+ * Counters are 32 bits of 64-bit values, wrapping; cleared by reset.
+ */
+#define RDO_REG_FO_INJECT            0x02c0  /* WO  RDO_FO_INJECT_KEY: fault the protocol engine now */
+#define RDO_REG_FO_INFO              0x02c4  /* RO  RDO_FO_INFO_*: failover on, write-back batch */
+#define RDO_REG_FO_RECOVERIES        0x02c8  /* RO  engine faults recovered (EQE 0x21) */
+#define RDO_REG_FO_QPS               0x02cc  /* RO  QPs resumed by them, summed */
+#define RDO_REG_FO_FATAL             0x02d0  /* RO  engine faults that went catastrophic */
+#define RDO_REG_FO_DROPS             0x02d4  /* RO  frames lost with soft state or refused in a blackout */
+#define RDO_REG_FO_BLACKOUT          0x02d8  /* RO  device cycles of the last blackout (timing model) */
+#define RDO_REG_FO_WB_BYTES          0x02dc  /* RO  bytes of hard-state write-backs */
+
+#define RDO_FO_INJECT_KEY            0x46414c54u  /* "FALT": any other value is refused */
+#define RDO_FO_INFO_ON               RDO_BIT(0)
+#define RDO_FO_INFO_BATCH(v)         ((v) >> 16)  /* failover-wb-batch */
+
+/*
  * Timing model (CAPS.TIMING): its settings and 64-bit counters, each a
  * _LO/_HI pair (read _HI, _LO, _HI again if it changed). Zero with the
  * timing model off.
@@ -249,6 +291,7 @@ enum rdo_fatal_cause {
     RDO_FATAL_MRC_STORE     = 2,    /* MR context store not reachable: state lost */
     RDO_FATAL_EQ0           = 3,    /* EQ 0 not reachable for an event */
     RDO_FATAL_INJECTED      = 4,    /* forced by the host (property x-inject-fatal) */
+    RDO_FATAL_ENGINE        = 5,    /* protocol-engine fault not recovered (failover off, or state lost) */
 };
 
 /* RDO_REG_DB_INFO */

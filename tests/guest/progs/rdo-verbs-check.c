@@ -19,23 +19,21 @@
  *   rdo-verbs-check regtime DEV N
  *       The mean time of ibv_reg_mr and ibv_dereg_mr over N malloc'd
  *       buffers of 4 KiB, 64 KiB and 1 MiB.
+ *   rdo-verbs-check push-race DEV GIDX N
+ *       Two threads of one context (one doorbell page, one push area),
+ *       each with its own RC pair through the port, each sending N small
+ *       inline SENDs (pushed WQEs) carrying its thread and sequence: every
+ *       message must arrive on its own pair, in order, intact.
  *
  * Buffers are malloc'd at odd offsets, as applications' are.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include <pthread.h>
 #include <unistd.h>
-#include <infiniband/verbs.h>
+#include "rdo-progs.h"
 
 #define QKEY		0x11111111u
-#define WAIT_MS		20000		/* TCG guests are slow */
 #define RC_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 
@@ -43,46 +41,6 @@ static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static union ibv_gid gid;
 static int gidx;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("error=");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	exit(1);
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
-static uint8_t pattern(size_t i, unsigned int seed)
-{
-	return (uint8_t)(i * 7 + seed * 13 + (i >> 8));
-}
-
-static void fill(uint8_t *p, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = pattern(i, seed);
-}
-
-/* First index where p differs from the pattern, or -1. */
-static long check(const uint8_t *p, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != pattern(i, seed))
-			return (long)i;
-	return -1;
-}
 
 /* A malloc'd buffer of len bytes at an odd offset; *base to free. */
 static uint8_t *odd_buf(size_t len, void **base)
@@ -98,18 +56,7 @@ static uint8_t *odd_buf(size_t len, void **base)
 
 static void open_dev(const char *name, int gid_index)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			break;
-	if (!list || !list[i])
-		die("no device %s", name);
-	ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("ibv_open_device");
-	ibv_free_device_list(list);
+	ctx = open_by_name(name);
 	pd = ibv_alloc_pd(ctx);
 	if (!pd)
 		die("ibv_alloc_pd");
@@ -182,39 +129,7 @@ static struct ibv_qp *rc_qp(struct ibv_cq *scq, struct ibv_cq *rcq,
 /* qp to RTS towards remote_qpn on this port (loopback through GID gidx). */
 static void rc_connect(struct ibv_qp *qp, uint32_t remote_qpn)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT, .port_num = 1,
-		.qp_access_flags = RC_ACCESS,
-	};
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		die("INIT: %s", strerror(errno));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = remote_qpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid;
-	a.ah_attr.grh.sgid_index = gidx;
-	a.ah_attr.grh.hop_limit = 64;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		die("RTR: %s", strerror(errno));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			  IBV_QP_MAX_QP_RD_ATOMIC))
-		die("RTS: %s", strerror(errno));
+	rc_to_rts(qp, RC_ACCESS, remote_qpn, &gid, gidx);
 }
 
 /* A on acq, B on bcq (receiving from srq if given), connected. */
@@ -680,6 +595,159 @@ static void regtime(int n)
 	free(bases);
 }
 
+#define PR_THREADS	2
+#define PR_LEN		48
+#define PR_DEPTH	8		/* sends in flight per pair */
+#define PR_SLOTS	(2 * PR_DEPTH)	/* receive buffers per pair */
+
+struct push_race {
+	int id, n;
+	struct ibv_cq *scq, *rcq;
+	struct ibv_qp *a, *b;
+	uint8_t *rbuf;
+	void *rbase;
+	struct ibv_mr *rmr;
+	long wrong, errors, received;
+	int timed_out;
+	char first_wrong[96];
+};
+
+/* Message seq of thread id: id, seq, then a pattern of both. */
+static void pr_msg(uint8_t *m, int id, uint32_t seq)
+{
+	m[0] = (uint8_t)id;
+	memcpy(m + 1, &seq, sizeof(seq));
+	for (int i = 5; i < PR_LEN; i++)
+		m[i] = pattern((size_t)i, (unsigned int)(id * 100003u + seq));
+}
+
+static struct ibv_qp *inline_rc_qp(struct ibv_cq *scq, struct ibv_cq *rcq)
+{
+	struct ibv_qp_init_attr a = {
+		.send_cq = scq, .recv_cq = rcq,
+		.cap = { .max_send_wr = 32, .max_recv_wr = PR_SLOTS,
+			 .max_send_sge = 1, .max_recv_sge = 1,
+			 .max_inline_data = 64 },
+		.qp_type = IBV_QPT_RC,
+	};
+	struct ibv_qp *qp = ibv_create_qp(pd, &a);
+
+	if (!qp)
+		die("ibv_create_qp (inline): %s", strerror(errno));
+	return qp;
+}
+
+static void *push_race_run(void *arg)
+{
+	struct push_race *r = arg;
+	uint32_t sent = 0, done = 0;
+	uint64_t idle_since = now_us();
+	struct ibv_wc wc[8];
+	uint8_t msg[PR_LEN], want[PR_LEN];
+
+	for (int i = 0; i < PR_SLOTS; i++)
+		post_recv(r->b, NULL, i, r->rbuf + i * 64, 64, r->rmr->lkey);
+	while (r->received < r->n && !r->errors) {
+		int k;
+
+		while (sent < (uint32_t)r->n && sent - done < PR_DEPTH &&
+		       sent - (uint32_t)r->received < PR_DEPTH) {
+			struct ibv_sge sge = { (uintptr_t)msg, PR_LEN, 0 };
+			struct ibv_send_wr wr = {
+				.wr_id = sent, .sg_list = &sge, .num_sge = 1,
+				.opcode = IBV_WR_SEND,
+				.send_flags = IBV_SEND_SIGNALED | IBV_SEND_INLINE,
+			}, *bad;
+
+			pr_msg(msg, r->id, sent);
+			if (ibv_post_send(r->a, &wr, &bad))
+				die("push-race post: %s", strerror(errno));
+			sent++;
+		}
+		k = ibv_poll_cq(r->scq, 8, wc);
+		for (int i = 0; i < k; i++, done++)
+			if (wc[i].status != IBV_WC_SUCCESS)
+				r->errors++;
+		if (k > 0)
+			idle_since = now_us();
+		k = ibv_poll_cq(r->rcq, 8, wc);
+		for (int i = 0; i < k; i++) {
+			uint8_t *got = r->rbuf + wc[i].wr_id * 64;
+
+			if (wc[i].status != IBV_WC_SUCCESS) {
+				r->errors++;
+				continue;
+			}
+			pr_msg(want, r->id, (uint32_t)r->received);
+			if (wc[i].byte_len != PR_LEN || memcmp(got, want, PR_LEN)) {
+				uint32_t seq;
+
+				memcpy(&seq, got + 1, sizeof(seq));
+				if (!r->wrong++)
+					snprintf(r->first_wrong, sizeof(r->first_wrong),
+						 "message %ld: thread %u seq %u, %u bytes",
+						 r->received, got[0], seq, wc[i].byte_len);
+			}
+			r->received++;
+			post_recv(r->b, NULL, wc[i].wr_id, got, 64, r->rmr->lkey);
+		}
+		if (k > 0)
+			idle_since = now_us();
+		if (now_us() - idle_since > WAIT_MS * 1000ull) {
+			r->timed_out = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void push_race(int n)
+{
+	struct push_race r[PR_THREADS];
+	pthread_t t[PR_THREADS];
+	long wrong = 0, errors = 0, received = 0;
+	int timed_out = 0;
+
+	for (int i = 0; i < PR_THREADS; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].id = i + 1;
+		r[i].n = n;
+		r[i].scq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+		r[i].rcq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+		if (!r[i].scq || !r[i].rcq)
+			die("ibv_create_cq");
+		r[i].a = inline_rc_qp(r[i].scq, r[i].scq);
+		r[i].b = inline_rc_qp(r[i].rcq, r[i].rcq);
+		rc_connect(r[i].a, r[i].b->qp_num);
+		rc_connect(r[i].b, r[i].a->qp_num);
+		r[i].rbuf = odd_buf(PR_SLOTS * 64, &r[i].rbase);
+		r[i].rmr = reg(r[i].rbuf, PR_SLOTS * 64, IBV_ACCESS_LOCAL_WRITE);
+	}
+	for (int i = 0; i < PR_THREADS; i++)
+		if (pthread_create(&t[i], NULL, push_race_run, &r[i]))
+			die("pthread_create");
+	for (int i = 0; i < PR_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		wrong += r[i].wrong;
+		errors += r[i].errors;
+		received += r[i].received;
+		timed_out |= r[i].timed_out;
+		if (r[i].wrong)
+			printf("push_race.first_wrong_%d=%s\n", r[i].id, r[i].first_wrong);
+	}
+	printf("push_race.threads=%d\npush_race.received=%ld\npush_race.wrong=%ld\n"
+	       "push_race.errors=%ld\npush_race.timed_out=%d\n",
+	       PR_THREADS, received, wrong, errors, timed_out);
+	for (int i = 0; i < PR_THREADS; i++) {
+		ibv_destroy_qp(r[i].a);
+		ibv_destroy_qp(r[i].b);
+		ibv_dereg_mr(r[i].rmr);
+		free(r[i].rbase);
+		ibv_destroy_cq(r[i].scq);
+		ibv_destroy_cq(r[i].rcq);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -695,6 +763,9 @@ int main(int argc, char **argv)
 	} else if (argc == 6 && !strcmp(argv[1], "mcast-send")) {
 		open_dev(argv[2], atoi(argv[3]));
 		mcast(0, argv[4], atoi(argv[5]), 0);
+	} else if (argc == 5 && !strcmp(argv[1], "push-race")) {
+		open_dev(argv[2], atoi(argv[3]));
+		push_race(atoi(argv[4]));
 	} else if (argc == 4 && !strcmp(argv[1], "regtime")) {
 		open_dev(argv[2], 0);
 		regtime(atoi(argv[3]));

@@ -40,6 +40,8 @@ DECLARE_DRV_CMD(rdo_ucmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
 		empty, rdo_create_ah_resp);
 DECLARE_DRV_CMD(rdo_ucmd_create_srq, IB_USER_VERBS_CMD_CREATE_SRQ,
 		rdo_create_srq_req, rdo_create_srq_resp);
+DECLARE_DRV_CMD(rdo_ucmd_modify_qp, IB_USER_VERBS_EX_CMD_MODIFY_QP,
+		rdo_modify_qp_req, empty);
 
 #define RDO_MAX_SGE	58	/* SGEs in a 1 KiB WQE after header and UD segment */
 
@@ -56,6 +58,9 @@ struct rdo_context {
 	uint8_t *db;			/* the process's doorbell page */
 	uint32_t max_inline;
 	uint32_t push_max;		/* largest WQE pushed, bytes; 0: never */
+	/* The page's one push area: one QP's push at a time (data, trigger). */
+	pthread_spinlock_t push_lock;
+	uint16_t notify_delay;		/* RC/UC receive notification delay, us */
 	uint32_t max_qp_log, max_cq_log;
 	pthread_mutex_t qp_table_lock;
 	struct rdo_qp **qp_table[RDO_QPN_TOP];

@@ -270,6 +270,23 @@ static uint32_t rdo_push_max(uint32_t dev_max)
 	return v < dev_max ? v : dev_max;
 }
 
+/*
+ * RDO_NOTIFY_DELAY_US (0-4095): every RC and UC QP of the process gets
+ * that notification delay on its move to RTR (rdo_modify_qp); other
+ * values are ignored.
+ */
+static uint16_t rdo_notify_delay(void)
+{
+	const char *env = getenv("RDO_NOTIFY_DELAY_US");
+	unsigned long v;
+	char *end;
+
+	if (!env || !*env)
+		return 0;
+	v = strtoul(env, &end, 0);
+	return *end || v > RDO_NOTIFY_DELAY_MAX_USEC ? 0 : v;
+}
+
 static struct verbs_context *rdo_alloc_context(struct ibv_device *ibdev,
 					       int cmd_fd, void *private_data)
 {
@@ -292,9 +309,11 @@ static struct verbs_context *rdo_alloc_context(struct ibv_device *ibdev,
 	ctx->db = db;
 	ctx->max_inline = resp.max_inline;
 	ctx->push_max = rdo_push_max(resp.push_max);
+	ctx->notify_delay = rdo_notify_delay();
 	ctx->max_qp_log = resp.max_qp_log_size;
 	ctx->max_cq_log = resp.max_cq_log_size;
 	pthread_mutex_init(&ctx->qp_table_lock, NULL);
+	pthread_spin_init(&ctx->push_lock, PTHREAD_PROCESS_PRIVATE);
 	verbs_set_ops(&ctx->vctx, &rdo_ctx_ops);
 	return &ctx->vctx;
 err:
@@ -312,6 +331,7 @@ static void rdo_free_context(struct ibv_context *ibctx)
 	for (i = 0; i < RDO_QPN_TOP; i++)
 		free(ctx->qp_table[i]);
 	pthread_mutex_destroy(&ctx->qp_table_lock);
+	pthread_spin_destroy(&ctx->push_lock);
 	verbs_uninit_context(&ctx->vctx);
 	free(ctx);
 }
@@ -330,6 +350,8 @@ static void rdo_device_free(struct verbs_device *vdev)
 
 static const struct verbs_match_ent rdo_match_table[] = {
 	VERBS_PCI_MATCH(RDO_PCI_VENDOR_ID, RDO_PCI_DEVICE_ID, NULL),
+	/* A VF is programmed as the PF is. */
+	VERBS_PCI_MATCH(RDO_PCI_VENDOR_ID, RDO_PCI_VF_DEVICE_ID, NULL),
 	{}
 };
 

@@ -253,13 +253,32 @@ static void rdo_wq_reset(struct rdo_wq *wq)
 	pthread_spin_unlock(&wq->lock);
 }
 
+/* The move to RTR with the context's notification delay as driver data. */
+static int rdo_modify_qp_delay(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+			       int mask, uint16_t usec)
+{
+	struct rdo_ucmd_modify_qp cmd = {};
+	struct rdo_ucmd_modify_qp_resp resp = {};
+
+	cmd.comp_mask = RDO_MODIFY_QP_NOTIFY_DELAY;
+	cmd.notify_delay_usec = usec;
+	return ibv_cmd_modify_qp_ex(ibqp, attr, mask, &cmd.ibv_cmd, sizeof(cmd),
+				    &resp.ibv_resp, sizeof(resp));
+}
+
 int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 {
 	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_context *ctx = to_rctx(ibqp->context);
 	struct ibv_modify_qp cmd;
 	int ret;
 
-	ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
+	if (ctx->notify_delay && (mask & IBV_QP_STATE) &&
+	    attr->qp_state == IBV_QPS_RTR &&
+	    (qp->type == RDO_QPT_RC || qp->type == RDO_QPT_UC))
+		ret = rdo_modify_qp_delay(ibqp, attr, mask, ctx->notify_delay);
+	else
+		ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
 	if (ret)
 		return ret;
 	if ((mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
@@ -334,7 +353,8 @@ int rdo_bind_mw_fill(struct rdo_send_wqe *wqe, const struct ibv_mw *mw,
 	struct rdo_bind_mw_wqe *b = (struct rdo_bind_mw_wqe *)wqe;
 	unsigned int f = info->mw_access_flags;
 
-	if (!mw || RDO_MR_KEY_INDEX(rkey) != RDO_MR_KEY_INDEX(mw->rkey) ||
+	/* Only the tag may change: index and function are the device's. */
+	if (!mw || (rkey & ~0xffu) != (mw->rkey & ~0xffu) ||
 	    (info->length && !info->mr) ||
 	    (f & ~(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 		   IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)))
@@ -483,10 +503,12 @@ static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
 	uint32_t words = len / 8, i;
 
 	udma_to_device_barrier();
+	pthread_spin_lock(&ctx->push_lock);
 	for (i = 0; i < words; i++)
 		mmio_write64_le(ctx->db + RDO_DB_PUSH_DATA + 8 * i, htole64(src[i]));
 	rdo_doorbell(ctx, RDO_DB_PUSH_TRIGGER,
 		     RDO_DB_VALUE(qp->vqp.qp.qp_num, words << RDO_DB_FLAGS_SHIFT, idx + 1));
+	pthread_spin_unlock(&ctx->push_lock);
 }
 
 /*

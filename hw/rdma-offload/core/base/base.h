@@ -66,9 +66,9 @@ uint64_t rdo_config_caps(RdoCore *core);
 /* The queue of send work (work.c): a QP has send work to look at. */
 void rdo_work_kick(RdoCore *core, uint32_t qpn);
 /* Timing model: a send-queue doorbell as a work item, decoded and its
- * WQEs fetched in device time. */
+ * WQEs fetched from their addresses in the ring `sq` in device time. */
 void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
-                       uint32_t pi, bool pushed, uint32_t wqe_stride);
+                       uint32_t pi, bool pushed, const RdoRing *sq);
 /* Timing model: a work item for QP `qpn` up to `pi` (RDO_NONE: a kick),
  * ready at `ready_ps`, at the head (a visit cut short) or the tail. */
 void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,

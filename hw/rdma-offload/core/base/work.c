@@ -53,9 +53,47 @@ void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
     }
 }
 
-void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
-                       uint32_t pi, bool pushed, uint32_t wqe_stride)
+/*
+ * The read of WQEs [first, first + n) of a ring issued at `at`, at their
+ * addresses: one DMA per run of entries contiguous in host memory (a
+ * page-list ring's pages are not); returns when the last is in. The page
+ * list's entries are held on chip (untimed).
+ */
+static uint64_t wqe_fetch(RdoCore *core, const RdoRing *ring, uint32_t first,
+                          uint32_t n, uint64_t at)
 {
+    uint32_t stride = 1u << ring->stride_shift;
+    uint64_t in = at, run_addr = 0, run_len = 0, addr = 0;
+
+    for (uint32_t i = 0; i <= n; i++) {
+        bool have = false;
+
+        if (i < n) {
+            RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+
+            have = rdo_ring_entry_addr(core, ring, first + i, &addr);
+            rdo_tm_set_flow(core, flow);
+            if (have && run_len && addr == run_addr + run_len) {
+                run_len += stride;
+                continue;
+            }
+        }
+        if (run_len) {
+            /* Not inside MAX(): that would issue the read twice. */
+            uint64_t done = rdo_tm_bus(core, at, run_addr, run_len, false);
+
+            in = MAX(in, done);
+        }
+        run_addr = addr;
+        run_len = have ? stride : 0;
+    }
+    return in;
+}
+
+void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
+                       uint32_t pi, bool pushed, const RdoRing *sq)
+{
+    uint32_t wqe_stride = 1u << sq->stride_shift;
     RdoTiming *t = core->st->tm;
     RdoTmQp *q = &t->qp[qpn];
     uint64_t now = rdo_tm_now_ps(core);
@@ -78,8 +116,7 @@ void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
     }
     if (fetch) {
         RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_WQE);
-        /* Not inside MAX(): that would issue the read twice. */
-        uint64_t in = rdo_tm_bus(core, at, 0, (size_t)fetch * wqe_stride, false);
+        uint64_t in = wqe_fetch(core, sq, old_pi, fetch, at);
 
         ready = MAX(ready, in);
         rdo_tm_set_flow(core, flow);

@@ -64,6 +64,9 @@ static int reg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
         return RDO_CQP_DMA_ERROR;
     }
     mr = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    if (!mr) {
+        return RDO_CQP_DMA_ERROR;   /* never completed: the device stopped */
+    }
     mr->magic = RDO_MRC_MAGIC ^ cmd->obj;
     mr->pdn = a->pdn;
     mr->iova = a->iova;
@@ -103,6 +106,9 @@ static int alloc_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
         return RDO_CQP_NOT_FOUND;
     }
     mr = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    if (!mr) {
+        return RDO_CQP_DMA_ERROR;   /* never completed: the device stopped */
+    }
     mr->magic = RDO_MRC_MAGIC ^ cmd->obj;
     mr->pdn = a->pdn;
     mr->page_shift = RDO_PAGE_SHIFT;
@@ -200,6 +206,9 @@ static int alloc_mw(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
         return RDO_CQP_NOT_FOUND;
     }
     w = rdo_ctx_new(core, &st->mrc, cmd->obj);
+    if (!w) {
+        return RDO_CQP_DMA_ERROR;   /* never completed: the device stopped */
+    }
     w->magic = RDO_MRC_MAGIC ^ cmd->obj;
     w->pdn = a->pdn;
     w->page_shift = RDO_PAGE_SHIFT;
@@ -275,6 +284,10 @@ void rdo_mr_registered(RdoCore *core, uint32_t index)
         if (st->qp_stall_mr[qpn] == index) {
             st->qp_stall_mr[qpn] = RDO_NONE;
             rdo_work_kick(core, qpn);
+        }
+        /* Held SENDs may have waited for a receive into this MR. */
+        if (st->xport[qpn].held.head) {
+            rdo_bufrecv_drain(core, qpn);
         }
     }
 }

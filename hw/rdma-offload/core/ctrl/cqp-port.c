@@ -3,17 +3,6 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-/* Ethernet MTU to the largest IB path MTU that fits (RoCEv2 adds 80 B or so). */
-static uint8_t active_mtu(uint32_t eth_mtu)
-{
-    uint8_t code = RDO_MTU_256;
-
-    while (code < RDO_MTU_4096 && (128u << (code + 1)) + 80 <= eth_mtu) {
-        code++;
-    }
-    return code;
-}
-
 static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const RdoConfig *c = &core->cfg;
@@ -58,28 +47,12 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return RDO_CQP_BAD_INDEX;
     }
     memset(&a, 0, sizeof(a));
-    a.tx_packets = c->tx_packets;
-    a.rx_packets = c->rx_packets;
-    a.rx_icrc_errors = c->rx_icrc_errors;
-    a.rx_drops = c->rx_drops;
-    a.acks_sent = c->acks_sent;
-    a.naks_sent = c->naks_sent;
-    a.naks_received = c->naks_received;
-    a.seq_naks_sent = c->seq_naks_sent;
-    a.seq_naks_received = c->seq_naks_received;
-    a.rnr_naks_sent = c->rnr_naks_sent;
-    a.rnr_naks_received = c->rnr_naks_received;
-    a.retransmits = c->retransmits;
-    a.timeouts = c->timeouts;
-    /* dup_requests counts both sides' duplicates. */
-    a.dup_requests = c->dup_requests - c->dup_responses;
-    a.dup_responses = c->dup_responses;
-    a.tx_errors = c->tx_errors;
-    a.np_ecn_marked_roce_packets = c->np_ecn_marked_roce_packets;
-    a.np_cnp_sent = c->np_cnp_sent;
-    a.rp_cnp_handled = c->rp_cnp_handled;
-    a.rp_cnp_ignored = c->rp_cnp_ignored;
-    a.isolation = c->isolation;
+    /* Each port counter is the core's counter of the same name. */
+#define COPY(field, name) a.field = c->field;
+    RDO_PORT_COUNTERS(COPY)
+#undef COPY
+    /* But the core's dup_requests counts both sides' duplicates. */
+    a.dup_requests -= c->dup_responses;
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
@@ -92,7 +65,7 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     memcpy(a.mac, core->st->port_mac, 6);
     a.link_up = core->link_up;
     a.eth_mtu = core->st->port_mtu;
-    a.active_mtu = active_mtu(a.eth_mtu);
+    a.active_mtu = rdo_active_mtu(a.eth_mtu);
     /* link-gbps; with timing off it is not checked: clamped to its range. */
     a.speed_mbps = MIN(MAX(core->cfg.tm.link_gbps, RDO_LINK_GBPS_MIN),
                        RDO_LINK_GBPS_MAX) * 1000;

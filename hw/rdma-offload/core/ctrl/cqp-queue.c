@@ -254,6 +254,30 @@ static int modify_srq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
+static int srq_partial(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+{
+    const struct rdo_cmd_srq_partial *a = &cmd->u.srq_partial;
+    RdoSrq *srq;
+    int st = srq_of(core, cmd, &srq);
+
+    if (st != RDO_CQP_OK) {
+        return st;
+    }
+    if (a->reserved0[0] || a->reserved0[1] || a->reserved0[2] ||
+        a->reserved[0] || a->reserved[1] || a->reserved[2]) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (a->stride_shift && (a->stride_shift < RDO_SRQ_PARTIAL_SHIFT_MIN ||
+                            a->stride_shift > RDO_SRQ_PARTIAL_SHIFT_MAX)) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    if (srq->part_cur) {
+        return RDO_CQP_IN_USE;
+    }
+    srq->part_shift = a->stride_shift;
+    return RDO_CQP_OK;
+}
+
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
 {
     switch (cmd->opcode) {
@@ -273,6 +297,8 @@ int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result
         return create_srq(core, cmd);
     case RDO_CMD_MODIFY_SRQ:
         return modify_srq(core, cmd);
+    case RDO_CMD_SRQ_PARTIAL:
+        return srq_partial(core, cmd);
     default:
         return destroy_srq(core, cmd);
     }

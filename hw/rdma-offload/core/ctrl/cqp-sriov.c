@@ -9,21 +9,6 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
-/*
- * QPs and MRs the function may number: its share, and what its context
- * stores hold (at the start of the control path, and when the PF's share
- * changes).
- */
-void rdo_fn_usable(RdoCore *core)
-{
-    const RdoRegs *r = &core->regs;
-
-    core->st->usable_qps = MIN(core->cfg.max_qp,
-                               r->qpc_pages * (RDO_PAGE_SIZE / RDO_QPC_SIZE));
-    core->st->usable_mrs = MIN(core->cfg.max_mr,
-                               r->mrc_pages * (RDO_PAGE_SIZE / RDO_MRC_SIZE));
-}
-
 /* Whether every object the PF has lies within `pf`, its share to be. */
 static bool pf_fits(RdoCore *core, const struct rdo_vf_resources *pf)
 {
@@ -69,7 +54,8 @@ static bool pf_fits(RdoCore *core, const struct rdo_vf_resources *pf)
 }
 
 /* The PF takes its new share: limits, and caches of the new size (their
- * dirty contexts written back to the stores first). */
+ * dirty contexts written back to the stores first). The control path
+ * (cqp.c) then works out the QPs and MRs it may number. */
 static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
 {
     RdoConfig *c = &core->cfg;
@@ -87,7 +73,6 @@ static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
     if (resize) {
         rdo_ctx_caches_init(core);
     }
-    rdo_fn_usable(core);
     return RDO_CQP_OK;
 }
 
@@ -185,6 +170,7 @@ static enum rdo_obj_kind cmd_obj_kind(uint8_t opcode)
     case RDO_CMD_DETACH_MCAST:
         return RDO_OBJ_QP;
     case RDO_CMD_CREATE_SRQ: case RDO_CMD_DESTROY_SRQ: case RDO_CMD_MODIFY_SRQ:
+    case RDO_CMD_SRQ_PARTIAL:
         return RDO_OBJ_SRQ;
     case RDO_CMD_REG_MR: case RDO_CMD_DEREG_MR: case RDO_CMD_ALLOC_MR:
     case RDO_CMD_REREG_MR: case RDO_CMD_ALLOC_MW: case RDO_CMD_DEALLOC_MW:

@@ -45,6 +45,21 @@ uint32_t rdo_cqp_config_check(RdoCore *core)
     return bad;
 }
 
+/*
+ * QPs and MRs the function may number: its share, and what its context
+ * stores hold (at the start of the control path, and when the PF's share
+ * changes).
+ */
+void rdo_fn_usable(RdoCore *core)
+{
+    const RdoRegs *r = &core->regs;
+
+    core->st->usable_qps = MIN(core->cfg.max_qp,
+                               r->qpc_pages * (RDO_PAGE_SIZE / RDO_QPC_SIZE));
+    core->st->usable_mrs = MIN(core->cfg.max_mr,
+                               r->mrc_pages * (RDO_PAGE_SIZE / RDO_MRC_SIZE));
+}
+
 bool rdo_cqp_enable(RdoCore *core)
 {
     RdoRegs *r = &core->regs;
@@ -154,6 +169,8 @@ static uint32_t cqp_cost_ns(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
                        uint32_t *result)
 {
+    int status;
+
     if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~RDO_CQP_F_EVENT)) {
         return RDO_CQP_BAD_RESERVED;
     }
@@ -162,6 +179,11 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_NOP:
         return RDO_CQP_OK;
     case RDO_CMD_SET_VF_RESOURCES:
+        status = rdo_cmd_sriov(core, cmd);
+        if (status == RDO_CQP_OK) {
+            rdo_fn_usable(core);    /* the PF's new share */
+        }
+        return status;
     case RDO_CMD_QUERY_VF_RESOURCES:
         return rdo_cmd_sriov(core, cmd);
     case RDO_CMD_QUERY_DEVICE:
@@ -181,6 +203,7 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_CREATE_SRQ:
     case RDO_CMD_DESTROY_SRQ:
     case RDO_CMD_MODIFY_SRQ:
+    case RDO_CMD_SRQ_PARTIAL:
         return rdo_cmd_queue(core, cmd, result);
     case RDO_CMD_CREATE_QP:
     case RDO_CMD_MODIFY_QP:
@@ -197,6 +220,14 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_ATTACH_MCAST:
     case RDO_CMD_DETACH_MCAST:
         return rdo_cmd_mcast(core, cmd);
+    case RDO_CMD_CM_LISTEN:
+    case RDO_CMD_CM_UNLISTEN:
+    case RDO_CMD_CM_POOL_ADD:
+    case RDO_CMD_CM_POOL_REMOVE:
+    case RDO_CMD_CM_CONNECT:
+    case RDO_CMD_CM_DISCONNECT:
+    case RDO_CMD_CM_QUERY:
+        return rdo_cmd_cm(core, cmd);
     case RDO_CMD_CREATE_ETH_TXQ:
     case RDO_CMD_DESTROY_ETH_TXQ:
     case RDO_CMD_CREATE_ETH_RXQ:

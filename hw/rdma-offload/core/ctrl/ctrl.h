@@ -6,13 +6,15 @@
 #ifndef RDO_CTRL_H
 #define RDO_CTRL_H
 
-#include "xport/transport.h"
+#include "cm/cm.h"
 #include "eth/eth.h"
 
 /* Control QP (cqp.c) and its commands (cqp-*.c). */
 bool rdo_cqp_enable(RdoCore *core);
 /* The set-up registers' checks: the first bad register, or RDO_NONE. */
 uint32_t rdo_cqp_config_check(RdoCore *core);
+/* The QPs and MRs the function may number now: usable_qps, usable_mrs. */
+void rdo_fn_usable(RdoCore *core);
 void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
 void rdo_cqp_run(RdoCore *core);
 int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
@@ -24,7 +26,6 @@ int rdo_cmd_mcast(RdoCore *core, const struct rdo_cqp_cmd *cmd);
  * numbers beyond the function's share counted as isolation refusals. */
 int rdo_cmd_sriov(RdoCore *core, const struct rdo_cqp_cmd *cmd);
 void rdo_cmd_foreign(RdoCore *core, const struct rdo_cqp_cmd *cmd);
-void rdo_fn_usable(RdoCore *core);
 /* A destroyed QP leaves every multicast group (cqp-mcast.c). */
 void rdo_mcast_forget_qp(RdoCore *core, uint32_t qpn);
 /* A queued MR registration completed: send queues waiting for it resume. */

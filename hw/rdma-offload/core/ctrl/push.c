@@ -4,7 +4,11 @@
  * inline data) into the push area of the QP's doorbell page, then the
  * trigger word; the device keeps that copy and uses it instead of fetching
  * the WQE from the ring, which saves the fetch's DMA round trip. The WQE
- * is in the ring as well, for retransmissions.
+ * is in the ring as well, for retransmissions. The area is one per page:
+ * if the data written since the last trigger is not exactly the trigger's
+ * WQE, two pushes were interleaved (a driver without a per-page lock) and
+ * the area may hold another QP's WQE, so the push is refused and the WQE
+ * fetched from the ring.
  */
 #include <string.h>
 #include "ctrl/ctrl.h"
@@ -15,6 +19,7 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
     uint32_t len = ((value >> RDO_DB_FLAGS_SHIFT) & 0xff) * 8;
     uint32_t pi = value >> 32;
     RdoQpCtx *qp = rdo_qp_peek(core, qpn);
+    uint32_t written = core->st->push_written[page];
     RdoXport *x;
 
     if (!qp || qp->db_page != page || qp->ssq_qpn != RDO_NONE ||
@@ -24,6 +29,14 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         rdo_guest_error(core, RDO_GE_PUSH_REFUSED, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
                         "inline push for QP %u (%u bytes, pi %u) refused",
                         qpn, len, pi);
+        rdo_sq_doorbell(core, page, qpn, pi);
+        return;
+    }
+    if (written != len && written != RDO_PUSH_WRITTEN_UNKNOWN) {
+        rdo_guest_error(core, RDO_GE_PUSH_TORN, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
+                        "inline push for QP %u torn: %u bytes written since the "
+                        "last trigger, the WQE has %u (pushes interleaved)",
+                        qpn, written, len);
         rdo_sq_doorbell(core, page, qpn, pi);
         return;
     }
@@ -55,7 +68,12 @@ void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
     }
     if (trigger) {
         push_trigger(core, page, value);
+        st->push_written[page] = 0;
         return;
+    }
+    if (st->push_written[page] != RDO_PUSH_WRITTEN_UNKNOWN) {
+        st->push_written[page] = MIN(st->push_written[page] + size,
+                                     RDO_PUSH_WRITTEN_UNKNOWN - 1);
     }
     /* Aligned and within the page, so within the push area. */
     memcpy(st->push_area[page] + (reg - RDO_DB_PUSH_DATA), &value, size);

@@ -61,7 +61,8 @@ void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
     x = &core->st->xport[qpn];
     rdo_work_doorbell(core, qpn, old_pi, pi,
                       x->req.push_valid && x->req.push_index == pi - 1,
-                      1u << qp->sq_wqe_shift);
+                      &(RdoRing){ qp->sq_addr, qp->sq_log_size,
+                                  qp->sq_wqe_shift, qp->sq_ring_flags });
 }
 
 void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
@@ -71,6 +72,8 @@ void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 
     if (qp && qp->state == RDO_QPS_ERR) {
         rdo_qp_flush(core, qpn, qp);
+    } else if (qp) {
+        rdo_bufrecv_drain(core, qpn);   /* SENDs held for want of these */
     }
 }
 

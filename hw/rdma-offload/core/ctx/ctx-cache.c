@@ -129,6 +129,11 @@ static bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
  * it cannot reach (the driver gave a bad page list, scribbled on it, or
  * turned bus mastering off) means lost device state.
  */
+static enum rdo_fatal_cause lost_cause(RdoCore *core, const RdoCtxCache *c)
+{
+    return c == &core->st->qpc ? RDO_FATAL_QPC_STORE : RDO_FATAL_MRC_STORE;
+}
+
 static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
                        const char *op)
 {
@@ -136,9 +141,7 @@ static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
 
     snprintf(what, sizeof(what), "%s context %u: %s the store failed",
              c->name, index, op);
-    rdo_core_fatal(core, c == &core->st->qpc ? RDO_FATAL_QPC_STORE
-                                             : RDO_FATAL_MRC_STORE,
-                   true, what);
+    rdo_core_fatal(core, lost_cause(core, c), true, what);
 }
 
 /* A DMA of a context, in the context flow of the bus. */
@@ -267,7 +270,14 @@ static RdoCtxLine *line_find(RdoCtxCache *c, uint32_t index)
            &c->lines[c->where[index] - 1] : NULL;
 }
 
-/* The first line of the set at `base` that is not valid (one is). */
+/*
+ * The first line of the set at `base` that is not valid; NULL if there is
+ * none. Callers ask only when the set's count says one is free, and the
+ * count and the valid bits change together (line_enter, line_leave,
+ * index_reset, nothing else), whatever the guest or a saved state does: a
+ * NULL is the cache's own bug, so no test can reach it through the
+ * device's interface. The callers still stop the device rather than crash.
+ */
 static RdoCtxLine *first_invalid(RdoCtxCache *c, uint32_t base)
 {
     uint32_t end = base + c->ways, pos = base;
@@ -281,8 +291,22 @@ static RdoCtxLine *first_invalid(RdoCtxCache *c, uint32_t base)
         }
         pos = (pos / 64 + 1) * 64;
     }
-    g_assert(pos < end);
-    return &c->lines[pos];
+    return pos < end ? &c->lines[pos] : NULL;
+}
+
+/*
+ * The cache's indexes disagree: a device fault, not the guest's. The
+ * cached contexts cannot be trusted any more, so the device stops as it
+ * does when it loses them (the store's cause; traced, not a guest error).
+ */
+static void cache_broken(RdoCore *core, RdoCtxCache *c, uint32_t base)
+{
+    char what[96];
+
+    snprintf(what, sizeof(what),
+             "%s context cache: set at line %u counts a free way it lacks",
+             c->name, base);
+    rdo_core_fatal(core, lost_cause(core, c), false, what);
 }
 
 /* Line a is a better victim than b: prefetched lines (about to be used)
@@ -315,7 +339,8 @@ static void line_used(RdoCtxCache *c, RdoCtxLine *l)
 /*
  * The line to reuse: the set's first empty one, else by the policy: the
  * least recently used (LRU) or first filled (FIFO) of the lines not
- * prefetched, or of the prefetched ones if all are.
+ * prefetched, or of the prefetched ones if all are. NULL if the cache
+ * found itself broken (the device has stopped).
  */
 static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
@@ -324,7 +349,11 @@ static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
     RdoCtxLine *victim = &set[0];
 
     if (o->invalid) {
-        return first_invalid(c, pos_of(c, set));
+        victim = first_invalid(c, pos_of(c, set));
+        if (!victim) {
+            cache_broken(core, c, pos_of(c, set));
+        }
+        return victim;
     }
     if (lru(c)) {
         victim = &c->lines[o->head[0] != RDO_NONE ? o->head[0] : o->head[1]];
@@ -392,6 +421,9 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
     } else {
         (*c->misses)++;
         l = line_victim(core, c, index);
+        if (!l) {
+            return NULL;
+        }
         if (rdo_tm_on(core)) {
             core->tcnt.ctx_fetches++;
         }
@@ -435,6 +467,9 @@ bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index)
         return false;
     }
     l = line_victim(core, c, index);
+    if (!l) {
+        return false;
+    }
     t->nonblock = true;
     ok = line_load(core, c, l, index);
     t->nonblock = false;
@@ -454,6 +489,9 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
 
     if (!l) {
         l = line_victim(core, c, index);
+        if (!l) {
+            return NULL;
+        }
         l->index = index;
         l->valid = true;
         l->filled = ++c->clock;
@@ -532,6 +570,9 @@ bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data)
         return false;
     }
     l = first_invalid(c, base);
+    if (!l) {
+        return false;   /* see first_invalid: not reached */
+    }
     l->valid = l->dirty = true;
     l->prefetched = false;
     l->index = index;

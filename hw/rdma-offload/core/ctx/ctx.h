@@ -16,9 +16,11 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
                         uint64_t *hits, uint64_t *misses);
 void rdo_ctx_cache_free(RdoCtxCache *c);
 void rdo_ctx_cache_drop(RdoCtxCache *c);
-/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure. */
+/* A cached copy of context `index`, loaded on a miss; NULL on DMA failure
+ * or when the cache failed (both stop the device). */
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index);
-/* A line for a new context: zeroed, not loaded from the store. */
+/* A line for a new context: zeroed, not loaded from the store; NULL when
+ * the cache failed (the device stopped: the command has no completion). */
 void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
 void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
 /* Timing: whether context `index` is cached, and when its line is ready. */
@@ -34,6 +36,14 @@ void rdo_ctx_caches_init(RdoCore *core);
 void rdo_ctx_caches_free(RdoCore *core);
 /* A saved dirty line put back (state/); false if it cannot be placed. */
 bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
+
+/*
+ * Failover write-backs (commit.c): `bytes` of QP qpn's hard state to host
+ * memory at a commit point; nothing with failover=0.
+ */
+#define RDO_FO_XPORT_BYTES  128     /* the QP context's transport section */
+#define RDO_FO_RES_BYTES    32      /* one responder resource */
+void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);

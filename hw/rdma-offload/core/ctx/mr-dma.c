@@ -135,7 +135,7 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
 
         if (page_index >= mr->num_pages ||
             (how == MR_DMA_AHEAD ?
-             core->ops->dma_read(core->host, list, &page, sizeof(page)) :
+             rdo_host_dma(core, list, &page, sizeof(page), false) :
              rdo_dma_read(core, list, &page, sizeof(page))) ||
             (page & (page_size - 1))) {
             r = -1;
@@ -143,7 +143,7 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
             r = to_guest ? rdo_dma_write(core, page + in_page, p, chunk)
                          : rdo_dma_read(core, page + in_page, p, chunk);
         } else if (how == MR_DMA_AHEAD) {
-            r = core->ops->dma_write(core->host, page + in_page, p, chunk);
+            r = rdo_host_dma(core, page + in_page, p, chunk, true);
         } else {
             if (rdo_tm_on(core)) {
                 rdo_tm_dma(core, page + in_page, chunk, true);

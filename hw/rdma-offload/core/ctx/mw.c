@@ -39,22 +39,37 @@ void rdo_mw_unbind(RdoCore *core, RdoMrCtx *w)
     rdo_ctx_dirty(core, &core->st->mrc, w);
 }
 
-/* The window a bind names: of the QP's PD, with its current key. */
-static RdoMwBind window_of(RdoCore *core, uint32_t pdn, uint32_t key,
-                           RdoMrCtx **out, uint32_t *stall)
+/*
+ * A context lookup's outcome as a bind's: a queued command stalls on the
+ * key's index, an unreachable context is a DMA error, and any other miss
+ * is @bad (the window or the MR the bind names).
+ */
+static RdoMwBind bind_lookup(enum rdo_mr_lookup res, uint32_t key,
+                             RdoMwBind bad, uint32_t *stall)
 {
-    RdoMrCtx *w;
-
-    switch (rdo_mr_at(core, rdo_key_mr(core, key), &w)) {
+    switch (res) {
     case RDO_MR_OK:
-        break;
+        return RDO_MWB_OK;
     case RDO_MR_PENDING:
         *stall = RDO_MR_KEY_INDEX(key);
         return RDO_MWB_PENDING;
     case RDO_MR_DMA:
         return RDO_MWB_DMA;
     default:
-        return RDO_MWB_BAD_MW;
+        return bad;
+    }
+}
+
+/* The window a bind names: of the QP's PD, with its current key. */
+static RdoMwBind window_of(RdoCore *core, uint32_t pdn, uint32_t key,
+                           RdoMrCtx **out, uint32_t *stall)
+{
+    RdoMrCtx *w;
+    RdoMwBind r = bind_lookup(rdo_mr_at(core, rdo_key_mr(core, key), &w),
+                              key, RDO_MWB_BAD_MW, stall);
+
+    if (r != RDO_MWB_OK) {
+        return r;
     }
     if (!(w->flags & RDO_MR_F_WINDOW) || w->pdn != pdn ||
         w->key != (key & 0xff)) {
@@ -70,17 +85,11 @@ static RdoMwBind check_mr(RdoCore *core, uint32_t pdn,
                           uint32_t *stall)
 {
     RdoMrCtx *mr;
+    RdoMwBind r = bind_lookup(rdo_mr_lookup(core, b->mr_key, pdn, &mr),
+                              b->mr_key, RDO_MWB_BAD_MR, stall);
 
-    switch (rdo_mr_lookup(core, b->mr_key, pdn, &mr)) {
-    case RDO_MR_OK:
-        break;
-    case RDO_MR_PENDING:
-        *stall = RDO_MR_KEY_INDEX(b->mr_key);
-        return RDO_MWB_PENDING;
-    case RDO_MR_DMA:
-        return RDO_MWB_DMA;
-    default:
-        return RDO_MWB_BAD_MR;
+    if (r != RDO_MWB_OK) {
+        return r;
     }
     if (mr->flags & RDO_MR_F_WINDOW) {
         return RDO_MWB_BAD_MR;

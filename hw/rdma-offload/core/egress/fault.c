@@ -115,6 +115,13 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
 {
     uint8_t *marked;
 
+    /* A seeded fault of the protocol engine: the failover runs at the next
+     * wake-up (core.c), not in the middle of the stage sending this. */
+    if (fault_hit(core->st, core->cfg.fault_engine_ppm) && !core->st->fo_pending) {
+        core->st->fo_pending = true;
+        rdo_core_schedule(core, core->ops->now_ns(core->host));
+    }
+
     if (!fault_hit(core->st, core->cfg.fault_ce_ppm)) {
         fault_send(core, frame, len);
         return;

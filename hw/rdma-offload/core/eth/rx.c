@@ -131,7 +131,7 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
     if (len > wqe.length) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                  "frame longer than the buffer");
-    } else if (core->ops->dma_write(core->host, wqe.addr, frame, len)) {
+    } else if (rdo_host_dma(core, wqe.addr, (void *)frame, len, true)) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
                  "buffer not reachable");
     } else {

@@ -78,8 +78,8 @@ static bool tx_gather(RdoCore *core, const struct rdo_eth_tx_wqe *w,
             return tx_fail(e, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                            "more than 256 KiB gathered");
         }
-        if (core->ops->dma_read(core->host, sge[i].addr, buf + len,
-                                sge[i].length)) {
+        if (rdo_host_dma(core, sge[i].addr, buf + len, sge[i].length,
+                         false)) {
             return tx_fail(e, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
                            "SGE not reachable");
         }

@@ -7,7 +7,7 @@
 #ifndef RDO_INGRESS_H
 #define RDO_INGRESS_H
 
-#include "xport/transport.h"
+#include "cm/cm.h"
 #include "eth/eth.h"
 
 /* One frame, checked and handed to its QP or the Ethernet function. */

@@ -43,6 +43,15 @@ void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     now = rdo_tm_now_ps(core);
+    if (core->st->fo_blackout_ps) {
+        /* An engine failover's blackout: reception is blocked (the peer
+         * retransmits), as the substitute engine reloads the hard state. */
+        if (now < core->st->fo_blackout_ps) {
+            core->cnt.fo_drops++;
+            return;
+        }
+        core->st->fo_blackout_ps = 0;
+    }
     if (!t->rx_fifo.head && t->free_ps[RDO_ENG_RX] <= now) {
         rx_process(core, frame, len, now);
         return;

@@ -33,6 +33,16 @@ static uint8_t opcode_qp_type(uint8_t opcode)
     }
 }
 
+/* A packet for no QP of ours: a CNP is never an error, only counted. */
+static void rx_not_ours(RdoCore *core, const RdoWireParsed *p)
+{
+    if (p->pkt.opcode == RDO_OPCODE_CNP) {
+        core->cnt.rp_cnp_ignored++;
+    } else {
+        core->cnt.rx_drops++;
+    }
+}
+
 void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
@@ -79,13 +89,16 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     if (memcmp(p.pkt.dst_mac, st->port_mac, RDO_ETH_ALEN) ||
         !gid_is_ours(core, p.pkt.dst_gid) ||
         (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||
-        qpn >= st->usable_qps || !st->qp_used[qpn]) {
-        /* A CNP is never an error, only counted (for no QP of ours). */
-        if (p.pkt.opcode == RDO_OPCODE_CNP) {
-            core->cnt.rp_cnp_ignored++;
-        } else {
-            core->cnt.rx_drops++;
-        }
+        qpn >= st->usable_qps) {
+        rx_not_ours(core, &p);
+        return;
+    }
+    /* The offloaded CM takes its MADs before QP 1 (which may not exist). */
+    if (qpn == RDO_GSI_QPN && rdo_cm_rx(core, &p)) {
+        return;
+    }
+    if (!st->qp_used[qpn]) {
+        rx_not_ours(core, &p);
         return;
     }
     qp = rdo_qp_get(core, qpn);
@@ -119,6 +132,9 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     }
     if (ce) {
         rdo_cc_ce(core, qpn, qp, &p);
+    }
+    if (rdo_cm_waits_for(core, qpn)) {
+        rdo_cm_data(core, qpn);
     }
     if (p.op->response) {
         rdo_req_response(core, qpn, qp, &p);

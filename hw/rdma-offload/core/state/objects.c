@@ -7,6 +7,7 @@
  * objects. rdo_state_objects_check then checks the counts of users and
  * the pending registrations against what was loaded.
  */
+#include <inttypes.h>
 #include <string.h>
 #include "state/state.h"
 
@@ -133,7 +134,7 @@ static void regs_load(RdoCore *core, RdoIn *in)
     }
     rdo_in_check(in, !(r->control & ~(RDO_CONTROL_ENABLE | RDO_CONTROL_CQP_ENABLE)),
                  "CONTROL 0x%x", r->control);
-    rdo_in_check(in, r->fatal_cause <= RDO_FATAL_INJECTED, "fatal cause %u",
+    rdo_in_check(in, r->fatal_cause <= RDO_FATAL_ENGINE, "fatal cause %u",
                  r->fatal_cause);
     rdo_in_check(in, core->st->port_mtu >= 576 && core->st->port_mtu <= 9000,
                  "port MTU %u", core->st->port_mtu);
@@ -456,6 +457,69 @@ static void srq_load(RdoCore *core, RdoIn *in)
         check_ring(in, "SRQ", i, &s->ring, 4, RDO_WQE_SHIFT_MAX, s->pi, s->ci);
         rdo_in_check(in, !rdo_in_ok(in) || s->limit <= rdo_ring_size(&s->ring),
                      "SRQ %u: limit %u", i, s->limit);
+    }
+}
+
+/* Partial buffer operation of SRQs (xport/partial.c): the stride and the
+ * buffer in use, its SGEs kept on chip. */
+static bool srq_partial_needed(RdoCore *core)
+{
+    for (uint32_t i = 0; i < core->cfg.max_srq; i++) {
+        if (core->st->srqs[i].valid && core->st->srqs[i].part_shift) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void srq_partial_save(RdoCore *core, RdoOut *o)
+{
+    for (uint32_t i = 0; i < core->cfg.max_srq; i++) {
+        const RdoSrq *s = &core->st->srqs[i];
+
+        if (!s->valid || !s->part_shift) {
+            continue;
+        }
+        rdo_out_u32(o, i);
+        rdo_out_u8(o, s->part_shift);
+        rdo_out_u8(o, s->part_cur);
+        rdo_out_u8(o, s->part_num_sge);
+        rdo_out_u32(o, s->part_off);
+        rdo_out_u64(o, s->part_len);
+        rdo_out_u64(o, s->part_wr_id);
+        rdo_out_bytes(o, s->part_sge, sizeof(s->part_sge));
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+static void srq_partial_load(RdoCore *core, RdoIn *in)
+{
+    while (rdo_in_ok(in)) {
+        uint32_t i = rdo_in_u32(in);
+        RdoSrq *s;
+
+        if (i == RDO_NONE) {
+            break;
+        }
+        if (!rdo_in_check(in, i < core->cfg.max_srq && core->st->srqs[i].valid,
+                          "partial SRQ %u does not exist", i)) {
+            return;
+        }
+        s = &core->st->srqs[i];
+        s->part_shift = rdo_in_u8(in);
+        s->part_cur = rdo_in_bool(in);
+        s->part_num_sge = rdo_in_u8(in);
+        s->part_off = rdo_in_u32(in);
+        s->part_len = rdo_in_u64(in);
+        s->part_wr_id = rdo_in_u64(in);
+        rdo_in_bytes(in, s->part_sge, sizeof(s->part_sge));
+        rdo_in_check(in, s->part_shift >= RDO_SRQ_PARTIAL_SHIFT_MIN &&
+                     s->part_shift <= RDO_SRQ_PARTIAL_SHIFT_MAX &&
+                     s->part_num_sge <= RDO_SRQ_PARTIAL_MAX_SGE &&
+                     s->part_off <= s->part_len,
+                     "partial SRQ %u: stride 2^%u, %u SGEs, offset %u of %"
+                     PRIu64, i, s->part_shift, s->part_num_sge, s->part_off,
+                     s->part_len);
     }
 }
 
@@ -836,6 +900,10 @@ static void push_load(RdoCore *core, RdoIn *in)
         *a = g_malloc0(RDO_DB_PUSH_MAX_WQE);
         rdo_in_bytes(in, *a, RDO_DB_PUSH_MAX_WQE);
     }
+    /* Not in the stream: the next trigger of each page is taken unchecked. */
+    for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
+        core->st->push_written[i] = RDO_PUSH_WRITTEN_UNKNOWN;
+    }
 }
 
 /* The Ethernet function: its queues and LRO sessions (a session holds a
@@ -1051,6 +1119,8 @@ const RdoSection rdo_state_object_sections[] = {
     { 15, 0, "fault-injection", fault_needed, fault_save, fault_load },
     { 16, 0, "qp-generations", gen_needed, gen_save, gen_load },
     { 17, 0, "multicast", mcast_needed, mcast_save, mcast_load },
+    { 18, 0, "srq-partial", srq_partial_needed, srq_partial_save,
+      srq_partial_load },
     { 0 }
 };
 

@@ -17,6 +17,7 @@ static const RdoSection *const section_tables[] = {
     rdo_state_object_sections,
     rdo_state_xport_sections,
     rdo_state_timing_sections,
+    rdo_state_cm_sections,
 };
 
 #define HEADER_LEN      12      /* magic, version, total length */

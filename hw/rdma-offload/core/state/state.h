@@ -14,6 +14,7 @@
  *                of work
  *   timing.c     the timing model: cursors, resources, counters, work items,
  *                interrupts on their way, the lifecycle log
+ *   cm.c         the offloaded CM: listeners, pools, connections
  *   stream.c     writing and reading little-endian values with bounds
  *
  * Format (docs/architecture.md, "Hard and soft state"): a header (magic,
@@ -130,6 +131,7 @@ typedef struct RdoSection {
 extern const RdoSection rdo_state_object_sections[];
 extern const RdoSection rdo_state_xport_sections[];
 extern const RdoSection rdo_state_timing_sections[];
+extern const RdoSection rdo_state_cm_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);
@@ -139,5 +141,15 @@ bool rdo_state_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
 void rdo_state_objects_check(RdoCore *core, RdoIn *in);
 /* The transport's lists, flags and records checked against the objects. */
 void rdo_state_xport_check(RdoCore *core, RdoIn *in);
+
+/*
+ * Engine failover (failover.c), around core.c's save, reset and load:
+ * frames lost with the soft state (before), the substitute engine's start
+ * (after: the blackout from start_ps reading `bytes` back, requesters
+ * back to their oldest unacknowledged PSN, counters, EQE 0x21).
+ */
+uint64_t rdo_failover_soft_frames(RdoCore *core);
+void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
+                         uint64_t lost_frames);
 
 #endif /* RDO_STATE_H */

@@ -268,28 +268,57 @@ static void resp_load(RdoIn *in, uint32_t qpn, RdoRespPart *r)
                  "QP %u: responder state", qpn);
 }
 
+/* A WRITE's run written on arrival (rx-agg.c) has no bytes to carry, only
+ * its MR's page fields and where a write failed: its kind with this bit. */
+#define AGG_AHEAD   0x80u
+
 static void agg_save(RdoOut *o, const RdoAggPart *a)
 {
-    rdo_out_u8(o, a->kind);
+    rdo_out_u8(o, a->kind | (a->ahead ? AGG_AHEAD : 0));
     rdo_out_u32(o, a->key);
     rdo_out_u64(o, a->va);
     rdo_out_u8(o, a->queued);
     rdo_out_u32(o, a->len);
+    if (a->ahead) {
+        rdo_out_u8(o, a->ahead_shift);
+        rdo_out_u32(o, a->ahead_pages);
+        rdo_out_u64(o, a->ahead_list);
+        rdo_out_u64(o, a->ahead_iova);
+        rdo_out_u64(o, a->ahead_fail);
+        return;
+    }
     rdo_out_bytes(o, a->buf, a->len);
 }
 
 /* Payload received (and maybe acknowledged) but not placed yet. */
 static void agg_load(RdoIn *in, uint32_t qpn, RdoAggPart *a)
 {
-    a->kind = rdo_in_u8(in);
+    uint8_t kind = rdo_in_u8(in);
+
+    a->kind = kind & ~AGG_AHEAD;
+    a->ahead = kind & AGG_AHEAD;
     a->key = rdo_in_u32(in);
     a->va = rdo_in_u64(in);
     a->queued = rdo_in_bool(in);
     a->len = rdo_in_u32(in);
-    if (!rdo_in_check(in, a->kind <= RDO_AGG_READ && a->len <= RDO_AGG_MAX,
-                      "QP %u: %u bytes aggregated (kind %u)", qpn, a->len,
-                      a->kind)) {
+    if (!rdo_in_check(in, a->kind <= RDO_AGG_READ && a->len <= RDO_AGG_MAX &&
+                      (!a->ahead || a->kind == RDO_AGG_WRITE),
+                      "QP %u: %u bytes aggregated (kind 0x%x)", qpn, a->len,
+                      kind)) {
         a->len = 0;
+        a->ahead = false;
+        return;
+    }
+    if (a->ahead) {
+        a->ahead_shift = rdo_in_u8(in);
+        a->ahead_pages = rdo_in_u32(in);
+        a->ahead_list = rdo_in_u64(in);
+        a->ahead_iova = rdo_in_u64(in);
+        a->ahead_fail = rdo_in_u64(in);
+        /* As an MR's own fields are checked (a written run stops at a
+         * failure): pages of 4 KiB to 1 GiB. */
+        rdo_in_check(in, a->ahead_shift >= 12 && a->ahead_shift <= 30,
+                     "QP %u: written run's page shift %u", qpn, a->ahead_shift);
         return;
     }
     if (a->len) {
@@ -335,6 +364,11 @@ static void xport_load(RdoCore *core, RdoIn *in)
         req_load(core, in, i, &x->req, &t);
         resp_load(in, i, &x->resp);
         agg_load(in, i, &x->agg);
+        /* The timer heap is soft state: rebuilt from the deadlines (hard
+         * state) the requester carries. */
+        if (rdo_in_ok(in)) {
+            rdo_xport_timer_rearm(core, i);
+        }
     }
     g_ptr_array_free(t.recs, TRUE);
     g_array_free(t.first_qpn, TRUE);
@@ -401,9 +435,112 @@ static void lists_load(RdoCore *core, RdoIn *in)
     }
 }
 
+/*
+ * Buffered receive: the SENDs held per QP (xport/bufrecv.c), acknowledged
+ * to their requesters already: hard state. Per QP with any, its number,
+ * whether the newest is still arriving, and each message.
+ */
+static bool held_needed(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; st->xport && i < st->usable_qps; i++) {
+        if (st->xport[i].held.head) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void held_save(RdoCore *core, RdoOut *o)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        RdoXport *x = &st->xport[i];
+        uint32_t n = 0;
+
+        if (!x->held.head) {
+            continue;
+        }
+        for (RdoHeld *h = x->held.head; h; h = h->next) {
+            n++;
+        }
+        rdo_out_u32(o, i);
+        rdo_out_u8(o, x->held.open);
+        rdo_out_u32(o, n);
+        for (RdoHeld *h = x->held.head; h; h = h->next) {
+            rdo_out_u32(o, h->first_psn);
+            rdo_out_u32(o, h->packets);
+            rdo_out_u32(o, h->imm);
+            rdo_out_u32(o, h->inv_rkey);
+            rdo_out_u8(o, h->flags);
+            rdo_out_u32(o, h->data->len);
+            rdo_out_bytes(o, h->data->data, h->data->len);
+        }
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+static void held_load(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    const uint8_t known = RDO_HELD_DONE | RDO_HELD_IMM | RDO_HELD_INV |
+                          RDO_HELD_SE;
+    int64_t last = -1;
+
+    while (rdo_in_ok(in)) {
+        uint32_t qpn = rdo_in_u32(in), n;
+        RdoXport *x;
+
+        if (qpn == RDO_NONE) {
+            break;
+        }
+        if (!rdo_in_check(in, qpn < st->usable_qps && st->qp_used[qpn] &&
+                          (int64_t)qpn > last, "held SENDs of QP %u: not "
+                          "allocated, or out of order", qpn)) {
+            break;
+        }
+        last = qpn;
+        x = &st->xport[qpn];
+        x->held.open = rdo_in_bool(in);
+        n = rdo_in_count(in, RDO_BUFRECV_MAX_BYTES, 21, "held SENDs");
+        for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
+            RdoHeld *h = g_new0(RdoHeld, 1);
+            uint32_t len;
+
+            h->first_psn = rdo_in_u32(in);
+            h->packets = rdo_in_u32(in);
+            h->imm = rdo_in_u32(in);
+            h->inv_rkey = rdo_in_u32(in);
+            h->flags = rdo_in_u8(in);
+            len = rdo_in_count(in, core->cfg.bufrecv_bytes, 1, "held bytes");
+            h->data = g_byte_array_sized_new(len);
+            g_byte_array_set_size(h->data, len);
+            rdo_in_bytes(in, h->data->data, len);
+            if (x->held.tail) {
+                x->held.tail->next = h;
+            } else {
+                x->held.head = h;
+            }
+            x->held.tail = h;
+            st->bufrecv_used += len;
+            /* Only the newest may be incomplete, and only when open. */
+            rdo_in_check(in, !(h->flags & ~known) && h->first_psn <= RDO_PSN_MASK &&
+                         !(h->flags & RDO_HELD_DONE) ==
+                         (x->held.open && k + 1 == n) &&
+                         st->bufrecv_used <= core->cfg.bufrecv_bytes,
+                         "held SEND %u of QP %u: flags 0x%x, %u bytes", k,
+                         qpn, h->flags, len);
+        }
+        rdo_in_check(in, n > 0, "QP %u: no held SENDs listed", qpn);
+    }
+}
+
 const RdoSection rdo_state_xport_sections[] = {
     { 20, 0, "transport", xport_needed, xport_save, xport_load },
     { 21, 0, "transport-lists", lists_needed, lists_save, lists_load },
+    { 22, 0, "held-sends", held_needed, held_save, held_load },
     { 0 }
 };
 
@@ -414,8 +551,7 @@ static bool in_list(GQueue *q, uint32_t n)
 
 /*
  * A flag that says a QP (or CQ) is on a list must find it there, or its
- * work would never run. The timer heap is soft state: rebuilt here from
- * the deadlines (hard state) the transport records carry.
+ * work would never run.
  */
 void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 {
@@ -423,15 +559,11 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in)
 
     for (uint32_t i = 0; i < st->usable_qps && rdo_in_ok(in); i++) {
         const RdoXport *x = &st->xport[i];
-        uint64_t a = x->req.rto_at, b = x->req.rnr_until;
 
         rdo_in_check(in, (!x->resp.ack_queued || in_list(&st->ack_list, i)) &&
                      (!x->resp.resp_queued || in_list(&st->resp_list, i)) &&
                      (!x->agg.queued || in_list(&st->agg_list, i)),
                      "QP %u: work flagged but not on its list", i);
-        if (a || b) {
-            rdo_xport_timer_set(core, i, !a ? b : !b ? a : MIN(a, b));
-        }
     }
     for (uint32_t i = 0; i < core->cfg.max_cq && rdo_in_ok(in); i++) {
         rdo_in_check(in, !st->cqs[i].mod_due || in_list(&st->cq_timed, i),

@@ -2,13 +2,12 @@
 /*
  * rdma-offload core, timing model: the PCIe bus. Two directions with a
  * bandwidth from generation and lanes after encoding, TLP overhead per
- * max-payload chunk, DMAs cut at cache lines where they start or end inside
- * one, a read latency; each stage's DMAs queue in their own flow
+ * max-payload chunk, DMAs cut at the host's cache lines (cache-line, 64 or
+ * 128) where they start or end inside one, a read latency; each stage's DMAs queue in their own flow
  * (RdoFlow), arbitrated round-robin or in order of readiness.
  */
 #include "timing/timing.h"
 
-#define CACHE_LINE          64
 #define PCIE_MRRS           512     /* bytes one read request asks for */
 
 /*
@@ -39,33 +38,29 @@ static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
 }
 
 /*
- * TLPs a DMA of `len` bytes at `addr` takes: a piece where it starts or
- * ends inside a cache line (the host's root complex merges those with a
- * read-modify-write; counted, D16), and the aligned body in chunks that do
- * not cross a max-payload boundary.
+ * TLPs a DMA of `len` bytes at `addr` takes, from its cut at the host's
+ * cache line (dma.c): the head and the tail piece one TLP each (the root
+ * complex merges those with a read-modify-write; counted, D16), the whole
+ * lines in chunks that do not cross a max-payload boundary. `reqs`: the
+ * read requests for it: one per piece, the lines one per PCIE_MRRS bytes.
  */
-static uint64_t tlp_count(const RdoTiming *t, uint64_t addr, uint64_t len,
-                          uint64_t *split)
+static uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
+                          uint64_t len, uint64_t *split, uint64_t *reqs)
 {
-    uint64_t end = addr + len, n = 0, body_end;
+    RdoDmaCut c = rdo_dma_cut(addr, len, line);
+    uint64_t n = 0;
 
-    *split = 0;
-    if (addr & (CACHE_LINE - 1)) {
-        n++;
-        (*split)++;
-        addr = MIN(end, (addr | (CACHE_LINE - 1)) + 1);
-    }
-    body_end = MAX(addr, end & ~(uint64_t)(CACHE_LINE - 1));
-    if (body_end > addr) {
+    *split = !!c.head + !!c.tail;
+    *reqs = *split;
+    if (c.body) {
+        uint64_t a = addr + c.head;
+
         /* max-payload chunks: pcie_mps is a power of two */
-        n += ((body_end + t->cfg.pcie_mps - 1) >> t->mps_shift) -
-             (addr >> t->mps_shift);
+        n = ((a + c.body + t->cfg.pcie_mps - 1) >> t->mps_shift) -
+            (a >> t->mps_shift);
+        *reqs += rdo_div_up(c.body, PCIE_MRRS);
     }
-    if (end > body_end) {
-        n++;
-        (*split)++;
-    }
-    return n;
+    return n + *split;
 }
 
 /*
@@ -136,7 +131,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     RdoTiming *t = core->st->tm;
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
-    uint64_t issued = at, start, done, split, tlps, bytes, dur, full, wait;
+    uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
 
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
@@ -146,7 +141,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + ovh);
         t->pcie_ovh_ps = pcie_ps(t, ovh);
     }
-    tlps = tlp_count(t, addr, len, &split);
+    tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
     full = len >= t->cfg.pcie_mps ? t->pcie_full_ps : pcie_ps(t, len + ovh);
@@ -162,7 +157,6 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t reqs = rdo_div_up(len, PCIE_MRRS);
         uint64_t req_dur = pcie_ps(t, reqs * ovh);
         uint64_t cpl;
 

@@ -273,6 +273,23 @@ uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
 void rdo_raise_irq(RdoCore *core, unsigned vector);
 
 /*
+ * A transfer cut at cache lines `line` bytes long (a power of two): the
+ * piece before the first line boundary inside it (head: it starts inside a
+ * line), the whole lines, the piece after the last boundary (tail: it
+ * starts on a line and ends inside one). A transfer inside one line that
+ * starts inside it is all head.
+ */
+typedef struct RdoDmaCut {
+    uint64_t head, body, tail;
+} RdoDmaCut;
+RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line);
+/* A host DMA cut at the configured cache line, piece by piece, counted
+ * (dma.c); not timed: the callers below time it, or do it ahead of the
+ * model and charge it later. */
+int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                 bool write);
+
+/*
  * Guest-memory DMA. Every DMA of the core goes through these, so that the
  * timing model (bus.c) accounts its bus time with no help from callers.
  */
@@ -283,7 +300,7 @@ static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
     if (core->st->tm) {
         rdo_tm_dma(core, addr, len, false);
     }
-    return core->ops->dma_read(core->host, addr, buf, len);
+    return rdo_host_dma(core, addr, buf, len, false);
 }
 static inline int rdo_dma_write(RdoCore *core, uint64_t addr, const void *buf,
                                 size_t len)
@@ -291,7 +308,7 @@ static inline int rdo_dma_write(RdoCore *core, uint64_t addr, const void *buf,
     if (core->st->tm) {
         rdo_tm_dma(core, addr, len, true);
     }
-    return core->ops->dma_write(core->host, addr, buf, len);
+    return rdo_host_dma(core, addr, (void *)buf, len, true);
 }
 
 #endif /* RDO_TIMING_H */

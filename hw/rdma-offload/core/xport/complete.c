@@ -255,6 +255,7 @@ void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     RdoRing sq = sq_ring(qp), rq = rq_ring(qp);
 
     rdo_req_flush(core, qpn);
+    rdo_bufrecv_drop(core, qpn);
     if (qp->ssq_qpn == RDO_NONE) {
         flush_ring(core, qpn, &sq, &qp->sq_ci, qp->sq_pi, qp->send_cqn, false);
     }

@@ -24,6 +24,18 @@ bool rdo_recv_queue_of(RdoCore *core, RdoQpCtx *qp, RdoRecvQueue *q)
     return true;
 }
 
+/* The QP's SRQ, if in partial buffer operation (partial.c). */
+RdoSrq *rdo_partial_srq(RdoCore *core, const RdoQpCtx *qp)
+{
+    RdoSrq *srq;
+
+    if (qp->srqn == RDO_NONE || qp->srqn >= core->cfg.max_srq) {
+        return NULL;
+    }
+    srq = &core->st->srqs[qp->srqn];
+    return srq->valid && srq->part_shift ? srq : NULL;
+}
+
 static bool recv_wqe_read(RdoCore *core, const RdoRing *ring, uint32_t index,
                           RdoRecvWqe *w)
 {
@@ -139,10 +151,17 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
     if (!x->resp.recv_srq) {
         qp->rq_ci++;
+    } else if (!(cqe->flags & RDO_CQE_F_OFFSET) && qp->type != RDO_QPT_UD &&
+               rdo_partial_srq(core, qp)) {
+        /* A buffer of its own on a partial SRQ: at 0, and given back (UD
+         * keeps src_qpn in that place: its completions are as before). */
+        cqe->flags |= RDO_CQE_F_OFFSET | RDO_CQE_F_BUF_DONE;
+        cqe->offset = 0;
     }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
+    /* A message its sender marked solicited (urgent) skips the delay. */
     rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
-                        qp->notify_delay_usec * 1000ull);
+                        solicited ? 0 : qp->notify_delay_usec * 1000ull);
 }
 
 /* A receive error: the WQE completes with `status`, the QP fails. */

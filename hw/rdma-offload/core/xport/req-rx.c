@@ -83,7 +83,11 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     if (rdo_psn_cmp(rdo_psn_add(psn, 1), x->req.una_psn) > 0) {
         x->req.una_psn = rdo_psn_add(psn, 1);
     }
-    return x->req.una_psn != old_una;
+    if (x->req.una_psn != old_una) {
+        rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+        return true;
+    }
+    return false;
 }
 
 /* The record a PSN belongs to, and its index. */
@@ -327,6 +331,36 @@ void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 }
 
 /* The retransmit timer fired: go back to the oldest unacknowledged PSN. */
+/*
+ * After an engine failover: whatever was on the wire may be lost (frames
+ * out and in were soft state), so the requester goes back to its oldest
+ * unacknowledged PSN at once, as its timer would, without spending a retry.
+ */
+void rdo_req_resume(RdoCore *core, uint32_t qpn)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    guint index = 0;
+
+    if (x->req.state != RDO_REQ_SENDING) {
+        return;
+    }
+    for (GList *l = x->req.sent.head; l; l = l->next, index++) {
+        RdoSendRec *rec = l->data;
+
+        if (rec->done || !rec->npkts) {
+            continue;
+        }
+        if (rdo_psn_cmp(x->req.tx_psn_max, rec->first_psn) <= 0) {
+            return;             /* nothing of it is on the wire */
+        }
+        x->req.retry = RDO_RETRY_NONE;
+        go_back(core, qpn, x, index,
+                rdo_psn_cmp(x->req.una_psn, rec->first_psn) > 0 ?
+                rdo_psn_diff(x->req.una_psn, rec->first_psn) : 0);
+        return;
+    }
+}
+
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];

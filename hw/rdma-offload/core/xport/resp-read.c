@@ -36,6 +36,7 @@ static void send_atomic_ack(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 
     rdo_resp_packet(core, qpn, qp, &pkt, RDO_OP_ATOMIC_ACKNOWLEDGE, r->first_psn);
     pkt.atomic_ack_orig = r->orig;
+    rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
     rdo_tx_packet(core, &pkt);
 }
 
@@ -67,7 +68,11 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     if (!r) {
         /* More outstanding than max_dest_rd_atomic allows. */
         rdo_resp_nak(core, qpn, qp, psn, RDO_AETH_NAK_INV_REQ, true);
+        return NULL;
     }
+    /* The resource (replay of a duplicate) and the expected PSN past it. */
+    rdo_fo_commit(core, qpn, RDO_FO_RES_BYTES);
+    rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
     return r;
 }
 

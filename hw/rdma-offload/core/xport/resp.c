@@ -19,10 +19,30 @@ static void resp_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     RdoRecvWqe *w;
 
     if (pos == RDO_POS_FIRST || pos == RDO_POS_ONLY) {
-        if (rdo_recv_next_pending(core, qp) || !rdo_recv_begin(core, qp, x)) {
+        /* Behind held SENDs (bufrecv.c) a SEND is held too: in order. */
+        bool held = x->held.head != NULL;
+        bool pending;
+
+        /* An SRQ in partial buffer operation (partial.c). */
+        if (rdo_partial_send(core, qpn, qp, x, p)) {
+            return;
+        }
+        if (pos == RDO_POS_FIRST) {
+            rdo_partial_retire(core, qpn, qp, x);
+        }
+        pending = rdo_recv_next_pending(core, qp);
+
+        if (held || pending || !rdo_recv_begin(core, qp, x)) {
+            if ((held || !pending) &&
+                rdo_bufrecv_packet(core, qpn, qp, x, p, true)) {
+                return;
+            }
             rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }
+    } else if (x->held.open) {
+        rdo_bufrecv_packet(core, qpn, qp, x, p, false);
+        return;
     }
     w = rdo_recv_wqe(core, qp, x);
     if (!w) {
@@ -117,11 +137,13 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         rdo_resp_nak(core, qpn, qp, pkt->psn, RDO_AETH_NAK_INV_REQ, true);
         return;
     }
-    /* WRITE with immediate needs a receive WQE: check before placing. */
+    /* WRITE with immediate needs a receive WQE: check before placing
+     * (after any held SENDs, which take theirs first). */
     if (last && imm) {
         RdoRecvQueue q;
 
-        if (!rdo_recv_queue_of(core, qp, &q) || *q.ci == q.pi) {
+        if (!rdo_recv_queue_of(core, qp, &q) || *q.ci == q.pi ||
+            x->held.head) {
             rdo_resp_nak(core, qpn, qp, pkt->psn, rdo_rnr_syndrome(qp), false);
             return;
         }

@@ -25,28 +25,29 @@ static guint qp_list_len(GArray *list)
     return list ? list->len : 0;
 }
 
-/* RNR back-offs over and retransmit timeouts, each in QP order. */
+/*
+ * RNR back-offs over and retransmit timeouts, each in QP order. A QP taken
+ * out goes back in only after its expired timers are dealt with: its
+ * earliest deadline is the expired one until then, and putting it back
+ * earlier made it due again at once, for ever.
+ */
 static void run_timers(RdoCore *core)
 {
     RdoState *st = core->st;
     uint64_t now = core->ops->now_ns(core->host);
-    GArray *rnr = NULL, *rto = NULL;
+    GArray *rnr = NULL, *rto = NULL, *due = NULL;
     uint64_t next;
     uint32_t qpn;
 
     while (rdo_xport_timer_due(core, now, &qpn)) {
         RdoXport *x = &st->xport[qpn];
 
+        due = qp_list_add(due, qpn);
         if (x->req.rnr_until && x->req.rnr_until <= now) {
             rnr = qp_list_add(rnr, qpn);
         }
         if (x->req.rto_at && x->req.rto_at <= now) {
             rto = qp_list_add(rto, qpn);
-        }
-        if (x->req.rnr_until > now || x->req.rto_at > now) {
-            /* The other timer still runs: back in for it. */
-            rdo_xport_timer_set(core, qpn, x->req.rnr_until > now ?
-                                x->req.rnr_until : x->req.rto_at);
         }
     }
     for (guint i = 0; i < qp_list_len(rnr); i++) {
@@ -65,6 +66,13 @@ static void run_timers(RdoCore *core)
         } else {
             st->xport[qpn].req.rto_at = 0;
         }
+    }
+    /* The other timer of each, or one its expiry started, runs on. */
+    for (guint i = 0; due && i < due->len; i++) {
+        rdo_xport_timer_rearm(core, g_array_index(due, uint32_t, i));
+    }
+    if (due) {
+        g_array_free(due, TRUE);
     }
     if (rnr) {
         g_array_free(rnr, TRUE);

@@ -127,6 +127,15 @@ void rdo_xport_timer_set(RdoCore *core, uint32_t qpn, uint64_t when)
     sift_up(h, h->len++);
 }
 
+void rdo_xport_timer_rearm(RdoCore *core, uint32_t qpn)
+{
+    uint64_t d = deadline(&core->st->xport[qpn]);
+
+    if (d) {
+        rdo_xport_timer_set(core, qpn, d);
+    }
+}
+
 void rdo_xport_timer_drop(RdoCore *core, uint32_t qpn)
 {
     RdoTimers *h = core->st->timers;

@@ -22,6 +22,7 @@ void rdo_xport_init(RdoCore *core)
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
+    st->push_written = g_new0(uint32_t, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
     st->payload_buf = g_malloc0(RDO_FRAME_MAX);
 }
@@ -34,6 +35,7 @@ void rdo_xport_free(RdoCore *core)
         return;
     }
     for (uint32_t i = 0; i < rdo_qp_slots(core); i++) {
+        rdo_bufrecv_drop(core, i);
         g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);
@@ -42,6 +44,7 @@ void rdo_xport_free(RdoCore *core)
         g_free(st->push_area[i]);
     }
     g_free(st->push_area);
+    g_free(st->push_written);
     g_free(st->xport);
     rdo_xport_timers_free(core);
     g_queue_clear(&st->ack_list);
@@ -60,6 +63,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
 
     rdo_req_flush(core, qpn);
+    rdo_bufrecv_drop(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);
     rdo_xport_timer_drop(core, qpn);

@@ -134,6 +134,7 @@ typedef struct RdoReqPart {
     uint64_t rto_at;            /* retransmit timer, 0 = stopped */
     uint64_t rnr_until;         /* RNR NAK back-off */
     uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
+    uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
     bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
@@ -207,11 +208,34 @@ typedef struct RdoCcPart {
     uint64_t next_tx_ps;        /* timing: the limiter's next packet */
 } RdoCcPart;
 
+/*
+ * Buffered receive (bufrecv.c): SENDs held on the device for an RC QP
+ * with no receive WQE posted, oldest first; `open`: the newest is still
+ * arriving (its packets since `first_psn`).
+ */
+typedef struct RdoHeld {
+    struct RdoHeld *next;
+    GByteArray *data;
+    uint32_t first_psn, packets;
+    uint32_t imm, inv_rkey;
+    uint8_t flags;              /* RDO_HELD_* */
+} RdoHeld;
+#define RDO_HELD_DONE   1u      /* its last packet came */
+#define RDO_HELD_IMM    2u
+#define RDO_HELD_INV    4u
+#define RDO_HELD_SE     8u
+
+typedef struct RdoHeldPart {
+    RdoHeld *head, *tail;
+    bool open;
+} RdoHeldPart;
+
 typedef struct RdoXport {
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
     RdoCcPart cc;               /* cc.c */
+    RdoHeldPart held;           /* bufrecv.c */
 } RdoXport;
 
 const char *rdo_req_state_name(RdoReqState s);
@@ -253,15 +277,17 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn);
  * The QPs with a timer running (timers.c). A deadline (req.rto_at or
  * req.rnr_until) is set only together with rdo_xport_timer_set; stopping
  * or moving one later needs no call. rdo_xport_timer_due takes out one QP
- * whose deadline has come (the caller puts it back with _set if it still
- * has a timer afterwards); rdo_xport_timer_next is the earliest deadline,
- * 0 if none.
+ * whose deadline has come (the caller puts it back with _rearm once it
+ * has dealt with the timers that expired); _rearm enters a QP's earliest
+ * running deadline, if it has one; rdo_xport_timer_next is the earliest
+ * deadline, 0 if none.
  */
 typedef struct RdoTimers RdoTimers;
 void rdo_xport_timers_init(RdoCore *core);
 void rdo_xport_timers_free(RdoCore *core);
 void rdo_xport_timer_set(RdoCore *core, uint32_t qpn, uint64_t when);
 void rdo_xport_timer_drop(RdoCore *core, uint32_t qpn);
+void rdo_xport_timer_rearm(RdoCore *core, uint32_t qpn);
 bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn);
 uint64_t rdo_xport_timer_next(RdoCore *core);
 /* Puts a QP once on a list of work for the end of this round. */
@@ -356,6 +382,8 @@ bool rdo_local_inv_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* After an engine failover: back to the oldest unacknowledged PSN. */
+void rdo_req_resume(RdoCore *core, uint32_t qpn);
 /* (wqe.c) Reads the WQE of a record from its ring (qp: the QP holding the
  * record); `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
@@ -443,6 +471,12 @@ void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                      enum rdo_qp_err why);
 /* Completes the QP's outstanding and queued work with a flush error. */
 void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+/* The QP state machine (qp-state.c): MODIFY_QP on QP `qpn`, which exists;
+ * returns a rdo_cqp_status. */
+int rdo_qp_modify(RdoCore *core, uint32_t qpn,
+                  const struct rdo_cmd_modify_qp *m);
+/* The largest path MTU (RDO_MTU_*) an Ethernet MTU carries. */
+uint8_t rdo_active_mtu(uint32_t eth_mtu);
 
 /* The inline-pushed copy of WQE `index`, if the doorbell page holds it. */
 bool rdo_push_take(RdoCore *core, uint32_t qpn, uint32_t index, uint8_t *buf,
@@ -461,6 +495,35 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 void rdo_recv_fail(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                    uint8_t status, uint32_t vendor_err, uint32_t psn,
                    uint8_t nak, enum rdo_qp_err why);
+
+/*
+ * Buffered receive (bufrecv.c, D10). A packet of a SEND on an RC QP that
+ * the responder cannot place (no receive posted, or older SENDs held):
+ * held, true; false: not taken, the caller answers with an RNR NAK. A
+ * message that outgrows the buffer mid-way is given back (RNR NAK for its
+ * first packet, taken as handled: true).
+ */
+bool rdo_bufrecv_packet(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                        const RdoWireParsed *p, bool first);
+/* Places the complete held SENDs, oldest first, into posted receives. */
+void rdo_bufrecv_drain(RdoCore *core, uint32_t qpn);
+/* Drops a QP's held SENDs (reset, error, destroyed), counted (held.c). */
+void rdo_bufrecv_drop(RdoCore *core, uint32_t qpn);
+/* Frees one held SEND, its bytes back to the buffer (held.c). */
+void rdo_held_free(RdoCore *core, RdoHeld *h);
+
+/*
+ * Partial buffer operation (partial.c) on an SRQ with SRQ_PARTIAL on: a
+ * single-packet SEND placed at the next offset of the buffer in use (true:
+ * handled, completed or NAKed); before a multi-packet SEND, the buffer in
+ * use given back (its BUF_DONE completion of 0 bytes).
+ */
+bool rdo_partial_send(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+                      const RdoWireParsed *p);
+void rdo_partial_retire(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                        RdoXport *x);
+/* The QP's SRQ, if it is in partial buffer operation (recv.c). */
+RdoSrq *rdo_partial_srq(RdoCore *core, const RdoQpCtx *qp);
 
 /* The responder's ACKs and NAKs (resp-ack.c). */
 void rdo_resp_send_aeth(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,

@@ -134,6 +134,10 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     pkt.dest_qp = qp->type == RDO_QPT_UD ? w->ud.dest_qpn : qp->dest_qpn;
     rdo_tx_packet(core, &pkt);
     rdo_cc_tx_sent(core, qpn, &pkt);
+    if (++core->st->xport[qpn].req.fo_unsaved >= core->cfg.failover_wb_batch) {
+        core->st->xport[qpn].req.fo_unsaved = 0;
+        rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+    }
     return true;
 }
 

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdma-offload core: every host-memory DMA of the device, cut at the
+ * host's cache lines (D16): a head piece where a transfer starts inside a
+ * line, the whole lines, a tail piece where it ends inside one. Each piece
+ * is a transfer of its own to the host (a root complex merges a partial
+ * line with a read-modify-write, so a device keeps partial and whole lines
+ * apart), and the pieces are counted. The timing model charges the same
+ * pieces as TLPs (bus.c).
+ */
+#include "timing/timing.h"
+
+RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
+{
+    uint64_t mask = line - 1, end = addr + len;
+    RdoDmaCut c = { 0, 0, 0 };
+    uint64_t body_start, body_end;
+
+    if (!len) {
+        return c;
+    }
+    body_start = (addr + mask) & ~mask;
+    if (body_start >= end) {
+        /* Inside one line, or up to its end from inside it. */
+        if (addr & mask) {
+            c.head = len;
+        } else {
+            c.tail = len;   /* starts on a line, ends inside it */
+        }
+        return c;
+    }
+    c.head = body_start - addr;
+    body_end = end & ~mask;
+    c.body = body_end - body_start;
+    c.tail = end - body_end;
+    return c;
+}
+
+int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                 bool write)
+{
+    RdoDmaCut c = rdo_dma_cut(addr, len, core->cfg.cache_line);
+    uint64_t piece[3] = { c.head, c.body, c.tail };
+    uint8_t *p = buf;
+
+    core->cnt.dma_transfers++;
+    core->cnt.dma_head_pieces += !!c.head;
+    core->cnt.dma_tail_pieces += !!c.tail;
+    core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
+    for (int i = 0; i < 3; i++) {
+        int r;
+
+        if (!piece[i]) {
+            continue;
+        }
+        r = write ? core->ops->dma_write(core->host, addr, p, piece[i])
+                  : core->ops->dma_read(core->host, addr, p, piece[i]);
+        if (r) {
+            return r;
+        }
+        addr += piece[i];
+        p += piece[i];
+    }
+    return 0;
+}
