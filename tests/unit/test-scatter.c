@@ -10,142 +10,20 @@
  * everywhere else, so a device that used page 0 for every page, ignored
  * the first-byte offset or the page size fails them.
  */
-#include <inttypes.h>
 #include <string.h>
 #include "test-pair.h"
 
-#define SC_PAGES_MAX    8
-#define SC_GUARD_SEED   0x5eed
 #define SC_RIGHTS       (RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE)
 #define SC_MTU          (RDO_MTU_4096 - 2)      /* 1024: several packets */
 #define SC_HUGE_SHIFT   21
 
-/* An MR over shuffled pages of a pool; `shadow` is what the pool must
- * hold (the guard pattern but where the tests put or expect data). */
-typedef struct Scat {
-    PairSide *s;
-    uint8_t shift;
-    uint32_t npages;
-    uint64_t pool, pool_len;
-    uint64_t pages[SC_PAGES_MAX];
-    uint64_t list;
-    uint64_t iova, length;
-    uint32_t key;
-    uint8_t *shadow;
-} Scat;
+/* MRs over shuffled pages with guards: rdo-pair-setup.h. */
+typedef RdoScat Scat;
 
-/*
- * npages pages of 2^shift bytes, page i in slot (7i + 3) mod 2 npages of
- * the pool (7 is prime to the slot count: every page in a slot of its
- * own, page 0 not first, neighbours apart); the MR starts `first` bytes
- * into page 0 and ends `short_end` bytes before the end of the last.
- */
 static void sc_init(Scat *r, PairSide *s, uint32_t npages, uint8_t shift,
                     uint64_t iova_base, uint64_t first, uint64_t short_end)
 {
-    uint64_t ps = 1ull << shift;
-    uint32_t slots = 2 * npages;
-    uint8_t *pool;
-
-    g_assert_cmpuint(npages, <=, SC_PAGES_MAX);
-    g_assert_cmpuint(slots % 7, !=, 0);
-    g_assert_cmpuint(first, <, ps);
-    memset(r, 0, sizeof(*r));
-    r->s = s;
-    r->shift = shift;
-    r->npages = npages;
-    r->pool_len = slots * ps;
-    r->pool = td_alloc(s->d, r->pool_len, ps);
-    for (uint32_t i = 0; i < npages; i++) {
-        r->pages[i] = r->pool + ((7 * i + 3) % slots) * ps;
-    }
-    r->list = td_alloc(s->d, npages * 8, 8);
-    memcpy(td_ptr(s->d, r->list), r->pages, npages * 8);
-    r->iova = iova_base + first;
-    r->length = npages * ps - first - short_end;
-    pool = td_ptr(s->d, r->pool);
-    for (uint64_t i = 0; i < r->pool_len; i++) {
-        pool[i] = rdo_pattern_byte(i, SC_GUARD_SEED);
-    }
-    r->shadow = g_malloc(r->pool_len);
-    memcpy(r->shadow, pool, r->pool_len);
-}
-
-static void sc_free(Scat *r)
-{
-    g_free(r->shadow);
-}
-
-/* Where the byte at va of the MR is in the pool. */
-static uint64_t sc_off(const Scat *r, uint64_t va)
-{
-    uint64_t ps = 1ull << r->shift;
-    uint64_t off = va - r->iova + (r->iova & (ps - 1));
-
-    g_assert_cmpuint(va, >=, r->iova);
-    g_assert_cmpuint(va, <, r->iova + r->length);
-    return r->pages[off >> r->shift] - r->pool + (off & (ps - 1));
-}
-
-/* The device will read [va, va + len): data there, in pool and shadow. */
-static void sc_put(Scat *r, uint64_t va, uint32_t len, uint32_t seed)
-{
-    uint8_t *pool = td_ptr(r->s->d, r->pool);
-
-    for (uint32_t i = 0; i < len; i++) {
-        uint64_t o = sc_off(r, va + i);
-
-        pool[o] = r->shadow[o] = rdo_pattern_byte(i, seed);
-    }
-}
-
-/* The device must write `data` at [va, va + len). */
-static void sc_expect(Scat *r, uint64_t va, const uint8_t *data, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        r->shadow[sc_off(r, va + i)] = data[i];
-    }
-}
-
-/* The bytes the MR holds at [va, va + len) by the shadow. */
-static uint8_t *sc_get(const Scat *r, uint64_t va, uint32_t len)
-{
-    uint8_t *b = g_malloc(len);
-
-    for (uint32_t i = 0; i < len; i++) {
-        b[i] = r->shadow[sc_off(r, va + i)];
-    }
-    return b;
-}
-
-/* Every byte of the pool as the shadow says. */
-static void sc_assert(const Scat *r, const char *what)
-{
-    const uint8_t *pool = td_ptr(r->s->d, r->pool);
-
-    if (memcmp(pool, r->shadow, r->pool_len)) {
-        uint64_t i = 0;
-
-        while (pool[i] == r->shadow[i]) {
-            i++;
-        }
-        g_error("%s: pool byte 0x%" PRIx64 " (slot %" PRIu64 ", offset 0x%"
-                PRIx64 ") is 0x%02x, not 0x%02x", what, i, i >> r->shift,
-                i & (((uint64_t)1 << r->shift) - 1), pool[i], r->shadow[i]);
-    }
-}
-
-/* Registered with a REG_MR command as MR `index`, every right. */
-static void sc_reg(Scat *r, uint32_t index, uint8_t key)
-{
-    struct rdo_cqp_cmd cmd = rdo_cmd_reg_mr(index, key, r->s->layout->pdn,
-                                            r->iova, r->length, r->list,
-                                            r->npages);
-
-    cmd.u.reg_mr.page_shift = r->shift;
-    cmd.u.reg_mr.access = SC_RIGHTS;
-    rdo_pair_cmd_ok(&r->s->rdo, cmd);
-    r->key = RDO_MR_KEY(index, key);
+    rdo_scat_init(r, &s->rdo, npages, shift, iova_base, first, short_end);
 }
 
 static struct rdo_sge sc_sge(const Scat *r, uint64_t va, uint32_t len)
@@ -172,7 +50,7 @@ static void sc_write(Pair *p, Scat *r, uint64_t wr_id, uint64_t src,
     w.remote_addr = va;
     w.rkey = r->key;
     sc_post_ok(p, 0, w, &sge, 1, RDO_CQE_RDMA_WRITE);
-    sc_expect(r, va, pair_mr_ptr(&p->s[0], src), len);
+    rdo_scat_expect(r, va, pair_mr_ptr(&p->s[0], src), len);
 }
 
 /* A's READ of `len` bytes at va of r (B's) into its MR at dst. */
@@ -181,7 +59,7 @@ static void sc_read(Pair *p, Scat *r, uint64_t wr_id, uint64_t va,
 {
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_READ, wr_id);
     struct rdo_sge sge = pair_sge_of(&p->s[0], dst, len);
-    g_autofree uint8_t *want = sc_get(r, va, len);
+    g_autofree uint8_t *want = rdo_scat_get(r, va, len);
 
     w.remote_addr = va;
     w.rkey = r->key;
@@ -208,14 +86,14 @@ static void test_write(void)
 
     pair_capture(p, "scatter-write");
     sc_init(&r, &p->s[1], 6, RDO_PAGE_SHIFT, 0x7f0012345000ull, 0x9c4, 0x333);
-    sc_reg(&r, 20, 0x31);
+    rdo_scat_reg(&r, 20, 0x31);
     pair_fill(&p->s[0], PAIR_SRC, r.length, 31);
     sc_write(p, &r, 1, PAIR_SRC + 3, r.iova + 1, r.length - 8);
-    sc_assert(&r, "write across");
+    rdo_scat_assert(&r, "write across");
     sc_write(p, &r, 2, PAIR_SRC + 100, r.iova, 16);
     sc_write(p, &r, 3, PAIR_SRC + 200, r.iova + r.length - 16, 16);
-    sc_assert(&r, "write at the ends");
-    sc_free(&r);
+    rdo_scat_assert(&r, "write at the ends");
+    rdo_scat_free(&r);
     pair_free(p);
 }
 
@@ -236,21 +114,21 @@ static void test_read(void)
     pair_capture(p, "scatter-read");
     sc_init(&ra, &p->s[0], 6, RDO_PAGE_SHIFT, 0x55550000ull, 0x123, 0x45);
     sc_init(&rb, &p->s[1], 6, RDO_PAGE_SHIFT, 0x7f0012345000ull, 0xe10, 0x777);
-    sc_reg(&ra, 21, 0x01);
-    sc_reg(&rb, 21, 0x02);
-    sc_put(&rb, rb.iova, rb.length, 32);
+    rdo_scat_reg(&ra, 21, 0x01);
+    rdo_scat_reg(&rb, 21, 0x02);
+    rdo_scat_put(&rb, rb.iova, rb.length, 32);
     src = rb.iova + 0x2f1;
     dst = ra.iova + 0x105;
-    want = sc_get(&rb, src, len);
+    want = rdo_scat_get(&rb, src, len);
     sge = sc_sge(&ra, dst, len);
     w.remote_addr = src;
     w.rkey = rb.key;
     sc_post_ok(p, 0, w, &sge, 1, RDO_CQE_RDMA_READ);
-    sc_expect(&ra, dst, want, len);
-    sc_assert(&ra, "read into A");
-    sc_assert(&rb, "read from B");
-    sc_free(&ra);
-    sc_free(&rb);
+    rdo_scat_expect(&ra, dst, want, len);
+    rdo_scat_assert(&ra, "read into A");
+    rdo_scat_assert(&rb, "read from B");
+    rdo_scat_free(&ra);
+    rdo_scat_free(&rb);
     pair_free(p);
 }
 
@@ -274,19 +152,19 @@ static void test_send(void)
 
     pair_capture(p, "scatter-send");
     sc_init(&ra, a, 5, RDO_PAGE_SHIFT, 0x40000000ull, 0x321, 0x100);
-    sc_reg(&ra, 22, 0x01);
-    sc_put(&ra, ra.iova, ra.length, 33);
+    rdo_scat_reg(&ra, 22, 0x01);
+    rdo_scat_put(&ra, ra.iova, ra.length, 33);
     for (int i = 0; i < 3; i++) {
         sc_init(&rb[i], b, 3, RDO_PAGE_SHIFT, 0x60000000ull + i * 0x100000ull,
                 0xa00 + i * 0x111, 0x80 + i);
-        sc_reg(&rb[i], 23 + i, 0x10 + i);
+        rdo_scat_reg(&rb[i], 23 + i, 0x10 + i);
         scatter[i] = sc_sge(&rb[i], rb[i].iova + 0x100 + i, rlen[i]);
     }
     /* Two gather pieces: the second before the first in the MR. */
     gather[0] = sc_sge(&ra, ra.iova + 3 * RDO_PAGE_SIZE, 6000);
     gather[1] = sc_sge(&ra, ra.iova + 7, msg - 6000);
     for (int i = 0; i < 2; i++) {
-        g_autofree uint8_t *g = sc_get(&ra, gather[i].addr, gather[i].length);
+        g_autofree uint8_t *g = rdo_scat_get(&ra, gather[i].addr, gather[i].length);
 
         memcpy(sent + at, g, gather[i].length);
         at += gather[i].length;
@@ -302,13 +180,13 @@ static void test_send(void)
     for (int i = 0; i < 3; i++) {
         uint32_t n = MIN(rlen[i], msg - at);
 
-        sc_expect(&rb[i], scatter[i].addr, sent + at, n);
+        rdo_scat_expect(&rb[i], scatter[i].addr, sent + at, n);
         at += n;
-        sc_assert(&rb[i], "receive SGE");
-        sc_free(&rb[i]);
+        rdo_scat_assert(&rb[i], "receive SGE");
+        rdo_scat_free(&rb[i]);
     }
-    sc_assert(&ra, "send gather");
-    sc_free(&ra);
+    rdo_scat_assert(&ra, "send gather");
+    rdo_scat_free(&ra);
     pair_free(p);
 }
 
@@ -327,12 +205,11 @@ static void test_atomic(void)
     pair_capture(p, "scatter-atomic");
     sc_init(&ra, &p->s[0], 3, RDO_PAGE_SHIFT, 0x40000000ull, 0x128, 0x200);
     sc_init(&rb, &p->s[1], 4, RDO_PAGE_SHIFT, 0x7f0012345000ull, 0x9c0, 0x10);
-    sc_reg(&ra, 26, 0x01);
-    sc_reg(&rb, 26, 0x02);
+    rdo_scat_reg(&ra, 26, 0x01);
+    rdo_scat_reg(&rb, 26, 0x02);
     target = rb.iova - 0x9c0 + 2 * RDO_PAGE_SIZE + 0x7f8;
     res = ra.iova - 0x128 + RDO_PAGE_SIZE + 0x10;
-    memcpy(td_ptr(rb.s->d, rb.pool + sc_off(&rb, target)), &v, 8);
-    sc_expect(&rb, target, (uint8_t *)&v, 8);
+    rdo_scat_set(&rb, target, &v, 8);
 
     sge = sc_sge(&ra, res, 8);
     w.remote_addr = target;
@@ -347,25 +224,24 @@ static void test_atomic(void)
     w.compare_add = 45;
     sc_post_ok(p, 0, w, &sge, 1, RDO_CQE_ATOMIC_FETCH_ADD);
 
-    sc_expect(&ra, res, (uint8_t *)&v, 8);
+    rdo_scat_expect(&ra, res, &v, 8);
     v = 555;
-    sc_expect(&ra, res + 8, (uint8_t *)&v, 8);
+    rdo_scat_expect(&ra, res + 8, &v, 8);
     v = 600;
-    sc_expect(&rb, target, (uint8_t *)&v, 8);
-    sc_assert(&ra, "atomic results");
-    sc_assert(&rb, "atomic target");
-    sc_free(&ra);
-    sc_free(&rb);
+    rdo_scat_expect(&rb, target, &v, 8);
+    rdo_scat_assert(&ra, "atomic results");
+    rdo_scat_assert(&rb, "atomic target");
+    rdo_scat_free(&ra);
+    rdo_scat_free(&rb);
     pair_free(p);
 }
 
 /* B registers r with ALLOC_MR (index) and a REG_MR work request. */
 static void sc_fast_reg(Pair *p, Scat *r, uint32_t index)
 {
-    PairSide *b = &p->s[1];
     struct rdo_send_wqe w;
 
-    rdo_pair_cmd_ok(&b->rdo, rdo_cmd_alloc_mr(index, 0x40, b->layout->pdn,
+    rdo_pair_cmd_ok(r->s, rdo_cmd_alloc_mr(index, 0x40, r->s->layout->pdn,
                                               RDO_FAST_REG_PAGES_MAX,
                                               SC_RIGHTS));
     r->key = RDO_MR_KEY(index, 0x41);
@@ -389,10 +265,10 @@ static void test_fast_reg(void)
     pair_fill(&p->s[0], PAIR_SRC, r.length, 34);
     sc_write(p, &r, 1, PAIR_SRC, r.iova + 0x11, r.length - 0x11 - 0x3);
     sc_write(p, &r, 2, PAIR_SRC + 0x10000, r.iova, 0x11);
-    sc_assert(&r, "fast-reg write");
+    rdo_scat_assert(&r, "fast-reg write");
     sc_read(p, &r, 3, r.iova + 0xabc, PAIR_DST + 1, 5 * RDO_PAGE_SIZE + 9);
-    sc_assert(&r, "fast-reg read");
-    sc_free(&r);
+    rdo_scat_assert(&r, "fast-reg read");
+    rdo_scat_free(&r);
     pair_free(p);
 }
 
@@ -411,12 +287,12 @@ static void test_huge(void)
     pair_capture(p, "scatter-huge");
     sc_init(&r, &p->s[1], 2, SC_HUGE_SHIFT, 0x7f0000000000ull,
             ps - 0x1cdf, 0x1234);
-    sc_reg(&r, 27, 0x01);
+    rdo_scat_reg(&r, 27, 0x01);
     pair_fill(&p->s[0], PAIR_SRC, 0x8000, 35);
     sc_write(p, &r, 1, PAIR_SRC + 1, r.iova + 100, 12000);
-    sc_assert(&r, "huge write");
+    rdo_scat_assert(&r, "huge write");
     sc_read(p, &r, 2, r.iova + 0x1000, PAIR_DST, 9000);
-    sc_assert(&r, "huge read");
+    rdo_scat_assert(&r, "huge read");
 
     /* The same pages, the same shadow, another first byte. */
     fr = r;
@@ -424,8 +300,8 @@ static void test_huge(void)
     fr.length = 0x800 + ps - 0x99;
     sc_fast_reg(p, &fr, 41);
     sc_write(p, &fr, 3, PAIR_SRC + 0x4000, fr.iova + 3, 0x1000);
-    sc_assert(&fr, "huge fast-reg write");
-    sc_free(&r);
+    rdo_scat_assert(&fr, "huge fast-reg write");
+    rdo_scat_free(&r);
     pair_free(p);
 }
 
