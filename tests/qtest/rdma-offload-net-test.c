@@ -5,8 +5,9 @@
  * test driver in libqos/rdma-offload.c. RDMA WRITE and READ of 1 MiB
  * compared bit for bit, every SEND variant and its completions, atomics,
  * WRITE and READ over an MR of shuffled pages, UC, UD, a bad rkey, loss
- * injected by the fault properties, the link, the socket, stream and dgram backends, and connections the adapters'
- * offloaded CM makes between them. With RDO_TEST_PCAP_DIR set, each
+ * injected by the fault properties, the link, the socket, stream and
+ * dgram backends, and connections the adapters' offloaded CM makes
+ * between them. With RDO_TEST_PCAP_DIR set, each
  * test writes a capture of the wire (filter-dump on the first netdev).
  */
 #include "qemu/osdep.h"
