@@ -99,7 +99,8 @@ static void test_write(void)
 
 /*
  * A READ from B's scattered MR into A's own scattered MR (the local SGE
- * translated too): B's pool is untouched, A's holds the bytes read.
+ * translated too), then one of B's whole MR into the last bytes of A's:
+ * B's pool is untouched, A's holds the bytes read.
  */
 static void test_read(void)
 {
@@ -126,6 +127,17 @@ static void test_read(void)
     sc_post_ok(p, 0, w, &sge, 1, RDO_CQE_RDMA_READ);
     rdo_scat_expect(&ra, dst, want, len);
     rdo_scat_assert(&ra, "read into A");
+
+    /* All of B's MR, first byte to last, into the last bytes of A's. */
+    g_free(want);
+    want = rdo_scat_get(&rb, rb.iova, rb.length);
+    dst = ra.iova + ra.length - rb.length;
+    sge = sc_sge(&ra, dst, rb.length);
+    w.wr_id = 2;
+    w.remote_addr = rb.iova;
+    sc_post_ok(p, 0, w, &sge, 1, RDO_CQE_RDMA_READ);
+    rdo_scat_expect(&ra, dst, want, rb.length);
+    rdo_scat_assert(&ra, "read of a whole MR to the end of one");
     rdo_scat_assert(&rb, "read from B");
     rdo_scat_free(&ra);
     rdo_scat_free(&rb);
