@@ -382,3 +382,114 @@ bool rdo_pair_poll(RdoPairSide *s, struct rdo_cqe *cqe)
                      RDO_DB_VALUE(s->layout->cqn, 0, s->cq_ci));
     return true;
 }
+
+void rdo_scat_init(RdoScat *r, RdoPairSide *s, uint32_t npages, uint8_t shift,
+                   uint64_t iova_base, uint64_t first, uint64_t short_end)
+{
+    uint64_t ps = 1ull << shift;
+    uint32_t slots = 2 * npages;
+
+    g_assert_cmpuint(npages, <=, RDO_SCAT_PAGES_MAX);
+    g_assert_cmpuint(slots % 7, !=, 0);
+    g_assert_cmpuint(first, <, ps);
+    memset(r, 0, sizeof(*r));
+    r->s = s;
+    r->shift = shift;
+    r->npages = npages;
+    r->pool_len = slots * ps;
+    /* alloc aligns to 4 KiB only: room to align to a bigger page. */
+    r->pool = s->ops->alloc(s->host, r->pool_len + ps - RDO_PAGE_SIZE);
+    r->pool = (r->pool + ps - 1) & ~(ps - 1);
+    for (uint32_t i = 0; i < npages; i++) {
+        r->pages[i] = r->pool + ((7 * i + 3) % slots) * ps;
+    }
+    r->list = s->ops->alloc(s->host, npages * 8);
+    s->ops->write(s->host, r->list, r->pages, npages * 8);
+    r->iova = iova_base + first;
+    r->length = npages * ps - first - short_end;
+    r->shadow = g_malloc(r->pool_len);
+    for (uint64_t i = 0; i < r->pool_len; i++) {
+        r->shadow[i] = rdo_pattern_byte(i, 0x5eed);
+    }
+    s->ops->write(s->host, r->pool, r->shadow, r->pool_len);
+}
+
+void rdo_scat_free(RdoScat *r)
+{
+    g_free(r->shadow);
+    r->shadow = NULL;
+}
+
+void rdo_scat_reg(RdoScat *r, uint32_t index, uint8_t key)
+{
+    struct rdo_cqp_cmd cmd = rdo_cmd_reg_mr(index, key, r->s->layout->pdn,
+                                            r->iova, r->length, r->list,
+                                            r->npages);
+
+    cmd.u.reg_mr.page_shift = r->shift;
+    cmd.u.reg_mr.access = RDO_ACCESS_LOCAL_WRITE | RDO_ACCESS_REMOTE;
+    rdo_pair_cmd_ok(r->s, cmd);
+    r->key = RDO_MR_KEY(index, key);
+}
+
+uint64_t rdo_scat_off(const RdoScat *r, uint64_t va)
+{
+    uint64_t ps = 1ull << r->shift;
+    uint64_t off = va - r->iova + (r->iova & (ps - 1));
+
+    g_assert_cmpuint(va, >=, r->iova);
+    g_assert_cmpuint(va, <, r->iova + r->length);
+    return r->pages[off >> r->shift] - r->pool + (off & (ps - 1));
+}
+
+void rdo_scat_expect(RdoScat *r, uint64_t va, const void *data, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        r->shadow[rdo_scat_off(r, va + i)] = ((const uint8_t *)data)[i];
+    }
+}
+
+void rdo_scat_set(RdoScat *r, uint64_t va, const void *data, uint32_t len)
+{
+    rdo_scat_expect(r, va, data, len);
+    r->s->ops->write(r->s->host, r->pool, r->shadow, r->pool_len);
+}
+
+void rdo_scat_put(RdoScat *r, uint64_t va, uint32_t len, uint32_t seed)
+{
+    g_autofree uint8_t *buf = g_malloc(len ? len : 1);
+
+    for (uint32_t i = 0; i < len; i++) {
+        buf[i] = rdo_pattern_byte(i, seed);
+    }
+    rdo_scat_set(r, va, buf, len);
+}
+
+uint8_t *rdo_scat_get(const RdoScat *r, uint64_t va, uint32_t len)
+{
+    uint8_t *b = g_malloc(len ? len : 1);
+
+    for (uint32_t i = 0; i < len; i++) {
+        b[i] = r->shadow[rdo_scat_off(r, va + i)];
+    }
+    return b;
+}
+
+void rdo_scat_assert(const RdoScat *r, const char *what)
+{
+    g_autofree uint8_t *pool = g_malloc(r->pool_len);
+    uint64_t i = 0;
+
+    r->s->ops->read(r->s->host, r->pool, pool, r->pool_len);
+    if (!memcmp(pool, r->shadow, r->pool_len)) {
+        return;
+    }
+    while (pool[i] == r->shadow[i]) {
+        i++;
+    }
+    g_error("%s: pool byte 0x%llx (slot %llu, offset 0x%llx) is 0x%02x, "
+            "not 0x%02x", what, (unsigned long long)i,
+            (unsigned long long)(i >> r->shift),
+            (unsigned long long)(i & ((1ull << r->shift) - 1)),
+            pool[i], r->shadow[i]);
+}

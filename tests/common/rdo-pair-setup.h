@@ -188,4 +188,45 @@ uint32_t rdo_pair_cq_ready(RdoPairSide *s);
 /* The next CQE, consumed (and the CQ doorbell); false if none. */
 bool rdo_pair_poll(RdoPairSide *s, struct rdo_cqe *cqe);
 
+/*
+ * An MR over shuffled pages (zero copy over scattered memory): page i of
+ * npages in slot (7i + 3) mod 2 npages of a pool twice its size, so no
+ * page follows the one before it; the first byte `first` bytes into page
+ * 0, the end `short_end` bytes before the end of the last page. The pool
+ * starts with a guard pattern; `shadow` is what it must hold, so a check
+ * of every byte finds data misplaced as well as data missing.
+ */
+#define RDO_SCAT_PAGES_MAX 8
+typedef struct RdoScat {
+    RdoPairSide *s;
+    uint8_t shift;              /* pages of 2^shift bytes */
+    uint32_t npages;
+    uint64_t pool, pool_len;    /* guest memory, aligned to the page size */
+    uint64_t pages[RDO_SCAT_PAGES_MAX];
+    uint64_t list;              /* the page list in guest memory */
+    uint64_t iova, length;
+    uint32_t key;               /* once registered */
+    uint8_t *shadow;            /* pool_len bytes */
+} RdoScat;
+
+void rdo_scat_init(RdoScat *r, RdoPairSide *s, uint32_t npages, uint8_t shift,
+                   uint64_t iova_base, uint64_t first, uint64_t short_end);
+void rdo_scat_free(RdoScat *r);
+/* Registered with a REG_MR command as MR `index` (local write and every
+ * remote right); sets key. */
+void rdo_scat_reg(RdoScat *r, uint32_t index, uint8_t key);
+/* Offset in the pool of the MR's byte at va (asserted inside the MR). */
+uint64_t rdo_scat_off(const RdoScat *r, uint64_t va);
+/* Bytes at [va, va + len) that the device will read: written to guest
+ * memory (set) or the data pattern of `seed` (put). */
+void rdo_scat_set(RdoScat *r, uint64_t va, const void *data, uint32_t len);
+void rdo_scat_put(RdoScat *r, uint64_t va, uint32_t len, uint32_t seed);
+/* The device must have written `data` at [va, va + len). */
+void rdo_scat_expect(RdoScat *r, uint64_t va, const void *data, uint32_t len);
+/* What [va, va + len) holds by the shadow (g_free it). */
+uint8_t *rdo_scat_get(const RdoScat *r, uint64_t va, uint32_t len);
+/* Every byte of the pool as the shadow says; g_error naming the first
+ * that is not, and `what`. */
+void rdo_scat_assert(const RdoScat *r, const char *what);
+
 #endif
