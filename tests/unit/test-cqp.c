@@ -872,6 +872,45 @@ static void test_cq_resize_timed(void)
     cq_resize(true);
 }
 
+/*
+ * A shrink must leave room for the CQEs posted send work will write, not
+ * only for those written: sends posted on a QP that has not run them yet
+ * (UD QP 3 held in RTR) count. rdma-core's test_resize_cq posts sends and
+ * shrinks at once; with only written CQEs counted, the shrink passed and
+ * the sends' CQEs overran the new ring.
+ */
+static void test_cq_resize_sends_due(void)
+{
+    ModCq m;
+    TestDriver *d;
+    uint64_t sq3, rq3;
+    struct rdo_cqe c;
+
+    modcq_init(&m, false);
+    d = m.d;
+    modcq_send(&m);             /* one CQE written, not consumed */
+    td_create_qp(d, 3, RDO_QPT_UD, 0, 1, &sq3, &rq3);
+    for (uint8_t to = RDO_QPS_INIT; to <= RDO_QPS_RTR; to++) {
+        struct rdo_cqp_cmd cmd =
+            rdo_cmd_modify_qp(3, to, rdo_cmd_modify_mask(RDO_QPT_UD, to));
+
+        cmd.u.modify_qp.qkey = 0x11111111;
+        g_assert_cmpuint(status_of(d, cmd), ==, RDO_CQP_OK);
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        post_wqe(d, sq3, i, RDO_WR_SEND, 0, 0x7000 + i);
+    }
+    td_doorbell(d, 0, RDO_DB_SQ, RDO_DB_VALUE(3, 0, 4));
+    td_run(d, 1000);
+    g_assert_false(ring_cqe(d, m.ring, m.log, 1, &c));  /* not run in RTR */
+    /* 1 written + 4 due do not fit in 4 entries; they do in 8. */
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, td_alloc(d, 32 << 2, 4096), 2)),
+                     ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(status_of(d, rdo_cmd_resize_cq(1, td_alloc(d, 32 << 3, 4096), 3)),
+                     ==, RDO_CQP_OK);
+    td_free(d);
+}
+
 /* Bad MODIFY_CQ, RESIZE_CQ and MODIFY_SRQ: refused, reported, no change. */
 static void test_cq_srq_modify_bad(void)
 {
@@ -1132,6 +1171,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/cq-modify-moderation-timed", test_cq_modify_moderation_timed);
     g_test_add_func("/cqp/cq-resize", test_cq_resize);
     g_test_add_func("/cqp/cq-resize-timed", test_cq_resize_timed);
+    g_test_add_func("/cqp/cq-resize-sends-due", test_cq_resize_sends_due);
     g_test_add_func("/cqp/cq-srq-modify-bad", test_cq_srq_modify_bad);
     g_test_add_func("/cqp/context-cache", test_context_cache);
     g_test_add_func("/cqp/corrupt-context", test_corrupt_context);

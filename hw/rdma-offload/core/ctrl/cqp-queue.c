@@ -144,6 +144,31 @@ static int modify_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
+/*
+ * CQEs a CQ may still have to take for send work already posted: the send
+ * WQEs posted and not yet completed on the QPs whose send CQ it is (each
+ * may write one; an error or a flush always does). Shrinking below what is
+ * written plus these would overrun the new ring once they complete.
+ */
+static uint64_t cq_sends_due(RdoCore *core, uint32_t cqn)
+{
+    RdoState *st = core->st;
+    uint64_t n = 0;
+
+    for (uint32_t q = 0; q < st->usable_qps; q++) {
+        RdoQpCtx *qp;
+
+        if (!st->qp_used[q] || st->qp_bind[q].send_cqn != cqn) {
+            continue;
+        }
+        qp = rdo_qp_get(core, q);
+        if (qp) {
+            n += (uint32_t)(qp->sq_pi - qp->sq_ci);
+        }
+    }
+    return n;
+}
+
 static int resize_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd,
                      uint32_t *result)
 {
@@ -163,8 +188,9 @@ static int resize_cq(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     if (st != RDO_CQP_OK) {
         return st;
     }
-    /* The CQEs outstanding must fit, and the moderation count stay reachable. */
-    if (cq->pi - cq->ci > rdo_ring_size(&ring) ||
+    /* The CQEs outstanding and those posted send work will write must
+     * fit, and the moderation count stay reachable. */
+    if (cq->pi - cq->ci + cq_sends_due(core, cmd->obj) > rdo_ring_size(&ring) ||
         !rdo_cq_moderation_ok(ring.log_size, cq->mod_count, 0)) {
         return RDO_CQP_BAD_PARAM;
     }
