@@ -63,7 +63,7 @@ example rdma_server "rdma_server" "rdma_client -s \$PEER_IP" \
 # buffered, so its "joined" line shows up only at exit).
 # shellcheck disable=SC2016 # expanded in the guest
 example mckey "mckey -m 239.1.2.3 -b \$ME_IP -C 20" "mckey -s -m 239.1.2.3 -b \$ME_IP -C 20" \
-    '^data transfers complete$' '^data transfers complete$' 1 20/0 'mc_joined $pid'
+    '^data transfers complete$' '^data transfers complete$' 1 20/0 'mc_joined $prog $pid'
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
@@ -78,11 +78,12 @@ rx_pkts() {
         sed -n 's/^cnt\.rx_packets=//p' /sys/kernel/debug/rdma_offload/*/state | head -n1
     fi
 }
-# mc_joined PID: mckey PID has joined its group (its second thread runs).
+# mc_joined PROG PID: PROG (mckey, the only one running; PID or a child of
+# it) has joined its group: its second thread runs.
 mc_joined() {
     i=0
-    until [ "$(ls /proc/$1/task 2>/dev/null | wc -l)" -ge 2 ]; do
-        kill -0 "$1" 2>/dev/null && [ $i -lt 300 ] || return 1
+    until [ "$(ls /proc/$(pidof "$1" | cut -d' ' -f1)/task 2>/dev/null | wc -l)" -ge 2 ]; do
+        kill -0 "$2" 2>/dev/null && [ $i -lt 300 ] || return 1
         sleep 0.1
         i=$((i + 1))
     done
