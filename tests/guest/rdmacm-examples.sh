@@ -4,10 +4,13 @@
 # and Linux soft-RoCE both ways (A's rdo0 serves rxe0 on B, then B's rxe0
 # serves rdo0 on A). Each program must exit 0 and print what it prints when
 # data went through (rping validates every ping, rstream and riostream
-# verify every byte); udaddy and ucmatose count completions without looking
-# at their status, so the receiving side must also have counted at least
-# as many packets as messages. A client starts only once its server's
-# rdma_cm ID is listening (rdma res show cm_id), not after a sleep.
+# verify every byte); udaddy, ucmatose and mckey count completions without
+# looking at their status, so the receiving side must also have counted at
+# least as many packets as messages. mckey's "server" is a multicast
+# receiver that joins a group and its "client" a sender that joins and
+# sends to it. A client starts only once its server's rdma_cm ID is
+# listening (rdma res show cm_id), or for mckey once the receiver's join
+# came back (its QP is attached), not after a sleep.
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -17,15 +20,18 @@ source "$(dirname "$0")/lib.sh"
 # program pair. SERVER and CLIENT are commands ($ME_IP and $PEER_IP are the
 # guest's and the other's address); COUNT lines of each side's output must
 # match its -OK pattern (ERE) and each side must have received at least
-# MIN-RX packets while it ran. The client starts once READY, a guest
-# command run after the server started ($prog: its program, $pid: its
-# process), succeeded; by default, once its rdma_cm ID listens. (mckey,
-# whose receiver joins a group instead, would need a READY of its own.)
+# MIN-RX packets while it ran (N, or SERVER-N/CLIENT-N). The client starts
+# once READY, a guest command run after the server started ($prog: its
+# program, $pid: its process), succeeded; by default, once its rdma_cm ID
+# listens.
 NAMES=()
 declare -A SRV CLI SRV_OK CLI_OK COUNT MIN_RX READY
 example() {
+    # RDMACM_EXAMPLES="NAME...": run only those (when working on one).
+    [[ " ${RDMACM_EXAMPLES:-$1} " = *" $1 "* ]] || return 0
     NAMES+=("$1")
-    SRV[$1]=$2 CLI[$1]=$3 SRV_OK[$1]=$4 CLI_OK[$1]=$5 COUNT[$1]=$6 MIN_RX[$1]=$7
+    SRV[$1]=$2 CLI[$1]=$3 SRV_OK[$1]=$4 CLI_OK[$1]=$5 COUNT[$1]=$6
+    MIN_RX[$1.server]=${7%/*} MIN_RX[$1.client]=${7#*/}
     # shellcheck disable=SC2016 # expanded in the guest
     READY[$1]=${8:-'pair_cm_ready LISTEN $prog $pid'}
 }
@@ -47,6 +53,17 @@ example ucmatose "ucmatose -C 20" "ucmatose -s \$PEER_IP -C 20" \
 # The rdma_verbs.h API (rdma_create_ep, rdma_post_send/recv): one message each way.
 example rdma_server "rdma_server" "rdma_client -s \$PEER_IP" \
     '^rdma_server: end 0$' '^rdma_client: end 0$' 1 1
+# UD multicast through rdma_cm's join: the server joins 239.1.2.3 and waits
+# for 20 datagrams (one receive WQE each), the client joins and sends 20.
+# The receiver counts completions without looking at their status, so it
+# must also have received 20 packets; the sender receives nothing it must
+# count. Ready once the receiver has joined: mckey starts its event thread
+# only after every join event came back, and librdmacm attaches the QP to
+# the group before it returns that event (its stdout, a file, is block
+# buffered, so its "joined" line shows up only at exit).
+# shellcheck disable=SC2016 # expanded in the guest
+example mckey "mckey -m 239.1.2.3 -b \$ME_IP -C 20" "mckey -s -m 239.1.2.3 -b \$ME_IP -C 20" \
+    '^data transfers complete$' '^data transfers complete$' 1 20/0 'mc_joined $prog $pid'
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
@@ -60,6 +77,16 @@ rx_pkts() {
     if [ -f $c ]; then cat $c; else
         sed -n 's/^cnt\.rx_packets=//p' /sys/kernel/debug/rdma_offload/*/state | head -n1
     fi
+}
+# mc_joined PROG PID: PROG (mckey, the only one running; PID or a child of
+# it) has joined its group: its second thread runs.
+mc_joined() {
+    i=0
+    until [ "$(ls /proc/$(pidof "$1" | cut -d' ' -f1)/task 2>/dev/null | wc -l)" -ge 2 ]; do
+        kill -0 "$2" 2>/dev/null && [ $i -lt 300 ] || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
 }
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
 # facts TAG.rc, TAG.ok (lines matching OK), TAG.rx (packets received),
@@ -118,8 +145,8 @@ side_ok() {
     local k="$1.$2.$3"
     [ "$4" = client ] || eq "$(f "$k.ready")" 1 || { echo "#   server not listening"; return 1; }
     eq "$(f "$k.rc") $(f "$k.ok")" "0 ${COUNT[$3]}" &&
-        { [ "$(f "$k.rx")" -ge "${MIN_RX[$3]}" ] 2>/dev/null ||
-          { echo "#   received $(f "$k.rx") packets, want >= ${MIN_RX[$3]}"; return 1; }; }
+        { [ "$(f "$k.rx")" -ge "${MIN_RX[$3.$4]}" ] 2>/dev/null ||
+          { echo "#   received $(f "$k.rx") packets, want >= ${MIN_RX[$3.$4]}"; return 1; }; }
 }
 # round_checks ROUND SERVER-G SERVER-DEV CLIENT-G CLIENT-DEV
 round_checks() {
