@@ -475,6 +475,72 @@ static void test_ud(void)
     qrdo_pair_free(p);
 }
 
+/*
+ * UD multicast through QEMU's net: B's UD QPs in slots 0 and 1 join
+ * 239.1.2.3 (ATTACH_MCAST), slot 2 does not; A sends one datagram to the
+ * group (QP 0xFFFFFF, the group's MAC): slots 0 and 1 each get it after
+ * the GRH, byte-exact, slot 2 nothing; after slot 0 leaves only slot 1
+ * gets the next.
+ */
+static void test_ud_multicast(void)
+{
+    static const uint8_t group[16] = { [10] = 0xff, [11] = 0xff, 239, 1, 2, 3 };
+    QRdoPair *p = pair_new("qtest-mcast", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 0x10);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC, 1000);
+    struct rdo_ud_seg ud = { .dest_qpn = RDO_MCAST_QPN, .qkey = 0 };
+    bool got[2] = { false, false };
+
+    for (int i = 0; i < 3; i++) {
+        qrdo_pair_connect(p, i, RDO_QPT_UD, MTU_1024, 0);
+    }
+    ud.qkey = qrdo_pair_ud_dest(p, 1, 0).qkey;
+    memcpy(ud.dgid, group, 16);
+    g_assert_true(rdo_mcast_gid_mac(group, ud.dmac));
+    for (int i = 0; i < 2; i++) {
+        struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_ATTACH_MCAST, b->qp[i].qpn);
+
+        memcpy(cmd.u.mcast.gid, group, 16);
+        rdo_pair_cmd_ok(&b->rdo, cmd);
+    }
+    for (int i = 0; i < 3; i++) {
+        qrdo_side_post_recv(b, i, 0x20 + i, DST + i * 8192ull, 4096);
+    }
+    qrdo_side_fill(a, SRC, 1000, 9);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, &ud, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 2, SEC));
+    qrdo_pair_run(p, MS);
+    qrdo_side_expect(a, 0x10, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    for (int k = 0; k < 2; k++) {
+        struct rdo_cqe e;
+
+        g_assert_true(qrdo_side_poll(b, &e));
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.byte_len, ==, 1040);
+        g_assert_cmpuint(e.wr_id - 0x20, <, 2);
+        got[e.wr_id - 0x20] = true;
+        assert_same(a, SRC, b, DST + (e.wr_id - 0x20) * 8192 + 40, 1000);
+    }
+    g_assert_true(got[0] && got[1]);
+    g_assert_cmpuint(qrdo_side_cqes_ready(b), ==, 0);
+
+    {
+        struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_DETACH_MCAST, b->qp[0].qpn);
+
+        memcpy(cmd.u.mcast.gid, group, 16);
+        rdo_pair_cmd_ok(&b->rdo, cmd);
+    }
+    qrdo_side_post_recv(b, 1, 0x31, DST + 8192, 4096);
+    w.wr_id = 0x11;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, &ud, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_pair_run(p, MS);
+    qrdo_side_expect(b, 0x31, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpuint(qrdo_side_cqes_ready(b), ==, 0);
+    qrdo_pair_free(p);
+}
+
 /* A bad rkey: B NAKs, A's WRITE fails, the next WQE is flushed. */
 static void test_bad_rkey(void)
 {
@@ -914,6 +980,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/rc/scatter", test_scatter);
     qtest_add_func("/rdma-offload/net/uc", test_uc);
     qtest_add_func("/rdma-offload/net/ud", test_ud);
+    qtest_add_func("/rdma-offload/net/ud/multicast", test_ud_multicast);
     qtest_add_func("/rdma-offload/net/rc/ipv6", test_ipv6);
     qtest_add_func("/rdma-offload/net/errors/bad-rkey", test_bad_rkey);
     qtest_add_func("/rdma-offload/net/loss", test_loss);
