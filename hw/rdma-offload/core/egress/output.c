@@ -86,8 +86,9 @@ static bool stays_inside(RdoCore *core, const void *frame, size_t len)
  * A host that takes timed frames (RdoHostOps.send_frame_at) gets each one
  * now with the time it leaves, and the core needs no wake-up for it: the
  * host sends it at that time, before anything a wake-up at that time
- * would send, as the release below would. Frames to the port's own
- * address turn around inside and wait here.
+ * would send, as the release below would. Frames that stay inside, at
+ * least in part (to the port's own address, to a multicast group with
+ * members on this port, between SR-IOV functions), wait here instead.
  */
 static void handed_push(RdoTiming *t, uint64_t due_ps)
 {
