@@ -1250,6 +1250,42 @@ static void test_active(void)
     cm_free(t);
 }
 
+/*
+ * B connects to A (its REQ unanswered: remote communication ID not known
+ * yet) while A's CM asks B for a connection with communication ID 0: the
+ * REQ is a new one, not a repeat of B's own (found by the CM fuzzer).
+ */
+static void test_req_while_connecting(void)
+{
+    Cm *t = cm_new(NULL, RDO_CM_LISTEN_F_RDMA_CM, 1, 0);
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
+    struct rdo_cmd_cm_connect *c = &cmd.u.cm_connect;
+    Req r = req_default(0);
+    Mad *rep;
+
+    rdo_pair_create_qp(&t->b->rdo, POOL, 2 + POOL, RDO_QPT_RC, 0);
+    c->service_id = SID;
+    c->qpn = 2 + POOL;
+    c->access = RDO_ACCESS__ALL;
+    memcpy(c->dgid, t->a->gid, 16);
+    memcpy(c->dmac, t->a->mac, 6);
+    c->path_mtu = RDO_MTU_4096 - 2;
+    c->cm_timeout = 16;
+    c->max_cm_retries = 3;
+    g_assert_cmpuint(td_cmd(t->b->d, &cmd).status, ==, RDO_CQP_OK);
+    pair_run(t->p, 20000);
+    g_assert_cmpuint(t->from_b->len, ==, 1);
+    g_assert_cmphex(get16(last_from_b(t)->b + 16), ==, 0x0010);
+    r.comm_id = 0;
+    send_mad(t, (Mad[]){ req_mad(t, &r) });
+    g_assert_cmpuint(t->from_b->len, ==, 2);
+    rep = last_from_b(t);
+    g_assert_cmphex(get16(rep->b + 16), ==, 0x0013);
+    g_assert_cmphex(get32(rep->b + 24 + 4), ==, 0);
+    g_assert_cmpuint(counters(t).reqs_dup, ==, 0);
+    cm_free(t);
+}
+
 /* The active side's failures: refused (REJ 8 -> ABORTED with reason 8),
  * no answer at all (REQ retries, then ABORTED, reason 4), and a lost RTU
  * (B's REP again, A's RTU again). */
@@ -1462,6 +1498,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cm/timing", test_timing);
     g_test_add_func("/cm/active", test_active);
     g_test_add_func("/cm/active-failures", test_active_failures);
+    g_test_add_func("/cm/req-while-connecting", test_req_while_connecting);
     g_test_add_func("/cm/cost", test_cost);
     g_test_add_func("/cm/loopback", test_loopback);
     g_test_add_func("/cm/migrate", test_migrate);

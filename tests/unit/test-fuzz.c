@@ -176,12 +176,12 @@ static void op_one(UFuzz *f)
 
 static void test_fuzz(void)
 {
-    uint32_t seed;
-    int64_t end = test_fuzz_params(&seed);
+    TestFuzzRun run;
     RdoConfig cfg = test_host_default_config();
-    UFuzz f = { .rand = g_rand_new_with_seed(seed) };
+    UFuzz f;
 
-    g_test_message("rdo-unit-fuzz: seed %u", seed);
+    test_fuzz_begin(&run, "rdo-unit-fuzz");
+    f = (UFuzz){ .rand = g_rand_new_with_seed(run.seed) };
     cfg.max_qp = 64;
     cfg.max_mr = 128;
     cfg.qpc_cache_entries = 2;
@@ -189,12 +189,13 @@ static void test_fuzz(void)
     f.d = td_new(&cfg);
     randomize(&f, TEST_HOST_MEM_BASE, MEM);
     op_setup(&f);
-    while (g_get_monotonic_time() < end) {
+    while (test_fuzz_more(&run)) {
         for (int i = 0; i < 256; i++) {
             op_one(&f);
         }
         g_assert_cmphex(test_reg_read(f.d->h, RDO_REG_ID), ==, RDO_ID_MAGIC);
     }
+    test_fuzz_end(&run);
     /* A reset and a clean start still work. */
     test_reg_write(f.d->h, RDO_REG_CONTROL, RDO_CONTROL_RESET);
     f.d->next_free = TEST_HOST_MEM_BASE + 4096;
@@ -206,7 +207,7 @@ static void test_fuzz(void)
         g_assert_cmpuint(td_cmd(f.d, &nop).status, ==, RDO_CQP_OK);
     }
     g_test_message("rdo-unit-fuzz: seed %u: %" G_GUINT64_FORMAT " operations",
-                   seed, f.ops);
+                   run.seed, f.ops);
     td_free(f.d);
     g_rand_free(f.rand);
 }

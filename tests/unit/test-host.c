@@ -219,14 +219,35 @@ void test_host_untimed_frames(TestHost *h)
     h->core.ops = &test_host_ops;
 }
 
-int64_t test_fuzz_params(uint32_t *seed)
+void test_fuzz_begin(TestFuzzRun *r, const char *name)
 {
     const char *env_s = g_getenv("RDO_FUZZ_SECONDS");
     const char *env_seed = g_getenv("RDO_FUZZ_SEED");
+    const char *env_rounds = g_getenv("RDO_FUZZ_ROUNDS");
     uint64_t seconds = env_s ? g_ascii_strtoull(env_s, NULL, 0) : 2;
 
-    *seed = env_seed ? g_ascii_strtoull(env_seed, NULL, 0) : g_random_int();
-    return g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    *r = (TestFuzzRun){ .name = name };
+    r->seed = env_seed ? g_ascii_strtoull(env_seed, NULL, 0) : g_random_int();
+    r->max_rounds = env_rounds ? g_ascii_strtoull(env_rounds, NULL, 0) : 0;
+    r->end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    g_test_message("%s: seed %u", name, r->seed);
+}
+
+bool test_fuzz_more(TestFuzzRun *r)
+{
+    if (r->max_rounds ? r->rounds >= r->max_rounds :
+        r->rounds && g_get_monotonic_time() >= r->end) {
+        return false;
+    }
+    r->rounds++;
+    return true;
+}
+
+void test_fuzz_end(const TestFuzzRun *r)
+{
+    g_test_message("%s: seed %u, %" G_GUINT64_FORMAT " rounds (replay: "
+                   "RDO_FUZZ_SEED=%u RDO_FUZZ_ROUNDS=%" G_GUINT64_FORMAT ")",
+                   r->name, r->seed, r->rounds, r->seed, r->rounds);
 }
 
 RdoConfig test_host_default_config(void)

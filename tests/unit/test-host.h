@@ -90,9 +90,23 @@ uint32_t test_reg_read(TestHost *h, uint32_t reg);
 void test_reg_write(TestHost *h, uint32_t reg, uint32_t value);
 
 /*
- * A fuzz run's length and seed, from RDO_FUZZ_SECONDS (default 2) and
- * RDO_FUZZ_SEED (default random); returns the monotonic time it ends.
+ * A fuzz run: its seed (RDO_FUZZ_SEED, default random) and its length,
+ * RDO_FUZZ_SECONDS (default 2) or exactly RDO_FUZZ_ROUNDS rounds. A run
+ * is deterministic in its seed and round count, so checks after the loop
+ * replay exactly from the two numbers test_fuzz_end prints.
  */
-int64_t test_fuzz_params(uint32_t *seed);
+typedef struct TestFuzzRun {
+    const char *name;
+    uint32_t seed;
+    uint64_t rounds;            /* begun so far */
+    uint64_t max_rounds;        /* 0: until the time is up */
+    int64_t end;
+} TestFuzzRun;
+
+void test_fuzz_begin(TestFuzzRun *r, const char *name);
+/* Whether to run another round (counted). */
+bool test_fuzz_more(TestFuzzRun *r);
+/* Logs the seed and round count that replay this run. */
+void test_fuzz_end(const TestFuzzRun *r);
 
 #endif

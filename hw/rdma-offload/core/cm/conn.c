@@ -57,14 +57,18 @@ static RdoCmConn *conn_of(RdoCore *core, const uint8_t *m,
     return c;
 }
 
-/* A REQ from the same peer with the same communication ID: a repeat. */
+/* A REQ from the same peer with the same communication ID: a repeat.
+ * Only connections the peer asked for can be repeated: our own REQs
+ * (active) hold no peer ID before the REP, and a REQ with ID 0 must not
+ * be taken for one of them. */
 static RdoCmConn *conn_dup(RdoCore *core, uint32_t remote_id,
                            const uint8_t peer_gid[16])
 {
     for (GList *l = core->st->cm->live.head; l; l = l->next) {
         RdoCmConn *c = l->data;
 
-        if (c->remote_id == remote_id && !memcmp(c->peer_gid, peer_gid, 16)) {
+        if (!c->active && c->remote_id == remote_id &&
+            !memcmp(c->peer_gid, peer_gid, 16)) {
             return c;
         }
     }
