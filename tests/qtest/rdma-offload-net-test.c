@@ -735,6 +735,72 @@ static void test_link(void)
     qrdo_pair_free(p);
 }
 
+/* Reads B's identity register through a fresh mapping of slot 5. */
+static uint32_t slot5_id(QRdoPair *p)
+{
+    QPCIDevice *dev = qpci_device_find(p->qs->pcibus, QPCI_DEVFN(5, 0));
+    QPCIBar bar;
+    uint32_t id;
+
+    g_assert_nonnull(dev);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, RDO_BAR_REGS, NULL);
+    id = qpci_io_readl(dev, bar, RDO_REG_ID);
+    qpci_iounmap(dev, bar);
+    g_free(dev);
+    return id;
+}
+
+/*
+ * Hot-unplug with work in flight (pvrdma's CVE-2018-20123 class: what a
+ * device leaves behind when it goes): B is unplugged with a WRITE sent but
+ * not acknowledged (A's link is down), its retransmit timer armed; on the
+ * ASan build a use after free in unrealize, a timer or the netdev aborts
+ * QEMU. A's QP then runs out of retries (the peer is gone, not wedged),
+ * and a new adapter plugged into the slot on the same netdev answers;
+ * twice, so realize after unrealize is covered too.
+ */
+static void test_hot_unplug(void)
+{
+    QRdoPair *p = pair_new("qtest-hot-unplug", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
+    qrdo_side_fill(a, SRC, 300000, 21);
+    qrdo_side_fill(b, SRC, 300000, 22);
+    qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                             " { 'name': 'n0', 'up': false } }");
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 11);
+    w.remote_addr = DST;
+    w.rkey = a->mr_key;
+    sge = qrdo_side_sge(b, SRC, 300000);
+    qrdo_side_post_send(b, 0, &w, &sge, 1, NULL, NULL);
+    qtest_clock_step(p->qts, 20000);
+    g_assert_cmpuint(qrdo_side_counter(b, "tx-packets"), >, 0);
+    g_assert_false(qrdo_pair_wait_cqes(p, 1, 1, 100000));
+    qpci_unplug_acpi_device_test(p->qts, "rdoB", 5);
+    qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                             " { 'name': 'n0', 'up': true } }");
+    w = rdo_wqe(RDO_WR_RDMA_WRITE, 10);
+    w.remote_addr = DST;
+    w.rkey = b->mr_key;
+    sge = qrdo_side_sge(a, SRC, 300000);
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 10, RDO_CQE_RDMA_WRITE, RDO_WC_RETRY_EXC_ERR);
+    for (int round = 0; round < 2; round++) {
+        qtest_qmp_assert_success(p->qts, "{ 'execute': 'device_add',"
+                                 " 'arguments': { 'driver': 'rdma-offload',"
+                                 " 'id': 'rdoB', 'addr': '05.0',"
+                                 " 'netdev': 'n1' } }");
+        g_assert_cmphex(slot5_id(p), ==, RDO_ID_MAGIC);
+        qpci_unplug_acpi_device_test(p->qts, "rdoB", 5);
+    }
+    qrdo_pair_free(p);
+}
+
 /*
  * Backends that carry frames through host sockets: delivery waits for
  * QEMU's main loop, between qtest commands. A SEND and a WRITE each way.
@@ -987,6 +1053,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/timing-determinism", test_timing_determinism);
     qtest_add_func("/rdma-offload/net/delay", test_delay);
     qtest_add_func("/rdma-offload/net/link", test_link);
+    qtest_add_func("/rdma-offload/net/hot-unplug", test_hot_unplug);
     qtest_add_func("/rdma-offload/net/backend/stream", test_backend_stream);
     qtest_add_func("/rdma-offload/net/backend/dgram", test_backend_dgram);
     qtest_add_func("/rdma-offload/net/backend/socket", test_backend_socket);
