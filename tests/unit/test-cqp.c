@@ -271,6 +271,43 @@ static void check_names_distinct(void)
     g_hash_table_destroy(seen);
 }
 
+/*
+ * The driver's hw_counters (rdo_stats.c: blocks 0 and 1, the extended
+ * block's X counters) fit the one netlink message Linux 6.1's ib_core
+ * sends for `rdma statistic show`: nlmsg_new(NLMSG_DEFAULT_SIZE), a 4 KiB
+ * page less the skb's 320-byte shared info, else the command fails with
+ * EMSGSIZE. Each counter is a nest of its name and a 64-bit value (with a
+ * pad attribute where alignment asks); ahead of them the device's index
+ * and name (up to 64 bytes), the port, the table's nest.
+ */
+#define NLA_SZ(payload) (4 + (((payload) + 3) & ~3u))
+static void test_hw_counters_netlink_budget(void)
+{
+    static const char *const names[] = {
+#define NAME(field, name) name,
+#define CM_NAME(field) "cm_" #field,
+#define NONE(field, name)
+        RDO_PORT_COUNTERS(NAME)
+        RDO_CM_COUNTERS(CM_NAME)
+        RDO_PORT_COUNTERS_EXT(NAME, NONE)
+#undef NONE
+#undef CM_NAME
+#undef NAME
+    };
+    const size_t budget = 4096 - 320;
+    size_t len = 16 + NLA_SZ(4) + NLA_SZ(64) + NLA_SZ(4) + 4;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        len += 4 + NLA_SZ(strlen(names[i]) + 1) + NLA_SZ(8) + NLA_SZ(0);
+    }
+    g_test_message("%zu counters, %zu of %zu bytes", G_N_ELEMENTS(names),
+                   len, budget);
+    g_assert_cmpuint(G_N_ELEMENTS(names), >, RDO_PORT_COUNTERS_N +
+                     RDO_CM_COUNTERS_N);
+    g_assert_cmpuint(len, <=, budget);
+}
+#undef NLA_SZ
+
 /* QUERY_COUNTERS with out_len `len` into a guarded, odd-aligned buffer
  * of `room` bytes: its status and result; `buf` gets what it wrote. */
 static uint8_t query_ext(TestDriver *d, uint32_t len, uint32_t room,
@@ -1324,6 +1361,8 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/query-port-speed", test_query_port_speed);
     g_test_add_func("/cqp/query-counters", test_query_counters);
     g_test_add_func("/cqp/query-counters-ext", test_query_counters_ext);
+    g_test_add_func("/cqp/hw-counters-netlink-budget",
+                    test_hw_counters_netlink_budget);
     g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
     g_test_add_func("/cqp/ring-max-pages", test_ring_max_pages);
     g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);

@@ -809,8 +809,10 @@ struct rdo_cmd_query_counters {
  * The device's counters beyond block 0, in wire order. X(field, name) is a
  * device counter, T(field, name) one of the timing model's (zero unless
  * RDO_CAP_TIMING; also the 64-bit RDO_REG_TM_* registers). name is the
- * driver's hw_counters name; a new counter is one line at the end and
- * takes the first reserved slot, the rest keep their offsets.
+ * driver's hw_counters name (the reference driver shows the X ones only:
+ * ib_core's netlink message for `rdma statistic` holds some 90 counters).
+ * A new counter is one line at the end and takes the first reserved
+ * slot, the rest keep their offsets.
  */
 #define RDO_PORT_COUNTERS_EXT(X, T) \
     /* Control path (RDO_REG_CNT_*). */ \
