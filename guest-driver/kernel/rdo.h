@@ -127,8 +127,8 @@ struct rdo_cqp {
 	u64 async_failed;		/* pipelined commands refused */
 };
 
-/* The largest query result: struct rdo_port_counters. */
-#define RDO_CQP_OUT_SIZE	256
+/* The largest query result: QUERY_COUNTERS' every block. */
+#define RDO_CQP_OUT_SIZE	RDO_COUNTERS_LEN
 
 /* rdo_dev.flags */
 enum {
@@ -181,6 +181,7 @@ struct rdo_dev {
 	struct rdo_device_attr attr;	/* QUERY_DEVICE */
 	struct rdo_port_attr port;	/* QUERY_PORT */
 	u32 usable_qps, usable_mrs;
+	u32 counters_len;		/* QUERY_COUNTERS bytes the device has */
 	struct rdo_eq *eqs;		/* [0] is EQ 0 */
 	unsigned int num_eqs;		/* including EQ 0 */
 	u64 async_events;

@@ -5,7 +5,10 @@
 # from its MAC and IP addresses; the control path runs one completion EQ
 # per CPU on vectors of their own; the driver's kernel-verbs self-test
 # passes (PD, CQs, RC/UC/UD QPs through RTS, MR, LOCAL_INV, SEND, misuse
-# of the data path, fast registration as kernel ULPs use it); a fatal error is recovered from; loading and unloading
+# of the data path, fast registration as kernel ULPs use it); hw_counters
+# and `rdma statistic` show every device counter (the extended
+# QUERY_COUNTERS blocks, the CM's), and they move under the self-test; a
+# fatal error is recovered from; loading and unloading
 # the module in a loop leaves the guest healthy. One guest boot; facts as
 # key=value lines.
 set -uo pipefail
@@ -51,7 +54,15 @@ echo "ipv4_gids=$(grep -l ffff:0a00:0001 $P/gids/* | wc -l)"
 grep -E '^(num_eqs|eq[0-9]+)=' $D/state
 echo "cpus=$(nproc)"
 echo "nvme_rdma_ko=$(find /lib/modules/$(uname -r) -name 'nvme-rdma.ko*' | wc -l)"
+# hw_counters: every name, and a few new ones around the self-test's traffic.
+H=$P/hw_counters
+HWC="cqp_cmds cqes dma_transfers dma_full_lines"
+echo "hw.names=$(ls $H | grep -vx lifespan | sort | tr '\n' ' ')"
+for c in $HWC sent_pkts; do echo "hw0.$c=$(cat $H/$c)"; done
 t=$(ms); echo 1 > $D/selftest; echo "st1.ms=$(( $(ms) - t ))"
+sleep 0.1   # past ib_core's 10 ms cache of the values
+for c in $HWC sent_pkts; do echo "hw1.$c=$(cat $H/$c)"; done
+echo "rdma_stat=$(rdma statistic show link rdo0/1 2>&1 | tr '\n' ' ')"
 sed 's/^/st1./' $D/selftest
 echo rubbish > $D/inject 2>/dev/null; echo "inject_rubbish_rc=$?"
 echo fatal > $D/inject
@@ -113,6 +124,28 @@ send_outcome() {
     eq "$(f "$1.send.outcome")" delivered &&
         eq "$(f "$1.check.send_outcome")" ok
 }
+# The names rdo-cmd.h gives the counters: RDO_PORT_COUNTERS and
+# RDO_PORT_COUNTERS_EXT's device counters (X, "name"; not the timing
+# model's T), RDO_CM_COUNTERS ("cm_" field), sorted.
+hw_names_expected() {
+    local h
+    h=$TOP/include/hw/rdma-offload/rdo-cmd.h
+    { grep -oE '^\s+X\([a-z_0-9]+, "[a-z_0-9]+"\)' "$h" | sed 's/.*"\(.*\)".*/\1/'
+      grep -oE '^\s+X\([a-z_0-9]+\)' "$h" | sed 's/.*X(\(.*\))/cm_\1/'
+    } | sort | tr '\n' ' '
+}
+# Counters that moved by at least one over the self-test.
+hw_moved() {
+    local c
+    for c in "$@"; do
+        echo "# $c: $(f "hw0.$c") -> $(f "hw1.$c")"
+        positive "$(( $(f "hw1.$c") - $(f "hw0.$c") ))" || return 1
+    done
+}
+# rdma statistic shows the extended and the CM counters with values.
+rdma_stat_ext() {
+    matches "$(f rdma_stat)" '^link rdo0/1 sent_pkts [0-9]+ .* cm_mads_received [0-9]+ .* dma_head_pieces [0-9]+ .* fo_writeback_bytes [0-9]+'
+}
 loop_ok() { eq "$(f loop.ok)" "$LOOPS" && eq "$(f loop.irqs)" $(( $(f cpus) + 1 )); }
 
 check "guest ran the test to the end (run-guest exit $run_rc)" ran_to_end
@@ -125,6 +158,11 @@ check "an IPv4 address adds its ::ffff:a.b.c.d GID" eq "$(f ipv4_gids)" 1
 check "rdma link show: rdo0/1 ACTIVE on eth0" matches "$(f rdma_link)" '^link rdo0/1 state ACTIVE physical_state LINK_UP netdev eth0'
 check "rdma dev show: rdo0 is a CA" matches "$(f rdma_dev)" 'rdo0: node_type ca'
 check "one completion EQ per CPU, each on its own CPU" eqs_spread
+check "hw_counters: every counter of rdo-cmd.h's lists, CM and extended ones included ($(wc -w <<<"$(f hw.names)") names)" \
+    eq "$(f hw.names)" "$(hw_names_expected)"
+check "rdma statistic show lists the extended and the CM counters" rdma_stat_ext
+check "hw_counters move under the self-test's traffic: sent_pkts, cqp_cmds, cqes, dma_transfers, dma_full_lines" \
+    hw_moved sent_pkts cqp_cmds cqes dma_transfers dma_full_lines
 check "self-test passes" selftest st1
 check "self-test: completion events arrive on each completion vector" \
     eq "$(grep -c '^st1\.check\.cq[0-9]*_event_on_vector[0-9]*=ok' <<<"$output")" "$(f cpus)"

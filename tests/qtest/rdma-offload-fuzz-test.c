@@ -397,6 +397,12 @@ static void make_cmd(Fuzz *f, struct rdo_cqp_cmd *c)
     }
     memset(&c->u, 0, sizeof(c->u));
     switch (c->opcode) {
+    case RDO_CMD_QUERY_COUNTERS:
+        /* The extended blocks, whole or a prefix, or a length refused. */
+        c->u.query_counters.out_len = chance(f, 80) ?
+                                      rn(f, 6) * RDO_COUNTER_BLOCK : r32(f);
+        c->out_addr = faddr(f, 8, RDO_COUNTERS_LEN);
+        break;
     case RDO_CMD_SET_PORT:
         c->u.set_port.mask = rn(f, 4);
         c->u.set_port.mtu = 500 + rn(f, 9000);

@@ -2,6 +2,7 @@
 /* Unit tests of the control path through the core's host interface. */
 #include <string.h>
 #include "test-driver.h"
+#include "cm/cm.h"
 
 static TestDriver *started(void)
 {
@@ -232,6 +233,208 @@ static void test_query_counters(void)
     for (size_t i = 256 + 3; i < 256 + 8; i++) {
         g_assert_cmphex(buf[i], ==, 0xa5);
     }
+    td_free(d);
+}
+
+/* Block 1 of the extended result is CM_QUERY's block, unchanged. */
+#define PINNED_CM(field, off) \
+    RDO_STATIC_ASSERT(offsetof(struct rdo_cm_counters, field) == (off), \
+                      #field " moved in struct rdo_cm_counters");
+PINNED_CM(mads_received, 0)
+PINNED_CM(rej_sent, 64)
+PINNED_CM(dreq_received, 144)
+PINNED_CM(req_timeouts, 240)
+#undef PINNED_CM
+RDO_STATIC_ASSERT(offsetof(struct rdo_counters_all, cm) == RDO_COUNTER_BLOCK &&
+                  offsetof(struct rdo_counters_all, ext) == 2 * RDO_COUNTER_BLOCK,
+                  "QUERY_COUNTERS blocks");
+
+/* Every name the driver gives hw_counters, in its order: distinct. */
+static void check_names_distinct(void)
+{
+    static const char *const names[] = {
+#define NAME(field, name) name,
+#define CM_NAME(field) "cm_" #field,
+        RDO_PORT_COUNTERS(NAME)
+        RDO_CM_COUNTERS(CM_NAME)
+        RDO_PORT_COUNTERS_EXT(NAME, NAME)
+#undef CM_NAME
+#undef NAME
+    };
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    g_assert_cmpuint(G_N_ELEMENTS(names), ==, RDO_PORT_COUNTERS_N +
+                     RDO_CM_COUNTERS_N + RDO_PORT_COUNTERS_EXT_N);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_assert_true(g_hash_table_add(seen, (gpointer)names[i]));
+    }
+    g_hash_table_destroy(seen);
+}
+
+/*
+ * The driver's hw_counters (rdo_stats.c: blocks 0 and 1, the extended
+ * block's X counters) fit the one netlink message Linux 6.1's ib_core
+ * sends for `rdma statistic show`: nlmsg_new(NLMSG_DEFAULT_SIZE), a 4 KiB
+ * page less the skb's 320-byte shared info, else the command fails with
+ * EMSGSIZE. Each counter is a nest of its name and a 64-bit value (with a
+ * pad attribute where alignment asks); ahead of them the device's index
+ * and name (up to 64 bytes), the port, the table's nest.
+ */
+#define NLA_SZ(payload) (4 + (((payload) + 3) & ~3u))
+static void test_hw_counters_netlink_budget(void)
+{
+    static const char *const names[] = {
+#define NAME(field, name) name,
+#define CM_NAME(field) "cm_" #field,
+#define NONE(field, name)
+        RDO_PORT_COUNTERS(NAME)
+        RDO_CM_COUNTERS(CM_NAME)
+        RDO_PORT_COUNTERS_EXT(NAME, NONE)
+#undef NONE
+#undef CM_NAME
+#undef NAME
+    };
+    const size_t budget = 4096 - 320;
+    size_t len = 16 + NLA_SZ(4) + NLA_SZ(64) + NLA_SZ(4) + 4;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        len += 4 + NLA_SZ(strlen(names[i]) + 1) + NLA_SZ(8) + NLA_SZ(0);
+    }
+    g_test_message("%zu counters, %zu of %zu bytes", G_N_ELEMENTS(names),
+                   len, budget);
+    g_assert_cmpuint(G_N_ELEMENTS(names), >, RDO_PORT_COUNTERS_N +
+                     RDO_CM_COUNTERS_N);
+    g_assert_cmpuint(len, <=, budget);
+}
+#undef NLA_SZ
+
+/* QUERY_COUNTERS with out_len `len` into a guarded, odd-aligned buffer
+ * of `room` bytes: its status and result; `buf` gets what it wrote. */
+static uint8_t query_ext(TestDriver *d, uint32_t len, uint32_t room,
+                         uint8_t *buf, uint32_t *result)
+{
+    uint64_t out = td_alloc(d, room + 8, 8) + 5;
+    uint8_t *mem = td_ptr(d, out - 5);
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_QUERY_COUNTERS, 0);
+    struct rdo_cqp_comp comp;
+
+    memset(mem, 0x5a, room + 8);
+    c.out_addr = out;
+    c.u.query_counters.out_len = len;
+    comp = td_cmd(d, &c);
+    *result = comp.result;
+    memcpy(buf, mem + 5, room);
+    /* Nothing before the buffer, nothing past what it reports written. */
+    g_assert_cmphex(mem[0] & mem[1] & mem[2] & mem[3] & mem[4], ==, 0x5a);
+    for (uint32_t i = 5 + (comp.status ? 0 : comp.result); i < room + 8; i++) {
+        g_assert_cmphex(mem[i], ==, 0x5a);
+    }
+    return comp.status;
+}
+
+/*
+ * The extended result (out_len): the CM's block and every extended
+ * counter at its place, from the core's counter of the same name (device
+ * or timing model); a shorter buffer gets a prefix, a longer one what
+ * the device has; other lengths and reserved words are refused, nothing
+ * written.
+ */
+static void test_query_counters_ext(void)
+{
+    TestDriver *d = started();
+    RdoCore *core = &d->h->core;
+    uint64_t *cm = (uint64_t *)&core->st->cm->cnt;
+    g_autofree uint8_t *buf = g_malloc(4 * RDO_COUNTERS_LEN);
+    struct rdo_counters_all q, q2;
+    const uint64_t *slot;
+    static const uint32_t bad_len[] = { 8, 255, 257, 300, 768 + 8,
+                                        0x80000001u };
+    struct rdo_cqp_cmd c;
+    uint32_t result;
+
+    check_names_distinct();
+    g_assert_null(core->st->tm);        /* the T counters are kept as set */
+#define SET(field, name) core->cnt.field = 1000 + RDO_PORT_COUNTER_##field;
+    RDO_PORT_COUNTERS(SET)
+#undef SET
+    core->cnt.dup_requests += core->cnt.dup_responses;
+    for (size_t i = 0; i < RDO_CM_COUNTERS_N; i++) {
+        cm[i] = 2000 + i;
+    }
+#define SET(field, name) core->cnt.field = 3000 + RDO_PORT_COUNTER_EXT_##field;
+#define SET_TM(field, name) core->tcnt.field = 3000 + RDO_PORT_COUNTER_EXT_##field;
+    RDO_PORT_COUNTERS_EXT(SET, SET_TM)
+#undef SET_TM
+#undef SET
+
+    /* All of it. */
+    g_assert_cmpuint(query_ext(d, RDO_COUNTERS_LEN, RDO_COUNTERS_LEN, buf,
+                               &result), ==, RDO_CQP_OK);
+    g_assert_cmpuint(result, ==, RDO_COUNTERS_LEN);
+    memcpy(&q, buf, sizeof(q));
+    slot = (const uint64_t *)&q;
+    for (size_t i = 0; i < 32; i++) {
+        g_assert_cmpuint(slot[i], ==, i < RDO_PORT_COUNTERS_N ? 1000 + i : 0);
+        g_assert_cmpuint(slot[32 + i], ==, i < RDO_CM_COUNTERS_N ? 2000 + i : 0);
+    }
+    for (size_t i = 0; i < 32 * RDO_PORT_COUNTERS_EXT_BLOCKS; i++) {
+        if (i >= RDO_PORT_COUNTER_EXT_dma_head_pieces &&
+            i <= RDO_PORT_COUNTER_EXT_dma_transfers) {
+            continue;   /* they count the command's own DMAs too: below */
+        }
+        g_assert_cmpuint(slot[64 + i], ==,
+                         i < RDO_PORT_COUNTERS_EXT_N ? 3000 + i : 0);
+    }
+#define DMA(field) \
+    g_assert_cmpuint(q.ext.field, >=, 3000 + RDO_PORT_COUNTER_EXT_##field); \
+    g_assert_cmpuint(q.ext.field, <=, core->cnt.field);
+    DMA(dma_head_pieces) DMA(dma_tail_pieces) DMA(dma_full_lines)
+    DMA(dma_transfers)
+#undef DMA
+    g_assert_cmpuint(q.ext.dma_full_lines, >, 3000 + RDO_PORT_COUNTER_EXT_dma_full_lines);
+    /* Spot checks by name: a failover, a push, a timing, a CM one. */
+    g_assert_cmpuint(q.ext.fo_writebacks, ==, core->cnt.fo_writebacks);
+    g_assert_cmpuint(q.ext.push_torn, ==, core->cnt.push_torn);
+    g_assert_cmpuint(q.ext.dma_split_pieces, ==, core->tcnt.dma_split_pieces);
+    g_assert_cmpuint(q.cm.req_timeouts, ==, core->st->cm->cnt.req_timeouts);
+
+    /* Blocks 0 and 1 only; and 0 (an older driver): block 0, as before. */
+    g_assert_cmpuint(query_ext(d, 2 * RDO_COUNTER_BLOCK, RDO_COUNTERS_LEN,
+                               buf, &result), ==, RDO_CQP_OK);
+    g_assert_cmpuint(result, ==, 2 * RDO_COUNTER_BLOCK);
+    g_assert_cmpmem(buf, result, &q, result);
+    g_assert_cmpuint(query_ext(d, 0, RDO_COUNTERS_LEN, buf, &result), ==,
+                     RDO_CQP_OK);
+    g_assert_cmpuint(result, ==, RDO_COUNTER_BLOCK);
+    g_assert_cmpmem(buf, result, &q, result);
+
+    /* A driver that knows of more blocks: what this device has. */
+    g_assert_cmpuint(query_ext(d, 4 * RDO_COUNTERS_LEN, 4 * RDO_COUNTERS_LEN,
+                               buf, &result), ==, RDO_CQP_OK);
+    g_assert_cmpuint(result, ==, RDO_COUNTERS_LEN);
+    g_assert_cmpmem(buf, 2 * RDO_COUNTER_BLOCK, &q, 2 * RDO_COUNTER_BLOCK);
+    /* The control path's own counters moved: three commands since. */
+    memcpy(&q2, buf, sizeof(q2));
+    g_assert_cmpuint(q2.ext.cqp_cmds, ==, q.ext.cqp_cmds + 3);
+    g_assert_cmpuint(q2.ext.fo_wb_bytes, ==, q.ext.fo_wb_bytes);
+    g_assert_cmpuint(q2.ext.bus_wait_cycles, ==, q.ext.bus_wait_cycles);
+
+    /* Not whole blocks: refused, nothing written, the device fine. */
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_len); i++) {
+        g_assert_cmpuint(query_ext(d, bad_len[i], RDO_COUNTERS_LEN, buf,
+                                   &result), ==, RDO_CQP_BAD_PARAM);
+    }
+    c = td_cmd_of(RDO_CMD_QUERY_COUNTERS, 0);
+    c.out_addr = td_alloc(d, RDO_COUNTERS_LEN, 8);
+    c.u.query_counters.reserved[2] = 1;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_BAD_RESERVED);
+    /* Results that run into unreachable memory: DMA_ERROR. */
+    c = td_cmd_of(RDO_CMD_QUERY_COUNTERS, 0);
+    c.out_addr = 0xffff000000000000ull;
+    c.u.query_counters.out_len = RDO_COUNTERS_LEN;
+    g_assert_cmpuint(status_of(d, c), ==, RDO_CQP_DMA_ERROR);
+    g_assert_cmpuint(query_ext(d, RDO_COUNTERS_LEN, RDO_COUNTERS_LEN, buf,
+                               &result), ==, RDO_CQP_OK);
     td_free(d);
 }
 
@@ -1157,6 +1360,9 @@ int main(int argc, char **argv)
     g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);
     g_test_add_func("/cqp/query-port-speed", test_query_port_speed);
     g_test_add_func("/cqp/query-counters", test_query_counters);
+    g_test_add_func("/cqp/query-counters-ext", test_query_counters_ext);
+    g_test_add_func("/cqp/hw-counters-netlink-budget",
+                    test_hw_counters_netlink_budget);
     g_test_add_func("/cqp/object-lifecycles", test_object_lifecycles);
     g_test_add_func("/cqp/ring-max-pages", test_ring_max_pages);
     g_test_add_func("/cqp/qp-state-machine", test_qp_state_machine);

@@ -909,6 +909,9 @@ static void test_inline_push(void)
     g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256), 13, "from the ring", 13);
     g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 512), 13, "second in rng", 13);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    /* Counted as refused (QUERY_COUNTERS' push_refused), not torn. */
+    g_assert_cmpuint(a->d->h->core.cnt.push_refused, ==, 1);
+    g_assert_cmpuint(a->d->h->core.cnt.push_torn, ==, 0);
     g_assert_true(pair_run_cqes(p, 0, 3, PAIR_SEC));
     pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
     pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
@@ -946,6 +949,9 @@ static void test_torn_push(void)
     g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST), 16, "first WQE's data", 16);
     g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256), 16, "other WQE's data", 16);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 0);
+    /* Both triggers counted as torn (QUERY_COUNTERS' push_torn). */
+    g_assert_cmpuint(a->d->h->core.cnt.push_torn, ==, 2);
+    g_assert_cmpuint(a->d->h->core.cnt.push_refused, ==, 0);
     g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
     pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
     pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
@@ -959,6 +965,7 @@ static void test_torn_push(void)
     g_assert_true(pair_run_cqes(p, 1, 3, PAIR_SEC));
     g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 512), 16, "third, whole....", 16);
     g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    g_assert_cmpuint(a->d->h->core.cnt.push_torn, ==, 2);
     pair_free(p);
 }
 

@@ -646,6 +646,10 @@ typedef struct RdoCounters {
      */
     uint64_t fo_recoveries, fo_qps, fo_fatal, fo_drops, fo_blackout_cycles;
     uint64_t fo_writebacks, fo_wb_bytes;
+    /* Inline pushes not taken (ctrl/push.c): refused (no such QP, bad
+     * length or index), torn (pushes interleaved on a page); each WQE was
+     * fetched from the ring instead. */
+    uint64_t push_refused, push_torn;
 } RdoCounters;
 
 /*

@@ -48,7 +48,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_DESTROY_ETH_RXQ     = 0x3b,
     RDO_CMD_ATTACH_MCAST        = 0x40, /* a UD QP joins a multicast group */
     RDO_CMD_DETACH_MCAST        = 0x41,
-    RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters to out_addr */
+    RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters (and more) to out_addr */
     RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
@@ -653,42 +653,54 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_cm_connect) == 48, "cm connect size");
  * DREP (or the DREQ's retries running out) ends it: DISCONNECTED. */
 
 /*
- * RDO_CMD_CM_QUERY: obj = 0. The CM's counters since reset, 64 bits each.
+ * RDO_CMD_CM_QUERY: obj = 0. The CM's counters since reset, 64 bits each;
+ * also block 1 of QUERY_COUNTERS' extended result. In wire order: X(field),
+ * the driver's hw_counters name being "cm_" field.
  */
+#define RDO_CM_COUNTERS(X) \
+    X(mads_received)            /* CM MADs the device took (not QP 1's) */ \
+    X(mads_sent)                /* REP, REJ, DREP, retransmissions included */ \
+    X(mads_malformed)           /* truncated, bad version or field: dropped */ \
+    X(mads_unexpected)          /* no such connection, or not in that state */ \
+    X(reqs)                     /* REQs for a listener */ \
+    X(reqs_dup)                 /* REQs again (the REP sent again) */ \
+    X(established)              /* connections made (RTU or first packet) */ \
+    X(established_by_data)      /* of those, by the first packet */ \
+    X(rej_sent)                 /* REJs sent, every reason */ \
+    X(rej_no_listener)          /* reason 8, invalid service ID */ \
+    X(rej_no_qp)                /* reason 1, the pool was empty */ \
+    X(rej_no_resources)         /* reason 3, the notification table full */ \
+    X(rej_bad_private)          /* reason 28, the RDMA CM header refused */ \
+    X(rej_timeout)              /* reason 4, the RTU never came */ \
+    X(rej_other)                /* transport type, MTU, a pool QP unusable */ \
+    X(rej_received)             /* the peer refused our REP */ \
+    X(rep_retries)              /* REPs sent again after a timeout */ \
+    X(mra_received) \
+    X(dreq_received) \
+    X(drep_sent) \
+    X(disconnected)             /* connections ended by a DREQ */ \
+    X(aborted)                  /* connections given up before established */ \
+    X(entries)                  /* notification entries written */ \
+    X(events)                   /* RDO_EQE_CM_NOTIFY events posted */ \
+    X(entries_lost)             /* an end not reported: table full or unreachable */ \
+    X(reqs_sent)                /* CM_CONNECT: REQs (not counting retries) */ \
+    X(reps_received)            /* REPs for our REQs (repeats included) */ \
+    X(dreqs_sent)               /* CM_DISCONNECT: DREQs (not counting retries) */ \
+    X(drep_received) \
+    X(req_dreq_retries)         /* REQs and DREQs sent again after a timeout */ \
+    X(req_timeouts)             /* connections given up: no REP came */ \
+    /* (a new counter: one line above this one) */
+
+#define RDO_CM_COUNTER_INDEX(field) RDO_CM_COUNTER_##field,
+enum { RDO_CM_COUNTERS(RDO_CM_COUNTER_INDEX) RDO_CM_COUNTERS_N };
+#undef RDO_CM_COUNTER_INDEX
+
+#define RDO_CM_COUNTER_FIELD(field) uint64_t field;
 struct rdo_cm_counters {
-    uint64_t mads_received;     /* CM MADs the device took (not QP 1's) */
-    uint64_t mads_sent;         /* REP, REJ, DREP, retransmissions included */
-    uint64_t mads_malformed;    /* truncated, bad version or field: dropped */
-    uint64_t mads_unexpected;   /* no such connection, or not in that state */
-    uint64_t reqs;              /* REQs for a listener */
-    uint64_t reqs_dup;          /* REQs again (the REP sent again) */
-    uint64_t established;       /* connections made (RTU or first packet) */
-    uint64_t established_by_data;   /* of those, by the first packet */
-    uint64_t rej_sent;          /* REJs sent, every reason */
-    uint64_t rej_no_listener;   /* reason 8, invalid service ID */
-    uint64_t rej_no_qp;         /* reason 1, the pool was empty */
-    uint64_t rej_no_resources;  /* reason 3, the notification table full */
-    uint64_t rej_bad_private;   /* reason 28, the RDMA CM header refused */
-    uint64_t rej_timeout;       /* reason 4, the RTU never came */
-    uint64_t rej_other;         /* transport type, MTU, a pool QP unusable */
-    uint64_t rej_received;      /* the peer refused our REP */
-    uint64_t rep_retries;       /* REPs sent again after a timeout */
-    uint64_t mra_received;
-    uint64_t dreq_received;
-    uint64_t drep_sent;
-    uint64_t disconnected;      /* connections ended by a DREQ */
-    uint64_t aborted;           /* connections given up before established */
-    uint64_t entries;           /* notification entries written */
-    uint64_t events;            /* RDO_EQE_CM_NOTIFY events posted */
-    uint64_t entries_lost;      /* an end not reported: table full or unreachable */
-    uint64_t reqs_sent;         /* CM_CONNECT: REQs (not counting retries) */
-    uint64_t reps_received;     /* REPs for our REQs (repeats included) */
-    uint64_t dreqs_sent;        /* CM_DISCONNECT: DREQs (not counting retries) */
-    uint64_t drep_received;
-    uint64_t req_dreq_retries;  /* REQs and DREQs sent again after a timeout */
-    uint64_t req_timeouts;      /* connections given up: no REP came */
-    uint64_t reserved[1];
+    RDO_CM_COUNTERS(RDO_CM_COUNTER_FIELD)
+    uint64_t reserved[32 - RDO_CM_COUNTERS_N];
 };
+#undef RDO_CM_COUNTER_FIELD
 RDO_STATIC_ASSERT(sizeof(struct rdo_cm_counters) == 256, "cm counters size");
 
 /* Query results, written to out_addr. */
@@ -774,6 +786,124 @@ struct rdo_port_counters {
 #undef RDO_PORT_COUNTER_FIELD
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters) == 256, "port counters size");
 
+/*
+ * QUERY_COUNTERS' extended result. The command's query_counters.out_len
+ * asks for more than the 256-byte port block: a multiple of
+ * RDO_COUNTER_BLOCK; 0 (what drivers before it send) means one block. The
+ * device writes min(out_len, what it has) bytes, never more, and returns
+ * the number written in the completion's result (a device before the
+ * extension ignores out_len, writes 256 bytes and returns 0). Any other
+ * length is BAD_PARAM, a reserved word not zero BAD_RESERVED. The blocks:
+ *   0  struct rdo_port_counters (as before)
+ *   1  struct rdo_cm_counters (what CM_QUERY writes)
+ *   2+ struct rdo_port_counters_ext, RDO_PORT_COUNTERS_EXT
+ * so a driver learns from the result which of them the device reports.
+ */
+#define RDO_COUNTER_BLOCK           256
+struct rdo_cmd_query_counters {
+    uint32_t out_len;           /* bytes of buffer at out_addr; 0: 256 */
+    uint32_t reserved[3];
+};
+
+/*
+ * The device's counters beyond block 0, in wire order. X(field, name) is a
+ * device counter, T(field, name) one of the timing model's (zero unless
+ * RDO_CAP_TIMING; also the 64-bit RDO_REG_TM_* registers). name is the
+ * driver's hw_counters name (the reference driver shows the X ones only:
+ * ib_core's netlink message for `rdma statistic` holds some 90 counters).
+ * A new counter is one line at the end and takes the first reserved
+ * slot, the rest keep their offsets.
+ */
+#define RDO_PORT_COUNTERS_EXT(X, T) \
+    /* Control path (RDO_REG_CNT_*). */ \
+    X(cqp_cmds, "cqp_cmds")                 /* control commands completed */ \
+    X(cqp_errors, "cqp_errors")             /* of those, completed with an error */ \
+    X(mr_stalls, "mr_stalls")               /* work requests that waited for a pending MR */ \
+    X(qpc_hits, "qpc_cache_hits")           /* QP context cache */ \
+    X(qpc_misses, "qpc_cache_misses") \
+    X(mrc_hits, "mrc_cache_hits")           /* MR context cache */ \
+    X(mrc_misses, "mrc_cache_misses") \
+    X(eqes, "eqes")                         /* event queue entries written */ \
+    X(cqes, "cqes")                         /* completion queue entries written */ \
+    X(eq_overflows, "eq_overflows")         /* events lost to a full EQ */ \
+    X(db_errors, "doorbell_errors")         /* doorbells refused */ \
+    /* Data path. */ \
+    X(rx_placements, "rx_placements")       /* DMA placements of received payload */ \
+    X(eth_rx_frames, "rx_non_roce_frames")  /* frames received that are not RoCE */ \
+    X(push_wqes, "push_wqes")               /* WQEs taken from an inline push */ \
+    X(push_refused, "push_refused")         /* pushes not usable: fetched from the ring */ \
+    X(push_torn, "push_torn")               /* pushes interleaved on a page: fetched */ \
+    /* Host-memory DMAs cut at 64-byte cache lines (D16). */ \
+    X(dma_head_pieces, "dma_head_pieces")   /* pieces starting inside a line */ \
+    X(dma_tail_pieces, "dma_tail_pieces")   /* on a line, ending inside one */ \
+    X(dma_full_lines, "dma_full_lines")     /* whole lines */ \
+    X(dma_transfers, "dma_transfers")       /* transfers cut */ \
+    /* Buffered receive (D10). */ \
+    X(bufrecv_held, "bufrecv_held")         /* SENDs held for lack of a receive */ \
+    X(bufrecv_placed, "bufrecv_placed")     /* placed later */ \
+    X(bufrecv_full, "bufrecv_full")         /* buffer full: RNR NAK instead */ \
+    X(bufrecv_dropped, "bufrecv_dropped")   /* dropped with their QP */ \
+    /* Protocol-engine failover (RDO_REG_FO_*). */ \
+    X(fo_recoveries, "fo_recoveries")       /* engine faults recovered */ \
+    X(fo_qps, "fo_qps_resumed")             /* QPs resumed by them, summed */ \
+    X(fo_fatal, "fo_fatal")                 /* faults that went catastrophic */ \
+    X(fo_drops, "fo_drops")                 /* frames lost with soft state or in a blackout */ \
+    X(fo_blackout_cycles, "fo_blackout_cycles") /* the last blackout (timing model) */ \
+    X(fo_writebacks, "fo_writebacks")       /* hard-state write-backs */ \
+    X(fo_wb_bytes, "fo_writeback_bytes") \
+    /* Timing model (RDO_REG_TM_*): cycles are device clock cycles. */ \
+    T(cycles, "tm_cycles")                  /* since reset (virtual time) */ \
+    T(tx_busy_cycles, "tm_tx_busy_cycles")  /* transmit engine busy */ \
+    T(rx_busy_cycles, "tm_rx_busy_cycles")  /* receive pipeline busy */ \
+    T(link_busy_cycles, "tm_link_busy_cycles") \
+    T(link_frames, "tm_link_frames") \
+    T(link_bytes, "tm_link_bytes")          /* on the wire, all overheads */ \
+    T(pcie_up_bytes, "tm_pcie_up_bytes")    /* device to host: writes, read requests */ \
+    T(pcie_down_bytes, "tm_pcie_down_bytes") /* host to device: read completions */ \
+    T(pcie_tlps, "tm_pcie_tlps") \
+    T(dma_split_pieces, "tm_dma_split_tlps") /* TLPs cut at a cache line (D16) */ \
+    T(ctx_fetches, "tm_ctx_fetches")        /* misses that fetched a context */ \
+    T(ctx_prefetches, "tm_ctx_prefetches")  /* fetched ahead by the look-ahead */ \
+    T(ctx_wait_cycles, "tm_ctx_wait_cycles") \
+    T(wqe_fetches, "tm_wqe_fetches")        /* WQE fetch DMAs after doorbells */ \
+    T(sched_visits, "tm_sched_visits") \
+    T(sched_reordered, "tm_sched_reordered") /* served ahead of the head */ \
+    T(sched_grouped, "tm_sched_grouped")    /* doorbells merged into a visit */ \
+    T(irqs, "tm_irqs")                      /* MSI-X messages */ \
+    T(wr_done, "tm_wr_done")                /* work requests completed */ \
+    T(wr_cycles, "tm_wr_cycles")            /* their doorbell-to-CQE cycles, summed */ \
+    T(wr_cycles_max, "tm_wr_cycles_max") \
+    T(rx_fifo_max, "tm_rx_fifo_max")        /* most frames waiting to be received */ \
+    T(rx_fifo_drops, "tm_rx_fifo_drops")    /* dropped: receive FIFO full */ \
+    T(bus_wait_cycles, "tm_bus_wait_cycles") \
+    /* (a new counter: one line above this one) */
+
+#define RDO_PORT_COUNTERS_EXT_BLOCKS 2
+#define RDO_PORT_COUNTER_EXT_INDEX(field, name) RDO_PORT_COUNTER_EXT_##field,
+enum {
+    RDO_PORT_COUNTERS_EXT(RDO_PORT_COUNTER_EXT_INDEX, RDO_PORT_COUNTER_EXT_INDEX)
+    RDO_PORT_COUNTERS_EXT_N
+};
+#undef RDO_PORT_COUNTER_EXT_INDEX
+
+#define RDO_PORT_COUNTER_EXT_FIELD(field, name) uint64_t field;
+struct rdo_port_counters_ext {
+    RDO_PORT_COUNTERS_EXT(RDO_PORT_COUNTER_EXT_FIELD, RDO_PORT_COUNTER_EXT_FIELD)
+    uint64_t reserved[RDO_PORT_COUNTERS_EXT_BLOCKS * 32 - RDO_PORT_COUNTERS_EXT_N];
+};
+#undef RDO_PORT_COUNTER_EXT_FIELD
+RDO_STATIC_ASSERT(sizeof(struct rdo_port_counters_ext) ==
+                  RDO_PORT_COUNTERS_EXT_BLOCKS * RDO_COUNTER_BLOCK,
+                  "extended port counters size");
+
+/* Everything QUERY_COUNTERS can write, block by block. */
+struct rdo_counters_all {
+    struct rdo_port_counters port;      /* block 0 */
+    struct rdo_cm_counters cm;          /* block 1 */
+    struct rdo_port_counters_ext ext;   /* blocks 2.. */
+};
+#define RDO_COUNTERS_LEN            sizeof(struct rdo_counters_all)
+
 struct rdo_qp_attr {
     uint8_t  state;
     uint8_t  type;
@@ -828,6 +958,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_cm_listen cm_listen;
         struct rdo_cmd_cm_pool cm_pool;
         struct rdo_cmd_cm_connect cm_connect;
+        struct rdo_cmd_query_counters query_counters;
         uint8_t raw[96];
     } u;
 };

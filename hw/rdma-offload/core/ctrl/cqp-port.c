@@ -38,23 +38,52 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
 
-static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd)
+/*
+ * QUERY_COUNTERS: block 0, the port's counters; on request (out_len) the
+ * CM's and the extended ones after it (rdo-cmd.h). The result is the
+ * bytes written.
+ */
+static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd,
+                          uint32_t *result)
 {
+    const struct rdo_cmd_query_counters *q = &cmd->u.query_counters;
     const RdoCounters *c = &core->cnt;
-    struct rdo_port_counters a;
+    const RdoTimingCounters *t = &core->tcnt;
+    struct rdo_counters_all a;
+    uint32_t len = q->out_len ? q->out_len : RDO_COUNTER_BLOCK;
 
     if (cmd->obj) {
         return RDO_CQP_BAD_INDEX;
     }
+    if (q->reserved[0] || q->reserved[1] || q->reserved[2]) {
+        return RDO_CQP_BAD_RESERVED;
+    }
+    if (len % RDO_COUNTER_BLOCK) {
+        return RDO_CQP_BAD_PARAM;
+    }
+    /* A driver that knows of more blocks than this device has gets ours. */
+    len = MIN(len, RDO_COUNTERS_LEN);
     memset(&a, 0, sizeof(a));
     /* Each port counter is the core's counter of the same name. */
-#define COPY(field, name) a.field = c->field;
+#define COPY(field, name) a.port.field = c->field;
     RDO_PORT_COUNTERS(COPY)
 #undef COPY
     /* But the core's dup_requests counts both sides' duplicates. */
-    a.dup_requests -= c->dup_responses;
-    return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
-           RDO_CQP_DMA_ERROR : RDO_CQP_OK;
+    a.port.dup_requests -= c->dup_responses;
+    if (len > RDO_COUNTER_BLOCK) {
+        a.cm = core->st->cm->cnt;
+        rdo_tm_sync(core);
+#define COPY(field, name) a.ext.field = c->field;
+#define COPY_TM(field, name) a.ext.field = t->field;
+        RDO_PORT_COUNTERS_EXT(COPY, COPY_TM)
+#undef COPY_TM
+#undef COPY
+    }
+    if (rdo_dma_write(core, cmd->out_addr, &a, len)) {
+        return RDO_CQP_DMA_ERROR;
+    }
+    *result = len;
+    return RDO_CQP_OK;
 }
 
 static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
@@ -153,7 +182,7 @@ int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
     case RDO_CMD_QUERY_PORT:
         return query_port(core, cmd);
     case RDO_CMD_QUERY_COUNTERS:
-        return query_counters(core, cmd);
+        return query_counters(core, cmd, result);
     case RDO_CMD_SET_PORT:
         return set_port(core, cmd);
     case RDO_CMD_SET_GID:

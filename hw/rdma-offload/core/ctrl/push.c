@@ -26,6 +26,7 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         len < sizeof(struct rdo_send_wqe) || len > (1u << qp->sq_wqe_shift) ||
         pi != qp->sq_pi + 1) {
         /* Not usable as a push: still a doorbell, the WQE comes from the ring. */
+        core->cnt.push_refused++;
         rdo_guest_error(core, RDO_GE_PUSH_REFUSED, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
                         "inline push for QP %u (%u bytes, pi %u) refused",
                         qpn, len, pi);
@@ -33,6 +34,7 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         return;
     }
     if (written != len && written != RDO_PUSH_WRITTEN_UNKNOWN) {
+        core->cnt.push_torn++;
         rdo_guest_error(core, RDO_GE_PUSH_TORN, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
                         "inline push for QP %u torn: %u bytes written since the "
                         "last trigger, the WQE has %u (pushes interleaved)",
