@@ -106,6 +106,8 @@ static void set_vfs(Fx *f, uint16_t n)
         v->regs.addr = VF_BAR0 + (i - 1) * (uint64_t)RDO_BAR_REGS_SIZE;
         v->doorbells.addr = VF_BAR2 + (i - 1) * (uint64_t)DB_PAGES *
                             RDO_DB_PAGE_SIZE;
+        v->regs_size = RDO_BAR_REGS_SIZE;
+        v->doorbells_size = (uint64_t)DB_PAGES * RDO_DB_PAGE_SIZE;
     }
 }
 
@@ -141,6 +143,8 @@ static void test_enable(void)
         g_assert_cmpuint(msix, !=, 0);
         g_assert_cmpuint((qpci_config_readw(&v->pci, msix + PCI_MSIX_FLAGS) &
                           PCI_MSIX_FLAGS_QSIZE) + 1, ==, 32);
+        /* A VF's BARs have their own handlers: every read defined. */
+        qrdo_assert_write_only_reads(v);
         /* Each VF's registers are its own. */
         qrdo_write(v, RDO_REG_SCRATCH, 0x5c000000 + n);
     }

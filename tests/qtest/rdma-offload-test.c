@@ -272,6 +272,16 @@ static void test_doorbell(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(qrdo_read(d, RDO_REG_DB_WRITES), ==, 2);
 }
 
+/* Reads of write-only places, device disabled and enabled (CVE-2018-20191). */
+static void test_write_only_reads(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+
+    qrdo_assert_write_only_reads(d);
+    qrdo_write(d, RDO_REG_CONTROL, RDO_CONTROL_ENABLE);
+    qrdo_assert_write_only_reads(d);
+}
+
 /*
  * Random accesses of random sizes anywhere in both BARs: the device must
  * keep answering and its identity must not change.
@@ -311,6 +321,7 @@ static void rdo_register_tests(void)
     qos_add_test("flr", "rdma-offload", test_flr, NULL);
     qos_add_test("bad-access", "rdma-offload", test_bad_access, NULL);
     qos_add_test("doorbell", "rdma-offload", test_doorbell, NULL);
+    qos_add_test("write-only-reads", "rdma-offload", test_write_only_reads, NULL);
     qos_add_test("random-access", "rdma-offload", test_random_access, NULL);
 }
 

@@ -401,6 +401,37 @@ void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
                    ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg, value);
 }
 
+void qrdo_assert_write_only_reads(QRdmaOffload *d)
+{
+    static const uint32_t wo_regs[] = { RDO_REG_IRQ_TEST, RDO_REG_FO_INJECT };
+    static const uint32_t db_offs[] = {
+        RDO_DB_SQ, RDO_DB_RQ, RDO_DB_CQ, RDO_DB_SRQ, RDO_DB_EQ, RDO_DB_ETH_TXQ,
+        RDO_DB_ETH_RXQ, RDO_DB_PUSH_TRIGGER, RDO_DB_PUSH_DATA,
+        RDO_DB_PAGE_SIZE - 8,
+    };
+    const uint64_t pages[] = { 0, d->doorbells_size - RDO_DB_PAGE_SIZE };
+    uint32_t errs = qrdo_read(d, RDO_REG_ERR_COUNT);
+    uint32_t db_writes = qrdo_read(d, RDO_REG_DB_WRITES);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(wo_regs); i++) {
+        g_assert_cmphex(qrdo_read(d, wo_regs[i]), ==, 0);
+        g_assert_cmpuint(qrdo_read(d, RDO_REG_ERR_LAST), ==, RDO_ERR_WRITE_ONLY);
+    }
+    for (size_t p = 0; p < G_N_ELEMENTS(pages); p++) {
+        for (size_t i = 0; i < G_N_ELEMENTS(db_offs); i++) {
+            uint64_t off = pages[p] + db_offs[i];
+
+            g_assert_cmphex(qpci_io_readb(&d->pci, d->doorbells, off), ==, 0);
+            g_assert_cmphex(qpci_io_readw(&d->pci, d->doorbells, off), ==, 0);
+            g_assert_cmphex(qpci_io_readl(&d->pci, d->doorbells, off), ==, 0);
+            g_assert_cmphex(qpci_io_readq(&d->pci, d->doorbells, off), ==, 0);
+        }
+    }
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_ERR_COUNT), ==, errs + G_N_ELEMENTS(wo_regs));
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_DB_WRITES), ==, db_writes);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_ID), ==, RDO_ID_MAGIC);
+}
+
 void qrdo_flr(QRdmaOffload *d)
 {
     uint8_t exp = qpci_find_capability(&d->pci, PCI_CAP_ID_EXP, 0);

@@ -175,6 +175,15 @@ void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
 void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,
                    uint32_t data, bool masked);
 
+/*
+ * Reads every write-only place of a function's BARs (the write-only
+ * registers; each doorbell, the push trigger and push data on the first and
+ * last doorbell page, at each access size): defined values (0), counted as
+ * register mistakes only, the function unchanged. pvrdma's CVE-2018-20191
+ * was a BAR region without a read handler (a NULL call in QEMU).
+ */
+void qrdo_assert_write_only_reads(QRdmaOffload *d);
+
 /* Function Level Reset, then memory decoding, bus mastering and BARs again. */
 void qrdo_flr(QRdmaOffload *d);
 /* The host forces a catastrophic error (qom-set x-inject-fatal true). */
