@@ -14,23 +14,30 @@
 # destroyed with work queued for it that the device has not even fetched
 # (its peer answers nothing and its window is full; the SSQ goes on);
 # rmmod of the driver with a live SSQ and WRITEs in flight. Both kernels
-# stay healthy.
+# stay healthy. Delayed notification through the kernel API
+# (rdo_ib_qp_set_notify_delay): B's QPs get 1000 us before RTR, the run
+# goes as before (its completion events printed), then 0 in RTS; A's
+# connections get 1000 us in RTS; 4096 us and the SSQ itself are refused.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
 N=8
 
+NF_US=1000
 read -r -d '' SSQ_FUNCS <<EOF
-n=$N
+n=$N NF_US=$NF_US
 EOF
 read -r -d '' SSQ_FUNCS2 <<'EOF'
 S=/sys/kernel/debug/rdo_ssq_test
 modprobe rdo_ssq_test || echo "ssq_modprobe_failed=1"
 # sq KEY COMMAND...: one command of the SSQ test module; its report as KEY.*
 sq() { k=$1; shift; echo "$*" > $S/ctl; echo "$k.rc=$?"; sed "s/^/$k./" $S/result; }
-# ssq_round NAME ROLE: set up, trade endpoints, connect, wait for the other.
+# ssq_round NAME ROLE [DELAY]: set up (with a notification delay of DELAY
+# us on its QPs, given before connect), trade endpoints, connect, wait for
+# the other.
 ssq_round() {
     sq $1.setup setup rdo0 $2 n=$n
+    [ -z "${3:-}" ] || sq $1.delay delay $3
     peer put $1.$ME "$(cat $S/info)"
     sq $1.connect connect $(peer get $1.$OTHER)
     peer put $1.$ME.ready 1
@@ -46,6 +53,7 @@ EOF
 read -r -d '' A_BODY <<'EOF'
 ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
 ssq_round s1 client
+sq s1.cdelay delay $NF_US
 sq s1.run run
 peer get s1.B.checked > /dev/null
 sq s1.bad badrkey
@@ -67,8 +75,9 @@ ssq_health
 EOF
 
 read -r -d '' B_BODY <<'EOF'
-ssq_round s1 server
+ssq_round s1 server $NF_US
 sq s1.run run
+sq s1.delay_rts delay 0
 peer put s1.B.checked 1
 sq s1.err expect_error
 peer get s1.A.done > /dev/null
@@ -128,10 +137,19 @@ check "a connection destroyed with unfetched work queued on the SSQ; the request
 check "SSQ destroyed once its connections were (-EBUSY before)" \
     eq "$(f A.s1.drain.check.ssq_busy_while_feeding) $(f A.s1.drain.destroy_ssq_last)" "ok 0"
 check "drain checks pass" passed A.s1.drain
+# rdo_ib_qp_set_notify_delay: the delay set, 4096 refused (-EINVAL).
+delay_ok() { eq "$(f "$1.check.delay_set") $(f "$1.delay.too_big")" "ok -22"; }
+delay_b() { delay_ok B.s1.delay && delay_ok B.s1.delay_rts; }
+delay_a() { delay_ok A.s1.cdelay && eq "$(f A.s1.cdelay.delay.on_ssq)" -22; }
+check "kernel API: B's $N QPs take a $NF_US us notification delay before RTR, 0 in RTS; 4096 refused" \
+    delay_b
+check "kernel API: A's connections take a delay in RTS; the SSQ itself refused" delay_a
 check "rmmod with a live SSQ and WRITEs in flight; insmod; network back" reloaded
 check "the driver's self-test passes afterwards" selftest
 check "guest A: no kernel warnings, driver errors, CQ errors or refused destroys" ssq_healthy A
 check "guest B: no kernel warnings, driver errors, CQ errors or refused destroys" ssq_healthy B
+echo "# B: $(f B.s1.run.recv.messages) messages (and $N 'done') took $(f B.s1.run.recv.cq_events)" \
+    "completion events with a notification delay of $NF_US us on its QPs"
 echo "# A: $(f A.s1.run.stream.completions) signaled completions of $(f A.s1.run.stream.messages) messages;" \
     "destroying the stuck connection took $(f A.s1.drain.destroy_busy_conn.ms) ms"
 

@@ -7,6 +7,15 @@
 # goes through the port's internal loopback: the driver's self-test SENDs
 # to itself, and stock ib_write_bw and ib_send_lat run server and client in
 # the one guest (IPv6 off, so the kernel sends nothing on its own timers).
+# Delayed notification per connection (D12), in virtual time, so that the
+# counts do not hang on the host's load: rdo-verbs-check notify (two RC
+# QPs through the port, receives taken on completion events) sends 100
+# SENDs one after the other and 20 ping-pong round trips, without a
+# delay, with RDO_NOTIFY_DELAY_US=200 and with that delay but every
+# message solicited: with the delay the adapter's interrupts, EQEs and
+# the completion events are under half of the two others', the CQEs the
+# same, every message intact, and the one-way latency grows by at least
+# half the delay, but not for solicited messages (figures printed).
 # Both runs must do the same work (packets, frames, link
 # bytes, CQEs, WRs: identical) and every device counter, functional
 # (CNT_*) and timing (TM_*: busy cycles, bus waits, doorbell-to-CQE
@@ -20,6 +29,10 @@
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
+
+# Delayed notification: messages of the stream, ping-pong round trips, and
+# the delay (us).
+NF_N=100 NF_K=20 NF_US=200
 
 read -r -d '' GUEST_CMD <<'EOF'
 gid4=0000:0000:0000:0000:0000:ffff:0a00:0001
@@ -48,6 +61,13 @@ perf_run() {
 }
 perf_run write_bw ib_write_bw -s 65536 -n 200
 perf_run send_lat ib_send_lat -s 64 -n 100
+# Delayed notification (D12) through the provider: the same stream and
+# ping-pong without a delay, with RDO_NOTIFY_DELAY_US, and with it but
+# every message solicited (which skips the delay).
+nf_run() { env $2 rdo-verbs-check notify rdo0 $gid $NF_N $NF_K $3 | sed "s/^/nf.$1./"; }
+nf_run d0 RDO_NOTIFY_DELAY_US= 0
+nf_run d$NF_US RDO_NOTIFY_DELAY_US=$NF_US 0
+nf_run s$NF_US RDO_NOTIFY_DELAY_US=$NF_US 1
 sed 's/^/timing./' $D/timing
 grep '^cnt\.' $D/state
 echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
@@ -57,7 +77,7 @@ EOF
 # shellcheck disable=SC2054 # the commas belong to QEMU options
 ARGS=(--timeout 300 --smp 1 --netdev hubport,hubid=0 --device-args ,timing=on
       --qemu-args '-icount shift=1,sleep=off -rtc base=2020-01-01T00:00:00,clock=vm -seed 1'
-      --cmd "$GUEST_CMD")
+      --cmd "NF_N=$NF_N NF_K=$NF_K NF_US=$NF_US"$'\n'"$GUEST_CMD")
 
 # device_facts: the counters both runs must share, one per line. Not
 # TM_CYCLES (the read's virtual time) nor DB_WRITES: how many doorbells
@@ -96,6 +116,34 @@ close_counters() {
         m = ($2 > $3 ? $2 : $3) * 0.005; if (d > 2 && d > m) print }')
     [ -z "$bad" ] || { printf '#   apart: %s\n' "$bad"; return 1; }
 }
+# Delayed notification: nf TAG PHASE KEY, e.g. nf d0 stream irqs.
+nf() { f "nf.$1.notify.$2.$3"; }
+# nf_intact TAG PHASE: every message of the run arrived, in order, intact.
+nf_intact() {
+    eq "$(nf "$1" "$2" received) $(nf "$1" "$2" bad) $(nf "$1" pp received) $(nf "$1" pp bad)" \
+        "$NF_N 0 $((2 * NF_K)) 0"
+}
+# under_half A B: A is a count, B a positive count, and 2A < B.
+under_half() {
+    if ! [[ $1 =~ ^[0-9]+$ ]] || ! positive "$2" || [ $((2 * $1)) -ge "$2" ]; then
+        echo "#   $1 is not under half of $2"
+        return 1
+    fi
+}
+# nf_fewer KEY: the delayed stream's KEY (irqs, eqes, events) under half
+# the undelayed one's, and under half the solicited one's (which skips it).
+nf_fewer() {
+    under_half "$(nf "d$NF_US" stream "$1")" "$(nf d0 stream "$1")" &&
+        under_half "$(nf "d$NF_US" stream "$1")" "$(nf "s$NF_US" solicited "$1")"
+}
+# The ping-pong's one-way latency in virtual time (-icount): each receive
+# waits out the delay, unless solicited.
+lat() { nf "$1" pp lat_us; }
+nf_latency() {
+    awk -v z="$(lat d0)" -v d="$(lat "d$NF_US")" -v s="$(lat "s$NF_US")" -v us="$NF_US" \
+        'BEGIN { exit !(z > 0 && d >= z + us / 2 && s < z + us / 2) }' ||
+        { echo "#   latency $(lat d0) / $(lat "d$NF_US") / $(lat "s$NF_US") us"; return 1; }
+}
 identical=$(compare_runs | awk '$2 == $3' | wc -l)
 total=$(compare_runs | wc -l)
 check "both boots ran the test to the end (run-guest exit $first_rc, $run_rc)" run_twice
@@ -114,8 +162,27 @@ check "all 23 TM_* work counters and the CNT_* counters were read" \
 check "both runs: the same work (packets, frames, link bytes, CQEs, WRs)" same_work
 check "both runs: every counter within 0.5 % ($identical of $total identical)" close_counters
 check "no kernel warnings or oopses" eq "$(f dmesg_bad)" 0
+for t in d0 "d$NF_US"; do
+    check "notify ($t): $NF_N SENDs and $NF_K round trips arrived intact, in order" nf_intact $t stream
+done
+check "notify (s$NF_US): $NF_N solicited SENDs and $NF_K round trips arrived intact" \
+    nf_intact "s$NF_US" solicited
+check "notify: the same completions with a delay ($(nf "d$NF_US" stream cqes) CQEs for $NF_N SENDs)" \
+    eq "$(nf "d$NF_US" stream cqes)" "$(nf d0 stream cqes)"
+for k in irqs eqes events; do
+    check "notify: RDO_NOTIFY_DELAY_US=$NF_US, under half the $k of no delay and of solicited SENDs" \
+        nf_fewer $k
+done
+check "notify: the delay adds at least half of it to the latency, solicited messages skip it" nf_latency
 echo "# TM_CYCLES at the read (virtual time): $first_cycles and $(f timing.tm.cycles)"
 echo "# doorbell-to-CQE cycles of $(f timing.tm.wr_done) WRs: $(f timing.tm.wr_cycles), longest $(f timing.tm.wr_cycles_max)"
+echo "# delayed notification, $NF_N SENDs of 64 B, each after the ACK of the one before:" \
+    "interrupts $(nf d0 stream irqs) without a delay, $(nf "d$NF_US" stream irqs) with $NF_US us," \
+    "$(nf "s$NF_US" solicited irqs) with $NF_US us and solicited; completion events" \
+    "$(nf d0 stream events) / $(nf "d$NF_US" stream events) / $(nf "s$NF_US" solicited events);" \
+    "CQEs $(nf d0 stream cqes) / $(nf "d$NF_US" stream cqes) / $(nf "s$NF_US" solicited cqes)"
+echo "# ping-pong one-way latency on events (virtual time): $(lat d0) us without a delay," \
+    "$(lat "d$NF_US") us with $NF_US us, $(lat "s$NF_US") us with $NF_US us and solicited"
 [ "$failed" = 0 ] || output=$(compare_runs | awk '$2 != $3' | sed 's/^/differs: /')
 
 tap_end

@@ -364,6 +364,75 @@ static void test_notify_delay(void)
     g_assert_cmpfloat(one_sol.lat_ns, <, one_off.lat_ns + 1000);
 }
 
+/*
+ * Expedited delivery (D10, D12): a SEND held by a long notification delay
+ * (4 ms), then a solicited one on the same QP: the interrupt comes with
+ * the solicited SEND, long before the first one's deadline, and reports
+ * both, in order. Without the solicited mark the second waits too.
+ */
+static void notify_expedite_run(bool solicited)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 0);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + 0x11, 64);
+    struct rdo_cmd_modify_qp m = { .notify_delay_usec = 4000 };
+    struct rdo_send_wqe w;
+    uint64_t t0, held;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    g_assert_cmpuint(pair_modify(b, b->qp[0].qpn, RDO_QPS_RTS,
+                                 RDO_QP_ATTR_NOTIFY_DELAY, &m), ==, RDO_CQP_OK);
+    pair_fill(a, PAIR_SRC, 4096, 5);
+    for (uint32_t i = 0; i < 2; i++) {
+        pair_post_recv(b, 0, i, PAIR_DST + i * 0x1003, 64);
+    }
+    td_doorbell(b->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, 0));
+    td_doorbell(b->d, 0, RDO_DB_CQ, RDO_DB_VALUE(0, RDO_DB_CQ_ARM_NEXT, 0));
+    t0 = b->d->h->now_ns;
+    w = rdo_wqe(RDO_WR_SEND, 0);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    /* A's completion: the ACK, after B wrote its CQE. */
+    g_assert_true(pair_run_cqes(p, 0, 1, 1000000));
+    g_assert_cmphex(pair_poll(a).wr_id, ==, 0);
+    g_assert_cmpuint(pair_cq_ready(b), ==, 1);
+    g_assert_cmpuint(b->d->h->irqs[0], ==, 0);          /* held */
+    w = rdo_wqe(RDO_WR_SEND, 1);
+    if (solicited) {
+        w.flags |= RDO_WQE_F_SOLICITED;
+    }
+    sge.addr += 64;
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    while (!b->d->h->irqs[0]) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    held = b->d->h->now_ns - t0;
+    g_test_message("notification delay 4000 us, second SEND %ssolicited: "
+                   "interrupt %.1f us after the first was posted",
+                   solicited ? "" : "not ", held / 1000.0);
+    if (solicited) {
+        g_assert_cmpuint(held, <, 1000000);
+    } else {
+        g_assert_cmpuint(held, >=, 4000000);
+    }
+    g_assert_cmpuint(b->d->h->irqs[0], ==, 1);
+    for (uint32_t i = 0; i < 2; i++) {
+        struct rdo_cqe e = pair_poll(b);
+
+        g_assert_cmphex(e.wr_id, ==, i);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(!!(e.flags & RDO_CQE_F_SOLICITED), ==, solicited && i);
+        pair_assert_same(a, PAIR_SRC + 0x11 + i * 64, b, PAIR_DST + i * 0x1003, 64);
+    }
+    pair_free(p);
+}
+
+static void test_notify_expedite(void)
+{
+    notify_expedite_run(true);
+    notify_expedite_run(false);
+}
+
 /* A pair with buffered receive of `bytes` (0: off), QP slot 0 RC at MTU
  * 1024, side 0's source filled. */
 static Pair *bufrecv_pair(uint32_t bytes)
@@ -907,6 +976,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpath/dma/cut-128", test_dma_cut_128);
     g_test_add_func("/dpath/dma/bad-input", test_dma_bad_input);
     g_test_add_func("/dpath/notify/delay", test_notify_delay);
+    g_test_add_func("/dpath/notify/expedite", test_notify_expedite);
     g_test_add_func("/dpath/bufrecv/held", test_bufrecv_held);
     g_test_add_func("/dpath/bufrecv/full", test_bufrecv_full);
     g_test_add_func("/dpath/bufrecv/order-write-imm", test_bufrecv_order_write_imm);

@@ -24,6 +24,13 @@
  *       each with its own RC pair through the port, each sending N small
  *       inline SENDs (pushed WQEs) carrying its thread and sequence: every
  *       message must arrive on its own pair, in order, intact.
+ *   rdo-verbs-check notify DEV GIDX N K SOLICITED
+ *       Delayed notification (run with RDO_NOTIFY_DELAY_US set or not):
+ *       two RC QPs through the port, receives taken on completion events
+ *       only; N 64-byte SENDs one after the other, then K ping-pong round
+ *       trips, all marked solicited if SOLICITED is 1. Per phase: messages
+ *       received intact, completion events, the adapter's interrupts,
+ *       EQEs and CQEs, and the ping-pong's one-way latency.
  *
  * Buffers are malloc'd at odd offsets, as applications' are.
  */
@@ -748,6 +755,253 @@ static void push_race(int n)
 	}
 }
 
+/*
+ * Delayed notification per connection (RDO_NOTIFY_DELAY_US, read by the
+ * provider when the context opens; the caller sets it or not). A and B,
+ * two RC QPs through the port; each receive CQ on one completion channel,
+ * taken on events only. Each phase prints what it cost: completion events
+ * seen, and the adapter's interrupts (/proc/interrupts, its vectors), EQEs
+ * and CQEs (debugfs counters) over the phase.
+ */
+#define NF_LEN		64
+#define NF_MAX		512
+
+struct nf_rx {
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	uint8_t *buf;			/* NF_MAX slots of NF_LEN, odd offset */
+	struct ibv_mr *mr;
+	void *base;
+	uint32_t got;			/* receives completed in this phase */
+	uint32_t seed;			/* the pattern seed of message 0 */
+	long bad;			/* out of order, short, wrong bytes */
+};
+
+struct nf_cnt {
+	long irqs, eqes, cqes;
+};
+
+static struct ibv_comp_channel *nf_ch;
+static long nf_events;
+
+/* The adapter's interrupts so far (vectors named rdma_offload-N). */
+static long nf_irqs(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+	long sum = 0;
+
+	if (!f)
+		die("/proc/interrupts");
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+		char *end;
+
+		if (!p || !strstr(line, "rdma_offload-"))
+			continue;
+		for (p++;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+/* Counter NAME of the adapter's debugfs state (cnt.NAME=value). */
+static long nf_dev_cnt(const char *name)
+{
+	char path[256], line[256], key[64];
+	long v = -1;
+	FILE *f;
+	FILE *ls = popen("ls -d /sys/kernel/debug/rdma_offload/*/state", "r");
+
+	if (!ls || !fgets(path, sizeof(path), ls))
+		die("no rdma_offload debugfs state");
+	pclose(ls);
+	path[strcspn(path, "\n")] = 0;
+	f = fopen(path, "r");
+	if (!f)
+		die("%s", path);
+	snprintf(key, sizeof(key), "cnt.%s=", name);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key));
+	fclose(f);
+	return v;
+}
+
+static struct nf_cnt nf_snap(void)
+{
+	return (struct nf_cnt){ nf_irqs(), nf_dev_cnt("eqes"), nf_dev_cnt("cqes") };
+}
+
+static void nf_report(const char *tag, uint32_t msgs, long events,
+		      struct nf_cnt c0)
+{
+	struct nf_cnt c1 = nf_snap();
+
+	printf("notify.%s.msgs=%u\nnotify.%s.events=%ld\n", tag, msgs, tag, events);
+	printf("notify.%s.irqs=%ld\nnotify.%s.eqes=%ld\nnotify.%s.cqes=%ld\n",
+	       tag, c1.irqs - c0.irqs, tag, c1.eqes - c0.eqes, tag,
+	       c1.cqes - c0.cqes);
+}
+
+/* n receives posted on r for a phase whose message i has seed seed + i. */
+static void nf_arm(struct nf_rx *r, uint32_t n, uint32_t seed)
+{
+	r->got = 0;
+	r->seed = seed;
+	for (uint32_t i = 0; i < n; i++)
+		post_recv(r->qp, NULL, i, r->buf + i * NF_LEN, NF_LEN, r->mr->lkey);
+}
+
+/*
+ * Waits up to ms for one completion event, rearms its CQ and takes what it
+ * holds, checking each message (in order, whole, its bytes): 0 if none came.
+ */
+static int nf_event(int ms)
+{
+	struct pollfd pfd = { .fd = nf_ch->fd, .events = POLLIN };
+	struct ibv_cq *cq;
+	struct nf_rx *r;
+	struct ibv_wc wc;
+	void *cctx;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	if (ibv_get_cq_event(nf_ch, &cq, &cctx))
+		die("ibv_get_cq_event");
+	nf_events++;
+	ibv_ack_cq_events(cq, 1);
+	if (ibv_req_notify_cq(cq, 0))
+		die("ibv_req_notify_cq");
+	r = cctx;
+	while (ibv_poll_cq(cq, 1, &wc) == 1) {
+		if (wc.status != IBV_WC_SUCCESS || wc.opcode != IBV_WC_RECV ||
+		    wc.wr_id != r->got || wc.byte_len != NF_LEN ||
+		    check(r->buf + r->got * NF_LEN, NF_LEN, r->seed + r->got) >= 0)
+			r->bad++;
+		r->got++;
+	}
+	return 1;
+}
+
+/* One SEND of message seed from qp (slot i of sbuf), its completion awaited. */
+static void nf_send(struct ibv_qp *qp, struct ibv_cq *scq, uint8_t *sbuf,
+		    uint32_t lkey, uint32_t i, uint32_t seed, int solicited)
+{
+	struct ibv_sge sge = { (uintptr_t)(sbuf + i * NF_LEN), NF_LEN, lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = i, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED |
+			      (solicited ? IBV_SEND_SOLICITED : 0),
+	}, *bad;
+	struct ibv_wc wc;
+
+	fill(sbuf + i * NF_LEN, NF_LEN, seed);
+	if (ibv_post_send(qp, &wr, &bad))
+		die("ibv_post_send: %s", strerror(errno));
+	if (poll_one(scq, &wc) != IBV_WC_SUCCESS)
+		die("SEND %u: %s", i, ibv_wc_status_str(wc.status));
+}
+
+static struct nf_rx *nf_rx_new(struct ibv_qp **qp, struct ibv_cq **scq)
+{
+	struct nf_rx *r = calloc(1, sizeof(*r));
+	struct ibv_qp_init_attr a = {
+		.cap = { .max_send_wr = 4, .max_recv_wr = NF_MAX,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.qp_type = IBV_QPT_RC,
+	};
+
+	if (!r)
+		die("calloc");
+	r->buf = odd_buf(NF_MAX * NF_LEN, &r->base);
+	r->mr = reg(r->buf, NF_MAX * NF_LEN, RC_ACCESS);
+	r->cq = ibv_create_cq(ctx, NF_MAX, r, nf_ch, 0);
+	*scq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
+	if (!r->cq || !*scq)
+		die("ibv_create_cq");
+	a.send_cq = *scq;
+	a.recv_cq = r->cq;
+	*qp = r->qp = ibv_create_qp(pd, &a);
+	if (!*qp)
+		die("ibv_create_qp: %s", strerror(errno));
+	if (ibv_req_notify_cq(r->cq, 0))
+		die("ibv_req_notify_cq");
+	return r;
+}
+
+/*
+ * A stream of n SENDs A -> B, each sent once the previous one is
+ * acknowledged (so that without a delay each could have an event of its
+ * own), B taking its receives on events between them; then a ping-pong of
+ * k round trips, each side taking its receive on an event: the one-way
+ * latency.
+ */
+static void notify(uint32_t n, uint32_t k, int solicited)
+{
+	const char *tag = solicited ? "solicited" : "stream";
+	struct ibv_qp *aq, *bq;
+	struct ibv_cq *ascq, *bscq;
+	struct nf_rx *ra, *rb;
+	struct nf_cnt c0;
+	void *sbase;
+	uint8_t *sbuf;
+	struct ibv_mr *smr;
+	uint64_t t0;
+
+	if (n > NF_MAX || k > NF_MAX)
+		die("at most %d messages", NF_MAX);
+	nf_ch = ibv_create_comp_channel(ctx);
+	if (!nf_ch)
+		die("ibv_create_comp_channel");
+	ra = nf_rx_new(&aq, &ascq);
+	rb = nf_rx_new(&bq, &bscq);
+	rc_connect(aq, bq->qp_num);
+	rc_connect(bq, aq->qp_num);
+	sbuf = odd_buf(NF_MAX * NF_LEN, &sbase);
+	smr = reg(sbuf, NF_MAX * NF_LEN, RC_ACCESS);
+	printf("notify.delay_env=%s\n", getenv("RDO_NOTIFY_DELAY_US") ?: "");
+
+	nf_arm(rb, n, 1000);
+	nf_events = 0;
+	c0 = nf_snap();
+	for (uint32_t i = 0; i < n; i++) {
+		nf_send(aq, ascq, sbuf, smr->lkey, i, 1000 + i, solicited);
+		while (nf_event(0))
+			;
+	}
+	while (rb->got < n && nf_event(WAIT_MS))
+		;
+	nf_report(tag, n, nf_events, c0);
+	printf("notify.%s.received=%u\nnotify.%s.bad=%ld\n", tag, rb->got, tag,
+	       rb->bad);
+
+	nf_arm(ra, k, 3000);
+	nf_arm(rb, k, 2000);
+	nf_events = 0;
+	c0 = nf_snap();
+	t0 = now_us();
+	for (uint32_t i = 0; i < k; i++) {
+		nf_send(aq, ascq, sbuf, smr->lkey, i, 2000 + i, solicited);
+		while (rb->got <= i && nf_event(WAIT_MS))
+			;
+		nf_send(bq, bscq, sbuf, smr->lkey, i, 3000 + i, solicited);
+		while (ra->got <= i && nf_event(WAIT_MS))
+			;
+	}
+	printf("notify.pp.lat_us=%.1f\n", (now_us() - t0) / (2.0 * k));
+	nf_report("pp", 2 * k, nf_events, c0);
+	printf("notify.pp.received=%u\nnotify.pp.bad=%ld\n", ra->got + rb->got,
+	       ra->bad + rb->bad);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -769,6 +1023,9 @@ int main(int argc, char **argv)
 	} else if (argc == 4 && !strcmp(argv[1], "regtime")) {
 		open_dev(argv[2], 0);
 		regtime(atoi(argv[3]));
+	} else if (argc == 7 && !strcmp(argv[1], "notify")) {
+		open_dev(argv[2], atoi(argv[3]));
+		notify(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
 	} else {
 		fprintf(stderr, "usage: see the head of %s's source\n", argv[0]);
 		return 2;

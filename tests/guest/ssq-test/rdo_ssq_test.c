@@ -31,6 +31,11 @@
  *             on the SSQ; the SSQ goes on; then everything is destroyed
  *             (connections first, then the SSQ)
  *   fire      client: post large WRITEs on every connection, do not wait
+ *   delay USEC  rdo_ib_qp_set_notify_delay() on QP i for each i (before
+ *             connect it rides on the move to RTR, after it applies at
+ *             once); one more than the documented maximum (4095) and the
+ *             SSQ (client) refused with -EINVAL. The server's run reports
+ *             the completion events its receives took.
  *   teardown
  * The device going away (driver unloaded) tears everything down.
  */
@@ -714,6 +719,7 @@ static bool st_check_writes(u32 i)
 
 static void st_server_run(void)
 {
+	int events = atomic_read(&st.cq_events);
 	u32 got[ST_MAX_CONN] = {}, done = 0, msgs = 0, i;
 	bool order = true, data = true, writes = true;
 	struct ib_wc wc;
@@ -757,6 +763,7 @@ static void st_server_run(void)
 		}
 	}
 	st_kv("recv.messages=%u", msgs);
+	st_kv("recv.cq_events=%d", atomic_read(&st.cq_events) - events);
 	for (i = 0; i < st.n; i++)
 		st_kv("recv.qp%u=%u", i, got[i]);
 	st_check("recv_order", order);
@@ -1017,6 +1024,48 @@ static int st_fire(void)
 	return ib_post_send(st.ssq, &w[0].wr, &bad);
 }
 
+/*
+ * The driver's rdo_ib_qp_set_notify_delay, looked up for each call: linked
+ * directly, this module would pin rdma_offload, which the test unloads
+ * under it.
+ */
+static int st_set_delay(struct ib_qp *qp, u16 usec)
+{
+	int (*set)(struct ib_qp *qp, u16 usec) = symbol_get(rdo_ib_qp_set_notify_delay);
+	int ret;
+
+	if (!set)
+		return -ENOENT;
+	ret = set(qp, usec);
+	symbol_put(rdo_ib_qp_set_notify_delay);
+	return ret;
+}
+
+/* Delayed notification per connection through the driver's kernel API. */
+static int st_delay(char *args)
+{
+	u32 usec, i;
+	int ret = 0;
+
+	if (!args || kstrtou32(args, 0, &usec) || usec > U16_MAX)
+		return -EINVAL;
+	for (i = 0; !ret && i < st.n; i++)
+		ret = st_set_delay(st.qp[i], usec);
+	st_kv("delay.usec=%u", usec);
+	st_kv("delay.rc=%d", ret);
+	st_check("delay_set", !ret);
+	/* Refused before anything changes: the delay just set stays. */
+	ret = st_set_delay(st.qp[0], 4096);
+	st_kv("delay.too_big=%d", ret);
+	st_check("delay_too_big_refused", ret == -EINVAL);
+	if (st.ssq) {
+		ret = st_set_delay(st.ssq, usec);
+		st_kv("delay.on_ssq=%d", ret);
+		st_check("delay_on_ssq_refused", ret == -EINVAL);
+	}
+	return 0;
+}
+
 static int st_command(char *cmd, char *args)
 {
 	if (!strcmp(cmd, "setup"))
@@ -1029,6 +1078,8 @@ static int st_command(char *cmd, char *args)
 		return -ENODEV;
 	if (!strcmp(cmd, "connect"))
 		return st_connect(args);
+	if (!strcmp(cmd, "delay"))
+		return st_delay(args);
 	if (!st.connected)
 		return -ENOTCONN;
 	if (!strcmp(cmd, "run"))
