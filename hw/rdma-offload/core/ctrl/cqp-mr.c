@@ -257,6 +257,7 @@ static int free_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
                         "MR %u freed with an unreadable context", cmd->obj);
     }
     st->mr_used[cmd->obj] = 0;
+    st->mr_key_fn[cmd->obj] = 0;    /* a moved MR's keys go with it */
     return RDO_CQP_OK;
 }
 
