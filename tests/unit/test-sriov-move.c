@@ -53,6 +53,7 @@ static Mig *mig_new(const RdoConfig *cfg)
     Mig *m = g_new0(Mig, 1);
     RdoConfig peer = test_host_default_config();
 
+    peer.tm.on = cfg->tm.on;
     m->pf = td_new(cfg);
     for (uint32_t n = 1; n <= VFS; n++) {
         m->vf[n] = td_new_vf(m->pf, n);
@@ -348,6 +349,7 @@ static void do_move(Mig *m)
 }
 
 enum { AT_OUTSTANDING, AT_UNACKED, AT_NAK, AT_TIMEOUT };
+#define AT_TIMED 0x100          /* the timing model on, on both adapters */
 
 static bool sent_at_least(Mig *m, void *arg)
 {
@@ -378,16 +380,22 @@ static bool all_done(Mig *m, void *arg)
 
 static void test_move_at(gconstpointer data)
 {
-    int at = GPOINTER_TO_INT(data);
+    int at = GPOINTER_TO_INT(data) & ~AT_TIMED;
     RdoConfig cfg = sriov_config();
-    Mig *m = mig_new(&cfg);
-    PairSide *a = &m->p.s[0], *b = &m->p.s[1];
-    TestDriver *vf1 = m->vf[1], *vf2 = m->vf[2];
+    Mig *m;
+    PairSide *a, *b;
+    TestDriver *vf1, *vf2;
     struct rdo_qp_attr attr;
     struct rdo_eqe e;
     uint32_t iso, sent;
     bool arrived = false;
 
+    cfg.tm.on = GPOINTER_TO_INT(data) & AT_TIMED;
+    m = mig_new(&cfg);
+    a = &m->p.s[0];
+    b = &m->p.s[1];
+    vf1 = m->vf[1];
+    vf2 = m->vf[2];
     post_work(m);
     peer_writes(m, 0, PEER_WRITES / 2);
     mig_run_until(m, sent_at_least, GUINT_TO_POINTER(150));
@@ -538,6 +546,36 @@ static void one_write(Mig *m, uint64_t wr_id, uint32_t off)
     pair_assert_same(a, A_SRC + off, b, B_DST + off, 5000 + off);
 }
 
+/*
+ * Work VF 1's driver posted while the move ran: the WQE is in the ring,
+ * the doorbell on VF 1's page is refused (counted). VF 2's driver, taking
+ * over, rings its own doorbell with the ring's producer index, and the
+ * WQE goes.
+ */
+static void posted_during_move(Mig *m)
+{
+    PairSide *a = &m->p.s[0], *b = &m->p.s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x53);
+    struct rdo_sge sge = pair_sge_of(a, A_SRC + 900, 7777);
+    uint32_t iso = test_reg_read(m->vf[1]->h, RDO_REG_CNT_ISOLATION);
+
+    pair_fill(a, A_SRC + 900, 7777, 0x53);
+    w.remote_addr = B_DST + 900;
+    w.rkey = b->mr_key;
+    a->rdo.host = m->vf[1];
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    a->rdo.host = m->vf[2];
+    mig_idle(m);
+    g_assert_cmpuint(pair_cq_ready(a), ==, 0);
+    g_assert_cmpuint(test_reg_read(m->vf[1]->h, RDO_REG_CNT_ISOLATION), ==,
+                     iso + 1);
+    td_doorbell(m->vf[2], 0, RDO_DB_SQ,
+                RDO_DB_VALUE(QPN, 0, a->qp[0].sq_pi));
+    mig_run_until(m, vf_cqes, GUINT_TO_POINTER(1));
+    pair_expect_cqe(a, 0x53, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(a, A_SRC + 900, b, B_DST + 900, 7777);
+}
+
 static void test_bad_input(void)
 {
     RdoConfig cfg = sriov_config();
@@ -608,6 +646,7 @@ static void test_bad_input(void)
     do_move(m);
     refused_after_move(m);
     one_write(m, 0x52, 300);
+    posted_during_move(m);
     mig_free(m);
 }
 
@@ -702,6 +741,11 @@ int main(int argc, char **argv)
                          GINT_TO_POINTER(AT_NAK), test_move_at);
     g_test_add_data_func("/sriov-move/timeout",
                          GINT_TO_POINTER(AT_TIMEOUT), test_move_at);
+    g_test_add_data_func("/sriov-move/timed/outstanding",
+                         GINT_TO_POINTER(AT_OUTSTANDING | AT_TIMED),
+                         test_move_at);
+    g_test_add_data_func("/sriov-move/timed/timeout",
+                         GINT_TO_POINTER(AT_TIMEOUT | AT_TIMED), test_move_at);
     g_test_add_func("/sriov-move/bad-input", test_bad_input);
     g_test_add_func("/sriov-move/to-pf-and-migrate", test_to_pf_migrate);
     g_test_add_func("/sriov-move/timing", test_timing);

@@ -58,6 +58,11 @@ void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn)
 
         *b = *a;
         b->queued = queued;     /* work items are each core's own */
+        /* The QP's frames still in the source's egress leave first: the
+         * destination's link takes none of its frames before then, or the
+         * peer would see them out of order. */
+        to->st->tm->link_free_ps = MAX(to->st->tm->link_free_ps,
+                                       from->st->tm->link_free_ps);
     }
     /* Pointers now the destination's; the source's slot starts empty. */
     memset(x, 0, sizeof(*x));
