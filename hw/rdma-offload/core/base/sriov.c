@@ -144,28 +144,28 @@ static uint32_t share_of(const struct rdo_vf_resources *r,
     }
 }
 
-RdoMoved *rdo_moved_home(RdoSriov *sr, uint32_t home, uint32_t qpn)
+/* The entry for QP qpn whose home (or, !home, where it lives) is fn. */
+static RdoMoved *moved_find(RdoSriov *sr, bool home, uint32_t fn,
+                            uint32_t qpn)
 {
     for (uint32_t i = 0; sr->nmoved && i < RDO_SRIOV_MOVED_MAX; i++) {
         RdoMoved *m = &sr->moved[i];
 
-        if (m->valid && m->home == home && m->qpn == qpn) {
+        if (m->valid && (home ? m->home : m->at) == fn && m->qpn == qpn) {
             return m;
         }
     }
     return NULL;
 }
 
+RdoMoved *rdo_moved_home(RdoSriov *sr, uint32_t home, uint32_t qpn)
+{
+    return moved_find(sr, true, home, qpn);
+}
+
 RdoMoved *rdo_moved_at(RdoSriov *sr, uint32_t at, uint32_t qpn)
 {
-    for (uint32_t i = 0; sr->nmoved && i < RDO_SRIOV_MOVED_MAX; i++) {
-        RdoMoved *m = &sr->moved[i];
-
-        if (m->valid && m->at == at && m->qpn == qpn) {
-            return m;
-        }
-    }
-    return NULL;
+    return moved_find(sr, false, at, qpn);
 }
 
 RdoMoved *rdo_moved_by_mac(RdoSriov *sr, const uint8_t *mac, uint32_t qpn)
