@@ -3,12 +3,15 @@
  * MOVE_QP (D18): a live RC connection of VF 1 to a peer adapter moved to
  * VF 2 in the middle of a data-checked transfer (scattered, unaligned
  * WRITEs and READs from VF 1's side, WRITEs from the peer into VF 1's MR
- * with VF 1's key), at several points: WQEs outstanding, packets not
- * acknowledged, a go-back-N under way. The transfer completes bit-exact,
+ * with VF 1's key), at several points: WQEs rung on VF 1's doorbell and
+ * not taken yet, WQEs outstanding, packets not acknowledged, a go-back-N
+ * after a NAK, a timeout's go-back whose resends are lost; without and
+ * with the timing model. The transfer completes bit-exact,
  * the peer sees no error and stays in RTS; afterwards VF 1 cannot name
  * the QP, CQ or MR (counted) and VF 2 can. Then every bad MOVE_QP
- * refused with nothing disturbed, and the command's cost in the timing
- * model.
+ * refused with nothing disturbed, work posted while the move ran, a move
+ * to the PF kept through a save and load of its state, and the command's
+ * cost in the timing model.
  *
  * The fabric: the SR-IOV adapter (PF, VF 1, VF 2) and the peer, a plain
  * adapter, on one wire; the VFs' frames reach it through the adapter's
@@ -348,7 +351,7 @@ static void do_move(Mig *m)
     move_to(m, 2);
 }
 
-enum { AT_OUTSTANDING, AT_UNACKED, AT_NAK, AT_TIMEOUT };
+enum { AT_POSTED, AT_OUTSTANDING, AT_UNACKED, AT_NAK, AT_TIMEOUT };
 #define AT_TIMED 0x100          /* the timing model on, on both adapters */
 
 static bool sent_at_least(Mig *m, void *arg)
@@ -398,8 +401,15 @@ static void test_move_at(gconstpointer data)
     vf2 = m->vf[2];
     post_work(m);
     peer_writes(m, 0, PEER_WRITES / 2);
-    mig_run_until(m, sent_at_least, GUINT_TO_POINTER(150));
+    if (at != AT_POSTED) {
+        mig_run_until(m, sent_at_least, GUINT_TO_POINTER(150));
+    }
     switch (at) {
+    case AT_POSTED:
+        /* Rung on VF 1's doorbell, not taken yet: VF 2 sends it all
+         * without a doorbell of its own. */
+        g_assert_cmpuint(test_reg_read(vf1->h, RDO_REG_CNT_TX_PACKETS), ==, 0);
+        break;
     case AT_UNACKED:
         /* Nothing comes back (ACKs, READ responses) for a while. */
         m->drop_from_peer = 1 << 30;
@@ -448,7 +458,7 @@ static void test_move_at(gconstpointer data)
     g_assert_cmpuint(query_qp(m, b->d, QPN, &attr), ==, RDO_CQP_OK);
     g_assert_cmpuint(attr.state, ==, RDO_QPS_RTS);
     g_assert_cmpuint(test_reg_read(b->d->h, RDO_REG_ERR_COUNT), ==, 0);
-    if (at != AT_OUTSTANDING) {
+    if (at != AT_OUTSTANDING && at != AT_POSTED) {
         g_assert_cmpuint(m->dropped, >, 0);
         g_assert_cmpuint(test_reg_read(vf1->h, RDO_REG_CNT_RETRANSMITS) +
                          test_reg_read(vf2->h, RDO_REG_CNT_RETRANSMITS), >, 0);
@@ -456,7 +466,7 @@ static void test_move_at(gconstpointer data)
     /* VF 2 did most of the work, from VF 1's address: the peer, which
      * hears only from VF 1's GID, took every frame when none was lost. */
     g_assert_cmpuint(test_reg_read(vf2->h, RDO_REG_CNT_TX_PACKETS), >, 1000);
-    if (at == AT_OUTSTANDING) {
+    if (at == AT_OUTSTANDING || at == AT_POSTED) {
         g_assert_cmpuint(test_reg_read(b->d->h, RDO_REG_CNT_RX_DROPS), ==, 0);
         g_assert_cmpuint(test_reg_read(vf1->h, RDO_REG_CNT_RETRANSMITS) +
                          test_reg_read(vf2->h, RDO_REG_CNT_RETRANSMITS), ==, 0);
@@ -733,6 +743,10 @@ static void test_to_pf_migrate(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/sriov-move/posted",
+                         GINT_TO_POINTER(AT_POSTED), test_move_at);
+    g_test_add_data_func("/sriov-move/timed/posted",
+                         GINT_TO_POINTER(AT_POSTED | AT_TIMED), test_move_at);
     g_test_add_data_func("/sriov-move/outstanding",
                          GINT_TO_POINTER(AT_OUTSTANDING), test_move_at);
     g_test_add_data_func("/sriov-move/unacked",

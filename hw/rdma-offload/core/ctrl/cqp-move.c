@@ -283,7 +283,7 @@ static int move(Move *m)
     d->qp_stall_mr[m->qpn] = RDO_NONE;
     s->qp_used[m->qpn] = 0;
     table_update(m);
-    rdo_xport_move(m->s, m->d, m->qpn);
+    rdo_xport_move(m->s, m->d, m->qpn, m->qp.sq_pi);
     m->s->cnt.qp_moved_out++;
     m->d->cnt.qp_moved_in++;
     rdo_async_event(m->d, RDO_EQE_QP_ARRIVED, m->qpn, m->s->fn);

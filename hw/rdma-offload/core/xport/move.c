@@ -23,7 +23,7 @@ static uint64_t held_bytes(const RdoHeldPart *h)
     return n;
 }
 
-void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn)
+void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn, uint32_t sq_pi)
 {
     RdoXport *x = &from->st->xport[qpn], *y = &to->st->xport[qpn];
     uint64_t held = held_bytes(&x->held);
@@ -67,5 +67,12 @@ void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn)
     /* Pointers now the destination's; the source's slot starts empty. */
     memset(x, 0, sizeof(*x));
     g_queue_init(&x->req.sent);
-    rdo_work_kick(to, qpn);
+    if (to->st->tm) {
+        /* The source's doorbells not served yet are its work items, which
+         * it now skips: one item up to the producer index stands for them. */
+        rdo_work_push(to, qpn, sq_pi, rdo_tm_now_ps(to), false);
+        rdo_core_schedule(to, to->ops->now_ns(to->host));
+    } else {
+        rdo_work_kick(to, qpn);
+    }
 }
