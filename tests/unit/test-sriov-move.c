@@ -586,6 +586,25 @@ static void posted_during_move(Mig *m)
     pair_assert_same(a, A_SRC + 900, b, B_DST + 900, 7777);
 }
 
+/* REREG_MR on VF 2 of the MR that came along: its keys still name VF 1
+ * (the peer's copies of them stay valid), with the new low byte. */
+static void rereg_on_destination(Mig *m)
+{
+    PairSide *a = &m->p.s[0];
+    struct rdo_cqp_cmd c = td_cmd_of(RDO_CMD_REREG_MR, m->la.mr_index);
+    struct rdo_cqp_comp comp;
+
+    c.u.rereg_mr.key = 0x77;
+    c.u.rereg_mr.access = RDO_ACCESS__ALL;
+    c.u.rereg_mr.mask = RDO_REREG_ACCESS;
+    comp = td_cmd(m->vf[2], &c);
+    g_assert_cmpuint(comp.status, ==, RDO_CQP_OK);
+    g_assert_cmphex(comp.result, ==,
+                    RDO_MR_FN_KEY(1, m->la.mr_index, 0x77));
+    a->mr_key = comp.result;
+    one_write(m, 0x54, 1200);
+}
+
 static void test_bad_input(void)
 {
     RdoConfig cfg = sriov_config();
@@ -657,6 +676,7 @@ static void test_bad_input(void)
     refused_after_move(m);
     one_write(m, 0x52, 300);
     posted_during_move(m);
+    rereg_on_destination(m);
     mig_free(m);
 }
 

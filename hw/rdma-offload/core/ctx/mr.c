@@ -94,16 +94,22 @@ enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **out)
  * moved connection (MOVE_QP) keeps its keys, with their function's bits;
  * an MR that moved away is another function's.
  */
-uint32_t rdo_key_mr(RdoCore *core, uint32_t key)
+uint32_t rdo_mr_key_fn(RdoCore *core, uint32_t index)
 {
     RdoState *st = core->st;
-    uint32_t index = RDO_MR_KEY_INDEX(key);
     uint32_t kept = core->sriov && index < st->usable_mrs ?
                     st->mr_key_fn[index] : 0;
-    uint32_t fn = kept ? kept - 1 : core->fn;
+
+    return kept ? kept - 1 : core->fn;
+}
+
+uint32_t rdo_key_mr(RdoCore *core, uint32_t key)
+{
+    uint32_t index = RDO_MR_KEY_INDEX(key);
+    uint32_t fn = rdo_mr_key_fn(core, index);
 
     if (RDO_MR_KEY_FN(key) == fn) {
-        if (!kept && rdo_fn_away(core, RDO_OBJ_MR, index) &&
+        if (fn == core->fn && rdo_fn_away(core, RDO_OBJ_MR, index) &&
             rdo_fn_foreign(core, RDO_OBJ_MR, index, "a key")) {
             return RDO_NONE;
         }
