@@ -664,6 +664,7 @@ static void test_bad_input(void)
     rdo_vf_enable(&vf2->h->core, false);
     refused(m, move_cmd(QPN, 1, 2), RDO_CQP_BAD_INDEX);
     rdo_vf_enable(&vf2->h->core, true);
+    refused(m, move_cmd(QPN, 1, 2), RDO_CQP_BAD_STATE);     /* not started */
     td_start(vf2);
 
     /* Undisturbed: the connection still carries data from VF 1. */
