@@ -490,15 +490,23 @@ static void test_move_at(gconstpointer data)
         g_assert_cmpuint(td_cmd(vf1, &c).status, ==, RDO_CQP_NOT_FOUND);
     }
     g_assert_cmpuint(test_reg_read(vf1->h, RDO_REG_CNT_ISOLATION), ==, iso + 4);
-    /* Nor take its number for a QP of its own while the connection lives. */
-    td_create_pd(vf1, 3);
-    td_create_cq(vf1, 3, 4, 0, 0);
+    /* It may make a PD and CQ at the numbers it handed away (no wire
+     * name), but not a QP at the connection's number while it lives. */
+    td_create_pd(vf1, m->la.pdn);
+    td_create_cq(vf1, m->la.cqn, 4, 0, 0);
+    g_assert_cmpuint(test_reg_read(vf1->h, RDO_REG_CNT_ISOLATION), ==, iso + 4);
     {
-        struct rdo_cqp_cmd c = rdo_cmd_create_qp(QPN, RDO_QPT_RC, 3, 3,
+        struct rdo_cqp_cmd d;
+        struct rdo_cqp_cmd c = rdo_cmd_create_qp(QPN, RDO_QPT_RC, m->la.pdn,
+                                                 m->la.cqn,
                                                  td_alloc(vf1, 4096, 4096),
                                                  td_alloc(vf1, 4096, 4096));
 
         g_assert_cmpuint(td_cmd(vf1, &c).status, ==, RDO_CQP_IN_USE);
+        /* Once VF 2 destroys the QP, the number is VF 1's again. */
+        d = td_cmd_of(RDO_CMD_DESTROY_QP, QPN);
+        g_assert_cmpuint(td_cmd(vf2, &d).status, ==, RDO_CQP_OK);
+        g_assert_cmpuint(td_cmd(vf1, &c).status, ==, RDO_CQP_OK);
     }
     /* VF 2 names them: no isolation refusal there. */
     g_assert_cmpuint(test_reg_read(vf2->h, RDO_REG_CNT_ISOLATION), ==, 0);
