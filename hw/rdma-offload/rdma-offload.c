@@ -669,6 +669,8 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("fo-wb-bytes", fo_wb_bytes),
     RDO_CNT("push-refused", push_refused),
     RDO_CNT("push-torn", push_torn),
+    RDO_CNT("qp-moved-out", qp_moved_out),
+    RDO_CNT("qp-moved-in", qp_moved_in),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=

@@ -36,6 +36,10 @@ static void state_alloc(RdoCore *core)
     st->mr_used = g_new0(uint8_t, n.mr);
     st->mr_pending = g_new0(uint8_t, n.mr);
     st->mr_windows = g_new0(uint32_t, n.mr);
+    st->cq_away = g_new0(uint8_t, n.cq);
+    st->pd_away = g_new0(uint8_t, n.pd);
+    st->mr_away = g_new0(uint8_t, n.mr);
+    st->mr_key_fn = g_new0(uint8_t, n.mr);
     g_queue_init(&st->sq_ready);
     core->st = st;
     rdo_eth_init(core);
@@ -53,6 +57,10 @@ static void state_free(RdoCore *core)
 
     if (!st) {
         return;
+    }
+    if (core->sriov) {
+        /* Connections moved here go with the function's objects. */
+        rdo_moved_forget(core->sriov, core->fn, RDO_NONE);
     }
     rdo_cm_free(core);
     rdo_tm_free(core);
@@ -76,6 +84,10 @@ static void state_free(RdoCore *core)
     g_free(st->mr_used);
     g_free(st->mr_pending);
     g_free(st->mr_windows);
+    g_free(st->cq_away);
+    g_free(st->pd_away);
+    g_free(st->mr_away);
+    g_free(st->mr_key_fn);
     g_free(st->qp_gen);
     g_free(st);
     core->st = NULL;
@@ -189,6 +201,8 @@ static void core_reset(RdoCore *core, bool keep_link)
         /* The PF's reset disables its VFs (the SR-IOV capability's own
          * reset) and brings back the default split. */
         rdo_sriov_default_split(core->sriov, &core->cfg);
+        memset(core->sriov->moved, 0, sizeof(core->sriov->moved));
+        core->sriov->nmoved = 0;
         rdo_share_to_config(&core->cfg, &core->sriov->share[0]);
     }
     state_alloc(core);

@@ -100,6 +100,7 @@ enum rdo_obj_kind {
     X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
     X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
     X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
+    X(MOVE_QP_REFUSED,     move_qp_refused,     QP,   RDO_ERR_NONE) \
     X(FAILOVER_INJECT,     failover_inject,     DEVICE, RDO_ERR_BAD_VALUE) \
     X(CM_MAD_MALFORMED,    cm_mad_malformed,    QP,   RDO_ERR_NONE) \
     X(CM_MAD_UNEXPECTED,   cm_mad_unexpected,   QP,   RDO_ERR_NONE) \
@@ -292,6 +293,7 @@ typedef struct RdoConfig {
      * recoverable (write-backs), requester PSNs per write-back, cycles of
      * an engine's reset; seeded engine faults per frame sent. */
     uint32_t failover, failover_wb_batch, failover_reset_cycles;
+    uint32_t move_qp_cycles;
     uint32_t fault_engine_ppm;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
     RdoTimingConfig tm;
@@ -465,6 +467,9 @@ typedef struct RdoConfig {
     X("failover-reset-cycles", failover_reset_cycles, U32, 2000, 0, 1000000, \
       RDO_PARAM_TIMING, NULL, "timing: cycles a faulted engine takes to " \
       "reset before it reloads the hard state") \
+    X("move-qp-cycles", move_qp_cycles, U32, 3000, 0, 1000000, \
+      RDO_PARAM_TIMING, NULL, "timing: cycles a MOVE_QP command takes " \
+      "(the connection's contexts handed from one function to another)") \
     X("fault-engine-ppm", fault_engine_ppm, U32, 0, 0, 1000000, \
       RDO_PARAM_PPM, NULL, "protocol-engine faults injected, per frame " \
       "sent, parts per million (seeded by fault-seed)") \
@@ -650,6 +655,9 @@ typedef struct RdoCounters {
      * length or index), torn (pushes interleaved on a page); each WQE was
      * fetched from the ring instead. */
     uint64_t push_refused, push_torn;
+    /* MOVE_QP (D18, RDO_REG_CNT_QP_MOVED_*): connections this function
+     * handed to another, and took from another. */
+    uint64_t qp_moved_out, qp_moved_in;
 } RdoCounters;
 
 /*

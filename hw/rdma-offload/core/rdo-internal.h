@@ -225,6 +225,11 @@ struct RdoState {
     uint8_t *mr_pending;        /* MR indexes with a queued registration */
     uint32_t *mr_windows;       /* per MR: windows bound to it (DEREG_MR refused) */
     uint32_t *qp_gen;           /* per QP number: CREATE_QPs so far (type-2 windows) */
+    /* Connections moved between functions (ctrl/cqp-move.c): per object,
+     * the function it went to + 1 (0: none; counted when named while the
+     * number is free here), and per MR the function + 1 whose keys it
+     * keeps (0: this function's). */
+    uint8_t *cq_away, *pd_away, *mr_away, *mr_key_fn;
     uint32_t mr_pending_n;      /* how many: receive WQEs are looked at for
                                  * them only while there are any */
     uint32_t usable_qps, usable_mrs;
@@ -265,8 +270,24 @@ struct RdoState {
  * from 0 up to its share; the shares of all functions add up to at most the
  * device's totals (the properties).
  */
+/*
+ * A connection moved away from the function whose address it has (MOVE_QP,
+ * D18): frames to home's MAC for QP qpn go to function `at`, which sends
+ * the QP's frames from home's MAC and GID. At most one per (home, qpn).
+ */
+#define RDO_SRIOV_MOVED_MAX 64
+typedef struct RdoMoved {
+    bool valid;
+    uint8_t home, at;
+    uint32_t qpn;
+    uint8_t mac[6];
+    uint8_t gid[16];
+} RdoMoved;
+
 typedef struct RdoSriov {
     uint32_t max_vfs;
+    uint32_t nmoved;                    /* valid entries of moved[] */
+    RdoMoved moved[RDO_SRIOV_MOVED_MAX];
     struct rdo_vf_resources total;      /* the device's */
     struct rdo_vf_resources share[1 + RDO_SRIOV_MAX_VFS];  /* [0]: the PF */
     RdoCore *fn[1 + RDO_SRIOV_MAX_VFS]; /* the PF; a VF while enabled */

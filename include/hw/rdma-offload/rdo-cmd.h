@@ -52,6 +52,7 @@ enum rdo_cqp_opcode {
     RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
+    RDO_CMD_MOVE_QP             = 0x4a, /* PF only: an RC connection to another function */
     RDO_CMD_CM_LISTEN           = 0x50, /* offloaded CM: a listener (rdo_cmd_cm_listen) */
     RDO_CMD_CM_UNLISTEN         = 0x51,
     RDO_CMD_CM_POOL_ADD         = 0x52, /* a prepared RC QP into a listener's pool */
@@ -480,6 +481,24 @@ struct rdo_vf_resources {
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_vf_resources) == 48, "vf resources size");
 
+/*
+ * RDO_CMD_MOVE_QP (PF only, D18): obj = the QP number in function `src_fn`.
+ * Moves the RC QP (RTS or SQD) with its send and receive CQs, its PD and
+ * every MR and memory window of that PD to function `dst_fn`, each at the
+ * same number; on the wire nothing changes (QPN, keys, PSNs, MAC, GID).
+ * The CQs take `eqn` (an EQ of dst_fn) and `cq_db_page`, the QP
+ * `qp_db_page` (doorbell pages of dst_fn's BAR). docs/programming-model.md
+ * "Moving a connection between functions".
+ */
+struct rdo_cmd_move_qp {
+    uint8_t  src_fn, dst_fn;    /* 0: the PF, n: VF n */
+    uint16_t qp_db_page;
+    uint16_t cq_db_page;
+    uint16_t reserved0;
+    uint32_t eqn;
+    uint32_t reserved1;
+};
+
 /* RDO_CMD_SET_GID: obj = GID table index. */
 struct rdo_cmd_set_gid {
     uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
@@ -876,6 +895,9 @@ struct rdo_cmd_query_counters {
     T(rx_fifo_max, "tm_rx_fifo_max")        /* most frames waiting to be received */ \
     T(rx_fifo_drops, "tm_rx_fifo_drops")    /* dropped: receive FIFO full */ \
     T(bus_wait_cycles, "tm_bus_wait_cycles") \
+    /* Connection migration between functions (MOVE_QP, D18). */ \
+    X(qp_moved_out, "qp_moved_out")         /* connections handed to another function */ \
+    X(qp_moved_in, "qp_moved_in")           /* connections taken from another */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2
@@ -955,6 +977,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
         struct rdo_vf_resources vf_res;
+        struct rdo_cmd_move_qp move_qp;
         struct rdo_cmd_cm_listen cm_listen;
         struct rdo_cmd_cm_pool cm_pool;
         struct rdo_cmd_cm_connect cm_connect;

@@ -261,6 +261,8 @@ enum rdo_eqe_type {
     RDO_EQE_CM_NOTIFY           = 0x20, /* obj = CM listener, data = entries
                                            written to its table (free-running) */
     RDO_EQE_ENGINE_RECOVERED    = 0x21, /* obj = recoveries since reset, data = QPs resumed */
+    RDO_EQE_QP_ARRIVED          = 0x22, /* MOVE_QP, on the destination's EQ 0:
+                                           obj = QP number, data = source function */
 };
 
 /* RDO_EQE_QP_ERROR causes. */

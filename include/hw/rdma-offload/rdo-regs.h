@@ -133,6 +133,9 @@
 #define RDO_REG_CNT_RP_CNP_HANDLED   0x026c  /* RO  CNPs received that lowered a QP's rate */
 #define RDO_REG_CNT_RP_CNP_IGNORED   0x0270  /* RO  CNPs received and ignored (DCQCN off, no such QP) */
 #define RDO_REG_CNT_ISOLATION        0x0274  /* RO  SR-IOV: names of other functions' objects refused */
+/* Connection migration (MOVE_QP, D18), per function, cleared by reset. */
+#define RDO_REG_CNT_QP_MOVED_OUT     0x02e0  /* RO  connections moved from this function to another */
+#define RDO_REG_CNT_QP_MOVED_IN      0x02e4  /* RO  connections moved here from another function */
 
 /* Ethernet function counters (rdo-eth.h), cleared by reset; 32 bits, wrapping. */
 #define RDO_REG_CNT_ETH_TX_FRAMES    0x0280  /* RO  frames sent from the TXQs, TSO segments included */

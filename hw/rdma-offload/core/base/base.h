@@ -26,6 +26,20 @@ void rdo_share_vfs(const RdoSriov *sr, uint32_t skip,
                    struct rdo_vf_resources *sum);
 void rdo_sriov_default_split(RdoSriov *sr, const RdoConfig *cfg);
 RdoCore *rdo_sriov_fn_by_mac(RdoSriov *sr, const uint8_t *mac);
+/* Moved connections (RdoSriov.moved): the one with home's address and
+ * QP qpn; the one living at function `at` as QP qpn; the one a frame to
+ * `mac` for qpn reaches; forgetting those living at `at` (qpn RDO_NONE:
+ * all of them). */
+RdoMoved *rdo_moved_home(RdoSriov *sr, uint32_t home, uint32_t qpn);
+RdoMoved *rdo_moved_at(RdoSriov *sr, uint32_t at, uint32_t qpn);
+RdoMoved *rdo_moved_by_mac(RdoSriov *sr, const uint8_t *mac, uint32_t qpn);
+void rdo_moved_forget(RdoSriov *sr, uint32_t at, uint32_t qpn);
+/* The function + 1 an object of `kind` moved to and that is not this
+ * function's again since, else 0. */
+uint32_t rdo_fn_away(RdoCore *core, enum rdo_obj_kind kind, uint32_t num);
+/* rdo_fn_foreign without the moved objects: numbers beyond the share. */
+bool rdo_fn_beyond(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
+                   const char *where);
 bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
                     const char *where);
 

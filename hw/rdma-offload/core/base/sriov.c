@@ -144,14 +144,86 @@ static uint32_t share_of(const struct rdo_vf_resources *r,
     }
 }
 
+/* The entry for QP qpn whose home (or, !home, where it lives) is fn. */
+static RdoMoved *moved_find(RdoSriov *sr, bool home, uint32_t fn,
+                            uint32_t qpn)
+{
+    for (uint32_t i = 0; sr->nmoved && i < RDO_SRIOV_MOVED_MAX; i++) {
+        RdoMoved *m = &sr->moved[i];
+
+        if (m->valid && (home ? m->home : m->at) == fn && m->qpn == qpn) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+RdoMoved *rdo_moved_home(RdoSriov *sr, uint32_t home, uint32_t qpn)
+{
+    return moved_find(sr, true, home, qpn);
+}
+
+RdoMoved *rdo_moved_at(RdoSriov *sr, uint32_t at, uint32_t qpn)
+{
+    return moved_find(sr, false, at, qpn);
+}
+
+RdoMoved *rdo_moved_by_mac(RdoSriov *sr, const uint8_t *mac, uint32_t qpn)
+{
+    for (uint32_t i = 0; sr->nmoved && i < RDO_SRIOV_MOVED_MAX; i++) {
+        RdoMoved *m = &sr->moved[i];
+
+        if (m->valid && m->qpn == qpn && !memcmp(m->mac, mac, 6)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+void rdo_moved_forget(RdoSriov *sr, uint32_t at, uint32_t qpn)
+{
+    for (uint32_t i = 0; sr->nmoved && i < RDO_SRIOV_MOVED_MAX; i++) {
+        RdoMoved *m = &sr->moved[i];
+
+        if (m->valid && m->at == at && (qpn == RDO_NONE || m->qpn == qpn)) {
+            m->valid = false;
+            sr->nmoved--;
+        }
+    }
+}
+
+uint32_t rdo_fn_away(RdoCore *core, enum rdo_obj_kind kind, uint32_t num)
+{
+    RdoSriov *sr = core->sriov;
+    RdoState *st = core->st;
+    RdoMoved *m;
+
+    if (!sr || !st || num >= share_of(&sr->share[core->fn], kind)) {
+        return 0;
+    }
+    switch (kind) {
+    case RDO_OBJ_QP:
+        m = rdo_moved_home(sr, core->fn, num);
+        return m && m->at != core->fn && !st->qp_used[num] ? m->at + 1u : 0;
+    case RDO_OBJ_CQ:
+        return st->cqs[num].valid ? 0 : st->cq_away[num];
+    case RDO_OBJ_PD:
+        return st->pds[num].valid ? 0 : st->pd_away[num];
+    case RDO_OBJ_MR:
+        return st->mr_used[num] || st->mr_pending[num] ? 0 : st->mr_away[num];
+    default:
+        return 0;
+    }
+}
+
 /*
  * A function named object `num` of `kind` beyond its share but within the
  * device's: a number that, on the adapter, is another function's. The
  * caller refuses it as it refuses any number out of range; this counts it
  * per function and traces it. True if it was such a number.
  */
-bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
-                    const char *where)
+bool rdo_fn_beyond(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
+                   const char *where)
 {
     RdoSriov *sr = core->sriov;
 
@@ -164,5 +236,22 @@ bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
                     "function %u named %s %u in %s, beyond its share of %u",
                     core->fn, rdo_obj_kind_name(kind), num, where,
                     share_of(&sr->share[core->fn], kind));
+    return true;
+}
+
+/* The same, and a number within the share whose object moved to another
+ * function (MOVE_QP): that function's now, refused and counted alike. */
+bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
+                    const char *where)
+{
+    uint32_t away = rdo_fn_away(core, kind, num);
+
+    if (!away) {
+        return rdo_fn_beyond(core, kind, num, where);
+    }
+    core->cnt.isolation++;
+    rdo_guest_error(core, RDO_GE_FN_FOREIGN_OBJECT, num, kind,
+                    "function %u named %s %u in %s; it moved to function %u",
+                    core->fn, rdo_obj_kind_name(kind), num, where, away - 1);
     return true;
 }

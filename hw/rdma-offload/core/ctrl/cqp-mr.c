@@ -180,7 +180,7 @@ static int rereg_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *resu
     mr->key = a->key;
     mr->flags |= RDO_MR_F_VALID;
     rdo_ctx_dirty(core, &st->mrc, mr);
-    *result = RDO_MR_FN_KEY(core->fn, cmd->obj, a->key);
+    *result = RDO_MR_FN_KEY(rdo_mr_key_fn(core, cmd->obj), cmd->obj, a->key);
     return RDO_CQP_OK;
 }
 
@@ -257,6 +257,7 @@ static int free_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
                         "MR %u freed with an unreadable context", cmd->obj);
     }
     st->mr_used[cmd->obj] = 0;
+    st->mr_key_fn[cmd->obj] = 0;    /* a moved MR's keys go with it */
     return RDO_CQP_OK;
 }
 

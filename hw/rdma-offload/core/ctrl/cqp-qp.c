@@ -38,6 +38,9 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (st->qp_used[cmd->obj]) {
         return RDO_CQP_EXISTS;
     }
+    if (rdo_fn_away(core, RDO_OBJ_QP, cmd->obj)) {
+        return RDO_CQP_IN_USE;  /* its number is a moved connection's */
+    }
     if (a->flags & ~known) {
         return RDO_CQP_BAD_RESERVED;
     }
@@ -213,6 +216,9 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     st->qp_used[qpn] = 0;
     st->qp_stall_mr[qpn] = RDO_NONE;
+    if (core->sriov) {
+        rdo_moved_forget(core->sriov, core->fn, qpn);   /* its address too */
+    }
     rdo_mcast_forget_qp(core, qpn);
     rdo_cm_forget_qp(core, qpn);
     rdo_xport_reset_qp(core, qpn);

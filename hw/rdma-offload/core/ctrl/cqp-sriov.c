@@ -185,8 +185,17 @@ void rdo_cmd_foreign(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     enum rdo_obj_kind kind = cmd_obj_kind(cmd->opcode);
     const char *where = "a command";
 
+    /* A create may take a number whose object moved away (not the QP's:
+     * create_qp refuses that); anything else naming it is refused. */
+    bool creates = cmd->opcode == RDO_CMD_CREATE_CQ ||
+                   cmd->opcode == RDO_CMD_CREATE_PD ||
+                   cmd->opcode == RDO_CMD_REG_MR ||
+                   cmd->opcode == RDO_CMD_ALLOC_MR ||
+                   cmd->opcode == RDO_CMD_ALLOC_MW;
+
     if (!core->sriov || kind == RDO_OBJ__COUNT ||
-        rdo_fn_foreign(core, kind, cmd->obj, where)) {
+        (creates ? rdo_fn_beyond : rdo_fn_foreign)(core, kind, cmd->obj,
+                                                   where)) {
         return;     /* one refusal per command is enough */
     }
     /* The objects a new object is bound to. */

@@ -163,6 +163,9 @@ static uint32_t cqp_cost_ns(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         ns += (uint64_t)MIN(cmd->u.reg_mr.num_pages, RDO_MR_PAGES_MAX) *
               core->cfg.cqp_page_ns;
     }
+    if (cmd->opcode == RDO_CMD_MOVE_QP && core->st->tm) {
+        ns += rdo_tm_cycles_ps(core->st->tm, core->cfg.move_qp_cycles) / 1000;
+    }
     return (uint32_t)MIN(ns, UINT32_MAX);
 }
 
@@ -186,6 +189,8 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
         return status;
     case RDO_CMD_QUERY_VF_RESOURCES:
         return rdo_cmd_sriov(core, cmd);
+    case RDO_CMD_MOVE_QP:
+        return rdo_cmd_move_qp(core, cmd);
     case RDO_CMD_QUERY_DEVICE:
     case RDO_CMD_QUERY_PORT:
     case RDO_CMD_QUERY_COUNTERS:

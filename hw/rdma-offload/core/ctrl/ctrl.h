@@ -24,6 +24,8 @@ int rdo_cmd_port(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
 int rdo_cmd_mcast(RdoCore *core, const struct rdo_cqp_cmd *cmd);
 /* SR-IOV (cqp-sriov.c): the partition commands; a command's object
  * numbers beyond the function's share counted as isolation refusals. */
+/* MOVE_QP (cqp-move.c): a connection to another function (PF only). */
+int rdo_cmd_move_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd);
 int rdo_cmd_sriov(RdoCore *core, const struct rdo_cqp_cmd *cmd);
 void rdo_cmd_foreign(RdoCore *core, const struct rdo_cqp_cmd *cmd);
 /* A destroyed QP leaves every multicast group (cqp-mcast.c). */

@@ -83,6 +83,9 @@ RdoMrCtx *rdo_mr_get(RdoCore *core, uint32_t index);
 /* The context at MR index `index`, in use and not pending, any state. */
 enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **mr);
 /* The MR index of a key of this function; RDO_NONE for another's. */
+/* The function whose bits an MR's keys carry: this one's, or for an MR a
+ * moved connection brought (MOVE_QP) the function it was registered in. */
+uint32_t rdo_mr_key_fn(RdoCore *core, uint32_t index);
 uint32_t rdo_key_mr(RdoCore *core, uint32_t key);
 /* An MR or a window with key `key`, valid (a window: bound), of PD pdn
  * (RDO_NONE: any PD, the caller checked it before). */

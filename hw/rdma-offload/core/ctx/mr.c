@@ -90,16 +90,34 @@ enum rdo_mr_lookup rdo_mr_at(RdoCore *core, uint32_t index, RdoMrCtx **out)
 /*
  * The MR index a key names, or RDO_NONE if the key is another function's
  * (bits 31:28): on an SR-IOV adapter that is an isolation refusal, counted
- * and traced; on any device such a key names no MR.
+ * and traced; on any device such a key names no MR. An MR that came with a
+ * moved connection (MOVE_QP) keeps its keys, with their function's bits;
+ * an MR that moved away is another function's.
  */
+uint32_t rdo_mr_key_fn(RdoCore *core, uint32_t index)
+{
+    RdoState *st = core->st;
+    uint32_t kept = core->sriov && index < st->usable_mrs ?
+                    st->mr_key_fn[index] : 0;
+
+    return kept ? kept - 1 : core->fn;
+}
+
 uint32_t rdo_key_mr(RdoCore *core, uint32_t key)
 {
-    if (RDO_MR_KEY_FN(key) == core->fn) {
-        return RDO_MR_KEY_INDEX(key);
+    uint32_t index = RDO_MR_KEY_INDEX(key);
+    uint32_t fn = rdo_mr_key_fn(core, index);
+
+    if (RDO_MR_KEY_FN(key) == fn) {
+        if (fn == core->fn && rdo_fn_away(core, RDO_OBJ_MR, index) &&
+            rdo_fn_foreign(core, RDO_OBJ_MR, index, "a key")) {
+            return RDO_NONE;
+        }
+        return index;
     }
     if (core->sriov) {
         core->cnt.isolation++;
-        rdo_guest_error(core, RDO_GE_FN_FOREIGN_KEY, RDO_MR_KEY_INDEX(key),
+        rdo_guest_error(core, RDO_GE_FN_FOREIGN_KEY, index,
                         key, "function %u was given key 0x%x of function %u",
                         core->fn, key, RDO_MR_KEY_FN(key));
     }

@@ -43,6 +43,9 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len);
  */
 void rdo_switch_output(RdoCore *core, const void *frame, size_t len);
 bool rdo_switch_input(RdoCore *pf, const void *frame, size_t len);
+/* A frame a function received for a connection that moved away from it
+ * (MOVE_QP): on to where it lives now, true; false if it is no such. */
+bool rdo_switch_moved(RdoCore *core, const void *frame, size_t len);
 /* Timing model: a timed frame (rdo_tm_egress) to the host with its time,
  * or kept until then; frames and interrupts whose time has come leave. */
 void rdo_egress_timed(RdoCore *core, RdoTmFrame *f);

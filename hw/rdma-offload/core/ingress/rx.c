@@ -20,6 +20,22 @@ static bool gid_is_ours(RdoCore *core, const uint8_t gid[16])
     return false;
 }
 
+static bool addr_is_ours(RdoCore *core, const RdoWireParsed *p)
+{
+    return !memcmp(p->pkt.dst_mac, core->st->port_mac, RDO_ETH_ALEN) &&
+           gid_is_ours(core, p->pkt.dst_gid);
+}
+
+/* A connection moved here (MOVE_QP) keeps its home function's address. */
+static bool addr_moved_here(RdoCore *core, const RdoWireParsed *p)
+{
+    RdoMoved *m = core->sriov && core->sriov->nmoved ?
+                  rdo_moved_at(core->sriov, core->fn, p->pkt.dest_qp) : NULL;
+
+    return m && !memcmp(p->pkt.dst_mac, m->mac, RDO_ETH_ALEN) &&
+           !memcmp(p->pkt.dst_gid, m->gid, 16);
+}
+
 static uint8_t opcode_qp_type(uint8_t opcode)
 {
     switch (opcode & RDO_TRANSPORT_MASK) {
@@ -86,8 +102,7 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
         }
         return;
     }
-    if (memcmp(p.pkt.dst_mac, st->port_mac, RDO_ETH_ALEN) ||
-        !gid_is_ours(core, p.pkt.dst_gid) ||
+    if ((!addr_is_ours(core, &p) && !addr_moved_here(core, &p)) ||
         (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||
         qpn >= st->usable_qps) {
         rx_not_ours(core, &p);
@@ -98,7 +113,10 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     if (!st->qp_used[qpn]) {
-        rx_not_ours(core, &p);
+        /* Sent before its connection moved away: on to where it is. */
+        if (!core->sriov || !rdo_switch_moved(core, frame, len)) {
+            rx_not_ours(core, &p);
+        }
         return;
     }
     qp = rdo_qp_get(core, qpn);

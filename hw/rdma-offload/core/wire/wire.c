@@ -608,6 +608,28 @@ int rdo_wire_ecn(const void *frame, size_t len)
     return ver == 4 ? f[l3 + 1] & RDO_ECN_MASK : (f[l3 + 1] >> 4) & RDO_ECN_MASK;
 }
 
+bool rdo_wire_peek_qpn(const void *frame, size_t len, uint32_t *qpn)
+{
+    const uint8_t *f = frame;
+    unsigned ver;
+    size_t l3 = ip_header(f, len, &ver), l4;
+
+    if (!l3) {
+        return false;
+    }
+    /* RoCEv2 builds no IPv4 options (IHL 5); anything else is no RoCE. */
+    if (ver == 4 ? (f[l3] & 0xf) != 5 || f[l3 + 9] != 17 : f[l3 + 6] != 17) {
+        return false;
+    }
+    l4 = l3 + (ver == 4 ? RDO_IPV4_HLEN : RDO_IPV6_HLEN);
+    if (len < l4 + RDO_UDP_HLEN + RDO_BTH_LEN ||
+        rdo_get_be16(f + l4 + 2) != RDO_ROCE_UDP_PORT) {
+        return false;
+    }
+    *qpn = rdo_get_be24(f + l4 + RDO_UDP_HLEN + 5);
+    return true;
+}
+
 bool rdo_wire_set_ce(void *frame, size_t len)
 {
     uint8_t *f = frame;

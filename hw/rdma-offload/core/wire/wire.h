@@ -467,6 +467,9 @@ int rdo_wire_parse(const void *frame, size_t len, RdoWireParsed *out);
  * tell. Nothing beyond the IP header's first bytes is read.
  */
 int rdo_wire_ecn(const void *frame, size_t len);
+/* The BTH's destination QP of a RoCEv2 frame, without checking the rest
+ * (the receiver parses it in full): false if it is no RoCEv2 frame. */
+bool rdo_wire_peek_qpn(const void *frame, size_t len, uint32_t *qpn);
 /*
  * Marks an ECN-capable frame Congestion Experienced, as a switch does:
  * ECN set to CE, the IPv4 header checksum updated. Returns false and

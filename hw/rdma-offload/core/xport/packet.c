@@ -51,6 +51,15 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     if (sgid < core->cfg.max_gid) {
         memcpy(pkt->src_gid, st->gids[sgid].gid, 16);
     }
+    if (core->sriov && core->sriov->nmoved && !ud) {
+        /* A connection moved here (MOVE_QP) speaks from its home address. */
+        RdoMoved *m = rdo_moved_at(core->sriov, core->fn, qpn);
+
+        if (m) {
+            memcpy(pkt->src_mac, m->mac, RDO_ETH_ALEN);
+            memcpy(pkt->src_gid, m->gid, 16);
+        }
+    }
     memcpy(pkt->dst_gid, ud ? ud->dgid : qp->dgid, 16);
     pkt->hop_limit = hop ? hop : 64;
     /* The driver's DSCP; ECN-capable unless congestion control is off. */

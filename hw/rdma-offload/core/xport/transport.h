@@ -263,6 +263,10 @@ int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
 void rdo_xport_init(RdoCore *core);
 void rdo_xport_free(RdoCore *core);
 void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn);
+/* MOVE_QP: QP qpn's transport state from `from` to `to`, queued work and
+ * timers with it, send work up to sq_pi queued there (move.c); `to` held
+ * no QP of that number. */
+void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn, uint32_t sq_pi);
 /* The QP moved to RTR / RTS: take the starting PSNs and retry counts. */
 void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
 void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
