@@ -519,6 +519,146 @@ static void test_retx_reread(void)
     g_assert_cmpuint(t_lossy, >=, t_clean + reread_ns * 1000);
 }
 
+/*
+ * Completions taken on events, as `ib_send_lat -e` does, with virtual time
+ * moving the way -icount moves it: while the "guest" waits, time jumps to
+ * the next wake-up the device asked for (QEMU warps QEMU_CLOCK_VIRTUAL to
+ * its next timer deadline), and each thing the guest does costs time, so
+ * a wake-up can come late and catch up. Two RC QPs over the port's
+ * loopback ping-pong 64-byte inline SENDs on one CQ. Every frame,
+ * completion and interrupt the device holds must have a wake-up at or
+ * before its time: a warp past one would leave the ACK to the retransmit
+ * timer (about 1 ms, PAIR_TIMEOUT), so no timeout may fire and a round
+ * trip must stay far below it.
+ *
+ * The first receive is taken as perftest 4.5 takes it: the CQ is armed
+ * before the CQE is polled, which posts a second event at once (an armed
+ * CQ holding unconsumed CQEs), and the SEND that answers is then still
+ * waiting for its ACK: an application that takes that event for its send
+ * completion and polls once finds nothing (docs/timing-model.md, "Under
+ * -icount").
+ */
+#define EV_ROUNDS       100
+#define EV_THINK_NS     400     /* the guest's work per step, in virtual time */
+#define EV_RTO_NS       (4096ull << PAIR_TIMEOUT)   /* the retransmit timeout */
+
+static void ev_send(PairSide *a, int i, uint64_t wr_id)
+{
+    struct rdo_send_wqe w = { 0 };
+    struct rdo_sge sge = { PAIR_SRC + 64 * i + 3, 64, a->mr_key };
+
+    w.opcode = RDO_WR_SEND;
+    w.flags = RDO_WQE_F_SIGNALED;
+    w.wr_id = wr_id;
+    pair_push_send(a, i, &w, &sge, 1);
+}
+
+static void ev_arm(PairSide *a)
+{
+    a->d->h->now_ns += EV_THINK_NS;
+    td_doorbell(a->d, 0, RDO_DB_CQ,
+                RDO_DB_VALUE(0, RDO_DB_CQ_ARM_NEXT, a->cq_ci));
+}
+
+/* The interrupt handler and the two processes: one step per CQE. */
+static void ev_handle(PairSide *a, uint32_t *rounds, uint32_t *recvs)
+{
+    TestHost *h = a->d->h;
+    struct rdo_cqe e;
+
+    while (td_eq0_next(a->d).type) {
+    }
+    td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, a->d->eq0_ci));
+    while ((e = pair_poll(a)).wr_id != PAIR_NO_CQE) {
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        h->now_ns += EV_THINK_NS;
+        if (e.opcode != RDO_CQE_RECV) {
+            continue;
+        }
+        (*recvs)++;
+        if (e.wr_id == 1) {             /* the server answers */
+            pair_post_recv(a, 1, 1, PAIR_DST + 8192, 4096);
+            ev_send(a, 1, 0x21);
+        } else if (++*rounds < EV_ROUNDS) {
+            pair_post_recv(a, 0, 0, PAIR_DST, 4096);
+            ev_send(a, 0, 0x20);
+        }
+    }
+    ev_arm(a);
+}
+
+static void test_event_warp(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    TestHost *h = a->d->h;
+    uint32_t rounds = 0, recvs = 0, irqs;
+    uint64_t start, took;
+    struct rdo_cqe e;
+
+    /* The core keeps its frames and asks for a wake-up for each, as QEMU's
+     * glue does. */
+    test_host_untimed_frames(h);
+    test_host_untimed_frames(p->s[1].d->h);
+    pair_connect_loopback(p, 0, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_recv(a, 0, 0, PAIR_DST, 4096);
+    pair_post_recv(a, 1, 1, PAIR_DST + 8192, 4096);
+    td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, 0));
+    ev_arm(a);
+    start = h->now_ns;
+    ev_send(a, 0, 0x20);
+
+    /* The first receive's event; the CQ armed before it is polled. */
+    irqs = h->irqs[0];
+    while (h->irqs[0] == irqs) {
+        g_assert_true(pair_step(p, h->now_ns + 4 * EV_RTO_NS));
+    }
+    while (td_eq0_next(a->d).type) {
+    }
+    td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, a->d->eq0_ci));
+    irqs = h->irqs[0];
+    ev_arm(a);
+    while (h->irqs[0] == irqs) {        /* the event at once, timed */
+        g_assert_true(pair_step(p, h->now_ns + 4 * EV_RTO_NS));
+    }
+    while (td_eq0_next(a->d).type) {
+    }
+    td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, a->d->eq0_ci));
+    e = pair_poll(a);
+    if (e.opcode != RDO_CQE_RECV) {     /* the client's send came first */
+        g_assert_cmphex(e.wr_id, ==, 0x20);
+        e = pair_poll(a);
+    }
+    g_assert_cmphex(e.wr_id, ==, 1);
+    g_assert_cmpuint(e.opcode, ==, RDO_CQE_RECV);
+    recvs++;
+    pair_post_recv(a, 1, 1, PAIR_DST + 8192, 4096);
+    h->now_ns += EV_THINK_NS;
+    ev_send(a, 1, 0x21);
+    /* A program woken by that event, polling at once: its SEND is not
+     * complete yet, its ACK is on the way. */
+    g_assert_cmphex(pair_poll(a).wr_id, ==, PAIR_NO_CQE);
+    ev_arm(a);
+
+    while (rounds < EV_ROUNDS) {
+        irqs = h->irqs[0];
+        g_assert_true(pair_step(p, h->now_ns + 4 * EV_RTO_NS));
+        if (h->irqs[0] != irqs) {
+            ev_handle(a, &rounds, &recvs);
+        }
+    }
+    took = h->now_ns - start;
+    g_test_message("%u round trips on events: %" PRIu64 " ns each, %"
+                   PRIu64 " wake-ups", rounds, took / rounds, h->wakeups);
+    g_assert_cmpuint(recvs, ==, 2 * EV_ROUNDS);
+    g_assert_cmpuint(h->core.cnt.timeouts, ==, 0);
+    g_assert_cmpuint(h->core.cnt.retransmits, ==, 0);
+    g_assert_cmpuint(took / rounds, <, EV_RTO_NS / 20);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -536,5 +676,6 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/bus-arb-direct", test_bus_arb_direct);
     g_test_add_func("/timing/bus-arb-stream", test_bus_arb_stream);
     g_test_add_func("/timing/retx-reread", test_retx_reread);
+    g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }
