@@ -595,13 +595,14 @@ static void test_event_warp(void)
     PairSide *a = &p->s[0];
     TestHost *h = a->d->h;
     uint32_t rounds = 0, recvs = 0, irqs;
-    uint64_t start, took;
+    uint64_t start, took, armed, spurious;
     struct rdo_cqe e;
 
     /* The core keeps its frames and asks for a wake-up for each, as QEMU's
      * glue does. */
     test_host_untimed_frames(h);
     test_host_untimed_frames(p->s[1].d->h);
+    h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
     pair_connect_loopback(p, 0, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
     pair_post_recv(a, 0, 0, PAIR_DST, 4096);
     pair_post_recv(a, 1, 1, PAIR_DST + 8192, 4096);
@@ -620,9 +621,11 @@ static void test_event_warp(void)
     td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, a->d->eq0_ci));
     irqs = h->irqs[0];
     ev_arm(a);
+    armed = h->now_ns;
     while (h->irqs[0] == irqs) {        /* the event at once, timed */
         g_assert_true(pair_step(p, h->now_ns + 4 * EV_RTO_NS));
     }
+    spurious = h->now_ns - armed;
     while (td_eq0_next(a->d).type) {
     }
     td_doorbell(a->d, 0, RDO_DB_EQ, RDO_DB_VALUE(0, RDO_DB_EQ_ARM, a->d->eq0_ci));
@@ -650,6 +653,20 @@ static void test_event_warp(void)
         }
     }
     took = h->now_ns - start;
+    /* That event came within a few cycles of the arm; the SEND's own
+     * completion waited for its ACK, microseconds after its doorbell. */
+    for (guint k = 0; k < h->lives->len; k++) {
+        const RdoWrLife *l = &g_array_index(h->lives, RdoWrLife, k);
+
+        if (l->wr_id == 0x21) {
+            g_test_message("arm to event %" PRIu64 " ns; the answer's "
+                           "doorbell to CQE %" PRIu64 " ns", spurious,
+                           (l->cqe_ps - l->db_ps) / 1000);
+            g_assert_cmpuint(l->ack_ps, <=, l->cqe_ps);
+            g_assert_cmpuint((l->cqe_ps - l->db_ps) / 1000, >, 10 * spurious);
+            break;
+        }
+    }
     g_test_message("%u round trips on events: %" PRIu64 " ns each, %"
                    PRIu64 " wake-ups", rounds, took / rounds, h->wakeups);
     g_assert_cmpuint(recvs, ==, 2 * EV_ROUNDS);
