@@ -25,6 +25,9 @@
  *   garbage   not RoCE: random EtherTypes, IPv4 with a bad checksum, UDP
  *             4791 with broken lengths, runts
  *
+ * Only RC frames are copied, replayed and learned from: on UD and UC a
+ * mutated copy or a replay may be a valid new message.
+ *
  * Each hostile frame is built so that a correct responder or requester
  * must not act on it (a PSN it has done or does not expect yet, or a bad
  * frame), so the guests' transfers must still complete bit-exact: an
