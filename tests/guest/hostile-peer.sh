@@ -17,8 +17,8 @@ set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
 SEED=${HOSTILE_SEED:-7}
-RATE=${HOSTILE_RATE:-50}
-SIZE=${HOSTILE_SIZE:-262144}
+RATE=${HOSTILE_RATE:-100}
+SIZE=${HOSTILE_SIZE:-131072}
 ROUNDS=${HOSTILE_ROUNDS:-1}
 TIMEOUT=${HOSTILE_TIMEOUT:-300}
 
