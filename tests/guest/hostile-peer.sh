@@ -25,36 +25,26 @@ TIMEOUT=${HOSTILE_TIMEOUT:-300}
 read -r -d '' COMMON <<EOF
 size=$SIZE rounds=$ROUNDS
 EOF
-read -r -d '' A_BODY <<'EOF'
+# Round aN has A as client, bN has B.
+read -r -d '' BODY <<'EOF'
+first=client second=server
+[ $ME = A ] || { first=server; second=client; }
 counters start
 i=0
 while [ $i -lt $rounds ]; do
-    round a$i rdo0 client size=$size
-    round b$i rdo0 server size=$size
+    round a$i rdo0 $first size=$size
+    round b$i rdo0 $second size=$size
     i=$((i + 1))
 done
 counters end
-peer put A.done 1
-peer get B.done > /dev/null
-health
-EOF
-read -r -d '' B_BODY <<'EOF'
-counters start
-i=0
-while [ $i -lt $rounds ]; do
-    round a$i rdo0 server size=$size
-    round b$i rdo0 client size=$size
-    i=$((i + 1))
-done
-counters end
-peer put B.done 1
-peer get A.done > /dev/null
+peer put $ME.done 1
+peer get $OTHER.done > /dev/null
 health
 EOF
 
 guest_run --peer adapter --timeout "$TIMEOUT" --hostile "--seed $SEED --rate $RATE" \
-    --cmd "$(peer_script A B "$COMMON"$'\n'"$A_BODY")" \
-    --peer-cmd "$(peer_script B A "$COMMON"$'\n'"$B_BODY")"
+    --cmd "$(peer_script A B "$COMMON"$'\n'"$BODY")" \
+    --peer-cmd "$(peer_script B A "$COMMON"$'\n'"$BODY")"
 
 # delta G COUNTER: how much G's counter rose during the rounds.
 delta() { echo $(( $(f "$1.end.cnt.$2") - $(f "$1.start.cnt.$2") )); }
