@@ -726,9 +726,13 @@ int main(int argc, char **argv)
         struct pollfd pfd[4];
         int n;
 
+        /* Until both ends have come, frames wait in their socket: the
+         * first ones would be lost on a link with one end. */
+        bool link = sides[0].ever && sides[1].ever;
+
         for (int s = 0; s < 2; s++) {
             pfd[s] = (struct pollfd){ .fd = sides[s].listen_fd, .events = POLLIN };
-            pfd[2 + s] = (struct pollfd){ .fd = sides[s].fd, .events = POLLIN };
+            pfd[2 + s] = (struct pollfd){ .fd = link ? sides[s].fd : -1, .events = POLLIN };
         }
         if (sides[0].ever && sides[1].ever && sides[0].fd < 0 && sides[1].fd < 0) {
             break;              /* both QEMUs have ended */
