@@ -8,7 +8,9 @@ the capture's frames one at a time from the side whose MAC sent them (the
 first frame's source is A), each only after the previous one came out at
 the other side, so the relay sees the same order every run. Then it
 closes both and writes OUT: per side, every frame it received, as hex,
-one a line. Exits 1 if a frame was not forwarded intact and in order.
+one a line behind "A " or "B ", "A+ " or "B+ " for one that is not the
+capture's (injected). Exits 1 if a frame was not forwarded intact and in
+order.
 """
 import socket
 import struct
@@ -41,7 +43,7 @@ class Side:
     def __init__(self, path):
         self.sock = connect(path)
         self.buf = b""
-        self.got = []
+        self.got = []           # (frame, injected)
 
     def send(self, frame):
         self.sock.sendall(struct.pack(">I", len(frame)) + frame)
@@ -54,7 +56,7 @@ class Side:
                 if len(self.buf) < 4 + n:
                     break
                 f, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
-                self.got.append(f)
+                self.got.append((f, f != frame))
                 if f == frame:
                     return True
             data = self.sock.recv(65536)
@@ -79,8 +81,8 @@ def main():
         s.read_until(None)      # the rest: what was injected after the last
     with open(out, "w") as f:
         for name, s in zip("AB", sides):
-            for fr in s.got:
-                f.write("%s %s\n" % (name, fr.hex()))
+            for fr, extra in s.got:
+                f.write("%s%s %s\n" % (name, "+" if extra else "", fr.hex()))
 
 
 if __name__ == "__main__":

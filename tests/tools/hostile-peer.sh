@@ -5,7 +5,8 @@
 # data-path test (a 1 MiB WRITE and READ at MTU 1024, and atomics): every
 # frame comes out at the other end intact and in order; the extra frames
 # are as many as it says it injected, of every kind at 1000 per mille;
-# none at 0; the same seed gives the same bytes, another seed others.
+# none at 0; forged frames whole, their ICRC right, aimed at live QPs;
+# the same seed gives the same bytes, another seed others.
 # Prints TAP. Uses the unit build of ./scripts/test (RDO_UNIT_BUILD, or
 # $CACHE/unit-build after ./scripts/test --suite unit).
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -75,6 +76,41 @@ for k in mutate truncate replay forge response garbage; do
 done
 ok $all "every kind injected: $(grep -E 'mutate|truncate|replay|forge|response|garbage' \
     "$dir/s5.stats" | sed 's/hostile\.//' | tr '\n' ' ')"
+
+# Forged frames are built by the wire library: every one whole, with a
+# right ICRC (roce-check's own computation) and IPv4 header checksum,
+# aimed at a QP of the capture.
+run forged --seed 9 --rate 1000 --kinds forge,response
+ok $? "forged requests and responses only: frames forwarded intact"
+# (A kind with nothing to aim at yet falls back to garbage, which is not.)
+/usr/bin/python3 - "$TOP/scripts/roce-check" "$dir/forged.out" \
+    $(($(stat forged forge) + $(stat forged response))) > "$dir/forged.log" <<'PY'
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("roce_check", sys.argv[1])
+spec = importlib.util.spec_from_loader("roce_check", loader)
+rc = importlib.util.module_from_spec(spec)
+loader.exec_module(rc)
+qpns, good, want = set(), 0, int(sys.argv[3])
+lines = [l.split() for l in open(sys.argv[2])]
+for side, hexf in lines:
+    f = bytes.fromhex(hexf)
+    if not side.endswith("+"):
+        qpns.add(int.from_bytes(f[14 + 20 + 8 + 5:14 + 20 + 8 + 8], "big"))
+for side, hexf in lines:
+    if not side.endswith("+"):
+        continue
+    f = bytes.fromhex(hexf)
+    end = 14 + int.from_bytes(f[16:18], "big")
+    ok = (f[12:14] == b"\x08\x00" and end <= len(f) and
+          rc.ipv4_checksum_ok(f[14:34]) and
+          int.from_bytes(f[end - 4:end], "little") == rc.icrc(f[14:end - 4], 20) and
+          int.from_bytes(f[14 + 20 + 8 + 5:14 + 20 + 8 + 8], "big") in qpns)
+    good += ok
+print(f"{good} good of {want} forged")
+sys.exit(good != want or want == 0)
+PY
+ok $? "every forged frame whole, its ICRC right, aimed at a live QP ($(tail -n1 "$dir/forged.log"))" ||
+    show "$dir/forged.log"
 
 run s5again --seed 5 --rate 1000
 cmp -s "$dir/s5.out" "$dir/s5again.out"
