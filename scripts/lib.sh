@@ -58,6 +58,19 @@ release_build() {
     fi
     quiet ninja -C "$RELEASE_BUILD"
 }
+# rdo-hostile-peer (run-guest --hostile), built alone from this tree.
+HOSTILE_PEER_BUILD=$CACHE/tools-build
+HOSTILE_PEER_BIN=$HOSTILE_PEER_BUILD/tests/tools/rdo-hostile-peer
+need_hostile_peer() {
+    need_setup
+    if [ ! -f "$HOSTILE_PEER_BUILD/build.ninja" ] ||
+       [ "$(cat "$HOSTILE_PEER_BUILD/.source" 2>/dev/null)" != "$TOP" ]; then
+        rm -rf "$HOSTILE_PEER_BUILD"
+        quiet meson setup "$HOSTILE_PEER_BUILD" "$TOP"
+        echo "$TOP" > "$HOSTILE_PEER_BUILD/.source"
+    fi
+    quiet ninja -C "$HOSTILE_PEER_BUILD" tests/tools/rdo-hostile-peer
+}
 need_qemu() { need_setup; "$TOP/scripts/build-qemu"; }
 need_qemu_sanitize() { need_setup; "$TOP/scripts/build-qemu" --sanitize; }
 

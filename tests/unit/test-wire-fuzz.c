@@ -558,11 +558,91 @@ static void test_cm_fuzz(void)
     g_rand_free(f.rand);
 }
 
+/*
+ * What rdo-hostile-peer (tests/tools/hostile-peer.c) found: a NAK for a
+ * PSN whose READ response the requester already holds is a stale
+ * duplicate (IBA: a response earlier than the expected PSN is discarded),
+ * yet it failed the READ with its status and the QP with it. Here the
+ * third of eight responses is turned into a NAK for the second: the READ
+ * must ask again for what it misses and complete bit-exact.
+ */
+typedef struct StaleNak {
+    uint8_t syndrome;
+    uint32_t first_psn;
+    bool seen_first, sent;
+} StaleNak;
+
+static bool stale_nak_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                             bool *again, void *opaque)
+{
+    StaleNak *s = opaque;
+    RdoWireParsed w;
+    RdoWirePacket nak;
+    int n;
+
+    if (from != 1 || s->sent || rdo_wire_parse(frame, *len, &w)) {
+        return true;
+    }
+    if (w.pkt.opcode == RDO_OP_READ_RESPONSE_FIRST) {
+        s->first_psn = w.pkt.psn;
+        s->seen_first = true;
+    }
+    if (!s->seen_first || w.pkt.opcode != RDO_OP_READ_RESPONSE_MIDDLE ||
+        w.pkt.psn != rdo_psn_add(s->first_psn, 2)) {
+        return true;
+    }
+    nak = w.pkt;
+    nak.opcode = RDO_OP_ACKNOWLEDGE;
+    nak.psn = rdo_psn_add(s->first_psn, 1);
+    nak.aeth = (RdoAeth){ .syndrome = s->syndrome, .msn = 0 };
+    nak.payload = NULL;
+    nak.payload_len = 0;
+    n = rdo_wire_build(&nak, frame, PAIR_FRAME_MAX);
+    g_assert_cmpint(n, >, 0);
+    *len = (size_t)n;
+    s->sent = true;
+    return true;
+}
+
+static void test_stale_nak_in_read(void)
+{
+    static const uint8_t syndromes[] = {
+        RDO_AETH_NAK_REM_OP, RDO_AETH_NAK_REM_ACCESS, RDO_AETH_NAK_INV_REQ,
+        RDO_AETH_NAK_PSN_SEQ, RDO_AETH_TYPE_RNR_NAK | 1,
+    };
+    const uint32_t len = 8 * 1024;
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(syndromes); i++) {
+        Pair *p = pair_new(NULL);
+        PairSide *a = &p->s[0], *b = &p->s[1];
+        StaleNak s = { .syndrome = syndromes[i] };
+        struct rdo_send_wqe w;
+        struct rdo_sge sge;
+
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
+        pair_fill(b, PAIR_DST, len, 17 + i);
+        p->tamper = stale_nak_tamper;
+        p->tamper_opaque = &s;
+        w = rdo_wqe(RDO_WR_RDMA_READ, 7);
+        w.remote_addr = PAIR_DST;
+        w.rkey = b->mr_key;
+        sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
+        pair_post_send(a, 0, &w, &sge, 1, NULL);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_true(s.sent);
+        g_test_message("stale NAK 0x%02x in a READ", syndromes[i]);
+        pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
+        pair_free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fuzz/wire", test_wire_fuzz);
     g_test_add_func("/fuzz/wire/timer-loop", test_wire_fuzz_timer_loop);
     g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
+    g_test_add_func("/hostile/stale-nak-in-read", test_stale_nak_in_read);
     return g_test_run();
 }

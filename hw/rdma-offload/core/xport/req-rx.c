@@ -147,6 +147,25 @@ static void remote_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
 }
 
+/*
+ * A NAK for a PSN whose answer the requester has already (acknowledged, or
+ * a READ response taken) is a stale duplicate, which the IBA discards: a
+ * response before the expected PSN. Acting on it would fail or rewind work
+ * the responder has done (a forged or delayed frame could do that).
+ */
+static bool nak_is_stale(RdoXport *x, uint32_t psn)
+{
+    RdoSendRec *rec;
+    guint index;
+
+    if (rdo_psn_cmp(psn, x->req.una_psn) < 0) {
+        return true;
+    }
+    rec = rec_of_psn(x, psn, &index);
+    return rec && rdo_rec_read_like(rec) &&
+           rdo_psn_cmp(psn, rdo_psn_add(rec->first_psn, rec->resp_pkts)) < 0;
+}
+
 static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
                         const RdoWireParsed *p)
 {
@@ -154,6 +173,11 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     uint32_t psn = p->pkt.psn;
     guint index;
 
+    if ((syn & RDO_AETH_TYPE_MASK) != RDO_AETH_TYPE_ACK && nak_is_stale(x, psn)) {
+        core->cnt.dup_requests++;
+        rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, psn, p->pkt.opcode);
+        return;
+    }
     switch (syn & RDO_AETH_TYPE_MASK) {
     case RDO_AETH_TYPE_ACK:
         if (ack_up_to(core, qpn, qp, x, psn)) {
