@@ -64,17 +64,42 @@ void rdo_cm_notify(struct rdo_dev *rdev, u32 id, u32 written)
 /*
  * The device took the QP through ERR, RESET and INIT: its rings start over
  * at slot 0 and doorbell value 0, while the WQEs before (flushed, their
- * completions maybe still in the CQ) keep their indexes.
+ * completions maybe still in the CQ) keep their indexes. The RQ's lock
+ * also orders the state against rdo_cm_first_recv.
  */
-static void rdo_cm_rebase(struct rdo_wq *wq)
+static void rdo_cm_recycled(struct rdo_qp *qp)
 {
 	unsigned long flags;
 
-	if (!wq->ring.log_size)
+	spin_lock_irqsave(&qp->sq.lock, flags);
+	qp->sq.base = qp->sq.pi;
+	spin_unlock_irqrestore(&qp->sq.lock, flags);
+	if (qp->srq) {		/* no RQ of its own */
+		WRITE_ONCE(qp->state, IB_QPS_INIT);
 		return;
-	spin_lock_irqsave(&wq->lock, flags);
-	wq->base = wq->pi;
-	spin_unlock_irqrestore(&wq->lock, flags);
+	}
+	spin_lock_irqsave(&qp->rq.lock, flags);
+	qp->rq.base = qp->rq.pi;
+	WRITE_ONCE(qp->state, IB_QPS_INIT);
+	spin_unlock_irqrestore(&qp->rq.lock, flags);
+}
+
+/*
+ * A receive completed on a pool QP: the connection is up (the device took
+ * the QP to RTS before its REP) even if its ESTABLISHED entry waits in a
+ * batch, so the consumer may answer at once. Only a receive posted since
+ * the QP's latest recycle counts; an older one's CQE may come late.
+ */
+void rdo_cm_first_recv(struct rdo_qp *qp, u32 idx)
+{
+	unsigned long flags;
+
+	if (READ_ONCE(qp->state) != IB_QPS_INIT)
+		return;
+	spin_lock_irqsave(&qp->rq.lock, flags);
+	if (qp->state == IB_QPS_INIT && idx - qp->rq.base < qp->rq.pi - qp->rq.base)
+		WRITE_ONCE(qp->state, IB_QPS_RTS);
+	spin_unlock_irqrestore(&qp->rq.lock, flags);
 }
 
 /*
@@ -100,9 +125,7 @@ static struct rdo_qp *rdo_cm_entry_qp(struct rdo_cm_listener *l,
 		break;
 	default:
 		if (e->flags & RDO_CM_ENTRY_F_RECYCLED) {
-			rdo_cm_rebase(&qp->sq);
-			rdo_cm_rebase(&qp->rq);
-			WRITE_ONCE(qp->state, IB_QPS_INIT);
+			rdo_cm_recycled(qp);
 		} else {
 			WRITE_ONCE(qp->state, IB_QPS_ERR);
 			qp->cm = NULL;

@@ -240,6 +240,9 @@ void rdo_ssq_free_slots(struct rdo_qp *ssq);
 int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 
+/* rdo_cm.c */
+void rdo_cm_first_recv(struct rdo_qp *qp, u32 idx);
+
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,
 					      u32 port);
