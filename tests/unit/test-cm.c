@@ -331,7 +331,8 @@ static uint32_t a_connect(Cm *t, const Req *r, const Mad *rep)
     const uint8_t *d = rep->b + 24;
     RdoPairPath path = {
         .dmac = t->b->mac, .dgid = t->b->gid, .dest_qpn = get24(d + 12),
-        .sq_psn = r->psn, .rq_psn = get24(d + 20), .path_mtu = r->mtu,
+        /* As ib_cm: the REQ's PSN is what A receives, the REP's what A sends. */
+        .rq_psn = r->psn, .sq_psn = get24(d + 20), .path_mtu = r->mtu,
         .timeout = PAIR_TIMEOUT,
     };
 
@@ -436,8 +437,9 @@ static void test_establish(void)
         g_assert_cmpuint(e->peer_port, ==, A_PORT);
         g_assert_cmpmem(e->peer_gid, 16, t->a->gid, 16);
         g_assert_cmpmem(e->peer_mac, 6, t->a->mac, 6);
-        g_assert_cmpuint(e->rq_psn, ==, r.psn);
-        g_assert_cmpuint(e->sq_psn, ==, get24(d + 20));
+        /* B sends with the REQ's starting PSN and receives with its REP's. */
+        g_assert_cmpuint(e->sq_psn, ==, r.psn);
+        g_assert_cmpuint(e->rq_psn, ==, get24(d + 20));
         g_assert_cmpuint(e->private_len, ==, RDO_CM_PRIVATE_LEN);
         g_assert_cmpuint(e->flags, ==, RDO_CM_ENTRY_F_RDMA_CM);
         g_assert_cmpuint(e->private_data[0], ==, (uint8_t)(r.comm_id + 36));
@@ -449,7 +451,8 @@ static void test_establish(void)
         qa = query_qp(t->b, seen[n]);
         g_assert_cmpuint(qa.state, ==, RDO_QPS_RTS);
         g_assert_cmpuint(qa.dest_qpn, ==, r.qpn);
-        g_assert_cmpuint(qa.rq_psn, ==, r.psn);
+        g_assert_cmpuint(qa.sq_psn, ==, r.psn);
+        g_assert_cmpuint(qa.rq_psn, ==, get24(d + 20));
         g_assert_cmpuint(qa.path_mtu, ==, r.mtu);
         g_assert_cmpuint(qa.max_rd_atomic, ==, 4);
         g_assert_cmpuint(qa.max_dest_rd_atomic, ==, 2);
