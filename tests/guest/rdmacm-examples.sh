@@ -111,7 +111,7 @@ mc_joined() {
 OFF_PORT=7471
 C=/sys/kernel/debug/rdo_cm_test
 ibcm() {
-    d=/sys/class/infiniband_cm/$DEV/1
+    d=/sys/class/infiniband/$DEV/ports/1
     for m in cm_rx_msgs/req cm_rx_msgs/dreq cm_tx_msgs/rep; do
         printf '%s ' "$(cat $d/$m 2>/dev/null || echo x)"
     done
@@ -243,9 +243,16 @@ round_checks() {
     done
     echo "# packets received (server/client), $3 serves $5:$figures"
 }
+# ibcm_quiet KEY: ib_cm's counters (REQs, DREQs received, REPs sent) read
+# and the same after the clients as before; the listener went away fine.
+ibcm_quiet() {
+    [[ -n $(f "$1.ibcm0") && $(f "$1.ibcm0") != *x* ]] ||
+        { echo "#   no ib_cm counters: '$(f "$1.ibcm0")'"; return 1; }
+    eq "$(f "$1.ibcm1") $(f "$1.unlisten.rc")" "$(f "$1.ibcm0") 0"
+}
 # off_checks ROUND WHAT: the offloaded listener on A served B's clients.
 off_checks() {
-    local k="A.$1" n=$((OFF_SEQ + OFF_PAR))
+    local k="A.$1" all=$((OFF_SEQ + OFF_PAR))
     [ "$OFFLOAD" = 1 ] || return 0
     check "offload, $2: rdo_cm_test listens on rdo0 port 7471, pool of $OFF_PAR QPs" \
         eq "$(f "$k.listen.rc") $(f "$k.listen.result") $(f "$k.listen.pool")" "0 pass $OFF_PAR"
@@ -255,20 +262,19 @@ off_checks() {
         eq "$(f "$k.seq.rc") $(f "$k.seq.result") $(f "$k.seq.echoed")" "0 pass $OFF_SEQ"
     check "offload, $2: $OFF_PAR rdma_clients at once (the whole pool) connect, exit 0" \
         eq "$(f "B.$1.par_exit0") $(f "B.$1.par_ok")" "$OFF_PAR $OFF_PAR"
-    check "offload, $2: all $n served (established, echoed, disconnected, recycled)" \
-        eq "$(f "$k.all.rc") $(f "$k.all.result") $(f "$k.all.echoed")" "0 pass $n"
-    check "offload, $2: device CM counters: $n REQs, established, disconnected; no REJ, no entry lost" \
+    check "offload, $2: all $all served (established, echoed, disconnected, recycled)" \
+        eq "$(f "$k.all.rc") $(f "$k.all.result") $(f "$k.all.echoed")" "0 pass $all"
+    check "offload, $2: device CM counters: $all REQs, established, disconnected; no REJ, no entry lost" \
         eq "$(f "$k.cm.reqs") $(f "$k.cm.established") $(f "$k.cm.disconnected") $(f "$k.cm.rej_sent") $(f "$k.cm.aborted") $(f "$k.cm.entries_lost")" \
-        "$n $n $n 0 0 0"
-    check "offload, $2: the listener's table: $((2 * n)) entries read, $n ESTABLISHED, $n DISCONNECTED" \
+        "$all $all $all 0 0 0"
+    check "offload, $2: the listener's table: $((2 * all)) entries read, $all ESTABLISHED, $all DISCONNECTED" \
         eq "$(f "$k.cm.entries") $(f "$k.listener.0.consumed") $(f "$k.listener.0.established") $(f "$k.listener.0.disconnected") $(f "$k.listener.0.stray")" \
-        "$((2 * n)) $((2 * n)) $n $n 0"
+        "$((2 * all)) $((2 * all)) $all $all 0"
     check "offload, $2: one event per batch (events <= entries, every one read)" \
-        test "$(f "$k.cm.events")" -ge 1 -a "$(f "$k.cm.events")" -le "$((2 * n))" -a \
-        "$(f "$k.listener.0.notified")" = "$((2 * n))"
+        test "$(f "$k.cm.events")" -ge 1 -a "$(f "$k.cm.events")" -le "$((2 * all))" -a \
+        "$(f "$k.listener.0.notified")" = "$((2 * all))"
     check "offload, $2: host ib_cm (loaded, on the GSI QP) received no REQ or DREQ, sent no REP" \
-        eq "$(f "$k.ibcm1") $(f "$k.unlisten.rc")" "$(f "$k.ibcm0") 0"
-    [[ $(f "$k.ibcm0") != *x* ]] || echo "#   ib_cm has no counters for rdo0"
+        ibcm_quiet "$k"
     echo "# offload, $2: $(f "$k.cm.events") CM events for $(f "$k.cm.entries") entries;" \
         "$(f "$k.cm.established_by_data") established by the first packet; ib_cm $(f "$k.ibcm1")"
 }

@@ -102,8 +102,7 @@ int rdo_cm_connect(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return status;
     }
     l = &cm->l[cmd->obj];
-    if (!rdo_cm_table_room(core, l) ||
-        l->pi + l->reserved - l->ci >= (1u << l->p.table_log_size)) {
+    if (!rdo_cm_table_room(core, l, l->reserved)) {
         return RDO_CQP_NO_RESOURCES;
     }
     if (a->private_len &&

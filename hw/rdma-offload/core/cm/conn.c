@@ -225,8 +225,7 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
                &cm->cnt.rej_bad_private, "RDMA CM header refused");
         return;
     }
-    if (!rdo_cm_table_room(core, l) ||
-        l->pi + l->reserved - l->ci >= (1u << l->p.table_log_size)) {
+    if (!rdo_cm_table_room(core, l, l->reserved)) {
         refuse(core, to, tid, &r, RDO_CM_REJ_NO_RESOURCES,
                &cm->cnt.rej_no_resources, "notification table full");
         return;
