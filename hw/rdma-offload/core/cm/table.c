@@ -25,13 +25,11 @@ static uint32_t table_size(const RdoCmListener *l)
     return 1u << l->p.table_log_size;
 }
 
-bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l, uint32_t held)
+bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l)
 {
     uint32_t ci;
 
-    /* Room for one more beside `held` places (REPs waiting for their
-     * RTU); the index the driver wrote is read again only when not. */
-    if (l->pi + held - l->ci < table_size(l)) {
+    if (l->pi - l->ci < table_size(l)) {
         return true;
     }
     if (rdo_dma_read(core, l->p.ci_addr, &ci, sizeof(ci))) {
@@ -46,7 +44,7 @@ bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l, uint32_t held)
         return false;
     }
     l->ci = ci;
-    return l->pi + held - l->ci < table_size(l);
+    return l->pi - l->ci < table_size(l);
 }
 
 bool rdo_cm_entry(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason,
@@ -57,7 +55,7 @@ bool rdo_cm_entry(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason,
     struct rdo_cm_entry e;
     uint64_t addr;
 
-    if (!rdo_cm_table_room(core, l, 0)) {
+    if (!rdo_cm_table_room(core, l)) {
         cm->cnt.entries_lost++;
         rdo_guest_error(core, RDO_GE_CM_TABLE, c->listener, l->p.table_addr,
                         "notification table full: entry for QP %u lost",
