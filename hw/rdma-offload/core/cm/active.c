@@ -68,7 +68,7 @@ static void put_req(RdoCore *core, RdoCmConn *c,
     d[35] = c->resp_res;
     d[39] = c->init_depth;
     d[43] = (uint8_t)(a->cm_timeout << 3 | 1);     /* RC, flow control */
-    rdo_put_be24(d + 44, c->sq_psn);
+    rdo_put_be24(d + 44, c->rq_psn);       /* the PSN the peer sends with */
     d[47] = (uint8_t)(a->cm_timeout << 3 | a->retry_count);
     rdo_put_be16(d + 48, RDO_PKEY_DEFAULT);
     d[50] = (uint8_t)(a->path_mtu << 4 | a->rnr_retry);
@@ -102,8 +102,7 @@ int rdo_cm_connect(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return status;
     }
     l = &cm->l[cmd->obj];
-    if (!rdo_cm_table_room(core, l) ||
-        l->pi + l->reserved - l->ci >= (1u << l->p.table_log_size)) {
+    if (!rdo_cm_table_room(core, l, l->reserved)) {
         return RDO_CQP_NO_RESOURCES;
     }
     if (a->private_len &&
@@ -133,7 +132,7 @@ int rdo_cm_connect(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     memcpy(c->peer_gid, a->dgid, 16);
     memcpy(c->peer_mac, a->dmac, 6);
     c->sgid_index = a->sgid_index;
-    c->sq_psn = rdo_cm_rand24(cm);
+    c->rq_psn = rdo_cm_rand24(cm);
     c->path_mtu = a->path_mtu;
     c->timeout = a->timeout;
     c->retry_cnt = a->retry_count;
@@ -175,7 +174,7 @@ void rdo_cm_rx_rep(RdoCore *core, RdoCmConn *c, const uint8_t *mad,
     }
     c->remote_id = rdo_get_be32(d);
     c->peer_qpn = rdo_get_be24(d + 12);
-    c->rq_psn = rdo_get_be24(d + 20);
+    c->sq_psn = rdo_get_be24(d + 20);      /* the PSN we send with */
     /* Theirs serve our READs (at most what we asked), and the reverse. */
     c->init_depth = MIN(c->init_depth, d[24]);
     c->resp_res = MIN(c->resp_res, d[25]);

@@ -178,7 +178,7 @@ void rdo_cm_end(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason);
 
 /* Notification (table.c): one entry for connection `c`; false if the
  * table has no room (or is unreachable). */
-bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l);
+bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l, uint32_t held);
 bool rdo_cm_entry(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason,
                   bool recycled);
 /* Posts the listener's event if its batch is full or its delay passed;

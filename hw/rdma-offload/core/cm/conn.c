@@ -136,8 +136,13 @@ static RdoCmConn *take_qp(RdoCore *core, int li, const RdoCmReq *r,
         c->remote_id = r->local_comm_id;
         c->tid = 0;
         c->peer_qpn = r->local_qpn;
-        c->rq_psn = r->starting_psn;
-        c->sq_psn = rdo_cm_rand24(cm);
+        /*
+         * The REQ's starting PSN is the one this side sends with (what the
+         * requester's receive queue expects); the REP's, ours, the one it
+         * sends with (IBA 12.7.27, as ib_cm sets up both QPs).
+         */
+        c->sq_psn = r->starting_psn;
+        c->rq_psn = rdo_cm_rand24(cm);
         c->path_mtu = MIN(r->path_mtu, rdo_active_mtu(core->st->port_mtu));
         c->resp_res = MIN(r->initiator_depth, l->p.responder_resources);
         c->init_depth = MIN(r->responder_resources, l->p.initiator_depth);
@@ -167,7 +172,7 @@ static void send_rep(RdoCore *core, RdoCmConn *c)
     rdo_put_be32(m, c->local_id);
     rdo_put_be32(m + 4, c->remote_id);
     rdo_put_be24(m + 12, c->qpn);
-    rdo_put_be24(m + 20, c->sq_psn);
+    rdo_put_be24(m + 20, c->rq_psn);       /* the peer's send PSN */
     m[24] = c->resp_res;
     m[25] = c->init_depth;
     m[26] = 1;                          /* end-to-end flow control */
@@ -220,8 +225,7 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
                &cm->cnt.rej_bad_private, "RDMA CM header refused");
         return;
     }
-    if (!rdo_cm_table_room(core, l) ||
-        l->pi + l->reserved - l->ci >= (1u << l->p.table_log_size)) {
+    if (!rdo_cm_table_room(core, l, l->reserved)) {
         refuse(core, to, tid, &r, RDO_CM_REJ_NO_RESOURCES,
                &cm->cnt.rej_no_resources, "notification table full");
         return;

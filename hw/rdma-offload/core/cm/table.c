@@ -25,11 +25,13 @@ static uint32_t table_size(const RdoCmListener *l)
     return 1u << l->p.table_log_size;
 }
 
-bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l)
+bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l, uint32_t held)
 {
     uint32_t ci;
 
-    if (l->pi - l->ci < table_size(l)) {
+    /* Room for one more beside `held` places (REPs waiting for their
+     * RTU); the index the driver wrote is read again only when not. */
+    if (l->pi + held - l->ci < table_size(l)) {
         return true;
     }
     if (rdo_dma_read(core, l->p.ci_addr, &ci, sizeof(ci))) {
@@ -44,7 +46,7 @@ bool rdo_cm_table_room(RdoCore *core, RdoCmListener *l)
         return false;
     }
     l->ci = ci;
-    return l->pi - l->ci < table_size(l);
+    return l->pi + held - l->ci < table_size(l);
 }
 
 bool rdo_cm_entry(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason,
@@ -55,7 +57,7 @@ bool rdo_cm_entry(RdoCore *core, RdoCmConn *c, uint8_t type, uint16_t reason,
     struct rdo_cm_entry e;
     uint64_t addr;
 
-    if (!rdo_cm_table_room(core, l)) {
+    if (!rdo_cm_table_room(core, l, 0)) {
         cm->cnt.entries_lost++;
         rdo_guest_error(core, RDO_GE_CM_TABLE, c->listener, l->p.table_addr,
                         "notification table full: entry for QP %u lost",
