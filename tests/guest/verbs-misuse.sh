@@ -6,7 +6,7 @@
 # client killed (SIGKILL) in the middle of a 64 KiB ib_write_bw: its
 # objects are cleaned up by the kernel, and both sides run ib_write_bw
 # again right after. No kernel warnings, no driver errors, no refused
-# doorbells.
+# doorbells (but one torn push on the killed side, see clean_but_torn).
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,6 +19,7 @@ read -r -d '' HEALTH <<'EOF_H'
 echo "dmesg_bad=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|general protection')"
 echo "driver_errs=$(dmesg -r | grep -cE '^<[0-4]>\[[ 0-9.]*\] rdma_offload [0-9a-f]{4}:')"
 grep -E '^cnt\.(db_errors|err_count)=' /sys/kernel/debug/rdma_offload/*/state
+echo "push_torn=$(cat /sys/class/infiniband/*/ports/1/hw_counters/push_torn 2>/dev/null | head -n 1)"
 echo finished=1
 EOF_H
 
@@ -57,6 +58,22 @@ peer put killed 1
 pair client again ib_write_bw -d {DEV} -x {GID} -s 65536 -n 200 -F; echo "again_rc=$?"
 EOF_B
 
+# clean_but_torn GUEST ALLOWED: no refused doorbell, and no guest error
+# but torn pushes, at most ALLOWED of them. SIGKILL can land between the
+# data words of the client's push and its trigger (under TCG each word is
+# a slow MMIO exit): the bytes stay in the page's push area, and the next
+# push on that page, the next client's, is counted as torn and its WQE
+# fetched from the ring (its data is right: "again" checks it).
+# shellcheck disable=SC2317 # called through check()
+clean_but_torn() {
+    local db err torn
+    db=$(f "$1.cnt.db_errors") err=$(f "$1.cnt.err_count") torn=$(f "$1.push_torn")
+    if [ "$db" = 0 ] && [ -n "$torn" ] && [ "$err" = "$torn" ] && [ "$torn" -le "$2" ]; then
+        return 0
+    fi
+    echo "#   db_errors '$db', err_count '$err', push_torn '$torn' (allowed $2)"
+    return 1
+}
 guest_run --peer adapter --ctl-net --timeout 400 --device-args ",doorbell-pages=4" \
     --cmd "$pair_lib"$'\n'"$A_CMD"$'\n'"$HEALTH" \
     --peer-cmd "$pair_lib"$'\n'"$B_CMD"$'\n'"$HEALTH"
@@ -72,6 +89,6 @@ for g in A B; do
     check "guest $g: no kernel warnings, no driver errors" \
         eq "$(f $g.dmesg_bad) $(f $g.driver_errs)" "0 0"
     check "adapter $g: no doorbell refused, no driver mistake" \
-        eq "$(f $g.cnt.db_errors) $(f $g.cnt.err_count)" "0 0"
+        clean_but_torn "$g" "$([ $g = B ] && echo 1 || echo 0)"
 done
 tap_end
