@@ -1199,35 +1199,42 @@ static struct rdo_cm_entry *a_next_entry(Cm *t)
     return e;
 }
 
-/* A's device connects its QP in slot n (QPN 2 + n, in RESET) to `sid`
- * at B, with `plen` bytes of private data; returns the command status. */
-static uint8_t a_cm_connect(Cm *t, int n, uint64_t sid, uint8_t plen,
-                            uint8_t max_retries)
+/* `from`'s device connects its QP in slot n (QPN 2 + n, in RESET) to
+ * `sid` at `to`, with `plen` bytes of private data; returns the command
+ * status. */
+static uint8_t side_cm_connect(PairSide *from, PairSide *to, int n,
+                               uint64_t sid, uint8_t plen, uint8_t max_retries)
 {
     struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
     struct rdo_cmd_cm_connect *c = &cmd.u.cm_connect;
     /* The private data at an odd address, as a caller's buffer is. */
-    uint64_t pd = td_alloc(t->a->d, 4096, 4096) + 0x233;
+    uint64_t pd = td_alloc(from->d, 4096, 4096) + 0x233;
 
     for (int i = 0; i < plen; i++) {
-        ((uint8_t *)td_ptr(t->a->d, pd))[i] = (uint8_t)(0xc0 + i);
+        ((uint8_t *)td_ptr(from->d, pd))[i] = (uint8_t)(0xc0 + i);
     }
-    rdo_pair_create_qp(&t->a->rdo, n, 2 + n, RDO_QPT_RC, 0);
+    rdo_pair_create_qp(&from->rdo, n, 2 + n, RDO_QPT_RC, 0);
     cmd.out_addr = pd;
     c->service_id = sid;
     c->qpn = 2 + n;
     c->access = RDO_ACCESS__ALL;
-    memcpy(c->dgid, t->b->gid, 16);
-    memcpy(c->dmac, t->b->mac, 6);
+    memcpy(c->dgid, to->gid, 16);
+    memcpy(c->dmac, to->mac, 6);
     c->path_mtu = RDO_MTU_4096 - 2;
     c->src_port = A_PORT;
     c->timeout = PAIR_TIMEOUT;
     c->retry_count = 7;
     c->rnr_retry = 7;
-    c->cm_timeout = 16;             /* 268 ms: A's set-up commands */
+    c->cm_timeout = 16;             /* 268 ms: the peer's set-up commands */
     c->max_cm_retries = max_retries;
     c->private_len = plen;
-    return td_cmd(t->a->d, &cmd).status;
+    return td_cmd(from->d, &cmd).status;
+}
+
+static uint8_t a_cm_connect(Cm *t, int n, uint64_t sid, uint8_t plen,
+                            uint8_t max_retries)
+{
+    return side_cm_connect(t->a, t->b, n, sid, plen, max_retries);
 }
 
 /*
@@ -1308,21 +1315,11 @@ static void test_active(void)
 static void test_req_while_connecting(void)
 {
     Cm *t = cm_new(NULL, RDO_CM_LISTEN_F_RDMA_CM, 1, 0);
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
-    struct rdo_cmd_cm_connect *c = &cmd.u.cm_connect;
     Req r = req_default(0);
     Mad *rep;
 
-    rdo_pair_create_qp(&t->b->rdo, POOL, 2 + POOL, RDO_QPT_RC, 0);
-    c->service_id = SID;
-    c->qpn = 2 + POOL;
-    c->access = RDO_ACCESS__ALL;
-    memcpy(c->dgid, t->a->gid, 16);
-    memcpy(c->dmac, t->a->mac, 6);
-    c->path_mtu = RDO_MTU_4096 - 2;
-    c->cm_timeout = 16;
-    c->max_cm_retries = 3;
-    g_assert_cmpuint(td_cmd(t->b->d, &cmd).status, ==, RDO_CQP_OK);
+    g_assert_cmpuint(side_cm_connect(t->b, t->a, POOL, SID, 0, 3), ==,
+                     RDO_CQP_OK);
     pair_run(t->p, 20000);
     g_assert_cmpuint(t->from_b->len, ==, 1);
     g_assert_cmphex(get16(last_from_b(t)->b + 16), ==, 0x0010);
