@@ -116,7 +116,7 @@ void rdo_sched_run(RdoCore *core)
         bool more;
 
         t->tx_paused = false;
-        if (!rdo_tm_tx_may_send(core) || !(l = pick(core))) {
+        if (!rdo_tm_tx_may_send(core, 0) || !(l = pick(core))) {
             break;
         }
         w = l->data;
