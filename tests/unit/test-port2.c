@@ -615,6 +615,82 @@ static void test_migrate(void)
     fab_free(&f);
 }
 
+/* An ARP-sized frame (not RoCE) to `dst`, marked with `tag`. */
+static void arp_frame(uint8_t *f, const uint8_t *dst, uint8_t tag)
+{
+    static const uint8_t src[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
+
+    memset(f, tag, 60);
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    f[12] = 0x08;
+    f[13] = 0x06;
+}
+
+/*
+ * The Ethernet function per port: an RXQ takes the frames of its port
+ * (create_eth_rxq.port), each port filters on its own MAC; a bad port
+ * number is BAD_PARAM.
+ */
+static void test_eth(void)
+{
+    enum { CQN = 7, CQ_LOG = 4, RXQ_LOG = 2 };
+    Fab f;
+    TestDriver *d;
+    uint64_t cq, ring[2], buf[2];
+    struct rdo_cqp_cmd c;
+    uint8_t frame[60];
+    struct rdo_eth_cqe e;
+    uint32_t ci = 0;
+
+    fab_init(&f, true);
+    d = f.a.d;
+    cq = td_create_cq(d, CQN, CQ_LOG, 0, 0);
+    for (uint32_t q = 0; q < 2; q++) {
+        struct rdo_eth_rx_wqe w = { .wr_id = 0x100 + q, .length = 2048 };
+
+        ring[q] = td_alloc(d, sizeof(w) << RXQ_LOG, 4096);
+        buf[q] = td_alloc(d, 2048 + 64, 8) + 3;    /* not aligned */
+        w.addr = buf[q];
+        memcpy(td_ptr(d, ring[q]), &w, sizeof(w));
+        c = rdo_cmd_create_eth_rxq(q, ring[q], RXQ_LOG, 0, 0, CQN);
+        c.u.create_eth_rxq.port = q + 1;
+        g_assert_cmpuint(td_cmd(d, &c).status, ==, RDO_CQP_OK);
+        td_doorbell(d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(q, 0, 1));
+    }
+    c = rdo_cmd_create_eth_rxq(2, ring[0], RXQ_LOG, 0, 0, CQN);
+    c.u.create_eth_rxq.port = 3;
+    g_assert_cmpuint(td_cmd(d, &c).status, ==, RDO_CQP_BAD_PARAM);
+
+    /* Port 1's MAC arriving on port 2: not port 2's, filtered. */
+    arp_frame(frame, f.a.mac, 0x11);
+    rdo_core_receive_port(&d->h->core, 2, frame, sizeof(frame));
+    /* Port 2's frame: to RXQ 1 only. */
+    arp_frame(frame, mac2, 0x22);
+    rdo_core_receive_port(&d->h->core, 2, frame, sizeof(frame));
+    /* Port 1's: to RXQ 0. */
+    arp_frame(frame, f.a.mac, 0x33);
+    rdo_core_receive_port(&d->h->core, 1, frame, sizeof(frame));
+    for (uint32_t want = 1; want < 3; want++) {
+        uint32_t q = want == 1 ? 1 : 0;
+
+        memcpy(&e, td_ptr(d, cq + (ci & ((1u << CQ_LOG) - 1)) * 32), sizeof(e));
+        g_assert_true(rdo_owner_is_sw(e.owner, ci, CQ_LOG));
+        ci++;
+        g_assert_cmpuint(e.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.queue, ==, q);
+        g_assert_cmpuint(e.wr_id, ==, 0x100 + q);
+        g_assert_cmpuint(e.byte_len, ==, 60);
+        g_assert_cmpuint(((uint8_t *)td_ptr(d, buf[q]))[20], ==,
+                         q == 1 ? 0x22 : 0x33);
+    }
+    memcpy(&e, td_ptr(d, cq + (ci & ((1u << CQ_LOG) - 1)) * 32), sizeof(e));
+    g_assert_false(rdo_owner_is_sw(e.owner, ci, CQ_LOG));   /* no third */
+    g_assert_cmpuint(d->h->core.cnt.eth_rx_filtered, ==, 1);
+    fab_free(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -625,5 +701,6 @@ int main(int argc, char **argv)
     g_test_add_func("/port2/link-down", test_link_down);
     g_test_add_func("/port2/cable", test_cable);
     g_test_add_func("/port2/migrate", test_migrate);
+    g_test_add_func("/port2/eth", test_eth);
     return g_test_run();
 }

@@ -588,7 +588,8 @@ struct rdo_cmd_create_eth_rxq {
     uint8_t  log_size;
     uint8_t  flags;             /* RDO_ETH_RXQ_F_* */
     uint8_t  ring_flags;
-    uint8_t  reserved0;
+    uint8_t  port;              /* frames of this port: 0 or 1: port 1,
+                                   2: port 2 (ports=2) */
     uint16_t db_page;
     uint16_t lro_usec;          /* LRO flush timer, 1..1000 (with F_LRO) */
     uint32_t cqn;

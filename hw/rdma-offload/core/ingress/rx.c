@@ -77,11 +77,6 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     r = rdo_wire_parse(frame, len, &p);
-    if (r == -RDO_WIRE_E_NOT_ROCE && port == 2) {
-        /* The Ethernet function is port 1's. */
-        rdo_port_count(core, port, rx_drops);
-        return;
-    }
     if (r == -RDO_WIRE_E_NOT_ROCE) {
         core->cnt.eth_rx_frames++;
         if (rdo_wire_ecn(frame, len) == RDO_ECN_CE) {

@@ -1063,6 +1063,7 @@ static void eth_load(RdoCore *core, RdoIn *in)
             return;
         }
         q->valid = true;
+        q->port = 1;            /* port 2's say so in their own section */
         q->lro = rdo_in_bool(in);
         q->db_page = rdo_in_u16(in);
         q->cqn = rdo_in_index(in, core->cfg.max_cq, "CQ of an RXQ");
