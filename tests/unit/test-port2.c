@@ -8,173 +8,9 @@
  * leaves the other alone.
  */
 #include <string.h>
-#include "test-pair.h"
 
-#define MTU_1024 3      /* path MTU code: 128 << 3 */
-
-static const uint8_t mac2[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0x20 };
-
-typedef struct Fab {
-    RdoPairLayout layout;
-    PairSide a, b, c;
-    PairSide a2;        /* A as port 2's peers see it: MAC, GID of port 2 */
-    bool cable;         /* A's port 1 cabled to its own port 2, no B or C */
-    TestFrames spare;   /* a log swapped in while one is delivered */
-} Fab;
-
-static RdoConfig two_port_config(void)
-{
-    RdoConfig c = test_host_default_config();
-
-    c.ports = 2;
-    c.has_port2 = true;
-    memcpy(c.mac2, mac2, 6);
-    return c;
-}
-
-static void fab_init(Fab *f, bool cable)
-{
-    RdoConfig ca = two_port_config();
-
-    memset(f, 0, sizeof(*f));
-    f->cable = cable;
-    f->layout = pair_layout(0, 0);
-    test_frames_init(&f->spare);
-    pair_side_init(&f->a, &ca, &f->layout, 0);
-    /* Port 2's GID 0 in its own table: 10.0.0.9. */
-    f->a2 = f->a;
-    memcpy(f->a2.mac, mac2, 6);
-    rdo_gid_v4(f->a2.gid, 9);
-    {
-        struct rdo_cqp_cmd g = rdo_cmd_set_gid(0, f->a2.gid, 1);
-
-        g.u.set_gid.port = 2;
-        rdo_pair_cmd_ok(&f->a.rdo, g);
-    }
-    if (!cable) {
-        pair_side_init(&f->b, NULL, &f->layout, 1);
-        pair_side_init(&f->c, NULL, &f->layout, 2);
-    }
-}
-
-static void fab_free(Fab *f)
-{
-    pair_side_free(&f->a);
-    if (!f->cable) {
-        pair_side_free(&f->b);
-        pair_side_free(&f->c);
-    }
-    test_frames_destroy(&f->spare);
-}
-
-/* The frames in *log to `to`'s port `port`; the log is emptied first, so
- * the answers the receiver sends meanwhile wait for the next round. */
-static unsigned fab_move(Fab *f, TestFrames *log, TestHost *to, unsigned port)
-{
-    TestFrames sent = *log;
-    guint n = test_frames_count(&sent);
-
-    *log = f->spare;
-    for (guint i = 0; i < n; i++) {
-        size_t len;
-        const uint8_t *data = test_frames_get(&sent, i, &len);
-
-        rdo_core_receive_port(&to->core, port, data, len);
-    }
-    test_frames_reset(&sent);
-    f->spare = sent;
-    return n;
-}
-
-static TestHost *fab_host(Fab *f, int i)
-{
-    PairSide *s[3] = { &f->a, &f->b, &f->c };
-
-    return i < (f->cable ? 1 : 3) ? s[i]->d->h : NULL;
-}
-
-/* Frames over the cables, else time to the earliest wake-up (<= end). */
-static bool fab_step(Fab *f, uint64_t end)
-{
-    TestHost *a = fab_host(f, 0), *h;
-    uint64_t now = 0, next = 0;
-    unsigned moved;
-
-    if (f->cable) {
-        moved = fab_move(f, &a->frames, a, 2) + fab_move(f, &a->frames2, a, 1);
-    } else {
-        moved = fab_move(f, &a->frames, fab_host(f, 1), 1) +
-                fab_move(f, &a->frames2, fab_host(f, 2), 1) +
-                fab_move(f, &fab_host(f, 1)->frames, a, 1) +
-                fab_move(f, &fab_host(f, 2)->frames, a, 2);
-    }
-    if (moved) {
-        return true;
-    }
-    /* One clock for all, as QEMU's devices share theirs. */
-    for (int i = 0; (h = fab_host(f, i)); i++) {
-        now = MAX(now, h->now_ns);
-        if (h->wakeup_ns && (!next || h->wakeup_ns < next)) {
-            next = h->wakeup_ns;
-        }
-    }
-    if (!next || next > end) {
-        return false;
-    }
-    for (int i = 0; (h = fab_host(f, i)); i++) {
-        h->now_ns = MAX(now, next);
-    }
-    for (int i = 0; (h = fab_host(f, i)); i++) {
-        if (h->wakeup_ns && h->wakeup_ns <= h->now_ns) {
-            h->wakeup_ns = 0;
-            rdo_core_wakeup(&h->core);
-        }
-    }
-    return true;
-}
-
-static bool fab_run_cqes(Fab *f, PairSide *s, uint32_t cqes, uint64_t limit)
-{
-    uint64_t end = fab_host(f, 0)->now_ns + limit;
-
-    while (pair_cq_ready(s) < cqes) {
-        if (!fab_step(f, end)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Slot i of x (on port `port` of x if x is A) and slot i of y, an RC
- * connection; y's QP sends to x as `x_seen` (its port's address). */
-static void fab_connect(PairSide *x, const PairSide *x_seen, unsigned port,
-                        PairSide *y, int i, uint32_t y_dest_qpn)
-{
-    RdoPairPath to_y = {
-        .dmac = y->mac, .dgid = y->gid, .dest_qpn = 2 + i,
-        .sq_psn = 0x100, .rq_psn = 0x200, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT, .port = port,
-    };
-    RdoPairPath to_x = {
-        .dmac = x_seen->mac, .dgid = x_seen->gid, .dest_qpn = y_dest_qpn,
-        .sq_psn = 0x200, .rq_psn = 0x100, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT,
-    };
-
-    rdo_pair_connect_one(&x->rdo, i, 2 + i, RDO_QPT_RC, 0, &to_y);
-    rdo_pair_connect_one(&y->rdo, i, 2 + i, RDO_QPT_RC, 0, &to_x);
-}
-
-static void post_write(PairSide *s, int i, uint64_t wr_id, uint64_t src,
-                       uint32_t len, uint64_t dst, uint32_t rkey)
-{
-    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, wr_id);
-    struct rdo_sge sge = pair_sge_of(s, src, len);
-
-    w.remote_addr = dst;
-    w.rkey = rkey;
-    pair_post_send(s, i, &w, &sge, 1, NULL);
-}
+#include "fab2.h"
+#include "timing-work.h"
 
 static struct rdo_port_counters port_counters(PairSide *s, uint32_t port)
 {
@@ -249,7 +85,7 @@ static void test_commands(void)
 
     fab_init(&f, true);
     pa = port_attr(a, 2);
-    g_assert_cmpmem(pa.mac, 6, mac2, 6);
+    g_assert_cmpmem(pa.mac, 6, fab_mac2, 6);
     g_assert_cmpuint(pa.link_up, ==, 1);
     g_assert_cmpuint(pa.eth_mtu, ==, 1500);
     g_assert_cmpuint(pa.gid_table_len, ==, a->d->h->core.cfg.max_gid);
@@ -380,7 +216,7 @@ static void test_traffic(void)
         TestHost *h = fab_host(&f, 0);
 
         frames_from(&h->frames, a->mac);
-        frames_from(&h->frames2, mac2);
+        frames_from(&h->frames2, fab_mac2);
         sent1 += test_frames_count(&h->frames);
         sent2 += test_frames_count(&h->frames2);
         g_assert_true(fab_step(&f, end));
@@ -535,7 +371,7 @@ static void test_cable(void)
     PairSide *a = &f.a;
     const uint32_t len = 9000 + 1;
     RdoPairPath p1 = {
-        .dmac = mac2, .dest_qpn = 3, .sq_psn = 1, .rq_psn = 2,
+        .dmac = fab_mac2, .dest_qpn = 3, .sq_psn = 1, .rq_psn = 2,
         .path_mtu = MTU_1024, .timeout = PAIR_TIMEOUT, .port = 1,
     };
     RdoPairPath p2 = {
@@ -546,7 +382,7 @@ static void test_cable(void)
 
     fab_init(&f, true);
     p1.dgid = f.a2.gid;
-    p1.dmac = mac2;
+    p1.dmac = fab_mac2;
     p2.dmac = f.a.mac;
     p2.dgid = f.a.gid;
     rdo_pair_connect_one(&a->rdo, 0, 2, RDO_QPT_RC, 0, &p1);
@@ -666,7 +502,7 @@ static void test_eth(void)
     arp_frame(frame, f.a.mac, 0x11);
     rdo_core_receive_port(&d->h->core, 2, frame, sizeof(frame));
     /* Port 2's frame: to RXQ 1 only. */
-    arp_frame(frame, mac2, 0x22);
+    arp_frame(frame, fab_mac2, 0x22);
     rdo_core_receive_port(&d->h->core, 2, frame, sizeof(frame));
     /* Port 1's: to RXQ 0. */
     arp_frame(frame, f.a.mac, 0x33);
@@ -691,6 +527,42 @@ static void test_eth(void)
     fab_free(&f);
 }
 
+/*
+ * Arbitration (timing model): the ports share one transmit pipeline and
+ * have a link each. With the default datapath both ports together move
+ * twice what one does (each at its wire limit); with one half as wide the
+ * pipeline bounds their sum (one frame built at a time: header cycles
+ * plus its bytes), shared evenly, while one port alone still fills its
+ * wire. The bench (bench-port2) has the full table.
+ */
+static void test_arbitration(void)
+{
+    const uint32_t msg = 64u << 10, total = 2u << 20;
+    RdoTimingConfig tm = work_config(true, 200, RDO_DEFAULT_QPC_CACHE,
+                                     RDO_DEFAULT_LOOKAHEAD).tm;
+    double wire = work_wire_limit(200, 1024, msg);
+    /* 1024 payload + 62 bytes of headers and ICRC, 32 bytes a cycle. */
+    double build = tm.clock_mhz * 1e6 / (tm.cyc.hdr_build + (1086 + 31) / 32) *
+                   1024 * 8 / 1e9;
+    FabRun one, both;
+
+    tm.pcie_gen = 5;
+    one = fab_stream(&tm, MTU_1024, true, false, msg, 16, total);
+    both = fab_stream(&tm, MTU_1024, true, true, msg, 16, total);
+    g_assert_cmpfloat(one.sum_gbps, <=, wire);
+    g_assert_cmpfloat(one.sum_gbps, >, 0.97 * wire);
+    g_assert_cmpfloat(both.sum_gbps, >, 1.9 * one.sum_gbps);
+
+    tm.bytes_per_cycle = 32;
+    one = fab_stream(&tm, MTU_1024, false, true, msg, 16, total);
+    both = fab_stream(&tm, MTU_1024, true, true, msg, 16, total);
+    g_assert_cmpfloat(one.sum_gbps, >, 0.97 * wire);   /* below the bound */
+    g_assert_cmpfloat(both.sum_gbps, <=, build);
+    g_assert_cmpfloat(both.sum_gbps, >, 0.97 * build);
+    g_assert_cmpfloat(both.gbps[0], >, 0.45 * both.sum_gbps);
+    g_assert_cmpfloat(both.gbps[1], >, 0.45 * both.sum_gbps);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -702,5 +574,6 @@ int main(int argc, char **argv)
     g_test_add_func("/port2/cable", test_cable);
     g_test_add_func("/port2/migrate", test_migrate);
     g_test_add_func("/port2/eth", test_eth);
+    g_test_add_func("/port2/arbitration", test_arbitration);
     return g_test_run();
 }

@@ -213,6 +213,7 @@ bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
         return true;
     }
     t->tx_paused = true;
+    t->paused_port = room_at > t->cur_ps ? port : 0;
     t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps - t->tx_ahead_ps));
     return false;
 }

@@ -72,6 +72,8 @@ typedef struct RdoTmQp {
     uint32_t queued;            /* work items on the scheduler's queue */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+    uint8_t port;               /* its port, as its last visit found it
+                                   (0: not visited yet) */
 } RdoTmQp;
 
 /*
@@ -149,6 +151,11 @@ typedef struct RdoTiming {
     GList *work_free;
     RdoTmQp *qp;
     bool tx_paused;             /* the visit stopped for time, not budget */
+    /* Two ports (ports = 2): the port whose transmit FIFO stopped the
+     * visit (0: the engine or the clock did), and the ports whose FIFO is
+     * full in this scheduler run (their QPs wait, the other's go on). */
+    uint8_t paused_port;
+    bool port_full[3];
     uint64_t pace_ps;           /* ... or for its QP's rate: not before */
     uint64_t visit_ps;          /* the current visit was scheduled */
     uint64_t item_ready_ps;     /* its WQEs were in the device */
