@@ -84,6 +84,13 @@ static void test_commands(void)
     uint8_t gid1[16];
 
     fab_init(&f, true);
+    {
+        uint64_t out = td_alloc(a->d, sizeof(struct rdo_device_attr), 8);
+        struct rdo_device_attr *da = td_ptr(a->d, out);
+
+        rdo_pair_cmd_ok(&a->rdo, rdo_cmd_query(RDO_CMD_QUERY_DEVICE, 0, out));
+        g_assert_cmpuint(da->phys_ports, ==, 2);
+    }
     pa = port_attr(a, 2);
     g_assert_cmpmem(pa.mac, 6, fab_mac2, 6);
     g_assert_cmpuint(pa.link_up, ==, 1);

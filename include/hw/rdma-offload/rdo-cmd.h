@@ -743,7 +743,7 @@ struct rdo_device_attr {
     uint32_t max_total_mcast_qp_attach; /* groups x QPs in each */
     uint32_t max_mw;                    /* windows: they share the MR index space */
     uint32_t mw_types;                  /* RDO_DEV_MW_TYPE_* */
-    uint32_t reserved3;
+    uint32_t phys_ports;                /* 1 or 2; 0 (older device): 1 */
     uint64_t reserved1[3];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");

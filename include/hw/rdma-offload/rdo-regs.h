@@ -254,9 +254,10 @@ enum rdo_dp_index {
 
 /*
  * The second physical port (docs/programming-model.md "Two ports"): how
- * many ports the device has (1 on a device before them: the register
- * reads 0, count it as 1), port 2's status and MAC as PORT_STATUS and
- * MAC_LO/HI are port 1's.
+ * many ports the device has (as QUERY_DEVICE's phys_ports, which a driver
+ * reads first: a device before two ports has neither register and writes
+ * 0 there), port 2's status and MAC as PORT_STATUS and MAC_LO/HI are
+ * port 1's.
  */
 #define RDO_PORTS_MAX                  2
 #define RDO_REG_PORTS                  0x0400  /* RO  physical ports: 1 or 2 */

@@ -43,6 +43,7 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_eth_txq = RDO_ETH_MAX_TXQ;
     a.max_eth_rxq = RDO_ETH_MAX_RXQ;
     a.caps = (uint64_t)rdo_config_caps(core);
+    a.phys_ports = MAX(c->ports, 1);
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
