@@ -191,6 +191,9 @@ struct rdo_dev {
 	struct rdo_ring qpc, mrc;	/* context stores (the device's) */
 	struct rdo_device_attr attr;	/* QUERY_DEVICE */
 	struct rdo_port_attr port;	/* QUERY_PORT */
+	struct rdo_port_attr port2;	/* QUERY_PORT of port 2 (ports == 2) */
+	u32 ports;			/* QUERY_DEVICE's phys_ports: 1 or 2 */
+	u8 mac2[ETH_ALEN];		/* port 2's (PORT2_MAC_*) */
 	u32 usable_qps, usable_mrs;
 	u32 counters_len;		/* QUERY_COUNTERS bytes the device has */
 	struct rdo_eq *eqs;		/* [0] is EQ 0 */
@@ -208,8 +211,9 @@ struct rdo_dev {
 	atomic_t mr_key;
 
 	struct net_device *ndev;
+	struct net_device *ndev2;	/* port 2's (ports == 2) */
 	struct rdo_ibdev *ib;
-	int port_reported;		/* last port event: -1 none, 0 down, 1 up */
+	int port_reported[2];		/* last event per port: -1 none, 0 down, 1 up */
 	struct dentry *dbg;
 	char *selftest_log;		/* result of the latest self-test */
 	size_t selftest_len;
@@ -219,6 +223,29 @@ struct rdo_dev {
 static inline u32 rdo_rd32(struct rdo_dev *rdev, u32 reg)
 {
 	return readl(rdev->regs + reg);
+}
+
+/* A port's (1 or 2) net_device, attributes and status register. */
+static inline struct net_device *rdo_port_ndev(struct rdo_dev *rdev, u32 port)
+{
+	return port == 2 ? rdev->ndev2 : rdev->ndev;
+}
+
+static inline const struct rdo_port_attr *rdo_port_attr(struct rdo_dev *rdev,
+							 u32 port)
+{
+	return port == 2 ? &rdev->port2 : &rdev->port;
+}
+
+/* A port number for a command: port 1 stays 0, as before two ports. */
+static inline u32 rdo_port_obj(u32 port)
+{
+	return port == 2 ? 2 : 0;
+}
+
+static inline u32 rdo_port_status_reg(u32 port)
+{
+	return port == 2 ? RDO_REG_PORT2_STATUS : RDO_REG_PORT_STATUS;
 }
 
 static inline void rdo_wr32(struct rdo_dev *rdev, u32 reg, u32 val)
@@ -330,6 +357,8 @@ int rdo_query_port(struct rdo_dev *rdev);
 int rdo_netdev_init(struct rdo_dev *rdev);
 void rdo_netdev_fini(struct rdo_dev *rdev);
 void rdo_netdev_link_update(struct rdo_dev *rdev);
+/* The ports' net_devices (the second one after QUERY_DEVICE said so). */
+int rdo_netdev_init_port2(struct rdo_dev *rdev);
 int rdo_netdev_sync(struct rdo_dev *rdev);
 void rdo_netdev_queues_down(struct rdo_dev *rdev);
 int rdo_netdev_queues_restore(struct rdo_dev *rdev);
@@ -338,7 +367,7 @@ bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);
 /* rdo_ib.c: the ib_device. */
 int rdo_ib_register(struct rdo_dev *rdev);
 void rdo_ib_unregister(struct rdo_dev *rdev);
-void rdo_ib_port_event(struct rdo_dev *rdev, bool up);
+void rdo_ib_port_event(struct rdo_dev *rdev, u32 port, bool up);
 void rdo_ib_fatal_event(struct rdo_dev *rdev);
 const char *rdo_ib_name(struct rdo_dev *rdev);
 void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);

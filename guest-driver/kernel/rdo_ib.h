@@ -116,6 +116,7 @@ struct rdo_qp {
 	bool sq_sig_all;
 	bool user;			/* rings and posting in user space */
 	u16 notify_delay_usec;		/* receive notification delay (RC, UC) */
+	u8 port;			/* 2: bound to port 2; else port 1 */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	/* Shared send queue (rdo_ssq.c). */
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */

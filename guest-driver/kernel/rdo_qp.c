@@ -385,8 +385,20 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 		     IB_QP_MIN_RNR_TIMER | IB_QP_MAX_QP_RD_ATOMIC |
 		     IB_QP_MAX_DEST_RD_ATOMIC))
 		return -EOPNOTSUPP;	/* alternate paths, rate limits */
-	if ((mask & IB_QP_PORT) && attr->port_num != 1)
-		return -EINVAL;
+	/*
+	 * The port the QP is bound to. A QP never given one is port 1's, so
+	 * port 1 goes to the device only to move a QP back from port 2: a
+	 * device before two ports sees the commands it always saw.
+	 */
+	if (mask & IB_QP_PORT) {
+		if (attr->port_num < 1 || attr->port_num > qp->rdev->ports)
+			return -EINVAL;
+		if (attr->port_num == 2 || qp->port == 2) {
+			m->mask |= RDO_QP_ATTR_PORT;
+			m->port = attr->port_num;
+			qp->port = attr->port_num;
+		}
+	}
 	if ((mask & IB_QP_PKEY_INDEX) && attr->pkey_index)
 		return -EINVAL;
 
@@ -582,7 +594,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->sq_psn = qa.sq_psn;
 	attr->dest_qp_num = qa.dest_qpn;
 	attr->qp_access_flags = rdo_access_conv(qa.access, true);
-	attr->port_num = 1;
+	attr->port_num = qa.port ? qa.port : 1;
 	attr->timeout = qa.timeout;
 	attr->retry_cnt = qa.retry_cnt;
 	attr->rnr_retry = qa.rnr_retry;
@@ -591,7 +603,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->max_dest_rd_atomic = qa.max_dest_rd_atomic;
 	if (qp->type != RDO_QPT_UD) {
 		attr->ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
-		rdma_ah_set_port_num(&attr->ah_attr, 1);
+		rdma_ah_set_port_num(&attr->ah_attr, attr->port_num);
 		memcpy(dgid.raw, qa.dgid, sizeof(dgid.raw));
 		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0,
 				qa.traffic_class);

@@ -44,7 +44,7 @@ void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     /* Back to where the marked packet came from, whatever the QP's type. */
     memset(&cnp, 0, sizeof(cnp));
     memcpy(cnp.dst_mac, p->pkt.src_mac, RDO_ETH_ALEN);
-    memcpy(cnp.src_mac, core->st->port_mac, RDO_ETH_ALEN);
+    memcpy(cnp.src_mac, rdo_port_mac(core, rdo_qp_port(qp)), RDO_ETH_ALEN);
     memcpy(cnp.src_gid, p->pkt.dst_gid, 16);
     memcpy(cnp.dst_gid, p->pkt.src_gid, 16);
     /* Not ECN-capable: a CNP is not congestion-controlled itself, like

@@ -327,7 +327,10 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     while (budget) {
         RdoSendRec *rec;
 
-        if (st->tm && !rdo_tm_tx_may_send(core)) {
+        if (st->tm) {
+            st->tm->qp[qpn].port = rdo_qp_port(qp);     /* for the scheduler */
+        }
+        if (st->tm && !rdo_tm_tx_may_send(core, rdo_qp_port(qp))) {
             paused = true;      /* the engine or the link is busy: later */
             break;
         }
