@@ -151,9 +151,7 @@ static RdoDcqcnParams default_params(void)
     RdoConfig c = test_host_default_config();
     RdoDcqcnParams p;
 
-    rdo_dcqcn_params(&p, c.tm.link_gbps, c.cc.g_shift, c.cc.alpha_us,
-                     c.cc.timer_us, c.cc.byte_counter, c.cc.f, c.cc.ai_mbps,
-                     c.cc.hai_mbps, c.cc.min_mbps);
+    rdo_dcqcn_params(&p, &c.cc, c.tm.link_gbps);
     return p;
 }
 
@@ -170,23 +168,31 @@ static void test_dcqcn_stages(void)
     g_assert_cmpuint(p.line_kbps, ==, LINE_KBPS);
     g_assert_cmpuint(rdo_dcqcn_rate_kbps(&d, &p), ==, LINE_KBPS);
     /* First CNP: alpha starts at 1, the rate halves. */
-    rdo_dcqcn_cnp(&d, &p, 0);
+    g_assert_true(rdo_dcqcn_cnp(&d, &p, 0));
     g_assert_true(d.limited);
     g_assert_cmpuint(d.rt_kbps, ==, LINE_KBPS);
     g_assert_cmpuint(d.rc_kbps, ==, LINE_KBPS / 2);
     g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
-    /* A second one 1 us later: target 50, current 25 Gbit/s. */
-    rdo_dcqcn_cnp(&d, &p, 1 * US);
+    /* Others within the reduce period (4 us) change nothing. */
+    g_assert_cmpuint(p.reduce_ps, ==, 4 * US);
+    for (uint64_t t = 0; t < 4 * US; t += US / 2) {
+        g_assert_false(rdo_dcqcn_cnp(&d, &p, t + US / 2 - 1));
+    }
+    g_assert_cmpuint(d.rc_kbps, ==, LINE_KBPS / 2);
+    g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
+    g_assert_cmpuint(d.cut_ps, ==, 0);
+    /* A second one 5 us later: target 50, current 25 Gbit/s. */
+    g_assert_true(rdo_dcqcn_cnp(&d, &p, 5 * US));
     g_assert_cmpuint(d.rt_kbps, ==, 50000000);
     g_assert_cmpuint(d.rc_kbps, ==, 25000000);
     g_assert_cmpstr(rdo_dcqcn_stage_name(d.stage), ==, "decrease");
     /* Nothing happens before the timers (55 us after the CNP). */
-    rdo_dcqcn_advance(&d, &p, 55 * US);
+    rdo_dcqcn_advance(&d, &p, (5 + 55) * US - 1);
     g_assert_cmpuint(d.rc_kbps, ==, 25000000);
     g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
     /* F = 5 timer periods of fast recovery: halfway to the target each. */
     for (unsigned i = 0; i < G_N_ELEMENTS(fast); i++) {
-        rdo_dcqcn_advance(&d, &p, (1 + 55 * (i + 1)) * US);
+        rdo_dcqcn_advance(&d, &p, (5 + 55 * (i + 1)) * US);
         g_assert_cmpuint(d.stage, ==, RDO_DCQCN_FAST_RECOVERY);
         g_assert_cmpuint(d.rt_kbps, ==, 50000000);
         g_assert_cmpuint(d.rc_kbps, ==, fast[i]);
@@ -199,7 +205,7 @@ static void test_dcqcn_stages(void)
     }
     g_assert_cmpuint(d.alpha, ==, alpha);
     /* Then additive increase: the target up by R_AI (40 Mbit/s). */
-    rdo_dcqcn_advance(&d, &p, (1 + 55 * 6) * US);
+    rdo_dcqcn_advance(&d, &p, (5 + 55 * 6) * US);
     g_assert_cmpuint(d.stage, ==, RDO_DCQCN_ADDITIVE);
     g_assert_cmpuint(d.rt_kbps, ==, 50040000);
     g_assert_cmpuint(d.rc_kbps, ==, (50040000 + 49218750 + 1) / 2);
@@ -223,7 +229,7 @@ static void test_dcqcn_stages(void)
     /* A CNP now takes off alpha/2 of the current rate. */
     rc = d.rc_kbps;
     alpha = d.alpha;
-    rdo_dcqcn_cnp(&d, &p, (1 + 55 * 6) * US + 10);
+    rdo_dcqcn_cnp(&d, &p, (5 + 55 * 6) * US + 10);
     g_assert_cmpuint(d.rt_kbps, ==, rc);
     g_assert_cmpuint(d.rc_kbps, ==, rc - rc * alpha / (2ull * RDO_DCQCN_ONE));
     g_assert_cmpuint(d.alpha, ==, alpha - (alpha >> 8) + (RDO_DCQCN_ONE >> 8));
@@ -236,20 +242,33 @@ static void test_dcqcn_stages(void)
     g_assert_cmpuint(d.alpha, ==, 0);
 }
 
-/* A flood of CNPs: the rate stays within [min rate, line rate]. */
+/* A flood of CNPs: the rate stays within [min rate, line rate]; with the
+ * reduce period, a flood at one instant costs one cut. */
 static void test_dcqcn_bounds(void)
 {
     RdoDcqcnParams p = default_params();
     RdoDcqcn d = { 0 };
+    uint32_t cuts = 0;
 
     for (int i = 0; i < 100000; i++) {
-        rdo_dcqcn_cnp(&d, &p, (uint64_t)i * 100);      /* every 0.1 ns */
-        g_assert_cmpuint(d.rc_kbps, >=, p.min_kbps);
-        g_assert_cmpuint(d.rc_kbps, <=, d.rt_kbps);
-        g_assert_cmpuint(d.rt_kbps, <=, p.line_kbps);
-        g_assert_cmpuint(d.alpha, <=, RDO_DCQCN_ONE);
+        cuts += rdo_dcqcn_cnp(&d, &p, (uint64_t)i * 10);   /* every 10 ps */
     }
-    g_assert_cmpuint(d.rc_kbps, ==, p.min_kbps);
+    g_assert_cmpuint(cuts, ==, 1);
+    g_assert_cmpuint(d.rc_kbps, ==, p.line_kbps / 2);
+    /* Every 5 us (past the period), and with no period at all: each a
+     * cut, down to the floor and no further. */
+    for (int k = 0; k < 2; k++) {
+        memset(&d, 0, sizeof(d));
+        p.reduce_ps = k ? 0 : p.reduce_ps;
+        for (int i = 0; i < 100000; i++) {
+            g_assert_true(rdo_dcqcn_cnp(&d, &p, (uint64_t)i * (k ? 100 : 5 * US)));
+            g_assert_cmpuint(d.rc_kbps, >=, p.min_kbps);
+            g_assert_cmpuint(d.rc_kbps, <=, d.rt_kbps);
+            g_assert_cmpuint(d.rt_kbps, <=, p.line_kbps);
+            g_assert_cmpuint(d.alpha, <=, RDO_DCQCN_ONE);
+        }
+        g_assert_cmpuint(d.rc_kbps, ==, p.min_kbps);
+    }
     for (int i = 0; i < 100000; i++) {
         rdo_dcqcn_sent(&d, &p, UINT32_MAX);
         g_assert_cmpuint(d.rc_kbps, <=, p.line_kbps);
@@ -380,18 +399,28 @@ static void test_np_interval_and_off(void)
     CeWire w = { .mark = true };
     Pair *p;
 
+    /* One CNP per marked packet; the reaction point takes the first and,
+     * all arriving at one instant, coalesces the rest (reduce period)... */
     cfg.cc.cnp_interval_us = 0;
-    p = pair_new(&cfg);
-    pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
-    p->tamper = ce_tamper;
-    p->tamper_opaque = &w;
-    write_ok(p, 1, 0, 8 * 1024);
-    g_assert_cmpuint(w.cnps, ==, 8);
-    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 8);
-    /* Eight halvings (alpha stays 1 while CNPs come): 100 / 2^8 Gbit/s. */
-    g_assert_cmpuint(core_of(p, 0)->st->xport[QPN].cc.rp.rc_kbps, ==,
-                     LINE_KBPS >> 8);
-    pair_free(p);
+    for (int k = 0; k < 2; k++) {
+        memset(&w, 0, sizeof(w));
+        w.mark = true;
+        cfg.cc.reduce_us = k ? 0 : RDO_DEFAULT_DCQCN_REDUCE_US;
+        p = pair_new(&cfg);
+        pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
+        p->tamper = ce_tamper;
+        p->tamper_opaque = &w;
+        write_ok(p, 1, 0, 8 * 1024);
+        g_assert_cmpuint(w.cnps, ==, 8);
+        g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==,
+                         k ? 8 : 1);
+        g_assert_cmpuint(core_of(p, 0)->cnt.rp_cnp_coalesced, ==, k ? 0 : 7);
+        /* ...or without one, eight halvings (alpha stays 1 while CNPs
+         * come): 100 / 2^8 Gbit/s. */
+        g_assert_cmpuint(core_of(p, 0)->st->xport[QPN].cc.rp.rc_kbps, ==,
+                         LINE_KBPS >> (k ? 8 : 1));
+        pair_free(p);
+    }
 
     /* ECN off: packets Not-ECT (nothing to mark), no CNPs. */
     cfg = test_host_default_config();
@@ -497,14 +526,27 @@ static void test_bad_cnps(void)
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 0);
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RX_DROPS), ==, dq_before);
 
-    /* A flood for the QP: the rate at its floor, not below. */
+    /* A flood for the QP at one instant: one cut, the rest coalesced. */
+    pair_connect(p, 2, RDO_QPT_RC, MTU_1024);           /* a bystander */
     len = make_cnp(p, QPN, buf, sizeof(buf));
     for (int i = 0; i < 10000; i++) {
         rdo_core_receive(a, buf, len);
     }
-    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 10000);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 1);
+    g_assert_cmpuint(a->cnt.rp_cnp_coalesced, ==, 9999);
+    g_assert_cmpuint(a->st->xport[QPN].cc.rp.rc_kbps, ==, LINE_KBPS / 2);
+    /* One every reduce period: the rate at its floor, not below. */
+    for (int i = 0; i < 2000; i++) {
+        advance(p, RDO_DEFAULT_DCQCN_REDUCE_US * 1000);
+        rdo_core_receive(a, buf, len);
+    }
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 2001);
+    g_assert_cmpuint(a->cnt.rp_cnp_coalesced, ==, 9999);
     g_assert_cmpuint(a->st->xport[QPN].cc.rp.rc_kbps, ==,
                      (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+    /* The other QP was not touched. */
+    g_assert_false(a->st->xport[QPN + 2].cc.rp.limited);
+    g_assert_false(a->st->xport[QPN + 2].cc.rp.started);
 
     /* CE on a UDP frame that is not RoCE: counted, given to Ethernet. */
     memset(udp, 0, sizeof(udp));

@@ -10,7 +10,8 @@
  * paces the QP's packets at that rate (the scheduler takes other QPs in
  * between); with it off, the state and the counters are kept but nothing
  * is paced (there is no time to pace in). A CNP is never an error: one
- * for a QP that is not there, or with DCQCN off, is counted as ignored.
+ * for a QP that is not there, or with DCQCN off, is counted as ignored;
+ * one within the QP's reduce period after a decrease, as coalesced.
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -23,11 +24,7 @@ static uint64_t cc_now_ps(RdoCore *core)
 
 static void cc_params(RdoCore *core, RdoDcqcnParams *p)
 {
-    const RdoCcConfig *c = &core->cfg.cc;
-
-    rdo_dcqcn_params(p, core->cfg.tm.link_gbps, c->g_shift, c->alpha_us,
-                     c->timer_us, c->byte_counter, c->f, c->ai_mbps,
-                     c->hai_mbps, c->min_mbps);
+    rdo_dcqcn_params(p, &core->cfg.cc, core->cfg.tm.link_gbps);
 }
 
 void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
@@ -76,7 +73,10 @@ void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
         return;
     }
     cc_params(core, &p);
-    rdo_dcqcn_cnp(&cc->rp, &p, cc_now_ps(core));
+    if (!rdo_dcqcn_cnp(&cc->rp, &p, cc_now_ps(core))) {
+        core->cnt.rp_cnp_coalesced++;   /* the last cut still stands */
+        return;
+    }
     core->cnt.rp_cnp_handled++;
     rdo_xport_event(core, RDO_XE_CNP_RECEIVED, qpn, 0,
                     (uint32_t)(cc->rp.rc_kbps / 1000));
