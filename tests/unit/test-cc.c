@@ -588,6 +588,46 @@ static void test_bad_cnps(void)
  * ignored. Returns the goodput in Gbit/s.
  */
 /* QUERY_COUNTERS reports congestion control's counters as the core keeps them. */
+/*
+ * Congestion state is soft: a QP slowed to its floor, its device saved and
+ * loaded (migration; failover rebuilds the same way) comes back at line
+ * rate with no limiter and no CNP history, and moves data at once; the
+ * next CNP starts DCQCN afresh (alpha 1, half the line rate).
+ */
+static void test_soft_state(void)
+{
+    Pair *p = pair_new(NULL);
+    RdoCore *a = core_of(p, 0);
+    RdoCcPart *cc = &a->st->xport[QPN].cc;
+    g_autofree uint8_t *buf = NULL;
+    uint8_t cnp[256];
+    char *why = NULL;
+    size_t len;
+    int n;
+
+    pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
+    n = make_cnp(p, QPN, cnp, sizeof(cnp));
+    for (int i = 0; i < 1000; i++) {
+        advance(p, RDO_DEFAULT_DCQCN_REDUCE_US * 1000);
+        rdo_core_receive(a, cnp, n);
+    }
+    g_assert_cmpuint(cc->rp.rc_kbps, ==, (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+    buf = rdo_core_save(a, &len);
+    g_assert_nonnull(buf);
+    g_assert_true(rdo_core_load(a, buf, len, &why));
+    cc = &a->st->xport[QPN].cc;
+    g_assert_false(cc->rp.limited);
+    g_assert_false(cc->rp.started);
+    g_assert_false(cc->cnp_sent);
+    g_assert_cmpuint(cc->next_tx_ps, ==, 0);
+    write_ok(p, 1, 0, 5000);
+    rdo_core_receive(a, cnp, n);
+    g_assert_true(cc->rp.limited);
+    g_assert_cmpuint(cc->rp.alpha, ==, RDO_DCQCN_ONE);
+    g_assert_cmpuint(cc->rp.rc_kbps, ==, LINE_KBPS / 2);
+    pair_free(p);
+}
+
 static void assert_cc_counters_reported(Pair *p, int side)
 {
     PairSide *s = &p->s[side];
@@ -825,6 +865,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cc/np/interval-zero-and-ecn-off", test_np_interval_and_off);
     g_test_add_func("/cc/traffic-class", test_traffic_class);
     g_test_add_func("/cc/bad-input", test_bad_cnps);
+    g_test_add_func("/cc/soft-state", test_soft_state);
     g_test_add_func("/cc/rp/pacing", test_rp_pacing);
     g_test_add_func("/cc/rp/recovery", test_rp_recovery);
     g_test_add_func("/cc/fault-ce", test_fault_ce);
