@@ -311,7 +311,8 @@ static bool ce_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
     return true;
 }
 
-static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
+static void post_write_on(Pair *p, int slot, uint64_t wr_id, uint64_t off,
+                          uint32_t len)
 {
     PairSide *a = &p->s[0];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, wr_id);
@@ -320,7 +321,12 @@ static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
     w.remote_addr = PAIR_DST + off;
     w.rkey = p->s[1].mr_key;
     pair_fill(a, PAIR_SRC + off, len, (uint32_t)wr_id);
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    pair_post_send(a, slot, &w, &sge, 1, NULL);
+}
+
+static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
+{
+    post_write_on(p, 0, wr_id, off, len);
 }
 
 static void write_ok(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
@@ -706,6 +712,80 @@ static void test_rp_pacing(void)
     g_assert_cmpfloat(g_on, >, 0.15 * g_off);
 }
 
+/*
+ * Timing model: QP 2 WRITEs 256 KiB and QP 3 1 MiB to the peer at once,
+ * while (flood) ten CNPs for QP 2 arrive every 5 us from anyone. The
+ * completion times of both, in ns.
+ */
+static void flood_run(bool flood, uint64_t *slow_ns, uint64_t *fast_ns)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    RdoCore *a = core_of(p, 0);
+    const RdoDcqcn *slow = &a->st->xport[QPN].cc.rp;
+    uint64_t t0, next;
+    uint8_t cnp[256];
+    int n;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    n = make_cnp(p, QPN, cnp, sizeof(cnp));
+    t0 = next = p->s[0].d->h->now_ns;
+    *slow_ns = *fast_ns = 0;
+    post_write_on(p, 0, 1, 0, 256 << 10);
+    post_write_on(p, 1, 2, 1 << 20, 1 << 20);
+    while (!*slow_ns || !*fast_ns) {
+        next += 5000;
+        while (pair_step(p, next)) {
+            continue;
+        }
+        g_assert_cmpuint(p->s[0].d->h->now_ns - t0, <, PAIR_SEC);
+        advance(p, next - p->s[0].d->h->now_ns);
+        for (int i = 0; flood && i < 10; i++) {
+            rdo_core_receive(a, cnp, n);
+        }
+        g_assert_true(!slow->limited ||
+                      slow->rc_kbps >= (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+        while (pair_cq_ready(&p->s[0])) {
+            struct rdo_cqe e = pair_poll_success(&p->s[0], 3);
+
+            *(e.wr_id == 1 ? slow_ns : fast_ns) = p->s[0].d->h->now_ns - t0;
+        }
+    }
+    pair_assert_same(&p->s[0], PAIR_SRC, &p->s[1], PAIR_DST, 256 << 10);
+    pair_assert_same(&p->s[0], PAIR_SRC + (1 << 20), &p->s[1],
+                     PAIR_DST + (1 << 20), 1 << 20);
+    /* The other QP was never touched. */
+    g_assert_false(a->st->xport[QPN + 1].cc.rp.started);
+    if (flood) {
+        g_assert_true(slow->started);
+        g_assert_cmpuint(a->cnt.rp_cnp_handled, >, 1);
+        g_assert_cmpuint(a->cnt.rp_cnp_coalesced, >=, 8 * a->cnt.rp_cnp_handled);
+    }
+    pair_free(p);
+}
+
+/*
+ * A flood of CNPs for one QP: it slows, down to its floor and no lower,
+ * and still completes; the other QP on the link finishes no later than
+ * without the flood (it is not limited, and gets the link the flooded one
+ * leaves).
+ */
+static void test_rp_flood_bystander(void)
+{
+    uint64_t slow, fast, slow_f, fast_f;
+
+    flood_run(true, &slow_f, &fast_f);
+    flood_run(false, &slow, &fast);
+    g_test_message("256 KiB and 1 MiB on two QPs: %" G_GUINT64_FORMAT " and %"
+                   G_GUINT64_FORMAT " ns; the first flooded with CNPs: %"
+                   G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " ns",
+                   slow, fast, slow_f, fast_f);
+    g_assert_cmpuint(slow_f, >, 2 * slow);
+    g_assert_cmpuint(fast_f, <=, fast);
+}
+
 /* 1 MiB of WRITE (256 packets of 4 KiB) after a CNP: its time. */
 static uint64_t mib_after_cnp(Pair *p, uint64_t *rate_kbps)
 {
@@ -868,6 +948,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cc/soft-state", test_soft_state);
     g_test_add_func("/cc/rp/pacing", test_rp_pacing);
     g_test_add_func("/cc/rp/recovery", test_rp_recovery);
+    g_test_add_func("/cc/rp/flood-bystander", test_rp_flood_bystander);
     g_test_add_func("/cc/fault-ce", test_fault_ce);
     g_test_add_func("/cc/incast", test_incast);
     return g_test_run();

@@ -124,6 +124,17 @@ void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt)
          * the payload's DMA latency delays the packets, not the rate. */
         uint64_t start = MAX(cc->next_tx_ps, rdo_tm_cur(core));
 
-        cc->next_tx_ps = start + wire * 8000000000ull / cc->rp.rc_kbps;
+        cc->gap_ps = wire * 8000000000ull / cc->rp.rc_kbps;
+        cc->next_tx_ps = start + cc->gap_ps;
     }
+}
+
+bool rdo_cc_ack_wanted(RdoCore *core, uint32_t qpn, uint64_t rto_ns)
+{
+    const RdoCcPart *cc = &core->st->xport[qpn].cc;
+
+    /* A quarter of the timeout over 64 packets: a slowed QP's ACKs (and
+     * so its timer's restarts) come as often as an unslowed QP's. */
+    return core->st->tm && cc->rp.limited &&
+           cc->gap_ps * 64 * 4 >= rto_ns * 1000;
 }
