@@ -443,26 +443,35 @@ static void test_np_interval_and_off(void)
 }
 
 /* The traffic class of MODIFY_QP: DSCP as given, ECN the device's. */
-static void test_traffic_class(void)
+/* Slot 0 of both sides connected by hand, each QP with its own traffic
+ * class (ECN bits and all: the device must ignore those). */
+static void connect_tclass(Pair *p, uint8_t tc_a, uint8_t tc_b)
 {
-    Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     RdoPairPath path = {
         .dmac = b->mac, .dgid = b->gid, .dest_qpn = QPN,
         .sq_psn = 0x10, .rq_psn = 0x20, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT, .traffic_class = (26 << 2) | RDO_ECN_CE,
+        .timeout = PAIR_TIMEOUT, .traffic_class = tc_a,
     };
     RdoPairPath back = {
         .dmac = a->mac, .dgid = a->gid, .dest_qpn = QPN,
         .sq_psn = 0x20, .rq_psn = 0x10, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT,
+        .timeout = PAIR_TIMEOUT, .traffic_class = tc_b,
     };
+
+    rdo_pair_connect_one(&a->rdo, 0, QPN, RDO_QPT_RC, 0, &path);
+    rdo_pair_connect_one(&b->rdo, 0, QPN, RDO_QPT_RC, 0, &back);
+}
+
+static void test_traffic_class(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0];
     struct rdo_cqp_cmd q = td_cmd_of(RDO_CMD_QUERY_QP, QPN);
     struct rdo_qp_attr *attr;
     RdoWireParsed pp;
 
-    rdo_pair_connect_one(&a->rdo, 0, QPN, RDO_QPT_RC, 0, &path);
-    rdo_pair_connect_one(&b->rdo, 0, QPN, RDO_QPT_RC, 0, &back);
+    connect_tclass(p, (26 << 2) | RDO_ECN_CE, 0);
     q.out_addr = td_alloc(a->d, sizeof(*attr), 8);
     g_assert_cmpuint(td_cmd(a->d, &q).status, ==, RDO_CQP_OK);
     attr = td_ptr(a->d, q.out_addr);
@@ -481,6 +490,99 @@ static void test_traffic_class(void)
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     pair_free(p);
+}
+
+/* Every RoCE frame on the wire, checked for its DSCP and ECN field. */
+typedef struct EcnSeen {
+    bool ecn;                   /* the device's ecn property */
+    uint8_t dscp[2];            /* each side's QP's */
+    uint32_t ok, bad, cnps;
+    uint32_t kinds;             /* 1 << opcode & 0x1f of what was seen */
+    bool mark_one;              /* CE-mark side 0's next request */
+} EcnSeen;
+
+static bool ecn_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                       bool *again, void *opaque)
+{
+    EcnSeen *e = opaque;
+    RdoWireParsed pp;
+    uint8_t want;
+
+    if (rdo_wire_parse(frame, *len, &pp)) {
+        return true;
+    }
+    if (pp.pkt.opcode == RDO_OPCODE_CNP) {
+        e->cnps++;
+        want = RDO_DEFAULT_CNP_DSCP << 2;               /* Not-ECT */
+    } else {
+        e->kinds |= 1u << (pp.pkt.opcode & 0x1f);
+        want = (e->dscp[from] << 2) | (e->ecn ? RDO_ECN_ECT0 : RDO_ECN_NOT_ECT);
+    }
+    *(pp.pkt.traffic_class == want ? &e->ok : &e->bad) += 1;
+    if (from == 0 && e->mark_one && !pp.op->response) {
+        e->mark_one = !rdo_wire_set_ce(frame, *len);
+    }
+    return true;
+}
+
+/*
+ * ECN on egress, every kind of RoCE packet of an RC connection: requests
+ * (WRITE, READ, SEND, atomic), ACKs, READ responses, atomic ACKs carry the
+ * sending QP's DSCP and ECT(0) (ecn=0: Not-ECT); a CNP carries cnp-dscp
+ * and Not-ECT. A QP's traffic class with ECN bits set changes nothing.
+ */
+static void test_egress_ecn(void)
+{
+    static const uint8_t ops[] = {
+        RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ, RDO_WR_SEND, RDO_WR_ATOMIC_FETCH_ADD,
+    };
+    static const uint8_t want_kinds[] = {
+        RDO_OP_WRITE_FIRST, RDO_OP_WRITE_LAST, RDO_OP_READ_REQUEST,
+        RDO_OP_READ_RESPONSE_FIRST, RDO_OP_READ_RESPONSE_LAST,
+        RDO_OP_SEND_FIRST, RDO_OP_SEND_LAST, RDO_OP_FETCH_ADD, RDO_OP_ACKNOWLEDGE,
+        RDO_OP_ATOMIC_ACKNOWLEDGE,
+    };
+
+    for (int ecn = 0; ecn < 2; ecn++) {
+        RdoConfig cfg = test_host_default_config();
+        EcnSeen e = { .ecn = ecn, .dscp = { 26, 46 }, .mark_one = true };
+        PairSide *a, *b;
+        Pair *p;
+
+        cfg.cc.ecn = ecn;
+        p = pair_new(&cfg);
+        a = &p->s[0];
+        b = &p->s[1];
+        connect_tclass(p, (26 << 2) | RDO_ECN_ECT1, (46 << 2) | RDO_ECN_CE);
+        p->tamper = ecn_tamper;
+        p->tamper_opaque = &e;
+        pair_post_recv(b, 0, 100, PAIR_DST + (64 << 10), 8192);
+        for (unsigned i = 0; i < G_N_ELEMENTS(ops); i++) {
+            struct rdo_send_wqe w = rdo_wqe(ops[i], i);
+            uint32_t n = ops[i] == RDO_WR_ATOMIC_FETCH_ADD ? 8 : 3000 + 1000 * i;
+            struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + 16384 * i + 3, n);
+
+            w.remote_addr = PAIR_DST + 16384 * i + (n == 8 ? 0 : 5);
+            w.rkey = b->mr_key;
+            w.compare_add = 1;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_run_cqes(p, 0, G_N_ELEMENTS(ops), PAIR_SEC));
+        for (unsigned i = 0; i < G_N_ELEMENTS(ops); i++) {
+            pair_poll_success(a, G_N_ELEMENTS(ops));
+        }
+        for (unsigned i = 0; i < G_N_ELEMENTS(want_kinds); i++) {
+            if (!(e.kinds & (1u << want_kinds[i]))) {
+                g_error("no packet of opcode 0x%02x seen", want_kinds[i]);
+            }
+        }
+        g_assert_cmpuint(e.bad, ==, 0);
+        g_assert_cmpuint(e.ok, >=, 16);
+        /* The one CE mark was answered (with ECN on: there was a mark). */
+        g_assert_cmpuint(e.cnps, ==, ecn);
+        g_assert_cmpint(e.mark_one, ==, !ecn);
+        pair_free(p);
+    }
 }
 
 /* A CNP frame from side 1's addresses to side 0, for QP qpn. */
@@ -944,6 +1046,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cc/np/one-cnp-per-interval", test_np_one_cnp);
     g_test_add_func("/cc/np/interval-zero-and-ecn-off", test_np_interval_and_off);
     g_test_add_func("/cc/traffic-class", test_traffic_class);
+    g_test_add_func("/cc/egress-ecn", test_egress_ecn);
     g_test_add_func("/cc/bad-input", test_bad_cnps);
     g_test_add_func("/cc/soft-state", test_soft_state);
     g_test_add_func("/cc/rp/pacing", test_rp_pacing);
