@@ -687,7 +687,7 @@ static void test_loss(void)
  * sends CE, as a congested switch would; B (the notification point)
  * answers with CNPs, at most one per QP per cnp-interval-us; A (the
  * reaction point) slows the QP with DCQCN, or counts the CNPs as ignored
- * with dcqcn=off. The timing model is on, so A paces; the data is
+ * with dcqcn=0. The timing model is on, so A paces; the data is
  * bit-exact. qtest-ecn.pcap (CE marks and CNPs) goes to roce-check.
  */
 static void ecn_run(const char *name, const char *opts_a, bool dcqcn)
@@ -749,7 +749,7 @@ static void test_ecn(void)
 {
     ecn_run("qtest-ecn", "timing=on,fault-seed=5,fault-ce-ppm=100000", true);
     ecn_run("qtest-ecn-off",
-            "timing=on,fault-seed=5,fault-ce-ppm=100000,dcqcn=off", false);
+            "timing=on,fault-seed=5,fault-ce-ppm=100000,dcqcn=0", false);
 }
 
 static void test_delay(void)
