@@ -708,12 +708,15 @@ static void ecn_run(const char *name, const char *opts_a, bool dcqcn)
     qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     assert_same(a, SRC + 100, b, DST + 3, len);
 
-    /* Every marked request reached B with a good ICRC (it does not cover
-     * the ECN bits) and counted there; nothing else was marked. */
+    /* The marked requests reached B with good ICRCs (the ICRC does not
+     * cover the ECN bits) and counted there (all of them, unless B's
+     * receive FIFO dropped some, which go-back-N made good); nothing else
+     * was marked. */
     marks = qrdo_side_counter(a, "fault-ce-marks");
     g_assert_cmpuint(marks, >, 0);
     g_assert_cmpuint(marks, <, qrdo_side_counter(a, "tx-packets"));
-    g_assert_cmpuint(qrdo_side_counter(b, "np-ecn-marked-roce-packets"), ==,
+    g_assert_cmpuint(qrdo_side_counter(b, "np-ecn-marked-roce-packets"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "np-ecn-marked-roce-packets"), <=,
                      marks);
     g_assert_cmpuint(qrdo_side_counter(a, "np-ecn-marked-roce-packets"), ==, 0);
     g_assert_cmpuint(qrdo_side_counter(a, "rx-icrc-errors") +
