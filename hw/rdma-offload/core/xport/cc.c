@@ -134,7 +134,8 @@ bool rdo_cc_ack_wanted(RdoCore *core, uint32_t qpn, uint64_t rto_ns)
     const RdoCcPart *cc = &core->st->xport[qpn].cc;
 
     /* A quarter of the timeout over 64 packets: a slowed QP's ACKs (and
-     * so its timer's restarts) come as often as an unslowed QP's. */
-    return core->st->tm && cc->rp.limited &&
+     * so its timer's restarts) come as often as an unslowed QP's. No
+     * timeout (0), nothing to fear. */
+    return core->st->tm && cc->rp.limited && rto_ns &&
            cc->gap_ps * 64 * 4 >= rto_ns * 1000;
 }
