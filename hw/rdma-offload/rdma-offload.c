@@ -711,6 +711,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("np-cnp-sent", np_cnp_sent),
     RDO_CNT("rp-cnp-handled", rp_cnp_handled),
     RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
+    RDO_CNT("rp-cnp-coalesced", rp_cnp_coalesced),
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
     RDO_CNT("isolation", isolation),

@@ -262,6 +262,7 @@ typedef struct RdoCcConfig {
     uint32_t ai_mbps;           /* additive increase */
     uint32_t hai_mbps;          /* hyper increase */
     uint32_t min_mbps;          /* the rate never falls below */
+    uint32_t reduce_us;         /* at most one rate decrease in this time */
 } RdoCcConfig;
 
 /* Fixed at creation (device properties). */
@@ -366,6 +367,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_DCQCN_AI_MBPS   40
 #define RDO_DEFAULT_DCQCN_HAI_MBPS  400
 #define RDO_DEFAULT_DCQCN_MIN_MBPS  10
+#define RDO_DEFAULT_DCQCN_REDUCE_US 4
 
 #define RDO_LINK_GBPS_MIN           1
 #define RDO_LINK_GBPS_MAX           1600
@@ -464,6 +466,10 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("dcqcn-reduce-period-us", cc.reduce_us, U32, \
+      RDO_DEFAULT_DCQCN_REDUCE_US, 0, 1000000, 0, NULL, "DCQCN: per QP at " \
+      "most one rate decrease in this time; CNPs within it are counted " \
+      "and change nothing (0: every CNP decreases)") \
     X("failover", failover, U32, 0, 0, 1, 0, \
       "failover must be on (1) or off (0)", \
       "protocol-engine failover: keep the hard state recoverable from host " \
@@ -642,6 +648,9 @@ typedef struct RdoCounters {
     uint64_t np_ecn_marked_roce_packets, np_cnp_sent;
     uint64_t rp_cnp_handled, rp_cnp_ignored;
     uint64_t rx_ecn_ce_other, fault_ce_marks;
+    /* CNPs for a live QP within its reduce period (dcqcn-reduce-period-us):
+     * counted, no second decrease. */
+    uint64_t rp_cnp_coalesced;
     /* SR-IOV: names of other functions' objects (keys, numbers beyond the
      * function's share) this function presented, refused. */
     uint64_t isolation;

@@ -44,6 +44,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_FO_INFO ... RDO_REG_FO_WB_BYTES:
     case RDO_REG_CNT_QP_MOVED_OUT ... RDO_REG_CNT_QP_MOVED_IN:
     case RDO_REG_PORTS ... RDO_REG_PORT2_MAC_HI:
+    case RDO_REG_CNT_RP_CNP_COALESCED:
         return REG_RO;
     default:
         return REG_NONE;
@@ -201,6 +202,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_ISOLATION: return c->isolation;
     case RDO_REG_CNT_QP_MOVED_OUT: return c->qp_moved_out;
     case RDO_REG_CNT_QP_MOVED_IN: return c->qp_moved_in;
+    case RDO_REG_CNT_RP_CNP_COALESCED: return c->rp_cnp_coalesced;
     case RDO_REG_TM_INFO: return cfg->tm.on;
     case RDO_REG_TM_CLOCK_MHZ: return cfg->tm.on ? cfg->tm.clock_mhz : 0;
     case RDO_REG_TM_LINK_GBPS: return cfg->tm.on ? cfg->tm.link_gbps : 0;

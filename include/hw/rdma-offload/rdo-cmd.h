@@ -906,6 +906,7 @@ struct rdo_cmd_query_counters {
     /* Connection migration between functions (MOVE_QP, D18). */ \
     X(qp_moved_out, "qp_moved_out")         /* connections handed to another function */ \
     X(qp_moved_in, "qp_moved_in")           /* connections taken from another */ \
+    X(rp_cnp_coalesced, "rp_cnp_coalesced") /* CNPs within a QP's reduce period: no decrease */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2

@@ -266,6 +266,9 @@ enum rdo_dp_index {
 #define RDO_REG_PORT2_MAC_HI           0x040c  /* RO */
 #define RDO_REG_TM_LAST          RDO_REG_TM_BUS_WAIT_HI
 
+/* Congestion control beyond CNT_NP_* / CNT_RP_* (cleared by reset). */
+#define RDO_REG_CNT_RP_CNP_COALESCED   0x0500  /* RO  CNPs within a QP's DCQCN reduce period: no decrease */
+
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256
 #define RDO_MRC_SIZE            64
