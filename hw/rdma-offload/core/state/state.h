@@ -133,6 +133,7 @@ extern const RdoSection rdo_state_xport_sections[];
 extern const RdoSection rdo_state_timing_sections[];
 extern const RdoSection rdo_state_cm_sections[];
 extern const RdoSection rdo_state_moved_sections[];
+extern const RdoSection rdo_state_flowq_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);

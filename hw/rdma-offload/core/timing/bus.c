@@ -3,8 +3,10 @@
  * rdma-offload core, timing model: the PCIe bus. Two directions with a
  * bandwidth from generation and lanes after encoding, TLP overhead per
  * max-payload chunk, DMAs cut at the host's cache lines (cache-line, 64 or
- * 128) where they start or end inside one, a read latency; each stage's DMAs queue in their own flow
- * (RdoFlow), arbitrated round-robin or in order of readiness.
+ * 128) where they start or end inside one, a read latency; each stage's
+ * DMAs queue in their own flow (RdoFlow), payloads per application flow
+ * (rr, weighted), arbitrated round-robin, weighted or in order of
+ * readiness.
  */
 #include "timing/timing.h"
 
@@ -64,38 +66,98 @@ static uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
 }
 
 /*
- * Round-robin between the flows on one direction (D21): a request of flow
- * `f` ready at `at`, queued behind its flow's earlier requests, `n` TLPs
- * taking `dur` in all (a full one `tlp`). Every other flow with work still
- * booked sends one TLP before each of ours while it has any left, and ours
- * go before the rest of its work, so its end moves later by the part of
- * ours that overtakes it. A DMA's times are fixed when it is issued: the
- * requests already booked keep theirs, and the overtaking shows in the
- * flows' ends and in the direction's end of work, which grows by exactly
- * `dur` as with fifo (same bytes, busy time and bandwidth). Returns when
- * our last TLP is through.
+ * The queues and their weights. Under kind and fifo every DMA queues by
+ * its kind; under rr and weighted the payload DMAs (RDO_FLOW_DATA) of the
+ * QP being worked on queue in its application flow's queue, so that one
+ * connection's megabytes do not hold up another's few bytes. Weights: the
+ * flow classes' (weighted), 1 for the rest.
  */
-static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
-                         uint64_t tlp, uint64_t dur)
+void rdo_tm_bus_init(RdoTiming *t)
+{
+    bool flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
+                 t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
+
+    t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
+    t->app_q = -1;
+    memset(t->weight, 1, sizeof(t->weight));
+    if (t->cfg.bus_arb != RDO_BUS_ARB_WEIGHTED) {
+        return;
+    }
+    for (uint32_t c = 1; c <= RDO_FLOW_CLASS_MAX; c++) {
+        uint32_t w = (t->cfg.bus_class_weights >> (4 * (c - 1))) & 0xf;
+
+        t->weight[RDO_TM_APPQ + rdo_tm_flow_queue(&t->cfg, 0, c)] = w;
+    }
+}
+
+/*
+ * Bounded hardware: with room, flow classes 1..8 have a queue each and QPs
+ * of class 0 hash (QP number modulo) onto the others; with 8 queues or
+ * fewer classes and QPs share them.
+ */
+uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
+{
+    uint32_t n = c->bus_flow_queues;
+
+    if (n > RDO_FLOW_CLASS_MAX) {
+        return cls ? cls - 1u : RDO_FLOW_CLASS_MAX + qpn % (n - RDO_FLOW_CLASS_MAX);
+    }
+    return cls ? (cls - 1u) % n : qpn % n;
+}
+
+void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t && t->busq > RDO_FLOW_UNTIMED) {
+        t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, core->st->qp_flow_class[qpn]);
+    }
+}
+
+/* The queue of the current DMA. */
+static uint32_t bus_queue(const RdoTiming *t)
+{
+    return t->flow == RDO_FLOW_DATA && t->app_q >= 0 && t->busq > RDO_FLOW_UNTIMED ?
+           RDO_TM_APPQ + (uint32_t)t->app_q : t->flow;
+}
+
+/*
+ * Round-robin between the queues on one direction (D21): a request of
+ * queue `f` ready at `at`, queued behind its queue's earlier requests, `n`
+ * TLPs taking `dur` in all (a full one `tlp`). A round serves each queue
+ * with work booked by its weight in TLPs (1 unless weighted): every other
+ * queue g sends w(g) TLPs before each w(f) of ours while it has any left,
+ * and ours go before the rest of its work, so its end moves later by the
+ * part of ours that overtakes it. A DMA's times are fixed when it is
+ * issued: the requests already booked keep theirs, and the overtaking
+ * shows in the queues' ends and in the direction's end of work, which
+ * grows by exactly `dur` as with fifo (same bytes, busy time and
+ * bandwidth). Returns when our last TLP is through. The walk is over the
+ * queues (bounded by bus-flow-queues), never over QPs.
+ */
+static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
+                         uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
     uint64_t done = start + dur;
 
     tlp = MAX(tlp, 1);
     if (d->free_ps > start) {
-        uint64_t others = 0;
+        uint64_t others = 0, rounds = rdo_div_up(n, t->weight[f]);
 
-        for (int g = 0; g < RDO_FLOW_UNTIMED; g++) {
+        for (uint32_t g = 0; g < t->busq; g++) {
             uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
             uint64_t gt = d->tlp_ps[g];
 
-            if (g == (int)f || !left) {
+            if (g == f || !left) {
                 continue;
             }
-            others += MIN(left, n * gt);
+            others += MIN(left, rounds * t->weight[g] * gt);
             if (left > gt) {
                 /* Its TLPs after the one on the bus now wait for ours. */
-                d->end_ps[g] += MIN(dur, rdo_div_up(left - gt, gt) * tlp);
+                uint64_t its = rdo_div_up(rdo_div_up(left - gt, gt), t->weight[g]);
+
+                d->end_ps[g] += MIN(dur, its * t->weight[f] * tlp);
             }
         }
         /* No later than behind everything booked (work conserving). */
@@ -113,8 +175,9 @@ static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
-    if (t->cfg.bus_arb == RDO_BUS_ARB_RR) {
-        return rr_serve(up ? &t->up : &t->down, t->flow, at, n, tlp, dur);
+    if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
+        return rr_serve(t, up ? &t->up : &t->down, bus_queue(t), at, n, tlp,
+                        dur);
     }
     /* fifo: in the order the requests become ready. */
     *free_ps = MAX(at, *free_ps) + dur;
