@@ -169,6 +169,42 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     return done;
 }
 
+/*
+ * rr and weighted, a payload queue's request: the same per-TLP rounds, but
+ * another payload queue that has more than a TLP queued when ours is
+ * issued counts as streaming on through ours (its share of every round,
+ * not only what it has booked by then), and nothing booked is moved. A
+ * QP's payload DMAs are booked ahead of its completions (its next payload
+ * comes as the last is through), so bounding the others by what they have
+ * booked (rr_serve) lets a long request book itself far ahead, past the
+ * others' booked work, and finish as if alone; counted so, each streaming
+ * queue gets its weight's share of the bus, whatever its request sizes.
+ * The price: when a streaming queue stops, the requests booked beside it
+ * finish later than the bus would allow (pessimistic, never faster than
+ * the bus). Kinds' queues (WQE, CQE, ...) count what they have booked.
+ */
+static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
+                            uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
+{
+    uint64_t start = MAX(at, d->end_ps[f]);
+    uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
+
+    for (uint32_t g = 0; g < t->busq; g++) {
+        uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+        uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
+
+        if (g == f) {
+            continue;
+        }
+        others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
+                  MIN(left, share);
+    }
+    d->free_ps = MAX(d->free_ps, start) + dur;
+    d->end_ps[f] = start + dur + others;
+    d->tlp_ps[f] = MAX(tlp, 1);
+    return d->end_ps[f];
+}
+
 /* A request of the current flow on one direction; when it is through. */
 static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
                           uint64_t tlp, uint64_t dur)
@@ -176,8 +212,11 @@ static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
     if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
-        return rr_serve(t, up ? &t->up : &t->down, bus_queue(t), at, n, tlp,
-                        dur);
+        uint32_t q = bus_queue(t);
+
+        return q >= RDO_TM_APPQ ?
+               share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur) :
+               rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
     }
     /* fifo: in the order the requests become ready. */
     *free_ps = MAX(at, *free_ps) + dur;
@@ -239,8 +278,9 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     q->bytes += len;
     core->tcnt.pcie_tlps += tlps;
     core->tcnt.dma_split_pieces += split;
+    /* The span names the queue: the kind, or RDO_TM_APPQ + a payload queue. */
     rdo_tm_span(core, write ? RDO_STAGE_DMA_WRITE : RDO_STAGE_DMA_READ,
-                t->flow, len, start, done);
+                bus_queue(t), len, start, done);
     return done;
 }
 

@@ -80,6 +80,7 @@ typedef struct RdoTmQp {
     uint32_t queued;            /* work items on the scheduler's queue */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+    uint32_t turn_pkts;         /* packets sent in its turn at the head */
 } RdoTmQp;
 
 /*
