@@ -38,11 +38,16 @@ static void latency(void)
     printf("\n],\n");
 }
 
+/*
+ * Equal shares among flows of mixed request sizes (a bulk flow beside
+ * small ones: 64 KiB, 4 KiB, 1 KiB, 4 KiB in turn); weighted shares
+ * (classes 1-4 in turn, 1:2:3:4) among flows of 4 KiB requests.
+ */
 static void fairness(void)
 {
     static const uint32_t ns[] = { 2, 4, 16 };
-    /* A bulk flow beside small ones: 64 KiB, 4 KiB, 1 KiB, 4 KiB, ... */
-    static const uint32_t size[] = { 65536, 4096, 1024, 4096 };
+    static const uint32_t mixed[] = { 65536, 4096, 1024, 4096 };
+    static const uint32_t k4[] = { 4096 };
     static const uint32_t depth[] = { 4 };
     static const struct { uint32_t arb; bool weighted; } runs[] = {
         { RDO_BUS_ARB_KIND, false }, { RDO_BUS_ARB_RR, false },
@@ -50,25 +55,25 @@ static void fairness(void)
     };
     const char *sep = "";
 
-    printf("\"fairness\": {\"sizes\": [65536, 4096, 1024, 4096], "
-           "\"outstanding\": 4, \"window_us\": 1000, \"class_weights\": \"1:2:3:4\", "
-           "\"points\": [");
+    printf("\"fairness\": {\"outstanding\": 4, \"window_us\": 1000, "
+           "\"class_weights\": \"1:2:3:4\", \"points\": [");
     for (unsigned k = 0; k < G_N_ELEMENTS(ns); k++) {
         for (unsigned x = 0; x < G_N_ELEMENTS(runs); x++) {
+            bool w = runs[x].weighted;
             uint8_t cls[FLOWQ_FLOWS_MAX];
             FlowqShare r;
 
             for (uint32_t i = 0; i < ns[k]; i++) {
                 cls[i] = 1 + i % 4;
             }
-            r = flowq_fairness(runs[x].arb, ns[k], runs[x].weighted ? cls : NULL,
-                               WEIGHTS_1234, size, G_N_ELEMENTS(size), depth,
-                               G_N_ELEMENTS(depth));
+            r = flowq_fairness(runs[x].arb, ns[k], w ? cls : NULL, WEIGHTS_1234,
+                               w ? k4 : mixed, w ? 1 : G_N_ELEMENTS(mixed),
+                               depth, 1);
             printf("%s\n {\"n\": %u, \"arb\": \"%s\", \"shares\": \"%s\", "
-                   "\"total_gbps\": %.3f, \"jain\": %.4f, \"jain_weighted\": %.4f, "
-                   "\"worst_share_err\": %.4f, \"gbps\": [",
-                   sep, ns[k], arb_name[runs[x].arb],
-                   runs[x].weighted ? "weighted" : "equal", r.total_gbps, r.jain,
+                   "\"sizes\": \"%s\", \"total_gbps\": %.3f, \"jain\": %.4f, "
+                   "\"jain_weighted\": %.4f, \"worst_share_err\": %.4f, \"gbps\": [",
+                   sep, ns[k], arb_name[runs[x].arb], w ? "weighted" : "equal",
+                   w ? "4K" : "64K,4K,1K,4K", r.total_gbps, r.jain,
                    r.jain_weighted, r.worst_share_err);
             for (uint32_t i = 0; i < ns[k]; i++) {
                 printf("%s%.3f", i ? ", " : "", r.gbps[i]);
@@ -80,14 +85,8 @@ static void fairness(void)
     printf("\n]}\n");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    if (argc > 2) {
-        /* experiment: sizes and depths */
-        uint32_t sz[4], dp[4];
-        for (int i = 0; i < 4; i++) { sz[i] = atoi(argv[1 + (i % 1)]); }
-        (void)sz; (void)dp;
-    }
     printf("{\n");
     latency();
     fairness();

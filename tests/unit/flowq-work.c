@@ -155,8 +155,8 @@ FlowqShare flowq_fairness(uint32_t arb, uint32_t n, const uint8_t *cls,
     }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t c = cls ? cls[i] : 0;
-        uint32_t w = arb == RDO_BUS_ARB_WEIGHTED && c ?
-                     (class_weights >> (4 * (c - 1))) & 0xf : 1;
+        /* The shares asked for (whether the arbiter honours them or not). */
+        uint32_t w = c ? (class_weights >> (4 * (c - 1))) & 0xf : 1;
         uint32_t members = 0;
 
         /* A class's weight is shared by the flows in it. */
