@@ -49,6 +49,7 @@ static void state_alloc(RdoCore *core)
     rdo_loopback_init(core);
     rdo_ctx_caches_init(core);
     rdo_tm_init(core);
+    rdo_tm_bus_init(core);
     rdo_cm_init(core);
 }
 

@@ -72,11 +72,16 @@ static uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
  * connection's megabytes do not hold up another's few bytes. Weights: the
  * flow classes' (weighted), 1 for the rest.
  */
-void rdo_tm_bus_init(RdoTiming *t)
+void rdo_tm_bus_init(RdoCore *core)
 {
-    bool flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
-                 t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
+    RdoTiming *t = core->st->tm;
+    bool flows;
 
+    if (!t) {
+        return;
+    }
+    flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
+            t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
     t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
     t->app_q = -1;
     memset(t->weight, 1, sizeof(t->weight));

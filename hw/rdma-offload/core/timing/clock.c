@@ -93,7 +93,6 @@ void rdo_tm_init(RdoCore *core)
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
     t->qp = g_new0(RdoTmQp, rdo_qp_slots(core));
-    rdo_tm_bus_init(t);
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
     }

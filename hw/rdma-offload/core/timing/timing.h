@@ -255,7 +255,8 @@ RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
 void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
 /* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
 uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls);
-void rdo_tm_bus_init(RdoTiming *t);
+/* The queues and their weights, from the configuration (after rdo_tm_init). */
+void rdo_tm_bus_init(RdoCore *core);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
