@@ -25,22 +25,36 @@ static bool flowq_needed(RdoCore *core)
     return classed_qps(core) || (t && t->busq > RDO_TM_APPQ);
 }
 
+/* The queues with work booked (the others are idle): index and times. */
 static void queues_save(RdoOut *o, const RdoTmDir *d, uint32_t nq)
 {
+    uint32_t n = 0;
+
     for (uint32_t q = RDO_TM_APPQ; q < RDO_TM_APPQ + nq; q++) {
-        rdo_out_u64(o, d->end_ps[q]);
-        rdo_out_u64(o, d->tlp_ps[q]);
+        n += d->end_ps[q] != 0;
+    }
+    rdo_out_u32(o, n);
+    for (uint32_t q = RDO_TM_APPQ; q < RDO_TM_APPQ + nq; q++) {
+        if (d->end_ps[q]) {
+            rdo_out_u32(o, q - RDO_TM_APPQ);
+            rdo_out_u64(o, d->end_ps[q]);
+            rdo_out_u64(o, d->tlp_ps[q]);
+        }
     }
 }
 
 static void queues_load(RdoIn *in, RdoTmDir *d, uint32_t nq)
 {
-    for (uint32_t q = RDO_TM_APPQ; q < RDO_TM_APPQ + nq && rdo_in_ok(in); q++) {
+    uint32_t n = rdo_in_count(in, nq, 20, "PCIe flow queues");
+
+    for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
+        uint32_t q = RDO_TM_APPQ + rdo_in_index(in, nq, "PCIe flow queue");
+
         d->end_ps[q] = rdo_in_time_ps(in, "PCIe flow queue");
         d->tlp_ps[q] = rdo_in_u64(in);
         /* Arbitration divides by a queue's TLP time when it has work. */
-        rdo_in_check(in, d->tlp_ps[q] || !d->end_ps[q], "PCIe flow queue %u: "
-                     "work booked, no TLP time", q - RDO_TM_APPQ);
+        rdo_in_check(in, d->tlp_ps[q] != 0, "PCIe flow queue %u: work "
+                     "booked, no TLP time", q - RDO_TM_APPQ);
     }
 }
 

@@ -127,18 +127,56 @@ static uint32_t bus_queue(const RdoTiming *t)
 }
 
 /*
- * Round-robin between the queues on one direction (D21): a request of
- * queue `f` ready at `at`, queued behind its queue's earlier requests, `n`
- * TLPs taking `dur` in all (a full one `tlp`). A round serves each queue
- * with work booked by its weight in TLPs (1 unless weighted): every other
- * queue g sends w(g) TLPs before each w(f) of ours while it has any left,
- * and ours go before the rest of its work, so its end moves later by the
- * part of ours that overtakes it. A DMA's times are fixed when it is
- * issued: the requests already booked keep theirs, and the overtaking
- * shows in the queues' ends and in the direction's end of work, which
- * grows by exactly `dur` as with fifo (same bytes, busy time and
- * bandwidth). Returns when our last TLP is through. The walk is over the
- * queues (bounded by bus-flow-queues), never over QPs.
+ * The payload queues as one at the kinds' level (rr, weighted: the
+ * arbitration is two-level, kinds round-robin and the payload's turn
+ * shared among the flows): when the last of them is through, and the TLP
+ * time of that one.
+ */
+static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
+                            uint64_t *tlp)
+{
+    uint64_t end = d->end_ps[RDO_FLOW_DATA];
+
+    *tlp = d->tlp_ps[RDO_FLOW_DATA];
+    for (uint32_t q = RDO_TM_APPQ; q < t->busq; q++) {
+        if (d->end_ps[q] > end) {
+            end = d->end_ps[q];
+            *tlp = d->tlp_ps[q];
+        }
+    }
+    return end;
+}
+
+/*
+ * Later by `by`: the kind's queue, or for the payload each of its queues
+ * with more than the TLP on the bus left at `start` (an idle one has no
+ * work to delay, nor a TLP time).
+ */
+static void push_back(const RdoTiming *t, RdoTmDir *d, uint32_t g,
+                      uint64_t start, uint64_t by)
+{
+    if (g != RDO_FLOW_DATA) {
+        d->end_ps[g] += by;
+        return;
+    }
+    for (uint32_t q = RDO_FLOW_DATA; q < t->busq; q = MAX(q + 1, RDO_TM_APPQ)) {
+        if (d->end_ps[q] > start + d->tlp_ps[q]) {
+            d->end_ps[q] += by;
+        }
+    }
+}
+
+/*
+ * Round-robin between the kinds' queues on one direction (D21): a request
+ * of kind `f` ready at `at`, queued behind its queue's earlier requests,
+ * `n` TLPs taking `dur` in all (a full one `tlp`). Every other kind with
+ * work still booked (the payload: any of its queues) sends one TLP before
+ * each of ours while it has any left, and ours go before the rest of its
+ * work, so its end moves later by the part of ours that overtakes it. A
+ * DMA's times are fixed when it is issued: the requests already booked
+ * keep theirs, and the overtaking shows in the queues' ends and in the
+ * direction's end of work, which grows by exactly `dur` as with fifo (same
+ * bytes, busy time and bandwidth). Returns when our last TLP is through.
  */
 static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
                          uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
@@ -148,21 +186,24 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
 
     tlp = MAX(tlp, 1);
     if (d->free_ps > start) {
-        uint64_t others = 0, rounds = rdo_div_up(n, t->weight[f]);
+        uint64_t others = 0;
 
-        for (uint32_t g = 0; g < t->busq; g++) {
-            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
-            uint64_t gt = d->tlp_ps[g];
+        for (uint32_t g = 0; g < RDO_FLOW_UNTIMED; g++) {
+            uint64_t gt, end = g == RDO_FLOW_DATA ? payload_end(t, d, &gt) :
+                                                    d->end_ps[g];
+            uint64_t left = end > start ? end - start : 0;
 
+            if (g != RDO_FLOW_DATA) {
+                gt = d->tlp_ps[g];
+            }
             if (g == f || !left) {
                 continue;
             }
-            others += MIN(left, rounds * t->weight[g] * gt);
+            others += MIN(left, n * gt);
             if (left > gt) {
                 /* Its TLPs after the one on the bus now wait for ours. */
-                uint64_t its = rdo_div_up(rdo_div_up(left - gt, gt), t->weight[g]);
-
-                d->end_ps[g] += MIN(dur, its * t->weight[f] * tlp);
+                push_back(t, d, g, start,
+                          MIN(dur, rdo_div_up(left - gt, gt) * tlp));
             }
         }
         /* No later than behind everything booked (work conserving). */
