@@ -98,7 +98,8 @@ void rdo_tm_bus_init(RdoCore *core)
 /*
  * Bounded hardware: with room, flow classes 1..8 have a queue each and QPs
  * of class 0 hash (QP number modulo) onto the others; with 8 queues or
- * fewer classes and QPs share them.
+ * fewer classes and QPs share them (a queue two classes share takes the
+ * higher class's weight).
  */
 uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
 {
