@@ -138,6 +138,17 @@ enum {
 	RDO_F_NO_RECOVER,		/* coming up: a failure fails the caller */
 };
 
+/*
+ * What the driver holds, per kind, for debugfs ("in_use.*"): a count that
+ * does not come back after its users are gone is a leak. QP, CQ, MR (and
+ * MW) numbers come from their IDAs; pinned pages are user memory the
+ * driver pinned (MRs and user rings).
+ */
+enum rdo_use {
+	RDO_USE_PD, RDO_USE_CQ, RDO_USE_QP, RDO_USE_SRQ, RDO_USE_MR,
+	RDO_USE_PINNED_PAGES, RDO_USE__N
+};
+
 struct rdo_dev {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: register file */
@@ -189,6 +200,7 @@ struct rdo_dev {
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
+	atomic_long_t in_use[RDO_USE__N];	/* debugfs: leaks show here */
 	struct ida db_ida;		/* doorbell pages of user contexts */
 	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
@@ -229,6 +241,24 @@ static inline bool rdo_dead(struct rdo_dev *rdev)
  * Has the device written the completion-type entry at idx (owner byte)?
  * The phase rule is the hardware interface's (rdo_owner_is_sw).
  */
+/* An object number from ida in [min, max], counted in in_use[use]. */
+static inline int rdo_id_alloc(struct rdo_dev *rdev, enum rdo_use use,
+			       struct ida *ida, unsigned int min, unsigned int max)
+{
+	int id = ida_alloc_range(ida, min, max, GFP_KERNEL);
+
+	if (id >= 0)
+		atomic_long_inc(&rdev->in_use[use]);
+	return id;
+}
+
+static inline void rdo_id_free(struct rdo_dev *rdev, enum rdo_use use,
+			       struct ida *ida, unsigned int id)
+{
+	ida_free(ida, id);
+	atomic_long_dec(&rdev->in_use[use]);
+}
+
 static inline bool rdo_sw_owns(const u8 *owner, u32 idx, u32 log_size)
 {
 	return rdo_owner_is_sw(READ_ONCE(*owner), idx, log_size);

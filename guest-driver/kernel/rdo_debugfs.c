@@ -67,6 +67,12 @@ static const struct {
 	{ "err_last", RDO_REG_ERR_LAST },
 };
 
+static const char *const rdo_use_names[RDO_USE__N] = {
+	[RDO_USE_PD] = "pd", [RDO_USE_CQ] = "cq", [RDO_USE_QP] = "qp",
+	[RDO_USE_SRQ] = "srq", [RDO_USE_MR] = "mr",
+	[RDO_USE_PINNED_PAGES] = "pinned_pages",
+};
+
 static int rdo_state_show(struct seq_file *m, void *v)
 {
 	struct rdo_dev *rdev = m->private;
@@ -89,6 +95,9 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
 	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
+	for (i = 0; i < RDO_USE__N; i++)
+		seq_printf(m, "in_use.%s=%ld\n", rdo_use_names[i],
+			   atomic_long_read(&rdev->in_use[i]));
 	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?
 		   rdev->num_eqs : 0);
 	for (i = 0; test_bit(RDO_F_CTRL_UP, &rdev->flags) && i < rdev->num_eqs; i++) {

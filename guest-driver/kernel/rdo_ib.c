@@ -250,7 +250,7 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD };
 	int pdn, ret;
 
-	pdn = ida_alloc_max(&rdev->pd_ida, rdev->attr.max_pd - 1, GFP_KERNEL);
+	pdn = rdo_id_alloc(rdev, RDO_USE_PD, &rdev->pd_ida, 0, rdev->attr.max_pd - 1);
 	if (pdn < 0)
 		return pdn;
 	cmd.obj = pdn;
@@ -259,7 +259,7 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret) {
-		ida_free(&rdev->pd_ida, pdn);
+		rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pdn);
 		return ret;
 	}
 	pd->pdn = pdn;
@@ -276,7 +276,7 @@ static int rdo_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 		dev_err(&rdev->pdev->dev, "DESTROY_PD %u failed: %d\n", pd->pdn, ret);
 		return 0;	/* the number stays taken */
 	}
-	ida_free(&rdev->pd_ida, pd->pdn);
+	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pd->pdn);
 	return 0;
 }
 

@@ -121,7 +121,7 @@ static int rdo_eth_cq_create(struct rdo_eth_priv *p)
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
 	int cqn, ret;
 
-	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
+	cqn = rdo_id_alloc(rdev, RDO_USE_CQ, &rdev->cq_ida, 0, rdev->attr.max_cq - 1);
 	if (cqn < 0)
 		return cqn;
 	ret = rdo_ring_alloc(rdev, &p->cq, RDO_ETH_CQ_LOG, 5);
@@ -145,7 +145,7 @@ static int rdo_eth_cq_create(struct rdo_eth_priv *p)
 err_ring:
 	rdo_ring_free(rdev, &p->cq);
 err_ida:
-	ida_free(&rdev->cq_ida, cqn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cqn);
 	return ret;
 }
 
@@ -235,7 +235,7 @@ static void rdo_eth_queues_free(struct rdo_eth_priv *p)
 	rdo_ring_free(rdev, &p->rxq);
 	if (p->cq.log_size) {
 		rdo_ring_free(rdev, &p->cq);
-		ida_free(&rdev->cq_ida, p->cqn);
+		rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, p->cqn);
 	}
 	memset(&p->cq, 0, sizeof(p->cq));
 }

@@ -65,9 +65,9 @@ static int rdo_qpn_alloc(struct rdo_dev *rdev)
 
 	if (first < 2 || first >= rdev->usable_qps)
 		first = 2;
-	qpn = ida_alloc_range(&rdev->qp_ida, first, rdev->usable_qps - 1, GFP_KERNEL);
+	qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, first, rdev->usable_qps - 1);
 	if (qpn == -ENOSPC && first > 2)
-		qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+		qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, 2, rdev->usable_qps - 1);
 	if (qpn >= 0)
 		WRITE_ONCE(rdev->next_qpn, qpn + 1);
 	return qpn;
@@ -190,7 +190,7 @@ static int rdo_create_qp_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 	}
 
 	if (gsi)
-		qpn = ida_alloc_range(&rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN, GFP_KERNEL);
+		qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN);
 	else
 		qpn = rdo_qpn_alloc(rdev);
 	if (qpn < 0) {
@@ -263,7 +263,7 @@ static int rdo_create_qp_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 err_xa:
 	xa_erase_irq(&rdev->qp_xa, qpn);
 err_ida:
-	ida_free(&rdev->qp_ida, qpn);
+	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qpn);
 err_rings:
 	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->rq);
@@ -342,7 +342,7 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->sq);
 	rdo_wq_free(rdev, &qp->rq);
-	ida_free(&rdev->qp_ida, qp->qpn);
+	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
 	return 0;
 }
 
