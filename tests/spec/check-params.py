@@ -19,8 +19,9 @@ regs_h = (top / "include/hw/rdma-offload/rdo-regs.h").read_text()
 for text in (regs_h, core_h):
     for m in re.finditer(r"^#define\s+(RDO_\w+)\s+(.+?)\s*(?:/\*.*)?$", text, re.M):
         defines[m.group(1)] = m.group(2)
-defines.update(RDO_CACHE_LRU="0", RDO_CACHE_FIFO="1", RDO_BUS_ARB_RR="0",
-               RDO_BUS_ARB_FIFO="1", UINT32_MAX=str(2**32 - 1),
+defines.update(RDO_CACHE_LRU="0", RDO_CACHE_FIFO="1", RDO_BUS_ARB_KIND="0",
+               RDO_BUS_ARB_FIFO="1", RDO_BUS_ARB_RR="2", RDO_BUS_ARB_WEIGHTED="3",
+               UINT32_MAX=str(2**32 - 1),
                UINT64_MAX=str(2**64 - 1))
 
 

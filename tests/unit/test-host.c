@@ -189,6 +189,15 @@ static void th_fatal(void *host, enum rdo_fatal_cause cause, const char *what)
     h->last_fatal = cause;
 }
 
+static void th_stage(void *host, const RdoStageSpan *span)
+{
+    TestHost *h = host;
+
+    if (h->spans) {
+        g_array_append_val(h->spans, *span);
+    }
+}
+
 static void th_wr_life(void *host, const RdoWrLife *life)
 {
     TestHost *h = host;
@@ -209,6 +218,7 @@ static void th_wr_life(void *host, const RdoWrLife *life)
     .guest_error = th_guest_error,          \
     .xport_event = th_xport_event,          \
     .fatal = th_fatal,                      \
+    .stage = th_stage,                      \
     .wr_life = th_wr_life
 
 static const RdoHostOps test_host_ops = { TEST_HOST_OPS };
@@ -311,6 +321,9 @@ void test_host_free(TestHost *h)
     test_frames_destroy(&h->frames2);
     test_frames_destroy(&h->timed);
     g_ptr_array_unref(h->errors);
+    if (h->spans) {
+        g_array_unref(h->spans);
+    }
     if (h->lives) {
         g_array_unref(h->lives);
     }

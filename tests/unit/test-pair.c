@@ -79,16 +79,17 @@ void pair_side_free(PairSide *s)
     g_free(s->slots);
 }
 
-static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
-                           uint16_t mod_usec, uint32_t pd_flags)
+static Pair *pair_new_full(const RdoConfig *cfg0, const RdoConfig *cfg1,
+                           uint16_t mod_count, uint16_t mod_usec,
+                           uint32_t pd_flags)
 {
     Pair *p = g_new0(Pair, 1);
 
     p->layout = pair_layout(mod_count, mod_usec);
     p->layout.pd_flags = pd_flags;
     test_frames_init(&p->passing);
-    pair_side_init(&p->s[0], cfg, &p->layout, 0);
-    pair_side_init(&p->s[1], cfg, &p->layout, 1);
+    pair_side_init(&p->s[0], cfg0, &p->layout, 0);
+    pair_side_init(&p->s[1], cfg1, &p->layout, 1);
     /* The wire takes timed frames: no wake-up of the sender per frame. */
     test_host_timed_frames(p->s[0].d->h);
     test_host_timed_frames(p->s[1].d->h);
@@ -98,17 +99,22 @@ static Pair *pair_new_full(const RdoConfig *cfg, uint16_t mod_count,
 Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
                          uint16_t mod_usec)
 {
-    return pair_new_full(cfg, mod_count, mod_usec, 0);
+    return pair_new_full(cfg, cfg, mod_count, mod_usec, 0);
 }
 
 Pair *pair_new(const RdoConfig *cfg)
 {
-    return pair_new_full(cfg, 0, 0, 0);
+    return pair_new_full(cfg, cfg, 0, 0, 0);
+}
+
+Pair *pair_new2(const RdoConfig *cfg0, const RdoConfig *cfg1)
+{
+    return pair_new_full(cfg0, cfg1, 0, 0, 0);
 }
 
 Pair *pair_new_kernel(const RdoConfig *cfg)
 {
-    return pair_new_full(cfg, 0, 0, RDO_PD_F_KERNEL);
+    return pair_new_full(cfg, cfg, 0, 0, RDO_PD_F_KERNEL);
 }
 
 void pair_free(Pair *p)

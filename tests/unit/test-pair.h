@@ -59,6 +59,8 @@ struct Pair {
 
 /* A started pair; cfg applies to both sides (NULL: defaults). */
 Pair *pair_new(const RdoConfig *cfg);
+/* The same, each side with its own configuration. */
+Pair *pair_new2(const RdoConfig *cfg0, const RdoConfig *cfg1);
 /* The same, the CQs with interrupt moderation (count, microseconds). */
 Pair *pair_new_moderated(const RdoConfig *cfg, uint16_t mod_count,
                          uint16_t mod_usec);

@@ -230,7 +230,11 @@ static void test_config_checks(void)
         { offsetof(RdoTimingConfig, pcie_mps), 100 },
         { offsetof(RdoTimingConfig, lookahead), 1000 },
         { offsetof(RdoTimingConfig, cyc.sched), 0 },
-        { offsetof(RdoTimingConfig, bus_arb), RDO_BUS_ARB_FIFO + 1 },
+        { offsetof(RdoTimingConfig, bus_arb), RDO_BUS_ARB_WEIGHTED + 1 },
+        { offsetof(RdoTimingConfig, bus_flow_queues), 0 },
+        { offsetof(RdoTimingConfig, bus_flow_queues), RDO_BUS_FLOWQ_MAX + 1 },
+        /* class 3 without a weight (and above the minimum) */
+        { offsetof(RdoTimingConfig, bus_class_weights), 0x21302111 },
     };
     const char *why;
 

@@ -28,6 +28,7 @@ static void state_alloc(RdoCore *core)
     st->srqs = g_new0(RdoSrq, MAX(n.srq, 1));
     st->gids = g_new0(RdoGid, n.gid);
     st->qp_used = g_new0(uint8_t, n.qp);
+    st->qp_flow_class = g_new0(uint8_t, n.qp);
     st->qp_bind = g_new0(RdoQpBind, n.qp);
     st->ssq_users = g_new0(uint32_t, n.qp);
     st->qp_stall_mr = g_new0(uint32_t, n.qp);
@@ -49,6 +50,7 @@ static void state_alloc(RdoCore *core)
     rdo_loopback_init(core);
     rdo_ctx_caches_init(core);
     rdo_tm_init(core);
+    rdo_tm_bus_init(core);
     rdo_cm_init(core);
 }
 
@@ -79,6 +81,7 @@ static void state_free(RdoCore *core)
     g_free(st->srqs);
     g_free(st->gids);
     g_free(st->qp_used);
+    g_free(st->qp_flow_class);
     g_free(st->qp_bind);
     g_free(st->ssq_users);
     g_free(st->qp_stall_mr);

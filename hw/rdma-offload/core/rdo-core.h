@@ -205,8 +205,17 @@ typedef struct RdoHostOps {
 } RdoHostOps;
 
 enum { RDO_CACHE_LRU, RDO_CACHE_FIFO };
-/* Arbitration between the per-flow PCIe queues (timing model). */
-enum { RDO_BUS_ARB_RR, RDO_BUS_ARB_FIFO };
+/*
+ * Arbitration between the PCIe queues (timing model, timing/bus.c): KIND
+ * round-robin between one queue per kind of DMA (WQE, context, payload,
+ * CQE, ...), all payloads in one; FIFO in order of readiness; RR and
+ * WEIGHTED split the payload queue per application flow (per QP, or per
+ * flow class) and serve all queues round-robin, WEIGHTED with the classes'
+ * weights (bus-class-weights).
+ */
+enum { RDO_BUS_ARB_KIND, RDO_BUS_ARB_FIFO, RDO_BUS_ARB_RR, RDO_BUS_ARB_WEIGHTED };
+/* Application-flow queues in hardware: bounded, QPs hash onto them. */
+#define RDO_BUS_FLOWQ_MAX   64
 
 /* Device cycles each stage costs (docs/timing-model.md has the table). */
 typedef struct RdoStageCycles {
@@ -240,7 +249,9 @@ typedef struct RdoTimingConfig {
     uint32_t rx_fifo_frames;    /* frames waiting for the receive pipeline */
     uint32_t lookahead;         /* scheduler window; 0: in order */
     uint32_t wr_log;            /* work-request lifecycle records kept */
-    uint32_t bus_arb;           /* RDO_BUS_ARB_RR, RDO_BUS_ARB_FIFO */
+    uint32_t bus_arb;           /* RDO_BUS_ARB_* */
+    uint32_t bus_flow_queues;   /* payload queues per application flow */
+    uint32_t bus_class_weights; /* weight of flow class c in nibble c - 1 */
     RdoStageCycles cyc;
 } RdoTimingConfig;
 
@@ -341,6 +352,8 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_LOOKAHEAD       8
 #define RDO_DEFAULT_WR_LOG          1024
 #define RDO_DEFAULT_BUS_ARB         RDO_BUS_ARB_RR
+#define RDO_DEFAULT_BUS_FLOW_QUEUES 32
+#define RDO_DEFAULT_BUS_CLASS_WEIGHTS 0x11111111u
 /* Stage cycles (RdoStageCycles order). */
 #define RDO_DEFAULT_CYC_DOORBELL    8
 #define RDO_DEFAULT_CYC_PUSH        1
@@ -539,10 +552,22 @@ typedef struct RdoConfig {
       RDO_PARAM_TIMING, NULL, "how many work-request lifecycle records the " \
       "timing model keeps for wr-lifecycle (0: none)") \
     X("bus-arbitration", tm.bus_arb, U32, RDO_DEFAULT_BUS_ARB, 0, \
-      RDO_BUS_ARB_FIFO, RDO_PARAM_TIMING, \
-      "bus-arbitration must be rr (0) or fifo (1)", \
-      "timing model: DMA requests of the per-flow bus queues share PCIe " \
-      "0 round-robin per TLP, 1 FIFO in order of readiness") \
+      RDO_BUS_ARB_WEIGHTED, RDO_PARAM_TIMING, \
+      "bus-arbitration must be kind (0), fifo (1), rr (2) or weighted (3)", \
+      "timing model: how the PCIe queues share the bus: 0 round-robin per " \
+      "TLP between kinds of DMA (one payload queue), 1 FIFO in order of " \
+      "readiness, 2 round-robin with a payload queue per application flow, " \
+      "3 the same weighted by flow class (bus-class-weights)") \
+    X("bus-flow-queues", tm.bus_flow_queues, U32, RDO_DEFAULT_BUS_FLOW_QUEUES, \
+      1, RDO_BUS_FLOWQ_MAX, RDO_PARAM_TIMING, NULL, \
+      "timing model: payload queues per application flow (rr, weighted); " \
+      "with more than 8 the flow classes 1-8 have one each and QPs of " \
+      "class 0 hash onto the rest") \
+    X("bus-class-weights", tm.bus_class_weights, U32, \
+      RDO_DEFAULT_BUS_CLASS_WEIGHTS, RDO_DEFAULT_BUS_CLASS_WEIGHTS, \
+      UINT32_MAX, RDO_PARAM_TIMING, NULL, \
+      "timing model: bus-arbitration=weighted: TLPs per round of flow " \
+      "class c (1-8) in hex digit c - 1 (lowest first), each 1-15") \
     RDO_CYC_PARAM(X, "cycles-doorbell", doorbell, RDO_DEFAULT_CYC_DOORBELL, 0, \
                   "timing: cycles to decode a doorbell") \
     RDO_CYC_PARAM(X, "cycles-push", push, RDO_DEFAULT_CYC_PUSH, 0, \

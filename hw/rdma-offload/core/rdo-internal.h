@@ -238,6 +238,7 @@ struct RdoState {
     RdoSrq *srqs;
     RdoGid *gids;
     uint8_t *qp_used;           /* QP numbers allocated */
+    uint8_t *qp_flow_class;     /* per QP: its DMA flow class (MODIFY_QP) */
     RdoQpBind *qp_bind;         /* per QP: the objects it holds */
     uint32_t *ssq_users;        /* per shared send queue: connections fed */
     uint32_t *qp_stall_mr;      /* per QP: pending MR its SQ waits for, or NONE */

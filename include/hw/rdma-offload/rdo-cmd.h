@@ -278,7 +278,8 @@ enum rdo_qp_state {
 #define RDO_QP_ATTR_MAX_DEST_RD_ATOMIC RDO_BIT(12)
 #define RDO_QP_ATTR_NOTIFY_DELAY    RDO_BIT(13)
 #define RDO_QP_ATTR_PORT            RDO_BIT(14) /* port (1 or 2) */
-#define RDO_QP_ATTR__ALL            (RDO_BIT(15) - 1)
+#define RDO_QP_ATTR_FLOW_CLASS      RDO_BIT(15) /* flow_class */
+#define RDO_QP_ATTR__ALL            (RDO_BIT(16) - 1)
 
 /* Remote access rights (QP access and MR access). */
 #define RDO_ACCESS_LOCAL_WRITE      RDO_BIT(0)
@@ -321,9 +322,18 @@ struct rdo_cmd_modify_qp {
     uint8_t  traffic_class;     /* IP DSCP (bits 7:2); the device sets ECN (1:0) */
     uint8_t  port;              /* RDO_QP_ATTR_PORT: 1 or 2 (a QP not
                                    given one is port 1's) */
-    uint8_t  reserved[2];
+    uint8_t  flow_class;        /* DMA flow class: 0 the QP's own, 1..RDO_FLOW_CLASS_MAX */
+    uint8_t  reserved1;
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
+/*
+ * flow_class: the PCIe queue of the QP's payload DMA (docs/timing-model.md
+ * "Bus arbitration"). 0: a queue of its own (QPs hashed onto the device's
+ * per-QP queues); 1..8: the class's queue, shared by the QPs of the class,
+ * weighted by the class's share under bus-arbitration=weighted (like the
+ * eight traffic classes of ETS). Larger: BAD_PARAM.
+ */
+#define RDO_FLOW_CLASS_MAX          8
 /* notify_delay_usec: at most this (as a CQ's moderation_usec). */
 #define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */
@@ -953,7 +963,8 @@ struct rdo_qp_attr {
     uint8_t  traffic_class;     /* as set by MODIFY_QP, ECN bits 0 */
     uint8_t  port;              /* the QP's port: 1 or 2 (0 on a device
                                    before two ports) */
-    uint8_t  reserved0[2];
+    uint8_t  reserved0;
+    uint8_t  flow_class;        /* as set by MODIFY_QP (0: the QP's own) */
     uint32_t reserved[2];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_qp_attr) == 80, "qp attr size");

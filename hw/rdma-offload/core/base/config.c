@@ -113,6 +113,13 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
                "port of its source address)";
         return false;
     }
+    for (int c = 0; cfg->tm.on && c < RDO_FLOW_CLASS_MAX; c++) {
+        if (!((cfg->tm.bus_class_weights >> (4 * c)) & 0xf)) {
+            *why = "bus-class-weights: every class needs a weight of 1-15 "
+                   "(one hex digit each, class 1 lowest)";
+            return false;
+        }
+    }
     if (cfg->sriov_max_vfs) {
         /* The default split must leave every function enough to work. */
         RdoSriov sr = { .max_vfs = cfg->sriov_max_vfs };

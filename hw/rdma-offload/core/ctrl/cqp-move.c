@@ -280,6 +280,7 @@ static int move(Move *m)
     move_cq(m, b->recv_cqn);
     d->qp_used[m->qpn] = 1;
     d->qp_bind[m->qpn] = *b;
+    d->qp_flow_class[m->qpn] = s->qp_flow_class[m->qpn];
     d->qp_stall_mr[m->qpn] = RDO_NONE;
     s->qp_used[m->qpn] = 0;
     table_update(m);

@@ -111,6 +111,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     qp->rq_ring_flags = a->rq_ring_flags;
     qp->path_mtu = RDO_MTU_4096 - 2;    /* 1024 until the driver says */
     st->qp_used[cmd->obj] = 1;
+    st->qp_flow_class[cmd->obj] = 0;
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
                                          qp->srqn, qp->ssq_qpn, qp->type };
     st->qp_stall_mr[cmd->obj] = RDO_NONE;
@@ -162,6 +163,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.sgid_index = qp->sgid_index;
     a.traffic_class = qp->traffic_class;
     a.port = rdo_qp_port(qp);
+    a.flow_class = core->st->qp_flow_class[cmd->obj];
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;
     a.rq_psn = qp->rq_psn;

@@ -36,6 +36,8 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
                         "QP %u context in host memory is corrupt", qpn);
         return NULL;
     }
+    /* The engine works on this QP: its payload DMAs queue in its flow. */
+    rdo_tm_app_flow(core, qpn);
     return qp;
 }
 

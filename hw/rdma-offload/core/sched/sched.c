@@ -127,6 +127,8 @@ void rdo_sched_run(RdoCore *core)
     while (!g_queue_is_empty(&t->work)) {
         GList *l;
         RdoWork *w;
+        uint64_t sent;
+        uint32_t *turn;
         bool more;
 
         t->tx_paused = false;
@@ -156,15 +158,31 @@ void rdo_sched_run(RdoCore *core)
         t->visit_ps = t->cur_ps;
         t->pace_ps = 0;
         core->tcnt.sched_visits++;
+        sent = core->cnt.tx_packets;
         more = rdo_sq_visit(core, w->qpn, w->pi);
         rdo_tm_span(core, RDO_STAGE_SCHED, w->qpn, 0, t->visit_ps, t->cur_ps);
-        if (t->tx_paused) {
+        turn = &t->qp[w->qpn].turn_pkts;
+        *turn += (uint32_t)(core->cnt.tx_packets - sent);
+        if (t->tx_paused && *turn < RDO_TX_BUDGET) {
+            /* Stopped for the link or the clock: its turn goes on. */
             rdo_work_push(core, w->qpn, w->pi, w->ready_ps, true);
+        } else if (t->tx_paused) {
+            /*
+             * A visit's budget spent over several paused visits: the
+             * others' turn, as after a full one, so that a stream that
+             * keeps the link busy does not hold the engine for its
+             * megabytes while a small message waits.
+             */
+            *turn = 0;
+            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, false);
         } else if (more) {
             /* A QP its rate limiter holds back comes again when it may
              * send; the others go first meanwhile. */
             rdo_work_push(core, w->qpn, w->pi, MAX(w->ready_ps, t->pace_ps),
                           false);
+        }
+        if (!t->tx_paused) {
+            *turn = 0;          /* its turn ended with the visit */
         }
         rdo_work_done(t, l);
         /* One port's full FIFO stops its QPs, not the other port's: the

@@ -3,7 +3,8 @@
  * rdma-offload core: saving and loading the device's hard state (live
  * migration). The stream and its sections are described in state.h and
  * docs/architecture.md ("Hard and soft state"); each kind of object is one
- * section of the tables in objects.c, xport.c, timing.c, cm.c and moved.c.
+ * section of the tables in objects.c, xport.c, timing.c, cm.c, moved.c and
+ * flowq.c.
  *
  * A load fills a reset core (core.c resets it before, and again after a
  * refusal) and says what the first problem it found was:
@@ -20,6 +21,7 @@ static const RdoSection *const section_tables[] = {
     rdo_state_cm_sections,
     rdo_state_moved_sections,
     rdo_state_port2_sections,
+    rdo_state_flowq_sections,
 };
 
 #define HEADER_LEN      12      /* magic, version, total length */

@@ -3,8 +3,10 @@
  * rdma-offload core, timing model: the PCIe bus. Two directions with a
  * bandwidth from generation and lanes after encoding, TLP overhead per
  * max-payload chunk, DMAs cut at the host's cache lines (cache-line, 64 or
- * 128) where they start or end inside one, a read latency; each stage's DMAs queue in their own flow
- * (RdoFlow), arbitrated round-robin or in order of readiness.
+ * 128) where they start or end inside one, a read latency; each stage's
+ * DMAs queue in their own flow (RdoFlow), payloads per application flow
+ * (rr, weighted), arbitrated round-robin, weighted or in order of
+ * readiness.
  */
 #include "timing/timing.h"
 
@@ -64,19 +66,121 @@ static uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
 }
 
 /*
- * Round-robin between the flows on one direction (D21): a request of flow
- * `f` ready at `at`, queued behind its flow's earlier requests, `n` TLPs
- * taking `dur` in all (a full one `tlp`). Every other flow with work still
- * booked sends one TLP before each of ours while it has any left, and ours
- * go before the rest of its work, so its end moves later by the part of
- * ours that overtakes it. A DMA's times are fixed when it is issued: the
- * requests already booked keep theirs, and the overtaking shows in the
- * flows' ends and in the direction's end of work, which grows by exactly
- * `dur` as with fifo (same bytes, busy time and bandwidth). Returns when
- * our last TLP is through.
+ * The queues and their weights. Under kind and fifo every DMA queues by
+ * its kind; under rr and weighted the payload DMAs (RDO_FLOW_DATA) of the
+ * QP being worked on queue in its application flow's queue, so that one
+ * connection's megabytes do not hold up another's few bytes. Weights: the
+ * flow classes' (weighted), 1 for the rest.
  */
-static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
-                         uint64_t tlp, uint64_t dur)
+void rdo_tm_bus_init(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+    bool flows;
+
+    if (!t) {
+        return;
+    }
+    flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
+            t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
+    t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
+    t->app_q = -1;
+    memset(t->weight, 1, sizeof(t->weight));
+    if (t->cfg.bus_arb != RDO_BUS_ARB_WEIGHTED) {
+        return;
+    }
+    for (uint32_t c = 1; c <= RDO_FLOW_CLASS_MAX; c++) {
+        uint32_t w = (t->cfg.bus_class_weights >> (4 * (c - 1))) & 0xf;
+
+        t->weight[RDO_TM_APPQ + rdo_tm_flow_queue(&t->cfg, 0, c)] = w;
+    }
+}
+
+/*
+ * Bounded hardware: with room, flow classes 1..8 have a queue each and QPs
+ * of class 0 hash (QP number modulo) onto the others; with 8 queues or
+ * fewer classes and QPs share them (a queue two classes share takes the
+ * higher class's weight).
+ */
+uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
+{
+    uint32_t n = c->bus_flow_queues;
+
+    if (n > RDO_FLOW_CLASS_MAX) {
+        return cls ? cls - 1u : RDO_FLOW_CLASS_MAX + qpn % (n - RDO_FLOW_CLASS_MAX);
+    }
+    return cls ? (cls - 1u) % n : qpn % n;
+}
+
+void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t && t->busq > RDO_FLOW_UNTIMED) {
+        t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, core->st->qp_flow_class[qpn]);
+    }
+}
+
+/* The queue of the current DMA. */
+static uint32_t bus_queue(const RdoTiming *t)
+{
+    return t->flow == RDO_FLOW_DATA && t->app_q >= 0 && t->busq > RDO_FLOW_UNTIMED ?
+           RDO_TM_APPQ + (uint32_t)t->app_q : t->flow;
+}
+
+/*
+ * The payload queues as one at the kinds' level (rr, weighted: the
+ * arbitration is two-level, kinds round-robin and the payload's turn
+ * shared among the flows): when the last of them is through, and the TLP
+ * time of that one.
+ */
+static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
+                            uint64_t *tlp)
+{
+    uint64_t end = d->end_ps[RDO_FLOW_DATA];
+
+    *tlp = d->tlp_ps[RDO_FLOW_DATA];
+    for (uint32_t q = RDO_TM_APPQ; q < t->busq; q++) {
+        if (d->end_ps[q] > end) {
+            end = d->end_ps[q];
+            *tlp = d->tlp_ps[q];
+        }
+    }
+    return end;
+}
+
+/*
+ * Later by `by`: the kind's queue, or for the payload each of its queues
+ * with more than the TLP on the bus left at `start` (an idle one has no
+ * work to delay, nor a TLP time).
+ */
+static void push_back(const RdoTiming *t, RdoTmDir *d, uint32_t g,
+                      uint64_t start, uint64_t by)
+{
+    if (g != RDO_FLOW_DATA) {
+        d->end_ps[g] += by;
+        return;
+    }
+    for (uint32_t q = RDO_FLOW_DATA; q < t->busq; q = MAX(q + 1, RDO_TM_APPQ)) {
+        if (d->end_ps[q] > start + d->tlp_ps[q]) {
+            d->end_ps[q] += by;
+        }
+    }
+}
+
+/*
+ * Round-robin between the kinds' queues on one direction (D21): a request
+ * of kind `f` ready at `at`, queued behind its queue's earlier requests,
+ * `n` TLPs taking `dur` in all (a full one `tlp`). Every other kind with
+ * work still booked (the payload: any of its queues) sends one TLP before
+ * each of ours while it has any left, and ours go before the rest of its
+ * work, so its end moves later by the part of ours that overtakes it. A
+ * DMA's times are fixed when it is issued: the requests already booked
+ * keep theirs, and the overtaking shows in the queues' ends and in the
+ * direction's end of work, which grows by exactly `dur` as with fifo (same
+ * bytes, busy time and bandwidth). Returns when our last TLP is through.
+ */
+static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
+                         uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
     uint64_t done = start + dur;
@@ -85,17 +189,22 @@ static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
     if (d->free_ps > start) {
         uint64_t others = 0;
 
-        for (int g = 0; g < RDO_FLOW_UNTIMED; g++) {
-            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
-            uint64_t gt = d->tlp_ps[g];
+        for (uint32_t g = 0; g < RDO_FLOW_UNTIMED; g++) {
+            uint64_t gt, end = g == RDO_FLOW_DATA ? payload_end(t, d, &gt) :
+                                                    d->end_ps[g];
+            uint64_t left = end > start ? end - start : 0;
 
-            if (g == (int)f || !left) {
+            if (g != RDO_FLOW_DATA) {
+                gt = d->tlp_ps[g];
+            }
+            if (g == f || !left) {
                 continue;
             }
             others += MIN(left, n * gt);
             if (left > gt) {
                 /* Its TLPs after the one on the bus now wait for ours. */
-                d->end_ps[g] += MIN(dur, rdo_div_up(left - gt, gt) * tlp);
+                push_back(t, d, g, start,
+                          MIN(dur, rdo_div_up(left - gt, gt) * tlp));
             }
         }
         /* No later than behind everything booked (work conserving). */
@@ -107,14 +216,54 @@ static uint64_t rr_serve(RdoTmDir *d, RdoFlow f, uint64_t at, uint64_t n,
     return done;
 }
 
+/*
+ * rr and weighted, a payload queue's request: the same per-TLP rounds, but
+ * another payload queue that has more than a TLP queued when ours is
+ * issued counts as streaming on through ours (its share of every round,
+ * not only what it has booked by then), and nothing booked is moved. A
+ * QP's payload DMAs are booked ahead of its completions (its next payload
+ * comes as the last is through), so bounding the others by what they have
+ * booked (rr_serve) lets a long request book itself far ahead, past the
+ * others' booked work, and finish as if alone; counted so, each streaming
+ * queue gets its weight's share of the bus, whatever its request sizes.
+ * The price: when a streaming queue stops, the requests booked beside it
+ * finish later than the bus would allow (pessimistic, never faster than
+ * the bus). Kinds' queues (WQE, CQE, ...) count what they have booked.
+ */
+static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
+                            uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
+{
+    uint64_t start = MAX(at, d->end_ps[f]);
+    uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
+
+    for (uint32_t g = 0; g < t->busq; g++) {
+        uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+        uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
+
+        if (g == f) {
+            continue;
+        }
+        others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
+                  MIN(left, share);
+    }
+    d->free_ps = MAX(d->free_ps, start) + dur;
+    d->end_ps[f] = start + dur + others;
+    d->tlp_ps[f] = MAX(tlp, 1);
+    return d->end_ps[f];
+}
+
 /* A request of the current flow on one direction; when it is through. */
 static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
                           uint64_t tlp, uint64_t dur)
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
-    if (t->cfg.bus_arb == RDO_BUS_ARB_RR) {
-        return rr_serve(up ? &t->up : &t->down, t->flow, at, n, tlp, dur);
+    if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
+        uint32_t q = bus_queue(t);
+
+        return q >= RDO_TM_APPQ ?
+               share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur) :
+               rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
     }
     /* fifo: in the order the requests become ready. */
     *free_ps = MAX(at, *free_ps) + dur;
@@ -176,8 +325,9 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     q->bytes += len;
     core->tcnt.pcie_tlps += tlps;
     core->tcnt.dma_split_pieces += split;
+    /* The span names the queue: the kind, or RDO_TM_APPQ + a payload queue. */
     rdo_tm_span(core, write ? RDO_STAGE_DMA_WRITE : RDO_STAGE_DMA_READ,
-                t->flow, len, start, done);
+                bus_queue(t), len, start, done);
     return done;
 }
 

@@ -40,14 +40,22 @@ typedef struct RdoTmFlowQ {
 } RdoTmFlowQ;
 
 /*
+ * The bus queues: one per kind (RdoFlow), then with bus-arbitration rr or
+ * weighted the payload queues of the application flows
+ * (RDO_TM_APPQ + 0 .. bus_flow_queues - 1).
+ */
+#define RDO_TM_APPQ     RDO_FLOW__COUNT
+#define RDO_TM_BUSQ     (RDO_TM_APPQ + RDO_BUS_FLOWQ_MAX)
+
+/*
  * One PCIe direction under round-robin arbitration (bus.c, rr_serve):
- * when all the work booked on it is through, and per flow when its own
+ * when all the work booked on it is through, and per queue when its own
  * booked work is through and how long one of its TLPs takes.
  */
 typedef struct RdoTmDir {
     uint64_t free_ps;
-    uint64_t end_ps[RDO_FLOW__COUNT];
-    uint64_t tlp_ps[RDO_FLOW__COUNT];
+    uint64_t end_ps[RDO_TM_BUSQ];
+    uint64_t tlp_ps[RDO_TM_BUSQ];
 } RdoTmDir;
 
 /* A unit of send work: one doorbell (or a kick) of a QP. */
@@ -74,6 +82,7 @@ typedef struct RdoTmQp {
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
     uint8_t port;               /* its port, as its last visit found it
                                    (0: not visited yet) */
+    uint32_t turn_pkts;         /* packets sent in its turn at the head */
 } RdoTmQp;
 
 /*
@@ -107,6 +116,10 @@ typedef struct RdoTiming {
     uint64_t eng_start_ps;
     uint64_t free_ps[RDO_ENG__COUNT];
     RdoFlow flow;
+    int32_t app_q;              /* the payload queue of the QP worked on
+                                   (0 ..), -1: none (the kind's) */
+    uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
+    uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
@@ -248,6 +261,12 @@ static inline uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
 }
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
 RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
+/* The application flow of payload DMAs from now on: QP `qpn`'s (bus.c). */
+void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
+/* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
+uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls);
+/* The queues and their weights, from the configuration (after rdo_tm_init). */
+void rdo_tm_bus_init(RdoCore *core);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);

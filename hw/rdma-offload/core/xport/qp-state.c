@@ -86,7 +86,8 @@ static int check_modify_values(RdoCore *core, const RdoQpCtx *qp,
         ((m->mask & RDO_QP_ATTR_MAX_RD_ATOMIC) && m->max_rd_atomic > 16) ||
         ((m->mask & RDO_QP_ATTR_MAX_DEST_RD_ATOMIC) && m->max_dest_rd_atomic > 16) ||
         ((m->mask & RDO_QP_ATTR_NOTIFY_DELAY) &&
-         m->notify_delay_usec > RDO_NOTIFY_DELAY_MAX_USEC)) {
+         m->notify_delay_usec > RDO_NOTIFY_DELAY_MAX_USEC) ||
+        ((m->mask & RDO_QP_ATTR_FLOW_CLASS) && m->flow_class > RDO_FLOW_CLASS_MAX)) {
         return RDO_CQP_BAD_PARAM;
     }
     if ((m->mask & RDO_QP_ATTR_PORT) && !rdo_port_valid(core, m->port)) {
@@ -154,6 +155,8 @@ int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m
         required = qp_transitions[qp->state][m->state].t.required[qp->type];
         allowed = required | qp_transitions[qp->state][m->state].t.allowed[qp->type];
     }
+    /* The flow class is the device's own attribute: any legal transition. */
+    allowed |= RDO_QP_ATTR_FLOW_CLASS;
     if ((m->mask & required) != required || (m->mask & ~allowed)) {
         return RDO_CQP_BAD_PARAM;
     }
@@ -162,6 +165,9 @@ int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m
         return status;
     }
     apply_modify(qp, m);
+    if (m->mask & RDO_QP_ATTR_FLOW_CLASS) {
+        core->st->qp_flow_class[qpn] = m->flow_class;
+    }
     if (m->state == RDO_QPS_RESET) {
         qp->sq_pi = qp->sq_ci = qp->rq_pi = qp->rq_ci = 0;
         core->st->qp_stall_mr[qpn] = RDO_NONE;

@@ -74,6 +74,7 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     x->agg.len = 0;
     x->agg.ahead = false;
     core->cnt.rx_placements++;
+    rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
                                x->agg.ahead_fail) == RDO_MRC_OK;

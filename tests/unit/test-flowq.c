@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The bus's payload queues per application flow (docs/timing-model.md "Bus
+ * arbitration"): a small WRITE beside a stream, round-robin and weighted
+ * shares, the flow class of MODIFY_QP, a bad class refused, the class and
+ * the queues across save and load.
+ */
+#include "flowq-work.h"
+#include "timing/timing.h"
+
+/* Gen4 x16 after 128b/130b, Gbit/s, and its payload share at MPS 256. */
+#define GEN4X16_GBPS    (16.0 * 16 * 128 / 130)
+#define PAYLOAD_GBPS    (GEN4X16_GBPS * 256 / (256 + 24))
+
+static const uint32_t mixed[] = { 65536, 4096, 1024, 4096 };
+static const uint32_t four[] = { 4 };
+
+/*
+ * A 64-byte WRITE 30 us into a 1 MiB stream, the responder on a Gen4 x4
+ * slot (its placement is slower than the 100 GbE link): with one payload
+ * queue its bytes land behind the stream's backlog; with a queue per flow
+ * after about a TLP. The stream itself is no slower; at the requester the
+ * CQE waits for the ACK, which leaves the responder's transmit pipeline in
+ * order, so it is the same under both.
+ */
+static void test_small_beside_stream(void)
+{
+    FlowqLat kind = flowq_latency(RDO_BUS_ARB_KIND, 4);
+    FlowqLat rr = flowq_latency(RDO_BUS_ARB_RR, 4);
+
+    g_test_message("64 B placed %.1f us after its doorbell (kind), %.1f us (rr); "
+                   "stream %.1f / %.1f us", kind.placed_ps / 1e6,
+                   rr.placed_ps / 1e6, kind.stream_ps / 1e6, rr.stream_ps / 1e6);
+    g_assert_cmpuint(kind.placed_ps, >, rr.placed_ps + 20000000);
+    /* The requester's scheduler turn of the stream (32 packets of 4 KiB at
+     * 100 GbE, 10.5 us) and the wire, not the stream's megabytes. */
+    g_assert_cmpuint(rr.placed_ps, <, 16000000);
+    g_assert_cmpfloat(rr.stream_ps, <, kind.stream_ps * 1.01);
+    g_assert_cmpfloat(rr.stream_ps, >, kind.stream_ps * 0.99);
+    g_assert_cmpuint(rr.cqe_ps, ==, kind.cqe_ps);
+}
+
+/*
+ * Four flows, each 4 writes outstanding, of 64 KiB, 4 KiB, 1 KiB and 4 KiB:
+ * one queue serves them in order of issue, so the 64 KiB flow takes 88%;
+ * round-robin per TLP shares the bus (the 1 KiB flow, 4 KiB in flight,
+ * cannot keep its queue full all the time). Never faster than the bus.
+ */
+static void test_rr_fair(void)
+{
+    FlowqShare kind = flowq_fairness(RDO_BUS_ARB_KIND, 4, NULL,
+                                     RDO_DEFAULT_BUS_CLASS_WEIGHTS, mixed, 4, four, 1);
+    FlowqShare rr = flowq_fairness(RDO_BUS_ARB_RR, 4, NULL,
+                                   RDO_DEFAULT_BUS_CLASS_WEIGHTS, mixed, 4, four, 1);
+
+    g_test_message("Jain %.4f (kind), %.4f (rr); %.1f / %.1f Gbit/s",
+                   kind.jain, rr.jain, kind.total_gbps, rr.total_gbps);
+    g_assert_cmpfloat(kind.jain, <, 0.5);
+    g_assert_cmpfloat(kind.gbps[0], >, 0.8 * kind.total_gbps);
+    g_assert_cmpfloat(rr.jain, >, 0.98);
+    for (uint32_t i = 0; i < 4; i++) {
+        g_assert_cmpfloat(rr.gbps[i], >, 0.18 * rr.total_gbps);
+        g_assert_cmpfloat(rr.gbps[i], <, 0.30 * rr.total_gbps);
+    }
+    g_assert_cmpfloat(rr.total_gbps, <=, PAYLOAD_GBPS);
+    g_assert_cmpfloat(kind.total_gbps, <=, PAYLOAD_GBPS);
+    /* What the shares cost: at most 15% of the bus left idle. */
+    g_assert_cmpfloat(rr.total_gbps, >, 0.85 * PAYLOAD_GBPS);
+}
+
+/*
+ * Classes 1-4 weighted 1:2:3:4, a flow each, 4 KiB writes: shares in
+ * proportion; sixteen flows, four to a class, share their class's part.
+ * rr ignores the weights.
+ */
+static void test_weighted(void)
+{
+    static const uint32_t k4[] = { 4096 };
+    uint8_t cls[16];
+    FlowqShare w4, w16, rr;
+
+    for (uint32_t i = 0; i < 16; i++) {
+        cls[i] = 1 + i % 4;
+    }
+    w4 = flowq_fairness(RDO_BUS_ARB_WEIGHTED, 4, cls, 0x11114321, k4, 1, four, 1);
+    w16 = flowq_fairness(RDO_BUS_ARB_WEIGHTED, 16, cls, 0x11114321, k4, 1, four, 1);
+    rr = flowq_fairness(RDO_BUS_ARB_RR, 4, cls, 0x11114321, k4, 1, four, 1);
+    g_test_message("weighted 1:2:3:4: %.1f %.1f %.1f %.1f Gbit/s, worst error "
+                   "%.3f (16 flows %.3f); rr Jain %.4f", w4.gbps[0], w4.gbps[1],
+                   w4.gbps[2], w4.gbps[3], w4.worst_share_err,
+                   w16.worst_share_err, rr.jain);
+    g_assert_cmpfloat(w4.worst_share_err, <, 0.05);
+    g_assert_cmpfloat(w16.worst_share_err, <, 0.05);
+    g_assert_cmpfloat(w4.gbps[3], >, 3.5 * w4.gbps[0]);
+    g_assert_cmpfloat(rr.jain, >, 0.999);
+    g_assert_cmpfloat(w4.total_gbps, <=, PAYLOAD_GBPS);
+}
+
+static struct rdo_qp_attr query(PairSide *s, uint32_t qpn)
+{
+    struct rdo_cqp_cmd q = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
+
+    q.out_addr = td_alloc(s->d, sizeof(struct rdo_qp_attr), 8);
+    g_assert_cmpuint(td_cmd(s->d, &q).status, ==, RDO_CQP_OK);
+    return *(struct rdo_qp_attr *)td_ptr(s->d, q.out_addr);
+}
+
+static uint8_t set_class(PairSide *s, uint32_t qpn, uint8_t cls)
+{
+    struct rdo_cmd_modify_qp m = { .flow_class = cls };
+
+    return pair_modify(s, qpn, RDO_QPS_RTS, RDO_QP_ATTR_FLOW_CLASS, &m);
+}
+
+/* A 5000-byte WRITE on slot i from an unaligned source; the payload
+ * queues its reads went to at the requester. */
+static uint64_t write_queues(Pair *p, int i)
+{
+    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = 7 + i,
+                              .flags = RDO_WQE_F_SIGNALED };
+    struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC + 4096 * i + 13, 5000);
+    GArray *spans = p->s[0].d->h->spans;
+    uint64_t queues = 0;
+
+    g_array_set_size(spans, 0);
+    w.remote_addr = PAIR_DST + 8192 * i + 3;
+    w.rkey = p->s[1].mr_key;
+    pair_fill(&p->s[0], PAIR_SRC + 4096 * i + 13, 5000, 11 + i);
+    pair_post_send(&p->s[0], i, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(&p->s[0], 7 + i, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(&p->s[0], PAIR_SRC + 4096 * i + 13, &p->s[1],
+                     PAIR_DST + 8192 * i + 3, 5000);
+    for (guint k = 0; k < spans->len; k++) {
+        const RdoStageSpan *s = &g_array_index(spans, RdoStageSpan, k);
+
+        if (s->stage == RDO_STAGE_DMA_READ && s->bytes >= 1024) {
+            g_assert_cmpuint(s->qpn, >=, RDO_TM_APPQ);
+            queues |= 1ull << (s->qpn - RDO_TM_APPQ);
+        }
+    }
+    return queues;
+}
+
+/*
+ * MODIFY_QP's flow class: QUERY_QP reports it, and the QP's payload goes
+ * to the class's queue (class c: queue c - 1); a QP of class 0 hashes onto
+ * the queues after the eight classes' (8 + QPN mod 24 with 32 queues).
+ * With 4 queues classes and QPs share them.
+ */
+static void test_modify_class(void)
+{
+    static const uint32_t queues[] = { 32, 4 };
+
+    for (unsigned k = 0; k < G_N_ELEMENTS(queues); k++) {
+        RdoConfig cfg = test_host_default_config();
+        uint32_t nq = queues[k];
+        Pair *p;
+        uint32_t qpn0, qpn1;
+
+        cfg.tm.on = true;
+        cfg.tm.bus_flow_queues = nq;
+        p = pair_new(&cfg);
+        p->s[0].d->h->spans = g_array_new(FALSE, FALSE, sizeof(RdoStageSpan));
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        qpn0 = p->s[0].qp[0].qpn;
+        qpn1 = p->s[0].qp[1].qpn;
+        g_assert_cmpuint(query(&p->s[0], qpn0).flow_class, ==, 0);
+        g_assert_cmpuint(set_class(&p->s[0], qpn0, 3), ==, RDO_CQP_OK);
+        g_assert_cmpuint(query(&p->s[0], qpn0).flow_class, ==, 3);
+        g_assert_cmpuint(query(&p->s[0], qpn1).flow_class, ==, 0);
+        g_assert_cmphex(write_queues(p, 0), ==, 1ull << (nq > 8 ? 2 : 2 % nq));
+        g_assert_cmphex(write_queues(p, 1), ==,
+                        1ull << (nq > 8 ? 8 + qpn1 % (nq - 8) : qpn1 % nq));
+        /* Back to its own. */
+        g_assert_cmpuint(set_class(&p->s[0], qpn0, 0), ==, RDO_CQP_OK);
+        g_assert_cmphex(write_queues(p, 0), ==,
+                        1ull << (nq > 8 ? 8 + qpn0 % (nq - 8) : qpn0 % nq));
+        pair_free(p);
+    }
+}
+
+/* A pair (timing on or off) with slot 0 connected, spans kept at side 0. */
+static Pair *one_qp_pair(bool timing, uint32_t *qpn)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p;
+
+    cfg.tm.on = timing;
+    p = pair_new(&cfg);
+    p->s[0].d->h->spans = g_array_new(FALSE, FALSE, sizeof(RdoStageSpan));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    *qpn = p->s[0].qp[0].qpn;
+    return p;
+}
+
+/*
+ * A class above 8 is refused (BAD_PARAM, a guest error), the QP keeps its
+ * class and works; with the timing model off the class is kept and
+ * reported all the same.
+ */
+static void test_bad_class(void)
+{
+    for (int on = 0; on <= 1; on++) {
+        uint32_t qpn;
+        Pair *p = one_qp_pair(on, &qpn);
+        TestHost *h = p->s[0].d->h;
+
+        g_assert_cmpuint(set_class(&p->s[0], qpn, RDO_FLOW_CLASS_MAX), ==, RDO_CQP_OK);
+        g_assert_cmpuint(h->class_count[RDO_GE_CQP_CMD_FAILED], ==, 0);
+        g_assert_cmpuint(set_class(&p->s[0], qpn, RDO_FLOW_CLASS_MAX + 1), ==,
+                         RDO_CQP_BAD_PARAM);
+        g_assert_cmpuint(set_class(&p->s[0], qpn, 255), ==, RDO_CQP_BAD_PARAM);
+        g_assert_cmpuint(h->class_count[RDO_GE_CQP_CMD_FAILED], ==, 2);
+        g_assert_cmpuint(query(&p->s[0], qpn).flow_class, ==, RDO_FLOW_CLASS_MAX);
+        g_assert_cmpuint(query(&p->s[0], qpn).state, ==, RDO_QPS_RTS);
+        if (on) {
+            g_assert_cmphex(write_queues(p, 0), ==, 1ull << (RDO_FLOW_CLASS_MAX - 1));
+        } else {
+            write_queues(p, 0);
+        }
+        pair_free(p);
+    }
+}
+
+/*
+ * Section 45: the QPs' classes and the payload queues' booked work go
+ * with a save; a load brings them back (the queues' times bit for bit).
+ */
+static void test_save_load(void)
+{
+    RdoTmDir up, down;
+    size_t len;
+    uint8_t *img;
+    char *why = NULL;
+    uint32_t qpn;
+    Pair *p = one_qp_pair(true, &qpn);
+    TestHost *h = p->s[0].d->h;
+
+    g_assert_cmpuint(set_class(&p->s[0], qpn, 5), ==, RDO_CQP_OK);
+    write_queues(p, 0);
+    /* A CQE overtaking a payload backlog delays the payload's queues (not
+     * the idle kind queue of the payload, which has no TLP time: a load
+     * would refuse that). */
+    rdo_tm_set_flow(&h->core, RDO_FLOW_DATA);
+    rdo_tm_app_flow(&h->core, qpn);
+    rdo_tm_bus(&h->core, rdo_tm_now_ps(&h->core), 0x100000, 65536, true);
+    rdo_tm_set_flow(&h->core, RDO_FLOW_CQE);
+    rdo_tm_bus(&h->core, rdo_tm_now_ps(&h->core), 0x200040, 32, true);
+    g_assert_cmpuint(h->core.st->tm->up.end_ps[RDO_FLOW_DATA], ==, 0);
+    up = h->core.st->tm->up;
+    down = h->core.st->tm->down;
+    g_assert_cmpuint(up.end_ps[RDO_TM_APPQ + 4] + down.end_ps[RDO_TM_APPQ + 4], >, 0);
+    img = rdo_core_save(&h->core, &len);
+    h->core.st->qp_flow_class[qpn] = 0;
+    if (!rdo_core_load(&h->core, img, len, &why)) {
+        g_error("load: %s", why);
+    }
+    /* (Before a command's DMA moves the payload queues on.) */
+    g_assert_cmpmem(h->core.st->tm->up.end_ps, sizeof(up.end_ps), up.end_ps,
+                    sizeof(up.end_ps));
+    g_assert_cmpmem(h->core.st->tm->down.tlp_ps, sizeof(down.tlp_ps),
+                    down.tlp_ps, sizeof(down.tlp_ps));
+    g_assert_cmpuint(query(&p->s[0], qpn).flow_class, ==, 5);
+    g_free(img);
+    write_queues(p, 0);
+    pair_free(p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/flowq/small-beside-stream", test_small_beside_stream);
+    g_test_add_func("/flowq/rr-fair", test_rr_fair);
+    g_test_add_func("/flowq/weighted", test_weighted);
+    g_test_add_func("/flowq/modify-class", test_modify_class);
+    g_test_add_func("/flowq/bad-class", test_bad_class);
+    g_test_add_func("/flowq/save-load", test_save_load);
+    return g_test_run();
+}
