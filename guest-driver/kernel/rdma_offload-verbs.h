@@ -88,6 +88,7 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 }
 
 int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
+int rdo_ib_move_qp(struct ib_qp *qp, struct ib_device *dst);
 
 /* Whether dev is an rdma-offload adapter (which has SSQs). */
 static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)

@@ -56,6 +56,8 @@ static const struct {
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
 	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
 	{ "isolation", RDO_REG_CNT_ISOLATION },
+	{ "qp_moved_out", RDO_REG_CNT_QP_MOVED_OUT },
+	{ "qp_moved_in", RDO_REG_CNT_QP_MOVED_IN },
 	{ "fo_recoveries", RDO_REG_FO_RECOVERIES },
 	{ "fo_qps", RDO_REG_FO_QPS },
 	{ "fo_fatal", RDO_REG_FO_FATAL },
@@ -89,6 +91,7 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
 	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
+	seq_printf(m, "qps_arrived=%llu\n", rdev->qps_arrived);
 	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?
 		   rdev->num_eqs : 0);
 	for (i = 0; test_bit(RDO_F_CTRL_UP, &rdev->flags) && i < rdev->num_eqs; i++) {
