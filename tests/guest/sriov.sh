@@ -179,7 +179,7 @@ check "moved connection: $VM_MIB MiB each way, bit-exact and in order" \
 check "moved connection: no error completion on either side, the PF's QP in RTS" \
     eq "$(f mv.check.no_error_completions) $(f mv.check.peer_qp_rts) $(f mv.check.moved_qp_rts) $(f mv.check.no_fatal_events)" "ok ok ok ok"
 # delta NAME FN: how much function FN's NAME grew over the moving run.
-delta() { echo $(( $(f ma$2.$1) - $(f mb$2.$1) )); }
+delta() { echo $(( $(f "ma$2.$1") - $(f "mb$2.$1") )); }
 check "moved connection: VF 1 gave it twice and took it back once, VF 2 the other way" \
     eq "$(delta cnt.qp_moved_out 1) $(delta cnt.qp_moved_in 1) $(delta cnt.qp_moved_out 2) $(delta cnt.qp_moved_in 2)" "2 1 1 2"
 check "moved connection: each arrival came as an event on the destination's EQ 0" \
