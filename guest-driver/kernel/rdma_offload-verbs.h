@@ -92,6 +92,7 @@
 /* An rdma-offload ib_device reports these in its device attributes. */
 #define RDO_IB_VENDOR_ID	0x1af4
 #define RDO_IB_VENDOR_PART_ID	0x10f0
+#define RDO_IB_VENDOR_PART_ID_VF 0x10f1	/* a virtual function's */
 
 /* A work request on an SSQ: what to do, and on which connection. */
 struct rdo_ssq_wr {
@@ -111,11 +112,12 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
 int rdo_ib_move_qp(struct ib_qp *qp, struct ib_device *dst);
 
-/* Whether dev is an rdma-offload adapter (which has SSQs). */
+/* Whether dev is an rdma-offload adapter's function, PF or VF (SSQs...). */
 static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)
 {
 	return dev->attrs.vendor_id == RDO_IB_VENDOR_ID &&
-	       dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID;
+	       (dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID ||
+		dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID_VF);
 }
 
 #endif /* RDMA_OFFLOAD_VERBS_H */

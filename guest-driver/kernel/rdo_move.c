@@ -34,6 +34,8 @@
 #include "rdo_ib.h"
 #include "rdma_offload-verbs.h"
 
+static_assert(RDO_IB_VENDOR_PART_ID_VF == RDO_PCI_VF_DEVICE_ID);
+
 /* The PF's instance of the adapter rdev is a function of, bound to us. */
 static struct rdo_dev *rdo_move_pf(struct rdo_dev *rdev)
 {
