@@ -194,9 +194,8 @@ struct rdo_dev {
 	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
 	struct mutex ssq_lock;		/* SSQs' connection counts (rdo_ssq.c) */
-	/* Connections MOVE_QP brought here from another function (rdo_move.c). */
+	/* Connections MOVE_QP brought here from another (rdo_move.c). */
 	struct list_head moved_in;
-	spinlock_t moved_lock;
 	atomic_t mr_key;
 
 	struct net_device *ndev;

@@ -82,6 +82,7 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	cq->home = rdev;
 	cq->moving = false;
 	cq->lost = false;
+	cq->moved = NULL;
 	cq->ci = 0;
 	cq->error = false;
 	cq->user = !!udata;
@@ -140,11 +141,14 @@ err_ida:
 int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 {
 	struct rdo_cq *cq = to_rcq(ibcq);
-	struct rdo_dev *rdev = cq->rdev;
+	struct rdo_dev *rdev;
 	int ret;
 
+	/* Not lost with the function serving it meanwhile (rdo_move.c). */
+	rdo_move_obj_lock();
+	rdev = cq->rdev;
 	if (cq->lost)
-		goto free;	/* its function went after a move (rdo_move.c) */
+		goto free;	/* its function went after a move */
 	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, cq->cqn);
 	xa_erase_irq(&rdev->cq_xa, cq->cqn);
 	/* No handler may still be delivering an event for it. */
@@ -153,12 +157,14 @@ int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_CQ %u failed: %d; its ring is leaked\n",
 			cq->cqn, ret);
-		return 0;
+		goto out;
 	}
 	ida_free(&rdev->cq_ida, cq->cqn);
 free:
 	rdo_ring_free(cq->home, &cq->ring);
 	kfree(cq->old);
+out:
+	rdo_move_obj_unlock(&cq->moved, cq);
 	return 0;
 }
 

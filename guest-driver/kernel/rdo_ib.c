@@ -256,6 +256,7 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	cmd.obj = pdn;
 	pd->rdev = rdev;
 	pd->lost = false;
+	pd->moved = NULL;
 	/* Only a kernel consumer's PD may use the local DMA key. */
 	if (!udata)
 		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
@@ -271,17 +272,19 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 static int rdo_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct rdo_pd *pd = to_rpd(ibpd);
-	struct rdo_dev *rdev = pd->rdev;	/* its QP may have moved it */
-	int ret;
+	struct rdo_dev *rdev;
+	int ret = 0;
 
-	if (pd->lost)
-		return 0;	/* its function went after a move */
-	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, pd->pdn);
-	if (ret && !rdo_dead(rdev)) {
+	/* Its QP may have moved it; not lost meanwhile (rdo_move.c). */
+	rdo_move_obj_lock();
+	rdev = pd->rdev;
+	if (!pd->lost)		/* lost: its function went after a move */
+		ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, pd->pdn);
+	if (ret && !rdo_dead(rdev))
 		dev_err(&rdev->pdev->dev, "DESTROY_PD %u failed: %d\n", pd->pdn, ret);
-		return 0;	/* the number stays taken */
-	}
-	ida_free(&rdev->pd_ida, pd->pdn);
+	else if (!pd->lost)
+		ida_free(&rdev->pd_ida, pd->pdn);
+	rdo_move_obj_unlock(&pd->moved, pd);
 	return 0;
 }
 

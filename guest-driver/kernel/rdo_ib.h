@@ -12,6 +12,7 @@
 #include "rdma_offload-abi.h"
 
 struct rdo_mmap_entry;
+struct rdo_moved;
 
 /* READs and atomics a QP keeps outstanding, as initiator and as responder. */
 #define RDO_MAX_RD_ATOMIC	16
@@ -39,6 +40,7 @@ struct rdo_pd {
 	struct rdo_dev *rdev;		/* the function serving it (rdo_move.c) */
 	u32 pdn;
 	bool lost;			/* its function went after a move */
+	struct rdo_moved *moved;	/* away from home with its QP */
 };
 
 struct rdo_ah {
@@ -78,6 +80,7 @@ struct rdo_cq {
 	 * arm_deferred); lost: the function serving it went, no more.
 	 */
 	bool moving, lost;
+	struct rdo_moved *moved;
 	/*
 	 * Resize (kernel CQ): no doorbell while RESIZE_CQ runs; what the
 	 * old ring still held is polled from `old` first.
@@ -133,10 +136,10 @@ struct rdo_qp {
 	/*
 	 * MOVE_QP (rdo_move.c): moving, no doorbell (the WQEs wait in the
 	 * ring for the destination's); lost, the function serving it went.
-	 * moved: on its function's moved_in list while not home.
+	 * moved: its objects' record while they are away from home.
 	 */
 	bool moving, lost;
-	struct list_head moved;
+	struct rdo_moved *moved;
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -248,7 +251,8 @@ int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 
 /* rdo_move.c */
-void rdo_move_qp_gone(struct rdo_qp *qp);
+void rdo_move_obj_lock(void);
+void rdo_move_obj_unlock(struct rdo_moved **moved, void *obj);
 
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -22,11 +22,16 @@
  * indexes (and a deferred arm): what was posted meanwhile is taken then.
  * On a refusal the source's doorbells are rung instead and nothing moved.
  *
- * If the destination function goes (FLR, VF disabled, driver unbound,
- * recovery) while it serves a moved connection, the connection is lost with
- * it on the device: rdo_move_orphan() hands the objects back to `home`
- * marked lost (no doorbells, commands -EIO, destroy frees memory only) and
- * reports IB_EVENT_QP_FATAL; CQEs already written can still be polled.
+ * While away from home the objects are recorded together (struct
+ * rdo_moved) on the serving function's moved_in list, until the last of
+ * them is destroyed. If that function goes (FLR, VF disabled, driver
+ * unbound, recovery), the connection is lost with it on the device:
+ * rdo_move_orphan() hands whatever of it is left back to `home` marked lost
+ * (no doorbells, commands -EIO, destroy frees memory only) and reports
+ * IB_EVENT_QP_FATAL; CQEs already written can still be polled. One mutex
+ * (rdo_moved_mutex) keeps the records, the lists and the lost objects'
+ * destroy apart; the QP's state lock keeps its move, modify, destroy and
+ * loss apart.
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
@@ -35,6 +40,45 @@
 #include "rdma_offload-verbs.h"
 
 static_assert(RDO_IB_VENDOR_PART_ID_VF == RDO_PCI_VF_DEVICE_ID);
+
+/* A connection's objects away from home; a member is NULL once destroyed. */
+struct rdo_moved {
+	struct list_head node;		/* on the serving function's moved_in */
+	struct rdo_qp *qp;
+	struct rdo_cq *cq[2];		/* send, receive (NULL: one CQ) */
+	struct rdo_pd *pd;
+};
+
+static DEFINE_MUTEX(rdo_moved_mutex);
+
+/* Around destroying a QP, CQ or PD: its function cannot go meanwhile. */
+void rdo_move_obj_lock(void)
+{
+	mutex_lock(&rdo_moved_mutex);
+}
+
+/* obj (destroyed, or going back home) leaves its record; the last frees it. */
+void rdo_move_obj_unlock(struct rdo_moved **moved, void *obj)
+{
+	struct rdo_moved *m = *moved;
+
+	if (m) {
+		if (m->qp == obj)
+			m->qp = NULL;
+		if (m->cq[0] == obj)
+			m->cq[0] = NULL;
+		if (m->cq[1] == obj)
+			m->cq[1] = NULL;
+		if (m->pd == obj)
+			m->pd = NULL;
+		*moved = NULL;
+		if (!m->qp && !m->cq[0] && !m->cq[1] && !m->pd) {
+			list_del(&m->node);
+			kfree(m);
+		}
+	}
+	mutex_unlock(&rdo_moved_mutex);
+}
 
 /* The PF's instance of the adapter rdev is a function of, bound to us. */
 static struct rdo_dev *rdo_move_pf(struct rdo_dev *rdev)
@@ -240,6 +284,45 @@ static bool rdo_move_lock(struct rdo_dev *rdev)
 	return false;
 }
 
+/*
+ * The objects now served by dst: on its list, or, back home, no record.
+ * fresh: a record for objects leaving home (unused otherwise, freed).
+ */
+static void rdo_move_record(struct rdo_qp *qp, struct rdo_cq *scq,
+			    struct rdo_cq *rcq, struct rdo_pd *pd,
+			    struct rdo_dev *dst, struct rdo_moved *fresh)
+{
+	struct rdo_moved *m;
+
+	mutex_lock(&rdo_moved_mutex);
+	m = qp->moved;
+	if (m) {
+		list_del_init(&m->node);
+	} else {
+		m = fresh;
+		fresh = NULL;
+		*m = (struct rdo_moved){ .qp = qp, .cq = { scq, rcq }, .pd = pd };
+		INIT_LIST_HEAD(&m->node);
+		qp->moved = m;
+		scq->moved = m;
+		if (rcq)
+			rcq->moved = m;
+		pd->moved = m;
+	}
+	if (dst == qp->home) {
+		qp->moved = NULL;
+		scq->moved = NULL;
+		if (rcq)
+			rcq->moved = NULL;
+		pd->moved = NULL;
+		kfree(m);
+	} else {
+		list_add_tail(&m->node, &dst->moved_in);
+	}
+	mutex_unlock(&rdo_moved_mutex);
+	kfree(fresh);
+}
+
 /* Reserve, quiesce, MOVE_QP, resume (or roll back); both life_locks held. */
 static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 			   struct rdo_dev *dst)
@@ -248,15 +331,23 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	struct rdo_cmd_move_qp *m = &cmd.u.move_qp;
 	struct rdo_pd *pd = to_rpd(qp->ibqp.pd);
 	struct rdo_dev *src = qp->rdev;
+	struct rdo_moved *fresh = NULL;
 	struct rdo_cq *scq, *rcq;
 	unsigned int ncomp;
 	u32 eqn;
 	int ret;
 
 	rdo_move_cqs(qp, &scq, &rcq);
+	if (!qp->moved) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		if (!fresh)
+			return -ENOMEM;
+	}
 	ret = rdo_move_reserve(dst, qp, scq, rcq, pd->pdn);
-	if (ret)
+	if (ret) {
+		kfree(fresh);
 		return ret;
+	}
 	/* D's completion EQ in the place of S's (they have the same vectors). */
 	ncomp = rdo_comp_eqs(dst);
 	eqn = ncomp && scq->eqn ? 1 + (scq->eqn - 1) % ncomp : 0;
@@ -274,6 +365,7 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 		rdo_move_release(dst, qp, scq, rcq, pd->pdn, dst == qp->home);
 		dev_info(&pf->pdev->dev, "MOVE_QP %u fn %u -> fn %u refused: %d\n",
 			 qp->qpn, src->fn, dst->fn, ret);
+		kfree(fresh);
 		return ret;
 	}
 	pd->rdev = dst;
@@ -281,14 +373,7 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	rdo_move_release(src, qp, scq, rcq, pd->pdn, src == qp->home);
 	/* Events S's EQ 0 is delivering for them end first. */
 	synchronize_irq(src->vectors[0].irq);
-	spin_lock(&src->moved_lock);
-	list_del_init(&qp->moved);
-	spin_unlock(&src->moved_lock);
-	if (dst != qp->home) {
-		spin_lock(&dst->moved_lock);
-		list_add_tail(&qp->moved, &dst->moved_in);
-		spin_unlock(&dst->moved_lock);
-	}
+	rdo_move_record(qp, scq, rcq, pd, dst, fresh);
 	rdo_move_kick(qp->ibqp.send_cq);
 	if (rcq)
 		rdo_move_kick(qp->ibqp.recv_cq);
@@ -329,82 +414,90 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(rdo_ib_move_qp);
-/* destroy_qp: a moved QP leaves its function's list and number. */
-void rdo_move_qp_gone(struct rdo_qp *qp)
-{
-	struct rdo_dev *rdev = qp->rdev;
-
-	if (list_empty(&qp->moved))
-		return;
-	spin_lock(&rdev->moved_lock);
-	list_del_init(&qp->moved);
-	spin_unlock(&rdev->moved_lock);
-	if (!qp->lost)
-		ida_free(&rdev->qp_ida, qp->qpn);
-}
-
-/* One object of a lost connection: back to home, no more device. */
-static void rdo_move_cq_lose(struct rdo_cq *cq)
+/* A lost CQ: back to its home's memory, no device. */
+static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 {
 	unsigned long flags;
 
 	if (!cq)
 		return;
-	xa_erase_irq(&cq->rdev->cq_xa, cq->cqn);
-	ida_free(&cq->rdev->cq_ida, cq->cqn);
+	xa_erase_irq(&rdev->cq_xa, cq->cqn);
+	ida_free(&rdev->cq_ida, cq->cqn);
 	spin_lock_irqsave(&cq->lock, flags);
 	cq->lost = true;
 	cq->rdev = cq->home;
 	cq->eqn = 0;
 	spin_unlock_irqrestore(&cq->lock, flags);
+	cq->moved = NULL;
+}
+
+/* What is left of a connection rdev served: lost (record lock held). */
+static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
+{
+	struct rdo_qp *qp = m->qp;
+	unsigned long flags;
+
+	rdo_move_lose_cq(rdev, m->cq[0]);
+	rdo_move_lose_cq(rdev, m->cq[1]);
+	if (m->pd) {
+		ida_free(&rdev->pd_ida, m->pd->pdn);
+		m->pd->lost = true;
+		m->pd->moved = NULL;
+	}
+	if (qp) {
+		xa_erase_irq(&rdev->qp_xa, qp->qpn);
+		ida_free(&rdev->qp_ida, qp->qpn);
+		/* Home kept the number: CQEs still written find the QP there. */
+		xa_store_irq(&qp->home->qp_xa, qp->qpn, qp, GFP_KERNEL);
+		spin_lock_irqsave(&qp->rq.lock, flags);
+		qp->lost = true;
+		spin_unlock_irqrestore(&qp->rq.lock, flags);
+		spin_lock_irqsave(&qp->sq.lock, flags);
+		qp->rdev = qp->home;
+		spin_unlock_irqrestore(&qp->sq.lock, flags);
+		WRITE_ONCE(qp->state, IB_QPS_ERR);
+		qp->moved = NULL;
+	}
+	list_del(&m->node);
+	kfree(m);
 }
 
 /*
- * rdev's function goes (its ib_device is being unregistered): each
- * connection moved here from another function is lost with it.
+ * rdev's function goes (its ib_device is being unregistered, life_lock
+ * held): each connection moved here from another function is lost with it.
+ * The QP's state lock is only tried, as a mover holding it may be waiting
+ * for this function's life_lock (it gives up).
  */
 void rdo_move_orphan(struct rdo_dev *rdev)
 {
-	struct rdo_qp *qp;
-	struct rdo_cq *scq, *rcq;
-	struct rdo_pd *pd;
 	struct ib_event ev = { .event = IB_EVENT_QP_FATAL };
-	unsigned long flags;
+	struct rdo_moved *m;
+	struct rdo_qp *qp;
 
 	for (;;) {
-		spin_lock(&rdev->moved_lock);
-		qp = list_first_entry_or_null(&rdev->moved_in, struct rdo_qp, moved);
-		if (qp)
-			list_del_init(&qp->moved);
-		spin_unlock(&rdev->moved_lock);
-		if (!qp)
+		mutex_lock(&rdo_moved_mutex);
+		m = list_first_entry_or_null(&rdev->moved_in, struct rdo_moved, node);
+		qp = m ? m->qp : NULL;
+		if (qp && !mutex_trylock(&qp->state_lock)) {
+			mutex_unlock(&rdo_moved_mutex);
+			usleep_range(1000, 2000);
+			continue;
+		}
+		if (m)
+			rdo_move_lose(rdev, m);
+		mutex_unlock(&rdo_moved_mutex);
+		if (!m)
 			return;
-		mutex_lock(&qp->state_lock);
-		rdo_move_cqs(qp, &scq, &rcq);
-		pd = to_rpd(qp->ibqp.pd);
-		rdo_move_cq_lose(scq);
-		rdo_move_cq_lose(rcq);
-		ida_free(&rdev->pd_ida, pd->pdn);
-		pd->lost = true;
-		pd->rdev = qp->home;
-		xa_erase_irq(&rdev->qp_xa, qp->qpn);
-		ida_free(&rdev->qp_ida, qp->qpn);
-		/* Home still holds the number: its CQEs still find the QP there. */
-		xa_store_irq(&qp->home->qp_xa, qp->qpn, qp, GFP_KERNEL);
-		spin_lock_irqsave(&qp->sq.lock, flags);
-		qp->lost = true;
-		qp->rdev = qp->home;
-		spin_unlock_irqrestore(&qp->sq.lock, flags);
-		spin_lock_irqsave(&qp->rq.lock, flags);
-		spin_unlock_irqrestore(&qp->rq.lock, flags);
-		WRITE_ONCE(qp->state, IB_QPS_ERR);
-		mutex_unlock(&qp->state_lock);
-		dev_info(&rdev->pdev->dev, "connection QP %u moved here is lost with the function\n",
+		if (!qp)
+			continue;
+		dev_info(&rdev->pdev->dev, "QP %u, moved here, is lost with this function\n",
 			 qp->qpn);
+		/* Under the state lock: the consumer cannot destroy it meanwhile. */
 		if (qp->ibqp.event_handler) {
 			ev.device = qp->ibqp.device;
 			ev.element.qp = &qp->ibqp;
 			qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
 		}
+		mutex_unlock(&qp->state_lock);
 	}
 }

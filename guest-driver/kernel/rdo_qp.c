@@ -293,7 +293,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	}
 	qp->rdev = to_rdev(ibqp->device);
 	qp->home = qp->rdev;
-	INIT_LIST_HEAD(&qp->moved);
+	qp->moved = NULL;
 	if (init->create_flags & ~(RDO_QP_CREATE_SSQ | RDO_QP_CREATE_SSQ_FED))
 		return -EOPNOTSUPP;
 	if (init->create_flags) {
@@ -322,13 +322,16 @@ static void rdo_cq_quiesce(struct ib_cq *ibcq)
 int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 {
 	struct rdo_qp *qp = to_rqp(ibqp);
-	struct rdo_dev *rdev = qp->rdev;
+	struct rdo_dev *rdev;
 	int ret;
 
 	/* An SSQ still feeding connections stays; a connection drains first. */
 	ret = rdo_ssq_destroy_begin(qp);
 	if (ret)
 		return ret;
+	/* Not moved, and not lost with its function, meanwhile (rdo_move.c). */
+	mutex_lock(&qp->state_lock);
+	rdev = qp->rdev;
 	/* A moved connection whose function went has nothing on the device. */
 	ret = qp->lost ? 0 : rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
 	xa_erase_irq(&rdev->qp_xa, qp->qpn);
@@ -340,13 +343,19 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_QP %u failed: %d; its rings are leaked\n",
 			qp->qpn, ret);
-		return 0;
+		goto out;
 	}
 	rdo_ssq_free_slots(qp);
 	rdo_wq_free(qp->home, &qp->sq);
 	rdo_wq_free(qp->home, &qp->rq);
-	rdo_move_qp_gone(qp);
+	/* Moved: the number is taken in both functions. */
+	if (rdev != qp->home)
+		ida_free(&rdev->qp_ida, qp->qpn);
 	ida_free(&qp->home->qp_ida, qp->qpn);
+out:
+	rdo_move_obj_lock();
+	rdo_move_obj_unlock(&qp->moved, qp);
+	mutex_unlock(&qp->state_lock);
 	return 0;
 }
 
