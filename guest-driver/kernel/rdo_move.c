@@ -208,10 +208,15 @@ static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
 	cq->rdev = to;
 	cq->eqn = eqn;
 	cq->moving = false;
-	/* The consumer index and an arm asked for meanwhile, on to's page. */
+	/*
+	 * The consumer index and an arm asked for meanwhile, on to's page (a
+	 * resize running rings them when it ends).
+	 */
+	if (cq->resizing)
+		goto out;
 	arm = cq->arm_deferred;
 	cq->arm_deferred = 0;
-	if (!cq->resizing && !rdo_dead(to))
+	if (!rdo_dead(to))
 		rdo_db_write(to, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn,
 			     (arm & RDO_DB_CQ_ARM_NEXT) ? RDO_DB_CQ_ARM_NEXT : arm, cq->ci));
 out:
