@@ -391,11 +391,28 @@ static int vm_poll(struct vm_side *s, struct vm_side *from)
 	return max(n, 0);
 }
 
+/*
+ * The driver's rdo_ib_move_qp, looked up for each move (as rdo_ssq_test
+ * does): the module builds without the driver's symbol table and does not
+ * pin the driver.
+ */
+static int vm_move_qp(struct ib_qp *qp, struct ib_device *dst)
+{
+	int (*move)(struct ib_qp *qp, struct ib_device *dst) = symbol_get(rdo_ib_move_qp);
+	int ret;
+
+	if (!move)
+		return -ENOENT;
+	ret = move(qp, dst);
+	symbol_put(rdo_ib_move_qp);
+	return ret;
+}
+
 static void vm_move_fn(struct work_struct *w)
 {
 	u32 i = vm.moves_done;
 
-	vm.move_ret[i] = rdo_ib_move_qp(vm.a.qp, vm.move_to[i % 2]);
+	vm.move_ret[i] = vm_move_qp(vm.a.qp, vm.move_to[i % 2]);
 	WRITE_ONCE(vm.moves_done, i + 1);
 	WRITE_ONCE(vm.moving, false);
 }
