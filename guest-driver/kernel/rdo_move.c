@@ -427,6 +427,7 @@ static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 	if (!cq)
 		return;
 	xa_erase_irq(&rdev->cq_xa, cq->cqn);
+	synchronize_irq(rdev->vectors[cq->eqn].irq);
 	ida_free(&rdev->cq_ida, cq->cqn);
 	spin_lock_irqsave(&cq->lock, flags);
 	cq->lost = true;
@@ -439,9 +440,24 @@ static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 /* What is left of a connection rdev served: lost (record lock held). */
 static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 {
+	bool up = test_bit(RDO_F_CTRL_UP, &rdev->flags) && !rdo_dead(rdev);
 	struct rdo_qp *qp = m->qp;
 	unsigned long flags;
+	unsigned int i;
 
+	/*
+	 * End them on the device while its control path runs: its EQs go
+	 * next, which the device refuses while CQs report to them. Failures
+	 * change nothing: the function's reset ends them all the same.
+	 */
+	if (up && qp)
+		rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
+	for (i = 0; i < ARRAY_SIZE(m->cq); i++) {
+		if (up && m->cq[i])
+			rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, m->cq[i]->cqn);
+	}
+	if (up && m->pd)
+		rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, m->pd->pdn);
 	rdo_move_lose_cq(rdev, m->cq[0]);
 	rdo_move_lose_cq(rdev, m->cq[1]);
 	if (m->pd) {
@@ -451,6 +467,7 @@ static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 	}
 	if (qp) {
 		xa_erase_irq(&rdev->qp_xa, qp->qpn);
+		synchronize_irq(rdev->vectors[0].irq);
 		ida_free(&rdev->qp_ida, qp->qpn);
 		/* Home kept the number: CQEs still written find the QP there. */
 		xa_store_irq(&qp->home->qp_xa, qp->qpn, qp, GFP_KERNEL);
