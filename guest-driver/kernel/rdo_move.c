@@ -131,18 +131,18 @@ static int rdo_move_reserve(struct rdo_dev *dst, struct rdo_qp *qp,
 
 	/* Home kept the QP's number for it (rdo_move_release). */
 	ret = dst == qp->home ? 0 :
-	      ida_alloc_range(&dst->qp_ida, qp->qpn, qp->qpn, GFP_KERNEL);
+	      rdo_id_alloc(dst, RDO_USE_QP, &dst->qp_ida, qp->qpn, qp->qpn);
 	if (ret < 0)
 		goto err;
-	ret = ida_alloc_range(&dst->cq_ida, scq->cqn, scq->cqn, GFP_KERNEL);
+	ret = rdo_id_alloc(dst, RDO_USE_CQ, &dst->cq_ida, scq->cqn, scq->cqn);
 	if (ret < 0)
 		goto err_qp;
 	if (rcq) {
-		ret = ida_alloc_range(&dst->cq_ida, rcq->cqn, rcq->cqn, GFP_KERNEL);
+		ret = rdo_id_alloc(dst, RDO_USE_CQ, &dst->cq_ida, rcq->cqn, rcq->cqn);
 		if (ret < 0)
 			goto err_scq;
 	}
-	ret = ida_alloc_range(&dst->pd_ida, pdn, pdn, GFP_KERNEL);
+	ret = rdo_id_alloc(dst, RDO_USE_PD, &dst->pd_ida, pdn, pdn);
 	if (ret < 0)
 		goto err_rcq;
 	ret = xa_insert_irq(&dst->qp_xa, qp->qpn, qp, GFP_KERNEL);
@@ -162,15 +162,15 @@ err_xscq:
 err_xqp:
 	xa_erase_irq(&dst->qp_xa, qp->qpn);
 err_pd:
-	ida_free(&dst->pd_ida, pdn);
+	rdo_id_free(dst, RDO_USE_PD, &dst->pd_ida, pdn);
 err_rcq:
 	if (rcq)
-		ida_free(&dst->cq_ida, rcq->cqn);
+		rdo_id_free(dst, RDO_USE_CQ, &dst->cq_ida, rcq->cqn);
 err_scq:
-	ida_free(&dst->cq_ida, scq->cqn);
+	rdo_id_free(dst, RDO_USE_CQ, &dst->cq_ida, scq->cqn);
 err_qp:
 	if (dst != qp->home)
-		ida_free(&dst->qp_ida, qp->qpn);
+		rdo_id_free(dst, RDO_USE_QP, &dst->qp_ida, qp->qpn);
 err:
 	return -EBUSY;		/* a number the destination uses itself */
 }
@@ -186,11 +186,11 @@ static void rdo_move_release(struct rdo_dev *rdev, struct rdo_qp *qp,
 		xa_erase_irq(&rdev->cq_xa, rcq->cqn);
 	/* The home function keeps the QP number: the connection's on the wire. */
 	if (!keep_qpn)
-		ida_free(&rdev->qp_ida, qp->qpn);
-	ida_free(&rdev->cq_ida, scq->cqn);
+		rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, scq->cqn);
 	if (rcq)
-		ida_free(&rdev->cq_ida, rcq->cqn);
-	ida_free(&rdev->pd_ida, pdn);
+		rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, rcq->cqn);
+	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pdn);
 }
 
 static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
@@ -428,7 +428,7 @@ static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 		return;
 	xa_erase_irq(&rdev->cq_xa, cq->cqn);
 	synchronize_irq(rdev->vectors[cq->eqn].irq);
-	ida_free(&rdev->cq_ida, cq->cqn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cq->cqn);
 	spin_lock_irqsave(&cq->lock, flags);
 	cq->lost = true;
 	cq->rdev = cq->home;
@@ -461,14 +461,14 @@ static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 	rdo_move_lose_cq(rdev, m->cq[0]);
 	rdo_move_lose_cq(rdev, m->cq[1]);
 	if (m->pd) {
-		ida_free(&rdev->pd_ida, m->pd->pdn);
+		rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, m->pd->pdn);
 		m->pd->lost = true;
 		m->pd->moved = NULL;
 	}
 	if (qp) {
 		xa_erase_irq(&rdev->qp_xa, qp->qpn);
 		synchronize_irq(rdev->vectors[0].irq);
-		ida_free(&rdev->qp_ida, qp->qpn);
+		rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
 		/* Home kept the number: CQEs still written find the QP there. */
 		xa_store_irq(&qp->home->qp_xa, qp->qpn, qp, GFP_KERNEL);
 		spin_lock_irqsave(&qp->rq.lock, flags);

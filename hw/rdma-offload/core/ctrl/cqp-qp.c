@@ -161,6 +161,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.path_mtu = qp->path_mtu;
     a.sgid_index = qp->sgid_index;
     a.traffic_class = qp->traffic_class;
+    a.port = rdo_qp_port(qp);
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;
     a.rq_psn = qp->rq_psn;
