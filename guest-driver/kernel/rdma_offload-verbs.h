@@ -58,6 +58,27 @@
  * usec > 4095, or the control command's error. The symbol is
  * the driver's (a consumer module depends on rdma_offload). User space:
  * the provider's RDO_NOTIFY_DELAY_US environment variable.
+ *
+ * Moving a connection to another function of the adapter (SR-IOV):
+ * rdo_ib_move_qp() moves a live kernel RC QP (RTS or SQD, not on an SRQ or
+ * SSQ) from the function serving it to dst, another function's ib_device
+ * on the same adapter (PF or VF), through the PF's MOVE_QP. The QP's CQs
+ * and its PD must be its own (one CQ for both sides is fine; no MRs, MWs,
+ * AHs or SRQs in the PD: kernel memory through pd->local_dma_lkey). The
+ * consumer keeps its ib_qp, ib_cq and ib_pd handles (they stay the first
+ * ib_device's in ib_core); from the call's return the destination
+ * function serves them: commands, doorbells, completion events. Work
+ * posted before the move completes on the same CQ, from the destination;
+ * work posted from other threads while the call runs waits in the ring
+ * and is handed to the destination at the end (nothing is lost); polling
+ * meanwhile is fine. The peer sees at most retransmissions. It sleeps.
+ * Returns 0; -EINVAL (not such a QP, dst serves it already, not
+ * connected), -EXDEV (dst on another adapter), -EBUSY (a CQ or the PD
+ * shared, a number dst uses, a function being reset), -ENODEV (the PF's
+ * or dst's driver instance not up), or MOVE_QP's error, with nothing
+ * changed. If dst's function later goes (FLR, disabled, unbound), the
+ * connection is lost with it: IB_EVENT_QP_FATAL on the QP, then posting,
+ * modify and query are -EIO; destroy the objects as usual.
  */
 #ifndef RDMA_OFFLOAD_VERBS_H
 #define RDMA_OFFLOAD_VERBS_H
@@ -71,6 +92,7 @@
 /* An rdma-offload ib_device reports these in its device attributes. */
 #define RDO_IB_VENDOR_ID	0x1af4
 #define RDO_IB_VENDOR_PART_ID	0x10f0
+#define RDO_IB_VENDOR_PART_ID_VF 0x10f1	/* a virtual function's */
 
 /* A work request on an SSQ: what to do, and on which connection. */
 struct rdo_ssq_wr {
@@ -88,12 +110,14 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 }
 
 int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
+int rdo_ib_move_qp(struct ib_qp *qp, struct ib_device *dst);
 
-/* Whether dev is an rdma-offload adapter (which has SSQs). */
+/* Whether dev is an rdma-offload adapter's function, PF or VF (SSQs...). */
 static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)
 {
 	return dev->attrs.vendor_id == RDO_IB_VENDOR_ID &&
-	       dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID;
+	       (dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID ||
+		dev->attrs.vendor_part_id == RDO_IB_VENDOR_PART_ID_VF);
 }
 
 #endif /* RDMA_OFFLOAD_VERBS_H */

@@ -200,6 +200,7 @@ struct rdo_dev {
 	unsigned int num_eqs;		/* including EQ 0 */
 	u64 async_events;
 	u64 engine_recoveries;		/* RDO_EQE_ENGINE_RECOVERED events */
+	u64 qps_arrived;		/* RDO_EQE_QP_ARRIVED events */
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
@@ -208,6 +209,8 @@ struct rdo_dev {
 	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
 	struct mutex ssq_lock;		/* SSQs' connection counts (rdo_ssq.c) */
+	/* Connections MOVE_QP brought here from another (rdo_move.c). */
+	struct list_head moved_in;
 	atomic_t mr_key;
 
 	struct net_device *ndev;
@@ -384,6 +387,9 @@ int rdo_selftest_run(struct rdo_dev *rdev);
 /* rdo_sriov.c: virtual functions. */
 int rdo_sriov_configure(struct pci_dev *pdev, int num_vfs);
 void rdo_sriov_debugfs(struct rdo_dev *rdev);
+
+/* rdo_move.c: connections moved between functions. */
+void rdo_move_orphan(struct rdo_dev *rdev);
 
 /* rdo_sysfs.c: read-only state under <pci device>/rdma_offload/. */
 extern const struct attribute_group *rdo_dev_groups[];

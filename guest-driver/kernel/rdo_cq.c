@@ -21,12 +21,15 @@
 
 static void rdo_cq_doorbell(struct rdo_cq *cq, u32 flags)
 {
-	/* While RESIZE_CQ runs the device may read it against the new ring. */
-	if (cq->resizing) {
+	/*
+	 * While RESIZE_CQ runs the device may read it against the new ring;
+	 * while MOVE_QP runs it goes to the destination's page after.
+	 */
+	if (cq->resizing || cq->moving) {
 		cq->arm_deferred |= flags;
 		return;
 	}
-	if (!rdo_dead(cq->rdev))
+	if (!rdo_dead(cq->rdev) && !cq->lost)
 		rdo_db_write(cq->rdev, RDO_DB_CQ, RDO_DB_VALUE(cq->cqn, flags, cq->ci));
 }
 
@@ -76,6 +79,10 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		return ret;
 
 	cq->rdev = rdev;
+	cq->home = rdev;
+	cq->moving = false;
+	cq->lost = false;
+	cq->moved = NULL;
 	cq->ci = 0;
 	cq->error = false;
 	cq->user = !!udata;
@@ -134,9 +141,14 @@ err_ida:
 int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 {
 	struct rdo_cq *cq = to_rcq(ibcq);
-	struct rdo_dev *rdev = cq->rdev;
+	struct rdo_dev *rdev;
 	int ret;
 
+	/* Not lost with the function serving it meanwhile (rdo_move.c). */
+	rdo_move_obj_lock();
+	rdev = cq->rdev;
+	if (cq->lost)
+		goto free;	/* its function went after a move */
 	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, cq->cqn);
 	xa_erase_irq(&rdev->cq_xa, cq->cqn);
 	/* No handler may still be delivering an event for it. */
@@ -145,11 +157,14 @@ int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_CQ %u failed: %d; its ring is leaked\n",
 			cq->cqn, ret);
-		return 0;
+		goto out;
 	}
-	rdo_ring_free(rdev, &cq->ring);
-	kfree(cq->old);
 	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cq->cqn);
+free:
+	rdo_ring_free(cq->home, &cq->ring);
+	kfree(cq->old);
+out:
+	rdo_move_obj_unlock(&cq->moved, cq);
 	return 0;
 }
 
@@ -186,6 +201,9 @@ int rdo_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 	u32 log_size, end = 0, n = 0;
 	int ret;
 
+	/* A moved CQ's ring is its first function's memory (rdo_move.c). */
+	if (cq->home != rdev || cq->lost)
+		return -EOPNOTSUPP;
 	if (udata) {
 		ret = rdo_udata_in(udata, &req, sizeof(req));
 		if (ret)

@@ -61,6 +61,8 @@ static const struct {
 	{ "rp_cnp_ignored", RDO_REG_CNT_RP_CNP_IGNORED },
 	{ "rp_cnp_coalesced", RDO_REG_CNT_RP_CNP_COALESCED },
 	{ "isolation", RDO_REG_CNT_ISOLATION },
+	{ "qp_moved_out", RDO_REG_CNT_QP_MOVED_OUT },
+	{ "qp_moved_in", RDO_REG_CNT_QP_MOVED_IN },
 	{ "fo_recoveries", RDO_REG_FO_RECOVERIES },
 	{ "fo_qps", RDO_REG_FO_QPS },
 	{ "fo_fatal", RDO_REG_FO_FATAL },
@@ -100,6 +102,7 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
 	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
+	seq_printf(m, "qps_arrived=%llu\n", rdev->qps_arrived);
 	for (i = 0; i < RDO_USE__N; i++)
 		seq_printf(m, "in_use.%s=%ld\n", rdo_use_names[i],
 			   atomic_long_read(&rdev->in_use[i]));

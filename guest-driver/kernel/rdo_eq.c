@@ -77,6 +77,11 @@ static void rdo_async(struct rdo_dev *rdev, const struct rdo_eqe *eqe)
 		dev_info_ratelimited(dev, "protocol engine recovered (fault %u, %u QPs resumed)\n",
 				     eqe->obj, eqe->data);
 		break;
+	case RDO_EQE_QP_ARRIVED:
+		/* The mover (rdo_move.c) took the QP over when MOVE_QP completed. */
+		rdev->qps_arrived++;
+		dev_dbg(dev, "QP %u arrived from function %u\n", eqe->obj, eqe->data);
+		break;
 	default:
 		dev_warn_ratelimited(dev, "unknown event type 0x%02x on EQ 0\n",
 				     eqe->type);

@@ -263,6 +263,9 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	if (pdn < 0)
 		return pdn;
 	cmd.obj = pdn;
+	pd->rdev = rdev;
+	pd->lost = false;
+	pd->moved = NULL;
 	/* Only a kernel consumer's PD may use the local DMA key. */
 	if (!udata)
 		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
@@ -277,15 +280,20 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 
 static int rdo_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
-	struct rdo_dev *rdev = to_rdev(ibpd->device);
 	struct rdo_pd *pd = to_rpd(ibpd);
-	int ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, pd->pdn);
+	struct rdo_dev *rdev;
+	int ret = 0;
 
-	if (ret && !rdo_dead(rdev)) {
+	/* Its QP may have moved it; not lost meanwhile (rdo_move.c). */
+	rdo_move_obj_lock();
+	rdev = pd->rdev;
+	if (!pd->lost)		/* lost: its function went after a move */
+		ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, pd->pdn);
+	if (ret && !rdo_dead(rdev))
 		dev_err(&rdev->pdev->dev, "DESTROY_PD %u failed: %d\n", pd->pdn, ret);
-		return 0;	/* the number stays taken */
-	}
-	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pd->pdn);
+	else if (!pd->lost)
+		rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pd->pdn);
+	rdo_move_obj_unlock(&pd->moved, pd);
 	return 0;
 }
 
@@ -452,6 +460,7 @@ void rdo_ib_unregister(struct rdo_dev *rdev)
 
 	if (!ib)
 		return;
+	rdo_move_orphan(rdev);
 	WRITE_ONCE(rdev->ib, NULL);
 	/* Interrupt handlers may still hold it. */
 	synchronize_irq(rdev->vectors[0].irq);

@@ -12,6 +12,7 @@
 #include "rdma_offload-abi.h"
 
 struct rdo_mmap_entry;
+struct rdo_moved;
 
 /* READs and atomics a QP keeps outstanding, as initiator and as responder. */
 #define RDO_MAX_RD_ATOMIC	16
@@ -36,7 +37,10 @@ struct rdo_ibdev {
 
 struct rdo_pd {
 	struct ib_pd ibpd;
+	struct rdo_dev *rdev;		/* the function serving it (rdo_move.c) */
 	u32 pdn;
+	bool lost;			/* its function went after a move */
+	struct rdo_moved *moved;	/* away from home with its QP */
 };
 
 struct rdo_ah {
@@ -62,7 +66,8 @@ struct rdo_mw {
 
 struct rdo_cq {
 	struct ib_cq ibcq;
-	struct rdo_dev *rdev;
+	struct rdo_dev *rdev;		/* the function serving it */
+	struct rdo_dev *home;		/* the one that made it: its ring's DMA */
 	u32 cqn;
 	u32 eqn;
 	struct rdo_ring ring;
@@ -70,6 +75,12 @@ struct rdo_cq {
 	u32 ci;				/* CQEs consumed, free-running */
 	bool error;			/* the device reported CQ_ERROR */
 	bool user;			/* ring and polling in user space */
+	/*
+	 * MOVE_QP (rdo_move.c): no doorbell while it runs (arms wait in
+	 * arm_deferred); lost: the function serving it went, no more.
+	 */
+	bool moving, lost;
+	struct rdo_moved *moved;
 	/*
 	 * Resize (kernel CQ): no doorbell while RESIZE_CQ runs; what the
 	 * old ring still held is polled from `old` first.
@@ -106,7 +117,8 @@ struct rdo_srq {
 
 struct rdo_qp {
 	struct ib_qp ibqp;
-	struct rdo_dev *rdev;
+	struct rdo_dev *rdev;		/* the function serving it */
+	struct rdo_dev *home;		/* the one that made it: rings, number */
 	u32 qpn;
 	u8 type;			/* enum rdo_qp_type */
 	enum ib_qp_state state;		/* as last moved by modify_qp */
@@ -122,6 +134,13 @@ struct rdo_qp {
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */
 	u32 ssq_conns;			/* an SSQ: connections it feeds (ssq_lock) */
 	u32 *ssq_slot_conn;		/* an SSQ: per slot, the connection named */
+	/*
+	 * MOVE_QP (rdo_move.c): moving, no doorbell (the WQEs wait in the
+	 * ring for the destination's); lost, the function serving it went.
+	 * moved: its objects' record while they are away from home.
+	 */
+	bool moving, lost;
+	struct rdo_moved *moved;
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -235,6 +254,10 @@ int rdo_ssq_alloc_slots(struct rdo_qp *ssq);
 void rdo_ssq_free_slots(struct rdo_qp *ssq);
 int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
+
+/* rdo_move.c */
+void rdo_move_obj_lock(void);
+void rdo_move_obj_unlock(struct rdo_moved **moved, void *obj);
 
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -292,6 +292,8 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		return -EOPNOTSUPP;
 	}
 	qp->rdev = to_rdev(ibqp->device);
+	qp->home = qp->rdev;
+	qp->moved = NULL;
 	if (init->create_flags & ~(RDO_QP_CREATE_SSQ | RDO_QP_CREATE_SSQ_FED))
 		return -EOPNOTSUPP;
 	if (init->create_flags) {
@@ -320,14 +322,18 @@ static void rdo_cq_quiesce(struct ib_cq *ibcq)
 int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 {
 	struct rdo_qp *qp = to_rqp(ibqp);
-	struct rdo_dev *rdev = qp->rdev;
+	struct rdo_dev *rdev;
 	int ret;
 
 	/* An SSQ still feeding connections stays; a connection drains first. */
 	ret = rdo_ssq_destroy_begin(qp);
 	if (ret)
 		return ret;
-	ret = rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
+	/* Not moved, and not lost with its function, meanwhile (rdo_move.c). */
+	mutex_lock(&qp->state_lock);
+	rdev = qp->rdev;
+	/* A moved connection whose function went has nothing on the device. */
+	ret = qp->lost ? 0 : rdo_cqp_simple(rdev, RDO_CMD_DESTROY_QP, qp->qpn);
 	xa_erase_irq(&rdev->qp_xa, qp->qpn);
 	/* Async events (EQ 0) and pollers may still hold the QP: wait them out. */
 	synchronize_irq(rdev->vectors[0].irq);
@@ -337,12 +343,19 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	if (ret && !rdo_dead(rdev)) {
 		dev_err(&rdev->pdev->dev, "DESTROY_QP %u failed: %d; its rings are leaked\n",
 			qp->qpn, ret);
-		return 0;
+		goto out;
 	}
 	rdo_ssq_free_slots(qp);
-	rdo_wq_free(rdev, &qp->sq);
-	rdo_wq_free(rdev, &qp->rq);
-	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
+	rdo_wq_free(qp->home, &qp->sq);
+	rdo_wq_free(qp->home, &qp->rq);
+	/* Moved: the number is taken in both functions. */
+	if (rdev != qp->home)
+		rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
+	rdo_id_free(qp->home, RDO_USE_QP, &qp->home->qp_ida, qp->qpn);
+out:
+	rdo_move_obj_lock();
+	rdo_move_obj_unlock(&qp->moved, qp);
+	mutex_unlock(&qp->state_lock);
 	return 0;
 }
 
@@ -501,7 +514,8 @@ int rdo_ib_qp_set_notify_delay(struct ib_qp *ibqp, u16 usec)
 	mutex_lock(&qp->state_lock);
 	cur = READ_ONCE(qp->state);
 	/* A UC QP takes it on the move to RTR only. */
-	if (qp->type == RDO_QPT_UC && cur != IB_QPS_RESET && cur != IB_QPS_INIT) {
+	if (qp->lost ||
+	    (qp->type == RDO_QPT_UC && cur != IB_QPS_RESET && cur != IB_QPS_INIT)) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -531,7 +545,7 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	int ret;
 
 	mutex_lock(&qp->state_lock);
-	ret = rdo_modify_udata(qp, udata);
+	ret = qp->lost ? -EIO : rdo_modify_udata(qp, udata);
 	if (ret)
 		goto out;
 	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : READ_ONCE(qp->state);
@@ -580,6 +594,8 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	union ib_gid dgid;
 	int ret;
 
+	if (READ_ONCE(qp->lost))
+		return -EIO;
 	ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa));
 	if (ret)
 		return ret;
@@ -801,7 +817,8 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 	u32 len = rdo_send_wqe_len(qp, wqe);
 
 	if (qp->sq.pi - start != 1 || len > READ_ONCE(push_max) ||
-	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev))
+	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev) || qp->moving ||
+	    qp->lost)
 		return false;
 	wmb();	/* the ring copy before the device can take the push */
 	spin_lock(&qp->rdev->push_lock);	/* IRQs are off: the SQ lock */
@@ -816,7 +833,8 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 static void rdo_wq_doorbell(struct rdo_qp *qp, struct rdo_wq *wq, u32 start,
 			    u32 db)
 {
-	if (wq->pi == start || rdo_dead(qp->rdev))
+	/* While MOVE_QP runs the WQEs wait for the destination's doorbell. */
+	if (wq->pi == start || rdo_dead(qp->rdev) || qp->moving || qp->lost)
 		return;
 	/* WQEs in memory before the device hears of them. */
 	wmb();
@@ -834,6 +852,11 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	u32 start;
 	int ret = 0;
 
+	/* Moved, and its function went (rdo_move.c): nothing will take it. */
+	if (READ_ONCE(qp->lost)) {
+		*bad_wr = wr;
+		return -EIO;
+	}
 	/* A connection fed by an SSQ is posted to through the SSQ. */
 	if (qp->user || qp->ssq || state == IB_QPS_RESET || state == IB_QPS_INIT ||
 	    state == IB_QPS_RTR) {
@@ -883,9 +906,10 @@ int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	u32 start;
 	int ret = 0;
 
-	if (qp->user || qp->srq || READ_ONCE(qp->state) == IB_QPS_RESET) {
+	if (qp->user || qp->srq || READ_ONCE(qp->state) == IB_QPS_RESET ||
+	    READ_ONCE(qp->lost)) {
 		*bad_wr = wr;
-		return -EINVAL;
+		return READ_ONCE(qp->lost) ? -EIO : -EINVAL;
 	}
 	spin_lock_irqsave(&rq->lock, flags);
 	start = rq->pi;

@@ -13,13 +13,17 @@
 # Then stock ibv_rc_pingpong PF <-> VF 2 runs and, once its packets flow,
 # VF 1 gets a Function Level Reset (sysfs reset): the ping-pong ends well,
 # VF 1 comes back and carries checked traffic again. Last, the VFs
-# are disabled. No kernel warnings, no driver errors, every key the driver
+# are disabled. Between the two, a connection is moved VF 1 -> VF 2 -> VF 1
+# -> VF 2 while it streams to the PF both ways (tests/guest/vfmove-test):
+# bit-exact, no error on either side; then one moved to VF 2 is lost with
+# VF 2's reset, its consumer told. No kernel warnings, no driver errors, every key the driver
 # gave out the one the device answered.
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 ITERS=${RDO_SRIOV_ITERS:-4000}
+VM_MIB=${RDO_SRIOV_MOVE_MIB:-16}	# each way
 
 read -r -d '' CMD <<EOF
 $HEALTH_FUNCS
@@ -72,6 +76,20 @@ for fn in 0 1 2; do
     eval bdf=\\\$bdf_\$fn
     grep -E '^cnt\.(isolation|tx_packets|rx_packets|err_count)=|^cqp_async_failed=' \$D/\$bdf/state | sed "s/^/f\$fn./"
 done
+# A connection moved mid-stream (tests/guest/vfmove-test): A's QP on VF 1,
+# its peer a QP on the PF; VF 1 -> VF 2 -> VF 1 -> VF 2 while both stream.
+modprobe rdo_vfmove_test || echo "vm_modprobe_failed=1"
+V=/sys/kernel/debug/rdo_vfmove_test
+vm() { k=\$1; shift; echo "\$*" > \$V/ctl; echo "\$k.rc=\$?"; sed "s/^/\$k./" \$V/result; }
+mvcnt() {
+    for fn in 0 1 2; do
+        eval bdf=\\\$bdf_\$fn
+        grep -E '^cnt\.(retransmits|rx_drops|isolation|err_count|qp_moved_out|qp_moved_in)=|^qps_arrived=' \$D/\$bdf/state | sed "s/^/\$1\$fn./"
+    done
+}
+mvcnt mb
+vm mv run \$dev_1 \$dev_2 \$dev_0 mib=$VM_MIB moves=3
+mvcnt ma
 # FLR of VF 1 while the PF and VF 2 ping-pong.
 ibv_rc_pingpong -d \$dev_2 -g \$g_2 -n $ITERS -c > /tmp/srv.out 2>&1 &
 srv=\$!
@@ -98,6 +116,10 @@ while [ \$(ls /sys/class/infiniband | wc -l) -lt 3 ] && [ \$i -lt 300 ]; do slee
 setup > /dev/null
 echo "f1.after_flr.isolation=\$(sed -n 's/^cnt.isolation=//p' \$D/\$bdf_1/state)"
 rdo-sriov-check \$dev_1 \$g_1 \$dev_0 \$g_0 | sed 's/^/flr./'
+# A connection moved to VF 2 is lost with VF 2's reset; its consumer is told.
+vm keep run \$dev_1 \$dev_2 \$dev_0 mib=1 moves=1 keep=1
+echo 1 > /sys/bus/pci/devices/\$bdf_2/reset; echo "vm_flr_rc=\$?"
+vm lost lost
 echo 0 > /sys/bus/pci/devices/\$PF/sriov_numvfs; echo "disable_rc=\$?"
 echo "ibdevs_after=\$(ls /sys/class/infiniband | wc -l)"
 health
@@ -148,6 +170,25 @@ for fn in 0 1 2; do
     check "function $fn: every key the driver gave out is the device's" \
         eq "$(f f$fn.cqp_async_failed)" 0
 done
+check "moved connection: the module loaded, the run passed" \
+    eq "$(f vm_modprobe_failed)$(f mv.rc) $(f mv.result)" "0 pass"
+check "moved connection: 3 moves, each one done" \
+    eq "$(f mv.move0) $(f mv.move1) $(f mv.move2)" "0 0 0"
+check "moved connection: $VM_MIB MiB each way, bit-exact and in order" \
+    eq "$(f mv.check.a_to_b_bit_exact) $(f mv.check.b_to_a_bit_exact) $(f mv.check.completions_in_order)" "ok ok ok"
+check "moved connection: no error completion on either side, the PF's QP in RTS" \
+    eq "$(f mv.check.no_error_completions) $(f mv.check.peer_qp_rts) $(f mv.check.moved_qp_rts) $(f mv.check.no_fatal_events)" "ok ok ok ok"
+# delta NAME FN: how much function FN's NAME grew over the moving run.
+delta() { echo $(( $(f "ma$2.$1") - $(f "mb$2.$1") )); }
+check "moved connection: VF 1 gave it twice and took it back once, VF 2 the other way" \
+    eq "$(delta cnt.qp_moved_out 1) $(delta cnt.qp_moved_in 1) $(delta cnt.qp_moved_out 2) $(delta cnt.qp_moved_in 2)" "2 1 1 2"
+check "moved connection: each arrival came as an event on the destination's EQ 0" \
+    eq "$(delta qps_arrived 1) $(delta qps_arrived 2) $(delta qps_arrived 0)" "1 2 0"
+check "moved connection: no doorbell or object refused (isolation) and no guest error in any function" \
+    eq "$(delta cnt.isolation 0)$(delta cnt.isolation 1)$(delta cnt.isolation 2) $(delta cnt.err_count 0)$(delta cnt.err_count 1)$(delta cnt.err_count 2)" "000 000"
+check "moved connection lost with VF 2's reset: fatal event, posting and query -EIO, destroyed" \
+    eq "$(f keep.result) $(f vm_flr_rc) $(f lost.check.fatal_event) $(f lost.check.post_refused) $(f lost.check.query_refused) $(f lost.result)" \
+    "pass 0 ok ok ok pass"
 check "the FLR of VF 1 came while PF <-> VF 2 traffic ran" \
     eq "$(f flr_in_traffic) $(f flr_rc)" "1 0"
 check "ibv_rc_pingpong PF <-> VF 2 ($ITERS iterations) ended well" \
@@ -156,4 +197,5 @@ check "VF 1's counters went with its reset" eq "$(f f1.after_flr.isolation)" 0
 check "sriov_numvfs 0: the VFs' ib_devices go" eq "$(f disable_rc) $(f ibdevs_after)" "0 1"
 check "no kernel warnings, no driver errors" eq "$(f dmesg_bad) $(f driver_errs)" "0 0"
 echo "# PF <-> VF 2 ping-pong while VF 1 reset: traffic_after_flr=$(f traffic_after_flr)"
+echo "# moved connection: posted during the moves $(f mv.posted_during_moves); the PF's retransmits $(delta cnt.retransmits 0), rx_drops $(delta cnt.rx_drops 0); VF 2's retransmits $(delta cnt.retransmits 2)"
 tap_end
