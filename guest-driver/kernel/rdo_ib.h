@@ -12,6 +12,7 @@
 #include "rdma_offload-abi.h"
 
 struct rdo_mmap_entry;
+struct rdo_cm_listener;
 
 /* READs and atomics a QP keeps outstanding, as initiator and as responder. */
 #define RDO_MAX_RD_ATOMIC	16
@@ -88,6 +89,13 @@ struct rdo_wq {
 	struct rdo_ring ring;
 	u32 pi;				/* WQEs posted, free-running */
 	u32 ci;				/* WQEs completed */
+	/*
+	 * pi when the device last started the ring over by itself (an
+	 * offloaded CM recycle, rdo_cm.c): ring slots and doorbell values
+	 * count from here, while pi, ci and the WQEs' wr_id keep running so
+	 * the completions of the WQEs before it still find theirs.
+	 */
+	u32 base;
 	u32 max_sge;
 	u64 *wr_id;
 	spinlock_t lock;
@@ -121,6 +129,7 @@ struct rdo_qp {
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */
 	u32 ssq_conns;			/* an SSQ: connections it feeds (ssq_lock) */
 	u32 *ssq_slot_conn;		/* an SSQ: per slot, the connection named */
+	struct rdo_cm_listener *cm;	/* in its pool or connection (rdo_cm.c) */
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -230,6 +239,9 @@ int rdo_ssq_alloc_slots(struct rdo_qp *ssq);
 void rdo_ssq_free_slots(struct rdo_qp *ssq);
 int rdo_ssq_wr_conn(struct rdo_qp *ssq, const struct ib_send_wr *wr, u32 *qpn);
 int rdo_ssq_destroy_begin(struct rdo_qp *qp);
+
+/* rdo_cm.c */
+void rdo_cm_first_recv(struct rdo_qp *qp, u32 idx);
 
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -302,6 +302,7 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&rdev->push_lock);
 	mutex_init(&rdev->selftest_lock);
 	mutex_init(&rdev->ssq_lock);
+	rdo_cm_init(rdev);
 	INIT_WORK(&rdev->recover_work, rdo_recover);
 	ida_init(&rdev->pd_ida);
 	ida_init(&rdev->cq_ida);
