@@ -26,6 +26,15 @@
 # listener's table must count exactly those 40 connections; and the host's
 # ib_cm, loaded and bound to the GSI QP, must have received no REQ and no
 # DREQ and sent no REP meanwhile.
+#
+# Then many connections with the soft-RoCE guest (RDO_CM_CONNS, default
+# 256, 16 open at once; tests/guest/progs/rdo-cm-conns.c on B): B connects
+# that many times to A's offloaded listener (a pool of 32 the device
+# recycles), each connection's 16 bytes echoed and checked by B; then A's
+# device connects that many times itself (rdo_cm_test's connect: the
+# driver's rdo_cm_connect and rdo_cm_disconnect) to B's stock rdma_cm
+# server, which echoes, and A checks each echo. The device's CM counters
+# must have grown by exactly that many REQs and ends.
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -84,6 +93,10 @@ example mckey "mckey -m 239.1.2.3 -b \$ME_IP -C 20" "mckey -s -m 239.1.2.3 -b \$
 OFF_SEQ=24 OFF_PAR=16
 OFFLOAD=1
 [[ -z ${RDMACM_EXAMPLES:-} || " $RDMACM_EXAMPLES " = *" offload "* ]] || OFFLOAD=0
+# Many connections (soft-RoCE guest): RDO_CM_CONNS of them, CONNS_BATCH
+# open at once, both ways: rxe0 to A's offloaded listener (a pool of
+# CONNS_POOL, recycled), and A's device connecting to rxe0.
+CONNS=${RDO_CM_CONNS:-256} CONNS_BATCH=16 CONNS_POOL=32
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
@@ -170,6 +183,67 @@ off_client() {
     peer put $t.par.done 1
     peer get $t.server.done > /dev/null
 }
+# Many connections on RDMA CM port 7472 (rdo-cm-conns on the stock side,
+# its 16 bytes per connection echoed and checked). cmcounts KEY: the
+# device's CM counters as KEY.cm.NAME facts.
+MANY_PORT=7472
+cmcounts() { sed "s/^/$1./" /sys/kernel/debug/rdma_offload/*/cm; }
+# many_server TAG N BATCH POOL: A's offloaded listener, a pool of POOL.
+many_server() {
+    t=$1
+    modprobe rdo_cm_test || echo "$t.modprobe_failed=1"
+    cmcounts $t.c0
+    echo "$t.ibcm0=$(ibcm)"
+    echo "listen $DEV port=$MANY_PORT pool=$4 addr=$ME_IP" > $C/ctl
+    echo "$t.listen.rc=$?"
+    sed "s/^/$t.listen./" $C/result
+    peer put $t.ready 1
+    peer get $t.client.done > /dev/null
+    echo "wait $2" > $C/ctl
+    echo "$t.wait.rc=$?"
+    sed "s/^/$t.wait./" $C/result
+    cmcounts $t.c1
+    echo "$t.ibcm1=$(ibcm)"
+    echo unlisten > $C/ctl
+    peer put $t.server.done 1
+}
+# many_client TAG N BATCH POOL: rdo-cm-conns connects N times, BATCH at once.
+many_client() {
+    t=$1
+    peer get $t.ready > /dev/null
+    timeout 300 rdo-cm-conns client $PEER_IP $MANY_PORT $2 $3 > /tmp/mc.out 2>&1
+    echo "$t.rc=$?"
+    head -n 20 /tmp/mc.out | sed "s/^/$t./"
+    peer put $t.client.done 1
+    peer get $t.server.done > /dev/null
+}
+# active_server TAG N BATCH: rdo-cm-conns serves N connections.
+active_server() {
+    t=$1
+    timeout 300 rdo-cm-conns server $MANY_PORT $2 > /tmp/as.out 2>&1 &
+    pid=$!
+    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.ready=1"
+    peer put $t.ready 1
+    wait $pid
+    echo "$t.rc=$?"
+    head -n 20 /tmp/as.out | sed "s/^/$t./"
+    peer put $t.server.done 1
+}
+# active_client TAG N BATCH: A's device connects N times, BATCH at once
+# (rdo_cm_test's connect), to the peer's address through its MAC.
+active_client() {
+    t=$1
+    modprobe rdo_cm_test || echo "$t.modprobe_failed=1"
+    cmcounts $t.c0
+    mac=$(awk -v ip="$PEER_IP" '$1 == ip { print $4 }' /proc/net/arp)
+    peer get $t.ready > /dev/null
+    echo "connect $DEV addr=$ME_IP peer=$PEER_IP port=$MANY_PORT mac=$mac n=$2 batch=$3" > $C/ctl
+    echo "$t.connect.rc=$?"
+    sed "s/^/$t.connect./" $C/result
+    cmcounts $t.c1
+    echo unlisten > $C/ctl
+    peer get $t.server.done > /dev/null
+}
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
 # facts TAG.rc, TAG.ok (lines matching OK), TAG.rx (packets received),
 # the output as "TAG| line".
@@ -212,6 +286,10 @@ guest_script() {
         case $role in
             oserver|oclient)
                 [ "$OFFLOAD" = 1 ] && printf 'off_%s %s %s %s\n' "${role#o}" "$round" "$OFF_SEQ" "$OFF_PAR"
+                continue ;;
+            many_*|active_*)
+                [ "$OFFLOAD" = 1 ] &&
+                    printf '%s %s %s %s %s\n' "$role" "$round" "$CONNS" "$CONNS_BATCH" "$CONNS_POOL"
                 continue ;;
         esac
         for name in "${NAMES[@]}"; do
@@ -287,6 +365,41 @@ off_checks() {
     echo "# offload, $2: $(f "$k.cm.events") CM events for $(f "$k.cm.entries") entries;" \
         "$(f "$k.cm.established_by_data") established by the first packet; ib_cm $(f "$k.ibcm1")"
 }
+# cmdelta KEY NAME: how much the device's CM counter NAME grew in round KEY.
+cmdelta() { echo $(( ${F[$1.c1.cm.$2]:-0} - ${F[$1.c0.cm.$2]:-0} )); }
+# many_checks ROUND: B's rdo-cm-conns connected CONNS times to A's listener.
+many_checks() {
+    local a="A.$1" b="B.$1" n=$CONNS w="rxe0 -> offloaded listener"
+    [ "$OFFLOAD" = 1 ] || return 0
+    check "$w: rdo_cm_test listens on rdo0 port $MANY_PORT, pool of $CONNS_POOL" \
+        eq "$(f "$a.listen.rc") $(f "$a.listen.result") $(f "$a.listen.pool")" "0 pass $CONNS_POOL"
+    check "$w: $n connections, $CONNS_BATCH at once, each one's 16 bytes echoed and checked" \
+        eq "$(f "$b.rc") $(f "$b.conns") $(f "$b.echo_ok") $(f "$b.echo_bad") $(f "$b.errors")" \
+        "0 $n $n 0 0"
+    check "$w: A saw each established, echoed, disconnected, its QP recycled" \
+        eq "$(f "$a.wait.rc") $(f "$a.wait.result") $(answered "$a.wait")" "0 pass $n"
+    check "$w: the device counted $n REQs, established, disconnected; no REJ, abort, lost entry" \
+        eq "$(cmdelta "$a" reqs) $(cmdelta "$a" established) $(cmdelta "$a" disconnected) $(cmdelta "$a" rej_sent) $(cmdelta "$a" aborted) $(cmdelta "$a" entries_lost)" \
+        "$n $n $n 0 0 0"
+    check "$w: host ib_cm (loaded, on the GSI QP) received no REQ or DREQ, sent no REP" \
+        eq "$(f "$a.ibcm1")" "$(f "$a.ibcm0")"
+    echo "# $w: $n connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events"
+}
+# active_checks ROUND: A's device connected CONNS times to B's rdo-cm-conns.
+active_checks() {
+    local a="A.$1" b="B.$1" n=$CONNS w="rdo0 connects (offloaded) -> rxe0"
+    [ "$OFFLOAD" = 1 ] || return 0
+    check "$w: rdo-cm-conns listens on rxe0" eq "$(f "$b.ready")" 1
+    check "$w: $n connections, $CONNS_BATCH at once, each sent 16 bytes, checked their echo, disconnected" \
+        eq "$(f "$a.connect.rc") $(f "$a.connect.result") $(f "$a.connect.echo_ok")" "0 pass $n"
+    check "$w: the stock server accepted, echoed and saw the end of each" \
+        eq "$(f "$b.rc") $(f "$b.accepted") $(f "$b.established") $(f "$b.echoed") $(f "$b.disconnected") $(f "$b.errors")" \
+        "0 $n $n $n $n 0"
+    check "$w: the device sent $n REQs and $n DREQs, got $n REPs; no REJ, no abort" \
+        eq "$(cmdelta "$a" reqs_sent) $(cmdelta "$a" dreqs_sent) $(cmdelta "$a" reps_received) $(cmdelta "$a" rej_received) $(cmdelta "$a" aborted)" \
+        "$n $n $n 0 0"
+    echo "# $w: $n connections in $(f "$a.connect.ms") ms"
+}
 healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }
 rc_all=0
 outputs=
@@ -310,12 +423,15 @@ off_checks ao "rdo0 serves rdo0"
 check "adapter <-> adapter: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> adapter: no kernel warning, no QP went to error (B)" healthy B
 
-boot rxe "ar:server ra:client ro:oserver" "ar:client ra:server ro:oclient"
+boot rxe "ar:server ra:client ro:oserver mr:many_server ac:active_client" \
+    "ar:client ra:server ro:oclient mr:many_client ac:active_server"
 check "adapter <-> rxe: both guests ran to the end, rdo0 and rxe0" \
     eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rxe0"
 round_checks ar A rdo0 B rxe0
 round_checks ra B rxe0 A rdo0
 off_checks ro "rdo0 serves rxe0"
+many_checks mr
+active_checks ac
 check "adapter <-> rxe: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> rxe: no kernel warning (B)" healthy B
 run_rc=$rc_all

@@ -26,6 +26,13 @@
  *   wait N  until N connections were established, echoed and ended (a
  *           hang guard of 60 s, not a pass/fail bound); then the counts
  *           and the checks of every event so far
+ *   connect DEV addr=A.B.C.D peer=E.F.G.H port=P mac=M n=N batch=B
+ *           the active side: N connections from our address to an RDMA CM
+ *           echo server (rdo-cm-conns server) at peer:P, whose next hop
+ *           is MAC M, B at once, made by the device (rdo_cm_connect; the
+ *           reports through a listener on port P of our address); each
+ *           sends its own 16 bytes, checks them echoed and disconnects
+ *           (rdo_cm_disconnect); then the counts and checks
  *   unlisten  the listener and everything else goes
  * The device going away tears everything down.
  */
@@ -34,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
+#include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
 
 #include "rdma_offload-verbs.h"
@@ -48,6 +56,8 @@ struct ct_qp {
 	struct ib_qp *qp;
 	struct ib_cqe recv_cqe, send_cqe;
 	u32 idx;
+	u32 seed;			/* active: the connection's number */
+	bool active;			/* connect's QP, not a pool's */
 	bool connected;			/* between ESTABLISHED and its end */
 };
 
@@ -67,6 +77,7 @@ static struct ct {
 	atomic_t established, disconnected, aborted, recycled, not_recycled;
 	atomic_t received, echoed, flushed, send_flushed, bad_len, bad_entry, bad_order;
 	atomic_t wc_errors, post_errors;
+	atomic_t echo_ok, echo_bad;	/* active: the peer's echoes checked */
 	char *log;
 	size_t len;
 	int failures;
@@ -151,6 +162,38 @@ static void ct_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	wake_up(&ct.wq);
 }
 
+/* The 16 bytes connection number seed sends; the peer echoes them. */
+static void ct_msg(u8 *p, u32 seed)
+{
+	u32 i;
+
+	for (i = 0; i < CT_MSG; i++)
+		p[i] = (u8)(i * 29 + seed * 7 + (seed >> 8) + 1);
+}
+
+/* Active: the echo came back; checked byte by byte. */
+static void ct_echo_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ct_qp *q = container_of(wc->wr_cqe, struct ct_qp, recv_cqe);
+	u8 want[CT_MSG];
+
+	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		atomic_inc(&ct.flushed);
+	} else if (wc->status != IB_WC_SUCCESS) {
+		atomic_inc(&ct.wc_errors);
+	} else {
+		atomic_inc(&ct.received);
+		ct_msg(want, q->seed);
+		ib_dma_sync_single_for_cpu(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
+		if (wc->byte_len == CT_MSG &&
+		    !memcmp(ct.buf + q->idx * CT_SLOT, want, CT_MSG))
+			atomic_inc(&ct.echo_ok);
+		else
+			atomic_inc(&ct.echo_bad);
+	}
+	wake_up(&ct.wq);
+}
+
 static struct ct_qp *ct_find(struct ib_qp *qp)
 {
 	u32 i;
@@ -196,7 +239,7 @@ static void ct_handler(struct rdo_cm_listener *l, const struct rdo_cm_event *ev,
 		if (ev->recycled) {
 			atomic_inc(&ct.recycled);
 			ct_post_recv(q);	/* ready for the next client */
-		} else {
+		} else if (!q->active) {	/* an active QP never goes back */
 			atomic_inc(&ct.not_recycled);
 		}
 		break;
@@ -237,14 +280,16 @@ static void ct_reset_counts(void)
 	atomic_t *c[] = { &ct.established, &ct.disconnected, &ct.aborted,
 			  &ct.recycled, &ct.not_recycled, &ct.received, &ct.echoed,
 			  &ct.flushed, &ct.send_flushed, &ct.bad_len, &ct.bad_entry,
-			  &ct.bad_order, &ct.wc_errors, &ct.post_errors };
+			  &ct.bad_order, &ct.wc_errors, &ct.post_errors,
+			  &ct.echo_ok, &ct.echo_bad };
 	u32 i;
 
 	for (i = 0; i < ARRAY_SIZE(c); i++)
 		atomic_set(c[i], 0);
 }
 
-static int ct_make_pool(u32 n)
+/* n RC QPs on one CQ: a listener's pool, or connect's QPs (active). */
+static int ct_make_qps(u32 n, bool active)
 {
 	struct ib_qp_init_attr qa = {
 		.cap = { .max_send_wr = 2, .max_send_sge = 1,
@@ -263,12 +308,15 @@ static int ct_make_pool(u32 n)
 		struct ct_qp *q = &ct.q[i];
 
 		q->idx = i;
-		q->recv_cqe.done = ct_recv_done;
+		q->active = active;
+		q->recv_cqe.done = active ? ct_echo_done : ct_recv_done;
 		q->send_cqe.done = ct_send_done;
 		q->qp = ib_create_qp(ct.pd, &qa);
 		if (IS_ERR(q->qp))
 			return PTR_ERR(xchg(&q->qp, NULL));
 		ct.n = i + 1;
+		if (active)
+			continue;
 		/* RESET: the device takes it to INIT; then a receive waits. */
 		ret = rdo_cm_pool_add(ct.l, q->qp, IB_ACCESS_LOCAL_WRITE);
 		if (ret) {
@@ -282,10 +330,44 @@ static int ct_make_pool(u32 n)
 	return 0;
 }
 
-static int ct_listen(char *args)
+/*
+ * A fresh start on device name, our address ip: its PD and the slots
+ * (kmalloc'd: 64-byte pieces of ordinary pages). The caller tears down on
+ * failure.
+ */
+static int ct_open(const char *name, __be32 ip)
 {
-	char *name = strsep(&args, " "), *kv;
+	ct_teardown();
+	ct_reset_counts();
+	ipv6_addr_set_v4mapped(ip, (struct in6_addr *)ct.addr.raw);
+	ct.dev = ib_device_get_by_name(name, RDMA_DRIVER_UNKNOWN);
+	if (!ct.dev)
+		return -ENODEV;
+	if (!rdo_ib_device_is_rdo(ct.dev))
+		return -EOPNOTSUPP;
+	ct.pd = ib_alloc_pd(ct.dev, 0);
+	if (IS_ERR(ct.pd))
+		return PTR_ERR(xchg(&ct.pd, NULL));
+	ct.buf = kzalloc(CT_MAX_POOL * CT_SLOT, GFP_KERNEL);
+	if (!ct.buf)
+		return -ENOMEM;
+	ct.dma = ib_dma_map_single(ct.dev, ct.buf, CT_MAX_POOL * CT_SLOT, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(ct.dev, ct.dma)) {
+		ct.dma = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * ct.l for RDMA CM port `port` on our address, its pool QPs recycled; the
+ * active side's reports come through it too.
+ */
+static int ct_start_listener(u32 port)
+{
 	struct rdo_cm_listen_attr la = {
+		.service_id = rdo_cm_service_id(port),
+		.addr = ct.addr,
 		.flags = RDO_CM_LISTEN_RDMA_CM | RDO_CM_LISTEN_RECYCLE,
 		.table_entries = 64,
 		.notify_count = 4,	/* batches: one event per 4 entries, */
@@ -294,62 +376,68 @@ static int ct_listen(char *args)
 		.min_rnr_timer = 12, .rnr_retry = 7,
 		.handler = ct_handler,
 	};
-	u32 port = 0, pool = 0;
-	__be32 ip = 0;
-	int ret = 0;
 
-	while (args && (kv = strsep(&args, " ")) != NULL) {
-		if (!strncmp(kv, "port=", 5))
-			ret = kstrtou32(kv + 5, 0, &port);
-		else if (!strncmp(kv, "pool=", 5))
-			ret = kstrtou32(kv + 5, 0, &pool);
-		else if (!strncmp(kv, "addr=", 5))
-			ret = in4_pton(kv + 5, -1, (u8 *)&ip, -1, NULL) ? 0 : -EINVAL;
-		else if (*kv)
-			ret = -EINVAL;
-		if (ret)
-			return ret;
-	}
-	if (!name || !port || port > 0xffff || !pool || pool > CT_MAX_POOL || !ip)
-		return -EINVAL;
-	ct_teardown();
-	ct_reset_counts();
-	ipv6_addr_set_v4mapped(ip, (struct in6_addr *)ct.addr.raw);
-	ct.dev = ib_device_get_by_name(name, RDMA_DRIVER_UNKNOWN);
-	if (!ct.dev)
-		return -ENODEV;
-	if (!rdo_ib_device_is_rdo(ct.dev)) {
-		ret = -EOPNOTSUPP;
-		goto err;
-	}
-	ct.pd = ib_alloc_pd(ct.dev, 0);
-	if (IS_ERR(ct.pd)) {
-		ret = PTR_ERR(xchg(&ct.pd, NULL));
-		goto err;
-	}
-	/* kmalloc'd: the slots are 64-byte pieces of ordinary pages. */
-	ct.buf = kzalloc(CT_MAX_POOL * CT_SLOT, GFP_KERNEL);
-	if (!ct.buf) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	ct.dma = ib_dma_map_single(ct.dev, ct.buf, CT_MAX_POOL * CT_SLOT, DMA_BIDIRECTIONAL);
-	if (ib_dma_mapping_error(ct.dev, ct.dma)) {
-		ct.dma = 0;
-		ret = -ENOMEM;
-		goto err;
-	}
-	la.service_id = rdo_cm_service_id(port);
-	la.addr = ct.addr;
 	ct.l = rdo_cm_listen(ct.dev, &la);
-	if (IS_ERR(ct.l)) {
-		ret = PTR_ERR(xchg(&ct.l, NULL));
-		goto err;
+	if (IS_ERR(ct.l))
+		return PTR_ERR(xchg(&ct.l, NULL));
+	ct_kv("service_id=0x%016llx", la.service_id);
+	return 0;
+}
+
+/* A command's DEV KEY=VALUE... words; what a command does not take stays 0. */
+struct ct_args {
+	char *name;
+	u32 port, pool, n, batch;
+	__be32 addr, peer;
+	u8 mac[ETH_ALEN];
+	bool has_mac;
+};
+
+static int ct_parse(char *args, struct ct_args *a)
+{
+	static const char *const keys[] = { "port=", "pool=", "n=", "batch=" };
+	u32 *vals[] = { &a->port, &a->pool, &a->n, &a->batch };
+	char *kv;
+	u32 i;
+
+	memset(a, 0, sizeof(*a));
+	a->name = strsep(&args, " ");
+	while (args && (kv = strsep(&args, " ")) != NULL) {
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strncmp(kv, keys[i], strlen(keys[i])))
+				break;
+		if (i < ARRAY_SIZE(keys)) {
+			if (kstrtou32(kv + strlen(keys[i]), 0, vals[i]))
+				return -EINVAL;
+		} else if (!strncmp(kv, "addr=", 5) || !strncmp(kv, "peer=", 5)) {
+			if (!in4_pton(kv + 5, -1, (u8 *)(*kv == 'a' ? &a->addr : &a->peer),
+				      -1, NULL))
+				return -EINVAL;
+		} else if (!strncmp(kv, "mac=", 4)) {
+			if (!mac_pton(kv + 4, a->mac))
+				return -EINVAL;
+			a->has_mac = true;
+		} else if (*kv) {
+			return -EINVAL;
+		}
 	}
-	ret = ct_make_pool(pool);
+	return a->name && *a->name && a->port && a->port <= 0xffff && a->addr ? 0 : -EINVAL;
+}
+
+static int ct_listen(char *args)
+{
+	struct ct_args a;
+	int ret = ct_parse(args, &a);
+
+	if (ret || a.n || a.batch || a.peer || !a.pool || a.pool > CT_MAX_POOL)
+		return -EINVAL;
+	ret = ct_open(a.name, a.addr);
+	if (!ret)
+		ret = ct_start_listener(a.port);
+	if (!ret)
+		ret = ct_make_qps(a.pool, false);
 	if (ret)
 		goto err;
-	ct_kv("service_id=0x%016llx", la.service_id);
 	ct_kv("pool=%u", ct.n);
 	ct_kv("first_qpn=%u", ct.q[0].qp->qp_num);
 	return 0;
@@ -401,12 +489,146 @@ static int ct_wait(char *args)
 	return 0;
 }
 
+/* Active: our 16 bytes on connected q, from its slot's second half. */
+static void ct_send_msg(struct ct_qp *q)
+{
+	struct ib_sge sge = {
+		.addr = ct.dma + q->idx * CT_SLOT + CT_SLOT / 2, .length = CT_MSG,
+		.lkey = ct.pd->local_dma_lkey,
+	};
+	struct ib_send_wr wr = {
+		.wr_cqe = &q->send_cqe, .sg_list = &sge, .num_sge = 1,
+		.opcode = IB_WR_SEND, .send_flags = IB_SEND_SIGNALED,
+	};
+
+	ct_msg(ct.buf + q->idx * CT_SLOT + CT_SLOT / 2, q->seed);
+	ib_dma_sync_single_for_device(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
+	if (ib_post_send(q->qp, &wr, NULL))
+		atomic_inc(&ct.post_errors);
+}
+
+/* The hang guard of a step; false (and said) when it ran out. */
+#define CT_WAIT_FOR(what, cond) ({					\
+	bool _ok = wait_event_timeout(ct.wq, (cond), CT_WAIT) > 0;	\
+	if (!_ok)							\
+		ct_kv("error=timed out waiting for %s", what);		\
+	_ok;								\
+})
+
+/*
+ * connect: n connections from our QPs to a stock RDMA CM server, batch at
+ * once, each made by the device (CM_CONNECT: REQ, REP, RTU), sending its
+ * own 16 bytes and checking the echo, then ended by us (DREQ). A batch's
+ * QPs are taken back to RESET and connect again for the next batch.
+ */
+static int ct_connect_batches(struct rdo_cm_connect_attr *ca, u32 n, u32 batch)
+{
+	struct ib_qp_attr reset = { .qp_state = IB_QPS_RESET };
+	u32 done, b, i;
+	int ret;
+
+	for (done = 0; done < n; done += b) {
+		b = min(batch, n - done);
+		for (i = 0; i < b; i++) {
+			struct ct_qp *q = &ct.q[i];
+
+			q->seed = done + i;
+			ca->src_port = 0xc000 + (q->seed & 0x3fff);
+			ret = done ? ib_modify_qp(q->qp, &reset, IB_QP_STATE) : 0;
+			if (!ret)
+				ret = rdo_cm_connect(ct.l, q->qp, ca);
+			if (!ret)
+				ret = ct_post_recv(q);
+			if (ret) {
+				ct_kv("error=connection %u: %d", q->seed, ret);
+				return ret;
+			}
+		}
+		if (!CT_WAIT_FOR("established", atomic_read(&ct.established) +
+				 atomic_read(&ct.aborted) >= done + b))
+			return -ETIMEDOUT;
+		for (i = 0; i < b; i++)
+			if (ct.q[i].connected)
+				ct_send_msg(&ct.q[i]);
+		if (!CT_WAIT_FOR("echoes", atomic_read(&ct.received) +
+				 atomic_read(&ct.wc_errors) >= atomic_read(&ct.established)))
+			return -ETIMEDOUT;
+		for (i = 0; i < b; i++) {
+			ret = ct.q[i].connected ? rdo_cm_disconnect(ct.l, ct.q[i].qp) : 0;
+			if (ret) {
+				ct_kv("error=disconnect %u: %d", ct.q[i].seed, ret);
+				return ret;
+			}
+		}
+		if (!CT_WAIT_FOR("disconnected", atomic_read(&ct.disconnected) +
+				 atomic_read(&ct.aborted) >= done + b))
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int ct_connect(char *args)
+{
+	struct rdo_cm_connect_attr ca = {
+		.access = IB_ACCESS_LOCAL_WRITE, .path_mtu = IB_MTU_1024,
+		.timeout = 14, .retry_count = 7, .rnr_retry = 7,
+		.cm_timeout = 18, .max_cm_retries = 15,	/* about 1 s a try */
+	};
+	const struct ib_gid_attr *gid;
+	struct ct_args a;
+	u64 t0;
+	int ret = ct_parse(args, &a);
+
+	if (ret || a.pool || !a.n || !a.batch || a.batch > CT_MAX_POOL || !a.peer ||
+	    !a.has_mac)
+		return -EINVAL;
+	ret = ct_open(a.name, a.addr);
+	if (!ret)
+		ret = ct_start_listener(a.port);
+	if (!ret)
+		ret = ct_make_qps(a.batch, true);
+	if (ret)
+		goto err;
+	/* Our address's RoCEv2 GID: the REQ's source. */
+	gid = rdma_find_gid(ct.dev, &ct.addr, IB_GID_TYPE_ROCE_UDP_ENCAP, NULL);
+	if (IS_ERR(gid)) {
+		ret = PTR_ERR(gid);
+		goto err;
+	}
+	ca.sgid_index = gid->index;
+	rdma_put_gid_attr(gid);
+	ca.service_id = rdo_cm_service_id(a.port);
+	memcpy(ca.dmac, a.mac, ETH_ALEN);
+	ipv6_addr_set_v4mapped(a.peer, (struct in6_addr *)ca.dgid.raw);
+	t0 = ktime_get_ns();
+	ret = ct_connect_batches(&ca, a.n, a.batch);
+	ct_kv("ms=%llu", (ktime_get_ns() - t0) / NSEC_PER_MSEC);
+	ct_report();
+	ct_kv("echo_ok=%d", atomic_read(&ct.echo_ok));
+	ct_kv("echo_bad=%d", atomic_read(&ct.echo_bad));
+	ct_check("established", atomic_read(&ct.established) == a.n &&
+		 !atomic_read(&ct.aborted));
+	ct_check("each_echo_checked", atomic_read(&ct.echo_ok) == a.n &&
+		 !atomic_read(&ct.echo_bad));
+	ct_check("each_sent_once", atomic_read(&ct.echoed) == a.n);
+	ct_check("each_disconnected", atomic_read(&ct.disconnected) == a.n);
+	ct_check("entries_sane", !atomic_read(&ct.bad_entry) && !atomic_read(&ct.bad_order));
+	ct_check("no_errors", !atomic_read(&ct.wc_errors) && !atomic_read(&ct.post_errors));
+	return ret;
+err:
+	ct_kv("error=connect set-up failed: %d", ret);
+	ct_teardown();
+	return ret;
+}
+
 static int ct_command(char *cmd, char *args)
 {
 	if (!strcmp(cmd, "listen"))
 		return ct_listen(args);
 	if (!strcmp(cmd, "wait"))
 		return ct_wait(args);
+	if (!strcmp(cmd, "connect"))
+		return ct_connect(args);
 	if (!strcmp(cmd, "unlisten")) {
 		ct_teardown();
 		return 0;
