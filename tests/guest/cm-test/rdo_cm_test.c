@@ -424,6 +424,16 @@ static int ct_parse(char *args, struct ct_args *a)
 	return a->name && *a->name && a->port && a->port <= 0xffff && a->addr ? 0 : -EINVAL;
 }
 
+/* Device, listener and nqps QPs, as a command's arguments say. */
+static int ct_start(const struct ct_args *a, u32 nqps, bool active)
+{
+	int ret = ct_open(a->name, a->addr);
+
+	if (!ret)
+		ret = ct_start_listener(a->port);
+	return ret ?: ct_make_qps(nqps, active);
+}
+
 static int ct_listen(char *args)
 {
 	struct ct_args a;
@@ -431,11 +441,7 @@ static int ct_listen(char *args)
 
 	if (ret || a.n || a.batch || a.peer || !a.pool || a.pool > CT_MAX_POOL)
 		return -EINVAL;
-	ret = ct_open(a.name, a.addr);
-	if (!ret)
-		ret = ct_start_listener(a.port);
-	if (!ret)
-		ret = ct_make_qps(a.pool, false);
+	ret = ct_start(&a, a.pool, false);
 	if (ret)
 		goto err;
 	ct_kv("pool=%u", ct.n);
@@ -582,11 +588,7 @@ static int ct_connect(char *args)
 	if (ret || a.pool || !a.n || !a.batch || a.batch > CT_MAX_POOL || !a.peer ||
 	    !a.has_mac)
 		return -EINVAL;
-	ret = ct_open(a.name, a.addr);
-	if (!ret)
-		ret = ct_start_listener(a.port);
-	if (!ret)
-		ret = ct_make_qps(a.batch, true);
+	ret = ct_start(&a, a.batch, true);
 	if (ret)
 		goto err;
 	/* Our address's RoCEv2 GID: the REQ's source. */
