@@ -2,7 +2,8 @@
 /*
  * rdo_cm_test: an echo server on the adapter's offloaded connection
  * establishment (rdma_offload-verbs.h), for stock librdmacm clients
- * (tests/guest/rdmacm-examples.sh). It serves rdma-core's rdma_client:
+ * (tests/guest/rdmacm-examples.sh), and a client whose connections the
+ * device makes (command connect, below). It serves rdma-core's rdma_client:
  * that client posts one 16-byte receive, connects to an RDMA_PS_TCP port,
  * SENDs 16 bytes, waits for its send and receive completions and
  * disconnects. Here each pool QP has one receive posted before any
