@@ -213,7 +213,7 @@ many_client() {
     peer get $t.ready > /dev/null
     timeout 300 rdo-cm-conns client $PEER_IP $MANY_PORT $2 $3 > /tmp/mc.out 2>&1
     echo "$t.rc=$?"
-    head -n 20 /tmp/mc.out | sed "s/^/$t./"
+    { grep -v _error= /tmp/mc.out; grep _error= /tmp/mc.out | head -n 5; } | sed "s/^/$t./"
     peer put $t.client.done 1
     peer get $t.server.done > /dev/null
 }
@@ -226,7 +226,7 @@ active_server() {
     peer put $t.ready 1
     wait $pid
     echo "$t.rc=$?"
-    head -n 20 /tmp/as.out | sed "s/^/$t./"
+    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t./"
     peer put $t.server.done 1
 }
 # active_client TAG N BATCH: A's device connects N times, BATCH at once
