@@ -97,6 +97,7 @@ OFFLOAD=1
 # open at once, both ways: rxe0 to A's offloaded listener (a pool of
 # CONNS_POOL, recycled), and A's device connecting to rxe0.
 CONNS=${RDO_CM_CONNS:-256} CONNS_BATCH=16 CONNS_POOL=32
+MANY_PORT=7472   # the guest functions' too
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
