@@ -557,7 +557,10 @@ static int ct_connect_batches(struct rdo_cm_connect_attr *ca, u32 n, u32 batch)
 		for (i = 0; i < b; i++)
 			if (ct.q[i].connected)
 				ct_send_msg(&ct.q[i]);
-		if (!CT_WAIT_FOR("echoes", atomic_read(&ct.received) +
+		/* Our SENDs acknowledged too: a DREQ before the ACK would flush them. */
+		if (!CT_WAIT_FOR("echoes", atomic_read(&ct.received) + atomic_read(&ct.wc_errors) >=
+				 atomic_read(&ct.established) &&
+				 atomic_read(&ct.echoed) + atomic_read(&ct.send_flushed) +
 				 atomic_read(&ct.wc_errors) >= atomic_read(&ct.established)))
 			return -ETIMEDOUT;
 		for (i = 0; i < b; i++) {

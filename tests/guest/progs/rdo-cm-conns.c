@@ -96,11 +96,12 @@ static void client_batch(struct rdma_addrinfo *res, struct conn *cs, int n,
 		if (!c->id)
 			continue;
 		fill(c->buf + MSG, MSG, c->seed);
+		wc.status = IBV_WC_SUCCESS;
 		if (rdma_post_send(c->id, c, c->buf + MSG, MSG, c->mr, 0) ||
 		    rdma_get_send_comp(c->id, &wc) <= 0 || wc.status != IBV_WC_SUCCESS ||
 		    rdma_get_recv_comp(c->id, &wc) <= 0 || wc.status != IBV_WC_SUCCESS) {
-			printf("io_error.%u=%s\n", c->seed, errno ? strerror(errno) :
-			       ibv_wc_status_str(wc.status));
+			printf("io_error.%u=%s\n", c->seed, wc.status != IBV_WC_SUCCESS ?
+			       ibv_wc_status_str(wc.status) : strerror(errno));
 			errors++;
 		} else if (wc.byte_len != MSG || check(c->buf, MSG, c->seed) >= 0) {
 			(*bad)++;
