@@ -59,6 +59,7 @@ struct ct_qp {
 	u32 idx;
 	u32 seed;			/* active: the connection's number */
 	bool active;			/* connect's QP, not a pool's */
+	bool got_echo;			/* active: this connection's echo came */
 	bool connected;			/* between ESTABLISHED and its end */
 };
 
@@ -184,6 +185,7 @@ static void ct_echo_done(struct ib_cq *cq, struct ib_wc *wc)
 		atomic_inc(&ct.wc_errors);
 	} else {
 		atomic_inc(&ct.received);
+		q->got_echo = true;
 		ct_msg(want, q->seed);
 		ib_dma_sync_single_for_cpu(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
 		if (wc->byte_len == CT_MSG &&
@@ -540,6 +542,7 @@ static int ct_connect_batches(struct rdo_cm_connect_attr *ca, u32 n, u32 batch)
 			struct ct_qp *q = &ct.q[i];
 
 			q->seed = done + i;
+			q->got_echo = false;
 			ca->src_port = 0xc000 + (q->seed & 0x3fff);
 			ret = done ? ib_modify_qp(q->qp, &reset, IB_QP_STATE) : 0;
 			if (!ret)
@@ -561,8 +564,13 @@ static int ct_connect_batches(struct rdo_cm_connect_attr *ca, u32 n, u32 batch)
 		if (!CT_WAIT_FOR("echoes", atomic_read(&ct.received) + atomic_read(&ct.wc_errors) >=
 				 atomic_read(&ct.established) &&
 				 atomic_read(&ct.echoed) + atomic_read(&ct.send_flushed) +
-				 atomic_read(&ct.wc_errors) >= atomic_read(&ct.established)))
+				 atomic_read(&ct.wc_errors) >= atomic_read(&ct.established))) {
+			for (i = 0; i < b; i++)
+				ct_kv("batch.%u.qpn=%u seed=%u connected=%d echo=%d", i,
+				      ct.q[i].qp->qp_num, ct.q[i].seed, ct.q[i].connected,
+				      ct.q[i].got_echo);
 			return -ETIMEDOUT;
+		}
 		for (i = 0; i < b; i++) {
 			ret = ct.q[i].connected ? rdo_cm_disconnect(ct.l, ct.q[i].qp) : 0;
 			if (ret) {

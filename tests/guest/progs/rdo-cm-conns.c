@@ -19,7 +19,9 @@
  * server accepted, established, echoed, disconnected, errors, ms. Buffers
  * are malloc'd at an odd offset, one per connection.
  */
+#include <execinfo.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 #include <rdma/rdma_cma.h>
 #include <rdma/rdma_verbs.h>
@@ -310,9 +312,23 @@ static int server(const char *port, int count)
 	return disconnected == count && echoed == count && !errors ? 0 : 1;
 }
 
+/* A crash says where (addresses for addr2line on the guest image's binary). */
+static void crashed(int sig)
+{
+	void *pc[32];
+	int n = backtrace(pc, 32);
+
+	dprintf(1, "crash=signal %d\n", sig);
+	for (int i = 0; i < n; i++)
+		dprintf(1, "crash.pc%d=%p\n", i, pc[i]);
+	_exit(128 + sig);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGSEGV, crashed);
+	signal(SIGBUS, crashed);
 	if (argc == 6 && !strcmp(argv[1], "client"))
 		return client(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "server"))
