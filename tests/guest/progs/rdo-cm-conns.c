@@ -312,15 +312,14 @@ static int server(const char *port, int count)
 	return disconnected == count && echoed == count && !errors ? 0 : 1;
 }
 
-/* A crash says where (addresses for addr2line on the guest image's binary). */
+/* A crash says where: module+offset lines, for addr2line on the image's files. */
 static void crashed(int sig)
 {
 	void *pc[32];
 	int n = backtrace(pc, 32);
 
 	dprintf(1, "crash=signal %d\n", sig);
-	for (int i = 0; i < n; i++)
-		dprintf(1, "crash.pc%d=%p\n", i, pc[i]);
+	backtrace_symbols_fd(pc, n, 1);
 	_exit(128 + sig);
 }
 
