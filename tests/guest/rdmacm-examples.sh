@@ -370,36 +370,36 @@ off_checks() {
 cmdelta() { echo $(( ${F[$1.c1.cm.$2]:-0} - ${F[$1.c0.cm.$2]:-0} )); }
 # many_checks ROUND: B's rdo-cm-conns connected CONNS times to A's listener.
 many_checks() {
-    local a="A.$1" b="B.$1" n=$CONNS w="rxe0 -> offloaded listener"
+    local a="A.$1" b="B.$1" cnt=$CONNS w="rxe0 -> offloaded listener"
     [ "$OFFLOAD" = 1 ] || return 0
     check "$w: rdo_cm_test listens on rdo0 port $MANY_PORT, pool of $CONNS_POOL" \
         eq "$(f "$a.listen.rc") $(f "$a.listen.result") $(f "$a.listen.pool")" "0 pass $CONNS_POOL"
-    check "$w: $n connections, $CONNS_BATCH at once, each one's 16 bytes echoed and checked" \
+    check "$w: $cnt connections, $CONNS_BATCH at once, each one's 16 bytes echoed and checked" \
         eq "$(f "$b.rc") $(f "$b.conns") $(f "$b.echo_ok") $(f "$b.echo_bad") $(f "$b.errors")" \
-        "0 $n $n 0 0"
+        "0 $cnt $cnt 0 0"
     check "$w: A saw each established, echoed, disconnected, its QP recycled" \
-        eq "$(f "$a.wait.rc") $(f "$a.wait.result") $(answered "$a.wait")" "0 pass $n"
-    check "$w: the device counted $n REQs, established, disconnected; no REJ, abort, lost entry" \
+        eq "$(f "$a.wait.rc") $(f "$a.wait.result") $(answered "$a.wait")" "0 pass $cnt"
+    check "$w: the device counted $cnt REQs, established, disconnected; no REJ, abort, lost entry" \
         eq "$(cmdelta "$a" reqs) $(cmdelta "$a" established) $(cmdelta "$a" disconnected) $(cmdelta "$a" rej_sent) $(cmdelta "$a" aborted) $(cmdelta "$a" entries_lost)" \
-        "$n $n $n 0 0 0"
+        "$cnt $cnt $cnt 0 0 0"
     check "$w: host ib_cm (loaded, on the GSI QP) received no REQ or DREQ, sent no REP" \
         eq "$(f "$a.ibcm1")" "$(f "$a.ibcm0")"
-    echo "# $w: $n connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events"
+    echo "# $w: $cnt connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events"
 }
 # active_checks ROUND: A's device connected CONNS times to B's rdo-cm-conns.
 active_checks() {
-    local a="A.$1" b="B.$1" n=$CONNS w="rdo0 connects (offloaded) -> rxe0"
+    local a="A.$1" b="B.$1" cnt=$CONNS w="rdo0 connects (offloaded) -> rxe0"
     [ "$OFFLOAD" = 1 ] || return 0
     check "$w: rdo-cm-conns listens on rxe0" eq "$(f "$b.ready")" 1
-    check "$w: $n connections, $CONNS_BATCH at once, each sent 16 bytes, checked their echo, disconnected" \
-        eq "$(f "$a.connect.rc") $(f "$a.connect.result") $(f "$a.connect.echo_ok")" "0 pass $n"
+    check "$w: $cnt connections, $CONNS_BATCH at once, each sent 16 bytes, checked their echo, disconnected" \
+        eq "$(f "$a.connect.rc") $(f "$a.connect.result") $(f "$a.connect.echo_ok")" "0 pass $cnt"
     check "$w: the stock server accepted, echoed and saw the end of each" \
         eq "$(f "$b.rc") $(f "$b.accepted") $(f "$b.established") $(f "$b.echoed") $(f "$b.disconnected") $(f "$b.errors")" \
-        "0 $n $n $n $n 0"
-    check "$w: the device sent $n REQs and $n DREQs, got $n REPs; no REJ, no abort" \
+        "0 $cnt $cnt $cnt $cnt 0"
+    check "$w: the device sent $cnt REQs and $cnt DREQs, got $cnt REPs; no REJ, no abort" \
         eq "$(cmdelta "$a" reqs_sent) $(cmdelta "$a" dreqs_sent) $(cmdelta "$a" reps_received) $(cmdelta "$a" rej_received) $(cmdelta "$a" aborted)" \
-        "$n $n $n 0 0"
-    echo "# $w: $n connections in $(f "$a.connect.ms") ms"
+        "$cnt $cnt $cnt 0 0"
+    echo "# $w: $cnt connections in $(f "$a.connect.ms") ms"
 }
 healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }
 rc_all=0
