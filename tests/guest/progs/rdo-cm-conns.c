@@ -67,15 +67,20 @@ static void conn_free(struct conn *c)
 static void client_batch(struct rdma_addrinfo *res, struct conn *cs, int n,
 			 unsigned int first, int *ok, int *bad)
 {
-	struct ibv_qp_init_attr attr = {
-		.cap = { .max_send_wr = 1, .max_recv_wr = 1,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-		.qp_type = IBV_QPT_RC, .sq_sig_all = 1,
-	};
 	struct ibv_wc wc;
 	int i;
 
 	for (i = 0; i < n; i++) {
+		/*
+		 * Fresh each time: rdma_create_ep writes the CQs it made back
+		 * into it, and an endpoint given CQs gets none of its own (its
+		 * rdma_get_*_comp would then poll nothing).
+		 */
+		struct ibv_qp_init_attr attr = {
+			.cap = { .max_send_wr = 1, .max_recv_wr = 1,
+				 .max_send_sge = 1, .max_recv_sge = 1 },
+			.qp_type = IBV_QPT_RC, .sq_sig_all = 1,
+		};
 		struct conn *c = &cs[i];
 
 		memset(c, 0, sizeof(*c));
