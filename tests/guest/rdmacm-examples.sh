@@ -30,11 +30,12 @@
 # Then many connections with the soft-RoCE guest (RDO_CM_CONNS, default
 # 256, 16 open at once; tests/guest/progs/rdo-cm-conns.c on B): B connects
 # that many times to A's offloaded listener (a pool of 32 the device
-# recycles), each connection's 16 bytes echoed and checked by B; then A's
-# device connects that many times itself (rdo_cm_test's connect: the
-# driver's rdo_cm_connect and rdo_cm_disconnect) to B's stock rdma_cm
-# server, which echoes, and A checks each echo. The device's CM counters
-# must have grown by exactly that many REQs and ends.
+# recycles), each connection's 16 bytes echoed and checked by B; with
+# RDO_CM_ACTIVE=1, A's device then connects that many times itself
+# (rdo_cm_test's connect: the driver's rdo_cm_connect and
+# rdo_cm_disconnect) to B's stock rdma_cm server, which echoes, and A
+# checks each echo. The device's CM counters must have grown by exactly
+# that many REQs and ends.
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
