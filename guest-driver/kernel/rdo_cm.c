@@ -369,8 +369,13 @@ static int rdo_cm_take_qp(struct rdo_qp *qp, struct rdo_cm_listener *l,
 		qp->cm = NULL;
 		goto out;
 	}
+	/*
+	 * INIT unless its entry got here first: the device may have connected
+	 * it (RTS) or ended it before this thread saw the command complete,
+	 * and INIT then would refuse the consumer's sends.
+	 */
 	if (cur == IB_QPS_RESET)
-		WRITE_ONCE(qp->state, IB_QPS_INIT);
+		cmpxchg(&qp->state, IB_QPS_RESET, IB_QPS_INIT);
 out:
 	mutex_unlock(&qp->state_lock);
 	return ret;

@@ -219,8 +219,11 @@ static void ct_handler(struct rdo_cm_listener *l, const struct rdo_cm_event *ev,
 	}
 	switch (ev->type) {
 	case RDO_CM_ESTABLISHED:
-		/* From the client's address, with the RDMA CM header seen. */
-		if (!ev->rdma_cm || !ev->peer_qpn || !ev->peer_port ||
+		/*
+		 * From the client's address, with the RDMA CM header seen (a
+		 * REQ's; an active connection's REP carries none).
+		 */
+		if ((!ev->rdma_cm && !q->active) || !ev->peer_qpn || !ev->peer_port ||
 		    !ipv6_addr_v4mapped((const struct in6_addr *)ev->peer_gid.raw) ||
 		    !memcmp(ev->peer_gid.raw, ct.addr.raw, sizeof(ct.addr.raw)))
 			atomic_inc(&ct.bad_entry);
@@ -472,6 +475,8 @@ static void ct_report(void)
 	ct_kv("echoed=%d", atomic_read(&ct.echoed));
 	ct_kv("flushed=%d", atomic_read(&ct.flushed));
 	ct_kv("send_flushed=%d", atomic_read(&ct.send_flushed));
+	ct_kv("wc_errors=%d", atomic_read(&ct.wc_errors));
+	ct_kv("post_errors=%d", atomic_read(&ct.post_errors));
 }
 
 static int ct_wait(char *args)
