@@ -119,10 +119,9 @@ static int ct_post_recv(struct ct_qp *q)
 	return ret;
 }
 
-static void ct_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+/* A SEND of the 16 bytes in q's slot's second half (filled by the caller). */
+static void ct_post_send(struct ct_qp *q)
 {
-	struct ct_qp *q = container_of(wc->wr_cqe, struct ct_qp, recv_cqe);
-	u8 *slot = ct.buf + q->idx * CT_SLOT;
 	struct ib_sge sge = {
 		.addr = ct.dma + q->idx * CT_SLOT + CT_SLOT / 2, .length = CT_MSG,
 		.lkey = ct.pd->local_dma_lkey,
@@ -131,6 +130,16 @@ static void ct_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		.wr_cqe = &q->send_cqe, .sg_list = &sge, .num_sge = 1,
 		.opcode = IB_WR_SEND, .send_flags = IB_SEND_SIGNALED,
 	};
+
+	ib_dma_sync_single_for_device(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
+	if (ib_post_send(q->qp, &wr, NULL))
+		atomic_inc(&ct.post_errors);
+}
+
+static void ct_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ct_qp *q = container_of(wc->wr_cqe, struct ct_qp, recv_cqe);
+	u8 *slot = ct.buf + q->idx * CT_SLOT;
 
 	if (wc->status == IB_WC_WR_FLUSH_ERR) {
 		atomic_inc(&ct.flushed);
@@ -148,9 +157,7 @@ static void ct_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	/* The echo: the received bytes, sent from the slot's second half. */
 	ib_dma_sync_single_for_cpu(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
 	memcpy(slot + CT_SLOT / 2, slot, CT_MSG);
-	ib_dma_sync_single_for_device(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
-	if (ib_post_send(q->qp, &wr, NULL))
-		atomic_inc(&ct.post_errors);
+	ct_post_send(q);
 }
 
 static void ct_send_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -506,19 +513,8 @@ static int ct_wait(char *args)
 /* Active: our 16 bytes on connected q, from its slot's second half. */
 static void ct_send_msg(struct ct_qp *q)
 {
-	struct ib_sge sge = {
-		.addr = ct.dma + q->idx * CT_SLOT + CT_SLOT / 2, .length = CT_MSG,
-		.lkey = ct.pd->local_dma_lkey,
-	};
-	struct ib_send_wr wr = {
-		.wr_cqe = &q->send_cqe, .sg_list = &sge, .num_sge = 1,
-		.opcode = IB_WR_SEND, .send_flags = IB_SEND_SIGNALED,
-	};
-
 	ct_msg(ct.buf + q->idx * CT_SLOT + CT_SLOT / 2, q->seed);
-	ib_dma_sync_single_for_device(ct.dev, ct.dma, ct.n * CT_SLOT, DMA_BIDIRECTIONAL);
-	if (ib_post_send(q->qp, &wr, NULL))
-		atomic_inc(&ct.post_errors);
+	ct_post_send(q);
 }
 
 /* The hang guard of a step; false (and said) when it ran out. */
