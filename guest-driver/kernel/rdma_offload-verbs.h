@@ -79,6 +79,53 @@
  * changed. If dst's function later goes (FLR, disabled, unbound), the
  * connection is lost with it: IB_EVENT_QP_FATAL on the QP, then posting,
  * modify and query are -EIO; destroy the objects as usual.
+ *
+ * Offloaded connection establishment (docs/programming-model.md, "Offloaded
+ * connection establishment"; docs/user-guide.md): the adapter answers IB CM
+ * REQs for a service ID itself, with RC QPs the consumer prepared, and
+ * tells the consumer of connections made and ended in batches.
+ *
+ * 1. rdo_cm_listen() on an rdma-offload ib_device with a struct
+ *    rdo_cm_listen_attr: the service ID (rdo_cm_service_id(port) for an
+ *    RDMA CM port, RDMA_PS_TCP), our address (an IPv4-mapped GID; all
+ *    zero: any), RDO_CM_LISTEN_RDMA_CM to check the RDMA CM header of the
+ *    REQ's private data, RDO_CM_LISTEN_RECYCLE to have a QP whose
+ *    connection ended go back to the pool by itself, and a handler. Returns
+ *    the listener or an ERR_PTR (-EBUSY: all 16 in use or the service ID
+ *    taken on that address; -EINVAL: a bad attribute).
+ * 2. rdo_cm_pool_add() each QP: an RC kernel QP of that device in RESET
+ *    (it goes to INIT with `access`, IB_ACCESS_*) or INIT, in no other
+ *    pool or connection. Post receives to it at will (ib_post_recv):
+ *    the peer's first SEND finds them. rdo_cm_pool_remove() takes an idle
+ *    one out again (-ENOENT when a connection took it).
+ * 3. The handler runs in process context (a work item; it may sleep and
+ *    call these functions, but not rdo_cm_unlisten()), one call per entry,
+ *    in the order the device wrote them, with a struct rdo_cm_event:
+ *    RDO_CM_ESTABLISHED (ev->qp is in RTS: post sends at will),
+ *    RDO_CM_DISCONNECTED (the peer's DREQ, or ours answered; the QP in ERR)
+ *    or RDO_CM_ABORTED (ended before it was established, ev->reason the
+ *    IB CM REJ reason, 4 for a time-out). An ended QP's work completes
+ *    flushed on its CQs as usual. With ev->recycled the QP is back in the
+ *    pool, in INIT: post its receives again (the driver has started its
+ *    rings over; completions of the WQEs before still come right).
+ *    Without, it is in ERR and no longer the listener's: take it to RESET
+ *    and add it again, or destroy it.
+ * 4. Post to a pool QP only while it is idle in the pool (receives) or
+ *    between its ESTABLISHED and its end (anything); do not modify it;
+ *    destroy it only once it left the CM (an end without recycled,
+ *    rdo_cm_pool_remove(), or rdo_cm_unlisten()).
+ * 5. rdo_cm_connect() has the device connect a QP (RC, RESET or INIT, in
+ *    no pool) to a remote listener: the listener named reports it (its
+ *    handler, ESTABLISHED or ABORTED). rdo_cm_disconnect() ends an
+ *    established connection of that listener (DREQ; DISCONNECTED follows).
+ * 6. rdo_cm_unlisten(): REPs still waiting for their RTU are refused (their
+ *    ABORTED entries are handled before it returns), established
+ *    connections stay up but are the consumer's alone (no more events for
+ *    them, a peer's DREQ then goes to ib_cm), pool QPs are back in INIT,
+ *    owned by nobody. Call it before destroying the QPs, and from the
+ *    ib_client remove callback: the listener does not outlive its device.
+ *
+ * The device's CM counters: /sys/kernel/debug/rdma_offload/<bdf>/cm.
  */
 #ifndef RDMA_OFFLOAD_VERBS_H
 #define RDMA_OFFLOAD_VERBS_H
@@ -111,6 +158,85 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 
 int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
 int rdo_ib_move_qp(struct ib_qp *qp, struct ib_device *dst);
+
+/* Offloaded connection establishment. */
+struct rdo_cm_listener;
+
+/* The RDMA CM's service ID for a port of RDMA_PS_TCP. */
+static inline u64 rdo_cm_service_id(u16 port)
+{
+	return 0x0000000001060000ULL | port;
+}
+
+enum rdo_cm_event_type {
+	RDO_CM_ESTABLISHED	= 1,
+	RDO_CM_DISCONNECTED	= 2,
+	RDO_CM_ABORTED		= 3,
+};
+
+#define RDO_CM_MAX_PRIVATE	56
+
+struct rdo_cm_event {
+	enum rdo_cm_event_type type;
+	struct ib_qp *qp;
+	u32 peer_qpn;
+	union ib_gid peer_gid;		/* the peer's IP address as a GID */
+	u8 peer_mac[ETH_ALEN];
+	u16 peer_port;			/* passive: RDMA CM source port; active: the service's */
+	u16 reason;			/* ABORTED: the IB CM REJ reason */
+	u64 time_ns;			/* the device's time of it */
+	bool rdma_cm;			/* private_data follows an RDMA CM header */
+	bool recycled;			/* the QP is back in the pool, in INIT */
+	u8 private_len;
+	u8 private_data[RDO_CM_MAX_PRIVATE];
+	u8 responder_resources, initiator_depth;
+	enum ib_mtu path_mtu;
+	u32 sq_psn, rq_psn;
+};
+
+typedef void (*rdo_cm_handler_t)(struct rdo_cm_listener *l,
+				 const struct rdo_cm_event *ev, void *context);
+
+#define RDO_CM_LISTEN_RDMA_CM	(1u << 0)
+#define RDO_CM_LISTEN_RECYCLE	(1u << 1)
+
+struct rdo_cm_listen_attr {
+	u64 service_id;
+	union ib_gid addr;		/* ours; all zero: any */
+	u32 flags;			/* RDO_CM_LISTEN_* */
+	u32 table_entries;		/* notification table, a power of 2 (0: 256) */
+	u16 notify_count;		/* an event per this many entries (0: 1) */
+	u16 notify_usec;		/* or this long after the first (0: at once) */
+	u8 responder_resources;		/* RDMA READs/atomics served, 0..16 */
+	u8 initiator_depth;		/* issued, 0..16 */
+	u8 min_rnr_timer;		/* IB encoding, 0..31 */
+	u8 rnr_retry;			/* asked of the peer, 0..7 */
+	rdo_cm_handler_t handler;
+	void *context;
+};
+
+struct rdo_cm_connect_attr {
+	u64 service_id;			/* the peer's listener */
+	union ib_gid dgid;		/* the peer's IP address as a GID */
+	u8 dmac[ETH_ALEN];		/* its MAC, or the next hop's */
+	u8 sgid_index;
+	enum ib_mtu path_mtu;
+	u16 src_port;			/* in the RDMA CM header */
+	int access;			/* IB_ACCESS_*, for a QP in RESET */
+	u8 timeout, retry_count, rnr_retry;	/* the QP's, IB encodings */
+	u8 cm_timeout, max_cm_retries;	/* the REQ's (and DREQ's) retries */
+	u8 private_len;			/* 0..RDO_CM_MAX_PRIVATE */
+	const void *private_data;
+};
+
+struct rdo_cm_listener *rdo_cm_listen(struct ib_device *dev,
+				      const struct rdo_cm_listen_attr *attr);
+void rdo_cm_unlisten(struct rdo_cm_listener *l);
+int rdo_cm_pool_add(struct rdo_cm_listener *l, struct ib_qp *qp, int access);
+int rdo_cm_pool_remove(struct rdo_cm_listener *l, struct ib_qp *qp);
+int rdo_cm_connect(struct rdo_cm_listener *l, struct ib_qp *qp,
+		   const struct rdo_cm_connect_attr *attr);
+int rdo_cm_disconnect(struct rdo_cm_listener *l, struct ib_qp *qp);
 
 /* Whether dev is an rdma-offload adapter's function, PF or VF (SSQs...). */
 static inline bool rdo_ib_device_is_rdo(const struct ib_device *dev)

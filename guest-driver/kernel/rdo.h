@@ -36,6 +36,7 @@
 struct rdo_dev;
 struct rdo_ibdev;
 struct rdo_eq;
+struct rdo_cm_listener;
 struct ib_umem;
 
 /* A physically contiguous, coherent DMA buffer. */
@@ -211,6 +212,10 @@ struct rdo_dev {
 	struct mutex ssq_lock;		/* SSQs' connection counts (rdo_ssq.c) */
 	/* Connections MOVE_QP brought here from another (rdo_move.c). */
 	struct list_head moved_in;
+	/* Offloaded CM listeners (rdo_cm.c): cm_mutex for commands, cm_lock for events. */
+	struct rdo_cm_listener *cm[RDO_CM_LISTENERS];
+	spinlock_t cm_lock;
+	struct mutex cm_mutex;
 	atomic_t mr_key;
 
 	struct net_device *ndev;
@@ -383,6 +388,11 @@ void rdo_debugfs_fini(struct rdo_dev *rdev);
 void rdo_debugfs_register(void);
 void rdo_debugfs_unregister(void);
 int rdo_selftest_run(struct rdo_dev *rdev);
+
+/* rdo_cm.c: offloaded connection establishment. */
+void rdo_cm_init(struct rdo_dev *rdev);
+void rdo_cm_notify(struct rdo_dev *rdev, u32 id, u32 written);
+void rdo_cm_debugfs(struct rdo_dev *rdev);
 
 /* rdo_sriov.c: virtual functions. */
 int rdo_sriov_configure(struct pci_dev *pdev, int num_vfs);

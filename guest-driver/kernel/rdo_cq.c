@@ -354,6 +354,9 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 				     cqe->opcode, cqe->status);
 		return false;
 	}
+	/* A pool QP of the offloaded CM is connected once a receive came. */
+	if (recv && !qp->srq && qp->cm && cqe->status == IB_WC_SUCCESS)
+		rdo_cm_first_recv(qp, (u32)cqe->wr_id);
 	wc->status = cqe->status <= IB_WC_GENERAL_ERR ? cqe->status : IB_WC_GENERAL_ERR;
 	wc->opcode = rdo_wc_opcode(cqe->opcode);
 	wc->vendor_err = cqe->vendor_err;

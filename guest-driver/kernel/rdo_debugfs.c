@@ -6,6 +6,8 @@
  *   inject    write "fatal": treat the device as failed (reset, recovery)
  *   timing    the timing model's TM_* counters (device cycles, bus, link),
  *             "timing=off" when the device runs without the model
+ *   cm        the offloaded CM's counters (CM_QUERY) and the driver's
+ *             listeners (rdo_cm.c)
  */
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
@@ -240,6 +242,7 @@ void rdo_debugfs_init(struct rdo_dev *rdev)
 	debugfs_create_file("selftest", 0600, rdev->dbg, rdev, &rdo_selftest_fops);
 	debugfs_create_file("inject", 0200, rdev->dbg, rdev, &rdo_inject_fops);
 	debugfs_create_file("timing", 0400, rdev->dbg, rdev, &rdo_timing_fops);
+	rdo_cm_debugfs(rdev);
 }
 
 void rdo_debugfs_fini(struct rdo_dev *rdev)

@@ -64,6 +64,9 @@ static void rdo_async(struct rdo_dev *rdev, const struct rdo_eqe *eqe)
 	case RDO_EQE_PORT_CHANGE:
 		rdo_netdev_link_update(rdev);
 		break;
+	case RDO_EQE_CM_NOTIFY:
+		rdo_cm_notify(rdev, eqe->obj, eqe->data);
+		break;
 	case RDO_EQE_CATASTROPHIC:
 		rdo_dev_fatal(rdev, "catastrophic error event (cause %u)", eqe->data);
 		break;

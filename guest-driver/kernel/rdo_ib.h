@@ -13,6 +13,7 @@
 
 struct rdo_mmap_entry;
 struct rdo_moved;
+struct rdo_cm_listener;
 
 /* READs and atomics a QP keeps outstanding, as initiator and as responder. */
 #define RDO_MAX_RD_ATOMIC	16
@@ -99,6 +100,13 @@ struct rdo_wq {
 	struct rdo_ring ring;
 	u32 pi;				/* WQEs posted, free-running */
 	u32 ci;				/* WQEs completed */
+	/*
+	 * pi when the device last started the ring over by itself (an
+	 * offloaded CM recycle, rdo_cm.c): ring slots and doorbell values
+	 * count from here, while pi, ci and the WQEs' wr_id keep running so
+	 * the completions of the WQEs before it still find theirs.
+	 */
+	u32 base;
 	u32 max_sge;
 	u64 *wr_id;
 	spinlock_t lock;
@@ -141,6 +149,7 @@ struct rdo_qp {
 	 */
 	bool moving, lost;
 	struct rdo_moved *moved;
+	struct rdo_cm_listener *cm;	/* in its pool or connection (rdo_cm.c) */
 };
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
@@ -258,6 +267,9 @@ int rdo_ssq_destroy_begin(struct rdo_qp *qp);
 /* rdo_move.c */
 void rdo_move_obj_lock(void);
 void rdo_move_obj_unlock(struct rdo_moved **moved, void *obj);
+
+/* rdo_cm.c */
+void rdo_cm_first_recv(struct rdo_qp *qp, u32 idx);
 
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -334,6 +334,7 @@ static int rdo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&rdev->selftest_lock);
 	mutex_init(&rdev->ssq_lock);
 	INIT_LIST_HEAD(&rdev->moved_in);
+	rdo_cm_init(rdev);
 	INIT_WORK(&rdev->recover_work, rdo_recover);
 	ida_init(&rdev->pd_ida);
 	ida_init(&rdev->cq_ida);

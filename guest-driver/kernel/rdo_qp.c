@@ -33,6 +33,7 @@ static int rdo_wq_alloc(struct rdo_dev *rdev, struct rdo_wq *wq, u32 wr,
 		return -EINVAL;
 	spin_lock_init(&wq->lock);
 	wq->pi = 0;
+	wq->base = 0;
 	wq->ci = 0;
 	wq->wr_id = kcalloc(1u << log_size, sizeof(u64), GFP_KERNEL);
 	if (!wq->wr_id)
@@ -573,10 +574,12 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		spin_lock_irqsave(&qp->sq.lock, flags);
 		qp->sq.pi = 0;
 		qp->sq.ci = 0;
+		qp->sq.base = 0;
 		spin_unlock_irqrestore(&qp->sq.lock, flags);
 		spin_lock_irqsave(&qp->rq.lock, flags);
 		qp->rq.pi = 0;
 		qp->rq.ci = 0;
+		qp->rq.base = 0;
 		spin_unlock_irqrestore(&qp->rq.lock, flags);
 	}
 	WRITE_ONCE(qp->state, next);
@@ -701,7 +704,7 @@ static int rdo_build_reg_mr(struct rdo_reg_mr_wqe *r, const struct ib_reg_wr *wr
 /* Build one send WQE at slot `idx`; the caller holds the SQ lock. */
 static int rdo_build_send(struct rdo_qp *qp, const struct ib_send_wr *wr, u32 idx)
 {
-	struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
+	struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx - qp->sq.base);
 	void *body = (void *)wqe + RDO_SEND_HDR;
 	u32 stride = 1u << qp->sq.ring.stride_shift;
 	u32 len = 0, conn = 0;
@@ -813,7 +816,8 @@ static u32 rdo_send_wqe_len(const struct rdo_qp *qp, const struct rdo_send_wqe *
  */
 static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 {
-	const struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring, start);
+	const struct rdo_send_wqe *wqe = rdo_ring_entry(&qp->sq.ring,
+							start - qp->sq.base);
 	u32 len = rdo_send_wqe_len(qp, wqe);
 
 	if (qp->sq.pi - start != 1 || len > READ_ONCE(push_max) ||
@@ -824,7 +828,8 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 	spin_lock(&qp->rdev->push_lock);	/* IRQs are off: the SQ lock */
 	__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
 	rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
-		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT, qp->sq.pi));
+		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT,
+				  qp->sq.pi - qp->sq.base));
 	spin_unlock(&qp->rdev->push_lock);
 	return true;
 }
@@ -838,7 +843,7 @@ static void rdo_wq_doorbell(struct rdo_qp *qp, struct rdo_wq *wq, u32 start,
 		return;
 	/* WQEs in memory before the device hears of them. */
 	wmb();
-	rdo_db_write(qp->rdev, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi));
+	rdo_db_write(qp->rdev, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi - wq->base));
 }
 
 int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
@@ -887,7 +892,7 @@ int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 /* The receive WQE for wr at slot idx of an RQ or SRQ ring (index in wr_id). */
 void rdo_recv_wqe_fill(struct rdo_wq *wq, u32 idx, const struct ib_recv_wr *wr)
 {
-	struct rdo_recv_wqe *wqe = rdo_ring_entry(&wq->ring, idx);
+	struct rdo_recv_wqe *wqe = rdo_ring_entry(&wq->ring, idx - wq->base);
 
 	memset(wqe, 0, 1u << wq->ring.stride_shift);
 	wqe->wr_id = idx;

@@ -14,7 +14,9 @@ source "$(dirname "$0")/lib.sh"
 # rejected (REJ, invalid service ID) and ib_send_bw does not retry; a fixed
 # sleep in the client raced the server guest's boot on a loaded host.
 perf() {   # device [server-address]
-    local run="timeout 120 ib_send_bw -R -d $1 -n 200 -s 4096 ${2:-} > /tmp/bw.out 2>&1"
+    # stderr apart: perftest's errors come unbuffered, before the results
+    # it prints from its buffered stdout at exit.
+    local run="timeout 120 ib_send_bw -R -d $1 -n 200 -s 4096 ${2:-} > /tmp/bw.out 2> /tmp/bw.err"
     cat <<EOF
 . /usr/share/rdma-offload/verbs-pair.sh
 modprobe rdma_ucm || echo modprobe=failed
@@ -32,6 +34,11 @@ EOF
 echo perf_rc=\$?
 awk '\$1 == 4096 { print "iters=" \$2; print "bw=" \$4 }' /tmp/bw.out
 tail -n 12 /tmp/bw.out | sed 's/^/bw| /'
+sed 's/^/bw-err| /' /tmp/bw.err
+# The host CM's MAD counts (retries, duplicates), for a failure's story.
+for c in /sys/class/infiniband/$1/ports/1/cm_*/*; do
+    v=\$(cat \$c); [ "\$v" = 0 ] || echo "cm| \${c#*/ports/1/}=\$v"
+done
 EOF
 }
 

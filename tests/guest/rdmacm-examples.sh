@@ -11,6 +11,31 @@
 # sends to it. A client starts only once its server's rdma_cm ID is
 # listening (rdma res show cm_id), or for mckey once the receiver's join
 # came back (its QP is attached), not after a sleep.
+#
+# Then the adapter's offloaded listener (issue 17): on A, the rdo_cm_test
+# module (tests/guest/cm-test) listens on RDMA CM port 7471 through the
+# driver's kernel API with a pool of 16 QPs that the device recycles, and
+# echoes rdma_client's 16 bytes; the stock rdma_client connects from B
+# (the adapter, then soft-RoCE) 24 times in a row, then 16 at once. Each
+# client must exit 0; A must have seen each connection established, its
+# message echoed (a SEND that completed successfully was acknowledged,
+# so it reached the client's receive; or, when the client's DREQ overtook
+# its ACK, flushed after the client got it, as its exit 0 shows: the two
+# together once per client) and disconnected, with the QP back
+# in the pool; the device's CM counters (debugfs cm, CM_QUERY) and the
+# listener's table must count exactly those 40 connections; and the host's
+# ib_cm, loaded and bound to the GSI QP, must have received no REQ and no
+# DREQ and sent no REP meanwhile.
+#
+# Then many connections with the soft-RoCE guest (RDO_CM_CONNS, default
+# 256, 16 open at once; tests/guest/progs/rdo-cm-conns.c on B): B connects
+# that many times to A's offloaded listener (a pool of 32 the device
+# recycles), each connection's 16 bytes echoed and checked by B; then
+# A's device connects that many times itself
+# (rdo_cm_test's connect: the driver's rdo_cm_connect and
+# rdo_cm_disconnect) to B's stock rdma_cm server, which echoes, and A
+# checks each echo. The device's CM counters must have grown by exactly
+# that many REQs and ends.
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -65,6 +90,18 @@ example rdma_server "rdma_server" "rdma_client -s \$PEER_IP" \
 example mckey "mckey -m 239.1.2.3 -b \$ME_IP -C 20" "mckey -s -m 239.1.2.3 -b \$ME_IP -C 20" \
     '^data transfers complete$' '^data transfers complete$' 1 20/0 'mc_joined $prog $pid'
 
+# The offloaded listener's rounds: clients in a row, then at once (the pool).
+OFF_SEQ=24 OFF_PAR=16
+OFFLOAD=1
+[[ -z ${RDMACM_EXAMPLES:-} || " $RDMACM_EXAMPLES " = *" offload "* ]] || OFFLOAD=0
+# Many connections (soft-RoCE guest): RDO_CM_CONNS of them, CONNS_BATCH
+# open at once: rxe0 to A's offloaded listener (a pool of CONNS_POOL,
+# recycled), then A's device connecting to rxe0 (RDO_CM_ACTIVE=0 leaves
+# that out).
+CONNS=${RDO_CM_CONNS:-256} CONNS_BATCH=16 CONNS_POOL=32
+ACTIVE=${RDO_CM_ACTIVE:-1}
+MANY_PORT=7472   # the guest functions' too
+
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
 . /usr/share/rdma-offload/verbs-pair.sh
@@ -87,6 +124,129 @@ mc_joined() {
         sleep 0.1
         i=$((i + 1))
     done
+}
+# Offloaded listener. ibcm: host ib_cm's REQs and DREQs received and REPs
+# sent on this device ("x" when it has no counters).
+OFF_PORT=7471
+C=/sys/kernel/debug/rdo_cm_test
+ibcm() {
+    d=/sys/class/infiniband/$DEV/ports/1
+    for m in cm_rx_msgs/req cm_rx_msgs/dreq cm_tx_msgs/rep; do
+        printf '%s ' "$(cat $d/$m 2>/dev/null || echo x)"
+    done
+}
+# off_server TAG SEQ PAR: listen with a pool of PAR, wait for SEQ clients,
+# then for SEQ + PAR; the module's checks, the device's counters.
+off_server() {
+    t=$1
+    modprobe rdo_cm_test || echo "$t.modprobe_failed=1"
+    echo "$t.ibcm0=$(ibcm)"
+    echo "listen $DEV port=$OFF_PORT pool=$3 addr=$ME_IP" > $C/ctl
+    echo "$t.listen.rc=$?"
+    sed "s/^/$t.listen./" $C/result
+    peer put $t.ready 1
+    peer get $t.seq.done > /dev/null
+    echo "wait $2" > $C/ctl
+    echo "$t.seq.rc=$?"
+    sed "s/^/$t.seq./" $C/result
+    peer put $t.ready2 1
+    peer get $t.par.done > /dev/null
+    echo "wait $(($2 + $3))" > $C/ctl
+    echo "$t.all.rc=$?"
+    sed "s/^/$t.all./" $C/result
+    sed "s/^/$t./" /sys/kernel/debug/rdma_offload/*/cm
+    echo "$t.ibcm1=$(ibcm)"
+    echo unlisten > $C/ctl
+    echo "$t.unlisten.rc=$?"
+    peer put $t.server.done 1
+}
+# off_client TAG SEQ PAR: SEQ stock rdma_clients one after the other, then
+# PAR at once; how many exited 0 having printed "end 0".
+off_client() {
+    t=$1
+    peer get $t.ready > /dev/null
+    i=0 ok=0
+    while [ $i -lt $2 ]; do
+        timeout 30 rdma_client -s $PEER_IP -p $OFF_PORT > /tmp/oc.out 2>&1 &&
+            grep -q '^rdma_client: end 0$' /tmp/oc.out && ok=$((ok + 1))
+        i=$((i + 1))
+    done
+    echo "$t.seq_ok=$ok"
+    [ $ok = $2 ] || cut -c1-120 /tmp/oc.out | sed "s/^/$t.seq| /"
+    peer put $t.seq.done 1
+    peer get $t.ready2 > /dev/null
+    i=0
+    while [ $i -lt $3 ]; do
+        (timeout 60 rdma_client -s $PEER_IP -p $OFF_PORT > /tmp/oc.$i.out 2>&1
+         echo $? > /tmp/oc.$i.rc) &
+        i=$((i + 1))
+    done
+    wait
+    echo "$t.par_exit0=$(cat /tmp/oc.*.rc | grep -c '^0$')"
+    echo "$t.par_ok=$(grep -l '^rdma_client: end 0$' /tmp/oc.*.out | wc -l)"
+    peer put $t.par.done 1
+    peer get $t.server.done > /dev/null
+}
+# Many connections on RDMA CM port 7472 (rdo-cm-conns on the stock side,
+# its 16 bytes per connection echoed and checked). cmcounts KEY: the
+# device's CM counters as KEY.cm.NAME facts.
+MANY_PORT=7472
+cmcounts() { sed "s/^/$1./" /sys/kernel/debug/rdma_offload/*/cm; }
+# many_server TAG N BATCH POOL: A's offloaded listener, a pool of POOL.
+many_server() {
+    t=$1
+    modprobe rdo_cm_test || echo "$t.modprobe_failed=1"
+    cmcounts $t.c0
+    echo "$t.ibcm0=$(ibcm)"
+    echo "listen $DEV port=$MANY_PORT pool=$4 addr=$ME_IP" > $C/ctl
+    echo "$t.listen.rc=$?"
+    sed "s/^/$t.listen./" $C/result
+    peer put $t.ready 1
+    peer get $t.client.done > /dev/null
+    echo "wait $2" > $C/ctl
+    echo "$t.wait.rc=$?"
+    sed "s/^/$t.wait./" $C/result
+    cmcounts $t.c1
+    echo "$t.ibcm1=$(ibcm)"
+    echo unlisten > $C/ctl
+    peer put $t.server.done 1
+}
+# many_client TAG N BATCH POOL: rdo-cm-conns connects N times, BATCH at once.
+many_client() {
+    t=$1
+    peer get $t.ready > /dev/null
+    timeout 300 rdo-cm-conns client $PEER_IP $MANY_PORT $2 $3 > /tmp/mc.out 2>&1
+    echo "$t.rc=$?"
+    { grep -v _error= /tmp/mc.out; grep _error= /tmp/mc.out | head -n 5; } | sed "s/^/$t./"
+    peer put $t.client.done 1
+    peer get $t.server.done > /dev/null
+}
+# active_server TAG N BATCH: rdo-cm-conns serves N connections.
+active_server() {
+    t=$1
+    timeout 300 rdo-cm-conns server $MANY_PORT $2 > /tmp/as.out 2>&1 &
+    pid=$!
+    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.ready=1"
+    peer put $t.ready 1
+    wait $pid
+    echo "$t.rc=$?"
+    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t./"
+    peer put $t.server.done 1
+}
+# active_client TAG N BATCH: A's device connects N times, BATCH at once
+# (rdo_cm_test's connect), to the peer's address through its MAC.
+active_client() {
+    t=$1
+    modprobe rdo_cm_test || echo "$t.modprobe_failed=1"
+    cmcounts $t.c0
+    mac=$(awk -v ip="$PEER_IP" '$1 == ip { print $4 }' /proc/net/arp)
+    peer get $t.ready > /dev/null
+    echo "connect $DEV addr=$ME_IP peer=$PEER_IP port=$MANY_PORT mac=$mac n=$2 batch=$3" > $C/ctl
+    echo "$t.connect.rc=$?"
+    sed "s/^/$t.connect./" $C/result
+    cmcounts $t.c1
+    echo unlisten > $C/ctl
+    peer get $t.server.done > /dev/null
 }
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
 # facts TAG.rc, TAG.ok (lines matching OK), TAG.rx (packets received),
@@ -127,6 +287,15 @@ guest_script() {
     printf 'ME_IP=%s PEER_IP=%s\n%s\n' "$me" "$peer" "$CM_FUNCS"
     for r in "$@"; do
         round=${r%%:*} role=${r#*:}
+        case $role in
+            oserver|oclient)
+                [ "$OFFLOAD" = 1 ] && printf 'off_%s %s %s %s\n' "${role#o}" "$round" "$OFF_SEQ" "$OFF_PAR"
+                continue ;;
+            many_*|active_*)
+                [ "$OFFLOAD" = 1 ] && { [ "$ACTIVE" = 1 ] || [ "${role%%_*}" = many ]; } &&
+                    printf '%s %s %s %s %s\n' "$role" "$round" "$CONNS" "$CONNS_BATCH" "$CONNS_POOL"
+                continue ;;
+        esac
         for name in "${NAMES[@]}"; do
             if [ "$role" = server ]; then cmd=${SRV[$name]} ok=${SRV_OK[$name]}
             else cmd=${CLI[$name]} ok=${CLI_OK[$name]}; fi
@@ -158,6 +327,83 @@ round_checks() {
     done
     echo "# packets received (server/client), $3 serves $5:$figures"
 }
+# ibcm_quiet KEY: ib_cm's counters (REQs, DREQs received, REPs sent) read
+# and the same after the clients as before; the listener went away fine.
+ibcm_quiet() {
+    [[ -n $(f "$1.ibcm0") && $(f "$1.ibcm0") != *x* ]] ||
+        { echo "#   no ib_cm counters: '$(f "$1.ibcm0")'"; return 1; }
+    eq "$(f "$1.ibcm1") $(f "$1.unlisten.rc")" "$(f "$1.ibcm0") 0"
+}
+# answered KEY: the clients rdo_cm_test answered (echoed, or flushed after
+# the client got it: see above).
+answered() {
+    local e s
+    e=$(f "$1.echoed") s=$(f "$1.send_flushed")
+    echo $((${e:-0} + ${s:-0}))
+}
+# off_checks ROUND WHAT: the offloaded listener on A served B's clients.
+off_checks() {
+    local k="A.$1" all=$((OFF_SEQ + OFF_PAR))
+    [ "$OFFLOAD" = 1 ] || return 0
+    check "offload, $2: rdo_cm_test listens on rdo0 port 7471, pool of $OFF_PAR QPs" \
+        eq "$(f "$k.listen.rc") $(f "$k.listen.result") $(f "$k.listen.pool")" "0 pass $OFF_PAR"
+    check "offload, $2: $OFF_SEQ stock rdma_clients in a row connect, exit 0" \
+        eq "$(f "B.$1.seq_ok")" "$OFF_SEQ"
+    check "offload, $2: each established, its 16 bytes echoed, disconnected, QP recycled" \
+        eq "$(f "$k.seq.rc") $(f "$k.seq.result") $(answered "$k.seq")" "0 pass $OFF_SEQ"
+    check "offload, $2: $OFF_PAR rdma_clients at once (the whole pool) connect, exit 0" \
+        eq "$(f "B.$1.par_exit0") $(f "B.$1.par_ok")" "$OFF_PAR $OFF_PAR"
+    check "offload, $2: all $all served (established, echoed, disconnected, recycled)" \
+        eq "$(f "$k.all.rc") $(f "$k.all.result") $(answered "$k.all")" "0 pass $all"
+    check "offload, $2: device CM counters: $all REQs, established, disconnected; no REJ, no entry lost" \
+        eq "$(f "$k.cm.reqs") $(f "$k.cm.established") $(f "$k.cm.disconnected") $(f "$k.cm.rej_sent") $(f "$k.cm.aborted") $(f "$k.cm.entries_lost")" \
+        "$all $all $all 0 0 0"
+    check "offload, $2: the listener's table: $((2 * all)) entries read, $all ESTABLISHED, $all DISCONNECTED" \
+        eq "$(f "$k.cm.entries") $(f "$k.listener.0.consumed") $(f "$k.listener.0.established") $(f "$k.listener.0.disconnected") $(f "$k.listener.0.stray")" \
+        "$((2 * all)) $((2 * all)) $all $all 0"
+    check "offload, $2: one event per batch (events <= entries, every one read)" \
+        test "$(f "$k.cm.events")" -ge 1 -a "$(f "$k.cm.events")" -le "$((2 * all))" -a \
+        "$(f "$k.listener.0.notified")" = "$((2 * all))"
+    check "offload, $2: host ib_cm (loaded, on the GSI QP) received no REQ or DREQ, sent no REP" \
+        ibcm_quiet "$k"
+    echo "# offload, $2: $(f "$k.cm.events") CM events for $(f "$k.cm.entries") entries;" \
+        "$(f "$k.cm.established_by_data") established by the first packet; ib_cm $(f "$k.ibcm1")"
+}
+# cmdelta KEY NAME: how much the device's CM counter NAME grew in round KEY.
+cmdelta() { echo $(( ${F[$1.c1.cm.$2]:-0} - ${F[$1.c0.cm.$2]:-0} )); }
+# many_checks ROUND: B's rdo-cm-conns connected CONNS times to A's listener.
+many_checks() {
+    local a="A.$1" b="B.$1" cnt=$CONNS w="rxe0 -> offloaded listener"
+    [ "$OFFLOAD" = 1 ] || return 0
+    check "$w: rdo_cm_test listens on rdo0 port $MANY_PORT, pool of $CONNS_POOL" \
+        eq "$(f "$a.listen.rc") $(f "$a.listen.result") $(f "$a.listen.pool")" "0 pass $CONNS_POOL"
+    check "$w: $cnt connections, $CONNS_BATCH at once, each one's 16 bytes echoed and checked" \
+        eq "$(f "$b.rc") $(f "$b.conns") $(f "$b.echo_ok") $(f "$b.echo_bad") $(f "$b.errors")" \
+        "0 $cnt $cnt 0 0"
+    check "$w: A saw each established, echoed, disconnected, its QP recycled" \
+        eq "$(f "$a.wait.rc") $(f "$a.wait.result") $(answered "$a.wait")" "0 pass $cnt"
+    check "$w: the device counted $cnt REQs, established, disconnected; no REJ, abort, lost entry" \
+        eq "$(cmdelta "$a" reqs) $(cmdelta "$a" established) $(cmdelta "$a" disconnected) $(cmdelta "$a" rej_sent) $(cmdelta "$a" aborted) $(cmdelta "$a" entries_lost)" \
+        "$cnt $cnt $cnt 0 0 0"
+    check "$w: host ib_cm (loaded, on the GSI QP) received no REQ or DREQ, sent no REP" \
+        eq "$(f "$a.ibcm1")" "$(f "$a.ibcm0")"
+    echo "# $w: $cnt connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events"
+}
+# active_checks ROUND: A's device connected CONNS times to B's rdo-cm-conns.
+active_checks() {
+    local a="A.$1" b="B.$1" cnt=$CONNS w="rdo0 connects (offloaded) -> rxe0"
+    [ "$OFFLOAD" = 1 ] && [ "$ACTIVE" = 1 ] || return 0
+    check "$w: rdo-cm-conns listens on rxe0" eq "$(f "$b.ready")" 1
+    check "$w: $cnt connections, $CONNS_BATCH at once, each sent 16 bytes, checked their echo, disconnected" \
+        eq "$(f "$a.connect.rc") $(f "$a.connect.result") $(f "$a.connect.echo_ok")" "0 pass $cnt"
+    check "$w: the stock server accepted, echoed and saw the end of each" \
+        eq "$(f "$b.rc") $(f "$b.accepted") $(f "$b.established") $(f "$b.echoed") $(f "$b.disconnected") $(f "$b.errors")" \
+        "0 $cnt $cnt $cnt $cnt 0"
+    check "$w: the device sent $cnt REQs and $cnt DREQs, got $cnt REPs; no REJ, no abort" \
+        eq "$(cmdelta "$a" reqs_sent) $(cmdelta "$a" dreqs_sent) $(cmdelta "$a" reps_received) $(cmdelta "$a" rej_received) $(cmdelta "$a" aborted)" \
+        "$cnt $cnt $cnt 0 0"
+    echo "# $w: $cnt connections in $(f "$a.connect.ms") ms"
+}
 healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }
 rc_all=0
 outputs=
@@ -166,25 +412,30 @@ outputs=
 boot() {
     F=()
     # shellcheck disable=SC2086 # the rounds are words
-    guest_run --peer "$1" --timeout 500 \
+    guest_run --peer "$1" --timeout 600 \
         --cmd "$(guest_script 10.0.0.1 10.0.0.2 $2)" \
         --peer-cmd "$(guest_script 10.0.0.2 10.0.0.1 $3)"
     [ "$run_rc" = 0 ] || rc_all=$run_rc
     outputs+=$output$'\n'
 }
 
-boot adapter aa:server aa:client
+boot adapter "aa:server ao:oserver" "aa:client ao:oclient"
 check "adapter <-> adapter: both guests ran to the end, rdo0 on each" \
     eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rdo0"
 round_checks aa A rdo0 B rdo0
+off_checks ao "rdo0 serves rdo0"
 check "adapter <-> adapter: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> adapter: no kernel warning, no QP went to error (B)" healthy B
 
-boot rxe "ar:server ra:client" "ar:client ra:server"
+boot rxe "ar:server ra:client ro:oserver mr:many_server ac:active_client" \
+    "ar:client ra:server ro:oclient mr:many_client ac:active_server"
 check "adapter <-> rxe: both guests ran to the end, rdo0 and rxe0" \
     eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rxe0"
 round_checks ar A rdo0 B rxe0
 round_checks ra B rxe0 A rdo0
+off_checks ro "rdo0 serves rxe0"
+many_checks mr
+active_checks ac
 check "adapter <-> rxe: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> rxe: no kernel warning (B)" healthy B
 run_rc=$rc_all
