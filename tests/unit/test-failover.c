@@ -509,7 +509,8 @@ static void test_bad_inject(void)
     g_assert_cmpuint(h->class_count[RDO_GE_FAILOVER_INJECT], ==, 1);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_ERR_LAST), ==, RDO_ERR_BAD_VALUE);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 0);
-    g_assert_cmphex(test_reg_read(h, RDO_REG_FO_INFO), ==, RDO_FO_INFO_ON | 16u << 16);
+    g_assert_cmphex(test_reg_read(h, RDO_REG_FO_INFO), ==,
+                    RDO_FO_INFO_ON | 1u << 8 | 16u << 16);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     /* Not started: refused too. */

@@ -28,6 +28,8 @@ static void state_alloc(RdoCore *core)
     st->srqs = g_new0(RdoSrq, MAX(n.srq, 1));
     st->gids = g_new0(RdoGid, n.gid);
     st->qp_used = g_new0(uint8_t, n.qp);
+    st->qp_engine = g_new0(uint8_t, n.qp);
+    st->qp_blackout_ps = g_new0(uint64_t, n.qp);
     st->qp_bind = g_new0(RdoQpBind, n.qp);
     st->ssq_users = g_new0(uint32_t, n.qp);
     st->qp_stall_mr = g_new0(uint32_t, n.qp);
@@ -77,6 +79,8 @@ static void state_free(RdoCore *core)
     g_free(st->srqs);
     g_free(st->gids);
     g_free(st->qp_used);
+    g_free(st->qp_engine);
+    g_free(st->qp_blackout_ps);
     g_free(st->qp_bind);
     g_free(st->ssq_users);
     g_free(st->qp_stall_mr);
@@ -241,11 +245,13 @@ void rdo_core_wakeup(RdoCore *core)
         return;
     }
     if (core->st->fo_pending) {
-        rdo_core_engine_fault(core, "seeded fault injection (fault-engine-ppm)");
+        rdo_core_engine_fault(core, core->st->fo_pending_engine,
+                              "seeded fault injection (fault-engine-ppm)");
         if (rdo_core_is_fatal(core)) {
             return;
         }
     }
+    rdo_failover_run(core);
     rdo_cqp_run(core);
     if (core->st->tm) {
         /* Frames out, interrupts, the receive FIFO. */
@@ -300,7 +306,7 @@ static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
     return ok;
 }
 
-void rdo_core_engine_fault(RdoCore *core, const char *why)
+void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
 {
     g_autofree uint8_t *img = NULL;
     g_autofree char *err = NULL;
@@ -316,6 +322,11 @@ void rdo_core_engine_fault(RdoCore *core, const char *why)
          * the engine serves: not recovered either). */
         core->cnt.fo_fatal++;
         rdo_core_fatal(core, RDO_FATAL_ENGINE, false, why);
+        return;
+    }
+    if (core->cfg.engines > 1) {
+        /* One engine of several: the others and their QPs run on. */
+        rdo_failover_engine(core, engine % core->cfg.engines);
         return;
     }
     start_ps = core->st->tm ? rdo_tm_now_ps(core) : 0;

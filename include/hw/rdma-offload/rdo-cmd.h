@@ -898,6 +898,8 @@ struct rdo_cmd_query_counters {
     /* Connection migration between functions (MOVE_QP, D18). */ \
     X(qp_moved_out, "qp_moved_out")         /* connections handed to another function */ \
     X(qp_moved_in, "qp_moved_in")           /* connections taken from another */ \
+    X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
+    X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2
@@ -942,7 +944,9 @@ struct rdo_qp_attr {
     uint8_t  dgid[16];
     uint8_t  rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
     uint8_t  traffic_class;     /* as set by MODIFY_QP, ECN bits 0 */
-    uint8_t  reserved0[3];
+    uint8_t  reserved0;
+    uint8_t  engine;            /* protocol engine serving the QP now */
+    uint8_t  reserved2;
     uint32_t reserved[2];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_qp_attr) == 80, "qp attr size");

@@ -281,6 +281,7 @@ static int move(Move *m)
     d->qp_used[m->qpn] = 1;
     d->qp_bind[m->qpn] = *b;
     d->qp_stall_mr[m->qpn] = RDO_NONE;
+    rdo_engine_bind(m->d, m->qpn);
     s->qp_used[m->qpn] = 0;
     table_update(m);
     rdo_xport_move(m->s, m->d, m->qpn, m->qp.sq_pi);

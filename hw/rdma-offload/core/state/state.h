@@ -133,6 +133,7 @@ extern const RdoSection rdo_state_xport_sections[];
 extern const RdoSection rdo_state_timing_sections[];
 extern const RdoSection rdo_state_cm_sections[];
 extern const RdoSection rdo_state_moved_sections[];
+extern const RdoSection rdo_state_engine_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);
@@ -152,5 +153,13 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in);
 uint64_t rdo_failover_soft_frames(RdoCore *core);
 void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
                          uint64_t lost_frames);
+/*
+ * With several engines (failover.c): a fault of one rebuilds its RC QPs
+ * from the store and resumes them on the next engine (after a blackout
+ * with the timing model: rdo_failover_run at a wake-up; frames for it are
+ * refused meanwhile, ingress/receive.c).
+ */
+void rdo_failover_engine(RdoCore *core, uint32_t engine);
+void rdo_failover_run(RdoCore *core);
 
 #endif /* RDO_STATE_H */

@@ -84,7 +84,7 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         x->req.una_psn = rdo_psn_add(psn, 1);
     }
     if (x->req.una_psn != old_una) {
-        rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+        rdo_xport_commit(core, qpn);
         return true;
     }
     return false;
