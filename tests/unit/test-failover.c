@@ -60,6 +60,8 @@ typedef struct Work {
     uint32_t mid_message, reads_out, res_in_use;
     uint64_t last_ns;
     uint32_t wire_faults;       /* per 4096 frames */
+    uint32_t engines;           /* cfg.engines: a fault takes one of them */
+    uint32_t engine_qps;        /* QPs on the engine faulted last */
 } Work;
 
 /* A piece of `len` bytes from a pool, at an odd offset behind a gap. */
@@ -211,7 +213,8 @@ static void check_events(Work *w, int side, bool expect)
     while ((e = td_eq0_next(d)).type) {
         g_assert_cmpuint(e.type, !=, RDO_EQE_CATASTROPHIC);
         if (e.type == RDO_EQE_ENGINE_RECOVERED) {
-            g_assert_cmpuint(e.data, ==, QPS);
+            /* One engine: all QPs; of several, those the faulted one had. */
+            g_assert_cmpuint(e.data, ==, w->engines > 1 ? w->engine_qps : QPS);
             last = e;
         }
     }
@@ -242,6 +245,11 @@ static void fault(Work *w, int side)
         for (int r = 0; r < RDO_RESP_RES_MAX; r++) {
             w->res_in_use += x->resp.res[r].valid && x->resp.res[r].streaming;
         }
+    }
+    if (w->engines > 1) {
+        test_reg_write(h, RDO_REG_ENG_SELECT,
+                       g_rand_int_range(w->rand, 0, w->engines));
+        w->engine_qps = test_reg_read(h, RDO_REG_ENG_QPS);
     }
     test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
     w->faults[side]++;
@@ -311,7 +319,7 @@ typedef struct Outcome {
 } Outcome;
 
 static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
-                        uint32_t engine_ppm)
+                        uint32_t engine_ppm, uint32_t engines)
 {
     RdoConfig cfg = test_host_default_config();
     Work w = { 0 };
@@ -322,6 +330,8 @@ static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
     cfg.failover = 1;
     cfg.fault_seed = seed;
     cfg.fault_engine_ppm = engine_ppm;
+    cfg.engines = engines;
+    w.engines = engines;
     w.p = pair_new(&cfg);
     w.rand = g_rand_new_with_seed(seed);
     w.wire_faults = inject_per_256;
@@ -376,8 +386,23 @@ static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
         g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_FATAL), ==, 0);
         g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_WB_BYTES), >, 0);
         o.faults += test_reg_read(h, RDO_REG_FO_RECOVERIES);
-        g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), ==,
-                         test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        if (engines == 1) {
+            g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), ==,
+                             test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        } else {
+            uint32_t faults = 0;
+
+            for (uint32_t e = 0; e < engines; e++) {
+                test_reg_write(h, RDO_REG_ENG_SELECT, e);
+                faults += test_reg_read(h, RDO_REG_ENG_FAULTS);
+            }
+            g_assert_cmpuint(faults, ==, test_reg_read(h, RDO_REG_FO_RECOVERIES));
+            g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), <=,
+                             test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        }
+        /* Every recovery read the QPs it rebuilt back from the store. */
+        g_assert_cmpuint(h->core.cnt.fo_rb_bytes, ==,
+                         test_reg_read(h, RDO_REG_FO_QPS) * RDO_FO_XPORT_BYTES);
         if (!engine_ppm) {
             g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==,
                              w.faults[s]);
@@ -412,12 +437,12 @@ static uint32_t n_seeds(void)
     return s ? (uint32_t)atoi(s) : 8;
 }
 
-static void workloads(bool timed, uint32_t base)
+static void workloads(bool timed, uint32_t base, uint32_t engines)
 {
     Outcome sum = { 0 };
 
     for (uint32_t seed = 1; seed <= n_seeds(); seed++) {
-        Outcome o = workload(base + seed, timed, 24, 0);
+        Outcome o = workload(base + seed, timed, 24, 0, engines);
 
         sum.faults += o.faults;
         sum.mid_message += o.mid_message;
@@ -432,12 +457,24 @@ static void workloads(bool timed, uint32_t base)
 
 static void test_workload(void)
 {
-    workloads(false, 0);
+    workloads(false, 0, 1);
 }
 
 static void test_workload_timed(void)
 {
-    workloads(true, 100);
+    workloads(true, 100, 1);
+}
+
+/* Two and three engines: a fault takes one, chosen at random. */
+static void test_engines_workload(void)
+{
+    workloads(false, 500, 2);
+    workloads(false, 600, 3);
+}
+
+static void test_engines_workload_timed(void)
+{
+    workloads(true, 700, 2);
 }
 
 /* Faults from the seeded injection, at the wake-up after a frame. */
@@ -446,7 +483,7 @@ static void test_seeded(void)
     uint32_t faults = 0;
 
     for (uint32_t seed = 1; seed <= 4; seed++) {
-        faults += workload(300 + seed, seed & 1, 0, 3000).faults;
+        faults += workload(300 + seed, seed & 1, 0, 3000, 1 + (seed > 2)).faults;
     }
     g_assert_cmpuint(faults, >, 0);
 }
@@ -666,6 +703,8 @@ int main(int argc, char **argv)
     g_test_add_func("/failover/workload", test_workload);
     g_test_add_func("/failover/workload-timed", test_workload_timed);
     g_test_add_func("/failover/seeded", test_seeded);
+    g_test_add_func("/failover/engines-workload", test_engines_workload);
+    g_test_add_func("/failover/engines-workload-timed", test_engines_workload_timed);
     g_test_add_func("/failover/off-is-fatal", test_off_is_fatal);
     g_test_add_func("/failover/bad-inject", test_bad_inject);
     g_test_add_func("/failover/resume-state", test_resume_state);

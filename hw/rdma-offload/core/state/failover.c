@@ -65,6 +65,10 @@ static bool recover_qp(RdoCore *core, uint32_t qpn)
         qp->state != RDO_QPS_SQD) {
         return false;
     }
+    /* Payload gathered but not placed is the aggregation unit's: it goes
+     * to memory first, and what the rollback to the image makes the peer
+     * send again lands on the same bytes. */
+    rdo_agg_flush(core, qpn);
     if (!rdo_xport_recover(core, qpn)) {
         rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_CONTEXT);
         return false;

@@ -93,10 +93,6 @@ bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
     RdoHardImage h;
 
-    /* Payload gathered but not placed is the aggregation unit's: it goes
-     * to memory first, and what the rollback below makes the peer send
-     * again lands on the same bytes. */
-    rdo_agg_flush(core, qpn);
     if (!rdo_fo_store_read(core, qpn, &h, sizeof(h))) {
         return false;
     }

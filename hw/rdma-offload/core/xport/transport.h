@@ -393,8 +393,9 @@ void rdo_req_resume(RdoCore *core, uint32_t qpn);
 /*
  * Engine failover (hard.c): the QP's transport hard state written to the
  * transport section of its context in the store at a commit point
- * (nothing with failover=0); and rebuilt from there after a fault: false
- * if the store cannot be read or what it holds is not a good image.
+ * (nothing with failover=0); and rebuilt from there after a fault (its
+ * aggregated payload placed first, rdo_agg_flush): false if the store
+ * cannot be read or what it holds is not a good image.
  */
 void rdo_xport_commit(RdoCore *core, uint32_t qpn);
 bool rdo_xport_recover(RdoCore *core, uint32_t qpn);
