@@ -312,18 +312,6 @@ static int cm_events(Cm *t, uint32_t *last)
     return n;
 }
 
-static struct rdo_qp_attr query_qp(PairSide *s, uint32_t qpn)
-{
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
-    uint64_t out = td_alloc(s->d, sizeof(struct rdo_qp_attr), 8);
-    struct rdo_qp_attr a;
-
-    cmd.out_addr = out;
-    g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
-    memcpy(&a, td_ptr(s->d, out), sizeof(a));
-    return a;
-}
-
 /* A's side of REQ and REP: A's QP slot n (QPN 2 + n) to RTS along the
  * REP; returns the QP of B that took the connection. */
 static uint32_t a_connect(Cm *t, const Req *r, const Mad *rep)
@@ -448,7 +436,7 @@ static void test_establish(void)
         g_assert_cmpuint(e->time_ns, <=, t->b->d->h->now_ns);
         g_assert_cmpuint(cm_events(t, &last), ==, 1);
         g_assert_cmpuint(last, ==, n + 1);
-        qa = query_qp(t->b, seen[n]);
+        qa = pair_query_qp(t->b, seen[n]);
         g_assert_cmpuint(qa.state, ==, RDO_QPS_RTS);
         g_assert_cmpuint(qa.dest_qpn, ==, r.qpn);
         g_assert_cmpuint(qa.sq_psn, ==, r.psn);
@@ -589,7 +577,7 @@ static void check_no_rtu(bool recycle)
     cqe = pair_poll(t->b);
     g_assert_cmpuint(cqe.qpn, ==, qpn);
     g_assert_cmpuint(cqe.status, ==, RDO_WC_WR_FLUSH_ERR);
-    g_assert_cmpuint(query_qp(t->b, qpn).state, ==,
+    g_assert_cmpuint(pair_query_qp(t->b, qpn).state, ==,
                      recycle ? RDO_QPS_INIT : RDO_QPS_ERR);
     /* All four QPs can still be connected (three without RECYCLE). */
     for (uint32_t n = 1; n <= POOL; n++) {
@@ -855,7 +843,7 @@ static void test_dreq(void)
     e = next_entry(t);
     g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_DISCONNECTED);
     g_assert_cmpuint(e->qpn, ==, qpn);
-    g_assert_cmpuint(query_qp(t->b, qpn).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->b, qpn).state, ==, RDO_QPS_ERR);
     cqe = pair_poll(t->b);
     g_assert_cmpuint(cqe.status, ==, RDO_WC_WR_FLUSH_ERR);
     /* Again: a DREP, no entry. */
@@ -1109,7 +1097,7 @@ static void test_commands(void)
     g_assert_cmpuint(rej->b[24 + 8] >> 6, ==, 1);      /* our REP */
     g_assert_cmpuint(get16(rej->b + 24 + 10), ==, RDO_CM_REJ_CONSUMER_DEFINED);
     g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_ABORTED);
-    g_assert_cmpuint(query_qp(t->b, q0).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, q0).state, ==, RDO_QPS_RTS);
     /* The half-made one's receive flushed; the other carries data. */
     struct rdo_cqe e = pair_poll(t->b);
     g_assert_cmpuint(e.qpn, ==, 3);
@@ -1277,7 +1265,7 @@ static void test_active(void)
     /* Both listeners offer 4 and 4. */
     g_assert_cmpuint(ea->responder_resources, ==, 4);
     g_assert_cmpuint(ea->initiator_depth, ==, 4);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_RTS);
     move_data(t, 0, bq);
     cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
     cmd.u.cm_pool.qpn = 2;
@@ -1286,8 +1274,8 @@ static void test_active(void)
     pair_run(t->p, 1000000);
     g_assert_cmpuint(a_next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
     g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
-    g_assert_cmpuint(query_qp(t->b, bq).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->b, bq).state, ==, RDO_QPS_ERR);
     ca = side_counters(t->a);
     cb = side_counters(t->b);
     g_assert_cmpuint(ca.reqs_sent, ==, 1);
@@ -1348,7 +1336,7 @@ static void test_active_failures(void)
     e = a_next_entry(t);
     g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_ABORTED);
     g_assert_cmpuint(e->reason, ==, RDO_CM_REJ_INVALID_SERVICE_ID);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
     /* B's answers lost: three REQs again, then given up. */
     t->drop_b = true;
     g_assert_cmpuint(a_cm_connect(t, 1, SID, 0, 3), ==, RDO_CQP_OK);
@@ -1474,8 +1462,8 @@ static void test_loopback(void)
     g_assert_cmpuint(e[0].qpn, ==, 22);
     g_assert_cmpuint(e[0].peer_qpn, ==, e[1].qpn);
     g_assert_cmpuint(e[1].peer_qpn, ==, 22);
-    g_assert_cmpuint(query_qp(t->b, 22).state, ==, RDO_QPS_RTS);
-    g_assert_cmpuint(query_qp(t->b, e[1].qpn).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, 22).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, e[1].qpn).state, ==, RDO_QPS_RTS);
     g_assert_cmpuint(t->from_b->len, ==, 0);     /* nothing on the wire */
     cm_free(t);
 }

@@ -35,18 +35,6 @@ static RdoConfig engines_config(uint32_t engines, bool timed)
     return cfg;
 }
 
-static struct rdo_qp_attr query_qp(PairSide *s, uint32_t qpn)
-{
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
-    uint64_t out = td_alloc(s->d, sizeof(struct rdo_qp_attr), 8);
-    struct rdo_qp_attr a;
-
-    cmd.out_addr = out;
-    g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
-    memcpy(&a, td_ptr(s->d, out), sizeof(a));
-    return a;
-}
-
 static uint32_t eng_reg(TestHost *h, uint32_t engine, uint32_t reg)
 {
     test_reg_write(h, RDO_REG_ENG_SELECT, engine);
@@ -119,7 +107,7 @@ static void test_bind(void)
         pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
     }
     for (int i = 0; i < 6; i++) {
-        g_assert_cmpuint(query_qp(&p->s[0], p->s[0].qp[i].qpn).engine, ==, i % 3);
+        g_assert_cmpuint(pair_query_qp(&p->s[0], p->s[0].qp[i].qpn).engine, ==, i % 3);
     }
     g_assert_cmpuint(RDO_FO_INFO_ENGINES(test_reg_read(h, RDO_REG_FO_INFO)), ==, 3);
     for (uint32_t e = 0; e < 3; e++) {
@@ -137,7 +125,7 @@ static void test_bind(void)
     p = pair_new(&cfg);
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
     pair_connect(p, 1, RDO_QPT_UD, RDO_MTU_4096 - 2);
-    g_assert_cmpuint(query_qp(&p->s[0], p->s[0].qp[1].qpn).engine, ==, 0);
+    g_assert_cmpuint(pair_query_qp(&p->s[0], p->s[0].qp[1].qpn).engine, ==, 0);
     g_assert_cmpuint(eng_reg(p->s[0].d->h, 0, RDO_REG_ENG_QPS), ==, 2);
     pair_free(p);
 }
@@ -218,8 +206,8 @@ static void test_isolated(void)
     g_assert_cmpuint(eng_reg(hb, 1, RDO_REG_ENG_DROPS), ==, 0);
     finish_writes(p, 4, BIG);
     for (int i = 0; i < 4; i++) {
-        g_assert_cmpuint(query_qp(&p->s[1], qpn[i]).engine, ==, 1);
-        g_assert_cmpuint(query_qp(&p->s[1], qpn[i]).state, ==, RDO_QPS_RTS);
+        g_assert_cmpuint(pair_query_qp(&p->s[1], qpn[i]).engine, ==, 1);
+        g_assert_cmpuint(pair_query_qp(&p->s[1], qpn[i]).state, ==, RDO_QPS_RTS);
     }
     g_assert_cmpuint(eng_reg(hb, 0, RDO_REG_ENG_FAULTS), ==, 1);
     g_assert_cmpuint(eng_reg(hb, 1, RDO_REG_ENG_FAULTS), ==, 0);
@@ -308,7 +296,7 @@ static void test_reread(void)
         g_assert_cmpuint(x->resp.epsn, ==, image_epsn);
         g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, >, rb);
         finish_writes(p, 2, BIG);
-        g_assert_cmpuint(query_qp(&p->s[1], q0).state, ==, RDO_QPS_RTS);
+        g_assert_cmpuint(pair_query_qp(&p->s[1], q0).state, ==, RDO_QPS_RTS);
         pair_free(p);
     }
 }
@@ -344,8 +332,8 @@ static void test_corrupt_image(void)
     g_assert_cmpuint(err.obj, ==, q0);
     g_assert_cmpuint(err.data, ==, RDO_QP_ERR_CONTEXT);
     g_assert_cmpuint(rec.type, ==, RDO_EQE_ENGINE_RECOVERED);
-    g_assert_cmpuint(query_qp(&p->s[1], q0).state, ==, RDO_QPS_ERR);
-    g_assert_cmpuint(query_qp(&p->s[1], p->s[1].qp[1].qpn).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(&p->s[1], q0).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(&p->s[1], p->s[1].qp[1].qpn).state, ==, RDO_QPS_RTS);
     /* QP 1's WRITE completes; QP 0's does not succeed (its peer is gone). */
     end = p->s[0].d->h->now_ns + 30 * PAIR_SEC;
     while (!done1 && pair_step(p, end)) {
@@ -386,7 +374,7 @@ static void test_stream(void)
     test_reg_write(h, RDO_REG_ENG_SELECT, 0);
     test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
     for (int i = 0; i < 3; i++) {
-        engines[i] = query_qp(&p->s[0], p->s[0].qp[i].qpn).engine;
+        engines[i] = pair_query_qp(&p->s[0], p->s[0].qp[i].qpn).engine;
         g_assert_cmpuint(engines[i], ==, 1);
     }
     test_reg_write(h, RDO_REG_ENG_SELECT, 1);
