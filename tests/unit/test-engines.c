@@ -205,6 +205,8 @@ static void test_isolated(void)
     g_assert_cmpuint(eng_reg(hb, 0, RDO_REG_ENG_DROPS), >, 0);
     g_assert_cmpuint(eng_reg(hb, 1, RDO_REG_ENG_DROPS), ==, 0);
     finish_writes(p, 4, BIG);
+    /* The resume came at the blackout's end, not at a retransmit timeout. */
+    g_assert_cmpuint(test_reg_read(p->s[0].d->h, RDO_REG_CNT_TIMEOUTS), ==, 0);
     for (int i = 0; i < 4; i++) {
         g_assert_cmpuint(pair_query_qp(&p->s[1], qpn[i]).engine, ==, 1);
         g_assert_cmpuint(pair_query_qp(&p->s[1], qpn[i]).state, ==, RDO_QPS_RTS);

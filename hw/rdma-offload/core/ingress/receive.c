@@ -54,6 +54,7 @@ static bool engine_refuses(RdoCore *core, const void *frame, size_t len,
     }
     core->cnt.fo_drops++;
     st->eng_drops[st->qp_engine[qpn]]++;
+    st->xport[qpn].resp.fo_refused = true;      /* the peer must hear of it */
     return true;
 }
 

@@ -78,8 +78,12 @@ static bool recover_qp(RdoCore *core, uint32_t qpn)
 
 /*
  * A recovered RC QP resumes: its requester goes back to the oldest
- * unacknowledged PSN, its responder acknowledges what it has (the ACKs
- * the fault lost would otherwise cost the peer its retransmit timer).
+ * unacknowledged PSN, its responder (if it has received anything, or
+ * frames for it were refused in the blackout) tells
+ * the peer where it is with a PSN sequence NAK of its expected PSN: that acknowledges everything before
+ * it (the ACKs the fault lost would otherwise cost the peer its
+ * retransmit timer) and makes the peer resend at once what the rollback
+ * to the image, or a blackout's refusals, took back.
  */
 static void resume_qp(RdoCore *core, uint32_t qpn)
 {
@@ -90,10 +94,15 @@ static void resume_qp(RdoCore *core, uint32_t qpn)
         return;
     }
     rdo_req_resume(core, qpn);
-    if (x->resp.epsn != qp->rq_psn && x->resp.seq == RDO_SEQ_IN_ORDER &&
-        !x->resp.ack_pending) {
-        rdo_resp_ack_later(core, qpn, x, rdo_psn_add(x->resp.epsn, RDO_PSN_MASK));
+    if ((x->resp.epsn != qp->rq_psn || x->resp.fo_refused) &&
+        x->resp.seq == RDO_SEQ_IN_ORDER && !x->resp.ack_pending) {
+        /* At the end of the round, as a coalesced ACK: with one engine,
+         * after the blackout the whole device is in. */
+        x->resp.seq = RDO_SEQ_NAK_SENT;
+        rdo_resp_ack_later(core, qpn, x, x->resp.epsn);
+        x->resp.ack_syndrome = RDO_AETH_NAK_PSN_SEQ;
     }
+    x->resp.fo_refused = false;
 }
 
 static void recovered(RdoCore *core, uint32_t engine, uint32_t qps)
@@ -199,6 +208,8 @@ void rdo_failover_run(RdoCore *core)
     }
     now = st->tm ? rdo_tm_now_ps(core) : UINT64_MAX;
     if (now < st->fo_resume_ps) {
+        /* A wake-up request is for the next wake-up only: ask again. */
+        rdo_tm_schedule(core, st->fo_resume_ps);
         return;
     }
     for (uint32_t i = 0; i < st->usable_qps; i++) {
@@ -214,6 +225,9 @@ void rdo_failover_run(RdoCore *core)
         }
     }
     st->fo_resume_ps = next;
+    if (next) {
+        rdo_tm_schedule(core, next);
+    }
 }
 
 /*

@@ -197,6 +197,7 @@ typedef struct RdoRespPart {
     uint32_t write_left, write_total;
     RdoRespRes res[RDO_RESP_RES_MAX];
     uint32_t res_next;          /* oldest, replaced next */
+    bool fo_refused;            /* failover: a frame refused in its blackout */
     bool resp_queued;           /* on the responder's work list */
     bool ack_queued;
 } RdoRespPart;
