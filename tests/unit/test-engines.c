@@ -16,6 +16,8 @@
  *                          fails that QP only (QP_ERROR, CONTEXT)
  *   /engines/stream        the engines' section (44) through save and load;
  *                          a stream of another engine count is refused
+ *   /engines/held          SENDs held by buffered receive at the fault are
+ *                          placed once each
  */
 #include <string.h>
 #include "test-pair.h"
@@ -399,6 +401,63 @@ static void test_stream(void)
     pair_free(p);
 }
 
+/*
+ * Buffered receive: SENDs held on B for want of a receive are the
+ * buffer's; a fault of B's engine with one held and one half-held must
+ * not hold them twice. Each lands once, in its receive, when posted.
+ */
+static void test_held(void)
+{
+    for (uint32_t engines = 1; engines <= 2; engines++) {
+        RdoConfig cfg = engines_config(engines, false);
+        Pair *p;
+        TestHost *hb;
+        RdoXport *x;
+        struct rdo_cqe e;
+        uint32_t got = 0;
+
+        cfg.bufrecv_bytes = 1u << 20;
+        p = pair_new(&cfg);
+        hb = p->s[1].d->h;
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        pair_fill(&p->s[0], PAIR_SRC, 2 * STRIDE, 45);
+        for (int m = 0; m < 2; m++) {
+            struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 100 + m);
+            struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC + 3 + m * STRIDE,
+                                             20000);
+
+            pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+        }
+        x = &hb->core.st->xport[p->s[1].qp[0].qpn];
+        /* Until the second SEND is half held. */
+        for (int s = 0; s < 100000 && !(x->held.head && x->held.head != x->held.tail &&
+                                        x->held.open); s++) {
+            g_assert_true(pair_step(p, hb->now_ns + PAIR_SEC));
+        }
+        g_assert_true(x->held.open);
+        test_reg_write(hb, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        g_assert_cmpuint(recovered_event(&p->s[1]).type, ==, RDO_EQE_ENGINE_RECOVERED);
+        pair_run(p, hb->now_ns + PAIR_SEC / 100);
+        for (int m = 0; m < 3; m++) {
+            pair_post_recv(&p->s[1], 0, 200 + m, PAIR_DST + 7 + m * STRIDE, 30000);
+        }
+        pair_run(p, hb->now_ns + PAIR_SEC / 10);
+        while ((e = pair_poll(&p->s[1])).wr_id != PAIR_NO_CQE) {
+            g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+            g_assert_cmpuint(e.wr_id, ==, 200 + got);
+            g_assert_cmpuint(e.byte_len, ==, 20000);
+            got++;
+        }
+        g_assert_cmpuint(got, ==, 2);           /* not a third: none twice */
+        for (int m = 0; m < 2; m++) {
+            pair_assert_same(&p->s[0], PAIR_SRC + 3 + m * STRIDE, &p->s[1],
+                             PAIR_DST + 7 + m * STRIDE, 20000);
+        }
+        g_assert_cmpuint(hb->xport_events[RDO_XE_QP_ERROR], ==, 0);
+        pair_free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -407,5 +466,6 @@ int main(int argc, char **argv)
     g_test_add_func("/engines/reread", test_reread);
     g_test_add_func("/engines/corrupt-image", test_corrupt_image);
     g_test_add_func("/engines/stream", test_stream);
+    g_test_add_func("/engines/held", test_held);
     return g_test_run();
 }

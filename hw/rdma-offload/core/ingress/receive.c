@@ -49,7 +49,8 @@ static bool engine_refuses(RdoCore *core, const void *frame, size_t len,
         return false;
     }
     qpn = frame_qpn(frame, len);
-    if (qpn >= st->usable_qps || st->qp_blackout_ps[qpn] <= now) {
+    if (qpn >= st->usable_qps || !st->qp_used[qpn] ||
+        st->qp_blackout_ps[qpn] <= now) {
         return false;
     }
     core->cnt.fo_drops++;

@@ -218,6 +218,10 @@ void rdo_failover_run(RdoCore *core)
         if (!at) {
             continue;
         }
+        if (!st->qp_used[i]) {
+            st->qp_blackout_ps[i] = 0;      /* destroyed, or moved away */
+            continue;
+        }
         if (at <= now) {
             qp_resumes(core, i);
         } else {
