@@ -14,6 +14,8 @@
  *                          image, and the transfer completes bit-exact
  *   /engines/corrupt-image a transport section the driver scribbled on
  *                          fails that QP only (QP_ERROR, CONTEXT)
+ *   /engines/corrupt-random the same with random bytes of random QPs'
+ *                          sections (seeded): exactly those QPs fail
  *   /engines/stream        the engines' section (44) through save and load;
  *                          a stream of another engine count is refused
  *   /engines/held          SENDs held by buffered receive at the fault are
@@ -357,6 +359,61 @@ static void test_corrupt_image(void)
 }
 
 /*
+ * Random damage (seeded): one random byte of the transport section of a
+ * random subset of B's four QPs changed, then engine faults (one engine,
+ * and each of two): exactly the damaged QPs fail, with QP_ERROR CONTEXT,
+ * the others' WRITEs land; never a crash or a catastrophic error.
+ */
+static void test_corrupt_random(void)
+{
+    for (uint32_t seed = 1; seed <= 12; seed++) {
+        GRand *rand = g_rand_new_with_seed(seed);
+        RdoConfig cfg = engines_config(1 + seed % 2, false);
+        Pair *p = writes_under_way(&cfg, 4, BIG);
+        TestHost *hb = p->s[1].d->h;
+        uint32_t damaged = 0, failed = 0;
+        struct rdo_eqe e;
+
+        for (int i = 0; i < 4; i++) {
+            if (g_rand_boolean(rand)) {
+                store_section(&p->s[1], p->s[1].qp[i].qpn)
+                    [g_rand_int_range(rand, 0, RDO_FO_XPORT_BYTES)] ^=
+                    (uint8_t)g_rand_int_range(rand, 1, 256);
+                damaged |= 1u << i;
+            }
+        }
+        for (uint32_t eng = 0; eng < cfg.engines; eng++) {
+            test_reg_write(hb, RDO_REG_ENG_SELECT, eng);
+            test_reg_write(hb, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        }
+        g_assert_false(rdo_core_is_fatal(&hb->core));
+        while ((e = td_eq0_next(p->s[1].d)).type) {
+            g_assert_cmpuint(e.type, !=, RDO_EQE_CATASTROPHIC);
+            if (e.type == RDO_EQE_QP_ERROR) {
+                g_assert_cmpuint(e.data, ==, RDO_QP_ERR_CONTEXT);
+                for (int i = 0; i < 4; i++) {
+                    failed |= (e.obj == p->s[1].qp[i].qpn) << i;
+                }
+            }
+        }
+        g_assert_cmphex(failed, ==, damaged);
+        g_assert_cmpuint(hb->class_count[RDO_GE_QPC_CORRUPT], ==,
+                         (uint32_t)__builtin_popcount(damaged));
+        pair_run(p, hb->now_ns + 2 * PAIR_SEC);
+        for (int i = 0; i < 4; i++) {
+            if (!(damaged & 1u << i)) {
+                pair_assert_same(&p->s[0], PAIR_SRC + 3 + i * STRIDE, &p->s[1],
+                                 PAIR_DST + 7 + i * STRIDE, BIG);
+                g_assert_cmpuint(pair_query_qp(&p->s[1], p->s[1].qp[i].qpn).state,
+                                 ==, RDO_QPS_RTS);
+            }
+        }
+        g_rand_free(rand);
+        pair_free(p);
+    }
+}
+
+/*
  * The engines' section: after a fault of engine 0 (its QPs moved to
  * engine 1) the state saved and loaded back keeps each QP's engine, the
  * next engine for a new QP and the per-engine counters; a stream from a
@@ -465,6 +522,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engines/isolated", test_isolated);
     g_test_add_func("/engines/reread", test_reread);
     g_test_add_func("/engines/corrupt-image", test_corrupt_image);
+    g_test_add_func("/engines/corrupt-random", test_corrupt_random);
     g_test_add_func("/engines/stream", test_stream);
     g_test_add_func("/engines/held", test_held);
     return g_test_run();
