@@ -282,12 +282,14 @@ uint8_t *rdo_core_save(RdoCore *core, size_t *len)
 }
 
 /*
- * Engine failover: the hard state the engine kept recoverable (with
- * failover=1 it is in host memory at every commit point, ctx/commit.c;
- * the model takes it as the stream of the hard state, which is what those
- * write-backs hold) is checked on a scratch core first, so that a state
+ * Engine failover, one engine: the device's hard state (the migration
+ * stream; with one engine its state is all of the device's) is checked
+ * on a scratch core first, so that a state
  * that cannot be loaded leaves this core running to report it as
- * catastrophic; then the engine is reset (soft state gone) and reloaded.
+ * catastrophic; then the engine is reset (soft state gone) and reloaded,
+ * and each RC QP's protocol position is rebuilt from its image in the
+ * store (state/failover.c). With several engines only the faulted one's
+ * QPs are rebuilt, without a reset (rdo_failover_engine).
  */
 static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
                            char **why)

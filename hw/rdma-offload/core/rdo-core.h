@@ -820,7 +820,9 @@ bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
  * register and the seeded fault injection come here too): with
  * failover=1 the device recovers its hard state and resumes (EQE 0x21),
  * otherwise, or if the state cannot be recovered, it goes catastrophic
- * (RDO_FATAL_ENGINE). docs/programming-model.md "Engine failover".
+ * (RDO_FATAL_ENGINE). `engine`: which of several (`engines`) faults, only
+ * its QPs are touched; with one engine it is the whole engine's.
+ * docs/programming-model.md "Engine failover".
  */
 void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why);
 
