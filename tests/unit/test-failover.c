@@ -670,6 +670,67 @@ static void test_corrupt_context(void)
     pair_free(p);
 }
 
+/*
+ * The qtest's sequence on one QP: a 1 MiB WRITE, a 1 MiB READ, then a
+ * FETCH_ADD, each with four faults, alternately the requester's and the
+ * responder's, after 0, 4, ... 76 steps. A READ's completion moves the
+ * oldest unacknowledged PSN too: its image must be written then, or the
+ * requester rebuilt after it waits for PSNs it has no record of (found by
+ * the qtest: the FETCH_ADD never left).
+ */
+static void test_op_sequence(void)
+{
+    static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ,
+                                   RDO_WR_ATOMIC_FETCH_ADD };
+    const uint32_t len = 1u << 20;
+    const uint64_t atomic_local = PAIR_SRC + (2u << 20) + 64;  /* past the READ */
+
+    for (int steps = 0; steps < 80; steps += 4) {
+        RdoConfig cfg = test_host_default_config();
+        Pair *p;
+
+        cfg.failover = 1;
+        p = pair_new(&cfg);
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        pair_fill(&p->s[0], PAIR_SRC, len, steps);
+        pair_fill(&p->s[1], PAIR_DST + len, len, steps + 1);
+        memset(pair_mr_ptr(&p->s[1], PAIR_DST + 2 * len - 8), 0x11, 8);
+        for (uint32_t i = 0; i < G_N_ELEMENTS(ops); i++) {
+            bool atomic = ops[i] == RDO_WR_ATOMIC_FETCH_ADD;
+            struct rdo_send_wqe w = rdo_wqe(ops[i], i);
+            struct rdo_sge sge = pair_sge_of(&p->s[0], atomic ? atomic_local :
+                                             i ? PAIR_SRC + len + 5 : PAIR_SRC + 3,
+                                             atomic ? 8 : len - 8);
+
+            w.remote_addr = i == 0 ? PAIR_DST + 7 : i == 1 ? PAIR_DST + len
+                                                           : PAIR_DST + 2 * len - 8;
+            w.rkey = p->s[1].mr_key;
+            w.compare_add = 0x0101010101010101ull;
+            pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+            for (int f = 0; f < 4; f++) {
+                for (int s = 0; s < steps; s++) {
+                    pair_step(p, p->s[0].d->h->now_ns + PAIR_SEC);
+                }
+                test_reg_write(p->s[(i + f) & 1].d->h, RDO_REG_FO_INJECT,
+                               RDO_FO_INJECT_KEY);
+            }
+            if (!pair_run_cqes(p, 0, 1, 10 * PAIR_SEC)) {
+                g_error("%d steps between faults: op %u never completed", steps, i);
+            }
+            pair_expect_cqe(&p->s[0], i, i == 0 ? RDO_CQE_RDMA_WRITE :
+                            i == 1 ? RDO_CQE_RDMA_READ : RDO_CQE_ATOMIC_FETCH_ADD,
+                            RDO_WC_SUCCESS);
+        }
+        pair_assert_same(&p->s[0], PAIR_SRC + 3, &p->s[1], PAIR_DST + 7, len - 8);
+        pair_assert_same(&p->s[0], PAIR_SRC + len + 5, &p->s[1], PAIR_DST + len, len - 8);
+        pair_assert_fetch_add_once(&p->s[0], atomic_local, &p->s[1],
+                                   PAIR_DST + 2 * len - 8);
+        g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_QP_ERROR], ==, 0);
+        g_assert_cmpuint(p->s[1].d->h->xport_events[RDO_XE_QP_ERROR], ==, 0);
+        pair_free(p);
+    }
+}
+
 /* Write-backs: bytes counted (and on the bus) with failover on only. */
 static void test_writeback_cost(void)
 {
@@ -710,6 +771,7 @@ int main(int argc, char **argv)
     g_test_add_func("/failover/bad-inject", test_bad_inject);
     g_test_add_func("/failover/resume-state", test_resume_state);
     g_test_add_func("/failover/writeback-cost", test_writeback_cost);
+    g_test_add_func("/failover/op-sequence", test_op_sequence);
     g_test_add_func("/failover/corrupt-context", test_corrupt_context);
     return g_test_run();
 }

@@ -88,6 +88,24 @@ static bool image_ok(const RdoHardImage *h, uint32_t qpn)
            h->write_left <= h->write_total;
 }
 
+/* The oldest unacknowledged PSN must fall where the requester's records
+ * (the send queue's side) say it can: in the oldest record on the wire,
+ * or at the next new PSN when none is. */
+static bool una_fits(const RdoXport *x, uint32_t una)
+{
+    uint32_t lo = x->req.next_psn;
+
+    for (GList *l = x->req.sent.head; l; l = l->next) {
+        const RdoSendRec *rec = l->data;
+
+        if (!rec->done && rec->npkts) {
+            lo = rec->first_psn;
+            break;
+        }
+    }
+    return rdo_psn_cmp(una, lo) >= 0 && rdo_psn_cmp(una, x->req.next_psn) <= 0;
+}
+
 bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
@@ -96,10 +114,10 @@ bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
     if (!rdo_fo_store_read(core, qpn, &h, sizeof(h))) {
         return false;
     }
-    if (!image_ok(&h, qpn)) {
+    if (!image_ok(&h, qpn) || !una_fits(x, h.una_psn)) {
         rdo_guest_error(core, RDO_GE_QPC_CORRUPT, qpn, 0,
-                        "QP %u: transport hard state in the store is corrupt "
-                        "(magic 0x%x)", qpn, h.magic);
+                        "QP %u: transport hard state in the store is corrupt or "
+                        "stale (magic 0x%x)", qpn, h.magic);
         return false;
     }
     core->cnt.fo_rb_bytes += sizeof(h);
