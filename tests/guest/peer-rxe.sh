@@ -46,7 +46,7 @@ health
 EOF
 
 guest_run --peer rxe --timeout 300 \
-    --device-args ',failover=1,engines=2,fault-engine-ppm=400,fault-seed=15' \
+    --device-args ',failover=1,engines=2,fault-engine-ppm=1000,fault-seed=27' \
     --cmd "$(peer_script A B "size=$SIZE"$'\n'"$A_BODY")" \
     --peer-cmd "$(peer_script B A "size=$SIZE"$'\n'"$B_BODY")"
 
