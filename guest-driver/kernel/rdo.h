@@ -138,6 +138,17 @@ enum {
 	RDO_F_NO_RECOVER,		/* coming up: a failure fails the caller */
 };
 
+/*
+ * What the driver holds, per kind, for debugfs ("in_use.*"): a count that
+ * does not come back after its users are gone is a leak. QP, CQ, MR (and
+ * MW) numbers come from their IDAs; pinned pages are user memory the
+ * driver pinned (MRs and user rings).
+ */
+enum rdo_use {
+	RDO_USE_PD, RDO_USE_CQ, RDO_USE_QP, RDO_USE_SRQ, RDO_USE_MR,
+	RDO_USE_PINNED_PAGES, RDO_USE__N
+};
+
 struct rdo_dev {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: register file */
@@ -180,6 +191,9 @@ struct rdo_dev {
 	struct rdo_ring qpc, mrc;	/* context stores (the device's) */
 	struct rdo_device_attr attr;	/* QUERY_DEVICE */
 	struct rdo_port_attr port;	/* QUERY_PORT */
+	struct rdo_port_attr port2;	/* QUERY_PORT of port 2 (ports == 2) */
+	u32 ports;			/* QUERY_DEVICE's phys_ports: 1 or 2 */
+	u8 mac2[ETH_ALEN];		/* port 2's (PORT2_MAC_*) */
 	u32 usable_qps, usable_mrs;
 	u32 counters_len;		/* QUERY_COUNTERS bytes the device has */
 	struct rdo_eq *eqs;		/* [0] is EQ 0 */
@@ -189,6 +203,7 @@ struct rdo_dev {
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;
+	atomic_long_t in_use[RDO_USE__N];	/* debugfs: leaks show here */
 	struct ida db_ida;		/* doorbell pages of user contexts */
 	u32 next_qpn;			/* where the next QP number search starts */
 	struct xarray cq_xa, qp_xa, srq_xa;
@@ -196,8 +211,9 @@ struct rdo_dev {
 	atomic_t mr_key;
 
 	struct net_device *ndev;
+	struct net_device *ndev2;	/* port 2's (ports == 2) */
 	struct rdo_ibdev *ib;
-	int port_reported;		/* last port event: -1 none, 0 down, 1 up */
+	int port_reported[2];		/* last event per port: -1 none, 0 down, 1 up */
 	struct dentry *dbg;
 	char *selftest_log;		/* result of the latest self-test */
 	size_t selftest_len;
@@ -207,6 +223,29 @@ struct rdo_dev {
 static inline u32 rdo_rd32(struct rdo_dev *rdev, u32 reg)
 {
 	return readl(rdev->regs + reg);
+}
+
+/* A port's (1 or 2) net_device, attributes and status register. */
+static inline struct net_device *rdo_port_ndev(struct rdo_dev *rdev, u32 port)
+{
+	return port == 2 ? rdev->ndev2 : rdev->ndev;
+}
+
+static inline const struct rdo_port_attr *rdo_port_attr(struct rdo_dev *rdev,
+							 u32 port)
+{
+	return port == 2 ? &rdev->port2 : &rdev->port;
+}
+
+/* A port number for a command: port 1 stays 0, as before two ports. */
+static inline u32 rdo_port_obj(u32 port)
+{
+	return port == 2 ? 2 : 0;
+}
+
+static inline u32 rdo_port_status_reg(u32 port)
+{
+	return port == 2 ? RDO_REG_PORT2_STATUS : RDO_REG_PORT_STATUS;
 }
 
 static inline void rdo_wr32(struct rdo_dev *rdev, u32 reg, u32 val)
@@ -229,6 +268,24 @@ static inline bool rdo_dead(struct rdo_dev *rdev)
  * Has the device written the completion-type entry at idx (owner byte)?
  * The phase rule is the hardware interface's (rdo_owner_is_sw).
  */
+/* An object number from ida in [min, max], counted in in_use[use]. */
+static inline int rdo_id_alloc(struct rdo_dev *rdev, enum rdo_use use,
+			       struct ida *ida, unsigned int min, unsigned int max)
+{
+	int id = ida_alloc_range(ida, min, max, GFP_KERNEL);
+
+	if (id >= 0)
+		atomic_long_inc(&rdev->in_use[use]);
+	return id;
+}
+
+static inline void rdo_id_free(struct rdo_dev *rdev, enum rdo_use use,
+			       struct ida *ida, unsigned int id)
+{
+	ida_free(ida, id);
+	atomic_long_dec(&rdev->in_use[use]);
+}
+
 static inline bool rdo_sw_owns(const u8 *owner, u32 idx, u32 log_size)
 {
 	return rdo_owner_is_sw(READ_ONCE(*owner), idx, log_size);
@@ -300,6 +357,8 @@ int rdo_query_port(struct rdo_dev *rdev);
 int rdo_netdev_init(struct rdo_dev *rdev);
 void rdo_netdev_fini(struct rdo_dev *rdev);
 void rdo_netdev_link_update(struct rdo_dev *rdev);
+/* The ports' net_devices (the second one after QUERY_DEVICE said so). */
+int rdo_netdev_init_port2(struct rdo_dev *rdev);
 int rdo_netdev_sync(struct rdo_dev *rdev);
 void rdo_netdev_queues_down(struct rdo_dev *rdev);
 int rdo_netdev_queues_restore(struct rdo_dev *rdev);
@@ -308,7 +367,7 @@ bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);
 /* rdo_ib.c: the ib_device. */
 int rdo_ib_register(struct rdo_dev *rdev);
 void rdo_ib_unregister(struct rdo_dev *rdev);
-void rdo_ib_port_event(struct rdo_dev *rdev, bool up);
+void rdo_ib_port_event(struct rdo_dev *rdev, u32 port, bool up);
 void rdo_ib_fatal_event(struct rdo_dev *rdev);
 const char *rdo_ib_name(struct rdo_dev *rdev);
 void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);

@@ -85,7 +85,7 @@ int rdo_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	cq->old_n = cq->old_i = 0;
 	spin_lock_init(&cq->lock);
 	cq->eqn = ncomp ? 1 + attr->comp_vector % ncomp : 0;
-	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
+	cqn = rdo_id_alloc(rdev, RDO_USE_CQ, &rdev->cq_ida, 0, rdev->attr.max_cq - 1);
 	if (cqn < 0)
 		return cqn;
 	cq->cqn = cqn;
@@ -127,7 +127,7 @@ err_xa:
 err_ring:
 	rdo_ring_free(rdev, &cq->ring);
 err_ida:
-	ida_free(&rdev->cq_ida, cqn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cqn);
 	return ret;
 }
 
@@ -149,7 +149,7 @@ int rdo_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	}
 	rdo_ring_free(rdev, &cq->ring);
 	kfree(cq->old);
-	ida_free(&rdev->cq_ida, cq->cqn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cq->cqn);
 	return 0;
 }
 

@@ -55,6 +55,11 @@ static const struct {
 	{ "tx_errors", RDO_REG_CNT_TX_ERRORS },
 	{ "eth_rx_frames", RDO_REG_CNT_ETH_RX_FRAMES },
 	{ "push_wqes", RDO_REG_CNT_PUSH_WQES },
+	{ "np_ecn_marked", RDO_REG_CNT_NP_ECN_MARKED },
+	{ "np_cnp_sent", RDO_REG_CNT_NP_CNP_SENT },
+	{ "rp_cnp_handled", RDO_REG_CNT_RP_CNP_HANDLED },
+	{ "rp_cnp_ignored", RDO_REG_CNT_RP_CNP_IGNORED },
+	{ "rp_cnp_coalesced", RDO_REG_CNT_RP_CNP_COALESCED },
 	{ "isolation", RDO_REG_CNT_ISOLATION },
 	{ "fo_recoveries", RDO_REG_FO_RECOVERIES },
 	{ "fo_qps", RDO_REG_FO_QPS },
@@ -65,6 +70,12 @@ static const struct {
 	{ "db_writes", RDO_REG_DB_WRITES },
 	{ "err_count", RDO_REG_ERR_COUNT },
 	{ "err_last", RDO_REG_ERR_LAST },
+};
+
+static const char *const rdo_use_names[RDO_USE__N] = {
+	[RDO_USE_PD] = "pd", [RDO_USE_CQ] = "cq", [RDO_USE_QP] = "qp",
+	[RDO_USE_SRQ] = "srq", [RDO_USE_MR] = "mr",
+	[RDO_USE_PINNED_PAGES] = "pinned_pages",
 };
 
 static int rdo_state_show(struct seq_file *m, void *v)
@@ -89,6 +100,9 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "cqp_timeouts=%llu\n", rdev->cqp.timeouts);
 	seq_printf(m, "async_events=%llu\n", rdev->async_events);
 	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
+	for (i = 0; i < RDO_USE__N; i++)
+		seq_printf(m, "in_use.%s=%ld\n", rdo_use_names[i],
+			   atomic_long_read(&rdev->in_use[i]));
 	seq_printf(m, "num_eqs=%u\n", test_bit(RDO_F_CTRL_UP, &rdev->flags) ?
 		   rdev->num_eqs : 0);
 	for (i = 0; test_bit(RDO_F_CTRL_UP, &rdev->flags) && i < rdev->num_eqs; i++) {

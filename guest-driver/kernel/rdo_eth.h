@@ -49,6 +49,7 @@ struct rdo_eth_sw_stats {
 struct rdo_eth_priv {
 	struct rdo_dev *rdev;
 	struct net_device *ndev;
+	u32 port;			/* 1 or 2; its TXQ and RXQ are port - 1 */
 	struct napi_struct napi;
 	struct mutex qlock;		/* up/down of the queues */
 	bool want_up;			/* the interface is up */

@@ -172,7 +172,7 @@ netdev_tx_t rdo_eth_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	p->tx_pi++;
 	/* The WQE is in memory before the device hears of it. */
 	wmb();
-	rdo_db_write(p->rdev, RDO_DB_ETH_TXQ, RDO_DB_VALUE(0, 0, p->tx_pi));
+	rdo_db_write(p->rdev, RDO_DB_ETH_TXQ, RDO_DB_VALUE(p->port - 1, 0, p->tx_pi));
 
 	if (!rdo_eth_tx_free(p)) {
 		netif_stop_queue(ndev);
@@ -297,7 +297,7 @@ void rdo_eth_rx_refill(struct rdo_eth_priv *p, gfp_t gfp)
 	}
 	if (posted && !rdo_dead(p->rdev)) {
 		wmb();
-		rdo_db_write(p->rdev, RDO_DB_ETH_RXQ, RDO_DB_VALUE(0, 0, p->rx_pi));
+		rdo_db_write(p->rdev, RDO_DB_ETH_RXQ, RDO_DB_VALUE(p->port - 1, 0, p->rx_pi));
 	}
 }
 
@@ -348,12 +348,19 @@ int rdo_eth_napi_poll(struct napi_struct *napi, int budget)
 /* Interrupt context: a COMPLETION or CQ_ERROR event for one of ours? */
 bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error)
 {
-	struct rdo_eth_priv *p;
+	struct rdo_eth_priv *p = NULL;
+	u32 port;
 
-	if (!rdev->ndev)
-		return false;
-	p = rdo_eth_priv(rdev->ndev);
-	if (!READ_ONCE(p->up) || READ_ONCE(p->cqn) != cqn)
+	/* Either port's net_device may own the CQ. */
+	for (port = 1; port <= 2 && !p; port++) {
+		struct net_device *ndev = READ_ONCE(*(port == 2 ? &rdev->ndev2 :
+						      &rdev->ndev));
+		struct rdo_eth_priv *q = ndev ? rdo_eth_priv(ndev) : NULL;
+
+		if (q && READ_ONCE(q->up) && READ_ONCE(q->cqn) == cqn)
+			p = q;
+	}
+	if (!p)
 		return false;
 	if (error)
 		dev_err_ratelimited(&p->ndev->dev, "the Ethernet CQ %u is in error\n", cqn);

@@ -106,10 +106,10 @@ static int rdo_ib_query_device(struct ib_device *ibdev, struct ib_device_attr *a
 	return 0;
 }
 
-static bool rdo_port_up(struct rdo_dev *rdev)
+static bool rdo_port_up(struct rdo_dev *rdev, u32 port)
 {
 	return !rdo_dead(rdev) && test_bit(RDO_F_CTRL_UP, &rdev->flags) &&
-	       (rdo_rd32(rdev, RDO_REG_PORT_STATUS) & RDO_PORT_LINK_UP);
+	       (rdo_rd32(rdev, rdo_port_status_reg(port)) & RDO_PORT_LINK_UP);
 }
 
 /*
@@ -150,8 +150,9 @@ static int rdo_ib_query_port(struct ib_device *ibdev, u32 port,
 			  struct ib_port_attr *a)
 {
 	struct rdo_dev *rdev = to_rdev(ibdev);
-	const struct rdo_port_attr *p = &rdev->port;
-	bool up = rdo_port_up(rdev);
+	const struct rdo_port_attr *p = rdo_port_attr(rdev, port);
+	struct net_device *ndev = rdo_port_ndev(rdev, port);
+	bool up = rdo_port_up(rdev, port);
 
 	/* ib_core zeroes *a before calling. */
 	a->state = up ? IB_PORT_ACTIVE : IB_PORT_DOWN;
@@ -159,9 +160,8 @@ static int rdo_ib_query_port(struct ib_device *ibdev, u32 port,
 	a->max_mtu = IB_MTU_4096;
 	a->active_mtu = p->active_mtu >= IB_MTU_256 && p->active_mtu <= IB_MTU_4096 ?
 			p->active_mtu : IB_MTU_1024;
-	if (rdev->ndev)
-		a->active_mtu = min_t(int, a->active_mtu,
-				       iboe_get_mtu(rdev->ndev->mtu));
+	if (ndev)
+		a->active_mtu = min_t(int, a->active_mtu, iboe_get_mtu(ndev->mtu));
 	a->gid_tbl_len = min(p->gid_table_len, rdo_rd32(rdev, RDO_REG_MAX_GID));
 	a->pkey_tbl_len = 1;
 	a->max_msg_sz = rdev->attr.max_msg_size;
@@ -182,7 +182,15 @@ static int rdo_get_port_immutable(struct ib_device *ibdev, u32 port,
 		return ret;
 	im->pkey_tbl_len = a.pkey_tbl_len;
 	im->gid_tbl_len = a.gid_tbl_len;
-	/* RoCEv2 with MADs and the CM over the device's GSI (QP 1). */
+	/*
+	 * RoCEv2 with MADs and the CM over the device's GSI (QP 1), which is
+	 * port 1's: port 2 carries RoCEv2 verbs without MADs (no CM).
+	 */
+	if (port == 2) {
+		im->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP;
+		im->max_mad_size = 0;
+		return 0;
+	}
 	im->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
 	im->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
@@ -202,7 +210,7 @@ static enum rdma_link_layer rdo_get_link_layer(struct ib_device *ibdev, u32 port
  */
 static struct net_device *rdo_get_netdev(struct ib_device *ibdev, u32 port)
 {
-	struct net_device *ndev = to_rdev(ibdev)->ndev;
+	struct net_device *ndev = rdo_port_ndev(to_rdev(ibdev), port);
 
 	if (ndev)
 		dev_hold(ndev);
@@ -227,6 +235,7 @@ static int rdo_set_gid(const struct ib_gid_attr *attr, bool valid)
 	if (valid)
 		memcpy(cmd.u.set_gid.gid, attr->gid.raw, sizeof(cmd.u.set_gid.gid));
 	cmd.u.set_gid.valid = valid;
+	cmd.u.set_gid.port = rdo_port_obj(attr->port_num);	/* its own table */
 	return rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 }
 
@@ -250,7 +259,7 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_PD };
 	int pdn, ret;
 
-	pdn = ida_alloc_max(&rdev->pd_ida, rdev->attr.max_pd - 1, GFP_KERNEL);
+	pdn = rdo_id_alloc(rdev, RDO_USE_PD, &rdev->pd_ida, 0, rdev->attr.max_pd - 1);
 	if (pdn < 0)
 		return pdn;
 	cmd.obj = pdn;
@@ -259,7 +268,7 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret) {
-		ida_free(&rdev->pd_ida, pdn);
+		rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pdn);
 		return ret;
 	}
 	pd->pdn = pdn;
@@ -276,7 +285,7 @@ static int rdo_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 		dev_err(&rdev->pdev->dev, "DESTROY_PD %u failed: %d\n", pd->pdn, ret);
 		return 0;	/* the number stays taken */
 	}
-	ida_free(&rdev->pd_ida, pd->pdn);
+	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pd->pdn);
 	return 0;
 }
 
@@ -408,7 +417,7 @@ int rdo_ib_register(struct rdo_dev *rdev)
 	ib->rdev = rdev;
 	ibdev = &ib->ibdev;
 	ibdev->node_type = RDMA_NODE_IB_CA;
-	ibdev->phys_port_cnt = 1;
+	ibdev->phys_port_cnt = rdev->ports;
 	ibdev->num_comp_vectors = max(rdo_comp_eqs(rdev), 1u);
 	ibdev->dev.parent = &rdev->pdev->dev;
 	rdo_guid(rdev, &ibdev->node_guid);
@@ -417,6 +426,8 @@ int rdo_ib_register(struct rdo_dev *rdev)
 	ib_set_device_ops(ibdev, &rdo_dev_ops);
 
 	ret = ib_device_set_netdev(ibdev, rdev->ndev, 1);
+	if (!ret && rdev->ports == 2)
+		ret = ib_device_set_netdev(ibdev, rdev->ndev2, 2);
 	if (ret)
 		goto err;
 	ret = ib_register_device(ibdev, "rdo%d", &rdev->pdev->dev);
@@ -424,9 +435,11 @@ int rdo_ib_register(struct rdo_dev *rdev)
 		dev_err(&rdev->pdev->dev, "cannot register ib_device: %d\n", ret);
 		goto err;
 	}
-	rdev->port_reported = -1;
+	rdev->port_reported[0] = rdev->port_reported[1] = -1;
 	WRITE_ONCE(rdev->ib, ib);
-	rdo_ib_port_event(rdev, rdo_port_up(rdev));
+	rdo_ib_port_event(rdev, 1, rdo_port_up(rdev, 1));
+	if (rdev->ports == 2)
+		rdo_ib_port_event(rdev, 2, rdo_port_up(rdev, 2));
 	return 0;
 err:
 	ib_dealloc_device(ibdev);
@@ -446,7 +459,8 @@ void rdo_ib_unregister(struct rdo_dev *rdev)
 	ib_dealloc_device(&ib->ibdev);
 }
 
-static void rdo_ib_dispatch(struct rdo_dev *rdev, enum ib_event_type type)
+static void rdo_ib_dispatch(struct rdo_dev *rdev, u32 port,
+			    enum ib_event_type type)
 {
 	struct rdo_ibdev *ib = READ_ONCE(rdev->ib);
 	struct ib_event ev = { .event = type };
@@ -454,21 +468,22 @@ static void rdo_ib_dispatch(struct rdo_dev *rdev, enum ib_event_type type)
 	if (!ib)
 		return;
 	ev.device = &ib->ibdev;
-	ev.element.port_num = 1;
+	ev.element.port_num = port;
 	ib_dispatch_event(&ev);
 }
 
-/* Any context: tell consumers when the port's state changed. */
-void rdo_ib_port_event(struct rdo_dev *rdev, bool up)
+/* Any context: tell consumers when a port's state changed. */
+void rdo_ib_port_event(struct rdo_dev *rdev, u32 port, bool up)
 {
-	if (!READ_ONCE(rdev->ib) || xchg(&rdev->port_reported, up) == up)
+	if (!READ_ONCE(rdev->ib) || port < 1 || port > rdev->ports ||
+	    xchg(&rdev->port_reported[port - 1], up) == up)
 		return;
-	rdo_ib_dispatch(rdev, up ? IB_EVENT_PORT_ACTIVE : IB_EVENT_PORT_ERR);
+	rdo_ib_dispatch(rdev, port, up ? IB_EVENT_PORT_ACTIVE : IB_EVENT_PORT_ERR);
 }
 
 void rdo_ib_fatal_event(struct rdo_dev *rdev)
 {
-	rdo_ib_dispatch(rdev, IB_EVENT_DEVICE_FATAL);
+	rdo_ib_dispatch(rdev, 1, IB_EVENT_DEVICE_FATAL);
 }
 
 const char *rdo_ib_name(struct rdo_dev *rdev)

@@ -116,6 +116,7 @@ struct rdo_qp {
 	bool sq_sig_all;
 	bool user;			/* rings and posting in user space */
 	u16 notify_delay_usec;		/* receive notification delay (RC, UC) */
+	u8 port;			/* 2: bound to port 2; else port 1 */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	/* Shared send queue (rdo_ssq.c). */
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */
@@ -181,6 +182,10 @@ int rdo_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata);
 void rdo_dealloc_ucontext(struct ib_ucontext *ibuc);
 int rdo_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma);
 void rdo_mmap_free(struct rdma_user_mmap_entry *e);
+/* ib_umem_get/release counted in in_use[RDO_USE_PINNED_PAGES] (rdo_mem.c). */
+struct ib_umem *rdo_umem_get(struct rdo_dev *rdev, struct ib_device *ibdev,
+			     u64 addr, size_t size, int access);
+void rdo_umem_release(struct rdo_dev *rdev, struct ib_umem *umem);
 int rdo_ring_from_user(struct rdo_dev *rdev, struct ib_device *ibdev,
 		       struct rdo_ring *r, u64 addr, u32 log_size,
 		       u32 stride_shift);

@@ -100,16 +100,40 @@ static void rdo_hw_quiesce(struct rdo_dev *rdev)
 		rdo_hw_reset(rdev);
 }
 
+/* Each port's attributes (QUERY_PORT names the port in obj). */
 int rdo_query_port(struct rdo_dev *rdev)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_PORT };
-	struct rdo_port_attr pa;
-	int ret;
+	u32 port;
+	int ret = 0;
 
-	ret = rdo_cqp_exec(rdev, &cmd, NULL, &pa, sizeof(pa));
-	if (!ret)
-		rdev->port = pa;
+	for (port = 1; port <= rdev->ports && !ret; port++) {
+		struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_PORT,
+					   .obj = rdo_port_obj(port) };
+		struct rdo_port_attr pa;
+
+		ret = rdo_cqp_exec(rdev, &cmd, NULL, &pa, sizeof(pa));
+		if (!ret)
+			*(port == 2 ? &rdev->port2 : &rdev->port) = pa;
+	}
 	return ret;
+}
+
+/* Port 2 exists if QUERY_DEVICE says so (an older device leaves 0). */
+static void rdo_ports_init(struct rdo_dev *rdev)
+{
+	u32 lo, hi;
+
+	rdev->ports = rdev->attr.phys_ports == 2 && !rdev->is_vf ? 2 : 1;
+	if (rdev->ports < 2)
+		return;
+	lo = rdo_rd32(rdev, RDO_REG_PORT2_MAC_LO);
+	hi = rdo_rd32(rdev, RDO_REG_PORT2_MAC_HI);
+	rdev->mac2[0] = lo & 0xff;
+	rdev->mac2[1] = (lo >> 8) & 0xff;
+	rdev->mac2[2] = (lo >> 16) & 0xff;
+	rdev->mac2[3] = lo >> 24;
+	rdev->mac2[4] = hi & 0xff;
+	rdev->mac2[5] = (hi >> 8) & 0xff;
 }
 
 static int rdo_query_device(struct rdo_dev *rdev)
@@ -139,8 +163,10 @@ static int rdo_ctrl_up(struct rdo_dev *rdev)
 	ret = rdo_eqs_create(rdev);
 	if (!ret)
 		ret = rdo_query_device(rdev);
-	if (!ret)
+	if (!ret) {
+		rdo_ports_init(rdev);
 		ret = rdo_query_port(rdev);
+	}
 	if (ret) {
 		dev_err(dev, "control path bring-up failed: %d\n", ret);
 		goto err;
@@ -198,6 +224,11 @@ static int rdo_up(struct rdo_dev *rdev)
 	ret = rdo_ctrl_up(rdev);
 	if (ret)
 		return ret;
+	ret = rdo_netdev_init_port2(rdev);
+	if (ret) {
+		rdo_ctrl_down(rdev);
+		return ret;
+	}
 	rdo_netdev_link_update(rdev);
 	ret = rdo_netdev_sync(rdev);
 	/* Without Ethernet queues the port still carries RoCE: not fatal. */

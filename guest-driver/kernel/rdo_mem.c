@@ -9,6 +9,7 @@
 #include <rdma/ib_umem.h>
 
 #include "rdo.h"
+#include "rdo_ib.h"
 
 int rdo_buf_alloc(struct rdo_dev *rdev, struct rdo_buf *b, size_t size)
 {
@@ -76,6 +77,25 @@ int rdo_store_alloc(struct rdo_dev *rdev, struct rdo_ring *r,
 	return rdo_pages_alloc(rdev, r, npages);
 }
 
+struct ib_umem *rdo_umem_get(struct rdo_dev *rdev, struct ib_device *ibdev,
+			     u64 addr, size_t size, int access)
+{
+	struct ib_umem *umem = ib_umem_get(ibdev, addr, size, access);
+
+	if (!IS_ERR(umem))
+		atomic_long_add(ib_umem_num_pages(umem),
+				&rdev->in_use[RDO_USE_PINNED_PAGES]);
+	return umem;
+}
+
+void rdo_umem_release(struct rdo_dev *rdev, struct ib_umem *umem)
+{
+	if (!umem)
+		return;
+	atomic_long_sub(ib_umem_num_pages(umem), &rdev->in_use[RDO_USE_PINNED_PAGES]);
+	ib_umem_release(umem);
+}
+
 void rdo_ring_free(struct rdo_dev *rdev, struct rdo_ring *r)
 {
 	unsigned int i;
@@ -88,8 +108,7 @@ void rdo_ring_free(struct rdo_dev *rdev, struct rdo_ring *r)
 						  r->pva[i], r->pdma[i]);
 	}
 	rdo_buf_free(rdev, &r->list);
-	if (r->umem)
-		ib_umem_release(r->umem);
+	rdo_umem_release(rdev, r->umem);
 	r->umem = NULL;
 	kfree(r->pva);
 	kfree(r->pdma);

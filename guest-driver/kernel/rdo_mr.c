@@ -77,7 +77,7 @@ static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
 {
 	int idx, ret;
 
-	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	idx = rdo_id_alloc(rdev, RDO_USE_MR, &rdev->mr_ida, 0, rdev->usable_mrs - 1);
 	if (idx < 0)
 		return idx;
 	cmd->obj = idx;
@@ -93,7 +93,7 @@ static int rdo_mr_post(struct rdo_dev *rdev, struct rdo_mr *mr,
 	if (!ret && !pipelined_reg)
 		ret = rdo_cqp_async_wait(rdev, &mr->reg);
 	if (ret) {
-		ida_free(&rdev->mr_ida, idx);
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, idx);
 		return ret;
 	}
 	mr->index = idx;
@@ -150,7 +150,7 @@ int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
 		return ret;
 	}
 	rdo_buf_free(rdev, &mr->pages);
-	ida_free(&rdev->mr_ida, mr->index);
+	rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
 	return 0;
 }
 
@@ -218,7 +218,7 @@ static int rdo_umap_get(struct rdo_dev *rdev, struct ib_device *ibdev,
 
 	if (!length || length > (1ull << 40))
 		return -EINVAL;
-	m->umem = ib_umem_get(ibdev, start, length, access);
+	m->umem = rdo_umem_get(rdev, ibdev, start, length, access);
 	if (IS_ERR(m->umem))
 		return PTR_ERR(m->umem);
 	pgsz = ib_umem_find_best_pgsz(m->umem, RDO_MR_PGSZ_BITMAP, iova);
@@ -236,14 +236,14 @@ static int rdo_umap_get(struct rdo_dev *rdev, struct ib_device *ibdev,
 	m->page_shift = order_base_2(pgsz);
 	return 0;
 err_umem:
-	ib_umem_release(m->umem);
+	rdo_umem_release(rdev, m->umem);
 	return ret;
 }
 
 static void rdo_umap_put(struct rdo_dev *rdev, struct rdo_umap *m)
 {
 	rdo_buf_free(rdev, &m->pages);
-	ib_umem_release(m->umem);
+	rdo_umem_release(rdev, m->umem);
 }
 
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
@@ -412,13 +412,14 @@ int rdo_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
 
 int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
+	struct rdo_dev *rdev = to_rdev(ibmr->device);
 	struct rdo_mr *mr = to_rmr(ibmr);
-	int ret = rdo_mr_unregister(to_rdev(ibmr->device), mr);
+	int ret = rdo_mr_unregister(rdev, mr);
 
 	if (ret == -EBUSY)
 		return ret;		/* windows bound: IBA 10.6.7.2.6 */
 	if (!ret)
-		ib_umem_release(mr->umem);
+		rdo_umem_release(rdev, mr->umem);
 	kfree(mr);
 	return 0;
 }
@@ -436,7 +437,7 @@ int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 	if (!(rdev->attr.mw_types & (ibmw->type == IB_MW_TYPE_1 ?
 				     RDO_DEV_MW_TYPE_1 : RDO_DEV_MW_TYPE_2B)))
 		return -EOPNOTSUPP;
-	idx = ida_alloc_max(&rdev->mr_ida, rdev->usable_mrs - 1, GFP_KERNEL);
+	idx = rdo_id_alloc(rdev, RDO_USE_MR, &rdev->mr_ida, 0, rdev->usable_mrs - 1);
 	if (idx < 0)
 		return idx;
 	cmd.obj = idx;
@@ -446,7 +447,7 @@ int rdo_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 	cmd.u.alloc_mw.key = atomic_inc_return(&rdev->mr_key) & 0xff;
 	ret = rdo_cqp_exec(rdev, &cmd, &key, NULL, 0);
 	if (ret) {
-		ida_free(&rdev->mr_ida, idx);
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, idx);
 		return ret;
 	}
 	mw->index = idx;
@@ -466,6 +467,6 @@ int rdo_dealloc_mw(struct ib_mw *ibmw)
 			mw->index, ret);
 		return 0;
 	}
-	ida_free(&rdev->mr_ida, mw->index);
+	rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mw->index);
 	return 0;
 }

@@ -34,24 +34,32 @@ struct rdo_dev *rdo_from_netdev(struct net_device *ndev)
 	return rdo_eth_priv(ndev)->rdev;
 }
 
-static bool rdo_link_up(struct rdo_dev *rdev)
+static bool rdo_link_up(struct rdo_dev *rdev, u32 port)
 {
 	return !rdo_dead(rdev) && test_bit(RDO_F_CTRL_UP, &rdev->flags) &&
-	       (rdo_rd32(rdev, RDO_REG_PORT_STATUS) & RDO_PORT_LINK_UP);
+	       (rdo_rd32(rdev, rdo_port_status_reg(port)) & RDO_PORT_LINK_UP);
 }
 
-/* Any context: PORT_CHANGE arrives in the EQ 0 interrupt handler. */
+/*
+ * Any context: PORT_CHANGE arrives in the EQ 0 interrupt handler. Each
+ * port's link is read again: the event's port only says which changed.
+ */
 void rdo_netdev_link_update(struct rdo_dev *rdev)
 {
-	bool up = rdo_link_up(rdev);
+	u32 port;
 
-	if (rdev->ndev) {
-		if (up && !netif_carrier_ok(rdev->ndev))
-			netif_carrier_on(rdev->ndev);
-		else if (!up && netif_carrier_ok(rdev->ndev))
-			netif_carrier_off(rdev->ndev);
+	for (port = 1; port <= max(rdev->ports, 1u); port++) {
+		struct net_device *ndev = rdo_port_ndev(rdev, port);
+		bool up = rdo_link_up(rdev, port);
+
+		if (ndev) {
+			if (up && !netif_carrier_ok(ndev))
+				netif_carrier_on(ndev);
+			else if (!up && netif_carrier_ok(ndev))
+				netif_carrier_off(ndev);
+		}
+		rdo_ib_port_event(rdev, port, up);
 	}
-	rdo_ib_port_event(rdev, up);
 }
 
 /* The device's Ethernet counters, ethtool -S names (rdo-regs.h order). */
@@ -121,7 +129,7 @@ static int rdo_eth_cq_create(struct rdo_eth_priv *p)
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
 	int cqn, ret;
 
-	cqn = ida_alloc_max(&rdev->cq_ida, rdev->attr.max_cq - 1, GFP_KERNEL);
+	cqn = rdo_id_alloc(rdev, RDO_USE_CQ, &rdev->cq_ida, 0, rdev->attr.max_cq - 1);
 	if (cqn < 0)
 		return cqn;
 	ret = rdo_ring_alloc(rdev, &p->cq, RDO_ETH_CQ_LOG, 5);
@@ -145,13 +153,14 @@ static int rdo_eth_cq_create(struct rdo_eth_priv *p)
 err_ring:
 	rdo_ring_free(rdev, &p->cq);
 err_ida:
-	ida_free(&rdev->cq_ida, cqn);
+	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cqn);
 	return ret;
 }
 
 static int rdo_eth_txq_create(struct rdo_eth_priv *p)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_TXQ, .obj = 0 };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_TXQ,
+				   .obj = p->port - 1 };
 	int ret;
 
 	ret = rdo_ring_alloc(p->rdev, &p->txq, RDO_ETH_TXQ_LOG, RDO_ETH_TX_WQE_SHIFT);
@@ -173,7 +182,8 @@ static int rdo_eth_txq_create(struct rdo_eth_priv *p)
 
 static int rdo_eth_rxq_create(struct rdo_eth_priv *p)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_RXQ, .obj = 0 };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_RXQ,
+				   .obj = p->port - 1 };
 	int ret;
 
 	ret = rdo_ring_alloc(p->rdev, &p->rxq, RDO_ETH_RXQ_LOG, RDO_ETH_RX_WQE_SHIFT);
@@ -189,6 +199,7 @@ static int rdo_eth_rxq_create(struct rdo_eth_priv *p)
 	cmd.u.create_eth_rxq.log_size = RDO_ETH_RXQ_LOG;
 	cmd.u.create_eth_rxq.ring_flags = rdo_ring_flags(&p->rxq);
 	cmd.u.create_eth_rxq.cqn = p->cqn;
+	cmd.u.create_eth_rxq.port = p->port;	/* the frames of its port */
 	if (p->lro) {
 		cmd.u.create_eth_rxq.flags = RDO_ETH_RXQ_F_LRO;
 		cmd.u.create_eth_rxq.lro_usec = clamp_t(u16, lro_usec, 1, 1000);
@@ -208,9 +219,9 @@ static bool rdo_eth_queues_destroy(struct rdo_eth_priv *p, bool created_txq,
 	struct rdo_dev *rdev = p->rdev;
 	bool gone = true;
 
-	if (created_rxq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_RXQ, 0))
+	if (created_rxq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_RXQ, p->port - 1))
 		gone = false;
-	if (created_txq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_TXQ, 0))
+	if (created_txq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_TXQ, p->port - 1))
 		gone = false;
 	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, p->cqn))
 		gone = false;
@@ -235,7 +246,7 @@ static void rdo_eth_queues_free(struct rdo_eth_priv *p)
 	rdo_ring_free(rdev, &p->rxq);
 	if (p->cq.log_size) {
 		rdo_ring_free(rdev, &p->cq);
-		ida_free(&rdev->cq_ida, p->cqn);
+		rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, p->cqn);
 	}
 	memset(&p->cq, 0, sizeof(p->cq));
 }
@@ -300,33 +311,47 @@ static void rdo_eth_queues_down(struct rdo_eth_priv *p)
 		rdo_eth_queues_free(p);
 }
 
+/* Port `port`'s net_device's private part, or NULL. */
+static struct rdo_eth_priv *rdo_port_priv(struct rdo_dev *rdev, u32 port)
+{
+	struct net_device *ndev = rdo_port_ndev(rdev, port);
+
+	return ndev ? rdo_eth_priv(ndev) : NULL;
+}
+
 void rdo_netdev_queues_down(struct rdo_dev *rdev)
 {
 	struct rdo_eth_priv *p;
+	u32 port;
 
-	if (!rdev->ndev)
-		return;
-	p = rdo_eth_priv(rdev->ndev);
-	mutex_lock(&p->qlock);
-	rdo_eth_queues_down(p);
-	mutex_unlock(&p->qlock);
+	for (port = 1; port <= 2; port++) {
+		p = rdo_port_priv(rdev, port);
+		if (!p)
+			continue;
+		mutex_lock(&p->qlock);
+		rdo_eth_queues_down(p);
+		mutex_unlock(&p->qlock);
+	}
 }
 
 int rdo_netdev_queues_restore(struct rdo_dev *rdev)
 {
-	struct rdo_eth_priv *p;
 	int ret = 0;
+	u32 port;
 
-	if (!rdev->ndev)
-		return 0;
-	p = rdo_eth_priv(rdev->ndev);
-	mutex_lock(&p->qlock);
-	if (p->want_up) {
-		ret = rdo_eth_queues_up(p);
-		if (!ret)
-			p->stats.queue_restarts++;
+	for (port = 1; port <= 2 && !ret; port++) {
+		struct rdo_eth_priv *p = rdo_port_priv(rdev, port);
+
+		if (!p)
+			continue;
+		mutex_lock(&p->qlock);
+		if (p->want_up) {
+			ret = rdo_eth_queues_up(p);
+			if (!ret)
+				p->stats.queue_restarts++;
+		}
+		mutex_unlock(&p->qlock);
 	}
-	mutex_unlock(&p->qlock);
 	return ret;
 }
 
@@ -358,9 +383,10 @@ static int rdo_ndo_stop(struct net_device *ndev)
 	return 0;
 }
 
-static int rdo_set_mtu(struct rdo_dev *rdev, u32 mtu)
+static int rdo_set_mtu(struct rdo_dev *rdev, u32 port, u32 mtu)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SET_PORT };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SET_PORT,
+				   .obj = rdo_port_obj(port) };
 	int ret;
 
 	cmd.u.set_port.mask = RDO_PORT_SET_MTU;
@@ -374,7 +400,7 @@ static int rdo_set_mtu(struct rdo_dev *rdev, u32 mtu)
 /* Receive buffers take 9000-byte frames already: only the port changes. */
 static int rdo_ndo_change_mtu(struct net_device *ndev, int mtu)
 {
-	int ret = rdo_set_mtu(rdo_from_netdev(ndev), mtu);
+	int ret = rdo_set_mtu(rdo_from_netdev(ndev), rdo_eth_priv(ndev)->port, mtu);
 
 	if (!ret)
 		ndev->mtu = mtu;
@@ -384,9 +410,20 @@ static int rdo_ndo_change_mtu(struct net_device *ndev, int mtu)
 /* After the control path (re)started: the port takes the netdev's MTU. */
 int rdo_netdev_sync(struct rdo_dev *rdev)
 {
-	u32 mtu = READ_ONCE(rdev->ndev->mtu);
+	int ret = 0;
+	u32 port;
 
-	return rdev->port.eth_mtu == mtu ? 0 : rdo_set_mtu(rdev, mtu);
+	for (port = 1; port <= rdev->ports && !ret; port++) {
+		struct net_device *ndev = rdo_port_ndev(rdev, port);
+		u32 mtu;
+
+		if (!ndev)
+			continue;
+		mtu = READ_ONCE(ndev->mtu);
+		if (rdo_port_attr(rdev, port)->eth_mtu != mtu)
+			ret = rdo_set_mtu(rdev, port, mtu);
+	}
+	return ret;
 }
 
 /* LRO is a property of the receive queue: toggling it re-creates it. */
@@ -490,18 +527,23 @@ static const struct ethtool_ops rdo_ethtool_ops = {
 	.get_ethtool_stats = rdo_get_ethtool_stats,
 };
 
-int rdo_netdev_init(struct rdo_dev *rdev)
+/* The net_device of port `port` (1 or 2), with address `mac`. */
+static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
+					    const u8 *mac, int *err)
 {
 	struct net_device *ndev;
 	struct rdo_eth_priv *p;
 	int ret;
 
 	ndev = alloc_etherdev(sizeof(struct rdo_eth_priv));
-	if (!ndev)
-		return -ENOMEM;
+	if (!ndev) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	p = rdo_eth_priv(ndev);
 	p->rdev = rdev;
 	p->ndev = ndev;
+	p->port = port;
 	mutex_init(&p->qlock);
 	spin_lock_init(&p->stats_lock);
 	netif_napi_add(ndev, &p->napi, rdo_eth_napi_poll);
@@ -519,26 +561,52 @@ int rdo_netdev_init(struct rdo_dev *rdev)
 		netif_set_tso_max_segs(ndev, RDO_ETH_TSO_MAX / RDO_ETH_MTU_MIN);
 		p->lro = true;
 	}
-	if (is_valid_ether_addr(rdev->mac))
-		eth_hw_addr_set(ndev, rdev->mac);
+	if (is_valid_ether_addr(mac))
+		eth_hw_addr_set(ndev, mac);
 	else
 		eth_hw_addr_random(ndev);
 	netif_carrier_off(ndev);
 	ret = register_netdev(ndev);
 	if (ret) {
-		dev_err(&rdev->pdev->dev, "cannot register net_device: %d\n", ret);
+		dev_err(&rdev->pdev->dev, "cannot register net_device of port %u: %d\n",
+			port, ret);
 		free_netdev(ndev);
-		return ret;
+		*err = ret;
+		return NULL;
 	}
-	rdev->ndev = ndev;
-	return 0;
+	return ndev;
+}
+
+int rdo_netdev_init(struct rdo_dev *rdev)
+{
+	int ret = 0;
+
+	rdev->ndev = rdo_netdev_create(rdev, 1, rdev->mac, &ret);
+	return ret;
+}
+
+/* Port 2's, once QUERY_DEVICE told of it (kept across recoveries). */
+int rdo_netdev_init_port2(struct rdo_dev *rdev)
+{
+	int ret = 0;
+
+	if (rdev->ports < 2 || rdev->ndev2)
+		return 0;
+	rdev->ndev2 = rdo_netdev_create(rdev, 2, rdev->mac2, &ret);
+	return ret;
 }
 
 void rdo_netdev_fini(struct rdo_dev *rdev)
 {
-	if (!rdev->ndev)
-		return;
-	unregister_netdev(rdev->ndev);
-	free_netdev(rdev->ndev);
-	rdev->ndev = NULL;
+	u32 port;
+
+	for (port = 2; port >= 1; port--) {
+		struct net_device *ndev = rdo_port_ndev(rdev, port);
+
+		if (!ndev)
+			continue;
+		unregister_netdev(ndev);
+		free_netdev(ndev);
+		*(port == 2 ? &rdev->ndev2 : &rdev->ndev) = NULL;
+	}
 }

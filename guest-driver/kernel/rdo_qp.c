@@ -65,9 +65,9 @@ static int rdo_qpn_alloc(struct rdo_dev *rdev)
 
 	if (first < 2 || first >= rdev->usable_qps)
 		first = 2;
-	qpn = ida_alloc_range(&rdev->qp_ida, first, rdev->usable_qps - 1, GFP_KERNEL);
+	qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, first, rdev->usable_qps - 1);
 	if (qpn == -ENOSPC && first > 2)
-		qpn = ida_alloc_range(&rdev->qp_ida, 2, rdev->usable_qps - 1, GFP_KERNEL);
+		qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, 2, rdev->usable_qps - 1);
 	if (qpn >= 0)
 		WRITE_ONCE(rdev->next_qpn, qpn + 1);
 	return qpn;
@@ -190,7 +190,7 @@ static int rdo_create_qp_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 	}
 
 	if (gsi)
-		qpn = ida_alloc_range(&rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN, GFP_KERNEL);
+		qpn = rdo_id_alloc(rdev, RDO_USE_QP, &rdev->qp_ida, RDO_GSI_QPN, RDO_GSI_QPN);
 	else
 		qpn = rdo_qpn_alloc(rdev);
 	if (qpn < 0) {
@@ -263,7 +263,7 @@ static int rdo_create_qp_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 err_xa:
 	xa_erase_irq(&rdev->qp_xa, qpn);
 err_ida:
-	ida_free(&rdev->qp_ida, qpn);
+	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qpn);
 err_rings:
 	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->rq);
@@ -342,7 +342,7 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	rdo_ssq_free_slots(qp);
 	rdo_wq_free(rdev, &qp->sq);
 	rdo_wq_free(rdev, &qp->rq);
-	ida_free(&rdev->qp_ida, qp->qpn);
+	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
 	return 0;
 }
 
@@ -385,8 +385,20 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 		     IB_QP_MIN_RNR_TIMER | IB_QP_MAX_QP_RD_ATOMIC |
 		     IB_QP_MAX_DEST_RD_ATOMIC))
 		return -EOPNOTSUPP;	/* alternate paths, rate limits */
-	if ((mask & IB_QP_PORT) && attr->port_num != 1)
-		return -EINVAL;
+	/*
+	 * The port the QP is bound to. A QP never given one is port 1's, so
+	 * port 1 goes to the device only to move a QP back from port 2: a
+	 * device before two ports sees the commands it always saw.
+	 */
+	if (mask & IB_QP_PORT) {
+		if (attr->port_num < 1 || attr->port_num > qp->rdev->ports)
+			return -EINVAL;
+		if (attr->port_num == 2 || qp->port == 2) {
+			m->mask |= RDO_QP_ATTR_PORT;
+			m->port = attr->port_num;
+			qp->port = attr->port_num;
+		}
+	}
 	if ((mask & IB_QP_PKEY_INDEX) && attr->pkey_index)
 		return -EINVAL;
 
@@ -582,7 +594,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->sq_psn = qa.sq_psn;
 	attr->dest_qp_num = qa.dest_qpn;
 	attr->qp_access_flags = rdo_access_conv(qa.access, true);
-	attr->port_num = 1;
+	attr->port_num = qa.port ? qa.port : 1;
 	attr->timeout = qa.timeout;
 	attr->retry_cnt = qa.retry_cnt;
 	attr->rnr_retry = qa.rnr_retry;
@@ -591,7 +603,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->max_dest_rd_atomic = qa.max_dest_rd_atomic;
 	if (qp->type != RDO_QPT_UD) {
 		attr->ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
-		rdma_ah_set_port_num(&attr->ah_attr, 1);
+		rdma_ah_set_port_num(&attr->ah_attr, attr->port_num);
 		memcpy(dgid.raw, qa.dgid, sizeof(dgid.raw));
 		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0,
 				qa.traffic_class);

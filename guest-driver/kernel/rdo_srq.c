@@ -75,7 +75,7 @@ int rdo_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	srq->wq.max_sge = min_t(u32, ((1u << shift) - RDO_RECV_HDR) / sizeof(struct rdo_sge),
 				max_sge);
 
-	srqn = ida_alloc_max(&rdev->srq_ida, rdev->attr.max_srq - 1, GFP_KERNEL);
+	srqn = rdo_id_alloc(rdev, RDO_USE_SRQ, &rdev->srq_ida, 0, rdev->attr.max_srq - 1);
 	if (srqn < 0) {
 		ret = srqn;
 		goto err_ring;
@@ -108,7 +108,7 @@ int rdo_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	}
 	return 0;
 err_ida:
-	ida_free(&rdev->srq_ida, srqn);
+	rdo_id_free(rdev, RDO_USE_SRQ, &rdev->srq_ida, srqn);
 err_ring:
 	rdo_ring_free(rdev, &srq->wq.ring);
 	kfree(srq->wq.wr_id);
@@ -132,7 +132,7 @@ int rdo_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 	rdo_ring_free(rdev, &srq->wq.ring);
 	kfree(srq->wq.wr_id);
 	bitmap_free(srq->busy);
-	ida_free(&rdev->srq_ida, srq->srqn);
+	rdo_id_free(rdev, RDO_USE_SRQ, &rdev->srq_ida, srq->srqn);
 	return 0;
 }
 

@@ -44,11 +44,15 @@ static unsigned int rdo_stats_count(u32 len)
 	return n;
 }
 
-/* One QUERY_COUNTERS of `len` bytes (0: block 0, as older drivers ask). */
-static int rdo_query_counters(struct rdo_dev *rdev, u32 len,
+/*
+ * One QUERY_COUNTERS of `len` bytes (0: block 0, as older drivers ask) of
+ * port `port`: port 2's are its own packet counters, the rest zero.
+ */
+static int rdo_query_counters(struct rdo_dev *rdev, u32 port, u32 len,
 			      struct rdo_counters_all *c, u32 *written)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_COUNTERS };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_COUNTERS,
+				   .obj = rdo_port_obj(port) };
 
 	cmd.u.query_counters.out_len = len;
 	*written = 0;
@@ -64,7 +68,7 @@ struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,
 
 	/* Ask for everything; the answer says which blocks the device has. */
 	rdev->counters_len = 0;
-	if (c && !rdo_query_counters(rdev, RDO_COUNTERS_LEN, c, &written) &&
+	if (c && !rdo_query_counters(rdev, 1, RDO_COUNTERS_LEN, c, &written) &&
 	    written > sizeof(c->port))
 		rdev->counters_len = min_t(u32, written, RDO_COUNTERS_LEN);
 	kfree(c);
@@ -86,7 +90,7 @@ int rdo_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
-	ret = rdo_query_counters(rdev, rdev->counters_len, c, &written);
+	ret = rdo_query_counters(rdev, port, rdev->counters_len, c, &written);
 	for (i = 0; !ret && i < n; i++)
 		stats->value[i] = *(u64 *)((u8 *)c +
 					   (uintptr_t)rdo_stat_descs[i].priv);

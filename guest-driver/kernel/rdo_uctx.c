@@ -127,7 +127,7 @@ int rdo_ring_from_user(struct rdo_dev *rdev, struct ib_device *ibdev,
 		return -EINVAL;
 	r->log_size = log_size;
 	r->stride_shift = stride_shift;
-	r->umem = ib_umem_get(ibdev, addr, len, IB_ACCESS_LOCAL_WRITE);
+	r->umem = rdo_umem_get(rdev, ibdev, addr, len, IB_ACCESS_LOCAL_WRITE);
 	if (IS_ERR(r->umem)) {
 		ret = PTR_ERR(r->umem);
 		r->umem = NULL;
@@ -151,7 +151,7 @@ int rdo_ring_from_user(struct rdo_dev *rdev, struct ib_device *ibdev,
 	r->npages = i;
 	return 0;
 err:
-	ib_umem_release(r->umem);
+	rdo_umem_release(rdev, r->umem);
 	r->umem = NULL;
 	return ret;
 }

@@ -176,6 +176,7 @@ static void rdo_vf_class_init(ObjectClass *klass, void *data)
     rdo_vf_host_ops = rdo_qemu_host_ops;
     rdo_vf_host_ops.schedule = rdo_vf_schedule;
     rdo_vf_host_ops.send_frame = NULL;  /* the PF's core sends for it */
+    rdo_vf_host_ops.send_frame2 = NULL; /* VFs are on port 1 only */
 }
 
 static const TypeInfo rdo_vf_type_info = {

@@ -58,12 +58,10 @@ static void rdo_qemu_raise_irq(void *host, unsigned vector)
     }
 }
 
-static void rdo_qemu_send_frame(void *host, const void *frame, size_t len)
+static void rdo_nic_send(NICState *nic, const void *frame, size_t len)
 {
-    RdmaOffloadState *s = host;
     uint8_t padded[ETH_ZLEN];
 
-    s->tx_frames++;
     trace_rdma_offload_tx_frame(len);
     /*
      * Like a real MAC, pad a runt to the minimum frame (FCS excluded);
@@ -76,7 +74,25 @@ static void rdo_qemu_send_frame(void *host, const void *frame, size_t len)
         frame = padded;
         len = ETH_ZLEN;
     }
-    qemu_send_packet(qemu_get_queue(s->nic), frame, len);
+    qemu_send_packet(qemu_get_queue(nic), frame, len);
+}
+
+static void rdo_qemu_send_frame(void *host, const void *frame, size_t len)
+{
+    RdmaOffloadState *s = host;
+
+    s->tx_frames++;
+    rdo_nic_send(s->nic, frame, len);
+}
+
+static void rdo_qemu_send_frame2(void *host, const void *frame, size_t len)
+{
+    RdmaOffloadState *s = host;
+
+    if (s->nic2) {
+        s->tx2_frames++;
+        rdo_nic_send(s->nic2, frame, len);
+    }
 }
 
 static uint64_t rdo_qemu_now_ns(void *host)
@@ -154,6 +170,7 @@ const RdoHostOps rdo_qemu_host_ops = {
     .dma_write = rdo_qemu_dma_write,
     .raise_irq = rdo_qemu_raise_irq,
     .send_frame = rdo_qemu_send_frame,
+    .send_frame2 = rdo_qemu_send_frame2,
     .now_ns = rdo_qemu_now_ns,
     .schedule = rdo_qemu_schedule,
     .guest_error = rdo_qemu_guest_error,
@@ -181,6 +198,9 @@ static void rdo_leave(RdmaOffloadState *s)
     if (--s->busy == 0 && s->rx_waiting && s->nic) {
         s->rx_waiting = false;
         qemu_flush_queued_packets(qemu_get_queue(s->nic));
+        if (s->nic2) {
+            qemu_flush_queued_packets(qemu_get_queue(s->nic2));
+        }
     }
 }
 
@@ -292,10 +312,17 @@ static bool rdo_nc_can_receive(NetClientState *nc)
     return true;
 }
 
+/* Which port a NIC queue is: both NICs have the device as opaque. */
+static unsigned rdo_nc_port(RdmaOffloadState *s, NetClientState *nc)
+{
+    return s->nic2 && nc == qemu_get_queue(s->nic2) ? 2 : 1;
+}
+
 static ssize_t rdo_nc_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
     RdmaOffloadState *s = qemu_get_nic_opaque(nc);
+    unsigned port = rdo_nc_port(s, nc);
     RdoCounters before = s->core.cnt;
     uint64_t ignored = s->core.rx_frames_ignored;
 
@@ -306,10 +333,10 @@ static ssize_t rdo_nc_receive(NetClientState *nc, const uint8_t *buf,
         trace_rdma_offload_rx_wait();
         return 0;
     }
-    s->rx_frames++;
+    *(port == 2 ? &s->rx2_frames : &s->rx_frames) += 1;
     trace_rdma_offload_rx_frame(size);
     rdo_enter(s);
-    rdo_core_receive(&s->core, buf, size);
+    rdo_core_receive_port(&s->core, port, buf, size);
     rdo_leave(s);
     /* The core counts what it drops; tell the trace why. */
     if (s->core.rx_frames_ignored != ignored) {
@@ -329,7 +356,7 @@ static void rdo_nc_link_status_changed(NetClientState *nc)
     RdmaOffloadState *s = qemu_get_nic_opaque(nc);
 
     trace_rdma_offload_link(!nc->link_down);
-    rdo_core_set_link(&s->core, !nc->link_down);
+    rdo_core_set_port_link(&s->core, rdo_nc_port(s, nc), !nc->link_down);
 }
 
 static NetClientInfo rdo_net_info = {
@@ -342,6 +369,15 @@ static NetClientInfo rdo_net_info = {
 
 /* PCI function. */
 
+/* The core's links as the backends have them. */
+static void rdo_set_links(RdmaOffloadState *s)
+{
+    rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
+    if (s->nic2) {
+        rdo_core_set_port_link(&s->core, 2, !qemu_get_queue(s->nic2)->link_down);
+    }
+}
+
 static void rdo_realize(PCIDevice *pci, Error **errp)
 {
     RdmaOffloadState *s = RDMA_OFFLOAD(pci);
@@ -350,6 +386,18 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     const char *why;
 
     cfg.has_port = s->conf.peers.ncs[0] != NULL;
+    cfg.has_port2 = s->conf2.peers.ncs[0] != NULL;
+    if (cfg.ports < 2 && cfg.has_port2) {
+        error_setg(errp, "rdma-offload: netdev2 needs ports=2");
+        return;
+    }
+    /* Both MACs first: the configuration check wants them distinct. */
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
+    if (cfg.ports == 2) {
+        qemu_macaddr_default_if_unset(&s->conf2.macaddr);
+        memcpy(cfg.mac2, s->conf2.macaddr.a, sizeof(cfg.mac2));
+    }
     if (!rdo_config_valid(&cfg, &why)) {
         error_setg(errp, "rdma-offload: %s", why);
         return;
@@ -359,12 +407,19 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
                                   &rdo_db_ops, &cfg, errp)) {
         return;
     }
-    qemu_macaddr_default_if_unset(&s->conf.macaddr);
-    memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
     s->nic = qemu_new_nic(&rdo_net_info, &s->conf,
                           object_get_typename(OBJECT(s)), dev->id,
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    if (cfg.ports == 2) {
+        g_autofree char *id2 = dev->id ? g_strdup_printf("%s.port2", dev->id)
+                                       : NULL;
+
+        s->nic2 = qemu_new_nic(&rdo_net_info, &s->conf2,
+                               object_get_typename(OBJECT(s)), id2,
+                               &dev->mem_reentrancy_guard, s);
+        qemu_format_nic_info_str(qemu_get_queue(s->nic2), s->conf2.macaddr.a);
+    }
 
     s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
     rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
@@ -377,7 +432,7 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
         return;
     }
     /* A backend may start with its link down (stream, socket: unconnected). */
-    rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
+    rdo_set_links(s);
 }
 
 static void rdo_exit(PCIDevice *pci)
@@ -389,6 +444,9 @@ static void rdo_exit(PCIDevice *pci)
     g_free(s->mig_buf);
     rdo_core_destroy(&s->core);
     qemu_del_nic(s->nic);
+    if (s->nic2) {
+        qemu_del_nic(s->nic2);
+    }
     rdo_pci_function_exit(pci);
 }
 
@@ -399,6 +457,7 @@ static void rdo_reset_hold(Object *obj, ResetType type)
     trace_rdma_offload_reset();
     timer_del(s->wakeup);
     s->tx_frames = s->rx_frames = 0;
+    s->tx2_frames = s->rx2_frames = 0;
     rdo_enter(s);
     rdo_core_reset(&s->core);
     rdo_leave(s);
@@ -471,9 +530,9 @@ static int rdo_post_load(void *opaque, int version_id)
         error_report("rdma-offload: device state refused: %s", why);
         return -EINVAL;
     }
-    /* The destination's backend decides the link; the driver hears of a
+    /* The destination's backends decide the links; the driver hears of a
      * change on EQ 0. */
-    rdo_core_set_link(&s->core, !qemu_get_queue(s->nic)->link_down);
+    rdo_set_links(s);
     return 0;
 }
 
@@ -589,6 +648,9 @@ static void rdo_set_engine_fault_on(Object *obj, Visitor *v, const char *name,
 
 static const Property rdo_properties[] = {
     DEFINE_NIC_PROPERTIES(RdmaOffloadState, conf),
+    /* Port 2 (ports=2), named as the NIC properties with a 2. */
+    DEFINE_PROP_MACADDR("mac2", RdmaOffloadState, conf2.macaddr),
+    DEFINE_PROP_NETDEV("netdev2", RdmaOffloadState, conf2.peers),
     RDO_CONFIG_PARAMS(RDO_PROP_ROW)
     /* The timing model (docs/timing-model.md); its parameters are above. */
     DEFINE_PROP_BOOL("timing", RdmaOffloadState, cfg.tm.on, false),
@@ -676,6 +738,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("np-cnp-sent", np_cnp_sent),
     RDO_CNT("rp-cnp-handled", rp_cnp_handled),
     RDO_CNT("rp-cnp-ignored", rp_cnp_ignored),
+    RDO_CNT("rp-cnp-coalesced", rp_cnp_coalesced),
     RDO_CNT("rx-ecn-ce-other", rx_ecn_ce_other),
     RDO_CNT("fault-ce-marks", fault_ce_marks),
     RDO_CNT("isolation", isolation),
@@ -721,7 +784,9 @@ static void rdo_get_counters(Object *obj, Visitor *v, const char *name,
                            errp) &&
         visit_type_uint64(v, "rx-frames-ignored", &ignored, errp) &&
         visit_type_uint64(v, "netdev-tx-frames", &s->tx_frames, errp) &&
-        visit_type_uint64(v, "netdev-rx-frames", &s->rx_frames, errp)) {
+        visit_type_uint64(v, "netdev-rx-frames", &s->rx_frames, errp) &&
+        visit_type_uint64(v, "netdev2-tx-frames", &s->tx2_frames, errp) &&
+        visit_type_uint64(v, "netdev2-rx-frames", &s->rx2_frames, errp)) {
         visit_check_struct(v, errp);
     }
     visit_end_struct(v, NULL);

@@ -21,6 +21,8 @@ struct RdmaOffloadState {
     MemoryRegion msix;
     NICState *nic;
     NICConf conf;
+    NICState *nic2;             /* port 2 (ports=2): netdev2, mac2 */
+    NICConf conf2;
     QEMUTimer *wakeup;
 
     RdoConfig cfg;              /* from the properties */
@@ -28,6 +30,7 @@ struct RdmaOffloadState {
     unsigned busy;              /* calls into the core in progress */
     bool rx_waiting;            /* frames queued while the core was busy */
     uint64_t tx_frames, rx_frames;  /* to and from the netdev */
+    uint64_t tx2_frames, rx2_frames;    /* the same, netdev2 */
 
     RdoCore core;
     /* Migration: the core's state stream while it is saved or loaded. */

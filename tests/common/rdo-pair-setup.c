@@ -140,9 +140,15 @@ void rdo_pair_connect_one(RdoPairSide *s, int i, uint32_t qpn, uint8_t type,
     m.retry_cnt = 7;
     m.rnr_retry = 7;
     m.max_rd_atomic = 4;
+    m.port = path->port;
     for (uint8_t to = RDO_QPS_INIT; to <= RDO_QPS_RTS; to++) {
-        uint8_t status = rdo_pair_modify(s, qpn, to,
-                                         rdo_cmd_modify_mask(type, to), &m);
+        uint32_t mask = rdo_cmd_modify_mask(type, to);
+        uint8_t status;
+
+        if (to == RDO_QPS_INIT && path->port) {
+            mask |= RDO_QP_ATTR_PORT;
+        }
+        status = rdo_pair_modify(s, qpn, to, mask, &m);
 
         if (status != RDO_CQP_OK) {
             g_test_message("QP %u to state %u: status %u", qpn, to, status);

@@ -126,6 +126,7 @@ typedef struct RdoPairPath {
     uint8_t path_mtu;           /* RDO_MTU_* */
     uint8_t timeout;            /* retransmit timeout code (RC) */
     uint8_t traffic_class;      /* DSCP << 2 (the device sets ECN) */
+    uint8_t port;               /* the QP's port (MODIFY_QP); 0: not given */
 } RdoPairPath;
 
 /* Slot `i` gets QP `qpn` of `type` (its rings; fed by the shared send

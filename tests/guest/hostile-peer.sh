@@ -5,7 +5,8 @@
 # forwards every frame and, at a fixed seed, sends each guest mutated,
 # truncated and replayed copies of its RC frames, requests and responses
 # forged for its live QPs (learned rkeys, addresses inside and outside the
-# MR, PSNs done already or not yet due), and non-RoCE garbage. Meanwhile
+# MR, PSNs done already or not yet due), CNPs (to live QPs or any QPN:
+# counted, never an error) and non-RoCE garbage. Meanwhile
 # the kernel-verbs test (tests/guest/peer-test) runs its data-checked
 # rounds each way: RC SEND, WRITE, WRITE_IMM, READ of HOSTILE_SIZE bytes,
 # atomics, FRWR. Every hostile frame is one the IBA says a responder or
@@ -48,12 +49,25 @@ guest_run --peer adapter --timeout "$TIMEOUT" --hostile "--seed $SEED --rate $RA
 
 # delta G COUNTER: how much G's counter rose during the rounds.
 delta() { echo $(( $(f "$1.end.cnt.$2") - $(f "$1.start.cnt.$2") )); }
-# refused: frames both adapters dropped as bad, duplicate or unexpected.
+# cnps_taken: CNPs both adapters counted (they send none themselves
+# unless a mutated copy came with CE).
+CNP_CNT="rp_cnp_handled rp_cnp_coalesced rp_cnp_ignored"
+cnps_taken() {
+    local g c sum=0
+    for g in A B; do
+        for c in $CNP_CNT; do
+            sum=$((sum + $(delta $g "$c")))
+        done
+    done
+    echo "$sum"
+}
+# refused: frames both adapters dropped as bad, duplicate or unexpected,
+# and the CNPs they took (which change at most a QP's rate).
 refused() {
     local g c sum=0
     for g in A B; do
-        for c in rx_icrc_errors rx_drops dup_requests; do
-            sum=$((sum + $(delta $g $c)))
+        for c in rx_icrc_errors rx_drops dup_requests $CNP_CNT; do
+            sum=$((sum + $(delta $g "$c")))
         done
     done
     echo "$sum"
@@ -85,23 +99,26 @@ check "the hostile peer forwarded RC traffic and injected frames (seed $SEED)" \
     positive "$(f hostile.injected)"
 every_kind() {
     local k
-    for k in mutate truncate replay forge response garbage; do
+    for k in mutate truncate replay forge response garbage cnp; do
         positive "$(f "hostile.$k")" || return 1
     done
 }
 check "every kind was injected" every_kind
 check "$ROUNDS round(s) each way: SEND, WRITE, WRITE_IMM, READ, atomics, FRWR bit-exact" all_rounds
 check "the adapters counted refused frames (>= 1/4 of those injected)" counted
+check "the CNPs were counted as CNPs (handled, coalesced or ignored)" positive "$(cnps_taken)"
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
 check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
 echo "# hostile peer: seed $(f hostile.seed), $(f hostile.rate) per mille, $(f hostile.rc_frames) RC" \
      "frames seen, $(f hostile.injected) injected (mutate $(f hostile.mutate)," \
      "truncate $(f hostile.truncate), replay $(f hostile.replay), forge $(f hostile.forge)," \
-     "response $(f hostile.response), garbage $(f hostile.garbage))"
+     "response $(f hostile.response), garbage $(f hostile.garbage), cnp $(f hostile.cnp))"
 for g in A B; do
     echo "# $g refused: rx_icrc_errors $(delta $g rx_icrc_errors), rx_drops $(delta $g rx_drops)," \
          "dup_requests $(delta $g dup_requests); naks_sent $(delta $g naks_sent)," \
-         "retransmits $(delta $g retransmits), err_count $(delta $g err_count)"
+         "retransmits $(delta $g retransmits), err_count $(delta $g err_count);" \
+         "CNPs handled $(delta $g rp_cnp_handled), coalesced $(delta $g rp_cnp_coalesced)," \
+         "ignored $(delta $g rp_cnp_ignored)"
 done
 echo "# refused in all: $(refused)"
 

@@ -11,13 +11,25 @@
 # insmod, rmmod with RDMA WRITEs in flight three times, a fatal error
 # (recovery) with one in flight, and unloading the test module with live
 # objects; both kernels stay healthy and the driver's self-test still
-# passes. Two guest boots at once.
+# passes. Both adapters mark 2% of what they send CE (fault-ce-ppm, as a
+# congested switch would): each answers the other's marks with CNPs and
+# takes the other's CNPs (hw_counters), with every check above unchanged.
+# Two guest boots at once.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
 SIZE=1048576
 FIRES=3
 
+# cc KEY: congestion control's hw_counters (past ib_core's 10 ms cache).
+read -r -d '' CC_FUNC <<'EOF'
+cc() {
+    sleep 0.1
+    for c in np_ecn_marked_roce_packets np_cnp_sent rp_cnp_handled; do
+        echo "$1.cc.$c=$(cat /sys/class/infiniband/rdo0/ports/1/hw_counters/$c)"
+    done
+}
+EOF
 read -r -d '' A_BODY <<EOF
 size=$SIZE fires=$FIRES
 EOF
@@ -26,6 +38,7 @@ ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
 round r1 rdo0 client size=$size psn=0xfffe00
 pt r1.bad badrkey
 counters r1
+cc r1
 round r2 rdo0 server size=$size
 # The driver goes away under a connected QP: the test module lets go.
 rmmod rdma_offload; echo "reload.rmmod_rc=$?"
@@ -76,6 +89,7 @@ read -r -d '' B_BODY2 <<'EOF'
 round r1 rdo0 server size=$size
 pt r1.bad expect_error
 counters r1
+cc r1
 round r2 rdo0 client size=$size psn=0xffff80
 ip link set eth0 mtu 9000
 round r3 rdo0 server size=$size
@@ -85,10 +99,16 @@ health
 EOF
 
 guest_run --peer adapter --timeout 300 \
-    --cmd "$(peer_script A B "$A_BODY"$'\n'"$A_BODY2")" \
-    --peer-cmd "$(peer_script B A "$B_BODY"$'\n'"$B_BODY2")"
+    --device-args ',fault-seed=16,fault-ce-ppm=20000' \
+    --cmd "$(peer_script A B "$A_BODY"$'\n'"$CC_FUNC"$'\n'"$A_BODY2")" \
+    --peer-cmd "$(peer_script B A "$B_BODY"$'\n'"$CC_FUNC"$'\n'"$B_BODY2")"
 
 cnt() { f "$1.cnt.$2"; }
+ce_counted() {
+    positive "$(f A.r1.cc.np_ecn_marked_roce_packets)" &&
+        positive "$(f B.r1.cc.np_ecn_marked_roce_packets)"
+}
+cnps_taken() { positive "$(f B.r1.cc.np_cnp_sent)" && positive "$(f A.r1.cc.rp_cnp_handled)"; }
 no_icrc_errors() { eq "$(f A.r1.cnt.rx_icrc_errors) $(f B.r1.cnt.rx_icrc_errors)" "0 0"; }
 nak_counted() { positive "$(f A.r1.cnt.naks_received)" && positive "$(f B.r1.cnt.naks_sent)"; }
 mtu4096() { eq "$(f A.r3.connect.path_mtu) $(f B.r3.connect.path_mtu)" "4096 4096"; }
@@ -124,6 +144,8 @@ check "bad rkey: REM_ACCESS_ERR, later work flushed, A's QP in ERR" passed A.r1.
 check "bad rkey: B's QP in ERR, its receives flushed" passed B.r1.bad
 check "the NAK is counted on both sides" nak_counted
 check "no ICRC errors on either side" no_icrc_errors
+check "CE marks reach both sides, counted in hw_counters" ce_counted
+check "B answers A's CE-marked requests with CNPs; A's DCQCN takes them" cnps_taken
 check "B -> A: B's operations complete, READ data right" passed B.r2.run
 check "B -> A: A received everything intact" passed A.r2.run
 check "FRWR B -> A: WRITE and READ through A's fast-registered rkey, data read back right" \

@@ -682,6 +682,79 @@ static void test_loss(void)
 }
 
 /* fault-delay-ns holds every frame A sends: nothing arrives before it. */
+/*
+ * ECN through QEMU: A's fault injection marks a share of the frames it
+ * sends CE, as a congested switch would; B (the notification point)
+ * answers with CNPs, at most one per QP per cnp-interval-us; A (the
+ * reaction point) slows the QP with DCQCN, or counts the CNPs as ignored
+ * with dcqcn=0. The timing model is on, so A paces; the data is
+ * bit-exact. qtest-ecn.pcap (CE marks and CNPs) goes to roce-check.
+ */
+static void ecn_run(const char *name, const char *opts_a, bool dcqcn)
+{
+    QRdoPair *p = pair_new(name, NULL, opts_a, "timing=on");
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 1u << 20;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 1);
+    struct rdo_sge sge = qrdo_side_sge(a, SRC + 100, len);
+    uint64_t marks, cnps, handled, coalesced, ignored;
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_fill(a, SRC + 100, len, 21);
+    w.remote_addr = DST + 3;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+    qrdo_side_expect(a, 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC + 100, b, DST + 3, len);
+
+    /* The marked requests reached B with good ICRCs (the ICRC does not
+     * cover the ECN bits) and counted there (all of them, unless B's
+     * receive FIFO dropped some, which go-back-N made good); nothing else
+     * was marked. */
+    marks = qrdo_side_counter(a, "fault-ce-marks");
+    g_assert_cmpuint(marks, >, 0);
+    g_assert_cmpuint(marks, <, qrdo_side_counter(a, "tx-packets"));
+    g_assert_cmpuint(qrdo_side_counter(b, "np-ecn-marked-roce-packets"), >, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "np-ecn-marked-roce-packets"), <=,
+                     marks);
+    g_assert_cmpuint(qrdo_side_counter(a, "np-ecn-marked-roce-packets"), ==, 0);
+    g_assert_cmpuint(qrdo_side_counter(a, "rx-icrc-errors") +
+                     qrdo_side_counter(b, "rx-icrc-errors"), ==, 0);
+    /* B answered some, never more than one per mark; A took every one. */
+    cnps = qrdo_side_counter(b, "np-cnp-sent");
+    g_assert_cmpuint(cnps, >=, 1);
+    g_assert_cmpuint(cnps, <, marks);
+    g_assert_cmpuint(qrdo_side_counter(a, "np-cnp-sent"), ==, 0);
+    handled = qrdo_side_counter(a, "rp-cnp-handled");
+    coalesced = qrdo_side_counter(a, "rp-cnp-coalesced");
+    ignored = qrdo_side_counter(a, "rp-cnp-ignored");
+    g_assert_cmpuint(handled + coalesced + ignored, ==, cnps);
+    if (dcqcn) {
+        g_assert_cmpuint(handled, >=, 1);
+        g_assert_cmpuint(ignored, ==, 0);
+    } else {
+        g_assert_cmpuint(ignored, ==, cnps);
+    }
+    g_assert_cmpuint(qrdo_side_counter(b, "rp-cnp-handled") +
+                     qrdo_side_counter(b, "rp-cnp-ignored"), ==, 0);
+    if (g_test_verbose()) {
+        g_test_message("%s: %" PRIu64 " of %" PRIu64 " packets marked, %"
+                       PRIu64 " CNPs, %" PRIu64 " handled, %" PRIu64
+                       " retransmits", name, marks,
+                       qrdo_side_counter(a, "tx-packets"), cnps, handled,
+                       qrdo_side_counter(a, "retransmits"));
+    }
+    qrdo_pair_free(p);
+}
+
+static void test_ecn(void)
+{
+    ecn_run("qtest-ecn", "timing=on,fault-seed=5,fault-ce-ppm=100000", true);
+    ecn_run("qtest-ecn-off",
+            "timing=on,fault-seed=5,fault-ce-ppm=100000,dcqcn=0", false);
+}
+
 static void test_delay(void)
 {
     QRdoPair *p = pair_new("qtest-delay", NULL, "fault-delay-ns=500000", NULL);
@@ -1052,6 +1125,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/loss", test_loss);
     qtest_add_func("/rdma-offload/net/timing-determinism", test_timing_determinism);
     qtest_add_func("/rdma-offload/net/delay", test_delay);
+    qtest_add_func("/rdma-offload/net/ecn", test_ecn);
     qtest_add_func("/rdma-offload/net/link", test_link);
     qtest_add_func("/rdma-offload/net/hot-unplug", test_hot_unplug);
     qtest_add_func("/rdma-offload/net/backend/stream", test_backend_stream);

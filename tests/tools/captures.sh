@@ -4,7 +4,8 @@
 # (tests/unit/test-pair.c, two cores back to back; test-cc's CE-marked
 # WRITEs and their CNPs; the incast bench's switch port, CE marks and
 # CNPs of four senders with DCQCN), the qtests (two adapters
-# in QEMU, filter-dump on a netdev) and the demo. ./scripts/test points
+# in QEMU, filter-dump on a netdev; qtest-ecn: fault-ce-ppm's marks and
+# the peer's CNPs) and the demo. ./scripts/test points
 # RDO_TEST_PCAP_DIR of its unit and qtest suites at RDO_CAPTURE_DIR; what is
 # missing there (a suite not run) is made here. Captures named loss-* are of
 # runs with injected faults: roce-check --lossy, and the loss must show.
@@ -61,7 +62,7 @@ if [ ! -f "$dir/demo.pcap" ]; then
     ok $? "the demo writes its capture" || show "$tmp/demo.log"
 fi
 for want in rc-send loss-1pct cc-cnp incast-dcqcn qtest-write-read-1m \
-            qtest-send-variants loss-qtest demo; do
+            qtest-send-variants loss-qtest qtest-ecn demo; do
     [ -s "$dir/$want.pcap" ]
     ok $? "capture $want.pcap is there"
 done
@@ -81,13 +82,13 @@ for f in "$dir"/*.pcap; do
     "$check" "${opts[@]}" "$f" >"$tmp/check.out" 2>&1
     ok $? "roce-check ${opts[*]} $name" || show "$tmp/check.out"
     case $name in
-    cc-cnp|incast-dcqcn)
+    cc-cnp|incast-dcqcn|qtest-ecn)
         grep -q "0x81 CNP" "$tmp/check.out" && grep -q "^CNPs:" "$tmp/check.out"
         ok $? "$name has CNPs that roce-check checked" || show "$tmp/check.out"
         ;;
     esac
     case $name in
-    incast-dcqcn)
+    incast-dcqcn|qtest-ecn)
         grep -q "ECN ECT(0) [0-9]* CE [0-9]*" "$tmp/check.out"
         ok $? "$name shows the switch's CE marks" || show "$tmp/check.out"
         ;;

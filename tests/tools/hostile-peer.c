@@ -24,6 +24,10 @@
  *             is acknowledged already or far beyond anything it sent
  *   garbage   not RoCE: random EtherTypes, IPv4 with a bad checksum, UDP
  *             4791 with broken lengths, runts
+ *   cnp       a CNP (anyone may send one) to a live QP of the receiver or
+ *             to a QPN it may not have, BECN mostly set, sometimes itself
+ *             marked CE; ICRC right. The receiver may slow the QP (DCQCN,
+ *             within its bounds), but nothing may fail
  *
  * Only RC frames are copied, replayed and learned from: on UD and UC a
  * mutated copy or a replay may be a valid new message.
@@ -59,9 +63,10 @@
 #define FLOWS           64
 #define RKEYS           16
 
-enum kind { K_MUTATE, K_TRUNCATE, K_REPLAY, K_FORGE, K_RESPONSE, K_GARBAGE, K__COUNT };
+enum kind { K_MUTATE, K_TRUNCATE, K_REPLAY, K_FORGE, K_RESPONSE, K_GARBAGE, K_CNP,
+            K__COUNT };
 static const char *const kind_name[K__COUNT] = {
-    "mutate", "truncate", "replay", "forge", "response", "garbage",
+    "mutate", "truncate", "replay", "forge", "response", "garbage", "cnp",
 };
 
 typedef struct Side {
@@ -466,6 +471,31 @@ static bool inject_response(int dir)
     return true;
 }
 
+static bool inject_cnp(int dir)
+{
+    Flow *f = pick_flow(dir, rnd() & 1);
+    RdoWirePacket pkt;
+
+    if (!f) {
+        return false;
+    }
+    pkt = f->hdr;               /* the peer's addresses and UDP port */
+    pkt.opcode = RDO_OPCODE_CNP;
+    pkt.becn = rnd_below(8) != 0;
+    pkt.se = pkt.ack_req = pkt.mig_req = false;
+    pkt.psn = 0;
+    pkt.payload = NULL;
+    pkt.payload_len = 0;
+    if (!rnd_below(4)) {
+        pkt.dest_qp = (uint32_t)rnd() & RDO_PSN_MASK;
+    }
+    if (!rnd_below(4)) {
+        pkt.traffic_class |= RDO_ECN_CE;
+    }
+    send_built(dir, &pkt);
+    return true;
+}
+
 static bool inject_garbage(int dir)
 {
     static uint8_t f[2048];
@@ -543,6 +573,9 @@ static void maybe_inject(int dir, const uint8_t *frame, uint32_t len, bool roce)
         break;
     case K_RESPONSE:
         done = inject_response(dir);
+        break;
+    case K_CNP:
+        done = inject_cnp(dir);
         break;
     default:
         done = false;
@@ -677,7 +710,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: rdo-hostile-peer [--seed N] [--rate PER_MILLE] [--kinds LIST]\n"
                     "                        [--stats FILE] SOCKET_A SOCKET_B\n"
-                    "kinds: mutate,truncate,replay,forge,response,garbage (default all)\n");
+                    "kinds: mutate,truncate,replay,forge,response,garbage,cnp (default all)\n");
     exit(2);
 }
 

@@ -6,6 +6,7 @@
 # frame comes out at the other end intact and in order; the extra frames
 # are as many as it says it injected, of every kind at 1000 per mille;
 # none at 0; forged frames whole, their ICRC right, aimed at live QPs;
+# CNPs whole, ICRC right;
 # the same seed gives the same bytes, another seed others.
 # Prints TAP. Uses the unit build of ./scripts/test (RDO_UNIT_BUILD, or
 # $CACHE/unit-build after ./scripts/test --suite unit).
@@ -71,26 +72,31 @@ injected=$(stat s5 injected)
 [ "$(lines s5)" = $((frames + injected)) ]
 ok $? "the extra frames are the $injected it says it injected ($(lines s5) out, $frames in)"
 all=0
-for k in mutate truncate replay forge response garbage; do
+for k in mutate truncate replay forge response garbage cnp; do
     [ "$(stat s5 $k)" -gt 0 ] || { echo "# no $k"; all=1; }
 done
-ok $all "every kind injected: $(grep -E 'mutate|truncate|replay|forge|response|garbage' \
+ok $all "every kind injected: $(grep -E 'mutate|truncate|replay|forge|response|garbage|cnp' \
     "$dir/s5.stats" | sed 's/hostile\.//' | tr '\n' ' ')"
 
 # Forged frames are built by the wire library: every one whole, with a
 # right ICRC (roce-check's own computation) and IPv4 header checksum,
-# aimed at a QP of the capture.
+# aimed at a QP of the capture; CNPs (opcode 0x81, 16 reserved bytes) at
+# any QP.
 run forged --seed 9 --rate 1000 --kinds forge,response
 ok $? "forged requests and responses only: frames forwarded intact"
-# (A kind with nothing to aim at yet falls back to garbage, which is not.)
-/usr/bin/python3 - "$TOP/scripts/roce-check" "$dir/forged.out" \
-    $(($(stat forged forge) + $(stat forged response))) > "$dir/forged.log" <<'PY'
+run cnps --seed 10 --rate 1000 --kinds cnp
+ok $? "CNPs only: frames forwarded intact"
+# forged_ok NAME WANT MODE: the injected frames of run NAME (MODE live: at
+# live QPs; cnp: CNPs at any QP); WANT of them. (A kind with nothing to
+# aim at yet falls back to garbage, which is not.)
+forged_ok() {
+/usr/bin/python3 - "$TOP/scripts/roce-check" "$dir/$1.out" "$2" "$3" > "$dir/$1.log" <<'PY'
 import importlib.machinery, importlib.util, sys
 loader = importlib.machinery.SourceFileLoader("roce_check", sys.argv[1])
 spec = importlib.util.spec_from_loader("roce_check", loader)
 rc = importlib.util.module_from_spec(spec)
 loader.exec_module(rc)
-qpns, good, want = set(), 0, int(sys.argv[3])
+qpns, good, want, mode = set(), 0, int(sys.argv[3]), sys.argv[4]
 lines = [l.split() for l in open(sys.argv[2])]
 for side, hexf in lines:
     f = bytes.fromhex(hexf)
@@ -103,14 +109,22 @@ for side, hexf in lines:
     end = 14 + int.from_bytes(f[16:18], "big")
     ok = (f[12:14] == b"\x08\x00" and end <= len(f) and
           rc.ipv4_checksum_ok(f[14:34]) and
-          int.from_bytes(f[end - 4:end], "little") == rc.icrc(f[14:end - 4], 20) and
-          int.from_bytes(f[14 + 20 + 8 + 5:14 + 20 + 8 + 8], "big") in qpns)
+          int.from_bytes(f[end - 4:end], "little") == rc.icrc(f[14:end - 4], 20))
+    if mode == "cnp":
+        ok = ok and f[14 + 20 + 8] == rc.CNP_OPCODE and end == 14 + 20 + 8 + 12 + 16 + 4
+    else:
+        ok = ok and int.from_bytes(f[14 + 20 + 8 + 5:14 + 20 + 8 + 8], "big") in qpns
     good += ok
 print(f"{good} good of {want} forged")
 sys.exit(good != want or want == 0)
 PY
+}
+forged_ok forged $(($(stat forged forge) + $(stat forged response))) live
 ok $? "every forged frame whole, its ICRC right, aimed at a live QP ($(tail -n1 "$dir/forged.log"))" ||
     show "$dir/forged.log"
+forged_ok cnps "$(stat cnps cnp)" cnp
+ok $? "every CNP whole, 62 bytes from the IP header on, its ICRC right ($(tail -n1 "$dir/cnps.log"))" ||
+    show "$dir/cnps.log"
 
 run s5again --seed 5 --rate 1000
 cmp -s "$dir/s5.out" "$dir/s5again.out"

@@ -151,9 +151,7 @@ static RdoDcqcnParams default_params(void)
     RdoConfig c = test_host_default_config();
     RdoDcqcnParams p;
 
-    rdo_dcqcn_params(&p, c.tm.link_gbps, c.cc.g_shift, c.cc.alpha_us,
-                     c.cc.timer_us, c.cc.byte_counter, c.cc.f, c.cc.ai_mbps,
-                     c.cc.hai_mbps, c.cc.min_mbps);
+    rdo_dcqcn_params(&p, &c.cc, c.tm.link_gbps);
     return p;
 }
 
@@ -170,23 +168,31 @@ static void test_dcqcn_stages(void)
     g_assert_cmpuint(p.line_kbps, ==, LINE_KBPS);
     g_assert_cmpuint(rdo_dcqcn_rate_kbps(&d, &p), ==, LINE_KBPS);
     /* First CNP: alpha starts at 1, the rate halves. */
-    rdo_dcqcn_cnp(&d, &p, 0);
+    g_assert_true(rdo_dcqcn_cnp(&d, &p, 0));
     g_assert_true(d.limited);
     g_assert_cmpuint(d.rt_kbps, ==, LINE_KBPS);
     g_assert_cmpuint(d.rc_kbps, ==, LINE_KBPS / 2);
     g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
-    /* A second one 1 us later: target 50, current 25 Gbit/s. */
-    rdo_dcqcn_cnp(&d, &p, 1 * US);
+    /* Others within the reduce period (4 us) change nothing. */
+    g_assert_cmpuint(p.reduce_ps, ==, 4 * US);
+    for (uint64_t t = 0; t < 4 * US; t += US / 2) {
+        g_assert_false(rdo_dcqcn_cnp(&d, &p, t + US / 2 - 1));
+    }
+    g_assert_cmpuint(d.rc_kbps, ==, LINE_KBPS / 2);
+    g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
+    g_assert_cmpuint(d.cut_ps, ==, 0);
+    /* A second one 5 us later: target 50, current 25 Gbit/s. */
+    g_assert_true(rdo_dcqcn_cnp(&d, &p, 5 * US));
     g_assert_cmpuint(d.rt_kbps, ==, 50000000);
     g_assert_cmpuint(d.rc_kbps, ==, 25000000);
     g_assert_cmpstr(rdo_dcqcn_stage_name(d.stage), ==, "decrease");
     /* Nothing happens before the timers (55 us after the CNP). */
-    rdo_dcqcn_advance(&d, &p, 55 * US);
+    rdo_dcqcn_advance(&d, &p, (5 + 55) * US - 1);
     g_assert_cmpuint(d.rc_kbps, ==, 25000000);
     g_assert_cmpuint(d.alpha, ==, RDO_DCQCN_ONE);
     /* F = 5 timer periods of fast recovery: halfway to the target each. */
     for (unsigned i = 0; i < G_N_ELEMENTS(fast); i++) {
-        rdo_dcqcn_advance(&d, &p, (1 + 55 * (i + 1)) * US);
+        rdo_dcqcn_advance(&d, &p, (5 + 55 * (i + 1)) * US);
         g_assert_cmpuint(d.stage, ==, RDO_DCQCN_FAST_RECOVERY);
         g_assert_cmpuint(d.rt_kbps, ==, 50000000);
         g_assert_cmpuint(d.rc_kbps, ==, fast[i]);
@@ -199,7 +205,7 @@ static void test_dcqcn_stages(void)
     }
     g_assert_cmpuint(d.alpha, ==, alpha);
     /* Then additive increase: the target up by R_AI (40 Mbit/s). */
-    rdo_dcqcn_advance(&d, &p, (1 + 55 * 6) * US);
+    rdo_dcqcn_advance(&d, &p, (5 + 55 * 6) * US);
     g_assert_cmpuint(d.stage, ==, RDO_DCQCN_ADDITIVE);
     g_assert_cmpuint(d.rt_kbps, ==, 50040000);
     g_assert_cmpuint(d.rc_kbps, ==, (50040000 + 49218750 + 1) / 2);
@@ -223,7 +229,7 @@ static void test_dcqcn_stages(void)
     /* A CNP now takes off alpha/2 of the current rate. */
     rc = d.rc_kbps;
     alpha = d.alpha;
-    rdo_dcqcn_cnp(&d, &p, (1 + 55 * 6) * US + 10);
+    rdo_dcqcn_cnp(&d, &p, (5 + 55 * 6) * US + 10);
     g_assert_cmpuint(d.rt_kbps, ==, rc);
     g_assert_cmpuint(d.rc_kbps, ==, rc - rc * alpha / (2ull * RDO_DCQCN_ONE));
     g_assert_cmpuint(d.alpha, ==, alpha - (alpha >> 8) + (RDO_DCQCN_ONE >> 8));
@@ -236,20 +242,33 @@ static void test_dcqcn_stages(void)
     g_assert_cmpuint(d.alpha, ==, 0);
 }
 
-/* A flood of CNPs: the rate stays within [min rate, line rate]. */
+/* A flood of CNPs: the rate stays within [min rate, line rate]; with the
+ * reduce period, a flood at one instant costs one cut. */
 static void test_dcqcn_bounds(void)
 {
     RdoDcqcnParams p = default_params();
     RdoDcqcn d = { 0 };
+    uint32_t cuts = 0;
 
     for (int i = 0; i < 100000; i++) {
-        rdo_dcqcn_cnp(&d, &p, (uint64_t)i * 100);      /* every 0.1 ns */
-        g_assert_cmpuint(d.rc_kbps, >=, p.min_kbps);
-        g_assert_cmpuint(d.rc_kbps, <=, d.rt_kbps);
-        g_assert_cmpuint(d.rt_kbps, <=, p.line_kbps);
-        g_assert_cmpuint(d.alpha, <=, RDO_DCQCN_ONE);
+        cuts += rdo_dcqcn_cnp(&d, &p, (uint64_t)i * 10);   /* every 10 ps */
     }
-    g_assert_cmpuint(d.rc_kbps, ==, p.min_kbps);
+    g_assert_cmpuint(cuts, ==, 1);
+    g_assert_cmpuint(d.rc_kbps, ==, p.line_kbps / 2);
+    /* Every 5 us (past the period), and with no period at all: each a
+     * cut, down to the floor and no further. */
+    for (int k = 0; k < 2; k++) {
+        memset(&d, 0, sizeof(d));
+        p.reduce_ps = k ? 0 : p.reduce_ps;
+        for (int i = 0; i < 100000; i++) {
+            g_assert_true(rdo_dcqcn_cnp(&d, &p, (uint64_t)i * (k ? 100 : 5 * US)));
+            g_assert_cmpuint(d.rc_kbps, >=, p.min_kbps);
+            g_assert_cmpuint(d.rc_kbps, <=, d.rt_kbps);
+            g_assert_cmpuint(d.rt_kbps, <=, p.line_kbps);
+            g_assert_cmpuint(d.alpha, <=, RDO_DCQCN_ONE);
+        }
+        g_assert_cmpuint(d.rc_kbps, ==, p.min_kbps);
+    }
     for (int i = 0; i < 100000; i++) {
         rdo_dcqcn_sent(&d, &p, UINT32_MAX);
         g_assert_cmpuint(d.rc_kbps, <=, p.line_kbps);
@@ -292,7 +311,8 @@ static bool ce_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
     return true;
 }
 
-static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
+static void post_write_on(Pair *p, int slot, uint64_t wr_id, uint64_t off,
+                          uint32_t len)
 {
     PairSide *a = &p->s[0];
     struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, wr_id);
@@ -301,7 +321,12 @@ static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
     w.remote_addr = PAIR_DST + off;
     w.rkey = p->s[1].mr_key;
     pair_fill(a, PAIR_SRC + off, len, (uint32_t)wr_id);
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    pair_post_send(a, slot, &w, &sge, 1, NULL);
+}
+
+static void post_write(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
+{
+    post_write_on(p, 0, wr_id, off, len);
 }
 
 static void write_ok(Pair *p, uint64_t wr_id, uint64_t off, uint32_t len)
@@ -380,18 +405,28 @@ static void test_np_interval_and_off(void)
     CeWire w = { .mark = true };
     Pair *p;
 
+    /* One CNP per marked packet; the reaction point takes the first and,
+     * all arriving at one instant, coalesces the rest (reduce period)... */
     cfg.cc.cnp_interval_us = 0;
-    p = pair_new(&cfg);
-    pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
-    p->tamper = ce_tamper;
-    p->tamper_opaque = &w;
-    write_ok(p, 1, 0, 8 * 1024);
-    g_assert_cmpuint(w.cnps, ==, 8);
-    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 8);
-    /* Eight halvings (alpha stays 1 while CNPs come): 100 / 2^8 Gbit/s. */
-    g_assert_cmpuint(core_of(p, 0)->st->xport[QPN].cc.rp.rc_kbps, ==,
-                     LINE_KBPS >> 8);
-    pair_free(p);
+    for (int k = 0; k < 2; k++) {
+        memset(&w, 0, sizeof(w));
+        w.mark = true;
+        cfg.cc.reduce_us = k ? 0 : RDO_DEFAULT_DCQCN_REDUCE_US;
+        p = pair_new(&cfg);
+        pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
+        p->tamper = ce_tamper;
+        p->tamper_opaque = &w;
+        write_ok(p, 1, 0, 8 * 1024);
+        g_assert_cmpuint(w.cnps, ==, 8);
+        g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==,
+                         k ? 8 : 1);
+        g_assert_cmpuint(core_of(p, 0)->cnt.rp_cnp_coalesced, ==, k ? 0 : 7);
+        /* ...or without one, eight halvings (alpha stays 1 while CNPs
+         * come): 100 / 2^8 Gbit/s. */
+        g_assert_cmpuint(core_of(p, 0)->st->xport[QPN].cc.rp.rc_kbps, ==,
+                         LINE_KBPS >> (k ? 8 : 1));
+        pair_free(p);
+    }
 
     /* ECN off: packets Not-ECT (nothing to mark), no CNPs. */
     cfg = test_host_default_config();
@@ -408,26 +443,35 @@ static void test_np_interval_and_off(void)
 }
 
 /* The traffic class of MODIFY_QP: DSCP as given, ECN the device's. */
-static void test_traffic_class(void)
+/* Slot 0 of both sides connected by hand, each QP with its own traffic
+ * class (ECN bits and all: the device must ignore those). */
+static void connect_tclass(Pair *p, uint8_t tc_a, uint8_t tc_b)
 {
-    Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     RdoPairPath path = {
         .dmac = b->mac, .dgid = b->gid, .dest_qpn = QPN,
         .sq_psn = 0x10, .rq_psn = 0x20, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT, .traffic_class = (26 << 2) | RDO_ECN_CE,
+        .timeout = PAIR_TIMEOUT, .traffic_class = tc_a,
     };
     RdoPairPath back = {
         .dmac = a->mac, .dgid = a->gid, .dest_qpn = QPN,
         .sq_psn = 0x20, .rq_psn = 0x10, .path_mtu = MTU_1024,
-        .timeout = PAIR_TIMEOUT,
+        .timeout = PAIR_TIMEOUT, .traffic_class = tc_b,
     };
+
+    rdo_pair_connect_one(&a->rdo, 0, QPN, RDO_QPT_RC, 0, &path);
+    rdo_pair_connect_one(&b->rdo, 0, QPN, RDO_QPT_RC, 0, &back);
+}
+
+static void test_traffic_class(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0];
     struct rdo_cqp_cmd q = td_cmd_of(RDO_CMD_QUERY_QP, QPN);
     struct rdo_qp_attr *attr;
     RdoWireParsed pp;
 
-    rdo_pair_connect_one(&a->rdo, 0, QPN, RDO_QPT_RC, 0, &path);
-    rdo_pair_connect_one(&b->rdo, 0, QPN, RDO_QPT_RC, 0, &back);
+    connect_tclass(p, (26 << 2) | RDO_ECN_CE, 0);
     q.out_addr = td_alloc(a->d, sizeof(*attr), 8);
     g_assert_cmpuint(td_cmd(a->d, &q).status, ==, RDO_CQP_OK);
     attr = td_ptr(a->d, q.out_addr);
@@ -446,6 +490,99 @@ static void test_traffic_class(void)
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(a, 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     pair_free(p);
+}
+
+/* Every RoCE frame on the wire, checked for its DSCP and ECN field. */
+typedef struct EcnSeen {
+    bool ecn;                   /* the device's ecn property */
+    uint8_t dscp[2];            /* each side's QP's */
+    uint32_t ok, bad, cnps;
+    uint32_t kinds;             /* 1 << opcode & 0x1f of what was seen */
+    bool mark_one;              /* CE-mark side 0's next request */
+} EcnSeen;
+
+static bool ecn_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                       bool *again, void *opaque)
+{
+    EcnSeen *e = opaque;
+    RdoWireParsed pp;
+    uint8_t want;
+
+    if (rdo_wire_parse(frame, *len, &pp)) {
+        return true;
+    }
+    if (pp.pkt.opcode == RDO_OPCODE_CNP) {
+        e->cnps++;
+        want = RDO_DEFAULT_CNP_DSCP << 2;               /* Not-ECT */
+    } else {
+        e->kinds |= 1u << (pp.pkt.opcode & 0x1f);
+        want = (e->dscp[from] << 2) | (e->ecn ? RDO_ECN_ECT0 : RDO_ECN_NOT_ECT);
+    }
+    *(pp.pkt.traffic_class == want ? &e->ok : &e->bad) += 1;
+    if (from == 0 && e->mark_one && !pp.op->response) {
+        e->mark_one = !rdo_wire_set_ce(frame, *len);
+    }
+    return true;
+}
+
+/*
+ * ECN on egress, every kind of RoCE packet of an RC connection: requests
+ * (WRITE, READ, SEND, atomic), ACKs, READ responses, atomic ACKs carry the
+ * sending QP's DSCP and ECT(0) (ecn=0: Not-ECT); a CNP carries cnp-dscp
+ * and Not-ECT. A QP's traffic class with ECN bits set changes nothing.
+ */
+static void test_egress_ecn(void)
+{
+    static const uint8_t ops[] = {
+        RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ, RDO_WR_SEND, RDO_WR_ATOMIC_FETCH_ADD,
+    };
+    static const uint8_t want_kinds[] = {
+        RDO_OP_WRITE_FIRST, RDO_OP_WRITE_LAST, RDO_OP_READ_REQUEST,
+        RDO_OP_READ_RESPONSE_FIRST, RDO_OP_READ_RESPONSE_LAST,
+        RDO_OP_SEND_FIRST, RDO_OP_SEND_LAST, RDO_OP_FETCH_ADD, RDO_OP_ACKNOWLEDGE,
+        RDO_OP_ATOMIC_ACKNOWLEDGE,
+    };
+
+    for (int ecn = 0; ecn < 2; ecn++) {
+        RdoConfig cfg = test_host_default_config();
+        EcnSeen e = { .ecn = ecn, .dscp = { 26, 46 }, .mark_one = true };
+        PairSide *a, *b;
+        Pair *p;
+
+        cfg.cc.ecn = ecn;
+        p = pair_new(&cfg);
+        a = &p->s[0];
+        b = &p->s[1];
+        connect_tclass(p, (26 << 2) | RDO_ECN_ECT1, (46 << 2) | RDO_ECN_CE);
+        p->tamper = ecn_tamper;
+        p->tamper_opaque = &e;
+        pair_post_recv(b, 0, 100, PAIR_DST + (64 << 10), 8192);
+        for (unsigned i = 0; i < G_N_ELEMENTS(ops); i++) {
+            struct rdo_send_wqe w = rdo_wqe(ops[i], i);
+            uint32_t n = ops[i] == RDO_WR_ATOMIC_FETCH_ADD ? 8 : 3000 + 1000 * i;
+            struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + 16384 * i + 3, n);
+
+            w.remote_addr = PAIR_DST + 16384 * i + (n == 8 ? 0 : 5);
+            w.rkey = b->mr_key;
+            w.compare_add = 1;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_run_cqes(p, 0, G_N_ELEMENTS(ops), PAIR_SEC));
+        for (unsigned i = 0; i < G_N_ELEMENTS(ops); i++) {
+            pair_poll_success(a, G_N_ELEMENTS(ops));
+        }
+        for (unsigned i = 0; i < G_N_ELEMENTS(want_kinds); i++) {
+            if (!(e.kinds & (1u << want_kinds[i]))) {
+                g_error("no packet of opcode 0x%02x seen", want_kinds[i]);
+            }
+        }
+        g_assert_cmpuint(e.bad, ==, 0);
+        g_assert_cmpuint(e.ok, >=, 16);
+        /* The one CE mark was answered (with ECN on: there was a mark). */
+        g_assert_cmpuint(e.cnps, ==, ecn);
+        g_assert_cmpint(e.mark_one, ==, !ecn);
+        pair_free(p);
+    }
 }
 
 /* A CNP frame from side 1's addresses to side 0, for QP qpn. */
@@ -497,14 +634,27 @@ static void test_bad_cnps(void)
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 0);
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RX_DROPS), ==, dq_before);
 
-    /* A flood for the QP: the rate at its floor, not below. */
+    /* A flood for the QP at one instant: one cut, the rest coalesced. */
+    pair_connect(p, 2, RDO_QPT_RC, MTU_1024);           /* a bystander */
     len = make_cnp(p, QPN, buf, sizeof(buf));
     for (int i = 0; i < 10000; i++) {
         rdo_core_receive(a, buf, len);
     }
-    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 10000);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 1);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_COALESCED), ==, 9999);
+    g_assert_cmpuint(a->st->xport[QPN].cc.rp.rc_kbps, ==, LINE_KBPS / 2);
+    /* One every reduce period: the rate at its floor, not below. */
+    for (int i = 0; i < 2000; i++) {
+        advance(p, RDO_DEFAULT_DCQCN_REDUCE_US * 1000);
+        rdo_core_receive(a, buf, len);
+    }
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_HANDLED), ==, 2001);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RP_CNP_COALESCED), ==, 9999);
     g_assert_cmpuint(a->st->xport[QPN].cc.rp.rc_kbps, ==,
                      (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+    /* The other QP was not touched. */
+    g_assert_false(a->st->xport[QPN + 2].cc.rp.limited);
+    g_assert_false(a->st->xport[QPN + 2].cc.rp.started);
 
     /* CE on a UDP frame that is not RoCE: counted, given to Ethernet. */
     memset(udp, 0, sizeof(udp));
@@ -546,6 +696,46 @@ static void test_bad_cnps(void)
  * ignored. Returns the goodput in Gbit/s.
  */
 /* QUERY_COUNTERS reports congestion control's counters as the core keeps them. */
+/*
+ * Congestion state is soft: a QP slowed to its floor, its device saved and
+ * loaded (migration; failover rebuilds the same way) comes back at line
+ * rate with no limiter and no CNP history, and moves data at once; the
+ * next CNP starts DCQCN afresh (alpha 1, half the line rate).
+ */
+static void test_soft_state(void)
+{
+    Pair *p = pair_new(NULL);
+    RdoCore *a = core_of(p, 0);
+    RdoCcPart *cc = &a->st->xport[QPN].cc;
+    g_autofree uint8_t *buf = NULL;
+    uint8_t cnp[256];
+    char *why = NULL;
+    size_t len;
+    int n;
+
+    pair_connect(p, 0, RDO_QPT_RC, MTU_1024);
+    n = make_cnp(p, QPN, cnp, sizeof(cnp));
+    for (int i = 0; i < 1000; i++) {
+        advance(p, RDO_DEFAULT_DCQCN_REDUCE_US * 1000);
+        rdo_core_receive(a, cnp, n);
+    }
+    g_assert_cmpuint(cc->rp.rc_kbps, ==, (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+    buf = rdo_core_save(a, &len);
+    g_assert_nonnull(buf);
+    g_assert_true(rdo_core_load(a, buf, len, &why));
+    cc = &a->st->xport[QPN].cc;
+    g_assert_false(cc->rp.limited);
+    g_assert_false(cc->rp.started);
+    g_assert_false(cc->cnp_sent);
+    g_assert_cmpuint(cc->next_tx_ps, ==, 0);
+    write_ok(p, 1, 0, 5000);
+    rdo_core_receive(a, cnp, n);
+    g_assert_true(cc->rp.limited);
+    g_assert_cmpuint(cc->rp.alpha, ==, RDO_DCQCN_ONE);
+    g_assert_cmpuint(cc->rp.rc_kbps, ==, LINE_KBPS / 2);
+    pair_free(p);
+}
+
 static void assert_cc_counters_reported(Pair *p, int side)
 {
     PairSide *s = &p->s[side];
@@ -622,6 +812,80 @@ static void test_rp_pacing(void)
     g_assert_cmpuint(on.cnps, <=, 4);
     g_assert_cmpfloat(g_on, <, 0.5 * g_off);
     g_assert_cmpfloat(g_on, >, 0.15 * g_off);
+}
+
+/*
+ * Timing model: QP 2 WRITEs 256 KiB and QP 3 1 MiB to the peer at once,
+ * while (flood) ten CNPs for QP 2 arrive every 5 us from anyone. The
+ * completion times of both, in ns.
+ */
+static void flood_run(bool flood, uint64_t *slow_ns, uint64_t *fast_ns)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    RdoCore *a = core_of(p, 0);
+    const RdoDcqcn *slow = &a->st->xport[QPN].cc.rp;
+    uint64_t t0, next;
+    uint8_t cnp[256];
+    int n;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    n = make_cnp(p, QPN, cnp, sizeof(cnp));
+    t0 = next = p->s[0].d->h->now_ns;
+    *slow_ns = *fast_ns = 0;
+    post_write_on(p, 0, 1, 0, 256 << 10);
+    post_write_on(p, 1, 2, 1 << 20, 1 << 20);
+    while (!*slow_ns || !*fast_ns) {
+        next += 5000;
+        while (pair_step(p, next)) {
+            continue;
+        }
+        g_assert_cmpuint(p->s[0].d->h->now_ns - t0, <, PAIR_SEC);
+        advance(p, next - p->s[0].d->h->now_ns);
+        for (int i = 0; flood && i < 10; i++) {
+            rdo_core_receive(a, cnp, n);
+        }
+        g_assert_true(!slow->limited ||
+                      slow->rc_kbps >= (uint64_t)RDO_DEFAULT_DCQCN_MIN_MBPS * 1000);
+        while (pair_cq_ready(&p->s[0])) {
+            struct rdo_cqe e = pair_poll_success(&p->s[0], 3);
+
+            *(e.wr_id == 1 ? slow_ns : fast_ns) = p->s[0].d->h->now_ns - t0;
+        }
+    }
+    pair_assert_same(&p->s[0], PAIR_SRC, &p->s[1], PAIR_DST, 256 << 10);
+    pair_assert_same(&p->s[0], PAIR_SRC + (1 << 20), &p->s[1],
+                     PAIR_DST + (1 << 20), 1 << 20);
+    /* The other QP was never touched. */
+    g_assert_false(a->st->xport[QPN + 1].cc.rp.started);
+    if (flood) {
+        g_assert_true(slow->started);
+        g_assert_cmpuint(a->cnt.rp_cnp_handled, >, 1);
+        g_assert_cmpuint(a->cnt.rp_cnp_coalesced, >=, 8 * a->cnt.rp_cnp_handled);
+    }
+    pair_free(p);
+}
+
+/*
+ * A flood of CNPs for one QP: it slows, down to its floor and no lower,
+ * and still completes; the other QP on the link finishes no later than
+ * without the flood (it is not limited, and gets the link the flooded one
+ * leaves).
+ */
+static void test_rp_flood_bystander(void)
+{
+    uint64_t slow, fast, slow_f, fast_f;
+
+    flood_run(true, &slow_f, &fast_f);
+    flood_run(false, &slow, &fast);
+    g_test_message("256 KiB and 1 MiB on two QPs: %" G_GUINT64_FORMAT " and %"
+                   G_GUINT64_FORMAT " ns; the first flooded with CNPs: %"
+                   G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " ns",
+                   slow, fast, slow_f, fast_f);
+    g_assert_cmpuint(slow_f, >, 2 * slow);
+    g_assert_cmpuint(fast_f, <=, fast);
 }
 
 /* 1 MiB of WRITE (256 packets of 4 KiB) after a CNP: its time. */
@@ -782,9 +1046,12 @@ int main(int argc, char **argv)
     g_test_add_func("/cc/np/one-cnp-per-interval", test_np_one_cnp);
     g_test_add_func("/cc/np/interval-zero-and-ecn-off", test_np_interval_and_off);
     g_test_add_func("/cc/traffic-class", test_traffic_class);
+    g_test_add_func("/cc/egress-ecn", test_egress_ecn);
     g_test_add_func("/cc/bad-input", test_bad_cnps);
+    g_test_add_func("/cc/soft-state", test_soft_state);
     g_test_add_func("/cc/rp/pacing", test_rp_pacing);
     g_test_add_func("/cc/rp/recovery", test_rp_recovery);
+    g_test_add_func("/cc/rp/flood-bystander", test_rp_flood_bystander);
     g_test_add_func("/cc/fault-ce", test_fault_ce);
     g_test_add_func("/cc/incast", test_incast);
     return g_test_run();

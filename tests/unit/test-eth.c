@@ -366,6 +366,51 @@ static void test_csum_offload(void)
     eth_pair_free(ep);
 }
 
+/*
+ * Congestion control is the RoCE engine's: the Ethernet function's frames
+ * leave with the DSCP and ECN bits the host wrote (ecn=on does not make
+ * them ECN-capable, nor clear a host's ECT or CE), and arrive with them;
+ * CE on them asks for no CNP, it is counted (rx_ecn_ce_other).
+ */
+static void test_ecn_untouched(void)
+{
+    static const uint8_t tos[] = { 0x00, (10 << 2) | RDO_ECN_ECT0,
+                                   (46 << 2) | RDO_ECN_ECT1, RDO_ECN_CE };
+    EthPair *ep = eth_pair(0);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    uint8_t *f = td_ptr(tx->d, tx->send), payload[77];
+    g_autofree uint8_t *want = g_malloc(RX_BUF);
+    RdoCore *rc = &rx->d->h->core;
+    size_t len, n = 0;
+
+    memset(payload, 0x3c, sizeof(payload));
+    for (unsigned i = 0; i < G_N_ELEMENTS(tos); i++) {
+        n = tcp_frame(ep, f, 100 * i, RDO_TCP_ACK, payload, sizeof(payload),
+                      i, false);
+        f[15] = tos[i];
+        put16(f + 24, 0);
+        put16(f + 24, ref_csum(f + 14, 20, 0));
+        memcpy(want, f, n);
+        g_assert_cmpuint(send_frame(ep, n, 0).status, ==, 0);
+        g_assert_cmpmem(test_frames_get(&tx->d->h->frames, i, &len), len,
+                        want, n);
+    }
+    pair_run(ep->p, 1000000);
+    for (unsigned i = 0; i < G_N_ELEMENTS(tos); i++) {
+        struct rdo_eth_cqe c = eth_poll(rx);
+        const uint8_t *got = td_ptr(rx->d, rx->bufs + (uint64_t)i * RX_BUF);
+
+        g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(c.byte_len, ==, n);
+        g_assert_cmphex(got[15], ==, tos[i]);
+    }
+    g_assert_cmpuint(rc->cnt.rx_ecn_ce_other, ==, 1);
+    g_assert_cmpuint(rc->cnt.np_ecn_marked_roce_packets, ==, 0);
+    g_assert_cmpuint(rc->cnt.np_cnp_sent, ==, 0);
+    g_assert_cmpuint(test_frames_count(&rx->d->h->frames), ==, 0);
+    eth_pair_free(ep);
+}
+
 /* Delivers frames built by `build` to side 1 directly, in order. */
 static void rx_segment(EthPair *ep, uint32_t seq, uint8_t flags, uint32_t n,
                        uint32_t tsval)
@@ -616,6 +661,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/eth/tso-lro-64k", test_tso_lro);
     g_test_add_func("/eth/csum-offload", test_csum_offload);
+    g_test_add_func("/eth/ecn-untouched", test_ecn_untouched);
     g_test_add_func("/eth/lro-flush-rules", test_lro_flush_rules);
     g_test_add_func("/eth/malformed", test_malformed);
     g_test_add_func("/eth/mixed-with-rdma", test_mixed_with_rdma);

@@ -50,14 +50,22 @@ static void th_raise_irq(void *host, unsigned vector)
     h->irqs[vector]++;
 }
 
+static void frames_add(TestFrames *f, const void *frame, size_t len)
+{
+    TestFrameAt at = { f->data->len, len, 0 };
+
+    g_byte_array_append(f->data, frame, len);
+    g_array_append_val(f->at, at);
+}
+
 static void th_send_frame(void *host, const void *frame, size_t len)
 {
-    TestHost *h = host;
+    frames_add(&((TestHost *)host)->frames, frame, len);
+}
 
-    TestFrameAt at = { h->frames.data->len, len, 0 };
-
-    g_byte_array_append(h->frames.data, frame, len);
-    g_array_append_val(h->frames.at, at);
+static void th_send_frame2(void *host, const void *frame, size_t len)
+{
+    frames_add(&((TestHost *)host)->frames2, frame, len);
 }
 
 static void th_send_frame_at(void *host, const void *frame, size_t len,
@@ -195,6 +203,7 @@ static void th_wr_life(void *host, const RdoWrLife *life)
     .dma_write = th_dma_write,              \
     .raise_irq = th_raise_irq,              \
     .send_frame = th_send_frame,            \
+    .send_frame2 = th_send_frame2,          \
     .now_ns = th_now_ns,                    \
     .schedule = th_schedule,                \
     .guest_error = th_guest_error,          \
@@ -270,6 +279,7 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     h->mem = g_malloc0(mem_size);
     h->mem_size = mem_size;
     test_frames_init(&h->frames);
+    test_frames_init(&h->frames2);
     test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     rdo_core_init(&h->core, cfg, &test_host_ops, h);
@@ -284,6 +294,7 @@ TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size)
     h->mem_size = mem_size;
     h->now_ns = pf->now_ns;
     test_frames_init(&h->frames);
+    test_frames_init(&h->frames2);
     test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     rdo_vf_init(&h->core, &pf->core, n, &test_host_ops, h);
@@ -297,6 +308,7 @@ void test_host_free(TestHost *h)
     }
     rdo_core_destroy(&h->core);
     test_frames_destroy(&h->frames);
+    test_frames_destroy(&h->frames2);
     test_frames_destroy(&h->timed);
     g_ptr_array_unref(h->errors);
     if (h->lives) {

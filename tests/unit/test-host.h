@@ -42,6 +42,7 @@ typedef struct TestHost {
     uint64_t wakeups;               /* rdo_core_wakeup calls made */
     unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
     TestFrames frames;              /* each frame sent */
+    TestFrames frames2;             /* each frame sent by port 2 (ports=2) */
     /* With test_host_timed_frames: frames the timing model handed over
      * to leave at a later time (RdoHostOps.send_frame_at), in time order;
      * those before timed_next have left (the pair delivers them). */

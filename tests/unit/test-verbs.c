@@ -421,9 +421,10 @@ static void test_counters(void)
 #undef SNAP
 #undef DELTA
 
-    /* Only the one port; results must be reachable. */
+    /* Only the one port (obj 0 and 1 name it, 2 would be a second);
+     * results must be reachable. */
     g_assert_cmpuint(rdo_pair_cmd(&a->rdo, rdo_cmd_query(RDO_CMD_QUERY_COUNTERS,
-                                                         1, td_alloc(a->d, 256, 8)),
+                                                         2, td_alloc(a->d, 256, 8)),
                                   NULL), ==, RDO_CQP_BAD_INDEX);
     g_assert_cmpuint(rdo_pair_cmd(&a->rdo, rdo_cmd_query(RDO_CMD_QUERY_COUNTERS,
                                                          0, 1ull << 50),

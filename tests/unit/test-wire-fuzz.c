@@ -6,7 +6,8 @@
  * to the header, QP, PSN, length and key checks behind it: bytes flipped in
  * the transport headers and payload, random opcodes and PSNs, frames cut
  * short with consistent IP and UDP lengths, random destination QPs,
- * duplicates, drops and random garbage. After each episode a connection
+ * duplicates, drops and random garbage; CE marks and CNPs (right, or with
+ * other lengths, bits and QPs). After each episode a connection
  * the damage never reached must still carry a SEND bit-exact: the cores
  * are not wedged by what the other QPs went through.
  *
@@ -23,6 +24,7 @@
 #include "test-pair.h"
 #include "wire/wire.h"
 #include "cm/cm.h"
+#include "xport/transport.h"
 
 #define MS          1000000ull
 #define SPAN        (1u << 20)          /* of PAIR_SRC and PAIR_DST the work uses */
@@ -35,6 +37,7 @@ typedef struct WireFuzz {
     uint64_t frames, damaged, episodes, posted;
     /* How deep the damage went: summed over both sides and all episodes. */
     uint64_t icrc_drops, check_drops, naks, dups, error_cqes;
+    uint64_t cnps_taken;        /* CNPs that cut or were coalesced */
 } WireFuzz;
 
 static uint32_t rn(WireFuzz *f, uint32_t max)
@@ -65,12 +68,22 @@ static void make_consistent(uint8_t *fr, size_t len)
 static size_t damage(WireFuzz *f, uint8_t *fr, size_t len)
 {
     uint32_t dest = rdo_get_be24(fr + BTH + 5);
-    uint32_t r = rn(f, 100);
+    uint32_t r = rn(f, 110);
 
     if (len < BTH + RDO_BTH_LEN + RDO_ICRC_LEN || fr[L3] != 0x45) {
         return len;
     }
-    if (r < 35) {                       /* bytes of the headers or payload */
+    if (r >= 105) {                     /* a CNP, near right or not */
+        len = MIN(len, BTH + RDO_BTH_LEN + (rn(f, 4) ? 16 : rn(f, 40)) +
+                       RDO_ICRC_LEN);
+        fr[BTH] = RDO_OPCODE_CNP;
+        fr[BTH + 4] = rn(f, 2) ? RDO_BTH_BECN : rn(f, 256);
+        if (rn(f, 2)) {
+            memset(fr + BTH + RDO_BTH_LEN, 0, len - BTH - RDO_BTH_LEN - RDO_ICRC_LEN);
+        }
+    } else if (r >= 100) {              /* a switch's ECN codepoint, CE most */
+        fr[L3 + 1] = (fr[L3 + 1] & ~RDO_ECN_MASK) | (rn(f, 2) ? RDO_ECN_CE : rn(f, 4));
+    } else if (r < 35) {                       /* bytes of the headers or payload */
         size_t span = MIN(len - RDO_ICRC_LEN - BTH, rn(f, 2) ? 48 : len);
 
         for (int n = 1 + rn(f, 4); n > 0; n--) {
@@ -236,6 +249,21 @@ static void episode(WireFuzz *f)
     pair_run(p, 50 * MS);
     drain(f, p);
     for (int k = 0; k < 2; k++) {
+        RdoCore *core = &p->s[k].d->h->core;
+
+        /* Whatever CNPs came, every QP's rate is within its bounds. */
+        for (uint32_t q = 0; q < core->cfg.max_qp; q++) {
+            const RdoDcqcn *d = &core->st->xport[q].cc.rp;
+
+            if (d->limited) {
+                g_assert_cmpuint(d->rc_kbps, >=,
+                                 (uint64_t)core->cfg.cc.min_mbps * 1000);
+                g_assert_cmpuint(d->rc_kbps, <=, d->rt_kbps);
+                g_assert_cmpuint(d->rt_kbps, <=,
+                                 (uint64_t)core->cfg.tm.link_gbps * 1000000);
+            }
+        }
+        f->cnps_taken += core->cnt.rp_cnp_handled + core->cnt.rp_cnp_coalesced;
         f->icrc_drops += pair_cnt(&p->s[k], RDO_REG_CNT_RX_ICRC_ERRORS);
         f->check_drops += pair_cnt(&p->s[k], RDO_REG_CNT_RX_DROPS);
         f->naks += pair_cnt(&p->s[k], RDO_REG_CNT_NAKS_SENT);
@@ -270,8 +298,9 @@ static void test_wire_fuzz(void)
                    G_GUINT64_FORMAT " dropped for the ICRC, %" G_GUINT64_FORMAT
                    " by later checks, %" G_GUINT64_FORMAT " NAKs, %"
                    G_GUINT64_FORMAT " duplicates, %" G_GUINT64_FORMAT
-                   " error completions", run.seed, f.episodes, f.frames, f.damaged,
-                   f.icrc_drops, f.check_drops, f.naks, f.dups, f.error_cqes);
+                   " error completions, %" G_GUINT64_FORMAT " CNPs taken",
+                   run.seed, f.episodes, f.frames, f.damaged, f.icrc_drops,
+                   f.check_drops, f.naks, f.dups, f.error_cqes, f.cnps_taken);
     g_rand_free(f.rand);
 }
 

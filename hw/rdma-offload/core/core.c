@@ -44,6 +44,7 @@ static void state_alloc(RdoCore *core)
     st->mr_key_fn = g_new0(uint8_t, n.mr);
     g_queue_init(&st->sq_ready);
     core->st = st;
+    rdo_port2_init(core, n.gid);
     rdo_eth_init(core);
     rdo_xport_init(core);
     rdo_fault_init(core);
@@ -65,6 +66,7 @@ static void state_free(RdoCore *core)
         rdo_moved_forget(core->sriov, core->fn, RDO_NONE);
     }
     rdo_cm_free(core);
+    rdo_port2_free(core);
     rdo_tm_free(core);
     rdo_fault_free(core);
     rdo_loopback_free(core);
@@ -105,6 +107,7 @@ void rdo_core_init(RdoCore *core, const RdoConfig *cfg,
     core->ops = ops;
     core->host = host;
     core->link_up = cfg->has_port;
+    core->link2_up = cfg->ports == 2 && cfg->has_port2;
     if (cfg->sriov_max_vfs) {
         RdoSriov *sr = g_new0(RdoSriov, 1);
 
@@ -141,6 +144,7 @@ static void vf_config(RdoCore *vf)
 
     vf->cfg = pf->cfg;
     vf->cfg.sriov_max_vfs = 0;
+    vf->cfg.ports = 1;          /* the VFs share the PF's port 1 */
     rdo_share_to_config(&vf->cfg, &vf->sriov->share[vf->fn]);
     memcpy(vf->cfg.mac, pf->cfg.mac, 6);
     vf->cfg.mac[0] |= 0x02;
@@ -236,6 +240,22 @@ void rdo_core_set_link(RdoCore *core, bool up)
                 rdo_core_set_link(core->sriov->fn[n], up);
             }
         }
+    }
+}
+
+void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
+{
+    bool was = core->link2_up;
+
+    if (port != 2) {
+        rdo_core_set_link(core, up);
+        return;
+    }
+    core->link2_up = up && core->cfg.ports == 2 && core->cfg.has_port2;
+    /* The event names the port: obj 2 (port 1's keeps obj 0). */
+    if (was != core->link2_up && core->st->enabled && !rdo_core_is_fatal(core)) {
+        rdo_async_event(core, RDO_EQE_PORT_CHANGE, 2,
+                        core->link2_up ? RDO_PORT_LINK_UP : 0);
     }
 }
 

@@ -173,6 +173,9 @@ typedef struct RdoHostOps {
     void (*raise_irq)(void *host, unsigned vector);
     /* Hand one Ethernet frame (no FCS) to the port's network backend. */
     void (*send_frame)(void *host, const void *frame, size_t len);
+    /* The same for port 2 (ports = 2); without it port 2's frames are
+     * lost. Its frames never take send_frame_at: the core keeps them. */
+    void (*send_frame2)(void *host, const void *frame, size_t len);
     /*
      * Timing model (optional): a frame that leaves the port at `when_ns`
      * of virtual time, handed over as soon as the model has timed it;
@@ -259,6 +262,7 @@ typedef struct RdoCcConfig {
     uint32_t ai_mbps;           /* additive increase */
     uint32_t hai_mbps;          /* hyper increase */
     uint32_t min_mbps;          /* the rate never falls below */
+    uint32_t reduce_us;         /* at most one rate decrease in this time */
 } RdoCcConfig;
 
 /* Fixed at creation (device properties). */
@@ -267,6 +271,11 @@ typedef struct RdoConfig {
     uint32_t doorbell_pages;
     uint8_t mac[6];
     bool has_port;          /* connected to a network backend */
+    /* The second physical port (ports = 2, base/port.c): its MAC and
+     * whether a backend is connected to it. */
+    uint32_t ports;
+    uint8_t mac2[6];
+    bool has_port2;
     /* Resource limits. */
     uint32_t max_qp, max_cq, max_eq, max_pd, max_mr, max_srq, max_gid;
     /* Context caches: entries held on the device. */
@@ -361,6 +370,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_DCQCN_AI_MBPS   40
 #define RDO_DEFAULT_DCQCN_HAI_MBPS  400
 #define RDO_DEFAULT_DCQCN_MIN_MBPS  10
+#define RDO_DEFAULT_DCQCN_REDUCE_US 4
 
 #define RDO_LINK_GBPS_MIN           1
 #define RDO_LINK_GBPS_MAX           1600
@@ -459,6 +469,10 @@ typedef struct RdoConfig {
       1000000, 0, NULL, "DCQCN: hyper increase of the target rate, Mbit/s") \
     X("dcqcn-min-rate-mbps", cc.min_mbps, U32, RDO_DEFAULT_DCQCN_MIN_MBPS, 1, \
       1000, 0, NULL, "DCQCN: the lowest rate a QP is slowed to, Mbit/s") \
+    X("dcqcn-reduce-period-us", cc.reduce_us, U32, \
+      RDO_DEFAULT_DCQCN_REDUCE_US, 0, 1000000, 0, NULL, "DCQCN: per QP at " \
+      "most one rate decrease in this time; CNPs within it are counted " \
+      "and change nothing (0: every CNP decreases)") \
     X("failover", failover, U32, 0, 0, 1, 0, \
       "failover must be on (1) or off (0)", \
       "protocol-engine failover: keep the hard state recoverable from host " \
@@ -482,6 +496,9 @@ typedef struct RdoConfig {
     X("fault-engine-ppm", fault_engine_ppm, U32, 0, 0, 1000000, \
       RDO_PARAM_PPM, NULL, "protocol-engine faults injected, per frame " \
       "sent, parts per million (seeded by fault-seed)") \
+    X("ports", ports, U32, 1, 1, RDO_PORTS_MAX, 0, NULL, \
+      "physical ports (1 or 2); port 2 has its own netdev (netdev2) and " \
+      "MAC (mac2), both share the transmit and receive pipelines") \
     X("sriov-max-vfs", sriov_max_vfs, U32, 0, 0, RDO_SRIOV_MAX_VFS, 0, NULL, \
       "SR-IOV virtual functions (TotalVFs); 0: no SR-IOV capability. The " \
       "limits and context caches are split among the PF and its VFs") \
@@ -640,6 +657,9 @@ typedef struct RdoCounters {
     uint64_t np_ecn_marked_roce_packets, np_cnp_sent;
     uint64_t rp_cnp_handled, rp_cnp_ignored;
     uint64_t rx_ecn_ce_other, fault_ce_marks;
+    /* CNPs for a live QP within its reduce period (dcqcn-reduce-period-us):
+     * counted, no second decrease. */
+    uint64_t rp_cnp_coalesced;
     /* SR-IOV: names of other functions' objects (keys, numbers beyond the
      * function's share) this function presented, refused. */
     uint64_t isolation;
@@ -751,6 +771,7 @@ typedef struct RdoCore {
     RdoCounters cnt;
     RdoTimingCounters tcnt;
     bool link_up;
+    bool link2_up;              /* port 2's (ports = 2) */
     uint64_t rx_frames_ignored;
     RdoState *st;
 } RdoCore;
@@ -776,6 +797,8 @@ void rdo_core_reset(RdoCore *core);
 /* The host calls this at the time asked for through RdoHostOps.schedule. */
 void rdo_core_wakeup(RdoCore *core);
 void rdo_core_set_link(RdoCore *core, bool up);
+/* Port `port` (1 or 2) of a two-port device; port 1 is rdo_core_set_link. */
+void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up);
 
 /*
  * SR-IOV virtual functions (core.c, docs/programming-model.md "Virtual
@@ -828,6 +851,9 @@ void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);
+/* The same from port `port` (1 or 2); port 1 is rdo_core_receive. */
+void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
+                           size_t len);
 
 /* Records a driver mistake of class `cls` about object `obj` in the error
  * registers (if its class has a register-level error) and tells the host. */

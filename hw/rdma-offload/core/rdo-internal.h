@@ -103,6 +103,25 @@ typedef struct RdoGid {
 } RdoGid;
 
 /*
+ * The second physical port: what port 1 keeps in RdoState.port_mtu,
+ * port_mac and gids (its link is RdoCore.link2_up), and the four counters
+ * of block 0 counted per port (the rest are the pipelines', port 1's).
+ */
+typedef struct RdoPortCounters {
+    uint64_t tx_packets, rx_packets, rx_icrc_errors, rx_drops;
+} RdoPortCounters;
+
+typedef struct RdoPort2 {
+    uint32_t mtu;
+    uint8_t mac[6];
+    RdoGid *gids;               /* max_gid entries */
+    RdoPortCounters cnt;
+} RdoPort2;
+
+/* A QP's port: one never given one is port 1's. */
+#define rdo_qp_port(qp) ((qp)->port ? (qp)->port : 1u)
+
+/*
  * QP context: lives in the QP context store in host memory (device-owned,
  * device-private layout), cached on the device. The driver must not touch
  * it; since it can, every context loaded from host memory is checked.
@@ -125,7 +144,8 @@ typedef struct RdoQpCtx {
     uint8_t rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
     uint16_t notify_delay_usec;
     uint8_t traffic_class;      /* DSCP in bits 7:2; ECN bits kept 0 */
-    uint8_t reserved0[5];
+    uint8_t port;               /* 1 or 2; 0 (never set): port 1 */
+    uint8_t reserved0[4];
     uint8_t transport[128];     /* data-path state, reserved */
 } RdoQpCtx;
 _Static_assert(sizeof(RdoQpCtx) == RDO_QPC_SIZE, "QP context size");
@@ -253,6 +273,8 @@ struct RdoState {
     struct RdoLoopback *loopback; /* frames to our own MAC (egress/egress.h) */
     uint32_t port_mtu;
     uint8_t port_mac[6];
+    RdoPort2 port2;             /* ports = 2 (base/port.c) */
+    uint8_t rx_port;            /* the port of the frame being received */
     struct RdoTiming *tm;       /* timing model (timing/timing.h), NULL when off */
     struct RdoEth *eth;         /* the Ethernet function (eth/eth.h) */
     struct RdoCm *cm;           /* the offloaded connection manager (cm/cm.h) */

@@ -44,6 +44,8 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_DP_DATA:
     case RDO_REG_FO_INFO ... RDO_REG_FO_WB_BYTES:
     case RDO_REG_CNT_QP_MOVED_OUT ... RDO_REG_CNT_QP_MOVED_IN:
+    case RDO_REG_PORTS ... RDO_REG_PORT2_MAC_HI:
+    case RDO_REG_CNT_RP_CNP_COALESCED:
     case RDO_REG_ENG_QPS ... RDO_REG_ENG_DROPS:
         return REG_RO;
     default:
@@ -214,6 +216,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_ISOLATION: return c->isolation;
     case RDO_REG_CNT_QP_MOVED_OUT: return c->qp_moved_out;
     case RDO_REG_CNT_QP_MOVED_IN: return c->qp_moved_in;
+    case RDO_REG_CNT_RP_CNP_COALESCED: return c->rp_cnp_coalesced;
     case RDO_REG_TM_INFO: return cfg->tm.on;
     case RDO_REG_TM_CLOCK_MHZ: return cfg->tm.on ? cfg->tm.clock_mhz : 0;
     case RDO_REG_TM_LINK_GBPS: return cfg->tm.on ? cfg->tm.link_gbps : 0;
@@ -259,6 +262,14 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_FO_DROPS: return c->fo_drops;
     case RDO_REG_FO_BLACKOUT: return c->fo_blackout_cycles;
     case RDO_REG_FO_WB_BYTES: return c->fo_wb_bytes;
+    /* Port 2's registers read 0 on a one-port device. */
+    case RDO_REG_PORTS: return MAX(cfg->ports, 1);
+    case RDO_REG_PORT2_STATUS: return core->link2_up ? RDO_PORT_LINK_UP : 0;
+    case RDO_REG_PORT2_MAC_LO:
+        return cfg->ports < 2 ? 0 : cfg->mac2[0] | cfg->mac2[1] << 8 |
+               cfg->mac2[2] << 16 | (uint32_t)cfg->mac2[3] << 24;
+    case RDO_REG_PORT2_MAC_HI:
+        return cfg->ports < 2 ? 0 : cfg->mac2[4] | cfg->mac2[5] << 8;
     default: return RDO_READ_INVALID;
     }
 }

@@ -277,7 +277,8 @@ enum rdo_qp_state {
 #define RDO_QP_ATTR_MAX_RD_ATOMIC   RDO_BIT(11)
 #define RDO_QP_ATTR_MAX_DEST_RD_ATOMIC RDO_BIT(12)
 #define RDO_QP_ATTR_NOTIFY_DELAY    RDO_BIT(13)
-#define RDO_QP_ATTR__ALL            (RDO_BIT(14) - 1)
+#define RDO_QP_ATTR_PORT            RDO_BIT(14) /* port (1 or 2) */
+#define RDO_QP_ATTR__ALL            (RDO_BIT(15) - 1)
 
 /* Remote access rights (QP access and MR access). */
 #define RDO_ACCESS_LOCAL_WRITE      RDO_BIT(0)
@@ -318,7 +319,9 @@ struct rdo_cmd_modify_qp {
     uint8_t  max_dest_rd_atomic;
     uint16_t notify_delay_usec; /* receive aggregation: delay of the notification */
     uint8_t  traffic_class;     /* IP DSCP (bits 7:2); the device sets ECN (1:0) */
-    uint8_t  reserved[3];
+    uint8_t  port;              /* RDO_QP_ATTR_PORT: 1 or 2 (a QP not
+                                   given one is port 1's) */
+    uint8_t  reserved[2];
 };
 #define RDO_QP_MODIFY_F_CUR_STATE   RDO_BIT(0)
 /* notify_delay_usec: at most this (as a CQ's moderation_usec). */
@@ -499,13 +502,14 @@ struct rdo_cmd_move_qp {
     uint32_t reserved1;
 };
 
-/* RDO_CMD_SET_GID: obj = GID table index. */
+/* RDO_CMD_SET_GID: obj = GID table index (of the port's own table). */
 struct rdo_cmd_set_gid {
     uint8_t  gid[16];           /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
     uint8_t  valid;             /* 0 clears the entry */
+    uint8_t  port;              /* 0 or 1: port 1, 2: port 2 */
 };
 
-/* RDO_CMD_SET_PORT */
+/* RDO_CMD_SET_PORT: obj = 0 or 1: port 1, 2: port 2 (also QUERY_PORT). */
 struct rdo_cmd_set_port {
     uint32_t mask;              /* RDO_PORT_SET_* */
     uint32_t mtu;               /* Ethernet MTU (IP packet size), 576..9000 */
@@ -584,7 +588,8 @@ struct rdo_cmd_create_eth_rxq {
     uint8_t  log_size;
     uint8_t  flags;             /* RDO_ETH_RXQ_F_* */
     uint8_t  ring_flags;
-    uint8_t  reserved0;
+    uint8_t  port;              /* frames of this port: 0 or 1: port 1,
+                                   2: port 2 (ports=2) */
     uint16_t db_page;
     uint16_t lro_usec;          /* LRO flush timer, 1..1000 (with F_LRO) */
     uint32_t cqn;
@@ -738,7 +743,7 @@ struct rdo_device_attr {
     uint32_t max_total_mcast_qp_attach; /* groups x QPs in each */
     uint32_t max_mw;                    /* windows: they share the MR index space */
     uint32_t mw_types;                  /* RDO_DEV_MW_TYPE_* */
-    uint32_t reserved3;
+    uint32_t phys_ports;                /* 1 or 2; 0 (older device): 1 */
     uint64_t reserved1[3];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_device_attr) == 128, "device attr size");
@@ -756,7 +761,10 @@ struct rdo_port_attr {
 RDO_STATIC_ASSERT(sizeof(struct rdo_port_attr) == 64, "port attr size");
 
 /*
- * RDO_CMD_QUERY_COUNTERS: obj = 0 (the port). The port's counters, 64 bits
+ * RDO_CMD_QUERY_COUNTERS: obj = 0 or 1 (port 1), 2 (port 2 of a two-port
+ * device: tx_packets, rx_packets, rx_icrc_errors and rx_drops are the
+ * port's own, the rest of its blocks 0; port 1's are the device's, less
+ * port 2's four). The port's counters, 64 bits
  * each, counted since the last reset (function level or RESET register);
  * the CNT_* registers of the same name show their low 32 bits.
  *
@@ -898,6 +906,7 @@ struct rdo_cmd_query_counters {
     /* Connection migration between functions (MOVE_QP, D18). */ \
     X(qp_moved_out, "qp_moved_out")         /* connections handed to another function */ \
     X(qp_moved_in, "qp_moved_in")           /* connections taken from another */ \
+    X(rp_cnp_coalesced, "rp_cnp_coalesced") /* CNPs within a QP's reduce period: no decrease */ \
     X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
     X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
     /* (a new counter: one line above this one) */
@@ -944,9 +953,10 @@ struct rdo_qp_attr {
     uint8_t  dgid[16];
     uint8_t  rnr_retry, min_rnr_timer, max_rd_atomic, max_dest_rd_atomic;
     uint8_t  traffic_class;     /* as set by MODIFY_QP, ECN bits 0 */
-    uint8_t  reserved0;
+    uint8_t  port;              /* the QP's port: 1 or 2 (0 on a device
+                                   before two ports) */
     uint8_t  engine;            /* protocol engine serving the QP now */
-    uint8_t  reserved2;
+    uint8_t  reserved0;
     uint32_t reserved[2];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_qp_attr) == 80, "qp attr size");

@@ -255,7 +255,8 @@ enum rdo_eqe_type {
     RDO_EQE_QP_ERROR            = 0x10, /* obj = QP number, data = RDO_QP_ERR_* */
     RDO_EQE_QP_LAST_WQE         = 0x11, /* obj = QP number: a QP on an SRQ in ERR */
     RDO_EQE_CQ_ERROR            = 0x12, /* obj = CQ number, data = RDO_CQ_ERR_* */
-    RDO_EQE_PORT_CHANGE         = 0x13, /* data = RDO_PORT_* */
+    RDO_EQE_PORT_CHANGE         = 0x13, /* obj = 0: port 1, 2: port 2;
+                                           data = RDO_PORT_* */
     RDO_EQE_SRQ_LIMIT           = 0x14, /* obj = SRQ number, data = the limit */
     RDO_EQE_CATASTROPHIC        = 0x1f, /* data = RDO_FATAL_*; reset required */
     RDO_EQE_CM_NOTIFY           = 0x20, /* obj = CM listener, data = entries

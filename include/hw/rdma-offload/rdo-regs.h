@@ -261,7 +261,23 @@ enum rdo_dp_index {
 #define RDO_REG_TM_RX_FIFO_DROPS_HI    0x03c4  /* RO */
 #define RDO_REG_TM_BUS_WAIT_LO         0x03c8  /* RO  cycles DMA requests waited for the bus */
 #define RDO_REG_TM_BUS_WAIT_HI         0x03cc  /* RO */
+
+/*
+ * The second physical port (docs/programming-model.md "Two ports"): how
+ * many ports the device has (as QUERY_DEVICE's phys_ports, which a driver
+ * reads first: a device before two ports has neither register and writes
+ * 0 there), port 2's status and MAC as PORT_STATUS and MAC_LO/HI are
+ * port 1's.
+ */
+#define RDO_PORTS_MAX                  2
+#define RDO_REG_PORTS                  0x0400  /* RO  physical ports: 1 or 2 */
+#define RDO_REG_PORT2_STATUS           0x0404  /* RO  RDO_PORT_* of port 2 */
+#define RDO_REG_PORT2_MAC_LO           0x0408  /* RO  as MAC_LO, port 2 */
+#define RDO_REG_PORT2_MAC_HI           0x040c  /* RO */
 #define RDO_REG_TM_LAST          RDO_REG_TM_BUS_WAIT_HI
+
+/* Congestion control beyond CNT_NP_* / CNT_RP_* (cleared by reset). */
+#define RDO_REG_CNT_RP_CNP_COALESCED   0x0500  /* RO  CNPs within a QP's DCQCN reduce period: no decrease */
 
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256

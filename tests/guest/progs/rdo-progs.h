@@ -59,6 +59,22 @@ static inline long check(const uint8_t *p, size_t len, unsigned int seed)
 	return -1;
 }
 
+/* One completion of cq within WAIT_MS; its status, or -1 on time out. */
+static inline int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
+{
+	uint64_t end = now_us() + WAIT_MS * 1000ull;
+	int n;
+
+	do {
+		n = ibv_poll_cq(cq, 1, wc);
+		if (n < 0)
+			die("ibv_poll_cq");
+		if (n)
+			return wc->status;
+	} while (now_us() < end);
+	return -1;
+}
+
 /* The RDMA device called name, opened. */
 static inline struct ibv_context *open_by_name(const char *name)
 {

@@ -81,22 +81,6 @@ static struct ibv_mr *reg(void *buf, size_t len, int access)
 	return mr;
 }
 
-/* One completion of cq within WAIT_MS; its status, or -1 on time out. */
-static int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
-{
-	uint64_t end = now_us() + WAIT_MS * 1000ull;
-	int n;
-
-	do {
-		n = ibv_poll_cq(cq, 1, wc);
-		if (n < 0)
-			die("ibv_poll_cq");
-		if (n)
-			return wc->status;
-	} while (now_us() < end);
-	return -1;
-}
-
 /* The next async event of the given type (others are acknowledged and
  * skipped) within WAIT_MS: 1 with *ev filled, 0 on time out. */
 static int wait_event(enum ibv_event_type type, struct ibv_async_event *ev)

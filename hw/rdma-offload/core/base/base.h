@@ -43,6 +43,29 @@ bool rdo_fn_beyond(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
 bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
                     const char *where);
 
+/*
+ * The physical ports (port.c), numbered 1 and 2: a valid number for this
+ * device, a port's GID table, MAC, MTU and link; the port whose MAC is
+ * `mac` (0: neither); the port a frame leaves by (its source MAC's, else
+ * 1); port 2's state made and freed with the rest (RdoState.port2).
+ */
+bool rdo_port_valid(const RdoCore *core, unsigned port);
+RdoGid *rdo_port_gids(RdoCore *core, unsigned port);
+const uint8_t *rdo_port_mac(RdoCore *core, unsigned port);
+uint32_t rdo_port_mtu(RdoCore *core, unsigned port);
+bool rdo_port_link(const RdoCore *core, unsigned port);
+unsigned rdo_mac_port(RdoCore *core, const uint8_t *mac);
+unsigned rdo_frame_port(RdoCore *core, const void *frame, size_t len);
+void rdo_port2_init(RdoCore *core, uint32_t gids);
+void rdo_port2_free(RdoCore *core);
+/* Counts `field` of the device and, for port 2, of port 2. */
+#define rdo_port_count(core, port, field) do {              \
+        (core)->cnt.field++;                                \
+        if ((port) == 2) {                                  \
+            (core)->st->port2.cnt.field++;                  \
+        }                                                   \
+    } while (0)
+
 /* A wake-up of the core at `when_ns` of virtual time (wakeup.c). */
 void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
 

@@ -103,6 +103,16 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
                "mrc-cache-entries (0: fully associative)";
         return false;
     }
+    if (cfg->ports == 2 && cfg->sriov_max_vfs) {
+        *why = "ports=2 and sriov-max-vfs: the VFs' switch serves port 1 "
+               "only; use one or the other";
+        return false;
+    }
+    if (cfg->ports == 2 && !memcmp(cfg->mac, cfg->mac2, 6)) {
+        *why = "ports=2: mac2 must differ from mac (a frame leaves by the "
+               "port of its source address)";
+        return false;
+    }
     if (cfg->sriov_max_vfs) {
         /* The default split must leave every function enough to work. */
         RdoSriov sr = { .max_vfs = cfg->sriov_max_vfs };

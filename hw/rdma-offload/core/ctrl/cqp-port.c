@@ -3,6 +3,15 @@
 #include <string.h>
 #include "ctrl/ctrl.h"
 
+/*
+ * A port command's port number: 0 (drivers before two ports) is port 1.
+ * One in obj that the device has not is BAD_INDEX, like any object's.
+ */
+static unsigned cmd_port(uint32_t n)
+{
+    return n ? n : 1;
+}
+
 static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const RdoConfig *c = &core->cfg;
@@ -34,6 +43,7 @@ static int query_device(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.max_eth_txq = RDO_ETH_MAX_TXQ;
     a.max_eth_rxq = RDO_ETH_MAX_RXQ;
     a.caps = (uint64_t)rdo_config_caps(core);
+    a.phys_ports = MAX(c->ports, 1);
     return rdo_dma_write(core, cmd->out_addr, &a, sizeof(a)) ?
            RDO_CQP_DMA_ERROR : RDO_CQP_OK;
 }
@@ -49,10 +59,12 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     const struct rdo_cmd_query_counters *q = &cmd->u.query_counters;
     const RdoCounters *c = &core->cnt;
     const RdoTimingCounters *t = &core->tcnt;
+    const RdoPortCounters *p2 = &core->st->port2.cnt;
+    unsigned port = cmd_port(cmd->obj);
     struct rdo_counters_all a;
     uint32_t len = q->out_len ? q->out_len : RDO_COUNTER_BLOCK;
 
-    if (cmd->obj) {
+    if (!rdo_port_valid(core, port)) {
         return RDO_CQP_BAD_INDEX;
     }
     if (q->reserved[0] || q->reserved[1] || q->reserved[2]) {
@@ -70,7 +82,20 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd,
 #undef COPY
     /* But the core's dup_requests counts both sides' duplicates. */
     a.port.dup_requests -= c->dup_responses;
-    if (len > RDO_COUNTER_BLOCK) {
+    /* Port 2: its own four, nothing of the pipelines' (port 1 has those). */
+#define PORT_SPLIT(X) X(tx_packets) X(rx_packets) X(rx_icrc_errors) X(rx_drops)
+    if (port == 2) {
+        memset(&a, 0, sizeof(a));
+#define TAKE(f) a.port.f = p2->f;
+        PORT_SPLIT(TAKE)
+#undef TAKE
+    } else {
+#define LESS(f) a.port.f -= p2->f;
+        PORT_SPLIT(LESS)
+#undef LESS
+    }
+#undef PORT_SPLIT
+    if (len > RDO_COUNTER_BLOCK && port == 1) {
         a.cm = core->st->cm->cnt;
         rdo_tm_sync(core);
 #define COPY(field, name) a.ext.field = c->field;
@@ -88,12 +113,16 @@ static int query_counters(RdoCore *core, const struct rdo_cqp_cmd *cmd,
 
 static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
+    unsigned port = cmd_port(cmd->obj);
     struct rdo_port_attr a;
 
+    if (!rdo_port_valid(core, port)) {
+        return RDO_CQP_BAD_INDEX;
+    }
     memset(&a, 0, sizeof(a));
-    memcpy(a.mac, core->st->port_mac, 6);
-    a.link_up = core->link_up;
-    a.eth_mtu = core->st->port_mtu;
+    memcpy(a.mac, rdo_port_mac(core, port), 6);
+    a.link_up = rdo_port_link(core, port);
+    a.eth_mtu = rdo_port_mtu(core, port);
     a.active_mtu = rdo_active_mtu(a.eth_mtu);
     /* link-gbps; with timing off it is not checked: clamped to its range. */
     a.speed_mbps = MIN(MAX(core->cfg.tm.link_gbps, RDO_LINK_GBPS_MIN),
@@ -106,9 +135,19 @@ static int query_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 static int set_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const struct rdo_cmd_set_port *p = &cmd->u.set_port;
+    unsigned port = cmd_port(cmd->obj);
+    RdoState *st = core->st;
 
     if (p->mask & ~(RDO_PORT_SET_MTU | RDO_PORT_SET_MAC) || p->reserved) {
         return RDO_CQP_BAD_RESERVED;
+    }
+    if (!rdo_port_valid(core, port)) {
+        return RDO_CQP_BAD_INDEX;
+    }
+    /* Each port its own address: frames leave by their source's port. */
+    if ((p->mask & RDO_PORT_SET_MAC) && core->cfg.ports == 2 &&
+        !memcmp(p->mac, rdo_port_mac(core, 3 - port), 6)) {
+        return RDO_CQP_BAD_PARAM;
     }
     if ((p->mask & RDO_PORT_SET_MTU) && (p->mtu < 576 || p->mtu > 9000)) {
         return RDO_CQP_BAD_PARAM;
@@ -117,10 +156,10 @@ static int set_port(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return RDO_CQP_BAD_PARAM;   /* multicast source address */
     }
     if (p->mask & RDO_PORT_SET_MTU) {
-        core->st->port_mtu = p->mtu;
+        *(port == 2 ? &st->port2.mtu : &st->port_mtu) = p->mtu;
     }
     if (p->mask & RDO_PORT_SET_MAC) {
-        memcpy(core->st->port_mac, p->mac, 6);
+        memcpy(port == 2 ? st->port2.mac : st->port_mac, p->mac, 6);
     }
     return RDO_CQP_OK;
 }
@@ -133,10 +172,10 @@ static int set_gid(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (cmd->obj >= core->cfg.max_gid) {
         return RDO_CQP_BAD_INDEX;
     }
-    if (g->valid > 1) {
+    if (g->valid > 1 || !rdo_port_valid(core, cmd_port(g->port))) {
         return RDO_CQP_BAD_PARAM;
     }
-    e = &core->st->gids[cmd->obj];
+    e = &rdo_port_gids(core, cmd_port(g->port))[cmd->obj];
     e->valid = g->valid;
     memcpy(e->gid, g->gid, 16);
     return RDO_CQP_OK;

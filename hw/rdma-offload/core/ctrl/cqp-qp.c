@@ -162,6 +162,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.path_mtu = qp->path_mtu;
     a.sgid_index = qp->sgid_index;
     a.traffic_class = qp->traffic_class;
+    a.port = rdo_qp_port(qp);
     a.engine = core->st->qp_engine[cmd->obj];
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;

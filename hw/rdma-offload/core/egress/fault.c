@@ -72,8 +72,8 @@ static void emit(RdoCore *core, const void *frame, size_t len)
 
     if (st->tm) {
         /* Through the transmit pipeline and the link, then the delay. */
-        rdo_egress_timed(core, rdo_tm_egress(core, frame, len,
-                                             core->cfg.fault_delay_ns));
+        rdo_egress_timed(core, rdo_tm_egress(core, rdo_frame_port(core, frame, len),
+                                             frame, len, core->cfg.fault_delay_ns));
         return;
     }
     if (core->cfg.fault_delay_ns || !g_queue_is_empty(&st->fault->delayed)) {
@@ -143,7 +143,8 @@ static void fault_send(RdoCore *core, const void *frame, size_t len)
     RdoState *st = core->st;
     const RdoConfig *c = &core->cfg;
 
-    if (!core->link_up) {
+    /* A port whose link is down loses its frames; the other's go on. */
+    if (!rdo_port_link(core, rdo_frame_port(core, frame, len))) {
         return;
     }
     if (st->fault->burst_left ||

@@ -54,9 +54,15 @@ static void loop_back(RdoCore *core, const void *frame, size_t len)
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 
+/*
+ * To the address of the port it leaves by. A frame from one port to the
+ * other's address goes out on the wire: the ports meet only there.
+ */
 static bool to_self(RdoCore *core, const void *frame, size_t len)
 {
-    return len >= RDO_ETH_ALEN && !memcmp(frame, core->st->port_mac, RDO_ETH_ALEN);
+    return len >= RDO_ETH_ALEN &&
+           !memcmp(frame, rdo_port_mac(core, rdo_frame_port(core, frame, len)),
+                   RDO_ETH_ALEN);
 }
 
 void rdo_port_output(RdoCore *core, const void *frame, size_t len)
@@ -72,14 +78,22 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len)
     if (local_mcast_member(core->st, frame, len)) {
         loop_back(core, frame, len);
     }
+    if (rdo_frame_port(core, frame, len) == 2) {
+        if (core->ops->send_frame2) {
+            core->ops->send_frame2(core->host, frame, len);
+        }
+        return;
+    }
     core->ops->send_frame(core->host, frame, len);
 }
 
-/* Frames that do not (only) leave by the port: they take the release path. */
+/* Frames that do not (only) leave by port 1: they take the release path
+ * (the host's send_frame_at is port 1's). */
 static bool stays_inside(RdoCore *core, const void *frame, size_t len)
 {
     return core->sriov || to_self(core, frame, len) ||
-           local_mcast_member(core->st, frame, len);
+           local_mcast_member(core->st, frame, len) ||
+           rdo_frame_port(core, frame, len) == 2;
 }
 
 /*
@@ -155,8 +169,24 @@ void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
         rdo_tm_frame_put(t, f);
         return;
     }
-    rdo_tm_fifo_push(&t->egress, f);
+    /* Each port's frames in its link's time order. */
+    rdo_tm_fifo_push(rdo_frame_port(core, f->data, f->len) == 2 ?
+                     &t->egress2 : &t->egress, f);
     rdo_tm_schedule(core, f->due_ps);
+}
+
+static void release_fifo(RdoCore *core, RdoTmFifo *q, uint64_t now)
+{
+    RdoTmFrame *f;
+
+    while ((f = q->head) && f->due_ps <= now) {
+        rdo_tm_fifo_pop(q);
+        rdo_port_output(core, f->data, f->len);
+        rdo_tm_frame_put(core->st->tm, f);
+    }
+    if (f) {
+        rdo_tm_schedule(core, f->due_ps);
+    }
 }
 
 /* Timed frames and interrupts whose time has come leave the device. */
@@ -164,21 +194,14 @@ void rdo_egress_release(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
     uint64_t now;
-    RdoTmFrame *f;
     RdoTmIrq *irq;
 
     if (!t) {
         return;
     }
     now = rdo_tm_now_ps(core);
-    while ((f = t->egress.head) && f->due_ps <= now) {
-        rdo_tm_fifo_pop(&t->egress);
-        rdo_port_output(core, f->data, f->len);
-        rdo_tm_frame_put(t, f);
-    }
-    if (f) {
-        rdo_tm_schedule(core, f->due_ps);
-    }
+    release_fifo(core, &t->egress, now);
+    release_fifo(core, &t->egress2, now);
     while ((irq = g_queue_peek_head(&t->irqs)) && irq->due_ps <= now) {
         g_queue_pop_head(&t->irqs);
         core->ops->raise_irq(core->host, irq->vector);

@@ -92,6 +92,7 @@ typedef struct RdoLroSession {
 typedef struct RdoEthRxq {
     bool valid;
     bool lro;
+    uint8_t port;               /* the port whose frames it takes: 1 or 2 */
     uint16_t db_page;
     uint32_t cqn;
     uint64_t lro_ns;

@@ -110,10 +110,11 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (q->valid) {
         return RDO_CQP_EXISTS;
     }
-    if (a->reserved0 || a->reserved1 || (a->flags & ~RDO_ETH_RXQ_F_LRO)) {
+    if (a->reserved1 || (a->flags & ~RDO_ETH_RXQ_F_LRO)) {
         return RDO_CQP_BAD_RESERVED;
     }
-    if (lro ? (a->lro_usec < 1 || a->lro_usec > 1000) : a->lro_usec) {
+    if ((lro ? (a->lro_usec < 1 || a->lro_usec > 1000) : a->lro_usec) ||
+        !rdo_port_valid(core, a->port ? a->port : 1)) {
         return RDO_CQP_BAD_PARAM;
     }
     st = check_and_bind(core, &ring, RDO_ETH_RX_WQE_SHIFT, RDO_ETH_RX_WQE_SHIFT,
@@ -125,6 +126,7 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     q->valid = true;
     core->st->eth->rxq_valid |= 1u << cmd->obj;
     q->lro = lro;
+    q->port = a->port ? a->port : 1;
     q->lro_ns = a->lro_usec * 1000ull;
     q->db_page = a->db_page;
     q->cqn = a->cqn;

@@ -79,13 +79,13 @@ static uint8_t rx_csum_flags(RdoCore *core, const uint8_t *f, const RdoEthHdrs *
            (h->l4_proto == RDO_IPPROTO_TCP ? RDO_ETH_CQE_F_TCP : 0);
 }
 
-/* The RXQ a hash picks among the existing ones, or RDO_NONE. */
-static uint32_t pick_rxq(RdoEth *eth, uint32_t hash)
+/* The RXQ a hash picks among the port's, or RDO_NONE. */
+static uint32_t pick_rxq(RdoEth *eth, unsigned port, uint32_t hash)
 {
     uint32_t valid[RDO_ETH_MAX_RXQ], n = 0;
 
     for (uint32_t qn = 0; qn < RDO_ETH_MAX_RXQ; qn++) {
-        if (eth->rxq[qn].valid) {
+        if (eth->rxq[qn].valid && eth->rxq[qn].port == port) {
             valid[n++] = qn;
         }
     }
@@ -95,6 +95,7 @@ static uint32_t pick_rxq(RdoEth *eth, uint32_t hash)
 void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
 {
     RdoEth *eth = core->st->eth;
+    unsigned port = core->st->rx_port == 2 ? 2 : 1;
     struct rdo_eth_rx_wqe wqe;
     uint32_t hash = 0, qn;
     uint8_t flags = 0;
@@ -105,7 +106,7 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
         core->cnt.eth_rx_errors++;
         return;
     }
-    if (!(frame[0] & 1) && memcmp(frame, core->st->port_mac, RDO_ETH_ALEN)) {
+    if (!(frame[0] & 1) && memcmp(frame, rdo_port_mac(core, port), RDO_ETH_ALEN)) {
         core->cnt.eth_rx_filtered++;
         return;
     }
@@ -114,7 +115,7 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
                 (h.ipv6 ? RDO_ETH_CQE_F_IPV6 : 0);
         hash = rss_hash(frame, &h);
     }
-    qn = pick_rxq(eth, hash);
+    qn = pick_rxq(eth, port, hash);
     if (qn == RDO_NONE) {
         core->cnt.eth_rx_no_buf++;
         return;

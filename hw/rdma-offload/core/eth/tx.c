@@ -140,7 +140,9 @@ static bool tx_tso(RdoCore *core, const struct rdo_eth_tx_wqe *w,
         h.payload_off != w->hdr_len) {
         return BAD_WQE(e, "TSO of something not TCP, or hdr_len not its headers");
     }
-    if (w->hdr_len + w->mss > h.l3_off + core->st->port_mtu) {
+    /* The MTU of the port the frames leave by (their source MAC's). */
+    if (w->hdr_len + w->mss > h.l3_off +
+        rdo_port_mtu(core, rdo_frame_port(core, send, total))) {
         return tx_fail(e, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                        "TSO segments beyond the MTU");
     }
@@ -166,7 +168,7 @@ static bool tx_frame(RdoCore *core, const struct rdo_eth_tx_wqe *w,
         return tx_fail(e, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                        "frame shorter than an Ethernet header");
     }
-    if (total > h.l3_off + core->st->port_mtu) {
+    if (total > h.l3_off + rdo_port_mtu(core, rdo_frame_port(core, f, total))) {
         return tx_fail(e, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                        "frame beyond the MTU");
     }

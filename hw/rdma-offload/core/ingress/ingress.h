@@ -22,6 +22,7 @@ void rdo_ingress_prefetch(RdoCore *core);
 /* Frames the port turned around come in. */
 void rdo_loopback_run(RdoCore *core);
 /* A frame into this function's receive path (receive.c), past the switch. */
-void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len);
+void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
+                       size_t len);
 
 #endif /* RDO_INGRESS_H */

@@ -20,7 +20,8 @@ void rdo_loopback_run(RdoCore *core)
         gsize len;
         const void *data = g_bytes_get_data(frame, &len);
 
-        rdo_ingress_frame(core, data, len);
+        /* Turned around at the port it left by: in by that port. */
+        rdo_ingress_frame(core, rdo_frame_port(core, data, len), data, len);
         g_bytes_unref(frame);
     }
 }

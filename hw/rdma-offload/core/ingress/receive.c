@@ -8,9 +8,22 @@
  */
 #include "ingress/ingress.h"
 
-/* A frame through the receive pipeline, starting at `at_ps`. */
-static void rx_process(RdoCore *core, const void *frame, size_t len,
-                       uint64_t at_ps)
+/* A frame from `port`, checked against that port's address and link. */
+static void rx_frame(RdoCore *core, unsigned port, const void *frame,
+                     size_t len)
+{
+    core->st->rx_port = port;
+    rdo_rx_frame(core, frame, len);
+    core->st->rx_port = 1;
+}
+
+/*
+ * A frame through the receive pipeline, starting at `at_ps`. Both ports'
+ * frames take this one pipeline, in the order they arrived: the sum of
+ * the two ports' packet rates is bounded by its cycles per packet.
+ */
+static void rx_process(RdoCore *core, unsigned port, const void *frame,
+                       size_t len, uint64_t at_ps)
 {
     RdoTiming *t = core->st->tm;
     RdoTmSaved saved = rdo_tm_enter(core, RDO_ENG_RX, at_ps);
@@ -18,7 +31,7 @@ static void rx_process(RdoCore *core, const void *frame, size_t len,
 
     rdo_tm_cycles(core, t->cfg.cyc.rx_parse + t->cfg.cyc.rx_resp +
                         rdo_div_up(len, t->cfg.bytes_per_cycle));
-    rdo_rx_frame(core, frame, len);
+    rx_frame(core, port, frame, len);
     rdo_tm_span(core, RDO_STAGE_RX, RDO_NONE, len, start, t->cur_ps);
     rdo_tm_leave(core, saved);
 }
@@ -29,7 +42,19 @@ void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
     if (core->sriov && !core->fn && rdo_switch_input(core, frame, len)) {
         return;
     }
-    rdo_ingress_frame(core, frame, len);
+    rdo_ingress_frame(core, 1, frame, len);
+}
+
+void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
+                           size_t len)
+{
+    if (port != 2) {
+        rdo_core_receive(core, frame, len);
+    } else if (core->cfg.ports == 2) {
+        rdo_ingress_frame(core, 2, frame, len);
+    } else {
+        core->rx_frames_ignored++;  /* a host bug: there is no port 2 */
+    }
 }
 
 static uint32_t frame_qpn(const uint8_t *b, size_t len);
@@ -59,14 +84,15 @@ static bool engine_refuses(RdoCore *core, const void *frame, size_t len,
     return true;
 }
 
-void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len)
+void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
+                       size_t len)
 {
     RdoTiming *t = core->st->tm;
     uint64_t now;
     RdoTmFrame *f;
 
     if (!t) {
-        rdo_rx_frame(core, frame, len);
+        rx_frame(core, port, frame, len);
         return;
     }
     now = rdo_tm_now_ps(core);
@@ -83,7 +109,7 @@ void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     if (!t->rx_fifo.head && t->free_ps[RDO_ENG_RX] <= now) {
-        rx_process(core, frame, len, now);
+        rx_process(core, port, frame, len, now);
         return;
     }
     /* The pipeline is busy: the frame waits in the receive FIFO. */
@@ -92,6 +118,7 @@ void rdo_ingress_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     f = rdo_tm_frame_new(t, frame, len, now);
+    f->port = port;
     rdo_tm_fifo_push(&t->rx_fifo, f);
     core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max, t->rx_fifo.len);
     rdo_ingress_prefetch(core);
@@ -161,7 +188,7 @@ void rdo_ingress_run(RdoCore *core)
         }
         rdo_tm_fifo_pop(&t->rx_fifo);
         if (!engine_refuses(core, f->data, f->len, start)) {
-            rx_process(core, f->data, f->len, start);
+            rx_process(core, f->port, f->data, f->len, start);
         }
         rdo_tm_frame_put(t, f);
         rdo_ingress_prefetch(core);

@@ -10,20 +10,23 @@
 #include <string.h>
 #include "ingress/ingress.h"
 
-static bool gid_is_ours(RdoCore *core, const uint8_t gid[16])
+static bool gid_is_ours(RdoCore *core, unsigned port, const uint8_t gid[16])
 {
+    const RdoGid *gids = rdo_port_gids(core, port);
+
     for (uint32_t i = 0; i < core->cfg.max_gid; i++) {
-        if (core->st->gids[i].valid && !memcmp(core->st->gids[i].gid, gid, 16)) {
+        if (gids[i].valid && !memcmp(gids[i].gid, gid, 16)) {
             return true;
         }
     }
     return false;
 }
 
-static bool addr_is_ours(RdoCore *core, const RdoWireParsed *p)
+/* The address of the port the frame came in by (each port its own). */
+static bool addr_is_ours(RdoCore *core, unsigned port, const RdoWireParsed *p)
 {
-    return !memcmp(p->pkt.dst_mac, core->st->port_mac, RDO_ETH_ALEN) &&
-           gid_is_ours(core, p->pkt.dst_gid);
+    return !memcmp(p->pkt.dst_mac, rdo_port_mac(core, port), RDO_ETH_ALEN) &&
+           gid_is_ours(core, port, p->pkt.dst_gid);
 }
 
 /* A connection moved here (MOVE_QP) keeps its home function's address. */
@@ -50,25 +53,26 @@ static uint8_t opcode_qp_type(uint8_t opcode)
 }
 
 /* A packet for no QP of ours: a CNP is never an error, only counted. */
-static void rx_not_ours(RdoCore *core, const RdoWireParsed *p)
+static void rx_not_ours(RdoCore *core, unsigned port, const RdoWireParsed *p)
 {
     if (p->pkt.opcode == RDO_OPCODE_CNP) {
         core->cnt.rp_cnp_ignored++;
     } else {
-        core->cnt.rx_drops++;
+        rdo_port_count(core, port, rx_drops);
     }
 }
 
 void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
+    unsigned port = st->rx_port == 2 ? 2 : 1;
     RdoWireParsed p;
     RdoQpCtx *qp;
     uint32_t qpn;
     bool ce;
     int r;
 
-    if (!st->enabled || !core->link_up) {
+    if (!st->enabled || !rdo_port_link(core, port)) {
         core->rx_frames_ignored++;
         return;
     }
@@ -82,14 +86,14 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
         return;
     }
     if (r == -RDO_WIRE_E_BAD_ICRC) {
-        core->cnt.rx_icrc_errors++;
+        rdo_port_count(core, port, rx_icrc_errors);
         return;
     }
     if (r) {
-        core->cnt.rx_drops++;
+        rdo_port_count(core, port, rx_drops);
         return;
     }
-    core->cnt.rx_packets++;
+    rdo_port_count(core, port, rx_packets);
     ce = (p.pkt.traffic_class & RDO_ECN_MASK) == RDO_ECN_CE;
     if (ce) {
         core->cnt.np_ecn_marked_roce_packets++;
@@ -98,28 +102,35 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     /* A CNP to the multicast QPN is a CNP for no QP of ours, below. */
     if (qpn == RDO_MCAST_QPN && p.pkt.opcode != RDO_OPCODE_CNP) {
         if (!rdo_rx_mcast(core, &p, frame)) {
-            core->cnt.rx_drops++;
+            rdo_port_count(core, port, rx_drops);
         }
         return;
     }
-    if ((!addr_is_ours(core, &p) && !addr_moved_here(core, &p)) ||
+    if ((!addr_is_ours(core, port, &p) && !addr_moved_here(core, &p)) ||
         (p.pkt.pkey & 0x7FFF) != (RDO_PKEY_DEFAULT & 0x7FFF) ||
         qpn >= st->usable_qps) {
-        rx_not_ours(core, &p);
+        rx_not_ours(core, port, &p);
         return;
     }
-    /* The offloaded CM takes its MADs before QP 1 (which may not exist). */
-    if (qpn == RDO_GSI_QPN && rdo_cm_rx(core, &p)) {
+    /* The offloaded CM (port 1's) takes its MADs before QP 1 (which may
+     * not exist). */
+    if (qpn == RDO_GSI_QPN && port == 1 && rdo_cm_rx(core, &p)) {
         return;
     }
     if (!st->qp_used[qpn]) {
         /* Sent before its connection moved away: on to where it is. */
         if (!core->sriov || !rdo_switch_moved(core, frame, len)) {
-            rx_not_ours(core, &p);
+            rx_not_ours(core, port, &p);
         }
         return;
     }
     qp = rdo_qp_get(core, qpn);
+    /* A QP hears only on its own port (IBA: a packet for a QP of the
+     * other port is silently dropped). */
+    if (qp && rdo_qp_port(qp) != port) {
+        rx_not_ours(core, port, &p);
+        return;
+    }
     if (p.pkt.opcode == RDO_OPCODE_CNP) {
         if (qp) {
             rdo_cc_cnp(core, qpn, qp);
@@ -130,22 +141,22 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
     }
     if (!qp || opcode_qp_type(p.pkt.opcode) !=
                (qp->type == RDO_QPT_SSQ ? RDO_QPT__COUNT : qp->type)) {
-        core->cnt.rx_drops++;
+        rdo_port_count(core, port, rx_drops);
         return;
     }
     if (p.op->response) {
         if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
-            core->cnt.rx_drops++;
+            rdo_port_count(core, port, rx_drops);
             return;
         }
     } else if (qp->state != RDO_QPS_RTR && qp->state != RDO_QPS_RTS &&
                qp->state != RDO_QPS_SQD) {
-        core->cnt.rx_drops++;
+        rdo_port_count(core, port, rx_drops);
         return;
     }
     /* A connection only hears from its peer. */
     if (qp->type != RDO_QPT_UD && memcmp(p.pkt.src_gid, qp->dgid, 16)) {
-        core->cnt.rx_drops++;
+        rdo_port_count(core, port, rx_drops);
         return;
     }
     if (ce) {

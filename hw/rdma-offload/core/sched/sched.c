@@ -26,6 +26,12 @@
  * context is on chip; else wait for a context being fetched; else serve
  * the first one that could not be prefetched (a demand miss).
  */
+/* Is the item's QP on a port whose transmit FIFO is full for now? */
+static bool port_waits(const RdoTiming *t, const RdoWork *w)
+{
+    return t->port_full[t->qp[w->qpn].port];
+}
+
 static GList *pick(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
@@ -36,17 +42,24 @@ static GList *pick(RdoCore *core)
     uint32_t n;
 
     if (!t->cfg.lookahead) {
-        RdoWork *w = t->work.head->data;
-
-        if (w->ready_ps > now) {
-            t->next_ps = w->ready_ps;
+        /* In doorbell order, the items of a port that must wait aside. */
+        for (l = t->work.head; l && port_waits(t, l->data); l = l->next) {
+        }
+        if (!l) {
             return NULL;
         }
-        return t->work.head;
+        if (((RdoWork *)l->data)->ready_ps > now) {
+            t->next_ps = ((RdoWork *)l->data)->ready_ps;
+            return NULL;
+        }
+        return l;
     }
     for (l = t->work.head, n = 0; l && n < t->cfg.lookahead; l = l->next, n++) {
         RdoWork *w = l->data;
 
+        if (port_waits(t, w)) {
+            continue;
+        }
         if (w->ready_ps > now) {
             wqe_soonest = MIN(wqe_soonest, w->ready_ps);
             continue;
@@ -110,13 +123,15 @@ void rdo_sched_run(RdoCore *core)
     }
     saved = rdo_tm_enter(core, RDO_ENG_TX, rdo_tm_now_ps(core));
     t->next_ps = 0;
+    memset(t->port_full, 0, sizeof(t->port_full));
     while (!g_queue_is_empty(&t->work)) {
         GList *l;
         RdoWork *w;
         bool more;
 
         t->tx_paused = false;
-        if (!rdo_tm_tx_may_send(core) || !(l = pick(core))) {
+        t->paused_port = 0;
+        if (!rdo_tm_tx_may_send(core, 0) || !(l = pick(core))) {
             break;
         }
         w = l->data;
@@ -152,6 +167,13 @@ void rdo_sched_run(RdoCore *core)
                           false);
         }
         rdo_work_done(t, l);
+        /* One port's full FIFO stops its QPs, not the other port's: the
+         * ports share the engine, each has its own link. */
+        if (t->tx_paused && t->paused_port && core->cfg.ports == 2 &&
+            !t->port_full[3 - t->paused_port]) {
+            t->port_full[t->paused_port] = true;
+            continue;
+        }
         if (t->tx_paused) {
             break;
         }

@@ -19,7 +19,7 @@ uint64_t rdo_failover_soft_frames(RdoCore *core)
                  g_queue_get_length(&st->loopback->frames);
 
     if (st->tm) {
-        n += st->tm->rx_fifo.len + st->tm->egress.len;
+        n += st->tm->rx_fifo.len + st->tm->egress.len + st->tm->egress2.len;
     }
     return n;
 }

@@ -530,18 +530,18 @@ static void gid_save_one(RdoOut *o, const RdoGid *g)
     rdo_out_bytes(o, g->gid, 16);
 }
 
-static void gid_save(RdoCore *core, RdoOut *o)
+void rdo_state_gids_save(RdoOut *o, const RdoGid *gids, uint32_t max)
 {
-    SAVE_VALID(o, core->st->gids, core->cfg.max_gid, gid_save_one);
+    SAVE_VALID(o, gids, max, gid_save_one);
 }
 
-static void gid_load(RdoCore *core, RdoIn *in)
+void rdo_state_gids_load(RdoIn *in, RdoGid *gids, uint32_t max)
 {
-    uint32_t n = rdo_in_count(in, core->cfg.max_gid, 20, "GIDs");
+    uint32_t n = rdo_in_count(in, max, 20, "GIDs");
 
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
-        uint32_t i = rdo_in_index(in, core->cfg.max_gid, "GID");
-        RdoGid *g = &core->st->gids[i];
+        uint32_t i = rdo_in_index(in, max, "GID");
+        RdoGid *g = &gids[i];
 
         if (!rdo_in_check(in, !g->valid, "GID %u twice", i)) {
             return;
@@ -549,6 +549,16 @@ static void gid_load(RdoCore *core, RdoIn *in)
         g->valid = true;
         rdo_in_bytes(in, g->gid, 16);
     }
+}
+
+static void gid_save(RdoCore *core, RdoOut *o)
+{
+    rdo_state_gids_save(o, core->st->gids, core->cfg.max_gid);
+}
+
+static void gid_load(RdoCore *core, RdoIn *in)
+{
+    rdo_state_gids_load(in, core->st->gids, core->cfg.max_gid);
 }
 
 static bool any_qp(RdoCore *core)
@@ -1053,6 +1063,7 @@ static void eth_load(RdoCore *core, RdoIn *in)
             return;
         }
         q->valid = true;
+        q->port = 1;            /* port 2's say so in their own section */
         q->lro = rdo_in_bool(in);
         q->db_page = rdo_in_u16(in);
         q->cqn = rdo_in_index(in, core->cfg.max_cq, "CQ of an RXQ");

@@ -28,6 +28,7 @@ static RdoTmFrame *pool_get(RdoTiming *t, size_t len)
     }
     f->next = NULL;
     f->prefetched = false;
+    f->port = 1;
     return f;
 }
 
@@ -58,6 +59,7 @@ RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
     f->due_ps = due_ps;
     f->len = len;
     f->prefetched = false;
+    f->port = 1;
     return f;
 }
 
@@ -99,7 +101,8 @@ void rdo_tm_frames_free(RdoTiming *t)
 {
     RdoTmFrame *f;
 
-    while ((f = rdo_tm_fifo_pop(&t->egress)) || (f = rdo_tm_fifo_pop(&t->rx_fifo))) {
+    while ((f = rdo_tm_fifo_pop(&t->egress)) || (f = rdo_tm_fifo_pop(&t->egress2)) ||
+           (f = rdo_tm_fifo_pop(&t->rx_fifo))) {
         g_free(f);
     }
     while ((f = t->pool)) {

@@ -72,6 +72,8 @@ typedef struct RdoTmQp {
     uint32_t queued;            /* work items on the scheduler's queue */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+    uint8_t port;               /* its port, as its last visit found it
+                                   (0: not visited yet) */
 } RdoTmQp;
 
 /*
@@ -87,6 +89,7 @@ typedef struct RdoTmFrame {
     uint64_t due_ps;
     size_t len, cap;
     bool prefetched;            /* receive FIFO: its context was asked for */
+    uint8_t port;               /* receive FIFO: the port it came in by */
     uint8_t data[];
 } RdoTmFrame;
 
@@ -110,6 +113,7 @@ typedef struct RdoTiming {
     /* Shared resources. */
     uint64_t build_free_ps;     /* header build + datapath (one pipeline) */
     uint64_t link_free_ps;
+    uint64_t link2_free_ps;     /* port 2's link (ports = 2) */
     uint64_t up_free_ps, down_free_ps;     /* PCIe directions (fifo) */
     RdoTmDir up, down;                      /* the same (rr) */
     RdoTmFlowQ flows[RDO_FLOW__COUNT];
@@ -123,6 +127,7 @@ typedef struct RdoTiming {
     /* Frames on their way to the wire, interrupts on their way out, and
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
+    RdoTmFifo egress2;          /* port 2's: its link's times, not port 1's */
     GQueue irqs;
     /*
      * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
@@ -146,6 +151,11 @@ typedef struct RdoTiming {
     GList *work_free;
     RdoTmQp *qp;
     bool tx_paused;             /* the visit stopped for time, not budget */
+    /* Two ports (ports = 2): the port whose transmit FIFO stopped the
+     * visit (0: the engine or the clock did), and the ports whose FIFO is
+     * full in this scheduler run (their QPs wait, the other's go on). */
+    uint8_t paused_port;
+    bool port_full[3];
     uint64_t pace_ps;           /* ... or for its QP's rate: not before */
     uint64_t visit_ps;          /* the current visit was scheduled */
     uint64_t item_ready_ps;     /* its WQEs were in the device */
@@ -255,10 +265,11 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
 void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
 
 /* Transmit: may the TX engine start another packet now? */
-bool rdo_tm_tx_may_send(RdoCore *core);
+bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
 /* A frame to the wire through the build pipeline and the link: the frame
  * as the model holds it, due when it reaches the peer (egress/ sends it). */
-RdoTmFrame *rdo_tm_egress(RdoCore *core, const void *frame, size_t len,
+RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
+                          const void *frame, size_t len,
                           uint64_t extra_ns);
 void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
                  uint64_t start_ps, uint64_t end_ps);

@@ -10,7 +10,8 @@
  * paces the QP's packets at that rate (the scheduler takes other QPs in
  * between); with it off, the state and the counters are kept but nothing
  * is paced (there is no time to pace in). A CNP is never an error: one
- * for a QP that is not there, or with DCQCN off, is counted as ignored.
+ * for a QP that is not there, or with DCQCN off, is counted as ignored;
+ * one within the QP's reduce period after a decrease, as coalesced.
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -23,11 +24,7 @@ static uint64_t cc_now_ps(RdoCore *core)
 
 static void cc_params(RdoCore *core, RdoDcqcnParams *p)
 {
-    const RdoCcConfig *c = &core->cfg.cc;
-
-    rdo_dcqcn_params(p, core->cfg.tm.link_gbps, c->g_shift, c->alpha_us,
-                     c->timer_us, c->byte_counter, c->f, c->ai_mbps,
-                     c->hai_mbps, c->min_mbps);
+    rdo_dcqcn_params(p, &core->cfg.cc, core->cfg.tm.link_gbps);
 }
 
 void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
@@ -44,7 +41,7 @@ void rdo_cc_ce(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     /* Back to where the marked packet came from, whatever the QP's type. */
     memset(&cnp, 0, sizeof(cnp));
     memcpy(cnp.dst_mac, p->pkt.src_mac, RDO_ETH_ALEN);
-    memcpy(cnp.src_mac, core->st->port_mac, RDO_ETH_ALEN);
+    memcpy(cnp.src_mac, rdo_port_mac(core, rdo_qp_port(qp)), RDO_ETH_ALEN);
     memcpy(cnp.src_gid, p->pkt.dst_gid, 16);
     memcpy(cnp.dst_gid, p->pkt.src_gid, 16);
     /* Not ECN-capable: a CNP is not congestion-controlled itself, like
@@ -76,7 +73,10 @@ void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
         return;
     }
     cc_params(core, &p);
-    rdo_dcqcn_cnp(&cc->rp, &p, cc_now_ps(core));
+    if (!rdo_dcqcn_cnp(&cc->rp, &p, cc_now_ps(core))) {
+        core->cnt.rp_cnp_coalesced++;   /* the last cut still stands */
+        return;
+    }
     core->cnt.rp_cnp_handled++;
     rdo_xport_event(core, RDO_XE_CNP_RECEIVED, qpn, 0,
                     (uint32_t)(cc->rp.rc_kbps / 1000));
@@ -124,6 +124,18 @@ void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt)
          * the payload's DMA latency delays the packets, not the rate. */
         uint64_t start = MAX(cc->next_tx_ps, rdo_tm_cur(core));
 
-        cc->next_tx_ps = start + wire * 8000000000ull / cc->rp.rc_kbps;
+        cc->gap_ps = wire * 8000000000ull / cc->rp.rc_kbps;
+        cc->next_tx_ps = start + cc->gap_ps;
     }
+}
+
+bool rdo_cc_ack_wanted(RdoCore *core, uint32_t qpn, uint64_t rto_ns)
+{
+    const RdoCcPart *cc = &core->st->xport[qpn].cc;
+
+    /* A quarter of the timeout over 64 packets: a slowed QP's ACKs (and
+     * so its timer's restarts) come as often as an unslowed QP's. No
+     * timeout (0), nothing to fear. */
+    return core->st->tm && cc->rp.limited && rto_ns &&
+           cc->gap_ps * 64 * 4 >= rto_ns * 1000;
 }

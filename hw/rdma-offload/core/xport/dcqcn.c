@@ -6,27 +6,27 @@
  * nothing.
  */
 #include <glib.h>
+#include "rdo-core.h"
 #include "xport/dcqcn.h"
 
 /* Steps one catch-up may take; past them the rate is back at line rate
  * anyway (an idle QP: about a second of virtual time at the defaults). */
 #define DCQCN_MAX_STEPS (1u << 15)
 
-void rdo_dcqcn_params(RdoDcqcnParams *p, uint32_t link_gbps, uint32_t g_shift,
-                      uint32_t alpha_us, uint32_t timer_us, uint32_t bytes,
-                      uint32_t f, uint32_t ai_mbps, uint32_t hai_mbps,
-                      uint32_t min_mbps)
+void rdo_dcqcn_params(RdoDcqcnParams *p, const RdoCcConfig *c,
+                      uint32_t link_gbps)
 {
     /* The link's speed as QUERY_PORT reports it (1-1600 Gbit/s). */
     p->line_kbps = (uint64_t)CLAMP(link_gbps, 1, 1600) * 1000000;
-    p->min_kbps = MIN((uint64_t)min_mbps * 1000, p->line_kbps);
-    p->ai_kbps = (uint64_t)ai_mbps * 1000;
-    p->hai_kbps = (uint64_t)hai_mbps * 1000;
-    p->alpha_ps = (uint64_t)MAX(alpha_us, 1) * 1000000;
-    p->timer_ps = (uint64_t)MAX(timer_us, 1) * 1000000;
-    p->bytes = MAX(bytes, 1);
-    p->f = f;
-    p->g_shift = g_shift;
+    p->min_kbps = MIN((uint64_t)c->min_mbps * 1000, p->line_kbps);
+    p->ai_kbps = (uint64_t)c->ai_mbps * 1000;
+    p->hai_kbps = (uint64_t)c->hai_mbps * 1000;
+    p->alpha_ps = (uint64_t)MAX(c->alpha_us, 1) * 1000000;
+    p->timer_ps = (uint64_t)MAX(c->timer_us, 1) * 1000000;
+    p->reduce_ps = (uint64_t)c->reduce_us * 1000000;
+    p->bytes = MAX(c->byte_counter, 1);
+    p->f = c->f;
+    p->g_shift = c->g_shift;
 }
 
 /* One rate increase, by the timer or the byte counter. */
@@ -88,8 +88,13 @@ void rdo_dcqcn_advance(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps)
     d->rc_kbps = d->rt_kbps = p->line_kbps;
 }
 
-void rdo_dcqcn_cnp(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps)
+bool rdo_dcqcn_cnp(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps)
 {
+    /* Compared as a sum, so that a CNP stamped before the cut (another
+     * engine's cursor) also counts as within the period. */
+    if (d->started && now_ps < d->cut_ps + p->reduce_ps) {
+        return false;
+    }
     rdo_dcqcn_advance(d, p, now_ps);
     if (!d->started) {
         d->started = true;
@@ -110,6 +115,8 @@ void rdo_dcqcn_cnp(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps)
     d->timer_at_ps = now_ps + p->timer_ps;
     d->t_cnt = d->bc_cnt = 0;
     d->bytes = 0;
+    d->cut_ps = now_ps;
+    return true;
 }
 
 void rdo_dcqcn_sent(RdoDcqcn *d, const RdoDcqcnParams *p, uint32_t bytes)

@@ -12,6 +12,9 @@
  * halfway to the target (fast recovery, while neither counter passed F),
  * then the target by R_AI too (additive), or by i x R_HAI once both passed
  * F (hyper, i = the smaller count - F). At line rate the limiter is off.
+ * At most one decrease per reduce period (mlx5's rate_reduce_monitor_period):
+ * a CNP within it changes nothing, so a burst of CNPs from one or many
+ * peers costs the QP one cut, not a cut each.
  */
 #ifndef RDO_DCQCN_H
 #define RDO_DCQCN_H
@@ -34,6 +37,7 @@ typedef enum RdoDcqcnStage {
 typedef struct RdoDcqcnParams {
     uint64_t line_kbps, min_kbps, ai_kbps, hai_kbps;
     uint64_t alpha_ps, timer_ps;        /* K, T */
+    uint64_t reduce_ps;                 /* 0: every CNP decreases */
     uint64_t bytes;                     /* B */
     uint32_t f, g_shift;
 } RdoDcqcnParams;
@@ -48,16 +52,17 @@ typedef struct RdoDcqcn {
     uint64_t timer_at_ps;       /* next rate increase by the timer */
     uint32_t t_cnt, bc_cnt;     /* timer and byte-counter events since the CNP */
     uint64_t bytes;             /* sent since the last byte-counter event */
+    uint64_t cut_ps;            /* the last decrease (valid once started) */
 } RdoDcqcn;
 
-void rdo_dcqcn_params(RdoDcqcnParams *p, uint32_t link_gbps, uint32_t g_shift,
-                      uint32_t alpha_us, uint32_t timer_us, uint32_t bytes,
-                      uint32_t f, uint32_t ai_mbps, uint32_t hai_mbps,
-                      uint32_t min_mbps);
+struct RdoCcConfig;
+void rdo_dcqcn_params(RdoDcqcnParams *p, const struct RdoCcConfig *c,
+                      uint32_t link_gbps);
 /* Runs the timers that expired by now_ps. */
 void rdo_dcqcn_advance(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps);
-/* A CNP at now_ps: the rate decrease. */
-void rdo_dcqcn_cnp(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps);
+/* A CNP at now_ps: the rate decrease; false if within the reduce period
+ * of the last one (nothing changed). */
+bool rdo_dcqcn_cnp(RdoDcqcn *d, const RdoDcqcnParams *p, uint64_t now_ps);
 /* The QP sent `bytes` (the byte counter). */
 void rdo_dcqcn_sent(RdoDcqcn *d, const RdoDcqcnParams *p, uint32_t bytes);
 /* The rate the QP may send at. */

@@ -41,15 +41,17 @@ void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     RdoState *st = core->st;
     uint8_t sgid = ud ? ud->sgid_index : qp->sgid_index;
     uint8_t hop = ud ? ud->hop_limit : qp->hop_limit;
+    unsigned port = rdo_qp_port(qp);
 
     memset(pkt, 0, sizeof(*pkt));
     pkt->ip_id = st->xport[qpn].req.ip_id++;
     pkt->udp_sport = 0xC000 | (qpn & 0x3FFF);
 
     memcpy(pkt->dst_mac, ud ? ud->dmac : qp->dmac, RDO_ETH_ALEN);
-    memcpy(pkt->src_mac, st->port_mac, RDO_ETH_ALEN);
+    /* The QP's port: its address, and so its way out (base/port.c). */
+    memcpy(pkt->src_mac, rdo_port_mac(core, port), RDO_ETH_ALEN);
     if (sgid < core->cfg.max_gid) {
-        memcpy(pkt->src_gid, st->gids[sgid].gid, 16);
+        memcpy(pkt->src_gid, rdo_port_gids(core, port)[sgid].gid, 16);
     }
     if (core->sriov && core->sriov->nmoved && !ud) {
         /* A connection moved here (MOVE_QP) speaks from its home address. */
@@ -102,7 +104,7 @@ void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
         core->cnt.tx_errors++;
         return;
     }
-    core->cnt.tx_packets++;
+    rdo_port_count(core, rdo_frame_port(core, buf, len), tx_packets);
     rdo_fault_send(core, buf, len);
 }
 

@@ -30,12 +30,16 @@ static const struct {
     bool legal;
     QpTransition t;
 } qp_transitions[RDO_QPS__COUNT][RDO_QPS__COUNT] = {
+    /* The port is IB's optional here: a QP not given one is port 1's. */
     [RDO_QPS_RESET][RDO_QPS_INIT] = { true, {
         .required = { [RDO_QPT_RC] = RDO_QP_ATTR_ACCESS, [RDO_QPT_UC] = RDO_QP_ATTR_ACCESS,
-                      [RDO_QPT_UD] = RDO_QP_ATTR_QKEY } } },
+                      [RDO_QPT_UD] = RDO_QP_ATTR_QKEY },
+        .allowed = { [RDO_QPT_RC] = RDO_QP_ATTR_PORT, [RDO_QPT_UC] = RDO_QP_ATTR_PORT,
+                     [RDO_QPT_UD] = RDO_QP_ATTR_PORT } } },
     [RDO_QPS_INIT][RDO_QPS_INIT] = { true, {
-        .allowed = { [RDO_QPT_RC] = RDO_QP_ATTR_ACCESS, [RDO_QPT_UC] = RDO_QP_ATTR_ACCESS,
-                     [RDO_QPT_UD] = RDO_QP_ATTR_QKEY } } },
+        .allowed = { [RDO_QPT_RC] = RDO_QP_ATTR_ACCESS | RDO_QP_ATTR_PORT,
+                     [RDO_QPT_UC] = RDO_QP_ATTR_ACCESS | RDO_QP_ATTR_PORT,
+                     [RDO_QPT_UD] = RDO_QP_ATTR_QKEY | RDO_QP_ATTR_PORT } } },
     [RDO_QPS_INIT][RDO_QPS_RTR] = { true, {
         .required = { [RDO_QPT_RC] = RC_RTR_REQ, [RDO_QPT_UC] = UC_RTR_REQ },
         .allowed = { [RDO_QPT_RC] = RDO_QP_ATTR_ACCESS | RDO_QP_ATTR_NOTIFY_DELAY,
@@ -85,9 +89,15 @@ static int check_modify_values(RdoCore *core, const RdoQpCtx *qp,
          m->notify_delay_usec > RDO_NOTIFY_DELAY_MAX_USEC)) {
         return RDO_CQP_BAD_PARAM;
     }
+    if ((m->mask & RDO_QP_ATTR_PORT) && !rdo_port_valid(core, m->port)) {
+        return RDO_CQP_BAD_PARAM;
+    }
     if (m->mask & RDO_QP_ATTR_AV) {
+        /* The source GID from the table of the port the QP is (to be) on. */
+        unsigned port = m->mask & RDO_QP_ATTR_PORT ? m->port : rdo_qp_port(qp);
+
         if (m->sgid_index >= core->cfg.max_gid ||
-            !core->st->gids[m->sgid_index].valid || (m->dmac[0] & 1)) {
+            !rdo_port_gids(core, port)[m->sgid_index].valid || (m->dmac[0] & 1)) {
             return RDO_CQP_BAD_PARAM;
         }
     }
@@ -119,6 +129,7 @@ static void apply_modify(RdoQpCtx *qp, const struct rdo_cmd_modify_qp *m)
     if (k & RDO_QP_ATTR_MAX_RD_ATOMIC) qp->max_rd_atomic = m->max_rd_atomic;
     if (k & RDO_QP_ATTR_MAX_DEST_RD_ATOMIC) qp->max_dest_rd_atomic = m->max_dest_rd_atomic;
     if (k & RDO_QP_ATTR_NOTIFY_DELAY) qp->notify_delay_usec = m->notify_delay_usec;
+    if (k & RDO_QP_ATTR_PORT) qp->port = m->port;
 }
 
 int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m)

@@ -125,7 +125,10 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     RdoQpCtx *qp;
     uint64_t rto;
 
-    if (x->req.rto_at || g_queue_is_empty(&x->req.sent)) {
+    /* It times what was sent and not answered: a record the rate limiter
+     * holds back has nothing on the wire until its next packet goes. */
+    if (x->req.rto_at || g_queue_is_empty(&x->req.sent) ||
+        rdo_psn_cmp(x->req.una_psn, x->req.tx_psn_max) >= 0) {
         return;
     }
     qp = rdo_qp_get(core, qpn);

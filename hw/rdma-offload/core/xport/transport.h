@@ -208,6 +208,7 @@ typedef struct RdoCcPart {
     uint64_t cnp_last_ps;
     RdoDcqcn rp;                /* the rate limiter */
     uint64_t next_tx_ps;        /* timing: the limiter's next packet */
+    uint64_t gap_ps;            /* timing: the last packet's pacing gap */
 } RdoCcPart;
 
 /*
@@ -434,6 +435,10 @@ void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
 bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn);
 /* QP qpn sent a packet: the limiter's byte counter and pacing. */
 void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt);
+/* Whether an RC request packet should ask for an ACK because the limiter
+ * spaces the QP's packets so far apart that 64 of them (the usual ACK
+ * cadence) would outlast a good part of the retransmit timeout. */
+bool rdo_cc_ack_wanted(RdoCore *core, uint32_t qpn, uint64_t rto_ns);
 
 /* Receive (ingress/rx.c hands over to resp.c and req-rx.c). */
 void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,

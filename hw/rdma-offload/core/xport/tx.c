@@ -125,9 +125,11 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
             pkt.deth.src_qp = qpn;
         }
         pkt.se = last && (w->h.flags & RDO_WQE_F_SOLICITED);
-        /* RC asks for an ACK at the end of each message and now and then. */
+        /* RC asks for an ACK at the end of each message and now and then;
+         * more often when its rate spaces the packets out. */
         pkt.ack_req = transport == RDO_TRANSPORT_RC &&
-                      (last || (index % 64) == 63);
+                      (last || (index % 64) == 63 ||
+                       rdo_cc_ack_wanted(core, qpn, rdo_xport_rto_ns(qp->timeout)));
         break;
     }
     }
@@ -327,7 +329,10 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     while (budget) {
         RdoSendRec *rec;
 
-        if (st->tm && !rdo_tm_tx_may_send(core)) {
+        if (st->tm) {
+            st->tm->qp[qpn].port = rdo_qp_port(qp);     /* for the scheduler */
+        }
+        if (st->tm && !rdo_tm_tx_may_send(core, rdo_qp_port(qp))) {
             paused = true;      /* the engine or the link is busy: later */
             break;
         }
