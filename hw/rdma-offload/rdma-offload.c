@@ -588,7 +588,7 @@ static void rdo_set_inject_fatal(Object *obj, bool value, Error **errp)
  */
 static void rdo_do_engine_fault(RdmaOffloadState *s)
 {
-    rdo_core_engine_fault(&s->core, "injected by the host");
+    rdo_core_engine_fault(&s->core, s->inject_engine, "injected by the host");
 }
 
 static bool rdo_get_engine_fault(Object *obj, Error **errp)
@@ -607,8 +607,35 @@ static void rdo_set_engine_fault(Object *obj, bool value, Error **errp)
         return;
     }
     if (value) {
+        s->inject_engine = 0;
         rdo_core_call_guarded(s, rdo_do_engine_fault);
     }
+}
+
+/* x-inject-engine-fault-on: the same for one engine of several
+ * (`engines`): qom-set <id> x-inject-engine-fault-on N. */
+static void rdo_set_engine_fault_on(Object *obj, Visitor *v, const char *name,
+                                    void *opaque, Error **errp)
+{
+    RdmaOffloadState *s = RDMA_OFFLOAD(obj);
+    Error *err = NULL;
+    uint32_t engine;
+
+    if (!visit_type_uint32(v, name, &engine, errp)) {
+        return;
+    }
+    if (engine >= s->core.cfg.engines) {
+        error_setg(errp, "x-inject-engine-fault-on: engine %u, the device has "
+                   "%u", engine, s->core.cfg.engines);
+        return;
+    }
+    rdo_set_engine_fault(obj, false, &err);     /* the same checks */
+    if (err) {
+        error_propagate(errp, err);
+        return;
+    }
+    s->inject_engine = engine;
+    rdo_core_call_guarded(s, rdo_do_engine_fault);
 }
 
 /* The numeric parameters: one QOM property per row of RDO_CONFIG_PARAMS. */
@@ -734,6 +761,8 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("push-torn", push_torn),
     RDO_CNT("qp-moved-out", qp_moved_out),
     RDO_CNT("qp-moved-in", qp_moved_in),
+    RDO_CNT("fo-rb-bytes", fo_rb_bytes),
+    RDO_CNT("fo-wb-cycles", fo_wb_cycles),
 };
 /* A counter added to RdoCounters needs its name here. */
 QEMU_BUILD_BUG_MSG(sizeof(RdoCounters) !=
@@ -924,6 +953,11 @@ static void rdo_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "x-inject-engine-fault",
         "set to fault the protocol engine now: recovered with failover=1 "
         "(EQE 0x21), catastrophic otherwise; reads whether one was recovered");
+    object_class_property_add(klass, "x-inject-engine-fault-on", "uint32",
+                              NULL, rdo_set_engine_fault_on, NULL, NULL);
+    object_class_property_set_description(klass, "x-inject-engine-fault-on",
+        "set to N to fault protocol engine N now (engines > 1: only its QPs "
+        "fail over)");
     object_class_property_add(klass, "counters", "RdmaOffloadCounters",
                               rdo_get_counters, NULL, NULL, NULL);
     object_class_property_add(klass, "timing-counters",

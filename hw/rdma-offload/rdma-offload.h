@@ -16,6 +16,7 @@ struct RdmaOffloadState {
     PCIDevice parent_obj;
 
     MemoryRegion regs;
+    uint32_t inject_engine;     /* x-inject-engine-fault-on: the engine */
     MemoryRegion doorbells;
     MemoryRegion msix;
     NICState *nic;

@@ -10,7 +10,10 @@
 # SEND_WITH_IMM, a UD SEND_WITH_IMM (GRH, source QP), data checked by both;
 # a send PSN that wraps on each side; a bad rkey each way (the adapter's NAK
 # understood by rxe and rxe's by the adapter). rxe counts no retries
-# exhausted and no send errors.
+# exhausted and no send errors. Throughout, the adapter's two protocol
+# engines fault now and then (failover=1, engines=2, seeded engine faults):
+# each fault is recovered from the hard state in guest memory, and every
+# check above holds through them (issue 15).
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -43,6 +46,7 @@ health
 EOF
 
 guest_run --peer rxe --timeout 300 \
+    --device-args ',failover=1,engines=2,fault-engine-ppm=1000,fault-seed=27' \
     --cmd "$(peer_script A B "size=$SIZE"$'\n'"$A_BODY")" \
     --peer-cmd "$(peer_script B A "size=$SIZE"$'\n'"$B_BODY")"
 
@@ -96,6 +100,10 @@ check "the adapter counted no ICRC errors and built every packet" \
     eq "$(f A.end.cnt.rx_icrc_errors) $(f A.end.cnt.tx_errors)" "0 0"
 check "the adapter received rxe's packets" positive "$(f A.end.cnt.rx_packets)"
 check "rxe counted no retries exhausted and no send errors" rxe_clean
+fo_recovered() {
+    positive "$(f A.end.cnt.fo_recoveries)" && eq "$(f A.end.cnt.fo_fatal)" 0
+}
+check "the adapter's engines faulted mid-traffic and each fault was recovered" fo_recovered
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
 check "guest B: no kernel warnings or CQ errors" healthy B
 for r in r1 r3; do transfer_figures A $r; done
@@ -105,5 +113,7 @@ echo "# adapter: $(f A.end.cnt.tx_packets) packets sent, $(f A.end.cnt.retransmi
     "rxe: $(f B.rxe.sent_pkts) sent, $(f B.rxe.rcvd_pkts) received," \
     "$(f B.rxe.duplicate_request) duplicates, $(f B.rxe.completer_retry_err) retries," \
     "$(f B.rxe.rcvd_seq_err) sequence NAKs received, $(f B.rxe.out_of_seq_request) out of sequence"
+echo "# adapter engine faults recovered: $(f A.end.cnt.fo_recoveries)," \
+    "QPs rebuilt $(f A.end.cnt.fo_qps), frames lost $(f A.end.cnt.fo_drops)"
 
 tap_end

@@ -8,7 +8,8 @@
  * the seeded fault injection: the data is bit-exact, every work request
  * completes once with success, the atomic runs once, each side's EQ 0
  * reports every recovery (EQE 0x21) and never a catastrophic error. With
- * failover=0 the fault is catastrophic with cause ENGINE.
+ * failover=0 the fault is catastrophic with cause ENGINE. With engines=2,
+ * x-inject-engine-fault-on faults one engine: only its QP is rebuilt.
  */
 #include "qemu/osdep.h"
 #include "libqtest.h"
@@ -185,6 +186,85 @@ static void test_seeded(void)
     qrdo_pair_free(p);
 }
 
+static QDict *inject_on(QRdoSide *s, int64_t engine)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", s->id);
+
+    return qtest_qmp(s->qts, "{ 'execute': 'qom-set', 'arguments': {"
+                     " 'path': %s, 'property': 'x-inject-engine-fault-on',"
+                     " 'value': %" PRId64 " } }", path, engine);
+}
+
+/* EQ 0's next ENGINE_RECOVERED: its data (the QPs rebuilt). */
+static uint32_t next_recovered(QRdoSide *s)
+{
+    struct rdo_eqe e;
+
+    while (qrdo_eq_poll(&s->drv, &s->drv.eq0, &e)) {
+        g_assert_cmpuint(e.type, !=, RDO_EQE_CATASTROPHIC);
+        if (e.type == RDO_EQE_ENGINE_RECOVERED) {
+            return e.data;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Two engines (engines=2, timing on): B's engine without the QP faults
+ * over QOM (nothing rebuilt), then the QP's, mid-WRITE (rebuilt, moved to
+ * the other); an engine the device lacks is refused. The WRITE lands.
+ */
+static void test_engines(void)
+{
+    QRdoPairOpts o = { .dev_opts = { "failover=1,engines=2,timing=on",
+                                     "failover=1,engines=2,timing=on" } };
+    QRdoPair *p = qrdo_pair_new(&o);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    const uint32_t len = 1u << 20;
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 9);
+    struct rdo_sge sge;
+    uint32_t home, other;
+    QDict *r;
+
+    g_assert_cmpuint(RDO_FO_INFO_ENGINES(qrdo_read(&b->dev, RDO_REG_FO_INFO)), ==, 2);
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
+    qrdo_write(&b->dev, RDO_REG_ENG_SELECT, 0);
+    home = qrdo_read(&b->dev, RDO_REG_ENG_QPS) ? 0 : 1;
+    other = !home;
+    qrdo_write(&b->dev, RDO_REG_ENG_SELECT, home);
+    g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_ENG_QPS), ==, 1);
+    qrdo_side_fill(a, SRC, len, 3);
+    sge = qrdo_side_sge(a, SRC + 3, len - 3);
+    w.remote_addr = DST + 7;
+    w.rkey = b->mr_key;
+    qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+    qtest_clock_step(p->qts, 3000);
+    r = inject_on(b, other);
+    g_assert_false(qdict_haskey(r, "error"));
+    qobject_unref(r);
+    g_assert_cmpuint(next_recovered(b), ==, 0);
+    qtest_clock_step(p->qts, 3000);
+    r = inject_on(b, home);
+    g_assert_false(qdict_haskey(r, "error"));
+    qobject_unref(r);
+    g_assert_cmpuint(next_recovered(b), ==, 1);
+    r = inject_on(b, 2);
+    g_assert_true(qdict_haskey(r, "error"));
+    qobject_unref(r);
+    g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_FO_RECOVERIES), ==, 2);
+    g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, 10 * SEC));
+    qrdo_side_expect(a, 9, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    assert_same(a, SRC + 3, b, DST + 7, len - 3);
+    qrdo_write(&b->dev, RDO_REG_ENG_SELECT, home);
+    g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_ENG_FAULTS), ==, 1);
+    g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_ENG_QPS), ==, 0);
+    qrdo_write(&b->dev, RDO_REG_ENG_SELECT, other);
+    g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_ENG_QPS), ==, 1);
+    g_assert_cmphex(qrdo_read(&b->dev, RDO_REG_STATUS) & RDO_STATUS_FATAL, ==, 0);
+    g_assert_cmpuint(qrdo_side_counter(b, "fo-rb-bytes"), ==, 128);
+    qrdo_pair_free(p);
+}
+
 /* failover=0: the same fault is catastrophic, cause ENGINE. */
 static void test_off_is_fatal(void)
 {
@@ -215,5 +295,6 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/failover/recovered-timed", test_recovered_timed);
     qtest_add_func("/rdma-offload/failover/seeded", test_seeded);
     qtest_add_func("/rdma-offload/failover/off-is-fatal", test_off_is_fatal);
+    qtest_add_func("/rdma-offload/failover/engines", test_engines);
     return g_test_run();
 }

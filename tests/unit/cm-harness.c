@@ -257,18 +257,6 @@ int cm_events(Cm *t, uint32_t *last)
     return n;
 }
 
-struct rdo_qp_attr query_qp(PairSide *s, uint32_t qpn)
-{
-    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
-    uint64_t out = td_alloc(s->d, sizeof(struct rdo_qp_attr), 8);
-    struct rdo_qp_attr a;
-
-    cmd.out_addr = out;
-    g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
-    memcpy(&a, td_ptr(s->d, out), sizeof(a));
-    return a;
-}
-
 /* A's side of REQ and REP: A's QP slot n (QPN 2 + n) to RTS along the
  * REP; returns the QP of B that took the connection. */
 uint32_t a_connect(Cm *t, const Req *r, const Mad *rep)

@@ -79,7 +79,6 @@ Mad *last_from_b(Cm *t);
 struct rdo_cm_entry *cm_entry_at(Cm *t, uint32_t i);
 struct rdo_cm_entry *next_entry(Cm *t);
 int cm_events(Cm *t, uint32_t *last);
-struct rdo_qp_attr query_qp(PairSide *s, uint32_t qpn);
 uint32_t a_connect(Cm *t, const Req *r, const Mad *rep);
 void send_rtu(Cm *t, const Req *r, const Mad *rep);
 uint32_t cm_connect_one(Cm *t, const Req *r);

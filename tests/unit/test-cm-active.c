@@ -48,7 +48,7 @@ static void test_active(void)
     /* Both listeners offer 4 and 4. */
     g_assert_cmpuint(ea->responder_resources, ==, 4);
     g_assert_cmpuint(ea->initiator_depth, ==, 4);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_RTS);
     move_data(t, 0, bq);
     cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
     cmd.u.cm_pool.qpn = 2;
@@ -57,8 +57,8 @@ static void test_active(void)
     pair_run(t->p, 1000000);
     g_assert_cmpuint(a_next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
     g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_DISCONNECTED);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
-    g_assert_cmpuint(query_qp(t->b, bq).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->b, bq).state, ==, RDO_QPS_ERR);
     ca = side_counters(t->a);
     cb = side_counters(t->b);
     g_assert_cmpuint(ca.reqs_sent, ==, 1);
@@ -119,7 +119,7 @@ static void test_active_failures(void)
     e = a_next_entry(t);
     g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_ABORTED);
     g_assert_cmpuint(e->reason, ==, RDO_CM_REJ_INVALID_SERVICE_ID);
-    g_assert_cmpuint(query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->a, 2).state, ==, RDO_QPS_ERR);
     /* B's answers lost: three REQs again, then given up. */
     t->drop_b = true;
     g_assert_cmpuint(a_cm_connect(t, 1, SID, 0, 3), ==, RDO_CQP_OK);
@@ -245,8 +245,8 @@ static void test_loopback(void)
     g_assert_cmpuint(e[0].qpn, ==, 22);
     g_assert_cmpuint(e[0].peer_qpn, ==, e[1].qpn);
     g_assert_cmpuint(e[1].peer_qpn, ==, 22);
-    g_assert_cmpuint(query_qp(t->b, 22).state, ==, RDO_QPS_RTS);
-    g_assert_cmpuint(query_qp(t->b, e[1].qpn).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, 22).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, e[1].qpn).state, ==, RDO_QPS_RTS);
     g_assert_cmpuint(t->from_b->len, ==, 0);     /* nothing on the wire */
     cm_free(t);
 }

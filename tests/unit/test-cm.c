@@ -62,7 +62,7 @@ static void test_establish(void)
         g_assert_cmpuint(e->time_ns, <=, t->b->d->h->now_ns);
         g_assert_cmpuint(cm_events(t, &last), ==, 1);
         g_assert_cmpuint(last, ==, n + 1);
-        qa = query_qp(t->b, seen[n]);
+        qa = pair_query_qp(t->b, seen[n]);
         g_assert_cmpuint(qa.state, ==, RDO_QPS_RTS);
         g_assert_cmpuint(qa.dest_qpn, ==, r.qpn);
         g_assert_cmpuint(qa.sq_psn, ==, r.psn);
@@ -203,7 +203,7 @@ static void check_no_rtu(bool recycle)
     cqe = pair_poll(t->b);
     g_assert_cmpuint(cqe.qpn, ==, qpn);
     g_assert_cmpuint(cqe.status, ==, RDO_WC_WR_FLUSH_ERR);
-    g_assert_cmpuint(query_qp(t->b, qpn).state, ==,
+    g_assert_cmpuint(pair_query_qp(t->b, qpn).state, ==,
                      recycle ? RDO_QPS_INIT : RDO_QPS_ERR);
     /* All four QPs can still be connected (three without RECYCLE). */
     for (uint32_t n = 1; n <= POOL; n++) {
@@ -459,7 +459,7 @@ static void test_dreq(void)
     e = next_entry(t);
     g_assert_cmpuint(e->type, ==, RDO_CM_ENTRY_DISCONNECTED);
     g_assert_cmpuint(e->qpn, ==, qpn);
-    g_assert_cmpuint(query_qp(t->b, qpn).state, ==, RDO_QPS_ERR);
+    g_assert_cmpuint(pair_query_qp(t->b, qpn).state, ==, RDO_QPS_ERR);
     cqe = pair_poll(t->b);
     g_assert_cmpuint(cqe.status, ==, RDO_WC_WR_FLUSH_ERR);
     /* Again: a DREP, no entry. */
@@ -713,7 +713,7 @@ static void test_commands(void)
     g_assert_cmpuint(rej->b[24 + 8] >> 6, ==, 1);      /* our REP */
     g_assert_cmpuint(get16(rej->b + 24 + 10), ==, RDO_CM_REJ_CONSUMER_DEFINED);
     g_assert_cmpuint(next_entry(t)->type, ==, RDO_CM_ENTRY_ABORTED);
-    g_assert_cmpuint(query_qp(t->b, q0).state, ==, RDO_QPS_RTS);
+    g_assert_cmpuint(pair_query_qp(t->b, q0).state, ==, RDO_QPS_RTS);
     /* The half-made one's receive flushed; the other carries data. */
     struct rdo_cqe e = pair_poll(t->b);
     g_assert_cmpuint(e.qpn, ==, 3);

@@ -60,6 +60,8 @@ typedef struct Work {
     uint32_t mid_message, reads_out, res_in_use;
     uint64_t last_ns;
     uint32_t wire_faults;       /* per 4096 frames */
+    uint32_t engines;           /* cfg.engines: a fault takes one of them */
+    uint32_t engine_qps;        /* QPs on the engine faulted last */
 } Work;
 
 /* A piece of `len` bytes from a pool, at an odd offset behind a gap. */
@@ -211,7 +213,8 @@ static void check_events(Work *w, int side, bool expect)
     while ((e = td_eq0_next(d)).type) {
         g_assert_cmpuint(e.type, !=, RDO_EQE_CATASTROPHIC);
         if (e.type == RDO_EQE_ENGINE_RECOVERED) {
-            g_assert_cmpuint(e.data, ==, QPS);
+            /* One engine: all QPs; of several, those the faulted one had. */
+            g_assert_cmpuint(e.data, ==, w->engines > 1 ? w->engine_qps : QPS);
             last = e;
         }
     }
@@ -242,6 +245,11 @@ static void fault(Work *w, int side)
         for (int r = 0; r < RDO_RESP_RES_MAX; r++) {
             w->res_in_use += x->resp.res[r].valid && x->resp.res[r].streaming;
         }
+    }
+    if (w->engines > 1) {
+        test_reg_write(h, RDO_REG_ENG_SELECT,
+                       g_rand_int_range(w->rand, 0, w->engines));
+        w->engine_qps = test_reg_read(h, RDO_REG_ENG_QPS);
     }
     test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
     w->faults[side]++;
@@ -311,7 +319,7 @@ typedef struct Outcome {
 } Outcome;
 
 static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
-                        uint32_t engine_ppm)
+                        uint32_t engine_ppm, uint32_t engines)
 {
     RdoConfig cfg = test_host_default_config();
     Work w = { 0 };
@@ -322,6 +330,8 @@ static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
     cfg.failover = 1;
     cfg.fault_seed = seed;
     cfg.fault_engine_ppm = engine_ppm;
+    cfg.engines = engines;
+    w.engines = engines;
     w.p = pair_new(&cfg);
     w.rand = g_rand_new_with_seed(seed);
     w.wire_faults = inject_per_256;
@@ -376,8 +386,23 @@ static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
         g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_FATAL), ==, 0);
         g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_WB_BYTES), >, 0);
         o.faults += test_reg_read(h, RDO_REG_FO_RECOVERIES);
-        g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), ==,
-                         test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        if (engines == 1) {
+            g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), ==,
+                             test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        } else {
+            uint32_t faults = 0;
+
+            for (uint32_t e = 0; e < engines; e++) {
+                test_reg_write(h, RDO_REG_ENG_SELECT, e);
+                faults += test_reg_read(h, RDO_REG_ENG_FAULTS);
+            }
+            g_assert_cmpuint(faults, ==, test_reg_read(h, RDO_REG_FO_RECOVERIES));
+            g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_QPS), <=,
+                             test_reg_read(h, RDO_REG_FO_RECOVERIES) * QPS);
+        }
+        /* Every recovery read the QPs it rebuilt back from the store. */
+        g_assert_cmpuint(h->core.cnt.fo_rb_bytes, ==,
+                         test_reg_read(h, RDO_REG_FO_QPS) * RDO_FO_XPORT_BYTES);
         if (!engine_ppm) {
             g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==,
                              w.faults[s]);
@@ -412,32 +437,45 @@ static uint32_t n_seeds(void)
     return s ? (uint32_t)atoi(s) : 8;
 }
 
-static void workloads(bool timed, uint32_t base)
+static void workloads(bool timed, uint32_t base, uint32_t engines)
 {
     Outcome sum = { 0 };
 
     for (uint32_t seed = 1; seed <= n_seeds(); seed++) {
-        Outcome o = workload(base + seed, timed, 24, 0);
+        Outcome o = workload(base + seed, timed, 24, 0, engines);
 
         sum.faults += o.faults;
         sum.mid_message += o.mid_message;
         sum.reads_out += o.reads_out;
         sum.res_in_use += o.res_in_use;
     }
-    /* The faults caught what they are meant to catch. */
-    g_assert_cmpuint(sum.faults, >=, 2 * n_seeds());
+    /* The faults caught what they are meant to catch (with several
+     * engines, timed, the runs are shorter: fewer faults fit in). */
+    g_assert_cmpuint(sum.faults, >=, (engines > 1 ? 1 : 2) * n_seeds());
     g_assert_cmpuint(sum.mid_message, >, 0);
     g_assert_cmpuint(sum.reads_out, >, 0);
 }
 
 static void test_workload(void)
 {
-    workloads(false, 0);
+    workloads(false, 0, 1);
 }
 
 static void test_workload_timed(void)
 {
-    workloads(true, 100);
+    workloads(true, 100, 1);
+}
+
+/* Two and three engines: a fault takes one, chosen at random. */
+static void test_engines_workload(void)
+{
+    workloads(false, 500, 2);
+    workloads(false, 600, 3);
+}
+
+static void test_engines_workload_timed(void)
+{
+    workloads(true, 700, 2);
 }
 
 /* Faults from the seeded injection, at the wake-up after a frame. */
@@ -446,7 +484,7 @@ static void test_seeded(void)
     uint32_t faults = 0;
 
     for (uint32_t seed = 1; seed <= 4; seed++) {
-        faults += workload(300 + seed, seed & 1, 0, 3000).faults;
+        faults += workload(300 + seed, seed & 1, 0, 3000, 1 + (seed > 2)).faults;
     }
     g_assert_cmpuint(faults, >, 0);
 }
@@ -509,7 +547,8 @@ static void test_bad_inject(void)
     g_assert_cmpuint(h->class_count[RDO_GE_FAILOVER_INJECT], ==, 1);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_ERR_LAST), ==, RDO_ERR_BAD_VALUE);
     g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 0);
-    g_assert_cmphex(test_reg_read(h, RDO_REG_FO_INFO), ==, RDO_FO_INFO_ON | 16u << 16);
+    g_assert_cmphex(test_reg_read(h, RDO_REG_FO_INFO), ==,
+                    RDO_FO_INFO_ON | 1u << 8 | 16u << 16);
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     pair_expect_cqe(&p->s[0], 1, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
     /* Not started: refused too. */
@@ -631,6 +670,67 @@ static void test_corrupt_context(void)
     pair_free(p);
 }
 
+/*
+ * The qtest's sequence on one QP: a 1 MiB WRITE, a 1 MiB READ, then a
+ * FETCH_ADD, each with four faults, alternately the requester's and the
+ * responder's, after 0, 4, ... 76 steps. A READ's completion moves the
+ * oldest unacknowledged PSN too: its image must be written then, or the
+ * requester rebuilt after it waits for PSNs it has no record of (found by
+ * the qtest: the FETCH_ADD never left).
+ */
+static void test_op_sequence(void)
+{
+    static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ,
+                                   RDO_WR_ATOMIC_FETCH_ADD };
+    const uint32_t len = 1u << 20;
+    const uint64_t atomic_local = PAIR_SRC + (2u << 20) + 64;  /* past the READ */
+
+    for (int steps = 0; steps < 80; steps += 4) {
+        RdoConfig cfg = test_host_default_config();
+        Pair *p;
+
+        cfg.failover = 1;
+        p = pair_new(&cfg);
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        pair_fill(&p->s[0], PAIR_SRC, len, steps);
+        pair_fill(&p->s[1], PAIR_DST + len, len, steps + 1);
+        memset(pair_mr_ptr(&p->s[1], PAIR_DST + 2 * len - 8), 0x11, 8);
+        for (uint32_t i = 0; i < G_N_ELEMENTS(ops); i++) {
+            bool atomic = ops[i] == RDO_WR_ATOMIC_FETCH_ADD;
+            struct rdo_send_wqe w = rdo_wqe(ops[i], i);
+            struct rdo_sge sge = pair_sge_of(&p->s[0], atomic ? atomic_local :
+                                             i ? PAIR_SRC + len + 5 : PAIR_SRC + 3,
+                                             atomic ? 8 : len - 8);
+
+            w.remote_addr = i == 0 ? PAIR_DST + 7 : i == 1 ? PAIR_DST + len
+                                                           : PAIR_DST + 2 * len - 8;
+            w.rkey = p->s[1].mr_key;
+            w.compare_add = 0x0101010101010101ull;
+            pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+            for (int f = 0; f < 4; f++) {
+                for (int s = 0; s < steps; s++) {
+                    pair_step(p, p->s[0].d->h->now_ns + PAIR_SEC);
+                }
+                test_reg_write(p->s[(i + f) & 1].d->h, RDO_REG_FO_INJECT,
+                               RDO_FO_INJECT_KEY);
+            }
+            if (!pair_run_cqes(p, 0, 1, 10 * PAIR_SEC)) {
+                g_error("%d steps between faults: op %u never completed", steps, i);
+            }
+            pair_expect_cqe(&p->s[0], i, i == 0 ? RDO_CQE_RDMA_WRITE :
+                            i == 1 ? RDO_CQE_RDMA_READ : RDO_CQE_ATOMIC_FETCH_ADD,
+                            RDO_WC_SUCCESS);
+        }
+        pair_assert_same(&p->s[0], PAIR_SRC + 3, &p->s[1], PAIR_DST + 7, len - 8);
+        pair_assert_same(&p->s[0], PAIR_SRC + len + 5, &p->s[1], PAIR_DST + len, len - 8);
+        pair_assert_fetch_add_once(&p->s[0], atomic_local, &p->s[1],
+                                   PAIR_DST + 2 * len - 8);
+        g_assert_cmpuint(p->s[0].d->h->xport_events[RDO_XE_QP_ERROR], ==, 0);
+        g_assert_cmpuint(p->s[1].d->h->xport_events[RDO_XE_QP_ERROR], ==, 0);
+        pair_free(p);
+    }
+}
+
 /* Write-backs: bytes counted (and on the bus) with failover on only. */
 static void test_writeback_cost(void)
 {
@@ -665,10 +765,13 @@ int main(int argc, char **argv)
     g_test_add_func("/failover/workload", test_workload);
     g_test_add_func("/failover/workload-timed", test_workload_timed);
     g_test_add_func("/failover/seeded", test_seeded);
+    g_test_add_func("/failover/engines-workload", test_engines_workload);
+    g_test_add_func("/failover/engines-workload-timed", test_engines_workload_timed);
     g_test_add_func("/failover/off-is-fatal", test_off_is_fatal);
     g_test_add_func("/failover/bad-inject", test_bad_inject);
     g_test_add_func("/failover/resume-state", test_resume_state);
     g_test_add_func("/failover/writeback-cost", test_writeback_cost);
+    g_test_add_func("/failover/op-sequence", test_op_sequence);
     g_test_add_func("/failover/corrupt-context", test_corrupt_context);
     return g_test_run();
 }

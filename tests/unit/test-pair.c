@@ -517,3 +517,15 @@ void pair_expect_refused(Pair *p, int i, const char *what,
     g_assert_cmpuint(a->d->h->class_count[cls], ==, before + 1);
     pair_expect_cqe(a, send.wr_id, RDO_CQE_SEND, RDO_WC_WR_FLUSH_ERR);
 }
+
+struct rdo_qp_attr pair_query_qp(PairSide *s, uint32_t qpn)
+{
+    struct rdo_cqp_cmd cmd = td_cmd_of(RDO_CMD_QUERY_QP, qpn);
+    uint64_t out = td_alloc(s->d, sizeof(struct rdo_qp_attr), 8);
+    struct rdo_qp_attr a;
+
+    cmd.out_addr = out;
+    g_assert_cmpuint(td_cmd(s->d, &cmd).status, ==, RDO_CQP_OK);
+    memcpy(&a, td_ptr(s->d, out), sizeof(a));
+    return a;
+}

@@ -132,6 +132,8 @@ struct rdo_cqe pair_poll(PairSide *s);
  * (g_error naming it otherwise). */
 struct rdo_cqe pair_poll_success(PairSide *s, uint64_t below);
 uint32_t pair_cnt(PairSide *s, uint32_t reg);
+/* QUERY_QP of side s's QP qpn (which must succeed). */
+struct rdo_qp_attr pair_query_qp(PairSide *s, uint32_t qpn);
 
 /* An SGE of side `s`'s MR. */
 struct rdo_sge pair_sge_of(PairSide *s, uint64_t iova, uint32_t len);

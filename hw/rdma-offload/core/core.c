@@ -29,6 +29,8 @@ static void state_alloc(RdoCore *core)
     st->gids = g_new0(RdoGid, n.gid);
     st->qp_used = g_new0(uint8_t, n.qp);
     st->qp_flow_class = g_new0(uint8_t, n.qp);
+    st->qp_engine = g_new0(uint8_t, n.qp);
+    st->qp_blackout_ps = g_new0(uint64_t, n.qp);
     st->qp_bind = g_new0(RdoQpBind, n.qp);
     st->ssq_users = g_new0(uint32_t, n.qp);
     st->qp_stall_mr = g_new0(uint32_t, n.qp);
@@ -82,6 +84,8 @@ static void state_free(RdoCore *core)
     g_free(st->gids);
     g_free(st->qp_used);
     g_free(st->qp_flow_class);
+    g_free(st->qp_engine);
+    g_free(st->qp_blackout_ps);
     g_free(st->qp_bind);
     g_free(st->ssq_users);
     g_free(st->qp_stall_mr);
@@ -264,11 +268,13 @@ void rdo_core_wakeup(RdoCore *core)
         return;
     }
     if (core->st->fo_pending) {
-        rdo_core_engine_fault(core, "seeded fault injection (fault-engine-ppm)");
+        rdo_core_engine_fault(core, core->st->fo_pending_engine,
+                              "seeded fault injection (fault-engine-ppm)");
         if (rdo_core_is_fatal(core)) {
             return;
         }
     }
+    rdo_failover_run(core);
     rdo_cqp_run(core);
     if (core->st->tm) {
         /* Frames out, interrupts, the receive FIFO. */
@@ -299,12 +305,14 @@ uint8_t *rdo_core_save(RdoCore *core, size_t *len)
 }
 
 /*
- * Engine failover: the hard state the engine kept recoverable (with
- * failover=1 it is in host memory at every commit point, ctx/commit.c;
- * the model takes it as the stream of the hard state, which is what those
- * write-backs hold) is checked on a scratch core first, so that a state
+ * Engine failover, one engine: the device's hard state (the migration
+ * stream; with one engine its state is all of the device's) is checked
+ * on a scratch core first, so that a state
  * that cannot be loaded leaves this core running to report it as
- * catastrophic; then the engine is reset (soft state gone) and reloaded.
+ * catastrophic; then the engine is reset (soft state gone) and reloaded,
+ * and each RC QP's protocol position is rebuilt from its image in the
+ * store (state/failover.c). With several engines only the faulted one's
+ * QPs are rebuilt, without a reset (rdo_failover_engine).
  */
 static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
                            char **why)
@@ -323,7 +331,7 @@ static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
     return ok;
 }
 
-void rdo_core_engine_fault(RdoCore *core, const char *why)
+void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
 {
     g_autofree uint8_t *img = NULL;
     g_autofree char *err = NULL;
@@ -339,6 +347,11 @@ void rdo_core_engine_fault(RdoCore *core, const char *why)
          * the engine serves: not recovered either). */
         core->cnt.fo_fatal++;
         rdo_core_fatal(core, RDO_FATAL_ENGINE, false, why);
+        return;
+    }
+    if (core->cfg.engines > 1) {
+        /* One engine of several: the others and their QPs run on. */
+        rdo_failover_engine(core, engine % core->cfg.engines);
         return;
     }
     start_ps = core->st->tm ? rdo_tm_now_ps(core) : 0;

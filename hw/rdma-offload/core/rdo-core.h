@@ -313,6 +313,9 @@ typedef struct RdoConfig {
      * recoverable (write-backs), requester PSNs per write-back, cycles of
      * an engine's reset; seeded engine faults per frame sent. */
     uint32_t failover, failover_wb_batch, failover_reset_cycles;
+    /* Protocol engines QPs are bound to (one fails over alone), and the
+     * cycles an engine spends on one write-back. */
+    uint32_t engines, failover_wb_cycles;
     uint32_t move_qp_cycles;
     uint32_t fault_engine_ppm;
     /* Timing model (timing/, docs/timing-model.md); off: no virtual time. */
@@ -494,6 +497,12 @@ typedef struct RdoConfig {
     X("failover-reset-cycles", failover_reset_cycles, U32, 2000, 0, 1000000, \
       RDO_PARAM_TIMING, NULL, "timing: cycles a faulted engine takes to " \
       "reset before it reloads the hard state") \
+    X("engines", engines, U32, 1, 1, RDO_ENGINES_MAX, 0, NULL, \
+      "protocol engines: QPs are bound to one round robin at creation; a " \
+      "fault of one moves its QPs to the next, the others run on") \
+    X("failover-wb-cycles", failover_wb_cycles, U32, 8, 0, 10000, \
+      RDO_PARAM_TIMING, NULL, "timing: cycles an engine spends writing " \
+      "back a QP's hard state at a commit point (failover=1)") \
     X("move-qp-cycles", move_qp_cycles, U32, 3000, 0, 1000000, \
       RDO_PARAM_TIMING, NULL, "timing: cycles a MOVE_QP command takes " \
       "(the connection's contexts handed from one function to another)") \
@@ -703,6 +712,10 @@ typedef struct RdoCounters {
     /* MOVE_QP (D18, RDO_REG_CNT_QP_MOVED_*): connections this function
      * handed to another, and took from another. */
     uint64_t qp_moved_out, qp_moved_in;
+    /* Failover: bytes of hard state read back from the context store to
+     * rebuild QPs (xport/hard.c); engine cycles spent on write-backs
+     * (timing model, failover-wb-cycles each). */
+    uint64_t fo_rb_bytes, fo_wb_cycles;
 } RdoCounters;
 
 /*
@@ -855,9 +868,11 @@ bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
  * register and the seeded fault injection come here too): with
  * failover=1 the device recovers its hard state and resumes (EQE 0x21),
  * otherwise, or if the state cannot be recovered, it goes catastrophic
- * (RDO_FATAL_ENGINE). docs/programming-model.md "Engine failover".
+ * (RDO_FATAL_ENGINE). `engine`: which of several (`engines`) faults, only
+ * its QPs are touched; with one engine it is the whole engine's.
+ * docs/programming-model.md "Engine failover".
  */
-void rdo_core_engine_fault(RdoCore *core, const char *why);
+void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);

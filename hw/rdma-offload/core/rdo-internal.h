@@ -285,6 +285,16 @@ struct RdoState {
      * next wake-up; frames are refused until the blackout's end. */
     bool fo_pending;
     uint64_t fo_blackout_ps;
+    /* Several protocol engines (engines > 1): each QP's engine, the next
+     * one a new QP gets, the engine a pending seeded fault hits, the one
+     * the ENG_* registers name; per QP the end of its blackout (timing:
+     * its frames refused, its resume due; 0 none), per engine its faults
+     * and the frames refused for it. */
+    uint8_t *qp_engine;
+    uint32_t eng_next, fo_pending_engine, eng_select;
+    uint64_t *qp_blackout_ps;
+    uint64_t fo_resume_ps;      /* the first of them, 0 none */
+    uint64_t eng_faults[RDO_ENGINES_MAX], eng_drops[RDO_ENGINES_MAX];
 };
 
 /*

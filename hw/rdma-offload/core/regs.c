@@ -26,6 +26,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_QPC_PGLIST_LO ... RDO_REG_QPC_PAGES:
     case RDO_REG_MRC_PGLIST_LO ... RDO_REG_MRC_PAGES:
     case RDO_REG_DP_SEL:
+    case RDO_REG_ENG_SELECT:
         return REG_RW;
     case RDO_REG_IRQ_TEST:
     case RDO_REG_FO_INJECT:
@@ -45,10 +46,23 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_CNT_QP_MOVED_OUT ... RDO_REG_CNT_QP_MOVED_IN:
     case RDO_REG_PORTS ... RDO_REG_PORT2_MAC_HI:
     case RDO_REG_CNT_RP_CNP_COALESCED:
+    case RDO_REG_ENG_QPS ... RDO_REG_ENG_DROPS:
         return REG_RO;
     default:
         return REG_NONE;
     }
+}
+
+/* QPs bound to protocol engine `e` now. */
+static uint32_t engine_qps(const RdoCore *core, uint32_t e)
+{
+    const RdoState *st = core->st;
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        n += st->qp_used[i] && st->qp_engine[i] == e;
+    }
+    return n;
 }
 
 static uint32_t rdo_status(const RdoCore *core)
@@ -237,7 +251,11 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     }
     case RDO_REG_FO_INFO:
         return (core->cfg.failover ? RDO_FO_INFO_ON : 0) |
-               core->cfg.failover_wb_batch << 16;
+               core->cfg.engines << 8 | core->cfg.failover_wb_batch << 16;
+    case RDO_REG_ENG_SELECT: return core->st->eng_select;
+    case RDO_REG_ENG_QPS: return engine_qps(core, core->st->eng_select);
+    case RDO_REG_ENG_FAULTS: return core->st->eng_faults[core->st->eng_select];
+    case RDO_REG_ENG_DROPS: return core->st->eng_drops[core->st->eng_select];
     case RDO_REG_FO_RECOVERIES: return c->fo_recoveries;
     case RDO_REG_FO_QPS: return c->fo_qps;
     case RDO_REG_FO_FATAL: return c->fo_fatal;
@@ -332,7 +350,8 @@ static void rdo_write_fo_inject(RdoCore *core, uint32_t v)
                         "is not the key" : "with the control path stopped");
         return;
     }
-    rdo_core_engine_fault(core, "injected by the driver (FO_INJECT)");
+    rdo_core_engine_fault(core, core->st->eng_select,
+                          "injected by the driver (FO_INJECT)");
 }
 
 static void set_lo(uint64_t *reg, uint32_t v)
@@ -420,6 +439,15 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
         break;
     case RDO_REG_FO_INJECT:
         rdo_write_fo_inject(core, v);
+        break;
+    case RDO_REG_ENG_SELECT:
+        if (v >= core->cfg.engines) {
+            rdo_guest_error(core, RDO_GE_REG_BAD_VALUE, RDO_REG_ENG_SELECT,
+                            RDO_REG_ENG_SELECT, "ENG_SELECT %u, device has %u "
+                            "engines", v, core->cfg.engines);
+            break;
+        }
+        core->st->eng_select = v;
         break;
     default:
         write_setup(core, offset, v);

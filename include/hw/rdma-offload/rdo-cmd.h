@@ -917,6 +917,8 @@ struct rdo_cmd_query_counters {
     X(qp_moved_out, "qp_moved_out")         /* connections handed to another function */ \
     X(qp_moved_in, "qp_moved_in")           /* connections taken from another */ \
     X(rp_cnp_coalesced, "rp_cnp_coalesced") /* CNPs within a QP's reduce period: no decrease */ \
+    X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
+    X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2
@@ -963,7 +965,7 @@ struct rdo_qp_attr {
     uint8_t  traffic_class;     /* as set by MODIFY_QP, ECN bits 0 */
     uint8_t  port;              /* the QP's port: 1 or 2 (0 on a device
                                    before two ports) */
-    uint8_t  reserved0;
+    uint8_t  engine;            /* protocol engine serving the QP now */
     uint8_t  flow_class;        /* as set by MODIFY_QP (0: the QP's own) */
     uint32_t reserved[2];
 };

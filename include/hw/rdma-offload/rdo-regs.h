@@ -192,7 +192,17 @@ enum rdo_dp_index {
 
 #define RDO_FO_INJECT_KEY            0x46414c54u  /* "FALT": any other value is refused */
 #define RDO_FO_INFO_ON               RDO_BIT(0)
+#define RDO_FO_INFO_ENGINES(v)       (((v) >> 8) & 0xff)  /* `engines` */
 #define RDO_FO_INFO_BATCH(v)         ((v) >> 16)  /* failover-wb-batch */
+/*
+ * Several protocol engines (`engines`): a window on one of them, chosen by
+ * ENG_SELECT, which is also the engine FO_INJECT faults. Cleared by reset.
+ */
+#define RDO_REG_ENG_SELECT           0x02e8  /* RW  engine the registers below (and FO_INJECT) name */
+#define RDO_REG_ENG_QPS              0x02ec  /* RO  QPs bound to it now */
+#define RDO_REG_ENG_FAULTS           0x02f0  /* RO  its faults recovered */
+#define RDO_REG_ENG_DROPS            0x02f4  /* RO  frames for its QPs refused in its blackouts */
+#define RDO_ENGINES_MAX              16
 
 /*
  * Timing model (CAPS.TIMING): its settings and 64-bit counters, each a

@@ -111,4 +111,15 @@ void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
 void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
                    uint64_t ready_ps, bool head);
 
+/* A new QP's protocol engine (`engines`): round robin, so that QPs made
+ * together are spread and a fault of one engine takes few of them. */
+static inline void rdo_engine_bind(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+
+    st->qp_engine[qpn] = (uint8_t)(st->eng_next % core->cfg.engines);
+    st->eng_next = (st->eng_next + 1) % core->cfg.engines;
+    st->qp_blackout_ps[qpn] = 0;
+}
+
 #endif /* RDO_BASE_H */

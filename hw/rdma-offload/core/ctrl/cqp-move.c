@@ -282,6 +282,7 @@ static int move(Move *m)
     d->qp_bind[m->qpn] = *b;
     d->qp_flow_class[m->qpn] = s->qp_flow_class[m->qpn];
     d->qp_stall_mr[m->qpn] = RDO_NONE;
+    rdo_engine_bind(m->d, m->qpn);
     s->qp_used[m->qpn] = 0;
     table_update(m);
     rdo_xport_move(m->s, m->d, m->qpn, m->qp.sq_pi);

@@ -115,6 +115,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
                                          qp->srqn, qp->ssq_qpn, qp->type };
     st->qp_stall_mr[cmd->obj] = RDO_NONE;
+    rdo_engine_bind(core, cmd->obj);
     st->qp_gen[cmd->obj]++;     /* type-2 windows of an earlier QP here are dead */
     st->pds[a->pdn].users++;
     st->cqs[a->send_cqn].users++;
@@ -164,6 +165,7 @@ static int query_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     a.traffic_class = qp->traffic_class;
     a.port = rdo_qp_port(qp);
     a.flow_class = core->st->qp_flow_class[cmd->obj];
+    a.engine = core->st->qp_engine[cmd->obj];
     a.dest_qpn = qp->dest_qpn;
     a.sq_psn = qp->sq_psn;
     a.rq_psn = qp->rq_psn;

@@ -3,14 +3,38 @@
  * rdma-offload core: hard-state write-backs for protocol-engine failover
  * (failover=1, docs/architecture.md "Engine failover"). At each commit
  * point (a change of a QP's transport state that leaves the engine: an
- * ACK, NAK or response sent, a responder resource taken, the oldest
- * unacknowledged PSN moved, every failover-wb-batch request PSNs) the
- * engine writes the QP's state to host memory: the transport section of
- * its context (RDO_FO_XPORT_BYTES) or one responder resource
- * (RDO_FO_RES_BYTES). The write is posted on the context flow of the bus,
- * so it costs PCIe bytes and bandwidth, not the engine's time.
+ * ACK, NAK or response sent, a receive completed, a responder resource
+ * taken, the oldest unacknowledged PSN moved, every failover-wb-batch
+ * request PSNs) the engine writes the QP's hard state (xport/hard.c) into
+ * the transport section of its QP context in the store, and a failover
+ * reads it back from there. The write is posted on the context flow of
+ * the bus: PCIe bytes and bandwidth, and the few cycles
+ * (failover-wb-cycles) the engine takes to hand it over.
  */
+#include <string.h>
 #include "ctx/ctx.h"
+
+#define XPORT_OFF   offsetof(RdoQpCtx, transport)
+
+/* Where QP qpn's transport section is in host memory. */
+static bool section_addr(RdoCore *core, uint32_t qpn, uint64_t *addr)
+{
+    if (!rdo_ctx_addr(core, &core->st->qpc, qpn, addr)) {
+        return false;
+    }
+    *addr += XPORT_OFF;
+    return true;
+}
+
+static void count(RdoCore *core, uint32_t bytes)
+{
+    core->cnt.fo_writebacks++;
+    core->cnt.fo_wb_bytes += bytes;
+    if (core->st->tm && core->cfg.failover_wb_cycles) {
+        rdo_tm_cycles(core, core->cfg.failover_wb_cycles);
+        core->cnt.fo_wb_cycles += core->cfg.failover_wb_cycles;
+    }
+}
 
 void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes)
 {
@@ -19,15 +43,55 @@ void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes)
     if (!core->cfg.failover) {
         return;
     }
-    core->cnt.fo_writebacks++;
-    core->cnt.fo_wb_bytes += bytes;
+    count(core, bytes);
     if (!core->st->tm) {
         return;
     }
     /* Where the QP's line sits in the store (its alignment is what the bus
      * model looks at): the transport section is its second half. */
     flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    rdo_tm_dma(core, (uint64_t)qpn * RDO_QPC_SIZE + RDO_QPC_SIZE - RDO_FO_XPORT_BYTES,
-               bytes, true);
+    rdo_tm_dma(core, (uint64_t)qpn * RDO_QPC_SIZE + XPORT_OFF, bytes, true);
     rdo_tm_set_flow(core, flow);
+}
+
+void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
+                        uint32_t len)
+{
+    RdoCtxCache *c = &core->st->qpc;
+    RdoQpCtx *cached = rdo_ctx_cached_data(c, qpn);
+    uint64_t addr;
+    RdoFlow flow;
+    int r;
+
+    count(core, len);
+    /* A cached copy of the context gets it too: a later write-back of the
+     * line must not put an older section back into the store. */
+    if (cached) {
+        memcpy(cached->transport, img, len);
+    }
+    if (c->side.valid && c->side.index == qpn) {
+        memcpy(((RdoQpCtx *)c->side.data)->transport, img, len);
+    }
+    if (!section_addr(core, qpn, &addr)) {
+        return;     /* found at recovery (the QP fails), or at the line's use */
+    }
+    flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+    r = rdo_dma_write(core, addr, img, len);
+    rdo_tm_set_flow(core, flow);
+    (void)r;        /* as above: a store that cannot be written is found later */
+}
+
+bool rdo_fo_store_read(RdoCore *core, uint32_t qpn, void *img, uint32_t len)
+{
+    uint64_t addr;
+    RdoFlow flow;
+    int r;
+
+    if (!section_addr(core, qpn, &addr)) {
+        return false;
+    }
+    flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+    r = rdo_dma_read(core, addr, img, len);
+    rdo_tm_set_flow(core, flow);
+    return r == 0;
 }

@@ -102,9 +102,8 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
     index_reset(c);
 }
 
-/* Where context `index` lives in host memory. */
-static bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
-                     uint64_t *addr)
+bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                  uint64_t *addr)
 {
     uint32_t per_page = RDO_PAGE_SIZE / c->ctx_size;
     uint32_t page_no = index / per_page;
@@ -161,7 +160,7 @@ static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
     uint64_t addr;
 
     if (l->valid && l->dirty) {
-        if (!ctx_addr(core, c, l->index, &addr) ||
+        if (!rdo_ctx_addr(core, c, l->index, &addr) ||
             ctx_dma(core, addr, l->data, c->ctx_size, true)) {
             return false;
         }
@@ -378,7 +377,7 @@ static bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
 {
     uint64_t addr;
 
-    if (!ctx_addr(core, c, index, &addr) ||
+    if (!rdo_ctx_addr(core, c, index, &addr) ||
         ctx_dma(core, addr, l->data, c->ctx_size, false)) {
         store_lost(core, c, index, "load from");
         return false;

@@ -34,6 +34,10 @@ void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
 /* Both caches of the function, sized by its share of the device. */
 void rdo_ctx_caches_init(RdoCore *core);
 void rdo_ctx_caches_free(RdoCore *core);
+/* Where context `index` lives in host memory; false if the store's page
+ * list does not say. */
+bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                  uint64_t *addr);
 /* A saved dirty line put back (state/); false if it cannot be placed. */
 bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
@@ -44,6 +48,12 @@ bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 #define RDO_FO_XPORT_BYTES  128     /* the QP context's transport section */
 #define RDO_FO_RES_BYTES    32      /* one responder resource */
 void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes);
+/* The transport section of QP qpn's context in the store (RDO_FO_XPORT_BYTES
+ * at most): written (and any cached copy of the line updated), read back;
+ * false if the store cannot be read. */
+void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
+                        uint32_t len);
+bool rdo_fo_store_read(RdoCore *core, uint32_t qpn, void *img, uint32_t len);
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);

@@ -119,6 +119,10 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
      * wake-up (core.c), not in the middle of the stage sending this. */
     if (fault_hit(core->st, core->cfg.fault_engine_ppm) && !core->st->fo_pending) {
         core->st->fo_pending = true;
+        /* Which engine: drawn only when there is a choice, so that one
+         * engine's runs keep their sequence. */
+        core->st->fo_pending_engine = core->cfg.engines > 1 ?
+            (uint32_t)(fault_next(core->st) >> 32) % core->cfg.engines : 0;
         rdo_core_schedule(core, core->ops->now_ns(core->host));
     }
 

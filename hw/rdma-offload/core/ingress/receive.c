@@ -57,6 +57,33 @@ void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
     }
 }
 
+static uint32_t frame_qpn(const uint8_t *b, size_t len);
+
+/*
+ * Several engines: a frame for a QP whose engine faulted is refused until
+ * the substitute has its hard state back (state/failover.c); the other
+ * engines' QPs receive as ever.
+ */
+static bool engine_refuses(RdoCore *core, const void *frame, size_t len,
+                           uint64_t now)
+{
+    RdoState *st = core->st;
+    uint32_t qpn;
+
+    if (!st->fo_resume_ps) {
+        return false;
+    }
+    qpn = frame_qpn(frame, len);
+    if (qpn >= st->usable_qps || !st->qp_used[qpn] ||
+        st->qp_blackout_ps[qpn] <= now) {
+        return false;
+    }
+    core->cnt.fo_drops++;
+    st->eng_drops[st->qp_engine[qpn]]++;
+    st->xport[qpn].resp.fo_refused = true;      /* the peer must hear of it */
+    return true;
+}
+
 void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
                        size_t len)
 {
@@ -77,6 +104,9 @@ void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
             return;
         }
         core->st->fo_blackout_ps = 0;
+    }
+    if (engine_refuses(core, frame, len, now)) {
+        return;
     }
     if (!t->rx_fifo.head && t->free_ps[RDO_ENG_RX] <= now) {
         rx_process(core, port, frame, len, now);
@@ -157,7 +187,9 @@ void rdo_ingress_run(RdoCore *core)
             break;
         }
         rdo_tm_fifo_pop(&t->rx_fifo);
-        rx_process(core, f->port, f->data, f->len, start);
+        if (!engine_refuses(core, f->data, f->len, start)) {
+            rx_process(core, f->port, f->data, f->len, start);
+        }
         rdo_tm_frame_put(t, f);
         rdo_ingress_prefetch(core);
     }

@@ -44,14 +44,14 @@ static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
 }
 
 /*
- * A connected RC QP resumes: its requester goes back to the oldest
- * unacknowledged PSN, its responder acknowledges what it has (the ACKs
- * the fault lost would otherwise cost the peer its retransmit timer).
+ * The substitute engine rebuilds a QP's transport from the hard state in
+ * the store (xport/hard.c), not from what the lost engine held; true if
+ * the QP is to resume. A context or an image the driver corrupted fails
+ * this QP only.
  */
-static void resume_qp(RdoCore *core, uint32_t qpn)
+static bool recover_qp(RdoCore *core, uint32_t qpn)
 {
     RdoQpCtx *qp = rdo_qp_get(core, qpn);
-    RdoXport *x = &core->st->xport[qpn];
 
     if (!qp) {
         /* The substitute engine loads the context from the store: one the
@@ -59,16 +59,59 @@ static void resume_qp(RdoCore *core, uint32_t qpn)
         if (!rdo_core_is_fatal(core)) {
             rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
         }
-        return;
+        return false;
     }
-    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
+    if (qp->state != RDO_QPS_RTR && qp->state != RDO_QPS_RTS &&
+        qp->state != RDO_QPS_SQD) {
+        return false;
+    }
+    /* Payload gathered but not placed is the aggregation unit's: it goes
+     * to memory first, and what the rollback to the image makes the peer
+     * send again lands on the same bytes. */
+    rdo_agg_flush(core, qpn);
+    if (!rdo_xport_recover(core, qpn)) {
+        rdo_qp_to_error(core, qpn, qp, RDO_QP_ERR_CONTEXT);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * A recovered RC QP resumes: its requester goes back to the oldest
+ * unacknowledged PSN, its responder (if it has received anything, or
+ * frames for it were refused in the blackout) tells
+ * the peer where it is with a PSN sequence NAK of its expected PSN: that acknowledges everything before
+ * it (the ACKs the fault lost would otherwise cost the peer its
+ * retransmit timer) and makes the peer resend at once what the rollback
+ * to the image, or a blackout's refusals, took back.
+ */
+static void resume_qp(RdoCore *core, uint32_t qpn)
+{
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoXport *x = &core->st->xport[qpn];
+
+    if (!qp || (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD)) {
         return;
     }
     rdo_req_resume(core, qpn);
-    if (x->resp.epsn != qp->rq_psn && x->resp.seq == RDO_SEQ_IN_ORDER &&
-        !x->resp.ack_pending) {
-        rdo_resp_ack_later(core, qpn, x, rdo_psn_add(x->resp.epsn, RDO_PSN_MASK));
+    if ((x->resp.epsn != qp->rq_psn || x->resp.fo_refused) &&
+        x->resp.seq == RDO_SEQ_IN_ORDER && !x->resp.ack_pending) {
+        /* At the end of the round, as a coalesced ACK: with one engine,
+         * after the blackout the whole device is in. */
+        x->resp.seq = RDO_SEQ_NAK_SENT;
+        rdo_resp_ack_later(core, qpn, x, x->resp.epsn);
+        x->resp.ack_syndrome = RDO_AETH_NAK_PSN_SEQ;
     }
+    x->resp.fo_refused = false;
+}
+
+static void recovered(RdoCore *core, uint32_t engine, uint32_t qps)
+{
+    core->cnt.fo_recoveries++;
+    core->cnt.fo_qps += qps;
+    core->st->eng_faults[engine]++;
+    rdo_async_event(core, RDO_EQE_ENGINE_RECOVERED,
+                    (uint32_t)core->cnt.fo_recoveries, qps);
 }
 
 void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
@@ -83,13 +126,198 @@ void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
         core->cnt.fo_blackout_cycles = 0;
     }
     for (uint32_t i = 0; i < st->usable_qps; i++) {
-        if (st->qp_used[i] && st->qp_bind[i].type == RDO_QPT_RC) {
+        if (st->qp_used[i] && st->qp_bind[i].type == RDO_QPT_RC &&
+            recover_qp(core, i)) {
             resume_qp(core, i);
         }
     }
-    core->cnt.fo_recoveries++;
-    core->cnt.fo_qps += qps;
     core->cnt.fo_drops += lost_frames;
-    rdo_async_event(core, RDO_EQE_ENGINE_RECOVERED,
-                    (uint32_t)core->cnt.fo_recoveries, qps);
+    recovered(core, 0, qps);
 }
+
+/* The next engine that is not `engine`: where its QPs go. */
+static uint32_t substitute(RdoCore *core, uint32_t engine)
+{
+    return (engine + 1) % core->cfg.engines;
+}
+
+/* A QP's blackout is over: it moves to the substitute and resumes. */
+static void qp_resumes(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+
+    st->qp_blackout_ps[qpn] = 0;
+    st->qp_engine[qpn] = (uint8_t)substitute(core, st->qp_engine[qpn]);
+    resume_qp(core, qpn);
+}
+
+/*
+ * One engine of several faults (engines > 1): only its QPs are touched.
+ * Each RC QP is rebuilt from the store at once (the lost engine's copy is
+ * not used); with the timing model its frames are refused until the
+ * substitute has reset and read their hard state back over the bus, and
+ * then it resumes there (rdo_failover_run); without, at once. The other
+ * engines' QPs run on through it all.
+ */
+void rdo_failover_engine(RdoCore *core, uint32_t engine)
+{
+    RdoState *st = core->st;
+    RdoTiming *t = st->tm;
+    uint64_t start = t ? rdo_tm_now_ps(core) : 0, end = start;
+    uint32_t qps = 0;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        if (st->qp_used[i] && st->qp_engine[i] == engine &&
+            st->qp_bind[i].type == RDO_QPT_RC && recover_qp(core, i)) {
+            qps++;
+        }
+    }
+    if (t) {
+        RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+
+        end = rdo_tm_bus(core, start + rdo_tm_cycles_ps(t, core->cfg.failover_reset_cycles),
+                         0, (size_t)qps * RDO_FO_XPORT_BYTES, false);
+        rdo_tm_set_flow(core, flow);
+        core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start);
+        st->fo_resume_ps = st->fo_resume_ps ? MIN(st->fo_resume_ps, end) : end;
+        rdo_tm_schedule(core, end);
+    } else {
+        core->cnt.fo_blackout_cycles = 0;
+    }
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        if (!st->qp_used[i] || st->qp_engine[i] != engine) {
+            continue;
+        }
+        if (t && st->qp_bind[i].type == RDO_QPT_RC) {
+            st->qp_blackout_ps[i] = end;
+        } else {
+            qp_resumes(core, i);    /* UD, UC: nothing to rebuild */
+        }
+    }
+    recovered(core, engine, qps);
+}
+
+/* Wake-up: QPs whose blackout has ended resume on their substitute. */
+void rdo_failover_run(RdoCore *core)
+{
+    RdoState *st = core->st;
+    uint64_t now, next = 0;
+
+    if (!st->fo_resume_ps) {
+        return;
+    }
+    now = st->tm ? rdo_tm_now_ps(core) : UINT64_MAX;
+    if (now < st->fo_resume_ps) {
+        /* A wake-up request is for the next wake-up only: ask again. */
+        rdo_tm_schedule(core, st->fo_resume_ps);
+        return;
+    }
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        uint64_t at = st->qp_blackout_ps[i];
+
+        if (!at) {
+            continue;
+        }
+        if (!st->qp_used[i]) {
+            st->qp_blackout_ps[i] = 0;      /* destroyed, or moved away */
+            continue;
+        }
+        if (at <= now) {
+            qp_resumes(core, i);
+        } else {
+            next = next ? MIN(next, at) : at;
+        }
+    }
+    st->fo_resume_ps = next;
+    if (next) {
+        rdo_tm_schedule(core, next);
+    }
+}
+
+/*
+ * The engines in the state stream: each QP's engine, per engine its
+ * faults and refused frames. A QP in a blackout at the save resumes at the
+ * first wake-up after the load (the blackout's time is not carried).
+ */
+static bool engines_needed(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    if (core->cfg.engines > 1 || st->eng_select) {
+        return true;
+    }
+    for (uint32_t e = 0; e < RDO_ENGINES_MAX; e++) {
+        if (st->eng_faults[e] || st->eng_drops[e]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void engines_save(RdoCore *core, RdoOut *o)
+{
+    RdoState *st = core->st;
+
+    rdo_out_u32(o, core->cfg.engines);
+    rdo_out_u32(o, st->eng_next);
+    rdo_out_u32(o, st->eng_select);
+    for (uint32_t e = 0; e < core->cfg.engines; e++) {
+        rdo_out_u64(o, st->eng_faults[e]);
+        rdo_out_u64(o, st->eng_drops[e]);
+    }
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        if (st->qp_used[i]) {
+            rdo_out_u32(o, i);
+            rdo_out_u8(o, st->qp_engine[i]);
+            rdo_out_u8(o, st->qp_blackout_ps[i] != 0);
+        }
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+static void engines_load(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    uint32_t n = rdo_in_u32(in);
+
+    if (!rdo_in_check(in, n == core->cfg.engines, "%u protocol engines, "
+                      "this device has %u", n, core->cfg.engines)) {
+        return;
+    }
+    st->eng_next = rdo_in_u32(in);
+    st->eng_select = rdo_in_u32(in);
+    if (!rdo_in_check(in, st->eng_next < n && st->eng_select < n,
+                      "engine %u next, %u selected", st->eng_next,
+                      st->eng_select)) {
+        return;
+    }
+    for (uint32_t e = 0; e < n; e++) {
+        st->eng_faults[e] = rdo_in_u64(in);
+        st->eng_drops[e] = rdo_in_u64(in);
+    }
+    while (rdo_in_ok(in)) {
+        uint32_t i = rdo_in_u32(in);
+        uint8_t e, pending;
+
+        if (i == RDO_NONE) {
+            return;
+        }
+        e = rdo_in_u8(in);
+        pending = rdo_in_u8(in);
+        if (!rdo_in_check(in, i < st->usable_qps && st->qp_used[i] && e < n &&
+                          pending <= 1, "QP %u on engine %u (%u)", i, e,
+                          pending)) {
+            return;
+        }
+        st->qp_engine[i] = e;
+        if (pending) {
+            st->qp_blackout_ps[i] = 1;
+            st->fo_resume_ps = 1;
+        }
+    }
+}
+
+const RdoSection rdo_state_engine_sections[] = {
+    { 44, 0, "engines", engines_needed, engines_save, engines_load },
+    { 0 }
+};

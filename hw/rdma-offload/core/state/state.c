@@ -21,6 +21,7 @@ static const RdoSection *const section_tables[] = {
     rdo_state_cm_sections,
     rdo_state_moved_sections,
     rdo_state_port2_sections,
+    rdo_state_engine_sections,
     rdo_state_flowq_sections,
 };
 

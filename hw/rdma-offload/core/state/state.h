@@ -134,6 +134,7 @@ extern const RdoSection rdo_state_timing_sections[];
 extern const RdoSection rdo_state_cm_sections[];
 extern const RdoSection rdo_state_moved_sections[];
 extern const RdoSection rdo_state_port2_sections[];
+extern const RdoSection rdo_state_engine_sections[];
 
 /* A GID table's valid entries (objects.c; port2.c for port 2's). */
 void rdo_state_gids_save(RdoOut *o, const RdoGid *gids, uint32_t max);
@@ -158,5 +159,13 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in);
 uint64_t rdo_failover_soft_frames(RdoCore *core);
 void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
                          uint64_t lost_frames);
+/*
+ * With several engines (failover.c): a fault of one rebuilds its RC QPs
+ * from the store and resumes them on the next engine (after a blackout
+ * with the timing model: rdo_failover_run at a wake-up; frames for it are
+ * refused meanwhile, ingress/receive.c).
+ */
+void rdo_failover_engine(RdoCore *core, uint32_t engine);
+void rdo_failover_run(RdoCore *core);
 
 #endif /* RDO_STATE_H */

@@ -91,6 +91,9 @@ bool rdo_bufrecv_packet(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     h->packets++;
     x->resp.epsn = rdo_psn_add(pkt->psn, 1);
     x->resp.op = last ? RESP_IDLE : RESP_SEND;
+    /* The held bytes are the buffer's, not the engine's: a failover must
+     * not go back before them and hold them twice (a commit point). */
+    rdo_xport_commit(core, qpn);
     if (!last) {
         return true;
     }

@@ -186,6 +186,12 @@ int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m
         rdo_xport_rts(core, qpn, qp);
     }
     qp->state = m->state;
+    if (qp->type == RDO_QPT_RC && (qp->state == RDO_QPS_RTR ||
+                                   qp->state == RDO_QPS_RTS ||
+                                   qp->state == RDO_QPS_SQD)) {
+        /* The starting PSNs: the first image a failover can rebuild from. */
+        rdo_xport_commit(core, qpn);
+    }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
     /* Work posted before RTS (or while draining in SQD) may start now. */
     rdo_work_kick(core, qpn);

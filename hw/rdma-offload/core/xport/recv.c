@@ -159,6 +159,11 @@ void rdo_recv_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
         cqe->offset = 0;
     }
     rdo_ctx_dirty(core, &core->st->qpc, qp);
+    /* The receive WQE is used up: a failover must not place this message
+     * again into it (RC; a commit point). */
+    if (qp->type == RDO_QPT_RC) {
+        rdo_xport_commit(core, qpn);
+    }
     /* A message its sender marked solicited (urgent) skips the delay. */
     rdo_cq_post_delayed(core, qp->recv_cqn, cqe, solicited,
                         solicited ? 0 : qp->notify_delay_usec * 1000ull);

@@ -72,6 +72,9 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         if (rdo_rec_read_like(rec)) {
             /* Acknowledged past a READ without its data: ask again. */
             x->req.una_psn = rdo_psn_add(rec->first_psn, rec->resp_pkts);
+            if (x->req.una_psn != old_una) {
+                rdo_xport_commit(core, qpn);
+            }
             go_back(core, qpn, x, i, 0);
             return x->req.una_psn != old_una;
         }
@@ -84,7 +87,7 @@ static bool ack_up_to(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         x->req.una_psn = rdo_psn_add(psn, 1);
     }
     if (x->req.una_psn != old_una) {
-        rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+        rdo_xport_commit(core, qpn);
         return true;
     }
     return false;
@@ -318,6 +321,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     rdo_rec_done(x, rec, RDO_WC_SUCCESS, 0);
     if (rdo_psn_cmp(rdo_psn_add(rdo_rec_last_psn(rec), 1), x->req.una_psn) > 0) {
         x->req.una_psn = rdo_psn_add(rdo_rec_last_psn(rec), 1);
+        rdo_xport_commit(core, qpn);    /* the READ's CQE follows */
     }
     progress(core, qpn, qp, x);
     rdo_work_kick(core, qpn);     /* fenced or rd-limited work may go now */

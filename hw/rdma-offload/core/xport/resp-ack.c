@@ -37,7 +37,7 @@ static void send_aeth_now(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                         qpn, psn, syndrome);
     }
     /* What it acknowledges is in host memory before the peer hears of it. */
-    rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+    rdo_xport_commit(core, qpn);
     rdo_tx_packet(core, &pkt);
 }
 

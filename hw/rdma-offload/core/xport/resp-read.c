@@ -36,7 +36,7 @@ static void send_atomic_ack(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 
     rdo_resp_packet(core, qpn, qp, &pkt, RDO_OP_ATOMIC_ACKNOWLEDGE, r->first_psn);
     pkt.atomic_ack_orig = r->orig;
-    rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+    rdo_xport_commit(core, qpn);
     rdo_tx_packet(core, &pkt);
 }
 
@@ -70,9 +70,9 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rdo_resp_nak(core, qpn, qp, psn, RDO_AETH_NAK_INV_REQ, true);
         return NULL;
     }
-    /* The resource (replay of a duplicate) and the expected PSN past it. */
+    /* The resource (replay of a duplicate); the expected PSN past it is
+     * committed by the caller once it has moved. */
     rdo_fo_commit(core, qpn, RDO_FO_RES_BYTES);
-    rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
     return r;
 }
 
@@ -104,6 +104,8 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->streaming = true;
     x->resp.epsn = rdo_psn_add(r->last_psn, 1);
     x->resp.msn++;
+    /* Its responses acknowledge it: in the store before they leave. */
+    rdo_xport_commit(core, qpn);
     rdo_xport_queue_resp(core, qpn);
 }
 

@@ -135,6 +135,7 @@ typedef struct RdoReqPart {
     uint64_t rnr_until;         /* RNR NAK back-off */
     uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
     uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
+    uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
     bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
@@ -196,6 +197,7 @@ typedef struct RdoRespPart {
     uint32_t write_left, write_total;
     RdoRespRes res[RDO_RESP_RES_MAX];
     uint32_t res_next;          /* oldest, replaced next */
+    bool fo_refused;            /* failover: a frame refused in its blackout */
     bool resp_queued;           /* on the responder's work list */
     bool ack_queued;
 } RdoRespPart;
@@ -389,6 +391,16 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* After an engine failover: back to the oldest unacknowledged PSN. */
 void rdo_req_resume(RdoCore *core, uint32_t qpn);
+
+/*
+ * Engine failover (hard.c): the QP's transport hard state written to the
+ * transport section of its context in the store at a commit point
+ * (nothing with failover=0); and rebuilt from there after a fault (its
+ * aggregated payload placed first, rdo_agg_flush): false if the store
+ * cannot be read or what it holds is not a good image.
+ */
+void rdo_xport_commit(RdoCore *core, uint32_t qpn);
+bool rdo_xport_recover(RdoCore *core, uint32_t qpn);
 /* (wqe.c) Reads the WQE of a record from its ring (qp: the QP holding the
  * record); `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,

@@ -138,7 +138,7 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
     rdo_cc_tx_sent(core, qpn, &pkt);
     if (++core->st->xport[qpn].req.fo_unsaved >= core->cfg.failover_wb_batch) {
         core->st->xport[qpn].req.fo_unsaved = 0;
-        rdo_fo_commit(core, qpn, RDO_FO_XPORT_BYTES);
+        rdo_xport_commit(core, qpn);
     }
     return true;
 }
