@@ -7,8 +7,9 @@
 # sends on pair i), with fixed ports whose RSS hash (device rule: the n-th
 # RXQ for hash mod 4) puts flow i, and its ACKs, on RXQ i of B (and of A);
 # the data is checked by md5 (busybox nc cannot bind a client port: the
-# ephemeral port range is narrowed to each one in turn). Phase 2, RDMA: four rounds of rdo_peer_test,
-# round v with its CQ on completion vector v. In each phase, on each guest,
+# ephemeral port range is narrowed to each one in turn). Phase 2, RDMA:
+# four rounds of rdo_peer_test, round v with its CQ on completion vector
+# v. In each phase, on each guest,
 # the adapter's completion-vector interrupts (/proc/interrupts) grew on
 # every CPU; per-queue packets (ethtool -S) grew on every queue. Then A's
 # driver is reloaded with eth_queues=1: one pair, and TCP still works.
