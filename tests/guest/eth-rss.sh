@@ -87,13 +87,14 @@ ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
 rmmod rdma_offload && insmod "$ko" eth_queues=1 && sh /peer-net.sh > /dev/null
 echo "reload.rc=$?"
 channels one
+irqs one0
 head -c 262144 /dev/urandom > /tmp/g
 echo "one.md5=$(md5sum < /tmp/g | cut -d' ' -f1)"
 peer get B.one.listening > /dev/null
 nc 10.0.0.2 5200 < /tmp/g; echo "one.rc=$?"
 peer put A.one.sent 1
 peer get B.one.received > /dev/null
-stats one
+stats one; irqs one1
 peer put A.done 1
 health
 EOF
@@ -194,6 +195,12 @@ check "eth_queues=1: 256 KiB over TCP A -> B intact" \
     eq "$(f B.one.md5):$(f A.one.rc)" "$(f A.one.md5):0"
 one_queue() { positive "$(f A.one.tx0_packets)" && eq "$(f A.one.tx1_packets)" ""; }
 check "eth_queues=1: ethtool -S has queue 0 only, and it sent" one_queue
+cpu0_only() {
+    grew A one0 one1 cpu%d 1 &&
+        eq "$(f A.one0.cpu1) $(f A.one0.cpu2) $(f A.one0.cpu3)" \
+           "$(f A.one1.cpu1) $(f A.one1.cpu2) $(f A.one1.cpu3)"
+}
+check "eth_queues=1: A's interrupts on CPU 0 only (vector 1)" cpu0_only
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
 check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
 echo "# completion-vector interrupts per CPU:"
@@ -201,6 +208,7 @@ for g in A B; do
     per_cpu $g tcp0 tcp1
     per_cpu $g tcp1 rdma1
 done
+per_cpu A one0 one1
 echo "# vector affinity A: $(grep -o '^A: aff\.[^ ]*' <<<"$output" | sed 's/^A: aff\.//' | tr '\n' ' ')"
 
 tap_end
