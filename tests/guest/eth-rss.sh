@@ -157,7 +157,7 @@ grew() {
 per_cpu() {
     local i s=""
     for ((i = 0; i < NCPU; i++)); do
-        s+=" cpu$i=$(( $(f "$1.$3.cpu$i") - $(f "$1.$2.cpu$i") ))"
+        s+=" cpu$i=$(( ${F[$1.$3.cpu$i]:-0} - ${F[$1.$2.cpu$i]:-0} ))"
     done
     echo "#  $1 $2..$3:$s"
 }
@@ -209,6 +209,19 @@ for g in A B; do
     per_cpu $g tcp1 rdma1
 done
 per_cpu A one0 one1
+# per_queue G FMT: G's per-queue packets over the TCP phase, for people.
+per_queue() {
+    local i k s=""
+    for ((i = 0; i < NCPU; i++)); do
+        # shellcheck disable=SC2059 # the format is the caller's
+        k=$(printf "$2" "$i")
+        s+=" $k=$(( ${F[$1.tcp1.$k]:-0} - ${F[$1.tcp0.$k]:-0} ))"
+    done
+    echo "#  $1:$s"
+}
+echo "# packets per queue over the TCP phase:"
+per_queue A 'tx%d_packets'
+per_queue B 'rx%d_packets'
 echo "# vector affinity A: $(grep -o '^A: aff\.[^ ]*' <<<"$output" | sed 's/^A: aff\.//' | tr '\n' ' ')"
 
 tap_end
