@@ -8,7 +8,12 @@
 # port counters of their own. Traffic on both ports at once, data checked
 # (ibv_rc_pingpong --chk): a client on port 1 to a server on port 2 and a
 # client on port 2 to a server on port 1, over the wire (the internal
-# loopback counts nothing). Not here: a peer guest per port and a link
+# loopback counts nothing). Each port's net_device has its own Ethernet
+# queue pairs, one per vCPU (ethtool -l), within its half of the device's
+# queues; then port 2's net_device moves to a network namespace of its
+# own (so the kernel cannot deliver locally) and 512 KiB go over TCP from
+# it to port 1's, through the wire, md5-checked, sent on port 2's pairs.
+# Not here: a peer guest per port and a link
 # taken down with set_link (the unit test /port2/link-down covers the
 # latter on the device).
 set -uo pipefail
@@ -55,6 +60,28 @@ done
 echo "sent2=$(( $(cat $I/ports/2/hw_counters/sent_pkts) - sent2_0 ))"
 echo "rcvd2=$(cat $I/ports/2/hw_counters/rcvd_pkts)"
 echo "rcvd1=$(cat $I/ports/1/hw_counters/rcvd_pkts)"
+chan() { ethtool -l "$1" | awk '/^Combined:/ { printf "%s%s", s, $2; s = " " }'; }
+echo "chan1=$(chan eth0)"
+echo "chan2=$(chan eth1)"
+unshare -n sleep 600 & ns=$!
+sleep 0.5
+N="nsenter -t $ns -n"
+ip link set dev eth1 netns $ns && $N ip link set eth1 up &&
+    $N ip addr add 10.0.3.2/24 dev eth1 && ip addr add 10.0.3.1/24 dev eth0
+echo "netns.rc=$?"
+# txsum: the packets port 2's net_device sent, over its pairs.
+txsum() { $N ethtool -S eth1 | awk '/ tx[0-9]+_packets:/ { s += $2 } END { print s + 0 }'; }
+tx0=$(txsum)
+head -c 524288 /dev/urandom > /tmp/g2
+echo "tcp2.sent=$(md5sum < /tmp/g2 | cut -d' ' -f1)"
+# busybox nc quits when either input ends: keep the server's stdin open.
+sleep 600 | nc -l -p 5300 > /tmp/tcp2 &
+sleep 1
+$N nc 10.0.3.1 5300 < /tmp/g2; echo "tcp2.rc=$?"
+t=0
+while [ $t -lt 60 ] && [ "$(wc -c < /tmp/tcp2)" -lt 524288 ]; do sleep 1; t=$((t + 1)); done
+echo "tcp2.recv=$(md5sum < /tmp/tcp2 | cut -d' ' -f1)"
+echo "tcp2.tx=$(( $(txsum) - tx0 ))"
 health
 EOF
 
@@ -78,6 +105,12 @@ check "port 2 -> port 1 server, data checked" pp_ok s1
 check "port 2 -> port 1 client" pp_ok c2
 check "port 2 counts its own packets" positive "$(f sent2)"
 check "port 2 received over the wire" positive "$(f rcvd2)"
+check "ethtool -l: port 1's net_device has a pair per vCPU (2 of 2)" eq "$(f chan1)" "2 2"
+check "ethtool -l: port 2's net_device has a pair per vCPU (2 of 2)" eq "$(f chan2)" "2 2"
+check "port 2's net_device in a namespace of its own" eq "$(f netns.rc)" 0
+tcp2_ok() { matches "$(f tcp2.sent)" '^[0-9a-f]{32}$' && eq "$(f tcp2.recv):$(f tcp2.rc)" "$(f tcp2.sent):0"; }
+check "512 KiB over TCP, port 2's net_device -> port 1's, intact (md5)" tcp2_ok
+check "port 2's net_device sent them on its own queue pairs" positive "$(f tcp2.tx)"
 check "no kernel warnings" eq "$(f dmesg_bad)" 0
 check "no driver errors" eq "$(f driver_errs)" 0
 tap_end
