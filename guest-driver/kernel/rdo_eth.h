@@ -43,18 +43,21 @@ struct rdo_eth_sw_stats {
 	u64 tx_dropped, tx_errors;
 	u64 rx_packets, rx_bytes, rx_lro_packets, rx_csum_unnecessary;
 	u64 rx_errors, rx_alloc_failed;
-	u64 queue_restarts;
 };
 
-struct rdo_eth_priv {
-	struct rdo_dev *rdev;
-	struct net_device *ndev;
-	u32 port;			/* 1 or 2; its TXQ and RXQ are port - 1 */
+/*
+ * One queue pair of the Ethernet function: a TXQ and an RXQ of the same
+ * number whose completions share a CQ on one completion EQ, hence one
+ * MSI-X vector and the CPU it is affine to, served by its own NAPI. The
+ * stack's queue qn is the device's TXQ and RXQ qbase + qn: each port's
+ * net_device has its own share of the device's queues.
+ */
+struct rdo_eth_queue {
+	struct rdo_eth_priv *p;
 	struct napi_struct napi;
-	struct mutex qlock;		/* up/down of the queues */
-	bool want_up;			/* the interface is up */
-	bool up;			/* the queues exist */
-	bool lro;			/* NETIF_F_LRO: the RXQ coalesces */
+	unsigned int qn;		/* stack queue number; its vector */
+	unsigned int hwq;		/* the device's TXQ and RXQ number */
+	bool cq_made, txq_made, rxq_made;	/* the device has them */
 
 	u32 cqn, eqn, cq_ci;
 	struct rdo_ring cq;
@@ -66,9 +69,26 @@ struct rdo_eth_priv {
 	u32 rx_pi;
 
 	struct rdo_eth_sw_stats stats;
+} ____cacheline_aligned_in_smp;
+
+struct rdo_eth_priv {
+	struct rdo_dev *rdev;
+	struct net_device *ndev;
+	u32 port;			/* 1 or 2 */
+	unsigned int qbase;		/* its first TXQ/RXQ (port 2: past port 1's) */
+	struct mutex qlock;		/* up/down of the queues */
+	bool want_up;			/* the interface is up */
+	bool up;			/* the queues exist */
+	bool lro;			/* NETIF_F_LRO: the RXQs coalesce */
+	unsigned int nq_max;		/* queue pairs the net_device may use */
+	unsigned int nq;		/* queue pairs in use (real_num_tx/rx_queues) */
+	u64 queue_restarts;
+
 	spinlock_t stats_lock;		/* hw_total, hw_last */
 	u64 hw_total[RDO_ETH_HW_STATS];
 	u32 hw_last[RDO_ETH_HW_STATS];
+
+	struct rdo_eth_queue q[RDO_ETH_MAX_TXQ];
 };
 
 static inline struct rdo_eth_priv *rdo_eth_priv(struct net_device *ndev)
@@ -84,9 +104,9 @@ netdev_features_t rdo_eth_features_check(struct sk_buff *skb,
 					 struct net_device *ndev,
 					 netdev_features_t features);
 int rdo_eth_napi_poll(struct napi_struct *napi, int budget);
-void rdo_eth_rx_refill(struct rdo_eth_priv *p, gfp_t gfp);
-void rdo_eth_cq_arm(struct rdo_eth_priv *p);
-void rdo_eth_tx_drain(struct rdo_eth_priv *p);
-void rdo_eth_rx_drain(struct rdo_eth_priv *p);
+void rdo_eth_rx_refill(struct rdo_eth_queue *q, gfp_t gfp);
+void rdo_eth_cq_arm(struct rdo_eth_queue *q);
+void rdo_eth_tx_drain(struct rdo_eth_queue *q);
+void rdo_eth_rx_drain(struct rdo_eth_queue *q);
 
 #endif /* RDO_ETH_H_DRV */

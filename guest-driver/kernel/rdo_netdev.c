@@ -2,10 +2,16 @@
 /*
  * rdma_offload: the Ethernet function as a net_device.
  *
- * The port's identity and state (MAC, link from PORT_STATUS and
- * PORT_CHANGE events, MTU through SET_PORT) and its non-RoCE traffic: one
- * transmit queue and one receive queue (interface 0.3, rdo-eth.h) whose
- * completions share one CQ, served by NAPI (rdo_eth_data.c). The device
+ * One per port: the port's identity and state (MAC, link from its
+ * PORT_STATUS and PORT_CHANGE events, MTU through SET_PORT) and its
+ * non-RoCE traffic: queue pairs (interface 0.3, rdo-eth.h), one per CPU as
+ * far as the port's share of the device's queues (all of them on a
+ * one-port device, half on two) and the completion vectors go, each a
+ * TXQ and an RXQ whose
+ * completions share a CQ on its own completion EQ and vector, served by
+ * its own NAPI (rdo_eth_data.c). The stack picks the TX queue (XPS maps
+ * each CPU to the pair whose vector it serves), the device's RSS hash the
+ * RX queue. The device
  * segments TCP sends (TSO), inserts and verifies checksums and coalesces
  * received TCP segments (LRO); ethtool -S shows its counters. ib_core
  * derives the RoCEv2 GIDs from this net_device.
@@ -27,7 +33,11 @@
 
 static unsigned short lro_usec = 50;
 module_param(lro_usec, ushort, 0444);
-MODULE_PARM_DESC(lro_usec, "LRO flush timer of the receive queue, 1-1000 microseconds (default 50)");
+MODULE_PARM_DESC(lro_usec, "LRO flush timer of the receive queues, 1-1000 microseconds (default 50)");
+
+static unsigned int eth_queues;
+module_param(eth_queues, uint, 0444);
+MODULE_PARM_DESC(eth_queues, "Ethernet queue pairs at most (0, the default: one per online CPU, as far as the device's queues and completion vectors go)");
 
 struct rdo_dev *rdo_from_netdev(struct net_device *ndev)
 {
@@ -97,8 +107,18 @@ static const struct {
 	RDO_ETH_SW_STAT(rx_csum_unnecessary),
 	RDO_ETH_SW_STAT(rx_errors),
 	RDO_ETH_SW_STAT(rx_alloc_failed),
-	RDO_ETH_SW_STAT(queue_restarts),
 };
+
+/* The queue pairs' counters added up. */
+static void rdo_eth_sw_sum(struct rdo_eth_priv *p, struct rdo_eth_sw_stats *sum)
+{
+	unsigned int i, k;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < p->nq_max; i++)
+		for (k = 0; k < sizeof(*sum) / sizeof(u64); k++)
+			((u64 *)sum)[k] += READ_ONCE(((u64 *)&p->q[i].stats)[k]);
+}
 
 /*
  * The 32-bit device counters folded into 64-bit totals. Only while the
@@ -123,139 +143,197 @@ static void rdo_eth_hw_stats_update(struct rdo_eth_priv *p, bool snapshot)
 	spin_unlock(&p->stats_lock);
 }
 
-static int rdo_eth_cq_create(struct rdo_eth_priv *p)
+static int rdo_eth_cq_create(struct rdo_eth_queue *q)
 {
-	struct rdo_dev *rdev = p->rdev;
+	struct rdo_dev *rdev = q->p->rdev;
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_CQ };
+	unsigned int ncomp = rdo_comp_eqs(rdev);
 	int cqn, ret;
 
 	cqn = rdo_id_alloc(rdev, RDO_USE_CQ, &rdev->cq_ida, 0, rdev->attr.max_cq - 1);
 	if (cqn < 0)
 		return cqn;
-	ret = rdo_ring_alloc(rdev, &p->cq, RDO_ETH_CQ_LOG, 5);
+	ret = rdo_ring_alloc(rdev, &q->cq, RDO_ETH_CQ_LOG, 5);
 	if (ret)
 		goto err_ida;
-	p->cqn = cqn;
-	p->cq_ci = 0;
-	p->eqn = rdo_comp_eqs(rdev) ? 1 : 0;
+	q->cqn = cqn;
+	q->cq_ci = 0;
+	/* Pair i on completion EQ i + 1: its own vector, hence its own CPU. */
+	q->eqn = ncomp ? 1 + q->qn % ncomp : 0;
 	cmd.obj = cqn;
-	cmd.u.create_cq.ring_addr = rdo_ring_addr(&p->cq);
+	cmd.u.create_cq.ring_addr = rdo_ring_addr(&q->cq);
 	cmd.u.create_cq.log_size = RDO_ETH_CQ_LOG;
-	cmd.u.create_cq.ring_flags = rdo_ring_flags(&p->cq);
-	cmd.u.create_cq.eqn = p->eqn;
+	cmd.u.create_cq.ring_flags = rdo_ring_flags(&q->cq);
+	cmd.u.create_cq.eqn = q->eqn;
 	/* NAPI re-arms only when it is done; this bounds the rest. */
 	cmd.u.create_cq.moderation_count = 16;
 	cmd.u.create_cq.moderation_usec = 10;
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	if (ret)
 		goto err_ring;
+	q->cq_made = true;
 	return 0;
 err_ring:
-	rdo_ring_free(rdev, &p->cq);
+	rdo_ring_free(rdev, &q->cq);
 err_ida:
+	/* Nothing of it left for rdo_eth_queue_free. */
+	memset(&q->cq, 0, sizeof(q->cq));
 	rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, cqn);
 	return ret;
 }
 
-static int rdo_eth_txq_create(struct rdo_eth_priv *p)
+static int rdo_eth_txq_create(struct rdo_eth_queue *q)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_TXQ,
-				   .obj = p->port - 1 };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_TXQ, .obj = q->hwq };
+	struct rdo_dev *rdev = q->p->rdev;
 	int ret;
 
-	ret = rdo_ring_alloc(p->rdev, &p->txq, RDO_ETH_TXQ_LOG, RDO_ETH_TX_WQE_SHIFT);
+	ret = rdo_ring_alloc(rdev, &q->txq, RDO_ETH_TXQ_LOG, RDO_ETH_TX_WQE_SHIFT);
 	if (ret)
 		return ret;
-	p->tx = kcalloc(1u << RDO_ETH_TXQ_LOG, sizeof(*p->tx), GFP_KERNEL);
-	if (!p->tx) {
-		rdo_ring_free(p->rdev, &p->txq);
+	q->tx = kcalloc(1u << RDO_ETH_TXQ_LOG, sizeof(*q->tx), GFP_KERNEL);
+	if (!q->tx)
 		return -ENOMEM;
-	}
-	p->tx_pi = p->tx_ci = 0;
-	cmd.u.create_eth_txq.ring_addr = rdo_ring_addr(&p->txq);
+	q->tx_pi = q->tx_ci = 0;
+	cmd.u.create_eth_txq.ring_addr = rdo_ring_addr(&q->txq);
 	cmd.u.create_eth_txq.log_size = RDO_ETH_TXQ_LOG;
 	cmd.u.create_eth_txq.wqe_shift = RDO_ETH_TX_WQE_SHIFT;
-	cmd.u.create_eth_txq.ring_flags = rdo_ring_flags(&p->txq);
-	cmd.u.create_eth_txq.cqn = p->cqn;
-	return rdo_cqp_exec(p->rdev, &cmd, NULL, NULL, 0);
+	cmd.u.create_eth_txq.ring_flags = rdo_ring_flags(&q->txq);
+	cmd.u.create_eth_txq.cqn = q->cqn;
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	q->txq_made = !ret;
+	return ret;
 }
 
-static int rdo_eth_rxq_create(struct rdo_eth_priv *p)
+static int rdo_eth_rxq_create(struct rdo_eth_queue *q)
 {
-	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_RXQ,
-				   .obj = p->port - 1 };
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_ETH_RXQ, .obj = q->hwq };
+	struct rdo_dev *rdev = q->p->rdev;
 	int ret;
 
-	ret = rdo_ring_alloc(p->rdev, &p->rxq, RDO_ETH_RXQ_LOG, RDO_ETH_RX_WQE_SHIFT);
+	ret = rdo_ring_alloc(rdev, &q->rxq, RDO_ETH_RXQ_LOG, RDO_ETH_RX_WQE_SHIFT);
 	if (ret)
 		return ret;
-	p->rx = kcalloc(1u << RDO_ETH_RXQ_LOG, sizeof(*p->rx), GFP_KERNEL);
-	if (!p->rx) {
-		rdo_ring_free(p->rdev, &p->rxq);
+	q->rx = kcalloc(1u << RDO_ETH_RXQ_LOG, sizeof(*q->rx), GFP_KERNEL);
+	if (!q->rx)
 		return -ENOMEM;
-	}
-	p->rx_pi = 0;
-	cmd.u.create_eth_rxq.ring_addr = rdo_ring_addr(&p->rxq);
+	q->rx_pi = 0;
+	cmd.u.create_eth_rxq.ring_addr = rdo_ring_addr(&q->rxq);
 	cmd.u.create_eth_rxq.log_size = RDO_ETH_RXQ_LOG;
-	cmd.u.create_eth_rxq.ring_flags = rdo_ring_flags(&p->rxq);
-	cmd.u.create_eth_rxq.cqn = p->cqn;
-	cmd.u.create_eth_rxq.port = p->port;	/* the frames of its port */
-	if (p->lro) {
+	cmd.u.create_eth_rxq.ring_flags = rdo_ring_flags(&q->rxq);
+	cmd.u.create_eth_rxq.cqn = q->cqn;
+	cmd.u.create_eth_rxq.port = q->p->port;	/* the frames of its port */
+	if (q->p->lro) {
 		cmd.u.create_eth_rxq.flags = RDO_ETH_RXQ_F_LRO;
 		cmd.u.create_eth_rxq.lro_usec = clamp_t(u16, lro_usec, 1, 1000);
 	}
-	return rdo_cqp_exec(p->rdev, &cmd, NULL, NULL, 0);
+	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
+	q->rxq_made = !ret;
+	return ret;
 }
 
 /*
- * Destroys what rdo_eth_queues_up created. The rings are freed only when
- * the device let go of them: it acknowledged the destroys, or it is dead
- * (reset). Otherwise they are leaked rather than handed back while the
- * device might still write them.
+ * Destroys what rdo_eth_queue_create made of one pair. Its memory is
+ * freed only when the device let go of it: it acknowledged the destroys,
+ * or it is dead (reset). Otherwise it is leaked rather than handed back
+ * while the device might still write it.
  */
-static bool rdo_eth_queues_destroy(struct rdo_eth_priv *p, bool created_txq,
-				   bool created_rxq)
+static bool rdo_eth_queue_destroy(struct rdo_eth_queue *q)
 {
-	struct rdo_dev *rdev = p->rdev;
+	struct rdo_dev *rdev = q->p->rdev;
 	bool gone = true;
 
-	if (created_rxq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_RXQ, p->port - 1))
+	if (q->rxq_made && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_RXQ, q->hwq))
 		gone = false;
-	if (created_txq && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_TXQ, p->port - 1))
+	if (q->txq_made && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_TXQ, q->hwq))
 		gone = false;
-	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, p->cqn))
+	if (q->cq_made && rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, q->cqn))
 		gone = false;
+	q->rxq_made = q->txq_made = q->cq_made = false;
 	if (!gone && !rdo_dead(rdev)) {
-		netdev_err(p->ndev, "the device kept its Ethernet queues; their memory is leaked\n");
+		netdev_err(q->p->ndev, "the device kept Ethernet queue pair %u; its memory is leaked\n",
+			   q->qn);
 		return false;
 	}
 	return true;
 }
 
-static void rdo_eth_queues_free(struct rdo_eth_priv *p)
+static void rdo_eth_queue_free(struct rdo_eth_queue *q)
 {
-	struct rdo_dev *rdev = p->rdev;
+	struct rdo_dev *rdev = q->p->rdev;
 
-	rdo_eth_tx_drain(p);
-	rdo_eth_rx_drain(p);
-	kfree(p->tx);
-	kfree(p->rx);
-	p->tx = NULL;
-	p->rx = NULL;
-	rdo_ring_free(rdev, &p->txq);
-	rdo_ring_free(rdev, &p->rxq);
-	if (p->cq.log_size) {
-		rdo_ring_free(rdev, &p->cq);
-		rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, p->cqn);
+	rdo_eth_tx_drain(q);
+	rdo_eth_rx_drain(q);
+	kfree(q->tx);
+	kfree(q->rx);
+	q->tx = NULL;
+	q->rx = NULL;
+	rdo_ring_free(rdev, &q->txq);
+	rdo_ring_free(rdev, &q->rxq);
+	if (q->cq.log_size) {
+		rdo_ring_free(rdev, &q->cq);
+		rdo_id_free(rdev, RDO_USE_CQ, &rdev->cq_ida, q->cqn);
 	}
-	memset(&p->cq, 0, sizeof(p->cq));
+	memset(&q->cq, 0, sizeof(q->cq));
+}
+
+static int rdo_eth_queue_create(struct rdo_eth_queue *q)
+{
+	int ret;
+
+	memset(&q->cq, 0, sizeof(q->cq));
+	ret = rdo_eth_cq_create(q);
+	if (!ret)
+		ret = rdo_eth_txq_create(q);
+	if (!ret)
+		ret = rdo_eth_rxq_create(q);
+	return ret;
+}
+
+/* Destroys pairs [0, n); frees those the device let go of. */
+static void rdo_eth_queues_destroy(struct rdo_eth_priv *p, unsigned int n,
+				   bool gone[])
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		gone[i] = rdo_eth_queue_destroy(&p->q[i]);
+}
+
+/*
+ * A port's share of the device's TXQs and RXQs, from *base on: all of
+ * them on a one-port device, half each on two (port 1 the lower half).
+ * RSS picks among the RXQs of the frame's port, so each net_device
+ * spreads over its own.
+ */
+static unsigned int rdo_eth_port_share(struct rdo_dev *rdev, u32 port,
+				       unsigned int *base)
+{
+	unsigned int n = min(rdev->attr.max_eth_txq, rdev->attr.max_eth_rxq);
+
+	if (rdev->ports == 2)
+		n /= 2;
+	*base = port == 2 ? n : 0;
+	return n;
+}
+
+/*
+ * Pairs the interface can use now: the net_device's, within its port's
+ * share (the restart after a reset cannot grow or shrink them), which
+ * starts at p->qbase.
+ */
+static unsigned int rdo_eth_hw_queues(struct rdo_eth_priv *p)
+{
+	return min(p->nq_max, rdo_eth_port_share(p->rdev, p->port, &p->qbase));
 }
 
 /* Called with qlock held. */
 static int rdo_eth_queues_up(struct rdo_eth_priv *p)
 {
 	struct rdo_dev *rdev = p->rdev;
-	int ret;
+	bool gone[RDO_ETH_MAX_TXQ];
+	unsigned int i;
+	int ret = 0;
 
 	if (p->up || rdo_dead(rdev) || !test_bit(RDO_F_CTRL_UP, &rdev->flags))
 		return 0;
@@ -264,51 +342,57 @@ static int rdo_eth_queues_up(struct rdo_eth_priv *p)
 		netdev_warn_once(p->ndev, "device has no Ethernet queues: the port carries RoCE only\n");
 		return 0;
 	}
-	memset(&p->cq, 0, sizeof(p->cq));
-	ret = rdo_eth_cq_create(p);
-	if (ret)
-		goto err;
-	ret = rdo_eth_txq_create(p);
-	if (ret) {
-		if (rdo_eth_queues_destroy(p, false, false))
-			rdo_eth_queues_free(p);
-		goto err;
+	if (rdo_eth_hw_queues(p) < p->nq) {
+		netdev_err(p->ndev, "the device has %u Ethernet queue pairs, the interface %u\n",
+			   rdo_eth_hw_queues(p), p->nq);
+		return -ENODEV;
 	}
-	ret = rdo_eth_rxq_create(p);
+	for (i = 0; i < p->nq && !ret; i++) {
+		p->q[i].hwq = p->qbase + i;
+		ret = rdo_eth_queue_create(&p->q[i]);
+	}
 	if (ret) {
-		if (rdo_eth_queues_destroy(p, true, false))
-			rdo_eth_queues_free(p);
-		goto err;
+		rdo_eth_queues_destroy(p, i, gone);
+		while (i--)
+			if (gone[i])
+				rdo_eth_queue_free(&p->q[i]);
+		netdev_err(p->ndev, "cannot create the Ethernet queues: %d\n", ret);
+		return ret;
 	}
 	rdo_eth_hw_stats_update(p, true);
-	napi_enable(&p->napi);
+	for (i = 0; i < p->nq; i++)
+		napi_enable(&p->q[i].napi);
 	WRITE_ONCE(p->up, true);
-	rdo_eth_rx_refill(p, GFP_KERNEL);
-	rdo_eth_cq_arm(p);
+	for (i = 0; i < p->nq; i++) {
+		rdo_eth_rx_refill(&p->q[i], GFP_KERNEL);
+		rdo_eth_cq_arm(&p->q[i]);
+	}
 	netif_tx_wake_all_queues(p->ndev);
 	return 0;
-err:
-	netdev_err(p->ndev, "cannot create the Ethernet queues: %d\n", ret);
-	return ret;
 }
 
 /* Called with qlock held. */
 static void rdo_eth_queues_down(struct rdo_eth_priv *p)
 {
 	struct rdo_dev *rdev = p->rdev;
-	bool gone;
+	bool gone[RDO_ETH_MAX_TXQ];
+	unsigned int i;
 
 	if (!p->up)
 		return;
 	netif_tx_disable(p->ndev);
 	rdo_eth_hw_stats_update(p, false);
 	WRITE_ONCE(p->up, false);
-	gone = rdo_eth_queues_destroy(p, true, true);
-	/* No handler may still be scheduling NAPI, nor NAPI running. */
-	synchronize_irq(rdev->vectors[p->eqn].irq);
-	napi_disable(&p->napi);
-	if (gone)
-		rdo_eth_queues_free(p);
+	rdo_eth_queues_destroy(p, p->nq, gone);
+	for (i = 0; i < p->nq; i++) {
+		struct rdo_eth_queue *q = &p->q[i];
+
+		/* No handler may still be scheduling NAPI, nor NAPI running. */
+		synchronize_irq(rdev->vectors[q->eqn].irq);
+		napi_disable(&q->napi);
+		if (gone[i])
+			rdo_eth_queue_free(q);
+	}
 }
 
 /* Port `port`'s net_device's private part, or NULL. */
@@ -348,7 +432,7 @@ int rdo_netdev_queues_restore(struct rdo_dev *rdev)
 		if (p->want_up) {
 			ret = rdo_eth_queues_up(p);
 			if (!ret)
-				p->stats.queue_restarts++;
+				p->queue_restarts++;
 		}
 		mutex_unlock(&p->qlock);
 	}
@@ -449,16 +533,17 @@ static int rdo_ndo_set_features(struct net_device *ndev,
 static void rdo_ndo_get_stats64(struct net_device *ndev,
 				struct rtnl_link_stats64 *s)
 {
-	struct rdo_eth_priv *p = rdo_eth_priv(ndev);
+	struct rdo_eth_sw_stats sum;
 
-	s->tx_packets = READ_ONCE(p->stats.tx_packets);
-	s->tx_bytes = READ_ONCE(p->stats.tx_bytes);
-	s->tx_dropped = READ_ONCE(p->stats.tx_dropped);
-	s->tx_errors = READ_ONCE(p->stats.tx_errors);
-	s->rx_packets = READ_ONCE(p->stats.rx_packets);
-	s->rx_bytes = READ_ONCE(p->stats.rx_bytes);
-	s->rx_errors = READ_ONCE(p->stats.rx_errors);
-	s->rx_dropped = READ_ONCE(p->stats.rx_alloc_failed);
+	rdo_eth_sw_sum(rdo_eth_priv(ndev), &sum);
+	s->tx_packets = sum.tx_packets;
+	s->tx_bytes = sum.tx_bytes;
+	s->tx_dropped = sum.tx_dropped;
+	s->tx_errors = sum.tx_errors;
+	s->rx_packets = sum.rx_packets;
+	s->rx_bytes = sum.rx_bytes;
+	s->rx_errors = sum.rx_errors;
+	s->rx_dropped = sum.rx_alloc_failed;
 }
 
 static const struct net_device_ops rdo_netdev_ops = {
@@ -482,11 +567,13 @@ static void rdo_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *inf
 		 rdev->hw_version >> 16, rdev->hw_version & 0xffff);
 }
 
+/* Device counters, the driver's totals, queue_restarts, then per pair. */
 static int rdo_get_sset_count(struct net_device *ndev, int sset)
 {
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return RDO_ETH_HW_STATS + ARRAY_SIZE(rdo_eth_sw_stats);
+	return RDO_ETH_HW_STATS + ARRAY_SIZE(rdo_eth_sw_stats) + 1 +
+	       2 * rdo_eth_priv(ndev)->nq_max;
 }
 
 static void rdo_get_strings(struct net_device *ndev, u32 sset, u8 *data)
@@ -499,12 +586,18 @@ static void rdo_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 		ethtool_sprintf(&data, "%s", rdo_eth_hw_stats[i].name);
 	for (i = 0; i < ARRAY_SIZE(rdo_eth_sw_stats); i++)
 		ethtool_sprintf(&data, "%s", rdo_eth_sw_stats[i].name);
+	ethtool_sprintf(&data, "queue_restarts");
+	for (i = 0; i < rdo_eth_priv(ndev)->nq_max; i++) {
+		ethtool_sprintf(&data, "tx%u_packets", i);
+		ethtool_sprintf(&data, "rx%u_packets", i);
+	}
 }
 
 static void rdo_get_ethtool_stats(struct net_device *ndev,
 				  struct ethtool_stats *stats, u64 *data)
 {
 	struct rdo_eth_priv *p = rdo_eth_priv(ndev);
+	struct rdo_eth_sw_stats sum;
 	unsigned int i;
 
 	mutex_lock(&p->qlock);
@@ -515,8 +608,23 @@ static void rdo_get_ethtool_stats(struct net_device *ndev,
 	for (i = 0; i < RDO_ETH_HW_STATS; i++)
 		*data++ = p->hw_total[i];
 	spin_unlock(&p->stats_lock);
+	rdo_eth_sw_sum(p, &sum);
 	for (i = 0; i < ARRAY_SIZE(rdo_eth_sw_stats); i++)
-		*data++ = READ_ONCE(*(u64 *)((u8 *)&p->stats + rdo_eth_sw_stats[i].off));
+		*data++ = *(u64 *)((u8 *)&sum + rdo_eth_sw_stats[i].off);
+	*data++ = READ_ONCE(p->queue_restarts);
+	for (i = 0; i < p->nq_max; i++) {
+		*data++ = READ_ONCE(p->q[i].stats.tx_packets);
+		*data++ = READ_ONCE(p->q[i].stats.rx_packets);
+	}
+}
+
+/* ethtool -l: one combined channel (TXQ + RXQ + CQ + vector) per pair. */
+static void rdo_get_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct rdo_eth_priv *p = rdo_eth_priv(ndev);
+
+	ch->max_combined = p->nq_max;
+	ch->combined_count = p->nq;
 }
 
 static const struct ethtool_ops rdo_ethtool_ops = {
@@ -525,17 +633,60 @@ static const struct ethtool_ops rdo_ethtool_ops = {
 	.get_sset_count = rdo_get_sset_count,
 	.get_strings = rdo_get_strings,
 	.get_ethtool_stats = rdo_get_ethtool_stats,
+	.get_channels = rdo_get_channels,
 };
 
-/* The net_device of port `port` (1 or 2), with address `mac`. */
-static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
-					    const u8 *mac, int *err)
+/*
+ * Queue pairs: one per online CPU, within the completion EQs the vectors
+ * allow (rdo_ctrl_up makes one per vector beyond vector 0), `limit` (the
+ * port's share of the device's queue numbers) and eth_queues.
+ */
+static unsigned int rdo_eth_queue_count(struct rdo_dev *rdev, unsigned int limit,
+					unsigned int *ncomp)
 {
+	unsigned int eqs = min(rdev->num_vectors, max(rdev->hw_max_eq, 1u));
+	unsigned int n = min(num_online_cpus(), limit);
+
+	*ncomp = eqs > 1 ? eqs - 1 : 0;
+	n = min(n, max(*ncomp, 1u));
+	if (eth_queues)
+		n = min_t(unsigned int, n, eth_queues);
+	return max(n, 1u);
+}
+
+/*
+ * XPS: a CPU sends on the pair whose vector is affine to it, so the TX
+ * completions come back to the CPU that sent. Both ports' pair i share
+ * vector i + 1.
+ */
+static void rdo_eth_set_xps(struct rdo_eth_priv *p, unsigned int ncomp)
+{
+	unsigned int i;
+
+	for (i = 0; ncomp && i < p->nq; i++) {
+		const struct cpumask *mask =
+			pci_irq_get_affinity(p->rdev->pdev, 1 + i % ncomp);
+
+		if (mask && netif_set_xps_queue(p->ndev, mask, i))
+			netdev_warn(p->ndev, "no XPS map for queue %u\n", i);
+	}
+}
+
+/*
+ * The net_device of port `port` (1 or 2), with address `mac` and at most
+ * `limit` queue pairs.
+ */
+static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
+					    const u8 *mac, unsigned int limit,
+					    int *err)
+{
+	unsigned int nq, ncomp, i;
 	struct net_device *ndev;
 	struct rdo_eth_priv *p;
 	int ret;
 
-	ndev = alloc_etherdev(sizeof(struct rdo_eth_priv));
+	nq = rdo_eth_queue_count(rdev, limit, &ncomp);
+	ndev = alloc_etherdev_mqs(sizeof(struct rdo_eth_priv), nq, nq);
 	if (!ndev) {
 		*err = -ENOMEM;
 		return NULL;
@@ -544,9 +695,14 @@ static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
 	p->rdev = rdev;
 	p->ndev = ndev;
 	p->port = port;
+	p->nq_max = p->nq = nq;
 	mutex_init(&p->qlock);
 	spin_lock_init(&p->stats_lock);
-	netif_napi_add(ndev, &p->napi, rdo_eth_napi_poll);
+	for (i = 0; i < nq; i++) {
+		p->q[i].p = p;
+		p->q[i].qn = i;
+		netif_napi_add(ndev, &p->q[i].napi, rdo_eth_napi_poll);
+	}
 	SET_NETDEV_DEV(ndev, &rdev->pdev->dev);
 	ndev->netdev_ops = &rdo_netdev_ops;
 	ndev->ethtool_ops = &rdo_ethtool_ops;
@@ -574,25 +730,51 @@ static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
 		*err = ret;
 		return NULL;
 	}
+	rdo_eth_set_xps(p, ncomp);
 	return ndev;
 }
 
+/* Before the control path: the port count is not known yet. */
 int rdo_netdev_init(struct rdo_dev *rdev)
 {
 	int ret = 0;
 
-	rdev->ndev = rdo_netdev_create(rdev, 1, rdev->mac, &ret);
+	rdev->ndev = rdo_netdev_create(rdev, 1, rdev->mac,
+				       min(RDO_ETH_MAX_TXQ, RDO_ETH_MAX_RXQ), &ret);
 	return ret;
+}
+
+/*
+ * Port 1 was sized for the whole device: with two ports it keeps its
+ * share (more than 8 CPUs). Its queues are not up yet: rdo_up restores
+ * them after this.
+ */
+static void rdo_eth_fit_port1(struct rdo_dev *rdev)
+{
+	struct rdo_eth_priv *p = rdo_port_priv(rdev, 1);
+	unsigned int base, n = rdo_eth_port_share(rdev, 1, &base);
+
+	if (!p || !n || p->nq_max <= n)
+		return;
+	rtnl_lock();
+	mutex_lock(&p->qlock);
+	if (!p->up && !netif_set_real_num_queues(p->ndev, n, n))
+		p->nq_max = p->nq = n;
+	mutex_unlock(&p->qlock);
+	rtnl_unlock();
 }
 
 /* Port 2's, once QUERY_DEVICE told of it (kept across recoveries). */
 int rdo_netdev_init_port2(struct rdo_dev *rdev)
 {
+	unsigned int base;
 	int ret = 0;
 
 	if (rdev->ports < 2 || rdev->ndev2)
 		return 0;
-	rdev->ndev2 = rdo_netdev_create(rdev, 2, rdev->mac2, &ret);
+	rdo_eth_fit_port1(rdev);
+	rdev->ndev2 = rdo_netdev_create(rdev, 2, rdev->mac2,
+					rdo_eth_port_share(rdev, 2, &base), &ret);
 	return ret;
 }
 

@@ -8,7 +8,14 @@
 # port counters of their own. Traffic on both ports at once, data checked
 # (ibv_rc_pingpong --chk): a client on port 1 to a server on port 2 and a
 # client on port 2 to a server on port 1, over the wire (the internal
-# loopback counts nothing). Not here: a peer guest per port and a link
+# loopback counts nothing). Each port's net_device has its own Ethernet
+# queue pairs, one per vCPU (ethtool -l), within its half of the device's
+# queues; then port 2's net_device moves to a network namespace of its
+# own (so the kernel cannot deliver locally) and 512 KiB go over TCP from
+# it to port 1's, through the wire, md5-checked, sent on port 2's pairs;
+# again after an injected fatal error (recovery re-creates both ports'
+# pairs).
+# Not here: a peer guest per port and a link
 # taken down with set_link (the unit test /port2/link-down covers the
 # latter on the device).
 set -uo pipefail
@@ -55,6 +62,47 @@ done
 echo "sent2=$(( $(cat $I/ports/2/hw_counters/sent_pkts) - sent2_0 ))"
 echo "rcvd2=$(cat $I/ports/2/hw_counters/rcvd_pkts)"
 echo "rcvd1=$(cat $I/ports/1/hw_counters/rcvd_pkts)"
+chan() { ethtool -l "$1" | awk '/^Combined:/ { printf "%s%s", s, $2; s = " " }'; }
+echo "chan1=$(chan eth0)"
+echo "chan2=$(chan eth1)"
+unshare -n sleep 600 & ns=$!
+sleep 0.5
+N="nsenter -t $ns -n"
+ip link set dev eth1 netns $ns && $N ip link set eth1 up &&
+    $N ip addr add 10.0.3.2/24 dev eth1 && ip addr add 10.0.3.1/24 dev eth0
+echo "netns.rc=$?"
+# txsum: the packets port 2's net_device sent, over its pairs.
+txsum() { $N ethtool -S eth1 | awk '/ tx[0-9]+_packets:/ { s += $2 } END { print s + 0 }'; }
+# tcp2 KEY BYTES TCPPORT: BYTES over TCP, port 2's net_device -> port 1's.
+tcp2() {
+    tx0=$(txsum)
+    head -c "$2" /dev/urandom > /tmp/$1.in
+    echo "$1.sent=$(md5sum < /tmp/$1.in | cut -d' ' -f1)"
+    # busybox nc quits when either input ends: keep the server's stdin open.
+    sleep 600 | nc -l -p "$3" > /tmp/$1.out &
+    sleep 1
+    $N nc 10.0.3.1 "$3" < /tmp/$1.in; echo "$1.rc=$?"
+    t=0
+    while [ $t -lt 60 ] && [ "$(wc -c < /tmp/$1.out)" -lt "$2" ]; do sleep 1; t=$((t + 1)); done
+    echo "$1.recv=$(md5sum < /tmp/$1.out | cut -d' ' -f1)"
+    echo "$1.tx=$(( $(txsum) - tx0 ))"
+}
+tcp2 tcp2 524288 5300
+# A fatal error: recovery re-creates both ports' queue pairs.
+for d in /sys/bus/pci/devices/*; do
+    [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x10f0 ] && bdf=${d##*/}
+done
+D=/sys/kernel/debug/rdma_offload/$bdf
+echo fatal > $D/inject
+i=0
+while [ $i -lt 100 ]; do
+    grep -q '^recoveries=1' $D/state && grep -q '^ctrl_up=1' $D/state && break
+    sleep 0.1; i=$((i + 1))
+done
+grep -E '^(recoveries|ctrl_up)=' $D/state | sed 's/^/rec./'
+restarts() { awk '/ queue_restarts:/ { print $2 }'; }
+echo "rec.restarts=$(ethtool -S eth0 | restarts) $($N ethtool -S eth1 | restarts)"
+tcp2 rec 262144 5301
 health
 EOF
 
@@ -78,6 +126,23 @@ check "port 2 -> port 1 server, data checked" pp_ok s1
 check "port 2 -> port 1 client" pp_ok c2
 check "port 2 counts its own packets" positive "$(f sent2)"
 check "port 2 received over the wire" positive "$(f rcvd2)"
+check "ethtool -l: port 1's net_device has a pair per vCPU (2 of 2)" eq "$(f chan1)" "2 2"
+check "ethtool -l: port 2's net_device has a pair per vCPU (2 of 2)" eq "$(f chan2)" "2 2"
+check "port 2's net_device in a namespace of its own" eq "$(f netns.rc)" 0
+# tcp2_ok KEY: the transfer's bytes arrived (md5) and its client ended well.
+tcp2_ok() {
+    matches "$(f "$1.sent")" '^[0-9a-f]{32}$' &&
+        eq "$(f "$1.recv"):$(f "$1.rc")" "$(f "$1.sent"):0"
+}
+check "512 KiB over TCP, port 2's net_device -> port 1's, intact (md5)" tcp2_ok tcp2
+check "port 2's net_device sent them on its own queue pairs" positive "$(f tcp2.tx)"
+check "injected fatal error: recovered once, control path up" \
+    eq "$(f rec.recoveries) $(f rec.ctrl_up)" "1 1"
+check "both ports' queue pairs re-created by the recovery (queue_restarts)" \
+    eq "$(f rec.restarts)" "1 1"
+check "after recovery: 256 KiB over TCP, port 2 -> port 1, intact (md5)" tcp2_ok rec
+check "after recovery: sent on port 2's queue pairs" positive "$(f rec.tx)"
 check "no kernel warnings" eq "$(f dmesg_bad)" 0
-check "no driver errors" eq "$(f driver_errs)" 0
+check "no driver errors but the injected one" eq "$(f driver_errs)" 0
+check "the injected error was logged" positive "$(f injected_errs)"
 tap_end

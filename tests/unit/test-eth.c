@@ -5,7 +5,8 @@
  * whose checksums, sequence numbers and IP ids are checked independently,
  * reassembled by the peer's LRO into a few buffers; checksum insertion and
  * verification; the LRO's flush rules; malformed work requests and
- * commands; RDMA and Ethernet traffic sharing the port.
+ * commands; RDMA and Ethernet traffic sharing the port; RSS over four
+ * RXQs (the hash against the specification's values, the queue rule).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -656,6 +657,126 @@ static void test_mixed_with_rdma(void)
     eth_pair_free(ep);
 }
 
+/*
+ * RSS: the Toeplitz hash (default key) against the verification values of
+ * Microsoft's RSS specification, and the queue rule: the n-th existing
+ * RXQ for hash mod n (0, 1, 3 after RXQ 2 goes), non-IP frames to the
+ * first. Four RXQs of side 1 on one CQ; the CQE names the queue.
+ */
+#define RSS_QUEUES      4
+#define RSS_BUFS        32
+
+static size_t rss_frame(EthPair *ep, uint8_t *f, const char *src, const char *dst,
+                        uint16_t sport, uint16_t dport)
+{
+    size_t len = tcp_frame(ep, f, 1, RDO_TCP_ACK, (const uint8_t *)"x", 1, 1, false);
+    uint32_t a, b, c, d;
+
+    g_assert_cmpint(sscanf(src, "%u.%u.%u.%u", &a, &b, &c, &d), ==, 4);
+    put32(f + 26, a << 24 | b << 16 | c << 8 | d);
+    g_assert_cmpint(sscanf(dst, "%u.%u.%u.%u", &a, &b, &c, &d), ==, 4);
+    put32(f + 30, a << 24 | b << 16 | c << 8 | d);
+    put16(f + 34, sport);
+    put16(f + 36, dport);
+    /* Checksums right, so the CQE says TCP. */
+    put16(f + 24, ref_csum(f + 14, 20, 0));
+    put16(f + 50, ref_csum(f + 34, len - 34, be16(f + 26) + be16(f + 28) +
+                           be16(f + 30) + be16(f + 32) + 6 + (uint32_t)(len - 34)));
+    return len;
+}
+
+/* The RXQ the frame went to; checks its hash if `hash` is not 0. */
+static uint32_t rss_deliver(EthPair *ep, const uint8_t *f, size_t len, uint32_t hash)
+{
+    EthSide *rx = &ep->e[1];
+    struct rdo_eth_cqe c;
+
+    rdo_core_receive(&rx->d->h->core, f, len);
+    pair_run(ep->p, 100000);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    if (hash) {
+        g_assert_cmphex(c.rss_hash, ==, hash);
+        g_assert_cmphex(c.flags & (RDO_ETH_CQE_F_RSS_HASH | RDO_ETH_CQE_F_TCP), ==,
+                        RDO_ETH_CQE_F_RSS_HASH | RDO_ETH_CQE_F_TCP);
+    }
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);     /* one frame, one CQE */
+    return c.queue;
+}
+
+static void test_rss_spread(void)
+{
+    static const struct {
+        const char *src, *dst;
+        uint16_t sport, dport;
+        uint32_t hash;
+    } ms[] = {
+        { "66.9.149.187", "161.142.100.80", 2794, 1766, 0x51ccc178 },
+        { "199.92.111.2", "65.69.140.83", 14230, 4739, 0xc626b0ea },
+        { "24.19.198.95", "12.22.207.184", 12898, 38024, 0x5c2b394a },
+        { "38.27.205.30", "209.142.163.6", 48228, 2217, 0xafc7327f },
+        { "153.39.163.191", "202.188.127.2", 44251, 1303, 0x10e828a2 },
+    };
+    EthPair *ep = eth_pair(0);
+    EthSide *rx = &ep->e[1];
+    uint32_t hits[RSS_QUEUES] = { 0 }, valid3[] = { 0, 1, 3 };
+    g_autofree uint8_t *f = g_malloc(2048);
+    struct rdo_cqp_cmd cmd;
+    size_t len;
+
+    for (uint32_t qn = 1; qn < RSS_QUEUES; qn++) {
+        uint64_t ring = td_alloc(rx->d, sizeof(struct rdo_eth_rx_wqe) * RSS_BUFS, 4096);
+        uint64_t bufs = td_alloc(rx->d, 2048 * RSS_BUFS, 4096);
+
+        cmd = rdo_cmd_create_eth_rxq(qn, ring, 5, 0, 0, ETH_CQN);
+        g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_OK);
+        for (uint32_t i = 0; i < RSS_BUFS; i++) {
+            struct rdo_eth_rx_wqe w = {
+                .wr_id = i, .addr = bufs + 2048 * i + 2, .length = 2000,
+            };
+
+            memcpy(td_ptr(rx->d, ring + i * sizeof(w)), &w, sizeof(w));
+        }
+        td_doorbell(rx->d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(qn, 0, RSS_BUFS));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(ms); i++) {
+        len = rss_frame(ep, f, ms[i].src, ms[i].dst, ms[i].sport, ms[i].dport);
+        g_assert_cmpuint(rss_deliver(ep, f, len, ms[i].hash), ==,
+                         ms[i].hash % RSS_QUEUES);
+    }
+    /* Many flows: the hash mod 4 everywhere, so every queue gets some. */
+    for (uint16_t sport = 41000; sport < 41016; sport++) {
+        struct rdo_eth_cqe c;
+
+        len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", sport, 5001);
+        rdo_core_receive(&rx->d->h->core, f, len);
+        pair_run(ep->p, 100000);
+        c = eth_poll(rx);
+        g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(c.queue, ==, c.rss_hash % RSS_QUEUES);
+        hits[c.queue]++;
+    }
+    for (uint32_t qn = 0; qn < RSS_QUEUES; qn++) {
+        g_assert_cmpuint(hits[qn], >, 0);
+    }
+    /* Non-IP (ARP): no hash, the first queue. */
+    len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", 1, 2);
+    put16(f + 12, 0x0806);
+    g_assert_cmpuint(rss_deliver(ep, f, len, 0), ==, 0);
+
+    /* RXQ 2 gone: the n-th of 0, 1, 3 for hash mod 3. */
+    cmd = td_cmd_of(RDO_CMD_DESTROY_ETH_RXQ, 2);
+    g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(ms); i++) {
+        len = rss_frame(ep, f, ms[i].src, ms[i].dst, ms[i].sport, ms[i].dport);
+        g_assert_cmpuint(rss_deliver(ep, f, len, ms[i].hash), ==,
+                         valid3[ms[i].hash % 3]);
+    }
+    eth_pair_free(ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -665,5 +786,6 @@ int main(int argc, char **argv)
     g_test_add_func("/eth/lro-flush-rules", test_lro_flush_rules);
     g_test_add_func("/eth/malformed", test_malformed);
     g_test_add_func("/eth/mixed-with-rdma", test_mixed_with_rdma);
+    g_test_add_func("/eth/rss-spread", test_rss_spread);
     return g_test_run();
 }

@@ -5,7 +5,8 @@
  * port 2 (or A's ports to each other). Each port has its own address, GID
  * table, link and counters; a QP is bound to one port and speaks and
  * hears only there; a bad port number is refused; a port going down
- * leaves the other alone.
+ * leaves the other alone; RSS spreads each port's frames over its own
+ * RXQs.
  */
 #include <string.h>
 
@@ -534,6 +535,106 @@ static void test_eth(void)
     fab_free(&f);
 }
 
+/* A TCP/IPv4 frame to `dst`, 10.0.0.1:sport -> 10.0.0.2:5001 (no payload). */
+static void tcp4_frame(uint8_t *f, const uint8_t *dst, uint16_t sport)
+{
+    static const uint8_t hdr[] = {
+        0x08, 0x00,                                     /* IPv4 */
+        0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0,     /* 40 bytes, TCP */
+        10, 0, 0, 1, 10, 0, 0, 2,
+    };
+
+    memset(f, 0, 60);
+    memcpy(f, dst, 6);
+    memcpy(f + 6, fab_mac2, 6);     /* any source will do */
+    memcpy(f + 12, hdr, sizeof(hdr));
+    f[34] = sport >> 8;
+    f[35] = sport & 0xff;
+    f[36] = 5001 >> 8;
+    f[37] = 5001 & 0xff;
+    f[46] = 5 << 4;                 /* TCP header of 20 bytes */
+    f[47] = 0x10;                   /* ACK */
+}
+
+/*
+ * RSS per port, as the guest driver lays the queues out on a two-port
+ * device (docs/guest-driver.md "Two ports"; here two pairs per port):
+ * port 1 has RXQs 0 and 1, port 2 RXQs 8 and 9. A frame goes to its
+ * port's (hash mod 2)-th RXQ, never to the other port's; the same flow
+ * on either port has the same hash and so the same place within its
+ * port's share; a non-IP frame goes to the port's first RXQ.
+ */
+static void test_eth_rss(void)
+{
+    enum { CQN = 7, CQ_LOG = 6, RXQ_LOG = 4, NQ = 4 };
+    static const uint32_t qns[NQ] = { 0, 1, 8, 9 };
+    uint32_t hits[NQ] = { 0 }, ci = 0, first_hash[8];
+    uint8_t frame[60];
+    TestDriver *d;
+    uint64_t cq;
+    Fab f;
+
+    fab_init(&f, true);
+    d = f.a.d;
+    cq = td_create_cq(d, CQN, CQ_LOG, 0, 0);
+    for (uint32_t i = 0; i < NQ; i++) {
+        uint64_t ring = td_alloc(d, sizeof(struct rdo_eth_rx_wqe) << RXQ_LOG, 4096);
+        uint64_t bufs = td_alloc(d, 256 << RXQ_LOG, 8) + 3;    /* not aligned */
+        struct rdo_cqp_cmd c;
+
+        for (uint32_t k = 0; k < (1u << RXQ_LOG); k++) {
+            struct rdo_eth_rx_wqe w = {
+                .wr_id = qns[i] << 8 | k, .addr = bufs + 256 * k, .length = 128,
+            };
+
+            memcpy(td_ptr(d, ring + k * sizeof(w)), &w, sizeof(w));
+        }
+        c = rdo_cmd_create_eth_rxq(qns[i], ring, RXQ_LOG, 0, 0, CQN);
+        c.u.create_eth_rxq.port = qns[i] < 8 ? 1 : 2;
+        g_assert_cmpuint(td_cmd(d, &c).status, ==, RDO_CQP_OK);
+        td_doorbell(d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(qns[i], 0, 1u << RXQ_LOG));
+    }
+    for (uint32_t port = 1; port <= 2; port++) {
+        uint32_t base = port == 2 ? 8 : 0;
+
+        for (uint32_t n = 0; n < 9; n++) {
+            struct rdo_eth_cqe e;
+
+            if (n < 8) {
+                tcp4_frame(frame, port == 2 ? fab_mac2 : f.a.mac, 41000 + n);
+            } else {
+                arp_frame(frame, port == 2 ? fab_mac2 : f.a.mac, 0x44);
+            }
+            rdo_core_receive_port(&d->h->core, port, frame, sizeof(frame));
+            memcpy(&e, td_ptr(d, cq + (ci & ((1u << CQ_LOG) - 1)) * 32), sizeof(e));
+            g_assert_true(rdo_owner_is_sw(e.owner, ci, CQ_LOG));
+            ci++;
+            g_assert_cmpuint(e.opcode, ==, RDO_CQE_ETH_RX);
+            g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+            g_assert_cmpuint(e.wr_id >> 8, ==, e.queue);
+            if (n == 8) {
+                g_assert_false(e.flags & RDO_ETH_CQE_F_RSS_HASH);
+                g_assert_cmpuint(e.queue, ==, base);
+                continue;
+            }
+            g_assert_true(e.flags & RDO_ETH_CQE_F_RSS_HASH);
+            g_assert_cmpuint(e.queue, ==, base + e.rss_hash % 2);
+            if (port == 1) {
+                first_hash[n] = e.rss_hash;
+            } else {
+                g_assert_cmphex(e.rss_hash, ==, first_hash[n]);
+            }
+            for (uint32_t i = 0; i < NQ; i++) {
+                hits[i] += qns[i] == e.queue;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < NQ; i++) {
+        g_assert_cmpuint(hits[i], >, 0);        /* every pair gets flows */
+    }
+    fab_free(&f);
+}
+
 /*
  * Arbitration (timing model): the ports share one transmit pipeline and
  * have a link each. With the default datapath both ports together move
@@ -581,6 +682,7 @@ int main(int argc, char **argv)
     g_test_add_func("/port2/cable", test_cable);
     g_test_add_func("/port2/migrate", test_migrate);
     g_test_add_func("/port2/eth", test_eth);
+    g_test_add_func("/port2/eth-rss", test_eth_rss);
     g_test_add_func("/port2/arbitration", test_arbitration);
     return g_test_run();
 }

@@ -11,12 +11,13 @@
  *           ok|FAIL, failures=N, result=pass|fail
  *
  * Commands:
- *   setup DEV [size=BYTES] [psn=N] [timeout=N] [mtu=BYTES]
+ *   setup DEV [size=BYTES] [psn=N] [timeout=N] [mtu=BYTES] [vector=N]
  *       a PD with the unsafe global rkey (a kernel consumer's only way to
  *       expose memory on a device without fast registration), a second
  *       DMA MR that also allows remote atomics (the global rkey does not),
- *       a CQ, an RC QP in INIT, a UD QP in RTS, buffers of size bytes (the
- *       RDMA READ source filled with a pattern); the source GID is the
+ *       a CQ (on completion vector N, default 0), an RC QP in INIT, a
+ *       UD QP in RTS, buffers of size bytes (the RDMA READ source filled
+ *       with a pattern); the source GID is the
  *       port's RoCEv2 IPv4 GID; and, as NVMe-oF and NFS/RDMA do it, a
  *       fast-registration MR (ib_alloc_mr) mapped with ib_map_mr_sg over
  *       PT_FR_PAGES separate pages out of order, starting PT_FR_OFF bytes
@@ -811,6 +812,8 @@ static int pt_setup(char *args)
 			ret = kstrtou32(kv + 8, 0, &timeout);
 		else if (!strncmp(kv, "mtu=", 4))
 			ret = kstrtou32(kv + 4, 0, &mtu);
+		else if (!strncmp(kv, "vector=", 7))
+			ret = kstrtoint(kv + 7, 0, &ca.comp_vector);
 		else if (*kv)
 			ret = -EINVAL;
 		if (ret)
