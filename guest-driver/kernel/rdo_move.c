@@ -237,7 +237,7 @@ static void rdo_move_wq_hold(struct rdo_qp *qp, struct rdo_wq *wq, u32 db,
 		/* WQEs posted while the move ran are in memory before this. */
 		wmb();
 		if (!rdo_dead(to))
-			rdo_db_write(to, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi));
+			rdo_db_write(to, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi - wq->base));
 	} else {
 		qp->moving = true;
 	}
