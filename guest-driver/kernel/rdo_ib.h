@@ -110,6 +110,13 @@ struct rdo_wq {
 	u32 max_sge;
 	u64 *wr_id;
 	spinlock_t lock;
+	/*
+	 * MOVE_QP (rdo_move.c): no doorbell and no push while it runs (the
+	 * WQEs wait in the ring for the destination's doorbell). Per queue,
+	 * so a queue is not rung on the destination before its own resume
+	 * doorbell has announced the WQEs posted meanwhile.
+	 */
+	bool moving;
 };
 
 
@@ -143,11 +150,11 @@ struct rdo_qp {
 	u32 ssq_conns;			/* an SSQ: connections it feeds (ssq_lock) */
 	u32 *ssq_slot_conn;		/* an SSQ: per slot, the connection named */
 	/*
-	 * MOVE_QP (rdo_move.c): moving, no doorbell (the WQEs wait in the
-	 * ring for the destination's); lost, the function serving it went.
-	 * moved: its objects' record while they are away from home.
+	 * MOVE_QP (rdo_move.c; moving: sq.moving, rq.moving): lost, the
+	 * function serving it went. moved: its objects' record while they
+	 * are away from home.
 	 */
-	bool moving, lost;
+	bool lost;
 	struct rdo_moved *moved;
 	struct rdo_cm_listener *cm;	/* in its pool or connection (rdo_cm.c) */
 };

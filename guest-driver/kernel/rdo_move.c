@@ -233,13 +233,13 @@ static void rdo_move_wq_hold(struct rdo_qp *qp, struct rdo_wq *wq, u32 db,
 	spin_lock_irqsave(&wq->lock, flags);
 	if (to) {
 		qp->rdev = to;
-		qp->moving = false;
+		wq->moving = false;
 		/* WQEs posted while the move ran are in memory before this. */
 		wmb();
 		if (!rdo_dead(to))
 			rdo_db_write(to, db, RDO_DB_VALUE(qp->qpn, 0, wq->pi - wq->base));
 	} else {
-		qp->moving = true;
+		wq->moving = true;
 	}
 	spin_unlock_irqrestore(&wq->lock, flags);
 }

@@ -821,7 +821,7 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 	u32 len = rdo_send_wqe_len(qp, wqe);
 
 	if (qp->sq.pi - start != 1 || len > READ_ONCE(push_max) ||
-	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev) || qp->moving ||
+	    len > RDO_DB_PUSH_MAX_WQE || rdo_dead(qp->rdev) || qp->sq.moving ||
 	    qp->lost)
 		return false;
 	wmb();	/* the ring copy before the device can take the push */
@@ -839,7 +839,7 @@ static void rdo_wq_doorbell(struct rdo_qp *qp, struct rdo_wq *wq, u32 start,
 			    u32 db)
 {
 	/* While MOVE_QP runs the WQEs wait for the destination's doorbell. */
-	if (wq->pi == start || rdo_dead(qp->rdev) || qp->moving || qp->lost)
+	if (wq->pi == start || rdo_dead(qp->rdev) || wq->moving || qp->lost)
 		return;
 	/* WQEs in memory before the device hears of them. */
 	wmb();

@@ -84,7 +84,11 @@ vm() { k=\$1; shift; echo "\$*" > \$V/ctl; echo "\$k.rc=\$?"; sed "s/^/\$k./" \$
 mvcnt() {
     for fn in 0 1 2; do
         eval bdf=\\\$bdf_\$fn
-        grep -E '^cnt\.(retransmits|rx_drops|isolation|err_count|qp_moved_out|qp_moved_in)=|^qps_arrived=' \$D/\$bdf/state | sed "s/^/\$1\$fn./"
+        grep -E '^cnt\.(retransmits|rx_drops|isolation|err_count|err_last|qp_moved_out|qp_moved_in)=|^qps_arrived=' \$D/\$bdf/state | sed "s/^/\$1\$fn./"
+        eval dev=\\\$dev_\$fn
+        for c in push_torn push_refused; do
+            echo "\$1\$fn.\$c=\$(cat /sys/class/infiniband/\$dev/ports/1/hw_counters/\$c)"
+        done
     done
 }
 mvcnt mb
@@ -184,8 +188,22 @@ check "moved connection: VF 1 gave it twice and took it back once, VF 2 the othe
     eq "$(delta cnt.qp_moved_out 1) $(delta cnt.qp_moved_in 1) $(delta cnt.qp_moved_out 2) $(delta cnt.qp_moved_in 2)" "2 1 1 2"
 check "moved connection: each arrival came as an event on the destination's EQ 0" \
     eq "$(delta qps_arrived 1) $(delta qps_arrived 2) $(delta qps_arrived 0)" "1 2 0"
-check "moved connection: no doorbell or object refused (isolation) and no guest error in any function" \
-    eq "$(delta cnt.isolation 0)$(delta cnt.isolation 1)$(delta cnt.isolation 2) $(delta cnt.err_count 0)$(delta cnt.err_count 1)$(delta cnt.err_count 2)" "000 000"
+check "moved connection: no doorbell or object refused (isolation) in any function" \
+    eq "$(delta cnt.isolation 0)$(delta cnt.isolation 1)$(delta cnt.isolation 2)" "000"
+# moved_clean: no guest error in any function. A push rung on the
+# destination before the queue's resume doorbell announced the WQEs posted
+# during the move was refused once (2 of about 20 runs; fixed by a moving
+# flag per queue): the push counters say so if it comes back.
+# shellcheck disable=SC2317 # called through check()
+moved_clean() {
+    local e
+    e="$(delta cnt.err_count 0) $(delta cnt.err_count 1) $(delta cnt.err_count 2)"
+    [ "$e" = "0 0 0" ] && return 0
+    echo "#   err_count deltas $e; err_last $(f ma0.cnt.err_last) $(f ma1.cnt.err_last) $(f ma2.cnt.err_last);" \
+        "push_torn $(delta push_torn 1) $(delta push_torn 2), push_refused $(delta push_refused 1) $(delta push_refused 2)"
+    return 1
+}
+check "moved connection: no guest error in any function" moved_clean
 check "moved connection lost with VF 2's reset: fatal event, posting and query -EIO, destroyed" \
     eq "$(f keep.result) $(f vm_flr_rc) $(f lost.check.fatal_event) $(f lost.check.post_refused) $(f lost.check.query_refused) $(f lost.result)" \
     "pass 0 ok ok ok pass"
@@ -197,5 +215,6 @@ check "VF 1's counters went with its reset" eq "$(f f1.after_flr.isolation)" 0
 check "sriov_numvfs 0: the VFs' ib_devices go" eq "$(f disable_rc) $(f ibdevs_after)" "0 1"
 check "no kernel warnings, no driver errors" eq "$(f dmesg_bad) $(f driver_errs)" "0 0"
 echo "# PF <-> VF 2 ping-pong while VF 1 reset: traffic_after_flr=$(f traffic_after_flr)"
+echo "# moved connection: last mistake per function after (RDO_ERR_*): $(f ma0.cnt.err_last) $(f ma1.cnt.err_last) $(f ma2.cnt.err_last)"
 echo "# moved connection: posted during the moves $(f mv.posted_during_moves); the PF's retransmits $(delta cnt.retransmits 0), rx_drops $(delta cnt.rx_drops 0); VF 2's retransmits $(delta cnt.retransmits 2)"
 tap_end
