@@ -85,7 +85,13 @@ rounds() {
     echo "while [ \$i -lt $ROUNDS ]; do"
     echo "    if [ \$((i % 2)) = 0 ]; then r=$1; else r=$2; fi"
     echo "    round s\$i rdo0 \$r size=$SIZE"
-    echo "    [ \"\$(grep -c '^result=pass' \$T/result)\" = 1 ] && ok=\$((ok + 1))"
+    # Everything RC must pass; the round's one UD datagram may be lost
+    # (UD is unreliable): the server's ud_recv, and the client's view of
+    # the server's verdict without its UD bit (8 of 0xf), are allowed.
+    echo "    bad=\$(grep '=FAIL\$' \$T/result | grep -vcE '^check\\.(ud_recv|peer_verdict)=')"
+    echo "    pv=\$(sed -n 's/^peer_verdict=//p' \$T/result)"
+    echo "    if [ \"\$bad\" = 0 ] && { [ -z \"\$pv\" ] || [ \$((pv & 7)) = 7 ]; }; then ok=\$((ok + 1)); fi"
+    echo "    grep -q '^check.ud_recv=FAIL' \$T/result && echo \"ud_lost.s\$i=1\""
     echo "    i=\$((i + 1))"
     echo "done"
     echo 'echo "rounds_passed=$ok"'
