@@ -75,8 +75,7 @@ mix_cmd() {
 read -r -d '' COMMON <<'EOF'
 . /usr/share/rdma-offload/verbs-pair.sh
 ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
-use() { grep -E '^in_use\.' /sys/kernel/debug/rdma_offload/*/state | tr '\n' ' '; }
-echo "use_start=$(use)"
+echo "use_start=$(in_use)"
 EOF
 # shellcheck disable=SC2016 # the $ expressions are the guest's
 # rounds ROLE-OF-EVEN-ROUNDS OTHER-ROLE: the kernel rounds, roles swapped.
@@ -99,7 +98,7 @@ rounds() {
 read -r -d '' END <<'EOF'
 counters end
 rmmod rdo_peer_test
-echo "use_end=$(use)"
+echo "use_end=$(in_use)"
 health
 EOF
 
