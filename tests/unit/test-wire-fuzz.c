@@ -666,6 +666,80 @@ static void test_stale_nak_in_read(void)
     }
 }
 
+/*
+ * The same for an ACK: one for the second of eight READ responses, sent
+ * after it (a delayed or forged frame), must be discarded, not taken as an
+ * ACK past a READ whose data went missing: no retransmission at all.
+ */
+typedef struct StaleAck {
+    uint32_t first_psn;
+    bool seen_first, sent;
+} StaleAck;
+
+static bool stale_ack_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                             bool *again, void *opaque)
+{
+    StaleAck *s = opaque;
+    uint8_t ack_frame[PAIR_FRAME_MAX];
+    RdoWireParsed w;
+    RdoWirePacket ack;
+    int n;
+
+    if (from != 1 || s->sent || rdo_wire_parse(frame, *len, &w)) {
+        return true;
+    }
+    if (w.pkt.opcode == RDO_OP_READ_RESPONSE_FIRST) {
+        s->first_psn = w.pkt.psn;
+        s->seen_first = true;
+    }
+    if (!s->seen_first || w.pkt.opcode != RDO_OP_READ_RESPONSE_MIDDLE ||
+        w.pkt.psn != rdo_psn_add(s->first_psn, 2)) {
+        return true;
+    }
+    /* Ahead of the third response, which then goes on as it was. */
+    ack = w.pkt;
+    ack.opcode = RDO_OP_ACKNOWLEDGE;
+    ack.psn = rdo_psn_add(s->first_psn, 1);
+    ack.aeth = (RdoAeth){ .syndrome = RDO_AETH_TYPE_ACK, .msn = 0 };
+    ack.payload = NULL;
+    ack.payload_len = 0;
+    n = rdo_wire_build(&ack, ack_frame, sizeof(ack_frame));
+    g_assert_cmpint(n, >, 0);
+    rdo_core_receive(&p->s[0].d->h->core, ack_frame, (size_t)n);
+    s->sent = true;
+    return true;
+}
+
+static void test_stale_ack_in_read(void)
+{
+    const uint32_t len = 8 * 1024;
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoCore *core = &a->d->h->core;
+    StaleAck s = { 0 };
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    uint64_t dups;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
+    pair_fill(b, PAIR_DST, len, 29);
+    p->tamper = stale_ack_tamper;
+    p->tamper_opaque = &s;
+    dups = core->cnt.dup_requests;
+    w = rdo_wqe(RDO_WR_RDMA_READ, 7);
+    w.remote_addr = PAIR_DST;
+    w.rkey = b->mr_key;
+    sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_true(s.sent);
+    pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
+    g_assert_cmpuint(core->cnt.retransmits, ==, 0);
+    g_assert_cmpuint(core->cnt.dup_requests, ==, dups + 1);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -673,5 +747,6 @@ int main(int argc, char **argv)
     g_test_add_func("/fuzz/wire/timer-loop", test_wire_fuzz_timer_loop);
     g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
     g_test_add_func("/hostile/stale-nak-in-read", test_stale_nak_in_read);
+    g_test_add_func("/hostile/stale-ack-in-read", test_stale_ack_in_read);
     return g_test_run();
 }
