@@ -7,6 +7,8 @@
 #     even a PD, with a clean error too;
 #   - A is killed (SIGKILL) holding all of it, and a churner creating and
 #     destroying PD, CQ, QP and MR in a loop is killed mid-loop;
+#   - a crowd of 32 churners runs at once over the small limits (some hit
+#     them: only ENOSPC or ENOMEM may stop one) and is killed mid-loop;
 #   - D takes everything again and gets exactly as many of each kind as A
 #     did (nothing leaked in the driver or the device), then frees it all
 #     itself without a failed destroy;
@@ -52,6 +54,22 @@ echo "C.rounds=$(sed -n 's/^churn=//p' /tmp/c.out | tail -n 1)"
 grep '^error=' /tmp/c.out | sed 's/^/C./'
 sleep 1
 echo "use_after_churn=$(in_use)"
+pids=""
+for i in $(seq 1 32); do
+    rdo-exhaust churn $dev > /tmp/crowd.$i 2>&1 &
+    pids="$pids $!"
+done
+# Until the crowd has made 50 rounds between them (60 s at most).
+i=0
+while [ $(cat /tmp/crowd.* | grep -c '^churn=') -lt 5 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $pids 2>/dev/null
+for p in $pids; do wait $p 2>/dev/null; done
+echo "crowd.progress=$(cat /tmp/crowd.* | grep -c '^churn=')"
+echo "crowd.stopped_at_limit=$(cat /tmp/crowd.* | grep '^error=' | grep -cE 'No space left|Cannot allocate memory')"
+echo "crowd.other_errors=$(cat /tmp/crowd.* | grep '^error=' | grep -cvE 'No space left|Cannot allocate memory')"
+cat /tmp/crowd.* | grep '^error=' | grep -vE 'No space left|Cannot allocate memory' | head -n 3 | sed 's/^/crowd.log: /'
+sleep 1
+echo "use_after_crowd=$(in_use)"
 rdo-exhaust fill $dev 100000 /tmp/release > /tmp/d.out 2>&1 &
 d=$!
 wait_for /tmp/d.out holding
@@ -88,6 +106,9 @@ check "with everything taken, another process gets a clean error for its first P
     eq "$(f B.rc) $(f B.first_errno | sed -E 's/^(12|28)$/clean/')" "2 clean"
 check "the churner ran rounds before it was killed, without an error" \
     eq "$(positive "$(f C.rounds)" >/dev/null && echo yes) $(f C.error)" "yes "
+check "32 churners at once made progress ($(f crowd.progress) x 10 rounds; $(f crowd.stopped_at_limit) stopped at a limit), no other error" \
+    eq "$(positive "$(f crowd.progress)" >/dev/null && echo yes) $(f crowd.other_errors)" "yes 0"
+check "in use after the crowd's kill = with the survivor" eq "$(f use_after_crowd)" "$(f use_survivor)"
 check "D freed everything itself: no failed destroy" \
     eq "$(f D.rc) $(f D.destroy_errors) $(f D.released)" "0 0 1"
 check "pinning 64 KiB MRs without CAP_IPC_LOCK stops at RLIMIT_MEMLOCK ($MEMLOCK_KIB KiB) with ENOMEM" \

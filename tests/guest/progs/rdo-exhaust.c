@@ -134,15 +134,17 @@ static void fill_all(unsigned int cap, const char *release)
 static void churn(void)
 {
 	for (unsigned long n = 1;; n++) {
+		/* Each failure named with its own errno (a later call may set it). */
 		struct ibv_pd *pd = ibv_alloc_pd(ctx);
-		struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
-		struct ibv_qp *qp = pd && cq ?
-			rc_qp_create(pd, cq, cq, NULL, 8, 1) : NULL;
+		struct ibv_cq *cq = pd ? ibv_create_cq(ctx, 8, NULL, NULL, 0) : NULL;
+		struct ibv_qp *qp = cq ? rc_qp_create(pd, cq, cq, NULL, 8, 1) : NULL;
 		uint8_t *b = malloc(CHURN_MR_LEN + 64);
-		struct ibv_mr *mr = pd && b ? ibv_reg_mr(pd, b + 5, CHURN_MR_LEN, RC_ACCESS) : NULL;
+		struct ibv_mr *mr = qp && b ? ibv_reg_mr(pd, b + 5, CHURN_MR_LEN, RC_ACCESS) : NULL;
 
-		if (!qp || !mr)
-			die("churn round %lu: %s", n, strerror(errno));
+		if (!mr)
+			die("churn round %lu: %s: %s", n,
+			    !pd ? "PD" : !cq ? "CQ" : !qp ? "QP" : !b ? "malloc" : "MR",
+			    strerror(errno));
 		if (ibv_dereg_mr(mr) || ibv_destroy_qp(qp) || ibv_destroy_cq(cq) ||
 		    ibv_dealloc_pd(pd))
 			die("churn round %lu: destroy: %s", n, strerror(errno));

@@ -27,6 +27,7 @@ static_assert(sizeof(struct rdo_cqe) == 1u << RDO_CQE_SHIFT, "cqe stride");
 static struct rdo_cq *rdo_cq_alloc(struct rdo_context *ctx, int cqe)
 {
 	struct rdo_cq *cq;
+	int ret;
 
 	if (cqe < 1 || (uint32_t)cqe >= 1u << ctx->max_cq_log) {
 		errno = EINVAL;
@@ -36,11 +37,12 @@ static struct rdo_cq *rdo_cq_alloc(struct rdo_context *ctx, int cqe)
 	if (!cq)
 		return NULL;
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-	errno = rdo_ring_alloc(&cq->ring, rdo_log2_up(cqe + 1), RDO_CQE_SHIFT);
-	if (!errno)
+	ret = rdo_ring_alloc(&cq->ring, rdo_log2_up(cqe + 1), RDO_CQE_SHIFT);
+	if (!ret)
 		return cq;
 	pthread_spin_destroy(&cq->lock);
 	free(cq);
+	errno = ret;
 	return NULL;
 }
 

@@ -92,13 +92,15 @@ static struct ibv_pd *rdo_alloc_pd(struct ibv_context *context)
 	struct ib_uverbs_alloc_pd_resp resp;
 	struct ibv_alloc_pd cmd;
 	struct ibv_pd *pd;
+	int ret;
 
 	pd = calloc(1, sizeof(*pd));
 	if (!pd)
 		return NULL;
-	errno = ibv_cmd_alloc_pd(context, pd, &cmd, sizeof(cmd), &resp, sizeof(resp));
-	if (errno) {
+	ret = ibv_cmd_alloc_pd(context, pd, &cmd, sizeof(cmd), &resp, sizeof(resp));
+	if (ret) {
 		free(pd);
+		errno = ret;
 		return NULL;
 	}
 	return pd;
@@ -119,14 +121,16 @@ static struct ibv_mr *rdo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 	struct ib_uverbs_reg_mr_resp resp;
 	struct ibv_reg_mr cmd;
 	struct verbs_mr *vmr;
+	int ret;
 
 	vmr = calloc(1, sizeof(*vmr));
 	if (!vmr)
 		return NULL;
-	errno = ibv_cmd_reg_mr(pd, addr, length, hca_va, access, vmr, &cmd,
+	ret = ibv_cmd_reg_mr(pd, addr, length, hca_va, access, vmr, &cmd,
 			       sizeof(cmd), &resp, sizeof(resp));
-	if (errno) {
+	if (ret) {
 		free(vmr);
+		errno = ret;
 		return NULL;
 	}
 	return &vmr->ibv_mr;
@@ -159,14 +163,16 @@ static struct ibv_mw *rdo_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
 	struct ib_uverbs_alloc_mw_resp resp;
 	struct ibv_alloc_mw cmd;
 	struct ibv_mw *mw;
+	int ret;
 
 	mw = calloc(1, sizeof(*mw));
 	if (!mw)
 		return NULL;
-	errno = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
+	ret = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
 				 sizeof(resp));
-	if (errno) {
+	if (ret) {
 		free(mw);
+		errno = ret;
 		return NULL;
 	}
 	return mw;
@@ -186,6 +192,7 @@ static struct ibv_ah *rdo_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr)
 {
 	struct rdo_ucmd_create_ah_resp resp = {};
 	struct rdo_ah *ah;
+	int ret;
 
 	if (!attr->is_global) {
 		errno = EINVAL;		/* RoCE: the GRH is the address */
@@ -194,9 +201,10 @@ static struct ibv_ah *rdo_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr)
 	ah = calloc(1, sizeof(*ah));
 	if (!ah)
 		return NULL;
-	errno = ibv_cmd_create_ah(pd, &ah->ibah, attr, &resp.ibv_resp, sizeof(resp));
-	if (errno) {
+	ret = ibv_cmd_create_ah(pd, &ah->ibah, attr, &resp.ibv_resp, sizeof(resp));
+	if (ret) {
 		free(ah);
+		errno = ret;
 		return NULL;
 	}
 	memcpy(ah->av.dmac, resp.dmac, sizeof(ah->av.dmac));

@@ -106,6 +106,7 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	uint32_t body, sq_shift, rq_shift, mask;
 	struct rdo_qp *qp;
 	uint8_t type;
+	int ret;
 
 	switch (attr->qp_type) {
 	case IBV_QPT_RC:
@@ -158,16 +159,16 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	qp->sig_all = attr->sq_sig_all;
 	qp->srq = attr->srq ? to_rsrq(attr->srq) : NULL;
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
-		errno = rdo_wr_init(qp, attr->send_ops_flags);
-		if (errno)
+		ret = rdo_wr_init(qp, attr->send_ops_flags);
+		if (ret)
 			goto err;
 	}
-	errno = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
-	if (errno)
+	ret = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
+	if (ret)
 		goto err;
 	if (!qp->srq) {
-		errno = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
-		if (errno)
+		ret = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
+		if (ret)
 			goto err_sq;
 		cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
 		cmd.rq_log_size = qp->rq.ring.log_size;
@@ -179,18 +180,18 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	/* The command takes no creation flags, and none are set (above). */
 	mask = attr->comp_mask;
 	attr->comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;
-	errno = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
-				     &resp.ibv_resp, sizeof(resp));
+	ret = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
+				   &resp.ibv_resp, sizeof(resp));
 	attr->comp_mask = mask;
-	if (errno)
+	if (ret)
 		goto err_rq;
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
 		qp->vqp.comp_mask |= VERBS_QP_EX;	/* the command cleared it */
 	qp->max_inline = resp.max_inline;
 	qp->sq.max_sge = cap->max_send_sge;
 	qp->rq.max_sge = cap->max_recv_sge;
-	errno = rdo_qp_table_set(ctx, qp->vqp.qp.qp_num, qp);
-	if (errno) {
+	ret = rdo_qp_table_set(ctx, qp->vqp.qp.qp_num, qp);
+	if (ret) {
 		ibv_cmd_destroy_qp(&qp->vqp.qp);
 		goto err_rq;
 	}
@@ -201,6 +202,7 @@ err_sq:
 	rdo_wq_fini(&qp->sq);
 err:
 	free(qp);
+	errno = ret;
 	return NULL;
 }
 

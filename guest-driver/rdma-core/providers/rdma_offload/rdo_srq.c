@@ -21,6 +21,7 @@ struct ibv_srq *rdo_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *attr
 	struct rdo_ucmd_create_srq_resp resp = {};
 	struct rdo_ucmd_create_srq cmd = {};
 	struct rdo_srq *srq;
+	int ret;
 	uint32_t shift;
 
 	if (!attr->attr.max_wr || attr->attr.max_sge > RDO_MAX_SGE || attr->attr.srq_limit) {
@@ -33,20 +34,20 @@ struct ibv_srq *rdo_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *attr
 	srq = calloc(1, sizeof(*srq));
 	if (!srq)
 		return NULL;
-	errno = rdo_wq_init(&srq->wq, attr->attr.max_wr, shift, ctx->max_qp_log);
-	if (errno)
+	ret = rdo_wq_init(&srq->wq, attr->attr.max_wr, shift, ctx->max_qp_log);
+	if (ret)
 		goto err;
 	srq->busy = calloc(1u << srq->wq.ring.log_size, 1);
 	if (!srq->busy) {
-		errno = ENOMEM;
+		ret = ENOMEM;
 		goto err_wq;
 	}
 	cmd.buf_addr = (uintptr_t)srq->wq.ring.buf;
 	cmd.log_size = srq->wq.ring.log_size;
 	cmd.wqe_shift = shift;
-	errno = ibv_cmd_create_srq(pd, &srq->ibsrq, attr, &cmd.ibv_cmd, sizeof(cmd),
-				   &resp.ibv_resp, sizeof(resp));
-	if (errno)
+	ret = ibv_cmd_create_srq(pd, &srq->ibsrq, attr, &cmd.ibv_cmd, sizeof(cmd),
+				 &resp.ibv_resp, sizeof(resp));
+	if (ret)
 		goto err_wq;
 	srq->srqn = resp.srqn;
 	srq->wq.max_sge = attr->attr.max_sge;
@@ -56,6 +57,7 @@ err_wq:
 	rdo_wq_fini(&srq->wq);
 err:
 	free(srq);
+	errno = ret;
 	return NULL;
 }
 
