@@ -299,29 +299,49 @@ static void wall_speed(void)
 }
 
 /*
- * Host cost per message against the number of QPs (wall clock): 64-byte
- * WRITEs spread over 16, 1,024 and 65,536 QPs, timing off and on, and the
- * model's heap per adapter. Each QP carries at least two messages.
+ * Host cost per message against the number of QPs: 64-byte WRITEs spread
+ * over 16, 1,024 and 65,536 QPs, timing off and on, and the model's heap
+ * per adapter. Each QP carries at least two messages. Wall and CPU time
+ * (the process's: it moves less than the wall clock on a shared machine),
+ * medians of SCALE_REPS repetitions, each running every row in turn.
  */
+#define SCALE_REPS  3
+
 static void qp_scale(bool last)
 {
     static const uint32_t nqps[] = { 16, 1024, 65536 };
+    enum { N = G_N_ELEMENTS(nqps) };
+    double wall[N][2][SCALE_REPS], cpu[N][2][SCALE_REPS];
+    uint64_t heap[N][2] = { { 0 } };
     const char *sep = "";
 
-    printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"points\": [");
-    for (unsigned q = 0; q < G_N_ELEMENTS(nqps); q++) {
-        uint32_t msgs = MAX(2 * nqps[q], 131072);
-        RdoConfig off = work_config(false, 100, RDO_DEFAULT_QPC_CACHE, 8);
-        RdoConfig on = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
-        WorkResult a = work_qp_scale(&off, nqps[q], msgs);
-        WorkResult b = work_qp_scale(&on, nqps[q], msgs);
+    for (unsigned r = 0; r < SCALE_REPS; r++) {
+        for (unsigned q = 0; q < N; q++) {
+            uint32_t msgs = MAX(2 * nqps[q], 131072);
 
+            for (int on = 0; on < 2; on++) {
+                RdoConfig cfg = work_config(on, 100, RDO_DEFAULT_QPC_CACHE, 8);
+                WorkResult w = work_qp_scale(&cfg, nqps[q], msgs);
+
+                wall[q][on][r] = w.wall_ns_per_msg;
+                cpu[q][on][r] = w.cpu_ns_per_msg;
+                heap[q][on] = w.heap_per_adapter;
+            }
+        }
+    }
+    printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"reps\": %d, \"points\": [",
+           SCALE_REPS);
+    for (unsigned q = 0; q < N; q++) {
         printf("%s\n {\"qps\": %u, \"msgs\": %u, \"wall_ns_per_msg_timing_off\": %.0f, "
                "\"wall_ns_per_msg_timing_on\": %.0f, "
+               "\"wall_cpu_ns_per_msg_timing_off\": %.0f, "
+               "\"wall_cpu_ns_per_msg_timing_on\": %.0f, "
                "\"host_heap_bytes_per_adapter_off\": %" PRIu64 ", "
                "\"host_heap_bytes_per_adapter_on\": %" PRIu64 "}",
-               sep, nqps[q], msgs, a.wall_ns_per_msg, b.wall_ns_per_msg,
-               a.heap_per_adapter, b.heap_per_adapter);
+               sep, nqps[q], MAX(2 * nqps[q], 131072),
+               median(wall[q][0], SCALE_REPS), median(wall[q][1], SCALE_REPS),
+               median(cpu[q][0], SCALE_REPS), median(cpu[q][1], SCALE_REPS),
+               heap[q][0], heap[q][1]);
         sep = ",";
     }
     printf("\n]}%s\n", last ? "" : ",");
@@ -369,12 +389,14 @@ int main(int argc, char **argv)
         qp_scale(true);
         return 0;
     }
-    /* "stream off|on": 1 GiB of 1 MiB WRITEs only, for perf record. */
+    /* "stream off|on [MiB]": 1 GiB (or MiB MiB) of 1 MiB WRITEs only, for
+     * perf record or callgrind. */
     if (argc > 2 && !strcmp(argv[1], "stream")) {
         RdoConfig cfg = work_config(!strcmp(argv[2], "on"), 100,
                                     RDO_DEFAULT_QPC_CACHE, 8);
-        WorkResult r = work_write_stream(&cfg, RDO_MTU_4096, MIB,
-                                         4 * SPEED_BYTES, 16);
+        uint64_t total = argc > 3 ? g_ascii_strtoull(argv[3], NULL, 0) * MIB :
+                         4 * SPEED_BYTES;
+        WorkResult r = work_write_stream(&cfg, RDO_MTU_4096, MIB, total, 16);
 
         printf("{\"wall_gbit_per_s\": %.2f, \"frames\": %" PRIu64 ", "
                "\"host_wakeups\": %" PRIu64 "}\n", r.bytes * 8.0 / r.wall_ns,
