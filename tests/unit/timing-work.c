@@ -136,7 +136,7 @@ static void step_or_fail(Pair *p)
 WorkResult work_write_stream(const RdoConfig *cfg, uint8_t mtu_code,
                              uint32_t msg, uint64_t total, uint32_t depth)
 {
-    uint64_t wall = wall_now_ns();
+    uint64_t wall = wall_now_ns(), cpu = cpu_now_ns();
     Pair *p = work_pair(cfg, 0, 0);
     PairSide *a = &p->s[0], *b = &p->s[1];
     uint64_t count = MAX(total / msg, 1), posted = 0, done = 0;
@@ -165,6 +165,7 @@ WorkResult work_write_stream(const RdoConfig *cfg, uint8_t mtu_code,
         r.sim_ps = last->cqe_ps - first->db_ps;
         r.gbps = r.bytes * 8000.0 / r.sim_ps;
     }
+    r.cpu_ns = cpu_now_ns() - cpu;
     work_finish(p, &r, wall);
     return r;
 }

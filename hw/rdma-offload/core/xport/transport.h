@@ -317,7 +317,8 @@ void rdo_xport_timer_rearm(RdoCore *core, uint32_t qpn);
 bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn);
 uint64_t rdo_xport_timer_next(RdoCore *core);
 /* Puts a QP once on a list of work for the end of this round. */
-void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn);
+void rdo_xport_queue(RdoCore *core, RdoIdxQueue *list, bool *queued,
+                     uint32_t qpn);
 void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
 void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn);
 
