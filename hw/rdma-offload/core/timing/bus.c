@@ -246,10 +246,11 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     /* The kinds' queues, then the payload queues ever booked (the others
      * have nothing left and a zero share). */
     for (uint64_t m = d->booked; g < t->busq; ) {
-        uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
-        uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
+        /* Through by `at` (no earlier than start): nothing left, no share. */
+        if (g != f && d->end_ps[g] > at) {
+            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+            uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
 
-        if (g != f) {
             others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
                       MIN(left, share);
         }
