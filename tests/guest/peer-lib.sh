@@ -19,7 +19,8 @@ counters() {
     done
 }
 # round NAME DEV ROLE [SETUP ARGS]: set up, trade endpoints through the
-# relay, connect, wait until both sides are connected, run as ROLE.
+# relay, connect, wait until both sides are connected, run as ROLE, wait
+# until the other side has run too.
 round() {
     n=$1 dev=$2 role=$3
     shift 3
@@ -29,6 +30,11 @@ round() {
     peer put $n.$ME.ready 1
     peer get $n.$OTHER.ready > /dev/null
     pt $n.run run $role
+    # Neither side destroys its QP (the next setup, rmmod) before the other
+    # has its last completion: the server's verdict SEND needs its ACK, and
+    # if that ACK is lost its retransmission must still find the client's QP.
+    peer put $n.$ME.ran 1
+    peer get $n.$OTHER.ran > /dev/null
 }
 EOF
 PEER_FUNCS+=$'\n'$HEALTH_FUNCS
