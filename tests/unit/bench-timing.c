@@ -214,9 +214,10 @@ static double median(double *v, unsigned n)
  * Simulation speed (wall clock): simulated Gbit per wall second of
  * WRITE streams at MTU 4096 with timing off (functional) and on, against
  * the host's limit for the same bytes (host_limit_ns), and the CRC-32 and
- * memcpy rates behind it. Medians of SPEED_REPS repetitions, the runs of
- * a repetition interleaved so that other load on the machine spreads over
- * all of them.
+ * memcpy rates behind it; timing mode's cost over functional also in CPU
+ * time (steadier on a loaded machine). Medians of SPEED_REPS repetitions,
+ * the runs of a repetition interleaved so that other load on the machine
+ * spreads over all of them.
  */
 #define SPEED_REPS      5
 #define SPEED_BYTES     (256ull * MIB)
@@ -228,7 +229,7 @@ static void wall_speed(void)
     RdoConfig off = work_config(false, 100, RDO_DEFAULT_QPC_CACHE, 8);
     RdoConfig on = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
     double g_off[N][SPEED_REPS], g_on[N][SPEED_REPS], g_lim[N][SPEED_REPS];
-    double ratio[N][SPEED_REPS], frac[N][SPEED_REPS];
+    double ratio[N][SPEED_REPS], cpu_ratio[N][SPEED_REPS], frac[N][SPEED_REPS];
     double crc[SPEED_REPS], zlib[SPEED_REPS], copy[SPEED_REPS];
     uint8_t *src = g_malloc(PAIR_MR_LEN), *dst = g_malloc(PAIR_MR_LEN);
     RdoWirePacket pkt = {
@@ -269,6 +270,7 @@ static void wall_speed(void)
             g_on[k][r] = b.bytes * 8.0 / b.wall_ns;
             g_lim[k][r] = a.bytes * 8.0 / MAX(lim, 1);
             ratio[k][r] = (double)b.wall_ns / a.wall_ns;
+            cpu_ratio[k][r] = (double)b.cpu_ns / MAX(a.cpu_ns, 1);
             frac[k][r] = g_off[k][r] / g_lim[k][r];
         }
         crc[r] = rate_4k(rdo_wire_crc32, src, frame, SPEED_BYTES / 4);
@@ -288,40 +290,61 @@ static void wall_speed(void)
     for (unsigned k = 0; k < N; k++) {
         printf("%s\n  {\"msg\": %u, \"wall_gbit_per_s_timing_off\": %.2f, "
                "\"wall_gbit_per_s_timing_on\": %.2f, \"wall_ratio_on_off\": %.3f, "
+               "\"wall_cpu_ratio_on_off\": %.3f, "
                "\"wall_host_limit_gbit_per_s\": %.2f, "
                "\"wall_fraction_of_limit\": %.3f}",
                sep, sizes[k], median(g_off[k], SPEED_REPS),
                median(g_on[k], SPEED_REPS), median(ratio[k], SPEED_REPS),
-               median(g_lim[k], SPEED_REPS), median(frac[k], SPEED_REPS));
+               median(cpu_ratio[k], SPEED_REPS), median(g_lim[k], SPEED_REPS), median(frac[k], SPEED_REPS));
         sep = ",";
     }
     printf("\n]}\n");
 }
 
 /*
- * Host cost per message against the number of QPs (wall clock): 64-byte
- * WRITEs spread over 16, 1,024 and 65,536 QPs, timing off and on, and the
- * model's heap per adapter. Each QP carries at least two messages.
+ * Host cost per message against the number of QPs: 64-byte WRITEs spread
+ * over 16, 1,024 and 65,536 QPs, timing off and on, and the model's heap
+ * per adapter. Each QP carries at least two messages. Wall and CPU time
+ * (the process's: it moves less than the wall clock on a shared machine),
+ * medians of SCALE_REPS repetitions, each running every row in turn.
  */
+#define SCALE_REPS  3
+
 static void qp_scale(bool last)
 {
     static const uint32_t nqps[] = { 16, 1024, 65536 };
+    enum { N = G_N_ELEMENTS(nqps) };
+    double wall[N][2][SCALE_REPS], cpu[N][2][SCALE_REPS];
+    uint64_t heap[N][2] = { { 0 } };
     const char *sep = "";
 
-    printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"points\": [");
-    for (unsigned q = 0; q < G_N_ELEMENTS(nqps); q++) {
-        uint32_t msgs = MAX(2 * nqps[q], 131072);
-        RdoConfig off = work_config(false, 100, RDO_DEFAULT_QPC_CACHE, 8);
-        RdoConfig on = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
-        WorkResult a = work_qp_scale(&off, nqps[q], msgs);
-        WorkResult b = work_qp_scale(&on, nqps[q], msgs);
+    for (unsigned r = 0; r < SCALE_REPS; r++) {
+        for (unsigned q = 0; q < N; q++) {
+            uint32_t msgs = MAX(2 * nqps[q], 131072);
 
+            for (int on = 0; on < 2; on++) {
+                RdoConfig cfg = work_config(on, 100, RDO_DEFAULT_QPC_CACHE, 8);
+                WorkResult w = work_qp_scale(&cfg, nqps[q], msgs);
+
+                wall[q][on][r] = w.wall_ns_per_msg;
+                cpu[q][on][r] = w.cpu_ns_per_msg;
+                heap[q][on] = w.heap_per_adapter;
+            }
+        }
+    }
+    printf("\"qp_scale\": {\"msg\": 64, \"window\": 16, \"reps\": %d, \"points\": [",
+           SCALE_REPS);
+    for (unsigned q = 0; q < N; q++) {
         printf("%s\n {\"qps\": %u, \"msgs\": %u, \"wall_ns_per_msg_timing_off\": %.0f, "
                "\"wall_ns_per_msg_timing_on\": %.0f, "
+               "\"wall_cpu_ns_per_msg_timing_off\": %.0f, "
+               "\"wall_cpu_ns_per_msg_timing_on\": %.0f, "
                "\"host_heap_bytes_per_adapter_off\": %" PRIu64 ", "
                "\"host_heap_bytes_per_adapter_on\": %" PRIu64 "}",
-               sep, nqps[q], msgs, a.wall_ns_per_msg, b.wall_ns_per_msg,
-               a.heap_per_adapter, b.heap_per_adapter);
+               sep, nqps[q], MAX(2 * nqps[q], 131072),
+               median(wall[q][0], SCALE_REPS), median(wall[q][1], SCALE_REPS),
+               median(cpu[q][0], SCALE_REPS), median(cpu[q][1], SCALE_REPS),
+               heap[q][0], heap[q][1]);
         sep = ",";
     }
     printf("\n]}%s\n", last ? "" : ",");
@@ -361,19 +384,22 @@ int main(int argc, char **argv)
                         MAX(2 * n, 131072);
         WorkResult r = work_qp_scale(&cfg, n, msgs);
 
-        printf("{\"wall_ns_per_msg\": %.0f}\n", r.wall_ns_per_msg);
+        printf("{\"wall_ns_per_msg\": %.0f, \"wall_cpu_ns_per_msg\": %.0f}\n",
+               r.wall_ns_per_msg, r.cpu_ns_per_msg);
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "scale")) {
         qp_scale(true);
         return 0;
     }
-    /* "stream off|on": 1 GiB of 1 MiB WRITEs only, for perf record. */
+    /* "stream off|on [MiB]": 1 GiB (or MiB MiB) of 1 MiB WRITEs only, for
+     * perf record or callgrind. */
     if (argc > 2 && !strcmp(argv[1], "stream")) {
         RdoConfig cfg = work_config(!strcmp(argv[2], "on"), 100,
                                     RDO_DEFAULT_QPC_CACHE, 8);
-        WorkResult r = work_write_stream(&cfg, RDO_MTU_4096, MIB,
-                                         4 * SPEED_BYTES, 16);
+        uint64_t total = argc > 3 ? g_ascii_strtoull(argv[3], NULL, 0) * MIB :
+                         4 * SPEED_BYTES;
+        WorkResult r = work_write_stream(&cfg, RDO_MTU_4096, MIB, total, 16);
 
         printf("{\"wall_gbit_per_s\": %.2f, \"frames\": %" PRIu64 ", "
                "\"host_wakeups\": %" PRIu64 "}\n", r.bytes * 8.0 / r.wall_ns,

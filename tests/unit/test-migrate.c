@@ -151,8 +151,8 @@ static void assert_same_state(RdoCore *a, RdoCore *b)
             g_assert_cmpuint(r->refs, ==, u->refs);
         }
     }
-    g_assert_cmpuint(g_queue_get_length(&x->ack_list), ==,
-                     g_queue_get_length(&y->ack_list));
+    g_assert_cmpuint(x->ack_list.len, ==,
+                     y->ack_list.len);
     if (x->tm) {
         g_assert_cmpuint(x->tm->link_free_ps, ==, y->tm->link_free_ps);
         g_assert_cmpmem(x->tm->busy_ps, sizeof(x->tm->busy_ps), y->tm->busy_ps,
@@ -198,7 +198,7 @@ static void migrate(Work *w, int side)
     for (uint32_t q = 0; q < h->core.st->usable_qps; q++) {
         busy |= h->core.st->xport[q].req.sent.length != 0;
     }
-    busy |= h->core.st->sq_ready.length || (h->core.st->tm && h->core.st->tm->work.length);
+    busy |= h->core.st->sq_ready.len || (h->core.st->tm && h->core.st->tm->work.length);
     /* The state before, kept in a second core for the comparison. */
     shadow = test_host_new(&h->core.cfg, 4096);
     shadow->now_ns = h->now_ns;

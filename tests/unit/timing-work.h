@@ -17,7 +17,9 @@ typedef struct WorkResult {
     double lat_ns;              /* mean latency */
     double irqs_per_msg;
     uint64_t wall_ns;           /* wall-clock time of the run */
+    uint64_t cpu_ns;            /* work_write_stream: its CPU time */
     double wall_ns_per_msg;     /* work_qp_scale: per message measured */
+    double cpu_ns_per_msg;      /* work_qp_scale: the same in CPU time */
     uint64_t heap_per_adapter;  /* work_qp_scale: the model's heap, bytes */
     uint64_t wakeups;           /* the host's calls of rdo_core_wakeup, both */
     RdoCounters cnt[2];

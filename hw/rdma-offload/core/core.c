@@ -43,7 +43,6 @@ static void state_alloc(RdoCore *core)
     st->pd_away = g_new0(uint8_t, n.pd);
     st->mr_away = g_new0(uint8_t, n.mr);
     st->mr_key_fn = g_new0(uint8_t, n.mr);
-    g_queue_init(&st->sq_ready);
     core->st = st;
     rdo_port2_init(core, n.gid);
     rdo_eth_init(core);
@@ -75,7 +74,7 @@ static void state_free(RdoCore *core)
     rdo_xport_free(core);
     rdo_eth_free(core);
     rdo_ctx_caches_free(core);
-    g_queue_clear(&st->sq_ready);
+    rdo_idxq_free(&st->sq_ready);
     g_free(st->cqp.pending_mr);
     g_free(st->eqs);
     g_free(st->cqs);

@@ -229,6 +229,13 @@ typedef struct RdoCqp {
     uint64_t done_at;           /* when it completes */
 } RdoCqp;
 
+/* A FIFO of object numbers (base/idxq.c); zeroed is empty. */
+typedef struct RdoIdxQueue {
+    uint32_t *v;
+    uint32_t head, len;
+    uint32_t cap;               /* 0 or a power of two */
+} RdoIdxQueue;
+
 struct RdoState {
     bool enabled;
     RdoCqp cqp;
@@ -256,12 +263,12 @@ struct RdoState {
     uint32_t usable_qps, usable_mrs;
     RdoMcastGroup mcast[RDO_MCAST_GROUPS];
     RdoCtxCache qpc, mrc;
-    GQueue sq_ready;            /* QP numbers with send work to look at */
+    RdoIdxQueue sq_ready;       /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */
     struct RdoXport *xport;     /* per QP: transport state (xport/transport.h) */
-    GQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
-    GQueue cq_timed;            /* CQs with a moderated event due */
-    GQueue agg_list;            /* QPs with aggregated payload to place */
+    RdoIdxQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
+    RdoIdxQueue cq_timed;       /* CQs with a moderated event due */
+    RdoIdxQueue agg_list;       /* QPs with aggregated payload to place */
     GPtrArray *agg_free;        /* aggregation buffers not in use */
     struct RdoTimers *timers;   /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */

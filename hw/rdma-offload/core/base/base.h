@@ -11,6 +11,18 @@
 /* Guest errors (report.c) and the fatal stop (fatal.c) are declared in
  * rdo-core.h, the host interface. */
 
+/* FIFOs of object numbers (idxq.c): append, take the oldest (never from
+ * an empty one), the i-th oldest, look for one, free. */
+void rdo_idxq_push(RdoIdxQueue *q, uint32_t n);
+uint32_t rdo_idxq_pop(RdoIdxQueue *q);
+bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n);
+void rdo_idxq_free(RdoIdxQueue *q);
+
+static inline uint32_t rdo_idxq_nth(const RdoIdxQueue *q, uint32_t i)
+{
+    return q->v[(q->head + i) & (q->cap - 1)];
+}
+
 /* A transport event for the host's traces (report.c). */
 void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
                      uint32_t psn, uint32_t value);

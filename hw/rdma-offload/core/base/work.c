@@ -22,7 +22,7 @@ void rdo_work_kick(RdoCore *core, uint32_t qpn)
     }
     if (qpn < st->usable_qps && !st->sq_queued[qpn]) {
         st->sq_queued[qpn] = 1;
-        g_queue_push_tail(&st->sq_ready, GUINT_TO_POINTER(qpn));
+        rdo_idxq_push(&st->sq_ready, qpn);
         rdo_core_schedule(core, core->ops->now_ns(core->host));
     }
 }

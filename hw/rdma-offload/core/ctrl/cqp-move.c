@@ -249,7 +249,7 @@ static void move_cq(Move *m, uint32_t cqn)
     m->d->st->eqs[a->eqn].users++;
     m->s->st->eqs[from->eqn].users--;
     if (to->mod_due) {
-        g_queue_push_tail(&m->d->st->cq_timed, GUINT_TO_POINTER(cqn));
+        rdo_idxq_push(&m->d->st->cq_timed, cqn);
         rdo_core_schedule(m->d, to->mod_due);
     }
     memset(from, 0, sizeof(*from));

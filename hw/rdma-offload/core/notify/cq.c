@@ -71,7 +71,7 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
             cq_event(core, cqn, cq);
         } else if (wait && !cq->mod_due) {
             cq->mod_due = core->ops->now_ns(core->host) + wait;
-            g_queue_push_tail(&core->st->cq_timed, GUINT_TO_POINTER(cqn));
+            rdo_idxq_push(&core->st->cq_timed, cqn);
             rdo_core_schedule(core, cq->mod_due);
         }
     }
@@ -100,7 +100,7 @@ void rdo_cq_set_moderation(RdoCore *core, uint32_t cqn, uint16_t count,
         uint64_t due = core->ops->now_ns(core->host) + ns;
 
         if (!cq->mod_due) {
-            g_queue_push_tail(&core->st->cq_timed, GUINT_TO_POINTER(cqn));
+            rdo_idxq_push(&core->st->cq_timed, cqn);
         }
         if (!cq->mod_due || due < cq->mod_due) {
             cq->mod_due = due;
@@ -125,12 +125,12 @@ uint32_t rdo_cq_resize(RdoCore *core, uint32_t cqn, const RdoRing *ring)
 
 void rdo_cq_run(RdoCore *core)
 {
-    GQueue *timed = &core->st->cq_timed;
-    guint n = g_queue_get_length(timed);
+    RdoIdxQueue *timed = &core->st->cq_timed;
+    uint32_t n = timed->len;
     uint64_t now = n ? core->ops->now_ns(core->host) : 0;
 
     while (n--) {
-        uint32_t cqn = GPOINTER_TO_UINT(g_queue_pop_head(timed));
+        uint32_t cqn = rdo_idxq_pop(timed);
         RdoCq *cq = &core->st->cqs[cqn];
 
         if (!cq->valid || !cq->mod_due) {
@@ -139,7 +139,7 @@ void rdo_cq_run(RdoCore *core)
         if (cq->mod_due <= now) {
             cq_event(core, cqn, cq);
         } else {
-            g_queue_push_tail(timed, GUINT_TO_POINTER(cqn));
+            rdo_idxq_push(timed, cqn);
             rdo_core_schedule(core, cq->mod_due);
         }
     }

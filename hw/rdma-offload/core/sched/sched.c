@@ -257,15 +257,15 @@ bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
 void rdo_sq_run(RdoCore *core)
 {
     RdoState *st = core->st;
-    guint rounds = g_queue_get_length(&st->sq_ready);
+    uint32_t rounds = st->sq_ready.len;
 
     if (st->tm) {
         rdo_sched_run(core);
         return;
     }
     /* One visit per QP queued now; QPs with more work go to the back. */
-    while (rounds-- && !g_queue_is_empty(&st->sq_ready)) {
-        uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(&st->sq_ready));
+    while (rounds-- && st->sq_ready.len) {
+        uint32_t qpn = rdo_idxq_pop(&st->sq_ready);
 
         st->sq_queued[qpn] = 0;
         if (sq_process(core, qpn)) {

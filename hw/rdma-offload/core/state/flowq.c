@@ -51,6 +51,7 @@ static void queues_load(RdoIn *in, RdoTmDir *d, uint32_t nq)
         uint32_t q = RDO_TM_APPQ + rdo_in_index(in, nq, "PCIe flow queue");
 
         d->end_ps[q] = rdo_in_time_ps(in, "PCIe flow queue");
+        d->booked |= 1ull << (q - RDO_TM_APPQ);
         d->tlp_ps[q] = rdo_in_u64(in);
         /* Arbitration divides by a queue's TLP time when it has work. */
         rdo_in_check(in, d->tlp_ps[q] != 0, "PCIe flow queue %u: work "

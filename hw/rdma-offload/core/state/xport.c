@@ -181,7 +181,7 @@ static void req_load(RdoCore *core, RdoIn *in, uint32_t qpn, RdoReqPart *q,
                  g_queue_get_length(&q->sent));
 }
 
-static void res_save(RdoOut *o, const RdoRespRes *r)
+static void res_save(RdoOut *o, const RdoRespPart *p, const RdoRespRes *r)
 {
     rdo_out_u8(o, r->valid);
     rdo_out_u8(o, r->atomic);
@@ -192,10 +192,10 @@ static void res_save(RdoOut *o, const RdoRespRes *r)
     rdo_out_u32(o, r->len);
     rdo_out_u64(o, r->orig);
     rdo_out_u32(o, r->next_pkt);
-    rdo_out_u8(o, r->streaming);
+    rdo_out_u8(o, rdo_res_streaming(p, r));
 }
 
-static void res_load(RdoIn *in, RdoRespRes *r)
+static void res_load(RdoIn *in, RdoRespPart *p, RdoRespRes *r)
 {
     r->valid = rdo_in_bool(in);
     r->atomic = rdo_in_bool(in);
@@ -206,7 +206,7 @@ static void res_load(RdoIn *in, RdoRespRes *r)
     r->len = rdo_in_u32(in);
     r->orig = rdo_in_u64(in);
     r->next_pkt = rdo_in_u32(in);
-    r->streaming = rdo_in_bool(in);
+    rdo_res_set_streaming(p, r, rdo_in_bool(in));
     rdo_in_check(in, ((r->first_psn | r->last_psn) & ~RDO_PSN_MASK) == 0,
                  "responder resource PSNs");
 }
@@ -230,7 +230,7 @@ static void resp_save(RdoOut *o, const RdoRespPart *r)
     rdo_out_u32(o, r->write_total);
     rdo_out_u32(o, RDO_RESP_RES_MAX);
     for (uint32_t i = 0; i < RDO_RESP_RES_MAX; i++) {
-        res_save(o, &r->res[i]);
+        res_save(o, r, &r->res[i]);
     }
     rdo_out_u32(o, r->res_next);
     rdo_out_u8(o, r->resp_queued);
@@ -257,8 +257,9 @@ static void resp_load(RdoIn *in, uint32_t qpn, RdoRespPart *r)
     r->write_left = rdo_in_u32(in);
     r->write_total = rdo_in_u32(in);
     n = rdo_in_count(in, RDO_RESP_RES_MAX, 1, "responder resources");
+    r->res_streaming = 0;
     for (uint32_t i = 0; i < n; i++) {
-        res_load(in, &r->res[i]);
+        res_load(in, r, &r->res[i]);
     }
     r->res_next = rdo_in_u32(in);
     r->resp_queued = rdo_in_bool(in);
@@ -375,23 +376,23 @@ static void xport_load(RdoCore *core, RdoIn *in)
 }
 
 /* A list of QP (or CQ) numbers. */
-static void list_save(RdoOut *o, GQueue *q)
+static void list_save(RdoOut *o, const RdoIdxQueue *q)
 {
-    rdo_out_u32(o, g_queue_get_length(q));
-    for (GList *l = q->head; l; l = l->next) {
-        rdo_out_u32(o, GPOINTER_TO_UINT(l->data));
+    rdo_out_u32(o, q->len);
+    for (uint32_t i = 0; i < q->len; i++) {
+        rdo_out_u32(o, rdo_idxq_nth(q, i));
     }
 }
 
 /* Entries below `limit`; stale ones (their flag cleared) are allowed, as
  * the lists themselves skip them. */
-static void list_load(RdoIn *in, GQueue *q, uint32_t limit, uint32_t max,
+static void list_load(RdoIn *in, RdoIdxQueue *q, uint32_t limit, uint32_t max,
                       const char *what)
 {
     uint32_t n = rdo_in_count(in, max, 4, what);
 
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
-        g_queue_push_tail(q, GUINT_TO_POINTER(rdo_in_index(in, limit, what)));
+        rdo_idxq_push(q, rdo_in_index(in, limit, what));
     }
 }
 
@@ -399,8 +400,8 @@ static bool lists_needed(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    return st->ack_list.length || st->resp_list.length || st->agg_list.length ||
-           st->cq_timed.length || st->sq_ready.length;
+    return st->ack_list.len || st->resp_list.len || st->agg_list.len ||
+           st->cq_timed.len || st->sq_ready.len;
 }
 
 static void lists_save(RdoCore *core, RdoOut *o)
@@ -425,8 +426,8 @@ static void lists_load(RdoCore *core, RdoIn *in)
     list_load(in, &st->cq_timed, core->cfg.max_cq, 2 * core->cfg.max_cq,
               "moderated CQ list");
     list_load(in, &st->sq_ready, qps, qps, "send-work list");
-    for (GList *l = st->sq_ready.head; l && rdo_in_ok(in); l = l->next) {
-        uint32_t qpn = GPOINTER_TO_UINT(l->data);
+    for (uint32_t i = 0; i < st->sq_ready.len && rdo_in_ok(in); i++) {
+        uint32_t qpn = rdo_idxq_nth(&st->sq_ready, i);
 
         if (rdo_in_check(in, !st->sq_queued[qpn], "QP %u twice on the send-"
                          "work list", qpn)) {
@@ -544,9 +545,9 @@ const RdoSection rdo_state_xport_sections[] = {
     { 0 }
 };
 
-static bool in_list(GQueue *q, uint32_t n)
+static bool in_list(const RdoIdxQueue *q, uint32_t n)
 {
-    return g_queue_find(q, GUINT_TO_POINTER(n)) != NULL;
+    return rdo_idxq_contains(q, n);
 }
 
 /*

@@ -137,9 +137,10 @@ static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
                             uint64_t *tlp)
 {
     uint64_t end = d->end_ps[RDO_FLOW_DATA];
+    uint32_t q;
 
     *tlp = d->tlp_ps[RDO_FLOW_DATA];
-    for (uint32_t q = RDO_TM_APPQ; q < t->busq; q++) {
+    RDO_TM_FOR_BOOKED(q, d) {
         if (d->end_ps[q] > end) {
             end = d->end_ps[q];
             *tlp = d->tlp_ps[q];
@@ -156,11 +157,16 @@ static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
 static void push_back(const RdoTiming *t, RdoTmDir *d, uint32_t g,
                       uint64_t start, uint64_t by)
 {
+    uint32_t q;
+
     if (g != RDO_FLOW_DATA) {
         d->end_ps[g] += by;
         return;
     }
-    for (uint32_t q = RDO_FLOW_DATA; q < t->busq; q = MAX(q + 1, RDO_TM_APPQ)) {
+    if (d->end_ps[RDO_FLOW_DATA] > start + d->tlp_ps[RDO_FLOW_DATA]) {
+        d->end_ps[RDO_FLOW_DATA] += by;
+    }
+    RDO_TM_FOR_BOOKED(q, d) {
         if (d->end_ps[q] > start + d->tlp_ps[q]) {
             d->end_ps[q] += by;
         }
@@ -235,17 +241,29 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
 {
     uint64_t start = MAX(at, d->end_ps[f]);
     uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
+    uint32_t g = 0;
 
-    for (uint32_t g = 0; g < t->busq; g++) {
-        uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
-        uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
+    /* The kinds' queues, then the payload queues ever booked (the others
+     * have nothing left and a zero share). */
+    for (uint64_t m = d->booked; g < t->busq; ) {
+        /* Through by `at` (no earlier than start): nothing left, no share. */
+        if (g != f && d->end_ps[g] > at) {
+            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+            uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
 
-        if (g == f) {
-            continue;
+            others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
+                      MIN(left, share);
         }
-        others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
-                  MIN(left, share);
+        if (g + 1 < RDO_TM_APPQ) {
+            g++;
+        } else if (m) {
+            g = RDO_TM_APPQ + (uint32_t)__builtin_ctzll(m);
+            m &= m - 1;
+        } else {
+            break;
+        }
     }
+    d->booked |= 1ull << (f - RDO_TM_APPQ);
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;
     d->tlp_ps[f] = MAX(tlp, 1);

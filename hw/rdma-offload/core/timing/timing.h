@@ -56,7 +56,18 @@ typedef struct RdoTmDir {
     uint64_t free_ps;
     uint64_t end_ps[RDO_TM_BUSQ];
     uint64_t tlp_ps[RDO_TM_BUSQ];
+    /* Bit q: payload queue RDO_TM_APPQ + q has had work booked (a superset
+     * of those with end_ps set; the others are zero and count for nothing),
+     * so that arbitration visits those only, not all of them every DMA. */
+    uint64_t booked;
 } RdoTmDir;
+G_STATIC_ASSERT(RDO_BUS_FLOWQ_MAX <= 64);
+
+/* For q over the payload queues in d->booked, in increasing order. */
+#define RDO_TM_FOR_BOOKED(q, d) \
+    for (uint64_t _m = (d)->booked; \
+         _m && ((q) = RDO_TM_APPQ + (uint32_t)__builtin_ctzll(_m), 1); \
+         _m &= _m - 1)
 
 /* A unit of send work: one doorbell (or a kick) of a QP. */
 typedef struct RdoWork {

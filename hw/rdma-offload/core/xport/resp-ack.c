@@ -11,12 +11,7 @@
 /* READ responses still going out for this QP? */
 static bool streaming(const RdoXport *x)
 {
-    for (int i = 0; i < RDO_RESP_RES_MAX; i++) {
-        if (x->resp.res[i].valid && x->resp.res[i].streaming) {
-            return true;
-        }
-    }
-    return false;
+    return x->resp.res_streaming != 0;
 }
 
 /* Sends an ACK or NAK now. */

@@ -20,11 +20,12 @@ static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
     RdoRespRes *r = &x->resp.res[x->resp.res_next % res_count(qp)];
 
-    if (r->valid && r->streaming) {
+    if (r->valid && rdo_res_streaming(&x->resp, r)) {
         return NULL;
     }
     x->resp.res_next++;
     memset(r, 0, sizeof(*r));
+    rdo_res_set_streaming(&x->resp, r, false);
     r->valid = true;
     return r;
 }
@@ -101,7 +102,7 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->va = reth->va;
     r->rkey = reth->rkey;
     r->len = reth->dma_len;
-    r->streaming = true;
+    rdo_res_set_streaming(&x->resp, r, true);
     x->resp.epsn = rdo_psn_add(r->last_psn, 1);
     x->resp.msn++;
     /* Its responses acknowledge it: in the store before they leave. */
@@ -182,10 +183,10 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             } else {
                 uint32_t from = rdo_psn_diff(psn, r->first_psn);
 
-                if (!r->streaming || from < r->next_pkt) {
+                if (!rdo_res_streaming(&x->resp, r) || from < r->next_pkt) {
                     r->next_pkt = from;
                 }
-                r->streaming = true;
+                rdo_res_set_streaming(&x->resp, r, true);
                 rdo_xport_queue_resp(core, qpn);
             }
             return true;
@@ -207,14 +208,14 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     for (uint32_t k = 0; k < n && budget; k++) {
         RdoRespRes *r = &x->resp.res[(x->resp.res_next + k) % n];
 
-        while (r->valid && r->streaming && budget) {
+        while (r->valid && rdo_res_streaming(&x->resp, r) && budget) {
             RdoWirePacket pkt;
             RdoWireSeg seg;
             uint8_t *payload;
 
             if (rdo_wire_seg(RDO_TRANSPORT_RC, RDO_MSG_READ_RESPONSE, r->len, mtu,
                              r->next_pkt, &seg)) {
-                r->streaming = false;
+                rdo_res_set_streaming(&x->resp, r, false);
                 break;
             }
             rdo_resp_packet(core, qpn, qp, &pkt, seg.opcode & ~RDO_TRANSPORT_MASK,
@@ -223,14 +224,14 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             if (seg.len && rdo_mr_copy(core, r->rkey, r->va + seg.offset,
                                        payload, seg.len, false) != RDO_MRC_OK) {
                 /* The region went away under the READ. */
-                r->streaming = false;
+                rdo_res_set_streaming(&x->resp, r, false);
                 rdo_resp_nak(core, qpn, qp, pkt.psn, RDO_AETH_NAK_REM_OP, true);
                 return;
             }
             rdo_tx_packet(core, &pkt);
             budget--;
             if (++r->next_pkt == rdo_wire_seg_count(r->len, mtu)) {
-                r->streaming = false;
+                rdo_res_set_streaming(&x->resp, r, false);
             }
         }
     }

@@ -86,12 +86,12 @@ static void run_timers(RdoCore *core)
     }
 }
 
-static void run_list(RdoCore *core, GQueue *list, bool acks)
+static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
 {
-    guint n = g_queue_get_length(list);
+    uint32_t n = list->len;
 
-    while (n-- && !g_queue_is_empty(list)) {
-        uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(list));
+    while (n-- && list->len) {
+        uint32_t qpn = rdo_idxq_pop(list);
         RdoXport *x = &core->st->xport[qpn];
         RdoQpCtx *qp;
 

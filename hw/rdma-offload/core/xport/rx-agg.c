@@ -179,10 +179,10 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
 
 void rdo_agg_run(RdoCore *core)
 {
-    GQueue *list = &core->st->agg_list;
+    RdoIdxQueue *list = &core->st->agg_list;
 
-    while (!g_queue_is_empty(list)) {
-        uint32_t qpn = GPOINTER_TO_UINT(g_queue_pop_head(list));
+    while (list->len) {
+        uint32_t qpn = rdo_idxq_pop(list);
 
         core->st->xport[qpn].agg.queued = false;
         flush_or_fail(core, qpn);

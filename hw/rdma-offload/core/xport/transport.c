@@ -15,10 +15,6 @@ void rdo_xport_init(RdoCore *core)
 
     st->xport = g_new0(RdoXport, rdo_qp_slots(core));
     rdo_xport_timers_init(core);
-    g_queue_init(&st->ack_list);
-    g_queue_init(&st->resp_list);
-    g_queue_init(&st->cq_timed);
-    g_queue_init(&st->agg_list);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
@@ -47,10 +43,10 @@ void rdo_xport_free(RdoCore *core)
     g_free(st->push_written);
     g_free(st->xport);
     rdo_xport_timers_free(core);
-    g_queue_clear(&st->ack_list);
-    g_queue_clear(&st->resp_list);
-    g_queue_clear(&st->cq_timed);
-    g_queue_clear(&st->agg_list);
+    rdo_idxq_free(&st->ack_list);
+    rdo_idxq_free(&st->resp_list);
+    rdo_idxq_free(&st->cq_timed);
+    rdo_idxq_free(&st->agg_list);
     g_ptr_array_unref(st->agg_free);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
@@ -141,11 +137,12 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     rdo_core_schedule(core, x->req.rto_at);
 }
 
-void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn)
+void rdo_xport_queue(RdoCore *core, RdoIdxQueue *list, bool *queued,
+                     uint32_t qpn)
 {
     if (!*queued) {
         *queued = true;
-        g_queue_push_tail(list, GUINT_TO_POINTER(qpn));
+        rdo_idxq_push(list, qpn);
         rdo_core_schedule(core, core->ops->now_ns(core->host));
     }
 }

@@ -92,9 +92,9 @@ typedef struct RdoRespRes {
     uint32_t rkey;
     uint32_t len;
     uint64_t orig;              /* atomic: the value before */
-    /* READ response streaming: next packet, packets left to send. */
+    /* READ response streaming: the next packet (whether it streams is a
+     * bit of RdoRespPart.res_streaming). */
     uint32_t next_pkt;
-    bool streaming;
 } RdoRespRes;
 
 /*
@@ -187,20 +187,39 @@ typedef struct RdoRespPart {
     uint32_t msn;
     bool ack_pending;           /* an ACK (coalesced) is due this round */
     uint8_t ack_syndrome;
+    /* On the responder's work lists: in the line every request touches. */
+    bool resp_queued;
+    bool ack_queued;
     uint32_t ack_psn;
     uint64_t recv_wr_id;        /* SEND in progress: its receive WQE */
     uint32_t recv_index;        /* ... index in the RQ or SRQ */
     uint32_t recv_offset;       /* bytes placed so far */
     bool recv_srq;
+    /* Bit i: res[i] has READ responses still to send. A mask, so that an
+     * ACK asks "any?" without walking the 16 resources (12 cache lines a
+     * packet, the most the host missed on with 65,536 QPs). */
+    uint16_t res_streaming;
     uint64_t write_va;          /* WRITE in progress */
     uint32_t write_rkey;
     uint32_t write_left, write_total;
     RdoRespRes res[RDO_RESP_RES_MAX];
     uint32_t res_next;          /* oldest, replaced next */
     bool fo_refused;            /* failover: a frame refused in its blackout */
-    bool resp_queued;           /* on the responder's work list */
-    bool ack_queued;
 } RdoRespPart;
+
+/* Whether responder resource r of x streams READ responses. */
+static inline bool rdo_res_streaming(const RdoRespPart *p, const RdoRespRes *r)
+{
+    return p->res_streaming >> (r - p->res) & 1;
+}
+
+static inline void rdo_res_set_streaming(RdoRespPart *p, const RdoRespRes *r,
+                                         bool on)
+{
+    uint16_t bit = 1u << (r - p->res);
+
+    p->res_streaming = on ? p->res_streaming | bit : p->res_streaming & ~bit;
+}
 
 /* Congestion control (cc.c): the QP as notification and reaction point. */
 typedef struct RdoCcPart {
@@ -298,7 +317,8 @@ void rdo_xport_timer_rearm(RdoCore *core, uint32_t qpn);
 bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn);
 uint64_t rdo_xport_timer_next(RdoCore *core);
 /* Puts a QP once on a list of work for the end of this round. */
-void rdo_xport_queue(RdoCore *core, GQueue *list, bool *queued, uint32_t qpn);
+void rdo_xport_queue(RdoCore *core, RdoIdxQueue *list, bool *queued,
+                     uint32_t qpn);
 void rdo_xport_queue_ack(RdoCore *core, uint32_t qpn);
 void rdo_xport_queue_resp(RdoCore *core, uint32_t qpn);
 

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The host-side shortcuts that keep the cost of a packet flat in the
+ * number of objects (docs/architecture.md, "Rules the code keeps") must
+ * never change what the device does:
+ * - the FIFOs of QP and CQ numbers (base/idxq.c) against GLib's GQueue,
+ *   through growth and wrap-around;
+ * - the responder's mask of streaming READs (RdoRespPart.res_streaming),
+ *   which holds an ACK behind the READ responses before it: a WRITE posted
+ *   after a long READ is acknowledged only after the READ's last response,
+ *   and every packet the responder sends has a PSN no lower than the one
+ *   before (an ACK sent at once would overtake 200 responses).
+ */
+#include <string.h>
+#include "test-pair.h"
+#include "base/base.h"
+#include "wire/wire.h"
+
+static void test_idxq(void)
+{
+    GRand *rng = g_rand_new_with_seed(20);    /* fixed: the same every run */
+    RdoIdxQueue q = { 0 };
+    GQueue ref = G_QUEUE_INIT;
+    uint32_t most = 0;
+
+    for (int step = 0; step < 200000; step++) {
+        /* Phases that fill (growth) and drain (wrap-around) in turn. */
+        bool fill = (step / 5000) % 2 == 0;
+        uint32_t r = g_rand_int_range(rng, 0, 100);
+
+        if (ref.length && (fill ? r < 30 : r < 70)) {
+            g_assert_cmpuint(rdo_idxq_pop(&q), ==,
+                             GPOINTER_TO_UINT(g_queue_pop_head(&ref)));
+        } else {
+            uint32_t n = g_rand_int(rng);
+
+            rdo_idxq_push(&q, n);
+            g_queue_push_tail(&ref, GUINT_TO_POINTER(n));
+        }
+        g_assert_cmpuint(q.len, ==, ref.length);
+        g_assert_true(!q.cap || (q.cap & (q.cap - 1)) == 0);
+        g_assert_cmpuint(q.len, <=, q.cap);
+        most = MAX(most, q.len);
+        if (step % 997 == 0) {
+            uint32_t i = 0;
+
+            for (GList *l = ref.head; l; l = l->next, i++) {
+                g_assert_cmpuint(rdo_idxq_nth(&q, i), ==, GPOINTER_TO_UINT(l->data));
+                g_assert_true(rdo_idxq_contains(&q, GPOINTER_TO_UINT(l->data)));
+            }
+        }
+    }
+    /* It grew several times over and never past twice the most it held. */
+    g_assert_cmpuint(most, >, 1000);
+    g_assert_cmpuint(q.cap, <, 2 * most + 64);
+    rdo_idxq_free(&q);
+    g_assert_true(!q.v && !q.cap && !q.len);
+    g_queue_clear(&ref);
+    g_rand_free(rng);
+}
+
+typedef struct RespOrder {
+    uint32_t frames, responses, acks;
+    uint32_t last_psn, bad;
+    uint32_t write_ack_at;      /* its position among side 1's packets */
+    uint32_t write_psn;         /* RDO_NONE until the WRITE is seen */
+} RespOrder;
+
+/* Side 1's (the responder's) RoCE packets, in the order they leave. */
+static bool watch(Pair *p, int from, uint8_t *frame, size_t *len,
+                  bool *again, void *opaque)
+{
+    RespOrder *o = opaque;
+    RdoWireParsed w;
+    uint8_t op;
+
+    if (rdo_wire_parse(frame, *len, &w) != 0) {
+        return true;
+    }
+    op = w.pkt.opcode & ~RDO_TRANSPORT_MASK;
+    if (from == 0) {
+        /* The requester's: the WRITE's PSN (after the READ's). */
+        if (op == RDO_OP_WRITE_ONLY) {
+            o->write_psn = w.pkt.psn;
+        }
+        return true;
+    }
+    if (op == RDO_OP_ACKNOWLEDGE) {
+        o->acks++;
+        if (w.pkt.psn == o->write_psn) {
+            o->write_ack_at = o->frames;
+        }
+    } else if (op >= RDO_OP_READ_RESPONSE_FIRST && op <= RDO_OP_READ_RESPONSE_ONLY) {
+        o->responses++;
+    } else {
+        return true;
+    }
+    /* In PSN order: never back (24-bit serial arithmetic). */
+    if (o->frames && ((w.pkt.psn - o->last_psn) & RDO_PSN_MASK) >= (1u << 23)) {
+        o->bad++;
+    }
+    o->last_psn = w.pkt.psn;
+    o->frames++;
+    return true;
+}
+
+static void test_ack_behind_read(void)
+{
+    const uint32_t read_len = 200 * 1024, mtu = 1024;   /* 200 responses */
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe rd = { 0 }, wr = { 0 };
+    struct rdo_sge rsge = { PAIR_DST, read_len, a->mr_key };
+    struct rdo_sge wsge = { PAIR_SRC, 64, a->mr_key };
+    RespOrder o = { .write_psn = RDO_NONE, .write_ack_at = RDO_NONE };
+    struct rdo_cqe e;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* MTU 1024 */
+    pair_fill(b, PAIR_SRC, read_len, 7);
+    pair_fill(a, PAIR_SRC, 64, 8);
+    p->tamper = watch;
+    p->tamper_opaque = &o;
+
+    rd.opcode = RDO_WR_RDMA_READ;
+    rd.flags = RDO_WQE_F_SIGNALED;
+    rd.wr_id = 1;
+    rd.remote_addr = PAIR_SRC;
+    rd.rkey = b->mr_key;
+    wr.opcode = RDO_WR_RDMA_WRITE;
+    wr.flags = RDO_WQE_F_SIGNALED;
+    wr.wr_id = 2;
+    wr.remote_addr = PAIR_DST;
+    wr.rkey = b->mr_key;
+    pair_post_send(a, 0, &rd, &rsge, 1, NULL);
+    pair_post_send(a, 0, &wr, &wsge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+
+    e = pair_poll_success(a, 3);
+    g_assert_cmpuint(e.wr_id, ==, 1);
+    e = pair_poll_success(a, 3);
+    g_assert_cmpuint(e.wr_id, ==, 2);
+    g_assert_cmpmem(pair_mr_ptr(a, PAIR_DST), read_len,
+                    pair_mr_ptr(b, PAIR_SRC), read_len);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST), 64, pair_mr_ptr(a, PAIR_SRC), 64);
+
+    g_assert_cmpuint(o.responses, ==, read_len / mtu);
+    g_assert_cmpuint(o.acks, >=, 1);
+    /* The WRITE's ACK after every response (none lost, none resent). */
+    g_assert_cmpuint(o.write_psn, !=, RDO_NONE);
+    g_assert_cmpuint(o.write_ack_at, !=, RDO_NONE);
+    g_assert_cmpuint(o.write_ack_at, >=, o.responses);
+    g_assert_cmpuint(o.bad, ==, 0);
+    g_assert_cmpuint(p->s[0].d->h->core.cnt.retransmits, ==, 0);
+    pair_free(p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/host-cost/idxq-against-gqueue", test_idxq);
+    g_test_add_func("/host-cost/ack-behind-read", test_ack_behind_read);
+    return g_test_run();
+}
