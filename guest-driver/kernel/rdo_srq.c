@@ -152,8 +152,10 @@ int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr)
 	return 0;
 }
 
-/* SRQ_PARTIAL: stride 2^shift (6..12), 0 off; the device says IN_USE
- * (-EBUSY) while it holds one of the SRQ's buffers. */
+/*
+ * SRQ_PARTIAL: stride 2^shift (6..12), 0 off; the device says IN_USE
+ * (-EBUSY) while it holds one of the SRQ's buffers.
+ */
 static int rdo_srq_partial(struct rdo_srq *srq, u8 shift)
 {
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SRQ_PARTIAL, .obj = srq->srqn };
@@ -285,8 +287,10 @@ int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 	return ret;
 }
 
-/* The SRQ WQE a receive CQE names: posted and not yet given back; done
- * gives it back (rdo_cqe_buf_done). */
+/*
+ * The SRQ WQE a receive CQE names: posted and not yet given back; done
+ * gives it back (rdo_cqe_buf_done).
+ */
 bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id, bool done)
 {
 	u32 slot = (u32)idx64 & ((1u << srq->wq.ring.log_size) - 1);
