@@ -1259,6 +1259,13 @@ static int sc_ok(const uint8_t *q, size_t from, size_t len, unsigned int seed)
 	return 1;
 }
 
+/* The whole message in s, the guard bytes before and after it intact. */
+static int sc_whole(const struct sc_buf *s, unsigned int seed)
+{
+	return sc_ok(s->p, 0, SC_LEN, seed) && sc_guard(s, 0, SC_OFF) < 0 &&
+	       sc_guard(s, SC_OFF + SC_LEN, SC_ROOM) < 0;
+}
+
 static void scatter(void)
 {
 	struct ibv_cq *acq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
@@ -1285,9 +1292,7 @@ static void scatter(void)
 	/* WRITE src -> dst. */
 	printf("scatter.write=%s\n", one_op(a, acq, IBV_WR_RDMA_WRITE, src.p, SC_LEN,
 					  src.mr->lkey, (uintptr_t)dst.p, dst.mr->rkey));
-	printf("scatter.write_data=%d\n", sc_ok(dst.p, 0, SC_LEN, 41) &&
-	       sc_guard(&dst, 0, SC_OFF) < 0 &&
-	       sc_guard(&dst, SC_OFF + SC_LEN, SC_ROOM) < 0);
+	printf("scatter.write_data=%d\n", sc_whole(&dst, 41));
 
 	/* SEND src -> rcv, in two SGEs with a gap between them. */
 	sg[0] = (struct ibv_sge){ (uintptr_t)rcv.p, SC_SPLIT, rcv.mr->lkey };
@@ -1311,9 +1316,7 @@ static void scatter(void)
 	fill(dst.p, SC_LEN, 42);
 	printf("scatter.read=%s\n", one_op(a, acq, IBV_WR_RDMA_READ, rd.p, SC_LEN,
 					 rd.mr->lkey, (uintptr_t)dst.p, dst.mr->rkey));
-	printf("scatter.read_data=%d\n", sc_ok(rd.p, 0, SC_LEN, 42) &&
-	       sc_guard(&rd, 0, SC_OFF) < 0 &&
-	       sc_guard(&rd, SC_OFF + SC_LEN, SC_ROOM) < 0);
+	printf("scatter.read_data=%d\n", sc_whole(&rd, 42));
 	ibv_destroy_qp(a);
 	ibv_destroy_qp(b);
 	ibv_destroy_cq(acq);
