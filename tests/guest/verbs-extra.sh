@@ -138,6 +138,8 @@ check "D10: the multi-packet SEND took a buffer of its own, then SRQ_PARTIAL cou
     eq "$(f B.pb.partial.big_done) $(f B.pb.partial.off)" "1 0"
 check "D10: SRQ_PARTIAL refused (EBUSY) while the device holds a buffer" \
     eq "$(f B.pb.partial.busy_rc)" "$([ "$(f B.pb.partial.in_use)" = 1 ] && echo 16 || echo 0)"
+check "D10: an SRQ slot stays taken until its buffer's BUF_DONE (2 slots: a third buffer ENOMEM, completions still name the first)" \
+    eq "$(f B.pb.partial.slot_refused) $(f B.pb.partial.slot_kept)" "12 1"
 pb_bufs=$(f B.pb.partial.buffers_used)
 check "D10: packed: at most a quarter as many buffers as messages" \
     test "$pb_bufs" -le $((pb_total / 4)) 2>/dev/null

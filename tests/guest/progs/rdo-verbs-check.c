@@ -36,7 +36,8 @@
  *       share an SRQ with partial buffers (rdodv.h, stride 64); N SENDs
  *       of 1..700 bytes from each sender, then a multi-packet one: each
  *       completion's offset, length, bytes and BUF_DONE checked; buffers
- *       used against messages.
+ *       used against messages. A two-slot SRQ keeps a slot taken while
+ *       its buffer is in use.
  *   rdo-verbs-check scatter DEV GIDX
  *       Zero copy over scattered memory (D15): 256 KiB + 777 byte WRITE,
  *       SEND (into two SGEs) and READ between malloc'd buffers at odd
@@ -1067,6 +1068,50 @@ static void pb_recv(struct pb *p, const struct ibv_wc *wc, uint32_t len,
 	}
 }
 
+/*
+ * A ring slot stays taken while the device holds its buffer: on an SRQ
+ * of two slots with buffers A and B posted, a message in A, posting C
+ * (A's slot again) is refused with ENOMEM, and the next message's
+ * completion still names A (not C, as it would if the slot had been
+ * posted over).
+ */
+static void pb_slots(struct ibv_cq *acq, struct ibv_cq *bcq, uint8_t *src,
+		     uint32_t lkey)
+{
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 2, .max_sge = 1 } };
+	struct ibv_srq *srq = ibv_create_srq(pd, &sa);
+	void *base;
+	uint8_t *buf = odd_buf(3 * PB_LEN, &base);
+	struct ibv_mr *mr = reg(buf, 3 * PB_LEN, IBV_ACCESS_LOCAL_WRITE);
+	struct ibv_sge sge = { (uintptr_t)buf + 2 * PB_LEN, PB_LEN, mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = 2, .sg_list = &sge, .num_sge = 1 }, *bad;
+	struct ibv_qp *a, *b;
+	struct ibv_wc wc[2], swc;
+	int k, st[2], refused = -1;
+
+	if (!srq || rdodv_srq_set_partial(srq, PB_SHIFT))
+		die("two-slot SRQ: %s", strerror(errno));
+	for (k = 0; k < 2; k++)
+		post_recv(NULL, srq, k, buf + k * PB_LEN, PB_LEN, mr->lkey);
+	rc_pair(acq, bcq, srq, &a, &b);
+	for (k = 0; k < 2; k++) {
+		post(a, IBV_WR_SEND, 0, src, 100, lkey, 0, 0, 1);
+		st[k] = poll_one(bcq, &wc[k]);
+		if (poll_one(acq, &swc) != IBV_WC_SUCCESS)
+			die("two-slot SRQ: SEND failed");
+		if (!k)
+			refused = ibv_post_srq_recv(srq, &wr, &bad);
+	}
+	printf("partial.slot_refused=%d\n", refused);
+	printf("partial.slot_kept=%d\n", !st[0] && !st[1] && wc[0].wr_id == 0 &&
+	       wc[1].wr_id == 0 && rdodv_wc_offset(&wc[1]) == 128);
+	ibv_destroy_qp(a);
+	ibv_destroy_qp(b);
+	ibv_destroy_srq(srq);
+	ibv_dereg_mr(mr);
+	free(base);
+}
+
 static void partial(int n)
 {
 	struct ibv_cq *acq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
@@ -1156,6 +1201,7 @@ static void partial(int n)
 	printf("partial.big_done=%d\n", big && p.last_done);
 	/* The big one gave back the buffer in use and its own: none held. */
 	printf("partial.off=%d\n", rdodv_srq_set_partial(p.srq, 0));
+	pb_slots(acq, bcq, sbuf, smr->lkey);
 	printf("partial.messages=%ld\npartial.send_errors=%ld\npartial.bad=%ld\n",
 	       p.msgs, serr, p.bad);
 	printf("partial.buffers_used=%ld\npartial.buffers_done=%ld\n",
