@@ -100,6 +100,22 @@ struct rdo_modify_qp_req {
 	__u16 reserved;
 };
 
+/*
+ * ibv_modify_srq's driver data (optional): with RDO_MODIFY_SRQ_PARTIAL in
+ * comp_mask, partial buffer operation of the SRQ (RDO_CMD_SRQ_PARTIAL):
+ * stride_shift 6..12 turns it on, 0 off. -EBUSY while the device holds a
+ * buffer of the SRQ in use, -EINVAL for another shift, unknown comp_mask
+ * bits or nonzero reserved fields.
+ */
+#define RDO_MODIFY_SRQ_PARTIAL		(1u << 0)
+
+struct rdo_modify_srq_req {
+	__u32 comp_mask;
+	__u8 stride_shift;
+	__u8 reserved0;
+	__u16 reserved1;
+};
+
 /* The destination MAC the kernel resolved for a user AH (UD WQEs carry it). */
 struct rdo_create_ah_resp {
 	__u8 dmac[6];

@@ -59,6 +59,25 @@
  * the driver's (a consumer module depends on rdma_offload). User space:
  * the provider's RDO_NOTIFY_DELAY_US environment variable.
  *
+ * Buffer groups with partial buffers (D10; docs/programming-model.md,
+ * "Partial buffers"): an SRQ is a group of receive buffers its QPs share
+ * (a QP joins by being created with it, init_attr.srq).
+ * rdo_ib_srq_set_partial(srq, s) with s 6..12 turns on partial buffer
+ * operation: the device places single-packet SENDs of any of the SRQ's
+ * QPs one after another into the same posted buffer, each at the next
+ * offset that is a multiple of 2^s, one completion each on the receiving
+ * QP's CQ: the buffer's wr_id, byte_len, wc_flags RDO_WC_OFFSET and the
+ * offset from rdo_wc_offset(wc). A buffer (its wr_id) stays the device's
+ * until a completion with RDO_WC_BUF_DONE: the last message that fits,
+ * or a completion of byte_len 0 (no message) when the next message did
+ * not fit the rest. A multi-packet SEND or a WRITE with immediate takes a
+ * buffer of its own (OFFSET, offset 0, BUF_DONE); UD completions are as
+ * without partial operation. Post buffers of at most 4 SGEs (more:
+ * -EINVAL). s = 0 turns it off. Returns -EBUSY while the device holds
+ * one of the SRQ's buffers in use (turn it on before posting, or after a
+ * BUF_DONE), -EINVAL for another shift or device, or the command's error.
+ * User space: rdodv_srq_set_partial() in <infiniband/rdodv.h>.
+ *
  * Moving a connection to another function of the adapter (SR-IOV):
  * rdo_ib_move_qp() moves a live kernel RC QP (RTS or SQD, not on an SRQ or
  * SSQ) from the function serving it to dst, another function's ib_device
@@ -157,6 +176,16 @@ static inline const struct rdo_ssq_wr *rdo_ssq_wr(const struct ib_send_wr *wr)
 }
 
 int rdo_ib_qp_set_notify_delay(struct ib_qp *qp, u16 usec);
+int rdo_ib_srq_set_partial(struct ib_srq *srq, u8 stride_shift);
+
+/* ib_wc.wc_flags of a receive on a partial SRQ (driver bits). */
+#define RDO_WC_OFFSET		(1 << 29)	/* the message is at rdo_wc_offset() */
+#define RDO_WC_BUF_DONE		(1 << 30)	/* the buffer is the consumer's again */
+
+static inline u32 rdo_wc_offset(const struct ib_wc *wc)
+{
+	return wc->src_qp;	/* the device's CQE keeps it there */
+}
 int rdo_ib_move_qp(struct ib_qp *qp, struct ib_device *dst);
 
 /* Offloaded connection establishment. */

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "rdo_ib.h"
+#include "rdma_offload-verbs.h"
 
 static void rdo_cq_doorbell(struct rdo_cq *cq, u32 flags)
 {
@@ -343,7 +344,8 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 	memset(wc, 0, sizeof(*wc));
 	/* A connection's send completions are its SSQ's, wc->qp the connection. */
 	sq = qp->ssq ? &qp->ssq->sq : &qp->sq;
-	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
+	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id,
+						rdo_cqe_buf_done(cqe)) :
 	    !rdo_wq_complete(recv ? &qp->rq : sq, cqe->wr_id, &wc->wr_id)) {
 		struct rdo_wq *wq = recv ? &qp->rq : sq;
 
@@ -373,6 +375,11 @@ static bool rdo_cqe_to_wc(struct rdo_cq *cq, const struct rdo_cqe *cqe,
 	}
 	if (cqe->flags & RDO_CQE_F_GRH)
 		wc->wc_flags |= IB_WC_GRH;
+	/* Partial buffers: wc->src_qp (the CQE's union) holds the offset. */
+	if (cqe->flags & RDO_CQE_F_OFFSET)
+		wc->wc_flags |= RDO_WC_OFFSET;
+	if (cqe->flags & RDO_CQE_F_BUF_DONE)
+		wc->wc_flags |= RDO_WC_BUF_DONE;
 	return true;
 }
 

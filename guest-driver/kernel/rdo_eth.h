@@ -82,6 +82,7 @@ struct rdo_eth_priv {
 	bool lro;			/* NETIF_F_LRO: the RXQs coalesce */
 	unsigned int nq_max;		/* queue pairs the net_device may use */
 	unsigned int nq;		/* queue pairs in use (real_num_tx/rx_queues) */
+	unsigned int ncomp;		/* completion EQs (XPS: pair i on vector 1 + i % ncomp) */
 	u64 queue_restarts;
 
 	spinlock_t stats_lock;		/* hw_total, hw_last */

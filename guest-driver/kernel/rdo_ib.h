@@ -128,6 +128,7 @@ struct rdo_srq {
 	struct rdo_wq wq;
 	unsigned long *busy;		/* kernel SRQ: slots holding a posted WQE */
 	u16 limit;			/* SRQ limit armed, 0 once the event came */
+	u8 partial_shift;		/* SRQ_PARTIAL's stride shift, 0: off */
 };
 
 struct rdo_qp {
@@ -234,7 +235,7 @@ int rdo_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
 int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
 int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 		      const struct ib_recv_wr **bad_wr);
-bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id);
+bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id, bool done);
 int rdo_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
 		   enum ib_srq_attr_mask mask, struct ib_udata *udata);
 

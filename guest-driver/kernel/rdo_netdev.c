@@ -627,6 +627,47 @@ static void rdo_get_channels(struct net_device *ndev, struct ethtool_channels *c
 	ch->combined_count = p->nq;
 }
 
+static void rdo_eth_set_xps(struct rdo_eth_priv *p, unsigned int ncomp);
+
+/*
+ * ethtool -L combined N (1..nq_max, RTNL held): the pairs in use. An up
+ * interface's queues are destroyed and made again with the new count (as
+ * for LRO); RSS then spreads over the N RXQs that exist. The counters of
+ * pairs taken away stay in the totals.
+ */
+static int rdo_set_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct rdo_eth_priv *p = rdo_eth_priv(ndev);
+	unsigned int n = ch->combined_count, old;
+	bool was_up;
+	int ret;
+
+	if (ch->rx_count || ch->tx_count || ch->other_count || !n || n > p->nq_max)
+		return -EINVAL;
+	mutex_lock(&p->qlock);
+	old = p->nq;
+	was_up = p->up;
+	if (n == old) {
+		mutex_unlock(&p->qlock);
+		return 0;
+	}
+	rdo_eth_queues_down(p);
+	ret = netif_set_real_num_queues(ndev, n, n);
+	if (!ret)
+		p->nq = n;
+	if (was_up) {
+		int up = rdo_eth_queues_up(p);
+
+		ret = ret ?: up;
+	}
+	mutex_unlock(&p->qlock);
+	if (!ret)
+		rdo_eth_set_xps(p, p->ncomp);
+	netdev_info(ndev, "%u Ethernet queue pairs (were %u)%s\n", p->nq, old,
+		    ret ? ", with an error" : "");
+	return ret;
+}
+
 static const struct ethtool_ops rdo_ethtool_ops = {
 	.get_drvinfo = rdo_get_drvinfo,
 	.get_link = ethtool_op_get_link,
@@ -634,6 +675,7 @@ static const struct ethtool_ops rdo_ethtool_ops = {
 	.get_strings = rdo_get_strings,
 	.get_ethtool_stats = rdo_get_ethtool_stats,
 	.get_channels = rdo_get_channels,
+	.set_channels = rdo_set_channels,
 };
 
 /*
@@ -696,6 +738,7 @@ static struct net_device *rdo_netdev_create(struct rdo_dev *rdev, u32 port,
 	p->ndev = ndev;
 	p->port = port;
 	p->nq_max = p->nq = nq;
+	p->ncomp = ncomp;
 	mutex_init(&p->qlock);
 	spin_lock_init(&p->stats_lock);
 	for (i = 0; i < nq; i++) {

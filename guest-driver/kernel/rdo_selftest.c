@@ -21,6 +21,7 @@
 #include <rdma/ib_cache.h>
 
 #include "rdo_ib.h"
+#include "rdma_offload-verbs.h"
 
 #define ST_WAIT		(5 * HZ)
 #define ST_LOG_SIZE	8192
@@ -651,6 +652,108 @@ out:
 	}
 }
 
+/* Receive completions of a partial SRQ against what they must say. */
+struct st_part {
+	u64 wr_id;
+	u32 len, off;
+	int flags;		/* RDO_WC_* */
+	u32 src;		/* where in the source the message came from */
+};
+
+static bool st_part_wc(const struct ib_wc *wc, const struct st_part *e,
+		       const u8 *rbuf, const u8 *src)
+{
+	return wc->status == IB_WC_SUCCESS && wc->wr_id == e->wr_id &&
+	       wc->byte_len == e->len && rdo_wc_offset(wc) == e->off &&
+	       (wc->wc_flags & (RDO_WC_OFFSET | RDO_WC_BUF_DONE)) == e->flags &&
+	       !memcmp(rbuf + e->off, src + e->src, e->len);
+}
+
+/*
+ * D10 buffer groups: an SRQ with partial buffers (rdo_ib_srq_set_partial)
+ * takes three SENDs into one 1000-byte buffer at 64-byte strides, each
+ * completed with its offset; a fourth that does not fit the rest gives
+ * the buffer back (0 bytes, BUF_DONE) and starts the next buffer.
+ */
+static void st_partial(struct rdo_st *st, struct ib_cq *cq)
+{
+	static const struct st_part want[5] = {
+		{ 0x3001, 10, 0, RDO_WC_OFFSET, 0 },
+		{ 0x3001, 100, 64, RDO_WC_OFFSET, 7 },
+		{ 0x3001, 200, 192, RDO_WC_OFFSET, 14 },
+		{ 0x3001, 0, 392, RDO_WC_OFFSET | RDO_WC_BUF_DONE, 0 },
+		{ 0x3002, 700, 0, RDO_WC_OFFSET, 21 },
+	};
+	struct ib_srq_init_attr sattr = { .attr = { .max_wr = 4, .max_sge = 1 } };
+	struct ib_qp_init_attr init = {
+		.send_cq = cq, .recv_cq = cq, .qp_type = IB_QPT_RC,
+		.cap = { .max_send_wr = 8, .max_send_sge = 1 },
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+	};
+	struct ib_recv_wr rwr = { .num_sge = 1 };
+	struct ib_send_wr wr = { .opcode = IB_WR_SEND, .num_sge = 1,
+				 .send_flags = IB_SEND_SIGNALED };
+	struct ib_sge sge = { .lkey = st->pd->local_dma_lkey };
+	struct ib_wc wc[9];
+	int n, i, r, ok = 0, ret = 0;
+	struct ib_srq *srq;
+	struct ib_qp *qp;
+	u8 *buf;
+	u64 dma;
+
+	srq = ib_create_srq(st->pd, &sattr);
+	if (!st_check(st, "partial_srq", !IS_ERR(srq)))
+		return;
+	st_check(st, "partial_bad_shift", rdo_ib_srq_set_partial(srq, 5) == -EINVAL);
+	buf = kzalloc(3072, GFP_KERNEL);	/* two receive buffers, a source */
+	init.srq = srq;
+	qp = ib_create_qp(st->pd, &init);
+	if (!st_check(st, "partial_on", !rdo_ib_srq_set_partial(srq, 6)) ||
+	    !st_check(st, "partial_qp", !IS_ERR(qp) && !st_to_rts(st, qp)) || !buf)
+		goto out;
+	for (i = 0; i < 1024; i++)
+		buf[2048 + i] = i * 13 + 5;
+	dma = ib_dma_map_single(st->ibdev, buf, 3072, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(st->ibdev, dma))
+		goto out;
+	rwr.sg_list = &sge;
+	for (i = 0; i < 2; i++) {
+		sge.addr = dma + i * 1024;
+		sge.length = 1000;
+		rwr.wr_id = 0x3001 + i;
+		ret |= ib_post_srq_recv(srq, &rwr, NULL);
+	}
+	wr.sg_list = &sge;
+	for (i = 0; i < 5; i++) {
+		if (!want[i].len)
+			continue;	/* no message: the device's give-back */
+		sge.addr = dma + 2048 + want[i].src;
+		sge.length = want[i].len;
+		wr.wr_id = 0x3100 + i;
+		ret |= ib_post_send(qp, &wr, NULL);
+		if (i != 2 && i != 4)
+			continue;
+		/* 3 SENDs and 3 receives; then 1 SEND, the give-back, 1 receive */
+		n = st_poll(cq, wc, i == 2 ? 6 : 3);
+		for (r = 0; r < n && ok < 5; r++)
+			if (wc[r].opcode & IB_WC_RECV)
+				ok += st_part_wc(&wc[r], &want[ok],
+						 buf + (ok == 4) * 1024, buf + 2048);
+		/* A buffer is the device's now: SRQ_PARTIAL refused. */
+		if (i == 2)
+			st_check(st, "partial_busy",
+				 rdo_ib_srq_set_partial(srq, 7) == -EBUSY);
+	}
+	st_kv(st, "partial.good=%d", ok);
+	st_check(st, "partial_packed", !ret && ok == 5);
+	ib_dma_unmap_single(st->ibdev, dma, 3072, DMA_BIDIRECTIONAL);
+out:
+	if (!IS_ERR_OR_NULL(qp))
+		ib_destroy_qp(qp);
+	ib_destroy_srq(srq);
+	kfree(buf);
+}
+
 static void st_run(struct rdo_st *st)
 {
 	unsigned int ncq = max(rdo_comp_eqs(st->rdev), 1u), v;
@@ -707,6 +810,7 @@ static void st_run(struct rdo_st *st)
 	st_ud(st, cq[0]);
 	st_bad_lkey(st, cq[0]);
 	st_fast_reg(st, cq[0], qp[0]);
+	st_partial(st, cq[0]);
 out:
 	for (v = 0; v < ncq; v++) {
 		if (qp[v])

@@ -7,12 +7,18 @@
  * producer index never gets more than the ring ahead of what the device
  * has taken. A user SRQ's ring is the process's (rdo_uctx.c) and its
  * provider posts and tracks slots the same way.
+ *
+ * Partial buffer operation (SRQ_PARTIAL, the D10 buffer groups): the
+ * device packs several messages of the SRQ's QPs into one buffer, one
+ * completion each. The slot stays busy until the completion that gives
+ * the buffer back (BUF_DONE): its wr_id is needed until then.
  */
 #include <linux/bitmap.h>
 #include <linux/interrupt.h>
 #include <linux/slab.h>
 
 #include "rdo_ib.h"
+#include "rdma_offload-verbs.h"
 
 #define RDO_RECV_HDR	sizeof(struct rdo_recv_wqe)
 
@@ -147,6 +153,50 @@ int rdo_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr)
 }
 
 /*
+ * SRQ_PARTIAL: stride 2^shift (6..12), 0 off; the device says IN_USE
+ * (-EBUSY) while it holds one of the SRQ's buffers.
+ */
+static int rdo_srq_partial(struct rdo_srq *srq, u8 shift)
+{
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_SRQ_PARTIAL, .obj = srq->srqn };
+	int ret;
+
+	if (shift && (shift < RDO_SRQ_PARTIAL_SHIFT_MIN || shift > RDO_SRQ_PARTIAL_SHIFT_MAX))
+		return -EINVAL;
+	cmd.u.srq_partial.stride_shift = shift;
+	ret = rdo_cqp_exec(srq->rdev, &cmd, NULL, NULL, 0);
+	if (!ret)
+		WRITE_ONCE(srq->partial_shift, shift);
+	return ret;
+}
+
+int rdo_ib_srq_set_partial(struct ib_srq *ibsrq, u8 stride_shift)
+{
+	if (!ibsrq || !rdo_ib_device_is_rdo(ibsrq->device))
+		return -EINVAL;
+	return rdo_srq_partial(to_rsrq(ibsrq), stride_shift);
+}
+EXPORT_SYMBOL_GPL(rdo_ib_srq_set_partial);
+
+/* The provider's driver data (rdo_modify_srq_req), if it sent any. */
+static int rdo_modify_srq_udata(struct rdo_srq *srq, struct ib_udata *udata)
+{
+	struct rdo_modify_srq_req req;
+	int ret;
+
+	if (!udata || !udata->inlen)
+		return 0;
+	ret = rdo_udata_in(udata, &req, sizeof(req));
+	if (ret)
+		return ret;
+	if ((req.comp_mask & ~RDO_MODIFY_SRQ_PARTIAL) || req.reserved0 || req.reserved1)
+		return -EINVAL;
+	if (!(req.comp_mask & RDO_MODIFY_SRQ_PARTIAL))
+		return 0;
+	return rdo_srq_partial(srq, req.stride_shift);
+}
+
+/*
  * IB_SRQ_LIMIT arms the device's SRQ limit (0 disarms); the device raises
  * RDO_EQE_SRQ_LIMIT once when fewer WQEs than the limit remain posted.
  * IB_SRQ_MAX_WR: the device cannot resize an SRQ, -EOPNOTSUPP.
@@ -162,6 +212,9 @@ int rdo_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
 		return -EINVAL;
 	if (mask & IB_SRQ_MAX_WR)
 		return -EOPNOTSUPP;
+	ret = rdo_modify_srq_udata(srq, udata);
+	if (ret)
+		return ret;
 	if (!(mask & IB_SRQ_LIMIT))
 		return 0;
 	if (attr->srq_limit > (1u << srq->wq.ring.log_size))
@@ -214,7 +267,9 @@ int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 			ret = -ENOMEM;
 			break;
 		}
-		if (wr->num_sge > wq->max_sge) {
+		/* The device keeps at most 4 SGEs of a partial buffer. */
+		if (wr->num_sge > wq->max_sge ||
+		    (READ_ONCE(srq->partial_shift) && wr->num_sge > RDO_SRQ_PARTIAL_MAX_SGE)) {
 			ret = -EINVAL;
 			break;
 		}
@@ -232,14 +287,18 @@ int rdo_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 	return ret;
 }
 
-/* The SRQ WQE a receive CQE names: posted and not yet completed. */
-bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id)
+/*
+ * The SRQ WQE a receive CQE names: posted and not yet given back; done
+ * gives it back (rdo_cqe_buf_done).
+ */
+bool rdo_srq_complete(struct rdo_srq *srq, u64 idx64, u64 *wr_id, bool done)
 {
 	u32 slot = (u32)idx64 & ((1u << srq->wq.ring.log_size) - 1);
 
 	if (!srq->busy || idx64 >> 32 || !test_bit(slot, srq->busy))
 		return false;
 	*wr_id = srq->wq.wr_id[slot];
-	clear_bit(slot, srq->busy);
+	if (done)
+		clear_bit(slot, srq->busy);
 	return true;
 }

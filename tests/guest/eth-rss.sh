@@ -12,7 +12,10 @@
 # v. In each phase, on each guest,
 # the adapter's completion-vector interrupts (/proc/interrupts) grew on
 # every CPU; per-queue packets (ethtool -S) grew on every queue. Then A's
-# driver is reloaded with eth_queues=1: one pair, and TCP still works.
+# driver is reloaded with eth_queues=1: one pair, and TCP still works. B
+# meanwhile goes to 2 pairs at run time (ethtool -L, interface up; 5 is
+# refused), receives that stream on its first two RXQs only, and goes back
+# to 4, where ping still works.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -125,11 +128,19 @@ for v in 0 1 2 3; do
     peer put B.r$v.done 1
 done
 stats rdma1; irqs rdma1
+ethtool -L eth0 combined 2; echo "setl2.rc=$?"
+ethtool -L eth0 combined 5 2> /dev/null; echo "setl5.rc=$?"
+channels two
+stats two0
 peer put B.one.listening 1
 peer get A.one.sent > /dev/null
 t=0
 while [ $t -lt 60 ] && [ "$(wc -c < /tmp/one)" -lt 262144 ]; do sleep 1; t=$((t + 1)); done
 echo "one.md5=$(md5sum < /tmp/one | cut -d' ' -f1)"
+stats two1
+ethtool -L eth0 combined 4; echo "setl4.rc=$?"
+channels four
+ping -c 3 -W 5 10.0.0.1 > /dev/null; echo "four.ping=$?"
 peer put B.one.received 1
 peer get A.done > /dev/null
 health
@@ -193,6 +204,17 @@ check "A reloaded with eth_queues=1" eq "$(f A.reload.rc)" 0
 check "eth_queues=1: ethtool -l shows 1 channel in use of 1" eq "$(f A.one)" "1 1"
 check "eth_queues=1: 256 KiB over TCP A -> B intact" \
     eq "$(f B.one.md5):$(f A.one.rc)" "$(f A.one.md5):0"
+check "ethtool -L combined 2 on B while up: 2 of 4 in use; 5 refused" \
+    eq "$(f B.setl2.rc) $(f B.two)$([ "$(f B.setl5.rc)" = 0 ] && echo ' taken')" "0 4 2"
+two_queues() {
+    [ $(( $(f B.two1.rx0_packets) + $(f B.two1.rx1_packets) )) -gt \
+      $(( $(f B.two0.rx0_packets) + $(f B.two0.rx1_packets) )) ] 2>/dev/null &&
+        eq "$(f B.two0.rx2_packets) $(f B.two0.rx3_packets)" \
+           "$(f B.two1.rx2_packets) $(f B.two1.rx3_packets)"
+}
+check "B with 2 pairs received the 256 KiB stream (intact, above) on RXQs 0-1 only" two_queues
+check "ethtool -L combined 4 on B again: 4 in use, ping A" \
+    eq "$(f B.setl4.rc) $(f B.four) $(f B.four.ping)" "0 4 4 0"
 one_queue() { positive "$(f A.one.tx0_packets)" && eq "$(f A.one.tx1_packets)" ""; }
 check "eth_queues=1: ethtool -S has queue 0 only, and it sent" one_queue
 cpu0_only() {

@@ -166,6 +166,8 @@ check "hw_counters move under the self-test's traffic: sent_pkts, cqp_cmds, cqes
 check "self-test passes" selftest st1
 check "self-test: completion events arrive on each completion vector" \
     eq "$(grep -c '^st1\.check\.cq[0-9]*_event_on_vector[0-9]*=ok' <<<"$output")" "$(f cpus)"
+check "self-test: kernel partial buffers (rdo_ib_srq_set_partial): 3 SENDs packed in one buffer, give-back, next buffer, busy refused" \
+    eq "$(f st1.check.partial_packed) $(f st1.check.partial_busy) $(f st1.partial.good)" "ok ok 5"
 check "self-test: LOCAL_INV completes successfully" eq "$(f st1.local_inv.status)" success
 check "self-test: device refuses a bad command, CQP goes on" \
     eq "$(f st1.bad_pd.status) $(f st1.check.cqp_alive_after)" "BAD_INDEX ok"

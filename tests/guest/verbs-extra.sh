@@ -8,11 +8,16 @@
 # the old key refused), ibv_create_cq_ex polled with the extended calls,
 # ibv_resize_cq with completions in flight, ibv_modify_cq moderation and a
 # completion event, ibv_modify_srq limit -> SRQ_LIMIT_REACHED, a QP on the
-# SRQ moved to ERR -> QP_LAST_WQE_REACHED. Then the mean time of
+# SRQ moved to ERR -> QP_LAST_WQE_REACHED. D15: 256 KiB WRITE, SEND and
+# READ between malloc'd buffers at odd offsets whose pages are out of frame
+# order, bytes and guards checked. Then the mean time of
 # ibv_reg_mr with pipelined registration (the driver returns once REG_MR
 # is queued) and without (module parameter pipelined_reg=0): the facts
 # regtime.* of the note. On B, two threads of one context push small
 # SENDs on two pairs at once (one push area): nothing crosses pairs. No
+# On B also a buffer group (D10): 4 RC pairs whose receivers share an SRQ
+# with partial buffers (rdodv.h), small SENDs packed several to a buffer,
+# each completion's offset, length and bytes checked. No
 # refused pipelined registration, no doorbell refused, no kernel warnings.
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -22,6 +27,8 @@ MGID=::ffff:239.1.2.3
 MC_N=20
 REG_N=${RDO_REGTIME_N:-40}
 PR_N=300
+PB_N=40         # SENDs per QP into the buffer group
+SC_LEN=$((256 * 1024 + 777))
 
 pair_lib=". /usr/share/rdma-offload/verbs-pair.sh"
 
@@ -37,6 +44,7 @@ peer get mcast-ready >/dev/null
 rdo-verbs-check mcast-send \$dev \$gidx $MGID $MC_N | sed 's/^/mc./'
 peer put mcast-sent 1
 rdo-verbs-check verbs \$dev \$gidx | sed 's/^/v./'
+rdo-verbs-check scatter \$dev \$gidx | sed 's/^/sc./'
 P=/sys/module/rdma_offload/parameters/pipelined_reg
 echo "pipelined_default=\$(cat \$P)"
 # Waiting first, so warming up favours it rather than the pipelined run.
@@ -58,6 +66,7 @@ pushes() { sed -n 's/^cnt\.push_wqes=//p' /sys/kernel/debug/rdma_offload/*/state
 p0=\$(pushes)
 rdo-verbs-check push-race \$dev \$gidx $PR_N | sed 's/^/pr./'
 echo "push_delta=\$((\$(pushes) - p0))"
+rdo-verbs-check partial \$dev \$gidx $PB_N | sed 's/^/pb./'
 peer get mcast-sent >/dev/null
 EOF_B
 
@@ -109,6 +118,34 @@ check "push race: every message on its own pair, in order, intact (no WQE taken 
 check "push race: the path was taken (CNT_PUSH_WQES rose by at least a quarter of $((2 * PR_N)))" \
     test "$(f B.push_delta)" -ge $((2 * PR_N / 4)) 2>/dev/null
 echo "# push race: $(f B.push_delta) of $((2 * PR_N)) SENDs taken from the push area"
+check "D15: WRITE, SEND and READ of $SC_LEN bytes over scattered malloc'd pages completed" \
+    eq "$(f A.sc.scatter.write) $(f A.sc.scatter.send) $(f A.sc.scatter.recv) $(f A.sc.scatter.recv_len) $(f A.sc.scatter.read)" \
+    "success success success $SC_LEN success"
+check "D15: every byte right, guard bytes around (and between the SGEs) intact" \
+    eq "$(f A.sc.scatter.write_data) $(f A.sc.scatter.send_data) $(f A.sc.scatter.read_data)" "1 1 1"
+sc_pages=$(f A.sc.scatter.pages); sc_breaks=$(f A.sc.scatter.frame_breaks)
+check "D15: the buffer's pages are out of frame order (at least a quarter of $sc_pages)" \
+    test "$sc_breaks" -ge $((sc_pages / 4)) 2>/dev/null
+echo "# D15: $sc_breaks of $sc_pages adjacent pages not adjacent in memory"
+check "D10: SRQ_PARTIAL through the provider: bad shift and 5 SGEs refused, on" \
+    eq "$(f B.pb.partial.rdo) $(f B.pb.partial.bad_shift) $(f B.pb.partial.five_sge) $(f B.pb.partial.on)" \
+    "1 22 22 0"
+pb_total=$((4 * PB_N + 1))
+check "D10: $pb_total SENDs of 4 QPs into the group, none lost, every completion right (offset, length, bytes)" \
+    eq "$(f B.pb.partial.timed_out) $(f B.pb.partial.messages) $(f B.pb.partial.send_errors) $(f B.pb.partial.bad)" \
+    "0 $pb_total 0 0"
+check "D10: the multi-packet SEND took a buffer of its own, then SRQ_PARTIAL could be turned off" \
+    eq "$(f B.pb.partial.big_done) $(f B.pb.partial.off)" "1 0"
+check "D10: SRQ_PARTIAL refused (EBUSY) while the device holds a buffer" \
+    eq "$(f B.pb.partial.busy_rc)" "$([ "$(f B.pb.partial.in_use)" = 1 ] && echo 16 || echo 0)"
+check "D10: an SRQ slot stays taken until its buffer's BUF_DONE (2 slots: a third buffer ENOMEM, completions still name the first)" \
+    eq "$(f B.pb.partial.slot_refused) $(f B.pb.partial.slot_kept)" "12 1"
+pb_bufs=$(f B.pb.partial.buffers_used)
+check "D10: packed: at most a quarter as many buffers as messages" \
+    test "$pb_bufs" -le $((pb_total / 4)) 2>/dev/null
+echo "# D10: $pb_total messages in $pb_bufs buffers ($(f B.pb.partial.msgs_per_buffer) a buffer;" \
+    "one buffer per message would take $pb_total), $(f B.pb.partial.completions) completions," \
+    "$(f B.pb.partial.zero_done) of them 0-byte give-backs"
 check "pipelined registration is the default" eq "$(f A.pipelined_default)" Y
 for sz in 4096 65536 1048576; do
     check "ibv_reg_mr of $sz bytes timed, pipelined and not" \

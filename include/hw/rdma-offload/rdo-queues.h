@@ -248,6 +248,18 @@ struct rdo_cqe {
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_cqe) == 32, "cqe size");
 
+/*
+ * Whether a receive CQE of an SRQ gives its WQE's buffer back to the
+ * driver. Under partial buffer operation (RDO_CMD_SRQ_PARTIAL) one buffer
+ * takes several messages, each completed with RDO_CQE_F_OFFSET, and only
+ * the completion with RDO_CQE_F_BUF_DONE ends the device's use of it; a
+ * CQE without OFFSET (no partial operation, UD) always does.
+ */
+static inline bool rdo_cqe_buf_done(const struct rdo_cqe *cqe)
+{
+    return !(cqe->flags & RDO_CQE_F_OFFSET) || (cqe->flags & RDO_CQE_F_BUF_DONE);
+}
+
 /* Event queue entries. */
 enum rdo_eqe_type {
     RDO_EQE_COMPLETION          = 0x01, /* obj = CQ number */

@@ -31,12 +31,26 @@
  *       trips, all marked solicited if SOLICITED is 1. Per phase: messages
  *       received intact, completion events, the adapter's interrupts,
  *       EQEs and CQEs, and the ping-pong's one-way latency.
+ *   rdo-verbs-check partial DEV GIDX N
+ *       A buffer group (D10): 4 RC pairs through the port whose receivers
+ *       share an SRQ with partial buffers (rdodv.h, stride 64); N SENDs
+ *       of 1..700 bytes from each sender, then a multi-packet one: each
+ *       completion's offset, length, bytes and BUF_DONE checked; buffers
+ *       used against messages. A two-slot SRQ keeps a slot taken while
+ *       its buffer is in use.
+ *   rdo-verbs-check scatter DEV GIDX
+ *       Zero copy over scattered memory (D15): 256 KiB + 777 byte WRITE,
+ *       SEND (into two SGEs) and READ between malloc'd buffers at odd
+ *       offsets whose pages were touched out of order, bytes and guard
+ *       bytes checked; the frames' discontinuities from pagemap.
  *
  * Buffers are malloc'd at odd offsets, as applications' are.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <infiniband/rdodv.h>
 #include "rdo-progs.h"
 
 #define QKEY		0x11111111u
@@ -949,6 +963,379 @@ static void notify(uint32_t n, uint32_t k, int solicited)
 	       ra->bad + rb->bad);
 }
 
+/*
+ * D10 buffer group: PB_QPS RC pairs whose receivers share one SRQ with
+ * partial buffers (rdodv_srq_set_partial), n SENDs of 1..700 bytes from
+ * each sender, interleaved; then one multi-packet SEND (a buffer of its
+ * own). Every completion is checked: offset at the next stride after the
+ * buffer's last message, length, bytes, the buffer's BUF_DONE.
+ */
+#define PB_QPS		4
+#define PB_BUFS		6
+#define PB_LEN		(4096 + 333)	/* odd length, odd start */
+#define PB_SHIFT	6
+#define PB_MAXLEN	700
+#define PB_BIG		3000		/* three packets at MTU 1024 */
+#define PB_WINDOW	16
+
+struct pb {
+	struct ibv_srq *srq;
+	struct ibv_mr *mr;
+	uint8_t *buf;
+	uint32_t end[PB_BUFS];	/* where the buffer's last message ended */
+	long msgs, zero_done, bufs_used, bufs_done, bad;
+	int last_done;		/* the last completion gave its buffer back */
+};
+
+static uint32_t pb_len(int q, int i)
+{
+	return 1 + (uint32_t)(q * 37 + i * 53) % PB_MAXLEN;
+}
+
+/* Buffer k (again), zeroed: a message not placed cannot pass. */
+static void pb_post(struct pb *p, int k)
+{
+	memset(p->buf + k * PB_LEN, 0, PB_LEN);
+	p->end[k] = 0;
+	post_recv(NULL, p->srq, k, p->buf + k * PB_LEN, PB_LEN, p->mr->lkey);
+}
+
+static void pb_recv(struct pb *p, const struct ibv_wc *wc, uint32_t len,
+		    unsigned int seed)
+{
+	uint32_t k = wc->wr_id, off = rdodv_wc_offset(wc), at;
+
+	if (wc->status != IBV_WC_SUCCESS || k >= PB_BUFS ||
+	    !(wc->wc_flags & RDODV_WC_OFFSET)) {
+		p->bad++;
+		return;
+	}
+	at = (p->end[k] + (1u << PB_SHIFT) - 1) & ~((1u << PB_SHIFT) - 1);
+	if (!wc->byte_len) {
+		/* The next message did not fit: the rest is given back. */
+		p->zero_done++;
+		if (!(wc->wc_flags & RDODV_WC_BUF_DONE) || off != p->end[k])
+			p->bad++;
+	} else {
+		p->msgs++;
+		p->bufs_used += !off;
+		if (wc->byte_len != len || off != at || off + len > PB_LEN ||
+		    check(p->buf + k * PB_LEN + off, len, seed) >= 0)
+			p->bad++;
+		p->end[k] = off + len;
+	}
+	p->last_done = !!(wc->wc_flags & RDODV_WC_BUF_DONE);
+	if (p->last_done) {
+		p->bufs_done++;
+		pb_post(p, k);
+	}
+}
+
+/*
+ * A ring slot stays taken while the device holds its buffer: on an SRQ
+ * of two slots with buffers A and B posted, a message in A, posting C
+ * (A's slot again) is refused with ENOMEM, and the next message's
+ * completion still names A (not C, as it would if the slot had been
+ * posted over).
+ */
+static void pb_slots(struct ibv_cq *acq, struct ibv_cq *bcq, uint8_t *src,
+		     uint32_t lkey)
+{
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 2, .max_sge = 1 } };
+	struct ibv_srq *srq = ibv_create_srq(pd, &sa);
+	void *base;
+	uint8_t *buf = odd_buf(3 * PB_LEN, &base);
+	struct ibv_mr *mr = reg(buf, 3 * PB_LEN, IBV_ACCESS_LOCAL_WRITE);
+	struct ibv_sge sge = { (uintptr_t)buf + 2 * PB_LEN, PB_LEN, mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = 2, .sg_list = &sge, .num_sge = 1 }, *bad;
+	struct ibv_qp *a, *b;
+	struct ibv_wc wc[2], swc;
+	int k, st[2], refused = -1;
+
+	if (!srq || rdodv_srq_set_partial(srq, PB_SHIFT))
+		die("two-slot SRQ: %s", strerror(errno));
+	for (k = 0; k < 2; k++)
+		post_recv(NULL, srq, k, buf + k * PB_LEN, PB_LEN, mr->lkey);
+	rc_pair(acq, bcq, srq, &a, &b);
+	for (k = 0; k < 2; k++) {
+		post_send1(a, IBV_WR_SEND, 0, src, 100, lkey, 0, 0, 1);
+		st[k] = poll_one(bcq, &wc[k]);
+		if (poll_one(acq, &swc) != IBV_WC_SUCCESS)
+			die("two-slot SRQ: SEND failed");
+		if (!k)
+			refused = ibv_post_srq_recv(srq, &wr, &bad);
+	}
+	printf("partial.slot_refused=%d\n", refused);
+	printf("partial.slot_kept=%d\n", !st[0] && !st[1] && wc[0].wr_id == 0 &&
+	       wc[1].wr_id == 0 && rdodv_wc_offset(&wc[1]) == 128);
+	ibv_destroy_qp(a);
+	ibv_destroy_qp(b);
+	ibv_destroy_srq(srq);
+	ibv_dereg_mr(mr);
+	free(base);
+}
+
+static void partial(int n)
+{
+	struct ibv_cq *acq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
+	struct ibv_cq *bcq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 16, .max_sge = 4 } };
+	struct ibv_qp *a[PB_QPS], *b[PB_QPS];
+	int sent[PB_QPS] = {}, got[PB_QPS] = {}, fly[PB_QPS] = {};
+	long total = (long)PB_QPS * n, serr = 0;
+	struct ibv_sge sg[5];
+	struct ibv_recv_wr rwr = { .sg_list = sg, .num_sge = 5 }, *rbad;
+	struct ibv_wc wc[16];
+	struct pb p = {};
+	uint8_t *sbuf;
+	void *rbase, *sbase;
+	struct ibv_mr *smr;
+	uint64_t end;
+	int q, i, k, c, big = 0, rc;
+
+	if (!acq || !bcq)
+		die("ibv_create_cq");
+	p.srq = ibv_create_srq(pd, &sa);
+	if (!p.srq)
+		die("ibv_create_srq: %s", strerror(errno));
+	printf("partial.rdo=%d\n", rdodv_is_rdo(ctx));
+	printf("partial.bad_shift=%d\n", rdodv_srq_set_partial(p.srq, 5));
+	printf("partial.on=%d\n", rdodv_srq_set_partial(p.srq, PB_SHIFT));
+	p.buf = odd_buf(PB_BUFS * PB_LEN, &rbase);
+	p.mr = reg(p.buf, PB_BUFS * PB_LEN, IBV_ACCESS_LOCAL_WRITE);
+	for (i = 0; i < 5; i++)
+		sg[i] = (struct ibv_sge){ (uintptr_t)p.buf + 64 * i, 64, p.mr->lkey };
+	printf("partial.five_sge=%d\n", ibv_post_srq_recv(p.srq, &rwr, &rbad));
+	for (k = 0; k < PB_BUFS; k++)
+		pb_post(&p, k);
+	for (q = 0; q < PB_QPS; q++)
+		rc_pair(acq, bcq, p.srq, &a[q], &b[q]);
+	sbuf = odd_buf((size_t)total * PB_MAXLEN + PB_BIG, &sbase);
+	smr = reg(sbuf, (size_t)total * PB_MAXLEN + PB_BIG, 0);
+	for (q = 0; q < PB_QPS; q++)
+		for (i = 0; i < n; i++)
+			fill(sbuf + ((size_t)q * n + i) * PB_MAXLEN, pb_len(q, i), q * 1000 + i);
+	fill(sbuf + total * PB_MAXLEN, PB_BIG, 999);
+
+	end = now_us() + 4ull * WAIT_MS * 1000;
+	while (p.msgs < total + 1 && now_us() < end) {
+		/* One SEND per QP per round while its window has room. */
+		for (q = 0; q < PB_QPS; q++) {
+			if (sent[q] == n || fly[q] == PB_WINDOW)
+				continue;
+			i = sent[q]++;
+			fly[q]++;
+			post_send1(a[q], IBV_WR_SEND, q,
+			     sbuf + ((size_t)q * n + i) * PB_MAXLEN, pb_len(q, i),
+			     smr->lkey, 0, 0, 1);
+		}
+		c = ibv_poll_cq(acq, 16, wc);
+		for (i = 0; i < c; i++) {
+			serr += wc[i].status != IBV_WC_SUCCESS;
+			fly[wc[i].wr_id % PB_QPS]--;
+		}
+		c = ibv_poll_cq(bcq, 16, wc);
+		for (i = 0; i < c; i++) {
+			for (q = 0; q < PB_QPS && b[q]->qp_num != wc[i].qp_num; q++)
+				;
+			if (q == PB_QPS) {
+				p.bad++;
+			} else if (big) {
+				pb_recv(&p, &wc[i], PB_BIG, 999);
+			} else {
+				k = wc[i].byte_len ? got[q]++ : got[q];
+				pb_recv(&p, &wc[i], k < n ? pb_len(q, k) : 0, q * 1000 + k);
+			}
+		}
+		if (!big && p.msgs == total) {
+			/* Every small one is in: a buffer the device still holds
+			 * refuses SRQ_PARTIAL. Then a multi-packet SEND. */
+			rc = rdodv_srq_set_partial(p.srq, PB_SHIFT + 1);
+			printf("partial.in_use=%d\npartial.busy_rc=%d\n", !p.last_done, rc);
+			if (!rc)
+				rdodv_srq_set_partial(p.srq, PB_SHIFT);
+			big = 1;
+			fly[0]++;
+			post_send1(a[0], IBV_WR_SEND, 0, sbuf + total * PB_MAXLEN, PB_BIG,
+			     smr->lkey, 0, 0, 1);
+		}
+	}
+	printf("partial.timed_out=%d\n", p.msgs < total + 1);
+	printf("partial.big_done=%d\n", big && p.last_done);
+	/* The big one gave back the buffer in use and its own: none held. */
+	printf("partial.off=%d\n", rdodv_srq_set_partial(p.srq, 0));
+	pb_slots(acq, bcq, sbuf, smr->lkey);
+	printf("partial.messages=%ld\npartial.send_errors=%ld\npartial.bad=%ld\n",
+	       p.msgs, serr, p.bad);
+	printf("partial.buffers_used=%ld\npartial.buffers_done=%ld\n",
+	       p.bufs_used, p.bufs_done);
+	printf("partial.completions=%ld\npartial.zero_done=%ld\n",
+	       p.msgs + p.zero_done, p.zero_done);
+	printf("partial.msgs_per_buffer=%.2f\n", p.bufs_used ? (double)p.msgs / p.bufs_used : 0);
+	for (q = 0; q < PB_QPS; q++) {
+		ibv_destroy_qp(a[q]);
+		ibv_destroy_qp(b[q]);
+	}
+	ibv_destroy_srq(p.srq);
+	ibv_dereg_mr(p.mr);
+	ibv_dereg_mr(smr);
+	ibv_destroy_cq(acq);
+	ibv_destroy_cq(bcq);
+	free(rbase);
+	free(sbase);
+}
+
+/*
+ * D15 zero copy over scattered memory: malloc'd buffers whose pages were
+ * first touched in a shuffled order (so their frames are out of address
+ * order; /proc/self/pagemap counts it), used from an odd offset to a
+ * mid-page end: an RDMA WRITE, a SEND into a two-SGE receive with a gap,
+ * an RDMA READ, each checked byte by byte with the guard bytes around.
+ */
+#define SC_LEN		(256 * 1024 + 777)
+#define SC_OFF		0x5a3
+#define SC_ROOM		(SC_LEN + SC_OFF + 8192)
+#define SC_GUARD	0xa5
+#define SC_GAP		313	/* between the receive's two SGEs */
+#define SC_SPLIT	(64 * 1024 + 5)
+
+struct sc_buf {
+	uint8_t *base, *p;
+	struct ibv_mr *mr;
+};
+
+/* Pages touched (filled with the guard) in the order i * 7919 mod n. */
+static void sc_alloc(struct sc_buf *s)
+{
+	size_t n = SC_ROOM / 4096, i;
+
+	s->base = malloc(SC_ROOM);
+	if (!s->base)
+		die("malloc");
+	for (i = 0; i < n; i++)
+		memset(s->base + (i * 7919 % n) * 4096, SC_GUARD, 4096);
+	memset(s->base + n * 4096, SC_GUARD, SC_ROOM - n * 4096);
+	s->p = s->base + SC_OFF;
+	s->mr = reg(s->p, SC_LEN + SC_GAP, RC_ACCESS);
+}
+
+static void sc_free(struct sc_buf *s)
+{
+	ibv_dereg_mr(s->mr);
+	free(s->base);
+}
+
+/* Adjacent pages of [p, p + len) whose frames are not adjacent. */
+static long sc_breaks(const uint8_t *p, size_t len, long *pages)
+{
+	uintptr_t v0 = (uintptr_t)p / 4096, v1 = ((uintptr_t)p + len - 1) / 4096;
+	uint64_t e, prev = 0;
+	long breaks = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	*pages = v1 - v0 + 1;
+	if (fd < 0)
+		return -1;
+	for (uintptr_t v = v0; v <= v1; v++) {
+		if (pread(fd, &e, 8, v * 8) != 8 || !(e & (1ull << 63)) ||
+		    !(e & ((1ull << 55) - 1))) {
+			breaks = -1;	/* not present, or PFNs hidden */
+			break;
+		}
+		e &= (1ull << 55) - 1;
+		breaks += v > v0 && e != prev + 1;
+		prev = e;
+	}
+	close(fd);
+	return breaks;
+}
+
+/* First index of [from, to) of s's room not the guard byte, or -1. */
+static long sc_guard(const struct sc_buf *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (s->base[i] != SC_GUARD)
+			return (long)i;
+	return -1;
+}
+
+/* The message's bytes [from, from + len) at q: 1, else 0. */
+static int sc_ok(const uint8_t *q, size_t from, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (q[i] != pattern(from + i, seed))
+			return 0;
+	return 1;
+}
+
+/* The whole message in s, the guard bytes before and after it intact. */
+static int sc_whole(const struct sc_buf *s, unsigned int seed)
+{
+	return sc_ok(s->p, 0, SC_LEN, seed) && sc_guard(s, 0, SC_OFF) < 0 &&
+	       sc_guard(s, SC_OFF + SC_LEN, SC_ROOM) < 0;
+}
+
+static void scatter(void)
+{
+	struct ibv_cq *acq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	struct ibv_cq *bcq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	struct sc_buf src, dst, rcv, rd;
+	struct ibv_qp *a, *b;
+	struct ibv_sge sg[2];
+	struct ibv_recv_wr rwr = { .wr_id = 5, .sg_list = sg, .num_sge = 2 }, *rbad;
+	struct ibv_wc wc;
+	long pages, breaks;
+	int st;
+
+	if (!acq || !bcq)
+		die("ibv_create_cq");
+	sc_alloc(&src);
+	sc_alloc(&dst);
+	sc_alloc(&rcv);
+	sc_alloc(&rd);
+	breaks = sc_breaks(dst.p, SC_LEN, &pages);
+	printf("scatter.pages=%ld\nscatter.frame_breaks=%ld\n", pages, breaks);
+	rc_pair(acq, bcq, NULL, &a, &b);
+	fill(src.p, SC_LEN, 41);
+
+	/* WRITE src -> dst. */
+	printf("scatter.write=%s\n", one_op(a, acq, IBV_WR_RDMA_WRITE, src.p, SC_LEN,
+					  src.mr->lkey, (uintptr_t)dst.p, dst.mr->rkey));
+	printf("scatter.write_data=%d\n", sc_whole(&dst, 41));
+
+	/* SEND src -> rcv, in two SGEs with a gap between them. */
+	sg[0] = (struct ibv_sge){ (uintptr_t)rcv.p, SC_SPLIT, rcv.mr->lkey };
+	sg[1] = (struct ibv_sge){ (uintptr_t)rcv.p + SC_SPLIT + SC_GAP,
+				  SC_LEN - SC_SPLIT, rcv.mr->lkey };
+	if (ibv_post_recv(b, &rwr, &rbad))
+		die("ibv_post_recv: %s", strerror(errno));
+	printf("scatter.send=%s\n", one_op(a, acq, IBV_WR_SEND, src.p, SC_LEN,
+					 src.mr->lkey, 0, 0));
+	st = poll_one(bcq, &wc);
+	printf("scatter.recv=%s\nscatter.recv_len=%u\n",
+	       st < 0 ? "timeout" : ibv_wc_status_str(wc.status), st < 0 ? 0 : wc.byte_len);
+	printf("scatter.send_data=%d\n",
+	       sc_ok(rcv.p, 0, SC_SPLIT, 41) &&
+	       sc_ok(rcv.p + SC_SPLIT + SC_GAP, SC_SPLIT, SC_LEN - SC_SPLIT, 41) &&
+	       sc_guard(&rcv, 0, SC_OFF) < 0 &&
+	       sc_guard(&rcv, SC_OFF + SC_SPLIT, SC_OFF + SC_SPLIT + SC_GAP) < 0 &&
+	       sc_guard(&rcv, SC_OFF + SC_LEN + SC_GAP, SC_ROOM) < 0);
+
+	/* READ: a reads b's dst (now the pattern) into rd. */
+	fill(dst.p, SC_LEN, 42);
+	printf("scatter.read=%s\n", one_op(a, acq, IBV_WR_RDMA_READ, rd.p, SC_LEN,
+					 rd.mr->lkey, (uintptr_t)dst.p, dst.mr->rkey));
+	printf("scatter.read_data=%d\n", sc_whole(&rd, 42));
+	ibv_destroy_qp(a);
+	ibv_destroy_qp(b);
+	ibv_destroy_cq(acq);
+	ibv_destroy_cq(bcq);
+	sc_free(&src);
+	sc_free(&dst);
+	sc_free(&rcv);
+	sc_free(&rd);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -973,6 +1360,12 @@ int main(int argc, char **argv)
 	} else if (argc == 7 && !strcmp(argv[1], "notify")) {
 		open_dev(argv[2], atoi(argv[3]));
 		notify(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
+	} else if (argc == 5 && !strcmp(argv[1], "partial")) {
+		open_dev(argv[2], atoi(argv[3]));
+		partial(atoi(argv[4]));
+	} else if (argc == 4 && !strcmp(argv[1], "scatter")) {
+		open_dev(argv[2], atoi(argv[3]));
+		scatter();
 	} else {
 		fprintf(stderr, "usage: see the head of %s's source\n", argv[0]);
 		return 2;

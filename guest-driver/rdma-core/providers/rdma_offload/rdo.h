@@ -42,6 +42,8 @@ DECLARE_DRV_CMD(rdo_ucmd_create_srq, IB_USER_VERBS_CMD_CREATE_SRQ,
 		rdo_create_srq_req, rdo_create_srq_resp);
 DECLARE_DRV_CMD(rdo_ucmd_modify_qp, IB_USER_VERBS_EX_CMD_MODIFY_QP,
 		rdo_modify_qp_req, empty);
+DECLARE_DRV_CMD(rdo_ucmd_modify_srq, IB_USER_VERBS_CMD_MODIFY_SRQ,
+		rdo_modify_srq_req, empty);
 
 #define RDO_MAX_SGE	58	/* SGEs in a 1 KiB WQE after header and UD segment */
 
@@ -112,7 +114,8 @@ struct rdo_srq {
 	struct ibv_srq ibsrq;
 	uint32_t srqn;
 	struct rdo_wq wq;
-	uint8_t *busy;			/* per slot: posted, not completed */
+	uint8_t *busy;			/* per slot: posted, buffer not given back */
+	uint8_t partial_shift;		/* SRQ_PARTIAL's stride shift, 0: off */
 };
 
 struct rdo_qp {
@@ -205,7 +208,8 @@ int rdo_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr, int mask);
 int rdo_destroy_srq(struct ibv_srq *srq);
 int rdo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr);
-bool rdo_srq_complete(struct rdo_srq *srq, uint64_t idx64, uint64_t *wr_id);
+bool rdo_srq_complete(struct rdo_srq *srq, uint64_t idx64, uint64_t *wr_id,
+		      bool done);
 
 /* rdo_cq.c */
 struct ibv_cq *rdo_create_cq(struct ibv_context *context, int cqe,

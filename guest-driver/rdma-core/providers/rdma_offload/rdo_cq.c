@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "rdo.h"
+#include "rdodv.h"
 
 #define RDO_CQE_SHIFT	5
 static_assert(sizeof(struct rdo_cqe) == 1u << RDO_CQE_SHIFT, "cqe stride");
@@ -149,7 +150,8 @@ static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
 	if (!qp)
 		return false;
 	memset(wc, 0, sizeof(*wc));
-	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id) :
+	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id,
+						rdo_cqe_buf_done(cqe)) :
 	    !rdo_wq_complete(recv ? &qp->rq : &qp->sq, cqe->wr_id, &wc->wr_id))
 		return false;
 	wc->status = cqe->status <= IBV_WC_GENERAL_ERR ? cqe->status : IBV_WC_GENERAL_ERR;
@@ -167,6 +169,11 @@ static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
 	}
 	if (cqe->flags & RDO_CQE_F_GRH)
 		wc->wc_flags |= IBV_WC_GRH;
+	/* Partial buffers: wc->src_qp (the CQE's union) holds the offset. */
+	if (cqe->flags & RDO_CQE_F_OFFSET)
+		wc->wc_flags |= RDODV_WC_OFFSET;
+	if (cqe->flags & RDO_CQE_F_BUF_DONE)
+		wc->wc_flags |= RDODV_WC_BUF_DONE;
 	return true;
 }
 

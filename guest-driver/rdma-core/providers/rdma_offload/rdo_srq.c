@@ -5,13 +5,15 @@
  * index to the SRQ doorbell of the process's page. QPs take WQEs in ring
  * order but complete them in any order, so a slot is posted again only
  * once its WQE completed: the producer index then never gets more than
- * the ring ahead of what the device has taken.
+ * the ring ahead of what the device has taken. Under partial buffer
+ * operation (rdodv.h) a slot stays busy until its buffer is given back.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rdo.h"
+#include "rdodv.h"
 
 #define RDO_RECV_HDR	sizeof(struct rdo_recv_wqe)
 
@@ -68,12 +70,26 @@ int rdo_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr)
 	return ibv_cmd_query_srq(ibsrq, attr, &cmd, sizeof(cmd));
 }
 
-/* IBV_SRQ_LIMIT arms the device's SRQ limit; the kernel refuses MAX_WR. */
+/* IBV_SRQ_LIMIT arms the device's SRQ limit; the kernel refuses MAX_WR.
+ * RDODV_SRQ_ATTR_PARTIAL (alone) is SRQ_PARTIAL, through driver data. */
 int rdo_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr, int mask)
 {
+	struct rdo_srq *srq = to_rsrq(ibsrq);
+	struct rdo_ucmd_modify_srq pcmd = {};
 	struct ibv_modify_srq cmd;
+	int ret;
 
-	return ibv_cmd_modify_srq(ibsrq, attr, mask, &cmd, sizeof(cmd));
+	if (!(mask & RDODV_SRQ_ATTR_PARTIAL))
+		return ibv_cmd_modify_srq(ibsrq, attr, mask, &cmd, sizeof(cmd));
+	if (mask != RDODV_SRQ_ATTR_PARTIAL || attr->srq_limit > UINT8_MAX)
+		return EINVAL;
+	pcmd.comp_mask = RDO_MODIFY_SRQ_PARTIAL;
+	pcmd.stride_shift = attr->srq_limit;
+	ret = ibv_cmd_modify_srq(ibsrq, attr, 0, &pcmd.ibv_cmd, sizeof(pcmd));
+	if (!ret)
+		atomic_store_explicit((_Atomic uint8_t *)&srq->partial_shift,
+				      pcmd.stride_shift, memory_order_relaxed);
+	return ret;
 }
 
 int rdo_destroy_srq(struct ibv_srq *ibsrq)
@@ -105,7 +121,9 @@ int rdo_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 			ret = ENOMEM;
 			break;
 		}
-		if (wr->num_sge < 0 || (uint32_t)wr->num_sge > wq->max_sge) {
+		/* The device keeps at most 4 SGEs of a partial buffer. */
+		if (wr->num_sge < 0 || (uint32_t)wr->num_sge > wq->max_sge ||
+		    (srq->partial_shift && wr->num_sge > RDO_SRQ_PARTIAL_MAX_SGE)) {
 			ret = EINVAL;
 			break;
 		}
@@ -124,14 +142,18 @@ int rdo_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 	return ret;
 }
 
-/* The SRQ WQE a receive CQE names: posted and not yet completed. */
-bool rdo_srq_complete(struct rdo_srq *srq, uint64_t idx64, uint64_t *wr_id)
+/* The SRQ WQE a receive CQE names: posted and not yet given back; done
+ * gives it back (rdo_cqe_buf_done). */
+bool rdo_srq_complete(struct rdo_srq *srq, uint64_t idx64, uint64_t *wr_id,
+		      bool done)
 {
 	uint32_t slot = (uint32_t)idx64 & ((1u << srq->wq.ring.log_size) - 1);
 
 	if (idx64 >> 32 || !srq->busy[slot])
 		return false;
 	*wr_id = srq->wq.wr_id[slot];
-	atomic_store_explicit((_Atomic uint8_t *)&srq->busy[slot], 0, memory_order_release);
+	if (done)
+		atomic_store_explicit((_Atomic uint8_t *)&srq->busy[slot], 0,
+				      memory_order_release);
 	return true;
 }
