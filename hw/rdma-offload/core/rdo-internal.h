@@ -195,6 +195,7 @@ typedef struct RdoCtxOrder {
 typedef struct RdoCtxCache {
     const char *name;
     uint32_t ctx_size;
+    uint32_t stride;            /* bytes per entry in the store (ctx_size or more) */
     uint32_t entries;
     uint64_t *pglist_reg;       /* the store's page list register */
     uint32_t *pages_reg;        /* and its page count */

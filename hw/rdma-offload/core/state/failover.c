@@ -165,18 +165,20 @@ void rdo_failover_engine(RdoCore *core, uint32_t engine)
     RdoTiming *t = st->tm;
     uint64_t start = t ? rdo_tm_now_ps(core) : 0, end = start;
     uint32_t qps = 0;
+    size_t bytes = 0;
 
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         if (st->qp_used[i] && st->qp_engine[i] == engine &&
             st->qp_bind[i].type == RDO_QPT_RC && recover_qp(core, i)) {
             qps++;
+            bytes += rdo_xport_recover_bytes(core, i);
         }
     }
     if (t) {
         RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
 
         end = rdo_tm_bus(core, start + rdo_tm_cycles_ps(t, core->cfg.failover_reset_cycles),
-                         0, (size_t)qps * RDO_FO_XPORT_BYTES, false);
+                         0, bytes, false);
         rdo_tm_set_flow(core, flow);
         core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start);
         st->fo_resume_ps = st->fo_resume_ps ? MIN(st->fo_resume_ps, end) : end;

@@ -372,6 +372,10 @@ void rdo_req_resume(RdoCore *core, uint32_t qpn)
     if (x->req.state != RDO_REQ_SENDING) {
         return;
     }
+    /* WQEs taken after the store's last commit are taken again (the
+     * store's next WQE is behind the ring's producer index): the
+     * scheduler must visit, whatever is on the wire. */
+    rdo_work_kick(core, qpn);
     for (GList *l = x->req.sent.head; l; l = l->next, index++) {
         RdoSendRec *rec = l->data;
 

@@ -23,7 +23,8 @@ static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
     if (r->valid && r->streaming) {
         return NULL;
     }
-    x->resp.res_next++;
+    /* Wraps at the count, so that the store's image can check it. */
+    x->resp.res_next = (x->resp.res_next + 1) % res_count(qp);
     memset(r, 0, sizeof(*r));
     r->valid = true;
     return r;
@@ -70,9 +71,8 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rdo_resp_nak(core, qpn, qp, psn, RDO_AETH_NAK_INV_REQ, true);
         return NULL;
     }
-    /* The resource (replay of a duplicate); the expected PSN past it is
-     * committed by the caller once it has moved. */
-    rdo_fo_commit(core, qpn, RDO_FO_RES_BYTES);
+    /* The resource (replay of a duplicate) is written back by the caller
+     * once it is filled in, the expected PSN past it after that. */
     return r;
 }
 
@@ -102,6 +102,7 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->rkey = reth->rkey;
     r->len = reth->dma_len;
     r->streaming = true;
+    rdo_xport_commit_res(core, qpn, r - x->resp.res);
     x->resp.epsn = rdo_psn_add(r->last_psn, 1);
     x->resp.msn++;
     /* Its responses acknowledge it: in the store before they leave. */
@@ -150,6 +151,7 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->va = a->va;
     r->rkey = a->rkey;
     r->orig = orig;
+    rdo_xport_commit_res(core, qpn, r - x->resp.res);
     x->resp.epsn = rdo_psn_add(p->pkt.psn, 1);
     x->resp.msn++;
     send_atomic_ack(core, qpn, qp, r);
