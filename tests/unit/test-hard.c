@@ -22,6 +22,10 @@
  *                          failover and without
  *   /hard/record-limit     with failover a QP has at most RDO_QPC_FO_RECS
  *                          work requests outstanding; more complete, later
+ *   /hard/migrate          section 46 through save and load: the records'
+ *                          numbering (a fault after the load still finds
+ *                          them in the store) and a blackout in progress,
+ *                          which ends when it would have (timing model)
  */
 #include <string.h>
 #include "test-pair.h"
@@ -375,6 +379,92 @@ static void test_record_limit(void)
     pair_free(p);
 }
 
+/*
+ * A's QP has done 5 work requests (its records are numbered from 5) and
+ * has 4 outstanding, B's engine 0 is in a blackout (timed, 100 us reset):
+ * both devices saved and loaded back. B's blackout ends when it would
+ * have, not at the first wake-up; a fault of A's engine after the load
+ * rebuilds the QP from the store (the numbering came through), and all
+ * nine complete bit-exact.
+ */
+static void test_migrate(void)
+{
+    RdoConfig cfg = hard_config(2);
+    Pair *p;
+    TestHost *ha, *hb;
+    bool lose = false;
+    uint32_t qa, qb, epsn;
+    uint64_t end_ps;
+
+    cfg.tm.on = true;
+    cfg.failover_reset_cycles = 100000;
+    p = pair_new(&cfg);
+    ha = p->s[0].d->h;
+    hb = p->s[1].d->h;
+    p->tamper = lose_b_to_a;
+    p->tamper_opaque = &lose;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    qa = p->s[0].qp[0].qpn;
+    qb = p->s[1].qp[0].qpn;
+    pair_fill(&p->s[0], PAIR_SRC + QP_AREA, 5 * 1000, 3);
+    for (int k = 0; k < 5; k++) {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 100 + k);
+        struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC + QP_AREA + k * 1000, 1000);
+
+        w.remote_addr = PAIR_DST + QP_AREA + 1 + k * 1001;
+        w.rkey = p->s[1].mr_key;
+        pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+    }
+    g_assert_true(pair_run_cqes(p, 0, 5, PAIR_SEC));
+    for (int k = 0; k < 5; k++) {
+        pair_expect_cqe(&p->s[0], 100 + k, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    }
+    lose = true;
+    post_four(p, 0);
+    until_atomics(p, 1);
+    g_assert_cmpuint(ha->core.st->xport[qa].req.fo_seq_next, >=, 8);
+    /* B's engine 0 faults: QP 0 in its blackout. */
+    fault_engine0(hb);
+    end_ps = hb->core.st->qp_blackout_ps[qb];
+    g_assert_cmpuint(end_ps, >, hb->now_ns * 1000);
+    for (int s = 0; s < 2; s++) {
+        TestHost *h = p->s[s].d->h;
+        g_autofree char *why = NULL;
+        size_t len;
+        g_autofree uint8_t *buf = rdo_core_save(&h->core, &len);
+
+        g_assert_true(rdo_core_load(&h->core, buf, len, &why));
+    }
+    g_assert_cmpuint(hb->core.st->qp_blackout_ps[qb], ==, end_ps);
+    g_assert_cmpuint(hb->core.st->fo_resume_ps, ==, end_ps);
+    /* A's engine faults after the load: the store's records match. */
+    fault_engine0(ha);
+    g_assert_cmpuint(ha->class_count[RDO_GE_QPC_CORRUPT], ==, 0);
+    lose = false;
+    epsn = hb->core.st->xport[qb].resp.epsn;
+    while (hb->now_ns * 1000 < end_ps && pair_step(p, hb->now_ns + PAIR_SEC)) {
+        if (hb->core.st->qp_blackout_ps[qb]) {
+            g_assert_cmpuint(hb->core.st->xport[qb].resp.epsn, ==, epsn);
+        }
+    }
+    g_assert_true(pair_run_cqes(p, 0, 4, 5 * PAIR_SEC));
+    for (int k = 1; k <= 4; k++) {
+        struct rdo_cqe c = pair_poll(&p->s[0]);
+
+        g_assert_cmpuint(c.wr_id, ==, k);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    }
+    assert_four(p, 0);
+    for (int k = 0; k < 5; k++) {
+        pair_assert_same(&p->s[0], PAIR_SRC + QP_AREA + k * 1000, &p->s[1],
+                         PAIR_DST + QP_AREA + 1 + k * 1001, 1000);
+    }
+    for (int s = 0; s < 2; s++) {
+        g_assert_cmpuint(p->s[s].d->h->xport_events[RDO_XE_QP_ERROR], ==, 0);
+    }
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -382,5 +472,6 @@ int main(int argc, char **argv)
     g_test_add_func("/hard/corrupt-record", test_corrupt_record);
     g_test_add_func("/hard/entry-size", test_entry_size);
     g_test_add_func("/hard/record-limit", test_record_limit);
+    g_test_add_func("/hard/migrate", test_migrate);
     return g_test_run();
 }

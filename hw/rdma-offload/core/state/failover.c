@@ -238,8 +238,8 @@ void rdo_failover_run(RdoCore *core)
 
 /*
  * The engines in the state stream: each QP's engine, per engine its
- * faults and refused frames. A QP in a blackout at the save resumes at the
- * first wake-up after the load (the blackout's time is not carried).
+ * faults and refused frames, whether a QP is in a blackout (section 46,
+ * below, says until when).
  */
 static bool engines_needed(RdoCore *core)
 {
@@ -319,7 +319,138 @@ static void engines_load(RdoCore *core, RdoIn *in)
     }
 }
 
+/*
+ * Section 46, with failover: what keeps the store's copy of the hard state
+ * in step with the device's across a migration (the store itself is guest
+ * memory and migrates with it): each RC QP's record numbering and the CRC
+ * of each record's copy, and the blackouts in progress, as times of the
+ * device clock (QEMU's virtual clock, which migrates). A stream without it
+ * (from before) loads: each QP's records are numbered from 0 and written
+ * again at its next commit (a fault before that fails the QP: its store
+ * does not match), and a QP in a blackout resumes at the first wake-up.
+ */
+static bool fo_needed(RdoCore *core)
+{
+    return core->cfg.failover;
+}
+
+static void fo_save(RdoCore *core, RdoOut *o)
+{
+    RdoState *st = core->st;
+
+    rdo_out_u64(o, st->fo_blackout_ps);
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        const RdoReqPart *q = &st->xport[i].req;
+
+        if (!st->qp_used[i] || st->qp_bind[i].type != RDO_QPT_RC) {
+            continue;
+        }
+        rdo_out_u32(o, i);
+        rdo_out_u64(o, st->qp_blackout_ps[i]);
+        rdo_out_u32(o, q->fo_seq_next);
+        rdo_out_u32(o, g_queue_get_length((GQueue *)&q->sent));
+        for (GList *l = q->sent.head; l; l = l->next) {
+            const RdoSendRec *rec = l->data;
+
+            rdo_out_u32(o, rec->fo_seq);
+            rdo_out_u32(o, rec->fo_crc);
+        }
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+/* A blackout's end: 0 (none), or a time of the device clock not too far
+ * ahead (it cannot be behind by more than the downtime: taken as over). */
+static uint64_t blackout_end(RdoIn *in, const char *what)
+{
+    uint64_t ps = rdo_in_u64(in);
+
+    if (!ps) {
+        return 0;
+    }
+    rdo_in_check(in, ps / 1000 <= in->now_ns + RDO_STATE_HORIZON_NS,
+                 "%s ends %" G_GUINT64_FORMAT " ps, too far ahead", what, ps);
+    return ps;
+}
+
+static void fo_load(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    uint64_t resume = 0;
+
+    st->fo_blackout_ps = blackout_end(in, "the engine's blackout");
+    while (rdo_in_ok(in)) {
+        uint32_t i = rdo_in_u32(in), next, n;
+        uint64_t end;
+        RdoReqPart *q;
+        GList *l;
+
+        if (i == RDO_NONE) {
+            break;
+        }
+        if (!rdo_in_check(in, i < st->usable_qps && st->qp_used[i] &&
+                          st->qp_bind[i].type == RDO_QPT_RC,
+                          "failover: QP %u is not an RC QP", i)) {
+            return;
+        }
+        q = &st->xport[i].req;
+        end = blackout_end(in, "a QP's blackout");
+        next = rdo_in_u32(in);
+        n = rdo_in_u32(in);
+        if (!rdo_in_check(in, n == g_queue_get_length(&q->sent) &&
+                          n <= RDO_QPC_FO_RECS, "failover: QP %u has %u records, "
+                          "the stream %u", i, g_queue_get_length(&q->sent), n)) {
+            return;
+        }
+        q->fo_seq_next = next;
+        l = q->sent.head;
+        for (uint32_t k = 0; k < n && rdo_in_ok(in); k++, l = l->next) {
+            RdoSendRec *rec = l->data;
+
+            rec->fo_seq = rdo_in_u32(in);
+            rec->fo_crc = rdo_in_u32(in);
+            /* Numbered in a row, up to the next number. */
+            rdo_in_check(in, rec->fo_seq == next - n + k,
+                         "failover: QP %u record %u numbered %u", i, k, rec->fo_seq);
+        }
+        /* Section 44 marked it pending; this says until when. */
+        st->qp_blackout_ps[i] = end;
+        if (end) {
+            resume = resume ? MIN(resume, end) : end;
+        }
+    }
+    st->fo_resume_ps = resume;
+}
+
+/* Numbered from 0 in list order, to be written again (section 46, when
+ * the stream has it, then says what they were). */
+void rdo_failover_number_records(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        uint32_t k = 0;
+
+        if (!st->qp_used[i] || st->qp_bind[i].type != RDO_QPT_RC) {
+            continue;
+        }
+        for (GList *l = st->xport[i].req.sent.head; l; l = l->next) {
+            RdoSendRec *rec = l->data;
+
+            rec->fo_seq = k++;
+            rec->fo_crc = 0;
+        }
+        st->xport[i].req.fo_seq_next = k;
+    }
+}
+
 const RdoSection rdo_state_engine_sections[] = {
     { 44, 0, "engines", engines_needed, engines_save, engines_load },
+    { 0 }
+};
+
+/* After the flow queues' 45. */
+const RdoSection rdo_state_failover_sections[] = {
+    { 46, 0, "failover", fo_needed, fo_save, fo_load },
     { 0 }
 };

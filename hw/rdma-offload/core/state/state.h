@@ -135,11 +135,15 @@ extern const RdoSection rdo_state_cm_sections[];
 extern const RdoSection rdo_state_moved_sections[];
 extern const RdoSection rdo_state_port2_sections[];
 extern const RdoSection rdo_state_engine_sections[];
+/* The failover numbering of the requester's records after a load of the
+ * transport (failover.c; section 46 may then set it). */
+void rdo_failover_number_records(RdoCore *core);
 
 /* A GID table's valid entries (objects.c; port2.c for port 2's). */
 void rdo_state_gids_save(RdoOut *o, const RdoGid *gids, uint32_t max);
 void rdo_state_gids_load(RdoIn *in, RdoGid *gids, uint32_t max);
 extern const RdoSection rdo_state_flowq_sections[];
+extern const RdoSection rdo_state_failover_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);
