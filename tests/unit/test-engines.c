@@ -263,7 +263,7 @@ static Pair *writes_under_way(const RdoConfig *cfg, int n, uint32_t len)
  * PSN; and the cached context line's transport section) is garbage. The
  * QP comes back with the store's image (its expected PSN is the image's,
  * not the garbage), and the WRITE completes bit-exact, no QP error. With
- * one engine (the whole engine reloaded) and with two.
+ * one engine and with two (the same recovery).
  */
 static void test_reread(void)
 {

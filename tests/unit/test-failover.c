@@ -611,6 +611,11 @@ static void test_resume_state(void)
         g_assert_cmpuint(x->req.next_psn, ==, next);
         g_assert_cmpuint(x->req.sent.length, ==, 1);
         g_assert_cmpuint(x->req.tx_pos, ==, 0);
+        /* Timed, the QP resumes when its blackout ends. */
+        while (h->core.st->qp_blackout_ps[p->s[0].qp[0].qpn]) {
+            g_assert_cmpuint(test_reg_read(h, RDO_REG_CNT_RETRANSMITS), ==, retrans);
+            g_assert_true(pair_step(p, h->now_ns + PAIR_SEC));
+        }
         g_assert_cmpuint(test_reg_read(h, RDO_REG_CNT_RETRANSMITS), ==, retrans + 1);
         g_assert_cmpuint(x->req.retry_left, ==, 7);
         g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));

@@ -22,6 +22,10 @@
  *                          failover and without
  *   /hard/record-limit     with failover a QP has at most RDO_QPC_FO_RECS
  *                          work requests outstanding; more complete, later
+ *   /hard/one-engine       with one engine a fault is handled as one of
+ *                          several: no reset, its RC QPs rebuilt from the
+ *                          store and in a blackout (timed), the rest (a
+ *                          UD QP's state, counters) untouched
  *   /hard/migrate          section 46 through save and load: the records'
  *                          numbering (a fault after the load still finds
  *                          them in the store) and a blackout in progress,
@@ -465,6 +469,65 @@ static void test_migrate(void)
     pair_free(p);
 }
 
+static void test_one_engine(void)
+{
+    RdoConfig cfg = hard_config(1);
+    Pair *p;
+    TestHost *hb;
+    RdoState *st;
+    RdoXport ud_before;
+    uint32_t cmds, ud;
+    bool lose = false;
+    struct rdo_eqe e, rec = { 0 };
+
+    cfg.tm.on = true;
+    cfg.failover_reset_cycles = 50000;
+    p = pair_new(&cfg);
+    hb = p->s[1].d->h;
+    st = hb->core.st;
+    p->tamper = lose_b_to_a;
+    p->tamper_opaque = &lose;
+    for (int i = 0; i < 2; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    pair_connect(p, 2, RDO_QPT_UD, RDO_MTU_4096 - 2);
+    ud = p->s[1].qp[2].qpn;
+    for (int i = 0; i < 2; i++) {
+        post_four(p, i);
+    }
+    until_atomics(p, 3);
+    ud_before = st->xport[ud];
+    cmds = test_reg_read(hb, RDO_REG_CNT_CQP_CMDS);
+    fault_engine0(hb);
+    while ((e = td_eq0_next(p->s[1].d)).type) {
+        g_assert_cmpuint(e.type, !=, RDO_EQE_QP_ERROR);
+        rec = e.type == RDO_EQE_ENGINE_RECOVERED ? e : rec;
+    }
+    g_assert_cmpuint(rec.data, ==, 2);
+    /* Not reset: the counters and the UD QP are as they were. */
+    g_assert_cmpuint(test_reg_read(hb, RDO_REG_CNT_CQP_CMDS), ==, cmds);
+    g_assert_cmpmem(&st->xport[ud], sizeof(RdoXport), &ud_before, sizeof(RdoXport));
+    /* Each RC QP read back (image, resources; B holds no records) and in
+     * its blackout, on the one engine. */
+    g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, ==, 2 * (RDO_FO_XPORT_BYTES +
+                     RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res)));
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpuint(st->qp_blackout_ps[p->s[1].qp[i].qpn], >, hb->now_ns * 1000);
+    }
+    g_assert_cmpuint(test_reg_read(hb, RDO_REG_FO_BLACKOUT), >=, 50000);
+    lose = false;
+    g_assert_true(pair_run_cqes(p, 0, 8, 5 * PAIR_SEC));
+    for (int k = 0; k < 8; k++) {
+        g_assert_cmpuint(pair_poll_success(&p->s[0], 9).wr_id, !=, PAIR_NO_CQE);
+    }
+    for (int i = 0; i < 2; i++) {
+        assert_four(p, i);
+        g_assert_cmpuint(pair_query_qp(&p->s[1], p->s[1].qp[i].qpn).engine, ==, 0);
+    }
+    g_assert_cmpuint(hb->xport_events[RDO_XE_QP_ERROR], ==, 0);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -472,6 +535,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hard/corrupt-record", test_corrupt_record);
     g_test_add_func("/hard/entry-size", test_entry_size);
     g_test_add_func("/hard/record-limit", test_record_limit);
+    g_test_add_func("/hard/one-engine", test_one_engine);
     g_test_add_func("/hard/migrate", test_migrate);
     return g_test_run();
 }

@@ -523,6 +523,16 @@ void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
     }
 }
 
+void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index)
+{
+    RdoCtxLine *l = line_find(c, index);
+
+    if (l && !l->dirty) {
+        line_used(c, l);
+        line_leave(c, l);
+    }
+}
+
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c)
 {
     bool ok = true;

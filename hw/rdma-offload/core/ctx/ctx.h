@@ -28,6 +28,9 @@ bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
 /* Timing: loads context `index` ahead of its use; false if it cannot. */
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
+/* Context `index` leaves the cache if its line is clean (the next use
+ * loads it from the store); a dirty line, newer than the store, stays. */
+void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index);
 /* The cached copy of context `index`, or NULL: not loaded, not counted,
  * the replacement order untouched (a look the model does not make). */
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);

@@ -1,47 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: protocol-engine failover (seed 003, D19; docs/
- * architecture.md "Engine failover"). core.c runs the failover itself
- * (the engine's hard state as a stream, a reset, the stream loaded); these
- * are its two halves around that: what the fault throws away, and what
- * the substitute engine does before it resumes (receive blocked for the
- * blackout, requesters back to their oldest unacknowledged PSN, the
- * driver told on EQ 0).
+ * architecture.md "Engine failover"). A fault of an engine (of one or of
+ * several) touches its QPs only: each RC QP is rebuilt from its hard state
+ * in the QP context store (xport/hard.c), receives nothing during the
+ * blackout (timing model) and then resumes on the substitute engine
+ * (requester back to its oldest unacknowledged PSN, responder telling the
+ * peer where it is); the driver is told on EQ 0. Also the engines' and the
+ * failover's sections of the state stream (44, 46).
  */
 #include "state/state.h"
-
-/* Frames on their way in or out: soft state, lost with the engine. */
-uint64_t rdo_failover_soft_frames(RdoCore *core)
-{
-    RdoState *st = core->st;
-    uint64_t n = g_queue_get_length(&st->fault->delayed) +
-                 (st->fault->held != NULL) +
-                 g_queue_get_length(&st->loopback->frames);
-
-    if (st->tm) {
-        n += st->tm->rx_fifo.len + st->tm->egress.len + st->tm->egress2.len;
-    }
-    return n;
-}
-
-/* The blackout (timing model): the engine resets, then reads the hard
- * state back (`bytes`) over the bus; reception is refused until then. */
-static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
-{
-    RdoState *st = core->st;
-    RdoTiming *t = st->tm;
-    uint64_t end = start_ps + rdo_tm_cycles_ps(t, core->cfg.failover_reset_cycles);
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-
-    end = rdo_tm_bus(core, end, 0, bytes, false);
-    rdo_tm_set_flow(core, flow);
-    for (int e = 0; e < RDO_ENG__COUNT; e++) {
-        t->free_ps[e] = MAX(t->free_ps[e], end);
-    }
-    st->fo_blackout_ps = end;
-    core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start_ps);
-    rdo_tm_schedule(core, end);
-}
 
 /*
  * The substitute engine rebuilds a QP's transport from the hard state in
@@ -51,7 +19,13 @@ static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
  */
 static bool recover_qp(RdoCore *core, uint32_t qpn)
 {
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoQpCtx *qp;
+
+    /* The lost engine's clean copy of the context is not trusted: the
+     * substitute loads it from the store (a dirty line is the cache's,
+     * newer than the store, and stays). */
+    rdo_ctx_forget_clean(&core->st->qpc, qpn);
+    qp = rdo_qp_get(core, qpn);
 
     if (!qp) {
         /* The substitute engine loads the context from the store: one the
@@ -112,27 +86,6 @@ static void recovered(RdoCore *core, uint32_t engine, uint32_t qps)
     core->st->eng_faults[engine]++;
     rdo_async_event(core, RDO_EQE_ENGINE_RECOVERED,
                     (uint32_t)core->cnt.fo_recoveries, qps);
-}
-
-void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
-                         uint64_t lost_frames)
-{
-    RdoState *st = core->st;
-    uint32_t qps = rdo_state_qps(core);
-
-    if (st->tm) {
-        blackout(core, start_ps, bytes);
-    } else {
-        core->cnt.fo_blackout_cycles = 0;
-    }
-    for (uint32_t i = 0; i < st->usable_qps; i++) {
-        if (st->qp_used[i] && st->qp_bind[i].type == RDO_QPT_RC &&
-            recover_qp(core, i)) {
-            resume_qp(core, i);
-        }
-    }
-    core->cnt.fo_drops += lost_frames;
-    recovered(core, 0, qps);
 }
 
 /* The next engine that is not `engine`: where its QPs go. */
@@ -338,7 +291,6 @@ static void fo_save(RdoCore *core, RdoOut *o)
 {
     RdoState *st = core->st;
 
-    rdo_out_u64(o, st->fo_blackout_ps);
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         const RdoReqPart *q = &st->xport[i].req;
 
@@ -378,7 +330,6 @@ static void fo_load(RdoCore *core, RdoIn *in)
     RdoState *st = core->st;
     uint64_t resume = 0;
 
-    st->fo_blackout_ps = blackout_end(in, "the engine's blackout");
     while (rdo_in_ok(in)) {
         uint32_t i = rdo_in_u32(in), next, n;
         uint64_t end;

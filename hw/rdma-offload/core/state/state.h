@@ -155,17 +155,9 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in);
 void rdo_state_xport_check(RdoCore *core, RdoIn *in);
 
 /*
- * Engine failover (failover.c), around core.c's save, reset and load:
- * frames lost with the soft state (before), the substitute engine's start
- * (after: the blackout from start_ps reading `bytes` back, requesters
- * back to their oldest unacknowledged PSN, counters, EQE 0x21).
- */
-uint64_t rdo_failover_soft_frames(RdoCore *core);
-void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
-                         uint64_t lost_frames);
-/*
- * With several engines (failover.c): a fault of one rebuilds its RC QPs
- * from the store and resumes them on the next engine (after a blackout
+ * Engine failover (failover.c): a fault of one engine rebuilds its RC QPs
+ * from the store and resumes them on the next engine, itself if it is the
+ * only one (after a blackout
  * with the timing model: rdo_failover_run at a wake-up; frames for it are
  * refused meanwhile, ingress/receive.c).
  */

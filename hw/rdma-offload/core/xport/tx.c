@@ -337,6 +337,9 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     if (x->req.rnr_until > now) {
         return false;           /* the timer list wakes it */
     }
+    if (st->qp_blackout_ps[qpn]) {
+        return false;           /* its engine is down: the resume kicks it */
+    }
     x->req.rnr_until = 0;
     while (budget) {
         RdoSendRec *rec;
