@@ -189,7 +189,7 @@ static void test_isolated(void)
     /* Each: its image and responder resources (B's QPs send nothing:
      * no records). */
     g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, ==, 2 * (RDO_FO_XPORT_BYTES +
-                     RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res)));
+                     PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res)));
     g_assert_cmpuint(test_reg_read(hb, RDO_REG_FO_BLACKOUT), >=,
                      cfg.failover_reset_cycles);
     /* The other engine's QPs: not a byte of their state changed. */

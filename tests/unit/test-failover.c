@@ -404,7 +404,7 @@ static Outcome workload(uint32_t seed, bool timed, uint32_t inject_per_256,
          * image and responder resources each, and their records. */
         {
             uint64_t per_qp = RDO_FO_XPORT_BYTES +
-                              RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res);
+                              PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res);
             uint64_t fixed = test_reg_read(h, RDO_REG_FO_QPS) * per_qp;
 
             g_assert_cmpuint(h->core.cnt.fo_rb_bytes, >=, fixed);

@@ -215,7 +215,7 @@ static void test_records_reread(void)
         fault_engine0(hb);
         /* A read its image, 16 resources and those records back. */
         g_assert_cmpuint(ha->core.cnt.fo_rb_bytes - rb, ==, RDO_FO_XPORT_BYTES +
-                         RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res) +
+                         PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res) +
                          stored * sizeof(struct rdo_qpc_fo_rec));
         dup = hb->xport_events[RDO_XE_DUPLICATE];
         lose = false;
@@ -510,7 +510,7 @@ static void test_one_engine(void)
     /* Each RC QP read back (image, resources; B holds no records) and in
      * its blackout, on the one engine. */
     g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, ==, 2 * (RDO_FO_XPORT_BYTES +
-                     RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res)));
+                     PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res)));
     for (int i = 0; i < 2; i++) {
         g_assert_cmpuint(st->qp_blackout_ps[p->s[1].qp[i].qpn], >, hb->now_ns * 1000);
     }

@@ -26,6 +26,7 @@
 #define PAIR_QPS        256     /* QP slots per side, at least */
 
 #define PAIR_TIMEOUT    8       /* RC retransmit timeout code: ~1 ms */
+#define PAIR_RESP_RES   4       /* max_dest_rd_atomic (rdo-pair-setup.c) */
 
 typedef RdoPairQp PairQp;
 

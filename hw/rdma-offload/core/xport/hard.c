@@ -113,17 +113,21 @@ void rdo_xport_commit_res(RdoCore *core, uint32_t qpn, uint32_t slot)
 
 void rdo_xport_commit(RdoCore *core, uint32_t qpn)
 {
-    const RdoXport *x = &core->st->xport[qpn];
-    const RdoSendRec *oldest = g_queue_peek_head((GQueue *)&x->req.sent);
+    RdoXport *x = &core->st->xport[qpn];
+    const RdoSendRec *oldest = g_queue_peek_head(&x->req.sent);
     RdoHardImage h;
 
     if (!core->cfg.failover) {
         return;
     }
+    if (x->req.fo_defer) {
+        x->req.fo_owed = true;
+        return;
+    }
     commit_records(core, qpn, x);
     memset(&h, 0, sizeof(h));
     h.rec_head = oldest ? oldest->fo_seq : x->req.fo_seq_next;
-    h.rec_count = g_queue_get_length((GQueue *)&x->req.sent);
+    h.rec_count = g_queue_get_length(&x->req.sent);
     h.sq_next = x->req.sq_next;
     h.next_psn = x->req.next_psn;
     h.tx_psn_max = x->req.tx_psn_max;
@@ -257,17 +261,18 @@ static bool load_records(RdoCore *core, uint32_t qpn, const RdoHardImage *h,
     return true;
 }
 
-/* The responder resources from the store: a slot never written is free. */
+/* The responder resources the QP uses, from the store: a slot never
+ * written is free. */
 static bool load_resources(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                            RdoRespRes *res)
 {
     static const struct rdo_qpc_fo_res unused;
 
-    for (uint32_t i = 0; i < RDO_QPC_FO_RES; i++) {
+    memset(res, 0, RDO_QPC_FO_RES * sizeof(*res));
+    for (uint32_t i = 0; i < rdo_resp_res_count(qp); i++) {
         struct rdo_qpc_fo_res r;
         uint32_t n;
 
-        memset(&res[i], 0, sizeof(res[i]));
         if (!rdo_fo_store_get(core, qpn, RDO_QPC_FO_RES_OFF + i * sizeof(r),
                               &r, sizeof(r))) {
             return false;
@@ -341,7 +346,10 @@ RDO_STATIC_ASSERT(RDO_QPC_FO_RES == RDO_RESP_RES_MAX, "responder resources");
 
 uint32_t rdo_xport_recover_bytes(RdoCore *core, uint32_t qpn)
 {
-    return RDO_FO_XPORT_BYTES + RDO_QPC_FO_RES * sizeof(struct rdo_qpc_fo_res) +
+    const RdoQpCtx *qp = rdo_qp_peek(core, qpn);
+
+    return RDO_FO_XPORT_BYTES + (qp ? rdo_resp_res_count(qp) : RDO_QPC_FO_RES) *
+           sizeof(struct rdo_qpc_fo_res) +
            g_queue_get_length(&core->st->xport[qpn].req.sent) *
            sizeof(struct rdo_qpc_fo_rec);
 }

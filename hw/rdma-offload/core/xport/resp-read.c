@@ -10,21 +10,17 @@
 #include <string.h>
 #include "xport/transport.h"
 
-static uint32_t res_count(const RdoQpCtx *qp)
-{
-    return MAX(MIN(qp->max_dest_rd_atomic, RDO_RESP_RES_MAX), 1);
-}
 
 /* The next resource, or NULL if the requester has too many outstanding. */
 static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
-    RdoRespRes *r = &x->resp.res[x->resp.res_next % res_count(qp)];
+    RdoRespRes *r = &x->resp.res[x->resp.res_next % rdo_resp_res_count(qp)];
 
     if (r->valid && r->streaming) {
         return NULL;
     }
     /* Wraps at the count, so that the store's image can check it. */
-    x->resp.res_next = (x->resp.res_next + 1) % res_count(qp);
+    x->resp.res_next = (x->resp.res_next + 1) % rdo_resp_res_count(qp);
     memset(r, 0, sizeof(*r));
     r->valid = true;
     return r;
@@ -171,7 +167,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         op == RDO_OP_FETCH_ADD) {
         bool atomic = op != RDO_OP_READ_REQUEST;
 
-        for (uint32_t i = 0; i < res_count(qp); i++) {
+        for (uint32_t i = 0; i < rdo_resp_res_count(qp); i++) {
             RdoRespRes *r = &x->resp.res[i];
 
             if (!r->valid || r->atomic != atomic ||
@@ -203,7 +199,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint32_t n = res_count(qp), budget = RDO_TX_BUDGET;
+    uint32_t n = rdo_resp_res_count(qp), budget = RDO_TX_BUDGET;
     uint32_t mtu = rdo_qp_mtu(qp);
 
     for (uint32_t k = 0; k < n && budget; k++) {

@@ -139,6 +139,8 @@ typedef struct RdoReqPart {
     uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
     uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
     uint32_t fo_seq_next;       /* failover: number of the next record */
+    bool fo_defer, fo_owed;     /* failover: a response is being handled,
+                                   its commits made once at its end */
     bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
@@ -341,6 +343,12 @@ static inline bool rdo_rec_read_like(const RdoSendRec *rec)
 static inline uint32_t rdo_rec_last_psn(const RdoSendRec *rec)
 {
     return rdo_psn_add(rec->first_psn, rec->npkts - 1);
+}
+
+/* Responder resources a QP uses (max_dest_rd_atomic, 1 to 16). */
+static inline uint32_t rdo_resp_res_count(const RdoQpCtx *qp)
+{
+    return MAX(MIN(qp->max_dest_rd_atomic, RDO_RESP_RES_MAX), 1);
 }
 
 /* The syndrome of an RNR NAK with the QP's minimum RNR timer. */
