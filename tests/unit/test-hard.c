@@ -26,10 +26,18 @@
  *                          several: no reset, its RC QPs rebuilt from the
  *                          store and in a blackout (timed), the rest (a
  *                          UD QP's state, counters) untouched
+ *   /hard/shared-sq        connections fed by a shared send queue: their
+ *                          records are the queue's, taken back at the
+ *                          recovery (written when handed over); every WR
+ *                          completes once, in posting order, bit-exact
  *   /hard/migrate          section 46 through save and load: the records'
  *                          numbering (a fault after the load still finds
  *                          them in the store) and a blackout in progress,
  *                          which ends when it would have (timing model)
+ *   /hard/old-stream       a stream without section 46 (from before) loads:
+ *                          records numbered anew, written again at the next
+ *                          commit; one whose section 46 numbers a record
+ *                          out of turn is refused
  */
 #include <string.h>
 #include "test-pair.h"
@@ -528,6 +536,159 @@ static void test_one_engine(void)
     pair_free(p);
 }
 
+static void test_shared_sq(void)
+{
+    static const uint32_t sizes[6] = { 200000, 10, 3000, 50, 100000, 1 };
+    RdoConfig cfg = hard_config(1);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    TestHost *ha = a->d->h;
+    uint32_t ssqn = 2 + 4, held = 0;
+    uint64_t rb;
+    bool lose = true;
+
+    p->tamper = lose_b_to_a;
+    p->tamper_opaque = &lose;
+    pair_create_ssq(p, 4);
+    for (int c = 0; c < 3; c++) {
+        pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, ssqn);
+    }
+    pair_fill(a, PAIR_SRC, 400000, 11);
+    for (int k = 0; k < 6; k++) {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 500 + k);
+        struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + k * 4096 + 1, sizes[k]);
+
+        w.conn_qpn = 2 + k % 3;
+        w.remote_addr = PAIR_DST + k * 262144 + 5;
+        w.rkey = b->mr_key;
+        pair_post_send(a, 4, &w, &sge, 1, NULL);
+    }
+    /* Until the shared queue has handed all six over. */
+    for (int s = 0; s < 10000 && ha->core.st->xport[ssqn].req.sq_next < 6; s++) {
+        g_assert_true(pair_step(p, ha->now_ns + PAIR_SEC));
+    }
+    for (int c = 0; c < 3; c++) {
+        held += g_queue_get_length(&ha->core.st->xport[2 + c].req.sent);
+    }
+    g_assert_cmpuint(held, ==, 6);
+    rb = ha->core.cnt.fo_rb_bytes;
+    fault_engine0(ha);
+    /* Each connection read its two records back (they were written when
+     * the queue handed them over). */
+    g_assert_cmpuint(ha->core.cnt.fo_rb_bytes - rb, ==, 3 * (RDO_FO_XPORT_BYTES +
+                     PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res) +
+                     2 * sizeof(struct rdo_qpc_fo_rec)));
+    g_assert_cmpuint(ha->class_count[RDO_GE_QPC_CORRUPT], ==, 0);
+    lose = false;
+    g_assert_true(pair_run_cqes(p, 0, 6, 5 * PAIR_SEC));
+    for (int k = 0; k < 6; k++) {
+        struct rdo_cqe e = pair_poll(a);
+
+        g_assert_cmpuint(e.wr_id, ==, 500 + k);
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(e.qpn, ==, 2 + k % 3);
+        pair_assert_same(a, PAIR_SRC + k * 4096 + 1, b, PAIR_DST + k * 262144 + 5,
+                         sizes[k]);
+    }
+    pair_run(p, ha->now_ns + PAIR_SEC / 10);
+    g_assert_cmpuint(pair_cq_ready(a), ==, 0);
+    g_assert_cmpuint(ha->xport_events[RDO_XE_QP_ERROR], ==, 0);
+    pair_free(p);
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Where section `tag` starts in a stream (its 8-byte header), or -1. */
+static long section_at(const uint8_t *buf, size_t len, uint16_t tag)
+{
+    size_t at = 12;
+
+    while (at + 8 <= len) {
+        uint16_t t = buf[at] | buf[at + 1] << 8;
+
+        if (t == tag) {
+            return (long)at;
+        }
+        if (!t) {
+            break;
+        }
+        at += 8 + le32_at(buf + at + 4);
+    }
+    return -1;
+}
+
+static void test_old_stream(void)
+{
+    RdoConfig cfg = hard_config(2);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    TestHost *ha = a->d->h;
+    RdoXport *x;
+    bool lose = false;
+    uint8_t *buf, *old, *bad;
+    size_t len, cut;
+    long at;
+    char *why = NULL;
+    uint32_t k = 0, seq_at;
+
+    p->tamper = lose_b_to_a;
+    p->tamper_opaque = &lose;
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    post_four(p, 0);
+    g_assert_true(pair_run_cqes(p, 0, 4, PAIR_SEC));
+    for (int w = 1; w <= 4; w++) {
+        pair_expect_cqe(a, w, w == 2 ? RDO_CQE_RDMA_READ : w == 3 ?
+                        RDO_CQE_ATOMIC_FETCH_ADD : RDO_CQE_RDMA_WRITE,
+                        RDO_WC_SUCCESS);
+    }
+    lose = true;
+    post_four(p, 0);
+    until_atomics(p, 1);
+    buf = rdo_core_save(&ha->core, &len);
+    at = section_at(buf, len, 46);
+    g_assert_cmpint(at, >, 0);
+    cut = 8 + le32_at(buf + at + 4);
+    /* Without section 46: as a stream from before. */
+    old = g_malloc(len - cut);
+    memcpy(old, buf, at);
+    memcpy(old + at, buf + at + cut, len - at - cut);
+    for (int i = 0; i < 4; i++) {
+        old[8 + i] = (uint8_t)((len - cut) >> (8 * i));
+    }
+    g_assert_true(rdo_core_load(&ha->core, old, len - cut, &why));
+    x = &ha->core.st->xport[a->qp[0].qpn];
+    g_assert_cmpuint(g_queue_get_length(&x->req.sent), >, 0);
+    for (GList *l = x->req.sent.head; l; l = l->next, k++) {
+        g_assert_cmpuint(((RdoSendRec *)l->data)->fo_seq, ==, k);
+    }
+    g_assert_cmpuint(x->req.fo_seq_next, ==, k);
+    /* The answers come: commits write the renumbered records; a fault
+     * afterwards finds them. */
+    lose = false;
+    g_assert_true(pair_run_cqes(p, 0, 4, 5 * PAIR_SEC));
+    fault_engine0(ha);
+    g_assert_cmpuint(ha->class_count[RDO_GE_QPC_CORRUPT], ==, 0);
+    for (int w = 1; w <= 4; w++) {
+        g_assert_cmpuint(pair_poll_success(a, 5).wr_id, ==, w);
+    }
+    assert_four(p, 0);
+    /* Section 46 numbering a record out of turn: refused. */
+    bad = g_memdup2(buf, len);
+    seq_at = at + 8 + 4 + 8 + 4 + 4;    /* QP, blackout, next, count */
+    g_assert_cmpuint(le32_at(bad + at + 8), ==, a->qp[0].qpn);
+    bad[seq_at] ^= 1;
+    g_assert_false(rdo_core_load(&ha->core, bad, len, &why));
+    g_assert_nonnull(strstr(why, "numbered"));
+    g_free(why);
+    g_free(bad);
+    g_free(old);
+    g_free(buf);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -536,6 +697,8 @@ int main(int argc, char **argv)
     g_test_add_func("/hard/entry-size", test_entry_size);
     g_test_add_func("/hard/record-limit", test_record_limit);
     g_test_add_func("/hard/one-engine", test_one_engine);
+    g_test_add_func("/hard/shared-sq", test_shared_sq);
     g_test_add_func("/hard/migrate", test_migrate);
+    g_test_add_func("/hard/old-stream", test_old_stream);
     return g_test_run();
 }

@@ -12,7 +12,7 @@
  * responder resource) and the requester's (oldest unacknowledged PSN,
  * next WQE and PSN, retry budgets, its oldest record). The rest of the QP's
  * entry in the store (RDO_QPC_FO_*, failover only) holds the responder
- * resources, each written when it is taken, and the requester's records
+ * resources, each written once it is executed, and the requester's records
  * of work requests, each written at the first commit point after it
  * changed. A recovery reads all three back and checks each.
  */
