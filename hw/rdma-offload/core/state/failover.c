@@ -277,10 +277,10 @@ static void engines_load(RdoCore *core, RdoIn *in)
  * in step with the device's across a migration (the store itself is guest
  * memory and migrates with it): each RC QP's record numbering and the CRC
  * of each record's copy, and the blackouts in progress, as times of the
- * device clock (QEMU's virtual clock, which migrates). A stream without it
- * (from before) loads: each QP's records are numbered from 0 and written
- * again at its next commit (a fault before that fails the QP: its store
- * does not match), and a QP in a blackout resumes at the first wake-up.
+ * device clock (QEMU's virtual clock, which migrates). Written whenever
+ * failover is on, and required then (RDO_SECT_BY_CONFIG): a stream from
+ * before it had the QP context store laid out 256 bytes a QP, which this
+ * device cannot read, and is refused.
  */
 static bool fo_needed(RdoCore *core)
 {
@@ -373,8 +373,8 @@ static void fo_load(RdoCore *core, RdoIn *in)
     st->fo_resume_ps = resume;
 }
 
-/* Numbered from 0 in list order, to be written again (section 46, when
- * the stream has it, then says what they were). */
+/* Numbered from 0 in list order, to be written again; section 46 then
+ * says what they were (a QP it does not list keeps these). */
 void rdo_failover_number_records(RdoCore *core)
 {
     RdoState *st = core->st;
@@ -402,6 +402,6 @@ const RdoSection rdo_state_engine_sections[] = {
 
 /* After the flow queues' 45. */
 const RdoSection rdo_state_failover_sections[] = {
-    { 46, 0, "failover", fo_needed, fo_save, fo_load },
+    { 46, RDO_SECT_BY_CONFIG, "failover", fo_needed, fo_save, fo_load },
     { 0 }
 };
