@@ -94,7 +94,7 @@ static void rdo_engines_show(struct seq_file *m, struct rdo_dev *rdev)
 	u32 sel = rdo_rd32(rdev, RDO_REG_ENG_SELECT);
 	u32 e;
 
-	seq_printf(m, "failover=%u\n", !!(info & RDO_FO_INFO_ON));
+	seq_printf(m, "failover=%d\n", !!(info & RDO_FO_INFO_ON));
 	seq_printf(m, "engines=%u\n", n);
 	for (e = 0; e < n; e++) {
 		rdo_wr32(rdev, RDO_REG_ENG_SELECT, e);
