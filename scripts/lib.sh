@@ -43,33 +43,36 @@ quiet() {
 # already done, so every entry point just calls what it needs.
 need_setup() { "$TOP/scripts/setup"; }
 
-# The optimized build (-Dbuildtype=release: -O3, warnings as errors) of
-# the core, the unit programs and the benches, bound to one source tree
-# like the unit build; the bench runs from it and the unit suite checks
-# that it builds (-O3 finds warnings -O0 does not).
-RELEASE_BUILD=$CACHE/bench-build
-release_build() {
+# build_bound DIR TARGET [MESON OPTIONS]: a meson build of this source tree
+# in DIR (set up again when DIR was another tree's: the worktrees and CI
+# clones share the cache), TARGET built ("" for all).
+build_bound() {
+    local dir=$1 target=$2
+    shift 2
     need_setup
-    if [ ! -f "$RELEASE_BUILD/build.ninja" ] ||
-       [ "$(cat "$RELEASE_BUILD/.source" 2>/dev/null)" != "$TOP" ]; then
-        rm -rf "$RELEASE_BUILD"
-        quiet meson setup "$RELEASE_BUILD" "$TOP" -Dbuildtype=release
-        echo "$TOP" > "$RELEASE_BUILD/.source"
+    if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.source" 2>/dev/null)" != "$TOP" ]; then
+        rm -rf "$dir"
+        quiet meson setup "$dir" "$TOP" "$@"
+        echo "$TOP" > "$dir/.source"
     fi
-    quiet ninja -C "$RELEASE_BUILD"
+    # shellcheck disable=SC2086 # no target: all
+    quiet ninja -C "$dir" $target
 }
+# The optimized build (-Dbuildtype=release: -O3, warnings as errors) of
+# the core, the unit programs and the benches; the bench runs from it and
+# the unit suite checks that it builds (-O3 finds warnings -O0 does not).
+RELEASE_BUILD=$CACHE/bench-build
+release_build() { build_bound "$RELEASE_BUILD" "" -Dbuildtype=release; }
 # rdo-hostile-peer (run-guest --hostile), built alone from this tree.
 HOSTILE_PEER_BUILD=$CACHE/tools-build
 HOSTILE_PEER_BIN=$HOSTILE_PEER_BUILD/tests/tools/rdo-hostile-peer
-need_hostile_peer() {
-    need_setup
-    if [ ! -f "$HOSTILE_PEER_BUILD/build.ninja" ] ||
-       [ "$(cat "$HOSTILE_PEER_BUILD/.source" 2>/dev/null)" != "$TOP" ]; then
-        rm -rf "$HOSTILE_PEER_BUILD"
-        quiet meson setup "$HOSTILE_PEER_BUILD" "$TOP"
-        echo "$TOP" > "$HOSTILE_PEER_BUILD/.source"
-    fi
-    quiet ninja -C "$HOSTILE_PEER_BUILD" tests/tools/rdo-hostile-peer
+need_hostile_peer() { build_bound "$HOSTILE_PEER_BUILD" tests/tools/rdo-hostile-peer; }
+# The wire fuzzer's libFuzzer target (scripts/fuzz --core): clang, ASan,
+# UBSan, libFuzzer's coverage in the core.
+FUZZ_CORE_BUILD=$CACHE/fuzz-core-build
+need_fuzz_core() {
+    CC=clang build_bound "$FUZZ_CORE_BUILD" tests/unit/fuzz-wire-cov -Dlibfuzzer=true \
+        -Db_sanitize=address,undefined -Db_lundef=false
 }
 need_qemu() { need_setup; "$TOP/scripts/build-qemu"; }
 need_qemu_sanitize() { need_setup; "$TOP/scripts/build-qemu" --sanitize; }

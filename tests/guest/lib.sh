@@ -42,6 +42,9 @@ health() {
       dmesg | grep 'rdo_peer_test: CQ event' | head -n 3; } | sed 's/^/log: /'
     echo finished=1
 }
+# What the adapter drivers hold (debugfs in_use.*: PDs, CQs, QPs, SRQs,
+# MRs, pinned pages), one line: a count that does not come back is a leak.
+in_use() { grep -E '^in_use\.' /sys/kernel/debug/rdma_offload/*/state | tr '\n' ' '; }
 EOF
 export HEALTH_FUNCS
 

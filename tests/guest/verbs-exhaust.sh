@@ -27,14 +27,13 @@ read -r -d '' GUEST_CMD <<'EOF_G'
 ip link set eth0 up && ip addr add 10.0.0.1/24 dev eth0
 dev=$(pair_dev); gidx=$(pair_gid $dev)
 i=0; while [ -z "$gidx" ] && [ $i -lt 100 ]; do sleep 0.1; gidx=$(pair_gid $dev); i=$((i + 1)); done
-use() { grep -E '^in_use\.' /sys/kernel/debug/rdma_offload/*/state | tr '\n' ' '; }
 # wait_for FILE KEY: until FILE has a KEY= line (60 s at most).
 wait_for() { i=0; while ! grep -q "^$2=" "$1" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; }
-echo "use_base=$(use)"
+echo "use_base=$(in_use)"
 rdo-exhaust survivor $dev $gidx 3000 > /tmp/sv.out 2>&1 &
 sv=$!
 wait_for /tmp/sv.out survivor_ready
-echo "use_survivor=$(use)"
+echo "use_survivor=$(in_use)"
 rdo-exhaust fill $dev 100000 /tmp/never > /tmp/a.out 2>&1 &
 a=$!
 wait_for /tmp/a.out holding
@@ -43,7 +42,7 @@ touch /tmp/now; rdo-exhaust fill $dev 1 /tmp/now > /tmp/b.out 2>&1; echo "B.rc=$
 sed 's/^/B./' /tmp/b.out
 kill -9 $a; wait $a 2>/dev/null
 sleep 1
-echo "use_after_kill=$(use)"
+echo "use_after_kill=$(in_use)"
 rdo-exhaust churn $dev > /tmp/c.out 2>&1 &
 c=$!
 wait_for /tmp/c.out churn
@@ -52,19 +51,19 @@ kill -9 $c; wait $c 2>/dev/null
 echo "C.rounds=$(sed -n 's/^churn=//p' /tmp/c.out | tail -n 1)"
 grep '^error=' /tmp/c.out | sed 's/^/C./'
 sleep 1
-echo "use_after_churn=$(use)"
+echo "use_after_churn=$(in_use)"
 rdo-exhaust fill $dev 100000 /tmp/release > /tmp/d.out 2>&1 &
 d=$!
 wait_for /tmp/d.out holding
 touch /tmp/release
 wait $d; echo "D.rc=$?"
 sed 's/^/D./' /tmp/d.out
-echo "use_after_free=$(use)"
+echo "use_after_free=$(in_use)"
 rdo-exhaust memlock $dev MEMLOCK_KIB > /tmp/m.out 2>&1; echo "M.rc=$?"
 sed 's/^/M./' /tmp/m.out
 kill -TERM $sv; wait $sv; echo "S.rc=$?"
 sed 's/^/S./' /tmp/sv.out
-echo "use_end=$(use)"
+echo "use_end=$(in_use)"
 grep -E '^cnt\.(db_errors|err_count)=' /sys/kernel/debug/rdma_offload/*/state
 health
 EOF_G

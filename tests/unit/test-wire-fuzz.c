@@ -21,266 +21,10 @@
  *   RDO_FUZZ_SECONDS (default 2), RDO_FUZZ_SEED (default random)
  */
 #include <string.h>
-#include "test-pair.h"
+#include "wire-fuzz.h"
 #include "wire/wire.h"
 #include "cm/cm.h"
 #include "xport/transport.h"
-
-#define MS          1000000ull
-#define SPAN        (1u << 20)          /* of PAIR_SRC and PAIR_DST the work uses */
-#define CLEAN_SLOT  3                   /* the connection left alone */
-#define CLEAN_QPN   (2 + CLEAN_SLOT)
-
-typedef struct WireFuzz {
-    GRand *rand;
-    bool on;
-    uint64_t frames, damaged, episodes, posted;
-    /* How deep the damage went: summed over both sides and all episodes. */
-    uint64_t icrc_drops, check_drops, naks, dups, error_cqes;
-    uint64_t cnps_taken;        /* CNPs that cut or were coalesced */
-} WireFuzz;
-
-static uint32_t rn(WireFuzz *f, uint32_t max)
-{
-    return g_rand_int_range(f->rand, 0, max);
-}
-
-/* Offsets of an untagged IPv4 RoCE frame as the cores build them. */
-enum { L3 = RDO_ETH_HLEN, L4 = L3 + RDO_IPV4_HLEN, BTH = L4 + RDO_UDP_HLEN };
-
-/* Makes IP, UDP and ICRC agree with a frame of `len` bytes. */
-static void make_consistent(uint8_t *fr, size_t len)
-{
-    uint32_t icrc;
-
-    rdo_put_be16(fr + L3 + 2, len - L3);
-    rdo_put_be16(fr + L3 + 10, 0);
-    rdo_put_be16(fr + L3 + 10, rdo_csum_fold(rdo_csum_add(0, fr + L3, RDO_IPV4_HLEN)));
-    rdo_put_be16(fr + L4 + 4, len - L4);
-    if (rdo_wire_icrc(fr + L3, len - L3 - RDO_ICRC_LEN, &icrc)) {
-        for (int i = 0; i < 4; i++) {
-            fr[len - RDO_ICRC_LEN + i] = icrc >> (8 * i);
-        }
-    }
-}
-
-/* Damages one frame in place; returns its new length (0: dropped). */
-static size_t damage(WireFuzz *f, uint8_t *fr, size_t len)
-{
-    uint32_t dest = rdo_get_be24(fr + BTH + 5);
-    uint32_t r = rn(f, 110);
-
-    if (len < BTH + RDO_BTH_LEN + RDO_ICRC_LEN || fr[L3] != 0x45) {
-        return len;
-    }
-    if (r >= 105) {                     /* a CNP, near right or not */
-        len = MIN(len, BTH + RDO_BTH_LEN + (rn(f, 4) ? 16 : rn(f, 40)) +
-                       RDO_ICRC_LEN);
-        fr[BTH] = RDO_OPCODE_CNP;
-        fr[BTH + 4] = rn(f, 2) ? RDO_BTH_BECN : rn(f, 256);
-        if (rn(f, 2)) {
-            memset(fr + BTH + RDO_BTH_LEN, 0, len - BTH - RDO_BTH_LEN - RDO_ICRC_LEN);
-        }
-    } else if (r >= 100) {              /* a switch's ECN codepoint, CE most */
-        fr[L3 + 1] = (fr[L3 + 1] & ~RDO_ECN_MASK) | (rn(f, 2) ? RDO_ECN_CE : rn(f, 4));
-    } else if (r < 35) {                       /* bytes of the headers or payload */
-        size_t span = MIN(len - RDO_ICRC_LEN - BTH, rn(f, 2) ? 48 : len);
-
-        for (int n = 1 + rn(f, 4); n > 0; n--) {
-            fr[BTH + rn(f, span)] ^= 1u << rn(f, 8);
-        }
-    } else if (r < 45) {
-        fr[BTH] = rn(f, 256);           /* opcode */
-    } else if (r < 55) {
-        rdo_put_be24(fr + BTH + 9, g_rand_int(f->rand));    /* PSN */
-    } else if (r < 62) {                /* cut short, lengths consistent */
-        len = BTH + RDO_ICRC_LEN + rn(f, len - BTH - RDO_ICRC_LEN + 1);
-    } else if (r < 70) {
-        rdo_put_be24(fr + BTH + 5, 2 + rn(f, 8));   /* another QP */
-    } else if (r < 75) {                /* AETH syndrome and MSN */
-        rdo_put_be32(fr + BTH + RDO_BTH_LEN, g_rand_int(f->rand));
-    } else if (r < 80) {
-        return 0;
-    } else if (r < 85) {                /* garbage, ICRC and all */
-        for (size_t i = L3 + rn(f, len - L3); i < len; i++) {
-            fr[i] = rn(f, 256);
-        }
-        return len;
-    } else {                            /* ICRC left wrong */
-        fr[BTH + rn(f, len - BTH)] ^= 0x5a;
-        return len;
-    }
-    /* The clean connection never sees damage meant for others. */
-    if (rdo_get_be24(fr + BTH + 5) == CLEAN_QPN && dest != CLEAN_QPN) {
-        rdo_put_be24(fr + BTH + 5, 0xfff);
-    }
-    if (dest == CLEAN_QPN) {
-        rdo_put_be24(fr + BTH + 5, CLEAN_QPN);
-    }
-    make_consistent(fr, len);
-    return len;
-}
-
-static bool tamper(Pair *p, int from, uint8_t *frame, size_t *len,
-                   bool *again, void *opaque)
-{
-    WireFuzz *f = opaque;
-
-    f->frames++;
-    if (!f->on || *len < BTH + RDO_BTH_LEN ||
-        rdo_get_be24(frame + BTH + 5) == CLEAN_QPN || rn(f, 100) >= 15) {
-        return true;
-    }
-    f->damaged++;
-    *again = rn(f, 10) == 0;            /* a duplicate, itself damaged */
-    *len = damage(f, frame, *len);
-    return *len != 0;
-}
-
-static struct rdo_sge sge_in(WireFuzz *f, PairSide *s, uint64_t base,
-                             uint32_t len)
-{
-    return (struct rdo_sge){ base + rn(f, SPAN - len), len, s->mr_key };
-}
-
-/* A random work request on slot `i` from side `k`. */
-static void post_random(WireFuzz *f, Pair *p, int k, int i, uint8_t type)
-{
-    static const uint8_t rc_ops[] = {
-        RDO_WR_SEND, RDO_WR_SEND_IMM, RDO_WR_SEND_INV, RDO_WR_RDMA_WRITE,
-        RDO_WR_RDMA_WRITE_IMM, RDO_WR_RDMA_READ, RDO_WR_ATOMIC_CMP_SWP,
-        RDO_WR_ATOMIC_FETCH_ADD,
-    };
-    static const uint8_t uc_ops[] = {
-        RDO_WR_SEND, RDO_WR_SEND_IMM, RDO_WR_RDMA_WRITE, RDO_WR_RDMA_WRITE_IMM,
-    };
-    PairSide *s = &p->s[k], *peer = &p->s[1 - k];
-    struct rdo_send_wqe w = { 0 };
-    uint32_t len = rn(f, 4) ? rn(f, 9000) : rn(f, 70000);
-    struct rdo_sge sge;
-    struct rdo_ud_seg ud = { .dest_qpn = peer->qp[i].qpn, .qkey = 0x1234 };
-
-    w.wr_id = ++f->posted;
-    w.flags = RDO_WQE_F_SIGNALED | (rn(f, 4) ? 0 : RDO_WQE_F_SOLICITED);
-    if (type == RDO_QPT_RC) {
-        w.opcode = rc_ops[rn(f, G_N_ELEMENTS(rc_ops))];
-    } else if (type == RDO_QPT_UC) {
-        w.opcode = uc_ops[rn(f, G_N_ELEMENTS(uc_ops))];
-    } else {
-        w.opcode = rn(f, 2) ? RDO_WR_SEND : RDO_WR_SEND_IMM;
-        len = rn(f, 1024);
-    }
-    if (w.opcode == RDO_WR_ATOMIC_CMP_SWP || w.opcode == RDO_WR_ATOMIC_FETCH_ADD) {
-        len = 8;
-    }
-    /*
-     * Never the peer's MR key: a SEND with invalidate (or a damaged opcode
-     * that makes one) would take the region the clean connection uses.
-     */
-    w.imm_or_rkey = g_rand_int(f->rand) | 0xff;
-    if (w.imm_or_rkey == peer->mr_key) {
-        w.imm_or_rkey ^= 0x100;
-    }
-    w.rkey = rn(f, 8) ? peer->mr_key : g_rand_int(f->rand);
-    w.remote_addr = (PAIR_DST + rn(f, SPAN - len)) & ~7ull;
-    w.compare_add = g_rand_int(f->rand);
-    w.swap = g_rand_int(f->rand);
-    sge = sge_in(f, s, PAIR_SRC, len);
-    memcpy(ud.dmac, peer->mac, 6);
-    memcpy(ud.dgid, peer->gid, 16);
-    pair_post_send(s, i, &w, &sge, len ? 1 : 0, type == RDO_QPT_UD ? &ud : NULL);
-}
-
-static void drain(WireFuzz *f, Pair *p)
-{
-    for (int k = 0; k < 2; k++) {
-        struct rdo_cqe e;
-
-        while ((e = pair_poll(&p->s[k])).wr_id != PAIR_NO_CQE) {
-            f->error_cqes += e.status != RDO_WC_SUCCESS;
-        }
-    }
-}
-
-static void episode(WireFuzz *f)
-{
-    static const uint8_t types[CLEAN_SLOT] = { RDO_QPT_RC, RDO_QPT_UC, RDO_QPT_UD };
-    Pair *p = pair_new(NULL);
-    uint32_t posted[2][CLEAN_SLOT] = { { 0 } };
-    struct rdo_send_wqe w = { .wr_id = 1, .opcode = RDO_WR_SEND,
-                              .flags = RDO_WQE_F_SIGNALED };
-    struct rdo_sge sge;
-    struct rdo_cqe e;
-
-    p->tamper = tamper;
-    p->tamper_opaque = f;
-    for (int i = 0; i < CLEAN_SLOT; i++) {
-        pair_connect(p, i, types[i], RDO_MTU_4096 - 2 * rn(f, 3));
-    }
-    pair_connect(p, CLEAN_SLOT, RDO_QPT_RC, RDO_MTU_4096 - 2);
-    for (int k = 0; k < 2; k++) {
-        pair_fill(&p->s[k], PAIR_SRC, SPAN, rn(f, 1000));
-    }
-    f->on = true;
-    for (int round = 0; round < 8; round++) {
-        for (int n = rn(f, 6); n > 0; n--) {
-            int k = rn(f, 2), i = rn(f, CLEAN_SLOT), peer = 1 - k;
-            uint32_t len = rn(f, 3) ? 70000 : rn(f, 4096);
-
-            /* Rings hold 64: stay well inside them. */
-            if (posted[k][i] < 24) {
-                post_random(f, p, k, i, types[i]);
-                posted[k][i]++;
-            }
-            if (posted[peer][i] < 24) {
-                sge = sge_in(f, &p->s[peer], PAIR_DST, len);
-                pair_post_recv(&p->s[peer], i, ++f->posted, sge.addr, len);
-                posted[peer][i]++;
-            }
-        }
-        pair_run(p, 20 * MS);
-        drain(f, p);
-    }
-    f->on = false;
-
-    /* The clean connection still works, whatever happened to the others. */
-    sge = (struct rdo_sge){ PAIR_SRC, 5000, p->s[0].mr_key };
-    pair_fill(&p->s[0], PAIR_SRC, 5000, 77);
-    pair_run(p, 50 * MS);
-    drain(f, p);
-    for (int k = 0; k < 2; k++) {
-        RdoCore *core = &p->s[k].d->h->core;
-
-        /* Whatever CNPs came, every QP's rate is within its bounds. */
-        for (uint32_t q = 0; q < core->cfg.max_qp; q++) {
-            const RdoDcqcn *d = &core->st->xport[q].cc.rp;
-
-            if (d->limited) {
-                g_assert_cmpuint(d->rc_kbps, >=,
-                                 (uint64_t)core->cfg.cc.min_mbps * 1000);
-                g_assert_cmpuint(d->rc_kbps, <=, d->rt_kbps);
-                g_assert_cmpuint(d->rt_kbps, <=,
-                                 (uint64_t)core->cfg.tm.link_gbps * 1000000);
-            }
-        }
-        f->cnps_taken += core->cnt.rp_cnp_handled + core->cnt.rp_cnp_coalesced;
-        f->icrc_drops += pair_cnt(&p->s[k], RDO_REG_CNT_RX_ICRC_ERRORS);
-        f->check_drops += pair_cnt(&p->s[k], RDO_REG_CNT_RX_DROPS);
-        f->naks += pair_cnt(&p->s[k], RDO_REG_CNT_NAKS_SENT);
-        f->dups += pair_cnt(&p->s[k], RDO_REG_CNT_DUP_REQUESTS);
-    }
-    pair_post_recv(&p->s[1], CLEAN_SLOT, 2, PAIR_DST, 8192);
-    pair_post_send(&p->s[0], CLEAN_SLOT, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 1, 1, 100 * MS));
-    e = pair_poll(&p->s[1]);
-    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
-    g_assert_cmpuint(e.qpn, ==, CLEAN_QPN);
-    g_assert_cmpuint(e.byte_len, ==, 5000);
-    g_assert_cmpint(memcmp(pair_mr_ptr(&p->s[0], PAIR_SRC), pair_mr_ptr(&p->s[1], PAIR_DST),
-                           5000), ==, 0);
-    f->episodes++;
-    pair_free(p);
-}
 
 static void test_wire_fuzz(void)
 {
@@ -290,7 +34,7 @@ static void test_wire_fuzz(void)
     test_fuzz_begin(&run, "rdo-wire-fuzz");
     f = (WireFuzz){ .rand = g_rand_new_with_seed(run.seed) };
     while (test_fuzz_more(&run)) {
-        episode(&f);
+        wf_episode(&f);
     }
     test_fuzz_end(&run);
     g_test_message("rdo-wire-fuzz: seed %u: %" G_GUINT64_FORMAT " episodes, %"
@@ -315,7 +59,7 @@ static void test_wire_fuzz_timer_loop(void)
     WireFuzz f = { .rand = g_rand_new_with_seed(2193008194u) };
 
     for (int i = 0; i < 82; i++) {
-        episode(&f);
+        wf_episode(&f);
     }
     g_assert_cmpuint(f.episodes, ==, 82);
     g_rand_free(f.rand);
@@ -347,7 +91,7 @@ static bool cm_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
         if (c->reps->len < 64 * RDO_MAD_LEN) {
             g_array_append_vals(c->reps, w.pkt.payload, RDO_MAD_LEN);
         } else {
-            memcpy(&g_array_index(c->reps, uint8_t, rn(c->f, 64) * RDO_MAD_LEN),
+            memcpy(&g_array_index(c->reps, uint8_t, wf_rn(c->f, 64) * RDO_MAD_LEN),
                    w.pkt.payload, RDO_MAD_LEN);
         }
     }
@@ -358,51 +102,51 @@ static bool cm_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
 static uint32_t cm_mad(CmFuzz *c, uint8_t *m)
 {
     WireFuzz *f = c->f;
-    uint16_t attr = RDO_CM_ATTR_REQ + rn(f, 7);
+    uint16_t attr = RDO_CM_ATTR_REQ + wf_rn(f, 7);
     uint32_t n = c->reps->len / RDO_MAD_LEN;
 
     for (int i = 0; i < CM_MAD_BUF; i++) {
-        m[i] = rn(f, 256);
+        m[i] = wf_rn(f, 256);
     }
     m[0] = 1;
     m[1] = RDO_MAD_CLASS_CM;
     m[2] = 2;
     m[3] = RDO_MAD_METHOD_SEND;
-    rdo_put_be16(m + 16, rn(f, 20) ? attr : rn(f, 0x40));
+    rdo_put_be16(m + 16, wf_rn(f, 20) ? attr : wf_rn(f, 0x40));
     if (attr == RDO_CM_ATTR_REQ) {
         uint8_t *d = m + RDO_MAD_HDR_LEN, *pd = d + RDO_CM_REQ_PRIVATE;
 
-        rdo_put_be64(d + 8, CM_SID | rn(f, rn(f, 4) ? 1 : 3));
-        d[43] &= rn(f, 8) ? 0xf9 : 0xff;        /* RC mostly */
-        d[47] = (uint8_t)((rn(f, 12) << 3) | (d[47] & 7));
-        d[50] = (uint8_t)(((1 + rn(f, rn(f, 8) ? 5 : 15)) << 4) | (d[50] & 15));
-        d[51] = (uint8_t)(rn(f, 4) << 4);
-        if (rn(f, 4)) {
+        rdo_put_be64(d + 8, CM_SID | wf_rn(f, wf_rn(f, 4) ? 1 : 3));
+        d[43] &= wf_rn(f, 8) ? 0xf9 : 0xff;        /* RC mostly */
+        d[47] = (uint8_t)((wf_rn(f, 12) << 3) | (d[47] & 7));
+        d[50] = (uint8_t)(((1 + wf_rn(f, wf_rn(f, 8) ? 5 : 15)) << 4) | (d[50] & 15));
+        d[51] = (uint8_t)(wf_rn(f, 4) << 4);
+        if (wf_rn(f, 4)) {
             pd[0] = 0;
-            pd[1] = rn(f, 8) ? 0x40 : 0x60;
+            pd[1] = wf_rn(f, 8) ? 0x40 : 0x60;
             memset(pd + 20, 0, 10);
             pd[30] = pd[31] = 0xff;
             memcpy(pd + 32, c->p->s[1].gid + 12, 4);
         }
-    } else if (n && rn(f, 6)) {
+    } else if (n && wf_rn(f, 6)) {
         /* The IDs of one of B's REPs or REQs: its connection's. */
         const uint8_t *rep = &g_array_index(c->reps, uint8_t,
-                                            rn(f, n) * RDO_MAD_LEN);
+                                            wf_rn(f, n) * RDO_MAD_LEN);
 
         memcpy(m + RDO_MAD_HDR_LEN, rep + RDO_MAD_HDR_LEN + 4, 4);
         memcpy(m + RDO_MAD_HDR_LEN + 4, rep + RDO_MAD_HDR_LEN, 4);
         memcpy(m + RDO_MAD_HDR_LEN + 8, rep + RDO_MAD_HDR_LEN + 12, 3);
-        m[RDO_MAD_HDR_LEN + 8] = rn(f, 3) ? 1 << 6 : m[RDO_MAD_HDR_LEN + 8];
+        m[RDO_MAD_HDR_LEN + 8] = wf_rn(f, 3) ? 1 << 6 : m[RDO_MAD_HDR_LEN + 8];
         if (attr == RDO_CM_ATTR_DREQ) {
             memcpy(m + RDO_MAD_HDR_LEN + 8, rep + RDO_MAD_HDR_LEN + 12, 3);
         }
     }
-    if (!rn(f, 4)) {
-        for (int k = 1 + rn(f, 4); k > 0; k--) {
-            m[rn(f, RDO_MAD_LEN)] ^= 1u << rn(f, 8);
+    if (!wf_rn(f, 4)) {
+        for (int k = 1 + wf_rn(f, 4); k > 0; k--) {
+            m[wf_rn(f, RDO_MAD_LEN)] ^= 1u << wf_rn(f, 8);
         }
     }
-    return rn(f, 10) ? RDO_MAD_LEN : rn(f, CM_MAD_BUF + 1);
+    return wf_rn(f, 10) ? RDO_MAD_LEN : wf_rn(f, CM_MAD_BUF + 1);
 }
 
 static void cm_deliver(CmFuzz *c, const uint8_t *mad, uint32_t len)
@@ -505,21 +249,21 @@ static void test_cm_fuzz(void)
     }
     while (test_fuzz_more(&run)) {
         /* B connects one of its own QPs now and then (the fuzz answers). */
-        uint32_t aq = CM_ACTIVE_QPN + rn(&f, 4);
+        uint32_t aq = CM_ACTIVE_QPN + wf_rn(&f, 4);
 
-        if (!rn(&f, 4) && !core->st->cm->conn[aq]) {
+        if (!wf_rn(&f, 4) && !core->st->cm->conn[aq]) {
             rdo_pair_modify(&b->rdo, aq, RDO_QPS_RESET, 0, NULL);
             cmd = td_cmd_of(RDO_CMD_CM_CONNECT, 0);
-            cmd.u.cm_connect.service_id = CM_SID | rn(&f, 4);
+            cmd.u.cm_connect.service_id = CM_SID | wf_rn(&f, 4);
             cmd.u.cm_connect.qpn = aq;
             cmd.u.cm_connect.access = RDO_ACCESS__ALL;
             memcpy(cmd.u.cm_connect.dgid, c.p->s[0].gid, 16);
             memcpy(cmd.u.cm_connect.dmac, c.p->s[0].mac, 6);
-            cmd.u.cm_connect.path_mtu = 1 + rn(&f, 5);
-            cmd.u.cm_connect.cm_timeout = rn(&f, 14);
-            cmd.u.cm_connect.max_cm_retries = rn(&f, 4);
+            cmd.u.cm_connect.path_mtu = 1 + wf_rn(&f, 5);
+            cmd.u.cm_connect.cm_timeout = wf_rn(&f, 14);
+            cmd.u.cm_connect.max_cm_retries = wf_rn(&f, 4);
             td_cmd(b->d, &cmd);
-        } else if (!rn(&f, 8) && core->st->cm->conn[aq]) {
+        } else if (!wf_rn(&f, 8) && core->st->cm->conn[aq]) {
             cmd = td_cmd_of(RDO_CMD_CM_DISCONNECT, 0);
             cmd.u.cm_pool.qpn = aq;
             td_cmd(b->d, &cmd);
@@ -527,10 +271,10 @@ static void test_cm_fuzz(void)
         for (int i = 0; i < 64; i++) {
             cm_deliver(&c, mad, cm_mad(&c, mad));
             c.mads++;
-            if (!rn(&f, 8)) {
-                pair_run(c.p, rn(&f, 4) ? rn(&f, 100000) : rn(&f, 50000000));
+            if (!wf_rn(&f, 8)) {
+                pair_run(c.p, wf_rn(&f, 4) ? wf_rn(&f, 100000) : wf_rn(&f, 50000000));
             }
-            if (rn(&f, 4)) {        /* the driver reads its table, mostly */
+            if (wf_rn(&f, 4)) {        /* the driver reads its table, mostly */
                 *(uint32_t *)td_ptr(b->d, ci) = core->st->cm->l[0].pi;
             }
             cm_books(core, CM_POOL);
@@ -666,6 +410,80 @@ static void test_stale_nak_in_read(void)
     }
 }
 
+/*
+ * The same for an ACK: one for the second of eight READ responses, sent
+ * after it (a delayed or forged frame), must be discarded, not taken as an
+ * ACK past a READ whose data went missing: no retransmission at all.
+ */
+typedef struct StaleAck {
+    uint32_t first_psn;
+    bool seen_first, sent;
+} StaleAck;
+
+static bool stale_ack_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
+                             bool *again, void *opaque)
+{
+    StaleAck *s = opaque;
+    uint8_t ack_frame[PAIR_FRAME_MAX];
+    RdoWireParsed w;
+    RdoWirePacket ack;
+    int n;
+
+    if (from != 1 || s->sent || rdo_wire_parse(frame, *len, &w)) {
+        return true;
+    }
+    if (w.pkt.opcode == RDO_OP_READ_RESPONSE_FIRST) {
+        s->first_psn = w.pkt.psn;
+        s->seen_first = true;
+    }
+    if (!s->seen_first || w.pkt.opcode != RDO_OP_READ_RESPONSE_MIDDLE ||
+        w.pkt.psn != rdo_psn_add(s->first_psn, 2)) {
+        return true;
+    }
+    /* Ahead of the third response, which then goes on as it was. */
+    ack = w.pkt;
+    ack.opcode = RDO_OP_ACKNOWLEDGE;
+    ack.psn = rdo_psn_add(s->first_psn, 1);
+    ack.aeth = (RdoAeth){ .syndrome = RDO_AETH_TYPE_ACK, .msn = 0 };
+    ack.payload = NULL;
+    ack.payload_len = 0;
+    n = rdo_wire_build(&ack, ack_frame, sizeof(ack_frame));
+    g_assert_cmpint(n, >, 0);
+    rdo_core_receive(&p->s[0].d->h->core, ack_frame, (size_t)n);
+    s->sent = true;
+    return true;
+}
+
+static void test_stale_ack_in_read(void)
+{
+    const uint32_t len = 8 * 1024;
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoCore *core = &a->d->h->core;
+    StaleAck s = { 0 };
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+    uint64_t dups;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
+    pair_fill(b, PAIR_DST, len, 29);
+    p->tamper = stale_ack_tamper;
+    p->tamper_opaque = &s;
+    dups = core->cnt.dup_requests;
+    w = rdo_wqe(RDO_WR_RDMA_READ, 7);
+    w.remote_addr = PAIR_DST;
+    w.rkey = b->mr_key;
+    sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_true(s.sent);
+    pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
+    g_assert_cmpuint(core->cnt.retransmits, ==, 0);
+    g_assert_cmpuint(core->cnt.dup_requests, ==, dups + 1);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -673,5 +491,6 @@ int main(int argc, char **argv)
     g_test_add_func("/fuzz/wire/timer-loop", test_wire_fuzz_timer_loop);
     g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
     g_test_add_func("/hostile/stale-nak-in-read", test_stale_nak_in_read);
+    g_test_add_func("/hostile/stale-ack-in-read", test_stale_ack_in_read);
     return g_test_run();
 }

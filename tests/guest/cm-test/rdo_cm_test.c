@@ -46,6 +46,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "rdma_offload-verbs.h"
+#include "rdo-test-log.h"
 
 #define CT_MAX_POOL	64
 #define CT_MSG		16		/* rdma_client's message */
@@ -80,30 +81,13 @@ static struct ct {
 	atomic_t received, echoed, flushed, send_flushed, bad_len, bad_entry, bad_order;
 	atomic_t wc_errors, post_errors;
 	atomic_t echo_ok, echo_bad;	/* active: the peer's echoes checked */
-	char *log;
-	size_t len;
-	int failures;
+	struct rdo_test_log log;
 } ct;
 
 static struct dentry *ct_dir;
 
-static __printf(1, 2) void ct_kv(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ct.len += vscnprintf(ct.log + ct.len, CT_LOG_SIZE - ct.len, fmt, ap);
-	va_end(ap);
-	ct.len += scnprintf(ct.log + ct.len, CT_LOG_SIZE - ct.len, "\n");
-}
-
-static bool ct_check(const char *name, bool ok)
-{
-	ct_kv("check.%s=%s", name, ok ? "ok" : "FAIL");
-	if (!ok)
-		ct.failures++;
-	return ok;
-}
+#define ct_kv(...) rdo_test_kv(&ct.log, __VA_ARGS__)
+#define ct_check(name, ok) rdo_test_check(&ct.log, name, ok)
 
 static int ct_post_recv(struct ct_qp *q)
 {
@@ -665,16 +649,9 @@ static ssize_t ct_ctl_write(struct file *f, const char __user *ubuf, size_t len,
 	args = strim(buf);
 	cmd = strsep(&args, " ");
 	mutex_lock(&ct.lock);
-	ct.len = 0;
-	ct.failures = 0;
-	ct_kv("cmd=%s", cmd);
+	rdo_test_log_begin(&ct.log, cmd);
 	ret = ct_command(cmd, args);
-	if (ret)
-		ct_kv("error.code=%d", ret);
-	else if (ct.failures)
-		ret = -EIO;
-	ct_kv("failures=%d", ct.failures);
-	ct_kv("result=%s", ret ? "fail" : "pass");
+	ret = rdo_test_log_end(&ct.log, ret);
 	mutex_unlock(&ct.lock);
 	kfree(buf);
 	return ret ?: len;
@@ -686,7 +663,7 @@ static ssize_t ct_result_read(struct file *f, char __user *ubuf, size_t len,
 	ssize_t ret;
 
 	mutex_lock(&ct.lock);
-	ret = simple_read_from_buffer(ubuf, len, pos, ct.log, ct.len);
+	ret = rdo_test_log_read(&ct.log, ubuf, len, pos);
 	mutex_unlock(&ct.lock);
 	return ret;
 }
@@ -728,12 +705,11 @@ static int __init ct_init(void)
 
 	mutex_init(&ct.lock);
 	init_waitqueue_head(&ct.wq);
-	ct.log = kzalloc(CT_LOG_SIZE, GFP_KERNEL);
-	if (!ct.log)
+	if (rdo_test_log_init(&ct.log, CT_LOG_SIZE))
 		return -ENOMEM;
 	ret = ib_register_client(&ct_client_ops);
 	if (ret) {
-		kfree(ct.log);
+		rdo_test_log_free(&ct.log);
 		return ret;
 	}
 	ct_dir = debugfs_create_dir("rdo_cm_test", NULL);
@@ -749,7 +725,7 @@ static void __exit ct_exit(void)
 	mutex_lock(&ct.lock);
 	ct_teardown();
 	mutex_unlock(&ct.lock);
-	kfree(ct.log);
+	rdo_test_log_free(&ct.log);
 }
 
 module_init(ct_init);

@@ -44,18 +44,6 @@ static volatile sig_atomic_t stop;
 static struct ibv_pd *pd0;
 static struct ibv_cq *cq0;
 
-static struct ibv_qp *rc_qp(struct ibv_pd *pd, struct ibv_cq *cq, int depth)
-{
-	struct ibv_qp_init_attr a = {
-		.send_cq = cq, .recv_cq = cq,
-		.cap = { .max_send_wr = depth, .max_recv_wr = depth,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-		.qp_type = IBV_QPT_RC,
-	};
-
-	return ibv_create_qp(pd, &a);
-}
-
 /* One object of kind k, or NULL with errno set. */
 static void *create(enum kind k, void **buf)
 {
@@ -71,7 +59,7 @@ static void *create(enum kind k, void **buf)
 	case K_SRQ:
 		return ibv_create_srq(pd0, &sa);
 	case K_QP:
-		return rc_qp(pd0, cq0, 4);
+		return rc_qp_create(pd0, cq0, cq0, NULL, 4, 1);
 	case K_MR:
 		b = malloc(MR_LEN + 64);
 		if (!b)
@@ -148,7 +136,8 @@ static void churn(void)
 	for (unsigned long n = 1;; n++) {
 		struct ibv_pd *pd = ibv_alloc_pd(ctx);
 		struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
-		struct ibv_qp *qp = pd && cq ? rc_qp(pd, cq, 8) : NULL;
+		struct ibv_qp *qp = pd && cq ?
+			rc_qp_create(pd, cq, cq, NULL, 8, 1) : NULL;
 		uint8_t *b = malloc(CHURN_MR_LEN + 64);
 		struct ibv_mr *mr = pd && b ? ibv_reg_mr(pd, b + 5, CHURN_MR_LEN, RC_ACCESS) : NULL;
 
@@ -194,29 +183,13 @@ static void memlock(unsigned long kib)
 /* A malloc'd buffer of len bytes at an odd offset, registered. */
 static uint8_t *odd_mr(size_t len, struct ibv_mr **mr)
 {
-	uint8_t *b = malloc(len + 64);
+	void *base;
+	uint8_t *b = odd_buf(len, &base);
 
-	if (!b)
-		die("malloc");
-	memset(b, 0, len + 64);
-	*mr = ibv_reg_mr(pd0, b + 7, len, RC_ACCESS);
+	*mr = ibv_reg_mr(pd0, b, len, RC_ACCESS);
 	if (!*mr)
 		die("ibv_reg_mr: %s", strerror(errno));
-	return b + 7;
-}
-
-static void post1(struct ibv_qp *qp, enum ibv_wr_opcode op, void *addr,
-		  uint32_t len, uint32_t lkey, uint64_t raddr, uint32_t rkey)
-{
-	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
-	struct ibv_send_wr wr = { .wr_id = op, .sg_list = &sge, .num_sge = 1,
-				  .opcode = op, .send_flags = IBV_SEND_SIGNALED },
-			   *bad;
-
-	wr.wr.rdma.remote_addr = raddr;
-	wr.wr.rdma.rkey = rkey;
-	if (ibv_post_send(qp, &wr, &bad))
-		die("ibv_post_send: %s", strerror(errno));
+	return b;
 }
 
 static void expect(struct ibv_cq *cq, const char *what)
@@ -251,8 +224,8 @@ static void survivor(int gidx, unsigned int seconds)
 
 	if (!acq || !bcq || ibv_query_gid(ctx, 1, gidx, &gid))
 		die("survivor set-up: %s", strerror(errno));
-	a = rc_qp(pd0, acq, 4);
-	b = rc_qp(pd0, bcq, 4);
+	a = rc_qp_create(pd0, acq, acq, NULL, 4, 1);
+	b = rc_qp_create(pd0, bcq, bcq, NULL, 4, 1);
 	if (!a || !b)
 		die("survivor QPs: %s", strerror(errno));
 	rc_to_rts(a, RC_ACCESS, b->qp_num, &gid, gidx);
@@ -269,14 +242,14 @@ static void survivor(int gidx, unsigned int seconds)
 
 		fill(src, len, ops);
 		if (ops % 2) {
-			post1(a, IBV_WR_RDMA_WRITE, src, len, smr->lkey,
-			      (uintptr_t)dst + off, dmr->rkey);
+			post_send1(a, IBV_WR_RDMA_WRITE, ops, src, len, smr->lkey,
+				   (uintptr_t)dst + off, dmr->rkey, 1);
 			expect(acq, "WRITE");
 		} else {
 			off = 0;
 			if (ibv_post_recv(b, &rwr, &rbad))
 				die("ibv_post_recv: %s", strerror(errno));
-			post1(a, IBV_WR_SEND, src, len, smr->lkey, 0, 0);
+			post_send1(a, IBV_WR_SEND, ops, src, len, smr->lkey, 0, 0, 1);
 			expect(acq, "SEND");
 			expect(bcq, "RECV");
 		}

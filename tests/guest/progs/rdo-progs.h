@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What the guest test programs (the .c files beside it) share: failing with
- * an error= fact, time, data patterns checked byte by byte, and an RC QP
- * taken to RTS towards a QP and GID. Each program is one file built alone
+ * an error= fact, time, data patterns checked byte by byte, odd-offset
+ * buffers, RC QPs created, posted to and taken to RTS towards a QP and GID. Each program is one file built alone
  * (scripts/build-guest), so these are static inline functions.
  */
 #ifndef RDO_PROGS_H
 #define RDO_PROGS_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -92,6 +93,58 @@ static inline struct ibv_context *open_by_name(const char *name)
 	if (!ctx)
 		die("ibv_open_device %s", name);
 	return ctx;
+}
+
+/* A malloc'd, zeroed buffer of len bytes at an odd offset; *base to free. */
+static inline uint8_t *odd_buf(size_t len, void **base)
+{
+	uint8_t *b = malloc(len + 4096);
+
+	if (!b)
+		die("malloc");
+	memset(b, 0, len + 4096);
+	*base = b;
+	return b + 0x123;
+}
+
+/*
+ * An RC QP of depth WRs (on srq if given: no receive queue) and sges
+ * scatter/gather entries each way; NULL with errno when refused.
+ */
+static inline struct ibv_qp *rc_qp_create(struct ibv_pd *pd,
+					  struct ibv_cq *scq,
+					  struct ibv_cq *rcq,
+					  struct ibv_srq *srq, int depth,
+					  int sges)
+{
+	struct ibv_qp_init_attr a = {
+		.send_cq = scq, .recv_cq = rcq, .srq = srq,
+		.cap = { .max_send_wr = depth, .max_recv_wr = srq ? 0 : depth,
+			 .max_send_sge = sges, .max_recv_sge = sges },
+		.qp_type = IBV_QPT_RC,
+	};
+
+	return ibv_create_qp(pd, &a);
+}
+
+/* One send WR of one SGE (the IMM opcodes carry 0x1234abcd). */
+static inline void post_send1(struct ibv_qp *qp, enum ibv_wr_opcode op,
+			      uint64_t wr_id, void *addr, uint32_t len,
+			      uint32_t lkey, uint64_t raddr, uint32_t rkey,
+			      int signaled)
+{
+	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = signaled ? IBV_SEND_SIGNALED : 0,
+	}, *bad;
+
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	if (op == IBV_WR_SEND_WITH_IMM || op == IBV_WR_RDMA_WRITE_WITH_IMM)
+		wr.imm_data = htonl(0x1234abcd);
+	if (ibv_post_send(qp, &wr, &bad))
+		die("ibv_post_send: %s", strerror(errno));
 }
 
 /*

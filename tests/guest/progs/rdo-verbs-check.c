@@ -34,7 +34,6 @@
  *
  * Buffers are malloc'd at odd offsets, as applications' are.
  */
-#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -48,18 +47,6 @@ static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static union ibv_gid gid;
 static int gidx;
-
-/* A malloc'd buffer of len bytes at an odd offset; *base to free. */
-static uint8_t *odd_buf(size_t len, void **base)
-{
-	uint8_t *b = malloc(len + 4096);
-
-	if (!b)
-		die("malloc");
-	memset(b, 0, len + 4096);
-	*base = b;
-	return b + 0x123;
-}
 
 static void open_dev(const char *name, int gid_index)
 {
@@ -104,13 +91,7 @@ static int wait_event(enum ibv_event_type type, struct ibv_async_event *ev)
 static struct ibv_qp *rc_qp(struct ibv_cq *scq, struct ibv_cq *rcq,
 			    struct ibv_srq *srq)
 {
-	struct ibv_qp_init_attr a = {
-		.send_cq = scq, .recv_cq = rcq, .srq = srq,
-		.cap = { .max_send_wr = 32, .max_recv_wr = srq ? 0 : 32,
-			 .max_send_sge = 2, .max_recv_sge = 2 },
-		.qp_type = IBV_QPT_RC,
-	};
-	struct ibv_qp *qp = ibv_create_qp(pd, &a);
+	struct ibv_qp *qp = rc_qp_create(pd, scq, rcq, srq, 32, 2);
 
 	if (!qp)
 		die("ibv_create_qp: %s", strerror(errno));
@@ -133,24 +114,6 @@ static void rc_pair(struct ibv_cq *acq, struct ibv_cq *bcq,
 	rc_connect(*b, (*a)->qp_num);
 }
 
-static void post(struct ibv_qp *qp, enum ibv_wr_opcode op, uint64_t wr_id,
-		 void *addr, uint32_t len, uint32_t lkey, uint64_t raddr,
-		 uint32_t rkey, int signaled)
-{
-	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
-	struct ibv_send_wr wr = {
-		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1, .opcode = op,
-		.send_flags = signaled ? IBV_SEND_SIGNALED : 0,
-	}, *bad;
-
-	wr.wr.rdma.remote_addr = raddr;
-	wr.wr.rdma.rkey = rkey;
-	if (op == IBV_WR_SEND_WITH_IMM || op == IBV_WR_RDMA_WRITE_WITH_IMM)
-		wr.imm_data = htonl(0x1234abcd);
-	if (ibv_post_send(qp, &wr, &bad))
-		die("ibv_post_send: %s", strerror(errno));
-}
-
 static void post_recv(struct ibv_qp *qp, struct ibv_srq *srq, uint64_t wr_id,
 		      void *addr, uint32_t len, uint32_t lkey)
 {
@@ -170,7 +133,7 @@ static const char *one_op(struct ibv_qp *qp, struct ibv_cq *cq,
 	struct ibv_wc wc;
 	int st;
 
-	post(qp, op, 77, addr, len, lkey, raddr, rkey, 1);
+	post_send1(qp, op, 77, addr, len, lkey, raddr, rkey, 1);
 	st = poll_one(cq, &wc);
 	return st < 0 ? "timeout" : ibv_wc_status_str(wc.status);
 }
@@ -266,7 +229,7 @@ static void check_cq_ex(void)
 		post_recv(b, NULL, 100 + i, dst + i * 8192, 8192, md->lkey);
 	for (i = 0; i < 4; i++) {
 		fill(src, 8192, 10 + i);
-		post(a, IBV_WR_SEND_WITH_IMM, i, src, 1000 + i * 2000, ms->lkey,
+		post_send1(a, IBV_WR_SEND_WITH_IMM, i, src, 1000 + i * 2000, ms->lkey,
 		     0, 0, 1);
 		if (poll_one(cq, &wc) != IBV_WC_SUCCESS)
 			printf("cqex.send%d=%s\n", i, ibv_wc_status_str(wc.status));
@@ -336,14 +299,14 @@ static void check_resize_modify_cq(void)
 	md = reg(dst, 26 * 128, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	fill(src, 4096, 5);
 	for (i = 0; i < 6; i++)
-		post(a, IBV_WR_RDMA_WRITE, i, src + i, 128, ms->lkey,
+		post_send1(a, IBV_WR_RDMA_WRITE, i, src + i, 128, ms->lkey,
 		     (uintptr_t)dst + i * 128, md->rkey, 1);
 	usleep(20000);
 	ret = ibv_resize_cq(cq, 64);
 	printf("resize.rc=%d\n", ret);
 	printf("resize.cqe=%d\n", cq->cqe);
 	for (i = 6; i < 26; i++)
-		post(a, IBV_WR_RDMA_WRITE, i, src + i, 128, ms->lkey,
+		post_send1(a, IBV_WR_RDMA_WRITE, i, src + i, 128, ms->lkey,
 		     (uintptr_t)dst + i * 128, md->rkey, 1);
 	for (i = 0; i < 26; i++) {
 		if (poll_one(cq, &wc) != IBV_WC_SUCCESS)
@@ -360,7 +323,7 @@ static void check_resize_modify_cq(void)
 	ret = ibv_modify_cq(cq, &ma);
 	printf("modify_cq.rc=%d\n", ret);
 	ibv_req_notify_cq(cq, 0);
-	post(a, IBV_WR_RDMA_WRITE, 99, src, 64, ms->lkey, (uintptr_t)dst,
+	post_send1(a, IBV_WR_RDMA_WRITE, 99, src, 64, ms->lkey, (uintptr_t)dst,
 	     md->rkey, 1);
 	pfd = (struct pollfd){ .fd = ch->fd, .events = POLLIN };
 	ret = poll(&pfd, 1, WAIT_MS);
@@ -413,7 +376,7 @@ static void check_srq_events(void)
 	printf("srq.modify_rc=%d\n", ibv_modify_srq(srq, &attr, IBV_SRQ_LIMIT));
 	fill(src, 256, 8);
 	for (i = 0; i < 5; i++)
-		post(a, IBV_WR_SEND, i, src, 256, ms->lkey, 0, 0, 1);
+		post_send1(a, IBV_WR_SEND, i, src, 256, ms->lkey, 0, 0, 1);
 	for (i = 0; i < 10; i++)
 		if (poll_one(cq, &wc) == IBV_WC_SUCCESS)
 			ok++;

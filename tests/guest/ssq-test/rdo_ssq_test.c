@@ -50,6 +50,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "rdma_offload-verbs.h"
+#include "rdo-test-log.h"
 
 #define ST_MAX_CONN	16
 #define ST_MSGS		4		/* stream messages per connection */
@@ -99,30 +100,13 @@ static struct st {
 	wait_queue_head_t wq;
 	atomic_t cq_events;
 	char info[512];
-	char *log;
-	size_t len;
-	int failures;
+	struct rdo_test_log log;
 } st;
 
 static struct dentry *st_dir;
 
-static __printf(1, 2) void st_kv(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	st.len += vscnprintf(st.log + st.len, ST_LOG_SIZE - st.len, fmt, ap);
-	va_end(ap);
-	st.len += scnprintf(st.log + st.len, ST_LOG_SIZE - st.len, "\n");
-}
-
-static bool st_check(const char *name, bool ok)
-{
-	st_kv("check.%s=%s", name, ok ? "ok" : "FAIL");
-	if (!ok)
-		st.failures++;
-	return ok;
-}
+#define st_kv(...) rdo_test_kv(&st.log, __VA_ARGS__)
+#define st_check(name, ok) rdo_test_check(&st.log, name, ok)
 
 /* The stream both sides know: message k's connection, kind and length. */
 static u32 st_stream_len(void)
@@ -1115,16 +1099,9 @@ static ssize_t st_ctl_write(struct file *f, const char __user *ubuf, size_t len,
 	args = strim(buf);
 	cmd = strsep(&args, " ");
 	mutex_lock(&st.lock);
-	st.len = 0;
-	st.failures = 0;
-	st_kv("cmd=%s", cmd);
+	rdo_test_log_begin(&st.log, cmd);
 	ret = st_command(cmd, args);
-	if (ret)
-		st_kv("error.code=%d", ret);
-	else if (st.failures)
-		ret = -EIO;
-	st_kv("failures=%d", st.failures);
-	st_kv("result=%s", ret ? "fail" : "pass");
+	ret = rdo_test_log_end(&st.log, ret);
 	mutex_unlock(&st.lock);
 	kfree(buf);
 	return ret ?: len;
@@ -1136,7 +1113,7 @@ static ssize_t st_result_read(struct file *f, char __user *ubuf, size_t len,
 	ssize_t ret;
 
 	mutex_lock(&st.lock);
-	ret = simple_read_from_buffer(ubuf, len, pos, st.log, st.len);
+	ret = rdo_test_log_read(&st.log, ubuf, len, pos);
 	mutex_unlock(&st.lock);
 	return ret;
 }
@@ -1201,12 +1178,11 @@ static int __init st_init(void)
 
 	mutex_init(&st.lock);
 	init_waitqueue_head(&st.wq);
-	st.log = kzalloc(ST_LOG_SIZE, GFP_KERNEL);
-	if (!st.log)
+	if (rdo_test_log_init(&st.log, ST_LOG_SIZE))
 		return -ENOMEM;
 	ret = ib_register_client(&st_client_ops);
 	if (ret) {
-		kfree(st.log);
+		rdo_test_log_free(&st.log);
 		return ret;
 	}
 	st_dir = debugfs_create_dir("rdo_ssq_test", NULL);
@@ -1223,7 +1199,7 @@ static void __exit st_exit(void)
 	mutex_lock(&st.lock);
 	st_teardown();
 	mutex_unlock(&st.lock);
-	kfree(st.log);
+	rdo_test_log_free(&st.log);
 }
 
 module_init(st_init);

@@ -36,6 +36,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "rdma_offload-verbs.h"
+#include "rdo-test-log.h"
 
 #define VM_LOG_SIZE	4096
 #define VM_MAX_WINDOW	128
@@ -74,29 +75,13 @@ static struct {
 	u32 moves_done;
 	bool moving;			/* move_work runs */
 	u32 posted_during;		/* A's sends posted while a move ran */
-	char *log;
-	size_t len;
-	int failures;
+	struct rdo_test_log log;
 } vm;
 
 static struct dentry *vm_dir;
 
-static __printf(1, 2) void vm_kv(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vm.len += vscnprintf(vm.log + vm.len, VM_LOG_SIZE - vm.len, fmt, ap);
-	va_end(ap);
-	vm.len += scnprintf(vm.log + vm.len, VM_LOG_SIZE - vm.len, "\n");
-}
-
-static void vm_check(const char *name, bool ok)
-{
-	vm_kv("check.%s=%s", name, ok ? "ok" : "FAIL");
-	if (!ok)
-		vm.failures++;
-}
+#define vm_kv(...) rdo_test_kv(&vm.log, __VA_ARGS__)
+#define vm_check(name, ok) rdo_test_check(&vm.log, name, ok)
 
 /* Byte off of message seq from a side: differs per side, message, place. */
 static u8 vm_pat(u32 seed, u32 seq, u32 off)
@@ -601,9 +586,7 @@ static ssize_t vm_ctl_write(struct file *f, const char __user *ubuf,
 	args = strim(buf);
 	cmd = strsep(&args, " ");
 	mutex_lock(&vm.lock);
-	vm.len = 0;
-	vm.failures = 0;
-	vm.log[0] = 0;
+	rdo_test_log_begin(&vm.log, cmd);
 	if (!strcmp(cmd, "run"))
 		ret = vm_run(args);
 	else if (!strcmp(cmd, "lost"))
@@ -612,8 +595,7 @@ static ssize_t vm_ctl_write(struct file *f, const char __user *ubuf,
 		ret = (vm_teardown(), 0);
 	else
 		ret = -EINVAL;
-	vm_kv("failures=%d", vm.failures);
-	vm_kv("result=%s", !ret && !vm.failures ? "pass" : "fail");
+	ret = rdo_test_log_end(&vm.log, ret);
 	mutex_unlock(&vm.lock);
 	kfree(buf);
 	return ret ? ret : count;
@@ -627,7 +609,7 @@ static const struct file_operations vm_ctl_fops = {
 static int vm_result_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&vm.lock);
-	seq_puts(m, vm.log);
+	seq_puts(m, vm.log.buf);
 	mutex_unlock(&vm.lock);
 	return 0;
 }
@@ -637,8 +619,7 @@ static int __init vm_init(void)
 {
 	mutex_init(&vm.lock);
 	INIT_WORK(&vm.move_work, vm_move_fn);
-	vm.log = kzalloc(VM_LOG_SIZE, GFP_KERNEL);
-	if (!vm.log)
+	if (rdo_test_log_init(&vm.log, VM_LOG_SIZE))
 		return -ENOMEM;
 	vm_dir = debugfs_create_dir("rdo_vfmove_test", NULL);
 	debugfs_create_file("ctl", 0200, vm_dir, NULL, &vm_ctl_fops);
@@ -652,7 +633,7 @@ static void __exit vm_exit(void)
 	mutex_lock(&vm.lock);
 	vm_teardown();
 	mutex_unlock(&vm.lock);
-	kfree(vm.log);
+	rdo_test_log_free(&vm.log);
 }
 
 module_init(vm_init);

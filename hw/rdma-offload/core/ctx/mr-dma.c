@@ -156,7 +156,9 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
             }
             return RDO_MRC_DMA;
         }
-        p += chunk;
+        if (p) {                /* no buffer when only the time is charged */
+            p += chunk;
+        }
         off += chunk;
         len -= chunk;
     }

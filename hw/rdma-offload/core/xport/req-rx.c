@@ -150,23 +150,31 @@ static void remote_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
 }
 
-/*
- * A NAK for a PSN whose answer the requester has already (acknowledged, or
- * a READ response taken) is a stale duplicate, which the IBA discards: a
- * response before the expected PSN. Acting on it would fail or rewind work
- * the responder has done (a forged or delayed frame could do that).
- */
-static bool nak_is_stale(RdoXport *x, uint32_t psn)
+/* psn is one of a READ's or atomic's responses that already arrived. */
+static bool in_answered_read(RdoXport *x, uint32_t psn)
 {
     RdoSendRec *rec;
     guint index;
 
-    if (rdo_psn_cmp(psn, x->req.una_psn) < 0) {
-        return true;
-    }
     rec = rec_of_psn(x, psn, &index);
     return rec && rdo_rec_read_like(rec) &&
            rdo_psn_cmp(psn, rdo_psn_add(rec->first_psn, rec->resp_pkts)) < 0;
+}
+
+/*
+ * A NAK for a PSN whose answer the requester has already (acknowledged, or
+ * a READ response taken) is a stale duplicate, which the IBA discards: a
+ * response before the expected PSN. Acting on it would fail or rewind work
+ * the responder has done (a forged or delayed frame could do that). An ACK
+ * inside a READ's answered responses is stale the same way; taken as an
+ * ACK past the READ, it would make the READ go out again.
+ */
+static bool response_is_stale(RdoXport *x, uint8_t syndrome, uint32_t psn)
+{
+    if ((syndrome & RDO_AETH_TYPE_MASK) == RDO_AETH_TYPE_ACK) {
+        return in_answered_read(x, psn);
+    }
+    return rdo_psn_cmp(psn, x->req.una_psn) < 0 || in_answered_read(x, psn);
 }
 
 static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
@@ -176,7 +184,7 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     uint32_t psn = p->pkt.psn;
     guint index;
 
-    if ((syn & RDO_AETH_TYPE_MASK) != RDO_AETH_TYPE_ACK && nak_is_stale(x, psn)) {
+    if (response_is_stale(x, syn, psn)) {
         core->cnt.dup_requests++;
         rdo_xport_event(core, RDO_XE_DUPLICATE, qpn, psn, p->pkt.opcode);
         return;
