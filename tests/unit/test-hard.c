@@ -544,16 +544,13 @@ static void test_shared_sq(void)
     Pair *p = pair_new(&cfg);
     PairSide *a = &p->s[0], *b = &p->s[1];
     TestHost *ha = a->d->h;
-    uint32_t ssqn = 2 + 4, held = 0;
+    uint32_t ssqn, held = 0;
     uint64_t rb;
     bool lose = true;
 
     p->tamper = lose_b_to_a;
     p->tamper_opaque = &lose;
-    pair_create_ssq(p, 4);
-    for (int c = 0; c < 3; c++) {
-        pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, ssqn);
-    }
+    ssqn = pair_ssq_fan(p, 4, 3);
     pair_fill(a, PAIR_SRC, 400000, 11);
     for (int k = 0; k < 6; k++) {
         struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 500 + k);
