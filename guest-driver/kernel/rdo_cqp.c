@@ -8,6 +8,7 @@
  * reset and recovery is scheduled (rdo_dev_fatal).
  */
 #include <linux/iopoll.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -26,7 +27,6 @@ module_param(max_mrs, uint, 0444);
 MODULE_PARM_DESC(max_mrs, "MRs covered by the MR context store (default 16384)");
 
 #define RDO_CQP_LOG_SIZE	6	/* 64 commands in flight */
-#define RDO_QPC_PER_PAGE	(RDO_PAGE_SIZE / RDO_QPC_SIZE)
 #define RDO_MRC_PER_PAGE	(RDO_PAGE_SIZE / RDO_MRC_SIZE)
 #define RDO_CQP_START_US	(2 * USEC_PER_SEC)
 
@@ -114,13 +114,26 @@ static int rdo_cqp_alloc(struct rdo_dev *rdev)
 	return ret;
 }
 
+/*
+ * QP contexts per store page: QPC_ENTRY_SIZE is larger with failover on
+ * (the device keeps each QP's transport hard state after its context).
+ */
+static u32 rdo_qpc_per_page(struct rdo_dev *rdev)
+{
+	u32 entry = rdo_rd32(rdev, RDO_REG_QPC_ENTRY_SIZE);
+
+	if (entry < RDO_QPC_SIZE || entry > RDO_PAGE_SIZE || !is_power_of_2(entry))
+		entry = RDO_QPC_SIZE;
+	return RDO_PAGE_SIZE / entry;
+}
+
 static int rdo_stores_alloc(struct rdo_dev *rdev)
 {
 	u32 qps = min(rdo_rd32(rdev, RDO_REG_MAX_QP), max(max_qps, 4u));
 	u32 mrs = min(rdo_rd32(rdev, RDO_REG_MAX_MR), max(max_mrs, 1u));
 	int ret;
 
-	ret = rdo_store_alloc(rdev, &rdev->qpc, DIV_ROUND_UP(qps, RDO_QPC_PER_PAGE));
+	ret = rdo_store_alloc(rdev, &rdev->qpc, DIV_ROUND_UP(qps, rdo_qpc_per_page(rdev)));
 	if (ret)
 		return ret;
 	return rdo_store_alloc(rdev, &rdev->mrc, DIV_ROUND_UP(mrs, RDO_MRC_PER_PAGE));
@@ -183,7 +196,7 @@ err:
 void rdo_cqp_usable(struct rdo_dev *rdev)
 {
 	rdev->usable_qps = min(rdo_rd32(rdev, RDO_REG_MAX_QP),
-			       rdev->qpc.npages * (u32)RDO_QPC_PER_PAGE);
+			       rdev->qpc.npages * rdo_qpc_per_page(rdev));
 	rdev->usable_mrs = min(rdo_rd32(rdev, RDO_REG_MAX_MR),
 			       rdev->mrc.npages * (u32)RDO_MRC_PER_PAGE);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rdma_offload: debugfs, /sys/kernel/debug/rdma_offload/<bdf>/:
- *   state     control path, EQs (vector, IRQ, CPUs, events), counters
+ *   state     control path, EQs (vector, IRQ, CPUs, events), counters,
+ *             the protocol engines (failover, per engine QPs, faults, drops)
  *   selftest  write 1: run the kernel-verbs self-test; read: its report
  *   inject    write "fatal": treat the device as failed (reset, recovery)
  *   timing    the timing model's TM_* counters (device cycles, bus, link),
@@ -82,6 +83,30 @@ static const char *const rdo_use_names[RDO_USE__N] = {
 	[RDO_USE_PINNED_PAGES] = "pinned_pages",
 };
 
+/*
+ * The protocol engines (ENG_*: one at a time through ENG_SELECT, which is
+ * put back; FO_INJECT also names the selected engine). Under life_lock.
+ */
+static void rdo_engines_show(struct seq_file *m, struct rdo_dev *rdev)
+{
+	u32 info = rdo_rd32(rdev, RDO_REG_FO_INFO);
+	u32 n = min_t(u32, RDO_FO_INFO_ENGINES(info), RDO_ENGINES_MAX);
+	u32 sel = rdo_rd32(rdev, RDO_REG_ENG_SELECT);
+	u32 e;
+
+	seq_printf(m, "failover=%d\n", !!(info & RDO_FO_INFO_ON));
+	seq_printf(m, "engines=%u\n", n);
+	for (e = 0; e < n; e++) {
+		rdo_wr32(rdev, RDO_REG_ENG_SELECT, e);
+		seq_printf(m, "engine%u=qps %u faults %u drops %u\n", e,
+			   rdo_rd32(rdev, RDO_REG_ENG_QPS),
+			   rdo_rd32(rdev, RDO_REG_ENG_FAULTS),
+			   rdo_rd32(rdev, RDO_REG_ENG_DROPS));
+	}
+	if (n)
+		rdo_wr32(rdev, RDO_REG_ENG_SELECT, sel);
+}
+
 static int rdo_state_show(struct seq_file *m, void *v)
 {
 	struct rdo_dev *rdev = m->private;
@@ -122,6 +147,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	for (i = 0; i < ARRAY_SIZE(rdo_counters); i++)
 		seq_printf(m, "cnt.%s=%u\n", rdo_counters[i].name,
 			   rdo_rd32(rdev, rdo_counters[i].reg));
+	if (!rdo_dead(rdev))
+		rdo_engines_show(m, rdev);
 	mutex_unlock(&rdev->life_lock);
 	return 0;
 }

@@ -12,10 +12,11 @@ T=/sys/kernel/debug/rdo_peer_test
 modprobe rdo_peer_test || echo "modprobe_failed=1"
 # pt KEY COMMAND...: one command of the test module; its report as KEY.*
 pt() { k=$1; shift; echo "$*" > $T/ctl; echo "$k.rc=$?"; sed "s/^/$k./" $T/result; }
-# counters KEY: the adapter's device counters as KEY.cnt.*
+# counters KEY: the adapter's device counters as KEY.cnt.*, its protocol
+# engines as KEY.engines and KEY.engineN ("qps Q faults F drops D")
 counters() {
     for d in /sys/kernel/debug/rdma_offload/*; do
-        [ -f $d/state ] && grep '^cnt\.' $d/state | sed "s/^/$1./"
+        [ -f $d/state ] && grep -E '^(cnt\.|engines=|engine[0-9]+=)' $d/state | sed "s/^/$1./"
     done
 }
 # round NAME DEV ROLE [SETUP ARGS]: set up, trade endpoints through the

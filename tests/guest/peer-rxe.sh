@@ -104,6 +104,19 @@ fo_recovered() {
     positive "$(f A.end.cnt.fo_recoveries)" && eq "$(f A.end.cnt.fo_fatal)" 0
 }
 check "the adapter's engines faulted mid-traffic and each fault was recovered" fo_recovered
+# debugfs (ENG_*): two engines, their faults adding up to the recoveries.
+engines_shown() {
+    local faults=0 e
+    eq "$(f A.end.engines)" 2 || return 1
+    for e in 0 1; do
+        # shellcheck disable=SC2046 # "qps Q faults F drops D" split in words
+        set -- $(f "A.end.engine$e")
+        [ "$1 $3 $5" = "qps faults drops" ] || { echo "#   engine$e: $*"; return 1; }
+        faults=$((faults + $4))
+    done
+    eq "$faults" "$(f A.end.cnt.fo_recoveries)"
+}
+check "debugfs shows both engines, their faults adding up to the recoveries" engines_shown
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
 check "guest B: no kernel warnings or CQ errors" healthy B
 for r in r1 r3; do transfer_figures A $r; done
@@ -114,6 +127,7 @@ echo "# adapter: $(f A.end.cnt.tx_packets) packets sent, $(f A.end.cnt.retransmi
     "$(f B.rxe.duplicate_request) duplicates, $(f B.rxe.completer_retry_err) retries," \
     "$(f B.rxe.rcvd_seq_err) sequence NAKs received, $(f B.rxe.out_of_seq_request) out of sequence"
 echo "# adapter engine faults recovered: $(f A.end.cnt.fo_recoveries)," \
-    "QPs rebuilt $(f A.end.cnt.fo_qps), frames lost $(f A.end.cnt.fo_drops)"
+    "QPs rebuilt $(f A.end.cnt.fo_qps), frames lost $(f A.end.cnt.fo_drops);" \
+    "engine 0: $(f A.end.engine0), engine 1: $(f A.end.engine1)"
 
 tap_end

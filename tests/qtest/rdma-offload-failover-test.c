@@ -261,7 +261,10 @@ static void test_engines(void)
     qrdo_write(&b->dev, RDO_REG_ENG_SELECT, other);
     g_assert_cmpuint(qrdo_read(&b->dev, RDO_REG_ENG_QPS), ==, 1);
     g_assert_cmphex(qrdo_read(&b->dev, RDO_REG_STATUS) & RDO_STATUS_FATAL, ==, 0);
-    g_assert_cmpuint(qrdo_side_counter(b, "fo-rb-bytes"), ==, 128);
+    /* B (the responder: no records) read its QP's image and the 4
+     * responder resources it uses (max_dest_rd_atomic 4) back. */
+    g_assert_cmpuint(qrdo_side_counter(b, "fo-rb-bytes"), ==,
+                     128 + 4 * sizeof(struct rdo_qpc_fo_res));
     qrdo_pair_free(p);
 }
 

@@ -102,14 +102,12 @@ static Recovery recovery_run(uint32_t nqp, int side, uint32_t engines)
 
         if (!faulted && a->d->h->now_ns >= start + REC_AT_NS) {
             TestHost *h = p->s[side].d->h;
-            size_t len;
             uint64_t rb = h->core.cnt.fo_rb_bytes;
 
-            g_free(rdo_core_save(&h->core, &len));
             test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
-            /* What the substitute reads back: the whole engine's state as a
-             * stream with one engine; its QPs' images with several. */
-            r.state_bytes = engines == 1 ? len : h->core.cnt.fo_rb_bytes - rb;
+            /* What the substitute reads back from the store: the faulted
+             * engine's QPs' images, responder resources and records. */
+            r.state_bytes = h->core.cnt.fo_rb_bytes - rb;
             r.blackout = test_reg_read(h, RDO_REG_FO_BLACKOUT);
             r.qps = test_reg_read(h, RDO_REG_FO_QPS);
             faulted = true;

@@ -979,13 +979,10 @@ static void test_shared_sq(void)
     Pair *p = pair_new(NULL);
     PairSide *a = &p->s[0], *b = &p->s[1];
     static const uint32_t sizes[6] = { 200000, 10, 3000, 50, 100000, 1 };
-    uint32_t ssqn = 2 + 4;
+    uint32_t ssqn;
 
     pair_capture(p, "shared-sq");
-    pair_create_ssq(p, 4);
-    for (int c = 0; c < 3; c++) {
-        pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, ssqn);
-    }
+    ssqn = pair_ssq_fan(p, 4, 3);
     pair_fill(a, PAIR_SRC, 400000, 11);
     for (int k = 0; k < 6; k++) {
         struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 500 + k);

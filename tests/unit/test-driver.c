@@ -95,9 +95,20 @@ static void td_reg64(TestDriver *d, uint32_t lo_reg, uint64_t v)
     test_reg_write(d->h, lo_reg + 4, v >> 32);
 }
 
+void *td_qpc_entry(TestDriver *d, uint32_t qpn)
+{
+    uint32_t per_page = RDO_PAGE_SIZE / test_reg_read(d->h, RDO_REG_QPC_ENTRY_SIZE);
+    uint64_t page;
+
+    memcpy(&page, td_ptr(d, d->h->core.regs.qpc_pglist + qpn / per_page * 8), 8);
+    return td_ptr(d, page + qpn % per_page * (RDO_PAGE_SIZE / per_page));
+}
+
 void td_setup(TestDriver *d)
 {
-    uint32_t qp_pages = (d->h->core.cfg.max_qp + 15) / 16;
+    /* QPC_ENTRY_SIZE: larger with failover (the QP's hard state). */
+    uint32_t qp_per_page = RDO_PAGE_SIZE / test_reg_read(d->h, RDO_REG_QPC_ENTRY_SIZE);
+    uint32_t qp_pages = (d->h->core.cfg.max_qp + qp_per_page - 1) / qp_per_page;
     uint32_t mr_pages = (d->h->core.cfg.max_mr + 63) / 64;
 
     d->cqp_ring = td_alloc(d, RDO_CQP_CMD_SIZE << TD_CQP_LOG, 4096);

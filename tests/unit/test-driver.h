@@ -36,6 +36,8 @@ void td_free(TestDriver *d);
 /* Guest memory: zeroed, aligned allocation; host pointer for an address. */
 uint64_t td_alloc(TestDriver *d, size_t len, size_t align);
 void *td_ptr(TestDriver *d, uint64_t addr);
+/* QP qpn's entry in the QP context store (QPC_ENTRY_SIZE bytes). */
+void *td_qpc_entry(TestDriver *d, uint32_t qpn);
 /* Write the control-path set-up registers; then also start it. */
 void td_setup(TestDriver *d);
 void td_start(TestDriver *d);

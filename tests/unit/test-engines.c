@@ -186,7 +186,10 @@ static void test_isolated(void)
     g_assert_cmpuint(ev.type, ==, RDO_EQE_ENGINE_RECOVERED);
     g_assert_cmpuint(ev.data, ==, 2);
     g_assert_cmpuint(test_reg_read(hb, RDO_REG_FO_QPS), ==, 2);
-    g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, ==, 2 * RDO_FO_XPORT_BYTES);
+    /* Each: its image and responder resources (B's QPs send nothing:
+     * no records). */
+    g_assert_cmpuint(hb->core.cnt.fo_rb_bytes, ==, 2 * (RDO_FO_XPORT_BYTES +
+                     PAIR_RESP_RES * sizeof(struct rdo_qpc_fo_res)));
     g_assert_cmpuint(test_reg_read(hb, RDO_REG_FO_BLACKOUT), >=,
                      cfg.failover_reset_cycles);
     /* The other engine's QPs: not a byte of their state changed. */
@@ -227,13 +230,7 @@ static void test_isolated(void)
 /* The transport section of QP qpn in side s's context store. */
 static uint8_t *store_section(PairSide *s, uint32_t qpn)
 {
-    TestHost *h = s->d->h;
-    uint64_t page;
-
-    memcpy(&page, td_ptr(s->d, h->core.regs.qpc_pglist +
-                         qpn / (RDO_PAGE_SIZE / RDO_QPC_SIZE) * 8), 8);
-    return td_ptr(s->d, page + qpn % (RDO_PAGE_SIZE / RDO_QPC_SIZE) * RDO_QPC_SIZE +
-                  offsetof(RdoQpCtx, transport));
+    return (uint8_t *)td_qpc_entry(s->d, qpn) + offsetof(RdoQpCtx, transport);
 }
 
 /* A pair with n RC QPs and a WRITE of `len` on each, run until B's QP 0 is
@@ -266,7 +263,7 @@ static Pair *writes_under_way(const RdoConfig *cfg, int n, uint32_t len)
  * PSN; and the cached context line's transport section) is garbage. The
  * QP comes back with the store's image (its expected PSN is the image's,
  * not the garbage), and the WRITE completes bit-exact, no QP error. With
- * one engine (the whole engine reloaded) and with two.
+ * one engine and with two (the same recovery).
  */
 static void test_reread(void)
 {

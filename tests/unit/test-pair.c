@@ -163,6 +163,15 @@ void pair_create_ssq(Pair *p, int i)
     rdo_pair_create_ssq(&p->s[0].rdo, i);
 }
 
+uint32_t pair_ssq_fan(Pair *p, int i, int n)
+{
+    pair_create_ssq(p, i);
+    for (int c = 0; c < n; c++) {
+        pair_connect_fed(p, c, RDO_QPT_RC, RDO_MTU_4096 - 2, 2 + i);
+    }
+    return 2 + i;
+}
+
 void pair_connect(Pair *p, int i, uint8_t type, uint8_t mtu_code)
 {
     pair_connect_fed(p, i, type, mtu_code, 0);

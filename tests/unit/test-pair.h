@@ -26,6 +26,7 @@
 #define PAIR_QPS        256     /* QP slots per side, at least */
 
 #define PAIR_TIMEOUT    8       /* RC retransmit timeout code: ~1 ms */
+#define PAIR_RESP_RES   4       /* max_dest_rd_atomic (rdo-pair-setup.c) */
 
 typedef RdoPairQp PairQp;
 
@@ -92,6 +93,9 @@ void pair_connect_loopback(Pair *p, int i, int j, uint8_t type,
                            uint8_t mtu_code);
 /* A shared send queue in slot i of side 0 (QPN 2 + i), in RTS. */
 void pair_create_ssq(Pair *p, int i);
+/* A shared send queue in slot i feeding RC connections in slots 0..n-1
+ * (MTU 1024); returns its QPN. */
+uint32_t pair_ssq_fan(Pair *p, int i, int n);
 /* Modify with the given attributes; returns the command status. */
 uint8_t pair_modify(PairSide *s, uint32_t qpn, uint8_t state, uint32_t mask,
                     const struct rdo_cmd_modify_qp *attrs);

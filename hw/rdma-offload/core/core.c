@@ -194,15 +194,14 @@ void rdo_vf_destroy(RdoCore *vf)
 }
 
 /* Everything back to power-on; contexts in host memory are abandoned.
- * Frames the host holds for later go too, unless `keep_link` (an engine
- * failover: they have left the engine, they are on the link). */
-static void core_reset(RdoCore *core, bool keep_link)
+ * Frames the host holds for later go too. */
+void rdo_core_reset(RdoCore *core)
 {
     memset(&core->regs, 0, sizeof(core->regs));
     memset(&core->cnt, 0, sizeof(core->cnt));
     memset(&core->tcnt, 0, sizeof(core->tcnt));
     core->rx_frames_ignored = 0;
-    if (core->ops->drop_frames && !keep_link) {
+    if (core->ops->drop_frames) {
         core->ops->drop_frames(core->host);     /* with the core's own */
     }
     /* Freed by the configuration it was made with. */
@@ -218,11 +217,6 @@ static void core_reset(RdoCore *core, bool keep_link)
     state_alloc(core);
     core->st->port_mtu = 1500;
     memcpy(core->st->port_mac, core->cfg.mac, 6);
-}
-
-void rdo_core_reset(RdoCore *core)
-{
-    core_reset(core, false);
 }
 
 void rdo_core_set_link(RdoCore *core, bool up)
@@ -304,39 +298,14 @@ uint8_t *rdo_core_save(RdoCore *core, size_t *len)
 }
 
 /*
- * Engine failover, one engine: the device's hard state (the migration
- * stream; with one engine its state is all of the device's) is checked
- * on a scratch core first, so that a state
- * that cannot be loaded leaves this core running to report it as
- * catastrophic; then the engine is reset (soft state gone) and reloaded,
- * and each RC QP's protocol position is rebuilt from its image in the
- * store (state/failover.c). With several engines only the faulted one's
- * QPs are rebuilt, without a reset (rdo_failover_engine).
+ * Engine failover: only the faulted engine's QPs are touched, each RC QP
+ * rebuilt from its hard state in the store (state/failover.c), without a
+ * reset of the device. With one engine that is every QP; the units the
+ * engines share (context caches, bus, receive FIFO, egress) are not the
+ * engine's and stay.
  */
-static bool failover_check(RdoCore *core, const uint8_t *img, size_t len,
-                           char **why)
-{
-    RdoCore *scratch = g_new0(RdoCore, 1);
-    /* The scratch core's reset must not drop the frames the host holds
-     * for this one. */
-    RdoHostOps ops = *core->ops;
-    bool ok;
-
-    ops.drop_frames = NULL;
-    rdo_core_init(scratch, &core->cfg, &ops, core->host);
-    ok = rdo_state_load(scratch, img, len, why);
-    rdo_core_destroy(scratch);
-    g_free(scratch);
-    return ok;
-}
-
 void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
 {
-    g_autofree uint8_t *img = NULL;
-    g_autofree char *err = NULL;
-    uint64_t start_ps, lost, ignored;
-    size_t len;
-
     core->st->fo_pending = false;
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
@@ -348,27 +317,7 @@ void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
         rdo_core_fatal(core, RDO_FATAL_ENGINE, false, why);
         return;
     }
-    if (core->cfg.engines > 1) {
-        /* One engine of several: the others and their QPs run on. */
-        rdo_failover_engine(core, engine % core->cfg.engines);
-        return;
-    }
-    start_ps = core->st->tm ? rdo_tm_now_ps(core) : 0;
-    lost = rdo_failover_soft_frames(core);
-    ignored = core->rx_frames_ignored;
-    img = rdo_state_save(core, &len);
-    if (!failover_check(core, img, len, &err)) {
-        core->cnt.fo_fatal++;
-        rdo_core_fatal(core, RDO_FATAL_ENGINE, false, err);
-        return;
-    }
-    core_reset(core, true);
-    if (!rdo_state_load(core, img, len, NULL)) {
-        rdo_core_reset(core);   /* cannot happen: it loaded on the scratch core */
-        return;
-    }
-    core->rx_frames_ignored = ignored;
-    rdo_failover_resume(core, start_ps, len, lost);
+    rdo_failover_engine(core, engine % core->cfg.engines);
 }
 
 /* From power-on state; a stream refused leaves the device as after a reset. */

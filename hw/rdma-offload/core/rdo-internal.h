@@ -195,6 +195,7 @@ typedef struct RdoCtxOrder {
 typedef struct RdoCtxCache {
     const char *name;
     uint32_t ctx_size;
+    uint32_t stride;            /* bytes per entry in the store (ctx_size or more) */
     uint32_t entries;
     uint64_t *pglist_reg;       /* the store's page list register */
     uint32_t *pages_reg;        /* and its page count */
@@ -289,10 +290,9 @@ struct RdoState {
     /* Buffered receive (xport/bufrecv.c): bytes of SENDs held now. */
     uint64_t bufrecv_used;
     /* Engine failover (state/failover.c): a seeded fault waits for the
-     * next wake-up; frames are refused until the blackout's end. */
+     * next wake-up. */
     bool fo_pending;
-    uint64_t fo_blackout_ps;
-    /* Several protocol engines (engines > 1): each QP's engine, the next
+    /* The protocol engines (`engines`): each QP's engine, the next
      * one a new QP gets, the engine a pending seeded fault hits, the one
      * the ENG_* registers name; per QP the end of its blackout (timing:
      * its frames refused, its resume due; 0 none), per engine its faults

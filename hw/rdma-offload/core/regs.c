@@ -182,7 +182,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_MAX_MR: return cfg->max_mr;
     case RDO_REG_MAX_SRQ: return cfg->max_srq;
     case RDO_REG_MAX_GID: return cfg->max_gid;
-    case RDO_REG_QPC_ENTRY_SIZE: return RDO_QPC_SIZE;
+    case RDO_REG_QPC_ENTRY_SIZE: return rdo_qpc_entry_size(core);
     case RDO_REG_MRC_ENTRY_SIZE: return RDO_MRC_SIZE;
     case RDO_REG_CNT_CQP_CMDS: return c->cqp_cmds;
     case RDO_REG_CNT_CQP_ERRORS: return c->cqp_errors;

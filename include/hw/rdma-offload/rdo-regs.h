@@ -98,7 +98,7 @@
 #define RDO_REG_MAX_MR          0x0190  /* RO */
 #define RDO_REG_MAX_SRQ         0x0194  /* RO */
 #define RDO_REG_MAX_GID         0x0198  /* RO */
-#define RDO_REG_QPC_ENTRY_SIZE  0x019c  /* RO  bytes of QP context per QP */
+#define RDO_REG_QPC_ENTRY_SIZE  0x019c  /* RO  bytes of QP context store per QP (RDO_QPC_SIZE, or RDO_QPC_FO_ENTRY_SIZE with failover) */
 #define RDO_REG_MRC_ENTRY_SIZE  0x01a0  /* RO  bytes of MR context per MR */
 
 /* Counters, cleared by reset. */
@@ -282,6 +282,60 @@ enum rdo_dp_index {
 /* Context store geometry. */
 #define RDO_QPC_SIZE            256
 #define RDO_MRC_SIZE            64
+
+/*
+ * With failover on (FO_INFO.ON) each QP's entry in the QP context store
+ * is RDO_QPC_FO_ENTRY_SIZE bytes (QPC_ENTRY_SIZE says which): the 256-byte
+ * context, then the QP's transport hard state that the device writes back
+ * at its commit points and reads at an engine failover: its responder
+ * resources and the requester's records of work requests
+ * (docs/programming-model.md "The hard state in the store"). The driver
+ * sizes the store by QPC_ENTRY_SIZE and never writes these.
+ */
+#define RDO_QPC_FO_ENTRY_SIZE   2048
+#define RDO_QPC_FO_RES_OFF      256     /* RDO_QPC_FO_RES of struct rdo_qpc_fo_res */
+#define RDO_QPC_FO_RES          16
+#define RDO_QPC_FO_REC_OFF      768     /* RDO_QPC_FO_RECS of struct rdo_qpc_fo_rec */
+#define RDO_QPC_FO_RECS         26      /* outstanding work requests a QP may have */
+
+/* A responder resource: a READ or atomic executed, for duplicates. */
+struct rdo_qpc_fo_res {
+    uint32_t crc;               /* CRC-32 of the rest, seeded with QPN and slot */
+    uint32_t psn_flags;         /* first PSN (23:0), RDO_QPC_FO_RES_* (31:24) */
+    uint64_t va;
+    uint32_t rkey;
+    uint32_t len;               /* READ: bytes; the last PSN follows from the MTU */
+    uint64_t orig;              /* atomic: the value before */
+};
+#define RDO_QPC_FO_RES_VALID    RDO_BIT(24)
+#define RDO_QPC_FO_RES_ATOMIC   RDO_BIT(25)
+
+/* A requester's record of a work request taken from the send queue. */
+struct rdo_qpc_fo_rec {
+    uint32_t crc;               /* CRC-32 of the rest, seeded with QPN and slot */
+    uint32_t seq;               /* the QP's record number; slot = seq % RECS */
+    uint64_t wr_id;
+    uint32_t ring_qpn;          /* QP whose send queue holds the WQE */
+    uint32_t wqe_index;
+    uint32_t first_psn;         /* 23:0 */
+    uint32_t npkts;             /* PSNs it takes (READ: its responses) */
+    uint32_t resp_pkts;         /* READ: response packets placed */
+    uint32_t msg_len;
+    uint32_t vendor_err;
+    uint8_t  opcode;            /* enum rdo_wr_opcode */
+    uint8_t  wqe_flags;
+    uint8_t  status;            /* its CQE's, once done */
+    uint8_t  flags;             /* RDO_QPC_FO_REC_* */
+};
+#define RDO_QPC_FO_REC_SENT     RDO_BIT(0)      /* every request packet went out once */
+#define RDO_QPC_FO_REC_DONE     RDO_BIT(1)
+#define RDO_QPC_FO_REC_REREAD   RDO_BIT(2)      /* its WQE is to be read again */
+#define RDO_QPC_FO_REC_SHARED   RDO_BIT(3)      /* fed by a shared send queue */
+RDO_STATIC_ASSERT(sizeof(struct rdo_qpc_fo_res) == 32, "responder resource");
+RDO_STATIC_ASSERT(sizeof(struct rdo_qpc_fo_rec) == 48, "work request record");
+RDO_STATIC_ASSERT(RDO_QPC_FO_RES_OFF + RDO_QPC_FO_RES * 32 <= RDO_QPC_FO_REC_OFF &&
+                  RDO_QPC_FO_REC_OFF + RDO_QPC_FO_RECS * 48 <= RDO_QPC_FO_ENTRY_SIZE,
+                  "failover entry layout");
 
 /* RDO_REG_CAPS_*: what this device implements. */
 #define RDO_CAP_MSIX            RDO_BIT64(0)

@@ -19,7 +19,7 @@ uint32_t rdo_cqp_config_check(RdoCore *core)
 {
     const RdoRegs *r = &core->regs;
     uint32_t bad = RDO_NONE;
-    uint32_t qpc_per_page = RDO_PAGE_SIZE / RDO_QPC_SIZE;
+    uint32_t qpc_per_page = RDO_PAGE_SIZE / rdo_qpc_entry_size(core);
     uint32_t mrc_per_page = RDO_PAGE_SIZE / RDO_MRC_SIZE;
 
     if (r->cqp_log_size < RDO_CQP_LOG_SIZE_MIN ||
@@ -55,7 +55,7 @@ void rdo_fn_usable(RdoCore *core)
     const RdoRegs *r = &core->regs;
 
     core->st->usable_qps = MIN(core->cfg.max_qp,
-                               r->qpc_pages * (RDO_PAGE_SIZE / RDO_QPC_SIZE));
+                               r->qpc_pages * (RDO_PAGE_SIZE / rdo_qpc_entry_size(core)));
     core->st->usable_mrs = MIN(core->cfg.max_mr,
                                r->mrc_pages * (RDO_PAGE_SIZE / RDO_MRC_SIZE));
 }

@@ -16,13 +16,13 @@
 
 #define XPORT_OFF   offsetof(RdoQpCtx, transport)
 
-/* Where QP qpn's transport section is in host memory. */
-static bool section_addr(RdoCore *core, uint32_t qpn, uint64_t *addr)
+/* Where byte `off` of QP qpn's entry in the store is in host memory. */
+static bool entry_addr(RdoCore *core, uint32_t qpn, uint32_t off, uint64_t *addr)
 {
     if (!rdo_ctx_addr(core, &core->st->qpc, qpn, addr)) {
         return false;
     }
-    *addr += XPORT_OFF;
+    *addr += off;
     return true;
 }
 
@@ -36,22 +36,23 @@ static void count(RdoCore *core, uint32_t bytes)
     }
 }
 
-void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes)
+/* A write (a store that cannot be written is found at recovery, where the
+ * QP fails, or at the line's use) or a read of the QP's entry. */
+static bool store_dma(RdoCore *core, uint32_t qpn, uint32_t off, void *data,
+                      uint32_t len, bool write)
 {
+    uint64_t addr;
     RdoFlow flow;
+    int r;
 
-    if (!core->cfg.failover) {
-        return;
+    if (!entry_addr(core, qpn, off, &addr)) {
+        return false;
     }
-    count(core, bytes);
-    if (!core->st->tm) {
-        return;
-    }
-    /* Where the QP's line sits in the store (its alignment is what the bus
-     * model looks at): the transport section is its second half. */
     flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    rdo_tm_dma(core, (uint64_t)qpn * RDO_QPC_SIZE + XPORT_OFF, bytes, true);
+    r = write ? rdo_dma_write(core, addr, data, len)
+              : rdo_dma_read(core, addr, data, len);
     rdo_tm_set_flow(core, flow);
+    return r == 0;
 }
 
 void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
@@ -59,9 +60,6 @@ void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
 {
     RdoCtxCache *c = &core->st->qpc;
     RdoQpCtx *cached = rdo_ctx_cached_data(c, qpn);
-    uint64_t addr;
-    RdoFlow flow;
-    int r;
 
     count(core, len);
     /* A cached copy of the context gets it too: a later write-back of the
@@ -72,26 +70,23 @@ void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
     if (c->side.valid && c->side.index == qpn) {
         memcpy(((RdoQpCtx *)c->side.data)->transport, img, len);
     }
-    if (!section_addr(core, qpn, &addr)) {
-        return;     /* found at recovery (the QP fails), or at the line's use */
-    }
-    flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    r = rdo_dma_write(core, addr, img, len);
-    rdo_tm_set_flow(core, flow);
-    (void)r;        /* as above: a store that cannot be written is found later */
+    store_dma(core, qpn, XPORT_OFF, (void *)img, len, true);
+}
+
+void rdo_fo_store_put(RdoCore *core, uint32_t qpn, uint32_t off,
+                      const void *data, uint32_t len)
+{
+    count(core, len);
+    store_dma(core, qpn, off, (void *)data, len, true);
+}
+
+bool rdo_fo_store_get(RdoCore *core, uint32_t qpn, uint32_t off, void *data,
+                      uint32_t len)
+{
+    return store_dma(core, qpn, off, data, len, false);
 }
 
 bool rdo_fo_store_read(RdoCore *core, uint32_t qpn, void *img, uint32_t len)
 {
-    uint64_t addr;
-    RdoFlow flow;
-    int r;
-
-    if (!section_addr(core, qpn, &addr)) {
-        return false;
-    }
-    flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    r = rdo_dma_read(core, addr, img, len);
-    rdo_tm_set_flow(core, flow);
-    return r == 0;
+    return store_dma(core, qpn, XPORT_OFF, img, len, false);
 }

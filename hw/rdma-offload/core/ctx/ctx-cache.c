@@ -51,6 +51,7 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     memset(c, 0, sizeof(*c));
     c->name = name;
     c->ctx_size = ctx_size;
+    c->stride = ctx_size;
     c->entries = entries;
     /* Checked by rdo_config_valid: ways divides entries. */
     c->ways = ways && ways < entries ? ways : entries;
@@ -105,7 +106,7 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
 bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
                   uint64_t *addr)
 {
-    uint32_t per_page = RDO_PAGE_SIZE / c->ctx_size;
+    uint32_t per_page = RDO_PAGE_SIZE / c->stride;
     uint32_t page_no = index / per_page;
     uint64_t page;
     /* Untimed: hardware holds the store's translation on chip. */
@@ -119,7 +120,7 @@ bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
     if (!ok) {
         return false;
     }
-    *addr = page + (uint64_t)(index % per_page) * c->ctx_size;
+    *addr = page + (uint64_t)(index % per_page) * c->stride;
     return true;
 }
 
@@ -522,6 +523,16 @@ void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
     }
 }
 
+void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index)
+{
+    RdoCtxLine *l = line_find(c, index);
+
+    if (l && !l->dirty) {
+        line_used(c, l);
+        line_leave(c, l);
+    }
+}
+
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c)
 {
     bool ok = true;
@@ -542,6 +553,8 @@ void rdo_ctx_caches_init(RdoCore *core)
                        c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
                        &core->cnt.qpc_hits, &core->cnt.qpc_misses);
+    /* With failover the entry carries the QP's hard state after it. */
+    st->qpc.stride = rdo_qpc_entry_size(core);
     rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
                        c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.mrc_pglist, &core->regs.mrc_pages,

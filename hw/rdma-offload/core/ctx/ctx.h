@@ -28,6 +28,9 @@ bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
 /* Timing: loads context `index` ahead of its use; false if it cannot. */
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);
+/* Context `index` leaves the cache if its line is clean (the next use
+ * loads it from the store); a dirty line, newer than the store, stays. */
+void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index);
 /* The cached copy of context `index`, or NULL: not loaded, not counted,
  * the replacement order untouched (a look the model does not make). */
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
@@ -41,19 +44,28 @@ bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
 /* A saved dirty line put back (state/); false if it cannot be placed. */
 bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data);
 
-/*
- * Failover write-backs (commit.c): `bytes` of QP qpn's hard state to host
- * memory at a commit point; nothing with failover=0.
- */
+/* Failover write-backs (commit.c): QP qpn's hard state in its entry of the
+ * QP context store (failover=1). */
 #define RDO_FO_XPORT_BYTES  128     /* the QP context's transport section */
-#define RDO_FO_RES_BYTES    32      /* one responder resource */
-void rdo_fo_commit(RdoCore *core, uint32_t qpn, uint32_t bytes);
 /* The transport section of QP qpn's context in the store (RDO_FO_XPORT_BYTES
  * at most): written (and any cached copy of the line updated), read back;
  * false if the store cannot be read. */
 void rdo_fo_store_write(RdoCore *core, uint32_t qpn, const void *img,
                         uint32_t len);
 bool rdo_fo_store_read(RdoCore *core, uint32_t qpn, void *img, uint32_t len);
+/* The rest of the QP's entry with failover (RDO_QPC_FO_*: responder
+ * resources, records of work requests): `len` bytes at byte `off` of it
+ * written back (counted as a write-back), read; false if not reachable. */
+void rdo_fo_store_put(RdoCore *core, uint32_t qpn, uint32_t off,
+                      const void *data, uint32_t len);
+bool rdo_fo_store_get(RdoCore *core, uint32_t qpn, uint32_t off, void *data,
+                      uint32_t len);
+
+/* Bytes of the QP context store per QP (QPC_ENTRY_SIZE). */
+static inline uint32_t rdo_qpc_entry_size(const RdoCore *core)
+{
+    return core->cfg.failover ? RDO_QPC_FO_ENTRY_SIZE : RDO_QPC_SIZE;
+}
 
 /* QPs (qp.c). */
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn);

@@ -96,15 +96,6 @@ void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
         return;
     }
     now = rdo_tm_now_ps(core);
-    if (core->st->fo_blackout_ps) {
-        /* An engine failover's blackout: reception is blocked (the peer
-         * retransmits), as the substitute engine reloads the hard state. */
-        if (now < core->st->fo_blackout_ps) {
-            core->cnt.fo_drops++;
-            return;
-        }
-        core->st->fo_blackout_ps = 0;
-    }
     if (engine_refuses(core, frame, len, now)) {
         return;
     }

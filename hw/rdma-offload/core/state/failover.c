@@ -1,47 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: protocol-engine failover (seed 003, D19; docs/
- * architecture.md "Engine failover"). core.c runs the failover itself
- * (the engine's hard state as a stream, a reset, the stream loaded); these
- * are its two halves around that: what the fault throws away, and what
- * the substitute engine does before it resumes (receive blocked for the
- * blackout, requesters back to their oldest unacknowledged PSN, the
- * driver told on EQ 0).
+ * architecture.md "Engine failover"). A fault of an engine (of one or of
+ * several) touches its QPs only: each RC QP is rebuilt from its hard state
+ * in the QP context store (xport/hard.c), receives nothing during the
+ * blackout (timing model) and then resumes on the substitute engine
+ * (requester back to its oldest unacknowledged PSN, responder telling the
+ * peer where it is); the driver is told on EQ 0. Also the engines' and the
+ * failover's sections of the state stream (44, 46).
  */
 #include "state/state.h"
-
-/* Frames on their way in or out: soft state, lost with the engine. */
-uint64_t rdo_failover_soft_frames(RdoCore *core)
-{
-    RdoState *st = core->st;
-    uint64_t n = g_queue_get_length(&st->fault->delayed) +
-                 (st->fault->held != NULL) +
-                 g_queue_get_length(&st->loopback->frames);
-
-    if (st->tm) {
-        n += st->tm->rx_fifo.len + st->tm->egress.len + st->tm->egress2.len;
-    }
-    return n;
-}
-
-/* The blackout (timing model): the engine resets, then reads the hard
- * state back (`bytes`) over the bus; reception is refused until then. */
-static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
-{
-    RdoState *st = core->st;
-    RdoTiming *t = st->tm;
-    uint64_t end = start_ps + rdo_tm_cycles_ps(t, core->cfg.failover_reset_cycles);
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-
-    end = rdo_tm_bus(core, end, 0, bytes, false);
-    rdo_tm_set_flow(core, flow);
-    for (int e = 0; e < RDO_ENG__COUNT; e++) {
-        t->free_ps[e] = MAX(t->free_ps[e], end);
-    }
-    st->fo_blackout_ps = end;
-    core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start_ps);
-    rdo_tm_schedule(core, end);
-}
 
 /*
  * The substitute engine rebuilds a QP's transport from the hard state in
@@ -51,7 +19,13 @@ static void blackout(RdoCore *core, uint64_t start_ps, size_t bytes)
  */
 static bool recover_qp(RdoCore *core, uint32_t qpn)
 {
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoQpCtx *qp;
+
+    /* The lost engine's clean copy of the context is not trusted: the
+     * substitute loads it from the store (a dirty line is the cache's,
+     * newer than the store, and stays). */
+    rdo_ctx_forget_clean(&core->st->qpc, qpn);
+    qp = rdo_qp_get(core, qpn);
 
     if (!qp) {
         /* The substitute engine loads the context from the store: one the
@@ -114,27 +88,6 @@ static void recovered(RdoCore *core, uint32_t engine, uint32_t qps)
                     (uint32_t)core->cnt.fo_recoveries, qps);
 }
 
-void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
-                         uint64_t lost_frames)
-{
-    RdoState *st = core->st;
-    uint32_t qps = rdo_state_qps(core);
-
-    if (st->tm) {
-        blackout(core, start_ps, bytes);
-    } else {
-        core->cnt.fo_blackout_cycles = 0;
-    }
-    for (uint32_t i = 0; i < st->usable_qps; i++) {
-        if (st->qp_used[i] && st->qp_bind[i].type == RDO_QPT_RC &&
-            recover_qp(core, i)) {
-            resume_qp(core, i);
-        }
-    }
-    core->cnt.fo_drops += lost_frames;
-    recovered(core, 0, qps);
-}
-
 /* The next engine that is not `engine`: where its QPs go. */
 static uint32_t substitute(RdoCore *core, uint32_t engine)
 {
@@ -165,18 +118,20 @@ void rdo_failover_engine(RdoCore *core, uint32_t engine)
     RdoTiming *t = st->tm;
     uint64_t start = t ? rdo_tm_now_ps(core) : 0, end = start;
     uint32_t qps = 0;
+    size_t bytes = 0;
 
     for (uint32_t i = 0; i < st->usable_qps; i++) {
         if (st->qp_used[i] && st->qp_engine[i] == engine &&
             st->qp_bind[i].type == RDO_QPT_RC && recover_qp(core, i)) {
             qps++;
+            bytes += rdo_xport_recover_bytes(core, i);
         }
     }
     if (t) {
         RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
 
         end = rdo_tm_bus(core, start + rdo_tm_cycles_ps(t, core->cfg.failover_reset_cycles),
-                         0, (size_t)qps * RDO_FO_XPORT_BYTES, false);
+                         0, bytes, false);
         rdo_tm_set_flow(core, flow);
         core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start);
         st->fo_resume_ps = st->fo_resume_ps ? MIN(st->fo_resume_ps, end) : end;
@@ -236,8 +191,8 @@ void rdo_failover_run(RdoCore *core)
 
 /*
  * The engines in the state stream: each QP's engine, per engine its
- * faults and refused frames. A QP in a blackout at the save resumes at the
- * first wake-up after the load (the blackout's time is not carried).
+ * faults and refused frames, whether a QP is in a blackout (section 46,
+ * below, says until when).
  */
 static bool engines_needed(RdoCore *core)
 {
@@ -317,7 +272,136 @@ static void engines_load(RdoCore *core, RdoIn *in)
     }
 }
 
+/*
+ * Section 46, with failover: what keeps the store's copy of the hard state
+ * in step with the device's across a migration (the store itself is guest
+ * memory and migrates with it): each RC QP's record numbering and the CRC
+ * of each record's copy, and the blackouts in progress, as times of the
+ * device clock (QEMU's virtual clock, which migrates). Written whenever
+ * failover is on, and required then (RDO_SECT_BY_CONFIG): a stream from
+ * before it had the QP context store laid out 256 bytes a QP, which this
+ * device cannot read, and is refused.
+ */
+static bool fo_needed(RdoCore *core)
+{
+    return core->cfg.failover;
+}
+
+static void fo_save(RdoCore *core, RdoOut *o)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        const RdoReqPart *q = &st->xport[i].req;
+
+        if (!st->qp_used[i] || st->qp_bind[i].type != RDO_QPT_RC) {
+            continue;
+        }
+        rdo_out_u32(o, i);
+        rdo_out_u64(o, st->qp_blackout_ps[i]);
+        rdo_out_u32(o, q->fo_seq_next);
+        rdo_out_u32(o, g_queue_get_length((GQueue *)&q->sent));
+        for (GList *l = q->sent.head; l; l = l->next) {
+            const RdoSendRec *rec = l->data;
+
+            rdo_out_u32(o, rec->fo_seq);
+            rdo_out_u32(o, rec->fo_crc);
+        }
+    }
+    rdo_out_u32(o, RDO_NONE);
+}
+
+/* A blackout's end: 0 (none), or a time of the device clock not too far
+ * ahead (it cannot be behind by more than the downtime: taken as over). */
+static uint64_t blackout_end(RdoIn *in, const char *what)
+{
+    uint64_t ps = rdo_in_u64(in);
+
+    if (!ps) {
+        return 0;
+    }
+    rdo_in_check(in, ps / 1000 <= in->now_ns + RDO_STATE_HORIZON_NS,
+                 "%s ends %" G_GUINT64_FORMAT " ps, too far ahead", what, ps);
+    return ps;
+}
+
+static void fo_load(RdoCore *core, RdoIn *in)
+{
+    RdoState *st = core->st;
+    uint64_t resume = 0;
+
+    while (rdo_in_ok(in)) {
+        uint32_t i = rdo_in_u32(in), next, n;
+        uint64_t end;
+        RdoReqPart *q;
+        GList *l;
+
+        if (i == RDO_NONE) {
+            break;
+        }
+        if (!rdo_in_check(in, i < st->usable_qps && st->qp_used[i] &&
+                          st->qp_bind[i].type == RDO_QPT_RC,
+                          "failover: QP %u is not an RC QP", i)) {
+            return;
+        }
+        q = &st->xport[i].req;
+        end = blackout_end(in, "a QP's blackout");
+        next = rdo_in_u32(in);
+        n = rdo_in_u32(in);
+        if (!rdo_in_check(in, n == g_queue_get_length(&q->sent) &&
+                          n <= RDO_QPC_FO_RECS, "failover: QP %u has %u records, "
+                          "the stream %u", i, g_queue_get_length(&q->sent), n)) {
+            return;
+        }
+        q->fo_seq_next = next;
+        l = q->sent.head;
+        for (uint32_t k = 0; k < n && rdo_in_ok(in); k++, l = l->next) {
+            RdoSendRec *rec = l->data;
+
+            rec->fo_seq = rdo_in_u32(in);
+            rec->fo_crc = rdo_in_u32(in);
+            /* Numbered in a row, up to the next number. */
+            rdo_in_check(in, rec->fo_seq == next - n + k,
+                         "failover: QP %u record %u numbered %u", i, k, rec->fo_seq);
+        }
+        /* Section 44 marked it pending; this says until when. */
+        st->qp_blackout_ps[i] = end;
+        if (end) {
+            resume = resume ? MIN(resume, end) : end;
+        }
+    }
+    st->fo_resume_ps = resume;
+}
+
+/* Numbered from 0 in list order, to be written again; section 46 then
+ * says what they were (a QP it does not list keeps these). */
+void rdo_failover_number_records(RdoCore *core)
+{
+    RdoState *st = core->st;
+
+    for (uint32_t i = 0; i < st->usable_qps; i++) {
+        uint32_t k = 0;
+
+        if (!st->qp_used[i] || st->qp_bind[i].type != RDO_QPT_RC) {
+            continue;
+        }
+        for (GList *l = st->xport[i].req.sent.head; l; l = l->next) {
+            RdoSendRec *rec = l->data;
+
+            rec->fo_seq = k++;
+            rec->fo_crc = 0;
+        }
+        st->xport[i].req.fo_seq_next = k;
+    }
+}
+
 const RdoSection rdo_state_engine_sections[] = {
     { 44, 0, "engines", engines_needed, engines_save, engines_load },
+    { 0 }
+};
+
+/* After the flow queues' 45. */
+const RdoSection rdo_state_failover_sections[] = {
+    { 46, RDO_SECT_BY_CONFIG, "failover", fo_needed, fo_save, fo_load },
     { 0 }
 };

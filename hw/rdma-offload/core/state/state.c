@@ -23,6 +23,7 @@ static const RdoSection *const section_tables[] = {
     rdo_state_port2_sections,
     rdo_state_engine_sections,
     rdo_state_flowq_sections,
+    rdo_state_failover_sections,
 };
 
 #define HEADER_LEN      12      /* magic, version, total length */

@@ -135,11 +135,15 @@ extern const RdoSection rdo_state_cm_sections[];
 extern const RdoSection rdo_state_moved_sections[];
 extern const RdoSection rdo_state_port2_sections[];
 extern const RdoSection rdo_state_engine_sections[];
+/* The failover numbering of the requester's records after a load of the
+ * transport (failover.c; section 46 may then set it). */
+void rdo_failover_number_records(RdoCore *core);
 
 /* A GID table's valid entries (objects.c; port2.c for port 2's). */
 void rdo_state_gids_save(RdoOut *o, const RdoGid *gids, uint32_t max);
 void rdo_state_gids_load(RdoIn *in, RdoGid *gids, uint32_t max);
 extern const RdoSection rdo_state_flowq_sections[];
+extern const RdoSection rdo_state_failover_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);
@@ -151,17 +155,9 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in);
 void rdo_state_xport_check(RdoCore *core, RdoIn *in);
 
 /*
- * Engine failover (failover.c), around core.c's save, reset and load:
- * frames lost with the soft state (before), the substitute engine's start
- * (after: the blackout from start_ps reading `bytes` back, requesters
- * back to their oldest unacknowledged PSN, counters, EQE 0x21).
- */
-uint64_t rdo_failover_soft_frames(RdoCore *core);
-void rdo_failover_resume(RdoCore *core, uint64_t start_ps, size_t bytes,
-                         uint64_t lost_frames);
-/*
- * With several engines (failover.c): a fault of one rebuilds its RC QPs
- * from the store and resumes them on the next engine (after a blackout
+ * Engine failover (failover.c): a fault of one engine rebuilds its RC QPs
+ * from the store and resumes them on the next engine, itself if it is the
+ * only one (after a blackout
  * with the timing model: rdo_failover_run at a wake-up; frames for it are
  * refused meanwhile, ingress/receive.c).
  */

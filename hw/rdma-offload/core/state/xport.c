@@ -373,6 +373,7 @@ static void xport_load(RdoCore *core, RdoIn *in)
     }
     g_ptr_array_free(t.recs, TRUE);
     g_array_free(t.first_qpn, TRUE);
+    rdo_failover_number_records(core);
 }
 
 /* A list of QP (or CQ) numbers. */

@@ -55,6 +55,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     };
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;
+    bool retired = false;
 
     while ((rec = g_queue_peek_head(&x->req.sent)) && rec->done) {
         uint8_t status = rec->status;
@@ -65,6 +66,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             break;              /* its connection still holds it */
         }
         g_queue_pop_head(&x->req.sent);
+        retired = true;
         if (x->req.tx_pos) {
             x->req.tx_pos--;
         } else {
@@ -112,6 +114,11 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     }
     if (g_queue_is_empty(&x->req.sent)) {
         x->req.rto_at = 0;
+    }
+    if (retired && qp->type == RDO_QPT_RC) {
+        /* The records retired with their CQEs (the same step): a recovery
+         * must not complete them twice. */
+        rdo_xport_commit(core, qpn);
     }
 }
 

@@ -350,6 +350,10 @@ void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         core->cnt.rx_drops++;
         return;
     }
+    /* What the response moves (the oldest unacknowledged PSN, records done
+     * and retired with their CQEs) is written back once, at its end: all
+     * of it in the same step. */
+    x->req.fo_defer = true;
     if (op == RDO_OP_ACKNOWLEDGE) {
         handle_aeth(core, qpn, qp, x, p);
     } else {
@@ -361,6 +365,11 @@ void rdo_req_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         }
     }
     rdo_req_complete(core, qpn, qp);
+    x->req.fo_defer = false;
+    if (x->req.fo_owed) {
+        x->req.fo_owed = false;
+        rdo_xport_commit(core, qpn);
+    }
     if (qp->state != RDO_QPS_ERR) {
         rdo_work_kick(core, qpn);
     }
@@ -380,6 +389,10 @@ void rdo_req_resume(RdoCore *core, uint32_t qpn)
     if (x->req.state != RDO_REQ_SENDING) {
         return;
     }
+    /* WQEs taken after the store's last commit are taken again (the
+     * store's next WQE is behind the ring's producer index): the
+     * scheduler must visit, whatever is on the wire. */
+    rdo_work_kick(core, qpn);
     for (GList *l = x->req.sent.head; l; l = l->next, index++) {
         RdoSendRec *rec = l->data;
 

@@ -10,20 +10,17 @@
 #include <string.h>
 #include "xport/transport.h"
 
-static uint32_t res_count(const RdoQpCtx *qp)
-{
-    return MAX(MIN(qp->max_dest_rd_atomic, RDO_RESP_RES_MAX), 1);
-}
 
 /* The next resource, or NULL if the requester has too many outstanding. */
 static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
-    RdoRespRes *r = &x->resp.res[x->resp.res_next % res_count(qp)];
+    RdoRespRes *r = &x->resp.res[x->resp.res_next % rdo_resp_res_count(qp)];
 
     if (r->valid && rdo_res_streaming(&x->resp, r)) {
         return NULL;
     }
-    x->resp.res_next++;
+    /* Wraps at the count, so that the store's image can check it. */
+    x->resp.res_next = (x->resp.res_next + 1) % rdo_resp_res_count(qp);
     memset(r, 0, sizeof(*r));
     rdo_res_set_streaming(&x->resp, r, false);
     r->valid = true;
@@ -71,9 +68,8 @@ static RdoRespRes *accept_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         rdo_resp_nak(core, qpn, qp, psn, RDO_AETH_NAK_INV_REQ, true);
         return NULL;
     }
-    /* The resource (replay of a duplicate); the expected PSN past it is
-     * committed by the caller once it has moved. */
-    rdo_fo_commit(core, qpn, RDO_FO_RES_BYTES);
+    /* The resource (replay of a duplicate) is written back by the caller
+     * once it is filled in, the expected PSN past it after that. */
     return r;
 }
 
@@ -103,6 +99,7 @@ void rdo_resp_read(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->rkey = reth->rkey;
     r->len = reth->dma_len;
     rdo_res_set_streaming(&x->resp, r, true);
+    rdo_xport_commit_res(core, qpn, r - x->resp.res);
     x->resp.epsn = rdo_psn_add(r->last_psn, 1);
     x->resp.msn++;
     /* Its responses acknowledge it: in the store before they leave. */
@@ -151,6 +148,7 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     r->va = a->va;
     r->rkey = a->rkey;
     r->orig = orig;
+    rdo_xport_commit_res(core, qpn, r - x->resp.res);
     x->resp.epsn = rdo_psn_add(p->pkt.psn, 1);
     x->resp.msn++;
     send_atomic_ack(core, qpn, qp, r);
@@ -170,7 +168,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         op == RDO_OP_FETCH_ADD) {
         bool atomic = op != RDO_OP_READ_REQUEST;
 
-        for (uint32_t i = 0; i < res_count(qp); i++) {
+        for (uint32_t i = 0; i < rdo_resp_res_count(qp); i++) {
             RdoRespRes *r = &x->resp.res[i];
 
             if (!r->valid || r->atomic != atomic ||
@@ -202,7 +200,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoXport *x = &core->st->xport[qpn];
-    uint32_t n = res_count(qp), budget = RDO_TX_BUDGET;
+    uint32_t n = rdo_resp_res_count(qp), budget = RDO_TX_BUDGET;
     uint32_t mtu = rdo_qp_mtu(qp);
 
     for (uint32_t k = 0; k < n && budget; k++) {

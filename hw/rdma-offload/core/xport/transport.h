@@ -81,6 +81,8 @@ typedef struct RdoSendRec {
     uint8_t status;
     uint32_t vendor_err;
     RdoWrLife life;             /* timing model: its stages' times */
+    uint32_t fo_seq;            /* failover: its number on the transmitting QP */
+    uint32_t fo_crc;            /* failover: CRC of its copy in the store, 0 = none */
 } RdoSendRec;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -136,6 +138,9 @@ typedef struct RdoReqPart {
     uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
     uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
     uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
+    uint32_t fo_seq_next;       /* failover: number of the next record */
+    bool fo_defer, fo_owed;     /* failover: a response is being handled,
+                                   its commits made once at its end */
     bool timer_armed;           /* on the timer list */
     uint32_t ip_id;
     bool sched_limited;         /* timing: this visit fetches WQEs ... */
@@ -360,6 +365,12 @@ static inline uint32_t rdo_rec_last_psn(const RdoSendRec *rec)
     return rdo_psn_add(rec->first_psn, rec->npkts - 1);
 }
 
+/* Responder resources a QP uses (max_dest_rd_atomic, 1 to 16). */
+static inline uint32_t rdo_resp_res_count(const RdoQpCtx *qp)
+{
+    return MAX(MIN(qp->max_dest_rd_atomic, RDO_RESP_RES_MAX), 1);
+}
+
 /* The syndrome of an RNR NAK with the QP's minimum RNR timer. */
 static inline uint8_t rdo_rnr_syndrome(const RdoQpCtx *qp)
 {
@@ -421,6 +432,12 @@ void rdo_req_resume(RdoCore *core, uint32_t qpn);
  */
 void rdo_xport_commit(RdoCore *core, uint32_t qpn);
 bool rdo_xport_recover(RdoCore *core, uint32_t qpn);
+/* (hard.c) Responder resource `slot` written back once it is complete. */
+void rdo_xport_commit_res(RdoCore *core, uint32_t qpn, uint32_t slot);
+/* (hard.c) A record joins the list of the QP transmitting it: numbered. */
+void rdo_xport_rec_added(RdoXport *x, RdoSendRec *rec);
+/* (hard.c) Bytes a recovery of QP qpn reads back (timing of the blackout). */
+uint32_t rdo_xport_recover_bytes(RdoCore *core, uint32_t qpn);
 /* (wqe.c) Reads the WQE of a record from its ring (qp: the QP holding the
  * record); `reread`: a retransmission, which the timing model charges for. */
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,

@@ -232,7 +232,10 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     if (((w->h.flags & RDO_WQE_F_FENCE) && cx->req.rd_inflight) ||
         (rdo_wr_read_like(w->h.opcode) &&
          cx->req.rd_inflight >= MAX(cqp->max_rd_atomic, 1)) ||
-        (cqp != qp && rdo_psn_diff(cx->req.next_psn, cx->req.una_psn) >= RDO_TX_WINDOW)) {
+        (cqp != qp && rdo_psn_diff(cx->req.next_psn, cx->req.una_psn) >= RDO_TX_WINDOW) ||
+        (core->cfg.failover && cqp->type == RDO_QPT_RC &&
+         g_queue_get_length(&cx->req.sent) >= RDO_QPC_FO_RECS)) {
+        /* With failover every record has a slot in the store. */
         g_free(rec);
         return FETCH_WAIT;
     }
@@ -300,10 +303,19 @@ add:
     g_queue_push_tail(&x->req.sent, rec);
     x->req.sq_next++;
     if (cx != x && !rec->done) {
-        /* Also on the connection's list, which transmits it. */
+        /* Also on the connection's list, which transmits it; the shared
+         * queue will not fetch it again, so the store has it at once. */
         rec->refs++;
         g_queue_push_tail(&cx->req.sent, rec);
+        rdo_xport_rec_added(cx, rec);
+        rdo_xport_commit(core, conn);
         rdo_work_kick(core, conn);
+    } else {
+        rdo_xport_rec_added(x, rec);
+        if (rdo_wr_local(rec->wr_opcode) && qp->type == RDO_QPT_RC) {
+            /* Executed: a recovery must not fetch it again. */
+            rdo_xport_commit(core, qpn);
+        }
     }
     if (rec->done && rec->status != RDO_WC_SUCCESS && !rec->conn_qpn) {
         x->req.state = RDO_REQ_HALTED;  /* reported in order, then the QP fails */
@@ -324,6 +336,9 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 
     if (x->req.rnr_until > now) {
         return false;           /* the timer list wakes it */
+    }
+    if (st->qp_blackout_ps[qpn]) {
+        return false;           /* its engine is down: the resume kicks it */
     }
     x->req.rnr_until = 0;
     while (budget) {
