@@ -51,6 +51,15 @@ struct rdo_moved {
 
 static DEFINE_MUTEX(rdo_moved_mutex);
 
+/*
+ * Tests only: a move holds the connection's queues quiesced this long
+ * before MOVE_QP, so that work posted during a move is certain to happen
+ * (tests/guest/sriov-peer.sh); 0 in use.
+ */
+static unsigned int move_hold_ms;
+module_param(move_hold_ms, uint, 0644);
+MODULE_PARM_DESC(move_hold_ms, "tests only: ms a connection move keeps its queues quiesced before MOVE_QP (default 0)");
+
 /* Around destroying a QP, CQ or PD: its function cannot go meanwhile. */
 void rdo_move_obj_lock(void)
 {
@@ -364,6 +373,8 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	m->eqn = eqn;
 
 	rdo_move_hold(qp, NULL, 0);
+	if (READ_ONCE(move_hold_ms))
+		msleep(min(READ_ONCE(move_hold_ms), 1000u));
 	ret = rdo_cqp_exec(pf, &cmd, NULL, NULL, 0);
 	if (ret) {
 		rdo_move_hold(qp, src, scq->eqn);	/* as it was */
