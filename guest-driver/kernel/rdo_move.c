@@ -202,6 +202,9 @@ static void rdo_move_release(struct rdo_dev *rdev, struct rdo_qp *qp,
 	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pdn);
 }
 
+#define RDO_MOVE_SAME_EQ	U32_MAX
+
+/* Quiesce (to NULL) or resume on `to` a CQ, on EQ eqn (or its own). */
 static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
 {
 	unsigned long flags;
@@ -215,7 +218,8 @@ static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
 		goto out;
 	}
 	cq->rdev = to;
-	cq->eqn = eqn;
+	if (eqn != RDO_MOVE_SAME_EQ)
+		cq->eqn = eqn;
 	cq->moving = false;
 	/*
 	 * The consumer index and an arm asked for meanwhile, on to's page (a
@@ -265,16 +269,54 @@ static void rdo_move_hold(struct rdo_qp *qp, struct rdo_dev *to, u32 eqn)
 	rdo_move_wq_hold(qp, &qp->sq, RDO_DB_SQ, to);
 }
 
-/* A completion event S had queued stays on S's EQ: one more, in its place. */
-static void rdo_move_kick(struct ib_cq *ibcq)
+/*
+ * What S's EQ eqn holds is handled now, through S's tables, which still
+ * know the connection's objects: an event the device raised there before
+ * the move (a completion event, a CQ's or the QP's error) reaches the
+ * consumer instead of being dropped as an unknown object's once S forgets
+ * them. The vector is held off meanwhile, as its handler does the same.
+ */
+static void rdo_move_drain(struct rdo_dev *rdev, u32 eqn)
 {
 	unsigned long flags;
+	struct rdo_eq *eq;
+	u64 before;
 
-	if (!ibcq || !ibcq->comp_handler)
+	if (eqn >= rdev->num_eqs || !rdev->eqs[eqn].created || rdo_dead(rdev))
 		return;
+	eq = &rdev->eqs[eqn];
+	disable_irq(rdev->vectors[eq->vector].irq);
 	local_irq_save(flags);
-	ibcq->comp_handler(ibcq, ibcq->cq_context);
+	do {
+		before = eq->events;
+		rdo_eq_process(eq);
+		rdev->move_drained += eq->events - before;
+	} while (eq->events != before && !rdo_dead(rdev));
 	local_irq_restore(flags);
+	enable_irq(rdev->vectors[eq->vector].irq);
+}
+
+/*
+ * Tests (move_hold_ms): S's completion vectors of the connection's CQs
+ * held off through the hold and the command, so that an event raised
+ * meanwhile is certain to wait in S's EQ for the drain. Vector 0 stays on:
+ * it carries the control QP's completions.
+ */
+static void rdo_move_test_irqs(struct rdo_dev *src, const u32 *eqns, bool off)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		u32 e = eqns[i];
+
+		if (!e || e >= src->num_eqs || !src->eqs[e].created ||
+		    (i && e == eqns[0]))
+			continue;
+		if (off)
+			disable_irq(src->vectors[src->eqs[e].vector].irq);
+		else
+			enable_irq(src->vectors[src->eqs[e].vector].irq);
+	}
 }
 
 /*
@@ -346,12 +388,14 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	struct rdo_pd *pd = to_rpd(qp->ibqp.pd);
 	struct rdo_dev *src = qp->rdev;
 	struct rdo_moved *fresh = NULL;
+	unsigned int ncomp, hold_ms = min(READ_ONCE(move_hold_ms), 1000u);
 	struct rdo_cq *scq, *rcq;
-	unsigned int ncomp;
-	u32 eqn;
+	u32 eqn, old_eqns[2];
 	int ret;
 
 	rdo_move_cqs(qp, &scq, &rcq);
+	old_eqns[0] = scq->eqn;
+	old_eqns[1] = rcq ? rcq->eqn : scq->eqn;
 	if (!qp->moved) {
 		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 		if (!fresh)
@@ -373,11 +417,15 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	m->eqn = eqn;
 
 	rdo_move_hold(qp, NULL, 0);
-	if (READ_ONCE(move_hold_ms))
-		msleep(min(READ_ONCE(move_hold_ms), 1000u));
+	if (hold_ms) {
+		rdo_move_test_irqs(src, old_eqns, true);
+		msleep(hold_ms);
+	}
 	ret = rdo_cqp_exec(pf, &cmd, NULL, NULL, 0);
 	if (ret) {
-		rdo_move_hold(qp, src, scq->eqn);	/* as it was */
+		rdo_move_hold(qp, src, RDO_MOVE_SAME_EQ);	/* as it was */
+		if (hold_ms)
+			rdo_move_test_irqs(src, old_eqns, false);
 		rdo_move_release(dst, qp, scq, rcq, pd->pdn, dst == qp->home);
 		dev_info(&pf->pdev->dev, "MOVE_QP %u fn %u -> fn %u refused: %d\n",
 			 qp->qpn, src->fn, dst->fn, ret);
@@ -386,13 +434,18 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	}
 	pd->rdev = dst;
 	rdo_move_hold(qp, dst, eqn);
+	/*
+	 * The device raises nothing more for them on S; what S's EQs hold
+	 * goes out before S's tables forget them.
+	 */
+	rdo_move_drain(src, 0);
+	rdo_move_drain(src, old_eqns[0]);
+	if (old_eqns[1] != old_eqns[0])
+		rdo_move_drain(src, old_eqns[1]);
+	if (hold_ms)
+		rdo_move_test_irqs(src, old_eqns, false);
 	rdo_move_release(src, qp, scq, rcq, pd->pdn, src == qp->home);
-	/* Events S's EQ 0 is delivering for them end first. */
-	synchronize_irq(src->vectors[0].irq);
 	rdo_move_record(qp, scq, rcq, pd, dst, fresh);
-	rdo_move_kick(qp->ibqp.send_cq);
-	if (rcq)
-		rdo_move_kick(qp->ibqp.recv_cq);
 	return 0;
 }
 

@@ -75,6 +75,8 @@ struct vm_side {
 	u32 sent, send_done, recvd;
 	u32 bad_data, bad_wc, bad_order;
 	atomic_t fatal;
+	u32 arms;			/* CQ armed (before each move) */
+	atomic_t comp_events;
 };
 
 static struct {
@@ -128,6 +130,13 @@ static void vm_event(struct ib_event *ev, void *ctx)
 	pr_info("rdo_vfmove_test: %s: event %s\n", s->name, ib_event_msg(ev->event));
 	if (ev->event == IB_EVENT_QP_FATAL)
 		atomic_inc(&s->fatal);
+}
+
+static void vm_comp(struct ib_cq *cq, void *ctx)
+{
+	struct vm_side *s = ctx;
+
+	atomic_inc(&s->comp_events);
 }
 
 static int vm_buf_alloc(struct vm_side *s, struct vm_buf *b, size_t len)
@@ -246,7 +255,7 @@ static int vm_side_make(struct vm_side *s, const char *dev_name)
 	s->pd = ib_alloc_pd(s->dev, 0);
 	if (IS_ERR(s->pd))
 		return PTR_ERR(xchg(&s->pd, NULL));
-	s->cq = ib_create_cq(s->dev, NULL, vm_event, s, &ca);
+	s->cq = ib_create_cq(s->dev, vm_comp, vm_event, s, &ca);
 	if (IS_ERR(s->cq))
 		return PTR_ERR(xchg(&s->cq, NULL));
 	qa.send_cq = s->cq;
@@ -429,6 +438,13 @@ static void vm_move_fn(struct work_struct *w)
 {
 	u32 i = vm.moves_done;
 
+	/*
+	 * Armed just before: its one event may come before the move, wait in
+	 * the source's EQ through it (the driver must deliver it then), or
+	 * come from the destination; never twice, never not at all.
+	 */
+	if (!ib_req_notify_cq(vm.a.cq, IB_CQ_NEXT_COMP))
+		vm.a.arms++;
 	vm.move_ret[i] = vm_move_qp(vm.a.qp, vm.move_to[i % 2]);
 	WRITE_ONCE(vm.moves_done, i + 1);
 	WRITE_ONCE(vm.moving, false);
@@ -584,6 +600,13 @@ static int vm_stream_checked(void)
 		vm_check("moved_qp_rts", !ret && qa.qp_state == IB_QPS_RTS);
 	}
 	vm_check("no_fatal_events", !atomic_read(&vm.a.fatal) && !atomic_read(&vm.b.fatal));
+	if (vm.a.local) {
+		/* The last arm's event may still be on its way (hang guard). */
+		for (i = 0; i < 1000 && atomic_read(&vm.a.comp_events) < vm.a.arms; i++)
+			msleep(1);
+		vm_kv("arms=%u comp_events=%d", vm.a.arms, atomic_read(&vm.a.comp_events));
+		vm_check("one_event_per_arm", atomic_read(&vm.a.comp_events) == vm.a.arms);
+	}
 	return 0;
 }
 
