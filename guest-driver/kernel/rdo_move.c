@@ -109,13 +109,12 @@ static void rdo_move_cqs(struct rdo_qp *qp, struct rdo_cq **scq,
 
 /*
  * What the device would refuse as not movable, told before anything
- * happens: a kernel RC QP with its own CQs and PD (ib_core's use counts:
- * the QP is each one's only user).
+ * happens: a kernel RC QP with its own CQs (ib_core's use counts: the QP
+ * is each one's only user); its PD: rdo_move_pd_check.
  */
 static int rdo_move_check(struct rdo_qp *qp, struct rdo_dev *dst)
 {
 	struct ib_qp *ibqp = &qp->ibqp;
-	struct ib_pd *pd = ibqp->pd;
 	int cq_uses = ibqp->recv_cq == ibqp->send_cq ? 2 : 1;
 
 	if (qp->type != RDO_QPT_RC || qp->user || qp->srq || qp->ssq ||
@@ -126,9 +125,57 @@ static int rdo_move_check(struct rdo_qp *qp, struct rdo_dev *dst)
 	if (pci_physfn(dst->pdev) != pci_physfn(qp->rdev->pdev))
 		return -EXDEV;
 	if (atomic_read(&ibqp->send_cq->usecnt) != cq_uses ||
-	    atomic_read(&ibqp->recv_cq->usecnt) != cq_uses ||
-	    atomic_read(&pd->usecnt) != 1 || pd->__internal_mr)
+	    atomic_read(&ibqp->recv_cq->usecnt) != cq_uses)
 		return -EBUSY;
+	return 0;
+}
+
+/*
+ * The PD (its MR lock held): used by the QP and its MRs only, which the
+ * device moves with it. ib_core counts the QP and the MRs, not the
+ * internal MR of IB_PD_UNSAFE_GLOBAL_RKEY, which is on the list too;
+ * anything else (an SRQ, an AH, a window) is -EBUSY.
+ */
+static int rdo_move_pd_check(struct ib_pd *ibpd, struct rdo_pd *pd)
+{
+	unsigned int n = 1;
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node)
+		n += &mr->ibmr != ibpd->__internal_mr;
+	return atomic_read(&ibpd->usecnt) == n ? 0 : -EBUSY;
+}
+
+/* The indexes of the PD's MRs before `end` (NULL: all) given back in rdev. */
+static void rdo_move_mrs_release(struct rdo_dev *rdev, struct rdo_pd *pd,
+				 struct rdo_mr *end)
+{
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (mr == end)
+			break;
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
+	}
+}
+
+/*
+ * The PD's MRs' indexes taken in dst (its own MRs use none of them). A
+ * pipelined registration is answered first; one the device refused is no
+ * MR of the device to move: -EBUSY until the consumer drops it.
+ */
+static int rdo_move_mrs_reserve(struct rdo_dev *dst, struct rdo_pd *pd)
+{
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (rdo_cqp_async_wait(mr->rdev, &mr->reg) ||
+		    rdo_id_alloc(dst, RDO_USE_MR, &dst->mr_ida, mr->index,
+				 mr->index) < 0) {
+			rdo_move_mrs_release(dst, pd, mr);
+			return -EBUSY;
+		}
+	}
 	return 0;
 }
 
@@ -388,6 +435,7 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	struct rdo_pd *pd = to_rpd(qp->ibqp.pd);
 	struct rdo_dev *src = qp->rdev;
 	struct rdo_moved *fresh = NULL;
+	struct rdo_mr *mr;
 	unsigned int ncomp, hold_ms = min(READ_ONCE(move_hold_ms), 1000u);
 	struct rdo_cq *scq, *rcq;
 	u32 eqn, old_eqns[2];
@@ -401,10 +449,17 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 		if (!fresh)
 			return -ENOMEM;
 	}
+	/* No MR registered or deregistered in the PD until it is over. */
+	mutex_lock(&pd->mr_lock);
+	ret = rdo_move_pd_check(qp->ibqp.pd, pd);
+	if (!ret)
+		ret = rdo_move_mrs_reserve(dst, pd);
+	if (ret)
+		goto err_unlock;
 	ret = rdo_move_reserve(dst, qp, scq, rcq, pd->pdn);
 	if (ret) {
-		kfree(fresh);
-		return ret;
+		rdo_move_mrs_release(dst, pd, NULL);
+		goto err_unlock;
 	}
 	/* D's completion EQ in the place of S's (they have the same vectors). */
 	ncomp = rdo_comp_eqs(dst);
@@ -427,12 +482,16 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 		if (hold_ms)
 			rdo_move_test_irqs(src, old_eqns, false);
 		rdo_move_release(dst, qp, scq, rcq, pd->pdn, dst == qp->home);
+		rdo_move_mrs_release(dst, pd, NULL);
 		dev_info(&pf->pdev->dev, "MOVE_QP %u fn %u -> fn %u refused: %d\n",
 			 qp->qpn, src->fn, dst->fn, ret);
-		kfree(fresh);
-		return ret;
+		goto err_unlock;
 	}
 	pd->rdev = dst;
+	list_for_each_entry(mr, &pd->mrs, pd_node)
+		mr->rdev = dst;
+	rdo_move_mrs_release(src, pd, NULL);
+	mutex_unlock(&pd->mr_lock);
 	rdo_move_hold(qp, dst, eqn);
 	/*
 	 * The device raises nothing more for them on S; what S's EQs hold
@@ -447,6 +506,10 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	rdo_move_release(src, qp, scq, rcq, pd->pdn, src == qp->home);
 	rdo_move_record(qp, scq, rcq, pd, dst, fresh);
 	return 0;
+err_unlock:
+	mutex_unlock(&pd->mr_lock);
+	kfree(fresh);
+	return ret;
 }
 
 int rdo_ib_move_qp(struct ib_qp *ibqp, struct ib_device *dst_dev)
@@ -501,6 +564,28 @@ static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 	cq->moved = NULL;
 }
 
+/*
+ * The PD's MRs go with it: off the device (before the PD) while its
+ * control path runs, their indexes freed; deregistering one later frees
+ * its memory only, and the PD takes no new ones.
+ */
+static void rdo_move_lose_mrs(struct rdo_dev *rdev, struct rdo_pd *pd, bool up)
+{
+	struct rdo_mr *mr;
+
+	mutex_lock(&pd->mr_lock);
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (mr->lost)
+			continue;
+		if (up)
+			rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
+		mr->lost = true;
+	}
+	pd->lost = true;
+	mutex_unlock(&pd->mr_lock);
+}
+
 /* What is left of a connection rdev served: lost (record lock held). */
 static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 {
@@ -520,6 +605,8 @@ static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 		if (up && m->cq[i])
 			rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, m->cq[i]->cqn);
 	}
+	if (m->pd)
+		rdo_move_lose_mrs(rdev, m->pd, up);
 	if (up && m->pd)
 		rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, m->pd->pdn);
 	rdo_move_lose_cq(rdev, m->cq[0]);

@@ -79,11 +79,11 @@ vm() { k=\$1; shift; echo "\$*" > \$V/ctl; echo "\$k.rc=\$?"; sed "s/^/\$k./" \$
 mvcnt() {
     for fn in 1 2; do
         eval bdf=\\\$bdf_\$fn
-        grep -E '^cnt\.(isolation|err_count|qp_moved_out|qp_moved_in)=' \$D/\$bdf/state | sed "s/^/\$1\$fn./"
+        grep -E '^cnt\.(isolation|err_count|qp_moved_out|qp_moved_in)=|^move_drained=|^in_use\.mr=' \$D/\$bdf/state | sed "s/^/\$1\$fn./"
     done
 }
 mvcnt mb
-vm open open a \$dev_1 mib=$VM_MIB
+vm open open a \$dev_1 mib=$VM_MIB mr=1
 peer put mv.A "\$(cat \$V/info)"
 vm conn connect \$(peer get mv.B)
 peer put mv.A.ready 1
@@ -122,7 +122,7 @@ bcnt() {
         echo "\$1.\$(basename \$c)=\$(cat \$c)"
     done
     for d in /sys/kernel/debug/rdma_offload/*; do
-        [ -f \$d/state ] && grep -E '^cnt\.(retransmits|timeouts|naks_sent|tx_errors|err_count)=' \$d/state | sed "s/^/\$1./"
+        [ -f \$d/state ] && grep -E '^cnt\.(retransmits|timeouts|naks_sent|seq_naks_sent|rnr_naks_sent|tx_errors|err_count)=' \$d/state | sed "s/^/\$1./"
     done
 }
 vm open open b \$dev mib=$VM_MIB
@@ -191,6 +191,13 @@ for peer in adapter rxe; do
     check "B $peer: moved connection: VF 1 out/in $(((K + 1) / 2))/$((K / 2)), VF 2 out/in $((K / 2))/$(((K + 1) / 2))" \
         eq "$(vdelta 1 cnt.qp_moved_out)/$(vdelta 1 cnt.qp_moved_in) $(vdelta 2 cnt.qp_moved_out)/$(vdelta 2 cnt.qp_moved_in)" \
         "$(((K + 1) / 2))/$((K / 2)) $((K / 2))/$(((K + 1) / 2))"
+    check "B $peer: moved connection: one completion event for each arm of A's CQ before a move, none lost or doubled" \
+        eq "$(f A.mv.check.one_event_per_arm) $(f A.mv.arms)" "ok $K"
+    # A's PD has 2 MRs (the global rkey's, the sends' second halves' lkey,
+    # and a fast-registration MR): they moved, and were deregistered
+    # through VF $((1 + K % 2)) at the end.
+    check "B $peer: moved connection: A's PD's 2 MRs moved with it; their indexes back where they were" \
+        eq "$(vdelta 1 in_use.mr) $(vdelta 2 in_use.mr)" "0 0"
     check "B $peer: moved connection: no refusal or guest error in A's VFs" \
         eq "$(vdelta 1 cnt.isolation)$(vdelta 2 cnt.isolation)$(vdelta 1 cnt.err_count)$(vdelta 2 cnt.err_count)" "0000"
     if [ $peer = rxe ]; then
@@ -200,10 +207,11 @@ for peer in adapter rxe; do
     else
         check "B adapter: moved connection: B's adapter counted no transmit or guest error" \
             eq "$(delta B cnt.tx_errors) $(delta B cnt.err_count)" "0 0"
-        retx="retransmits $(delta B cnt.retransmits), timeouts $(delta B cnt.timeouts), naks_sent $(delta B cnt.naks_sent)"
+        retx="retransmits $(delta B cnt.retransmits), timeouts $(delta B cnt.timeouts), NAKs sent $(delta B cnt.naks_sent) (sequence $(delta B cnt.seq_naks_sent), RNR $(delta B cnt.rnr_naks_sent))"
     fi
     echo "# B $peer: moved connection: posted during the moves $(f A.mv.posted_during_moves) sends," \
-        "$(f A.mv.recv_posted_during_moves) receives; B's $retx"
+        "$(f A.mv.recv_posted_during_moves) receives; events a move delivered from the source's EQs" \
+        "$(vdelta 1 move_drained) (VF 1), $(vdelta 2 move_drained) (VF 2); B's $retx"
     for g in A B; do
         check "B $peer: guest $g: no kernel warnings, no driver errors" \
             eq "$(f $g.dmesg_bad) $(f $g.driver_errs)" "0 0"

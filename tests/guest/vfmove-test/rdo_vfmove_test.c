@@ -20,12 +20,14 @@
  * Commands:
  *   run SRC DST PEER [mib=N] [msg=BYTES] [window=W] [moves=K] [keep=1]
  *       N MiB each way (default 16) in messages of BYTES (default 8192,
- *       a multiple of 8), W in flight per side (default 32). The moves
+ *       a multiple of 8), W in flight per side (default 32); mr=1: A's PD
+ *       has MRs too (the unsafe global rkey's, which the second half of
+ *       each send names as its lkey, and a fast-registration MR). The moves
  *       come at K evenly spaced points of A's stream. Each send gathers
  *       from two kmalloc'd buffers at odd offsets, each receive scatters
  *       at an odd offset. keep=1: A stays (its QP on the function the
  *       last move took it to, SRC still referenced) for "lost".
- *   open a|b DEV [mib=N] [msg=BYTES] [window=W]
+ *   open a|b DEV [mib=N] [msg=BYTES] [window=W] [mr=1]
  *       this guest's end (side a moves, b may be any RoCE device) made on
  *       DEV, as "run" makes it; both guests give the same N, BYTES, W
  *   connect QPN PSN GID
@@ -68,6 +70,8 @@ struct vm_side {
 	struct ib_device *dev;		/* the one it was made on */
 	const struct ib_gid_attr *sgid;
 	struct ib_pd *pd;
+	struct ib_mr *frmr;		/* mr=1: an MR in the PD, moved along */
+	u32 lkey1;			/* of the sends' second halves */
 	struct ib_cq *cq;
 	struct ib_qp *qp;
 	struct vm_buf src[2], dst;	/* send halves, receive slots */
@@ -82,7 +86,7 @@ struct vm_side {
 static struct {
 	struct mutex lock;
 	struct vm_side a, b;
-	u32 msg, window, total, moves;
+	u32 msg, window, total, moves, mr;
 	struct ib_device *move_to[2];	/* DST, then SRC: the moves alternate */
 	struct work_struct move_work;
 	int move_ret[VM_MAX_MOVES];
@@ -176,6 +180,10 @@ static void vm_side_free(struct vm_side *s)
 	for (i = 0; i < 2; i++)
 		vm_buf_free(s, &s->src[i]);
 	vm_buf_free(s, &s->dst);
+	/* After moves, through the function serving them now. */
+	if (s->frmr && ib_dereg_mr(s->frmr))
+		pr_err("rdo_vfmove_test: %s: dereg MR failed\n", s->name);
+	s->frmr = NULL;
 	if (s->pd)
 		ib_dealloc_pd(s->pd);
 	s->pd = NULL;
@@ -251,10 +259,21 @@ static int vm_side_make(struct vm_side *s, const char *dev_name)
 	s->sgid = vm_ipv4_gid(s->dev);
 	if (!s->sgid)
 		return -ENOENT;
-	/* A PD and CQ of its own: what moves with the QP. */
-	s->pd = ib_alloc_pd(s->dev, 0);
+	/*
+	 * A PD and CQ of its own: what moves with the QP. mr=1 (side a): the
+	 * PD has MRs, which move along: the unsafe global rkey's, whose key
+	 * the second half of each send names, and a fast-registration MR.
+	 */
+	s->pd = ib_alloc_pd(s->dev, s == &vm.a && vm.mr ? IB_PD_UNSAFE_GLOBAL_RKEY : 0);
 	if (IS_ERR(s->pd))
 		return PTR_ERR(xchg(&s->pd, NULL));
+	s->lkey1 = s->pd->local_dma_lkey;
+	if (s == &vm.a && vm.mr) {
+		s->lkey1 = s->pd->unsafe_global_rkey;
+		s->frmr = ib_alloc_mr(s->pd, IB_MR_TYPE_MEM_REG, 4);
+		if (IS_ERR(s->frmr))
+			return PTR_ERR(xchg(&s->frmr, NULL));
+	}
 	s->cq = ib_create_cq(s->dev, vm_comp, vm_event, s, &ca);
 	if (IS_ERR(s->cq))
 		return PTR_ERR(xchg(&s->cq, NULL));
@@ -346,7 +365,7 @@ static int vm_post_send(struct vm_side *s)
 			p[i] = vm_pat(s->seed, seq, h * half + i);
 		sge[h].addr = s->src[h].dma + vm_src_off(k, h);
 		sge[h].length = half;
-		sge[h].lkey = s->pd->local_dma_lkey;
+		sge[h].lkey = h ? s->lkey1 : s->pd->local_dma_lkey;
 		ib_dma_sync_single_for_device(s->dev, sge[h].addr, half, DMA_TO_DEVICE);
 	}
 	ret = ib_post_send(s->qp, &wr, &bad);
@@ -522,6 +541,8 @@ static int vm_options(char *args, u32 *mib, u32 *keep, char **to)
 			ret = kstrtou32(kv + 6, 0, &vm.moves);
 		else if (!strncmp(kv, "keep=", 5))
 			ret = kstrtou32(kv + 5, 0, keep);
+		else if (!strncmp(kv, "mr=", 3))
+			ret = kstrtou32(kv + 3, 0, &vm.mr);
 		else if (!strncmp(kv, "to=", 3) && to)
 			*to = kv + 3;
 		else if (*kv)
@@ -621,6 +642,7 @@ static int vm_run(char *args)
 	vm.msg = 8192;
 	vm.window = 32;
 	vm.moves = 1;
+	vm.mr = 0;
 	ret = vm_options(args, &mib, &keep, NULL);
 	if (ret || !src || !dst || !peer)
 		return -EINVAL;
@@ -681,6 +703,7 @@ static int vm_open(char *args)
 	vm.msg = 8192;
 	vm.window = 32;
 	vm.moves = 0;
+	vm.mr = 0;
 	ret = vm_options(args, &mib, &keep, NULL);
 	if (ret || !role || !dev || (strcmp(role, "a") && strcmp(role, "b")))
 		return -EINVAL;
