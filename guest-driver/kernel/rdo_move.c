@@ -21,6 +21,11 @@
  * destination's doorbells are rung with the current producer and consumer
  * indexes (and a deferred arm): what was posted meanwhile is taken then.
  * On a refusal the source's doorbells are rung instead and nothing moved.
+ * On success the source's EQs are consumed once more before its tables
+ * forget the objects: an event the device raised there before the move
+ * reaches the consumer. The PD's MRs (its list, under its MR lock, which
+ * keeps registrations out meanwhile) follow: their indexes and the
+ * function serving them.
  *
  * While away from home the objects are recorded together (struct
  * rdo_moved) on the serving function's moved_in list, until the last of
