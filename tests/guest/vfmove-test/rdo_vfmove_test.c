@@ -524,6 +524,14 @@ static int vm_stream(void)
 	return 0;
 }
 
+static void vm_defaults(u32 moves)
+{
+	vm.msg = 8192;
+	vm.window = 32;
+	vm.moves = moves;
+	vm.mr = 0;
+}
+
 /* Options of run, open and stream; unknown ones are -EINVAL. */
 static int vm_options(char *args, u32 *mib, u32 *keep, char **to)
 {
@@ -639,10 +647,7 @@ static int vm_run(char *args)
 	u32 mib = 16, keep = 0;
 	int ret;
 
-	vm.msg = 8192;
-	vm.window = 32;
-	vm.moves = 1;
-	vm.mr = 0;
+	vm_defaults(1);
 	ret = vm_options(args, &mib, &keep, NULL);
 	if (ret || !src || !dst || !peer)
 		return -EINVAL;
@@ -700,10 +705,7 @@ static int vm_open(char *args)
 	u32 mib = 16, keep = 0;
 	int ret;
 
-	vm.msg = 8192;
-	vm.window = 32;
-	vm.moves = 0;
-	vm.mr = 0;
+	vm_defaults(0);
 	ret = vm_options(args, &mib, &keep, NULL);
 	if (ret || !role || !dev || (strcmp(role, "a") && strcmp(role, "b")))
 		return -EINVAL;
