@@ -72,6 +72,7 @@ for fn in 1 2; do
     grep -E '^cnt\.(tx_packets|rx_packets|rx_drops|eth_rx_frames)=' \$D/\$bdf/state | sed "s/^/f\$fn./"
 done
 # The connection that moves: A's end on VF 1, B's on its device.
+t0=\$(date +%s)
 modprobe rdo_vfmove_test || echo "vm_modprobe_failed=1"
 echo $VM_HOLD > /sys/module/rdma_offload/parameters/move_hold_ms
 V=/sys/kernel/debug/rdo_vfmove_test
@@ -93,6 +94,7 @@ vm mv stream to=\$dev_2 moves=\$VM_MOVES
 peer put mv.A.done 1
 peer get mv.B.done > /dev/null
 echo teardown > \$V/ctl
+echo "mv_secs=\$((\$(date +%s) - t0))"
 mvcnt ma
 # What the neighbour tables say, for a failure's report.
 arp -an | sed 's/^/log: /'
@@ -211,7 +213,8 @@ for peer in adapter rxe; do
     fi
     echo "# B $peer: moved connection: posted during the moves $(f A.mv.posted_during_moves) sends," \
         "$(f A.mv.recv_posted_during_moves) receives; events a move delivered from the source's EQs" \
-        "$(vdelta 1 move_drained) (VF 1), $(vdelta 2 move_drained) (VF 2); B's $retx"
+        "$(vdelta 1 move_drained) (VF 1), $(vdelta 2 move_drained) (VF 2); B's $retx;" \
+        "$(f A.mv_secs) s"
     for g in A B; do
         check "B $peer: guest $g: no kernel warnings, no driver errors" \
             eq "$(f $g.dmesg_bad) $(f $g.driver_errs)" "0 0"
