@@ -633,7 +633,8 @@ static int vm_stream_checked(void)
 		/* The last arm's event may still be on its way (hang guard). */
 		for (i = 0; i < 1000 && atomic_read(&vm.a.comp_events) < vm.a.arms; i++)
 			msleep(1);
-		vm_kv("arms=%u comp_events=%d", vm.a.arms, atomic_read(&vm.a.comp_events));
+		vm_kv("arms=%u", vm.a.arms);
+		vm_kv("comp_events=%d", atomic_read(&vm.a.comp_events));
 		vm_check("one_event_per_arm", atomic_read(&vm.a.comp_events) == vm.a.arms);
 	}
 	return 0;
