@@ -9,7 +9,8 @@
 # and enter A through the one port, the switch picking the VF by MAC.
 # Then a connection from VF 1 to B is moved VF 1 -> VF 2 -> VF 1 ... in the
 # middle of a stream both ways (tests/guest/vfmove-test: kernel RC QPs,
-# every message checked byte for byte and in order, at both ends), at
+# every message checked byte for byte and in order, at both ends; A's PD
+# holds two MRs, one of them the lkey of half of each send), at
 # other points of the stream in each run; each move holds the queues
 # quiesced a while (the driver's test-only move_hold_ms), so A posts sends
 # and receives during every move. B, the remote peer, sees no error

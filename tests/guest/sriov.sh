@@ -14,8 +14,9 @@
 # VF 1 gets a Function Level Reset (sysfs reset): the ping-pong ends well,
 # VF 1 comes back and carries checked traffic again. Last, the VFs
 # are disabled. Between the two, a connection is moved VF 1 -> VF 2 -> VF 1
-# -> VF 2 while it streams to the PF both ways (tests/guest/vfmove-test):
-# bit-exact, no error on either side; then one moved to VF 2 is lost with
+# -> VF 2 while it streams to the PF both ways (tests/guest/vfmove-test,
+# its PD with two MRs, one of them the sends' lkey): bit-exact, no error on
+# either side; then one moved to VF 2 (MRs too) is lost with
 # VF 2's reset, its consumer told. No kernel warnings, no driver errors, every key the driver
 # gave out the one the device answered.
 set -uo pipefail
