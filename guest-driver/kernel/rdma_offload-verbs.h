@@ -82,8 +82,9 @@
  * rdo_ib_move_qp() moves a live kernel RC QP (RTS or SQD, not on an SRQ or
  * SSQ) from the function serving it to dst, another function's ib_device
  * on the same adapter (PF or VF), through the PF's MOVE_QP. The QP's CQs
- * and its PD must be its own (one CQ for both sides is fine; no MRs, MWs,
- * AHs or SRQs in the PD: kernel memory through pd->local_dma_lkey). The
+ * and its PD must be its own (one CQ for both sides is fine; no MWs, AHs
+ * or SRQs in the PD). The PD's MRs move with it, keys unchanged
+ * (fast-registration MRs, IB_PD_UNSAFE_GLOBAL_RKEY's). The
  * consumer keeps its ib_qp, ib_cq and ib_pd handles (they stay the first
  * ib_device's in ib_core); from the call's return the destination
  * function serves them: commands, doorbells, completion events. Work

@@ -202,6 +202,7 @@ struct rdo_dev {
 	u64 async_events;
 	u64 engine_recoveries;		/* RDO_EQE_ENGINE_RECOVERED events */
 	u64 qps_arrived;		/* RDO_EQE_QP_ARRIVED events */
+	u64 move_drained;		/* events a move took off its source's EQs */
 
 	/* Object numbers and the objects events name. */
 	struct ida pd_ida, cq_ida, qp_ida, mr_ida, srq_ida;

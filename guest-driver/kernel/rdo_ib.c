@@ -266,6 +266,8 @@ static int rdo_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	pd->rdev = rdev;
 	pd->lost = false;
 	pd->moved = NULL;
+	mutex_init(&pd->mr_lock);
+	INIT_LIST_HEAD(&pd->mrs);
 	/* Only a kernel consumer's PD may use the local DMA key. */
 	if (!udata)
 		cmd.u.create_pd.flags = RDO_PD_F_KERNEL;

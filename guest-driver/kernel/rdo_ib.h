@@ -42,6 +42,13 @@ struct rdo_pd {
 	u32 pdn;
 	bool lost;			/* its function went after a move */
 	struct rdo_moved *moved;	/* away from home with its QP */
+	/*
+	 * Its MRs (rdo_mr.pd_node), which a move takes along. mr_lock keeps
+	 * the list and their serving function steady: registrations and
+	 * deregistrations against a move, and a loss.
+	 */
+	struct mutex mr_lock;
+	struct list_head mrs;
 };
 
 struct rdo_ah {
@@ -58,6 +65,15 @@ struct rdo_mr {
 	u32 max_pages;			/* 0: not a fast-registration MR */
 	int access;			/* IB_ACCESS_* of a user MR */
 	struct rdo_cqp_async reg;	/* its pipelined REG_MR / ALLOC_MR */
+	/*
+	 * The function serving it (its PD's: a move changes it) and the one
+	 * whose DMA memory its page list is (NULL: the same); lost: the
+	 * serving function went after a move, the device has it no more.
+	 */
+	struct rdo_dev *rdev, *home;
+	struct rdo_pd *pd;		/* on pd->mrs; NULL: the driver's own */
+	struct list_head pd_node;
+	bool lost;
 };
 
 struct rdo_mw {

@@ -21,6 +21,11 @@
  * destination's doorbells are rung with the current producer and consumer
  * indexes (and a deferred arm): what was posted meanwhile is taken then.
  * On a refusal the source's doorbells are rung instead and nothing moved.
+ * On success the source's EQs are consumed once more before its tables
+ * forget the objects: an event the device raised there before the move
+ * reaches the consumer. The PD's MRs (its list, under its MR lock, which
+ * keeps registrations out meanwhile) follow: their indexes and the
+ * function serving them.
  *
  * While away from home the objects are recorded together (struct
  * rdo_moved) on the serving function's moved_in list, until the last of
@@ -50,6 +55,15 @@ struct rdo_moved {
 };
 
 static DEFINE_MUTEX(rdo_moved_mutex);
+
+/*
+ * Tests only: a move holds the connection's queues quiesced this long
+ * before MOVE_QP, so that work posted during a move is certain to happen
+ * (tests/guest/sriov-peer.sh); 0 in use.
+ */
+static unsigned int move_hold_ms;
+module_param(move_hold_ms, uint, 0644);
+MODULE_PARM_DESC(move_hold_ms, "tests only: ms a connection move keeps its queues quiesced before MOVE_QP (default 0)");
 
 /* Around destroying a QP, CQ or PD: its function cannot go meanwhile. */
 void rdo_move_obj_lock(void)
@@ -100,13 +114,12 @@ static void rdo_move_cqs(struct rdo_qp *qp, struct rdo_cq **scq,
 
 /*
  * What the device would refuse as not movable, told before anything
- * happens: a kernel RC QP with its own CQs and PD (ib_core's use counts:
- * the QP is each one's only user).
+ * happens: a kernel RC QP with its own CQs (ib_core's use counts: the QP
+ * is each one's only user); its PD: rdo_move_pd_check.
  */
 static int rdo_move_check(struct rdo_qp *qp, struct rdo_dev *dst)
 {
 	struct ib_qp *ibqp = &qp->ibqp;
-	struct ib_pd *pd = ibqp->pd;
 	int cq_uses = ibqp->recv_cq == ibqp->send_cq ? 2 : 1;
 
 	if (qp->type != RDO_QPT_RC || qp->user || qp->srq || qp->ssq ||
@@ -117,9 +130,57 @@ static int rdo_move_check(struct rdo_qp *qp, struct rdo_dev *dst)
 	if (pci_physfn(dst->pdev) != pci_physfn(qp->rdev->pdev))
 		return -EXDEV;
 	if (atomic_read(&ibqp->send_cq->usecnt) != cq_uses ||
-	    atomic_read(&ibqp->recv_cq->usecnt) != cq_uses ||
-	    atomic_read(&pd->usecnt) != 1 || pd->__internal_mr)
+	    atomic_read(&ibqp->recv_cq->usecnt) != cq_uses)
 		return -EBUSY;
+	return 0;
+}
+
+/*
+ * The PD (its MR lock held): used by the QP and its MRs only, which the
+ * device moves with it. ib_core counts the QP and the MRs, not the
+ * internal MR of IB_PD_UNSAFE_GLOBAL_RKEY, which is on the list too;
+ * anything else (an SRQ, an AH, a window) is -EBUSY.
+ */
+static int rdo_move_pd_check(struct ib_pd *ibpd, struct rdo_pd *pd)
+{
+	unsigned int n = 1;
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node)
+		n += &mr->ibmr != ibpd->__internal_mr;
+	return atomic_read(&ibpd->usecnt) == n ? 0 : -EBUSY;
+}
+
+/* The indexes of the PD's MRs before `end` (NULL: all) given back in rdev. */
+static void rdo_move_mrs_release(struct rdo_dev *rdev, struct rdo_pd *pd,
+				 struct rdo_mr *end)
+{
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (mr == end)
+			break;
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
+	}
+}
+
+/*
+ * The PD's MRs' indexes taken in dst (its own MRs use none of them). A
+ * pipelined registration is answered first; one the device refused is no
+ * MR of the device to move: -EBUSY until the consumer drops it.
+ */
+static int rdo_move_mrs_reserve(struct rdo_dev *dst, struct rdo_pd *pd)
+{
+	struct rdo_mr *mr;
+
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (rdo_cqp_async_wait(mr->rdev, &mr->reg) ||
+		    rdo_id_alloc(dst, RDO_USE_MR, &dst->mr_ida, mr->index,
+				 mr->index) < 0) {
+			rdo_move_mrs_release(dst, pd, mr);
+			return -EBUSY;
+		}
+	}
 	return 0;
 }
 
@@ -193,6 +254,9 @@ static void rdo_move_release(struct rdo_dev *rdev, struct rdo_qp *qp,
 	rdo_id_free(rdev, RDO_USE_PD, &rdev->pd_ida, pdn);
 }
 
+#define RDO_MOVE_SAME_EQ	U32_MAX
+
+/* Quiesce (to NULL) or resume on `to` a CQ, on EQ eqn (or its own). */
 static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
 {
 	unsigned long flags;
@@ -206,7 +270,8 @@ static void rdo_move_cq_hold(struct rdo_cq *cq, struct rdo_dev *to, u32 eqn)
 		goto out;
 	}
 	cq->rdev = to;
-	cq->eqn = eqn;
+	if (eqn != RDO_MOVE_SAME_EQ)
+		cq->eqn = eqn;
 	cq->moving = false;
 	/*
 	 * The consumer index and an arm asked for meanwhile, on to's page (a
@@ -256,16 +321,54 @@ static void rdo_move_hold(struct rdo_qp *qp, struct rdo_dev *to, u32 eqn)
 	rdo_move_wq_hold(qp, &qp->sq, RDO_DB_SQ, to);
 }
 
-/* A completion event S had queued stays on S's EQ: one more, in its place. */
-static void rdo_move_kick(struct ib_cq *ibcq)
+/*
+ * What S's EQ eqn holds is handled now, through S's tables, which still
+ * know the connection's objects: an event the device raised there before
+ * the move (a completion event, a CQ's or the QP's error) reaches the
+ * consumer instead of being dropped as an unknown object's once S forgets
+ * them. The vector is held off meanwhile, as its handler does the same.
+ */
+static void rdo_move_drain(struct rdo_dev *rdev, u32 eqn)
 {
 	unsigned long flags;
+	struct rdo_eq *eq;
+	u64 before;
 
-	if (!ibcq || !ibcq->comp_handler)
+	if (eqn >= rdev->num_eqs || !rdev->eqs[eqn].created || rdo_dead(rdev))
 		return;
+	eq = &rdev->eqs[eqn];
+	disable_irq(rdev->vectors[eq->vector].irq);
 	local_irq_save(flags);
-	ibcq->comp_handler(ibcq, ibcq->cq_context);
+	do {
+		before = eq->events;
+		rdo_eq_process(eq);
+		rdev->move_drained += eq->events - before;
+	} while (eq->events != before && !rdo_dead(rdev));
 	local_irq_restore(flags);
+	enable_irq(rdev->vectors[eq->vector].irq);
+}
+
+/*
+ * Tests (move_hold_ms): S's completion vectors of the connection's CQs
+ * held off through the hold and the command, so that an event raised
+ * meanwhile is certain to wait in S's EQ for the drain. Vector 0 stays on:
+ * it carries the control QP's completions.
+ */
+static void rdo_move_test_irqs(struct rdo_dev *src, const u32 *eqns, bool off)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		u32 e = eqns[i];
+
+		if (!e || e >= src->num_eqs || !src->eqs[e].created ||
+		    (i && e == eqns[0]))
+			continue;
+		if (off)
+			disable_irq(src->vectors[src->eqs[e].vector].irq);
+		else
+			enable_irq(src->vectors[src->eqs[e].vector].irq);
+	}
 }
 
 /*
@@ -337,21 +440,31 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	struct rdo_pd *pd = to_rpd(qp->ibqp.pd);
 	struct rdo_dev *src = qp->rdev;
 	struct rdo_moved *fresh = NULL;
+	struct rdo_mr *mr;
+	unsigned int ncomp, hold_ms = min(READ_ONCE(move_hold_ms), 1000u);
 	struct rdo_cq *scq, *rcq;
-	unsigned int ncomp;
-	u32 eqn;
+	u32 eqn, old_eqns[2];
 	int ret;
 
 	rdo_move_cqs(qp, &scq, &rcq);
+	old_eqns[0] = scq->eqn;
+	old_eqns[1] = rcq ? rcq->eqn : scq->eqn;
 	if (!qp->moved) {
 		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 		if (!fresh)
 			return -ENOMEM;
 	}
+	/* No MR registered or deregistered in the PD until it is over. */
+	mutex_lock(&pd->mr_lock);
+	ret = rdo_move_pd_check(qp->ibqp.pd, pd);
+	if (!ret)
+		ret = rdo_move_mrs_reserve(dst, pd);
+	if (ret)
+		goto err_unlock;
 	ret = rdo_move_reserve(dst, qp, scq, rcq, pd->pdn);
 	if (ret) {
-		kfree(fresh);
-		return ret;
+		rdo_move_mrs_release(dst, pd, NULL);
+		goto err_unlock;
 	}
 	/* D's completion EQ in the place of S's (they have the same vectors). */
 	ncomp = rdo_comp_eqs(dst);
@@ -364,25 +477,44 @@ static int rdo_move_locked(struct rdo_qp *qp, struct rdo_dev *pf,
 	m->eqn = eqn;
 
 	rdo_move_hold(qp, NULL, 0);
+	if (hold_ms) {
+		rdo_move_test_irqs(src, old_eqns, true);
+		msleep(hold_ms);
+	}
 	ret = rdo_cqp_exec(pf, &cmd, NULL, NULL, 0);
 	if (ret) {
-		rdo_move_hold(qp, src, scq->eqn);	/* as it was */
+		rdo_move_hold(qp, src, RDO_MOVE_SAME_EQ);	/* as it was */
+		if (hold_ms)
+			rdo_move_test_irqs(src, old_eqns, false);
 		rdo_move_release(dst, qp, scq, rcq, pd->pdn, dst == qp->home);
+		rdo_move_mrs_release(dst, pd, NULL);
 		dev_info(&pf->pdev->dev, "MOVE_QP %u fn %u -> fn %u refused: %d\n",
 			 qp->qpn, src->fn, dst->fn, ret);
-		kfree(fresh);
-		return ret;
+		goto err_unlock;
 	}
 	pd->rdev = dst;
+	list_for_each_entry(mr, &pd->mrs, pd_node)
+		mr->rdev = dst;
+	rdo_move_mrs_release(src, pd, NULL);
+	mutex_unlock(&pd->mr_lock);
 	rdo_move_hold(qp, dst, eqn);
+	/*
+	 * The device raises nothing more for them on S; what S's EQs hold
+	 * goes out before S's tables forget them.
+	 */
+	rdo_move_drain(src, 0);
+	rdo_move_drain(src, old_eqns[0]);
+	if (old_eqns[1] != old_eqns[0])
+		rdo_move_drain(src, old_eqns[1]);
+	if (hold_ms)
+		rdo_move_test_irqs(src, old_eqns, false);
 	rdo_move_release(src, qp, scq, rcq, pd->pdn, src == qp->home);
-	/* Events S's EQ 0 is delivering for them end first. */
-	synchronize_irq(src->vectors[0].irq);
 	rdo_move_record(qp, scq, rcq, pd, dst, fresh);
-	rdo_move_kick(qp->ibqp.send_cq);
-	if (rcq)
-		rdo_move_kick(qp->ibqp.recv_cq);
 	return 0;
+err_unlock:
+	mutex_unlock(&pd->mr_lock);
+	kfree(fresh);
+	return ret;
 }
 
 int rdo_ib_move_qp(struct ib_qp *ibqp, struct ib_device *dst_dev)
@@ -437,6 +569,28 @@ static void rdo_move_lose_cq(struct rdo_dev *rdev, struct rdo_cq *cq)
 	cq->moved = NULL;
 }
 
+/*
+ * The PD's MRs go with it: off the device (before the PD) while its
+ * control path runs, their indexes freed; deregistering one later frees
+ * its memory only, and the PD takes no new ones.
+ */
+static void rdo_move_lose_mrs(struct rdo_dev *rdev, struct rdo_pd *pd, bool up)
+{
+	struct rdo_mr *mr;
+
+	mutex_lock(&pd->mr_lock);
+	list_for_each_entry(mr, &pd->mrs, pd_node) {
+		if (mr->lost)
+			continue;
+		if (up)
+			rdo_cqp_simple(rdev, RDO_CMD_DEREG_MR, mr->index);
+		rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
+		mr->lost = true;
+	}
+	pd->lost = true;
+	mutex_unlock(&pd->mr_lock);
+}
+
 /* What is left of a connection rdev served: lost (record lock held). */
 static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 {
@@ -456,6 +610,8 @@ static void rdo_move_lose(struct rdo_dev *rdev, struct rdo_moved *m)
 		if (up && m->cq[i])
 			rdo_cqp_simple(rdev, RDO_CMD_DESTROY_CQ, m->cq[i]->cqn);
 	}
+	if (m->pd)
+		rdo_move_lose_mrs(rdev, m->pd, up);
 	if (up && m->pd)
 		rdo_cqp_simple(rdev, RDO_CMD_DESTROY_PD, m->pd->pdn);
 	rdo_move_lose_cq(rdev, m->cq[0]);

@@ -149,14 +149,45 @@ int rdo_mr_unregister(struct rdo_dev *rdev, struct rdo_mr *mr)
 			mr->index, ret);
 		return ret;
 	}
-	rdo_buf_free(rdev, &mr->pages);
+	rdo_buf_free(mr->home ?: rdev, &mr->pages);
 	rdo_id_free(rdev, RDO_USE_MR, &rdev->mr_ida, mr->index);
 	return 0;
 }
 
+/*
+ * The function serving ibpd now, with the PD's MR lock held so that no
+ * move runs meanwhile: registration commands and MR indexes go there.
+ * NULL, unlocked, when that function went after a move (rdo_move.c).
+ */
+static struct rdo_dev *rdo_mr_pd_lock(struct ib_pd *ibpd)
+{
+	struct rdo_pd *pd = to_rpd(ibpd);
+
+	mutex_lock(&pd->mr_lock);
+	if (!pd->lost)
+		return pd->rdev;
+	mutex_unlock(&pd->mr_lock);
+	return NULL;
+}
+
+/* Registered (ret 0): the MR joins its PD's list. Unlocks the PD. */
+static void rdo_mr_pd_unlock(struct ib_pd *ibpd, struct rdo_mr *mr,
+			     struct rdo_dev *srv, int ret)
+{
+	struct rdo_pd *pd = to_rpd(ibpd);
+
+	if (!ret) {
+		mr->rdev = srv;
+		mr->home = to_rdev(ibpd->device);
+		mr->pd = pd;
+		list_add_tail(&mr->pd_node, &pd->mrs);
+	}
+	mutex_unlock(&pd->mr_lock);
+}
+
 struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
 {
-	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_dev *rdev = to_rdev(ibpd->device), *srv;
 	u64 span = dma_get_required_mask(&rdev->pdev->dev);
 	u32 npages, i;
 	struct rdo_mr *mr;
@@ -182,9 +213,14 @@ struct ib_mr *rdo_get_dma_mr(struct ib_pd *ibpd, int access)
 	 */
 	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
 		access |= IB_ACCESS_LOCAL_WRITE;
-	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, 0,
+	srv = rdo_mr_pd_lock(ibpd);
+	ret = -EIO;
+	if (!srv)
+		goto err_pages;
+	ret = rdo_mr_register(srv, mr, to_rpd(ibpd)->pdn, 0,
 			      (u64)npages << RDO_DMA_MR_SHIFT, RDO_DMA_MR_SHIFT,
 			      npages, access);
+	rdo_mr_pd_unlock(ibpd, mr, srv, ret);
 	if (ret)
 		goto err_pages;
 	return &mr->ibmr;
@@ -249,7 +285,7 @@ static void rdo_umap_put(struct rdo_dev *rdev, struct rdo_umap *m)
 struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			      u64 iova, int access, struct ib_udata *udata)
 {
-	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_dev *rdev = to_rdev(ibpd->device), *srv;
 	struct rdo_umap m;
 	struct rdo_mr *mr;
 	int ret;
@@ -263,8 +299,13 @@ struct ib_mr *rdo_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	mr->umem = m.umem;
 	mr->pages = m.pages;
 	mr->access = access;
-	ret = rdo_mr_register(rdev, mr, to_rpd(ibpd)->pdn, iova, length,
+	srv = rdo_mr_pd_lock(ibpd);
+	ret = -EIO;
+	if (!srv)
+		goto err_umap;
+	ret = rdo_mr_register(srv, mr, to_rpd(ibpd)->pdn, iova, length,
 			      m.page_shift, m.npages, access);
+	rdo_mr_pd_unlock(ibpd, mr, srv, ret);
 	if (ret)
 		goto err_umap;
 	return &mr->ibmr;
@@ -356,7 +397,7 @@ struct ib_mr *rdo_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 			   u32 max_num_sg)
 {
-	struct rdo_dev *rdev = to_rdev(ibpd->device);
+	struct rdo_dev *rdev = to_rdev(ibpd->device), *srv;
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_ALLOC_MR };
 	struct rdo_mr *mr;
 	int ret;
@@ -373,8 +414,13 @@ struct ib_mr *rdo_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 	cmd.u.alloc_mr.pdn = to_rpd(ibpd)->pdn;
 	cmd.u.alloc_mr.max_pages = max_num_sg;
 	cmd.u.alloc_mr.max_access = RDO_ACCESS__ALL;
-	cmd.u.alloc_mr.key = atomic_inc_return(&rdev->mr_key) & 0xff;
-	ret = rdo_mr_post(rdev, mr, &cmd, cmd.u.alloc_mr.key);
+	srv = rdo_mr_pd_lock(ibpd);
+	ret = -EIO;
+	if (!srv)
+		goto err_pages;
+	cmd.u.alloc_mr.key = atomic_inc_return(&srv->mr_key) & 0xff;
+	ret = rdo_mr_post(srv, mr, &cmd, cmd.u.alloc_mr.key);
+	rdo_mr_pd_unlock(ibpd, mr, srv, ret);
 	if (ret)
 		goto err_pages;
 	mr->max_pages = max_num_sg;
@@ -414,8 +460,17 @@ int rdo_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct rdo_dev *rdev = to_rdev(ibmr->device);
 	struct rdo_mr *mr = to_rmr(ibmr);
-	int ret = rdo_mr_unregister(rdev, mr);
+	int ret = 0;
 
+	/* Through the function serving it (a move may have changed it). */
+	mutex_lock(&mr->pd->mr_lock);
+	if (mr->lost)		/* its function went: memory only */
+		rdo_buf_free(rdev, &mr->pages);
+	else
+		ret = rdo_mr_unregister(mr->rdev, mr);
+	if (ret != -EBUSY)
+		list_del(&mr->pd_node);
+	mutex_unlock(&mr->pd->mr_lock);
 	if (ret == -EBUSY)
 		return ret;		/* windows bound: IBA 10.6.7.2.6 */
 	if (!ret)

@@ -14,8 +14,9 @@
 # VF 1 gets a Function Level Reset (sysfs reset): the ping-pong ends well,
 # VF 1 comes back and carries checked traffic again. Last, the VFs
 # are disabled. Between the two, a connection is moved VF 1 -> VF 2 -> VF 1
-# -> VF 2 while it streams to the PF both ways (tests/guest/vfmove-test):
-# bit-exact, no error on either side; then one moved to VF 2 is lost with
+# -> VF 2 while it streams to the PF both ways (tests/guest/vfmove-test,
+# its PD with two MRs, one of them the sends' lkey): bit-exact, no error on
+# either side; then one moved to VF 2 (MRs too) is lost with
 # VF 2's reset, its consumer told. No kernel warnings, no driver errors, every key the driver
 # gave out the one the device answered.
 set -uo pipefail
@@ -92,7 +93,7 @@ mvcnt() {
     done
 }
 mvcnt mb
-vm mv run \$dev_1 \$dev_2 \$dev_0 mib=$VM_MIB moves=3
+vm mv run \$dev_1 \$dev_2 \$dev_0 mib=$VM_MIB moves=3 mr=1
 mvcnt ma
 # FLR of VF 1 while the PF and VF 2 ping-pong.
 ibv_rc_pingpong -d \$dev_2 -g \$g_2 -n $ITERS -c > /tmp/srv.out 2>&1 &
@@ -121,7 +122,7 @@ setup > /dev/null
 echo "f1.after_flr.isolation=\$(sed -n 's/^cnt.isolation=//p' \$D/\$bdf_1/state)"
 rdo-sriov-check \$dev_1 \$g_1 \$dev_0 \$g_0 | sed 's/^/flr./'
 # A connection moved to VF 2 is lost with VF 2's reset; its consumer is told.
-vm keep run \$dev_1 \$dev_2 \$dev_0 mib=1 moves=1 keep=1
+vm keep run \$dev_1 \$dev_2 \$dev_0 mib=1 moves=1 keep=1 mr=1
 echo 1 > /sys/bus/pci/devices/\$bdf_2/reset; echo "vm_flr_rc=\$?"
 vm lost lost
 echo 0 > /sys/bus/pci/devices/\$PF/sriov_numvfs; echo "disable_rc=\$?"
