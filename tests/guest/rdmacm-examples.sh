@@ -48,7 +48,10 @@
 # connect to it too. Bad requests: an rdma_client to a port nobody listens
 # on is refused (by the host's ib_cm: the device passes REQs for unknown
 # service IDs to the GSI), and with a pool of 2 kept out (-k) the third
-# rdma_client in a row is refused by the device (REJ, no QP).
+# rdma_client in a row is refused by the device (REJ, no QP). Last, the
+# tool's active side (rdodv_cm_connect): A's device connects 16 QPs at
+# once to B's rdo-cm-conns server, each sends its pattern, checks the
+# echo and disconnects (rdodv_cm_disconnect).
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -267,7 +270,7 @@ active_client() {
     peer get $t.server.done > /dev/null
 }
 # The offloaded listener from user space: rdo-cm-serve on port 7473.
-USER_PORT=7473 NOLISTEN_PORT=7479
+USER_PORT=7473 NOLISTEN_PORT=7479 ACTIVE_PORT=7474
 # serve_start OUT ARGS...: rdo-cm-serve in the background until it listens.
 serve_start() {
     out=$1
@@ -309,6 +312,13 @@ user_server() {
     peer get $t.client2.done > /dev/null
     serve_stop $t.k /tmp/uk.out
     cmcounts $t.c2
+    # The active side: 16 connections at once to B's stock server.
+    mac=$(awk -v ip="$PEER_IP" '$1 == ip { print $4 }' /proc/net/arp)
+    peer get $t.aready > /dev/null
+    timeout 120 rdo-cm-serve -d $DEV -a $ME_IP -C $PEER_IP -m "$mac" -p $ACTIVE_PORT -n 16 > /tmp/ua.out 2>&1
+    echo "$t.a.rc=$?"
+    sed "s/^/$t.a./" /tmp/ua.out | head -n 20
+    cmcounts $t.c3
     peer put $t.server.done 1
 }
 # user_client TAG N BATCH: rdo-cm-conns (seeds as private data), two
@@ -340,6 +350,13 @@ user_client() {
     echo "$t.k.ok=$ok"
     echo "$t.k.refused=$(grep -c '^rdma_connect: Connection refused' /tmp/oc.2.out)"
     peer put $t.client2.done 1
+    timeout 150 rdo-cm-conns server $ACTIVE_PORT 16 > /tmp/as.out 2>&1 &
+    pid=$!
+    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.a.ready=1"
+    peer put $t.aready 1
+    wait $pid
+    echo "$t.a.rc=$?"
+    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t.a./"
     peer get $t.server.done > /dev/null
 }
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
@@ -529,6 +546,18 @@ user_checks() {
         "1 2 1 1"
     check "$w: ... and the tool saw just those 2, ended" \
         eq "$(f "$a.k.rc") $(f "$a.k.established") $(f "$a.k.disconnected") $(f "$a.k.errors")" "0 2 2 0"
+    w="rdo-cm-serve connects (rdodv_cm_connect) -> rxe0"
+    check "$w: 16 at once, each sent its pattern, checked the echo, disconnected" \
+        eq "$(f "$a.a.rc") $(f "$a.a.established") $(f "$a.a.echo_ok") $(f "$a.a.disconnected") $(f "$a.a.aborted") $(f "$a.a.errors")" \
+        "0 16 16 16 0 0"
+    check "$w: the stock server accepted, echoed and saw the end of each" \
+        eq "$(f "$b.a.ready") $(f "$b.a.rc") $(f "$b.a.accepted") $(f "$b.a.echoed") $(f "$b.a.disconnected") $(f "$b.a.errors")" \
+        "1 0 16 16 16 0"
+    check "$w: the device sent 16 REQs and DREQs, got 16 REPs" \
+        eq "$(( ${F[$a.c3.cm.reqs_sent]:-0} - ${F[$a.c2.cm.reqs_sent]:-0} )) $(( ${F[$a.c3.cm.dreqs_sent]:-0} - ${F[$a.c2.cm.dreqs_sent]:-0} )) $(( ${F[$a.c3.cm.reps_received]:-0} - ${F[$a.c2.cm.reps_received]:-0} ))" \
+        "16 16 16"
+    echo "# $w: 16 connections in $(f "$a.a.ms") ms"
+    w="rxe0 -> rdo-cm-serve (user space)"
     echo "# $w: $cnt connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events for $((2 * all)) entries"
 }
 healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }

@@ -6,6 +6,7 @@
  * unchanged while no connection request reaches the host's CM.
  *
  *   rdo-cm-serve [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-k] [-c COUNT]
+ *   rdo-cm-serve -C PEER -m MAC [-d DEV] -a ADDR [-p PORT] [-n N]
  *
  * Listens on RDMA CM port PORT (7471) of ADDR (IPv4; default any) of DEV
  * (the first device), with POOL (16) RC QPs of its own in the pool, each
@@ -22,6 +23,13 @@
  * key=value facts: established, disconnected, aborted, echoed (acknowledged),
  * send_flushed (an echo the client's DREQ overtook), checked, check_bad,
  * errors, lost (events the driver could not queue), ms.
+ *
+ * With -C, the other way round (rdodv_cm_connect): the device connects N
+ * (16) QPs at once from ADDR to the RDMA CM server at PEER:PORT (through
+ * MAC, the peer's or the next hop's), each REQ carrying "seed=N" as
+ * private data; each connection sends 16 bytes of its pattern, checks
+ * them echoed (rdo-cm-conns server) and is disconnected (rdodv_cm_disconnect).
+ * Facts: established, aborted, disconnected, echo_ok, echo_bad, errors, ms.
  */
 #include <arpa/inet.h>
 #include <signal.h>
@@ -210,10 +218,111 @@ static void on_wc(const struct ibv_wc *wc)
 		s->pending = true;
 }
 
+/* -C: our GID (RoCEv2, ADDR as a GID) on port 1. */
+static int gid_index(struct ibv_context *ctx, const union ibv_gid *want)
+{
+	struct ibv_gid_entry e;
+
+	for (int i = 0; i < 256; i++) {
+		if (ibv_query_gid_ex(ctx, 1, i, &e, 0))
+			continue;
+		if (e.gid_type == IBV_GID_TYPE_ROCE_V2 && !memcmp(e.gid.raw, want->raw, 16))
+			return i;
+	}
+	die("no RoCEv2 GID for our address");
+	return -1;
+}
+
+/* -C: connect, send each its pattern, check the echo, disconnect. */
+static int active(struct ibv_context *ctx, const union ibv_gid *me, const char *peer,
+		  const char *mac, int port)
+{
+	struct rdodv_cm_connect_attr ca = {
+		.service_id = rdodv_cm_service_id(port), .path_mtu = IBV_MTU_1024,
+		.access = IBV_ACCESS_LOCAL_WRITE, .timeout = 14, .retry_count = 7,
+		.rnr_retry = 7, .cm_timeout = 18, .max_cm_retries = 15,
+	};
+	int echo_ok = 0, echo_bad = 0, ended = 0, i, n, up = 0;
+	struct rdodv_cm_event evs[16];
+	char priv[24];
+	uint64_t t0 = now_us(), end;
+	struct ibv_wc wc[16];
+
+	ca.dgid.raw[10] = ca.dgid.raw[11] = 0xff;
+	if (inet_pton(AF_INET, peer, ca.dgid.raw + 12) != 1 ||
+	    sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &ca.dmac[0], &ca.dmac[1],
+		   &ca.dmac[2], &ca.dmac[3], &ca.dmac[4], &ca.dmac[5]) != 6)
+		die("bad peer %s or MAC %s", peer, mac);
+	ca.sgid_index = gid_index(ctx, me);
+	ca.private_data = priv;
+	for (i = 0; i < pool_n; i++) {
+		struct slot *s = &slots[i];
+		int ret;
+
+		s->seed = i;
+		ca.private_len = snprintf(priv, sizeof(priv), "seed=%d", i) + 1;
+		ca.src_port = 0xc000 + i;
+		ret = rdodv_cm_connect(lst, s->qp, &ca);	/* the QP goes to INIT */
+		if (ret)
+			die("rdodv_cm_connect: %s", strerror(ret));
+		post_recv(s);
+	}
+	/* Events and completions until every connection ended (or 60 s). */
+	end = now_us() + 60000000ull;
+	while (ended < pool_n && now_us() < end) {
+		while ((n = ibv_poll_cq(cq, 16, wc)) > 0) {
+			for (i = 0; i < n; i++) {
+				struct slot *s = (struct slot *)(uintptr_t)(wc[i].wr_id & ~(uint64_t)1);
+
+				if (wc[i].status != IBV_WC_SUCCESS) {
+					errors += wc[i].status != IBV_WC_WR_FLUSH_ERR;
+					continue;
+				}
+				if (wc[i].wr_id & 1)
+					continue;	/* our send */
+				if (wc[i].byte_len == 16 && check(s->buf, 16, (unsigned int)s->seed) < 0)
+					echo_ok++;
+				else
+					echo_bad++;
+				if (rdodv_cm_disconnect(lst, s->qp))
+					errors++;
+			}
+		}
+		n = rdodv_cm_poll(lst, evs, 16, 1, NULL);
+		for (i = 0; i < n; i++) {
+			struct slot *s = slot_of(evs[i].qp_num);
+
+			if (!s) {
+				errors++;
+				continue;
+			}
+			if (evs[i].type == RDODV_CM_ESTABLISHED) {
+				up++;
+				fill(s->buf, 16, (unsigned int)s->seed);
+				s->len = 16;
+				s->up = true;
+				echo(s);	/* sends the pattern */
+				continue;
+			}
+			ended++;
+			if (evs[i].type == RDODV_CM_ABORTED) {
+				printf("aborted qpn=%u reason=%u\n", evs[i].qp_num, evs[i].reason);
+				aborted++;
+			} else {
+				disconnected++;
+			}
+		}
+	}
+	printf("established=%d\naborted=%d\ndisconnected=%d\necho_ok=%d\necho_bad=%d\n"
+	       "errors=%d\nms=%llu\n", up, aborted, disconnected, echo_ok, echo_bad, errors,
+	       (unsigned long long)((now_us() - t0) / 1000));
+	return up == pool_n && echo_ok == pool_n && disconnected == pool_n && !errors ? 0 : 1;
+}
+
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-k] [-c COUNT]\n",
-		argv0);
+	fprintf(stderr, "usage: %s [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-k] [-c COUNT]\n"
+		"       %s -C PEER -m MAC -a ADDR [-d DEV] [-p PORT] [-n N]\n", argv0, argv0);
 	exit(2);
 }
 
@@ -222,7 +331,7 @@ int main(int argc, char **argv)
 	struct rdodv_cm_listen_attr la = { .flags = RDODV_CM_LISTEN_RDMA_CM,
 					   .responder_resources = 1, .initiator_depth = 1,
 					   .min_rnr_timer = 12, .rnr_retry = 7 };
-	const char *dev = NULL, *addr = NULL;
+	const char *dev = NULL, *addr = NULL, *peer = NULL, *mac = NULL;
 	int port = 7471, batch = 1, count = 0, keep_out = 0, opt, i, n, ret;
 	struct rdodv_cm_event evs[16];
 	struct ibv_context *ctx;
@@ -232,7 +341,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pool_n = 16;
-	while ((opt = getopt(argc, argv, "d:a:p:n:b:kc:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:a:p:n:b:kc:C:m:")) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 'a': addr = optarg; break;
@@ -241,11 +350,13 @@ int main(int argc, char **argv)
 		case 'b': batch = atoi(optarg); break;
 		case 'k': keep_out = 1; break;
 		case 'c': count = atoi(optarg); break;
+		case 'C': peer = optarg; break;
+		case 'm': mac = optarg; break;
 		default: usage(argv[0]);
 		}
 	}
 	if (pool_n < 1 || pool_n > POOL_MAX || port < 1 || port > 65535 || batch < 1 ||
-	    batch > 256)
+	    batch > 256 || (peer && (!mac || !addr)))
 		usage(argv[0]);
 	la.service_id = rdodv_cm_service_id(port);
 	la.notify_count = batch;
@@ -289,7 +400,14 @@ int main(int argc, char **argv)
 		s->mr = ibv_reg_mr(pd, s->buf, 2 * MSG_MAX, IBV_ACCESS_LOCAL_WRITE);
 		if (!s->mr)
 			die("ibv_reg_mr: %s", strerror(errno));
-		arm(s);
+		if (!peer)
+			arm(s);
+	}
+	if (peer) {
+		ret = active(ctx, &la.addr, peer, mac, port);
+		if (rdodv_cm_unlisten(lst))
+			ret = 1;
+		return ret;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
