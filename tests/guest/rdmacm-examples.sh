@@ -242,17 +242,21 @@ many_client() {
     peer put $t.client.done 1
     peer get $t.server.done > /dev/null
 }
+# conns_serve TAG PORT N: rdo-cm-conns serves N connections on PORT; the
+# peer hears TAG.ready once it listens.
+conns_serve() {
+    timeout 300 rdo-cm-conns server $2 $3 > /tmp/as.out 2>&1 &
+    pid=$!
+    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$1.ready=1"
+    peer put $1.ready 1
+    wait $pid
+    echo "$1.rc=$?"
+    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$1./"
+}
 # active_server TAG N BATCH: rdo-cm-conns serves N connections.
 active_server() {
-    t=$1
-    timeout 300 rdo-cm-conns server $MANY_PORT $2 > /tmp/as.out 2>&1 &
-    pid=$!
-    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.ready=1"
-    peer put $t.ready 1
-    wait $pid
-    echo "$t.rc=$?"
-    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t./"
-    peer put $t.server.done 1
+    conns_serve $1 $MANY_PORT $2
+    peer put $1.server.done 1
 }
 # active_client TAG N BATCH: A's device connects N times, BATCH at once
 # (rdo_cm_test's connect), to the peer's address through its MAC.
@@ -314,7 +318,7 @@ user_server() {
     cmcounts $t.c2
     # The active side: 16 connections at once to B's stock server.
     mac=$(awk -v ip="$PEER_IP" '$1 == ip { print $4 }' /proc/net/arp)
-    peer get $t.aready > /dev/null
+    peer get $t.a.ready > /dev/null
     timeout 120 rdo-cm-serve -d $DEV -a $ME_IP -C $PEER_IP -m "$mac" -p $ACTIVE_PORT -n 16 > /tmp/ua.out 2>&1
     echo "$t.a.rc=$?"
     sed "s/^/$t.a./" /tmp/ua.out | head -n 20
@@ -350,13 +354,7 @@ user_client() {
     echo "$t.k.ok=$ok"
     echo "$t.k.refused=$(grep -c '^rdma_connect: Connection refused' /tmp/oc.2.out)"
     peer put $t.client2.done 1
-    timeout 150 rdo-cm-conns server $ACTIVE_PORT 16 > /tmp/as.out 2>&1 &
-    pid=$!
-    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.a.ready=1"
-    peer put $t.aready 1
-    wait $pid
-    echo "$t.a.rc=$?"
-    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t.a./"
+    conns_serve $t.a $ACTIVE_PORT 16
     peer get $t.server.done > /dev/null
 }
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
