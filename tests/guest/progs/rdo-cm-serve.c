@@ -5,7 +5,7 @@
  * so stock rdma_cm clients (rdma_client, rdo-cm-conns) connect to it
  * unchanged while no connection request reaches the host's CM.
  *
- *   rdo-cm-serve [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-k] [-c COUNT]
+ *   rdo-cm-serve [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-w USEC] [-k] [-c COUNT]
  *   rdo-cm-serve -C PEER -m MAC [-d DEV] -a ADDR [-p PORT] [-n N]
  *
  * Listens on RDMA CM port PORT (7471) of ADDR (IPv4; default any) of DEV
@@ -13,7 +13,7 @@
  * with one receive posted. Prints a line per event as the device's batches
  * arrive: "established qpn= peer= peer_qpn=
  * peer_port= private=" and "ended qpn= type= reason=" (a batch of BATCH
- * is sent once that many wait, or 1 ms after the first). Echoes each
+ * is sent once that many wait, or USEC, default 1000, after the first). Echoes each
  * message received (up to 64 bytes) once the connection is established;
  * a message whose connection's private data was "seed=N" (rdo-cm-conns
  * with RDO_CM_SEED=1) is first checked against that pattern. An ended
@@ -321,7 +321,7 @@ static int active(struct ibv_context *ctx, const union ibv_gid *me, const char *
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-k] [-c COUNT]\n"
+	fprintf(stderr, "usage: %s [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-w USEC] [-k] [-c COUNT]\n"
 		"       %s -C PEER -m MAC -a ADDR [-d DEV] [-p PORT] [-n N]\n", argv0, argv0);
 	exit(2);
 }
@@ -332,7 +332,7 @@ int main(int argc, char **argv)
 					   .responder_resources = 1, .initiator_depth = 1,
 					   .min_rnr_timer = 12, .rnr_retry = 7 };
 	const char *dev = NULL, *addr = NULL, *peer = NULL, *mac = NULL;
-	int port = 7471, batch = 1, count = 0, keep_out = 0, opt, i, n, ret;
+	int port = 7471, batch = 1, count = 0, keep_out = 0, wait_us = -1, opt, i, n, ret;
 	struct rdodv_cm_event evs[16];
 	struct ibv_context *ctx;
 	struct ibv_wc wc[16];
@@ -341,13 +341,14 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pool_n = 16;
-	while ((opt = getopt(argc, argv, "d:a:p:n:b:kc:C:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:a:p:n:b:w:kc:C:m:")) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'n': pool_n = atoi(optarg); break;
 		case 'b': batch = atoi(optarg); break;
+		case 'w': wait_us = atoi(optarg); break;
 		case 'k': keep_out = 1; break;
 		case 'c': count = atoi(optarg); break;
 		case 'C': peer = optarg; break;
@@ -356,11 +357,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (pool_n < 1 || pool_n > POOL_MAX || port < 1 || port > 65535 || batch < 1 ||
-	    batch > 256 || (peer && (!mac || !addr)))
+	    batch > 256 || wait_us > 65535 || (peer && (!mac || !addr)))
 		usage(argv[0]);
 	la.service_id = rdodv_cm_service_id(port);
 	la.notify_count = batch;
-	la.notify_usec = batch > 1 ? 1000 : 0;	/* a partial batch waits 1 ms at most */
+	/* A partial batch waits this long at most (default 1 ms). */
+	la.notify_usec = wait_us >= 0 ? wait_us : batch > 1 ? 1000 : 0;
 	if (addr) {
 		la.addr.raw[10] = la.addr.raw[11] = 0xff;
 		if (inet_pton(AF_INET, addr, la.addr.raw + 12) != 1)
@@ -433,8 +435,10 @@ int main(int argc, char **argv)
 			on_event(&evs[i]);
 			if (evs[i].type != RDODV_CM_ESTABLISHED && !keep_out) {
 				/* Its completions first: RESET forgets those left. */
-				while ((n = ibv_poll_cq(cq, 16, wc)) > 0)
-					for (int j = 0; j < n; j++)
+				int m;
+
+				while ((m = ibv_poll_cq(cq, 16, wc)) > 0)
+					for (int j = 0; j < m; j++)
 						on_wc(&wc[j]);
 				rearm(slot_of(evs[i].qp_num));
 			}
