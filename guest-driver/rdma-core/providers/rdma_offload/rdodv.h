@@ -14,7 +14,7 @@
  *     RESET or INIT; post its receives first (move it to INIT yourself to
  *     do that): the peer's first SEND finds them. The device takes one QP
  *     per REQ, moves it to RTR and RTS with what the REQ negotiated and
- *     answers REP; a REQ finding the pool empty gets a REJ (reason 28, no
+ *     answers REP; a REQ finding the pool empty gets a REJ (reason 1, no
  *     QP). rdodv_cm_pool_remove() takes an idle one back.
  *  3. rdodv_cm_poll() returns the listener's events in the order the device
  *     wrote them (waiting up to timeout_ms, at most 1000, for the first):
