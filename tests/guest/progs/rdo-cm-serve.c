@@ -18,7 +18,9 @@
  * a message whose connection's private data was "seed=N" (rdo-cm-conns
  * with RDO_CM_SEED=1) is first checked against that pattern. An ended
  * connection's QP goes through RESET back into the pool, unless -k (keep
- * out: the pool drains, and later REQs are refused). Runs until SIGINT or
+ * out: the pool drains, and later REQs are refused). Two threads: one
+ * waits in the driver for CM events, the other on the CQ's completion
+ * channel, so neither delays the other's work. Runs until SIGINT or
  * SIGTERM, or until COUNT connections ended; then unlistens and prints
  * key=value facts: established, disconnected, aborted, echoed (acknowledged),
  * send_flushed (an echo the client's DREQ overtook), checked, check_bad,
@@ -32,6 +34,8 @@
  * Facts: established, aborted, disconnected, echo_ok, echo_bad, errors, ms.
  */
 #include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <infiniband/rdodv.h>
@@ -58,8 +62,13 @@ static struct slot slots[POOL_MAX];
 static int pool_n;
 static struct ibv_pd *pd;
 static struct ibv_cq *cq;
+static struct ibv_comp_channel *cc;
 static struct rdodv_cm_listener *lst;
 static volatile sig_atomic_t stop;
+static int count, keep_out;
+static uint32_t lost;
+/* The two threads' shared state: the slots and the figures. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int established, disconnected, aborted, echoed, send_flushed, checked, check_bad, errors;
 
 static void on_signal(int sig)
@@ -319,6 +328,64 @@ static int active(struct ibv_context *ctx, const union ibv_gid *me, const char *
 	return up == pool_n && echo_ok == pool_n && disconnected == pool_n && !errors ? 0 : 1;
 }
 
+static bool finished(void)
+{
+	bool done;
+
+	pthread_mutex_lock(&mu);
+	done = stop || (count && disconnected + aborted >= count);
+	pthread_mutex_unlock(&mu);
+	return done;
+}
+
+static void drain_cq(void)
+{
+	struct ibv_wc wc[16];
+	int n;
+
+	pthread_mutex_lock(&mu);
+	while ((n = ibv_poll_cq(cq, 16, wc)) > 0)
+		for (int i = 0; i < n; i++)
+			on_wc(&wc[i]);
+	pthread_mutex_unlock(&mu);
+	if (n < 0)
+		die("ibv_poll_cq");
+}
+
+/*
+ * The CM thread: waits in the driver for the listener's events (up to
+ * 100 ms a call), while the main thread sleeps on the CQ's; each event is
+ * handled under the lock, an end's completions first (RESET forgets
+ * those left), then its QP back into the pool.
+ */
+static void *cm_thread(void *arg)
+{
+	struct rdodv_cm_event evs[16];
+	uint32_t got = 0;
+	int n;
+
+	(void)arg;
+	while (!finished()) {
+		n = rdodv_cm_poll(lst, evs, 16, 100, &got);
+		if (n < 0 && n != -EINTR)
+			die("rdodv_cm_poll: %s", strerror(-n));
+		for (int i = 0; i < n; i++) {
+			if (evs[i].type != RDODV_CM_ESTABLISHED)
+				drain_cq();
+			pthread_mutex_lock(&mu);
+			on_event(&evs[i]);
+			if (evs[i].type != RDODV_CM_ESTABLISHED && !keep_out &&
+			    slot_of(evs[i].qp_num))
+				rearm(slot_of(evs[i].qp_num));
+			pthread_mutex_unlock(&mu);
+		}
+	}
+	pthread_mutex_lock(&mu);
+	lost = got;
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [-d DEV] [-a ADDR] [-p PORT] [-n POOL] [-b BATCH] [-w USEC] [-k] [-c COUNT]\n"
@@ -332,11 +399,9 @@ int main(int argc, char **argv)
 					   .responder_resources = 1, .initiator_depth = 1,
 					   .min_rnr_timer = 12, .rnr_retry = 7 };
 	const char *dev = NULL, *addr = NULL, *peer = NULL, *mac = NULL;
-	int port = 7471, batch = 1, count = 0, keep_out = 0, wait_us = -1, opt, i, n, ret;
-	struct rdodv_cm_event evs[16];
+	int port = 7471, batch = 1, wait_us = -1, opt, i, ret;
+	pthread_t cm_tid;
 	struct ibv_context *ctx;
-	struct ibv_wc wc[16];
-	uint32_t lost = 0;
 	uint64_t t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -379,7 +444,8 @@ int main(int argc, char **argv)
 	if (!rdodv_is_supported(ctx->device))
 		die("%s is no rdma-offload device", ibv_get_device_name(ctx->device));
 	pd = ibv_alloc_pd(ctx);
-	cq = pd ? ibv_create_cq(ctx, 4 * pool_n, NULL, NULL, 0) : NULL;
+	cc = ibv_create_comp_channel(ctx);
+	cq = pd && cc ? ibv_create_cq(ctx, 4 * pool_n, NULL, cc, 0) : NULL;
 	if (!cq)
 		die("PD, CQ: %s", strerror(errno));
 	lst = rdodv_cm_listen(ctx, &la);
@@ -417,33 +483,26 @@ int main(int argc, char **argv)
 	       ibv_get_device_name(ctx->device), port, pool_n,
 	       (unsigned long long)la.service_id);
 	t0 = now_us();
-	while (!stop && (!count || disconnected + aborted < count)) {
-		int busy = 0;
+	if (ibv_req_notify_cq(cq, 0))
+		die("ibv_req_notify_cq");
+	if (pthread_create(&cm_tid, NULL, cm_thread, NULL))
+		die("pthread_create");
+	/* This thread: completions, woken by the CQ's event. */
+	while (!finished()) {
+		struct pollfd pfd = { cc->fd, POLLIN, 0 };
+		struct ibv_cq *ev_cq;
+		void *ev_ctx;
 
-		while ((n = ibv_poll_cq(cq, 16, wc)) > 0) {
-			for (i = 0; i < n; i++)
-				on_wc(&wc[i]);
-			busy = 1;
-		}
-		if (n < 0)
-			die("ibv_poll_cq");
-		/* Sleep in the driver for the next event only when nothing moved. */
-		n = rdodv_cm_poll(lst, evs, 16, busy ? 0 : 1, &lost);
-		if (n < 0 && n != -EINTR)
-			die("rdodv_cm_poll: %s", strerror(-n));
-		for (i = 0; i < n; i++) {
-			on_event(&evs[i]);
-			if (evs[i].type != RDODV_CM_ESTABLISHED && !keep_out) {
-				/* Its completions first: RESET forgets those left. */
-				int m;
-
-				while ((m = ibv_poll_cq(cq, 16, wc)) > 0)
-					for (int j = 0; j < m; j++)
-						on_wc(&wc[j]);
-				rearm(slot_of(evs[i].qp_num));
-			}
-		}
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (ibv_get_cq_event(cc, &ev_cq, &ev_ctx))
+			die("ibv_get_cq_event");
+		ibv_ack_cq_events(ev_cq, 1);
+		if (ibv_req_notify_cq(cq, 0))
+			die("ibv_req_notify_cq");
+		drain_cq();
 	}
+	pthread_join(cm_tid, NULL);
 	ret = rdodv_cm_unlisten(lst);
 	if (ret) {
 		printf("unlisten_error=%s\n", strerror(ret));
@@ -459,6 +518,7 @@ int main(int argc, char **argv)
 		free(slots[i].raw);
 	}
 	ibv_destroy_cq(cq);
+	ibv_destroy_comp_channel(cc);
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	return errors || check_bad || lost ? 1 : 0;
