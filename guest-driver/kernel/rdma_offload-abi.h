@@ -14,6 +14,7 @@
 #define RDMA_OFFLOAD_ABI_H
 
 #include <linux/types.h>
+#include <rdma/ib_user_ioctl_cmds.h>
 
 /* ib_device uverbs_abi_ver; the provider accepts exactly this. */
 #define RDO_UVERBS_ABI_VERSION		1
@@ -121,6 +122,112 @@ struct rdo_create_ah_resp {
 	__u8 dmac[6];
 	__u8 sgid_index;
 	__u8 reserved;
+};
+
+/*
+ * Offloaded connection establishment from user space (the provider's
+ * rdodv_cm_* in <infiniband/rdodv.h>; docs/programming-model.md, "From
+ * user space"): driver-specific uverbs methods on an object of the driver's
+ * namespace, a listener (RDMA_VERBS_IOCTL, ids from UVERBS_ID_NS_SHIFT up).
+ * The pool's QPs are the process's own RC QPs (ibv_create_qp), handed over
+ * by handle. The driver keeps each listener's events in a queue of its own
+ * (twice the notification table) that CM_POLL empties.
+ */
+enum rdo_ib_objects {
+	RDO_IB_OBJECT_CM_LISTENER = (1U << UVERBS_ID_NS_SHIFT),
+};
+
+enum rdo_ib_cm_methods {
+	RDO_IB_METHOD_CM_LISTEN = (1U << UVERBS_ID_NS_SHIFT),	/* HANDLE (new), LISTEN */
+	RDO_IB_METHOD_CM_DESTROY,	/* HANDLE: unlisten (also at close) */
+	RDO_IB_METHOD_CM_POOL_ADD,	/* HANDLE, QP, ACCESS */
+	RDO_IB_METHOD_CM_POOL_REMOVE,	/* HANDLE, QP */
+	RDO_IB_METHOD_CM_CONNECT,	/* HANDLE, QP, CONNECT */
+	RDO_IB_METHOD_CM_DISCONNECT,	/* HANDLE, QP */
+	RDO_IB_METHOD_CM_POLL,		/* HANDLE, TIMEOUT_MS, EVENTS, POLL_RESP */
+};
+
+enum rdo_ib_cm_attrs {
+	RDO_IB_ATTR_CM_HANDLE = (1U << UVERBS_ID_NS_SHIFT),
+	RDO_IB_ATTR_CM_LISTEN,		/* in: struct rdo_ucm_listen */
+	RDO_IB_ATTR_CM_QP,		/* a QP handle of the same context */
+	RDO_IB_ATTR_CM_ACCESS,		/* in: __u32, IB_ACCESS_* (QP in RESET) */
+	RDO_IB_ATTR_CM_CONNECT,		/* in: struct rdo_ucm_connect */
+	RDO_IB_ATTR_CM_TIMEOUT_MS,	/* in: __u32, wait at most (capped: 1000) */
+	RDO_IB_ATTR_CM_EVENTS,		/* out: struct rdo_ucm_event[], up to 64 used */
+	RDO_IB_ATTR_CM_POLL_RESP,	/* out: struct rdo_ucm_poll_resp */
+};
+
+#define RDO_UCM_LISTEN_RDMA_CM	(1u << 0)	/* check the RDMA CM header */
+#define RDO_UCM_MAX_PRIVATE	56
+#define RDO_UCM_POLL_MAX	64
+#define RDO_UCM_POLL_MAX_MS	1000
+
+/* The listener's attributes (rdma_offload-verbs.h's rdo_cm_listen_attr). */
+struct rdo_ucm_listen {
+	__aligned_u64 service_id;
+	__u8 addr[16];			/* ours, an IP as a GID; 0: any */
+	__u32 flags;			/* RDO_UCM_LISTEN_* */
+	__u32 table_entries;		/* power of 2; 0: 256 */
+	__u16 notify_count;
+	__u16 notify_usec;
+	__u8 responder_resources;
+	__u8 initiator_depth;
+	__u8 min_rnr_timer;
+	__u8 rnr_retry;
+	__u32 reserved[2];		/* 0 */
+};
+
+struct rdo_ucm_connect {
+	__aligned_u64 service_id;
+	__u8 dgid[16];
+	__u8 dmac[6];
+	__u8 sgid_index;
+	__u8 path_mtu;			/* IB_MTU_256..IB_MTU_4096 (1..5) */
+	__u32 access;			/* IB_ACCESS_*, for a QP in RESET */
+	__u16 src_port;
+	__u8 timeout;
+	__u8 retry_count;
+	__u8 rnr_retry;
+	__u8 cm_timeout;
+	__u8 max_cm_retries;
+	__u8 private_len;		/* 0..RDO_UCM_MAX_PRIVATE */
+	__u8 private_data[RDO_UCM_MAX_PRIVATE];
+	__u32 reserved;			/* 0 */
+};
+
+enum rdo_ucm_event_type {
+	RDO_UCM_ESTABLISHED	= 1,
+	RDO_UCM_DISCONNECTED	= 2,	/* the QP in ERR, no longer the listener's */
+	RDO_UCM_ABORTED		= 3,	/* ditto; reason: the IB CM REJ reason */
+};
+
+#define RDO_UCM_EV_RDMA_CM	(1u << 0)	/* private data after an RDMA CM header */
+
+struct rdo_ucm_event {
+	__u32 type;			/* enum rdo_ucm_event_type */
+	__u32 qpn;
+	__u32 peer_qpn;
+	__u16 peer_port;
+	__u16 reason;
+	__aligned_u64 time_ns;		/* the device's time of it */
+	__u8 peer_gid[16];
+	__u8 peer_mac[6];
+	__u8 flags;			/* RDO_UCM_EV_* */
+	__u8 private_len;
+	__u8 responder_resources;
+	__u8 initiator_depth;
+	__u8 path_mtu;
+	__u8 reserved0;
+	__u32 sq_psn;
+	__u32 rq_psn;
+	__u8 private_data[RDO_UCM_MAX_PRIVATE];
+	__u32 reserved1;
+};
+
+struct rdo_ucm_poll_resp {
+	__u32 count;			/* events written */
+	__u32 lost;			/* dropped since the last poll: queue full */
 };
 
 #endif /* RDMA_OFFLOAD_ABI_H */

@@ -209,6 +209,7 @@ enum rdo_cm_event_type {
 struct rdo_cm_event {
 	enum rdo_cm_event_type type;
 	struct ib_qp *qp;
+	u32 qpn;			/* qp's number */
 	u32 peer_qpn;
 	union ib_gid peer_gid;		/* the peer's IP address as a GID */
 	u8 peer_mac[ETH_ALEN];

@@ -33,6 +33,7 @@ struct rdo_cm_listener {
 	struct work_struct work;
 	rdo_cm_handler_t handler;
 	void *context;
+	bool user;			/* its QPs are user QPs (rdo_ucm.c) */
 	/* What the driver saw, for debugfs. */
 	u32 notified;			/* the latest event's count */
 	u64 events, established, disconnected, aborted, recycled, stray;
@@ -155,6 +156,7 @@ static void rdo_cm_deliver(struct rdo_cm_listener *l, const struct rdo_cm_entry 
 	}
 	ev.type = e->type;
 	ev.qp = &qp->ibqp;
+	ev.qpn = e->qpn;
 	ev.peer_qpn = e->peer_qpn;
 	memcpy(ev.peer_gid.raw, e->peer_gid, sizeof(ev.peer_gid.raw));
 	memcpy(ev.peer_mac, e->peer_mac, ETH_ALEN);
@@ -211,7 +213,7 @@ static struct rdo_dev *rdo_cm_rdev(struct ib_device *dev)
 	return dev && rdo_ib_device_is_rdo(dev) ? to_rdev(dev) : NULL;
 }
 
-/* qp is a kernel RC QP of the listener's device. */
+/* qp is an RC QP of the listener's device, a kernel or a user one as the listener's. */
 static struct rdo_qp *rdo_cm_qp(struct rdo_cm_listener *l, struct ib_qp *ibqp)
 {
 	struct rdo_qp *qp;
@@ -219,11 +221,12 @@ static struct rdo_qp *rdo_cm_qp(struct rdo_cm_listener *l, struct ib_qp *ibqp)
 	if (!l || !ibqp || ibqp->device != l->ibdev)
 		return NULL;
 	qp = to_rqp(ibqp);
-	return qp->type == RDO_QPT_RC && !qp->user && !qp->ssq ? qp : NULL;
+	return qp->type == RDO_QPT_RC && qp->user == l->user && !qp->ssq ? qp : NULL;
 }
 
-struct rdo_cm_listener *rdo_cm_listen(struct ib_device *dev,
-				      const struct rdo_cm_listen_attr *attr)
+/* user: the pool takes user QPs (rdo_ucm.c), which the device never recycles. */
+struct rdo_cm_listener *rdo_cm_listen_as(struct ib_device *dev,
+					 const struct rdo_cm_listen_attr *attr, bool user)
 {
 	struct rdo_dev *rdev = rdo_cm_rdev(dev);
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CM_LISTEN };
@@ -236,7 +239,8 @@ struct rdo_cm_listener *rdo_cm_listen(struct ib_device *dev,
 	if (!rdev || !attr || !attr->handler || !is_power_of_2(entries) ||
 	    entries < 2 || ilog2(entries) > RDO_QUEUE_LOG_SIZE_MAX ||
 	    attr->flags & ~(RDO_CM_LISTEN_RDMA_CM | RDO_CM_LISTEN_RECYCLE) ||
-	    attr->notify_count > entries)
+	    attr->notify_count > entries ||
+	    (user && attr->flags & RDO_CM_LISTEN_RECYCLE))
 		return ERR_PTR(-EINVAL);
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
@@ -246,6 +250,7 @@ struct rdo_cm_listener *rdo_cm_listen(struct ib_device *dev,
 	l->log_size = ilog2(entries);
 	l->handler = attr->handler;
 	l->context = attr->context;
+	l->user = user;
 	mutex_init(&l->lock);
 	INIT_WORK(&l->work, rdo_cm_work);
 	/* The table zeroed (owner bits clear), the CI word one entry behind. */
@@ -301,6 +306,12 @@ err_unlock:
 err_free:
 	kfree(l);
 	return ERR_PTR(ret);
+}
+
+struct rdo_cm_listener *rdo_cm_listen(struct ib_device *dev,
+				      const struct rdo_cm_listen_attr *attr)
+{
+	return rdo_cm_listen_as(dev, attr, false);
 }
 EXPORT_SYMBOL_GPL(rdo_cm_listen);
 

@@ -434,6 +434,7 @@ int rdo_ib_register(struct rdo_dev *rdev)
 	ibdev->local_dma_lkey = rdev->attr.local_dma_lkey;
 	strscpy(ibdev->node_desc, "rdma-offload", sizeof(ibdev->node_desc));
 	ib_set_device_ops(ibdev, &rdo_dev_ops);
+	ibdev->driver_def = rdo_ucm_defs;	/* the offloaded CM's methods */
 
 	ret = ib_device_set_netdev(ibdev, rdev->ndev, 1);
 	if (!ret && rdev->ports == 2)

@@ -294,6 +294,12 @@ void rdo_move_obj_unlock(struct rdo_moved **moved, void *obj);
 
 /* rdo_cm.c */
 void rdo_cm_first_recv(struct rdo_qp *qp, u32 idx);
+struct rdo_cm_listen_attr;
+struct rdo_cm_listener *rdo_cm_listen_as(struct ib_device *dev,
+					 const struct rdo_cm_listen_attr *attr, bool user);
+
+/* rdo_ucm.c: the offloaded CM's uverbs methods */
+extern const struct uapi_definition rdo_ucm_defs[];
 
 /* rdo_mr.c */
 struct rdma_hw_stats *rdo_alloc_hw_port_stats(struct ib_device *ibdev,

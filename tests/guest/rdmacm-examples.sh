@@ -36,6 +36,23 @@
 # rdo_cm_disconnect) to B's stock rdma_cm server, which echoes, and A
 # checks each echo. The device's CM counters must have grown by exactly
 # that many REQs and ends.
+#
+# Then the same from user space (RDO_CM_USER=0 leaves it out): A runs
+# rdo-cm-serve (tests/guest/progs), which listens on port 7473 through the
+# provider's rdodv_cm_* with 16 user QPs of its own that it puts back into
+# the pool itself, the device's notifications in batches (up to 8, or
+# 20 ms after the first: data then often comes before its event). B's
+# rdo-cm-conns connects USER_CONNS (48) times, 8 at once, each REQ carrying
+# "seed=N" as private data: the tool must have printed each connection
+# with B's address and that private data, checked each message against its
+# seed and echoed it, and B checked each echo. Two stock rdma_clients then
+# connect to it too. Bad requests: an rdma_client to a port nobody listens
+# on is refused (by the host's ib_cm: the device passes REQs for unknown
+# service IDs to the GSI), and with a pool of 2 kept out (-k) the third
+# rdma_client in a row is refused by the device (REJ, no QP). Last, the
+# tool's active side (rdodv_cm_connect): A's device connects 16 QPs at
+# once to B's rdo-cm-conns server, each sends its pattern, checks the
+# echo and disconnects (rdodv_cm_disconnect).
 # shellcheck disable=SC2317 # check functions are called through check()
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -101,6 +118,11 @@ OFFLOAD=1
 CONNS=${RDO_CM_CONNS:-256} CONNS_BATCH=16 CONNS_POOL=32
 ACTIVE=${RDO_CM_ACTIVE:-1}
 MANY_PORT=7472   # the guest functions' too
+# From user space (rdo-cm-serve): USER_CONNS connections, USER_BATCH at once,
+# to a pool of USER_POOL.
+USER=${RDO_CM_USER:-1}
+USER_CONNS=48 USER_BATCH=8 USER_POOL=16
+USER_PORT=7473   # the guest functions' too
 
 # Guest side (busybox sh), after ME_IP and PEER_IP.
 read -r -d '' CM_FUNCS <<'EOF'
@@ -221,17 +243,21 @@ many_client() {
     peer put $t.client.done 1
     peer get $t.server.done > /dev/null
 }
+# conns_serve TAG PORT N: rdo-cm-conns serves N connections on PORT; the
+# peer hears TAG.ready once it listens.
+conns_serve() {
+    timeout 300 rdo-cm-conns server $2 $3 > /tmp/as.out 2>&1 &
+    pid=$!
+    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$1.ready=1"
+    peer put $1.ready 1
+    wait $pid
+    echo "$1.rc=$?"
+    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$1./"
+}
 # active_server TAG N BATCH: rdo-cm-conns serves N connections.
 active_server() {
-    t=$1
-    timeout 300 rdo-cm-conns server $MANY_PORT $2 > /tmp/as.out 2>&1 &
-    pid=$!
-    pair_cm_ready LISTEN rdo-cm-conns $pid && echo "$t.ready=1"
-    peer put $t.ready 1
-    wait $pid
-    echo "$t.rc=$?"
-    { grep -v _error= /tmp/as.out; grep _error= /tmp/as.out | head -n 5; } | sed "s/^/$t./"
-    peer put $t.server.done 1
+    conns_serve $1 $MANY_PORT $2
+    peer put $1.server.done 1
 }
 # active_client TAG N BATCH: A's device connects N times, BATCH at once
 # (rdo_cm_test's connect), to the peer's address through its MAC.
@@ -246,6 +272,91 @@ active_client() {
     sed "s/^/$t.connect./" $C/result
     cmcounts $t.c1
     echo unlisten > $C/ctl
+    peer get $t.server.done > /dev/null
+}
+# The offloaded listener from user space: rdo-cm-serve on port 7473.
+USER_PORT=7473 NOLISTEN_PORT=7479 ACTIVE_PORT=7474
+# serve_start OUT ARGS...: rdo-cm-serve in the background until it listens.
+serve_start() {
+    out=$1
+    shift
+    rdo-cm-serve -d $DEV -a $ME_IP -p $USER_PORT "$@" > $out 2>&1 &
+    spid=$!
+    i=0
+    until grep -q '^listening ' $out; do
+        kill -0 $spid 2>/dev/null && [ $i -lt 300 ] || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+# serve_stop TAG OUT: SIGTERM, then its facts and a few of its lines.
+serve_stop() {
+    kill -TERM $spid
+    wait $spid
+    echo "$1.rc=$?"
+    grep -E '^[a-z_]+=' $2 | sed "s/^/$1./"
+    grep -vE '^[a-z_]+=' $2 | head -n 4 | cut -c1-160 | sed "s/^/$1| /"
+    grep -E '_error|stray|check_bad' $2 | head -n 5 | sed "s/^/$1| /"
+}
+# user_server TAG N BATCH POOL: rdo-cm-serve with a pool of POOL, the
+# device's notifications in batches of up to 8 or 20 ms (so data often
+# comes before its ESTABLISHED event); then with a pool of 2 kept out.
+user_server() {
+    t=$1
+    cmcounts $t.c0
+    echo "$t.ibcm0=$(ibcm)"
+    serve_start /tmp/us.out -n $4 -b 8 -w 20000 && echo "$t.listening=1"
+    peer put $t.ready 1
+    peer get $t.client.done > /dev/null
+    serve_stop $t /tmp/us.out
+    echo "$t.seeded=$(grep -c "^established qpn=[0-9]* peer=$PEER_IP .* private=seed=[0-9]* " /tmp/us.out)"
+    echo "$t.est_lines=$(grep -c '^established ' /tmp/us.out)"
+    cmcounts $t.c1
+    echo "$t.ibcm1=$(ibcm)"
+    serve_start /tmp/uk.out -n 2 -k && echo "$t.k.listening=1"
+    peer put $t.ready2 1
+    peer get $t.client2.done > /dev/null
+    serve_stop $t.k /tmp/uk.out
+    cmcounts $t.c2
+    # The active side: 16 connections at once to B's stock server.
+    mac=$(awk -v ip="$PEER_IP" '$1 == ip { print $4 }' /proc/net/arp)
+    peer get $t.a.ready > /dev/null
+    timeout 120 rdo-cm-serve -d $DEV -a $ME_IP -C $PEER_IP -m "$mac" -p $ACTIVE_PORT -n 16 > /tmp/ua.out 2>&1
+    echo "$t.a.rc=$?"
+    sed "s/^/$t.a./" /tmp/ua.out | head -n 20
+    cmcounts $t.c3
+    peer put $t.server.done 1
+}
+# user_client TAG N BATCH: rdo-cm-conns (seeds as private data), two
+# rdma_clients, one to a port nobody listens on; then three rdma_clients.
+user_client() {
+    t=$1
+    peer get $t.ready > /dev/null
+    RDO_CM_SEED=1 timeout 300 rdo-cm-conns client $PEER_IP $USER_PORT $2 $3 > /tmp/uc.out 2>&1
+    echo "$t.rc=$?"
+    { grep -v _error= /tmp/uc.out; grep _error= /tmp/uc.out | head -n 5; } | sed "s/^/$t./"
+    i=0 ok=0
+    while [ $i -lt 2 ]; do
+        timeout 30 rdma_client -s $PEER_IP -p $USER_PORT > /tmp/oc.out 2>&1 &&
+            grep -q '^rdma_client: end 0$' /tmp/oc.out && ok=$((ok + 1))
+        i=$((i + 1))
+    done
+    echo "$t.stock_ok=$ok"
+    timeout 30 rdma_client -s $PEER_IP -p $NOLISTEN_PORT > /tmp/oc.out 2>&1
+    echo "$t.nolisten.rc=$?"
+    echo "$t.nolisten.refused=$(grep -c '^rdma_connect: Connection refused' /tmp/oc.out)"
+    peer put $t.client.done 1
+    peer get $t.ready2 > /dev/null
+    i=0 ok=0
+    while [ $i -lt 3 ]; do
+        timeout 30 rdma_client -s $PEER_IP -p $USER_PORT > /tmp/oc.$i.out 2>&1 &&
+            grep -q '^rdma_client: end 0$' /tmp/oc.$i.out && ok=$((ok + 1))
+        i=$((i + 1))
+    done
+    echo "$t.k.ok=$ok"
+    echo "$t.k.refused=$(grep -c '^rdma_connect: Connection refused' /tmp/oc.2.out)"
+    peer put $t.client2.done 1
+    conns_serve $t.a $ACTIVE_PORT 16
     peer get $t.server.done > /dev/null
 }
 # ex TAG server|client READY OK-PATTERN COMMAND: one side of one example;
@@ -290,6 +401,10 @@ guest_script() {
         case $role in
             oserver|oclient)
                 [ "$OFFLOAD" = 1 ] && printf 'off_%s %s %s %s\n' "${role#o}" "$round" "$OFF_SEQ" "$OFF_PAR"
+                continue ;;
+            user_*)
+                [ "$OFFLOAD" = 1 ] && [ "$USER" = 1 ] &&
+                    printf '%s %s %s %s %s\n' "$role" "$round" "$USER_CONNS" "$USER_BATCH" "$USER_POOL"
                 continue ;;
             many_*|active_*)
                 [ "$OFFLOAD" = 1 ] && { [ "$ACTIVE" = 1 ] || [ "${role%%_*}" = many ]; } &&
@@ -404,6 +519,47 @@ active_checks() {
         "$cnt $cnt $cnt 0 0"
     echo "# $w: $cnt connections in $(f "$a.connect.ms") ms"
 }
+# user_checks ROUND: B's stock clients to A's rdo-cm-serve.
+user_checks() {
+    local a="A.$1" b="B.$1" cnt=$USER_CONNS all=$((USER_CONNS + 2)) w="rxe0 -> rdo-cm-serve (user space)"
+    [ "$OFFLOAD" = 1 ] && [ "$USER" = 1 ] || return 0
+    check "$w: listens on rdo0 port $USER_PORT through rdodv_cm_listen, pool of $USER_POOL user QPs" \
+        eq "$(f "$a.listening")" 1
+    check "$w: $cnt connections, $USER_BATCH at once, each one's 16 bytes echoed and checked by B" \
+        eq "$(f "$b.rc") $(f "$b.conns") $(f "$b.echo_ok") $(f "$b.echo_bad") $(f "$b.errors")" \
+        "0 $cnt $cnt 0 0"
+    check "$w: two stock rdma_clients connect and exit 0" eq "$(f "$b.stock_ok")" 2
+    check "$w: the tool printed each with B's address and its seed as private data" \
+        eq "$(f "$a.seeded") $(f "$a.est_lines")" "$cnt $all"
+    check "$w: the tool checked each seeded message, answered all, saw each end; no error, no event lost" \
+        eq "$(f "$a.rc") $(f "$a.established") $(f "$a.disconnected") $(f "$a.aborted") $(f "$a.checked") $(f "$a.check_bad") $(( $(f "$a.echoed") + $(f "$a.send_flushed") )) $(f "$a.errors") $(f "$a.lost")" \
+        "0 $all $all 0 $cnt 0 $all 0 0"
+    check "$w: the device counted $all REQs, established, disconnected; no REJ, abort, lost entry" \
+        eq "$(cmdelta "$a" reqs) $(cmdelta "$a" established) $(cmdelta "$a" disconnected) $(cmdelta "$a" rej_sent) $(cmdelta "$a" aborted) $(cmdelta "$a" entries_lost)" \
+        "$all $all $all 0 0 0"
+    check "$w: one CM event per batch (events <= entries)" \
+        test "$(cmdelta "$a" events)" -ge 1 -a "$(cmdelta "$a" events)" -le "$((2 * all))"
+    check "$w: a REQ for a port nobody listens on is refused (host ib_cm's REJ; the device passed it on)" \
+        eq "$(f "$b.nolisten.rc") $(f "$b.nolisten.refused") $(( ${F[$a.ibcm1]%% *} - ${F[$a.ibcm0]%% *} ))" "255 1 1"
+    check "$w: pool of 2 kept out: 2 rdma_clients served, the third refused (REJ no QP)" \
+        eq "$(f "$a.k.listening") $(f "$b.k.ok") $(f "$b.k.refused") $(( ${F[$a.c2.cm.rej_no_qp]:-0} - ${F[$a.c1.cm.rej_no_qp]:-0} ))" \
+        "1 2 1 1"
+    check "$w: ... and the tool saw just those 2, ended" \
+        eq "$(f "$a.k.rc") $(f "$a.k.established") $(f "$a.k.disconnected") $(f "$a.k.errors")" "0 2 2 0"
+    w="rdo-cm-serve connects (rdodv_cm_connect) -> rxe0"
+    check "$w: 16 at once, each sent its pattern, checked the echo, disconnected" \
+        eq "$(f "$a.a.rc") $(f "$a.a.established") $(f "$a.a.echo_ok") $(f "$a.a.disconnected") $(f "$a.a.aborted") $(f "$a.a.errors")" \
+        "0 16 16 16 0 0"
+    check "$w: the stock server accepted, echoed and saw the end of each" \
+        eq "$(f "$b.a.ready") $(f "$b.a.rc") $(f "$b.a.accepted") $(f "$b.a.echoed") $(f "$b.a.disconnected") $(f "$b.a.errors")" \
+        "1 0 16 16 16 0"
+    check "$w: the device sent 16 REQs and DREQs, got 16 REPs" \
+        eq "$(( ${F[$a.c3.cm.reqs_sent]:-0} - ${F[$a.c2.cm.reqs_sent]:-0} )) $(( ${F[$a.c3.cm.dreqs_sent]:-0} - ${F[$a.c2.cm.dreqs_sent]:-0} )) $(( ${F[$a.c3.cm.reps_received]:-0} - ${F[$a.c2.cm.reps_received]:-0} ))" \
+        "16 16 16"
+    echo "# $w: 16 connections in $(f "$a.a.ms") ms"
+    w="rxe0 -> rdo-cm-serve (user space)"
+    echo "# $w: $cnt connections in $(f "$b.ms") ms; $(cmdelta "$a" events) CM events for $((2 * all)) entries"
+}
 healthy() { eq "$(f "$1.finished") $(f "$1.dmesg_bad") $(f "$1.qp_errors")" "1 0 0"; }
 rc_all=0
 outputs=
@@ -427,8 +583,8 @@ off_checks ao "rdo0 serves rdo0"
 check "adapter <-> adapter: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> adapter: no kernel warning, no QP went to error (B)" healthy B
 
-boot rxe "ar:server ra:client ro:oserver mr:many_server ac:active_client" \
-    "ar:client ra:server ro:oclient mr:many_client ac:active_server"
+boot rxe "ar:server ra:client ro:oserver mr:many_server ac:active_client us:user_server" \
+    "ar:client ra:server ro:oclient mr:many_client ac:active_server us:user_client"
 check "adapter <-> rxe: both guests ran to the end, rdo0 and rxe0" \
     eq "$run_rc $(f A.dev) $(f B.dev)" "0 rdo0 rxe0"
 round_checks ar A rdo0 B rxe0
@@ -436,6 +592,7 @@ round_checks ra B rxe0 A rdo0
 off_checks ro "rdo0 serves rxe0"
 many_checks mr
 active_checks ac
+user_checks us
 check "adapter <-> rxe: no kernel warning, no QP went to error (A)" healthy A
 check "adapter <-> rxe: no kernel warning (B)" healthy B
 run_rc=$rc_all

@@ -9,7 +9,9 @@
  *       COUNT connections to ADDR:PORT (RDMA_PS_TCP), BATCH open at once:
  *       each connects, SENDs 16 bytes of its own pattern, waits for them
  *       back (an echo server: rdo_cm_test's listener), checks them byte
- *       by byte and disconnects.
+ *       by byte and disconnects. With RDO_CM_SEED=1 in the environment
+ *       each REQ carries "seed=N" as private data, N its pattern's seed,
+ *       for a server that checks the message too (rdo-cm-serve).
  *   rdo-cm-conns server PORT COUNT
  *       accepts connections on PORT until COUNT have come and gone, echoes
  *       the first 16 bytes each sends (the peer checks), and ends each on
@@ -40,6 +42,21 @@ struct conn {
 };
 
 static int errors;
+static int seed_private;		/* RDO_CM_SEED=1 */
+
+/* Connect, with the pattern's seed as private data if asked. */
+static int conn_connect(struct conn *c)
+{
+	char priv[24];
+	struct rdma_conn_param param = { .responder_resources = 1, .initiator_depth = 1,
+					 .retry_count = 7, .rnr_retry_count = 7,
+					 .private_data = priv };
+
+	if (!seed_private)
+		return rdma_connect(c->id, NULL);
+	param.private_data_len = snprintf(priv, sizeof(priv), "seed=%u", c->seed) + 1;
+	return rdma_connect(c->id, &param);
+}
 
 static void conn_mem(struct conn *c, struct ibv_pd *pd)
 {
@@ -90,7 +107,7 @@ static void client_batch(struct rdma_addrinfo *res, struct conn *cs, int n,
 		conn_mem(c, NULL);
 		if (rdma_post_recv(c->id, c, c->buf, MSG, c->mr))
 			die("rdma_post_recv %u: %s", c->seed, strerror(errno));
-		if (rdma_connect(c->id, NULL)) {
+		if (conn_connect(c)) {
 			printf("connect_error.%u=%s\n", c->seed, strerror(errno));
 			errors++;
 			rdma_destroy_ep(c->id);
@@ -333,6 +350,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGSEGV, crashed);
 	signal(SIGBUS, crashed);
+	seed_private = getenv("RDO_CM_SEED") && !strcmp(getenv("RDO_CM_SEED"), "1");
 	if (argc == 6 && !strcmp(argv[1], "client"))
 		return client(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "server"))

@@ -14,6 +14,7 @@
 #include <util/util.h>
 
 #include "rdo.h"
+#include "rdodv.h"
 
 static void rdo_free_context(struct ibv_context *ibctx);
 
@@ -373,3 +374,9 @@ static const struct verbs_device_ops rdo_dev_ops = {
 	.alloc_context = rdo_alloc_context,
 };
 PROVIDER_DRIVER(rdma_offload, rdo_dev_ops);
+
+/* rdodv.h: whether device is this provider's (its rdodv_* apply). */
+bool rdodv_is_supported(struct ibv_device *device)
+{
+	return device && verbs_get_device(device)->ops == &rdo_dev_ops;
+}
