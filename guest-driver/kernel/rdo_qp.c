@@ -14,6 +14,7 @@
 #include <linux/interrupt.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
+#include <rdma/rdma_netlink.h>
 
 #include "rdo_ib.h"
 #include "rdma_offload-verbs.h"
@@ -609,10 +610,19 @@ int rdo_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	struct rdo_qp *qp = to_rqp(ibqp);
 	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_QP, .obj = qp->qpn };
 	struct rdo_qp_attr qa;
+	struct nlattr *table;
 
 	if (READ_ONCE(qp->lost) || rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa)))
 		return 0;
-	return rdma_nl_put_driver_u32(msg, "flow_class", qa.flow_class);
+	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	if (rdma_nl_put_driver_u32(msg, "flow_class", qa.flow_class)) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
+	return 0;
 }
 
 int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
