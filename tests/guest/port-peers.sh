@@ -38,12 +38,12 @@ listening() { awk -v p="$(printf ':%04X$' "$1")" '$2 ~ p && $4 == "0A" { f = 1 }
 # pp KEY ARGS...: ibv_rc_pingpong of 4 KiB messages, data checked (-c);
 # KEY.rc, and KEY.ok (1: it printed its result); its output in /tmp/KEY.
 pp() {
-    k=$1
+    pk=$1
     shift
-    ibv_rc_pingpong -s 4096 -m 1024 -c "$@" > /tmp/$k 2>&1
-    echo "$k.rc=$?"
-    echo "$k.ok=$(grep -c 'bytes in' /tmp/$k)"
-    grep -iE 'fail|error|invalid' /tmp/$k | head -n 2 | sed "s/^/log: $k: /"
+    ibv_rc_pingpong -s 4096 -m 1024 -c "$@" > /tmp/$pk 2>&1
+    echo "$pk.rc=$?"
+    echo "$pk.ok=$(grep -c 'bytes in' /tmp/$pk)"
+    grep -iE 'fail|error|invalid' /tmp/$pk | head -n 2 | sed "s/^/log: $pk: /"
 }
 EOF
 
@@ -63,7 +63,7 @@ plock() { until mkdir /tmp/peer.lock 2>/dev/null; do sleep 0.05; done; }
 punlock() { rmdir /tmp/peer.lock; }
 # Flow classes from service levels.
 rdo-verbs-check sl rdo0 "$g1" 0 3 8 9 > /tmp/sl 2>&1 & slp=$!
-wait_for 'grep -q "^sl.ready=1" /tmp/sl || ! kill -0 $slp'
+wait_for 'grep -qs "^sl.ready=1" /tmp/sl || ! kill -0 $slp'
 grep -v '^sl.ready' /tmp/sl
 for s in 0 3 8 9; do
     c=
@@ -94,7 +94,7 @@ snap 1
  done
  peer put l$k stop
  echo "rounds=$((k - 1))") & loop=$!
-wait_for 'grep -q "remote address" /tmp/l1.s'
+wait_for 'grep -qs "remote address" /tmp/l1.s'
 snap 2
 plock
 peer put link "1 n1 off"
