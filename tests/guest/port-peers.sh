@@ -125,6 +125,7 @@ wait $s3
 snap 5
 sleep 0.5
 kill $aw
+peer put done 1
 health
 EOF
 
@@ -138,6 +139,8 @@ while [ "$(peer get l$k)" = go ]; do
     k=$((k + 1))
 done
 echo "rounds=$((k - 1))"
+# The relay ends every wait once a guest has gone: end together.
+peer get done > /dev/null
 health
 EOF
 
@@ -148,6 +151,7 @@ peer get go1 > /dev/null
 pp p2.c -d rxe0 -g "$g" -n 200 -p 18516 10.0.2.1
 peer get go3 > /dev/null
 pp p3.c -d rxe0 -g "$g" -n 200 -p 18518 10.0.2.1
+peer get done > /dev/null
 health
 EOF
 
