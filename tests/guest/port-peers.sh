@@ -222,4 +222,6 @@ check "port 2 after the flap: sent and received" \
     eq "$(positive "$(cnt_delta 4 5 3)" && positive "$(cnt_delta 4 5 4)" && echo y)" y
 check "no kernel warnings (A, B, C)" eq "$(f A.dmesg_bad) $(f B.dmesg_bad) $(f C.dmesg_bad)" "0 0 0"
 check "no driver errors (A, B)" eq "$(f A.driver_errs) $(f B.driver_errs)" "0 0"
+echo "# port 1 rounds across port 2's flap: $(f A.rounds); packets port 1 received" \
+    "while port 2 was down: $(cnt_delta 3 4 2)"
 tap_end
