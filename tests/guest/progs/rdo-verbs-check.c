@@ -1340,6 +1340,8 @@ static void scatter(void)
 	sc_free(&dst);
 	sc_free(&rcv);
 	sc_free(&rd);
+}
+
 #define SL_LEN	(4096 + 333)
 
 static void sl_pairs(int n, char **sls)
