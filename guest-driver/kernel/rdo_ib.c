@@ -381,6 +381,7 @@ static const struct ib_device_ops rdo_dev_ops = {
 	.destroy_cq = rdo_destroy_cq,
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
+	.fill_res_qp_entry = rdo_fill_res_qp_entry,
 	.get_dma_mr = rdo_get_dma_mr,
 	.get_hw_stats = rdo_get_hw_stats,
 	.get_link_layer = rdo_get_link_layer,

@@ -161,6 +161,8 @@ struct rdo_qp {
 	bool user;			/* rings and posting in user space */
 	u16 notify_delay_usec;		/* receive notification delay (RC, UC) */
 	u8 port;			/* 2: bound to port 2; else port 1 */
+	u8 sl;				/* the AV's service level */
+	u8 flow_class;			/* the device's, from sl */
 	struct rdo_srq *srq;		/* receives come from it (no RQ) */
 	/* Shared send queue (rdo_ssq.c). */
 	struct rdo_qp *ssq;		/* a connection: the SSQ feeding it (no SQ) */
@@ -269,6 +271,7 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *attr,
 		  struct ib_udata *udata);
 int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		  struct ib_udata *udata);
+int rdo_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		 struct ib_qp_init_attr *init);
 int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);

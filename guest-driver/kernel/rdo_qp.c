@@ -14,6 +14,7 @@
 #include <linux/interrupt.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
+#include <rdma/rdma_netlink.h>
 
 #include "rdo_ib.h"
 #include "rdma_offload-verbs.h"
@@ -444,6 +445,14 @@ static int rdo_fill_modify(struct rdo_qp *qp, const struct ib_qp_attr *attr,
 		m->hop_limit = grh->hop_limit;
 		/* The DSCP; the device sets the ECN bits itself. */
 		m->traffic_class = grh->traffic_class;
+		/*
+		 * The SL picks the QP's DMA flow class. As with the port, the
+		 * bit goes only when it changes something: a device before
+		 * flow classes sees the commands it always saw.
+		 */
+		m->flow_class = rdo_flow_class_of_sl(rdma_ah_get_sl(&attr->ah_attr));
+		if (m->flow_class != qp->flow_class)
+			m->mask |= RDO_QP_ATTR_FLOW_CLASS;
 	}
 	return 0;
 }
@@ -569,6 +578,10 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, NULL, 0);
 	if (ret)
 		goto out;
+	if (mask & IB_QP_AV) {
+		qp->sl = rdma_ah_get_sl(&attr->ah_attr);
+		qp->flow_class = m->flow_class;
+	}
 	if (next == IB_QPS_RESET) {
 		/* The device starts the queues over. */
 		spin_lock_irqsave(&qp->sq.lock, flags);
@@ -586,6 +599,30 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 out:
 	mutex_unlock(&qp->state_lock);
 	return ret;
+}
+
+/*
+ * `rdma res show qp -dd`: the QP's DMA flow class as the device holds it.
+ * A QP the device cannot answer for is listed without it.
+ */
+int rdo_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_QUERY_QP, .obj = qp->qpn };
+	struct rdo_qp_attr qa;
+	struct nlattr *table;
+
+	if (READ_ONCE(qp->lost) || rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa)))
+		return 0;
+	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	if (rdma_nl_put_driver_u32(msg, "flow_class", qa.flow_class)) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
+	return 0;
 }
 
 int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
@@ -626,6 +663,7 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		memcpy(dgid.raw, qa.dgid, sizeof(dgid.raw));
 		rdma_ah_set_grh(&attr->ah_attr, &dgid, 0, qa.sgid_index, 0,
 				qa.traffic_class);
+		rdma_ah_set_sl(&attr->ah_attr, qp->sl);
 		memcpy(attr->ah_attr.roce.dmac, qa.dmac, ETH_ALEN);
 	}
 	attr->cap.max_send_wr = qp->ssq ? 0 : 1u << qp->sq.ring.log_size;

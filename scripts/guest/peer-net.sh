@@ -15,10 +15,14 @@
 #   NET_RXE             1: soft-RoCE (rxe0) on virtio-net, else 0
 #   NET_GID             the IPv4-mapped GID of NET_IP to wait for
 #   CTL_IP CTL_MAC      this guest's on the control network (empty: none)
+#   NET2_IP NET2_MAC NET2_PEER_IP NET2_PEER_MAC NET2_GID  the same for the
+#                       adapter's second port, cabled to a third guest
+#                       (run-guest --peer2; empty: none)
 
 NET_RXE=0
 CTL_IP=
 CTL_MAC=
+NET2_IP=
 # shellcheck source=/dev/null # written by run-guest
 . /peer-net.conf
 
@@ -26,16 +30,25 @@ fail() { echo "peer-net: set-up failed: $*"; exit 1; }
 wait_for() { i=0; while [ $i -lt 100 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)); done; eval "$1"; }
 # The interface with MAC $1.
 if_of() { grep -lx "$1" /sys/class/net/*/address 2>/dev/null | head -n1 | cut -d/ -f5; }
+# link_up MAC IP PEER_IP PEER_MAC: the interface with MAC up with IP/24 and
+# the peer a permanent neighbour; the interface in $d.
+link_up() {
+    m=$1
+    # shellcheck disable=SC2016 # expanded by wait_for's eval
+    wait_for '[ -n "$(if_of "$m")" ]' || fail "no interface with MAC $m"
+    d=$(if_of "$m")
+    ip link set "$d" up || fail "$d up"
+    ip addr show dev "$d" | grep -q "inet $2/" || ip addr add "$2/24" dev "$d" || fail "address $2"
+    arp -i "$d" -s "$3" "$4" || fail "neighbour $3"
+}
 
 if [ "$NET_RXE" = 1 ] || [ -n "$CTL_IP" ]; then
     { modprobe virtio_pci && modprobe virtio_net; } || fail "virtio-net modules"
 fi
-# shellcheck disable=SC2016 # expanded by wait_for's eval
-wait_for '[ -n "$(if_of "$NET_MAC")" ]' || fail "no interface with MAC $NET_MAC"
-dev=$(if_of "$NET_MAC")
-ip link set "$dev" up || fail "$dev up"
-ip addr show dev "$dev" | grep -q "inet $NET_IP/" || ip addr add "$NET_IP/24" dev "$dev" || fail "address"
-arp -i "$dev" -s "$NET_PEER_IP" "$NET_PEER_MAC" || fail "neighbour $NET_PEER_IP"
+# shellcheck disable=SC2153 # NET_IP is set by /peer-net.conf
+link_up "$NET_MAC" "$NET_IP" "$NET_PEER_IP" "$NET_PEER_MAC"
+dev=$d
+[ -z "$NET2_IP" ] || link_up "$NET2_MAC" "$NET2_IP" "$NET2_PEER_IP" "$NET2_PEER_MAC"
 if [ "$NET_RXE" = 1 ]; then
     [ -e /sys/class/infiniband/rxe0 ] || { modprobe crc32_generic && modprobe rdma_rxe &&
         rdma link add rxe0 type rxe netdev "$dev"; } || fail "rxe0"
@@ -49,3 +62,6 @@ if [ -n "$CTL_IP" ]; then
 fi
 # shellcheck disable=SC2016 # expanded by wait_for's eval
 wait_for 'grep -qs "$NET_GID" /sys/class/infiniband/*/ports/1/gids/*' || fail "no GID $NET_GID"
+# shellcheck disable=SC2016 # expanded by wait_for's eval
+[ -z "$NET2_IP" ] || wait_for 'grep -qs "$NET2_GID" /sys/class/infiniband/*/ports/2/gids/*' ||
+    fail "no GID $NET2_GID on port 2"

@@ -15,9 +15,7 @@
 # it to port 1's, through the wire, md5-checked, sent on port 2's pairs;
 # again after an injected fatal error (recovery re-creates both ports'
 # pairs).
-# Not here: a peer guest per port and a link
-# taken down with set_link (the unit test /port2/link-down covers the
-# latter on the device).
+# A peer guest per port and a link taken down with set_link: port-peers.sh.
 set -uo pipefail
 # shellcheck source=tests/guest/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -2,7 +2,8 @@
 /*
  * The bus's payload queues per application flow (docs/timing-model.md "Bus
  * arbitration"): a small WRITE beside a stream, round-robin and weighted
- * shares, the flow class of MODIFY_QP, a bad class refused, the class and
+ * shares, the flow class of MODIFY_QP, the driver's classes from service
+ * levels, a bad class refused, the class and
  * the queues across save and load.
  */
 #include "flowq-work.h"
@@ -225,6 +226,51 @@ static void test_bad_class(void)
 }
 
 /*
+ * The classes a driver gives from service levels (rdo_flow_class_of_sl,
+ * as the Linux driver does on MODIFY_QP with an AV): SL 0 leaves the QP
+ * its own hashed queue, SL 1-8 are classes 1-8, SL 9-15 wrap onto 1-7;
+ * each is a class the device takes, and the QP's payload then goes to
+ * that class's queue. Flows at SL 1, 9 (both class 1) and 2, weighted 1:2:
+ * the two of class 1 split its third of the bus.
+ */
+static void test_sl_classes(void)
+{
+    static const uint8_t want[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7 };
+    static const uint8_t sls[] = { 1, 9, 2 };
+    static const uint32_t k4[] = { 4096 };
+    uint8_t cls[G_N_ELEMENTS(sls)];
+    uint32_t qpn;
+    Pair *p = one_qp_pair(true, &qpn);
+    FlowqShare w;
+
+    for (uint8_t sl = 0; sl < 16; sl++) {
+        uint8_t c = rdo_flow_class_of_sl(sl);
+        uint64_t q;
+
+        g_assert_cmpuint(c, ==, want[sl]);
+        g_assert_cmpuint(set_class(&p->s[0], qpn, c), ==, RDO_CQP_OK);
+        g_assert_cmpuint(query(&p->s[0], qpn).flow_class, ==, c);
+        q = write_queues(p, 0);
+        if (c) {
+            g_assert_cmphex(q, ==, 1ull << (c - 1));
+        } else {
+            g_assert_cmphex(q, !=, 0);
+            g_assert_cmphex(q & ((1ull << RDO_FLOW_CLASS_MAX) - 1), ==, 0);
+        }
+    }
+    pair_free(p);
+    for (uint32_t i = 0; i < G_N_ELEMENTS(sls); i++) {
+        cls[i] = rdo_flow_class_of_sl(sls[i]);
+    }
+    w = flowq_fairness(RDO_BUS_ARB_WEIGHTED, 3, cls, 0x11111121, k4, 1, four, 1);
+    g_test_message("SL 1, 9, 2 weighted 1:2: %.1f %.1f %.1f Gbit/s, worst error %.3f",
+                   w.gbps[0], w.gbps[1], w.gbps[2], w.worst_share_err);
+    g_assert_cmpfloat(w.worst_share_err, <, 0.05);
+    g_assert_cmpfloat(w.gbps[2], >, 3.5 * w.gbps[0]);
+    g_assert_cmpfloat(w.gbps[2], >, 3.5 * w.gbps[1]);
+}
+
+/*
  * Section 45: the QPs' classes and the payload queues' booked work go
  * with a save; a load brings them back (the queues' times bit for bit).
  */
@@ -276,6 +322,7 @@ int main(int argc, char **argv)
     g_test_add_func("/flowq/weighted", test_weighted);
     g_test_add_func("/flowq/modify-class", test_modify_class);
     g_test_add_func("/flowq/bad-class", test_bad_class);
+    g_test_add_func("/flowq/sl-classes", test_sl_classes);
     g_test_add_func("/flowq/save-load", test_save_load);
     return g_test_run();
 }

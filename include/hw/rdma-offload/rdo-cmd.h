@@ -334,6 +334,15 @@ struct rdo_cmd_modify_qp {
  * eight traffic classes of ETS). Larger: BAD_PARAM.
  */
 #define RDO_FLOW_CLASS_MAX          8
+/*
+ * The flow class the driver gives a connected QP from its service level
+ * (the IB SL of the QP's address vector, RoCE's priority): SL 0 leaves the
+ * QP a flow of its own; SL 1..8 are classes 1..8; SL 9..15 wrap onto 1..7.
+ */
+static inline uint8_t rdo_flow_class_of_sl(uint8_t sl)
+{
+    return sl ? (uint8_t)((sl - 1) % RDO_FLOW_CLASS_MAX + 1) : 0;
+}
 /* notify_delay_usec: at most this (as a CQ's moderation_usec). */
 #define RDO_NOTIFY_DELAY_MAX_USEC   4095
 /* traffic_class: the ECN bits, which the device owns (ignored if set). */

@@ -147,6 +147,9 @@ static inline void post_send1(struct ibv_qp *qp, enum ibv_wr_opcode op,
 		die("ibv_post_send: %s", strerror(errno));
 }
 
+/* The service level rc_to_rts puts in the QP's address vector. */
+static uint8_t rc_sl;
+
 /*
  * qp (RESET) to RTS towards remote_qpn at dgid, from GID sgid_index of
  * port 1, path MTU 1024, with the given remote access rights.
@@ -174,6 +177,7 @@ static inline void rc_to_rts(struct ibv_qp *qp, int access,
 	a.ah_attr.grh.sgid_index = sgid_index;
 	a.ah_attr.grh.hop_limit = 64;
 	a.ah_attr.port_num = 1;
+	a.ah_attr.sl = rc_sl;
 	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
 			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))

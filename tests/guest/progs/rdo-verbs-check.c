@@ -43,6 +43,12 @@
  *       SEND (into two SGEs) and READ between malloc'd buffers at odd
  *       offsets whose pages were touched out of order, bytes and guard
  *       bytes checked; the frames' discontinuities from pagemap.
+ *   rdo-verbs-check sl DEV GIDX SL...
+ *       Per SL, an RC pair through the port whose address vectors carry
+ *       that service level: a WRITE arrives intact and ibv_query_qp gives
+ *       the SL back. Prints sl.SL.qpn (both QP numbers), then sl.ready=1,
+ *       and keeps the QPs until killed, for `rdma res show qp -dd` (the
+ *       driver's flow class of each; docs/guest-driver.md).
  *
  * Buffers are malloc'd at odd offsets, as applications' are.
  */
@@ -1336,6 +1342,42 @@ static void scatter(void)
 	sc_free(&rd);
 }
 
+#define SL_LEN	(4096 + 333)
+
+static void sl_pairs(int n, char **sls)
+{
+	struct ibv_cq *cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr attr;
+	struct ibv_qp *a, *b;
+	void *sbase, *dbase;
+	uint8_t *src = odd_buf(SL_LEN, &sbase), *dst = odd_buf(SL_LEN, &dbase);
+	struct ibv_mr *smr = reg(src, SL_LEN, 0);
+	struct ibv_mr *dmr = reg(dst, SL_LEN, RC_ACCESS);
+	const char *st;
+	int i;
+
+	if (!cq)
+		die("ibv_create_cq");
+	for (i = 0; i < n; i++) {
+		rc_sl = atoi(sls[i]);
+		rc_pair(cq, cq, NULL, &a, &b);
+		fill(src, SL_LEN, i + 1);
+		memset(dst, 0, SL_LEN);
+		st = one_op(a, cq, IBV_WR_RDMA_WRITE, src, SL_LEN, smr->lkey,
+			    (uintptr_t)dst, dmr->rkey);
+		printf("sl.%u.write=%s\nsl.%u.first_bad=%ld\n", rc_sl, st, rc_sl,
+		       check(dst, SL_LEN, i + 1));
+		if (ibv_query_qp(a, &attr, IBV_QP_AV, &init))
+			die("ibv_query_qp: %s", strerror(errno));
+		printf("sl.%u.query=%u\nsl.%u.qpn=%u %u\n", rc_sl,
+		       attr.ah_attr.sl, rc_sl, a->qp_num, b->qp_num);
+	}
+	printf("sl.ready=1\n");
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1357,6 +1399,9 @@ int main(int argc, char **argv)
 	} else if (argc == 4 && !strcmp(argv[1], "regtime")) {
 		open_dev(argv[2], 0);
 		regtime(atoi(argv[3]));
+	} else if (argc >= 5 && !strcmp(argv[1], "sl")) {
+		open_dev(argv[2], atoi(argv[3]));
+		sl_pairs(argc - 4, argv + 4);
 	} else if (argc == 7 && !strcmp(argv[1], "notify")) {
 		open_dev(argv[2], atoi(argv[3]));
 		notify(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
