@@ -155,10 +155,7 @@ peer get done > /dev/null
 health
 EOF
 
-# no_timer_check: a starved TCG vCPU can fail the boot's IO-APIC timer test
-# (a panic seen once with three guests on two host cores).
 guest_run --timeout 900 --peer adapter --peer2 rxe --link-control \
-    --kernel-args no_timer_check \
     --cmd "$HEALTH_FUNCS"$'\n'"$FUNCS"$'\n'"$A_BODY" \
     --peer-cmd "$HEALTH_FUNCS"$'\n'"$FUNCS"$'\n'"$B_BODY" \
     --peer2-cmd "$HEALTH_FUNCS"$'\n'"$FUNCS"$'\n'"$C_BODY"
