@@ -384,36 +384,49 @@ static bool stale_nak_tamper(Pair *p, int from, uint8_t *frame, size_t *len,
     return true;
 }
 
+/*
+ * An 8 KiB READ (eight 1024-byte responses) through stale_nak_tamper:
+ * completed bit-exact with the stale frame sent. *dups: side A's
+ * duplicate count just before the READ. The pair is the caller's.
+ */
+static Pair *stale_read(StaleNak *s, uint32_t seed, uint64_t *dups)
+{
+    const uint32_t len = 8 * 1024;
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w;
+    struct rdo_sge sge;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
+    pair_fill(b, PAIR_DST, len, seed);
+    p->tamper = stale_nak_tamper;
+    p->tamper_opaque = s;
+    *dups = a->d->h->core.cnt.dup_requests;
+    w = rdo_wqe(RDO_WR_RDMA_READ, 7);
+    w.remote_addr = PAIR_DST;
+    w.rkey = b->mr_key;
+    sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
+    pair_post_send(a, 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_true(s->sent);
+    pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
+    return p;
+}
+
 static void test_stale_nak_in_read(void)
 {
     static const uint8_t syndromes[] = {
         RDO_AETH_NAK_REM_OP, RDO_AETH_NAK_REM_ACCESS, RDO_AETH_NAK_INV_REQ,
         RDO_AETH_NAK_PSN_SEQ, RDO_AETH_TYPE_RNR_NAK | 1,
     };
-    const uint32_t len = 8 * 1024;
 
     for (unsigned i = 0; i < G_N_ELEMENTS(syndromes); i++) {
-        Pair *p = pair_new(NULL);
-        PairSide *a = &p->s[0], *b = &p->s[1];
         StaleNak s = { .syndrome = syndromes[i] };
-        struct rdo_send_wqe w;
-        struct rdo_sge sge;
+        uint64_t dups;
 
-        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
-        pair_fill(b, PAIR_DST, len, 17 + i);
-        p->tamper = stale_nak_tamper;
-        p->tamper_opaque = &s;
-        w = rdo_wqe(RDO_WR_RDMA_READ, 7);
-        w.remote_addr = PAIR_DST;
-        w.rkey = b->mr_key;
-        sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
-        pair_post_send(a, 0, &w, &sge, 1, NULL);
-        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-        g_assert_true(s.sent);
         g_test_message("stale NAK 0x%02x in a READ", syndromes[i]);
-        pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-        pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
-        pair_free(p);
+        pair_free(stale_read(&s, 17 + i, &dups));
     }
 }
 
@@ -424,29 +437,11 @@ static void test_stale_nak_in_read(void)
  */
 static void test_stale_ack_in_read(void)
 {
-    const uint32_t len = 8 * 1024;
-    Pair *p = pair_new(NULL);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    RdoCore *core = &a->d->h->core;
     StaleNak s = { .syndrome = RDO_AETH_TYPE_ACK, .extra = true };
-    struct rdo_send_wqe w;
-    struct rdo_sge sge;
     uint64_t dups;
+    Pair *p = stale_read(&s, 29, &dups);
+    RdoCore *core = &p->s[0].d->h->core;
 
-    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
-    pair_fill(b, PAIR_DST, len, 29);
-    p->tamper = stale_nak_tamper;
-    p->tamper_opaque = &s;
-    dups = core->cnt.dup_requests;
-    w = rdo_wqe(RDO_WR_RDMA_READ, 7);
-    w.remote_addr = PAIR_DST;
-    w.rkey = b->mr_key;
-    sge = pair_sge_of(a, PAIR_SRC + 0x123, len);
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-    g_assert_true(s.sent);
-    pair_expect_cqe(a, 7, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
-    pair_assert_same(a, PAIR_SRC + 0x123, b, PAIR_DST, len);
     g_assert_cmpuint(core->cnt.retransmits, ==, 0);
     g_assert_cmpuint(core->cnt.dup_requests, ==, dups + 1);
     pair_free(p);
