@@ -29,8 +29,10 @@ static void test_idxq(void)
         uint32_t r = g_rand_int_range(rng, 0, 100);
 
         if (ref.length && (fill ? r < 30 : r < 70)) {
-            g_assert_cmpuint(rdo_idxq_pop(&q), ==,
-                             GPOINTER_TO_UINT(g_queue_pop_head(&ref)));
+            uint32_t n = UINT32_MAX;
+
+            g_assert_true(rdo_idxq_pop(&q, &n));
+            g_assert_cmpuint(n, ==, GPOINTER_TO_UINT(g_queue_pop_head(&ref)));
         } else {
             uint32_t n = g_rand_int(rng);
 

@@ -11,10 +11,10 @@
 /* Guest errors (report.c) and the fatal stop (fatal.c) are declared in
  * rdo-core.h, the host interface. */
 
-/* FIFOs of object numbers (idxq.c): append, take the oldest (never from
- * an empty one), the i-th oldest, look for one, free. */
+/* FIFOs of object numbers (idxq.c): append, take the oldest into *n
+ * (false when empty), the i-th oldest, look for one, free. */
 void rdo_idxq_push(RdoIdxQueue *q, uint32_t n);
-uint32_t rdo_idxq_pop(RdoIdxQueue *q);
+bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n);
 bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n);
 void rdo_idxq_free(RdoIdxQueue *q);
 

@@ -27,15 +27,15 @@ void rdo_idxq_push(RdoIdxQueue *q, uint32_t n)
     q->len++;
 }
 
-uint32_t rdo_idxq_pop(RdoIdxQueue *q)
+bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n)
 {
-    uint32_t n;
-
-    g_assert(q->len);       /* callers look first: never on guest input */
-    n = q->v[q->head];
+    if (!q->len) {
+        return false;
+    }
+    *n = q->v[q->head];
     q->head = (q->head + 1) & (q->cap - 1);
     q->len--;
-    return n;
+    return true;
 }
 
 bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n)

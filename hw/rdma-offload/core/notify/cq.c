@@ -128,9 +128,9 @@ void rdo_cq_run(RdoCore *core)
     RdoIdxQueue *timed = &core->st->cq_timed;
     uint32_t n = timed->len;
     uint64_t now = n ? core->ops->now_ns(core->host) : 0;
+    uint32_t cqn;
 
-    while (n--) {
-        uint32_t cqn = rdo_idxq_pop(timed);
+    while (n-- && rdo_idxq_pop(timed, &cqn)) {
         RdoCq *cq = &core->st->cqs[cqn];
 
         if (!cq->valid || !cq->mod_due) {

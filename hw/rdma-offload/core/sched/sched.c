@@ -257,16 +257,14 @@ bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
 void rdo_sq_run(RdoCore *core)
 {
     RdoState *st = core->st;
-    uint32_t rounds = st->sq_ready.len;
+    uint32_t rounds = st->sq_ready.len, qpn;
 
     if (st->tm) {
         rdo_sched_run(core);
         return;
     }
     /* One visit per QP queued now; QPs with more work go to the back. */
-    while (rounds-- && st->sq_ready.len) {
-        uint32_t qpn = rdo_idxq_pop(&st->sq_ready);
-
+    while (rounds-- && rdo_idxq_pop(&st->sq_ready, &qpn)) {
         st->sq_queued[qpn] = 0;
         if (sq_process(core, qpn)) {
             rdo_work_kick(core, qpn);

@@ -90,8 +90,9 @@ static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
 {
     uint32_t n = list->len;
 
-    while (n-- && list->len) {
-        uint32_t qpn = rdo_idxq_pop(list);
+    uint32_t qpn;
+
+    while (n-- && rdo_idxq_pop(list, &qpn)) {
         RdoXport *x = &core->st->xport[qpn];
         RdoQpCtx *qp;
 

@@ -181,9 +181,9 @@ void rdo_agg_run(RdoCore *core)
 {
     RdoIdxQueue *list = &core->st->agg_list;
 
-    while (list->len) {
-        uint32_t qpn = rdo_idxq_pop(list);
+    uint32_t qpn;
 
+    while (rdo_idxq_pop(list, &qpn)) {
         core->st->xport[qpn].agg.queued = false;
         flush_or_fail(core, qpn);
     }
