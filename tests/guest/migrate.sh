@@ -71,9 +71,7 @@ while [ $i -le $rounds ]; do
     pt $n.stream stream $stream_ms
     echo "$n.migrated=$(peer get migrated.$i)"
     pt $n.run run client
-    # As round() does (peer-lib.sh): B's run is over too before we go on.
-    peer put $n.A.ran 1
-    peer get $n.B.ran > /dev/null
+    round_done $n
     rts $n
     counters $n
     peer put $n.A.done 1

@@ -31,11 +31,15 @@ round() {
     peer put $n.$ME.ready 1
     peer get $n.$OTHER.ready > /dev/null
     pt $n.run run $role
-    # Neither side destroys its QP (the next setup, rmmod) before the other
-    # has its last completion: the server's verdict SEND needs its ACK, and
-    # if that ACK is lost its retransmission must still find the client's QP.
-    peer put $n.$ME.ran 1
-    peer get $n.$OTHER.ran > /dev/null
+    round_done $n
+}
+# round_done NAME: wait until the other side's run of round NAME is over too.
+# Neither side destroys its QP (the next setup, rmmod) before the other has
+# its last completion: the server's verdict SEND needs its ACK, and if that
+# ACK is lost its retransmission must still find the client's QP.
+round_done() {
+    peer put $1.$ME.ran 1
+    peer get $1.$OTHER.ran > /dev/null
 }
 EOF
 PEER_FUNCS+=$'\n'$HEALTH_FUNCS
