@@ -16,35 +16,32 @@
 #define CLEAN_SLOT  3                   /* the connection left alone */
 #define CLEAN_QPN   (2 + CLEAN_SLOT)
 
-uint32_t wf_rn(WireFuzz *f, uint32_t max)
+/* The next `bytes` bytes of the input, big-endian; 0 once it is used up. */
+static uint32_t input_bytes(WireFuzz *f, int bytes)
 {
     uint32_t v = 0;
-    int bytes = max <= 0x100 ? 1 : max <= 0x10000 ? 2 : 4;
 
+    for (int i = 0; i < bytes && f->in_pos < f->in_len; i++) {
+        v = v << 8 | f->in[f->in_pos++];
+    }
+    return v;
+}
+
+uint32_t wf_rn(WireFuzz *f, uint32_t max)
+{
     if (!max) {
         return 0;
     }
     if (!f->in) {
         return g_rand_int_range(f->rand, 0, max);
     }
-    /* Bytes of the input, as few as the range needs; 0 once it is used up. */
-    for (int i = 0; i < bytes && f->in_pos < f->in_len; i++) {
-        v = v << 8 | f->in[f->in_pos++];
-    }
-    return v % max;
+    /* As few bytes as the range needs. */
+    return input_bytes(f, max <= 0x100 ? 1 : max <= 0x10000 ? 2 : 4) % max;
 }
 
 uint32_t wf_r32(WireFuzz *f)
 {
-    uint32_t v = 0;
-
-    if (!f->in) {
-        return g_rand_int(f->rand);
-    }
-    for (int i = 0; i < 4 && f->in_pos < f->in_len; i++) {
-        v = v << 8 | f->in[f->in_pos++];
-    }
-    return v;
+    return f->in ? input_bytes(f, 4) : g_rand_int(f->rand);
 }
 
 /* Offsets of an untagged IPv4 RoCE frame as the cores build them. */
