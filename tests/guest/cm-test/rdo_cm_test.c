@@ -638,13 +638,34 @@ static int ct_command(char *cmd, char *args)
 static ssize_t ct_ctl_write(struct file *f, const char __user *ubuf, size_t len,
 			    loff_t *pos)
 {
-	return rdo_test_ctl_write(&ct.log, &ct.lock, ct_command, ubuf, len, 256);
+	char *buf, *args, *cmd;
+	int ret;
+
+	if (len > 256)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	args = strim(buf);
+	cmd = strsep(&args, " ");
+	mutex_lock(&ct.lock);
+	rdo_test_log_begin(&ct.log, cmd);
+	ret = ct_command(cmd, args);
+	ret = rdo_test_log_end(&ct.log, ret);
+	mutex_unlock(&ct.lock);
+	kfree(buf);
+	return ret ?: len;
 }
 
 static ssize_t ct_result_read(struct file *f, char __user *ubuf, size_t len,
 			      loff_t *pos)
 {
-	return rdo_test_result_read(&ct.log, &ct.lock, ubuf, len, pos);
+	ssize_t ret;
+
+	mutex_lock(&ct.lock);
+	ret = rdo_test_log_read(&ct.log, ubuf, len, pos);
+	mutex_unlock(&ct.lock);
+	return ret;
 }
 
 static const struct file_operations ct_ctl_fops = {

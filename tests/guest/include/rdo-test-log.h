@@ -5,18 +5,14 @@
  * the end of a command failures=N and result=pass|fail, which the shell
  * side (tests/guest/lib.sh's parse_facts) reads. One command's lines at a
  * time: a write to "ctl" starts a new log. The caller holds its module's
- * lock around every call but the ctl write and result read helpers at the
- * end, which take it themselves.
+ * lock around every call.
  */
 #ifndef RDO_TEST_LOG_H
 #define RDO_TEST_LOG_H
 
-#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 struct rdo_test_log {
 	char *buf;
@@ -83,48 +79,11 @@ static inline int rdo_test_log_end(struct rdo_test_log *l, int ret)
 	return ret;
 }
 
-/*
- * A module's "ctl" write: at most max bytes, split into a command and its
- * arguments, run by fn under lock with the log begun and ended. Returns
- * what the write returns: len, or the command's error (-EIO when a check
- * failed).
- */
-static inline ssize_t rdo_test_ctl_write(struct rdo_test_log *l,
-					 struct mutex *lock,
-					 int (*fn)(char *cmd, char *args),
-					 const char __user *ubuf, size_t len,
-					 size_t max)
+static inline ssize_t rdo_test_log_read(struct rdo_test_log *l,
+					char __user *ubuf, size_t len,
+					loff_t *pos)
 {
-	char *buf, *args, *cmd;
-	int ret;
-
-	if (len > max)
-		return -EINVAL;
-	buf = memdup_user_nul(ubuf, len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	args = strim(buf);
-	cmd = strsep(&args, " ");
-	mutex_lock(lock);
-	rdo_test_log_begin(l, cmd);
-	ret = rdo_test_log_end(l, fn(cmd, args));
-	mutex_unlock(lock);
-	kfree(buf);
-	return ret ?: len;
-}
-
-/* A module's "result" read: the last command's lines. */
-static inline ssize_t rdo_test_result_read(struct rdo_test_log *l,
-					   struct mutex *lock,
-					   char __user *ubuf, size_t len,
-					   loff_t *pos)
-{
-	ssize_t ret;
-
-	mutex_lock(lock);
-	ret = simple_read_from_buffer(ubuf, len, pos, l->buf, l->len);
-	mutex_unlock(lock);
-	return ret;
+	return simple_read_from_buffer(ubuf, len, pos, l->buf, l->len);
 }
 
 #endif

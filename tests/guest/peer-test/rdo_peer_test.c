@@ -1173,13 +1173,34 @@ static int pt_command(char *cmd, char *args)
 static ssize_t pt_ctl_write(struct file *f, const char __user *ubuf, size_t len,
 			    loff_t *pos)
 {
-	return rdo_test_ctl_write(&pt.log, &pt.lock, pt_command, ubuf, len, 1024);
+	char *buf, *args, *cmd;
+	int ret;
+
+	if (len > 1024)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	args = strim(buf);
+	cmd = strsep(&args, " ");
+	mutex_lock(&pt.lock);
+	rdo_test_log_begin(&pt.log, cmd);
+	ret = pt_command(cmd, args);
+	ret = rdo_test_log_end(&pt.log, ret);
+	mutex_unlock(&pt.lock);
+	kfree(buf);
+	return ret ?: len;
 }
 
 static ssize_t pt_result_read(struct file *f, char __user *ubuf, size_t len,
 			      loff_t *pos)
 {
-	return rdo_test_result_read(&pt.log, &pt.lock, ubuf, len, pos);
+	ssize_t ret;
+
+	mutex_lock(&pt.lock);
+	ret = rdo_test_log_read(&pt.log, ubuf, len, pos);
+	mutex_unlock(&pt.lock);
+	return ret;
 }
 
 static ssize_t pt_info_read(struct file *f, char __user *ubuf, size_t len,

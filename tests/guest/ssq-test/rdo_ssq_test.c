@@ -1088,13 +1088,34 @@ static int st_command(char *cmd, char *args)
 static ssize_t st_ctl_write(struct file *f, const char __user *ubuf, size_t len,
 			    loff_t *pos)
 {
-	return rdo_test_ctl_write(&st.log, &st.lock, st_command, ubuf, len, 1024);
+	char *buf, *args, *cmd;
+	int ret;
+
+	if (len > 1024)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	args = strim(buf);
+	cmd = strsep(&args, " ");
+	mutex_lock(&st.lock);
+	rdo_test_log_begin(&st.log, cmd);
+	ret = st_command(cmd, args);
+	ret = rdo_test_log_end(&st.log, ret);
+	mutex_unlock(&st.lock);
+	kfree(buf);
+	return ret ?: len;
 }
 
 static ssize_t st_result_read(struct file *f, char __user *ubuf, size_t len,
 			      loff_t *pos)
 {
-	return rdo_test_result_read(&st.log, &st.lock, ubuf, len, pos);
+	ssize_t ret;
+
+	mutex_lock(&st.lock);
+	ret = rdo_test_log_read(&st.log, ubuf, len, pos);
+	mutex_unlock(&st.lock);
+	return ret;
 }
 
 static ssize_t st_info_read(struct file *f, char __user *ubuf, size_t len,

@@ -777,27 +777,39 @@ static int vm_lost(void)
 	return 0;
 }
 
-static int vm_command(char *cmd, char *args)
-{
-	if (!strcmp(cmd, "run"))
-		return vm_run(args);
-	if (!strcmp(cmd, "open"))
-		return vm_open(args);
-	if (!strcmp(cmd, "connect"))
-		return vm_connect_remote(args);
-	if (!strcmp(cmd, "stream"))
-		return vm_stream_remote(args);
-	if (!strcmp(cmd, "lost"))
-		return vm_lost();
-	if (!strcmp(cmd, "teardown"))
-		return (vm_teardown(), 0);
-	return -EINVAL;
-}
-
 static ssize_t vm_ctl_write(struct file *f, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	return rdo_test_ctl_write(&vm.log, &vm.lock, vm_command, ubuf, count, 256);
+	char *buf, *args, *cmd;
+	int ret;
+
+	if (count > 256)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	args = strim(buf);
+	cmd = strsep(&args, " ");
+	mutex_lock(&vm.lock);
+	rdo_test_log_begin(&vm.log, cmd);
+	if (!strcmp(cmd, "run"))
+		ret = vm_run(args);
+	else if (!strcmp(cmd, "open"))
+		ret = vm_open(args);
+	else if (!strcmp(cmd, "connect"))
+		ret = vm_connect_remote(args);
+	else if (!strcmp(cmd, "stream"))
+		ret = vm_stream_remote(args);
+	else if (!strcmp(cmd, "lost"))
+		ret = vm_lost();
+	else if (!strcmp(cmd, "teardown"))
+		ret = (vm_teardown(), 0);
+	else
+		ret = -EINVAL;
+	ret = rdo_test_log_end(&vm.log, ret);
+	mutex_unlock(&vm.lock);
+	kfree(buf);
+	return ret ? ret : count;
 }
 
 static const struct file_operations vm_ctl_fops = {
@@ -805,17 +817,14 @@ static const struct file_operations vm_ctl_fops = {
 	.write = vm_ctl_write,
 };
 
-static ssize_t vm_result_read(struct file *f, char __user *ubuf, size_t len,
-			      loff_t *pos)
+static int vm_result_show(struct seq_file *m, void *v)
 {
-	return rdo_test_result_read(&vm.log, &vm.lock, ubuf, len, pos);
+	mutex_lock(&vm.lock);
+	seq_puts(m, vm.log.buf);
+	mutex_unlock(&vm.lock);
+	return 0;
 }
-
-static const struct file_operations vm_result_fops = {
-	.owner = THIS_MODULE,
-	.read = vm_result_read,
-	.llseek = default_llseek,
-};
+DEFINE_SHOW_ATTRIBUTE(vm_result);
 
 static int vm_info_show(struct seq_file *m, void *v)
 {
