@@ -6,7 +6,8 @@
  * through the adapter's switch (nothing leaves the port; each VF's DMA in
  * its own memory), every way one function may name another's objects
  * refused and counted, and a VF's function-level reset while the PF and
- * the other VF move data.
+ * the other VF move data; an engine fault that every function recovers
+ * from (failover) or fails at (without).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -27,17 +28,23 @@ static RdoConfig sriov_config(void)
 }
 
 /* A PF (control path started) and its VFs, enabled but not started. */
-static Sriov *sriov_new(void)
+static Sriov *sriov_new_with(const RdoConfig *cfg)
 {
     Sriov *s = g_new0(Sriov, 1);
-    RdoConfig cfg = sriov_config();
 
-    s->pf = td_new(&cfg);
+    s->pf = td_new(cfg);
     for (uint32_t n = 1; n <= VFS; n++) {
         s->vf[n] = td_new_vf(s->pf, n);
         rdo_vf_enable(&s->vf[n]->h->core, true);
     }
     return s;
+}
+
+static Sriov *sriov_new(void)
+{
+    RdoConfig cfg = sriov_config();
+
+    return sriov_new_with(&cfg);
 }
 
 static void sriov_free(Sriov *s)
@@ -485,6 +492,103 @@ static void test_vf_flr(void)
     sriov_free(s);
 }
 
+/* The ENGINE_RECOVERED on a function's EQ 0 (type 0 if none came). */
+static struct rdo_eqe recovered_event(TestDriver *d)
+{
+    struct rdo_eqe e, rec = { 0 };
+
+    while ((e = td_eq0_next(d)).type) {
+        g_assert_cmpuint(e.type, !=, RDO_EQE_QP_ERROR);
+        rec = e.type == RDO_EQE_ENGINE_RECOVERED ? e : rec;
+    }
+    return rec;
+}
+
+/*
+ * The engines serve every function: a fault in the middle of a 1 MiB
+ * WRITE and a READ between VF 1 and VF 2 (failover on) is recovered by
+ * each VF from its own store, and both complete bit-exact without an
+ * error; each VF hears of it for its one QP, the PF for none. A VF may
+ * not fault the engine. Without failover every function has the
+ * catastrophic error.
+ */
+static void test_engine_fault(void)
+{
+    for (int failover = 1; failover >= 0; failover--) {
+        RdoConfig cfg = sriov_config();
+        Sriov *s;
+        Pair *p;
+        PairSide *a, *b;
+        struct rdo_send_wqe w;
+        struct rdo_sge sge;
+        const uint32_t len = 1u << 20, rlen = 100000 + 3;
+        int steps = 0;
+
+        cfg.failover = failover;
+        s = sriov_new_with(&cfg);
+        td_start(s->pf);
+        p = vf_pair(s);
+        a = &p->s[0];
+        b = &p->s[1];
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(a, PAIR_SRC + 1, len, 0x5a);
+        pair_fill(b, PAIR_SRC + 7, rlen, 0x3c);
+        w = rdo_wqe(RDO_WR_RDMA_WRITE, 0x50);
+        sge = pair_sge_of(a, PAIR_SRC + 1, len);
+        w.remote_addr = PAIR_DST + 3;
+        w.rkey = b->mr_key;
+        pair_post_send(a, 0, &w, &sge, 1, NULL);
+        w = rdo_wqe(RDO_WR_RDMA_READ, 0x51);
+        sge = pair_sge_of(a, PAIR_DST + (2u << 20) - rlen - 5, rlen);
+        w.remote_addr = PAIR_SRC + 7;
+        w.rkey = b->mr_key;
+        pair_post_send(a, 0, &w, &sge, 1, NULL);
+        while (pair_cnt(b, RDO_REG_CNT_RX_PACKETS) < 16 && steps < 10000 &&
+               pair_step(p, UINT64_MAX)) {
+            steps++;
+        }
+        g_assert_cmpuint(pair_cq_ready(a), ==, 0);     /* still moving */
+
+        /* VF 1's own FO_INJECT: refused, counted, nothing faulted. */
+        test_reg_write(s->vf[1]->h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_ISOLATION), ==, 1);
+        g_assert_cmpuint(s->vf[1]->h->core.cnt.fo_recoveries, ==, 0);
+        g_assert_false(rdo_core_is_fatal(&s->vf[1]->h->core));
+
+        test_reg_write(s->pf->h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        if (!failover) {
+            for (uint32_t n = 0; n <= VFS; n++) {
+                TestDriver *d = n ? s->vf[n] : s->pf;
+
+                g_assert_true(rdo_core_is_fatal(&d->h->core));
+                g_assert_cmpuint(d->h->core.cnt.fo_fatal, ==, 1);
+            }
+            pair_release(p, s);
+            sriov_free(s);
+            continue;
+        }
+        g_assert_cmpuint(recovered_event(s->pf).data, ==, 0);
+        for (uint32_t n = 1; n <= VFS; n++) {
+            struct rdo_eqe e = recovered_event(s->vf[n]);
+
+            g_assert_cmpuint(e.type, ==, RDO_EQE_ENGINE_RECOVERED);
+            g_assert_cmpuint(e.data, ==, 1);
+            g_assert_false(rdo_core_is_fatal(&s->vf[n]->h->core));
+            g_assert_cmpuint(s->vf[n]->h->core.cnt.fo_qps, ==, 1);
+        }
+        g_assert_true(pair_run_cqes(p, 0, 2, 5 * PAIR_SEC));
+        pair_expect_cqe(a, 0x50, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+        pair_expect_cqe(a, 0x51, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_SRC + 1, b, PAIR_DST + 3, len);
+        pair_assert_same(b, PAIR_SRC + 7, a, PAIR_DST + (2u << 20) - rlen - 5, rlen);
+        g_assert_cmpuint(pair_query_qp(a, a->qp[0].qpn).state, ==, RDO_QPS_RTS);
+        g_assert_cmpuint(pair_query_qp(b, b->qp[0].qpn).state, ==, RDO_QPS_RTS);
+        g_assert_cmpuint(test_frames_count(&s->pf->h->frames), ==, 0);
+        pair_release(p, s);
+        sriov_free(s);
+    }
+}
+
 /* A bad sriov-max-vfs configuration is refused with a reason. */
 static void test_config(void)
 {
@@ -510,5 +614,6 @@ int main(int argc, char **argv)
     g_test_add_func("/sriov/vf-to-vf", test_vf_to_vf);
     g_test_add_func("/sriov/isolation", test_isolation);
     g_test_add_func("/sriov/vf-flr", test_vf_flr);
+    g_test_add_func("/sriov/engine-fault", test_engine_fault);
     return g_test_run();
 }

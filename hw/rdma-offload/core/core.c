@@ -304,20 +304,40 @@ uint8_t *rdo_core_save(RdoCore *core, size_t *len)
  * engines share (context caches, bus, receive FIFO, egress) are not the
  * engine's and stay.
  */
-void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
+static void engine_fault_in(RdoCore *core, uint32_t engine, const char *why)
 {
     core->st->fo_pending = false;
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }
-    if (!core->cfg.failover || core->sriov) {
-        /* Nothing kept recoverable (or, SR-IOV, state shared by functions
-         * the engine serves: not recovered either). */
+    if (!core->cfg.failover) {
+        /* Nothing kept recoverable. */
         core->cnt.fo_fatal++;
         rdo_core_fatal(core, RDO_FATAL_ENGINE, false, why);
         return;
     }
     rdo_failover_engine(core, engine % core->cfg.engines);
+}
+
+/*
+ * With SR-IOV the engines are the adapter's and serve every function:
+ * each enabled function rebuilds its own QPs of that engine from its own
+ * store (or, without failover, loses them), and hears of it on its EQ 0.
+ */
+void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why)
+{
+    RdoSriov *sr = core->sriov;
+
+    if (!sr) {
+        engine_fault_in(core, engine, why);
+        return;
+    }
+    core->st->fo_pending = false;
+    for (uint32_t f = 0; f <= sr->max_vfs; f++) {
+        if (sr->fn[f]) {
+            engine_fault_in(sr->fn[f], engine, why);
+        }
+    }
 }
 
 /* From power-on state; a stream refused leaves the device as after a reset. */

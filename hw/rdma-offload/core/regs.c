@@ -350,6 +350,13 @@ static void rdo_write_fo_inject(RdoCore *core, uint32_t v)
                         "is not the key" : "with the control path stopped");
         return;
     }
+    if (core->fn) {
+        /* The engines serve every function: not a VF's to fault. */
+        core->cnt.isolation++;
+        rdo_guest_error(core, RDO_GE_FAILOVER_INJECT, 0, RDO_REG_FO_INJECT,
+                        "VF %u wrote FO_INJECT, a PF-only register", core->fn);
+        return;
+    }
     rdo_core_engine_fault(core, core->st->eng_select,
                           "injected by the driver (FO_INJECT)");
 }
