@@ -970,6 +970,66 @@ static void test_torn_push(void)
 }
 
 /*
+ * Push data written to a page and never triggered (a process killed
+ * between its data and its trigger) stays while a QP is left on the page,
+ * where it may be another thread's push in progress: the next trigger is
+ * torn. Once the page's last QP is destroyed it is dropped, so the first
+ * push of the page's next QP is taken whole.
+ */
+static void test_push_page_owner(void)
+{
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
+    const uint64_t junk = 0x6b696c6c65642121ull;
+
+    for (int i = 0; i < 3; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    }
+    pair_post_recv(b, 0, 1, PAIR_DST, 256);
+    w.flags |= RDO_WQE_F_INLINE;
+    w.inline_len = 16;
+    /* Half a push, then QP 2 destroyed: QPs 0 and 1 are still on page 0. */
+    for (int k = 0; k < 5; k++) {
+        td_doorbell(a->d, 0, RDO_DB_PUSH_DATA + 8 * k, junk);
+    }
+    rdo_pair_cmd_ok(&a->rdo, rdo_cmd_new(RDO_CMD_DESTROY_QP, a->qp[2].qpn));
+    push_wqe(a, 0, &w, "torn by the rest");
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(a->qp[0].qpn, 10 << RDO_DB_FLAGS_SHIFT, 1));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_expect_cqe(b, 1, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST), 16, "torn by the rest", 16);
+    g_assert_cmpuint(a->d->h->core.cnt.push_torn, ==, 1);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 0);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+
+    /* Half a push again, then both QPs gone: the page is free of it. */
+    for (int k = 0; k < 5; k++) {
+        td_doorbell(a->d, 0, RDO_DB_PUSH_DATA + 8 * k, junk);
+    }
+    for (int i = 0; i < 2; i++) {
+        rdo_pair_cmd_ok(&a->rdo, rdo_cmd_new(RDO_CMD_DESTROY_QP, a->qp[i].qpn));
+        rdo_pair_cmd_ok(&b->rdo, rdo_cmd_new(RDO_CMD_DESTROY_QP, b->qp[i].qpn));
+    }
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_recv(b, 0, 2, PAIR_DST + 256, 256);
+    w.wr_id = 2;
+    push_wqe(a, 0, &w, "the next owner's");
+    td_doorbell(a->d, 0, RDO_DB_PUSH_TRIGGER,
+                RDO_DB_VALUE(a->qp[0].qpn, 10 << RDO_DB_FLAGS_SHIFT, 1));
+    g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+    pair_expect_cqe(b, 2, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256), 16, "the next owner's", 16);
+    g_assert_cmpuint(a->d->h->core.cnt.push_torn, ==, 1);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+    pair_free(p);
+}
+
+/*
  * One shared send queue feeding three RC connections: each message goes
  * out on its connection, and the completions come in the order the WQEs
  * were posted even when a later connection finishes first.
@@ -1368,6 +1428,7 @@ int main(int argc, char **argv)
     g_test_add_func("/datapath/rc/send-inv-invalidates", test_send_inv_invalidates);
     g_test_add_func("/datapath/rc/inline-push", test_inline_push);
     g_test_add_func("/datapath/rc/torn-push", test_torn_push);
+    g_test_add_func("/datapath/rc/push-page-owner", test_push_page_owner);
     g_test_add_func("/datapath/rc/shared-sq", test_shared_sq);
     g_test_add_func("/datapath/rc/loopback", test_rc_loopback_untimed);
     g_test_add_func("/datapath/rc/loopback-timed", test_rc_loopback_timed);

@@ -34,6 +34,9 @@ static void state_alloc(RdoCore *core)
     st->qp_bind = g_new0(RdoQpBind, n.qp);
     st->ssq_users = g_new0(uint32_t, n.qp);
     st->qp_stall_mr = g_new0(uint32_t, n.qp);
+    st->qp_db_page = g_new0(uint16_t, n.qp);
+    st->page_qps = g_new0(uint32_t, core->cfg.doorbell_pages);
+    st->page_qps_known = true;
     st->qp_gen = g_new0(uint32_t, n.qp);
     st->sq_queued = g_new0(uint8_t, n.qp);
     st->mr_used = g_new0(uint8_t, n.mr);
@@ -88,6 +91,8 @@ static void state_free(RdoCore *core)
     g_free(st->qp_bind);
     g_free(st->ssq_users);
     g_free(st->qp_stall_mr);
+    g_free(st->qp_db_page);
+    g_free(st->page_qps);
     g_free(st->sq_queued);
     g_free(st->mr_used);
     g_free(st->mr_pending);

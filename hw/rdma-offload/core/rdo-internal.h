@@ -278,6 +278,9 @@ struct RdoState {
     uint32_t *push_written;     /* per page: push data bytes since its last
                                  * trigger (RDO_PUSH_WRITTEN_UNKNOWN) */
 #define RDO_PUSH_WRITTEN_UNKNOWN UINT32_MAX /* after a load: not checked */
+    uint32_t *page_qps;         /* per page: live QPs on it (ctrl/push.c) */
+    uint16_t *qp_db_page;       /* per QP: the page it counts on */
+    bool page_qps_known;        /* false after a load, until a reset */
     struct RdoFault *fault;     /* fault injection (egress/egress.h) */
     struct RdoLoopback *loopback; /* frames to our own MAC (egress/egress.h) */
     uint32_t port_mtu;

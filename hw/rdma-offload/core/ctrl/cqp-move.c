@@ -279,11 +279,13 @@ static int move(Move *m)
     move_cq(m, b->send_cqn);
     move_cq(m, b->recv_cqn);
     d->qp_used[m->qpn] = 1;
+    rdo_push_page_take(m->d, m->qpn, qp.db_page);
     d->qp_bind[m->qpn] = *b;
     d->qp_flow_class[m->qpn] = s->qp_flow_class[m->qpn];
     d->qp_stall_mr[m->qpn] = RDO_NONE;
     rdo_engine_bind(m->d, m->qpn);
     s->qp_used[m->qpn] = 0;
+    rdo_push_page_leave(m->s, m->qpn);
     table_update(m);
     rdo_xport_move(m->s, m->d, m->qpn, m->qp.sq_pi);
     m->s->cnt.qp_moved_out++;

@@ -111,6 +111,7 @@ static int create_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     qp->rq_ring_flags = a->rq_ring_flags;
     qp->path_mtu = RDO_MTU_4096 - 2;    /* 1024 until the driver says */
     st->qp_used[cmd->obj] = 1;
+    rdo_push_page_take(core, cmd->obj, qp->db_page);
     st->qp_flow_class[cmd->obj] = 0;
     st->qp_bind[cmd->obj] = (RdoQpBind){ qp->pdn, qp->send_cqn, qp->recv_cqn,
                                          qp->srqn, qp->ssq_qpn, qp->type };
@@ -220,6 +221,7 @@ static int destroy_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         rdo_ctx_dirty(core, &st->qpc, qp);
     }
     st->qp_used[qpn] = 0;
+    rdo_push_page_leave(core, qpn);
     st->qp_stall_mr[qpn] = RDO_NONE;
     if (core->sriov) {
         rdo_moved_forget(core->sriov, core->fn, qpn);   /* its address too */

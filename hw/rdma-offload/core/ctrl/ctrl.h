@@ -39,6 +39,9 @@ void rdo_rq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi);
 void rdo_srq_doorbell(RdoCore *core, uint16_t page, uint32_t srqn, uint32_t pi);
 
 /* Inline push (push.c). */
+/* A QP takes its doorbell page (create, a move in), or leaves it. */
+void rdo_push_page_take(RdoCore *core, uint32_t qpn, uint16_t page);
+void rdo_push_page_leave(RdoCore *core, uint32_t qpn);
 void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
                     unsigned size);
 

@@ -53,6 +53,30 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
     rdo_sq_doorbell(core, page, qpn, pi);
 }
 
+void rdo_push_page_take(RdoCore *core, uint32_t qpn, uint16_t page)
+{
+    core->st->qp_db_page[qpn] = page;
+    core->st->page_qps[page]++;
+}
+
+/*
+ * With its last QP gone, push data written to the page and never
+ * triggered (a process killed between its data and its trigger) is
+ * dropped: the page's next owner's first push is not torn by it. After a
+ * load the counts are not kept (they are not in the stream), so nothing is
+ * dropped until the next reset.
+ */
+void rdo_push_page_leave(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+    uint16_t page = st->qp_db_page[qpn];
+
+    if (st->page_qps[page] && !--st->page_qps[page] && st->page_qps_known &&
+        st->push_written[page] != RDO_PUSH_WRITTEN_UNKNOWN) {
+        st->push_written[page] = 0;
+    }
+}
+
 void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
                     unsigned size)
 {

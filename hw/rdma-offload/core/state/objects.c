@@ -910,10 +910,12 @@ static void push_load(RdoCore *core, RdoIn *in)
         *a = g_malloc0(RDO_DB_PUSH_MAX_WQE);
         rdo_in_bytes(in, *a, RDO_DB_PUSH_MAX_WQE);
     }
-    /* Not in the stream: the next trigger of each page is taken unchecked. */
+    /* Not in the stream: the next trigger of each page is taken
+     * unchecked, and the pages' QP counts are not kept. */
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
         core->st->push_written[i] = RDO_PUSH_WRITTEN_UNKNOWN;
     }
+    core->st->page_qps_known = false;
 }
 
 /* The Ethernet function: its queues and LRO sessions (a session holds a
