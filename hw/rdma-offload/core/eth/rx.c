@@ -4,7 +4,7 @@
  * addressed to the port (its MAC, broadcast or multicast) are checked
  * (IPv4 header and TCP/UDP checksums, flagged in the completion), hashed
  * (Toeplitz over addresses and ports, which picks the RXQ among those that
- * exist), offered to LRO, and otherwise written whole into the next buffer
+ * exist, unless a flow-steering rule of steer.c names one), offered to LRO, and otherwise written whole into the next buffer
  * the driver posted on that RXQ.
  */
 #include <string.h>
@@ -115,7 +115,11 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
                 (h.ipv6 ? RDO_ETH_CQE_F_IPV6 : 0);
         hash = rss_hash(frame, &h);
     }
-    qn = pick_rxq(eth, port, hash);
+    /* A flow-steering rule comes before RSS. */
+    qn = rdo_eth_steer(core, port, frame, &h);
+    if (qn == RDO_NONE) {
+        qn = pick_rxq(eth, port, hash);
+    }
     if (qn == RDO_NONE) {
         core->cnt.eth_rx_no_buf++;
         return;
@@ -132,7 +136,7 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
     if (len > wqe.length) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                  "frame longer than the buffer");
-    } else if (rdo_host_dma(core, wqe.addr, (void *)frame, len, true)) {
+    } else if (!rdo_eth_rx_write(core, q, &wqe, 0, frame, len)) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
                  "buffer not reachable");
     } else {
