@@ -79,13 +79,17 @@ static uint8_t rx_csum_flags(RdoCore *core, const uint8_t *f, const RdoEthHdrs *
            (h->l4_proto == RDO_IPPROTO_TCP ? RDO_ETH_CQE_F_TCP : 0);
 }
 
-/* The RXQ a hash picks among the port's, or RDO_NONE. */
+/*
+ * The RXQ a hash picks among the port's, or RDO_NONE. Keyed RXQs (user
+ * space's) take no part: they get only what a steering rule sends them.
+ */
 static uint32_t pick_rxq(RdoEth *eth, unsigned port, uint32_t hash)
 {
     uint32_t valid[RDO_ETH_MAX_RXQ], n = 0;
 
     for (uint32_t qn = 0; qn < RDO_ETH_MAX_RXQ; qn++) {
-        if (eth->rxq[qn].valid && eth->rxq[qn].port == port) {
+        if (eth->rxq[qn].valid && eth->rxq[qn].port == port &&
+            !eth->rxq[qn].keyed) {
             valid[n++] = qn;
         }
     }
