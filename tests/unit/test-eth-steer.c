@@ -411,7 +411,15 @@ static void test_keyed_errors(void)
         sge[1].lkey = t.key + 1;                        /* no such key */
         memcpy(slot + 256, &w, sizeof(w));
         memcpy(slot + 256 + sizeof(w), sge, sizeof(sge));
-        td_doorbell(tx->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(1, 0, 2));
+        /* A good MR of another PD than the queue's. */
+        td_create_pd(tx->d, other_pd);
+        w.wr_id = 33;
+        sge[1] = (struct rdo_sge){ 0x7f0000000000ull, 100,
+                                   td_reg_mr(tx->d, MR_SCAT + 1, other_pd, 8192,
+                                             RDO_ACCESS_LOCAL_WRITE, NULL) };
+        memcpy(slot + 512, &w, sizeof(w));
+        memcpy(slot + 512 + sizeof(w), sge, sizeof(sge));
+        td_doorbell(tx->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(1, 0, 3));
     }
     pair_run(ep->p, 100000);
     c = eth_poll(tx);
@@ -422,7 +430,12 @@ static void test_keyed_errors(void)
     g_assert_cmpuint(c.wr_id, ==, 32);
     g_assert_cmpuint(c.status, ==, RDO_WC_LOC_PROT_ERR);
     g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
-    g_assert_cmpuint(reg(tx, RDO_REG_CNT_ETH_KEY_ERRORS), ==, 1);
+    c = eth_poll(tx);
+    g_assert_cmpuint(c.wr_id, ==, 33);
+    g_assert_cmpuint(c.status, ==, RDO_WC_LOC_PROT_ERR);
+    g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+    g_assert_cmpuint(reg(tx, RDO_REG_CNT_ETH_KEY_ERRORS), ==, 2);
+    g_assert_cmpuint(tx->d->h->class_count[RDO_GE_ETH_BAD_KEY], ==, 2);
     g_assert_cmpuint(reg(tx, RDO_REG_CNT_ETH_TX_FRAMES), ==, 1);
     /* The one frame, byte for byte, on side 1's kernel RXQ 0. */
     c = eth_poll(rx);
@@ -662,6 +675,27 @@ static void test_migrate(void)
 
         g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_IN_USE);
     }
+    /* Section 47 with its first rule's RXQ made 9: refused. */
+    g_free(why);
+    why = NULL;
+    for (size_t at = 12; at + 8 <= blen;) {
+        uint16_t tag = buf[at] | buf[at + 1] << 8;
+        uint32_t n = buf[at + 4] | buf[at + 5] << 8 | buf[at + 6] << 16 |
+                     (uint32_t)buf[at + 7] << 24;
+
+        if (tag == 47) {
+            /* no keyed TXQ, one keyed RXQ (index, PD), rules, rule 0 */
+            g_assert_cmpuint(buf[at + 8 + 4], ==, 1);
+            g_assert_cmpuint(buf[at + 8 + 16], ==, 2);
+            g_assert_cmpuint(buf[at + 8 + 24], ==, KQ);
+            buf[at + 8 + 24] = 9;
+            break;
+        }
+        g_assert_cmpuint(tag, !=, 0);
+        at += 8 + n;
+    }
+    g_assert_false(rdo_core_load(core, buf, blen, &why));
+    g_assert_nonnull(strstr(why, "RXQ 9 does not exist"));
     rdo_scat_free(&r);
     eth_pair_free(ep);
 }
