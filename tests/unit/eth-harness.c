@@ -230,3 +230,19 @@ size_t rss_frame(EthPair *ep, uint8_t *f, const char *src, const char *dst,
                            be16(f + 30) + be16(f + 32) + 6 + (uint32_t)(len - 34)));
     return len;
 }
+
+/* Side 1 takes the frame; its one CQE (asserted successful). */
+struct rdo_eth_cqe eth_deliver(EthPair *ep, const uint8_t *f, size_t len)
+{
+    EthSide *rx = &ep->e[1];
+    struct rdo_eth_cqe c;
+
+    rdo_core_receive(&rx->d->h->core, f, len);
+    pair_run(ep->p, 100000);
+    c = eth_poll(rx);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    return c;
+}

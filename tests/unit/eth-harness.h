@@ -85,4 +85,7 @@ void rx_segment(EthPair *ep, uint32_t seq, uint8_t flags, uint32_t n,
 size_t rss_frame(EthPair *ep, uint8_t *f, const char *src, const char *dst,
                  uint16_t sport, uint16_t dport);
 
+/* Side 1 takes the frame; its one CQE (asserted successful, the only one). */
+struct rdo_eth_cqe eth_deliver(EthPair *ep, const uint8_t *f, size_t len);
+
 #endif

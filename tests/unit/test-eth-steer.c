@@ -93,21 +93,6 @@ static uint32_t reg(EthSide *e, uint32_t r)
     return test_reg_read(e->d->h, r);
 }
 
-/* Side 1 takes the frame; its one CQE (asserted successful). */
-static struct rdo_eth_cqe deliver(EthPair *ep, const uint8_t *f, size_t len)
-{
-    EthSide *rx = &ep->e[1];
-    struct rdo_eth_cqe c;
-
-    rdo_core_receive(&rx->d->h->core, f, len);
-    pair_run(ep->p, 100000);
-    c = eth_poll(rx);
-    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
-    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
-    g_assert_cmpuint(c.byte_len, ==, len);
-    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
-    return c;
-}
 
 /* What guest memory holds at [va, va + len) of a scattered MR. */
 static void scat_read(const RdoScat *r, TestDriver *d, uint64_t va, void *out,
@@ -173,20 +158,20 @@ static void test_five_tuple(void)
 
     /* The flow: RXQ 4, in the first buffer, through the page list. */
     len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT, 5001);
-    c = deliver(ep, f, len);
+    c = eth_deliver(ep, f, len);
     g_assert_cmpuint(c.queue, ==, KQ);
     g_assert_cmpuint(c.wr_id, ==, 100);
     g_assert_true(c.flags & RDO_ETH_CQE_F_TCP);
     rdo_scat_expect(&r, r.iova + 0xe01, f, len);
     /* Another source port: only the priority-1 rule (dst port) matches. */
     len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT + 1, 5001);
-    c = deliver(ep, f, len);
+    c = eth_deliver(ep, f, len);
     g_assert_cmpuint(c.queue, ==, KQ2);
     g_assert_cmpmem(pair_mr_ptr(s1, PAIR_DST + 7), len, f, len);
     /* Other flows: RSS over 0, 1, 2, never a keyed queue. */
     for (uint16_t dport = 6000; dport < 6012; dport++) {
         len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT, dport);
-        c = deliver(ep, f, len);
+        c = eth_deliver(ep, f, len);
         g_assert_cmpuint(c.queue, ==, rss[c.rss_hash % 3]);
     }
     g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_STEERED), ==, 2);
@@ -194,7 +179,7 @@ static void test_five_tuple(void)
     /* The first rule gone: its flow falls to the second. */
     g_assert_cmpuint(rule_destroy(rx->d, rule), ==, RDO_CQP_OK);
     len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT, 5001);
-    g_assert_cmpuint(deliver(ep, f, len).queue, ==, KQ2);
+    g_assert_cmpuint(eth_deliver(ep, f, len).queue, ==, KQ2);
 
     /* UDP to 10.0.0.2: a UDP frame is steered, RoCEv2 never. */
     memset(&m2, 0, sizeof(m2));
@@ -205,7 +190,7 @@ static void test_five_tuple(void)
     len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", 53, 53);
     f[23] = RDO_IPPROTO_UDP;
     put16(f + 38, (uint16_t)(len - 34));
-    c = deliver(ep, f, len);
+    c = eth_deliver(ep, f, len);
     g_assert_cmpuint(c.queue, ==, KQ);
     scat_read(&r, rx->d, r.iova + 0xe01 + 0x1001, got, len);
     g_assert_cmpmem(got, len, f, len);
@@ -540,7 +525,7 @@ static void test_bad_rules(void)
         g_autofree uint8_t *f = g_malloc(2048);
         size_t len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT, 5001);
 
-        g_assert_cmpuint(deliver(ep, f, len).queue, ==, 0);
+        g_assert_cmpuint(eth_deliver(ep, f, len).queue, ==, 0);
     }
     eth_pair_free(ep);
 }
@@ -568,7 +553,7 @@ static void test_removal(void)
     m.priority = 4;
     g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
     g_assert_cmpuint(rule_create(rx->d, 0, &m, NULL), ==, RDO_CQP_EXISTS);
-    g_assert_cmpuint(deliver(ep, f, len).queue, ==, KQ);
+    g_assert_cmpuint(eth_deliver(ep, f, len).queue, ==, KQ);
     cmd = td_cmd_of(RDO_CMD_DESTROY_ETH_RXQ, KQ);
     g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_OK);
     g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_FLOW_RULES), ==, 0);
@@ -576,7 +561,7 @@ static void test_removal(void)
     rxq_post(rx, &k, 9, td_alloc(rx->d, 2048, 64), 2000, 0);
     /* RSS over 0 and 4 now (not keyed): the flow's hash decides. */
     {
-        struct rdo_eth_cqe c = deliver(ep, f, len);
+        struct rdo_eth_cqe c = eth_deliver(ep, f, len);
 
         g_assert_cmpuint(c.queue, ==, c.rss_hash % 2 ? KQ : 0);
     }
@@ -663,7 +648,7 @@ static void test_migrate(void)
     g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_FLOW_RULES), ==, 2);
     /* The same match again is refused: the rule is there. */
     g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_EXISTS);
-    c = deliver(ep, f, len);
+    c = eth_deliver(ep, f, len);
     g_assert_cmpuint(c.queue, ==, KQ);
     g_assert_cmpuint(c.wr_id, ==, 41);
     rdo_scat_expect(&r, r.iova + 0x2ff9, f, len);
