@@ -453,6 +453,7 @@ static void test_bad_rules(void)
     struct rdo_cmd_create_flow_rule ok = five_tuple(SPORT, 2), m;
     uint32_t rule;
 
+    g_assert_true(test_reg_read(d->h, RDO_REG_CAPS_LO) & RDO_CAP_FLOW_STEER);
     /* Unknown RXQ: beyond the function's numbers, or not created. */
     expect_refused(d, RDO_ETH_MAX_RXQ, &ok, RDO_CQP_BAD_INDEX);
     expect_refused(d, 3, &ok, RDO_CQP_NOT_FOUND);
