@@ -285,6 +285,99 @@ static void test_keyed_lro(void)
     eth_pair_free(ep);
 }
 
+/*
+ * The raw-packet path end to end: a 64 KiB TSO send gathered through a
+ * keyed TXQ from a scattered MR (16 KiB pages, shuffled), steered on the
+ * peer to a keyed LRO RXQ whose buffers (unaligned, across pages) lie in
+ * another: the stream comes back whole and in order in a few aggregates,
+ * each one valid TCP segment. Prints the aggregation ratio.
+ */
+static void test_tso_to_keyed_lro(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *tx = &ep->e[0], *rx = &ep->e[1];
+    struct rdo_cmd_create_flow_rule m = five_tuple(SPORT, 0);
+    const uint32_t n = 64 * 1024, hlen = 66, nseg = (n + MSS - 1) / MSS;
+    const uint32_t buf_len = 16000;
+    g_autofree uint8_t *data = g_malloc(hlen + n);
+    g_autofree uint8_t *got = g_malloc0(n);
+    g_autofree uint8_t *agg = g_malloc(buf_len);
+    uint32_t bytes = 0, bufs = 0, seq = 1;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_eth_cqe c;
+    RdoScat src, dst;
+    Rxq k;
+
+    rdo_scat_init(&src, &ep->p->s[0].rdo, 8, 14, 0x7000000000ull, 0x999, 0x777);
+    rdo_scat_reg(&src, MR_SCAT, 0x31);
+    rdo_scat_init(&dst, &ep->p->s[1].rdo, 8, 14, 0x7100000000ull, 0x123, 0x321);
+    rdo_scat_reg(&dst, MR_SCAT, 0x32);
+    g_assert_cmpuint(rxq_create(rx, &k, KQ, RDO_ETH_RXQ_F_KEYED | RDO_ETH_RXQ_F_LRO,
+                                ep->p->s[1].layout->pdn), ==, RDO_CQP_OK);
+    for (uint32_t i = 0; i < 7; i++) {
+        rxq_post(rx, &k, i, dst.iova + 0x3001 + i * (buf_len + 333), buf_len,
+                 dst.key);
+    }
+    g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
+
+    cmd = rdo_cmd_create_eth_txq(1, td_alloc(tx->d, 64 << 8, 4096), 6, 8, ETH_CQN);
+    cmd.u.create_eth_txq.flags = RDO_ETH_TXQ_F_KEYED;
+    cmd.u.create_eth_txq.pdn = ep->p->s[0].layout->pdn;
+    g_assert_cmpuint(td_cmd(tx->d, &cmd).status, ==, RDO_CQP_OK);
+    tcp_frame(ep, data, seq, RDO_TCP_ACK | RDO_TCP_PSH, NULL, 0, 1000, false);
+    for (uint32_t i = 0; i < n; i++) {
+        data[hlen + i] = pattern(i);
+    }
+    rdo_scat_set(&src, src.iova + 0x10, data, hlen + n);
+    {
+        struct rdo_eth_tx_wqe w = {
+            .wr_id = 77, .flags = RDO_ETH_TX_F_TSO, .num_sge = 2, .mss = MSS,
+            .hdr_len = hlen,
+        };
+        struct rdo_sge sge[2] = {
+            { src.iova + 0x10, hlen, src.key },
+            { src.iova + 0x10 + hlen, n, src.key },
+        };
+        uint8_t *slot = td_ptr(tx->d, cmd.u.create_eth_txq.ring_addr);
+
+        memcpy(slot, &w, sizeof(w));
+        memcpy(slot + sizeof(w), sge, sizeof(sge));
+        td_doorbell(tx->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(1, 0, 1));
+    }
+    pair_run(ep->p, 1000000);
+    c = eth_poll(tx);
+    g_assert_cmpuint(c.wr_id, ==, 77);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(reg(tx, RDO_REG_CNT_ETH_TSO_SEGMENTS), ==, nseg);
+
+    while ((c = eth_poll(rx)).opcode) {
+        uint64_t va = dst.iova + 0x3001 + c.wr_id * (buf_len + 333);
+        uint32_t plen = c.byte_len - hlen;
+
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(c.queue, ==, KQ);
+        g_assert_cmpuint(c.lro_segs, ==, (plen + MSS - 1) / MSS);
+        scat_read(&dst, rx->d, va, agg, c.byte_len);
+        g_assert_true(ipv4_l4_csum_ok(agg, c.byte_len));
+        g_assert_cmpuint(be32(agg + 38), ==, seq);
+        memcpy(got + bytes, agg + hlen, plen);
+        rdo_scat_expect(&dst, va, agg, c.byte_len);
+        bytes += plen;
+        seq += plen;
+        bufs++;
+    }
+    g_assert_cmpuint(bytes, ==, n);
+    g_assert_cmpmem(got, n, data + hlen, n);
+    g_assert_cmpuint(bufs, <=, nseg / 8);
+    g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_STEERED), ==, nseg);
+    rdo_scat_assert(&dst, "TSO into keyed LRO buffers");
+    g_test_message("64 KiB TSO to a keyed LRO RXQ: %u segments in %u buffers "
+                   "(%.1f per completion)", nseg, bufs, (double)nseg / bufs);
+    rdo_scat_free(&src);
+    rdo_scat_free(&dst);
+    eth_pair_free(ep);
+}
+
 /* The next CQE is a keyed buffer's refusal. */
 static void expect_key_error(EthSide *e, uint64_t wr_id, uint32_t qn)
 {
@@ -691,6 +784,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/eth-steer/five-tuple", test_five_tuple);
     g_test_add_func("/eth-steer/keyed-lro", test_keyed_lro);
+    g_test_add_func("/eth-steer/tso-to-keyed-lro", test_tso_to_keyed_lro);
     g_test_add_func("/eth-steer/keyed-errors", test_keyed_errors);
     g_test_add_func("/eth-steer/bad-rules", test_bad_rules);
     g_test_add_func("/eth-steer/removal", test_removal);
