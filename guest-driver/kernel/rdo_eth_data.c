@@ -298,6 +298,7 @@ void rdo_eth_rx_refill(struct rdo_eth_queue *q, gfp_t gfp)
 		w->wr_id = q->rx_pi;
 		w->addr = s->dma;
 		w->length = RDO_ETH_RX_DATA_LEN;
+		w->lkey = 0;
 		memset(w->reserved, 0, sizeof(w->reserved));
 		q->rx_pi++;
 		posted++;

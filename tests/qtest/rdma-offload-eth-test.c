@@ -4,7 +4,9 @@
  * capability and limits, CREATE/DESTROY_ETH_TXQ/RXQ with good and bad
  * arguments, a frame sent and a malformed TSO request completed with an
  * error on the queue's CQ, refused doorbells, and the counters in the
- * registers and in the QOM `counters` property.
+ * registers and in the QOM `counters` property; flow-steering rules and a
+ * keyed RXQ through the command ring (their capability, a rule and its
+ * refusals, the rule gone with its RXQ).
  */
 #include "qemu/osdep.h"
 #include "libqtest.h"
@@ -143,10 +145,50 @@ static void test_eth_tx(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_assert_alive(&drv);
 }
 
+static void test_flow_rules(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QRdmaOffload *d = obj;
+    QRdoDriver drv;
+    QRdoCompRing cq;
+    struct rdo_cqp_cmd rxq, rule = rdo_cmd_new(RDO_CMD_CREATE_FLOW_RULE, 2);
+
+    qrdo_drv_start(&drv, d, alloc);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_CAPS_LO) & RDO_CAP_FLOW_STEER, ==,
+                    RDO_CAP_FLOW_STEER);
+    qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
+    qrdo_drv_create_pd(&drv, 1);
+    rxq = cmd_rxq(2, qrdo_drv_alloc(&drv, sizeof(struct rdo_eth_rx_wqe) << RXQ_LOG),
+                  RDO_ETH_RXQ_F_KEYED, 0, 0);
+    rxq.u.create_eth_rxq.pdn = 3;
+    qrdo_cmd_expect(&drv, rxq, RDO_CQP_NOT_FOUND);
+    rxq.u.create_eth_rxq.pdn = 1;
+    /* No RXQ 2 yet: the rule has nowhere to go. */
+    rule.u.flow_rule.match = RDO_FLOW_M_IP_PROTO | RDO_FLOW_M_DST_PORT;
+    rule.u.flow_rule.ip_proto = 6;
+    rule.u.flow_rule.dst_port = 5001;
+    qrdo_cmd_expect(&drv, rule, RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rxq, RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rule, RDO_CQP_OK);
+    qrdo_cmd_expect(&drv, rule, RDO_CQP_EXISTS);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_ETH_FLOW_RULES), ==, 1);
+    /* The keyed RXQ holds its PD; the rule goes with the RXQ. */
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_IN_USE);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_ETH_RXQ, 2), RDO_CQP_OK);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_ETH_FLOW_RULES), ==, 0);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_FLOW_RULE, 0),
+                    RDO_CQP_NOT_FOUND);
+    qrdo_cmd_expect(&drv, rdo_cmd_new(RDO_CMD_DESTROY_PD, 1), RDO_CQP_OK);
+    g_assert_cmpuint(qrdo_read(d, RDO_REG_CNT_ETH_STEERED), ==, 0);
+    g_assert_cmpuint(qom_counter(&drv, "eth-steered"), ==, 0);
+    g_assert_cmpuint(qom_counter(&drv, "eth-key-errors"), ==, 0);
+    qrdo_drv_assert_alive(&drv);
+}
+
 static void rdo_eth_register_tests(void)
 {
     qos_add_test("eth-queue-commands", "rdma-offload", test_eth_queue_commands, NULL);
     qos_add_test("eth-tx", "rdma-offload", test_eth_tx, NULL);
+    qos_add_test("eth-flow-rules", "rdma-offload", test_flow_rules, NULL);
 }
 
 libqos_init(rdo_eth_register_tests);

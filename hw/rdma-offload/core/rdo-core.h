@@ -97,6 +97,8 @@ enum rdo_obj_kind {
     X(PLACEMENT_FAILED,    placement_failed,    QP,   RDO_ERR_NONE) \
     X(ETH_TX_BAD_WQE,      eth_tx_bad_wqe,      ETHQ, RDO_ERR_NONE) \
     X(ETH_RX_BAD_BUFFER,   eth_rx_bad_buffer,   ETHQ, RDO_ERR_NONE) \
+    X(ETH_BAD_KEY,         eth_bad_key,         ETHQ, RDO_ERR_NONE) \
+    X(FLOW_RULE_REFUSED,   flow_rule_refused,   ETHQ, RDO_ERR_NONE) \
     X(FN_FOREIGN_KEY,      fn_foreign_key,      MR,   RDO_ERR_NONE) \
     X(FN_FOREIGN_OBJECT,   fn_foreign_object,   DEVICE, RDO_ERR_NONE) \
     X(FN_NOT_PERMITTED,    fn_not_permitted,    CMD,  RDO_ERR_NONE) \
@@ -665,6 +667,9 @@ typedef struct RdoCounters {
     uint64_t eth_tx_errors, eth_rx_bytes, eth_rx_buffers, eth_rx_csum_ok;
     uint64_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
     uint64_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
+    /* Frames a flow-steering rule sent to its RXQ; keyed-queue buffers
+     * and SGEs the MR table refused. */
+    uint64_t eth_steered, eth_key_errors;
     /* Fault injection and the port's loopback (host-visible only). */
     uint64_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
     uint64_t loopback_frames;

@@ -45,6 +45,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_FO_INFO ... RDO_REG_FO_WB_BYTES:
     case RDO_REG_CNT_QP_MOVED_OUT ... RDO_REG_CNT_QP_MOVED_IN:
     case RDO_REG_PORTS ... RDO_REG_PORT2_MAC_HI:
+    case RDO_REG_CNT_ETH_STEERED ... RDO_REG_CNT_ETH_FLOW_RULES:
     case RDO_REG_CNT_RP_CNP_COALESCED:
     case RDO_REG_ENG_QPS ... RDO_REG_ENG_DROPS:
         return REG_RO;
@@ -243,6 +244,9 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_ETH_RX_NO_BUF: return c->eth_rx_no_buf;
     case RDO_REG_CNT_ETH_RX_FILTERED: return c->eth_rx_filtered;
     case RDO_REG_CNT_ETH_RX_ERRORS: return c->eth_rx_errors;
+    case RDO_REG_CNT_ETH_STEERED: return c->eth_steered;
+    case RDO_REG_CNT_ETH_KEY_ERRORS: return c->eth_key_errors;
+    case RDO_REG_CNT_ETH_FLOW_RULES: return core->st->eth->nrules;
     case RDO_REG_DP_SEL: return r->dp_sel;
     case RDO_REG_DP_DATA: {
         uint64_t v = dp_value(core, r->dp_sel & ~RDO_DP_SEL_HI);

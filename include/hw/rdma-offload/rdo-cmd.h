@@ -50,6 +50,8 @@ enum rdo_cqp_opcode {
     RDO_CMD_DETACH_MCAST        = 0x41,
     RDO_CMD_QUERY_COUNTERS      = 0x42, /* writes rdo_port_counters (and more) to out_addr */
     RDO_CMD_SRQ_PARTIAL         = 0x43, /* an SRQ's buffers shared by messages */
+    RDO_CMD_CREATE_FLOW_RULE    = 0x44, /* obj = RXQ; result = rule number */
+    RDO_CMD_DESTROY_FLOW_RULE   = 0x45, /* obj = rule number */
     RDO_CMD_SET_VF_RESOURCES    = 0x48, /* PF only: a VF's share of the device */
     RDO_CMD_QUERY_VF_RESOURCES  = 0x49, /* writes a function's rdo_vf_resources */
     RDO_CMD_MOVE_QP             = 0x4a, /* PF only: an RC connection to another function */
@@ -594,12 +596,13 @@ struct rdo_cmd_create_eth_txq {
     uint8_t  log_size;          /* 1..RDO_QUEUE_LOG_SIZE_MAX */
     uint8_t  wqe_shift;         /* stride 2^shift, 6..RDO_WQE_SHIFT_MAX */
     uint8_t  ring_flags;        /* RDO_RING_F_* */
-    uint8_t  reserved0;
+    uint8_t  flags;             /* RDO_ETH_TXQ_F_* */
     uint16_t db_page;
     uint16_t reserved1;
     uint32_t cqn;               /* completions go to this CQ */
-    uint32_t reserved2;
+    uint32_t pdn;               /* with F_KEYED: the PD of its SGEs' MRs; else 0 */
 };
+#define RDO_ETH_TXQ_F_KEYED         RDO_BIT(0)  /* SGEs are lkey + MR address */
 
 /* RDO_CMD_CREATE_ETH_RXQ: obj = RXQ number (0..RDO_ETH_MAX_RXQ-1). */
 struct rdo_cmd_create_eth_rxq {
@@ -612,9 +615,32 @@ struct rdo_cmd_create_eth_rxq {
     uint16_t db_page;
     uint16_t lro_usec;          /* LRO flush timer, 1..1000 (with F_LRO) */
     uint32_t cqn;
-    uint32_t reserved1;
+    uint32_t pdn;               /* with F_KEYED: the PD of its buffers' MRs; else 0 */
 };
 #define RDO_ETH_RXQ_F_LRO           RDO_BIT(0)  /* coalesce TCP segments */
+#define RDO_ETH_RXQ_F_KEYED         RDO_BIT(1)  /* buffers are lkey + MR address */
+
+/*
+ * RDO_CMD_CREATE_FLOW_RULE: obj = the RXQ (of this function) that frames
+ * matching the rule go to; the completion's result is the rule's number
+ * (0..RDO_ETH_FLOW_RULES-1), which DESTROY_FLOW_RULE's obj names. Fields
+ * whose RDO_FLOW_M_* bit is clear must be 0. Multi-byte values are in host
+ * order; addresses and the MAC in wire order. An IPv4 address is the
+ * first 4 bytes of its field. A frame matching several rules goes by the
+ * lowest priority value, then the lowest rule number.
+ */
+struct rdo_cmd_create_flow_rule {
+    uint16_t match;             /* RDO_FLOW_M_* */
+    uint8_t  priority;          /* 0..RDO_ETH_FLOW_PRIO_MAX */
+    uint8_t  ip_proto;          /* with M_IP_PROTO */
+    uint8_t  dmac[6];           /* with M_DMAC */
+    uint16_t ethertype;         /* with M_ETHERTYPE */
+    uint8_t  src_ip[16];        /* with M_SRC_IP */
+    uint8_t  dst_ip[16];        /* with M_DST_IP */
+    uint16_t src_port;          /* with M_SRC_PORT */
+    uint16_t dst_port;          /* with M_DST_PORT */
+    uint32_t reserved[5];
+};
 
 /*
  * The offloaded connection manager (docs/programming-model.md, "Offloaded
@@ -928,6 +954,7 @@ struct rdo_cmd_query_counters {
     X(rp_cnp_coalesced, "rp_cnp_coalesced") /* CNPs within a QP's reduce period: no decrease */ \
     X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
     X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
+    X(eth_steered, "rx_steered_frames")     /* frames a flow-steering rule sent to its RXQ */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2
@@ -1009,6 +1036,7 @@ struct rdo_cqp_cmd {
         struct rdo_cmd_srq_partial srq_partial;
         struct rdo_cmd_create_eth_txq create_eth_txq;
         struct rdo_cmd_create_eth_rxq create_eth_rxq;
+        struct rdo_cmd_create_flow_rule flow_rule;
         struct rdo_vf_resources vf_res;
         struct rdo_cmd_move_qp move_qp;
         struct rdo_cmd_cm_listen cm_listen;

@@ -24,8 +24,9 @@
 
 /*
  * Transmit WQE: a 32-byte header, then num_sge gather elements (struct
- * rdo_sge with lkey 0: addr is a bus address, not an MR address) within
- * the TXQ's stride. The gathered bytes are one Ethernet frame (no FCS),
+ * rdo_sge with lkey 0: addr is a bus address, not an MR address; on a
+ * keyed TXQ, RDO_ETH_TXQ_F_KEYED, lkey names an MR of the queue's PD and
+ * addr is an address in it) within the TXQ's stride. The gathered bytes are one Ethernet frame (no FCS),
  * or with RDO_ETH_TX_F_TSO one TCP send the device cuts into frames.
  */
 struct rdo_eth_tx_wqe {
@@ -44,12 +45,18 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_eth_tx_wqe) == 32, "eth tx wqe size");
 #define RDO_ETH_TX_F_TSO            RDO_BIT(2)  /* segment a TCP send (implies both) */
 #define RDO_ETH_TX_F__ALL           (RDO_BIT(3) - 1)
 
-/* Receive WQE: one buffer, filled with one frame or one LRO aggregate. */
+/*
+ * Receive WQE: one buffer, filled with one frame or one LRO aggregate. On
+ * a keyed RXQ (RDO_ETH_RXQ_F_KEYED) addr is a virtual address in the MR
+ * lkey names (of the queue's PD, with local write); otherwise a bus
+ * address, and lkey must be 0.
+ */
 struct rdo_eth_rx_wqe {
     uint64_t wr_id;             /* returned in the completion */
-    uint64_t addr;              /* bus address of the buffer */
+    uint64_t addr;              /* bus address, or MR address if keyed */
     uint32_t length;            /* bytes, 64..RDO_ETH_RX_BUF_MAX */
-    uint32_t reserved[3];
+    uint32_t lkey;              /* keyed RXQ: the buffer's MR; else 0 */
+    uint32_t reserved[2];
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_eth_rx_wqe) == 1u << RDO_ETH_RX_WQE_SHIFT,
                   "eth rx wqe size");
@@ -88,6 +95,27 @@ struct rdo_eth_cqe {
 };
 RDO_STATIC_ASSERT(sizeof(struct rdo_eth_cqe) == sizeof(struct rdo_cqe),
                   "eth cqe size");
+
+/*
+ * Flow steering (RDO_CMD_CREATE_FLOW_RULE / DESTROY_FLOW_RULE, rdo-cmd.h):
+ * a function's table of rules, each sending the non-RoCE frames that
+ * match it to one RXQ instead of the one RSS picks. RoCEv2 frames (UDP
+ * destination port 4791) never reach the rules.
+ */
+#define RDO_ETH_FLOW_RULES          64      /* rules per function */
+#define RDO_ETH_FLOW_PRIO_MAX       7       /* 0 is the highest */
+#define RDO_ROCE_UDP_PORT           4791
+
+/* rdo_cmd_create_flow_rule.match: the fields that count. */
+#define RDO_FLOW_M_DMAC             RDO_BIT(0)
+#define RDO_FLOW_M_ETHERTYPE        RDO_BIT(1)
+#define RDO_FLOW_M_SRC_IP           RDO_BIT(2)
+#define RDO_FLOW_M_DST_IP           RDO_BIT(3)
+#define RDO_FLOW_M_IP_PROTO         RDO_BIT(4)
+#define RDO_FLOW_M_SRC_PORT         RDO_BIT(5)  /* needs IP_PROTO TCP or UDP */
+#define RDO_FLOW_M_DST_PORT         RDO_BIT(6)  /* likewise */
+#define RDO_FLOW_M_IPV6             RDO_BIT(7)  /* addresses are IPv6 (else IPv4) */
+#define RDO_FLOW_M__ALL             (RDO_BIT(8) - 1)
 
 /* Doorbells (BAR 2): queue number in bits 23:0, new producer index in 63:32. */
 #define RDO_DB_ETH_TXQ              0x028

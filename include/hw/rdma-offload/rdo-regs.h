@@ -274,6 +274,11 @@ enum rdo_dp_index {
 #define RDO_REG_PORT2_STATUS           0x0404  /* RO  RDO_PORT_* of port 2 */
 #define RDO_REG_PORT2_MAC_LO           0x0408  /* RO  as MAC_LO, port 2 */
 #define RDO_REG_PORT2_MAC_HI           0x040c  /* RO */
+
+/* Flow steering and keyed Ethernet queues (cleared by reset). */
+#define RDO_REG_CNT_ETH_STEERED        0x0410  /* RO  frames a flow-steering rule sent to its RXQ */
+#define RDO_REG_CNT_ETH_KEY_ERRORS     0x0414  /* RO  keyed-queue buffers or SGEs refused: lkey, PD, rights, range */
+#define RDO_REG_CNT_ETH_FLOW_RULES     0x0418  /* RO  flow-steering rules in the table now */
 #define RDO_REG_TM_LAST          RDO_REG_TM_BUS_WAIT_HI
 
 /* Congestion control beyond CNT_NP_* / CNT_RP_* (cleared by reset). */
@@ -347,6 +352,7 @@ RDO_STATIC_ASSERT(RDO_QPC_FO_RES_OFF + RDO_QPC_FO_RES * 32 <= RDO_QPC_FO_REC_OFF
 #define RDO_CAP_TIMING          RDO_BIT64(6)    /* timing model on: RDO_REG_TM_* */
 #define RDO_CAP_SRIOV           RDO_BIT64(7)    /* a PF with VFs: SET_VF_RESOURCES */
 #define RDO_CAP_VF              RDO_BIT64(8)    /* this function is a VF */
+#define RDO_CAP_FLOW_STEER      RDO_BIT64(9)    /* flow-steering rules, keyed Ethernet queues */
 
 /* RDO_REG_FUNCTION */
 #define RDO_FUNCTION_NUM_MASK   0xffu           /* 0: the PF, n: VF n */

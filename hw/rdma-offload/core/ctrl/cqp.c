@@ -237,6 +237,8 @@ static int cqp_execute(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     case RDO_CMD_DESTROY_ETH_TXQ:
     case RDO_CMD_CREATE_ETH_RXQ:
     case RDO_CMD_DESTROY_ETH_RXQ:
+    case RDO_CMD_CREATE_FLOW_RULE:
+    case RDO_CMD_DESTROY_FLOW_RULE:
         return rdo_cmd_eth(core, cmd, result);
     default:
         return RDO_CQP_BAD_OPCODE;

@@ -4,8 +4,8 @@
  * header parsing and checksums (parse.c, csum.c), the queues and their
  * commands (queue.c) and doorbells (doorbell.c), transmit with TSO and
  * checksum insertion (tx.c), receive with checksum verification and RSS
- * (rx.c), the receive buffers (rx-place.c) and the coalescing of TCP
- * segments (lro.c).
+ * (rx.c), flow steering rules (steer.c), the receive buffers
+ * (rx-place.c) and the coalescing of TCP segments (lro.c).
  */
 #ifndef RDO_ETH_INTERNAL_H
 #define RDO_ETH_INTERNAL_H
@@ -61,6 +61,8 @@ uint32_t rdo_csum_l4_field(uint8_t l4_proto);
 /* A transmit queue. */
 typedef struct RdoEthTxq {
     bool valid;
+    bool keyed;                 /* SGEs are lkey + MR address in PD pdn */
+    uint32_t pdn;
     uint16_t db_page;
     uint32_t cqn;
     RdoRing ring;
@@ -92,6 +94,8 @@ typedef struct RdoLroSession {
 typedef struct RdoEthRxq {
     bool valid;
     bool lro;
+    bool keyed;                 /* buffers are lkey + MR address in PD pdn */
+    uint32_t pdn;
     uint8_t port;               /* the port whose frames it takes: 1 or 2 */
     uint16_t db_page;
     uint32_t cqn;
@@ -103,12 +107,24 @@ typedef struct RdoEthRxq {
 
 G_STATIC_ASSERT(RDO_ETH_MAX_TXQ <= 32 && RDO_ETH_MAX_RXQ <= 32);
 
+/*
+ * A flow-steering rule as the command gave it (fields outside the mask 0,
+ * so two rules match the same frames exactly when their bytes are equal).
+ */
+typedef struct RdoFlowRule {
+    bool valid;
+    uint8_t rxq;
+    struct rdo_cmd_create_flow_rule m;
+} RdoFlowRule;
+
 typedef struct RdoEth {
     RdoEthTxq txq[RDO_ETH_MAX_TXQ];
     RdoEthRxq rxq[RDO_ETH_MAX_RXQ];
     /* Bit n: queue n is valid. The RDMA path's wake-ups skip the queue
      * walks of a function nobody uses at a glance. */
     uint32_t txq_valid, rxq_valid;
+    RdoFlowRule rules[RDO_ETH_FLOW_RULES];
+    uint32_t nrules;            /* valid rules: none, no lookup per frame */
     uint8_t *send_buf;          /* one TX work request gathered */
     uint8_t *frame_buf;         /* one frame being built */
     uint8_t *wqe_buf;           /* one TX WQE */
@@ -131,6 +147,11 @@ void rdo_eth_rx_deliver(RdoCore *core, uint32_t qn, RdoEthRxq *q,
                         const struct rdo_eth_rx_wqe *wqe, uint32_t len,
                         uint8_t flags, uint32_t rss_hash, uint16_t segs,
                         uint16_t mss);
+/* Writes into a taken buffer at `off`: a bus address, or through the
+ * keyed RXQ's MR. False if it is not reachable. */
+bool rdo_eth_rx_write(RdoCore *core, const RdoEthRxq *q,
+                      const struct rdo_eth_rx_wqe *wqe, uint32_t off,
+                      const void *data, uint32_t len);
 /* A buffer completed with an error (counted, logged). */
 void rdo_eth_rx_error(RdoCore *core, uint32_t qn, RdoEthRxq *q,
                       const struct rdo_eth_rx_wqe *wqe, uint8_t status,
@@ -144,6 +165,16 @@ void rdo_lro_run(RdoCore *core);
 
 /* The control QP's Ethernet commands and the queues' doorbells (queue.c). */
 int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
+
+/* Flow steering (steer.c): the rule commands, the RXQ a rule sends the
+ * frame to (RDO_NONE: none matches) and the end of an RXQ's rules. */
+int rdo_cmd_flow_rule(RdoCore *core, const struct rdo_cqp_cmd *cmd,
+                      uint32_t *result);
+uint32_t rdo_eth_steer(RdoCore *core, unsigned port, const uint8_t *frame,
+                       const RdoEthHdrs *h);
+void rdo_eth_rules_drop_rxq(RdoCore *core, uint32_t qn);
+/* A rule's match is one the command would take (state load, steer.c). */
+int rdo_flow_rule_check(const struct rdo_cmd_create_flow_rule *m);
 void rdo_eth_txq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
 void rdo_eth_rxq_doorbell(RdoCore *core, uint16_t page, uint32_t qn, uint32_t pi);
 

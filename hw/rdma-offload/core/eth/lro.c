@@ -129,7 +129,7 @@ static void flush(RdoCore *core, uint32_t qn, RdoEthRxq *q, RdoLroSession *s)
     rdo_put_be16(tcp + 16, rdo_csum_fold(rdo_csum_pseudo(hdr, &h, s->len - h.l4_off) +
                                          rdo_csum_add(0, tcp, hlen - h.l4_off) +
                                          s->payload_sum));
-    if (rdo_host_dma(core, s->buf.addr, hdr, hlen, true)) {
+    if (!rdo_eth_rx_write(core, q, &s->buf, 0, hdr, hlen)) {
         rdo_eth_rx_error(core, qn, q, &s->buf, RDO_WC_LOC_PROT_ERR,
                          RDO_VENDOR_ERR_DMA, "buffer not reachable");
         return;
@@ -151,8 +151,7 @@ static bool append(RdoCore *core, uint32_t qn, RdoEthRxq *q, RdoLroSession *s,
     const uint8_t *tcp = tcp_of(f, h);
     uint8_t *old = s->hdr + h->l4_off;
 
-    if (rdo_host_dma(core, s->buf.addr + s->len,
-                     (void *)(f + h->payload_off), n, true)) {
+    if (!rdo_eth_rx_write(core, q, &s->buf, s->len, f + h->payload_off, n)) {
         s->active = false;
         rdo_eth_rx_error(core, qn, q, &s->buf, RDO_WC_LOC_PROT_ERR,
                          RDO_VENDOR_ERR_DMA, "buffer not reachable");

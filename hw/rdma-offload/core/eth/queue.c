@@ -61,6 +61,15 @@ static int check_and_bind(RdoCore *core, const RdoRing *ring, uint32_t min_shift
     return RDO_CQP_OK;
 }
 
+/* A keyed queue's PD must exist; the queue holds it (DESTROY_PD: IN_USE). */
+static int keyed_pd_ok(RdoCore *core, bool keyed, uint32_t pdn)
+{
+    if (keyed && (pdn >= core->cfg.max_pd || !core->st->pds[pdn].valid)) {
+        return RDO_CQP_NOT_FOUND;
+    }
+    return RDO_CQP_OK;
+}
+
 static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const struct rdo_cmd_create_eth_txq *a = &cmd->u.create_eth_txq;
@@ -76,16 +85,25 @@ static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (q->valid) {
         return RDO_CQP_EXISTS;
     }
-    if (a->reserved0 || a->reserved1 || a->reserved2) {
+    if (a->reserved1 || (a->flags & ~RDO_ETH_TXQ_F_KEYED) ||
+        (!(a->flags & RDO_ETH_TXQ_F_KEYED) && a->pdn)) {
         return RDO_CQP_BAD_RESERVED;
     }
-    st = check_and_bind(core, &ring, RDO_ETH_TX_WQE_SHIFT_MIN, RDO_WQE_SHIFT_MAX,
-                        a->cqn, a->db_page);
+    st = keyed_pd_ok(core, a->flags & RDO_ETH_TXQ_F_KEYED, a->pdn);
+    if (st == RDO_CQP_OK) {
+        st = check_and_bind(core, &ring, RDO_ETH_TX_WQE_SHIFT_MIN,
+                            RDO_WQE_SHIFT_MAX, a->cqn, a->db_page);
+    }
     if (st != RDO_CQP_OK) {
         return st;
     }
     memset(q, 0, sizeof(*q));
     q->valid = true;
+    q->keyed = a->flags & RDO_ETH_TXQ_F_KEYED;
+    q->pdn = a->pdn;
+    if (q->keyed) {
+        core->st->pds[a->pdn].users++;
+    }
     core->st->eth->txq_valid |= 1u << cmd->obj;
     q->db_page = a->db_page;
     q->cqn = a->cqn;
@@ -110,20 +128,29 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     if (q->valid) {
         return RDO_CQP_EXISTS;
     }
-    if (a->reserved1 || (a->flags & ~RDO_ETH_RXQ_F_LRO)) {
+    if ((a->flags & ~(RDO_ETH_RXQ_F_LRO | RDO_ETH_RXQ_F_KEYED)) ||
+        (!(a->flags & RDO_ETH_RXQ_F_KEYED) && a->pdn)) {
         return RDO_CQP_BAD_RESERVED;
     }
     if ((lro ? (a->lro_usec < 1 || a->lro_usec > 1000) : a->lro_usec) ||
         !rdo_port_valid(core, a->port ? a->port : 1)) {
         return RDO_CQP_BAD_PARAM;
     }
-    st = check_and_bind(core, &ring, RDO_ETH_RX_WQE_SHIFT, RDO_ETH_RX_WQE_SHIFT,
-                        a->cqn, a->db_page);
+    st = keyed_pd_ok(core, a->flags & RDO_ETH_RXQ_F_KEYED, a->pdn);
+    if (st == RDO_CQP_OK) {
+        st = check_and_bind(core, &ring, RDO_ETH_RX_WQE_SHIFT,
+                            RDO_ETH_RX_WQE_SHIFT, a->cqn, a->db_page);
+    }
     if (st != RDO_CQP_OK) {
         return st;
     }
     memset(q, 0, sizeof(*q));
     q->valid = true;
+    q->keyed = a->flags & RDO_ETH_RXQ_F_KEYED;
+    q->pdn = a->pdn;
+    if (q->keyed) {
+        core->st->pds[a->pdn].users++;
+    }
     core->st->eth->rxq_valid |= 1u << cmd->obj;
     q->lro = lro;
     q->port = a->port ? a->port : 1;
@@ -134,25 +161,37 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     return RDO_CQP_OK;
 }
 
-/* Destroys a queue: its CQ is free again, buffers held by LRO are dropped. */
+/*
+ * Destroys a queue: its CQ (and a keyed queue's PD) is free again, buffers
+ * held by LRO are dropped, and so are the flow rules that send to an RXQ.
+ */
 static int destroy_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     RdoEth *eth = core->st->eth;
     bool tx = cmd->opcode == RDO_CMD_DESTROY_ETH_TXQ;
     bool *valid;
-    uint32_t cqn;
+    uint32_t cqn, pdn;
+    bool keyed;
 
     if (cmd->obj >= (tx ? RDO_ETH_MAX_TXQ : RDO_ETH_MAX_RXQ)) {
         return RDO_CQP_BAD_INDEX;
     }
     valid = tx ? &eth->txq[cmd->obj].valid : &eth->rxq[cmd->obj].valid;
     cqn = tx ? eth->txq[cmd->obj].cqn : eth->rxq[cmd->obj].cqn;
+    keyed = tx ? eth->txq[cmd->obj].keyed : eth->rxq[cmd->obj].keyed;
+    pdn = tx ? eth->txq[cmd->obj].pdn : eth->rxq[cmd->obj].pdn;
     if (!*valid) {
         return RDO_CQP_NOT_FOUND;
     }
     *valid = false;
     *(tx ? &eth->txq_valid : &eth->rxq_valid) &= ~(1u << cmd->obj);
     core->st->cqs[cqn].users--;
+    if (keyed) {
+        core->st->pds[pdn].users--;
+    }
+    if (!tx) {
+        rdo_eth_rules_drop_rxq(core, cmd->obj);
+    }
     return RDO_CQP_OK;
 }
 
@@ -163,6 +202,9 @@ int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result)
         return create_txq(core, cmd);
     case RDO_CMD_CREATE_ETH_RXQ:
         return create_rxq(core, cmd);
+    case RDO_CMD_CREATE_FLOW_RULE:
+    case RDO_CMD_DESTROY_FLOW_RULE:
+        return rdo_cmd_flow_rule(core, cmd, result);
     default:
         return destroy_queue(core, cmd);
     }

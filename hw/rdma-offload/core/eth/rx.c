@@ -4,7 +4,7 @@
  * addressed to the port (its MAC, broadcast or multicast) are checked
  * (IPv4 header and TCP/UDP checksums, flagged in the completion), hashed
  * (Toeplitz over addresses and ports, which picks the RXQ among those that
- * exist), offered to LRO, and otherwise written whole into the next buffer
+ * exist, unless a flow-steering rule of steer.c names one), offered to LRO, and otherwise written whole into the next buffer
  * the driver posted on that RXQ.
  */
 #include <string.h>
@@ -79,13 +79,17 @@ static uint8_t rx_csum_flags(RdoCore *core, const uint8_t *f, const RdoEthHdrs *
            (h->l4_proto == RDO_IPPROTO_TCP ? RDO_ETH_CQE_F_TCP : 0);
 }
 
-/* The RXQ a hash picks among the port's, or RDO_NONE. */
+/*
+ * The RXQ a hash picks among the port's, or RDO_NONE. Keyed RXQs (user
+ * space's) take no part: they get only what a steering rule sends them.
+ */
 static uint32_t pick_rxq(RdoEth *eth, unsigned port, uint32_t hash)
 {
     uint32_t valid[RDO_ETH_MAX_RXQ], n = 0;
 
     for (uint32_t qn = 0; qn < RDO_ETH_MAX_RXQ; qn++) {
-        if (eth->rxq[qn].valid && eth->rxq[qn].port == port) {
+        if (eth->rxq[qn].valid && eth->rxq[qn].port == port &&
+            !eth->rxq[qn].keyed) {
             valid[n++] = qn;
         }
     }
@@ -115,7 +119,11 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
                 (h.ipv6 ? RDO_ETH_CQE_F_IPV6 : 0);
         hash = rss_hash(frame, &h);
     }
-    qn = pick_rxq(eth, port, hash);
+    /* A flow-steering rule comes before RSS. */
+    qn = rdo_eth_steer(core, port, frame, &h);
+    if (qn == RDO_NONE) {
+        qn = pick_rxq(eth, port, hash);
+    }
     if (qn == RDO_NONE) {
         core->cnt.eth_rx_no_buf++;
         return;
@@ -132,7 +140,7 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
     if (len > wqe.length) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                  "frame longer than the buffer");
-    } else if (rdo_host_dma(core, wqe.addr, (void *)frame, len, true)) {
+    } else if (!rdo_eth_rx_write(core, q, &wqe, 0, frame, len)) {
         rdo_eth_rx_error(core, qn, q, &wqe, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
                  "buffer not reachable");
     } else {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rdma-offload core: Ethernet transmit. Each work request gathers its
- * bytes from guest memory (SGEs of bus addresses); the device inserts the
+ * bytes from guest memory (SGEs of bus addresses, or on a keyed TXQ of
+ * lkeys and MR addresses, translated as RDMA SGEs are); the device inserts the
  * TCP/UDP and IPv4 header checksums on request, and with TSO cuts a TCP
  * send of up to 256 KiB into frames of MSS payload bytes, each with its
  * own IP length, identification and checksum, TCP sequence number, flags
@@ -10,6 +11,7 @@
  */
 #include <string.h>
 #include "eth/eth.h"
+#include "ctx/ctx.h"
 
 /* Work requests handled per run; more are left for a wake-up at once. */
 #define ETH_TX_BUDGET 64
@@ -19,6 +21,7 @@ typedef struct TxError {
     uint8_t vendor_err;
     const char *why;
 } TxError;
+
 
 static bool tx_fail(TxError *e, uint8_t status, uint8_t vendor_err,
                     const char *why)
@@ -55,9 +58,28 @@ static void insert_l4_csum(uint8_t *f, const RdoEthHdrs *h)
     rdo_put_be16(field, csum);
 }
 
+/* One SGE's bytes: from a bus address, or through the keyed TXQ's MR. */
+static bool tx_sge(RdoCore *core, const RdoEthTxq *q, const struct rdo_sge *sge,
+                   uint8_t *to, TxError *e)
+{
+    if (!q->keyed) {
+        return !rdo_host_dma(core, sge->addr, to, sge->length, false) ||
+               tx_fail(e, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
+                       "SGE not reachable");
+    }
+    if (rdo_mr_access(core, sge->lkey, q->pdn, sge->addr, to, sge->length, 0,
+                      false) != RDO_MRC_OK) {
+        core->cnt.eth_key_errors++;
+        return tx_fail(e, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_BAD_KEY,
+                       "SGE's lkey, PD, range or MR pages refused");
+    }
+    return true;
+}
+
 /* Gathers the work request's SGEs into send_buf; returns the length. */
-static bool tx_gather(RdoCore *core, const struct rdo_eth_tx_wqe *w,
-                      uint32_t stride, uint32_t *total, TxError *e)
+static bool tx_gather(RdoCore *core, const RdoEthTxq *q,
+                      const struct rdo_eth_tx_wqe *w, uint32_t stride,
+                      uint32_t *total, TxError *e)
 {
     const struct rdo_sge *sge = (const void *)(w + 1);
     uint8_t *buf = core->st->eth->send_buf;
@@ -71,17 +93,15 @@ static bool tx_gather(RdoCore *core, const struct rdo_eth_tx_wqe *w,
         return BAD_WQE(e, "num_sge 0 or beyond the stride");
     }
     for (uint32_t i = 0; i < w->num_sge; i++) {
-        if (sge[i].lkey) {
+        if (sge[i].lkey && !q->keyed) {
             return BAD_WQE(e, "SGE lkey not 0");
         }
         if (sge[i].length > RDO_ETH_MAX_SEND - len) {
             return tx_fail(e, RDO_WC_LOC_LEN_ERR, RDO_VENDOR_ERR_LENGTH,
                            "more than 256 KiB gathered");
         }
-        if (rdo_host_dma(core, sge[i].addr, buf + len, sge[i].length,
-                         false)) {
-            return tx_fail(e, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA,
-                           "SGE not reachable");
+        if (!tx_sge(core, q, &sge[i], buf + len, e)) {
+            return false;
         }
         len += sge[i].length;
     }
@@ -195,6 +215,7 @@ static void tx_one(RdoCore *core, uint32_t qn, RdoEthTxq *q)
     struct rdo_eth_tx_wqe *w = (void *)core->st->eth->wqe_buf;
     uint32_t stride = 1u << q->ring.stride_shift, total = 0;
     struct rdo_eth_cqe cqe = { .opcode = RDO_CQE_ETH_TX, .queue = qn };
+    enum rdo_guest_err cls = RDO_GE_ETH_TX_BAD_WQE;
     TxError e = { 0 };
     bool ok;
 
@@ -203,7 +224,7 @@ static void tx_one(RdoCore *core, uint32_t qn, RdoEthTxq *q)
         ok = tx_fail(&e, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_DMA,
                      "TXQ ring not reachable");
     } else {
-        ok = tx_gather(core, w, stride, &total, &e) &&
+        ok = tx_gather(core, q, w, stride, &total, &e) &&
              ((w->flags & RDO_ETH_TX_F_TSO) ? tx_tso(core, w, total, &e)
                                             : tx_frame(core, w, total, &e));
     }
@@ -214,7 +235,11 @@ static void tx_one(RdoCore *core, uint32_t qn, RdoEthTxq *q)
         cqe.status = e.status;
         cqe.vendor_err = e.vendor_err;
         core->cnt.eth_tx_errors++;
-        rdo_guest_error(core, RDO_GE_ETH_TX_BAD_WQE, qn, q->ring.addr,
+        /* A keyed SGE refused is the one fault that gives BAD_KEY here. */
+        if (e.vendor_err == RDO_VENDOR_ERR_BAD_KEY) {
+            cls = RDO_GE_ETH_BAD_KEY;
+        }
+        rdo_guest_error(core, cls, qn, q->ring.addr,
                         "Ethernet TXQ %u WQE %u: %s", qn, q->ci - 1, e.why);
     }
     rdo_eth_complete(core, q->cqn, &cqe);

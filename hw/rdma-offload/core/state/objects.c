@@ -1266,6 +1266,17 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in)
     for (uint32_t i = 0; i < RDO_ETH_MAX_RXQ; i++) {
         cq_u[st->eth->rxq[i].cqn] += st->eth->rxq[i].valid;
     }
+    /* Keyed queues hold their PD (section 47 checked it exists). */
+    for (uint32_t i = 0; i < RDO_ETH_MAX_TXQ; i++) {
+        if (st->eth->txq[i].valid && st->eth->txq[i].keyed) {
+            pd_u[st->eth->txq[i].pdn]++;
+        }
+    }
+    for (uint32_t i = 0; i < RDO_ETH_MAX_RXQ; i++) {
+        if (st->eth->rxq[i].valid && st->eth->rxq[i].keyed) {
+            pd_u[st->eth->rxq[i].pdn]++;
+        }
+    }
     for (uint32_t i = 0; i < st->usable_mrs; i++) {
         mrs += st->mr_used[i];
         pending += st->mr_pending[i];
@@ -1307,7 +1318,7 @@ void rdo_state_objects_check(RdoCore *core, RdoIn *in)
     for (uint32_t i = 0; i < c->max_pd && rdo_in_ok(in); i++) {
         rdo_in_check(in, st->pds[i].users >= pd_u[i] &&
                      st->pds[i].users - pd_u[i] <= mrs, "PD %u: %u users, %u "
-                     "QPs and SRQs, %u MRs in all", i, st->pds[i].users,
-                     pd_u[i], mrs);
+                     "QPs, SRQs and keyed queues, %u MRs in all", i,
+                     st->pds[i].users, pd_u[i], mrs);
     }
 }

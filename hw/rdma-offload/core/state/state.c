@@ -3,8 +3,8 @@
  * rdma-offload core: saving and loading the device's hard state (live
  * migration). The stream and its sections are described in state.h and
  * docs/architecture.md ("Hard and soft state"); each kind of object is one
- * section of the tables in objects.c, xport.c, timing.c, cm.c, moved.c and
- * flowq.c.
+ * section of the tables in objects.c, xport.c, timing.c, cm.c, moved.c,
+ * flowq.c, failover.c and ethsteer.c.
  *
  * A load fills a reset core (core.c resets it before, and again after a
  * refusal) and says what the first problem it found was:
@@ -24,6 +24,7 @@ static const RdoSection *const section_tables[] = {
     rdo_state_engine_sections,
     rdo_state_flowq_sections,
     rdo_state_failover_sections,
+    rdo_state_steer_sections,
 };
 
 #define HEADER_LEN      12      /* magic, version, total length */

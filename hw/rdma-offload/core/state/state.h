@@ -144,6 +144,8 @@ void rdo_state_gids_save(RdoOut *o, const RdoGid *gids, uint32_t max);
 void rdo_state_gids_load(RdoIn *in, RdoGid *gids, uint32_t max);
 extern const RdoSection rdo_state_flowq_sections[];
 extern const RdoSection rdo_state_failover_sections[];
+/* Keyed Ethernet queues and flow-steering rules (ethsteer.c, 47). */
+extern const RdoSection rdo_state_steer_sections[];
 
 /* The stream (state.c), for rdo_core_save and rdo_core_load (core.c). */
 uint8_t *rdo_state_save(RdoCore *core, size_t *len);
