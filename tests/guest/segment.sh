@@ -164,7 +164,9 @@ done
 echo "# $N guests, schedule $SCHED, $SIZE bytes a transfer: run-guest took ${wall}s;" \
     "switch frames in per port: $(f switch.in_pkts)"
 for ((i = 0; i < N; i++)); do
-    is_rxe "$i" || echo "# ${G[i]}: $(f "${G[i]}.end.cnt.tx_packets") packets sent," \
-        "$(f "${G[i]}.end.cnt.retransmits") retransmits"
+    g=${G[i]}
+    is_rxe "$i" || echo "# $g: $(f "$g.end.cnt.tx_packets") packets sent," \
+        "$(f "$g.end.cnt.retransmits") retransmits after $(f "$g.end.cnt.timeouts") timeouts," \
+        "$(f "$g.end.cnt.seq_naks_received") sequence and $(f "$g.end.cnt.rnr_naks_received") RNR NAKs"
 done
 tap_end
