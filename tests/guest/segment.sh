@@ -166,7 +166,8 @@ echo "# $N guests, schedule $SCHED, $SIZE bytes a transfer: run-guest took ${wal
 for ((i = 0; i < N; i++)); do
     g=${G[i]}
     is_rxe "$i" || echo "# $g: $(f "$g.end.cnt.tx_packets") packets sent," \
-        "$(f "$g.end.cnt.retransmits") retransmits after $(f "$g.end.cnt.timeouts") timeouts," \
-        "$(f "$g.end.cnt.seq_naks_received") sequence and $(f "$g.end.cnt.rnr_naks_received") RNR NAKs"
+        "$(f "$g.end.cnt.retransmits") retransmits ($(f "$g.end.cnt.timeouts") timeouts," \
+        "$(f "$g.end.cnt.naks_received") NAKs received), $(f "$g.end.cnt.rx_drops") frames dropped," \
+        "$(f "$g.end.cnt.dup_requests") duplicate requests"
 done
 tap_end
