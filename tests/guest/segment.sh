@@ -16,8 +16,8 @@
 # kernel warnings, driver or CQ errors anywhere, and the switch learnt every
 # guest's MAC and took frames in on every port.
 #
-# Four TCG guests (one vCPU, 256 MiB each) took 44 s of run-guest on the
-# 2-core development machine. RDO_SEGMENT_GUESTS=2..8 and RDO_SEGMENT_RXE=0
+# Four TCG guests (one vCPU, 256 MiB each) took 44 to 78 s of run-guest on
+# the 2-core development machine. RDO_SEGMENT_GUESTS=2..8 and RDO_SEGMENT_RXE=0
 # (all adapters) vary it.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
