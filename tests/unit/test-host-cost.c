@@ -9,12 +9,17 @@
  *   which holds an ACK behind the READ responses before it: a WRITE posted
  *   after a long READ is acknowledged only after the READ's last response,
  *   and every packet the responder sends has a PSN no lower than the one
- *   before (an ACK sent at once would overtake 200 responses).
+ *   before (an ACK sent at once would overtake 200 responses);
+ * - the requester's records and their list nodes, which come from a pool
+ *   (xport/records.c): a record in three lists at once (the third with a
+ *   node of its own) leaves each in turn, and a stream of work requests
+ *   takes every record from the pool once it holds the most in flight.
  */
 #include <string.h>
 #include "test-pair.h"
 #include "base/base.h"
 #include "wire/wire.h"
+#include "xport/transport.h"
 
 static void test_idxq(void)
 {
@@ -156,10 +161,106 @@ static void test_ack_behind_read(void)
     pair_free(p);
 }
 
+static void test_record_lists(void)
+{
+    RdoState st = { 0 };
+    GQueue q[3] = { G_QUEUE_INIT, G_QUEUE_INIT, G_QUEUE_INIT };
+    RdoSendRec *a = rdo_rec_new(&st), *b = rdo_rec_new(&st), *c;
+
+    /* a in all three lists (the third needs a node of its own), b in two;
+     * list 1 holds b before a. */
+    a->refs = 3;
+    b->refs = 2;
+    a->wr_id = 1;
+    rdo_rec_push(&q[0], a);
+    rdo_rec_push(&q[1], b);
+    rdo_rec_push(&q[1], a);
+    rdo_rec_push(&q[2], a);
+    rdo_rec_push(&q[2], b);
+    g_assert_true(a->link[0].data == a && a->link[1].data == a);
+    g_assert_true(q[2].head->data == a && q[2].head != &a->link[0] &&
+                  q[2].head != &a->link[1]);
+    g_assert_true(b->link[0].data == b && b->link[1].data == b);
+
+    /* Out of list 1 first: a's node there is free again and takes its
+     * place in a fourth list, without disturbing the others. */
+    g_assert_true(rdo_rec_pop(&q[1]) == b);
+    rdo_rec_unref(&st, b);
+    g_assert_true(rdo_rec_pop(&q[1]) == a);
+    rdo_rec_unref(&st, a);
+    g_assert_null(rdo_rec_pop(&q[1]));
+    g_assert_true(a->link[1].data == NULL);
+    a->refs++;
+    rdo_rec_push(&q[1], a);
+    g_assert_true(q[1].head == &a->link[1]);
+    g_assert_true(q[0].head == &a->link[0] && q[0].length == 1);
+    g_assert_cmpuint(q[2].length, ==, 2);
+    g_assert_null(st.rec_free);         /* none released yet */
+
+    rdo_rec_clear(&st, &q[2]);          /* a (own node) and b: b released */
+    g_assert_cmpuint(st.rec_free->len, ==, 1);
+    g_assert_true(g_ptr_array_index(st.rec_free, 0) == b);
+    rdo_rec_clear(&st, &q[0]);
+    rdo_rec_clear(&st, &q[1]);
+    g_assert_cmpuint(st.rec_free->len, ==, 2);
+    g_assert_cmpuint(a->refs, ==, 0);
+
+    /* Taken again, cleared. */
+    c = rdo_rec_new(&st);
+    g_assert_true(c == a || c == b);
+    g_assert_true(c->wr_id == 0 && !c->link[0].data && !c->link[1].data);
+    g_assert_cmpuint(st.rec_free->len, ==, 1);
+    g_free(c);
+    rdo_rec_pool_free(&st);
+    g_assert_null(st.rec_free);
+}
+
+/* Records are taken from the pool: after a first round of WRITEs the
+ * pool holds what was in flight, and later rounds (as many in flight)
+ * take every record from it. */
+static void test_record_pool(void)
+{
+    enum { ROUNDS = 20, BATCH = 8 };
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoState *st = a->d->h->core.st;
+    struct rdo_send_wqe w = { 0 };
+    struct rdo_sge sge = { PAIR_SRC, 64, a->mr_key };
+    uint32_t kept = 0;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    w.opcode = RDO_WR_RDMA_WRITE;
+    w.flags = RDO_WQE_F_SIGNALED;
+    w.rkey = b->mr_key;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < BATCH; i++) {
+            w.wr_id = r * BATCH + i;
+            w.remote_addr = PAIR_DST + 64 * i;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_run_cqes(p, 0, BATCH, PAIR_SEC));
+        for (int i = 0; i < BATCH; i++) {
+            g_assert_cmpuint(pair_poll_success(a, ROUNDS * BATCH).wr_id, ==,
+                             r * BATCH + i);
+        }
+        g_assert_true(g_queue_is_empty(&st->xport[a->qp[0].qpn].req.sent));
+        g_assert_nonnull(st->rec_free);
+        if (r == 0) {
+            kept = st->rec_free->len;
+            g_assert_cmpuint(kept, >=, 1);
+            g_assert_cmpuint(kept, <=, BATCH);
+        }
+        g_assert_cmpuint(st->rec_free->len, ==, kept);
+    }
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host-cost/idxq-against-gqueue", test_idxq);
     g_test_add_func("/host-cost/ack-behind-read", test_ack_behind_read);
+    g_test_add_func("/host-cost/record-lists", test_record_lists);
+    g_test_add_func("/host-cost/record-pool", test_record_pool);
     return g_test_run();
 }

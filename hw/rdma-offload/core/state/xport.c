@@ -45,7 +45,7 @@ static void rec_save(RdoOut *o, const RdoSendRec *r)
 static RdoSendRec *rec_load(RdoCore *core, RdoIn *in)
 {
     RdoState *st = core->st;
-    RdoSendRec *r = g_new0(RdoSendRec, 1);
+    RdoSendRec *r = rdo_rec_new(st);
 
     r->ring_qpn = rdo_in_index(in, st->usable_qps, "record's QP");
     r->wqe_index = rdo_in_u32(in);
@@ -170,11 +170,11 @@ static void req_load(RdoCore *core, RdoIn *in, uint32_t qpn, RdoReqPart *q,
             if (!rdo_in_check(in, qpn == r->ring_qpn ||
                               (r->conn_qpn == qpn && r->ring_qpn != qpn),
                               "QP %u: record of QP %u's ring", qpn, r->ring_qpn)) {
-                g_queue_push_tail(&q->sent, r);     /* freed with the queue */
+                rdo_rec_push(&q->sent, r);     /* freed with the queue */
                 return;
             }
         }
-        g_queue_push_tail(&q->sent, r);
+        rdo_rec_push(&q->sent, r);
     }
     rdo_in_check(in, q->tx_pos <= g_queue_get_length(&q->sent),
                  "QP %u: transmitting record %u of %u", qpn, q->tx_pos,

@@ -32,7 +32,7 @@ void rdo_xport_free(RdoCore *core)
     }
     for (uint32_t i = 0; i < rdo_qp_slots(core); i++) {
         rdo_bufrecv_drop(core, i);
-        g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
+        rdo_rec_clear(st, &st->xport[i].req.sent);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);
     }
@@ -48,6 +48,7 @@ void rdo_xport_free(RdoCore *core)
     rdo_idxq_free(&st->cq_timed);
     rdo_idxq_free(&st->agg_list);
     g_ptr_array_unref(st->agg_free);
+    rdo_rec_pool_free(st);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);

@@ -83,6 +83,10 @@ typedef struct RdoSendRec {
     RdoWrLife life;             /* timing model: its stages' times */
     uint32_t fo_seq;            /* failover: its number on the transmitting QP */
     uint32_t fo_crc;            /* failover: CRC of its copy in the store, 0 = none */
+    /* Its nodes in the first two lists holding it (data NULL: free), so
+     * that a work request costs no list-node allocation; a third list (a
+     * shared record while failover reloads its connection) gets its own. */
+    GList link[2];
 } RdoSendRec;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -443,7 +447,18 @@ uint32_t rdo_xport_recover_bytes(RdoCore *core, uint32_t qpn);
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    const RdoSendRec *rec, bool reread, RdoWqe *w,
                    uint32_t *vendor_err);
-void rdo_rec_unref(gpointer rec);
+/* (records.c) Records come from and go back to a per-adapter pool: no
+ * allocation per work request once the pool holds the most in flight.
+ * Unreferencing one no list holds (refs 0) returns it at once. */
+RdoSendRec *rdo_rec_new(RdoState *st);
+void rdo_rec_unref(RdoState *st, RdoSendRec *rec);
+/* A list of records: add at the tail, take the head (NULL if empty), and
+ * drop all (each unreferenced). */
+void rdo_rec_push(GQueue *q, RdoSendRec *rec);
+RdoSendRec *rdo_rec_pop(GQueue *q);
+void rdo_rec_clear(RdoState *st, GQueue *q);
+/* (records.c) The pool's records, freed (the adapter goes). */
+void rdo_rec_pool_free(RdoState *st);
 /* The oldest READ or atomic record not done, and its index; NULL if none. */
 RdoSendRec *rdo_rec_oldest_read(RdoXport *x, guint *index);
 /* (records.c) A record is complete with a status (a READ or atomic leaves
