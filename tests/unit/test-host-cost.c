@@ -13,13 +13,18 @@
  * - the requester's records and their list nodes, which come from a pool
  *   (xport/records.c): a record in three lists at once (the third with a
  *   node of its own) leaves each in turn, and a stream of work requests
- *   takes every record from the pool once it holds the most in flight.
+ *   takes every record from the pool once it holds the most in flight;
+ * - the timing model's search of a QP's doorbell history (the doorbell
+ *   time of a work request), against the scan of every entry it replaces,
+ *   on histories in order and out of order (time or producer index going
+ *   back, big jumps, wrap-around of the index, resets).
  */
 #include <string.h>
 #include "test-pair.h"
 #include "base/base.h"
 #include "wire/wire.h"
 #include "xport/transport.h"
+#include "timing/timing.h"
 
 static void test_idxq(void)
 {
@@ -255,6 +260,72 @@ static void test_record_pool(void)
     pair_free(p);
 }
 
+/* The scan rdo_tm_db_search must agree with: of the valid entries that
+ * cover `index`, the least time, the lowest slot among equals. */
+static uint64_t db_scan(const RdoTmQp *q, uint32_t index, bool *pushed)
+{
+    uint64_t best = 0;
+
+    *pushed = false;
+    for (unsigned i = 0; i < RDO_TM_DB_HIST; i++) {
+        if ((q->db_flags[i] & RDO_TM_DB_VALID) &&
+            (int32_t)(q->db_pi[i] - index) > 0 &&
+            (!best || q->db_ps[i] < best)) {
+            best = q->db_ps[i];
+            *pushed = q->db_flags[i] & RDO_TM_DB_PUSHED;
+        }
+    }
+    return best;
+}
+
+static void test_db_search(void)
+{
+    GRand *rng = g_rand_new_with_seed(21);    /* fixed: the same every run */
+    RdoTmQp *q = g_new0(RdoTmQp, 1);
+    uint32_t pi = 0xffffff00u;                /* wraps early on */
+    uint64_t now = 1000;
+    unsigned fast = 0, checks = 0;
+
+    for (int step = 0; step < 60000; step++) {
+        uint32_t r = g_rand_int_range(rng, 0, 1000);
+
+        if (r < 2) {
+            /* A new QP with the number (as rdo_xport_reset_qp). */
+            memset(q->db_flags, 0, sizeof(q->db_flags));
+            q->db_count = 0;
+        } else if (r < 6) {
+            pi -= g_rand_int_range(rng, 1, 40);             /* goes back */
+        } else if (r < 8) {
+            pi += g_rand_int_range(rng, 1 << 24, 1 << 30);  /* jumps */
+        } else if (r < 12) {
+            now -= MIN(now, (uint64_t)g_rand_int_range(rng, 1, 5000));
+        } else {
+            pi += g_rand_int_range(rng, 0, 9);
+            /* Runs of doorbells at one time: ties. */
+            now += g_rand_boolean(rng) ? 0 : g_rand_int_range(rng, 1, 3000);
+        }
+        rdo_tm_db_note(q, pi, now, g_rand_boolean(rng));
+        fast += (int32_t)(q->db_next - q->db_slow_until) >= 0;
+        for (int k = 0; k < 4; k++) {
+            /* WQE indexes around the history's producer indexes. */
+            uint32_t index = pi - g_rand_int_range(rng, -8, 600);
+            bool p1 = true, p2 = true;
+            uint64_t t1 = rdo_tm_db_search(q, index, &p1);
+            uint64_t t2 = db_scan(q, index, &p2);
+
+            g_assert_cmpuint(t1, ==, t2);
+            g_assert_cmpint(p1, ==, p2);
+            checks += t2 != 0;
+        }
+    }
+    /* Both ways taken, most searches with an answer. */
+    g_assert_cmpuint(fast, >, 10000);
+    g_assert_cmpuint(fast, <, 59000);
+    g_assert_cmpuint(checks, >, 100000);
+    g_free(q);
+    g_rand_free(rng);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -262,5 +333,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/ack-behind-read", test_ack_behind_read);
     g_test_add_func("/host-cost/record-lists", test_record_lists);
     g_test_add_func("/host-cost/record-pool", test_record_pool);
+    g_test_add_func("/host-cost/doorbell-search", test_db_search);
     return g_test_run();
 }

@@ -225,6 +225,9 @@ static void timing_load(RdoCore *core, RdoIn *in)
             q->db_flags[d] = rdo_in_u8(in);
         }
         q->db_next = rdo_in_u32(in);
+        /* rdo_tm_db_time scans a loaded history (its order is not known). */
+        q->db_count = RDO_TM_DB_HIST;
+        q->db_slow_until = q->db_next + RDO_TM_DB_HIST;
         q->wqe_ready_ps = rdo_in_time_ps(in, "WQE fetch");
         q->served_pi = rdo_in_u32(in);
     }

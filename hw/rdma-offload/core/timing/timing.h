@@ -82,12 +82,22 @@ typedef struct RdoWork {
 #define RDO_TM_DB_VALID  1
 #define RDO_TM_DB_PUSHED 2
 #define RDO_TM_DB_HIST 64
+#define RDO_TM_DB_STEP (1u << 24)
 
 typedef struct RdoTmQp {
     uint32_t db_pi[RDO_TM_DB_HIST];
     uint64_t db_ps[RDO_TM_DB_HIST];
     uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
     uint32_t db_next;           /* next history slot */
+    /*
+     * For rdo_tm_db_time's search instead of a scan: the valid entries are
+     * the last db_count written; until db_next reaches db_slow_until some
+     * pair of them is out of order (time going back, or a producer index
+     * going back or jumping by RDO_TM_DB_STEP or more), or they came from
+     * a state load, and the search scans them all.
+     */
+    uint32_t db_slow_until;
+    uint8_t db_count;
     uint32_t queued;            /* work items on the scheduler's queue */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
@@ -306,6 +316,11 @@ void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
 
 /* The lifecycle of a completed work request. */
 void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);
+/* A doorbell to producer index `pi` joins a QP's history. */
+void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed);
+/* The time of the earliest doorbell in a history that covers WQE `index`
+ * (0 if none), and whether it pushed the WQE. */
+uint64_t rdo_tm_db_search(const RdoTmQp *q, uint32_t index, bool *pushed);
 /* The doorbell time of WQE `index` of a QP (0 if not remembered). */
 uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
                         bool *pushed);

@@ -71,6 +71,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 
         /* A new QP with this number starts a new doorbell history. */
         memset(q->db_flags, 0, sizeof(q->db_flags));
+        q->db_count = 0;
         q->served_pi = 0;
     }
 }
