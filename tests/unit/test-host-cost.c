@@ -15,7 +15,9 @@
  *   node of its own) leaves each in turn, and a stream of work requests
  *   takes every record from the pool once it holds the most in flight;
  * - the timing model's search of a QP's doorbell history (the doorbell
- *   time of a work request), against the scan of every entry it replaces,
+ *   time of a work request), against the scan of every entry it replaces
+ *   (rdo_tm_db_scan: of the valid entries that cover the WQE, the least
+ *   time, the lowest slot among equals),
  *   on histories in order and out of order (time or producer index going
  *   back, big jumps, wrap-around of the index, resets).
  */
@@ -260,24 +262,6 @@ static void test_record_pool(void)
     pair_free(p);
 }
 
-/* The scan rdo_tm_db_search must agree with: of the valid entries that
- * cover `index`, the least time, the lowest slot among equals. */
-static uint64_t db_scan(const RdoTmQp *q, uint32_t index, bool *pushed)
-{
-    uint64_t best = 0;
-
-    *pushed = false;
-    for (unsigned i = 0; i < RDO_TM_DB_HIST; i++) {
-        if ((q->db_flags[i] & RDO_TM_DB_VALID) &&
-            (int32_t)(q->db_pi[i] - index) > 0 &&
-            (!best || q->db_ps[i] < best)) {
-            best = q->db_ps[i];
-            *pushed = q->db_flags[i] & RDO_TM_DB_PUSHED;
-        }
-    }
-    return best;
-}
-
 static void test_db_search(void)
 {
     GRand *rng = g_rand_new_with_seed(21);    /* fixed: the same every run */
@@ -311,7 +295,7 @@ static void test_db_search(void)
             uint32_t index = pi - g_rand_int_range(rng, -8, 600);
             bool p1 = true, p2 = true;
             uint64_t t1 = rdo_tm_db_search(q, index, &p1);
-            uint64_t t2 = db_scan(q, index, &p2);
+            uint64_t t2 = rdo_tm_db_scan(q, index, &p2);
 
             g_assert_cmpuint(t1, ==, t2);
             g_assert_cmpint(p1, ==, p2);

@@ -323,19 +323,25 @@ uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
 
 uint64_t rdo_tm_db_search(const RdoTmQp *q, uint32_t index, bool *pushed)
 {
-    uint64_t best = 0;
-
     *pushed = false;
     if (!q->db_count) {
         return 0;
     }
     if ((int32_t)(q->db_next - q->db_slow_until) >= 0) {
-        best = db_time_ordered(q, index, pushed);
+        uint64_t best = db_time_ordered(q, index, pushed);
+
         if (best != UINT64_MAX) {
             return best;
         }
-        best = 0;
     }
+    return rdo_tm_db_scan(q, index, pushed);
+}
+
+uint64_t rdo_tm_db_scan(const RdoTmQp *q, uint32_t index, bool *pushed)
+{
+    uint64_t best = 0;
+
+    *pushed = false;
     for (unsigned i = 0; i < RDO_TM_DB_HIST; i++) {
         if ((q->db_flags[i] & RDO_TM_DB_VALID) &&
             (int32_t)(q->db_pi[i] - index) > 0 &&

@@ -321,6 +321,9 @@ void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed);
 /* The time of the earliest doorbell in a history that covers WQE `index`
  * (0 if none), and whether it pushed the WQE. */
 uint64_t rdo_tm_db_search(const RdoTmQp *q, uint32_t index, bool *pushed);
+/* The same by a scan of every entry (the definition; the search's way
+ * when the history is out of order). */
+uint64_t rdo_tm_db_scan(const RdoTmQp *q, uint32_t index, bool *pushed);
 /* The doorbell time of WQE `index` of a QP (0 if not remembered). */
 uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
                         bool *pushed);
