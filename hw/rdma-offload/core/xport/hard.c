@@ -376,7 +376,7 @@ bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
     }
     take_records(core, qpn, x, &h, &recs);
     core->cnt.fo_rb_bytes += rdo_xport_recover_bytes(core, qpn);
-    memcpy(x->resp.res, res, sizeof(res));
+    memcpy(rdo_resp_res(&x->resp), res, sizeof(res));
     x->resp.res_streaming = 0;  /* none streams until asked again */
     x->req.retry_left = h.retry_left;
     x->req.rnr_left = h.rnr_left;

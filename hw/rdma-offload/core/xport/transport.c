@@ -35,6 +35,7 @@ void rdo_xport_free(RdoCore *core)
         rdo_rec_clear(st, &st->xport[i].req.sent);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);
+        g_free(st->xport[i].resp.res);
     }
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
         g_free(st->push_area[i]);
@@ -63,6 +64,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     rdo_bufrecv_drop(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);
+    g_free(x->resp.res);
     rdo_xport_timer_drop(core, qpn);
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));

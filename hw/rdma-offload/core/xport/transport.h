@@ -211,10 +211,22 @@ typedef struct RdoRespPart {
     uint64_t write_va;          /* WRITE in progress */
     uint32_t write_rkey;
     uint32_t write_left, write_total;
-    RdoRespRes res[RDO_RESP_RES_MAX];
+    /* RDO_RESP_RES_MAX of them from the first READ or atomic the QP serves
+     * (rdo_resp_res), NULL before: 768 bytes most QPs never use, which
+     * would spread the fields every packet touches over more cache lines. */
+    RdoRespRes *res;
     uint32_t res_next;          /* oldest, replaced next */
     bool fo_refused;            /* failover: a frame refused in its blackout */
 } RdoRespPart;
+
+/* A QP's responder resources, allocated on first use. */
+static inline RdoRespRes *rdo_resp_res(RdoRespPart *p)
+{
+    if (!p->res) {
+        p->res = g_new0(RdoRespRes, RDO_RESP_RES_MAX);
+    }
+    return p->res;
+}
 
 /* Whether responder resource r of x streams READ responses. */
 static inline bool rdo_res_streaming(const RdoRespPart *p, const RdoRespRes *r)
