@@ -85,9 +85,15 @@ typedef struct RdoWork {
 #define RDO_TM_DB_STEP (1u << 24)
 
 typedef struct RdoTmQp {
-    uint32_t db_pi[RDO_TM_DB_HIST];
-    uint64_t db_ps[RDO_TM_DB_HIST];
-    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
+    /* What every work request and visit touches first, in one cache line;
+     * the history (832 bytes) after it. */
+    uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
+    uint32_t queued;            /* work items on the scheduler's queue */
+    uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+    uint32_t turn_pkts;         /* packets sent in its turn at the head */
+    uint8_t port;               /* its port, as its last visit found it
+                                   (0: not visited yet) */
+    uint8_t db_count;
     uint32_t db_next;           /* next history slot */
     /*
      * For rdo_tm_db_time's search instead of a scan: the valid entries are
@@ -97,13 +103,9 @@ typedef struct RdoTmQp {
      * a state load, and the search scans them all.
      */
     uint32_t db_slow_until;
-    uint8_t db_count;
-    uint32_t queued;            /* work items on the scheduler's queue */
-    uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
-    uint32_t served_pi;         /* WQEs up to here were fetched for visits */
-    uint8_t port;               /* its port, as its last visit found it
-                                   (0: not visited yet) */
-    uint32_t turn_pkts;         /* packets sent in its turn at the head */
+    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
+    uint32_t db_pi[RDO_TM_DB_HIST];
+    uint64_t db_ps[RDO_TM_DB_HIST];
 } RdoTmQp;
 
 /*
