@@ -19,7 +19,9 @@
  *   (rdo_tm_db_scan: of the valid entries that cover the WQE, the least
  *   time, the lowest slot among equals),
  *   on histories in order and out of order (time or producer index going
- *   back, big jumps, wrap-around of the index, resets).
+ *   back, big jumps, wrap-around of the index, resets);
+ * - the timing model's interrupts waiting for their MSI-X write, which
+ *   reuse spent entries and keep their order.
  */
 #include <string.h>
 #include "test-pair.h"
@@ -310,6 +312,40 @@ static void test_db_search(void)
     g_rand_free(rng);
 }
 
+static void test_irq_queue(void)
+{
+    RdoTiming *t = g_new0(RdoTiming, 1);
+    RdoTmIrq *first, *second, *irq;
+    unsigned due;
+
+    rdo_tm_irq_queue(t, 10, 1);
+    rdo_tm_irq_queue(t, 20, 2);
+    rdo_tm_irq_queue(t, 30, 3);
+    first = g_queue_peek_head(&t->irqs);
+    g_assert_true(first->due_ps == 10 && first->vector == 1);
+    rdo_tm_irq_spent(t);
+    second = g_queue_peek_head(&t->irqs);
+    g_assert_true(second->due_ps == 20 && second->vector == 2);
+    rdo_tm_irq_spent(t);
+    /* The two spent ones are taken again (the last spent first), behind
+     * the one still waiting. */
+    rdo_tm_irq_queue(t, 40, 4);
+    rdo_tm_irq_queue(t, 50, 5);
+    g_assert_null(t->irq_free);
+    g_assert_cmpuint(t->irqs.length, ==, 3);
+    g_assert_true(g_queue_peek_nth(&t->irqs, 1) == second);
+    g_assert_true(g_queue_peek_nth(&t->irqs, 2) == first);
+    for (due = 30; (irq = g_queue_peek_head(&t->irqs)); due += 10) {
+        g_assert_cmpuint(irq->due_ps, ==, due);
+        g_assert_cmpuint(irq->vector, ==, due / 10);
+        rdo_tm_irq_spent(t);
+    }
+    g_assert_cmpuint(due, ==, 60);
+    rdo_tm_irqs_free(t);
+    g_assert_null(t->irq_free);
+    g_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -318,5 +354,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/record-lists", test_record_lists);
     g_test_add_func("/host-cost/record-pool", test_record_pool);
     g_test_add_func("/host-cost/doorbell-search", test_db_search);
+    g_test_add_func("/host-cost/irq-queue", test_irq_queue);
     return g_test_run();
 }

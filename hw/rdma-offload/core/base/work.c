@@ -31,14 +31,9 @@ void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
                    uint64_t ready_ps, bool head)
 {
     RdoTiming *t = core->st->tm;
-    GList *l = t->work_free;
-    RdoWork *w;
+    RdoWork *w = rdo_node_take(&t->work_free);
 
-    if (l) {
-        t->work_free = l->next;
-        l->next = NULL;
-        w = l->data;
-    } else {
+    if (!w) {
         w = g_new0(RdoWork, 1);
         w->link.data = w;
     }

@@ -108,10 +108,7 @@ static void work_free_all(RdoTiming *t)
     while ((l = g_queue_pop_head_link(&t->work))) {
         rdo_work_done(t, l);
     }
-    while ((l = t->work_free)) {
-        t->work_free = l->next;
-        g_free(l->data);
-    }
+    rdo_nodes_free(&t->work_free);
 }
 
 void rdo_tm_free(RdoCore *core)
@@ -122,7 +119,7 @@ void rdo_tm_free(RdoCore *core)
         return;
     }
     rdo_tm_frames_free(t);
-    g_queue_clear_full(&t->irqs, g_free);
+    rdo_tm_irqs_free(t);
     work_free_all(t);
     g_free(t->qp);
     g_free(t->log);

@@ -164,7 +164,8 @@ typedef struct RdoTiming {
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
     RdoTmFifo egress2;          /* port 2's: its link's times, not port 1's */
-    GQueue irqs;
+    GQueue irqs;                /* RdoTmIrq, due in this order */
+    GList *irq_free;            /* spent RdoTmIrqs: none allocated per interrupt */
     /*
      * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
      * in order, a ring (egress/output.c): each was a wake-up when the core
@@ -226,6 +227,7 @@ static inline uint64_t rdo_div_up(uint64_t a, uint64_t b)
 typedef struct RdoTmIrq {
     uint64_t due_ps;
     unsigned vector;
+    GList link;                 /* on RdoTiming.irqs, or irq_free */
 } RdoTmIrq;
 
 /* The frame pool (frame.c). A frame with `frame`'s bytes: the buffer of
@@ -293,12 +295,45 @@ void rdo_tm_bus_init(RdoCore *core);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
+/*
+ * Free lists of items that carry their own list node (its data the item),
+ * so that nothing is allocated per item in the steady state: a node is
+ * put back, an item taken (NULL: none, the caller allocates one), and all
+ * freed.
+ */
+static inline void rdo_node_put(GList **free, GList *l)
+{
+    l->prev = NULL;
+    l->next = *free;
+    *free = l;
+}
+
+static inline void *rdo_node_take(GList **free)
+{
+    GList *l = *free;
+
+    if (!l) {
+        return NULL;
+    }
+    *free = l->next;
+    l->next = NULL;
+    return l->data;
+}
+
+static inline void rdo_nodes_free(GList **free)
+{
+    GList *l;
+
+    while ((l = *free)) {
+        *free = l->next;
+        g_free(l->data);
+    }
+}
+
 /* A work item off the scheduler's queue (its link), kept for reuse. */
 static inline void rdo_work_done(RdoTiming *t, GList *l)
 {
-    l->prev = NULL;
-    l->next = t->work_free;
-    t->work_free = l;
+    rdo_node_put(&t->work_free, l);
 }
 
 /* A DMA of the current flow issued at `at`: when it is done. */
@@ -332,6 +367,11 @@ uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
 
 /* An interrupt: at once, or when the timing model says it is sent. */
 void rdo_raise_irq(RdoCore *core, unsigned vector);
+/* (irq.c) An interrupt joins the queue (due after those on it); the head
+ * is spent; all are dropped (the model goes). */
+void rdo_tm_irq_queue(RdoTiming *t, uint64_t due_ps, unsigned vector);
+void rdo_tm_irq_spent(RdoTiming *t);
+void rdo_tm_irqs_free(RdoTiming *t);
 
 /*
  * A transfer cut at cache lines `line` bytes long (a power of two): the
