@@ -27,33 +27,3 @@ void rdo_raise_irq(RdoCore *core, unsigned vector)
     rdo_tm_irq_queue(t, due, vector);
     rdo_tm_schedule(core, due);
 }
-
-void rdo_tm_irq_queue(RdoTiming *t, uint64_t due_ps, unsigned vector)
-{
-    RdoTmIrq *irq = rdo_node_take(&t->irq_free);
-
-    if (!irq) {
-        irq = g_new0(RdoTmIrq, 1);
-        irq->link.data = irq;
-    }
-    irq->due_ps = due_ps;
-    irq->vector = vector;
-    g_queue_push_tail_link(&t->irqs, &irq->link);
-}
-
-void rdo_tm_irq_spent(RdoTiming *t)
-{
-    GList *l = g_queue_pop_head_link(&t->irqs);
-
-    if (l) {
-        rdo_node_put(&t->irq_free, l);
-    }
-}
-
-void rdo_tm_irqs_free(RdoTiming *t)
-{
-    while (!g_queue_is_empty(&t->irqs)) {
-        rdo_tm_irq_spent(t);
-    }
-    rdo_nodes_free(&t->irq_free);
-}

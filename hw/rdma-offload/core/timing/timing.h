@@ -330,6 +330,38 @@ static inline void rdo_nodes_free(GList **free)
     }
 }
 
+/* Interrupts waiting for their MSI-X write: one joins the queue (due after
+ * those on it), the head is spent, all are dropped (the model goes). */
+static inline void rdo_tm_irq_queue(RdoTiming *t, uint64_t due_ps, unsigned vector)
+{
+    RdoTmIrq *irq = rdo_node_take(&t->irq_free);
+
+    if (!irq) {
+        irq = g_new0(RdoTmIrq, 1);
+        irq->link.data = irq;
+    }
+    irq->due_ps = due_ps;
+    irq->vector = vector;
+    g_queue_push_tail_link(&t->irqs, &irq->link);
+}
+
+static inline void rdo_tm_irq_spent(RdoTiming *t)
+{
+    GList *l = g_queue_pop_head_link(&t->irqs);
+
+    if (l) {
+        rdo_node_put(&t->irq_free, l);
+    }
+}
+
+static inline void rdo_tm_irqs_free(RdoTiming *t)
+{
+    while (!g_queue_is_empty(&t->irqs)) {
+        rdo_tm_irq_spent(t);
+    }
+    rdo_nodes_free(&t->irq_free);
+}
+
 /* A work item off the scheduler's queue (its link), kept for reuse. */
 static inline void rdo_work_done(RdoTiming *t, GList *l)
 {
@@ -367,11 +399,7 @@ uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
 
 /* An interrupt: at once, or when the timing model says it is sent. */
 void rdo_raise_irq(RdoCore *core, unsigned vector);
-/* (irq.c) An interrupt joins the queue (due after those on it); the head
- * is spent; all are dropped (the model goes). */
-void rdo_tm_irq_queue(RdoTiming *t, uint64_t due_ps, unsigned vector);
-void rdo_tm_irq_spent(RdoTiming *t);
-void rdo_tm_irqs_free(RdoTiming *t);
+
 
 /*
  * A transfer cut at cache lines `line` bytes long (a power of two): the
