@@ -36,10 +36,13 @@ RdoSendRec *rdo_rec_new(RdoState *st)
 
 void rdo_rec_unref(RdoState *st, RdoSendRec *rec)
 {
-    /* refs 0: one no list took (a fetch that has to wait) */
-    if (rec->refs && --rec->refs) {
-        return;
+    if (!--rec->refs) {
+        rdo_rec_put(st, rec);
     }
+}
+
+void rdo_rec_put(RdoState *st, RdoSendRec *rec)
+{
     if (!st->rec_free) {
         st->rec_free = g_ptr_array_new_with_free_func(g_free);
     }

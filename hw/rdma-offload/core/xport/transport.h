@@ -461,9 +461,11 @@ bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    uint32_t *vendor_err);
 /* (records.c) Records come from and go back to a per-adapter pool: no
  * allocation per work request once the pool holds the most in flight.
- * Unreferencing one no list holds (refs 0) returns it at once. */
+ * One goes back when the last list holding it lets go (unref), or at
+ * once if no list took it (put: a fetch that has to wait). */
 RdoSendRec *rdo_rec_new(RdoState *st);
 void rdo_rec_unref(RdoState *st, RdoSendRec *rec);
+void rdo_rec_put(RdoState *st, RdoSendRec *rec);
 /* A list of records: add at the tail, take the head (NULL if empty), and
  * drop all (each unreferenced). */
 void rdo_rec_push(GQueue *q, RdoSendRec *rec);

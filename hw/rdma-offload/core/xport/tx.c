@@ -223,7 +223,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             goto add;
         }
         if (cqp->state != RDO_QPS_RTS) {
-            rdo_rec_unref(st, rec);
+            rdo_rec_put(st, rec);
             return FETCH_WAIT;  /* kicked again when it reaches RTS */
         }
         cx = &st->xport[conn];
@@ -236,7 +236,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         (core->cfg.failover && cqp->type == RDO_QPT_RC &&
          g_queue_get_length(&cx->req.sent) >= RDO_QPC_FO_RECS)) {
         /* With failover every record has a slot in the store. */
-        rdo_rec_unref(st, rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     }
     /*
@@ -246,7 +246,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
      */
     if ((w->h.flags & RDO_WQE_F_FENCE) && rdo_wr_local(w->h.opcode) &&
         rdo_req_undone(x)) {
-        rdo_rec_unref(st, rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     }
     if (rdo_wr_local(w->h.opcode)) {
@@ -268,7 +268,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             break;
         }
         if (!done) {
-            rdo_rec_unref(st, rec);
+            rdo_rec_put(st, rec);
             return FETCH_WAIT;
         }
         rdo_rec_done(x, rec, status, vendor_err);
@@ -280,7 +280,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     case RDO_MRC_PENDING:
         st->qp_stall_mr[qpn] = stall_mr;
         core->cnt.mr_stalls++;
-        rdo_rec_unref(st, rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     default:
         rdo_guest_error(core, RDO_GE_WQE_BAD_KEY, qpn, qpn,
