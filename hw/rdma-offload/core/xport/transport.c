@@ -6,6 +6,7 @@
  * before the device's next processing round sends a single ACK for the
  * newest of them.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "xport/transport.h"
 
@@ -13,7 +14,15 @@ void rdo_xport_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    st->xport = g_new0(RdoXport, rdo_qp_slots(core));
+    size_t bytes = sizeof(RdoXport) * rdo_qp_slots(core);
+    void *p;
+
+    /* On cache-line boundaries, as the layout of RdoXport assumes. */
+    if (posix_memalign(&p, RDO_XPORT_ALIGN, bytes)) {
+        g_error("rdma-offload: no memory for %zu bytes of transport state",
+                bytes);
+    }
+    st->xport = memset(p, 0, bytes);
     rdo_xport_timers_init(core);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
@@ -42,7 +51,7 @@ void rdo_xport_free(RdoCore *core)
     }
     g_free(st->push_area);
     g_free(st->push_written);
-    g_free(st->xport);
+    free(st->xport);            /* posix_memalign's */
     rdo_xport_timers_free(core);
     rdo_idxq_free(&st->ack_list);
     rdo_idxq_free(&st->resp_list);

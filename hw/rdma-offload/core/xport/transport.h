@@ -273,13 +273,16 @@ typedef struct RdoHeldPart {
     bool open;
 } RdoHeldPart;
 
+#define RDO_XPORT_ALIGN 64
 typedef struct RdoXport {
+    /* In this order, the fields a received WRITE touches (the responder's
+     * and the aggregation's) share two cache lines. */
     RdoReqPart req;             /* tx.c, req-rx.c */
-    RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
+    RdoAggPart agg;             /* rx-agg.c */
     RdoCcPart cc;               /* cc.c */
     RdoHeldPart held;           /* bufrecv.c */
-} RdoXport;
+} __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
 const char *rdo_req_state_name(RdoReqState s);
 const char *rdo_req_retry_name(RdoReqRetry r);
