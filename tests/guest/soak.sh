@@ -25,6 +25,10 @@
 #   RDO_SOAK_ROUNDS=64 RDO_SOAK_SIZE=4194304 RDO_SOAK_PASSES=9 \
 #   RDO_SOAK_TIMEOUT=7200 tests/guest/soak.sh
 # moves 64 x 4 x 4 MiB = 1 GiB through the kernel rounds alone.
+# To chase one tool's rare failure: RDO_SOAK_TOOLS (tags of the mix, e.g.
+# "read_bw write_bw") keeps only those tools; RDO_SOAK_TRACE=DIR writes
+# each adapter's transport events (timeouts, retransmits, NAKs,
+# duplicates) as QEMU trace logs DIR/A.trace and DIR/B.trace.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -47,6 +51,25 @@ MIX=(
     "send_lat ib_send_lat -d {DEV} -x {GID} -s 64 -n 200 -F"
     "atomic_lat ib_atomic_lat -d {DEV} -x {GID} -n 200 -F"
 )
+
+if [ -n "${RDO_SOAK_TOOLS:-}" ]; then
+    kept=()
+    for run in "${MIX[@]}"; do
+        [[ " $RDO_SOAK_TOOLS " == *" ${run%% *} "* ]] && kept+=("$run")
+    done
+    [ ${#kept[@]} -gt 0 ] || { echo "RDO_SOAK_TOOLS: no tool of the mix in '$RDO_SOAK_TOOLS'" >&2; exit 2; }
+    MIX=("${kept[@]}")
+fi
+TRACE_ARGS=()
+if [ -n "${RDO_SOAK_TRACE:-}" ]; then
+    mkdir -p "$RDO_SOAK_TRACE"
+    events="-msg timestamp=on"
+    for e in timeout retransmit nak_sent nak_received duplicate qp_error; do
+        events+=" -trace enable=rdma_offload_$e"
+    done
+    TRACE_ARGS=(--qemu-args "$events -trace file=$RDO_SOAK_TRACE/A.trace"
+                --peer-qemu-args "$events -trace file=$RDO_SOAK_TRACE/B.trace")
+fi
 
 # shellcheck disable=SC2016 # the $ expressions are the guest's
 # mix_cmd ROLE ME: one guest's passes over the mix; A reloads its driver
@@ -124,7 +147,7 @@ EOF
 A_CMD=$(peer_script A B "$COMMON"$'\n'"ok=0"$'\n'"$(rounds client server)"$'\n'"$(mix_cmd server A)"$'\n'"$END")
 B_CMD=$(peer_script B A "$COMMON"$'\n'"ok=0"$'\n'"$(rounds server client)"$'\n'"$(mix_cmd client B)"$'\n'"$END")
 
-guest_run --peer adapter --ctl-net --timeout "$TIMEOUT" --device-args "$FAULTS" \
+guest_run --peer adapter --ctl-net --timeout "$TIMEOUT" --device-args "$FAULTS" "${TRACE_ARGS[@]}" \
     --cmd "$A_CMD" --peer-cmd "$B_CMD"
 
 check "both guests ran to the end" both_ran

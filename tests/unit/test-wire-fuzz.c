@@ -447,6 +447,86 @@ static void test_stale_ack_in_read(void)
     pair_free(p);
 }
 
+/*
+ * Found by the guest soak (ib_read_bw under 5 % loss, 2 % reordering and
+ * duplication): a duplicate of a READ request, delayed in the network,
+ * restarted its responses just before the requester's next READ arrived
+ * to take over that READ's resource (the requester had it whole; it keeps
+ * no more than max_dest_rd_atomic outstanding). The responder took the new
+ * READ for one too many, answered NAK Invalid Request and failed the
+ * connection. Here READ 1's request is delivered again just ahead of
+ * READ 5 (four may be outstanding): all five must complete bit-exact, the
+ * responder's QP stay in RTS, and no NAK be sent.
+ */
+typedef struct ReplayedRead {
+    uint8_t first[PAIR_FRAME_MAX];
+    size_t first_len;
+    uint32_t first_psn;
+    uint32_t reads_before;      /* READs ahead of the one to precede */
+    uint32_t pkts;              /* packets per READ */
+    bool injected;
+} ReplayedRead;
+
+static bool replayed_read_tamper(Pair *p, int from, uint8_t *frame,
+                                 size_t *len, bool *again, void *opaque)
+{
+    ReplayedRead *r = opaque;
+    RdoWireParsed w;
+
+    if (from != 0 || r->injected || rdo_wire_parse(frame, *len, &w) ||
+        w.pkt.opcode != RDO_OP_READ_REQUEST) {
+        return true;
+    }
+    if (!r->first_len) {
+        memcpy(r->first, frame, *len);
+        r->first_len = *len;
+        r->first_psn = w.pkt.psn;
+    } else if (w.pkt.psn == rdo_psn_add(r->first_psn,
+                                        r->reads_before * r->pkts)) {
+        rdo_core_receive(&p->s[1].d->h->core, r->first, r->first_len);
+        r->injected = true;
+    }
+    return true;
+}
+
+static void test_replayed_read_before_next(void)
+{
+    const uint32_t len = 8 * 1024, reads = PAIR_RESP_RES + 1;
+    ReplayedRead r = { .reads_before = PAIR_RESP_RES, .pkts = len / 1024 };
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoCore *bc = &b->d->h->core;
+    uint64_t naks, dups;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);   /* 1024 */
+    pair_fill(b, PAIR_DST, reads * len, 41);
+    p->tamper = replayed_read_tamper;
+    p->tamper_opaque = &r;
+    naks = bc->cnt.naks_sent;
+    dups = bc->cnt.dup_requests;
+    for (uint32_t i = 0; i < reads; i++) {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_READ, 1 + i);
+        /* Unaligned and apart, as a program's buffers are. */
+        struct rdo_sge sge = pair_sge_of(a, PAIR_SRC + 0x31 + i * (len + 0x101),
+                                         len);
+
+        w.remote_addr = PAIR_DST + i * len;
+        w.rkey = b->mr_key;
+        pair_post_send(a, 0, &w, &sge, 1, NULL);
+    }
+    g_assert_true(pair_run_cqes(p, 0, reads, PAIR_SEC));
+    g_assert_true(r.injected);
+    for (uint32_t i = 0; i < reads; i++) {
+        pair_expect_cqe(a, 1 + i, RDO_CQE_RDMA_READ, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_SRC + 0x31 + i * (len + 0x101), b,
+                         PAIR_DST + i * len, len);
+    }
+    g_assert_cmpuint(bc->cnt.naks_sent, ==, naks);
+    g_assert_cmpuint(bc->cnt.dup_requests, ==, dups + 1);
+    g_assert_cmpuint(pair_query_qp(b, b->qp[0].qpn).state, ==, RDO_QPS_RTS);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -455,5 +535,7 @@ int main(int argc, char **argv)
     g_test_add_func("/fuzz/cm-mads", test_cm_fuzz);
     g_test_add_func("/hostile/stale-nak-in-read", test_stale_nak_in_read);
     g_test_add_func("/hostile/stale-ack-in-read", test_stale_ack_in_read);
+    g_test_add_func("/hostile/replayed-read-before-next",
+                    test_replayed_read_before_next);
     return g_test_run();
 }

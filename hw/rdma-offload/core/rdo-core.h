@@ -863,8 +863,9 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
  * (*why g_malloc'd). The two cores must have the same configuration.
  */
 /* 2: 64-bit counters, kernel PDs, QP types and incarnations, windows
- * bound per MR, multicast groups. */
-#define RDO_STATE_VERSION 2
+ * bound per MR, multicast groups. 3: a responder resource says whether
+ * its READ was answered whole. */
+#define RDO_STATE_VERSION 3
 uint8_t *rdo_core_save(RdoCore *core, size_t *len);
 bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
 

@@ -185,6 +185,7 @@ static void res_save(RdoOut *o, const RdoRespRes *r, bool streaming)
 {
     rdo_out_u8(o, r->valid);
     rdo_out_u8(o, r->atomic);
+    rdo_out_u8(o, r->answered);
     rdo_out_u32(o, r->first_psn);
     rdo_out_u32(o, r->last_psn);
     rdo_out_u64(o, r->va);
@@ -199,6 +200,7 @@ static void res_load(RdoIn *in, RdoRespPart *p, RdoRespRes *r)
 {
     r->valid = rdo_in_bool(in);
     r->atomic = rdo_in_bool(in);
+    r->answered = rdo_in_bool(in);
     r->first_psn = rdo_in_u32(in);
     r->last_psn = rdo_in_u32(in);
     r->va = rdo_in_u64(in);

@@ -289,6 +289,9 @@ static bool load_resources(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         }
         res[i].valid = true;
         res[i].atomic = r.psn_flags & RDO_QPC_FO_RES_ATOMIC;
+        /* Executed before the fault; whether all its responses left is
+         * not stored. A requester that sends one more READ holds it. */
+        res[i].answered = true;
         res[i].first_psn = r.psn_flags & RDO_PSN_MASK;
         res[i].last_psn = rdo_psn_add(res[i].first_psn, n - 1);
         res[i].va = r.va;

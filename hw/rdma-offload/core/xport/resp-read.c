@@ -11,12 +11,21 @@
 #include "xport/transport.h"
 
 
-/* The next resource, or NULL if the requester has too many outstanding. */
+/*
+ * The next resource, or NULL if the requester has too many outstanding.
+ * The oldest is replaced: a requester keeps at most max_dest_rd_atomic
+ * READs and atomics outstanding, so a new one means it holds the oldest
+ * whole. A replay still streaming for it (a duplicate request delayed in
+ * the network) is dropped then; refusing the new READ would fail a
+ * correct connection. Only a READ whose responses have not all gone out
+ * once can be one the requester still waits for: that new request is one
+ * too many.
+ */
 static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
     RdoRespRes *r = &rdo_resp_res(&x->resp)[x->resp.res_next % rdo_resp_res_count(qp)];
 
-    if (r->valid && rdo_res_streaming(&x->resp, r)) {
+    if (r->valid && rdo_res_streaming(&x->resp, r) && !r->answered) {
         return NULL;
     }
     /* Wraps at the count, so that the store's image can check it. */
@@ -144,6 +153,7 @@ void rdo_resp_atomic(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         return;
     }
     r->atomic = true;
+    r->answered = true;
     r->first_psn = r->last_psn = p->pkt.psn;
     r->va = a->va;
     r->rkey = a->rkey;
@@ -214,6 +224,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             if (rdo_wire_seg(RDO_TRANSPORT_RC, RDO_MSG_READ_RESPONSE, r->len, mtu,
                              r->next_pkt, &seg)) {
                 rdo_res_set_streaming(&x->resp, r, false);
+                r->answered = true;
                 break;
             }
             rdo_resp_packet(core, qpn, qp, &pkt, seg.opcode & ~RDO_TRANSPORT_MASK,
@@ -230,6 +241,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             budget--;
             if (++r->next_pkt == rdo_wire_seg_count(r->len, mtu)) {
                 rdo_res_set_streaming(&x->resp, r, false);
+                r->answered = true;
             }
         }
     }

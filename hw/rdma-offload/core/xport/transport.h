@@ -93,6 +93,9 @@ typedef struct RdoSendRec {
 typedef struct RdoRespRes {
     bool valid;
     bool atomic;
+    /* Every response of it went out at least once: the requester may hold
+     * it whole, so a stream still running for it is a replay. */
+    bool answered;
     uint32_t first_psn, last_psn;
     uint64_t va;
     uint32_t rkey;
