@@ -167,8 +167,12 @@ check "A's driver was reloaded in the middle, its IPv4 GID back" \
 for g in A B; do
     check "guest $g: what the driver holds is back at its start ($(f $g.use_end))" \
         eq "$(f $g.use_end)" "$(f $g.use_start)"
-    check "guest $g: the losses were repaired (retransmits counted: $(f $g.end.cnt.retransmits))" \
-        positive "$(f $g.end.cnt.retransmits)"
+    # A only answers in the mix (the servers); with the kernel rounds or
+    # the whole mix (pingpong servers send too) it retransmits as well.
+    if [ $g = B ] || [ "$ROUNDS" -gt 0 ] || [ -z "${RDO_SOAK_TOOLS:-}" ]; then
+        check "guest $g: the losses were repaired (retransmits counted: $(f $g.end.cnt.retransmits))" \
+            positive "$(f $g.end.cnt.retransmits)"
+    fi
     check "guest $g: duplicates arrived and were counted ($(f $g.end.cnt.dup_requests))" \
         positive "$(f $g.end.cnt.dup_requests)"
     check "guest $g: no kernel warnings, no driver errors" healthy $g
