@@ -372,6 +372,7 @@ void rdo_netdev_link_update(struct rdo_dev *rdev);
 int rdo_netdev_init_port2(struct rdo_dev *rdev);
 int rdo_netdev_sync(struct rdo_dev *rdev);
 unsigned int rdo_eth_raw_range(struct rdo_dev *rdev, unsigned int *base);
+u16 rdo_eth_lro_usec(void);
 void rdo_netdev_queues_down(struct rdo_dev *rdev);
 int rdo_netdev_queues_restore(struct rdo_dev *rdev);
 bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);

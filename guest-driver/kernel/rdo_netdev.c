@@ -43,6 +43,12 @@ static unsigned int raw_queues = 2;
 module_param(raw_queues, uint, 0444);
 MODULE_PARM_DESC(raw_queues, "Ethernet TXQ/RXQ pairs set aside for raw packet QPs, the device's highest numbers (default 2; each port keeps at least one pair for its net_device)");
 
+/* The LRO flush timer of every LRO RXQ, the raw packet QPs' too. */
+u16 rdo_eth_lro_usec(void)
+{
+	return clamp_t(u16, lro_usec, 1, 1000);
+}
+
 struct rdo_dev *rdo_from_netdev(struct net_device *ndev)
 {
 	return rdo_eth_priv(ndev)->rdev;
@@ -229,7 +235,7 @@ static int rdo_eth_rxq_create(struct rdo_eth_queue *q)
 	cmd.u.create_eth_rxq.port = q->p->port;	/* the frames of its port */
 	if (q->p->lro) {
 		cmd.u.create_eth_rxq.flags = RDO_ETH_RXQ_F_LRO;
-		cmd.u.create_eth_rxq.lro_usec = clamp_t(u16, lro_usec, 1, 1000);
+		cmd.u.create_eth_rxq.lro_usec = rdo_eth_lro_usec();
 	}
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	q->rxq_made = !ret;
