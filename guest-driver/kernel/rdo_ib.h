@@ -297,6 +297,9 @@ int rdo_raw_qp_modify(struct rdo_qp *qp, struct ib_qp_attr *attr, int mask,
 void rdo_raw_qp_query(struct rdo_qp *qp, struct ib_qp_attr *attr,
 		      struct ib_qp_init_attr *init);
 int rdo_raw_qp_destroy(struct rdo_qp *qp);
+struct ib_flow *rdo_raw_create_flow(struct ib_qp *ibqp, struct ib_flow_attr *attr,
+				    struct ib_udata *udata);
+int rdo_raw_destroy_flow(struct ib_flow *ibflow);
 int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		  const struct ib_send_wr **bad_wr);
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,

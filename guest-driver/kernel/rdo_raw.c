@@ -9,9 +9,35 @@
  * made at RESET->INIT (when the port is known: an RXQ takes the frames of
  * one port) and destroyed at RESET or ERR. ib_core checks CAP_NET_RAW.
  */
+#include <linux/if_ether.h>
+#include <linux/in.h>
 #include <linux/slab.h>
 
 #include "rdo_ib.h"
+
+/* A verbs flow of a raw QP: one device rule on its RXQ (see below). */
+struct rdo_flow {
+	struct ib_flow ibflow;
+	struct rdo_qp *qp;
+	struct list_head node;		/* in qp->raw_flows */
+	struct rdo_cmd_create_flow_rule rule;
+	u32 port;
+	u32 num;			/* the device's rule, while installed */
+	bool installed;
+};
+
+/* Called with state_lock held, the QP's RXQ made. */
+static int rdo_flow_install(struct rdo_flow *f)
+{
+	struct rdo_qp *qp = f->qp;
+	struct rdo_cqp_cmd cmd = { .opcode = RDO_CMD_CREATE_FLOW_RULE, .obj = qp->raw_q };
+	int ret;
+
+	cmd.u.flow_rule = f->rule;
+	ret = rdo_cqp_exec(qp->rdev, &cmd, &f->num, NULL, 0);
+	f->installed = !ret;
+	return ret;
+}
 
 /* Takes a free raw pair: its TXQ and RXQ number, or -ENOSPC. */
 static int rdo_raw_q_get(struct rdo_dev *rdev)
@@ -144,9 +170,14 @@ static bool rdo_raw_queues_down(struct rdo_qp *qp)
 	struct rdo_dev *rdev = qp->rdev;
 	bool gone = true;
 
+	struct rdo_flow *f;
+
 	if (!qp->raw_made)
 		return true;
 	qp->raw_made = false;
+	/* The device drops the RXQ's rules with it. */
+	list_for_each_entry(f, &qp->raw_flows, node)
+		f->installed = false;
 	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_RXQ, qp->raw_q))
 		gone = false;
 	if (rdo_cqp_simple(rdev, RDO_CMD_DESTROY_ETH_TXQ, qp->raw_q))
@@ -207,6 +238,22 @@ static int rdo_raw_queues_up(struct rdo_qp *qp, u32 port)
 	return 0;
 }
 
+/* Flows of the QP kept across RESET get their rules again (same port). */
+static void rdo_raw_flows_restore(struct rdo_qp *qp)
+{
+	struct rdo_flow *f;
+	int ret;
+
+	list_for_each_entry(f, &qp->raw_flows, node) {
+		if (f->port != qp->port)
+			continue;
+		ret = rdo_flow_install(f);
+		if (ret)
+			dev_warn(&qp->rdev->pdev->dev, "raw QP %u: a flow has no rule: %d\n",
+				 qp->qpn, ret);
+	}
+}
+
 int rdo_raw_qp_modify(struct rdo_qp *qp, struct ib_qp_attr *attr, int mask,
 		      struct ib_udata *udata)
 {
@@ -237,6 +284,7 @@ int rdo_raw_qp_modify(struct rdo_qp *qp, struct ib_qp_attr *attr, int mask,
 		if (ret)
 			goto out;
 		qp->port = attr->port_num;
+		rdo_raw_flows_restore(qp);
 	} else if (next == IB_QPS_RESET || next == IB_QPS_ERR) {
 		/* Kept queues still hold the rings: destroy tries again. */
 		if (!rdo_raw_queues_down(qp))
@@ -284,5 +332,244 @@ int rdo_raw_qp_destroy(struct rdo_qp *qp)
 	}
 	rdo_id_free(rdev, RDO_USE_QP, &rdev->qp_ida, qp->qpn);
 	mutex_unlock(&qp->state_lock);
+	return 0;
+}
+
+/*
+ * Flow steering (ib_device_ops create_flow/destroy_flow): a verbs flow of
+ * a raw QP is one device rule (RDO_CMD_CREATE_FLOW_RULE) sending the
+ * matching frames of the QP's port to its RXQ. The device matches whole
+ * fields, so each verbs mask must name a field entirely or not at all.
+ */
+/* A whole field (1), none of it (0), or part (-EOPNOTSUPP). */
+static int rdo_flow_mask(const void *mask, size_t len)
+{
+	if (!memchr_inv(mask, 0, len))
+		return 0;
+	return memchr_inv(mask, 0xff, len) ? -EOPNOTSUPP : 1;
+}
+
+/* The field `m` (of `len` bytes) masks, copied to `to` with match bit `bit`. */
+static int rdo_flow_field(struct rdo_cmd_create_flow_rule *r, u16 bit,
+			  void *to, const void *val, const void *m, size_t len)
+{
+	int ret = rdo_flow_mask(m, len);
+
+	if (ret <= 0)
+		return ret;
+	memcpy(to, val, len);
+	r->match |= bit;
+	return 0;
+}
+
+/* An IP spec or a TCP/UDP spec names an ethertype or a protocol: agreed? */
+static int rdo_flow_implied(struct rdo_cmd_create_flow_rule *r, u16 bit,
+			    u16 have, u16 want)
+{
+	if ((r->match & bit) && have != want)
+		return -EINVAL;
+	r->match |= bit;
+	return 0;
+}
+
+static int rdo_flow_spec_eth(struct rdo_cmd_create_flow_rule *r,
+			     const struct ib_flow_spec_eth *e)
+{
+	u16 et = be16_to_cpu(e->val.ether_type);
+	int ret;
+
+	/* No source MAC or VLAN in the device's rules. */
+	if (rdo_flow_mask(e->mask.src_mac, 6) || e->mask.vlan_tag)
+		return -EOPNOTSUPP;
+	ret = rdo_flow_field(r, RDO_FLOW_M_DMAC, r->dmac, e->val.dst_mac,
+			     e->mask.dst_mac, 6);
+	if (ret || !e->mask.ether_type)
+		return ret;
+	if (e->mask.ether_type != cpu_to_be16(0xffff))
+		return -EOPNOTSUPP;
+	if ((r->match & RDO_FLOW_M_ETHERTYPE) && r->ethertype != et)
+		return -EINVAL;
+	r->ethertype = et;
+	r->match |= RDO_FLOW_M_ETHERTYPE;
+	return 0;
+}
+
+static int rdo_flow_spec_ipv4(struct rdo_cmd_create_flow_rule *r,
+			      const struct ib_flow_spec_ipv4 *s)
+{
+	int ret;
+
+	if (s->mask.tos || s->mask.ttl || s->mask.flags)
+		return -EOPNOTSUPP;
+	ret = rdo_flow_field(r, RDO_FLOW_M_SRC_IP, r->src_ip, &s->val.src_ip,
+			     &s->mask.src_ip, 4);
+	if (!ret)
+		ret = rdo_flow_field(r, RDO_FLOW_M_DST_IP, r->dst_ip,
+				     &s->val.dst_ip, &s->mask.dst_ip, 4);
+	if (!ret && s->mask.proto) {
+		if (s->mask.proto != 0xff)
+			return -EOPNOTSUPP;
+		ret = rdo_flow_implied(r, RDO_FLOW_M_IP_PROTO, r->ip_proto, s->val.proto);
+		r->ip_proto = s->val.proto;
+	}
+	return ret;
+}
+
+static int rdo_flow_spec_ipv6(struct rdo_cmd_create_flow_rule *r,
+			      const struct ib_flow_spec_ipv6 *s)
+{
+	int ret;
+
+	if (s->mask.flow_label || s->mask.traffic_class || s->mask.hop_limit)
+		return -EOPNOTSUPP;
+	ret = rdo_flow_field(r, RDO_FLOW_M_SRC_IP, r->src_ip, s->val.src_ip,
+			     s->mask.src_ip, 16);
+	if (!ret)
+		ret = rdo_flow_field(r, RDO_FLOW_M_DST_IP, r->dst_ip, s->val.dst_ip,
+				     s->mask.dst_ip, 16);
+	if (!ret && (r->match & (RDO_FLOW_M_SRC_IP | RDO_FLOW_M_DST_IP)))
+		r->match |= RDO_FLOW_M_IPV6;
+	if (!ret && s->mask.next_hdr) {
+		if (s->mask.next_hdr != 0xff)
+			return -EOPNOTSUPP;
+		ret = rdo_flow_implied(r, RDO_FLOW_M_IP_PROTO, r->ip_proto,
+				       s->val.next_hdr);
+		r->ip_proto = s->val.next_hdr;
+	}
+	return ret;
+}
+
+static int rdo_flow_spec_l4(struct rdo_cmd_create_flow_rule *r,
+			    const struct ib_flow_spec_tcp_udp *s, u8 proto)
+{
+	int ret = rdo_flow_implied(r, RDO_FLOW_M_IP_PROTO, r->ip_proto, proto);
+	__be16 port;
+
+	r->ip_proto = proto;
+	if (!ret)
+		ret = rdo_flow_field(r, RDO_FLOW_M_SRC_PORT, &port, &s->val.src_port,
+				     &s->mask.src_port, 2);
+	if (!ret && (r->match & RDO_FLOW_M_SRC_PORT))
+		r->src_port = be16_to_cpu(port);
+	if (!ret)
+		ret = rdo_flow_field(r, RDO_FLOW_M_DST_PORT, &port, &s->val.dst_port,
+				     &s->mask.dst_port, 2);
+	if (!ret && (r->match & RDO_FLOW_M_DST_PORT))
+		r->dst_port = be16_to_cpu(port);
+	return ret;
+}
+
+/* The verbs specs as one device rule; -EOPNOTSUPP for what it cannot match. */
+static int rdo_flow_rule(const struct ib_flow_attr *attr,
+			 struct rdo_cmd_create_flow_rule *r)
+{
+	const u8 *p = (const u8 *)attr->flows;
+	unsigned int i, seen = 0, l3 = 0;
+	int ret = 0;
+
+	if (attr->type != IB_FLOW_ATTR_NORMAL || attr->flags)
+		return -EOPNOTSUPP;
+	if (attr->priority > RDO_ETH_FLOW_PRIO_MAX || !attr->num_of_specs)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->priority = attr->priority;
+	for (i = 0; i < attr->num_of_specs && !ret; i++) {
+		const union ib_flow_spec *s = (const union ib_flow_spec *)p;
+		unsigned int layer = (s->type & IB_FLOW_SPEC_LAYER_MASK) >> 4;
+
+		/* One spec of a layer; ib_core sized each for its type. */
+		if (!s->size || (seen & BIT(layer)))
+			return -EINVAL;
+		seen |= BIT(layer);
+		switch (s->type) {
+		case IB_FLOW_SPEC_ETH:
+			ret = rdo_flow_spec_eth(r, &s->eth);
+			break;
+		case IB_FLOW_SPEC_IPV4:
+			l3 = ETH_P_IP;
+			ret = rdo_flow_spec_ipv4(r, &s->ipv4);
+			break;
+		case IB_FLOW_SPEC_IPV6:
+			l3 = ETH_P_IPV6;
+			ret = rdo_flow_spec_ipv6(r, &s->ipv6);
+			break;
+		case IB_FLOW_SPEC_TCP:
+			ret = rdo_flow_spec_l4(r, &s->tcp_udp, IPPROTO_TCP);
+			break;
+		case IB_FLOW_SPEC_UDP:
+			ret = rdo_flow_spec_l4(r, &s->tcp_udp, IPPROTO_UDP);
+			break;
+		default:	/* IB, tunnels, inner headers, actions */
+			return -EOPNOTSUPP;
+		}
+		p += s->size;
+	}
+	/* An IP spec keeps the rule to its IP version. */
+	if (!ret && l3)
+		ret = rdo_flow_implied(r, RDO_FLOW_M_ETHERTYPE, r->ethertype, l3);
+	if (!ret && l3)
+		r->ethertype = l3;
+	if (ret)
+		return ret;
+	/* Rules the device would refuse: matching nothing, or RoCEv2. */
+	if (!r->match ||
+	    ((r->match & RDO_FLOW_M_IP_PROTO) && (r->match & RDO_FLOW_M_ETHERTYPE) &&
+	     r->ethertype != ETH_P_IP && r->ethertype != ETH_P_IPV6) ||
+	    ((r->match & RDO_FLOW_M_DST_PORT) && r->ip_proto == IPPROTO_UDP &&
+	     r->dst_port == RDO_ROCE_UDP_PORT))
+		return -EINVAL;
+	return 0;
+}
+
+struct ib_flow *rdo_raw_create_flow(struct ib_qp *ibqp, struct ib_flow_attr *attr,
+				    struct ib_udata *udata)
+{
+	struct rdo_qp *qp = to_rqp(ibqp);
+	struct rdo_flow *f;
+	int ret;
+
+	if (qp->type != RDO_QPT_RAW)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (udata && udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
+		return ERR_PTR(-EOPNOTSUPP);
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	ret = rdo_flow_rule(attr, &f->rule);
+	if (ret)
+		goto err;
+	f->qp = qp;
+	f->port = attr->port;
+	mutex_lock(&qp->state_lock);
+	/* The RXQ takes one port's frames, known from RESET->INIT on. */
+	if (!qp->raw_made || attr->port != qp->port)
+		ret = -EINVAL;
+	else
+		ret = rdo_flow_install(f);
+	if (!ret)
+		list_add_tail(&f->node, &qp->raw_flows);
+	mutex_unlock(&qp->state_lock);
+	if (ret)
+		goto err;
+	return &f->ibflow;
+err:
+	kfree(f);
+	return ERR_PTR(ret);
+}
+
+int rdo_raw_destroy_flow(struct ib_flow *ibflow)
+{
+	struct rdo_flow *f = container_of(ibflow, struct rdo_flow, ibflow);
+	struct rdo_qp *qp = f->qp;
+
+	mutex_lock(&qp->state_lock);
+	if (f->installed &&
+	    rdo_cqp_simple(qp->rdev, RDO_CMD_DESTROY_FLOW_RULE, f->num) &&
+	    !rdo_dead(qp->rdev))
+		dev_err(&qp->rdev->pdev->dev, "the device kept flow rule %u of raw QP %u\n",
+			f->num, qp->qpn);
+	list_del(&f->node);
+	mutex_unlock(&qp->state_lock);
+	kfree(f);
 	return 0;
 }
