@@ -300,6 +300,8 @@ int rdo_raw_qp_destroy(struct rdo_qp *qp);
 struct ib_flow *rdo_raw_create_flow(struct ib_qp *ibqp, struct ib_flow_attr *attr,
 				    struct ib_udata *udata);
 int rdo_raw_destroy_flow(struct ib_flow *ibflow);
+int rdo_raw_flow_rule(const struct ib_flow_attr *attr,
+		      struct rdo_cmd_create_flow_rule *r);
 int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		  const struct ib_send_wr **bad_wr);
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,

@@ -459,8 +459,11 @@ static int rdo_flow_spec_l4(struct rdo_cmd_create_flow_rule *r,
 	return ret;
 }
 
-/* The verbs specs as one device rule; -EOPNOTSUPP for what it cannot match. */
-static int rdo_flow_rule(const struct ib_flow_attr *attr,
+/*
+ * The verbs specs as one device rule; -EOPNOTSUPP for what it cannot
+ * match. Not static: the self-test checks the translation.
+ */
+int rdo_raw_flow_rule(const struct ib_flow_attr *attr,
 			 struct rdo_cmd_create_flow_rule *r)
 {
 	const u8 *p = (const u8 *)attr->flows;
@@ -535,7 +538,7 @@ struct ib_flow *rdo_raw_create_flow(struct ib_qp *ibqp, struct ib_flow_attr *att
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
-	ret = rdo_flow_rule(attr, &f->rule);
+	ret = rdo_raw_flow_rule(attr, &f->rule);
 	if (ret)
 		goto err;
 	f->qp = qp;
