@@ -168,9 +168,8 @@ err_q:
 static bool rdo_raw_queues_down(struct rdo_qp *qp)
 {
 	struct rdo_dev *rdev = qp->rdev;
-	bool gone = true;
-
 	struct rdo_flow *f;
+	bool gone = true;
 
 	if (!qp->raw_made)
 		return true;
