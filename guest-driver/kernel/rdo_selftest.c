@@ -839,7 +839,8 @@ static void st_raw(struct rdo_st *st, struct ib_cq *cq)
 	int bad, ret;
 	bool ok = true;
 
-	st_kv(st, "raw.queues=%u raw.base=%u", n, base);
+	st_kv(st, "raw.queues=%u", n);
+	st_kv(st, "raw.base=%u", base);
 	if (p && (st->rdev->caps & RDO_CAP_ETH_QUEUES))
 		st_check(st, "raw_queues_past_netdev",
 			 n && p->qbase + p->nq_max <= base &&
