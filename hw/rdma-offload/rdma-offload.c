@@ -95,6 +95,82 @@ static void rdo_qemu_send_frame2(void *host, const void *frame, size_t len)
     }
 }
 
+/* A frame handed over by the timing model, to leave at when_ns. */
+typedef struct RdoTimedFrame {
+    uint64_t when_ns;
+    size_t len, cap;
+    uint8_t data[];
+} RdoTimedFrame;
+
+/* A RoCE frame at MTU 4096 fits the smallest buffer. */
+#define RDO_TIMED_FRAME_MIN 4608
+
+/*
+ * Sends the handed-over frames that are due, in the order given (their
+ * times never decrease), and sets tx_timer for the next one. A frame sent
+ * may come back in (a peer on a hub answers at once) and add frames: the
+ * loop takes those too when they are due.
+ */
+static void rdo_tx_timed_run(RdmaOffloadState *s)
+{
+    uint64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    RdoTimedFrame *f;
+
+    while ((f = g_queue_peek_head(&s->tx_timed))) {
+        if (f->when_ns > now) {
+            timer_mod_ns(s->tx_timer, f->when_ns);
+            return;
+        }
+        s->tx_frames++;
+        rdo_nic_send(s->nic, f->data, f->len);
+        g_queue_pop_head(&s->tx_timed);
+        g_queue_push_head(&s->tx_free, f);
+    }
+}
+
+static void rdo_tx_timer(void *opaque)
+{
+    rdo_tx_timed_run(opaque);
+}
+
+static void rdo_qemu_send_frame_at(void *host, const void *frame, size_t len,
+                                   uint64_t when_ns)
+{
+    RdmaOffloadState *s = host;
+    RdoTimedFrame *f = g_queue_pop_head(&s->tx_free);
+
+    if (!f || f->cap < len) {
+        /* Only Ethernet jumbo frames need more: those buffers grow once. */
+        g_free(f);
+        f = g_malloc(sizeof(*f) + MAX(len, RDO_TIMED_FRAME_MIN));
+        f->cap = MAX(len, RDO_TIMED_FRAME_MIN);
+    }
+    f->when_ns = when_ns;
+    f->len = len;
+    memcpy(f->data, frame, len);
+    g_queue_push_tail(&s->tx_timed, f);
+    if (s->tx_timed.length == 1) {
+        timer_mod_ns(s->tx_timer, when_ns);
+    }
+}
+
+static void rdo_qemu_drop_frames(void *host)
+{
+    RdmaOffloadState *s = host;
+    RdoTimedFrame *f;
+
+    while ((f = g_queue_pop_head(&s->tx_timed))) {
+        g_queue_push_head(&s->tx_free, f);
+    }
+    timer_del(s->tx_timer);
+}
+
+static void rdo_tx_timed_free(RdmaOffloadState *s)
+{
+    rdo_qemu_drop_frames(s);
+    g_queue_clear_full(&s->tx_free, g_free);
+}
+
 static uint64_t rdo_qemu_now_ns(void *host)
 {
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
@@ -239,6 +315,8 @@ static void rdo_wakeup(void *opaque)
     RdmaOffloadState *s = opaque;
 
     trace_rdma_offload_wakeup(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+    /* Frames due by now leave before what this wake-up sends. */
+    rdo_tx_timed_run(s);
     rdo_core_call_guarded(s, rdo_do_wakeup);
 }
 
@@ -422,11 +500,26 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     }
 
     s->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_wakeup, s);
-    rdo_core_init(&s->core, &cfg, &rdo_qemu_host_ops, s);
+    s->tx_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_tx_timer, s);
+    g_queue_init(&s->tx_timed);
+    g_queue_init(&s->tx_free);
+    /*
+     * The timing model hands each frame over with its time instead of a
+     * wake-up of the whole core per frame (x-send-frame-at=off keeps the
+     * old way, which must give the same run: the qtest compares them).
+     */
+    s->ops = rdo_qemu_host_ops;
+    if (s->tx_at) {
+        s->ops.send_frame_at = rdo_qemu_send_frame_at;
+        s->ops.drop_frames = rdo_qemu_drop_frames;
+    }
+    rdo_core_init(&s->core, &cfg, &s->ops, s);
     /* The VFs are made now, on the PF's core (rdma-offload-vf.c). */
     if (cfg.sriov_max_vfs && !rdo_sriov_realize(pci, &cfg, errp)) {
         rdo_core_destroy(&s->core);
         timer_free(s->wakeup);
+        rdo_tx_timed_free(s);
+        timer_free(s->tx_timer);
         qemu_del_nic(s->nic);
         rdo_pci_function_exit(pci);
         return;
@@ -443,6 +536,8 @@ static void rdo_exit(PCIDevice *pci)
     timer_free(s->wakeup);
     g_free(s->mig_buf);
     rdo_core_destroy(&s->core);
+    rdo_tx_timed_free(s);
+    timer_free(s->tx_timer);
     qemu_del_nic(s->nic);
     if (s->nic2) {
         qemu_del_nic(s->nic2);
@@ -654,6 +749,8 @@ static const Property rdo_properties[] = {
     RDO_CONFIG_PARAMS(RDO_PROP_ROW)
     /* The timing model (docs/timing-model.md); its parameters are above. */
     DEFINE_PROP_BOOL("timing", RdmaOffloadState, cfg.tm.on, false),
+    /* Timed frames handed to QEMU (on) or kept by the core (off). */
+    DEFINE_PROP_BOOL("x-send-frame-at", RdmaOffloadState, tx_at, true),
 };
 
 /* A counter of a counters struct, by name, for a QOM dictionary. */

@@ -24,6 +24,16 @@ struct RdmaOffloadState {
     NICState *nic2;             /* port 2 (ports=2): netdev2, mac2 */
     NICConf conf2;
     QEMUTimer *wakeup;
+    /*
+     * Frames the timing model handed over with the time they leave
+     * (RdoHostOps.send_frame_at), oldest first; tx_timer sends them then.
+     * Sent buffers are kept in tx_free for the next ones. Not migrated:
+     * like every frame on the wire, they are lost in a migration.
+     */
+    QEMUTimer *tx_timer;
+    GQueue tx_timed, tx_free;
+    bool tx_at;                 /* x-send-frame-at (default on) */
+    RdoHostOps ops;             /* rdo_qemu_host_ops, + send_frame_at */
 
     RdoConfig cfg;              /* from the properties */
 

@@ -11,7 +11,10 @@
 #
 # /peer-net.conf (shell assignments, written by run-guest):
 #   NET_IP NET_MAC      this guest's address and MAC on the RDMA network
-#   NET_PEER_IP NET_PEER_MAC  the other guest's
+#   NET_PEER_IP NET_PEER_MAC  the other guest's (empty: none)
+#   NET_NEIGH           "IP MAC IP MAC ...": the guests of one segment
+#                       (run-guest --segment), each a permanent neighbour
+#                       (this guest's own pair is skipped)
 #   NET_RXE             1: soft-RoCE (rxe0) on virtio-net, else 0
 #   NET_GID             the IPv4-mapped GID of NET_IP to wait for
 #   CTL_IP CTL_MAC      this guest's on the control network (empty: none)
@@ -23,6 +26,7 @@ NET_RXE=0
 CTL_IP=
 CTL_MAC=
 NET2_IP=
+NET_NEIGH=
 # shellcheck source=/dev/null # written by run-guest
 . /peer-net.conf
 
@@ -31,7 +35,7 @@ wait_for() { i=0; while [ $i -lt 100 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)
 # The interface with MAC $1.
 if_of() { grep -lx "$1" /sys/class/net/*/address 2>/dev/null | head -n1 | cut -d/ -f5; }
 # link_up MAC IP PEER_IP PEER_MAC: the interface with MAC up with IP/24 and
-# the peer a permanent neighbour; the interface in $d.
+# the peer (if any) a permanent neighbour; the interface in $d.
 link_up() {
     m=$1
     # shellcheck disable=SC2016 # expanded by wait_for's eval
@@ -39,7 +43,7 @@ link_up() {
     d=$(if_of "$m")
     ip link set "$d" up || fail "$d up"
     ip addr show dev "$d" | grep -q "inet $2/" || ip addr add "$2/24" dev "$d" || fail "address $2"
-    arp -i "$d" -s "$3" "$4" || fail "neighbour $3"
+    [ -z "$3" ] || arp -i "$d" -s "$3" "$4" || fail "neighbour $3"
 }
 
 if [ "$NET_RXE" = 1 ] || [ -n "$CTL_IP" ]; then
@@ -48,6 +52,12 @@ fi
 # shellcheck disable=SC2153 # NET_IP is set by /peer-net.conf
 link_up "$NET_MAC" "$NET_IP" "$NET_PEER_IP" "$NET_PEER_MAC"
 dev=$d
+# shellcheck disable=SC2086 # a list of words
+set -- $NET_NEIGH
+while [ $# -ge 2 ]; do
+    [ "$1" = "$NET_IP" ] || arp -i "$dev" -s "$1" "$2" || fail "neighbour $1"
+    shift 2
+done
 [ -z "$NET2_IP" ] || link_up "$NET2_MAC" "$NET2_IP" "$NET2_PEER_IP" "$NET2_PEER_MAC"
 if [ "$NET_RXE" = 1 ]; then
     [ -e /sys/class/infiniband/rxe0 ] || { modprobe crc32_generic && modprobe rdma_rxe &&

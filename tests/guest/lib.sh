@@ -10,8 +10,8 @@ errfile=$(mktemp)
 trap 'rm -f "$errfile"' EXIT
 
 # guest_run RUN-GUEST-ARGS...: boots the guest(s); fills F from KEY=VALUE
-# lines, and from "A: KEY=VALUE" (two or three guests, --peer, --peer2) as
-# F[A.KEY].
+# lines, and from "A: KEY=VALUE" (two to eight guests: --peer, --peer2,
+# --segment) as F[A.KEY].
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
@@ -21,7 +21,7 @@ guest_run() {
 parse_facts() {
     local line
     while IFS= read -r line; do
-        [[ $line =~ ^(([ABC]): )?([A-Za-z0-9_.]+)=(.*)$ ]] &&
+        [[ $line =~ ^(([A-H]): )?([A-Za-z0-9_.]+)=(.*)$ ]] &&
             F[${BASH_REMATCH[2]:+${BASH_REMATCH[2]}.}${BASH_REMATCH[3]}]=${BASH_REMATCH[4]}
     done <<<"$output"
 }

@@ -242,7 +242,7 @@ static void fault(Work *w, int side)
 
         w->mid_message += x->resp.op != RESP_IDLE || x->req.tx_pkt != 0;
         w->reads_out += x->req.rd_inflight != 0;
-        for (int r = 0; r < RDO_RESP_RES_MAX; r++) {
+        for (int r = 0; x->resp.res && r < RDO_RESP_RES_MAX; r++) {
             w->res_in_use += x->resp.res[r].valid &&
                             rdo_res_streaming(&x->resp, &x->resp.res[r]);
         }

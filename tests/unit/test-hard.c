@@ -114,7 +114,7 @@ static bool atomic_done(Pair *p, int i)
 {
     const RdoXport *x = &p->s[1].d->h->core.st->xport[p->s[1].qp[i].qpn];
 
-    for (int r = 0; r < RDO_RESP_RES_MAX; r++) {
+    for (int r = 0; x->resp.res && r < RDO_RESP_RES_MAX; r++) {
         if (x->resp.res[r].valid && x->resp.res[r].atomic) {
             return true;
         }
@@ -168,7 +168,7 @@ static void scramble(RdoXport *x)
     x->req.sq_next += 5;
     x->req.tx_psn_max = rdo_psn_add(x->req.tx_psn_max, 0x99);
     for (int i = 0; i < RDO_RESP_RES_MAX; i++) {
-        RdoRespRes *r = &x->resp.res[i];
+        RdoRespRes *r = &rdo_resp_res(&x->resp)[i];
 
         r->first_psn = rdo_psn_add(r->first_psn, 0x2222);
         r->last_psn = rdo_psn_add(r->last_psn, 0x2222);

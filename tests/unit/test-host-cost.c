@@ -9,12 +9,26 @@
  *   which holds an ACK behind the READ responses before it: a WRITE posted
  *   after a long READ is acknowledged only after the READ's last response,
  *   and every packet the responder sends has a PSN no lower than the one
- *   before (an ACK sent at once would overtake 200 responses).
+ *   before (an ACK sent at once would overtake 200 responses);
+ * - the requester's records and their list nodes, which come from a pool
+ *   (xport/records.c): a record in three lists at once (the third with a
+ *   node of its own) leaves each in turn, and a stream of work requests
+ *   takes every record from the pool once it holds the most in flight;
+ * - the timing model's search of a QP's doorbell history (the doorbell
+ *   time of a work request), against the scan of every entry it replaces
+ *   (rdo_tm_db_scan: of the valid entries that cover the WQE, the least
+ *   time, the lowest slot among equals),
+ *   on histories in order and out of order (time or producer index going
+ *   back, big jumps, wrap-around of the index, resets);
+ * - the timing model's interrupts waiting for their MSI-X write, which
+ *   reuse spent entries and keep their order.
  */
 #include <string.h>
 #include "test-pair.h"
 #include "base/base.h"
 #include "wire/wire.h"
+#include "xport/transport.h"
+#include "timing/timing.h"
 
 static void test_idxq(void)
 {
@@ -156,10 +170,190 @@ static void test_ack_behind_read(void)
     pair_free(p);
 }
 
+static void test_record_lists(void)
+{
+    RdoState st = { 0 };
+    GQueue q[3] = { G_QUEUE_INIT, G_QUEUE_INIT, G_QUEUE_INIT };
+    RdoSendRec *a = rdo_rec_new(&st), *b = rdo_rec_new(&st), *c;
+
+    /* a in all three lists (the third needs a node of its own), b in two;
+     * list 1 holds b before a. */
+    a->refs = 3;
+    b->refs = 2;
+    a->wr_id = 1;
+    rdo_rec_push(&q[0], a);
+    rdo_rec_push(&q[1], b);
+    rdo_rec_push(&q[1], a);
+    rdo_rec_push(&q[2], a);
+    rdo_rec_push(&q[2], b);
+    g_assert_true(a->link[0].data == a && a->link[1].data == a);
+    g_assert_true(q[2].head->data == a && q[2].head != &a->link[0] &&
+                  q[2].head != &a->link[1]);
+    g_assert_true(b->link[0].data == b && b->link[1].data == b);
+
+    /* Out of list 1 first: a's node there is free again and takes its
+     * place in a fourth list, without disturbing the others. */
+    g_assert_true(rdo_rec_pop(&q[1]) == b);
+    rdo_rec_unref(&st, b);
+    g_assert_true(rdo_rec_pop(&q[1]) == a);
+    rdo_rec_unref(&st, a);
+    g_assert_null(rdo_rec_pop(&q[1]));
+    g_assert_true(a->link[1].data == NULL);
+    a->refs++;
+    rdo_rec_push(&q[1], a);
+    g_assert_true(q[1].head == &a->link[1]);
+    g_assert_true(q[0].head == &a->link[0] && q[0].length == 1);
+    g_assert_cmpuint(q[2].length, ==, 2);
+    g_assert_null(st.rec_free);         /* none released yet */
+
+    rdo_rec_clear(&st, &q[2]);          /* a (own node) and b: b released */
+    g_assert_cmpuint(st.rec_free->len, ==, 1);
+    g_assert_true(g_ptr_array_index(st.rec_free, 0) == b);
+    rdo_rec_clear(&st, &q[0]);
+    rdo_rec_clear(&st, &q[1]);
+    g_assert_cmpuint(st.rec_free->len, ==, 2);
+    g_assert_cmpuint(a->refs, ==, 0);
+
+    /* Taken again, cleared. */
+    c = rdo_rec_new(&st);
+    g_assert_true(c == a || c == b);
+    g_assert_true(c->wr_id == 0 && !c->link[0].data && !c->link[1].data);
+    g_assert_cmpuint(st.rec_free->len, ==, 1);
+    g_free(c);
+    rdo_rec_pool_free(&st);
+    g_assert_null(st.rec_free);
+}
+
+/* Records are taken from the pool: after a first round of WRITEs the
+ * pool holds what was in flight, and later rounds (as many in flight)
+ * take every record from it. */
+static void test_record_pool(void)
+{
+    enum { ROUNDS = 20, BATCH = 8 };
+    Pair *p = pair_new(NULL);
+    PairSide *a = &p->s[0], *b = &p->s[1];
+    RdoState *st = a->d->h->core.st;
+    struct rdo_send_wqe w = { 0 };
+    struct rdo_sge sge = { PAIR_SRC, 64, a->mr_key };
+    uint32_t kept = 0;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    w.opcode = RDO_WR_RDMA_WRITE;
+    w.flags = RDO_WQE_F_SIGNALED;
+    w.rkey = b->mr_key;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < BATCH; i++) {
+            w.wr_id = r * BATCH + i;
+            w.remote_addr = PAIR_DST + 64 * i;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_run_cqes(p, 0, BATCH, PAIR_SEC));
+        for (int i = 0; i < BATCH; i++) {
+            g_assert_cmpuint(pair_poll_success(a, ROUNDS * BATCH).wr_id, ==,
+                             r * BATCH + i);
+        }
+        g_assert_true(g_queue_is_empty(&st->xport[a->qp[0].qpn].req.sent));
+        g_assert_nonnull(st->rec_free);
+        if (r == 0) {
+            kept = st->rec_free->len;
+            g_assert_cmpuint(kept, >=, 1);
+            g_assert_cmpuint(kept, <=, BATCH);
+        }
+        g_assert_cmpuint(st->rec_free->len, ==, kept);
+    }
+    pair_free(p);
+}
+
+static void test_db_search(void)
+{
+    GRand *rng = g_rand_new_with_seed(21);    /* fixed: the same every run */
+    RdoTmQp *q = g_new0(RdoTmQp, 1);
+    uint32_t pi = 0xffffff00u;                /* wraps early on */
+    uint64_t now = 1000;
+    unsigned fast = 0, checks = 0;
+
+    for (int step = 0; step < 60000; step++) {
+        uint32_t r = g_rand_int_range(rng, 0, 1000);
+
+        if (r < 2) {
+            /* A new QP with the number (as rdo_xport_reset_qp). */
+            memset(q->db_flags, 0, sizeof(q->db_flags));
+            q->db_count = 0;
+        } else if (r < 6) {
+            pi -= g_rand_int_range(rng, 1, 40);             /* goes back */
+        } else if (r < 8) {
+            pi += g_rand_int_range(rng, 1 << 24, 1 << 30);  /* jumps */
+        } else if (r < 12) {
+            now -= MIN(now, (uint64_t)g_rand_int_range(rng, 1, 5000));
+        } else {
+            pi += g_rand_int_range(rng, 0, 9);
+            /* Runs of doorbells at one time: ties. */
+            now += g_rand_boolean(rng) ? 0 : g_rand_int_range(rng, 1, 3000);
+        }
+        rdo_tm_db_note(q, pi, now, g_rand_boolean(rng));
+        fast += (int32_t)(q->db_next - q->db_slow_until) >= 0;
+        for (int k = 0; k < 4; k++) {
+            /* WQE indexes around the history's producer indexes. */
+            uint32_t index = pi - g_rand_int_range(rng, -8, 600);
+            bool p1 = true, p2 = true;
+            uint64_t t1 = rdo_tm_db_search(q, index, &p1);
+            uint64_t t2 = rdo_tm_db_scan(q, index, &p2);
+
+            g_assert_cmpuint(t1, ==, t2);
+            g_assert_cmpint(p1, ==, p2);
+            checks += t2 != 0;
+        }
+    }
+    /* Both ways taken, most searches with an answer. */
+    g_assert_cmpuint(fast, >, 10000);
+    g_assert_cmpuint(fast, <, 59000);
+    g_assert_cmpuint(checks, >, 100000);
+    g_free(q);
+    g_rand_free(rng);
+}
+
+static void test_irq_queue(void)
+{
+    RdoTiming *t = g_new0(RdoTiming, 1);
+    RdoTmIrq *first, *second, *irq;
+    unsigned due;
+
+    rdo_tm_irq_queue(t, 10, 1);
+    rdo_tm_irq_queue(t, 20, 2);
+    rdo_tm_irq_queue(t, 30, 3);
+    first = g_queue_peek_head(&t->irqs);
+    g_assert_true(first->due_ps == 10 && first->vector == 1);
+    rdo_tm_irq_spent(t);
+    second = g_queue_peek_head(&t->irqs);
+    g_assert_true(second->due_ps == 20 && second->vector == 2);
+    rdo_tm_irq_spent(t);
+    /* The two spent ones are taken again (the last spent first), behind
+     * the one still waiting. */
+    rdo_tm_irq_queue(t, 40, 4);
+    rdo_tm_irq_queue(t, 50, 5);
+    g_assert_null(t->irq_free);
+    g_assert_cmpuint(t->irqs.length, ==, 3);
+    g_assert_true(g_queue_peek_nth(&t->irqs, 1) == second);
+    g_assert_true(g_queue_peek_nth(&t->irqs, 2) == first);
+    for (due = 30; (irq = g_queue_peek_head(&t->irqs)); due += 10) {
+        g_assert_cmpuint(irq->due_ps, ==, due);
+        g_assert_cmpuint(irq->vector, ==, due / 10);
+        rdo_tm_irq_spent(t);
+    }
+    g_assert_cmpuint(due, ==, 60);
+    rdo_tm_irqs_free(t);
+    g_assert_null(t->irq_free);
+    g_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host-cost/idxq-against-gqueue", test_idxq);
     g_test_add_func("/host-cost/ack-behind-read", test_ack_behind_read);
+    g_test_add_func("/host-cost/record-lists", test_record_lists);
+    g_test_add_func("/host-cost/record-pool", test_record_pool);
+    g_test_add_func("/host-cost/doorbell-search", test_db_search);
+    g_test_add_func("/host-cost/irq-queue", test_irq_queue);
     return g_test_run();
 }

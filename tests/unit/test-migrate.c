@@ -132,8 +132,14 @@ static void assert_same_state(RdoCore *a, RdoCore *b)
         g_assert_cmpuint(s->resp.msn, ==, t->resp.msn);
         g_assert_cmpuint(s->resp.op, ==, t->resp.op);
         g_assert_cmpuint(s->resp.res_next, ==, t->resp.res_next);
-        g_assert_cmpmem(s->resp.res, sizeof(s->resp.res), t->resp.res,
-                        sizeof(t->resp.res));
+        for (int k = 0; k < RDO_RESP_RES_MAX; k++) {
+            /* None allocated reads as all unused. */
+            static const RdoRespRes unused;
+            const RdoRespRes *a = s->resp.res ? &s->resp.res[k] : &unused;
+            const RdoRespRes *b = t->resp.res ? &t->resp.res[k] : &unused;
+
+            g_assert_cmpmem(a, sizeof(*a), b, sizeof(*b));
+        }
         g_assert_cmpuint(s->agg.len, ==, t->agg.len);
         if (s->agg.len) {
             g_assert_cmpmem(s->agg.buf, s->agg.len, t->agg.buf, t->agg.len);

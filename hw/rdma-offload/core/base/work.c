@@ -31,14 +31,9 @@ void rdo_work_push(RdoCore *core, uint32_t qpn, uint32_t pi,
                    uint64_t ready_ps, bool head)
 {
     RdoTiming *t = core->st->tm;
-    GList *l = t->work_free;
-    RdoWork *w;
+    RdoWork *w = rdo_node_take(&t->work_free);
 
-    if (l) {
-        t->work_free = l->next;
-        l->next = NULL;
-        w = l->data;
-    } else {
+    if (!w) {
         w = g_new0(RdoWork, 1);
         w->link.data = w;
     }
@@ -99,12 +94,9 @@ void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
     uint64_t now = rdo_tm_now_ps(core);
     uint32_t fetch = pi - old_pi;
     uint64_t at, ready;
-    unsigned slot = q->db_next++ % RDO_TM_DB_HIST;
     RdoWork *tail = g_queue_peek_tail(&t->work);
 
-    q->db_pi[slot] = pi;
-    q->db_ps[slot] = now;
-    q->db_flags[slot] = RDO_TM_DB_VALID | (pushed ? RDO_TM_DB_PUSHED : 0);
+    rdo_tm_db_note(q, pi, now, pushed);
     /* The doorbell unit decodes one doorbell at a time. */
     at = MAX(now, t->free_ps[RDO_ENG_DB]) +
          rdo_tm_cycles_ps(t, t->cfg.cyc.doorbell);

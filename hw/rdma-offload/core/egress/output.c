@@ -203,9 +203,10 @@ void rdo_egress_release(RdoCore *core)
     release_fifo(core, &t->egress, now);
     release_fifo(core, &t->egress2, now);
     while ((irq = g_queue_peek_head(&t->irqs)) && irq->due_ps <= now) {
-        g_queue_pop_head(&t->irqs);
-        core->ops->raise_irq(core->host, irq->vector);
-        g_free(irq);
+        unsigned vector = irq->vector;
+
+        rdo_tm_irq_spent(t);
+        core->ops->raise_irq(core->host, vector);
     }
     if (irq) {
         rdo_tm_schedule(core, irq->due_ps);

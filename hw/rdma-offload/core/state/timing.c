@@ -203,11 +203,10 @@ static void timing_load(RdoCore *core, RdoIn *in)
     }
     n = rdo_in_count(in, UINT32_MAX, 12, "interrupts");
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
-        RdoTmIrq *q = g_new(RdoTmIrq, 1);
+        uint64_t due = rdo_in_time_ps(in, "interrupt");
 
-        q->due_ps = rdo_in_time_ps(in, "interrupt");
-        q->vector = rdo_in_index(in, core->cfg.msix_vectors, "vector");
-        g_queue_push_tail(&t->irqs, q);
+        rdo_tm_irq_queue(t, due, rdo_in_index(in, core->cfg.msix_vectors,
+                                              "vector"));
     }
     n = rdo_in_count(in, st->usable_qps, 8, "QPs");
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
@@ -225,6 +224,9 @@ static void timing_load(RdoCore *core, RdoIn *in)
             q->db_flags[d] = rdo_in_u8(in);
         }
         q->db_next = rdo_in_u32(in);
+        /* rdo_tm_db_time scans a loaded history (its order is not known). */
+        q->db_count = RDO_TM_DB_HIST;
+        q->db_slow_until = q->db_next + RDO_TM_DB_HIST;
         q->wqe_ready_ps = rdo_in_time_ps(in, "WQE fetch");
         q->served_pi = rdo_in_u32(in);
     }

@@ -45,7 +45,7 @@ static void rec_save(RdoOut *o, const RdoSendRec *r)
 static RdoSendRec *rec_load(RdoCore *core, RdoIn *in)
 {
     RdoState *st = core->st;
-    RdoSendRec *r = g_new0(RdoSendRec, 1);
+    RdoSendRec *r = rdo_rec_new(st);
 
     r->ring_qpn = rdo_in_index(in, st->usable_qps, "record's QP");
     r->wqe_index = rdo_in_u32(in);
@@ -170,18 +170,18 @@ static void req_load(RdoCore *core, RdoIn *in, uint32_t qpn, RdoReqPart *q,
             if (!rdo_in_check(in, qpn == r->ring_qpn ||
                               (r->conn_qpn == qpn && r->ring_qpn != qpn),
                               "QP %u: record of QP %u's ring", qpn, r->ring_qpn)) {
-                g_queue_push_tail(&q->sent, r);     /* freed with the queue */
+                rdo_rec_push(&q->sent, r);     /* freed with the queue */
                 return;
             }
         }
-        g_queue_push_tail(&q->sent, r);
+        rdo_rec_push(&q->sent, r);
     }
     rdo_in_check(in, q->tx_pos <= g_queue_get_length(&q->sent),
                  "QP %u: transmitting record %u of %u", qpn, q->tx_pos,
                  g_queue_get_length(&q->sent));
 }
 
-static void res_save(RdoOut *o, const RdoRespPart *p, const RdoRespRes *r)
+static void res_save(RdoOut *o, const RdoRespRes *r, bool streaming)
 {
     rdo_out_u8(o, r->valid);
     rdo_out_u8(o, r->atomic);
@@ -192,7 +192,7 @@ static void res_save(RdoOut *o, const RdoRespPart *p, const RdoRespRes *r)
     rdo_out_u32(o, r->len);
     rdo_out_u64(o, r->orig);
     rdo_out_u32(o, r->next_pkt);
-    rdo_out_u8(o, rdo_res_streaming(p, r));
+    rdo_out_u8(o, streaming);
 }
 
 static void res_load(RdoIn *in, RdoRespPart *p, RdoRespRes *r)
@@ -230,7 +230,9 @@ static void resp_save(RdoOut *o, const RdoRespPart *r)
     rdo_out_u32(o, r->write_total);
     rdo_out_u32(o, RDO_RESP_RES_MAX);
     for (uint32_t i = 0; i < RDO_RESP_RES_MAX; i++) {
-        res_save(o, r, &r->res[i]);
+        static const RdoRespRes unused;
+
+        res_save(o, r->res ? &r->res[i] : &unused, r->res_streaming >> i & 1);
     }
     rdo_out_u32(o, r->res_next);
     rdo_out_u8(o, r->resp_queued);
@@ -259,7 +261,7 @@ static void resp_load(RdoIn *in, uint32_t qpn, RdoRespPart *r)
     n = rdo_in_count(in, RDO_RESP_RES_MAX, 1, "responder resources");
     r->res_streaming = 0;
     for (uint32_t i = 0; i < n; i++) {
-        res_load(in, r, &r->res[i]);
+        res_load(in, r, &rdo_resp_res(r)[i]);
     }
     r->res_next = rdo_in_u32(in);
     r->resp_queued = rdo_in_bool(in);

@@ -108,10 +108,7 @@ static void work_free_all(RdoTiming *t)
     while ((l = g_queue_pop_head_link(&t->work))) {
         rdo_work_done(t, l);
     }
-    while ((l = t->work_free)) {
-        t->work_free = l->next;
-        g_free(l->data);
-    }
+    rdo_nodes_free(&t->work_free);
 }
 
 void rdo_tm_free(RdoCore *core)
@@ -122,7 +119,7 @@ void rdo_tm_free(RdoCore *core)
         return;
     }
     rdo_tm_frames_free(t);
-    g_queue_clear_full(&t->irqs, g_free);
+    rdo_tm_irqs_free(t);
     work_free_all(t);
     g_free(t->qp);
     g_free(t->log);
@@ -249,10 +246,96 @@ RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
                             end + (t->cfg.link_latency_ns + extra_ns) * 1000);
 }
 
+/* The history's entry `k` from the oldest of the last db_count. */
+static unsigned db_slot(const RdoTmQp *q, unsigned k)
+{
+    return (q->db_next - q->db_count + k) % RDO_TM_DB_HIST;
+}
+
+/*
+ * rdo_tm_db_time on a history in order (times and producer indexes never
+ * going back, steps below RDO_TM_DB_STEP, so less than 2^31 from the
+ * oldest to the newest): the doorbells that cover `index` are those from
+ * some point on, found by bisection, and the earliest has the least time;
+ * among those at that time the scan takes the lowest slot.
+ */
+static uint64_t db_time_ordered(const RdoTmQp *q, uint32_t index, bool *pushed)
+{
+    unsigned lo = 0, hi = q->db_count, best;
+    uint32_t c = q->db_pi[db_slot(q, 0)] - index;
+    uint32_t span = q->db_pi[db_slot(q, q->db_count - 1)] - q->db_pi[db_slot(q, 0)];
+
+    /* Covered from the oldest on, and past the newest without wrapping
+     * out of the covering half: then "covers" only turns true once. */
+    if ((int32_t)c > 0 && c + span >= (1u << 31)) {
+        return UINT64_MAX;      /* not monotone: scan */
+    }
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+
+        if ((int32_t)(q->db_pi[db_slot(q, mid)] - index) > 0) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    if (lo == q->db_count) {
+        return 0;
+    }
+    best = db_slot(q, lo);
+    for (unsigned k = lo + 1; k < q->db_count; k++) {
+        unsigned s = db_slot(q, k);
+
+        if (q->db_ps[s] != q->db_ps[best]) {
+            break;
+        }
+        best = MIN(best, s);
+    }
+    *pushed = q->db_flags[best] & RDO_TM_DB_PUSHED;
+    return q->db_ps[best];
+}
+
+void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed)
+{
+    unsigned slot = q->db_next % RDO_TM_DB_HIST;
+    unsigned prev = (slot + RDO_TM_DB_HIST - 1) % RDO_TM_DB_HIST;
+
+    if (q->db_count &&
+        (now_ps < q->db_ps[prev] || pi - q->db_pi[prev] >= RDO_TM_DB_STEP)) {
+        /* Scanned until the older of the two leaves the history. */
+        q->db_slow_until = q->db_next + RDO_TM_DB_HIST;
+    }
+    q->db_pi[slot] = pi;
+    q->db_ps[slot] = now_ps;
+    q->db_flags[slot] = RDO_TM_DB_VALID | (pushed ? RDO_TM_DB_PUSHED : 0);
+    q->db_next++;
+    q->db_count = MIN(q->db_count + 1, RDO_TM_DB_HIST);
+}
+
 uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
                         bool *pushed)
 {
-    RdoTmQp *q = &core->st->tm->qp[qpn];
+    return rdo_tm_db_search(&core->st->tm->qp[qpn], index, pushed);
+}
+
+uint64_t rdo_tm_db_search(const RdoTmQp *q, uint32_t index, bool *pushed)
+{
+    *pushed = false;
+    if (!q->db_count) {
+        return 0;
+    }
+    if ((int32_t)(q->db_next - q->db_slow_until) >= 0) {
+        uint64_t best = db_time_ordered(q, index, pushed);
+
+        if (best != UINT64_MAX) {
+            return best;
+        }
+    }
+    return rdo_tm_db_scan(q, index, pushed);
+}
+
+uint64_t rdo_tm_db_scan(const RdoTmQp *q, uint32_t index, bool *pushed)
+{
     uint64_t best = 0;
 
     *pushed = false;

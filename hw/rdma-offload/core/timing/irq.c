@@ -9,9 +9,8 @@
 void rdo_raise_irq(RdoCore *core, unsigned vector)
 {
     RdoTiming *t = core->st->tm;
-    RdoTmIrq *irq;
     RdoFlow flow;
-    uint64_t at;
+    uint64_t at, due;
 
     if (!t) {
         core->ops->raise_irq(core->host, vector);
@@ -21,12 +20,10 @@ void rdo_raise_irq(RdoCore *core, unsigned vector)
     at = MAX(rdo_tm_cur(core), t->last_write_ps) +
          rdo_tm_cycles_ps(t, t->cfg.cyc.irq);
     flow = rdo_tm_set_flow(core, RDO_FLOW_EQE);
-    irq = g_new(RdoTmIrq, 1);
-    irq->due_ps = rdo_tm_bus(core, at, 0xfee00000ull, 4, true);
+    due = rdo_tm_bus(core, at, 0xfee00000ull, 4, true);
     rdo_tm_set_flow(core, flow);
-    irq->vector = vector;
     core->tcnt.irqs++;
-    rdo_tm_span(core, RDO_STAGE_IRQ, vector, 4, at, irq->due_ps);
-    g_queue_push_tail(&t->irqs, irq);
-    rdo_tm_schedule(core, irq->due_ps);
+    rdo_tm_span(core, RDO_STAGE_IRQ, vector, 4, at, due);
+    rdo_tm_irq_queue(t, due, vector);
+    rdo_tm_schedule(core, due);
 }

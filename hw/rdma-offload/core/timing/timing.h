@@ -82,18 +82,30 @@ typedef struct RdoWork {
 #define RDO_TM_DB_VALID  1
 #define RDO_TM_DB_PUSHED 2
 #define RDO_TM_DB_HIST 64
+#define RDO_TM_DB_STEP (1u << 24)
 
 typedef struct RdoTmQp {
-    uint32_t db_pi[RDO_TM_DB_HIST];
-    uint64_t db_ps[RDO_TM_DB_HIST];
-    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
-    uint32_t db_next;           /* next history slot */
-    uint32_t queued;            /* work items on the scheduler's queue */
+    /* What every work request and visit touches first, in one cache line;
+     * the history (832 bytes) after it. */
     uint64_t wqe_ready_ps;      /* the last WQE fetch issued completes */
+    uint32_t queued;            /* work items on the scheduler's queue */
     uint32_t served_pi;         /* WQEs up to here were fetched for visits */
+    uint32_t turn_pkts;         /* packets sent in its turn at the head */
     uint8_t port;               /* its port, as its last visit found it
                                    (0: not visited yet) */
-    uint32_t turn_pkts;         /* packets sent in its turn at the head */
+    uint8_t db_count;
+    uint32_t db_next;           /* next history slot */
+    /*
+     * For rdo_tm_db_time's search instead of a scan: the valid entries are
+     * the last db_count written; until db_next reaches db_slow_until some
+     * pair of them is out of order (time going back, or a producer index
+     * going back or jumping by RDO_TM_DB_STEP or more), or they came from
+     * a state load, and the search scans them all.
+     */
+    uint32_t db_slow_until;
+    uint8_t db_flags[RDO_TM_DB_HIST];   /* RDO_TM_DB_* */
+    uint32_t db_pi[RDO_TM_DB_HIST];
+    uint64_t db_ps[RDO_TM_DB_HIST];
 } RdoTmQp;
 
 /*
@@ -152,7 +164,8 @@ typedef struct RdoTiming {
      * frames waiting for the receive pipeline; each in time order. */
     RdoTmFifo egress, rx_fifo;
     RdoTmFifo egress2;          /* port 2's: its link's times, not port 1's */
-    GQueue irqs;
+    GQueue irqs;                /* RdoTmIrq, due in this order */
+    GList *irq_free;            /* spent RdoTmIrqs: none allocated per interrupt */
     /*
      * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
      * in order, a ring (egress/output.c): each was a wake-up when the core
@@ -214,6 +227,7 @@ static inline uint64_t rdo_div_up(uint64_t a, uint64_t b)
 typedef struct RdoTmIrq {
     uint64_t due_ps;
     unsigned vector;
+    GList link;                 /* on RdoTiming.irqs, or irq_free */
 } RdoTmIrq;
 
 /* The frame pool (frame.c). A frame with `frame`'s bytes: the buffer of
@@ -281,12 +295,77 @@ void rdo_tm_bus_init(RdoCore *core);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
+/*
+ * Free lists of items that carry their own list node (its data the item),
+ * so that nothing is allocated per item in the steady state: a node is
+ * put back, an item taken (NULL: none, the caller allocates one), and all
+ * freed.
+ */
+static inline void rdo_node_put(GList **free, GList *l)
+{
+    l->prev = NULL;
+    l->next = *free;
+    *free = l;
+}
+
+static inline void *rdo_node_take(GList **free)
+{
+    GList *l = *free;
+
+    if (!l) {
+        return NULL;
+    }
+    *free = l->next;
+    l->next = NULL;
+    return l->data;
+}
+
+static inline void rdo_nodes_free(GList **free)
+{
+    GList *l;
+
+    while ((l = *free)) {
+        *free = l->next;
+        g_free(l->data);
+    }
+}
+
+/* Interrupts waiting for their MSI-X write: one joins the queue (due after
+ * those on it), the head is spent, all are dropped (the model goes). */
+static inline void rdo_tm_irq_queue(RdoTiming *t, uint64_t due_ps, unsigned vector)
+{
+    RdoTmIrq *irq = rdo_node_take(&t->irq_free);
+
+    if (!irq) {
+        irq = g_new0(RdoTmIrq, 1);
+        irq->link.data = irq;
+    }
+    irq->due_ps = due_ps;
+    irq->vector = vector;
+    g_queue_push_tail_link(&t->irqs, &irq->link);
+}
+
+static inline void rdo_tm_irq_spent(RdoTiming *t)
+{
+    GList *l = g_queue_pop_head_link(&t->irqs);
+
+    if (l) {
+        rdo_node_put(&t->irq_free, l);
+    }
+}
+
+static inline void rdo_tm_irqs_free(RdoTiming *t)
+{
+    while (!g_queue_is_empty(&t->irqs)) {
+        rdo_tm_irq_spent(t);
+    }
+    rdo_nodes_free(&t->irq_free);
+}
+
 /* A work item off the scheduler's queue (its link), kept for reuse. */
 static inline void rdo_work_done(RdoTiming *t, GList *l)
 {
-    l->prev = NULL;
-    l->next = t->work_free;
-    t->work_free = l;
+    rdo_node_put(&t->work_free, l);
 }
 
 /* A DMA of the current flow issued at `at`: when it is done. */
@@ -306,12 +385,21 @@ void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
 
 /* The lifecycle of a completed work request. */
 void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);
+/* A doorbell to producer index `pi` joins a QP's history. */
+void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed);
+/* The time of the earliest doorbell in a history that covers WQE `index`
+ * (0 if none), and whether it pushed the WQE. */
+uint64_t rdo_tm_db_search(const RdoTmQp *q, uint32_t index, bool *pushed);
+/* The same by a scan of every entry (the definition; the search's way
+ * when the history is out of order). */
+uint64_t rdo_tm_db_scan(const RdoTmQp *q, uint32_t index, bool *pushed);
 /* The doorbell time of WQE `index` of a QP (0 if not remembered). */
 uint64_t rdo_tm_db_time(RdoCore *core, uint32_t qpn, uint32_t index,
                         bool *pushed);
 
 /* An interrupt: at once, or when the timing model says it is sent. */
 void rdo_raise_irq(RdoCore *core, unsigned vector);
+
 
 /*
  * A transfer cut at cache lines `line` bytes long (a power of two): the

@@ -65,7 +65,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         if (qp->type == RDO_QPT_SSQ && rec->refs > 1) {
             break;              /* its connection still holds it */
         }
-        g_queue_pop_head(&x->req.sent);
+        rdo_rec_pop(&x->req.sent);
         retired = true;
         if (x->req.tx_pos) {
             x->req.tx_pos--;
@@ -74,7 +74,7 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         }
         if (ring_qpn != qpn) {
             /* Fed by a shared send queue, which completes it in order. */
-            rdo_rec_unref(rec);
+            rdo_rec_unref(core->st, rec);
             rdo_work_kick(core, ring_qpn);
             if (status != RDO_WC_SUCCESS) {
                 rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
@@ -106,11 +106,11 @@ void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         rdo_ctx_dirty(core, &core->st->qpc, qp);
         /* A connection's failure fails the connection, not the shared SQ. */
         if (status != RDO_WC_SUCCESS && !rec->conn_qpn) {
-            rdo_rec_unref(rec);
+            rdo_rec_unref(core->st, rec);
             rdo_qp_to_error(core, qpn, qp, qp_err_of(vendor_err));
             return;
         }
-        rdo_rec_unref(rec);
+        rdo_rec_unref(core->st, rec);
     }
     if (g_queue_is_empty(&x->req.sent)) {
         x->req.rto_at = 0;
@@ -128,7 +128,7 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
     RdoSendRec *rec;
 
-    while ((rec = g_queue_pop_head(&x->req.sent))) {
+    while ((rec = rdo_rec_pop(&x->req.sent))) {
         uint32_t ring_qpn = rec->ring_qpn;
         bool shared = rec->refs > 1;
 
@@ -138,7 +138,7 @@ void rdo_req_flush(RdoCore *core, uint32_t qpn)
             rec->status = RDO_WC_WR_FLUSH_ERR;
             rec->vendor_err = 0;
         }
-        rdo_rec_unref(rec);
+        rdo_rec_unref(core->st, rec);
         if (shared && ring_qpn != qpn) {
             rdo_work_kick(core, ring_qpn);
         }

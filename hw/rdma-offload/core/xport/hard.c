@@ -225,7 +225,7 @@ static RdoSendRec *load_record(RdoCore *core, uint32_t qpn, uint32_t seq)
     if (r.ring_qpn != qpn) {
         return NULL;
     }
-    rec = g_new0(RdoSendRec, 1);
+    rec = rdo_rec_new(core->st);
     rec->ring_qpn = qpn;
     rec->wqe_index = r.wqe_index;
     rec->wr_id = r.wr_id;
@@ -256,7 +256,7 @@ static bool load_records(RdoCore *core, uint32_t qpn, const RdoHardImage *h,
         if (!rec) {
             return false;
         }
-        g_queue_push_tail(recs, rec);
+        rdo_rec_push(recs, rec);
     }
     return true;
 }
@@ -332,7 +332,7 @@ static void take_records(RdoCore *core, uint32_t qpn, RdoXport *x,
     }
     x->req.tx_pos = MIN(x->req.tx_pos, i);
     x->req.tx_pkt = 0;
-    g_queue_clear_full(&x->req.sent, rdo_rec_unref);
+    rdo_rec_clear(core->st, &x->req.sent);
     x->req.sent = *recs;
     x->req.state = h->req_state;
     x->req.retry = RDO_RETRY_NONE;
@@ -368,7 +368,7 @@ bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
     if (!image_ok(&h, qpn) || !load_records(core, qpn, &h, &recs) ||
         !una_fits(&recs, h.next_psn, h.una_psn) ||
         !load_resources(core, qpn, qp, res)) {
-        g_queue_clear_full(&recs, rdo_rec_unref);
+        rdo_rec_clear(core->st, &recs);
         rdo_guest_error(core, RDO_GE_QPC_CORRUPT, qpn, 0,
                         "QP %u: transport hard state in the store is corrupt or "
                         "stale (magic 0x%x)", qpn, h.magic);
@@ -376,7 +376,7 @@ bool rdo_xport_recover(RdoCore *core, uint32_t qpn)
     }
     take_records(core, qpn, x, &h, &recs);
     core->cnt.fo_rb_bytes += rdo_xport_recover_bytes(core, qpn);
-    memcpy(x->resp.res, res, sizeof(res));
+    memcpy(rdo_resp_res(&x->resp), res, sizeof(res));
     x->resp.res_streaming = 0;  /* none streams until asked again */
     x->req.retry_left = h.retry_left;
     x->req.rnr_left = h.rnr_left;

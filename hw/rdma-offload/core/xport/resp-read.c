@@ -14,7 +14,7 @@
 /* The next resource, or NULL if the requester has too many outstanding. */
 static RdoRespRes *res_take(RdoXport *x, const RdoQpCtx *qp)
 {
-    RdoRespRes *r = &x->resp.res[x->resp.res_next % rdo_resp_res_count(qp)];
+    RdoRespRes *r = &rdo_resp_res(&x->resp)[x->resp.res_next % rdo_resp_res_count(qp)];
 
     if (r->valid && rdo_res_streaming(&x->resp, r)) {
         return NULL;
@@ -168,7 +168,7 @@ bool rdo_resp_duplicate(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         op == RDO_OP_FETCH_ADD) {
         bool atomic = op != RDO_OP_READ_REQUEST;
 
-        for (uint32_t i = 0; i < rdo_resp_res_count(qp); i++) {
+        for (uint32_t i = 0; x->resp.res && i < rdo_resp_res_count(qp); i++) {
             RdoRespRes *r = &x->resp.res[i];
 
             if (!r->valid || r->atomic != atomic ||
@@ -203,7 +203,7 @@ void rdo_resp_run(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     uint32_t n = rdo_resp_res_count(qp), budget = RDO_TX_BUDGET;
     uint32_t mtu = rdo_qp_mtu(qp);
 
-    for (uint32_t k = 0; k < n && budget; k++) {
+    for (uint32_t k = 0; x->resp.res && k < n && budget; k++) {
         RdoRespRes *r = &x->resp.res[(x->resp.res_next + k) % n];
 
         while (r->valid && rdo_res_streaming(&x->resp, r) && budget) {

@@ -6,6 +6,7 @@
  * before the device's next processing round sends a single ACK for the
  * newest of them.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "xport/transport.h"
 
@@ -13,7 +14,15 @@ void rdo_xport_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    st->xport = g_new0(RdoXport, rdo_qp_slots(core));
+    size_t bytes = sizeof(RdoXport) * rdo_qp_slots(core);
+    void *p;
+
+    /* On cache-line boundaries, as the layout of RdoXport assumes. */
+    if (posix_memalign(&p, RDO_XPORT_ALIGN, bytes)) {
+        g_error("rdma-offload: no memory for %zu bytes of transport state",
+                bytes);
+    }
+    st->xport = memset(p, 0, bytes);
     rdo_xport_timers_init(core);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
@@ -32,22 +41,24 @@ void rdo_xport_free(RdoCore *core)
     }
     for (uint32_t i = 0; i < rdo_qp_slots(core); i++) {
         rdo_bufrecv_drop(core, i);
-        g_queue_clear_full(&st->xport[i].req.sent, rdo_rec_unref);
+        rdo_rec_clear(st, &st->xport[i].req.sent);
         g_free(st->xport[i].req.push_wqe);
         g_free(st->xport[i].agg.buf);
+        g_free(st->xport[i].resp.res);
     }
     for (uint32_t i = 0; i < core->cfg.doorbell_pages; i++) {
         g_free(st->push_area[i]);
     }
     g_free(st->push_area);
     g_free(st->push_written);
-    g_free(st->xport);
+    free(st->xport);            /* posix_memalign's */
     rdo_xport_timers_free(core);
     rdo_idxq_free(&st->ack_list);
     rdo_idxq_free(&st->resp_list);
     rdo_idxq_free(&st->cq_timed);
     rdo_idxq_free(&st->agg_list);
     g_ptr_array_unref(st->agg_free);
+    rdo_rec_pool_free(st);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);
@@ -62,6 +73,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     rdo_bufrecv_drop(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);
+    g_free(x->resp.res);
     rdo_xport_timer_drop(core, qpn);
     /* Stale entries on the ACK and response lists see the cleared flags. */
     memset(x, 0, sizeof(*x));
@@ -70,6 +82,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 
         /* A new QP with this number starts a new doorbell history. */
         memset(q->db_flags, 0, sizeof(q->db_flags));
+        q->db_count = 0;
         q->served_pi = 0;
     }
 }

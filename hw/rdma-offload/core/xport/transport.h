@@ -83,6 +83,10 @@ typedef struct RdoSendRec {
     RdoWrLife life;             /* timing model: its stages' times */
     uint32_t fo_seq;            /* failover: its number on the transmitting QP */
     uint32_t fo_crc;            /* failover: CRC of its copy in the store, 0 = none */
+    /* Its nodes in the first two lists holding it (data NULL: free), so
+     * that a work request costs no list-node allocation; a third list (a
+     * shared record while failover reloads its connection) gets its own. */
+    GList link[2];
 } RdoSendRec;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -207,10 +211,22 @@ typedef struct RdoRespPart {
     uint64_t write_va;          /* WRITE in progress */
     uint32_t write_rkey;
     uint32_t write_left, write_total;
-    RdoRespRes res[RDO_RESP_RES_MAX];
+    /* RDO_RESP_RES_MAX of them from the first READ or atomic the QP serves
+     * (rdo_resp_res), NULL before: 768 bytes most QPs never use, which
+     * would spread the fields every packet touches over more cache lines. */
+    RdoRespRes *res;
     uint32_t res_next;          /* oldest, replaced next */
     bool fo_refused;            /* failover: a frame refused in its blackout */
 } RdoRespPart;
+
+/* A QP's responder resources, allocated on first use. */
+static inline RdoRespRes *rdo_resp_res(RdoRespPart *p)
+{
+    if (!p->res) {
+        p->res = g_new0(RdoRespRes, RDO_RESP_RES_MAX);
+    }
+    return p->res;
+}
 
 /* Whether responder resource r of x streams READ responses. */
 static inline bool rdo_res_streaming(const RdoRespPart *p, const RdoRespRes *r)
@@ -257,13 +273,16 @@ typedef struct RdoHeldPart {
     bool open;
 } RdoHeldPart;
 
+#define RDO_XPORT_ALIGN 64
 typedef struct RdoXport {
+    /* In this order, the fields a received WRITE touches (the responder's
+     * and the aggregation's) share two cache lines. */
     RdoReqPart req;             /* tx.c, req-rx.c */
-    RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
+    RdoAggPart agg;             /* rx-agg.c */
     RdoCcPart cc;               /* cc.c */
     RdoHeldPart held;           /* bufrecv.c */
-} RdoXport;
+} __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
 const char *rdo_req_state_name(RdoReqState s);
 const char *rdo_req_retry_name(RdoReqRetry r);
@@ -443,7 +462,20 @@ uint32_t rdo_xport_recover_bytes(RdoCore *core, uint32_t qpn);
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    const RdoSendRec *rec, bool reread, RdoWqe *w,
                    uint32_t *vendor_err);
-void rdo_rec_unref(gpointer rec);
+/* (records.c) Records come from and go back to a per-adapter pool: no
+ * allocation per work request once the pool holds the most in flight.
+ * One goes back when the last list holding it lets go (unref), or at
+ * once if no list took it (put: a fetch that has to wait). */
+RdoSendRec *rdo_rec_new(RdoState *st);
+void rdo_rec_unref(RdoState *st, RdoSendRec *rec);
+void rdo_rec_put(RdoState *st, RdoSendRec *rec);
+/* A list of records: add at the tail, take the head (NULL if empty), and
+ * drop all (each unreferenced). */
+void rdo_rec_push(GQueue *q, RdoSendRec *rec);
+RdoSendRec *rdo_rec_pop(GQueue *q);
+void rdo_rec_clear(RdoState *st, GQueue *q);
+/* (records.c) The pool's records, freed (the adapter goes). */
+void rdo_rec_pool_free(RdoState *st);
 /* The oldest READ or atomic record not done, and its index; NULL if none. */
 RdoSendRec *rdo_rec_oldest_read(RdoXport *x, guint *index);
 /* (records.c) A record is complete with a status (a READ or atomic leaves

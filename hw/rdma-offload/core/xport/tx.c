@@ -174,7 +174,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
 {
     RdoState *st = core->st;
     RdoWqe *w = st->wqe_buf;
-    RdoSendRec *rec = g_new0(RdoSendRec, 1);
+    RdoSendRec *rec = rdo_rec_new(st);
     uint32_t vendor_err, stall_mr = RDO_NONE;
     bool ok = rdo_wqe_fetch(core, qpn, qp, x->req.sq_next, false, w, &vendor_err);
     uint32_t conn = qpn;        /* the QP that transmits it */
@@ -223,7 +223,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             goto add;
         }
         if (cqp->state != RDO_QPS_RTS) {
-            g_free(rec);
+            rdo_rec_put(st, rec);
             return FETCH_WAIT;  /* kicked again when it reaches RTS */
         }
         cx = &st->xport[conn];
@@ -236,7 +236,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         (core->cfg.failover && cqp->type == RDO_QPT_RC &&
          g_queue_get_length(&cx->req.sent) >= RDO_QPC_FO_RECS)) {
         /* With failover every record has a slot in the store. */
-        g_free(rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     }
     /*
@@ -246,7 +246,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
      */
     if ((w->h.flags & RDO_WQE_F_FENCE) && rdo_wr_local(w->h.opcode) &&
         rdo_req_undone(x)) {
-        g_free(rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     }
     if (rdo_wr_local(w->h.opcode)) {
@@ -268,7 +268,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
             break;
         }
         if (!done) {
-            g_free(rec);
+            rdo_rec_put(st, rec);
             return FETCH_WAIT;
         }
         rdo_rec_done(x, rec, status, vendor_err);
@@ -280,7 +280,7 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     case RDO_MRC_PENDING:
         st->qp_stall_mr[qpn] = stall_mr;
         core->cnt.mr_stalls++;
-        g_free(rec);
+        rdo_rec_put(st, rec);
         return FETCH_WAIT;
     default:
         rdo_guest_error(core, RDO_GE_WQE_BAD_KEY, qpn, qpn,
@@ -300,13 +300,13 @@ static FetchOutcome fetch_next(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
     cx->req.next_psn = rdo_psn_add(cx->req.next_psn, rec->npkts);
 add:
     rec->refs = 1;
-    g_queue_push_tail(&x->req.sent, rec);
+    rdo_rec_push(&x->req.sent, rec);
     x->req.sq_next++;
     if (cx != x && !rec->done) {
         /* Also on the connection's list, which transmits it; the shared
          * queue will not fetch it again, so the store has it at once. */
         rec->refs++;
-        g_queue_push_tail(&cx->req.sent, rec);
+        rdo_rec_push(&cx->req.sent, rec);
         rdo_xport_rec_added(cx, rec);
         rdo_xport_commit(core, conn);
         rdo_work_kick(core, conn);
