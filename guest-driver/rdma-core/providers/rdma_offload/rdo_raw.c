@@ -81,9 +81,16 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
-	/* One buffer per RX WQE; the TX stride has room for the bounce SGE. */
-	if (cap->max_recv_sge > 1 || cap->max_inline_data > RDO_RAW_BOUNCE ||
-	    cap->max_send_sge > RDO_MAX_SGE) {
+	/*
+	 * One buffer per RX WQE: a scattering receive is a feature the device
+	 * lacks (EOPNOTSUPP, as rdma-core's tests take it). The TX stride has
+	 * room for the bounce SGE.
+	 */
+	if (cap->max_recv_sge > 1) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (cap->max_inline_data > RDO_RAW_BOUNCE || cap->max_send_sge > RDO_MAX_SGE) {
 		errno = EINVAL;
 		return NULL;
 	}
