@@ -8,7 +8,8 @@
 # socket received in user space on B through a raw packet QP with LRO
 # (rdo_tcprx, tests/guest/progs/rdo-tcprx.c: every byte checked, the
 # aggregation ratio, flows the driver refuses, a bad lkey's error
-# completion), and rmmod/insmod of the driver three times with a TCP
+# completion), the raw QP's send side (TSO, inline, a bad lkey), and
+# rmmod/insmod of the driver three times with a TCP
 # stream running; both kernels stay healthy.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
@@ -83,6 +84,13 @@ peer put B.tcprx.ready 1
 wait $!; echo "tcprx.rc=$?"
 sed 's/^/tcprx./' /tmp/tcprx
 echo "tcprx.steered=$(( $(cat $hwc) - steered0 ))"
+# The provider's send side: TSO, inline and a bad lkey on a raw QP of B's.
+tso_segs() { ethtool -S eth0 | sed -n 's/^ *hw_tso_segments: //p'; }
+tso0=$(tso_segs)
+rdo-tcprx tso rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
+    "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
+    sed 's/^/rawtx./'
+echo "rawtx.hw_tso=$(( $(tso_segs) - tso0 ))"
 peer put B.tcprx.done 1
 ( while [ ! -e /tmp/stop ]; do nc -l -p 5002 > /dev/null 2>&1; done ) &
 peer get A.done > /dev/null
@@ -135,6 +143,15 @@ check "LRO aggregates reached user space (RDODV_WC_LRO)" positive "$(f B.tcprx.l
 check "the buffer with a bad lkey completed with LOC_PROT_ERR" \
     eq "$(f B.tcprx.rx_errors) $(f B.tcprx.first_rx_error)" "1 local protection error"
 check "B's device steered the flow's frames (rx_steered_frames grew)" positive "$(f B.tcprx.steered)"
+check "raw QP: IBV_WR_TSO of 54 + 8192 bytes completes as IBV_WC_TSO" \
+    eq "$(f B.rawtx.tso.status) $(f B.rawtx.tso.opcode) $(f B.rawtx.tso.byte_len)" "success TSO 8246"
+tso_cut() { [ "$(f B.rawtx.hw_tso)" -ge "$(f B.rawtx.tso.segments)" ] 2>/dev/null ||
+            { echo "#   hw_tso_segments +'$(f B.rawtx.hw_tso)', wanted $(f B.rawtx.tso.segments)"; return 1; }; }
+check "raw QP: B's device cut the TSO send into MSS frames" tso_cut
+check "raw QP: an inline frame (bounce MR) is sent" \
+    eq "$(f B.rawtx.inline.status) $(f B.rawtx.inline.opcode) $(f B.rawtx.inline.byte_len)" "success SEND 60"
+check "raw QP: a send with a bad lkey completes with LOC_PROT_ERR" \
+    eq "$(f B.rawtx.bad_lkey.status)" "local protection error"
 check "rmmod/insmod three times with a TCP stream running" eq "$(f A.reload.ok)" 3
 check "ping works after the reloads" eq "$(f A.reload.ping_rc)" 0
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A

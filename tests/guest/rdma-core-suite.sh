@@ -58,17 +58,24 @@ ALLOWED_UNRESOLVED=(
     # for WQs (ibv_create_wq: EOPNOTSUPP), and does not catch that
     'test_rss_traffic\.RSSTrafficTest\.test_rss_traffic'
 )
+# matches_any VALUE REGEX...: VALUE matches one of them.
+matches_any() {
+    local v=$1 re
+    shift
+    for re in "$@"; do
+        [[ $v =~ $re ]] && return 0
+    done
+    return 1
+}
 # unresolved_allowed: every rdo0 failure that stayed is one of those.
 unresolved_allowed() {
-    local k v ok=0 re n=0
+    local k v ok=0 n=0
     for k in "${!F[@]}"; do
         [[ $k == rdo0.fail.* ]] || continue
         v=${F[$k]}
         [[ $v == *"(run again alone: passed)" ]] && continue
         n=$((n + 1))
-        for re in "${ALLOWED_UNRESOLVED[@]}"; do
-            [[ $v =~ $re ]] && continue 2
-        done
+        matches_any "$v" "${ALLOWED_UNRESOLVED[@]}" && continue
         echo "#   stays: $v"
         ok=1
     done
@@ -87,13 +94,11 @@ check "rdo0 passes at least as many as rxe0 ($(passed rdo0) vs $(passed rxe0))" 
     test "$(passed rdo0)" -ge "$(passed rxe0)"
 # skips_allowed: every rdo0.skip.N reason matches an allowed one.
 skips_allowed() {
-    local k why ok=0 re
+    local k why ok=0
     for k in "${!F[@]}"; do
         [[ $k == rdo0.skip.* ]] || continue
         why=${F[$k]#* }
-        for re in "${ALLOWED_SKIPS[@]}"; do
-            [[ $why =~ $re ]] && continue 2
-        done
+        matches_any "$why" "${ALLOWED_SKIPS[@]}" && continue
         echo "#   skip reason not documented as absent: $why"
         ok=1
     done

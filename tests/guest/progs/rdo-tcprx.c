@@ -12,8 +12,15 @@
  *     must refuse on the library's QP, "ready=1", then accept, read to the
  *     FIN and check every byte.
  *
+ *   rdo-tcprx tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS
+ *     the provider's send side on a raw packet QP of its own: one
+ *     IBV_WR_TSO of BYTES (a TCP segment to a closed port of DST), one
+ *     IBV_SEND_INLINE frame, one SEND with a wrong lkey; their completions.
+ *
  * Prints key=value facts (tests/guest/eth.sh reads them).
  */
+#include <net/ethernet.h>
+#include <netinet/ether.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,6 +167,120 @@ static int do_recv(const char *ifname, int port, uint64_t bytes, bool lro)
 	return 0;
 }
 
+/* Ethernet, IPv4 and TCP headers from src to dst (lengths: the device's). */
+static void tcp_template(uint8_t *h, const uint8_t *smac, const uint8_t *dmac,
+			 uint32_t sip, uint32_t dip)
+{
+	memset(h, 0, 54);
+	memcpy(h, dmac, 6);
+	memcpy(h + 6, smac, 6);
+	h[12] = 0x08;
+	h[14] = 0x45;
+	h[22] = 64;
+	h[23] = IPPROTO_TCP;
+	memcpy(h + 26, &sip, 4);
+	memcpy(h + 30, &dip, 4);
+	h[34] = 5009 >> 8, h[35] = 5009 & 0xff;	/* ports 5009 -> 5010 */
+	h[36] = 5010 >> 8, h[37] = 5010 & 0xff;
+	h[41] = 1;				/* seq 1 */
+	h[46] = 5 << 4;
+	h[47] = 0x18;				/* ACK PSH */
+	h[48] = 0xff, h[49] = 0xff;
+}
+
+static void tso_wc(struct ibv_cq *cq, const char *key)
+{
+	struct ibv_wc wc;
+	int st = poll_one(cq, &wc);
+
+	printf("%s.status=%s\n", key, st < 0 ? "timeout" : ibv_wc_status_str(wc.status));
+	printf("%s.opcode=%s\n", key, st < 0 ? "none" : wc.opcode == IBV_WC_TSO ? "TSO" :
+	       wc.opcode == IBV_WC_SEND ? "SEND" : "other");
+	printf("%s.byte_len=%u\n", key, st < 0 ? 0 : wc.byte_len);
+}
+
+static int do_tso(char **a)
+{
+	struct ether_addr smac, dmac;
+	uint32_t sip, dip, bytes = strtoul(a[6], NULL, 0), mss = strtoul(a[7], NULL, 0);
+	struct ibv_context *ctx = open_by_name(a[0]);
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
+	struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
+	struct ibv_qp_init_attr qa = {
+		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_RAW_PACKET,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 2, .max_send_sge = 1,
+			 .max_recv_sge = 1, .max_inline_data = 128 },
+	};
+	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	struct ibv_send_wr wr = { .num_sge = 1, .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct ibv_sge sge;
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;
+	uint8_t hdr[54], frame[60], *payload;
+	void *base;
+
+	if (!ether_aton_r(a[1], &smac) || !ether_aton_r(a[3], &dmac) ||
+	    inet_pton(AF_INET, a[2], &sip) != 1 || inet_pton(AF_INET, a[4], &dip) != 1)
+		die("bad address");
+	if (!pd || !cq)
+		die("pd/cq: %s", strerror(errno));
+	qp = ibv_create_qp(pd, &qa);
+	if (!qp)
+		die("raw qp: %s", strerror(errno));
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
+		die("init");
+	ma.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rtr");
+	ma.qp_state = IBV_QPS_RTS;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rts");
+	payload = odd_buf(bytes, &base);
+	fill(payload, bytes, 3);
+	mr = ibv_reg_mr(pd, payload, bytes, 0);
+	if (!mr)
+		die("reg_mr: %s", strerror(errno));
+	tcp_template(hdr, smac.ether_addr_octet, dmac.ether_addr_octet, sip, dip);
+
+	/* TSO: the header from wr.tso (the provider's bounce slot), the payload by lkey. */
+	sge = (struct ibv_sge){ (uintptr_t)payload, bytes, mr->lkey };
+	wr.sg_list = &sge;
+	wr.opcode = IBV_WR_TSO;
+	wr.tso.hdr = hdr;
+	wr.tso.hdr_sz = sizeof(hdr);
+	wr.tso.mss = mss;
+	if (ibv_post_send(qp, &wr, &bad))
+		die("post tso: %s", strerror(errno));
+	tso_wc(cq, "tso");
+	printf("tso.segments=%u\n", (bytes + mss - 1) / mss);
+
+	/* An inline frame: 54 bytes of headers and 6 of payload, copied at post. */
+	memcpy(frame, hdr, sizeof(hdr));
+	frame[17] = sizeof(frame) - 14;		/* IPv4 total length */
+	memset(frame + 54, 0xab, 6);
+	sge = (struct ibv_sge){ (uintptr_t)frame, sizeof(frame), 0 };
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED | IBV_SEND_INLINE | IBV_SEND_IP_CSUM;
+	if (ibv_post_send(qp, &wr, &bad))
+		die("post inline: %s", strerror(errno));
+	memset(frame, 0, sizeof(frame));	/* the WR's copy is the provider's */
+	tso_wc(cq, "inline");
+
+	/* A SEND whose lkey names no MR: the device refuses the SGE. */
+	sge = (struct ibv_sge){ (uintptr_t)payload, 60, mr->lkey ^ 0x5a5a00 };
+	wr.send_flags = IBV_SEND_SIGNALED;
+	if (ibv_post_send(qp, &wr, &bad))
+		die("post bad lkey: %s", strerror(errno));
+	tso_wc(cq, "bad_lkey");
+	ibv_destroy_qp(qp);
+	ibv_dereg_mr(mr);
+	ibv_destroy_cq(cq);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	free(base);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -168,7 +289,9 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "recv"))
 		return do_recv(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0),
 			       argc == 5 || strcmp(argv[5], "nolro"));
-	fprintf(stderr, "usage: %s send IP PORT BYTES | recv IFNAME PORT BYTES [nolro]\n",
-		argv[0]);
+	if (argc == 9 && !strcmp(argv[1], "tso"))
+		return do_tso(argv + 2);
+	fprintf(stderr, "usage: %s send IP PORT BYTES | recv IFNAME PORT BYTES [nolro] |"
+		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS\n", argv[0]);
 	return 2;
 }

@@ -240,8 +240,8 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 				 struct ibv_qp_init_attr_ex *attr);
 int rdo_raw_destroy_qp(struct rdo_qp *qp);
 void rdo_raw_reset(struct rdo_qp *qp);
-int rdo_raw_post_send(struct rdo_qp *qp, struct ibv_send_wr *wr,
-		      struct ibv_send_wr **bad_wr);
+int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx);
+void rdo_raw_sq_ring(struct rdo_qp *qp);
 int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr);
 bool rdo_raw_cqe_to_wc(struct rdo_context *ctx, const struct rdo_eth_cqe *cqe,

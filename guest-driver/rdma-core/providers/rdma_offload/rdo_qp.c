@@ -547,9 +547,9 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	uint32_t size = 1u << sq->ring.log_size, start;
 	int len = 0, ret = 0;
 
-	if (qp->raw)
-		return rdo_raw_post_send(qp, wr, bad_wr);
-	if (ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
+	/* A raw QP's TXQ exists from INIT; verbs want RTS for sends. */
+	if (qp->raw ? ibqp->state != IBV_QPS_RTS :
+	    ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
 	    ibqp->state == IBV_QPS_RTR) {
 		*bad_wr = wr;
 		return EINVAL;
@@ -562,7 +562,8 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 			ret = ENOMEM;
 			break;
 		}
-		len = rdo_build_send(qp, wr, sq->pi);
+		len = qp->raw ? -rdo_raw_build_send(qp, wr, sq->pi) :
+			rdo_build_send(qp, wr, sq->pi);
 		if (len < 0) {
 			ret = -len;
 			break;
@@ -571,7 +572,9 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1,
 				      memory_order_release);
 	}
-	if (sq->pi != start)	/* after a bad WR, never a push (len is its error) */
+	if (sq->pi != start && qp->raw)
+		rdo_raw_sq_ring(qp);
+	else if (sq->pi != start)	/* after a bad WR, never a push (len is its error) */
 		rdo_sq_ring(ctx, qp, start, ret ? UINT32_MAX : (uint32_t)len);
 	pthread_spin_unlock(&sq->lock);
 	if (ret)

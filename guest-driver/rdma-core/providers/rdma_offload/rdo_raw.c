@@ -231,7 +231,7 @@ static int rdo_raw_gather(uint8_t *dst, uint32_t room, const struct ibv_sge *sg,
 }
 
 /* The TX WQE for wr at SQ slot idx: 0 or an errno. */
-static int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx)
+int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx)
 {
 	uint32_t slot = idx & ((1u << qp->sq.ring.log_size) - 1);
 	struct rdo_eth_tx_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
@@ -289,41 +289,12 @@ static int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, u
 	return 0;
 }
 
-int rdo_raw_post_send(struct rdo_qp *qp, struct ibv_send_wr *wr,
-		      struct ibv_send_wr **bad_wr)
+/* Tells the device about the TX WQEs up to the SQ's pi. Under the SQ lock. */
+void rdo_raw_sq_ring(struct rdo_qp *qp)
 {
-	struct rdo_context *ctx = to_rctx(qp->vqp.qp.context);
-	struct rdo_wq *sq = &qp->sq;
-	uint32_t size = 1u << sq->ring.log_size, start;
-	int ret = 0;
-
-	if (qp->vqp.qp.state != IBV_QPS_RTS) {
-		*bad_wr = wr;
-		return EINVAL;
-	}
-	pthread_spin_lock(&sq->lock);
-	start = sq->pi;
-	for (; wr; wr = wr->next) {
-		if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
-						  memory_order_acquire) >= size) {
-			ret = ENOMEM;
-			break;
-		}
-		ret = rdo_raw_build_send(qp, wr, sq->pi);
-		if (ret)
-			break;
-		sq->wr_id[sq->pi & (size - 1)] = wr->wr_id;
-		atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1,
-				      memory_order_release);
-	}
-	if (sq->pi != start) {
-		udma_to_device_barrier();
-		rdo_doorbell(ctx, RDO_DB_ETH_TXQ, RDO_DB_VALUE(qp->raw_txq, 0, sq->pi));
-	}
-	pthread_spin_unlock(&sq->lock);
-	if (ret)
-		*bad_wr = wr;
-	return ret;
+	udma_to_device_barrier();
+	rdo_doorbell(to_rctx(qp->vqp.qp.context), RDO_DB_ETH_TXQ,
+		     RDO_DB_VALUE(qp->raw_txq, 0, qp->sq.pi));
 }
 
 int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
