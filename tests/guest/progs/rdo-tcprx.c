@@ -202,7 +202,7 @@ static void tso_wc(struct ibv_cq *cq, const char *key)
 static int do_tso(char **a)
 {
 	struct ether_addr smac, dmac;
-	uint32_t sip, dip, bytes = strtoul(a[6], NULL, 0), mss = strtoul(a[7], NULL, 0);
+	uint32_t sip, dip, bytes = strtoul(a[5], NULL, 0), mss = strtoul(a[6], NULL, 0);
 	struct ibv_context *ctx = open_by_name(a[0]);
 	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
