@@ -249,6 +249,80 @@ static void test_lro_flush_rules(void)
 }
 
 /* A TX WQE that must fail with vendor_err, the queue going on after it. */
+/*
+ * Damaged segments of a flow in the middle of an LRO session: each goes
+ * on alone, unaggregated (the driver's stack decides what to make of it),
+ * what the session held stays whole, and the flow's next good segments
+ * aggregate again. A segment that parses as the flow's (a wrong TCP
+ * checksum, URG) ends the session first, so the flow's order holds; one
+ * that does not parse as TCP (an IP total length past the frame's end, a
+ * header cut inside the TCP options) is nobody's flow and passes at once,
+ * the session held on until its timer.
+ */
+static void test_lro_malformed(void)
+{
+    EthPair *ep = eth_pair(RDO_ETH_RXQ_F_LRO);
+    EthSide *rx = &ep->e[1];
+    uint8_t payload[100], f[2048];
+    uint32_t seq = 5000;
+    struct rdo_eth_cqe c[3];
+    size_t len;
+
+    for (int k = 0; k < 4; k++) {
+        bool parses = k == 0 || k == 3;
+        int n = 0, held, alone;
+
+        rx_segment(ep, seq, RDO_TCP_ACK, 100, 5);
+        rx_segment(ep, seq + 100, RDO_TCP_ACK, 100, 5);
+        seq += 200;
+        for (uint32_t i = 0; i < sizeof(payload); i++) {
+            payload[i] = pattern(seq + i);
+        }
+        len = tcp_frame(ep, f, seq, RDO_TCP_ACK | (k == 3 ? 0x20 : 0), /* URG */
+                        payload, sizeof(payload), 5, true);
+        switch (k) {
+        case 0:
+            f[14 + 20 + 16] ^= 0x5a;            /* TCP checksum */
+            break;
+        case 1:
+            put16(f + 14 + 2, 20 + 32 + sizeof(payload) + 64);  /* IP length */
+            put16(f + 14 + 10, 0);
+            put16(f + 14 + 10, ref_csum(f + 14, 20, 0));
+            break;
+        case 2:
+            len = 14 + 20 + 24;                 /* cut inside the options */
+            break;
+        default:
+            break;
+        }
+        rdo_core_receive(&rx->d->h->core, f, len);
+        pair_run(ep->p, 1000000);               /* past the flush timer */
+        while (n < 3 && (c[n] = eth_poll(rx)).opcode) {
+            g_assert_cmpuint(c[n].status, ==, RDO_WC_SUCCESS);
+            n++;
+        }
+        g_assert_cmpint(n, ==, 2);
+        held = parses ? 0 : 1;
+        alone = 1 - held;
+        g_assert_true(c[held].flags & RDO_ETH_CQE_F_LRO);
+        g_assert_cmpuint(c[held].lro_segs, ==, 2);
+        g_assert_cmpuint(c[held].byte_len, ==, 66 + 200);
+        g_assert_false(c[alone].flags & RDO_ETH_CQE_F_LRO);
+        g_assert_cmpuint(c[alone].byte_len, ==, len);
+        /* Verified TCP only with its checksum right: the URG segment. */
+        g_assert_cmpuint(!!(c[alone].flags & RDO_ETH_CQE_F_L4_CSUM_OK), ==, k == 3);
+        seq += 100;
+    }
+    /* The flow goes on: a new session from the next good segments. */
+    rx_segment(ep, seq, RDO_TCP_ACK, 100, 5);
+    rx_segment(ep, seq + 100, RDO_TCP_ACK | RDO_TCP_PSH, 100, 5);
+    c[0] = eth_poll(rx);
+    g_assert_cmpuint(c[0].lro_segs, ==, 2);
+    g_assert_cmpuint(c[0].byte_len, ==, 66 + 200);
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+    eth_pair_free(ep);
+}
+
 static void expect_tx_error(EthPair *ep, const struct rdo_eth_tx_wqe *w,
                             const struct rdo_sge *sge, int nsge,
                             uint32_t vendor_err)
@@ -526,6 +600,7 @@ int main(int argc, char **argv)
     g_test_add_func("/eth/csum-offload", test_csum_offload);
     g_test_add_func("/eth/ecn-untouched", test_ecn_untouched);
     g_test_add_func("/eth/lro-flush-rules", test_lro_flush_rules);
+    g_test_add_func("/eth/lro-malformed", test_lro_malformed);
     g_test_add_func("/eth/malformed", test_malformed);
     g_test_add_func("/eth/mixed-with-rdma", test_mixed_with_rdma);
     g_test_add_func("/eth/rss-spread", test_rss_spread);
