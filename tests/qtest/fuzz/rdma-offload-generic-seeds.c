@@ -502,7 +502,6 @@ static void bring_up(Dev *d)
 #define MR_IOVA     0x10000000ull
 #define SRC         MR_IOVA
 #define DST         (MR_IOVA + RDO_PAGE_SIZE)
-#define LEN         64
 
 static const RdoPairLayout layout = {
     .pdn = 1, .cqn = 1, .cq_log = 4,
@@ -512,21 +511,46 @@ static const RdoPairLayout layout = {
     .max_inline = 32, .qkey = 0x1234,
 };
 
+/* A work request of A's: RDO_WR_* and its length (B posts a receive for
+ * each SEND). Work i uses bytes [1 KiB i, 1 KiB (i + 1)) of each MR page. */
+typedef struct Work {
+    uint8_t opcode;
+    uint16_t len;
+} Work;
+
+#define WORK_SLOT   1024
+#define MAX_WORK    4
+
 typedef struct Seed {
     const char *name;
     uint8_t qp_type;
-    /* Work A posts (RDO_WR_*; B posts a receive for each SEND). */
-    int n;
-    uint8_t work[3];
+    uint8_t path_mtu;           /* RDO_MTU_* code */
+    Work work[MAX_WORK];        /* len 0 ends */
 } Seed;
 
+#define MTU_256     RDO_MTU_256
+#define MTU_1024    (RDO_MTU_256 + 2)
+
 static const Seed seeds[] = {
-    { "rc-send", RDO_QPT_RC, 1, { RDO_WR_SEND } },
-    { "rc-write", RDO_QPT_RC, 1, { RDO_WR_RDMA_WRITE } },
-    { "rc-read", RDO_QPT_RC, 1, { RDO_WR_RDMA_READ } },
-    { "rc-mix", RDO_QPT_RC, 3, { RDO_WR_SEND, RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ } },
-    { "uc-mix", RDO_QPT_UC, 2, { RDO_WR_SEND, RDO_WR_RDMA_WRITE } },
+    { "rc-send", RDO_QPT_RC, MTU_1024, { { RDO_WR_SEND, 64 } } },
+    { "rc-write", RDO_QPT_RC, MTU_1024, { { RDO_WR_RDMA_WRITE, 64 } } },
+    { "rc-read", RDO_QPT_RC, MTU_1024, { { RDO_WR_RDMA_READ, 64 } } },
+    { "rc-mix", RDO_QPT_RC, MTU_1024, { { RDO_WR_SEND, 64 },
+        { RDO_WR_RDMA_WRITE, 64 }, { RDO_WR_RDMA_READ, 64 } } },
+    /* Messages of several packets each (first, middle, last). */
+    { "rc-multi", RDO_QPT_RC, MTU_256, { { RDO_WR_SEND_IMM, 600 },
+        { RDO_WR_RDMA_WRITE_IMM, 1000 }, { RDO_WR_RDMA_READ, 1000 } } },
+    { "rc-atomic", RDO_QPT_RC, MTU_1024, { { RDO_WR_ATOMIC_FETCH_ADD, 8 },
+        { RDO_WR_ATOMIC_CMP_SWP, 8 } } },
+    { "uc-mix", RDO_QPT_UC, MTU_1024, { { RDO_WR_SEND, 64 },
+        { RDO_WR_RDMA_WRITE, 64 } } },
+    { "ud-send", RDO_QPT_UD, MTU_1024, { { RDO_WR_SEND_IMM, 200 } } },
 };
+
+static bool is_send(uint8_t opcode)
+{
+    return opcode == RDO_WR_SEND || opcode == RDO_WR_SEND_IMM;
+}
 
 /* Steps until side k has `n` CQEs (the other side's counted too). */
 static void wait_cqes(RdoPairSide *s, const uint32_t want[2])
@@ -585,23 +609,39 @@ static GByteArray *record(const Seed *seed, int first)
         memcpy(side[k].mac, R.dev[k].mac, 6);
         rdo_pair_side_setup(&side[k], k);
     }
-    rdo_pair_connect(&side[0], &side[1], 0, seed->qp_type, RDO_MTU_256 + 2,
+    rdo_pair_connect(&side[0], &side[1], 0, seed->qp_type, seed->path_mtu,
                      14, 0, 0);
 
-    for (int i = 0; i < seed->n; i++) {
-        struct rdo_send_wqe w = rdo_wqe(seed->work[i], 1 + i);
-        struct rdo_sge sge = rdo_pair_sge(&side[0], SRC + LEN * i, LEN);
+    for (int i = 0; i < MAX_WORK && seed->work[i].len; i++) {
+        const Work *wk = &seed->work[i];
+        struct rdo_send_wqe w = rdo_wqe(wk->opcode, 1 + i);
+        struct rdo_sge sge = rdo_pair_sge(&side[0], SRC + WORK_SLOT * i,
+                                          wk->len);
+        struct rdo_ud_seg ud = rdo_pair_ud_dest(&side[1], 0);
 
-        if (seed->work[i] == RDO_WR_SEND) {
-            rdo_pair_post_recv(&side[1], 0, 100 + i, DST + LEN * i, LEN);
+        if (is_send(wk->opcode)) {
+            /* Room for a UD datagram's GRH in front. */
+            rdo_pair_post_recv(&side[1], 0, 100 + i, DST + WORK_SLOT * i,
+                               WORK_SLOT);
             phase_end();
             want[1]++;
+            w.imm_or_rkey = 0x77;
         } else {
-            w.remote_addr = DST + LEN * i;
+            if (wk->opcode == RDO_WR_RDMA_WRITE_IMM) {
+                /* The immediate takes a receive of B's. */
+                rdo_pair_post_recv(&side[1], 0, 100 + i, DST, 0);
+                phase_end();
+                want[1]++;
+            }
+            w.remote_addr = DST + WORK_SLOT * i;
             w.rkey = side[1].mr_key;
+            w.imm_or_rkey = 0x77;
+            w.compare_add = 1;
+            w.swap = 2;
         }
         w.flags |= RDO_WQE_F_SIGNALED;
-        rdo_pair_post_send(&side[0], 0, &w, &sge, 1, NULL, NULL);
+        rdo_pair_post_send(&side[0], 0, &w, &sge, 1,
+                           seed->qp_type == RDO_QPT_UD ? &ud : NULL, NULL);
         phase_end();
         want[0]++;
     }
