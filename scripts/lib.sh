@@ -67,6 +67,10 @@ release_build() { build_bound "$RELEASE_BUILD" "" -Dbuildtype=release; }
 HOSTILE_PEER_BUILD=$CACHE/tools-build
 HOSTILE_PEER_BIN=$HOSTILE_PEER_BUILD/tests/tools/rdo-hostile-peer
 need_hostile_peer() { build_bound "$HOSTILE_PEER_BUILD" tests/tools/rdo-hostile-peer; }
+# The generic fuzzer's seeds (scripts/fuzz --generic): recorded on the core.
+GENERIC_SEEDS_BUILD=$CACHE/fuzz-seeds-build
+GENERIC_SEEDS_BIN=$GENERIC_SEEDS_BUILD/tests/tools/rdma-offload-generic-seeds
+need_generic_seeds() { build_bound "$GENERIC_SEEDS_BUILD" tests/tools/rdma-offload-generic-seeds; }
 # The wire fuzzer's libFuzzer target (scripts/fuzz --core): clang, ASan,
 # UBSan, libFuzzer's coverage in the core.
 FUZZ_CORE_BUILD=$CACHE/fuzz-core-build
