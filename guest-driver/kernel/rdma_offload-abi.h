@@ -58,19 +58,46 @@ struct rdo_resize_cq_resp {
 	__u32 reserved;
 };
 
+/*
+ * IBV_QPT_RAW_PACKET (the process needs CAP_NET_RAW): the QP is a keyed
+ * Ethernet TXQ and RXQ pair of the device (include/hw/rdma-offload/
+ * rdo-eth.h), one of the pairs the driver sets aside for raw QPs. The SQ
+ * is the TXQ's ring (struct rdo_eth_tx_wqe and SGEs, sq_wqe_shift 6..10),
+ * the RQ the RXQ's (struct rdo_eth_rx_wqe, rq_wqe_shift 5); SGEs and
+ * buffers name MRs of the QP's PD by lkey. No SRQ, no inline data. The
+ * device's queues exist from RESET->INIT (for the frames of its port) up
+ * to the move to RESET or ERR, which forgets what was posted: after
+ * RESET the rings start over at index 0. Completions are struct
+ * rdo_eth_cqe in the CQs. Doorbells: RDO_DB_ETH_TXQ / RDO_DB_ETH_RXQ of
+ * the context's doorbell page with raw_txq / raw_rxq.
+ */
+#define RDO_CREATE_QP_F_RAW_LRO		(1u << 0)	/* raw: the RXQ coalesces TCP */
+
 struct rdo_create_qp_req {
 	__aligned_u64 sq_addr;		/* page-aligned; 0 for an SRQ QP's RQ */
 	__aligned_u64 rq_addr;
 	__u8 sq_log_size;
 	__u8 sq_wqe_shift;		/* 6..10 */
 	__u8 rq_log_size;		/* 0 with an SRQ */
-	__u8 rq_wqe_shift;		/* 4..10 */
-	__u32 reserved;
+	__u8 rq_wqe_shift;		/* 4..10; raw: 5 */
+	__u32 flags;			/* RDO_CREATE_QP_F_*, raw QPs only; else 0 */
 };
 
+/* comp_mask: the fields that are set. */
+#define RDO_CREATE_QP_RESP_RAW		(1u << 0)	/* raw_txq, raw_rxq, db_page */
+
+/*
+ * The raw fields came later: a provider that passes the first 8 bytes
+ * only gets those, and cannot create raw QPs (-EINVAL).
+ */
 struct rdo_create_qp_resp {
 	__u32 qpn;
 	__u32 max_inline;		/* inline bytes this QP's SQ stride holds */
+	__u32 comp_mask;		/* RDO_CREATE_QP_RESP_* */
+	__u16 raw_txq;			/* raw: TXQ number for RDO_DB_ETH_TXQ */
+	__u16 raw_rxq;			/* raw: RXQ number for RDO_DB_ETH_RXQ */
+	__u32 db_page;			/* raw: the context's doorbell page (diagnostics) */
+	__u32 reserved;
 };
 
 struct rdo_create_srq_req {

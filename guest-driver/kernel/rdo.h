@@ -218,6 +218,8 @@ struct rdo_dev {
 	spinlock_t cm_lock;
 	struct mutex cm_mutex;
 	atomic_t mr_key;
+	/* Raw packet QPs' pairs taken, bit i: pair base + i (rdo_raw.c). */
+	unsigned long raw_q_used;
 
 	struct net_device *ndev;
 	struct net_device *ndev2;	/* port 2's (ports == 2) */
@@ -369,6 +371,8 @@ void rdo_netdev_link_update(struct rdo_dev *rdev);
 /* The ports' net_devices (the second one after QUERY_DEVICE said so). */
 int rdo_netdev_init_port2(struct rdo_dev *rdev);
 int rdo_netdev_sync(struct rdo_dev *rdev);
+unsigned int rdo_eth_raw_range(struct rdo_dev *rdev, unsigned int *base);
+u16 rdo_eth_lro_usec(void);
 void rdo_netdev_queues_down(struct rdo_dev *rdev);
 int rdo_netdev_queues_restore(struct rdo_dev *rdev);
 bool rdo_netdev_cq_event(struct rdo_dev *rdev, u32 cqn, bool error);

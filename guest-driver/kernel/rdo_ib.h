@@ -176,7 +176,19 @@ struct rdo_qp {
 	bool lost;
 	struct rdo_moved *moved;
 	struct rdo_cm_listener *cm;	/* in its pool or connection (rdo_cm.c) */
+	/*
+	 * A raw packet QP (type RDO_QPT_RAW, rdo_raw.c): the device's TXQ and
+	 * RXQ raw_q (made from RESET->INIT to RESET or ERR), its flows.
+	 */
+	bool raw_made;
+	bool raw_lro;
+	u16 raw_q;
+	u16 raw_db_page;
+	struct list_head raw_flows;	/* struct rdo_flow, under state_lock */
 };
+
+/* Driver only, never sent to the device: a raw packet QP's qp->type. */
+#define RDO_QPT_RAW		RDO_QPT__COUNT
 
 static inline struct rdo_dev *to_rdev(struct ib_device *ibdev)
 {
@@ -275,6 +287,21 @@ int rdo_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		 struct ib_qp_init_attr *init);
 int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int rdo_qpn_alloc(struct rdo_dev *rdev);
+
+/* rdo_raw.c: raw packet QPs and their flow steering rules. */
+int rdo_raw_qp_create(struct rdo_qp *qp, struct ib_qp_init_attr *init,
+		      struct ib_udata *udata);
+int rdo_raw_qp_modify(struct rdo_qp *qp, struct ib_qp_attr *attr, int mask,
+		      struct ib_udata *udata);
+void rdo_raw_qp_query(struct rdo_qp *qp, struct ib_qp_attr *attr,
+		      struct ib_qp_init_attr *init);
+int rdo_raw_qp_destroy(struct rdo_qp *qp);
+struct ib_flow *rdo_raw_create_flow(struct ib_qp *ibqp, struct ib_flow_attr *attr,
+				    struct ib_udata *udata);
+int rdo_raw_destroy_flow(struct ib_flow *ibflow);
+int rdo_raw_flow_rule(const struct ib_flow_attr *attr,
+		      struct rdo_cmd_create_flow_rule *r);
 int rdo_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		  const struct ib_send_wr **bad_wr);
 int rdo_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,

@@ -39,6 +39,16 @@ static unsigned int eth_queues;
 module_param(eth_queues, uint, 0444);
 MODULE_PARM_DESC(eth_queues, "Ethernet queue pairs at most (0, the default: one per online CPU, as far as the device's queues and completion vectors go)");
 
+static unsigned int raw_queues = 2;
+module_param(raw_queues, uint, 0444);
+MODULE_PARM_DESC(raw_queues, "Ethernet TXQ/RXQ pairs set aside for raw packet QPs, the device's highest numbers (default 2; each port keeps at least one pair for its net_device)");
+
+/* The LRO flush timer of every LRO RXQ, the raw packet QPs' too. */
+u16 rdo_eth_lro_usec(void)
+{
+	return clamp_t(u16, lro_usec, 1, 1000);
+}
+
 struct rdo_dev *rdo_from_netdev(struct net_device *ndev)
 {
 	return rdo_eth_priv(ndev)->rdev;
@@ -225,7 +235,7 @@ static int rdo_eth_rxq_create(struct rdo_eth_queue *q)
 	cmd.u.create_eth_rxq.port = q->p->port;	/* the frames of its port */
 	if (q->p->lro) {
 		cmd.u.create_eth_rxq.flags = RDO_ETH_RXQ_F_LRO;
-		cmd.u.create_eth_rxq.lro_usec = clamp_t(u16, lro_usec, 1, 1000);
+		cmd.u.create_eth_rxq.lro_usec = rdo_eth_lro_usec();
 	}
 	ret = rdo_cqp_exec(rdev, &cmd, NULL, NULL, 0);
 	q->rxq_made = !ret;
@@ -301,16 +311,34 @@ static void rdo_eth_queues_destroy(struct rdo_eth_priv *p, unsigned int n,
 }
 
 /*
- * A port's share of the device's TXQs and RXQs, from *base on: all of
- * them on a one-port device, half each on two (port 1 the lower half).
- * RSS picks among the RXQs of the frame's port, so each net_device
- * spreads over its own.
+ * The TXQ/RXQ pairs set aside for raw packet QPs (rdo_raw.c): the n
+ * highest numbers, from *base on. Fixed by the device's queue count and
+ * the port count, so the net_devices' shares below never overlap them.
+ */
+unsigned int rdo_eth_raw_range(struct rdo_dev *rdev, unsigned int *base)
+{
+	unsigned int all = min(rdev->attr.max_eth_txq, rdev->attr.max_eth_rxq);
+	unsigned int ports = rdev->ports == 2 ? 2 : 1;
+	unsigned int n = 0;
+
+	if ((rdev->caps & RDO_CAP_ETH_QUEUES) && all > ports)
+		n = min(raw_queues, all - ports);
+	*base = all - n;
+	return n;
+}
+
+/*
+ * A port's share of the device's TXQs and RXQs below the raw QPs' pairs,
+ * from *base on: all of them on a one-port device, half each on two
+ * (port 1 the lower half). RSS picks among the RXQs of the frame's port,
+ * so each net_device spreads over its own.
  */
 static unsigned int rdo_eth_port_share(struct rdo_dev *rdev, u32 port,
 				       unsigned int *base)
 {
-	unsigned int n = min(rdev->attr.max_eth_txq, rdev->attr.max_eth_rxq);
+	unsigned int n;
 
+	rdo_eth_raw_range(rdev, &n);
 	if (rdev->ports == 2)
 		n /= 2;
 	*base = port == 2 ? n : 0;
@@ -788,9 +816,9 @@ int rdo_netdev_init(struct rdo_dev *rdev)
 }
 
 /*
- * Port 1 was sized for the whole device: with two ports it keeps its
- * share (more than 8 CPUs). Its queues are not up yet: rdo_up restores
- * them after this.
+ * Port 1 was sized for the whole device: it keeps its share, less with two
+ * ports or raw QP pairs set aside (matters past the share in CPUs). Its
+ * queues are not up yet: rdo_up restores them after this.
  */
 static void rdo_eth_fit_port1(struct rdo_dev *rdev)
 {
@@ -813,9 +841,9 @@ int rdo_netdev_init_port2(struct rdo_dev *rdev)
 	unsigned int base;
 	int ret = 0;
 
+	rdo_eth_fit_port1(rdev);
 	if (rdev->ports < 2 || rdev->ndev2)
 		return 0;
-	rdo_eth_fit_port1(rdev);
 	rdev->ndev2 = rdo_netdev_create(rdev, 2, rdev->mac2,
 					rdo_eth_port_share(rdev, 2, &base), &ret);
 	return ret;

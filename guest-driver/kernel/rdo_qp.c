@@ -60,7 +60,7 @@ static void rdo_wq_free(struct rdo_dev *rdev, struct rdo_wq *wq)
  * and a CQ's leftover CQEs for it stay harmless for a long while (the
  * device keeps no generation per number).
  */
-static int rdo_qpn_alloc(struct rdo_dev *rdev)
+int rdo_qpn_alloc(struct rdo_dev *rdev)
 {
 	u32 first = READ_ONCE(rdev->next_qpn);
 	int qpn;
@@ -90,7 +90,7 @@ static int rdo_qp_user_rings(struct rdo_dev *rdev, struct rdo_qp *qp,
 	ret = rdo_udata_in(udata, &req, sizeof(req));
 	if (ret)
 		return ret;
-	if (req.reserved ||
+	if (req.flags ||
 	    req.sq_wqe_shift < *sq_shift || req.sq_wqe_shift > RDO_WQE_SHIFT_MAX ||
 	    !req.sq_log_size || req.sq_log_size > max_log ||
 	    (1u << req.sq_log_size) < cap->max_send_wr)
@@ -290,6 +290,12 @@ int rdo_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	case IB_QPT_GSI:	/* the device's QP 1, for ib_core's MAD layer */
 		qp->type = RDO_QPT_UD;
 		break;
+	case IB_QPT_RAW_PACKET:	/* an Ethernet queue pair (rdo_raw.c) */
+		qp->type = RDO_QPT_RAW;
+		qp->rdev = to_rdev(ibqp->device);
+		qp->home = qp->rdev;
+		qp->moved = NULL;
+		return rdo_raw_qp_create(qp, init, udata);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -327,6 +333,8 @@ int rdo_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct rdo_dev *rdev;
 	int ret;
 
+	if (qp->type == RDO_QPT_RAW)
+		return rdo_raw_qp_destroy(qp);
 	/* An SSQ still feeding connections stays; a connection drains first. */
 	ret = rdo_ssq_destroy_begin(qp);
 	if (ret)
@@ -554,6 +562,8 @@ int rdo_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	unsigned long flags;
 	int ret;
 
+	if (qp->type == RDO_QPT_RAW)
+		return rdo_raw_qp_modify(qp, attr, mask, udata);
 	mutex_lock(&qp->state_lock);
 	ret = qp->lost ? -EIO : rdo_modify_udata(qp, udata);
 	if (ret)
@@ -612,7 +622,9 @@ int rdo_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	struct rdo_qp_attr qa;
 	struct nlattr *table;
 
-	if (READ_ONCE(qp->lost) || rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa)))
+	/* A raw packet QP's number is no QP of the device's. */
+	if (qp->type == RDO_QPT_RAW || READ_ONCE(qp->lost) ||
+	    rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa)))
 		return 0;
 	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
 	if (!table)
@@ -634,6 +646,10 @@ int rdo_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	union ib_gid dgid;
 	int ret;
 
+	if (qp->type == RDO_QPT_RAW) {
+		rdo_raw_qp_query(qp, attr, init);
+		return 0;
+	}
 	if (READ_ONCE(qp->lost))
 		return -EIO;
 	ret = rdo_cqp_exec(qp->rdev, &cmd, NULL, &qa, sizeof(qa));

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
 
+#include "rdo_eth.h"
 #include "rdo_ib.h"
 #include "rdma_offload-verbs.h"
 
@@ -754,6 +755,126 @@ out:
 	kfree(buf);
 }
 
+/*
+ * Raw packet QPs (rdo_raw.c): their pairs lie past the net_device's; a
+ * kernel caller cannot make one (user rings only); and the verbs flow
+ * specs become the device rule they say, or are refused.
+ */
+#define ST_FLOW_BUF	512
+
+static void st_flow_spec(struct ib_flow_attr *a, size_t *off, const void *spec,
+			 u16 size)
+{
+	memcpy((u8 *)a->flows + *off, spec, size);
+	*off += size;
+	a->num_of_specs++;
+}
+
+/* A flow on dst 10.0.0.2, TCP port 5001 to dmac 02:..:07; then `bad` spoils it. */
+static int st_flow(struct ib_flow_attr *a, struct rdo_cmd_create_flow_rule *r,
+		   int bad)
+{
+	struct ib_flow_spec_eth eth = { .type = IB_FLOW_SPEC_ETH, .size = sizeof(eth) };
+	struct ib_flow_spec_ipv4 ip = { .type = IB_FLOW_SPEC_IPV4, .size = sizeof(ip) };
+	struct ib_flow_spec_tcp_udp l4 = { .type = IB_FLOW_SPEC_TCP, .size = sizeof(l4) };
+	struct ib_flow_spec_action_drop drop = { .type = IB_FLOW_SPEC_ACTION_DROP,
+						 .size = sizeof(drop) };
+	size_t off = 0;
+
+	memset(a, 0, ST_FLOW_BUF);
+	a->type = IB_FLOW_ATTR_NORMAL;
+	a->priority = 2;
+	a->port = 1;
+	memcpy(eth.val.dst_mac, "\x02\x00\x00\x00\x00\x07", 6);
+	memset(eth.mask.dst_mac, 0xff, 6);
+	ip.val.dst_ip = cpu_to_be32(0x0a000002);
+	ip.mask.dst_ip = cpu_to_be32(0xffffffff);
+	l4.val.dst_port = cpu_to_be16(5001);
+	l4.mask.dst_port = cpu_to_be16(0xffff);
+	switch (bad) {
+	case 1:		/* a partial mask */
+		l4.mask.dst_port = cpu_to_be16(0x00ff);
+		break;
+	case 2:		/* VLAN */
+		eth.mask.vlan_tag = cpu_to_be16(0xfff);
+		break;
+	case 3:		/* an ethertype against the IPv4 spec */
+		eth.val.ether_type = cpu_to_be16(ETH_P_IPV6);
+		eth.mask.ether_type = cpu_to_be16(0xffff);
+		break;
+	case 4:		/* RoCEv2's port */
+		l4.type = IB_FLOW_SPEC_UDP;
+		l4.val.dst_port = cpu_to_be16(RDO_ROCE_UDP_PORT);
+		break;
+	case 5:
+		a->priority = RDO_ETH_FLOW_PRIO_MAX + 1;
+		break;
+	case 6:		/* UDP against the TCP spec */
+		ip.val.proto = IPPROTO_UDP;
+		ip.mask.proto = 0xff;
+		break;
+	}
+	st_flow_spec(a, &off, &eth, sizeof(eth));
+	st_flow_spec(a, &off, &ip, sizeof(ip));
+	st_flow_spec(a, &off, &l4, sizeof(l4));
+	if (bad == 7)
+		st_flow_spec(a, &off, &drop, sizeof(drop));
+	if (bad == 8)
+		st_flow_spec(a, &off, &ip, sizeof(ip));		/* a layer twice */
+	a->size = sizeof(*a) + off;
+	return rdo_raw_flow_rule(a, r);
+}
+
+static void st_raw(struct rdo_st *st, struct ib_cq *cq)
+{
+	static const int refused[] = { 0, -EOPNOTSUPP, -EOPNOTSUPP, -EINVAL,
+				       -EINVAL, -EINVAL, -EINVAL, -EOPNOTSUPP,
+				       -EINVAL };
+	struct net_device *ndev = rdo_port_ndev(st->rdev, 1);
+	struct rdo_eth_priv *p = ndev ? rdo_eth_priv(ndev) : NULL;
+	struct rdo_cmd_create_flow_rule r;
+	struct ib_flow_attr *a;
+	unsigned int base, n = rdo_eth_raw_range(st->rdev, &base);
+	struct ib_qp *qp;
+	int bad, ret;
+	bool ok = true;
+
+	st_kv(st, "raw.queues=%u", n);
+	st_kv(st, "raw.base=%u", base);
+	if (p && (st->rdev->caps & RDO_CAP_ETH_QUEUES))
+		st_check(st, "raw_queues_past_netdev",
+			 n && p->qbase + p->nq_max <= base &&
+			 base + n == min(st->rdev->attr.max_eth_txq,
+					 st->rdev->attr.max_eth_rxq));
+	qp = st_create_qp(st, IB_QPT_RAW_PACKET, cq);
+	st_check(st, "raw_qp_kernel_refused", PTR_ERR_OR_ZERO(qp) == -EOPNOTSUPP);
+	if (!IS_ERR(qp))
+		ib_destroy_qp(qp);
+
+	a = kzalloc(ST_FLOW_BUF, GFP_KERNEL);
+	if (!st_check(st, "raw_flow_alloc", a))
+		return;
+	ret = st_flow(a, &r, 0);
+	st_check(st, "raw_flow_rule",
+		 !ret && r.match == (RDO_FLOW_M_DMAC | RDO_FLOW_M_ETHERTYPE |
+				     RDO_FLOW_M_DST_IP | RDO_FLOW_M_IP_PROTO |
+				     RDO_FLOW_M_DST_PORT) &&
+		 r.priority == 2 && r.ethertype == ETH_P_IP &&
+		 r.ip_proto == IPPROTO_TCP && r.dst_port == 5001 && !r.src_port &&
+		 !memcmp(r.dst_ip, "\x0a\x00\x00\x02", 4) &&
+		 !memchr_inv(r.dst_ip + 4, 0, 12) && !memchr_inv(r.src_ip, 0, 16) &&
+		 !memcmp(r.dmac, "\x02\x00\x00\x00\x00\x07", 6));
+	for (bad = 1; bad < ARRAY_SIZE(refused); bad++) {
+		ret = st_flow(a, &r, bad);
+		if (ret != refused[bad]) {
+			st_kv(st, "raw.flow_bad%d=%d", bad, ret);
+			ok = false;
+		}
+	}
+	st_check(st, "raw_flow_refused", ok);
+	kfree(a);
+}
+
 static void st_run(struct rdo_st *st)
 {
 	unsigned int ncq = max(rdo_comp_eqs(st->rdev), 1u), v;
@@ -811,6 +932,7 @@ static void st_run(struct rdo_st *st)
 	st_bad_lkey(st, cq[0]);
 	st_fast_reg(st, cq[0], qp[0]);
 	st_partial(st, cq[0]);
+	st_raw(st, cq[0]);
 out:
 	for (v = 0; v < ncq; v++) {
 		if (qp[v])

@@ -4,8 +4,13 @@
 # (run-guest --peer adapter). Ping, ARP after the permanent neighbour is
 # removed, a 4 MiB TCP transfer A -> B verified by checksum with A's TSO
 # and B's LRO counters moving (ethtool -S), LRO switched off and on under
-# ethtool -K, RDMA (rdo_peer_test) alongside, and rmmod/insmod of the
-# driver three times with a TCP stream running; both kernels stay healthy.
+# ethtool -K, RDMA (rdo_peer_test) alongside, 8 MiB from A's ordinary TCP
+# socket received in user space on B through a raw packet QP with LRO
+# (rdo_tcprx, tests/guest/progs/rdo-tcprx.c: every byte checked, the
+# aggregation ratio, flows the driver refuses, a bad lkey's error
+# completion), the raw QP's send side (TSO, inline, a bad lkey), and
+# rmmod/insmod of the driver three times with a TCP
+# stream running; both kernels stay healthy.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -32,6 +37,9 @@ peer put A.sent 1
 stats after
 round r1 rdo0 client size=262144
 peer get B.r1.done > /dev/null
+peer get B.tcprx.ready > /dev/null
+rdo-tcprx send 10.0.0.2 5003 8388608 | sed 's/^/tcprx./'
+peer get B.tcprx.done > /dev/null
 ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
 i=0
 while [ $i -lt 3 ]; do
@@ -66,13 +74,31 @@ echo "lro_off.state=$(ethtool -k eth0 | sed -n 's/^large-receive-offload: \([a-z
 ethtool -K eth0 lro on; echo "lro_on.rc=$?"
 round r1 rdo0 server size=262144
 peer put B.r1.done 1
+# rdo_tcprx: A's stream to port 5003 steered to a raw packet QP of B's.
+hwc=/sys/class/infiniband/rdo0/ports/1/hw_counters/rx_steered_frames
+steered0=$(cat $hwc)
+rdo-tcprx recv eth0 5003 8388608 > /tmp/tcprx 2>&1 &
+i=0
+while [ $i -lt 60 ] && ! grep -q '^ready=1' /tmp/tcprx; do sleep 1; i=$((i + 1)); done
+peer put B.tcprx.ready 1
+wait $!; echo "tcprx.rc=$?"
+sed 's/^/tcprx./' /tmp/tcprx
+echo "tcprx.steered=$(( $(cat $hwc) - steered0 ))"
+# The provider's send side: TSO, inline and a bad lkey on a raw QP of B's.
+tso_segs() { ethtool -S eth0 | sed -n 's/^ *hw_tso_segments: //p'; }
+tso0=$(tso_segs)
+rdo-tcprx tso rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
+    "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
+    sed 's/^/rawtx./'
+echo "rawtx.hw_tso=$(( $(tso_segs) - tso0 ))"
+peer put B.tcprx.done 1
 ( while [ ! -e /tmp/stop ]; do nc -l -p 5002 > /dev/null 2>&1; done ) &
 peer get A.done > /dev/null
 touch /tmp/stop
 health
 EOF
 
-guest_run --peer adapter --timeout 400 \
+guest_run --peer adapter --timeout 580 \
     --cmd "$(peer_script A B "$ETH_FUNCS"$'\n'"$A_BODY")" \
     --peer-cmd "$(peer_script B A "$ETH_FUNCS"$'\n'"$B_BODY")"
 
@@ -105,6 +131,27 @@ check "ethtool -K lro off/on re-creates the receive queue" \
     eq "$(f B.lro_off.rc) $(f B.lro_off.state) $(f B.lro_on.rc)" "0 off 0"
 check "RDMA alongside: A's operations pass" passed A.r1.run
 check "RDMA alongside: B received everything intact" passed B.r1.run
+check "A's socket sent 8 MiB to B's raw packet QP" eq "$(f A.tcprx.send.bytes)" 8388608
+check "B refuses a flow on UDP 4791 (EINVAL) and a partial mask (EOPNOTSUPP)" \
+    eq "$(f B.tcprx.refuse.udp4791) $(f B.tcprx.refuse.partial_mask)" "EINVAL EOPNOTSUPP"
+check "rdo_tcprx received the 8 MiB in order, every byte right, and closed" \
+    eq "$(f B.tcprx.rc) $(f B.tcprx.bytes) $(f B.tcprx.data_ok) $(f B.tcprx.closed)" "0 8388608 1 1"
+ratio_above_1() { [ "$(f B.tcprx.ratio_x100)" -gt 100 ] 2>/dev/null ||
+                  { echo "#   ratio x100 '$(f B.tcprx.ratio_x100)'"; return 1; }; }
+check "LRO: more wire segments than receive completions" ratio_above_1
+check "LRO aggregates reached user space (RDODV_WC_LRO)" positive "$(f B.tcprx.lro_completions)"
+check "the buffer with a bad lkey completed with LOC_PROT_ERR" \
+    eq "$(f B.tcprx.rx_errors) $(f B.tcprx.first_rx_error)" "1 local protection error"
+check "B's device steered the flow's frames (rx_steered_frames grew)" positive "$(f B.tcprx.steered)"
+check "raw QP: IBV_WR_TSO of 54 + 8192 bytes completes as IBV_WC_TSO" \
+    eq "$(f B.rawtx.tso.status) $(f B.rawtx.tso.opcode) $(f B.rawtx.tso.byte_len)" "success TSO 8246"
+tso_cut() { [ "$(f B.rawtx.hw_tso)" -ge "$(f B.rawtx.tso.segments)" ] 2>/dev/null ||
+            { echo "#   hw_tso_segments +'$(f B.rawtx.hw_tso)', wanted $(f B.rawtx.tso.segments)"; return 1; }; }
+check "raw QP: B's device cut the TSO send into MSS frames" tso_cut
+check "raw QP: an inline frame (bounce MR) is sent" \
+    eq "$(f B.rawtx.inline.status) $(f B.rawtx.inline.opcode) $(f B.rawtx.inline.byte_len)" "success SEND 60"
+check "raw QP: a send with a bad lkey completes with LOC_PROT_ERR" \
+    eq "$(f B.rawtx.bad_lkey.status)" "local protection error"
 check "rmmod/insmod three times with a TCP stream running" eq "$(f A.reload.ok)" 3
 check "ping works after the reloads" eq "$(f A.reload.ping_rc)" 0
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A
@@ -112,5 +159,9 @@ check "guest B: no kernel warnings, driver errors or CQ errors" healthy B
 echo "# A: $(( $(f A.after.hw_tso_segments) - $(f A.before.hw_tso_segments) )) TSO segments" \
      "from $(( $(f A.after.tx_tso_packets) - $(f A.before.tx_tso_packets) )) TSO sends;" \
      "B: $(f B.rx.hw_lro_segments) segments coalesced into $(f B.rx.rx_lro_packets) LRO buffers"
+echo "# rdo_tcprx: $(f B.tcprx.segments) segments in $(f B.tcprx.completions) completions" \
+     "(ratio $(f B.tcprx.ratio), $(f B.tcprx.lro_completions) LRO), $(f B.tcprx.acks) segments sent," \
+     "dup $(f B.tcprx.dup), out of order $(f B.tcprx.ooo), $(f B.tcprx.us) us," \
+     "$(f B.tcprx.steered) frames steered"
 
 tap_end

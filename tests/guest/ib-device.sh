@@ -168,6 +168,9 @@ check "self-test: completion events arrive on each completion vector" \
     eq "$(grep -c '^st1\.check\.cq[0-9]*_event_on_vector[0-9]*=ok' <<<"$output")" "$(f cpus)"
 check "self-test: kernel partial buffers (rdo_ib_srq_set_partial): 3 SENDs packed in one buffer, give-back, next buffer, busy refused" \
     eq "$(f st1.check.partial_packed) $(f st1.check.partial_busy) $(f st1.partial.good)" "ok ok 5"
+check "self-test: raw packet QPs: pairs [14, 16) past eth0's, a kernel raw QP refused, ETH+IPv4+TCP specs as one rule, 8 bad specs refused" \
+    eq "$(f st1.raw.queues) $(f st1.raw.base) $(f st1.check.raw_queues_past_netdev) $(f st1.check.raw_qp_kernel_refused) $(f st1.check.raw_flow_rule) $(f st1.check.raw_flow_refused)" \
+    "2 14 ok ok ok ok"
 check "self-test: LOCAL_INV completes successfully" eq "$(f st1.local_inv.status)" success
 check "self-test: device refuses a bad command, CQP goes on" \
     eq "$(f st1.bad_pd.status) $(f st1.check.cqp_alive_after)" "BAD_INDEX ok"

@@ -64,6 +64,8 @@ struct rdo_context {
 	pthread_spinlock_t push_lock;
 	uint16_t notify_delay;		/* RC/UC receive notification delay, us */
 	uint32_t max_qp_log, max_cq_log;
+	/* Raw packet QPs by their RXQ (= TXQ) number: Ethernet CQEs name those. */
+	struct rdo_qp *raw_qps[RDO_ETH_MAX_TXQ];
 	pthread_mutex_t qp_table_lock;
 	struct rdo_qp **qp_table[RDO_QPN_TOP];
 };
@@ -130,6 +132,13 @@ struct rdo_qp {
 	struct rdo_send_wqe *wr_cur;	/* the WQE being built */
 	uint32_t wr_len;		/* its length so far, bytes */
 	int wr_err;
+	/* Raw packet QPs (rdo_raw.c): a keyed Ethernet TXQ and RXQ. */
+	bool raw;
+	uint16_t raw_txq, raw_rxq;
+	uint8_t *rq_busy;		/* per RQ slot: the device holds its buffer */
+	uint8_t *sq_kind;		/* per SQ slot: RDO_RAW_QUIET, RDO_RAW_TSO */
+	uint8_t *bounce;		/* per SQ slot: inline data or TSO header */
+	struct ibv_mr *bounce_mr;
 };
 
 struct rdo_ah {
@@ -222,5 +231,22 @@ int rdo_req_notify_cq(struct ibv_cq *cq, int solicited_only);
 int rdo_resize_cq(struct ibv_cq *cq, int cqe);
 int rdo_modify_cq(struct ibv_cq *cq, struct ibv_modify_cq_attr *attr);
 void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn);
+void rdo_cq_forget_eth(struct rdo_cq *cq, uint32_t queue);
+bool rdo_wq_complete(struct rdo_wq *wq, uint64_t idx64, uint64_t *wr_id);
+
+/* rdo_raw.c: raw packet QPs */
+struct rdo_qp *rdo_raw_lookup(struct rdo_context *ctx, uint32_t queue);
+struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
+				 struct ibv_qp_init_attr_ex *attr);
+int rdo_raw_destroy_qp(struct rdo_qp *qp);
+void rdo_raw_reset(struct rdo_qp *qp);
+int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx);
+void rdo_raw_sq_ring(struct rdo_qp *qp);
+int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
+		      struct ibv_recv_wr **bad_wr);
+bool rdo_raw_cqe_to_wc(struct rdo_context *ctx, const struct rdo_eth_cqe *cqe,
+		       struct ibv_wc *wc);
+struct ibv_flow *rdo_create_flow(struct ibv_qp *qp, struct ibv_flow_attr *attr);
+int rdo_destroy_flow(struct ibv_flow *flow);
 
 #endif /* RDO_PROVIDER_H */

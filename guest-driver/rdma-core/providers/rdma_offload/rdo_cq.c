@@ -108,6 +108,12 @@ static struct rdo_cqe *rdo_cqe_ready(struct rdo_cq *cq, uint32_t idx)
 	return cqe;
 }
 
+/* An Ethernet queue's CQE (a raw packet QP's), not an RDMA QP's. */
+static bool rdo_cqe_is_eth(const struct rdo_cqe *cqe)
+{
+	return cqe->opcode == RDO_CQE_ETH_TX || cqe->opcode == RDO_CQE_ETH_RX;
+}
+
 static enum ibv_wc_opcode rdo_wc_opcode(uint8_t op)
 {
 	switch (op) {
@@ -127,7 +133,7 @@ static enum ibv_wc_opcode rdo_wc_opcode(uint8_t op)
  * The WQE a CQE names must be posted and not yet completed; anything else
  * (a destroyed QP, a corrupt CQE) is dropped.
  */
-static bool rdo_wq_complete(struct rdo_wq *wq, uint64_t idx64, uint64_t *wr_id)
+bool rdo_wq_complete(struct rdo_wq *wq, uint64_t idx64, uint64_t *wr_id)
 {
 	uint32_t idx = (uint32_t)idx64, ci = wq->ci;
 	uint32_t pi = atomic_load_explicit((_Atomic uint32_t *)&wq->pi,
@@ -145,9 +151,13 @@ static bool rdo_cqe_to_wc(struct rdo_context *ctx, const struct rdo_cqe *cqe,
 			  struct ibv_wc *wc)
 {
 	bool recv = cqe->opcode & RDO_CQE_RECV;
-	struct rdo_qp *qp = rdo_qp_lookup(ctx, cqe->qpn);
+	struct rdo_qp *qp;
 
-	if (!qp)
+	/* A raw packet QP's Ethernet queues: same size, the opcode tells. */
+	if (rdo_cqe_is_eth(cqe))
+		return rdo_raw_cqe_to_wc(ctx, (const struct rdo_eth_cqe *)cqe, wc);
+	qp = rdo_qp_lookup(ctx, cqe->qpn);
+	if (!qp || qp->raw)
 		return false;
 	memset(wc, 0, sizeof(*wc));
 	if (recv && qp->srq ? !rdo_srq_complete(qp->srq, cqe->wr_id, &wc->wr_id,
@@ -307,12 +317,20 @@ out:
 	return ret;
 }
 
-/*
- * A destroyed QP's CQEs still in the ring would name a later QP that gets
- * the same number: point them at QP 0 (reserved), which polling drops.
- * The device writes none for it after DESTROY_QP.
- */
-void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
+/* Points a CQE of QP qpn (eth: of Ethernet queue qpn) at nothing. */
+static void rdo_cqe_forget(struct rdo_cqe *cqe, bool eth, uint32_t qpn)
+{
+	struct rdo_eth_cqe *e = (struct rdo_eth_cqe *)cqe;
+
+	if (rdo_cqe_is_eth(cqe) != eth)
+		return;
+	if (!eth && cqe->qpn == qpn)
+		cqe->qpn = 0;
+	else if (eth && e->queue == qpn)
+		e->queue = UINT32_MAX;
+}
+
+static void rdo_cq_forget(struct rdo_cq *cq, bool eth, uint32_t qpn)
 {
 	struct rdo_cqe *cqe;
 	uint32_t i;
@@ -320,12 +338,26 @@ void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
 	pthread_spin_lock(&cq->lock);
 	for (i = cq->ci; i - cq->ci < 1u << cq->ring.log_size &&
 			 (cqe = rdo_cqe_ready(cq, i)); i++)
-		if (cqe->qpn == qpn)
-			cqe->qpn = 0;
+		rdo_cqe_forget(cqe, eth, qpn);
 	for (i = cq->pend_i; i < cq->pend_n; i++)
-		if (cq->pend[i].qpn == qpn)
-			cq->pend[i].qpn = 0;
+		rdo_cqe_forget(&cq->pend[i], eth, qpn);
 	pthread_spin_unlock(&cq->lock);
+}
+
+/*
+ * A destroyed QP's CQEs still in the ring would name a later QP that gets
+ * the same number: point them at QP 0 (reserved), which polling drops.
+ * The device writes none for it after DESTROY_QP.
+ */
+void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn)
+{
+	rdo_cq_forget(cq, false, qpn);
+}
+
+/* Likewise for a raw packet QP's Ethernet queue: no queue has that number. */
+void rdo_cq_forget_eth(struct rdo_cq *cq, uint32_t queue)
+{
+	rdo_cq_forget(cq, true, queue);
 }
 
 /* The ibv_cq_ex polling interface. */

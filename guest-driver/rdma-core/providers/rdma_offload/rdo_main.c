@@ -77,6 +77,17 @@ static int rdo_query_device(struct ibv_context *context,
 	v = (uint32_t)resp.base.fw_ver;
 	snprintf(attr->orig_attr.fw_ver, sizeof(attr->orig_attr.fw_ver), "%u.%u",
 		 v >> 16, v & 0xffff);
+	/*
+	 * Raw packet QPs (rdo_raw.c): the device's TSO (one TX WQE up to
+	 * RDO_ETH_MAX_SEND bytes) and checksum offload, which the kernel
+	 * does not report.
+	 */
+	if (attr_size >= offsetofend(struct ibv_device_attr_ex, raw_packet_caps)) {
+		attr->tso_caps.max_tso = RDO_ETH_MAX_SEND;
+		attr->tso_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
+		attr->raw_packet_caps |= IBV_RAW_PACKET_CAP_IP_CSUM;
+		attr->orig_attr.device_cap_flags |= IBV_DEVICE_RAW_IP_CSUM;
+	}
 	return 0;
 }
 
@@ -232,6 +243,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.create_ah = rdo_create_ah,
 	.create_cq = rdo_create_cq,
 	.create_cq_ex = rdo_create_cq_ex,
+	.create_flow = rdo_create_flow,
 	.create_qp = rdo_create_qp,
 	.create_qp_ex = rdo_create_qp_ex,
 	.create_srq = rdo_create_srq,
@@ -240,6 +252,7 @@ static const struct verbs_context_ops rdo_ctx_ops = {
 	.dereg_mr = rdo_dereg_mr,
 	.destroy_ah = rdo_destroy_ah,
 	.destroy_cq = rdo_destroy_cq,
+	.destroy_flow = rdo_destroy_flow,
 	.destroy_qp = rdo_destroy_qp,
 	.destroy_srq = rdo_destroy_srq,
 	.detach_mcast = ibv_cmd_detach_mcast,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * rdma_offload provider: queue pairs (RC, UC, UD). Posting writes WQEs into
+ * rdma_offload provider: queue pairs (RC, UC, UD; raw packet QPs are rdo_raw.c's). Posting writes WQEs into
  * the rings in the process's memory and the new producer index to the QP's
  * doorbell in the process's page. A post of one WQE no longer than
  * push_max (RDO_PUSH_MAX, default the whole push area) also writes it there
@@ -118,6 +118,8 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 	case IBV_QPT_UD:
 		type = RDO_QPT_UD;
 		break;
+	case IBV_QPT_RAW_PACKET:
+		return rdo_raw_create_qp(context, attr);
 	default:
 		errno = EOPNOTSUPP;
 		return NULL;
@@ -232,6 +234,8 @@ int rdo_destroy_qp(struct ibv_qp *ibqp)
 	struct rdo_qp *qp = to_rqp(ibqp);
 	int ret;
 
+	if (qp->raw)
+		return rdo_raw_destroy_qp(qp);
 	ret = ibv_cmd_destroy_qp(ibqp);
 	if (ret)
 		return ret;
@@ -275,7 +279,7 @@ int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 	struct ibv_modify_qp cmd;
 	int ret;
 
-	if (ctx->notify_delay && (mask & IBV_QP_STATE) &&
+	if (ctx->notify_delay && !qp->raw && (mask & IBV_QP_STATE) &&
 	    attr->qp_state == IBV_QPS_RTR &&
 	    (qp->type == RDO_QPT_RC || qp->type == RDO_QPT_UC))
 		ret = rdo_modify_qp_delay(ibqp, attr, mask, ctx->notify_delay);
@@ -283,6 +287,11 @@ int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 		ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
 	if (ret)
 		return ret;
+	if (qp->raw && (mask & IBV_QP_STATE) &&
+	    (attr->qp_state == IBV_QPS_RESET || attr->qp_state == IBV_QPS_ERR)) {
+		rdo_raw_reset(qp);
+		return 0;
+	}
 	if ((mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
 		/* The device starts the queues over; forget what was in flight. */
 		rdo_cq_forget_qp(to_rcq(ibqp->send_cq), ibqp->qp_num);
@@ -538,7 +547,9 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	uint32_t size = 1u << sq->ring.log_size, start;
 	int len = 0, ret = 0;
 
-	if (ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
+	/* A raw QP's TXQ exists from INIT; verbs want RTS for sends. */
+	if (qp->raw ? ibqp->state != IBV_QPS_RTS :
+	    ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
 	    ibqp->state == IBV_QPS_RTR) {
 		*bad_wr = wr;
 		return EINVAL;
@@ -551,7 +562,8 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 			ret = ENOMEM;
 			break;
 		}
-		len = rdo_build_send(qp, wr, sq->pi);
+		len = qp->raw ? -rdo_raw_build_send(qp, wr, sq->pi) :
+			rdo_build_send(qp, wr, sq->pi);
 		if (len < 0) {
 			ret = -len;
 			break;
@@ -560,7 +572,9 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1,
 				      memory_order_release);
 	}
-	if (sq->pi != start)	/* after a bad WR, never a push (len is its error) */
+	if (sq->pi != start && qp->raw)
+		rdo_raw_sq_ring(qp);
+	else if (sq->pi != start)	/* after a bad WR, never a push (len is its error) */
 		rdo_sq_ring(ctx, qp, start, ret ? UINT32_MAX : (uint32_t)len);
 	pthread_spin_unlock(&sq->lock);
 	if (ret)
@@ -595,6 +609,8 @@ int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	uint32_t size = 1u << rq->ring.log_size, start;
 	int ret = 0;
 
+	if (qp->raw)
+		return rdo_raw_post_recv(qp, wr, bad_wr);
 	if (ibqp->state == IBV_QPS_RESET || qp->srq) {
 		*bad_wr = wr;
 		return EINVAL;

@@ -55,6 +55,14 @@
  *     are refused, established connections stay up (no more events), pool
  *     QPs are back in INIT.
  *
+ * Raw packet QPs (IBV_QPT_RAW_PACKET; docs/guest-driver.md, "Raw packet
+ * QPs in the provider"): ibv_create_qp_ex with IBV_QP_INIT_ATTR_CREATE_FLAGS
+ * RDODV_QP_CREATE_RAW_LRO has the device coalesce the TCP segments its
+ * RXQ receives (LRO). A receive completion then holds wc_flags
+ * RDODV_WC_LRO when the buffer is an aggregate; rdodv_wc_lro_segs() gives
+ * the segments in the buffer (1 without LRO) and rdodv_wc_lro_mss() the
+ * largest segment's payload.
+ *
  * Functions return 0 or an errno value (rdodv_cm_listen: NULL with errno;
  * rdodv_cm_poll: the number of events or a negative errno value).
  */
@@ -78,6 +86,20 @@ bool rdodv_is_supported(struct ibv_device *device);
 /* ibv_wc.wc_flags (and ibv_wc_read_wc_flags) of a partial SRQ's receive. */
 #define RDODV_WC_OFFSET		(1u << 29)	/* the message is at rdodv_wc_offset() */
 #define RDODV_WC_BUF_DONE	(1u << 30)	/* the buffer is the application's again */
+
+/* Raw packet QPs: a create flag and a receive completion's LRO details. */
+#define RDODV_QP_CREATE_RAW_LRO	(1u << 31)	/* ibv_qp_init_attr_ex.create_flags */
+#define RDODV_WC_LRO		(1u << 28)	/* the buffer holds an LRO aggregate */
+
+static inline uint32_t rdodv_wc_lro_segs(const struct ibv_wc *wc)
+{
+	return wc->src_qp;	/* of a raw packet QP's receive */
+}
+
+static inline uint32_t rdodv_wc_lro_mss(const struct ibv_wc *wc)
+{
+	return wc->wc_flags & RDODV_WC_LRO ? wc->pkey_index : 0;
+}
 
 /* ibv_modify_srq attr_mask bit: srq_limit carries the stride shift. */
 #define RDODV_SRQ_ATTR_PARTIAL	(1 << 30)

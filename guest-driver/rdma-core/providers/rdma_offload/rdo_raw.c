@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * rdma_offload provider: raw packet QPs (IBV_QPT_RAW_PACKET). Such a QP is
+ * a keyed Ethernet TXQ and RXQ of the device on the process's rings
+ * (rdma_offload-abi.h, "IBV_QPT_RAW_PACKET"): the SQ holds struct
+ * rdo_eth_tx_wqe and SGEs, the RQ struct rdo_eth_rx_wqe, both naming the
+ * process's MRs by lkey; completions are struct rdo_eth_cqe in the same
+ * CQ rings as the RDMA ones (the opcode tells them apart). The doorbells
+ * are RDO_DB_ETH_TXQ / RDO_DB_ETH_RXQ of the context's page with the
+ * queue numbers the driver answered.
+ *
+ * The device has no inline data on Ethernet queues, so IBV_SEND_INLINE
+ * and IBV_WR_TSO's header are copied into a per-slot bounce area that the
+ * provider registers as an MR of the QP's PD and sends as the first SGE.
+ * Every TX WQE completes on the device; unsignaled ones are retired
+ * silently here. RX buffers complete in the order LRO fills them, not the
+ * order they were posted, so each RQ slot is reused only once its own
+ * completion came (as an SRQ's).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdo.h"
+#include "rdodv.h"
+
+#define RDO_RAW_TX_HDR		sizeof(struct rdo_eth_tx_wqe)
+#define RDO_RAW_BOUNCE		256	/* bytes per SQ slot: inline data, TSO headers */
+
+/* sq_kind[] of a slot: what its completion is. */
+#define RDO_RAW_QUIET		(1u << 0)	/* unsignaled: no ibv_wc if it succeeded */
+#define RDO_RAW_TSO		(1u << 1)	/* IBV_WC_TSO */
+
+struct rdo_qp *rdo_raw_lookup(struct rdo_context *ctx, uint32_t queue)
+{
+	if (queue >= RDO_ETH_MAX_TXQ)
+		return NULL;
+	return atomic_load_explicit((_Atomic(struct rdo_qp *) *)&ctx->raw_qps[queue],
+				    memory_order_acquire);
+}
+
+static void rdo_raw_table_set(struct rdo_context *ctx, uint32_t queue, struct rdo_qp *qp)
+{
+	if (queue < RDO_ETH_MAX_TXQ)
+		atomic_store_explicit((_Atomic(struct rdo_qp *) *)&ctx->raw_qps[queue], qp,
+				      memory_order_release);
+}
+
+static void rdo_raw_free(struct rdo_qp *qp)
+{
+	if (qp->bounce_mr)
+		ibv_dereg_mr(qp->bounce_mr);
+	free(qp->bounce);
+	free(qp->rq_busy);
+	free(qp->sq_kind);
+	rdo_wq_fini(&qp->sq);
+	rdo_wq_fini(&qp->rq);
+	free(qp);
+}
+
+struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
+				 struct ibv_qp_init_attr_ex *attr)
+{
+	struct rdo_context *ctx = to_rctx(context);
+	struct rdo_ucmd_create_qp_resp resp = {};
+	struct rdo_ucmd_create_qp cmd = {};
+	struct ibv_qp_cap *cap = &attr->cap;
+	uint32_t sq_shift, mask;
+	struct rdo_qp *qp;
+	int ret;
+
+	/*
+	 * No SRQ, no WR-API (ibv_wr_*: use ibv_post_send), no creation flags
+	 * but the provider's LRO switch (rdodv.h) through the create flags.
+	 */
+	if (!check_comp_mask(attr->comp_mask, IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_CREATE_FLAGS) ||
+	    !(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || attr->srq ||
+	    ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
+	     (attr->create_flags & ~RDODV_QP_CREATE_RAW_LRO))) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	/*
+	 * One buffer per RX WQE: a scattering receive is a feature the device
+	 * lacks (EOPNOTSUPP, as rdma-core's tests take it). The TX stride has
+	 * room for the bounce SGE.
+	 */
+	if (cap->max_recv_sge > 1) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (cap->max_inline_data > RDO_RAW_BOUNCE || cap->max_send_sge > RDO_MAX_SGE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sq_shift = rdo_log2_up(RDO_RAW_TX_HDR + (cap->max_send_sge + 1) *
+			       sizeof(struct rdo_sge));
+	if (sq_shift < RDO_ETH_TX_WQE_SHIFT_MIN)
+		sq_shift = RDO_ETH_TX_WQE_SHIFT_MIN;
+
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		return NULL;
+	qp->raw = true;
+	qp->sig_all = attr->sq_sig_all;
+	ret = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
+	if (ret)
+		goto err;
+	ret = rdo_wq_init(&qp->rq, cap->max_recv_wr, RDO_ETH_RX_WQE_SHIFT, ctx->max_qp_log);
+	if (ret)
+		goto err;
+	qp->rq_busy = calloc(1u << qp->rq.ring.log_size, 1);
+	qp->sq_kind = calloc(1u << qp->sq.ring.log_size, 1);
+	qp->bounce = malloc((size_t)RDO_RAW_BOUNCE << qp->sq.ring.log_size);
+	ret = ENOMEM;
+	if (!qp->rq_busy || !qp->sq_kind || !qp->bounce)
+		goto err;
+	qp->bounce_mr = ibv_reg_mr(attr->pd, qp->bounce,
+				   (size_t)RDO_RAW_BOUNCE << qp->sq.ring.log_size,
+				   IBV_ACCESS_LOCAL_WRITE);
+	if (!qp->bounce_mr) {
+		ret = errno ? errno : ENOMEM;
+		goto err;
+	}
+	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
+	cmd.sq_log_size = qp->sq.ring.log_size;
+	cmd.sq_wqe_shift = sq_shift;
+	cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
+	cmd.rq_log_size = qp->rq.ring.log_size;
+	cmd.rq_wqe_shift = RDO_ETH_RX_WQE_SHIFT;
+	if ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
+	    (attr->create_flags & RDODV_QP_CREATE_RAW_LRO))
+		cmd.flags = RDO_CREATE_QP_F_RAW_LRO;
+	/* The kernel takes no inline data: the bounce area is ours. */
+	cap->max_inline_data = 0;
+	mask = attr->comp_mask;
+	attr->comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;
+	ret = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
+				   &resp.ibv_resp, sizeof(resp));
+	attr->comp_mask = mask;
+	if (ret)
+		goto err;
+	if (!(resp.comp_mask & RDO_CREATE_QP_RESP_RAW) ||
+	    resp.raw_txq >= RDO_ETH_MAX_TXQ || resp.raw_rxq >= RDO_ETH_MAX_RXQ ||
+	    rdo_raw_lookup(ctx, resp.raw_rxq)) {
+		ibv_cmd_destroy_qp(&qp->vqp.qp);
+		ret = EPROTO;	/* a kernel without the raw half */
+		goto err;
+	}
+	qp->raw_txq = resp.raw_txq;
+	qp->raw_rxq = resp.raw_rxq;
+	/* One SGE of the stride is the bounce area's. */
+	qp->sq.max_sge = cap->max_send_sge - 1;
+	cap->max_send_sge = qp->sq.max_sge;
+	qp->rq.max_sge = 1;
+	qp->max_inline = RDO_RAW_BOUNCE;
+	cap->max_inline_data = RDO_RAW_BOUNCE;
+	rdo_raw_table_set(ctx, qp->raw_rxq, qp);
+	return &qp->vqp.qp;
+err:
+	rdo_raw_free(qp);
+	errno = ret;
+	return NULL;
+}
+
+/* Completions of the QP's queues still in its CQs name nothing now. */
+static void rdo_raw_forget(struct rdo_qp *qp)
+{
+	struct ibv_qp *ibqp = &qp->vqp.qp;
+
+	rdo_cq_forget_eth(to_rcq(ibqp->send_cq), qp->raw_txq);
+	if (ibqp->recv_cq != ibqp->send_cq || qp->raw_rxq != qp->raw_txq)
+		rdo_cq_forget_eth(to_rcq(ibqp->recv_cq), qp->raw_rxq);
+}
+
+int rdo_raw_destroy_qp(struct rdo_qp *qp)
+{
+	struct rdo_context *ctx = to_rctx(qp->vqp.qp.context);
+	int ret = ibv_cmd_destroy_qp(&qp->vqp.qp);
+
+	if (ret)
+		return ret;
+	rdo_raw_table_set(ctx, qp->raw_rxq, NULL);
+	rdo_raw_forget(qp);
+	rdo_raw_free(qp);
+	return 0;
+}
+
+/*
+ * After the move to RESET or ERR the driver has destroyed the queues (no
+ * flush completions) and makes them anew, from index 0, at RESET->INIT.
+ */
+void rdo_raw_reset(struct rdo_qp *qp)
+{
+	rdo_raw_forget(qp);
+	pthread_spin_lock(&qp->rq.lock);
+	memset(qp->rq_busy, 0, 1u << qp->rq.ring.log_size);
+	qp->rq.pi = 0;
+	qp->rq.ci = 0;
+	pthread_spin_unlock(&qp->rq.lock);
+	pthread_spin_lock(&qp->sq.lock);
+	qp->sq.pi = 0;
+	qp->sq.ci = 0;
+	pthread_spin_unlock(&qp->sq.lock);
+}
+
+/* IPv4 (after at most one 802.1Q tag)? The device's IP_CSUM wants it. */
+static bool rdo_raw_ipv4(const uint8_t *frame, uint32_t len)
+{
+	uint32_t off = 12;
+
+	if (len >= 18 && frame[12] == 0x81 && frame[13] == 0x00)
+		off = 16;
+	return len >= off + 2 && frame[off] == 0x08 && frame[off + 1] == 0x00;
+}
+
+/* Copies the gather list into the slot's bounce area; its length or -1. */
+static int rdo_raw_gather(uint8_t *dst, uint32_t room, const struct ibv_sge *sg, int n)
+{
+	uint32_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (sg[i].length > room - len)
+			return -1;
+		memcpy(dst + len, (void *)(uintptr_t)sg[i].addr, sg[i].length);
+		len += sg[i].length;
+	}
+	return len;
+}
+
+/* The TX WQE for wr at SQ slot idx: 0 or an errno. */
+int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx)
+{
+	uint32_t slot = idx & ((1u << qp->sq.ring.log_size) - 1);
+	struct rdo_eth_tx_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
+	struct rdo_sge *sge = (struct rdo_sge *)(wqe + 1);
+	uint8_t *bounce = qp->bounce + (size_t)slot * RDO_RAW_BOUNCE;
+	const uint8_t *frame = NULL;
+	uint32_t frame_len = 0, n = 0;
+	int i, len;
+
+	if ((wr->opcode != IBV_WR_SEND && wr->opcode != IBV_WR_TSO) ||
+	    wr->num_sge < 0 || (uint32_t)wr->num_sge > qp->sq.max_sge ||
+	    (wr->send_flags & ~(IBV_SEND_SIGNALED | IBV_SEND_INLINE | IBV_SEND_IP_CSUM |
+				IBV_SEND_SOLICITED)))
+		return EINVAL;
+	memset(wqe, 0, RDO_RAW_TX_HDR);
+	wqe->wr_id = idx;
+	qp->sq_kind[slot] = (wr->send_flags & IBV_SEND_SIGNALED) || qp->sig_all ?
+			    0 : RDO_RAW_QUIET;
+	if (wr->opcode == IBV_WR_TSO) {
+		/* The header template travels as the first SGE, from the bounce area. */
+		if (!wr->tso.hdr || !wr->tso.hdr_sz || wr->tso.hdr_sz > RDO_RAW_BOUNCE ||
+		    !wr->tso.mss || (wr->send_flags & IBV_SEND_INLINE))
+			return EINVAL;
+		memcpy(bounce, wr->tso.hdr, wr->tso.hdr_sz);
+		wqe->flags = RDO_ETH_TX_F_TSO;
+		wqe->mss = wr->tso.mss;
+		wqe->hdr_len = wr->tso.hdr_sz;
+		qp->sq_kind[slot] |= RDO_RAW_TSO;
+		sge[n++] = (struct rdo_sge){ (uintptr_t)bounce, wr->tso.hdr_sz,
+					     qp->bounce_mr->lkey };
+	} else if (wr->send_flags & IBV_SEND_INLINE) {
+		len = rdo_raw_gather(bounce, RDO_RAW_BOUNCE, wr->sg_list, wr->num_sge);
+		if (len < 0)
+			return EINVAL;
+		sge[n++] = (struct rdo_sge){ (uintptr_t)bounce, len, qp->bounce_mr->lkey };
+		frame = bounce;
+		frame_len = len;
+	}
+	if (!(wr->send_flags & IBV_SEND_INLINE)) {
+		for (i = 0; i < wr->num_sge; i++)
+			sge[n++] = (struct rdo_sge){ wr->sg_list[i].addr, wr->sg_list[i].length,
+						     wr->sg_list[i].lkey };
+		if (wr->num_sge && wr->opcode == IBV_WR_SEND) {
+			/* The caller's first bytes, read at their process address. */
+			frame = (const uint8_t *)(uintptr_t)wr->sg_list[0].addr;
+			frame_len = wr->sg_list[0].length;
+		}
+	}
+	if (!n)
+		return EINVAL;
+	if ((wr->send_flags & IBV_SEND_IP_CSUM) && wr->opcode == IBV_WR_SEND)
+		wqe->flags = RDO_ETH_TX_F_L4_CSUM |
+			     (rdo_raw_ipv4(frame, frame_len) ? RDO_ETH_TX_F_IP_CSUM : 0);
+	wqe->num_sge = n;
+	return 0;
+}
+
+/* Tells the device about the TX WQEs up to the SQ's pi. Under the SQ lock. */
+void rdo_raw_sq_ring(struct rdo_qp *qp)
+{
+	udma_to_device_barrier();
+	rdo_doorbell(to_rctx(qp->vqp.qp.context), RDO_DB_ETH_TXQ,
+		     RDO_DB_VALUE(qp->raw_txq, 0, qp->sq.pi));
+}
+
+int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
+		      struct ibv_recv_wr **bad_wr)
+{
+	struct rdo_context *ctx = to_rctx(qp->vqp.qp.context);
+	struct rdo_wq *rq = &qp->rq;
+	uint32_t mask = (1u << rq->ring.log_size) - 1, start;
+	struct rdo_eth_rx_wqe *wqe;
+	int ret = 0;
+
+	/* The device's RXQ exists from INIT to the move to RESET or ERR. */
+	if (qp->vqp.qp.state == IBV_QPS_RESET || qp->vqp.qp.state == IBV_QPS_ERR) {
+		*bad_wr = wr;
+		return EINVAL;
+	}
+	pthread_spin_lock(&rq->lock);
+	start = rq->pi;
+	for (; wr; wr = wr->next) {
+		if (atomic_load_explicit((_Atomic uint8_t *)&qp->rq_busy[rq->pi & mask],
+					 memory_order_acquire)) {
+			ret = ENOMEM;
+			break;
+		}
+		/* One buffer the device can fill with a frame of its minimum. */
+		if (wr->num_sge != 1 || wr->sg_list[0].length < RDO_ETH_RX_BUF_MIN) {
+			ret = EINVAL;
+			break;
+		}
+		wqe = rdo_ring_entry(&rq->ring, rq->pi);
+		memset(wqe, 0, sizeof(*wqe));
+		wqe->wr_id = rq->pi;
+		wqe->addr = wr->sg_list[0].addr;
+		/* A longer buffer is used up to the device's largest. */
+		wqe->length = wr->sg_list[0].length < RDO_ETH_RX_BUF_MAX ?
+			      wr->sg_list[0].length : RDO_ETH_RX_BUF_MAX;
+		wqe->lkey = wr->sg_list[0].lkey;
+		rq->wr_id[rq->pi & mask] = wr->wr_id;
+		qp->rq_busy[rq->pi & mask] = 1;
+		rq->pi++;
+	}
+	if (rq->pi != start) {
+		udma_to_device_barrier();
+		rdo_doorbell(ctx, RDO_DB_ETH_RXQ, RDO_DB_VALUE(qp->raw_rxq, 0, rq->pi));
+	}
+	pthread_spin_unlock(&rq->lock);
+	if (ret)
+		*bad_wr = wr;
+	return ret;
+}
+
+/*
+ * An Ethernet CQE as a work completion; false for one that names nothing
+ * (a destroyed or reset QP's, a corrupt one) and for an unsignaled send
+ * that succeeded.
+ */
+bool rdo_raw_cqe_to_wc(struct rdo_context *ctx, const struct rdo_eth_cqe *cqe,
+		       struct ibv_wc *wc)
+{
+	struct rdo_qp *qp = rdo_raw_lookup(ctx, cqe->queue);
+	uint32_t slot;
+
+	if (!qp)
+		return false;
+	memset(wc, 0, sizeof(*wc));
+	wc->status = cqe->status <= IBV_WC_GENERAL_ERR ? cqe->status : IBV_WC_GENERAL_ERR;
+	wc->vendor_err = cqe->vendor_err;
+	wc->qp_num = qp->vqp.qp.qp_num;
+	if (cqe->opcode == RDO_CQE_ETH_TX) {
+		if (cqe->queue != qp->raw_txq || !rdo_wq_complete(&qp->sq, cqe->wr_id, &wc->wr_id))
+			return false;
+		slot = (uint32_t)cqe->wr_id & ((1u << qp->sq.ring.log_size) - 1);
+		wc->opcode = qp->sq_kind[slot] & RDO_RAW_TSO ? IBV_WC_TSO : IBV_WC_SEND;
+		wc->byte_len = cqe->byte_len;
+		return !(qp->sq_kind[slot] & RDO_RAW_QUIET) || wc->status != IBV_WC_SUCCESS;
+	}
+	slot = (uint32_t)cqe->wr_id & ((1u << qp->rq.ring.log_size) - 1);
+	if (cqe->opcode != RDO_CQE_ETH_RX || cqe->wr_id >> 32 || !qp->rq_busy[slot])
+		return false;
+	wc->wr_id = qp->rq.wr_id[slot];
+	atomic_store_explicit((_Atomic uint8_t *)&qp->rq_busy[slot], 0, memory_order_release);
+	wc->opcode = IBV_WC_RECV;
+	wc->byte_len = cqe->byte_len;
+	/* What the device checked: both checksums of IPv4, the L4 one of IPv6. */
+	if ((cqe->flags & RDO_ETH_CQE_F_L4_CSUM_OK) &&
+	    (cqe->flags & (RDO_ETH_CQE_F_L3_CSUM_OK | RDO_ETH_CQE_F_IPV6)))
+		wc->wc_flags |= IBV_WC_IP_CSUM_OK;
+	/* LRO: the segments the buffer holds (rdodv_wc_lro_segs). */
+	wc->src_qp = cqe->lro_segs ? cqe->lro_segs : 1;
+	if (cqe->flags & RDO_ETH_CQE_F_LRO) {
+		wc->wc_flags |= RDODV_WC_LRO;
+		wc->pkey_index = cqe->lro_mss;
+	}
+	return true;
+}
+
+struct ibv_flow *rdo_create_flow(struct ibv_qp *ibqp, struct ibv_flow_attr *attr)
+{
+	struct ibv_flow *flow = calloc(1, sizeof(*flow));
+	int ret;
+
+	if (!flow)
+		return NULL;
+	ret = ibv_cmd_create_flow(ibqp, flow, attr, NULL, 0);
+	if (!ret)
+		return flow;
+	free(flow);
+	errno = ret;
+	return NULL;
+}
+
+int rdo_destroy_flow(struct ibv_flow *flow)
+{
+	int ret = ibv_cmd_destroy_flow(flow);
+
+	if (!ret)
+		free(flow);
+	return ret;
+}
