@@ -31,6 +31,12 @@ echo "ndev1=$(cat $I/ports/1/gid_attrs/ndevs/0 2>/dev/null)"
 echo "ndev2=$(cat $I/ports/2/gid_attrs/ndevs/0 2>/dev/null)"
 ip link set eth0 up; ip addr add 10.0.1.1/24 dev eth0
 ip link set eth1 up; ip addr add 10.0.2.1/24 dev eth1
+# Each port's QPs resolve the other port's MAC by ARP out of their own
+# port (ib_core binds the lookup to the GID's net_device). The request
+# carries a source address of this same host, which Linux drops as a
+# martian unless accept_local is on; without it the resolution only
+# worked when both ports happened to ask each other at once.
+sysctl -qw net.ipv4.conf.eth0.accept_local=1 net.ipv4.conf.eth1.accept_local=1
 # gid_index PORT HEX: the index of the port's GID ending in HEX.
 gid_index() {
     i=0
