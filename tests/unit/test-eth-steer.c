@@ -7,7 +7,8 @@
  * keyed one); LRO on the steered queue; priorities; RoCEv2 never steered;
  * every refusal of the rule commands and of keyed buffers and SGEs, with
  * no byte written outside the buffer; rules gone with their RXQ, with a
- * reset, per function; rules and keyed queues across save and load.
+ * reset, per function; rules and keyed queues across save and load; a
+ * keyed TXQ's multicast back in to the port's own rules (raw loopback).
  */
 #include <string.h>
 #include "eth-harness.h"
@@ -779,6 +780,144 @@ static void test_migrate(void)
     eth_pair_free(ep);
 }
 
+/* A keyed TXQ qn of side e (64-byte WQEs, one SGE) on PD pdn. */
+static uint64_t ktxq_create(EthSide *e, uint32_t qn, uint32_t pdn)
+{
+    struct rdo_cqp_cmd cmd;
+    uint64_t ring = td_alloc(e->d, 64 << KQ_LOG, 4096);
+
+    cmd = rdo_cmd_create_eth_txq(qn, ring, KQ_LOG, 6, ETH_CQN);
+    cmd.u.create_eth_txq.flags = RDO_ETH_TXQ_F_KEYED;
+    cmd.u.create_eth_txq.pdn = pdn;
+    g_assert_cmpuint(td_cmd(e->d, &cmd).status, ==, RDO_CQP_OK);
+    return ring;
+}
+
+/*
+ * Sends a TCP frame 1.1.1.1 -> dst_ip (to a multicast MAC if mcast, else
+ * to side 1's) from side 0's keyed TXQ KQ (WQE index (*pi)++), its
+ * completion good and side 1 receiving it from the wire. Returns its
+ * length; the frame is left in f.
+ */
+static size_t ktx_send(EthPair *ep, uint64_t ring, uint32_t *pi,
+                       const char *dst_ip, bool mcast, uint8_t *f)
+{
+    static const uint8_t mcast_mac[6] = { 0x01, 0x50, 0x56, 0x19, 0x20, 0xa7 };
+    EthSide *e = &ep->e[0];
+    const uint64_t iova = PAIR_SRC + 0x101;
+    size_t len = rss_frame(ep, f, "1.1.1.1", dst_ip, 1234, 5678);
+    struct rdo_eth_tx_wqe w = { .wr_id = 900 + *pi, .num_sge = 1 };
+    struct rdo_sge sge = { iova, len, e->s->mr_key };
+    uint8_t *slot = td_ptr(e->d, ring + (*pi & ((1u << KQ_LOG) - 1)) * 64);
+    struct rdo_eth_cqe c;
+
+    if (mcast) {
+        memcpy(f, mcast_mac, 6);
+    }
+    memcpy(pair_mr_ptr(e->s, iova), f, len);
+    memcpy(slot, &w, sizeof(w));
+    memcpy(slot + sizeof(w), &sge, sizeof(sge));
+    ++*pi;
+    td_doorbell(e->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(KQ, 0, *pi));
+    pair_run(ep->p, 1000000);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.wr_id, ==, w.wr_id);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    c = eth_poll(&ep->e[1]);
+    g_assert_cmpuint(c.queue, ==, 0);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    return len;
+}
+
+/*
+ * Raw loopback (rdma-core's test_flow traffic): a keyed TXQ's multicast
+ * frame goes to the wire (the peer's kernel RXQ takes it) and, a copy, to
+ * the best rule of the sending port that does not name the sending
+ * pair's own RXQ (a higher-priority rule there is passed over); never to
+ * the port's RSS queues. Unicast to another MAC, a kernel TXQ's
+ * multicast, and a multicast frame no rule matches do not come back.
+ */
+static void test_raw_loopback(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *e = &ep->e[0];
+    PairSide *s0 = &ep->p->s[0];
+    RdoCore *core = &e->d->h->core;
+    struct rdo_cmd_create_flow_rule m = { 0 };
+    g_autofree uint8_t *f = g_malloc(2048);
+    uint32_t pi = 0, other_rule;
+    uint64_t ring;
+    size_t len;
+    Rxq own, other;
+    struct rdo_eth_cqe c;
+
+    ring = ktxq_create(e, KQ, s0->layout->pdn);
+    g_assert_cmpuint(rxq_create(e, &own, KQ, RDO_ETH_RXQ_F_KEYED,
+                                s0->layout->pdn), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rxq_create(e, &other, KQ2, RDO_ETH_RXQ_F_KEYED,
+                                s0->layout->pdn), ==, RDO_CQP_OK);
+    for (uint32_t i = 0; i < 4; i++) {
+        rxq_post(e, &own, 100 + i, PAIR_DST + i * 4096, 2000, s0->mr_key);
+        rxq_post(e, &other, 200 + i, PAIR_DST + 0x10003 + i * 4096, 2000,
+                 s0->mr_key);
+    }
+    /* test_flow's IPv4 spec: addresses and protocol, no MAC. */
+    m.match = RDO_FLOW_M_SRC_IP | RDO_FLOW_M_DST_IP | RDO_FLOW_M_IP_PROTO;
+    m.ip_proto = RDO_IPPROTO_TCP;
+    memcpy(m.src_ip, "\x01\x01\x01\x01", 4);
+    memcpy(m.dst_ip, "\x02\x02\x02\x02", 4);
+    g_assert_cmpuint(rule_create(e->d, KQ, &m, NULL), ==, RDO_CQP_OK);
+    m.priority = 1;
+    g_assert_cmpuint(rule_create(e->d, KQ2, &m, &other_rule), ==, RDO_CQP_OK);
+
+    /* Multicast from the keyed TXQ: on the wire, and back in on RXQ KQ2. */
+    len = ktx_send(ep, ring, &pi, "2.2.2.2", true, f);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.queue, ==, KQ2);
+    g_assert_cmpuint(c.wr_id, ==, 200);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    g_assert_true(c.flags & RDO_ETH_CQE_F_L4_CSUM_OK);
+    g_assert_cmpmem(pair_mr_ptr(s0, PAIR_DST + 0x10003), len, f, len);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);  /* not RXQ KQ, not RXQ 0 */
+    g_assert_cmpuint(core->cnt.eth_raw_looped, ==, 1);
+    g_assert_cmpuint(reg(e, RDO_REG_CNT_ETH_STEERED), ==, 1);
+
+    /* Unicast to another MAC: the wire only. */
+    ktx_send(ep, ring, &pi, "2.2.2.2", false, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    /* Multicast no rule matches: dropped here, not RSS'd to RXQ 0. */
+    ktx_send(ep, ring, &pi, "2.2.2.3", true, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+
+    /* The kernel's TXQ 0: its multicast is not looped. */
+    len = rss_frame(ep, f, "1.1.1.1", "2.2.2.2", 1234, 5678);
+    f[0] |= 1;      /* the group bit */
+    memcpy(td_ptr(e->d, e->send), f, len);
+    {
+        struct rdo_eth_tx_wqe w = { .wr_id = 5, .num_sge = 1 };
+        struct rdo_sge sge = { e->send, len, 0 };
+
+        post_tx(e, &w, &sge, 1);
+    }
+    pair_run(ep->p, 1000000);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    g_assert_cmpuint(eth_poll(&ep->e[1]).byte_len, ==, len);
+
+    /* The other rule gone: the sender's own rule is still passed over. */
+    g_assert_cmpuint(rule_destroy(e->d, other_rule), ==, RDO_CQP_OK);
+    ktx_send(ep, ring, &pi, "2.2.2.2", true, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    g_assert_cmpuint(core->cnt.eth_raw_looped, ==, 1);
+    g_assert_cmpuint(reg(e, RDO_REG_CNT_ETH_STEERED), ==, 1);
+    eth_pair_free(ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -789,5 +928,6 @@ int main(int argc, char **argv)
     g_test_add_func("/eth-steer/bad-rules", test_bad_rules);
     g_test_add_func("/eth-steer/removal", test_removal);
     g_test_add_func("/eth-steer/migrate", test_migrate);
+    g_test_add_func("/eth-steer/raw-loopback", test_raw_loopback);
     return g_test_run();
 }

@@ -603,6 +603,9 @@ struct rdo_cmd_create_eth_txq {
     uint32_t pdn;               /* with F_KEYED: the PD of its SGEs' MRs; else 0 */
 };
 #define RDO_ETH_TXQ_F_KEYED         RDO_BIT(0)  /* SGEs are lkey + MR address */
+/* A keyed TXQ's multicast/broadcast frames also come back in to the port's
+ * steering rules, but not to the RXQ of the TXQ's own number (raw
+ * loopback; programming-model.md, Keyed queues). */
 
 /* RDO_CMD_CREATE_ETH_RXQ: obj = RXQ number (0..RDO_ETH_MAX_RXQ-1). */
 struct rdo_cmd_create_eth_rxq {
@@ -955,6 +958,7 @@ struct rdo_cmd_query_counters {
     X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
     X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
     X(eth_steered, "rx_steered_frames")     /* frames a flow-steering rule sent to its RXQ */ \
+    X(eth_raw_looped, "raw_looped_frames")  /* keyed TXQs' multicast taken back in by a rule */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2
