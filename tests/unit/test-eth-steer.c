@@ -918,6 +918,203 @@ static void test_raw_loopback(void)
     eth_pair_free(ep);
 }
 
+#define SG_SHIFT        7       /* 128-byte scatter WQEs: up to 7 SGEs */
+
+/* A keyed scatter RXQ qn of side e, 2^KQ_LOG WQEs of 2^shift bytes. */
+static uint8_t sg_rxq_create(EthSide *e, Rxq *q, uint32_t qn, uint8_t shift,
+                             uint8_t flags, uint32_t pdn)
+{
+    struct rdo_cqp_cmd cmd;
+
+    q->qn = qn;
+    q->ring = td_alloc(e->d, 1u << (KQ_LOG + SG_SHIFT), 4096);
+    q->pi = 0;
+    cmd = rdo_cmd_create_eth_rxq(qn, q->ring, KQ_LOG, flags,
+                                 (flags & RDO_ETH_RXQ_F_LRO) ? LRO_USEC : 0,
+                                 ETH_CQN);
+    cmd.u.create_eth_rxq.pdn = pdn;
+    cmd.u.create_eth_rxq.wqe_shift = shift;
+    return td_cmd(e->d, &cmd).status;
+}
+
+/* Posts a scatter WQE of n SGEs (num_sge as given: it may lie). */
+static void sg_post(EthSide *e, Rxq *q, uint64_t wr_id, uint16_t num_sge,
+                    const struct rdo_sge *sge, uint32_t n)
+{
+    struct rdo_eth_rx_sg_wqe h = { .wr_id = wr_id, .num_sge = num_sge };
+    uint8_t *slot = td_ptr(e->d, q->ring + ((q->pi++ & ((1u << KQ_LOG) - 1))
+                                            << SG_SHIFT));
+
+    memset(slot, 0, 1u << SG_SHIFT);
+    memcpy(slot, &h, sizeof(h));
+    memcpy(slot + sizeof(h), sge, n * sizeof(*sge));
+    td_doorbell(e->d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(q->qn, 0, q->pi));
+}
+
+/* Side 1 receives the steered flow's frame f; its next CQE. */
+static struct rdo_eth_cqe sg_receive(EthPair *ep, const uint8_t *f, size_t len)
+{
+    rdo_core_receive(&ep->e[1].d->h->core, f, len);
+    pair_run(ep->p, 100000);
+    return eth_poll(&ep->e[1]);
+}
+
+/*
+ * Scatter RXQs (a raw packet QP's receive WRs of several SGEs): a frame
+ * filled into the SGEs in order (a zero-length one skipped, the pieces
+ * unaligned, one across the scattered MR's pages), nothing written past
+ * the frame; malformed WQEs (num_sge 0 or beyond the stride, reserved,
+ * summed length too short, an lkey refused in a later SGE with nothing
+ * written into the earlier ones) complete with their error and the frame
+ * takes the next WQE; a frame longer than the SGEs together; the create
+ * command's refusals (LRO, a stride beyond 1 KiB or below 64 bytes, a
+ * reserved byte); a saved and loaded scatter RXQ goes on scattering.
+ */
+static void test_scatter_rxq(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *rx = &ep->e[1];
+    PairSide *s1 = &ep->p->s[1];
+    uint32_t pdn = s1->layout->pdn;
+    struct rdo_cmd_create_flow_rule m = five_tuple(SPORT, 0);
+    g_autofree uint8_t *f = g_malloc(2048);
+    g_autofree uint8_t *got = g_malloc(2048);
+    uint64_t d = PAIR_DST + 0x3000;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_eth_cqe c;
+    RdoScat r;
+    Rxq k;
+    size_t len;
+
+    scat_new(ep, 1, &r, MR_SCAT);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, SG_SHIFT,
+                                   RDO_ETH_RXQ_F_KEYED | RDO_ETH_RXQ_F_LRO, pdn),
+                     ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, RDO_WQE_SHIFT_MAX + 1,
+                                   RDO_ETH_RXQ_F_KEYED, pdn), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, 4, RDO_ETH_RXQ_F_KEYED, pdn), ==,
+                     RDO_CQP_BAD_PARAM);
+    cmd = rdo_cmd_create_eth_rxq(KQ, td_alloc(rx->d, 4096, 4096), KQ_LOG, 0, 0,
+                                 ETH_CQN);
+    cmd.u.create_eth_rxq.reserved[6] = 1;
+    g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, SG_SHIFT, RDO_ETH_RXQ_F_KEYED, pdn),
+                     ==, RDO_CQP_OK);
+    g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
+    for (uint32_t i = 0; i < 400; i++) {
+        got[i] = pattern(i);
+    }
+    len = tcp_frame(ep, f, 1, RDO_TCP_ACK, got, 400, 1, true);
+
+    /* 23 bytes across two pages of the scattered MR, none, 41 in the
+     * plain MR, the rest (and room to spare) in the scattered one. */
+    {
+        struct rdo_sge sge[4] = {
+            { r.iova + 4096 - 11, 23, r.key },
+            { d, 0, s1->mr_key },
+            { d + 5, 41, s1->mr_key },
+            { r.iova + 0x2003, 1500, r.key },
+        };
+
+        memset(pair_mr_ptr(s1, d), 0xee, 64);
+        sg_post(rx, &k, 40, 4, sge, 4);
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 40);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(c.queue, ==, KQ);
+        g_assert_cmpuint(c.byte_len, ==, len);
+        scat_read(&r, rx->d, r.iova + 4096 - 11, got, 23);
+        g_assert_cmpmem(got, 23, f, 23);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 5), 41, f + 23, 41);
+        g_assert_cmpuint(*pair_mr_ptr(s1, d + 4), ==, 0xee);
+        g_assert_cmpuint(*pair_mr_ptr(s1, d + 46), ==, 0xee);
+        scat_read(&r, rx->d, r.iova + 0x2003, got, len - 64);
+        g_assert_cmpmem(got, len - 64, f + 64, len - 64);
+        rdo_scat_expect(&r, r.iova + 4096 - 11, f, 23);
+        rdo_scat_expect(&r, r.iova + 0x2003, f + 64, len - 64);
+    }
+
+    /* Malformed WQEs, then one whose second SGE's key is refused, then
+     * one too short for the frame, then a good one that takes it. */
+    {
+        struct rdo_sge good[2] = {
+            { d + 0x100, 30, s1->mr_key }, { d + 0x200, 2000, s1->mr_key },
+        };
+        struct rdo_sge bad_key[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 2000, s1->mr_key ^ 0x77 },
+        };
+        struct rdo_sge short_sge[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 40, s1->mr_key },
+        };
+        struct rdo_sge tiny[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 33, s1->mr_key },
+        };
+        uint8_t *slot;
+
+        memset(pair_mr_ptr(s1, d + 0x400), 0xee, 0x200);
+        sg_post(rx, &k, 1, 0, good, 2);                 /* num_sge 0 */
+        sg_post(rx, &k, 2, 8, good, 2);                 /* beyond 128 bytes */
+        sg_post(rx, &k, 3, 2, tiny, 2);                 /* 63 bytes in all */
+        sg_post(rx, &k, 4, 2, good, 2);                 /* reserved, below */
+        slot = td_ptr(rx->d, k.ring + (((k.pi - 1) & ((1u << KQ_LOG) - 1))
+                                       << SG_SHIFT));
+        ((struct rdo_eth_rx_sg_wqe *)slot)->reserved1 = 1;
+        sg_post(rx, &k, 5, 2, bad_key, 2);
+        sg_post(rx, &k, 6, 2, short_sge, 2);
+        sg_post(rx, &k, 7, 2, good, 2);
+        c = sg_receive(ep, f, len);
+        for (uint64_t id = 1; id <= 4; id++) {
+            g_assert_cmpuint(c.wr_id, ==, id);
+            g_assert_cmpuint(c.status, ==, RDO_WC_LOC_QP_OP_ERR);
+            g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_WQE);
+            c = eth_poll(rx);
+        }
+        g_assert_cmpuint(c.wr_id, ==, 5);
+        g_assert_cmpuint(c.status, ==, RDO_WC_LOC_PROT_ERR);
+        g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+        c = eth_poll(rx);
+        g_assert_cmpuint(c.wr_id, ==, 6);
+        g_assert_cmpuint(c.status, ==, RDO_WC_LOC_LEN_ERR);
+        g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+        for (uint32_t i = 0; i < 0x200; i++) {
+            g_assert_cmpuint(*pair_mr_ptr(s1, d + 0x400 + i), ==, 0xee);
+        }
+        /* The next frame takes WQE 7. */
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 7);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x100), 30, f, 30);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x200), len - 30, f + 30, len - 30);
+        g_assert_cmpuint(rx->d->h->class_count[RDO_GE_ETH_BAD_KEY], ==, 1);
+    }
+    rdo_scat_assert(&r, "scatter RXQ");
+
+    /* Across save and load: the stride stays, the next WQE scatters. */
+    {
+        struct rdo_sge two[2] = {
+            { d + 0x800, 50, s1->mr_key }, { d + 0x900, 2000, s1->mr_key },
+        };
+
+        RdoCore *core = &rx->d->h->core;
+        g_autofree void *buf = NULL;
+        g_autofree char *why = NULL;
+        size_t blen;
+
+        sg_post(rx, &k, 8, 2, two, 2);
+        buf = rdo_core_save(core, &blen);
+        if (!rdo_core_load(core, buf, blen, &why)) {
+            g_error("load: %s", why);
+        }
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 8);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x800), 50, f, 50);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x900), len - 50, f + 50, len - 50);
+    }
+    rdo_scat_free(&r);
+    eth_pair_free(ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -929,5 +1126,6 @@ int main(int argc, char **argv)
     g_test_add_func("/eth-steer/removal", test_removal);
     g_test_add_func("/eth-steer/migrate", test_migrate);
     g_test_add_func("/eth-steer/raw-loopback", test_raw_loopback);
+    g_test_add_func("/eth-steer/scatter-rxq", test_scatter_rxq);
     return g_test_run();
 }
