@@ -82,8 +82,7 @@ static int rdo_raw_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 	ret = rdo_udata_in(udata, &req, sizeof(req));
 	if (ret)
 		return ret;
-	/* One buffer per RX WQE, or a scatter WQE (no LRO: the device
-	 * coalesces into one buffer only). */
+	/* One buffer per RX WQE, or a scatter WQE (no LRO with those). */
 	scatter = req.rq_wqe_shift != RDO_ETH_RX_WQE_SHIFT;
 	if (req.flags & ~RDO_CREATE_QP_F_RAW_LRO ||
 	    req.sq_wqe_shift < RDO_ETH_TX_WQE_SHIFT_MIN ||
