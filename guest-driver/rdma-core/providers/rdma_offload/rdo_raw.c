@@ -523,7 +523,7 @@ int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
 	struct rdo_context *ctx = to_rctx(qp->vqp.qp.context);
 	struct rdo_wq *rq = &qp->rq;
 	uint32_t mask = (1u << rq->ring.log_size) - 1, start;
-	bool scatter = rq->ring.stride_shift != RDO_ETH_RX_WQE_SHIFT;
+	bool scatter = rq->ring.shift != RDO_ETH_RX_WQE_SHIFT;
 	int ret = 0;
 
 	/* The device's RXQ exists from INIT to the move to RESET or ERR; in
