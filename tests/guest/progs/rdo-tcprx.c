@@ -523,6 +523,8 @@ static int do_local(const char *ibdev)
 	       ibv_wc_status_str(wc.status));
 	printf("again.wr_id=%llu\n", (unsigned long long)wc.wr_id);
 	printf("again.bytes_ok=%d\n", sg_bytes_ok(smr, f));
+	/* ib_core keeps hw_counters for their lifespan (10 ms): read anew. */
+	wait_looped(ibdev, looped0, 3);
 	printf("looped=%lu\n", looped_frames(ibdev) - looped0);
 	print_wcs(ccq, "client.extra");
 	ibv_destroy_flow(flow);
