@@ -179,6 +179,21 @@ static int do_recv(const char *ifname, int port, uint64_t bytes, bool lro)
 }
 
 /* Ethernet, IPv4 and TCP headers from src to dst (lengths: the device's). */
+/* A raw packet QP of port 1 from RESET to RTS. */
+static void raw_to_rts(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
+		die("init: %s", strerror(errno));
+	ma.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rtr");
+	ma.qp_state = IBV_QPS_RTS;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rts");
+}
+
 static void tcp_template(uint8_t *h, const uint8_t *smac, const uint8_t *dmac,
 			 uint32_t sip, uint32_t dip)
 {
@@ -222,7 +237,6 @@ static int do_tso(char **a)
 		.cap = { .max_send_wr = 4, .max_recv_wr = 2, .max_send_sge = 1,
 			 .max_recv_sge = 1, .max_inline_data = 128 },
 	};
-	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
 	struct ibv_send_wr wr = { .num_sge = 1, .send_flags = IBV_SEND_SIGNALED }, *bad;
 	struct ibv_sge sge;
 	struct ibv_qp *qp;
@@ -238,14 +252,7 @@ static int do_tso(char **a)
 	qp = ibv_create_qp(pd, &qa);
 	if (!qp)
 		die("raw qp: %s", strerror(errno));
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
-		die("init");
-	ma.qp_state = IBV_QPS_RTR;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rtr");
-	ma.qp_state = IBV_QPS_RTS;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rts");
+	raw_to_rts(qp);
 	payload = odd_buf(bytes, &base);
 	fill(payload, bytes, 3);
 	mr = ibv_reg_mr(pd, payload, bytes, 0);
@@ -330,20 +337,6 @@ static void local_frame(uint8_t *f, unsigned int seed)
 	f[36] = 5678 >> 8, f[37] = 5678 & 0xff;
 	f[38] = (LOCAL_FRAME - 34) >> 8, f[39] = (LOCAL_FRAME - 34) & 0xff;
 	fill(f + 42, LOCAL_FRAME - 42, seed);
-}
-
-static void raw_to_rts(struct ibv_qp *qp)
-{
-	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
-
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
-		die("init: %s", strerror(errno));
-	ma.qp_state = IBV_QPS_RTR;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rtr");
-	ma.qp_state = IBV_QPS_RTS;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rts");
 }
 
 static void raw_state(struct ibv_qp *qp, enum ibv_qp_state st)
