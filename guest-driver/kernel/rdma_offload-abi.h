@@ -63,7 +63,9 @@ struct rdo_resize_cq_resp {
  * Ethernet TXQ and RXQ pair of the device (include/hw/rdma-offload/
  * rdo-eth.h), one of the pairs the driver sets aside for raw QPs. The SQ
  * is the TXQ's ring (struct rdo_eth_tx_wqe and SGEs, sq_wqe_shift 6..10),
- * the RQ the RXQ's (struct rdo_eth_rx_wqe, rq_wqe_shift 5); SGEs and
+ * the RQ the RXQ's (struct rdo_eth_rx_wqe, rq_wqe_shift 5; or, for receive
+ * WRs of several SGEs, struct rdo_eth_rx_sg_wqe and SGEs, rq_wqe_shift
+ * 6..10, not with RDO_CREATE_QP_F_RAW_LRO); SGEs and
  * buffers name MRs of the QP's PD by lkey. No SRQ, no inline data. The
  * device's queues exist from RESET->INIT (for the frames of its port) up
  * to the move to RESET or ERR, which forgets what was posted: after
@@ -79,7 +81,7 @@ struct rdo_create_qp_req {
 	__u8 sq_log_size;
 	__u8 sq_wqe_shift;		/* 6..10 */
 	__u8 rq_log_size;		/* 0 with an SRQ */
-	__u8 rq_wqe_shift;		/* 4..10; raw: 5 */
+	__u8 rq_wqe_shift;		/* 4..10; raw: 5, or 6..10 scattering */
 	__u32 flags;			/* RDO_CREATE_QP_F_*, raw QPs only; else 0 */
 };
 

@@ -58,6 +58,15 @@ static void rdo_raw_q_put(struct rdo_dev *rdev, unsigned int q)
 	clear_bit(q - base, &rdev->raw_q_used);
 }
 
+/* Buffers an RX WQE of stride 2^shift holds: one, or a scatter list. */
+static u32 rdo_raw_rx_sges(u8 shift)
+{
+	if (shift == RDO_ETH_RX_WQE_SHIFT)
+		return 1;
+	return ((1u << shift) - sizeof(struct rdo_eth_rx_sg_wqe)) /
+	       sizeof(struct rdo_sge);
+}
+
 /* The user's rings, checked against the device's Ethernet WQE formats. */
 static int rdo_raw_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 			 struct ib_udata *udata)
@@ -66,26 +75,32 @@ static int rdo_raw_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 	struct ib_qp_cap *cap = &init->cap;
 	u32 max_log = min_t(u32, rdev->attr.max_qp_log_size, RDO_QUEUE_LOG_SIZE_MAX);
 	struct rdo_create_qp_req req;
-	u32 tx_sges;
+	u32 tx_sges, rx_sges;
+	bool scatter;
 	int ret;
 
 	ret = rdo_udata_in(udata, &req, sizeof(req));
 	if (ret)
 		return ret;
+	/* One buffer per RX WQE, or a scatter WQE (no LRO with those). */
+	scatter = req.rq_wqe_shift != RDO_ETH_RX_WQE_SHIFT;
 	if (req.flags & ~RDO_CREATE_QP_F_RAW_LRO ||
 	    req.sq_wqe_shift < RDO_ETH_TX_WQE_SHIFT_MIN ||
 	    req.sq_wqe_shift > RDO_WQE_SHIFT_MAX ||
-	    req.rq_wqe_shift != RDO_ETH_RX_WQE_SHIFT ||
+	    (scatter && (req.rq_wqe_shift < RDO_ETH_RX_SG_SHIFT_MIN ||
+			 req.rq_wqe_shift > RDO_WQE_SHIFT_MAX ||
+			 (req.flags & RDO_CREATE_QP_F_RAW_LRO))) ||
 	    !req.sq_log_size || req.sq_log_size > max_log ||
 	    !req.rq_log_size || req.rq_log_size > max_log ||
 	    (1u << req.sq_log_size) < cap->max_send_wr ||
 	    (1u << req.rq_log_size) < cap->max_recv_wr)
 		return -EINVAL;
-	/* A TX WQE is a 32-byte header and SGEs; an RX WQE one buffer. */
+	/* A TX WQE is a 32-byte header and SGEs. */
 	tx_sges = ((1u << req.sq_wqe_shift) - sizeof(struct rdo_eth_tx_wqe)) /
 		  sizeof(struct rdo_sge);
 	tx_sges = min_t(u32, tx_sges, U8_MAX);
-	if (cap->max_send_sge > tx_sges || cap->max_recv_sge > 1 ||
+	rx_sges = rdo_raw_rx_sges(req.rq_wqe_shift);
+	if (cap->max_send_sge > tx_sges || cap->max_recv_sge > rx_sges ||
 	    cap->max_inline_data)
 		return -EINVAL;
 	qp->raw_lro = req.flags & RDO_CREATE_QP_F_RAW_LRO;
@@ -102,7 +117,7 @@ static int rdo_raw_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 	cap->max_send_wr = 1u << req.sq_log_size;
 	cap->max_recv_wr = 1u << req.rq_log_size;
 	cap->max_send_sge = tx_sges;
-	cap->max_recv_sge = 1;
+	cap->max_recv_sge = rx_sges;
 	return 0;
 }
 
@@ -216,6 +231,7 @@ static int rdo_raw_queues_up(struct rdo_qp *qp, u32 port)
 	cmd.obj = qp->raw_q;
 	r->ring_addr = rdo_ring_addr(&qp->rq.ring);
 	r->log_size = qp->rq.ring.log_size;
+	r->wqe_shift = qp->rq.ring.stride_shift;
 	r->ring_flags = rdo_ring_flags(&qp->rq.ring);
 	r->flags = RDO_ETH_RXQ_F_KEYED;
 	if (qp->raw_lro) {
@@ -308,7 +324,7 @@ void rdo_raw_qp_query(struct rdo_qp *qp, struct ib_qp_attr *attr,
 	attr->cap.max_send_sge = min_t(u32, ((1u << qp->sq.ring.stride_shift) -
 					     sizeof(struct rdo_eth_tx_wqe)) /
 				       sizeof(struct rdo_sge), U8_MAX);
-	attr->cap.max_recv_sge = 1;
+	attr->cap.max_recv_sge = rdo_raw_rx_sges(qp->rq.ring.stride_shift);
 	init->qp_type = IB_QPT_RAW_PACKET;
 	init->send_cq = qp->ibqp.send_cq;
 	init->recv_cq = qp->ibqp.recv_cq;

@@ -823,6 +823,7 @@ static const RdoNamedCounter rdo_counter_names[] = {
     RDO_CNT("eth-rx-errors", eth_rx_errors),
     RDO_CNT("eth-steered", eth_steered),
     RDO_CNT("eth-key-errors", eth_key_errors),
+    RDO_CNT("eth-raw-looped", eth_raw_looped),
     RDO_CNT("fault-drops", fault_drops),
     RDO_CNT("fault-corrupts", fault_corrupts),
     RDO_CNT("fault-dups", fault_dups),

@@ -8,7 +8,9 @@
 # socket received in user space on B through a raw packet QP with LRO
 # (rdo_tcprx, tests/guest/progs/rdo-tcprx.c: every byte checked, the
 # aggregation ratio, flows the driver refuses, a bad lkey's error
-# completion), the raw QP's send side (TSO, inline, a bad lkey), and
+# completion), the raw QP's send side (TSO, inline, a bad lkey), two raw
+# QPs of one port (a multicast frame looped back to the other's flow, a
+# receive WR of three SGEs, flush completions at ERR), and
 # rmmod/insmod of the driver three times with a TCP
 # stream running; both kernels stay healthy.
 set -uo pipefail
@@ -91,6 +93,8 @@ rdo-tcprx tso rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
     "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
     sed 's/^/rawtx./'
 echo "rawtx.hw_tso=$(( $(tso_segs) - tso0 ))"
+# Two raw QPs of B's port: loopback to a flow, scattered receives, flushes.
+rdo-tcprx local rdo0 2>&1 | sed 's/^/rawlocal./'
 peer put B.tcprx.done 1
 ( while [ ! -e /tmp/stop ]; do nc -l -p 5002 > /dev/null 2>&1; done ) &
 peer get A.done > /dev/null
@@ -152,6 +156,19 @@ check "raw QP: an inline frame (bounce MR) is sent" \
     eq "$(f B.rawtx.inline.status) $(f B.rawtx.inline.opcode) $(f B.rawtx.inline.byte_len)" "success SEND 60"
 check "raw QP: a send with a bad lkey completes with LOC_PROT_ERR" \
     eq "$(f B.rawtx.bad_lkey.status)" "local protection error"
+check "raw QP with max_recv_sge 3 is created (a 64-byte scatter RQ: 3 SGEs)" \
+    eq "$(f B.rawlocal.server.max_recv_sge)" 3
+check "raw QPs of one port: a multicast frame loops back to the other QP's flow, scattered over 3 SGEs" \
+    eq "$(f B.rawlocal.sg.status) $(f B.rawlocal.sg.byte_len) $(f B.rawlocal.sg.bytes_ok)" "success 192 1"
+check "raw QP to ERR: the filled receive first, then IBV_WC_WR_FLUSH_ERR in posting order" \
+    eq "$(f B.rawlocal.flush.wcs)" "100:ok,101:flush,102:flush"
+check "raw QP in ERR: a receive and a send posted then are flushed, nothing more" \
+    eq "$(f B.rawlocal.flush.posted_recv) $(f B.rawlocal.flush.posted_send) [$(f B.rawlocal.flush.after)]" \
+    "103:flush 200:flush []"
+check "raw QP: RESET..RTS receives again (flow kept, rings from 0)" \
+    eq "$(f B.rawlocal.again.status) $(f B.rawlocal.again.wr_id) $(f B.rawlocal.again.bytes_ok)" "success 300 1"
+check "raw loopback: 3 frames counted (raw_looped_frames), none to the sender" \
+    eq "$(f B.rawlocal.looped) [$(f B.rawlocal.client.extra)]" "3 []"
 check "rmmod/insmod three times with a TCP stream running" eq "$(f A.reload.ok)" 3
 check "ping works after the reloads" eq "$(f A.reload.ping_rc)" 0
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A

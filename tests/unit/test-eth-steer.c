@@ -7,7 +7,8 @@
  * keyed one); LRO on the steered queue; priorities; RoCEv2 never steered;
  * every refusal of the rule commands and of keyed buffers and SGEs, with
  * no byte written outside the buffer; rules gone with their RXQ, with a
- * reset, per function; rules and keyed queues across save and load.
+ * reset, per function; rules and keyed queues across save and load; a
+ * keyed TXQ's multicast back in to the port's own rules (raw loopback).
  */
 #include <string.h>
 #include "eth-harness.h"
@@ -779,6 +780,341 @@ static void test_migrate(void)
     eth_pair_free(ep);
 }
 
+/* A keyed TXQ qn of side e (64-byte WQEs, one SGE) on PD pdn. */
+static uint64_t ktxq_create(EthSide *e, uint32_t qn, uint32_t pdn)
+{
+    struct rdo_cqp_cmd cmd;
+    uint64_t ring = td_alloc(e->d, 64 << KQ_LOG, 4096);
+
+    cmd = rdo_cmd_create_eth_txq(qn, ring, KQ_LOG, 6, ETH_CQN);
+    cmd.u.create_eth_txq.flags = RDO_ETH_TXQ_F_KEYED;
+    cmd.u.create_eth_txq.pdn = pdn;
+    g_assert_cmpuint(td_cmd(e->d, &cmd).status, ==, RDO_CQP_OK);
+    return ring;
+}
+
+/*
+ * Sends a TCP frame 1.1.1.1 -> dst_ip (to a multicast MAC if mcast, else
+ * to side 1's) from side 0's keyed TXQ KQ (WQE index (*pi)++), its
+ * completion good and side 1 receiving it from the wire. Returns its
+ * length; the frame is left in f.
+ */
+static size_t ktx_send(EthPair *ep, uint64_t ring, uint32_t *pi,
+                       const char *dst_ip, bool mcast, uint8_t *f)
+{
+    static const uint8_t mcast_mac[6] = { 0x01, 0x50, 0x56, 0x19, 0x20, 0xa7 };
+    EthSide *e = &ep->e[0];
+    const uint64_t iova = PAIR_SRC + 0x101;
+    size_t len = rss_frame(ep, f, "1.1.1.1", dst_ip, 1234, 5678);
+    struct rdo_eth_tx_wqe w = { .wr_id = 900 + *pi, .num_sge = 1 };
+    struct rdo_sge sge = { iova, len, e->s->mr_key };
+    uint8_t *slot = td_ptr(e->d, ring + (*pi & ((1u << KQ_LOG) - 1)) * 64);
+    struct rdo_eth_cqe c;
+
+    if (mcast) {
+        memcpy(f, mcast_mac, 6);
+    }
+    memcpy(pair_mr_ptr(e->s, iova), f, len);
+    memcpy(slot, &w, sizeof(w));
+    memcpy(slot + sizeof(w), &sge, sizeof(sge));
+    ++*pi;
+    td_doorbell(e->d, 0, RDO_DB_ETH_TXQ, RDO_DB_VALUE(KQ, 0, *pi));
+    pair_run(ep->p, 1000000);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.wr_id, ==, w.wr_id);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    c = eth_poll(&ep->e[1]);
+    g_assert_cmpuint(c.queue, ==, 0);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    return len;
+}
+
+/*
+ * Raw loopback (rdma-core's test_flow traffic): a keyed TXQ's multicast
+ * frame goes to the wire (the peer's kernel RXQ takes it) and, a copy, to
+ * the best rule of the sending port that does not name the sending
+ * pair's own RXQ (a higher-priority rule there is passed over); never to
+ * the port's RSS queues. Unicast to another MAC, a kernel TXQ's
+ * multicast, and a multicast frame no rule matches do not come back.
+ */
+static void test_raw_loopback(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *e = &ep->e[0];
+    PairSide *s0 = &ep->p->s[0];
+    RdoCore *core = &e->d->h->core;
+    struct rdo_cmd_create_flow_rule m = { 0 };
+    g_autofree uint8_t *f = g_malloc(2048);
+    uint32_t pi = 0, other_rule;
+    uint64_t ring;
+    size_t len;
+    Rxq own, other;
+    struct rdo_eth_cqe c;
+
+    ring = ktxq_create(e, KQ, s0->layout->pdn);
+    g_assert_cmpuint(rxq_create(e, &own, KQ, RDO_ETH_RXQ_F_KEYED,
+                                s0->layout->pdn), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rxq_create(e, &other, KQ2, RDO_ETH_RXQ_F_KEYED,
+                                s0->layout->pdn), ==, RDO_CQP_OK);
+    for (uint32_t i = 0; i < 4; i++) {
+        rxq_post(e, &own, 100 + i, PAIR_DST + i * 4096, 2000, s0->mr_key);
+        rxq_post(e, &other, 200 + i, PAIR_DST + 0x10003 + i * 4096, 2000,
+                 s0->mr_key);
+    }
+    /* test_flow's IPv4 spec: addresses and protocol, no MAC. */
+    m.match = RDO_FLOW_M_SRC_IP | RDO_FLOW_M_DST_IP | RDO_FLOW_M_IP_PROTO;
+    m.ip_proto = RDO_IPPROTO_TCP;
+    memcpy(m.src_ip, "\x01\x01\x01\x01", 4);
+    memcpy(m.dst_ip, "\x02\x02\x02\x02", 4);
+    g_assert_cmpuint(rule_create(e->d, KQ, &m, NULL), ==, RDO_CQP_OK);
+    m.priority = 1;
+    g_assert_cmpuint(rule_create(e->d, KQ2, &m, &other_rule), ==, RDO_CQP_OK);
+
+    /* Multicast from the keyed TXQ: on the wire, and back in on RXQ KQ2. */
+    len = ktx_send(ep, ring, &pi, "2.2.2.2", true, f);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(c.queue, ==, KQ2);
+    g_assert_cmpuint(c.wr_id, ==, 200);
+    g_assert_cmpuint(c.byte_len, ==, len);
+    g_assert_true(c.flags & RDO_ETH_CQE_F_L4_CSUM_OK);
+    g_assert_cmpmem(pair_mr_ptr(s0, PAIR_DST + 0x10003), len, f, len);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);  /* not RXQ KQ, not RXQ 0 */
+    g_assert_cmpuint(core->cnt.eth_raw_looped, ==, 1);
+    g_assert_cmpuint(reg(e, RDO_REG_CNT_ETH_STEERED), ==, 1);
+
+    /* Unicast to another MAC: the wire only. */
+    ktx_send(ep, ring, &pi, "2.2.2.2", false, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    /* Multicast no rule matches: dropped here, not RSS'd to RXQ 0. */
+    ktx_send(ep, ring, &pi, "2.2.2.3", true, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+
+    /* The kernel's TXQ 0: its multicast is not looped. */
+    len = rss_frame(ep, f, "1.1.1.1", "2.2.2.2", 1234, 5678);
+    f[0] |= 1;      /* the group bit */
+    memcpy(td_ptr(e->d, e->send), f, len);
+    {
+        struct rdo_eth_tx_wqe w = { .wr_id = 5, .num_sge = 1 };
+        struct rdo_sge sge = { e->send, len, 0 };
+
+        post_tx(e, &w, &sge, 1);
+    }
+    pair_run(ep->p, 1000000);
+    c = eth_poll(e);
+    g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_TX);
+    g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    g_assert_cmpuint(eth_poll(&ep->e[1]).byte_len, ==, len);
+
+    /* The other rule gone: the sender's own rule is still passed over. */
+    g_assert_cmpuint(rule_destroy(e->d, other_rule), ==, RDO_CQP_OK);
+    ktx_send(ep, ring, &pi, "2.2.2.2", true, f);
+    g_assert_cmpuint(eth_poll(e).opcode, ==, 0);
+    g_assert_cmpuint(core->cnt.eth_raw_looped, ==, 1);
+    g_assert_cmpuint(reg(e, RDO_REG_CNT_ETH_STEERED), ==, 1);
+    eth_pair_free(ep);
+}
+
+#define SG_SHIFT        7       /* 128-byte scatter WQEs: up to 7 SGEs */
+
+/* A keyed scatter RXQ qn of side e, 2^KQ_LOG WQEs of 2^shift bytes. */
+static uint8_t sg_rxq_create(EthSide *e, Rxq *q, uint32_t qn, uint8_t shift,
+                             uint8_t flags, uint32_t pdn)
+{
+    struct rdo_cqp_cmd cmd;
+
+    q->qn = qn;
+    q->ring = td_alloc(e->d, 1u << (KQ_LOG + SG_SHIFT), 4096);
+    q->pi = 0;
+    cmd = rdo_cmd_create_eth_rxq(qn, q->ring, KQ_LOG, flags,
+                                 (flags & RDO_ETH_RXQ_F_LRO) ? LRO_USEC : 0,
+                                 ETH_CQN);
+    cmd.u.create_eth_rxq.pdn = pdn;
+    cmd.u.create_eth_rxq.wqe_shift = shift;
+    return td_cmd(e->d, &cmd).status;
+}
+
+/* Posts a scatter WQE of n SGEs (num_sge as given: it may lie). */
+static void sg_post(EthSide *e, Rxq *q, uint64_t wr_id, uint16_t num_sge,
+                    const struct rdo_sge *sge, uint32_t n)
+{
+    struct rdo_eth_rx_sg_wqe h = { .wr_id = wr_id, .num_sge = num_sge };
+    uint8_t *slot = td_ptr(e->d, q->ring + ((q->pi++ & ((1u << KQ_LOG) - 1))
+                                            << SG_SHIFT));
+
+    memset(slot, 0, 1u << SG_SHIFT);
+    memcpy(slot, &h, sizeof(h));
+    memcpy(slot + sizeof(h), sge, n * sizeof(*sge));
+    td_doorbell(e->d, 0, RDO_DB_ETH_RXQ, RDO_DB_VALUE(q->qn, 0, q->pi));
+}
+
+/* Side 1 receives the steered flow's frame f; its next CQE. */
+static struct rdo_eth_cqe sg_receive(EthPair *ep, const uint8_t *f, size_t len)
+{
+    rdo_core_receive(&ep->e[1].d->h->core, f, len);
+    pair_run(ep->p, 100000);
+    return eth_poll(&ep->e[1]);
+}
+
+/*
+ * Scatter RXQs (a raw packet QP's receive WRs of several SGEs): a frame
+ * filled into the SGEs in order (a zero-length one skipped, the pieces
+ * unaligned, one across the scattered MR's pages), nothing written past
+ * the frame; malformed WQEs (num_sge 0 or beyond the stride, reserved,
+ * summed length too short, an lkey refused in a later SGE with nothing
+ * written into the earlier ones) complete with their error and the frame
+ * takes the next WQE; a frame longer than the SGEs together; the create
+ * command's refusals (LRO, a stride beyond 1 KiB or below 64 bytes, a
+ * reserved byte); a saved and loaded scatter RXQ goes on scattering.
+ */
+static void test_scatter_rxq(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *rx = &ep->e[1];
+    PairSide *s1 = &ep->p->s[1];
+    uint32_t pdn = s1->layout->pdn;
+    struct rdo_cmd_create_flow_rule m = five_tuple(SPORT, 0);
+    g_autofree uint8_t *f = g_malloc(2048);
+    g_autofree uint8_t *got = g_malloc(2048);
+    uint64_t d = PAIR_DST + 0x3000;
+    struct rdo_cqp_cmd cmd;
+    struct rdo_eth_cqe c;
+    RdoScat r;
+    Rxq k;
+    size_t len;
+
+    scat_new(ep, 1, &r, MR_SCAT);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, SG_SHIFT,
+                                   RDO_ETH_RXQ_F_KEYED | RDO_ETH_RXQ_F_LRO, pdn),
+                     ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, RDO_WQE_SHIFT_MAX + 1,
+                                   RDO_ETH_RXQ_F_KEYED, pdn), ==, RDO_CQP_BAD_PARAM);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, 4, RDO_ETH_RXQ_F_KEYED, pdn), ==,
+                     RDO_CQP_BAD_PARAM);
+    cmd = rdo_cmd_create_eth_rxq(KQ, td_alloc(rx->d, 4096, 4096), KQ_LOG, 0, 0,
+                                 ETH_CQN);
+    cmd.u.create_eth_rxq.reserved[6] = 1;
+    g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_BAD_RESERVED);
+    g_assert_cmpuint(sg_rxq_create(rx, &k, KQ, SG_SHIFT, RDO_ETH_RXQ_F_KEYED, pdn),
+                     ==, RDO_CQP_OK);
+    g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
+    for (uint32_t i = 0; i < 400; i++) {
+        got[i] = pattern(i);
+    }
+    len = tcp_frame(ep, f, 1, RDO_TCP_ACK, got, 400, 1, true);
+
+    /* 23 bytes across two pages of the scattered MR, none, 41 in the
+     * plain MR, the rest (and room to spare) in the scattered one. */
+    {
+        struct rdo_sge sge[4] = {
+            { r.iova + 4096 - 11, 23, r.key },
+            { d, 0, s1->mr_key },
+            { d + 5, 41, s1->mr_key },
+            { r.iova + 0x2003, 1500, r.key },
+        };
+
+        memset(pair_mr_ptr(s1, d), 0xee, 64);
+        sg_post(rx, &k, 40, 4, sge, 4);
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 40);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(c.queue, ==, KQ);
+        g_assert_cmpuint(c.byte_len, ==, len);
+        scat_read(&r, rx->d, r.iova + 4096 - 11, got, 23);
+        g_assert_cmpmem(got, 23, f, 23);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 5), 41, f + 23, 41);
+        g_assert_cmpuint(*pair_mr_ptr(s1, d + 4), ==, 0xee);
+        g_assert_cmpuint(*pair_mr_ptr(s1, d + 46), ==, 0xee);
+        scat_read(&r, rx->d, r.iova + 0x2003, got, len - 64);
+        g_assert_cmpmem(got, len - 64, f + 64, len - 64);
+        rdo_scat_expect(&r, r.iova + 4096 - 11, f, 23);
+        rdo_scat_expect(&r, r.iova + 0x2003, f + 64, len - 64);
+    }
+
+    /* Malformed WQEs, then one whose second SGE's key is refused, then
+     * one too short for the frame, then a good one that takes it. */
+    {
+        struct rdo_sge good[2] = {
+            { d + 0x100, 30, s1->mr_key }, { d + 0x200, 2000, s1->mr_key },
+        };
+        struct rdo_sge bad_key[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 2000, s1->mr_key ^ 0x77 },
+        };
+        struct rdo_sge short_sge[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 40, s1->mr_key },
+        };
+        struct rdo_sge tiny[2] = {
+            { d + 0x400, 30, s1->mr_key }, { d + 0x500, 33, s1->mr_key },
+        };
+        uint8_t *slot;
+
+        memset(pair_mr_ptr(s1, d + 0x400), 0xee, 0x200);
+        sg_post(rx, &k, 1, 0, good, 2);                 /* num_sge 0 */
+        sg_post(rx, &k, 2, 8, good, 2);                 /* beyond 128 bytes */
+        sg_post(rx, &k, 3, 2, tiny, 2);                 /* 63 bytes in all */
+        sg_post(rx, &k, 4, 2, good, 2);                 /* reserved, below */
+        slot = td_ptr(rx->d, k.ring + (((k.pi - 1) & ((1u << KQ_LOG) - 1))
+                                       << SG_SHIFT));
+        ((struct rdo_eth_rx_sg_wqe *)slot)->reserved1 = 1;
+        sg_post(rx, &k, 5, 2, bad_key, 2);
+        sg_post(rx, &k, 6, 2, short_sge, 2);
+        sg_post(rx, &k, 7, 2, good, 2);
+        c = sg_receive(ep, f, len);
+        for (uint64_t id = 1; id <= 4; id++) {
+            g_assert_cmpuint(c.wr_id, ==, id);
+            g_assert_cmpuint(c.status, ==, RDO_WC_LOC_QP_OP_ERR);
+            g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_WQE);
+            c = eth_poll(rx);
+        }
+        g_assert_cmpuint(c.wr_id, ==, 5);
+        g_assert_cmpuint(c.status, ==, RDO_WC_LOC_PROT_ERR);
+        g_assert_cmpuint(c.vendor_err, ==, RDO_VENDOR_ERR_BAD_KEY);
+        c = eth_poll(rx);
+        g_assert_cmpuint(c.wr_id, ==, 6);
+        g_assert_cmpuint(c.status, ==, RDO_WC_LOC_LEN_ERR);
+        g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);
+        for (uint32_t i = 0; i < 0x200; i++) {
+            g_assert_cmpuint(*pair_mr_ptr(s1, d + 0x400 + i), ==, 0xee);
+        }
+        /* The next frame takes WQE 7. */
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 7);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x100), 30, f, 30);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x200), len - 30, f + 30, len - 30);
+        g_assert_cmpuint(rx->d->h->class_count[RDO_GE_ETH_BAD_KEY], ==, 1);
+    }
+    rdo_scat_assert(&r, "scatter RXQ");
+
+    /* Across save and load: the stride stays, the next WQE scatters. */
+    {
+        struct rdo_sge two[2] = {
+            { d + 0x800, 50, s1->mr_key }, { d + 0x900, 2000, s1->mr_key },
+        };
+
+        RdoCore *core = &rx->d->h->core;
+        g_autofree void *buf = NULL;
+        g_autofree char *why = NULL;
+        size_t blen;
+
+        sg_post(rx, &k, 8, 2, two, 2);
+        buf = rdo_core_save(core, &blen);
+        if (!rdo_core_load(core, buf, blen, &why)) {
+            g_error("load: %s", why);
+        }
+        c = sg_receive(ep, f, len);
+        g_assert_cmpuint(c.wr_id, ==, 8);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x800), 50, f, 50);
+        g_assert_cmpmem(pair_mr_ptr(s1, d + 0x900), len - 50, f + 50, len - 50);
+    }
+    rdo_scat_free(&r);
+    eth_pair_free(ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -789,5 +1125,7 @@ int main(int argc, char **argv)
     g_test_add_func("/eth-steer/bad-rules", test_bad_rules);
     g_test_add_func("/eth-steer/removal", test_removal);
     g_test_add_func("/eth-steer/migrate", test_migrate);
+    g_test_add_func("/eth-steer/raw-loopback", test_raw_loopback);
+    g_test_add_func("/eth-steer/scatter-rxq", test_scatter_rxq);
     return g_test_run();
 }

@@ -668,8 +668,9 @@ typedef struct RdoCounters {
     uint64_t eth_rx_csum_bad, eth_lro_segments, eth_lro_flushes;
     uint64_t eth_rx_no_buf, eth_rx_filtered, eth_rx_errors;
     /* Frames a flow-steering rule sent to its RXQ; keyed-queue buffers
-     * and SGEs the MR table refused. */
-    uint64_t eth_steered, eth_key_errors;
+     * and SGEs the MR table refused; multicast frames of a keyed TXQ a
+     * rule of the sending port took back in (eth/tx.c). */
+    uint64_t eth_steered, eth_key_errors, eth_raw_looped;
     /* Fault injection and the port's loopback (host-visible only). */
     uint64_t fault_drops, fault_corrupts, fault_dups, fault_reorders;
     uint64_t loopback_frames;

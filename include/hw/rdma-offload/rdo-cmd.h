@@ -603,10 +603,13 @@ struct rdo_cmd_create_eth_txq {
     uint32_t pdn;               /* with F_KEYED: the PD of its SGEs' MRs; else 0 */
 };
 #define RDO_ETH_TXQ_F_KEYED         RDO_BIT(0)  /* SGEs are lkey + MR address */
+/* A keyed TXQ's multicast/broadcast frames also come back in to the port's
+ * steering rules, but not to the RXQ of the TXQ's own number (raw
+ * loopback; programming-model.md, Keyed queues). */
 
 /* RDO_CMD_CREATE_ETH_RXQ: obj = RXQ number (0..RDO_ETH_MAX_RXQ-1). */
 struct rdo_cmd_create_eth_rxq {
-    uint64_t ring_addr;         /* 2^log_size x struct rdo_eth_rx_wqe */
+    uint64_t ring_addr;         /* 2^log_size descriptors of 2^wqe_shift bytes */
     uint8_t  log_size;
     uint8_t  flags;             /* RDO_ETH_RXQ_F_* */
     uint8_t  ring_flags;
@@ -616,7 +619,13 @@ struct rdo_cmd_create_eth_rxq {
     uint16_t lro_usec;          /* LRO flush timer, 1..1000 (with F_LRO) */
     uint32_t cqn;
     uint32_t pdn;               /* with F_KEYED: the PD of its buffers' MRs; else 0 */
+    uint8_t  wqe_shift;         /* 0 or RDO_ETH_RX_WQE_SHIFT: struct rdo_eth_rx_wqe;
+                                   6..RDO_WQE_SHIFT_MAX: struct rdo_eth_rx_sg_wqe
+                                   (several buffers per frame; not with F_LRO) */
+    uint8_t  reserved[7];
 };
+RDO_STATIC_ASSERT(sizeof(struct rdo_cmd_create_eth_rxq) == 32,
+                  "create_eth_rxq size");
 #define RDO_ETH_RXQ_F_LRO           RDO_BIT(0)  /* coalesce TCP segments */
 #define RDO_ETH_RXQ_F_KEYED         RDO_BIT(1)  /* buffers are lkey + MR address */
 
@@ -955,6 +964,7 @@ struct rdo_cmd_query_counters {
     X(fo_rb_bytes, "fo_readback_bytes")     /* failover: hard state read back from the store */ \
     X(fo_wb_cycles, "fo_writeback_cycles")  /* failover: engine cycles of write-backs (timing) */ \
     X(eth_steered, "rx_steered_frames")     /* frames a flow-steering rule sent to its RXQ */ \
+    X(eth_raw_looped, "raw_looped_frames")  /* keyed TXQs' multicast taken back in by a rule */ \
     /* (a new counter: one line above this one) */
 
 #define RDO_PORT_COUNTERS_EXT_BLOCKS 2

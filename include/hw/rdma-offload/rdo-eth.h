@@ -63,6 +63,25 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_eth_rx_wqe) == 1u << RDO_ETH_RX_WQE_SHIFT,
 #define RDO_ETH_RX_BUF_MIN          64
 #define RDO_ETH_RX_BUF_MAX          (64u * 1024)
 
+/*
+ * Scatter receive WQE, on an RXQ created with wqe_shift 6..RDO_WQE_SHIFT_MAX:
+ * this 16-byte header, then num_sge (1..(2^wqe_shift - 16) / 16) struct
+ * rdo_sge within the stride. One frame fills the SGEs in order (SGEs of
+ * length 0 are skipped), as one buffer of their summed length
+ * (RDO_ETH_RX_BUF_MIN..RDO_ETH_RX_BUF_MAX); every SGE length at most
+ * RDO_ETH_RX_BUF_MAX. On a keyed RXQ each SGE is lkey + MR address, checked
+ * as a receive SGE before any byte is written; otherwise a bus address and
+ * lkey 0. One completion per WQE, byte_len the frame's length.
+ */
+struct rdo_eth_rx_sg_wqe {
+    uint64_t wr_id;             /* returned in the completion */
+    uint16_t num_sge;
+    uint16_t reserved0;
+    uint32_t reserved1;
+};
+RDO_STATIC_ASSERT(sizeof(struct rdo_eth_rx_sg_wqe) == 16, "eth rx sg wqe size");
+#define RDO_ETH_RX_SG_SHIFT_MIN     6       /* 64 bytes: 3 SGEs */
+
 /* Completion opcodes of the Ethernet queues (rdo_eth_cqe.opcode). */
 #define RDO_CQE_ETH_TX              0x90
 #define RDO_CQE_ETH_RX              0x91

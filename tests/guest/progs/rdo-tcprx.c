@@ -17,6 +17,17 @@
  *     IBV_WR_TSO of BYTES (a TCP segment to a closed port of DST), one
  *     IBV_SEND_INLINE frame, one SEND with a wrong lkey; their completions.
  *
+ *   rdo-tcprx local IBDEV
+ *     two raw packet QPs of port 1 in one process, as rdma-core's
+ *     test_flow traffic makes them: the server's flow is test_flow's IPv4
+ *     spec, its receive WRs have three SGEs (the device's scatter WQEs);
+ *     the client sends UDP frames to a multicast MAC, which the device
+ *     loops back to the server's rule (raw_looped_frames counts them).
+ *     Then the server goes to ERR with a filled receive and two empty
+ *     ones: the filled one completes first, then IBV_WC_WR_FLUSH_ERR for
+ *     the others in order, and for a receive and a send posted in ERR;
+ *     RESET..RTS and it receives again.
+ *
  * Prints key=value facts (tests/guest/eth.sh reads them).
  */
 #include <net/ethernet.h>
@@ -168,6 +179,21 @@ static int do_recv(const char *ifname, int port, uint64_t bytes, bool lro)
 }
 
 /* Ethernet, IPv4 and TCP headers from src to dst (lengths: the device's). */
+/* A raw packet QP of port 1 from RESET to RTS. */
+static void raw_to_rts(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
+		die("init: %s", strerror(errno));
+	ma.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rtr");
+	ma.qp_state = IBV_QPS_RTS;
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("rts");
+}
+
 static void tcp_template(uint8_t *h, const uint8_t *smac, const uint8_t *dmac,
 			 uint32_t sip, uint32_t dip)
 {
@@ -211,7 +237,6 @@ static int do_tso(char **a)
 		.cap = { .max_send_wr = 4, .max_recv_wr = 2, .max_send_sge = 1,
 			 .max_recv_sge = 1, .max_inline_data = 128 },
 	};
-	struct ibv_qp_attr ma = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
 	struct ibv_send_wr wr = { .num_sge = 1, .send_flags = IBV_SEND_SIGNALED }, *bad;
 	struct ibv_sge sge;
 	struct ibv_qp *qp;
@@ -227,14 +252,7 @@ static int do_tso(char **a)
 	qp = ibv_create_qp(pd, &qa);
 	if (!qp)
 		die("raw qp: %s", strerror(errno));
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE | IBV_QP_PORT))
-		die("init");
-	ma.qp_state = IBV_QPS_RTR;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rtr");
-	ma.qp_state = IBV_QPS_RTS;
-	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
-		die("rts");
+	raw_to_rts(qp);
 	payload = odd_buf(bytes, &base);
 	fill(payload, bytes, 3);
 	mr = ibv_reg_mr(pd, payload, bytes, 0);
@@ -281,6 +299,241 @@ static int do_tso(char **a)
 	return 0;
 }
 
+/* The device's raw_looped_frames of IBDEV's port 1 (hw_counters). */
+static unsigned long looped_frames(const char *ibdev)
+{
+	char path[128];
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/raw_looped_frames", ibdev);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%lu", &v) != 1)
+		die("%s: %s", path, strerror(errno));
+	fclose(f);
+	return v;
+}
+
+/* test_flow's frame: a made-up source MAC to a multicast one, UDP
+ * 1.1.1.1:1234 -> 2.2.2.2:5678, the payload a pattern of seed. */
+#define LOCAL_FRAME	192
+static void local_frame(uint8_t *f, unsigned int seed)
+{
+	static const uint8_t dmac[6] = { 0x01, 0x50, 0x56, 0x19, 0x20, 0xa7 };
+	static const uint8_t smac[6] = { 0x24, 0x8a, 0x07, 0xa5, 0x28, 0xc8 };
+
+	memset(f, 0, 42);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (LOCAL_FRAME - 14) >> 8, f[17] = (LOCAL_FRAME - 14) & 0xff;
+	f[22] = 64;
+	f[23] = IPPROTO_UDP;
+	f[26] = f[27] = f[28] = f[29] = 1;
+	f[30] = f[31] = f[32] = f[33] = 2;
+	f[34] = 1234 >> 8, f[35] = 1234 & 0xff;
+	f[36] = 5678 >> 8, f[37] = 5678 & 0xff;
+	f[38] = (LOCAL_FRAME - 34) >> 8, f[39] = (LOCAL_FRAME - 34) & 0xff;
+	fill(f + 42, LOCAL_FRAME - 42, seed);
+}
+
+static void raw_state(struct ibv_qp *qp, enum ibv_qp_state st)
+{
+	struct ibv_qp_attr ma = { .qp_state = st };
+
+	if (ibv_modify_qp(qp, &ma, IBV_QP_STATE))
+		die("to state %d: %s", st, strerror(errno));
+}
+
+/* The three SGEs of a scattered receive: 20 bytes, 37, the rest. */
+static const uint32_t sg_off[3] = { 0x10, 0x100, 0x400 }, sg_len[3] = { 20, 37, 1000 };
+
+static void post_recv_sg(struct ibv_qp *qp, struct ibv_mr *mr, uint64_t wr_id)
+{
+	struct ibv_sge sge[3];
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = sge, .num_sge = 3 }, *bad;
+
+	for (int i = 0; i < 3; i++)
+		sge[i] = (struct ibv_sge){ (uintptr_t)mr->addr + sg_off[i], sg_len[i], mr->lkey };
+	memset(mr->addr, 0, 0x800);
+	if (ibv_post_recv(qp, &wr, &bad))
+		die("post_recv sg: %s", strerror(errno));
+}
+
+/* The frame, piece by piece where the SGEs put it. */
+static int sg_bytes_ok(const struct ibv_mr *mr, const uint8_t *f)
+{
+	const uint8_t *b = mr->addr;
+	uint32_t done = 0;
+
+	for (int i = 0; i < 3 && done < LOCAL_FRAME; i++) {
+		uint32_t n = LOCAL_FRAME - done < sg_len[i] ? LOCAL_FRAME - done : sg_len[i];
+
+		if (memcmp(b + sg_off[i], f + done, n))
+			return 0;
+		done += n;
+	}
+	return done == LOCAL_FRAME;
+}
+
+/* One frame from the client's QP; its send completion must be good. */
+static void local_send(struct ibv_qp *qp, struct ibv_cq *cq, struct ibv_mr *mr,
+		       const uint8_t *f)
+{
+	struct ibv_sge sge = { (uintptr_t)mr->addr, LOCAL_FRAME, mr->lkey };
+	struct ibv_send_wr wr = { .wr_id = 1, .sg_list = &sge, .num_sge = 1,
+				  .opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct ibv_wc wc;
+
+	memcpy(mr->addr, f, LOCAL_FRAME);
+	if (ibv_post_send(qp, &wr, &bad))
+		die("post_send: %s", strerror(errno));
+	if (poll_one(cq, &wc) != IBV_WC_SUCCESS)
+		die("client send: %s", ibv_wc_status_str(wc.status));
+}
+
+/* Until the device has looped back `want` frames since `base`. */
+static void wait_looped(const char *ibdev, unsigned long base, unsigned long want)
+{
+	uint64_t end = now_us() + WAIT_MS * 1000ull;
+
+	while (looped_frames(ibdev) - base < want)
+		if (now_us() > end)
+			die("the device looped back %lu frames, not %lu",
+			    looped_frames(ibdev) - base, want);
+}
+
+/* Prints key=wr_id:status,... of every completion cq has now. */
+static void print_wcs(struct ibv_cq *cq, const char *key)
+{
+	struct ibv_wc wc[16];
+	int n = ibv_poll_cq(cq, 16, wc);
+
+	printf("%s=", key);
+	for (int i = 0; i < n; i++)
+		printf("%s%llu:%s", i ? "," : "", (unsigned long long)wc[i].wr_id,
+		       wc[i].status == IBV_WC_SUCCESS ? "ok" :
+		       wc[i].status == IBV_WC_WR_FLUSH_ERR ? "flush" : "other");
+	printf("\n");
+}
+
+static int do_local(const char *ibdev)
+{
+	struct ibv_context *ctx = open_by_name(ibdev);
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
+	struct ibv_cq *ccq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	struct ibv_cq *scq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	struct ibv_qp_init_attr ca = {
+		.send_cq = ccq, .recv_cq = ccq, .qp_type = IBV_QPT_RAW_PACKET,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 2, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ibv_qp_init_attr sa = {
+		.send_cq = scq, .recv_cq = scq, .qp_type = IBV_QPT_RAW_PACKET,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 8, .max_send_sge = 1,
+			 .max_recv_sge = 3 },
+	};
+	struct {
+		struct ibv_flow_attr attr;
+		struct ibv_flow_spec_ipv4_ext ip;
+	} __attribute__((packed, aligned(8))) fa = {
+		.attr = { .type = IBV_FLOW_ATTR_NORMAL, .size = sizeof(fa),
+			  .num_of_specs = 1, .port = 1 },
+		.ip = { .type = IBV_FLOW_SPEC_IPV4_EXT, .size = sizeof(fa.ip) },
+	};
+	uint8_t f[LOCAL_FRAME];
+	struct ibv_qp *cqp, *sqp;
+	struct ibv_mr *cmr, *smr;
+	struct ibv_flow *flow;
+	unsigned long looped0;
+	struct ibv_wc wc;
+	void *cbase, *sbase;
+
+	if (!pd || !ccq || !scq)
+		die("pd/cq: %s", strerror(errno));
+	cqp = ibv_create_qp(pd, &ca);
+	sqp = ibv_create_qp(pd, &sa);
+	if (!cqp || !sqp)
+		die("raw qp: %s", strerror(errno));
+	printf("server.max_recv_sge=%u\n", sa.cap.max_recv_sge);
+	raw_to_rts(cqp);
+	raw_to_rts(sqp);
+	cmr = ibv_reg_mr(pd, odd_buf(4096, &cbase), 4096, IBV_ACCESS_LOCAL_WRITE);
+	smr = ibv_reg_mr(pd, odd_buf(4096, &sbase), 4096, IBV_ACCESS_LOCAL_WRITE);
+	if (!cmr || !smr)
+		die("reg_mr: %s", strerror(errno));
+	fa.ip.val.src_ip = htonl(0x01010101);
+	fa.ip.mask.src_ip = 0xffffffff;
+	fa.ip.val.dst_ip = htonl(0x02020202);
+	fa.ip.mask.dst_ip = 0xffffffff;
+	fa.ip.val.proto = IPPROTO_UDP;
+	fa.ip.mask.proto = 0xff;
+	flow = ibv_create_flow(sqp, (struct ibv_flow_attr *)(void *)&fa);
+	if (!flow)
+		die("flow: %s", strerror(errno));
+	looped0 = looped_frames(ibdev);
+
+	/* Looped back into three SGEs. */
+	post_recv_sg(sqp, smr, 10);
+	local_frame(f, 1);
+	local_send(cqp, ccq, cmr, f);
+	printf("sg.status=%s\n", poll_one(scq, &wc) < 0 ? "timeout" :
+	       ibv_wc_status_str(wc.status));
+	printf("sg.byte_len=%u\n", wc.byte_len);
+	printf("sg.bytes_ok=%d\n", sg_bytes_ok(smr, f));
+
+	/* ERR with one receive filled (the device has counted it) and two not. */
+	post_recv_sg(sqp, smr, 100);
+	post_recv_sg(sqp, smr, 101);
+	post_recv_sg(sqp, smr, 102);
+	local_frame(f, 2);
+	local_send(cqp, ccq, cmr, f);
+	wait_looped(ibdev, looped0, 2);
+	raw_state(sqp, IBV_QPS_ERR);
+	print_wcs(scq, "flush.wcs");
+	post_recv_sg(sqp, smr, 103);
+	print_wcs(scq, "flush.posted_recv");
+	{
+		struct ibv_sge sge = { (uintptr_t)smr->addr, 60, smr->lkey };
+		struct ibv_send_wr wr = { .wr_id = 200, .sg_list = &sge, .num_sge = 1,
+					  .opcode = IBV_WR_SEND }, *bad;
+
+		if (ibv_post_send(sqp, &wr, &bad))
+			die("post_send in ERR: %s", strerror(errno));
+	}
+	print_wcs(scq, "flush.posted_send");
+	print_wcs(scq, "flush.after");
+
+	/* Back to RTS: the flow is kept, the rings start over. */
+	raw_state(sqp, IBV_QPS_RESET);
+	raw_to_rts(sqp);
+	post_recv_sg(sqp, smr, 300);
+	local_frame(f, 3);
+	local_send(cqp, ccq, cmr, f);
+	printf("again.status=%s\n", poll_one(scq, &wc) < 0 ? "timeout" :
+	       ibv_wc_status_str(wc.status));
+	printf("again.wr_id=%llu\n", (unsigned long long)wc.wr_id);
+	printf("again.bytes_ok=%d\n", sg_bytes_ok(smr, f));
+	/* ib_core keeps hw_counters for their lifespan (10 ms): read anew. */
+	wait_looped(ibdev, looped0, 3);
+	printf("looped=%lu\n", looped_frames(ibdev) - looped0);
+	print_wcs(ccq, "client.extra");
+	ibv_destroy_flow(flow);
+	ibv_destroy_qp(sqp);
+	ibv_destroy_qp(cqp);
+	ibv_dereg_mr(smr);
+	ibv_dereg_mr(cmr);
+	ibv_destroy_cq(scq);
+	ibv_destroy_cq(ccq);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	free(cbase);
+	free(sbase);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -291,7 +544,9 @@ int main(int argc, char **argv)
 			       argc == 5 || strcmp(argv[5], "nolro"));
 	if (argc == 9 && !strcmp(argv[1], "tso"))
 		return do_tso(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "local"))
+		return do_local(argv[2]);
 	fprintf(stderr, "usage: %s send IP PORT BYTES | recv IFNAME PORT BYTES [nolro] |"
-		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS\n", argv[0]);
+		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS | local IBDEV\n", argv[0]);
 	return 2;
 }

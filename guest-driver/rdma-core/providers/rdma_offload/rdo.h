@@ -96,6 +96,9 @@ struct rdo_cq {
 	/* ibv_cq_ex polling: the completion being read, ci at start_poll. */
 	struct ibv_wc cur;
 	uint32_t poll_start;
+	/* Bit q: the raw QP of RXQ q has flush completions to give here
+	 * (rdo_raw.c), once polling passed its last CQE of the device's. */
+	uint32_t raw_flushing;
 };
 
 struct rdo_wq {
@@ -139,6 +142,14 @@ struct rdo_qp {
 	uint8_t *sq_kind;		/* per SQ slot: RDO_RAW_QUIET, RDO_RAW_TSO */
 	uint8_t *bounce;		/* per SQ slot: inline data or TSO header */
 	struct ibv_mr *bounce_mr;
+	/*
+	 * In ERR (the device's queues gone): the SQ's and RQ's outstanding
+	 * WRs complete with IBV_WC_WR_FLUSH_ERR once polling of their CQ
+	 * reached *_flush_at, the CQ index past the QP's last real CQE.
+	 * Under the CQ's lock.
+	 */
+	bool sq_flush, rq_flush;
+	uint32_t sq_flush_at, rq_flush_at;
 };
 
 struct rdo_ah {
@@ -232,6 +243,7 @@ int rdo_resize_cq(struct ibv_cq *cq, int cqe);
 int rdo_modify_cq(struct ibv_cq *cq, struct ibv_modify_cq_attr *attr);
 void rdo_cq_forget_qp(struct rdo_cq *cq, uint32_t qpn);
 void rdo_cq_forget_eth(struct rdo_cq *cq, uint32_t queue);
+uint32_t rdo_cq_ready_end(struct rdo_cq *cq);
 bool rdo_wq_complete(struct rdo_wq *wq, uint64_t idx64, uint64_t *wr_id);
 
 /* rdo_raw.c: raw packet QPs */
@@ -240,6 +252,9 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 				 struct ibv_qp_init_attr_ex *attr);
 int rdo_raw_destroy_qp(struct rdo_qp *qp);
 void rdo_raw_reset(struct rdo_qp *qp);
+void rdo_raw_flush_start(struct rdo_qp *qp);
+bool rdo_raw_flush_next(struct rdo_context *ctx, struct rdo_cq *cq, struct ibv_wc *wc);
+void rdo_raw_flush_rebase(struct rdo_context *ctx, struct rdo_cq *cq);
 int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t idx);
 void rdo_raw_sq_ring(struct rdo_qp *qp);
 int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,

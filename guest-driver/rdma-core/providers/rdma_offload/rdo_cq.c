@@ -199,7 +199,13 @@ static bool rdo_cq_next(struct rdo_context *ctx, struct rdo_cq *cq,
 		if (rdo_cqe_to_wc(ctx, &copy, wc))
 			return true;
 	}
-	while ((cqe = rdo_cqe_ready(cq, cq->ci))) {
+	for (;;) {
+		/* A raw QP in ERR: its flushes after its last real CQE. */
+		if (cq->raw_flushing && rdo_raw_flush_next(ctx, cq, wc))
+			return true;
+		cqe = rdo_cqe_ready(cq, cq->ci);
+		if (!cqe)
+			break;
 		copy = *cqe;
 		/* ci is read without the lock by the empty check of polling */
 		atomic_store_explicit((_Atomic uint32_t *)&cq->ci, cq->ci + 1,
@@ -216,6 +222,8 @@ static bool rdo_cq_next(struct rdo_context *ctx, struct rdo_cq *cq,
 static bool rdo_cq_empty(struct rdo_cq *cq)
 {
 	return !atomic_load_explicit((_Atomic bool *)&cq->resized, memory_order_acquire) &&
+	       !atomic_load_explicit((_Atomic uint32_t *)&cq->raw_flushing,
+				     memory_order_relaxed) &&
 	       !rdo_cqe_ready(cq, atomic_load_explicit((_Atomic uint32_t *)&cq->ci,
 						       memory_order_relaxed));
 }
@@ -310,11 +318,22 @@ int rdo_resize_cq(struct ibv_cq *ibcq, int cqe)
 	cq->retired = cq->ring;
 	cq->ring = ring;
 	cq->ci = 0;
+	rdo_raw_flush_rebase(ctx, cq);
 	ring.buf = NULL;
 out:
 	pthread_spin_unlock(&cq->lock);
 	rdo_ring_free(&ring);
 	return ret;
+}
+
+/* Under the lock: the index past the last CQE the device has written. */
+uint32_t rdo_cq_ready_end(struct rdo_cq *cq)
+{
+	uint32_t i = cq->ci;
+
+	while (i - cq->ci < 1u << cq->ring.log_size && rdo_cqe_ready(cq, i))
+		i++;
+	return i;
 }
 
 /* Points a CQE of QP qpn (eth: of Ethernet queue qpn) at nothing. */

@@ -287,9 +287,12 @@ int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 		ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
 	if (ret)
 		return ret;
-	if (qp->raw && (mask & IBV_QP_STATE) &&
-	    (attr->qp_state == IBV_QPS_RESET || attr->qp_state == IBV_QPS_ERR)) {
+	if (qp->raw && (mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
 		rdo_raw_reset(qp);
+		return 0;
+	}
+	if (qp->raw && (mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_ERR) {
+		rdo_raw_flush_start(qp);
 		return 0;
 	}
 	if ((mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
@@ -547,8 +550,9 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	uint32_t size = 1u << sq->ring.log_size, start;
 	int len = 0, ret = 0;
 
-	/* A raw QP's TXQ exists from INIT; verbs want RTS for sends. */
-	if (qp->raw ? ibqp->state != IBV_QPS_RTS :
+	/* A raw QP's TXQ exists from INIT; verbs want RTS for sends (in ERR
+	 * they are flushed). */
+	if (qp->raw ? ibqp->state != IBV_QPS_RTS && ibqp->state != IBV_QPS_ERR :
 	    ibqp->state == IBV_QPS_RESET || ibqp->state == IBV_QPS_INIT ||
 	    ibqp->state == IBV_QPS_RTR) {
 		*bad_wr = wr;

@@ -3,8 +3,9 @@
  * rdma_offload provider: raw packet QPs (IBV_QPT_RAW_PACKET). Such a QP is
  * a keyed Ethernet TXQ and RXQ of the device on the process's rings
  * (rdma_offload-abi.h, "IBV_QPT_RAW_PACKET"): the SQ holds struct
- * rdo_eth_tx_wqe and SGEs, the RQ struct rdo_eth_rx_wqe, both naming the
- * process's MRs by lkey; completions are struct rdo_eth_cqe in the same
+ * rdo_eth_tx_wqe and SGEs, the RQ struct rdo_eth_rx_wqe (or, for receive
+ * WRs of several SGEs, the device's scatter WQEs, struct
+ * rdo_eth_rx_sg_wqe and SGEs), both naming the process's MRs by lkey; completions are struct rdo_eth_cqe in the same
  * CQ rings as the RDMA ones (the opcode tells them apart). The doorbells
  * are RDO_DB_ETH_TXQ / RDO_DB_ETH_RXQ of the context's page with the
  * queue numbers the driver answered.
@@ -26,6 +27,9 @@
 
 #define RDO_RAW_TX_HDR		sizeof(struct rdo_eth_tx_wqe)
 #define RDO_RAW_BOUNCE		256	/* bytes per SQ slot: inline data, TSO headers */
+/* SGEs of a receive WR: as many as the largest scatter WQE holds. */
+#define RDO_RAW_RX_SGE_MAX	(((1u << RDO_WQE_SHIFT_MAX) - \
+				  sizeof(struct rdo_eth_rx_sg_wqe)) / sizeof(struct rdo_sge))
 
 /* sq_kind[] of a slot: what its completion is. */
 #define RDO_RAW_QUIET		(1u << 0)	/* unsignaled: no ibv_wc if it succeeded */
@@ -65,7 +69,7 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 	struct rdo_ucmd_create_qp_resp resp = {};
 	struct rdo_ucmd_create_qp cmd = {};
 	struct ibv_qp_cap *cap = &attr->cap;
-	uint32_t sq_shift, mask;
+	uint32_t sq_shift, rq_shift, mask;
 	struct rdo_qp *qp;
 	int ret;
 
@@ -82,15 +86,17 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		return NULL;
 	}
 	/*
-	 * One buffer per RX WQE: a scattering receive is a feature the device
-	 * lacks (EOPNOTSUPP, as rdma-core's tests take it). The TX stride has
-	 * room for the bounce SGE.
+	 * Receive WRs of several SGEs take the device's scatter WQEs, which
+	 * LRO (one growing buffer) does not. The TX stride has room for the
+	 * bounce SGE.
 	 */
-	if (cap->max_recv_sge > 1) {
+	if (cap->max_recv_sge > 1 && (attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
+	    (attr->create_flags & RDODV_QP_CREATE_RAW_LRO)) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
-	if (cap->max_inline_data > RDO_RAW_BOUNCE || cap->max_send_sge > RDO_MAX_SGE) {
+	if (cap->max_inline_data > RDO_RAW_BOUNCE || cap->max_send_sge > RDO_MAX_SGE ||
+	    cap->max_recv_sge > RDO_RAW_RX_SGE_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -98,6 +104,13 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 			       sizeof(struct rdo_sge));
 	if (sq_shift < RDO_ETH_TX_WQE_SHIFT_MIN)
 		sq_shift = RDO_ETH_TX_WQE_SHIFT_MIN;
+	rq_shift = RDO_ETH_RX_WQE_SHIFT;
+	if (cap->max_recv_sge > 1) {
+		rq_shift = rdo_log2_up(sizeof(struct rdo_eth_rx_sg_wqe) +
+				       cap->max_recv_sge * sizeof(struct rdo_sge));
+		if (rq_shift < RDO_ETH_RX_SG_SHIFT_MIN)
+			rq_shift = RDO_ETH_RX_SG_SHIFT_MIN;
+	}
 
 	qp = calloc(1, sizeof(*qp));
 	if (!qp)
@@ -107,7 +120,7 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 	ret = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
 	if (ret)
 		goto err;
-	ret = rdo_wq_init(&qp->rq, cap->max_recv_wr, RDO_ETH_RX_WQE_SHIFT, ctx->max_qp_log);
+	ret = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
 	if (ret)
 		goto err;
 	qp->rq_busy = calloc(1u << qp->rq.ring.log_size, 1);
@@ -128,7 +141,7 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 	cmd.sq_wqe_shift = sq_shift;
 	cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
 	cmd.rq_log_size = qp->rq.ring.log_size;
-	cmd.rq_wqe_shift = RDO_ETH_RX_WQE_SHIFT;
+	cmd.rq_wqe_shift = rq_shift;
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
 	    (attr->create_flags & RDODV_QP_CREATE_RAW_LRO))
 		cmd.flags = RDO_CREATE_QP_F_RAW_LRO;
@@ -153,7 +166,7 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 	/* One SGE of the stride is the bounce area's. */
 	qp->sq.max_sge = cap->max_send_sge - 1;
 	cap->max_send_sge = qp->sq.max_sge;
-	qp->rq.max_sge = 1;
+	qp->rq.max_sge = cap->max_recv_sge;
 	qp->max_inline = RDO_RAW_BOUNCE;
 	cap->max_inline_data = RDO_RAW_BOUNCE;
 	rdo_raw_table_set(ctx, qp->raw_rxq, qp);
@@ -164,14 +177,167 @@ err:
 	return NULL;
 }
 
+/* No flush completions of the QP's to come in cq (RESET, destroy). */
+static void rdo_raw_flush_stop(struct rdo_cq *cq, struct rdo_qp *qp)
+{
+	pthread_spin_lock(&cq->lock);
+	if (&cq->vcq.cq == qp->vqp.qp.send_cq)
+		qp->sq_flush = false;
+	if (&cq->vcq.cq == qp->vqp.qp.recv_cq)
+		qp->rq_flush = false;
+	atomic_store_explicit((_Atomic uint32_t *)&cq->raw_flushing,
+			      cq->raw_flushing & ~(1u << qp->raw_rxq), memory_order_relaxed);
+	pthread_spin_unlock(&cq->lock);
+}
+
 /* Completions of the QP's queues still in its CQs name nothing now. */
 static void rdo_raw_forget(struct rdo_qp *qp)
 {
 	struct ibv_qp *ibqp = &qp->vqp.qp;
 
+	rdo_raw_flush_stop(to_rcq(ibqp->send_cq), qp);
+	if (ibqp->recv_cq != ibqp->send_cq)
+		rdo_raw_flush_stop(to_rcq(ibqp->recv_cq), qp);
 	rdo_cq_forget_eth(to_rcq(ibqp->send_cq), qp->raw_txq);
 	if (ibqp->recv_cq != ibqp->send_cq || qp->raw_rxq != qp->raw_txq)
 		rdo_cq_forget_eth(to_rcq(ibqp->recv_cq), qp->raw_rxq);
+}
+
+/*
+ * The SQ's (send) or RQ's outstanding WRs are to complete with
+ * IBV_WC_WR_FLUSH_ERR in cq: after the CQEs the device wrote so far
+ * (at_end: at the move to ERR, the last of the QP's among them) or,
+ * for WRs posted in ERR, at once.
+ */
+static void rdo_raw_flush_arm(struct rdo_cq *cq, struct rdo_qp *qp, bool send,
+			      bool at_end)
+{
+	uint32_t at;
+
+	bool *armed = send ? &qp->sq_flush : &qp->rq_flush;
+	uint32_t *flush_at = send ? &qp->sq_flush_at : &qp->rq_flush_at;
+
+	pthread_spin_lock(&cq->lock);
+	at = at_end ? rdo_cq_ready_end(cq) : cq->ci;
+	/* Never before the QP's real CQEs a flush already waits for. */
+	if (*armed && (int32_t)(*flush_at - at) > 0)
+		at = *flush_at;
+	*armed = true;
+	*flush_at = at;
+	atomic_store_explicit((_Atomic uint32_t *)&cq->raw_flushing,
+			      cq->raw_flushing | 1u << qp->raw_rxq, memory_order_relaxed);
+	pthread_spin_unlock(&cq->lock);
+}
+
+/*
+ * The move to ERR: the driver destroyed the device's queues, so every CQE
+ * of theirs is in the CQs now; what was posted and has none is flushed
+ * after them, in the order it was posted.
+ */
+void rdo_raw_flush_start(struct rdo_qp *qp)
+{
+	rdo_raw_flush_arm(to_rcq(qp->vqp.qp.send_cq), qp, true, true);
+	rdo_raw_flush_arm(to_rcq(qp->vqp.qp.recv_cq), qp, false, true);
+}
+
+/* A resized CQ polls from index 0 of its new ring (after the old CQEs). */
+void rdo_raw_flush_rebase(struct rdo_context *ctx, struct rdo_cq *cq)
+{
+	uint32_t bits = cq->raw_flushing;
+	struct rdo_qp *qp;
+
+	for (; bits; bits &= bits - 1) {
+		qp = rdo_raw_lookup(ctx, __builtin_ctz(bits));
+		if (qp && qp->vqp.qp.send_cq == &cq->vcq.cq)
+			qp->sq_flush_at = 0;
+		if (qp && qp->vqp.qp.recv_cq == &cq->vcq.cq)
+			qp->rq_flush_at = 0;
+	}
+}
+
+static void rdo_raw_flush_wc(struct rdo_qp *qp, struct ibv_wc *wc, uint64_t wr_id,
+			     enum ibv_wc_opcode opcode)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->wr_id = wr_id;
+	wc->status = IBV_WC_WR_FLUSH_ERR;
+	wc->opcode = opcode;
+	wc->qp_num = qp->vqp.qp.qp_num;
+}
+
+/* The SQ's oldest outstanding WR, flushed; false if none is left. */
+static bool rdo_raw_flush_send(struct rdo_qp *qp, struct ibv_wc *wc)
+{
+	struct rdo_wq *sq = &qp->sq;
+	uint32_t pi = atomic_load_explicit((_Atomic uint32_t *)&sq->pi,
+					   memory_order_acquire);
+	uint32_t slot = sq->ci & ((1u << sq->ring.log_size) - 1);
+
+	if (sq->ci == pi)
+		return false;
+	rdo_raw_flush_wc(qp, wc, sq->wr_id[slot],
+			 qp->sq_kind[slot] & RDO_RAW_TSO ? IBV_WC_TSO : IBV_WC_SEND);
+	atomic_store_explicit((_Atomic uint32_t *)&sq->ci, sq->ci + 1,
+			      memory_order_release);
+	return true;
+}
+
+/* The RQ's oldest buffer the device never gave back, flushed. */
+static bool rdo_raw_flush_recv(struct rdo_qp *qp, struct ibv_wc *wc)
+{
+	struct rdo_wq *rq = &qp->rq;
+	uint32_t size = 1u << rq->ring.log_size, slot, i;
+	uint32_t pi = atomic_load_explicit((_Atomic uint32_t *)&rq->pi,
+					   memory_order_acquire);
+
+	/* Slots in the order they were last posted: pi - size up to pi. */
+	for (i = pi - size; i != pi; i++) {
+		slot = i & (size - 1);
+		if (!atomic_load_explicit((_Atomic uint8_t *)&qp->rq_busy[slot],
+					  memory_order_acquire))
+			continue;
+		rdo_raw_flush_wc(qp, wc, rq->wr_id[slot], IBV_WC_RECV);
+		atomic_store_explicit((_Atomic uint8_t *)&qp->rq_busy[slot], 0,
+				      memory_order_release);
+		return true;
+	}
+	return false;
+}
+
+/* Polling has passed index `at` of the CQ (and what a resize set aside). */
+static bool rdo_raw_flush_due(const struct rdo_cq *cq, uint32_t at)
+{
+	return cq->pend_i == cq->pend_n && (int32_t)(cq->ci - at) >= 0;
+}
+
+/* Under cq's lock: the next flush completion of a raw QP in ERR, if due. */
+bool rdo_raw_flush_next(struct rdo_context *ctx, struct rdo_cq *cq, struct ibv_wc *wc)
+{
+	uint32_t bits = cq->raw_flushing, q;
+	bool send, recv;
+	struct rdo_qp *qp;
+
+	for (; bits; bits &= bits - 1) {
+		q = __builtin_ctz(bits);
+		qp = rdo_raw_lookup(ctx, q);
+		send = qp && qp->vqp.qp.send_cq == &cq->vcq.cq && qp->sq_flush;
+		recv = qp && qp->vqp.qp.recv_cq == &cq->vcq.cq && qp->rq_flush;
+		if (send && rdo_raw_flush_due(cq, qp->sq_flush_at)) {
+			if (rdo_raw_flush_send(qp, wc))
+				return true;
+			qp->sq_flush = send = false;
+		}
+		if (recv && rdo_raw_flush_due(cq, qp->rq_flush_at)) {
+			if (rdo_raw_flush_recv(qp, wc))
+				return true;
+			qp->rq_flush = recv = false;
+		}
+		if (!send && !recv)
+			atomic_store_explicit((_Atomic uint32_t *)&cq->raw_flushing,
+					      cq->raw_flushing & ~(1u << q),
+					      memory_order_relaxed);
+	}
+	return false;
 }
 
 int rdo_raw_destroy_qp(struct rdo_qp *qp)
@@ -188,8 +354,9 @@ int rdo_raw_destroy_qp(struct rdo_qp *qp)
 }
 
 /*
- * After the move to RESET or ERR the driver has destroyed the queues (no
- * flush completions) and makes them anew, from index 0, at RESET->INIT.
+ * After the move to RESET the driver has destroyed the queues (at ERR
+ * already) and makes them anew, from index 0, at RESET->INIT: what was
+ * posted, and flushes not yet polled, are forgotten.
  */
 void rdo_raw_reset(struct rdo_qp *qp)
 {
@@ -289,12 +456,65 @@ int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t
 	return 0;
 }
 
-/* Tells the device about the TX WQEs up to the SQ's pi. Under the SQ lock. */
+/*
+ * Tells the device about the TX WQEs up to the SQ's pi. Under the SQ lock.
+ * In ERR there is no TXQ: they are flushed.
+ */
 void rdo_raw_sq_ring(struct rdo_qp *qp)
 {
+	if (qp->vqp.qp.state == IBV_QPS_ERR) {
+		rdo_raw_flush_arm(to_rcq(qp->vqp.qp.send_cq), qp, true, false);
+		return;
+	}
 	udma_to_device_barrier();
 	rdo_doorbell(to_rctx(qp->vqp.qp.context), RDO_DB_ETH_TXQ,
 		     RDO_DB_VALUE(qp->raw_txq, 0, qp->sq.pi));
+}
+
+/* A one-buffer RX WQE for wr at RQ index idx: 0 or an errno. */
+static int rdo_raw_build_recv(struct rdo_qp *qp, const struct ibv_recv_wr *wr, uint32_t idx)
+{
+	struct rdo_eth_rx_wqe *wqe = rdo_ring_entry(&qp->rq.ring, idx);
+
+	/* One buffer the device can fill with a frame of its minimum. */
+	if (wr->num_sge != 1 || wr->sg_list[0].length < RDO_ETH_RX_BUF_MIN)
+		return EINVAL;
+	memset(wqe, 0, sizeof(*wqe));
+	wqe->wr_id = idx;
+	wqe->addr = wr->sg_list[0].addr;
+	/* A longer buffer is used up to the device's largest. */
+	wqe->length = wr->sg_list[0].length < RDO_ETH_RX_BUF_MAX ?
+		      wr->sg_list[0].length : RDO_ETH_RX_BUF_MAX;
+	wqe->lkey = wr->sg_list[0].lkey;
+	return 0;
+}
+
+/*
+ * A scatter RX WQE (several SGEs): the device fills them in order. SGEs
+ * past the device's largest buffer are cut (as a single long one is);
+ * together they must hold a frame of its minimum.
+ */
+static int rdo_raw_build_recv_sg(struct rdo_qp *qp, const struct ibv_recv_wr *wr,
+				 uint32_t idx)
+{
+	struct rdo_eth_rx_sg_wqe *wqe = rdo_ring_entry(&qp->rq.ring, idx);
+	struct rdo_sge *sge = (struct rdo_sge *)(wqe + 1);
+	uint32_t room = RDO_ETH_RX_BUF_MAX, len;
+	int i;
+
+	if (wr->num_sge < 1 || (uint32_t)wr->num_sge > qp->rq.max_sge)
+		return EINVAL;
+	for (i = 0; i < wr->num_sge; i++) {
+		len = wr->sg_list[i].length < room ? wr->sg_list[i].length : room;
+		sge[i] = (struct rdo_sge){ wr->sg_list[i].addr, len, wr->sg_list[i].lkey };
+		room -= len;
+	}
+	if (RDO_ETH_RX_BUF_MAX - room < RDO_ETH_RX_BUF_MIN)
+		return EINVAL;
+	memset(wqe, 0, sizeof(*wqe));
+	wqe->wr_id = idx;
+	wqe->num_sge = wr->num_sge;
+	return 0;
 }
 
 int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
@@ -303,11 +523,12 @@ int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
 	struct rdo_context *ctx = to_rctx(qp->vqp.qp.context);
 	struct rdo_wq *rq = &qp->rq;
 	uint32_t mask = (1u << rq->ring.log_size) - 1, start;
-	struct rdo_eth_rx_wqe *wqe;
+	bool scatter = rq->ring.shift != RDO_ETH_RX_WQE_SHIFT;
 	int ret = 0;
 
-	/* The device's RXQ exists from INIT to the move to RESET or ERR. */
-	if (qp->vqp.qp.state == IBV_QPS_RESET || qp->vqp.qp.state == IBV_QPS_ERR) {
+	/* The device's RXQ exists from INIT to the move to RESET or ERR; in
+	 * ERR what is posted is flushed. */
+	if (qp->vqp.qp.state == IBV_QPS_RESET) {
 		*bad_wr = wr;
 		return EINVAL;
 	}
@@ -319,24 +540,17 @@ int rdo_raw_post_recv(struct rdo_qp *qp, struct ibv_recv_wr *wr,
 			ret = ENOMEM;
 			break;
 		}
-		/* One buffer the device can fill with a frame of its minimum. */
-		if (wr->num_sge != 1 || wr->sg_list[0].length < RDO_ETH_RX_BUF_MIN) {
-			ret = EINVAL;
+		ret = scatter ? rdo_raw_build_recv_sg(qp, wr, rq->pi) :
+				rdo_raw_build_recv(qp, wr, rq->pi);
+		if (ret)
 			break;
-		}
-		wqe = rdo_ring_entry(&rq->ring, rq->pi);
-		memset(wqe, 0, sizeof(*wqe));
-		wqe->wr_id = rq->pi;
-		wqe->addr = wr->sg_list[0].addr;
-		/* A longer buffer is used up to the device's largest. */
-		wqe->length = wr->sg_list[0].length < RDO_ETH_RX_BUF_MAX ?
-			      wr->sg_list[0].length : RDO_ETH_RX_BUF_MAX;
-		wqe->lkey = wr->sg_list[0].lkey;
 		rq->wr_id[rq->pi & mask] = wr->wr_id;
 		qp->rq_busy[rq->pi & mask] = 1;
 		rq->pi++;
 	}
-	if (rq->pi != start) {
+	if (rq->pi != start && qp->vqp.qp.state == IBV_QPS_ERR) {
+		rdo_raw_flush_arm(to_rcq(qp->vqp.qp.recv_cq), qp, false, false);
+	} else if (rq->pi != start) {
 		udma_to_device_barrier();
 		rdo_doorbell(ctx, RDO_DB_ETH_RXQ, RDO_DB_VALUE(qp->raw_rxq, 0, rq->pi));
 	}

@@ -23,7 +23,16 @@ typedef struct RdoFault {
 /* The internal loopback's state (output.c, ingress/loopback.c). */
 typedef struct RdoLoopback {
     GQueue frames;              /* GBytes *: turned around, to come in */
+    GQueue raw;                 /* GBytes *: a keyed TXQ's multicast for the
+                                 * port's steering rules, prefixed by
+                                 * RdoRawLoopHdr */
 } RdoLoopback;
+
+/* What a raw loopback frame carries ahead of its bytes. */
+typedef struct RdoRawLoopHdr {
+    uint32_t port;              /* the port it left by */
+    uint32_t from_txq;          /* its rules' RXQ of that number is skipped */
+} RdoRawLoopHdr;
 
 /* Fault injection (fault.c): every frame the device sends goes here. */
 void rdo_fault_init(RdoCore *core);
@@ -36,6 +45,10 @@ void rdo_fault_run(RdoCore *core);
 void rdo_loopback_init(RdoCore *core);
 void rdo_loopback_free(RdoCore *core);
 void rdo_port_output(RdoCore *core, const void *frame, size_t len);
+/* A keyed TXQ's multicast or broadcast frame: a copy for the port's own
+ * flow-steering rules at the next wake-up (ingress/loopback.c). */
+void rdo_loopback_raw(RdoCore *core, unsigned port, uint32_t from_txq,
+                      const void *frame, size_t len);
 /*
  * SR-IOV (switch.c): a function's frame to another function or the port;
  * a frame from the port (to the PF's core) to the VF that owns its MAC

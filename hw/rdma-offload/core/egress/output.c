@@ -10,7 +10,10 @@
  * A RoCEv2 multicast frame to a group some UD QP of this port joined goes
  * both ways: to the network and, a copy, back in to the attached QPs (as
  * real adapters and soft-RoCE deliver multicast to local members), so two
- * processes on one port can use a group.
+ * processes on one port can use a group. A keyed TXQ's (a raw packet
+ * QP's) multicast and broadcast frames leave as ever, and a copy goes to
+ * the sending port's own flow-steering rules (rdo_loopback_raw), as NICs
+ * with raw packet QPs loop multicast back to local receive rules.
  */
 #include <string.h>
 #include "egress/egress.h"
@@ -19,11 +22,14 @@ void rdo_loopback_init(RdoCore *core)
 {
     core->st->loopback = g_new0(RdoLoopback, 1);
     g_queue_init(&core->st->loopback->frames);
+    g_queue_init(&core->st->loopback->raw);
 }
 
 void rdo_loopback_free(RdoCore *core)
 {
     g_queue_clear_full(&core->st->loopback->frames,
+                       (GDestroyNotify)g_bytes_unref);
+    g_queue_clear_full(&core->st->loopback->raw,
                        (GDestroyNotify)g_bytes_unref);
     g_free(core->st->loopback);
     core->st->loopback = NULL;
@@ -51,6 +57,19 @@ static void loop_back(RdoCore *core, const void *frame, size_t len)
 {
     core->cnt.loopback_frames++;
     g_queue_push_tail(&core->st->loopback->frames, g_bytes_new(frame, len));
+    rdo_core_schedule(core, core->ops->now_ns(core->host));
+}
+
+void rdo_loopback_raw(RdoCore *core, unsigned port, uint32_t from_txq,
+                      const void *frame, size_t len)
+{
+    RdoRawLoopHdr hdr = { .port = port, .from_txq = from_txq };
+    uint8_t *copy = g_malloc(sizeof(hdr) + len);
+
+    memcpy(copy, &hdr, sizeof(hdr));
+    memcpy(copy + sizeof(hdr), frame, len);
+    g_queue_push_tail(&core->st->loopback->raw,
+                      g_bytes_new_take(copy, sizeof(hdr) + len));
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 

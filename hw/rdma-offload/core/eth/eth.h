@@ -128,7 +128,17 @@ typedef struct RdoEth {
     uint8_t *send_buf;          /* one TX work request gathered */
     uint8_t *frame_buf;         /* one frame being built */
     uint8_t *wqe_buf;           /* one TX WQE */
+    /* The scatter WQE (struct rdo_eth_rx_sg_wqe and its SGEs) of the
+     * buffer taken last from a scatter RXQ: a frame is written into it
+     * at once (such RXQs have no LRO to hold a buffer), so one will do. */
+    uint8_t *rx_sg_buf;
 } RdoEth;
+
+/* An RXQ of scatter WQEs (wqe_shift above RDO_ETH_RX_WQE_SHIFT)? */
+static inline bool rdo_eth_rxq_sg(const RdoEthRxq *q)
+{
+    return q->ring.stride_shift != RDO_ETH_RX_WQE_SHIFT;
+}
 
 /* Life cycle (queue.c). */
 void rdo_eth_init(RdoCore *core);
@@ -141,7 +151,14 @@ void rdo_eth_tx_run(RdoCore *core);
 
 /* Receive (rx.c, rx-place.c, lro.c). */
 void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len);
-/* Takes the buffer at the RXQ's consumer index; false if none is posted. */
+/* A keyed TXQ's multicast copy (egress/output.c, rdo_loopback_raw): to the
+ * RXQ of port's best matching rule other than one naming RXQ from_txq;
+ * dropped if none (never RSS'd). */
+void rdo_eth_receive_looped(RdoCore *core, unsigned port, uint32_t from_txq,
+                            const uint8_t *frame, size_t len);
+/* Takes the buffer at the RXQ's consumer index; false if none is posted.
+ * From a scatter RXQ: wqe gets wr_id, the first SGE's addr and lkey and
+ * the SGEs' summed length; the SGEs stay in RdoEth.rx_sg_buf. */
 bool rdo_eth_rx_take(RdoCore *core, RdoEthRxq *q, struct rdo_eth_rx_wqe *wqe);
 void rdo_eth_rx_deliver(RdoCore *core, uint32_t qn, RdoEthRxq *q,
                         const struct rdo_eth_rx_wqe *wqe, uint32_t len,
@@ -167,11 +184,12 @@ void rdo_lro_run(RdoCore *core);
 int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 
 /* Flow steering (steer.c): the rule commands, the RXQ a rule sends the
- * frame to (RDO_NONE: none matches) and the end of an RXQ's rules. */
+ * frame to (RDO_NONE: none matches; rules naming skip_rxq left out) and
+ * the end of an RXQ's rules. */
 int rdo_cmd_flow_rule(RdoCore *core, const struct rdo_cqp_cmd *cmd,
                       uint32_t *result);
-uint32_t rdo_eth_steer(RdoCore *core, unsigned port, const uint8_t *frame,
-                       const RdoEthHdrs *h);
+uint32_t rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
+                       const uint8_t *frame, const RdoEthHdrs *h);
 void rdo_eth_rules_drop_rxq(RdoCore *core, uint32_t qn);
 /* A rule's match is one the command would take (state load, steer.c). */
 int rdo_flow_rule_check(const struct rdo_cmd_create_flow_rule *m);

@@ -15,6 +15,7 @@ void rdo_eth_init(RdoCore *core)
     eth->send_buf = g_malloc(RDO_ETH_MAX_SEND);
     eth->frame_buf = g_malloc(RDO_ETH_HDR_MAX + 9216);
     eth->wqe_buf = g_malloc(1u << RDO_WQE_SHIFT_MAX);
+    eth->rx_sg_buf = g_malloc(1u << RDO_WQE_SHIFT_MAX);
     core->st->eth = eth;
 }
 
@@ -26,6 +27,7 @@ void rdo_eth_free(RdoCore *core)
         g_free(eth->send_buf);
         g_free(eth->frame_buf);
         g_free(eth->wqe_buf);
+        g_free(eth->rx_sg_buf);
         g_free(eth);
         core->st->eth = NULL;
     }
@@ -68,6 +70,16 @@ static int keyed_pd_ok(RdoCore *core, bool keyed, uint32_t pdn)
         return RDO_CQP_NOT_FOUND;
     }
     return RDO_CQP_OK;
+}
+
+static bool eth_zero(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
@@ -114,9 +126,9 @@ static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
 {
     const struct rdo_cmd_create_eth_rxq *a = &cmd->u.create_eth_rxq;
+    uint8_t shift = a->wqe_shift ? a->wqe_shift : RDO_ETH_RX_WQE_SHIFT;
     RdoRing ring = { .addr = a->ring_addr, .log_size = a->log_size,
-                     .stride_shift = RDO_ETH_RX_WQE_SHIFT,
-                     .flags = a->ring_flags };
+                     .stride_shift = shift, .flags = a->ring_flags };
     bool lro = a->flags & RDO_ETH_RXQ_F_LRO;
     RdoEthRxq *q;
     int st;
@@ -129,17 +141,21 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         return RDO_CQP_EXISTS;
     }
     if ((a->flags & ~(RDO_ETH_RXQ_F_LRO | RDO_ETH_RXQ_F_KEYED)) ||
-        (!(a->flags & RDO_ETH_RXQ_F_KEYED) && a->pdn)) {
+        (!(a->flags & RDO_ETH_RXQ_F_KEYED) && a->pdn) ||
+        !eth_zero(a->reserved, sizeof(a->reserved))) {
         return RDO_CQP_BAD_RESERVED;
     }
+    /* An LRO session holds one buffer: not a scatter list. */
     if ((lro ? (a->lro_usec < 1 || a->lro_usec > 1000) : a->lro_usec) ||
-        !rdo_port_valid(core, a->port ? a->port : 1)) {
+        !rdo_port_valid(core, a->port ? a->port : 1) ||
+        (lro && shift != RDO_ETH_RX_WQE_SHIFT) ||
+        (shift != RDO_ETH_RX_WQE_SHIFT && shift < RDO_ETH_RX_SG_SHIFT_MIN)) {
         return RDO_CQP_BAD_PARAM;
     }
     st = keyed_pd_ok(core, a->flags & RDO_ETH_RXQ_F_KEYED, a->pdn);
     if (st == RDO_CQP_OK) {
         st = check_and_bind(core, &ring, RDO_ETH_RX_WQE_SHIFT,
-                            RDO_ETH_RX_WQE_SHIFT, a->cqn, a->db_page);
+                            RDO_WQE_SHIFT_MAX, a->cqn, a->db_page);
     }
     if (st != RDO_CQP_OK) {
         return st;

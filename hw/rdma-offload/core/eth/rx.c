@@ -96,40 +96,15 @@ static uint32_t pick_rxq(RdoEth *eth, unsigned port, uint32_t hash)
     return n ? valid[hash % n] : RDO_NONE;
 }
 
-void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
+/* A frame into RXQ qn: to LRO, or whole into the next buffer. */
+static void receive_on(RdoCore *core, uint32_t qn, const uint8_t *frame,
+                       size_t len, const RdoEthHdrs *h, uint8_t flags,
+                       uint32_t hash)
 {
-    RdoEth *eth = core->st->eth;
-    unsigned port = core->st->rx_port == 2 ? 2 : 1;
+    RdoEthRxq *q = &core->st->eth->rxq[qn];
     struct rdo_eth_rx_wqe wqe;
-    uint32_t hash = 0, qn;
-    uint8_t flags = 0;
-    RdoEthHdrs h;
-    RdoEthRxq *q;
 
-    if (!rdo_eth_parse(frame, len, false, &h)) {
-        core->cnt.eth_rx_errors++;
-        return;
-    }
-    if (!(frame[0] & 1) && memcmp(frame, rdo_port_mac(core, port), RDO_ETH_ALEN)) {
-        core->cnt.eth_rx_filtered++;
-        return;
-    }
-    if (h.ipv4 || h.ipv6) {
-        flags = rx_csum_flags(core, frame, &h) | RDO_ETH_CQE_F_RSS_HASH |
-                (h.ipv6 ? RDO_ETH_CQE_F_IPV6 : 0);
-        hash = rss_hash(frame, &h);
-    }
-    /* A flow-steering rule comes before RSS. */
-    qn = rdo_eth_steer(core, port, frame, &h);
-    if (qn == RDO_NONE) {
-        qn = pick_rxq(eth, port, hash);
-    }
-    if (qn == RDO_NONE) {
-        core->cnt.eth_rx_no_buf++;
-        return;
-    }
-    q = &eth->rxq[qn];
-    if (q->lro && rdo_lro_receive(core, qn, q, frame, &h,
+    if (q->lro && rdo_lro_receive(core, qn, q, frame, h,
                                   flags & RDO_ETH_CQE_F_L4_CSUM_OK, hash)) {
         return;
     }
@@ -146,4 +121,65 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
     } else {
         rdo_eth_rx_deliver(core, qn, q, &wqe, len, flags, hash, 1, 0);
     }
+}
+
+/* The parsed frame's checksum flags and hash. */
+static void classify(RdoCore *core, const uint8_t *frame, const RdoEthHdrs *h,
+                     uint8_t *flags, uint32_t *hash)
+{
+    *flags = 0;
+    *hash = 0;
+    if (h->ipv4 || h->ipv6) {
+        *flags = rx_csum_flags(core, frame, h) | RDO_ETH_CQE_F_RSS_HASH |
+                 (h->ipv6 ? RDO_ETH_CQE_F_IPV6 : 0);
+        *hash = rss_hash(frame, h);
+    }
+}
+
+void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
+{
+    unsigned port = core->st->rx_port == 2 ? 2 : 1;
+    uint32_t hash, qn;
+    uint8_t flags;
+    RdoEthHdrs h;
+
+    if (!rdo_eth_parse(frame, len, false, &h)) {
+        core->cnt.eth_rx_errors++;
+        return;
+    }
+    if (!(frame[0] & 1) && memcmp(frame, rdo_port_mac(core, port), RDO_ETH_ALEN)) {
+        core->cnt.eth_rx_filtered++;
+        return;
+    }
+    classify(core, frame, &h, &flags, &hash);
+    /* A flow-steering rule comes before RSS. */
+    qn = rdo_eth_steer(core, port, RDO_NONE, frame, &h);
+    if (qn == RDO_NONE) {
+        qn = pick_rxq(core->st->eth, port, hash);
+    }
+    if (qn == RDO_NONE) {
+        core->cnt.eth_rx_no_buf++;
+        return;
+    }
+    receive_on(core, qn, frame, len, &h, flags, hash);
+}
+
+void rdo_eth_receive_looped(RdoCore *core, unsigned port, uint32_t from_txq,
+                            const uint8_t *frame, size_t len)
+{
+    uint32_t hash, qn;
+    uint8_t flags;
+    RdoEthHdrs h;
+
+    if (!rdo_eth_parse(frame, len, false, &h)) {
+        return;     /* the TXQ sent nothing this short */
+    }
+    /* Only a rule's RXQ: the kernel's queues did not ask for raw frames. */
+    qn = rdo_eth_steer(core, port, from_txq, frame, &h);
+    if (qn == RDO_NONE) {
+        return;
+    }
+    classify(core, frame, &h, &flags, &hash);
+    core->cnt.eth_raw_looped++;
+    receive_on(core, qn, frame, len, &h, flags, hash);
 }

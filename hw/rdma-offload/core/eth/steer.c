@@ -193,8 +193,8 @@ static bool rule_matches(const struct rdo_cmd_create_flow_rule *m,
     return true;
 }
 
-uint32_t rdo_eth_steer(RdoCore *core, unsigned port, const uint8_t *frame,
-                       const RdoEthHdrs *h)
+uint32_t rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
+                       const uint8_t *frame, const RdoEthHdrs *h)
 {
     RdoEth *eth = core->st->eth;
     uint32_t best = RDO_NONE;
@@ -205,7 +205,7 @@ uint32_t rdo_eth_steer(RdoCore *core, unsigned port, const uint8_t *frame,
     for (uint32_t i = 0; i < RDO_ETH_FLOW_RULES; i++) {
         const RdoFlowRule *r = &eth->rules[i];
 
-        if (r->valid && eth->rxq[r->rxq].port == port &&
+        if (r->valid && eth->rxq[r->rxq].port == port && r->rxq != skip_rxq &&
             (best == RDO_NONE || r->m.priority < eth->rules[best].m.priority) &&
             rule_matches(&r->m, frame, h)) {
             best = i;

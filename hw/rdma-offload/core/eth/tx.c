@@ -35,10 +35,21 @@ static bool tx_fail(TxError *e, uint8_t status, uint8_t vendor_err,
 #define BAD_WQE(e, why) \
     tx_fail(e, RDO_WC_LOC_QP_OP_ERR, RDO_VENDOR_ERR_BAD_WQE, why)
 
-static void tx_send(RdoCore *core, const uint8_t *frame, size_t len)
+/*
+ * A frame to the wire. A keyed TXQ's (a raw packet QP's) multicast or
+ * broadcast also goes to the port's own steering rules, as NICs loop a
+ * raw QP's multicast back to local flow rules (mlx5's multicast local
+ * loopback): two raw QPs of one port, or of two processes, then talk with
+ * no switch to reflect it. Unicast to the port's MAC turns around at the
+ * port anyway (egress/output.c); unicast to others leaves only.
+ */
+static void tx_send(RdoCore *core, uint32_t qn, const uint8_t *frame, size_t len)
 {
     core->cnt.eth_tx_frames++;
     core->cnt.eth_tx_bytes += len;
+    if (core->st->eth->txq[qn].keyed && (frame[0] & 1)) {
+        rdo_loopback_raw(core, rdo_frame_port(core, frame, len), qn, frame, len);
+    }
     rdo_fault_send(core, frame, len);
 }
 
@@ -110,9 +121,9 @@ static bool tx_gather(RdoCore *core, const RdoEthTxq *q,
 }
 
 /* One frame of a TSO send: headers of the template, payload [off, off+n). */
-static void tso_segment(RdoCore *core, const uint8_t *send, const RdoEthHdrs *h,
-                        uint32_t hdr_len, uint32_t off, uint32_t n,
-                        uint32_t index, bool last)
+static void tso_segment(RdoCore *core, uint32_t qn, const uint8_t *send,
+                        const RdoEthHdrs *h, uint32_t hdr_len, uint32_t off,
+                        uint32_t n, uint32_t index, bool last)
 {
     uint8_t *f = core->st->eth->frame_buf;
     uint8_t *ip = f + h->l3_off, *tcp = f + h->l4_off;
@@ -140,10 +151,10 @@ static void tso_segment(RdoCore *core, const uint8_t *send, const RdoEthHdrs *h,
     insert_l4_csum(f, &seg);
     core->cnt.eth_tso_segments++;
     core->cnt.eth_tx_csum++;
-    tx_send(core, f, seg.ip_end);
+    tx_send(core, qn, f, seg.ip_end);
 }
 
-static bool tx_tso(RdoCore *core, const struct rdo_eth_tx_wqe *w,
+static bool tx_tso(RdoCore *core, uint32_t qn, const struct rdo_eth_tx_wqe *w,
                    uint32_t total, TxError *e)
 {
     const uint8_t *send = core->st->eth->send_buf;
@@ -169,13 +180,13 @@ static bool tx_tso(RdoCore *core, const struct rdo_eth_tx_wqe *w,
     for (uint32_t off = 0; off < payload; off += w->mss, index++) {
         uint32_t n = MIN(w->mss, payload - off);
 
-        tso_segment(core, send, &h, w->hdr_len, off, n, index,
+        tso_segment(core, qn, send, &h, w->hdr_len, off, n, index,
                     off + n == payload);
     }
     return true;
 }
 
-static bool tx_frame(RdoCore *core, const struct rdo_eth_tx_wqe *w,
+static bool tx_frame(RdoCore *core, uint32_t qn, const struct rdo_eth_tx_wqe *w,
                      uint32_t total, TxError *e)
 {
     uint8_t *f = core->st->eth->send_buf;
@@ -205,7 +216,7 @@ static bool tx_frame(RdoCore *core, const struct rdo_eth_tx_wqe *w,
         insert_l4_csum(f, &h);
         core->cnt.eth_tx_csum++;
     }
-    tx_send(core, f, total);
+    tx_send(core, qn, f, total);
     return true;
 }
 
@@ -225,8 +236,8 @@ static void tx_one(RdoCore *core, uint32_t qn, RdoEthTxq *q)
                      "TXQ ring not reachable");
     } else {
         ok = tx_gather(core, q, w, stride, &total, &e) &&
-             ((w->flags & RDO_ETH_TX_F_TSO) ? tx_tso(core, w, total, &e)
-                                            : tx_frame(core, w, total, &e));
+             ((w->flags & RDO_ETH_TX_F_TSO) ? tx_tso(core, qn, w, total, &e)
+                                            : tx_frame(core, qn, w, total, &e));
     }
     q->ci++;
     cqe.wr_id = w->wr_id;

@@ -1079,7 +1079,12 @@ static void eth_load(RdoCore *core, RdoIn *in)
         rdo_in_check(in, q->lro ? q->lro_ns >= 1000 && q->lro_ns <= 1000000
                                 : !q->lro_ns, "RXQ %u: LRO time", i);
         check_ring(in, "RXQ", i, &q->ring, RDO_ETH_RX_WQE_SHIFT,
-                   RDO_ETH_RX_WQE_SHIFT, q->pi, q->ci);
+                   RDO_WQE_SHIFT_MAX, q->pi, q->ci);
+        /* Scatter WQEs as CREATE_ETH_RXQ takes them: 64 bytes up, no LRO. */
+        rdo_in_check(in, !rdo_eth_rxq_sg(q) ||
+                     (q->ring.stride_shift >= RDO_ETH_RX_SG_SHIFT_MIN && !q->lro),
+                     "RXQ %u: scatter WQEs of stride shift %u, LRO %u", i,
+                     q->ring.stride_shift, q->lro);
         m = rdo_in_count(in, q->lro ? RDO_LRO_SESSIONS : 0, 4, "LRO sessions");
         for (uint32_t j = 0; j < m && rdo_in_ok(in); j++) {
             uint32_t s = rdo_in_index(in, RDO_LRO_SESSIONS, "LRO session");
