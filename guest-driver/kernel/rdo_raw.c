@@ -84,6 +84,9 @@ static int rdo_raw_rings(struct rdo_qp *qp, struct ib_qp_init_attr *init,
 		return ret;
 	/* One buffer per RX WQE, or a scatter WQE (no LRO with those). */
 	scatter = req.rq_wqe_shift != RDO_ETH_RX_WQE_SHIFT;
+	/* A device without scatter RXQs would read the ring as one-buffer WQEs. */
+	if (scatter && !(rdev->caps & RDO_CAP_ETH_RX_SG))
+		return -EOPNOTSUPP;
 	if (req.flags & ~RDO_CREATE_QP_F_RAW_LRO ||
 	    req.sq_wqe_shift < RDO_ETH_TX_WQE_SHIFT_MIN ||
 	    req.sq_wqe_shift > RDO_WQE_SHIFT_MAX ||

@@ -155,6 +155,8 @@ static void test_flow_rules(void *obj, void *data, QGuestAllocator *alloc)
     qrdo_drv_start(&drv, d, alloc);
     g_assert_cmphex(qrdo_read(d, RDO_REG_CAPS_LO) & RDO_CAP_FLOW_STEER, ==,
                     RDO_CAP_FLOW_STEER);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_CAPS_LO) & RDO_CAP_ETH_RX_SG, ==,
+                    RDO_CAP_ETH_RX_SG);
     qrdo_drv_create_cq(&drv, 0, 0, 0, &cq);
     qrdo_drv_create_pd(&drv, 1);
     rxq = cmd_rxq(2, qrdo_drv_alloc(&drv, sizeof(struct rdo_eth_rx_wqe) << RXQ_LOG),

@@ -353,6 +353,7 @@ RDO_STATIC_ASSERT(RDO_QPC_FO_RES_OFF + RDO_QPC_FO_RES * 32 <= RDO_QPC_FO_REC_OFF
 #define RDO_CAP_SRIOV           RDO_BIT64(7)    /* a PF with VFs: SET_VF_RESOURCES */
 #define RDO_CAP_VF              RDO_BIT64(8)    /* this function is a VF */
 #define RDO_CAP_FLOW_STEER      RDO_BIT64(9)    /* flow-steering rules, keyed Ethernet queues */
+#define RDO_CAP_ETH_RX_SG       RDO_BIT64(11)   /* scatter RXQs (wqe_shift 6..), raw loopback */
 
 /* RDO_REG_FUNCTION */
 #define RDO_FUNCTION_NUM_MASK   0xffu           /* 0: the PF, n: VF n */

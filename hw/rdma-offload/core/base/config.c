@@ -139,7 +139,8 @@ bool rdo_config_valid(const RdoConfig *cfg, const char **why)
 uint64_t rdo_config_caps(RdoCore *core)
 {
     uint64_t caps = RDO_CAP_MSIX | RDO_CAP_IRQ_TEST | RDO_CAP_FLR | RDO_CAP_CQP |
-                    RDO_CAP_ETH_QUEUES | RDO_CAP_FLOW_STEER;
+                    RDO_CAP_ETH_QUEUES | RDO_CAP_FLOW_STEER |
+                    RDO_CAP_ETH_RX_SG;
 
     if (core->cfg.has_port) {
         caps |= RDO_CAP_ETH_PORT;
