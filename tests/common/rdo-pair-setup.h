@@ -183,7 +183,12 @@ void rdo_pair_post_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
 void rdo_pair_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
                         const struct rdo_sge *sge, int num_sge);
 /* RAM push: the WQE into the ring and into slot `slot` of doorbell page 0's
- * push page with its seal, then the trigger. */
+ * push page with its seal (prepare: returns the trigger, not written), then
+ * the trigger. */
+uint64_t rdo_pair_ram_push_prepare(RdoPairSide *s, int i,
+                                   const struct rdo_send_wqe *w,
+                                   const struct rdo_sge *sge, int num_sge,
+                                   const void *inline_data, uint32_t slot);
 void rdo_pair_ram_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
                             const struct rdo_sge *sge, int num_sge,
                             uint32_t slot);
