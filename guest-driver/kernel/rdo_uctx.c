@@ -26,16 +26,28 @@ static struct rdo_mmap_entry *to_rme(struct rdma_user_mmap_entry *e)
 	return container_of(e, struct rdo_mmap_entry, rdma);
 }
 
-/* The process's push page (the one its doorbell page pairs with). */
+/*
+ * The process's push page (the one its doorbell page pairs with). It is
+ * memory that keeps what the page's last process wrote (and it can be
+ * read), so it is cleared before this one gets it.
+ */
 static int rdo_push_entry_add(struct rdo_dev *rdev, struct rdo_ucontext *uc)
 {
+	phys_addr_t addr = pci_resource_start(rdev->pdev, RDO_BAR_DOORBELL) +
+			   ((phys_addr_t)(rdev->push_ram_first + uc->db_page) << PAGE_SHIFT);
+	void __iomem *page;
 	int ret;
 
+	page = ioremap_wc(addr, PAGE_SIZE);
+	if (!page)
+		return -ENOMEM;
+	memset_io(page, 0, PAGE_SIZE);
+	wmb();	/* cleared before the process can map it */
+	iounmap(page);
 	uc->push_entry = kzalloc(sizeof(*uc->push_entry), GFP_KERNEL);
 	if (!uc->push_entry)
 		return -ENOMEM;
-	uc->push_entry->addr = pci_resource_start(rdev->pdev, RDO_BAR_DOORBELL) +
-			       ((phys_addr_t)(rdev->push_ram_first + uc->db_page) << PAGE_SHIFT);
+	uc->push_entry->addr = addr;
 	uc->push_entry->write_combine = true;
 	ret = rdma_user_mmap_entry_insert(&uc->ibuc, &uc->push_entry->rdma,
 					  PAGE_SIZE);
