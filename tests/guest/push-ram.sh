@@ -29,6 +29,7 @@ snap() {
     for c in push_torn push_refused; do echo "$1.$c=$(hw $c)"; done
 }
 echo "param_push_ram=$(cat /sys/module/rdma_offload/parameters/push_ram)"
+sed -n 's/^push_ram_first=/push_ram_first=/p' /sys/kernel/debug/rdma_offload/*/state
 sleep 1
 EOS
     for way in "${WAYS[@]}"; do
@@ -53,6 +54,8 @@ d() {
 check "both guests ran to the end" eq "$run_rc $(f A.finished) $(f B.finished)" "0 1 1"
 check "the driver pushes kernel WQEs through push RAM (module parameter push_ram)" \
     eq "$(f A.param_push_ram)" Y
+check "the driver mapped push RAM: push page 0 after the 256 doorbell pages" \
+    eq "$(f A.push_ram_first) $(f B.push_ram_first)" "256 256"
 for w in ram mmio fetch; do
     check "$w: ib_send_lat 64 B x $N ran on both guests" eq "$(f A.$w.rc) $(f B.$w.rc)" "0 0"
 done
