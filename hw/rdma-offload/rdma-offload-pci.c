@@ -10,6 +10,7 @@
 #include "qapi/error.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
+#include "migration/vmstate.h"
 
 #include "rdma-offload.h"
 
@@ -46,6 +47,18 @@ static bool rdo_pci_bar2_with_push_ram(PCIDevice *pci, MemoryRegion *bar2,
     return true;
 }
 
+/*
+ * The push RAM's migration name is taken at once, not when the region is
+ * freed (later, after RCU): a device added again at the same address
+ * registers the same name (as pci_del_option_rom does for a ROM BAR).
+ */
+static void rdo_pci_push_ram_release(PCIDevice *pci, MemoryRegion *push_ram)
+{
+    if (push_ram) {
+        vmstate_unregister_ram(push_ram, DEVICE(pci));
+    }
+}
+
 bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
                               const MemoryRegionOps *reg_ops,
                               MemoryRegion *doorbells,
@@ -79,6 +92,7 @@ bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
     }
 
     if (msix_init_exclusive_bar(pci, cfg->msix_vectors, RDO_BAR_MSIX, errp)) {
+        rdo_pci_push_ram_release(pci, push_ram);
         return false;
     }
     for (unsigned i = 0; i < cfg->msix_vectors; i++) {
@@ -88,17 +102,19 @@ bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
         error_setg(errp, "%s: cannot add the PCIe capability", type);
         msix_unuse_all_vectors(pci);
         msix_uninit_exclusive_bar(pci);
+        rdo_pci_push_ram_release(pci, push_ram);
         return false;
     }
     pcie_cap_flr_init(pci);
     return true;
 }
 
-void rdo_pci_function_exit(PCIDevice *pci)
+void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *push_ram)
 {
     pcie_cap_exit(pci);
     msix_unuse_all_vectors(pci);
     msix_uninit_exclusive_bar(pci);
+    rdo_pci_push_ram_release(pci, push_ram);
 }
 
 void rdo_pci_class_ids(PCIDeviceClass *pc, uint16_t device_id)
