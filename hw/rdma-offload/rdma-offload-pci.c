@@ -48,13 +48,20 @@ static bool rdo_pci_bar2_with_push_ram(PCIDevice *pci, MemoryRegion *bar2,
 }
 
 /*
- * The push RAM's migration name is taken at once, not when the region is
- * freed (later, after RCU): a device added again at the same address
- * registers the same name (as pci_del_option_rom does for a ROM BAR).
+ * Undoes rdo_pci_bar2_with_push_ram. The container's subregions hold
+ * references to their owner, the device itself, which would never be
+ * finalized (nor DEVICE_DELETED sent) while they are in; the RAM's
+ * migration name is given up at once, not when the region is freed after
+ * RCU, so that a device added again at the same address can take it (as
+ * pci_del_option_rom does for a ROM BAR).
  */
-static void rdo_pci_push_ram_release(PCIDevice *pci, MemoryRegion *push_ram)
+static void rdo_pci_push_ram_release(PCIDevice *pci, MemoryRegion *bar2,
+                                     MemoryRegion *doorbells,
+                                     MemoryRegion *push_ram)
 {
     if (push_ram) {
+        memory_region_del_subregion(bar2, doorbells);
+        memory_region_del_subregion(bar2, push_ram);
         vmstate_unregister_ram(push_ram, DEVICE(pci));
     }
 }
@@ -92,7 +99,7 @@ bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
     }
 
     if (msix_init_exclusive_bar(pci, cfg->msix_vectors, RDO_BAR_MSIX, errp)) {
-        rdo_pci_push_ram_release(pci, push_ram);
+        rdo_pci_push_ram_release(pci, bar2, doorbells, push_ram);
         return false;
     }
     for (unsigned i = 0; i < cfg->msix_vectors; i++) {
@@ -102,19 +109,20 @@ bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
         error_setg(errp, "%s: cannot add the PCIe capability", type);
         msix_unuse_all_vectors(pci);
         msix_uninit_exclusive_bar(pci);
-        rdo_pci_push_ram_release(pci, push_ram);
+        rdo_pci_push_ram_release(pci, bar2, doorbells, push_ram);
         return false;
     }
     pcie_cap_flr_init(pci);
     return true;
 }
 
-void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *push_ram)
+void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *bar2,
+                           MemoryRegion *doorbells, MemoryRegion *push_ram)
 {
     pcie_cap_exit(pci);
     msix_unuse_all_vectors(pci);
     msix_uninit_exclusive_bar(pci);
-    rdo_pci_push_ram_release(pci, push_ram);
+    rdo_pci_push_ram_release(pci, bar2, doorbells, push_ram);
 }
 
 void rdo_pci_class_ids(PCIDeviceClass *pc, uint16_t device_id)

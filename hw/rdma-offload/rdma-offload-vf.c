@@ -135,7 +135,7 @@ static void rdo_vf_exit(PCIDevice *pci)
 
     timer_free(vf->wakeup);
     rdo_vf_destroy(&vf->core);
-    rdo_pci_function_exit(pci, NULL);
+    rdo_pci_function_exit(pci, NULL, &vf->doorbells, NULL);
 }
 
 /* VF Enable set or cleared (pci_set_enabled resets the VF), FLR, or a bus

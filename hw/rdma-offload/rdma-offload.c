@@ -534,7 +534,8 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
         rdo_tx_timed_free(s);
         timer_free(s->tx_timer);
         qemu_del_nic(s->nic);
-        rdo_pci_function_exit(pci, s->push_ram_on ? &s->push_ram : NULL);
+        rdo_pci_function_exit(pci, &s->bar2, &s->doorbells,
+                          s->push_ram_on ? &s->push_ram : NULL);
         return;
     }
     /* A backend may start with its link down (stream, socket: unconnected). */
@@ -555,7 +556,8 @@ static void rdo_exit(PCIDevice *pci)
     if (s->nic2) {
         qemu_del_nic(s->nic2);
     }
-    rdo_pci_function_exit(pci, s->push_ram_on ? &s->push_ram : NULL);
+    rdo_pci_function_exit(pci, &s->bar2, &s->doorbells,
+                          s->push_ram_on ? &s->push_ram : NULL);
 }
 
 static void rdo_reset_hold(Object *obj, ResetType type)

@@ -80,8 +80,9 @@ bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
                               const MemoryRegionOps *db_ops,
                               MemoryRegion *bar2, MemoryRegion *push_ram,
                               const RdoConfig *cfg, Error **errp);
-/* Undoes rdo_pci_function_realize (push_ram: as given to it). */
-void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *push_ram);
+/* Undoes rdo_pci_function_realize (the regions as given to it). */
+void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *bar2,
+                           MemoryRegion *doorbells, MemoryRegion *push_ram);
 /* The function's IDs; its subsystem is the device itself. */
 void rdo_pci_class_ids(PCIDeviceClass *pc, uint16_t device_id);
 /* The core asks for a wake-up at when_ns: the earliest asked wins. */
