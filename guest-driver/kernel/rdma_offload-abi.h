@@ -27,7 +27,18 @@ struct rdo_alloc_ucontext_resp {
 	__u32 max_qp_log_size;		/* ring sizes the device takes */
 	__u32 max_cq_log_size;
 	__u32 reserved;
+	/*
+	 * Added with push RAM; an older kernel leaves them out (the provider
+	 * sees zeros). With RDO_UCTX_PUSH_RAM in flags: the mmap offset of the
+	 * process's push page (one page, write-combined; push page of its
+	 * doorbell page, docs/programming-model.md "Push RAM").
+	 */
+	__aligned_u64 push_ram_mmap_offset;
+	__u32 flags;			/* RDO_UCTX_* */
+	__u32 reserved2;
 };
+
+#define RDO_UCTX_PUSH_RAM		(1u << 0)
 
 /* A ring in user memory: 2^log_size entries of 2^stride_shift bytes. */
 struct rdo_create_cq_req {

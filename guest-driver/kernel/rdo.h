@@ -160,6 +160,14 @@ struct rdo_dev {
 	 * takes the other WQE.
 	 */
 	spinlock_t push_lock;
+	/*
+	 * Push RAM (CAPS PUSH_RAM): page 0's push page, write-combined, and
+	 * the BAR 2 page of push page 0 (the ucontexts map theirs); NULL and
+	 * 0 without. push_slot alternates under push_lock.
+	 */
+	void __iomem *push_ram;
+	u32 push_ram_first;
+	u32 push_slot;
 	resource_size_t db_len;
 
 	/* Identity and geometry read from the device at probe. */

@@ -116,6 +116,8 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	mutex_lock(&rdev->life_lock);
 	seq_printf(m, "function=%u\n", rdev->fn);
 	seq_printf(m, "vf=%d\n", rdev->is_vf);
+	/* BAR 2 page of push page 0; 0: no push RAM mapped (MMIO push). */
+	seq_printf(m, "push_ram_first=%u\n", rdev->push_ram_first);
 	seq_printf(m, "ctrl_up=%d\n", test_bit(RDO_F_CTRL_UP, &rdev->flags));
 	seq_printf(m, "dead=%d\n", rdo_dead(rdev));
 	seq_printf(m, "recoveries=%u\n", rdev->recoveries);

@@ -29,6 +29,7 @@ struct rdo_ucontext {
 	struct ib_ucontext ibuc;
 	u32 db_page;
 	struct rdo_mmap_entry *db_entry;
+	struct rdo_mmap_entry *push_entry;	/* NULL without push RAM */
 };
 
 struct rdo_ibdev {

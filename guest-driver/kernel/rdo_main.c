@@ -60,8 +60,42 @@ static int rdo_map_bars(struct rdo_dev *rdev)
 	return 0;
 }
 
+/*
+ * Push RAM: the push pages follow the doorbell pages in BAR 2. Page 0's is
+ * the kernel QPs', mapped write-combined: the WQE goes there as memory
+ * stores, then only the trigger is a doorbell write. Without it (no
+ * capability, or a layout this driver does not know) pushes use the MMIO
+ * push area.
+ */
+static void rdo_map_push_ram(struct rdo_dev *rdev)
+{
+	u32 pages = RDO_DB_INFO_NUM_PAGES(rdev->db_info);
+	u32 info, first;
+
+	if (!(rdev->caps & RDO_CAP_PUSH_RAM))
+		return;
+	info = rdo_rd32(rdev, RDO_REG_PUSH_RAM_INFO);
+	first = RDO_PUSH_RAM_INFO_FIRST_PAGE(info);
+	if (RDO_PUSH_RAM_INFO_SLOT_SHIFT(info) != RDO_PUSH_RAM_SLOT_SHIFT ||
+	    first < pages ||
+	    ((u64)first + pages) << RDO_DB_PAGE_SHIFT > rdev->db_len) {
+		dev_warn(&rdev->pdev->dev, "push RAM info 0x%x not usable, pushing through MMIO\n",
+			 info);
+		return;
+	}
+	rdev->push_ram = ioremap_wc(pci_resource_start(rdev->pdev, RDO_BAR_DOORBELL) +
+				    ((resource_size_t)first << RDO_DB_PAGE_SHIFT),
+				    RDO_DB_PAGE_SIZE);
+	if (rdev->push_ram)
+		rdev->push_ram_first = first;
+}
+
 static void rdo_unmap_bars(struct rdo_dev *rdev)
 {
+	if (rdev->push_ram)
+		iounmap(rdev->push_ram);
+	rdev->push_ram = NULL;
+	rdev->push_ram_first = 0;
 	pci_iounmap(rdev->pdev, rdev->db);
 	pci_iounmap(rdev->pdev, rdev->regs);
 	rdev->db = NULL;
@@ -83,6 +117,7 @@ static int rdo_hw_init(struct rdo_dev *rdev)
 	if (ret)
 		return ret;
 	rdo_hw_read_config(rdev);
+	rdo_map_push_ram(rdev);
 	return 0;
 }
 

@@ -852,6 +852,11 @@ module_param(push_max, uint, 0644);
 MODULE_PARM_DESC(push_max,
 		 "largest send WQE (bytes) written whole through the doorbell page instead of fetched by the device; 0: never");
 
+static bool push_ram = true;
+module_param(push_ram, bool, 0644);
+MODULE_PARM_DESC(push_ram,
+		 "push through the device's push RAM page (CAPS PUSH_RAM) instead of the MMIO push area; only the trigger is a doorbell write");
+
 /* Bytes of a built send WQE: header, UD segment, then SGEs or inline data. */
 static u32 rdo_send_wqe_len(const struct rdo_qp *qp, const struct rdo_send_wqe *wqe)
 {
@@ -863,8 +868,35 @@ static u32 rdo_send_wqe_len(const struct rdo_qp *qp, const struct rdo_send_wqe *
 }
 
 /*
- * A lone new send WQE that fits push_max goes whole into the push area of
- * page 0 with a trigger naming the new producer index, so the device
+ * A RAM push (docs/programming-model.md "Push RAM") into the next slot of
+ * page 0's push page: the WQE padded to 16 bytes (the ring slot has those
+ * bytes: its stride is a larger power of two), then its seal, then the
+ * trigger; under push_lock. The barriers keep the write-combined stores
+ * in that order, so a seal the device sees vouches for the WQE.
+ */
+static void rdo_sq_push_ram(struct rdo_qp *qp, const struct rdo_send_wqe *wqe,
+			    u32 len)
+{
+	struct rdo_dev *rdev = qp->rdev;
+	u32 span = rdo_push_ram_wqe_span(len);
+	u64 trigger;
+	void __iomem *slot;
+
+	rdev->push_slot ^= 1;
+	slot = rdev->push_ram + RDO_PUSH_RAM_SLOT_OFFSET(rdev->push_slot);
+	trigger = rdo_push_ram_trigger(qp->qpn, rdev->push_slot, len,
+				       qp->sq.pi - qp->sq.base);
+	__iowrite64_copy(slot, wqe, span / 8);
+	wmb();
+	writeq(trigger, slot + span);
+	wmb();
+	rdo_db_write(rdev, RDO_DB_PUSH_RAM, trigger);
+}
+
+/*
+ * A lone new send WQE that fits push_max goes whole into page 0's push RAM
+ * (if the device has it and push_ram is set) or its MMIO push area, with a
+ * trigger naming the new producer index, so the device
  * skips fetching it; the ring copy (written first) is what it retransmits.
  * Returns false when the doorbell is to be rung instead.
  */
@@ -880,10 +912,14 @@ static bool rdo_sq_push(struct rdo_qp *qp, u32 start)
 		return false;
 	wmb();	/* the ring copy before the device can take the push */
 	spin_lock(&qp->rdev->push_lock);	/* IRQs are off: the SQ lock */
-	__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
-	rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
-		     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT,
-				  qp->sq.pi - qp->sq.base));
+	if (qp->rdev->push_ram && READ_ONCE(push_ram) && rdo_push_ram_fits(len)) {
+		rdo_sq_push_ram(qp, wqe, len);
+	} else {
+		__iowrite64_copy(qp->rdev->db + RDO_DB_PUSH_DATA, wqe, len / 8);
+		rdo_db_write(qp->rdev, RDO_DB_PUSH_TRIGGER,
+			     RDO_DB_VALUE(qp->qpn, (len / 8) << RDO_DB_FLAGS_SHIFT,
+					  qp->sq.pi - qp->sq.base));
+	}
 	spin_unlock(&qp->rdev->push_lock);
 	return true;
 }

@@ -4,7 +4,8 @@
  * doorbell page of BAR 2, mapped into the process uncached; the device
  * binds every queue the process creates to that page and refuses doorbells
  * for it on any other, so processes cannot ring each other's queues. Page
- * 0 stays the kernel's.
+ * 0 stays the kernel's. With push RAM the process also maps its doorbell
+ * page's push page, write-combined (the device pairs the two).
  *
  * User rings are the process's own pages, pinned with ib_umem and named to
  * the device either directly (a ring of at most one page) or through a
@@ -17,11 +18,44 @@
 struct rdo_mmap_entry {
 	struct rdma_user_mmap_entry rdma;
 	phys_addr_t addr;
+	bool write_combine;		/* a push page; doorbells are uncached */
 };
 
 static struct rdo_mmap_entry *to_rme(struct rdma_user_mmap_entry *e)
 {
 	return container_of(e, struct rdo_mmap_entry, rdma);
+}
+
+/*
+ * The process's push page (the one its doorbell page pairs with). It is
+ * memory that keeps what the page's last process wrote (and it can be
+ * read), so it is cleared before this one gets it.
+ */
+static int rdo_push_entry_add(struct rdo_dev *rdev, struct rdo_ucontext *uc)
+{
+	phys_addr_t addr = pci_resource_start(rdev->pdev, RDO_BAR_DOORBELL) +
+			   ((phys_addr_t)(rdev->push_ram_first + uc->db_page) << PAGE_SHIFT);
+	void __iomem *page;
+	int ret;
+
+	page = ioremap_wc(addr, PAGE_SIZE);
+	if (!page)
+		return -ENOMEM;
+	memset_io(page, 0, PAGE_SIZE);
+	wmb();	/* cleared before the process can map it */
+	iounmap(page);
+	uc->push_entry = kzalloc(sizeof(*uc->push_entry), GFP_KERNEL);
+	if (!uc->push_entry)
+		return -ENOMEM;
+	uc->push_entry->addr = addr;
+	uc->push_entry->write_combine = true;
+	ret = rdma_user_mmap_entry_insert(&uc->ibuc, &uc->push_entry->rdma,
+					  PAGE_SIZE);
+	if (ret) {
+		kfree(uc->push_entry);
+		uc->push_entry = NULL;
+	}
+	return ret;
 }
 
 int rdo_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
@@ -62,10 +96,20 @@ int rdo_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 				     RDO_QUEUE_LOG_SIZE_MAX);
 	resp.max_cq_log_size = min_t(u32, rdev->attr.max_cq_log_size,
 				     RDO_QUEUE_LOG_SIZE_MAX);
+	if (rdev->push_ram) {
+		ret = rdo_push_entry_add(rdev, uc);
+		if (ret)
+			goto err_entry;
+		resp.push_ram_mmap_offset = rdma_user_mmap_get_offset(&uc->push_entry->rdma);
+		resp.flags |= RDO_UCTX_PUSH_RAM;
+	}
 	ret = rdo_udata_out(udata, &resp, sizeof(resp));
 	if (ret)
-		goto err_entry;
+		goto err_push;
 	return 0;
+err_push:
+	if (uc->push_entry)
+		rdma_user_mmap_entry_remove(&uc->push_entry->rdma);
 err_entry:
 	rdma_user_mmap_entry_remove(&uc->db_entry->rdma);
 err_page:
@@ -82,6 +126,8 @@ void rdo_dealloc_ucontext(struct ib_ucontext *ibuc)
 {
 	struct rdo_ucontext *uc = to_ruc(ibuc);
 
+	if (uc->push_entry)
+		rdma_user_mmap_entry_remove(&uc->push_entry->rdma);
 	rdma_user_mmap_entry_remove(&uc->db_entry->rdma);
 	ida_free(&to_rdev(ibuc->device)->db_ida, uc->db_page);
 }
@@ -97,6 +143,8 @@ int rdo_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 	if (!e)
 		return -EINVAL;
 	ret = rdma_user_mmap_io(ibuc, vma, PHYS_PFN(to_rme(e)->addr), PAGE_SIZE,
+				to_rme(e)->write_combine ?
+				pgprot_writecombine(vma->vm_page_prot) :
 				pgprot_noncached(vma->vm_page_prot), e);
 	rdma_user_mmap_entry_put(e);
 	return ret;

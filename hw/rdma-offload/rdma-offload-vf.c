@@ -120,7 +120,8 @@ static void rdo_vf_realize(PCIDevice *pci, Error **errp)
     const RdoConfig *cfg = &pf->core.cfg;
 
     if (!rdo_pci_function_realize(pci, &vf->regs, &rdo_vf_reg_ops,
-                                  &vf->doorbells, &rdo_vf_db_ops, cfg, errp)) {
+                                  &vf->doorbells, &rdo_vf_db_ops, NULL, NULL,
+                                  cfg, errp)) {
         return;
     }
     vf->wakeup = timer_new_ns(QEMU_CLOCK_VIRTUAL, rdo_vf_wakeup, vf);
@@ -134,7 +135,7 @@ static void rdo_vf_exit(PCIDevice *pci)
 
     timer_free(vf->wakeup);
     rdo_vf_destroy(&vf->core);
-    rdo_pci_function_exit(pci);
+    rdo_pci_function_exit(pci, NULL, &vf->doorbells, NULL);
 }
 
 /* VF Enable set or cleared (pci_set_enabled resets the VF), FLR, or a bus
@@ -177,6 +178,10 @@ static void rdo_vf_class_init(ObjectClass *klass, void *data)
     rdo_vf_host_ops.schedule = rdo_vf_schedule;
     rdo_vf_host_ops.send_frame = NULL;  /* the PF's core sends for it */
     rdo_vf_host_ops.send_frame2 = NULL; /* VFs are on port 1 only */
+    /* No push RAM either: a VF's BAR 2 is its doorbell pages alone (the
+     * PF's SR-IOV capability declares that size) and CAPS PUSH_RAM stays
+     * clear, so its drivers use the MMIO push area. */
+    rdo_vf_host_ops.push_ram = NULL;
 }
 
 static const TypeInfo rdo_vf_type_info = {

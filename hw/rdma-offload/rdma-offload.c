@@ -241,6 +241,14 @@ static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
                                l->cqe_ps);
 }
 
+/* The PF's push pages (x-push-ram); the RAM lives as long as the device. */
+static const uint8_t *rdo_qemu_push_ram(void *host)
+{
+    RdmaOffloadState *s = host;
+
+    return memory_region_get_ram_ptr(&s->push_ram);
+}
+
 const RdoHostOps rdo_qemu_host_ops = {
     .dma_read = rdo_qemu_dma_read,
     .dma_write = rdo_qemu_dma_write,
@@ -482,7 +490,9 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
     }
 
     if (!rdo_pci_function_realize(pci, &s->regs, &rdo_reg_ops, &s->doorbells,
-                                  &rdo_db_ops, &cfg, errp)) {
+                                  &rdo_db_ops, &s->bar2,
+                                  s->push_ram_on ? &s->push_ram : NULL,
+                                  &cfg, errp)) {
         return;
     }
     s->nic = qemu_new_nic(&rdo_net_info, &s->conf,
@@ -509,6 +519,9 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
      * old way, which must give the same run: the qtest compares them).
      */
     s->ops = rdo_qemu_host_ops;
+    if (s->push_ram_on) {
+        s->ops.push_ram = rdo_qemu_push_ram;
+    }
     if (s->tx_at) {
         s->ops.send_frame_at = rdo_qemu_send_frame_at;
         s->ops.drop_frames = rdo_qemu_drop_frames;
@@ -521,7 +534,8 @@ static void rdo_realize(PCIDevice *pci, Error **errp)
         rdo_tx_timed_free(s);
         timer_free(s->tx_timer);
         qemu_del_nic(s->nic);
-        rdo_pci_function_exit(pci);
+        rdo_pci_function_exit(pci, &s->bar2, &s->doorbells,
+                          s->push_ram_on ? &s->push_ram : NULL);
         return;
     }
     /* A backend may start with its link down (stream, socket: unconnected). */
@@ -542,7 +556,8 @@ static void rdo_exit(PCIDevice *pci)
     if (s->nic2) {
         qemu_del_nic(s->nic2);
     }
-    rdo_pci_function_exit(pci);
+    rdo_pci_function_exit(pci, &s->bar2, &s->doorbells,
+                          s->push_ram_on ? &s->push_ram : NULL);
 }
 
 static void rdo_reset_hold(Object *obj, ResetType type)
@@ -751,6 +766,8 @@ static const Property rdo_properties[] = {
     DEFINE_PROP_BOOL("timing", RdmaOffloadState, cfg.tm.on, false),
     /* Timed frames handed to QEMU (on) or kept by the core (off). */
     DEFINE_PROP_BOOL("x-send-frame-at", RdmaOffloadState, tx_at, true),
+    /* BAR 2's push pages of RAM (RDO_CAP_PUSH_RAM); off: MMIO push only. */
+    DEFINE_PROP_BOOL("x-push-ram", RdmaOffloadState, push_ram_on, true),
 };
 
 /* A counter of a counters struct, by name, for a QOM dictionary. */

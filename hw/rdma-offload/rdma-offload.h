@@ -18,6 +18,9 @@ struct RdmaOffloadState {
     MemoryRegion regs;
     uint32_t inject_engine;     /* x-inject-engine-fault-on: the engine */
     MemoryRegion doorbells;
+    MemoryRegion bar2;          /* doorbells, then push_ram (x-push-ram) */
+    MemoryRegion push_ram;
+    bool push_ram_on;           /* x-push-ram (default on) */
     MemoryRegion msix;
     NICState *nic;
     NICConf conf;
@@ -66,15 +69,20 @@ extern const RdoHostOps rdo_qemu_host_ops;
 /*
  * The function's BARs (registers, doorbells for cfg's pages, MSI-X with
  * cfg's vectors, all in use) and its PCIe capability with FLR; the MMIO
- * handlers get the device as opaque. On failure nothing is left to undo.
+ * handlers get the device as opaque. With `push_ram`, BAR 2 is `bar2`:
+ * the doorbell pages and then a push page of RAM for each
+ * (RDO_CAP_PUSH_RAM); without (NULL, NULL), the doorbell pages alone. On
+ * failure nothing is left to undo.
  */
 bool rdo_pci_function_realize(PCIDevice *pci, MemoryRegion *regs,
                               const MemoryRegionOps *reg_ops,
                               MemoryRegion *doorbells,
                               const MemoryRegionOps *db_ops,
+                              MemoryRegion *bar2, MemoryRegion *push_ram,
                               const RdoConfig *cfg, Error **errp);
-/* Undoes rdo_pci_function_realize. */
-void rdo_pci_function_exit(PCIDevice *pci);
+/* Undoes rdo_pci_function_realize (the regions as given to it). */
+void rdo_pci_function_exit(PCIDevice *pci, MemoryRegion *bar2,
+                           MemoryRegion *doorbells, MemoryRegion *push_ram);
 /* The function's IDs; its subsystem is the device itself. */
 void rdo_pci_class_ids(PCIDeviceClass *pc, uint16_t device_id);
 /* The core asks for a wake-up at when_ns: the earliest asked wins. */

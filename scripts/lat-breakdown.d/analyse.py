@@ -14,7 +14,14 @@ import statistics
 import sys
 
 LINE = re.compile(r"^(\d+)@(\d+)\.(\d+):rdma_offload_(\w+) ?(.*)$")
-DB_SQ, DB_RQ, DB_CQ, DB_TRIG = 0x000, 0x008, 0x010, 0x800
+DB_SQ, DB_RQ, DB_CQ, DB_TRIG, DB_RAM = 0x000, 0x008, 0x010, 0x800, 0x038
+# The post's mode by the doorbell that sends it: push RAM's trigger (the
+# WQE went into RAM, no MMIO write), the MMIO push trigger (the WQE's
+# words before it), the SQ doorbell (the WQE fetched). Each mode's
+# perftest runs are tagged with its key and a round number.
+MODES = [("push RAM", "ram", DB_RAM), ("MMIO push", "mmio", DB_TRIG),
+         ("fetch", "fetch", DB_SQ)]
+MODE_OF = {off: key for _, key, off in MODES}
 # Ethernet, IPv4, UDP, BTH and ICRC around a SEND ONLY's payload.
 ROCE_OVERHEAD = 14 + 20 + 8 + 12 + 4
 
@@ -55,7 +62,7 @@ def trips(tr, size):
                 continue
             # The doorbell or trigger that sent it, and the push's words.
             j = i - 1
-            while j >= 0 and not (ev[j]["ev"] == "db_write" and ev[j]["off"] in (DB_SQ, DB_TRIG)):
+            while j >= 0 and not (ev[j]["ev"] == "db_write" and ev[j]["off"] in MODE_OF):
                 j -= 1
             if j < 0:
                 continue
@@ -63,7 +70,7 @@ def trips(tr, size):
             first, words, k = trig, 0, j - 1
             while k >= 0 and trig["off"] == DB_TRIG:
                 if ev[k]["ev"] == "db_write":
-                    if ev[k]["off"] <= DB_TRIG:
+                    if ev[k]["off"] <= DB_TRIG:   # not a push word
                         break
                     first, words = ev[k], words + 1
                 k -= 1
@@ -86,7 +93,7 @@ def trips(tr, size):
                 continue
             # The device's wake-up in the main loop that took the doorbell.
             wake = next((o for o in reversed(ev[j + 1:i]) if o["ev"] == "wakeup"), None)
-            res.append({"from": x, "push": trig["off"] == DB_TRIG, "words": words,
+            res.append({"from": x, "mode": MODE_OF[trig["off"]], "words": words,
                         "first": first["t"], "trig": trig["t"], "tx": e["t"],
                         "wake": wake["t"] if wake else trig["t"],
                         "rx": other[r]["t"], "cqe": cqe["t"], "seen": other[q]["t"],
@@ -96,7 +103,7 @@ def trips(tr, size):
     res.sort(key=lambda t: t["first"])
     # The guest hop: this trip's CQE to the answer's first MMIO write.
     for a, b in zip(res, res[1:]):
-        if b["from"] != a["from"] and b["first"] >= a["cqe"] and b["push"] == a["push"]:
+        if b["from"] != a["from"] and b["first"] >= a["cqe"] and b["mode"] == a["mode"]:
             a["guest"] = b["first"] - a["cqe"]
             a["guest_seen"] = a["seen"] - a["cqe"]
     return res
@@ -104,7 +111,7 @@ def trips(tr, size):
 
 def perftest(path, size):
     """perftest's typical latency per mode (the median over the runs
-    tagged push1, push2, ... or fetch1, ...; B is the client), in us."""
+    tagged ram1, ram2, ..., mmio1, ... or fetch1, ...; B is the client), in us."""
     out = {}
     try:
         text = open(path, errors="replace").read()
@@ -138,17 +145,17 @@ def main():
     if not ts:
         print("no trips found in the traces", file=sys.stderr)
         return 1
-    hops = [("mmio (push words + trigger)", lambda t: t["trig"] - t["first"]),
+    hops = [("mmio (push words to trigger)", lambda t: t["trig"] - t["first"]),
             ("dev tx (doorbell to netdev)", lambda t: t["tx"] - t["trig"]),
             ("  hand-off to the main loop", lambda t: t["wake"] - t["trig"]),
             ("netdev + host scheduling", lambda t: t["rx"] - t["tx"]),
             ("dev rx (frame to CQE)", lambda t: t["cqe"] - t["rx"]),
             ("guest (CQE to next post)", lambda t: t.get("guest")),
             ("  poll sees the CQE", lambda t: t.get("guest_seen"))]
-    modes = [("push", True), ("fetch", False)]
+    modes = [(key, key) for _, key, _ in MODES]
     sel = {}
-    for name, push in modes:
-        sel[name] = [t for t in ts if t["push"] == push and "guest" in t]
+    for name, key in modes:
+        sel[name] = [t for t in ts if t["mode"] == key and "guest" in t]
     print(f"ib_send_lat {a.size} B one-way trip, host microseconds (median, p90)")
     print(f"{'hop':<30}" + "".join(f"{n + ' med':>11}{'p90':>7}" for n, _ in modes))
     total = {n: [] for n, _ in modes}

@@ -301,6 +301,41 @@ void rdo_pair_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
                                   q->sq_pi));
 }
 
+uint64_t rdo_pair_ram_push_prepare(RdoPairSide *s, int i,
+                                   const struct rdo_send_wqe *w,
+                                   const struct rdo_sge *sge, int num_sge,
+                                   const void *inline_data, uint32_t slot)
+{
+    RdoPairQp *q = &s->qp[i];
+    uint32_t stride = 1u << s->layout->sq_shift;
+    g_autofree uint8_t *buf = g_malloc0(stride + RDO_PUSH_RAM_SEAL_SIZE);
+    uint32_t len = sizeof(*w) + (inline_data ? (w->inline_len + 7) & ~7u
+                                             : num_sge * sizeof(*sge));
+    uint32_t span = rdo_push_ram_wqe_span(len);
+    uint64_t trigger;
+
+    g_assert_true(rdo_push_ram_fits(len) && span <= stride);
+    rdo_pair_write_wqe(s, i, w, sge, num_sge, NULL, inline_data, buf);
+    trigger = rdo_push_ram_trigger(q->qpn, slot, len, q->sq_pi);
+    /* The seal right after the WQE (the driver's barrier, then the trigger). */
+    memset(buf + len, 0, span - len);
+    for (int b = 0; b < RDO_PUSH_RAM_SEAL_SIZE; b++) {
+        buf[span + b] = trigger >> (8 * b);
+    }
+    s->ops->push_ram_write(s->host, 0, RDO_PUSH_RAM_SLOT_OFFSET(slot), buf,
+                           span + RDO_PUSH_RAM_SEAL_SIZE);
+    return trigger;
+}
+
+void rdo_pair_ram_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
+                            const struct rdo_sge *sge, int num_sge,
+                            uint32_t slot)
+{
+    s->ops->doorbell(s->host, 0, RDO_DB_PUSH_RAM,
+                     rdo_pair_ram_push_prepare(s, i, w, sge, num_sge, NULL,
+                                               slot));
+}
+
 void rdo_pair_post_recv_sges(RdoPairSide *s, int i, uint64_t wr_id,
                              const struct rdo_sge *sge, int num_sge)
 {

@@ -32,6 +32,10 @@ typedef struct RdoPairOps {
     void (*read)(void *host, uint64_t addr, void *buf, size_t len);
     /* A 64-bit write at `reg` of doorbell page `page`. */
     void (*doorbell)(void *host, uint16_t page, uint32_t reg, uint64_t value);
+    /* RAM push (optional): `len` bytes at `offset` of doorbell page
+     * `page`'s push page, written as plain memory. */
+    void (*push_ram_write)(void *host, uint16_t page, uint32_t offset,
+                           const void *buf, size_t len);
 } RdoPairOps;
 
 /* What a side consists of: object numbers and ring sizes. */
@@ -178,6 +182,16 @@ void rdo_pair_post_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
  * push area of doorbell page 0, then the trigger. */
 void rdo_pair_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
                         const struct rdo_sge *sge, int num_sge);
+/* RAM push: the WQE into the ring and into slot `slot` of doorbell page 0's
+ * push page with its seal (prepare: returns the trigger, not written), then
+ * the trigger. */
+uint64_t rdo_pair_ram_push_prepare(RdoPairSide *s, int i,
+                                   const struct rdo_send_wqe *w,
+                                   const struct rdo_sge *sge, int num_sge,
+                                   const void *inline_data, uint32_t slot);
+void rdo_pair_ram_push_send(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
+                            const struct rdo_sge *sge, int num_sge,
+                            uint32_t slot);
 /* A receive WQE (SGEs up to the RQ's stride), then the RQ doorbell. */
 void rdo_pair_post_recv_sges(RdoPairSide *s, int i, uint64_t wr_id,
                              const struct rdo_sge *sge, int num_sge);

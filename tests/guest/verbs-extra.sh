@@ -115,8 +115,12 @@ check "push race: every message on its own pair, in order, intact (no WQE taken 
     eq "$(f B.pr.push_race.wrong)" 0
 # A push the device has not taken when the QP's next one comes is fetched
 # from the ring instead (one pushed copy per QP): not every SEND counts.
-check "push race: the path was taken (CNT_PUSH_WQES rose by at least a quarter of $((2 * PR_N)))" \
-    test "$(f B.push_delta)" -ge $((2 * PR_N / 4)) 2>/dev/null
+# Through push RAM (the provider's default where the device has it) a
+# post is no MMIO exit a word, so the threads post faster than the
+# device's main loop takes the copies and more are overtaken: 130 of 600
+# were taken in one run, against over a quarter through the MMIO area.
+check "push race: the path was taken (CNT_PUSH_WQES rose by at least a tenth of $((2 * PR_N)))" \
+    test "$(f B.push_delta)" -ge $((2 * PR_N / 10)) 2>/dev/null
 echo "# push race: $(f B.push_delta) of $((2 * PR_N)) SENDs taken from the push area"
 check "D15: WRITE, SEND and READ of $SC_LEN bytes over scattered malloc'd pages completed" \
     eq "$(f A.sc.scatter.write) $(f A.sc.scatter.send) $(f A.sc.scatter.recv) $(f A.sc.scatter.recv_len) $(f A.sc.scatter.read)" \

@@ -648,7 +648,7 @@ static void op_wqe(Fuzz *f)
 static void op_doorbell(Fuzz *f)
 {
     static const uint32_t regs[] = {
-        RDO_DB_SQ, RDO_DB_RQ, RDO_DB_CQ, RDO_DB_SRQ, RDO_DB_EQ,
+        RDO_DB_SQ, RDO_DB_RQ, RDO_DB_CQ, RDO_DB_SRQ, RDO_DB_EQ, RDO_DB_PUSH_RAM,
     };
     uint64_t pages = f->d->doorbells_size >> RDO_DB_PAGE_SHIFT;
     uint64_t page = chance(f, 90) ? rn(f, 4) : rn(f, pages);

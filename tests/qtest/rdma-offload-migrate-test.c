@@ -179,6 +179,39 @@ static void test_traffic(void)
     qrdo_pair_free(p);
 }
 
+/*
+ * A RAM push migrated between its stores and its trigger: the push page
+ * migrates as RAM, so the trigger on the destination takes the slot's
+ * copy (whose inline data differs from the ring's here) by its seal.
+ */
+static void test_ram_push(void)
+{
+    QRdoPair *p = qrdo_pair_new(NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    static const char slot_data[] = "pushed before the migration....";
+    static const char ring_data[] = "the ring's copy of the same WQE";
+    struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 7);
+    uint64_t trigger, ring_slot;
+    uint8_t got[sizeof(slot_data) - 1];
+
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
+    qrdo_side_post_recv(b, 0, 70, DST, 4096);
+    w.flags |= RDO_WQE_F_INLINE;
+    w.inline_len = sizeof(slot_data) - 1;
+    trigger = rdo_pair_ram_push_prepare(&a->rdo, 0, &w, NULL, 0, slot_data, 1);
+    ring_slot = rdo_ring_slot(a->qp[0].sq, a->qp[0].sq_pi - 1,
+                              a->layout->sq_log, a->layout->sq_shift);
+    qtest_memwrite(p->qts, ring_slot + sizeof(w), ring_data, w.inline_len);
+    migrate_pair(p, NULL, "ram-push");
+    qrdo_db_write(&a->dev, 0, RDO_DB_PUSH_RAM, trigger);
+    g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+    qrdo_side_expect(b, 70, RDO_CQE_RECV, RDO_WC_SUCCESS);
+    qtest_memread(p->qts, qrdo_side_addr(b, DST), got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), slot_data, sizeof(got));
+    g_assert_cmpuint(qrdo_read(&a->dev, RDO_REG_CNT_PUSH_WQES), ==, 1);
+    qrdo_pair_free(p);
+}
+
 /* The catastrophic state survives: the destination is failed too. */
 static void test_fatal(void)
 {
@@ -275,6 +308,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/migrate/idle", test_idle);
     qtest_add_func("/rdma-offload/migrate/traffic", test_traffic);
     qtest_add_func("/rdma-offload/migrate/fatal", test_fatal);
+    qtest_add_func("/rdma-offload/migrate/ram-push", test_ram_push);
     qtest_add_func("/rdma-offload/migrate/refused", test_refused);
     return g_test_run();
 }

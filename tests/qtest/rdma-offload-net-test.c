@@ -203,6 +203,58 @@ static void test_write_read_1m(void)
     qrdo_pair_free(p);
 }
 
+/* A counter of the device's QOM "counters" dictionary. */
+static uint64_t qom_counter(QRdoPair *p, QRdoSide *s, const char *name)
+{
+    QDict *d = qrdo_qom_dict(p->qts, s->id, "counters");
+    uint64_t v = qdict_get_int(d, name);
+
+    qobject_unref(d);
+    return v;
+}
+
+/*
+ * RAM push through BAR 2 (the push page after the doorbell pages): SENDs
+ * pushed from both slots are taken instead of fetched, every byte in
+ * place; a trigger that names the other slot (which holds an older push)
+ * is torn, and its SEND is fetched from the ring and arrives all the same.
+ */
+static void test_ram_push(void)
+{
+    QRdoPair *p = pair_new("qtest-ram-push", NULL, NULL, NULL);
+    QRdoSide *a = &p->s[0], *b = &p->s[1];
+    uint32_t errors = qrdo_read(&a->dev, RDO_REG_ERR_COUNT);
+    uint64_t trigger;
+
+    g_assert_cmpuint(a->dev.push_ram_off, ==, a->dev.doorbells_size);
+    qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    qrdo_side_fill(a, SRC, 16384, 5);
+    for (int i = 0; i < 5; i++) {
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, i + 1);
+        struct rdo_sge sge = qrdo_side_sge(a, SRC + 1000 * i, 500 + 700 * i);
+
+        qrdo_side_post_recv(b, 0, 100 + i, DST + 4096 * i, 4096);
+        trigger = rdo_pair_ram_push_prepare(&a->rdo, 0, &w, &sge, 1, NULL,
+                                            i & 1);
+        if (i == 4) {
+            trigger ^= RDO_PUSH_RAM_SLOT;   /* slot 1 holds WQE 4's push */
+        }
+        qrdo_db_write(&a->dev, 0, RDO_DB_PUSH_RAM, trigger);
+        g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+        qrdo_side_expect(b, 100 + i, RDO_CQE_RECV, RDO_WC_SUCCESS);
+        g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+        qrdo_side_expect(a, i + 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+        assert_same(a, SRC + 1000 * i, b, DST + 4096 * i, 500 + 700 * i);
+    }
+    g_assert_cmpuint(qrdo_read(&a->dev, RDO_REG_CNT_PUSH_WQES), ==, 4);
+    g_assert_cmpuint(qom_counter(p, a, "push-torn"), ==, 1);
+    g_assert_cmpuint(qom_counter(p, a, "push-refused"), ==, 0);
+    g_assert_cmpuint(qrdo_read(&a->dev, RDO_REG_ERR_COUNT), ==, errors + 1);
+    g_assert_cmpuint(qrdo_read(&a->dev, RDO_REG_ERR_LAST), ==,
+                     RDO_ERR_DB_BAD_ACCESS);
+    qrdo_pair_free(p);
+}
+
 /* Every SEND variant, WRITE with immediate and inline data on RC. */
 static void test_send_variants(void)
 {
@@ -1121,6 +1173,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/rdma-offload/net/rc/write-read-1m", test_write_read_1m);
     qtest_add_func("/rdma-offload/net/rc/send-variants", test_send_variants);
+    qtest_add_func("/rdma-offload/net/rc/ram-push", test_ram_push);
     qtest_add_func("/rdma-offload/net/rc/atomics", test_atomics);
     qtest_add_func("/rdma-offload/net/rc/scatter", test_scatter);
     qtest_add_func("/rdma-offload/net/uc", test_uc);

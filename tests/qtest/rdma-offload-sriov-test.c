@@ -133,6 +133,7 @@ static void test_enable(void)
     g_assert_cmpuint(pf_cfgw(&f, SRIOV + PCI_SRIOV_VF_OFFSET), ==, 1);
     g_assert_cmphex(qrdo_read(&f.pf, RDO_REG_FUNCTION), ==, 0);
     g_assert_true(qrdo_read(&f.pf, RDO_REG_CAPS_LO) & RDO_CAP_SRIOV);
+    g_assert_true(qrdo_read(&f.pf, RDO_REG_CAPS_LO) & RDO_CAP_PUSH_RAM);
     g_assert_cmpuint(qrdo_read(&f.pf, RDO_REG_MAX_QP), ==, 1024 - 2 * 341);
 
     set_vfs(&f, 2);
@@ -144,6 +145,9 @@ static void test_enable(void)
         g_assert_cmphex(qrdo_read(v, RDO_REG_FUNCTION), ==,
                         n | RDO_FUNCTION_VF);
         g_assert_true(qrdo_read(v, RDO_REG_CAPS_LO) & RDO_CAP_VF);
+        /* VFs have no push RAM: their BAR 2 is the doorbell pages alone. */
+        g_assert_false(qrdo_read(v, RDO_REG_CAPS_LO) & RDO_CAP_PUSH_RAM);
+        g_assert_cmphex(qrdo_read(v, RDO_REG_PUSH_RAM_INFO), ==, 0);
         g_assert_cmpuint(qrdo_read(v, RDO_REG_MAX_QP), ==, 341);
         g_assert_cmpuint(RDO_DB_INFO_NUM_PAGES(qrdo_read(v, RDO_REG_DB_INFO)), ==,
                          DB_PAGES);

@@ -79,6 +79,13 @@ static void test_bar_layout(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(RDO_DB_INFO_NUM_PAGES(db_info), ==, QRDO_DB_PAGES);
     g_assert_cmpuint(d->doorbells_size, ==,
                      (uint64_t)QRDO_DB_PAGES << RDO_DB_PAGE_SHIFT);
+    /* Push RAM (default on): a push page after the doorbell pages for each. */
+    g_assert_cmphex(qrdo_read(d, RDO_REG_CAPS_LO) & RDO_CAP_PUSH_RAM, ==,
+                    RDO_CAP_PUSH_RAM);
+    g_assert_cmphex(qrdo_read(d, RDO_REG_PUSH_RAM_INFO), ==,
+                    RDO_PUSH_RAM_INFO_MAKE(QRDO_DB_PAGES, RDO_PUSH_RAM_SLOT_SHIFT));
+    g_assert_cmpuint(d->bar2_size, ==, 2 * d->doorbells_size);
+    g_assert_cmpuint(d->push_ram_off, ==, d->doorbells_size);
 
     /* Memory BARs, 64-bit; only the doorbells are prefetchable. */
     g_assert_cmphex(bar0 & (PCI_BASE_ADDRESS_SPACE | PCI_BASE_ADDRESS_MEM_TYPE_MASK |
@@ -293,7 +300,7 @@ static void test_random_access(void *obj, void *data, QGuestAllocator *alloc)
     for (int i = 0; i < 4000; i++) {
         bool db = g_test_rand_bit();
         QPCIBar bar = db ? d->doorbells : d->regs;
-        uint64_t size = db ? d->doorbells_size : d->regs_size;
+        uint64_t size = db ? d->bar2_size : d->regs_size;
         uint64_t off = g_test_rand_int_range(0, size - 8);
         uint32_t val = g_test_rand_int();
 

@@ -207,6 +207,14 @@ static void th_wr_life(void *host, const RdoWrLife *life)
     }
 }
 
+/* The PF's push pages; a VF host has none (as QEMU's VFs). */
+static const uint8_t *th_push_ram(void *host)
+{
+    TestHost *h = host;
+
+    return h->push_ram;
+}
+
 #define TEST_HOST_OPS                       \
     .dma_read = th_dma_read,                \
     .dma_write = th_dma_write,              \
@@ -219,7 +227,8 @@ static void th_wr_life(void *host, const RdoWrLife *life)
     .xport_event = th_xport_event,          \
     .fatal = th_fatal,                      \
     .stage = th_stage,                      \
-    .wr_life = th_wr_life
+    .wr_life = th_wr_life,                  \
+    .push_ram = th_push_ram
 
 static const RdoHostOps test_host_ops = { TEST_HOST_OPS };
 static const RdoHostOps test_host_timed_ops = {
@@ -292,6 +301,7 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     test_frames_init(&h->frames2);
     test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
+    h->push_ram = g_malloc0((size_t)cfg->doorbell_pages * RDO_DB_PAGE_SIZE);
     rdo_core_init(&h->core, cfg, &test_host_ops, h);
     return h;
 }
@@ -330,6 +340,7 @@ void test_host_free(TestHost *h)
     if (h->dma_log) {
         g_array_unref(h->dma_log);
     }
+    g_free(h->push_ram);
     g_free(h->mem);
     g_free(h);
 }

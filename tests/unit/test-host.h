@@ -37,6 +37,7 @@ typedef struct TestHost {
     RdoCore core;
     uint8_t *mem;
     size_t mem_size;
+    uint8_t *push_ram;              /* BAR 2's push pages (PF only) */
     uint64_t now_ns;
     uint64_t wakeup_ns;             /* 0: none requested */
     uint64_t wakeups;               /* rdo_core_wakeup calls made */

@@ -34,9 +34,19 @@ static void op_doorbell(void *host, uint16_t page, uint32_t reg, uint64_t value)
     td_doorbell(host, page, reg, value);
 }
 
+static void op_push_ram_write(void *host, uint16_t page, uint32_t offset,
+                              const void *buf, size_t len)
+{
+    TestDriver *d = host;
+
+    g_assert_nonnull(d->h->push_ram);
+    memcpy(d->h->push_ram + ((size_t)page << RDO_DB_PAGE_SHIFT) + offset,
+           buf, len);
+}
+
 static const RdoPairOps pair_ops = {
     .cmd = op_cmd, .alloc = op_alloc, .write = op_write, .read = op_read,
-    .doorbell = op_doorbell,
+    .doorbell = op_doorbell, .push_ram_write = op_push_ram_write,
 };
 
 RdoPairLayout pair_layout(uint16_t mod_count, uint16_t mod_usec)

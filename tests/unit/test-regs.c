@@ -279,6 +279,26 @@ static void test_random_accesses(void)
     test_host_free(h);
 }
 
+/*
+ * The RAM push trigger's layout (rdo-queues.h), which device, driver and
+ * provider share: QP, slot, length in 16-byte units (the WQE padded),
+ * producer index; what fits a slot.
+ */
+static void test_push_ram_trigger(void)
+{
+    g_assert_cmphex(rdo_push_ram_trigger(0x123456, 1, 80, 0x89abcdef), ==,
+                    0x89abcdef00000000ull | (5ull << 25) | (1ull << 24) | 0x123456);
+    g_assert_cmphex(rdo_push_ram_trigger(0x1123456, 0, 72, 1), ==,
+                    (1ull << 32) | (5ull << 25) | 0x123456);
+    g_assert_cmpuint(rdo_push_ram_trigger_len(rdo_push_ram_trigger(2, 0, 2032, 0)),
+                     ==, 2032);
+    g_assert_cmpuint(rdo_push_ram_wqe_span(64), ==, 64);
+    g_assert_cmpuint(rdo_push_ram_wqe_span(72), ==, 80);
+    g_assert_true(rdo_push_ram_fits(64) && rdo_push_ram_fits(2032));
+    g_assert_false(rdo_push_ram_fits(56) || rdo_push_ram_fits(2040));
+    g_assert_cmpuint(RDO_PUSH_RAM_SLOT_OFFSET(1), ==, 2048);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -291,5 +311,6 @@ int main(int argc, char **argv)
     g_test_add_func("/regs/config-limits", test_config_limits);
     g_test_add_func("/regs/config-table", test_config_table);
     g_test_add_func("/regs/random-accesses", test_random_accesses);
+    g_test_add_func("/regs/push-ram-trigger", test_push_ram_trigger);
     return g_test_run();
 }

@@ -204,6 +204,14 @@ typedef struct RdoHostOps {
      * the life of a completed work request. */
     void (*stage)(void *host, const struct RdoStageSpan *span);
     void (*wr_life)(void *host, const struct RdoWrLife *life);
+    /*
+     * RAM-backed push (optional): the host memory behind the push pages of
+     * BAR 2, one page (RDO_DB_PAGE_SIZE) for each doorbell page in order,
+     * which the guest writes without the core seeing it; NULL if the host
+     * has none (RDO_CAP_PUSH_RAM then stays clear). The core only reads it,
+     * once per trigger (ctrl/push.c).
+     */
+    const uint8_t *(*push_ram)(void *host);
 } RdoHostOps;
 
 enum { RDO_CACHE_LRU, RDO_CACHE_FIFO };

@@ -46,6 +46,7 @@ static enum reg_access reg_access(uint64_t offset)
     case RDO_REG_CNT_QP_MOVED_OUT ... RDO_REG_CNT_QP_MOVED_IN:
     case RDO_REG_PORTS ... RDO_REG_PORT2_MAC_HI:
     case RDO_REG_CNT_ETH_STEERED ... RDO_REG_CNT_ETH_FLOW_RULES:
+    case RDO_REG_PUSH_RAM_INFO:
     case RDO_REG_CNT_RP_CNP_COALESCED:
     case RDO_REG_ENG_QPS ... RDO_REG_ENG_DROPS:
         return REG_RO;
@@ -247,6 +248,10 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
     case RDO_REG_CNT_ETH_STEERED: return c->eth_steered;
     case RDO_REG_CNT_ETH_KEY_ERRORS: return c->eth_key_errors;
     case RDO_REG_CNT_ETH_FLOW_RULES: return core->st->eth->nrules;
+    case RDO_REG_PUSH_RAM_INFO:
+        /* Push page p follows the doorbell pages: BAR 2 page N + p. */
+        return rdo_push_ram(core) ?
+               RDO_PUSH_RAM_INFO_MAKE(cfg->doorbell_pages, RDO_PUSH_RAM_SLOT_SHIFT) : 0;
     case RDO_REG_DP_SEL: return r->dp_sel;
     case RDO_REG_DP_DATA: {
         uint64_t v = dp_value(core, r->dp_sel & ~RDO_DP_SEL_HI);

@@ -386,4 +386,65 @@ RDO_STATIC_ASSERT(sizeof(struct rdo_eqe) == 16, "eqe size");
 #define RDO_DB_PUSH_DATA            (RDO_DB_PUSH + 8)
 #define RDO_DB_PUSH_MAX_WQE         (RDO_DB_PUSH_SIZE - 8)
 
+/*
+ * RAM-backed push (RDO_CAP_PUSH_RAM; docs/programming-model.md "Push RAM
+ * pages"): BAR 2 has a push page after the doorbell pages for each of them
+ * (RDO_REG_PUSH_RAM_INFO says where), plain memory, two slots of 2 KiB. The
+ * driver writes the WQE at the start of a slot, rounded up to 16 bytes, then
+ * the seal, the 8 bytes right after it, then (after a store barrier) the
+ * trigger, one 64-bit write at RDO_DB_PUSH_RAM of the doorbell page whose
+ * push page it used. Trigger and seal are the same value:
+ *   bits 23:0   QP number (on this doorbell page)
+ *   bit  24     slot (RDO_PUSH_RAM_SLOT)
+ *   bits 31:25  the WQE's length in 16-byte units, 4 .. 127
+ *   bits 63:32  the new SQ producer index (exactly one ahead)
+ * The device copies the slot once when the trigger comes; a seal that is
+ * not the trigger (stale, torn or interleaved data) refuses the push as
+ * torn, anything else off as refused: either way the trigger still rings
+ * the SQ doorbell and the WQE is fetched from the ring, where the driver
+ * has written it too. The slot's bytes are the driver's: the device only
+ * reads them.
+ */
+#define RDO_DB_PUSH_RAM             0x038   /* trigger of a RAM push */
+#define RDO_PUSH_RAM_SLOT_SHIFT     11
+#define RDO_PUSH_RAM_SLOT_SIZE      (1u << RDO_PUSH_RAM_SLOT_SHIFT)
+#define RDO_PUSH_RAM_SLOTS          (RDO_DB_PAGE_SIZE / RDO_PUSH_RAM_SLOT_SIZE)
+#define RDO_PUSH_RAM_SLOT           RDO_BIT(24)
+#define RDO_PUSH_RAM_LEN_SHIFT      25
+#define RDO_PUSH_RAM_LEN_UNIT       16
+#define RDO_PUSH_RAM_LEN_MAX        (127 * RDO_PUSH_RAM_LEN_UNIT)  /* 2032 */
+#define RDO_PUSH_RAM_SEAL_SIZE      8
+
+/* A WQE of `len` bytes takes this many bytes of its slot before the seal. */
+static inline uint32_t rdo_push_ram_wqe_span(uint32_t len)
+{
+    return (len + RDO_PUSH_RAM_LEN_UNIT - 1) & ~(RDO_PUSH_RAM_LEN_UNIT - 1);
+}
+
+/* Whether a WQE of `len` bytes can be pushed through a RAM slot. */
+static inline bool rdo_push_ram_fits(uint32_t len)
+{
+    return len >= 64 && rdo_push_ram_wqe_span(len) <= RDO_PUSH_RAM_LEN_MAX;
+}
+
+/* The trigger (and the seal) of a RAM push of `len` bytes. */
+static inline uint64_t rdo_push_ram_trigger(uint32_t qpn, uint32_t slot,
+                                            uint32_t len, uint32_t pi)
+{
+    return (uint64_t)(qpn & RDO_DB_OBJ_MASK) |
+           (slot ? (uint64_t)RDO_PUSH_RAM_SLOT : 0) |
+           ((uint64_t)(rdo_push_ram_wqe_span(len) / RDO_PUSH_RAM_LEN_UNIT)
+            << RDO_PUSH_RAM_LEN_SHIFT) |
+           ((uint64_t)pi << 32);
+}
+
+/* Byte offset of slot `slot` in its push page, and of the seal in it. */
+#define RDO_PUSH_RAM_SLOT_OFFSET(slot)  ((uint32_t)(slot) << RDO_PUSH_RAM_SLOT_SHIFT)
+static inline uint32_t rdo_push_ram_trigger_len(uint64_t trigger)
+{
+    return (uint32_t)(trigger >> RDO_PUSH_RAM_LEN_SHIFT & 0x7f) * RDO_PUSH_RAM_LEN_UNIT;
+}
+RDO_STATIC_ASSERT(RDO_PUSH_RAM_LEN_MAX + RDO_PUSH_RAM_SEAL_SIZE <= RDO_PUSH_RAM_SLOT_SIZE,
+                  "a whole push and its seal fit a slot");
+
 #endif /* RDO_QUEUES_H */

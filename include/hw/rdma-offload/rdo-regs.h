@@ -279,6 +279,12 @@ enum rdo_dp_index {
 #define RDO_REG_CNT_ETH_STEERED        0x0410  /* RO  frames a flow-steering rule sent to its RXQ */
 #define RDO_REG_CNT_ETH_KEY_ERRORS     0x0414  /* RO  keyed-queue buffers or SGEs refused: lkey, PD, rights, range */
 #define RDO_REG_CNT_ETH_FLOW_RULES     0x0418  /* RO  flow-steering rules in the table now */
+
+/* RAM-backed push pages (RDO_CAP_PUSH_RAM; rdo-queues.h RDO_DB_PUSH_RAM). */
+#define RDO_REG_PUSH_RAM_INFO          0x041c  /* RO  RDO_PUSH_RAM_INFO_*; 0 without the capability */
+#define RDO_PUSH_RAM_INFO_FIRST_PAGE(v) ((v) & 0xffffu)         /* BAR 2 page of doorbell page 0's push page */
+#define RDO_PUSH_RAM_INFO_SLOT_SHIFT(v) (((v) >> 16) & 0xffu)   /* log2 of a slot's bytes */
+#define RDO_PUSH_RAM_INFO_MAKE(first, shift) ((uint32_t)(first) | ((uint32_t)(shift) << 16))
 #define RDO_REG_TM_LAST          RDO_REG_TM_BUS_WAIT_HI
 
 /* Congestion control beyond CNT_NP_* / CNT_RP_* (cleared by reset). */
@@ -353,6 +359,7 @@ RDO_STATIC_ASSERT(RDO_QPC_FO_RES_OFF + RDO_QPC_FO_RES * 32 <= RDO_QPC_FO_REC_OFF
 #define RDO_CAP_SRIOV           RDO_BIT64(7)    /* a PF with VFs: SET_VF_RESOURCES */
 #define RDO_CAP_VF              RDO_BIT64(8)    /* this function is a VF */
 #define RDO_CAP_FLOW_STEER      RDO_BIT64(9)    /* flow-steering rules, keyed Ethernet queues */
+#define RDO_CAP_PUSH_RAM        RDO_BIT64(10)   /* push pages of RAM in BAR 2: RDO_REG_PUSH_RAM_INFO */
 #define RDO_CAP_ETH_RX_SG       RDO_BIT64(11)   /* scatter RXQs (wqe_shift 6..), raw loopback */
 
 /* RDO_REG_FUNCTION */

@@ -41,7 +41,15 @@ static void qrdo_start_hw(QOSGraphObject *obj)
 
     qpci_device_enable(&d->pci);
     d->regs = qpci_iomap(&d->pci, RDO_BAR_REGS, &d->regs_size);
-    d->doorbells = qpci_iomap(&d->pci, RDO_BAR_DOORBELL, &d->doorbells_size);
+    d->doorbells = qpci_iomap(&d->pci, RDO_BAR_DOORBELL, &d->bar2_size);
+    /* BAR 2 holds the push pages too when the device has push RAM. */
+    d->doorbells_size = (uint64_t)RDO_DB_INFO_NUM_PAGES(qrdo_read(d, RDO_REG_DB_INFO))
+                        << RDO_DB_PAGE_SHIFT;
+    d->push_ram_off = 0;
+    if (qrdo_read(d, RDO_REG_CAPS_LO) & RDO_CAP_PUSH_RAM) {
+        d->push_ram_off = (uint64_t)RDO_PUSH_RAM_INFO_FIRST_PAGE(
+            qrdo_read(d, RDO_REG_PUSH_RAM_INFO)) << RDO_DB_PAGE_SHIFT;
+    }
 }
 
 static void qrdo_destructor(QOSGraphObject *obj)
@@ -394,6 +402,15 @@ void qrdo_qp_ring_sq(QRdoDriver *drv, QRdoQp *qp)
                   RDO_DB_VALUE(qp->qpn, 0, qp->sq_pi));
 }
 
+void qrdo_push_ram_write(QRdmaOffload *d, uint32_t page, uint32_t offset,
+                         const void *buf, size_t len)
+{
+    g_assert_cmpuint(d->push_ram_off, !=, 0);
+    qpci_memwrite(&d->pci, d->doorbells,
+                  d->push_ram_off + ((uint64_t)page << RDO_DB_PAGE_SHIFT) + offset,
+                  buf, len);
+}
+
 void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
                    uint64_t value)
 {
@@ -557,9 +574,16 @@ static void side_doorbell(void *host, uint16_t page, uint32_t reg,
     qrdo_db_write(&((QRdoSide *)host)->dev, page, reg, value);
 }
 
+static void side_push_ram_write(void *host, uint16_t page, uint32_t offset,
+                                const void *buf, size_t len)
+{
+    qrdo_push_ram_write(&((QRdoSide *)host)->dev, page, offset, buf, len);
+}
+
 static const RdoPairOps qrdo_pair_ops = {
     .cmd = side_cmd, .alloc = side_alloc, .write = side_write,
     .read = side_read, .doorbell = side_doorbell,
+    .push_ram_write = side_push_ram_write,
 };
 
 static const RdoPairLayout qrdo_pair_layout = {

@@ -24,9 +24,11 @@ typedef struct QRdmaOffload {
     QOSGraphObject obj;
     QPCIDevice pci;
     QPCIBar regs;
-    QPCIBar doorbells;
+    QPCIBar doorbells;          /* BAR 2: doorbell pages, then push RAM */
     uint64_t regs_size;
-    uint64_t doorbells_size;
+    uint64_t doorbells_size;    /* the doorbell pages (DB_INFO) */
+    uint64_t bar2_size;         /* all of BAR 2 */
+    uint64_t push_ram_off;      /* push page 0's offset in BAR 2; 0: none */
 } QRdmaOffload;
 
 static inline uint32_t qrdo_read(QRdmaOffload *d, uint32_t reg)
@@ -170,6 +172,9 @@ void qrdo_qp_write_wqe(QRdoDriver *drv, QRdoQp *qp,
 void qrdo_qp_ring_sq(QRdoDriver *drv, QRdoQp *qp);
 
 /* Doorbells and MSI-X. */
+/* Plain stores into push page `page`'s bytes at `offset` (CAPS PUSH_RAM). */
+void qrdo_push_ram_write(QRdmaOffload *d, uint32_t page, uint32_t offset,
+                         const void *buf, size_t len);
 void qrdo_db_write(QRdmaOffload *d, uint32_t page, uint32_t reg,
                    uint64_t value);
 void qrdo_msix_set(QRdmaOffload *d, uint16_t vector, uint64_t addr,

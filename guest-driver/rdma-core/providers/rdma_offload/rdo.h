@@ -4,7 +4,8 @@
  *
  * Rings live in the process's memory (page-aligned, whole pages, pinned by
  * the kernel driver); the process rings doorbells through its own mapped
- * doorbell page, may push small WQEs through that page's push area, and
+ * doorbell page, may push small WQEs through that page's push area (or
+ * its push RAM page, where the device has one), and
  * polls CQs by owner bit without system calls. Layouts are the device's
  * (hw/rdo-hw.h, copied from include/hw/rdma-offload by the build).
  */
@@ -62,6 +63,13 @@ struct rdo_context {
 	uint32_t push_max;		/* largest WQE pushed, bytes; 0: never */
 	/* The page's one push area: one QP's push at a time (data, trigger). */
 	pthread_spinlock_t push_lock;
+	/*
+	 * The push RAM page paired with db (RDO_UCTX_PUSH_RAM; NULL without,
+	 * or with RDO_PUSH_RAM=0): pushes go there as memory stores and only
+	 * the trigger is a doorbell write. push_slot alternates under push_lock.
+	 */
+	uint8_t *push_ram;
+	uint32_t push_slot;
 	uint16_t notify_delay;		/* RC/UC receive notification delay, us */
 	uint32_t max_qp_log, max_cq_log;
 	/* Raw packet QPs by their RXQ (= TXQ) number: Ethernet CQEs name those. */

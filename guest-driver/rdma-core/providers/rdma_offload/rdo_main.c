@@ -293,6 +293,24 @@ static uint32_t rdo_push_max(uint32_t dev_max)
 }
 
 /*
+ * The push RAM page, if the kernel offers one and RDO_PUSH_RAM is not "0"
+ * (which keeps pushes in the MMIO push area, to compare the two); NULL if
+ * not, or if it cannot be mapped (pushes then use the push area).
+ */
+static uint8_t *rdo_push_ram_map(int cmd_fd,
+				 const struct rdo_ucmd_get_context_resp *resp)
+{
+	const char *env = getenv("RDO_PUSH_RAM");
+	void *p;
+
+	if (!(resp->flags & RDO_UCTX_PUSH_RAM) || (env && !strcmp(env, "0")))
+		return NULL;
+	p = mmap(NULL, RDO_DB_PAGE_SIZE, PROT_WRITE, MAP_SHARED, cmd_fd,
+		 resp->push_ram_mmap_offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
  * RDO_NOTIFY_DELAY_US (0-4095): every RC and UC QP of the process gets
  * that notification delay on its move to RTR (rdo_modify_qp); other
  * values are ignored.
@@ -329,6 +347,7 @@ static struct verbs_context *rdo_alloc_context(struct ibv_device *ibdev,
 	if (db == MAP_FAILED)
 		goto err;
 	ctx->db = db;
+	ctx->push_ram = rdo_push_ram_map(cmd_fd, &resp);
 	ctx->max_inline = resp.max_inline;
 	ctx->push_max = rdo_push_max(resp.push_max);
 	ctx->notify_delay = rdo_notify_delay();
@@ -350,6 +369,8 @@ static void rdo_free_context(struct ibv_context *ibctx)
 	unsigned int i;
 
 	munmap(ctx->db, RDO_DB_PAGE_SIZE);
+	if (ctx->push_ram)
+		munmap(ctx->push_ram, RDO_DB_PAGE_SIZE);
 	for (i = 0; i < RDO_QPN_TOP; i++)
 		free(ctx->qp_table[i]);
 	pthread_mutex_destroy(&ctx->qp_table_lock);

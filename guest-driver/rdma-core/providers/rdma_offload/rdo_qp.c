@@ -4,9 +4,11 @@
  * the rings in the process's memory and the new producer index to the QP's
  * doorbell in the process's page. A post of one WQE no longer than
  * push_max (RDO_PUSH_MAX, default the whole push area) also writes it there
- * whole, so the device takes it without fetching it from memory (a latency
- * saving on hardware; under TCG every word is an MMIO exit); the ring copy
- * is what a retransmission reads.
+ * whole, so the device takes it without fetching it from memory; the ring
+ * copy is what a retransmission reads. Where the device has push RAM the
+ * WQE goes into the context's push RAM page as memory stores and only the
+ * trigger is a doorbell write (in the MMIO push area every word is a
+ * doorbell write, under TCG an exit each; RDO_PUSH_RAM=0 keeps that).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -506,9 +508,38 @@ static int rdo_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint3
 }
 
 /*
- * Push one WQE (the slot just built, len bytes): the words into the push
- * data area, then the trigger with the new producer index. The ring copy
- * is written first: the device reads it for retransmission.
+ * RAM push (docs/programming-model.md "Push RAM"): the WQE, padded to 16
+ * bytes (the ring slot has them), into the next slot of the push RAM page
+ * as plain stores, its seal after it, then the trigger. The flushes keep
+ * write-combined stores in that order, so the seal vouches for the WQE.
+ */
+static void rdo_push_ram(struct rdo_context *ctx, struct rdo_qp *qp,
+			 uint32_t idx, uint32_t len)
+{
+	const uint8_t *src = rdo_ring_entry(&qp->sq.ring, idx);
+	uint32_t span = rdo_push_ram_wqe_span(len);
+	uint64_t trigger;
+	uint8_t *slot;
+
+	udma_to_device_barrier();	/* the ring copy first */
+	pthread_spin_lock(&ctx->push_lock);
+	ctx->push_slot ^= 1;
+	slot = ctx->push_ram + RDO_PUSH_RAM_SLOT_OFFSET(ctx->push_slot);
+	trigger = rdo_push_ram_trigger(qp->vqp.qp.qp_num, ctx->push_slot, len,
+				       idx + 1);
+	memcpy(slot, src, span);
+	mmio_flush_writes();
+	mmio_write64_le(slot + span, htole64(trigger));
+	mmio_flush_writes();
+	rdo_doorbell(ctx, RDO_DB_PUSH_RAM, trigger);
+	pthread_spin_unlock(&ctx->push_lock);
+}
+
+/*
+ * Push one WQE (the slot just built, len bytes): through push RAM if the
+ * context has it, else the words into the push data area, then the
+ * trigger with the new producer index. The ring copy is written first: the
+ * device reads it for retransmission.
  */
 static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
 		     uint32_t len)
@@ -516,6 +547,10 @@ static void rdo_push(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t idx,
 	const uint64_t *src = rdo_ring_entry(&qp->sq.ring, idx);
 	uint32_t words = len / 8, i;
 
+	if (ctx->push_ram && rdo_push_ram_fits(len)) {
+		rdo_push_ram(ctx, qp, idx, len);
+		return;
+	}
 	udma_to_device_barrier();
 	pthread_spin_lock(&ctx->push_lock);
 	for (i = 0; i < words; i++)

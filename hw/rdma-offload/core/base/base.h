@@ -111,6 +111,11 @@ static inline uint8_t rdo_phase(const RdoRing *ring, uint32_t counter)
 
 /* The CAPS register's value for the configuration (config.c). */
 uint64_t rdo_config_caps(RdoCore *core);
+/* The host's push RAM (RdoHostOps.push_ram), NULL without it. */
+static inline const uint8_t *rdo_push_ram(const RdoCore *core)
+{
+    return core->ops->push_ram ? core->ops->push_ram(core->host) : NULL;
+}
 
 /* The queue of send work (work.c): a QP has send work to look at. */
 void rdo_work_kick(RdoCore *core, uint32_t qpn);

@@ -151,5 +151,8 @@ uint64_t rdo_config_caps(RdoCore *core)
     if (core->sriov) {
         caps |= core->fn ? RDO_CAP_VF : RDO_CAP_SRIOV;
     }
+    if (rdo_push_ram(core)) {
+        caps |= RDO_CAP_PUSH_RAM;
+    }
     return caps;
 }

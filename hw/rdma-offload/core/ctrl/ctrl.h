@@ -44,5 +44,7 @@ void rdo_push_page_take(RdoCore *core, uint32_t qpn, uint16_t page);
 void rdo_push_page_leave(RdoCore *core, uint32_t qpn);
 void rdo_push_write(RdoCore *core, uint16_t page, uint32_t reg, uint64_t value,
                     unsigned size);
+/* The trigger of a RAM push (RDO_DB_PUSH_RAM) on `page`. */
+void rdo_push_ram_doorbell(RdoCore *core, uint16_t page, uint64_t value);
 
 #endif /* RDO_CTRL_H */

@@ -57,7 +57,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
         rdo_push_write(core, page, reg, value, size);
         return;
     }
-    if (size != 8 && reg <= RDO_DB_ETH_RXQ) {
+    if (size != 8 && reg <= RDO_DB_PUSH_RAM) {
         rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
                         "queue doorbell at 0x%llx must be a 64-bit write",
                         (unsigned long long)offset);
@@ -91,6 +91,13 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
     case RDO_DB_ETH_RXQ:
         rdo_eth_rxq_doorbell(core, page, obj, index);
         break;
+    case RDO_DB_PUSH_RAM:
+        if (rdo_push_ram(core)) {
+            rdo_push_ram_doorbell(core, page, value);
+            break;
+        }
+        /* Without push RAM there is no such doorbell. */
+        /* fall through */
     default:
         rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,
                         "no doorbell at page offset 0x%x", reg);

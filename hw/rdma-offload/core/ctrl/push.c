@@ -9,27 +9,61 @@
  * WQE, two pushes were interleaved (a driver without a per-page lock) and
  * the area may hold another QP's WQE, so the push is refused and the WQE
  * fetched from the ring.
+ *
+ * With RAM push (RDO_CAP_PUSH_RAM) the WQE goes into a push page of plain
+ * memory instead, which the guest writes without an exit per word, and only
+ * the trigger is a doorbell write (rdo_push_ram_doorbell).
  */
 #include <string.h>
 #include "ctrl/ctrl.h"
+
+/*
+ * Whether a push for QP `qpn`, `len` bytes of WQE and new producer index
+ * `pi`, written to doorbell page `page` (`reg`: its trigger), can be taken;
+ * if not it is counted and reported as refused.
+ */
+static bool push_usable(RdoCore *core, uint16_t page, uint32_t reg,
+                        uint32_t qpn, uint32_t len, uint32_t pi)
+{
+    RdoQpCtx *qp = rdo_qp_peek(core, qpn);
+
+    if (!qp || qp->db_page != page || qp->ssq_qpn != RDO_NONE ||
+        len < sizeof(struct rdo_send_wqe) || len > (1u << qp->sq_wqe_shift) ||
+        pi != qp->sq_pi + 1) {
+        core->cnt.push_refused++;
+        rdo_guest_error(core, RDO_GE_PUSH_REFUSED, qpn,
+                        ((uint64_t)page << RDO_DB_PAGE_SHIFT) + reg,
+                        "inline push for QP %u (%u bytes, pi %u) refused",
+                        qpn, len, pi);
+        return false;
+    }
+    return true;
+}
+
+/* Keeps `len` bytes at `wqe` as the pushed copy of the QP's WQE pi - 1. */
+static void push_keep(RdoCore *core, uint32_t qpn, const uint8_t *wqe,
+                      uint32_t len, uint32_t pi)
+{
+    RdoXport *x = &core->st->xport[qpn];
+
+    if (!x->req.push_wqe) {
+        x->req.push_wqe = g_malloc(1u << RDO_WQE_SHIFT_MAX);
+    }
+    memcpy(x->req.push_wqe, wqe, len);
+    x->req.push_len = len;
+    x->req.push_index = pi - 1;
+    x->req.push_valid = true;
+}
 
 static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
 {
     uint32_t qpn = value & RDO_DB_OBJ_MASK;
     uint32_t len = ((value >> RDO_DB_FLAGS_SHIFT) & 0xff) * 8;
     uint32_t pi = value >> 32;
-    RdoQpCtx *qp = rdo_qp_peek(core, qpn);
     uint32_t written = core->st->push_written[page];
-    RdoXport *x;
 
-    if (!qp || qp->db_page != page || qp->ssq_qpn != RDO_NONE ||
-        len < sizeof(struct rdo_send_wqe) || len > (1u << qp->sq_wqe_shift) ||
-        pi != qp->sq_pi + 1) {
+    if (!push_usable(core, page, RDO_DB_PUSH_TRIGGER, qpn, len, pi)) {
         /* Not usable as a push: still a doorbell, the WQE comes from the ring. */
-        core->cnt.push_refused++;
-        rdo_guest_error(core, RDO_GE_PUSH_REFUSED, qpn, ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH,
-                        "inline push for QP %u (%u bytes, pi %u) refused",
-                        qpn, len, pi);
         rdo_sq_doorbell(core, page, qpn, pi);
         return;
     }
@@ -42,14 +76,49 @@ static void push_trigger(RdoCore *core, uint16_t page, uint64_t value)
         rdo_sq_doorbell(core, page, qpn, pi);
         return;
     }
-    x = &core->st->xport[qpn];
-    if (!x->req.push_wqe) {
-        x->req.push_wqe = g_malloc(1u << RDO_WQE_SHIFT_MAX);
+    push_keep(core, qpn, core->st->push_area[page], len, pi);
+    rdo_sq_doorbell(core, page, qpn, pi);
+}
+
+/*
+ * RAM push: the slot is plain guest-writable memory, so nothing counts
+ * what was written; instead the 8 bytes after the WQE must repeat the
+ * trigger. The seal is read first and the WQE after it: the driver writes
+ * them in the other order with a store barrier between, so a seal that
+ * matches vouches for the WQE before it. The slot is read once, here; what
+ * the guest writes into it later is not seen. Whatever the outcome, the
+ * trigger is an SQ doorbell too.
+ */
+void rdo_push_ram_doorbell(RdoCore *core, uint16_t page, uint64_t value)
+{
+    uint32_t qpn = value & RDO_DB_OBJ_MASK;
+    uint32_t slot = !!(value & RDO_PUSH_RAM_SLOT);
+    uint32_t len = rdo_push_ram_trigger_len(value);
+    uint32_t pi = value >> 32;
+    const uint8_t *src = rdo_push_ram(core) +
+                         ((size_t)page << RDO_DB_PAGE_SHIFT) +
+                         RDO_PUSH_RAM_SLOT_OFFSET(slot);
+    uint64_t seal;
+
+    if (!push_usable(core, page, RDO_DB_PUSH_RAM, qpn, len, pi)) {
+        rdo_sq_doorbell(core, page, qpn, pi);
+        return;
     }
-    memcpy(x->req.push_wqe, core->st->push_area[page], len);
-    x->req.push_len = len;
-    x->req.push_index = pi - 1;
-    x->req.push_valid = true;
+    memcpy(&seal, src + len, sizeof(seal));
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    seal = GUINT64_FROM_LE(seal);
+    if (seal != value) {
+        core->cnt.push_torn++;
+        rdo_guest_error(core, RDO_GE_PUSH_TORN, qpn,
+                        ((uint64_t)page << RDO_DB_PAGE_SHIFT) + RDO_DB_PUSH_RAM,
+                        "RAM push for QP %u torn: seal 0x%llx in slot %u, "
+                        "trigger 0x%llx (stale or interleaved)", qpn,
+                        (unsigned long long)seal, slot,
+                        (unsigned long long)value);
+        rdo_sq_doorbell(core, page, qpn, pi);
+        return;
+    }
+    push_keep(core, qpn, src, len, pi);
     rdo_sq_doorbell(core, page, qpn, pi);
 }
 
