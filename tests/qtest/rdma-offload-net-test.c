@@ -255,6 +255,37 @@ static void test_ram_push(void)
     qrdo_pair_free(p);
 }
 
+/*
+ * x-doorbell-inline: A's SEND (three packets at MTU 1024) leaves from the
+ * doorbell write itself, not from the main loop's transmit timer (the
+ * frames the inline path sent are counted); without it none do. Either
+ * way the message arrives intact.
+ */
+static void test_doorbell_inline(void)
+{
+    for (int inl = 0; inl < 2; inl++) {
+        QRdoPair *p = pair_new(inl ? "qtest-db-inline" : "qtest-db-timer", NULL,
+                               inl ? "x-doorbell-inline=on" : NULL, NULL);
+        QRdoSide *a = &p->s[0], *b = &p->s[1];
+        struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
+        struct rdo_sge sge = qrdo_side_sge(a, SRC + 3, 3001);
+
+        qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+        qrdo_side_fill(a, SRC, 8192, 9);
+        qrdo_side_post_recv(b, 0, 7, DST, 4096);
+        qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
+        g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
+        qrdo_side_expect(b, 7, RDO_CQE_RECV, RDO_WC_SUCCESS);
+        g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
+        qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+        assert_same(a, SRC + 3, b, DST, 3001);
+        g_assert_cmpuint(qom_counter(p, a, "doorbell-inline-frames"), ==,
+                         inl ? 3 : 0);
+        g_assert_cmpuint(qom_counter(p, b, "doorbell-inline-frames"), ==, 0);
+        qrdo_pair_free(p);
+    }
+}
+
 /* Every SEND variant, WRITE with immediate and inline data on RC. */
 static void test_send_variants(void)
 {
@@ -1174,6 +1205,7 @@ int main(int argc, char **argv)
     qtest_add_func("/rdma-offload/net/rc/write-read-1m", test_write_read_1m);
     qtest_add_func("/rdma-offload/net/rc/send-variants", test_send_variants);
     qtest_add_func("/rdma-offload/net/rc/ram-push", test_ram_push);
+    qtest_add_func("/rdma-offload/net/rc/doorbell-inline", test_doorbell_inline);
     qtest_add_func("/rdma-offload/net/rc/atomics", test_atomics);
     qtest_add_func("/rdma-offload/net/rc/scatter", test_scatter);
     qtest_add_func("/rdma-offload/net/uc", test_uc);
