@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Tools test: scripts/guest/verbs-pair.sh, the guests' side of running a
+# stock tool between two guests, in the busybox shell the guests use. Two
+# shells on this host play server and client; /bin/peer's key store is a
+# directory, the tool a stand-in that prints perftest's clock complaint the
+# first FAILS times. Checked: a clean run is run once; a run whose client
+# could not measure the clock is run again on both sides, at most three
+# times in all, and the last status is returned; the tool's own failure is
+# returned and not repeated; a client without a device still releases the
+# server. Prints TAP.
+source "$(dirname "$0")/../../scripts/lib.sh"
+set +e
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/tap.sh"
+# The guests' shell if this host has it, else the system's.
+sh_cmd=(sh)
+command -v busybox >/dev/null && sh_cmd=(busybox sh)
+
+# The stand-ins, sourced after verbs-pair.sh by both shells.
+cat > "$dir/stubs.sh" <<'EOF'
+peer() {   # put KEY VALUE | get KEY, through files; get gives up after 20 s
+    if [ "$1" = put ]; then echo "$3" > "$KV/$2.tmp" && mv "$KV/$2.tmp" "$KV/$2"; return; fi
+    i=0
+    until [ -f "$KV/$2" ]; do
+        [ $i -lt 200 ] || return 1
+        sleep 0.1; i=$((i + 1))
+    done
+    cat "$KV/$2"
+}
+pair_dev() { [ "$NODEV" = 1 ] || echo rdo0; }
+pair_gid() { echo 3; }
+pair_listening() { true; }
+ip() { :; }
+fake_perftest() {   # counts its runs; complains FAILS times (client only)
+    n=$(($(cat "$KV/runs.$ROLE" 2>/dev/null || echo 0) + 1))
+    echo $n > "$KV/runs.$ROLE"
+    echo "args: $*"
+    if [ "$ROLE" = client ] && [ "$n" -le "$FAILS" ]; then
+        echo "Correlation coefficient r^2: 0.41 < 0.9"
+        echo " 65536      1000             0.00               0.00"
+    else
+        echo " 65536      1000             123.45             120.00"
+    fi
+    return "$STATUS"
+}
+EOF
+
+# run_pair NAME FAILS STATUS [client NODEV]: both sides of one pair run;
+# leaves NAME.server, NAME.client (output) and NAME.rc.{server,client}.
+run_pair() {
+    local name=$1 role
+    mkdir -p "$dir/$name"
+    for role in server client; do
+        local nodev=0
+        [ "$role" = client ] && nodev=${4:-0}
+        KV=$dir/$name FAILS=$2 STATUS=$3 ROLE=$role NODEV=$nodev \
+            PAIR_OUT=$dir/$name/out.$role timeout 60 "${sh_cmd[@]}" -c \
+            ". '$TOP/scripts/guest/verbs-pair.sh'; . '$dir/stubs.sh';
+             pair $role bw.1 fake_perftest -d {DEV} -x {GID} -s 65536" \
+            > "$dir/$name.$role" 2>&1 &
+        eval "pid_$role=\$!"
+    done
+    # shellcheck disable=SC2154 # set by the eval above
+    wait "$pid_server"; echo $? > "$dir/$name.rc.server"
+    # shellcheck disable=SC2154
+    wait "$pid_client"; echo $? > "$dir/$name.rc.client"
+}
+runs() { cat "$dir/$1/runs.$2" 2>/dev/null || echo 0; }
+rc() { cat "$dir/$1.rc.$2"; }
+agains() { grep -c '^\[bw.1\] again: ' "$dir/$1.$2"; }
+
+run_pair clean 0 0
+[ "$(runs clean server) $(runs clean client)" = "1 1" ]
+ok $? "a clean run runs once on each side" || show "$dir/clean.client"
+[ "$(rc clean server) $(rc clean client)" = "0 0" ]
+ok $? "a clean run returns the tool's status 0 on both sides"
+grep -q '^\[bw.1\] args: -d rdo0 -x 3 -s 65536 -p 18515 10.0.1.1$' "$dir/clean.client"
+ok $? "the client's tool got {DEV}, {GID}, the port and the server's address" ||
+    show "$dir/clean.client"
+grep -q '^\[bw.1\] fake_perftest (server) exit status 0$' "$dir/clean.server"
+ok $? "the server's output and status are printed behind the tag" || show "$dir/clean.server"
+
+run_pair clock2 2 0
+[ "$(runs clock2 server) $(runs clock2 client)" = "3 3" ]
+ok $? "two clock complaints: the pair runs three times on both sides" || show "$dir/clock2.client"
+[ "$(agains clock2 client) $(agains clock2 server)" = "2 2" ]
+ok $? "both sides say why they run again, each time"
+[ "$(grep '^\[bw.1\]  65536' "$dir/clock2.client" | tail -n1 | awk '{print $4}')" = 123.45 ]
+ok $? "the client's last result row is the good run's"
+[ "$(rc clock2 server) $(rc clock2 client)" = "0 0" ]
+ok $? "and both return 0"
+
+run_pair clock5 5 0
+[ "$(runs clock5 server) $(runs clock5 client)" = "3 3" ]
+ok $? "a clock that never measures: three runs in all, then it stops" || show "$dir/clock5.client"
+[ "$(agains clock5 client)" = 2 ] && grep -q 'Correlation coefficient' "$dir/clock5/out.client"
+ok $? "the last run's complaint stays in the output for the test to see"
+
+run_pair failing 0 7
+[ "$(runs failing server) $(runs failing client) $(rc failing client)" = "1 1 7" ]
+ok $? "the tool's own failure (status 7) is returned, not repeated"
+
+run_pair nodev 0 0 1
+[ "$(rc nodev client) $(rc nodev server)" = "1 0" ]
+ok $? "a client with no device fails, and its server is released, not hung" ||
+    show "$dir/nodev.server"
+grep -q '^\[bw.1\] no RDMA device with an IPv4 GID$' "$dir/nodev.client"
+ok $? "the client says it has no device" || show "$dir/nodev.client"
+
+echo "1..$n"
+exit $failed
