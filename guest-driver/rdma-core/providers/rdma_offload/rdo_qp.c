@@ -274,6 +274,31 @@ static int rdo_modify_qp_delay(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 				    &resp.ibv_resp, sizeof(resp));
 }
 
+/*
+ * A raw QP's move to ERR: the driver destroys the device's TXQ and RXQ
+ * inside the command, but libibverbs marks the QP ERR only after we
+ * return, so a post in between would ring a queue that is gone. Posts wait
+ * on the queues' locks over the command and then find the QP in ERR: what
+ * they posted is flushed like the rest.
+ */
+static int rdo_raw_modify_to_err(struct rdo_qp *qp, struct ibv_qp_attr *attr, int mask)
+{
+	struct ibv_qp *ibqp = &qp->vqp.qp;
+	struct ibv_modify_qp cmd;
+	int ret;
+
+	pthread_spin_lock(&qp->sq.lock);
+	pthread_spin_lock(&qp->rq.lock);
+	ret = ibv_cmd_modify_qp(ibqp, attr, mask, &cmd, sizeof(cmd));
+	if (!ret) {
+		ibqp->state = IBV_QPS_ERR;
+		rdo_raw_flush_start(qp);
+	}
+	pthread_spin_unlock(&qp->rq.lock);
+	pthread_spin_unlock(&qp->sq.lock);
+	return ret;
+}
+
 int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 {
 	struct rdo_qp *qp = to_rqp(ibqp);
@@ -281,6 +306,8 @@ int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 	struct ibv_modify_qp cmd;
 	int ret;
 
+	if (qp->raw && (mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_ERR)
+		return rdo_raw_modify_to_err(qp, attr, mask);
 	if (ctx->notify_delay && !qp->raw && (mask & IBV_QP_STATE) &&
 	    attr->qp_state == IBV_QPS_RTR &&
 	    (qp->type == RDO_QPT_RC || qp->type == RDO_QPT_UC))
@@ -291,10 +318,6 @@ int rdo_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int mask)
 		return ret;
 	if (qp->raw && (mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
 		rdo_raw_reset(qp);
-		return 0;
-	}
-	if (qp->raw && (mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_ERR) {
-		rdo_raw_flush_start(qp);
 		return 0;
 	}
 	if ((mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET) {
