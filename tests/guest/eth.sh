@@ -8,11 +8,12 @@
 # socket received in user space on B through a raw packet QP with LRO
 # (rdo_tcprx, tests/guest/progs/rdo-tcprx.c: every byte checked, the
 # aggregation ratio, flows the driver refuses, a bad lkey's error
-# completion), the raw QP's send side (TSO, inline, a bad lkey), two raw
-# QPs of one port (a multicast frame looped back to the other's flow, a
-# receive WR of three SGEs, flush completions at ERR), and
-# rmmod/insmod of the driver three times with a TCP
-# stream running; both kernels stay healthy.
+# completion), the raw QP's send side (TSO, inline, a bad lkey), raw QPs
+# of one port (a multicast frame looped back to the other's flow and to a
+# third QP with the same flow, a receive WR of three SGEs, flush
+# completions at ERR, a move to ERR while another thread posts sends), and
+# rmmod/insmod of the driver three times with a TCP stream running; both
+# kernels stay healthy.
 set -uo pipefail
 # shellcheck source=tests/guest/peer-lib.sh
 source "$(dirname "$0")/peer-lib.sh"
@@ -93,8 +94,19 @@ rdo-tcprx tso rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
     "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
     sed 's/^/rawtx./'
 echo "rawtx.hw_tso=$(( $(tso_segs) - tso0 ))"
-# Two raw QPs of B's port: loopback to a flow, scattered receives, flushes.
+# Three raw QPs of B's port: loopback to a flow (and to the same flow of a
+# third QP), scattered receives, flushes. The driver sets two Ethernet
+# queue pairs aside for raw QPs by default: reload it with three.
+ko=/lib/modules/$(uname -r)/$(grep 'rdma_offload.ko$' /etc/rdo-modules)
+rmmod rdma_offload && insmod "$ko" raw_queues=3 && sh /peer-net.sh > /dev/null
+echo "raw3.rc=$?"
 rdo-tcprx local rdo0 2>&1 | sed 's/^/rawlocal./'
+# A raw QP to ERR while another thread posts sends: no doorbell may reach a
+# queue the move already destroyed.
+db_errors() { sed -n 's/^cnt\.db_errors=//p' /sys/kernel/debug/rdma_offload/*/state | head -n1; }
+dbe0=$(db_errors)
+rdo-tcprx race rdo0 40 2>&1 | sed 's/^/raw/'
+echo "rawrace.db_errors=$(( $(db_errors) - dbe0 ))"
 peer put B.tcprx.done 1
 ( while [ ! -e /tmp/stop ]; do nc -l -p 5002 > /dev/null 2>&1; done ) &
 peer get A.done > /dev/null
@@ -156,10 +168,13 @@ check "raw QP: an inline frame (bounce MR) is sent" \
     eq "$(f B.rawtx.inline.status) $(f B.rawtx.inline.opcode) $(f B.rawtx.inline.byte_len)" "success SEND 60"
 check "raw QP: a send with a bad lkey completes with LOC_PROT_ERR" \
     eq "$(f B.rawtx.bad_lkey.status)" "local protection error"
+check "B reloaded with raw_queues=3" eq "$(f B.raw3.rc)" 0
 check "raw QP with max_recv_sge 3 is created (a 64-byte scatter RQ: 3 SGEs)" \
     eq "$(f B.rawlocal.server.max_recv_sge)" 3
 check "raw QPs of one port: a multicast frame loops back to the other QP's flow, scattered over 3 SGEs" \
     eq "$(f B.rawlocal.sg.status) $(f B.rawlocal.sg.byte_len) $(f B.rawlocal.sg.bytes_ok)" "success 192 1"
+check "a third raw QP with the same flow gets its own copy of the frame" \
+    eq "$(f B.rawlocal.dup.status) $(f B.rawlocal.dup.byte_len) $(f B.rawlocal.dup.bytes_ok)" "success 192 1"
 check "raw QP to ERR: the filled receive first, then IBV_WC_WR_FLUSH_ERR in posting order" \
     eq "$(f B.rawlocal.flush.wcs)" "100:ok,101:flush,102:flush"
 check "raw QP in ERR: a receive and a send posted then are flushed, nothing more" \
@@ -169,6 +184,11 @@ check "raw QP: RESET..RTS receives again (flow kept, rings from 0)" \
     eq "$(f B.rawlocal.again.status) $(f B.rawlocal.again.wr_id) $(f B.rawlocal.again.bytes_ok)" "success 300 1"
 check "raw loopback: 3 frames counted (raw_looped_frames), none to the sender" \
     eq "$(f B.rawlocal.looped) [$(f B.rawlocal.client.extra)]" "3 []"
+check "raw QP to ERR while a thread posts sends, 40 times: each send completes once, good or flushed" \
+    eq "$(f B.rawrace.rounds) $(f B.rawrace.lost) $(f B.rawrace.other) $(f B.rawrace.refused)" "40 0 0 0"
+check "... and sends were in flight at the moves (some flushed)" positive "$(f B.rawrace.flushed)"
+check "... and no doorbell reached a queue the move had destroyed (db_errors)" \
+    eq "$(f B.rawrace.db_errors)" 0
 check "rmmod/insmod three times with a TCP stream running" eq "$(f A.reload.ok)" 3
 check "ping works after the reloads" eq "$(f A.reload.ping_rc)" 0
 check "guest A: no kernel warnings, driver errors or CQ errors" healthy A

@@ -8,7 +8,8 @@
  * every refusal of the rule commands and of keyed buffers and SGEs, with
  * no byte written outside the buffer; rules gone with their RXQ, with a
  * reset, per function; rules and keyed queues across save and load; a
- * keyed TXQ's multicast back in to the port's own rules (raw loopback).
+ * keyed TXQ's multicast back in to the port's own rules (raw loopback);
+ * one rule on two RXQs, a copy for each.
  */
 #include <string.h>
 #include "eth-harness.h"
@@ -647,7 +648,7 @@ static void test_removal(void)
     g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
     m.priority = 4;
     g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_OK);
-    g_assert_cmpuint(rule_create(rx->d, 0, &m, NULL), ==, RDO_CQP_EXISTS);
+    g_assert_cmpuint(rule_create(rx->d, KQ, &m, NULL), ==, RDO_CQP_EXISTS);
     g_assert_cmpuint(eth_deliver(ep, f, len).queue, ==, KQ);
     cmd = td_cmd_of(RDO_CMD_DESTROY_ETH_RXQ, KQ);
     g_assert_cmpuint(td_cmd(rx->d, &cmd).status, ==, RDO_CQP_OK);
@@ -918,6 +919,74 @@ static void test_raw_loopback(void)
     eth_pair_free(ep);
 }
 
+/*
+ * The same match and priority on two RXQs (two raw QPs asking for one
+ * flow): each gets its own copy, the deciding rule's RXQ first; the frame
+ * counts once as steered. A third RXQ's rule of the same match at a lower
+ * precedence gets nothing; the same rule twice on one RXQ is EXISTS. The
+ * rules survive save and load. With one of the two rules gone the other
+ * RXQ alone takes the flow.
+ */
+static void test_same_rule_two_rxqs(void)
+{
+    EthPair *ep = eth_pair(0);
+    EthSide *rx = &ep->e[1];
+    struct rdo_cmd_create_flow_rule m = five_tuple(SPORT, 2), low = five_tuple(SPORT, 5);
+    g_autofree uint8_t *f = g_malloc(2048);
+    size_t len = rss_frame(ep, f, "10.0.0.1", "10.0.0.2", SPORT, 5001);
+    uint64_t buf[2][2];
+    uint32_t first_rule, rule;
+    struct rdo_eth_cqe c;
+    g_autofree uint8_t *blob = NULL;
+    g_autofree char *why = NULL;
+    size_t blen;
+    Rxq q[2];
+
+    g_assert_cmpuint(rxq_create(rx, &q[0], KQ, 0, 0), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rxq_create(rx, &q[1], KQ2, 0, 0), ==, RDO_CQP_OK);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 2; i++) {
+            /* Odd addresses: a copy must land where each WQE says. */
+            buf[k][i] = td_alloc(rx->d, 2048 + 64, 64) + 3 + 8 * k;
+            rxq_post(rx, &q[k], 10 * k + i, buf[k][i], 2000, 0);
+        }
+    }
+    g_assert_cmpuint(rule_create(rx->d, KQ, &m, &first_rule), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rule_create(rx->d, 0, &low, NULL), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rule_create(rx->d, KQ2, &m, &rule), ==, RDO_CQP_OK);
+    g_assert_cmpuint(rule_create(rx->d, KQ2, &m, NULL), ==, RDO_CQP_EXISTS);
+    g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_FLOW_RULES), ==, 3);
+    /* The twin rules migrate (a load takes the same match on two RXQs). */
+    blob = rdo_core_save(&rx->d->h->core, &blen);
+    if (!rdo_core_load(&rx->d->h->core, blob, blen, &why)) {
+        g_error("load: %s", why);
+    }
+    g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_FLOW_RULES), ==, 3);
+
+    rdo_core_receive(&rx->d->h->core, f, len);
+    pair_run(ep->p, 100000);
+    for (int k = 0; k < 2; k++) {
+        c = eth_poll(rx);
+        g_assert_cmpuint(c.opcode, ==, RDO_CQE_ETH_RX);
+        g_assert_cmpuint(c.status, ==, RDO_WC_SUCCESS);
+        g_assert_cmpuint(c.queue, ==, k ? KQ2 : KQ);
+        g_assert_cmpuint(c.wr_id, ==, 10 * k);
+        g_assert_cmpuint(c.byte_len, ==, len);
+        g_assert_cmpmem(td_ptr(rx->d, buf[k][0]), len, f, len);
+    }
+    g_assert_cmpuint(eth_poll(rx).opcode, ==, 0);     /* not RXQ 0 */
+    g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_STEERED), ==, 1);
+
+    /* KQ's rule gone: KQ2 alone. */
+    g_assert_cmpuint(rule_destroy(rx->d, first_rule), ==, RDO_CQP_OK);
+    c = eth_deliver(ep, f, len);
+    g_assert_cmpuint(c.queue, ==, KQ2);
+    g_assert_cmpuint(c.wr_id, ==, 11);
+    g_assert_cmpmem(td_ptr(rx->d, buf[1][1]), len, f, len);
+    g_assert_cmpuint(reg(rx, RDO_REG_CNT_ETH_STEERED), ==, 2);
+    eth_pair_free(ep);
+}
+
 #define SG_SHIFT        7       /* 128-byte scatter WQEs: up to 7 SGEs */
 
 /* A keyed scatter RXQ qn of side e, 2^KQ_LOG WQEs of 2^shift bytes. */
@@ -1126,6 +1195,7 @@ int main(int argc, char **argv)
     g_test_add_func("/eth-steer/removal", test_removal);
     g_test_add_func("/eth-steer/migrate", test_migrate);
     g_test_add_func("/eth-steer/raw-loopback", test_raw_loopback);
+    g_test_add_func("/eth-steer/same-rule-two-rxqs", test_same_rule_two_rxqs);
     g_test_add_func("/eth-steer/scatter-rxq", test_scatter_rxq);
     return g_test_run();
 }

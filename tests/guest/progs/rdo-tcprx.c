@@ -22,16 +22,26 @@
  *     test_flow traffic makes them: the server's flow is test_flow's IPv4
  *     spec, its receive WRs have three SGEs (the device's scatter WQEs);
  *     the client sends UDP frames to a multicast MAC, which the device
- *     loops back to the server's rule (raw_looped_frames counts them).
+ *     loops back to the server's rule (raw_looped_frames counts them); a
+ *     third QP with the same flow gets a copy of the first frame.
  *     Then the server goes to ERR with a filled receive and two empty
  *     ones: the filled one completes first, then IBV_WC_WR_FLUSH_ERR for
  *     the others in order, and for a receive and a send posted in ERR;
  *     RESET..RTS and it receives again.
  *
+ *   rdo-tcprx race IBDEV ROUNDS
+ *     a raw packet QP whose second thread posts sends (to a MAC nobody
+ *     has) without pause while the first moves the QP to ERR, ROUNDS
+ *     times (RESET..RTS in between): every send completes once, good or
+ *     flushed. tests/guest/eth.sh checks that the device saw no doorbell
+ *     of a queue the move had already destroyed (cnt.db_errors).
+ *
  * Prints key=value facts (tests/guest/eth.sh reads them).
  */
 #include <net/ethernet.h>
 #include <netinet/ether.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -444,9 +454,11 @@ static int do_local(const char *ibdev)
 		.ip = { .type = IBV_FLOW_SPEC_IPV4_EXT, .size = sizeof(fa.ip) },
 	};
 	uint8_t f[LOCAL_FRAME];
-	struct ibv_qp *cqp, *sqp;
-	struct ibv_mr *cmr, *smr;
-	struct ibv_flow *flow;
+	struct ibv_qp *cqp, *sqp, *dqp;
+	struct ibv_mr *cmr, *smr, *dmr;
+	struct ibv_flow *flow, *dflow;
+	struct ibv_cq *dcq;
+	void *dbase;
 	unsigned long looped0;
 	struct ibv_wc wc;
 	void *cbase, *sbase;
@@ -475,6 +487,26 @@ static int do_local(const char *ibdev)
 		die("flow: %s", strerror(errno));
 	looped0 = looped_frames(ibdev);
 
+	/* A third QP asks for the same flow: it gets a copy too. */
+	dcq = ibv_create_cq(ctx, 4, NULL, NULL, 0);
+	sa.send_cq = sa.recv_cq = dcq;
+	sa.cap.max_recv_sge = 1;
+	dqp = dcq ? ibv_create_qp(pd, &sa) : NULL;
+	dmr = ibv_reg_mr(pd, odd_buf(4096, &dbase), 4096, IBV_ACCESS_LOCAL_WRITE);
+	if (!dqp || !dmr)
+		die("third raw qp: %s", strerror(errno));
+	raw_to_rts(dqp);
+	dflow = ibv_create_flow(dqp, (struct ibv_flow_attr *)(void *)&fa);
+	if (!dflow)
+		die("the same flow on a third qp: %s", strerror(errno));
+	{
+		struct ibv_sge sge = { (uintptr_t)dmr->addr, 4096, dmr->lkey };
+		struct ibv_recv_wr wr = { .wr_id = 7, .sg_list = &sge, .num_sge = 1 }, *bad;
+
+		if (ibv_post_recv(dqp, &wr, &bad))
+			die("post_recv third: %s", strerror(errno));
+	}
+
 	/* Looped back into three SGEs. */
 	post_recv_sg(sqp, smr, 10);
 	local_frame(f, 1);
@@ -483,6 +515,15 @@ static int do_local(const char *ibdev)
 	       ibv_wc_status_str(wc.status));
 	printf("sg.byte_len=%u\n", wc.byte_len);
 	printf("sg.bytes_ok=%d\n", sg_bytes_ok(smr, f));
+	printf("dup.status=%s\n", poll_one(dcq, &wc) < 0 ? "timeout" :
+	       ibv_wc_status_str(wc.status));
+	printf("dup.byte_len=%u\n", wc.byte_len);
+	printf("dup.bytes_ok=%d\n", !memcmp(dmr->addr, f, LOCAL_FRAME));
+	ibv_destroy_flow(dflow);
+	ibv_destroy_qp(dqp);
+	ibv_dereg_mr(dmr);
+	ibv_destroy_cq(dcq);
+	free(dbase);
 
 	/* ERR with one receive filled (the device has counted it) and two not. */
 	post_recv_sg(sqp, smr, 100);
@@ -534,6 +575,115 @@ static int do_local(const char *ibdev)
 	return 0;
 }
 
+/* The posting side of `race`: sends without pause until told to stop,
+ * then until every send it posted this round has its completion. */
+struct race {
+	struct ibv_qp *qp;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	atomic_bool stop;
+	unsigned long posted, done;		/* this round */
+	unsigned long ok, flushed, other, refused;	/* all rounds */
+};
+
+#define RACE_DEPTH 8
+
+static void *race_poster(void *arg)
+{
+	struct race *r = arg;
+	struct ibv_sge sge = { (uintptr_t)r->mr->addr, LOCAL_FRAME, r->mr->lkey };
+	struct ibv_send_wr wr = { .sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_SEND,
+				  .send_flags = IBV_SEND_SIGNALED }, *bad;
+	uint64_t end = 0;
+	struct ibv_wc wc[16];
+
+	for (;;) {
+		int n = ibv_poll_cq(r->cq, 16, wc);
+
+		for (int i = 0; i < n; i++) {
+			if (wc[i].status == IBV_WC_SUCCESS)
+				r->ok++;
+			else if (wc[i].status == IBV_WC_WR_FLUSH_ERR)
+				r->flushed++;
+			else
+				r->other++;
+			r->done++;
+		}
+		if (atomic_load(&r->stop)) {
+			if (!end)
+				end = now_us() + WAIT_MS * 1000ull;
+			if (r->done == r->posted || now_us() > end)
+				return NULL;
+			continue;
+		}
+		if (r->posted - r->done >= RACE_DEPTH)
+			continue;
+		wr.wr_id = r->posted;
+		if (ibv_post_send(r->qp, &wr, &bad))
+			r->refused++;
+		else
+			r->posted++;
+	}
+}
+
+static int do_race(const char *ibdev, int rounds)
+{
+	struct ibv_context *ctx = open_by_name(ibdev);
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
+	struct ibv_cq *cq = ibv_create_cq(ctx, 2 * RACE_DEPTH, NULL, NULL, 0);
+	struct ibv_qp_init_attr qa = {
+		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_RAW_PACKET,
+		.cap = { .max_send_wr = RACE_DEPTH, .max_recv_wr = 1, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct race r = { .cq = cq };
+	unsigned long posted = 0, lost = 0;
+	void *base;
+	uint8_t *f;
+
+	if (!pd || !cq)
+		die("pd/cq: %s", strerror(errno));
+	r.qp = ibv_create_qp(pd, &qa);
+	f = odd_buf(4096, &base);
+	r.mr = ibv_reg_mr(pd, f, 4096, IBV_ACCESS_LOCAL_WRITE);
+	if (!r.qp || !r.mr)
+		die("qp/mr: %s", strerror(errno));
+	local_frame(f, 9);
+	f[0] = 0x02, f[5] = 0x99;	/* a unicast MAC nobody has: to the wire */
+	for (int i = 0; i < rounds; i++) {
+		pthread_t t;
+
+		raw_to_rts(r.qp);
+		atomic_store(&r.stop, false);
+		r.posted = r.done = 0;
+		if (pthread_create(&t, NULL, race_poster, &r))
+			die("pthread_create");
+		/* Into ERR at a different moment of the poster's work each round. */
+		usleep(200 + (i * 397) % 3000);
+		raw_state(r.qp, IBV_QPS_ERR);
+		usleep(500);
+		atomic_store(&r.stop, true);
+		pthread_join(t, NULL);
+		posted += r.posted;
+		lost += r.posted - r.done;
+		raw_state(r.qp, IBV_QPS_RESET);
+	}
+	printf("race.rounds=%d\n", rounds);
+	printf("race.posted=%lu\n", posted);
+	printf("race.ok=%lu\n", r.ok);
+	printf("race.flushed=%lu\n", r.flushed);
+	printf("race.other=%lu\n", r.other);
+	printf("race.refused=%lu\n", r.refused);
+	printf("race.lost=%lu\n", lost);
+	ibv_destroy_qp(r.qp);
+	ibv_dereg_mr(r.mr);
+	ibv_destroy_cq(cq);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	free(base);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -546,7 +696,10 @@ int main(int argc, char **argv)
 		return do_tso(argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "local"))
 		return do_local(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "race"))
+		return do_race(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: %s send IP PORT BYTES | recv IFNAME PORT BYTES [nolro] |"
-		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS | local IBDEV\n", argv[0]);
+		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS | local IBDEV |"
+		" race IBDEV ROUNDS\n", argv[0]);
 	return 2;
 }

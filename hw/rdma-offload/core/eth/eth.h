@@ -183,13 +183,14 @@ void rdo_lro_run(RdoCore *core);
 /* The control QP's Ethernet commands and the queues' doorbells (queue.c). */
 int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 
-/* Flow steering (steer.c): the rule commands, the RXQ a rule sends the
- * frame to (RDO_NONE: none matches; rules naming skip_rxq left out) and
- * the end of an RXQ's rules. */
+/* Flow steering (steer.c): the rule commands, the RXQs the rules send the
+ * frame to (their count in qns, the deciding rule's first; 0: none
+ * matches; rules naming skip_rxq left out) and the end of an RXQ's rules. */
 int rdo_cmd_flow_rule(RdoCore *core, const struct rdo_cqp_cmd *cmd,
                       uint32_t *result);
-uint32_t rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
-                       const uint8_t *frame, const RdoEthHdrs *h);
+unsigned rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
+                       const uint8_t *frame, const RdoEthHdrs *h,
+                       uint32_t qns[RDO_ETH_MAX_RXQ]);
 void rdo_eth_rules_drop_rxq(RdoCore *core, uint32_t qn);
 /* A rule's match is one the command would take (state load, steer.c). */
 int rdo_flow_rule_check(const struct rdo_cmd_create_flow_rule *m);

@@ -139,7 +139,8 @@ static void classify(RdoCore *core, const uint8_t *frame, const RdoEthHdrs *h,
 void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
 {
     unsigned port = core->st->rx_port == 2 ? 2 : 1;
-    uint32_t hash, qn;
+    uint32_t hash, qn, qns[RDO_ETH_MAX_RXQ];
+    unsigned n;
     uint8_t flags;
     RdoEthHdrs h;
 
@@ -153,10 +154,14 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
     }
     classify(core, frame, &h, &flags, &hash);
     /* A flow-steering rule comes before RSS. */
-    qn = rdo_eth_steer(core, port, RDO_NONE, frame, &h);
-    if (qn == RDO_NONE) {
-        qn = pick_rxq(core->st->eth, port, hash);
+    n = rdo_eth_steer(core, port, RDO_NONE, frame, &h, qns);
+    for (unsigned i = 0; i < n; i++) {
+        receive_on(core, qns[i], frame, len, &h, flags, hash);
     }
+    if (n) {
+        return;
+    }
+    qn = pick_rxq(core->st->eth, port, hash);
     if (qn == RDO_NONE) {
         core->cnt.eth_rx_no_buf++;
         return;
@@ -167,19 +172,22 @@ void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len)
 void rdo_eth_receive_looped(RdoCore *core, unsigned port, uint32_t from_txq,
                             const uint8_t *frame, size_t len)
 {
-    uint32_t hash, qn;
+    uint32_t hash, qns[RDO_ETH_MAX_RXQ];
+    unsigned n;
     uint8_t flags;
     RdoEthHdrs h;
 
     if (!rdo_eth_parse(frame, len, false, &h)) {
         return;     /* the TXQ sent nothing this short */
     }
-    /* Only a rule's RXQ: the kernel's queues did not ask for raw frames. */
-    qn = rdo_eth_steer(core, port, from_txq, frame, &h);
-    if (qn == RDO_NONE) {
+    /* Only rules' RXQs: the kernel's queues did not ask for raw frames. */
+    n = rdo_eth_steer(core, port, from_txq, frame, &h, qns);
+    if (!n) {
         return;
     }
     classify(core, frame, &h, &flags, &hash);
     core->cnt.eth_raw_looped++;
-    receive_on(core, qn, frame, len, &h, flags, hash);
+    for (unsigned i = 0; i < n; i++) {
+        receive_on(core, qns[i], frame, len, &h, flags, hash);
+    }
 }

@@ -104,9 +104,10 @@ static int create_rule(RdoCore *core, const struct rdo_cqp_cmd *cmd,
     for (uint32_t i = 0; i < RDO_ETH_FLOW_RULES; i++) {
         if (!eth->rules[i].valid) {
             free_n = MIN(free_n, i);
-        } else if (!memcmp(&eth->rules[i].m, m, sizeof(*m))) {
+        } else if (eth->rules[i].rxq == cmd->obj &&
+                   !memcmp(&eth->rules[i].m, m, sizeof(*m))) {
             return refuse(core, cmd->obj, m->match, RDO_CQP_EXISTS,
-                          "a rule with the same match and priority exists");
+                          "the RXQ has a rule with the same match and priority");
         }
     }
     if (free_n == RDO_NONE) {
@@ -193,14 +194,22 @@ static bool rule_matches(const struct rdo_cmd_create_flow_rule *m,
     return true;
 }
 
-uint32_t rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
-                       const uint8_t *frame, const RdoEthHdrs *h)
+/*
+ * The best matching rule (lowest priority value; of equals, the lowest
+ * rule number) decides; every RXQ with a rule of the very same match and
+ * priority gets a copy too, as a NIC adds destinations to one flow entry
+ * when two raw QPs ask for the same flow.
+ */
+unsigned rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
+                       const uint8_t *frame, const RdoEthHdrs *h,
+                       uint32_t qns[RDO_ETH_MAX_RXQ])
 {
     RdoEth *eth = core->st->eth;
     uint32_t best = RDO_NONE;
+    unsigned n = 0;
 
     if (!eth->nrules) {
-        return RDO_NONE;
+        return 0;
     }
     for (uint32_t i = 0; i < RDO_ETH_FLOW_RULES; i++) {
         const RdoFlowRule *r = &eth->rules[i];
@@ -212,8 +221,18 @@ uint32_t rdo_eth_steer(RdoCore *core, unsigned port, uint32_t skip_rxq,
         }
     }
     if (best == RDO_NONE) {
-        return RDO_NONE;
+        return 0;
+    }
+    qns[n++] = eth->rules[best].rxq;
+    for (uint32_t i = 0; i < RDO_ETH_FLOW_RULES && n < RDO_ETH_MAX_RXQ; i++) {
+        const RdoFlowRule *r = &eth->rules[i];
+
+        if (i != best && r->valid && eth->rxq[r->rxq].port == port &&
+            r->rxq != skip_rxq &&
+            !memcmp(&r->m, &eth->rules[best].m, sizeof(r->m))) {
+            qns[n++] = r->rxq;
+        }
     }
     core->cnt.eth_steered++;
-    return eth->rules[best].rxq;
+    return n;
 }

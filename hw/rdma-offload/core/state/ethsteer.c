@@ -109,11 +109,11 @@ static void steer_load(RdoCore *core, RdoIn *in)
 
         rdo_in_bytes(in, &r.m, sizeof(r.m));
         for (uint32_t j = 0; j < RDO_ETH_FLOW_RULES; j++) {
-            twin |= eth->rules[j].valid && !memcmp(&eth->rules[j].m, &r.m,
-                                                   sizeof(r.m));
+            twin |= eth->rules[j].valid && eth->rules[j].rxq == r.rxq &&
+                    !memcmp(&eth->rules[j].m, &r.m, sizeof(r.m));
         }
         if (rdo_in_check(in, !eth->rules[i].valid && !twin, "flow rule %u "
-                         "twice, or its match twice", i) &&
+                         "twice, or its match twice on one RXQ", i) &&
             rdo_in_check(in, r.rxq < RDO_ETH_MAX_RXQ && eth->rxq[r.rxq].valid,
                          "flow rule %u: RXQ %u does not exist", i, r.rxq) &&
             rdo_in_check(in, rdo_flow_rule_check(&r.m) == RDO_CQP_OK,
