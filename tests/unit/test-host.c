@@ -178,20 +178,6 @@ void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
         (TestFrameAt){ off, len, when_ns };
 }
 
-const uint8_t *test_ring_front(const TestFrameRing *r, size_t *len,
-                               uint64_t *when_ns)
-{
-    const TestFrameAt *a;
-
-    if (!r->count) {
-        return NULL;
-    }
-    a = &r->at[r->first];
-    *len = a->len;
-    *when_ns = a->when_ns;
-    return r->data + a->off;
-}
-
 void test_ring_pop(TestFrameRing *r)
 {
     g_assert_cmpuint(r->count, >, 0);

@@ -105,8 +105,19 @@ void test_frames_destroy(TestFrames *f);
  * it (the space is kept). */
 void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
                     uint64_t when_ns);
-const uint8_t *test_ring_front(const TestFrameRing *r, size_t *len,
-                               uint64_t *when_ns);
+static inline const uint8_t *test_ring_front(const TestFrameRing *r,
+                                             size_t *len, uint64_t *when_ns)
+{
+    const TestFrameAt *a;
+
+    if (!r->count) {
+        return NULL;
+    }
+    a = &r->at[r->first];
+    *len = a->len;
+    *when_ns = a->when_ns;
+    return r->data + a->off;
+}
 void test_ring_pop(TestFrameRing *r);
 void test_ring_reset(TestFrameRing *r);
 void test_ring_destroy(TestFrameRing *r);
