@@ -75,7 +75,7 @@ static void th_send_frame_at(void *host, const void *frame, size_t len,
 
     /* The host sends them in the order given: their times never go back. */
     g_assert_true(!r->count ||
-                  r->at[(r->first + r->count - 1) % r->at_size].when_ns <=
+                  r->at[(r->first + r->count - 1) & (r->at_size - 1)].when_ns <=
                   when_ns);
     test_ring_push(r, frame, len, when_ns);
 }
@@ -141,7 +141,7 @@ static void ring_grow(TestFrameRing *r, size_t len)
     size_t off = 0;
 
     for (guint i = 0; i < r->count; i++) {
-        TestFrameAt a = r->at[(r->first + i) % r->at_size];
+        TestFrameAt a = r->at[(r->first + i) & (r->at_size - 1)];
 
         memcpy(data + off, r->data + a.off, a.len);
         a.off = off;
@@ -174,14 +174,14 @@ void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
     }
     memcpy(r->data + off, frame, len);
     r->tail = off + len;
-    r->at[(r->first + r->count++) % r->at_size] =
+    r->at[(r->first + r->count++) & (r->at_size - 1)] =
         (TestFrameAt){ off, len, when_ns };
 }
 
 void test_ring_pop(TestFrameRing *r)
 {
     g_assert_cmpuint(r->count, >, 0);
-    r->first = (r->first + 1) % r->at_size;
+    r->first = (r->first + 1) & (r->at_size - 1);
     if (!--r->count) {
         test_ring_reset(r);
         return;

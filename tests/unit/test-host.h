@@ -38,7 +38,8 @@ typedef struct TestFrameRing {
     uint8_t *data;
     size_t size;                /* bytes of data */
     size_t head, tail;          /* the oldest frame's bytes; the next free */
-    TestFrameAt *at;            /* the frames, a ring of at_size from first */
+    TestFrameAt *at;            /* the frames, a ring of at_size (a power
+                                   of two) from first */
     guint at_size, first, count;
 } TestFrameRing;
 
