@@ -301,13 +301,16 @@ static unsigned deliver(Pair *p)
 
     for (int k = 0; k < 2; k++) {
         TestHost *from = p->s[k].d->h;
-        TestFrames sent = from->frames;
-        guint n = test_frames_count(&sent);
+        /* Counted before the copy below: a load from a struct just copied
+         * whole waits for the copy's store (no forwarding), at every step. */
+        guint n = test_frames_count(&from->frames);
+        TestFrames sent;
 
         moved += deliver_timed(p, k);
         if (!n) {
             continue;
         }
+        sent = from->frames;
         /* The receiver's answers go to its own log, never this one; the
          * swap keeps both logs' space for reuse. */
         from->frames = p->passing;
