@@ -378,7 +378,8 @@ static void ring_check_disjoint(const TestFrameRing *r)
         for (guint j = i + 1; j < r->count; j++) {
             const TestFrameAt *b = &r->at[(r->first + j) & (r->at_size - 1)];
 
-            g_assert_true(a->off + a->len <= b->off || b->off + b->len <= a->off);
+            g_assert_true(a->off + a->len <= b->off ||
+                          b->off + b->len <= a->off);
         }
     }
 }
@@ -417,7 +418,8 @@ static void test_frame_ring(void)
             continue;
         }
         if (in_flight &&
-            (in_flight == G_N_ELEMENTS(lens) || (fill ? rnd < 300 : rnd < 700))) {
+            (in_flight == G_N_ELEMENTS(lens) ||
+             (fill ? rnd < 300 : rnd < 700))) {
             got = test_ring_front(&r, &len, &when);
             g_assert_nonnull(got);
             g_assert_cmpuint(len, ==, lens[popped % G_N_ELEMENTS(lens)]);
