@@ -21,7 +21,11 @@
  *   on histories in order and out of order (time or producer index going
  *   back, big jumps, wrap-around of the index, resets);
  * - the timing model's interrupts waiting for their MSI-X write, which
- *   reuse spent entries and keep their order.
+ *   reuse spent entries and keep their order;
+ * - the unit host's ring of timed frames (TestFrameRing), which reuses its
+ *   bytes instead of compacting a log: every frame comes out whole, in
+ *   order, with its time, through wrap-around, growth and resets, and the
+ *   ring stops growing once it holds the most ever in flight.
  */
 #include <string.h>
 #include "test-pair.h"
@@ -346,6 +350,165 @@ static void test_irq_queue(void)
     g_free(t);
 }
 
+/* A frame's bytes from its number and length (checked on the way out). */
+static void ring_frame(uint8_t *buf, uint32_t seq, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(seq * 131 + i * 7);
+    }
+}
+
+static const TestFrameAt *ring_last(const TestFrameRing *r)
+{
+    return &r->at[(r->first + r->count - 1) & (r->at_size - 1)];
+}
+
+static const TestFrameAt *ring_last_but(const TestFrameRing *r)
+{
+    return &r->at[(r->first + r->count - 2) & (r->at_size - 1)];
+}
+
+/* The frames waiting lie inside the ring and no two share a byte. */
+static void ring_check_disjoint(const TestFrameRing *r)
+{
+    for (guint i = 0; i < r->count; i++) {
+        const TestFrameAt *a = &r->at[(r->first + i) & (r->at_size - 1)];
+
+        g_assert_cmpuint(a->off + a->len, <=, r->size);
+        for (guint j = i + 1; j < r->count; j++) {
+            const TestFrameAt *b = &r->at[(r->first + j) & (r->at_size - 1)];
+
+            g_assert_true(a->off + a->len <= b->off ||
+                          b->off + b->len <= a->off);
+        }
+    }
+}
+
+static void test_frame_ring(void)
+{
+    GRand *rng = g_rand_new_with_seed(22);    /* fixed: the same every run */
+    TestFrameRing r = { 0 };
+    uint8_t frame[PAIR_FRAME_MAX], want[PAIR_FRAME_MAX];
+    uint32_t pushed = 0, popped = 0;
+    size_t lens[256];
+    size_t size_after_warmup = 0;
+    uint32_t wraps = 0, target = 1;
+
+    for (int step = 0; step < 200000; step++) {
+        /* The frames in flight drift around a level that changes now and
+         * then (growth while it rises, wrap-around while it holds), with a
+         * reset now and then (the host dropping what it holds). */
+        uint32_t rnd = g_rand_int_range(rng, 0, 1000);
+        uint32_t in_flight = pushed - popped;
+        bool fill = in_flight < target;
+        const uint8_t *got;
+        uint64_t when = 0;
+        size_t len = 0;
+
+        if (step % 2000 == 0) {
+            target = g_rand_int_range(rng, 1, 65);
+        }
+        if (step == 100000) {
+            size_after_warmup = r.size;
+        }
+        if (rnd == 0) {
+            test_ring_reset(&r);
+            popped = pushed;
+            g_assert_null(test_ring_front(&r, &len, &when));
+            continue;
+        }
+        if (in_flight &&
+            (in_flight == G_N_ELEMENTS(lens) ||
+             (fill ? rnd < 300 : rnd < 700))) {
+            got = test_ring_front(&r, &len, &when);
+            g_assert_nonnull(got);
+            g_assert_cmpuint(len, ==, lens[popped % G_N_ELEMENTS(lens)]);
+            g_assert_cmpuint(when, ==, popped);
+            ring_frame(want, popped, len);
+            g_assert_cmpmem(got, len, want, len);
+            test_ring_pop(&r);
+            popped++;
+        } else {
+            /* Mostly full frames, some small (ACKs), a few jumbo. */
+            uint32_t kind = g_rand_int_range(rng, 0, 100);
+
+            len = kind < 30 ? 60 + kind * 7 : kind < 35 ? PAIR_FRAME_MAX : 4154;
+            lens[pushed % G_N_ELEMENTS(lens)] = len;
+            ring_frame(frame, pushed, len);
+            test_ring_push(&r, frame, len, pushed);
+            pushed++;
+            /* Went to the start while older frames wait at the end. */
+            wraps += r.count > 1 && ring_last(&r)->off < ring_last_but(&r)->off;
+            ring_check_disjoint(&r);
+        }
+        g_assert_cmpuint(r.count, ==, pushed - popped);
+        g_assert_true((r.at_size & (r.at_size - 1)) == 0);
+    }
+    g_assert_cmpuint(wraps, >, 500);
+    /* The same pattern again needs no more room: bytes are reused. */
+    g_assert_cmpuint(r.size, ==, size_after_warmup);
+    test_ring_destroy(&r);
+    g_rand_free(rng);
+}
+
+/* Pushes frame `seq` of `len` bytes and checks where it went. */
+static void ring_push_at(TestFrameRing *r, uint32_t seq, size_t len,
+                         size_t want_off)
+{
+    uint8_t frame[PAIR_FRAME_MAX];
+
+    ring_frame(frame, seq, len);
+    test_ring_push(r, frame, len, seq);
+    ring_check_disjoint(r);
+    g_assert_cmpuint(ring_last(r)->off, ==, want_off);
+}
+
+/* Takes every frame, checking each is seq, seq + 1, ... with its bytes. */
+static void ring_drain(TestFrameRing *r, uint32_t seq)
+{
+    uint8_t want[PAIR_FRAME_MAX];
+    const uint8_t *got;
+    uint64_t when;
+    size_t len;
+
+    while ((got = test_ring_front(r, &len, &when))) {
+        g_assert_cmpuint(when, ==, seq);
+        ring_frame(want, seq++, len);
+        g_assert_cmpmem(got, len, want, len);
+        test_ring_pop(r);
+    }
+}
+
+/* The edges: a frame goes to the start only if it ends before the oldest,
+ * fills the gap up to the oldest only if it fits, else the ring grows. */
+static void test_frame_ring_edges(void)
+{
+    TestFrameRing r = { 0 };
+    uint32_t seq = 0;
+
+    for (int i = 0; i < 16; i++) {
+        ring_push_at(&r, seq++, 4096, 4096 * i);  /* 64 KiB: exactly full */
+    }
+    g_assert_cmpuint(r.size, ==, 65536);
+    test_ring_pop(&r);                          /* the oldest at 4096 */
+    ring_push_at(&r, seq++, 4150, 15 * 4096);   /* longer: grows, moves */
+    g_assert_cmpuint(r.size, ==, 131072);
+    ring_drain(&r, 1);
+
+    for (int i = 0; i < 32; i++) {
+        ring_push_at(&r, seq++, 4096, 4096 * i);  /* 128 KiB: full again */
+    }
+    test_ring_pop(&r);
+    test_ring_pop(&r);                          /* the oldest at 8192 */
+    ring_push_at(&r, seq++, 4096, 0);           /* fits before it: wraps */
+    ring_push_at(&r, seq++, 4000, 4096);        /* the gap, 96 bytes left */
+    g_assert_cmpuint(r.size, ==, 131072);
+    ring_push_at(&r, seq++, 100, 32 * 4096 - 2 * 4096 + 4096 + 4000);
+    g_assert_cmpuint(r.size, ==, 262144);       /* did not fit: grew */
+    ring_drain(&r, 19);
+    test_ring_destroy(&r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -355,5 +518,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/record-pool", test_record_pool);
     g_test_add_func("/host-cost/doorbell-search", test_db_search);
     g_test_add_func("/host-cost/irq-queue", test_irq_queue);
+    g_test_add_func("/host-cost/frame-ring", test_frame_ring);
+    g_test_add_func("/host-cost/frame-ring-edges", test_frame_ring_edges);
     return g_test_run();
 }

@@ -71,23 +71,18 @@ static void th_send_frame2(void *host, const void *frame, size_t len)
 static void th_send_frame_at(void *host, const void *frame, size_t len,
                              uint64_t when_ns)
 {
-    TestHost *h = host;
-    TestFrameAt at = { h->timed.data->len, len, when_ns };
-    guint n = test_frames_count(&h->timed);
+    TestFrameRing *r = &((TestHost *)host)->timed;
 
     /* The host sends them in the order given: their times never go back. */
-    g_assert_true(!n || g_array_index(h->timed.at, TestFrameAt,
-                                      n - 1).when_ns <= when_ns);
-    g_byte_array_append(h->timed.data, frame, len);
-    g_array_append_val(h->timed.at, at);
+    g_assert_true(!r->count ||
+                  r->at[(r->first + r->count - 1) & (r->at_size - 1)].when_ns <=
+                  when_ns);
+    test_ring_push(r, frame, len, when_ns);
 }
 
 static void th_drop_frames(void *host)
 {
-    TestHost *h = host;
-
-    test_frames_reset(&h->timed);
-    h->timed_next = 0;
+    test_ring_reset(&((TestHost *)host)->timed);
 }
 
 void test_frames_init(TestFrames *f)
@@ -112,25 +107,92 @@ void test_frames_reset(TestFrames *f)
     g_array_set_size(f->at, 0);
 }
 
-void test_frames_consumed(TestFrames *f, guint n)
+void test_ring_reset(TestFrameRing *r)
 {
-    guint left = f->at->len - n;
-    size_t off;
+    r->head = r->tail = 0;
+    r->first = r->count = 0;
+}
 
-    if (!n) {
+/* Room for len bytes at the tail, or at the start if the frames do not
+ * wrap and it is free there; (size_t)-1 if neither. */
+static size_t ring_place(const TestFrameRing *r, size_t len)
+{
+    if (!r->count) {
+        return len <= r->size ? 0 : (size_t)-1;
+    }
+    if (r->tail >= r->head) {
+        if (len <= r->size - r->tail) {
+            return r->tail;
+        }
+        return len < r->head ? 0 : (size_t)-1;
+    }
+    /* Wrapped: the free bytes lie between the tail and the head. */
+    return len < r->head - r->tail ? r->tail : (size_t)-1;
+}
+
+/* A larger ring holding the same frames from its start (rare: the ring
+ * grows to the most bytes ever in flight, then stays). */
+static void ring_grow(TestFrameRing *r, size_t len)
+{
+    size_t size = MAX(MAX(2 * r->size, 64 * 1024), 2 * len);
+    guint at_size = MAX(2 * r->at_size, 64);
+    uint8_t *data = g_malloc(size);
+    TestFrameAt *at = g_new(TestFrameAt, at_size);
+    size_t off = 0;
+
+    for (guint i = 0; i < r->count; i++) {
+        TestFrameAt a = r->at[(r->first + i) & (r->at_size - 1)];
+
+        memcpy(data + off, r->data + a.off, a.len);
+        a.off = off;
+        at[i] = a;
+        off += a.len;
+    }
+    g_free(r->data);
+    g_free(r->at);
+    r->data = data;
+    r->size = size;
+    r->at = at;
+    r->at_size = at_size;
+    r->first = 0;
+    r->head = 0;
+    r->tail = off;
+}
+
+void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
+                    uint64_t when_ns)
+{
+    size_t off = ring_place(r, len);
+
+    if (off == (size_t)-1 || r->count == r->at_size) {
+        ring_grow(r, len);
+        off = ring_place(r, len);
+        g_assert_true(off != (size_t)-1);
+    }
+    if (!r->count) {
+        r->head = off;
+    }
+    memcpy(r->data + off, frame, len);
+    r->tail = off + len;
+    r->at[(r->first + r->count++) & (r->at_size - 1)] =
+        (TestFrameAt){ off, len, when_ns };
+}
+
+void test_ring_pop(TestFrameRing *r)
+{
+    g_assert_cmpuint(r->count, >, 0);
+    r->first = (r->first + 1) & (r->at_size - 1);
+    if (!--r->count) {
+        test_ring_reset(r);
         return;
     }
-    if (!left) {
-        test_frames_reset(f);
-        return;
-    }
-    /* Frames in flight stay (a few: the link's, not the run's). */
-    off = g_array_index(f->at, TestFrameAt, n).off;
-    g_byte_array_remove_range(f->data, 0, off);
-    g_array_remove_range(f->at, 0, n);
-    for (guint i = 0; i < left; i++) {
-        g_array_index(f->at, TestFrameAt, i).off -= off;
-    }
+    r->head = r->at[r->first].off;
+}
+
+void test_ring_destroy(TestFrameRing *r)
+{
+    g_free(r->data);
+    g_free(r->at);
 }
 
 void test_frames_destroy(TestFrames *f)
@@ -299,7 +361,6 @@ TestHost *test_host_new(const RdoConfig *cfg, size_t mem_size)
     h->mem_size = mem_size;
     test_frames_init(&h->frames);
     test_frames_init(&h->frames2);
-    test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     h->push_ram = g_malloc0((size_t)cfg->doorbell_pages * RDO_DB_PAGE_SIZE);
     rdo_core_init(&h->core, cfg, &test_host_ops, h);
@@ -315,7 +376,6 @@ TestHost *test_host_new_vf(TestHost *pf, uint32_t n, size_t mem_size)
     h->now_ns = pf->now_ns;
     test_frames_init(&h->frames);
     test_frames_init(&h->frames2);
-    test_frames_init(&h->timed);
     h->errors = g_ptr_array_new_with_free_func(g_free);
     rdo_vf_init(&h->core, &pf->core, n, &test_host_ops, h);
     return h;
@@ -329,7 +389,7 @@ void test_host_free(TestHost *h)
     rdo_core_destroy(&h->core);
     test_frames_destroy(&h->frames);
     test_frames_destroy(&h->frames2);
-    test_frames_destroy(&h->timed);
+    test_ring_destroy(&h->timed);
     g_ptr_array_unref(h->errors);
     if (h->spans) {
         g_array_unref(h->spans);

@@ -27,6 +27,22 @@ typedef struct TestFrameAt {
     uint64_t when_ns;           /* TestHost.timed: when it leaves */
 } TestFrameAt;
 
+/*
+ * Frames waiting to leave, oldest first, in a ring of bytes that is reused
+ * (a frame's bytes never wrap: one that does not fit at the end goes to
+ * the start): taking the oldest moves nothing, so the few frames in flight
+ * stay in the same warm bytes however long the run (a log compacted from
+ * the front copied those in flight again and again).
+ */
+typedef struct TestFrameRing {
+    uint8_t *data;
+    size_t size;                /* bytes of data */
+    size_t head, tail;          /* the oldest frame's bytes; the next free */
+    TestFrameAt *at;            /* the frames, a ring of at_size (a power
+                                   of two) from first */
+    guint at_size, first, count;
+} TestFrameRing;
+
 /* One DMA the core asked of its host (TestHost.dma_log). */
 typedef struct TestDma {
     uint64_t addr, len;
@@ -45,10 +61,9 @@ typedef struct TestHost {
     TestFrames frames;              /* each frame sent */
     TestFrames frames2;             /* each frame sent by port 2 (ports=2) */
     /* With test_host_timed_frames: frames the timing model handed over
-     * to leave at a later time (RdoHostOps.send_frame_at), in time order;
-     * those before timed_next have left (the pair delivers them). */
-    TestFrames timed;
-    guint timed_next;
+     * to leave at a later time (RdoHostOps.send_frame_at), in time order,
+     * until they leave (the pair delivers them). */
+    TestFrameRing timed;
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     GArray *spans;                  /* RdoStageSpan of the timing model, if set */
@@ -84,9 +99,29 @@ static inline guint test_frames_count(const TestFrames *f)
 const uint8_t *test_frames_get(const TestFrames *f, guint i, size_t *len);
 void test_frames_init(TestFrames *f);
 void test_frames_reset(TestFrames *f);
-/* The first n frames are gone: the rest moves to the front. */
-void test_frames_consumed(TestFrames *f, guint n);
 void test_frames_destroy(TestFrames *f);
+
+/* The ring: add a frame at the end; the oldest (NULL if none; when it
+ * leaves in *when_ns), valid until the next push; drop the oldest; empty
+ * it (the space is kept). */
+void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
+                    uint64_t when_ns);
+static inline const uint8_t *test_ring_front(const TestFrameRing *r,
+                                             size_t *len, uint64_t *when_ns)
+{
+    const TestFrameAt *a;
+
+    if (!r->count) {
+        return NULL;
+    }
+    a = &r->at[r->first];
+    *len = a->len;
+    *when_ns = a->when_ns;
+    return r->data + a->off;
+}
+void test_ring_pop(TestFrameRing *r);
+void test_ring_reset(TestFrameRing *r);
+void test_ring_destroy(TestFrameRing *r);
 
 /* 32-bit register access, as a driver does. */
 uint32_t test_reg_read(TestHost *h, uint32_t reg);

@@ -175,7 +175,7 @@ static void drop_wire(Pair *p)
 {
     for (int k = 0; k < 2; k++) {
         test_frames_reset(&p->s[k].d->h->frames);
-        test_frames_reset(&p->s[k].d->h->timed);
+        test_ring_reset(&p->s[k].d->h->timed);
     }
 }
 

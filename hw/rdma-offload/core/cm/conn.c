@@ -404,10 +404,15 @@ bool rdo_cm_rx(RdoCore *core, const RdoWireParsed *p)
 void rdo_cm_run(RdoCore *core)
 {
     RdoCm *cm = core->st->cm;
-    uint64_t now = core->ops->now_ns(core->host);
-    uint64_t next = 0;
+    uint64_t now, next = 0;
     GList *l = cm->live.head;
 
+    /* Every wake-up comes here: without connections or listeners there is
+     * nothing to retry or signal (timing mode wakes about twice a frame). */
+    if (!cm->listeners && !l) {
+        return;
+    }
+    now = core->ops->now_ns(core->host);
     while (l) {
         RdoCmConn *c = l->data;
 

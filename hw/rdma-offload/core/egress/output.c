@@ -115,6 +115,14 @@ static bool stays_inside(RdoCore *core, const void *frame, size_t len)
            rdo_frame_port(core, frame, len) == 2;
 }
 
+/* The i-th frame handed over from the oldest; the ring's capacity is a
+ * power of two (64, doubled), so the wrap is a mask, not a division (the
+ * search below takes several a wake-up). */
+static uint64_t *handed_at(RdoTiming *t, uint32_t i)
+{
+    return &t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
+}
+
 /*
  * A host that takes timed frames (RdoHostOps.send_frame_at) gets each one
  * now with the time it leaves, and the core needs no wake-up for it: the
@@ -130,14 +138,14 @@ static void handed_push(RdoTiming *t, uint64_t due_ps)
         uint64_t *ring = g_new(uint64_t, cap);
 
         for (uint32_t i = 0; i < t->handed_len; i++) {
-            ring[i] = t->handed[(t->handed_head + i) % t->handed_cap];
+            ring[i] = *handed_at(t, i);
         }
         g_free(t->handed);
         t->handed = ring;
         t->handed_cap = cap;
         t->handed_head = 0;
     }
-    t->handed[(t->handed_head + t->handed_len++) % t->handed_cap] = due_ps;
+    *handed_at(t, t->handed_len++) = due_ps;
 }
 
 /* The wake-up (ns) that sent a frame due at due_ps. */
@@ -154,7 +162,7 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
 
     /* Those whose wake-up would have been now or before are past. */
     while (t->handed_len && wake_ns(t->handed[t->handed_head]) <= now) {
-        t->handed_head = (t->handed_head + 1) % t->handed_cap;
+        t->handed_head = (t->handed_head + 1) & (t->handed_cap - 1);
         t->handed_len--;
     }
     /* Their times never decrease: the first at or after from_ps. */
@@ -163,7 +171,7 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
 
-        if (wake_ns(t->handed[(t->handed_head + mid) % t->handed_cap]) * 1000 <
+        if (wake_ns(*handed_at(t, mid)) * 1000 <
             from_ps) {
             lo = mid + 1;
         } else {
@@ -171,7 +179,7 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
         }
     }
     return lo < t->handed_len ?
-           wake_ns(t->handed[(t->handed_head + lo) % t->handed_cap]) : 0;
+           wake_ns(*handed_at(t, lo)) : 0;
 }
 
 void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)

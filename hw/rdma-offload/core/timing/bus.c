@@ -114,10 +114,20 @@ uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
 void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
 {
     RdoTiming *t = core->st->tm;
+    uint8_t cls;
 
-    if (t && t->busq > RDO_FLOW_UNTIMED) {
-        t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, core->st->qp_flow_class[qpn]);
+    if (!t || t->busq <= RDO_FLOW_UNTIMED) {
+        return;
     }
+    /* Every context lookup comes here, mostly for the QP of the one
+     * before: its queue is known (the hash is a division). */
+    cls = core->st->qp_flow_class[qpn];
+    if (t->app_q >= 0 && qpn == t->app_q_qpn && cls == t->app_q_cls) {
+        return;
+    }
+    t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
+    t->app_q_qpn = qpn;
+    t->app_q_cls = cls;
 }
 
 /* The queue of the current DMA. */
@@ -240,9 +250,19 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
                             uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
-    uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
+    uint64_t rounds, others = 0, kinds_end = 0;
     uint32_t g = 0;
 
+    /* The common case, one payload queue streaming alone: no other payload
+     * queue was ever booked and every kind's work is through by `at`, so
+     * none has a share (the loop below would add nothing). */
+    for (uint32_t k = 0; k < RDO_TM_APPQ; k++) {
+        kinds_end = MAX(kinds_end, d->end_ps[k]);
+    }
+    if (kinds_end <= at && !(d->booked & ~(1ull << (f - RDO_TM_APPQ)))) {
+        goto booked;
+    }
+    rounds = rdo_div_up(n, t->weight[f]);
     /* The kinds' queues, then the payload queues ever booked (the others
      * have nothing left and a zero share). */
     for (uint64_t m = d->booked; g < t->busq; ) {
@@ -263,6 +283,7 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
             break;
         }
     }
+booked:
     d->booked |= 1ull << (f - RDO_TM_APPQ);
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;

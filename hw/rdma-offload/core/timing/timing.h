@@ -141,6 +141,8 @@ typedef struct RdoTiming {
     RdoFlow flow;
     int32_t app_q;              /* the payload queue of the QP worked on
                                    (0 ..), -1: none (the kind's) */
+    uint32_t app_q_qpn;         /* the QP and flow class app_q is of */
+    uint8_t app_q_cls;
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
