@@ -83,8 +83,9 @@ perf_end() {
 # -u 17: a 0.5 s ACK timeout, as the kernel module's stream uses. perftest's
 # own 67 ms (-u 14) times 7 retries is shorter than a TCG migration's
 # switch-over can be: once against soft-RoCE A's QP gave up (retry
-# exceeded) right after a migration that completed.
-PERF_ARGS="-d {DEV} -x {GID} -s 65536 -F -D -u 17"
+# exceeded) right after a migration that completed. -D last: the caller
+# puts the seconds after it.
+PERF_ARGS="-d {DEV} -x {GID} -s 65536 -F -u 17 -D"
 EOF
 
 # A: each round connected, then the migration asked for and the stream
