@@ -48,8 +48,13 @@ static RdoQpCtx *qp_doorbell(RdoCore *core, uint16_t page, uint32_t qpn,
 void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
 {
     uint32_t old_pi;
-    RdoQpCtx *qp = qp_doorbell(core, page, qpn, pi, true, &old_pi);
+    RdoQpCtx *qp;
     RdoXport *x;
+
+    /* Its transport state loads into the host's caches while the context
+     * is looked up and checked, ready for the visit the doorbell asks. */
+    rdo_xport_host_prefetch(core, qpn);
+    qp = qp_doorbell(core, page, qpn, pi, true, &old_pi);
 
     if (!qp) {
         return;

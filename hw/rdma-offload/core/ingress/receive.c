@@ -91,6 +91,13 @@ void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
     uint64_t now;
     RdoTmFrame *f;
 
+    /*
+     * Its QP's state into the host's caches, all its lines at once and
+     * while the ICRC is checked, rather than one miss after another
+     * through the checks; in the receive FIFO it has longer still. The
+     * QPN is untrusted: the prefetch is a hint and range-checked.
+     */
+    rdo_xport_host_prefetch(core, frame_qpn(frame, len));
     if (!t) {
         rx_frame(core, port, frame, len);
         return;
