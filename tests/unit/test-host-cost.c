@@ -277,7 +277,7 @@ static void test_db_search(void)
 
         if (r < 2) {
             /* A new QP with the number (as rdo_xport_reset_qp). */
-            memset(q->db_flags, 0, sizeof(q->db_flags));
+            memset(q->db, 0, sizeof(q->db));
             q->db_count = 0;
         } else if (r < 6) {
             pi -= g_rand_int_range(rng, 1, 40);             /* goes back */

@@ -101,7 +101,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
         RdoTmQp *q = &core->st->tm->qp[qpn];
 
         /* A new QP with this number starts a new doorbell history. */
-        memset(q->db_flags, 0, sizeof(q->db_flags));
+        memset(q->db, 0, sizeof(q->db));
         q->db_count = 0;
         q->served_pi = 0;
     }
