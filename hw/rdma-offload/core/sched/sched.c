@@ -270,10 +270,6 @@ void rdo_sq_run(RdoCore *core)
     /* One visit per QP queued now; QPs with more work go to the back. */
     while (rounds-- && rdo_idxq_pop(&st->sq_ready, &qpn)) {
         st->sq_queued[qpn] = 0;
-        /* The next QP's state loads into the host's caches meanwhile. */
-        if (rounds && st->sq_ready.len) {
-            rdo_xport_host_prefetch(core, rdo_idxq_nth(&st->sq_ready, 0));
-        }
         if (sq_process(core, qpn)) {
             rdo_work_kick(core, qpn);
         }

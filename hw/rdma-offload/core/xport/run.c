@@ -96,10 +96,6 @@ static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
         RdoXport *x = &core->st->xport[qpn];
         RdoQpCtx *qp;
 
-        if (n && list->len) {
-            rdo_xport_host_prefetch(core, rdo_idxq_nth(list, 0));
-        }
-
         if (acks ? !x->resp.ack_queued : !x->resp.resp_queued) {
             continue;
         }

@@ -184,9 +184,6 @@ void rdo_agg_run(RdoCore *core)
     uint32_t qpn;
 
     while (rdo_idxq_pop(list, &qpn)) {
-        if (list->len) {
-            rdo_xport_host_prefetch(core, rdo_idxq_nth(list, 0));
-        }
         core->st->xport[qpn].agg.queued = false;
         flush_or_fail(core, qpn);
     }
