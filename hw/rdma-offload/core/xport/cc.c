@@ -88,8 +88,7 @@ bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn)
     RdoDcqcnParams p;
     uint64_t now;
 
-    /* Functional mode first: then the limiter's line is not touched. */
-    if (!core->st->tm || !cc->rp.limited) {
+    if (!cc->rp.limited || !core->st->tm) {
         return false;
     }
     now = rdo_tm_cur(core);
