@@ -26,6 +26,9 @@
  *   bytes instead of compacting a log: every frame comes out whole, in
  *   order, with its time, through wrap-around, growth and resets, and the
  *   ring stops growing once it holds the most ever in flight.
+ * - code every packet runs touches nothing of failover while it is off:
+ *   the responder's QP has a requester queue no packet of it needs (with
+ *   many QPs, a cold host cache line a packet).
  */
 #include <string.h>
 #include "test-pair.h"
@@ -268,6 +271,55 @@ static void test_record_pool(void)
     pair_free(p);
 }
 
+/*
+ * Failover off: WRITEs in both modes with the responder's requester queue
+ * pointing at memory that must not be read. A packet that still looked at
+ * it (rdo_xport_commit did, on every responder packet) would crash here.
+ */
+static void test_untouched_when_off(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = test_host_default_config();
+        Pair *p;
+        PairSide *a, *b;
+        struct rdo_send_wqe w = { 0 };
+        struct rdo_sge sge;
+        RdoXport *bx;
+        GQueue kept;
+
+        cfg.tm.on = timing;
+        p = pair_new(&cfg);
+        a = &p->s[0];
+        b = &p->s[1];
+        g_assert_cmpuint(b->d->h->core.cfg.failover, ==, 0);
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        pair_fill(a, PAIR_SRC, 256, 3);
+        sge = (struct rdo_sge){ PAIR_SRC, 256, a->mr_key };
+        bx = &b->d->h->core.st->xport[b->qp[0].qpn];
+        g_assert_true(g_queue_is_empty(&bx->req.sent));
+        kept = bx->req.sent;
+        /* Unmapped: reading the queue's head faults. */
+        bx->req.sent.head = bx->req.sent.tail = (GList *)(uintptr_t)64;
+        bx->req.sent.length = 1;
+        w.opcode = RDO_WR_RDMA_WRITE;
+        w.flags = RDO_WQE_F_SIGNALED;
+        w.rkey = b->mr_key;
+        for (int i = 0; i < 8; i++) {
+            w.wr_id = i;
+            w.remote_addr = PAIR_DST + 256 * i;
+            pair_post_send(a, 0, &w, &sge, 1, NULL);
+        }
+        g_assert_true(pair_run_cqes(p, 0, 8, PAIR_SEC));
+        for (int i = 0; i < 8; i++) {
+            g_assert_cmpuint(pair_poll_success(a, 8).wr_id, ==, i);
+            g_assert_cmpmem(pair_mr_ptr(b, PAIR_DST + 256 * i), 256,
+                            pair_mr_ptr(a, PAIR_SRC), 256);
+        }
+        bx->req.sent = kept;
+        pair_free(p);
+    }
+}
+
 static void test_db_search(void)
 {
     GRand *rng = g_rand_new_with_seed(21);    /* fixed: the same every run */
@@ -281,7 +333,7 @@ static void test_db_search(void)
 
         if (r < 2) {
             /* A new QP with the number (as rdo_xport_reset_qp). */
-            memset(q->db_flags, 0, sizeof(q->db_flags));
+            memset(q->db, 0, sizeof(q->db));
             q->db_count = 0;
         } else if (r < 6) {
             pi -= g_rand_int_range(rng, 1, 40);             /* goes back */
@@ -520,5 +572,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/irq-queue", test_irq_queue);
     g_test_add_func("/host-cost/frame-ring", test_frame_ring);
     g_test_add_func("/host-cost/frame-ring-edges", test_frame_ring_edges);
+    g_test_add_func("/host-cost/untouched-when-off", test_untouched_when_off);
     return g_test_run();
 }

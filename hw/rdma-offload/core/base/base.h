@@ -18,6 +18,24 @@ bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n);
 bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n);
 void rdo_idxq_free(RdoIdxQueue *q);
 
+/*
+ * Host caches only, nothing simulated: start loading the cache lines of
+ * [p, p + len) into the host CPU's caches, so that a miss on cold per-QP
+ * state overlaps the work before its use instead of stalling it (with
+ * many QPs each packet meets state no other packet touched lately).
+ */
+static inline void rdo_host_prefetch(const void *p, size_t len)
+{
+    const char *c = p;
+
+    for (size_t off = 0; off < len; off += 64) {
+        __builtin_prefetch(c + off, 1, 3);
+    }
+    if (len) {
+        __builtin_prefetch(c + len - 1, 1, 3);
+    }
+}
+
 static inline uint32_t rdo_idxq_nth(const RdoIdxQueue *q, uint32_t i)
 {
     return q->v[(q->head + i) & (q->cap - 1)];

@@ -436,6 +436,16 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
     return l->data;
 }
 
+void rdo_ctx_host_prefetch(const RdoCtxCache *c, uint32_t index)
+{
+    /* Its entry of the index map only: reading it to find the line would
+     * wait for the very miss this is to hide (the lines, a few dozen, stay
+     * in the host's caches anyway). */
+    if (index < c->where_len) {
+        rdo_host_prefetch(&c->where[index], sizeof(c->where[index]));
+    }
+}
+
 bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps)
 {
     RdoCtxLine *l = line_find(c, index);

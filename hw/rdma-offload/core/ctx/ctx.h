@@ -25,6 +25,11 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index);
 void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx);
 /* Timing: whether context `index` is cached, and when its line is ready. */
 bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps);
+/* Host caches only (no simulated effect): start loading what a lookup of
+ * context `index` reads, so that its host miss overlaps earlier work. */
+void rdo_ctx_host_prefetch(const RdoCtxCache *c, uint32_t index);
+/* The same for everything QP qpn's lookup (rdo_qp_get) reads. */
+void rdo_qp_host_prefetch(const RdoCore *core, uint32_t qpn);
 /* Timing: loads context `index` ahead of its use; false if it cannot. */
 bool rdo_ctx_prefetch(RdoCore *core, RdoCtxCache *c, uint32_t index);
 bool rdo_ctx_flush(RdoCore *core, RdoCtxCache *c);

@@ -41,6 +41,18 @@ RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
     return qp;
 }
 
+void rdo_qp_host_prefetch(const RdoCore *core, uint32_t qpn)
+{
+    const RdoState *st = core->st;
+
+    if (qpn >= st->usable_qps) {
+        return;
+    }
+    rdo_host_prefetch(&st->qp_used[qpn], 1);
+    rdo_host_prefetch(&st->qp_bind[qpn], sizeof(st->qp_bind[qpn]));
+    rdo_ctx_host_prefetch(&st->qpc, qpn);
+}
+
 /*
  * The same for a doorbell's checks: with the timing model on, a context
  * that is not cached is read beside the cache (not allocated in it).

@@ -145,6 +145,10 @@ void rdo_sched_run(RdoCore *core)
         if (t->cfg.lookahead) {
             group(core, w);
         }
+        /* Most often the next one served: its state loads meanwhile. */
+        if (t->work.head) {
+            rdo_xport_host_prefetch(core, ((RdoWork *)t->work.head->data)->qpn);
+        }
         rdo_tm_wait_until(core, w->ready_ps);
         t->item_ready_ps = w->ready_ps;
         if (w->pi == RDO_NONE) {

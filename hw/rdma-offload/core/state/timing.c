@@ -129,9 +129,9 @@ static void timing_save(RdoCore *core, RdoOut *o)
         rdo_out_u32(o, i);
         rdo_out_u32(o, RDO_TM_DB_HIST);
         for (uint32_t k = 0; k < RDO_TM_DB_HIST; k++) {
-            rdo_out_u32(o, q->db_pi[k]);
-            rdo_out_u64(o, q->db_ps[k]);
-            rdo_out_u8(o, q->db_flags[k]);
+            rdo_out_u32(o, q->db[k].pi);
+            rdo_out_u64(o, q->db[k].ps);
+            rdo_out_u8(o, q->db[k].flags);
         }
         rdo_out_u32(o, q->db_next);
         rdo_out_u64(o, q->wqe_ready_ps);
@@ -219,9 +219,9 @@ static void timing_load(RdoCore *core, RdoIn *in)
             return;
         }
         for (uint32_t d = 0; d < RDO_TM_DB_HIST; d++) {
-            q->db_pi[d] = rdo_in_u32(in);
-            q->db_ps[d] = rdo_in_time_ps(in, "doorbell");
-            q->db_flags[d] = rdo_in_u8(in);
+            q->db[d].pi = rdo_in_u32(in);
+            q->db[d].ps = rdo_in_time_ps(in, "doorbell");
+            q->db[d].flags = rdo_in_u8(in);
         }
         q->db_next = rdo_in_u32(in);
         /* rdo_tm_db_time scans a loaded history (its order is not known). */

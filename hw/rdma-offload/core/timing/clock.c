@@ -262,8 +262,8 @@ static unsigned db_slot(const RdoTmQp *q, unsigned k)
 static uint64_t db_time_ordered(const RdoTmQp *q, uint32_t index, bool *pushed)
 {
     unsigned lo = 0, hi = q->db_count, best;
-    uint32_t c = q->db_pi[db_slot(q, 0)] - index;
-    uint32_t span = q->db_pi[db_slot(q, q->db_count - 1)] - q->db_pi[db_slot(q, 0)];
+    uint32_t c = q->db[db_slot(q, 0)].pi - index;
+    uint32_t span = q->db[db_slot(q, q->db_count - 1)].pi - q->db[db_slot(q, 0)].pi;
 
     /* Covered from the oldest on, and past the newest without wrapping
      * out of the covering half: then "covers" only turns true once. */
@@ -273,7 +273,7 @@ static uint64_t db_time_ordered(const RdoTmQp *q, uint32_t index, bool *pushed)
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
 
-        if ((int32_t)(q->db_pi[db_slot(q, mid)] - index) > 0) {
+        if ((int32_t)(q->db[db_slot(q, mid)].pi - index) > 0) {
             hi = mid;
         } else {
             lo = mid + 1;
@@ -286,13 +286,13 @@ static uint64_t db_time_ordered(const RdoTmQp *q, uint32_t index, bool *pushed)
     for (unsigned k = lo + 1; k < q->db_count; k++) {
         unsigned s = db_slot(q, k);
 
-        if (q->db_ps[s] != q->db_ps[best]) {
+        if (q->db[s].ps != q->db[best].ps) {
             break;
         }
         best = MIN(best, s);
     }
-    *pushed = q->db_flags[best] & RDO_TM_DB_PUSHED;
-    return q->db_ps[best];
+    *pushed = q->db[best].flags & RDO_TM_DB_PUSHED;
+    return q->db[best].ps;
 }
 
 void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed)
@@ -301,13 +301,13 @@ void rdo_tm_db_note(RdoTmQp *q, uint32_t pi, uint64_t now_ps, bool pushed)
     unsigned prev = (slot + RDO_TM_DB_HIST - 1) % RDO_TM_DB_HIST;
 
     if (q->db_count &&
-        (now_ps < q->db_ps[prev] || pi - q->db_pi[prev] >= RDO_TM_DB_STEP)) {
+        (now_ps < q->db[prev].ps || pi - q->db[prev].pi >= RDO_TM_DB_STEP)) {
         /* Scanned until the older of the two leaves the history. */
         q->db_slow_until = q->db_next + RDO_TM_DB_HIST;
     }
-    q->db_pi[slot] = pi;
-    q->db_ps[slot] = now_ps;
-    q->db_flags[slot] = RDO_TM_DB_VALID | (pushed ? RDO_TM_DB_PUSHED : 0);
+    q->db[slot].pi = pi;
+    q->db[slot].ps = now_ps;
+    q->db[slot].flags = RDO_TM_DB_VALID | (pushed ? RDO_TM_DB_PUSHED : 0);
     q->db_next++;
     q->db_count = MIN(q->db_count + 1, RDO_TM_DB_HIST);
 }
@@ -340,11 +340,11 @@ uint64_t rdo_tm_db_scan(const RdoTmQp *q, uint32_t index, bool *pushed)
 
     *pushed = false;
     for (unsigned i = 0; i < RDO_TM_DB_HIST; i++) {
-        if ((q->db_flags[i] & RDO_TM_DB_VALID) &&
-            (int32_t)(q->db_pi[i] - index) > 0 &&
-            (!best || q->db_ps[i] < best)) {
-            best = q->db_ps[i];
-            *pushed = q->db_flags[i] & RDO_TM_DB_PUSHED;
+        if ((q->db[i].flags & RDO_TM_DB_VALID) &&
+            (int32_t)(q->db[i].pi - index) > 0 &&
+            (!best || q->db[i].ps < best)) {
+            best = q->db[i].ps;
+            *pushed = q->db[i].flags & RDO_TM_DB_PUSHED;
         }
     }
     return best;

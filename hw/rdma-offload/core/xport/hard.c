@@ -113,17 +113,22 @@ void rdo_xport_commit_res(RdoCore *core, uint32_t qpn, uint32_t slot)
 
 void rdo_xport_commit(RdoCore *core, uint32_t qpn)
 {
-    RdoXport *x = &core->st->xport[qpn];
-    const RdoSendRec *oldest = g_queue_peek_head(&x->req.sent);
+    RdoXport *x;
+    const RdoSendRec *oldest;
     RdoHardImage h;
 
+    /* Called on every packet: without failover it must touch nothing of
+     * the QP (its requester's line is cold on a responder: a host miss a
+     * packet with many QPs). */
     if (!core->cfg.failover) {
         return;
     }
+    x = &core->st->xport[qpn];
     if (x->req.fo_defer) {
         x->req.fo_owed = true;
         return;
     }
+    oldest = g_queue_peek_head(&x->req.sent);
     commit_records(core, qpn, x);
     memset(&h, 0, sizeof(h));
     h.rec_head = oldest ? oldest->fo_seq : x->req.fo_seq_next;

@@ -65,6 +65,26 @@ void rdo_xport_free(RdoCore *core)
     st->xport = NULL;
 }
 
+void rdo_xport_host_prefetch(const RdoCore *core, uint32_t qpn)
+{
+    const RdoState *st = core->st;
+
+    if (qpn >= st->usable_qps) {
+        return;                 /* from the wire: checked where it is used */
+    }
+    rdo_qp_host_prefetch(core, qpn);
+    /* All 7 lines: a sender's packet touches the requester's and the rate
+     * limiter's, a receiver's the responder's and the aggregation's, and
+     * an ACK back the requester's again. */
+    rdo_host_prefetch(&st->xport[qpn], sizeof(RdoXport));
+    rdo_host_prefetch(&st->qp_stall_mr[qpn], sizeof(st->qp_stall_mr[qpn]));
+    rdo_host_prefetch(&st->qp_blackout_ps[qpn], sizeof(st->qp_blackout_ps[qpn]));
+    if (st->tm) {
+        /* Its first line: what every visit touches (timing.h). */
+        rdo_host_prefetch(&st->tm->qp[qpn], 1);
+    }
+}
+
 void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
@@ -81,7 +101,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
         RdoTmQp *q = &core->st->tm->qp[qpn];
 
         /* A new QP with this number starts a new doorbell history. */
-        memset(q->db_flags, 0, sizeof(q->db_flags));
+        memset(q->db, 0, sizeof(q->db));
         q->db_count = 0;
         q->served_pi = 0;
     }

@@ -312,6 +312,12 @@ int rdo_u32_cmp(const uint32_t *a, const uint32_t *b);
 void rdo_xport_init(RdoCore *core);
 void rdo_xport_free(RdoCore *core);
 void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn);
+/* Host caches only, no simulated effect: start loading QP qpn's per-QP
+ * state (its transport state, lookup, stall and blackout entries, timing
+ * record) where the next QP to serve is known one step ahead: the queue
+ * of send work, the ACK and response lists, a frame's destination. Any
+ * qpn (from the wire too): out of range does nothing. */
+void rdo_xport_host_prefetch(const RdoCore *core, uint32_t qpn);
 /* MOVE_QP: QP qpn's transport state from `from` to `to`, queued work and
  * timers with it, send work up to sq_pi queued there (move.c); `to` held
  * no QP of that number. */
