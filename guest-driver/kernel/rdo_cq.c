@@ -445,8 +445,19 @@ void rdo_ib_cq_event(struct rdo_dev *rdev, u32 cqn, bool error)
 	struct rdo_cq *cq = xa_load(&rdev->cq_xa, cqn);
 	struct ib_event ev;
 
+	if (!cq && !error) {
+		/*
+		 * A completion event the device wrote before the CQ's owner
+		 * let it go (a net_device queue going down, a CQ destroyed)
+		 * can be seen after: expected, as on any NIC, so counted,
+		 * not a warning. An error event for no CQ still is one.
+		 */
+		atomic64_inc(&rdev->stray_cq_events);
+		dev_dbg_ratelimited(&rdev->pdev->dev, "completion event for unknown CQ %u\n", cqn);
+		return;
+	}
 	if (!cq) {
-		dev_warn_ratelimited(&rdev->pdev->dev, "event for unknown CQ %u\n", cqn);
+		dev_warn_ratelimited(&rdev->pdev->dev, "error event for unknown CQ %u\n", cqn);
 		return;
 	}
 	if (!error) {

@@ -133,6 +133,7 @@ static int rdo_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "engine_recoveries=%llu\n", rdev->engine_recoveries);
 	seq_printf(m, "qps_arrived=%llu\n", rdev->qps_arrived);
 	seq_printf(m, "move_drained=%llu\n", rdev->move_drained);
+	seq_printf(m, "stray_cq_events=%lld\n", atomic64_read(&rdev->stray_cq_events));
 	for (i = 0; i < RDO_USE__N; i++)
 		seq_printf(m, "in_use.%s=%ld\n", rdo_use_names[i],
 			   atomic_long_read(&rdev->in_use[i]));
