@@ -211,8 +211,10 @@ struct rdo_dev {
 	u64 engine_recoveries;		/* RDO_EQE_ENGINE_RECOVERED events */
 	u64 qps_arrived;		/* RDO_EQE_QP_ARRIVED events */
 	u64 move_drained;		/* events a move took off its source's EQs */
-	/* Completion events for a CQ no longer known: written before its
-	 * queue went down or its CQ was destroyed, seen after. */
+	/*
+	 * Completion events for a CQ no longer known: written before its
+	 * queue went down or its CQ was destroyed, seen after.
+	 */
 	atomic64_t stray_cq_events;
 
 	/* Object numbers and the objects events name. */
