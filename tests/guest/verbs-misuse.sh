@@ -53,15 +53,14 @@ EOF_A
 
 read -r -d '' B_CMD <<'EOF_B'
 peer get pages-done >/dev/null
-# A's side is verbs-pair.sh's `pair server`: its keys for a first run are
-# ready-TAG.1, and again-TAG.1 (0: no second run), which this client,
-# not being `pair client`, gives it by hand.
-peer get ready-kill.1 >/dev/null
+# A's side is verbs-pair.sh's `pair server`; this client is not `pair
+# client`, so it waits for that server and releases it itself.
+pair_await_server kill
 ib_write_bw -d $(pair_dev) -x $(pair_gid $(pair_dev)) -s 65536 -n 100000 -F -p 18515 10.0.1.1 >/dev/null 2>&1 &
 cpid=$!
 sleep 3
 kill -9 $cpid; wait $cpid; echo "client_killed=$?"
-peer put again-kill.1 0
+pair_release_server kill
 peer put killed 1
 pair client again ib_write_bw -d {DEV} -x {GID} -s 65536 -n 200 -F; echo "again_rc=$?"
 EOF_B

@@ -4,10 +4,12 @@
 # shells on this host play server and client; /bin/peer's key store is a
 # directory, the tool a stand-in that prints perftest's clock complaint the
 # first FAILS times. Checked: a clean run is run once; a run whose client
-# could not measure the clock is run again on both sides, at most three
-# times in all, and the last status is returned; the tool's own failure is
-# returned and not repeated; a client without a device still releases the
-# server. Prints TAP.
+# or server could not measure the clock is run again on both sides, at
+# most three times in all, and the last status is returned; the tool's
+# own failure is returned and not repeated; a client without a device
+# still releases the server; with -R (rdma_cm) the client goes to the
+# RDMA network's address and the server waits for its rdma_cm ID to
+# listen. Prints TAP.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set +e
 
@@ -32,12 +34,13 @@ peer() {   # put KEY VALUE | get KEY, through files; get gives up after 20 s
 pair_dev() { [ "$NODEV" = 1 ] || echo rdo0; }
 pair_gid() { echo 3; }
 pair_listening() { true; }
+pair_cm_ready() { echo "$1 $2" > "$KV/cm_ready.$ROLE"; }
 ip() { :; }
-fake_perftest() {   # counts its runs; complains FAILS times (client only)
+fake_perftest() {   # counts its runs; complains FAILS times (on SIDE)
     n=$(($(cat "$KV/runs.$ROLE" 2>/dev/null || echo 0) + 1))
     echo $n > "$KV/runs.$ROLE"
     echo "args: $*"
-    if [ "$ROLE" = client ] && [ "$n" -le "$FAILS" ]; then
+    if [ "$ROLE" = "$SIDE" ] && [ "$n" -le "$FAILS" ]; then
         echo "Correlation coefficient r^2: 0.41 < 0.9"
         echo " 65536      1000             0.00               0.00"
     else
@@ -47,18 +50,21 @@ fake_perftest() {   # counts its runs; complains FAILS times (client only)
 }
 EOF
 
-# run_pair NAME FAILS STATUS [client NODEV]: both sides of one pair run;
-# leaves NAME.server, NAME.client (output) and NAME.rc.{server,client}.
+# run_pair NAME FAILS STATUS [client NODEV [SIDE [ARGS]]]: both sides of one
+# pair run, the tool complaining about the clock FAILS times on SIDE
+# (client); leaves NAME.server, NAME.client (output), NAME.rc.{server,client}
+# and the server's PAIR_READY in NAME/ready.
 run_pair() {
     local name=$1 role
     mkdir -p "$dir/$name"
     for role in server client; do
         local nodev=0
         [ "$role" = client ] && nodev=${4:-0}
-        KV=$dir/$name FAILS=$2 STATUS=$3 ROLE=$role NODEV=$nodev \
+        KV=$dir/$name FAILS=$2 STATUS=$3 ROLE=$role NODEV=$nodev SIDE=${5:-client} \
             PAIR_OUT=$dir/$name/out.$role timeout 60 "${sh_cmd[@]}" -c \
             ". '$TOP/scripts/guest/verbs-pair.sh'; . '$dir/stubs.sh';
-             pair $role bw.1 fake_perftest -d {DEV} -x {GID} -s 65536" \
+             pair $role bw.1 fake_perftest -d {DEV} -x {GID} -s 65536 ${6:-}; rc=\$?
+             [ $role = server ] && echo \"\$PAIR_READY\" > '$dir/$name/ready'; exit \$rc" \
             > "$dir/$name.$role" 2>&1 &
         eval "pid_$role=\$!"
     done
@@ -108,6 +114,29 @@ ok $? "a client with no device fails, and its server is released, not hung" ||
     show "$dir/nodev.server"
 grep -q '^\[bw.1\] no RDMA device with an IPv4 GID$' "$dir/nodev.client"
 ok $? "the client says it has no device" || show "$dir/nodev.client"
+
+run_pair server2 2 0 0 server
+[ "$(runs server2 server) $(runs server2 client)" = "3 3" ]
+ok $? "two clock complaints on the server's side: three runs on both sides" ||
+    show "$dir/server2.server"
+[ "$(agains server2 client) $(agains server2 server) $(rc server2 server)" = "2 2 0" ]
+ok $? "the client asked for them, and the server's last run's status is returned"
+
+run_pair cm 0 0 0 client "-R -n 200"
+grep -q '^\[bw.1\] args: -d rdo0 -x 3 -s 65536 -R -n 200 -p 18515 10.0.0.1$' "$dir/cm.client"
+ok $? "with -R the client goes to the RDMA network's address" || show "$dir/cm.client"
+[ "$(cat "$dir/cm/cm_ready.server" 2>/dev/null) $(cat "$dir/cm/ready")" = "LISTEN fake_perftest 1" ]
+ok $? "and the server is ready when its program's rdma_cm ID listens (PAIR_READY 1)" ||
+    show "$dir/cm.server"
+[ ! -e "$dir/clean/cm_ready.server" ] && [ "$(cat "$dir/clean/ready")" = 1 ]
+ok $? "without -R the server waits for its TCP port, not an rdma_cm ID"
+
+for words in "ib_send_bw -R:ib_send_bw" "timeout 120 ib_send_bw -R:ib_send_bw" \
+    "env RDO_PUSH_MAX=0 /usr/bin/ib_send_lat -s 64:ib_send_lat"; do
+    got=$("${sh_cmd[@]}" -c ". '$TOP/scripts/guest/verbs-pair.sh'; pair_prog ${words%%:*}")
+    [ "$got" = "${words#*:}" ]
+    ok $? "pair_prog finds the program in '${words%%:*}'" || echo "#   got '$got'"
+done
 
 echo "1..$n"
 exit $failed
