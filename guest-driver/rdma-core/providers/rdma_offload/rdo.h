@@ -227,6 +227,8 @@ int rdo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr);
 int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log);
 void rdo_wq_fini(struct rdo_wq *wq);
+void rdo_create_qp_rings(struct rdo_create_qp_req *req, const struct rdo_qp *qp,
+			 uint32_t sq_shift, uint32_t rq_shift);
 void rdo_recv_wqe_fill(struct rdo_wq *wq, uint32_t idx, const struct ibv_recv_wr *wr);
 
 /* rdo_srq.c */

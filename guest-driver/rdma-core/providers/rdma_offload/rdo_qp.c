@@ -86,6 +86,20 @@ int rdo_wq_init(struct rdo_wq *wq, uint32_t wr, uint32_t shift, uint32_t max_log
 	return 0;
 }
 
+/* The create command's rings: the SQ, and the RQ unless an SRQ stands in. */
+void rdo_create_qp_rings(struct rdo_create_qp_req *req, const struct rdo_qp *qp,
+			 uint32_t sq_shift, uint32_t rq_shift)
+{
+	req->sq_addr = (uintptr_t)qp->sq.ring.buf;
+	req->sq_log_size = qp->sq.ring.log_size;
+	req->sq_wqe_shift = sq_shift;
+	if (!qp->rq.inited)
+		return;
+	req->rq_addr = (uintptr_t)qp->rq.ring.buf;
+	req->rq_log_size = qp->rq.ring.log_size;
+	req->rq_wqe_shift = rq_shift;
+}
+
 void rdo_wq_fini(struct rdo_wq *wq)
 {
 	if (!wq->inited)
@@ -174,13 +188,8 @@ struct ibv_qp *rdo_create_qp_ex(struct ibv_context *context,
 		ret = rdo_wq_init(&qp->rq, cap->max_recv_wr, rq_shift, ctx->max_qp_log);
 		if (ret)
 			goto err_sq;
-		cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
-		cmd.rq_log_size = qp->rq.ring.log_size;
-		cmd.rq_wqe_shift = rq_shift;
 	}
-	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
-	cmd.sq_log_size = qp->sq.ring.log_size;
-	cmd.sq_wqe_shift = sq_shift;
+	rdo_create_qp_rings(&cmd.drv_payload, qp, sq_shift, rq_shift);
 	/* The command takes no creation flags, and none are set (above). */
 	mask = attr->comp_mask;
 	attr->comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;

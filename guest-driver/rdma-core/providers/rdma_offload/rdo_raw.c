@@ -136,12 +136,7 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		ret = errno ? errno : ENOMEM;
 		goto err;
 	}
-	cmd.sq_addr = (uintptr_t)qp->sq.ring.buf;
-	cmd.sq_log_size = qp->sq.ring.log_size;
-	cmd.sq_wqe_shift = sq_shift;
-	cmd.rq_addr = (uintptr_t)qp->rq.ring.buf;
-	cmd.rq_log_size = qp->rq.ring.log_size;
-	cmd.rq_wqe_shift = rq_shift;
+	rdo_create_qp_rings(&cmd.drv_payload, qp, sq_shift, rq_shift);
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
 	    (attr->create_flags & RDODV_QP_CREATE_RAW_LRO))
 		cmd.flags = RDO_CREATE_QP_F_RAW_LRO;
