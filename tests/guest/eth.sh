@@ -90,10 +90,13 @@ echo "tcprx.steered=$(( $(cat $hwc) - steered0 ))"
 # The provider's send side: TSO, inline and a bad lkey on a raw QP of B's.
 tso_segs() { ethtool -S eth0 | sed -n 's/^ *hw_tso_segments: //p'; }
 tso0=$(tso_segs)
-rdo-tcprx tso rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
-    "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
-    sed 's/^/rawtx./'
-echo "rawtx.hw_tso=$(( $(tso_segs) - tso0 ))"
+for api in tso tso-wr; do
+    rdo-tcprx $api rdo0 "$(cat /sys/class/net/eth0/address)" 10.0.0.2 \
+        "$(awk '$1 == "10.0.0.1" {print $4}' /proc/net/arp)" 10.0.0.1 8192 1448 2>&1 |
+        sed "s/^/raw$(echo $api | tr -d -)./"
+    echo "raw$(echo $api | tr -d -).hw_tso=$(( $(tso_segs) - tso0 ))"
+    tso0=$(tso_segs)
+done
 # Three raw QPs of B's port: loopback to a flow (and to the same flow of a
 # third QP), scattered receives, flushes. The driver sets two Ethernet
 # queue pairs aside for raw QPs by default: reload it with three.
@@ -159,15 +162,24 @@ check "LRO aggregates reached user space (RDODV_WC_LRO)" positive "$(f B.tcprx.l
 check "the buffer with a bad lkey completed with LOC_PROT_ERR" \
     eq "$(f B.tcprx.rx_errors) $(f B.tcprx.first_rx_error)" "1 local protection error"
 check "B's device steered the flow's frames (rx_steered_frames grew)" positive "$(f B.tcprx.steered)"
-check "raw QP: IBV_WR_TSO of 54 + 8192 bytes completes as IBV_WC_TSO" \
-    eq "$(f B.rawtx.tso.status) $(f B.rawtx.tso.opcode) $(f B.rawtx.tso.byte_len)" "success TSO 8246"
-tso_cut() { [ "$(f B.rawtx.hw_tso)" -ge "$(f B.rawtx.tso.segments)" ] 2>/dev/null ||
-            { echo "#   hw_tso_segments +'$(f B.rawtx.hw_tso)', wanted $(f B.rawtx.tso.segments)"; return 1; }; }
-check "raw QP: B's device cut the TSO send into MSS frames" tso_cut
-check "raw QP: an inline frame (bounce MR) is sent" \
-    eq "$(f B.rawtx.inline.status) $(f B.rawtx.inline.opcode) $(f B.rawtx.inline.byte_len)" "success SEND 60"
-check "raw QP: a send with a bad lkey completes with LOC_PROT_ERR" \
-    eq "$(f B.rawtx.bad_lkey.status)" "local protection error"
+tso_cut() { [ "$(f "$1.hw_tso")" -ge "$(f "$1.tso.segments")" ] 2>/dev/null ||
+            { echo "#   hw_tso_segments +'$(f "$1.hw_tso")', wanted $(f "$1.tso.segments")"; return 1; }; }
+# The same three WRs through ibv_post_send (rawtso) and the ibv_wr_* API
+# (rawtsowr); wr_id 11, 12, 13.
+for api in tso tso-wr; do
+    k=B.raw${api//-/}
+    check "raw QP ($api): IBV_WR_TSO of 54 + 8192 bytes completes as IBV_WC_TSO" \
+        eq "$(f $k.tso.status) $(f $k.tso.opcode) $(f $k.tso.byte_len) $(f $k.tso.wr_id)" \
+        "success TSO 8246 11"
+    check "raw QP ($api): B's device cut the TSO send into MSS frames" tso_cut $k
+    check "raw QP ($api): an inline frame (bounce MR) is sent" \
+        eq "$(f $k.inline.status) $(f $k.inline.opcode) $(f $k.inline.byte_len) $(f $k.inline.wr_id)" \
+        "success SEND 60 12"
+    check "raw QP ($api): a send with a bad lkey completes with LOC_PROT_ERR" \
+        eq "$(f $k.bad_lkey.status) $(f $k.bad_lkey.wr_id)" "local protection error 13"
+done
+check "raw QP, WR API: a TSO header over max_tso_header and a WR without data are refused (EINVAL)" \
+    eq "$(f B.rawtsowr.wr.big_hdr_rc) $(f B.rawtsowr.wr.no_data_rc)" "22 22"
 check "B reloaded with raw_queues=3" eq "$(f B.raw3.rc)" 0
 check "raw QP with max_recv_sge 3 is created (a 64-byte scatter RQ: 3 SGEs)" \
     eq "$(f B.rawlocal.server.max_recv_sge)" 3

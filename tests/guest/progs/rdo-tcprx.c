@@ -12,10 +12,13 @@
  *     must refuse on the library's QP, "ready=1", then accept, read to the
  *     FIN and check every byte.
  *
- *   rdo-tcprx tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS
+ *   rdo-tcprx tso|tso-wr IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS
  *     the provider's send side on a raw packet QP of its own: one
  *     IBV_WR_TSO of BYTES (a TCP segment to a closed port of DST), one
  *     IBV_SEND_INLINE frame, one SEND with a wrong lkey; their completions.
+ *     tso posts them with ibv_post_send, tso-wr with the ibv_wr_* API on a
+ *     QP made by ibv_create_qp_ex with send_ops_flags and max_tso_header
+ *     (64), where a longer header and a WR without data must be refused.
  *
  *   rdo-tcprx local IBDEV
  *     two raw packet QPs of port 1 in one process, as rdma-core's
@@ -230,24 +233,71 @@ static void tso_wc(struct ibv_cq *cq, const char *key)
 	int st = poll_one(cq, &wc);
 
 	printf("%s.status=%s\n", key, st < 0 ? "timeout" : ibv_wc_status_str(wc.status));
+	printf("%s.wr_id=%llu\n", key, st < 0 ? 0ULL : (unsigned long long)wc.wr_id);
 	printf("%s.opcode=%s\n", key, st < 0 ? "none" : wc.opcode == IBV_WC_TSO ? "TSO" :
 	       wc.opcode == IBV_WC_SEND ? "SEND" : "other");
 	printf("%s.byte_len=%u\n", key, st < 0 ? 0 : wc.byte_len);
 }
 
-static int do_tso(char **a)
+/*
+ * Posts wr (one SEND or TSO, one SGE) with ibv_post_send or, with wrapi,
+ * through the ibv_wr_* API: 0 or an errno.
+ */
+static int post_one(struct ibv_qp *qp, bool wrapi, struct ibv_send_wr *wr)
+{
+	struct ibv_qp_ex *qpx = ibv_qp_to_qp_ex(qp);
+	struct ibv_send_wr *bad;
+
+	if (!wrapi)
+		return ibv_post_send(qp, wr, &bad) ? errno : 0;
+	ibv_wr_start(qpx);
+	qpx->wr_id = wr->wr_id;
+	qpx->wr_flags = wr->send_flags & ~IBV_SEND_INLINE;
+	if (wr->opcode == IBV_WR_TSO)
+		ibv_wr_send_tso(qpx, wr->tso.hdr, wr->tso.hdr_sz, wr->tso.mss);
+	else
+		ibv_wr_send(qpx);
+	if (wr->send_flags & IBV_SEND_INLINE)
+		ibv_wr_set_inline_data(qpx, (void *)(uintptr_t)wr->sg_list[0].addr,
+				       wr->sg_list[0].length);
+	else
+		ibv_wr_set_sge(qpx, wr->sg_list[0].lkey, wr->sg_list[0].addr,
+			       wr->sg_list[0].length);
+	return ibv_wr_complete(qpx);
+}
+
+/* The WR API's refusals: a header over max_tso_header, a WR without data. */
+static void wr_refusals(struct ibv_qp *qp, const uint8_t *hdr, struct ibv_sge *sge)
+{
+	struct ibv_qp_ex *qpx = ibv_qp_to_qp_ex(qp);
+	uint8_t big[65];
+
+	memcpy(big, hdr, 54);
+	memset(big + 54, 1, sizeof(big) - 54);
+	ibv_wr_start(qpx);
+	qpx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_send_tso(qpx, big, sizeof(big), 1448);
+	ibv_wr_set_sge(qpx, sge->lkey, sge->addr, sge->length);
+	printf("wr.big_hdr_rc=%d\n", ibv_wr_complete(qpx));
+	ibv_wr_start(qpx);
+	ibv_wr_send(qpx);
+	printf("wr.no_data_rc=%d\n", ibv_wr_complete(qpx));
+}
+
+static int do_tso(char **a, bool wrapi)
 {
 	struct ether_addr smac, dmac;
 	uint32_t sip, dip, bytes = strtoul(a[5], NULL, 0), mss = strtoul(a[6], NULL, 0);
 	struct ibv_context *ctx = open_by_name(a[0]);
 	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
-	struct ibv_qp_init_attr qa = {
+	struct ibv_qp_init_attr_ex qa = {
 		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_RAW_PACKET,
 		.cap = { .max_send_wr = 4, .max_recv_wr = 2, .max_send_sge = 1,
 			 .max_recv_sge = 1, .max_inline_data = 128 },
+		.comp_mask = IBV_QP_INIT_ATTR_PD, .pd = pd,
 	};
-	struct ibv_send_wr wr = { .num_sge = 1, .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct ibv_send_wr wr = { .num_sge = 1, .send_flags = IBV_SEND_SIGNALED };
 	struct ibv_sge sge;
 	struct ibv_qp *qp;
 	struct ibv_mr *mr;
@@ -259,7 +309,12 @@ static int do_tso(char **a)
 		die("bad address");
 	if (!pd || !cq)
 		die("pd/cq: %s", strerror(errno));
-	qp = ibv_create_qp(pd, &qa);
+	if (wrapi) {
+		qa.comp_mask |= IBV_QP_INIT_ATTR_SEND_OPS_FLAGS | IBV_QP_INIT_ATTR_MAX_TSO_HEADER;
+		qa.send_ops_flags = IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_TSO;
+		qa.max_tso_header = 64;
+	}
+	qp = ibv_create_qp_ex(ctx, &qa);
 	if (!qp)
 		die("raw qp: %s", strerror(errno));
 	raw_to_rts(qp);
@@ -273,11 +328,14 @@ static int do_tso(char **a)
 	/* TSO: the header from wr.tso (the provider's bounce slot), the payload by lkey. */
 	sge = (struct ibv_sge){ (uintptr_t)payload, bytes, mr->lkey };
 	wr.sg_list = &sge;
+	if (wrapi)
+		wr_refusals(qp, hdr, &sge);
+	wr.wr_id = 11;
 	wr.opcode = IBV_WR_TSO;
 	wr.tso.hdr = hdr;
 	wr.tso.hdr_sz = sizeof(hdr);
 	wr.tso.mss = mss;
-	if (ibv_post_send(qp, &wr, &bad))
+	if (post_one(qp, wrapi, &wr))
 		die("post tso: %s", strerror(errno));
 	tso_wc(cq, "tso");
 	printf("tso.segments=%u\n", (bytes + mss - 1) / mss);
@@ -287,17 +345,19 @@ static int do_tso(char **a)
 	frame[17] = sizeof(frame) - 14;		/* IPv4 total length */
 	memset(frame + 54, 0xab, 6);
 	sge = (struct ibv_sge){ (uintptr_t)frame, sizeof(frame), 0 };
+	wr.wr_id = 12;
 	wr.opcode = IBV_WR_SEND;
 	wr.send_flags = IBV_SEND_SIGNALED | IBV_SEND_INLINE | IBV_SEND_IP_CSUM;
-	if (ibv_post_send(qp, &wr, &bad))
+	if (post_one(qp, wrapi, &wr))
 		die("post inline: %s", strerror(errno));
 	memset(frame, 0, sizeof(frame));	/* the WR's copy is the provider's */
 	tso_wc(cq, "inline");
 
 	/* A SEND whose lkey names no MR: the device refuses the SGE. */
 	sge = (struct ibv_sge){ (uintptr_t)payload, 60, mr->lkey ^ 0x5a5a00 };
+	wr.wr_id = 13;
 	wr.send_flags = IBV_SEND_SIGNALED;
-	if (ibv_post_send(qp, &wr, &bad))
+	if (post_one(qp, wrapi, &wr))
 		die("post bad lkey: %s", strerror(errno));
 	tso_wc(cq, "bad_lkey");
 	ibv_destroy_qp(qp);
@@ -692,14 +752,14 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "recv"))
 		return do_recv(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0),
 			       argc == 5 || strcmp(argv[5], "nolro"));
-	if (argc == 9 && !strcmp(argv[1], "tso"))
-		return do_tso(argv + 2);
+	if (argc == 9 && (!strcmp(argv[1], "tso") || !strcmp(argv[1], "tso-wr")))
+		return do_tso(argv + 2, !strcmp(argv[1], "tso-wr"));
 	if (argc == 3 && !strcmp(argv[1], "local"))
 		return do_local(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "race"))
 		return do_race(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: %s send IP PORT BYTES | recv IFNAME PORT BYTES [nolro] |"
-		" tso IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS | local IBDEV |"
+		" tso|tso-wr IBDEV SRC_MAC SRC_IP DST_MAC DST_IP BYTES MSS | local IBDEV |"
 		" race IBDEV ROUNDS\n", argv[0]);
 	return 2;
 }

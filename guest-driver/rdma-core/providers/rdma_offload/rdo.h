@@ -150,6 +150,10 @@ struct rdo_qp {
 	uint8_t *sq_kind;		/* per SQ slot: RDO_RAW_QUIET, RDO_RAW_TSO */
 	uint8_t *bounce;		/* per SQ slot: inline data or TSO header */
 	struct ibv_mr *bounce_mr;
+	uint16_t max_tso_header;	/* IBV_QP_INIT_ATTR_MAX_TSO_HEADER, else 0 */
+	/* ibv_wr_*: wr_send/wr_send_tso open a WR, its data setter builds it */
+	struct ibv_send_wr raw_wr;
+	bool raw_wr_open;
 	/*
 	 * In ERR (the device's queues gone): the SQ's and RQ's outstanding
 	 * WRs complete with IBV_WC_WR_FLUSH_ERR once polling of their CQ
@@ -213,6 +217,9 @@ void rdo_sq_ring(struct rdo_context *ctx, struct rdo_qp *qp, uint32_t start,
 
 /* rdo_wr.c: the ibv_wr_* posting API */
 int rdo_wr_init(struct rdo_qp *qp, uint64_t send_ops_flags);
+/* wr_start and wr_abort of every QP type: the SQ lock, the pi to go back to. */
+void rdo_wr_start(struct ibv_qp_ex *qpx);
+void rdo_wr_abort(struct ibv_qp_ex *qpx);
 int rdo_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask);
 int rdo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
 		 struct ibv_qp_init_attr *init);

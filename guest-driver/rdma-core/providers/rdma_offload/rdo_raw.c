@@ -14,7 +14,9 @@
  * and IBV_WR_TSO's header are copied into a per-slot bounce area that the
  * provider registers as an MR of the QP's PD and sends as the first SGE.
  * Every TX WQE completes on the device; unsignaled ones are retired
- * silently here. RX buffers complete in the order LRO fills them, not the
+ * silently here. The ibv_wr_* API (SEND and TSO) builds the same WQEs as
+ * ibv_post_send: wr_send or wr_send_tso opens a WR, its data setter
+ * builds it. RX buffers complete in the order LRO fills them, not the
  * order they were posted, so each RQ slot is reused only once its own
  * completion came (as an SRQ's).
  */
@@ -30,6 +32,9 @@
 /* SGEs of a receive WR: as many as the largest scatter WQE holds. */
 #define RDO_RAW_RX_SGE_MAX	(((1u << RDO_WQE_SHIFT_MAX) - \
 				  sizeof(struct rdo_eth_rx_sg_wqe)) / sizeof(struct rdo_sge))
+
+/* The ibv_wr_* opcodes of raw QPs. */
+#define RDO_RAW_WR_OPS		(IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_TSO)
 
 /* sq_kind[] of a slot: what its completion is. */
 #define RDO_RAW_QUIET		(1u << 0)	/* unsignaled: no ibv_wc if it succeeded */
@@ -62,6 +67,8 @@ static void rdo_raw_free(struct rdo_qp *qp)
 	free(qp);
 }
 
+static void rdo_raw_wr_init(struct rdo_qp *qp);
+
 struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 				 struct ibv_qp_init_attr_ex *attr)
 {
@@ -74,14 +81,19 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 	int ret;
 
 	/*
-	 * No SRQ, no WR-API (ibv_wr_*: use ibv_post_send), no creation flags
-	 * but the provider's LRO switch (rdodv.h) through the create flags.
+	 * No SRQ, no creation flags but the provider's LRO switch (rdodv.h)
+	 * through the create flags; the WR API for SEND and TSO; a TSO
+	 * header bound (any: headers beyond the bounce slot, the device's
+	 * limit too, are refused at post whatever the bound).
 	 */
 	if (!check_comp_mask(attr->comp_mask, IBV_QP_INIT_ATTR_PD |
-			     IBV_QP_INIT_ATTR_CREATE_FLAGS) ||
+			     IBV_QP_INIT_ATTR_CREATE_FLAGS | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS |
+			     IBV_QP_INIT_ATTR_MAX_TSO_HEADER) ||
 	    !(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || attr->srq ||
 	    ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
-	     (attr->create_flags & ~RDODV_QP_CREATE_RAW_LRO))) {
+	     (attr->create_flags & ~RDODV_QP_CREATE_RAW_LRO)) ||
+	    ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
+	     (attr->send_ops_flags & ~RDO_RAW_WR_OPS))) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -117,6 +129,10 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		return NULL;
 	qp->raw = true;
 	qp->sig_all = attr->sq_sig_all;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER)
+		qp->max_tso_header = attr->max_tso_header;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
+		rdo_raw_wr_init(qp);
 	ret = rdo_wq_init(&qp->sq, cap->max_send_wr, sq_shift, ctx->max_qp_log);
 	if (ret)
 		goto err;
@@ -142,8 +158,9 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		cmd.flags = RDO_CREATE_QP_F_RAW_LRO;
 	/* The kernel takes no inline data: the bounce area is ours. */
 	cap->max_inline_data = 0;
+	/* The command takes neither (the flags went into cmd, the bound is ours). */
 	mask = attr->comp_mask;
-	attr->comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;
+	attr->comp_mask &= ~(IBV_QP_INIT_ATTR_CREATE_FLAGS | IBV_QP_INIT_ATTR_MAX_TSO_HEADER);
 	ret = ibv_cmd_create_qp_ex(context, &qp->vqp, attr, &cmd.ibv_cmd, sizeof(cmd),
 				   &resp.ibv_resp, sizeof(resp));
 	attr->comp_mask = mask;
@@ -156,6 +173,8 @@ struct ibv_qp *rdo_raw_create_qp(struct ibv_context *context,
 		ret = EPROTO;	/* a kernel without the raw half */
 		goto err;
 	}
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
+		qp->vqp.comp_mask |= VERBS_QP_EX;	/* the command cleared it */
 	qp->raw_txq = resp.raw_txq;
 	qp->raw_rxq = resp.raw_rxq;
 	/* One SGE of the stride is the bounce area's. */
@@ -415,9 +434,11 @@ int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t
 	if (wr->opcode == IBV_WR_TSO) {
 		/* The header template travels as the first SGE, from the bounce area. */
 		if (!wr->tso.hdr || !wr->tso.hdr_sz || wr->tso.hdr_sz > RDO_RAW_BOUNCE ||
+		    (qp->max_tso_header && wr->tso.hdr_sz > qp->max_tso_header) ||
 		    !wr->tso.mss || (wr->send_flags & IBV_SEND_INLINE))
 			return EINVAL;
-		memcpy(bounce, wr->tso.hdr, wr->tso.hdr_sz);
+		if (wr->tso.hdr != bounce)	/* the WR API copied it there already */
+			memcpy(bounce, wr->tso.hdr, wr->tso.hdr_sz);
 		wqe->flags = RDO_ETH_TX_F_TSO;
 		wqe->mss = wr->tso.mss;
 		wqe->hdr_len = wr->tso.hdr_sz;
@@ -464,6 +485,165 @@ void rdo_raw_sq_ring(struct rdo_qp *qp)
 	udma_to_device_barrier();
 	rdo_doorbell(to_rctx(qp->vqp.qp.context), RDO_DB_ETH_TXQ,
 		     RDO_DB_VALUE(qp->raw_txq, 0, qp->sq.pi));
+}
+
+/* ------------------------------------------------ ibv_wr_* API --- */
+
+static struct rdo_qp *rdo_raw_qpx(struct ibv_qp_ex *qpx)
+{
+	return to_rqp(&qpx->qp_base);
+}
+
+/* Opens a WR of opcode op in the next SQ slot; its data setter builds it. */
+static bool rdo_raw_wr_open(struct rdo_qp *qp, struct ibv_qp_ex *qpx,
+			    enum ibv_wr_opcode op)
+{
+	struct rdo_wq *sq = &qp->sq;
+
+	if (qp->raw_wr_open && !qp->wr_err)	/* the last WR got no data */
+		qp->wr_err = EINVAL;
+	qp->raw_wr_open = false;
+	if (qp->wr_err)
+		return false;
+	if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
+					  memory_order_acquire) >= (1u << sq->ring.log_size)) {
+		qp->wr_err = ENOMEM;
+		return false;
+	}
+	memset(&qp->raw_wr, 0, sizeof(qp->raw_wr));
+	qp->raw_wr.wr_id = qpx->wr_id;
+	qp->raw_wr.opcode = op;
+	qp->raw_wr.send_flags = qpx->wr_flags;
+	qp->raw_wr_open = true;
+	return true;
+}
+
+static void rdo_raw_wr_send(struct ibv_qp_ex *qpx)
+{
+	rdo_raw_wr_open(rdo_raw_qpx(qpx), qpx, IBV_WR_SEND);
+}
+
+/* The header is copied into the slot's bounce area at once (the caller's
+ * buffer need not live until the data setter). */
+static void rdo_raw_wr_send_tso(struct ibv_qp_ex *qpx, void *hdr, uint16_t hdr_sz,
+				uint16_t mss)
+{
+	struct rdo_qp *qp = rdo_raw_qpx(qpx);
+	uint32_t slot = qp->sq.pi & ((1u << qp->sq.ring.log_size) - 1);
+	uint8_t *bounce = qp->bounce + (size_t)slot * RDO_RAW_BOUNCE;
+
+	if (!rdo_raw_wr_open(qp, qpx, IBV_WR_TSO))
+		return;
+	if (!hdr || !hdr_sz || hdr_sz > RDO_RAW_BOUNCE ||
+	    (qp->max_tso_header && hdr_sz > qp->max_tso_header)) {
+		qp->wr_err = EINVAL;
+		return;
+	}
+	memcpy(bounce, hdr, hdr_sz);
+	qp->raw_wr.tso.hdr = bounce;
+	qp->raw_wr.tso.hdr_sz = hdr_sz;
+	qp->raw_wr.tso.mss = mss;
+}
+
+/* The open WR's data: builds its WQE and takes the slot. */
+static void rdo_raw_wr_data(struct rdo_qp *qp, struct ibv_sge *sg, size_t num,
+			    bool inl)
+{
+	struct rdo_wq *sq = &qp->sq;
+	int ret;
+
+	if (!qp->raw_wr_open) {
+		qp->wr_err = qp->wr_err ? qp->wr_err : EINVAL;
+		return;
+	}
+	qp->raw_wr_open = false;
+	qp->raw_wr.sg_list = sg;
+	qp->raw_wr.num_sge = num;
+	if (inl)
+		qp->raw_wr.send_flags |= IBV_SEND_INLINE;
+	ret = num > qp->sq.max_sge ? EINVAL : rdo_raw_build_send(qp, &qp->raw_wr, sq->pi);
+	if (ret) {
+		qp->wr_err = ret;
+		return;
+	}
+	sq->wr_id[sq->pi & ((1u << sq->ring.log_size) - 1)] = qp->raw_wr.wr_id;
+	atomic_store_explicit((_Atomic uint32_t *)&sq->pi, sq->pi + 1, memory_order_release);
+}
+
+static void rdo_raw_wr_set_sge_list(struct ibv_qp_ex *qpx, size_t num,
+				    const struct ibv_sge *sg)
+{
+	rdo_raw_wr_data(rdo_raw_qpx(qpx), (struct ibv_sge *)sg, num, false);
+}
+
+static void rdo_raw_wr_set_sge(struct ibv_qp_ex *qpx, uint32_t lkey, uint64_t addr,
+			       uint32_t length)
+{
+	struct ibv_sge sge = { .addr = addr, .length = length, .lkey = lkey };
+
+	rdo_raw_wr_data(rdo_raw_qpx(qpx), &sge, 1, false);
+}
+
+static void rdo_raw_wr_set_inline_data_list(struct ibv_qp_ex *qpx, size_t num,
+					    const struct ibv_data_buf *buf)
+{
+	struct rdo_qp *qp = rdo_raw_qpx(qpx);
+	struct ibv_sge sg[RDO_MAX_SGE];
+	size_t i;
+
+	if (num > qp->sq.max_sge || num > RDO_MAX_SGE) {
+		qp->raw_wr_open = false;
+		qp->wr_err = qp->wr_err ? qp->wr_err : EINVAL;
+		return;
+	}
+	for (i = 0; i < num; i++)
+		sg[i] = (struct ibv_sge){ (uintptr_t)buf[i].addr, buf[i].length, 0 };
+	rdo_raw_wr_data(qp, sg, num, true);
+}
+
+static void rdo_raw_wr_set_inline_data(struct ibv_qp_ex *qpx, void *addr, size_t length)
+{
+	struct ibv_data_buf buf = { .addr = addr, .length = length };
+
+	rdo_raw_wr_set_inline_data_list(qpx, 1, &buf);
+}
+
+/* As ibv_post_send: RTS, or ERR (flushed); a WR without data is an error. */
+static int rdo_raw_wr_complete(struct ibv_qp_ex *qpx)
+{
+	struct rdo_qp *qp = rdo_raw_qpx(qpx);
+	enum ibv_qp_state state = qpx->qp_base.state;
+	int err = qp->wr_err;
+
+	if (!err && qp->raw_wr_open)
+		err = EINVAL;
+	if (!err && state != IBV_QPS_RTS && state != IBV_QPS_ERR)
+		err = EINVAL;
+	qp->raw_wr_open = false;
+	if (err) {
+		rdo_wr_abort(qpx);
+		return err;
+	}
+	if (qp->sq.pi != qp->wr_start_pi)
+		rdo_raw_sq_ring(qp);
+	pthread_spin_unlock(&qp->sq.lock);
+	return 0;
+}
+
+/* The raw QP's ibv_qp_ex: SEND and TSO (the only send ops create takes). */
+static void rdo_raw_wr_init(struct rdo_qp *qp)
+{
+	struct ibv_qp_ex *qpx = &qp->vqp.qp_ex;
+
+	qpx->wr_send = rdo_raw_wr_send;
+	qpx->wr_send_tso = rdo_raw_wr_send_tso;
+	qpx->wr_set_sge = rdo_raw_wr_set_sge;
+	qpx->wr_set_sge_list = rdo_raw_wr_set_sge_list;
+	qpx->wr_set_inline_data = rdo_raw_wr_set_inline_data;
+	qpx->wr_set_inline_data_list = rdo_raw_wr_set_inline_data_list;
+	qpx->wr_start = rdo_wr_start;
+	qpx->wr_complete = rdo_raw_wr_complete;
+	qpx->wr_abort = rdo_wr_abort;
 }
 
 /* A one-buffer RX WQE for wr at RQ index idx: 0 or an errno. */

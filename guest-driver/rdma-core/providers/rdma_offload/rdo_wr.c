@@ -231,17 +231,18 @@ static void rdo_wr_set_inline_data(struct ibv_qp_ex *qpx, void *addr, size_t len
 	rdo_wr_set_inline_data_list(qpx, 1, &buf);
 }
 
-static void rdo_wr_start(struct ibv_qp_ex *qpx)
+void rdo_wr_start(struct ibv_qp_ex *qpx)
 {
 	struct rdo_qp *qp = qpx_to_rqp(qpx);
 
 	pthread_spin_lock(&qp->sq.lock);
 	qp->wr_start_pi = qp->sq.pi;
 	qp->wr_cur = NULL;
+	qp->raw_wr_open = false;
 	qp->wr_err = 0;
 }
 
-static void rdo_wr_abort(struct ibv_qp_ex *qpx)
+void rdo_wr_abort(struct ibv_qp_ex *qpx)
 {
 	struct rdo_qp *qp = qpx_to_rqp(qpx);
 
