@@ -169,14 +169,14 @@ tso_cut() { [ "$(f "$1.hw_tso")" -ge "$(f "$1.tso.segments")" ] 2>/dev/null ||
 for api in tso tso-wr; do
     k=B.raw${api//-/}
     check "raw QP ($api): IBV_WR_TSO of 54 + 8192 bytes completes as IBV_WC_TSO" \
-        eq "$(f $k.tso.status) $(f $k.tso.opcode) $(f $k.tso.byte_len) $(f $k.tso.wr_id)" \
+        eq "$(f "$k.tso.status") $(f "$k.tso.opcode") $(f "$k.tso.byte_len") $(f "$k.tso.wr_id")" \
         "success TSO 8246 11"
-    check "raw QP ($api): B's device cut the TSO send into MSS frames" tso_cut $k
+    check "raw QP ($api): B's device cut the TSO send into MSS frames" tso_cut "$k"
     check "raw QP ($api): an inline frame (bounce MR) is sent" \
-        eq "$(f $k.inline.status) $(f $k.inline.opcode) $(f $k.inline.byte_len) $(f $k.inline.wr_id)" \
+        eq "$(f "$k.inline.status") $(f "$k.inline.opcode") $(f "$k.inline.byte_len") $(f "$k.inline.wr_id")" \
         "success SEND 60 12"
     check "raw QP ($api): a send with a bad lkey completes with LOC_PROT_ERR" \
-        eq "$(f $k.bad_lkey.status) $(f $k.bad_lkey.wr_id)" "local protection error 13"
+        eq "$(f "$k.bad_lkey.status") $(f "$k.bad_lkey.wr_id")" "local protection error 13"
 done
 check "raw QP, WR API: a TSO header over max_tso_header and a WR without data are refused (EINVAL)" \
     eq "$(f B.rawtsowr.wr.big_hdr_rc) $(f B.rawtsowr.wr.no_data_rc)" "22 22"

@@ -63,6 +63,21 @@ static void qrdo_destructor(QOSGraphObject *obj)
     qpci_iounmap(&d->pci, d->doorbells);
 }
 
+void qrdo_device_attach(QRdmaOffload *d, QPCIDevice *pci)
+{
+    g_assert_cmphex(qpci_config_readw(pci, PCI_VENDOR_ID), ==, RDO_PCI_VENDOR_ID);
+    memset(d, 0, sizeof(*d));
+    d->pci = *pci;
+    d->obj.start_hw = qrdo_start_hw;
+    d->obj.destructor = qrdo_destructor;
+    qrdo_start_hw(&d->obj);
+}
+
+void qrdo_device_detach(QRdmaOffload *d)
+{
+    qrdo_destructor(&d->obj);
+}
+
 static void *qrdo_create(void *pci_bus, QGuestAllocator *alloc, void *addr)
 {
     QRdmaOffload *d = g_new0(QRdmaOffload, 1);
@@ -601,12 +616,10 @@ static void side_start(QRdoPair *p, int k)
     QPCIDevice *pci = qpci_device_find(p->qs->pcibus, QPCI_DEVFN(4 + k, 0));
 
     g_assert_nonnull(pci);
-    g_assert_cmphex(qpci_config_readw(pci, PCI_VENDOR_ID), ==, RDO_PCI_VENDOR_ID);
     s->id = qrdo_side_ids[k];
     s->qts = p->qts;
-    s->dev.pci = *pci;
+    qrdo_device_attach(&s->dev, pci);
     g_free(pci);
-    qrdo_start_hw(&s->dev.obj);
     qrdo_drv_start(&s->drv, &s->dev, &p->qs->alloc);
     g_assert_cmphex(qrdo_read(&s->dev, RDO_REG_PORT_STATUS), ==,
                     RDO_PORT_LINK_UP);
@@ -638,7 +651,7 @@ QRdoPair *qrdo_pair_new(const QRdoPairOpts *o)
 void qrdo_pair_free(QRdoPair *p)
 {
     for (int k = 0; k < 2; k++) {
-        qrdo_destructor(&p->s[k].dev.obj);
+        qrdo_device_detach(&p->s[k].dev);
     }
     qtest_pc_shutdown(p->qs);
     g_free(p);

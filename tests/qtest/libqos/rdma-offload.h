@@ -104,6 +104,10 @@ typedef struct QRdoQp {
     uint32_t sq_pi;             /* WQEs written */
 } QRdoQp;
 
+/* A device found on the bus without qgraph: BARs mapped (start_hw), and undone. */
+void qrdo_device_attach(QRdmaOffload *d, QPCIDevice *pci);
+void qrdo_device_detach(QRdmaOffload *d);
+
 /* Guest memory, page-aligned and zeroed. */
 uint64_t qrdo_drv_alloc(QRdoDriver *drv, size_t size);
 /* A list of `n` freshly allocated pages; returns the list's address. */
