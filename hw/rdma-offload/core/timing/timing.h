@@ -178,7 +178,8 @@ typedef struct RdoTiming {
     GList *irq_free;            /* spent RdoTmIrqs: none allocated per interrupt */
     /*
      * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
-     * in order, a ring (egress/output.c): each was a wake-up when the core
+     * in order, a ring of those times in ns (egress/output.c; each the
+     * wake-up that would have sent it): each was a wake-up when the core
      * kept them, and the scheduler, while it has work queued
      * (sched_waiting), still runs at those of them from sched_from_ps on
      * (when it could go on), as it did.
@@ -253,7 +254,12 @@ void rdo_tm_frames_free(RdoTiming *t);
 
 void rdo_tm_init(RdoCore *core);
 void rdo_tm_free(RdoCore *core);
-uint64_t rdo_tm_now_ps(RdoCore *core);
+/* The clock and cursor helpers are inline: the transmit path asks them
+ * several times a packet. The clock in picoseconds: */
+static inline uint64_t rdo_tm_now_ps(RdoCore *core)
+{
+    return core->ops->now_ns(core->host) * 1000;
+}
 
 /* The cursor: an engine starts work no earlier than `at_ps` and when it is
  * free; the previous owner is given back by rdo_tm_leave. */
@@ -285,17 +291,54 @@ static inline void rdo_tm_leave(RdoCore *core, RdoTmSaved saved)
     t->cur_ps = saved.cur_ps;
     t->eng_start_ps = saved.start_ps;
 }
-uint64_t rdo_tm_cur(RdoCore *core);
-void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
-void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
+
+/* Now for the engine that works; outside any engine, the clock. */
+static inline uint64_t rdo_tm_cur(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+
+    return t->eng == RDO_ENG_NONE ? rdo_tm_now_ps(core) : t->cur_ps;
+}
+
+static inline void rdo_tm_wait_until(RdoCore *core, uint64_t ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ps > t->cur_ps) {
+        t->cur_ps = ps;
+    }
+}
+
 /* Picoseconds of `cycles` device cycles, rounded up. */
 static inline uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
 {
     return t->ps_per_cycle ? cycles * t->ps_per_cycle :
            rdo_div_up(cycles * 1000000ull, t->cfg.clock_mhz);
 }
+
+static inline void rdo_tm_cycles(RdoCore *core, uint32_t cycles)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE) {
+        t->cur_ps += rdo_tm_cycles_ps(t, cycles);
+    }
+}
+
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
-RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
+
+static inline RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
+{
+    RdoTiming *t = core->st->tm;
+    RdoFlow was;
+
+    if (!t) {
+        return RDO_FLOW_CTRL;
+    }
+    was = t->flow;
+    t->flow = flow;
+    return was;
+}
 /* The application flow of payload DMAs from now on: QP `qpn`'s (bus.c). */
 void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
 /* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
@@ -381,7 +424,16 @@ static inline void rdo_work_done(RdoTiming *t, GList *l)
 /* A DMA of the current flow issued at `at`: when it is done. */
 uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
                     bool write);
-void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
+
+static inline void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ready_ps > t->cur_ps) {
+        t->ctx_wait_ps += ready_ps - t->cur_ps;
+        t->cur_ps = ready_ps;
+    }
+}
 
 /* Transmit: may the TX engine start another packet now? */
 bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
