@@ -60,6 +60,9 @@ typedef struct RdoTmDir {
      * of those with end_ps set; the others are zero and count for nothing),
      * so that arbitration visits those only, not all of them every DMA. */
     uint64_t booked;
+    /* The latest end_ps of the kinds' queues (0 .. RDO_TM_APPQ - 1): the
+     * payload's common case asks it every DMA. Kept where those change. */
+    uint64_t kinds_end_ps;
 } RdoTmDir;
 G_STATIC_ASSERT(RDO_BUS_FLOWQ_MAX <= 64);
 
@@ -473,7 +476,32 @@ void rdo_raise_irq(RdoCore *core, unsigned vector);
 typedef struct RdoDmaCut {
     uint64_t head, body, tail;
 } RdoDmaCut;
-RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line);
+/* Inline: every DMA is cut twice, for the host and for the bus model. */
+static inline RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
+{
+    uint64_t mask = line - 1, end = addr + len;
+    RdoDmaCut c = { 0, 0, 0 };
+    uint64_t body_start, body_end;
+
+    if (!len) {
+        return c;
+    }
+    body_start = (addr + mask) & ~mask;
+    if (body_start >= end) {
+        /* Inside one line, or up to its end from inside it. */
+        if (addr & mask) {
+            c.head = len;
+        } else {
+            c.tail = len;   /* starts on a line, ends inside it */
+        }
+        return c;
+    }
+    c.head = body_start - addr;
+    body_end = end & ~mask;
+    c.body = body_end - body_start;
+    c.tail = end - body_end;
+    return c;
+}
 /* A host DMA cut at the configured cache line, piece by piece, counted
  * (dma.c); not timed: the callers below time it, or do it ahead of the
  * model and charge it later. */
