@@ -62,16 +62,6 @@ static uint64_t link_ps(const RdoTiming *t, uint64_t bytes)
 }
 
 
-void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
-                 uint64_t start_ps, uint64_t end_ps)
-{
-    RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
-
-    if (core->ops->stage) {
-        core->ops->stage(core->host, &span);
-    }
-}
-
 void rdo_tm_init(RdoCore *core)
 {
     RdoTiming *t;

@@ -445,8 +445,17 @@ bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
 RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
                           const void *frame, size_t len,
                           uint64_t extra_ns);
-void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
-                 uint64_t start_ps, uint64_t end_ps);
+/* A stage's span to the host, if it takes them (inline: several a frame). */
+static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
+                               uint32_t bytes, uint64_t start_ps,
+                               uint64_t end_ps)
+{
+    if (core->ops->stage) {
+        RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
+
+        core->ops->stage(core->host, &span);
+    }
+}
 
 /* The lifecycle of a completed work request. */
 void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);

@@ -36,9 +36,16 @@ static void run_timers(RdoCore *core)
     RdoState *st = core->st;
     uint64_t now = core->ops->now_ns(core->host);
     GArray *rnr = NULL, *rto = NULL, *due = NULL;
-    uint64_t next;
+    uint64_t next = rdo_xport_timer_next(core);
     uint32_t qpn;
 
+    /* Most wake-ups: no timer due, only the next one to ask for. */
+    if (!next || next > now) {
+        if (next) {
+            rdo_core_schedule(core, next);
+        }
+        return;
+    }
     while (rdo_xport_timer_due(core, now, &qpn)) {
         RdoXport *x = &st->xport[qpn];
 
