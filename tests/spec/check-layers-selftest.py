@@ -24,9 +24,9 @@ CASES = [
      'eth/tx.c: uses rdo_tx_packet of xport/packet.c'),
     ('wire/wire.c', '\n#include "rdo-internal.h"\n',
      'wire/wire.c: wire/ includes rdo-internal.h'),
-    ('timing/clock.c',
+    ('timing/bus.c',
      '\nvoid rdo_selftest_cycle(RdoCore *core)\n{\n    rdo_raise_irq(core, 0);\n}\n',
-     'files calling each other in a cycle: timing/bus.c, timing/clock.c, timing/irq.c'),
+     'files calling each other in a cycle: timing/bus.c, timing/irq.c'),
 ]
 
 

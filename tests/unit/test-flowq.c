@@ -270,6 +270,18 @@ static void test_sl_classes(void)
     g_assert_cmpfloat(w.gbps[2], >, 3.5 * w.gbps[1]);
 }
 
+/* The bus keeps the latest end of the kinds' queues per direction for its
+ * common case (RdoTmDir.kinds_end_ps): it must be exactly their latest. */
+static void assert_kinds_end(const RdoTmDir *d)
+{
+    uint64_t latest = 0;
+
+    for (uint32_t k = 0; k < RDO_TM_APPQ; k++) {
+        latest = MAX(latest, d->end_ps[k]);
+    }
+    g_assert_cmpuint(d->kinds_end_ps, ==, latest);
+}
+
 /*
  * Section 45: the QPs' classes and the payload queues' booked work go
  * with a save; a load brings them back (the queues' times bit for bit).
@@ -298,6 +310,10 @@ static void test_save_load(void)
     up = h->core.st->tm->up;
     down = h->core.st->tm->down;
     g_assert_cmpuint(up.end_ps[RDO_TM_APPQ + 4] + down.end_ps[RDO_TM_APPQ + 4], >, 0);
+    /* The CQE's kind has work booked: the kinds' latest end is set. */
+    g_assert_cmpuint(up.kinds_end_ps, >, 0);
+    assert_kinds_end(&up);
+    assert_kinds_end(&down);
     img = rdo_core_save(&h->core, &len);
     h->core.st->qp_flow_class[qpn] = 0;
     if (!rdo_core_load(&h->core, img, len, &why)) {
@@ -308,9 +324,13 @@ static void test_save_load(void)
                     sizeof(up.end_ps));
     g_assert_cmpmem(h->core.st->tm->down.tlp_ps, sizeof(down.tlp_ps),
                     down.tlp_ps, sizeof(down.tlp_ps));
+    g_assert_cmpuint(h->core.st->tm->up.kinds_end_ps, ==, up.kinds_end_ps);
+    g_assert_cmpuint(h->core.st->tm->down.kinds_end_ps, ==, down.kinds_end_ps);
     g_assert_cmpuint(query(&p->s[0], qpn).flow_class, ==, 5);
     g_free(img);
     write_queues(p, 0);
+    assert_kinds_end(&h->core.st->tm->up);
+    assert_kinds_end(&h->core.st->tm->down);
     pair_free(p);
 }
 

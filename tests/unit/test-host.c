@@ -39,6 +39,7 @@ static int th_dma_write(void *host, uint64_t addr, const void *buf, size_t len)
         return -1;
     }
     memcpy(h->mem + (addr - TEST_HOST_MEM_BASE), buf, len);
+    h->dma_writes++;
     return 0;
 }
 

@@ -57,6 +57,7 @@ typedef struct TestHost {
     uint64_t now_ns;
     uint64_t wakeup_ns;             /* 0: none requested */
     uint64_t wakeups;               /* rdo_core_wakeup calls made */
+    uint64_t dma_writes;            /* the device's writes to host memory */
     unsigned irqs[TEST_HOST_IRQS];  /* raises per vector */
     TestFrames frames;              /* each frame sent */
     TestFrames frames2;             /* each frame sent by port 2 (ports=2) */

@@ -260,6 +260,12 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
     }
 }
 
+/*
+ * Each engine's run below returns at once when it has nothing queued; the
+ * same tests made here spare the calls (timing mode wakes about twice a
+ * frame, mostly with nothing for most engines). They only mirror the
+ * runs' own first tests: what runs, and when, is unchanged.
+ */
 void rdo_core_wakeup(RdoCore *core)
 {
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
@@ -272,14 +278,26 @@ void rdo_core_wakeup(RdoCore *core)
             return;
         }
     }
-    rdo_failover_run(core);
-    rdo_cqp_run(core);
-    if (core->st->tm) {
-        /* Frames out, interrupts, the receive FIFO. */
-        rdo_egress_release(core);
-        rdo_ingress_run(core);
+    if (core->st->fo_resume_ps) {
+        rdo_failover_run(core);
     }
-    rdo_loopback_run(core);
+    if (core->st->cqp.busy || core->st->cqp.ci != core->st->cqp.pi) {
+        rdo_cqp_run(core);
+    }
+    if (core->st->tm) {
+        RdoTiming *t = core->st->tm;
+
+        /* Frames out, interrupts, the receive FIFO. */
+        if (t->egress.head || t->egress2.head || t->irqs.head) {
+            rdo_egress_release(core);
+        }
+        if (t->rx_fifo.head) {
+            rdo_ingress_run(core);
+        }
+    }
+    if (core->st->loopback->frames.head || core->st->loopback->raw.head) {
+        rdo_loopback_run(core);
+    }
     if (core->st->tm) {
         /* The receive engine's deferred work (ACKs, responses) on its own
          * cursor. */
@@ -291,10 +309,16 @@ void rdo_core_wakeup(RdoCore *core)
     } else {
         rdo_xport_run(core);
     }
-    rdo_cm_run(core);
+    if (core->st->cm->listeners || core->st->cm->live.head) {
+        rdo_cm_run(core);
+    }
     rdo_sq_run(core);
-    rdo_eth_tx_run(core);
-    rdo_lro_run(core);
+    if (core->st->eth->txq_valid) {
+        rdo_eth_tx_run(core);
+    }
+    if (core->st->eth->rxq_valid) {
+        rdo_lro_run(core);
+    }
 }
 
 uint8_t *rdo_core_save(RdoCore *core, size_t *len)

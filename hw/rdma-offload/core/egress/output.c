@@ -131,6 +131,14 @@ static uint64_t *handed_at(RdoTiming *t, uint32_t i)
  * least in part (to the port's own address, to a multicast group with
  * members on this port, between SR-IOV functions), wait here instead.
  */
+/* The wake-up (ns) that sent a frame due at due_ps. */
+static uint64_t wake_ns(uint64_t due_ps)
+{
+    return (due_ps + 999) / 1000;
+}
+
+/* Kept as the wake-up that would have sent it (the search below compares
+ * only those): the division once a frame, not at every probe. */
 static void handed_push(RdoTiming *t, uint64_t due_ps)
 {
     if (t->handed_len == t->handed_cap) {
@@ -145,13 +153,7 @@ static void handed_push(RdoTiming *t, uint64_t due_ps)
         t->handed_cap = cap;
         t->handed_head = 0;
     }
-    *handed_at(t, t->handed_len++) = due_ps;
-}
-
-/* The wake-up (ns) that sent a frame due at due_ps. */
-static uint64_t wake_ns(uint64_t due_ps)
-{
-    return (due_ps + 999) / 1000;
+    *handed_at(t, t->handed_len++) = wake_ns(due_ps);
 }
 
 uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
@@ -161,25 +163,31 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
     uint32_t lo, hi;
 
     /* Those whose wake-up would have been now or before are past. */
-    while (t->handed_len && wake_ns(t->handed[t->handed_head]) <= now) {
+    while (t->handed_len && t->handed[t->handed_head] <= now) {
         t->handed_head = (t->handed_head + 1) & (t->handed_cap - 1);
         t->handed_len--;
     }
-    /* Their times never decrease: the first at or after from_ps. */
-    lo = 0;
+    if (!t->handed_len) {
+        return 0;
+    }
+    /* Their times never decrease: the first at or after from_ps. Most
+     * often that is the oldest (from_ps is 0 unless the link or the clock
+     * held the scheduler). */
+    if (*handed_at(t, 0) * 1000 >= from_ps) {
+        return *handed_at(t, 0);
+    }
+    lo = 1;
     hi = t->handed_len;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
 
-        if (wake_ns(*handed_at(t, mid)) * 1000 <
-            from_ps) {
+        if (*handed_at(t, mid) * 1000 < from_ps) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    return lo < t->handed_len ?
-           wake_ns(*handed_at(t, lo)) : 0;
+    return lo < t->handed_len ? *handed_at(t, lo) : 0;
 }
 
 void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)

@@ -118,13 +118,13 @@ void rdo_sched_run(RdoCore *core)
     RdoTmSaved saved;
 
     t->sched_waiting = false;
-    if (g_queue_is_empty(&t->work)) {
+    if (!t->work.head) {
         return;
     }
     saved = rdo_tm_enter(core, RDO_ENG_TX, rdo_tm_now_ps(core));
     t->next_ps = 0;
     memset(t->port_full, 0, sizeof(t->port_full));
-    while (!g_queue_is_empty(&t->work)) {
+    while (t->work.head) {
         GList *l;
         RdoWork *w;
         uint64_t sent;
@@ -200,7 +200,7 @@ void rdo_sched_run(RdoCore *core)
             break;
         }
     }
-    if (!g_queue_is_empty(&t->work)) {
+    if (t->work.head) {
         /* Not before the clock moves, so that a wake-up always progresses. */
         rdo_core_schedule(core, MAX((MAX(t->next_ps, t->cur_ps) + 999) / 1000,
                                     core->ops->now_ns(core->host) + 1));

@@ -53,8 +53,10 @@ static void dir_load(RdoIn *in, RdoTmDir *d)
     times_load(in, d->end_ps, RDO_FLOW__COUNT, "PCIe flow");
     times_load(in, d->tlp_ps, RDO_FLOW__COUNT, "PCIe TLP time");
     /* A flow with work booked has the time of its TLP (arbitration
-     * divides by it). */
+     * divides by it); the latest end among them is kept (bus.c). */
+    d->kinds_end_ps = 0;
     for (uint32_t f = 0; f < RDO_FLOW__COUNT; f++) {
+        d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[f]);
         rdo_in_check(in, d->tlp_ps[f] || !d->end_ps[f], "PCIe flow %u: work "
                      "booked, no TLP time", f);
     }

@@ -171,10 +171,12 @@ static void push_back(const RdoTiming *t, RdoTmDir *d, uint32_t g,
 
     if (g != RDO_FLOW_DATA) {
         d->end_ps[g] += by;
+        d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[g]);
         return;
     }
     if (d->end_ps[RDO_FLOW_DATA] > start + d->tlp_ps[RDO_FLOW_DATA]) {
         d->end_ps[RDO_FLOW_DATA] += by;
+        d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[RDO_FLOW_DATA]);
     }
     RDO_TM_FOR_BOOKED(q, d) {
         if (d->end_ps[q] > start + d->tlp_ps[q]) {
@@ -228,6 +230,7 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     }
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = done;
+    d->kinds_end_ps = MAX(d->kinds_end_ps, done);
     d->tlp_ps[f] = tlp;
     return done;
 }
@@ -250,16 +253,13 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
                             uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
-    uint64_t rounds, others = 0, kinds_end = 0;
+    uint64_t rounds, others = 0;
     uint32_t g = 0;
 
     /* The common case, one payload queue streaming alone: no other payload
      * queue was ever booked and every kind's work is through by `at`, so
      * none has a share (the loop below would add nothing). */
-    for (uint32_t k = 0; k < RDO_TM_APPQ; k++) {
-        kinds_end = MAX(kinds_end, d->end_ps[k]);
-    }
-    if (kinds_end <= at && !(d->booked & ~(1ull << (f - RDO_TM_APPQ)))) {
+    if (d->kinds_end_ps <= at && !(d->booked & ~(1ull << (f - RDO_TM_APPQ)))) {
         goto booked;
     }
     rounds = rdo_div_up(n, t->weight[f]);
@@ -291,15 +291,14 @@ booked:
     return d->end_ps[f];
 }
 
-/* A request of the current flow on one direction; when it is through. */
-static uint64_t dir_serve(RdoTiming *t, bool up, uint64_t at, uint64_t n,
-                          uint64_t tlp, uint64_t dur)
+/* A request of the current flow, of queue q (bus_queue), on one direction;
+ * when it is through. */
+static uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
+                          uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
     if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
-        uint32_t q = bus_queue(t);
-
         return q >= RDO_TM_APPQ ?
                share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur) :
                rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
@@ -320,6 +319,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
+    uint32_t busq;
 
     if (t->flow == RDO_FLOW_UNTIMED || !len) {
         return at;
@@ -329,6 +329,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + ovh);
         t->pcie_ovh_ps = pcie_ps(t, ovh);
     }
+    busq = bus_queue(t);
     tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
@@ -338,7 +339,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         at = MAX(at, q->tail_ps);
     }
     if (write) {
-        done = dir_serve(t, true, at, tlps, full, dur);
+        done = dir_serve(t, busq, true, at, tlps, full, dur);
         start = done - dur;
         wait = start - issued;
         t->last_write_ps = done;
@@ -348,9 +349,10 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
         uint64_t req_dur = pcie_ps(t, reqs * ovh);
         uint64_t cpl;
 
-        start = dir_serve(t, true, at, reqs, t->pcie_ovh_ps, req_dur) - req_dur;
+        start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps, req_dur) -
+                req_dur;
         cpl = start + t->cfg.pcie_latency_ns * 1000ull;
-        done = dir_serve(t, false, cpl, tlps, full, dur);
+        done = dir_serve(t, busq, false, cpl, tlps, full, dur);
         wait = start - issued + (done - dur - cpl);
         t->last_read_ps = done;
         core->tcnt.pcie_up_bytes += reqs * ovh;
@@ -366,7 +368,7 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     core->tcnt.dma_split_pieces += split;
     /* The span names the queue: the kind, or RDO_TM_APPQ + a payload queue. */
     rdo_tm_span(core, write ? RDO_STAGE_DMA_WRITE : RDO_STAGE_DMA_READ,
-                bus_queue(t), len, start, done);
+                busq, len, start, done);
     return done;
 }
 

@@ -50,12 +50,6 @@ const char *rdo_stage_name(RdoStage stage)
     return (unsigned)stage < RDO_STAGE__COUNT ? stage_names[stage] : "?";
 }
 
-uint64_t rdo_tm_now_ps(RdoCore *core)
-{
-    return core->ops->now_ns(core->host) * 1000;
-}
-
-
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps)
 {
     return ps * t->cfg.clock_mhz / 1000000ull;
@@ -67,16 +61,6 @@ static uint64_t link_ps(const RdoTiming *t, uint64_t bytes)
     return rdo_div_up(bytes * 8000, t->cfg.link_gbps);
 }
 
-
-void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
-                 uint64_t start_ps, uint64_t end_ps)
-{
-    RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
-
-    if (core->ops->stage) {
-        core->ops->stage(core->host, &span);
-    }
-}
 
 void rdo_tm_init(RdoCore *core)
 {
@@ -128,45 +112,6 @@ void rdo_tm_free(RdoCore *core)
     core->st->tm = NULL;
 }
 
-/* Now for the engine that works; outside any engine, the clock. */
-uint64_t rdo_tm_cur(RdoCore *core)
-{
-    RdoTiming *t = core->st->tm;
-
-    return t->eng == RDO_ENG_NONE ? rdo_tm_now_ps(core) : t->cur_ps;
-}
-
-void rdo_tm_wait_until(RdoCore *core, uint64_t ps)
-{
-    RdoTiming *t = core->st->tm;
-
-    if (t->eng != RDO_ENG_NONE && ps > t->cur_ps) {
-        t->cur_ps = ps;
-    }
-}
-
-void rdo_tm_cycles(RdoCore *core, uint32_t cycles)
-{
-    RdoTiming *t = core->st->tm;
-
-    if (t->eng != RDO_ENG_NONE) {
-        t->cur_ps += rdo_tm_cycles_ps(t, cycles);
-    }
-}
-
-RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
-{
-    RdoTiming *t = core->st->tm;
-    RdoFlow was;
-
-    if (!t) {
-        return RDO_FLOW_CTRL;
-    }
-    was = t->flow;
-    t->flow = flow;
-    return was;
-}
-
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow)
 {
     RdoTiming *t = core->st->tm;
@@ -176,16 +121,6 @@ RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow)
     }
     rdo_tm_cycles(core, flow == RDO_FLOW_CQE ? t->cfg.cyc.cqe : t->cfg.cyc.eqe);
     return rdo_tm_set_flow(core, flow);
-}
-
-void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
-{
-    RdoTiming *t = core->st->tm;
-
-    if (t->eng != RDO_ENG_NONE && ready_ps > t->cur_ps) {
-        t->ctx_wait_ps += ready_ps - t->cur_ps;
-        t->cur_ps = ready_ps;
-    }
 }
 
 /* A port's link: each port has its own, the build pipeline is shared. */

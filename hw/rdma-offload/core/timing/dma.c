@@ -10,32 +10,6 @@
  */
 #include "timing/timing.h"
 
-RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
-{
-    uint64_t mask = line - 1, end = addr + len;
-    RdoDmaCut c = { 0, 0, 0 };
-    uint64_t body_start, body_end;
-
-    if (!len) {
-        return c;
-    }
-    body_start = (addr + mask) & ~mask;
-    if (body_start >= end) {
-        /* Inside one line, or up to its end from inside it. */
-        if (addr & mask) {
-            c.head = len;
-        } else {
-            c.tail = len;   /* starts on a line, ends inside it */
-        }
-        return c;
-    }
-    c.head = body_start - addr;
-    body_end = end & ~mask;
-    c.body = body_end - body_start;
-    c.tail = end - body_end;
-    return c;
-}
-
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write)
 {

@@ -60,6 +60,9 @@ typedef struct RdoTmDir {
      * of those with end_ps set; the others are zero and count for nothing),
      * so that arbitration visits those only, not all of them every DMA. */
     uint64_t booked;
+    /* The latest end_ps of the kinds' queues (0 .. RDO_TM_APPQ - 1): the
+     * payload's common case asks it every DMA. Kept where those change. */
+    uint64_t kinds_end_ps;
 } RdoTmDir;
 G_STATIC_ASSERT(RDO_BUS_FLOWQ_MAX <= 64);
 
@@ -178,7 +181,8 @@ typedef struct RdoTiming {
     GList *irq_free;            /* spent RdoTmIrqs: none allocated per interrupt */
     /*
      * When the frames handed to the host (RdoHostOps.send_frame_at) leave,
-     * in order, a ring (egress/output.c): each was a wake-up when the core
+     * in order, a ring of those times in ns (egress/output.c; each the
+     * wake-up that would have sent it): each was a wake-up when the core
      * kept them, and the scheduler, while it has work queued
      * (sched_waiting), still runs at those of them from sched_from_ps on
      * (when it could go on), as it did.
@@ -253,7 +257,12 @@ void rdo_tm_frames_free(RdoTiming *t);
 
 void rdo_tm_init(RdoCore *core);
 void rdo_tm_free(RdoCore *core);
-uint64_t rdo_tm_now_ps(RdoCore *core);
+/* The clock and cursor helpers are inline: the transmit path asks them
+ * several times a packet. The clock in picoseconds: */
+static inline uint64_t rdo_tm_now_ps(RdoCore *core)
+{
+    return core->ops->now_ns(core->host) * 1000;
+}
 
 /* The cursor: an engine starts work no earlier than `at_ps` and when it is
  * free; the previous owner is given back by rdo_tm_leave. */
@@ -285,17 +294,54 @@ static inline void rdo_tm_leave(RdoCore *core, RdoTmSaved saved)
     t->cur_ps = saved.cur_ps;
     t->eng_start_ps = saved.start_ps;
 }
-uint64_t rdo_tm_cur(RdoCore *core);
-void rdo_tm_wait_until(RdoCore *core, uint64_t ps);
-void rdo_tm_cycles(RdoCore *core, uint32_t cycles);
+
+/* Now for the engine that works; outside any engine, the clock. */
+static inline uint64_t rdo_tm_cur(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+
+    return t->eng == RDO_ENG_NONE ? rdo_tm_now_ps(core) : t->cur_ps;
+}
+
+static inline void rdo_tm_wait_until(RdoCore *core, uint64_t ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ps > t->cur_ps) {
+        t->cur_ps = ps;
+    }
+}
+
 /* Picoseconds of `cycles` device cycles, rounded up. */
 static inline uint64_t rdo_tm_cycles_ps(const RdoTiming *t, uint64_t cycles)
 {
     return t->ps_per_cycle ? cycles * t->ps_per_cycle :
            rdo_div_up(cycles * 1000000ull, t->cfg.clock_mhz);
 }
+
+static inline void rdo_tm_cycles(RdoCore *core, uint32_t cycles)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE) {
+        t->cur_ps += rdo_tm_cycles_ps(t, cycles);
+    }
+}
+
 uint64_t rdo_tm_ps_to_cycles(const RdoTiming *t, uint64_t ps);
-RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow);
+
+static inline RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
+{
+    RdoTiming *t = core->st->tm;
+    RdoFlow was;
+
+    if (!t) {
+        return RDO_FLOW_CTRL;
+    }
+    was = t->flow;
+    t->flow = flow;
+    return was;
+}
 /* The application flow of payload DMAs from now on: QP `qpn`'s (bus.c). */
 void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
 /* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
@@ -381,7 +427,16 @@ static inline void rdo_work_done(RdoTiming *t, GList *l)
 /* A DMA of the current flow issued at `at`: when it is done. */
 uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
                     bool write);
-void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps);
+
+static inline void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->eng != RDO_ENG_NONE && ready_ps > t->cur_ps) {
+        t->ctx_wait_ps += ready_ps - t->cur_ps;
+        t->cur_ps = ready_ps;
+    }
+}
 
 /* Transmit: may the TX engine start another packet now? */
 bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
@@ -390,8 +445,17 @@ bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
 RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
                           const void *frame, size_t len,
                           uint64_t extra_ns);
-void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn, uint32_t bytes,
-                 uint64_t start_ps, uint64_t end_ps);
+/* A stage's span to the host, if it takes them (inline: several a frame). */
+static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
+                               uint32_t bytes, uint64_t start_ps,
+                               uint64_t end_ps)
+{
+    if (core->ops->stage) {
+        RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
+
+        core->ops->stage(core->host, &span);
+    }
+}
 
 /* The lifecycle of a completed work request. */
 void rdo_tm_wr_done(RdoCore *core, RdoWrLife *life);
@@ -421,7 +485,32 @@ void rdo_raise_irq(RdoCore *core, unsigned vector);
 typedef struct RdoDmaCut {
     uint64_t head, body, tail;
 } RdoDmaCut;
-RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line);
+/* Inline: every DMA is cut twice, for the host and for the bus model. */
+static inline RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
+{
+    uint64_t mask = line - 1, end = addr + len;
+    RdoDmaCut c = { 0, 0, 0 };
+    uint64_t body_start, body_end;
+
+    if (!len) {
+        return c;
+    }
+    body_start = (addr + mask) & ~mask;
+    if (body_start >= end) {
+        /* Inside one line, or up to its end from inside it. */
+        if (addr & mask) {
+            c.head = len;
+        } else {
+            c.tail = len;   /* starts on a line, ends inside it */
+        }
+        return c;
+    }
+    c.head = body_start - addr;
+    body_end = end & ~mask;
+    c.body = body_end - body_start;
+    c.tail = end - body_end;
+    return c;
+}
 /* A host DMA cut at the configured cache line, piece by piece, counted
  * (dma.c); not timed: the callers below time it, or do it ahead of the
  * model and charge it later. */

@@ -36,9 +36,16 @@ static void run_timers(RdoCore *core)
     RdoState *st = core->st;
     uint64_t now = core->ops->now_ns(core->host);
     GArray *rnr = NULL, *rto = NULL, *due = NULL;
-    uint64_t next;
+    uint64_t next = rdo_xport_timer_next(core);
     uint32_t qpn;
 
+    /* Most wake-ups: no timer due, only the next one to ask for. */
+    if (!next || next > now) {
+        if (next) {
+            rdo_core_schedule(core, next);
+        }
+        return;
+    }
     while (rdo_xport_timer_due(core, now, &qpn)) {
         RdoXport *x = &st->xport[qpn];
 
@@ -119,9 +126,21 @@ static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
 void rdo_xport_run(RdoCore *core)
 {
     run_timers(core);
-    rdo_agg_run(core);          /* data placed before any ACK for it */
-    run_list(core, &core->st->resp_list, false);
-    run_list(core, &core->st->ack_list, true);
-    rdo_cq_run(core);
-    rdo_fault_run(core);
+    /* Each list's run takes what it holds now: an empty one is skipped
+     * (as its run would do, without the call). */
+    if (core->st->agg_list.len) {
+        rdo_agg_run(core);      /* data placed before any ACK for it */
+    }
+    if (core->st->resp_list.len) {
+        run_list(core, &core->st->resp_list, false);
+    }
+    if (core->st->ack_list.len) {
+        run_list(core, &core->st->ack_list, true);
+    }
+    if (core->st->cq_timed.len) {
+        rdo_cq_run(core);
+    }
+    if (core->st->fault->held || core->st->fault->delayed.head) {
+        rdo_fault_run(core);
+    }
 }
