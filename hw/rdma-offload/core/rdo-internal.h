@@ -270,6 +270,7 @@ struct RdoState {
     RdoIdxQueue sq_ready;       /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */
     struct RdoXport *xport;     /* per QP: transport state (xport/transport.h) */
+    uint32_t *qp_timer_pos;     /* per QP: its place in the timer heap (xport/timers.c) */
     RdoIdxQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
     RdoIdxQueue cq_timed;       /* CQs with a moderated event due */
     RdoIdxQueue agg_list;       /* QPs with aggregated payload to place */
@@ -354,7 +355,8 @@ typedef struct RdoSriov {
  */
 #define RDO_QP_TABLES(X) \
     X(qp_used) X(qp_flow_class) X(qp_engine) X(qp_blackout_ps) X(qp_bind) \
-    X(ssq_users) X(qp_stall_mr) X(qp_db_page) X(qp_gen) X(sq_queued)
+    X(ssq_users) X(qp_stall_mr) X(qp_db_page) X(qp_gen) X(sq_queued) \
+    X(qp_timer_pos)
 
 static inline uint32_t rdo_qp_slots(const RdoCore *core)
 {
