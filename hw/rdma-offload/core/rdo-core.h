@@ -827,7 +827,7 @@ typedef void (*RdoWrLogFn)(void *opaque, const RdoWrLife *life);
 uint64_t rdo_tm_wr_log(RdoCore *core, RdoWrLogFn fn, void *opaque);
 
 /*
- * Zeroed memory for large tables (base/bigmem.c): blocks of 2 MiB or more
+ * Zeroed memory for large tables (alloc/bigmem.c): blocks of 2 MiB or more
  * are huge-page-backed anonymous mappings on Linux, as QEMU's guest RAM
  * is; smaller ones, and every block elsewhere, heap memory on a cache-line
  * boundary. Free with the size allocated. The bytes mapped now (all
