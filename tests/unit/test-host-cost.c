@@ -29,7 +29,13 @@
  * - code every packet runs touches nothing of failover while it is off:
  *   the responder's QP has a requester queue no packet of it needs (with
  *   many QPs, a cold host cache line a packet).
+ * - the blocks for tables sized by max-qp (alloc/bigmem.c) are zeroed and
+ *   on cache lines, large ones on huge-page boundaries with the kernel's
+ *   huge-page advice taken (Linux), counted while they live; RdoState's
+ *   per-QP tables, carved from one such block, lie inside it, each on a
+ *   cache line, none overlapping another.
  */
+#include <stdio.h>
 #include <string.h>
 #include "test-pair.h"
 #include "base/base.h"
@@ -561,6 +567,108 @@ static void test_frame_ring_edges(void)
     test_ring_destroy(&r);
 }
 
+#define HUGE_PAGE   (2u << 20)
+
+/* Whether the mapping holding `p` carries the huge-page advice: VmFlags
+ * "hg" in /proc/self/smaps. */
+static bool advised_huge(const void *p)
+{
+    g_autofree char *smaps = NULL;
+    uintptr_t a = (uintptr_t)p;
+    bool in = false;
+
+    g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+    for (char *line = strtok(smaps, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned long lo, hi;
+
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+            in = a >= lo && a < hi;
+        } else if (in && g_str_has_prefix(line, "VmFlags:")) {
+            return strstr(line, " hg") != NULL;
+        }
+    }
+    return false;
+}
+
+static void test_bigmem(void)
+{
+    static const size_t sizes[] = {
+        0, 1, 100, HUGE_PAGE - 1, HUGE_PAGE, 3 * HUGE_PAGE + 5,
+    };
+    bool thp = g_file_test("/sys/kernel/mm/transparent_hugepage/enabled",
+                           G_FILE_TEST_EXISTS);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        size_t n = sizes[i];
+        uint64_t before = rdo_bigmem_mapped_bytes();
+        uint8_t *p = rdo_bigmem_alloc0(n);
+        bool mapped = false;
+
+        g_assert_nonnull(p);
+        g_assert_cmpuint((uintptr_t)p % 64, ==, 0);
+        for (size_t k = 0; k < n; k++) {
+            g_assert_cmpuint(p[k], ==, 0);
+        }
+        memset(p, 0xa5, n);                 /* every byte is ours */
+#ifdef __linux__
+        mapped = n >= HUGE_PAGE;
+#endif
+        if (mapped) {
+            g_assert_cmpuint((uintptr_t)p % HUGE_PAGE, ==, 0);
+            g_assert_cmpuint(rdo_bigmem_mapped_bytes() - before, ==,
+                             (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+            if (thp) {
+                g_assert_true(advised_huge(p));
+                g_assert_true(advised_huge(p + n - 1));
+            }
+        } else {
+            g_assert_cmpuint(rdo_bigmem_mapped_bytes(), ==, before);
+        }
+        rdo_bigmem_free(p, n);
+        g_assert_cmpuint(rdo_bigmem_mapped_bytes(), ==, before);
+    }
+    rdo_bigmem_free(NULL, HUGE_PAGE);
+}
+
+/* RdoState's per-QP tables, at a size that maps the block (65,538 QPs)
+ * and one that does not (the default). */
+static void test_qp_tables(void)
+{
+    static const uint32_t max_qps[] = { 65538, 0 };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(max_qps); i++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h;
+        const RdoState *st;
+        uintptr_t lo[16], hi[16];
+        size_t n = 0, total = 0;
+
+        if (max_qps[i]) {
+            cfg.max_qp = max_qps[i];
+        }
+        h = test_host_new(&cfg, 1 << 20);
+        st = h->core.st;
+#define TABLE_SPAN(f) \
+        lo[n] = (uintptr_t)st->f; \
+        hi[n] = lo[n] + (size_t)cfg.max_qp * sizeof(*st->f); \
+        total += (size_t)cfg.max_qp * sizeof(*st->f); \
+        n++;
+        RDO_QP_TABLES(TABLE_SPAN)
+#undef TABLE_SPAN
+        g_assert_cmpuint(st->qp_tables_bytes, >=, total);
+        for (size_t a = 0; a < n; a++) {
+            g_assert_cmpuint(lo[a] % 64, ==, 0);
+            g_assert_cmpuint(lo[a], >=, (uintptr_t)st->qp_tables);
+            g_assert_cmpuint(hi[a], <=,
+                             (uintptr_t)st->qp_tables + st->qp_tables_bytes);
+            for (size_t b = 0; b < n; b++) {
+                g_assert_true(a == b || hi[a] <= lo[b] || hi[b] <= lo[a]);
+            }
+        }
+        test_host_free(h);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -573,5 +681,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/frame-ring", test_frame_ring);
     g_test_add_func("/host-cost/frame-ring-edges", test_frame_ring_edges);
     g_test_add_func("/host-cost/untouched-when-off", test_untouched_when_off);
+    g_test_add_func("/host-cost/bigmem", test_bigmem);
+    g_test_add_func("/host-cost/qp-tables", test_qp_tables);
     return g_test_run();
 }

@@ -53,6 +53,7 @@ typedef struct TestHost {
     RdoCore core;
     uint8_t *mem;
     size_t mem_size;
+    size_t mem_mapped;              /* of it outside malloc's heap (bigmem) */
     uint8_t *push_ram;              /* BAR 2's push pages (PF only) */
     uint64_t now_ns;
     uint64_t wakeup_ns;             /* 0: none requested */

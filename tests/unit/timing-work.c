@@ -324,12 +324,13 @@ WorkResult work_irq(const RdoConfig *cfg, bool moderation, uint32_t msgs)
 
 #define SCALE_WINDOW    16
 
-/* Bytes malloc has handed out (heap and mmap'd blocks). */
+/* Bytes malloc has handed out (heap and mmap'd blocks), and the large
+ * blocks the core and the harness map themselves (rdo_bigmem_alloc0). */
 static uint64_t heap_bytes(void)
 {
     struct mallinfo2 m = mallinfo2();
 
-    return m.uordblks + m.hblkhd;
+    return m.uordblks + m.hblkhd + rdo_bigmem_mapped_bytes();
 }
 
 WorkResult work_qp_scale(const RdoConfig *cfg, uint32_t nqp, uint32_t msgs)
@@ -374,7 +375,9 @@ WorkResult work_qp_scale(const RdoConfig *cfg, uint32_t nqp, uint32_t msgs)
     r.wall_ns_per_msg = (double)(wall_now_ns() - wall_half) / (msgs - msgs / 2);
     r.cpu_ns_per_msg = (double)(cpu_now_ns() - cpu_half) / (msgs - msgs / 2);
     for (int k = 0; k < 2; k++) {
-        harness += p->s[k].d->h->mem_size +
+        const TestHost *h = p->s[k].d->h;
+
+        harness += MAX(h->mem_size, h->mem_mapped) +
                    MAX(PAIR_QPS, c.max_qp) * sizeof(PairQp);
     }
     r.heap_per_adapter = (heap_bytes() - heap0 - MIN(harness, heap_bytes() - heap0)) / 2;

@@ -9,6 +9,32 @@
 #include "sched/sched.h"
 #include "state/state.h"
 
+/* Bytes of a table of `n` entries of `size`, to the next cache line. */
+static size_t qp_table_bytes(uint32_t n, size_t size)
+{
+    return ((size_t)n * size + 63) & ~(size_t)63;
+}
+
+/* The tables of RDO_QP_TABLES, `n` entries each, in one block. */
+static void qp_tables_alloc(RdoState *st, uint32_t n)
+{
+    size_t bytes = 0;
+    uint8_t *block;
+
+#define QP_TABLE_SIZE(f) \
+    bytes += qp_table_bytes(n, sizeof(*st->f));
+    RDO_QP_TABLES(QP_TABLE_SIZE)
+#undef QP_TABLE_SIZE
+    block = rdo_bigmem_alloc0(bytes);
+    st->qp_tables = block;
+    st->qp_tables_bytes = bytes;
+#define QP_TABLE_CARVE(f) \
+    st->f = (void *)block; \
+    block += qp_table_bytes(n, sizeof(*st->f));
+    RDO_QP_TABLES(QP_TABLE_CARVE)
+#undef QP_TABLE_CARVE
+}
+
 static void state_alloc(RdoCore *core)
 {
     const RdoConfig *c = &core->cfg;
@@ -27,18 +53,9 @@ static void state_alloc(RdoCore *core)
     st->pds = g_new0(RdoPd, n.pd);
     st->srqs = g_new0(RdoSrq, MAX(n.srq, 1));
     st->gids = g_new0(RdoGid, n.gid);
-    st->qp_used = g_new0(uint8_t, n.qp);
-    st->qp_flow_class = g_new0(uint8_t, n.qp);
-    st->qp_engine = g_new0(uint8_t, n.qp);
-    st->qp_blackout_ps = g_new0(uint64_t, n.qp);
-    st->qp_bind = g_new0(RdoQpBind, n.qp);
-    st->ssq_users = g_new0(uint32_t, n.qp);
-    st->qp_stall_mr = g_new0(uint32_t, n.qp);
-    st->qp_db_page = g_new0(uint16_t, n.qp);
+    qp_tables_alloc(st, n.qp);
     st->page_qps = g_new0(uint32_t, core->cfg.doorbell_pages);
     st->page_qps_known = true;
-    st->qp_gen = g_new0(uint32_t, n.qp);
-    st->sq_queued = g_new0(uint8_t, n.qp);
     st->mr_used = g_new0(uint8_t, n.mr);
     st->mr_pending = g_new0(uint8_t, n.mr);
     st->mr_windows = g_new0(uint32_t, n.mr);
@@ -84,16 +101,8 @@ static void state_free(RdoCore *core)
     g_free(st->pds);
     g_free(st->srqs);
     g_free(st->gids);
-    g_free(st->qp_used);
-    g_free(st->qp_flow_class);
-    g_free(st->qp_engine);
-    g_free(st->qp_blackout_ps);
-    g_free(st->qp_bind);
-    g_free(st->ssq_users);
-    g_free(st->qp_stall_mr);
-    g_free(st->qp_db_page);
+    rdo_bigmem_free(st->qp_tables, st->qp_tables_bytes);
     g_free(st->page_qps);
-    g_free(st->sq_queued);
     g_free(st->mr_used);
     g_free(st->mr_pending);
     g_free(st->mr_windows);
@@ -101,7 +110,6 @@ static void state_free(RdoCore *core)
     g_free(st->pd_away);
     g_free(st->mr_away);
     g_free(st->mr_key_fn);
-    g_free(st->qp_gen);
     g_free(st);
     core->st = NULL;
 }

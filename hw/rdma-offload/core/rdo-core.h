@@ -826,6 +826,18 @@ void rdo_tm_sync(RdoCore *core);
 typedef void (*RdoWrLogFn)(void *opaque, const RdoWrLife *life);
 uint64_t rdo_tm_wr_log(RdoCore *core, RdoWrLogFn fn, void *opaque);
 
+/*
+ * Zeroed memory for large tables (alloc/bigmem.c): blocks of 2 MiB or more
+ * are huge-page-backed anonymous mappings on Linux, as QEMU's guest RAM
+ * is; smaller ones, and every block elsewhere, heap memory on a cache-line
+ * boundary. Free with the size allocated. The bytes mapped now (all
+ * callers) are not in malloc's statistics: hosts that report the model's
+ * heap add rdo_bigmem_mapped_bytes().
+ */
+void *rdo_bigmem_alloc0(size_t bytes);
+void rdo_bigmem_free(void *p, size_t bytes);
+uint64_t rdo_bigmem_mapped_bytes(void);
+
 /* Checks a configuration; on failure returns false and sets *why. */
 bool rdo_config_valid(const RdoConfig *cfg, const char **why);
 

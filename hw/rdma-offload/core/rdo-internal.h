@@ -245,6 +245,9 @@ struct RdoState {
     RdoPd *pds;
     RdoSrq *srqs;
     RdoGid *gids;
+    /* The tables of RDO_QP_TABLES share one block (below). */
+    void *qp_tables;
+    size_t qp_tables_bytes;
     uint8_t *qp_used;           /* QP numbers allocated */
     uint8_t *qp_flow_class;     /* per QP: its DMA flow class (MODIFY_QP) */
     RdoQpBind *qp_bind;         /* per QP: the objects it holds */
@@ -267,6 +270,7 @@ struct RdoState {
     RdoIdxQueue sq_ready;       /* QP numbers with send work to look at */
     uint8_t *sq_queued;         /* on sq_ready already */
     struct RdoXport *xport;     /* per QP: transport state (xport/transport.h) */
+    uint32_t *qp_timer_pos;     /* per QP: its place in the timer heap (xport/timers.c) */
     RdoIdxQueue ack_list, resp_list; /* QPs with an ACK or responses to send */
     RdoIdxQueue cq_timed;       /* CQs with a moderated event due */
     RdoIdxQueue agg_list;       /* QPs with aggregated payload to place */
@@ -341,6 +345,19 @@ typedef struct RdoSriov {
  * QP numbers the per-QP tables hold: the device's total on a PF with VFs
  * (its share may grow when it gives VFs less), else max-qp.
  */
+/*
+ * RdoState's tables with an entry per QP number (the device's share, not
+ * the usable count), carved from one rdo_bigmem_alloc0 block at start
+ * (core.c): a packet reads several of them for its QP, and with tens of
+ * thousands of QPs a dozen separate tables on 4 KiB pages cost a dozen
+ * TLB misses a packet where one huge-page-backed block costs one or two.
+ * Each table starts on a cache line. None is resized after start.
+ */
+#define RDO_QP_TABLES(X) \
+    X(qp_used) X(qp_flow_class) X(qp_engine) X(qp_blackout_ps) X(qp_bind) \
+    X(ssq_users) X(qp_stall_mr) X(qp_db_page) X(qp_gen) X(sq_queued) \
+    X(qp_timer_pos)
+
 static inline uint32_t rdo_qp_slots(const RdoCore *core)
 {
     return core->sriov && !core->fn ? core->sriov->total.qp : core->cfg.max_qp;

@@ -76,7 +76,7 @@ void rdo_tm_init(RdoCore *core)
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
-    t->qp = g_new0(RdoTmQp, rdo_qp_slots(core));
+    t->qp = rdo_bigmem_alloc0(sizeof(RdoTmQp) * rdo_qp_slots(core));
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
     }
@@ -105,7 +105,7 @@ void rdo_tm_free(RdoCore *core)
     rdo_tm_frames_free(t);
     rdo_tm_irqs_free(t);
     work_free_all(t);
-    g_free(t->qp);
+    rdo_bigmem_free(t->qp, sizeof(RdoTmQp) * rdo_qp_slots(core));
     g_free(t->log);
     g_free(t->handed);
     g_free(t);

@@ -21,7 +21,8 @@ typedef struct TimerEnt {
 struct RdoTimers {
     TimerEnt *heap;
     uint32_t len, cap;
-    uint32_t *pos;              /* per QP: index in heap + 1, 0 if absent */
+    uint32_t *pos;              /* per QP: index in heap + 1, 0 if absent
+                                 * (RdoState.qp_timer_pos, not owned) */
 };
 
 /* The earliest of a QP's running timers, 0 if none runs. */
@@ -93,7 +94,7 @@ void rdo_xport_timers_init(RdoCore *core)
 {
     RdoTimers *h = g_new0(RdoTimers, 1);
 
-    h->pos = g_new0(uint32_t, rdo_qp_slots(core));
+    h->pos = core->st->qp_timer_pos;
     core->st->timers = h;
 }
 
@@ -102,7 +103,6 @@ void rdo_xport_timers_free(RdoCore *core)
     RdoTimers *h = core->st->timers;
 
     g_free(h->heap);
-    g_free(h->pos);
     g_free(h);
     core->st->timers = NULL;
 }

@@ -14,15 +14,9 @@ void rdo_xport_init(RdoCore *core)
 {
     RdoState *st = core->st;
 
-    size_t bytes = sizeof(RdoXport) * rdo_qp_slots(core);
-    void *p;
-
     /* On cache-line boundaries, as the layout of RdoXport assumes. */
-    if (posix_memalign(&p, RDO_XPORT_ALIGN, bytes)) {
-        g_error("rdma-offload: no memory for %zu bytes of transport state",
-                bytes);
-    }
-    st->xport = memset(p, 0, bytes);
+    G_STATIC_ASSERT(RDO_XPORT_ALIGN <= 64);
+    st->xport = rdo_bigmem_alloc0(sizeof(RdoXport) * rdo_qp_slots(core));
     rdo_xport_timers_init(core);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
@@ -51,7 +45,7 @@ void rdo_xport_free(RdoCore *core)
     }
     g_free(st->push_area);
     g_free(st->push_written);
-    free(st->xport);            /* posix_memalign's */
+    rdo_bigmem_free(st->xport, sizeof(RdoXport) * rdo_qp_slots(core));
     rdo_xport_timers_free(core);
     rdo_idxq_free(&st->ack_list);
     rdo_idxq_free(&st->resp_list);
