@@ -269,10 +269,10 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
 }
 
 /*
- * Each engine's run below returns at once when it has nothing queued; the
- * same tests made here spare the calls (timing mode wakes about twice a
- * frame, mostly with nothing for most engines). They only mirror the
- * runs' own first tests: what runs, and when, is unchanged.
+ * An engine's run is called only when its pending test, declared beside
+ * the run, says it has work (timing mode wakes about twice a frame, mostly
+ * with nothing for most engines): the call is spared, what runs and when
+ * is unchanged.
  */
 void rdo_core_wakeup(RdoCore *core)
 {
@@ -286,24 +286,20 @@ void rdo_core_wakeup(RdoCore *core)
             return;
         }
     }
-    if (core->st->fo_resume_ps) {
+    if (rdo_failover_pending(core)) {
         rdo_failover_run(core);
     }
-    if (core->st->cqp.busy || core->st->cqp.ci != core->st->cqp.pi) {
+    if (rdo_cqp_pending(core)) {
         rdo_cqp_run(core);
     }
-    if (core->st->tm) {
-        RdoTiming *t = core->st->tm;
-
-        /* Frames out, interrupts, the receive FIFO. */
-        if (t->egress.head || t->egress2.head || t->irqs.head) {
-            rdo_egress_release(core);
-        }
-        if (t->rx_fifo.head) {
-            rdo_ingress_run(core);
-        }
+    /* Timing model: frames out, interrupts, the receive FIFO. */
+    if (rdo_egress_pending(core)) {
+        rdo_egress_release(core);
     }
-    if (core->st->loopback->frames.head || core->st->loopback->raw.head) {
+    if (rdo_ingress_pending(core)) {
+        rdo_ingress_run(core);
+    }
+    if (rdo_loopback_pending(core)) {
         rdo_loopback_run(core);
     }
     if (core->st->tm) {
@@ -317,14 +313,14 @@ void rdo_core_wakeup(RdoCore *core)
     } else {
         rdo_xport_run(core);
     }
-    if (core->st->cm->listeners || core->st->cm->live.head) {
+    if (rdo_cm_pending(core)) {
         rdo_cm_run(core);
     }
     rdo_sq_run(core);
-    if (core->st->eth->txq_valid) {
+    if (rdo_eth_tx_pending(core)) {
         rdo_eth_tx_run(core);
     }
-    if (core->st->eth->rxq_valid) {
+    if (rdo_lro_pending(core)) {
         rdo_lro_run(core);
     }
 }

@@ -142,6 +142,11 @@ static inline bool rdo_cm_waits_for(const RdoCore *core, uint32_t qpn)
 /* Timers: REQs, REPs and DREQs again, connections given up, events
  * delayed. */
 void rdo_cm_run(RdoCore *core);
+/* Connections or listeners to retry or signal? (rdo_cm_run's first test.) */
+static inline bool rdo_cm_pending(const RdoCore *core)
+{
+    return core->st->cm->listeners || core->st->cm->live.head;
+}
 
 /* The active side (active.c): CM_CONNECT and CM_DISCONNECT (a command
  * status); a REP for connection `c` (REQ_SENT, or established by us: the

@@ -409,7 +409,7 @@ void rdo_cm_run(RdoCore *core)
 
     /* Every wake-up comes here: without connections or listeners there is
      * nothing to retry or signal (timing mode wakes about twice a frame). */
-    if (!cm->listeners && !l) {
+    if (!rdo_cm_pending(core)) {
         return;
     }
     now = core->ops->now_ns(core->host);

@@ -303,7 +303,7 @@ void rdo_cqp_run(RdoCore *core)
     RdoCqp *cqp = &core->st->cqp;
     uint64_t now;
 
-    if (!cqp->busy && cqp->ci == cqp->pi) {
+    if (!rdo_cqp_pending(core)) {
         return;                 /* most wake-ups: nothing for the CQP */
     }
     now = core->ops->now_ns(core->host);

@@ -17,6 +17,11 @@ uint32_t rdo_cqp_config_check(RdoCore *core);
 void rdo_fn_usable(RdoCore *core);
 void rdo_cqp_doorbell(RdoCore *core, uint32_t pi);
 void rdo_cqp_run(RdoCore *core);
+/* Has the CQP a command in hand or waiting? (rdo_cqp_run's first test.) */
+static inline bool rdo_cqp_pending(const RdoCore *core)
+{
+    return core->st->cqp.busy || core->st->cqp.ci != core->st->cqp.pi;
+}
 int rdo_cmd_qp(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);
 int rdo_cmd_queue(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);

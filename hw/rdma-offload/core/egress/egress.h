@@ -40,6 +40,11 @@ void rdo_fault_free(RdoCore *core);
 void rdo_fault_send(RdoCore *core, const void *frame, size_t len);
 /* Releases frames held for reordering or delay whose time has come. */
 void rdo_fault_run(RdoCore *core);
+/* Has fault injection a frame held or delayed? (What rdo_fault_run serves.) */
+static inline bool rdo_fault_pending(const RdoCore *core)
+{
+    return core->st->fault->held || core->st->fault->delayed.head;
+}
 
 /* The port (output.c): a frame leaves, or is queued for the loopback. */
 void rdo_loopback_init(RdoCore *core);
@@ -67,5 +72,12 @@ void rdo_egress_timed(RdoCore *core, RdoTmFrame *f);
 uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps);
 /* Timing model: frames and interrupts whose time has come leave. */
 void rdo_egress_release(RdoCore *core);
+/* Timing model: frames or interrupts waiting for rdo_egress_release? */
+static inline bool rdo_egress_pending(const RdoCore *core)
+{
+    const RdoTiming *t = core->st->tm;
+
+    return t && (t->egress.head || t->egress2.head || t->irqs.head);
+}
 
 #endif /* RDO_EGRESS_H */

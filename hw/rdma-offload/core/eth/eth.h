@@ -148,6 +148,11 @@ void rdo_eth_complete(RdoCore *core, uint32_t cqn, const struct rdo_eth_cqe *cqe
 
 /* Transmit (tx.c). */
 void rdo_eth_tx_run(RdoCore *core);
+/* Any TXQ to look at? (rdo_eth_tx_run's first test.) */
+static inline bool rdo_eth_tx_pending(const RdoCore *core)
+{
+    return core->st->eth->txq_valid != 0;
+}
 
 /* Receive (rx.c, rx-place.c, lro.c). */
 void rdo_eth_receive(RdoCore *core, const uint8_t *frame, size_t len);
@@ -179,6 +184,11 @@ bool rdo_lro_receive(RdoCore *core, uint32_t qn, RdoEthRxq *q,
                      uint32_t rss_hash);
 /* Sessions whose flush timer expired. */
 void rdo_lro_run(RdoCore *core);
+/* Any RXQ whose LRO sessions may be due? (rdo_lro_run's first test.) */
+static inline bool rdo_lro_pending(const RdoCore *core)
+{
+    return core->st->eth->rxq_valid != 0;
+}
 
 /* The control QP's Ethernet commands and the queues' doorbells (queue.c). */
 int rdo_cmd_eth(RdoCore *core, const struct rdo_cqp_cmd *cmd, uint32_t *result);

@@ -275,7 +275,7 @@ void rdo_lro_run(RdoCore *core)
     RdoEth *eth = core->st->eth;
     uint64_t now, next = 0;
 
-    if (!eth->rxq_valid) {
+    if (!rdo_lro_pending(core)) {
         return;
     }
     now = core->ops->now_ns(core->host);

@@ -260,7 +260,7 @@ void rdo_eth_tx_run(RdoCore *core)
 {
     RdoEth *eth = core->st->eth;
     uint32_t budget = ETH_TX_BUDGET;
-    bool more = eth->txq_valid != 0;
+    bool more = rdo_eth_tx_pending(core);
 
     /* Round robin over the queues with work, one request each per pass. */
     while (more && budget && !rdo_core_is_fatal(core)) {

@@ -17,10 +17,20 @@ void rdo_rx_frame(RdoCore *core, const void *frame, size_t len);
 bool rdo_rx_mcast(RdoCore *core, const RdoWireParsed *p, const void *frame);
 /* Timing model: frames in the receive FIFO whose turn has come. */
 void rdo_ingress_run(RdoCore *core);
+/* Timing model: frames in the receive FIFO? (What rdo_ingress_run serves.) */
+static inline bool rdo_ingress_pending(const RdoCore *core)
+{
+    return core->st->tm && core->st->tm->rx_fifo.head;
+}
 /* Receive look-ahead: prefetch the contexts of frames waiting. */
 void rdo_ingress_prefetch(RdoCore *core);
 /* Frames the port turned around come in. */
 void rdo_loopback_run(RdoCore *core);
+/* Frames turned around, to come in? (What rdo_loopback_run serves.) */
+static inline bool rdo_loopback_pending(const RdoCore *core)
+{
+    return core->st->loopback->frames.head || core->st->loopback->raw.head;
+}
 /* A frame into this function's receive path (receive.c), past the switch. */
 void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
                        size_t len);

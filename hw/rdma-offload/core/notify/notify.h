@@ -24,6 +24,11 @@ void rdo_cq_set_moderation(RdoCore *core, uint32_t cqn, uint16_t count,
 uint32_t rdo_cq_resize(RdoCore *core, uint32_t cqn, const RdoRing *ring);
 /* CQ events whose moderation time has come. */
 void rdo_cq_run(RdoCore *core);
+/* Moderated CQs waiting for their time? (What rdo_cq_run serves.) */
+static inline bool rdo_cq_pending(const RdoCore *core)
+{
+    return core->st->cq_timed.len != 0;
+}
 void rdo_cq_doorbell(RdoCore *core, uint16_t page, uint32_t cqn,
                      uint32_t flags, uint32_t ci);
 

@@ -158,7 +158,7 @@ void rdo_failover_run(RdoCore *core)
     RdoState *st = core->st;
     uint64_t now, next = 0;
 
-    if (!st->fo_resume_ps) {
+    if (!rdo_failover_pending(core)) {
         return;
     }
     now = st->tm ? rdo_tm_now_ps(core) : UINT64_MAX;

@@ -165,5 +165,10 @@ void rdo_state_xport_check(RdoCore *core, RdoIn *in);
  */
 void rdo_failover_engine(RdoCore *core, uint32_t engine);
 void rdo_failover_run(RdoCore *core);
+/* Is a failover's resumption waiting? (rdo_failover_run's first test.) */
+static inline bool rdo_failover_pending(const RdoCore *core)
+{
+    return core->st->fo_resume_ps != 0;
+}
 
 #endif /* RDO_STATE_H */

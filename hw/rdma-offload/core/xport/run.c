@@ -127,8 +127,8 @@ void rdo_xport_run(RdoCore *core)
 {
     run_timers(core);
     /* Each list's run takes what it holds now: an empty one is skipped
-     * (as its run would do, without the call). */
-    if (core->st->agg_list.len) {
+     * (by the pending test beside its run, or the list's length here). */
+    if (rdo_agg_pending(core)) {
         rdo_agg_run(core);      /* data placed before any ACK for it */
     }
     if (core->st->resp_list.len) {
@@ -137,10 +137,10 @@ void rdo_xport_run(RdoCore *core)
     if (core->st->ack_list.len) {
         run_list(core, &core->st->ack_list, true);
     }
-    if (core->st->cq_timed.len) {
+    if (rdo_cq_pending(core)) {
         rdo_cq_run(core);
     }
-    if (core->st->fault->held || core->st->fault->delayed.head) {
+    if (rdo_fault_pending(core)) {
         rdo_fault_run(core);
     }
 }

@@ -562,6 +562,11 @@ bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
 bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
                         uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
+/* QPs with aggregated data to place? (What rdo_agg_run serves.) */
+static inline bool rdo_agg_pending(const RdoCore *core)
+{
+    return core->st->agg_list.len != 0;
+}
 
 /* A QP on an SRQ entered ERR: its SRQ WQE in progress flushed, LAST_WQE. */
 void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
