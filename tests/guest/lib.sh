@@ -16,6 +16,12 @@ guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
     parse_facts
+    # A run that did not end well: what run-guest said (a timed-out guest's
+    # last console lines) now, before a later run of the test replaces it.
+    if [ "$run_rc" != 0 ]; then
+        echo "# run-guest exit $run_rc; the end of what it said:"
+        tail -n 60 "$errfile" | sed 's/^/#  | /'
+    fi
 }
 # parse_facts: F from the KEY=VALUE lines of $output.
 parse_facts() {
