@@ -119,6 +119,13 @@ struct rdo_wq {
 	bool inited;
 };
 
+/* Every slot holds a WQE the device has not completed (pollers move ci). */
+static inline bool rdo_wq_full(struct rdo_wq *wq)
+{
+	return wq->pi - atomic_load_explicit((_Atomic uint32_t *)&wq->ci,
+					     memory_order_acquire) >= (1u << wq->ring.log_size);
+}
+
 /*
  * A shared receive queue: QPs take its WQEs in ring order and complete them
  * in any order, so a slot is posted again only once its WQE completed.

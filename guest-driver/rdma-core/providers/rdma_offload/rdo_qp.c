@@ -628,8 +628,7 @@ int rdo_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	pthread_spin_lock(&sq->lock);
 	start = sq->pi;
 	for (; wr; wr = wr->next) {
-		if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
-						  memory_order_acquire) >= size) {
+		if (rdo_wq_full(sq)) {
 			ret = ENOMEM;
 			break;
 		}
@@ -677,7 +676,7 @@ int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	struct rdo_context *ctx = to_rctx(ibqp->context);
 	struct rdo_qp *qp = to_rqp(ibqp);
 	struct rdo_wq *rq = &qp->rq;
-	uint32_t size = 1u << rq->ring.log_size, start;
+	uint32_t start;
 	int ret = 0;
 
 	if (qp->raw)
@@ -689,8 +688,7 @@ int rdo_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	pthread_spin_lock(&rq->lock);
 	start = rq->pi;
 	for (; wr; wr = wr->next) {
-		if (rq->pi - atomic_load_explicit((_Atomic uint32_t *)&rq->ci,
-						  memory_order_acquire) >= size) {
+		if (rdo_wq_full(rq)) {
 			ret = ENOMEM;
 			break;
 		}

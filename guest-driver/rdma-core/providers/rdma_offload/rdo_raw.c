@@ -386,6 +386,19 @@ void rdo_raw_reset(struct rdo_qp *qp)
 	pthread_spin_unlock(&qp->sq.lock);
 }
 
+/* SQ slot idx's bounce area: inline data or a TSO header. */
+static uint8_t *rdo_raw_bounce(struct rdo_qp *qp, uint32_t idx)
+{
+	return qp->bounce + (size_t)(idx & ((1u << qp->sq.ring.log_size) - 1)) * RDO_RAW_BOUNCE;
+}
+
+/* A TSO header the bounce slot, the device and the QP's bound all take. */
+static bool rdo_raw_tso_hdr_ok(const struct rdo_qp *qp, const void *hdr, uint32_t hdr_sz)
+{
+	return hdr && hdr_sz && hdr_sz <= RDO_RAW_BOUNCE &&
+	       (!qp->max_tso_header || hdr_sz <= qp->max_tso_header);
+}
+
 /* IPv4 (after at most one 802.1Q tag)? The device's IP_CSUM wants it. */
 static bool rdo_raw_ipv4(const uint8_t *frame, uint32_t len)
 {
@@ -417,7 +430,7 @@ int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t
 	uint32_t slot = idx & ((1u << qp->sq.ring.log_size) - 1);
 	struct rdo_eth_tx_wqe *wqe = rdo_ring_entry(&qp->sq.ring, idx);
 	struct rdo_sge *sge = (struct rdo_sge *)(wqe + 1);
-	uint8_t *bounce = qp->bounce + (size_t)slot * RDO_RAW_BOUNCE;
+	uint8_t *bounce = rdo_raw_bounce(qp, idx);
 	const uint8_t *frame = NULL;
 	uint32_t frame_len = 0, n = 0;
 	int i, len;
@@ -433,8 +446,7 @@ int rdo_raw_build_send(struct rdo_qp *qp, const struct ibv_send_wr *wr, uint32_t
 			    0 : RDO_RAW_QUIET;
 	if (wr->opcode == IBV_WR_TSO) {
 		/* The header template travels as the first SGE, from the bounce area. */
-		if (!wr->tso.hdr || !wr->tso.hdr_sz || wr->tso.hdr_sz > RDO_RAW_BOUNCE ||
-		    (qp->max_tso_header && wr->tso.hdr_sz > qp->max_tso_header) ||
+		if (!rdo_raw_tso_hdr_ok(qp, wr->tso.hdr, wr->tso.hdr_sz) ||
 		    !wr->tso.mss || (wr->send_flags & IBV_SEND_INLINE))
 			return EINVAL;
 		if (wr->tso.hdr != bounce)	/* the WR API copied it there already */
@@ -505,8 +517,7 @@ static bool rdo_raw_wr_open(struct rdo_qp *qp, struct ibv_qp_ex *qpx,
 	qp->raw_wr_open = false;
 	if (qp->wr_err)
 		return false;
-	if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
-					  memory_order_acquire) >= (1u << sq->ring.log_size)) {
+	if (rdo_wq_full(sq)) {
 		qp->wr_err = ENOMEM;
 		return false;
 	}
@@ -529,13 +540,11 @@ static void rdo_raw_wr_send_tso(struct ibv_qp_ex *qpx, void *hdr, uint16_t hdr_s
 				uint16_t mss)
 {
 	struct rdo_qp *qp = rdo_raw_qpx(qpx);
-	uint32_t slot = qp->sq.pi & ((1u << qp->sq.ring.log_size) - 1);
-	uint8_t *bounce = qp->bounce + (size_t)slot * RDO_RAW_BOUNCE;
+	uint8_t *bounce = rdo_raw_bounce(qp, qp->sq.pi);
 
 	if (!rdo_raw_wr_open(qp, qpx, IBV_WR_TSO))
 		return;
-	if (!hdr || !hdr_sz || hdr_sz > RDO_RAW_BOUNCE ||
-	    (qp->max_tso_header && hdr_sz > qp->max_tso_header)) {
+	if (!rdo_raw_tso_hdr_ok(qp, hdr, hdr_sz)) {
 		qp->wr_err = EINVAL;
 		return;
 	}

@@ -41,8 +41,7 @@ static struct rdo_send_wqe *rdo_wr_begin(struct ibv_qp_ex *qpx, unsigned int o,
 		qp->wr_err = EINVAL;
 		return NULL;
 	}
-	if (sq->pi - atomic_load_explicit((_Atomic uint32_t *)&sq->ci,
-					  memory_order_acquire) >= size) {
+	if (rdo_wq_full(sq)) {
 		qp->wr_err = ENOMEM;
 		return NULL;
 	}
