@@ -172,7 +172,7 @@ static int run(uint32_t max_qp, bool timing)
 {
     QOSState *qs = boot(0, false, false);
     uint64_t none = rss_kb(qs->qts), adapter, ready, with_qps;
-    uint32_t n = max_qp - 2, per_page = 4096 / RDO_QPC_SIZE, good, rkey;
+    uint32_t n = max_qp - 2, per_page, good, rkey;
     QRdoCompRing cq;
     QRdmaOffload dev;
     QRdoDriver drv;
@@ -188,6 +188,8 @@ static int run(uint32_t max_qp, bool timing)
     qrdo_device_attach(&dev, pci);
     g_free(pci);
     qrdo_drv_init(&drv, &dev, &qs->alloc);
+    /* The device says how big an entry is (larger with failover). */
+    per_page = RDO_PAGE_SIZE / qrdo_read(&dev, RDO_REG_QPC_ENTRY_SIZE);
     drv.cqp_log_size = RDO_CQP_LOG_SIZE_MAX;
     drv.qpc_pages = (max_qp + per_page - 1) / per_page;
     drv.qpc_pglist = qrdo_drv_alloc_page_list(&drv, drv.qpc_pages);
