@@ -11,6 +11,7 @@
 #include <string.h>
 #include "timing-work.h"
 #include "timing/timing.h"
+#include "xport/transport.h"
 
 #define MIB (1u << 20)
 /* Picoseconds of `b` bytes on one direction of PCIe Gen4 x16 (16 lanes of
@@ -593,6 +594,7 @@ typedef enum {
     MID_SAVE_LOAD,      /* saved and loaded (a migration): read again */
     MID_REWRITE,        /* the guest rewrites the WQE: the held copy goes on */
     MID_ERR,            /* modified to ERR: flushed, nothing more sent */
+    MID_FAILOVER,       /* its engine faults and recovers: read again */
 } MidEvent;
 
 #define MID_LEN         MIB
@@ -620,14 +622,20 @@ static unsigned mid_message(MidEvent ev)
 {
     RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
                                 RDO_DEFAULT_LOOKAHEAD);
-    Pair *p = pair_new(&cfg);
-    PairSide *a = &p->s[0], *b = &p->s[1];
-    TestHost *h = a->d->h;
+    Pair *p;
+    PairSide *a, *b;
+    TestHost *h;
     g_autofree uint8_t *untouched = g_malloc(MID_LEN);
     uint64_t sent = 0;
     uint32_t tx_after_err = 0;
     unsigned reads_before;
     struct rdo_cqe e;
+
+    cfg.failover = ev == MID_FAILOVER;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
+    h = a->d->h;
 
     h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
@@ -670,6 +678,10 @@ static unsigned mid_message(MidEvent ev)
         mid_modify(p, RDO_QPS_ERR);
         tx_after_err = pair_cnt(a, RDO_REG_CNT_TX_PACKETS);
         break;
+    case MID_FAILOVER:
+        test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 1);
+        break;
     }
     g_assert_cmpuint(sent, <, MID_LEN / 4096);    /* still in the middle */
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
@@ -690,7 +702,8 @@ static unsigned mid_message(MidEvent ev)
 
 /*
  * The held WQE is dropped when it could be stale: a modify (here to SQD
- * and back) or a state load reads it again before the next packet, and
+ * and back), a state load or an engine failover reads it again before
+ * the next packet, and
  * the message completes with its data; after a modify to ERR nothing more
  * of it goes out. A guest rewriting a WQE the engine sends is not seen:
  * the rest of the message goes where it went (as on hardware).
@@ -701,6 +714,50 @@ static void test_wqe_hold_dropped(void)
     g_assert_cmpuint(mid_message(MID_SAVE_LOAD), >=, 1);
     g_assert_cmpuint(mid_message(MID_REWRITE), ==, 0);
     g_assert_cmpuint(mid_message(MID_ERR), ==, 0);
+    g_assert_cmpuint(mid_message(MID_FAILOVER), >=, 1);
+}
+
+/*
+ * More QPs sending at once than the hold has slots (RDO_TX_HOLDS + 1 of
+ * them, two on one slot): the engine's visits alternate between them, a
+ * QP taking its slot evicts the other's WQE, which is read again. Every
+ * message arrives whole, in both modes, and the evictions cost reads.
+ */
+#define SHARED_QPS      (RDO_TX_HOLDS + 1)
+#define SHARED_LEN      (64 * 1024)
+
+static void test_wqe_hold_shared_slot(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        unsigned reads = 0;
+
+        p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_fill(&p->s[0], PAIR_MR_IOVA, SHARED_QPS * SHARED_LEN, 31);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        }
+        /* Slots 0 and RDO_TX_HOLDS: QP numbers RDO_TX_HOLDS apart. */
+        g_assert_cmpuint(p->s[0].qp[RDO_TX_HOLDS].qpn - p->s[0].qp[0].qpn, ==,
+                         RDO_TX_HOLDS);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            post_write_on(p, i, i, (uint64_t)i * SHARED_LEN, SHARED_LEN);
+        }
+        g_assert_true(pair_run_cqes(p, 0, SHARED_QPS, PAIR_SEC));
+        for (int i = 0; i < SHARED_QPS; i++) {
+            g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+            reads += wqe_host_reads(p, i, 0);
+        }
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         SHARED_QPS * SHARED_LEN);
+        g_test_message("%s: %u reads of %d WQEs", timing ? "timing" : "functional",
+                       reads, SHARED_QPS);
+        g_assert_cmpuint(wqe_host_reads(p, 1, 0), ==, 1);  /* a slot alone */
+        g_assert_cmpuint(reads, >, SHARED_QPS);
+        pair_free(p);
+    }
 }
 
 /*
@@ -879,6 +936,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/retx-reread", test_retx_reread);
     g_test_add_func("/timing/wqe-held", test_wqe_held);
     g_test_add_func("/timing/wqe-hold-dropped", test_wqe_hold_dropped);
+    g_test_add_func("/timing/wqe-hold-shared-slot", test_wqe_hold_shared_slot);
     g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }
