@@ -42,52 +42,6 @@ static void slot_clear(RdoTxHold *h)
     }
 }
 
-const RdoWqe *rdo_tx_hold_find(const RdoState *st, const RdoSendRec *rec)
-{
-    const RdoTxHold *h;
-
-    if (!rec->hold || !st->tx_hold) {
-        return NULL;
-    }
-    h = &st->tx_hold[rec->hold - 1];
-    return h->rec == rec ? h->wqe : NULL;
-}
-
-RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn, RdoSendRec *rec)
-{
-    unsigned i = qpn & (RDO_TX_HOLDS - 1);
-    RdoTxHold *h = &st->tx_hold[i];
-
-    if (h->rec != rec) {
-        slot_clear(h);
-        rdo_tx_hold_release(st, rec);   /* a slot of another QP's number */
-    }
-    h->rec = rec;
-    h->qpn = qpn;
-    rec->hold = i + 1;
-    return h->wqe;
-}
-
-void rdo_tx_hold_keep(RdoState *st, uint32_t qpn, RdoSendRec *rec)
-{
-    RdoTxHold *h = &st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
-    RdoWqe *scratch = st->wqe_buf;
-
-    /* The WQE just fetched into the scratch buffer becomes the slot's:
-     * the buffers trade places (its SGE pointers point into itself). */
-    rdo_tx_hold_claim(st, qpn, rec);
-    st->wqe_buf = h->wqe;
-    h->wqe = scratch;
-}
-
-void rdo_tx_hold_release(RdoState *st, RdoSendRec *rec)
-{
-    if (rec->hold && st->tx_hold && st->tx_hold[rec->hold - 1].rec == rec) {
-        st->tx_hold[rec->hold - 1].rec = NULL;
-    }
-    rec->hold = 0;
-}
-
 void rdo_tx_hold_drop_qp(RdoState *st, uint32_t qpn)
 {
     if (!st->tx_hold) {

@@ -494,12 +494,61 @@ bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
  * failover, move); drop_all: all (a state load). */
 void rdo_tx_hold_init(RdoState *st);
 void rdo_tx_hold_free(RdoState *st);
-const RdoWqe *rdo_tx_hold_find(const RdoState *st, const RdoSendRec *rec);
-RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn, RdoSendRec *rec);
-void rdo_tx_hold_keep(RdoState *st, uint32_t qpn, RdoSendRec *rec);
-void rdo_tx_hold_release(RdoState *st, RdoSendRec *rec);
 void rdo_tx_hold_drop_qp(RdoState *st, uint32_t qpn);
 void rdo_tx_hold_drop_all(RdoState *st);
+/* Inline: a few per message or packet, the build has no link-time
+ * optimisation. */
+static inline const RdoWqe *rdo_tx_hold_find(const RdoState *st,
+                                             const RdoSendRec *rec)
+{
+    const RdoTxHold *h = rec->hold ? &st->tx_hold[rec->hold - 1] : NULL;
+
+    return h && h->rec == rec ? h->wqe : NULL;
+}
+
+static inline void rdo_tx_hold_release(RdoState *st, RdoSendRec *rec)
+{
+    if (rec->hold) {
+        RdoTxHold *h = &st->tx_hold[rec->hold - 1];
+
+        /* Another core's slot after a move: not this one's to clear. */
+        if (h->rec == rec) {
+            h->rec = NULL;
+        }
+        rec->hold = 0;
+    }
+}
+
+static inline RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn,
+                                        RdoSendRec *rec)
+{
+    unsigned i = qpn & (RDO_TX_HOLDS - 1);
+    RdoTxHold *h = &st->tx_hold[i];
+
+    if (h->rec != rec) {
+        if (h->rec) {
+            h->rec->hold = 0;   /* evicted: read again when next sent */
+        }
+        rdo_tx_hold_release(st, rec);
+        h->rec = rec;
+        h->qpn = qpn;
+        rec->hold = i + 1;
+    }
+    return h->wqe;
+}
+
+static inline void rdo_tx_hold_keep(RdoState *st, uint32_t qpn,
+                                    RdoSendRec *rec)
+{
+    RdoTxHold *h = &st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
+    RdoWqe *scratch = st->wqe_buf;
+
+    /* The WQE just fetched into the scratch buffer becomes the slot's:
+     * the buffers trade places (its SGE pointers point into itself). */
+    rdo_tx_hold_claim(st, qpn, rec);
+    st->wqe_buf = h->wqe;
+    h->wqe = scratch;
+}
 /* (records.c) Records come from and go back to a per-adapter pool: no
  * allocation per work request once the pool holds the most in flight.
  * One goes back when the last list holding it lets go (unref), or at
