@@ -16,6 +16,9 @@
 
 void rdo_tx_hold_init(RdoState *st)
 {
+    /* A slot by the QP number's low bits; the record keeps slot + 1. */
+    G_STATIC_ASSERT((RDO_TX_HOLDS & (RDO_TX_HOLDS - 1)) == 0 &&
+                    RDO_TX_HOLDS < 256);
     st->tx_hold = g_new0(RdoTxHold, RDO_TX_HOLDS);
     for (unsigned i = 0; i < RDO_TX_HOLDS; i++) {
         st->tx_hold[i].wqe = g_new0(RdoWqe, 1);

@@ -511,7 +511,8 @@ static inline void rdo_tx_hold_release(RdoState *st, RdoSendRec *rec)
     if (rec->hold) {
         RdoTxHold *h = &st->tx_hold[rec->hold - 1];
 
-        /* Another core's slot after a move: not this one's to clear. */
+        /* Only the slot's own record clears it (an eviction or a drop
+         * cleared the record's side already). */
         if (h->rec == rec) {
             h->rec = NULL;
         }
