@@ -4,12 +4,14 @@
  * cliff and what the look-ahead scheduler recovers, inline push against a
  * doorbell, interrupt moderation, and determinism (the same run twice
  * gives the same cycle counts and counters), the arbitration between the
- * bus's flows, and the cost of a retransmission.
+ * bus's flows, the cost of a retransmission, and the transmit engine's
+ * hold of the WQE it sends.
  */
 #include <inttypes.h>
 #include <string.h>
 #include "timing-work.h"
 #include "timing/timing.h"
+#include "xport/transport.h"
 
 #define MIB (1u << 20)
 /* Picoseconds of `b` bytes on one direction of PCIe Gen4 x16 (16 lanes of
@@ -436,6 +438,35 @@ static void test_bus_arb_stream(void)
     g_assert_cmpuint(rr.tcnt.bus_wait_cycles, <, fifo.tcnt.bus_wait_cycles);
 }
 
+/* Host reads of the whole WQE at `index` of side 0's QP slot i (its DMA
+ * log must be on); not a flush's read of the wr_id alone. */
+static unsigned wqe_host_reads(Pair *p, int i, uint32_t index)
+{
+    PairSide *a = &p->s[0];
+    uint64_t at = rdo_ring_slot(a->qp[i].sq, index, p->layout.sq_log,
+                                p->layout.sq_shift);
+    GArray *log = a->d->h->dma_log;
+    unsigned n = 0;
+
+    for (guint k = 0; k < log->len; k++) {
+        const TestDma *d = &g_array_index(log, TestDma, k);
+
+        n += !d->write && d->addr <= at &&
+             at + sizeof(struct rdo_send_wqe) <= d->addr + d->len;
+    }
+    return n;
+}
+
+/* Counts side 0's frames (a tamper that passes them all). */
+static bool count_frames(Pair *p, int from, uint8_t *frame, size_t *len,
+                         bool *again, void *opaque)
+{
+    if (from == 0) {
+        (*(uint64_t *)opaque)++;
+    }
+    return true;
+}
+
 typedef struct DropOne {
     uint64_t n;                 /* frames from side 0 so far */
     uint64_t drop;              /* the one to lose (1-based) */
@@ -474,7 +505,8 @@ static bool drop_one(Pair *p, int from, uint8_t *frame, size_t *len,
 
 /* A 16 KiB WRITE (4 packets of 4096), its second packet lost if `drop`;
  * doorbell to CQE in ps. */
-static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads)
+static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads,
+                         unsigned *host_reads)
 {
     RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
     Pair *p = pair_new(&cfg);
@@ -482,6 +514,7 @@ static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads)
     RdoWrLife life;
 
     h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
+    h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
     d->drop = drop ? 2 : 0;
     p->tamper = drop_one;
@@ -492,6 +525,7 @@ static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads)
     g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), ==, drop);
     life = g_array_index(h->lives, RdoWrLife, 0);
     *wqe_reads = h->core.st->tm->flows[RDO_FLOW_WQE].requests;
+    *host_reads = wqe_host_reads(p, 0, 0);
     pair_free(p);
     return life.cqe_ps - life.db_ps;
 }
@@ -506,8 +540,9 @@ static void test_retx_reread(void)
     RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
     DropOne clean = { 0 }, lossy = { 0 };
     uint64_t clean_reads, lossy_reads;
-    uint64_t t_clean = retx_run(false, &clean, &clean_reads);
-    uint64_t t_lossy = retx_run(true, &lossy, &lossy_reads);
+    unsigned clean_host, lossy_host;
+    uint64_t t_clean = retx_run(false, &clean, &clean_reads, &clean_host);
+    uint64_t t_lossy = retx_run(true, &lossy, &lossy_reads, &lossy_host);
     uint64_t frame_ns = (4096 + 82 + 16) * 8 / 100;
     uint64_t reread_ns = cfg.tm.pcie_latency_ns + cfg.tm.cyc.wqe_parse;
 
@@ -517,10 +552,212 @@ static void test_retx_reread(void)
                    lossy.resent_ns - lossy.nak_ns);
     g_assert_cmpuint(clean_reads, ==, 1);
     g_assert_cmpuint(lossy_reads, ==, 2);
+    /* In host memory too: the engine holds the WQE across its visits (one
+     * packet each), and only going back reads it again. */
+    g_assert_cmpuint(clean_host, ==, 1);
+    g_assert_cmpuint(lossy_host, ==, 2);
     g_assert_cmpuint(lossy.resent_ns - lossy.nak_ns, >=,
                      reread_ns + cfg.tm.pcie_latency_ns + frame_ns +
                      cfg.tm.link_latency_ns);
     g_assert_cmpuint(t_lossy, >=, t_clean + reread_ns * 1000);
+}
+
+/*
+ * The transmit engine holds the WQE of the message it sends: a 256 KiB
+ * WRITE (64 packets of 4096, more than one functional visit's budget and
+ * one packet a visit in timing mode) reads its WQE from host memory once,
+ * in both modes.
+ */
+static void test_wqe_held(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        uint32_t len = 256 * 1024;
+
+        p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(&p->s[0], PAIR_MR_IOVA, len, 11);
+        post_write_on(p, 0, 1, 0, len);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, len);
+        g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, 1);
+        pair_free(p);
+    }
+}
+
+/* What a side-0 event in the middle of a 1 MiB WRITE on slot 0 does. */
+typedef enum {
+    MID_SQD,            /* drained and back to RTS: the copy is dropped */
+    MID_SAVE_LOAD,      /* saved and loaded (a migration): read again */
+    MID_REWRITE,        /* the guest rewrites the WQE: the held copy goes on */
+    MID_ERR,            /* modified to ERR: flushed, nothing more sent */
+    MID_FAILOVER,       /* its engine faults and recovers: read again */
+} MidEvent;
+
+#define MID_LEN         MIB
+#define MID_OTHER       (PAIR_MR_IOVA + MIB)    /* a rewrite's target */
+
+/* A modify of side 0's QP slot 0 while the pair runs (rdo_pair_cmd would
+ * run side 0's clock alone, and the peer's would fall behind). */
+static void mid_modify(Pair *p, uint8_t state)
+{
+    TestDriver *d = p->s[0].d;
+    struct rdo_cqp_cmd cmd = rdo_cmd_modify_qp_attrs(p->s[0].qp[0].qpn,
+                                                     state, 0, NULL);
+    uint32_t index = td_post(d, &cmd);
+    struct rdo_cqp_comp c;
+
+    td_ring_cqp(d);
+    while (c = td_comp(d, index), !rdo_owner_is_sw(c.owner, index, TD_CQP_LOG)) {
+        g_assert_true(pair_step(p, d->h->now_ns + PAIR_SEC));
+    }
+    g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+}
+
+/* Reads of the WQE from host memory from the event to the completion. */
+static unsigned mid_message(MidEvent ev)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p;
+    PairSide *a, *b;
+    TestHost *h;
+    g_autofree uint8_t *untouched = g_malloc(MID_LEN);
+    uint64_t sent = 0;
+    uint32_t tx_after_err = 0;
+    unsigned reads_before;
+    struct rdo_cqe e;
+
+    cfg.failover = ev == MID_FAILOVER;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
+    h = a->d->h;
+
+    h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_MR_IOVA, MID_LEN, 23);
+    memset(untouched, 0x5a, MID_LEN);
+    memcpy(pair_mr_ptr(b, MID_OTHER), untouched, MID_LEN);
+    p->tamper = count_frames;
+    p->tamper_opaque = &sent;
+    post_write_on(p, 0, 1, 0, MID_LEN);
+    while (sent < 8) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    reads_before = wqe_host_reads(p, 0, 0);
+    g_assert_cmpuint(reads_before, ==, 1);
+    switch (ev) {
+    case MID_SQD:
+        mid_modify(p, RDO_QPS_SQD);
+        mid_modify(p, RDO_QPS_RTS);
+        break;
+    case MID_SAVE_LOAD: {
+        size_t img_len;
+        g_autofree uint8_t *img = rdo_core_save(&h->core, &img_len);
+        g_autofree char *why = NULL;
+
+        if (!rdo_core_load(&h->core, img, img_len, &why)) {
+            g_error("load: %s", why);
+        }
+        break;
+    }
+    case MID_REWRITE: {
+        uint64_t at = rdo_ring_slot(a->qp[0].sq, 0, p->layout.sq_log,
+                                    p->layout.sq_shift);
+        struct rdo_send_wqe *w = td_ptr(a->d, at);
+
+        w->remote_addr = MID_OTHER;
+        w->opcode = 0xff;       /* would not pass the checks again */
+        break;
+    }
+    case MID_ERR:
+        mid_modify(p, RDO_QPS_ERR);
+        tx_after_err = pair_cnt(a, RDO_REG_CNT_TX_PACKETS);
+        break;
+    case MID_FAILOVER:
+        test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 1);
+        break;
+    }
+    g_assert_cmpuint(sent, <, MID_LEN / 4096);    /* still in the middle */
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    e = pair_poll(a);
+    g_assert_cmpuint(e.wr_id, ==, 1);
+    if (ev == MID_ERR) {
+        g_assert_cmpuint(e.status, ==, RDO_WC_WR_FLUSH_ERR);
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==, tx_after_err);
+    } else {
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_MR_IOVA, b, PAIR_MR_IOVA, MID_LEN);
+        g_assert_cmpmem(pair_mr_ptr(b, MID_OTHER), MID_LEN, untouched, MID_LEN);
+    }
+    reads_before = wqe_host_reads(p, 0, 0) - reads_before;
+    pair_free(p);
+    return reads_before;
+}
+
+/*
+ * The held WQE is dropped when it could be stale: a modify (here to SQD
+ * and back), a state load or an engine failover reads it again before
+ * the next packet, and
+ * the message completes with its data; after a modify to ERR nothing more
+ * of it goes out. A guest rewriting a WQE the engine sends is not seen:
+ * the rest of the message goes where it went (as on hardware).
+ */
+static void test_wqe_hold_dropped(void)
+{
+    g_assert_cmpuint(mid_message(MID_SQD), >=, 1);
+    g_assert_cmpuint(mid_message(MID_SAVE_LOAD), >=, 1);
+    g_assert_cmpuint(mid_message(MID_REWRITE), ==, 0);
+    g_assert_cmpuint(mid_message(MID_ERR), ==, 0);
+    g_assert_cmpuint(mid_message(MID_FAILOVER), >=, 1);
+}
+
+/*
+ * More QPs sending at once than the hold has slots (RDO_TX_HOLDS + 1 of
+ * them, two on one slot): the engine's visits alternate between them, a
+ * QP taking its slot evicts the other's WQE, which is read again. Every
+ * message arrives whole, in both modes, and the evictions cost reads.
+ */
+#define SHARED_QPS      (RDO_TX_HOLDS + 1)
+#define SHARED_LEN      (64 * 1024)
+
+static void test_wqe_hold_shared_slot(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        unsigned reads = 0;
+
+        p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_fill(&p->s[0], PAIR_MR_IOVA, SHARED_QPS * SHARED_LEN, 31);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        }
+        /* Slots 0 and RDO_TX_HOLDS: QP numbers RDO_TX_HOLDS apart. */
+        g_assert_cmpuint(p->s[0].qp[RDO_TX_HOLDS].qpn - p->s[0].qp[0].qpn, ==,
+                         RDO_TX_HOLDS);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            post_write_on(p, i, i, (uint64_t)i * SHARED_LEN, SHARED_LEN);
+        }
+        g_assert_true(pair_run_cqes(p, 0, SHARED_QPS, PAIR_SEC));
+        for (int i = 0; i < SHARED_QPS; i++) {
+            g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+            reads += wqe_host_reads(p, i, 0);
+        }
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         SHARED_QPS * SHARED_LEN);
+        g_test_message("%s: %u reads of %d WQEs", timing ? "timing" : "functional",
+                       reads, SHARED_QPS);
+        g_assert_cmpuint(wqe_host_reads(p, 1, 0), ==, 1);  /* a slot alone */
+        g_assert_cmpuint(reads, >, SHARED_QPS);
+        pair_free(p);
+    }
 }
 
 /*
@@ -697,6 +934,9 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/bus-arb-direct", test_bus_arb_direct);
     g_test_add_func("/timing/bus-arb-stream", test_bus_arb_stream);
     g_test_add_func("/timing/retx-reread", test_retx_reread);
+    g_test_add_func("/timing/wqe-held", test_wqe_held);
+    g_test_add_func("/timing/wqe-hold-dropped", test_wqe_hold_dropped);
+    g_test_add_func("/timing/wqe-hold-shared-slot", test_wqe_hold_shared_slot);
     g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }

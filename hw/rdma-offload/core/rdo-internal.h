@@ -278,6 +278,7 @@ struct RdoState {
     GPtrArray *rec_free;        /* requester records not in use */
     struct RdoTimers *timers;   /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */
+    struct RdoTxHold *tx_hold;  /* the transmit engine's held WQEs (xport/hold.c) */
     uint8_t *frame_buf, *payload_buf;
     uint8_t **push_area;        /* per doorbell page: the inline push copy */
     uint32_t *push_written;     /* per page: push data bytes since its last

@@ -25,6 +25,8 @@ static bool recover_qp(RdoCore *core, uint32_t qpn)
      * substitute loads it from the store (a dirty line is the cache's,
      * newer than the store, and stays). */
     rdo_ctx_forget_clean(&core->st->qpc, qpn);
+    /* Its held WQEs were the lost engine's too. */
+    rdo_tx_hold_drop_qp(core->st, qpn);
     qp = rdo_qp_get(core, qpn);
 
     if (!qp) {

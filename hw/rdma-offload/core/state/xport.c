@@ -8,7 +8,8 @@
  * queue.
  *
  * Soft and dropped: the inline-pushed WQE copy (the WQE is in the ring as
- * well, and is read from there), the scratch buffers.
+ * well, and is read from there), the transmit engine's held WQEs (read
+ * again from the ring, untimed), the scratch buffers.
  *
  * A record a shared send queue feeds to a connection is on both QPs'
  * lists: it is written once, where it first appears (QPs in order), and
@@ -357,6 +358,8 @@ static void xport_load(RdoCore *core, RdoIn *in)
     uint32_t n = rdo_in_count(in, st->usable_qps, 4, "QPs");
     int32_t last = -1;
 
+    /* The transmit engine's held WQEs are soft: read again after a load. */
+    rdo_tx_hold_drop_all(st);
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
         uint32_t i = rdo_in_index(in, st->usable_qps, "QP");
         RdoXport *x = &st->xport[i];

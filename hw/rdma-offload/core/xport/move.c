@@ -30,6 +30,9 @@ void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn, uint32_t sq_pi)
     uint64_t due;
 
     rdo_xport_reset_qp(to, qpn);        /* a number unused there: empty */
+    /* The records go over; the source's held copies of their WQEs stay
+     * with its engine (the destination reads them again). */
+    rdo_tx_hold_drop_qp(from->st, qpn);
     rdo_xport_timer_drop(from, qpn);
     *y = *x;
     /* The lists' flags belong to the lists of the core they are on. */

@@ -165,6 +165,8 @@ int rdo_qp_modify(RdoCore *core, uint32_t qpn, const struct rdo_cmd_modify_qp *m
         return status;
     }
     apply_modify(qp, m);
+    /* Whatever changed, the transmit engine reads the QP's WQEs afresh. */
+    rdo_tx_hold_drop_qp(core->st, qpn);
     if (m->mask & RDO_QP_ATTR_FLOW_CLASS) {
         core->st->qp_flow_class[qpn] = m->flow_class;
     }

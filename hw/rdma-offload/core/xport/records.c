@@ -43,6 +43,7 @@ void rdo_rec_unref(RdoState *st, RdoSendRec *rec)
 
 void rdo_rec_put(RdoState *st, RdoSendRec *rec)
 {
+    rdo_tx_hold_release(st, rec);
     if (!st->rec_free) {
         st->rec_free = g_ptr_array_new_with_free_func(g_free);
     }

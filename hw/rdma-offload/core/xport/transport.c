@@ -20,6 +20,7 @@ void rdo_xport_init(RdoCore *core)
     rdo_xport_timers_init(core);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
     st->wqe_buf = g_new0(RdoWqe, 1);
+    rdo_tx_hold_init(st);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
     st->push_written = g_new0(uint32_t, core->cfg.doorbell_pages);
     st->frame_buf = g_malloc0(RDO_FRAME_MAX);
@@ -53,6 +54,7 @@ void rdo_xport_free(RdoCore *core)
     rdo_idxq_free(&st->agg_list);
     g_ptr_array_unref(st->agg_free);
     rdo_rec_pool_free(st);
+    rdo_tx_hold_free(st);
     g_free(st->wqe_buf);
     g_free(st->frame_buf);
     g_free(st->payload_buf);
@@ -84,6 +86,7 @@ void rdo_xport_reset_qp(RdoCore *core, uint32_t qpn)
     RdoXport *x = &core->st->xport[qpn];
 
     rdo_req_flush(core, qpn);
+    rdo_tx_hold_drop_qp(core->st, qpn);
     rdo_bufrecv_drop(core, qpn);
     g_free(x->req.push_wqe);
     g_free(x->agg.buf);

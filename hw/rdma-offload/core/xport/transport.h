@@ -77,6 +77,8 @@ typedef struct RdoSendRec {
                                    it is read again (timed) */
     bool done;                  /* complete; CQE status below */
     uint8_t refs;               /* lists holding it (a shared SQ's and its QP's) */
+    uint8_t hold;               /* its WQE's slot in the transmit engine's
+                                   hold (hold.c) + 1; 0: not held */
     uint32_t conn_qpn;          /* shared send queue: the connection, else 0 */
     uint8_t status;
     uint32_t vendor_err;
@@ -88,6 +90,18 @@ typedef struct RdoSendRec {
      * shared record while failover reloads its connection) gets its own. */
     GList link[2];
 } RdoSendRec;
+
+/*
+ * The transmit engine's WQE hold (hold.c): the parsed WQEs of messages
+ * being sent, kept on chip across the engine's per-packet visits. A slot
+ * per QP number modulo RDO_TX_HOLDS (a power of two).
+ */
+#define RDO_TX_HOLDS 16
+typedef struct RdoTxHold {
+    RdoSendRec *rec;            /* whose WQE `wqe` is; NULL: free */
+    uint32_t qpn;               /* the QP transmitting it */
+    RdoWqe *wqe;
+} RdoTxHold;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
 typedef struct RdoRespRes {
@@ -471,6 +485,71 @@ uint32_t rdo_xport_recover_bytes(RdoCore *core, uint32_t qpn);
 bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    const RdoSendRec *rec, bool reread, RdoWqe *w,
                    uint32_t *vendor_err);
+/* (hold.c) The hold's slots: made and freed with the transport. find:
+ * the record's held WQE, NULL if it has none. claim: the slot of QP qpn
+ * for the record (its previous holder loses it), to read the WQE into.
+ * keep: the WQE just read into st->wqe_buf becomes the record's held copy
+ * (the buffers swap). release: the record lets go (it is freed). drop_qp:
+ * every WQE held for QP qpn or read from its ring (modify, reset,
+ * failover, move); drop_all: all (a state load). */
+void rdo_tx_hold_init(RdoState *st);
+void rdo_tx_hold_free(RdoState *st);
+void rdo_tx_hold_drop_qp(RdoState *st, uint32_t qpn);
+void rdo_tx_hold_drop_all(RdoState *st);
+/* Inline: a few per message or packet, the build has no link-time
+ * optimisation. */
+static inline const RdoWqe *rdo_tx_hold_find(const RdoState *st,
+                                             const RdoSendRec *rec)
+{
+    const RdoTxHold *h = rec->hold ? &st->tx_hold[rec->hold - 1] : NULL;
+
+    return h && h->rec == rec ? h->wqe : NULL;
+}
+
+static inline void rdo_tx_hold_release(RdoState *st, RdoSendRec *rec)
+{
+    if (rec->hold) {
+        RdoTxHold *h = &st->tx_hold[rec->hold - 1];
+
+        /* Only the slot's own record clears it (an eviction or a drop
+         * cleared the record's side already). */
+        if (h->rec == rec) {
+            h->rec = NULL;
+        }
+        rec->hold = 0;
+    }
+}
+
+static inline RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn,
+                                        RdoSendRec *rec)
+{
+    unsigned i = qpn & (RDO_TX_HOLDS - 1);
+    RdoTxHold *h = &st->tx_hold[i];
+
+    if (h->rec != rec) {
+        if (h->rec) {
+            h->rec->hold = 0;   /* evicted: read again when next sent */
+        }
+        rdo_tx_hold_release(st, rec);
+        h->rec = rec;
+        h->qpn = qpn;
+        rec->hold = i + 1;
+    }
+    return h->wqe;
+}
+
+static inline void rdo_tx_hold_keep(RdoState *st, uint32_t qpn,
+                                    RdoSendRec *rec)
+{
+    RdoTxHold *h = &st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
+    RdoWqe *scratch = st->wqe_buf;
+
+    /* The WQE just fetched into the scratch buffer becomes the slot's:
+     * the buffers trade places (its SGE pointers point into itself). */
+    rdo_tx_hold_claim(st, qpn, rec);
+    st->wqe_buf = h->wqe;
+    h->wqe = scratch;
+}
 /* (records.c) Records come from and go back to a per-adapter pool: no
  * allocation per work request once the pool holds the most in flight.
  * One goes back when the last list holding it lets go (unref), or at

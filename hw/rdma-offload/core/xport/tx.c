@@ -5,8 +5,9 @@
  * bound and access), and becomes a record of the PSNs it takes. Packets
  * are then built from the record: payload gathered through the MRs (zero
  * copy), headers from the QP's address vector or the WQE's UD address,
- * ICRC added by the wire layer. A retransmission walks the same records
- * again from an earlier point, re-reading the WQE from the ring.
+ * ICRC added by the wire layer. The engine holds the WQE of the message
+ * it sends across its visits (hold.c). A retransmission walks the same
+ * records again from an earlier point, re-reading the WQE from the ring.
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -312,6 +313,11 @@ add:
         rdo_work_kick(core, conn);
     } else {
         rdo_xport_rec_added(x, rec);
+        if (!rec->done && rec->npkts) {
+            /* The engine sends it next and holds its WQE meanwhile (a
+             * pushed one is only in the scratch buffer). */
+            rdo_tx_hold_keep(st, qpn, rec);
+        }
         if (rdo_wr_local(rec->wr_opcode) && qp->type == RDO_QPT_RC) {
             /* Executed: a recovery must not fetch it again. */
             rdo_xport_commit(core, qpn);
@@ -331,7 +337,6 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     RdoXport *x = &st->xport[qpn];
     uint64_t now = core->ops->now_ns(core->host);
     uint32_t budget = RDO_TX_BUDGET;
-    uint32_t cached = RDO_NONE;     /* record whose WQE is in wqe_buf */
     bool more = false, paused = false;
 
     if (x->req.rnr_until > now) {
@@ -343,6 +348,7 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     x->req.rnr_until = 0;
     while (budget) {
         RdoSendRec *rec;
+        const RdoWqe *w;
 
         if (st->tm) {
             st->tm->qp[qpn].port = rdo_qp_port(qp);     /* for the scheduler */
@@ -369,21 +375,29 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
                 paused = true;  /* its rate: the scheduler brings it back */
                 break;
             }
-            if (cached != x->req.tx_pos &&
-                !rdo_rec_fetch(core, qpn, qp, rec, rec->reread, st->wqe_buf,
-                               &vendor_err)) {
-                /* The WQE changed under the device since it was checked. */
-                rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
-                x->req.state = RDO_REQ_HALTED;
-                break;
+            /* The engine holds the WQE of the message it sends; a
+             * retransmission, or a record whose copy was dropped or
+             * evicted, reads it again from the ring. */
+            w = rec->reread ? NULL : rdo_tx_hold_find(st, rec);
+            if (!w) {
+                RdoWqe *slot = rdo_tx_hold_claim(st, qpn, rec);
+
+                if (!rdo_rec_fetch(core, qpn, qp, rec, rec->reread, slot,
+                                   &vendor_err)) {
+                    /* The WQE changed under the device since it was
+                     * checked. */
+                    rdo_tx_hold_release(st, rec);
+                    rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
+                    x->req.state = RDO_REQ_HALTED;
+                    break;
+                }
+                w = slot;
             }
-            cached = x->req.tx_pos;
             rec->reread = false;
             if (st->tm) {
                 rdo_tm_cycles(core, st->tm->cfg.cyc.tx_issue);
             }
-            if (!send_request_packet(core, qpn, qp, rec, st->wqe_buf,
-                                     x->req.tx_pkt)) {
+            if (!send_request_packet(core, qpn, qp, rec, w, x->req.tx_pkt)) {
                 rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
                 x->req.state = RDO_REQ_HALTED;
                 break;
@@ -423,12 +437,9 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             rdo_psn_diff(x->req.next_psn, x->req.una_psn) >= RDO_TX_WINDOW) {
             break;
         }
-        cached = RDO_NONE;
         if (fetch_next(core, qpn, qp, x) == FETCH_WAIT) {
             break;
         }
-        /* wqe_buf holds the new record's WQE (a pushed one is only there). */
-        cached = qp->type == RDO_QPT_SSQ ? RDO_NONE : g_queue_get_length(&x->req.sent) - 1;
         budget--;
     }
     rdo_req_complete(core, qpn, qp);
