@@ -344,16 +344,24 @@ static void test_bus_arb_direct(void)
                                  GEN4X16_PS(32 + 24));
 }
 
-static void post_write_on(Pair *p, int i, uint64_t wr_id, uint64_t off,
-                          uint32_t len)
+/* An RDMA WRITE or READ of side 0's slot i: `len` bytes at `off` in
+ * both sides' MRs. */
+static void post_rdma_on(Pair *p, int i, uint8_t opcode, uint64_t wr_id,
+                         uint64_t off, uint32_t len)
 {
-    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = wr_id,
+    struct rdo_send_wqe w = { .opcode = opcode, .wr_id = wr_id,
                               .flags = RDO_WQE_F_SIGNALED };
     struct rdo_sge sge = { PAIR_MR_IOVA + off, len, p->s[0].mr_key };
 
     w.remote_addr = PAIR_MR_IOVA + off;
     w.rkey = p->s[1].mr_key;
     pair_post_send(&p->s[0], i, &w, &sge, 1, NULL);
+}
+
+static void post_write_on(Pair *p, int i, uint64_t wr_id, uint64_t off,
+                          uint32_t len)
+{
+    post_rdma_on(p, i, RDO_WR_RDMA_WRITE, wr_id, off, len);
 }
 
 typedef struct ArbRun {
@@ -566,25 +574,32 @@ static void test_retx_reread(void)
  * The transmit engine holds the WQE of the message it sends: a 256 KiB
  * WRITE (64 packets of 4096, more than one functional visit's budget and
  * one packet a visit in timing mode) reads its WQE from host memory once,
- * in both modes.
+ * in both modes. A 256 KiB READ too: its 64 responses are checked against
+ * and placed through the held copy.
  */
 static void test_wqe_held(void)
 {
-    for (int timing = 0; timing < 2; timing++) {
-        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
-                                    RDO_DEFAULT_LOOKAHEAD);
-        Pair *p = pair_new(&cfg);
-        uint32_t len = 256 * 1024;
+    static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ };
 
-        p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
-        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
-        pair_fill(&p->s[0], PAIR_MR_IOVA, len, 11);
-        post_write_on(p, 0, 1, 0, len);
-        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-        g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
-        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, len);
-        g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, 1);
-        pair_free(p);
+    for (int timing = 0; timing < 2; timing++) {
+        for (unsigned k = 0; k < G_N_ELEMENTS(ops); k++) {
+            RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                        RDO_DEFAULT_LOOKAHEAD);
+            Pair *p = pair_new(&cfg);
+            uint32_t len = 256 * 1024;
+            int from = ops[k] == RDO_WR_RDMA_READ;
+
+            p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+            pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+            pair_fill(&p->s[from], PAIR_MR_IOVA, len, 11);
+            post_rdma_on(p, 0, ops[k], 1, 0, len);
+            g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+            g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+            pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                             len);
+            g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, 1);
+            pair_free(p);
+        }
     }
 }
 

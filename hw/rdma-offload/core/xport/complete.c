@@ -156,6 +156,7 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
     RdoQpCtx *qp = rdo_qp_get(core, qpn);
     RdoXport *x = &core->st->xport[qpn];
     uint32_t vendor_err = RDO_VENDOR_ERR_DMA;
+    const RdoWqe *w;
     RdoSendRec *rec;
     guint index;
 
@@ -163,10 +164,9 @@ bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
     if (!qp || !rec || rec->first_psn != first_psn) {
         return true;            /* the READ ended (flushed): nothing to do */
     }
-    if (rdo_rec_fetch(core, qpn, qp, rec, false, core->st->wqe_buf, &vendor_err) &&
-        rdo_sge_copy(core, qp->pdn, core->st->wqe_buf->sge,
-                     core->st->wqe_buf->h.num_sge, offset, data, len,
-                     true) == RDO_MRC_OK) {
+    w = rdo_rec_wqe(core, qpn, qp, rec, false, false, &vendor_err);
+    if (w && rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, offset, data,
+                          len, true) == RDO_MRC_OK) {
         return true;
     }
     rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, vendor_err);

@@ -10,6 +10,8 @@
  *
  * A slot and its record point at each other; either side letting go
  * clears both, so a record freed and reused never finds a stale copy.
+ * The requester's receive side uses the same copy for a READ's or an
+ * atomic's responses (placing each into the WQE's SGEs).
  */
 #include <string.h>
 #include "xport/transport.h"
@@ -68,4 +70,20 @@ void rdo_tx_hold_drop_all(RdoState *st)
     for (unsigned i = 0; i < RDO_TX_HOLDS; i++) {
         slot_clear(&st->tx_hold[i]);
     }
+}
+
+const RdoWqe *rdo_rec_wqe_read(RdoCore *core, uint32_t qpn,
+                               const RdoQpCtx *qp, RdoSendRec *rec,
+                               bool reread, bool evict, uint32_t *vendor_err)
+{
+    RdoState *st = core->st;
+    const RdoTxHold *h = &st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
+    bool hold = evict || !h->rec || h->rec == rec;
+    RdoWqe *into = hold ? rdo_tx_hold_claim(st, qpn, rec) : st->wqe_buf;
+
+    if (!rdo_rec_fetch(core, qpn, qp, rec, reread, into, vendor_err)) {
+        rdo_tx_hold_release(st, rec);
+        return NULL;
+    }
+    return into;
 }

@@ -247,11 +247,11 @@ static void handle_aeth(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
 static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                                  RdoXport *x, const RdoWireParsed *p)
 {
-    RdoState *st = core->st;
     uint8_t op = p->pkt.opcode & ~RDO_TRANSPORT_MASK;
     bool atomic = op == RDO_OP_ATOMIC_ACKNOWLEDGE;
     uint32_t mtu = rdo_qp_mtu(qp);
     uint32_t vendor_err;
+    const RdoWqe *w;
     RdoSendRec *rec;
     guint index;
     uint32_t expect;
@@ -284,7 +284,8 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         x->req.state = RDO_REQ_HALTED;
         return;
     }
-    if (!rdo_rec_fetch(core, qpn, qp, rec, false, st->wqe_buf, &vendor_err)) {
+    w = rdo_rec_wqe(core, qpn, qp, rec, false, false, &vendor_err);
+    if (!w) {
         rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
         x->req.state = RDO_REQ_HALTED;
         return;
@@ -295,7 +296,7 @@ static void handle_read_response(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
         for (int i = 0; i < 8; i++) {
             orig[i] = (uint8_t)(p->pkt.atomic_ack_orig >> (8 * i));
         }
-        if (rdo_sge_copy(core, qp->pdn, st->wqe_buf->sge, st->wqe_buf->h.num_sge,
+        if (rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge,
                          0, orig, 8, true) != RDO_MRC_OK) {
             rdo_rec_done(x, rec, RDO_WC_LOC_PROT_ERR, RDO_VENDOR_ERR_DMA);
             x->req.state = RDO_REQ_HALTED;

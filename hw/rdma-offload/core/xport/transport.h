@@ -538,6 +538,27 @@ static inline RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn,
     return h->wqe;
 }
 
+/* The WQE of record `rec`, which QP qpn sends: the held copy, else read
+ * from the ring (rdo_rec_fetch; `reread`: a retransmission's timed read,
+ * never the held copy) into qpn's slot, which then holds it. `evict`: the
+ * slot may be taken from the record holding it (the transmit engine); the
+ * receive side's reads (READ responses) take it only when free, else read
+ * into the scratch buffer. NULL: the read or its checks failed
+ * (vendor_err), nothing held. The copy is read-only. */
+const RdoWqe *rdo_rec_wqe_read(RdoCore *core, uint32_t qpn,
+                               const RdoQpCtx *qp, RdoSendRec *rec,
+                               bool reread, bool evict, uint32_t *vendor_err);
+static inline const RdoWqe *rdo_rec_wqe(RdoCore *core, uint32_t qpn,
+                                        const RdoQpCtx *qp, RdoSendRec *rec,
+                                        bool reread, bool evict,
+                                        uint32_t *vendor_err)
+{
+    const RdoWqe *w = reread ? NULL : rdo_tx_hold_find(core->st, rec);
+
+    return w ? w : rdo_rec_wqe_read(core, qpn, qp, rec, reread, evict,
+                                    vendor_err);
+}
+
 static inline void rdo_tx_hold_keep(RdoState *st, uint32_t qpn,
                                     RdoSendRec *rec)
 {

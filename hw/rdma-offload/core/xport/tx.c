@@ -378,20 +378,13 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
             /* The engine holds the WQE of the message it sends; a
              * retransmission, or a record whose copy was dropped or
              * evicted, reads it again from the ring. */
-            w = rec->reread ? NULL : rdo_tx_hold_find(st, rec);
+            w = rdo_rec_wqe(core, qpn, qp, rec, rec->reread, true,
+                            &vendor_err);
             if (!w) {
-                RdoWqe *slot = rdo_tx_hold_claim(st, qpn, rec);
-
-                if (!rdo_rec_fetch(core, qpn, qp, rec, rec->reread, slot,
-                                   &vendor_err)) {
-                    /* The WQE changed under the device since it was
-                     * checked. */
-                    rdo_tx_hold_release(st, rec);
-                    rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
-                    x->req.state = RDO_REQ_HALTED;
-                    break;
-                }
-                w = slot;
+                /* The WQE changed under the device since it was checked. */
+                rdo_rec_done(x, rec, RDO_WC_LOC_QP_OP_ERR, vendor_err);
+                x->req.state = RDO_REQ_HALTED;
+                break;
             }
             rec->reread = false;
             if (st->tm) {
