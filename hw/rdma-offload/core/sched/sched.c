@@ -103,8 +103,7 @@ static void group(RdoCore *core, RdoWork *w)
                 (o->pi != RDO_NONE && (int32_t)(o->pi - w->pi) > 0)) {
                 w->pi = o->pi;
             }
-            g_queue_unlink(&t->work, l);
-            t->qp[o->qpn].queued--;
+            rdo_work_unlink(t, l);
             core->tcnt.sched_grouped++;
             rdo_work_done(t, l);
         }
@@ -140,8 +139,7 @@ void rdo_sched_run(RdoCore *core)
         if (l != t->work.head) {
             core->tcnt.sched_reordered++;
         }
-        g_queue_unlink(&t->work, l);
-        t->qp[w->qpn].queued--;
+        rdo_work_unlink(t, l);
         if (t->cfg.lookahead) {
             group(core, w);
         }
@@ -168,8 +166,12 @@ void rdo_sched_run(RdoCore *core)
         turn = &t->qp[w->qpn].turn_pkts;
         *turn += (uint32_t)(core->cnt.tx_packets - sent);
         if (t->tx_paused && *turn < RDO_TX_BUDGET) {
-            /* Stopped for the link or the clock: its turn goes on. */
-            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, true);
+            /* Stopped for the link or the clock: its turn goes on, the
+             * item back at the head as it is (what rdo_work_push would
+             * make of it; most visits of a stream end so). */
+            g_queue_push_head_link(&t->work, l);
+            t->qp[w->qpn].queued++;
+            l = NULL;
         } else if (t->tx_paused) {
             /*
              * A visit's budget spent over several paused visits: the
@@ -188,7 +190,9 @@ void rdo_sched_run(RdoCore *core)
         if (!t->tx_paused) {
             *turn = 0;          /* its turn ended with the visit */
         }
-        rdo_work_done(t, l);
+        if (l) {
+            rdo_work_done(t, l);
+        }
         /* One port's full FIFO stops its QPs, not the other port's: the
          * ports share the engine, each has its own link. */
         if (t->tx_paused && t->paused_port && core->cfg.ports == 2 &&

@@ -424,6 +424,27 @@ static inline void rdo_work_done(RdoTiming *t, GList *l)
     rdo_node_put(&t->work_free, l);
 }
 
+/* A work item taken off the scheduler's queue (g_queue_unlink's work
+ * without its call: the scheduler takes one or more a visit). */
+static inline void rdo_work_unlink(RdoTiming *t, GList *l)
+{
+    RdoWork *w = l->data;
+
+    if (l->prev) {
+        l->prev->next = l->next;
+    } else {
+        t->work.head = l->next;
+    }
+    if (l->next) {
+        l->next->prev = l->prev;
+    } else {
+        t->work.tail = l->prev;
+    }
+    l->prev = l->next = NULL;
+    t->work.length--;
+    t->qp[w->qpn].queued--;
+}
+
 /* A DMA of the current flow issued at `at`: when it is done. */
 uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
                     bool write);
