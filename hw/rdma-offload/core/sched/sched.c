@@ -169,8 +169,7 @@ void rdo_sched_run(RdoCore *core)
             /* Stopped for the link or the clock: its turn goes on, the
              * item back at the head as it is (what rdo_work_push would
              * make of it; most visits of a stream end so). */
-            g_queue_push_head_link(&t->work, l);
-            t->qp[w->qpn].queued++;
+            rdo_work_push_head_link(t, l);
             l = NULL;
         } else if (t->tx_paused) {
             /*

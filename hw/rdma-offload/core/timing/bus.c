@@ -117,20 +117,8 @@ uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
     return cls ? (cls - 1u) % n : qpn % n;
 }
 
-void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls)
 {
-    RdoTiming *t = core->st->tm;
-    uint8_t cls;
-
-    if (!t || t->busq <= RDO_FLOW_UNTIMED) {
-        return;
-    }
-    /* Every context lookup comes here, mostly for the QP of the one
-     * before: its queue is known (the hash is a division). */
-    cls = core->st->qp_flow_class[qpn];
-    if (t->app_q >= 0 && qpn == t->app_q_qpn && cls == t->app_q_cls) {
-        return;
-    }
     t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
     t->app_q_qpn = qpn;
     t->app_q_cls = cls;

@@ -342,8 +342,25 @@ static inline RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
     t->flow = flow;
     return was;
 }
-/* The application flow of payload DMAs from now on: QP `qpn`'s (bus.c). */
-void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
+/* The payload queue of QP `qpn` of flow class `cls` becomes the one its
+ * DMAs take (bus.c). */
+void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls);
+/* The application flow of payload DMAs from now on: QP `qpn`'s. Every
+ * context lookup asks, mostly for the QP of the one before, whose queue is
+ * known: inline, the call cost more than the test. */
+static inline void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+{
+    RdoTiming *t = core->st->tm;
+    uint8_t cls;
+
+    if (!t || t->busq <= RDO_FLOW_UNTIMED) {
+        return;
+    }
+    cls = core->st->qp_flow_class[qpn];
+    if (t->app_q < 0 || qpn != t->app_q_qpn || cls != t->app_q_cls) {
+        rdo_tm_app_flow_set(t, qpn, cls);
+    }
+}
 /* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
 uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls);
 /* The queues and their weights, from the configuration (after rdo_tm_init). */
@@ -416,6 +433,24 @@ static inline void rdo_tm_irqs_free(RdoTiming *t)
         rdo_tm_irq_spent(t);
     }
     rdo_nodes_free(&t->irq_free);
+}
+
+/* A work item back at the head of the scheduler's queue (its link, off
+ * the queue): g_queue_push_head_link's work without its call. */
+static inline void rdo_work_push_head_link(RdoTiming *t, GList *l)
+{
+    RdoWork *w = l->data;
+
+    l->prev = NULL;
+    l->next = t->work.head;
+    if (t->work.head) {
+        t->work.head->prev = l;
+    } else {
+        t->work.tail = l;
+    }
+    t->work.head = l;
+    t->work.length++;
+    t->qp[w->qpn].queued++;
 }
 
 /* A work item off the scheduler's queue (its link), kept for reuse. */
