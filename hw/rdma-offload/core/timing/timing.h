@@ -189,6 +189,8 @@ typedef struct RdoTiming {
      */
     uint64_t *handed;
     uint32_t handed_head, handed_len, handed_cap;
+    uint32_t handed_hint;       /* where the last search found its frame
+                                   (from the oldest; only a first guess) */
     bool sched_waiting;
     uint64_t sched_from_ps;
     /* The frame pool (frame.c): free buffers, and the one the transport
