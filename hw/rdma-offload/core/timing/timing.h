@@ -496,8 +496,37 @@ static inline void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
     }
 }
 
-/* Transmit: may the TX engine start another packet now? */
-bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
+/* A port's link: each port has its own, the build pipeline is shared. */
+static inline uint64_t *rdo_tm_link_free(RdoTiming *t, unsigned port)
+{
+    return port == 2 ? &t->link2_free_ps : &t->link_free_ps;
+}
+
+/* Transmit: the TX engine stops, its port's FIFO full (room at room_at)
+ * or the clock not there yet; the scheduler goes on when it can. */
+void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at);
+/*
+ * Transmit: may the TX engine build a frame for `port` now (0: for either
+ * port, when it does not know yet): the port's transmit FIFO has room and
+ * the engine is not too far ahead of the clock. Inline: asked before every
+ * packet and at every scheduler run.
+ */
+static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t fifo_ps = t->tx_fifo_ps;
+    uint64_t free_ps = port || core->cfg.ports != 2 ?
+                       *rdo_tm_link_free(t, port) :
+                       MIN(t->link_free_ps, t->link2_free_ps);
+    uint64_t room_at = free_ps > fifo_ps ? free_ps - fifo_ps : 0;
+
+    if (room_at <= t->cur_ps &&
+        t->cur_ps <= rdo_tm_now_ps(core) + t->tx_ahead_ps) {
+        return true;
+    }
+    rdo_tm_tx_pause(t, port, room_at);
+    return false;
+}
 /* A frame to the wire through the build pipeline and the link: the frame
  * as the model holds it, due when it reaches the peer (egress/ sends it). */
 RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
