@@ -111,7 +111,42 @@ static void group(RdoCore *core, RdoWork *w)
     }
 }
 
-void rdo_sched_run(RdoCore *core)
+/* One scheduler visit of a QP with send work; true if it has more to do. */
+static bool sq_process(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+
+    if (!qp) {
+        if (qpn < st->usable_qps && st->qp_used[qpn]) {
+            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
+        }
+        return false;
+    }
+    if (qp->state == RDO_QPS_ERR) {
+        rdo_qp_flush(core, qpn, qp);
+        return false;
+    }
+    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
+        return false;
+    }
+    return rdo_tx_process(core, qpn, qp);
+}
+
+/* One visit of a QP's send work, fetching WQEs up to `pi`. */
+static bool sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    bool more;
+
+    x->req.sched_limited = pi != RDO_NONE;
+    x->req.sched_limit = pi;
+    more = sq_process(core, qpn);
+    x->req.sched_limited = false;
+    return more;
+}
+
+static void sched_run(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
     RdoTmSaved saved;
@@ -161,7 +196,7 @@ void rdo_sched_run(RdoCore *core)
         t->pace_ps = 0;
         core->tcnt.sched_visits++;
         sent = core->cnt.tx_packets;
-        more = rdo_sq_visit(core, w->qpn, w->pi);
+        more = sq_visit(core, w->qpn, w->pi);
         rdo_tm_span(core, RDO_STAGE_SCHED, w->qpn, 0, t->visit_ps, t->cur_ps);
         turn = &t->qp[w->qpn].turn_pkts;
         *turn += (uint32_t)(core->cnt.tx_packets - sent);
@@ -227,47 +262,13 @@ void rdo_sched_run(RdoCore *core)
     rdo_tm_leave(core, saved);
 }
 
-/* One scheduler visit of a QP with send work; true if it has more to do. */
-static bool sq_process(RdoCore *core, uint32_t qpn)
-{
-    RdoState *st = core->st;
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
-
-    if (!qp) {
-        if (qpn < st->usable_qps && st->qp_used[qpn]) {
-            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
-        }
-        return false;
-    }
-    if (qp->state == RDO_QPS_ERR) {
-        rdo_qp_flush(core, qpn, qp);
-        return false;
-    }
-    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
-        return false;
-    }
-    return rdo_tx_process(core, qpn, qp);
-}
-
-bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
-{
-    RdoXport *x = &core->st->xport[qpn];
-    bool more;
-
-    x->req.sched_limited = pi != RDO_NONE;
-    x->req.sched_limit = pi;
-    more = sq_process(core, qpn);
-    x->req.sched_limited = false;
-    return more;
-}
-
 void rdo_sq_run(RdoCore *core)
 {
     RdoState *st = core->st;
     uint32_t rounds = st->sq_ready.len, qpn;
 
     if (st->tm) {
-        rdo_sched_run(core);
+        sched_run(core);
         return;
     }
     /* One visit per QP queued now; QPs with more work go to the back. */
