@@ -137,9 +137,9 @@ static uint64_t wake_ns(uint64_t due_ps)
     return (due_ps + 999) / 1000;
 }
 
-/* Kept as the wake-up that would have sent it (the search below compares
- * only those): the division once a frame, not at every probe. */
-static void handed_push(RdoTiming *t, uint64_t due_ps)
+/* Kept as the wake-up that would have sent it, `ns` (the search below
+ * compares only those): the division once a frame, not at every probe. */
+static void handed_push(RdoTiming *t, uint64_t ns)
 {
     if (t->handed_len == t->handed_cap) {
         uint32_t cap = MAX(t->handed_cap * 2, 64);
@@ -153,7 +153,7 @@ static void handed_push(RdoTiming *t, uint64_t due_ps)
         t->handed_cap = cap;
         t->handed_head = 0;
     }
-    *handed_at(t, t->handed_len++) = wake_ns(due_ps);
+    *handed_at(t, t->handed_len++) = ns;
 }
 
 /* Is frame i the first at or after from_ns (i == handed_len: none is)? */
@@ -216,10 +216,11 @@ void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
     RdoTiming *t = core->st->tm;
 
     if (core->ops->send_frame_at && !stays_inside(core, f->data, f->len)) {
-        core->ops->send_frame_at(core->host, f->data, f->len,
-                                 (f->due_ps + 999) / 1000);
-        handed_push(t, f->due_ps);
-        if (t->sched_waiting && wake_ns(f->due_ps) * 1000 >= t->sched_from_ps) {
+        uint64_t wake = wake_ns(f->due_ps);
+
+        core->ops->send_frame_at(core->host, f->data, f->len, wake);
+        handed_push(t, wake);
+        if (t->sched_waiting && wake * 1000 >= t->sched_from_ps) {
             rdo_tm_schedule(core, f->due_ps);
         }
         rdo_tm_frame_put(t, f);
