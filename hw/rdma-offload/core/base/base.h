@@ -109,8 +109,12 @@ void rdo_port2_free(RdoCore *core);
         }                                                   \
     } while (0)
 
-/* A wake-up of the core at `when_ns` of virtual time (wakeup.c). */
-void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
+/* A wake-up of the core at `when_ns` of virtual time (inline: several a
+ * frame). */
+static inline void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
+{
+    core->ops->schedule(core->host, when_ns);
+}
 
 /* One event queue entry (eqe.c), without reporting what went wrong. */
 enum rdo_eqe_result {
