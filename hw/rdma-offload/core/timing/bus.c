@@ -244,8 +244,9 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
  * the bus). Kinds' queues (WQE, CQE, ...) count what they have booked.
  */
 /* The others' shares of the rounds of a payload request of `n` TLPs that
- * is not streaming alone (share_serve). */
-static uint64_t share_others(const RdoTiming *t, const RdoTmDir *d,
+ * is not streaming alone (share_serve). Out of line: inlined, its loop
+ * made every DMA's booking keep more on the stack. */
+static __attribute__((noinline)) uint64_t share_others(const RdoTiming *t, const RdoTmDir *d,
                              uint32_t f, uint64_t at, uint64_t start,
                              uint64_t n)
 {
