@@ -11,6 +11,7 @@
 #include <string.h>
 #include "timing-work.h"
 #include "timing/timing.h"
+#include "egress/egress.h"
 #include "xport/transport.h"
 
 #define MIB (1u << 20)
@@ -112,6 +113,86 @@ static void test_host_takes_frames(void)
 {
     host_timed_same(run_msg_rate, "64 QPs, 16 context lines, look-ahead 8", 90);
     host_timed_same(run_stream, "1 MiB WRITEs", 70);
+}
+
+/* A frame handed to the host, due at wake-up `ns`, at the ring's end
+ * (the model's own ring, egress/output.c, filled here directly). */
+static void handed_append(RdoTiming *t, uint64_t ns)
+{
+    g_assert_cmpuint(t->handed_len, <, t->handed_cap);
+    t->handed[(t->handed_head + t->handed_len++) & (t->handed_cap - 1)] = ns;
+}
+
+/*
+ * The scheduler's search of the frames handed over (rdo_egress_next_handed)
+ * starts where it found the last one: whatever the guess, it must give the
+ * definition's answer, the first wake-up after now at or after from_ps.
+ * The times go up by 0 to 4 ns (equal ones too), the ring wraps, frames
+ * leave as the clock moves and new ones come; from_ps walks on by about a
+ * frame (the stream's case), stays, or jumps anywhere (back, to 0, past the
+ * last).
+ */
+static void test_handed_search(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    TestHost *h = test_host_new(&cfg, 1 << 20);
+    RdoTiming *t = h->core.st->tm;
+    GRand *rand = g_rand_new_with_seed(20);
+    uint64_t last = 1000, from_ps = 0;
+    unsigned found = 0, none = 0;
+
+    g_free(t->handed);
+    t->handed = g_new0(uint64_t, 64);
+    t->handed_cap = 64;
+    t->handed_head = 50;
+    t->handed_len = 0;
+    h->now_ns = 999;
+    for (int step = 0; step < 20000; step++) {
+        uint32_t r = g_rand_int_range(rand, 0, 100);
+        uint64_t want = 0, got;
+
+        /* New frames at the end, an old one's time passes. */
+        while (t->handed_len < 40) {
+            last += g_rand_int_range(rand, 0, 5);
+            handed_append(t, last);
+        }
+        if (r < 30) {
+            h->now_ns += g_rand_int_range(rand, 0, 6);
+        }
+        if (r < 60) {
+            from_ps += g_rand_int_range(rand, 0, 4000);
+        } else if (r < 70) {
+            from_ps = 0;
+        } else if (r < 95) {
+            from_ps = (h->now_ns - 20 + g_rand_int_range(rand, 0, 200)) * 1000 +
+                      g_rand_int_range(rand, 0, 1000);
+        } else {
+            from_ps = (last + 1) * 1000 + g_rand_int_range(rand, 0, 3000);
+        }
+        /* The definition, over the ring as it stands. */
+        for (uint32_t i = 0; i < t->handed_len; i++) {
+            uint64_t ns = t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
+
+            if (ns > h->now_ns && ns * 1000 >= from_ps) {
+                want = ns;
+                break;
+            }
+        }
+        got = rdo_egress_next_handed(&h->core, from_ps);
+        g_assert_cmpuint(got, ==, want);
+        if (got) {
+            /* Its guess for the next search is the frame it found. */
+            g_assert_cmpuint(t->handed[(t->handed_head + t->handed_hint) &
+                                       (t->handed_cap - 1)], ==, got);
+        }
+        found += !!got;
+        none += !got;
+    }
+    /* Both answers came up often. */
+    g_assert_cmpuint(found, >, 1000);
+    g_assert_cmpuint(none, >, 100);
+    g_rand_free(rand);
+    test_host_free(h);
 }
 
 /*
@@ -941,6 +1022,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/goodput-mtu1024", test_goodput_mtu1024);
     g_test_add_func("/timing/deterministic", test_deterministic);
     g_test_add_func("/timing/host-timed-frames", test_host_takes_frames);
+    g_test_add_func("/timing/handed-search", test_handed_search);
     g_test_add_func("/timing/cache-cliff", test_cache_cliff);
     g_test_add_func("/timing/cache-ways", test_cache_ways);
     g_test_add_func("/timing/push-latency", test_push_latency);

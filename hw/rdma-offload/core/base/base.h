@@ -81,11 +81,24 @@ bool rdo_fn_foreign(RdoCore *core, enum rdo_obj_kind kind, uint32_t num,
  */
 bool rdo_port_valid(const RdoCore *core, unsigned port);
 RdoGid *rdo_port_gids(RdoCore *core, unsigned port);
-const uint8_t *rdo_port_mac(RdoCore *core, unsigned port);
+/* Inline, as rdo_frame_port: every frame sent asks them several times. */
+static inline const uint8_t *rdo_port_mac(RdoCore *core, unsigned port)
+{
+    return port == 2 ? core->st->port2.mac : core->st->port_mac;
+}
 uint32_t rdo_port_mtu(RdoCore *core, unsigned port);
 bool rdo_port_link(const RdoCore *core, unsigned port);
 unsigned rdo_mac_port(RdoCore *core, const uint8_t *mac);
-unsigned rdo_frame_port(RdoCore *core, const void *frame, size_t len);
+static inline unsigned rdo_frame_port(RdoCore *core, const void *frame,
+                                      size_t len)
+{
+    const uint8_t *f = frame;
+
+    /* Frames of port 1, and any other source (the Ethernet function's
+     * own), leave by port 1, as on a one-port device. */
+    return core->cfg.ports == 2 && len >= 12 &&
+           !memcmp(f + 6, core->st->port2.mac, 6) ? 2 : 1;
+}
 void rdo_port2_init(RdoCore *core, uint32_t gids);
 void rdo_port2_free(RdoCore *core);
 /* Counts `field` of the device and, for port 2, of port 2. */
@@ -96,8 +109,12 @@ void rdo_port2_free(RdoCore *core);
         }                                                   \
     } while (0)
 
-/* A wake-up of the core at `when_ns` of virtual time (wakeup.c). */
-void rdo_core_schedule(RdoCore *core, uint64_t when_ns);
+/* A wake-up of the core at `when_ns` of virtual time (inline: several a
+ * frame). */
+static inline void rdo_core_schedule(RdoCore *core, uint64_t when_ns)
+{
+    core->ops->schedule(core->host, when_ns);
+}
 
 /* One event queue entry (eqe.c), without reporting what went wrong. */
 enum rdo_eqe_result {

@@ -20,11 +20,6 @@ RdoGid *rdo_port_gids(RdoCore *core, unsigned port)
     return port == 2 ? core->st->port2.gids : core->st->gids;
 }
 
-const uint8_t *rdo_port_mac(RdoCore *core, unsigned port)
-{
-    return port == 2 ? core->st->port2.mac : core->st->port_mac;
-}
-
 uint32_t rdo_port_mtu(RdoCore *core, unsigned port)
 {
     return port == 2 ? core->st->port2.mtu : core->st->port_mtu;
@@ -41,16 +36,6 @@ unsigned rdo_mac_port(RdoCore *core, const uint8_t *mac)
         return 2;
     }
     return !memcmp(mac, core->st->port_mac, 6) ? 1 : 0;
-}
-
-unsigned rdo_frame_port(RdoCore *core, const void *frame, size_t len)
-{
-    const uint8_t *f = frame;
-
-    /* Frames of port 1, and any other source (the Ethernet function's
-     * own), leave by port 1, as on a one-port device. */
-    return core->cfg.ports == 2 && len >= 12 &&
-           !memcmp(f + 6, core->st->port2.mac, 6) ? 2 : 1;
 }
 
 void rdo_port2_init(RdoCore *core, uint32_t gids)

@@ -137,9 +137,9 @@ static uint64_t wake_ns(uint64_t due_ps)
     return (due_ps + 999) / 1000;
 }
 
-/* Kept as the wake-up that would have sent it (the search below compares
- * only those): the division once a frame, not at every probe. */
-static void handed_push(RdoTiming *t, uint64_t due_ps)
+/* Kept as the wake-up that would have sent it, `ns` (the search below
+ * compares only those): the division once a frame, not at every probe. */
+static void handed_push(RdoTiming *t, uint64_t ns)
 {
     if (t->handed_len == t->handed_cap) {
         uint32_t cap = MAX(t->handed_cap * 2, 64);
@@ -153,40 +153,61 @@ static void handed_push(RdoTiming *t, uint64_t due_ps)
         t->handed_cap = cap;
         t->handed_head = 0;
     }
-    *handed_at(t, t->handed_len++) = wake_ns(due_ps);
+    *handed_at(t, t->handed_len++) = ns;
+}
+
+/* Is frame i the first at or after from_ns (i == handed_len: none is)? */
+static bool handed_first_at(RdoTiming *t, uint32_t i, uint64_t from_ns)
+{
+    return (i == t->handed_len || *handed_at(t, i) >= from_ns) &&
+           (i == 0 || *handed_at(t, i - 1) < from_ns);
 }
 
 uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
 {
     RdoTiming *t = core->st->tm;
     uint64_t now = core->ops->now_ns(core->host);
-    uint32_t lo, hi;
+    /* A wake-up t (ns) is at or after from_ps when t >= from_ns. */
+    uint64_t from_ns = rdo_div_up(from_ps, 1000);
+    uint32_t lo, hi, hint = t->handed_hint;
 
     /* Those whose wake-up would have been now or before are past. */
     while (t->handed_len && t->handed[t->handed_head] <= now) {
         t->handed_head = (t->handed_head + 1) & (t->handed_cap - 1);
         t->handed_len--;
+        hint -= !!hint;
     }
     if (!t->handed_len) {
+        t->handed_hint = 0;
         return 0;
     }
-    /* Their times never decrease: the first at or after from_ps. Most
+    /*
+     * Their times never decrease: the first at or after from_ps. Most
      * often that is the oldest (from_ps is 0 unless the link or the clock
-     * held the scheduler). */
-    if (*handed_at(t, 0) * 1000 >= from_ps) {
-        return *handed_at(t, 0);
-    }
-    lo = 1;
-    hi = t->handed_len;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
+     * held the scheduler); else where the last search found it, or the
+     * frame after that one (a wake-up later by a frame, one frame gone and
+     * one handed over); else a bisection.
+     */
+    if (*handed_at(t, 0) >= from_ns) {
+        lo = 0;
+    } else if (hint <= t->handed_len && handed_first_at(t, hint, from_ns)) {
+        lo = hint;
+    } else if (hint < t->handed_len && handed_first_at(t, hint + 1, from_ns)) {
+        lo = hint + 1;
+    } else {
+        lo = 1;
+        hi = t->handed_len;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
 
-        if (*handed_at(t, mid) * 1000 < from_ps) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+            if (*handed_at(t, mid) < from_ns) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
     }
+    t->handed_hint = lo;
     return lo < t->handed_len ? *handed_at(t, lo) : 0;
 }
 
@@ -195,10 +216,11 @@ void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
     RdoTiming *t = core->st->tm;
 
     if (core->ops->send_frame_at && !stays_inside(core, f->data, f->len)) {
-        core->ops->send_frame_at(core->host, f->data, f->len,
-                                 (f->due_ps + 999) / 1000);
-        handed_push(t, f->due_ps);
-        if (t->sched_waiting && wake_ns(f->due_ps) * 1000 >= t->sched_from_ps) {
+        uint64_t wake = wake_ns(f->due_ps);
+
+        core->ops->send_frame_at(core->host, f->data, f->len, wake);
+        handed_push(t, wake);
+        if (t->sched_waiting && wake * 1000 >= t->sched_from_ps) {
             rdo_tm_schedule(core, f->due_ps);
         }
         rdo_tm_frame_put(t, f);

@@ -103,8 +103,7 @@ static void group(RdoCore *core, RdoWork *w)
                 (o->pi != RDO_NONE && (int32_t)(o->pi - w->pi) > 0)) {
                 w->pi = o->pi;
             }
-            g_queue_unlink(&t->work, l);
-            t->qp[o->qpn].queued--;
+            rdo_work_unlink(t, l);
             core->tcnt.sched_grouped++;
             rdo_work_done(t, l);
         }
@@ -112,7 +111,42 @@ static void group(RdoCore *core, RdoWork *w)
     }
 }
 
-void rdo_sched_run(RdoCore *core)
+/* One scheduler visit of a QP with send work; true if it has more to do. */
+static bool sq_process(RdoCore *core, uint32_t qpn)
+{
+    RdoState *st = core->st;
+    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+
+    if (!qp) {
+        if (qpn < st->usable_qps && st->qp_used[qpn]) {
+            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
+        }
+        return false;
+    }
+    if (qp->state == RDO_QPS_ERR) {
+        rdo_qp_flush(core, qpn, qp);
+        return false;
+    }
+    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
+        return false;
+    }
+    return rdo_tx_process(core, qpn, qp);
+}
+
+/* One visit of a QP's send work, fetching WQEs up to `pi`. */
+static bool sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
+{
+    RdoXport *x = &core->st->xport[qpn];
+    bool more;
+
+    x->req.sched_limited = pi != RDO_NONE;
+    x->req.sched_limit = pi;
+    more = sq_process(core, qpn);
+    x->req.sched_limited = false;
+    return more;
+}
+
+static void sched_run(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
     RdoTmSaved saved;
@@ -140,8 +174,7 @@ void rdo_sched_run(RdoCore *core)
         if (l != t->work.head) {
             core->tcnt.sched_reordered++;
         }
-        g_queue_unlink(&t->work, l);
-        t->qp[w->qpn].queued--;
+        rdo_work_unlink(t, l);
         if (t->cfg.lookahead) {
             group(core, w);
         }
@@ -163,13 +196,16 @@ void rdo_sched_run(RdoCore *core)
         t->pace_ps = 0;
         core->tcnt.sched_visits++;
         sent = core->cnt.tx_packets;
-        more = rdo_sq_visit(core, w->qpn, w->pi);
+        more = sq_visit(core, w->qpn, w->pi);
         rdo_tm_span(core, RDO_STAGE_SCHED, w->qpn, 0, t->visit_ps, t->cur_ps);
         turn = &t->qp[w->qpn].turn_pkts;
         *turn += (uint32_t)(core->cnt.tx_packets - sent);
         if (t->tx_paused && *turn < RDO_TX_BUDGET) {
-            /* Stopped for the link or the clock: its turn goes on. */
-            rdo_work_push(core, w->qpn, w->pi, w->ready_ps, true);
+            /* Stopped for the link or the clock: its turn goes on, the
+             * item back at the head as it is (what rdo_work_push would
+             * make of it; most visits of a stream end so). */
+            rdo_work_push_head_link(t, l);
+            l = NULL;
         } else if (t->tx_paused) {
             /*
              * A visit's budget spent over several paused visits: the
@@ -188,7 +224,9 @@ void rdo_sched_run(RdoCore *core)
         if (!t->tx_paused) {
             *turn = 0;          /* its turn ended with the visit */
         }
-        rdo_work_done(t, l);
+        if (l) {
+            rdo_work_done(t, l);
+        }
         /* One port's full FIFO stops its QPs, not the other port's: the
          * ports share the engine, each has its own link. */
         if (t->tx_paused && t->paused_port && core->cfg.ports == 2 &&
@@ -224,47 +262,13 @@ void rdo_sched_run(RdoCore *core)
     rdo_tm_leave(core, saved);
 }
 
-/* One scheduler visit of a QP with send work; true if it has more to do. */
-static bool sq_process(RdoCore *core, uint32_t qpn)
-{
-    RdoState *st = core->st;
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
-
-    if (!qp) {
-        if (qpn < st->usable_qps && st->qp_used[qpn]) {
-            rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);
-        }
-        return false;
-    }
-    if (qp->state == RDO_QPS_ERR) {
-        rdo_qp_flush(core, qpn, qp);
-        return false;
-    }
-    if (qp->state != RDO_QPS_RTS && qp->state != RDO_QPS_SQD) {
-        return false;
-    }
-    return rdo_tx_process(core, qpn, qp);
-}
-
-bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
-{
-    RdoXport *x = &core->st->xport[qpn];
-    bool more;
-
-    x->req.sched_limited = pi != RDO_NONE;
-    x->req.sched_limit = pi;
-    more = sq_process(core, qpn);
-    x->req.sched_limited = false;
-    return more;
-}
-
 void rdo_sq_run(RdoCore *core)
 {
     RdoState *st = core->st;
     uint32_t rounds = st->sq_ready.len, qpn;
 
     if (st->tm) {
-        rdo_sched_run(core);
+        sched_run(core);
         return;
     }
     /* One visit per QP queued now; QPs with more work go to the back. */

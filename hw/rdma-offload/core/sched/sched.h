@@ -11,7 +11,5 @@
 /* Visits QPs with send work: in doorbell order (functional mode) or with
  * the timing model's look-ahead. */
 void rdo_sq_run(RdoCore *core);
-/* One visit of a QP's send work, fetching WQEs up to `pi`. */
-bool rdo_sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi);
 
 #endif /* RDO_SCHED_H */

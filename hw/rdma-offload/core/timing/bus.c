@@ -11,6 +11,9 @@
 #include "timing/timing.h"
 
 #define PCIE_MRRS           512     /* bytes one read request asks for */
+/* For what a DMA's booking calls (each DMA comes through it once): the
+ * calls cost more than the work. */
+#define BUS_INLINE          static inline __attribute__((always_inline))
 
 /*
  * Time of `bytes` on one PCIe direction: GT/s per lane times lanes, after
@@ -31,7 +34,7 @@ static void bus_init(RdoTiming *t)
     t->mps_shift = __builtin_ctz(t->cfg.pcie_mps);    /* a power of two */
 }
 
-static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
+BUS_INLINE uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
 {
     uint64_t bits = bytes * t->pcie_den;
 
@@ -46,8 +49,8 @@ static uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
  * lines in chunks that do not cross a max-payload boundary. `reqs`: the
  * read requests for it: one per piece, the lines one per PCIE_MRRS bytes.
  */
-static uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
-                          uint64_t len, uint64_t *split, uint64_t *reqs)
+BUS_INLINE uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
+                         uint64_t len, uint64_t *split, uint64_t *reqs)
 {
     RdoDmaCut c = rdo_dma_cut(addr, len, line);
     uint64_t n = 0;
@@ -80,6 +83,9 @@ void rdo_tm_bus_init(RdoCore *core)
     if (!t) {
         return;
     }
+    bus_init(t);
+    t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
+    t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
     flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
             t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
     t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
@@ -111,20 +117,8 @@ uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
     return cls ? (cls - 1u) % n : qpn % n;
 }
 
-void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls)
 {
-    RdoTiming *t = core->st->tm;
-    uint8_t cls;
-
-    if (!t || t->busq <= RDO_FLOW_UNTIMED) {
-        return;
-    }
-    /* Every context lookup comes here, mostly for the QP of the one
-     * before: its queue is known (the hash is a division). */
-    cls = core->st->qp_flow_class[qpn];
-    if (t->app_q >= 0 && qpn == t->app_q_qpn && cls == t->app_q_cls) {
-        return;
-    }
     t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
     t->app_q_qpn = qpn;
     t->app_q_cls = cls;
@@ -249,20 +243,16 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
  * finish later than the bus would allow (pessimistic, never faster than
  * the bus). Kinds' queues (WQE, CQE, ...) count what they have booked.
  */
-static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
-                            uint64_t at, uint64_t n, uint64_t tlp, uint64_t dur)
+/* The others' shares of the rounds of a payload request of `n` TLPs that
+ * is not streaming alone (share_serve). Out of line: inlined, its loop
+ * made every DMA's booking keep more on the stack. */
+static __attribute__((noinline)) uint64_t share_others(const RdoTiming *t, const RdoTmDir *d,
+                             uint32_t f, uint64_t at, uint64_t start,
+                             uint64_t n)
 {
-    uint64_t start = MAX(at, d->end_ps[f]);
-    uint64_t rounds, others = 0;
+    uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
     uint32_t g = 0;
 
-    /* The common case, one payload queue streaming alone: no other payload
-     * queue was ever booked and every kind's work is through by `at`, so
-     * none has a share (the loop below would add nothing). */
-    if (d->kinds_end_ps <= at && !(d->booked & ~(1ull << (f - RDO_TM_APPQ)))) {
-        goto booked;
-    }
-    rounds = rdo_div_up(n, t->weight[f]);
     /* The kinds' queues, then the payload queues ever booked (the others
      * have nothing left and a zero share). */
     for (uint64_t m = d->booked; g < t->busq; ) {
@@ -283,8 +273,25 @@ static uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
             break;
         }
     }
-booked:
-    d->booked |= 1ull << (f - RDO_TM_APPQ);
+    return others;
+}
+
+/* Every payload DMA comes here, a read twice: the common case is a few
+ * instructions. */
+BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
+                                uint64_t at, uint64_t n, uint64_t tlp,
+                                uint64_t dur)
+{
+    uint64_t start = MAX(at, d->end_ps[f]);
+    uint64_t bit = 1ull << (f - RDO_TM_APPQ), others = 0;
+
+    /* The common case, one payload queue streaming alone: no other payload
+     * queue was ever booked and every kind's work is through by `at`, so
+     * none has a share (share_others would add nothing). */
+    if (d->kinds_end_ps > at || (d->booked & ~bit)) {
+        others = share_others(t, d, f, at, start, n);
+    }
+    d->booked |= bit;
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;
     d->tlp_ps[f] = MAX(tlp, 1);
@@ -293,8 +300,8 @@ booked:
 
 /* A request of the current flow, of queue q (bus_queue), on one direction;
  * when it is through. */
-static uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
-                          uint64_t n, uint64_t tlp, uint64_t dur)
+BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
+                              uint64_t n, uint64_t tlp, uint64_t dur)
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
@@ -309,26 +316,18 @@ static uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
 }
 
 /*
- * A DMA of the current flow on the bus, issued at `at`; returns when it is
- * done (a write is in memory, a read's data is in the device).
+ * A DMA of the current flow on the bus, issued at `at`; when it is done (a
+ * write is in memory, a read's data is in the device). In rdo_tm_dma,
+ * which every DMA of the engines takes, and rdo_tm_bus.
  */
-uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
-                    bool write)
+BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
+                             uint64_t addr, size_t len, bool write)
 {
-    RdoTiming *t = core->st->tm;
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
     uint32_t busq;
 
-    if (t->flow == RDO_FLOW_UNTIMED || !len) {
-        return at;
-    }
-    if (!t->pcie_num) {
-        bus_init(t);
-        t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + ovh);
-        t->pcie_ovh_ps = pcie_ps(t, ovh);
-    }
     busq = bus_queue(t);
     tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
     bytes = len + tlps * ovh;
@@ -372,6 +371,17 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
     return done;
 }
 
+uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
+                    bool write)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (t->flow == RDO_FLOW_UNTIMED || !len) {
+        return at;
+    }
+    return bus_book(core, t, at, addr, len, write);
+}
+
 /*
  * A DMA of the working engine. Writes are posted: the cursor goes on.
  * Reads of a packet's payload (DATA) make the packet wait, reads with
@@ -381,9 +391,16 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
 void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
 {
     RdoTiming *t = core->st->tm;
-    uint64_t done = rdo_tm_bus(core, rdo_tm_cur(core), addr, len, write);
+    uint64_t done;
 
-    if (write || t->eng == RDO_ENG_NONE || t->flow == RDO_FLOW_UNTIMED) {
+    if (t->flow == RDO_FLOW_UNTIMED) {
+        return;
+    }
+    /* Nothing on the bus, done at once: a payload read still makes the
+     * packet wait for the cursor. */
+    done = len ? bus_book(core, t, rdo_tm_cur(core), addr, len, write)
+               : rdo_tm_cur(core);
+    if (write || t->eng == RDO_ENG_NONE) {
         return;
     }
     if (t->flow == RDO_FLOW_DATA) {

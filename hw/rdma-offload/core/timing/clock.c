@@ -123,31 +123,11 @@ RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow)
     return rdo_tm_set_flow(core, flow);
 }
 
-/* A port's link: each port has its own, the build pipeline is shared. */
-static uint64_t *link_free(RdoTiming *t, unsigned port)
+void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at)
 {
-    return port == 2 ? &t->link2_free_ps : &t->link_free_ps;
-}
-
-/*
- * May the transmit pipeline build a frame for `port` now (0: for either
- * port, when it does not know yet): the port's transmit FIFO has room.
- */
-bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
-{
-    RdoTiming *t = core->st->tm;
-    uint64_t fifo_ps = t->tx_fifo_ps;
-    uint64_t free_ps = port || core->cfg.ports != 2 ? *link_free(t, port) :
-                       MIN(t->link_free_ps, t->link2_free_ps);
-    uint64_t room_at = free_ps > fifo_ps ? free_ps - fifo_ps : 0;
-
-    if (room_at <= t->cur_ps && t->cur_ps <= rdo_tm_now_ps(core) + t->tx_ahead_ps) {
-        return true;
-    }
     t->tx_paused = true;
     t->paused_port = room_at > t->cur_ps ? port : 0;
     t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps - t->tx_ahead_ps));
-    return false;
 }
 
 /*
@@ -164,12 +144,12 @@ RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
     uint64_t build = MAX(ready, t->build_free_ps);
     uint64_t built = build + rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
                                               rdo_div_up(len, t->cfg.bytes_per_cycle));
-    uint64_t start = MAX(built, *link_free(t, port));
+    uint64_t start = MAX(built, *rdo_tm_link_free(t, port));
     uint64_t end = start + link_ps(t, wire);
 
     t->pkt_data_ps = 0;
     t->build_free_ps = built;
-    *link_free(t, port) = end;
+    *rdo_tm_link_free(t, port) = end;
     t->link_busy_ps += end - start;
     t->last_link_start_ps = start;
     t->last_link_end_ps = end;

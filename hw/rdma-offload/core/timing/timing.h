@@ -189,6 +189,8 @@ typedef struct RdoTiming {
      */
     uint64_t *handed;
     uint32_t handed_head, handed_len, handed_cap;
+    uint32_t handed_hint;       /* where the last search found its frame
+                                   (from the oldest; only a first guess) */
     bool sched_waiting;
     uint64_t sched_from_ps;
     /* The frame pool (frame.c): free buffers, and the one the transport
@@ -342,8 +344,25 @@ static inline RdoFlow rdo_tm_set_flow(RdoCore *core, RdoFlow flow)
     t->flow = flow;
     return was;
 }
-/* The application flow of payload DMAs from now on: QP `qpn`'s (bus.c). */
-void rdo_tm_app_flow(RdoCore *core, uint32_t qpn);
+/* The payload queue of QP `qpn` of flow class `cls` becomes the one its
+ * DMAs take (bus.c). */
+void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls);
+/* The application flow of payload DMAs from now on: QP `qpn`'s. Every
+ * context lookup asks, mostly for the QP of the one before, whose queue is
+ * known: inline, the call cost more than the test. */
+static inline void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
+{
+    RdoTiming *t = core->st->tm;
+    uint8_t cls;
+
+    if (!t || t->busq <= RDO_FLOW_UNTIMED) {
+        return;
+    }
+    cls = core->st->qp_flow_class[qpn];
+    if (t->app_q < 0 || qpn != t->app_q_qpn || cls != t->app_q_cls) {
+        rdo_tm_app_flow_set(t, qpn, cls);
+    }
+}
 /* The payload queue of a QP of flow class `cls` (0 .. bus_flow_queues - 1). */
 uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls);
 /* The queues and their weights, from the configuration (after rdo_tm_init). */
@@ -418,10 +437,49 @@ static inline void rdo_tm_irqs_free(RdoTiming *t)
     rdo_nodes_free(&t->irq_free);
 }
 
+/* A work item back at the head of the scheduler's queue (its link, off
+ * the queue): g_queue_push_head_link's work without its call. */
+static inline void rdo_work_push_head_link(RdoTiming *t, GList *l)
+{
+    RdoWork *w = l->data;
+
+    l->prev = NULL;
+    l->next = t->work.head;
+    if (t->work.head) {
+        t->work.head->prev = l;
+    } else {
+        t->work.tail = l;
+    }
+    t->work.head = l;
+    t->work.length++;
+    t->qp[w->qpn].queued++;
+}
+
 /* A work item off the scheduler's queue (its link), kept for reuse. */
 static inline void rdo_work_done(RdoTiming *t, GList *l)
 {
     rdo_node_put(&t->work_free, l);
+}
+
+/* A work item taken off the scheduler's queue (g_queue_unlink's work
+ * without its call: the scheduler takes one or more a visit). */
+static inline void rdo_work_unlink(RdoTiming *t, GList *l)
+{
+    RdoWork *w = l->data;
+
+    if (l->prev) {
+        l->prev->next = l->next;
+    } else {
+        t->work.head = l->next;
+    }
+    if (l->next) {
+        l->next->prev = l->prev;
+    } else {
+        t->work.tail = l->prev;
+    }
+    l->prev = l->next = NULL;
+    t->work.length--;
+    t->qp[w->qpn].queued--;
 }
 
 /* A DMA of the current flow issued at `at`: when it is done. */
@@ -438,8 +496,37 @@ static inline void rdo_tm_ctx_wait(RdoCore *core, uint64_t ready_ps)
     }
 }
 
-/* Transmit: may the TX engine start another packet now? */
-bool rdo_tm_tx_may_send(RdoCore *core, unsigned port);
+/* A port's link: each port has its own, the build pipeline is shared. */
+static inline uint64_t *rdo_tm_link_free(RdoTiming *t, unsigned port)
+{
+    return port == 2 ? &t->link2_free_ps : &t->link_free_ps;
+}
+
+/* Transmit: the TX engine stops, its port's FIFO full (room at room_at)
+ * or the clock not there yet; the scheduler goes on when it can. */
+void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at);
+/*
+ * Transmit: may the TX engine build a frame for `port` now (0: for either
+ * port, when it does not know yet): the port's transmit FIFO has room and
+ * the engine is not too far ahead of the clock. Inline: asked before every
+ * packet and at every scheduler run.
+ */
+static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t fifo_ps = t->tx_fifo_ps;
+    uint64_t free_ps = port || core->cfg.ports != 2 ?
+                       *rdo_tm_link_free(t, port) :
+                       MIN(t->link_free_ps, t->link2_free_ps);
+    uint64_t room_at = free_ps > fifo_ps ? free_ps - fifo_ps : 0;
+
+    if (room_at <= t->cur_ps &&
+        t->cur_ps <= rdo_tm_now_ps(core) + t->tx_ahead_ps) {
+        return true;
+    }
+    rdo_tm_tx_pause(t, port, room_at);
+    return false;
+}
 /* A frame to the wire through the build pipeline and the link: the frame
  * as the model holds it, due when it reaches the peer (egress/ sends it). */
 RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
