@@ -229,8 +229,11 @@ static void rdo_qemu_fatal(void *host, enum rdo_fatal_cause cause,
 
 static void rdo_qemu_stage(void *host, const RdoStageSpan *span)
 {
-    trace_rdma_offload_stage(rdo_stage_name(span->stage), span->qpn,
-                             span->bytes, span->start_ps, span->end_ps);
+    /* Several spans a frame: name the stage only for a listening trace. */
+    if (trace_event_get_state_backends(TRACE_RDMA_OFFLOAD_STAGE)) {
+        trace_rdma_offload_stage(rdo_stage_name(span->stage), span->qpn,
+                                 span->bytes, span->start_ps, span->end_ps);
+    }
 }
 
 static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
