@@ -213,16 +213,29 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
  * Writes to guest memory ahead of the model (the receive placement,
  * xport/rx-agg.c). rdo_mr_cached finds the MR of a key when its context is
  * cached and valid, with no lookup the model counts. rdo_mr_write_ahead
- * writes through such an MR (a copy of it will do), no bus time accounted;
- * on failure *fail is where (an offset into the MR's pages), which stays
- * UINT64_MAX otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy
- * of [va, va + len) written so: its lookup and its bus time, failing where
- * the writes did (`fail`).
+ * writes through such an MR (a copy of it will do), no bus time accounted
+ * (the host DMAs, page-list reads and writes, are counted); on failure
+ * *fail is where (an offset into the MR's pages), which stays UINT64_MAX
+ * otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy of
+ * [va, va + len) written so: its lookup and its bus time, failing where
+ * the writes did (`fail`), with nothing read or counted twice: the page
+ * addresses come from `seen` where they can.
  */
 RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
+/*
+ * The page-list entry a run written ahead read last and the page address
+ * it held: its placement takes the address from here rather than reading
+ * the entry from guest memory again. The host side's only: the model's
+ * figures are the same with or without it. entry UINT64_MAX: none.
+ */
+typedef struct RdoMrPageSeen {
+    uint64_t entry, page;
+} RdoMrPageSeen;
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
-                              const void *buf, uint32_t len, uint64_t *fail);
+                              const void *buf, uint32_t len, uint64_t *fail,
+                              RdoMrPageSeen *seen);
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
-                             uint32_t len, uint64_t fail);
+                             uint32_t len, uint64_t fail,
+                             RdoMrPageSeen *seen);
 
 #endif /* RDO_CTX_H */

@@ -118,11 +118,40 @@ static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
  */
 typedef enum MrDmaHow { MR_DMA_MODEL, MR_DMA_AHEAD, MR_DMA_TIME } MrDmaHow;
 
+/*
+ * Reads page-list entry `list` into *page, as `how` makes the DMA. A run
+ * written ahead reads each entry once, counted, as it writes, and notes
+ * the last one in `seen`; its placement is then the model's read of the
+ * entries, timed but not counted again, and takes the page from `seen`
+ * (the host reads the entry again, uncounted, only for another entry of
+ * a run of several pages).
+ */
+static int page_entry(RdoCore *core, uint64_t list, uint64_t *page,
+                      MrDmaHow how, const RdoMrPageSeen *seen)
+{
+    if (how == MR_DMA_MODEL) {
+        return rdo_dma_read(core, list, page, sizeof(*page));
+    }
+    if (how == MR_DMA_AHEAD) {
+        return rdo_host_dma(core, list, page, sizeof(*page), false);
+    }
+    if (rdo_tm_on(core)) {
+        rdo_tm_dma(core, list, sizeof(*page), false);
+    }
+    if (seen->entry == list) {
+        *page = seen->page;
+        return 0;
+    }
+    return rdo_host_dma_uncounted(core, list, page, sizeof(*page), false);
+}
+
 /* Page by page, each page's address from the page list. `fail`: the
- * offset where an MR_DMA_AHEAD failed, or UINT64_MAX. */
+ * offset where an MR_DMA_AHEAD failed, or UINT64_MAX; `seen`: the entry
+ * a run written ahead read last (MR_DMA_AHEAD notes it there). */
 static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
                                uint8_t *p, uint32_t len, bool to_guest,
-                               MrDmaHow how, uint64_t *fail)
+                               MrDmaHow how, uint64_t *fail,
+                               RdoMrPageSeen *seen)
 {
     uint64_t page_size = 1ull << mr->page_shift;
 
@@ -134,15 +163,15 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
         int r;
 
         if (page_index >= mr->num_pages ||
-            (how == MR_DMA_AHEAD ?
-             rdo_host_dma(core, list, &page, sizeof(page), false) :
-             rdo_dma_read(core, list, &page, sizeof(page))) ||
+            page_entry(core, list, &page, how, seen) ||
             (page & (page_size - 1))) {
             r = -1;
         } else if (how == MR_DMA_MODEL) {
             r = to_guest ? rdo_dma_write(core, page + in_page, p, chunk)
                          : rdo_dma_read(core, page + in_page, p, chunk);
         } else if (how == MR_DMA_AHEAD) {
+            seen->entry = list;
+            seen->page = page;
             r = rdo_host_dma(core, page + in_page, p, chunk, true);
         } else {
             if (rdo_tm_on(core)) {
@@ -168,12 +197,13 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
 /* DMA through an MR's page list (data flow of the bus); checked range. */
 static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                          void *buf, uint32_t len, bool to_guest, MrDmaHow how,
-                         uint64_t *fail)
+                         uint64_t *fail, RdoMrPageSeen *seen)
 {
     uint64_t page_size = 1ull << mr->page_shift;
     uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
-    RdoMrCheck r = mr_dma_pages(core, mr, off, buf, len, to_guest, how, fail);
+    RdoMrCheck r = mr_dma_pages(core, mr, off, buf, len, to_guest, how, fail,
+                                  seen);
 
     rdo_tm_set_flow(core, flow);
     return r;
@@ -227,7 +257,8 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
     if (r != RDO_MRC_OK) {
         return r;
     }
-    return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL)
+    return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
+                       NULL)
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
@@ -241,18 +272,22 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
     if (r != RDO_MRC_OK) {
         return r;
     }
-    return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL)
+    return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
+                       NULL)
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
-                              const void *buf, uint32_t len, uint64_t *fail)
+                              const void *buf, uint32_t len, uint64_t *fail,
+                              RdoMrPageSeen *seen)
 {
-    return mr_dma(core, mr, va, (void *)buf, len, true, MR_DMA_AHEAD, fail);
+    return mr_dma(core, mr, va, (void *)buf, len, true, MR_DMA_AHEAD, fail,
+                  seen);
 }
 
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
-                             uint32_t len, uint64_t fail)
+                             uint32_t len, uint64_t fail,
+                             RdoMrPageSeen *seen)
 {
     RdoMrCtx *mr;
     RdoMrCheck r = copy_target(core, key, va, len, &mr);
@@ -261,5 +296,6 @@ RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
     if (r != RDO_MRC_OK || !mr) {
         return RDO_MRC_DMA;
     }
-    return mr_dma(core, mr, va, NULL, len, true, MR_DMA_TIME, &fail);
+    return mr_dma(core, mr, va, NULL, len, true, MR_DMA_TIME, &fail,
+                  seen);
 }

@@ -321,6 +321,7 @@ static void agg_load(RdoIn *in, uint32_t qpn, RdoAggPart *a)
         a->ahead_list = rdo_in_u64(in);
         a->ahead_iova = rdo_in_u64(in);
         a->ahead_fail = rdo_in_u64(in);
+        a->ahead_seen.entry = UINT64_MAX;   /* the placement reads it */
         /* As an MR's own fields are checked (a written run stops at a
          * failure): pages of 4 KiB to 1 GiB. */
         rdo_in_check(in, a->ahead_shift >= 12 && a->ahead_shift <= 30,

@@ -10,17 +10,13 @@
  */
 #include "timing/timing.h"
 
-int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
-                 bool write)
+/* The pieces of cut `c` to or from the host, in order; stops at a failure. */
+static int host_pieces(RdoCore *core, RdoDmaCut c, uint64_t addr, void *buf,
+                       bool write)
 {
-    RdoDmaCut c = rdo_dma_cut(addr, len, core->cfg.cache_line);
     uint64_t piece[3] = { c.head, c.body, c.tail };
     uint8_t *p = buf;
 
-    core->cnt.dma_transfers++;
-    core->cnt.dma_head_pieces += !!c.head;
-    core->cnt.dma_tail_pieces += !!c.tail;
-    core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
     for (int i = 0; i < 3; i++) {
         int r;
 
@@ -36,4 +32,23 @@ int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
         p += piece[i];
     }
     return 0;
+}
+
+int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                 bool write)
+{
+    RdoDmaCut c = rdo_dma_cut(addr, len, core->cfg.cache_line);
+
+    core->cnt.dma_transfers++;
+    core->cnt.dma_head_pieces += !!c.head;
+    core->cnt.dma_tail_pieces += !!c.tail;
+    core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
+    return host_pieces(core, c, addr, buf, write);
+}
+
+int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
+                           size_t len, bool write)
+{
+    return host_pieces(core, rdo_dma_cut(addr, len, core->cfg.cache_line),
+                       addr, buf, write);
 }

@@ -603,6 +603,10 @@ static inline RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
  * model and charge it later. */
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write);
+/* The same host DMA again, not counted: the host side recovering what the
+ * model has read and counted once already (ctx/mr-dma.c). */
+int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
+                           size_t len, bool write);
 
 /*
  * Guest-memory DMA. Every DMA of the core goes through these, so that the

@@ -12,7 +12,10 @@
  * arrives when its MR's context is cached as the run starts (found with no
  * lookup the model counts; the run keeps the MR's page fields): nothing
  * is gathered, and the placement at the end is the model's lookup and the
- * DMA's bus time, failing where a write on arrival failed. Its bytes land
+ * DMA's bus time, failing where a write on arrival failed. The page-list
+ * entries are read (and counted) once, by the writes on arrival; the
+ * placement times those reads and takes the page from the last one where
+ * it can (RdoMrPageSeen). Its bytes land
  * a little sooner, within the same round, as a real adapter's DMA would;
  * nothing the model decides or times changes.
  *
@@ -77,7 +80,8 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
-                               x->agg.ahead_fail) == RDO_MRC_OK;
+                               x->agg.ahead_fail, &x->agg.ahead_seen) ==
+             RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
     }
@@ -128,6 +132,7 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
             g->ahead_list = m->page_list;
             g->ahead_iova = m->iova;
             g->ahead_fail = UINT64_MAX;
+            g->ahead_seen.entry = UINT64_MAX;
         }
     }
     if (!g->ahead) {
@@ -138,7 +143,8 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
         mr.num_pages = g->ahead_pages;
         mr.page_list = g->ahead_list;
         mr.iova = g->ahead_iova;
-        rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len, &g->ahead_fail);
+        rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len,
+                           &g->ahead_fail, &g->ahead_seen);
     }
     return true;
 }

@@ -186,6 +186,7 @@ typedef struct RdoAggPart {
     uint32_t ahead_pages;
     uint64_t ahead_list, ahead_iova;
     uint64_t ahead_fail;        /* where a write failed, or UINT64_MAX */
+    RdoMrPageSeen ahead_seen;   /* the entry it read last (not saved) */
     uint8_t kind;               /* enum rdo_agg_kind */
     bool queued;                /* on the list placed at the end of a round */
 } RdoAggPart;

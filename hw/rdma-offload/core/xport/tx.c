@@ -338,6 +338,8 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
     uint64_t now = core->ops->now_ns(core->host);
     uint32_t budget = RDO_TX_BUDGET;
     bool more = false, paused = false;
+    const RdoSendRec *head;
+    uint32_t port = rdo_qp_port(qp);
 
     if (x->req.rnr_until > now) {
         return false;           /* the timer list wakes it */
@@ -351,9 +353,9 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         const RdoWqe *w;
 
         if (st->tm) {
-            st->tm->qp[qpn].port = rdo_qp_port(qp);     /* for the scheduler */
+            st->tm->qp[qpn].port = port;        /* for the scheduler */
         }
-        if (st->tm && !rdo_tm_tx_may_send(core, rdo_qp_port(qp))) {
+        if (st->tm && !rdo_tm_tx_may_send(core, port)) {
             paused = true;      /* the engine or the link is busy: later */
             break;
         }
@@ -435,7 +437,14 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
         }
         budget--;
     }
-    rdo_req_complete(core, qpn, qp);
+    /* Records retire from the head once done: with the head not done
+     * there is nothing to complete (most visits of a stream, a packet a
+     * visit in the timing model), and an empty queue only stops its
+     * timer, which rdo_req_complete does. */
+    head = g_queue_peek_head(&x->req.sent);
+    if (!head || head->done) {
+        rdo_req_complete(core, qpn, qp);
+    }
     if (qp->state == RDO_QPS_RTS || qp->state == RDO_QPS_SQD) {
         more = budget == 0 || paused;
     }
