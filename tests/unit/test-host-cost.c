@@ -706,7 +706,8 @@ static void test_xport_lines(void)
         XF(req.rnr_left), XF(req.rto_at), XF(req.rnr_until),
         XF(req.fo_defer), XF(req.fo_owed), XF(req.timer_armed),
         XF(req.ip_id), XF(req.sched_limited), XF(req.sched_limit),
-        XF(req.push_valid), XF(cc.rp.limited),
+        XF(req.push_valid), XF(req.fo_seq_next),
+        XF(req.fo_unsaved), XF(cc.rp.limited),
     };
     static const XportField receiver[] = {
         XF(agg), XF(resp.op), XF(resp.seq), XF(resp.epsn), XF(resp.msn),
@@ -731,6 +732,15 @@ static void test_xport_lines(void)
     g_assert_cmpuint(s_last - s_first, <=, 1);
     g_assert_cmpuint(r_last - r_first, <=, 1);
     g_assert_true(s_last < r_first || r_last < s_first);
+    /* The spans the host prefetch loads cover them. */
+    g_assert_cmpuint(RDO_XPORT_SEND_FIRST / 64, <=, s_first);
+    g_assert_cmpuint((RDO_XPORT_SEND_END - 1) / 64, >=, s_last);
+    g_assert_cmpuint((RDO_XPORT_SEND_END - 1) / 64 - RDO_XPORT_SEND_FIRST / 64,
+                     <=, 1);
+    g_assert_cmpuint(RDO_XPORT_RECV_FIRST / 64, <=, r_first);
+    g_assert_cmpuint((RDO_XPORT_RECV_END - 1) / 64, >=, r_last);
+    g_assert_cmpuint((RDO_XPORT_RECV_END - 1) / 64 - RDO_XPORT_RECV_FIRST / 64,
+                     <=, 1);
 }
 
 int main(int argc, char **argv)

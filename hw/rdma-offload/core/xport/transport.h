@@ -143,12 +143,10 @@ typedef enum RdoReqRetry {
 } RdoReqRetry;
 
 typedef struct RdoReqPart {
-    /* What a plain message does not touch: going back, failover, the
-     * pushed WQE. First, so that the rest ends next to cc.rp.limited. */
+    /* What a plain message does not touch: going back, failover's
+     * write-backs, the pushed WQE. First, so that the rest ends next to cc.rp.limited. */
     uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
-    uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
     uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
-    uint32_t fo_seq_next;       /* failover: number of the next record */
     uint32_t push_index, push_len;  /* the pushed copy's WQE and bytes */
     uint8_t *push_wqe;
     /* What every message touches on its way out and at its ACK (tx.c,
@@ -175,6 +173,10 @@ typedef struct RdoReqPart {
                                    sched_limit */
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
     uint32_t rd_inflight;       /* READ/atomic records not done */
+    uint32_t fo_seq_next;       /* number of the next record (every record
+                                   takes one, failover or not) */
+    uint32_t fo_unsaved;        /* PSNs sent since the last write-back
+                                   (counted failover or not) */
 } RdoReqPart;
 
 /*
@@ -307,13 +309,22 @@ typedef struct RdoXport {
      * what a message touches on the receiver (the aggregation's fields and
      * the responder's first ones) fills lines 0-1, and on the sender (the
      * requester's last fields and cc.rp.limited) lines 3-4; the receiver's
-     * ACK adds its requester's IP ID. /host-cost/xport-lines checks it. */
+     * ACK adds its requester's IP ID. RDO_XPORT_RECV_* and RDO_XPORT_SEND_*
+     * below are those spans; /host-cost/xport-lines checks them. */
     RdoAggPart agg;             /* rx-agg.c */
     RdoRespPart resp;           /* resp.c, resp-read.c */
     RdoHeldPart held;           /* bufrecv.c */
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoCcPart cc;               /* cc.c */
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
+
+/* The bytes of a QP's RdoXport a message touches on the receiver and on
+ * the sender (two cache lines each; the rest is failover, retry, READs,
+ * congestion and buffered receive). */
+#define RDO_XPORT_RECV_FIRST offsetof(RdoXport, agg)
+#define RDO_XPORT_RECV_END   offsetof(RdoXport, resp.res)
+#define RDO_XPORT_SEND_FIRST offsetof(RdoXport, req.state)
+#define RDO_XPORT_SEND_END   (offsetof(RdoXport, cc.rp.limited) + 1)
 
 const char *rdo_req_state_name(RdoReqState s);
 const char *rdo_req_retry_name(RdoReqRetry r);
