@@ -669,6 +669,80 @@ static void test_qp_tables(void)
     }
 }
 
+/* The cache lines of a QP's transport state (RdoXport) one message
+ * touches: on the sender the requester's per-packet and ACK fields and
+ * the rate limiter's flag, on the receiver the aggregation's and the
+ * responder's; two lines each side, none shared (the receiver's ACK adds
+ * its requester's IP ID, on the sender's lines). A field added to either
+ * list, or moved, must keep this or change the layout. */
+typedef struct XportField {
+    const char *name;
+    size_t off, len;
+} XportField;
+
+#define XF(f) { #f, offsetof(RdoXport, f), sizeof(((RdoXport *)0)->f) }
+
+static void xport_lines(const XportField *f, size_t n, size_t *first,
+                        size_t *last)
+{
+    *first = SIZE_MAX;
+    *last = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (g_test_verbose()) {
+            g_printerr("%s: bytes %zu-%zu\n", f[i].name, f[i].off,
+                       f[i].off + f[i].len - 1);
+        }
+        *first = MIN(*first, f[i].off / 64);
+        *last = MAX(*last, (f[i].off + f[i].len - 1) / 64);
+    }
+}
+
+static void test_xport_lines(void)
+{
+    static const XportField sender[] = {
+        XF(req.state), XF(req.retry), XF(req.sent), XF(req.tx_pos),
+        XF(req.tx_pkt), XF(req.sq_next), XF(req.next_psn), XF(req.una_psn),
+        XF(req.tx_psn_max), XF(req.rd_inflight), XF(req.retry_left),
+        XF(req.rnr_left), XF(req.rto_at), XF(req.rnr_until),
+        XF(req.fo_defer), XF(req.fo_owed), XF(req.timer_armed),
+        XF(req.ip_id), XF(req.sched_limited), XF(req.sched_limit),
+        XF(req.push_valid), XF(req.fo_seq_next),
+        XF(req.fo_unsaved), XF(cc.rp.limited),
+    };
+    static const XportField receiver[] = {
+        XF(agg), XF(resp.op), XF(resp.seq), XF(resp.epsn), XF(resp.msn),
+        XF(resp.ack_pending), XF(resp.ack_syndrome), XF(resp.resp_queued),
+        XF(resp.ack_queued), XF(resp.ack_psn), XF(resp.res_streaming),
+        XF(resp.write_va), XF(resp.write_rkey), XF(resp.write_left),
+        XF(resp.write_total), XF(resp.fo_refused), XF(resp.recv_srq),
+        XF(resp.recv_index), XF(resp.recv_offset), XF(resp.recv_wr_id),
+    };
+    size_t s_first, s_last, r_first, r_last;
+    RdoConfig cfg = test_host_default_config();
+    TestHost *h;
+
+    /* Lines counted from the entry's start: each entry starts one. */
+    g_assert_cmpuint(sizeof(RdoXport) % 64, ==, 0);
+    h = test_host_new(&cfg, 1 << 20);
+    g_assert_cmpuint((uintptr_t)h->core.st->xport % 64, ==, 0);
+    test_host_free(h);
+
+    xport_lines(sender, G_N_ELEMENTS(sender), &s_first, &s_last);
+    xport_lines(receiver, G_N_ELEMENTS(receiver), &r_first, &r_last);
+    g_assert_cmpuint(s_last - s_first, <=, 1);
+    g_assert_cmpuint(r_last - r_first, <=, 1);
+    g_assert_true(s_last < r_first || r_last < s_first);
+    /* The spans the host prefetch loads cover them. */
+    g_assert_cmpuint(RDO_XPORT_SEND_FIRST / 64, <=, s_first);
+    g_assert_cmpuint((RDO_XPORT_SEND_END - 1) / 64, >=, s_last);
+    g_assert_cmpuint((RDO_XPORT_SEND_END - 1) / 64 - RDO_XPORT_SEND_FIRST / 64,
+                     <=, 1);
+    g_assert_cmpuint(RDO_XPORT_RECV_FIRST / 64, <=, r_first);
+    g_assert_cmpuint((RDO_XPORT_RECV_END - 1) / 64, >=, r_last);
+    g_assert_cmpuint((RDO_XPORT_RECV_END - 1) / 64 - RDO_XPORT_RECV_FIRST / 64,
+                     <=, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -683,5 +757,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/untouched-when-off", test_untouched_when_off);
     g_test_add_func("/host-cost/bigmem", test_bigmem);
     g_test_add_func("/host-cost/qp-tables", test_qp_tables);
+    g_test_add_func("/host-cost/xport-lines", test_xport_lines);
     return g_test_run();
 }

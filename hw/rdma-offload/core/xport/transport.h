@@ -143,32 +143,40 @@ typedef enum RdoReqRetry {
 } RdoReqRetry;
 
 typedef struct RdoReqPart {
+    /* What a plain message does not touch: going back, failover's
+     * write-backs, the pushed WQE. First, so that the rest ends next to cc.rp.limited. */
+    uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
+    uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
+    uint32_t push_index, push_len;  /* the pushed copy's WQE and bytes */
+    uint8_t *push_wqe;
+    /* What every message touches on its way out and at its ACK (tx.c,
+     * packet.c, req-rx.c, the doorbell), from here to rd_inflight, with
+     * cc.rp.limited after it: two cache lines (RdoXport). */
     RdoReqState state;
     RdoReqRetry retry;
-    GQueue sent;                /* RdoSendRec *, oldest first */
     uint32_t tx_pos;            /* record being (re)transmitted */
     uint32_t tx_pkt;            /* its next packet */
     uint32_t sq_next;           /* next WQE to fetch */
     uint32_t next_psn;          /* first PSN of the next new record */
     uint32_t una_psn;           /* oldest PSN not acknowledged */
     uint32_t tx_psn_max;        /* one past the furthest PSN sent */
-    uint32_t rd_inflight;       /* READ/atomic records not done */
-    uint8_t retry_left, rnr_left;
+    uint32_t ip_id;             /* the QP's IP ID counter (its ACKs' too) */
+    uint32_t sched_limit;       /* timing: sched_limited's limit (its doorbells) */
+    GQueue sent;                /* RdoSendRec *, oldest first */
     uint64_t rto_at;            /* retransmit timer, 0 = stopped */
     uint64_t rnr_until;         /* RNR NAK back-off */
-    uint32_t gb_psn;            /* RDO_RETRY_GOING_BACK: where it went back */
-    uint32_t fo_unsaved;        /* failover: PSNs sent since the last write-back */
-    uint32_t fo_commits;        /* failover: write-backs of the QP's hard state */
-    uint32_t fo_seq_next;       /* failover: number of the next record */
+    uint8_t retry_left, rnr_left;
     bool fo_defer, fo_owed;     /* failover: a response is being handled,
                                    its commits made once at its end */
     bool timer_armed;           /* on the timer list */
-    uint32_t ip_id;
-    bool sched_limited;         /* timing: this visit fetches WQEs ... */
-    uint32_t sched_limit;       /* ... up to here (its doorbells) */
+    bool sched_limited;         /* timing: this visit fetches WQEs up to
+                                   sched_limit */
     bool push_valid;            /* an inline-pushed copy of WQE push_index */
-    uint32_t push_index, push_len;
-    uint8_t *push_wqe;
+    uint32_t rd_inflight;       /* READ/atomic records not done */
+    uint32_t fo_seq_next;       /* number of the next record (every record
+                                   takes one, failover or not) */
+    uint32_t fo_unsaved;        /* PSNs sent since the last write-back
+                                   (counted failover or not) */
 } RdoReqPart;
 
 /*
@@ -208,33 +216,36 @@ typedef enum RdoRespSeq {
 } RdoRespSeq;
 
 typedef struct RdoRespPart {
+    /* What every request touches, up to recv_wr_id: the cache line after
+     * the aggregation's (RdoXport). */
     RdoRespOp op;
     RdoRespSeq seq;
     uint32_t epsn;              /* next PSN expected */
     uint32_t msn;
+    uint32_t ack_psn;
+    uint32_t write_rkey;        /* WRITE in progress */
+    uint32_t write_left, write_total;
+    uint64_t write_va;
     bool ack_pending;           /* an ACK (coalesced) is due this round */
     uint8_t ack_syndrome;
-    /* On the responder's work lists: in the line every request touches. */
+    /* On the responder's work lists. */
     bool resp_queued;
     bool ack_queued;
-    uint32_t ack_psn;
-    uint64_t recv_wr_id;        /* SEND in progress: its receive WQE */
-    uint32_t recv_index;        /* ... index in the RQ or SRQ */
-    uint32_t recv_offset;       /* bytes placed so far */
-    bool recv_srq;
     /* Bit i: res[i] has READ responses still to send. A mask, so that an
      * ACK asks "any?" without walking the 16 resources (12 cache lines a
      * packet, the most the host missed on with 65,536 QPs). */
     uint16_t res_streaming;
-    uint64_t write_va;          /* WRITE in progress */
-    uint32_t write_rkey;
-    uint32_t write_left, write_total;
+    bool fo_refused;            /* failover: a frame refused in its blackout */
+    /* A SEND in progress: the same line still. */
+    bool recv_srq;
+    uint32_t recv_index;        /* its receive WQE's index in the RQ or SRQ */
+    uint32_t recv_offset;       /* bytes placed so far */
+    uint64_t recv_wr_id;        /* its receive WQE */
     /* RDO_RESP_RES_MAX of them from the first READ or atomic the QP serves
      * (rdo_resp_res), NULL before: 768 bytes most QPs never use, which
      * would spread the fields every packet touches over more cache lines. */
     RdoRespRes *res;
     uint32_t res_next;          /* oldest, replaced next */
-    bool fo_refused;            /* failover: a frame refused in its blackout */
 } RdoRespPart;
 
 /* A QP's responder resources, allocated on first use. */
@@ -262,11 +273,13 @@ static inline void rdo_res_set_streaming(RdoRespPart *p, const RdoRespRes *r,
 
 /* Congestion control (cc.c): the QP as notification and reaction point. */
 typedef struct RdoCcPart {
-    bool cnp_sent;              /* a CNP went out at cnp_last_ps */
-    uint64_t cnp_last_ps;
+    /* First: its `limited`, read per packet sent, shares the requester's
+     * line (RdoXport). */
     RdoDcqcn rp;                /* the rate limiter */
     uint64_t next_tx_ps;        /* timing: the limiter's next packet */
     uint64_t gap_ps;            /* timing: the last packet's pacing gap */
+    bool cnp_sent;              /* a CNP went out at cnp_last_ps */
+    uint64_t cnp_last_ps;
 } RdoCcPart;
 
 /*
@@ -293,14 +306,26 @@ typedef struct RdoHeldPart {
 
 #define RDO_XPORT_ALIGN 64
 typedef struct RdoXport {
-    /* In this order, the fields a received WRITE touches (the responder's
-     * and the aggregation's) share two cache lines. */
-    RdoReqPart req;             /* tx.c, req-rx.c */
-    RdoRespPart resp;           /* resp.c, resp-read.c */
+    /* In this order, with 64-byte lines from the start of the QP's entry,
+     * what a message touches on the receiver (the aggregation's fields and
+     * the responder's first ones) fills lines 0-1, and on the sender (the
+     * requester's last fields and cc.rp.limited) lines 3-4; the receiver's
+     * ACK adds its requester's IP ID. RDO_XPORT_RECV_* and RDO_XPORT_SEND_*
+     * below are those spans; /host-cost/xport-lines checks them. */
     RdoAggPart agg;             /* rx-agg.c */
-    RdoCcPart cc;               /* cc.c */
+    RdoRespPart resp;           /* resp.c, resp-read.c */
     RdoHeldPart held;           /* bufrecv.c */
+    RdoReqPart req;             /* tx.c, req-rx.c */
+    RdoCcPart cc;               /* cc.c */
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
+
+/* The bytes of a QP's RdoXport a message touches on the receiver and on
+ * the sender (two cache lines each; the rest is failover, retry, READs,
+ * congestion and buffered receive). */
+#define RDO_XPORT_RECV_FIRST offsetof(RdoXport, agg)
+#define RDO_XPORT_RECV_END   offsetof(RdoXport, resp.res)
+#define RDO_XPORT_SEND_FIRST offsetof(RdoXport, req.state)
+#define RDO_XPORT_SEND_END   (offsetof(RdoXport, cc.rp.limited) + 1)
 
 const char *rdo_req_state_name(RdoReqState s);
 const char *rdo_req_retry_name(RdoReqRetry r);
