@@ -321,7 +321,6 @@ static void agg_load(RdoIn *in, uint32_t qpn, RdoAggPart *a)
         a->ahead_list = rdo_in_u64(in);
         a->ahead_iova = rdo_in_u64(in);
         a->ahead_fail = rdo_in_u64(in);
-        a->ahead_seen.entry = UINT64_MAX;   /* the placement reads it */
         /* As an MR's own fields are checked (a written run stops at a
          * failure): pages of 4 KiB to 1 GiB. */
         rdo_in_check(in, a->ahead_shift >= 12 && a->ahead_shift <= 30,
@@ -373,6 +372,7 @@ static void xport_load(RdoCore *core, RdoIn *in)
         req_load(core, in, i, &x->req, &t);
         resp_load(in, i, &x->resp);
         agg_load(in, i, &x->agg);
+        x->agg_seen.entry = UINT64_MAX;     /* the placement reads it */
         /* The timer heap is soft state: rebuilt from the deadlines (hard
          * state) the requester carries. */
         if (rdo_in_ok(in)) {

@@ -80,7 +80,7 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
-                               x->agg.ahead_fail, &x->agg.ahead_seen) ==
+                               x->agg.ahead_fail, &x->agg_seen) ==
              RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
@@ -132,7 +132,7 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
             g->ahead_list = m->page_list;
             g->ahead_iova = m->iova;
             g->ahead_fail = UINT64_MAX;
-            g->ahead_seen.entry = UINT64_MAX;
+            x->agg_seen.entry = UINT64_MAX;
         }
     }
     if (!g->ahead) {
@@ -144,7 +144,7 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
         mr.page_list = g->ahead_list;
         mr.iova = g->ahead_iova;
         rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len,
-                           &g->ahead_fail, &g->ahead_seen);
+                           &g->ahead_fail, &x->agg_seen);
     }
     return true;
 }

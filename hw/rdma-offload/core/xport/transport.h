@@ -194,7 +194,6 @@ typedef struct RdoAggPart {
     uint32_t ahead_pages;
     uint64_t ahead_list, ahead_iova;
     uint64_t ahead_fail;        /* where a write failed, or UINT64_MAX */
-    RdoMrPageSeen ahead_seen;   /* the entry it read last (not saved) */
     uint8_t kind;               /* enum rdo_agg_kind */
     bool queued;                /* on the list placed at the end of a round */
 } RdoAggPart;
@@ -317,6 +316,10 @@ typedef struct RdoXport {
     RdoHeldPart held;           /* bufrecv.c */
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoCcPart cc;               /* cc.c */
+    /* rx-agg.c: the page-list entry the run written ahead read last (host
+     * side only, not saved). Only multi-packet WRITEs touch it: kept out
+     * of the receiver's two lines, in the entry's spare tail. */
+    RdoMrPageSeen agg_seen;
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
 /* The bytes of a QP's RdoXport a message touches on the receiver and on
