@@ -67,10 +67,15 @@ for g in A B; do
     check "adapter $g, fetch: no WQE pushed" eq "$(d $g fetch push_wqes)" 0
     # An 80-byte WQE is 10 data words and the trigger in the MMIO push
     # area, the trigger alone with push RAM: 10 doorbell writes fewer each.
-    ram_push=$(d $g ram push_wqes)
-    saved=$(( $(d $g mmio db_writes) - $(d $g ram db_writes) ))
-    check "adapter $g: push RAM saves at least 8 doorbell writes a pushed WQE ($saved for $ram_push)" \
-        test "$saved" -ge $((8 * ${ram_push:-1})) 2>/dev/null
+    # Per pushed WQE of each way's own run: verbs-pair.sh runs a way again
+    # when perftest could not measure the clock, which doubles that way's
+    # counters (CI saw "1173 for 400" so).
+    ram_push=$(d $g ram push_wqes) mmio_push=$(d $g mmio push_wqes)
+    ram_db=$(d $g ram db_writes) mmio_db=$(d $g mmio db_writes)
+    saved_x100=$(( ${mmio_push:-0} > 0 && ${ram_push:-0} > 0 ?
+        100 * ${mmio_db:-0} / mmio_push - 100 * ${ram_db:-0} / ram_push : 0 ))
+    check "adapter $g: push RAM saves at least 8 doorbell writes a pushed WQE ($saved_x100/100: $mmio_db for $mmio_push MMIO-pushed, $ram_db for $ram_push)" \
+        test "$saved_x100" -ge 800
     echo "# adapter $g doorbell writes: push RAM $(d $g ram db_writes), MMIO push $(d $g mmio db_writes), fetch $(d $g fetch db_writes); pushed WQEs $(d $g ram push_wqes) / $(d $g mmio push_wqes)"
     for w in ram mmio fetch; do
         check "adapter $g, $w: no push torn or refused, no doorbell refused, no driver mistake" \
