@@ -114,6 +114,15 @@ typedef struct CutRun {
  * the counters match the pieces, and B's placement of the payload is cut
  * exactly where the test computes from its address.
  */
+/* Posts one RDMA WRITE on A's first QP and expects its completion. */
+static void dp_write_once(Pair *p, const struct rdo_send_wqe *w,
+                          const struct rdo_sge *sge)
+{
+    pair_post_send(&p->s[0], 0, w, sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(&p->s[0], w->wr_id, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+}
+
 static CutRun cut_write(uint32_t line, uint64_t src, uint64_t dst,
                         uint32_t len)
 {
@@ -138,9 +147,7 @@ static CutRun cut_write(uint32_t line, uint64_t src, uint64_t dst,
     sge = pair_sge_of(a, src, len);
     w.remote_addr = dst;
     w.rkey = b->mr_key;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-    pair_expect_cqe(a, 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    dp_write_once(p, &w, &sge);
     pair_assert_same(a, src, b, dst, len);
     r.a = dp_cut(a);
     r.b = dp_cut(b);
@@ -264,9 +271,7 @@ static void check_list_read_once(bool timing, uint64_t in_page)
     w.remote_addr = dst;
     w.rkey = b->mr_key;
     /* The first WRITE brings B's MR context into its cache. */
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-    pair_expect_cqe(a, 7, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    dp_write_once(p, &w, &sge);
     g_assert_nonnull(rdo_mr_cached(&b->d->h->core, b->mr_key));
 
     pair_fill(a, PAIR_SRC, len, 6);
@@ -276,9 +281,7 @@ static void check_list_read_once(bool timing, uint64_t in_page)
     }
     b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
     w.wr_id = 8;
-    pair_post_send(a, 0, &w, &sge, 1, NULL);
-    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
-    pair_expect_cqe(a, 8, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    dp_write_once(p, &w, &sge);
     pair_assert_same(a, PAIR_SRC, b, dst, len);
     after = dp_cut(b);
 
