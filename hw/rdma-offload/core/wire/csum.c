@@ -4,13 +4,24 @@
 
 uint64_t rdo_csum_add(uint64_t sum, const uint8_t *buf, size_t len)
 {
-    size_t i;
+    size_t i = 0;
 
-    for (i = 0; i + 1 < len; i += 2) {
-        sum += (uint32_t)(buf[i] << 8 | buf[i + 1]);
+    /*
+     * Eight bytes a step, as two big-endian 32-bit words: a 32-bit word
+     * folds to the sum of its two 16-bit words, so the total folds the
+     * same, and 64 bits of 32-bit words cannot overflow for any buffer.
+     * (The Ethernet function sums whole TCP payloads with this.)
+     */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = rdo_get_be64(buf + i);
+
+        sum += (w >> 32) + (uint32_t)w;
     }
-    if (len & 1) {
-        sum += (uint32_t)buf[len - 1] << 8;
+    for (; i + 1 < len; i += 2) {
+        sum += rdo_get_be16(buf + i);
+    }
+    if (i < len) {
+        sum += (uint32_t)buf[i] << 8;
     }
     return sum;
 }
