@@ -106,8 +106,10 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         payload = rdo_tx_payload_at(core, &pkt, seg.len);
         if (w->inline_data) {
             memcpy(payload, w->inline_data + seg.offset, seg.len);
-        } else if (rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, seg.offset,
-                                payload, seg.len, false) != RDO_MRC_OK) {
+        } else if (rdo_sge_copy_held(core, qp->pdn, w->sge, w->h.num_sge,
+                                     seg.offset, payload, seg.len, false,
+                                     rdo_tx_hold_mr(core->st, rec))
+                   != RDO_MRC_OK) {
             return false;
         }
         if (info->ext & RDO_EXT_RETH) {
@@ -315,8 +317,10 @@ add:
         rdo_xport_rec_added(x, rec);
         if (!rec->done && rec->npkts) {
             /* The engine sends it next and holds its WQE meanwhile (a
-             * pushed one is only in the scratch buffer). */
+             * pushed one is only in the scratch buffer), and the QP's
+             * context it has now. */
             rdo_tx_hold_keep(st, qpn, rec);
+            rdo_tx_hold_note_qp(st, qpn, qp);
         }
         if (rdo_wr_local(rec->wr_opcode) && qp->type == RDO_QPT_RC) {
             /* Executed: a recovery must not fetch it again. */
