@@ -262,7 +262,8 @@ static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
 static void line_touch(RdoCtxCache *c, RdoCtxLine *l)
 {
     l->last_use = ++c->clock;
-    if (lru(c)) {
+    /* The last of its list already (most often): moving it is a no-op. */
+    if (lru(c) && l->next != RDO_NONE) {
         order_unlink(c, l);
         order_append(c, l);
     }
@@ -339,7 +340,7 @@ static void line_used(RdoCtxCache *c, RdoCtxLine *l)
     }
 }
 
-void rdo_ctx_line_used(RdoCtxCache *c, RdoCtxLine *l)
+void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l)
 {
     line_used(c, l);
     line_touch(c, l);

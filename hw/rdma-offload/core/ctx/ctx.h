@@ -40,8 +40,18 @@ void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index);
  * the replacement order untouched (a look the model does not make). */
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
 /* A line's context used without a lookup (held past it, xport/hold.c):
- * its place in the replacement order as a hit's, nothing counted. */
-void rdo_ctx_line_used(RdoCtxCache *c, RdoCtxLine *l);
+ * its place in the replacement order as a hit's, nothing counted. Inline
+ * for the common case, a line used last already (the last of its set's
+ * order, not prefetched): only its time of use moves. */
+void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l);
+static inline void rdo_ctx_line_used(RdoCtxCache *c, RdoCtxLine *l)
+{
+    if (!l->prefetched && l->next == RDO_NONE) {
+        l->last_use = ++c->clock;
+        return;
+    }
+    rdo_ctx_line_used_slow(c, l);
+}
 /* The line holding context `index`, or NULL (host side, nothing counted). */
 static inline RdoCtxLine *rdo_ctx_line_of(const RdoCtxCache *c,
                                           uint32_t index)
