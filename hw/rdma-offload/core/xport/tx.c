@@ -339,13 +339,13 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoState *st = core->st;
     RdoXport *x = &st->xport[qpn];
-    uint64_t now = core->ops->now_ns(core->host);
     uint32_t budget = RDO_TX_BUDGET;
     bool more = false, paused = false;
     const RdoSendRec *head;
     uint32_t port = rdo_qp_port(qp);
 
-    if (x->req.rnr_until > now) {
+    /* The clock is read only in an RNR back-off (a host call a visit). */
+    if (x->req.rnr_until && x->req.rnr_until > core->ops->now_ns(core->host)) {
         return false;           /* the timer list wakes it */
     }
     if (st->qp_blackout_ps[qpn]) {
