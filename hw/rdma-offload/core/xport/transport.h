@@ -528,7 +528,8 @@ bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
  * keep: the WQE just read into st->wqe_buf becomes the record's held copy
  * (the buffers swap). release: the record lets go (it is freed). drop_qp:
  * every WQE held for QP qpn or read from its ring (modify, reset,
- * failover, move); drop_all: all (a state load). */
+ * failover, move); drop_all: all (a state load, the PF's context caches
+ * made again at a new size). */
 void rdo_tx_hold_init(RdoState *st);
 void rdo_tx_hold_free(RdoState *st);
 void rdo_tx_hold_drop_qp(RdoState *st, uint32_t qpn);
