@@ -696,13 +696,11 @@ typedef enum {
 #define MID_LEN         MIB
 #define MID_OTHER       (PAIR_MR_IOVA + MIB)    /* a rewrite's target */
 
-/* A modify of side 0's QP slot 0 while the pair runs (rdo_pair_cmd would
- * run side 0's clock alone, and the peer's would fall behind). */
-static void mid_modify(Pair *p, uint8_t state)
+/* A command of side 0 while the pair runs (rdo_pair_cmd would run side
+ * 0's clock alone, and the peer's would fall behind). */
+static void mid_cmd(Pair *p, struct rdo_cqp_cmd cmd)
 {
     TestDriver *d = p->s[0].d;
-    struct rdo_cqp_cmd cmd = rdo_cmd_modify_qp_attrs(p->s[0].qp[0].qpn,
-                                                     state, 0, NULL);
     uint32_t index = td_post(d, &cmd);
     struct rdo_cqp_comp c;
 
@@ -711,6 +709,12 @@ static void mid_modify(Pair *p, uint8_t state)
         g_assert_true(pair_step(p, d->h->now_ns + PAIR_SEC));
     }
     g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+}
+
+/* A modify of side 0's QP slot 0 while the pair runs. */
+static void mid_modify(Pair *p, uint8_t state)
+{
+    mid_cmd(p, rdo_cmd_modify_qp_attrs(p->s[0].qp[0].qpn, state, 0, NULL));
 }
 
 /* Reads of the WQE from host memory from the event to the completion. */
@@ -852,6 +856,274 @@ static void test_wqe_hold_shared_slot(void)
                        reads, SHARED_QPS);
         g_assert_cmpuint(wqe_host_reads(p, 1, 0), ==, 1);  /* a slot alone */
         g_assert_cmpuint(reads, >, SHARED_QPS);
+        pair_free(p);
+    }
+}
+
+/* Side 0's context lookups (hits and misses) of one cache. */
+static uint64_t lookups(PairSide *a, uint32_t hits_reg)
+{
+    return pair_cnt(a, hits_reg) + pair_cnt(a, hits_reg + 4);
+}
+
+/*
+ * One WRITE of `len` bytes (MTU 4096) from side 0: its QP and MR context
+ * lookups on side 0, and the ACKs side 0 received (each is looked up).
+ */
+static void write_lookups(bool timing, uint32_t len, uint64_t *qpc,
+                          uint64_t *mrc, uint64_t *acks)
+{
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    uint64_t qpc0, mrc0, rx0;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_MR_IOVA, len, 41);
+    qpc0 = lookups(a, RDO_REG_CNT_QPC_HITS);
+    mrc0 = lookups(a, RDO_REG_CNT_MRC_HITS);
+    rx0 = pair_cnt(a, RDO_REG_CNT_RX_PACKETS);
+    post_write_on(p, 0, 1, 0, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, len);
+    *qpc = lookups(a, RDO_REG_CNT_QPC_HITS) - qpc0;
+    *mrc = lookups(a, RDO_REG_CNT_MRC_HITS) - mrc0;
+    *acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS) - rx0;
+    pair_free(p);
+}
+
+/*
+ * The transmit engine keeps the QP context and the payload MR translation
+ * of the message it holds: the message's later packets (timing mode: one
+ * a visit; functional: up to 32 a visit) look neither up again. Per
+ * WRITE of one SGE, the MR cache is asked twice (the SGE's check when the
+ * WQE is taken, the first packet's gather) whatever its length, and the
+ * QP cache, beyond the completer's lookups for the ACKs received, once or
+ * twice for 16 packets as for 256 (before: one MR lookup a packet, 257 for
+ * 256 packets, and one QP lookup a visit: 18 functional, 253 timed, now
+ * 10 and 9).
+ */
+static void test_ctx_held_lookups(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        uint64_t qpc_s, mrc_s, acks_s, qpc_l, mrc_l, acks_l;
+
+        write_lookups(timing, 64 * 1024, &qpc_s, &mrc_s, &acks_s);
+        write_lookups(timing, MIB, &qpc_l, &mrc_l, &acks_l);
+        g_test_message("%s: 16 packets: %" PRIu64 " QP, %" PRIu64 " MR lookups,"
+                       " %" PRIu64 " ACKs; 256: %" PRIu64 ", %" PRIu64 ", %"
+                       PRIu64, timing ? "timing" : "functional", qpc_s, mrc_s,
+                       acks_s, qpc_l, mrc_l, acks_l);
+        g_assert_cmpuint(mrc_s, ==, 2);
+        g_assert_cmpuint(mrc_l, ==, 2);
+        /* Each ACK costs the completer two (its frame, the timer's
+         * re-arm); what is left is the engine's, the same for both. */
+        g_assert_cmpuint(qpc_l - 2 * acks_l, ==, qpc_s - 2 * acks_s);
+        g_assert_cmpuint(qpc_s - 2 * acks_s, <=, 2);
+    }
+}
+
+/* How side 0's MR goes away in the middle of a WRITE through it. */
+typedef enum {
+    MR_GONE_DEREG,      /* DEREG_MR on the control QP */
+    MR_GONE_LOCAL_INV,  /* LOCAL_INV of its key on another QP */
+} MrGone;
+
+/* Side 0's MR may still be used: registered, and valid in its context. */
+static bool mr_usable(Pair *p)
+{
+    RdoState *st = p->s[0].d->h->core.st;
+    uint32_t index = p->layout.mr_index;
+    const RdoMrCtx *mr = rdo_ctx_cached_data(&st->mrc, index);
+
+    g_assert_true(!st->mr_used[index] || mr);   /* the only MR: cached */
+    return st->mr_used[index] && (mr->flags & RDO_MR_F_VALID);
+}
+
+/* Side 0's reads of its MR's pages in the DMA log from entry `from`. */
+static unsigned mr_page_reads(Pair *p, guint from)
+{
+    const PairSide *a = &p->s[0];
+    GArray *log = a->d->h->dma_log;
+    unsigned n = 0;
+
+    for (guint k = from; k < log->len; k++) {
+        const TestDma *d = &g_array_index(log, TestDma, k);
+
+        n += !d->write && d->addr < a->mr_addr + p->layout.mr_len &&
+             d->addr + d->len > a->mr_addr;
+    }
+    return n;
+}
+
+/*
+ * Side 0's MR goes away (deregistered, or invalidated by a LOCAL_INV on
+ * another QP) while a 1 MiB WRITE from it is in the middle: the engine
+ * holds the MR's translation for the message, and must not read through
+ * it any more. The WRITE fails with LOC_PROT_ERR, as without the hold,
+ * and from the moment the MR is gone no page of it is read: the frames
+ * of the WRITE are those whose page was read before.
+ */
+static void mr_gone_mid_message(bool timing, MrGone how)
+{
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    uint64_t sent = 0, sent_then;
+    uint32_t cqes = how == MR_GONE_LOCAL_INV ? 2 : 1;
+    guint from;
+
+    a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_MR_IOVA, MID_LEN, 29);
+    p->tamper = count_frames;
+    p->tamper_opaque = &sent;
+    post_write_on(p, 0, 1, 0, MID_LEN);
+    /* Functional mode sends the message in one run of the core: the
+     * LOCAL_INV, on the next QP in doorbell order, runs after the WRITE's
+     * first visit (RDO_TX_BUDGET packets). */
+    while (timing && sent < 8) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    if (how == MR_GONE_DEREG) {
+        mid_cmd(p, rdo_cmd_new(RDO_CMD_DEREG_MR, p->layout.mr_index));
+    } else {
+        struct rdo_send_wqe w = { .opcode = RDO_WR_LOCAL_INV, .wr_id = 2,
+                                  .flags = RDO_WQE_F_SIGNALED,
+                                  .imm_or_rkey = a->mr_key };
+
+        pair_post_send(a, 1, &w, NULL, 0, NULL);
+    }
+    while (mr_usable(p)) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    from = a->d->h->dma_log->len;
+    sent_then = sent;
+    g_assert_cmpuint(sent_then, <, MID_LEN / 4096);     /* in the middle */
+    g_assert_true(pair_run_cqes(p, 0, cqes, PAIR_SEC));
+    for (uint32_t i = 0; i < cqes; i++) {
+        struct rdo_cqe e = pair_poll(a);
+
+        g_assert_cmpuint(e.status, ==, e.wr_id == 1 ? RDO_WC_LOC_PROT_ERR
+                                                    : RDO_WC_SUCCESS);
+    }
+    g_test_message("%s, %s: %" PRIu64 " frames out before, %" PRIu64 " after",
+                   timing ? "timing" : "functional",
+                   how == MR_GONE_DEREG ? "DEREG_MR" : "LOCAL_INV", sent_then,
+                   sent - sent_then);
+    /* Nothing read from the moment it went; every frame that went out
+     * (some built before and handed over after) read its page before
+     * (timing: more were built, ahead of the link, than left). */
+    g_assert_cmpuint(mr_page_reads(p, from), ==, 0);
+    g_assert_cmpuint(mr_page_reads(p, 0), >=, sent);
+    g_assert_cmpuint(sent, <, MID_LEN / 4096);
+    pair_free(p);
+}
+
+static void test_ctx_held_mr_gone(void)
+{
+    mr_gone_mid_message(false, MR_GONE_LOCAL_INV);
+    mr_gone_mid_message(true, MR_GONE_LOCAL_INV);
+    mr_gone_mid_message(true, MR_GONE_DEREG);
+}
+
+/*
+ * A QP cache of two lines and four QPs sending 256 KiB each at once: the
+ * line under a context the engine holds is taken by another QP's context
+ * in the middle of its message (loads while the messages run). Each
+ * packet must still go with its own QP's context (the held one is used
+ * only while its line has the same load): every message arrives whole.
+ */
+#define EVICT_QPS       4
+#define EVICT_LEN       (256 * 1024)
+
+static void test_ctx_held_evicted(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, 2, RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        PairSide *a = &p->s[0];
+        uint64_t misses;
+
+        pair_fill(a, PAIR_MR_IOVA, EVICT_QPS * EVICT_LEN, 37);
+        for (int i = 0; i < EVICT_QPS; i++) {
+            pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096);
+        }
+        misses = pair_cnt(a, RDO_REG_CNT_QPC_MISSES) +
+                 a->d->h->core.tcnt.ctx_prefetches;
+        for (int i = 0; i < EVICT_QPS; i++) {
+            post_write_on(p, i, i, (uint64_t)i * EVICT_LEN, EVICT_LEN);
+        }
+        g_assert_true(pair_run_cqes(p, 0, EVICT_QPS, PAIR_SEC));
+        for (int i = 0; i < EVICT_QPS; i++) {
+            g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+        }
+        pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         EVICT_QPS * EVICT_LEN);
+        misses = pair_cnt(a, RDO_REG_CNT_QPC_MISSES) +
+                 a->d->h->core.tcnt.ctx_prefetches - misses;
+        g_test_message("%s: %" PRIu64 " QP context loads (misses, prefetches)",
+                       timing ? "timing" : "functional", misses);
+        g_assert_cmpuint(misses, >, EVICT_QPS);   /* loaded again mid-way */
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS), ==, 0);
+        pair_free(p);
+    }
+}
+
+/*
+ * A QP modified (RTS to RTS, its access flags given again) in the middle
+ * of a 1 MiB WRITE: the modify drops what the engine holds for the
+ * message, so its WQE is read again and its context looked up again,
+ * once, then held for the rest (beyond the completer's two lookups per
+ * ACK); the message arrives whole.
+ */
+static void test_ctx_held_modified(void)
+{
+    /* Timing mode: functional mode sends the message in one run of the
+     * core, before the command is taken. */
+    for (int timing = 1; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        PairSide *a = &p->s[0];
+        struct rdo_cmd_modify_qp m = { .mask = RDO_QP_ATTR_ACCESS };
+        const RdoQpCtx *qp;
+        uint64_t sent = 0, qpc, acks;
+        unsigned reads;
+
+        a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(a, PAIR_MR_IOVA, MID_LEN, 43);
+        qp = rdo_ctx_cached_data(&a->d->h->core.st->qpc, a->qp[0].qpn);
+        g_assert_nonnull(qp);
+        m.access = qp->access;
+        p->tamper = count_frames;
+        p->tamper_opaque = &sent;
+        post_write_on(p, 0, 1, 0, MID_LEN);
+        while (sent < 8) {
+            g_assert_true(pair_step(p, UINT64_MAX));
+        }
+        mid_cmd(p, rdo_cmd_modify_qp_attrs(a->qp[0].qpn, RDO_QPS_RTS,
+                                           m.mask, &m));
+        g_assert_cmpuint(sent, <, MID_LEN / 4096);
+        g_test_message("modified after %" PRIu64 " frames", sent);
+        reads = wqe_host_reads(p, 0, 0);
+        qpc = lookups(a, RDO_REG_CNT_QPC_HITS);
+        acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, MID_LEN);
+        qpc = lookups(a, RDO_REG_CNT_QPC_HITS) - qpc;
+        acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS) - acks;
+        g_test_message("then %" PRIu64 " QP lookups, %" PRIu64 " ACKs",
+                       qpc, acks);
+        g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, reads + 1);
+        g_assert_cmpuint(qpc, >=, 2 * acks + 1);
+        g_assert_cmpuint(qpc, <=, 2 * acks + 3);
         pair_free(p);
     }
 }
@@ -1034,6 +1306,10 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/wqe-held", test_wqe_held);
     g_test_add_func("/timing/wqe-hold-dropped", test_wqe_hold_dropped);
     g_test_add_func("/timing/wqe-hold-shared-slot", test_wqe_hold_shared_slot);
+    g_test_add_func("/timing/ctx-held-lookups", test_ctx_held_lookups);
+    g_test_add_func("/timing/ctx-held-mr-gone", test_ctx_held_mr_gone);
+    g_test_add_func("/timing/ctx-held-evicted", test_ctx_held_evicted);
+    g_test_add_func("/timing/ctx-held-modified", test_ctx_held_modified);
     g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }

@@ -183,6 +183,10 @@ typedef struct RdoCtxLine {
     bool prefetched;            /* timing: loaded ahead, not used yet */
     uint8_t *data;
     uint32_t prev, next;        /* LRU: neighbours in its set's order */
+    /* Host-side, never saved: which load of a context this is, unique in
+     * the cache's life (RdoCtxCache.stamps), so that a context held past
+     * its lookup (the transmit engine's, xport/hold.c) knows its line. */
+    uint64_t stamp;
 } RdoCtxLine;
 
 /* LRU: a set's valid lines from least to most recently used, those not
@@ -201,6 +205,11 @@ typedef struct RdoCtxCache {
     uint32_t *pages_reg;        /* and its page count */
     uint64_t *hits, *misses;
     uint64_t clock;
+    /* Host-side, never saved. stamps: the last line stamp given. gen:
+     * moves whenever any line's context may change (loaded, made new,
+     * written, evicted, dropped), so that an MR translation held past its
+     * lookup (the transmit engine's) is used only while it is current. */
+    uint64_t stamps, gen;
     uint32_t ways, sets;        /* entries = ways x sets */
     uint32_t policy;            /* RDO_CACHE_* */
     uint32_t prefetched;        /* lines loaded ahead and not used yet */

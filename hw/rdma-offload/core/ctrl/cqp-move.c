@@ -231,6 +231,7 @@ static int move_mrs(Move *m)
         s->mr_key_fn[i] = 0;
         s->mr_away[i] = m->d->fn + 1;
     }
+    s->mrc.gen++;       /* gone from here: no held translation of them */
     d->qp_gen[m->qpn] = new_gen;
     return RDO_CQP_OK;
 }

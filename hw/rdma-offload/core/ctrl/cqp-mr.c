@@ -258,6 +258,7 @@ static int free_mr(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     }
     st->mr_used[cmd->obj] = 0;
     st->mr_key_fn[cmd->obj] = 0;    /* a moved MR's keys go with it */
+    st->mrc.gen++;                  /* no held translation of it either */
     return RDO_CQP_OK;
 }
 

@@ -67,6 +67,8 @@ static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
             !rdo_ctx_flush(core, &core->st->mrc)) {
             return RDO_CQP_DMA_ERROR;
         }
+        /* The transmit engine's held contexts point into the old lines. */
+        rdo_tx_hold_drop_all(core->st);
         rdo_ctx_caches_free(core);
     }
     rdo_share_to_config(c, pf);

@@ -33,6 +33,7 @@ static bool lru(const RdoCtxCache *c)
 /* No line valid: the host-side indexes to match. */
 static void index_reset(RdoCtxCache *c)
 {
+    c->gen++;
     for (uint32_t s = 0; s < c->sets; s++) {
         c->order[s] = (RdoCtxOrder){ { RDO_NONE, RDO_NONE },
                                      { RDO_NONE, RDO_NONE }, c->ways };
@@ -233,6 +234,8 @@ static void line_enter(RdoCtxCache *c, RdoCtxLine *l)
         c->where_len = n;
     }
     c->where[l->index] = pos + 1;
+    l->stamp = ++c->stamps;
+    c->gen++;
     c->valid_bits[pos / 64] |= 1ull << (pos % 64);
     order_of(c, pos)->invalid--;
     if (lru(c)) {
@@ -249,6 +252,7 @@ static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
         order_unlink(c, l);
     }
     l->valid = false;
+    c->gen++;
     c->where[l->index] = 0;
     c->valid_bits[pos / 64] &= ~(1ull << (pos % 64));
     order_of(c, pos)->invalid++;
@@ -258,7 +262,8 @@ static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
 static void line_touch(RdoCtxCache *c, RdoCtxLine *l)
 {
     l->last_use = ++c->clock;
-    if (lru(c)) {
+    /* The last of its list already (most often): moving it is a no-op. */
+    if (lru(c) && l->next != RDO_NONE) {
         order_unlink(c, l);
         order_append(c, l);
     }
@@ -266,8 +271,7 @@ static void line_touch(RdoCtxCache *c, RdoCtxLine *l)
 
 static RdoCtxLine *line_find(RdoCtxCache *c, uint32_t index)
 {
-    return index < c->where_len && c->where[index] ?
-           &c->lines[c->where[index] - 1] : NULL;
+    return rdo_ctx_line_of(c, index);
 }
 
 /*
@@ -334,6 +338,12 @@ static void line_used(RdoCtxCache *c, RdoCtxLine *l)
             order_append(c, l);
         }
     }
+}
+
+void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l)
+{
+    line_used(c, l);
+    line_touch(c, l);
 }
 
 /*
@@ -507,6 +517,9 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
         l->filled = ++c->clock;
         l->ready_ps = 0;
         line_enter(c, l);
+    } else {
+        l->stamp = ++c->stamps;     /* a new context in the same line */
+        c->gen++;
     }
     memset(l->data, 0, c->ctx_size);
     l->dirty = true;
@@ -516,6 +529,7 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
 
 void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
 {
+    c->gen++;                   /* written: a held copy may be stale */
     if (ctx == c->side.data && c->side.valid) {
         /* Not cached: straight back to the store. */
         RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);

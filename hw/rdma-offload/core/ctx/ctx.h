@@ -39,6 +39,26 @@ void rdo_ctx_forget_clean(RdoCtxCache *c, uint32_t index);
 /* The cached copy of context `index`, or NULL: not loaded, not counted,
  * the replacement order untouched (a look the model does not make). */
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index);
+/* A line's context used without a lookup (held past it, xport/hold.c):
+ * its place in the replacement order as a hit's, nothing counted. Inline
+ * for the common case, a line used last already (the last of its set's
+ * order, not prefetched): only its time of use moves. */
+void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l);
+static inline void rdo_ctx_line_used(RdoCtxCache *c, RdoCtxLine *l)
+{
+    if (!l->prefetched && l->next == RDO_NONE) {
+        l->last_use = ++c->clock;
+        return;
+    }
+    rdo_ctx_line_used_slow(c, l);
+}
+/* The line holding context `index`, or NULL (host side, nothing counted). */
+static inline RdoCtxLine *rdo_ctx_line_of(const RdoCtxCache *c,
+                                          uint32_t index)
+{
+    return index < c->where_len && c->where[index] ?
+           &c->lines[c->where[index] - 1] : NULL;
+}
 /* Both caches of the function, sized by its share of the device. */
 void rdo_ctx_caches_init(RdoCore *core);
 void rdo_ctx_caches_free(RdoCore *core);
@@ -205,6 +225,28 @@ RdoMrCheck rdo_mr_check(RdoCore *core, uint32_t key, uint32_t pdn,
 RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
                          uint64_t va, void *buf, uint32_t len,
                          uint16_t access, bool to_guest);
+/*
+ * An MR translation kept past its lookup (the transmit engine's, for the
+ * message it holds: xport/hold.c): the MR of local key `key` as the MR
+ * cache had it at `gen` (RdoCtxCache.gen). Any change to the MR cache
+ * (an MR deregistered, invalidated, registered again, a line loaded or
+ * evicted) moves gen, and the next use looks the key up again. A use
+ * keeps the line's place in the replacement order as a lookup's hit did
+ * (the cache's choices are the same), only no hit is counted. mr NULL:
+ * nothing held.
+ */
+typedef struct RdoMrHeld {
+    const RdoMrCtx *mr;
+    RdoCtxLine *line;           /* mr's line, used as a hit would */
+    uint32_t key;
+    uint64_t gen;
+} RdoMrHeld;
+/* rdo_mr_access() through `held`: its MR while current (bounds and rights
+ * checked, no lookup, no cache hit counted), else a lookup, which `held`
+ * then keeps. held NULL: rdo_mr_access(). */
+RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
+                              uint32_t pdn, uint64_t va, void *buf,
+                              uint32_t len, uint16_t access, bool to_guest);
 /* DMA through an MR or window checked with rdo_mr_check(); RDO_MRC_OK or
  * _DMA (also when it has gone away since). */
 RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,

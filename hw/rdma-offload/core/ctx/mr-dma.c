@@ -277,6 +277,45 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
+RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
+                              uint32_t pdn, uint64_t va, void *buf,
+                              uint32_t len, uint16_t access, bool to_guest)
+{
+    const RdoMrCtx *mr = held ? held->mr : NULL;
+    RdoMrCtx *found;
+    RdoMrCheck r;
+
+    if (mr && held->key == key && held->gen == core->st->mrc.gen) {
+        /* Key and PD were checked when it was taken (the QP's PD cannot
+         * change while its engine holds the message). */
+        if ((mr->access & access) != access) {
+            return RDO_MRC_ACCESS;
+        }
+        if (!in_range(mr, va, len)) {
+            return RDO_MRC_BOUNDS;
+        }
+        rdo_ctx_line_used(&core->st->mrc, held->line);
+        return mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
+                      NULL);
+    }
+    r = mr_checked(core, key, pdn, RDO_NONE, va, len, access, &found);
+    if (r != RDO_MRC_OK) {
+        return r;
+    }
+    if (!found) {
+        return dma_key_copy(core, va, buf, len, to_guest);
+    }
+    if (held) {
+        RdoCtxLine *l = rdo_ctx_line_of(&core->st->mrc, RDO_MR_KEY_INDEX(key));
+
+        /* After the lookup, which may itself have moved gen. */
+        *held = (RdoMrHeld){ l && l->data == (uint8_t *)found ? found : NULL,
+                             l, key, core->st->mrc.gen };
+    }
+    return mr_dma(core, found, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
+                  NULL);
+}
+
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               const void *buf, uint32_t len, uint64_t *fail,
                               RdoMrPageSeen *seen)

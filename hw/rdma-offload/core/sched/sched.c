@@ -111,12 +111,20 @@ static void group(RdoCore *core, RdoWork *w)
     }
 }
 
-/* One scheduler visit of a QP with send work; true if it has more to do. */
+/*
+ * One scheduler visit of a QP with send work; true if it has more to do.
+ * The QP's context: the one the transmit engine holds for the message in
+ * progress (xport/hold.c), else looked up (and then held, if a message
+ * of it holds the slot).
+ */
 static bool sq_process(RdoCore *core, uint32_t qpn)
 {
     RdoState *st = core->st;
-    RdoQpCtx *qp = rdo_qp_get(core, qpn);
+    RdoQpCtx *qp = rdo_tx_hold_qp(core, qpn);
 
+    if (!qp && (qp = rdo_qp_get(core, qpn))) {
+        rdo_tx_hold_note_qp(st, qpn, qp);
+    }
     if (!qp) {
         if (qpn < st->usable_qps && st->qp_used[qpn]) {
             rdo_async_event(core, RDO_EQE_QP_ERROR, qpn, RDO_QP_ERR_CONTEXT);

@@ -12,6 +12,14 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
                  bool to_guest)
 {
+    return rdo_sge_copy_held(core, pdn, sge, num_sge, offset, buf, len,
+                             to_guest, NULL);
+}
+
+int rdo_sge_copy_held(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
+                      uint32_t num_sge, uint64_t offset, void *buf,
+                      uint32_t len, bool to_guest, RdoMrHeld *held)
+{
     uint8_t *p = buf;
 
     for (uint32_t i = 0; i < num_sge && len; i++) {
@@ -23,8 +31,9 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
             continue;
         }
         piece = MIN(len, sge[i].length - offset);
-        r = rdo_mr_access(core, sge[i].lkey, pdn, sge[i].addr + offset, p,
-                          piece, to_guest ? RDO_ACCESS_LOCAL_WRITE : 0, to_guest);
+        r = rdo_mr_access_held(core, held, sge[i].lkey, pdn,
+                               sge[i].addr + offset, p, piece,
+                               to_guest ? RDO_ACCESS_LOCAL_WRITE : 0, to_guest);
         if (r != RDO_MRC_OK) {
             return r;
         }

@@ -94,13 +94,21 @@ typedef struct RdoSendRec {
 /*
  * The transmit engine's WQE hold (hold.c): the parsed WQEs of messages
  * being sent, kept on chip across the engine's per-packet visits. A slot
- * per QP number modulo RDO_TX_HOLDS (a power of two).
+ * per QP number modulo RDO_TX_HOLDS (a power of two). With the WQE, the
+ * engine's working registers for the message: the QP context it looked
+ * up (its cache line, valid while that line still holds the same load)
+ * and the payload MR's translation (valid while the MR cache is
+ * unchanged); both are emptied when the slot changes hands.
  */
 #define RDO_TX_HOLDS 16
 typedef struct RdoTxHold {
     RdoSendRec *rec;            /* whose WQE `wqe` is; NULL: free */
     uint32_t qpn;               /* the QP transmitting it */
     RdoWqe *wqe;
+    RdoQpCtx *qp;               /* qpn's context, in line qp_line; NULL: none */
+    RdoCtxLine *qp_line;
+    uint64_t qp_stamp;          /* the line's load it was looked up in */
+    RdoMrHeld mr;               /* the payload's MR */
 } RdoTxHold;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -520,7 +528,8 @@ bool rdo_rec_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
  * keep: the WQE just read into st->wqe_buf becomes the record's held copy
  * (the buffers swap). release: the record lets go (it is freed). drop_qp:
  * every WQE held for QP qpn or read from its ring (modify, reset,
- * failover, move); drop_all: all (a state load). */
+ * failover, move); drop_all: all (a state load, the PF's context caches
+ * made again at a new size). */
 void rdo_tx_hold_init(RdoState *st);
 void rdo_tx_hold_free(RdoState *st);
 void rdo_tx_hold_drop_qp(RdoState *st, uint32_t qpn);
@@ -562,6 +571,8 @@ static inline RdoWqe *rdo_tx_hold_claim(RdoState *st, uint32_t qpn,
         rdo_tx_hold_release(st, rec);
         h->rec = rec;
         h->qpn = qpn;
+        h->qp = NULL;           /* a new message: looked up again */
+        h->mr.mr = NULL;
         rec->hold = i + 1;
     }
     return h->wqe;
@@ -586,6 +597,50 @@ static inline const RdoWqe *rdo_rec_wqe(RdoCore *core, uint32_t qpn,
 
     return w ? w : rdo_rec_wqe_read(core, qpn, qp, rec, reread, evict,
                                     vendor_err);
+}
+
+/*
+ * The engine's held context of QP qpn, for a visit: while a message of
+ * qpn holds its slot and the context's cache line still has the load it
+ * was looked up in (the model's cache is not asked: no hit counted, no
+ * replacement order touched); else NULL, and the visit looks it up
+ * (rdo_qp_get). note: the context qp just looked up becomes the held one
+ * when a message of qpn holds the slot.
+ */
+static inline RdoQpCtx *rdo_tx_hold_qp(RdoCore *core, uint32_t qpn)
+{
+    const RdoTxHold *h = &core->st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
+
+    if (h->rec && h->qpn == qpn && h->qp && h->qp_line->valid &&
+        h->qp_line->stamp == h->qp_stamp) {
+        /* Used as a hit would be, so the cache chooses as before. */
+        rdo_ctx_line_used(&core->st->qpc, h->qp_line);
+        rdo_tm_app_flow(core, qpn);     /* as rdo_qp_get: its payload flow */
+        return h->qp;
+    }
+    return NULL;
+}
+
+static inline void rdo_tx_hold_note_qp(RdoState *st, uint32_t qpn,
+                                       RdoQpCtx *qp)
+{
+    RdoTxHold *h = &st->tx_hold[qpn & (RDO_TX_HOLDS - 1)];
+    RdoCtxLine *l = rdo_ctx_line_of(&st->qpc, qpn);
+
+    /* Only a context in a cache line (not a doorbell's side copy). */
+    if (h->rec && h->qpn == qpn && l && l->data == (uint8_t *)qp) {
+        h->qp = qp;
+        h->qp_line = l;
+        h->qp_stamp = l->stamp;
+    }
+}
+
+/* The payload MR translation the record's slot keeps, or NULL. */
+static inline RdoMrHeld *rdo_tx_hold_mr(RdoState *st, const RdoSendRec *rec)
+{
+    RdoTxHold *h = rec->hold ? &st->tx_hold[rec->hold - 1] : NULL;
+
+    return h && h->rec == rec ? &h->mr : NULL;
 }
 
 static inline void rdo_tx_hold_keep(RdoState *st, uint32_t qpn,
@@ -628,6 +683,11 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
 int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                  uint32_t num_sge, uint64_t offset, void *buf, uint32_t len,
                  bool to_guest);
+/* The same through a held MR translation (rdo_mr_access_held): the
+ * transmit engine's, for the message it holds. held NULL: rdo_sge_copy. */
+int rdo_sge_copy_held(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
+                      uint32_t num_sge, uint64_t offset, void *buf,
+                      uint32_t len, bool to_guest, RdoMrHeld *held);
 
 /*
  * Congestion control (cc.c). A CE-marked packet of QP qpn came from the

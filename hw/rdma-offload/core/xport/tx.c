@@ -106,8 +106,10 @@ static bool send_request_packet(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         payload = rdo_tx_payload_at(core, &pkt, seg.len);
         if (w->inline_data) {
             memcpy(payload, w->inline_data + seg.offset, seg.len);
-        } else if (rdo_sge_copy(core, qp->pdn, w->sge, w->h.num_sge, seg.offset,
-                                payload, seg.len, false) != RDO_MRC_OK) {
+        } else if (rdo_sge_copy_held(core, qp->pdn, w->sge, w->h.num_sge,
+                                     seg.offset, payload, seg.len, false,
+                                     rdo_tx_hold_mr(core->st, rec))
+                   != RDO_MRC_OK) {
             return false;
         }
         if (info->ext & RDO_EXT_RETH) {
@@ -315,8 +317,10 @@ add:
         rdo_xport_rec_added(x, rec);
         if (!rec->done && rec->npkts) {
             /* The engine sends it next and holds its WQE meanwhile (a
-             * pushed one is only in the scratch buffer). */
+             * pushed one is only in the scratch buffer), and the QP's
+             * context it has now. */
             rdo_tx_hold_keep(st, qpn, rec);
+            rdo_tx_hold_note_qp(st, qpn, qp);
         }
         if (rdo_wr_local(rec->wr_opcode) && qp->type == RDO_QPT_RC) {
             /* Executed: a recovery must not fetch it again. */
@@ -335,13 +339,13 @@ bool rdo_tx_process(RdoCore *core, uint32_t qpn, RdoQpCtx *qp)
 {
     RdoState *st = core->st;
     RdoXport *x = &st->xport[qpn];
-    uint64_t now = core->ops->now_ns(core->host);
     uint32_t budget = RDO_TX_BUDGET;
     bool more = false, paused = false;
     const RdoSendRec *head;
     uint32_t port = rdo_qp_port(qp);
 
-    if (x->req.rnr_until > now) {
+    /* The clock is read only in an RNR back-off (a host call a visit). */
+    if (x->req.rnr_until && x->req.rnr_until > core->ops->now_ns(core->host)) {
         return false;           /* the timer list wakes it */
     }
     if (st->qp_blackout_ps[qpn]) {
