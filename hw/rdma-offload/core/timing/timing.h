@@ -541,7 +541,7 @@ static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
                                uint32_t bytes, uint64_t start_ps,
                                uint64_t end_ps)
 {
-    if (core->ops->stage) {
+    if (core->spans_on) {
         RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
 
         core->ops->stage(core->host, &span);
