@@ -310,10 +310,13 @@ BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
+    /* A payload queue of its own is rr or weighted (asked first: every
+     * payload DMA comes here). */
+    if (q >= RDO_TM_APPQ) {
+        return share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
+    }
     if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
-        return q >= RDO_TM_APPQ ?
-               share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur) :
-               rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
+        return rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
     }
     /* fifo: in the order the requests become ready. */
     *free_ps = MAX(at, *free_ps) + dur;
@@ -342,7 +345,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
            tlps == 1 ? dur : pcie_ps(t, len + ovh);
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
-    if (t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
+    if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
     }
     if (write) {
