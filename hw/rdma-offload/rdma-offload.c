@@ -236,6 +236,12 @@ static void rdo_qemu_stage(void *host, const RdoStageSpan *span)
     }
 }
 
+/* The core sends spans only while the trace listens (asked at each entry). */
+static bool rdo_qemu_stage_on(void *host)
+{
+    return trace_event_get_state_backends(TRACE_RDMA_OFFLOAD_STAGE);
+}
+
 static void rdo_qemu_wr_life(void *host, const RdoWrLife *l)
 {
     trace_rdma_offload_wr_life(l->qpn, l->wqe_index, l->db_ps,
@@ -264,6 +270,7 @@ const RdoHostOps rdo_qemu_host_ops = {
     .xport_event = rdo_qemu_xport_event,
     .fatal = rdo_qemu_fatal,
     .stage = rdo_qemu_stage,
+    .stage_on = rdo_qemu_stage_on,
     .wr_life = rdo_qemu_wr_life,
 };
 

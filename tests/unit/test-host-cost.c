@@ -34,6 +34,10 @@
  *   huge-page advice taken (Linux), counted while they live; RdoState's
  *   per-QP tables, carved from one such block, lie inside it, each on a
  *   cache line, none overlapping another.
+ * - the timing model's spans go to the host's stage hook only while the
+ *   host takes them (RdoHostOps.stage_on, asked at each entry into the
+ *   core): the same WRITEs make the same simulated state whether they are
+ *   taken or not, and the hook is called only while they are.
  */
 #include <stdio.h>
 #include <string.h>
@@ -743,6 +747,79 @@ static void test_xport_lines(void)
                      <=, 1);
 }
 
+/* One 20,000-byte WRITE of pair p's slot 0, `i` its number, to its CQE. */
+static void spans_write(Pair *p, int i)
+{
+    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = 40 + i,
+                              .flags = RDO_WQE_F_SIGNALED };
+    struct rdo_sge sge = pair_sge_of(&p->s[0], PAIR_SRC + 13, 20000);
+
+    w.remote_addr = PAIR_DST + 3;
+    w.rkey = p->s[1].mr_key;
+    pair_fill(&p->s[0], PAIR_SRC + 13, 20000, 5 + i);
+    pair_post_send(&p->s[0], 0, &w, &sge, 1, NULL);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    pair_expect_cqe(&p->s[0], 40 + i, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+    pair_assert_same(&p->s[0], PAIR_SRC + 13, &p->s[1], PAIR_DST + 3, 20000);
+}
+
+/*
+ * Two pairs, the same three WRITEs: pair 0's requester never takes spans,
+ * pair 1's takes them for the second WRITE only. Its hook is called for
+ * that one alone (every call a span it kept, DMAs among them); the other
+ * hosts' never; both pairs' counters, timing counters included, stay equal.
+ */
+static void test_spans_when_taken(void)
+{
+    RdoConfig cfg = test_host_default_config();
+    Pair *p[2];
+    GArray *spans = g_array_new(FALSE, FALSE, sizeof(RdoStageSpan));
+    uint64_t after[3] = { 0 };
+
+    cfg.tm.on = true;
+    for (int k = 0; k < 2; k++) {
+        p[k] = pair_new(&cfg);
+        pair_connect(p[k], 0, RDO_QPT_RC, RDO_MTU_4096);
+    }
+    for (int i = 0; i < 3; i++) {
+        TestHost *h = p[1]->s[0].d->h;
+        bool dma = false;
+
+        h->spans = i == 1 ? spans : NULL;
+        for (int k = 0; k < 2; k++) {
+            spans_write(p[k], i);
+        }
+        after[i] = h->stage_calls;
+        for (int side = 0; side < 2; side++) {
+            RdoCore *c0 = &p[0]->s[side].d->h->core;
+            RdoCore *c1 = &p[1]->s[side].d->h->core;
+
+            rdo_tm_sync(c0);
+            rdo_tm_sync(c1);
+            g_assert_cmpmem(&c0->tcnt, sizeof(c0->tcnt), &c1->tcnt,
+                            sizeof(c1->tcnt));
+            g_assert_cmpmem(&c0->cnt, sizeof(c0->cnt), &c1->cnt,
+                            sizeof(c1->cnt));
+            g_assert_cmpuint(p[0]->s[side].d->h->stage_calls, ==, 0);
+        }
+        g_assert_cmpuint(p[1]->s[1].d->h->stage_calls, ==, 0);
+        for (guint n = 0; n < spans->len; n++) {
+            dma |= g_array_index(spans, RdoStageSpan, n).stage ==
+                   RDO_STAGE_DMA_READ;
+        }
+        if (i == 1) {
+            g_assert_true(dma);
+        }
+    }
+    g_assert_cmpuint(after[0], ==, 0);
+    g_assert_cmpuint(after[1], ==, spans->len);
+    g_assert_cmpuint(spans->len, >, 10);
+    g_assert_cmpuint(after[2], ==, after[1]);
+    g_array_free(spans, TRUE);
+    pair_free(p[0]);
+    pair_free(p[1]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -758,5 +835,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/bigmem", test_bigmem);
     g_test_add_func("/host-cost/qp-tables", test_qp_tables);
     g_test_add_func("/host-cost/xport-lines", test_xport_lines);
+    g_test_add_func("/host-cost/spans-when-taken", test_spans_when_taken);
     return g_test_run();
 }

@@ -256,9 +256,18 @@ static void th_stage(void *host, const RdoStageSpan *span)
 {
     TestHost *h = host;
 
+    h->stage_calls++;
     if (h->spans) {
         g_array_append_val(h->spans, *span);
     }
+}
+
+/* Spans are taken while a test collects them. */
+static bool th_stage_on(void *host)
+{
+    TestHost *h = host;
+
+    return h->spans != NULL;
 }
 
 static void th_wr_life(void *host, const RdoWrLife *life)
@@ -290,6 +299,7 @@ static const uint8_t *th_push_ram(void *host)
     .xport_event = th_xport_event,          \
     .fatal = th_fatal,                      \
     .stage = th_stage,                      \
+    .stage_on = th_stage_on,                \
     .wr_life = th_wr_life,                  \
     .push_ram = th_push_ram
 

@@ -69,6 +69,7 @@ typedef struct TestHost {
     GPtrArray *errors;              /* char * for each driver mistake */
     GArray *lives;                  /* RdoWrLife of each completed WR, if set */
     GArray *spans;                  /* RdoStageSpan of the timing model, if set */
+    uint64_t stage_calls;           /* spans the core sent (taken or not) */
     GArray *dma_log;                /* TestDma of each host DMA, if set */
     enum rdo_err last_error;
     enum rdo_guest_err last_class;  /* of the last driver mistake */

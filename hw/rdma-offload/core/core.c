@@ -230,12 +230,16 @@ void rdo_core_reset(RdoCore *core)
     state_alloc(core);
     core->st->port_mtu = 1500;
     memcpy(core->st->port_mac, core->cfg.mac, 6);
+    core->spans_host = core->ops->stage && core->st->tm;
+    core->spans_on = core->spans_host;
+    rdo_spans_poll(core);
 }
 
 void rdo_core_set_link(RdoCore *core, bool up)
 {
     bool was = core->link_up;
 
+    rdo_spans_poll(core);
     core->link_up = up && core->cfg.has_port;
     /* The driver hears of a change on EQ 0 once the control path runs. */
     if (was != core->link_up && core->st->enabled && !rdo_core_is_fatal(core)) {
@@ -256,6 +260,7 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
 {
     bool was = core->link2_up;
 
+    rdo_spans_poll(core);
     if (port != 2) {
         rdo_core_set_link(core, up);
         return;
@@ -276,6 +281,7 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
  */
 void rdo_core_wakeup(RdoCore *core)
 {
+    rdo_spans_poll(core);
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }

@@ -203,6 +203,10 @@ typedef struct RdoHostOps {
     /* Timing model (optional, for tracing): a stage's span of work, and
      * the life of a completed work request. */
     void (*stage)(void *host, const struct RdoStageSpan *span);
+    /* Optional: does the host take spans now (a trace listening)? Asked
+     * at each entry into the core (RdoCore.spans_on); without it every
+     * span goes to `stage`. */
+    bool (*stage_on)(void *host);
     void (*wr_life)(void *host, const struct RdoWrLife *life);
     /*
      * RAM-backed push (optional): the host memory behind the push pages of
@@ -812,6 +816,10 @@ typedef struct RdoCore {
     bool link_up;
     bool link2_up;              /* port 2's (ports = 2) */
     uint64_t rx_frames_ignored;
+    /* Spans go to ops->stage (rdo_spans_poll): several a frame, each a call
+     * that a host with no trace listening would ignore. */
+    bool spans_on;
+    bool spans_host;            /* a stage hook and the timing model */
     RdoState *st;
 } RdoCore;
 

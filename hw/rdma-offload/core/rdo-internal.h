@@ -373,4 +373,16 @@ static inline uint32_t rdo_qp_slots(const RdoCore *core)
     return core->sriov && !core->fn ? core->sriov->total.qp : core->cfg.max_qp;
 }
 
+/* Whether the host takes the timing model's spans now (RdoHostOps.stage_on,
+ * asked at each entry into the core: wake-up, register and doorbell
+ * accesses, frames received, link changes, reset). Functional mode makes
+ * no spans: one test. */
+static inline void rdo_spans_poll(RdoCore *core)
+{
+    if (core->spans_host) {
+        core->spans_on = !core->ops->stage_on ||
+                         core->ops->stage_on(core->host);
+    }
+}
+
 #endif /* RDO_INTERNAL_H */

@@ -285,6 +285,7 @@ static uint32_t reg_value(RdoCore *core, uint64_t offset)
 
 uint64_t rdo_core_reg_read(RdoCore *core, uint64_t offset, unsigned size)
 {
+    rdo_spans_poll(core);
     if (!rdo_reg_access_ok(core, offset, size, "read")) {
         return RDO_READ_INVALID;
     }
@@ -414,6 +415,7 @@ void rdo_core_reg_write(RdoCore *core, uint64_t offset, uint64_t value,
 {
     uint32_t v = (uint32_t)value;
 
+    rdo_spans_poll(core);
     if (!rdo_reg_access_ok(core, offset, size, "write")) {
         return;
     }

@@ -39,6 +39,7 @@ static void rx_process(RdoCore *core, unsigned port, const void *frame,
 /* A frame from the port: an SR-IOV adapter's switch picks the function. */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
 {
+    rdo_spans_poll(core);
     if (core->sriov && !core->fn && rdo_switch_input(core, frame, len)) {
         return;
     }
@@ -48,6 +49,7 @@ void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
 void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
                            size_t len)
 {
+    rdo_spans_poll(core);
     if (port != 2) {
         rdo_core_receive(core, frame, len);
     } else if (core->cfg.ports == 2) {

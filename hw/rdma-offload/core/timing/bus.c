@@ -86,10 +86,12 @@ void rdo_tm_bus_init(RdoCore *core)
     bus_init(t);
     t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
     t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
+    t->pcie_latency_ps = t->cfg.pcie_latency_ns * 1000ull;
     flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
             t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
     t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
     t->app_q = -1;
+    t->data_q = RDO_FLOW_DATA;
     memset(t->weight, 1, sizeof(t->weight));
     if (t->cfg.bus_arb != RDO_BUS_ARB_WEIGHTED) {
         return;
@@ -120,15 +122,18 @@ uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls)
 void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls)
 {
     t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
+    if (t->busq > RDO_FLOW_UNTIMED) {
+        t->data_q = RDO_TM_APPQ + (uint32_t)t->app_q;
+    }
     t->app_q_qpn = qpn;
     t->app_q_cls = cls;
 }
 
-/* The queue of the current DMA. */
+/* The queue of the current DMA: a payload's is kept (data_q), set where
+ * the QP worked on changes, not derived every DMA. */
 static uint32_t bus_queue(const RdoTiming *t)
 {
-    return t->flow == RDO_FLOW_DATA && t->app_q >= 0 && t->busq > RDO_FLOW_UNTIMED ?
-           RDO_TM_APPQ + (uint32_t)t->app_q : t->flow;
+    return t->flow == RDO_FLOW_DATA ? t->data_q : t->flow;
 }
 
 /*
@@ -305,10 +310,13 @@ BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
 {
     uint64_t *free_ps = up ? &t->up_free_ps : &t->down_free_ps;
 
+    /* A payload queue of its own is rr or weighted (asked first: every
+     * payload DMA comes here). */
+    if (q >= RDO_TM_APPQ) {
+        return share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
+    }
     if (t->cfg.bus_arb != RDO_BUS_ARB_FIFO) {
-        return q >= RDO_TM_APPQ ?
-               share_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur) :
-               rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
+        return rr_serve(t, up ? &t->up : &t->down, q, at, n, tlp, dur);
     }
     /* fifo: in the order the requests become ready. */
     *free_ps = MAX(at, *free_ps) + dur;
@@ -332,9 +340,12 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
-    full = len >= t->cfg.pcie_mps ? t->pcie_full_ps : pcie_ps(t, len + ovh);
+    /* A full TLP's time; one TLP shorter than that takes the whole DMA's
+     * time (bytes is len + ovh then). */
+    full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
+           tlps == 1 ? dur : pcie_ps(t, len + ovh);
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
-    if (t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
+    if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
     }
     if (write) {
@@ -345,12 +356,12 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = pcie_ps(t, reqs * ovh);
+        uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
         uint64_t cpl;
 
         start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps, req_dur) -
                 req_dur;
-        cpl = start + t->cfg.pcie_latency_ns * 1000ull;
+        cpl = start + t->pcie_latency_ps;
         done = dir_serve(t, busq, false, cpl, tlps, full, dur);
         wait = start - issued + (done - dur - cpl);
         t->last_read_ps = done;

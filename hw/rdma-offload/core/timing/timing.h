@@ -154,6 +154,9 @@ typedef struct RdoTiming {
                                    (0 ..), -1: none (the kind's) */
     uint32_t app_q_qpn;         /* the QP and flow class app_q is of */
     uint8_t app_q_cls;
+    uint32_t data_q;            /* the queue payload DMAs take: RDO_TM_APPQ +
+                                   app_q under rr and weighted with a QP
+                                   worked on, else RDO_FLOW_DATA */
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
@@ -171,6 +174,7 @@ typedef struct RdoTiming {
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
+    uint64_t pcie_latency_ps;           /* a read's round trip */
     uint64_t pcie_num, pcie_den;        /* bus.c: ps = bytes * den / num */
     int pcie_shift, mps_shift;          /* log2 of num (or -1), of pcie_mps */
     /* Frames on their way to the wire, interrupts on their way out, and
@@ -537,7 +541,7 @@ static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
                                uint32_t bytes, uint64_t start_ps,
                                uint64_t end_ps)
 {
-    if (core->ops->stage) {
+    if (core->spans_on) {
         RdoStageSpan span = { stage, qpn, bytes, start_ps, end_ps };
 
         core->ops->stage(core->host, &span);
