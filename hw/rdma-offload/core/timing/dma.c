@@ -34,8 +34,7 @@ static int host_pieces(RdoCore *core, RdoDmaCut c, uint64_t addr, void *buf,
     return 0;
 }
 
-int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
-                 bool write)
+static RdoDmaCut count_pieces(RdoCore *core, uint64_t addr, size_t len)
 {
     RdoDmaCut c = rdo_dma_cut(addr, len, core->cfg.cache_line);
 
@@ -43,7 +42,18 @@ int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
     core->cnt.dma_head_pieces += !!c.head;
     core->cnt.dma_tail_pieces += !!c.tail;
     core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
-    return host_pieces(core, c, addr, buf, write);
+    return c;
+}
+
+int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                 bool write)
+{
+    return host_pieces(core, count_pieces(core, addr, len), addr, buf, write);
+}
+
+void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len)
+{
+    count_pieces(core, addr, len);
 }
 
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
