@@ -396,21 +396,21 @@ struct rdo_ud_seg rdo_ud_dest(uint32_t qpn, uint32_t qkey, const uint8_t *mac,
     return ud;
 }
 
-bool rdo_build_send_slot(uint8_t *slot, size_t slot_size,
-                         const struct rdo_send_wqe *w,
-                         const struct rdo_sge *sge, int num_sge,
-                         const struct rdo_ud_seg *ud, const void *inline_data)
+size_t rdo_build_send_slot(uint8_t *slot, size_t slot_size,
+                           const struct rdo_send_wqe *w,
+                           const struct rdo_sge *sge, int num_sge,
+                           const struct rdo_ud_seg *ud, const void *inline_data)
 {
     struct rdo_send_wqe h = *w;
-    size_t off = sizeof(h);
+    size_t off = sizeof(h), used;
 
     if (slot_size < off) {
-        return false;
+        return 0;
     }
     memset(slot, 0, slot_size);
     if (ud) {
         if (off + sizeof(*ud) > slot_size) {
-            return false;
+            return 0;
         }
         memcpy(slot + off, ud, sizeof(*ud));
         off += sizeof(*ud);
@@ -418,21 +418,27 @@ bool rdo_build_send_slot(uint8_t *slot, size_t slot_size,
     if (h.flags & RDO_WQE_F_INLINE) {
         if (inline_data) {
             if (off + h.inline_len > slot_size) {
-                return false;
+                return 0;
             }
             memcpy(slot + off, inline_data, h.inline_len);
         }
+        /* The provider's (rdo_build_send): the data padded to 8 bytes; a
+         * length past the slot (a test of the device's check) writes it
+         * all. */
+        used = off + ((h.inline_len + 7ull) & ~7ull);
+        used = used < slot_size ? used : slot_size;
     } else {
         if (num_sge < 0 || off + (size_t)num_sge * sizeof(*sge) > slot_size) {
-            return false;
+            return 0;
         }
         h.num_sge = num_sge;
         if (num_sge) {
             memcpy(slot + off, sge, num_sge * sizeof(*sge));
         }
+        used = off + (size_t)num_sge * sizeof(*sge);
     }
     memcpy(slot, &h, sizeof(h));
-    return true;
+    return used;
 }
 
 bool rdo_build_recv_slot(uint8_t *slot, size_t slot_size, uint64_t wr_id,

@@ -131,13 +131,14 @@ struct rdo_ud_seg rdo_ud_dest(uint32_t qpn, uint32_t qkey, const uint8_t *mac,
 /*
  * A send-queue slot of `slot_size` bytes: the header, the UD segment if
  * any, then the SGEs (num_sge set from `num_sge`) or, with
- * RDO_WQE_F_INLINE, `inline_len` bytes of `inline_data` (if not NULL).
- * False if it does not fit.
+ * RDO_WQE_F_INLINE, `inline_len` bytes of `inline_data` (if not NULL),
+ * the rest zero. Returns the bytes the WQE uses, what the provider writes
+ * into a ring slot (inline data padded to 8 bytes); 0 if it does not fit.
  */
-bool rdo_build_send_slot(uint8_t *slot, size_t slot_size,
-                         const struct rdo_send_wqe *w,
-                         const struct rdo_sge *sge, int num_sge,
-                         const struct rdo_ud_seg *ud, const void *inline_data);
+size_t rdo_build_send_slot(uint8_t *slot, size_t slot_size,
+                           const struct rdo_send_wqe *w,
+                           const struct rdo_sge *sge, int num_sge,
+                           const struct rdo_ud_seg *ud, const void *inline_data);
 /* A receive-queue slot: header and SGEs; false if it does not fit. */
 bool rdo_build_recv_slot(uint8_t *slot, size_t slot_size, uint64_t wr_id,
                          const struct rdo_sge *sge, int num_sge);

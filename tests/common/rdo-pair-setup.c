@@ -260,12 +260,15 @@ void rdo_pair_write_wqe(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
     const RdoPairLayout *l = s->layout;
     RdoPairQp *q = &s->qp[i];
     size_t size = 1u << l->sq_shift;
-    g_autofree uint8_t *slot = g_malloc(size);
+    uint8_t slot[1u << RDO_WQE_SHIFT_MAX];
+    size_t used;
 
-    g_assert_true(rdo_build_send_slot(slot, size, w, sge, num_sge, ud,
-                                      inline_data));
+    g_assert_cmpuint(size, <=, sizeof(slot));
+    used = rdo_build_send_slot(slot, size, w, sge, num_sge, ud, inline_data);
+    g_assert_cmpuint(used, >, 0);
+    /* What the provider writes: the WQE's bytes, not the whole slot. */
     s->ops->write(s->host, rdo_ring_slot(q->sq, q->sq_pi, l->sq_log,
-                                         l->sq_shift), slot, size);
+                                         l->sq_shift), slot, used);
     q->sq_pi++;
     if (slot_out) {
         memcpy(slot_out, slot, size);

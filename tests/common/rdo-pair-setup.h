@@ -168,8 +168,10 @@ struct rdo_sge rdo_pair_sge(RdoPairSide *s, uint64_t iova, uint32_t len);
 /* The UD address of slot `i` of side `to`. */
 struct rdo_ud_seg rdo_pair_ud_dest(RdoPairSide *to, int i);
 
-/* Writes a send WQE into slot i's next SQ entry (rdo_build_send_slot) and
- * copies the entry to `slot_out` if not NULL (2^sq_shift bytes). */
+/* Writes a send WQE into slot i's next SQ entry (rdo_build_send_slot): the
+ * bytes the WQE uses, as the provider does, the entry's rest left as it
+ * was; copies the entry as built (zero-padded) to `slot_out` if not NULL
+ * (2^sq_shift bytes). */
 void rdo_pair_write_wqe(RdoPairSide *s, int i, const struct rdo_send_wqe *w,
                         const struct rdo_sge *sge, int num_sge,
                         const struct rdo_ud_seg *ud, const void *inline_data,

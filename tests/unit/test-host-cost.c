@@ -38,6 +38,8 @@
  *   host takes them (RdoHostOps.stage_on, asked at each entry into the
  *   core): the same WRITEs make the same simulated state whether they are
  *   taken or not, and the hook is called only while they are.
+ * - a send WQE's host copy takes only the bytes its header says it uses,
+ *   while the model reads and counts the whole slot.
  */
 #include <stdio.h>
 #include <string.h>
@@ -820,6 +822,91 @@ static void test_spans_when_taken(void)
     pair_free(p[1]);
 }
 
+/*
+ * A send WQE's host copy: the device copies from its slot only the bytes
+ * the header says the WQE uses (the first two lines at once, the rest
+ * after parsing), while the model still reads and counts the whole slot
+ * (the stride). The slot's bytes after the WQE hold garbage here, which
+ * the device must neither read nor use: WRITEs of 1 and 6 SGEs (80 and
+ * 160 bytes of a 256-byte slot) complete with their data, in both modes.
+ */
+static void test_wqe_used_bytes(void)
+{
+    static const uint32_t nsges[] = { 1, 6 };
+
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = test_host_default_config();
+        Pair *p;
+        PairSide *a, *b;
+        const RdoPairLayout *l;
+        uint32_t stride;
+
+        cfg.tm.on = timing;
+        p = pair_new(&cfg);
+        a = &p->s[0];
+        b = &p->s[1];
+        l = &p->layout;
+        stride = 1u << l->sq_shift;
+        g_assert_cmpuint(stride, ==, 256);
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        for (size_t k = 0; k < G_N_ELEMENTS(nsges); k++) {
+            const uint32_t n = nsges[k], piece = 16;
+            struct rdo_send_wqe w = rdo_wqe(RDO_WR_RDMA_WRITE, 40 + k);
+            struct rdo_sge sge[6];
+            uint64_t slot = rdo_ring_slot(a->qp[0].sq, a->qp[0].sq_pi,
+                                          l->sq_log, l->sq_shift);
+            uint32_t used = sizeof(w) + n * sizeof(sge[0]);
+            uint32_t copied = MAX(used, 128), logged_lines = 0;
+            uint64_t lines0 = a->d->h->core.cnt.dma_full_lines;
+            uint64_t parts0 = a->d->h->core.cnt.dma_head_pieces +
+                              a->d->h->core.cnt.dma_tail_pieces;
+            uint64_t logged_parts = 0;
+            GArray *log;
+
+            memset(td_ptr(a->d, slot), 0xa5, stride);
+            pair_fill(a, PAIR_SRC, n * piece, 9 + k);
+            for (uint32_t i = 0; i < n; i++) {
+                sge[i] = pair_sge_of(a, PAIR_SRC + i * piece, piece);
+            }
+            w.remote_addr = PAIR_DST + 4096 * k;
+            w.rkey = b->mr_key;
+            a->d->h->dma_log = log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+            pair_post_send(a, 0, &w, sge, n, NULL);
+            g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+            pair_expect_cqe(a, 40 + k, RDO_CQE_RDMA_WRITE, RDO_WC_SUCCESS);
+            pair_assert_same(a, PAIR_SRC, b, PAIR_DST + 4096 * k, n * piece);
+            /* The slot's garbage is where the harness left it. */
+            g_assert_cmpuint(((uint8_t *)td_ptr(a->d, slot))[stride - 1], ==,
+                             0xa5);
+            for (guint i = 0; i < log->len; i++) {
+                TestDma *d = &g_array_index(log, TestDma, i);
+
+                if (d->len % 64 == 0 && d->addr % 64 == 0) {
+                    logged_lines += d->len / 64;
+                } else {
+                    logged_parts++;
+                }
+                if (d->write || d->addr + d->len <= slot ||
+                    d->addr >= slot + stride) {
+                    continue;
+                }
+                g_assert_cmpuint(d->addr, >=, slot);
+                g_assert_cmpuint(d->addr + d->len, <=, slot + copied);
+            }
+            /* Counted: the whole slot (4 lines), the host's copy and
+             * everything else as logged. */
+            g_assert_cmpuint(a->d->h->core.cnt.dma_full_lines - lines0, ==,
+                             logged_lines - copied / 64 + stride / 64);
+            g_assert_cmpuint(a->d->h->core.cnt.dma_head_pieces +
+                             a->d->h->core.cnt.dma_tail_pieces - parts0, ==,
+                             logged_parts - !!(copied % 64));
+            a->d->h->dma_log = NULL;
+            g_array_unref(log);
+        }
+        pair_free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -836,5 +923,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/qp-tables", test_qp_tables);
     g_test_add_func("/host-cost/xport-lines", test_xport_lines);
     g_test_add_func("/host-cost/spans-when-taken", test_spans_when_taken);
+    g_test_add_func("/host-cost/wqe-used-bytes", test_wqe_used_bytes);
     return g_test_run();
 }

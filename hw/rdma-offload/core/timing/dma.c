@@ -34,16 +34,27 @@ static int host_pieces(RdoCore *core, RdoDmaCut c, uint64_t addr, void *buf,
     return 0;
 }
 
+/* The model's counters of one DMA, by its pieces. */
+static inline void count_pieces(RdoCore *core, RdoDmaCut c)
+{
+    core->cnt.dma_transfers++;
+    core->cnt.dma_head_pieces += !!c.head;
+    core->cnt.dma_tail_pieces += !!c.tail;
+    core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
+}
+
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write)
 {
     RdoDmaCut c = rdo_dma_cut(addr, len, core->cfg.cache_line);
 
-    core->cnt.dma_transfers++;
-    core->cnt.dma_head_pieces += !!c.head;
-    core->cnt.dma_tail_pieces += !!c.tail;
-    core->cnt.dma_full_lines += c.body / core->cfg.cache_line;
+    count_pieces(core, c);
     return host_pieces(core, c, addr, buf, write);
+}
+
+void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len)
+{
+    count_pieces(core, rdo_dma_cut(addr, len, core->cfg.cache_line));
 }
 
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,

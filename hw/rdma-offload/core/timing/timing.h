@@ -611,6 +611,9 @@ int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
  * model has read and counted once already (ctx/mr-dma.c). */
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
                            size_t len, bool write);
+/* Only the counting of rdo_host_dma: a DMA the model makes whole while the
+ * host copies just the part it uses (xport/wqe.c), uncounted. */
+void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len);
 
 /*
  * Guest-memory DMA. Every DMA of the core goes through these, so that the

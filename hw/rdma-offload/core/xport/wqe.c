@@ -26,18 +26,58 @@ static void tm_wqe_reread(RdoCore *core, const RdoRing *ring, uint32_t index,
     rdo_tm_cycles(core, core->st->tm->cfg.cyc.wqe_parse);
 }
 
+/*
+ * The host's copy of a WQE. The model reads the whole slot (counted here,
+ * timed by the doorbell unit, base/work.c); the host copies only the bytes
+ * the header says the WQE uses: the first RDO_WQE_HOST_FIRST at once, the
+ * rest once the header is parsed (wqe_host_more). The slot's other bytes
+ * are what the driver left there, parsed by nothing; with many QPs they
+ * were cold cache lines of the host (docs/timing-model.md, qpscale3).
+ * A slot lies inside one page (the stride divides it, ring.c), so the
+ * part not copied is as reachable as the part copied.
+ */
+#define RDO_WQE_HOST_FIRST  128     /* header and 4 SGEs, or UD and 2 */
+
+static bool wqe_host_read(RdoCore *core, const RdoRing *ring, uint32_t index,
+                          uint32_t stride, uint8_t *raw, uint64_t *addr,
+                          uint32_t *have)
+{
+    if (!rdo_ring_entry_addr(core, ring, index, addr)) {
+        return false;
+    }
+    rdo_host_dma_count(core, *addr, stride);
+    *have = MIN(stride, RDO_WQE_HOST_FIRST);
+    return !rdo_host_dma_uncounted(core, *addr, raw, *have, false);
+}
+
+/* Bytes [have, need) of the slot at addr, if not copied yet. */
+static bool wqe_host_more(RdoCore *core, uint64_t addr, uint8_t *raw,
+                          uint32_t *have, uint32_t need)
+{
+    if (need <= *have) {
+        return true;
+    }
+    if (rdo_host_dma_uncounted(core, addr + *have, raw + *have,
+                               need - *have, false)) {
+        return false;
+    }
+    *have = need;
+    return true;
+}
+
 bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                    uint32_t index, bool reread, RdoWqe *w, uint32_t *vendor_err)
 {
     RdoRing ring = { qp->sq_addr, qp->sq_log_size, qp->sq_wqe_shift,
                      qp->sq_ring_flags };
     uint32_t stride = 1u << qp->sq_wqe_shift;
-    uint32_t off = sizeof(struct rdo_send_wqe);
+    uint32_t off = sizeof(struct rdo_send_wqe), have = stride;
+    uint64_t addr = 0;
 
     /* Timing: the doorbell unit fetched it already (sched.c). */
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
     bool got = rdo_push_take(core, qpn, index, w->raw, stride) ||
-               rdo_ring_read(core, &ring, index, w->raw, stride);
+               wqe_host_read(core, &ring, index, stride, w->raw, &addr, &have);
 
     rdo_tm_set_flow(core, flow);
     if (reread && core->st->tm) {
@@ -57,7 +97,6 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
         if (off + sizeof(w->ud) > stride) {
             return false;
         }
-        memcpy(&w->ud, w->raw + off, sizeof(w->ud));
         off += sizeof(w->ud);
     }
     w->sge = NULL;
@@ -79,6 +118,18 @@ bool rdo_wqe_fetch(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
             return false;
         }
         w->sge = (const struct rdo_sge *)(w->raw + off);
+    }
+    if (!wqe_host_more(core, addr, w->raw, &have,
+                       off + (w->inline_data ? w->h.inline_len
+                                             : w->h.num_sge *
+                                               sizeof(struct rdo_sge)))) {
+        *vendor_err = RDO_VENDOR_ERR_DMA;
+        return false;
+    }
+    if (qp->type == RDO_QPT_UD) {
+        memcpy(&w->ud, w->raw + sizeof(w->h), sizeof(w->ud));
+    }
+    if (w->sge) {
         w->msg_len = 0;
         for (unsigned i = 0; i < w->h.num_sge; i++) {
             w->msg_len += w->sge[i].length;
