@@ -261,7 +261,10 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
  * otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy of
  * [va, va + len) written so: its lookup and its bus time, failing where
  * the writes did (`fail`), with nothing read or counted twice: the page
- * addresses come from `seen` where they can.
+ * addresses come from `seen` where they can. The lookup goes through
+ * `held` as rdo_mr_access_held's does (the responder keeps the MR of the
+ * WRITE it places across the message's placements): no lookup while
+ * `held` is current, else one, which `held` then keeps.
  */
 RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
 /*
@@ -278,6 +281,6 @@ RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               RdoMrPageSeen *seen);
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
-                             RdoMrPageSeen *seen);
+                             RdoMrPageSeen *seen, RdoMrHeld *held);
 
 #endif /* RDO_CTX_H */
