@@ -241,6 +241,14 @@ typedef struct RdoMrHeld {
     uint32_t key;
     uint64_t gen;
 } RdoMrHeld;
+/* The held MR of `key` while current (as the model's use would find it:
+ * nothing counted, the replacement order untouched), else NULL. */
+static inline const RdoMrCtx *rdo_mr_held(const RdoCore *core,
+                                          const RdoMrHeld *held, uint32_t key)
+{
+    return held->mr && held->key == key && held->gen == core->st->mrc.gen ?
+           held->mr : NULL;
+}
 /* rdo_mr_access() through `held`: its MR while current (bounds and rights
  * checked, no lookup, no cache hit counted), else a lookup, which `held`
  * then keeps. held NULL: rdo_mr_access(). */

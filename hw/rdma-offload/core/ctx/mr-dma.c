@@ -336,11 +336,11 @@ RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
                              RdoMrPageSeen *seen, RdoMrHeld *held)
 {
-    const RdoMrCtx *mr = held->mr;
+    const RdoMrCtx *mr = rdo_mr_held(core, held, key);
     RdoMrCtx *found;
     RdoMrCheck r;
 
-    if (!mr || held->key != key || held->gen != core->st->mrc.gen) {
+    if (!mr) {
         r = copy_target(core, key, va, len, &found);
         /* A run is written ahead only through an MR (rdo_mr_cached). */
         if (r != RDO_MRC_OK || !found) {

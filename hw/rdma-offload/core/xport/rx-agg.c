@@ -124,8 +124,15 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
     RdoMrCtx mr = { 0 };
 
     if (!g->len) {
-        const RdoMrCtx *m = g->kind == RDO_AGG_WRITE ?
-                            rdo_mr_cached(core, g->key) : NULL;
+        const RdoMrCtx *m = NULL;
+
+        /* The WRITE's held MR, as rdo_mr_cached would find it: the lookup
+         * that took it passed the same checks, and the cache has not
+         * changed since. */
+        if (g->kind == RDO_AGG_WRITE) {
+            m = rdo_mr_held(core, &x->agg_mr, g->key);
+            m = m ? m : rdo_mr_cached(core, g->key);
+        }
 
         g->ahead = m != NULL;
         if (m) {
