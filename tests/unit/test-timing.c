@@ -696,11 +696,11 @@ typedef enum {
 #define MID_LEN         MIB
 #define MID_OTHER       (PAIR_MR_IOVA + MIB)    /* a rewrite's target */
 
-/* A command of side 0 while the pair runs (rdo_pair_cmd would run side
- * 0's clock alone, and the peer's would fall behind). */
-static void mid_cmd(Pair *p, struct rdo_cqp_cmd cmd)
+/* A command of side `side` while the pair runs (rdo_pair_cmd would run
+ * that side's clock alone, and the peer's would fall behind). */
+static void mid_cmd_on(Pair *p, int side, struct rdo_cqp_cmd cmd)
 {
-    TestDriver *d = p->s[0].d;
+    TestDriver *d = p->s[side].d;
     uint32_t index = td_post(d, &cmd);
     struct rdo_cqp_comp c;
 
@@ -709,6 +709,11 @@ static void mid_cmd(Pair *p, struct rdo_cqp_cmd cmd)
         g_assert_true(pair_step(p, d->h->now_ns + PAIR_SEC));
     }
     g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+}
+
+static void mid_cmd(Pair *p, struct rdo_cqp_cmd cmd)
+{
+    mid_cmd_on(p, 0, cmd);
 }
 
 /* A modify of side 0's QP slot 0 while the pair runs. */
@@ -868,19 +873,21 @@ static uint64_t lookups(PairSide *a, uint32_t hits_reg)
 
 /*
  * One WRITE of `len` bytes (MTU 4096) from side 0: its QP and MR context
- * lookups on side 0, and the ACKs side 0 received (each is looked up).
+ * lookups on side 0, the ACKs side 0 received (each is looked up), and
+ * side 1's MR context lookups for it (rx_mrc, if not NULL).
  */
 static void write_lookups(bool timing, uint32_t len, uint64_t *qpc,
-                          uint64_t *mrc, uint64_t *acks)
+                          uint64_t *mrc, uint64_t *acks, uint64_t *rx_mrc)
 {
     RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
                                 RDO_DEFAULT_LOOKAHEAD);
     Pair *p = pair_new(&cfg);
     PairSide *a = &p->s[0];
-    uint64_t qpc0, mrc0, rx0;
+    uint64_t qpc0, mrc0, rx0, rx_mrc0;
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
     pair_fill(a, PAIR_MR_IOVA, len, 41);
+    rx_mrc0 = lookups(&p->s[1], RDO_REG_CNT_MRC_HITS);
     qpc0 = lookups(a, RDO_REG_CNT_QPC_HITS);
     mrc0 = lookups(a, RDO_REG_CNT_MRC_HITS);
     rx0 = pair_cnt(a, RDO_REG_CNT_RX_PACKETS);
@@ -891,6 +898,9 @@ static void write_lookups(bool timing, uint32_t len, uint64_t *qpc,
     *qpc = lookups(a, RDO_REG_CNT_QPC_HITS) - qpc0;
     *mrc = lookups(a, RDO_REG_CNT_MRC_HITS) - mrc0;
     *acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS) - rx0;
+    if (rx_mrc) {
+        *rx_mrc = lookups(&p->s[1], RDO_REG_CNT_MRC_HITS) - rx_mrc0;
+    }
     pair_free(p);
 }
 
@@ -910,8 +920,8 @@ static void test_ctx_held_lookups(void)
     for (int timing = 0; timing < 2; timing++) {
         uint64_t qpc_s, mrc_s, acks_s, qpc_l, mrc_l, acks_l;
 
-        write_lookups(timing, 64 * 1024, &qpc_s, &mrc_s, &acks_s);
-        write_lookups(timing, MIB, &qpc_l, &mrc_l, &acks_l);
+        write_lookups(timing, 64 * 1024, &qpc_s, &mrc_s, &acks_s, NULL);
+        write_lookups(timing, MIB, &qpc_l, &mrc_l, &acks_l, NULL);
         g_test_message("%s: 16 packets: %" PRIu64 " QP, %" PRIu64 " MR lookups,"
                        " %" PRIu64 " ACKs; 256: %" PRIu64 ", %" PRIu64 ", %"
                        PRIu64, timing ? "timing" : "functional", qpc_s, mrc_s,
@@ -931,10 +941,10 @@ typedef enum {
     MR_GONE_LOCAL_INV,  /* LOCAL_INV of its key on another QP */
 } MrGone;
 
-/* Side 0's MR may still be used: registered, and valid in its context. */
-static bool mr_usable(Pair *p)
+/* A side's MR may still be used: registered, and valid in its context. */
+static bool mr_usable_on(Pair *p, int side)
 {
-    RdoState *st = p->s[0].d->h->core.st;
+    RdoState *st = p->s[side].d->h->core.st;
     uint32_t index = p->layout.mr_index;
     const RdoMrCtx *mr = rdo_ctx_cached_data(&st->mrc, index);
 
@@ -942,20 +952,59 @@ static bool mr_usable(Pair *p)
     return st->mr_used[index] && (mr->flags & RDO_MR_F_VALID);
 }
 
-/* Side 0's reads of its MR's pages in the DMA log from entry `from`. */
-static unsigned mr_page_reads(Pair *p, guint from)
+/* A side's reads (or writes) of its MR's pages in the DMA log from entry
+ * `from`. */
+static unsigned mr_page_dmas(Pair *p, int side, bool write, guint from)
 {
-    const PairSide *a = &p->s[0];
+    const PairSide *a = &p->s[side];
     GArray *log = a->d->h->dma_log;
     unsigned n = 0;
 
     for (guint k = from; k < log->len; k++) {
         const TestDma *d = &g_array_index(log, TestDma, k);
 
-        n += !d->write && d->addr < a->mr_addr + p->layout.mr_len &&
+        n += d->write == write && d->addr < a->mr_addr + p->layout.mr_len &&
              d->addr + d->len > a->mr_addr;
     }
     return n;
+}
+
+static unsigned mr_page_reads(Pair *p, guint from)
+{
+    return mr_page_dmas(p, 0, false, from);
+}
+
+/*
+ * A 1 MiB WRITE from side 0's slot 0 (its frames counted in *frames) and,
+ * after its first 8 frames if `wait`, side `side`'s MR goes away `how`
+ * (a LOCAL_INV on its slot 1): back when it has gone.
+ */
+static void mr_gone_mid_write(Pair *p, int side, MrGone how, bool wait,
+                              uint64_t *frames)
+{
+    PairSide *m = &p->s[side];
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(&p->s[0], PAIR_MR_IOVA, MID_LEN, 29);
+    p->tamper = count_frames;
+    p->tamper_opaque = frames;
+    post_write_on(p, 0, 1, 0, MID_LEN);
+    while (wait && *frames < 8) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    if (how == MR_GONE_DEREG) {
+        mid_cmd_on(p, side, rdo_cmd_new(RDO_CMD_DEREG_MR, p->layout.mr_index));
+    } else {
+        struct rdo_send_wqe w = { .opcode = RDO_WR_LOCAL_INV, .wr_id = 2,
+                                  .flags = RDO_WQE_F_SIGNALED,
+                                  .imm_or_rkey = m->mr_key };
+
+        pair_post_send(m, 1, &w, NULL, 0, NULL);
+    }
+    while (mr_usable_on(p, side)) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
 }
 
 /*
@@ -977,30 +1026,10 @@ static void mr_gone_mid_message(bool timing, MrGone how)
     guint from;
 
     a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
-    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
-    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
-    pair_fill(a, PAIR_MR_IOVA, MID_LEN, 29);
-    p->tamper = count_frames;
-    p->tamper_opaque = &sent;
-    post_write_on(p, 0, 1, 0, MID_LEN);
     /* Functional mode sends the message in one run of the core: the
      * LOCAL_INV, on the next QP in doorbell order, runs after the WRITE's
      * first visit (RDO_TX_BUDGET packets). */
-    while (timing && sent < 8) {
-        g_assert_true(pair_step(p, UINT64_MAX));
-    }
-    if (how == MR_GONE_DEREG) {
-        mid_cmd(p, rdo_cmd_new(RDO_CMD_DEREG_MR, p->layout.mr_index));
-    } else {
-        struct rdo_send_wqe w = { .opcode = RDO_WR_LOCAL_INV, .wr_id = 2,
-                                  .flags = RDO_WQE_F_SIGNALED,
-                                  .imm_or_rkey = a->mr_key };
-
-        pair_post_send(a, 1, &w, NULL, 0, NULL);
-    }
-    while (mr_usable(p)) {
-        g_assert_true(pair_step(p, UINT64_MAX));
-    }
+    mr_gone_mid_write(p, 0, how, timing, &sent);
     from = a->d->h->dma_log->len;
     sent_then = sent;
     g_assert_cmpuint(sent_then, <, MID_LEN / 4096);     /* in the middle */
@@ -1029,6 +1058,82 @@ static void test_ctx_held_mr_gone(void)
     mr_gone_mid_message(false, MR_GONE_LOCAL_INV);
     mr_gone_mid_message(true, MR_GONE_LOCAL_INV);
     mr_gone_mid_message(true, MR_GONE_DEREG);
+}
+
+/*
+ * The responder keeps the MR translation of the WRITE it places: however
+ * many placements a WRITE takes (timing mode: one a packet), its MR is
+ * looked up as often for 16 packets as for 256: the rkey's check at the
+ * first packet and the first placement (before: one lookup a placement
+ * more, 257 for 256 packets in timing mode).
+ */
+static void test_rx_held_lookups(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        uint64_t qpc, mrc, acks, small, large;
+
+        write_lookups(timing, 64 * 1024, &qpc, &mrc, &acks, &small);
+        write_lookups(timing, MIB, &qpc, &mrc, &acks, &large);
+        g_test_message("%s: %" PRIu64 " MR lookups on the receiver for 16"
+                       " packets, %" PRIu64 " for 256",
+                       timing ? "timing" : "functional", small, large);
+        g_assert_cmpuint(large, ==, small);
+        g_assert_cmpuint(small, ==, 2);
+    }
+}
+
+/* Side 1's writes into its MR's pages in the DMA log from entry `from`. */
+static unsigned rx_mr_page_writes(Pair *p, guint from)
+{
+    return mr_page_dmas(p, 1, true, from);
+}
+
+/*
+ * The responder's MR goes away (LOCAL_INV of its key on another of the
+ * responder's QPs, or DEREG_MR there) while a 1 MiB WRITE into it is being
+ * placed: the placement holds the MR's translation for the message, and
+ * must not write through it any more. The WRITE fails with REM_ACCESS_ERR
+ * as without the hold, and from the moment the MR is gone nothing more is
+ * written into its pages.
+ */
+static void rx_mr_gone_mid_message(bool timing, MrGone how)
+{
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *b = &p->s[1];
+    uint64_t arrived = 0, arrived_then;
+    guint from;
+
+    b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    mr_gone_mid_write(p, 1, how, true, &arrived);
+    from = b->d->h->dma_log->len;
+    arrived_then = arrived;
+    g_assert_cmpuint(arrived_then, <, MID_LEN / 4096);  /* in the middle */
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_REM_ACCESS_ERR);
+    if (how == MR_GONE_LOCAL_INV) {
+        g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(b).status, ==, RDO_WC_SUCCESS);
+    }
+    g_test_message("%s, %s: %" PRIu64 " WRITE frames in before, %" PRIu64
+                   " after; %u page writes before",
+                   timing ? "timing" : "functional",
+                   how == MR_GONE_DEREG ? "DEREG_MR" : "LOCAL_INV",
+                   arrived_then, arrived - arrived_then,
+                   rx_mr_page_writes(p, 0));
+    g_assert_cmpuint(rx_mr_page_writes(p, 0), >, 0);
+    g_assert_cmpuint(rx_mr_page_writes(p, from), ==, 0);
+    pair_free(p);
+}
+
+static void test_rx_held_mr_gone(void)
+{
+    /* Functional mode delivers the WRITE in the command's run: DEREG_MR
+     * would come after it whole. */
+    rx_mr_gone_mid_message(false, MR_GONE_LOCAL_INV);
+    rx_mr_gone_mid_message(true, MR_GONE_LOCAL_INV);
+    rx_mr_gone_mid_message(true, MR_GONE_DEREG);
 }
 
 /*
@@ -1308,6 +1413,8 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/wqe-hold-shared-slot", test_wqe_hold_shared_slot);
     g_test_add_func("/timing/ctx-held-lookups", test_ctx_held_lookups);
     g_test_add_func("/timing/ctx-held-mr-gone", test_ctx_held_mr_gone);
+    g_test_add_func("/timing/rx-held-lookups", test_rx_held_lookups);
+    g_test_add_func("/timing/rx-held-mr-gone", test_rx_held_mr_gone);
     g_test_add_func("/timing/ctx-held-evicted", test_ctx_held_evicted);
     g_test_add_func("/timing/ctx-held-modified", test_ctx_held_modified);
     g_test_add_func("/timing/event-warp", test_event_warp);

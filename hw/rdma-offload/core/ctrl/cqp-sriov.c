@@ -69,6 +69,7 @@ static int pf_take(RdoCore *core, const struct rdo_vf_resources *pf)
         }
         /* The transmit engine's held contexts point into the old lines. */
         rdo_tx_hold_drop_all(core->st);
+        rdo_agg_drop_held_all(core);
         rdo_ctx_caches_free(core);
     }
     rdo_share_to_config(c, pf);

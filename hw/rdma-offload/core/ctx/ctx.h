@@ -241,6 +241,14 @@ typedef struct RdoMrHeld {
     uint32_t key;
     uint64_t gen;
 } RdoMrHeld;
+/* The held MR of `key` while current (as the model's use would find it:
+ * nothing counted, the replacement order untouched), else NULL. */
+static inline const RdoMrCtx *rdo_mr_held(const RdoCore *core,
+                                          const RdoMrHeld *held, uint32_t key)
+{
+    return held->mr && held->key == key && held->gen == core->st->mrc.gen ?
+           held->mr : NULL;
+}
 /* rdo_mr_access() through `held`: its MR while current (bounds and rights
  * checked, no lookup, no cache hit counted), else a lookup, which `held`
  * then keeps. held NULL: rdo_mr_access(). */
@@ -261,7 +269,10 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
  * otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy of
  * [va, va + len) written so: its lookup and its bus time, failing where
  * the writes did (`fail`), with nothing read or counted twice: the page
- * addresses come from `seen` where they can.
+ * addresses come from `seen` where they can. The lookup goes through
+ * `held` as rdo_mr_access_held's does (the responder keeps the MR of the
+ * WRITE it places across the message's placements): no lookup while
+ * `held` is current, else one, which `held` then keeps.
  */
 RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
 /*
@@ -278,6 +289,6 @@ RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               RdoMrPageSeen *seen);
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
-                             RdoMrPageSeen *seen);
+                             RdoMrPageSeen *seen, RdoMrHeld *held);
 
 #endif /* RDO_CTX_H */

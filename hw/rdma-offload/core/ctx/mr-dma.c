@@ -277,6 +277,18 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
+/* `held` kept after a lookup found `mr` for `key` (NULL unless mr is the
+ * context in key's own line: a window's MR is looked up each time). */
+static void mr_hold(RdoCore *core, RdoMrHeld *held, uint32_t key,
+                    const RdoMrCtx *mr)
+{
+    RdoCtxLine *l = rdo_ctx_line_of(&core->st->mrc, RDO_MR_KEY_INDEX(key));
+
+    /* After the lookup, which may itself have moved gen. */
+    *held = (RdoMrHeld){ l && l->data == (const uint8_t *)mr ? mr : NULL,
+                         l, key, core->st->mrc.gen };
+}
+
 RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
                               uint32_t pdn, uint64_t va, void *buf,
                               uint32_t len, uint16_t access, bool to_guest)
@@ -306,11 +318,7 @@ RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
         return dma_key_copy(core, va, buf, len, to_guest);
     }
     if (held) {
-        RdoCtxLine *l = rdo_ctx_line_of(&core->st->mrc, RDO_MR_KEY_INDEX(key));
-
-        /* After the lookup, which may itself have moved gen. */
-        *held = (RdoMrHeld){ l && l->data == (uint8_t *)found ? found : NULL,
-                             l, key, core->st->mrc.gen };
+        mr_hold(core, held, key, found);
     }
     return mr_dma(core, found, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
                   NULL);
@@ -326,14 +334,24 @@ RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
 
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
-                             RdoMrPageSeen *seen)
+                             RdoMrPageSeen *seen, RdoMrHeld *held)
 {
-    RdoMrCtx *mr;
-    RdoMrCheck r = copy_target(core, key, va, len, &mr);
+    const RdoMrCtx *mr = rdo_mr_held(core, held, key);
+    RdoMrCtx *found;
+    RdoMrCheck r;
 
-    /* A run is written ahead only through an MR (rdo_mr_cached). */
-    if (r != RDO_MRC_OK || !mr) {
-        return RDO_MRC_DMA;
+    if (!mr) {
+        r = copy_target(core, key, va, len, &found);
+        /* A run is written ahead only through an MR (rdo_mr_cached). */
+        if (r != RDO_MRC_OK || !found) {
+            held->mr = NULL;
+            return RDO_MRC_DMA;
+        }
+        mr_hold(core, held, key, found);
+        mr = found;
+    } else {
+        /* As copy_target's hit: range unchecked, the WRITE's check did. */
+        rdo_ctx_line_used(&core->st->mrc, held->line);
     }
     return mr_dma(core, mr, va, NULL, len, true, MR_DMA_TIME, &fail,
                   seen);

@@ -358,8 +358,10 @@ static void xport_load(RdoCore *core, RdoIn *in)
     uint32_t n = rdo_in_count(in, st->usable_qps, 4, "QPs");
     int32_t last = -1;
 
-    /* The transmit engine's held WQEs are soft: read again after a load. */
+    /* The transmit engine's held WQEs and the placement's held MR are
+     * soft: read again after a load. */
     rdo_tx_hold_drop_all(st);
+    rdo_agg_drop_held_all(core);
     for (uint32_t k = 0; k < n && rdo_in_ok(in); k++) {
         uint32_t i = rdo_in_index(in, st->usable_qps, "QP");
         RdoXport *x = &st->xport[i];

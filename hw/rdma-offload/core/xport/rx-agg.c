@@ -17,7 +17,9 @@
  * placement times those reads and takes the page from the last one where
  * it can (RdoMrPageSeen). Its bytes land
  * a little sooner, within the same round, as a real adapter's DMA would;
- * nothing the model decides or times changes.
+ * nothing the model decides or times changes. The placements of one
+ * WRITE look its MR up once: the responder keeps the translation
+ * (RdoXport.agg_mr) while the MR cache is unchanged (RdoMrHeld).
  *
  * A QP holds a buffer only while it has payload gathered: buffers come
  * from a free list shared by all QPs and go back when placed, so memory
@@ -80,8 +82,8 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
-                               x->agg.ahead_fail, &x->agg_seen) ==
-             RDO_MRC_OK;
+                               x->agg.ahead_fail, &x->agg_seen,
+                               &x->agg_mr) == RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
     }
@@ -122,8 +124,15 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
     RdoMrCtx mr = { 0 };
 
     if (!g->len) {
-        const RdoMrCtx *m = g->kind == RDO_AGG_WRITE ?
-                            rdo_mr_cached(core, g->key) : NULL;
+        const RdoMrCtx *m = NULL;
+
+        /* The WRITE's held MR, as rdo_mr_cached would find it: the lookup
+         * that took it passed the same checks, and the cache has not
+         * changed since. */
+        if (g->kind == RDO_AGG_WRITE) {
+            m = rdo_mr_held(core, &x->agg_mr, g->key);
+            m = m ? m : rdo_mr_cached(core, g->key);
+        }
 
         g->ahead = m != NULL;
         if (m) {
@@ -192,5 +201,14 @@ void rdo_agg_run(RdoCore *core)
     while (rdo_idxq_pop(list, &qpn)) {
         core->st->xport[qpn].agg.queued = false;
         flush_or_fail(core, qpn);
+    }
+}
+
+void rdo_agg_drop_held_all(RdoCore *core)
+{
+    uint32_t n = core->st->xport ? rdo_qp_slots(core) : 0;
+
+    for (uint32_t i = 0; i < n; i++) {
+        core->st->xport[i].agg_mr.mr = NULL;
     }
 }

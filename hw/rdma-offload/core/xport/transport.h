@@ -325,9 +325,12 @@ typedef struct RdoXport {
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoCcPart cc;               /* cc.c */
     /* rx-agg.c: the page-list entry the run written ahead read last (host
-     * side only, not saved). Only multi-packet WRITEs touch it: kept out
-     * of the receiver's two lines, in the entry's spare tail. */
+     * side only, not saved), and the MR translation of the WRITE being
+     * placed (the responder's working register, soft: dropped on a load).
+     * Only multi-packet WRITEs touch them: kept out of the receiver's two
+     * lines, in the entry's spare tail. */
     RdoMrPageSeen agg_seen;
+    RdoMrHeld agg_mr;
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
 /* The bytes of a QP's RdoXport a message touches on the receiver and on
@@ -751,6 +754,9 @@ bool rdo_resp_place_recv(RdoCore *core, uint32_t qpn, uint64_t offset,
 bool rdo_req_place_read(RdoCore *core, uint32_t qpn, uint32_t first_psn,
                         uint64_t offset, void *data, uint32_t len);
 void rdo_agg_run(RdoCore *core);
+/* Every QP's held placement MR translation let go (a state load, the
+ * PF's context caches made again: it points into their lines). */
+void rdo_agg_drop_held_all(RdoCore *core);
 /* QPs with aggregated data to place? (What rdo_agg_run serves.) */
 static inline bool rdo_agg_pending(const RdoCore *core)
 {
