@@ -293,11 +293,11 @@ RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
                               uint32_t pdn, uint64_t va, void *buf,
                               uint32_t len, uint16_t access, bool to_guest)
 {
-    const RdoMrCtx *mr = held ? held->mr : NULL;
+    const RdoMrCtx *mr = held ? rdo_mr_held(core, held, key) : NULL;
     RdoMrCtx *found;
     RdoMrCheck r;
 
-    if (mr && held->key == key && held->gen == core->st->mrc.gen) {
+    if (mr) {
         /* Key and PD were checked when it was taken (the QP's PD cannot
          * change while its engine holds the message). */
         if ((mr->access & access) != access) {
