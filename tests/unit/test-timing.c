@@ -975,14 +975,21 @@ static unsigned mr_page_reads(Pair *p, guint from)
 }
 
 /*
- * A 1 MiB WRITE from side 0's slot 0 (its frames counted in *frames) and,
- * after its first 8 frames if `wait`, side `side`'s MR goes away `how`
- * (a LOCAL_INV on its slot 1): back when it has gone.
+ * A new pair (timing or not), side `side`'s host DMAs logged; a 1 MiB
+ * WRITE from side 0's slot 0 (its frames counted in *frames) and, after
+ * its first 8 frames if `wait`, side `side`'s MR goes away `how` (a
+ * LOCAL_INV on its slot 1): back when it has gone, with the WRITE in the
+ * middle, *from the log's length then.
  */
-static void mr_gone_mid_write(Pair *p, int side, MrGone how, bool wait,
-                              uint64_t *frames)
+static Pair *mr_gone_mid_write(bool timing, int side, MrGone how, bool wait,
+                               uint64_t *frames, guint *from)
 {
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
     PairSide *m = &p->s[side];
+
+    m->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
 
     pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
     pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
@@ -1005,6 +1012,9 @@ static void mr_gone_mid_write(Pair *p, int side, MrGone how, bool wait,
     while (mr_usable_on(p, side)) {
         g_assert_true(pair_step(p, UINT64_MAX));
     }
+    *from = m->d->h->dma_log->len;
+    g_assert_cmpuint(*frames, <, MID_LEN / 4096);       /* in the middle */
+    return p;
 }
 
 /*
@@ -1017,22 +1027,16 @@ static void mr_gone_mid_write(Pair *p, int side, MrGone how, bool wait,
  */
 static void mr_gone_mid_message(bool timing, MrGone how)
 {
-    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
-                                RDO_DEFAULT_LOOKAHEAD);
-    Pair *p = pair_new(&cfg);
-    PairSide *a = &p->s[0];
     uint64_t sent = 0, sent_then;
     uint32_t cqes = how == MR_GONE_LOCAL_INV ? 2 : 1;
     guint from;
-
-    a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
     /* Functional mode sends the message in one run of the core: the
      * LOCAL_INV, on the next QP in doorbell order, runs after the WRITE's
      * first visit (RDO_TX_BUDGET packets). */
-    mr_gone_mid_write(p, 0, how, timing, &sent);
-    from = a->d->h->dma_log->len;
+    Pair *p = mr_gone_mid_write(timing, 0, how, timing, &sent, &from);
+    PairSide *a = &p->s[0];
+
     sent_then = sent;
-    g_assert_cmpuint(sent_then, <, MID_LEN / 4096);     /* in the middle */
     g_assert_true(pair_run_cqes(p, 0, cqes, PAIR_SEC));
     for (uint32_t i = 0; i < cqes; i++) {
         struct rdo_cqe e = pair_poll(a);
@@ -1098,18 +1102,12 @@ static unsigned rx_mr_page_writes(Pair *p, guint from)
  */
 static void rx_mr_gone_mid_message(bool timing, MrGone how)
 {
-    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
-                                RDO_DEFAULT_LOOKAHEAD);
-    Pair *p = pair_new(&cfg);
-    PairSide *b = &p->s[1];
     uint64_t arrived = 0, arrived_then;
     guint from;
+    Pair *p = mr_gone_mid_write(timing, 1, how, true, &arrived, &from);
+    PairSide *b = &p->s[1];
 
-    b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
-    mr_gone_mid_write(p, 1, how, true, &arrived);
-    from = b->d->h->dma_log->len;
     arrived_then = arrived;
-    g_assert_cmpuint(arrived_then, <, MID_LEN / 4096);  /* in the middle */
     g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
     g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_REM_ACCESS_ERR);
     if (how == MR_GONE_LOCAL_INV) {
