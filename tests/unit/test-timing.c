@@ -1134,6 +1134,12 @@ static void test_rx_held_mr_gone(void)
     rx_mr_gone_mid_message(true, MR_GONE_DEREG);
 }
 
+/* QP contexts loaded into a side's cache: misses and prefetches. */
+static uint64_t qpc_loads(PairSide *s)
+{
+    return pair_cnt(s, RDO_REG_CNT_QPC_MISSES) + s->d->h->core.tcnt.ctx_prefetches;
+}
+
 /*
  * A QP cache of two lines and four QPs sending 256 KiB each at once: the
  * line under a context the engine holds is taken by another QP's context
@@ -1156,8 +1162,7 @@ static void test_ctx_held_evicted(void)
         for (int i = 0; i < EVICT_QPS; i++) {
             pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096);
         }
-        misses = pair_cnt(a, RDO_REG_CNT_QPC_MISSES) +
-                 a->d->h->core.tcnt.ctx_prefetches;
+        misses = qpc_loads(a);
         for (int i = 0; i < EVICT_QPS; i++) {
             post_write_on(p, i, i, (uint64_t)i * EVICT_LEN, EVICT_LEN);
         }
@@ -1167,8 +1172,7 @@ static void test_ctx_held_evicted(void)
         }
         pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
                          EVICT_QPS * EVICT_LEN);
-        misses = pair_cnt(a, RDO_REG_CNT_QPC_MISSES) +
-                 a->d->h->core.tcnt.ctx_prefetches - misses;
+        misses = qpc_loads(a) - misses;
         g_test_message("%s: %" PRIu64 " QP context loads (misses, prefetches)",
                        timing ? "timing" : "functional", misses);
         g_assert_cmpuint(misses, >, EVICT_QPS);   /* loaded again mid-way */
@@ -1227,6 +1231,70 @@ static void test_ctx_held_modified(void)
         g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, reads + 1);
         g_assert_cmpuint(qpc, >=, 2 * acks + 1);
         g_assert_cmpuint(qpc, <=, 2 * acks + 3);
+        pair_free(p);
+    }
+}
+
+/*
+ * The PF's context caches made again at a new size (SET_VF_RESOURCES, the
+ * VFs disabled) in the middle of a 1 MiB WRITE, on the sender (whose
+ * transmit engine holds the QP's context line and the MR's translation)
+ * and on the receiver (which holds the MR it places into): the holds
+ * point into the freed lines, so the resize drops them and the message
+ * goes on from fresh lookups, whole and without a retransmit. Without the
+ * drop the next packet reads the freed lines (the sanitized unit build
+ * reports it).
+ */
+static void test_ctx_held_resized(void)
+{
+    for (int side = 0; side < 2; side++) {
+        RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p;
+        TestDriver *d;
+        uint64_t sent = 0, out, misses;
+        struct rdo_cqp_cmd c;
+        struct rdo_vf_resources vf;
+        uint32_t qpc_was, mrc_was;
+
+        cfg.sriov_max_vfs = 2;
+        p = pair_new(&cfg);
+        d = p->s[side].d;
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(&p->s[0], PAIR_MR_IOVA, MID_LEN, 47);
+        out = td_alloc(d, sizeof(vf), 64);
+        c = rdo_cmd_query(RDO_CMD_QUERY_VF_RESOURCES, 1, out);
+        g_assert_cmpuint(td_cmd(d, &c).status, ==, RDO_CQP_OK);
+        memcpy(&vf, td_ptr(d, out), sizeof(vf));
+        g_assert_cmpuint(vf.qpc_cache, >=, 2);
+        g_assert_cmpuint(vf.mrc_cache, >=, 2);
+        qpc_was = d->h->core.cfg.qpc_cache_entries;
+        mrc_was = d->h->core.cfg.mrc_cache_entries;
+        p->tamper = count_frames;
+        p->tamper_opaque = &sent;
+        post_write_on(p, 0, 1, 0, MID_LEN);
+        while (sent < 8) {
+            g_assert_true(pair_step(p, UINT64_MAX));
+        }
+        /* VF 1 gives half its cache entries back: the PF's caches grow. */
+        vf.qpc_cache /= 2;
+        vf.mrc_cache /= 2;
+        c = td_cmd_of(RDO_CMD_SET_VF_RESOURCES, 1);
+        c.u.vf_res = vf;
+        misses = qpc_loads(&p->s[side]);
+        mid_cmd_on(p, side, c);
+        g_assert_cmpuint(sent, <, MID_LEN / 4096);
+        g_assert_cmpuint(d->h->core.cfg.qpc_cache_entries, >, qpc_was);
+        g_assert_cmpuint(d->h->core.cfg.mrc_cache_entries, >, mrc_was);
+        g_test_message("%s: caches resized after %" PRIu64 " frames",
+                       side ? "receiver" : "sender", sent);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         MID_LEN);
+        /* The QP's context came from the store again into the new lines. */
+        g_assert_cmpuint(qpc_loads(&p->s[side]), >, misses);
+        g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), ==, 0);
         pair_free(p);
     }
 }
@@ -1415,6 +1483,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/rx-held-mr-gone", test_rx_held_mr_gone);
     g_test_add_func("/timing/ctx-held-evicted", test_ctx_held_evicted);
     g_test_add_func("/timing/ctx-held-modified", test_ctx_held_modified);
+    g_test_add_func("/timing/ctx-held-resized", test_ctx_held_resized);
     g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }
