@@ -334,6 +334,131 @@ static void test_save_load(void)
     pair_free(p);
 }
 
+/* Whether a payload read of queue q issued at `at` finds its queue alone
+ * on the bus (the definition of read_alone's case, by a walk of the
+ * queues): no other payload queue ever booked on either direction, every
+ * kind's work through by the request (up) and by its completions (down). */
+static bool read_finds_queue_alone(const RdoTiming *t, uint32_t q, uint64_t at)
+{
+    uint64_t cpl = MAX(at, t->up.end_ps[q]) + t->pcie_latency_ps;
+    uint64_t mine = 1ull << (q - RDO_TM_APPQ);
+
+    for (uint32_t k = 0; k < RDO_TM_APPQ; k++) {
+        if (t->up.end_ps[k] > at || t->down.end_ps[k] > cpl) {
+            return false;
+        }
+    }
+    return !((t->up.booked | t->down.booked) & ~mine);
+}
+
+/* Everything a DMA's booking moves, equal on both hosts. */
+static void assert_same_bus(TestHost *a, TestHost *b)
+{
+    const RdoTiming *x = a->core.st->tm, *y = b->core.st->tm;
+
+    g_assert_cmpmem(&x->up, sizeof(x->up), &y->up, sizeof(y->up));
+    g_assert_cmpmem(&x->down, sizeof(x->down), &y->down, sizeof(y->down));
+    g_assert_cmpmem(x->flows, sizeof(x->flows), y->flows, sizeof(y->flows));
+    g_assert_cmpuint(x->up_free_ps, ==, y->up_free_ps);
+    g_assert_cmpuint(x->down_free_ps, ==, y->down_free_ps);
+    g_assert_cmpuint(x->bus_wait_ps, ==, y->bus_wait_ps);
+    g_assert_cmpuint(x->last_read_ps, ==, y->last_read_ps);
+    g_assert_cmpuint(x->last_write_ps, ==, y->last_write_ps);
+    g_assert_cmpmem(&a->core.tcnt, sizeof(a->core.tcnt), &b->core.tcnt,
+                    sizeof(b->core.tcnt));
+}
+
+/*
+ * A payload read alone on the bus books its request and completions in
+ * one go (timing/bus.c, read_alone); it must give what booking them one by
+ * one gives (RdoTiming.bus_one_by_one). Random DMAs on two hosts, one of
+ * them always one by one: payload reads and writes of a QP (most often the
+ * same one, so that its queue is alone for long runs), now and then the
+ * kinds' (WQE, CQE, ...) and other QPs' payloads, issue times moving on,
+ * waiting or jumping ahead; rr and weighted, both cache lines. After every
+ * DMA both hosts' queues, times and counters are equal, and both kinds of
+ * read (alone, not alone) came up many times.
+ */
+static void test_read_joint(void)
+{
+    static const uint32_t lens[] = { 8, 64, 4096, 4096, 65536 };
+    GRand *rand = g_rand_new_with_seed(2026);
+    unsigned alone = 0, shared = 0;
+
+    for (int round = 0; round < 64; round++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h[2];
+        uint64_t now = 1000000;
+        /* From these steps on the kinds, and the other QPs, have DMAs too
+         * (in some rounds never: the QP's queue alone, or beside the
+         * kinds only). */
+        int kinds_from = g_rand_int_range(rand, 0, 600);
+        int qps_from = g_rand_int_range(rand, 0, 1000);
+
+        cfg.tm.on = true;
+        cfg.tm.bus_arb = round & 1 ? RDO_BUS_ARB_WEIGHTED : RDO_BUS_ARB_RR;
+        cfg.cache_line = round & 2 ? 128 : 64;
+        for (int i = 0; i < 2; i++) {
+            h[i] = test_host_new(&cfg, 1 << 20);
+        }
+        h[1]->core.st->tm->bus_one_by_one = true;
+        for (int step = 0; step < 400; step++) {
+            uint32_t r = g_rand_int_range(rand, 0, 100);
+            bool kinds = step >= kinds_from, qps = step >= qps_from;
+            RdoFlow flow = kinds && r < 25 ? (RdoFlow)g_rand_int_range(
+                               rand, RDO_FLOW_CTRL, RDO_FLOW_UNTIMED) :
+                           RDO_FLOW_DATA;
+            uint32_t qpn = qps && r >= 80 ? g_rand_int_range(rand, 2, 40) : 1;
+            uint8_t cls = qps && r >= 90 ? g_rand_int_range(rand, 0, 9) : 0;
+            uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
+                           lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
+                            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+            bool write = g_rand_boolean(rand);
+            uint64_t got[2], at;
+
+            /* Mostly on at once, sometimes after the bus has gone quiet. */
+            now += r < 10 ? g_rand_int_range(rand, 0, 50000000) :
+                   g_rand_int_range(rand, 0, 400000);
+            at = now - (r % 4 == 0 ? g_rand_int_range(rand, 0, 200000) : 0);
+            if (r % 10 == 9) {
+                /* At an edge of the case: the kinds' work through by the
+                 * request's issue or by its completions, or a picosecond
+                 * short of it. */
+                const RdoTiming *t = h[0]->core.st->tm;
+                uint64_t edge = g_rand_boolean(rand) ? t->up.kinds_end_ps :
+                                t->down.kinds_end_ps - MIN(t->pcie_latency_ps,
+                                                           t->down.kinds_end_ps);
+
+                at = MAX(edge + g_rand_int_range(rand, -1, 2), 1);
+            }
+            for (int i = 0; i < 2; i++) {
+                RdoTiming *t = h[i]->core.st->tm;
+
+                rdo_tm_set_flow(&h[i]->core, flow);
+                rdo_tm_app_flow_set(t, qpn, cls);
+                if (i == 0 && flow == RDO_FLOW_DATA && !write) {
+                    if (read_finds_queue_alone(t, t->data_q, at)) {
+                        alone++;
+                    } else {
+                        shared++;
+                    }
+                }
+                got[i] = rdo_tm_bus(&h[i]->core, at, addr, len, write);
+            }
+            g_assert_cmpuint(got[0], ==, got[1]);
+            assert_same_bus(h[0], h[1]);
+        }
+        for (int i = 0; i < 2; i++) {
+            test_host_free(h[i]);
+        }
+    }
+    g_test_message("payload reads: %u alone, %u beside others", alone, shared);
+    g_assert_cmpuint(alone, >, 2000);
+    g_assert_cmpuint(shared, >, 2000);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -344,5 +469,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flowq/bad-class", test_bad_class);
     g_test_add_func("/flowq/sl-classes", test_sl_classes);
     g_test_add_func("/flowq/save-load", test_save_load);
+    g_test_add_func("/flowq/read-joint", test_read_joint);
     return g_test_run();
 }

@@ -303,6 +303,42 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     return d->end_ps[f];
 }
 
+/*
+ * A payload read's request and its completions booked together, when its
+ * queue is alone on both directions: no other payload queue was ever
+ * booked on either, and the kinds' work is through by the request's issue
+ * time (up) and by the completions' (down). Then neither share_serve call
+ * would ask share_others, and this is the two calls' arithmetic in one
+ * (/flowq/read-joint compares it with them, RdoTiming.bus_one_by_one, over
+ * random sequences). Returns false, nothing booked, when it does not apply.
+ * *start: the requests go up; *cpl_start: the completions go down.
+ */
+BUS_INLINE bool read_alone(RdoTiming *t, uint32_t q, uint64_t at,
+                           uint64_t req_dur, uint64_t full, uint64_t dur,
+                           uint64_t *start, uint64_t *cpl_start)
+{
+    RdoTmDir *up = &t->up, *down = &t->down;
+    uint64_t bit = 1ull << (q - RDO_TM_APPQ);
+    uint64_t s = MAX(at, up->end_ps[q]), cpl = s + t->pcie_latency_ps, c;
+
+    if (((up->booked | down->booked) & ~bit) || up->kinds_end_ps > at ||
+        down->kinds_end_ps > cpl || t->bus_one_by_one) {
+        return false;
+    }
+    up->booked |= bit;
+    up->free_ps = MAX(up->free_ps, s) + req_dur;
+    up->end_ps[q] = s + req_dur;
+    up->tlp_ps[q] = MAX(t->pcie_ovh_ps, 1);
+    c = MAX(cpl, down->end_ps[q]);
+    down->booked |= bit;
+    down->free_ps = MAX(down->free_ps, c) + dur;
+    down->end_ps[q] = c + dur;
+    down->tlp_ps[q] = MAX(full, 1);
+    *start = s;
+    *cpl_start = c;
+    return true;
+}
+
 /* A request of the current flow, of queue q (bus_queue), on one direction;
  * when it is through. */
 BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
@@ -357,13 +393,20 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     } else {
         /* Requests up, completions down after the round trip. */
         uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
-        uint64_t cpl;
+        uint64_t cpl, cpl_start;
 
-        start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps, req_dur) -
-                req_dur;
-        cpl = start + t->pcie_latency_ps;
-        done = dir_serve(t, busq, false, cpl, tlps, full, dur);
-        wait = start - issued + (done - dur - cpl);
+        if (busq >= RDO_TM_APPQ &&
+            read_alone(t, busq, at, req_dur, full, dur, &start, &cpl_start)) {
+            cpl = start + t->pcie_latency_ps;
+            done = cpl_start + dur;
+        } else {
+            start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps,
+                              req_dur) - req_dur;
+            cpl = start + t->pcie_latency_ps;
+            done = dir_serve(t, busq, false, cpl, tlps, full, dur);
+            cpl_start = done - dur;
+        }
+        wait = start - issued + (cpl_start - cpl);
         t->last_read_ps = done;
         core->tcnt.pcie_up_bytes += reqs * ovh;
         core->tcnt.pcie_down_bytes += bytes;

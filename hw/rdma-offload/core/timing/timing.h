@@ -160,6 +160,9 @@ typedef struct RdoTiming {
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
+    bool bus_one_by_one;        /* tests only: a payload read books its
+                                   request and completions one by one, never
+                                   together (bus.c, read_alone) */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */
