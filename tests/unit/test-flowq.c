@@ -401,7 +401,7 @@ static void test_read_joint(void)
         for (int i = 0; i < 2; i++) {
             h[i] = test_host_new(&cfg, 1 << 20);
         }
-        h[1]->core.st->tm->bus_one_by_one = true;
+        h[1]->core.st->tm->bus_one_by_one = ~0ull;
         for (int step = 0; step < 400; step++) {
             uint32_t r = g_rand_int_range(rand, 0, 100);
             bool kinds = step >= kinds_from, qps = step >= qps_from;
@@ -459,6 +459,71 @@ static void test_read_joint(void)
     g_rand_free(rand);
 }
 
+/*
+ * A DMA's TLPs, read requests and bus bytes (timing/bus.c, tlp_count and
+ * its shortcut for a DMA short of its line's end) against the definition:
+ * the cut at the cache line (rdo_dma_cut), a TLP per head or tail piece
+ * and per max-payload chunk of the whole lines, a read request per piece
+ * and per 512 bytes of the lines. Random addresses and lengths (many inside
+ * one line, at its edges), both cache lines, three max-payload sizes.
+ */
+static void test_tlp_counts(void)
+{
+    GRand *rand = g_rand_new_with_seed(16);
+    unsigned short_of_line = 0;
+
+    for (int round = 0; round < 12; round++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h;
+        RdoTimingCounters *c;
+        uint32_t line = round & 1 ? 128 : 64, mps = 128u << (round % 3);
+        uint64_t ovh;
+
+        cfg.tm.on = true;
+        cfg.cache_line = line;
+        cfg.tm.pcie_mps = mps;
+        h = test_host_new(&cfg, 1 << 20);
+        c = &h->core.tcnt;
+        ovh = cfg.tm.pcie_tlp_overhead;
+        rdo_tm_set_flow(&h->core, RDO_FLOW_CQE);
+        for (int i = 0; i < 2000; i++) {
+            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 20);
+            uint64_t len = g_rand_int_range(rand, 0, 4) ?
+                           g_rand_int_range(rand, 1, line + 2) :
+                           g_rand_int_range(rand, 1, 20000);
+            bool write = g_rand_boolean(rand);
+            RdoDmaCut cut = rdo_dma_cut(addr, len, line);
+            uint64_t split = !!cut.head + !!cut.tail, tlps = split;
+            uint64_t reqs = split + rdo_div_up(cut.body, 512);
+            RdoTimingCounters was = *c;
+
+            if (cut.body) {
+                uint64_t a = addr + cut.head;
+
+                tlps += (a + cut.body - 1) / mps - a / mps + 1;
+            }
+            short_of_line += (addr % line) + len < line;
+            rdo_tm_bus(&h->core, rdo_tm_now_ps(&h->core), addr, len, write);
+            g_assert_cmpuint(c->dma_split_pieces - was.dma_split_pieces, ==,
+                             split);
+            if (write) {
+                g_assert_cmpuint(c->pcie_tlps - was.pcie_tlps, ==, tlps);
+                g_assert_cmpuint(c->pcie_up_bytes - was.pcie_up_bytes, ==,
+                                 len + tlps * ovh);
+            } else {
+                g_assert_cmpuint(c->pcie_tlps - was.pcie_tlps, ==, tlps + reqs);
+                g_assert_cmpuint(c->pcie_up_bytes - was.pcie_up_bytes, ==,
+                                 reqs * ovh);
+                g_assert_cmpuint(c->pcie_down_bytes - was.pcie_down_bytes, ==,
+                                 len + tlps * ovh);
+            }
+        }
+        test_host_free(h);
+    }
+    g_assert_cmpuint(short_of_line, >, 5000);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -470,5 +535,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flowq/sl-classes", test_sl_classes);
     g_test_add_func("/flowq/save-load", test_save_load);
     g_test_add_func("/flowq/read-joint", test_read_joint);
+    g_test_add_func("/flowq/tlp-counts", test_tlp_counts);
     return g_test_run();
 }

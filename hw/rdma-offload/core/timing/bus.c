@@ -52,9 +52,17 @@ BUS_INLINE uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
 BUS_INLINE uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
                          uint64_t len, uint64_t *split, uint64_t *reqs)
 {
-    RdoDmaCut c = rdo_dma_cut(addr, len, line);
+    RdoDmaCut c;
     uint64_t n = 0;
 
+    /* Short of the end of its line (a page-list entry, a CQE): the cut's
+     * one piece, head or tail, one TLP and one request (len > 0). */
+    if ((addr & (line - 1)) + len < line) {
+        *split = 1;
+        *reqs = 1;
+        return 1;
+    }
+    c = rdo_dma_cut(addr, len, line);
     *split = !!c.head + !!c.tail;
     *reqs = *split;
     if (c.body) {
@@ -86,6 +94,7 @@ void rdo_tm_bus_init(RdoCore *core)
     bus_init(t);
     t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
     t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
+    t->pcie_req_tlp_ps = MAX(t->pcie_ovh_ps, 1);
     t->pcie_latency_ps = t->cfg.pcie_latency_ns * 1000ull;
     flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
             t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
@@ -299,7 +308,7 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     d->booked |= bit;
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;
-    d->tlp_ps[f] = MAX(tlp, 1);
+    d->tlp_ps[f] = tlp;         /* at least 1 (bus_book) */
     return d->end_ps[f];
 }
 
@@ -321,19 +330,21 @@ BUS_INLINE bool read_alone(RdoTiming *t, uint32_t q, uint64_t at,
     uint64_t bit = 1ull << (q - RDO_TM_APPQ);
     uint64_t s = MAX(at, up->end_ps[q]), cpl = s + t->pcie_latency_ps, c;
 
-    if (((up->booked | down->booked) & ~bit) || up->kinds_end_ps > at ||
-        down->kinds_end_ps > cpl || t->bus_one_by_one) {
+    if (((up->booked | down->booked | t->bus_one_by_one) & ~bit) ||
+        up->kinds_end_ps > at || down->kinds_end_ps > cpl) {
         return false;
     }
-    up->booked |= bit;
+    /* booked was bit or nothing on each; full and the request's TLP time
+     * are at least 1 (bus_book), as share_serve keeps them. */
+    up->booked = bit;
     up->free_ps = MAX(up->free_ps, s) + req_dur;
     up->end_ps[q] = s + req_dur;
-    up->tlp_ps[q] = MAX(t->pcie_ovh_ps, 1);
+    up->tlp_ps[q] = t->pcie_req_tlp_ps;
     c = MAX(cpl, down->end_ps[q]);
-    down->booked |= bit;
+    down->booked = bit;
     down->free_ps = MAX(down->free_ps, c) + dur;
     down->end_ps[q] = c + dur;
-    down->tlp_ps[q] = MAX(full, 1);
+    down->tlp_ps[q] = full;
     *start = s;
     *cpl_start = c;
     return true;
@@ -377,7 +388,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
     /* A full TLP's time; one TLP shorter than that takes the whole DMA's
-     * time (bytes is len + ovh then). */
+     * time (bytes is len + ovh then). At least 1: len > 0. */
     full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
            tlps == 1 ? dur : pcie_ps(t, len + ovh);
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
@@ -400,7 +411,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
             cpl = start + t->pcie_latency_ps;
             done = cpl_start + dur;
         } else {
-            start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps,
+            start = dir_serve(t, busq, true, at, reqs, t->pcie_req_tlp_ps,
                               req_dur) - req_dur;
             cpl = start + t->pcie_latency_ps;
             done = dir_serve(t, busq, false, cpl, tlps, full, dur);

@@ -160,9 +160,9 @@ typedef struct RdoTiming {
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
-    bool bus_one_by_one;        /* tests only: a payload read books its
+    uint64_t bus_one_by_one;    /* tests only, ~0: a payload read books its
                                    request and completions one by one, never
-                                   together (bus.c, read_alone) */
+                                   together (bus.c, read_alone); else 0 */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */
@@ -177,6 +177,7 @@ typedef struct RdoTiming {
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
+    uint64_t pcie_req_tlp_ps;           /* a read request's TLP time, >= 1 */
     uint64_t pcie_latency_ps;           /* a read's round trip */
     uint64_t pcie_num, pcie_den;        /* bus.c: ps = bytes * den / num */
     int pcie_shift, mps_shift;          /* log2 of num (or -1), of pcie_mps */
