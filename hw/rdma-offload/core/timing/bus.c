@@ -451,9 +451,11 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
  * A DMA of the working engine. Writes are posted: the cursor goes on.
  * Reads of a packet's payload (DATA) make the packet wait, reads with
  * `nonblock` (prefetches) only note when they complete, other reads stop
- * the cursor until their data is in.
+ * the cursor until their data is in. One function each for reads and
+ * writes (rdo_tm_dma chooses at the call): each books with its direction's
+ * code only, with fewer values kept on the stack across the booking.
  */
-void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
+BUS_INLINE void tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
 {
     RdoTiming *t = core->st->tm;
     uint64_t done;
@@ -473,4 +475,14 @@ void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
     } else if (!t->nonblock) {
         t->cur_ps = MAX(t->cur_ps, done);
     }
+}
+
+void rdo_tm_dma_read(RdoCore *core, uint64_t addr, size_t len)
+{
+    tm_dma(core, addr, len, false);
+}
+
+void rdo_tm_dma_write(RdoCore *core, uint64_t addr, size_t len)
+{
+    tm_dma(core, addr, len, true);
 }

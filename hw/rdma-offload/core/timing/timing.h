@@ -623,7 +623,17 @@ void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len);
  * Guest-memory DMA. Every DMA of the core goes through these, so that the
  * timing model (bus.c) accounts its bus time with no help from callers.
  */
-void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write);
+void rdo_tm_dma_read(RdoCore *core, uint64_t addr, size_t len);
+void rdo_tm_dma_write(RdoCore *core, uint64_t addr, size_t len);
+static inline void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len,
+                              bool write)
+{
+    if (write) {
+        rdo_tm_dma_write(core, addr, len);
+    } else {
+        rdo_tm_dma_read(core, addr, len);
+    }
+}
 static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
                                size_t len)
 {
