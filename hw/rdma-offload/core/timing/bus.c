@@ -133,6 +133,7 @@ void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls)
     t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
     if (t->busq > RDO_FLOW_UNTIMED) {
         t->data_q = RDO_TM_APPQ + (uint32_t)t->app_q;
+        t->data_bit = 1ull << t->app_q;
     }
     t->app_q_qpn = qpn;
     t->app_q_cls = cls;
@@ -297,7 +298,7 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
                                 uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
-    uint64_t bit = 1ull << (f - RDO_TM_APPQ), others = 0;
+    uint64_t bit = t->data_bit, others = 0;     /* f is data_q */
 
     /* The common case, one payload queue streaming alone: no other payload
      * queue was ever booked and every kind's work is through by `at`, so
@@ -327,7 +328,7 @@ BUS_INLINE bool read_alone(RdoTiming *t, uint32_t q, uint64_t at,
                            uint64_t *start, uint64_t *cpl_start)
 {
     RdoTmDir *up = &t->up, *down = &t->down;
-    uint64_t bit = 1ull << (q - RDO_TM_APPQ);
+    uint64_t bit = t->data_bit;                 /* q is data_q */
     uint64_t s = MAX(at, up->end_ps[q]), cpl = s + t->pcie_latency_ps, c;
 
     if (((up->booked | down->booked | t->bus_one_by_one) & ~bit) ||
@@ -371,6 +372,25 @@ BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
 }
 
 /*
+ * A read's request booked up, then its completions down after the round
+ * trip: when the requests go up; *cpl_start: when the completions start
+ * down. Out of line: inlined beside read_alone, the values it shares with
+ * that were kept on the stack for it at every read.
+ */
+static __attribute__((noinline)) uint64_t
+read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
+                uint64_t req_dur, uint64_t tlps, uint64_t full, uint64_t dur,
+                uint64_t *cpl_start)
+{
+    uint64_t start = dir_serve(t, busq, true, at, reqs, t->pcie_req_tlp_ps,
+                               req_dur) - req_dur;
+
+    *cpl_start = dir_serve(t, busq, false, start + t->pcie_latency_ps, tlps,
+                           full, dur) - dur;
+    return start;
+}
+
+/*
  * A DMA of the current flow on the bus, issued at `at`; when it is done (a
  * write is in memory, a read's data is in the device). In rdo_tm_dma,
  * which every DMA of the engines takes, and rdo_tm_bus.
@@ -406,17 +426,13 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
         uint64_t cpl, cpl_start;
 
-        if (busq >= RDO_TM_APPQ &&
-            read_alone(t, busq, at, req_dur, full, dur, &start, &cpl_start)) {
-            cpl = start + t->pcie_latency_ps;
-            done = cpl_start + dur;
-        } else {
-            start = dir_serve(t, busq, true, at, reqs, t->pcie_req_tlp_ps,
-                              req_dur) - req_dur;
-            cpl = start + t->pcie_latency_ps;
-            done = dir_serve(t, busq, false, cpl, tlps, full, dur);
-            cpl_start = done - dur;
+        if (busq < RDO_TM_APPQ ||
+            !read_alone(t, busq, at, req_dur, full, dur, &start, &cpl_start)) {
+            start = read_one_by_one(t, busq, at, reqs, req_dur, tlps, full,
+                                    dur, &cpl_start);
         }
+        cpl = start + t->pcie_latency_ps;
+        done = cpl_start + dur;
         wait = start - issued + (cpl_start - cpl);
         t->last_read_ps = done;
         core->tcnt.pcie_up_bytes += reqs * ovh;

@@ -157,6 +157,7 @@ typedef struct RdoTiming {
     uint32_t data_q;            /* the queue payload DMAs take: RDO_TM_APPQ +
                                    app_q under rr and weighted with a QP
                                    worked on, else RDO_FLOW_DATA */
+    uint64_t data_bit;          /* its bit in RdoTmDir.booked (app_q's) */
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
