@@ -334,6 +334,196 @@ static void test_save_load(void)
     pair_free(p);
 }
 
+/* Whether a payload read of queue q issued at `at` finds its queue alone
+ * on the bus (the definition of read_alone's case, by a walk of the
+ * queues): no other payload queue ever booked on either direction, every
+ * kind's work through by the request (up) and by its completions (down). */
+static bool read_finds_queue_alone(const RdoTiming *t, uint32_t q, uint64_t at)
+{
+    uint64_t cpl = MAX(at, t->up.end_ps[q]) + t->pcie_latency_ps;
+    uint64_t mine = 1ull << (q - RDO_TM_APPQ);
+
+    for (uint32_t k = 0; k < RDO_TM_APPQ; k++) {
+        if (t->up.end_ps[k] > at || t->down.end_ps[k] > cpl) {
+            return false;
+        }
+    }
+    return !((t->up.booked | t->down.booked) & ~mine);
+}
+
+/* Everything a DMA's booking moves, equal on both hosts. */
+static void assert_same_bus(TestHost *a, TestHost *b)
+{
+    const RdoTiming *x = a->core.st->tm, *y = b->core.st->tm;
+
+    g_assert_cmpmem(&x->up, sizeof(x->up), &y->up, sizeof(y->up));
+    g_assert_cmpmem(&x->down, sizeof(x->down), &y->down, sizeof(y->down));
+    g_assert_cmpmem(x->flows, sizeof(x->flows), y->flows, sizeof(y->flows));
+    g_assert_cmpuint(x->up_free_ps, ==, y->up_free_ps);
+    g_assert_cmpuint(x->down_free_ps, ==, y->down_free_ps);
+    g_assert_cmpuint(x->bus_wait_ps, ==, y->bus_wait_ps);
+    g_assert_cmpuint(x->last_read_ps, ==, y->last_read_ps);
+    g_assert_cmpuint(x->last_write_ps, ==, y->last_write_ps);
+    g_assert_cmpmem(&a->core.tcnt, sizeof(a->core.tcnt), &b->core.tcnt,
+                    sizeof(b->core.tcnt));
+}
+
+/*
+ * A payload read alone on the bus books its request and completions in
+ * one go (timing/bus.c, read_alone); it must give what booking them one by
+ * one gives (RdoTiming.bus_one_by_one). Random DMAs on two hosts, one of
+ * them always one by one: payload reads and writes of a QP (most often the
+ * same one, so that its queue is alone for long runs), now and then the
+ * kinds' (WQE, CQE, ...) and other QPs' payloads, issue times moving on,
+ * waiting or jumping ahead; rr and weighted, both cache lines. After every
+ * DMA both hosts' queues, times and counters are equal, and both kinds of
+ * read (alone, not alone) came up many times.
+ */
+static void test_read_joint(void)
+{
+    static const uint32_t lens[] = { 8, 64, 4096, 4096, 65536 };
+    GRand *rand = g_rand_new_with_seed(2026);
+    unsigned alone = 0, shared = 0;
+
+    for (int round = 0; round < 64; round++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h[2];
+        uint64_t now = 1000000;
+        /* From these steps on the kinds, and the other QPs, have DMAs too
+         * (in some rounds never: the QP's queue alone, or beside the
+         * kinds only). */
+        int kinds_from = g_rand_int_range(rand, 0, 600);
+        int qps_from = g_rand_int_range(rand, 0, 1000);
+
+        cfg.tm.on = true;
+        cfg.tm.bus_arb = round & 1 ? RDO_BUS_ARB_WEIGHTED : RDO_BUS_ARB_RR;
+        cfg.cache_line = round & 2 ? 128 : 64;
+        for (int i = 0; i < 2; i++) {
+            h[i] = test_host_new(&cfg, 1 << 20);
+        }
+        h[1]->core.st->tm->bus_one_by_one = ~0ull;
+        for (int step = 0; step < 400; step++) {
+            uint32_t r = g_rand_int_range(rand, 0, 100);
+            bool kinds = step >= kinds_from, qps = step >= qps_from;
+            RdoFlow flow = kinds && r < 25 ? (RdoFlow)g_rand_int_range(
+                               rand, RDO_FLOW_CTRL, RDO_FLOW_UNTIMED) :
+                           RDO_FLOW_DATA;
+            uint32_t qpn = qps && r >= 80 ? g_rand_int_range(rand, 2, 40) : 1;
+            uint8_t cls = qps && r >= 90 ? g_rand_int_range(rand, 0, 9) : 0;
+            uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
+                           lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
+                            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+            bool write = g_rand_boolean(rand);
+            uint64_t got[2], at;
+
+            /* Mostly on at once, sometimes after the bus has gone quiet. */
+            now += r < 10 ? g_rand_int_range(rand, 0, 50000000) :
+                   g_rand_int_range(rand, 0, 400000);
+            at = now - (r % 4 == 0 ? g_rand_int_range(rand, 0, 200000) : 0);
+            if (r % 10 == 9) {
+                /* At an edge of the case: the kinds' work through by the
+                 * request's issue or by its completions, or a picosecond
+                 * short of it. */
+                const RdoTiming *t = h[0]->core.st->tm;
+                uint64_t edge = g_rand_boolean(rand) ? t->up.kinds_end_ps :
+                                t->down.kinds_end_ps - MIN(t->pcie_latency_ps,
+                                                           t->down.kinds_end_ps);
+
+                at = MAX(edge + g_rand_int_range(rand, -1, 2), 1);
+            }
+            for (int i = 0; i < 2; i++) {
+                RdoTiming *t = h[i]->core.st->tm;
+
+                rdo_tm_set_flow(&h[i]->core, flow);
+                rdo_tm_app_flow_set(t, qpn, cls);
+                if (i == 0 && flow == RDO_FLOW_DATA && !write) {
+                    if (read_finds_queue_alone(t, t->data_q, at)) {
+                        alone++;
+                    } else {
+                        shared++;
+                    }
+                }
+                got[i] = rdo_tm_bus(&h[i]->core, at, addr, len, write);
+            }
+            g_assert_cmpuint(got[0], ==, got[1]);
+            assert_same_bus(h[0], h[1]);
+        }
+        for (int i = 0; i < 2; i++) {
+            test_host_free(h[i]);
+        }
+    }
+    g_test_message("payload reads: %u alone, %u beside others", alone, shared);
+    g_assert_cmpuint(alone, >, 2000);
+    g_assert_cmpuint(shared, >, 2000);
+    g_rand_free(rand);
+}
+
+/*
+ * A DMA's TLPs, read requests and bus bytes (timing/bus.c, tlp_count and
+ * its shortcut for a DMA short of its line's end) against the definition:
+ * the cut at the cache line (rdo_dma_cut), a TLP per head or tail piece
+ * and per max-payload chunk of the whole lines, a read request per piece
+ * and per 512 bytes of the lines. Random addresses and lengths (many inside
+ * one line, at its edges), both cache lines, three max-payload sizes.
+ */
+static void test_tlp_counts(void)
+{
+    GRand *rand = g_rand_new_with_seed(16);
+    unsigned short_of_line = 0;
+
+    for (int round = 0; round < 12; round++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h;
+        RdoTimingCounters *c;
+        uint32_t line = round & 1 ? 128 : 64, mps = 128u << (round % 3);
+        uint64_t ovh;
+
+        cfg.tm.on = true;
+        cfg.cache_line = line;
+        cfg.tm.pcie_mps = mps;
+        h = test_host_new(&cfg, 1 << 20);
+        c = &h->core.tcnt;
+        ovh = cfg.tm.pcie_tlp_overhead;
+        rdo_tm_set_flow(&h->core, RDO_FLOW_CQE);
+        for (int i = 0; i < 2000; i++) {
+            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 20);
+            uint64_t len = g_rand_int_range(rand, 0, 4) ?
+                           g_rand_int_range(rand, 1, line + 2) :
+                           g_rand_int_range(rand, 1, 20000);
+            bool write = g_rand_boolean(rand);
+            RdoDmaCut cut = rdo_dma_cut(addr, len, line);
+            uint64_t split = !!cut.head + !!cut.tail, tlps = split;
+            uint64_t reqs = split + rdo_div_up(cut.body, 512);
+            RdoTimingCounters was = *c;
+
+            if (cut.body) {
+                uint64_t a = addr + cut.head;
+
+                tlps += (a + cut.body - 1) / mps - a / mps + 1;
+            }
+            short_of_line += (addr % line) + len < line;
+            rdo_tm_bus(&h->core, rdo_tm_now_ps(&h->core), addr, len, write);
+            g_assert_cmpuint(c->dma_split_pieces - was.dma_split_pieces, ==,
+                             split);
+            if (write) {
+                g_assert_cmpuint(c->pcie_tlps - was.pcie_tlps, ==, tlps);
+                g_assert_cmpuint(c->pcie_up_bytes - was.pcie_up_bytes, ==,
+                                 len + tlps * ovh);
+            } else {
+                g_assert_cmpuint(c->pcie_tlps - was.pcie_tlps, ==, tlps + reqs);
+                g_assert_cmpuint(c->pcie_up_bytes - was.pcie_up_bytes, ==,
+                                 reqs * ovh);
+                g_assert_cmpuint(c->pcie_down_bytes - was.pcie_down_bytes, ==,
+                                 len + tlps * ovh);
+            }
+        }
+        test_host_free(h);
+    }
+    g_assert_cmpuint(short_of_line, >, 5000);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -344,5 +534,7 @@ int main(int argc, char **argv)
     g_test_add_func("/flowq/bad-class", test_bad_class);
     g_test_add_func("/flowq/sl-classes", test_sl_classes);
     g_test_add_func("/flowq/save-load", test_save_load);
+    g_test_add_func("/flowq/read-joint", test_read_joint);
+    g_test_add_func("/flowq/tlp-counts", test_tlp_counts);
     return g_test_run();
 }

@@ -52,9 +52,17 @@ BUS_INLINE uint64_t pcie_ps(const RdoTiming *t, uint64_t bytes)
 BUS_INLINE uint64_t tlp_count(const RdoTiming *t, uint32_t line, uint64_t addr,
                          uint64_t len, uint64_t *split, uint64_t *reqs)
 {
-    RdoDmaCut c = rdo_dma_cut(addr, len, line);
+    RdoDmaCut c;
     uint64_t n = 0;
 
+    /* Short of the end of its line (a page-list entry, a CQE): the cut's
+     * one piece, head or tail, one TLP and one request (len > 0). */
+    if ((addr & (line - 1)) + len < line) {
+        *split = 1;
+        *reqs = 1;
+        return 1;
+    }
+    c = rdo_dma_cut(addr, len, line);
     *split = !!c.head + !!c.tail;
     *reqs = *split;
     if (c.body) {
@@ -86,6 +94,7 @@ void rdo_tm_bus_init(RdoCore *core)
     bus_init(t);
     t->pcie_full_ps = pcie_ps(t, t->cfg.pcie_mps + t->cfg.pcie_tlp_overhead);
     t->pcie_ovh_ps = pcie_ps(t, t->cfg.pcie_tlp_overhead);
+    t->pcie_req_tlp_ps = MAX(t->pcie_ovh_ps, 1);
     t->pcie_latency_ps = t->cfg.pcie_latency_ns * 1000ull;
     flows = t->cfg.bus_arb == RDO_BUS_ARB_RR ||
             t->cfg.bus_arb == RDO_BUS_ARB_WEIGHTED;
@@ -124,6 +133,7 @@ void rdo_tm_app_flow_set(RdoTiming *t, uint32_t qpn, uint8_t cls)
     t->app_q = rdo_tm_flow_queue(&t->cfg, qpn, cls);
     if (t->busq > RDO_FLOW_UNTIMED) {
         t->data_q = RDO_TM_APPQ + (uint32_t)t->app_q;
+        t->data_bit = 1ull << t->app_q;
     }
     t->app_q_qpn = qpn;
     t->app_q_cls = cls;
@@ -288,7 +298,7 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
                                 uint64_t dur)
 {
     uint64_t start = MAX(at, d->end_ps[f]);
-    uint64_t bit = 1ull << (f - RDO_TM_APPQ), others = 0;
+    uint64_t bit = t->data_bit, others = 0;     /* f is data_q */
 
     /* The common case, one payload queue streaming alone: no other payload
      * queue was ever booked and every kind's work is through by `at`, so
@@ -299,8 +309,46 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     d->booked |= bit;
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;
-    d->tlp_ps[f] = MAX(tlp, 1);
+    d->tlp_ps[f] = tlp;         /* at least 1 (bus_book) */
     return d->end_ps[f];
+}
+
+/*
+ * A payload read's request and its completions booked together, when its
+ * queue is alone on both directions: no other payload queue was ever
+ * booked on either, and the kinds' work is through by the request's issue
+ * time (up) and by the completions' (down). Then neither share_serve call
+ * would ask share_others, and this is the two calls' arithmetic in one
+ * (/flowq/read-joint compares it with them, RdoTiming.bus_one_by_one, over
+ * random sequences). Returns false, nothing booked, when it does not apply.
+ * *start: the requests go up; *cpl_start: the completions go down.
+ */
+BUS_INLINE bool read_alone(RdoTiming *t, uint32_t q, uint64_t at,
+                           uint64_t req_dur, uint64_t full, uint64_t dur,
+                           uint64_t *start, uint64_t *cpl_start)
+{
+    RdoTmDir *up = &t->up, *down = &t->down;
+    uint64_t bit = t->data_bit;                 /* q is data_q */
+    uint64_t s = MAX(at, up->end_ps[q]), cpl = s + t->pcie_latency_ps, c;
+
+    if (((up->booked | down->booked | t->bus_one_by_one) & ~bit) ||
+        up->kinds_end_ps > at || down->kinds_end_ps > cpl) {
+        return false;
+    }
+    /* booked was bit or nothing on each; full and the request's TLP time
+     * are at least 1 (bus_book), as share_serve keeps them. */
+    up->booked = bit;
+    up->free_ps = MAX(up->free_ps, s) + req_dur;
+    up->end_ps[q] = s + req_dur;
+    up->tlp_ps[q] = t->pcie_req_tlp_ps;
+    c = MAX(cpl, down->end_ps[q]);
+    down->booked = bit;
+    down->free_ps = MAX(down->free_ps, c) + dur;
+    down->end_ps[q] = c + dur;
+    down->tlp_ps[q] = full;
+    *start = s;
+    *cpl_start = c;
+    return true;
 }
 
 /* A request of the current flow, of queue q (bus_queue), on one direction;
@@ -324,6 +372,25 @@ BUS_INLINE uint64_t dir_serve(RdoTiming *t, uint32_t q, bool up, uint64_t at,
 }
 
 /*
+ * A read's request booked up, then its completions down after the round
+ * trip: when the requests go up; *cpl_start: when the completions start
+ * down. Out of line: inlined beside read_alone, the values it shares with
+ * that were kept on the stack for it at every read.
+ */
+static __attribute__((noinline)) uint64_t
+read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
+                uint64_t req_dur, uint64_t tlps, uint64_t full, uint64_t dur,
+                uint64_t *cpl_start)
+{
+    uint64_t start = dir_serve(t, busq, true, at, reqs, t->pcie_req_tlp_ps,
+                               req_dur) - req_dur;
+
+    *cpl_start = dir_serve(t, busq, false, start + t->pcie_latency_ps, tlps,
+                           full, dur) - dur;
+    return start;
+}
+
+/*
  * A DMA of the current flow on the bus, issued at `at`; when it is done (a
  * write is in memory, a read's data is in the device). In rdo_tm_dma,
  * which every DMA of the engines takes, and rdo_tm_bus.
@@ -341,7 +408,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     bytes = len + tlps * ovh;
     dur = pcie_ps(t, bytes);
     /* A full TLP's time; one TLP shorter than that takes the whole DMA's
-     * time (bytes is len + ovh then). */
+     * time (bytes is len + ovh then). At least 1: len > 0. */
     full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
            tlps == 1 ? dur : pcie_ps(t, len + ovh);
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
@@ -357,13 +424,16 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     } else {
         /* Requests up, completions down after the round trip. */
         uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
-        uint64_t cpl;
+        uint64_t cpl, cpl_start;
 
-        start = dir_serve(t, busq, true, at, reqs, t->pcie_ovh_ps, req_dur) -
-                req_dur;
+        if (busq < RDO_TM_APPQ ||
+            !read_alone(t, busq, at, req_dur, full, dur, &start, &cpl_start)) {
+            start = read_one_by_one(t, busq, at, reqs, req_dur, tlps, full,
+                                    dur, &cpl_start);
+        }
         cpl = start + t->pcie_latency_ps;
-        done = dir_serve(t, busq, false, cpl, tlps, full, dur);
-        wait = start - issued + (done - dur - cpl);
+        done = cpl_start + dur;
+        wait = start - issued + (cpl_start - cpl);
         t->last_read_ps = done;
         core->tcnt.pcie_up_bytes += reqs * ovh;
         core->tcnt.pcie_down_bytes += bytes;
@@ -397,9 +467,11 @@ uint64_t rdo_tm_bus(RdoCore *core, uint64_t at, uint64_t addr, size_t len,
  * A DMA of the working engine. Writes are posted: the cursor goes on.
  * Reads of a packet's payload (DATA) make the packet wait, reads with
  * `nonblock` (prefetches) only note when they complete, other reads stop
- * the cursor until their data is in.
+ * the cursor until their data is in. One function each for reads and
+ * writes (rdo_tm_dma chooses at the call): each books with its direction's
+ * code only, with fewer values kept on the stack across the booking.
  */
-void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
+BUS_INLINE void tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
 {
     RdoTiming *t = core->st->tm;
     uint64_t done;
@@ -419,4 +491,14 @@ void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
     } else if (!t->nonblock) {
         t->cur_ps = MAX(t->cur_ps, done);
     }
+}
+
+void rdo_tm_dma_read(RdoCore *core, uint64_t addr, size_t len)
+{
+    tm_dma(core, addr, len, false);
+}
+
+void rdo_tm_dma_write(RdoCore *core, uint64_t addr, size_t len)
+{
+    tm_dma(core, addr, len, true);
 }

@@ -157,9 +157,13 @@ typedef struct RdoTiming {
     uint32_t data_q;            /* the queue payload DMAs take: RDO_TM_APPQ +
                                    app_q under rr and weighted with a QP
                                    worked on, else RDO_FLOW_DATA */
+    uint64_t data_bit;          /* its bit in RdoTmDir.booked (app_q's) */
     uint8_t weight[RDO_TM_BUSQ];        /* TLPs per round of each queue */
     uint32_t busq;              /* queues arbitrated: kinds (+ flows) */
     bool nonblock;              /* reads do not stop the cursor (prefetch) */
+    uint64_t bus_one_by_one;    /* tests only, ~0: a payload read books its
+                                   request and completions one by one, never
+                                   together (bus.c, read_alone); else 0 */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */
@@ -174,6 +178,7 @@ typedef struct RdoTiming {
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
+    uint64_t pcie_req_tlp_ps;           /* a read request's TLP time, >= 1 */
     uint64_t pcie_latency_ps;           /* a read's round trip */
     uint64_t pcie_num, pcie_den;        /* bus.c: ps = bytes * den / num */
     int pcie_shift, mps_shift;          /* log2 of num (or -1), of pcie_mps */
@@ -619,7 +624,17 @@ void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len);
  * Guest-memory DMA. Every DMA of the core goes through these, so that the
  * timing model (bus.c) accounts its bus time with no help from callers.
  */
-void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write);
+void rdo_tm_dma_read(RdoCore *core, uint64_t addr, size_t len);
+void rdo_tm_dma_write(RdoCore *core, uint64_t addr, size_t len);
+static inline void rdo_tm_dma(RdoCore *core, uint64_t addr, size_t len,
+                              bool write)
+{
+    if (write) {
+        rdo_tm_dma_write(core, addr, len);
+    } else {
+        rdo_tm_dma_read(core, addr, len);
+    }
+}
 static inline int rdo_dma_read(RdoCore *core, uint64_t addr, void *buf,
                                size_t len)
 {
