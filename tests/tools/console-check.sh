@@ -49,9 +49,18 @@ verdict "the same lost timer after the command started: in the command" "$dir/la
 sed '/Run \/init/a [    5.000000] rdo-run: command starts' "$logs/lost-timer-rxe.log" > "$dir/early.log"
 verdict "a lost timer due before the command started is a boot failure" "$dir/early.log" 0 \
     "^lost-timer boot .*before its command started at 5\.0 s$"
+# first_report LOG: LOG up to its second RCU stall report.
+first_report() { awk '/rcu: INFO: rcu_/ { n++ } n == 2 { exit } { print }' "$1"; }
 grep -v -e "timer wakeup didn't happen" -e "Possible timer handling" "$logs/lost-timer-rxe.log" > "$dir/stall.log"
-verdict "an RCU stall alone: from its grace period's start (t=5253 jiffies before 24.6 s)" "$dir/stall.log" 0 \
-    "^rcu-stall boot RCU stall: rcu_preempt detected stalls from 3\.6 s on \(reported at 24\.6 s\)"
+verdict "an RCU stall alone, reported twice: from its grace period's start (t=5253 jiffies before 24.6 s)" "$dir/stall.log" 0 \
+    "^rcu-stall boot RCU stall: rcu_preempt detected stalls from 3\.6 s on \(reported at 24\.6 s, again at 45\.6 s\)"
+first_report "$dir/stall.log" > "$dir/stall-once.log"
+verdict "an RCU stall reported once (a starved vCPU that may recover): nothing yet" "$dir/stall-once.log" 1 '^$'
+grep -v "NMI backtrace for cpu" "$logs/lost-timer-rxe.log" > "$dir/busy.log"
+first_report "$dir/busy.log" > "$dir/busy-once.log"
+verdict "a lost timer reported once, its CPU not seen idling: nothing yet" "$dir/busy-once.log" 1 '^$'
+verdict "... reported twice: the lost timer" "$dir/busy.log" 0 \
+    "^lost-timer boot lost timer: rcu_preempt's timer on cpu 0 did not fire from 3\.6 s on \(reported at 24\.6 s\), before"
 sed '/Kernel panic/i [    3.500000] rdo-run: command starts' "$logs/panic-boot.log" > "$dir/panic-late.log"
 verdict "a panic after the command started: in the command" "$dir/panic-late.log" 0 "^panic command "
 
