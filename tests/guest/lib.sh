@@ -19,9 +19,10 @@ trap 'rm -f "$errfile"' EXIT
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
-    if [ "$run_rc" = 123 ]; then
+    # (A command's own status 123 is no boot failure: run-guest names one.)
+    if [ "$run_rc" = 123 ] && grep -qa "kernel failed (.*, in its boot phase)" "$errfile"; then
         echo "# run-guest exit 123: a guest failed in its boot phase, before its command started:"
-        grep -a "kernel failed" "$errfile" | sed 's/^/#  | /'
+        grep -a -e "kernel failed" -e "full console log" "$errfile" | sed 's/^/#  | /'
         echo "# booting once more (a boot failure only; the same again fails)"
         output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
         run_rc=$?

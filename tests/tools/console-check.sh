@@ -105,6 +105,14 @@ ok $? "guest_run boots once more after B's lost timer in boot, and logs why (boo
 guest_lib "$logs/lost-timer-rxe.log" "1 2"
 grep -q "^run_rc=123 fake=$" "$dir/lib.out" && [ "$boots" = 2 ]
 ok $? "a second boot failure stands: status 123 after two boots (boots: $boots)" || show "$dir/lib.out"
+# A command whose own status is 123 (as xargs's can be) is no boot failure.
+rm -f "$dir/boots"
+FAKE_QEMU_DIR=$dir FAKE_QEMU_STATUS=123 bash -c '
+    source "$1/tests/guest/lib.sh"
+    guest_run --cmd "exit 123" --timeout 120
+    echo "run_rc=$run_rc"' _ "$TOP" > "$dir/lib.out" 2>&1
+grep -q "^run_rc=123$" "$dir/lib.out" && [ "$(cat "$dir/boots")" = 1 ] && ! grep -q "booting once more" "$dir/lib.out"
+ok $? "a command's own status 123 is not booted again" || show "$dir/lib.out"
 guest_lib "$dir/late.log" 1
 grep -q "^run_rc=125 fake=$" "$dir/lib.out" && [ "$boots" = 1 ] && ! grep -q "booting once more" "$dir/lib.out"
 ok $? "a failure in the command is not booted again (boots: $boots)" || show "$dir/lib.out"
