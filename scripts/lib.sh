@@ -19,7 +19,9 @@ if [ "${RDO_QEMU_SANITIZE:-0}" = 1 ]; then
 else
     QEMU_BUILD=$QEMU_PLAIN_BUILD
 fi
-QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+# RDO_QEMU_BIN runs another emulator instead (tests/tools/fake-qemu, which
+# plays guests' consoles for tests/tools/console-check.sh).
+QEMU_BIN=${RDO_QEMU_BIN:-$QEMU_BUILD/qemu-system-x86_64}
 GUEST_DIR=$CACHE/guest
 FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 mkdir -p "$CACHE"

@@ -11,10 +11,22 @@ trap 'rm -f "$errfile"' EXIT
 
 # guest_run RUN-GUEST-ARGS...: boots the guest(s); fills F from KEY=VALUE
 # lines, and from "A: KEY=VALUE" (two to eight guests: --peer, --peer2,
-# --segment) as F[A.KEY].
+# --segment) as F[A.KEY]. A run whose guest failed in its boot phase
+# (run-guest's status 123: its kernel reported a panic, a lost timer or an
+# RCU stall before its command started; TCG on a loaded host loses a
+# timer now and then) is booted once more, and the log says why; a failure
+# in a command, or a second boot failure, stands.
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
+    # (A command's own status 123 is no boot failure: run-guest names one.)
+    if [ "$run_rc" = 123 ] && grep -qa "kernel failed (.*, in its boot phase)" "$errfile"; then
+        echo "# run-guest exit 123: a guest failed in its boot phase, before its command started:"
+        grep -a -e "kernel failed" -e "full console log" "$errfile" | sed 's/^/#  | /'
+        echo "# booting once more (a boot failure only; the same again fails)"
+        output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
+        run_rc=$?
+    fi
     parse_facts
     # A run that did not end well: what run-guest said (a timed-out guest's
     # last console lines) now, before a later run of the test replaces it.
