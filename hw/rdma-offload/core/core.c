@@ -235,11 +235,11 @@ void rdo_core_reset(RdoCore *core)
     rdo_spans_poll(core);
 }
 
-void rdo_core_set_link(RdoCore *core, bool up)
+/* Port 1's link, the host's stage state already asked (rdo_spans_poll). */
+static void set_link_polled(RdoCore *core, bool up)
 {
     bool was = core->link_up;
 
-    rdo_spans_poll(core);
     core->link_up = up && core->cfg.has_port;
     /* The driver hears of a change on EQ 0 once the control path runs. */
     if (was != core->link_up && core->st->enabled && !rdo_core_is_fatal(core)) {
@@ -256,13 +256,19 @@ void rdo_core_set_link(RdoCore *core, bool up)
     }
 }
 
+void rdo_core_set_link(RdoCore *core, bool up)
+{
+    rdo_spans_poll(core);
+    set_link_polled(core, up);
+}
+
 void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
 {
     bool was = core->link2_up;
 
     rdo_spans_poll(core);
     if (port != 2) {
-        rdo_core_set_link(core, up);
+        set_link_polled(core, up);
         return;
     }
     core->link2_up = up && core->cfg.ports == 2 && core->cfg.has_port2;
@@ -308,17 +314,9 @@ void rdo_core_wakeup(RdoCore *core)
     if (rdo_loopback_pending(core)) {
         rdo_loopback_run(core);
     }
-    if (core->st->tm) {
-        /* The receive engine's deferred work (ACKs, responses) on its own
-         * cursor. */
-        RdoTmSaved saved;
-
-        saved = rdo_tm_enter(core, RDO_ENG_RX, rdo_tm_now_ps(core));
-        rdo_xport_run(core);
-        rdo_tm_leave(core, saved);
-    } else {
-        rdo_xport_run(core);
-    }
+    /* The receive engine's deferred work (ACKs, responses), timed on its
+     * own cursor. */
+    rdo_xport_run(core);
     if (rdo_cm_pending(core)) {
         rdo_cm_run(core);
     }
