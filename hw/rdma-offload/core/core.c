@@ -64,6 +64,7 @@ static void state_alloc(RdoCore *core)
     st->mr_away = g_new0(uint8_t, n.mr);
     st->mr_key_fn = g_new0(uint8_t, n.mr);
     core->st = st;
+    st->side_work = true;       /* the first wake-up asks the side engines */
     rdo_port2_init(core, n.gid);
     rdo_eth_init(core);
     rdo_xport_init(core);
@@ -279,11 +280,41 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
     }
 }
 
+/* Work for a side engine (RdoState.side_work): their pending tests. */
+bool rdo_side_pending(const RdoCore *core)
+{
+    return core->st->fo_pending || rdo_failover_pending(core) ||
+           rdo_cqp_pending(core) || rdo_loopback_pending(core) ||
+           rdo_cq_pending(core) || rdo_fault_pending(core) ||
+           rdo_cm_pending(core) || rdo_eth_tx_pending(core) ||
+           rdo_lro_pending(core);
+}
+
+#ifdef RDO_CHECK_SIDE_WORK
+/* Debug builds: a producer of side work that did not say so (the work
+ * would wait for other side work) stops the program here. */
+static void side_work_check(RdoCore *core)
+{
+    if (!core->st->side_work && rdo_side_pending(core)) {
+        g_error("rdma-offload: side-engine work queued without "
+                "rdo_side_work (fo %d resume %d cqp %d loopback %d cq %d "
+                "fault %d cm %d eth tx %d lro %d)", core->st->fo_pending,
+                rdo_failover_pending(core), rdo_cqp_pending(core),
+                rdo_loopback_pending(core), rdo_cq_pending(core),
+                rdo_fault_pending(core), rdo_cm_pending(core),
+                rdo_eth_tx_pending(core), rdo_lro_pending(core));
+    }
+}
+#endif
+
 /*
  * An engine's run is called only when its pending test, declared beside
  * the run, says it has work (timing mode wakes about twice a frame, mostly
  * with nothing for most engines): the call is spared, what runs and when
- * is unchanged.
+ * is unchanged. The side engines' tests are asked only while side work
+ * was noted (RdoState.side_work), which the end of the wake-up clears
+ * when none of them has any left. core->st is read again after each run:
+ * a command may remake a function's state.
  */
 void rdo_core_wakeup(RdoCore *core)
 {
@@ -291,18 +322,23 @@ void rdo_core_wakeup(RdoCore *core)
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }
-    if (core->st->fo_pending) {
-        rdo_core_engine_fault(core, core->st->fo_pending_engine,
-                              "seeded fault injection (fault-engine-ppm)");
-        if (rdo_core_is_fatal(core)) {
-            return;
+#ifdef RDO_CHECK_SIDE_WORK
+    side_work_check(core);
+#endif
+    if (core->st->side_work) {
+        if (core->st->fo_pending) {
+            rdo_core_engine_fault(core, core->st->fo_pending_engine,
+                                  "seeded fault injection (fault-engine-ppm)");
+            if (rdo_core_is_fatal(core)) {
+                return;
+            }
         }
-    }
-    if (rdo_failover_pending(core)) {
-        rdo_failover_run(core);
-    }
-    if (rdo_cqp_pending(core)) {
-        rdo_cqp_run(core);
+        if (rdo_failover_pending(core)) {
+            rdo_failover_run(core);
+        }
+        if (rdo_cqp_pending(core)) {
+            rdo_cqp_run(core);
+        }
     }
     /* Timing model: frames out, interrupts, the receive FIFO. */
     if (rdo_egress_pending(core)) {
@@ -311,21 +347,24 @@ void rdo_core_wakeup(RdoCore *core)
     if (rdo_ingress_pending(core)) {
         rdo_ingress_run(core);
     }
-    if (rdo_loopback_pending(core)) {
+    if (core->st->side_work && rdo_loopback_pending(core)) {
         rdo_loopback_run(core);
     }
     /* The receive engine's deferred work (ACKs, responses), timed on its
      * own cursor. */
     rdo_xport_run(core);
-    if (rdo_cm_pending(core)) {
+    if (core->st->side_work && rdo_cm_pending(core)) {
         rdo_cm_run(core);
     }
     rdo_sq_run(core);
-    if (rdo_eth_tx_pending(core)) {
-        rdo_eth_tx_run(core);
-    }
-    if (rdo_lro_pending(core)) {
-        rdo_lro_run(core);
+    if (core->st->side_work) {
+        if (rdo_eth_tx_pending(core)) {
+            rdo_eth_tx_run(core);
+        }
+        if (rdo_lro_pending(core)) {
+            rdo_lro_run(core);
+        }
+        core->st->side_work = rdo_side_pending(core);
     }
 }
 
@@ -385,5 +424,6 @@ bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why)
         rdo_core_reset(core);
         return false;
     }
+    rdo_side_work(core);        /* whatever the stream queued */
     return true;
 }

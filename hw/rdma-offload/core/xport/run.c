@@ -121,12 +121,14 @@ static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
     }
 }
 
-/* Work on the lists of the end of round (each run's pending test). */
+/* Work on the lists of the end of round (each run's pending test; CQ
+ * moderation and fault injection are side engines, RdoState.side_work). */
 static bool lists_pending(const RdoCore *core)
 {
     return rdo_agg_pending(core) || core->st->resp_list.len ||
-           core->st->ack_list.len || rdo_cq_pending(core) ||
-           rdo_fault_pending(core);
+           core->st->ack_list.len ||
+           (core->st->side_work &&
+            (rdo_cq_pending(core) || rdo_fault_pending(core)));
 }
 
 /*
