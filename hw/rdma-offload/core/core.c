@@ -64,6 +64,7 @@ static void state_alloc(RdoCore *core)
     st->mr_away = g_new0(uint8_t, n.mr);
     st->mr_key_fn = g_new0(uint8_t, n.mr);
     core->st = st;
+    st->side_work = true;       /* the first wake-up asks the side engines */
     rdo_port2_init(core, n.gid);
     rdo_eth_init(core);
     rdo_xport_init(core);
@@ -235,11 +236,11 @@ void rdo_core_reset(RdoCore *core)
     rdo_spans_poll(core);
 }
 
-void rdo_core_set_link(RdoCore *core, bool up)
+/* Port 1's link, the host's stage state already asked (rdo_spans_poll). */
+static void set_link_polled(RdoCore *core, bool up)
 {
     bool was = core->link_up;
 
-    rdo_spans_poll(core);
     core->link_up = up && core->cfg.has_port;
     /* The driver hears of a change on EQ 0 once the control path runs. */
     if (was != core->link_up && core->st->enabled && !rdo_core_is_fatal(core)) {
@@ -256,13 +257,19 @@ void rdo_core_set_link(RdoCore *core, bool up)
     }
 }
 
+void rdo_core_set_link(RdoCore *core, bool up)
+{
+    rdo_spans_poll(core);
+    set_link_polled(core, up);
+}
+
 void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
 {
     bool was = core->link2_up;
 
     rdo_spans_poll(core);
     if (port != 2) {
-        rdo_core_set_link(core, up);
+        set_link_polled(core, up);
         return;
     }
     core->link2_up = up && core->cfg.ports == 2 && core->cfg.has_port2;
@@ -273,11 +280,41 @@ void rdo_core_set_port_link(RdoCore *core, unsigned port, bool up)
     }
 }
 
+/* Work for a side engine (RdoState.side_work): their pending tests. */
+bool rdo_side_pending(const RdoCore *core)
+{
+    return core->st->fo_pending || rdo_failover_pending(core) ||
+           rdo_cqp_pending(core) || rdo_loopback_pending(core) ||
+           rdo_cq_pending(core) || rdo_fault_pending(core) ||
+           rdo_cm_pending(core) || rdo_eth_tx_pending(core) ||
+           rdo_lro_pending(core);
+}
+
+#ifdef RDO_CHECK_SIDE_WORK
+/* Debug builds: a producer of side work that did not say so (the work
+ * would wait for other side work) stops the program here. */
+static void side_work_check(RdoCore *core)
+{
+    if (!core->st->side_work && rdo_side_pending(core)) {
+        g_error("rdma-offload: side-engine work queued without "
+                "rdo_side_work (fo %d resume %d cqp %d loopback %d cq %d "
+                "fault %d cm %d eth tx %d lro %d)", core->st->fo_pending,
+                rdo_failover_pending(core), rdo_cqp_pending(core),
+                rdo_loopback_pending(core), rdo_cq_pending(core),
+                rdo_fault_pending(core), rdo_cm_pending(core),
+                rdo_eth_tx_pending(core), rdo_lro_pending(core));
+    }
+}
+#endif
+
 /*
  * An engine's run is called only when its pending test, declared beside
  * the run, says it has work (timing mode wakes about twice a frame, mostly
  * with nothing for most engines): the call is spared, what runs and when
- * is unchanged.
+ * is unchanged. The side engines' tests are asked only while side work
+ * was noted (RdoState.side_work), which the end of the wake-up clears
+ * when none of them has any left. core->st is read again after each run:
+ * a command may remake a function's state.
  */
 void rdo_core_wakeup(RdoCore *core)
 {
@@ -285,18 +322,23 @@ void rdo_core_wakeup(RdoCore *core)
     if (!core->st->enabled || rdo_core_is_fatal(core)) {
         return;
     }
-    if (core->st->fo_pending) {
-        rdo_core_engine_fault(core, core->st->fo_pending_engine,
-                              "seeded fault injection (fault-engine-ppm)");
-        if (rdo_core_is_fatal(core)) {
-            return;
+#ifdef RDO_CHECK_SIDE_WORK
+    side_work_check(core);
+#endif
+    if (core->st->side_work) {
+        if (core->st->fo_pending) {
+            rdo_core_engine_fault(core, core->st->fo_pending_engine,
+                                  "seeded fault injection (fault-engine-ppm)");
+            if (rdo_core_is_fatal(core)) {
+                return;
+            }
         }
-    }
-    if (rdo_failover_pending(core)) {
-        rdo_failover_run(core);
-    }
-    if (rdo_cqp_pending(core)) {
-        rdo_cqp_run(core);
+        if (rdo_failover_pending(core)) {
+            rdo_failover_run(core);
+        }
+        if (rdo_cqp_pending(core)) {
+            rdo_cqp_run(core);
+        }
     }
     /* Timing model: frames out, interrupts, the receive FIFO. */
     if (rdo_egress_pending(core)) {
@@ -305,29 +347,24 @@ void rdo_core_wakeup(RdoCore *core)
     if (rdo_ingress_pending(core)) {
         rdo_ingress_run(core);
     }
-    if (rdo_loopback_pending(core)) {
+    if (core->st->side_work && rdo_loopback_pending(core)) {
         rdo_loopback_run(core);
     }
-    if (core->st->tm) {
-        /* The receive engine's deferred work (ACKs, responses) on its own
-         * cursor. */
-        RdoTmSaved saved;
-
-        saved = rdo_tm_enter(core, RDO_ENG_RX, rdo_tm_now_ps(core));
-        rdo_xport_run(core);
-        rdo_tm_leave(core, saved);
-    } else {
-        rdo_xport_run(core);
-    }
-    if (rdo_cm_pending(core)) {
+    /* The receive engine's deferred work (ACKs, responses), timed on its
+     * own cursor. */
+    rdo_xport_run(core);
+    if (core->st->side_work && rdo_cm_pending(core)) {
         rdo_cm_run(core);
     }
     rdo_sq_run(core);
-    if (rdo_eth_tx_pending(core)) {
-        rdo_eth_tx_run(core);
-    }
-    if (rdo_lro_pending(core)) {
-        rdo_lro_run(core);
+    if (core->st->side_work) {
+        if (rdo_eth_tx_pending(core)) {
+            rdo_eth_tx_run(core);
+        }
+        if (rdo_lro_pending(core)) {
+            rdo_lro_run(core);
+        }
+        core->st->side_work = rdo_side_pending(core);
     }
 }
 
@@ -387,5 +424,6 @@ bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why)
         rdo_core_reset(core);
         return false;
     }
+    rdo_side_work(core);        /* whatever the stream queued */
     return true;
 }

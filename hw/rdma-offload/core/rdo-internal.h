@@ -310,6 +310,12 @@ struct RdoState {
     /* Engine failover (state/failover.c): a seeded fault waits for the
      * next wake-up. */
     bool fo_pending;
+    /* Work may wait for an engine that a stream leaves idle (the side
+     * engines: failover, CQP, loopback, CQ moderation, fault injection,
+     * CM, Ethernet; core.c rdo_side_pending): set where such work is
+     * queued (rdo_side_work), recomputed from their pending tests at the
+     * end of a wake-up, so that most wake-ups test it instead of each. */
+    bool side_work;
     /* The protocol engines (`engines`): each QP's engine, the next
      * one a new QP gets, the engine a pending seeded fault hits, the one
      * the ENG_* registers name; per QP the end of its blackout (timing:
@@ -377,6 +383,16 @@ static inline uint32_t rdo_qp_slots(const RdoCore *core)
  * asked at each entry into the core: wake-up, register and doorbell
  * accesses, frames received, link changes, reset). Functional mode makes
  * no spans: one test. */
+/* Work queued for a side engine (RdoState.side_work): its pending test
+ * turned true or may have. A missed call leaves the work until other side
+ * work comes (a hang); debug builds check at every wake-up. */
+static inline void rdo_side_work(RdoCore *core)
+{
+    core->st->side_work = true;
+}
+/* Has a side engine work? (What RdoState.side_work stands for.) */
+bool rdo_side_pending(const RdoCore *core);
+
 static inline void rdo_spans_poll(RdoCore *core)
 {
     if (core->spans_host) {

@@ -145,6 +145,7 @@ int rdo_cm_connect(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     put_req(core, c, a, priv);
     cm->conn[a->qpn] = c;
     g_queue_push_tail(&cm->live, c);
+    rdo_side_work(core);
     l->reserved++;
     cm->cnt.reqs_sent++;
     rdo_cm_send_armed(core, c);

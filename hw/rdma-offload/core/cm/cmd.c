@@ -111,6 +111,7 @@ static int cm_listen(RdoCore *core, const struct rdo_cqp_cmd *cmd)
     l->pi = l->ci = l->signalled = l->reserved = 0;
     l->valid = true;
     cm->listeners++;
+    rdo_side_work(core);
     return RDO_CQP_OK;
 }
 

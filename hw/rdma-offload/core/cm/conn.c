@@ -246,6 +246,7 @@ static void rx_req(RdoCore *core, const uint8_t *mad, uint64_t tid,
     c->timeout_ns = rdo_cm_timeout_ns(r.local_cm_timeout);
     l->reserved++;
     g_queue_push_tail(&cm->live, c);
+    rdo_side_work(core);
     send_rep(core, c);
 }
 

@@ -251,6 +251,7 @@ static void move_cq(Move *m, uint32_t cqn)
     m->s->st->eqs[from->eqn].users--;
     if (to->mod_due) {
         rdo_idxq_push(&m->d->st->cq_timed, cqn);
+        rdo_side_work(m->d);
         rdo_core_schedule(m->d, to->mod_due);
     }
     memset(from, 0, sizeof(*from));

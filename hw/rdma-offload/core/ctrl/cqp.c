@@ -147,6 +147,7 @@ void rdo_cqp_doorbell(RdoCore *core, uint32_t pi)
         return;
     }
     cqp->pi = pi;
+    rdo_side_work(core);
     cqp_prescan(core);
     rdo_cqp_run(core);
 }

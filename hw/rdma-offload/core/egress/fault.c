@@ -82,6 +82,7 @@ static void emit(RdoCore *core, const void *frame, size_t len)
         d->due_ns = core->ops->now_ns(core->host) + core->cfg.fault_delay_ns;
         d->frame = g_bytes_new(frame, len);
         g_queue_push_tail(&st->fault->delayed, d);
+        rdo_side_work(core);
         rdo_core_schedule(core, d->due_ns);
         return;
     }
@@ -119,6 +120,7 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
      * wake-up (core.c), not in the middle of the stage sending this. */
     if (fault_hit(core->st, core->cfg.fault_engine_ppm) && !core->st->fo_pending) {
         core->st->fo_pending = true;
+        rdo_side_work(core);
         /* Which engine: drawn only when there is a choice, so that one
          * engine's runs keep their sequence. */
         core->st->fo_pending_engine = core->cfg.engines > 1 ?
@@ -170,6 +172,7 @@ static void fault_send(RdoCore *core, const void *frame, size_t len)
     if (fault_hit(st, c->fault_reorder_ppm) && !st->fault->held) {
         /* Held back until the next frame has gone (or the next round). */
         st->fault->held = g_bytes_new(frame, len);
+        rdo_side_work(core);
         core->cnt.fault_reorders++;
         rdo_core_schedule(core, core->ops->now_ns(core->host));
         return;

@@ -57,6 +57,7 @@ static void loop_back(RdoCore *core, const void *frame, size_t len)
 {
     core->cnt.loopback_frames++;
     g_queue_push_tail(&core->st->loopback->frames, g_bytes_new(frame, len));
+    rdo_side_work(core);
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 
@@ -70,6 +71,7 @@ void rdo_loopback_raw(RdoCore *core, unsigned port, uint32_t from_txq,
     memcpy(copy + sizeof(hdr), frame, len);
     g_queue_push_tail(&core->st->loopback->raw,
                       g_bytes_new_take(copy, sizeof(hdr) + len));
+    rdo_side_work(core);
     rdo_core_schedule(core, core->ops->now_ns(core->host));
 }
 

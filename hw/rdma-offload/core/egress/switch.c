@@ -24,6 +24,7 @@ static void switch_deliver(RdoCore *to, const void *frame, size_t len)
     }
     to->cnt.loopback_frames++;
     g_queue_push_tail(&to->st->loopback->frames, g_bytes_new(frame, len));
+    rdo_side_work(to);
     rdo_core_schedule(to, to->ops->now_ns(to->host));
 }
 

@@ -117,6 +117,7 @@ static int create_txq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         core->st->pds[a->pdn].users++;
     }
     core->st->eth->txq_valid |= 1u << cmd->obj;
+    rdo_side_work(core);
     q->db_page = a->db_page;
     q->cqn = a->cqn;
     q->ring = ring;
@@ -168,6 +169,7 @@ static int create_rxq(RdoCore *core, const struct rdo_cqp_cmd *cmd)
         core->st->pds[a->pdn].users++;
     }
     core->st->eth->rxq_valid |= 1u << cmd->obj;
+    rdo_side_work(core);
     q->lro = lro;
     q->port = a->port ? a->port : 1;
     q->lro_ns = a->lro_usec * 1000ull;

@@ -36,14 +36,20 @@ static void rx_process(RdoCore *core, unsigned port, const void *frame,
     rdo_tm_leave(core, saved);
 }
 
-/* A frame from the port: an SR-IOV adapter's switch picks the function. */
-void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
+/* A frame from port 1, the host's stage state already asked
+ * (rdo_spans_poll): an SR-IOV adapter's switch picks the function. */
+static void receive_polled(RdoCore *core, const void *frame, size_t len)
 {
-    rdo_spans_poll(core);
     if (core->sriov && !core->fn && rdo_switch_input(core, frame, len)) {
         return;
     }
     rdo_ingress_frame(core, 1, frame, len);
+}
+
+void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
+{
+    rdo_spans_poll(core);
+    receive_polled(core, frame, len);
 }
 
 void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
@@ -51,7 +57,7 @@ void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
 {
     rdo_spans_poll(core);
     if (port != 2) {
-        rdo_core_receive(core, frame, len);
+        receive_polled(core, frame, len);
     } else if (core->cfg.ports == 2) {
         rdo_ingress_frame(core, 2, frame, len);
     } else {

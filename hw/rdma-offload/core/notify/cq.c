@@ -72,6 +72,7 @@ void rdo_cq_post_delayed(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
         } else if (wait && !cq->mod_due) {
             cq->mod_due = core->ops->now_ns(core->host) + wait;
             rdo_idxq_push(&core->st->cq_timed, cqn);
+            rdo_side_work(core);
             rdo_core_schedule(core, cq->mod_due);
         }
     }
@@ -101,6 +102,7 @@ void rdo_cq_set_moderation(RdoCore *core, uint32_t cqn, uint16_t count,
 
         if (!cq->mod_due) {
             rdo_idxq_push(&core->st->cq_timed, cqn);
+            rdo_side_work(core);
         }
         if (!cq->mod_due || due < cq->mod_due) {
             cq->mod_due = due;

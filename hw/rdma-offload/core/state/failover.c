@@ -137,6 +137,7 @@ void rdo_failover_engine(RdoCore *core, uint32_t engine)
         rdo_tm_set_flow(core, flow);
         core->cnt.fo_blackout_cycles = rdo_tm_ps_to_cycles(t, end - start);
         st->fo_resume_ps = st->fo_resume_ps ? MIN(st->fo_resume_ps, end) : end;
+        rdo_side_work(core);
         rdo_tm_schedule(core, end);
     } else {
         core->cnt.fo_blackout_cycles = 0;

@@ -31,12 +31,10 @@ static guint qp_list_len(GArray *list)
  * earliest deadline is the expired one until then, and putting it back
  * earlier made it due again at once, for ever.
  */
-static void run_timers(RdoCore *core)
+static void run_timers(RdoCore *core, uint64_t now, uint64_t next)
 {
     RdoState *st = core->st;
-    uint64_t now = core->ops->now_ns(core->host);
     GArray *rnr = NULL, *rto = NULL, *due = NULL;
-    uint64_t next = rdo_xport_timer_next(core);
     uint32_t qpn;
 
     /* Most wake-ups: no timer due, only the next one to ask for. */
@@ -123,9 +121,40 @@ static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
     }
 }
 
+/* Work on the lists of the end of round (each run's pending test; CQ
+ * moderation and fault injection are side engines, RdoState.side_work). */
+static bool lists_pending(const RdoCore *core)
+{
+    return rdo_agg_pending(core) || core->st->resp_list.len ||
+           core->st->ack_list.len ||
+           (core->st->side_work &&
+            (rdo_cq_pending(core) || rdo_fault_pending(core)));
+}
+
+/*
+ * With the timing model, on the receive engine's cursor, entered only
+ * when there is work: most wake-ups have none (no timer due, every list
+ * empty), and an entry and leave without work would only raise the
+ * engine's free time to now, which each later entry (at the clock of a
+ * later moment, or at a frame's arrival after this wake-up) takes anyway.
+ */
 void rdo_xport_run(RdoCore *core)
 {
-    run_timers(core);
+    RdoTiming *t = core->st->tm;
+    uint64_t now = core->ops->now_ns(core->host);
+    uint64_t next = rdo_xport_timer_next(core);
+    RdoTmSaved saved;
+
+    if ((!next || next > now) && !lists_pending(core)) {
+        if (next) {
+            rdo_core_schedule(core, next);
+        }
+        return;
+    }
+    if (t) {
+        saved = rdo_tm_enter(core, RDO_ENG_RX, now * 1000);
+    }
+    run_timers(core, now, next);
     /* Each list's run takes what it holds now: an empty one is skipped
      * (by the pending test beside its run, or the list's length here). */
     if (rdo_agg_pending(core)) {
@@ -142,5 +171,8 @@ void rdo_xport_run(RdoCore *core)
     }
     if (rdo_fault_pending(core)) {
         rdo_fault_run(core);
+    }
+    if (t) {
+        rdo_tm_leave(core, saved);
     }
 }

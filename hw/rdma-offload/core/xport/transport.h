@@ -379,7 +379,8 @@ void rdo_xport_move(RdoCore *from, RdoCore *to, uint32_t qpn, uint32_t sq_pi);
 /* The QP moved to RTR / RTS: take the starting PSNs and retry counts. */
 void rdo_xport_rtr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
 void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp);
-/* Runs the stages' pending work: timers, responses, ACKs. */
+/* Runs the stages' pending work: timers, responses, ACKs (timed: on the
+ * receive engine's cursor, entered only for work). */
 void rdo_xport_run(RdoCore *core);
 /* Retransmit timeout from the QP's timeout attribute; 0 = none. */
 uint64_t rdo_xport_rto_ns(uint8_t timeout);
