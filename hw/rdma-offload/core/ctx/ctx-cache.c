@@ -25,6 +25,18 @@
 #include <string.h>
 #include "ctx/ctx.h"
 
+/*
+ * Entries per store page, as a shift: every stride is a power of two that
+ * divides the page (the context sizes and the failover entry, checked at
+ * build time in rdo-internal.h), so that finding an entry's page takes no
+ * division on every context load and write-back.
+ */
+static void ctx_stride_set(RdoCtxCache *c, uint32_t stride)
+{
+    c->stride = stride;
+    c->per_page_shift = __builtin_ctz(RDO_PAGE_SIZE / stride);
+}
+
 static bool lru(const RdoCtxCache *c)
 {
     return c->policy != RDO_CACHE_FIFO;
@@ -52,7 +64,7 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     memset(c, 0, sizeof(*c));
     c->name = name;
     c->ctx_size = ctx_size;
-    c->stride = ctx_size;
+    ctx_stride_set(c, ctx_size);
     c->entries = entries;
     /* Checked by rdo_config_valid: ways divides entries. */
     c->ways = ways && ways < entries ? ways : entries;
@@ -107,21 +119,20 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
 bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
                   uint64_t *addr)
 {
-    uint32_t per_page = RDO_PAGE_SIZE / c->stride;
-    uint32_t page_no = index / per_page;
+    uint32_t page_no = index >> c->per_page_shift;
     uint64_t page;
-    /* Untimed: hardware holds the store's translation on chip. */
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
-    bool ok = page_no < *c->pages_reg &&
-              !rdo_dma_read(core, *c->pglist_reg + (uint64_t)page_no * 8,
-                            &page, sizeof(page)) &&
-              !(page & (RDO_PAGE_SIZE - 1));
 
-    rdo_tm_set_flow(core, flow);
-    if (!ok) {
+    /* Untimed: hardware holds the store's translation on chip. So the bus
+     * model is not asked (rdo_dma_read would, to hear that the flow is
+     * untimed), only the host: the read is counted as every DMA is. */
+    if (page_no >= *c->pages_reg ||
+        rdo_host_dma(core, *c->pglist_reg + (uint64_t)page_no * 8, &page,
+                     sizeof(page), false) ||
+        (page & (RDO_PAGE_SIZE - 1))) {
         return false;
     }
-    *addr = page + (uint64_t)(index % per_page) * c->stride;
+    *addr = page + (uint64_t)(index & ((1u << c->per_page_shift) - 1)) *
+                   c->stride;
     return true;
 }
 
@@ -578,7 +589,7 @@ void rdo_ctx_caches_init(RdoCore *core)
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
                        &core->cnt.qpc_hits, &core->cnt.qpc_misses);
     /* With failover the entry carries the QP's hard state after it. */
-    st->qpc.stride = rdo_qpc_entry_size(core);
+    ctx_stride_set(&st->qpc, rdo_qpc_entry_size(core));
     rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
                        c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.mrc_pglist, &core->regs.mrc_pages,
