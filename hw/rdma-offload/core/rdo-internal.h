@@ -187,6 +187,9 @@ typedef struct RdoCtxLine {
     uint64_t filled;            /* when loaded (FIFO replacement) */
     uint64_t ready_ps;          /* timing: when its fetch completes */
     bool prefetched;            /* timing: loaded ahead, not used yet */
+    /* Host-side: its set (position / ways, fixed), so that the order
+     * kept on every use and miss takes no division. */
+    uint32_t set;
     uint8_t *data;
     uint32_t prev, next;        /* LRU: neighbours in its set's order */
     /* Host-side, never saved: which load of a context this is, unique in

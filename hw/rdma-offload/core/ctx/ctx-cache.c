@@ -79,6 +79,7 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     c->block = g_malloc0((size_t)entries * ctx_size);
     for (uint32_t i = 0; i < entries; i++) {
         c->lines[i].data = c->block + (size_t)i * ctx_size;
+        c->lines[i].set = i / c->ways;
     }
     c->order = g_new(RdoCtxOrder, c->sets);
     c->valid_bits = g_new0(uint64_t, (entries + 63) / 64);
@@ -192,15 +193,15 @@ static uint32_t pos_of(const RdoCtxCache *c, const RdoCtxLine *l)
     return (uint32_t)(l - c->lines);
 }
 
-static RdoCtxOrder *order_of(RdoCtxCache *c, uint32_t pos)
+static RdoCtxOrder *order_of(RdoCtxCache *c, const RdoCtxLine *l)
 {
-    return &c->order[pos / c->ways];
+    return &c->order[l->set];
 }
 
 /* LRU: a valid line leaves its list (the one its prefetched flag says). */
 static void order_unlink(RdoCtxCache *c, RdoCtxLine *l)
 {
-    RdoCtxOrder *o = order_of(c, pos_of(c, l));
+    RdoCtxOrder *o = order_of(c, l);
     int k = l->prefetched;
 
     if (l->prev != RDO_NONE) {
@@ -219,7 +220,7 @@ static void order_unlink(RdoCtxCache *c, RdoCtxLine *l)
 static void order_append(RdoCtxCache *c, RdoCtxLine *l)
 {
     uint32_t pos = pos_of(c, l);
-    RdoCtxOrder *o = order_of(c, pos);
+    RdoCtxOrder *o = order_of(c, l);
     int k = l->prefetched;
 
     l->next = RDO_NONE;
@@ -248,7 +249,7 @@ static void line_enter(RdoCtxCache *c, RdoCtxLine *l)
     l->stamp = ++c->stamps;
     c->gen++;
     c->valid_bits[pos / 64] |= 1ull << (pos % 64);
-    order_of(c, pos)->invalid--;
+    order_of(c, l)->invalid--;
     if (lru(c)) {
         order_append(c, l);
     }
@@ -266,7 +267,7 @@ static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
     c->gen++;
     c->where[l->index] = 0;
     c->valid_bits[pos / 64] &= ~(1ull << (pos % 64));
-    order_of(c, pos)->invalid++;
+    order_of(c, l)->invalid++;
 }
 
 /* A line is used: it becomes the most recently used. */
@@ -366,7 +367,7 @@ void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l)
 static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *set = set_of(c, index);
-    RdoCtxOrder *o = order_of(c, pos_of(c, set));
+    RdoCtxOrder *o = order_of(c, set);
     RdoCtxLine *victim = &set[0];
 
     if (o->invalid) {
@@ -613,7 +614,7 @@ bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data)
     uint32_t base = pos_of(c, set_of(c, index));
     RdoCtxLine *l;
 
-    if (line_find(c, index) || !order_of(c, base)->invalid) {
+    if (line_find(c, index) || !order_of(c, &c->lines[base])->invalid) {
         return false;
     }
     l = first_invalid(c, base);
