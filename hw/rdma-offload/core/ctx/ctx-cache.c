@@ -468,16 +468,6 @@ void rdo_ctx_host_prefetch(const RdoCtxCache *c, uint32_t index)
     }
 }
 
-bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps)
-{
-    RdoCtxLine *l = line_find(c, index);
-
-    if (l) {
-        *ready_ps = l->ready_ps;
-    }
-    return l != NULL;
-}
-
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *l = line_find(c, index);
