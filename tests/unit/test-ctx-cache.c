@@ -7,6 +7,7 @@
  * caches of several shapes; after each, the same contexts are cached and
  * the hit and miss counters agree. The cache keeps host-side indexes
  * (index map, LRU lists, valid bits) that must never change a decision.
+ * And where each context lives in its store (/ctx-cache/store-address).
  */
 #include <string.h>
 #include "test-driver.h"
@@ -212,9 +213,69 @@ static void test_shapes(void)
     }
 }
 
+/*
+ * Where a context lives in its store: rdo_ctx_addr (which finds the page by
+ * a shift) against the plain division the test driver does, for every QP
+ * of several store pages with the plain and the failover entry size, and
+ * every MR; the page-list read counted as one DMA and never timed (no TLP);
+ * no address past the page list or from an entry not on a page.
+ */
+static void check_store(TestDriver *d, RdoCtxCache *c, uint32_t count,
+                        uint32_t stride)
+{
+    RdoCore *core = &d->h->core;
+    uint32_t per_page = RDO_PAGE_SIZE / stride;
+    uint64_t pglist = *c->pglist_reg, page, addr;
+
+    g_assert_cmpuint(c->stride, ==, stride);
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t dmas = core->cnt.dma_transfers;
+        uint64_t tlps = core->tcnt.pcie_tlps;
+
+        g_assert_true(rdo_ctx_addr(core, c, i, &addr));
+        memcpy(&page, td_ptr(d, pglist + i / per_page * 8), 8);
+        g_assert_cmphex(addr, ==, page + (uint64_t)(i % per_page) * stride);
+        g_assert_cmpuint(core->cnt.dma_transfers, ==, dmas + 1);
+        g_assert_cmpuint(core->tcnt.pcie_tlps, ==, tlps);
+    }
+    /* The first index past the page list's pages. */
+    g_assert_false(rdo_ctx_addr(core, c, *c->pages_reg * per_page, &addr));
+    /* A page-list entry not on a page boundary (the guest's scribble). */
+    memcpy(&page, td_ptr(d, pglist), 8);
+    *(uint64_t *)td_ptr(d, pglist) = page + 8;
+    g_assert_false(rdo_ctx_addr(core, c, per_page - 1, &addr));
+    memcpy(td_ptr(d, pglist), &page, 8);
+}
+
+static void test_store_address(void)
+{
+    for (int failover = 0; failover < 2; failover++) {
+        RdoConfig cfg = work_config(true, 100, 16, 8);
+        TestDriver *d;
+
+        cfg.max_qp = 300;
+        cfg.failover = failover;
+        d = td_new(&cfg);
+        td_start(d);
+        for (uint32_t i = 0; i < cfg.max_qp; i++) {
+            uint64_t addr;
+
+            g_assert_true(rdo_ctx_addr(&d->h->core, &d->h->core.st->qpc, i,
+                                       &addr));
+            g_assert_true(td_ptr(d, addr) == td_qpc_entry(d, i));
+        }
+        check_store(d, &d->h->core.st->qpc, cfg.max_qp,
+                    failover ? RDO_QPC_FO_ENTRY_SIZE : RDO_QPC_SIZE);
+        check_store(d, &d->h->core.st->mrc, cfg.max_mr, RDO_MRC_SIZE);
+        g_assert_false(rdo_core_is_fatal(&d->h->core));
+        td_free(d);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/ctx-cache/against-model", test_shapes);
+    g_test_add_func("/ctx-cache/store-address", test_store_address);
     return g_test_run();
 }

@@ -172,6 +172,12 @@ typedef struct RdoMrCtx {
     uint8_t reserved1[4];
 } RdoMrCtx;
 _Static_assert(sizeof(RdoMrCtx) == RDO_MRC_SIZE, "MR context size");
+/* A store's entries fill its pages whole, a power of two a page
+ * (ctx/ctx-cache.c finds an entry's page by a shift). */
+#define RDO_CTX_STRIDE_OK(s) (((s) & ((s) - 1)) == 0 && (s) <= RDO_PAGE_SIZE)
+_Static_assert(RDO_CTX_STRIDE_OK(RDO_QPC_SIZE) &&
+               RDO_CTX_STRIDE_OK(RDO_QPC_FO_ENTRY_SIZE) &&
+               RDO_CTX_STRIDE_OK(RDO_MRC_SIZE), "context store strides");
 
 /* A cache of contexts kept in a host-memory store (ctx/ctx-cache.c). */
 typedef struct RdoCtxLine {
@@ -181,6 +187,9 @@ typedef struct RdoCtxLine {
     uint64_t filled;            /* when loaded (FIFO replacement) */
     uint64_t ready_ps;          /* timing: when its fetch completes */
     bool prefetched;            /* timing: loaded ahead, not used yet */
+    /* Host-side: its set (position / ways, fixed), so that the order
+     * kept on every use and miss takes no division. */
+    uint32_t set;
     uint8_t *data;
     uint32_t prev, next;        /* LRU: neighbours in its set's order */
     /* Host-side, never saved: which load of a context this is, unique in
@@ -200,6 +209,7 @@ typedef struct RdoCtxCache {
     const char *name;
     uint32_t ctx_size;
     uint32_t stride;            /* bytes per entry in the store (ctx_size or more) */
+    uint32_t per_page_shift;    /* log2 of the entries in a store page */
     uint32_t entries;
     uint64_t *pglist_reg;       /* the store's page list register */
     uint32_t *pages_reg;        /* and its page count */

@@ -25,6 +25,18 @@
 #include <string.h>
 #include "ctx/ctx.h"
 
+/*
+ * Entries per store page, as a shift: every stride is a power of two that
+ * divides the page (the context sizes and the failover entry, checked at
+ * build time in rdo-internal.h), so that finding an entry's page takes no
+ * division on every context load and write-back.
+ */
+static void ctx_stride_set(RdoCtxCache *c, uint32_t stride)
+{
+    c->stride = stride;
+    c->per_page_shift = __builtin_ctz(RDO_PAGE_SIZE / stride);
+}
+
 static bool lru(const RdoCtxCache *c)
 {
     return c->policy != RDO_CACHE_FIFO;
@@ -52,7 +64,7 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     memset(c, 0, sizeof(*c));
     c->name = name;
     c->ctx_size = ctx_size;
-    c->stride = ctx_size;
+    ctx_stride_set(c, ctx_size);
     c->entries = entries;
     /* Checked by rdo_config_valid: ways divides entries. */
     c->ways = ways && ways < entries ? ways : entries;
@@ -67,6 +79,7 @@ void rdo_ctx_cache_init(RdoCtxCache *c, const char *name, uint32_t ctx_size,
     c->block = g_malloc0((size_t)entries * ctx_size);
     for (uint32_t i = 0; i < entries; i++) {
         c->lines[i].data = c->block + (size_t)i * ctx_size;
+        c->lines[i].set = i / c->ways;
     }
     c->order = g_new(RdoCtxOrder, c->sets);
     c->valid_bits = g_new0(uint64_t, (entries + 63) / 64);
@@ -107,21 +120,20 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
 bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
                   uint64_t *addr)
 {
-    uint32_t per_page = RDO_PAGE_SIZE / c->stride;
-    uint32_t page_no = index / per_page;
+    uint32_t page_no = index >> c->per_page_shift;
     uint64_t page;
-    /* Untimed: hardware holds the store's translation on chip. */
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
-    bool ok = page_no < *c->pages_reg &&
-              !rdo_dma_read(core, *c->pglist_reg + (uint64_t)page_no * 8,
-                            &page, sizeof(page)) &&
-              !(page & (RDO_PAGE_SIZE - 1));
 
-    rdo_tm_set_flow(core, flow);
-    if (!ok) {
+    /* Untimed: hardware holds the store's translation on chip. So the bus
+     * model is not asked (rdo_dma_read would, to hear that the flow is
+     * untimed), only the host: the read is counted as every DMA is. */
+    if (page_no >= *c->pages_reg ||
+        rdo_host_dma(core, *c->pglist_reg + (uint64_t)page_no * 8, &page,
+                     sizeof(page), false) ||
+        (page & (RDO_PAGE_SIZE - 1))) {
         return false;
     }
-    *addr = page + (uint64_t)(index % per_page) * c->stride;
+    *addr = page + (uint64_t)(index & ((1u << c->per_page_shift) - 1)) *
+                   c->stride;
     return true;
 }
 
@@ -181,15 +193,15 @@ static uint32_t pos_of(const RdoCtxCache *c, const RdoCtxLine *l)
     return (uint32_t)(l - c->lines);
 }
 
-static RdoCtxOrder *order_of(RdoCtxCache *c, uint32_t pos)
+static RdoCtxOrder *order_of(RdoCtxCache *c, const RdoCtxLine *l)
 {
-    return &c->order[pos / c->ways];
+    return &c->order[l->set];
 }
 
 /* LRU: a valid line leaves its list (the one its prefetched flag says). */
 static void order_unlink(RdoCtxCache *c, RdoCtxLine *l)
 {
-    RdoCtxOrder *o = order_of(c, pos_of(c, l));
+    RdoCtxOrder *o = order_of(c, l);
     int k = l->prefetched;
 
     if (l->prev != RDO_NONE) {
@@ -208,7 +220,7 @@ static void order_unlink(RdoCtxCache *c, RdoCtxLine *l)
 static void order_append(RdoCtxCache *c, RdoCtxLine *l)
 {
     uint32_t pos = pos_of(c, l);
-    RdoCtxOrder *o = order_of(c, pos);
+    RdoCtxOrder *o = order_of(c, l);
     int k = l->prefetched;
 
     l->next = RDO_NONE;
@@ -237,7 +249,7 @@ static void line_enter(RdoCtxCache *c, RdoCtxLine *l)
     l->stamp = ++c->stamps;
     c->gen++;
     c->valid_bits[pos / 64] |= 1ull << (pos % 64);
-    order_of(c, pos)->invalid--;
+    order_of(c, l)->invalid--;
     if (lru(c)) {
         order_append(c, l);
     }
@@ -255,7 +267,7 @@ static void line_leave(RdoCtxCache *c, RdoCtxLine *l)
     c->gen++;
     c->where[l->index] = 0;
     c->valid_bits[pos / 64] &= ~(1ull << (pos % 64));
-    order_of(c, pos)->invalid++;
+    order_of(c, l)->invalid++;
 }
 
 /* A line is used: it becomes the most recently used. */
@@ -355,7 +367,7 @@ void rdo_ctx_line_used_slow(RdoCtxCache *c, RdoCtxLine *l)
 static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *set = set_of(c, index);
-    RdoCtxOrder *o = order_of(c, pos_of(c, set));
+    RdoCtxOrder *o = order_of(c, set);
     RdoCtxLine *victim = &set[0];
 
     if (o->invalid) {
@@ -454,16 +466,6 @@ void rdo_ctx_host_prefetch(const RdoCtxCache *c, uint32_t index)
     if (index < c->where_len) {
         rdo_host_prefetch(&c->where[index], sizeof(c->where[index]));
     }
-}
-
-bool rdo_ctx_cached(RdoCtxCache *c, uint32_t index, uint64_t *ready_ps)
-{
-    RdoCtxLine *l = line_find(c, index);
-
-    if (l) {
-        *ready_ps = l->ready_ps;
-    }
-    return l != NULL;
 }
 
 void *rdo_ctx_cached_data(RdoCtxCache *c, uint32_t index)
@@ -578,7 +580,7 @@ void rdo_ctx_caches_init(RdoCore *core)
                        &core->regs.qpc_pglist, &core->regs.qpc_pages,
                        &core->cnt.qpc_hits, &core->cnt.qpc_misses);
     /* With failover the entry carries the QP's hard state after it. */
-    st->qpc.stride = rdo_qpc_entry_size(core);
+    ctx_stride_set(&st->qpc, rdo_qpc_entry_size(core));
     rdo_ctx_cache_init(&st->mrc, "MR", RDO_MRC_SIZE, c->mrc_cache_entries,
                        c->ctx_cache_ways, c->ctx_cache_policy,
                        &core->regs.mrc_pglist, &core->regs.mrc_pages,
@@ -602,7 +604,7 @@ bool rdo_ctx_restore(RdoCtxCache *c, uint32_t index, const void *data)
     uint32_t base = pos_of(c, set_of(c, index));
     RdoCtxLine *l;
 
-    if (line_find(c, index) || !order_of(c, base)->invalid) {
+    if (line_find(c, index) || !order_of(c, &c->lines[base])->invalid) {
         return false;
     }
     l = first_invalid(c, base);
