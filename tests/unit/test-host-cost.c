@@ -448,6 +448,13 @@ static void ring_check_disjoint(const TestFrameRing *r)
     }
 }
 
+/* The times the host's loop reads are the oldest's and the newest's. */
+static void ring_check_times(const TestFrameRing *r)
+{
+    g_assert_cmpuint(r->front_ns, ==, r->count ? r->at[r->first].when_ns : 0);
+    g_assert_cmpuint(r->back_ns, ==, r->count ? ring_last(r)->when_ns : 0);
+}
+
 static void test_frame_ring(void)
 {
     GRand *rng = g_rand_new_with_seed(22);    /* fixed: the same every run */
@@ -479,6 +486,7 @@ static void test_frame_ring(void)
             test_ring_reset(&r);
             popped = pushed;
             g_assert_null(test_ring_front(&r, &len, &when));
+            ring_check_times(&r);
             continue;
         }
         if (in_flight &&
@@ -507,6 +515,7 @@ static void test_frame_ring(void)
         }
         g_assert_cmpuint(r.count, ==, pushed - popped);
         g_assert_true((r.at_size & (r.at_size - 1)) == 0);
+        ring_check_times(&r);
     }
     g_assert_cmpuint(wraps, >, 500);
     /* The same pattern again needs no more room: bytes are reused. */
@@ -524,6 +533,7 @@ static void ring_push_at(TestFrameRing *r, uint32_t seq, size_t len,
     ring_frame(frame, seq, len);
     test_ring_push(r, frame, len, seq);
     ring_check_disjoint(r);
+    ring_check_times(r);
     g_assert_cmpuint(ring_last(r)->off, ==, want_off);
 }
 
@@ -540,6 +550,7 @@ static void ring_drain(TestFrameRing *r, uint32_t seq)
         ring_frame(want, seq++, len);
         g_assert_cmpmem(got, len, want, len);
         test_ring_pop(r);
+        ring_check_times(r);
     }
 }
 
