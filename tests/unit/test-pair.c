@@ -378,6 +378,19 @@ bool pair_step(Pair *p, uint64_t end)
     return step(p, end);
 }
 
+bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
+                           uint64_t limit_ns)
+{
+    const TestHost *h = s->d->h, *a = p->s[0].d->h;
+
+    do {
+        if (!step(p, a->now_ns + limit_ns)) {
+            return false;
+        }
+    } while (h->dma_writes == writes);
+    return true;
+}
+
 uint32_t pair_cq_ready(PairSide *s)
 {
     return rdo_pair_cq_ready(&s->rdo);
