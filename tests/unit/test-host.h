@@ -111,7 +111,7 @@ void test_frames_destroy(TestFrames *f);
 /* The ring: add a frame at the end; the oldest (NULL if none; when it
  * leaves in *when_ns), valid until the next push; drop the oldest; empty
  * it (the space is kept). Push and pop are inline for the common case (a
- * frame placed after the newest, no growth): one of each per timed frame.
+ * frame placed right after the newest, no growth): one of each per timed frame.
  * test_ring_put: the frame stored at byte off (free, large enough) as the
  * newest. */
 static inline void test_ring_put(TestFrameRing *r, size_t off,
@@ -133,9 +133,11 @@ void test_ring_push_slow(TestFrameRing *r, const void *frame, size_t len,
 static inline void test_ring_push(TestFrameRing *r, const void *frame,
                                   size_t len, uint64_t when_ns)
 {
-    /* After the newest, not wrapped: ring_place's first case. */
-    if (r->count == r->at_size || r->tail < r->head ||
-        len > r->size - r->tail) {
+    /* After the newest, up to the end or (wrapped) short of the oldest:
+     * ring_place's cases but the wrap to the start. */
+    size_t limit = r->tail < r->head ? r->head - 1 : r->size;
+
+    if (r->count == r->at_size || len > limit - r->tail) {
         test_ring_push_slow(r, frame, len, when_ns);
         return;
     }
