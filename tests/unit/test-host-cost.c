@@ -25,7 +25,10 @@
  * - the unit host's ring of timed frames (TestFrameRing), which reuses its
  *   bytes instead of compacting a log: every frame comes out whole, in
  *   order, with its time, through wrap-around, growth and resets, and the
- *   ring stops growing once it holds the most ever in flight.
+ *   ring stops growing once it holds the most ever in flight; the two
+ *   times it keeps for the pair's step are its oldest and newest frame's;
+ * - the benches' wait for completions (pair_step_until_write) takes the
+ *   same steps as pair_step repeated until the device writes host memory.
  * - code every packet runs touches nothing of failover while it is off:
  *   the responder's QP has a requester queue no packet of it needs (with
  *   many QPs, a cold host cache line a packet).
@@ -448,6 +451,13 @@ static void ring_check_disjoint(const TestFrameRing *r)
     }
 }
 
+/* The times the host's loop reads are the oldest's and the newest's. */
+static void ring_check_times(const TestFrameRing *r)
+{
+    g_assert_cmpuint(r->front_ns, ==, r->count ? r->at[r->first].when_ns : 0);
+    g_assert_cmpuint(r->back_ns, ==, r->count ? ring_last(r)->when_ns : 0);
+}
+
 static void test_frame_ring(void)
 {
     GRand *rng = g_rand_new_with_seed(22);    /* fixed: the same every run */
@@ -479,6 +489,7 @@ static void test_frame_ring(void)
             test_ring_reset(&r);
             popped = pushed;
             g_assert_null(test_ring_front(&r, &len, &when));
+            ring_check_times(&r);
             continue;
         }
         if (in_flight &&
@@ -507,6 +518,7 @@ static void test_frame_ring(void)
         }
         g_assert_cmpuint(r.count, ==, pushed - popped);
         g_assert_true((r.at_size & (r.at_size - 1)) == 0);
+        ring_check_times(&r);
     }
     g_assert_cmpuint(wraps, >, 500);
     /* The same pattern again needs no more room: bytes are reused. */
@@ -524,6 +536,7 @@ static void ring_push_at(TestFrameRing *r, uint32_t seq, size_t len,
     ring_frame(frame, seq, len);
     test_ring_push(r, frame, len, seq);
     ring_check_disjoint(r);
+    ring_check_times(r);
     g_assert_cmpuint(ring_last(r)->off, ==, want_off);
 }
 
@@ -540,6 +553,7 @@ static void ring_drain(TestFrameRing *r, uint32_t seq)
         ring_frame(want, seq++, len);
         g_assert_cmpmem(got, len, want, len);
         test_ring_pop(r);
+        ring_check_times(r);
     }
 }
 
@@ -907,6 +921,103 @@ static void test_wqe_used_bytes(void)
     }
 }
 
+/* One pair's state a step can move: both clocks, wake-ups and writes to
+ * host memory, the frames delivered. */
+static void steps_assert_same(Pair *p0, Pair *p1)
+{
+    g_assert_cmpuint(p0->frames, ==, p1->frames);
+    for (int k = 0; k < 2; k++) {
+        TestHost *h0 = p0->s[k].d->h, *h1 = p1->s[k].d->h;
+
+        g_assert_cmpuint(h0->now_ns, ==, h1->now_ns);
+        g_assert_cmpuint(h0->wakeup_ns, ==, h1->wakeup_ns);
+        g_assert_cmpuint(h0->wakeups, ==, h1->wakeups);
+        g_assert_cmpuint(h0->dma_writes, ==, h1->dma_writes);
+        g_assert_cmpuint(h0->timed.count, ==, h1->timed.count);
+    }
+}
+
+/*
+ * pair_step_until_write, the benches' loop waiting for completions, is
+ * pair_step repeated until the side's device wrote host memory: two pairs,
+ * the same WRITEs (timing mode, so four steps a frame, and functional),
+ * one driven by pair_step and the test of the write after each, the other
+ * by pair_step_until_write; after each wait both pairs are in the same
+ * state and find the same completions, and both stop alike when the time
+ * runs out with nothing due.
+ */
+static void test_step_until_write(void)
+{
+    for (int timed = 0; timed < 2; timed++) {
+        RdoConfig cfg = test_host_default_config();
+        Pair *p[2];
+        uint64_t seen = UINT64_MAX;     /* writes when a poll found none */
+        uint32_t done = 0, waits = 0;
+        bool more[2];
+
+        cfg.tm.on = timed;
+        for (int k = 0; k < 2; k++) {
+            p[k] = pair_new(&cfg);
+            pair_connect(p[k], 0, RDO_QPT_RC, RDO_MTU_4096);
+            for (int i = 0; i < 6; i++) {
+                struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE,
+                                          .wr_id = i,
+                                          .flags = RDO_WQE_F_SIGNALED };
+                struct rdo_sge sge = pair_sge_of(&p[k]->s[0],
+                                                 PAIR_SRC + i * 65536,
+                                                 20000 + i * 7000);
+
+                w.remote_addr = PAIR_DST + i * 65536;
+                w.rkey = p[k]->s[1].mr_key;
+                pair_post_send(&p[k]->s[0], 0, &w, &sge, 1, NULL);
+            }
+        }
+        while (done < 6) {
+            TestHost *h0 = p[0]->s[0].d->h;
+            uint32_t got[2] = { 0 };
+
+            do {
+                g_assert_true(pair_step(p[0], h0->now_ns + PAIR_SEC));
+            } while (h0->dma_writes == seen);
+            g_assert_true(pair_step_until_write(p[1], &p[1]->s[0], seen,
+                                                PAIR_SEC));
+            steps_assert_same(p[0], p[1]);
+            for (int k = 0; k < 2; k++) {
+                struct rdo_cqe e;
+
+                while ((e = pair_poll(&p[k]->s[0])).wr_id != PAIR_NO_CQE) {
+                    g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+                    g_assert_cmpuint(e.wr_id, ==, done + got[k]);
+                    got[k]++;
+                }
+            }
+            g_assert_cmpuint(got[0], ==, got[1]);
+            done += got[0];
+            seen = h0->dma_writes;
+            waits++;
+        }
+        g_assert_cmpuint(waits, >, 1);
+        /* Then the same with steps of at most 1 us: both stop alike once
+         * nothing is due that soon (the ACKs' last frames and wake-ups
+         * first; the retransmit timer is a millisecond away). */
+        do {
+            TestHost *h0 = p[0]->s[0].d->h;
+
+            do {
+                more[0] = pair_step(p[0], h0->now_ns + 1000);
+            } while (more[0] && h0->dma_writes == seen);
+            more[1] = pair_step_until_write(p[1], &p[1]->s[0], seen, 1000);
+            g_assert_cmpint(more[0], ==, more[1]);
+            steps_assert_same(p[0], p[1]);
+            seen = h0->dma_writes;
+        } while (more[0]);
+        g_assert_null(test_ring_front(&p[1]->s[0].d->h->timed, &(size_t){ 0 },
+                                      &(uint64_t){ 0 }));
+        pair_free(p[0]);
+        pair_free(p[1]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -924,5 +1035,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/xport-lines", test_xport_lines);
     g_test_add_func("/host-cost/spans-when-taken", test_spans_when_taken);
     g_test_add_func("/host-cost/wqe-used-bytes", test_wqe_used_bytes);
+    g_test_add_func("/host-cost/step-until-write", test_step_until_write);
     return g_test_run();
 }

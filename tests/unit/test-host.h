@@ -7,6 +7,7 @@
 #define RDO_TEST_HOST_H
 
 #include <glib.h>
+#include <string.h>
 #include "rdo-core.h"
 
 #define TEST_HOST_MEM_BASE  0x100000ull
@@ -41,6 +42,9 @@ typedef struct TestFrameRing {
     TestFrameAt *at;            /* the frames, a ring of at_size (a power
                                    of two) from first */
     guint at_size, first, count;
+    /* The oldest frame's and the newest's times (0 when empty), kept so
+     * that the host's event loop reads one word a side per step. */
+    uint64_t front_ns, back_ns;
 } TestFrameRing;
 
 /* One DMA the core asked of its host (TestHost.dma_log). */
@@ -106,9 +110,39 @@ void test_frames_destroy(TestFrames *f);
 
 /* The ring: add a frame at the end; the oldest (NULL if none; when it
  * leaves in *when_ns), valid until the next push; drop the oldest; empty
- * it (the space is kept). */
-void test_ring_push(TestFrameRing *r, const void *frame, size_t len,
-                    uint64_t when_ns);
+ * it (the space is kept). Push and pop are inline for the common case (a
+ * frame placed right after the newest, no growth): one of each per timed frame.
+ * test_ring_put: the frame stored at byte off (free, large enough) as the
+ * newest. */
+static inline void test_ring_put(TestFrameRing *r, size_t off,
+                                 const void *frame, size_t len,
+                                 uint64_t when_ns)
+{
+    if (!r->count) {
+        r->head = off;
+        r->front_ns = when_ns;
+    }
+    memcpy(r->data + off, frame, len);
+    r->tail = off + len;
+    r->at[(r->first + r->count++) & (r->at_size - 1)] =
+        (TestFrameAt){ off, len, when_ns };
+    r->back_ns = when_ns;
+}
+void test_ring_push_slow(TestFrameRing *r, const void *frame, size_t len,
+                         uint64_t when_ns);
+static inline void test_ring_push(TestFrameRing *r, const void *frame,
+                                  size_t len, uint64_t when_ns)
+{
+    /* After the newest, up to the end or (wrapped) short of the oldest:
+     * ring_place's cases but the wrap to the start. */
+    size_t limit = r->tail < r->head ? r->head - 1 : r->size;
+
+    if (r->count == r->at_size || len > limit - r->tail) {
+        test_ring_push_slow(r, frame, len, when_ns);
+        return;
+    }
+    test_ring_put(r, r->tail, frame, len, when_ns);
+}
 static inline const uint8_t *test_ring_front(const TestFrameRing *r,
                                              size_t *len, uint64_t *when_ns)
 {
@@ -122,7 +156,18 @@ static inline const uint8_t *test_ring_front(const TestFrameRing *r,
     *when_ns = a->when_ns;
     return r->data + a->off;
 }
-void test_ring_pop(TestFrameRing *r);
+void test_ring_pop_empty(TestFrameRing *r);
+static inline void test_ring_pop(TestFrameRing *r)
+{
+    if (r->count <= 1) {
+        test_ring_pop_empty(r);     /* the last, or none (an error) */
+        return;
+    }
+    r->count--;
+    r->first = (r->first + 1) & (r->at_size - 1);
+    r->head = r->at[r->first].off;
+    r->front_ns = r->at[r->first].when_ns;
+}
 void test_ring_reset(TestFrameRing *r);
 void test_ring_destroy(TestFrameRing *r);
 

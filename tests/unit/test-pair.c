@@ -269,16 +269,15 @@ static void pass(Pair *p, int k, const uint8_t *data, size_t len)
 static unsigned deliver_timed(Pair *p, int k)
 {
     TestHost *from = p->s[k].d->h;
+    TestFrameRing *r = &from->timed;
     unsigned moved = 0;
-    const uint8_t *data;
-    size_t len;
-    uint64_t when;
 
-    while ((data = test_ring_front(&from->timed, &len, &when)) &&
-           when <= from->now_ns) {
+    while (r->count && r->front_ns <= from->now_ns) {
+        const TestFrameAt *at = &r->at[r->first];
+
         /* The receiver never adds to the sender's ring: data stays put. */
-        pass(p, k, data, len);
-        test_ring_pop(&from->timed);
+        pass(p, k, r->data + at->off, at->len);
+        test_ring_pop(r);
         moved++;
     }
     return moved;
@@ -319,6 +318,79 @@ static __attribute__((noinline)) unsigned deliver(Pair *p)
     return moved;
 }
 
+/*
+ * One step: deliver frames, or advance time to the next wake-up. Each
+ * side's state is read once: whether anything is to be delivered (then
+ * deliver, in its order) and, if not, when its next timed frame leaves
+ * and its wake-up is due (the step's work from them; four steps a frame
+ * of a stream, most with nothing to deliver). A time of 0 is "none"
+ * (as wakeup_ns and TestFrameRing.front_ns keep it): minus one, it is the
+ * largest, so the earliest and "due" need no test of it.
+ */
+static inline bool step(Pair *p, uint64_t end)
+{
+    TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
+    uint64_t now = a->now_ns, front_m1, next_m1;
+
+    /* One virtual clock for both, as QEMU's devices share theirs: a
+     * command run on one side alone (td_cmd) moved that side's clock, and
+     * the other catches up before anything crosses the wire. Otherwise a
+     * frame reaches a side whose clock is ahead, its timed work waits for
+     * that side's future while the sender's timers run out. */
+    if (now != b->now_ns) {
+        now = MAX(now, b->now_ns);
+        a->now_ns = b->now_ns = now;
+    }
+    /* Something to deliver: a timed frame due (the clocks are one), a
+     * frame in a log. deliver() moves at least that one. */
+    front_m1 = MIN(a->timed.front_ns - 1, b->timed.front_ns - 1);
+    if (front_m1 < now ||
+        test_frames_count(&a->frames) || test_frames_count(&b->frames)) {
+        deliver(p);
+        return true;
+    }
+    /* The earliest of the timed fronts and wake-ups set; +1 wraps "none"
+     * back to 0. */
+    next_m1 = MIN(front_m1, MIN(a->wakeup_ns - 1, b->wakeup_ns - 1));
+    if (next_m1 == UINT64_MAX || next_m1 >= end) {
+        return false;
+    }
+    if (next_m1 >= now) {
+        now = next_m1 + 1;
+        a->now_ns = b->now_ns = now;
+    }
+    if (a->wakeup_ns - 1 < now) {
+        a->wakeup_ns = 0;
+        a->wakeups++;
+        rdo_core_wakeup(&a->core);
+    }
+    /* b's clock after a's wake-up: a wake-up does not move the clock. */
+    if (b->wakeup_ns - 1 < b->now_ns) {
+        b->wakeup_ns = 0;
+        b->wakeups++;
+        rdo_core_wakeup(&b->core);
+    }
+    return true;
+}
+
+bool pair_step(Pair *p, uint64_t end)
+{
+    return step(p, end);
+}
+
+bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
+                           uint64_t limit_ns)
+{
+    const TestHost *h = s->d->h, *a = p->s[0].d->h;
+
+    do {
+        if (!step(p, a->now_ns + limit_ns)) {
+            return false;
+        }
+    } while (h->dma_writes == writes);
+    return true;
+}
+
 uint32_t pair_cq_ready(PairSide *s)
 {
     return rdo_pair_cq_ready(&s->rdo);
@@ -328,63 +400,6 @@ uint32_t pair_cq_ready(PairSide *s)
 static uint64_t pair_now(Pair *p)
 {
     return MAX(p->s[0].d->h->now_ns, p->s[1].d->h->now_ns);
-}
-
-/* When side h's next timed frame leaves, from its ring's front; 0 if none. */
-static inline uint64_t timed_front_ns(const TestHost *h)
-{
-    return h->timed.count ? h->timed.at[h->timed.first].when_ns : 0;
-}
-
-/*
- * One step: deliver frames, or advance time to the next wake-up. Each
- * side's state is read once: whether anything is to be delivered (then
- * deliver, in its order) and, if not, when its next timed frame leaves
- * and its wake-up is due (the step's work from them; four steps a frame
- * of a stream, most with nothing to deliver).
- */
-bool pair_step(Pair *p, uint64_t end)
-{
-    TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
-    uint64_t next, cand[4];
-
-    /* One virtual clock for both, as QEMU's devices share theirs: a
-     * command run on one side alone (td_cmd) moved that side's clock, and
-     * the other catches up before anything crosses the wire. Otherwise a
-     * frame reaches a side whose clock is ahead, its timed work waits for
-     * that side's future while the sender's timers run out. */
-    if (a->now_ns != b->now_ns) {
-        a->now_ns = b->now_ns = MAX(a->now_ns, b->now_ns);
-    }
-    cand[0] = timed_front_ns(a);
-    cand[1] = timed_front_ns(b);
-    /* Something to deliver: a timed frame due (the clocks are one), a
-     * frame in a log. deliver() moves at least that one. */
-    if ((cand[0] && cand[0] <= a->now_ns) || (cand[1] && cand[1] <= a->now_ns) ||
-        test_frames_count(&a->frames) || test_frames_count(&b->frames)) {
-        deliver(p);
-        return true;
-    }
-    cand[2] = a->wakeup_ns;
-    cand[3] = b->wakeup_ns;
-    /* The earliest of those set (0: none): 0 - 1 wraps to the largest. */
-    next = MIN(MIN(cand[0] - 1, cand[1] - 1), MIN(cand[2] - 1, cand[3] - 1)) + 1;
-    if (!next || next > end) {
-        return false;
-    }
-    if (next > a->now_ns) {
-        a->now_ns = b->now_ns = next;
-    }
-    for (int k = 0; k < 2; k++) {
-        TestHost *h = k ? b : a;
-
-        if (h->wakeup_ns && h->wakeup_ns <= h->now_ns) {
-            h->wakeup_ns = 0;
-            h->wakeups++;
-            rdo_core_wakeup(&h->core);
-        }
-    }
-    return true;
 }
 
 bool pair_run_cqes(Pair *p, int who, uint32_t cqes, uint64_t limit_ns)

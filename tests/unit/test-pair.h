@@ -121,6 +121,13 @@ void pair_push_send(PairSide *s, int i, const struct rdo_send_wqe *w,
 /* One step: deliver frames, or advance time to the next wake-up (not past
  * `end`); false if there was nothing to do. */
 bool pair_step(Pair *p, uint64_t end);
+/* Steps (at least one) until side s's device has written its host's
+ * memory since that counted `writes` (TestHost.dma_writes: a CQE comes
+ * only by such a write), each step ending at most limit_ns after side 0's
+ * clock; false if a step had nothing to do. A bench's loop waiting for
+ * completions, without a return to it at every step. */
+bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
+                           uint64_t limit_ns);
 /* Completions waiting on a side's CQ. */
 uint32_t pair_cq_ready(PairSide *s);
 
