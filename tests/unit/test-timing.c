@@ -1182,6 +1182,49 @@ static void test_ctx_held_evicted(void)
 }
 
 /*
+ * A doorbell's checks read a QP context that is not cached beside the
+ * cache, untimed (timing-model.md's simplifications: hardware keeps those
+ * fields in a doorbell table on chip): the read is a host DMA, counted,
+ * but books nothing in the bus's context queue, leaves the cache as it
+ * was, and the WRITE it rang for then goes as any other.
+ */
+static void test_doorbell_peek_untimed(void)
+{
+    RdoConfig cfg = work_config(true, 100, 2, RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    RdoCore *core = &a->d->h->core;
+    const RdoTmFlowQ *ctxq = &core->st->tm->flows[RDO_FLOW_CTX];
+    uint64_t reqs, dmas, loads;
+    int cold = -1;
+
+    pair_fill(a, PAIR_MR_IOVA, EVICT_LEN, 53);
+    for (int i = 0; i < EVICT_QPS; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096);
+    }
+    for (int i = 0; i < EVICT_QPS && cold < 0; i++) {
+        if (!rdo_ctx_cached_data(&core->st->qpc, a->qp[i].qpn)) {
+            cold = i;
+        }
+    }
+    g_assert_cmpint(cold, >=, 0);       /* four QPs, two lines */
+    reqs = ctxq->requests;
+    dmas = core->cnt.dma_transfers;
+    loads = qpc_loads(a);
+    post_write_on(p, cold, 1, 0, EVICT_LEN);    /* the doorbell, no step */
+    g_assert_cmpuint(core->cnt.dma_transfers, >, dmas);
+    g_assert_cmpuint(ctxq->requests, ==, reqs);
+    g_assert_cmpuint(qpc_loads(a), ==, loads);
+    g_assert_null(rdo_ctx_cached_data(&core->st->qpc, a->qp[cold].qpn));
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, EVICT_LEN);
+    /* The scheduler's own load of it is timed. */
+    g_assert_cmpuint(ctxq->requests, >, reqs);
+    pair_free(p);
+}
+
+/*
  * A QP modified (RTS to RTS, its access flags given again) in the middle
  * of a 1 MiB WRITE: the modify drops what the engine holds for the
  * message, so its WQE is read again and its context looked up again,
@@ -1484,6 +1527,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/ctx-held-evicted", test_ctx_held_evicted);
     g_test_add_func("/timing/ctx-held-modified", test_ctx_held_modified);
     g_test_add_func("/timing/ctx-held-resized", test_ctx_held_resized);
+    g_test_add_func("/timing/doorbell-peek-untimed", test_doorbell_peek_untimed);
     g_test_add_func("/timing/event-warp", test_event_warp);
     return g_test_run();
 }

@@ -157,11 +157,19 @@ static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
     rdo_core_fatal(core, lost_cause(core, c), true, what);
 }
 
-/* A DMA of a context, in the context flow of the bus. */
+/*
+ * A DMA of a context, in the context flow of the bus; untimed when the
+ * caller made it so (a doorbell's look beside the cache and that copy's
+ * write-back: fields hardware keeps in a doorbell table on chip).
+ */
 static int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
                    bool write)
 {
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+
+    if (flow == RDO_FLOW_UNTIMED) {
+        rdo_tm_set_flow(core, flow);
+    }
     int r = write ? rdo_dma_write(core, addr, data, len)
                   : rdo_dma_read(core, addr, data, len);
 
