@@ -6,6 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 declare -A F=()
 run_rc=0
 output=
+output_shown=0
 errfile=$(mktemp)
 trap 'rm -f "$errfile"' EXIT
 
@@ -19,6 +20,7 @@ trap 'rm -f "$errfile"' EXIT
 guest_run() {
     output=$("$TOP/scripts/run-guest" "$@" 2>"$errfile")
     run_rc=$?
+    output_shown=0
     # (A command's own status 123 is no boot failure: run-guest names one.)
     if [ "$run_rc" = 123 ] && grep -qa "kernel failed (.*, in its boot phase)" "$errfile"; then
         echo "# run-guest exit 123: a guest failed in its boot phase, before its command started:"
@@ -79,6 +81,13 @@ check() {
     else
         echo "not ok $n - $desc"
         failed=$((failed + 1))
+        # A test of several runs: the output of the run this check reads,
+        # once (tap_end only has the last run's).
+        if [ "$output_shown" = 0 ]; then
+            echo "# the output of the guest run this check reads:"
+            printf '%s\n' "$output" | sed 's/^/#  | /'
+            output_shown=1
+        fi
     fi
 }
 eq() { [ "$1" = "$2" ] || { echo "#   got '$1', expected '$2'"; return 1; }; }
@@ -93,8 +102,10 @@ tap_end() {
     if [ "$failed" != 0 ] || [ "$run_rc" != 0 ]; then
         echo "# run-guest exit $run_rc; its stderr:"
         sed 's/^/# /' "$errfile"
-        echo "# guest output:"
-        printf '%s\n' "$output" | sed 's/^/# /'
+        if [ "$output_shown" = 0 ]; then
+            echo "# guest output:"
+            printf '%s\n' "$output" | sed 's/^/# /'
+        fi
         exit 1
     fi
     exit 0
