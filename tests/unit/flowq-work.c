@@ -12,18 +12,6 @@
 #define WARMUP_PS       100000000ull    /* 100 us */
 #define WINDOW_PS       1000000000ull   /* 1 ms measured */
 
-static void post_write(Pair *p, int slot, uint64_t wr_id, uint64_t src,
-                       uint64_t dst, uint32_t len)
-{
-    struct rdo_send_wqe w = { .opcode = RDO_WR_RDMA_WRITE, .wr_id = wr_id,
-                              .flags = RDO_WQE_F_SIGNALED };
-    struct rdo_sge sge = pair_sge_of(&p->s[0], src, len);
-
-    w.remote_addr = dst;
-    w.rkey = p->s[1].mr_key;
-    pair_post_send(&p->s[0], slot, &w, &sge, 1, NULL);
-}
-
 /* When the responder's placement of the 64-byte WRITE was through. */
 static uint64_t small_placed(GArray *spans)
 {
@@ -61,7 +49,8 @@ FlowqLat flowq_latency(uint32_t arb, uint32_t rx_lanes)
     /* Sources and destinations 5 bytes past a page: placements cut at
      * cache lines as real buffers are. */
     for (uint64_t i = 0; i < STREAM_MSGS; i++) {
-        post_write(p, 0, 1 + i, PAIR_SRC + 5, PAIR_DST + 5, MIB);
+        pair_post_rdma(p, 0, RDO_WR_RDMA_WRITE, 1 + i, PAIR_SRC + 5,
+                       PAIR_DST + 5, MIB);
     }
     start = a->now_ns;
     while (a->now_ns < start + SMALL_AT_NS) {
@@ -69,8 +58,8 @@ FlowqLat flowq_latency(uint32_t arb, uint32_t rx_lanes)
     }
     /* Only what is placed from now on counts. */
     g_array_set_size(spans, 0);
-    post_write(p, 1, 100, PAIR_SRC + 3 * MIB + 77, PAIR_DST + MIB + 4096 + 33,
-               SMALL);
+    pair_post_rdma(p, 1, RDO_WR_RDMA_WRITE, 100, PAIR_SRC + 3 * MIB + 77,
+                   PAIR_DST + MIB + 4096 + 33, SMALL);
     g_assert_true(pair_run_cqes(p, 0, STREAM_MSGS + 1, PAIR_SEC));
     for (guint k = 0; k < lives->len; k++) {
         const RdoWrLife *l = &g_array_index(lives, RdoWrLife, k);

@@ -218,6 +218,18 @@ void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
     rdo_pair_post_send(&s->rdo, i, w, sge, num_sge, ud, NULL);
 }
 
+void pair_post_rdma(Pair *p, int i, uint8_t opcode, uint64_t wr_id,
+                    uint64_t src, uint64_t dst, uint32_t len)
+{
+    struct rdo_send_wqe w = { .opcode = opcode, .wr_id = wr_id,
+                              .flags = RDO_WQE_F_SIGNALED };
+    struct rdo_sge sge = pair_sge_of(&p->s[0], src, len);
+
+    w.remote_addr = dst;
+    w.rkey = p->s[1].mr_key;
+    pair_post_send(&p->s[0], i, &w, &sge, 1, NULL);
+}
+
 void pair_push_send(PairSide *s, int i, const struct rdo_send_wqe *w,
                     const struct rdo_sge *sge, int num_sge)
 {

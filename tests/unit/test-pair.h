@@ -108,6 +108,10 @@ void pair_fill(PairSide *s, uint64_t iova, uint32_t len, uint32_t seed);
 void pair_post_send(PairSide *s, int i, const struct rdo_send_wqe *w,
                     const struct rdo_sge *sge, int num_sge,
                     const struct rdo_ud_seg *ud);
+/* A signalled RDMA WRITE or READ on side 0's QP slot i: `len` bytes at
+ * iova `src` of side 0's MR, at `dst` of side 1's. */
+void pair_post_rdma(Pair *p, int i, uint8_t opcode, uint64_t wr_id,
+                    uint64_t src, uint64_t dst, uint32_t len);
 void pair_post_recv(PairSide *s, int i, uint64_t wr_id, uint64_t iova,
                     uint32_t len);
 /* A receive WQE of up to 3 SGEs (the ring's 64-byte stride). */

@@ -1,0 +1,858 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the engines hold of a message while it runs, in timing and
+ * functional mode: the WQE the transmit engine sends (and what a
+ * retransmission reads again), the QP context and payload MR translation
+ * it keeps, the responder's MR translation, and each hold's end: a
+ * command mid-message, an MR gone, a context evicted, modified or its
+ * cache made again at a new size. Also the doorbell's untimed look at an
+ * uncached context.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "timing-work.h"
+#include "timing/timing.h"
+#include "xport/transport.h"
+
+#define MIB (1u << 20)
+
+/* A WRITE of side 0's slot i: `len` bytes at `off` in both sides' MRs. */
+static void post_write_on(Pair *p, int i, uint64_t wr_id, uint64_t off,
+                          uint32_t len)
+{
+    pair_post_rdma(p, i, RDO_WR_RDMA_WRITE, wr_id, PAIR_MR_IOVA + off,
+                   PAIR_MR_IOVA + off, len);
+}
+
+/* Host reads of the whole WQE at `index` of side 0's QP slot i (its DMA
+ * log must be on); not a flush's read of the wr_id alone. */
+static unsigned wqe_host_reads(Pair *p, int i, uint32_t index)
+{
+    PairSide *a = &p->s[0];
+    uint64_t at = rdo_ring_slot(a->qp[i].sq, index, p->layout.sq_log,
+                                p->layout.sq_shift);
+    GArray *log = a->d->h->dma_log;
+    unsigned n = 0;
+
+    for (guint k = 0; k < log->len; k++) {
+        const TestDma *d = &g_array_index(log, TestDma, k);
+
+        n += !d->write && d->addr <= at &&
+             at + sizeof(struct rdo_send_wqe) <= d->addr + d->len;
+    }
+    return n;
+}
+
+/* Counts side 0's frames (a tamper that passes them all). */
+static bool count_frames(Pair *p, int from, uint8_t *frame, size_t *len,
+                         bool *again, void *opaque)
+{
+    if (from == 0) {
+        (*(uint64_t *)opaque)++;
+    }
+    return true;
+}
+
+typedef struct DropOne {
+    uint64_t n;                 /* frames from side 0 so far */
+    uint64_t drop;              /* the one to lose (1-based) */
+    uint32_t psn;               /* its PSN */
+    uint64_t nak_ns, resent_ns; /* the NAK and the lost packet again arrive */
+} DropOne;
+
+/* The PSN of a RoCEv2 frame over IPv4 (BTH after 14 + 20 + 8 bytes). */
+static uint32_t frame_psn(const uint8_t *f)
+{
+    return (uint32_t)f[42 + 9] << 16 | f[42 + 10] << 8 | f[42 + 11];
+}
+
+static bool drop_one(Pair *p, int from, uint8_t *frame, size_t *len,
+                     bool *again, void *opaque)
+{
+    DropOne *d = opaque;
+    uint64_t now = p->s[from].d->h->now_ns;
+
+    if (!d->drop) {
+        return true;
+    }
+    if (from == 1) {
+        d->nak_ns = d->nak_ns ? d->nak_ns : now;
+        return true;
+    }
+    if (++d->n == d->drop) {
+        d->psn = frame_psn(frame);
+        return false;
+    }
+    if (d->n > d->drop && !d->resent_ns && frame_psn(frame) == d->psn) {
+        d->resent_ns = now;
+    }
+    return true;
+}
+
+/* A 16 KiB WRITE (4 packets of 4096), its second packet lost if `drop`;
+ * doorbell to CQE in ps. */
+static uint64_t retx_run(bool drop, DropOne *d, uint64_t *wqe_reads,
+                         unsigned *host_reads)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    Pair *p = pair_new(&cfg);
+    TestHost *h = p->s[0].d->h;
+    RdoWrLife life;
+
+    h->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
+    h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    d->drop = drop ? 2 : 0;
+    p->tamper = drop_one;
+    p->tamper_opaque = d;
+    post_write_on(p, 0, 1, 0, 16384);
+    g_assert_true(pair_run_cqes(p, 0, 1, 1000000000ull));
+    g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), ==, drop);
+    life = g_array_index(h->lives, RdoWrLife, 0);
+    *wqe_reads = h->core.st->tm->flows[RDO_FLOW_WQE].requests;
+    *host_reads = wqe_host_reads(p, 0, 0);
+    pair_free(p);
+    return life.cqe_ps - life.db_ps;
+}
+
+/*
+ * Go-back-N reads the WQE again before it resends: a WQE-flow read and its
+ * parsing, then the payload read, in series. From the NAK to the resent
+ * packet's arrival: two read round trips, the frame and the link latency.
+ */
+static void test_retx_reread(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    DropOne clean = { 0 }, lossy = { 0 };
+    uint64_t clean_reads, lossy_reads;
+    unsigned clean_host, lossy_host;
+    uint64_t t_clean = retx_run(false, &clean, &clean_reads, &clean_host);
+    uint64_t t_lossy = retx_run(true, &lossy, &lossy_reads, &lossy_host);
+    uint64_t frame_ns = (4096 + 82 + 16) * 8 / 100;
+    uint64_t reread_ns = cfg.tm.pcie_latency_ns + cfg.tm.cyc.wqe_parse;
+
+    g_test_message("16 KiB WRITE: %" PRIu64 " ns lossless, %" PRIu64
+                   " ns with a loss; NAK to resent frame %" PRIu64 " ns",
+                   t_clean / 1000, t_lossy / 1000,
+                   lossy.resent_ns - lossy.nak_ns);
+    g_assert_cmpuint(clean_reads, ==, 1);
+    g_assert_cmpuint(lossy_reads, ==, 2);
+    /* In host memory too: the engine holds the WQE across its visits (one
+     * packet each), and only going back reads it again. */
+    g_assert_cmpuint(clean_host, ==, 1);
+    g_assert_cmpuint(lossy_host, ==, 2);
+    g_assert_cmpuint(lossy.resent_ns - lossy.nak_ns, >=,
+                     reread_ns + cfg.tm.pcie_latency_ns + frame_ns +
+                     cfg.tm.link_latency_ns);
+    g_assert_cmpuint(t_lossy, >=, t_clean + reread_ns * 1000);
+}
+
+/*
+ * The transmit engine holds the WQE of the message it sends: a 256 KiB
+ * WRITE (64 packets of 4096, more than one functional visit's budget and
+ * one packet a visit in timing mode) reads its WQE from host memory once,
+ * in both modes. A 256 KiB READ too: its 64 responses are checked against
+ * and placed through the held copy.
+ */
+static void test_wqe_held(void)
+{
+    static const uint8_t ops[] = { RDO_WR_RDMA_WRITE, RDO_WR_RDMA_READ };
+
+    for (int timing = 0; timing < 2; timing++) {
+        for (unsigned k = 0; k < G_N_ELEMENTS(ops); k++) {
+            RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                        RDO_DEFAULT_LOOKAHEAD);
+            Pair *p = pair_new(&cfg);
+            uint32_t len = 256 * 1024;
+            int from = ops[k] == RDO_WR_RDMA_READ;
+
+            p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+            pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+            pair_fill(&p->s[from], PAIR_MR_IOVA, len, 11);
+            pair_post_rdma(p, 0, ops[k], 1, PAIR_MR_IOVA, PAIR_MR_IOVA, len);
+            g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+            g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+            pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                             len);
+            g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, 1);
+            pair_free(p);
+        }
+    }
+}
+
+/* What a side-0 event in the middle of a 1 MiB WRITE on slot 0 does. */
+typedef enum {
+    MID_SQD,            /* drained and back to RTS: the copy is dropped */
+    MID_SAVE_LOAD,      /* saved and loaded (a migration): read again */
+    MID_REWRITE,        /* the guest rewrites the WQE: the held copy goes on */
+    MID_ERR,            /* modified to ERR: flushed, nothing more sent */
+    MID_FAILOVER,       /* its engine faults and recovers: read again */
+} MidEvent;
+
+#define MID_LEN         MIB
+#define MID_OTHER       (PAIR_MR_IOVA + MIB)    /* a rewrite's target */
+
+/* A command of side `side` while the pair runs (rdo_pair_cmd would run
+ * that side's clock alone, and the peer's would fall behind). */
+static void mid_cmd_on(Pair *p, int side, struct rdo_cqp_cmd cmd)
+{
+    TestDriver *d = p->s[side].d;
+    uint32_t index = td_post(d, &cmd);
+    struct rdo_cqp_comp c;
+
+    td_ring_cqp(d);
+    while (c = td_comp(d, index), !rdo_owner_is_sw(c.owner, index, TD_CQP_LOG)) {
+        g_assert_true(pair_step(p, d->h->now_ns + PAIR_SEC));
+    }
+    g_assert_cmpuint(c.status, ==, RDO_CQP_OK);
+}
+
+static void mid_cmd(Pair *p, struct rdo_cqp_cmd cmd)
+{
+    mid_cmd_on(p, 0, cmd);
+}
+
+/* A modify of side 0's QP slot 0 while the pair runs. */
+static void mid_modify(Pair *p, uint8_t state)
+{
+    mid_cmd(p, rdo_cmd_modify_qp_attrs(p->s[0].qp[0].qpn, state, 0, NULL));
+}
+
+/* Reads of the WQE from host memory from the event to the completion. */
+static unsigned mid_message(MidEvent ev)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p;
+    PairSide *a, *b;
+    TestHost *h;
+    g_autofree uint8_t *untouched = g_malloc(MID_LEN);
+    uint64_t sent = 0;
+    uint32_t tx_after_err = 0;
+    unsigned reads_before;
+    struct rdo_cqe e;
+
+    cfg.failover = ev == MID_FAILOVER;
+    p = pair_new(&cfg);
+    a = &p->s[0];
+    b = &p->s[1];
+    h = a->d->h;
+
+    h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_MR_IOVA, MID_LEN, 23);
+    memset(untouched, 0x5a, MID_LEN);
+    memcpy(pair_mr_ptr(b, MID_OTHER), untouched, MID_LEN);
+    p->tamper = count_frames;
+    p->tamper_opaque = &sent;
+    post_write_on(p, 0, 1, 0, MID_LEN);
+    while (sent < 8) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    reads_before = wqe_host_reads(p, 0, 0);
+    g_assert_cmpuint(reads_before, ==, 1);
+    switch (ev) {
+    case MID_SQD:
+        mid_modify(p, RDO_QPS_SQD);
+        mid_modify(p, RDO_QPS_RTS);
+        break;
+    case MID_SAVE_LOAD: {
+        size_t img_len;
+        g_autofree uint8_t *img = rdo_core_save(&h->core, &img_len);
+        g_autofree char *why = NULL;
+
+        if (!rdo_core_load(&h->core, img, img_len, &why)) {
+            g_error("load: %s", why);
+        }
+        break;
+    }
+    case MID_REWRITE: {
+        uint64_t at = rdo_ring_slot(a->qp[0].sq, 0, p->layout.sq_log,
+                                    p->layout.sq_shift);
+        struct rdo_send_wqe *w = td_ptr(a->d, at);
+
+        w->remote_addr = MID_OTHER;
+        w->opcode = 0xff;       /* would not pass the checks again */
+        break;
+    }
+    case MID_ERR:
+        mid_modify(p, RDO_QPS_ERR);
+        tx_after_err = pair_cnt(a, RDO_REG_CNT_TX_PACKETS);
+        break;
+    case MID_FAILOVER:
+        test_reg_write(h, RDO_REG_FO_INJECT, RDO_FO_INJECT_KEY);
+        g_assert_cmpuint(test_reg_read(h, RDO_REG_FO_RECOVERIES), ==, 1);
+        break;
+    }
+    g_assert_cmpuint(sent, <, MID_LEN / 4096);    /* still in the middle */
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    e = pair_poll(a);
+    g_assert_cmpuint(e.wr_id, ==, 1);
+    if (ev == MID_ERR) {
+        g_assert_cmpuint(e.status, ==, RDO_WC_WR_FLUSH_ERR);
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_TX_PACKETS), ==, tx_after_err);
+    } else {
+        g_assert_cmpuint(e.status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_MR_IOVA, b, PAIR_MR_IOVA, MID_LEN);
+        g_assert_cmpmem(pair_mr_ptr(b, MID_OTHER), MID_LEN, untouched, MID_LEN);
+    }
+    reads_before = wqe_host_reads(p, 0, 0) - reads_before;
+    pair_free(p);
+    return reads_before;
+}
+
+/*
+ * The held WQE is dropped when it could be stale: a modify (here to SQD
+ * and back), a state load or an engine failover reads it again before
+ * the next packet, and
+ * the message completes with its data; after a modify to ERR nothing more
+ * of it goes out. A guest rewriting a WQE the engine sends is not seen:
+ * the rest of the message goes where it went (as on hardware).
+ */
+static void test_wqe_hold_dropped(void)
+{
+    g_assert_cmpuint(mid_message(MID_SQD), >=, 1);
+    g_assert_cmpuint(mid_message(MID_SAVE_LOAD), >=, 1);
+    g_assert_cmpuint(mid_message(MID_REWRITE), ==, 0);
+    g_assert_cmpuint(mid_message(MID_ERR), ==, 0);
+    g_assert_cmpuint(mid_message(MID_FAILOVER), >=, 1);
+}
+
+/*
+ * More QPs sending at once than the hold has slots (RDO_TX_HOLDS + 1 of
+ * them, two on one slot): the engine's visits alternate between them, a
+ * QP taking its slot evicts the other's WQE, which is read again. Every
+ * message arrives whole, in both modes, and the evictions cost reads.
+ */
+#define SHARED_QPS      (RDO_TX_HOLDS + 1)
+#define SHARED_LEN      (64 * 1024)
+
+static void test_wqe_hold_shared_slot(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        unsigned reads = 0;
+
+        p->s[0].d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_fill(&p->s[0], PAIR_MR_IOVA, SHARED_QPS * SHARED_LEN, 31);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096 - 2);
+        }
+        /* Slots 0 and RDO_TX_HOLDS: QP numbers RDO_TX_HOLDS apart. */
+        g_assert_cmpuint(p->s[0].qp[RDO_TX_HOLDS].qpn - p->s[0].qp[0].qpn, ==,
+                         RDO_TX_HOLDS);
+        for (int i = 0; i < SHARED_QPS; i++) {
+            post_write_on(p, i, i, (uint64_t)i * SHARED_LEN, SHARED_LEN);
+        }
+        g_assert_true(pair_run_cqes(p, 0, SHARED_QPS, PAIR_SEC));
+        for (int i = 0; i < SHARED_QPS; i++) {
+            g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+            reads += wqe_host_reads(p, i, 0);
+        }
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         SHARED_QPS * SHARED_LEN);
+        g_test_message("%s: %u reads of %d WQEs", timing ? "timing" : "functional",
+                       reads, SHARED_QPS);
+        g_assert_cmpuint(wqe_host_reads(p, 1, 0), ==, 1);  /* a slot alone */
+        g_assert_cmpuint(reads, >, SHARED_QPS);
+        pair_free(p);
+    }
+}
+
+/* Side 0's context lookups (hits and misses) of one cache. */
+static uint64_t lookups(PairSide *a, uint32_t hits_reg)
+{
+    return pair_cnt(a, hits_reg) + pair_cnt(a, hits_reg + 4);
+}
+
+/*
+ * One WRITE of `len` bytes (MTU 4096) from side 0: its QP and MR context
+ * lookups on side 0, the ACKs side 0 received (each is looked up), and
+ * side 1's MR context lookups for it (rx_mrc, if not NULL).
+ */
+static void write_lookups(bool timing, uint32_t len, uint64_t *qpc,
+                          uint64_t *mrc, uint64_t *acks, uint64_t *rx_mrc)
+{
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    uint64_t qpc0, mrc0, rx0, rx_mrc0;
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(a, PAIR_MR_IOVA, len, 41);
+    rx_mrc0 = lookups(&p->s[1], RDO_REG_CNT_MRC_HITS);
+    qpc0 = lookups(a, RDO_REG_CNT_QPC_HITS);
+    mrc0 = lookups(a, RDO_REG_CNT_MRC_HITS);
+    rx0 = pair_cnt(a, RDO_REG_CNT_RX_PACKETS);
+    post_write_on(p, 0, 1, 0, len);
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, len);
+    *qpc = lookups(a, RDO_REG_CNT_QPC_HITS) - qpc0;
+    *mrc = lookups(a, RDO_REG_CNT_MRC_HITS) - mrc0;
+    *acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS) - rx0;
+    if (rx_mrc) {
+        *rx_mrc = lookups(&p->s[1], RDO_REG_CNT_MRC_HITS) - rx_mrc0;
+    }
+    pair_free(p);
+}
+
+/*
+ * The transmit engine keeps the QP context and the payload MR translation
+ * of the message it holds: the message's later packets (timing mode: one
+ * a visit; functional: up to 32 a visit) look neither up again. Per
+ * WRITE of one SGE, the MR cache is asked twice (the SGE's check when the
+ * WQE is taken, the first packet's gather) whatever its length, and the
+ * QP cache, beyond the completer's lookups for the ACKs received, once or
+ * twice for 16 packets as for 256 (before: one MR lookup a packet, 257 for
+ * 256 packets, and one QP lookup a visit: 18 functional, 253 timed, now
+ * 10 and 9).
+ */
+static void test_ctx_held_lookups(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        uint64_t qpc_s, mrc_s, acks_s, qpc_l, mrc_l, acks_l;
+
+        write_lookups(timing, 64 * 1024, &qpc_s, &mrc_s, &acks_s, NULL);
+        write_lookups(timing, MIB, &qpc_l, &mrc_l, &acks_l, NULL);
+        g_test_message("%s: 16 packets: %" PRIu64 " QP, %" PRIu64 " MR lookups,"
+                       " %" PRIu64 " ACKs; 256: %" PRIu64 ", %" PRIu64 ", %"
+                       PRIu64, timing ? "timing" : "functional", qpc_s, mrc_s,
+                       acks_s, qpc_l, mrc_l, acks_l);
+        g_assert_cmpuint(mrc_s, ==, 2);
+        g_assert_cmpuint(mrc_l, ==, 2);
+        /* Each ACK costs the completer two (its frame, the timer's
+         * re-arm); what is left is the engine's, the same for both. */
+        g_assert_cmpuint(qpc_l - 2 * acks_l, ==, qpc_s - 2 * acks_s);
+        g_assert_cmpuint(qpc_s - 2 * acks_s, <=, 2);
+    }
+}
+
+/* How side 0's MR goes away in the middle of a WRITE through it. */
+typedef enum {
+    MR_GONE_DEREG,      /* DEREG_MR on the control QP */
+    MR_GONE_LOCAL_INV,  /* LOCAL_INV of its key on another QP */
+} MrGone;
+
+/* A side's MR may still be used: registered, and valid in its context. */
+static bool mr_usable_on(Pair *p, int side)
+{
+    RdoState *st = p->s[side].d->h->core.st;
+    uint32_t index = p->layout.mr_index;
+    const RdoMrCtx *mr = rdo_ctx_cached_data(&st->mrc, index);
+
+    g_assert_true(!st->mr_used[index] || mr);   /* the only MR: cached */
+    return st->mr_used[index] && (mr->flags & RDO_MR_F_VALID);
+}
+
+/* A side's reads (or writes) of its MR's pages in the DMA log from entry
+ * `from`. */
+static unsigned mr_page_dmas(Pair *p, int side, bool write, guint from)
+{
+    const PairSide *a = &p->s[side];
+    GArray *log = a->d->h->dma_log;
+    unsigned n = 0;
+
+    for (guint k = from; k < log->len; k++) {
+        const TestDma *d = &g_array_index(log, TestDma, k);
+
+        n += d->write == write && d->addr < a->mr_addr + p->layout.mr_len &&
+             d->addr + d->len > a->mr_addr;
+    }
+    return n;
+}
+
+static unsigned mr_page_reads(Pair *p, guint from)
+{
+    return mr_page_dmas(p, 0, false, from);
+}
+
+/*
+ * A new pair (timing or not), side `side`'s host DMAs logged; a 1 MiB
+ * WRITE from side 0's slot 0 (its frames counted in *frames) and, after
+ * its first 8 frames if `wait`, side `side`'s MR goes away `how` (a
+ * LOCAL_INV on its slot 1): back when it has gone, with the WRITE in the
+ * middle, *from the log's length then.
+ */
+static Pair *mr_gone_mid_write(bool timing, int side, MrGone how, bool wait,
+                               uint64_t *frames, guint *from)
+{
+    RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *m = &p->s[side];
+
+    m->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    pair_fill(&p->s[0], PAIR_MR_IOVA, MID_LEN, 29);
+    p->tamper = count_frames;
+    p->tamper_opaque = frames;
+    post_write_on(p, 0, 1, 0, MID_LEN);
+    while (wait && *frames < 8) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    if (how == MR_GONE_DEREG) {
+        mid_cmd_on(p, side, rdo_cmd_new(RDO_CMD_DEREG_MR, p->layout.mr_index));
+    } else {
+        struct rdo_send_wqe w = { .opcode = RDO_WR_LOCAL_INV, .wr_id = 2,
+                                  .flags = RDO_WQE_F_SIGNALED,
+                                  .imm_or_rkey = m->mr_key };
+
+        pair_post_send(m, 1, &w, NULL, 0, NULL);
+    }
+    while (mr_usable_on(p, side)) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    *from = m->d->h->dma_log->len;
+    g_assert_cmpuint(*frames, <, MID_LEN / 4096);       /* in the middle */
+    return p;
+}
+
+/*
+ * Side 0's MR goes away (deregistered, or invalidated by a LOCAL_INV on
+ * another QP) while a 1 MiB WRITE from it is in the middle: the engine
+ * holds the MR's translation for the message, and must not read through
+ * it any more. The WRITE fails with LOC_PROT_ERR, as without the hold,
+ * and from the moment the MR is gone no page of it is read: the frames
+ * of the WRITE are those whose page was read before.
+ */
+static void mr_gone_mid_message(bool timing, MrGone how)
+{
+    uint64_t sent = 0, sent_then;
+    uint32_t cqes = how == MR_GONE_LOCAL_INV ? 2 : 1;
+    guint from;
+    /* Functional mode sends the message in one run of the core: the
+     * LOCAL_INV, on the next QP in doorbell order, runs after the WRITE's
+     * first visit (RDO_TX_BUDGET packets). */
+    Pair *p = mr_gone_mid_write(timing, 0, how, timing, &sent, &from);
+    PairSide *a = &p->s[0];
+
+    sent_then = sent;
+    g_assert_true(pair_run_cqes(p, 0, cqes, PAIR_SEC));
+    for (uint32_t i = 0; i < cqes; i++) {
+        struct rdo_cqe e = pair_poll(a);
+
+        g_assert_cmpuint(e.status, ==, e.wr_id == 1 ? RDO_WC_LOC_PROT_ERR
+                                                    : RDO_WC_SUCCESS);
+    }
+    g_test_message("%s, %s: %" PRIu64 " frames out before, %" PRIu64 " after",
+                   timing ? "timing" : "functional",
+                   how == MR_GONE_DEREG ? "DEREG_MR" : "LOCAL_INV", sent_then,
+                   sent - sent_then);
+    /* Nothing read from the moment it went; every frame that went out
+     * (some built before and handed over after) read its page before
+     * (timing: more were built, ahead of the link, than left). */
+    g_assert_cmpuint(mr_page_reads(p, from), ==, 0);
+    g_assert_cmpuint(mr_page_reads(p, 0), >=, sent);
+    g_assert_cmpuint(sent, <, MID_LEN / 4096);
+    pair_free(p);
+}
+
+static void test_ctx_held_mr_gone(void)
+{
+    mr_gone_mid_message(false, MR_GONE_LOCAL_INV);
+    mr_gone_mid_message(true, MR_GONE_LOCAL_INV);
+    mr_gone_mid_message(true, MR_GONE_DEREG);
+}
+
+/*
+ * The responder keeps the MR translation of the WRITE it places: however
+ * many placements a WRITE takes (timing mode: one a packet), its MR is
+ * looked up as often for 16 packets as for 256: the rkey's check at the
+ * first packet and the first placement (before: one lookup a placement
+ * more, 257 for 256 packets in timing mode).
+ */
+static void test_rx_held_lookups(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        uint64_t qpc, mrc, acks, small, large;
+
+        write_lookups(timing, 64 * 1024, &qpc, &mrc, &acks, &small);
+        write_lookups(timing, MIB, &qpc, &mrc, &acks, &large);
+        g_test_message("%s: %" PRIu64 " MR lookups on the receiver for 16"
+                       " packets, %" PRIu64 " for 256",
+                       timing ? "timing" : "functional", small, large);
+        g_assert_cmpuint(large, ==, small);
+        g_assert_cmpuint(small, ==, 2);
+    }
+}
+
+/* Side 1's writes into its MR's pages in the DMA log from entry `from`. */
+static unsigned rx_mr_page_writes(Pair *p, guint from)
+{
+    return mr_page_dmas(p, 1, true, from);
+}
+
+/*
+ * The responder's MR goes away (LOCAL_INV of its key on another of the
+ * responder's QPs, or DEREG_MR there) while a 1 MiB WRITE into it is being
+ * placed: the placement holds the MR's translation for the message, and
+ * must not write through it any more. The WRITE fails with REM_ACCESS_ERR
+ * as without the hold, and from the moment the MR is gone nothing more is
+ * written into its pages.
+ */
+static void rx_mr_gone_mid_message(bool timing, MrGone how)
+{
+    uint64_t arrived = 0, arrived_then;
+    guint from;
+    Pair *p = mr_gone_mid_write(timing, 1, how, true, &arrived, &from);
+    PairSide *b = &p->s[1];
+
+    arrived_then = arrived;
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_REM_ACCESS_ERR);
+    if (how == MR_GONE_LOCAL_INV) {
+        g_assert_true(pair_run_cqes(p, 1, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(b).status, ==, RDO_WC_SUCCESS);
+    }
+    g_test_message("%s, %s: %" PRIu64 " WRITE frames in before, %" PRIu64
+                   " after; %u page writes before",
+                   timing ? "timing" : "functional",
+                   how == MR_GONE_DEREG ? "DEREG_MR" : "LOCAL_INV",
+                   arrived_then, arrived - arrived_then,
+                   rx_mr_page_writes(p, 0));
+    g_assert_cmpuint(rx_mr_page_writes(p, 0), >, 0);
+    g_assert_cmpuint(rx_mr_page_writes(p, from), ==, 0);
+    pair_free(p);
+}
+
+static void test_rx_held_mr_gone(void)
+{
+    /* Functional mode delivers the WRITE in the command's run: DEREG_MR
+     * would come after it whole. */
+    rx_mr_gone_mid_message(false, MR_GONE_LOCAL_INV);
+    rx_mr_gone_mid_message(true, MR_GONE_LOCAL_INV);
+    rx_mr_gone_mid_message(true, MR_GONE_DEREG);
+}
+
+/* QP contexts loaded into a side's cache: misses and prefetches. */
+static uint64_t qpc_loads(PairSide *s)
+{
+    return pair_cnt(s, RDO_REG_CNT_QPC_MISSES) + s->d->h->core.tcnt.ctx_prefetches;
+}
+
+/*
+ * A QP cache of two lines and four QPs sending 256 KiB each at once: the
+ * line under a context the engine holds is taken by another QP's context
+ * in the middle of its message (loads while the messages run). Each
+ * packet must still go with its own QP's context (the held one is used
+ * only while its line has the same load): every message arrives whole.
+ */
+#define EVICT_QPS       4
+#define EVICT_LEN       (256 * 1024)
+
+static void test_ctx_held_evicted(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, 2, RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        PairSide *a = &p->s[0];
+        uint64_t misses;
+
+        pair_fill(a, PAIR_MR_IOVA, EVICT_QPS * EVICT_LEN, 37);
+        for (int i = 0; i < EVICT_QPS; i++) {
+            pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096);
+        }
+        misses = qpc_loads(a);
+        for (int i = 0; i < EVICT_QPS; i++) {
+            post_write_on(p, i, i, (uint64_t)i * EVICT_LEN, EVICT_LEN);
+        }
+        g_assert_true(pair_run_cqes(p, 0, EVICT_QPS, PAIR_SEC));
+        for (int i = 0; i < EVICT_QPS; i++) {
+            g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+        }
+        pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         EVICT_QPS * EVICT_LEN);
+        misses = qpc_loads(a) - misses;
+        g_test_message("%s: %" PRIu64 " QP context loads (misses, prefetches)",
+                       timing ? "timing" : "functional", misses);
+        g_assert_cmpuint(misses, >, EVICT_QPS);   /* loaded again mid-way */
+        g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_RETRANSMITS), ==, 0);
+        pair_free(p);
+    }
+}
+
+/*
+ * A doorbell's checks read a QP context that is not cached beside the
+ * cache, untimed (timing-model.md's simplifications: hardware keeps those
+ * fields in a doorbell table on chip): the read is a host DMA, counted,
+ * but books nothing in the bus's context queue, leaves the cache as it
+ * was, and the WRITE it rang for then goes as any other.
+ */
+static void test_doorbell_peek_untimed(void)
+{
+    RdoConfig cfg = work_config(true, 100, 2, RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    RdoCore *core = &a->d->h->core;
+    const RdoTmFlowQ *ctxq = &core->st->tm->flows[RDO_FLOW_CTX];
+    uint64_t reqs, dmas, loads;
+    int cold = -1;
+
+    pair_fill(a, PAIR_MR_IOVA, EVICT_LEN, 53);
+    for (int i = 0; i < EVICT_QPS; i++) {
+        pair_connect(p, i, RDO_QPT_RC, RDO_MTU_4096);
+    }
+    for (int i = 0; i < EVICT_QPS && cold < 0; i++) {
+        if (!rdo_ctx_cached_data(&core->st->qpc, a->qp[i].qpn)) {
+            cold = i;
+        }
+    }
+    g_assert_cmpint(cold, >=, 0);       /* four QPs, two lines */
+    reqs = ctxq->requests;
+    dmas = core->cnt.dma_transfers;
+    loads = qpc_loads(a);
+    post_write_on(p, cold, 1, 0, EVICT_LEN);    /* the doorbell, no step */
+    g_assert_cmpuint(core->cnt.dma_transfers, >, dmas);
+    g_assert_cmpuint(ctxq->requests, ==, reqs);
+    g_assert_cmpuint(qpc_loads(a), ==, loads);
+    g_assert_null(rdo_ctx_cached_data(&core->st->qpc, a->qp[cold].qpn));
+    g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, EVICT_LEN);
+    /* The scheduler's own load of it is timed. */
+    g_assert_cmpuint(ctxq->requests, >, reqs);
+    pair_free(p);
+}
+
+/*
+ * A QP modified (RTS to RTS, its access flags given again) in the middle
+ * of a 1 MiB WRITE: the modify drops what the engine holds for the
+ * message, so its WQE is read again and its context looked up again,
+ * once, then held for the rest (beyond the completer's two lookups per
+ * ACK); the message arrives whole.
+ */
+static void test_ctx_held_modified(void)
+{
+    /* Timing mode: functional mode sends the message in one run of the
+     * core, before the command is taken. */
+    for (int timing = 1; timing < 2; timing++) {
+        RdoConfig cfg = work_config(timing, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p = pair_new(&cfg);
+        PairSide *a = &p->s[0];
+        struct rdo_cmd_modify_qp m = { .mask = RDO_QP_ATTR_ACCESS };
+        const RdoQpCtx *qp;
+        uint64_t sent = 0, qpc, acks;
+        unsigned reads;
+
+        a->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(a, PAIR_MR_IOVA, MID_LEN, 43);
+        qp = rdo_ctx_cached_data(&a->d->h->core.st->qpc, a->qp[0].qpn);
+        g_assert_nonnull(qp);
+        m.access = qp->access;
+        p->tamper = count_frames;
+        p->tamper_opaque = &sent;
+        post_write_on(p, 0, 1, 0, MID_LEN);
+        while (sent < 8) {
+            g_assert_true(pair_step(p, UINT64_MAX));
+        }
+        mid_cmd(p, rdo_cmd_modify_qp_attrs(a->qp[0].qpn, RDO_QPS_RTS,
+                                           m.mask, &m));
+        g_assert_cmpuint(sent, <, MID_LEN / 4096);
+        g_test_message("modified after %" PRIu64 " frames", sent);
+        reads = wqe_host_reads(p, 0, 0);
+        qpc = lookups(a, RDO_REG_CNT_QPC_HITS);
+        acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(a, PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA, MID_LEN);
+        qpc = lookups(a, RDO_REG_CNT_QPC_HITS) - qpc;
+        acks = pair_cnt(a, RDO_REG_CNT_RX_PACKETS) - acks;
+        g_test_message("then %" PRIu64 " QP lookups, %" PRIu64 " ACKs",
+                       qpc, acks);
+        g_assert_cmpuint(wqe_host_reads(p, 0, 0), ==, reads + 1);
+        g_assert_cmpuint(qpc, >=, 2 * acks + 1);
+        g_assert_cmpuint(qpc, <=, 2 * acks + 3);
+        pair_free(p);
+    }
+}
+
+/*
+ * The PF's context caches made again at a new size (SET_VF_RESOURCES, the
+ * VFs disabled) in the middle of a 1 MiB WRITE, on the sender (whose
+ * transmit engine holds the QP's context line and the MR's translation)
+ * and on the receiver (which holds the MR it places into): the holds
+ * point into the freed lines, so the resize drops them and the message
+ * goes on from fresh lookups, whole and without a retransmit. Without the
+ * drop the next packet reads the freed lines (the sanitized unit build
+ * reports it).
+ */
+static void test_ctx_held_resized(void)
+{
+    for (int side = 0; side < 2; side++) {
+        RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                    RDO_DEFAULT_LOOKAHEAD);
+        Pair *p;
+        TestDriver *d;
+        uint64_t sent = 0, out, misses;
+        struct rdo_cqp_cmd c;
+        struct rdo_vf_resources vf;
+        uint32_t qpc_was, mrc_was;
+
+        cfg.sriov_max_vfs = 2;
+        p = pair_new(&cfg);
+        d = p->s[side].d;
+        pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+        pair_fill(&p->s[0], PAIR_MR_IOVA, MID_LEN, 47);
+        out = td_alloc(d, sizeof(vf), 64);
+        c = rdo_cmd_query(RDO_CMD_QUERY_VF_RESOURCES, 1, out);
+        g_assert_cmpuint(td_cmd(d, &c).status, ==, RDO_CQP_OK);
+        memcpy(&vf, td_ptr(d, out), sizeof(vf));
+        g_assert_cmpuint(vf.qpc_cache, >=, 2);
+        g_assert_cmpuint(vf.mrc_cache, >=, 2);
+        qpc_was = d->h->core.cfg.qpc_cache_entries;
+        mrc_was = d->h->core.cfg.mrc_cache_entries;
+        p->tamper = count_frames;
+        p->tamper_opaque = &sent;
+        post_write_on(p, 0, 1, 0, MID_LEN);
+        while (sent < 8) {
+            g_assert_true(pair_step(p, UINT64_MAX));
+        }
+        /* VF 1 gives half its cache entries back: the PF's caches grow. */
+        vf.qpc_cache /= 2;
+        vf.mrc_cache /= 2;
+        c = td_cmd_of(RDO_CMD_SET_VF_RESOURCES, 1);
+        c.u.vf_res = vf;
+        misses = qpc_loads(&p->s[side]);
+        mid_cmd_on(p, side, c);
+        g_assert_cmpuint(sent, <, MID_LEN / 4096);
+        g_assert_cmpuint(d->h->core.cfg.qpc_cache_entries, >, qpc_was);
+        g_assert_cmpuint(d->h->core.cfg.mrc_cache_entries, >, mrc_was);
+        g_test_message("%s: caches resized after %" PRIu64 " frames",
+                       side ? "receiver" : "sender", sent);
+        g_assert_true(pair_run_cqes(p, 0, 1, PAIR_SEC));
+        g_assert_cmpuint(pair_poll(&p->s[0]).status, ==, RDO_WC_SUCCESS);
+        pair_assert_same(&p->s[0], PAIR_MR_IOVA, &p->s[1], PAIR_MR_IOVA,
+                         MID_LEN);
+        /* The QP's context came from the store again into the new lines. */
+        g_assert_cmpuint(qpc_loads(&p->s[side]), >, misses);
+        g_assert_cmpuint(pair_cnt(&p->s[0], RDO_REG_CNT_RETRANSMITS), ==, 0);
+        pair_free(p);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/timing/retx-reread", test_retx_reread);
+    g_test_add_func("/timing/wqe-held", test_wqe_held);
+    g_test_add_func("/timing/wqe-hold-dropped", test_wqe_hold_dropped);
+    g_test_add_func("/timing/wqe-hold-shared-slot", test_wqe_hold_shared_slot);
+    g_test_add_func("/timing/ctx-held-lookups", test_ctx_held_lookups);
+    g_test_add_func("/timing/ctx-held-mr-gone", test_ctx_held_mr_gone);
+    g_test_add_func("/timing/rx-held-lookups", test_rx_held_lookups);
+    g_test_add_func("/timing/rx-held-mr-gone", test_rx_held_mr_gone);
+    g_test_add_func("/timing/ctx-held-evicted", test_ctx_held_evicted);
+    g_test_add_func("/timing/ctx-held-modified", test_ctx_held_modified);
+    g_test_add_func("/timing/ctx-held-resized", test_ctx_held_resized);
+    g_test_add_func("/timing/doorbell-peek-untimed", test_doorbell_peek_untimed);
+    return g_test_run();
+}
