@@ -166,12 +166,13 @@ static int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
                    bool write)
 {
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
+    int r;
 
     if (flow == RDO_FLOW_UNTIMED) {
         rdo_tm_set_flow(core, flow);
     }
-    int r = write ? rdo_dma_write(core, addr, data, len)
-                  : rdo_dma_read(core, addr, data, len);
+    r = write ? rdo_dma_write(core, addr, data, len)
+              : rdo_dma_read(core, addr, data, len);
 
     rdo_tm_set_flow(core, flow);
     return r;
