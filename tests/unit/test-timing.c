@@ -119,8 +119,8 @@ static void test_host_takes_frames(void)
  * (the model's own ring, egress/output.c, filled here directly). */
 static void handed_append(RdoTiming *t, uint64_t ns)
 {
-    g_assert_cmpuint(t->handed_len, <, t->handed_cap);
-    t->handed[(t->handed_head + t->handed_len++) & (t->handed_cap - 1)] = ns;
+    g_assert_cmpuint(t->handed_end - t->handed_first, <, t->handed_cap);
+    t->handed[t->handed_end++ & (t->handed_cap - 1)] = ns;
 }
 
 /*
@@ -144,15 +144,15 @@ static void test_handed_search(void)
     g_free(t->handed);
     t->handed = g_new0(uint64_t, 64);
     t->handed_cap = 64;
-    t->handed_head = 50;
-    t->handed_len = 0;
+    /* The frame numbers wrap during the run. */
+    t->handed_first = t->handed_end = t->handed_found = UINT32_MAX - 5000;
     h->now_ns = 999;
     for (int step = 0; step < 20000; step++) {
         uint32_t r = g_rand_int_range(rand, 0, 100);
         uint64_t want = 0, got;
 
         /* New frames at the end, an old one's time passes. */
-        while (t->handed_len < 40) {
+        while (t->handed_end - t->handed_first < 40) {
             last += g_rand_int_range(rand, 0, 5);
             handed_append(t, last);
         }
@@ -170,8 +170,8 @@ static void test_handed_search(void)
             from_ps = (last + 1) * 1000 + g_rand_int_range(rand, 0, 3000);
         }
         /* The definition, over the ring as it stands. */
-        for (uint32_t i = 0; i < t->handed_len; i++) {
-            uint64_t ns = t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
+        for (uint32_t n = t->handed_first; n != t->handed_end; n++) {
+            uint64_t ns = t->handed[n & (t->handed_cap - 1)];
 
             if (ns > h->now_ns && ns * 1000 >= from_ps) {
                 want = ns;
@@ -182,7 +182,7 @@ static void test_handed_search(void)
         g_assert_cmpuint(got, ==, want);
         if (got) {
             /* Its guess for the next search is the frame it found. */
-            g_assert_cmpuint(t->handed[(t->handed_head + t->handed_hint) &
+            g_assert_cmpuint(t->handed[t->handed_found &
                                        (t->handed_cap - 1)], ==, got);
         }
         found += !!got;

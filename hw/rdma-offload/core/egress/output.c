@@ -117,12 +117,12 @@ static bool stays_inside(RdoCore *core, const void *frame, size_t len)
            rdo_frame_port(core, frame, len) == 2;
 }
 
-/* The i-th frame handed over from the oldest; the ring's capacity is a
- * power of two (64, doubled), so the wrap is a mask, not a division (the
- * search below takes several a wake-up). */
-static uint64_t *handed_at(RdoTiming *t, uint32_t i)
+/* Frame number n's time (the numbers count every frame handed over,
+ * wrapping); the ring's capacity is a power of two (64, doubled), so the
+ * slot is a mask, not a division. */
+static uint64_t *handed_at(RdoTiming *t, uint32_t n)
 {
-    return &t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
+    return &t->handed[n & (t->handed_cap - 1)];
 }
 
 /*
@@ -143,26 +143,38 @@ static uint64_t wake_ns(uint64_t due_ps)
  * compares only those): the division once a frame, not at every probe. */
 static void handed_push(RdoTiming *t, uint64_t ns)
 {
-    if (t->handed_len == t->handed_cap) {
+    uint32_t len = t->handed_end - t->handed_first;
+
+    if (len == t->handed_cap) {
         uint32_t cap = MAX(t->handed_cap * 2, 64);
         uint64_t *ring = g_new(uint64_t, cap);
 
-        for (uint32_t i = 0; i < t->handed_len; i++) {
-            ring[i] = *handed_at(t, i);
+        /* The numbers stay; each frame moves to its slot in the new size. */
+        for (uint32_t n = t->handed_first; n != t->handed_end; n++) {
+            ring[n & (cap - 1)] = *handed_at(t, n);
         }
         g_free(t->handed);
         t->handed = ring;
         t->handed_cap = cap;
-        t->handed_head = 0;
     }
-    *handed_at(t, t->handed_len++) = ns;
+    *handed_at(t, t->handed_end++) = ns;
 }
 
-/* Is frame i the first at or after from_ns (i == handed_len: none is)? */
-static bool handed_first_at(RdoTiming *t, uint32_t i, uint64_t from_ns)
+/* The first frame from number lo on (before hi) at or after from_ns,
+ * hi if none: their times never decrease. */
+static uint32_t handed_bisect(RdoTiming *t, uint32_t lo, uint32_t hi,
+                              uint64_t from_ns)
 {
-    return (i == t->handed_len || *handed_at(t, i) >= from_ns) &&
-           (i == 0 || *handed_at(t, i - 1) < from_ns);
+    while (lo != hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (*handed_at(t, mid) < from_ns) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
 }
 
 uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
@@ -171,46 +183,36 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
     uint64_t now = core->ops->now_ns(core->host);
     /* A wake-up t (ns) is at or after from_ps when t >= from_ns. */
     uint64_t from_ns = rdo_div_up(from_ps, 1000);
-    uint32_t lo, hi, hint = t->handed_hint;
+    uint32_t first = t->handed_first, end = t->handed_end, n;
 
     /* Those whose wake-up would have been now or before are past. */
-    while (t->handed_len && t->handed[t->handed_head] <= now) {
-        t->handed_head = (t->handed_head + 1) & (t->handed_cap - 1);
-        t->handed_len--;
-        hint -= !!hint;
+    while (first != end && *handed_at(t, first) <= now) {
+        first++;
     }
-    if (!t->handed_len) {
-        t->handed_hint = 0;
-        return 0;
-    }
+    t->handed_first = first;
     /*
-     * Their times never decrease: the first at or after from_ps. Most
-     * often that is the oldest (from_ps is 0 unless the link or the clock
-     * held the scheduler); else where the last search found it, or the
-     * frame after that one (a wake-up later by a frame, one frame gone and
-     * one handed over); else a bisection.
+     * The first at or after from_ps, from where the last search found
+     * one: from_ps walks on by about a frame a call in a stream (the
+     * scheduler waiting for the link), so the answer is that frame or a
+     * few after it; a few steps forward, else a bisection of the rest,
+     * or of those before it when from_ps went back.
      */
-    if (*handed_at(t, 0) >= from_ns) {
-        lo = 0;
-    } else if (hint <= t->handed_len && handed_first_at(t, hint, from_ns)) {
-        lo = hint;
-    } else if (hint < t->handed_len && handed_first_at(t, hint + 1, from_ns)) {
-        lo = hint + 1;
-    } else {
-        lo = 1;
-        hi = t->handed_len;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-
-            if (*handed_at(t, mid) < from_ns) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+    n = t->handed_found;
+    if ((int32_t)(n - first) < 0) {
+        n = first;
+    }
+    if (n != end && *handed_at(t, n) < from_ns) {
+        for (unsigned steps = 0; ++n != end && *handed_at(t, n) < from_ns;) {
+            if (++steps == 4) {
+                n = handed_bisect(t, n + 1, end, from_ns);
+                break;
             }
         }
+    } else if (n != first && *handed_at(t, n - 1) >= from_ns) {
+        n = handed_bisect(t, first, n - 1, from_ns);
     }
-    t->handed_hint = lo;
-    return lo < t->handed_len ? *handed_at(t, lo) : 0;
+    t->handed_found = n;
+    return n != end ? *handed_at(t, n) : 0;
 }
 
 void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)

@@ -197,9 +197,11 @@ typedef struct RdoTiming {
      * (when it could go on), as it did.
      */
     uint64_t *handed;
-    uint32_t handed_head, handed_len, handed_cap;
-    uint32_t handed_hint;       /* where the last search found its frame
-                                   (from the oldest; only a first guess) */
+    uint32_t handed_cap;        /* a power of two */
+    /* Frames counted since the start, wrapping: the oldest, one past the
+     * newest, and where the last search found its frame (only a first
+     * guess, never before the oldest); slot = count & (cap - 1). */
+    uint32_t handed_first, handed_end, handed_found;
     bool sched_waiting;
     uint64_t sched_from_ps;
     /* The frame pool (frame.c): free buffers, and the one the transport
