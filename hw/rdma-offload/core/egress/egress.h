@@ -64,9 +64,11 @@ bool rdo_switch_input(RdoCore *pf, const void *frame, size_t len);
 /* A frame a function received for a connection that moved away from it
  * (MOVE_QP): on to where it lives now, true; false if it is no such. */
 bool rdo_switch_moved(RdoCore *core, const void *frame, size_t len);
-/* Timing model: a timed frame (rdo_tm_egress) to the host with its time,
- * or kept until then; frames and interrupts whose time has come leave. */
-void rdo_egress_timed(RdoCore *core, RdoTmFrame *f);
+/* Timing model: a frame due at due_ps (rdo_tm_egress) to the host with its
+ * time, or a copy kept until then (none is kept for the host: the
+ * transport's build buffer stays its own). */
+void rdo_egress_timed(RdoCore *core, const void *frame, size_t len,
+                      uint64_t due_ps);
 /* The first wake-up time (ns) after now and at or after from_ps at which
  * a frame handed to the host leaves; 0 if none. */
 uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps);

@@ -215,25 +215,27 @@ uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
     return n != end ? *handed_at(t, n) : 0;
 }
 
-void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
+void rdo_egress_timed(RdoCore *core, const void *frame, size_t len,
+                      uint64_t due_ps)
 {
     RdoTiming *t = core->st->tm;
 
-    if (core->ops->send_frame_at && !stays_inside(core, f->data, f->len)) {
-        uint64_t wake = wake_ns(f->due_ps);
+    if (core->ops->send_frame_at && !stays_inside(core, frame, len)) {
+        uint64_t wake = wake_ns(due_ps);
 
-        core->ops->send_frame_at(core->host, f->data, f->len, wake);
+        /* The host copies it now: the frame needs no buffer of the pool. */
+        core->ops->send_frame_at(core->host, frame, len, wake);
         handed_push(t, wake);
         if (t->sched_waiting && wake * 1000 >= t->sched_from_ps) {
-            rdo_tm_schedule(core, f->due_ps);
+            rdo_tm_schedule(core, due_ps);
         }
-        rdo_tm_frame_put(t, f);
         return;
     }
     /* Each port's frames in its link's time order. */
-    rdo_tm_fifo_push(rdo_frame_port(core, f->data, f->len) == 2 ?
-                     &t->egress2 : &t->egress, f);
-    rdo_tm_schedule(core, f->due_ps);
+    rdo_tm_fifo_push(rdo_frame_port(core, frame, len) == 2 ?
+                     &t->egress2 : &t->egress,
+                     rdo_tm_frame_new(t, frame, len, due_ps));
+    rdo_tm_schedule(core, due_ps);
 }
 
 static void release_fifo(RdoCore *core, RdoTmFifo *q, uint64_t now)

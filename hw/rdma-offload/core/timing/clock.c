@@ -135,8 +135,8 @@ void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at)
  * through the datapath with the ICRC) and onto the link. It reaches the
  * peer after the link latency (and a fault-injection delay, extra_ns).
  */
-RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
-                          const void *frame, size_t len, uint64_t extra_ns)
+uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
+                       uint64_t extra_ns)
 {
     RdoTiming *t = core->st->tm;
     uint64_t wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
@@ -157,8 +157,7 @@ RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
     core->tcnt.link_bytes += wire;
     rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
     rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    return rdo_tm_frame_new(t, frame, len,
-                            end + (t->cfg.link_latency_ns + extra_ns) * 1000);
+    return end + (t->cfg.link_latency_ns + extra_ns) * 1000;
 }
 
 /* The history's entry `k` from the oldest of the last db_count. */

@@ -6,7 +6,9 @@
  * transport builds its packets straight into the pool's next buffer
  * (rdo_tm_build_buf), so that a frame leaves for the link without a copy;
  * a frame from elsewhere (the Ethernet function, the wire) is copied in
- * once.
+ * once. A frame the host takes with its time (send_frame_at) needs no
+ * buffer: the host copies it from the build buffer, which stays the
+ * transport's for its next packet.
  */
 #include "timing/timing.h"
 

@@ -538,11 +538,10 @@ static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
     rdo_tm_tx_pause(t, port, room_at);
     return false;
 }
-/* A frame to the wire through the build pipeline and the link: the frame
- * as the model holds it, due when it reaches the peer (egress/ sends it). */
-RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
-                          const void *frame, size_t len,
-                          uint64_t extra_ns);
+/* A frame of `len` bytes to the wire through the build pipeline and the
+ * link: when it reaches the peer (ps; egress/ sends it then). */
+uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
+                       uint64_t extra_ns);
 /* A stage's span to the host, if it takes them (inline: several a frame). */
 static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
                                uint32_t bytes, uint64_t start_ps,
