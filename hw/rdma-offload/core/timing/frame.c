@@ -65,11 +65,9 @@ RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
     return f;
 }
 
-uint8_t *rdo_tm_build_buf(RdoTiming *t)
+uint8_t *rdo_tm_build_buf_new(RdoTiming *t)
 {
-    if (!t->building) {
-        t->building = pool_get(t, RDO_TM_FRAME_CAP);
-    }
+    t->building = pool_get(t, RDO_TM_FRAME_CAP);
     return t->building->data;
 }
 

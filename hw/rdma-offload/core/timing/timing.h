@@ -262,8 +262,13 @@ typedef struct RdoTmIrq {
 RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
                              uint64_t due_ps);
 void rdo_tm_frame_put(RdoTiming *t, RdoTmFrame *f);
-/* Where the transport builds its next frame (RDO_TM_FRAME_CAP bytes). */
-uint8_t *rdo_tm_build_buf(RdoTiming *t);
+/* Where the transport builds its next frame (RDO_TM_FRAME_CAP bytes): the
+ * same buffer until a frame leaves in it (inline: every packet asks). */
+uint8_t *rdo_tm_build_buf_new(RdoTiming *t);
+static inline uint8_t *rdo_tm_build_buf(RdoTiming *t)
+{
+    return t->building ? t->building->data : rdo_tm_build_buf_new(t);
+}
 void rdo_tm_fifo_push(RdoTmFifo *q, RdoTmFrame *f);
 RdoTmFrame *rdo_tm_fifo_pop(RdoTmFifo *q);
 void rdo_tm_frames_free(RdoTiming *t);
