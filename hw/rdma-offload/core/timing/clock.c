@@ -76,6 +76,7 @@ void rdo_tm_init(RdoCore *core)
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
+    t->egress_len = SIZE_MAX;
     t->qp = rdo_bigmem_alloc0(sizeof(RdoTmQp) * rdo_qp_slots(core));
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
@@ -139,13 +140,21 @@ uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
                        uint64_t extra_ns)
 {
     RdoTiming *t = core->st->tm;
-    uint64_t wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
-    uint64_t ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
-    uint64_t build = MAX(ready, t->build_free_ps);
-    uint64_t built = build + rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
+    uint64_t ready, build, built, start, end, wire;
+
+    if (len != t->egress_len) {
+        t->egress_len = len;
+        t->egress_wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
+        t->egress_build_ps = rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
                                               rdo_div_up(len, t->cfg.bytes_per_cycle));
-    uint64_t start = MAX(built, *rdo_tm_link_free(t, port));
-    uint64_t end = start + link_ps(t, wire);
+        t->egress_link_ps = link_ps(t, t->egress_wire);
+    }
+    wire = t->egress_wire;
+    ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
+    build = MAX(ready, t->build_free_ps);
+    built = build + t->egress_build_ps;
+    start = MAX(built, *rdo_tm_link_free(t, port));
+    end = start + t->egress_link_ps;
 
     t->pkt_data_ps = 0;
     t->build_free_ps = built;

@@ -177,6 +177,12 @@ typedef struct RdoTiming {
     uint64_t ps_per_cycle;              /* if whole, else 0 */
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
+    /* The last frame length's times (clock.c, rdo_tm_egress): its bytes on
+     * the wire and its time in the build pipeline and on the link. They
+     * depend on the configuration only, and a stream's frames are one
+     * length: worked out when the length changes (SIZE_MAX: none yet). */
+    size_t egress_len;
+    uint64_t egress_wire, egress_build_ps, egress_link_ps;
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
     uint64_t pcie_req_tlp_ps;           /* a read request's TLP time, >= 1 */
     uint64_t pcie_latency_ps;           /* a read's round trip */
