@@ -131,42 +131,13 @@ void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at)
     t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps - t->tx_ahead_ps));
 }
 
-/*
- * A frame through the transmit pipeline (header build, then its bytes
- * through the datapath with the ICRC) and onto the link. It reaches the
- * peer after the link latency (and a fault-injection delay, extra_ns).
- */
-uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
-                       uint64_t extra_ns)
+void rdo_tm_egress_len(RdoTiming *t, size_t len)
 {
-    RdoTiming *t = core->st->tm;
-    uint64_t ready, build, built, start, end, wire;
-
-    if (len != t->egress_len) {
-        t->egress_len = len;
-        t->egress_wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
-        t->egress_build_ps = rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
-                                              rdo_div_up(len, t->cfg.bytes_per_cycle));
-        t->egress_link_ps = link_ps(t, t->egress_wire);
-    }
-    wire = t->egress_wire;
-    ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
-    build = MAX(ready, t->build_free_ps);
-    built = build + t->egress_build_ps;
-    start = MAX(built, *rdo_tm_link_free(t, port));
-    end = start + t->egress_link_ps;
-
-    t->pkt_data_ps = 0;
-    t->build_free_ps = built;
-    *rdo_tm_link_free(t, port) = end;
-    t->link_busy_ps += end - start;
-    t->last_link_start_ps = start;
-    t->last_link_end_ps = end;
-    core->tcnt.link_frames++;
-    core->tcnt.link_bytes += wire;
-    rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
-    rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    return end + (t->cfg.link_latency_ns + extra_ns) * 1000;
+    t->egress_len = len;
+    t->egress_wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
+    t->egress_build_ps = rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
+                                          rdo_div_up(len, t->cfg.bytes_per_cycle));
+    t->egress_link_ps = link_ps(t, t->egress_wire);
 }
 
 /* The history's entry `k` from the oldest of the last db_count. */

@@ -549,10 +549,6 @@ static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
     rdo_tm_tx_pause(t, port, room_at);
     return false;
 }
-/* A frame of `len` bytes to the wire through the build pipeline and the
- * link: when it reaches the peer (ps; egress/ sends it then). */
-uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
-                       uint64_t extra_ns);
 /* A stage's span to the host, if it takes them (inline: several a frame). */
 static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
                                uint32_t bytes, uint64_t start_ps,
@@ -563,6 +559,40 @@ static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
 
         core->ops->stage(core->host, &span);
     }
+}
+/* A frame length's bytes on the wire and times (RdoTiming.egress_len). */
+void rdo_tm_egress_len(RdoTiming *t, size_t len);
+/*
+ * A frame of `len` bytes through the transmit pipeline (header build, then
+ * its bytes through the datapath with the ICRC) and onto the link: when it
+ * reaches the peer (ps; egress/ sends it then), after the link latency and
+ * a fault-injection delay, extra_ns. Inline: once a frame, one caller.
+ */
+static inline uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
+                                     uint64_t extra_ns)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t ready, build, built, start, end;
+
+    if (len != t->egress_len) {
+        rdo_tm_egress_len(t, len);
+    }
+    ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
+    build = MAX(ready, t->build_free_ps);
+    built = build + t->egress_build_ps;
+    start = MAX(built, *rdo_tm_link_free(t, port));
+    end = start + t->egress_link_ps;
+    t->pkt_data_ps = 0;
+    t->build_free_ps = built;
+    *rdo_tm_link_free(t, port) = end;
+    t->link_busy_ps += end - start;
+    t->last_link_start_ps = start;
+    t->last_link_end_ps = end;
+    core->tcnt.link_frames++;
+    core->tcnt.link_bytes += t->egress_wire;
+    rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
+    rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, t->egress_wire, start, end);
+    return end + (t->cfg.link_latency_ns + extra_ns) * 1000;
 }
 
 /* The lifecycle of a completed work request. */
