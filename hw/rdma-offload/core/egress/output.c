@@ -117,14 +117,6 @@ static bool stays_inside(RdoCore *core, const void *frame, size_t len)
            rdo_frame_port(core, frame, len) == 2;
 }
 
-/* Frame number n's time (the numbers count every frame handed over,
- * wrapping); the ring's capacity is a power of two (64, doubled), so the
- * slot is a mask, not a division. */
-static uint64_t *handed_at(RdoTiming *t, uint32_t n)
-{
-    return &t->handed[n & (t->handed_cap - 1)];
-}
-
 /*
  * A host that takes timed frames (RdoHostOps.send_frame_at) gets each one
  * now with the time it leaves, and the core needs no wake-up for it: the
@@ -139,8 +131,9 @@ static uint64_t wake_ns(uint64_t due_ps)
     return (due_ps + 999) / 1000;
 }
 
-/* Kept as the wake-up that would have sent it, `ns` (the search below
- * compares only those): the division once a frame, not at every probe. */
+/* Kept as the wake-up that would have sent it, `ns` (the search,
+ * rdo_egress_next_handed, compares only those): the division once a
+ * frame, not at every probe. */
 static void handed_push(RdoTiming *t, uint64_t ns)
 {
     uint32_t len = t->handed_end - t->handed_first;
@@ -151,13 +144,13 @@ static void handed_push(RdoTiming *t, uint64_t ns)
 
         /* The numbers stay; each frame moves to its slot in the new size. */
         for (uint32_t n = t->handed_first; n != t->handed_end; n++) {
-            ring[n & (cap - 1)] = *handed_at(t, n);
+            ring[n & (cap - 1)] = *rdo_handed_at(t, n);
         }
         g_free(t->handed);
         t->handed = ring;
         t->handed_cap = cap;
     }
-    *handed_at(t, t->handed_end++) = ns;
+    *rdo_handed_at(t, t->handed_end++) = ns;
 }
 
 /* The first frame from number lo on (before hi) at or after from_ns,
@@ -168,7 +161,7 @@ static uint32_t handed_bisect(RdoTiming *t, uint32_t lo, uint32_t hi,
     while (lo != hi) {
         uint32_t mid = lo + (hi - lo) / 2;
 
-        if (*handed_at(t, mid) < from_ns) {
+        if (*rdo_handed_at(t, mid) < from_ns) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -177,42 +170,24 @@ static uint32_t handed_bisect(RdoTiming *t, uint32_t lo, uint32_t hi,
     return lo;
 }
 
-uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
+/* A few steps forward from a guess that is too early, then a bisection of
+ * the rest; a bisection of those before a guess that is too late. */
+uint32_t rdo_egress_handed_search(RdoTiming *t, uint32_t n, uint64_t from_ns)
 {
-    RdoTiming *t = core->st->tm;
-    uint64_t now = core->ops->now_ns(core->host);
-    /* A wake-up t (ns) is at or after from_ps when t >= from_ns. */
-    uint64_t from_ns = rdo_div_up(from_ps, 1000);
-    uint32_t first = t->handed_first, end = t->handed_end, n;
+    uint32_t first = t->handed_first, end = t->handed_end;
 
-    /* Those whose wake-up would have been now or before are past. */
-    while (first != end && *handed_at(t, first) <= now) {
-        first++;
-    }
-    t->handed_first = first;
-    /*
-     * The first at or after from_ps, from where the last search found
-     * one: from_ps walks on by about a frame a call in a stream (the
-     * scheduler waiting for the link), so the answer is that frame or a
-     * few after it; a few steps forward, else a bisection of the rest,
-     * or of those before it when from_ps went back.
-     */
-    n = t->handed_found;
-    if ((int32_t)(n - first) < 0) {
-        n = first;
-    }
-    if (n != end && *handed_at(t, n) < from_ns) {
-        for (unsigned steps = 0; ++n != end && *handed_at(t, n) < from_ns;) {
+    if (n != end && *rdo_handed_at(t, n) < from_ns) {
+        for (unsigned steps = 0; ++n != end && *rdo_handed_at(t, n) < from_ns;) {
             if (++steps == 4) {
-                n = handed_bisect(t, n + 1, end, from_ns);
-                break;
+                return handed_bisect(t, n + 1, end, from_ns);
             }
         }
-    } else if (n != first && *handed_at(t, n - 1) >= from_ns) {
-        n = handed_bisect(t, first, n - 1, from_ns);
+        return n;
     }
-    t->handed_found = n;
-    return n != end ? *handed_at(t, n) : 0;
+    if (n != first && *rdo_handed_at(t, n - 1) >= from_ns) {
+        return handed_bisect(t, first, n - 1, from_ns);
+    }
+    return n;
 }
 
 void rdo_egress_timed(RdoCore *core, const void *frame, size_t len,
