@@ -338,8 +338,13 @@ static __attribute__((noinline)) unsigned deliver(Pair *p)
  * of a stream, most with nothing to deliver). A time of 0 is "none"
  * (as wakeup_ns and TestFrameRing.front_ns keep it): minus one, it is the
  * largest, so the earliest and "due" need no test of it.
+ * A step that only moves the clock to a timed frame's time (no wake-up
+ * due then) is followed by one that delivers it; with `then_deliver` it
+ * delivers at once. Only for a caller that does nothing between the two
+ * (pair_step_until_write: the clock alone writes no host memory): a
+ * bench's post or poll there would come after the delivery, not before.
  */
-static inline bool step(Pair *p, uint64_t end)
+static inline bool step(Pair *p, uint64_t end, bool then_deliver)
 {
     TestHost *a = p->s[0].d->h, *b = p->s[1].d->h;
     uint64_t now = a->now_ns, front_m1, next_m1;
@@ -375,19 +380,25 @@ static inline bool step(Pair *p, uint64_t end)
         a->wakeup_ns = 0;
         a->wakeups++;
         rdo_core_wakeup(&a->core);
+        then_deliver = false;
     }
     /* b's clock after a's wake-up: a wake-up does not move the clock. */
     if (b->wakeup_ns - 1 < b->now_ns) {
         b->wakeup_ns = 0;
         b->wakeups++;
         rdo_core_wakeup(&b->core);
+        then_deliver = false;
+    }
+    /* No wake-up was due, so the earliest was a timed front: due now. */
+    if (then_deliver) {
+        deliver(p);
     }
     return true;
 }
 
 bool pair_step(Pair *p, uint64_t end)
 {
-    return step(p, end);
+    return step(p, end, false);
 }
 
 bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
@@ -396,7 +407,7 @@ bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
     const TestHost *h = s->d->h, *a = p->s[0].d->h;
 
     do {
-        if (!step(p, a->now_ns + limit_ns)) {
+        if (!step(p, a->now_ns + limit_ns, true)) {
             return false;
         }
     } while (h->dma_writes == writes);

@@ -129,7 +129,9 @@ bool pair_step(Pair *p, uint64_t end);
  * memory since that counted `writes` (TestHost.dma_writes: a CQE comes
  * only by such a write), each step ending at most limit_ns after side 0's
  * clock; false if a step had nothing to do. A bench's loop waiting for
- * completions, without a return to it at every step. */
+ * completions, without a return to it at every step; a step that moves
+ * the clock to a timed frame's time delivers it too (pair_step leaves
+ * that to the next step: its caller may post or poll in between). */
 bool pair_step_until_write(Pair *p, const PairSide *s, uint64_t writes,
                            uint64_t limit_ns);
 /* Completions waiting on a side's CQ. */

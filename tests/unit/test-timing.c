@@ -120,8 +120,8 @@ static void test_host_takes_frames(void)
  * (the model's own ring, egress/output.c, filled here directly). */
 static void handed_append(RdoTiming *t, uint64_t ns)
 {
-    g_assert_cmpuint(t->handed_len, <, t->handed_cap);
-    t->handed[(t->handed_head + t->handed_len++) & (t->handed_cap - 1)] = ns;
+    g_assert_cmpuint(t->handed_end - t->handed_first, <, t->handed_cap);
+    t->handed[t->handed_end++ & (t->handed_cap - 1)] = ns;
 }
 
 /*
@@ -145,15 +145,15 @@ static void test_handed_search(void)
     g_free(t->handed);
     t->handed = g_new0(uint64_t, 64);
     t->handed_cap = 64;
-    t->handed_head = 50;
-    t->handed_len = 0;
+    /* The frame numbers wrap during the run. */
+    t->handed_first = t->handed_end = t->handed_found = UINT32_MAX - 5000;
     h->now_ns = 999;
     for (int step = 0; step < 20000; step++) {
         uint32_t r = g_rand_int_range(rand, 0, 100);
         uint64_t want = 0, got;
 
         /* New frames at the end, an old one's time passes. */
-        while (t->handed_len < 40) {
+        while (t->handed_end - t->handed_first < 40) {
             last += g_rand_int_range(rand, 0, 5);
             handed_append(t, last);
         }
@@ -171,8 +171,8 @@ static void test_handed_search(void)
             from_ps = (last + 1) * 1000 + g_rand_int_range(rand, 0, 3000);
         }
         /* The definition, over the ring as it stands. */
-        for (uint32_t i = 0; i < t->handed_len; i++) {
-            uint64_t ns = t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
+        for (uint32_t n = t->handed_first; n != t->handed_end; n++) {
+            uint64_t ns = t->handed[n & (t->handed_cap - 1)];
 
             if (ns > h->now_ns && ns * 1000 >= from_ps) {
                 want = ns;
@@ -183,7 +183,7 @@ static void test_handed_search(void)
         g_assert_cmpuint(got, ==, want);
         if (got) {
             /* Its guess for the next search is the frame it found. */
-            g_assert_cmpuint(t->handed[(t->handed_head + t->handed_hint) &
+            g_assert_cmpuint(t->handed[t->handed_found &
                                        (t->handed_cap - 1)], ==, got);
         }
         found += !!got;
@@ -194,6 +194,67 @@ static void test_handed_search(void)
     g_assert_cmpuint(none, >, 100);
     g_rand_free(rand);
     test_host_free(h);
+}
+
+/*
+ * A frame's times in the build pipeline and on the link (rdo_tm_egress)
+ * are worked out when its length differs from the last frame's, else
+ * taken from then: against the definition, frame by frame, over runs of
+ * one length and changes (short frames padded to the minimum, odd lengths
+ * rounded up to the datapath's width), both ports, with rates that divide
+ * a second into whole picoseconds and rates that do not.
+ */
+static void test_egress_times(void)
+{
+    static const uint32_t clock_mhz[] = { 1000, 700 };
+    static const uint32_t gbps[] = { 100, 56 };
+    GRand *rand = g_rand_new_with_seed(21);
+
+    for (int c = 0; c < 2; c++) {
+        RdoConfig cfg = work_config(true, gbps[c], RDO_DEFAULT_QPC_CACHE, 0);
+        TestHost *h;
+        RdoTiming *t;
+        size_t len = 4096;
+        unsigned changes = 0;
+
+        cfg.tm.clock_mhz = clock_mhz[c];
+        cfg.tm.bytes_per_cycle = 24 + 8 * c;
+        cfg.ports = 2;
+        h = test_host_new(&cfg, 1 << 20);
+        t = h->core.st->tm;
+        for (int i = 0; i < 4000; i++) {
+            unsigned port = 1 + g_rand_int_range(rand, 0, 2);
+            uint64_t wire, build_ps, link_ps, ready, built, start, end, due;
+            uint64_t *link_free = port == 2 ? &t->link2_free_ps : &t->link_free_ps;
+
+            if (g_rand_int_range(rand, 0, 4) == 0) {
+                size_t was = len;
+
+                len = g_rand_int_range(rand, 0, 4) == 0 ?
+                      g_rand_int_range(rand, 14, 64) :
+                      g_rand_int_range(rand, 64, RDO_TM_FRAME_CAP + 1);
+                changes += len != was;
+            }
+            h->now_ns += g_rand_int_range(rand, 0, 400);
+            wire = MAX(len, 60) + 24;
+            build_ps = rdo_div_up((cfg.tm.cyc.hdr_build +
+                                   rdo_div_up(len, cfg.tm.bytes_per_cycle)) *
+                                  1000000ull, cfg.tm.clock_mhz);
+            link_ps = rdo_div_up(wire * 8000, cfg.tm.link_gbps);
+            ready = MAX(h->now_ns * 1000, t->pkt_data_ps);
+            built = MAX(ready, t->build_free_ps) + build_ps;
+            start = MAX(built, *link_free);
+            end = start + link_ps;
+            due = rdo_tm_egress(&h->core, port, len, 7);
+            g_assert_cmpuint(t->build_free_ps, ==, built);
+            g_assert_cmpuint(*link_free, ==, end);
+            g_assert_cmpuint(due, ==, end + (cfg.tm.link_latency_ns + 7) * 1000);
+        }
+        g_assert_cmpuint(changes, >, 500);
+        g_assert_cmpuint(h->core.tcnt.link_frames, ==, 4000);
+        test_host_free(h);
+    }
+    g_rand_free(rand);
 }
 
 /*
@@ -676,6 +737,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/deterministic", test_deterministic);
     g_test_add_func("/timing/host-timed-frames", test_host_takes_frames);
     g_test_add_func("/timing/handed-search", test_handed_search);
+    g_test_add_func("/timing/egress-times", test_egress_times);
     g_test_add_func("/timing/cache-cliff", test_cache_cliff);
     g_test_add_func("/timing/cache-ways", test_cache_ways);
     g_test_add_func("/timing/push-latency", test_push_latency);

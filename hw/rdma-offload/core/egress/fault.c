@@ -72,8 +72,9 @@ static void emit(RdoCore *core, const void *frame, size_t len)
 
     if (st->tm) {
         /* Through the transmit pipeline and the link, then the delay. */
-        rdo_egress_timed(core, rdo_tm_egress(core, rdo_frame_port(core, frame, len),
-                                             frame, len, core->cfg.fault_delay_ns));
+        rdo_egress_timed(core, frame, len,
+                         rdo_tm_egress(core, rdo_frame_port(core, frame, len),
+                                       len, core->cfg.fault_delay_ns));
         return;
     }
     if (core->cfg.fault_delay_ns || !g_queue_is_empty(&st->fault->delayed)) {

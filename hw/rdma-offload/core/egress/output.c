@@ -117,14 +117,6 @@ static bool stays_inside(RdoCore *core, const void *frame, size_t len)
            rdo_frame_port(core, frame, len) == 2;
 }
 
-/* The i-th frame handed over from the oldest; the ring's capacity is a
- * power of two (64, doubled), so the wrap is a mask, not a division (the
- * search below takes several a wake-up). */
-static uint64_t *handed_at(RdoTiming *t, uint32_t i)
-{
-    return &t->handed[(t->handed_head + i) & (t->handed_cap - 1)];
-}
-
 /*
  * A host that takes timed frames (RdoHostOps.send_frame_at) gets each one
  * now with the time it leaves, and the core needs no wake-up for it: the
@@ -139,99 +131,86 @@ static uint64_t wake_ns(uint64_t due_ps)
     return (due_ps + 999) / 1000;
 }
 
-/* Kept as the wake-up that would have sent it, `ns` (the search below
- * compares only those): the division once a frame, not at every probe. */
+/* Kept as the wake-up that would have sent it, `ns` (the search,
+ * rdo_egress_next_handed, compares only those): the division once a
+ * frame, not at every probe. */
 static void handed_push(RdoTiming *t, uint64_t ns)
 {
-    if (t->handed_len == t->handed_cap) {
+    uint32_t len = t->handed_end - t->handed_first;
+
+    if (len == t->handed_cap) {
         uint32_t cap = MAX(t->handed_cap * 2, 64);
         uint64_t *ring = g_new(uint64_t, cap);
 
-        for (uint32_t i = 0; i < t->handed_len; i++) {
-            ring[i] = *handed_at(t, i);
+        /* The numbers stay; each frame moves to its slot in the new size. */
+        for (uint32_t n = t->handed_first; n != t->handed_end; n++) {
+            ring[n & (cap - 1)] = *rdo_handed_at(t, n);
         }
         g_free(t->handed);
         t->handed = ring;
         t->handed_cap = cap;
-        t->handed_head = 0;
     }
-    *handed_at(t, t->handed_len++) = ns;
+    *rdo_handed_at(t, t->handed_end++) = ns;
 }
 
-/* Is frame i the first at or after from_ns (i == handed_len: none is)? */
-static bool handed_first_at(RdoTiming *t, uint32_t i, uint64_t from_ns)
+/* The first frame from number lo on (before hi) at or after from_ns,
+ * hi if none: their times never decrease. */
+static uint32_t handed_bisect(RdoTiming *t, uint32_t lo, uint32_t hi,
+                              uint64_t from_ns)
 {
-    return (i == t->handed_len || *handed_at(t, i) >= from_ns) &&
-           (i == 0 || *handed_at(t, i - 1) < from_ns);
+    while (lo != hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (*rdo_handed_at(t, mid) < from_ns) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
 }
 
-uint64_t rdo_egress_next_handed(RdoCore *core, uint64_t from_ps)
+/* A few steps forward from a guess that is too early, then a bisection of
+ * the rest; a bisection of those before a guess that is too late. */
+uint32_t rdo_egress_handed_search(RdoTiming *t, uint32_t n, uint64_t from_ns)
 {
-    RdoTiming *t = core->st->tm;
-    uint64_t now = core->ops->now_ns(core->host);
-    /* A wake-up t (ns) is at or after from_ps when t >= from_ns. */
-    uint64_t from_ns = rdo_div_up(from_ps, 1000);
-    uint32_t lo, hi, hint = t->handed_hint;
+    uint32_t first = t->handed_first, end = t->handed_end;
 
-    /* Those whose wake-up would have been now or before are past. */
-    while (t->handed_len && t->handed[t->handed_head] <= now) {
-        t->handed_head = (t->handed_head + 1) & (t->handed_cap - 1);
-        t->handed_len--;
-        hint -= !!hint;
-    }
-    if (!t->handed_len) {
-        t->handed_hint = 0;
-        return 0;
-    }
-    /*
-     * Their times never decrease: the first at or after from_ps. Most
-     * often that is the oldest (from_ps is 0 unless the link or the clock
-     * held the scheduler); else where the last search found it, or the
-     * frame after that one (a wake-up later by a frame, one frame gone and
-     * one handed over); else a bisection.
-     */
-    if (*handed_at(t, 0) >= from_ns) {
-        lo = 0;
-    } else if (hint <= t->handed_len && handed_first_at(t, hint, from_ns)) {
-        lo = hint;
-    } else if (hint < t->handed_len && handed_first_at(t, hint + 1, from_ns)) {
-        lo = hint + 1;
-    } else {
-        lo = 1;
-        hi = t->handed_len;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-
-            if (*handed_at(t, mid) < from_ns) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+    if (n != end && *rdo_handed_at(t, n) < from_ns) {
+        for (unsigned steps = 0; ++n != end && *rdo_handed_at(t, n) < from_ns;) {
+            if (++steps == 4) {
+                return handed_bisect(t, n + 1, end, from_ns);
             }
         }
+        return n;
     }
-    t->handed_hint = lo;
-    return lo < t->handed_len ? *handed_at(t, lo) : 0;
+    if (n != first && *rdo_handed_at(t, n - 1) >= from_ns) {
+        return handed_bisect(t, first, n - 1, from_ns);
+    }
+    return n;
 }
 
-void rdo_egress_timed(RdoCore *core, RdoTmFrame *f)
+void rdo_egress_timed(RdoCore *core, const void *frame, size_t len,
+                      uint64_t due_ps)
 {
     RdoTiming *t = core->st->tm;
 
-    if (core->ops->send_frame_at && !stays_inside(core, f->data, f->len)) {
-        uint64_t wake = wake_ns(f->due_ps);
+    if (core->ops->send_frame_at && !stays_inside(core, frame, len)) {
+        uint64_t wake = wake_ns(due_ps);
 
-        core->ops->send_frame_at(core->host, f->data, f->len, wake);
+        /* The host copies it now: the frame needs no buffer of the pool. */
+        core->ops->send_frame_at(core->host, frame, len, wake);
         handed_push(t, wake);
         if (t->sched_waiting && wake * 1000 >= t->sched_from_ps) {
-            rdo_tm_schedule(core, f->due_ps);
+            rdo_tm_schedule(core, due_ps);
         }
-        rdo_tm_frame_put(t, f);
         return;
     }
     /* Each port's frames in its link's time order. */
-    rdo_tm_fifo_push(rdo_frame_port(core, f->data, f->len) == 2 ?
-                     &t->egress2 : &t->egress, f);
-    rdo_tm_schedule(core, f->due_ps);
+    rdo_tm_fifo_push(rdo_frame_port(core, frame, len) == 2 ?
+                     &t->egress2 : &t->egress,
+                     rdo_tm_frame_new(t, frame, len, due_ps));
+    rdo_tm_schedule(core, due_ps);
 }
 
 static void release_fifo(RdoCore *core, RdoTmFifo *q, uint64_t now)

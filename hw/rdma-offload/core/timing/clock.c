@@ -76,6 +76,7 @@ void rdo_tm_init(RdoCore *core)
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
+    t->egress_len = SIZE_MAX;
     t->qp = rdo_bigmem_alloc0(sizeof(RdoTmQp) * rdo_qp_slots(core));
     if (t->cfg.wr_log) {
         t->log = g_new0(RdoWrLife, t->cfg.wr_log);
@@ -130,35 +131,13 @@ void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at)
     t->next_ps = MAX(t->next_ps, MAX(room_at, t->cur_ps - t->tx_ahead_ps));
 }
 
-/*
- * A frame through the transmit pipeline (header build, then its bytes
- * through the datapath with the ICRC) and onto the link. It reaches the
- * peer after the link latency (and a fault-injection delay, extra_ns).
- */
-RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
-                          const void *frame, size_t len, uint64_t extra_ns)
+void rdo_tm_egress_len(RdoTiming *t, size_t len)
 {
-    RdoTiming *t = core->st->tm;
-    uint64_t wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
-    uint64_t ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
-    uint64_t build = MAX(ready, t->build_free_ps);
-    uint64_t built = build + rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
-                                              rdo_div_up(len, t->cfg.bytes_per_cycle));
-    uint64_t start = MAX(built, *rdo_tm_link_free(t, port));
-    uint64_t end = start + link_ps(t, wire);
-
-    t->pkt_data_ps = 0;
-    t->build_free_ps = built;
-    *rdo_tm_link_free(t, port) = end;
-    t->link_busy_ps += end - start;
-    t->last_link_start_ps = start;
-    t->last_link_end_ps = end;
-    core->tcnt.link_frames++;
-    core->tcnt.link_bytes += wire;
-    rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
-    rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, wire, start, end);
-    return rdo_tm_frame_new(t, frame, len,
-                            end + (t->cfg.link_latency_ns + extra_ns) * 1000);
+    t->egress_len = len;
+    t->egress_wire = MAX(len, ETH_MIN_NO_FCS) + WIRE_EXTRA;
+    t->egress_build_ps = rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
+                                          rdo_div_up(len, t->cfg.bytes_per_cycle));
+    t->egress_link_ps = link_ps(t, t->egress_wire);
 }
 
 /* The history's entry `k` from the oldest of the last db_count. */

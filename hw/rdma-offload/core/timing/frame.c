@@ -6,7 +6,9 @@
  * transport builds its packets straight into the pool's next buffer
  * (rdo_tm_build_buf), so that a frame leaves for the link without a copy;
  * a frame from elsewhere (the Ethernet function, the wire) is copied in
- * once.
+ * once. A frame the host takes with its time (send_frame_at) needs no
+ * buffer: the host copies it from the build buffer, which stays the
+ * transport's for its next packet.
  */
 #include "timing/timing.h"
 
@@ -63,11 +65,9 @@ RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
     return f;
 }
 
-uint8_t *rdo_tm_build_buf(RdoTiming *t)
+uint8_t *rdo_tm_build_buf_new(RdoTiming *t)
 {
-    if (!t->building) {
-        t->building = pool_get(t, RDO_TM_FRAME_CAP);
-    }
+    t->building = pool_get(t, RDO_TM_FRAME_CAP);
     return t->building->data;
 }
 

@@ -177,6 +177,12 @@ typedef struct RdoTiming {
     uint64_t ps_per_cycle;              /* if whole, else 0 */
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
+    /* The last frame length's times (clock.c, rdo_tm_egress): its bytes on
+     * the wire and its time in the build pipeline and on the link. They
+     * depend on the configuration only, and a stream's frames are one
+     * length: worked out when the length changes (SIZE_MAX: none yet). */
+    size_t egress_len;
+    uint64_t egress_wire, egress_build_ps, egress_link_ps;
     uint64_t pcie_full_ps, pcie_ovh_ps; /* a full TLP, a bare header */
     uint64_t pcie_req_tlp_ps;           /* a read request's TLP time, >= 1 */
     uint64_t pcie_latency_ps;           /* a read's round trip */
@@ -197,9 +203,11 @@ typedef struct RdoTiming {
      * (when it could go on), as it did.
      */
     uint64_t *handed;
-    uint32_t handed_head, handed_len, handed_cap;
-    uint32_t handed_hint;       /* where the last search found its frame
-                                   (from the oldest; only a first guess) */
+    uint32_t handed_cap;        /* a power of two */
+    /* Frames counted since the start, wrapping: the oldest, one past the
+     * newest, and where the last search found its frame (only a first
+     * guess, never before the oldest); slot = count & (cap - 1). */
+    uint32_t handed_first, handed_end, handed_found;
     bool sched_waiting;
     uint64_t sched_from_ps;
     /* The frame pool (frame.c): free buffers, and the one the transport
@@ -260,8 +268,13 @@ typedef struct RdoTmIrq {
 RdoTmFrame *rdo_tm_frame_new(RdoTiming *t, const void *frame, size_t len,
                              uint64_t due_ps);
 void rdo_tm_frame_put(RdoTiming *t, RdoTmFrame *f);
-/* Where the transport builds its next frame (RDO_TM_FRAME_CAP bytes). */
-uint8_t *rdo_tm_build_buf(RdoTiming *t);
+/* Where the transport builds its next frame (RDO_TM_FRAME_CAP bytes): the
+ * same buffer until a frame leaves in it (inline: every packet asks). */
+uint8_t *rdo_tm_build_buf_new(RdoTiming *t);
+static inline uint8_t *rdo_tm_build_buf(RdoTiming *t)
+{
+    return t->building ? t->building->data : rdo_tm_build_buf_new(t);
+}
 void rdo_tm_fifo_push(RdoTmFifo *q, RdoTmFrame *f);
 RdoTmFrame *rdo_tm_fifo_pop(RdoTmFifo *q);
 void rdo_tm_frames_free(RdoTiming *t);
@@ -536,11 +549,6 @@ static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
     rdo_tm_tx_pause(t, port, room_at);
     return false;
 }
-/* A frame to the wire through the build pipeline and the link: the frame
- * as the model holds it, due when it reaches the peer (egress/ sends it). */
-RdoTmFrame *rdo_tm_egress(RdoCore *core, unsigned port,
-                          const void *frame, size_t len,
-                          uint64_t extra_ns);
 /* A stage's span to the host, if it takes them (inline: several a frame). */
 static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
                                uint32_t bytes, uint64_t start_ps,
@@ -551,6 +559,40 @@ static inline void rdo_tm_span(RdoCore *core, RdoStage stage, uint32_t qpn,
 
         core->ops->stage(core->host, &span);
     }
+}
+/* A frame length's bytes on the wire and times (RdoTiming.egress_len). */
+void rdo_tm_egress_len(RdoTiming *t, size_t len);
+/*
+ * A frame of `len` bytes through the transmit pipeline (header build, then
+ * its bytes through the datapath with the ICRC) and onto the link: when it
+ * reaches the peer (ps; egress/ sends it then), after the link latency and
+ * a fault-injection delay, extra_ns. Inline: once a frame, one caller.
+ */
+static inline uint64_t rdo_tm_egress(RdoCore *core, unsigned port, size_t len,
+                                     uint64_t extra_ns)
+{
+    RdoTiming *t = core->st->tm;
+    uint64_t ready, build, built, start, end;
+
+    if (len != t->egress_len) {
+        rdo_tm_egress_len(t, len);
+    }
+    ready = MAX(rdo_tm_cur(core), t->pkt_data_ps);
+    build = MAX(ready, t->build_free_ps);
+    built = build + t->egress_build_ps;
+    start = MAX(built, *rdo_tm_link_free(t, port));
+    end = start + t->egress_link_ps;
+    t->pkt_data_ps = 0;
+    t->build_free_ps = built;
+    *rdo_tm_link_free(t, port) = end;
+    t->link_busy_ps += end - start;
+    t->last_link_start_ps = start;
+    t->last_link_end_ps = end;
+    core->tcnt.link_frames++;
+    core->tcnt.link_bytes += t->egress_wire;
+    rdo_tm_span(core, RDO_STAGE_TX_BUILD, RDO_NONE, len, build, built);
+    rdo_tm_span(core, RDO_STAGE_LINK, RDO_NONE, t->egress_wire, start, end);
+    return end + (t->cfg.link_latency_ns + extra_ns) * 1000;
 }
 
 /* The lifecycle of a completed work request. */
