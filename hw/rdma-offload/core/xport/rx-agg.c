@@ -12,13 +12,14 @@
  * arrives when its MR's context is cached as the run starts (found with no
  * lookup the model counts; the run keeps the MR's page fields): nothing
  * is gathered, and the placement at the end is the model's lookup and the
- * DMA's bus time, failing where a write on arrival failed. The page-list
- * entries are read (and counted) once, by the writes on arrival; the
- * placement times those reads and takes the page from the last one where
- * it can (RdoMrPageSeen). Its bytes land
- * a little sooner, within the same round, as a real adapter's DMA would;
- * nothing the model decides or times changes. The placements of one
- * WRITE look its MR up once: the responder keeps the translation
+ * DMA's bus time, failing where a write on arrival failed. The writes on
+ * arrival read the page list a line at a time into the host's copy
+ * (RdoMrListLine, uncounted); the placement is the model's read of it,
+ * timed and counted a line at a time, and takes the pages from the host's
+ * copy where it can. Its bytes land a little sooner, within the same
+ * round, as a real adapter's DMA would; nothing the model decides or
+ * times changes. The placements of one WRITE look its MR up once: the
+ * responder keeps the translation and the page-list line it read last
  * (RdoXport.agg_mr) while the MR cache is unchanged (RdoMrHeld).
  *
  * A QP holds a buffer only while it has payload gathered: buffers come
@@ -141,7 +142,6 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
             g->ahead_list = m->page_list;
             g->ahead_iova = m->iova;
             g->ahead_fail = UINT64_MAX;
-            x->agg_seen.entry = UINT64_MAX;
         }
     }
     if (!g->ahead) {

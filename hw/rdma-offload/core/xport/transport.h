@@ -109,6 +109,7 @@ typedef struct RdoTxHold {
     RdoCtxLine *qp_line;
     uint64_t qp_stamp;          /* the line's load it was looked up in */
     RdoMrHeld mr;               /* the payload's MR */
+    uint64_t list_pages[RDO_MR_LIST_LINE / 8];  /* mr's page-list line */
 } RdoTxHold;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -324,12 +325,13 @@ typedef struct RdoXport {
     RdoHeldPart held;           /* bufrecv.c */
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoCcPart cc;               /* cc.c */
-    /* rx-agg.c: the page-list entry the run written ahead read last (host
+    /* rx-agg.c: the page-list line the runs written ahead read last (host
      * side only, not saved), and the MR translation of the WRITE being
-     * placed (the responder's working register, soft: dropped on a load).
+     * placed with the line the model read last (the responder's working
+     * register, soft: dropped on a load).
      * Only multi-packet WRITEs touch them: kept out of the receiver's two
      * lines, in the entry's spare tail. */
-    RdoMrPageSeen agg_seen;
+    RdoMrListLine agg_seen;
     RdoMrHeld agg_mr;
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
