@@ -137,24 +137,17 @@ static inline bool line_has(uint64_t first, uint32_t n, uint64_t entry)
 }
 
 /*
- * The model's read of the entry at `entry` through a held translation:
- * from its line if it holds the entry, else the entry's line read (one
- * DMA, timed and counted; `how` MR_DMA_TIME: timed and counted only, the
- * values are the host's, in `seen`); -1 if that read failed.
+ * The model's read of the line holding the entry at `entry` through a
+ * held translation that does not hold it: one DMA, timed and counted,
+ * into held->list_pages (`how` MR_DMA_TIME: timed and counted only, the
+ * values are the host's, in a run's RdoMrListLine); -1 if it failed.
  */
 static int held_line_read(RdoCore *core, const RdoMrCtx *mr, RdoMrHeld *held,
-                          uint64_t entry, uint64_t *page, MrDmaHow how)
+                          uint64_t entry, MrDmaHow how)
 {
     uint32_t n;
-    uint64_t first;
+    uint64_t first = list_line(mr, entry, &n);
 
-    if (line_has(held->list_first, held->list_n, entry)) {
-        if (how == MR_DMA_MODEL) {
-            *page = held->list_pages[(entry - held->list_first) / 8];
-        }
-        return 0;
-    }
-    first = list_line(mr, entry, &n);
     held->list_n = 0;
     if (how == MR_DMA_TIME) {
         if (rdo_tm_on(core)) {
@@ -163,11 +156,32 @@ static int held_line_read(RdoCore *core, const RdoMrCtx *mr, RdoMrHeld *held,
         rdo_host_dma_count(core, first, n * 8);
     } else if (rdo_dma_read(core, first, held->list_pages, n * 8)) {
         return -1;
-    } else {
-        *page = held->list_pages[(entry - first) / 8];
     }
     held->list_first = first;
     held->list_n = n;
+    return 0;
+}
+
+/* The host's copy of the line holding `entry` for a run written ahead:
+ * read (uncounted) unless `seen` holds it and the MR cache is as it was. */
+static int seen_entry(RdoCore *core, const RdoMrCtx *mr, uint64_t entry,
+                      uint64_t *page, RdoMrListLine *seen)
+{
+    uint64_t gen = core->st->mrc.gen;
+
+    if (seen->gen != gen || !line_has(seen->first, seen->n, entry)) {
+        uint32_t n;
+        uint64_t first = list_line(mr, entry, &n);
+
+        seen->n = 0;
+        if (rdo_host_dma_uncounted(core, first, seen->page, n * 8, false)) {
+            return -1;
+        }
+        seen->first = first;
+        seen->gen = gen;
+        seen->n = n;
+    }
+    *page = seen->page[(entry - seen->first) / 8];
     return 0;
 }
 
@@ -185,31 +199,20 @@ static int page_entry(RdoCore *core, const RdoMrCtx *mr, uint64_t entry,
                       uint64_t *page, MrDmaHow how, RdoMrHeld *held,
                       RdoMrListLine *seen)
 {
-    if (how == MR_DMA_MODEL) {
-        return held ? held_line_read(core, mr, held, entry, page, how)
-                    : rdo_dma_read(core, entry, page, sizeof(*page));
-    }
     if (how == MR_DMA_AHEAD) {
-        uint64_t gen = core->st->mrc.gen;
-
-        if (seen->gen != gen || !line_has(seen->first, seen->n, entry)) {
-            uint32_t n;
-            uint64_t first = list_line(mr, entry, &n);
-
-            seen->n = 0;
-            if (rdo_host_dma_uncounted(core, first, seen->page, n * 8,
-                                       false)) {
-                return -1;
-            }
-            seen->first = first;
-            seen->gen = gen;
-            seen->n = n;
-        }
-        *page = seen->page[(entry - seen->first) / 8];
-        return 0;
+        return seen_entry(core, mr, entry, page, seen);
     }
     if (held) {
-        held_line_read(core, mr, held, entry, page, how);
+        if (!line_has(held->list_first, held->list_n, entry) &&
+            held_line_read(core, mr, held, entry, how)) {
+            return -1;
+        }
+        if (how == MR_DMA_MODEL) {
+            *page = held->list_pages[(entry - held->list_first) / 8];
+            return 0;
+        }
+    } else if (how == MR_DMA_MODEL) {
+        return rdo_dma_read(core, entry, page, sizeof(*page));
     } else {
         if (rdo_tm_on(core)) {
             rdo_tm_dma(core, entry, sizeof(*page), false);
