@@ -577,13 +577,13 @@ static void test_list_line_held(void)
                   RDO_MRC_OK);
         b->ops->write(b->host, r.list + 8, &r.pages[1], 16);
 
-        /* REREG_MR of the same key to a list in another order (entries 0
-         * and 1 swapped): the held line (the old list's, with entries 1
-         * and 2 swapped) goes. */
+        /* REREG_MR of the same key to the same list rewritten in another
+         * order (entries 0 and 1 swapped): the held line (the old one's,
+         * with entries 1 and 2 swapped) goes, though its address is the
+         * new list's. */
         fr = r;
         fr.pages[0] = r.pages[1];
         fr.pages[1] = r.pages[0];
-        fr.list = b->ops->alloc(b->host, r.npages * 8);
         b->ops->write(b->host, fr.list, fr.pages, r.npages * 8);
         cmd = rdo_cmd_new(RDO_CMD_REREG_MR, 31);
         cmd.u.rereg_mr.mask = RDO_REREG_TRANS;
