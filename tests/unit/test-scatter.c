@@ -655,6 +655,118 @@ static void test_list_line_fast_reg(void)
     }
 }
 
+/*
+ * Random reads through a held translation (the transmit engine's payload
+ * path) against the per-entry path and the shadow: MRs of 1..40 shuffled
+ * pages, lists 0..7 entries into a line, first byte and end anywhere in
+ * a page; 80 reads each of 1 byte to 3 pages at random places, now and
+ * then the same list rewritten in place in another order and registered
+ * again. Every read's bytes are the shadow's (and rdo_mr_access's); the
+ * page-list DMAs are exactly the lines the read enters in turn (each the
+ * 64-byte aligned line cut to the list), none when it stays in the line
+ * held, and after a re-registration the first page reads its line anew.
+ */
+static void test_list_line_random(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        GRand *rnd = g_rand_new_with_seed(0x11e5 + timing);
+        Pair *p;
+        PairSide *b;
+        RdoCore *core;
+
+        sc_timing = timing;
+        p = sc_pair();
+        sc_timing = false;
+        b = &p->s[1];
+        core = &b->d->h->core;
+        for (int round = 0; round < 12; round++) {
+            uint64_t pages[RDO_MR_LIST_LINE / 8];
+            RdoMrHeld held = { .list_pages = pages };
+            uint32_t npages, skip;
+            uint64_t first, short_end, held_line = UINT64_MAX;
+            Scat r;
+
+            do {
+                npages = g_rand_int_range(rnd, 1, 41);
+            } while (npages % 7 == 0);
+            skip = g_rand_int_range(rnd, 0, 8);
+            first = g_rand_int_range(rnd, 0, RDO_PAGE_SIZE);
+            short_end = g_rand_int_range(rnd, 0, RDO_PAGE_SIZE);
+            if (npages * RDO_PAGE_SIZE <= first + short_end) {
+                short_end = 0;
+            }
+            sc_init_list(&r, b, npages, skip, 0x7f0000000000ull, first,
+                         short_end);
+            rdo_scat_reg(&r, 33, 0x20 + round);
+            rdo_scat_put(&r, r.iova, r.length, round);
+            b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+            for (int k = 0; k < 80; k++) {
+                uint64_t off = g_rand_int_range(rnd, 0, r.length);
+                uint64_t most = g_rand_int_range(rnd, 1, 3 * RDO_PAGE_SIZE + 1);
+                uint32_t len = MIN(r.length - off, most);
+                uint64_t va = r.iova + off;
+                uint64_t at = (r.iova & (RDO_PAGE_SIZE - 1)) + off;
+                g_autofree uint8_t *plain = g_malloc(len);
+                GArray *want = g_array_new(FALSE, FALSE, 4), *got;
+
+                if (g_rand_int_range(rnd, 0, 16) == 0) {
+                    struct rdo_cqp_cmd cmd = rdo_cmd_new(RDO_CMD_REREG_MR, 33);
+
+                    /* Reversed in place, registered again: the held line
+                     * (and what the test holds) goes. */
+                    for (uint32_t i = 0; i < npages / 2; i++) {
+                        uint64_t t = r.pages[i];
+
+                        r.pages[i] = r.pages[npages - 1 - i];
+                        r.pages[npages - 1 - i] = t;
+                    }
+                    b->ops->write(b->host, r.list, r.pages, npages * 8);
+                    cmd.u.rereg_mr.mask = RDO_REREG_TRANS;
+                    cmd.u.rereg_mr.iova = r.iova;
+                    cmd.u.rereg_mr.length = r.length;
+                    cmd.u.rereg_mr.page_list = r.list;
+                    cmd.u.rereg_mr.num_pages = npages;
+                    cmd.u.rereg_mr.page_shift = RDO_PAGE_SHIFT;
+                    cmd.u.rereg_mr.key = 0x20 + round;
+                    rdo_pair_cmd_ok(&b->rdo, cmd);
+                    held_line = UINT64_MAX;
+                    g_array_set_size(b->d->h->dma_log, 0);
+                }
+                /* The lines the read enters, in turn. */
+                for (uint64_t pg = at / RDO_PAGE_SIZE;
+                     pg <= (at + len - 1) / RDO_PAGE_SIZE; pg++) {
+                    uint64_t entry = r.list + pg * 8;
+                    uint64_t line = MAX(entry & ~(uint64_t)63, r.list);
+                    uint32_t bytes = MIN((entry | 63) + 1,
+                                         r.list + npages * 8ull) - line;
+
+                    if (line != held_line) {
+                        g_array_append_val(want, bytes);
+                        held_line = line;
+                    }
+                }
+                g_array_set_size(b->d->h->dma_log, 0);
+                held_read(core, &held, &r, va, len, va, RDO_MRC_OK);
+                got = sc_list_reads(b, &r, false);
+                sc_assert_lens(got, (const uint32_t *)want->data, want->len,
+                               "lines entered");
+                g_array_unref(want);
+                g_assert_cmpint(rdo_mr_access(core, r.key, b->layout->pdn,
+                                              va, plain, len, 0, false), ==,
+                                RDO_MRC_OK);
+                g_autofree uint8_t *exp = rdo_scat_get(&r, va, len);
+                g_assert_cmpmem(plain, len, exp, len);
+            }
+            g_array_unref(b->d->h->dma_log);
+            b->d->h->dma_log = NULL;
+            rdo_pair_cmd_ok(&b->rdo, rdo_cmd_new(RDO_CMD_DEREG_MR, 33));
+            rdo_scat_free(&r);
+        }
+        g_rand_free(rnd);
+        pair_free(p);
+    }
+}
+
 typedef struct ScTimed {
     const char *path;
     void (*fn)(void);
@@ -685,6 +797,7 @@ int main(int argc, char **argv)
     g_test_add_func("/scatter/list-lines", test_list_lines);
     g_test_add_func("/scatter/list-line-held", test_list_line_held);
     g_test_add_func("/scatter/list-line-fast-reg", test_list_line_fast_reg);
+    g_test_add_func("/scatter/list-line-random", test_list_line_random);
     g_test_add_func("/scatter/write", test_write);
     g_test_add_func("/scatter/read", test_read);
     g_test_add_func("/scatter/send", test_send);
