@@ -52,6 +52,12 @@ static uint8_t *buf_get(RdoState *st)
            g_malloc(RDO_AGG_MAX);
 }
 
+/* The host's copy of a page-list line for QP qpn's writes on arrival. */
+static RdoMrListLine *agg_line(RdoCore *core, uint32_t qpn)
+{
+    return &core->st->agg_lines[qpn & (RDO_AGG_LINES - 1)];
+}
+
 static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
 {
     switch (x->agg.kind) {
@@ -83,7 +89,7 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
-                               x->agg.ahead_fail, &x->agg_seen,
+                               x->agg.ahead_fail, agg_line(core, qpn),
                                &x->agg_mr) == RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
@@ -118,8 +124,8 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
  * was taken care of. After a failed write nothing more of the run is
  * written, as the placement would have stopped at the failure.
  */
-static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
-                        uint32_t len)
+static bool write_ahead(RdoCore *core, uint32_t qpn, RdoXport *x,
+                        const void *data, uint32_t len)
 {
     RdoAggPart *g = &x->agg;
     RdoMrCtx mr = { 0 };
@@ -153,7 +159,7 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
         mr.page_list = g->ahead_list;
         mr.iova = g->ahead_iova;
         rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len,
-                           &g->ahead_fail, &x->agg_seen);
+                           &g->ahead_fail, agg_line(core, qpn));
     }
     return true;
 }
@@ -181,7 +187,7 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
         x->agg.key = key;
         x->agg.va = va;
     }
-    if (!write_ahead(core, x, data, len)) {
+    if (!write_ahead(core, qpn, x, data, len)) {
         if (!x->agg.buf) {
             x->agg.buf = buf_get(core->st);
         }
@@ -210,5 +216,9 @@ void rdo_agg_drop_held_all(RdoCore *core)
 
     for (uint32_t i = 0; i < n; i++) {
         core->st->xport[i].agg_mr.mr = NULL;
+    }
+    /* The copies too: a new MR cache counts gen from the start again. */
+    if (core->st->agg_lines) {
+        memset(core->st->agg_lines, 0, RDO_AGG_LINES * sizeof(RdoMrListLine));
     }
 }
