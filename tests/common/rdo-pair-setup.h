@@ -213,7 +213,7 @@ bool rdo_pair_poll(RdoPairSide *s, struct rdo_cqe *cqe);
  * starts with a guard pattern; `shadow` is what it must hold, so a check
  * of every byte finds data misplaced as well as data missing.
  */
-#define RDO_SCAT_PAGES_MAX 8
+#define RDO_SCAT_PAGES_MAX 64
 typedef struct RdoScat {
     RdoPairSide *s;
     uint8_t shift;              /* pages of 2^shift bytes */

@@ -294,6 +294,7 @@ struct RdoState {
     RdoIdxQueue cq_timed;       /* CQs with a moderated event due */
     RdoIdxQueue agg_list;       /* QPs with aggregated payload to place */
     GPtrArray *agg_free;        /* aggregation buffers not in use */
+    struct RdoMrListLine *agg_lines; /* writes on arrival's page-list copies (xport/rx-agg.c) */
     GPtrArray *rec_free;        /* requester records not in use */
     struct RdoTimers *timers;   /* QPs with a transport timer running */
     struct RdoWqe *wqe_buf;     /* scratch: the WQE being worked on */

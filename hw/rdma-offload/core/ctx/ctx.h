@@ -237,6 +237,15 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
                          uint64_t va, void *buf, uint32_t len,
                          uint16_t access, bool to_guest);
 /*
+ * Page-list entries are read a line at a time where a translation is held
+ * (RdoMrHeld: the transmit engine's payload reads, the responder's WRITE
+ * placement): the 64-byte aligned line of guest memory holding the entry,
+ * cut to the list's first and last entries (never outside the list), as
+ * an adapter's translation cache reads them. Other DMAs through an MR read
+ * the entry alone.
+ */
+#define RDO_MR_LIST_LINE 64
+/*
  * An MR translation kept past its lookup (the transmit engine's, for the
  * message it holds: xport/hold.c): the MR of local key `key` as the MR
  * cache had it at `gen` (RdoCtxCache.gen). Any change to the MR cache
@@ -250,7 +259,16 @@ typedef struct RdoMrHeld {
     const RdoMrCtx *mr;
     RdoCtxLine *line;           /* mr's line, used as a hit would */
     uint32_t key;
+    uint32_t list_n;            /* page-list entries held from list_first */
     uint64_t gen;
+    /* The page-list line the model read last through mr (RDO_MR_LIST_LINE):
+     * its entries serve the message's next pages with no DMA while the
+     * translation is held (any change to the MR cache drops both). The
+     * entries' values in list_pages (the holder's storage); NULL: the
+     * holder keeps only which line it is (the responder's placement, whose
+     * values come from the host's copy, RdoMrListLine). */
+    uint64_t list_first;        /* guest address of the first entry held */
+    uint64_t *list_pages;
 } RdoMrHeld;
 /* The held MR of `key` while current (as the model's use would find it:
  * nothing counted, the replacement order untouched), else NULL. */
@@ -275,31 +293,38 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
  * xport/rx-agg.c). rdo_mr_cached finds the MR of a key when its context is
  * cached and valid, with no lookup the model counts. rdo_mr_write_ahead
  * writes through such an MR (a copy of it will do), no bus time accounted
- * (the host DMAs, page-list reads and writes, are counted); on failure
- * *fail is where (an offset into the MR's pages), which stays UINT64_MAX
- * otherwise. rdo_mr_copy_ahead is then the model's rdo_mr_copy of
- * [va, va + len) written so: its lookup and its bus time, failing where
- * the writes did (`fail`), with nothing read or counted twice: the page
- * addresses come from `seen` where they can. The lookup goes through
- * `held` as rdo_mr_access_held's does (the responder keeps the MR of the
- * WRITE it places across the message's placements): no lookup while
- * `held` is current, else one, which `held` then keeps.
+ * (the payload writes are counted, the page-list lines read into `seen`
+ * are not); on failure *fail is where (an offset into the MR's pages),
+ * which stays UINT64_MAX otherwise. rdo_mr_copy_ahead is then the model's
+ * rdo_mr_copy of [va, va + len) written so: its lookup, its page-list
+ * lines (timed and counted) and the payload's bus time, failing where the
+ * writes did (`fail`), with nothing counted twice: the page addresses
+ * come from `seen` where they can. The lookup goes through `held` as
+ * rdo_mr_access_held's does (the responder keeps the MR of the WRITE it
+ * places across the message's placements, and the page-list line it read
+ * last): no lookup while `held` is current, else one, which `held` then
+ * keeps.
  */
 RdoMrCtx *rdo_mr_cached(RdoCore *core, uint32_t key);
 /*
- * The page-list entry a run written ahead read last and the page address
- * it held: its placement takes the address from here rather than reading
- * the entry from guest memory again. The host side's only: the model's
- * figures are the same with or without it. entry UINT64_MAX: none.
+ * The page-list line the writes ahead of a WRITE read last (host side
+ * only: read uncounted; the placement, the model's read, times and counts
+ * the lines the held translation does not hold). Its later writes and the
+ * placement take page addresses from it while the MR cache is as it was
+ * when it was read (gen): any change to an MR context moves gen. n 0:
+ * none.
  */
-typedef struct RdoMrPageSeen {
-    uint64_t entry, page;
-} RdoMrPageSeen;
+typedef struct RdoMrListLine {
+    uint64_t first;             /* guest address of page[0]'s entry */
+    uint64_t gen;               /* RdoCtxCache.gen when it was read */
+    uint32_t n;
+    uint64_t page[RDO_MR_LIST_LINE / 8];
+} RdoMrListLine;
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               const void *buf, uint32_t len, uint64_t *fail,
-                              RdoMrPageSeen *seen);
+                              RdoMrListLine *seen);
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
-                             RdoMrPageSeen *seen, RdoMrHeld *held);
+                             RdoMrListLine *seen, RdoMrHeld *held);
 
 #endif /* RDO_CTX_H */

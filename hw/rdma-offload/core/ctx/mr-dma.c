@@ -118,40 +118,123 @@ static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
  */
 typedef enum MrDmaHow { MR_DMA_MODEL, MR_DMA_AHEAD, MR_DMA_TIME } MrDmaHow;
 
-/*
- * Reads page-list entry `list` into *page, as `how` makes the DMA. A run
- * written ahead reads each entry once, counted, as it writes, and notes
- * the last one in `seen`; its placement is then the model's read of the
- * entries, timed but not counted again, and takes the page from `seen`
- * (the host reads the entry again, uncounted, only for another entry of
- * a run of several pages).
- */
-static int page_entry(RdoCore *core, uint64_t list, uint64_t *page,
-                      MrDmaHow how, const RdoMrPageSeen *seen)
+/* The line of mr's page list holding the entry at `entry`: 64-byte aligned
+ * in guest memory, cut to the list (never an entry outside it). */
+static uint64_t list_line(const RdoMrCtx *mr, uint64_t entry, uint32_t *n)
 {
-    if (how == MR_DMA_MODEL) {
-        return rdo_dma_read(core, list, page, sizeof(*page));
+    uint64_t first = MAX(entry & ~(uint64_t)(RDO_MR_LIST_LINE - 1),
+                         mr->page_list);
+    uint64_t end = MIN((entry | (RDO_MR_LIST_LINE - 1)) + 1,
+                       mr->page_list + (uint64_t)mr->num_pages * 8);
+
+    *n = (end - first) / 8;
+    return first;
+}
+
+static inline bool line_has(uint64_t first, uint32_t n, uint64_t entry)
+{
+    return entry - first < (uint64_t)n * 8;
+}
+
+/*
+ * The model's read of the line holding the entry at `entry` through a
+ * held translation that does not hold it: one DMA, timed and counted,
+ * into held->list_pages (`how` MR_DMA_TIME: timed and counted only, the
+ * values are the host's, in a run's RdoMrListLine); -1 if it failed.
+ */
+static int held_line_read(RdoCore *core, const RdoMrCtx *mr, RdoMrHeld *held,
+                          uint64_t entry, MrDmaHow how)
+{
+    uint32_t n;
+    uint64_t first = list_line(mr, entry, &n);
+
+    held->list_n = 0;
+    if (how == MR_DMA_TIME) {
+        if (rdo_tm_on(core)) {
+            rdo_tm_dma(core, first, n * 8, false);
+        }
+        rdo_host_dma_count(core, first, n * 8);
+    } else if (rdo_dma_read(core, first, held->list_pages, n * 8)) {
+        return -1;
     }
+    held->list_first = first;
+    held->list_n = n;
+    return 0;
+}
+
+/* The host's copy of the line holding `entry` for a run written ahead:
+ * read (uncounted) unless `seen` holds it and the MR cache is as it was. */
+static int seen_entry(RdoCore *core, const RdoMrCtx *mr, uint64_t entry,
+                      uint64_t *page, RdoMrListLine *seen)
+{
+    uint64_t gen = core->st->mrc.gen;
+
+    if (seen->gen != gen || !line_has(seen->first, seen->n, entry)) {
+        uint32_t n;
+        uint64_t first = list_line(mr, entry, &n);
+
+        seen->n = 0;
+        if (rdo_host_dma_uncounted(core, first, seen->page, n * 8, false)) {
+            return -1;
+        }
+        seen->first = first;
+        seen->gen = gen;
+        seen->n = n;
+    }
+    *page = seen->page[(entry - seen->first) / 8];
+    return 0;
+}
+
+/*
+ * Reads page-list entry `entry` into *page, as `how` makes the DMA. With
+ * a held translation (`held`, current) the model reads the entry's whole
+ * line once and takes the message's next entries from it. A run written
+ * ahead reads lines into `seen`, uncounted (the host's copy, kept while
+ * the MR cache does not change); its placement is the model's read of
+ * the entries, timed and counted (a line at a time through `held`), and
+ * takes the page from `seen` (the host reads the entry again, uncounted,
+ * only for one of a line `seen` no longer holds).
+ */
+static int page_entry(RdoCore *core, const RdoMrCtx *mr, uint64_t entry,
+                      uint64_t *page, MrDmaHow how, RdoMrHeld *held,
+                      RdoMrListLine *seen)
+{
     if (how == MR_DMA_AHEAD) {
-        return rdo_host_dma(core, list, page, sizeof(*page), false);
+        return seen_entry(core, mr, entry, page, seen);
     }
-    if (rdo_tm_on(core)) {
-        rdo_tm_dma(core, list, sizeof(*page), false);
+    if (held) {
+        if (!line_has(held->list_first, held->list_n, entry) &&
+            held_line_read(core, mr, held, entry, how)) {
+            return -1;
+        }
+        if (how == MR_DMA_MODEL) {
+            *page = held->list_pages[(entry - held->list_first) / 8];
+            return 0;
+        }
+    } else if (how == MR_DMA_MODEL) {
+        return rdo_dma_read(core, entry, page, sizeof(*page));
+    } else {
+        if (rdo_tm_on(core)) {
+            rdo_tm_dma(core, entry, sizeof(*page), false);
+        }
+        rdo_host_dma_count(core, entry, sizeof(*page));
     }
-    if (seen->entry == list) {
-        *page = seen->page;
+    if (seen->gen == core->st->mrc.gen && line_has(seen->first, seen->n,
+                                                    entry)) {
+        *page = seen->page[(entry - seen->first) / 8];
         return 0;
     }
-    return rdo_host_dma_uncounted(core, list, page, sizeof(*page), false);
+    return rdo_host_dma_uncounted(core, entry, page, sizeof(*page), false);
 }
 
 /* Page by page, each page's address from the page list. `fail`: the
- * offset where an MR_DMA_AHEAD failed, or UINT64_MAX; `seen`: the entry
- * a run written ahead read last (MR_DMA_AHEAD notes it there). */
+ * offset where an MR_DMA_AHEAD failed, or UINT64_MAX; `held`: the held
+ * translation of mr (its page-list line), or NULL; `seen`: the line a
+ * run written ahead read last (MR_DMA_AHEAD reads it there). */
 static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
                                uint8_t *p, uint32_t len, bool to_guest,
-                               MrDmaHow how, uint64_t *fail,
-                               RdoMrPageSeen *seen)
+                               MrDmaHow how, uint64_t *fail, RdoMrHeld *held,
+                               RdoMrListLine *seen)
 {
     uint64_t page_size = 1ull << mr->page_shift;
 
@@ -163,15 +246,13 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
         int r;
 
         if (page_index >= mr->num_pages ||
-            page_entry(core, list, &page, how, seen) ||
+            page_entry(core, mr, list, &page, how, held, seen) ||
             (page & (page_size - 1))) {
             r = -1;
         } else if (how == MR_DMA_MODEL) {
             r = to_guest ? rdo_dma_write(core, page + in_page, p, chunk)
                          : rdo_dma_read(core, page + in_page, p, chunk);
         } else if (how == MR_DMA_AHEAD) {
-            seen->entry = list;
-            seen->page = page;
             r = rdo_host_dma(core, page + in_page, p, chunk, true);
         } else {
             if (rdo_tm_on(core)) {
@@ -197,13 +278,13 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
 /* DMA through an MR's page list (data flow of the bus); checked range. */
 static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                          void *buf, uint32_t len, bool to_guest, MrDmaHow how,
-                         uint64_t *fail, RdoMrPageSeen *seen)
+                         uint64_t *fail, RdoMrHeld *held, RdoMrListLine *seen)
 {
     uint64_t page_size = 1ull << mr->page_shift;
     uint64_t off = va - mr->iova + (mr->iova & (page_size - 1));
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
     RdoMrCheck r = mr_dma_pages(core, mr, off, buf, len, to_guest, how, fail,
-                                  seen);
+                                held, seen);
 
     rdo_tm_set_flow(core, flow);
     return r;
@@ -258,7 +339,7 @@ RdoMrCheck rdo_mr_copy(RdoCore *core, uint32_t key, uint64_t va, void *buf,
         return r;
     }
     return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
-                       NULL)
+                       NULL, NULL)
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
@@ -273,7 +354,7 @@ RdoMrCheck rdo_mr_access(RdoCore *core, uint32_t key, uint32_t pdn,
         return r;
     }
     return mr ? mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
-                       NULL)
+                       NULL, NULL)
               : dma_key_copy(core, va, buf, len, to_guest);
 }
 
@@ -284,9 +365,19 @@ static void mr_hold(RdoCore *core, RdoMrHeld *held, uint32_t key,
 {
     RdoCtxLine *l = rdo_ctx_line_of(&core->st->mrc, RDO_MR_KEY_INDEX(key));
 
-    /* After the lookup, which may itself have moved gen. */
-    *held = (RdoMrHeld){ l && l->data == (const uint8_t *)mr ? mr : NULL,
-                         l, key, core->st->mrc.gen };
+    /* After the lookup, which may itself have moved gen. No page-list
+     * line yet: the translation's first page reads one. */
+    held->mr = l && l->data == (const uint8_t *)mr ? mr : NULL;
+    held->line = l;
+    held->key = key;
+    held->gen = core->st->mrc.gen;
+    held->list_n = 0;
+}
+
+/* `held` for its MR's page-list line: while it holds that MR. */
+static inline RdoMrHeld *held_line(RdoMrHeld *held)
+{
+    return held && held->mr ? held : NULL;
 }
 
 RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
@@ -308,7 +399,7 @@ RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
         }
         rdo_ctx_line_used(&core->st->mrc, held->line);
         return mr_dma(core, mr, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
-                      NULL);
+                      held->list_pages ? held : NULL, NULL);
     }
     r = mr_checked(core, key, pdn, RDO_NONE, va, len, access, &found);
     if (r != RDO_MRC_OK) {
@@ -321,20 +412,20 @@ RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
         mr_hold(core, held, key, found);
     }
     return mr_dma(core, found, va, buf, len, to_guest, MR_DMA_MODEL, NULL,
-                  NULL);
+                  held && held->list_pages ? held_line(held) : NULL, NULL);
 }
 
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               const void *buf, uint32_t len, uint64_t *fail,
-                              RdoMrPageSeen *seen)
+                              RdoMrListLine *seen)
 {
     return mr_dma(core, mr, va, (void *)buf, len, true, MR_DMA_AHEAD, fail,
-                  seen);
+                  NULL, seen);
 }
 
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
-                             RdoMrPageSeen *seen, RdoMrHeld *held)
+                             RdoMrListLine *seen, RdoMrHeld *held)
 {
     const RdoMrCtx *mr = rdo_mr_held(core, held, key);
     RdoMrCtx *found;
@@ -354,5 +445,5 @@ RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
         rdo_ctx_line_used(&core->st->mrc, held->line);
     }
     return mr_dma(core, mr, va, NULL, len, true, MR_DMA_TIME, &fail,
-                  seen);
+                  held_line(held), seen);
 }

@@ -374,7 +374,6 @@ static void xport_load(RdoCore *core, RdoIn *in)
         req_load(core, in, i, &x->req, &t);
         resp_load(in, i, &x->resp);
         agg_load(in, i, &x->agg);
-        x->agg_seen.entry = UINT64_MAX;     /* the placement reads it */
         /* The timer heap is soft state: rebuilt from the deadlines (hard
          * state) the requester carries. */
         if (rdo_in_ok(in)) {

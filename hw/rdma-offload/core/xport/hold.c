@@ -24,6 +24,7 @@ void rdo_tx_hold_init(RdoState *st)
     st->tx_hold = g_new0(RdoTxHold, RDO_TX_HOLDS);
     for (unsigned i = 0; i < RDO_TX_HOLDS; i++) {
         st->tx_hold[i].wqe = g_new0(RdoWqe, 1);
+        st->tx_hold[i].mr.list_pages = st->tx_hold[i].list_pages;
     }
 }
 

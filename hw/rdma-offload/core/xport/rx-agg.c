@@ -12,13 +12,14 @@
  * arrives when its MR's context is cached as the run starts (found with no
  * lookup the model counts; the run keeps the MR's page fields): nothing
  * is gathered, and the placement at the end is the model's lookup and the
- * DMA's bus time, failing where a write on arrival failed. The page-list
- * entries are read (and counted) once, by the writes on arrival; the
- * placement times those reads and takes the page from the last one where
- * it can (RdoMrPageSeen). Its bytes land
- * a little sooner, within the same round, as a real adapter's DMA would;
- * nothing the model decides or times changes. The placements of one
- * WRITE look its MR up once: the responder keeps the translation
+ * DMA's bus time, failing where a write on arrival failed. The writes on
+ * arrival read the page list a line at a time into the host's copy
+ * (RdoMrListLine, uncounted); the placement is the model's read of it,
+ * timed and counted a line at a time, and takes the pages from the host's
+ * copy where it can. Its bytes land a little sooner, within the same
+ * round, as a real adapter's DMA would; nothing the model decides or
+ * times changes. The placements of one WRITE look its MR up once: the
+ * responder keeps the translation and the page-list line it read last
  * (RdoXport.agg_mr) while the MR cache is unchanged (RdoMrHeld).
  *
  * A QP holds a buffer only while it has payload gathered: buffers come
@@ -49,6 +50,12 @@ static uint8_t *buf_get(RdoState *st)
     return st->agg_free->len ?
            g_ptr_array_steal_index_fast(st->agg_free, st->agg_free->len - 1) :
            g_malloc(RDO_AGG_MAX);
+}
+
+/* The host's copy of a page-list line for QP qpn's writes on arrival. */
+static RdoMrListLine *agg_line(RdoCore *core, uint32_t qpn)
+{
+    return &core->st->agg_lines[qpn & (RDO_AGG_LINES - 1)];
 }
 
 static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
@@ -82,7 +89,7 @@ bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
     rdo_tm_app_flow(core, qpn);     /* placed at the end of a round */
     if (ahead) {
         ok = rdo_mr_copy_ahead(core, x->agg.key, x->agg.va, len,
-                               x->agg.ahead_fail, &x->agg_seen,
+                               x->agg.ahead_fail, agg_line(core, qpn),
                                &x->agg_mr) == RDO_MRC_OK;
     } else {
         ok = place(core, qpn, x, len);
@@ -117,8 +124,8 @@ static void flush_or_fail(RdoCore *core, uint32_t qpn)
  * was taken care of. After a failed write nothing more of the run is
  * written, as the placement would have stopped at the failure.
  */
-static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
-                        uint32_t len)
+static bool write_ahead(RdoCore *core, uint32_t qpn, RdoXport *x,
+                        const void *data, uint32_t len)
 {
     RdoAggPart *g = &x->agg;
     RdoMrCtx mr = { 0 };
@@ -141,7 +148,6 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
             g->ahead_list = m->page_list;
             g->ahead_iova = m->iova;
             g->ahead_fail = UINT64_MAX;
-            x->agg_seen.entry = UINT64_MAX;
         }
     }
     if (!g->ahead) {
@@ -153,7 +159,7 @@ static bool write_ahead(RdoCore *core, RdoXport *x, const void *data,
         mr.page_list = g->ahead_list;
         mr.iova = g->ahead_iova;
         rdo_mr_write_ahead(core, &mr, g->va + g->len, data, len,
-                           &g->ahead_fail, &x->agg_seen);
+                           &g->ahead_fail, agg_line(core, qpn));
     }
     return true;
 }
@@ -181,7 +187,7 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
         x->agg.key = key;
         x->agg.va = va;
     }
-    if (!write_ahead(core, x, data, len)) {
+    if (!write_ahead(core, qpn, x, data, len)) {
         if (!x->agg.buf) {
             x->agg.buf = buf_get(core->st);
         }
@@ -210,5 +216,9 @@ void rdo_agg_drop_held_all(RdoCore *core)
 
     for (uint32_t i = 0; i < n; i++) {
         core->st->xport[i].agg_mr.mr = NULL;
+    }
+    /* The copies too: a new MR cache counts gen from the start again. */
+    if (core->st->agg_lines) {
+        memset(core->st->agg_lines, 0, RDO_AGG_LINES * sizeof(RdoMrListLine));
     }
 }

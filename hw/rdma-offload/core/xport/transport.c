@@ -19,6 +19,7 @@ void rdo_xport_init(RdoCore *core)
     st->xport = rdo_bigmem_alloc0(sizeof(RdoXport) * rdo_qp_slots(core));
     rdo_xport_timers_init(core);
     st->agg_free = g_ptr_array_new_with_free_func(g_free);
+    st->agg_lines = g_new0(RdoMrListLine, RDO_AGG_LINES);
     st->wqe_buf = g_new0(RdoWqe, 1);
     rdo_tx_hold_init(st);
     st->push_area = g_new0(uint8_t *, core->cfg.doorbell_pages);
@@ -53,6 +54,7 @@ void rdo_xport_free(RdoCore *core)
     rdo_idxq_free(&st->cq_timed);
     rdo_idxq_free(&st->agg_list);
     g_ptr_array_unref(st->agg_free);
+    g_free(st->agg_lines);
     rdo_rec_pool_free(st);
     rdo_tx_hold_free(st);
     g_free(st->wqe_buf);

@@ -48,6 +48,12 @@
 #define RDO_TX_WINDOW       1024
 /* Bytes of one message the receive aggregation gathers before placing them. */
 #define RDO_AGG_MAX         (64u << 10)
+/* The host's copies of page-list lines the writes on arrival read
+ * (RdoState.agg_lines), picked by the QP number's low bits: host side
+ * only (a copy is of guest memory at an address while the MR cache is
+ * unchanged, whichever QP read it), so sharing a slot costs reads again,
+ * never a figure. */
+#define RDO_AGG_LINES       64
 /* Responder resources (READ/atomic) per QP, as max_dest_rd_atomic allows. */
 #define RDO_RESP_RES_MAX    16
 
@@ -109,6 +115,7 @@ typedef struct RdoTxHold {
     RdoCtxLine *qp_line;
     uint64_t qp_stamp;          /* the line's load it was looked up in */
     RdoMrHeld mr;               /* the payload's MR */
+    uint64_t list_pages[RDO_MR_LIST_LINE / 8];  /* mr's page-list line */
 } RdoTxHold;
 
 /* A READ or atomic the responder executed, kept for duplicates. */
@@ -324,12 +331,11 @@ typedef struct RdoXport {
     RdoHeldPart held;           /* bufrecv.c */
     RdoReqPart req;             /* tx.c, req-rx.c */
     RdoCcPart cc;               /* cc.c */
-    /* rx-agg.c: the page-list entry the run written ahead read last (host
-     * side only, not saved), and the MR translation of the WRITE being
-     * placed (the responder's working register, soft: dropped on a load).
-     * Only multi-packet WRITEs touch them: kept out of the receiver's two
-     * lines, in the entry's spare tail. */
-    RdoMrPageSeen agg_seen;
+    /* rx-agg.c: the MR translation of the WRITE being placed and the
+     * page-list line the model read last (the responder's working
+     * register, soft: dropped on a load). Only multi-packet WRITEs touch
+     * it: kept out of the receiver's two lines, in the entry's spare
+     * tail. */
     RdoMrHeld agg_mr;
 } __attribute__((aligned(RDO_XPORT_ALIGN))) RdoXport;
 
