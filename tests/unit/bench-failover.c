@@ -57,7 +57,10 @@ static void cost(void)
 
 #define REC_MSGS    8           /* WRITEs per QP */
 #define REC_MSG     4096
-#define REC_AT_NS   5000        /* the fault, after the first doorbell */
+/* The fault, after the first doorbell; halfway through a run shorter
+ * than twice that (one QP's 8 WRITEs finish in under 5 us), so that every
+ * point faults an engine with work in flight. */
+#define REC_AT_NS   5000
 
 typedef struct Recovery {
     uint64_t end_ns;            /* the last completion */
@@ -66,8 +69,10 @@ typedef struct Recovery {
 } Recovery;
 
 /* nqp QPs with REC_MSGS WRITEs each on a device of `engines` engines;
- * side `side` faults (engine 0) at REC_AT_NS (side < 0: no fault). */
-static Recovery recovery_run(uint32_t nqp, int side, uint32_t engines)
+ * side `side` faults (engine 0) `at_ns` after the first doorbell (side <
+ * 0: no fault). */
+static Recovery recovery_run(uint32_t nqp, int side, uint32_t engines,
+                             uint64_t at_ns)
 {
     RdoConfig cfg = work_config(true, 100, 64, 8);
     Pair *p;
@@ -100,7 +105,7 @@ static Recovery recovery_run(uint32_t nqp, int side, uint32_t engines)
     while (done < total) {
         struct rdo_cqe e;
 
-        if (!faulted && a->d->h->now_ns >= start + REC_AT_NS) {
+        if (!faulted && a->d->h->now_ns >= start + at_ns) {
             TestHost *h = p->s[side].d->h;
             uint64_t rb = h->core.cnt.fo_rb_bytes;
 
@@ -137,19 +142,21 @@ static void recovery_points(uint32_t engines, const char **sep)
     static const uint32_t qps[] = { 1, 16, 64, 256 };
 
     for (size_t i = 0; i < G_N_ELEMENTS(qps); i++) {
-        Recovery base = recovery_run(qps[i], -1, engines);
+        Recovery base = recovery_run(qps[i], -1, engines, 0);
+        uint64_t at_ns = MIN(REC_AT_NS, base.end_ns / 2);
 
         for (int side = 0; side < 2; side++) {
-            Recovery r = recovery_run(qps[i], side, engines);
+            Recovery r = recovery_run(qps[i], side, engines, at_ns);
 
             printf("%s\n {\"engines\": %u, \"qps\": %u, \"faulted\": \"%s\", "
                    "\"blackout_cycles\": %u, \"state_bytes\": %zu, "
                    "\"frames_lost\": %u, \"retransmits\": %u, "
-                   "\"qps_resumed\": %u, \"done_ns\": %" PRIu64 ", "
+                   "\"qps_resumed\": %u, \"fault_at_ns\": %" PRIu64 ", "
+                   "\"done_ns\": %" PRIu64 ", "
                    "\"done_ns_no_fault\": %" PRIu64 ", \"later_ns\": %" PRId64 "}",
                    *sep, engines, qps[i], side ? "responder" : "requester",
-                   r.blackout, r.state_bytes, r.drops, r.retrans, r.qps, r.end_ns,
-                   base.end_ns, (int64_t)(r.end_ns - base.end_ns));
+                   r.blackout, r.state_bytes, r.drops, r.retrans, r.qps, at_ns,
+                   r.end_ns, base.end_ns, (int64_t)(r.end_ns - base.end_ns));
             *sep = ",";
         }
     }
