@@ -13,7 +13,10 @@ source "$(dirname "$0")/lib.sh"
 # rdma_cm ID listens, and only then does the client connect (a REQ that
 # arrives before the listen is rejected, REJ with an invalid service ID,
 # and ib_send_bw does not retry); it also runs the pair again when either
-# side's perftest could not calibrate its clock.
+# side's perftest could not calibrate its clock (the other side's perftest,
+# which would wait for it for ever, is stopped first), and once when the
+# client's second connection came before the server's second listen (see
+# docs/guest-driver.md).
 perf() {   # device client|server
     cat <<EOF
 . /usr/share/rdma-offload/verbs-pair.sh
