@@ -189,6 +189,8 @@ pair() {
         grep -qF "$PAIR_CLOCK_FAILED" "$PAIR_OUT" && clock=1
         peer put "done-$role-$tag.$attempt" "$rc $clock"
         sed "s/^/[$tag] /" "$PAIR_OUT"
+        # (a tool stopped mid-line)
+        [ -z "$(tail -c 1 "$PAIR_OUT")" ] || echo
         echo "[$tag] $tool ($role) exit status $rc"
         [ -z "$PAIR_STOPPED" ] || echo "[$tag] stopped this side's $tool: $PAIR_STOPPED"
         if [ "$role" = client ]; then
