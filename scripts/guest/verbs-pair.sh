@@ -12,7 +12,12 @@
 # (the two must use the same TAG). {DEV} and {GID} in ARGS become the
 # device and the index of its IPv4 RoCEv2 GID. The tool's output is printed
 # behind "[TAG] "; the return status is the tool's. A run perftest could not
-# report (see PAIR_CLOCK_FAILED) is run again.
+# report (see PAIR_CLOCK_FAILED) is run again, and so, once, is a run whose
+# rdma_cm connect came before the server's listen (PAIR_CM_NO_LISTENER).
+# When one side's run fails, the other side's tool is stopped (pair_watch)
+# rather than left waiting for its partner: a caller that runs `pair` in
+# the background while it uses `peer` itself sets PAIR_WATCH=0, for a
+# guest's peer port takes one request at a time.
 # With -R among ARGS (perftest over the RDMA connection manager) the client
 # connects to the other guest's RDMA-network address (10.0.0.x) and the
 # server counts as ready once its rdma_cm ID listens; otherwise the address
@@ -73,16 +78,48 @@ pair_prog() {
     done
 }
 
+# pair_watch PID OTHER TAG ATTEMPT: waits for this side's tool (PID) to end
+# and, while it runs, looks every second whether the OTHER side's
+# (client or server) run of this pair has ended (`pair` says so at once):
+# when it failed, or its guest is gone, this side's tool is stopped, for a
+# tool whose partner is gone can wait for it for ever (perftest's last
+# handshake polls its CQ without end). PAIR_STOPPED says why it was (empty
+# if it was not); the status is the tool's.
+pair_watch() {
+    PAIR_STOPPED=
+    i=0
+    while kill -0 "$1" 2>/dev/null; do
+        if [ "${PAIR_WATCH:-1}" = 1 ] && [ $((i % 4)) = 3 ]; then
+            other_end=$(peer try "done-$2-$3.$4")
+            case $? in
+            0) [ "${other_end%% *}" = 0 ] ||
+                PAIR_STOPPED="the $2's run failed (exit status ${other_end%% *})" ;;
+            2) PAIR_STOPPED="the $2's guest is gone" ;;
+            esac
+            if [ -n "$PAIR_STOPPED" ]; then
+                kill "$1" 2>/dev/null
+                break
+            fi
+        fi
+        sleep 0.25
+        i=$((i + 1))
+    done
+    wait "$1"
+}
+
 # pair_once ROLE TAG ATTEMPT TOOL ARGS...: one run of the pair; its output is
 # left in $PAIR_OUT, its status returned.
 # shellcheck disable=SC2034 # PAIR_READY is for the caller of `pair server`
 pair_once() {
     role=$1 tag=$2 attempt=$3 tool=$4
     shift 4
+    PAIR_STOPPED=
     dev=$(pair_dev)
     gid=$(pair_gid "$dev")
     if [ -z "$dev" ] || [ -z "$gid" ]; then
         echo "no RDMA device with an IPv4 GID" > "$PAIR_OUT"
+        # Its client is not to wait for a server that never starts.
+        [ "$role" = server ] && peer put "ready-$tag.$attempt" 0
         return 1
     fi
     args=$(echo "$*" | sed "s/{DEV}/$dev/g; s/{GID}/$gid/g")
@@ -107,51 +144,77 @@ pair_once() {
             pair_listening $PAIR_PORT && PAIR_READY=1
         fi
         peer put "ready-$tag.$attempt" 1
-        wait $pid
+        pair_watch $pid client "$tag" "$attempt"
     else
         : > "$PAIR_OUT"
-        peer get "ready-$tag.$attempt" >/dev/null || return 1
+        ready=$(peer get "ready-$tag.$attempt") || return 1
+        if [ "$ready" != 1 ]; then
+            echo "the server could not start its tool" > "$PAIR_OUT"
+            return 1
+        fi
         # shellcheck disable=SC2086
-        $limit $tool $args -p $PAIR_PORT "$(pair_peer_ip $net)" > "$PAIR_OUT" 2>&1
+        $limit $tool $args -p $PAIR_PORT "$(pair_peer_ip $net)" > "$PAIR_OUT" 2>&1 &
+        pair_watch $! server "$tag" "$attempt"
     fi
 }
 
 # perftest measures the CPU clock against gettimeofday before it reports
 # and, when a vCPU descheduled on a busy host spoils that regression
 # ("Correlation coefficient r^2: ... < 0.9"), prints 0.00 as its figure
-# (with -F) or no report at all (without: status 1), although the run
-# itself went well. Either side can be hit: the server says whether it
-# was (clock-TAG.N), the client decides and asks for the whole run again,
-# up to twice (again-TAG.N); the server follows its word.
+# (with -F) or no report at all (without: status 1, and its partner then
+# waits in perftest's last handshake until pair_watch stops it), although
+# the run itself went well. Either side can be hit.
 PAIR_CLOCK_FAILED='Correlation coefficient r^2'
+# perftest -R makes two rdma_cm connections, the second once both sides
+# have synchronised over the first; the server listens for the second only
+# then, and a client quicker than that has its REQ rejected, reason 8
+# (invalid service ID). perftest prints the event as below; its retry then
+# uses the IDs it has just destroyed (4.5-0.17: a segfault).
+PAIR_CM_NO_LISTENER='Event: RDMA_CM_EVENT_REJECTED; error: 8.'
 
+# Each side ends a run with done-ROLE-TAG.N ("STATUS CLOCK", CLOCK 1 when
+# its perftest could not measure the clock); the client then decides
+# whether the whole run goes again (again-TAG.N: "1 WHY" or 0), and the
+# server follows its word: after a clock complaint of either side, up to
+# three runs in all; after a REJ for want of the second listen, once.
+# The last run's output and status are the result.
 pair() {
     role=$1 tag=$2 tool=$3
     shift 3
-    attempt=1
+    attempt=1 cm_again=0
     while :; do
         pair_once "$role" "$tag" "$attempt" "$tool" "$@"
         rc=$?
-        sed "s/^/[$tag] /" "$PAIR_OUT"
-        echo "[$tag] $tool ($role) exit status $rc"
         clock=0
         grep -qF "$PAIR_CLOCK_FAILED" "$PAIR_OUT" && clock=1
+        peer put "done-$role-$tag.$attempt" "$rc $clock"
+        sed "s/^/[$tag] /" "$PAIR_OUT"
+        # (a tool stopped mid-line)
+        [ -z "$(tail -c 1 "$PAIR_OUT")" ] || echo
+        echo "[$tag] $tool ($role) exit status $rc"
+        [ -z "$PAIR_STOPPED" ] || echo "[$tag] stopped this side's $tool: $PAIR_STOPPED"
         if [ "$role" = client ]; then
-            # The server's word matters only after a good run here: a
-            # tool's failure is not repeated, and the server of a client
-            # that failed may never end.
-            server_clock=0
-            [ $rc = 0 ] && [ $clock = 0 ] &&
-                { server_clock=$(peer get "clock-$tag.$attempt") || server_clock=0; }
+            # The server's word is waited for only when its run has ended
+            # or will: after a good run here, or one stopped for it.
+            why=
+            if [ $clock = 1 ]; then
+                why="perftest could not measure the CPU clock (client)"
+            elif [ $rc = 0 ] || [ -n "$PAIR_STOPPED" ]; then
+                server_end=$(peer get "done-server-$tag.$attempt") || server_end=
+                [ "${server_end#* }" = 1 ] && why="perftest could not measure the CPU clock (server)"
+            elif [ $cm_again = 0 ] && grep -qF "$PAIR_CM_NO_LISTENER" "$PAIR_OUT"; then
+                why="the server did not listen yet for perftest's second rdma_cm connection (REJ reason 8)"
+                cm_again=1
+            fi
             again=0
-            [ $clock = 1 ] || [ "$server_clock" = 1 ] && [ "$attempt" -lt 3 ] && again=1
-            peer put "again-$tag.$attempt" $again
+            [ -n "$why" ] && [ "$attempt" -lt 3 ] && again="1 $why"
+            peer put "again-$tag.$attempt" "$again"
         else
-            peer put "clock-$tag.$attempt" $clock
             again=$(peer get "again-$tag.$attempt") || again=0
+            why=${again#* }
         fi
-        [ "$again" = 1 ] || return $rc
-        echo "[$tag] again: perftest could not measure the CPU clock (attempt $attempt)"
+        [ "${again%% *}" = 1 ] || return $rc
+        echo "[$tag] again: $why (attempt $attempt)"
         attempt=$((attempt + 1))
     done
 }

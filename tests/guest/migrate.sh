@@ -112,10 +112,12 @@ while [ $i -le $rounds ]; do
 done
 # Stock perftest: migrate once the tool's QP is in RTS, look at the QPs
 # again once the migration is over (the tool still runs: PERF_S is well
-# beyond a migration's few seconds), then let the tool end.
+# beyond a migration's few seconds), then let the tool end. (PAIR_WATCH=0:
+# this shell asks `peer` meanwhile, and a guest's peer port takes one
+# request at a time.)
 for tool in $perf_tools; do
     n=pf$i
-    pair client $n $tool $PERF_ARGS $perf_s > /dev/null &
+    PAIR_WATCH=0 pair client $n $tool $PERF_ARGS $perf_s > /dev/null &
     p=$!
     k=0
     until rdma res show qp | grep -q "state RTS.*comm $tool"; do
@@ -146,7 +148,7 @@ while [ $i -le $rounds ]; do
 done
 for tool in $perf_tools; do
     n=pf$i
-    pair server $n $tool $PERF_ARGS $perf_s > /dev/null &
+    PAIR_WATCH=0 pair server $n $tool $PERF_ARGS $perf_s > /dev/null &
     p=$!
     peer get $n.migrated_seen > /dev/null
     perf_states $n $tool

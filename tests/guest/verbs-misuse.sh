@@ -43,7 +43,8 @@ ibv_devinfo -d $dev >/dev/null 2>&1; echo "fourth_open=$?"
 kill $(jobs -p) 2>/dev/null; wait
 ibv_devinfo -d $dev >/dev/null 2>&1; echo "open_after=$?"
 peer put pages-done 1
-pair server kill ib_write_bw -d {DEV} -x {GID} -s 65536 -n 100000 -F > /tmp/kill.out &
+# (PAIR_WATCH=0: this shell asks `peer` while that server runs.)
+PAIR_WATCH=0 pair server kill ib_write_bw -d {DEV} -x {GID} -s 65536 -n 100000 -F > /tmp/kill.out &
 spid=$!
 peer get killed >/dev/null
 # The server sees its client's socket close; give it a moment, then make sure.

@@ -22,8 +22,9 @@ command -v busybox >/dev/null && sh_cmd=(busybox sh)
 
 # The stand-ins, sourced after verbs-pair.sh by both shells.
 cat > "$dir/stubs.sh" <<'EOF'
-peer() {   # put KEY VALUE | get KEY, through files; get gives up after 20 s
+peer() {   # put KEY VALUE | get KEY | try KEY, through files; get gives up after 20 s
     if [ "$1" = put ]; then echo "$3" > "$KV/$2.tmp" && mv "$KV/$2.tmp" "$KV/$2"; return; fi
+    if [ "$1" = try ]; then cat "$KV/$2" 2>/dev/null; return; fi
     i=0
     until [ -f "$KV/$2" ]; do
         [ $i -lt 200 ] || return 1
@@ -36,32 +37,49 @@ pair_gid() { echo 3; }
 pair_listening() { true; }
 pair_cm_ready() { echo "$1 $2" > "$KV/cm_ready.$ROLE"; }
 ip() { :; }
-fake_perftest() {   # counts its runs; complains FAILS times (on SIDE)
+fake_perftest() {   # counts its runs; fails FAILS times (on SIDE) as KIND says
     n=$(($(cat "$KV/runs.$ROLE" 2>/dev/null || echo 0) + 1))
     echo $n > "$KV/runs.$ROLE"
     echo "args: $*"
     if [ "$ROLE" = "$SIDE" ] && [ "$n" -le "$FAILS" ]; then
-        echo "Correlation coefficient r^2: 0.41 < 0.9"
-        echo " 65536      1000             0.00               0.00"
-    else
-        echo " 65536      1000             123.45             120.00"
+        case $KIND in
+        clock) echo "Correlation coefficient r^2: 0.41 < 0.9"
+               echo " 65536      1000             0.00               0.00" ;;
+        rej8) echo "RDMA CM event error:"
+              echo "Event: RDMA_CM_EVENT_REJECTED; error: 8." ;;
+        *) echo " Failed to exchange data between server and clients" ;;
+        esac
+        return "$FAIL_RC"
+    fi
+    echo " 65536      1000             123.45             120.00"
+    if [ "$HANG" = 1 ] && [ "$n" -le "$FAILS" ]; then
+        # Its partner failed: perftest's last handshake waits for ever
+        # (here 100 s, beyond the test's limit of 60 s a side).
+        i=0
+        while [ $i -lt 1000 ]; do sleep 0.1; i=$((i + 1)); done
+        echo "hang ended"
     fi
     return "$STATUS"
 }
 EOF
 
-# run_pair NAME FAILS STATUS [client NODEV [SIDE [ARGS]]]: both sides of one
-# pair run, the tool complaining about the clock FAILS times on SIDE
-# (client); leaves NAME.server, NAME.client (output), NAME.rc.{server,client}
-# and the server's PAIR_READY in NAME/ready.
+# run_pair NAME FAILS STATUS [NODEV [SIDE [ARGS]]]: both sides of one pair
+# run, the tool complaining about the clock FAILS times on SIDE (client);
+# NODEV 1 or client: the client has no device, server: the server. With
+# KIND (clock, rej8: rdma_cm's REJ for want of a listener, other) the
+# failing runs fail so, with status FAIL_RC (STATUS); with HANG=1 the
+# partner of a failing run then waits for ever. Leaves NAME.server,
+# NAME.client (output), NAME.rc.{server,client} and the server's PAIR_READY
+# in NAME/ready.
 run_pair() {
     local name=$1 role
     mkdir -p "$dir/$name"
     for role in server client; do
-        local nodev=0
-        [ "$role" = client ] && nodev=${4:-0}
+        local nodev=0 without=${4:-0}
+        [ "$without" = 1 ] && without=client
+        [ "$without" = "$role" ] && nodev=1
         KV=$dir/$name FAILS=$2 STATUS=$3 ROLE=$role NODEV=$nodev SIDE=${5:-client} \
-            PAIR_OUT=$dir/$name/out.$role timeout 60 "${sh_cmd[@]}" -c \
+            KIND=${KIND:-clock} FAIL_RC=${FAIL_RC:-$3} HANG=${HANG:-0} PAIR_OUT=$dir/$name/out.$role timeout 60 "${sh_cmd[@]}" -c \
             ". '$TOP/scripts/guest/verbs-pair.sh'; . '$dir/stubs.sh';
              pair $role bw.1 fake_perftest -d {DEV} -x {GID} -s 65536 ${6:-}; rc=\$?
              [ $role = server ] && echo \"\$PAIR_READY\" > '$dir/$name/ready'; exit \$rc" \
@@ -121,6 +139,70 @@ ok $? "two clock complaints on the server's side: three runs on both sides" ||
     show "$dir/server2.server"
 [ "$(agains server2 client) $(agains server2 server) $(rc server2 server)" = "2 2 0" ]
 ok $? "the client asked for them, and the server's last run's status is returned"
+
+# The other side's failure stops a tool that would wait for it (pair_watch).
+stopped() { grep -c "^\[bw.1\] stopped this side's fake_perftest: the $2's run failed" "$dir/$1.$3"; }
+hung() { grep -c 'hang ended' "$dir/$1.$2"; }
+
+KIND=clock FAIL_RC=1 HANG=1 run_pair srvclock 1 0 0 server "-R -n 200"
+[ "$(runs srvclock server) $(runs srvclock client)" = "2 2" ]
+ok $? "a server whose clock failed (status 1, no report) while its client waits: two runs" ||
+    show "$dir/srvclock.client"
+[ "$(stopped srvclock server client) $(hung srvclock client)" = "1 0" ]
+ok $? "the waiting client was stopped, not left to its end, and said why" ||
+    show "$dir/srvclock.client"
+grep -q '^\[bw.1\] again: perftest could not measure the CPU clock (server) (attempt 1)$' \
+    "$dir/srvclock.client" && [ "$(agains srvclock server)" = 1 ]
+ok $? "the client read the server's complaint and both ran again" || show "$dir/srvclock.client"
+[ "$(rc srvclock server) $(rc srvclock client)" = "0 0" ]
+ok $? "the second run is the result: both return 0"
+
+KIND=clock FAIL_RC=1 HANG=1 run_pair srvclock5 5 0 0 server "-R -n 200"
+[ "$(runs srvclock5 server) $(runs srvclock5 client) $(stopped srvclock5 server client)" = "3 3 3" ]
+ok $? "a server whose clock never measures: three runs, the client stopped each time" ||
+    show "$dir/srvclock5.client"
+[ "$(rc srvclock5 server)" = 1 ] && [ "$(rc srvclock5 client)" != 0 ] &&
+    [ "$(grep -c '^\[bw.1\] Correlation coefficient' "$dir/srvclock5.server")" = 3 ]
+ok $? "both then fail, and the server's complaint of every run is printed" ||
+    show "$dir/srvclock5.server"
+
+KIND=other FAIL_RC=1 HANG=1 run_pair srvfail 1 0 0 server "-R -n 200"
+[ "$(runs srvfail server) $(runs srvfail client) $(rc srvfail server)" = "1 1 1" ] &&
+    [ "$(rc srvfail client)" != 0 ]
+ok $? "a server's own failure stops its waiting client, is not run again, fails both" ||
+    show "$dir/srvfail.client"
+[ "$(stopped srvfail server client) $(hung srvfail client)" = "1 0" ]
+ok $? "and the client says it stopped for the server" || show "$dir/srvfail.client"
+
+KIND=clock FAIL_RC=1 HANG=1 run_pair cliclock 1 0 0 client
+[ "$(runs cliclock server) $(runs cliclock client) $(rc cliclock server) $(rc cliclock client)" = \
+    "2 2 0 0" ]
+ok $? "a client whose clock failed while its server waits: two runs, both return 0" ||
+    show "$dir/cliclock.server"
+[ "$(stopped cliclock client server) $(hung cliclock server)" = "1 0" ]
+ok $? "the waiting server was stopped, not left to its end" || show "$dir/cliclock.server"
+
+KIND=rej8 FAIL_RC=139 HANG=1 run_pair rej8 1 0 0 client "-R -n 200"
+[ "$(runs rej8 server) $(runs rej8 client) $(rc rej8 server) $(rc rej8 client)" = "2 2 0 0" ]
+ok $? "a client rejected for want of a listener (REJ reason 8): run again, both return 0" ||
+    show "$dir/rej8.client"
+why='the server did not listen yet for perftest.s second rdma_cm connection (REJ reason 8) (attempt 1)'
+grep -q "^\[bw.1\] again: $why\$" "$dir/rej8.client" &&
+    grep -q "^\[bw.1\] again: $why\$" "$dir/rej8.server" && [ "$(hung rej8 server)" = 0 ]
+ok $? "both sides say why; the server that waited for a connect was stopped" ||
+    show "$dir/rej8.server"
+
+KIND=rej8 FAIL_RC=139 HANG=1 run_pair rej8x2 2 0 0 client "-R -n 200"
+[ "$(runs rej8x2 server) $(runs rej8x2 client) $(rc rej8x2 client)" = "2 2 139" ] &&
+    [ "$(rc rej8x2 server)" != 0 ]
+ok $? "a second REJ is not run again: the client's status stands" || show "$dir/rej8x2.client"
+
+run_pair srvnodev 0 0 server
+[ "$(rc srvnodev server) $(rc srvnodev client) $(runs srvnodev client)" = "1 1 0" ]
+ok $? "a server with no device releases its client, which does not run its tool" ||
+    show "$dir/srvnodev.client"
+grep -q '^\[bw.1\] the server could not start its tool$' "$dir/srvnodev.client"
+ok $? "and the client says so" || show "$dir/srvnodev.client"
 
 run_pair cm 0 0 0 client "-R -n 200"
 grep -q '^\[bw.1\] args: -d rdo0 -x 3 -s 65536 -R -n 200 -p 18515 10.0.0.1$' "$dir/cm.client"
