@@ -261,7 +261,7 @@ BUS_INLINE bool pay_push(RdoTmDir *d, uint32_t q, uint64_t start, uint64_t by)
 /*
  * The order after pay_push on its first `n` queues (all ending after
  * `start`, the rest no later): those pushed and those not are each still
- * in order, and all still after the rest; put the n in order again.
+ * in order, and all still before the rest; put the n in order again.
  */
 static __attribute__((noinline)) void pay_resort(RdoTmDir *d, uint32_t n)
 {
