@@ -283,6 +283,38 @@ static void assert_kinds_end(const RdoTmDir *d)
 }
 
 /*
+ * The payload queues' order of ends (timing/bus.c, pay_*): it holds
+ * exactly RDO_FLOW_DATA and the booked queues, latest end first, the lower
+ * index first among equals.
+ */
+static void assert_pay_order(const RdoTmDir *d)
+{
+    uint64_t listed = 0;
+    uint32_t prev = RDO_TM_PAY_END, n = 0, q;
+    bool data = false;
+
+    for (q = d->pay_next[RDO_TM_PAY_END]; q != RDO_TM_PAY_END;
+         prev = q, q = d->pay_next[q]) {
+        g_assert_cmpuint(d->pay_prev[q], ==, prev);
+        g_assert_cmpuint(++n, <=, RDO_BUS_FLOWQ_MAX + 1);
+        if (prev != RDO_TM_PAY_END) {
+            g_assert_true(d->end_ps[prev] > d->end_ps[q] ||
+                          (d->end_ps[prev] == d->end_ps[q] && prev < q));
+        }
+        if (q == RDO_FLOW_DATA) {
+            data = true;
+        } else {
+            g_assert_cmpuint(q, >=, RDO_TM_APPQ);
+            listed |= 1ull << (q - RDO_TM_APPQ);
+        }
+    }
+    g_assert_cmpuint(d->pay_prev[RDO_TM_PAY_END], ==, prev);
+    g_assert_true(data);
+    g_assert_cmphex(listed, ==, d->booked);
+    g_assert_cmpuint(d->end_ps[RDO_TM_PAY_END], ==, 0);
+}
+
+/*
  * Section 45: the QPs' classes and the payload queues' booked work go
  * with a save; a load brings them back (the queues' times bit for bit).
  */
@@ -316,6 +348,9 @@ static void test_save_load(void)
     assert_kinds_end(&down);
     img = rdo_core_save(&h->core, &len);
     h->core.st->qp_flow_class[qpn] = 0;
+    /* (The order of the payload queues is not saved: made from the times.) */
+    memset(h->core.st->tm->up.pay_next, 0, sizeof(up.pay_next));
+    memset(h->core.st->tm->down.pay_prev, 0, sizeof(down.pay_prev));
     if (!rdo_core_load(&h->core, img, len, &why)) {
         g_error("load: %s", why);
     }
@@ -326,6 +361,9 @@ static void test_save_load(void)
                     down.tlp_ps, sizeof(down.tlp_ps));
     g_assert_cmpuint(h->core.st->tm->up.kinds_end_ps, ==, up.kinds_end_ps);
     g_assert_cmpuint(h->core.st->tm->down.kinds_end_ps, ==, down.kinds_end_ps);
+    /* The payload queues' order made anew from the loaded times. */
+    assert_pay_order(&h->core.st->tm->up);
+    assert_pay_order(&h->core.st->tm->down);
     g_assert_cmpuint(query(&p->s[0], qpn).flow_class, ==, 5);
     g_free(img);
     write_queues(p, 0);
@@ -524,6 +562,108 @@ static void test_tlp_counts(void)
     g_rand_free(rand);
 }
 
+/* Before a kind's DMA at `at` on d: some payload queues have more than a
+ * TLP left and others less (the kind overtakes the first only, so their
+ * order changes: pay_resort), and how many have work left. */
+static bool payload_push_mixed(const RdoTmDir *d, uint64_t at, uint32_t *busy)
+{
+    bool more = false, less = false;
+    uint32_t q;
+
+    *busy = d->end_ps[RDO_FLOW_DATA] > at;
+    RDO_TM_FOR_BOOKED(q, d) {
+        *busy += d->end_ps[q] > at;
+        more |= d->end_ps[q] > at + d->tlp_ps[q];
+        less |= d->end_ps[q] > at && d->end_ps[q] <= at + d->tlp_ps[q];
+    }
+    return more && less;
+}
+
+/*
+ * Arbitration visits the payload queues with work left, in the order of
+ * their ends (timing/bus.c, pay_*), not every queue booked; it must decide
+ * as the walk of every booked queue does (RdoTiming.bus_walk_all). Random
+ * DMAs on two hosts, one of them walking: the kinds' and the payloads' of
+ * many QPs (up to 64 payload queues, of every flow class), long and short,
+ * issue times bunched so that many queues have work at once, now and then
+ * after the bus went quiet or earlier than the last; rr and weighted.
+ * After every DMA both hosts' returns, queues, order, times and counters
+ * are equal and the order is whole; the cases that reorder it came up.
+ */
+static void test_pay_order(void)
+{
+    static const uint32_t nqs[] = { 9, 24, 32, 64 };
+    static const uint32_t lens[] = { 8, 64, 256, 4096, 65536 };
+    GRand *rand = g_rand_new_with_seed(5);
+    unsigned mixed_pushes = 0, crowded = 0;
+
+    for (int round = 0; round < 64; round++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *h[2];
+        uint64_t now = 1000000;
+        int kinds_pct = g_rand_int_range(rand, 10, 60);
+
+        cfg.tm.on = true;
+        cfg.tm.bus_arb = round & 1 ? RDO_BUS_ARB_WEIGHTED : RDO_BUS_ARB_RR;
+        cfg.tm.bus_flow_queues = nqs[(round / 2) % G_N_ELEMENTS(nqs)];
+        cfg.cache_line = round & 8 ? 128 : 64;
+        for (int i = 0; i < 2; i++) {
+            h[i] = test_host_new(&cfg, 1 << 20);
+        }
+        h[1]->core.st->tm->bus_walk_all = true;
+        for (int step = 0; step < 1000; step++) {
+            uint32_t r = g_rand_int_range(rand, 0, 100);
+            RdoFlow flow = (int)r < kinds_pct ?
+                           (RdoFlow)g_rand_int_range(rand, RDO_FLOW_CTRL,
+                                                     RDO_FLOW_UNTIMED) :
+                           RDO_FLOW_DATA;
+            uint32_t qpn = g_rand_int_range(rand, 2, 70000);
+            uint8_t cls = r % 4 == 0 ? g_rand_int_range(rand, 1, 9) : 0;
+            uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
+                           lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
+                            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+            bool write = g_rand_boolean(rand);
+            uint64_t got[2], at, back;
+            uint32_t busy;
+
+            now += r < 3 ? g_rand_int_range(rand, 0, 50000000) :
+                   g_rand_int_range(rand, 0, 40000);
+            back = r % 4 == 0 ? (uint64_t)g_rand_int_range(rand, 0, 2000000) : 0;
+            at = now - MIN(now, back);
+            if (flow != RDO_FLOW_DATA) {
+                const RdoTiming *t = h[0]->core.st->tm;
+
+                for (int up = 0; up < 2; up++) {
+                    mixed_pushes += payload_push_mixed(up ? &t->up : &t->down,
+                                                       at, &busy);
+                    crowded += busy >= 4;
+                }
+            }
+            for (int i = 0; i < 2; i++) {
+                RdoTiming *t = h[i]->core.st->tm;
+
+                rdo_tm_set_flow(&h[i]->core, flow);
+                rdo_tm_app_flow_set(t, qpn, cls);
+                got[i] = rdo_tm_bus(&h[i]->core, at, addr, len, write);
+            }
+            g_assert_cmpuint(got[0], ==, got[1]);
+            assert_same_bus(h[0], h[1]);
+            assert_pay_order(&h[0]->core.st->tm->up);
+            assert_pay_order(&h[0]->core.st->tm->down);
+        }
+        for (int i = 0; i < 2; i++) {
+            test_host_free(h[i]);
+        }
+    }
+    g_test_message("kinds' DMAs: %u with 4 or more payload queues busy, %u "
+                   "overtaking some of them and not others", crowded,
+                   mixed_pushes);
+    g_assert_cmpuint(crowded, >, 1000);
+    g_assert_cmpuint(mixed_pushes, >, 200);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -536,5 +676,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flowq/save-load", test_save_load);
     g_test_add_func("/flowq/read-joint", test_read_joint);
     g_test_add_func("/flowq/tlp-counts", test_tlp_counts);
+    g_test_add_func("/flowq/pay-order", test_pay_order);
     return g_test_run();
 }

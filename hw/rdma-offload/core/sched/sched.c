@@ -40,10 +40,14 @@ static GList *pick(RdoCore *core)
     uint64_t wqe_soonest = UINT64_MAX, ctx_soonest = UINT64_MAX, ready;
     GList *l, *uncached = NULL;
     uint32_t n;
+    /* Most visits no port's FIFO is full: then no item waits for its port,
+     * and none of its QP's state (a line of its own each) is read for it. */
+    bool ports_wait = t->port_full[0] | t->port_full[1] | t->port_full[2];
 
     if (!t->cfg.lookahead) {
         /* In doorbell order, the items of a port that must wait aside. */
-        for (l = t->work.head; l && port_waits(t, l->data); l = l->next) {
+        for (l = t->work.head; l && ports_wait && port_waits(t, l->data);
+             l = l->next) {
         }
         if (!l) {
             return NULL;
@@ -57,7 +61,7 @@ static GList *pick(RdoCore *core)
     for (l = t->work.head, n = 0; l && n < t->cfg.lookahead; l = l->next, n++) {
         RdoWork *w = l->data;
 
-        if (port_waits(t, w)) {
+        if (ports_wait && port_waits(t, w)) {
             continue;
         }
         if (w->ready_ps > now) {

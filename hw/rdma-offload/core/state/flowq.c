@@ -57,6 +57,7 @@ static void queues_load(RdoIn *in, RdoTmDir *d, uint32_t nq)
         rdo_in_check(in, d->tlp_ps[q] != 0, "PCIe flow queue %u: work "
                      "booked, no TLP time", q - RDO_TM_APPQ);
     }
+    rdo_tm_bus_reindex(d);
 }
 
 static void flowq_save(RdoCore *core, RdoOut *o)

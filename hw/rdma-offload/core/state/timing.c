@@ -60,6 +60,7 @@ static void dir_load(RdoIn *in, RdoTmDir *d)
         rdo_in_check(in, d->tlp_ps[f] || !d->end_ps[f], "PCIe flow %u: work "
                      "booked, no TLP time", f);
     }
+    rdo_tm_bus_reindex(d);
 }
 
 static void timing_save(RdoCore *core, RdoOut *o)

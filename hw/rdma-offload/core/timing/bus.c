@@ -101,6 +101,8 @@ void rdo_tm_bus_init(RdoCore *core)
     t->busq = flows ? RDO_TM_APPQ + t->cfg.bus_flow_queues : RDO_FLOW_UNTIMED;
     t->app_q = -1;
     t->data_q = RDO_FLOW_DATA;
+    rdo_tm_bus_reindex(&t->up);
+    rdo_tm_bus_reindex(&t->down);
     memset(t->weight, 1, sizeof(t->weight));
     if (t->cfg.bus_arb != RDO_BUS_ARB_WEIGHTED) {
         return;
@@ -147,13 +149,75 @@ static uint32_t bus_queue(const RdoTiming *t)
 }
 
 /*
+ * The payload's queues in order of their ends (RdoTmDir.pay_next): the
+ * latest first, the lower index first among equals. So the first is what
+ * a walk of RDO_FLOW_DATA and then the booked queues in increasing order
+ * finds as the latest (a later end taking over), and the queues with work
+ * left past a time are the first ones: arbitration visits those, however
+ * many queues were ever booked (65,536 QPs book every class-0 queue). Every
+ * booking only moves a queue's end later.
+ */
+BUS_INLINE bool pay_before(const RdoTmDir *d, uint32_t a, uint32_t b)
+{
+    return d->end_ps[a] > d->end_ps[b] ||
+           (d->end_ps[a] == d->end_ps[b] && a < b);
+}
+
+/* Queue q (not in the order) in its place, looked for from the first: past
+ * the queues that end later, few while the bus is busy. */
+static void pay_link(RdoTmDir *d, uint32_t q)
+{
+    uint32_t x = d->pay_next[RDO_TM_PAY_END], p;
+
+    /* The end (0, the highest index) is before no queue. */
+    while (pay_before(d, x, q)) {
+        x = d->pay_next[x];
+    }
+    p = d->pay_prev[x];
+    d->pay_next[p] = q;
+    d->pay_prev[q] = p;
+    d->pay_next[q] = x;
+    d->pay_prev[x] = q;
+}
+
+static __attribute__((noinline)) void pay_relink(RdoTmDir *d, uint32_t q)
+{
+    d->pay_next[d->pay_prev[q]] = d->pay_next[q];
+    d->pay_prev[d->pay_next[q]] = d->pay_prev[q];
+    pay_link(d, q);
+}
+
+/* Payload queue q's end moved later (listed: it is in the order; else it
+ * is booked for the first time). The first stays first. */
+BUS_INLINE void pay_later(RdoTmDir *d, uint32_t q, bool listed)
+{
+    if (!listed) {
+        pay_link(d, q);
+    } else if (d->pay_next[RDO_TM_PAY_END] != q) {
+        pay_relink(d, q);
+    }
+}
+
+void rdo_tm_bus_reindex(RdoTmDir *d)
+{
+    uint32_t q;
+
+    d->end_ps[RDO_TM_PAY_END] = 0;
+    d->pay_next[RDO_TM_PAY_END] = d->pay_prev[RDO_TM_PAY_END] = RDO_TM_PAY_END;
+    pay_link(d, RDO_FLOW_DATA);
+    RDO_TM_FOR_BOOKED(q, d) {
+        pay_link(d, q);
+    }
+}
+
+/*
  * The payload queues as one at the kinds' level (rr, weighted: the
  * arbitration is two-level, kinds round-robin and the payload's turn
  * shared among the flows): when the last of them is through, and the TLP
- * time of that one.
+ * time of that one. The walk is the definition (RdoTiming.bus_walk_all,
+ * tests); the first of the order is the same queue.
  */
-static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
-                            uint64_t *tlp)
+static uint64_t payload_end_walk(const RdoTmDir *d, uint64_t *tlp)
 {
     uint64_t end = d->end_ps[RDO_FLOW_DATA];
     uint32_t q;
@@ -168,29 +232,101 @@ static uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
     return end;
 }
 
+BUS_INLINE uint64_t payload_end(const RdoTiming *t, const RdoTmDir *d,
+                                uint64_t *tlp)
+{
+    uint32_t first = d->pay_next[RDO_TM_PAY_END];
+
+    if (t->bus_walk_all) {
+        return payload_end_walk(d, tlp);
+    }
+    *tlp = d->tlp_ps[first];
+    return d->end_ps[first];
+}
+
+/* A payload queue with more than its TLP on the bus left at `start` is
+ * later by `by` (an idle one has no work to delay, nor a TLP time). */
+BUS_INLINE bool pay_push(RdoTmDir *d, uint32_t q, uint64_t start, uint64_t by)
+{
+    if (d->end_ps[q] <= start + d->tlp_ps[q]) {
+        return false;
+    }
+    d->end_ps[q] += by;
+    if (q == RDO_FLOW_DATA) {
+        d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[q]);
+    }
+    return true;
+}
+
+/*
+ * The order after pay_push on its first `n` queues (all ending after
+ * `start`, the rest no later): those pushed and those not are each still
+ * in order, and all still before the rest; put the n in order again.
+ */
+static __attribute__((noinline)) void pay_resort(RdoTmDir *d, uint32_t n)
+{
+    uint8_t q[RDO_TM_BUSQ];
+    uint32_t x = d->pay_next[RDO_TM_PAY_END], rest, p = RDO_TM_PAY_END;
+
+    for (uint32_t i = 0; i < n; i++, x = d->pay_next[x]) {
+        uint32_t j = i;
+
+        while (j && pay_before(d, x, q[j - 1])) {
+            q[j] = q[j - 1];
+            j--;
+        }
+        q[j] = x;
+    }
+    rest = x;
+    for (uint32_t i = 0; i < n; p = q[i++]) {
+        d->pay_next[p] = q[i];
+        d->pay_prev[q[i]] = p;
+    }
+    d->pay_next[p] = rest;
+    d->pay_prev[rest] = p;
+}
+
+/* push_back's walk of every payload queue booked (bus_walk_all), then the
+ * order made anew. */
+static __attribute__((noinline)) void push_back_walk(RdoTmDir *d,
+                                                     uint64_t start,
+                                                     uint64_t by)
+{
+    uint32_t q;
+
+    pay_push(d, RDO_FLOW_DATA, start, by);
+    RDO_TM_FOR_BOOKED(q, d) {
+        pay_push(d, q, start, by);
+    }
+    rdo_tm_bus_reindex(d);
+}
+
 /*
  * Later by `by`: the kind's queue, or for the payload each of its queues
- * with more than the TLP on the bus left at `start` (an idle one has no
- * work to delay, nor a TLP time).
+ * with more than the TLP on the bus left at `start`: of the order, the
+ * first ones, those that end after `start`.
  */
 static void push_back(const RdoTiming *t, RdoTmDir *d, uint32_t g,
                       uint64_t start, uint64_t by)
 {
-    uint32_t q;
+    uint32_t n = 0, pushed = 0;
 
     if (g != RDO_FLOW_DATA) {
         d->end_ps[g] += by;
         d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[g]);
         return;
     }
-    if (d->end_ps[RDO_FLOW_DATA] > start + d->tlp_ps[RDO_FLOW_DATA]) {
-        d->end_ps[RDO_FLOW_DATA] += by;
-        d->kinds_end_ps = MAX(d->kinds_end_ps, d->end_ps[RDO_FLOW_DATA]);
+    if (t->bus_walk_all) {
+        push_back_walk(d, start, by);
+        return;
     }
-    RDO_TM_FOR_BOOKED(q, d) {
-        if (d->end_ps[q] > start + d->tlp_ps[q]) {
-            d->end_ps[q] += by;
-        }
+    for (uint32_t q = d->pay_next[RDO_TM_PAY_END]; d->end_ps[q] > start;
+         q = d->pay_next[q], n++) {
+        pushed += pay_push(d, q, start, by);
+    }
+    /* All of them or none later by the same: the order holds. */
+    if (pushed && pushed < n) {
+        pay_resort(d, n);
     }
 }
 
@@ -241,6 +377,9 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     d->end_ps[f] = done;
     d->kinds_end_ps = MAX(d->kinds_end_ps, done);
     d->tlp_ps[f] = tlp;
+    if (f == RDO_FLOW_DATA) {
+        pay_later(d, f, true);
+    }
     return done;
 }
 
@@ -258,34 +397,62 @@ static uint64_t rr_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
  * finish later than the bus would allow (pessimistic, never faster than
  * the bus). Kinds' queues (WQE, CQE, ...) count what they have booked.
  */
+/* Queue g's share of the rounds of a payload request of `rounds` rounds
+ * (share_others): a payload queue with more than a TLP left at `at`
+ * streams on, its full share; the others (and a kind) what they have left
+ * from `start`, at most that. g has work past `at`. */
+BUS_INLINE uint64_t share_of(const RdoTiming *t, const RdoTmDir *d,
+                             uint32_t g, uint64_t at, uint64_t start,
+                             uint64_t rounds)
+{
+    uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
+    uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
+
+    return g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
+           MIN(left, share);
+}
+
+/* share_others' walk of every payload queue booked (bus_walk_all, tests):
+ * those through by `at` add nothing. */
+static __attribute__((noinline)) uint64_t
+share_booked_walk(const RdoTiming *t, const RdoTmDir *d, uint32_t f,
+                  uint64_t at, uint64_t start, uint64_t rounds)
+{
+    uint64_t others = 0;
+    uint32_t q;
+
+    RDO_TM_FOR_BOOKED(q, d) {
+        if (q != f && d->end_ps[q] > at) {
+            others += share_of(t, d, q, at, start, rounds);
+        }
+    }
+    return others;
+}
+
 /* The others' shares of the rounds of a payload request of `n` TLPs that
- * is not streaming alone (share_serve). Out of line: inlined, its loop
- * made every DMA's booking keep more on the stack. */
+ * is not streaming alone (share_serve): the kinds' queues, then the
+ * payload queues with work past `at` (no earlier than start), the first
+ * ones of the order; the others have nothing left and a zero share. Out
+ * of line: inlined, its loop made every DMA's booking keep more on the
+ * stack. */
 static __attribute__((noinline)) uint64_t share_others(const RdoTiming *t, const RdoTmDir *d,
                              uint32_t f, uint64_t at, uint64_t start,
                              uint64_t n)
 {
     uint64_t rounds = rdo_div_up(n, t->weight[f]), others = 0;
-    uint32_t g = 0;
 
-    /* The kinds' queues, then the payload queues ever booked (the others
-     * have nothing left and a zero share). */
-    for (uint64_t m = d->booked; g < t->busq; ) {
-        /* Through by `at` (no earlier than start): nothing left, no share. */
-        if (g != f && d->end_ps[g] > at) {
-            uint64_t left = d->end_ps[g] > start ? d->end_ps[g] - start : 0;
-            uint64_t gt = d->tlp_ps[g], share = rounds * t->weight[g] * gt;
-
-            others += g >= RDO_TM_APPQ && d->end_ps[g] > at + gt ? share :
-                      MIN(left, share);
+    for (uint32_t g = 0; g < RDO_TM_APPQ; g++) {
+        if (d->end_ps[g] > at) {
+            others += share_of(t, d, g, at, start, rounds);
         }
-        if (g + 1 < RDO_TM_APPQ) {
-            g++;
-        } else if (m) {
-            g = RDO_TM_APPQ + (uint32_t)__builtin_ctzll(m);
-            m &= m - 1;
-        } else {
-            break;
+    }
+    if (t->bus_walk_all) {
+        return others + share_booked_walk(t, d, f, at, start, rounds);
+    }
+    for (uint32_t q = d->pay_next[RDO_TM_PAY_END]; d->end_ps[q] > at;
+         q = d->pay_next[q]) {
+        if (q >= RDO_TM_APPQ && q != f) {
+            others += share_of(t, d, q, at, start, rounds);
         }
     }
     return others;
@@ -306,10 +473,11 @@ BUS_INLINE uint64_t share_serve(const RdoTiming *t, RdoTmDir *d, uint32_t f,
     if (d->kinds_end_ps > at || (d->booked & ~bit)) {
         others = share_others(t, d, f, at, start, n);
     }
-    d->booked |= bit;
     d->free_ps = MAX(d->free_ps, start) + dur;
     d->end_ps[f] = start + dur + others;
     d->tlp_ps[f] = tlp;         /* at least 1 (bus_book) */
+    pay_later(d, f, d->booked & bit);
+    d->booked |= bit;
     return d->end_ps[f];
 }
 
@@ -337,15 +505,17 @@ BUS_INLINE bool read_alone(RdoTiming *t, uint32_t q, uint64_t at,
     }
     /* booked was bit or nothing on each; full and the request's TLP time
      * are at least 1 (bus_book), as share_serve keeps them. */
-    up->booked = bit;
     up->free_ps = MAX(up->free_ps, s) + req_dur;
     up->end_ps[q] = s + req_dur;
     up->tlp_ps[q] = t->pcie_req_tlp_ps;
+    pay_later(up, q, up->booked);
+    up->booked = bit;
     c = MAX(cpl, down->end_ps[q]);
-    down->booked = bit;
     down->free_ps = MAX(down->free_ps, c) + dur;
     down->end_ps[q] = c + dur;
     down->tlp_ps[q] = full;
+    pay_later(down, q, down->booked);
+    down->booked = bit;
     *start = s;
     *cpl_start = c;
     return true;

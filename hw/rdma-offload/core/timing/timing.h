@@ -46,6 +46,7 @@ typedef struct RdoTmFlowQ {
  */
 #define RDO_TM_APPQ     RDO_FLOW__COUNT
 #define RDO_TM_BUSQ     (RDO_TM_APPQ + RDO_BUS_FLOWQ_MAX)
+#define RDO_TM_PAY_END  RDO_TM_BUSQ
 
 /*
  * One PCIe direction under round-robin arbitration (bus.c, rr_serve):
@@ -54,7 +55,9 @@ typedef struct RdoTmFlowQ {
  */
 typedef struct RdoTmDir {
     uint64_t free_ps;
-    uint64_t end_ps[RDO_TM_BUSQ];
+    /* end_ps[RDO_TM_PAY_END]: 0, the end of the payload order below (no
+     * time is earlier, so a walk "while later than T" stops there). */
+    uint64_t end_ps[RDO_TM_BUSQ + 1];
     uint64_t tlp_ps[RDO_TM_BUSQ];
     /* Bit q: payload queue RDO_TM_APPQ + q has had work booked (a superset
      * of those with end_ps set; the others are zero and count for nothing),
@@ -63,8 +66,17 @@ typedef struct RdoTmDir {
     /* The latest end_ps of the kinds' queues (0 .. RDO_TM_APPQ - 1): the
      * payload's common case asks it every DMA. Kept where those change. */
     uint64_t kinds_end_ps;
+    /*
+     * The payload's queues (RDO_FLOW_DATA and those in booked) linked in
+     * order of end_ps, latest first, the lower index first among equals
+     * (bus.c, pay_*): the first is the payload's end at the kinds' level,
+     * and arbitration visits only the queues with work left at a time, not
+     * every one booked. Indices; RDO_TM_PAY_END is the list's head and end.
+     */
+    uint8_t pay_next[RDO_TM_BUSQ + 1], pay_prev[RDO_TM_BUSQ + 1];
 } RdoTmDir;
 G_STATIC_ASSERT(RDO_BUS_FLOWQ_MAX <= 64);
+G_STATIC_ASSERT(RDO_TM_PAY_END <= UINT8_MAX);
 
 /* For q over the payload queues in d->booked, in increasing order. */
 #define RDO_TM_FOR_BOOKED(q, d) \
@@ -164,6 +176,9 @@ typedef struct RdoTiming {
     uint64_t bus_one_by_one;    /* tests only, ~0: a payload read books its
                                    request and completions one by one, never
                                    together (bus.c, read_alone); else 0 */
+    bool bus_walk_all;          /* tests only: arbitration walks every
+                                   payload queue booked, not the order of
+                                   their ends (bus.c, pay_*) */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */
@@ -389,6 +404,9 @@ static inline void rdo_tm_app_flow(RdoCore *core, uint32_t qpn)
 uint32_t rdo_tm_flow_queue(const RdoTimingConfig *c, uint32_t qpn, uint8_t cls);
 /* The queues and their weights, from the configuration (after rdo_tm_init). */
 void rdo_tm_bus_init(RdoCore *core);
+/* The order of a direction's payload queues by their ends made anew from
+ * end_ps and booked (after a load wrote them; any values). */
+void rdo_tm_bus_reindex(RdoTmDir *d);
 /* An entry (CQE, EQE) is built: its cycles, then its flow (the old one is
  * returned; safe with the timing model off). */
 RdoFlow rdo_tm_entry(RdoCore *core, RdoFlow flow);
