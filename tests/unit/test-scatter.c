@@ -656,6 +656,57 @@ static void test_list_line_fast_reg(void)
 }
 
 /*
+ * A corrupted MR context whose page list runs across the top of the
+ * address space, so that entry 8 lies at address 0: the line a held
+ * translation reads for it is still one line (entries 8 to 15, 64 bytes,
+ * all its copy holds) and the access fails. Lines worked out in addresses
+ * reached back from address 0 to the list's start: 128 bytes into a
+ * 64-byte copy.
+ */
+static void test_list_line_wrap(void)
+{
+    for (int timing = 0; timing < 2; timing++) {
+        const uint64_t top_list = UINT64_MAX - RDO_MR_LIST_LINE + 1;
+        uint64_t pages[RDO_MR_LIST_LINE / 8], wrapped[RDO_MR_LIST_LINE / 8];
+        RdoMrHeld held = { .list_pages = pages };
+        RdoMrHeld held_wrapped = { .list_pages = wrapped };
+        GArray *log;
+        RdoMrCtx *mr;
+        RdoCore *core;
+        guint at_top = 0;
+        Pair *p;
+        PairSide *b;
+        Scat r;
+
+        sc_timing = timing;
+        p = sc_pair();
+        sc_timing = false;
+        b = &p->s[1];
+        core = &b->d->h->core;
+        sc_init(&r, b, 20, RDO_PAGE_SHIFT, 0x7f0000000000ull, 0, 0);
+        rdo_scat_reg(&r, 31, 0x01);
+        held_read(core, &held, &r, r.iova, 64, r.iova, RDO_MRC_OK);
+        mr = (RdoMrCtx *)rdo_ctx_cached_data(&core->st->mrc, 31);
+        g_assert_nonnull(mr);
+        mr->page_list = top_list;
+        log = b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        held_read(core, &held_wrapped, &r, r.iova + 8 * RDO_PAGE_SIZE, 64,
+                  r.iova + 8 * RDO_PAGE_SIZE, RDO_MRC_DMA);
+        for (guint k = 0; k < log->len; k++) {
+            const TestDma *d = &g_array_index(log, TestDma, k);
+
+            if (!d->write && (d->addr >= top_list ||
+                              d->addr < RDO_MR_LIST_LINE)) {
+                g_assert_cmpuint(d->len, <=, RDO_MR_LIST_LINE);
+                at_top++;
+            }
+        }
+        g_assert_cmpuint(at_top, >=, 1);
+        pair_free(p);
+    }
+}
+
+/*
  * Random reads through a held translation (the transmit engine's payload
  * path) against the per-entry path and the shadow: MRs of 1..40 shuffled
  * pages, lists 0..7 entries into a line, first byte and end anywhere in
@@ -798,6 +849,7 @@ int main(int argc, char **argv)
     g_test_add_func("/scatter/list-line-held", test_list_line_held);
     g_test_add_func("/scatter/list-line-fast-reg", test_list_line_fast_reg);
     g_test_add_func("/scatter/list-line-random", test_list_line_random);
+    g_test_add_func("/scatter/list-line-wrap", test_list_line_wrap);
     g_test_add_func("/scatter/write", test_write);
     g_test_add_func("/scatter/read", test_read);
     g_test_add_func("/scatter/send", test_send);

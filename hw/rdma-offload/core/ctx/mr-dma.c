@@ -118,17 +118,23 @@ static RdoMrCheck mr_checked(RdoCore *core, uint32_t key, uint32_t pdn,
  */
 typedef enum MrDmaHow { MR_DMA_MODEL, MR_DMA_AHEAD, MR_DMA_TIME } MrDmaHow;
 
-/* The line of mr's page list holding the entry at `entry`: 64-byte aligned
- * in guest memory, cut to the list (never an entry outside it). */
+/*
+ * The line of mr's page list holding the entry at `entry` (one of the list,
+ * page_list + 8 * index): 64-byte aligned in guest memory, cut to the list
+ * (never an entry outside it). Worked out in entries, not addresses: a
+ * list a corrupted context puts across the top of the address space must
+ * not make a line of more than RDO_MR_LIST_LINE bytes, all its copies hold.
+ */
 static uint64_t list_line(const RdoMrCtx *mr, uint64_t entry, uint32_t *n)
 {
-    uint64_t first = MAX(entry & ~(uint64_t)(RDO_MR_LIST_LINE - 1),
-                         mr->page_list);
-    uint64_t end = MIN((entry | (RDO_MR_LIST_LINE - 1)) + 1,
-                       mr->page_list + (uint64_t)mr->num_pages * 8);
+    uint64_t index = (entry - mr->page_list) / 8;
+    uint64_t in_line = (entry & (RDO_MR_LIST_LINE - 1)) / 8;
+    uint64_t first = index - MIN(in_line, index);
+    uint64_t end = MIN(index + RDO_MR_LIST_LINE / 8 - in_line,
+                       (uint64_t)mr->num_pages);
 
-    *n = (end - first) / 8;
-    return first;
+    *n = (uint32_t)(end - first);
+    return entry - (index - first) * 8;
 }
 
 static inline bool line_has(uint64_t first, uint32_t n, uint64_t entry)
