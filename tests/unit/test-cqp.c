@@ -730,6 +730,29 @@ static void test_pending_mr_stall(void)
     td_free(d);
 }
 
+/*
+ * A page list must lie below the top of the address space: one that runs
+ * across it (its entries wrapping to address 0) is BAD_PARAM, before the
+ * device reads it; one out of reach but not wrapping is DMA_ERROR.
+ */
+static void test_reg_mr_list_wraps(void)
+{
+    TestDriver *d = started();
+    struct rdo_cqp_cmd reg = td_cmd_of(RDO_CMD_REG_MR, 7);
+
+    td_create_pd(d, 0);
+    reg.u.reg_mr.num_pages = 2;
+    reg.u.reg_mr.page_shift = 12;
+    reg.u.reg_mr.length = 2 * 4096;
+    reg.u.reg_mr.page_list = UINT64_MAX - 7;        /* entry 1 at 0 */
+    g_assert_cmpuint(status_of(d, reg), ==, RDO_CQP_BAD_PARAM);
+    reg.u.reg_mr.page_list = UINT64_MAX - 15;       /* ends at the top */
+    g_assert_cmpuint(status_of(d, reg), ==, RDO_CQP_BAD_PARAM);
+    reg.u.reg_mr.page_list = UINT64_MAX - 31;
+    g_assert_cmpuint(status_of(d, reg), ==, RDO_CQP_DMA_ERROR);
+    td_free(d);
+}
+
 /* A registration that fails releases the stalled work with a bad key. */
 static void test_pending_mr_failed_registration(void)
 {
@@ -1355,6 +1378,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cqp/start-bad-register", test_start_bad_register);
+    g_test_add_func("/cqp/reg-mr-list-wraps", test_reg_mr_list_wraps);
     g_test_add_func("/cqp/after-start", test_after_start);
     g_test_add_func("/cqp/nop-timing-and-event", test_nop_timing_and_event);
     g_test_add_func("/cqp/query-device-and-port", test_query_device_and_port);

@@ -656,24 +656,26 @@ static void test_list_line_fast_reg(void)
 }
 
 /*
- * A corrupted MR context whose page list runs across the top of the
- * address space, so that entry 8 lies at address 0: the line a held
- * translation reads for it is still one line (entries 8 to 15, 64 bytes,
- * all its copy holds) and the access fails. Lines worked out in addresses
- * reached back from address 0 to the list's start: 128 bytes into a
- * 64-byte copy.
+ * An MR context whose page list runs across the top of the address space,
+ * so that entry 8 lies at address 0. Changed in the cache under a held
+ * translation (as if the check on loading had missed it): the line read
+ * for entry 8 is still one line (entries 8 to 15, 64 bytes, all its copy
+ * holds) and the
+ * access fails; lines worked out in addresses reached back from address 0
+ * to the list's start, 128 bytes into a 64-byte copy. In the store: the
+ * context is refused as corrupt when it is loaded (MRC_CORRUPT).
  */
 static void test_list_line_wrap(void)
 {
     for (int timing = 0; timing < 2; timing++) {
         const uint64_t top_list = UINT64_MAX - RDO_MR_LIST_LINE + 1;
-        uint64_t pages[RDO_MR_LIST_LINE / 8], wrapped[RDO_MR_LIST_LINE / 8];
-        RdoMrHeld held = { .list_pages = pages };
+        uint64_t wrapped[RDO_MR_LIST_LINE / 8];
         RdoMrHeld held_wrapped = { .list_pages = wrapped };
         GArray *log;
         RdoMrCtx *mr;
         RdoCore *core;
-        guint at_top = 0;
+        guint at_top = 0, corrupt;
+        uint64_t store;
         Pair *p;
         PairSide *b;
         Scat r;
@@ -685,9 +687,11 @@ static void test_list_line_wrap(void)
         core = &b->d->h->core;
         sc_init(&r, b, 20, RDO_PAGE_SHIFT, 0x7f0000000000ull, 0, 0);
         rdo_scat_reg(&r, 31, 0x01);
-        held_read(core, &held, &r, r.iova, 64, r.iova, RDO_MRC_OK);
+        held_read(core, &held_wrapped, &r, r.iova, 64, r.iova, RDO_MRC_OK);
         mr = (RdoMrCtx *)rdo_ctx_cached_data(&core->st->mrc, 31);
         g_assert_nonnull(mr);
+        /* Changed under the held translation (which does not look the MR
+         * up again): its next line is read from the new list. */
         mr->page_list = top_list;
         log = b->d->h->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
         held_read(core, &held_wrapped, &r, r.iova + 8 * RDO_PAGE_SIZE, 64,
@@ -702,6 +706,21 @@ static void test_list_line_wrap(void)
             }
         }
         g_assert_cmpuint(at_top, >=, 1);
+
+        /* The same list in the store, the cache's copy gone. */
+        mr->page_list = r.list;
+        g_assert_true(rdo_ctx_flush(core, &core->st->mrc));
+        rdo_ctx_forget_clean(&core->st->mrc, 31);
+        g_assert_null(rdo_ctx_cached_data(&core->st->mrc, 31));
+        g_assert_true(rdo_ctx_addr(core, &core->st->mrc, 31, &store));
+        b->ops->write(b->host, store + offsetof(RdoMrCtx, page_list),
+                      &top_list, 8);
+        corrupt = b->d->h->class_count[RDO_GE_MRC_CORRUPT];
+        held_wrapped = (RdoMrHeld){ .list_pages = wrapped };
+        held_read(core, &held_wrapped, &r, r.iova + 8 * RDO_PAGE_SIZE, 64,
+                  r.iova + 8 * RDO_PAGE_SIZE, RDO_MRC_DMA);
+        g_assert_cmpuint(b->d->h->class_count[RDO_GE_MRC_CORRUPT], ==,
+                         corrupt + 1);
         pair_free(p);
     }
 }

@@ -17,7 +17,8 @@ static bool translation_ok(uint64_t iova, uint64_t length, uint64_t page_list,
                            uint32_t num_pages, uint8_t page_shift)
 {
     return page_shift >= RDO_PAGE_SHIFT && page_shift <= 30 && num_pages &&
-           num_pages <= RDO_MR_PAGES_MAX && !(page_list & 7) &&
+           num_pages <= RDO_MR_PAGES_MAX &&
+           rdo_mr_list_ok(page_list, num_pages) &&
            rdo_mr_range_ok(iova, length, num_pages, page_shift);
 }
 

@@ -118,6 +118,14 @@ static inline bool rdo_mr_access_ok(uint16_t access)
             (access & RDO_ACCESS_LOCAL_WRITE));
 }
 
+/* A page list's place in guest memory: entries 8-byte aligned, and the
+ * list's end (list + 8 * num_pages) below 2^64, not wrapping to address 0
+ * (REG_MR, REREG_MR, fast registration; a context loaded from its store). */
+static inline bool rdo_mr_list_ok(uint64_t list, uint32_t num_pages)
+{
+    return !(list & 7) && list + (uint64_t)num_pages * 8 >= list;
+}
+
 /* A region of `length` bytes at `iova` fits its `num_pages` pages of
  * 2^page_shift bytes, counted from iova's offset in the first; at most
  * 1 TiB and no wrap-around. */

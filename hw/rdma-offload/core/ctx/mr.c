@@ -27,6 +27,7 @@ static bool mr_corrupt(RdoCore *core, const RdoMrCtx *mr, uint32_t index)
     return mr->magic != (RDO_MRC_MAGIC ^ index) ||
            mr->page_shift < RDO_PAGE_SHIFT || mr->page_shift > 30 ||
            mr->num_pages > RDO_MR_PAGES_MAX ||
+           !rdo_mr_list_ok(mr->page_list, mr->num_pages) ||
            (mr->flags & ~(RDO_MR_F_VALID | RDO_MR_F_FAST_REG |
                           RDO_MR_F_WINDOW | RDO_MR_F_TYPE2)) ||
            ((mr->flags & RDO_MR_F_FAST_REG) &&
@@ -147,7 +148,7 @@ static bool page_list_ok(RdoCore *core, uint64_t list, uint32_t n,
 {
     uint64_t chunk[64];
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_DATA);
-    bool ok = !(list & 7);
+    bool ok = rdo_mr_list_ok(list, n);
 
     for (uint32_t i = 0; ok && i < n; i += G_N_ELEMENTS(chunk)) {
         uint32_t k = MIN(n - i, G_N_ELEMENTS(chunk));
