@@ -721,6 +721,7 @@ static void test_list_line_wrap(void)
                   r.iova + 8 * RDO_PAGE_SIZE, RDO_MRC_DMA);
         g_assert_cmpuint(b->d->h->class_count[RDO_GE_MRC_CORRUPT], ==,
                          corrupt + 1);
+        rdo_scat_free(&r);
         pair_free(p);
     }
 }
