@@ -24,7 +24,8 @@
 # bytes, CQEs, WRs: identical) and every device counter, functional
 # (CNT_*) and timing (TM_*: busy cycles, bus waits, doorbell-to-CQE
 # cycles...), must agree within 0.5 %; how many are bit-identical is
-# reported (usually all). Without record/replay QEMU's main loop may run
+# reported (usually all), between two boots whose guest timelines agree
+# (see MAX_BOOTS below). Without record/replay QEMU's main loop may run
 # a timer a few instructions apart from run to run, which moves the guest
 # a little (one more CQ arm, now and then an interrupt more), and with it
 # the device. TM_CYCLES, the virtual time of the read, and DB_WRITES, the
@@ -94,9 +95,35 @@ device_facts() {
 
 guest_run "${ARGS[@]}"
 first_rc=$run_rc first_finished=$(f finished) first=$(device_facts)
-first_cycles=$(f timing.tm.cycles)
-guest_run "${ARGS[@]}"
-second=$(device_facts)
+# Host-time events (a main-loop timer run a few instructions apart) can
+# move the guest's own timeline under -icount, and the device then does
+# the same work at other moments (its caches, e.g. a held page-list line,
+# hit or miss with it): seen as another virtual time at the counters'
+# read. So the counters are compared between two boots whose timelines
+# agree, booting again (up to MAX_BOOTS) until one matches a boot before
+# it; failing that, the last two.
+MAX_BOOTS=5
+declare -A facts_at=()
+first_cycles=$(f timing.tm.cycles) all_cycles=$(f timing.tm.cycles)
+[ -z "$first_cycles" ] || facts_at[$first_cycles]=$first
+boots=1 last=$first
+while :; do
+    guest_run "${ARGS[@]}"
+    boots=$((boots + 1))
+    second=$(device_facts)
+    cycles=$(f timing.tm.cycles)
+    all_cycles="$all_cycles $cycles"
+    if [ -z "$cycles" ] || [ "$run_rc" != 0 ]; then
+        break
+    fi
+    if [ -n "${facts_at[$cycles]+set}" ]; then
+        first=${facts_at[$cycles]}
+        break
+    fi
+    [ $boots -lt $MAX_BOOTS ] || { first=$last; break; }
+    facts_at[$cycles]=$second
+    last=$second
+done
 
 run_twice() {
     eq "$first_rc $first_finished" "0 1" && ran_to_end
@@ -164,7 +191,7 @@ check "work requests went through the model ($(f timing.tm.wr_done) WRs, $(f tim
 check "all 23 TM_* work counters and the CNT_* counters were read" \
     eq "$(grep -c '^timing\.tm\.' <<<"$first")" 23
 check "both runs: the same work (packets, frames, link bytes, CQEs, WRs)" same_work
-check "both runs: every counter within 0.5 % ($identical of $total identical)" close_counters
+check "two boots of one timeline ($boots boots): every counter within 0.5 % ($identical of $total identical)" close_counters
 check "no kernel warnings or oopses" eq "$(f dmesg_bad)" 0
 for t in d0 "d$NF_US"; do
     check "notify ($t): $NF_N SENDs and $NF_K round trips arrived intact, in order" nf_intact $t stream
@@ -178,7 +205,7 @@ for k in irqs eqes events; do
         nf_fewer $k
 done
 check "notify: the delay adds at least half of it to the latency, solicited messages skip it" nf_latency
-echo "# TM_CYCLES at the read (virtual time): $first_cycles and $(f timing.tm.cycles)"
+echo "# TM_CYCLES at the read (virtual time), boot by boot: $all_cycles"
 echo "# doorbell-to-CQE cycles of $(f timing.tm.wr_done) WRs: $(f timing.tm.wr_cycles), longest $(f timing.tm.wr_cycles_max)"
 echo "# delayed notification, $NF_N SENDs of 64 B, each after the ACK of the one before:" \
     "interrupts $(nf d0 stream irqs) without a delay, $(nf "d$NF_US" stream irqs) with $NF_US us," \
