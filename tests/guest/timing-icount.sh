@@ -102,7 +102,7 @@ first_rc=$run_rc first_finished=$(f finished) first=$(device_facts)
 # read. So the counters are compared between two boots whose timelines
 # agree, booting again (up to MAX_BOOTS) until one matches a boot before
 # it; failing that, the last two.
-MAX_BOOTS=5
+MAX_BOOTS=8
 declare -A facts_at=()
 first_cycles=$(f timing.tm.cycles) all_cycles=$(f timing.tm.cycles)
 [ -z "$first_cycles" ] || facts_at[$first_cycles]=$first
