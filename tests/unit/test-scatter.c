@@ -71,16 +71,22 @@ static void sc_read(Pair *p, Scat *r, uint64_t wr_id, uint64_t va,
 /* The timing model on for the pairs made (the /scatter/timed/ cases). */
 static bool sc_timing;
 
-static Pair *sc_pair(void)
+/* Two adapters, QP slot 0 connected RC; the timing model on if `timing`. */
+static Pair *sc_pair_in(bool timing)
 {
     RdoConfig cfg = test_host_default_config();
     Pair *p;
 
-    cfg.tm.on = sc_timing;
+    cfg.tm.on = timing;
     p = pair_new(&cfg);
 
     pair_connect(p, 0, RDO_QPT_RC, SC_MTU);
     return p;
+}
+
+static Pair *sc_pair(void)
+{
+    return sc_pair_in(sc_timing);
 }
 
 /*
@@ -437,9 +443,7 @@ static void list_lines_case(const ListCase *c, bool timing)
     Scat ra, rb;
     uint32_t len;
 
-    sc_timing = timing;
-    p = sc_pair();
-    sc_timing = false;
+    p = sc_pair_in(timing);
     a = &p->s[0];
     b = &p->s[1];
     sc_init_list(&ra, a, c->pages, c->skip_a, 0x40000000ull, c->first,
@@ -546,9 +550,7 @@ static void test_list_line_held(void)
         struct rdo_cqp_cmd cmd;
         Scat r, fr;
 
-        sc_timing = timing;
-        p = sc_pair();
-        sc_timing = false;
+        p = sc_pair_in(timing);
         b = &p->s[1];
         core = &b->d->h->core;
         sc_init(&r, b, 12, RDO_PAGE_SHIFT, 0x7f0000000000ull, 0, 0);
@@ -625,9 +627,7 @@ static void test_list_line_fast_reg(void)
         struct rdo_send_wqe w;
         Scat r;
 
-        sc_timing = timing;
-        p = sc_pair();
-        sc_timing = false;
+        p = sc_pair_in(timing);
         b = &p->s[1];
         sc_init(&r, b, 8, RDO_PAGE_SHIFT, 0x7fff00001000ull, 0x5a7, 0x9);
         sc_fast_reg(p, &r, 42);
@@ -680,9 +680,7 @@ static void test_list_line_wrap(void)
         PairSide *b;
         Scat r;
 
-        sc_timing = timing;
-        p = sc_pair();
-        sc_timing = false;
+        p = sc_pair_in(timing);
         b = &p->s[1];
         core = &b->d->h->core;
         sc_init(&r, b, 20, RDO_PAGE_SHIFT, 0x7f0000000000ull, 0, 0);
@@ -745,9 +743,7 @@ static void test_list_line_random(void)
         PairSide *b;
         RdoCore *core;
 
-        sc_timing = timing;
-        p = sc_pair();
-        sc_timing = false;
+        p = sc_pair_in(timing);
         b = &p->s[1];
         core = &b->d->h->core;
         for (int round = 0; round < 12; round++) {
