@@ -406,6 +406,20 @@ static void assert_same_bus(TestHost *a, TestHost *b)
                     sizeof(b->core.tcnt));
 }
 
+/* A random DMA of the bus tests, from their draw r: its length (one of
+ * lens, or any up to 9,000 bytes) and, in *addr, where (a page's start or
+ * 8-aligned, now and then r bytes past it). */
+static uint32_t random_dma(GRand *rand, uint32_t r, const uint32_t *lens,
+                           guint n_lens, uint64_t *addr)
+{
+    uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
+                   lens[g_rand_int_range(rand, 0, n_lens)];
+
+    *addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
+            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+    return len;
+}
+
 /*
  * A payload read alone on the bus books its request and completions in
  * one go (timing/bus.c, read_alone); it must give what booking them one by
@@ -448,10 +462,8 @@ static void test_read_joint(void)
                            RDO_FLOW_DATA;
             uint32_t qpn = qps && r >= 80 ? g_rand_int_range(rand, 2, 40) : 1;
             uint8_t cls = qps && r >= 90 ? g_rand_int_range(rand, 0, 9) : 0;
-            uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
-                           lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
-            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
-                            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+            uint64_t addr;
+            uint32_t len = random_dma(rand, r, lens, G_N_ELEMENTS(lens), &addr);
             bool write = g_rand_boolean(rand);
             uint64_t got[2], at;
 
@@ -619,10 +631,8 @@ static void test_pay_order(void)
                            RDO_FLOW_DATA;
             uint32_t qpn = g_rand_int_range(rand, 2, 70000);
             uint8_t cls = r % 4 == 0 ? g_rand_int_range(rand, 1, 9) : 0;
-            uint32_t len = r % 7 == 0 ? (uint32_t)g_rand_int_range(rand, 1, 9000) :
-                           lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
-            uint64_t addr = (uint64_t)g_rand_int_range(rand, 0, 1 << 16) *
-                            (r % 3 ? 4096 : 8) + (r % 5 == 0 ? r : 0);
+            uint64_t addr;
+            uint32_t len = random_dma(rand, r, lens, G_N_ELEMENTS(lens), &addr);
             bool write = g_rand_boolean(rand);
             uint64_t got[2], at, back;
             uint32_t busy;
