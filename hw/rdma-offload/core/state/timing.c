@@ -274,8 +274,8 @@ static void log_load(RdoCore *core, RdoIn *in)
 /*
  * The transmit FIFOs' refill (section 32, its own so that a stream without
  * it is what it was): which ports' FIFO waits to drain to the threshold,
- * and the length of the last frame built, which sets how far (clock.c,
- * rdo_tm_tx_room_at).
+ * and the length of the last frame built, which sets how far it drains
+ * (timing.h, rdo_tm_tx_room_at).
  */
 static bool refill_needed(RdoCore *core)
 {
