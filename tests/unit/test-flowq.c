@@ -22,7 +22,10 @@ static const uint32_t four[] = { 4 };
  * queue its bytes land behind the stream's backlog; with a queue per flow
  * after about a TLP. The stream itself is no slower; at the requester the
  * CQE waits for the ACK, which leaves the responder's transmit pipeline in
- * order, so it is the same under both.
+ * order behind the stream's: never later with a queue per flow, and
+ * little earlier (the same before the transmit FIFO's refill threshold:
+ * the WRITE now reaches the responder 1.0 us later, behind 1.7 us more of
+ * the stream's backlog under one queue).
  */
 static void test_small_beside_stream(void)
 {
@@ -38,7 +41,8 @@ static void test_small_beside_stream(void)
     g_assert_cmpuint(rr.placed_ps, <, 16000000);
     g_assert_cmpfloat(rr.stream_ps, <, kind.stream_ps * 1.01);
     g_assert_cmpfloat(rr.stream_ps, >, kind.stream_ps * 0.99);
-    g_assert_cmpuint(rr.cqe_ps, ==, kind.cqe_ps);
+    g_assert_cmpuint(rr.cqe_ps, <=, kind.cqe_ps);
+    g_assert_cmpfloat(rr.cqe_ps, >, kind.cqe_ps * 0.95);
 }
 
 /*

@@ -727,6 +727,241 @@ static void test_event_warp(void)
     pair_free(p);
 }
 
+/*
+ * A doorbell does not hold back WQEs already in: a visit that stopped for
+ * the link leaves its item at the head, ready; a doorbell rung then makes
+ * an item of its own (merged into that one, the new WQEs' fetch held the
+ * ready ones back, the link idle meanwhile: 4 KiB WRITEs at MTU 1024 and
+ * 100 GbE moved 78.8 Gbit/s of the 92.3 the wire allows, 16 KiB WRITEs at
+ * 400 GbE 357 of 392 with the FIFO refilling at 16 KiB).
+ */
+static void doorbell_near_wire(uint32_t gbps, uint8_t mtu_code, uint32_t msg)
+{
+    RdoConfig cfg = work_config(true, gbps, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    WorkResult r;
+    double limit = work_wire_limit(gbps, 128u << mtu_code, msg);
+
+    cfg.tm.pcie_gen = gbps > 200 ? 5 : 4;
+    r = work_write_stream(&cfg, mtu_code, msg, (uint64_t)msg * 2048, 16);
+    g_test_message("%u GbE, %u B WRITEs, MTU %u: %.2f Gbit/s, wire %.2f",
+                   gbps, msg, 128u << mtu_code, r.gbps, limit);
+    g_assert_cmpfloat(r.gbps, >=, 0.99 * limit);
+}
+
+static void test_doorbell_keeps_ready(void)
+{
+    doorbell_near_wire(100, RDO_MTU_4096 - 2, 4096);
+    doorbell_near_wire(400, RDO_MTU_4096, 16384);
+}
+
+/* A stream of 1 MiB WRITEs at a transmit FIFO refill threshold. */
+static WorkResult refill_stream(uint32_t refill_bytes)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+
+    cfg.tm.tx_fifo_refill_bytes = refill_bytes;
+    return work_write_stream(&cfg, RDO_MTU_4096, MIB, 8u << 20, 16);
+}
+
+/*
+ * The transmit FIFO refills in bursts: a link-bound stream's engine, once
+ * it found the FIFO full, comes back when the threshold's bytes are free
+ * and sends that many in one visit (16 KiB: three 4 KiB frames of 4,154
+ * bytes on the wire), where without the threshold each frame the link
+ * took let one in, a visit and a wake-up each. The link stays as busy.
+ */
+static void test_refill_burst(void)
+{
+    WorkResult one = refill_stream(0), burst = refill_stream(16384);
+    double one_per = (double)one.tcnt[0].link_frames / one.tcnt[0].sched_visits;
+    double burst_per = (double)burst.tcnt[0].link_frames /
+                       burst.tcnt[0].sched_visits;
+
+    g_test_message("frames a visit: %.2f without a threshold, %.2f at 16 KiB; "
+                   "wake-ups %" PRIu64 ", %" PRIu64 "; %.2f, %.2f Gbit/s",
+                   one_per, burst_per, one.wakeups, burst.wakeups, one.gbps,
+                   burst.gbps);
+    g_assert_cmpfloat(one_per, <, 1.2);
+    g_assert_cmpfloat(burst_per, >, 2.8);
+    g_assert_cmpuint(burst.tcnt[0].link_frames, ==, one.tcnt[0].link_frames);
+    g_assert_cmpuint(burst.wakeups * 100, <, one.wakeups * 85);
+    g_assert_cmpfloat(burst.gbps, >, one.gbps * 0.999);
+}
+
+/*
+ * A threshold up to one frame (on the wire) is no threshold: the FIFO
+ * found full takes one frame when one leaves, as with 0; every counter and
+ * lifecycle the same (the model before the threshold is 0's:
+ * scripts/sim-figures with RDO_TX_FIFO_REFILL_BYTES=0).
+ */
+static void test_refill_frame_is_none(void)
+{
+    uint64_t hash0 = work_sim_hash, hash_none, hash_frame;
+    WorkResult none, frame, more;
+
+    none = refill_stream(0);
+    hash_none = work_sim_hash;
+    work_sim_hash = hash0;
+    /* A 4 KiB frame's 4,154 bytes on the wire (headers, FCS, gap). */
+    frame = refill_stream(4154);
+    hash_frame = work_sim_hash;
+    work_sim_hash = hash0;
+    more = refill_stream(4154 + 512);
+    g_assert_cmphex(hash_none, ==, hash_frame);
+    g_assert_cmphex(work_sim_hash, !=, hash_frame);
+    for (int k = 0; k < 2; k++) {
+        g_assert_cmpmem(&none.tcnt[k], sizeof(none.tcnt[k]),
+                        &frame.tcnt[k], sizeof(frame.tcnt[k]));
+        g_assert_cmpmem(&none.cnt[k], sizeof(none.cnt[k]),
+                        &frame.cnt[k], sizeof(frame.cnt[k]));
+    }
+    g_assert_cmpuint(none.sim_ps, ==, frame.sim_ps);
+    g_assert_cmpuint(more.tcnt[0].link_frames, ==, none.tcnt[0].link_frames);
+}
+
+#define REFILL_SMALL_AT_NS  30000   /* the stream has filled the FIFO */
+
+/* Doorbell to the first bit on the wire of a 64-byte WRITE on QP 1 posted
+ * while QP 0 streams 1 MiB WRITEs (the FIFO full); the FIFO's link time
+ * in *fifo_ps. */
+static uint64_t refill_small_wait(uint32_t refill_bytes, uint64_t *fifo_ps)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    Pair *p;
+    TestHost *a;
+    GArray *lives;
+    uint64_t start, wait = 0;
+
+    cfg.tm.tx_fifo_refill_bytes = refill_bytes;
+    p = pair_new(&cfg);
+    a = p->s[0].d->h;
+    lives = a->lives = g_array_new(FALSE, FALSE, sizeof(RdoWrLife));
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096);
+    for (uint64_t i = 0; i < 2; i++) {
+        pair_post_rdma(p, 0, RDO_WR_RDMA_WRITE, 1 + i, PAIR_SRC, PAIR_DST, MIB);
+    }
+    start = a->now_ns;
+    while (a->now_ns < start + REFILL_SMALL_AT_NS) {
+        g_assert_true(pair_step(p, UINT64_MAX));
+    }
+    /* The FIFO is full, or refilling: it holds its bytes of link time
+     * less the threshold's and a frame's at least (80 ps a byte at 100
+     * Gbit/s). */
+    *fifo_ps = a->core.st->tm->tx_fifo_ps;
+    g_assert_cmpuint(a->core.st->tm->link_free_ps + (refill_bytes + 4154) * 80,
+                     >=, a->now_ns * 1000 + *fifo_ps);
+    pair_post_rdma(p, 1, RDO_WR_RDMA_WRITE, 100, PAIR_SRC + 3 * MIB + 77,
+                   PAIR_DST + MIB + 4096 + 33, 64);
+    g_assert_true(pair_run_cqes(p, 0, 3, PAIR_SEC));
+    for (guint k = 0; k < lives->len; k++) {
+        const RdoWrLife *l = &g_array_index(lives, RdoWrLife, k);
+
+        if (l->wr_id == 100) {
+            wait = l->tx_first_ps - l->db_ps;
+        }
+    }
+    g_assert_cmpuint(wait, >, 0);
+    pair_free(p);
+    return wait;
+}
+
+/*
+ * A small message on another QP behind a full FIFO waits at most the
+ * threshold's link time more than without one: the engine comes back for
+ * it when the threshold's bytes are free, and the FIFO it then enters
+ * holds less.
+ */
+static void test_refill_small_wait(void)
+{
+    uint64_t fifo_ps, none = refill_small_wait(0, &fifo_ps);
+
+    for (uint32_t refill = 8192; refill <= 32768; refill *= 2) {
+        uint64_t wait = refill_small_wait(refill, &fifo_ps);
+
+        g_test_message("64 B behind a full FIFO: %" PRIu64 " ps to the wire, "
+                       "%" PRIu64 " at %u", none, wait, refill);
+        /* (8 bits a byte at 100 Gbit/s: 80 ps a byte.) */
+        g_assert_cmpuint(wait, <=, none + refill * 80ull);
+    }
+    /* It waited behind the FIFO's bytes. */
+    g_assert_cmpuint(none, >=, fifo_ps);
+}
+
+/*
+ * The refill state per port, directly: a FIFO found full waits for the
+ * threshold while the plain test would let a frame in; port 2's FIFO is
+ * its own; a save carries the state (section 32) and a load brings it back;
+ * a stream saying a port past the device's refills is refused.
+ */
+static void test_refill_state(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE, 8);
+    Pair *p;
+    RdoCore *core;
+    RdoTiming *t;
+    uint64_t now, room_at, slack;
+    uint8_t *img;
+    size_t len, off;
+    char *why = NULL;
+
+    cfg.ports = 2;
+    p = pair_new(&cfg);
+    core = &p->s[0].d->h->core;
+    t = core->st->tm;
+    g_assert_true(rdo_tm_tx_may_send(core, 0));
+    rdo_tm_egress_len(t, 4096 + 58);
+    slack = t->tx_refill_ps - t->egress_link_ps;
+    g_assert_cmpuint(slack, >, 0);
+    now = rdo_tm_now_ps(core);
+    t->cur_ps = now;
+    /* Port 1's FIFO full by a frame: it is found full, and waits. */
+    t->link_free_ps = now + t->tx_fifo_ps + t->egress_link_ps;
+    g_assert_false(rdo_tm_tx_may_send(core, 1));
+    g_assert_true(t->tx_refilling[0]);
+    g_assert_cmpuint(t->next_ps, ==, now + t->egress_link_ps + slack);
+    /* Drained by two frames, not yet to the threshold: still waits, where
+     * a FIFO without the threshold takes a frame. */
+    t->link_free_ps = now + t->tx_fifo_ps - t->egress_link_ps;
+    g_assert_false(rdo_tm_tx_may_send(core, 1));
+    /* Port 2's FIFO is empty: its QPs go on, and so does the engine. */
+    g_assert_true(rdo_tm_tx_may_send(core, 2));
+    g_assert_true(rdo_tm_tx_may_send(core, 0));
+    g_assert_false(t->tx_refilling[1]);
+    room_at = rdo_tm_tx_room_at(t, 1);
+    g_assert_cmpuint(room_at, ==, now + slack - t->egress_link_ps);
+
+    img = rdo_core_save(core, &len);
+    if (!rdo_core_load(core, img, len, &why)) {
+        g_error("load: %s", why);
+    }
+    t = core->st->tm;
+    g_assert_true(t->tx_refilling[0]);
+    g_assert_false(t->tx_refilling[1]);
+    g_assert_cmpuint(t->egress_len, ==, 4096 + 58);
+    g_assert_cmpuint(rdo_tm_tx_room_at(t, 1), ==, room_at);
+    g_assert_false(rdo_tm_tx_may_send(core, 1));
+
+    /* Section 32 (tag, flags, length, then the ports' bits): a third
+     * port's bit is refused. */
+    for (off = 12; off + 8 <= len; off += 8 + (img[off + 4] | img[off + 5] << 8 |
+                                                img[off + 6] << 16 |
+                                                (uint32_t)img[off + 7] << 24)) {
+        if ((img[off] | img[off + 1] << 8) == 32) {
+            break;
+        }
+    }
+    g_assert_cmpuint(off + 8, <, len);
+    g_assert_cmpuint(img[off + 8], ==, 1);
+    img[off + 8] = 4;
+    g_assert_false(rdo_core_load(core, img, len, &why));
+    g_test_message("refused: %s", why);
+    g_free(why);
+    g_free(img);
+    pair_free(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -746,5 +981,10 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/bus-arb-direct", test_bus_arb_direct);
     g_test_add_func("/timing/bus-arb-stream", test_bus_arb_stream);
     g_test_add_func("/timing/event-warp", test_event_warp);
+    g_test_add_func("/timing/doorbell-keeps-ready", test_doorbell_keeps_ready);
+    g_test_add_func("/timing/refill-burst", test_refill_burst);
+    g_test_add_func("/timing/refill-frame-is-none", test_refill_frame_is_none);
+    g_test_add_func("/timing/refill-small-wait", test_refill_small_wait);
+    g_test_add_func("/timing/refill-state", test_refill_state);
     return g_test_run();
 }

@@ -260,6 +260,7 @@ typedef struct RdoTimingConfig {
     uint32_t pcie_tlp_overhead; /* bytes of framing, header and LCRC per TLP */
     uint32_t pcie_latency_ns;   /* DMA read round trip */
     uint32_t tx_fifo_bytes;     /* frames built ahead of the link */
+    uint32_t tx_fifo_refill_bytes;  /* a full FIFO refills in bursts of */
     uint32_t rx_fifo_frames;    /* frames waiting for the receive pipeline */
     uint32_t lookahead;         /* scheduler window; 0: in order */
     uint32_t wr_log;            /* work-request lifecycle records kept */
@@ -365,6 +366,7 @@ typedef struct RdoConfig {
 #define RDO_DEFAULT_PCIE_TLP_OVERHEAD 24
 #define RDO_DEFAULT_PCIE_LATENCY_NS 600
 #define RDO_DEFAULT_TX_FIFO_BYTES   (64u << 10)
+#define RDO_DEFAULT_TX_FIFO_REFILL_BYTES (16u << 10)
 #define RDO_DEFAULT_RX_FIFO_FRAMES  4096
 #define RDO_DEFAULT_LOOKAHEAD       8
 #define RDO_DEFAULT_WR_LOG          1024
@@ -566,6 +568,10 @@ typedef struct RdoConfig {
       0, 100000, RDO_PARAM_TIMING, NULL, "timing: DMA read round trip") \
     X("tx-fifo-bytes", tm.tx_fifo_bytes, U32, RDO_DEFAULT_TX_FIFO_BYTES, 2048, \
       64u << 20, RDO_PARAM_TIMING, NULL, "timing: egress buffer") \
+    X("tx-fifo-refill-bytes", tm.tx_fifo_refill_bytes, U32, \
+      RDO_DEFAULT_TX_FIFO_REFILL_BYTES, 0, 64u << 20, RDO_PARAM_TIMING, NULL, \
+      "timing: a full egress buffer resumes with this much room " \
+      "(0: a frame at a time)") \
     X("rx-fifo-frames", tm.rx_fifo_frames, U32, RDO_DEFAULT_RX_FIFO_FRAMES, 1, \
       1000000, RDO_PARAM_TIMING, NULL, "timing: receive buffer in frames") \
     X("lookahead", tm.lookahead, U32, RDO_DEFAULT_LOOKAHEAD, 0, 256, \

@@ -116,8 +116,11 @@ void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
     }
     rdo_tm_span(core, RDO_STAGE_DOORBELL, qpn, fetch * wqe_stride, now, ready);
     q->wqe_ready_ps = MAX(q->wqe_ready_ps, ready);
-    if (tail && tail->qpn == qpn && tail->pi != RDO_NONE) {
-        /* Rung again before anything else: one item. */
+    if (tail && tail->qpn == qpn && tail->pi != RDO_NONE &&
+        tail->ready_ps > now) {
+        /* Rung again before anything else: one item. Not an item whose
+         * WQEs are in (a visit that stopped for the link left it): the
+         * new ones' fetch would hold them back. */
         tail->pi = pi;
         tail->ready_ps = MAX(tail->ready_ps, ready);
     } else {

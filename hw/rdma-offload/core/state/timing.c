@@ -271,8 +271,51 @@ static void log_load(RdoCore *core, RdoIn *in)
                  "%u log records of %" G_GUINT64_FORMAT, kept, t->log_count);
 }
 
+/*
+ * The transmit FIFOs' refill (section 32, its own so that a stream without
+ * it is what it was): which ports' FIFO waits to drain to the threshold,
+ * and the length of the last frame built, which sets how far it drains
+ * (timing.h, rdo_tm_tx_room_at).
+ */
+static bool refill_needed(RdoCore *core)
+{
+    const RdoTiming *t = core->st->tm;
+
+    return t && (t->tx_refilling[0] || t->tx_refilling[1] ||
+                 t->egress_len != SIZE_MAX);
+}
+
+static void refill_save(RdoCore *core, RdoOut *o)
+{
+    const RdoTiming *t = core->st->tm;
+
+    rdo_out_u8(o, t->tx_refilling[0] | t->tx_refilling[1] << 1);
+    rdo_out_u32(o, t->egress_len == SIZE_MAX ? UINT32_MAX : t->egress_len);
+}
+
+static void refill_load(RdoCore *core, RdoIn *in)
+{
+    RdoTiming *t = core->st->tm;
+    uint8_t ports = rdo_in_u8(in);
+    uint32_t len = rdo_in_u32(in);
+
+    if (!rdo_in_check(in, t != NULL, "the timing model is off here") ||
+        !rdo_in_check(in, ports < (core->cfg.ports == 2 ? 4 : 2),
+                      "transmit FIFOs refilling 0x%x", ports) ||
+        !rdo_in_check(in, len <= RDO_TM_FRAME_CAP || len == UINT32_MAX,
+                      "last frame of %u bytes", len)) {
+        return;
+    }
+    t->tx_refilling[0] = ports & 1;
+    t->tx_refilling[1] = ports >> 1;
+    if (len != UINT32_MAX) {
+        rdo_tm_egress_len(t, len);
+    }
+}
+
 const RdoSection rdo_state_timing_sections[] = {
     { 30, RDO_SECT_BY_CONFIG, "timing", timing_needed, timing_save, timing_load },
     { 31, RDO_SECT_SKIPPABLE, "timing-log", log_needed, log_save, log_load },
+    { 32, 0, "tx-refill", refill_needed, refill_save, refill_load },
     { 0 }
 };

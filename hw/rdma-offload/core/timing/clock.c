@@ -75,6 +75,10 @@ void rdo_tm_init(RdoCore *core)
         t->ps_per_cycle = 1000000 / t->cfg.clock_mhz;
     }
     t->tx_fifo_ps = link_ps(t, t->cfg.tx_fifo_bytes);
+    /* A threshold past the FIFO: it refills when it is empty. */
+    t->tx_refill_ps = link_ps(t, MIN(t->cfg.tx_fifo_refill_bytes,
+                                     t->cfg.tx_fifo_bytes));
+    t->tx_refill_slack_ps = t->tx_refill_ps;
     t->tx_ahead_ps = rdo_tm_cycles_ps(t, TX_AHEAD_CYCLES);
     t->egress_len = SIZE_MAX;
     t->qp = rdo_bigmem_alloc0(sizeof(RdoTmQp) * rdo_qp_slots(core));
@@ -138,6 +142,8 @@ void rdo_tm_egress_len(RdoTiming *t, size_t len)
     t->egress_build_ps = rdo_tm_cycles_ps(t, t->cfg.cyc.hdr_build +
                                           rdo_div_up(len, t->cfg.bytes_per_cycle));
     t->egress_link_ps = link_ps(t, t->egress_wire);
+    t->tx_refill_slack_ps = t->tx_refill_ps > t->egress_link_ps ?
+                            t->tx_refill_ps - t->egress_link_ps : 0;
 }
 
 /* The history's entry `k` from the oldest of the last db_count. */

@@ -191,6 +191,8 @@ typedef struct RdoTiming {
     /* Derived rates. */
     uint64_t ps_per_cycle;              /* if whole, else 0 */
     uint64_t tx_fifo_ps;                /* the egress buffer on the wire */
+    uint64_t tx_refill_ps;              /* a full one resumes with this room */
+    uint64_t tx_refill_slack_ps;        /* ... less the last frame's time */
     uint64_t tx_ahead_ps;               /* TX may work ahead of the clock */
     /* The last frame length's times (clock.c, rdo_tm_egress): its bytes on
      * the wire and its time in the build pipeline and on the link. They
@@ -241,6 +243,10 @@ typedef struct RdoTiming {
      * full in this scheduler run (their QPs wait, the other's go on). */
     uint8_t paused_port;
     bool port_full[3];
+    /* Per port (index port == 2): its transmit FIFO was found full and
+     * takes frames again only once tx_refill_ps of it is free (hysteresis:
+     * a burst of frames a wake-up, not one). */
+    bool tx_refilling[2];
     uint64_t pace_ps;           /* ... or for its QP's rate: not before */
     uint64_t visit_ps;          /* the current visit was scheduled */
     uint64_t item_ready_ps;     /* its WQEs were in the device */
@@ -546,6 +552,31 @@ static inline uint64_t *rdo_tm_link_free(RdoTiming *t, unsigned port)
  * or the clock not there yet; the scheduler goes on when it can. */
 void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at);
 /*
+ * When a port's transmit FIFO takes a frame (the engine's cursor at or
+ * after it), and whether it is full at the cursor. The FIFO takes one
+ * while at most tx_fifo_ps of link time waits in it (the frame then fills
+ * it past that); once it was found full, only when the frame it takes
+ * leaves tx_refill_ps free, so that it refills with a burst of frames
+ * (tx_refill_ps up to a frame: one frame at a time, as a FIFO without
+ * the threshold).
+ */
+static inline uint64_t rdo_tm_tx_room_at(RdoTiming *t, unsigned port)
+{
+    bool *refilling = &t->tx_refilling[port == 2];
+    uint64_t slack = t->tx_refill_slack_ps;
+    uint64_t fifo_ps = t->tx_fifo_ps - (*refilling ? slack : 0);
+    uint64_t free_ps = *rdo_tm_link_free(t, port);
+    uint64_t room_at = free_ps > fifo_ps ? free_ps - fifo_ps : 0;
+
+    if (room_at <= t->cur_ps) {
+        *refilling = false;
+    } else if (!*refilling) {
+        *refilling = true;      /* found full: it waits for the threshold */
+        room_at += slack;
+    }
+    return room_at;
+}
+/*
  * Transmit: may the TX engine build a frame for `port` now (0: for either
  * port, when it does not know yet): the port's transmit FIFO has room and
  * the engine is not too far ahead of the clock. Inline: asked before every
@@ -554,11 +585,9 @@ void rdo_tm_tx_pause(RdoTiming *t, unsigned port, uint64_t room_at);
 static inline bool rdo_tm_tx_may_send(RdoCore *core, unsigned port)
 {
     RdoTiming *t = core->st->tm;
-    uint64_t fifo_ps = t->tx_fifo_ps;
-    uint64_t free_ps = port || core->cfg.ports != 2 ?
-                       *rdo_tm_link_free(t, port) :
-                       MIN(t->link_free_ps, t->link2_free_ps);
-    uint64_t room_at = free_ps > fifo_ps ? free_ps - fifo_ps : 0;
+    uint64_t room_at = port || core->cfg.ports != 2 ?
+                       rdo_tm_tx_room_at(t, port) :
+                       MIN(rdo_tm_tx_room_at(t, 1), rdo_tm_tx_room_at(t, 2));
 
     if (room_at <= t->cur_ps &&
         t->cur_ps <= rdo_tm_now_ps(core) + t->tx_ahead_ps) {
