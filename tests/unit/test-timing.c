@@ -906,7 +906,7 @@ static void test_refill_state(void)
     Pair *p;
     RdoCore *core;
     RdoTiming *t;
-    uint64_t now, room_at, slack;
+    uint64_t now, room_at, slack, link2;
     uint8_t *img;
     size_t len, off;
     char *why = NULL;
@@ -936,6 +936,9 @@ static void test_refill_state(void)
     g_assert_false(t->tx_refilling[1]);
     room_at = rdo_tm_tx_room_at(t, 1);
     g_assert_cmpuint(room_at, ==, now + slack - t->egress_link_ps);
+    /* Port 2's link busy for a while: it stays so across the load. */
+    link2 = now + 3 * t->egress_link_ps;
+    t->link2_free_ps = link2;
 
     img = rdo_core_save(core, &len);
     if (!rdo_core_load(core, img, len, &why)) {
@@ -947,6 +950,7 @@ static void test_refill_state(void)
     g_assert_cmpuint(t->egress_len, ==, 4096 + 58);
     g_assert_cmpuint(rdo_tm_tx_room_at(t, 1), ==, room_at);
     g_assert_false(rdo_tm_tx_may_send(core, 1));
+    g_assert_cmpuint(t->link2_free_ps, ==, link2);
 
     /* Section 32 (tag, flags, length, then the ports' bits): a third
      * port's bit is refused. */

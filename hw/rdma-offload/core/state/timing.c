@@ -272,38 +272,42 @@ static void log_load(RdoCore *core, RdoIn *in)
 }
 
 /*
- * The transmit FIFOs' refill (section 32, its own so that a stream without
- * it is what it was): which ports' FIFO waits to drain to the threshold,
- * and the length of the last frame built, which sets how far it drains
- * (timing.h, rdo_tm_tx_room_at).
+ * The transmit ports (section 32, its own so that a stream without it is
+ * what it was): which ports' FIFO waits to drain to the refill threshold,
+ * the length of the last frame built, which sets how far (rdo_tm_tx_room_at),
+ * and when port 2's link is free (port 1's is in section 30, older).
  */
-static bool refill_needed(RdoCore *core)
+static bool tx_ports_needed(RdoCore *core)
 {
     const RdoTiming *t = core->st->tm;
 
     return t && (t->tx_refilling[0] || t->tx_refilling[1] ||
-                 t->egress_len != SIZE_MAX);
+                 t->egress_len != SIZE_MAX || t->link2_free_ps);
 }
 
-static void refill_save(RdoCore *core, RdoOut *o)
+static void tx_ports_save(RdoCore *core, RdoOut *o)
 {
     const RdoTiming *t = core->st->tm;
 
     rdo_out_u8(o, t->tx_refilling[0] | t->tx_refilling[1] << 1);
     rdo_out_u32(o, t->egress_len == SIZE_MAX ? UINT32_MAX : t->egress_len);
+    rdo_out_u64(o, t->link2_free_ps);
 }
 
-static void refill_load(RdoCore *core, RdoIn *in)
+static void tx_ports_load(RdoCore *core, RdoIn *in)
 {
     RdoTiming *t = core->st->tm;
+    bool two = core->cfg.ports == 2;
     uint8_t ports = rdo_in_u8(in);
     uint32_t len = rdo_in_u32(in);
+    uint64_t link2 = rdo_in_time_ps(in, "port 2's link");
 
     if (!rdo_in_check(in, t != NULL, "the timing model is off here") ||
-        !rdo_in_check(in, ports < (core->cfg.ports == 2 ? 4 : 2),
+        !rdo_in_check(in, ports < (two ? 4 : 2),
                       "transmit FIFOs refilling 0x%x", ports) ||
         !rdo_in_check(in, len <= RDO_TM_FRAME_CAP || len == UINT32_MAX,
-                      "last frame of %u bytes", len)) {
+                      "last frame of %u bytes", len) ||
+        !rdo_in_check(in, two || !link2, "port 2's link busy, one port")) {
         return;
     }
     t->tx_refilling[0] = ports & 1;
@@ -311,11 +315,12 @@ static void refill_load(RdoCore *core, RdoIn *in)
     if (len != UINT32_MAX) {
         rdo_tm_egress_len(t, len);
     }
+    t->link2_free_ps = link2;
 }
 
 const RdoSection rdo_state_timing_sections[] = {
     { 30, RDO_SECT_BY_CONFIG, "timing", timing_needed, timing_save, timing_load },
     { 31, RDO_SECT_SKIPPABLE, "timing-log", log_needed, log_save, log_load },
-    { 32, 0, "tx-refill", refill_needed, refill_save, refill_load },
+    { 32, 0, "tx-ports", tx_ports_needed, tx_ports_save, tx_ports_load },
     { 0 }
 };
