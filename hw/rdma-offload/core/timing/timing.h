@@ -672,6 +672,10 @@ static inline RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
  * model and charge it later. */
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write);
+/* The same by the cut's pieces in every case (rdo_host_dma takes a
+ * shortcut for a DMA of one piece; tests compare the two). */
+int rdo_host_dma_by_cut(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                        bool write);
 /* The same host DMA again, not counted: the host side recovering what the
  * model has read and counted once already (ctx/mr-dma.c). */
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
