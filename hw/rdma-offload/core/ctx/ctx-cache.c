@@ -117,8 +117,10 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
     index_reset(c);
 }
 
-bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
-                  uint64_t *addr)
+/* Inline in the loads and write-backs here: each miss at 65,536 QPs
+ * asks it once or twice. */
+static inline bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                            uint64_t *addr)
 {
     uint32_t page_no = index >> c->per_page_shift;
     uint64_t page;
@@ -135,6 +137,12 @@ bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
     *addr = page + (uint64_t)(index & ((1u << c->per_page_shift) - 1)) *
                    c->stride;
     return true;
+}
+
+bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                  uint64_t *addr)
+{
+    return ctx_addr(core, c, index, addr);
 }
 
 /*
@@ -160,22 +168,22 @@ static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
 /*
  * A DMA of a context, in the context flow of the bus; untimed when the
  * caller made it so (a doorbell's look beside the cache and that copy's
- * write-back: fields hardware keeps in a doorbell table on chip).
+ * write-back: fields hardware keeps in a doorbell table on chip): then
+ * the host's part only, as rdo_dma_read's timing would do nothing.
  */
 static int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
                    bool write)
 {
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    int r;
+    RdoTiming *t = core->st->tm;
 
-    if (flow == RDO_FLOW_UNTIMED) {
-        rdo_tm_set_flow(core, flow);
+    if (t && t->flow != RDO_FLOW_UNTIMED) {
+        RdoFlow flow = t->flow;
+
+        t->flow = RDO_FLOW_CTX;
+        rdo_tm_dma(core, addr, len, write);
+        t->flow = flow;
     }
-    r = write ? rdo_dma_write(core, addr, data, len)
-              : rdo_dma_read(core, addr, data, len);
-
-    rdo_tm_set_flow(core, flow);
-    return r;
+    return rdo_host_dma(core, addr, data, len, write);
 }
 
 static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
@@ -183,7 +191,7 @@ static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
     uint64_t addr;
 
     if (l->valid && l->dirty) {
-        if (!rdo_ctx_addr(core, c, l->index, &addr) ||
+        if (!ctx_addr(core, c, l->index, &addr) ||
             ctx_dma(core, addr, l->data, c->ctx_size, true)) {
             return false;
         }
@@ -409,7 +417,7 @@ static bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
 {
     uint64_t addr;
 
-    if (!rdo_ctx_addr(core, c, index, &addr) ||
+    if (!ctx_addr(core, c, index, &addr) ||
         ctx_dma(core, addr, l->data, c->ctx_size, false)) {
         store_lost(core, c, index, "load from");
         return false;

@@ -145,6 +145,8 @@ typedef struct RdoTmFrame {
     size_t len, cap;
     bool prefetched;            /* receive FIFO: its context was asked for */
     uint8_t port;               /* receive FIFO: the port it came in by */
+    uint32_t qpn;               /* receive FIFO: its QP as the look-ahead
+                                   reads it (ingress/, RDO_NONE: none) */
     uint8_t data[];
 } RdoTmFrame;
 
