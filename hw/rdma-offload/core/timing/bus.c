@@ -561,6 +561,48 @@ read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
 }
 
 /*
+ * The TLPs, read requests and bus times of a DMA of `len` bytes at `addr`
+ * (len > 0), worked out into c. Out of line: the kept one (bus_cut) is the
+ * common case.
+ */
+static __attribute__((noinline)) void
+cut_anew(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len)
+{
+    uint64_t ovh = t->cfg.pcie_tlp_overhead;
+
+    c->tlps = tlp_count(t, core->cfg.cache_line, addr, len, &c->split,
+                        &c->reqs);
+    c->dur = pcie_ps(t, len + c->tlps * ovh);
+    /* A full TLP's time; one TLP shorter than that takes the whole DMA's
+     * time (bytes is len + ovh then). At least 1: len > 0. */
+    c->full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
+              c->tlps == 1 ? c->dur : pcie_ps(t, len + ovh);
+    c->req_dur = c->reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, c->reqs * ovh);
+}
+
+/*
+ * The same, kept per kind of DMA (RdoTmCut): a DMA inside one max-payload
+ * chunk, of the length and at the offset in its line of the last of its
+ * kind, takes its numbers; another is worked out, and kept if inside one
+ * chunk (RdoTiming.bus_cut_anew: never, tests compare).
+ */
+BUS_INLINE const RdoTmCut *bus_cut(RdoCore *core, RdoTiming *t, uint64_t addr,
+                                   size_t len)
+{
+    RdoTmCut *c = &t->cut[t->flow];
+    uint64_t line_off = addr & (core->cfg.cache_line - 1);
+    bool one_chunk = (addr & (t->cfg.pcie_mps - 1)) + len <= t->cfg.pcie_mps;
+
+    if (c->len == len && c->line_off == line_off && one_chunk) {
+        return c;
+    }
+    cut_anew(core, t, c, addr, len);
+    c->len = one_chunk && !t->bus_cut_anew ? len : 0;
+    c->line_off = line_off;
+    return c;
+}
+
+/*
  * A DMA of the current flow on the bus, issued at `at`; when it is done (a
  * write is in memory, a read's data is in the device). In rdo_tm_dma,
  * which every DMA of the engines takes, and rdo_tm_bus.
@@ -571,16 +613,16 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
+    const RdoTmCut *cut = bus_cut(core, t, addr, len);
     uint32_t busq;
 
     busq = bus_queue(t);
-    tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
+    tlps = cut->tlps;
+    split = cut->split;
+    reqs = cut->reqs;
     bytes = len + tlps * ovh;
-    dur = pcie_ps(t, bytes);
-    /* A full TLP's time; one TLP shorter than that takes the whole DMA's
-     * time (bytes is len + ovh then). At least 1: len > 0. */
-    full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
-           tlps == 1 ? dur : pcie_ps(t, len + ovh);
+    dur = cut->dur;
+    full = cut->full;
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -593,7 +635,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
+        uint64_t req_dur = cut->req_dur;
         uint64_t cpl, cpl_start;
 
         if (busq < RDO_TM_APPQ ||
