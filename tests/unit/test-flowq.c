@@ -676,7 +676,7 @@ static void test_pay_order(void)
 
 /*
  * A DMA's TLPs and bus times are kept for the next of its kind when it
- * stays inside one max-payload chunk (timing/bus.c, bus_cut); they must be
+ * stays inside one max-payload chunk (timing/bus.c, cut_keep); they must be
  * what working them out again gives (RdoTiming.bus_cut_anew). Random DMAs
  * of every kind on two hosts, one working every DMA out: mostly the same
  * few lengths at the same few offsets (as contexts, WQE slots and CQEs

@@ -562,11 +562,10 @@ read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
 
 /*
  * The TLPs, read requests and bus times of a DMA of `len` bytes at `addr`
- * (len > 0), worked out into c. Out of line: the kept one (bus_cut) is the
- * common case.
+ * (len > 0) into c; with `req` a read's request time too (else 0).
  */
-static __attribute__((noinline)) void
-cut_anew(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len)
+BUS_INLINE void cut_work(RdoCore *core, RdoTiming *t, RdoTmCut *c,
+                         uint64_t addr, size_t len, bool req)
 {
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
 
@@ -577,29 +576,22 @@ cut_anew(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len)
      * time (bytes is len + ovh then). At least 1: len > 0. */
     c->full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
               c->tlps == 1 ? c->dur : pcie_ps(t, len + ovh);
-    c->req_dur = c->reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, c->reqs * ovh);
+    c->req_dur = !req ? 0 : c->reqs == 1 ? t->pcie_ovh_ps :
+                 pcie_ps(t, c->reqs * ovh);
 }
 
 /*
- * The same, kept per kind of DMA (RdoTmCut): a DMA inside one max-payload
- * chunk, of the length and at the offset in its line of the last of its
- * kind, takes its numbers; another is worked out, and kept if inside one
- * chunk (RdoTiming.bus_cut_anew: never, tests compare).
+ * A DMA inside one max-payload chunk unlike the last of its kind: its
+ * numbers worked out and kept (RdoTmCut; RdoTiming.bus_cut_anew: not kept,
+ * tests compare). Out of line: the kept ones are the common case.
  */
-BUS_INLINE const RdoTmCut *bus_cut(RdoCore *core, RdoTiming *t, uint64_t addr,
-                                   size_t len)
+static __attribute__((noinline)) void
+cut_keep(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len,
+         uint64_t line_off)
 {
-    RdoTmCut *c = &t->cut[t->flow];
-    uint64_t line_off = addr & (core->cfg.cache_line - 1);
-    bool one_chunk = (addr & (t->cfg.pcie_mps - 1)) + len <= t->cfg.pcie_mps;
-
-    if (c->len == len && c->line_off == line_off && one_chunk) {
-        return c;
-    }
-    cut_anew(core, t, c, addr, len);
-    c->len = one_chunk && !t->bus_cut_anew ? len : 0;
+    cut_work(core, t, c, addr, len, true);
+    c->len = t->bus_cut_anew ? 0 : len;
     c->line_off = line_off;
-    return c;
 }
 
 /*
@@ -613,16 +605,30 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
-    const RdoTmCut *cut = bus_cut(core, t, addr, len);
+    uint64_t line_off = addr & (core->cfg.cache_line - 1);
+    RdoTmCut cut;               /* a copy: kept in registers */
     uint32_t busq;
 
+    /* Inside one chunk its kind's kept numbers, if alike (a context, a
+     * WQE slot, a short payload); across chunks (a long payload) worked
+     * out here, as each is unlike the last. */
+    if ((addr & (t->cfg.pcie_mps - 1)) + len > t->cfg.pcie_mps) {
+        cut_work(core, t, &cut, addr, len, !write);
+    } else {
+        RdoTmCut *kept = &t->cut[t->flow];
+
+        if (kept->len != len || kept->line_off != line_off) {
+            cut_keep(core, t, kept, addr, len, line_off);
+        }
+        cut = *kept;
+    }
     busq = bus_queue(t);
-    tlps = cut->tlps;
-    split = cut->split;
-    reqs = cut->reqs;
+    tlps = cut.tlps;
+    split = cut.split;
+    reqs = cut.reqs;
     bytes = len + tlps * ovh;
-    dur = cut->dur;
-    full = cut->full;
+    dur = cut.dur;
+    full = cut.full;
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -635,7 +641,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = cut->req_dur;
+        uint64_t req_dur = cut.req_dur;
         uint64_t cpl, cpl_start;
 
         if (busq < RDO_TM_APPQ ||
