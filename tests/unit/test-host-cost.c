@@ -43,6 +43,9 @@
  *   taken or not, and the hook is called only while they are.
  * - a send WQE's host copy takes only the bytes its header says it uses,
  *   while the model reads and counts the whole slot.
+ * - a host DMA of one piece of the cut at cache lines (timing/dma.c,
+ *   rdo_host_dma's shortcut) asks the host the same and counts the same
+ *   as the cut's walk of its pieces, counted or not, at either line size.
  */
 #include <stdio.h>
 #include <string.h>
@@ -1018,6 +1021,124 @@ static void test_step_until_write(void)
     }
 }
 
+#define PIECE_MEM   (64 * 1024)
+
+/* A DMA's length for /host-cost/dma-one-piece: every kind of cut, one
+ * piece (inside a line, whole lines) most often, as in the device. */
+static size_t piece_len(GRand *rng, uint32_t line)
+{
+    switch (g_rand_int_range(rng, 0, 5)) {
+    case 0:
+        return g_rand_int_range(rng, 0, line + 1);
+    case 1:
+        return (size_t)line * g_rand_int_range(rng, 1, 9);
+    case 2:
+        return 8;
+    case 3:
+        return (size_t)line * g_rand_int_range(rng, 1, 9) +
+               g_rand_int_range(rng, -2, 3);
+    default:
+        return g_rand_int_range(rng, 0, 3 * 4096);
+    }
+}
+
+static void piece_counts(const TestHost *h, uint64_t v[4])
+{
+    v[0] = h->core.cnt.dma_transfers;
+    v[1] = h->core.cnt.dma_head_pieces;
+    v[2] = h->core.cnt.dma_tail_pieces;
+    v[3] = h->core.cnt.dma_full_lines;
+}
+
+static void assert_same_log(GArray *a, GArray *b)
+{
+    g_assert_cmpuint(a->len, ==, b->len);
+    for (guint i = 0; i < a->len; i++) {
+        TestDma *x = &g_array_index(a, TestDma, i);
+        TestDma *y = &g_array_index(b, TestDma, i);
+
+        g_assert_cmpuint(x->addr, ==, y->addr);
+        g_assert_cmpuint(x->len, ==, y->len);
+        g_assert_cmpint(x->write, ==, y->write);
+    }
+}
+
+/*
+ * rdo_host_dma (with its shortcut for a DMA of one piece) against
+ * rdo_host_dma_by_cut (the cut's pieces always) on two hosts with the same
+ * memory, and rdo_host_dma_uncounted against the pieces the cut asks:
+ * the same host calls in the same order, the same results, bytes and
+ * counters, over random DMAs of every kind (some past the memory's ends:
+ * a piece refused stops the rest).
+ */
+static void test_dma_one_piece(void)
+{
+    static const uint32_t lines[] = { 64, 128 };
+    GRand *rng = g_rand_new_with_seed(65536);
+    uint8_t *buf_a = g_malloc(4 * 4096), *buf_b = g_malloc(4 * 4096);
+    uint64_t one_piece = 0;
+
+    for (size_t k = 0; k < G_N_ELEMENTS(lines); k++) {
+        RdoConfig cfg = test_host_default_config();
+        TestHost *a, *b;
+
+        cfg.cache_line = lines[k];
+        a = test_host_new(&cfg, PIECE_MEM);
+        b = test_host_new(&cfg, PIECE_MEM);
+        for (size_t i = 0; i < PIECE_MEM; i++) {
+            a->mem[i] = b->mem[i] = (uint8_t)g_rand_int(rng);
+        }
+        a->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        b->dma_log = g_array_new(FALSE, FALSE, sizeof(TestDma));
+        for (int step = 0; step < 20000; step++) {
+            size_t len = piece_len(rng, lines[k]);
+            uint64_t addr = TEST_HOST_MEM_BASE - 512 +
+                            g_rand_int_range(rng, 0, PIECE_MEM + 1024);
+            bool write = g_rand_boolean(rng);
+            uint64_t ca[4], cb[4];
+            int ra, rb;
+
+            if (g_rand_int_range(rng, 0, 4) == 0) {
+                addr &= ~(uint64_t)(lines[k] - 1);
+            }
+            for (size_t i = 0; i < len; i++) {
+                buf_a[i] = buf_b[i] = (uint8_t)g_rand_int(rng);
+            }
+            g_array_set_size(a->dma_log, 0);
+            g_array_set_size(b->dma_log, 0);
+            if (g_rand_boolean(rng)) {
+                piece_counts(a, ca);
+                ra = rdo_host_dma_uncounted(&a->core, addr, buf_a, len, write);
+                piece_counts(a, cb);
+                g_assert_cmpmem(ca, sizeof(ca), cb, sizeof(cb));
+                rb = rdo_host_dma_by_cut(&b->core, addr, buf_b, len, write);
+                rdo_host_dma_count(&a->core, addr, len);
+            } else {
+                ra = rdo_host_dma(&a->core, addr, buf_a, len, write);
+                rb = rdo_host_dma_by_cut(&b->core, addr, buf_b, len, write);
+            }
+            one_piece += a->dma_log->len == 1;
+            g_assert_cmpint(ra, ==, rb);
+            assert_same_log(a->dma_log, b->dma_log);
+            piece_counts(a, ca);
+            piece_counts(b, cb);
+            g_assert_cmpmem(ca, sizeof(ca), cb, sizeof(cb));
+            if (!write) {
+                g_assert_cmpmem(buf_a, len, buf_b, len);
+            }
+        }
+        g_assert_cmpmem(a->mem, PIECE_MEM, b->mem, PIECE_MEM);
+        test_host_free(a);
+        test_host_free(b);
+    }
+    /* The shortcut was taken, and not always. */
+    g_assert_cmpuint(one_piece, >, 10000);
+    g_assert_cmpuint(one_piece, <, 35000);
+    g_free(buf_a);
+    g_free(buf_b);
+    g_rand_free(rng);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1036,5 +1157,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-cost/spans-when-taken", test_spans_when_taken);
     g_test_add_func("/host-cost/wqe-used-bytes", test_wqe_used_bytes);
     g_test_add_func("/host-cost/step-until-write", test_step_until_write);
+    g_test_add_func("/host-cost/dma-one-piece", test_dma_one_piece);
     return g_test_run();
 }

@@ -25,6 +25,10 @@
 #include <string.h>
 #include "ctx/ctx.h"
 
+/* For the steps of a miss (a load, a write-back, their DMAs): at 65,536
+ * QPs a message makes several, and their calls cost more than their work. */
+#define CTX_INLINE static inline __attribute__((always_inline))
+
 /*
  * Entries per store page, as a shift: every stride is a power of two that
  * divides the page (the context sizes and the failover entry, checked at
@@ -117,8 +121,9 @@ void rdo_ctx_cache_drop(RdoCtxCache *c)
     index_reset(c);
 }
 
-bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
-                  uint64_t *addr)
+/* Where context `index` lives in the store; false if out of it. */
+CTX_INLINE bool ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                         uint64_t *addr)
 {
     uint32_t page_no = index >> c->per_page_shift;
     uint64_t page;
@@ -135,6 +140,12 @@ bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
     *addr = page + (uint64_t)(index & ((1u << c->per_page_shift) - 1)) *
                    c->stride;
     return true;
+}
+
+bool rdo_ctx_addr(RdoCore *core, RdoCtxCache *c, uint32_t index,
+                  uint64_t *addr)
+{
+    return ctx_addr(core, c, index, addr);
 }
 
 /*
@@ -160,30 +171,30 @@ static void store_lost(RdoCore *core, RdoCtxCache *c, uint32_t index,
 /*
  * A DMA of a context, in the context flow of the bus; untimed when the
  * caller made it so (a doorbell's look beside the cache and that copy's
- * write-back: fields hardware keeps in a doorbell table on chip).
+ * write-back: fields hardware keeps in a doorbell table on chip): then
+ * the host's part only, as rdo_dma_read's timing would do nothing.
  */
-static int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
-                   bool write)
+CTX_INLINE int ctx_dma(RdoCore *core, uint64_t addr, void *data, uint32_t len,
+                       bool write)
 {
-    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_CTX);
-    int r;
+    RdoTiming *t = core->st->tm;
 
-    if (flow == RDO_FLOW_UNTIMED) {
-        rdo_tm_set_flow(core, flow);
+    if (t && t->flow != RDO_FLOW_UNTIMED) {
+        RdoFlow flow = t->flow;
+
+        t->flow = RDO_FLOW_CTX;
+        rdo_tm_dma(core, addr, len, write);
+        t->flow = flow;
     }
-    r = write ? rdo_dma_write(core, addr, data, len)
-              : rdo_dma_read(core, addr, data, len);
-
-    rdo_tm_set_flow(core, flow);
-    return r;
+    return rdo_host_dma(core, addr, data, len, write);
 }
 
-static bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
+CTX_INLINE bool line_writeback(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l)
 {
     uint64_t addr;
 
     if (l->valid && l->dirty) {
-        if (!rdo_ctx_addr(core, c, l->index, &addr) ||
+        if (!ctx_addr(core, c, l->index, &addr) ||
             ctx_dma(core, addr, l->data, c->ctx_size, true)) {
             return false;
         }
@@ -404,12 +415,12 @@ static RdoCtxLine *line_victim(RdoCore *core, RdoCtxCache *c, uint32_t index)
 }
 
 /* Loads context `index` into line l; false (device state lost) if not. */
-static bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
-                      uint32_t index)
+CTX_INLINE bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
+                          uint32_t index)
 {
     uint64_t addr;
 
-    if (!rdo_ctx_addr(core, c, index, &addr) ||
+    if (!ctx_addr(core, c, index, &addr) ||
         ctx_dma(core, addr, l->data, c->ctx_size, false)) {
         store_lost(core, c, index, "load from");
         return false;
@@ -425,15 +436,38 @@ static bool line_load(RdoCore *core, RdoCtxCache *c, RdoCtxLine *l,
 /*
  * A doorbell's look at a context that is not cached: read into the side
  * line, not allocated, so that doorbells do not warm the cache for the
- * scheduler (with the timing model on only).
+ * scheduler (with the timing model on only). Out of line, as ctx_miss.
  */
-static void *ctx_peek(RdoCore *core, RdoCtxCache *c, uint32_t index)
+static __attribute__((noinline)) void *ctx_peek(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
     bool ok = line_load(core, c, &c->side, index);
 
     rdo_tm_set_flow(core, flow);
     return ok ? c->side.data : NULL;
+}
+
+/* rdo_ctx_get's miss: the line it loaded, NULL if none. Out of line, so
+ * that the hit's path keeps few registers with the load inlined here. */
+static __attribute__((noinline)) RdoCtxLine *ctx_miss(RdoCore *core,
+                                                      RdoCtxCache *c,
+                                                      uint32_t index)
+{
+    RdoCtxLine *l;
+
+    (*c->misses)++;
+    l = line_victim(core, c, index);
+    if (!l) {
+        return NULL;
+    }
+    if (rdo_tm_on(core)) {
+        core->tcnt.ctx_fetches++;
+    }
+    if (!line_load(core, c, l, index)) {
+        return NULL;
+    }
+    line_enter(c, l);
+    return l;
 }
 
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
@@ -449,19 +483,8 @@ void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
         if (rdo_tm_on(core)) {
             rdo_tm_ctx_wait(core, l->ready_ps);
         }
-    } else {
-        (*c->misses)++;
-        l = line_victim(core, c, index);
-        if (!l) {
-            return NULL;
-        }
-        if (rdo_tm_on(core)) {
-            core->tcnt.ctx_fetches++;
-        }
-        if (!line_load(core, c, l, index)) {
-            return NULL;
-        }
-        line_enter(c, l);
+    } else if (!(l = ctx_miss(core, c, index))) {
+        return NULL;
     }
     line_touch(c, l);
     return l->data;
@@ -538,18 +561,25 @@ void *rdo_ctx_new(RdoCore *core, RdoCtxCache *c, uint32_t index)
     return l->data;
 }
 
+/* The side line written: not cached, straight back to the store. Out of
+ * line: a cached context's mark is the common case. */
+static __attribute__((noinline)) void side_dirty(RdoCore *core,
+                                                 RdoCtxCache *c)
+{
+    RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
+
+    c->side.dirty = true;
+    if (!line_writeback(core, c, &c->side)) {
+        store_lost(core, c, c->side.index, "write-back to");
+    }
+    rdo_tm_set_flow(core, flow);
+}
+
 void rdo_ctx_dirty(RdoCore *core, RdoCtxCache *c, const void *ctx)
 {
     c->gen++;                   /* written: a held copy may be stale */
     if (ctx == c->side.data && c->side.valid) {
-        /* Not cached: straight back to the store. */
-        RdoFlow flow = rdo_tm_set_flow(core, RDO_FLOW_UNTIMED);
-
-        c->side.dirty = true;
-        if (!line_writeback(core, c, &c->side)) {
-            store_lost(core, c, c->side.index, "write-back to");
-        }
-        rdo_tm_set_flow(core, flow);
+        side_dirty(core, c);
         return;
     }
     if ((const uint8_t *)ctx >= c->block &&

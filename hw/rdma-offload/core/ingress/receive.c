@@ -98,6 +98,7 @@ void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
     RdoTiming *t = core->st->tm;
     uint64_t now;
     RdoTmFrame *f;
+    uint32_t qpn;
 
     if (!t) {
         rx_frame(core, port, frame, len);
@@ -118,10 +119,13 @@ void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
     }
     /* Its QP's state loads into the host's caches while it waits (the
      * QPN is untrusted: the prefetch is a hint, range-checked). Not for a
-     * frame processed at once: measured, that only cost. */
-    rdo_xport_host_prefetch(core, frame_qpn(frame, len));
+     * frame processed at once: measured, that only cost. The look-ahead
+     * reads the QPN again from the frame kept (read once here). */
+    qpn = frame_qpn(frame, len);
+    rdo_xport_host_prefetch(core, qpn);
     f = rdo_tm_frame_new(t, frame, len, now);
     f->port = port;
+    f->qpn = qpn;
     rdo_tm_fifo_push(&t->rx_fifo, f);
     core->tcnt.rx_fifo_max = MAX(core->tcnt.rx_fifo_max, t->rx_fifo.len);
     rdo_ingress_prefetch(core);
@@ -158,15 +162,12 @@ void rdo_ingress_prefetch(RdoCore *core)
 
     for (RdoTmFrame *f = t->rx_fifo.head; f && n < t->cfg.lookahead;
          f = f->next, n++) {
-        uint32_t qpn;
-
         if (f->prefetched) {
             continue;
         }
         f->prefetched = true;
-        qpn = frame_qpn(f->data, f->len);
-        if (qpn < st->usable_qps && st->qp_used[qpn]) {
-            rdo_ctx_prefetch(core, &st->qpc, qpn);
+        if (f->qpn < st->usable_qps && st->qp_used[f->qpn]) {
+            rdo_ctx_prefetch(core, &st->qpc, f->qpn);
         }
     }
 }

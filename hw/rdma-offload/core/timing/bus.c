@@ -561,6 +561,40 @@ read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
 }
 
 /*
+ * The TLPs, read requests and bus times of a DMA of `len` bytes at `addr`
+ * (len > 0) into c; with `req` a read's request time too (else 0).
+ */
+BUS_INLINE void cut_work(RdoCore *core, RdoTiming *t, RdoTmCut *c,
+                         uint64_t addr, size_t len, bool req)
+{
+    uint64_t ovh = t->cfg.pcie_tlp_overhead;
+
+    c->tlps = tlp_count(t, core->cfg.cache_line, addr, len, &c->split,
+                        &c->reqs);
+    c->dur = pcie_ps(t, len + c->tlps * ovh);
+    /* A full TLP's time; one TLP shorter than that takes the whole DMA's
+     * time (bytes is len + ovh then). At least 1: len > 0. */
+    c->full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
+              c->tlps == 1 ? c->dur : pcie_ps(t, len + ovh);
+    c->req_dur = !req ? 0 : c->reqs == 1 ? t->pcie_ovh_ps :
+                 pcie_ps(t, c->reqs * ovh);
+}
+
+/*
+ * A DMA inside one max-payload chunk unlike the last of its kind: its
+ * numbers worked out and kept (RdoTmCut; RdoTiming.bus_cut_anew: not kept,
+ * tests compare). Out of line: the kept ones are the common case.
+ */
+static __attribute__((noinline)) void
+cut_keep(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len,
+         uint64_t line_off)
+{
+    cut_work(core, t, c, addr, len, true);
+    c->len = t->bus_cut_anew ? 0 : len;
+    c->line_off = line_off;
+}
+
+/*
  * A DMA of the current flow on the bus, issued at `at`; when it is done (a
  * write is in memory, a read's data is in the device). In rdo_tm_dma,
  * which every DMA of the engines takes, and rdo_tm_bus.
@@ -571,16 +605,30 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
+    uint64_t line_off = addr & (core->cfg.cache_line - 1);
+    RdoTmCut cut;               /* a copy: kept in registers */
     uint32_t busq;
 
+    /* Inside one chunk its kind's kept numbers, if alike (a context, a
+     * WQE slot, a short payload); across chunks (a long payload) worked
+     * out here, as each is unlike the last. */
+    if ((addr & (t->cfg.pcie_mps - 1)) + len > t->cfg.pcie_mps) {
+        cut_work(core, t, &cut, addr, len, !write);
+    } else {
+        RdoTmCut *kept = &t->cut[t->flow];
+
+        if (kept->len != len || kept->line_off != line_off) {
+            cut_keep(core, t, kept, addr, len, line_off);
+        }
+        cut = *kept;
+    }
     busq = bus_queue(t);
-    tlps = tlp_count(t, core->cfg.cache_line, addr, len, &split, &reqs);
+    tlps = cut.tlps;
+    split = cut.split;
+    reqs = cut.reqs;
     bytes = len + tlps * ovh;
-    dur = pcie_ps(t, bytes);
-    /* A full TLP's time; one TLP shorter than that takes the whole DMA's
-     * time (bytes is len + ovh then). At least 1: len > 0. */
-    full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
-           tlps == 1 ? dur : pcie_ps(t, len + ovh);
+    dur = cut.dur;
+    full = cut.full;
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -593,7 +641,7 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, reqs * ovh);
+        uint64_t req_dur = cut.req_dur;
         uint64_t cpl, cpl_start;
 
         if (busq < RDO_TM_APPQ ||

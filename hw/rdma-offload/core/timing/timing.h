@@ -34,6 +34,19 @@ typedef enum RdoFlow {
     RDO_FLOW__COUNT
 } RdoFlow;
 
+/*
+ * A DMA's TLPs, bytes and bus times (bus.c, bus_book) kept for the next
+ * DMA of the same kind: inside one max-payload chunk they depend only on
+ * its length and where in its cache line it starts, and a kind's DMAs are
+ * mostly alike (a context, a WQE slot, a payload of the same size). Host
+ * side only, derived from the configuration: not saved.
+ */
+typedef struct RdoTmCut {
+    uint64_t len;               /* 0: none kept */
+    uint64_t line_off;
+    uint64_t tlps, split, reqs, dur, full, req_dur;
+} RdoTmCut;
+
 typedef struct RdoTmFlowQ {
     uint64_t tail_ps;           /* fifo: the flow's last request is on the bus */
     uint64_t requests, bytes, wait_ps;
@@ -145,6 +158,8 @@ typedef struct RdoTmFrame {
     size_t len, cap;
     bool prefetched;            /* receive FIFO: its context was asked for */
     uint8_t port;               /* receive FIFO: the port it came in by */
+    uint32_t qpn;               /* receive FIFO: its QP as the look-ahead
+                                   reads it (ingress/, RDO_NONE: none) */
     uint8_t data[];
 } RdoTmFrame;
 
@@ -179,6 +194,9 @@ typedef struct RdoTiming {
     bool bus_walk_all;          /* tests only: arbitration walks every
                                    payload queue booked, not the order of
                                    their ends (bus.c, pay_*) */
+    bool bus_cut_anew;          /* tests only: every DMA's TLPs and times
+                                   worked out, none kept (cut) */
+    RdoTmCut cut[RDO_FLOW__COUNT];      /* the last of each kind's */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */
@@ -701,6 +719,10 @@ static inline RdoDmaCut rdo_dma_cut(uint64_t addr, uint64_t len, uint32_t line)
  * model and charge it later. */
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write);
+/* The same by the cut's pieces in every case (rdo_host_dma takes a
+ * shortcut for a DMA of one piece; tests compare the two). */
+int rdo_host_dma_by_cut(RdoCore *core, uint64_t addr, void *buf, size_t len,
+                        bool write);
 /* The same host DMA again, not counted: the host side recovering what the
  * model has read and counted once already (ctx/mr-dma.c). */
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
