@@ -16,14 +16,20 @@ source "$(dirname "$0")/lib.sh"
 # side's perftest could not calibrate its clock (the other side's perftest,
 # which would wait for it for ever, is stopped first), and once when the
 # client's second connection came before the server's second listen (see
-# docs/guest-driver.md).
+# docs/guest-driver.md). The server runs with -F: when its perftest cannot
+# calibrate the clock (a busy host) it still ends its run and prints its
+# iterations, with 0.00 as its figure, instead of failing after the data
+# moved; the client's figure is the one checked, and its own clock
+# complaint still runs the pair again.
 perf() {   # device client|server
+    local clock_ok=
+    [ "$2" = server ] && clock_ok=" -F"
     cat <<EOF
 . /usr/share/rdma-offload/verbs-pair.sh
 modprobe rdma_ucm || echo modprobe=failed
 rdma res show qp link $1/1 | grep -q 'lqpn 1 type GSI state RTS' && echo gsi=rts
 PAIR_TIMEOUT=120
-pair $2 cm ib_send_bw -R -d $1 -n 200 -s 4096; echo perf_rc=\$?
+pair $2 cm ib_send_bw -R -d $1 -n 200 -s 4096$clock_ok; echo perf_rc=\$?
 [ $2 = server ] && echo listening=\$PAIR_READY
 awk '\$1 == 4096 { print "iters=" \$2; print "bw=" \$4 }' \$PAIR_OUT
 # The host CM's MAD counts (retries, duplicates), for a failure's story.
@@ -50,8 +56,8 @@ for s in A B; do
     check "adapter <-> adapter, $s: ib_core's GSI is QP 1 on rdo0, in RTS" eq "$(f $s.gsi)" rts
     check "adapter <-> adapter, $s: ib_send_bw -R connected and ran" \
         eq "$(f $s.perf_rc) $(f $s.iters)" "0 200"
-    check "adapter <-> adapter, $s: it moved data" matches "$(f $s.bw)" '^[0-9]*[1-9][0-9]*\.'
 done
+check "adapter <-> adapter: it moved data" matches "$(f A.bw)" '^[0-9]*[1-9][0-9]*\.'
 a_bw=$(f A.bw)
 F=()
 
