@@ -46,6 +46,18 @@ static void test_goodput_mtu1024(void)
     assert_near_wire(100, 1024, RDO_MTU_4096 - 2);
 }
 
+/* Two runs the same: every counter of both sides and the simulated time. */
+static void assert_same_run(const WorkResult *a, const WorkResult *b)
+{
+    for (int k = 0; k < 2; k++) {
+        g_assert_cmpmem(&a->tcnt[k], sizeof(a->tcnt[k]), &b->tcnt[k],
+                        sizeof(b->tcnt[k]));
+        g_assert_cmpmem(&a->cnt[k], sizeof(a->cnt[k]), &b->cnt[k],
+                        sizeof(b->cnt[k]));
+    }
+    g_assert_cmpuint(a->sim_ps, ==, b->sim_ps);
+}
+
 /* The same workload twice: identical cycles and counters on both sides. */
 static void test_deterministic(void)
 {
@@ -55,11 +67,7 @@ static void test_deterministic(void)
 
     g_assert_cmpuint(a.tcnt[0].cycles, >, 0);
     g_assert_cmpuint(a.tcnt[0].ctx_fetches, >, 0);
-    for (int k = 0; k < 2; k++) {
-        g_assert_cmpmem(&a.tcnt[k], sizeof(a.tcnt[k]), &b.tcnt[k], sizeof(b.tcnt[k]));
-        g_assert_cmpmem(&a.cnt[k], sizeof(a.cnt[k]), &b.cnt[k], sizeof(b.cnt[k]));
-    }
-    g_assert_cmpuint(a.sim_ps, ==, b.sim_ps);
+    assert_same_run(&a, &b);
 }
 
 /*
@@ -86,13 +94,7 @@ static void host_timed_same(WorkResult (*run)(void), const char *what,
     g_test_message("%s: %" PRIu64 " wake-ups with the host taking the frames, "
                    "%" PRIu64 " without", what, taken.wakeups, kept.wakeups);
     g_assert_cmphex(hash_taken, ==, hash_kept);
-    for (int k = 0; k < 2; k++) {
-        g_assert_cmpmem(&taken.tcnt[k], sizeof(taken.tcnt[k]),
-                        &kept.tcnt[k], sizeof(kept.tcnt[k]));
-        g_assert_cmpmem(&taken.cnt[k], sizeof(taken.cnt[k]),
-                        &kept.cnt[k], sizeof(kept.cnt[k]));
-    }
-    g_assert_cmpuint(taken.sim_ps, ==, kept.sim_ps);
+    assert_same_run(&taken, &kept);
     g_assert_cmpuint(taken.wakeups * 100, <=, kept.wakeups * most_pct);
 }
 
@@ -815,13 +817,7 @@ static void test_refill_frame_is_none(void)
     more = refill_stream(4154 + 512);
     g_assert_cmphex(hash_none, ==, hash_frame);
     g_assert_cmphex(work_sim_hash, !=, hash_frame);
-    for (int k = 0; k < 2; k++) {
-        g_assert_cmpmem(&none.tcnt[k], sizeof(none.tcnt[k]),
-                        &frame.tcnt[k], sizeof(frame.tcnt[k]));
-        g_assert_cmpmem(&none.cnt[k], sizeof(none.cnt[k]),
-                        &frame.cnt[k], sizeof(frame.cnt[k]));
-    }
-    g_assert_cmpuint(none.sim_ps, ==, frame.sim_ps);
+    assert_same_run(&none, &frame);
     g_assert_cmpuint(more.tcnt[0].link_frames, ==, none.tcnt[0].link_frames);
 }
 
