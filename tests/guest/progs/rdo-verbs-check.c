@@ -55,6 +55,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <infiniband/rdodv.h>
 #include "rdo-progs.h"
@@ -1210,14 +1211,27 @@ struct sc_buf {
 	struct ibv_mr *mr;
 };
 
-/* Pages touched (filled with the guard) in the order i * 7919 mod n. */
+/*
+ * Pages touched (filled with the guard) in the order i * 7919 mod n. The
+ * guest kernel backs anonymous memory with transparent huge pages
+ * ("always") and malloc may hand back heap pages touched before, whose
+ * frames stay in order: the whole pages of the buffer are kept out of
+ * huge pages and dropped first, so every one of them faults in the
+ * shuffled order. The contents of a malloc'd buffer are its owner's.
+ */
 static void sc_alloc(struct sc_buf *s)
 {
 	size_t n = SC_ROOM / 4096, i;
+	uintptr_t first, end;
 
 	s->base = malloc(SC_ROOM);
 	if (!s->base)
 		die("malloc");
+	first = ((uintptr_t)s->base + 4095) & ~(uintptr_t)4095;
+	end = ((uintptr_t)s->base + SC_ROOM) & ~(uintptr_t)4095;
+	if (madvise((void *)first, end - first, MADV_NOHUGEPAGE) ||
+	    madvise((void *)first, end - first, MADV_DONTNEED))
+		die("madvise");
 	for (i = 0; i < n; i++)
 		memset(s->base + (i * 7919 % n) * 4096, SC_GUARD, 4096);
 	memset(s->base + n * 4096, SC_GUARD, SC_ROOM - n * 4096);
