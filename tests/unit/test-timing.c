@@ -762,6 +762,42 @@ static void test_doorbell_keeps_ready(void)
     doorbell_near_wire(400, RDO_MTU_4096, 16384);
 }
 
+/*
+ * A guest ringing SQ doorbells that bring no new WQE, alternating between
+ * two QPs (so no doorbell joins the queue's last item): each QP keeps one
+ * item of send work, not one a doorbell, and both WRITEs still complete.
+ */
+#define SAME_PI_RINGS   5000
+
+static void test_doorbell_same_index(void)
+{
+    RdoConfig cfg = work_config(true, 100, RDO_DEFAULT_QPC_CACHE,
+                                RDO_DEFAULT_LOOKAHEAD);
+    Pair *p = pair_new(&cfg);
+    PairSide *a = &p->s[0];
+    GQueue *work = &a->d->h->core.st->tm->work;
+    uint64_t errors = pair_cnt(a, RDO_REG_CNT_DB_ERRORS);
+
+    pair_connect(p, 0, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_connect(p, 1, RDO_QPT_RC, RDO_MTU_4096 - 2);
+    pair_post_rdma(p, 0, RDO_WR_RDMA_WRITE, 1, PAIR_SRC, PAIR_DST, 4096);
+    pair_post_rdma(p, 1, RDO_WR_RDMA_WRITE, 2, PAIR_SRC + 8192,
+                   PAIR_DST + 8192, 4096);
+    for (int i = 0; i < SAME_PI_RINGS; i++) {
+        RdoPairQp *q = &a->qp[i & 1];
+
+        td_doorbell(a->d, 0, RDO_DB_SQ, RDO_DB_VALUE(q->qpn, 0, q->sq_pi));
+    }
+    g_test_message("%u items of send work after %d doorbells",
+                   g_queue_get_length(work), SAME_PI_RINGS);
+    g_assert_cmpuint(g_queue_get_length(work), <=, 2);
+    g_assert_true(pair_run_cqes(p, 0, 2, PAIR_SEC));
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(pair_poll(a).status, ==, RDO_WC_SUCCESS);
+    g_assert_cmpuint(pair_cnt(a, RDO_REG_CNT_DB_ERRORS), ==, errors);
+    pair_free(p);
+}
+
 /* A stream of 1 MiB WRITEs at a transmit FIFO refill threshold. */
 static WorkResult refill_stream(uint32_t refill_bytes)
 {
@@ -987,6 +1023,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timing/bus-arb-stream", test_bus_arb_stream);
     g_test_add_func("/timing/event-warp", test_event_warp);
     g_test_add_func("/timing/doorbell-keeps-ready", test_doorbell_keeps_ready);
+    g_test_add_func("/timing/doorbell-same-index", test_doorbell_same_index);
     g_test_add_func("/timing/refill-burst", test_refill_burst);
     g_test_add_func("/timing/refill-frame-is-none", test_refill_frame_is_none);
     g_test_add_func("/timing/refill-small-wait", test_refill_small_wait);

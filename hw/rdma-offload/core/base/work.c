@@ -116,6 +116,11 @@ void rdo_work_doorbell(RdoCore *core, uint32_t qpn, uint32_t old_pi,
     }
     rdo_tm_span(core, RDO_STAGE_DOORBELL, qpn, fetch * wqe_stride, now, ready);
     q->wqe_ready_ps = MAX(q->wqe_ready_ps, ready);
+    if (pi == old_pi && q->queued) {
+        /* Nothing new and the QP already has an item to visit it: a guest
+         * ringing the same index again makes no more work or memory. */
+        return;
+    }
     if (tail && tail->qpn == qpn && tail->pi != RDO_NONE &&
         tail->ready_ps > now) {
         /* Rung again before anything else: one item. Not an item whose
