@@ -622,24 +622,24 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
-    uint64_t where;
+    uint64_t where, req_dur;
     RdoTmCut *kept = cut_kept(t, core->cfg.cache_line, addr, len, &where);
-    RdoTmCut cut;               /* a copy: kept in registers */
     uint32_t busq;
 
     /* Its kind's kept numbers, if alike (a context, a WQE slot, a payload
-     * frame at the same place in its chunk as the last). */
+     * frame at the same place in its chunk as the last); read once, not
+     * copied whole. */
     if (kept->len != len || kept->where != where) {
         cut_keep(core, t, kept, addr, len, where);
     }
-    cut = *kept;
     busq = bus_queue(t);
-    tlps = cut.tlps;
-    split = cut.split;
-    reqs = cut.reqs;
+    tlps = kept->tlps;
+    split = kept->split;
+    reqs = kept->reqs;
     bytes = len + tlps * ovh;
-    dur = cut.dur;
-    full = cut.full;
+    dur = kept->dur;
+    full = kept->full;
+    req_dur = kept->req_dur;
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -652,7 +652,6 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = cut.req_dur;
         uint64_t cpl, cpl_start;
 
         if (busq < RDO_TM_APPQ ||
