@@ -679,15 +679,16 @@ static void test_pay_order(void)
 }
 
 /*
- * A DMA's TLPs and bus times are kept for the next of its kind when it
- * stays inside one max-payload chunk (timing/bus.c, cut_keep); they must be
+ * A DMA's TLPs and bus times are kept for the next of its kind alike:
+ * same length, same place in its cache line inside one max-payload chunk
+ * or in its chunk across chunks (timing/bus.c, cut_keep); they must be
  * what working them out again gives (RdoTiming.bus_cut_anew). Random DMAs
  * of every kind on two hosts, one working every DMA out: mostly the same
  * few lengths at the same few offsets (as contexts, WQE slots and CQEs
  * come), some crossing a chunk, some of any length; fifo, rr and
  * weighted, both cache lines, three max-payload sizes. After every DMA both
  * hosts' returns, queues, times and counters are equal, and many DMAs took
- * the kept numbers.
+ * the kept numbers, many of them across chunks.
  */
 static void test_cut_kept(void)
 {
@@ -695,7 +696,7 @@ static void test_cut_kept(void)
     static const uint32_t offs[] = { 0, 8, 64, 96, 128, 200 };
     GRand *rand = g_rand_new_with_seed(256);
     uint32_t usual[RDO_FLOW_UNTIMED][2];
-    unsigned kept = 0;
+    unsigned kept = 0, kept_across = 0;
 
     for (int round = 0; round < 36; round++) {
         RdoConfig cfg = test_host_default_config();
@@ -731,13 +732,17 @@ static void test_cut_kept(void)
                              (r < 50 ? offs[g_rand_int_range(rand, 0, G_N_ELEMENTS(offs))] :
                               usual[flow][1]));
             bool write = g_rand_boolean(rand);
-            const RdoTmCut *c = &h[0]->core.st->tm->cut[flow];
-            uint64_t got[2];
+            uint64_t got[2], chunk_off = addr & (cfg.tm.pcie_mps - 1);
+            bool across = chunk_off + len > cfg.tm.pcie_mps;
+            const RdoTmCut *c = &h[0]->core.st->tm->cut[flow][across];
+            bool alike;
 
             now += g_rand_int_range(rand, 0, 200000);
-            kept += c->len == len &&
-                    c->line_off == (addr & (cfg.cache_line - 1)) &&
-                    (addr & (cfg.tm.pcie_mps - 1)) + len <= cfg.tm.pcie_mps;
+            alike = c->len == len &&
+                    c->where == (across ? chunk_off :
+                                 addr & (cfg.cache_line - 1));
+            kept += alike;
+            kept_across += alike && across;
             for (int i = 0; i < 2; i++) {
                 rdo_tm_set_flow(&h[i]->core, flow);
                 rdo_tm_app_flow_set(h[i]->core.st->tm, qpn, 0);
@@ -750,8 +755,10 @@ static void test_cut_kept(void)
             test_host_free(h[i]);
         }
     }
-    g_test_message("DMAs that took the kept numbers: %u", kept);
+    g_test_message("DMAs that took the kept numbers: %u, across chunks %u",
+                   kept, kept_across);
     g_assert_cmpuint(kept, >, 3000);
+    g_assert_cmpuint(kept_across, >, 1000);
     g_rand_free(rand);
 }
 

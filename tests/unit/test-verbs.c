@@ -727,14 +727,25 @@ static void test_mcast(void)
  * slot 0 join group 239.1.2.4; A's slot 0 sends to the group. The frame
  * goes out to B and, a copy, back in to A's slot 1 (one loopback frame);
  * each gets it byte-exact. With A's member gone, a send to the group is
- * not turned around (B still gets it).
+ * not turned around (B still gets it). Timed too: the frame is then one
+ * that does not go to the host as it leaves (egress/output.c,
+ * stays_inside).
  */
-static void test_mcast_loopback(void)
+static RdoConfig config_timed(bool timed)
+{
+    RdoConfig cfg = test_host_default_config();
+
+    cfg.tm.on = timed;
+    return cfg;
+}
+
+static void mcast_loopback(bool timed)
 {
     static const uint8_t group[16] = { [10] = 0xff, [11] = 0xff,
                                        239, 1, 2, 4 };
     static const uint8_t group_mac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x04 };
-    Pair *p = pair_new(NULL);
+    RdoConfig cfg = config_timed(timed);
+    Pair *p = pair_new(&cfg);
     PairSide *a = &p->s[0], *b = &p->s[1];
     struct rdo_ud_seg ud = { .dest_qpn = RDO_MCAST_QPN, .qkey = 0x1234 };
     struct rdo_send_wqe w;
@@ -794,6 +805,16 @@ static void test_mcast_loopback(void)
     pair_free(p);
 }
 
+static void test_mcast_loopback(void)
+{
+    mcast_loopback(false);
+}
+
+static void test_mcast_loopback_timed(void)
+{
+    mcast_loopback(true);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -804,5 +825,6 @@ int main(int argc, char **argv)
     g_test_add_func("/verbs/rereg-mr", test_rereg_mr);
     g_test_add_func("/verbs/mcast", test_mcast);
     g_test_add_func("/verbs/mcast/loopback", test_mcast_loopback);
+    g_test_add_func("/verbs/mcast/loopback-timed", test_mcast_loopback_timed);
     return g_test_run();
 }

@@ -12,11 +12,32 @@
  * rdo-core.h, the host interface. */
 
 /* FIFOs of object numbers (idxq.c): append, take the oldest into *n
- * (false when empty), the i-th oldest, look for one, free. */
-void rdo_idxq_push(RdoIdxQueue *q, uint32_t n);
-bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n);
+ * (false when empty), the i-th oldest, look for one, free. Append and
+ * take inline (a few a frame with the timing model: the receiver's lists);
+ * a full ring grows out of line. */
+void rdo_idxq_grow(RdoIdxQueue *q);
 bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n);
 void rdo_idxq_free(RdoIdxQueue *q);
+
+static inline void rdo_idxq_push(RdoIdxQueue *q, uint32_t n)
+{
+    if (q->len == q->cap) {
+        rdo_idxq_grow(q);
+    }
+    q->v[(q->head + q->len) & (q->cap - 1)] = n;
+    q->len++;
+}
+
+static inline bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n)
+{
+    if (!q->len) {
+        return false;
+    }
+    *n = q->v[q->head];
+    q->head = (q->head + 1) & (q->cap - 1);
+    q->len--;
+    return true;
+}
 
 /*
  * Host caches only, nothing simulated: start loading the cache lines of

@@ -8,34 +8,20 @@
  */
 #include "base/base.h"
 
-void rdo_idxq_push(RdoIdxQueue *q, uint32_t n)
+/* Full: twice the room (64 at first). */
+void rdo_idxq_grow(RdoIdxQueue *q)
 {
-    if (q->len == q->cap) {
-        uint32_t cap = q->cap ? 2 * q->cap : 64;
-        uint32_t *v = g_new(uint32_t, cap);
+    uint32_t cap = q->cap ? 2 * q->cap : 64;
+    uint32_t *v = g_new(uint32_t, cap);
 
-        /* Unwrapped into the new ring, oldest first. */
-        for (uint32_t i = 0; i < q->len; i++) {
-            v[i] = rdo_idxq_nth(q, i);
-        }
-        g_free(q->v);
-        q->v = v;
-        q->head = 0;
-        q->cap = cap;
+    /* Unwrapped into the new ring, oldest first. */
+    for (uint32_t i = 0; i < q->len; i++) {
+        v[i] = rdo_idxq_nth(q, i);
     }
-    q->v[(q->head + q->len) & (q->cap - 1)] = n;
-    q->len++;
-}
-
-bool rdo_idxq_pop(RdoIdxQueue *q, uint32_t *n)
-{
-    if (!q->len) {
-        return false;
-    }
-    *n = q->v[q->head];
-    q->head = (q->head + 1) & (q->cap - 1);
-    q->len--;
-    return true;
+    g_free(q->v);
+    q->v = v;
+    q->head = 0;
+    q->cap = cap;
 }
 
 bool rdo_idxq_contains(const RdoIdxQueue *q, uint32_t n)

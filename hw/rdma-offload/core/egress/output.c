@@ -109,11 +109,13 @@ void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 }
 
 /* Frames that do not (only) leave by port 1: they take the release path
- * (the host's send_frame_at is port 1's). */
+ * (the host's send_frame_at is port 1's). Every timed frame is asked: a
+ * unicast one is no multicast member without the call. */
 static bool stays_inside(RdoCore *core, const void *frame, size_t len)
 {
     return core->sriov || to_self(core, frame, len) ||
-           local_mcast_member(core->st, frame, len) ||
+           (len && (((const uint8_t *)frame)[0] & 1) &&
+            local_mcast_member(core->st, frame, len)) ||
            rdo_frame_port(core, frame, len) == 2;
 }
 

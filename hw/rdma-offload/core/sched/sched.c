@@ -158,15 +158,14 @@ static bool sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
     return more;
 }
 
-static void sched_run(RdoCore *core)
+/* The timing model's scheduler, with work queued (rdo_sq_run). Out of
+ * line: most wake-ups find none, and the call's saved registers cost more
+ * than that test. */
+static __attribute__((noinline)) void sched_run(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
     RdoTmSaved saved;
 
-    t->sched_waiting = false;
-    if (!t->work.head) {
-        return;
-    }
     saved = rdo_tm_enter(core, RDO_ENG_TX, rdo_tm_now_ps(core));
     t->next_ps = 0;
     memset(t->port_full, 0, sizeof(t->port_full));
@@ -274,20 +273,33 @@ static void sched_run(RdoCore *core)
     rdo_tm_leave(core, saved);
 }
 
-void rdo_sq_run(RdoCore *core)
+/* Functional mode: one visit per QP queued now; QPs with more work go to
+ * the back. */
+static __attribute__((noinline)) void sq_run_untimed(RdoCore *core)
 {
     RdoState *st = core->st;
     uint32_t rounds = st->sq_ready.len, qpn;
 
-    if (st->tm) {
-        sched_run(core);
-        return;
-    }
-    /* One visit per QP queued now; QPs with more work go to the back. */
     while (rounds-- && rdo_idxq_pop(&st->sq_ready, &qpn)) {
         st->sq_queued[qpn] = 0;
         if (sq_process(core, qpn)) {
             rdo_work_kick(core, qpn);
+        }
+    }
+}
+
+/* Each wake-up's: in timing mode most find no work queued, so both runs
+ * are out of line and this saves no registers. */
+void rdo_sq_run(RdoCore *core)
+{
+    RdoTiming *t = core->st->tm;
+
+    if (!t) {
+        sq_run_untimed(core);
+    } else {
+        t->sched_waiting = false;
+        if (t->work.head) {
+            sched_run(core);
         }
     }
 }

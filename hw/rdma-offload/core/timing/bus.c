@@ -562,10 +562,10 @@ read_one_by_one(RdoTiming *t, uint32_t busq, uint64_t at, uint64_t reqs,
 
 /*
  * The TLPs, read requests and bus times of a DMA of `len` bytes at `addr`
- * (len > 0) into c; with `req` a read's request time too (else 0).
+ * (len > 0) into c, with a read's request time (a write's is not used).
  */
 BUS_INLINE void cut_work(RdoCore *core, RdoTiming *t, RdoTmCut *c,
-                         uint64_t addr, size_t len, bool req)
+                         uint64_t addr, size_t len)
 {
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
 
@@ -576,22 +576,39 @@ BUS_INLINE void cut_work(RdoCore *core, RdoTiming *t, RdoTmCut *c,
      * time (bytes is len + ovh then). At least 1: len > 0. */
     c->full = len >= t->cfg.pcie_mps ? t->pcie_full_ps :
               c->tlps == 1 ? c->dur : pcie_ps(t, len + ovh);
-    c->req_dur = !req ? 0 : c->reqs == 1 ? t->pcie_ovh_ps :
-                 pcie_ps(t, c->reqs * ovh);
+    c->req_dur = c->reqs == 1 ? t->pcie_ovh_ps : pcie_ps(t, c->reqs * ovh);
 }
 
 /*
- * A DMA inside one max-payload chunk unlike the last of its kind: its
- * numbers worked out and kept (RdoTmCut; RdoTiming.bus_cut_anew: not kept,
- * tests compare). Out of line: the kept ones are the common case.
+ * A DMA unlike the last of its kind: its numbers worked out and kept
+ * (RdoTmCut; RdoTiming.bus_cut_anew: not kept, tests compare). Out of
+ * line: the kept ones are the common case.
  */
 static __attribute__((noinline)) void
 cut_keep(RdoCore *core, RdoTiming *t, RdoTmCut *c, uint64_t addr, size_t len,
-         uint64_t line_off)
+         uint64_t where)
 {
-    cut_work(core, t, c, addr, len, true);
+    cut_work(core, t, c, addr, len);
     c->len = t->bus_cut_anew ? 0 : len;
-    c->line_off = line_off;
+    c->where = where;
+}
+
+/*
+ * Its kind's kept numbers for a DMA (RdoTiming.cut) and what they depend
+ * on besides the length (RdoTmCut.where): inside one max-payload chunk
+ * where in its cache line it starts; across chunks where in its chunk, as
+ * the chunks cut its lines (cache-line 64 or 128 divides pcie-mps, 128 or
+ * more). One kept for each: a payload's frames cross chunks, the page-list
+ * reads between them do not.
+ */
+BUS_INLINE RdoTmCut *cut_kept(RdoTiming *t, uint32_t line, uint64_t addr,
+                              size_t len, uint64_t *where)
+{
+    uint64_t mps = t->cfg.pcie_mps, chunk_off = addr & (mps - 1);
+    bool across = chunk_off + len > mps;
+
+    *where = across ? chunk_off : chunk_off & (line - 1);
+    return &t->cut[t->flow][across];
 }
 
 /*
@@ -605,30 +622,24 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
     RdoTmFlowQ *q = &t->flows[t->flow];
     uint64_t ovh = t->cfg.pcie_tlp_overhead;
     uint64_t issued = at, start, done, split, reqs, tlps, bytes, dur, full, wait;
-    uint64_t line_off = addr & (core->cfg.cache_line - 1);
-    RdoTmCut cut;               /* a copy: kept in registers */
+    uint64_t where, req_dur;
+    RdoTmCut *kept = cut_kept(t, core->cfg.cache_line, addr, len, &where);
     uint32_t busq;
 
-    /* Inside one chunk its kind's kept numbers, if alike (a context, a
-     * WQE slot, a short payload); across chunks (a long payload) worked
-     * out here, as each is unlike the last. */
-    if ((addr & (t->cfg.pcie_mps - 1)) + len > t->cfg.pcie_mps) {
-        cut_work(core, t, &cut, addr, len, !write);
-    } else {
-        RdoTmCut *kept = &t->cut[t->flow];
-
-        if (kept->len != len || kept->line_off != line_off) {
-            cut_keep(core, t, kept, addr, len, line_off);
-        }
-        cut = *kept;
+    /* Its kind's kept numbers, if alike (a context, a WQE slot, a payload
+     * frame at the same place in its chunk as the last); read once, not
+     * copied whole. */
+    if (kept->len != len || kept->where != where) {
+        cut_keep(core, t, kept, addr, len, where);
     }
     busq = bus_queue(t);
-    tlps = cut.tlps;
-    split = cut.split;
-    reqs = cut.reqs;
+    tlps = kept->tlps;
+    split = kept->split;
+    reqs = kept->reqs;
     bytes = len + tlps * ovh;
-    dur = cut.dur;
-    full = cut.full;
+    dur = kept->dur;
+    full = kept->full;
+    req_dur = kept->req_dur;
     /* fifo keeps a flow in order here; rr in its queue of each direction. */
     if (busq < RDO_TM_APPQ && t->cfg.bus_arb == RDO_BUS_ARB_FIFO) {
         at = MAX(at, q->tail_ps);
@@ -641,7 +652,6 @@ BUS_INLINE uint64_t bus_book(RdoCore *core, RdoTiming *t, uint64_t at,
         core->tcnt.pcie_up_bytes += bytes;
     } else {
         /* Requests up, completions down after the round trip. */
-        uint64_t req_dur = cut.req_dur;
         uint64_t cpl, cpl_start;
 
         if (busq < RDO_TM_APPQ ||

@@ -36,14 +36,15 @@ typedef enum RdoFlow {
 
 /*
  * A DMA's TLPs, bytes and bus times (bus.c, bus_book) kept for the next
- * DMA of the same kind: inside one max-payload chunk they depend only on
- * its length and where in its cache line it starts, and a kind's DMAs are
- * mostly alike (a context, a WQE slot, a payload of the same size). Host
+ * DMA of the same kind: they depend only on its length and where it
+ * starts in its cache line (inside one max-payload chunk) or in its chunk
+ * (across chunks), and a kind's DMAs are mostly alike (a context, a WQE
+ * slot, payload frames of the same size at page-aligned buffers). Host
  * side only, derived from the configuration: not saved.
  */
 typedef struct RdoTmCut {
     uint64_t len;               /* 0: none kept */
-    uint64_t line_off;
+    uint64_t where;             /* bus.c, cut_kept */
     uint64_t tlps, split, reqs, dur, full, req_dur;
 } RdoTmCut;
 
@@ -196,7 +197,8 @@ typedef struct RdoTiming {
                                    their ends (bus.c, pay_*) */
     bool bus_cut_anew;          /* tests only: every DMA's TLPs and times
                                    worked out, none kept (cut) */
-    RdoTmCut cut[RDO_FLOW__COUNT];      /* the last of each kind's */
+    RdoTmCut cut[RDO_FLOW__COUNT][2];   /* the last of each kind's inside
+                                           a max-payload chunk, across */
     uint64_t last_read_ps;      /* the last DMA read's data is in */
     uint64_t pkt_data_ps;       /* payload of the packet being built arrives */
     /* Shared resources. */

@@ -138,19 +138,15 @@ static bool lists_pending(const RdoCore *core)
  * engine's free time to now, which each later entry (at the clock of a
  * later moment, or at a frame's arrival after this wake-up) takes anyway.
  */
-void rdo_xport_run(RdoCore *core)
+/* The run with work (rdo_xport_run). Out of line: the test for work, at
+ * every wake-up, then saves no registers for it. */
+static __attribute__((noinline)) void xport_run_work(RdoCore *core,
+                                                     uint64_t now,
+                                                     uint64_t next)
 {
     RdoTiming *t = core->st->tm;
-    uint64_t now = core->ops->now_ns(core->host);
-    uint64_t next = rdo_xport_timer_next(core);
     RdoTmSaved saved;
 
-    if ((!next || next > now) && !lists_pending(core)) {
-        if (next) {
-            rdo_core_schedule(core, next);
-        }
-        return;
-    }
     if (t) {
         saved = rdo_tm_enter(core, RDO_ENG_RX, now * 1000);
     }
@@ -175,4 +171,18 @@ void rdo_xport_run(RdoCore *core)
     if (t) {
         rdo_tm_leave(core, saved);
     }
+}
+
+void rdo_xport_run(RdoCore *core)
+{
+    uint64_t now = core->ops->now_ns(core->host);
+    uint64_t next = rdo_xport_timer_next(core);
+
+    if ((!next || next > now) && !lists_pending(core)) {
+        if (next) {
+            rdo_core_schedule(core, next);
+        }
+        return;
+    }
+    xport_run_work(core, now, next);
 }

@@ -178,7 +178,17 @@ bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn)
     return true;
 }
 
+/* At every wake-up: the top mostly right already, asked here without the
+ * call. */
 uint64_t rdo_xport_timer_next(RdoCore *core)
 {
-    return top_valid(core) ? core->st->timers->heap[0].key : 0;
+    RdoTimers *h = core->st->timers;
+
+    if (!h->len) {
+        return 0;
+    }
+    if (deadline(&core->st->xport[h->heap[0].qpn]) == h->heap[0].key) {
+        return h->heap[0].key;
+    }
+    return top_valid(core) ? h->heap[0].key : 0;
 }
