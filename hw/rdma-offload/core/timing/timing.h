@@ -68,10 +68,11 @@ typedef struct RdoTmFlowQ {
  * booked work is through and how long one of its TLPs takes.
  */
 typedef struct RdoTmDir {
-    /* Every payload DMA reads free_ps, booked, kinds_end_ps, the head of
-     * the payload order and end_ps[RDO_FLOW_DATA]: first, in one or two
-     * host cache lines, not five (pay_prev, used to relink, after). */
     uint64_t free_ps;
+    /* end_ps[RDO_TM_PAY_END]: 0, the end of the payload order below (no
+     * time is earlier, so a walk "while later than T" stops there). */
+    uint64_t end_ps[RDO_TM_BUSQ + 1];
+    uint64_t tlp_ps[RDO_TM_BUSQ];
     /* Bit q: payload queue RDO_TM_APPQ + q has had work booked (a superset
      * of those with end_ps set; the others are zero and count for nothing),
      * so that arbitration visits those only, not all of them every DMA. */
@@ -86,12 +87,7 @@ typedef struct RdoTmDir {
      * and arbitration visits only the queues with work left at a time, not
      * every one booked. Indices; RDO_TM_PAY_END is the list's head and end.
      */
-    uint8_t pay_next[RDO_TM_BUSQ + 1];
-    /* end_ps[RDO_TM_PAY_END]: 0, the end of the payload order above (no
-     * time is earlier, so a walk "while later than T" stops there). */
-    uint64_t end_ps[RDO_TM_BUSQ + 1];
-    uint64_t tlp_ps[RDO_TM_BUSQ];
-    uint8_t pay_prev[RDO_TM_BUSQ + 1];
+    uint8_t pay_next[RDO_TM_BUSQ + 1], pay_prev[RDO_TM_BUSQ + 1];
 } RdoTmDir;
 G_STATIC_ASSERT(RDO_BUS_FLOWQ_MAX <= 64);
 G_STATIC_ASSERT(RDO_TM_PAY_END <= UINT8_MAX);
@@ -210,6 +206,7 @@ typedef struct RdoTiming {
     uint64_t link_free_ps;
     uint64_t link2_free_ps;     /* port 2's link (ports = 2) */
     uint64_t up_free_ps, down_free_ps;     /* PCIe directions (fifo) */
+    RdoTmDir up, down;                      /* the same (rr) */
     RdoTmFlowQ flows[RDO_FLOW__COUNT];
     /* Derived rates. */
     uint64_t ps_per_cycle;              /* if whole, else 0 */
@@ -282,10 +279,6 @@ typedef struct RdoTiming {
     /* Accumulated picoseconds behind the cycle counters. */
     uint64_t busy_ps[RDO_ENG__COUNT];
     uint64_t link_busy_ps, ctx_wait_ps, bus_wait_ps, wr_ps, wr_max_ps;
-    /* The PCIe directions under rr (up_free_ps, down_free_ps under fifo):
-     * last, 1.3 KB each, so that the fields above used every frame are
-     * not split across them. */
-    RdoTmDir up, down;
 } RdoTiming;
 
 static inline bool rdo_tm_on(const RdoCore *core)
