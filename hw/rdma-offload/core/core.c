@@ -316,6 +316,7 @@ static void side_work_check(RdoCore *core)
  * when none of them has any left. core->st is read again after each run:
  * a command may remake a function's state.
  */
+RDO_HOT
 void rdo_core_wakeup(RdoCore *core)
 {
     rdo_spans_poll(core);

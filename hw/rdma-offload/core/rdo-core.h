@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hw/rdma-offload/rdo-hw.h"
+#include "rdo-attrs.h"
 
 struct RdoStageSpan;
 struct RdoWrLife;
@@ -913,7 +914,8 @@ bool rdo_core_load(RdoCore *core, const uint8_t *buf, size_t len, char **why);
  * its QPs are touched; with one engine it is the whole engine's.
  * docs/programming-model.md "Engine failover".
  */
-void rdo_core_engine_fault(RdoCore *core, uint32_t engine, const char *why);
+RDO_COLD void rdo_core_engine_fault(RdoCore *core, uint32_t engine,
+                                    const char *why);
 
 /* A frame from the wire (Ethernet header on, no FCS). */
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len);
@@ -923,8 +925,8 @@ void rdo_core_receive_port(RdoCore *core, unsigned port, const void *frame,
 
 /* Records a driver mistake of class `cls` about object `obj` in the error
  * registers (if its class has a register-level error) and tells the host. */
-void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls, uint32_t obj,
-                     uint64_t addr, const char *fmt, ...)
+RDO_COLD void rdo_guest_error(RdoCore *core, enum rdo_guest_err cls,
+                              uint32_t obj, uint64_t addr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 const char *rdo_err_name(enum rdo_err err);
@@ -934,8 +936,8 @@ const char *rdo_err_name(enum rdo_err err);
  * tells the driver through STATUS, EQ 0 and MSI-X vector 0. `guest_fault`
  * also logs it as a driver mistake. The first cause stays.
  */
-void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
-                    bool guest_fault, const char *what);
+RDO_COLD void rdo_core_fatal(RdoCore *core, enum rdo_fatal_cause cause,
+                             bool guest_fault, const char *what);
 static inline bool rdo_core_is_fatal(const RdoCore *core)
 {
     return core->regs.fatal_cause != RDO_FATAL_NONE;

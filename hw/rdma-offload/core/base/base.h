@@ -63,8 +63,8 @@ static inline uint32_t rdo_idxq_nth(const RdoIdxQueue *q, uint32_t i)
 }
 
 /* A transport event for the host's traces (report.c). */
-void rdo_xport_event(RdoCore *core, enum rdo_xport_event type, uint32_t qpn,
-                     uint32_t psn, uint32_t value);
+RDO_COLD void rdo_xport_event(RdoCore *core, enum rdo_xport_event type,
+                              uint32_t qpn, uint32_t psn, uint32_t value);
 
 /* SR-IOV partition (sriov.c). */
 void rdo_share_from_config(struct rdo_vf_resources *r, const RdoConfig *cfg);

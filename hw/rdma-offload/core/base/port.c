@@ -15,6 +15,7 @@ bool rdo_port_valid(const RdoCore *core, unsigned port)
     return port >= 1 && port <= MAX(core->cfg.ports, 1);
 }
 
+RDO_HOT
 RdoGid *rdo_port_gids(RdoCore *core, unsigned port)
 {
     return port == 2 ? core->st->port2.gids : core->st->gids;
@@ -25,6 +26,7 @@ uint32_t rdo_port_mtu(RdoCore *core, unsigned port)
     return port == 2 ? core->st->port2.mtu : core->st->port_mtu;
 }
 
+RDO_HOT
 bool rdo_port_link(const RdoCore *core, unsigned port)
 {
     return port == 2 ? core->link2_up : core->link_up;

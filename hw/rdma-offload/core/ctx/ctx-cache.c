@@ -470,6 +470,7 @@ static __attribute__((noinline)) RdoCtxLine *ctx_miss(RdoCore *core,
     return l;
 }
 
+RDO_HOT
 void *rdo_ctx_get(RdoCore *core, RdoCtxCache *c, uint32_t index)
 {
     RdoCtxLine *l = line_find(c, index);

@@ -170,6 +170,7 @@ static int held_line_read(RdoCore *core, const RdoMrCtx *mr, RdoMrHeld *held,
 
 /* The host's copy of the line holding `entry` for a run written ahead:
  * read (uncounted) unless `seen` holds it and the MR cache is as it was. */
+RDO_HOT
 static int seen_entry(RdoCore *core, const RdoMrCtx *mr, uint64_t entry,
                       uint64_t *page, RdoMrListLine *seen)
 {
@@ -282,6 +283,7 @@ static RdoMrCheck mr_dma_pages(RdoCore *core, const RdoMrCtx *mr, uint64_t off,
 }
 
 /* DMA through an MR's page list (data flow of the bus); checked range. */
+RDO_HOT
 static RdoMrCheck mr_dma(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                          void *buf, uint32_t len, bool to_guest, MrDmaHow how,
                          uint64_t *fail, RdoMrHeld *held, RdoMrListLine *seen)
@@ -386,6 +388,7 @@ static inline RdoMrHeld *held_line(RdoMrHeld *held)
     return held && held->mr ? held : NULL;
 }
 
+RDO_HOT
 RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
                               uint32_t pdn, uint64_t va, void *buf,
                               uint32_t len, uint16_t access, bool to_guest)
@@ -421,6 +424,7 @@ RdoMrCheck rdo_mr_access_held(RdoCore *core, RdoMrHeld *held, uint32_t key,
                   held && held->list_pages ? held_line(held) : NULL, NULL);
 }
 
+RDO_HOT
 RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                               const void *buf, uint32_t len, uint64_t *fail,
                               RdoMrListLine *seen)
@@ -429,6 +433,7 @@ RdoMrCheck rdo_mr_write_ahead(RdoCore *core, const RdoMrCtx *mr, uint64_t va,
                   NULL, seen);
 }
 
+RDO_HOT
 RdoMrCheck rdo_mr_copy_ahead(RdoCore *core, uint32_t key, uint64_t va,
                              uint32_t len, uint64_t fail,
                              RdoMrListLine *seen, RdoMrHeld *held)

@@ -6,6 +6,7 @@
  * The QP's context, from the cache or the store. A context that the driver
  * (or anything else) corrupted in host memory is refused; NULL then.
  */
+RDO_HOT
 RdoQpCtx *rdo_qp_get(RdoCore *core, uint32_t qpn)
 {
     RdoState *st = core->st;

@@ -66,6 +66,7 @@ void rdo_fault_free(RdoCore *core)
 }
 
 /* Past the faults: to the wire now, or after the configured delay. */
+RDO_HOT
 static void emit(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;
@@ -113,6 +114,7 @@ static void fault_send(RdoCore *core, const void *frame, size_t len);
  * A congested switch on the way: an ECN-capable frame marked CE (the peer
  * answers RoCE packets with CNPs), before the other faults.
  */
+RDO_HOT
 void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
 {
     uint8_t *marked;
@@ -141,6 +143,7 @@ void rdo_fault_send(RdoCore *core, const void *frame, size_t len)
     g_free(marked);
 }
 
+RDO_HOT
 static void fault_send(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;

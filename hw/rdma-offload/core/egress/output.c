@@ -36,6 +36,7 @@ void rdo_loopback_free(RdoCore *core)
 }
 
 /* Is the frame RoCEv2 to a multicast group a local QP is attached to? */
+RDO_HOT
 static bool local_mcast_member(RdoState *st, const void *frame, size_t len)
 {
     RdoWireParsed p;
@@ -86,6 +87,7 @@ static bool to_self(RdoCore *core, const void *frame, size_t len)
                    RDO_ETH_ALEN);
 }
 
+RDO_HOT
 void rdo_port_output(RdoCore *core, const void *frame, size_t len)
 {
     if (core->sriov) {
@@ -174,6 +176,7 @@ static uint32_t handed_bisect(RdoTiming *t, uint32_t lo, uint32_t hi,
 
 /* A few steps forward from a guess that is too early, then a bisection of
  * the rest; a bisection of those before a guess that is too late. */
+RDO_HOT
 uint32_t rdo_egress_handed_search(RdoTiming *t, uint32_t n, uint64_t from_ns)
 {
     uint32_t first = t->handed_first, end = t->handed_end;
@@ -192,6 +195,7 @@ uint32_t rdo_egress_handed_search(RdoTiming *t, uint32_t n, uint64_t from_ns)
     return n;
 }
 
+RDO_HOT
 void rdo_egress_timed(RdoCore *core, const void *frame, size_t len,
                       uint64_t due_ps)
 {

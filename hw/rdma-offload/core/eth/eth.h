@@ -175,9 +175,9 @@ bool rdo_eth_rx_write(RdoCore *core, const RdoEthRxq *q,
                       const struct rdo_eth_rx_wqe *wqe, uint32_t off,
                       const void *data, uint32_t len);
 /* A buffer completed with an error (counted, logged). */
-void rdo_eth_rx_error(RdoCore *core, uint32_t qn, RdoEthRxq *q,
-                      const struct rdo_eth_rx_wqe *wqe, uint8_t status,
-                      uint8_t vendor_err, const char *why);
+RDO_COLD void rdo_eth_rx_error(RdoCore *core, uint32_t qn, RdoEthRxq *q,
+                               const struct rdo_eth_rx_wqe *wqe, uint8_t status,
+                               uint8_t vendor_err, const char *why);
 /* True if LRO took the frame; otherwise any session of its flow is flushed. */
 bool rdo_lro_receive(RdoCore *core, uint32_t qn, RdoEthRxq *q,
                      const uint8_t *frame, const RdoEthHdrs *h, bool csum_ok,

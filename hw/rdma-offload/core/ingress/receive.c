@@ -22,6 +22,7 @@ static void rx_frame(RdoCore *core, unsigned port, const void *frame,
  * frames take this one pipeline, in the order they arrived: the sum of
  * the two ports' packet rates is bounded by its cycles per packet.
  */
+RDO_HOT
 static void rx_process(RdoCore *core, unsigned port, const void *frame,
                        size_t len, uint64_t at_ps)
 {
@@ -46,6 +47,7 @@ static void receive_polled(RdoCore *core, const void *frame, size_t len)
     rdo_ingress_frame(core, 1, frame, len);
 }
 
+RDO_HOT
 void rdo_core_receive(RdoCore *core, const void *frame, size_t len)
 {
     rdo_spans_poll(core);
@@ -92,6 +94,7 @@ static bool engine_refuses(RdoCore *core, const void *frame, size_t len,
     return true;
 }
 
+RDO_HOT
 void rdo_ingress_frame(RdoCore *core, unsigned port, const void *frame,
                        size_t len)
 {

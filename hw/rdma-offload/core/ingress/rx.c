@@ -62,6 +62,7 @@ static void rx_not_ours(RdoCore *core, unsigned port, const RdoWireParsed *p)
     }
 }
 
+RDO_HOT
 void rdo_rx_frame(RdoCore *core, const void *frame, size_t len)
 {
     RdoState *st = core->st;

@@ -11,7 +11,8 @@ void rdo_eq_post(RdoCore *core, uint32_t eqn, uint8_t type, uint32_t obj,
                  uint32_t data);
 void rdo_eq_doorbell(RdoCore *core, uint32_t eqn, uint32_t flags, uint32_t ci);
 /* An asynchronous event on EQ 0. */
-void rdo_async_event(RdoCore *core, uint8_t type, uint32_t obj, uint32_t data);
+RDO_COLD void rdo_async_event(RdoCore *core, uint8_t type, uint32_t obj,
+                              uint32_t data);
 void rdo_cq_post(RdoCore *core, uint32_t cqn, struct rdo_cqe *cqe,
                  bool solicited);
 /* The same, the event delayed by up to delay_ns (per-QP notification delay). */

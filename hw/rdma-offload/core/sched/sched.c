@@ -161,6 +161,7 @@ static bool sq_visit(RdoCore *core, uint32_t qpn, uint32_t pi)
 /* The timing model's scheduler, with work queued (rdo_sq_run). Out of
  * line: most wake-ups find none, and the call's saved registers cost more
  * than that test. */
+RDO_HOT
 static __attribute__((noinline)) void sched_run(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;
@@ -290,6 +291,7 @@ static __attribute__((noinline)) void sq_run_untimed(RdoCore *core)
 
 /* Each wake-up's: in timing mode most find no work queued, so both runs
  * are out of line and this saves no registers. */
+RDO_HOT
 void rdo_sq_run(RdoCore *core)
 {
     RdoTiming *t = core->st->tm;

@@ -721,11 +721,13 @@ BUS_INLINE void tm_dma(RdoCore *core, uint64_t addr, size_t len, bool write)
     }
 }
 
+RDO_HOT
 void rdo_tm_dma_read(RdoCore *core, uint64_t addr, size_t len)
 {
     tm_dma(core, addr, len, false);
 }
 
+RDO_HOT
 void rdo_tm_dma_write(RdoCore *core, uint64_t addr, size_t len)
 {
     tm_dma(core, addr, len, true);

@@ -74,6 +74,7 @@ int rdo_host_dma_by_cut(RdoCore *core, uint64_t addr, void *buf, size_t len,
  * the two); at 65,536 QPs a message makes three times as many DMAs as at
  * 16 (its contexts miss), and this was most of their host cost.
  */
+RDO_HOT
 int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
                  bool write)
 {
@@ -94,11 +95,13 @@ int rdo_host_dma(RdoCore *core, uint64_t addr, void *buf, size_t len,
     return host_one(core, addr, buf, len, write);
 }
 
+RDO_HOT
 void rdo_host_dma_count(RdoCore *core, uint64_t addr, size_t len)
 {
     count_pieces(core, rdo_dma_cut(addr, len, core->cfg.cache_line));
 }
 
+RDO_HOT
 int rdo_host_dma_uncounted(RdoCore *core, uint64_t addr, void *buf,
                            size_t len, bool write)
 {

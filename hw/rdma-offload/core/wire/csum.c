@@ -2,6 +2,7 @@
 /* rdma-offload core: the Internet checksum (RFC 1071) over bytes. */
 #include "wire.h"
 
+RDO_HOT
 uint64_t rdo_csum_add(uint64_t sum, const uint8_t *buf, size_t len)
 {
     size_t i = 0;
@@ -34,6 +35,7 @@ static uint16_t fold16(uint64_t sum)
     return (uint16_t)sum;
 }
 
+RDO_HOT
 uint16_t rdo_csum_fold(uint64_t sum)
 {
     return (uint16_t)~fold16(sum);

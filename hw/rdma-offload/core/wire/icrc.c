@@ -27,6 +27,7 @@
 
 #include "wire.h"
 
+RDO_HOT
 uint32_t rdo_wire_crc32(uint32_t crc, const uint8_t *buf, size_t len)
 {
 #ifdef RDO_HAVE_ISAL
@@ -57,6 +58,7 @@ const char *rdo_wire_crc32_impl(void)
 #endif
 }
 
+RDO_HOT
 bool rdo_wire_icrc(const uint8_t *ip, size_t len, uint32_t *icrc)
 {
     enum { LRH = 8 };

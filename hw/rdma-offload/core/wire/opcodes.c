@@ -90,6 +90,7 @@ static const RdoWireOpInfo op_table[256] = {
     },
 };
 
+RDO_HOT
 const RdoWireOpInfo *rdo_wire_op_info(uint8_t opcode)
 {
     return op_table[opcode].name ? &op_table[opcode] : NULL;
@@ -129,11 +130,13 @@ static const uint8_t msg_ops[RDO_MSG__COUNT][4] = {
     },
 };
 
+RDO_HOT
 bool rdo_wire_mtu_valid(uint32_t mtu)
 {
     return mtu >= 256 && mtu <= 4096 && !(mtu & (mtu - 1));
 }
 
+RDO_HOT
 uint32_t rdo_wire_seg_count(uint32_t msg_len, uint32_t mtu)
 {
     if (!rdo_wire_mtu_valid(mtu) || msg_len > RDO_WIRE_MSG_MAX) {
@@ -142,6 +145,7 @@ uint32_t rdo_wire_seg_count(uint32_t msg_len, uint32_t mtu)
     return msg_len ? (uint32_t)(((uint64_t)msg_len + mtu - 1) / mtu) : 1;
 }
 
+RDO_HOT
 int rdo_wire_seg(uint8_t transport, RdoWireMsg msg, uint32_t msg_len,
                  uint32_t mtu, uint32_t index, RdoWireSeg *seg)
 {

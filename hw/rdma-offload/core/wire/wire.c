@@ -38,6 +38,7 @@ static const uint8_t ipv4_mapped_prefix[12] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
 };
 
+RDO_HOT
 bool rdo_wire_gid_is_ipv4(const uint8_t gid[16])
 {
     return !memcmp(gid, ipv4_mapped_prefix, sizeof(ipv4_mapped_prefix));
@@ -115,6 +116,7 @@ int rdo_wire_frame_len(const RdoWirePacket *pkt)
     return err ? err : (int)fl.len;
 }
 
+RDO_HOT
 int rdo_wire_payload_off(const RdoWirePacket *pkt, size_t size)
 {
     FrameLayout fl;
@@ -234,6 +236,7 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+RDO_HOT
 int rdo_wire_build(const RdoWirePacket *pkt, void *buf, size_t size)
 {
     uint8_t *f = buf;
@@ -523,6 +526,7 @@ static int parse_transport(const uint8_t *f, RdoWireParsed *out)
     return 0;
 }
 
+RDO_HOT
 int rdo_wire_parse(const void *frame, size_t len, RdoWireParsed *out)
 {
     const uint8_t *f = frame;

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../rdo-attrs.h"
+
 /* Byte-order helpers for unaligned big-endian fields. */
 static inline uint16_t rdo_get_be16(const uint8_t *p)
 {

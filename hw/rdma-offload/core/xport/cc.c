@@ -82,6 +82,7 @@ void rdo_cc_cnp(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
                     (uint32_t)(cc->rp.rc_kbps / 1000));
 }
 
+RDO_HOT
 bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn)
 {
     RdoCcPart *cc = &core->st->xport[qpn].cc;
@@ -101,6 +102,7 @@ bool rdo_cc_tx_wait(RdoCore *core, uint32_t qpn)
     return true;
 }
 
+RDO_HOT
 void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt)
 {
     RdoCcPart *cc = &core->st->xport[qpn].cc;
@@ -129,6 +131,7 @@ void rdo_cc_tx_sent(RdoCore *core, uint32_t qpn, const RdoWirePacket *pkt)
     }
 }
 
+RDO_HOT
 bool rdo_cc_ack_wanted(RdoCore *core, uint32_t qpn, uint64_t rto_ns)
 {
     const RdoCcPart *cc = &core->st->xport[qpn].cc;

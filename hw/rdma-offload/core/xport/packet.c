@@ -16,6 +16,7 @@ int rdo_sge_copy(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                              to_guest, NULL);
 }
 
+RDO_HOT
 int rdo_sge_copy_held(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
                       uint32_t num_sge, uint64_t offset, void *buf,
                       uint32_t len, bool to_guest, RdoMrHeld *held)
@@ -44,6 +45,7 @@ int rdo_sge_copy_held(RdoCore *core, uint32_t pdn, const struct rdo_sge *sge,
     return len ? RDO_MRC_BOUNDS : RDO_MRC_OK;
 }
 
+RDO_HOT
 void rdo_tx_fill_addr(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp,
                       const struct rdo_ud_seg *ud, RdoWirePacket *pkt)
 {
@@ -90,6 +92,7 @@ static uint8_t *frame_buf(RdoCore *core)
     return st->tm ? rdo_tm_build_buf(st->tm) : st->frame_buf;
 }
 
+RDO_HOT
 uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len)
 {
     int off;
@@ -103,6 +106,7 @@ uint8_t *rdo_tx_payload_at(RdoCore *core, RdoWirePacket *pkt, uint32_t len)
     return (uint8_t *)pkt->payload;
 }
 
+RDO_HOT
 void rdo_tx_packet(RdoCore *core, RdoWirePacket *pkt)
 {
     uint8_t *buf = frame_buf(core);

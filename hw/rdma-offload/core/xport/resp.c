@@ -185,9 +185,11 @@ static void resp_write(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
     }
 }
 
-/* UD: single-packet SENDs, the GRH (or IPv4 header) in the first 40 bytes. */
-static void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
-                    const RdoWireParsed *p, const uint8_t *frame)
+/* UD: single-packet SENDs, the GRH (or IPv4 header) in the first 40 bytes.
+ * Out of line: connected QPs' packets do not carry its code along. */
+static __attribute__((noinline))
+void resp_ud(RdoCore *core, uint32_t qpn, RdoQpCtx *qp, RdoXport *x,
+             const RdoWireParsed *p, const uint8_t *frame)
 {
     const RdoWirePacket *pkt = &p->pkt;
     uint8_t grh[40];
@@ -269,6 +271,7 @@ static bool in_sequence(const RdoXport *x, uint8_t op, uint8_t pos)
     }
 }
 
+RDO_HOT
 void rdo_resp_request(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                       const RdoWireParsed *p, const uint8_t *frame)
 {

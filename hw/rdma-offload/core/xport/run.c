@@ -29,21 +29,17 @@ static guint qp_list_len(GArray *list)
  * RNR back-offs over and retransmit timeouts, each in QP order. A QP taken
  * out goes back in only after its expired timers are dealt with: its
  * earliest deadline is the expired one until then, and putting it back
- * earlier made it due again at once, for ever.
+ * earlier made it due again at once, for ever. Cold: a timer expires only
+ * after a loss or an RNR NAK.
  */
-static void run_timers(RdoCore *core, uint64_t now, uint64_t next)
+static RDO_COLD __attribute__((noinline)) void run_expired(RdoCore *core,
+                                                           uint64_t now)
 {
     RdoState *st = core->st;
     GArray *rnr = NULL, *rto = NULL, *due = NULL;
+    uint64_t next;
     uint32_t qpn;
 
-    /* Most wake-ups: no timer due, only the next one to ask for. */
-    if (!next || next > now) {
-        if (next) {
-            rdo_core_schedule(core, next);
-        }
-        return;
-    }
     while (rdo_xport_timer_due(core, now, &qpn)) {
         RdoXport *x = &st->xport[qpn];
 
@@ -89,6 +85,18 @@ static void run_timers(RdoCore *core, uint64_t now, uint64_t next)
     if (next) {
         rdo_core_schedule(core, next);
     }
+}
+
+static void run_timers(RdoCore *core, uint64_t now, uint64_t next)
+{
+    /* Most wake-ups: no timer due, only the next one to ask for. */
+    if (!next || next > now) {
+        if (next) {
+            rdo_core_schedule(core, next);
+        }
+        return;
+    }
+    run_expired(core, now);
 }
 
 static void run_list(RdoCore *core, RdoIdxQueue *list, bool acks)
@@ -140,6 +148,7 @@ static bool lists_pending(const RdoCore *core)
  */
 /* The run with work (rdo_xport_run). Out of line: the test for work, at
  * every wake-up, then saves no registers for it. */
+RDO_HOT
 static __attribute__((noinline)) void xport_run_work(RdoCore *core,
                                                      uint64_t now,
                                                      uint64_t next)
@@ -173,6 +182,7 @@ static __attribute__((noinline)) void xport_run_work(RdoCore *core,
     }
 }
 
+RDO_HOT
 void rdo_xport_run(RdoCore *core)
 {
     uint64_t now = core->ops->now_ns(core->host);

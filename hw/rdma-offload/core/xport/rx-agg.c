@@ -72,6 +72,7 @@ static bool place(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t len)
     }
 }
 
+RDO_HOT
 bool rdo_agg_flush(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
@@ -167,6 +168,7 @@ static bool write_ahead(RdoCore *core, uint32_t qpn, RdoXport *x,
 /* One packet's payload always fits. */
 G_STATIC_ASSERT(RDO_FRAME_MAX < RDO_AGG_MAX);
 
+RDO_HOT
 bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
                  uint32_t key, uint64_t va, const void *data, uint32_t len)
 {
@@ -198,6 +200,7 @@ bool rdo_agg_add(RdoCore *core, uint32_t qpn, enum rdo_agg_kind kind,
     return true;
 }
 
+RDO_HOT
 void rdo_agg_run(RdoCore *core)
 {
     RdoIdxQueue *list = &core->st->agg_list;

@@ -180,6 +180,7 @@ bool rdo_xport_timer_due(RdoCore *core, uint64_t now, uint32_t *qpn)
 
 /* At every wake-up: the top mostly right already, asked here without the
  * call. */
+RDO_HOT
 uint64_t rdo_xport_timer_next(RdoCore *core)
 {
     RdoTimers *h = core->st->timers;

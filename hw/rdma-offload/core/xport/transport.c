@@ -132,6 +132,7 @@ void rdo_xport_rts(RdoCore *core, uint32_t qpn, const RdoQpCtx *qp)
     }
 }
 
+RDO_HOT
 uint64_t rdo_xport_rto_ns(uint8_t timeout)
 {
     /* IB: 4.096 us x 2^timeout; 0 waits for ever. */
@@ -150,6 +151,7 @@ uint64_t rdo_xport_rnr_ns(uint8_t code)
     return ten_us[code & 31] * 10000ull;
 }
 
+RDO_HOT
 void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
 {
     RdoXport *x = &core->st->xport[qpn];
@@ -172,6 +174,7 @@ void rdo_xport_arm_timer(RdoCore *core, uint32_t qpn)
     rdo_core_schedule(core, x->req.rto_at);
 }
 
+RDO_HOT
 void rdo_xport_queue(RdoCore *core, RdoIdxQueue *list, bool *queued,
                      uint32_t qpn)
 {

@@ -507,7 +507,7 @@ bool rdo_local_inv_exec(RdoCore *core, uint32_t qpn, uint32_t pdn,
                         uint32_t key, uint8_t *status, uint32_t *vendor_err);
 /* Completion (complete.c): done records in order; the send side flushed. */
 void rdo_req_complete(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
-void rdo_req_flush(RdoCore *core, uint32_t qpn);
+RDO_COLD void rdo_req_flush(RdoCore *core, uint32_t qpn);
 void rdo_req_timer(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* After an engine failover: back to the oldest unacknowledged PSN. */
 void rdo_req_resume(RdoCore *core, uint32_t qpn);
@@ -773,10 +773,10 @@ static inline bool rdo_agg_pending(const RdoCore *core)
 /* A QP on an SRQ entered ERR: its SRQ WQE in progress flushed, LAST_WQE. */
 void rdo_qp_srq_last_wqe(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* A QP to the error state (complete.c): flush, tell the driver. */
-void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                     enum rdo_qp_err why);
+RDO_COLD void rdo_qp_to_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                              enum rdo_qp_err why);
 /* Completes the QP's outstanding and queued work with a flush error. */
-void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
+RDO_COLD void rdo_qp_flush(RdoCore *core, uint32_t qpn, RdoQpCtx *qp);
 /* The QP state machine (qp-state.c): MODIFY_QP on QP `qpn`, which exists;
  * returns a rdo_cqp_status. */
 int rdo_qp_modify(RdoCore *core, uint32_t qpn,
@@ -844,7 +844,7 @@ void rdo_resp_ack_later(RdoCore *core, uint32_t qpn, RdoXport *x, uint32_t psn);
 void rdo_resp_write_failed(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
                            uint32_t psn);
 /* A fatal responder error: NAK (RC), then the QP fails. */
-void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
-                    uint32_t psn, uint8_t nak, enum rdo_qp_err why);
+RDO_COLD void rdo_resp_error(RdoCore *core, uint32_t qpn, RdoQpCtx *qp,
+                             uint32_t psn, uint8_t nak, enum rdo_qp_err why);
 
 #endif /* RDO_TRANSPORT_H */
