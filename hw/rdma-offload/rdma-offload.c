@@ -378,13 +378,17 @@ static const MemoryRegionOps rdo_reg_ops =
  * of both waiting for the main loop's transmit and wake-up timers: that
  * hand-off is the largest hop of a round trip under TCG (docs/latency.md).
  * Later work (a budget's remainder, delays) stays on the timers; with the
- * timing model on nothing runs here, its times are its own.
+ * timing model on nothing runs here, its times are its own. With "auto"
+ * only a doorbell whose SQ already had WQEs outstanding sends at once: a
+ * stream's posts (the sender's vCPU polls anyway, measured faster) but
+ * not a lone WQE's (a ping-pong's, measured slower sent from the vCPU).
  */
 static void rdo_db_run_inline(RdmaOffloadState *s)
 {
     uint64_t sent = s->tx_frames;
 
-    if (!s->db_inline || s->core.cfg.tm.on) {
+    if (s->core.cfg.tm.on || s->db_inline == ON_OFF_AUTO_OFF ||
+        (s->db_inline == ON_OFF_AUTO_AUTO && !s->core.db_sq_outstanding)) {
         return;
     }
     if (timer_pending(s->wakeup) && timer_expire_time_ns(s->wakeup) <=
@@ -809,8 +813,10 @@ static const Property rdo_properties[] = {
     DEFINE_PROP_BOOL("x-send-frame-at", RdmaOffloadState, tx_at, true),
     /* BAR 2's push pages of RAM (RDO_CAP_PUSH_RAM); off: MMIO push only. */
     DEFINE_PROP_BOOL("x-push-ram", RdmaOffloadState, push_ram_on, true),
-    /* A doorbell's due work in the writing vCPU thread (latency.md). */
-    DEFINE_PROP_BOOL("x-doorbell-inline", RdmaOffloadState, db_inline, false),
+    /* A doorbell's due work in the writing vCPU thread (latency.md):
+     * always, never, or (auto) when its SQ already had work outstanding. */
+    DEFINE_PROP_ON_OFF_AUTO("x-doorbell-inline", RdmaOffloadState, db_inline,
+                            ON_OFF_AUTO_AUTO),
 };
 
 /* A counter of a counters struct, by name, for a QOM dictionary. */

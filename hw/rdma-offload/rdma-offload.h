@@ -21,7 +21,7 @@ struct RdmaOffloadState {
     MemoryRegion bar2;          /* doorbells, then push_ram (x-push-ram) */
     MemoryRegion push_ram;
     bool push_ram_on;           /* x-push-ram (default on) */
-    bool db_inline;             /* x-doorbell-inline: due work runs in the doorbell's thread */
+    OnOffAuto db_inline;        /* x-doorbell-inline: due work runs in the doorbell's thread */
     uint64_t db_inline_frames;  /* frames it sent (QOM counters) */
     MemoryRegion msix;
     NICState *nic;

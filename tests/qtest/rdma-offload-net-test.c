@@ -256,31 +256,63 @@ static void test_ram_push(void)
 }
 
 /*
- * x-doorbell-inline: A's SEND (three packets at MTU 1024) leaves from the
+ * x-doorbell-inline: the frames a doorbell makes due leave from the
  * doorbell write itself, not from the main loop's transmit timer (the
- * frames the inline path sent are counted); without it none do. Either
- * way the message arrives intact.
+ * frames the inline path sent are counted). A's two SENDs (three packets
+ * each at MTU 1024) are posted while B's link is down, so that the first
+ * is still outstanding at the second's doorbell (lost, not acknowledged):
+ * "off" sends none from the doorbell; "on" each SEND's own three; "auto"
+ * (the default) none for the first (its SQ had nothing outstanding: a
+ * ping-pong's lone WQE is left to the main loop) and the second's three
+ * (it found the first outstanding, as a stream's posts do). With the link
+ * up again both arrive intact by retransmission, which is not the
+ * doorbell's.
  */
 static void test_doorbell_inline(void)
 {
-    for (int inl = 0; inl < 2; inl++) {
-        QRdoPair *p = pair_new(inl ? "qtest-db-inline" : "qtest-db-timer", NULL,
-                               inl ? "x-doorbell-inline=on" : NULL, NULL);
-        QRdoSide *a = &p->s[0], *b = &p->s[1];
-        struct rdo_send_wqe w = rdo_wqe(RDO_WR_SEND, 1);
-        struct rdo_sge sge = qrdo_side_sge(a, SRC + 3, 3001);
+    static const struct {
+        const char *pcap, *prop;
+        uint64_t after_first, after_second;
+    } mode[] = {
+        { "qtest-db-timer", "x-doorbell-inline=off", 0, 0 },
+        { "qtest-db-inline", "x-doorbell-inline=on", 3, 6 },
+        { "qtest-db-inline-auto", NULL, 0, 3 },    /* the default */
+    };
 
-        qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_67MS);
+    for (size_t m = 0; m < G_N_ELEMENTS(mode); m++) {
+        QRdoPair *p = pair_new(mode[m].pcap, NULL, mode[m].prop, NULL);
+        QRdoSide *a = &p->s[0], *b = &p->s[1];
+        struct rdo_send_wqe w1 = rdo_wqe(RDO_WR_SEND, 1);
+        struct rdo_send_wqe w2 = rdo_wqe(RDO_WR_SEND, 2);
+        struct rdo_sge sge1 = qrdo_side_sge(a, SRC + 3, 3001);
+        struct rdo_sge sge2 = qrdo_side_sge(a, SRC + 4005, 3002);
+
+        qrdo_pair_connect(p, 0, RDO_QPT_RC, MTU_1024, TIMEOUT_1MS);
         qrdo_side_fill(a, SRC, 8192, 9);
         qrdo_side_post_recv(b, 0, 7, DST, 4096);
-        qrdo_side_post_send(a, 0, &w, &sge, 1, NULL, NULL);
-        g_assert_true(qrdo_pair_wait_cqes(p, 1, 1, SEC));
-        qrdo_side_expect(b, 7, RDO_CQE_RECV, RDO_WC_SUCCESS);
-        g_assert_true(qrdo_pair_wait_cqes(p, 0, 1, SEC));
-        qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
-        assert_same(a, SRC + 3, b, DST, 3001);
+        qrdo_side_post_recv(b, 0, 8, DST + 4096, 4096);
+        qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                                 " { 'name': 'n1', 'up': false } }");
+        qrdo_side_post_send(a, 0, &w1, &sge1, 1, NULL, NULL);
         g_assert_cmpuint(qom_counter(p, a, "doorbell-inline-frames"), ==,
-                         inl ? 3 : 0);
+                         mode[m].after_first);
+        qrdo_side_post_send(a, 0, &w2, &sge2, 1, NULL, NULL);
+        g_assert_cmpuint(qom_counter(p, a, "doorbell-inline-frames"), ==,
+                         mode[m].after_second);
+        g_assert_cmpuint(qrdo_side_counter(b, "rx-packets"), ==, 0);
+        qtest_qmp_assert_success(p->qts, "{ 'execute': 'set_link', 'arguments':"
+                                 " { 'name': 'n1', 'up': true } }");
+        g_assert_true(qrdo_pair_wait_cqes(p, 1, 2, SEC));
+        qrdo_side_expect(b, 7, RDO_CQE_RECV, RDO_WC_SUCCESS);
+        qrdo_side_expect(b, 8, RDO_CQE_RECV, RDO_WC_SUCCESS);
+        g_assert_true(qrdo_pair_wait_cqes(p, 0, 2, SEC));
+        qrdo_side_expect(a, 1, RDO_CQE_SEND, RDO_WC_SUCCESS);
+        qrdo_side_expect(a, 2, RDO_CQE_SEND, RDO_WC_SUCCESS);
+        assert_same(a, SRC + 3, b, DST, 3001);
+        assert_same(a, SRC + 4005, b, DST + 4096, 3002);
+        g_assert_cmpuint(qrdo_side_counter(a, "timeouts"), >, 0);
+        g_assert_cmpuint(qom_counter(p, a, "doorbell-inline-frames"), ==,
+                         mode[m].after_second);
         g_assert_cmpuint(qom_counter(p, b, "doorbell-inline-frames"), ==, 0);
         qrdo_pair_free(p);
     }

@@ -827,6 +827,10 @@ typedef struct RdoCore {
      * that a host with no trace listening would ignore. */
     bool spans_on;
     bool spans_host;            /* a stage hook and the timing model */
+    /* The last doorbell write, if it took a new SQ producer index: its
+     * QP's WQEs posted before it and not yet completed (0 otherwise). A
+     * host may send a busy queue's work at once (x-doorbell-inline=auto). */
+    uint32_t db_sq_outstanding;
     RdoState *st;
 } RdoCore;
 

@@ -37,6 +37,7 @@ void rdo_core_db_write(RdoCore *core, uint64_t offset, uint64_t value,
     uint32_t flags = (uint32_t)value & ~RDO_DB_OBJ_MASK;
     uint32_t index = value >> 32;
 
+    core->db_sq_outstanding = 0;
     rdo_spans_poll(core);
     if ((size != 4 && size != 8) || (offset & (size - 1))) {
         rdo_guest_error(core, RDO_GE_DB_BAD_ACCESS, (uint32_t)(offset >> RDO_DB_PAGE_SHIFT), offset,

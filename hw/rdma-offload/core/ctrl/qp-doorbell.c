@@ -62,6 +62,7 @@ void rdo_sq_doorbell(RdoCore *core, uint16_t page, uint32_t qpn, uint32_t pi)
     if (!qp) {
         return;
     }
+    core->db_sq_outstanding = old_pi - qp->sq_ci;
     if (!core->st->tm) {
         rdo_work_kick(core, qpn);
         return;
