@@ -2,7 +2,8 @@
 # shellcheck shell=sh
 # Guest side of running stock RDMA tools between two guests (sourced by the
 # busybox shell in each guest of `scripts/run-guest --peer ... --ctl-net`;
-# scripts/demo, scripts/bench-guest and tests/guest/verbs-*.sh use it).
+# scripts/demo, scripts/bench-guest, scripts/prof-guest and
+# tests/guest/verbs-*.sh use it).
 # scripts/build-guest installs it as /usr/share/rdma-offload/verbs-pair.sh.
 #
 # pair ROLE TAG TOOL ARGS...: run TOOL on this guest's RDMA device as the
@@ -25,6 +26,7 @@
 # listens. After `pair server`, PAIR_READY is 1 if the last run's server
 # was seen ready before its client was released. PAIR_TIMEOUT, if set, is
 # the seconds each run of the tool may take.
+# pair_irqs counts the guest's interrupts (snapshots around a run).
 # Needs /bin/peer (run-guest --peer).
 
 PAIR_PORT=18515
@@ -225,3 +227,18 @@ pair() {
 # first run.
 pair_await_server() { peer get "ready-$1.1" >/dev/null; }
 pair_release_server() { peer put "again-$1.1" 0; }
+
+# pair_irqs NAME=PATTERN...: for each argument a line NAME=N, N the
+# interrupts taken so far, summed over every CPU, by the numbered lines of
+# /proc/interrupts whose handler (the last field) matches the awk regular
+# expression PATTERN (empty: every line). NAME and PATTERN have no spaces.
+# E.g. `pair_irqs rdo=^rdma_offload- all=` prints rdo=... and all=....
+# PAIR_INTERRUPTS names another file to read (tests/tools/verbs-pair.sh).
+pair_irqs() {
+    awk -v spec="$*" 'BEGIN { n = split(spec, w, " ")
+            for (j = 1; j <= n; j++) {
+                k = index(w[j], "="); name[j] = substr(w[j], 1, k); pat[j] = substr(w[j], k + 1) } }
+        $1 ~ /^[0-9]+:$/ { s = 0; for (i = 2; i <= NF; i++) { if ($i !~ /^[0-9]+$/) break; s += $i }
+            for (j = 1; j <= n; j++) if ($NF ~ pat[j]) sum[j] += s }
+        END { for (j = 1; j <= n; j++) printf "%s%d\n", name[j], sum[j] }' "${PAIR_INTERRUPTS:-/proc/interrupts}"
+}

@@ -1,15 +1,27 @@
 #!/usr/bin/env python3
-# Reads `perf script -F pid,tid,comm,ip,sym,dso` (with call chains) on
-# stdin and splits the samples of the two QEMUs (pids A and B, argv) by
-# thread and by what they ran; every other process is summed by name
-# (swapper: idle). A sample's class is decided by its leaf frame, except
-# that any frame of the device model (rdo_*, rdma_offload_*) or of QEMU's
-# network layer in the chain names it (inclusive): see CLASSES.
+# classify.py PID_A PID_B TOOL: reads `perf script -F pid,tid,comm,ip,sym,dso`
+# (with call chains) on stdin and splits the samples of the two QEMUs (A
+# the perftest server, B its client; TOOL, the perftest that ran, names
+# each one's part) by thread and by what they ran; every other process is
+# summed by name (swapper: idle). A sample's class is decided by its leaf
+# frame, except that any frame of the device model (rdo_*, rdma_offload_*)
+# or of QEMU's network layer in the chain names it (inclusive): see
+# classify().
 import collections
 import re
 import sys
 
+# What each guest does in a perftest bandwidth run (A the server, B the
+# client): with ib_read_bw the client reads, so the server sends the data.
+ROLES = {
+    "ib_write_bw": ("server, receives the WRITEs", "client, sends the WRITEs"),
+    "ib_send_bw": ("server, receives the SENDs", "client, sends the SENDs"),
+    "ib_read_bw": ("server, sends the READ responses", "client, sends the READs, receives the data"),
+}
+if len(sys.argv) != 4 or sys.argv[3] not in ROLES:
+    sys.exit(f"usage: classify.py PID_A PID_B TOOL ({', '.join(ROLES)})")
 QEMU = {sys.argv[1]: "A", sys.argv[2]: "B"}
+ROLE = dict(zip("AB", ROLES[sys.argv[3]]))
 DEVICE = re.compile(r"^(rdo_|rdma_offload|rdo[A-Z])")
 NETDEV = re.compile(r"^(qemu_send_packet|qemu_sendv_packet|qemu_net_queue|net_stream|net_socket|"
                     r"qemu_deliver_packet|qemu_flush_queued_packets|nc_sendv_compat|net_hub|"
@@ -112,8 +124,7 @@ def main():
     print(f"samples: {total} (all CPUs)")
     for g in ("A", "B"):
         n = guest_total[g]
-        role = "server, receiver of WRITEs" if g == "A" else "client, sender"
-        print(f"\nQEMU {g} ({role}): {n} samples, {100.0 * n / max(total, 1):.1f}% of all")
+        print(f"\nQEMU {g} ({ROLE[g]}): {n} samples, {100.0 * n / max(total, 1):.1f}% of all")
         for (gg, c), k in sorted(per_guest.items(), key=lambda x: -x[1]):
             if gg == g:
                 print(f"  {100.0 * k / max(n, 1):5.1f}%  {c}")

@@ -9,7 +9,8 @@
 # such a console for guest B of a --peer run and idles as a hung guest does:
 # run-guest must stop the run and name the failure instead of waiting for
 # its timeout (status 123 for a boot failure, 125 in the command, not 124),
-# and tests/guest/lib.sh's guest_run must boot once more after a boot
+# must print each guest's output while the guest still runs, and
+# tests/guest/lib.sh's guest_run must boot once more after a boot
 # failure only, once. Prints TAP.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set +e
@@ -87,6 +88,18 @@ ok $? "a panic in boot: named, status 123 (got $rc)" || show "$dir/err"
 run "$logs/lost-timer-rxe.log" ""
 [ "$rc" = 0 ] && grep -q "^B: fake.ok=1" "$dir/out" && ! grep -q "kernel failed" "$dir/err"
 ok $? "the stand-in's clean run passes (status $rc)" || show "$dir/err"
+# Each guest's output is printed as it comes, not when its QEMU ends (what
+# scripts/prof-guest waits for): the guests hold their end until $dir/hold.
+rm -f "$dir/boots" "$dir/hold"
+FAKE_QEMU_DIR=$dir FAKE_QEMU_HOLD=$dir/hold "$TOP/scripts/run-guest" --peer rxe --timeout 120 \
+    >"$dir/out" 2>"$dir/err" &
+rg=$!
+for _ in $(seq 100); do [ "$(grep -c "^[AB]: fake.ok=1" "$dir/out")" = 2 ] && break; sleep 0.1; done
+[ "$(grep -c "^[AB]: fake.ok=1" "$dir/out")" = 2 ] && kill -0 "$rg" && [ ! -e "$dir/hold" ]
+ok $? "run-guest prints both guests' output while they run" || show "$dir/out"
+touch "$dir/hold"
+wait "$rg"
+ok $? "... and ends well once they do" || show "$dir/err"
 
 # guest_run (tests/guest/lib.sh): a boot failure is booted once more, once.
 guest_lib() {   # LOG BOOTS-THAT-FAIL: guest_run --peer rxe in a subshell; boots, run_rc and its log

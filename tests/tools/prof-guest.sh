@@ -5,8 +5,9 @@
 # helper, a main loop's samples in the device model, in QEMU's netdev, in
 # the kernel under a socket send the device made and under ppoll, and other
 # processes' (idle, a compiler). Checked: every class's share per QEMU and
-# per thread, the innermost device frame, the other processes' shares; and
-# prof-guest refusing bad arguments before it boots anything.
+# per thread, the innermost device frame, the other processes' shares;
+# each QEMU's part as the tool makes it (ib_read_bw: A, the server, sends
+# the data); and prof-guest refusing bad arguments before it boots anything.
 # Prints TAP.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set +e
@@ -52,9 +53,10 @@ times() { local i; for ((i = 0; i < $1; i++)); do sample "${@:2}"; done; }
     times 4 swapper 0/0 "default_idle [kernel.kallsyms]"
     times 2 cc1 300/300 "ggc_alloc /usr/lib/cc1"
 } > "$dir/script.txt"
-/usr/bin/python3 "$tool" 100 200 < "$dir/script.txt" > "$dir/out" 2>&1
-rc=$?
-ok $rc "classify reads the samples" || show "$dir/out"
+# classify TOOL: the split of those samples into $dir/out.
+classify() { /usr/bin/python3 "$tool" 100 200 "$1" < "$dir/script.txt" > "$dir/out" 2>&1; }
+classify ib_write_bw
+ok $? "classify reads the samples" || show "$dir/out"
 
 # has TEXT: the output has a line that is TEXT once trimmed.
 has() { sed 's/^ *//; s/ *$//' "$dir/out" | grep -qxF -- "$1"; }
@@ -66,7 +68,7 @@ check() {   # description, lines...
 }
 check "all samples counted" "samples: 20 (all CPUs)"
 check "QEMU A's share and classes" \
-    "QEMU A (server, receiver of WRITEs): 10 samples, 50.0% of all" \
+    "QEMU A (server, receives the WRITEs): 10 samples, 50.0% of all" \
     "40.0%  TCG-generated code" \
     "20.0%  TCG runtime (helpers, lookups, MMIO dispatch)" \
     "20.0%  device (hw/rdma-offload)" \
@@ -80,11 +82,24 @@ check "QEMU A's threads" \
     "25.0%  kernel: socket syscalls"
 check "the innermost device frame" "10.0%  rdo_rx_frame" "10.0%  rdo_qemu_dma_write" "10.0%  rdo_nic_send"
 check "QEMU B's classes" \
-    "QEMU B (client, sender): 4 samples, 20.0% of all" \
+    "QEMU B (client, sends the WRITEs): 4 samples, 20.0% of all" \
     "50.0%  netdev (net/)" \
     "25.0%  main loop (poll, glib, timers)" \
     "25.0%  libc/glib (other)"
 check "other processes" "20.0%  idle (swapper)" "10.0%  other: cc1"
+
+# Each guest's part follows the tool: with ib_read_bw the server (A)
+# answers the READs, so it sends the data and B receives it.
+classify ib_read_bw
+check "ib_read_bw: A sends the READ responses, B receives them" \
+    "QEMU A (server, sends the READ responses): 10 samples, 50.0% of all" \
+    "QEMU B (client, sends the READs, receives the data): 4 samples, 20.0% of all"
+classify ib_send_bw
+check "ib_send_bw: A receives the SENDs, B sends them" \
+    "QEMU A (server, receives the SENDs): 10 samples, 50.0% of all" \
+    "QEMU B (client, sends the SENDs): 4 samples, 20.0% of all"
+! classify ib_read_lat && grep -q "^usage: classify.py PID_A PID_B TOOL" "$dir/out"
+ok $? "classify refuses a tool it has no parts for" || show "$dir/out"
 
 # Bad arguments: refused before anything boots.
 for args in "--peer foo" "--tool ib_send_lat" "--iters many"; do

@@ -9,7 +9,7 @@
 # own failure is returned and not repeated; a client without a device
 # still releases the server; with -R (rdma_cm) the client goes to the
 # RDMA network's address and the server waits for its rdma_cm ID to
-# listen. Prints TAP.
+# listen; pair_irqs sums a made-up /proc/interrupts. Prints TAP.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set +e
 
@@ -219,6 +219,25 @@ for words in "ib_send_bw -R:ib_send_bw" "timeout 120 ib_send_bw -R:ib_send_bw" \
     [ "$got" = "${words#*:}" ]
     ok $? "pair_prog finds the program in '${words%%:*}'" || echo "#   got '$got'"
 done
+
+# pair_irqs on a made-up /proc/interrupts of two CPUs: numbered lines only
+# (not NMI, LOC), each summed over both CPUs (not over the "2-edge" field
+# after them), by the handler's name in the last field.
+cat > "$dir/interrupts" <<'EOF'
+           CPU0       CPU1
+  0:         44          1   IO-APIC   2-edge      timer
+ 24:        100         23  PCI-MSIX-0000:00:03.0    0-edge      rdma_offload-0
+ 25:          5          7  PCI-MSIX-0000:00:03.0    1-edge      rdma_offload-1
+ 26:       1000          2  PCI-MSIX-0000:00:04.0    0-edge      virtio0-input.0
+NMI:          3          4   Non-maskable interrupts
+LOC:      12345      23456   Local timer interrupts
+ERR:          0
+EOF
+got=$(PAIR_INTERRUPTS=$dir/interrupts "${sh_cmd[@]}" -c \
+    ". '$TOP/scripts/guest/verbs-pair.sh'; pair_irqs t.all= t.rdo=^rdma_offload- t.virtio=^virtio t.none=^mlx5" |
+    tr '\n' ' ')
+[ "$got" = "t.all=1182 t.rdo=135 t.virtio=1002 t.none=0 " ]
+ok $? "pair_irqs sums each handler's numbered lines over the CPUs" || echo "#   got '$got'"
 
 echo "1..$n"
 exit $failed
